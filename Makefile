@@ -1,0 +1,147 @@
+# datrace - one non-recursive Makefile.
+#
+#   make            build/libdatrace.a, build/libdatrace.so.$(VERSION), build/datrace
+#   make run        set-up, build, analyse the example captures
+#   make check      set-up, build, every test
+#   make asan       every test under AddressSanitizer + UBSan (build-asan/)
+#   make fuzz       libFuzzer builds of tests/fuzz/ (clang), FUZZ_SECONDS each
+#   make bench      the benchmark (see tests/bench/)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Project flags are in DT_CFLAGS/DT_LDFLAGS; CFLAGS/LDFLAGS from the command
+# line add to them (sanitizers, optimisation) without replacing them.
+
+VERSION := $(shell sed -n 's/^\#define DT_VERSION_STRING "\(.*\)"/\1/p' lib/datrace.h)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+WERROR ?=
+PKG_CONFIG ?= pkg-config
+PKGS := libpcap gnutls jansson
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -ljansson)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+
+DT_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+	-Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes \
+	-fPIC -Ilib $(PKG_CFLAGS) $(if $(WERROR),-Werror)
+DT_LIB_CFLAGS = $(DT_CFLAGS) -DDT_BUILDING_LIBRARY -fvisibility=hidden
+DT_LDFLAGS = -pthread
+
+LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_SRC := $(sort $(wildcard cli/*.c))
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(filter-out tests/fuzz/main.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+SONAME := libdatrace.so.$(MAJOR)
+SHLIB := $(BUILD)/libdatrace.so.$(VERSION)
+STLIB := $(BUILD)/libdatrace.a
+CLI := $(BUILD)/datrace
+
+.PHONY: all deps deps-check run check test asan fuzz bench install uninstall clean
+.DEFAULT_GOAL := all
+
+all: $(STLIB) $(SHLIB) $(CLI)
+
+deps:
+	@sh scripts/deps.sh build
+deps-check:
+	@sh scripts/deps.sh check
+
+$(BUILD)/obj/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(DT_LIB_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	$(CC) $(DT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(STLIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHLIB): $(LIB_OBJ) lib/libdatrace.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libdatrace.map \
+		$(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
+	ln -sf libdatrace.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libdatrace.so
+
+$(CLI): $(CLI_OBJ) $(SHLIB)
+	$(CC) $(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) \
+		-L$(BUILD) -ldatrace -Wl,-rpath,'$$ORIGIN'
+
+# Tests link the static library so they can reach internal stages.
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(DT_CFLAGS) -Itests $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STLIB) $(PKG_LIBS) $(CHECK_LIBS)
+
+# Fuzz harnesses: with gcc they link to a plain main() that replays inputs.
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/main.c $(STLIB)
+	@mkdir -p $(@D)
+	$(CC) $(DT_CFLAGS) $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/main.c \
+		$(STLIB) $(PKG_LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run-examples.sh $(CLI)
+
+check: deps-check
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test
+
+test: $(TEST_BIN) $(FUZZ_BIN) $(CLI)
+	@BUILD=$(BUILD) sh tests/run-tests.sh $(TEST_BIN)
+
+asan: deps-check
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+FUZZ_SECONDS ?= 30
+fuzz:
+	@sh tests/fuzz/run-libfuzzer.sh $(FUZZ_SECONDS)
+
+bench: all
+	@sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 $(STLIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libdatrace.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libdatrace.so
+	install -m 644 lib/datrace.h $(DESTDIR)$(PREFIX)/include/
+	$(CC) $(DT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/datrace.installed $(CLI_OBJ) \
+		-L$(BUILD) -ldatrace
+	install -m 755 $(BUILD)/datrace.installed $(DESTDIR)$(PREFIX)/bin/datrace
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@PKGS@|$(PKGS)|' lib/libdatrace.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdatrace.pc
+	for f in $(wildcard man/*.1); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man1/; done
+	for f in $(wildcard man/*.3); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man3/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libdatrace.a $(DESTDIR)$(PREFIX)/lib/libdatrace.so* \
+		$(DESTDIR)$(PREFIX)/include/datrace.h $(DESTDIR)$(PREFIX)/bin/datrace \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libdatrace.pc
+	for f in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$f; done
+	for f in $(notdir $(wildcard man/*.3)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man3/$$f; done
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

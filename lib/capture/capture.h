@@ -1,0 +1,110 @@
+/*
+ * capture/: read capture files into packets.
+ *
+ * A struct dt_reader opens a file or a memory buffer, detects the format by
+ * content (classic pcap through libpcap, pcapng through our own reader, later
+ * ETL) and hands out packets in file order. Frame numbers count every packet
+ * record from 1, as Wireshark's frame.number does.
+ *
+ * Errors: a damaged file ends reading at the fault; dt_reader_next() returns
+ * DT_ITEROVER and the fault is in dt_reader_error() (offset + message, e.g.
+ * "pcapng block length 13 is not a multiple of 4"). Packets before it were
+ * delivered. Non-fatal oddities (an unknown option, a skipped block that
+ * libpcap would reject) are warnings: they go to the capture errors list
+ * through the warn callback and reading continues.
+ */
+#ifndef DT_CAPTURE_H
+#define DT_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/mem.h"
+
+enum dt_dir { DT_DIR_UNKNOWN = 0, DT_DIR_IN = 1, DT_DIR_OUT = 2 };
+
+/* pktmon's per-packet comment, parsed (pcapng written by pktmon). */
+struct dt_pktmon_meta {
+	int present;
+	uint32_t component;		/* component id */
+	char component_name[64];
+	uint32_t edge;
+	uint64_t group_id;		/* "PktGroupId" */
+	uint32_t pkt_number;		/* "PktNumber" */
+	uint32_t appearance;		/* "Appearance" */
+	int direction;			/* enum dt_dir */
+	int dropped;
+	char drop_reason[96];
+	char drop_location[64];
+};
+
+struct dt_packet {
+	uint64_t frame;			/* 1-based, every record counted */
+	int64_t time;			/* ns since 1970 UTC */
+	int linktype;			/* LINKTYPE_* */
+	const uint8_t *data;		/* caplen bytes; valid until the next call */
+	uint32_t caplen;
+	uint32_t origlen;
+	uint32_t iface;			/* interface index within the file */
+	int dir;			/* enum dt_dir */
+	const char *comment;		/* opt_comment (not NUL-terminated), or NULL */
+	size_t comment_len;
+	uint64_t packet_id;		/* epb_packetid, 0: none */
+	int duplicate;			/* pktmon: another sighting of an earlier
+					   packet; the pipeline skips it */
+	const struct dt_pktmon_meta *pktmon;	/* NULL when none */
+	uint64_t offset;		/* file offset of the record */
+};
+
+struct dt_reader;
+
+/* A warning while reading (offset, message); the reader goes on. */
+typedef void (*dt_reader_warn_fn)(void *payload, uint64_t offset,
+    const char *msg);
+
+/*
+ * Open by path / from memory (buf must outlive the reader) / from a stream.
+ * Returns 0, or DT_EIO (cannot open/read) or DT_EFORMAT (not a capture
+ * format we know, empty file, bad header) with errbuf holding
+ * "offset N: what" text (no file name; the caller prefixes it) and *err_offset
+ * the offset.
+ */
+int dt_reader_open_file(struct dt_reader **out, struct dt_mem *m,
+    const char *path, char *errbuf, size_t errlen, uint64_t *err_offset);
+int dt_reader_open_mem(struct dt_reader **out, struct dt_mem *m,
+    const void *buf, size_t len, char *errbuf, size_t errlen,
+    uint64_t *err_offset);
+int dt_reader_open_fp(struct dt_reader **out, struct dt_mem *m, FILE *fp,
+    char *errbuf, size_t errlen, uint64_t *err_offset);
+
+void dt_reader_set_warn(struct dt_reader *r, dt_reader_warn_fn fn,
+    void *payload);
+
+/* 0 and *pkt filled; DT_ITEROVER at the end or at a fatal fault
+   (then dt_reader_error() returns non-NULL). */
+int dt_reader_next(struct dt_reader *r, struct dt_packet *pkt);
+
+/* The fault that ended reading, or NULL. */
+const char *dt_reader_error(const struct dt_reader *r, uint64_t *offset);
+const char *dt_reader_format(const struct dt_reader *r);	/* "pcap", "pcapng" */
+uint64_t dt_reader_size(const struct dt_reader *r);	/* total bytes, 0 unknown */
+uint64_t dt_reader_pos(const struct dt_reader *r);	/* bytes consumed */
+void dt_reader_close(struct dt_reader *r);
+
+/* Link type numbers and names ("EN10MB", as pcap_datalink_val_to_name). */
+const char *dt_linktype_name(int linktype, char *buf, size_t buflen);
+
+/*
+ * BPF filter applied per link type: compiled with pcap_open_dead +
+ * pcap_compile for each link type met, applied with pcap_offline_filter.
+ */
+struct dt_filter;
+int dt_filter_new(struct dt_filter **out, struct dt_mem *m, const char *expr,
+    char *errbuf, size_t errlen);	/* checks the syntax on EN10MB */
+/* 1 keep, 0 drop, <0 DT_EFILTER (errbuf: the expression fails for it). */
+int dt_filter_match(struct dt_filter *f, const struct dt_packet *pkt,
+    char *errbuf, size_t errlen);
+void dt_filter_free(struct dt_filter *f);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * datrace.h - libdatrace, the public interface.
+ *
+ * libdatrace reads packet captures taken on (or in front of) Windows
+ * DirectAccess clients and tells, with evidence, why the IP-HTTPS tunnel
+ * (TLS over TCP, normally port 443) did or did not come up: which verdict,
+ * which Windows error the client most likely logged, which frames prove it,
+ * and what to change.
+ *
+ * Conventions (see man libdatrace(3)):
+ *  - Functions return 0 on success or a negative DT_E* code; the message of
+ *    the last failure is kept in the analyzer (dt_analyzer_errmsg()).
+ *    Malformed traffic or a damaged capture is never an API error: it is
+ *    reported inside the results (capture errors, verdicts).
+ *  - Iteration is by index: dt_..._at(obj, i, &out) returns 0 and sets *out
+ *    for i < count, DT_ITEROVER past the end.
+ *  - Objects handed out by accessors belong to the analyzer and live until
+ *    dt_analyzer_free(); strings are NUL-terminated UTF-8 where the wire
+ *    allowed it (bytes that are not UTF-8 come back as U+FFFD).
+ *  - No global state. One analyzer must be used by one thread at a time;
+ *    separate analyzers may be used concurrently from separate threads.
+ *  - The library never prints and never exits.
+ */
+#ifndef DATRACE_H
+#define DATRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DT_BUILDING_LIBRARY) && defined(__GNUC__)
+#define DT_EXTERN __attribute__((visibility("default")))
+#else
+#define DT_EXTERN
+#endif
+
+#define DT_VERSION_MAJOR 0
+#define DT_VERSION_MINOR 1
+#define DT_VERSION_PATCH 0
+#define DT_VERSION_STRING "0.1.0"
+
+/* Return codes. */
+#define DT_OK		0
+#define DT_ITEROVER	(-1)	/* iteration past the last item; not an error */
+#define DT_EINVAL	(-2)	/* bad argument or option */
+#define DT_ENOMEM	(-3)	/* an allocation failed or the memory cap was hit */
+#define DT_EIO		(-4)	/* the file could not be opened or read */
+#define DT_EFORMAT	(-5)	/* not a capture, or nothing in it could be read */
+#define DT_EFILTER	(-6)	/* the BPF filter does not compile */
+#define DT_ECERT	(-7)	/* --ca / --expect-cert could not be loaded */
+#define DT_ESTATE	(-8)	/* call out of order (feeding not begun, ...) */
+
+/* Run-time version ("0.1.0"). */
+DT_EXTERN const char *dt_version(void);
+/* Static text for a DT_E* code. */
+DT_EXTERN const char *dt_strerror(int code);
+
+/*
+ * An allocator: realloc semantics, size 0 frees and returns NULL. Every
+ * allocation of the analyzer goes through it (GnuTLS's internal ones
+ * excepted). ud is passed back unchanged.
+ */
+typedef void *(*dt_alloc_fn)(void *ud, void *ptr, size_t size);
+
+#define DT_OPTIONS_VERSION 1
+#define DT_MAX_PORTS 16
+
+/*
+ * Options. Initialise with DT_OPTIONS_INIT (or dt_options_init()) and set
+ * what you need; strings are copied by dt_analyzer_new().
+ */
+typedef struct dt_options {
+	unsigned version;		/* DT_OPTIONS_VERSION */
+	const char *host;		/* the IP-HTTPS server name, or NULL */
+	uint16_t ports[DT_MAX_PORTS];	/* IP-HTTPS port set; 0 ends it */
+	const char *ca_file;		/* PEM bundle of trust anchors, or NULL */
+	const char *ca_pem;		/* ... or the same as PEM bytes */
+	size_t ca_pem_len;
+	const char *expect_cert;	/* PEM/DER file or 64-hex SHA-256, or NULL */
+	const char *inspection_cas;	/* file adding interception CA names */
+	const char *filter;		/* BPF expression, or NULL */
+	int all;			/* verdicts for every TLS connection */
+	size_t handshake_cap;		/* bytes kept per direction (0: 256 KiB) */
+	size_t memory_cap;		/* total bytes (0: 256 MiB) */
+	dt_alloc_fn alloc;		/* NULL: malloc/realloc/free */
+	void *alloc_ud;
+} dt_options;
+
+#define DT_OPTIONS_INIT { DT_OPTIONS_VERSION, NULL, { 443 }, NULL, NULL, 0, \
+	NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
+
+DT_EXTERN void dt_options_init(dt_options *opts);
+
+typedef struct dt_analyzer dt_analyzer;
+typedef struct dt_capture dt_capture;
+typedef struct dt_conn dt_conn;
+typedef struct dt_verdict dt_verdict;
+typedef struct dt_cert dt_cert;
+
+/*
+ * Create an analyzer. Trust anchors, the expected certificate and the
+ * filter are loaded here, so a bad one fails early (DT_ECERT, DT_EFILTER
+ * is reported on the first capture, when link types are known).
+ * On failure *out is still set when memory allowed, so the message can be
+ * read with dt_analyzer_errmsg(); free it with dt_analyzer_free().
+ */
+DT_EXTERN int dt_analyzer_new(dt_analyzer **out, const dt_options *opts);
+DT_EXTERN void dt_analyzer_free(dt_analyzer *a);
+/* Message of the last failure ("" when none); valid until the next call. */
+DT_EXTERN const char *dt_analyzer_errmsg(const dt_analyzer *a);
+
+/*
+ * Analyse one capture (pcap, pcapng, format detected by content) and add
+ * its results. Returns 0 when anything could be analysed (read errors on a
+ * damaged file are then listed in the capture's errors); DT_EIO/DT_EFORMAT
+ * when nothing could (the capture is still added, with its error).
+ */
+DT_EXTERN int dt_analyze_file(dt_analyzer *a, const char *path);
+/* The same from memory; buf must stay valid during the call only. */
+DT_EXTERN int dt_analyze_mem(dt_analyzer *a, const char *name,
+    const void *buf, size_t len);
+/* The same from an open stream (read to its end, not closed). */
+DT_EXTERN int dt_analyze_fp(dt_analyzer *a, const char *name, FILE *fp);
+
+/*
+ * Feeding packets one by one: begin, any number of packets, end. Link types
+ * are LINKTYPE_* numbers (1 Ethernet, 101 raw IP, 113 SLL, ...). Time is
+ * seconds and nanoseconds since 1970 UTC. bytes must hold caplen bytes and
+ * stay valid during the call only. Frame numbers count fed packets from 1.
+ */
+DT_EXTERN int dt_feed_begin(dt_analyzer *a, const char *name);
+DT_EXTERN int dt_feed_packet(dt_analyzer *a, int linktype, int64_t sec,
+    uint32_t nsec, const void *bytes, uint32_t caplen, uint32_t origlen);
+DT_EXTERN int dt_feed_end(dt_analyzer *a);
+
+/* Reports the bytes read so far of the current file (for progress). */
+typedef void (*dt_progress_fn)(uint64_t done, uint64_t total, void *payload);
+DT_EXTERN void dt_analyzer_set_progress(dt_analyzer *a, dt_progress_fn fn,
+    void *payload);
+
+/* ---- results ---------------------------------------------------------- */
+
+typedef enum { DT_SEV_INFO = 0, DT_SEV_WARNING = 1, DT_SEV_ERROR = 2 } dt_severity;
+typedef enum { DT_CONF_LOW = 0, DT_CONF_MEDIUM = 1, DT_CONF_HIGH = 2 } dt_confidence;
+
+DT_EXTERN size_t dt_analyzer_capture_count(const dt_analyzer *a);
+DT_EXTERN int dt_analyzer_capture_at(const dt_analyzer *a, size_t i,
+    const dt_capture **out);
+/* Highest severity over all verdicts of all captures, -1 when none. */
+DT_EXTERN int dt_analyzer_worst(const dt_analyzer *a);
+
+DT_EXTERN const char *dt_capture_path(const dt_capture *c);
+DT_EXTERN const char *dt_capture_format(const dt_capture *c);	/* "pcap", "pcapng", "fed" */
+DT_EXTERN uint64_t dt_capture_packets(const dt_capture *c);
+DT_EXTERN uint64_t dt_capture_bytes(const dt_capture *c);
+DT_EXTERN uint64_t dt_capture_truncated_packets(const dt_capture *c);
+/* Capture time of the first/last packet, ns since 1970 UTC (0: none). */
+DT_EXTERN int64_t dt_capture_first_time(const dt_capture *c);
+DT_EXTERN int64_t dt_capture_last_time(const dt_capture *c);
+DT_EXTERN size_t dt_capture_link_type_count(const dt_capture *c);
+/* Link type name ("EN10MB", "LINUX_SLL", "DLT_147"...) and its number. */
+DT_EXTERN int dt_capture_link_type_at(const dt_capture *c, size_t i,
+    const char **name, int *linktype);
+DT_EXTERN size_t dt_capture_error_count(const dt_capture *c);
+DT_EXTERN int dt_capture_error_at(const dt_capture *c, size_t i,
+    uint64_t *offset, const char **message);
+DT_EXTERN size_t dt_capture_conn_count(const dt_capture *c);
+DT_EXTERN int dt_capture_conn_at(const dt_capture *c, size_t i,
+    const dt_conn **out);
+DT_EXTERN size_t dt_capture_verdict_count(const dt_capture *c);
+DT_EXTERN int dt_capture_verdict_at(const dt_capture *c, size_t i,
+    const dt_verdict **out);
+
+/* Verdicts (see datrace(1) for the ids; they are a stable interface). */
+DT_EXTERN const char *dt_verdict_id(const dt_verdict *v);
+DT_EXTERN dt_severity dt_verdict_severity(const dt_verdict *v);
+DT_EXTERN dt_confidence dt_verdict_confidence(const dt_verdict *v);
+/* Windows error the client most likely logged: code 0 and NULL name when
+ * none applies. */
+DT_EXTERN uint32_t dt_verdict_windows_code(const dt_verdict *v);
+DT_EXTERN const char *dt_verdict_windows_name(const dt_verdict *v);
+/* Connection id the verdict concerns, or 0 for the whole capture. */
+DT_EXTERN uint32_t dt_verdict_conn(const dt_verdict *v);
+DT_EXTERN size_t dt_verdict_frame_count(const dt_verdict *v);
+DT_EXTERN int dt_verdict_frame_at(const dt_verdict *v, size_t i,
+    uint64_t *frame);
+DT_EXTERN const char *dt_verdict_summary(const dt_verdict *v);
+DT_EXTERN const char *dt_verdict_explanation(const dt_verdict *v);
+DT_EXTERN const char *dt_verdict_remedy(const dt_verdict *v);
+DT_EXTERN const char *dt_severity_name(dt_severity s);	/* "error" ... */
+DT_EXTERN const char *dt_confidence_name(dt_confidence c);	/* "high" ... */
+
+/* Connections. */
+DT_EXTERN uint32_t dt_conn_id(const dt_conn *c);
+DT_EXTERN const char *dt_conn_client(const dt_conn *c);	/* "ip:port", "[v6]:port" */
+DT_EXTERN const char *dt_conn_server(const dt_conn *c);
+DT_EXTERN const char *dt_conn_server_name(const dt_conn *c);	/* SNI/Host or NULL */
+DT_EXTERN int dt_conn_iphttps(const dt_conn *c);
+DT_EXTERN uint64_t dt_conn_first_frame(const dt_conn *c);
+DT_EXTERN uint64_t dt_conn_last_frame(const dt_conn *c);
+/* "no-answer", "refused", "established", "reset", "closed", "open". */
+DT_EXTERN const char *dt_conn_state(const dt_conn *c);
+DT_EXTERN const char *dt_conn_wireshark_filter(const dt_conn *c);
+/* TLS facts: 0 when no TLS was seen on the connection. */
+DT_EXTERN int dt_conn_has_tls(const dt_conn *c);
+DT_EXTERN const char *dt_conn_tls_version(const dt_conn *c);	/* "TLS 1.2" or NULL */
+/* Chosen suite: id (-1 when no ServerHello) and name. */
+DT_EXTERN int dt_conn_tls_suite(const dt_conn *c, const char **name);
+DT_EXTERN int dt_conn_tls_offered_null(const dt_conn *c);
+DT_EXTERN size_t dt_conn_tls_offered_count(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_offered_at(const dt_conn *c, size_t i,
+    uint16_t *suite, const char **name);
+/* The deciding alert: 0 and its fields, DT_ITEROVER when there was none.
+ * from_server is 1 when the server sent it. */
+DT_EXTERN int dt_conn_tls_alert(const dt_conn *c, uint64_t *frame,
+    int *from_server, int *level, int *description, const char **name);
+/* "none", "empty", "present". */
+DT_EXTERN const char *dt_conn_tls_client_certificate(const dt_conn *c);
+DT_EXTERN size_t dt_conn_server_cert_count(const dt_conn *c);
+DT_EXTERN int dt_conn_server_cert_at(const dt_conn *c, size_t i,
+    const dt_cert **out);
+
+DT_EXTERN const char *dt_cert_subject(const dt_cert *x);
+DT_EXTERN const char *dt_cert_issuer(const dt_cert *x);
+DT_EXTERN const char *dt_cert_sha256(const dt_cert *x);	/* 64 hex digits */
+DT_EXTERN int64_t dt_cert_not_before(const dt_cert *x);	/* s since 1970 */
+DT_EXTERN int64_t dt_cert_not_after(const dt_cert *x);
+DT_EXTERN int dt_cert_self_signed(const dt_cert *x);
+DT_EXTERN size_t dt_cert_dns_name_count(const dt_cert *x);
+DT_EXTERN const char *dt_cert_dns_name_at(const dt_cert *x, size_t i);
+
+/* ---- writers ------------------------------------------------------------ */
+
+#define DT_TEXT_VERBOSE	0x1	/* every connection's ladder, not only failing ones */
+#define DT_TEXT_COLOR	0x2	/* ANSI colour */
+
+/* The JSON document of datrace(1) (schema "datrace/1"); flags unused (0). */
+DT_EXTERN int dt_write_json(const dt_analyzer *a, FILE *fp, unsigned flags);
+/* One document per capture, one per line. */
+DT_EXTERN int dt_write_jsonl(const dt_analyzer *a, FILE *fp, unsigned flags);
+DT_EXTERN int dt_write_text(const dt_analyzer *a, FILE *fp, unsigned flags);
+/*
+ * The same into memory: *out gets a NUL-terminated string the caller frees
+ * with dt_buffer_free(); *len its length. format is "json", "jsonl" or
+ * "text".
+ */
+DT_EXTERN int dt_write_buffer(const dt_analyzer *a, const char *format,
+    unsigned flags, char **out, size_t *len);
+DT_EXTERN void dt_buffer_free(char *buf);
+
+/* The rule table: i-th rule id, severity and one-line description. */
+DT_EXTERN int dt_rule_at(size_t i, const char **id, dt_severity *severity,
+    const char **summary);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,227 @@
+/*
+ * Helpers for the facts model (facts.h): appending errors and events,
+ * freeing what the parsers allocated.
+ */
+#include "facts/facts.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int
+dt_capture_add_error(struct dt_capture *cap, uint64_t offset,
+    const char *fmt, ...)
+{
+	struct dt_capture_error *e;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	e = dt_realloc(cap->mem, cap->errors,
+	    (cap->n_errors + 1) * sizeof *cap->errors);
+	if (e == NULL)
+		return -1;
+	cap->errors = e;
+	e[cap->n_errors].offset = offset;
+	e[cap->n_errors].message = dt_strdup(cap->mem, msg);
+	if (e[cap->n_errors].message == NULL)
+		return -1;
+	cap->n_errors++;
+	return 0;
+}
+
+void
+dt_capture_count_linktype(struct dt_capture *cap, int linktype, int supported)
+{
+	struct dt_linktype_count *l;
+	size_t i;
+
+	for (i = 0; i < cap->n_linktypes; i++) {
+		if (cap->linktypes[i].linktype == linktype) {
+			cap->linktypes[i].packets++;
+			return;
+		}
+	}
+	l = dt_realloc(cap->mem, cap->linktypes,
+	    (cap->n_linktypes + 1) * sizeof *l);
+	if (l == NULL)
+		return;
+	cap->linktypes = l;
+	l[cap->n_linktypes].linktype = linktype;
+	l[cap->n_linktypes].packets = 1;
+	l[cap->n_linktypes].supported = supported;
+	cap->n_linktypes++;
+}
+
+int
+dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
+    uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)
+{
+	struct dt_event *ev;
+
+	if (c->n_events >= DT_MAX_EVENTS) {
+		c->events_dropped++;
+		return 0;
+	}
+	if (c->n_events == c->cap_events) {
+		size_t ncap = c->cap_events ? c->cap_events * 2 : 8;
+
+		if (ncap > DT_MAX_EVENTS)
+			ncap = DT_MAX_EVENTS;
+		ev = dt_realloc(m, c->events, ncap * sizeof *ev);
+		if (ev == NULL)
+			return -1;
+		c->events = ev;
+		c->cap_events = ncap;
+	}
+	ev = &c->events[c->n_events++];
+	ev->frame = frame;
+	ev->time = time;
+	ev->type = type;
+	ev->dir = dir;
+	ev->a = a;
+	ev->b = b;
+	return 0;
+}
+
+static void
+free_strv(struct dt_mem *m, char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dt_free(m, v[i]);
+	dt_free(m, v);
+}
+
+void
+dt_cert_clear(struct dt_mem *m, struct dt_cert *x)
+{
+	dt_free(m, x->subject);
+	dt_free(m, x->issuer);
+	dt_free(m, x->serial);
+	free_strv(m, x->dns_names, x->n_dns_names);
+	free_strv(m, x->ip_addrs, x->n_ip_addrs);
+	free_strv(m, x->crl_urls, x->n_crl_urls);
+	free_strv(m, x->aia_urls, x->n_aia_urls);
+	dt_free(m, x->common_name);
+	dt_free(m, x->key_type);
+	dt_free(m, x->sig_alg);
+	dt_free(m, x->parse_error);
+	dt_free(m, x->der);
+	memset(x, 0, sizeof *x);
+}
+
+static void
+http_msg_clear(struct dt_mem *m, struct dt_http_msg *h)
+{
+	dt_free(m, h->line);
+	dt_free(m, h->host);
+	dt_free(m, h->server);
+	dt_free(m, h->content_length);
+	memset(h, 0, sizeof *h);
+}
+
+void
+dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
+{
+	size_t i;
+
+	dt_free(m, t->client_versions);
+	dt_free(m, t->offered_suites);
+	dt_free(m, t->sni);
+	dt_free(m, t->alpn);
+	dt_free(m, t->extensions);
+	for (i = 0; i < t->n_server_certs; i++)
+		dt_cert_clear(m, &t->server_certs[i]);
+	dt_free(m, t->server_certs);
+	dt_free(m, t->chain_error);
+	free_strv(m, t->ca_names, t->n_ca_names);
+	for (i = 0; i < t->n_client_certs; i++)
+		dt_cert_clear(m, &t->client_certs[i]);
+	dt_free(m, t->client_certs);
+	dt_free(m, t->non_tls_line);
+	dt_free(m, t->malformed);
+	http_msg_clear(m, &t->http_request);
+	http_msg_clear(m, &t->http_response);
+	memset(t, 0, sizeof *t);
+}
+
+void
+dt_conn_free(struct dt_mem *m, struct dt_conn *c)
+{
+	if (c == NULL)
+		return;
+	dt_free(m, c->events);
+	dt_tls_facts_clear(m, &c->tls);
+	dt_free(m, c->wireshark_filter);
+	dt_free(m, c);
+}
+
+void
+dt_capture_free(struct dt_capture *cap)
+{
+	struct dt_mem *m;
+	size_t i;
+
+	if (cap == NULL)
+		return;
+	m = cap->mem;
+	while (cap->conns != NULL) {
+		struct dt_conn *c = cap->conns;
+		cap->conns = c->next;
+		dt_conn_free(m, c);
+	}
+	while (cap->dns != NULL) {
+		struct dt_dns *d = cap->dns;
+		cap->dns = d->next;
+		dt_free(m, d->name);
+		dt_free(m, d->addrs);
+		dt_free(m, d->cname);
+		dt_free(m, d);
+	}
+	while (cap->http != NULL) {
+		struct dt_http *h = cap->http;
+		cap->http = h->next;
+		dt_free(m, h->method);
+		dt_free(m, h->uri);
+		dt_free(m, h->host);
+		dt_free(m, h->status_line);
+		dt_free(m, h);
+	}
+	while (cap->verdicts != NULL) {
+		struct dt_verdict *v = cap->verdicts;
+		cap->verdicts = v->next;
+		dt_free(m, v->frames);
+		dt_free(m, v->summary);
+		dt_free(m, v->explanation);
+		dt_free(m, v->remedy);
+		dt_free(m, v);
+	}
+	for (i = 0; i < cap->n_errors; i++)
+		dt_free(m, cap->errors[i].message);
+	dt_free(m, cap->errors);
+	dt_free(m, cap->linktypes);
+	dt_free(m, cap->conn_index);
+	dt_free(m, cap->verdict_index);
+	dt_free(m, cap->path);
+	dt_free(m, cap);
+}
+
+void
+dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
+    size_t outlen)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (a->family == 6) {
+		inet_ntop(AF_INET6, a->a, ip, sizeof ip);
+		snprintf(out, outlen, "[%s]:%u", ip, port);
+	} else {
+		inet_ntop(AF_INET, a->a, ip, sizeof ip);
+		snprintf(out, outlen, "%s:%u", ip, port);
+	}
+}

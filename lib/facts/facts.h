@@ -1,0 +1,342 @@
+/*
+ * The facts: what was on the wire, recorded by the parsers and read by the
+ * rules. This header is the shared data model of the pipeline, not a stage:
+ * flow/ writes the TCP part of a struct dt_conn, tls/ and x509/ the TLS part,
+ * rules/ reads everything and appends struct dt_verdict, report/ and the
+ * public accessors read the result.
+ *
+ * Ownership: every pointer inside these structs is allocated from the
+ * capture's struct dt_mem and freed by dt_capture_free() / dt_conn_free().
+ * Strings are NUL-terminated; strings taken from the wire are kept as bytes
+ * (the report layer escapes them).
+ *
+ * Directions: DT_C2S (client to server) = 0, DT_S2C = 1.
+ * Times: int64_t nanoseconds since 1970-01-01 UTC.
+ */
+#ifndef DT_FACTS_H
+#define DT_FACTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datrace.h"
+#include "util/mem.h"
+
+#define DT_C2S 0
+#define DT_S2C 1
+
+struct dt_addr {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t a[16];		/* IPv4 in the first 4 bytes */
+};
+
+/* ---- events: a per-connection timeline ---------------------------------- */
+
+enum dt_ev_type {
+	DT_EV_SYN = 1,		/* a: 1 when a retransmission of the SYN */
+	DT_EV_SYNACK,		/* a: 1 when a retransmission */
+	DT_EV_RST,		/* dir: who sent it */
+	DT_EV_FIN,		/* dir: who sent it; b: stream bytes sent before */
+	DT_EV_RETRANS,		/* b: sequence offset */
+	DT_EV_ZERO_WINDOW,
+	DT_EV_KEEPALIVE,
+	DT_EV_GAP,		/* b: bytes missing from the stream (lost/cut) */
+	DT_EV_END_OPEN,		/* the capture ended while the connection was open */
+	DT_EV_TLS_HANDSHAKE,	/* a: handshake type (1 client_hello ...) */
+	DT_EV_TLS_CCS,
+	DT_EV_TLS_ALERT,	/* a: level << 8 | description; b: 1 encrypted */
+	DT_EV_TLS_APPDATA,	/* first application data record per direction */
+	DT_EV_TLS_ENCRYPTED,	/* TLS 1.3 encrypted handshake flight; b: bytes */
+	DT_EV_TLS_MALFORMED,	/* see dt_tls_facts.malformed */
+	DT_EV_NON_TLS,		/* first bytes were not TLS */
+	DT_EV_HTTP_REQUEST,	/* HTTP inside a NULL-cipher session */
+	DT_EV_HTTP_RESPONSE,	/* b: status code */
+	DT_EV_SSLV2_HELLO,	/* SSLv2-compatible ClientHello */
+};
+
+struct dt_event {
+	uint64_t frame;
+	int64_t time;
+	uint8_t type;		/* enum dt_ev_type */
+	uint8_t dir;		/* DT_C2S / DT_S2C */
+	uint16_t a;
+	uint32_t b;
+};
+
+#define DT_MAX_EVENTS 128	/* a timeline longer than this keeps its head */
+
+/* ---- certificates ------------------------------------------------------- */
+
+struct dt_cert {
+	char *subject;		/* RFC 4514 DN, NULL when unparsable */
+	char *issuer;
+	char *serial;		/* hex */
+	int64_t not_before;	/* s since 1970 */
+	int64_t not_after;
+	char **dns_names;	/* SAN dNSName */
+	size_t n_dns_names;
+	char **ip_addrs;	/* SAN iPAddress, printed */
+	size_t n_ip_addrs;
+	char **crl_urls;	/* CRL distribution points */
+	size_t n_crl_urls;
+	char **aia_urls;	/* authority information access (caIssuers, OCSP) */
+	size_t n_aia_urls;
+	char *common_name;	/* subject CN, or NULL */
+	char sha256[65];	/* hex, lower case */
+	int self_signed;	/* subject == issuer and the signature verifies */
+	int server_auth;	/* EKU absent or contains serverAuth */
+	int client_auth;	/* EKU absent or contains clientAuth */
+	char *key_type;		/* "RSA", "EC", ... */
+	unsigned key_bits;
+	char *sig_alg;
+	char *parse_error;	/* non-NULL: GnuTLS could not parse it, says why */
+	uint8_t *der;		/* the encoding, kept for chain verification */
+	size_t der_len;
+};
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+enum dt_client_cert { DT_CCERT_NONE = 0, DT_CCERT_EMPTY, DT_CCERT_PRESENT };
+
+/* Chain verification against --ca at the handshake's capture time. */
+enum dt_chain {
+	DT_CHAIN_UNCHECKED = 0,	/* no --ca given, or no certificate seen */
+	DT_CHAIN_OK,
+	DT_CHAIN_UNTRUSTED,	/* does not chain to a given anchor */
+	DT_CHAIN_BAD,		/* broken signature / malformed chain */
+};
+
+struct dt_http_msg {		/* one HTTP head seen (plaintext) */
+	uint64_t frame;
+	char *line;		/* request or status line */
+	char *host;		/* Host: */
+	char *server;		/* Server: */
+	char *content_length;	/* as written */
+	int status;		/* responses: the code */
+};
+
+struct dt_tls_facts {
+	int seen;			/* any TLS record on this connection */
+	uint16_t record_version;	/* of the first ClientHello record */
+
+	/* ClientHello (the first one; a second one after HRR counts in hrr) */
+	uint64_t ch_frame;
+	int64_t ch_time;
+	uint16_t ch_legacy_version;
+	uint16_t *client_versions;	/* supported_versions, else the legacy one */
+	size_t n_client_versions;
+	uint16_t *offered_suites;
+	size_t n_offered_suites;
+	int offered_null;		/* a NULL-encryption suite is offered */
+	int offered_only_null;
+	char *sni;
+	char *alpn;			/* comma-separated */
+	uint16_t *extensions;		/* in order */
+	size_t n_extensions;
+	int sslv2_hello;
+
+	/* ServerHello */
+	uint64_t sh_frame;		/* 0: none */
+	uint16_t version;		/* negotiated (supported_versions aware) */
+	uint16_t suite;
+	int hrr;			/* a HelloRetryRequest was seen */
+	int resumed;			/* session id echoed / abbreviated handshake */
+
+	/* Certificates (TLS <= 1.2, or readable) */
+	uint64_t server_cert_frame;
+	struct dt_cert *server_certs;
+	size_t n_server_certs;
+	int certs_not_visible;		/* TLS 1.3: encrypted, not guessed */
+	enum dt_chain chain;
+	char *chain_error;		/* why, when not OK */
+
+	uint64_t cert_request_frame;	/* 0: no CertificateRequest */
+	char **ca_names;		/* its certificate_authorities DNs */
+	size_t n_ca_names;
+
+	enum dt_client_cert client_cert;
+	uint64_t client_cert_frame;
+	struct dt_cert *client_certs;
+	size_t n_client_certs;
+
+	uint64_t server_hello_done_frame;
+	uint64_t ccs_frame[2];		/* per direction, 0: none */
+	uint64_t finished_frame[2];	/* readable Finished (NULL suite) or the
+					   first encrypted handshake record after CCS */
+	uint64_t appdata_frame[2];	/* first application data */
+	uint64_t appdata_bytes[2];
+	uint64_t appdata_records[2];
+
+	/* The first alert (the deciding one) and the count of all. */
+	uint64_t alert_frame;		/* 0: none */
+	uint8_t alert_dir;
+	uint8_t alert_level;		/* 1 warning, 2 fatal; 0 when encrypted */
+	uint8_t alert_desc;
+	int alert_encrypted;
+	unsigned n_alerts;
+
+	/* Non-TLS bytes where TLS was expected */
+	uint64_t non_tls_frame;
+	uint8_t non_tls_dir;
+	char *non_tls_line;		/* first printable line */
+
+	/* The stream could not be parsed as TLS any further */
+	uint64_t malformed_frame;
+	uint8_t malformed_dir;
+	char *malformed;		/* reason */
+
+	/* HTTP inside a NULL-cipher session (IP-HTTPS / SSTP) */
+	struct dt_http_msg http_request;	/* frame 0: none */
+	struct dt_http_msg http_response;
+
+	/* snaplen cut bytes the TLS parser needed */
+	int truncated;
+	uint64_t truncated_frame;
+};
+
+/* ---- connections -------------------------------------------------------- */
+
+enum dt_tcp_state {
+	DT_TCP_NO_ANSWER = 0,	/* SYN(s), no answer */
+	DT_TCP_REFUSED,		/* SYN answered by RST */
+	DT_TCP_ESTABLISHED,	/* ended cleanly neither way yet; data flowed */
+	DT_TCP_RESET,
+	DT_TCP_CLOSED,		/* FIN both ways */
+	DT_TCP_OPEN,		/* capture ended with it open, no SYN seen */
+};
+
+struct dt_conn {
+	uint32_t id;			/* 1-based, in order of first packet */
+	struct dt_addr client, server;
+	uint16_t client_port, server_port;
+	int roles_from_syn;		/* 0: guessed (capture started mid-way) */
+	char client_str[48], server_str[48];	/* "ip:port" / "[v6]:port" */
+
+	uint64_t first_frame, last_frame;
+	int64_t first_time, last_time;
+
+	enum dt_tcp_state state;
+	uint64_t syn_frame, synack_frame;	/* first of each, 0: none */
+	unsigned syn_count;
+	uint64_t rst_frame;		/* first RST, 0: none */
+	uint8_t rst_dir;
+	uint64_t fin_frame[2];
+	uint8_t ttl_syn;		/* client's SYN */
+	uint8_t ttl_synack;		/* server's SYN-ACK (0: none) */
+	uint8_t ttl_server_data;	/* server's first payload packet */
+	uint8_t ttl_server_data_min, ttl_server_data_max;
+	uint64_t bytes[2];		/* TCP payload bytes seen per direction */
+	uint64_t packets[2];
+	unsigned retransmissions;
+	uint64_t gap_bytes[2];		/* missing from the stream */
+	int truncated;			/* some payload cut by snaplen */
+
+	struct dt_event *events;
+	size_t n_events, cap_events;
+	unsigned events_dropped;
+
+	struct dt_tls_facts tls;
+
+	int iphttps;			/* decided by the rules' context step */
+	char *wireshark_filter;
+	struct dt_conn *next;		/* capture's list, in id order */
+};
+
+/* ---- side observations -------------------------------------------------- */
+
+struct dt_dns {				/* one query and its answer */
+	uint64_t query_frame;		/* 0: answer without the query seen */
+	uint64_t answer_frame;		/* 0: never answered */
+	int64_t time;
+	char *name;			/* lower case, no trailing dot */
+	uint16_t qtype;
+	int rcode;			/* -1: no answer */
+	struct dt_addr *addrs;		/* A / AAAA answers */
+	size_t n_addrs;
+	char *cname;			/* first CNAME target, if any */
+	struct dt_dns *next;
+};
+
+struct dt_http {			/* plain HTTP seen on a TCP connection */
+	uint32_t conn;			/* dt_conn id */
+	uint64_t request_frame, response_frame;	/* 0: not seen */
+	char *method, *uri, *host;	/* CONNECT: uri is "host:port" */
+	int status;			/* -1: no response */
+	char *status_line;
+	int conn_reset, conn_no_answer;	/* how it ended without a response */
+	struct dt_http *next;
+};
+
+/* ---- verdicts ----------------------------------------------------------- */
+
+struct dt_verdict {
+	const char *id;			/* static: the rule's id */
+	dt_severity severity;
+	dt_confidence confidence;
+	uint32_t win_code;		/* 0: none */
+	const char *win_name;		/* static */
+	uint32_t conn;			/* 0: about the capture */
+	uint64_t *frames;
+	size_t n_frames;
+	char *summary, *explanation, *remedy;
+	struct dt_verdict *next;
+};
+
+/* ---- the capture -------------------------------------------------------- */
+
+struct dt_capture_error {
+	uint64_t offset;
+	char *message;
+};
+
+struct dt_linktype_count {
+	int linktype;
+	uint64_t packets;
+	int supported;
+};
+
+struct dt_capture {
+	struct dt_mem *mem;
+	char *path;
+	const char *format;		/* static: "pcap", "pcapng", "fed" */
+	uint64_t packets, bytes, truncated_packets;
+	int64_t first_time, last_time;
+	struct dt_linktype_count *linktypes;
+	size_t n_linktypes;
+	struct dt_capture_error *errors;
+	size_t n_errors;
+
+	struct dt_conn *conns, *conns_tail;	/* all connections, id order */
+	size_t n_conns;
+	struct dt_dns *dns, *dns_tail;
+	struct dt_http *http, *http_tail;
+	struct dt_verdict *verdicts, *verdicts_tail;
+	size_t n_verdicts;
+
+	/* what bounded memory made us drop */
+	uint64_t dropped_conns;		/* connection state freed at the cap */
+	uint64_t dropped_bytes;		/* stream bytes not buffered */
+	uint64_t fragments_dropped;
+	uint64_t undecodable;		/* packets no link/IP decoder could read */
+
+	/* Arrays kept in the arrays used by the public accessors, built once
+	   analysis ended (report/ and api fill these). */
+	struct dt_conn **conn_index;
+	struct dt_verdict **verdict_index;
+};
+
+/* Helpers (facts.c). All return 0, or -1 when memory failed. */
+int dt_capture_add_error(struct dt_capture *cap, uint64_t offset,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void dt_capture_count_linktype(struct dt_capture *cap, int linktype,
+    int supported);
+int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
+    uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b);
+void dt_cert_clear(struct dt_mem *m, struct dt_cert *x);
+void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
+void dt_conn_free(struct dt_mem *m, struct dt_conn *c);
+void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */
+void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
+    size_t outlen);			/* "1.2.3.4:443", "[::1]:443" */
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * flow/: connections, TCP reassembly, and the side observations (DNS, plain
+ * HTTP) that the rules correlate with the IP-HTTPS connection.
+ *
+ * dt_flow_tcp() takes decoded TCP segments, finds or creates the connection
+ * (5-tuple, both directions folded; roles from the SYN, else from the port
+ * set, else the lower port is the server), records TCP facts and events in
+ * the struct dt_conn it appends to the capture, and delivers each
+ * direction's bytes in sequence order to the sink, once, with the frame that
+ * carried them. Gaps (lost or snaplen-cut bytes) are reported as gaps, never
+ * filled. Out-of-order segments wait in a per-direction buffer under a byte
+ * budget; on overlap the first copy received wins (what the receiver most
+ * likely kept, and what Wireshark shows), a different later copy is counted.
+ *
+ * When a connection ends (RST, FIN both ways, a new SYN on the 5-tuple
+ * after it ended, idle longer than the timeout in capture time, or
+ * dt_flow_finish()) the sink's end() runs and the flow state is freed; the
+ * struct dt_conn facts stay in the capture.
+ *
+ * Plain HTTP heads on any TCP connection (request line, Host, status line),
+ * and DNS over UDP/53 (and TCP/53), are recorded in the capture's dns/http
+ * lists.
+ */
+#ifndef DT_FLOW_H
+#define DT_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "facts/facts.h"
+#include "net/net.h"
+
+/* What the next stage (TLS) gets. `app` is its per-connection slot. */
+struct dt_flow_sink {
+	void *payload;
+	/* In-order bytes of one direction. Return 1 to keep receiving, 0 when
+	   this direction's bytes are no longer needed (flow then only counts). */
+	int (*data)(void *payload, struct dt_conn *c, void **app, int dir,
+	    const uint8_t *p, size_t n, uint64_t frame, int64_t time);
+	/* n bytes missing at this point of the stream (lost or cut). */
+	void (*gap)(void *payload, struct dt_conn *c, void **app, int dir,
+	    uint64_t n, uint64_t frame);
+	/* The connection ended; free *app. Called once per connection. */
+	void (*end)(void *payload, struct dt_conn *c, void **app);
+};
+
+struct dt_flow_config {
+	const uint16_t *ports;		/* IP-HTTPS port set, 0-terminated */
+	size_t stream_cap;		/* bytes buffered out of order per dir */
+	int64_t idle_timeout;		/* ns of capture time; 0: 600 s */
+};
+
+struct dt_flow;
+
+int dt_flow_new(struct dt_flow **out, struct dt_capture *cap,
+    const struct dt_flow_config *cfg, const struct dt_flow_sink *sink);
+void dt_flow_free(struct dt_flow *f);
+
+/* One decoded packet (status DT_L4_TCP or DT_L4_UDP). */
+void dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
+    const struct dt_l4 *l4);
+
+/* The capture ended: end every open connection (events DT_EV_END_OPEN),
+   finish DNS queries without answers. */
+void dt_flow_finish(struct dt_flow *f);
+
+/* Live connections and buffered bytes now (for tests and the memory cap). */
+size_t dt_flow_live(const struct dt_flow *f);
+size_t dt_flow_buffered(const struct dt_flow *f);
+
+/* Parsers usable on their own (and by the fuzzers): */
+/* DNS message -> observation fields; 0 ok, -1 malformed. */
+int dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
+    uint16_t *txid, struct dt_dns *out);
+/* HTTP head at the start of p: 1 complete head parsed into out, 0 need
+   more, -1 not HTTP. consumed = bytes of the head. */
+int dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
+    struct dt_http_msg *out, int *is_request, size_t *consumed);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * tls/: from each direction's byte stream, what the TLS handshake said.
+ *
+ * A struct dt_tls is the per-connection parser (the flow sink's `app`
+ * slot). dt_tls_data() takes in-order bytes of one direction with the frame
+ * that carried them and records facts in c->tls and events in c's timeline:
+ * record layer (content types 20-24, SSL 3.0 .. TLS 1.3, RFC length limits,
+ * SSLv2-compatible ClientHello), handshake reassembly across records, the
+ * messages of RFC 5246 / RFC 8446, alerts, application data counted; NULL
+ * suites decoded after ChangeCipherSpec (plaintext + MAC) including the
+ * IP-HTTPS HTTP head inside; a non-TLS reply kept as its first line; a
+ * proxy "CONNECT host:port" preamble skipped (the HTTP part is flow's).
+ *
+ * The stream parser's three outcomes per record: consumed, need more,
+ * malformed (the stream then becomes a DT_EV_TLS_MALFORMED fact and that
+ * direction is no longer parsed). Certificates are handed to x509/.
+ *
+ * Buffering: at most `hs_cap` bytes per direction wait for a record to
+ * complete; past the handshake, records are hopped by their 5-byte header
+ * and only counted, and dt_tls_data() returns 0 once nothing more is needed.
+ */
+#ifndef DT_TLS_H
+#define DT_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "facts/facts.h"
+#include "flow/flow.h"
+#include "x509/x509.h"
+
+struct dt_tls;
+
+struct dt_tls_config {
+	size_t hs_cap;			/* 0: 256 KiB */
+	const struct dt_x509_ctx *x509;	/* trust anchors, may be NULL */
+};
+
+struct dt_tls *dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg);
+void dt_tls_free(struct dt_mem *m, struct dt_tls *t);
+
+/* Returns 1 to keep receiving this direction, 0 when done with it. */
+int dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t *p, size_t n, uint64_t frame, int64_t time);
+void dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
+    uint64_t frame);
+/* The connection ended: verify the chain (x509) at the handshake time. */
+void dt_tls_end(struct dt_tls *t, struct dt_conn *c);
+
+/* Names (tables generated from the IANA registries; see tls/gen/).
+   NULL when unknown: callers print "0x%04X" then. */
+const char *dt_tls_suite_name(uint16_t suite);
+int dt_tls_suite_is_null(uint16_t suite);	/* NULL bulk encryption */
+const char *dt_tls_alert_name(uint8_t desc);	/* "handshake_failure" */
+const char *dt_tls_handshake_name(uint8_t type);	/* "client_hello" */
+const char *dt_tls_extension_name(uint16_t ext);	/* "server_name" */
+const char *dt_tls_version_name(uint16_t v);	/* "TLS 1.2", "SSL 3.0" */
+
+#endif

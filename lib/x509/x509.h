@@ -1,0 +1,49 @@
+/*
+ * x509/: certificate facts and chain checks, with GnuTLS.
+ *
+ * dt_x509_parse() fills a struct dt_cert from DER (subject, issuer, serial,
+ * validity, SANs, CRL distribution points, AIA, EKU, key, signature
+ * algorithm, SHA-256, self-signed); a certificate GnuTLS cannot parse gets
+ * parse_error set and is still a fact. dt_x509_verify_chain() checks the
+ * chain the server sent against the trust anchors of --ca at a given time
+ * without touching GnuTLS's process-wide time function: time checks are
+ * disabled in GnuTLS and validity is compared with the capture time here.
+ */
+#ifndef DT_X509_H
+#define DT_X509_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "facts/facts.h"
+
+struct dt_x509_ctx;	/* trust anchors + expected certificate */
+
+/* ca_file / ca_pem may both be NULL (no anchors). expect: a PEM/DER file or
+   a 64-hex SHA-256, or NULL. errbuf names the file and the problem. */
+int dt_x509_ctx_new(struct dt_x509_ctx **out, struct dt_mem *m,
+    const char *ca_file, const char *ca_pem, size_t ca_pem_len,
+    const char *expect, char *errbuf, size_t errlen);
+void dt_x509_ctx_free(struct dt_x509_ctx *x);
+int dt_x509_ctx_has_anchors(const struct dt_x509_ctx *x);
+/* Expected server certificate's SHA-256 (hex), or NULL. */
+const char *dt_x509_ctx_expected(const struct dt_x509_ctx *x);
+
+/* 0 ok; -1 parse failure (out->parse_error says why) or no memory. */
+int dt_x509_parse(struct dt_mem *m, const uint8_t *der, size_t len,
+    struct dt_cert *out);
+
+/* Chain (leaf first) against the anchors at time `when` (s since 1970).
+   Sets *why (allocated from m) when not DT_CHAIN_OK. */
+enum dt_chain dt_x509_verify_chain(const struct dt_x509_ctx *x,
+    struct dt_mem *m, const struct dt_cert *chain, size_t n, int64_t when,
+    char **why);
+
+/* RFC 6125 host-name check of the leaf (SAN dNSName with wildcards; CN only
+   without SAN). 1 match, 0 no match. */
+int dt_x509_matches_host(const struct dt_cert *leaf, const char *host);
+
+/* DER-encoded DN -> RFC 4514 string (CertificateRequest CA names). */
+char *dt_x509_dn_string(struct dt_mem *m, const uint8_t *der, size_t len);
+
+#endif

@@ -293,6 +293,7 @@ struct dt_linktype_count {
 	int linktype;
 	uint64_t packets;
 	int supported;
+	char name[32];		/* "EN10MB", "LINUX_SLL", "LINKTYPE_147" */
 };
 
 struct dt_capture {

@@ -1,0 +1,583 @@
+/*
+ * The analyzer: one run of the pipeline per capture.
+ *
+ *   reader (capture/) -> BPF filter -> net/ decode -> flow/ connections
+ *   -> tls/ facts (through the flow sink) -> rules/ verdicts
+ *
+ * The analyzer owns the options, the trust anchors, the filter and the
+ * results of every capture analysed; the public accessors (api.c) and the
+ * writers read those results. Packets can come from a file, from memory,
+ * from a stream, or be fed one by one by the caller: all take the same path
+ * (pipe_packet()).
+ */
+#include "analyzer.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "flow/flow.h"
+#include "net/net.h"
+#include "rules/rules.h"
+#include "tls/tls.h"
+#include "x509/x509.h"
+
+#define DEFAULT_HS_CAP (256u << 10)
+#define DEFAULT_MEM_CAP ((size_t)256 << 20)
+
+static const char *const errtext[] = {
+	"success",			/* DT_OK */
+	"end of iteration",		/* DT_ITEROVER */
+	"invalid argument",		/* DT_EINVAL */
+	"out of memory",		/* DT_ENOMEM */
+	"input/output error",		/* DT_EIO */
+	"not a capture file",		/* DT_EFORMAT */
+	"bad filter expression",	/* DT_EFILTER */
+	"cannot load certificate",	/* DT_ECERT */
+	"call out of order",		/* DT_ESTATE */
+};
+
+DT_EXTERN const char *
+dt_version(void)
+{
+	return DT_VERSION_STRING;
+}
+
+DT_EXTERN const char *
+dt_strerror(int code)
+{
+	size_t i = code <= 0 ? (size_t)-code : sizeof errtext;
+
+	if (i >= sizeof errtext / sizeof errtext[0])
+		return "unknown error";
+	return errtext[i];
+}
+
+DT_EXTERN void
+dt_options_init(dt_options *opts)
+{
+	dt_options init = DT_OPTIONS_INIT;
+
+	*opts = init;
+}
+
+int
+dt_analyzer_fail(struct dt_analyzer *a, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->errmsg, sizeof a->errmsg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static char *
+opt_strdup(struct dt_analyzer *a, const char *s)
+{
+	return s != NULL ? dt_strdup(&a->mem, s) : NULL;
+}
+
+DT_EXTERN int
+dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
+{
+	struct dt_analyzer *a;
+	dt_options defaults = DT_OPTIONS_INIT;
+	struct dt_mem boot;
+	char err[512];
+	size_t i, n;
+	int rc;
+
+	if (out == NULL)
+		return DT_EINVAL;
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version != DT_OPTIONS_VERSION)
+		return DT_EINVAL;
+	dt_mem_init(&boot, opts->alloc, opts->alloc_ud, 0);
+	a = dt_calloc(&boot, 1, sizeof *a);
+	if (a == NULL)
+		return DT_ENOMEM;
+	/* The analyzer's own block was counted by `boot`; from here on all
+	   goes through a->mem, which carries the cap. */
+	a->mem = boot;
+	a->mem.cap = opts->memory_cap ? opts->memory_cap : DEFAULT_MEM_CAP;
+	a->hs_cap = opts->handshake_cap ? opts->handshake_cap : DEFAULT_HS_CAP;
+	a->all = opts->all;
+	*out = a;
+
+	for (n = 0; n < DT_MAX_PORTS && opts->ports[n] != 0; n++)
+		a->ports[n] = opts->ports[n];
+	if (n == 0)
+		a->ports[n++] = 443;
+	a->ports[n] = 0;
+
+	a->host = opt_strdup(a, opts->host);
+	a->ca_file = opt_strdup(a, opts->ca_file);
+	a->filter_expr = opt_strdup(a, opts->filter);
+	if (a->mem.failed)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	if (a->host != NULL) {
+		for (i = 0; a->host[i] != '\0'; i++)
+			if (a->host[i] >= 'A' && a->host[i] <= 'Z')
+				a->host[i] = (char)(a->host[i] - 'A' + 'a');
+		if (i > 0 && a->host[i - 1] == '.')
+			a->host[i - 1] = '\0';
+	}
+
+	rc = dt_x509_ctx_new(&a->x509, &a->mem, opts->ca_file, opts->ca_pem,
+	    opts->ca_pem_len, opts->expect_cert, err, sizeof err);
+	if (rc != 0)
+		return dt_analyzer_fail(a, rc == DT_ENOMEM ? DT_ENOMEM : DT_ECERT,
+		    "%s", err);
+	if (opts->inspection_cas != NULL) {
+		rc = dt_x509_inspection_cas_load(&a->mem, opts->inspection_cas,
+		    &a->inspection_cas, err, sizeof err);
+		if (rc != 0)
+			return dt_analyzer_fail(a, rc == DT_ENOMEM ? DT_ENOMEM :
+			    DT_EIO, "%s", err);
+	}
+	if (a->filter_expr != NULL) {
+		rc = dt_filter_new(&a->filter, &a->mem, a->filter_expr, err,
+		    sizeof err);
+		if (rc != 0)
+			return dt_analyzer_fail(a, rc == DT_ENOMEM ? DT_ENOMEM :
+			    DT_EFILTER, "bad filter '%s': %s", a->filter_expr, err);
+	}
+	return 0;
+}
+
+DT_EXTERN void
+dt_analyzer_free(dt_analyzer *a)
+{
+	struct dt_mem m;
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (a->pipe != NULL)
+		dt_pipe_abort(a);
+	for (i = 0; i < a->n_caps; i++)
+		dt_capture_free(a->caps[i]);
+	dt_free(&a->mem, a->caps);
+	if (a->inspection_cas != NULL) {
+		for (i = 0; a->inspection_cas[i] != NULL; i++)
+			dt_free(&a->mem, a->inspection_cas[i]);
+		dt_free(&a->mem, a->inspection_cas);
+	}
+	dt_filter_free(a->filter);
+	dt_x509_ctx_free(a->x509);
+	dt_free(&a->mem, a->host);
+	dt_free(&a->mem, a->ca_file);
+	dt_free(&a->mem, a->filter_expr);
+	m = a->mem;
+	dt_free(&m, a);
+}
+
+DT_EXTERN const char *
+dt_analyzer_errmsg(const dt_analyzer *a)
+{
+	return a != NULL ? a->errmsg : "no analyzer";
+}
+
+DT_EXTERN void
+dt_analyzer_set_progress(dt_analyzer *a, dt_progress_fn fn, void *payload)
+{
+	if (a == NULL)
+		return;
+	a->progress = fn;
+	a->progress_payload = payload;
+}
+
+/* ---- the flow sink: bytes to the TLS parser ----------------------------- */
+
+static int
+sink_data(void *payload, struct dt_conn *c, void **app, int dir,
+    const uint8_t *p, size_t n, uint64_t frame, int64_t time)
+{
+	struct dt_pipe *pp = payload;
+
+	if (*app == NULL) {
+		struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509 };
+
+		*app = dt_tls_new(&pp->a->mem, &cfg);
+		if (*app == NULL)
+			return 0;
+	}
+	return dt_tls_data(*app, c, dir, p, n, frame, time);
+}
+
+static void
+sink_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
+    uint64_t frame)
+{
+	(void)payload;
+	if (*app != NULL)
+		dt_tls_gap(*app, c, dir, n, frame);
+}
+
+static void
+sink_end(void *payload, struct dt_conn *c, void **app)
+{
+	struct dt_pipe *pp = payload;
+
+	if (*app != NULL) {
+		dt_tls_end(*app, c);
+		dt_tls_free(&pp->a->mem, *app);
+		*app = NULL;
+	}
+}
+
+/* ---- one capture -------------------------------------------------------- */
+
+static void
+reader_warn(void *payload, uint64_t offset, const char *msg)
+{
+	struct dt_pipe *pp = payload;
+
+	dt_capture_add_error(pp->cap, offset, "%s", msg);
+}
+
+int
+dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
+{
+	struct dt_pipe *pp;
+	struct dt_capture *cap, **caps;
+	struct dt_flow_config fcfg;
+	struct dt_flow_sink sink;
+
+	if (a->pipe != NULL)
+		return dt_analyzer_fail(a, DT_ESTATE, "a capture is already open");
+	caps = dt_realloc(&a->mem, a->caps, (a->n_caps + 1) * sizeof *caps);
+	if (caps == NULL)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	a->caps = caps;
+	cap = dt_calloc(&a->mem, 1, sizeof *cap);
+	if (cap == NULL)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	cap->mem = &a->mem;
+	cap->path = dt_strdup(&a->mem, name != NULL ? name : "-");
+	cap->format = format;
+	a->caps[a->n_caps++] = cap;
+
+	pp = dt_calloc(&a->mem, 1, sizeof *pp);
+	if (pp == NULL || cap->path == NULL)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	pp->a = a;
+	pp->cap = cap;
+	a->pipe = pp;
+	if (dt_net_new(&pp->net, &a->mem, 0) != 0)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	memset(&fcfg, 0, sizeof fcfg);
+	fcfg.ports = a->ports;
+	fcfg.stream_cap = a->hs_cap;
+	sink.payload = pp;
+	sink.data = sink_data;
+	sink.gap = sink_gap;
+	sink.end = sink_end;
+	if (dt_flow_new(&pp->flow, cap, &fcfg, &sink) != 0)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The per-packet path: counters, filter, decode, flow. No allocation here
+   beyond what flow/ does for a new connection. */
+int
+dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
+{
+	struct dt_pipe *pp = a->pipe;
+	struct dt_capture *cap = pp->cap;
+	struct dt_l4 l4;
+	char err[256];
+	int rc;
+
+	cap->packets++;
+	cap->bytes += pkt->caplen;
+	if (cap->first_time == 0 || pkt->time < cap->first_time)
+		cap->first_time = pkt->time;
+	if (pkt->time > cap->last_time)
+		cap->last_time = pkt->time;
+	if (pkt->caplen < pkt->origlen)
+		cap->truncated_packets++;
+	if (pkt->linktype != pp->last_linktype || cap->n_linktypes == 0) {
+		pp->last_linktype = pkt->linktype;
+		pp->last_supported = dt_net_linktype_supported(pkt->linktype);
+	}
+	dt_capture_count_linktype(cap, pkt->linktype, pp->last_supported);
+	if (cap->n_linktypes > pp->named_linktypes) {
+		struct dt_linktype_count *l = &cap->linktypes[cap->n_linktypes - 1];
+
+		dt_linktype_name(l->linktype, l->name, sizeof l->name);
+		pp->named_linktypes = cap->n_linktypes;
+	}
+	if (pkt->duplicate)
+		return 0;
+	if (a->filter != NULL) {
+		rc = dt_filter_match(a->filter, pkt, err, sizeof err);
+		if (rc < 0) {
+			if (!pp->filter_error_reported) {
+				pp->filter_error_reported = 1;
+				dt_capture_add_error(cap, pkt->offset,
+				    "filter '%s' cannot be applied to link type %d: %s",
+				    a->filter_expr, pkt->linktype, err);
+			}
+			return 0;
+		}
+		if (rc == 0)
+			return 0;
+	}
+	if (!pp->last_supported)
+		return 0;
+	dt_net_decode(pp->net, pkt, &l4);
+	switch (l4.status) {
+	case DT_L4_TCP:
+	case DT_L4_UDP:
+		dt_flow_packet(pp->flow, pkt, &l4);
+		break;
+	case DT_L4_MALFORMED:
+	case DT_L4_TRUNCATED:
+		cap->undecodable++;
+		break;
+	default:
+		break;
+	}
+	if (a->mem.failed)
+		return DT_ENOMEM;
+	return 0;
+}
+
+static void
+pipe_free(struct dt_analyzer *a)
+{
+	struct dt_pipe *pp = a->pipe;
+
+	dt_flow_free(pp->flow);
+	dt_net_free(pp->net);
+	dt_free(&a->mem, pp);
+	a->pipe = NULL;
+}
+
+void
+dt_pipe_abort(struct dt_analyzer *a)
+{
+	pipe_free(a);
+}
+
+/* Close the capture: end open connections, judge, index for accessors. */
+int
+dt_pipe_end(struct dt_analyzer *a)
+{
+	struct dt_pipe *pp = a->pipe;
+	struct dt_capture *cap = pp->cap;
+	struct dt_rules_config rcfg;
+	struct dt_conn *c;
+	struct dt_verdict *v;
+	size_t i;
+
+	dt_flow_finish(pp->flow);
+	cap->fragments_dropped = dt_net_fragments_dropped(pp->net);
+	pipe_free(a);
+
+	memset(&rcfg, 0, sizeof rcfg);
+	rcfg.host = a->host;
+	rcfg.ports = a->ports;
+	rcfg.all = a->all;
+	rcfg.x509 = a->x509;
+	rcfg.inspection_cas = (const char *const *)a->inspection_cas;
+	if (dt_rules_run(&rcfg, cap) != 0 || a->mem.failed)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+
+	cap->conn_index = dt_calloc(&a->mem, cap->n_conns + 1,
+	    sizeof *cap->conn_index);
+	cap->verdict_index = dt_calloc(&a->mem, cap->n_verdicts + 1,
+	    sizeof *cap->verdict_index);
+	if (cap->conn_index == NULL || cap->verdict_index == NULL)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	for (i = 0, c = cap->conns; c != NULL && i < cap->n_conns; c = c->next)
+		cap->conn_index[i++] = c;
+	cap->n_conns = i;
+	for (i = 0, v = cap->verdicts; v != NULL && i < cap->n_verdicts;
+	    v = v->next)
+		cap->verdict_index[i++] = v;
+	cap->n_verdicts = i;
+	return 0;
+}
+
+/* ---- reading a capture -------------------------------------------------- */
+
+static int
+analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
+{
+	struct dt_packet pkt;
+	const char *fault;
+	uint64_t off, total, n = 0;
+	int rc = 0;
+
+	rc = dt_pipe_begin(a, name, dt_reader_format(r));
+	if (rc != 0) {
+		if (a->pipe != NULL)
+			pipe_free(a);
+		dt_reader_close(r);
+		return rc;
+	}
+	dt_reader_set_warn(r, reader_warn, a->pipe);
+	total = dt_reader_size(r);
+	while (dt_reader_next(r, &pkt) == 0) {
+		rc = dt_pipe_packet(a, &pkt);
+		if (rc != 0)
+			break;
+		if (a->progress != NULL && (++n & 0xffff) == 0)
+			a->progress(dt_reader_pos(r), total, a->progress_payload);
+	}
+	fault = dt_reader_error(r, &off);
+	if (fault != NULL)
+		dt_capture_add_error(a->pipe->cap, off, "%s", fault);
+	if (a->progress != NULL)
+		a->progress(dt_reader_pos(r), total, a->progress_payload);
+	dt_reader_close(r);
+	if (rc != 0) {
+		pipe_free(a);
+		return dt_analyzer_fail(a, rc, "%s: out of memory (memory cap %zu bytes)",
+		    name, a->mem.cap);
+	}
+	{
+		struct dt_capture *cap = a->pipe->cap;
+
+		rc = dt_pipe_end(a);
+		if (rc != 0)
+			return rc;
+		if (fault != NULL && cap->packets == 0)
+			return dt_analyzer_fail(a, DT_EFORMAT,
+			    "%s: offset %llu: %s", name,
+			    (unsigned long long)off, fault);
+	}
+	return 0;
+}
+
+/* A capture that could not be opened is still listed, with its error. */
+static int
+open_failed(struct dt_analyzer *a, const char *name, int rc,
+    const char *err, uint64_t off)
+{
+	if (rc == DT_ENOMEM)
+		return dt_analyzer_fail(a, rc, "out of memory");
+	if (dt_pipe_begin(a, name, "unknown") == 0) {
+		dt_capture_add_error(a->pipe->cap, off, "%s", err);
+		pipe_free(a);
+	} else if (a->pipe != NULL) {
+		pipe_free(a);
+	}
+	return dt_analyzer_fail(a, rc, "%s: %s", name, err);
+}
+
+DT_EXTERN int
+dt_analyze_file(dt_analyzer *a, const char *path)
+{
+	struct dt_reader *r;
+	char err[512];
+	uint64_t off = 0;
+	int rc;
+
+	if (a == NULL || path == NULL)
+		return DT_EINVAL;
+	err[0] = '\0';
+	rc = dt_reader_open_file(&r, &a->mem, path, err, sizeof err, &off);
+	if (rc != 0)
+		return open_failed(a, path, rc, err, off);
+	return analyze_reader(a, path, r);
+}
+
+DT_EXTERN int
+dt_analyze_mem(dt_analyzer *a, const char *name, const void *buf, size_t len)
+{
+	struct dt_reader *r;
+	char err[512];
+	uint64_t off = 0;
+	int rc;
+
+	if (a == NULL || (buf == NULL && len != 0))
+		return DT_EINVAL;
+	if (name == NULL)
+		name = "(memory)";
+	err[0] = '\0';
+	rc = dt_reader_open_mem(&r, &a->mem, buf, len, err, sizeof err, &off);
+	if (rc != 0)
+		return open_failed(a, name, rc, err, off);
+	return analyze_reader(a, name, r);
+}
+
+DT_EXTERN int
+dt_analyze_fp(dt_analyzer *a, const char *name, FILE *fp)
+{
+	struct dt_reader *r;
+	char err[512];
+	uint64_t off = 0;
+	int rc;
+
+	if (a == NULL || fp == NULL)
+		return DT_EINVAL;
+	if (name == NULL)
+		name = "(stream)";
+	err[0] = '\0';
+	rc = dt_reader_open_fp(&r, &a->mem, fp, err, sizeof err, &off);
+	if (rc != 0)
+		return open_failed(a, name, rc, err, off);
+	return analyze_reader(a, name, r);
+}
+
+/* ---- feeding ------------------------------------------------------------ */
+
+DT_EXTERN int
+dt_feed_begin(dt_analyzer *a, const char *name)
+{
+	int rc;
+
+	if (a == NULL)
+		return DT_EINVAL;
+	rc = dt_pipe_begin(a, name != NULL ? name : "(fed)", "fed");
+	if (rc != 0 && a->pipe != NULL)
+		pipe_free(a);
+	if (rc == 0)
+		a->feed_frame = 0;
+	return rc;
+}
+
+DT_EXTERN int
+dt_feed_packet(dt_analyzer *a, int linktype, int64_t sec, uint32_t nsec,
+    const void *bytes, uint32_t caplen, uint32_t origlen)
+{
+	struct dt_packet pkt;
+	int rc;
+
+	if (a == NULL || (bytes == NULL && caplen != 0) || nsec >= 1000000000u)
+		return DT_EINVAL;
+	if (a->pipe == NULL)
+		return dt_analyzer_fail(a, DT_ESTATE,
+		    "dt_feed_packet before dt_feed_begin");
+	memset(&pkt, 0, sizeof pkt);
+	pkt.frame = ++a->feed_frame;
+	pkt.time = sec * 1000000000 + (int64_t)nsec;
+	pkt.linktype = linktype;
+	pkt.data = bytes;
+	pkt.caplen = caplen;
+	pkt.origlen = origlen < caplen ? caplen : origlen;
+	rc = dt_pipe_packet(a, &pkt);
+	if (rc != 0)
+		return dt_analyzer_fail(a, rc, "out of memory (memory cap %zu bytes)",
+		    a->mem.cap);
+	return 0;
+}
+
+DT_EXTERN int
+dt_feed_end(dt_analyzer *a)
+{
+	if (a == NULL)
+		return DT_EINVAL;
+	if (a->pipe == NULL)
+		return dt_analyzer_fail(a, DT_ESTATE,
+		    "dt_feed_end before dt_feed_begin");
+	return dt_pipe_end(a);
+}

@@ -1,0 +1,50 @@
+/*
+ * The analyzer's insides, shared by analyzer.c (the pipeline) and api.c
+ * (the public accessors and writers). Not installed.
+ */
+#ifndef DT_ANALYZER_H
+#define DT_ANALYZER_H
+
+#include "datrace.h"
+#include "capture/capture.h"
+#include "facts/facts.h"
+#include "util/mem.h"
+
+struct dt_pipe {			/* one capture being analysed */
+	struct dt_analyzer *a;
+	struct dt_capture *cap;
+	struct dt_net *net;
+	struct dt_flow *flow;
+	int last_linktype, last_supported;
+	int filter_error_reported;
+	size_t named_linktypes;
+};
+
+struct dt_analyzer {
+	struct dt_mem mem;
+	char errmsg[1024];
+	char *host;
+	char *ca_file;
+	char *filter_expr;
+	uint16_t ports[DT_MAX_PORTS + 1];
+	int all;
+	size_t hs_cap;
+	struct dt_x509_ctx *x509;
+	char **inspection_cas;		/* NULL-terminated, or NULL */
+	struct dt_filter *filter;
+	struct dt_capture **caps;
+	size_t n_caps;
+	struct dt_pipe *pipe;		/* the capture being read, or NULL */
+	uint64_t feed_frame;
+	dt_progress_fn progress;
+	void *progress_payload;
+};
+
+int dt_analyzer_fail(struct dt_analyzer *a, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format);
+int dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt);
+int dt_pipe_end(struct dt_analyzer *a);
+void dt_pipe_abort(struct dt_analyzer *a);
+
+#endif

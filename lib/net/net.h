@@ -65,7 +65,9 @@ struct dt_l4 {
 
 struct dt_net;
 
-/* frag_cap: bytes held for IP reassembly in total (0: 4 MiB). */
+/* frag_cap: bytes held for IP reassembly in total (0: DT_NET_FRAG_CAP).
+   Returns 0 or DT_ENOMEM. */
+#define DT_NET_FRAG_CAP	((size_t)4 << 20)
 int dt_net_new(struct dt_net **out, struct dt_mem *m, size_t frag_cap);
 void dt_net_free(struct dt_net *n);
 

@@ -134,6 +134,15 @@ struct dt_tls_facts {
 	uint16_t *extensions;		/* in order */
 	size_t n_extensions;
 	int sslv2_hello;
+	/* more of the ClientHello, inline (nothing to free); lists keep
+	   their first entries when longer */
+	uint16_t ch_groups[32];		/* supported_groups */
+	size_t n_ch_groups;
+	uint16_t ch_sig_algs[48];	/* signature_algorithms */
+	size_t n_ch_sig_algs;
+	int ch_reneg_info;		/* renegotiation_info extension or SCSV */
+	int ch_ems;			/* extended_master_secret */
+	int ch_status_request;		/* status_request (OCSP stapling) */
 
 	/* ServerHello */
 	uint64_t sh_frame;		/* 0: none */
@@ -153,6 +162,10 @@ struct dt_tls_facts {
 	uint64_t cert_request_frame;	/* 0: no CertificateRequest */
 	char **ca_names;		/* its certificate_authorities DNs */
 	size_t n_ca_names;
+	uint8_t cr_cert_types[16];	/* its certificate_types (1 rsa_sign ...) */
+	size_t n_cr_cert_types;
+	uint16_t cr_sig_algs[48];	/* its signature algorithms (TLS 1.2) */
+	size_t n_cr_sig_algs;
 
 	enum dt_client_cert client_cert;
 	uint64_t client_cert_frame;

@@ -1,0 +1,93 @@
+#!/bin/sh
+# The datrace command line: options, exit status, and the one-line errors
+# for inputs that cannot be analysed. Run from the top of the tree.
+set -u
+BUILD=${BUILD:-build}
+CLI=$BUILD/datrace
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+
+# expect STATUS STDERR-SUBSTRING -- command...
+expect() {
+	want=$1 text=$2
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		bad "$* -> exit $got, want $want; stderr: $(head -c 300 "$tmp/err")"
+		return
+	fi
+	if [ -n "$text" ] && ! grep -qF -- "$text" "$tmp/err"; then
+		bad "$* -> stderr lacks '$text': $(head -c 300 "$tmp/err")"
+		return
+	fi
+	ok
+}
+
+expect 0 "" -- "$CLI" --help
+grep -q -- '--expect-cert' "$tmp/out" || bad "--help does not list --expect-cert"
+expect 0 "" -- "$CLI" --version
+grep -q '^datrace [0-9]' "$tmp/out" || bad "--version prints $(cat "$tmp/out")"
+expect 0 "" -- "$CLI" --list-rules
+for id in handshake-ok null-cipher-absent client-cert-missing tcp-refused \
+    no-iphttps-traffic; do
+	grep -q "^$id " "$tmp/out" || bad "--list-rules lacks $id"
+done
+# Every rule of the table is documented in the man page.
+"$CLI" --list-rules | awk '{print $1}' | while read -r id; do
+	grep -q "Li $id " man/datrace.1 || echo "$id" >>"$tmp/undoc"
+done
+[ -s "$tmp/undoc" ] && bad "rules missing from man/datrace.1: $(cat "$tmp/undoc")" || ok
+
+expect 2 "no capture file given" -- "$CLI"
+expect 2 "unknown format 'xml'" -- "$CLI" -f xml x.pcap
+expect 2 "bad port '0'" -- "$CLI" -p 0 x.pcap
+expect 2 "bad port 'abc'" -- "$CLI" --port abc x.pcap
+
+expect 2 "datrace: $tmp/missing.pcap: " -- "$CLI" "$tmp/missing.pcap"
+: >"$tmp/empty.pcap"
+expect 2 "datrace: $tmp/empty.pcap: offset 0: empty file" -- "$CLI" "$tmp/empty.pcap"
+printf 'hello, this is not a capture\n' >"$tmp/text.pcap"
+expect 2 "datrace: $tmp/text.pcap: offset 0: not a capture file" -- "$CLI" "$tmp/text.pcap"
+expect 2 "bad filter" -- "$CLI" -F 'tcp port 99999999 and' "$tmp/text.pcap"
+expect 2 "--ca" -- "$CLI" --ca "$tmp/nope.pem" "$tmp/text.pcap"
+
+# A capture cut in the middle of a record: the good part is analysed, the
+# fault is reported with its offset, and the status is not 2.
+src=$(ls testdata/scenarios/*.pcap 2>/dev/null | head -n 1)
+if [ -n "$src" ]; then
+	size=$(wc -c <"$src")
+	head -c $((size - 7)) "$src" >"$tmp/cut.pcap"
+	"$CLI" -f json "$tmp/cut.pcap" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" = 2 ]; then bad "cut capture gives exit 2"; else ok; fi
+	grep -q "datrace: $tmp/cut.pcap: offset [0-9]*: " "$tmp/err" && ok ||
+		bad "cut capture: no offset error line: $(cat "$tmp/err")"
+	grep -q '"errors"' "$tmp/out" && ok || bad "cut capture: JSON lacks errors"
+	# Output to a file, nothing on stdout; -q prints nothing at all.
+	"$CLI" -o "$tmp/o.txt" "$src" >"$tmp/out" 2>&1
+	[ -s "$tmp/o.txt" ] && [ ! -s "$tmp/out" ] && ok || bad "-o FILE"
+	"$CLI" -q "$src" >"$tmp/out" 2>&1
+	[ ! -s "$tmp/out" ] && ok || bad "-q printed: $(head -c 200 "$tmp/out")"
+	# No colour when not on a terminal.
+	"$CLI" "$src" >"$tmp/out" 2>&1
+	if grep -q "$(printf '\033')" "$tmp/out"; then bad "colour in a pipe"; else ok; fi
+	# jsonl: one line per capture.
+	"$CLI" -f jsonl "$src" "$src" >"$tmp/out" 2>/dev/null
+	[ "$(wc -l <"$tmp/out")" = 2 ] && ok || bad "jsonl lines: $(wc -l <"$tmp/out")"
+	# Reading from standard input gives the same verdicts.
+	"$CLI" -f json "$src" | grep '"id": "' | grep -v '"id": [0-9]' >"$tmp/a" 2>/dev/null
+	"$CLI" -f json - <"$src" | grep '"id": "' | grep -v '"id": [0-9]' >"$tmp/b" 2>/dev/null
+	cmp -s "$tmp/a" "$tmp/b" && ok || bad "stdin gives other verdicts"
+fi
+
+mandoc -Tlint -W warning man/*.1 man/*.3 >"$tmp/lint" 2>&1 && ok ||
+	bad "mandoc -Tlint: $(cat "$tmp/lint")"
+
+printf 'cli: %d passed, %d failed\n' "$pass" "$fail"
+[ "$fail" -eq 0 ]

@@ -55,6 +55,9 @@ struct dt_packet {
 					   packet; the pipeline skips it */
 	const struct dt_pktmon_meta *pktmon;	/* NULL when none */
 	uint64_t offset;		/* file offset of the record */
+	const char *iface_name;		/* pcapng if_name (else if_description),
+					   NUL-terminated, or NULL; valid until
+					   the reader is closed */
 };
 
 struct dt_reader;

@@ -449,6 +449,9 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 		rc = dt_pipe_end(a);
 		if (rc != 0)
 			return rc;
+		if (a->mem.failed)
+			return dt_analyzer_fail(a, DT_ENOMEM, "%s: out of memory",
+			    name);
 		if (fault != NULL && cap->packets == 0)
 			return dt_analyzer_fail(a, DT_EFORMAT,
 			    "%s: offset %llu: %s", name,
@@ -462,8 +465,8 @@ static int
 open_failed(struct dt_analyzer *a, const char *name, int rc,
     const char *err, uint64_t off)
 {
-	if (rc == DT_ENOMEM)
-		return dt_analyzer_fail(a, rc, "out of memory");
+	if (rc == DT_ENOMEM || a->mem.failed)
+		return dt_analyzer_fail(a, DT_ENOMEM, "%s: out of memory", name);
 	if (dt_pipe_begin(a, name, "unknown") == 0) {
 		dt_capture_add_error(a->pipe->cap, off, "%s", err);
 		pipe_free(a);

@@ -1,0 +1,70 @@
+#!/bin/sh
+# Install into a scratch DESTDIR, then build examples/verdicts.c against the
+# installed library with nothing but the header and pkg-config, run it, and
+# check the library's exported interface. Run from the top of the tree.
+set -u
+BUILD=${BUILD:-build}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+ok() { pass=$((pass + 1)); }
+
+prefix=/opt/datrace
+make --no-print-directory -s BUILD="$BUILD" DESTDIR="$tmp" PREFIX=$prefix \
+    CFLAGS="${CFLAGS:-}" LDFLAGS="${LDFLAGS:-}" install >"$tmp/log" 2>&1 ||
+	{ cat "$tmp/log"; echo "FAIL: make install"; exit 1; }
+root=$tmp$prefix
+for f in lib/libdatrace.a lib/libdatrace.so lib/libdatrace.so.0 include/datrace.h \
+    lib/pkgconfig/libdatrace.pc bin/datrace share/man/man1/datrace.1 \
+    share/man/man3/libdatrace.3; do
+	[ -e "$root/$f" ] && ok || bad "not installed: $f"
+done
+
+# SONAME from the version in the header.
+soname=$(objdump -p "$root/lib/libdatrace.so" 2>/dev/null | awk '/SONAME/ {print $2}')
+[ "$soname" = libdatrace.so.0 ] && ok || bad "SONAME is '$soname'"
+
+# Only dt_* symbols are exported.
+others=$(nm -D --defined-only "$root/lib/libdatrace.so" | awk '$2 ~ /[TDBRW]/ {print $3}' |
+	grep -v '^dt_' | head -5)
+[ -z "$others" ] && ok || bad "exported non-dt symbols: $others"
+nm -D --defined-only "$root/lib/libdatrace.so" | grep -q ' T dt_analyze_file$' && ok ||
+	bad "dt_analyze_file not exported"
+nm -D --defined-only "$root/lib/libdatrace.so" | grep -q ' T dt_malloc$' &&
+	bad "internal dt_malloc exported" || ok
+
+# The header compiles alone as C99 and as C++.
+echo '#include <datrace.h>' >"$tmp/h.c"
+cc -std=c99 -Wall -Wextra -pedantic -Werror -I"$root/include" -c "$tmp/h.c" -o "$tmp/h.o" && ok ||
+	bad "datrace.h does not compile as C99"
+if command -v g++ >/dev/null 2>&1; then
+	printf '#include <datrace.h>\nint main() { dt_options o = DT_OPTIONS_INIT; return o.version != DT_OPTIONS_VERSION; }\n' >"$tmp/h.cc"
+	g++ -Wall -Wextra -Werror -I"$root/include" "$tmp/h.cc" -o "$tmp/hcc" -L"$root/lib" -ldatrace &&
+		ok || bad "datrace.h does not compile as C++"
+fi
+
+# A program outside the tree, built with pkg-config only.
+export PKG_CONFIG_PATH=$root/lib/pkgconfig
+flags=$(pkg-config --define-variable=prefix="$root" --cflags --libs libdatrace) ||
+	bad "pkg-config libdatrace"
+cc examples/verdicts.c $flags -o "$tmp/verdicts" && ok || bad "examples/verdicts.c does not build"
+capture=$(ls testdata/scenarios/*.pcap 2>/dev/null | head -n 1)
+if [ -x "$tmp/verdicts" ] && [ -n "$capture" ]; then
+	LD_LIBRARY_PATH=$root/lib "$tmp/verdicts" "$capture" >"$tmp/out"
+	st=$?
+	[ "$st" -le 1 ] && ok || bad "verdicts exited $st"
+	grep -q "^$capture	" "$tmp/out" && ok || bad "verdicts printed: $(cat "$tmp/out")"
+fi
+# Static linking works too.
+cc examples/verdicts.c -I"$root/include" "$root/lib/libdatrace.a" \
+    $(pkg-config --libs libpcap gnutls jansson) -pthread -o "$tmp/verdicts-static" &&
+	ok || bad "static link"
+
+make --no-print-directory -s BUILD="$BUILD" DESTDIR="$tmp" PREFIX=$prefix uninstall >/dev/null 2>&1
+left=$(find "$root" -type f | head -3)
+[ -z "$left" ] && ok || bad "uninstall left: $left"
+
+printf 'install: %d passed, %d failed\n' "$pass" "$fail"
+[ "$fail" -eq 0 ]

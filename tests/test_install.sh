@@ -12,8 +12,10 @@ bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
 ok() { pass=$((pass + 1)); }
 
 prefix=/opt/datrace
-make --no-print-directory -s BUILD="$BUILD" DESTDIR="$tmp" PREFIX=$prefix \
-    CFLAGS="${CFLAGS:-}" LDFLAGS="${LDFLAGS:-}" install >"$tmp/log" 2>&1 ||
+# Programs linked against a sanitizer build need the sanitizer runtime too.
+san=""
+case $BUILD in *asan*) san="-fsanitize=address,undefined" ;; esac
+make --no-print-directory -s BUILD="$BUILD" DESTDIR="$tmp" PREFIX=$prefix install >"$tmp/log" 2>&1 ||
 	{ cat "$tmp/log"; echo "FAIL: make install"; exit 1; }
 root=$tmp$prefix
 for f in lib/libdatrace.a lib/libdatrace.so lib/libdatrace.so.0 include/datrace.h \
@@ -41,7 +43,7 @@ cc -std=c99 -Wall -Wextra -pedantic -Werror -I"$root/include" -c "$tmp/h.c" -o "
 	bad "datrace.h does not compile as C99"
 if command -v g++ >/dev/null 2>&1; then
 	printf '#include <datrace.h>\nint main() { dt_options o = DT_OPTIONS_INIT; return o.version != DT_OPTIONS_VERSION; }\n' >"$tmp/h.cc"
-	g++ -Wall -Wextra -Werror -I"$root/include" "$tmp/h.cc" -o "$tmp/hcc" -L"$root/lib" -ldatrace &&
+	g++ $san -Wall -Wextra -Werror -I"$root/include" "$tmp/h.cc" -o "$tmp/hcc" -L"$root/lib" -ldatrace &&
 		ok || bad "datrace.h does not compile as C++"
 fi
 
@@ -49,7 +51,7 @@ fi
 export PKG_CONFIG_PATH=$root/lib/pkgconfig
 flags=$(pkg-config --define-variable=prefix="$root" --cflags --libs libdatrace) ||
 	bad "pkg-config libdatrace"
-cc examples/verdicts.c $flags -o "$tmp/verdicts" && ok || bad "examples/verdicts.c does not build"
+cc $san examples/verdicts.c $flags -o "$tmp/verdicts" && ok || bad "examples/verdicts.c does not build"
 capture=$(ls testdata/scenarios/*.pcap 2>/dev/null | head -n 1)
 if [ -x "$tmp/verdicts" ] && [ -n "$capture" ]; then
 	LD_LIBRARY_PATH=$root/lib "$tmp/verdicts" "$capture" >"$tmp/out"
@@ -58,7 +60,7 @@ if [ -x "$tmp/verdicts" ] && [ -n "$capture" ]; then
 	grep -q "^$capture	" "$tmp/out" && ok || bad "verdicts printed: $(cat "$tmp/out")"
 fi
 # Static linking works too.
-cc examples/verdicts.c -I"$root/include" "$root/lib/libdatrace.a" \
+cc $san examples/verdicts.c -I"$root/include" "$root/lib/libdatrace.a" \
     $(pkg-config --libs libpcap gnutls jansson) -pthread -o "$tmp/verdicts-static" &&
 	ok || bad "static link"
 

@@ -88,7 +88,7 @@ dt_calloc(struct dt_mem *m, size_t k, size_t n)
 	}
 	p = dt_malloc(m, k * n);
 	if (p != NULL)
-		memset(p, 0, k * n ? k * n : 1);
+		memset(p, 0, (k * n) != 0 ? k * n : 1);
 	return p;
 }
 

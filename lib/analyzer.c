@@ -163,11 +163,8 @@ dt_analyzer_free(dt_analyzer *a)
 	for (i = 0; i < a->n_caps; i++)
 		dt_capture_free(a->caps[i]);
 	dt_free(&a->mem, a->caps);
-	if (a->inspection_cas != NULL) {
-		for (i = 0; a->inspection_cas[i] != NULL; i++)
-			dt_free(&a->mem, a->inspection_cas[i]);
-		dt_free(&a->mem, a->inspection_cas);
-	}
+	if (a->inspection_cas != NULL)
+		dt_x509_strv_free(&a->mem, a->inspection_cas);
 	dt_filter_free(a->filter);
 	dt_x509_ctx_free(a->x509);
 	dt_free(&a->mem, a->host);

@@ -34,7 +34,11 @@ done
 for f in "$BUILD"/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	n=$(basename "$f")
-	run "$n-replay" "$f" tests/fuzz/corpus/"${n#fuzz_}" testdata
+	# Seeds, past crash inputs, our captures, and the shared corpus of
+	# real captures by others when it is there.
+	extra=""
+	[ -d ../shared/corpus ] && extra=../shared/corpus
+	run "$n-replay" "$f" tests/fuzz/corpus/"${n#fuzz_}" testdata $extra
 done
 
 printf '%d passed, %d failed\n' "$pass" "$fail"

@@ -69,6 +69,11 @@ void dt_flow_finish(struct dt_flow *f);
 size_t dt_flow_live(const struct dt_flow *f);
 size_t dt_flow_buffered(const struct dt_flow *f);
 
+/* Limits of the side observations. */
+#define DT_HTTP_HEAD_MAX 16384		/* bytes of one HTTP head */
+#define DT_DNS_MAX_ADDRS 32		/* A/AAAA answers kept per message */
+#define DT_DNS_MAX_JUMPS 16		/* compression pointers per name */
+
 /* Parsers usable on their own (and by the fuzzers): */
 /* DNS message -> observation fields; 0 ok, -1 malformed. */
 int dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,

@@ -3,6 +3,10 @@
  * linking tools. JSON (schema "datrace/1", SPEC §4) is built with jansson so
  * that every string from the wire is escaped correctly (invalid UTF-8
  * replaced by U+FFFD first); text is the per-connection ladder and verdicts.
+ *
+ * The helpers below give the names the public accessors must share with the
+ * JSON document (TCP states, message types, severities, times), so that a
+ * tool walking the API and one reading the JSON see the same words.
  */
 #ifndef DT_REPORT_H
 #define DT_REPORT_H
@@ -13,13 +17,93 @@
 
 struct dt_report_run {			/* what the report says about the run */
 	const char *host;
-	const uint16_t *ports;		/* 0-terminated */
+	const uint16_t *ports;		/* 0-terminated; NULL: the default {443} */
 	const char *ca_file;
 	struct dt_capture *const *caps;
 	size_t n_caps;
+	/* Added: more of the options, echoed in "options" (NULL/0: none). */
+	const char *expect_cert;
+	const char *filter;
+	int all;
 };
 
+/*
+ * The JSON document of SPEC §4 on fp. lines = 0: one indented document for
+ * the run; lines = 1 (jsonl): one compact document per capture, one a line,
+ * each with schema/tool/options and a one-element "captures" array.
+ * Returns 0, DT_ENOMEM, or DT_EIO when writing failed.
+ */
 int dt_report_json(const struct dt_report_run *run, FILE *fp, int lines);
+
+/*
+ * Human text (DT_TEXT_VERBOSE: every IP-HTTPS connection's ladder;
+ * DT_TEXT_COLOR: ANSI colour on severity words, never otherwise). Lines fit
+ * in 80 columns; bytes from the wire are printed through a sanitiser (no
+ * control character or escape sequence reaches the terminal).
+ * Returns 0, DT_ENOMEM, or DT_EIO.
+ */
 int dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags);
+
+/* ---- shared names (static strings, never NULL) ---------------------------- */
+
+/* "no-answer", "refused", "established", "reset", "closed", "open". */
+const char *dt_report_state_name(enum dt_tcp_state s);
+/* "error", "warning", "info" / "high", "medium", "low". */
+const char *dt_report_severity_name(dt_severity s);
+const char *dt_report_confidence_name(dt_confidence c);
+/* "none", "empty", "present". */
+const char *dt_report_client_cert_name(enum dt_client_cert cc);
+/* "unchecked", "ok", "untrusted", "bad". */
+const char *dt_report_chain_name(enum dt_chain ch);
+/* "client" / "server" for DT_C2S / DT_S2C. */
+const char *dt_report_dir_name(int dir);
+/*
+ * The JSON "type" of a timeline event: "client_hello", "server_hello",
+ * "certificate", ..., "change_cipher_spec", "alert", "application_data",
+ * "encrypted_handshake", "non_tls", "http_request", "http_response",
+ * "hello_retry_request"; TCP events: "syn", "syn_ack", "rst", "fin",
+ * "retransmission", "zero_window", "keepalive", "gap", "end_open".
+ */
+const char *dt_report_msg_name(const struct dt_event *ev);
+/* 1 when the event belongs in tls.messages (TLS/HTTP/non-TLS content). */
+int dt_report_event_is_tls(const struct dt_event *ev);
+
+/* ---- formatting helpers --------------------------------------------------- */
+
+#define DT_REPORT_TIME_LEN 40
+
+/*
+ * RFC 3339 UTC: "2024-06-10T20:18:27Z", with ".123456789" before the Z when
+ * the nanoseconds are non-zero. 0, or -1 (buf "") when the year is outside
+ * 0000..9999. dt_report_time_sec takes seconds (certificate validity, which
+ * may be 9999-12-31 and does not fit in int64 nanoseconds).
+ */
+int dt_report_time(int64_t ns, char *buf, size_t len);
+int dt_report_time_sec(int64_t sec, char *buf, size_t len);
+
+/*
+ * Valid UTF-8 from any bytes: each byte that does not start a well-formed
+ * sequence (RFC 3629: no overlongs, surrogates or values past U+10FFFF)
+ * becomes U+FFFD. out must hold 3 * n + 1 bytes; it is NUL-terminated (an
+ * embedded NUL in the input is kept as a byte). Returns the output length.
+ */
+size_t dt_report_utf8_clean(const char *in, size_t n, char *out);
+/* Decode one well-formed sequence at s: its length and *cp, or 0 when the
+   first byte does not start one (or n is 0). */
+size_t dt_report_utf8_next(const char *s, size_t n, uint32_t *cp);
+/* The same into a new string from m (NULL when memory failed). */
+char *dt_report_utf8_dup(struct dt_mem *m, const char *s);
+
+/* The server name of a connection: SNI, else the HTTP Host seen inside the
+   session, else NULL. Bytes as recorded (not sanitised). */
+const char *dt_report_server_name(const struct dt_conn *c);
+
+/*
+ * A Wireshark display filter for the connection: c->wireshark_filter when
+ * set, else built here: "ip.addr==A && tcp.port==P && ip.addr==B &&
+ * tcp.port==Q" (ipv6.addr for IPv6). Returns buf (or c->wireshark_filter).
+ */
+const char *dt_report_wireshark_filter(const struct dt_conn *c, char *buf,
+    size_t len);
 
 #endif

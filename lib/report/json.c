@@ -1,0 +1,763 @@
+/*
+ * The JSON document of SPEC §4 (schema "datrace/1"), built with jansson.
+ * RFC 8259 wants UTF-8 text: every string from the wire (SNI, DNs, HTTP
+ * lines, the first line of a non-TLS reply, error messages) goes through
+ * dt_report_utf8_clean() first, so bytes that are not UTF-8 become U+FFFD,
+ * and jansson escapes control characters. Keys are written in a fixed order
+ * (insertion order, JSON_PRESERVE_ORDER) so the same capture always gives
+ * the same bytes. Fields may be added; none is ever renamed or dropped
+ * without a new schema.
+ */
+#include "report/report.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "tls/tls.h"
+
+struct jb {
+	struct dt_mem *mem;	/* sanitiser buffers */
+	int err;		/* sticky: jansson or dt_mem ran out of memory */
+};
+
+static void
+set(struct jb *b, json_t *obj, const char *key, json_t *val)
+{
+	/* jansson takes val even on failure, and fails on a NULL obj/val. */
+	if (json_object_set_new(obj, key, val) != 0)
+		b->err = 1;
+}
+
+static void
+push(struct jb *b, json_t *arr, json_t *val)
+{
+	if (json_array_append_new(arr, val) != 0)
+		b->err = 1;
+}
+
+/* A string from the wire (or NULL -> null), made valid UTF-8. */
+static json_t *
+jstr(struct jb *b, const char *s)
+{
+	char small[512], *buf = small;
+	size_t n, len;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	n = strlen(s);
+	if (n > (SIZE_MAX - 1) / 3) {
+		b->err = 1;
+		return NULL;
+	}
+	if (3 * n + 1 > sizeof small) {
+		buf = dt_malloc(b->mem, 3 * n + 1);
+		if (buf == NULL) {
+			b->err = 1;
+			return NULL;
+		}
+	}
+	len = dt_report_utf8_clean(s, n, buf);
+	j = json_stringn(buf, len);
+	if (buf != small)
+		dt_free(b->mem, buf);
+	if (j == NULL)
+		b->err = 1;
+	return j;
+}
+
+static json_t *
+jint(uint64_t v)
+{
+	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/* Frame numbers start at 1: 0 means none. */
+static json_t *
+jframe(uint64_t frame)
+{
+	return frame != 0 ? jint(frame) : json_null();
+}
+
+static json_t *
+jtime(int64_t ns)
+{
+	char buf[DT_REPORT_TIME_LEN];
+
+	if (dt_report_time(ns, buf, sizeof buf) != 0)
+		return json_null();
+	return json_string(buf);
+}
+
+static json_t *
+jtime_sec(int64_t sec)
+{
+	char buf[DT_REPORT_TIME_LEN];
+
+	if (dt_report_time_sec(sec, buf, sizeof buf) != 0)
+		return json_null();
+	return json_string(buf);
+}
+
+static json_t *
+jstrv(struct jb *b, char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		push(b, a, jstr(b, v[i]));
+	return a;
+}
+
+/* A 16-bit code point as SPEC writes suites: "0x003B". */
+static json_t *
+jhex16(uint16_t v)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof buf, "0x%04X", v);
+	return json_string(buf);
+}
+
+static json_t *
+jversion(uint16_t v)
+{
+	const char *name = dt_tls_version_name(v);
+
+	return name != NULL ? json_string(name) : jhex16(v);
+}
+
+static json_t *
+jsuite(struct jb *b, uint16_t suite)
+{
+	json_t *o = json_object();
+	const char *name = dt_tls_suite_name(suite);
+
+	set(b, o, "id", jhex16(suite));
+	set(b, o, "name", name != NULL ? json_string(name) : json_null());
+	return o;
+}
+
+static json_t *
+jdirpair(struct jb *b, json_t *client, json_t *server)
+{
+	json_t *o = json_object();
+
+	set(b, o, "client", client);
+	set(b, o, "server", server);
+	return o;
+}
+
+static const char *const alert_levels[] = { NULL, "warning", "fatal" };
+
+/* level, description and code of an alert; all null when encrypted. */
+static void
+alert_fields(struct jb *b, json_t *o, int encrypted, uint8_t level,
+    uint8_t desc)
+{
+	const char *name = dt_tls_alert_name(desc);
+
+	if (encrypted) {
+		set(b, o, "level", json_null());
+		set(b, o, "description", json_null());
+		set(b, o, "code", json_null());
+	} else {
+		set(b, o, "level", level < 3 && alert_levels[level] != NULL ?
+		    json_string(alert_levels[level]) : json_null());
+		set(b, o, "description",
+		    name != NULL ? json_string(name) : json_null());
+		set(b, o, "code", json_integer(desc));
+	}
+	set(b, o, "encrypted", json_boolean(encrypted));
+}
+
+static json_t *
+jevent(struct jb *b, const struct dt_event *ev)
+{
+	json_t *o = json_object();
+
+	set(b, o, "frame", jint(ev->frame));
+	set(b, o, "time", jtime(ev->time));
+	set(b, o, "from", json_string(dt_report_dir_name(ev->dir)));
+	set(b, o, "type", json_string(dt_report_msg_name(ev)));
+	switch (ev->type) {
+	case DT_EV_TLS_ALERT:
+		alert_fields(b, o, ev->b != 0, (uint8_t)(ev->a >> 8),
+		    (uint8_t)(ev->a & 0xff));
+		break;
+	case DT_EV_HTTP_RESPONSE:
+		set(b, o, "status", jint(ev->b));
+		break;
+	case DT_EV_GAP:
+	case DT_EV_TLS_ENCRYPTED:
+		set(b, o, "bytes", jint(ev->b));
+		break;
+	case DT_EV_SYN:
+	case DT_EV_SYNACK:
+		set(b, o, "retransmission", json_boolean(ev->a != 0));
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
+static json_t *
+jcert(struct jb *b, const struct dt_cert *x)
+{
+	json_t *o = json_object();
+
+	set(b, o, "subject", jstr(b, x->subject));
+	set(b, o, "issuer", jstr(b, x->issuer));
+	set(b, o, "sha256", x->sha256[0] != '\0' ? jstr(b, x->sha256) :
+	    json_null());
+	set(b, o, "not_before", x->parse_error == NULL ?
+	    jtime_sec(x->not_before) : json_null());
+	set(b, o, "not_after", x->parse_error == NULL ?
+	    jtime_sec(x->not_after) : json_null());
+	set(b, o, "dns_names", jstrv(b, x->dns_names, x->n_dns_names));
+	set(b, o, "crl_urls", jstrv(b, x->crl_urls, x->n_crl_urls));
+	set(b, o, "self_signed", json_boolean(x->self_signed));
+	set(b, o, "common_name", jstr(b, x->common_name));
+	set(b, o, "serial", jstr(b, x->serial));
+	set(b, o, "ip_addresses", jstrv(b, x->ip_addrs, x->n_ip_addrs));
+	set(b, o, "aia_urls", jstrv(b, x->aia_urls, x->n_aia_urls));
+	set(b, o, "server_auth", json_boolean(x->server_auth));
+	set(b, o, "client_auth", json_boolean(x->client_auth));
+	set(b, o, "key_type", jstr(b, x->key_type));
+	set(b, o, "key_bits", json_integer(x->key_bits));
+	set(b, o, "signature_algorithm", jstr(b, x->sig_alg));
+	set(b, o, "parse_error", jstr(b, x->parse_error));
+	return o;
+}
+
+static json_t *
+jcerts(struct jb *b, const struct dt_cert *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		push(b, a, jcert(b, &v[i]));
+	return a;
+}
+
+/* "h2,http/1.1" -> ["h2", "http/1.1"] */
+static json_t *
+jalpn(struct jb *b, const char *alpn)
+{
+	json_t *a;
+	const char *p, *q;
+	char *one;
+
+	if (alpn == NULL)
+		return json_null();
+	a = json_array();
+	for (p = alpn; ; p = q + 1) {
+		q = strchr(p, ',');
+		if (q == NULL)
+			q = p + strlen(p);
+		one = dt_strndup(b->mem, p, (size_t)(q - p));
+		if (one == NULL) {
+			b->err = 1;
+			break;
+		}
+		push(b, a, jstr(b, one));
+		dt_free(b->mem, one);
+		if (*q == '\0')
+			break;
+	}
+	return a;
+}
+
+static json_t *
+jhttp_msg(struct jb *b, const struct dt_http_msg *h, int response)
+{
+	json_t *o;
+
+	if (h->frame == 0)
+		return json_null();
+	o = json_object();
+	set(b, o, "frame", jint(h->frame));
+	set(b, o, "line", jstr(b, h->line));
+	if (response)
+		set(b, o, "status", json_integer(h->status));
+	set(b, o, "host", jstr(b, h->host));
+	set(b, o, "server", jstr(b, h->server));
+	set(b, o, "content_length", jstr(b, h->content_length));
+	return o;
+}
+
+static json_t *
+jtls(struct jb *b, const struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	json_t *o, *a, *x;
+	size_t i;
+	int d;
+
+	if (!t->seen && t->ch_frame == 0 && t->non_tls_frame == 0 &&
+	    t->malformed_frame == 0)
+		return json_null();
+	o = json_object();
+
+	/* SPEC §4 keys, in its order */
+	a = json_array();
+	for (i = 0; i < t->n_client_versions; i++)
+		push(b, a, jversion(t->client_versions[i]));
+	set(b, o, "client_versions", a);
+	set(b, o, "version", t->sh_frame != 0 ? jversion(t->version) :
+	    json_null());
+	a = json_array();
+	for (i = 0; i < t->n_offered_suites; i++)
+		push(b, a, jsuite(b, t->offered_suites[i]));
+	set(b, o, "offered_suites", a);
+	set(b, o, "offered_null", json_boolean(t->offered_null));
+	set(b, o, "suite", t->sh_frame != 0 ? jsuite(b, t->suite) :
+	    json_null());
+
+	a = json_array();
+	for (i = 0; i < c->n_events; i++)
+		if (dt_report_event_is_tls(&c->events[i]))
+			push(b, a, jevent(b, &c->events[i]));
+	set(b, o, "messages", a);
+
+	if (t->alert_frame != 0) {
+		x = json_object();
+		set(b, x, "frame", jint(t->alert_frame));
+		set(b, x, "from", json_string(dt_report_dir_name(t->alert_dir)));
+		alert_fields(b, x, t->alert_encrypted, t->alert_level,
+		    t->alert_desc);
+	} else {
+		x = json_null();
+	}
+	set(b, o, "alert", x);
+
+	set(b, o, "server_certificates",
+	    jcerts(b, t->server_certs, t->n_server_certs));
+	if (t->cert_request_frame != 0) {
+		x = json_object();
+		set(b, x, "frame", jint(t->cert_request_frame));
+		set(b, x, "ca_names", jstrv(b, t->ca_names, t->n_ca_names));
+	} else {
+		x = json_null();
+	}
+	set(b, o, "certificate_request", x);
+	set(b, o, "client_certificate",
+	    json_string(dt_report_client_cert_name(t->client_cert)));
+
+	/* extras */
+	set(b, o, "client_hello_frame", jframe(t->ch_frame));
+	set(b, o, "client_hello_version", t->ch_frame != 0 ?
+	    jversion(t->ch_legacy_version) : json_null());
+	set(b, o, "record_version", t->record_version != 0 ?
+	    jversion(t->record_version) : json_null());
+	set(b, o, "offered_only_null", json_boolean(t->offered_only_null));
+	set(b, o, "sni", jstr(b, t->sni));
+	set(b, o, "alpn", jalpn(b, t->alpn));
+	a = json_array();
+	for (i = 0; i < t->n_extensions; i++)
+		push(b, a, json_integer(t->extensions[i]));
+	set(b, o, "extensions", a);
+	set(b, o, "sslv2_hello", json_boolean(t->sslv2_hello));
+	set(b, o, "server_hello_frame", jframe(t->sh_frame));
+	set(b, o, "hello_retry_request", json_boolean(t->hrr));
+	set(b, o, "resumed", json_boolean(t->resumed));
+	set(b, o, "alerts", json_integer(t->n_alerts));
+	set(b, o, "server_certificate_frame", jframe(t->server_cert_frame));
+	set(b, o, "certificates_visible", json_boolean(!t->certs_not_visible));
+	set(b, o, "chain", json_string(dt_report_chain_name(t->chain)));
+	set(b, o, "chain_error", jstr(b, t->chain_error));
+	set(b, o, "client_certificate_frame", jframe(t->client_cert_frame));
+	set(b, o, "client_certificates",
+	    jcerts(b, t->client_certs, t->n_client_certs));
+	set(b, o, "server_hello_done_frame", jframe(t->server_hello_done_frame));
+	set(b, o, "change_cipher_spec", jdirpair(b, jframe(t->ccs_frame[0]),
+	    jframe(t->ccs_frame[1])));
+	set(b, o, "finished", jdirpair(b, jframe(t->finished_frame[0]),
+	    jframe(t->finished_frame[1])));
+	x = json_object();
+	for (d = 0; d < 2; d++) {
+		json_t *ad = json_object();
+
+		set(b, ad, "frame", jframe(t->appdata_frame[d]));
+		set(b, ad, "bytes", jint(t->appdata_bytes[d]));
+		set(b, ad, "records", jint(t->appdata_records[d]));
+		set(b, x, dt_report_dir_name(d), ad);
+	}
+	set(b, o, "application_data", x);
+	if (t->non_tls_frame != 0) {
+		x = json_object();
+		set(b, x, "frame", jint(t->non_tls_frame));
+		set(b, x, "from", json_string(dt_report_dir_name(t->non_tls_dir)));
+		set(b, x, "line", jstr(b, t->non_tls_line));
+	} else {
+		x = json_null();
+	}
+	set(b, o, "non_tls", x);
+	if (t->malformed_frame != 0) {
+		x = json_object();
+		set(b, x, "frame", jint(t->malformed_frame));
+		set(b, x, "from", json_string(dt_report_dir_name(t->malformed_dir)));
+		set(b, x, "reason", jstr(b, t->malformed));
+	} else {
+		x = json_null();
+	}
+	set(b, o, "malformed", x);
+	x = json_object();
+	set(b, x, "request", jhttp_msg(b, &t->http_request, 0));
+	set(b, x, "response", jhttp_msg(b, &t->http_response, 1));
+	set(b, o, "http", x);
+	set(b, o, "truncated", json_boolean(t->truncated));
+	set(b, o, "truncated_frame", jframe(t->truncated_frame));
+	return o;
+}
+
+static json_t *
+jtcp(struct jb *b, const struct dt_conn *c)
+{
+	json_t *o = json_object(), *x;
+
+	set(b, o, "state", json_string(dt_report_state_name(c->state)));
+	set(b, o, "roles_from_syn", json_boolean(c->roles_from_syn));
+	set(b, o, "syn_frame", jframe(c->syn_frame));
+	set(b, o, "syn_count", json_integer(c->syn_count));
+	set(b, o, "synack_frame", jframe(c->synack_frame));
+	if (c->rst_frame != 0) {
+		x = json_object();
+		set(b, x, "frame", jint(c->rst_frame));
+		set(b, x, "from", json_string(dt_report_dir_name(c->rst_dir)));
+	} else {
+		x = json_null();
+	}
+	set(b, o, "rst", x);
+	set(b, o, "fin", jdirpair(b, jframe(c->fin_frame[0]),
+	    jframe(c->fin_frame[1])));
+	x = json_object();
+	set(b, x, "syn", c->ttl_syn ? json_integer(c->ttl_syn) : json_null());
+	set(b, x, "synack", c->ttl_synack ? json_integer(c->ttl_synack) :
+	    json_null());
+	set(b, x, "server_data", c->ttl_server_data ?
+	    json_integer(c->ttl_server_data) : json_null());
+	set(b, x, "server_data_min", c->ttl_server_data ?
+	    json_integer(c->ttl_server_data_min) : json_null());
+	set(b, x, "server_data_max", c->ttl_server_data ?
+	    json_integer(c->ttl_server_data_max) : json_null());
+	set(b, o, "ttl", x);
+	set(b, o, "bytes", jdirpair(b, jint(c->bytes[0]), jint(c->bytes[1])));
+	set(b, o, "packets", jdirpair(b, jint(c->packets[0]),
+	    jint(c->packets[1])));
+	set(b, o, "retransmissions", json_integer(c->retransmissions));
+	set(b, o, "gap_bytes", jdirpair(b, jint(c->gap_bytes[0]),
+	    jint(c->gap_bytes[1])));
+	set(b, o, "truncated", json_boolean(c->truncated));
+	return o;
+}
+
+static json_t *
+jconn(struct jb *b, const struct dt_conn *c)
+{
+	json_t *o = json_object(), *a;
+	char cs[64], ss[64], wf[256];
+	size_t i;
+
+	if (c->client_str[0] == '\0')
+		dt_addr_format(&c->client, c->client_port, cs, sizeof cs);
+	else
+		snprintf(cs, sizeof cs, "%s", c->client_str);
+	if (c->server_str[0] == '\0')
+		dt_addr_format(&c->server, c->server_port, ss, sizeof ss);
+	else
+		snprintf(ss, sizeof ss, "%s", c->server_str);
+
+	set(b, o, "id", json_integer(c->id));
+	set(b, o, "client", jstr(b, cs));
+	set(b, o, "server", jstr(b, ss));
+	set(b, o, "server_name", jstr(b, dt_report_server_name(c)));
+	set(b, o, "iphttps", json_boolean(c->iphttps));
+	set(b, o, "first_frame", jint(c->first_frame));
+	set(b, o, "last_frame", jint(c->last_frame));
+	set(b, o, "wireshark_filter",
+	    jstr(b, dt_report_wireshark_filter(c, wf, sizeof wf)));
+	set(b, o, "tcp", jtcp(b, c));
+	set(b, o, "tls", jtls(b, c));
+	/* extras */
+	set(b, o, "first_time", c->first_frame ? jtime(c->first_time) :
+	    json_null());
+	set(b, o, "last_time", c->last_frame ? jtime(c->last_time) :
+	    json_null());
+	a = json_array();
+	for (i = 0; i < c->n_events; i++)
+		push(b, a, jevent(b, &c->events[i]));
+	set(b, o, "timeline", a);
+	set(b, o, "timeline_dropped", json_integer(c->events_dropped));
+	return o;
+}
+
+static json_t *
+jverdict(struct jb *b, const struct dt_verdict *v)
+{
+	json_t *o = json_object(), *a, *w;
+	char code[16];
+	size_t i;
+
+	set(b, o, "id", jstr(b, v->id));
+	set(b, o, "severity", json_string(dt_report_severity_name(v->severity)));
+	set(b, o, "confidence",
+	    json_string(dt_report_confidence_name(v->confidence)));
+	if (v->win_code != 0) {
+		w = json_object();
+		snprintf(code, sizeof code, "0x%" PRIx32, v->win_code);
+		set(b, w, "code", json_string(code));
+		set(b, w, "name", jstr(b, v->win_name));
+	} else {
+		w = json_null();
+	}
+	set(b, o, "windows_error", w);
+	set(b, o, "connection", v->conn != 0 ? json_integer(v->conn) :
+	    json_null());
+	a = json_array();
+	for (i = 0; i < v->n_frames; i++)
+		push(b, a, jint(v->frames[i]));
+	set(b, o, "frames", a);
+	set(b, o, "summary", jstr(b, v->summary));
+	set(b, o, "explanation", jstr(b, v->explanation));
+	set(b, o, "remedy", jstr(b, v->remedy));
+	return o;
+}
+
+static json_t *
+jlinktype_name(struct jb *b, int linktype)
+{
+	char buf[64];
+	const char *name = dt_linktype_name(linktype, buf, sizeof buf);
+
+	if (name == NULL) {
+		snprintf(buf, sizeof buf, "LINKTYPE_%d", linktype);
+		name = buf;
+	}
+	return jstr(b, name);
+}
+
+static json_t *
+jdns(struct jb *b, const struct dt_dns *d)
+{
+	json_t *o = json_object(), *a;
+	char ip[INET6_ADDRSTRLEN];
+	size_t i;
+
+	set(b, o, "name", jstr(b, d->name));
+	set(b, o, "type", json_integer(d->qtype));
+	set(b, o, "query_frame", jframe(d->query_frame));
+	set(b, o, "answer_frame", jframe(d->answer_frame));
+	set(b, o, "rcode", d->rcode >= 0 ? json_integer(d->rcode) :
+	    json_null());
+	a = json_array();
+	for (i = 0; i < d->n_addrs; i++) {
+		int af = d->addrs[i].family == 6 ? AF_INET6 : AF_INET;
+
+		if (inet_ntop(af, d->addrs[i].a, ip, sizeof ip) == NULL)
+			continue;
+		push(b, a, json_string(ip));
+	}
+	set(b, o, "addresses", a);
+	set(b, o, "cname", jstr(b, d->cname));
+	return o;
+}
+
+static json_t *
+jhttp(struct jb *b, const struct dt_http *h)
+{
+	json_t *o = json_object();
+
+	set(b, o, "connection", h->conn ? json_integer(h->conn) : json_null());
+	set(b, o, "request_frame", jframe(h->request_frame));
+	set(b, o, "response_frame", jframe(h->response_frame));
+	set(b, o, "method", jstr(b, h->method));
+	set(b, o, "uri", jstr(b, h->uri));
+	set(b, o, "host", jstr(b, h->host));
+	set(b, o, "status", h->status >= 0 ? json_integer(h->status) :
+	    json_null());
+	set(b, o, "status_line", jstr(b, h->status_line));
+	set(b, o, "reset", json_boolean(h->conn_reset));
+	set(b, o, "no_answer", json_boolean(h->conn_no_answer));
+	return o;
+}
+
+static json_t *
+jcapture(struct jb *b, const struct dt_capture *cap)
+{
+	json_t *o = json_object(), *a, *u, *x;
+	const struct dt_conn *c;
+	const struct dt_verdict *v;
+	const struct dt_dns *d;
+	const struct dt_http *h;
+	uint64_t sev[3] = { 0, 0, 0 }, iphttps = 0;
+	size_t i;
+
+	set(b, o, "path", jstr(b, cap->path));
+	set(b, o, "format", jstr(b, cap->format));
+	set(b, o, "packets", jint(cap->packets));
+	set(b, o, "bytes", jint(cap->bytes));
+	a = json_array();
+	u = json_array();
+	for (i = 0; i < cap->n_linktypes; i++) {
+		push(b, a, jlinktype_name(b, cap->linktypes[i].linktype));
+		if (!cap->linktypes[i].supported)
+			push(b, u, jlinktype_name(b,
+			    cap->linktypes[i].linktype));
+	}
+	set(b, o, "link_types", a);
+	set(b, o, "first_time", cap->packets ? jtime(cap->first_time) :
+	    json_null());
+	set(b, o, "last_time", cap->packets ? jtime(cap->last_time) :
+	    json_null());
+	set(b, o, "truncated_packets", jint(cap->truncated_packets));
+	a = json_array();
+	for (i = 0; i < cap->n_errors; i++) {
+		x = json_object();
+		set(b, x, "offset", jint(cap->errors[i].offset));
+		set(b, x, "message", jstr(b, cap->errors[i].message));
+		push(b, a, x);
+	}
+	set(b, o, "errors", a);
+
+	a = json_array();
+	for (c = cap->conns; c != NULL; c = c->next) {
+		push(b, a, jconn(b, c));
+		iphttps += c->iphttps != 0;
+	}
+	set(b, o, "connections", a);
+	a = json_array();
+	for (v = cap->verdicts; v != NULL; v = v->next) {
+		push(b, a, jverdict(b, v));
+		if ((unsigned)v->severity < 3)
+			sev[v->severity]++;
+	}
+	set(b, o, "verdicts", a);
+
+	/* extras */
+	set(b, o, "unsupported_link_types", u);
+	a = json_array();
+	for (i = 0; i < cap->n_linktypes; i++) {
+		x = json_object();
+		set(b, x, "linktype", json_integer(cap->linktypes[i].linktype));
+		set(b, x, "name", jlinktype_name(b, cap->linktypes[i].linktype));
+		set(b, x, "packets", jint(cap->linktypes[i].packets));
+		set(b, x, "supported",
+		    json_boolean(cap->linktypes[i].supported));
+		push(b, a, x);
+	}
+	set(b, o, "link_type_counts", a);
+	set(b, o, "undecodable_packets", jint(cap->undecodable));
+	if (cap->dropped_conns || cap->dropped_bytes ||
+	    cap->fragments_dropped) {
+		x = json_object();
+		set(b, x, "dropped_conns", jint(cap->dropped_conns));
+		set(b, x, "dropped_bytes", jint(cap->dropped_bytes));
+		set(b, x, "fragments_dropped", jint(cap->fragments_dropped));
+		set(b, o, "dropped", x);
+	}
+	a = json_array();
+	for (d = cap->dns; d != NULL; d = d->next)
+		push(b, a, jdns(b, d));
+	set(b, o, "dns", a);
+	a = json_array();
+	for (h = cap->http; h != NULL; h = h->next)
+		push(b, a, jhttp(b, h));
+	set(b, o, "http", a);
+	x = json_object();
+	set(b, x, "connections", jint(cap->n_conns));
+	set(b, x, "iphttps_connections", jint(iphttps));
+	set(b, x, "errors", jint(sev[DT_SEV_ERROR]));
+	set(b, x, "warnings", jint(sev[DT_SEV_WARNING]));
+	set(b, x, "infos", jint(sev[DT_SEV_INFO]));
+	set(b, o, "summary", x);
+	return o;
+}
+
+/* {schema, tool, options, captures: []}; *caps gets the empty array. */
+static json_t *
+jdoc(struct jb *b, const struct dt_report_run *run, json_t **caps)
+{
+	static const uint16_t default_ports[] = { 443, 0 };
+	const uint16_t *p;
+	json_t *o = json_object(), *x, *a;
+
+	set(b, o, "schema", json_string("datrace/1"));
+	x = json_object();
+	set(b, x, "name", json_string("datrace"));
+	set(b, x, "version", json_string(DT_VERSION_STRING));
+	set(b, o, "tool", x);
+	x = json_object();
+	set(b, x, "host", jstr(b, run->host));
+	a = json_array();
+	for (p = run->ports != NULL ? run->ports : default_ports; *p != 0; p++)
+		push(b, a, json_integer(*p));
+	set(b, x, "ports", a);
+	set(b, x, "ca", jstr(b, run->ca_file));
+	set(b, x, "expect_cert", jstr(b, run->expect_cert));
+	set(b, x, "filter", jstr(b, run->filter));
+	set(b, x, "all", json_boolean(run->all));
+	set(b, o, "options", x);
+	*caps = json_array();
+	/* keep a reference for the caller while the object owns another */
+	json_incref(*caps);
+	set(b, o, "captures", *caps);
+	return o;
+}
+
+static int
+dump(json_t *doc, FILE *fp, size_t flags)
+{
+	if (json_dumpf(doc, fp, flags | JSON_PRESERVE_ORDER) != 0 ||
+	    fputc('\n', fp) == EOF || ferror(fp))
+		return DT_EIO;
+	return 0;
+}
+
+int
+dt_report_json(const struct dt_report_run *run, FILE *fp, int lines)
+{
+	struct dt_mem local;
+	struct jb b;
+	json_t *doc = NULL, *caps = NULL;
+	size_t i;
+	int rc = 0;
+
+	dt_mem_init(&local, NULL, NULL, 0);
+	b.mem = &local;
+	b.err = 0;
+	if (!lines) {
+		doc = jdoc(&b, run, &caps);
+		for (i = 0; i < run->n_caps; i++) {
+			b.mem = run->caps[i]->mem != NULL ? run->caps[i]->mem :
+			    &local;
+			push(&b, caps, jcapture(&b, run->caps[i]));
+		}
+		if (b.err)
+			rc = DT_ENOMEM;
+		else
+			rc = dump(doc, fp, JSON_INDENT(2));
+		json_decref(caps);
+		json_decref(doc);
+		return rc;
+	}
+	for (i = 0; i < run->n_caps && rc == 0; i++) {
+		b.mem = &local;
+		doc = jdoc(&b, run, &caps);
+		b.mem = run->caps[i]->mem != NULL ? run->caps[i]->mem : &local;
+		push(&b, caps, jcapture(&b, run->caps[i]));
+		if (b.err)
+			rc = DT_ENOMEM;
+		else
+			rc = dump(doc, fp, JSON_COMPACT);
+		json_decref(caps);
+		json_decref(doc);
+	}
+	return rc;
+}

@@ -29,7 +29,11 @@ int dt_x509_ctx_has_anchors(const struct dt_x509_ctx *x);
 /* Expected server certificate's SHA-256 (hex), or NULL. */
 const char *dt_x509_ctx_expected(const struct dt_x509_ctx *x);
 
-/* 0 ok; -1 parse failure (out->parse_error says why) or no memory. */
+/* 0 ok; -1 parse failure (out->parse_error says why, out->sha256 is the
+   fingerprint of the bytes) or no memory (m->failed, *out cleared). *out is
+   overwritten (not freed first); release it with dt_cert_clear(). Strings
+   from the certificate are capped (4 KiB per DN, 256 names per list) and
+   control bytes, NUL included, are written as RFC 4514 "\XX" escapes. */
 int dt_x509_parse(struct dt_mem *m, const uint8_t *der, size_t len,
     struct dt_cert *out);
 
@@ -45,5 +49,35 @@ int dt_x509_matches_host(const struct dt_cert *leaf, const char *host);
 
 /* DER-encoded DN -> RFC 4514 string (CertificateRequest CA names). */
 char *dt_x509_dn_string(struct dt_mem *m, const uint8_t *der, size_t len);
+
+/*
+ * TLS-inspection (interception) CA names. The built-in table is generated
+ * from lib/x509/inspection-cas.txt into inspection_cas.c by
+ * lib/x509/gen-inspection-cas.sh; test_x509 checks the two agree.
+ */
+struct dt_inspection_ca {
+	const char *fragment;	/* case-insensitive substring of an issuer DN */
+	const char *product;	/* "Fortinet FortiGate SSL deep inspection" */
+	const char *source;	/* where the name is documented */
+	int verified;		/* 0: name seen in the wild, not in vendor docs */
+};
+
+/* The built-in table (static) and its length. */
+const struct dt_inspection_ca *dt_x509_inspection_cas(size_t *n);
+
+/* Does issuer_dn name an interception CA? Built-in fragments first, then
+   `extra` (NULL-ended, from --inspection-cas; may be NULL). Returns the
+   product name (static; for an extra fragment: the fragment itself) or NULL;
+   *fragment (when not NULL) gets the fragment that matched. */
+const char *dt_x509_inspection_ca_match(const char *issuer_dn,
+    const char *const *extra, const char **fragment);
+
+/* --inspection-cas FILE: one fragment per line, '#' starts a comment, blank
+   lines ignored, surrounding blanks trimmed. *out: NULL-ended array from m,
+   free with dt_x509_strv_free(). 0 ok, -1 with errbuf ("cannot read
+   --inspection-cas file X: ..."). At most 4096 lines of 1 KiB. */
+int dt_x509_inspection_cas_load(struct dt_mem *m, const char *path,
+    char ***out, char *errbuf, size_t errlen);
+void dt_x509_strv_free(struct dt_mem *m, char **v);
 
 #endif

@@ -73,7 +73,10 @@ for size in 100 "$LARGE_MB"; do
 	printf '%-10s ratio datrace/floor throughput: %s\n' "$size" \
 	    "$(awk "BEGIN {printf \"%.2f\", $floor_cpu / ($dt_cpu > 0 ? $dt_cpu : 0.01)}")"
 	if [ "$size" = 100 ] && command -v tshark >/dev/null 2>&1; then
-		RUNS=1 set -- $(RUNS=1 measure tshark tshark -r "$f" -Y 'tls.handshake.type==1 || tls.alert_message' -T fields -e frame.number)
+		runs=$RUNS
+		RUNS=1
+		set -- $(measure tshark tshark -r "$f" -Y 'tls.handshake.type==1 || tls.alert_message' -T fields -e frame.number)
+		RUNS=$runs
 		row "$size" tshark "$mb" "$1" "$2" "$(awk "BEGIN {printf \"%.1f\", $mb / ($1 > 0 ? $1 : 0.01)}")" $(($3 / 1024))
 	fi
 	"$BUILD/datrace" --all -f json -o "$OUT/day-$size.json" "$f" || true

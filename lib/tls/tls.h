@@ -46,6 +46,20 @@ void dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
     uint64_t frame);
 /* The connection ended: verify the chain (x509) at the handshake time. */
 void dt_tls_end(struct dt_tls *t, struct dt_conn *c);
+/* Bytes the parser holds now (record + handshake + HTTP buffers); stays
+   under hs_cap + 2^14+2048+5 + 16 KiB per direction. */
+size_t dt_tls_buffered(const struct dt_tls *t);
+
+/* Events written (facts.h): DT_EV_TLS_HANDSHAKE a = handshake type, b flags:
+   DT_TLS_HS_ENCRYPTED (the encrypted Finished after CCS, known by position)
+   and DT_TLS_HS_HRR (a ServerHello that is a HelloRetryRequest).
+   DT_EV_TLS_ENCRYPTED b = bytes of the TLS 1.3 flight so far (one event per
+   direction: the server's flight after ServerHello, the client's first
+   encrypted record; finished_frame[] is set to their first record).
+   DT_EV_TLS_ALERT a = level << 8 | description (0 when encrypted), b = 1
+   when encrypted. DT_EV_HTTP_RESPONSE b = status. */
+#define DT_TLS_HS_ENCRYPTED	1
+#define DT_TLS_HS_HRR		2
 
 /* Names (tables generated from the IANA registries; see tls/gen/).
    NULL when unknown: callers print "0x%04X" then. */

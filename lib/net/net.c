@@ -149,6 +149,8 @@ mpls(struct rd *r, struct dt_l4 *out)
 	}
 	if (depth == NET_MAX_TAGS)
 		return malformed(out, "MPLS label stack too deep");
+	if (r->n < 1)
+		return truncated(out, "MPLS payload cut by snaplen");
 	v = rd_peek8(r) >> 4;
 	return v == 4 ? L3_IP4 : v == 6 ? L3_IP6 : L3_NOT_IP;
 }
@@ -201,7 +203,7 @@ link_ether(struct rd *r, struct dt_l4 *out)
 
 		rd_limit(r, type);
 		if (r->n < 3)
-			return L3_NOT_IP;
+			return truncated(out, "802.2 LLC header cut by snaplen");
 		dsap = rd_u8(r);
 		ssap = rd_u8(r);
 		ctl = rd_u8(r);
@@ -299,20 +301,24 @@ loop_family(uint32_t af)
 }
 
 /* BSD NULL: the family in the writer's byte order; a family fits in 16
- * bits, so a value above that was written the other way round. */
+ * bits, so a value above that was written the other way round. Some
+ * writers put an EtherType in the last two bytes instead (Cisco HDLC-like
+ * 0f 00 08 00, as Wireshark's packet-null.c accepts). */
 static int
 link_null(struct rd *r, struct dt_l4 *out)
 {
-	struct rd be;
-	uint32_t af;
+	struct rd t = *r;
+	uint32_t le, be;
+	int l3;
 
 	if (r->n < 4)
 		return truncated(out, "NULL header cut by snaplen");
-	be = *r;
-	af = rd_u32le(r);
-	if (af > 0xffff)
-		af = rd_u32(&be);
-	return loop_family(af);
+	le = rd_u32le(r);
+	be = rd_u32(&t);
+	l3 = loop_family(le > 0xffff ? be : le);
+	if (l3 == L3_NOT_IP && (be & 0xffff) >= 0x0600)
+		return ethertype(r, (uint16_t)(be & 0xffff), out);
+	return l3;
 }
 
 /* OpenBSD LOOP: the family in network byte order. */
@@ -348,6 +354,8 @@ link_ppp(struct rd *r, struct dt_l4 *out)
 	c = rd_u8(&t);
 	if (a == 0x0f || a == 0x8f)
 		return link_chdlc(r, out);
+	if (a == 0xff && r->n < 2)
+		return truncated(out, "PPP header cut by snaplen");
 	if (a == 0xff && c == 0x03)
 		rd_skip(r, 2);
 	return ppp_proto(r, out);

@@ -72,7 +72,7 @@ $(STLIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(SHLIB): $(LIB_OBJ) lib/libdatrace.map
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libdatrace.map \
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libdatrace.map -Wl,--no-undefined \
 		$(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
 	ln -sf libdatrace.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libdatrace.so

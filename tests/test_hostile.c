@@ -1,0 +1,271 @@
+/*
+ * Hostile captures, built in memory: each must finish in bounded time, with
+ * the library's memory under the configured cap, and say what it dropped.
+ * Sizes are scaled for `make check`; HOSTILE_FULL=1 in the environment runs
+ * the full sizes of the robustness issue (a million half-open connections).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datrace.h"
+#include "analyzer.h"
+#include "testutil.h"
+
+#define CAP ((size_t)64 << 20)
+
+/* ---- a pcap writer into memory ------------------------------------------ */
+
+struct cap {
+	uint8_t *b;
+	size_t n, size;
+	uint32_t t;
+};
+
+static void
+put(struct cap *c, const void *p, size_t n)
+{
+	if (c->n + n > c->size) {
+		c->size = (c->n + n) * 2;
+		c->b = realloc(c->b, c->size);
+		ck_assert_ptr_nonnull(c->b);
+	}
+	memcpy(c->b + c->n, p, n);
+	c->n += n;
+}
+
+static void
+cap_init(struct cap *c)
+{
+	static const uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0 };
+	memset(c, 0, sizeof *c);
+	put(c, hdr, sizeof hdr);
+}
+
+/* Ethernet + IPv4 + TCP, addresses from the 198.18.0.0/15 benchmark range. */
+static void
+tcp_pkt(struct cap *c, uint32_t cli, uint16_t sport, int to_server,
+    uint8_t flags, uint32_t seq, const uint8_t *pay, size_t len)
+{
+	uint8_t p[14 + 20 + 20];
+	uint32_t rec[4];
+	uint16_t tl = (uint16_t)(40 + len);
+	uint32_t src = to_server ? cli : 0xc613000a, dst = to_server ? 0xc613000a : cli;
+	uint16_t sp = to_server ? sport : 443, dp = to_server ? 443 : sport;
+
+	memset(p, 0, sizeof p);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[16] = (uint8_t)(tl >> 8);
+	p[17] = (uint8_t)tl;
+	p[22] = 64;
+	p[23] = 6;
+	p[26] = (uint8_t)(src >> 24); p[27] = (uint8_t)(src >> 16);
+	p[28] = (uint8_t)(src >> 8); p[29] = (uint8_t)src;
+	p[30] = (uint8_t)(dst >> 24); p[31] = (uint8_t)(dst >> 16);
+	p[32] = (uint8_t)(dst >> 8); p[33] = (uint8_t)dst;
+	p[34] = (uint8_t)(sp >> 8); p[35] = (uint8_t)sp;
+	p[36] = (uint8_t)(dp >> 8); p[37] = (uint8_t)dp;
+	p[38] = (uint8_t)(seq >> 24); p[39] = (uint8_t)(seq >> 16);
+	p[40] = (uint8_t)(seq >> 8); p[41] = (uint8_t)seq;
+	p[46] = 0x50;
+	p[47] = flags;
+	p[48] = 0xff;
+	rec[0] = c->t / 1000000;
+	rec[1] = c->t % 1000000;
+	rec[2] = rec[3] = (uint32_t)(sizeof p + len);
+	c->t += 10;
+	put(c, rec, sizeof rec);
+	put(c, p, sizeof p);
+	if (len)
+		put(c, pay, len);
+}
+
+/* ---- running it --------------------------------------------------------- */
+
+static const dt_capture *
+analyse(dt_analyzer **a, struct cap *c)
+{
+	dt_options o = DT_OPTIONS_INIT;
+	const dt_capture *res = NULL;
+	int rc;
+
+	o.memory_cap = CAP;
+	o.host = "da.corp.example";
+	ck_assert_int_eq(dt_analyzer_new(a, &o), 0);
+	rc = dt_analyze_mem(*a, "hostile", c->b, c->n);
+	ck_assert_msg(rc == 0, "analysis failed: %s", dt_analyzer_errmsg(*a));
+	ck_assert_int_eq(dt_analyzer_capture_at(*a, 0, &res), 0);
+	/* the library's own accounting: never past the cap */
+	ck_assert_msg((*a)->mem.peak <= CAP, "peak %zu > cap %zu",
+	    (*a)->mem.peak, CAP);
+	free(c->b);
+	return res;
+}
+
+static int
+full(void)
+{
+	const char *e = getenv("HOSTILE_FULL");
+	return e != NULL && *e == '1';
+}
+
+START_TEST(test_half_open_flood)
+{
+	struct cap c;
+	dt_analyzer *a;
+	const dt_capture *res;
+	uint32_t i, n = full() ? 1000000 : 200000;
+
+	cap_init(&c);
+	for (i = 0; i < n; i++)
+		tcp_pkt(&c, 0xc6120000 + (i >> 8), (uint16_t)(1024 + (i & 0xff)),
+		    1, 0x02, i * 7919u, NULL, 0);
+	res = analyse(&a, &c);
+	ck_assert_uint_eq(dt_capture_packets(res), n);
+	/* every attempt is either a connection or counted as dropped */
+	ck_assert_uint_eq(dt_capture_conn_count(res) + res->dropped_conns, n);
+	dt_analyzer_free(a);
+}
+END_TEST
+
+/* A handshake header that claims 16 MiB: no 16 MiB allocation, a fact. */
+START_TEST(test_huge_handshake_claim)
+{
+	struct cap c;
+	dt_analyzer *a;
+	const dt_capture *res;
+	const dt_conn *conn;
+	uint8_t rec[5 + 4 + 1000];
+	uint32_t seq = 1000, i;
+
+	cap_init(&c);
+	tcp_pkt(&c, 0xc6120001, 5000, 1, 0x02, seq - 1, NULL, 0);
+	memset(rec, 0x41, sizeof rec);
+	for (i = 0; i < 200; i++) {
+		rec[0] = 22; rec[1] = 3; rec[2] = 3;
+		rec[3] = (uint8_t)((sizeof rec - 5) >> 8);
+		rec[4] = (uint8_t)(sizeof rec - 5);
+		if (i == 0) {
+			rec[5] = 1; rec[6] = 0xff; rec[7] = 0xff; rec[8] = 0xff;
+		} else {
+			rec[5] = rec[6] = rec[7] = rec[8] = 0x41;
+		}
+		tcp_pkt(&c, 0xc6120001, 5000, 1, 0x18, seq, rec, sizeof rec);
+		seq += sizeof rec;
+	}
+	res = analyse(&a, &c);
+	ck_assert_int_eq(dt_capture_conn_at(res, 0, &conn), 0);
+	ck_assert(conn->tls.malformed != NULL || conn->tls.truncated);
+	dt_analyzer_free(a);
+}
+END_TEST
+
+/* Records of the largest size, one byte per segment. */
+START_TEST(test_one_byte_segments)
+{
+	struct cap c;
+	dt_analyzer *a;
+	const dt_capture *res;
+	uint32_t seq = 1, i, n = full() ? 4 * 16389 : 16389;
+	uint8_t b;
+
+	cap_init(&c);
+	tcp_pkt(&c, 0xc6120002, 5001, 1, 0x02, 0, NULL, 0);
+	for (i = 0; i < n; i++) {
+		uint32_t k = i % 16389;
+		b = k == 0 ? 23 : k == 1 || k == 2 ? 3 : k == 3 ? 0x40 :
+		    k == 4 ? 0x00 : (uint8_t)i;
+		tcp_pkt(&c, 0xc6120002, 5001, 1, 0x18, seq++, &b, 1);
+	}
+	res = analyse(&a, &c);
+	ck_assert_uint_eq(dt_capture_packets(res), n + 1);
+	dt_analyzer_free(a);
+}
+END_TEST
+
+/* Every segment overlaps the one before with other bytes. */
+START_TEST(test_overlapping_retransmissions)
+{
+	struct cap c;
+	dt_analyzer *a;
+	const dt_capture *res;
+	const dt_conn *conn;
+	uint8_t pay[1400];
+	uint32_t i, n = full() ? 200000 : 20000;
+
+	cap_init(&c);
+	tcp_pkt(&c, 0xc6120003, 5002, 1, 0x02, 99, NULL, 0);
+	for (i = 0; i < n; i++) {
+		memset(pay, (int)i, sizeof pay);
+		/* out of order and overlapping: ahead of the stream, sliding */
+		tcp_pkt(&c, 0xc6120003, 5002, 1, 0x18, 100 + 5000 + (i % 977) * 3,
+		    pay, sizeof pay);
+	}
+	res = analyse(&a, &c);
+	ck_assert_int_eq(dt_capture_conn_at(res, 0, &conn), 0);
+	ck_assert_uint_eq(conn->packets[0], n + 1);
+	dt_analyzer_free(a);
+}
+END_TEST
+
+/* pcapng: 100,000 interfaces, then blocks whose lengths lie. */
+START_TEST(test_pcapng_many_interfaces_and_lies)
+{
+	struct cap c;
+	dt_analyzer *a;
+	dt_options o = DT_OPTIONS_INIT;
+	const dt_capture *res;
+	static const uint8_t shb[28] = { 0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0,
+		0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0 };
+	static const uint8_t idb[20] = { 1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0,
+		0, 0, 4, 0, 20, 0, 0, 0 };
+	uint8_t epb[32 + 4] = { 6, 0, 0, 0, 36, 0, 0, 0 };
+	uint8_t liar[12] = { 6, 0, 0, 0, 0xf0, 0xff, 0xff, 0x7f, 0, 0, 0, 0 };
+	uint32_t i, ifn = 100000;
+
+	memset(&c, 0, sizeof c);
+	put(&c, shb, sizeof shb);
+	for (i = 0; i < ifn; i++)
+		put(&c, idb, sizeof idb);
+	for (i = 0; i < 1000; i++) {
+		uint32_t iface = i * 97 % ifn;
+		memcpy(epb + 8, &iface, 4);
+		memset(epb + 12, 0, 8);
+		epb[20] = 0; epb[24] = 0;	/* caplen 0, len 0 */
+		epb[32] = 36;
+		put(&c, epb, sizeof epb);
+	}
+	put(&c, liar, sizeof liar);
+	o.memory_cap = CAP;
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_mem(a, "liar.pcapng", c.b, c.n), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &res), 0);
+	ck_assert_uint_eq(dt_capture_packets(res), 1000);
+	ck_assert(dt_capture_error_count(res) >= 1);
+	ck_assert(a->mem.peak <= CAP);
+	free(c.b);
+	dt_analyzer_free(a);
+}
+END_TEST
+
+static Suite *
+hostile_suite(void)
+{
+	Suite *s = suite_create("hostile");
+	TCase *tc = tcase_create("hostile");
+
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_half_open_flood);
+	tcase_add_test(tc, test_huge_handshake_claim);
+	tcase_add_test(tc, test_one_byte_segments);
+	tcase_add_test(tc, test_overlapping_retransmissions);
+	tcase_add_test(tc, test_pcapng_many_interfaces_and_lies);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(hostile_suite)

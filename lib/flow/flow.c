@@ -969,13 +969,17 @@ tcp_payload(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	if (len == 0)
 		return;
 	if (h->counting) {
-		if (seq_le(seq + len, h->max_end)) {
+		/* no buffer: below next is a retransmission, in order moves
+		   next, ahead only raises the high mark */
+		if (seq_le(seq + len, h->next)) {
 			c->retransmissions++;
 			add_event(f, fl, DT_EV_RETRANS, dir, pkt, 0,
 			    seq - h->start);
-		} else {
-			h->max_end = seq + len;
+		} else if (seq_le(seq, h->next)) {
+			h->next = seq + len;
 		}
+		if (seq_lt(h->max_end, seq + len))
+			h->max_end = seq + len;
 		return;
 	}
 again:
@@ -1202,7 +1206,7 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		}
 	}
 	if (h->started && !(fl4 & (DT_TCP_SYN | DT_TCP_FIN)) &&
-	    l4->paylen <= 1 && l4->seq == h->next - 1 && !h->counting) {
+	    l4->paylen <= 1 && l4->seq == h->next - 1) {
 		add_event(f, fl, DT_EV_KEEPALIVE, dir, pkt, 0, 0);
 	} else {
 		uint32_t seq = l4->seq + ((fl4 & DT_TCP_SYN) ? 1 : 0);

@@ -85,7 +85,7 @@ start_line_ok(struct rd l, int complete, int *is_request)
 {
 	static const char http[] = "HTTP/";
 	size_t i, k;
-	uint8_t ch;
+	uint8_t ch = 0;
 
 	k = l.n < 5 ? l.n : 5;
 	if (memcmp(l.p, http, k) == 0) {
@@ -210,6 +210,7 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 			/* the partial line must still look like a field */
 			int ch = peek(&r);
 
+			msg_clear(m, out);
 			if (ch >= 0 && !is_tchar((uint8_t)ch) && ch != ' ' &&
 			    ch != '\t' && ch != '\r')
 				return -1;
@@ -218,19 +219,19 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 		if (h.n == 0)
 			break;
 		if (++lines > 200)
-			return -1;
+			goto bad;
 		if (peek(&h) == ' ' || peek(&h) == '\t')
 			continue;	/* obs-fold: ignored */
 		colon = memchr(h.p, ':', h.n);
 		if (colon == NULL || colon == h.p)
-			return -1;
+			goto bad;
 		name = rd_sub(&h, (size_t)(colon - h.p));
 		rd_skip(&h, 1);
 		{
 			struct rd t = name;
 			while (t.n > 0)
 				if (!is_tchar(rd_u8(&t)))
-					return -1;
+					goto bad;
 		}
 		if (name_is(name, "host") && out->host == NULL)
 			out->host = value_dup(m, h);
@@ -251,10 +252,11 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 		d2 = rd_u8(&s) - '0';
 		out->status = d0 * 100 + d1 * 10 + d2;
 	}
-	if (out->line == NULL || m->failed) {
-		msg_clear(m, out);
-		return -1;
-	}
+	if (out->line == NULL)
+		goto bad;
 	*consumed = avail - r.n;
 	return 1;
+bad:
+	msg_clear(m, out);
+	return -1;
 }

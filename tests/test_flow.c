@@ -1,0 +1,1385 @@
+/*
+ * flow/: connections, TCP reassembly and the DNS/HTTP side observations.
+ * Hand-built segment sequences go through dt_flow_packet() with a sink that
+ * records what it was given (bytes, gaps, ends); the facts in the capture
+ * are checked field by field. The netem captures in testdata/netem/ (made
+ * by testdata/gen/netem.sh with real kernel TCP over a lossy, reordering
+ * veth) are reassembled and compared with what the sender sent.
+ */
+#include <check.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow.h"
+#include "testutil.h"
+
+#define MS ((int64_t)1000000)
+#define SEC ((int64_t)1000000000)
+#define T0 ((int64_t)1700000000 * SEC)
+
+/* ---- a recording sink --------------------------------------------------- */
+
+struct rec {
+	uint32_t conn;
+	uint8_t *buf[2];
+	size_t len[2], cap[2];
+	uint64_t gaps[2];
+	unsigned n_gaps[2];
+	uint64_t first_frame[2];
+	int ended;
+	int stop_after;		/* data() returns 0 after this many bytes */
+};
+
+struct tsink {
+	struct rec *recs[64];
+	size_t n;
+	unsigned ends;
+	int stop_after;
+};
+
+static struct rec *
+rec_of(struct tsink *t, struct dt_conn *c, void **app)
+{
+	struct rec *r = *app;
+
+	if (r == NULL) {
+		r = calloc(1, sizeof *r);
+		ck_assert_ptr_nonnull(r);
+		r->conn = c->id;
+		r->stop_after = t->stop_after;
+		*app = r;
+		if (t->n < 64)
+			t->recs[t->n++] = r;
+	}
+	return r;
+}
+
+static void
+rec_put(struct rec *r, int dir, const uint8_t *p, size_t n)
+{
+	if (r->len[dir] + n > r->cap[dir]) {
+		r->cap[dir] = (r->len[dir] + n) * 2;
+		r->buf[dir] = realloc(r->buf[dir], r->cap[dir]);
+		ck_assert_ptr_nonnull(r->buf[dir]);
+	}
+	memcpy(r->buf[dir] + r->len[dir], p, n);
+	r->len[dir] += n;
+}
+
+static int
+t_data(void *payload, struct dt_conn *c, void **app, int dir,
+    const uint8_t *p, size_t n, uint64_t frame, int64_t time)
+{
+	struct rec *r = rec_of(payload, c, app);
+
+	ck_assert(!r->ended);
+	if (r->first_frame[dir] == 0)
+		r->first_frame[dir] = frame;
+	rec_put(r, dir, p, n);
+	return r->stop_after == 0 || r->len[dir] < (size_t)r->stop_after;
+}
+
+static void
+t_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
+    uint64_t frame)
+{
+	struct rec *r = rec_of(payload, c, app);
+	size_t i;
+
+	r->gaps[dir] += n;
+	r->n_gaps[dir]++;
+	for (i = 0; i < n && i < 4096; i++)
+		rec_put(r, dir, (const uint8_t *)"~", 1);	/* marks the gap */
+}
+
+static void
+t_end(void *payload, struct dt_conn *c, void **app)
+{
+	struct tsink *t = payload;
+	struct rec *r = rec_of(payload, c, app);
+
+	ck_assert(!r->ended);
+	r->ended = 1;
+	t->ends++;
+	*app = NULL;		/* kept in t->recs, freed by the test */
+}
+
+static void
+tsink_free(struct tsink *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->recs[i]->buf[0]);
+		free(t->recs[i]->buf[1]);
+		free(t->recs[i]);
+	}
+	memset(t, 0, sizeof *t);
+}
+
+static struct rec *
+rec_conn(struct tsink *t, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->recs[i]->conn == id)
+			return t->recs[i];
+	return NULL;
+}
+
+/* ---- a test world: one client, one server, a frame clock ------------------ */
+
+struct world {
+	struct dt_mem m;
+	struct dt_capture *cap;
+	struct dt_flow *f;
+	struct tsink sink;
+	struct dt_addr cli, srv;
+	uint16_t cport, sport;
+	uint64_t frame;
+	int64_t time;
+	uint8_t ttl[2];
+};
+
+static void
+w_open(struct world *w, size_t memcap, const struct dt_flow_config *cfg,
+    int with_sink)
+{
+	struct dt_flow_sink s = { NULL, t_data, t_gap, t_end };
+
+	memset(w, 0, sizeof *w);
+	dt_mem_init(&w->m, NULL, NULL, memcap);
+	w->cap = dt_calloc(&w->m, 1, sizeof *w->cap);
+	ck_assert_ptr_nonnull(w->cap);
+	w->cap->mem = &w->m;
+	s.payload = &w->sink;
+	ck_assert_int_eq(dt_flow_new(&w->f, w->cap, cfg, with_sink ? &s : NULL),
+	    0);
+	w->cli.family = 4;
+	memcpy(w->cli.a, "\xc6\x12\x01\x64", 4);	/* 198.18.1.100 */
+	w->srv.family = 4;
+	memcpy(w->srv.a, "\xc6\x13\x00\x0a", 4);	/* 198.19.0.10 */
+	w->cport = 50123;
+	w->sport = 443;
+	w->time = T0;
+	w->ttl[0] = 128;
+	w->ttl[1] = 57;
+}
+
+static void
+w_close(struct world *w)
+{
+	dt_flow_free(w->f);
+	dt_capture_free(w->cap);
+	ck_assert_uint_eq(w->m.used, 0);	/* nothing leaked */
+	tsink_free(&w->sink);
+}
+
+/* One TCP segment; advances the frame and 10 ms of time. */
+static void
+w_tcp_full(struct world *w, int dir, uint8_t flags, uint32_t seq, uint32_t ack,
+    const void *data, uint32_t caplen, uint32_t paylen, uint16_t win)
+{
+	struct dt_packet pkt;
+	struct dt_l4 l4;
+
+	memset(&pkt, 0, sizeof pkt);
+	memset(&l4, 0, sizeof l4);
+	pkt.frame = ++w->frame;
+	pkt.time = w->time;
+	w->time += 10 * MS;
+	l4.status = DT_L4_TCP;
+	l4.proto = 6;
+	l4.src = dir == DT_C2S ? w->cli : w->srv;
+	l4.dst = dir == DT_C2S ? w->srv : w->cli;
+	l4.sport = dir == DT_C2S ? w->cport : w->sport;
+	l4.dport = dir == DT_C2S ? w->sport : w->cport;
+	l4.ttl = w->ttl[dir];
+	l4.seq = seq;
+	l4.ack = ack;
+	l4.flags = flags;
+	l4.window = win;
+	l4.payload = data;
+	l4.caplen = caplen;
+	l4.paylen = paylen;
+	dt_flow_packet(w->f, &pkt, &l4);
+}
+
+static void
+w_tcp(struct world *w, int dir, uint8_t flags, uint32_t seq, uint32_t ack,
+    const char *data)
+{
+	uint32_t n = data ? (uint32_t)strlen(data) : 0;
+
+	w_tcp_full(w, dir, flags, seq, ack, data, n, n, 8192);
+}
+
+#define C DT_C2S
+#define S DT_S2C
+#define A DT_TCP_ACK
+#define SYN DT_TCP_SYN
+#define FIN DT_TCP_FIN
+#define RST DT_TCP_RST
+#define PA (DT_TCP_PSH | DT_TCP_ACK)
+
+/* client ISN 1000, server ISN 5000 */
+static void
+w_handshake(struct world *w)
+{
+	w_tcp(w, C, SYN, 1000, 0, NULL);
+	w_tcp(w, S, SYN | A, 5000, 1001, NULL);
+	w_tcp(w, C, A, 1001, 5001, NULL);
+}
+
+static size_t
+count_events(const struct dt_conn *c, uint8_t type)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_events; i++)
+		n += c->events[i].type == type;
+	return n;
+}
+
+static const struct dt_event *
+find_event(const struct dt_conn *c, uint8_t type, size_t nth)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_events; i++)
+		if (c->events[i].type == type && nth-- == 0)
+			return &c->events[i];
+	return NULL;
+}
+
+static void
+ck_stream(const struct rec *r, int dir, const char *want)
+{
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->len[dir], strlen(want));
+	ck_assert_msg(memcmp(r->buf[dir], want, r->len[dir]) == 0,
+	    "stream %d is \"%.*s\", want \"%s\"", dir, (int)r->len[dir],
+	    r->buf[dir], want);
+}
+
+/* ---- connections and states --------------------------------------------- */
+
+START_TEST(t_clean_close)
+{
+	struct world w;
+	struct dt_conn *c;
+	const struct dt_event *ev;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "hello");		/* 4 */
+	w_tcp(&w, S, PA, 5001, 1006, "world!");		/* 5 */
+	w_tcp(&w, C, FIN | A, 1006, 5007, NULL);	/* 6 */
+	ck_assert_uint_eq(dt_flow_live(w.f), 1);
+	w_tcp(&w, S, FIN | A, 5007, 1007, NULL);	/* 7 */
+	ck_assert_uint_eq(dt_flow_live(w.f), 0);	/* ended at both FINs */
+	ck_assert_uint_eq(w.sink.ends, 1);
+	w_tcp(&w, C, A, 1007, 5008, NULL);		/* 8: the last ACK */
+	ck_assert_uint_eq(w.cap->n_conns, 1);		/* no new conn */
+
+	c = w.cap->conns;
+	ck_assert_uint_eq(c->id, 1);
+	ck_assert_int_eq(c->state, DT_TCP_CLOSED);
+	ck_assert_int_eq(c->roles_from_syn, 1);
+	ck_assert_str_eq(c->client_str, "198.18.1.100:50123");
+	ck_assert_str_eq(c->server_str, "198.19.0.10:443");
+	ck_assert_str_eq(c->wireshark_filter, "ip.addr==198.18.1.100 && "
+	    "tcp.port==50123 && ip.addr==198.19.0.10 && tcp.port==443");
+	ck_assert_uint_eq(c->first_frame, 1);
+	ck_assert_uint_eq(c->last_frame, 8);
+	ck_assert_int_eq(c->first_time, T0);
+	ck_assert_uint_eq(c->syn_frame, 1);
+	ck_assert_uint_eq(c->synack_frame, 2);
+	ck_assert_uint_eq(c->syn_count, 1);
+	ck_assert_uint_eq(c->fin_frame[C], 6);
+	ck_assert_uint_eq(c->fin_frame[S], 7);
+	ck_assert_uint_eq(c->ttl_syn, 128);
+	ck_assert_uint_eq(c->ttl_synack, 57);
+	ck_assert_uint_eq(c->ttl_server_data, 57);
+	ck_assert_uint_eq(c->bytes[C], 5);
+	ck_assert_uint_eq(c->bytes[S], 6);
+	ck_assert_uint_eq(c->packets[C], 5);
+	ck_assert_uint_eq(c->packets[S], 3);
+	ck_assert_uint_eq(c->retransmissions, 0);
+	ck_assert_uint_eq(c->gap_bytes[0] + c->gap_bytes[1], 0);
+	ev = find_event(c, DT_EV_FIN, 0);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->dir, C);
+	ck_assert_uint_eq(ev->b, 5);
+	ck_assert_uint_eq(ev->frame, 6);
+	ev = find_event(c, DT_EV_FIN, 1);
+	ck_assert_uint_eq(ev->dir, S);
+	ck_assert_uint_eq(ev->b, 6);
+	ck_assert_uint_eq(find_event(c, DT_EV_SYNACK, 0)->frame, 2);
+	ck_assert_uint_eq(count_events(c, DT_EV_END_OPEN), 0);
+	ck_stream(rec_conn(&w.sink, 1), C, "hello");
+	ck_stream(rec_conn(&w.sink, 1), S, "world!");
+	ck_assert_uint_eq(rec_conn(&w.sink, 1)->first_frame[S], 5);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_reset_after_data)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "\x16\x03\x01");
+	w_tcp(&w, S, RST | A, 5001, 1004, NULL);	/* 5 */
+	c = w.cap->conns;
+	ck_assert_int_eq(c->state, DT_TCP_RESET);
+	ck_assert_uint_eq(c->rst_frame, 5);
+	ck_assert_uint_eq(c->rst_dir, S);
+	ck_assert_uint_eq(w.sink.ends, 1);
+	ck_assert_uint_eq(dt_flow_live(w.f), 0);
+	/* a stray RST from the client still belongs to it */
+	w_tcp(&w, C, RST, 1004, 0, NULL);
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	ck_assert_uint_eq(count_events(c, DT_EV_RST), 2);
+	ck_assert_uint_eq(c->rst_frame, 5);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_fin_then_rst)
+{
+	struct world w;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "abc");
+	w_tcp(&w, C, FIN | A, 1004, 5001, NULL);
+	w_tcp(&w, S, RST | A, 5001, 1005, NULL);
+	ck_assert_int_eq(w.cap->conns->state, DT_TCP_RESET);
+	ck_assert_uint_eq(w.cap->conns->fin_frame[C], 5);
+	ck_assert_uint_eq(w.cap->conns->fin_frame[S], 0);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_half_closed_at_end)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "abc");
+	w_tcp(&w, C, FIN | A, 1004, 5001, NULL);
+	ck_assert_uint_eq(dt_flow_live(w.f), 1);
+	dt_flow_finish(w.f);
+	c = w.cap->conns;
+	ck_assert_int_eq(c->state, DT_TCP_ESTABLISHED);
+	ck_assert_uint_eq(count_events(c, DT_EV_END_OPEN), 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_END_OPEN, 0)->frame, 5);
+	ck_assert_uint_eq(w.sink.ends, 1);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_syn_retries)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 77, 0, NULL);
+	w.time += SEC;
+	w_tcp(&w, C, SYN, 77, 0, NULL);
+	w.time += 2 * SEC;
+	w_tcp(&w, C, SYN, 77, 0, NULL);
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	c = w.cap->conns;
+	ck_assert_uint_eq(c->syn_count, 3);
+	ck_assert_int_eq(c->state, DT_TCP_NO_ANSWER);
+	ck_assert_uint_eq(c->syn_frame, 1);
+	ck_assert_uint_eq(c->last_frame, 3);
+	ck_assert_uint_eq(count_events(c, DT_EV_SYN), 3);
+	ck_assert_uint_eq(find_event(c, DT_EV_SYN, 0)->a, 0);
+	ck_assert_uint_eq(find_event(c, DT_EV_SYN, 1)->a, 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_SYN, 2)->a, 1);
+	ck_assert_uint_eq(c->retransmissions, 0);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_refused)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 77, 0, NULL);
+	w_tcp(&w, S, RST | A, 0, 78, NULL);
+	/* Windows tries the same SYN again after the RST */
+	w.time += SEC / 2;
+	w_tcp(&w, C, SYN, 77, 0, NULL);
+	w_tcp(&w, S, RST | A, 0, 78, NULL);
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	c = w.cap->conns;
+	ck_assert_int_eq(c->state, DT_TCP_REFUSED);
+	ck_assert_uint_eq(c->syn_count, 2);
+	ck_assert_uint_eq(c->rst_frame, 2);
+	ck_assert_uint_eq(c->rst_dir, S);
+	ck_assert_uint_eq(count_events(c, DT_EV_RST), 2);
+	ck_assert_uint_eq(c->synack_frame, 0);
+	/* a new attempt (new ISN) on the same 5-tuple is a new connection */
+	w_tcp(&w, C, SYN, 99999, 0, NULL);
+	ck_assert_uint_eq(w.cap->n_conns, 2);
+	ck_assert_uint_eq(w.cap->conns_tail->syn_frame, 5);
+	dt_flow_finish(w.f);
+	ck_assert_int_eq(w.cap->conns_tail->state, DT_TCP_NO_ANSWER);
+	ck_assert_int_eq(c->state, DT_TCP_REFUSED);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_port_reuse)
+{
+	struct world w;
+	struct dt_conn *c1, *c2;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "one");
+	w_tcp(&w, C, FIN | A, 1004, 5001, NULL);
+	w_tcp(&w, S, FIN | A, 5001, 1005, NULL);
+	w_tcp(&w, C, A, 1005, 5002, NULL);
+	w.time += 5 * SEC;
+	w_tcp(&w, C, SYN, 2000000, 0, NULL);		/* 8 */
+	w_tcp(&w, S, SYN | A, 7000, 2000001, NULL);
+	w_tcp(&w, C, PA, 2000001, 7001, "two");
+	w_tcp(&w, S, RST | A, 7001, 2000004, NULL);
+	ck_assert_uint_eq(w.cap->n_conns, 2);
+	c1 = w.cap->conns;
+	c2 = c1->next;
+	ck_assert_int_eq(c1->state, DT_TCP_CLOSED);
+	ck_assert_uint_eq(c1->last_frame, 7);
+	ck_assert_int_eq(c2->state, DT_TCP_RESET);
+	ck_assert_uint_eq(c2->id, 2);
+	ck_assert_uint_eq(c2->first_frame, 8);
+	ck_assert_uint_eq(c2->syn_count, 1);
+	ck_stream(rec_conn(&w.sink, 1), C, "one");
+	ck_stream(rec_conn(&w.sink, 2), C, "two");
+	ck_assert_uint_eq(w.sink.ends, 2);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_midstream_roles)
+{
+	static const uint16_t ports[] = { 8443, 0 };
+	struct dt_flow_config cfg = { ports, 0, 0 };
+	struct world w;
+	struct dt_conn *c;
+
+	/* default set: 443 is the server even though the data goes to it
+	   from a lower... here the first packet is the server's */
+	w_open(&w, 0, NULL, 1);
+	w.cport = 80;		/* lower than 443 */
+	w_tcp(&w, S, PA, 9000, 100, "srv");
+	c = w.cap->conns;
+	ck_assert_int_eq(c->roles_from_syn, 0);
+	ck_assert_uint_eq(c->server_port, 443);
+	ck_assert_uint_eq(c->client_port, 80);
+	w_tcp(&w, C, PA, 100, 9003, "cli");
+	dt_flow_finish(w.f);
+	ck_assert_int_eq(c->state, DT_TCP_OPEN);
+	ck_assert_uint_eq(count_events(c, DT_EV_END_OPEN), 1);
+	ck_stream(rec_conn(&w.sink, 1), S, "srv");
+	ck_stream(rec_conn(&w.sink, 1), C, "cli");
+	w_close(&w);
+
+	/* configured set: 8443 serves although 2000 is lower */
+	w_open(&w, 0, &cfg, 1);
+	w.cport = 2000;
+	w.sport = 8443;
+	w_tcp(&w, C, PA, 100, 9000, "x");
+	ck_assert_uint_eq(w.cap->conns->server_port, 8443);
+	ck_assert_uint_eq(w.cap->conns->client_port, 2000);
+	w_close(&w);
+
+	/* neither in the set: the lower port is the server */
+	w_open(&w, 0, &cfg, 1);
+	w.cport = 3000;
+	w.sport = 4000;
+	w_tcp(&w, S, PA, 100, 9000, "x");		/* 4000 -> 3000 */
+	ck_assert_uint_eq(w.cap->conns->server_port, 3000);
+	ck_assert_uint_eq(w.cap->conns->client_port, 4000);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_idle_timeout)
+{
+	struct dt_flow_config cfg = { NULL, 0, 10 * SEC };
+	struct world w;
+
+	w_open(&w, 0, &cfg, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "abc");
+	ck_assert_uint_eq(dt_flow_live(w.f), 1);
+	w.time += 11 * SEC;
+	w.cport = 50124;		/* another connection, later */
+	w_tcp(&w, C, SYN, 1, 0, NULL);
+	ck_assert_uint_eq(dt_flow_live(w.f), 1);
+	ck_assert_uint_eq(w.sink.ends, 1);
+	ck_assert_int_eq(w.cap->conns->state, DT_TCP_ESTABLISHED);
+	ck_assert_uint_eq(count_events(w.cap->conns, DT_EV_END_OPEN), 0);
+	ck_assert_ptr_nonnull(rec_conn(&w.sink, 1));
+	ck_assert(rec_conn(&w.sink, 1)->ended);
+	w_close(&w);
+}
+END_TEST
+
+/* ---- reassembly ---------------------------------------------------------- */
+
+START_TEST(t_out_of_order)
+{
+	struct world w;
+	struct rec *r;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1011, 5001, "KLMNOPQRST");	/* 4 */
+	w_tcp(&w, C, PA, 1021, 5001, "UVWXYZ");		/* 5 */
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 16);
+	ck_assert_ptr_null(rec_conn(&w.sink, 1));	/* nothing yet */
+	w_tcp(&w, C, PA, 1001, 5001, "ABCDEFGHIJ");	/* 6 */
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+	r = rec_conn(&w.sink, 1);
+	ck_stream(r, C, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	ck_assert_uint_eq(r->first_frame[C], 6);
+	ck_assert_uint_eq(w.cap->conns->retransmissions, 0);
+	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_overlap_first_copy_wins)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "0123456789");	/* delivered */
+	w_tcp(&w, C, PA, 1006, 5001, "xxxxxyyyyy");	/* 5 old + 5 new */
+	c = w.cap->conns;
+	ck_assert_uint_eq(c->retransmissions, 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_RETRANS, 0)->b, 5);
+	ck_stream(rec_conn(&w.sink, 1), C, "0123456789yyyyy");
+	/* waiting pieces: B at 30..40, then C over 25..35 (B's bytes win),
+	   then D over 15..27 in order (C's bytes win) */
+	w_tcp(&w, C, PA, 1031, 5001, "BBBBBBBBBB");
+	w_tcp(&w, C, PA, 1026, 5001, "CCCCCCCCCC");
+	ck_assert_uint_eq(c->retransmissions, 2);
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 15);
+	w_tcp(&w, C, PA, 1016, 5001, "DDDDDDDDDDDD");
+	ck_assert_uint_eq(c->retransmissions, 3);
+	ck_stream(rec_conn(&w.sink, 1), C,
+	    "0123456789yyyyyDDDDDDDDDDCCCCCBBBBBBBBBB");
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_retrans_and_dups)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "hello");
+	w.time -= 9 * MS;		/* the same segment 1 ms later: a dup */
+	w_tcp(&w, C, PA, 1001, 5001, "hello");
+	c = w.cap->conns;
+	ck_assert_uint_eq(c->retransmissions, 0);
+	ck_assert_uint_eq(c->packets[C], 3);
+	w.time += 300 * MS;		/* a real retransmission */
+	w_tcp(&w, C, PA, 1001, 5001, "hello");
+	ck_assert_uint_eq(c->retransmissions, 1);
+	ck_assert_uint_eq(c->packets[C], 4);
+	ck_assert_uint_eq(count_events(c, DT_EV_RETRANS), 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_RETRANS, 0)->frame, 6);
+	ck_stream(rec_conn(&w.sink, 1), C, "hello");
+	/* keep-alive: one byte at next - 1 */
+	w_tcp_full(&w, C, A, 1005, 5001, "\0", 1, 1, 8192);
+	ck_assert_uint_eq(count_events(c, DT_EV_KEEPALIVE), 1);
+	ck_assert_uint_eq(c->retransmissions, 1);
+	/* zero window from the server, once per run */
+	w_tcp_full(&w, S, A, 5001, 1006, NULL, 0, 0, 0);
+	w_tcp_full(&w, S, A, 5001, 1006, NULL, 0, 0, 0);
+	ck_assert_uint_eq(count_events(c, DT_EV_ZERO_WINDOW), 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_ZERO_WINDOW, 0)->dir, S);
+	ck_stream(rec_conn(&w.sink, 1), C, "hello");
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_wraparound)
+{
+	struct world w;
+	uint32_t isn = 0xfffffff0u;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, isn, 0, NULL);
+	w_tcp(&w, S, SYN | A, 0xfffffffau, isn + 1, NULL);
+	w_tcp(&w, C, A, isn + 1, 0xfffffffbu, NULL);
+	/* 0xfffffff1.. 20 bytes crosses 2^32; sent second piece first */
+	w_tcp(&w, C, PA, isn + 21, 0xfffffffbu, "klmnopqrst");
+	w_tcp(&w, C, PA, isn + 1, 0xfffffffbu, "abcdefghij0123456789");
+	w_tcp(&w, S, PA, 0xfffffffbu, isn + 31, "server-wraps");
+	w_tcp(&w, S, PA, 0xfffffffbu, isn + 31, "server-wraps");
+	w_tcp(&w, C, FIN | A, isn + 31, 0xfffffffbu + 12, NULL);
+	w_tcp(&w, S, FIN | A, 0xfffffffbu + 12, isn + 32, NULL);
+	ck_stream(rec_conn(&w.sink, 1), C,
+	    "abcdefghij0123456789klmnopqrst");
+	ck_stream(rec_conn(&w.sink, 1), S, "server-wraps");
+	ck_assert_int_eq(w.cap->conns->state, DT_TCP_CLOSED);
+	ck_assert_uint_eq(w.cap->conns->retransmissions, 1);
+	ck_assert_uint_eq(find_event(w.cap->conns, DT_EV_FIN, 0)->b, 30);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_gap_from_ack)
+{
+	struct world w;
+	struct dt_conn *c;
+	const struct dt_event *ev;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, S, PA, 5001, 1001, "aaaa");
+	/* 5005..5009 lost before the capture point */
+	w_tcp(&w, S, PA, 5009, 1001, "cccc");		/* 5: waits */
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 4);
+	w_tcp(&w, C, A, 1001, 5013, NULL);		/* 6: got it all */
+	c = w.cap->conns;
+	ck_stream(rec_conn(&w.sink, 1), S, "aaaa~~~~cccc");
+	ck_assert_uint_eq(c->gap_bytes[S], 4);
+	ck_assert_uint_eq(rec_conn(&w.sink, 1)->n_gaps[S], 1);
+	ev = find_event(c, DT_EV_GAP, 0);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->b, 4);
+	ck_assert_uint_eq(ev->dir, S);
+	ck_assert_uint_eq(ev->frame, 6);
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+	/* a hole with nothing after it: the ACK still passes it */
+	w_tcp(&w, C, A, 1001, 5020, NULL);
+	ck_stream(rec_conn(&w.sink, 1), S, "aaaa~~~~cccc~~~~~~~");
+	/* and the late copy of those bytes is not delivered again */
+	w_tcp(&w, S, PA, 5013, 1001, "DDDDDDD");
+	ck_stream(rec_conn(&w.sink, 1), S, "aaaa~~~~cccc~~~~~~~");
+	ck_assert_uint_eq(c->gap_bytes[S], 11);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_gap_at_end)
+{
+	struct world w;
+
+	/* a hole nobody fills: delivered as a gap when the conn ends */
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "ab");
+	w_tcp(&w, C, PA, 1005, 5001, "ef");
+	w_tcp(&w, S, RST | A, 5001, 1003, NULL);
+	ck_stream(rec_conn(&w.sink, 1), C, "ab~~ef");
+	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 2);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_snaplen)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	/* 10 bytes on the wire, 4 captured */
+	w_tcp_full(&w, C, PA, 1001, 5001, "abcd", 4, 10, 8192);
+	w_tcp(&w, C, PA, 1011, 5001, "next");
+	c = w.cap->conns;
+	ck_stream(rec_conn(&w.sink, 1), C, "abcd~~~~~~next");
+	ck_assert_int_eq(c->truncated, 1);
+	ck_assert_uint_eq(c->gap_bytes[C], 6);
+	ck_assert_uint_eq(c->bytes[C], 14);
+	ck_assert_uint_eq(find_event(c, DT_EV_GAP, 0)->frame, 4);
+	/* a cut segment that arrives out of order */
+	w_tcp(&w, C, PA, 1025, 5001, "zz");
+	w_tcp_full(&w, C, PA, 1015, 5001, "0123", 4, 10, 8192);
+	ck_stream(rec_conn(&w.sink, 1), C, "abcd~~~~~~next0123~~~~~~zz");
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_stream_cap)
+{
+	struct dt_flow_config cfg = { NULL, 64, 0 };
+	struct world w;
+	char buf[41];
+	uint32_t i;
+
+	w_open(&w, 0, &cfg, 1);
+	w_handshake(&w);
+	memset(buf, 'x', 40);
+	buf[40] = '\0';
+	/* the first 40 bytes never come; later segments pile up */
+	for (i = 1; i <= 4; i++) {
+		memset(buf, 'a' + (int)i, 40);
+		w_tcp(&w, C, PA, 1001 + 40 * i, 5001, buf);
+		ck_assert_uint_le(dt_flow_buffered(w.f), 64);
+	}
+	/* the hole before the oldest was given up as a gap */
+	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 40);
+	ck_assert_ptr_nonnull(rec_conn(&w.sink, 1));
+	ck_assert_uint_ge(rec_conn(&w.sink, 1)->len[C], 40 + 40 * 2);
+	ck_assert_int_eq(memcmp(rec_conn(&w.sink, 1)->buf[C] + 40,
+	    "bbbbbbbbbb", 10), 0);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_sink_stops)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w.sink.stop_after = 3;
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "\x16\x03\x01");	/* TLS: no HTTP */
+	w_tcp(&w, C, PA, 1007, 5001, "late");		/* would wait */
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+	w_tcp(&w, C, PA, 1004, 5001, "mid");
+	w_tcp(&w, C, PA, 1004, 5001, "mid");		/* still counted */
+	c = w.cap->conns;
+	ck_assert_uint_eq(c->bytes[C], 13);
+	ck_assert_uint_eq(c->retransmissions, 1);
+	ck_assert_uint_eq(rec_conn(&w.sink, 1)->len[C], 3);
+	w_close(&w);
+}
+END_TEST
+
+/* ---- memory --------------------------------------------------------------- */
+
+static void
+half_open(struct world *w, uint32_t n)
+{
+	struct dt_packet pkt;
+	struct dt_l4 l4;
+	uint32_t i;
+
+	memset(&pkt, 0, sizeof pkt);
+	memset(&l4, 0, sizeof l4);
+	l4.status = DT_L4_TCP;
+	l4.proto = 6;
+	l4.flags = DT_TCP_SYN;
+	l4.dst = w->srv;
+	l4.dport = 443;
+	l4.src.family = 4;
+	l4.ttl = 128;
+	for (i = 0; i < n; i++) {
+		l4.src.a[0] = 10;
+		l4.src.a[1] = (uint8_t)(i >> 16);
+		l4.src.a[2] = (uint8_t)(i >> 8);
+		l4.src.a[3] = (uint8_t)i;
+		l4.sport = (uint16_t)(1024 + i % 50000);
+		l4.seq = i * 7919u;
+		pkt.frame = ++w->frame;
+		pkt.time = w->time;
+		w->time += 1000;
+		dt_flow_packet(w->f, &pkt, &l4);
+	}
+}
+
+START_TEST(t_many_half_open)
+{
+	struct world w;
+
+	w_open(&w, 0, NULL, 0);
+	half_open(&w, 200000);
+	ck_assert_uint_eq(dt_flow_live(w.f), 200000);
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+	ck_assert_uint_eq(w.cap->n_conns, 200000);
+	ck_assert_uint_eq(w.cap->dropped_conns, 0);
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(dt_flow_live(w.f), 0);
+	ck_assert_int_eq(w.cap->conns_tail->state, DT_TCP_NO_ANSWER);
+	w_close(&w);
+}
+END_TEST
+
+START_TEST(t_memory_cap)
+{
+	struct world w;
+	size_t cap = 48u << 20;
+
+	w_open(&w, cap, NULL, 0);
+	half_open(&w, 200000);
+	ck_assert_uint_le(w.m.peak, cap);
+	ck_assert_int_eq(w.m.failed, 0);		/* never refused */
+	ck_assert_uint_gt(w.cap->dropped_conns, 0);	/* said what went */
+	ck_assert_uint_lt(dt_flow_live(w.f), 200000);
+	/* every connection was either kept as a fact or counted as dropped */
+	ck_assert_uint_ge(w.cap->n_conns + w.cap->dropped_conns, 200000);
+	w_close(&w);
+}
+END_TEST
+
+/* ---- DNS ---------------------------------------------------------------- */
+
+/* query for da.Example.COM A, txid 0x1234 */
+static const uint8_t dns_q[] = {
+	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+	2, 'd', 'a', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'C', 'O', 'M', 0,
+	0, 1, 0, 1,
+};
+
+/* NXDOMAIN answer to it */
+static const uint8_t dns_nx[] = {
+	0x12, 0x34, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0,
+	2, 'd', 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+	0, 1, 0, 1,
+};
+
+/* answer: CNAME to edge.example.com (compressed), then A and AAAA */
+static const uint8_t dns_ans[] = {
+	0xab, 0xcd, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0,
+	2, 'd', 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+	0, 1, 0, 1,
+	0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 7,
+	4, 'e', 'd', 'g', 'e', 0xc0, 15,		/* edge.example.com */
+	0xc0, 44, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 19, 0, 10,
+	0xc0, 44, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16,
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+
+/* a name that points at itself */
+static const uint8_t dns_loop[] = {
+	0x00, 0x01, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
+	1, 'a', 0xc0, 12, 0, 1, 0, 1,
+};
+
+START_TEST(t_dns_parse)
+{
+	struct dt_mem m;
+	struct dt_dns d;
+	int resp;
+	uint16_t txid;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_dns_parse(&m, dns_q, sizeof dns_q, &resp, &txid,
+	    &d), 0);
+	ck_assert_int_eq(resp, 0);
+	ck_assert_uint_eq(txid, 0x1234);
+	ck_assert_str_eq(d.name, "da.example.com");
+	ck_assert_uint_eq(d.qtype, 1);
+	ck_assert_int_eq(d.rcode, -1);
+	dt_free(&m, d.name);
+
+	ck_assert_int_eq(dt_dns_parse(&m, dns_nx, sizeof dns_nx, &resp, &txid,
+	    &d), 0);
+	ck_assert_int_eq(resp, 1);
+	ck_assert_int_eq(d.rcode, 3);
+	ck_assert_uint_eq(d.n_addrs, 0);
+	dt_free(&m, d.name);
+
+	ck_assert_int_eq(dt_dns_parse(&m, dns_ans, sizeof dns_ans, &resp,
+	    &txid, &d), 0);
+	ck_assert_int_eq(d.rcode, 0);
+	ck_assert_str_eq(d.cname, "edge.example.com");
+	ck_assert_uint_eq(d.n_addrs, 2);
+	ck_assert_uint_eq(d.addrs[0].family, 4);
+	ck_assert_int_eq(memcmp(d.addrs[0].a, "\xc6\x13\x00\x0a", 4), 0);
+	ck_assert_uint_eq(d.addrs[1].family, 6);
+	ck_assert_uint_eq(d.addrs[1].a[15], 1);
+	dt_free(&m, d.name);
+	dt_free(&m, d.cname);
+	dt_free(&m, d.addrs);
+
+	ck_assert_int_eq(dt_dns_parse(&m, dns_loop, sizeof dns_loop, &resp,
+	    &txid, &d), -1);
+	ck_assert_ptr_null(d.name);
+	/* every shorter prefix of a good answer is malformed, not a crash */
+	{
+		size_t k;
+		for (k = 0; k < sizeof dns_ans; k++) {
+			ck_assert_int_eq(dt_dns_parse(&m, dns_ans, k, &resp,
+			    &txid, &d), -1);
+		}
+	}
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
+static void
+w_udp(struct world *w, int dir, const uint8_t *p, size_t n)
+{
+	struct dt_packet pkt;
+	struct dt_l4 l4;
+
+	memset(&pkt, 0, sizeof pkt);
+	memset(&l4, 0, sizeof l4);
+	pkt.frame = ++w->frame;
+	pkt.time = w->time;
+	w->time += 10 * MS;
+	l4.status = DT_L4_UDP;
+	l4.proto = 17;
+	l4.src = dir == DT_C2S ? w->cli : w->srv;
+	l4.dst = dir == DT_C2S ? w->srv : w->cli;
+	l4.sport = dir == DT_C2S ? 61000 : 53;
+	l4.dport = dir == DT_C2S ? 53 : 61000;
+	l4.payload = p;
+	l4.caplen = l4.paylen = (uint32_t)n;
+	dt_flow_packet(w->f, &pkt, &l4);
+}
+
+START_TEST(t_dns_flow)
+{
+	struct world w;
+	struct dt_dns *d;
+
+	w_open(&w, 0, NULL, 1);
+	w_udp(&w, C, dns_q, sizeof dns_q);		/* 1 */
+	w_udp(&w, C, dns_q, sizeof dns_q);		/* 2: the same again */
+	w_udp(&w, S, dns_nx, sizeof dns_nx);		/* 3 */
+	w_udp(&w, S, dns_ans, sizeof dns_ans);		/* 4: no query seen */
+	w_udp(&w, C, dns_loop, sizeof dns_loop);	/* 5: malformed */
+	dt_flow_finish(w.f);
+	d = w.cap->dns;
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->name, "da.example.com");
+	ck_assert_uint_eq(d->query_frame, 1);
+	ck_assert_uint_eq(d->answer_frame, 3);
+	ck_assert_int_eq(d->rcode, 3);
+	ck_assert_int_eq(d->time, T0);
+	d = d->next;
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(d->query_frame, 0);
+	ck_assert_uint_eq(d->answer_frame, 4);
+	ck_assert_uint_eq(d->n_addrs, 2);
+	ck_assert_ptr_null(d->next);
+	w_close(&w);
+}
+END_TEST
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+START_TEST(t_http_parse)
+{
+	static const char conn[] = "CONNECT da.example.com:443 HTTP/1.1\r\n"
+	    "Host: da.example.com:443\r\nProxy-Connection: keep-alive\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n"
+	    "\x16\x03\x03";
+	static const char forb[] = "HTTP/1.1 403 Forbidden\r\n"
+	    "Server: squid\r\nContent-Length: 12\r\n\r\nAccess denied";
+	static const char crl[] = "GET /pki/ca.crl HTTP/1.1\n"
+	    "host:  crl.example.com \nUser-Agent: Microsoft-CryptoAPI/10.0\n\n";
+	struct dt_mem m;
+	struct dt_http_msg h;
+	int req;
+	size_t used, k;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_http_head_parse(&m, (const uint8_t *)conn,
+	    strlen(conn), &h, &req, &used), 1);
+	ck_assert_int_eq(req, 1);
+	ck_assert_uint_eq(used, strlen(conn));
+	ck_assert_str_eq(h.line, "CONNECT da.example.com:443 HTTP/1.1");
+	ck_assert_str_eq(h.host, "da.example.com:443");
+	dt_free(&m, h.line);
+	dt_free(&m, h.host);
+
+	ck_assert_int_eq(dt_http_head_parse(&m, (const uint8_t *)ok,
+	    strlen(ok), &h, &req, &used), 1);
+	ck_assert_int_eq(req, 0);
+	ck_assert_int_eq(h.status, 200);
+	ck_assert_uint_eq(used, strlen(ok) - 3);
+	dt_free(&m, h.line);
+
+	ck_assert_int_eq(dt_http_head_parse(&m, (const uint8_t *)forb,
+	    strlen(forb), &h, &req, &used), 1);
+	ck_assert_int_eq(h.status, 403);
+	ck_assert_str_eq(h.line, "HTTP/1.1 403 Forbidden");
+	ck_assert_str_eq(h.server, "squid");
+	ck_assert_str_eq(h.content_length, "12");
+	dt_free(&m, h.line);
+	dt_free(&m, h.server);
+	dt_free(&m, h.content_length);
+
+	ck_assert_int_eq(dt_http_head_parse(&m, (const uint8_t *)crl,
+	    strlen(crl), &h, &req, &used), 1);
+	ck_assert_str_eq(h.line, "GET /pki/ca.crl HTTP/1.1");
+	ck_assert_str_eq(h.host, "crl.example.com");
+	dt_free(&m, h.line);
+	dt_free(&m, h.host);
+
+	/* every split of a head asks for more */
+	for (k = 0; k < strlen(conn); k++) {
+		ck_assert_msg(dt_http_head_parse(&m, (const uint8_t *)conn, k,
+		    &h, &req, &used) == 0, "split at %zu", k);
+	}
+	/* not HTTP */
+	ck_assert_int_eq(dt_http_head_parse(&m,
+	    (const uint8_t *)"\x16\x03\x01\x02\x00", 5, &h, &req, &used), -1);
+	ck_assert_int_eq(dt_http_head_parse(&m, (const uint8_t *)"GET", 3, &h,
+	    &req, &used), 0);
+	ck_assert_int_eq(dt_http_head_parse(&m, (const uint8_t *)"GEt ", 4,
+	    &h, &req, &used), -1);
+	ck_assert_int_eq(dt_http_head_parse(&m,
+	    (const uint8_t *)"GET / FTP/1.0\r\n", 15, &h, &req, &used), -1);
+	ck_assert_int_eq(dt_http_head_parse(&m,
+	    (const uint8_t *)"HTTP/1.1 2x0 OK\r\n", 17, &h, &req, &used), -1);
+	ck_assert_int_eq(dt_http_head_parse(&m,
+	    (const uint8_t *)"GET / HTTP/1.1\r\nbad header\r\n\r\n", 30, &h,
+	    &req, &used), -1);
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
+START_TEST(t_http_flow)
+{
+	struct world w;
+	struct dt_http *h;
+	const char *req = "CONNECT da.example.com:443 HTTP/1.1\r\n"
+	    "Host: da.example.com:443\r\n\r\n";
+	uint32_t n = (uint32_t)strlen(req);
+	const char *two_gets = "GET /a.crl HTTP/1.1\r\nHost: crl\r\n\r\n"
+	    "GET /b.crl HTTP/1.1\r\nHost: crl\r\n\r\n";
+	const char *ok200 = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+	    "CRL!!";
+
+	/* CONNECT split over two segments, answered 403 */
+	w_open(&w, 0, NULL, 1);
+	w.sport = 8080;
+	w_handshake(&w);
+	w_tcp_full(&w, C, PA, 1001, 5001, req, 20, 20, 8192);	/* 4 */
+	w_tcp_full(&w, C, PA, 1021, 5001, req + 20, n - 20, n - 20, 8192);
+	w_tcp(&w, S, PA, 5001, 1001 + n,
+	    "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");	/* 6 */
+	h = w.cap->http;
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(h->method, "CONNECT");
+	ck_assert_str_eq(h->uri, "da.example.com:443");
+	ck_assert_str_eq(h->host, "da.example.com:443");
+	ck_assert_uint_eq(h->request_frame, 5);
+	ck_assert_uint_eq(h->response_frame, 6);
+	ck_assert_int_eq(h->status, 403);
+	ck_assert_str_eq(h->status_line, "HTTP/1.1 403 Forbidden");
+	ck_assert_uint_eq(h->conn, 1);
+	/* the sink saw every byte regardless */
+	ck_stream(rec_conn(&w.sink, 1), C, req);
+	w_close(&w);
+
+	/* a CRL fetch, two requests on one connection, 200 then 404 */
+	w_open(&w, 0, NULL, 1);
+	w.sport = 80;
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, two_gets);
+	w_tcp(&w, S, PA, 5001, 1001 + (uint32_t)strlen(two_gets), ok200);
+	w_tcp(&w, S, PA, 5001 + (uint32_t)strlen(ok200),
+	    1001 + (uint32_t)strlen(two_gets), "HTTP/1.1 404 Not Found\r\n\r\n");
+	h = w.cap->http;
+	ck_assert_str_eq(h->uri, "/a.crl");
+	ck_assert_int_eq(h->status, 200);
+	h = h->next;
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(h->method, "GET");
+	ck_assert_str_eq(h->uri, "/b.crl");
+	ck_assert_int_eq(h->status, 404);
+	ck_assert_uint_eq(h->request_frame, 4);
+	ck_assert_uint_eq(h->response_frame, 6);
+	ck_assert_ptr_null(h->next);
+	w_close(&w);
+
+	/* a CONNECT the proxy resets */
+	w_open(&w, 0, NULL, 1);
+	w.sport = 8080;
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, req);
+	w_tcp(&w, S, RST | A, 5001, 1001 + n, NULL);
+	h = w.cap->http;
+	ck_assert_int_eq(h->status, -1);
+	ck_assert_int_eq(h->conn_reset, 1);
+	ck_assert_int_eq(h->conn_no_answer, 0);
+	w_close(&w);
+
+	/* TLS on 443 is not looked at twice: nothing recorded */
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "\x16\x03\x01\x00\x05hello");
+	ck_assert_ptr_null(w.cap->http);
+	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+	w_close(&w);
+}
+END_TEST
+
+/* ---- allocation failure -------------------------------------------------- */
+
+struct failing {
+	unsigned left;
+};
+
+static void *
+fail_alloc(void *ud, void *ptr, size_t size)
+{
+	struct failing *fa = ud;
+
+	if (size == 0) {
+		free(ptr);
+		return NULL;
+	}
+	if (fa->left == 0)
+		return NULL;
+	fa->left--;
+	return realloc(ptr, size);
+}
+
+START_TEST(t_alloc_failure)
+{
+	unsigned k;
+
+	/* fail the k-th allocation for every k: no crash, no leak */
+	for (k = 0; k < 60; k++) {
+		struct world w;
+		struct failing fa = { 0 };
+
+		w_open(&w, 0, NULL, 1);
+		w.m.fn = fail_alloc;
+		w.m.ud = &fa;
+		fa.left = k;
+		w_handshake(&w);
+		w_tcp(&w, C, PA, 1011, 5001, "later");
+		w_tcp(&w, C, PA, 1001, 5001, "GET / HTTP");
+		w_tcp(&w, C, PA, 1016, 5001, "/1.1\r\nHost: x\r\n\r\n");
+		w_tcp(&w, S, PA, 5001, 1001, "HTTP/1.1 200 OK\r\n\r\n");
+		w_udp(&w, C, dns_q, sizeof dns_q);
+		w_udp(&w, S, dns_ans, sizeof dns_ans);
+		dt_flow_finish(w.f);
+		fa.left = 1u << 30;
+		w_close(&w);
+	}
+}
+END_TEST
+
+/* ---- real kernel TCP (testdata/netem) ------------------------------------- */
+
+struct netem_case {
+	const char *pcap;
+	size_t len;
+	char sha256[65];
+};
+
+/* Minimal Ethernet/IPv4/IPv6/TCP decoder: the test must not depend on the
+   net/ room, which has its own tests. */
+static int
+decode_eth(const uint8_t *p, uint32_t caplen, uint32_t origlen,
+    struct dt_l4 *l4)
+{
+	uint32_t off = 14, ihl, thl, iplen;
+	uint16_t et;
+
+	memset(l4, 0, sizeof *l4);
+	if (caplen < 14)
+		return -1;
+	et = (uint16_t)(p[12] << 8 | p[13]);
+	if (et == 0x0800) {
+		if (caplen < off + 20)
+			return -1;
+		ihl = (uint32_t)(p[off] & 0x0f) * 4;
+		iplen = (uint32_t)(p[off + 2] << 8 | p[off + 3]);
+		if (p[off + 9] != 6)
+			return -1;
+		l4->src.family = l4->dst.family = 4;
+		memcpy(l4->src.a, p + off + 12, 4);
+		memcpy(l4->dst.a, p + off + 16, 4);
+		l4->ttl = p[off + 8];
+	} else if (et == 0x86dd) {
+		if (caplen < off + 40 || p[off + 6] != 6)
+			return -1;
+		ihl = 40;
+		iplen = 40 + (uint32_t)(p[off + 4] << 8 | p[off + 5]);
+		l4->src.family = l4->dst.family = 6;
+		memcpy(l4->src.a, p + off + 8, 16);
+		memcpy(l4->dst.a, p + off + 24, 16);
+		l4->ttl = p[off + 7];
+	} else {
+		return -1;
+	}
+	off += ihl;
+	if (caplen < off + 20)
+		return -1;
+	thl = (uint32_t)(p[off + 12] >> 4) * 4;
+	l4->status = DT_L4_TCP;
+	l4->proto = 6;
+	l4->sport = (uint16_t)(p[off] << 8 | p[off + 1]);
+	l4->dport = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+	l4->seq = (uint32_t)p[off + 4] << 24 | (uint32_t)p[off + 5] << 16 |
+	    (uint32_t)p[off + 6] << 8 | p[off + 7];
+	l4->ack = (uint32_t)p[off + 8] << 24 | (uint32_t)p[off + 9] << 16 |
+	    (uint32_t)p[off + 10] << 8 | p[off + 11];
+	l4->flags = p[off + 13] & 0x3f;
+	l4->window = (uint16_t)(p[off + 14] << 8 | p[off + 15]);
+	if (iplen < ihl + thl || caplen < off + thl)
+		return -1;
+	(void)origlen;
+	l4->paylen = iplen - ihl - thl;
+	l4->payload = p + off + thl;
+	l4->caplen = caplen - off - thl;
+	if (l4->caplen > l4->paylen)
+		l4->caplen = l4->paylen;	/* Ethernet padding */
+	return 0;
+}
+
+static int
+read_manifest(const char *path, struct netem_case *cases, size_t max)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512], name[256];
+	int n = 0;
+
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof line, fp) != NULL && (size_t)n < max) {
+		struct netem_case *c = &cases[n];
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%255s %zu %64s", name, &c->len,
+		    c->sha256) != 3)
+			continue;
+		c->pcap = strdup(name);
+		n++;
+	}
+	fclose(fp);
+	return n;
+}
+
+START_TEST(t_netem_captures)
+{
+	struct netem_case cases[32];
+	int n, i, checked = 0;
+
+	n = read_manifest(TESTDATA_DIR "/netem/MANIFEST", cases, 32);
+	if (n < 0) {
+		fprintf(stderr, "testdata/netem/MANIFEST absent: skipped\n");
+		return;
+	}
+	ck_assert_int_gt(n, 0);
+	for (i = 0; i < n; i++) {
+		char path[512], err[PCAP_ERRBUF_SIZE], hex[65];
+		uint8_t dig[32];
+		struct pcap_pkthdr *ph;
+		const u_char *data;
+		pcap_t *pc;
+		struct world w;
+		struct rec *r;
+		int rc, k;
+
+		snprintf(path, sizeof path, TESTDATA_DIR "/netem/%s",
+		    cases[i].pcap);
+		pc = pcap_open_offline(path, err);
+		ck_assert_msg(pc != NULL, "%s: %s", path, err);
+		w_open(&w, 0, NULL, 1);
+		while ((rc = pcap_next_ex(pc, &ph, &data)) == 1) {
+			struct dt_packet pkt;
+			struct dt_l4 l4;
+
+			memset(&pkt, 0, sizeof pkt);
+			pkt.frame = ++w.frame;
+			pkt.time = (int64_t)ph->ts.tv_sec * SEC +
+			    (int64_t)ph->ts.tv_usec * 1000;
+			if (decode_eth(data, ph->caplen, ph->len, &l4) == 0)
+				dt_flow_packet(w.f, &pkt, &l4);
+		}
+		pcap_close(pc);
+		dt_flow_finish(w.f);
+		ck_assert_uint_eq(w.cap->n_conns, 1);
+		r = rec_conn(&w.sink, 1);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_msg(r->len[C] == cases[i].len,
+		    "%s: %zu bytes, sent %zu", cases[i].pcap, r->len[C],
+		    cases[i].len);
+		ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+		ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA256, r->buf[C],
+		    r->len[C], dig), 0);
+		for (k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", dig[k]);
+		ck_assert_msg(strcmp(hex, cases[i].sha256) == 0,
+		    "%s: stream differs from what was sent", cases[i].pcap);
+		ck_assert_int_eq(w.cap->conns->state, DT_TCP_CLOSED);
+		ck_assert(w.cap->conns->roles_from_syn);
+		checked++;
+		w_close(&w);
+		free((void *)cases[i].pcap);
+	}
+	ck_assert_int_eq(checked, n);
+}
+END_TEST
+
+static Suite *
+flow_suite(void)
+{
+	Suite *s = suite_create("flow");
+	TCase *tc = tcase_create("tcp");
+
+	tcase_add_test(tc, t_clean_close);
+	tcase_add_test(tc, t_reset_after_data);
+	tcase_add_test(tc, t_fin_then_rst);
+	tcase_add_test(tc, t_half_closed_at_end);
+	tcase_add_test(tc, t_syn_retries);
+	tcase_add_test(tc, t_refused);
+	tcase_add_test(tc, t_port_reuse);
+	tcase_add_test(tc, t_midstream_roles);
+	tcase_add_test(tc, t_idle_timeout);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reassembly");
+	tcase_add_test(tc, t_out_of_order);
+	tcase_add_test(tc, t_overlap_first_copy_wins);
+	tcase_add_test(tc, t_retrans_and_dups);
+	tcase_add_test(tc, t_wraparound);
+	tcase_add_test(tc, t_gap_from_ack);
+	tcase_add_test(tc, t_gap_at_end);
+	tcase_add_test(tc, t_snaplen);
+	tcase_add_test(tc, t_stream_cap);
+	tcase_add_test(tc, t_sink_stops);
+	tcase_add_test(tc, t_netem_captures);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("memory");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, t_many_half_open);
+	tcase_add_test(tc, t_memory_cap);
+	tcase_add_test(tc, t_alloc_failure);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("side");
+	tcase_add_test(tc, t_dns_parse);
+	tcase_add_test(tc, t_dns_flow);
+	tcase_add_test(tc, t_http_parse);
+	tcase_add_test(tc, t_http_flow);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(flow_suite)

@@ -57,7 +57,7 @@ struct dt_packet {
 	uint64_t offset;		/* file offset of the record */
 	const char *iface_name;		/* pcapng if_name (else if_description),
 					   NUL-terminated, or NULL; valid until
-					   the reader is closed */
+					   the next call */
 };
 
 struct dt_reader;

@@ -31,6 +31,9 @@ struct dt_rule_ctx {
 	const struct dt_rules_config *cfg;
 	struct dt_capture *cap;
 	int any_marked;			/* some connection was positively IP-HTTPS */
+	/* The last verdict before the connection being judged (NULL: the
+	   list was empty): the connection's verdicts so far follow it. */
+	struct dt_verdict *conn_mark;
 };
 
 struct dt_rule {
@@ -61,5 +64,69 @@ struct dt_verdict *dt_verdict_add(struct dt_rule_ctx *ctx,
     dt_confidence conf, uint32_t win_code, const char *win_name,
     const uint64_t *frames, size_t n_frames,
     const char *summary, const char *explanation, const char *remedy);
+
+/* ---- helpers shared by the rules (rules.c unless noted) ----------------- */
+
+/* Text buffers the rules format into (summary, explanation, remedy). */
+#define DT_RULE_TEXT 1024
+
+/* The port is in the IP-HTTPS port set (443 when none is given). */
+int dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port);
+/* The name the client meant: --host, else SNI, else the HTTP Host; NULL. */
+const char *dt_rule_host(const struct dt_rule_ctx *ctx,
+    const struct dt_conn *c);
+/* The server name seen on the wire (SNI, else HTTP Host), or NULL. */
+const char *dt_rule_wire_name(const struct dt_conn *c);
+/* The leaf of the server's chain, NULL when none was seen or parsed. */
+const struct dt_cert *dt_rule_leaf(const struct dt_conn *c);
+/* Both Finished (or both CCS and application data), or TLS 1.3 ServerHello
+   with application data both ways. */
+int dt_rule_hs_complete(const struct dt_conn *c);
+/* The server side refused the ClientHello before any ServerHello: a
+   server alert (other than close_notify), FIN or RST after the
+   ClientHello. *frame gets the refusing frame, *alert the alert
+   description or -1 when it closed/reset without one. */
+int dt_rule_refused_hello(const struct dt_conn *c, uint64_t *frame,
+    int *alert);
+/* SYN-ACK and the server's TLS packets came with different IP TTLs
+   (another device answered). 0 when either is unknown. */
+int dt_rule_ttl_differs(const struct dt_conn *c);
+/* snaplen cut the TLS bytes: rules that judge by the absence of a message
+   must not fire. */
+int dt_rule_tls_cut(const struct dt_conn *c);
+/* Names with their numbers: "TLS_RSA_WITH_NULL_SHA256 (0x003B)",
+   "handshake_failure (40)", "TLS 1.2". */
+const char *dt_rule_suite_str(uint16_t suite, char *buf, size_t n);
+const char *dt_rule_alert_str(uint8_t desc, char *buf, size_t n);
+const char *dt_rule_version_str(uint16_t v, char *buf, size_t n);
+/* ASCII case-insensitive: equality, substring. */
+int dt_rule_streq(const char *a, const char *b);
+int dt_rule_contains(const char *hay, const char *needle);
+/* Distinguished names equal, ignoring case and blanks after separators. */
+int dt_rule_dn_eq(const char *a, const char *b);
+/* The connection being judged already has a verdict of this severity or
+   worse from a rule earlier in the table. */
+int dt_rule_conn_has(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
+    dt_severity sev);
+/* Same host name: case-insensitive, ":port" and a trailing dot ignored. */
+int dt_rule_host_eq(const char *a, const char *b);
+/* Connection by id, NULL when gone. */
+struct dt_conn *dt_rule_conn(const struct dt_rule_ctx *ctx, uint32_t id);
+
+/* Look-alike classifiers, defined in the rule file that owns them and used
+   by the rules they pre-empt. */
+/* ssl_inspection.c: the chain comes from a TLS-inspecting middlebox.
+   *ca_name (may be NULL) gets the matched interception CA name, or NULL when
+   the evidence is --expect-cert (different certificate mimicking the host). */
+int dt_rule_inspected(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
+    const char **ca_name);
+/* wrong_server.c: the certificate is not the DirectAccess server's at all
+   (a device's own self-signed certificate, or not --expect-cert and not
+   covering the host). */
+int dt_rule_foreign_cert(const struct dt_rule_ctx *ctx,
+    const struct dt_conn *c);
+/* crl_unreachable.c: a CRL of this connection's server chain could not be
+   fetched (and was not fetched later). */
+int dt_rule_crl_failed(const struct dt_rule_ctx *ctx, const struct dt_conn *c);
 
 #endif

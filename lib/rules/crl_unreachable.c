@@ -1,0 +1,259 @@
+/*
+ * crl-unreachable: the client could not fetch a CRL named in the CRL
+ * distribution points (RFC 5280 4.2.1.13) of the IP-HTTPS server's chain.
+ * Wire shape (research note §1.2, 0x80092013 row; KB2980672; "UAG DA
+ * clients not able to connect using IP-HTTPS intermittently", TechNet
+ * 2013): after the server's certificate, the client looks up the CDP host
+ * (NXDOMAIN), connects to it on TCP 80 (no answer, RST), or sends
+ * "GET /path.crl" - directly or as an absolute URI to a proxy - and gets a
+ * status >= 400 or a reset; and no fetch of that URL succeeds later. The
+ * client logs CRYPT_E_REVOCATION_OFFLINE (0x80092013). Only http:// CDPs
+ * are judged (LDAP ones are not reachable from the Internet anyway).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules/rules.h"
+
+#define MAX_FRAMES 8
+
+struct crl_fail {
+	char what[400];
+	uint64_t frames[MAX_FRAMES];
+	size_t n;
+	dt_confidence conf;
+};
+
+/* "http://host[:port]/path" -> host, port, path (views into buffers). */
+static int
+split_url(const char *url, char *host, size_t hn, uint16_t *port,
+    const char **path)
+{
+	const char *p, *end;
+	size_t len;
+
+	if (url == NULL || strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	p = url + 7;
+	end = p + strcspn(p, "/:?#");
+	len = (size_t)(end - p);
+	if (len == 0 || len >= hn)
+		return 0;
+	memcpy(host, p, len);
+	host[len] = '\0';
+	*port = 80;
+	if (*end == ':') {
+		unsigned long v = strtoul(end + 1, NULL, 10);
+
+		if (v == 0 || v > 65535)
+			return 0;
+		*port = (uint16_t)v;
+	}
+	*path = strchr(end, '/');
+	if (*path == NULL)
+		*path = "/";
+	return 1;
+}
+
+/* The request asked for host+path (origin form, or absolute to a proxy). */
+static int
+request_for(const struct dt_http *h, const char *host, const char *path)
+{
+	char rhost[256];
+	const char *rpath;
+	uint16_t rport;
+
+	if (h->uri == NULL || h->method == NULL ||
+	    (strcmp(h->method, "GET") != 0 && strcmp(h->method, "HEAD") != 0))
+		return 0;
+	if (split_url(h->uri, rhost, sizeof rhost, &rport, &rpath))
+		return dt_rule_host_eq(rhost, host) && strcmp(rpath, path) == 0;
+	return h->host != NULL && dt_rule_host_eq(h->host, host) &&
+	    strcmp(h->uri, path) == 0;
+}
+
+static void
+add_frame(struct crl_fail *f, uint64_t frame)
+{
+	if (frame != 0 && f->n < MAX_FRAMES)
+		f->frames[f->n++] = frame;
+}
+
+static int
+addr_eq(const struct dt_addr *a, const struct dt_addr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->a, b->a, a->family == 6 ? 16 : 4) == 0;
+}
+
+/* 1 when the URL failed and never succeeded; *f says how. */
+static int
+probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
+{
+	const struct dt_capture *cap = ctx->cap;
+	const struct dt_http *h;
+	const struct dt_dns *d;
+	const struct dt_conn *c;
+	char host[256];
+	const char *path;
+	uint16_t port;
+	int resolved = 0, failed = 0;
+	size_t i;
+
+	memset(f, 0, sizeof *f);
+	if (!split_url(url, host, sizeof host, &port, &path))
+		return 0;
+	for (h = cap->http; h != NULL; h = h->next) {
+		if (!request_for(h, host, path))
+			continue;
+		if (h->status >= 200 && h->status < 400)
+			return 0;
+		if (failed)
+			continue;
+		if (h->status >= 400) {
+			snprintf(f->what, sizeof f->what, "GET %s answered \"%s\"",
+			    h->uri, h->status_line != NULL ? h->status_line :
+			    "");
+			f->conf = DT_CONF_HIGH;
+		} else if (h->conn_reset || h->conn_no_answer) {
+			snprintf(f->what, sizeof f->what, "GET %s %s", h->uri,
+			    h->conn_reset ? "was reset" : "got no answer");
+			f->conf = DT_CONF_MEDIUM;
+		} else
+			continue;
+		add_frame(f, h->request_frame);
+		add_frame(f, h->response_frame);
+		failed = 1;
+	}
+	for (d = cap->dns; d != NULL; d = d->next)
+		if (dt_rule_host_eq(d->name, host) && d->n_addrs > 0)
+			resolved = 1;
+	if (!failed && !resolved) {
+		for (d = cap->dns; d != NULL; d = d->next) {
+			if (!dt_rule_host_eq(d->name, host) || d->rcode != 3)
+				continue;
+			if (!failed)
+				snprintf(f->what, sizeof f->what, "DNS answered "
+				    "NXDOMAIN for %s", host);
+			add_frame(f, d->query_frame);
+			add_frame(f, d->answer_frame);
+			f->conf = DT_CONF_HIGH;
+			failed = 1;
+		}
+	}
+	/* TCP to the CDP host's addresses; an established one may have
+	   fetched it (through HTTP we did not see), so it clears. */
+	for (c = cap->conns; c != NULL; c = c->next) {
+		int to_host = 0;
+
+		if (c->server_port != port)
+			continue;
+		for (d = cap->dns; d != NULL && !to_host; d = d->next)
+			if (dt_rule_host_eq(d->name, host))
+				for (i = 0; i < d->n_addrs; i++)
+					if (addr_eq(&d->addrs[i], &c->server))
+						to_host = 1;
+		if (!to_host)
+			continue;
+		if (c->state != DT_TCP_NO_ANSWER && c->state != DT_TCP_REFUSED) {
+			if (!failed || c->bytes[DT_S2C] > 0)
+				return 0;
+			continue;
+		}
+		if (!failed) {
+			snprintf(f->what, sizeof f->what, "TCP to %s (%s) %s",
+			    c->server_str, host, c->state == DT_TCP_REFUSED ?
+			    "was refused" : "got no answer");
+			f->conf = DT_CONF_MEDIUM;
+			failed = 1;
+		}
+		add_frame(f, c->syn_frame);
+		add_frame(f, c->rst_frame);
+	}
+	return failed;
+}
+
+/* The same URL named by an earlier judged connection: reported there. */
+static int
+reported_before(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
+    const char *url)
+{
+	const struct dt_conn *o;
+	size_t i, j;
+
+	for (o = ctx->cap->conns; o != NULL && o != c; o = o->next) {
+		if (!(o->iphttps || ctx->cfg->all))
+			continue;
+		for (i = 0; i < o->tls.n_server_certs; i++)
+			for (j = 0; j < o->tls.server_certs[i].n_crl_urls; j++)
+				if (strcmp(o->tls.server_certs[i].crl_urls[j],
+				    url) == 0)
+					return 1;
+	}
+	return 0;
+}
+
+int
+dt_rule_crl_failed(const struct dt_rule_ctx *ctx, const struct dt_conn *c)
+{
+	struct crl_fail f;
+	size_t i, j;
+
+	for (i = 0; i < c->tls.n_server_certs; i++)
+		for (j = 0; j < c->tls.server_certs[i].n_crl_urls; j++)
+			if (probe(ctx, c->tls.server_certs[i].crl_urls[j], &f))
+				return 1;
+	return 0;
+}
+
+static void
+check(struct dt_rule_ctx *ctx, struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
+	struct crl_fail f;
+	uint64_t fr[MAX_FRAMES + 1];
+	size_t i, j, k;
+
+	for (i = 0; i < t->n_server_certs; i++) {
+		const struct dt_cert *x = &t->server_certs[i];
+
+		for (j = 0; j < x->n_crl_urls; j++) {
+			const char *url = x->crl_urls[j];
+
+			if (!probe(ctx, url, &f) || reported_before(ctx, c, url))
+				continue;
+			fr[0] = t->server_cert_frame;
+			for (k = 0; k < f.n; k++)
+				fr[k + 1] = f.frames[k];
+			snprintf(sum, sizeof sum, "The CRL %s named in the "
+			    "server's %scertificate (frame %llu) could not be "
+			    "fetched: %s", url, i == 0 ? "" : "intermediate ",
+			    (unsigned long long)t->server_cert_frame, f.what);
+			snprintf(rem, sizeof rem, "Publish the CRL at %s and "
+			    "make its host resolvable and reachable on TCP 80 "
+			    "from the Internet (the client checks revocation "
+			    "of the IP-HTTPS certificate before the tunnel "
+			    "exists); re-publish it if it expired; through a "
+			    "proxy, allow unauthenticated GET of that URL.", url);
+			dt_verdict_add(ctx, &dt_rule_crl_unreachable, c, f.conf,
+			    0x80092013, "CRYPT_E_REVOCATION_OFFLINE", fr,
+			    f.n + 1, sum,
+			    "Before trusting the IP-HTTPS certificate the client "
+			    "downloads the CRLs named in its chain; this one "
+			    "could not be fetched, so the revocation check "
+			    "fails and the client logs 0x80092013. The CDP must "
+			    "be reachable from outside, without the tunnel.",
+			    rem);
+		}
+	}
+}
+
+const struct dt_rule dt_rule_crl_unreachable = {
+	.id = "crl-unreachable",
+	.severity = DT_SEV_ERROR,
+	.summary = "a CRL of the server certificate could not be fetched",
+	.check_conn = check,
+};

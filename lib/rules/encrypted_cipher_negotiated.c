@@ -1,0 +1,59 @@
+/*
+ * encrypted-cipher-negotiated: the client offered NULL suites (a Windows 8+
+ * IP-HTTPS client) and the server's ServerHello chose an encrypting suite.
+ * The tunnel works but every packet is encrypted twice (IPsec inside TLS).
+ * Typical causes (R. Hicks, "DirectAccess IP-HTTPS null cipher suites not
+ * available", 2017; "DirectAccess IP-HTTPS null encryption and SSTP VPN",
+ * 2014): an ADC doing SSL offload without the NULL suites in its cipher
+ * group, a self-signed IP-HTTPS certificate, SSTP VPN enabled on the same
+ * server, or a TLS-inspecting middlebox.
+ */
+#include <stdio.h>
+
+#include "rules/rules.h"
+#include "tls/tls.h"
+
+static void
+check(struct dt_rule_ctx *ctx, struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	char suite[96], ver[32], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
+	uint64_t fr[2];
+
+	if (!t->offered_null || t->sh_frame == 0 ||
+	    dt_tls_suite_is_null(t->suite))
+		return;
+	fr[0] = t->ch_frame;
+	fr[1] = t->sh_frame;
+	snprintf(sum, sizeof sum, "The client offered NULL suites (frame "
+	    "%llu) but the server chose %s with %s (frame %llu): IP-HTTPS "
+	    "pays double encryption",
+	    (unsigned long long)t->ch_frame,
+	    dt_rule_suite_str(t->suite, suite, sizeof suite),
+	    dt_rule_version_str(t->version, ver, sizeof ver),
+	    (unsigned long long)t->sh_frame);
+	snprintf(rem, sizeof rem, "If an ADC terminates TLS for IP-HTTPS, add "
+	    "TLS_RSA_WITH_NULL_SHA (0x0002) and TLS_RSA_WITH_NULL_SHA256 "
+	    "(0x003B) at the top of the cipher group / SSL profile of the "
+	    "virtual server (F5: client SSL profile Ciphers; NetScaler: bind a "
+	    "cipher group with the NULL suites to the vserver)%s; on the "
+	    "DirectAccess server use a certificate from a CA (not "
+	    "self-signed) and keep SSTP VPN off the IP-HTTPS listener.",
+	    t->version == 0x0304 ? " and cap the version at TLS 1.2 (TLS 1.3 "
+	    "has no NULL suites)" : "");
+	dt_verdict_add(ctx, &dt_rule_encrypted_cipher_negotiated, c,
+	    DT_CONF_HIGH, 0, NULL, fr, 2, sum,
+	    "Windows 8 and later offer the NULL-encryption suites so that "
+	    "IP-HTTPS does not encrypt traffic that IPsec already encrypts. "
+	    "The server side preferred an encrypting suite, so the tunnel "
+	    "works but costs CPU on both ends and throughput; it often means "
+	    "an ADC or middlebox, not the DirectAccess server, terminates TLS.",
+	    rem);
+}
+
+const struct dt_rule dt_rule_encrypted_cipher_negotiated = {
+	.id = "encrypted-cipher-negotiated",
+	.severity = DT_SEV_WARNING,
+	.summary = "NULL suites offered, an encrypting suite chosen",
+	.check_conn = check,
+};

@@ -1,0 +1,54 @@
+/*
+ * handshake-ok: the TLS handshake completed. Wire shape (RFC 5246 7.3):
+ * ClientHello, ServerHello ... ServerHelloDone, the client's
+ * ChangeCipherSpec + Finished, the server's ChangeCipherSpec + Finished;
+ * TLS 1.3 (RFC 8446 2): ServerHello, then the encrypted flight and
+ * application data both ways. A completed handshake rules out every TLS
+ * cause of the IP-HTTPS errors in the research note §1.2; if the tunnel
+ * still fails, the reason is above TLS (the HTTP exchange, wrong-server) or
+ * outside the capture.
+ */
+#include <stdio.h>
+
+#include "rules/rules.h"
+
+static void
+check(struct dt_rule_ctx *ctx, struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	char ver[32], suite[96], sum[DT_RULE_TEXT];
+	uint64_t fr[4];
+	uint64_t last;
+
+	if (!dt_rule_hs_complete(c))
+		return;
+	last = t->finished_frame[DT_S2C] != 0 ? t->finished_frame[DT_S2C] :
+	    t->appdata_frame[DT_S2C];
+	fr[0] = t->ch_frame;
+	fr[1] = t->sh_frame;
+	fr[2] = t->finished_frame[DT_C2S];
+	fr[3] = last;
+	snprintf(sum, sizeof sum, "%s handshake with %s completed with %s "
+	    "(ClientHello frame %llu, ServerHello frame %llu, server's "
+	    "Finished frame %llu)%s",
+	    dt_rule_version_str(t->version, ver, sizeof ver), c->server_str,
+	    dt_rule_suite_str(t->suite, suite, sizeof suite),
+	    (unsigned long long)t->ch_frame, (unsigned long long)t->sh_frame,
+	    (unsigned long long)last, t->resumed ? ", session resumed" : "");
+	dt_verdict_add(ctx, &dt_rule_handshake_ok, c, DT_CONF_HIGH, 0, NULL,
+	    fr, 4, sum,
+	    "Both sides finished the TLS handshake, so certificates, cipher "
+	    "suites and client authentication were accepted. If IP-HTTPS "
+	    "still does not come up, the cause is in the HTTP exchange inside "
+	    "the tunnel or beyond this capture.",
+	    "Nothing to change at the TLS layer; if the tunnel still fails, "
+	    "check the IP-HTTPS HTTP reply (200 OK from Microsoft-HTTPAPI/2.0) "
+	    "and Get-NetIPHttpsState on the client.");
+}
+
+const struct dt_rule dt_rule_handshake_ok = {
+	.id = "handshake-ok",
+	.severity = DT_SEV_INFO,
+	.summary = "the TLS handshake completed",
+	.check_conn = check,
+};

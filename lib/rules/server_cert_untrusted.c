@@ -1,0 +1,143 @@
+/*
+ * server-cert-untrusted: the server's chain does not lead to a root the
+ * client trusts. Evidence, strongest first: the chain does not verify
+ * against the trust anchors given with --ca (x509/ sets tls.chain); the
+ * client aborted right after the server's Certificate/ServerHelloDone with
+ * unknown_ca (48), bad_certificate (42) or certificate_unknown (46)
+ * (RFC 5246 7.2.2; OpenSSL clients send 48 [lab s06]); or the client
+ * closed silently at that point with nothing else to explain it (low
+ * confidence: a failed revocation check looks the same). Causes (R. Hicks,
+ * "Troubleshooting DirectAccess IP-HTTPS error code 0x800b0109", 2017;
+ * KB2980667): an internal-PKI certificate on clients provisioned by
+ * Offline Domain Join without /rootcacerts, a renewed self-signed IP-HTTPS
+ * certificate, missing intermediates. Client error 0x800b0109.
+ */
+#include <stdio.h>
+
+#include "rules/rules.h"
+#include "x509/x509.h"
+
+static int
+expired_at_handshake(const struct dt_conn *c)
+{
+	const struct dt_cert *leaf = dt_rule_leaf(c);
+	int64_t when = (c->tls.ch_time != 0 ? c->tls.ch_time : c->first_time) /
+	    1000000000;
+
+	return leaf != NULL && when != 0 &&
+	    (when < leaf->not_before || when > leaf->not_after);
+}
+
+/* The client said nothing after the server's flight and closed. */
+static uint64_t
+client_walked_away(const struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	uint64_t after = t->server_hello_done_frame != 0 ?
+	    t->server_hello_done_frame : t->server_cert_frame;
+	uint64_t f = 0;
+	size_t i;
+
+	if (after == 0 || t->client_cert_frame != 0 ||
+	    t->ccs_frame[DT_C2S] != 0 || t->alert_frame != 0)
+		return 0;
+	for (i = 0; i < c->n_events; i++)
+		if (c->events[i].type == DT_EV_TLS_HANDSHAKE &&
+		    c->events[i].dir == DT_C2S && c->events[i].frame > after)
+			return 0;
+	if (c->fin_frame[DT_C2S] > after)
+		f = c->fin_frame[DT_C2S];
+	if (c->rst_frame > after && c->rst_dir == DT_C2S &&
+	    (f == 0 || c->rst_frame < f))
+		f = c->rst_frame;
+	/* the server must not have closed first */
+	if (f != 0 && ((c->fin_frame[DT_S2C] != 0 && c->fin_frame[DT_S2C] < f) ||
+	    (c->rst_frame != 0 && c->rst_dir == DT_S2C && c->rst_frame < f)))
+		return 0;
+	return f;
+}
+
+static void
+check(struct dt_rule_ctx *ctx, struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_cert *leaf = dt_rule_leaf(c), *top;
+	const char *host = dt_rule_host(ctx, c);
+	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], al[64];
+	dt_confidence conf;
+	uint64_t fr[2] = { t->server_cert_frame, 0 };
+
+	if (t->server_cert_frame == 0 || dt_rule_inspected(ctx, c, NULL) ||
+	    dt_rule_foreign_cert(ctx, c))
+		return;
+	top = leaf != NULL ? &t->server_certs[t->n_server_certs - 1] : NULL;
+	if (leaf != NULL && (t->chain == DT_CHAIN_UNTRUSTED ||
+	    t->chain == DT_CHAIN_BAD)) {
+		conf = DT_CONF_HIGH;
+		snprintf(sum, sizeof sum, "The server's chain (frame %llu, "
+		    "leaf %s issued by %s) %s the --ca trust anchors%s%s",
+		    (unsigned long long)t->server_cert_frame,
+		    leaf->subject != NULL ? leaf->subject : "?",
+		    leaf->issuer != NULL ? leaf->issuer : "?",
+		    t->chain == DT_CHAIN_BAD ? "is broken and does not verify "
+		    "against" : "does not chain to",
+		    t->chain_error != NULL ? ": " : "",
+		    t->chain_error != NULL ? t->chain_error : "");
+		if (t->alert_frame > t->server_cert_frame &&
+		    t->alert_dir == DT_C2S)
+			fr[1] = t->alert_frame;
+	} else if (t->alert_frame > t->server_cert_frame &&
+	    t->alert_dir == DT_C2S && (t->alert_desc == 48 ||
+	    t->alert_desc == 42 || t->alert_desc == 46) &&
+	    (t->ccs_frame[DT_C2S] == 0 ||
+	    t->ccs_frame[DT_C2S] > t->alert_frame) &&
+	    !expired_at_handshake(c) && !(leaf != NULL && host != NULL &&
+	    !dt_x509_matches_host(leaf, host))) {
+		conf = t->alert_desc == 48 && t->chain != DT_CHAIN_OK ?
+		    DT_CONF_HIGH : DT_CONF_MEDIUM;
+		fr[1] = t->alert_frame;
+		snprintf(sum, sizeof sum, "The client refused the server's "
+		    "certificate (frame %llu%s%s) with a fatal %s alert "
+		    "(frame %llu)", (unsigned long long)t->server_cert_frame,
+		    leaf != NULL && leaf->issuer != NULL ? ", issued by " : "",
+		    leaf != NULL && leaf->issuer != NULL ? leaf->issuer : "",
+		    dt_rule_alert_str(t->alert_desc, al, sizeof al),
+		    (unsigned long long)t->alert_frame);
+	} else if (!dt_rule_hs_complete(c) && (fr[1] = client_walked_away(c))
+	    != 0 && !expired_at_handshake(c) && !dt_rule_crl_failed(ctx, c) &&
+	    !(leaf != NULL && host != NULL &&
+	    !dt_x509_matches_host(leaf, host))) {
+		conf = DT_CONF_LOW;
+		snprintf(sum, sizeof sum, "The client closed the connection "
+		    "(frame %llu) right after the server's certificate (frame "
+		    "%llu%s%s) without an alert: it most likely does not trust "
+		    "the chain (or could not check revocation)",
+		    (unsigned long long)fr[1],
+		    (unsigned long long)t->server_cert_frame,
+		    leaf != NULL && leaf->issuer != NULL ? ", issued by " : "",
+		    leaf != NULL && leaf->issuer != NULL ? leaf->issuer : "");
+	} else
+		return;
+	snprintf(rem, sizeof rem, "Install the root CA %s in the clients' "
+	    "Trusted Root Certification Authorities store (GPO; for Offline "
+	    "Domain Join provision with djoin /rootcacerts), make the server or "
+	    "ADC send the intermediate certificates with the IP-HTTPS "
+	    "certificate, or replace the IP-HTTPS certificate with one from a "
+	    "CA the clients trust (KB2980667).",
+	    top != NULL && top->issuer != NULL ? top->issuer :
+	    "that issued the server's chain");
+	dt_verdict_add(ctx, &dt_rule_server_cert_untrusted, c, conf,
+	    0x800b0109, "CERT_E_UNTRUSTEDROOT", fr, 2, sum,
+	    "The IP-HTTPS certificate does not chain to a root the client "
+	    "trusts, so Schannel aborts the handshake and the client logs "
+	    "0x800b0109. Typical after an internal-PKI certificate reaches "
+	    "clients that lack the root (Offline Domain Join, new PKI), or "
+	    "when a self-signed IP-HTTPS certificate was renewed.", rem);
+}
+
+const struct dt_rule dt_rule_server_cert_untrusted = {
+	.id = "server-cert-untrusted",
+	.severity = DT_SEV_ERROR,
+	.summary = "the server chain does not lead to a trusted root",
+	.check_conn = check,
+};

@@ -1,0 +1,87 @@
+/*
+ * tls-version-mismatch: the two sides share no TLS version. Wire shapes:
+ * a protocol_version alert (70, RFC 5246 E.1 / RFC 8446 4.2.1) from either
+ * side, typically the server's answer to the ClientHello; or a ServerHello
+ * whose version the client never offered (legacy version or
+ * supported_versions). The NetScaler write-up cited in the research note
+ * §1.3 (franken.pro, "DirectAccess load balancer configuration") warns that
+ * disabling TLS 1.0-1.2 on the vserver breaks Windows 8/10 clients; NULL
+ * suites exist only up to TLS 1.2. Schannel logs 0x80090326.
+ */
+#include <stdio.h>
+
+#include "rules/rules.h"
+
+static int
+offered(const struct dt_tls_facts *t, uint16_t v)
+{
+	size_t i;
+
+	if (t->n_client_versions == 0)
+		return t->ch_legacy_version == 0 || v <= t->ch_legacy_version;
+	for (i = 0; i < t->n_client_versions; i++)
+		if (t->client_versions[i] == v)
+			return 1;
+	return 0;
+}
+
+static void
+check(struct dt_rule_ctx *ctx, struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	char vers[160], one[32], sum[DT_RULE_TEXT], v[32];
+	uint64_t fr[3];
+	size_t i, k = 0;
+
+	if (t->ch_frame == 0)
+		return;
+	vers[0] = '\0';
+	for (i = 0; i < t->n_client_versions && k < sizeof vers - 1; i++)
+		k += (size_t)snprintf(vers + k, sizeof vers - k, "%s%s",
+		    i ? ", " : "", dt_rule_version_str(t->client_versions[i],
+		    one, sizeof one));
+	if (k == 0)
+		dt_rule_version_str(t->ch_legacy_version, vers, sizeof vers);
+	fr[0] = t->ch_frame;
+	fr[1] = t->sh_frame;
+	fr[2] = 0;
+	if (t->alert_frame != 0 && t->alert_desc == 70) {
+		fr[2] = t->alert_frame;
+		snprintf(sum, sizeof sum, "The %s answered %s with a "
+		    "protocol_version (70) alert (frame %llu); the client "
+		    "offered %s (ClientHello frame %llu)",
+		    t->alert_dir == DT_S2C ? "server" : "client",
+		    t->alert_dir == DT_S2C ? "the ClientHello" :
+		    "the server's version choice",
+		    (unsigned long long)t->alert_frame, vers,
+		    (unsigned long long)t->ch_frame);
+	} else if (t->sh_frame != 0 && t->version != 0 && !t->hrr &&
+	    !offered(t, t->version)) {
+		snprintf(sum, sizeof sum, "The server chose %s in its "
+		    "ServerHello (frame %llu), which the client did not offer "
+		    "(%s, ClientHello frame %llu)",
+		    dt_rule_version_str(t->version, v, sizeof v),
+		    (unsigned long long)t->sh_frame, vers,
+		    (unsigned long long)t->ch_frame);
+	} else
+		return;
+	dt_verdict_add(ctx, &dt_rule_tls_version_mismatch, c, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum,
+	    "Client and server have no TLS version in common, so the handshake "
+	    "stops before any certificate is exchanged. IP-HTTPS with NULL "
+	    "encryption needs TLS 1.2 or lower (TLS 1.3 has no NULL suites); "
+	    "the client logs 0x80090326.",
+	    "Enable TLS 1.2 on the IP-HTTPS listener and on the virtual server "
+	    "/ SSL profile in front of it (NetScaler: do not disable TLS 1.0-1.2 "
+	    "on the vserver; F5: client SSL profile Options must not include "
+	    "No TLSv1.2), and on the client keep TLS 1.2 enabled under "
+	    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
+	    "SCHANNEL\\Protocols.");
+}
+
+const struct dt_rule dt_rule_tls_version_mismatch = {
+	.id = "tls-version-mismatch",
+	.severity = DT_SEV_ERROR,
+	.summary = "protocol_version alert or a version the client did not offer",
+	.check_conn = check,
+};

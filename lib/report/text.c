@@ -676,7 +676,6 @@ verdict_head(struct out *o, const struct dt_verdict *v)
 	snprintf(parts[np++], sizeof parts[0], "(confidence %s)",
 	    dt_report_confidence_name(v->confidence));
 
-	put_raw(o, "  ", 2);
 	if (colour)
 		put_raw(o, colour_of(v->severity), strlen(colour_of(v->severity)));
 	put_raw(o, sev, strlen(sev));
@@ -684,12 +683,12 @@ verdict_head(struct out *o, const struct dt_verdict *v)
 		put_raw(o, "\033[0m", 4);
 	put_raw(o, "  ", 2);
 	put_clean(o, v->id != NULL ? v->id : "?");
-	col = 2 + strlen(sev) + 2 + width(v->id ? v->id : "?",
+	col = strlen(sev) + 2 + width(v->id ? v->id : "?",
 	    strlen(v->id ? v->id : "?"));
 	for (i = 0; i < np; i++) {
 		if (col + 2 + strlen(parts[i]) > WIDTH) {
-			put_raw(o, "\n    ", 5);
-			col = 4;
+			put_raw(o, "\n  ", 3);
+			col = 2;
 		} else {
 			put_raw(o, "  ", 2);
 			col += 2;
@@ -708,13 +707,13 @@ verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 
 	verdict_head(o, v);
 	if (v->summary != NULL)
-		emit(o, "    ", 4, v->summary);
+		emit(o, "  ", 2, v->summary);
 	if (brief)
 		return;
 	if (v->explanation != NULL && v->explanation[0] != '\0')
-		emit(o, "    ", 4, v->explanation);
+		emit(o, "  ", 2, v->explanation);
 	if (v->remedy != NULL && v->remedy[0] != '\0')
-		emit(o, "    Fix: ", 9, v->remedy);
+		emit(o, "  Fix: ", 7, v->remedy);
 	if (v->n_frames > 0) {
 		for (i = 0; i < v->n_frames; i++)
 			sb_printf(&frames, "%s%" PRIu64, i ? ", " : "",
@@ -722,7 +721,7 @@ verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 		if (frames.err)
 			o->err = o->err ? o->err : DT_ENOMEM;
 		else
-			emit(o, "    Frames: ", 12, frames.p);
+			emit(o, "  Frames: ", 10, frames.p);
 	}
 	sb_free(&frames);
 }
@@ -816,19 +815,16 @@ human_time(int64_t ns, char *buf, size_t len)
 {
 	struct tm tm;
 	time_t t = (time_t)(ns / 1000000000);
-	int ms = (int)(ns % 1000000000 / 1000000);
 
-	if (ms < 0) {
-		ms += 1000;
+	if (ns % 1000000000 < 0)
 		t--;
-	}
 	if (gmtime_r(&t, &tm) == NULL) {
 		snprintf(buf, len, "?");
 		return;
 	}
-	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%03d UTC",
+	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d UTC",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ms);
+	    tm.tm_min, tm.tm_sec);
 }
 
 static void

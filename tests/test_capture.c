@@ -1254,13 +1254,12 @@ END_TEST
 
 /* frames=N for `path` from PROVENANCE.md, -1 when not stated. */
 static long
-provenance_frames(const char *prov, const char *dir, const char *rel)
+provenance_frames(const char *prov, const char *rel)
 {
-	char needle[600];
+	char needle[1100];
 	const char *p, *line_end, *f;
 
 	snprintf(needle, sizeof needle, "`%s`", rel);
-	(void)dir;
 	p = strstr(prov, needle);
 	if (p == NULL)
 		return -1;
@@ -1307,8 +1306,7 @@ corpus_walk(const char *dir, const char *top, const char *prov)
 		/* <source>/<path in the repository> */
 		rel = path + strlen(top) + 1;
 		src_end = strchr(rel, '/');
-		frames = provenance_frames(prov, rel,
-		    src_end ? src_end + 1 : rel);
+		frames = provenance_frames(prov, src_end ? src_end + 1 : rel);
 		if (rc != 0) {
 			ck_assert_int_eq(rc, DT_EFORMAT);
 			ck_assert_msg(strncmp(eb, "offset ", 7) == 0, "%s: %s",

@@ -210,6 +210,13 @@ dir_name(int dir)
 	return dir == DT_C2S ? "client" : "server";
 }
 
+/* The vector just read was the last thing in r: r is good and empty. */
+static int
+last(const struct rd *r)
+{
+	return rd_ok(r) && r->n == 0;
+}
+
 static int
 is_grease(uint16_t v)
 {
@@ -361,7 +368,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		if (e.n == 0)
 			return NULL;	/* a server's empty answer shape */
 		v = rd_vec16(&e);
-		if (!rd_close(&e, &v) || v.n == 0)
+		if (!last(&e) || v.n == 0)
 			return "server_name list";
 		while (v.n > 0 && rd_ok(&v)) {
 			uint8_t nt = rd_u8(&v);
@@ -376,7 +383,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		return rd_ok(&v) ? NULL : "server_name entry";
 	case 10:	/* RFC 8422 5.1.1 supported_groups */
 		v = rd_vec16(&e);
-		if (!rd_close(&e, &v) || v.n < 2 || v.n % 2)
+		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "supported_groups list";
 		while (v.n > 0) {
 			uint16_t g = rd_u16(&v);
@@ -386,7 +393,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		return NULL;
 	case 13:	/* RFC 5246 7.4.1.4.1 signature_algorithms */
 		v = rd_vec16(&e);
-		if (!rd_close(&e, &v) || v.n < 2 || v.n % 2)
+		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "signature_algorithms list";
 		while (v.n > 0) {
 			uint16_t a = rd_u16(&v);
@@ -399,7 +406,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		size_t bl = 0;
 
 		v = rd_vec16(&e);
-		if (!rd_close(&e, &v) || v.n < 2)
+		if (!last(&e) || v.n < 2)
 			return "ALPN protocol list";
 		while (v.n > 0 && rd_ok(&v)) {
 			w = rd_vec8(&v);
@@ -418,7 +425,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 	}
 	case 43:	/* RFC 8446 4.2.1 supported_versions */
 		v = rd_vec8(&e);
-		if (!rd_close(&e, &v) || v.n < 2 || v.n % 2)
+		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "supported_versions list";
 		dt_free(t->m, f->client_versions);
 		f->n_client_versions = 0;
@@ -429,7 +436,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		return NULL;
 	case 65281:	/* RFC 5746 3.2 renegotiation_info */
 		v = rd_vec8(&e);
-		if (!rd_close(&e, &v))
+		if (!last(&e))
 			return "renegotiation_info";
 		f->ch_reneg_info = 1;
 		return NULL;
@@ -488,7 +495,7 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		size_t k = 0;
 
 		exts = rd_vec16(&r);
-		if (!rd_close(&r, &exts))
+		if (!last(&r))
 			return "ClientHello: extensions vector overruns the message";
 		for (scan = exts; scan.n > 0 && rd_ok(&scan); k++) {
 			rd_skip(&scan, 2);
@@ -536,7 +543,7 @@ server_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		return "ServerHello: session id longer than 32 bytes";
 	if (r.n > 0) {
 		exts = rd_vec16(&r);
-		if (!rd_close(&r, &exts))
+		if (!last(&r))
 			return "ServerHello: extensions vector overruns the message";
 		while (exts.n > 0) {
 			uint16_t type = rd_u16(&exts);
@@ -599,7 +606,7 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 		(void)ctx;
 	}
 	list = rd_vec24(&r);
-	if (!rd_close(&r, &list))
+	if (!last(&r))
 		return "Certificate: certificate_list overruns the message";
 	scan = list;
 	while (scan.n > 0) {
@@ -675,7 +682,7 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		algs = rd_make(NULL, 0);
 	}
 	cas = rd_vec16(&r);
-	if (!rd_close(&r, &cas))
+	if (!last(&r))
 		return "CertificateRequest: certificate_authorities vector overruns the message";
 	scan = cas;
 	while (scan.n > 0) {
@@ -1014,6 +1021,14 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 			return;
 		}
 		plen = len - (size_t)d->mac;
+	}
+	/* RFC 5246 6.2.1 / RFC 8446 5.1: handshake messages are not
+	   interleaved with other record types */
+	if (d->rtype != 22 && d->hlen > 0) {
+		malformed(t, c, dir, frame, time,
+		    "handshake message cut by a record of content type %u",
+		    d->rtype);
+		return;
 	}
 	switch (d->rtype) {
 	case 20:	/* RFC 5246 7.1 */

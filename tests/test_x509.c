@@ -311,27 +311,27 @@ START_TEST(ctx_errors)
 	char err[512];
 
 	ck_assert_int_eq(dt_x509_ctx_new(&x, &mem, "/nonexistent/ca.pem",
-	    NULL, 0, NULL, err, sizeof err), -1);
+	    NULL, 0, NULL, err, sizeof err), DT_ECERT);
 	ck_assert_ptr_null(x);
 	ck_assert_str_eq(err, "cannot read --ca file /nonexistent/ca.pem: "
 	    "No such file or directory");
 
 	ck_assert_int_eq(dt_x509_ctx_new(&x, &mem, "testdata/gen/certs.sh",
-	    NULL, 0, NULL, err, sizeof err), -1);
+	    NULL, 0, NULL, err, sizeof err), DT_ECERT);
 	ck_assert_str_eq(err, "--ca file testdata/gen/certs.sh holds no PEM "
 	    "certificate");
 
 	ck_assert_int_eq(dt_x509_ctx_new(&x, &mem, NULL, "hello", 5, NULL,
-	    err, sizeof err), -1);
+	    err, sizeof err), DT_ECERT);
 	ck_assert_str_eq(err, "the --ca PEM data holds no PEM certificate");
 
 	ck_assert_int_eq(dt_x509_ctx_new(&x, &mem, NULL, NULL, 0,
-	    "testdata/gen/certs.sh", err, sizeof err), -1);
+	    "testdata/gen/certs.sh", err, sizeof err), DT_ECERT);
 	ck_assert_str_eq(err, "--expect-cert testdata/gen/certs.sh is neither "
 	    "a SHA-256 nor a certificate file");
 
 	ck_assert_int_eq(dt_x509_ctx_new(&x, &mem, NULL, NULL, 0, "abcd", err,
-	    sizeof err), -1);
+	    sizeof err), DT_ECERT);
 	ck_assert_str_eq(err, "--expect-cert abcd is neither a SHA-256 nor a "
 	    "certificate file");
 }
@@ -363,6 +363,32 @@ START_TEST(ctx_expect)
 	ck_assert_ptr_null(dt_x509_ctx_expected(x));
 	dt_x509_ctx_free(x);
 	ck_assert_ptr_null(dt_x509_ctx_expected(NULL));
+}
+END_TEST
+
+START_TEST(ctx_alloc_failure)
+{
+	struct dt_mem capped;
+	struct dt_x509_ctx *x;
+	char err[512];
+	size_t cap;
+	int rc = -1;
+
+	for (cap = 1; cap < 200000 && rc != 0; cap += 251) {
+		dt_mem_init(&capped, NULL, NULL, cap);
+		rc = dt_x509_ctx_new(&x, &capped, CERTS "ca-bundle.pem", NULL,
+		    0, CERTS "da-leaf.pem", err, sizeof err);
+		if (rc == 0) {
+			ck_assert_int_eq(dt_x509_ctx_has_anchors(x), 1);
+			dt_x509_ctx_free(x);
+		} else {
+			ck_assert_msg(rc == DT_ENOMEM || rc == DT_ECERT,
+			    "rc %d", rc);
+			ck_assert_ptr_null(x);
+		}
+		ck_assert_uint_eq(capped.used, 0);
+	}
+	ck_assert_int_eq(rc, 0);
 }
 END_TEST
 
@@ -483,6 +509,30 @@ START_TEST(chain_bad_signature)
 	ck_assert_int_eq(forged.self_signed, 0);
 	dt_cert_clear(&mem, &forged);
 	free_chain(chain, n);
+	dt_x509_ctx_free(x);
+}
+END_TEST
+
+START_TEST(chain_too_long)
+{
+	struct dt_x509_ctx *x;
+	struct dt_cert chain[17];
+	char err[512], *why;
+	size_t i;
+
+	ck_assert_int_eq(dt_x509_ctx_new(&x, &mem, CERTS "ca-bundle.pem", NULL,
+	    0, NULL, err, sizeof err), 0);
+	for (i = 0; i < 17; i++)
+		parse_file("issuing-ca.der", &chain[i]);
+	ck_assert_int_eq(dt_x509_verify_chain(x, &mem, chain, 17, 0, &why),
+	    DT_CHAIN_BAD);
+	ck_assert_str_eq(why, "the server sent 17 certificates; at most 16 are "
+	    "checked");
+	dt_free(&mem, why);
+	/* 16 copies of the intermediate: within the limit, and it chains */
+	ck_assert_int_eq(dt_x509_verify_chain(x, &mem, chain, 16, 0, &why),
+	    DT_CHAIN_OK);
+	free_chain(chain, 17);
 	dt_x509_ctx_free(x);
 }
 END_TEST
@@ -735,7 +785,7 @@ START_TEST(inspection_load)
 {
 	char path[] = "/tmp/test_x509_XXXXXX";
 	char **v, err[512];
-	int fd = mkstemp(path);
+	int fd = mkstemp(path), i;
 	FILE *fp;
 
 	ck_assert_int_ge(fd, 0);
@@ -755,10 +805,25 @@ START_TEST(inspection_load)
 	unlink(path);
 
 	ck_assert_int_eq(dt_x509_inspection_cas_load(&mem, "/nonexistent/x",
-	    &v, err, sizeof err), -1);
+	    &v, err, sizeof err), DT_EIO);
 	ck_assert_ptr_null(v);
 	ck_assert_str_eq(err, "cannot read --inspection-cas file "
 	    "/nonexistent/x: No such file or directory");
+
+	/* a line too long to be a CA name */
+	fd = mkstemp(strcpy(path, "/tmp/test_x509_XXXXXX"));
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	fputs("ok\n", fp);
+	for (i = 0; i < 1100; i++)
+		fputc('x', fp);
+	fclose(fp);
+	ck_assert_int_eq(dt_x509_inspection_cas_load(&mem, path, &v, err,
+	    sizeof err), DT_EIO);
+	ck_assert_ptr_null(v);
+	ck_assert_msg(strstr(err, " line 2: name longer than 1024 bytes") !=
+	    NULL, "%s", err);
+	unlink(path);
 
 	/* an empty file is an empty list */
 	ck_assert_int_eq(dt_x509_inspection_cas_load(&mem, "/dev/null", &v,
@@ -782,9 +847,11 @@ x509_suite(void)
 	tcase_add_test(tc, dn_strings);
 	tcase_add_test(tc, ctx_errors);
 	tcase_add_test(tc, ctx_expect);
+	tcase_add_test(tc, ctx_alloc_failure);
 	tcase_add_loop_test(tc, chain_verify, 0,
 	    sizeof chain_cases / sizeof chain_cases[0]);
 	tcase_add_test(tc, chain_bad_signature);
+	tcase_add_test(tc, chain_too_long);
 	tcase_add_test(tc, self_signed_needs_signature);
 	tcase_add_test(tc, chain_anchor_variants);
 	tcase_add_loop_test(tc, host_match, 0,

@@ -871,23 +871,25 @@ dt_x509_ctx_new(struct dt_x509_ctx **out, struct dt_mem *m,
 	struct dt_x509_ctx *x;
 	uint8_t *buf;
 	size_t n;
-	int k;
+	int k, rc = DT_ECERT;
 
 	*out = NULL;
 	if (errlen > 0)
 		errbuf[0] = '\0';
 	if ((x = dt_calloc(m, 1, sizeof *x)) == NULL) {
 		snprintf(errbuf, errlen, "out of memory");
-		return -1;
+		return DT_ENOMEM;
 	}
 	x->mem = m;
 	if (gnutls_global_init() < 0) {
 		dt_free(m, x);
 		snprintf(errbuf, errlen, "GnuTLS could not be initialised");
-		return -1;
+		return DT_ECERT;
 	}
 	if (ca_file != NULL) {
 		if ((buf = slurp(m, ca_file, &n)) == NULL) {
+			if (errno == ENOMEM)
+				rc = DT_ENOMEM;
 			snprintf(errbuf, errlen, "cannot read --ca file %s: %s",
 			    ca_file, strerror(errno));
 			goto fail;
@@ -895,6 +897,8 @@ dt_x509_ctx_new(struct dt_x509_ctx **out, struct dt_mem *m,
 		k = add_anchors(x, buf, n);
 		dt_free(m, buf);
 		if (k <= 0) {
+			if (k < 0)
+				rc = DT_ENOMEM;
 			snprintf(errbuf, errlen, k < 0 ? "cannot load --ca "
 			    "file %s: out of memory" : "--ca file %s holds no "
 			    "PEM certificate", ca_file);
@@ -904,6 +908,8 @@ dt_x509_ctx_new(struct dt_x509_ctx **out, struct dt_mem *m,
 	if (ca_pem != NULL && ca_pem_len > 0) {
 		k = add_anchors(x, (const uint8_t *)ca_pem, ca_pem_len);
 		if (k <= 0) {
+			if (k < 0)
+				rc = DT_ENOMEM;
 			snprintf(errbuf, errlen, k < 0 ? "cannot load the --ca "
 			    "PEM data: out of memory" : "the --ca PEM data holds "
 			    "no PEM certificate");
@@ -919,7 +925,7 @@ dt_x509_ctx_new(struct dt_x509_ctx **out, struct dt_mem *m,
 	return 0;
 fail:
 	dt_x509_ctx_free(x);
-	return -1;
+	return rc;
 }
 
 void
@@ -1038,8 +1044,9 @@ dt_x509_verify_chain(const struct dt_x509_ctx *x, struct dt_mem *m,
 	if (!dt_x509_ctx_has_anchors(x) || chain == NULL || n == 0)
 		return DT_CHAIN_UNCHECKED;
 	if (n > sizeof crts / sizeof crts[0]) {
-		*why = why_fmt(m, "the server sent %s certificates, more than "
-		    "%s are checked", n > 99 ? "over 99" : "too many", "16");
+		snprintf(buf, sizeof buf, "the server sent %zu certificates; "
+		    "at most %zu are checked", n, sizeof crts / sizeof crts[0]);
+		*why = dt_strdup(m, buf);
 		return DT_CHAIN_BAD;
 	}
 	for (i = 0; i < n; i++) {
@@ -1162,7 +1169,7 @@ dt_x509_inspection_cas_load(struct dt_mem *m, const char *path, char ***out,
 	if ((buf = slurp(m, path, &len)) == NULL) {
 		snprintf(errbuf, errlen, "cannot read --inspection-cas file "
 		    "%s: %s", path, strerror(errno));
-		return -1;
+		return errno == ENOMEM ? DT_ENOMEM : DT_EIO;
 	}
 	if ((v = dt_calloc(m, 1, sizeof *v)) == NULL)
 		goto nomem;
@@ -1191,7 +1198,7 @@ dt_x509_inspection_cas_load(struct dt_mem *m, const char *path, char ***out,
 			    "bytes or holding a NUL");
 			dt_x509_strv_free(m, v);
 			dt_free(m, buf);
-			return -1;
+			return DT_EIO;
 		}
 		if ((nv = dt_realloc(m, v, (n + 2) * sizeof *v)) == NULL)
 			goto nomem;
@@ -1209,5 +1216,5 @@ nomem:
 	dt_free(m, buf);
 	snprintf(errbuf, errlen, "cannot load --inspection-cas file %s: out "
 	    "of memory", path);
-	return -1;
+	return DT_ENOMEM;
 }

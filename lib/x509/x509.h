@@ -19,8 +19,11 @@
 
 struct dt_x509_ctx;	/* trust anchors + expected certificate */
 
-/* ca_file / ca_pem may both be NULL (no anchors). expect: a PEM/DER file or
-   a 64-hex SHA-256, or NULL. errbuf names the file and the problem. */
+/* ca_file / ca_pem may both be NULL (no anchors); either holds PEM
+   certificates (or one DER). expect: a PEM/DER file or a 64-hex SHA-256
+   (any case, colons allowed), or NULL. 0 ok; DT_ECERT (errbuf names the
+   file and the problem) or DT_ENOMEM. Calls gnutls_global_init() (reference
+   counted); dt_x509_ctx_free() calls gnutls_global_deinit(). */
 int dt_x509_ctx_new(struct dt_x509_ctx **out, struct dt_mem *m,
     const char *ca_file, const char *ca_pem, size_t ca_pem_len,
     const char *expect, char *errbuf, size_t errlen);
@@ -37,8 +40,12 @@ const char *dt_x509_ctx_expected(const struct dt_x509_ctx *x);
 int dt_x509_parse(struct dt_mem *m, const uint8_t *der, size_t len,
     struct dt_cert *out);
 
-/* Chain (leaf first) against the anchors at time `when` (s since 1970).
-   Sets *why (allocated from m) when not DT_CHAIN_OK. */
+/* Chain (leaf first; any order works) against the anchors, GnuTLS's time
+   checks off: `when` (s since 1970) is not used for validity, which the
+   rules compare with not_before/not_after, so the result never depends on
+   the day the tool runs. DT_CHAIN_UNCHECKED without anchors or chain. Sets
+   *why (allocated from m, a sentence naming where the chain stops) when
+   UNTRUSTED or BAD, NULL otherwise. At most 16 certificates are checked. */
 enum dt_chain dt_x509_verify_chain(const struct dt_x509_ctx *x,
     struct dt_mem *m, const struct dt_cert *chain, size_t n, int64_t when,
     char **why);
@@ -74,8 +81,8 @@ const char *dt_x509_inspection_ca_match(const char *issuer_dn,
 
 /* --inspection-cas FILE: one fragment per line, '#' starts a comment, blank
    lines ignored, surrounding blanks trimmed. *out: NULL-ended array from m,
-   free with dt_x509_strv_free(). 0 ok, -1 with errbuf ("cannot read
-   --inspection-cas file X: ..."). At most 4096 lines of 1 KiB. */
+   free with dt_x509_strv_free(). 0 ok; DT_EIO with errbuf ("cannot read
+   --inspection-cas file X: ...") or DT_ENOMEM. At most 4096 names of 1 KiB. */
 int dt_x509_inspection_cas_load(struct dt_mem *m, const char *path,
     char ***out, char *errbuf, size_t errlen);
 void dt_x509_strv_free(struct dt_mem *m, char **v);

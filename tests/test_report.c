@@ -12,6 +12,7 @@
 
 #include "facts/facts.h"
 #include "report/report.h"
+#include "tls/tls.h"
 
 #define T0 1718050707123456789LL	/* 2024-06-10T20:18:27.123456789Z */
 #define MS 1000000LL
@@ -149,6 +150,8 @@ capture_main(void)
 	cap->last_time = T0 + 2500 * MS;
 	dt_capture_count_linktype(cap, 1, 1);
 	dt_capture_count_linktype(cap, 147, 0);
+	snprintf(cap->linktypes[1].name, sizeof cap->linktypes[1].name,
+	    "USER0");
 	ck_assert_int_eq(dt_capture_add_error(cap, 1234,
 	    "pcapng block length 13 is not a multiple of 4"), 0);
 
@@ -218,7 +221,7 @@ capture_main(void)
 	ev(c, DT_EV_TLS_CCS, DT_C2S, 11, 1020, 0, 0);
 	ev(c, DT_EV_TLS_HANDSHAKE, DT_C2S, 11, 1020, 20, 0);
 	ev(c, DT_EV_TLS_CCS, DT_S2C, 12, 1030, 0, 0);
-	ev(c, DT_EV_TLS_HANDSHAKE, DT_S2C, 12, 1030, 20, 0);
+	ev(c, DT_EV_TLS_HANDSHAKE, DT_S2C, 12, 1030, 20, DT_TLS_HS_ENCRYPTED);
 	ev(c, DT_EV_TLS_APPDATA, DT_C2S, 13, 1040, 0, 0);
 	ev(c, DT_EV_HTTP_REQUEST, DT_C2S, 13, 1040, 0, 0);
 	ev(c, DT_EV_END_OPEN, DT_C2S, 13, 1100, 0, 0);
@@ -557,8 +560,8 @@ START_TEST(json_values)
 	is_int(d, "captures.0.bytes", 4321);
 	ck_assert_uint_eq(json_array_size(at(d, "captures.0.link_types")), 2);
 	is_str(d, "captures.0.link_types.0", "EN10MB");
-	is_str(d, "captures.0.unsupported_link_types.0",
-	    json_string_value(at(d, "captures.0.link_types.1")));
+	is_str(d, "captures.0.link_types.1", "USER0");
+	is_str(d, "captures.0.unsupported_link_types.0", "USER0");
 	ck_assert_uint_eq(json_array_size(
 	    at(d, "captures.0.unsupported_link_types")), 1);
 	is_str(d, "captures.0.first_time", "2024-06-10T20:18:27.123456789Z");
@@ -652,6 +655,10 @@ START_TEST(json_values)
 	is_str(d, "captures.0.connections.1.tls.messages.8.type",
 	    "change_cipher_spec");
 	is_str(d, "captures.0.connections.1.tls.messages.9.type", "finished");
+	is_str(d, "captures.0.connections.1.tls.messages.11.type", "finished");
+	is_bool(d, "captures.0.connections.1.tls.messages.11.encrypted", 1);
+	ck_assert_ptr_null(json_object_get(
+	    at(d, "captures.0.connections.1.tls.messages.9"), "encrypted"));
 	is_str(d, "captures.0.connections.1.tls.messages.12.type",
 	    "application_data");
 	is_str(d, "captures.0.connections.1.tls.messages.13.type",
@@ -963,6 +970,11 @@ START_TEST(names)
 	e.type = DT_EV_TLS_HANDSHAKE;
 	e.a = 6;
 	ck_assert_str_eq(dt_report_msg_name(&e), "hello_retry_request");
+	e.a = 2;
+	ck_assert_str_eq(dt_report_msg_name(&e), "server_hello");
+	e.b = DT_TLS_HS_HRR;
+	ck_assert_str_eq(dt_report_msg_name(&e), "hello_retry_request");
+	e.b = 0;
 	e.a = 99;
 	ck_assert_str_eq(dt_report_msg_name(&e), "handshake");
 	e.type = DT_EV_TLS_ENCRYPTED;
@@ -1061,6 +1073,7 @@ START_TEST(text_ladder_and_verdicts)
 	    "multiple of 4");
 	ck_line(out, "  note: 1 packet cut short by the capture's snapshot "
 	    "length");
+	ck_line(out, "  note: 1 packet of link type USER0 (147) not analysed");
 	ck_line(out, "Connection 1: 198.18.1.100:50123 -> 198.19.0.10:443 "
 	    "(da.corp.example), TCP");
 	ck_line(out, "    reset, frames 1-6");
@@ -1132,7 +1145,8 @@ START_TEST(text_verbose_ladder)
 	    "example issued by");
 	ck_line(out, "                         CN=Corp Issuing CA");
 	ck_line(out, "    0.020  #11     C->S  ChangeCipherSpec");
-	ck_line(out, "    0.030  #12     S->C  Finished");
+	ck_line(out, "    0.030  #12     S->C  Finished (encrypted)");
+	ck_line(out, "    0.020  #11     C->S  Finished");
 	ck_line(out, "    0.040  #13     C->S  Application data");
 	ck_line(out, "    0.040  #13     C->S  HTTP POST /IPHTTPS HTTP/1.1, Host "
 	    "da.corp.example");

@@ -123,6 +123,18 @@ jhex16(uint16_t v)
 	return json_string(buf);
 }
 
+/* An inline list of 16-bit code points as "0x0403" strings. */
+static json_t *
+ju16v(struct jb *b, const uint16_t *v, size_t n, size_t max)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n && i < max; i++)
+		push(b, a, jhex16(v[i]));
+	return a;
+}
+
 static json_t *
 jversion(uint16_t v)
 {
@@ -199,6 +211,10 @@ jevent(struct jb *b, const struct dt_event *ev)
 	case DT_EV_SYN:
 	case DT_EV_SYNACK:
 		set(b, o, "retransmission", json_boolean(ev->a != 0));
+		break;
+	case DT_EV_TLS_HANDSHAKE:
+		if (ev->b & DT_TLS_HS_ENCRYPTED)
+			set(b, o, "encrypted", json_true());
 		break;
 	default:
 		break;
@@ -343,6 +359,14 @@ jtls(struct jb *b, const struct dt_conn *c)
 		x = json_object();
 		set(b, x, "frame", jint(t->cert_request_frame));
 		set(b, x, "ca_names", jstrv(b, t->ca_names, t->n_ca_names));
+		a = json_array();
+		for (i = 0; i < t->n_cr_cert_types &&
+		    i < sizeof t->cr_cert_types; i++)
+			push(b, a, json_integer(t->cr_cert_types[i]));
+		set(b, x, "certificate_types", a);
+		set(b, x, "signature_algorithms", ju16v(b, t->cr_sig_algs,
+		    t->n_cr_sig_algs,
+		    sizeof t->cr_sig_algs / sizeof t->cr_sig_algs[0]));
 	} else {
 		x = json_null();
 	}
@@ -363,6 +387,13 @@ jtls(struct jb *b, const struct dt_conn *c)
 	for (i = 0; i < t->n_extensions; i++)
 		push(b, a, json_integer(t->extensions[i]));
 	set(b, o, "extensions", a);
+	set(b, o, "supported_groups", ju16v(b, t->ch_groups, t->n_ch_groups,
+	    sizeof t->ch_groups / sizeof t->ch_groups[0]));
+	set(b, o, "signature_algorithms", ju16v(b, t->ch_sig_algs,
+	    t->n_ch_sig_algs, sizeof t->ch_sig_algs / sizeof t->ch_sig_algs[0]));
+	set(b, o, "renegotiation_info", json_boolean(t->ch_reneg_info));
+	set(b, o, "extended_master_secret", json_boolean(t->ch_ems));
+	set(b, o, "status_request", json_boolean(t->ch_status_request));
 	set(b, o, "sslv2_hello", json_boolean(t->sslv2_hello));
 	set(b, o, "server_hello_frame", jframe(t->sh_frame));
 	set(b, o, "hello_retry_request", json_boolean(t->hrr));
@@ -531,13 +562,17 @@ jverdict(struct jb *b, const struct dt_verdict *v)
 }
 
 static json_t *
-jlinktype_name(struct jb *b, int linktype)
+jlinktype_name(struct jb *b, const struct dt_linktype_count *l)
 {
 	char buf[64];
-	const char *name = dt_linktype_name(linktype, buf, sizeof buf);
+	const char *name = buf;
 
+	if (l->name[0] != '\0')	/* named by the pipeline */
+		snprintf(buf, sizeof buf, "%.*s", (int)sizeof l->name, l->name);
+	else
+		name = dt_linktype_name(l->linktype, buf, sizeof buf);
 	if (name == NULL) {
-		snprintf(buf, sizeof buf, "LINKTYPE_%d", linktype);
+		snprintf(buf, sizeof buf, "LINKTYPE_%d", l->linktype);
 		name = buf;
 	}
 	return jstr(b, name);
@@ -606,10 +641,9 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	a = json_array();
 	u = json_array();
 	for (i = 0; i < cap->n_linktypes; i++) {
-		push(b, a, jlinktype_name(b, cap->linktypes[i].linktype));
+		push(b, a, jlinktype_name(b, &cap->linktypes[i]));
 		if (!cap->linktypes[i].supported)
-			push(b, u, jlinktype_name(b,
-			    cap->linktypes[i].linktype));
+			push(b, u, jlinktype_name(b, &cap->linktypes[i]));
 	}
 	set(b, o, "link_types", a);
 	set(b, o, "first_time", cap->packets ? jtime(cap->first_time) :
@@ -646,7 +680,7 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	for (i = 0; i < cap->n_linktypes; i++) {
 		x = json_object();
 		set(b, x, "linktype", json_integer(cap->linktypes[i].linktype));
-		set(b, x, "name", jlinktype_name(b, cap->linktypes[i].linktype));
+		set(b, x, "name", jlinktype_name(b, &cap->linktypes[i]));
 		set(b, x, "packets", jint(cap->linktypes[i].packets));
 		set(b, x, "supported",
 		    json_boolean(cap->linktypes[i].supported));

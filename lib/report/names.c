@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tls/tls.h"
 #include "util/rd.h"
 
 struct name {
@@ -153,6 +154,9 @@ static const struct name event_names[] = {
 const char *
 dt_report_msg_name(const struct dt_event *ev)
 {
+	if (ev->type == DT_EV_TLS_HANDSHAKE && ev->a == 2 &&
+	    (ev->b & DT_TLS_HS_HRR))
+		return "hello_retry_request";
 	if (ev->type == DT_EV_TLS_HANDSHAKE)
 		return LOOKUP(handshake_names, ev->a, "handshake");
 	return LOOKUP(event_names, ev->type, "unknown");

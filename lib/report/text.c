@@ -476,6 +476,10 @@ msg_handshake(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 		msg_client_hello(s, t);
 		return;
 	}
+	if (ev->a == 2 && (ev->b & DT_TLS_HS_HRR)) {
+		sb_puts(s, "HelloRetryRequest");
+		return;
+	}
 	if (ev->a == 2 && ev->frame == t->sh_frame && ev->dir == DT_S2C) {
 		sb_puts(s, "ServerHello ");
 		sb_version(s, t->version);
@@ -522,6 +526,8 @@ msg_handshake(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 	sb_puts(s, LABEL(hs_labels, ev->a, "Handshake message"));
 	if (LABEL(hs_labels, ev->a, NULL) == NULL)
 		sb_printf(s, " type %u", ev->a);
+	if (ev->b & DT_TLS_HS_ENCRYPTED)
+		sb_puts(s, " (encrypted)");
 }
 
 static void
@@ -874,8 +880,15 @@ capture_head(struct out *o, const struct dt_capture *cap)
 	for (i = 0; i < cap->n_linktypes; i++) {
 		if (cap->linktypes[i].supported)
 			continue;
-		ltn = dt_linktype_name(cap->linktypes[i].linktype, name,
-		    sizeof name);
+		if (cap->linktypes[i].name[0] != '\0') {
+			snprintf(name, sizeof name, "%.*s",
+			    (int)sizeof cap->linktypes[i].name,
+			    cap->linktypes[i].name);
+			ltn = name;
+		} else {
+			ltn = dt_linktype_name(cap->linktypes[i].linktype,
+			    name, sizeof name);
+		}
 		snprintf(line, sizeof line, "%" PRIu64 " packet%s of link type "
 		    "%s (%d) not analysed", cap->linktypes[i].packets,
 		    cap->linktypes[i].packets == 1 ? "" : "s",

@@ -419,6 +419,31 @@ START_TEST(test_pcap_cut_mid_record)
 }
 END_TEST
 
+/* Records longer than the header's snaplen: libpcap cuts them to it but
+   the next record's offset must still be right. */
+START_TEST(test_pcap_record_beyond_snaplen)
+{
+	struct bb b;
+	struct run x;
+
+	memset(&b, 0, sizeof b);
+	pcap_hdr(&b, 0, 0xa1b2c3d4, 1);
+	set32(&b, 16, 40);			/* snaplen 40 */
+	pcap_rec(&b, 1, 0, pkt60, 60);
+	pcap_rec(&b, 2, 0, pkt60, 20);
+	pcap_rec(&b, 3, 0, pkt60, 60);
+	run_mem(&x, b.b, b.n - 1);
+	ck_assert_int_eq(x.rc, 0);
+	ck_assert_uint_eq(x.n, 2);
+	ck_assert_uint_eq(x.pkt[0].caplen, 40);
+	ck_assert_uint_eq(x.pkt[0].origlen, 60);
+	ck_assert_uint_eq(x.pkt[1].offset, 24 + 76);
+	ck_assert_uint_eq(x.err_off, 24 + 76 + 36);
+	ck_assert_ptr_nonnull(x.err);
+	run_done(&x);
+}
+END_TEST
+
 START_TEST(test_pcap_bad_header)
 {
 	struct bb b;
@@ -1499,6 +1524,7 @@ capture_suite(void)
 	tcase_add_test(tc, test_open_missing_file);
 	tcase_add_test(tc, test_pcap_le_be_nsec);
 	tcase_add_test(tc, test_pcap_cut_mid_record);
+	tcase_add_test(tc, test_pcap_record_beyond_snaplen);
 	tcase_add_test(tc, test_pcap_bad_header);
 	tcase_add_test(tc, test_pcapng_len_not_multiple_of_4);
 	tcase_add_test(tc, test_pcapng_len_past_end);

@@ -72,6 +72,7 @@ struct dt_reader {
 	void *iobuf;			/* setvbuf buffer of fp (ours) */
 	void *pbuf;			/* setvbuf buffer of pfp (ours) */
 	int pcap_linktype;
+	int snaplen;			/* libpcap's, records cut to it */
 	uint8_t peek[DT_CAP_PEEK];	/* sniffed bytes, replayed by the wrapper */
 	size_t peek_n, peek_pos;
 	uint64_t cookie_pos;		/* bytes the wrapper handed out */

@@ -155,6 +155,7 @@ pcap_begin(struct dt_reader *r, char *errbuf, size_t errlen)
 		return DT_EFORMAT;
 	}
 	r->pcap = p;
+	r->snaplen = pcap_snapshot(p);
 	/* The header's own LINKTYPE_ value: pcap_datalink() gives a DLT_. */
 	if (r->peek_n >= 24) {
 		lt = (uint32_t)r->peek[20] | (uint32_t)r->peek[21] << 8 |
@@ -187,10 +188,13 @@ pcap_next_pkt(struct dt_reader *r, struct dt_packet *pkt)
 		dt_reader_fail(r, off, "%s", pcap_geterr(r->pcap));
 		return DT_ITEROVER;
 	}
-	/* libpcap may read past caplen (records beyond the snaplen), so the
-	   stream position, not 16 + caplen, says where the next one starts. */
-	after = ftello(r->pfp);
-	r->pos = after >= 0 ? (uint64_t)after : off + 16 + h->caplen;
+	/* A record longer than the snaplen is cut to it by libpcap, which
+	   reads past caplen: only then ask the stream where the next starts
+	   (ftello per packet costs a lock and ~20% on small packets). */
+	r->pos = off + 16 + h->caplen;
+	if (h->caplen >= (uint32_t)r->snaplen &&
+	    (after = ftello(r->pfp)) >= 0)
+		r->pos = (uint64_t)after;
 
 	memset(pkt, 0, sizeof *pkt);
 	pkt->frame = ++r->frame;

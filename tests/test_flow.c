@@ -1186,8 +1186,8 @@ END_TEST
 
 struct netem_case {
 	const char *pcap;
-	size_t len;
-	char sha256[65];
+	size_t len[2];			/* per direction, as sent */
+	char sha256[2][65];
 };
 
 /* Minimal Ethernet/IPv4/IPv6/TCP decoder: the test must not depend on the
@@ -1264,8 +1264,8 @@ read_manifest(const char *path, struct netem_case *cases, size_t max)
 		struct netem_case *c = &cases[n];
 		if (line[0] == '#')
 			continue;
-		if (sscanf(line, "%255s %zu %64s", name, &c->len,
-		    c->sha256) != 3)
+		if (sscanf(line, "%255s %zu %64s %zu %64s", name, &c->len[0],
+		    c->sha256[0], &c->len[1], c->sha256[1]) != 5)
 			continue;
 		c->pcap = strdup(name);
 		n++;
@@ -1278,6 +1278,7 @@ START_TEST(t_netem_captures)
 {
 	struct netem_case cases[32];
 	int n, i, checked = 0;
+	unsigned retrans = 0;
 
 	n = read_manifest(TESTDATA_DIR "/netem/MANIFEST", cases, 32);
 	if (n < 0) {
@@ -1293,7 +1294,7 @@ START_TEST(t_netem_captures)
 		pcap_t *pc;
 		struct world w;
 		struct rec *r;
-		int rc, k;
+		int rc, k, d;
 
 		snprintf(path, sizeof path, TESTDATA_DIR "/netem/%s",
 		    cases[i].pcap);
@@ -1316,16 +1317,20 @@ START_TEST(t_netem_captures)
 		ck_assert_uint_eq(w.cap->n_conns, 1);
 		r = rec_conn(&w.sink, 1);
 		ck_assert_ptr_nonnull(r);
-		ck_assert_msg(r->len[C] == cases[i].len,
-		    "%s: %zu bytes, sent %zu", cases[i].pcap, r->len[C],
-		    cases[i].len);
-		ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
-		ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA256, r->buf[C],
-		    r->len[C], dig), 0);
-		for (k = 0; k < 32; k++)
-			snprintf(hex + 2 * k, 3, "%02x", dig[k]);
-		ck_assert_msg(strcmp(hex, cases[i].sha256) == 0,
-		    "%s: stream differs from what was sent", cases[i].pcap);
+		for (d = 0; d < 2; d++) {
+			ck_assert_msg(r->len[d] == cases[i].len[d],
+			    "%s dir %d: %zu bytes, sent %zu", cases[i].pcap, d,
+			    r->len[d], cases[i].len[d]);
+			ck_assert_uint_eq(w.cap->conns->gap_bytes[d], 0);
+			ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA256,
+			    r->buf[d], r->len[d], dig), 0);
+			for (k = 0; k < 32; k++)
+				snprintf(hex + 2 * k, 3, "%02x", dig[k]);
+			ck_assert_msg(strcmp(hex, cases[i].sha256[d]) == 0,
+			    "%s dir %d: stream differs from what was sent",
+			    cases[i].pcap, d);
+		}
+		retrans += w.cap->conns->retransmissions;
 		ck_assert_int_eq(w.cap->conns->state, DT_TCP_CLOSED);
 		ck_assert(w.cap->conns->roles_from_syn);
 		checked++;
@@ -1333,6 +1338,7 @@ START_TEST(t_netem_captures)
 		free((void *)cases[i].pcap);
 	}
 	ck_assert_int_eq(checked, n);
+	ck_assert_uint_gt(retrans, 0);		/* the captures do impair */
 }
 END_TEST
 

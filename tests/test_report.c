@@ -1210,15 +1210,30 @@ START_TEST(text_wraps_long_words)
 	struct dt_verdict *v = caps[0]->verdicts;
 	int rc;
 	char *out;
-	char longword[300];
+	char longword[300], want[96];
 
 	memset(longword, 'x', sizeof longword - 1);
 	longword[sizeof longword - 1] = '\0';
 	dt_free(&mem, v->remedy);
 	v->remedy = dt_strdup(&mem, longword);
+	dt_free(&mem, caps[0]->path);
+	caps[0]->path = dt_strdup(&mem, "/srv/support/cases/2024/123456/"
+	    "client-da-trace.pcapng");
 	out = render(0, 0, 0, &rc, NULL);
 	ck_assert_int_eq(rc, 0);
 	assert_fits(out);
+	/* the path alone, then the rest as one unit */
+	ck_line(out, "/srv/support/cases/2024/123456/client-da-trace.pcapng:");
+	ck_line(out, "  pcapng, 16 packets, 2024-06-10 20:18:27 UTC, 2.500 s");
+	/* the word longer than a line is cut, not lost */
+	memcpy(want, "  Fix: ", 7);
+	memset(want + 7, 'x', 71);		/* 78 columns */
+	want[78] = '\0';
+	ck_line(out, want);
+	memset(want, ' ', 7);
+	memset(want + 7, 'x', 299 - 4 * 71);	/* 299 x: four full lines */
+	want[7 + 299 - 4 * 71] = '\0';
+	ck_line(out, want);
 	free(out);
 }
 END_TEST

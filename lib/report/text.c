@@ -610,7 +610,9 @@ event_message(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 			sb_printf(s, "HTTP response %" PRIu32, ev->b);
 			return;
 		}
-		sb_puts(s, "HTTP ");
+		/* a status line names its protocol already */
+		if (strncmp(t->http_response.line, "HTTP", 4) != 0)
+			sb_puts(s, "HTTP ");
 		sb_puts(s, t->http_response.line);
 		return;
 	default:
@@ -836,14 +838,13 @@ human_time(int64_t ns, char *buf, size_t len)
 static void
 capture_head(struct out *o, const struct dt_capture *cap)
 {
-	struct sb s = { o->mem, NULL, 0, 0, 0 };
+	struct sb s = { o->mem, NULL, 0, 0, 0 }, path = s;
 	char when[64], name[64], line[160];
 	const char *ltn;
 	int64_t span;
 	size_t i;
 
-	sb_puts(&s, cap->path != NULL ? cap->path : "(capture)");
-	sb_printf(&s, ": %s, %" PRIu64 " packet%s",
+	sb_printf(&s, "%s, %" PRIu64 " packet%s",
 	    cap->format != NULL ? cap->format : "?", cap->packets,
 	    cap->packets == 1 ? "" : "s");
 	if (cap->packets > 0) {
@@ -854,11 +855,21 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		sb_printf(&s, ", %s, %" PRId64 ".%03d s", when,
 		    span / 1000000000, (int)(span % 1000000000 / 1000000));
 	}
-	if (s.err)
+	/* "path: what" on one line when it fits, else the path alone */
+	sb_puts(&path, cap->path != NULL ? cap->path : "(capture)");
+	sb_puts(&path, ":");
+	if (s.err || path.err) {
 		o->err = o->err ? o->err : DT_ENOMEM;
-	else
-		emit(o, "", 2, s.p);
+	} else if (width(path.p, path.n) + 1 + width(s.p, s.n) <= WIDTH) {
+		sb_puts(&path, " ");
+		sb_puts(&path, s.p);
+		emit(o, "", 2, path.p);
+	} else {
+		emit(o, "", 2, path.p);
+		emit(o, "  ", 2, s.p);
+	}
 	sb_free(&s);
+	sb_free(&path);
 
 	for (i = 0; i < cap->n_errors && i < MAX_ERRORS; i++) {
 		snprintf(line, sizeof line, "  error at offset %" PRIu64 ": ",

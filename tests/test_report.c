@@ -1043,6 +1043,8 @@ assert_fits(const char *out)
 		}
 		if (((unsigned char)*p & 0xC0) != 0x80)
 			col++;
+		if (strncmp(p, "\xe4\xb8\xad", 3) == 0)	/* U+4E2D is wide */
+			col++;
 		ck_assert_msg(col <= 80, "line %zu longer than 80 columns:\n%s",
 		    lineno, out);
 	}
@@ -1238,6 +1240,35 @@ START_TEST(text_wraps_long_words)
 }
 END_TEST
 
+START_TEST(text_wide_chars)
+{
+	struct dt_verdict *v = caps[0]->verdicts;
+	char wide[3 * 60 + 1], line[3 * 60 + 3];
+	int rc, i;
+	char *out;
+
+	for (i = 0; i < 60; i++)
+		memcpy(wide + 3 * i, "\xe4\xb8\xad", 3);
+	wide[3 * 60] = '\0';
+	dt_free(&mem, v->summary);
+	v->summary = dt_strdup(&mem, wide);
+	out = render(0, 0, 0, &rc, NULL);
+	ck_assert_int_eq(rc, 0);
+	assert_fits(out);
+	/* 2 + 38 * 2 = 78 columns, then the other 22 */
+	line[0] = line[1] = ' ';
+	for (i = 0; i < 38; i++)
+		memcpy(line + 2 + 3 * i, "\xe4\xb8\xad", 3);
+	line[2 + 3 * 38] = '\0';
+	ck_line(out, line);
+	for (i = 0; i < 22; i++)
+		memcpy(line + 2 + 3 * i, "\xe4\xb8\xad", 3);
+	line[2 + 3 * 22] = '\0';
+	ck_line(out, line);
+	free(out);
+}
+END_TEST
+
 START_TEST(empty_run)
 {
 	int rc;
@@ -1291,6 +1322,7 @@ report_suite(void)
 	tcase_add_test(tc, text_hostile);
 	tcase_add_test(tc, text_colour);
 	tcase_add_test(tc, text_wraps_long_words);
+	tcase_add_test(tc, text_wide_chars);
 	suite_add_tcase(s, tc);
 	return s;
 }

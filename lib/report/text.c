@@ -164,29 +164,67 @@ clean_into(struct sb *s, const char *text, int keep_nl)
 	}
 }
 
-/* Columns of clean UTF-8: one per code point. */
+/* East Asian wide and fullwidth blocks (UAX #11, W and F), two columns. */
+static const uint32_t wide[][2] = {
+	{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
+	{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
+	{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
+	{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+	{ 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd }, { 0x30000, 0x3fffd },
+};
+
+static size_t
+cp_width(uint32_t cp)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/* One code point of clean text: its byte length and columns. */
+static size_t
+next_cp(const char *s, size_t n, size_t *cols)
+{
+	uint32_t cp;
+	size_t k = dt_report_utf8_next(s, n, &cp);
+
+	if (k == 0) {		/* not after clean_into(); count a byte */
+		*cols = 1;
+		return 1;
+	}
+	*cols = cp_width(cp);
+	return k;
+}
+
+/* Columns of clean UTF-8. */
 static size_t
 width(const char *s, size_t n)
 {
-	size_t i, w = 0;
+	size_t i = 0, w = 0, c;
 
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			w++;
+	while (i < n) {
+		i += next_cp(s + i, n - i, &c);
+		w += c;
+	}
 	return w;
 }
 
-/* Byte length of the first `cols` code points of s[0..n). */
+/* Byte length of the longest head of s[0..n) that fits in `cols` columns
+   (at least one code point, so that wrapping always advances). */
 static size_t
 cols_bytes(const char *s, size_t n, size_t cols)
 {
-	size_t i = 0;
+	size_t i = 0, k, c, used = 0;
 
-	while (i < n && cols > 0) {
-		i++;
-		while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
-			i++;
-		cols--;
+	while (i < n) {
+		k = next_cp(s + i, n - i, &c);
+		if (used + c > cols && i > 0)
+			break;
+		used += c;
+		i += k;
 	}
 	return i;
 }

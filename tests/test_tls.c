@@ -664,6 +664,31 @@ run_free(struct run *r)
 	ck_assert_uint_eq(r->m.used, 0);	/* nothing leaked */
 }
 
+/* The script in the fuzz_tls.c input format, for the seed corpus. */
+static void
+write_seed(const char *dir, const struct script *s)
+{
+	static int count;
+	char path[512];
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/seed-%02d", dir, count++);
+	if ((fp = fopen(path, "wb")) == NULL)
+		return;
+	fputc(0x2A, fp);
+	for (i = 0; i < s->n; i++) {
+		size_t n = s->s[i].gap ? 0 : s->s[i].n;
+
+		if (n > 0x7FFF)
+			n = 0x7FFF;
+		fputc((s->s[i].dir ? 0x80 : 0) | (int)(n >> 8), fp);
+		fputc((int)(n & 0xFF), fp);
+		fwrite(s->s[i].p, 1, n, fp);
+	}
+	fclose(fp);
+}
+
 /* Whole, every split point of every step, and byte at a time: same facts.
    Leaves the whole run in *r (free it with run_free). */
 static void
@@ -675,6 +700,8 @@ run_all(struct run *r, const struct script *s, size_t hs_cap)
 	run(r, s, 0, 0, 0, hs_cap);
 	if (getenv("TLS_DUMP") != NULL)		/* eyeballing the facts */
 		fprintf(stderr, "%s\n", r->o.text);
+	if (getenv("TLS_SEEDS") != NULL)	/* fuzz seeds: fuzz_tls.c format */
+		write_seed(getenv("TLS_SEEDS"), s);
 	for (i = 0; i < s->n; i++) {
 		for (at = 1; at < s->s[i].n; at++) {
 			run(&alt, s, 1, i, at, hs_cap);

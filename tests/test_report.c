@@ -150,6 +150,9 @@ capture_main(void)
 	cap->last_time = T0 + 2500 * MS;
 	dt_capture_count_linktype(cap, 1, 1);
 	dt_capture_count_linktype(cap, 147, 0);
+	/* the pipeline names link types; an unnamed one is named here.
+	   (dt_capture_count_linktype leaves name uninitialised) */
+	cap->linktypes[0].name[0] = '\0';
 	snprintf(cap->linktypes[1].name, sizeof cap->linktypes[1].name,
 	    "USER0");
 	ck_assert_int_eq(dt_capture_add_error(cap, 1234,

@@ -51,6 +51,7 @@ struct dt_reader {
 	unsigned n_warnings;
 
 	int failed;			/* a fatal fault ended reading */
+	int io_error;			/* ... because the stream failed */
 	char err[DT_CAP_ERRLEN];
 	uint64_t err_off;
 

@@ -85,9 +85,11 @@ ng_fetch(struct dt_reader *r, size_t want, const uint8_t **p)
 		    r->fp);
 		if (k == 0) {
 			r->win_eof = 1;
-			if (ferror(r->fp))
+			if (ferror(r->fp)) {
+				r->io_error = 1;
 				dt_reader_fail(r, r->pos, "cannot read: %s",
 				    strerror(errno ? errno : EIO));
+			}
 		}
 		r->win_end += k;
 		avail += k;

@@ -268,8 +268,7 @@ open_common(struct dt_reader *r, char *errbuf, size_t errlen)
 		if (dt_pcapng_open(r) != 0) {
 			snprintf(errbuf, errlen, "offset %llu: %s",
 			    (unsigned long long)r->err_off, r->err);
-			return r->err_off == 0 && r->win_eof &&
-			    r->mem == NULL && ferror(r->fp) ? DT_EIO : DT_EFORMAT;
+			return r->io_error ? DT_EIO : DT_EFORMAT;
 		}
 		return 0;
 	}

@@ -33,7 +33,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	else
 		snprintf(how, sizeof how, "%s (frame %llu)",
 		    c->rst_frame == frame && c->rst_dir == DT_S2C ?
-		    "a TCP reset" : "closing the connection (FIN)",
+		    "a TCP reset" : "a FIN, closing the connection",
 		    (unsigned long long)frame);
 	suites[0] = '\0';
 	for (i = 0; i < t->n_offered_suites && i < 4; i++)
@@ -43,8 +43,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	if (t->n_offered_suites > 4 && k < sizeof suites)
 		snprintf(suites + k, sizeof suites - k, ", ...");
 	snprintf(sum, sizeof sum, "Server answered the ClientHello (frame "
-	    "%llu, %zu suites offered, none of them NULL) with %s",
-	    (unsigned long long)t->ch_frame, t->n_offered_suites, how);
+	    "%llu, %zu suite%s offered, none of them NULL) with %s",
+	    (unsigned long long)t->ch_frame, t->n_offered_suites,
+	    t->n_offered_suites == 1 ? "" : "s", how);
 	snprintf(rem, sizeof rem, "Enable on the server or on the virtual "
 	    "server / SSL profile in front of it at least one of the suites "
 	    "the client offers (%s); for Windows 7 DirectAccess clients the "

@@ -49,7 +49,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	else
 		snprintf(how, sizeof how, "%s (frame %llu)",
 		    c->rst_frame == frame && c->rst_dir == DT_S2C ?
-		    "a TCP reset" : "closing the connection (FIN)",
+		    "a TCP reset" : "a FIN, closing the connection",
 		    (unsigned long long)frame);
 	if (t->offered_only_null)
 		snprintf(offer, sizeof offer, "offering only NULL suites");

@@ -9,7 +9,9 @@
  * bad_certificate (42) [lab s11]. Device certificates and re-signed
  * (inspected) certificates are wrong-server / ssl-inspection instead.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rules/rules.h"
 #include "x509/x509.h"
@@ -17,14 +19,19 @@
 static int
 ip_literal(const char *s)
 {
-	size_t i;
+	unsigned char buf[16];
+	char tmp[64];
+	size_t n = strlen(s);
 
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
-		    s[i] == ':' || s[i] == '[' || s[i] == ']' ||
-		    (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return 1;
+	if (n >= sizeof tmp)
+		return 0;
+	if (s[0] == '[' && n > 2 && s[n - 1] == ']') {
+		memcpy(tmp, s + 1, n - 2);
+		tmp[n - 2] = '\0';
+	} else
+		memcpy(tmp, s, n + 1);
+	return inet_pton(AF_INET, tmp, buf) == 1 ||
+	    inet_pton(AF_INET6, tmp, buf) == 1;
 }
 
 static void

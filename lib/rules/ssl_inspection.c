@@ -73,7 +73,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	if (product != NULL) {
 		conf = DT_CONF_HIGH;
 		snprintf(sum, sizeof sum, "The certificate for %s (frame %llu) "
-		    "is issued by %s, a %s CA: a middlebox terminated TLS%s",
+		    "is issued by %s, a known TLS-interception CA (%s): a "
+		    "middlebox terminated TLS%s",
 		    host != NULL ? host : "the server",
 		    (unsigned long long)t->server_cert_frame,
 		    leaf->issuer != NULL ? leaf->issuer : "?", product, ttl);

@@ -1,0 +1,1715 @@
+/*
+ * Rules: facts built by hand (no bytes), one case per verdict id with its
+ * near misses. Each case checks the id, severity, confidence, Windows code
+ * and evidence frames exactly, and that nothing else fired. Frame numbers
+ * follow the usual ladder: 1 SYN, 2 SYN-ACK, 3 ACK, 4 ClientHello,
+ * 5 ServerHello, 6 Certificate, 7 CertificateRequest, 8 ServerHelloDone,
+ * 9 client Certificate, 10 client CCS/Finished, 11 server CCS/Finished.
+ */
+#include <stdarg.h>
+
+#include "testutil.h"
+
+#include "datrace.h"
+#include "facts/facts.h"
+#include "rules/rules.h"
+#include "tls/tls.h"
+#include "x509/x509.h"
+
+#define S 1000000000LL		/* ns */
+#define T0 (1700000000LL * S)	/* 2023-11-14 */
+#define HOST "da.corp.example"
+#define NULL_SHA256 0x003B
+#define NULL_SHA 0x0002
+#define AES128_GCM 0x009C
+
+/* ---- building facts ----------------------------------------------------- */
+
+struct fx {
+	struct dt_mem mem;
+	struct dt_capture *cap;
+	struct dt_x509_ctx *x509;
+	struct dt_rules_config cfg;
+	uint16_t ports[4];
+};
+
+static struct fx *
+fx_new(void)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	ck_assert_ptr_nonnull(f);
+	dt_mem_init(&f->mem, NULL, NULL, 0);
+	f->cap = dt_calloc(&f->mem, 1, sizeof *f->cap);
+	ck_assert_ptr_nonnull(f->cap);
+	f->cap->mem = &f->mem;
+	f->cap->first_time = T0;
+	f->cap->last_time = T0 + 30 * S;
+	f->ports[0] = 443;
+	f->cfg.ports = f->ports;
+	return f;
+}
+
+static void
+fx_free(struct fx *f)
+{
+	dt_capture_free(f->cap);
+	if (f->x509 != NULL)
+		dt_x509_ctx_free(f->x509);
+	ck_assert_uint_eq(f->mem.used, 0);	/* nothing leaked */
+	free(f);
+}
+
+static void
+fx_expect(struct fx *f, const char *sha256)
+{
+	char err[256];
+
+	ck_assert_int_eq(dt_x509_ctx_new(&f->x509, &f->mem, NULL, NULL, 0,
+	    sha256, err, sizeof err), 0);
+	f->cfg.x509 = f->x509;
+}
+
+static char *
+sdup(struct fx *f, const char *s)
+{
+	char *d = dt_strdup(&f->mem, s);
+
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+static void
+ev(struct fx *f, struct dt_conn *c, int type, int dir, uint64_t frame,
+    uint16_t a)
+{
+	ck_assert_int_eq(dt_conn_add_event(&f->mem, c, (uint8_t)type,
+	    (uint8_t)dir, frame, T0 + (int64_t)frame * S / 10, a, 0), 0);
+}
+
+/* A connection client 10.0.0.<id> -> server 198.19.0.<srv>:port whose TCP
+   handshake took frames base+1 and base+2 (base = 100 * (id - 1)). */
+static struct dt_conn *
+conn_add(struct fx *f, int srv, uint16_t port)
+{
+	struct dt_conn *c = dt_calloc(&f->mem, 1, sizeof *c);
+	uint32_t id = (uint32_t)f->cap->n_conns + 1;
+
+	ck_assert_ptr_nonnull(c);
+	c->id = id;
+	c->client.family = c->server.family = 4;
+	c->client.a[0] = 10, c->client.a[3] = (uint8_t)id;
+	c->server.a[0] = 198, c->server.a[1] = 19, c->server.a[3] = (uint8_t)srv;
+	c->client_port = (uint16_t)(50000 + id);
+	c->server_port = port;
+	c->roles_from_syn = 1;
+	dt_addr_format(&c->client, c->client_port, c->client_str,
+	    sizeof c->client_str);
+	dt_addr_format(&c->server, c->server_port, c->server_str,
+	    sizeof c->server_str);
+	c->first_time = c->last_time = T0;
+	if (f->cap->conns_tail != NULL)
+		f->cap->conns_tail->next = c;
+	else
+		f->cap->conns = c;
+	f->cap->conns_tail = c;
+	f->cap->n_conns++;
+	return c;
+}
+
+static uint64_t
+base(const struct dt_conn *c)
+{
+	return 100 * (uint64_t)(c->id - 1);
+}
+
+/* TCP up: SYN, SYN-ACK with the given TTLs. */
+static struct dt_conn *
+tcp_up(struct fx *f, int srv)
+{
+	struct dt_conn *c = conn_add(f, srv, 443);
+
+	c->syn_frame = base(c) + 1;
+	c->synack_frame = base(c) + 2;
+	c->syn_count = 1;
+	c->state = DT_TCP_ESTABLISHED;
+	c->ttl_syn = 128;
+	c->ttl_synack = c->ttl_server_data = 57;
+	c->first_frame = base(c) + 1;
+	c->last_frame = base(c) + 3;
+	ev(f, c, DT_EV_SYN, DT_C2S, base(c) + 1, 0);
+	ev(f, c, DT_EV_SYNACK, DT_S2C, base(c) + 2, 0);
+	return c;
+}
+
+static void
+hs_ev(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, int type)
+{
+	ev(f, c, DT_EV_TLS_HANDSHAKE, dir, frame, (uint16_t)type);
+	if (frame > c->last_frame)
+		c->last_frame = frame;
+	c->last_time = T0 + (int64_t)frame * S / 10;
+}
+
+static void
+client_hello(struct fx *f, struct dt_conn *c, const char *sni, int n, ...)
+{
+	struct dt_tls_facts *t = &c->tls;
+	va_list ap;
+	int i, nnull = 0;
+
+	t->seen = 1;
+	t->ch_frame = base(c) + 4;
+	t->ch_time = T0 + (int64_t)t->ch_frame * S / 10;
+	t->ch_legacy_version = 0x0303;
+	t->client_versions = dt_malloc(&f->mem, sizeof *t->client_versions);
+	t->client_versions[0] = 0x0303;
+	t->n_client_versions = 1;
+	t->offered_suites = dt_calloc(&f->mem, (size_t)n, sizeof(uint16_t));
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		t->offered_suites[i] = (uint16_t)va_arg(ap, int);
+		nnull += dt_tls_suite_is_null(t->offered_suites[i]);
+	}
+	va_end(ap);
+	t->n_offered_suites = (size_t)n;
+	t->offered_null = nnull > 0;
+	t->offered_only_null = nnull == n;
+	if (sni != NULL)
+		t->sni = sdup(f, sni);
+	hs_ev(f, c, DT_C2S, t->ch_frame, 1);
+}
+
+static void
+server_hello(struct fx *f, struct dt_conn *c, uint16_t version,
+    uint16_t suite)
+{
+	c->tls.sh_frame = base(c) + 5;
+	c->tls.version = version;
+	c->tls.suite = suite;
+	hs_ev(f, c, DT_S2C, c->tls.sh_frame, 2);
+}
+
+static struct dt_cert *
+server_cert(struct fx *f, struct dt_conn *c, const char *subject,
+    const char *issuer, const char *dns, const char *sha)
+{
+	struct dt_tls_facts *t = &c->tls;
+	struct dt_cert *x;
+
+	t->server_certs = dt_realloc(&f->mem, t->server_certs,
+	    (t->n_server_certs + 1) * sizeof *t->server_certs);
+	ck_assert_ptr_nonnull(t->server_certs);
+	x = &t->server_certs[t->n_server_certs++];
+	memset(x, 0, sizeof *x);
+	x->subject = sdup(f, subject);
+	x->issuer = sdup(f, issuer);
+	if (dns != NULL) {
+		x->dns_names = dt_malloc(&f->mem, sizeof *x->dns_names);
+		x->dns_names[0] = sdup(f, dns);
+		x->n_dns_names = 1;
+	}
+	x->not_before = T0 / S - 86400 * 30;
+	x->not_after = T0 / S + 86400 * 300;
+	snprintf(x->sha256, sizeof x->sha256, "%064x", 0);
+	memcpy(x->sha256, sha, strlen(sha) < 64 ? strlen(sha) : 64);
+	x->self_signed = strcmp(subject, issuer) == 0;
+	if (t->server_cert_frame == 0) {
+		t->server_cert_frame = base(c) + 6;
+		hs_ev(f, c, DT_S2C, t->server_cert_frame, 11);
+	}
+	return x;
+}
+
+static void
+hello_done(struct fx *f, struct dt_conn *c)
+{
+	c->tls.server_hello_done_frame = base(c) + 8;
+	hs_ev(f, c, DT_S2C, c->tls.server_hello_done_frame, 14);
+}
+
+static void
+cert_request(struct fx *f, struct dt_conn *c, const char *ca)
+{
+	c->tls.cert_request_frame = base(c) + 7;
+	if (ca != NULL) {
+		c->tls.ca_names = dt_malloc(&f->mem, sizeof(char *));
+		c->tls.ca_names[0] = sdup(f, ca);
+		c->tls.n_ca_names = 1;
+	}
+	hs_ev(f, c, DT_S2C, c->tls.cert_request_frame, 13);
+}
+
+static void
+client_cert(struct fx *f, struct dt_conn *c, const char *subject,
+    const char *issuer)
+{
+	struct dt_tls_facts *t = &c->tls;
+
+	t->client_cert_frame = base(c) + 9;
+	if (subject == NULL) {
+		t->client_cert = DT_CCERT_EMPTY;
+	} else {
+		t->client_cert = DT_CCERT_PRESENT;
+		t->client_certs = dt_calloc(&f->mem, 1, sizeof *t->client_certs);
+		t->client_certs[0].subject = sdup(f, subject);
+		t->client_certs[0].issuer = sdup(f, issuer);
+		t->n_client_certs = 1;
+	}
+	hs_ev(f, c, DT_C2S, t->client_cert_frame, 11);
+}
+
+static void
+finish(struct fx *f, struct dt_conn *c)
+{
+	struct dt_tls_facts *t = &c->tls;
+
+	t->ccs_frame[DT_C2S] = t->finished_frame[DT_C2S] = base(c) + 10;
+	t->ccs_frame[DT_S2C] = t->finished_frame[DT_S2C] = base(c) + 11;
+	t->appdata_frame[DT_C2S] = base(c) + 12;
+	t->appdata_frame[DT_S2C] = base(c) + 13;
+	c->last_frame = base(c) + 13;
+}
+
+static void
+alert(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, int desc)
+{
+	struct dt_tls_facts *t = &c->tls;
+
+	t->alert_frame = frame;
+	t->alert_dir = (uint8_t)dir;
+	t->alert_level = 2;
+	t->alert_desc = (uint8_t)desc;
+	t->n_alerts++;
+	ev(f, c, DT_EV_TLS_ALERT, dir, frame, (uint16_t)(2 << 8 | desc));
+	c->last_frame = frame;
+}
+
+static void
+close_by(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, int rst)
+{
+	if (rst) {
+		c->rst_frame = frame;
+		c->rst_dir = (uint8_t)dir;
+		c->state = DT_TCP_RESET;
+		ev(f, c, DT_EV_RST, dir, frame, 0);
+	} else {
+		c->fin_frame[dir] = frame;
+		c->state = DT_TCP_CLOSED;
+		ev(f, c, DT_EV_FIN, dir, frame, 0);
+	}
+	c->last_frame = frame;
+	c->last_time = T0 + (int64_t)frame * S / 10;
+}
+
+/* The usual IP-HTTPS client: NULL-only ClientHello with SNI = HOST. */
+static struct dt_conn *
+iphttps_hello(struct fx *f)
+{
+	struct dt_conn *c = tcp_up(f, 10);
+
+	client_hello(f, c, HOST, 2, NULL_SHA256, NULL_SHA);
+	return c;
+}
+
+static struct dt_dns *
+dns_add(struct fx *f, const char *name, uint16_t qtype, int rcode,
+    uint64_t q, uint64_t a, int naddr)
+{
+	struct dt_dns *d = dt_calloc(&f->mem, 1, sizeof *d);
+
+	ck_assert_ptr_nonnull(d);
+	d->name = sdup(f, name);
+	d->qtype = qtype;
+	d->rcode = rcode;
+	d->query_frame = q;
+	d->answer_frame = a;
+	if (naddr > 0) {
+		d->addrs = dt_calloc(&f->mem, 1, sizeof *d->addrs);
+		d->addrs[0].family = 4;
+		d->addrs[0].a[0] = 198, d->addrs[0].a[1] = 19,
+		d->addrs[0].a[3] = (uint8_t)naddr;
+		d->n_addrs = 1;
+	}
+	if (f->cap->dns_tail != NULL)
+		f->cap->dns_tail->next = d;
+	else
+		f->cap->dns = d;
+	f->cap->dns_tail = d;
+	return d;
+}
+
+static struct dt_http *
+http_add(struct fx *f, uint32_t conn, const char *method, const char *uri,
+    const char *host, uint64_t req, uint64_t resp, int status,
+    const char *line)
+{
+	struct dt_http *h = dt_calloc(&f->mem, 1, sizeof *h);
+
+	ck_assert_ptr_nonnull(h);
+	h->conn = conn;
+	h->method = sdup(f, method);
+	h->uri = sdup(f, uri);
+	h->host = host != NULL ? sdup(f, host) : NULL;
+	h->request_frame = req;
+	h->response_frame = resp;
+	h->status = status;
+	h->status_line = line != NULL ? sdup(f, line) : NULL;
+	if (f->cap->http_tail != NULL)
+		f->cap->http_tail->next = h;
+	else
+		f->cap->http = h;
+	f->cap->http_tail = h;
+	return h;
+}
+
+/* ---- judging and checking ----------------------------------------------- */
+
+static void
+run(struct fx *f)
+{
+	const struct dt_verdict *v;
+	size_t i;
+
+	ck_assert_int_eq(dt_rules_run(&f->cfg, f->cap), 0);
+	if (getenv("RULES_DUMP") == NULL)	/* to read the wording */
+		return;
+	for (v = f->cap->verdicts; v != NULL; v = v->next) {
+		printf("%s conn %u sev %d conf %d 0x%x frames", v->id, v->conn,
+		    v->severity, v->confidence, v->win_code);
+		for (i = 0; i < v->n_frames; i++)
+			printf(" %llu", (unsigned long long)v->frames[i]);
+		printf("\n  S: %s\n  E: %s\n  R: %s\n", v->summary,
+		    v->explanation, v->remedy);
+	}
+}
+
+static const struct dt_verdict *
+find(const struct fx *f, const char *id, uint32_t conn)
+{
+	const struct dt_verdict *v;
+
+	for (v = f->cap->verdicts; v != NULL; v = v->next)
+		if (strcmp(v->id, id) == 0 && v->conn == conn)
+			return v;
+	return NULL;
+}
+
+static size_t
+count(const struct fx *f, const char *id)
+{
+	const struct dt_verdict *v;
+	size_t n = 0;
+
+	for (v = f->cap->verdicts; v != NULL; v = v->next)
+		if (id == NULL || strcmp(v->id, id) == 0)
+			n++;
+	return n;
+}
+
+/* The verdict exists with exactly these properties; frames 0-ended. */
+static const struct dt_verdict *
+expect_v(const struct fx *f, const char *id, uint32_t conn, dt_severity sev,
+    dt_confidence conf, uint32_t code, const char *code_name,
+    const uint64_t *frames)
+{
+	const struct dt_verdict *v = find(f, id, conn);
+	size_t n;
+
+	ck_assert_msg(v != NULL, "no %s verdict for connection %u", id, conn);
+	ck_assert_int_eq(v->severity, sev);
+	ck_assert_int_eq(v->confidence, conf);
+	ck_assert_uint_eq(v->win_code, code);
+	if (code_name != NULL)
+		ck_assert_str_eq(v->win_name, code_name);
+	else
+		ck_assert_ptr_null(v->win_name);
+	for (n = 0; frames[n] != 0; n++) {
+		ck_assert_uint_lt(n, v->n_frames);
+		ck_assert_uint_eq(v->frames[n], frames[n]);
+	}
+	ck_assert_uint_eq(v->n_frames, n);
+	ck_assert(v->summary[0] != '\0');
+	ck_assert(v->explanation[0] != '\0');
+	ck_assert(v->remedy[0] != '\0');
+	return v;
+}
+
+#define FR(...) ((const uint64_t[]){ __VA_ARGS__, 0 })
+#define NOFR ((const uint64_t[]){ 0 })
+
+/* ---- the rule table ----------------------------------------------------- */
+
+static const char *const spec_ids[] = {
+	"handshake-ok", "null-cipher-negotiated",
+	"encrypted-cipher-negotiated", "null-cipher-absent",
+	"no-common-cipher", "tls-version-mismatch", "client-cert-missing",
+	"client-cert-rejected", "server-cert-untrusted", "server-cert-expired",
+	"server-name-mismatch", "ssl-inspection", "wrong-server",
+	"tcp-no-answer", "tcp-refused", "dns-not-found", "proxy-refused",
+	"crl-unreachable", "handshake-incomplete", "capture-truncated",
+	"no-iphttps-traffic",
+};
+
+START_TEST(table_lists_every_spec_id)
+{
+	const char *id, *summary;
+	dt_severity sev;
+	size_t i, n = sizeof spec_ids / sizeof spec_ids[0];
+
+	ck_assert_uint_eq(dt_rules_count, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(dt_rule_at(i, &id, &sev, &summary), DT_OK);
+		ck_assert_str_eq(id, spec_ids[i]);
+		ck_assert(summary != NULL && summary[0] != '\0');
+		ck_assert_int_eq(dt_rules[i]->check_conn == NULL,
+		    dt_rules[i]->check_capture != NULL);
+	}
+	ck_assert_int_eq(dt_rule_at(n, &id, &sev, &summary), DT_ITEROVER);
+	ck_assert_int_eq(dt_rule_at(0, NULL, NULL, NULL), DT_OK);
+	dt_rule_at(3, &id, &sev, NULL);
+	ck_assert_int_eq(sev, DT_SEV_ERROR);
+	dt_rule_at(2, &id, &sev, NULL);
+	ck_assert_int_eq(sev, DT_SEV_WARNING);
+	dt_rule_at(20, &id, &sev, NULL);
+	ck_assert_int_eq(sev, DT_SEV_INFO);
+}
+END_TEST
+
+/* ---- handshake outcomes ------------------------------------------------- */
+
+START_TEST(null_handshake_ok)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	run(f);
+	ck_assert_int_eq(c->iphttps, 1);
+	expect_v(f, "handshake-ok", 1, DT_SEV_INFO, DT_CONF_HIGH, 0, NULL,
+	    FR(4, 5, 10, 11));
+	expect_v(f, "null-cipher-negotiated", 1, DT_SEV_INFO, DT_CONF_HIGH, 0,
+	    NULL, FR(4, 5));
+	ck_assert_uint_eq(count(f, NULL), 2);
+	ck_assert_ptr_nonnull(strstr(find(f, "null-cipher-negotiated", 1)->
+	    summary, "TLS_RSA_WITH_NULL_SHA256 (0x003B)"));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(null_offered_aes_chosen)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = tcp_up(f, 10);
+
+	client_hello(f, c, HOST, 3, NULL_SHA256, NULL_SHA, AES128_GCM);
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	run(f);
+	expect_v(f, "encrypted-cipher-negotiated", 1, DT_SEV_WARNING,
+	    DT_CONF_HIGH, 0, NULL, FR(4, 5));
+	ck_assert_ptr_nonnull(find(f, "handshake-ok", 1));
+	ck_assert_uint_eq(count(f, "null-cipher-absent"), 0);
+	ck_assert_uint_eq(count(f, "null-cipher-negotiated"), 0);
+	ck_assert_uint_eq(count(f, NULL), 2);
+	fx_free(f);
+}
+END_TEST
+
+/* Refusals before ServerHello, table-driven. */
+static const struct refusal {
+	int only_null, aes, alert;	/* alert -1: none */
+	int rst, fin, ttl;		/* how it closed, alert TTL */
+	const char *id;
+	dt_confidence conf;
+	uint32_t code;
+	uint64_t frames[4];
+} refusals[] = {
+	{ 1, 0, 40, 0, 7, 57, "null-cipher-absent", DT_CONF_HIGH, 0x80090326,
+	  { 4, 6 } },
+	{ 1, 0, 71, 0, 0, 57, "null-cipher-absent", DT_CONF_HIGH, 0x80090326,
+	  { 4, 6 } },
+	/* the alert came with another TTL: a middlebox may have answered */
+	{ 1, 0, 40, 0, 7, 250, "null-cipher-absent", DT_CONF_MEDIUM,
+	  0x80090326, { 2, 4, 6 } },
+	/* mixed offer, reset without alert */
+	{ 0, 1, -1, 6, 0, 57, "null-cipher-absent", DT_CONF_MEDIUM, 0x80090326,
+	  { 4, 6 } },
+	{ 0, 1, -1, 6, 0, 250, "null-cipher-absent", DT_CONF_LOW, 0x80090326,
+	  { 2, 4, 6 } },
+	/* only-null, FIN without alert */
+	{ 1, 0, -1, 0, 6, 57, "null-cipher-absent", DT_CONF_HIGH, 0x80090326,
+	  { 4, 6 } },
+	{ 0, 2, 40, 0, 7, 57, "no-common-cipher", DT_CONF_HIGH, 0x80090331,
+	  { 4, 6 } },
+	{ 0, 2, -1, 0, 6, 57, "no-common-cipher", DT_CONF_MEDIUM, 0x80090331,
+	  { 4, 6 } },
+	{ 1, 0, 70, 0, 7, 57, "tls-version-mismatch", DT_CONF_HIGH, 0x80090326,
+	  { 4, 6 } },
+	{ 0, 2, 70, 0, 7, 57, "tls-version-mismatch", DT_CONF_HIGH, 0x80090326,
+	  { 4, 6 } },
+};
+
+START_TEST(refused_before_server_hello)
+{
+	const struct refusal *r = &refusals[_i];
+	struct fx *f = fx_new();
+	struct dt_conn *c = tcp_up(f, 10);
+	const struct dt_verdict *v;
+	size_t n;
+
+	if (r->only_null)
+		client_hello(f, c, HOST, 2, NULL_SHA256, NULL_SHA);
+	else if (r->aes == 1)
+		client_hello(f, c, HOST, 2, NULL_SHA256, AES128_GCM);
+	else
+		client_hello(f, c, HOST, 2, AES128_GCM, 0xC02F);
+	c->ttl_server_data = (uint8_t)r->ttl;
+	if (r->alert >= 0)
+		alert(f, c, DT_S2C, 6, r->alert);
+	if (r->rst)
+		close_by(f, c, DT_S2C, (uint64_t)r->rst, 1);
+	if (r->fin)
+		close_by(f, c, DT_S2C, (uint64_t)r->fin, 0);
+	f->cfg.host = HOST;
+	run(f);
+	for (n = 0; r->frames[n] != 0; n++)
+		;
+	v = expect_v(f, r->id, 1, DT_SEV_ERROR, r->conf, r->code,
+	    r->code == 0x80090331 ? "SEC_E_ALGORITHM_MISMATCH" :
+	    "SEC_E_ILLEGAL_MESSAGE", r->frames);
+	ck_assert_uint_eq(count(f, NULL), 1);	/* nothing else fired */
+	if (strcmp(r->id, "null-cipher-absent") == 0) {
+		ck_assert_ptr_nonnull(strstr(v->remedy, "TLS_RSA_WITH_NULL_SHA"));
+		ck_assert_ptr_nonnull(strstr(v->summary, "frame 4"));
+		ck_assert_ptr_nonnull(strstr(v->summary, "frame 6"));
+		if (r->only_null)
+			ck_assert_ptr_nonnull(strstr(v->summary,
+			    "offering only NULL suites"));
+		if (r->alert == 40)
+			ck_assert_ptr_nonnull(strstr(v->summary,
+			    "handshake_failure (40)"));
+	}
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(server_picked_version_not_offered)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0301, NULL_SHA);
+	alert(f, c, DT_C2S, 6, 47);
+	run(f);
+	expect_v(f, "tls-version-mismatch", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(4, 5));
+	ck_assert_uint_eq(count(f, "null-cipher-absent"), 0);
+	fx_free(f);
+}
+END_TEST
+
+/* ---- client certificates ------------------------------------------------ */
+
+static struct dt_conn *
+preauth_conn(struct fx *f, const char *ca)
+{
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	cert_request(f, c, ca);
+	hello_done(f, c);
+	return c;
+}
+
+START_TEST(client_cert_empty_then_alert)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = preauth_conn(f, "CN=Corp Root CA,O=Corp");
+	const struct dt_verdict *v;
+
+	client_cert(f, c, NULL, NULL);
+	alert(f, c, DT_S2C, 12, 40);
+	close_by(f, c, DT_S2C, 13, 0);
+	run(f);
+	v = expect_v(f, "client-cert-missing", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x90320, "SEC_I_INCOMPLETE_CREDENTIALS", FR(7, 9, 12));
+	ck_assert_ptr_nonnull(strstr(v->summary, "CN=Corp Root CA,O=Corp"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "CN=Corp Root CA,O=Corp"));
+	ck_assert_uint_eq(count(f, "client-cert-rejected"), 0);
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	/* the server chose NULL: that info verdict stays */
+	ck_assert_uint_eq(count(f, NULL), 2);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(client_cert_empty_accepted_is_info)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = preauth_conn(f, "CN=Corp Root CA");
+
+	client_cert(f, c, NULL, NULL);
+	finish(f, c);
+	run(f);
+	expect_v(f, "client-cert-missing", 1, DT_SEV_INFO, DT_CONF_HIGH, 0,
+	    NULL, FR(7, 9));
+	ck_assert_ptr_nonnull(find(f, "handshake-ok", 1));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(client_cert_good_no_verdict)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = preauth_conn(f, "CN=Corp Root CA");
+
+	client_cert(f, c, "CN=pc1.corp.example", "CN=Corp Root CA");
+	finish(f, c);
+	run(f);
+	ck_assert_uint_eq(count(f, "client-cert-missing"), 0);
+	ck_assert_uint_eq(count(f, "client-cert-rejected"), 0);
+	ck_assert_uint_eq(count(f, NULL), 2);	/* handshake-ok + null */
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(client_cert_rejected_issuer_not_listed)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = preauth_conn(f, "CN=Corp Root CA,O=Corp");
+	const struct dt_verdict *v;
+
+	client_cert(f, c, "CN=pc1.corp.example", "CN=Other Issuing CA,O=Corp");
+	c->tls.ccs_frame[DT_C2S] = c->tls.finished_frame[DT_C2S] = 10;
+	alert(f, c, DT_S2C, 12, 48);
+	run(f);
+	v = expect_v(f, "client-cert-rejected", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(7, 9, 12));
+	ck_assert_ptr_nonnull(strstr(v->summary, "CN=Other Issuing CA,O=Corp"));
+	ck_assert_ptr_nonnull(strstr(v->summary, "NOT in"));
+	ck_assert_ptr_nonnull(strstr(v->remedy,
+	    "dd the issuing CA of the client certificates, "
+	    "CN=Other Issuing CA,O=Corp, to the trusted CA list"));
+	ck_assert_uint_eq(count(f, "client-cert-missing"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(client_cert_rejected_issuer_listed)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = preauth_conn(f, "CN=Corp Root CA, O=Corp");
+	const struct dt_verdict *v;
+
+	client_cert(f, c, "CN=pc1", "cn=Corp Root CA,o=Corp");
+	close_by(f, c, DT_S2C, 12, 1);
+	run(f);
+	v = expect_v(f, "client-cert-rejected", 1, DT_SEV_ERROR,
+	    DT_CONF_MEDIUM, 0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(7, 9, 12));
+	ck_assert_ptr_nonnull(strstr(v->summary, "is in the"));
+	fx_free(f);
+}
+END_TEST
+
+/* ---- server certificates ------------------------------------------------ */
+
+START_TEST(untrusted_by_ca)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
+	server_cert(f, c, "CN=Corp Issuing CA", "CN=Corp Root CA", NULL, "bb");
+	hello_done(f, c);
+	c->tls.chain = DT_CHAIN_UNTRUSTED;
+	alert(f, c, DT_C2S, 9, 48);
+	f->cfg.host = HOST;
+	run(f);
+	expect_v(f, "server-cert-untrusted", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(6, 9));
+	ck_assert_ptr_nonnull(strstr(find(f, "server-cert-untrusted", 1)->
+	    remedy, "CN=Corp Root CA"));
+	ck_assert_uint_eq(count(f, "ssl-inspection"), 0);
+	ck_assert_uint_eq(count(f, "server-name-mismatch"), 0);
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(untrusted_by_client_alert)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
+	hello_done(f, c);
+	alert(f, c, DT_C2S, 9, 48);
+	run(f);
+	expect_v(f, "server-cert-untrusted", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(6, 9));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(untrusted_silent_close_is_low)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
+	hello_done(f, c);
+	close_by(f, c, DT_C2S, 9, 0);
+	run(f);
+	expect_v(f, "server-cert-untrusted", 1, DT_SEV_ERROR, DT_CONF_LOW,
+	    0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(6, 9));
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(expired_by_time)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	struct dt_cert *x;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	x = server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	x->not_after = T0 / S - 86400;
+	hello_done(f, c);
+	alert(f, c, DT_C2S, 9, 45);
+	run(f);
+	expect_v(f, "server-cert-expired", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x800b0101, "CERT_E_EXPIRED", FR(6, 9));
+	ck_assert_ptr_nonnull(strstr(find(f, "server-cert-expired", 1)->summary,
+	    "expired on 2023-11-13"));
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(expired_by_alert_only)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	alert(f, c, DT_C2S, 9, 45);
+	run(f);
+	expect_v(f, "server-cert-expired", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
+	    0x800b0101, "CERT_E_EXPIRED", FR(6, 9));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(name_mismatch)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=vpn.corp.example", "CN=Corp CA",
+	    "vpn.corp.example", "aa");
+	hello_done(f, c);
+	alert(f, c, DT_C2S, 9, 42);
+	f->cfg.host = HOST;
+	run(f);
+	v = expect_v(f, "server-name-mismatch", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x800b010f, "CERT_E_CN_NO_MATCH", FR(6, 9));
+	ck_assert_ptr_nonnull(strstr(v->summary, "vpn.corp.example"));
+	ck_assert_ptr_nonnull(strstr(v->summary, HOST));
+	/* bad_certificate here is the name, not the root */
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	ck_assert_uint_eq(count(f, "wrong-server"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(name_matches_wildcard_no_verdict)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=*.corp.example", "CN=Corp CA", "*.corp.example",
+	    "aa");
+	hello_done(f, c);
+	finish(f, c);
+	run(f);
+	ck_assert_uint_eq(count(f, "server-name-mismatch"), 0);
+	ck_assert_uint_eq(count(f, NULL), 2);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(inspection_by_ca_name)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=" HOST, "CN=Fortinet_CA_SSL,O=Fortinet", HOST,
+	    "aa");
+	hello_done(f, c);
+	c->tls.chain = DT_CHAIN_UNTRUSTED;
+	alert(f, c, DT_C2S, 9, 48);
+	f->cfg.host = HOST;
+	run(f);
+	v = expect_v(f, "ssl-inspection", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(6, 9));
+	ck_assert_ptr_nonnull(strstr(v->summary, "Fortinet"));
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	ck_assert_uint_eq(count(f, "wrong-server"), 0);
+	ck_assert_uint_eq(count(f, "server-name-mismatch"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(inspection_by_extra_ca_name)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	static const char *const extra[] = { "Acme Inspect", NULL };
+
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=" HOST, "CN=Acme Inspect Root", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	run(f);
+	ck_assert_uint_eq(count(f, "ssl-inspection"), 0);
+	dt_capture_free(f->cap);
+	f->cap = NULL;
+	free(f);
+
+	f = fx_new();
+	c = iphttps_hello(f);
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=" HOST, "CN=Acme Inspect Root", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	f->cfg.inspection_cas = extra;
+	run(f);
+	expect_v(f, "ssl-inspection", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(6));
+	fx_free(f);
+}
+END_TEST
+
+#define SHA_REAL "1111111111111111111111111111111111111111111111111111111111111111"
+#define SHA_OTHER "2222222222222222222222222222222222222222222222222222222222222222"
+
+START_TEST(inspection_by_expected_cert_and_ttl)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	fx_expect(f, SHA_REAL);
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=" HOST, "CN=Some Proxy CA", HOST, SHA_OTHER);
+	hello_done(f, c);
+	c->ttl_server_data = 63;
+	alert(f, c, DT_C2S, 9, 48);
+	f->cfg.host = HOST;
+	run(f);
+	expect_v(f, "ssl-inspection", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(2, 5, 6, 9));
+	ck_assert_uint_eq(count(f, "wrong-server"), 0);
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(expected_cert_matches_no_inspection)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	fx_expect(f, SHA_REAL);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, SHA_REAL);
+	hello_done(f, c);
+	finish(f, c);
+	run(f);
+	ck_assert_uint_eq(count(f, "ssl-inspection"), 0);
+	ck_assert_uint_eq(count(f, "wrong-server"), 0);
+	ck_assert_uint_eq(count(f, NULL), 2);
+	fx_free(f);
+}
+END_TEST
+
+/* ---- wrong server ------------------------------------------------------- */
+
+START_TEST(wrong_server_non_tls)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	c->tls.non_tls_frame = 6;
+	c->tls.non_tls_dir = DT_S2C;
+	c->tls.non_tls_line = sdup(f, "HTTP/1.1 400 Bad Request");
+	close_by(f, c, DT_S2C, 7, 0);
+	run(f);
+	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(4, 6));
+	ck_assert_ptr_nonnull(strstr(v->summary, "\"HTTP/1.1 400 Bad Request\""));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(wrong_server_device_cert)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=FGT60E1234,O=Fortinet", "CN=FGT60E1234,O=Fortinet",
+	    NULL, "aa");
+	hello_done(f, c);
+	alert(f, c, DT_C2S, 9, 48);
+	f->cfg.host = HOST;
+	run(f);
+	expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x80090326,
+	    "SEC_E_ILLEGAL_MESSAGE", FR(6));
+	ck_assert_uint_eq(count(f, "server-name-mismatch"), 0);
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	ck_assert_uint_eq(count(f, "ssl-inspection"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(wrong_server_other_cert)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	fx_expect(f, SHA_REAL);
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=www.example.org", "CN=Public CA",
+	    "www.example.org", SHA_OTHER);
+	hello_done(f, c);
+	alert(f, c, DT_C2S, 9, 42);
+	f->cfg.host = HOST;
+	run(f);
+	expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x80090326,
+	    "SEC_E_ILLEGAL_MESSAGE", FR(6));
+	ck_assert_uint_eq(count(f, "server-name-mismatch"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(wrong_server_http_reply)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	struct dt_tls_facts *t = &c->tls;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	t->http_request.frame = 14;
+	t->http_request.line = sdup(f, "POST /IPHTTPS HTTP/1.1");
+	t->http_request.content_length = sdup(f, "18446744073709551615");
+	t->http_response.frame = 15;
+	t->http_response.status = 404;
+	t->http_response.line = sdup(f, "HTTP/1.1 404 Not Found");
+	t->http_response.server = sdup(f, "nginx");
+	run(f);
+	expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x80090326,
+	    "SEC_E_ILLEGAL_MESSAGE", FR(14, 15));
+	ck_assert_ptr_nonnull(find(f, "handshake-ok", 1));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(tunnel_reply_no_verdict)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = tcp_up(f, 10);
+	struct dt_tls_facts *t = &c->tls;
+
+	/* no SNI, no NULL offer... */
+	client_hello(f, c, NULL, 1, AES128_GCM);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	t->http_request.frame = 14;
+	t->http_request.content_length = sdup(f, "18446744073709551615");
+	t->http_response.frame = 15;
+	t->http_response.status = 200;
+	t->http_response.server = sdup(f, "Microsoft-HTTPAPI/2.0");
+	/* ... plus a browser connection: the streaming POST marks c */
+	c = tcp_up(f, 20);
+	client_hello(f, c, "www.example.org", 1, AES128_GCM);
+	run(f);
+	ck_assert_int_eq(f->cap->conns->iphttps, 1);
+	ck_assert_int_eq(c->iphttps, 0);
+	ck_assert_uint_eq(count(f, "wrong-server"), 0);
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	ck_assert_uint_eq(count(f, NULL), 2);
+	fx_free(f);
+}
+END_TEST
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+static struct dt_conn *
+syns(struct fx *f, int n, int64_t capture_after)
+{
+	struct dt_conn *c = conn_add(f, 10, 443);
+	int i;
+
+	c->state = DT_TCP_NO_ANSWER;
+	c->syn_frame = 1;
+	c->syn_count = (unsigned)n;
+	for (i = 0; i < n; i++)
+		ev(f, c, DT_EV_SYN, DT_C2S, (uint64_t)(1 + i * 2), i > 0);
+	c->last_time = T0 + (int64_t)(n - 1) * 2 * S / 10;
+	f->cap->last_time = c->last_time + capture_after;
+	return c;
+}
+
+START_TEST(no_answer)
+{
+	struct fx *f = fx_new();
+
+	syns(f, 3, 10 * S);
+	run(f);
+	expect_v(f, "tcp-no-answer", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x274c,
+	    "WSAETIMEDOUT", FR(1, 3, 5));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(no_answer_capture_too_short)
+{
+	struct fx *f = fx_new();
+
+	syns(f, 1, S / 2);
+	run(f);
+	expect_v(f, "tcp-no-answer", 1, DT_SEV_ERROR, DT_CONF_LOW, 0x274c,
+	    "WSAETIMEDOUT", FR(1));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(refused)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = conn_add(f, 10, 443);
+
+	c->state = DT_TCP_REFUSED;
+	c->syn_frame = 1;
+	c->rst_frame = 2;
+	c->rst_dir = DT_S2C;
+	run(f);
+	expect_v(f, "tcp-refused", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x274d,
+	    "WSAECONNREFUSED", FR(1, 2));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(other_port_not_judged)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = conn_add(f, 10, 8443);
+
+	c->state = DT_TCP_REFUSED;
+	c->syn_frame = 1;
+	c->rst_frame = 2;
+	c->rst_dir = DT_S2C;
+	run(f);
+	ck_assert_uint_eq(count(f, "tcp-refused"), 0);
+	expect_v(f, "no-iphttps-traffic", 0, DT_SEV_INFO, DT_CONF_MEDIUM, 0,
+	    NULL, NOFR);
+	ck_assert_ptr_nonnull(strstr(find(f, "no-iphttps-traffic", 0)->summary,
+	    "1 TCP connection (0 with TLS)"));
+	dt_capture_free(f->cap);
+	free(f);
+
+	/* -p 8443 makes it a candidate */
+	f = fx_new();
+	c = conn_add(f, 10, 8443);
+	c->state = DT_TCP_REFUSED;
+	c->syn_frame = 1;
+	c->rst_frame = 2;
+	c->rst_dir = DT_S2C;
+	f->ports[1] = 8443;
+	run(f);
+	ck_assert_uint_eq(count(f, "tcp-refused"), 1);
+	ck_assert_uint_eq(count(f, "no-iphttps-traffic"), 0);
+	fx_free(f);
+}
+END_TEST
+
+/* Attempts to the marked server without a name are the same tunnel. */
+START_TEST(same_server_attempts_marked)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *a, *b, *c;
+
+	a = iphttps_hello(f);
+	alert(f, a, DT_S2C, 6, 40);
+	b = conn_add(f, 10, 443);	/* later attempt: no answer */
+	b->state = DT_TCP_NO_ANSWER;
+	b->syn_frame = 101;
+	c = tcp_up(f, 20);		/* a browser elsewhere */
+	client_hello(f, c, "www.example.org", 1, AES128_GCM);
+	alert(f, c, DT_S2C, 206, 40);
+	run(f);
+	ck_assert_int_eq(a->iphttps, 1);
+	ck_assert_int_eq(b->iphttps, 1);
+	ck_assert_int_eq(c->iphttps, 0);
+	ck_assert_ptr_nonnull(find(f, "null-cipher-absent", 1));
+	ck_assert_ptr_nonnull(find(f, "tcp-no-answer", 2));
+	ck_assert_uint_eq(count(f, NULL), 2);	/* nothing about the browser */
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(all_judges_other_connections)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *a, *c;
+
+	a = iphttps_hello(f);
+	server_hello(f, a, 0x0303, NULL_SHA256);
+	finish(f, a);
+	c = tcp_up(f, 20);
+	client_hello(f, c, "www.example.org", 1, AES128_GCM);
+	alert(f, c, DT_S2C, 106, 40);
+	run(f);
+	ck_assert_uint_eq(count(f, "no-common-cipher"), 0);
+	dt_capture_free(f->cap);
+	free(f);
+
+	f = fx_new();
+	a = iphttps_hello(f);
+	server_hello(f, a, 0x0303, NULL_SHA256);
+	finish(f, a);
+	c = tcp_up(f, 20);
+	client_hello(f, c, "www.example.org", 1, AES128_GCM);
+	alert(f, c, DT_S2C, 106, 40);
+	f->cfg.all = 1;
+	run(f);
+	ck_assert_int_eq(c->iphttps, 0);
+	expect_v(f, "no-common-cipher", 2, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090331, "SEC_E_ALGORITHM_MISMATCH", FR(104, 106));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(healthy_other_host_no_verdict)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *a, *c;
+
+	a = iphttps_hello(f);
+	alert(f, a, DT_S2C, 6, 40);
+	c = tcp_up(f, 20);
+	client_hello(f, c, "www.example.org", 1, AES128_GCM);
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=www.example.org", "CN=Public CA",
+	    "www.example.org", "cc");
+	hello_done(f, c);
+	finish(f, c);
+	f->cfg.host = HOST;
+	run(f);
+	ck_assert_int_eq(c->iphttps, 0);
+	ck_assert_ptr_null(find(f, "handshake-ok", 2));
+	ck_assert_ptr_nonnull(find(f, "null-cipher-absent", 1));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+/* ---- DNS, proxy, CRL ---------------------------------------------------- */
+
+START_TEST(dns_nxdomain)
+{
+	struct fx *f = fx_new();
+
+	dns_add(f, HOST, 1, 3, 1, 2, 0);
+	dns_add(f, HOST, 28, 3, 3, 4, 0);
+	f->cfg.host = "DA.corp.example.";
+	run(f);
+	expect_v(f, "dns-not-found", 0, DT_SEV_ERROR, DT_CONF_HIGH, 0x2af9,
+	    "WSAHOST_NOT_FOUND", FR(1, 2, 3, 4));
+	ck_assert_ptr_nonnull(find(f, "no-iphttps-traffic", 0));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(dns_no_data)
+{
+	struct fx *f = fx_new();
+
+	dns_add(f, HOST, 28, 0, 1, 2, 0);
+	f->cfg.host = HOST;
+	run(f);
+	expect_v(f, "dns-not-found", 0, DT_SEV_ERROR, DT_CONF_HIGH, 0x2afc,
+	    "WSANO_DATA", FR(1, 2));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(dns_aaaa_empty_a_ok_no_verdict)
+{
+	struct fx *f = fx_new();
+
+	dns_add(f, HOST, 28, 0, 1, 2, 0);
+	dns_add(f, HOST, 1, 0, 3, 4, 10);
+	f->cfg.host = HOST;
+	run(f);
+	ck_assert_uint_eq(count(f, "dns-not-found"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(dns_guessed_name)
+{
+	struct fx *f = fx_new();
+
+	dns_add(f, "da.corp.example", 1, 3, 1, 2, 0);
+	dns_add(f, "www.example.org", 1, 3, 3, 4, 0);
+	run(f);
+	expect_v(f, "dns-not-found", 0, DT_SEV_WARNING, DT_CONF_LOW, 0x2af9,
+	    "WSAHOST_NOT_FOUND", FR(1, 2));
+	ck_assert_uint_eq(count(f, "dns-not-found"), 1);
+	fx_free(f);
+}
+END_TEST
+
+static struct dt_conn *
+proxy_conn(struct fx *f)
+{
+	struct dt_conn *c = tcp_up(f, 80);
+
+	c->server_port = 8080;
+	dt_addr_format(&c->server, 8080, c->server_str, sizeof c->server_str);
+	return c;
+}
+
+START_TEST(proxy_407)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = proxy_conn(f);
+	const struct dt_verdict *v;
+
+	http_add(f, c->id, "CONNECT", HOST ":443", HOST ":443", 4, 5, 407,
+	    "HTTP/1.1 407 Proxy Authentication Required");
+	f->cfg.host = HOST;
+	run(f);
+	ck_assert_int_eq(c->iphttps, 1);
+	v = expect_v(f, "proxy-refused", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x2af9,
+	    "WSAHOST_NOT_FOUND", FR(4, 5));
+	ck_assert_ptr_nonnull(strstr(v->summary, "407"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "SYSTEM"));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(proxy_later_success_no_verdict)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = proxy_conn(f), *d = proxy_conn(f);
+
+	http_add(f, c->id, "CONNECT", HOST ":443", NULL, 4, 5, 403,
+	    "HTTP/1.1 403 Forbidden");
+	http_add(f, d->id, "CONNECT", HOST ":443", NULL, 104, 105, 200,
+	    "HTTP/1.1 200 Connection established");
+	run(f);		/* no --host: CONNECT to any :443 is a candidate */
+	ck_assert_int_eq(c->iphttps, 1);
+	ck_assert_uint_eq(count(f, "proxy-refused"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(proxy_reset_no_host)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = proxy_conn(f);
+	struct dt_http *h;
+
+	h = http_add(f, c->id, "CONNECT", HOST ":443", NULL, 4, 0, -1, NULL);
+	h->conn_reset = 1;
+	run(f);
+	expect_v(f, "proxy-refused", 1, DT_SEV_ERROR, DT_CONF_MEDIUM, 0x2af9,
+	    "WSAHOST_NOT_FOUND", FR(4));
+	fx_free(f);
+}
+END_TEST
+
+static struct dt_conn *
+crl_setup(struct fx *f)
+{
+	struct dt_conn *c = iphttps_hello(f);
+	struct dt_cert *x;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	x = server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	x->crl_urls = dt_malloc(&f->mem, sizeof(char *));
+	x->crl_urls[0] = sdup(f, "http://crl.corp.example/pki/corp.crl");
+	x->n_crl_urls = 1;
+	hello_done(f, c);
+	close_by(f, c, DT_C2S, 30, 0);
+	return c;
+}
+
+START_TEST(crl_404)
+{
+	struct fx *f = fx_new();
+	const struct dt_verdict *v;
+
+	crl_setup(f);
+	http_add(f, 2, "GET", "/pki/corp.crl", "crl.corp.example", 20, 21, 404,
+	    "HTTP/1.1 404 Not Found");
+	run(f);
+	v = expect_v(f, "crl-unreachable", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80092013, "CRYPT_E_REVOCATION_OFFLINE", FR(6, 20, 21));
+	ck_assert_ptr_nonnull(strstr(v->summary,
+	    "http://crl.corp.example/pki/corp.crl"));
+	/* the CRL explains the client's silent close */
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(crl_via_proxy_then_success)
+{
+	struct fx *f = fx_new();
+
+	crl_setup(f);
+	http_add(f, 2, "GET", "http://crl.corp.example/pki/corp.crl", NULL,
+	    20, 21, 502, "HTTP/1.1 502 Bad Gateway");
+	run(f);
+	expect_v(f, "crl-unreachable", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80092013, "CRYPT_E_REVOCATION_OFFLINE", FR(6, 20, 21));
+	dt_capture_free(f->cap);
+	free(f);
+
+	f = fx_new();
+	crl_setup(f);
+	http_add(f, 2, "GET", "http://crl.corp.example/pki/corp.crl", NULL,
+	    20, 21, 502, "HTTP/1.1 502 Bad Gateway");
+	http_add(f, 3, "GET", "/pki/corp.crl", "crl.corp.example", 40, 41, 200,
+	    "HTTP/1.1 200 OK");
+	run(f);
+	ck_assert_uint_eq(count(f, "crl-unreachable"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(crl_dns_and_tcp)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c;
+
+	crl_setup(f);
+	dns_add(f, "crl.corp.example", 1, 3, 20, 21, 0);
+	run(f);
+	expect_v(f, "crl-unreachable", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80092013, "CRYPT_E_REVOCATION_OFFLINE", FR(6, 20, 21));
+	dt_capture_free(f->cap);
+	free(f);
+
+	f = fx_new();
+	crl_setup(f);
+	dns_add(f, "crl.corp.example", 1, 0, 20, 21, 99);
+	c = conn_add(f, 99, 80);
+	c->state = DT_TCP_NO_ANSWER;
+	c->syn_frame = 122;
+	run(f);
+	expect_v(f, "crl-unreachable", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
+	    0x80092013, "CRYPT_E_REVOCATION_OFFLINE", FR(6, 122));
+	fx_free(f);
+}
+END_TEST
+
+/* ---- incomplete, truncated, nothing ------------------------------------- */
+
+START_TEST(incomplete_capture_ended)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	f->cap->last_time = c->last_time + S;
+	run(f);
+	expect_v(f, "handshake-incomplete", 1, DT_SEV_WARNING, DT_CONF_LOW, 0,
+	    NULL, FR(4));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(incomplete_client_gave_up)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	close_by(f, c, DT_C2S, 90, 0);
+	run(f);
+	v = expect_v(f, "handshake-incomplete", 1, DT_SEV_WARNING,
+	    DT_CONF_MEDIUM, 0x274c, "WSAETIMEDOUT", FR(4, 90));
+	ck_assert_ptr_nonnull(strstr(v->summary, "client_hello"));
+	ck_assert_uint_eq(count(f, "null-cipher-absent"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(truncated_suppresses_absence_verdicts)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	c->truncated = 1;
+	c->tls.truncated = 1;
+	c->tls.truncated_frame = 5;
+	f->cap->truncated_packets = 3;
+	close_by(f, c, DT_S2C, 7, 0);
+	run(f);
+	v = expect_v(f, "capture-truncated", 1, DT_SEV_WARNING, DT_CONF_HIGH,
+	    0, NULL, FR(5));
+	ck_assert_ptr_nonnull(strstr(v->summary, "server's answer"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "--pkt-size 0"));
+	ck_assert_uint_eq(count(f, "null-cipher-absent"), 0);
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(truncated_but_alert_seen)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	c->truncated = 1;
+	alert(f, c, DT_S2C, 6, 40);
+	run(f);
+	/* the alert is on the wire: the verdict stands, nothing is missing */
+	ck_assert_ptr_nonnull(find(f, "null-cipher-absent", 1));
+	ck_assert_uint_eq(count(f, "capture-truncated"), 0);
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(empty_capture)
+{
+	struct fx *f = fx_new();
+
+	dns_add(f, "www.example.org", 1, 0, 1, 2, 50);
+	run(f);
+	expect_v(f, "no-iphttps-traffic", 0, DT_SEV_INFO, DT_CONF_MEDIUM, 0,
+	    NULL, NOFR);
+	ck_assert_ptr_nonnull(strstr(find(f, "no-iphttps-traffic", 0)->summary,
+	    "www.example.org"));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+/* ---- attempts and order ------------------------------------------------- */
+
+static void
+four_refusals(struct fx *f)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		struct dt_conn *c = tcp_up(f, 10);
+
+		client_hello(f, c, HOST, 2, NULL_SHA256, NULL_SHA);
+		alert(f, c, DT_S2C, base(c) + 6, 40);
+		close_by(f, c, DT_S2C, base(c) + 7, 0);
+	}
+}
+
+START_TEST(attempts_counted)
+{
+	struct fx *f = fx_new();
+	const struct dt_verdict *v;
+
+	four_refusals(f);
+	run(f);
+	ck_assert_uint_eq(count(f, "null-cipher-absent"), 4);
+	v = find(f, "null-cipher-absent", 1);
+	ck_assert_ptr_nonnull(strstr(v->summary,
+	    "4 attempts to 198.19.0.10:443 (connections 1, 2, 3, 4) ended the "
+	    "same way"));
+	v = find(f, "null-cipher-absent", 2);
+	ck_assert_ptr_null(strstr(v->summary, "attempts"));
+	fx_free(f);
+}
+END_TEST
+
+START_TEST(order_is_deterministic)
+{
+	struct fx *f = fx_new(), *g = fx_new();
+	const struct dt_verdict *v, *w;
+	struct dt_conn *c;
+	uint32_t last = 0;
+
+	four_refusals(f);
+	four_refusals(g);
+	c = iphttps_hello(f);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	finish(f, c);
+	c = iphttps_hello(g);
+	server_hello(g, c, 0x0303, NULL_SHA256);
+	finish(g, c);
+	run(f);
+	run(g);
+	ck_assert_uint_eq(f->cap->n_verdicts, g->cap->n_verdicts);
+	for (v = f->cap->verdicts, w = g->cap->verdicts; v != NULL;
+	    v = v->next, w = w->next) {
+		ck_assert_str_eq(v->id, w->id);
+		ck_assert_uint_eq(v->conn, w->conn);
+		ck_assert_str_eq(v->summary, w->summary);
+		ck_assert_uint_ge(v->conn, last);	/* by connection */
+		last = v->conn;
+	}
+	/* within a connection: table order */
+	v = find(f, "handshake-ok", 5);
+	ck_assert_str_eq(v->next->id, "null-cipher-negotiated");
+	fx_free(f);
+	fx_free(g);
+}
+END_TEST
+
+/* ---- allocation failure ------------------------------------------------- */
+
+struct failer {
+	size_t left;
+};
+
+static void *
+failing_alloc(void *ud, void *p, size_t n)
+{
+	struct failer *fl = ud;
+
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	if (fl->left == 0)
+		return NULL;
+	fl->left--;
+	return realloc(p, n);
+}
+
+START_TEST(allocation_failure)
+{
+	size_t budget;
+	int ok = 0;
+
+	for (budget = 0; budget < 400 && !ok; budget++) {
+		struct failer fl = { SIZE_MAX };
+		struct fx *f = fx_new();
+
+		dt_capture_free(f->cap);
+		dt_mem_init(&f->mem, failing_alloc, &fl, 0);
+		f->cap = dt_calloc(&f->mem, 1, sizeof *f->cap);
+		f->cap->mem = &f->mem;
+		f->cap->last_time = T0 + 30 * S;
+		four_refusals(f);
+		syns(f, 2, 10 * S);
+		fl.left = budget;
+		ok = dt_rules_run(&f->cfg, f->cap) == 0;
+		if (!ok)
+			ck_assert(f->mem.failed);
+		fx_free(f);	/* leak-free either way */
+	}
+	ck_assert(ok);
+	ck_assert_uint_gt(budget, 1);
+}
+END_TEST
+
+/* ---- the suite ---------------------------------------------------------- */
+
+static Suite *
+rules_suite(void)
+{
+	Suite *s = suite_create("rules");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, table_lists_every_spec_id);
+	tcase_add_test(tc, null_handshake_ok);
+	tcase_add_test(tc, null_offered_aes_chosen);
+	tcase_add_loop_test(tc, refused_before_server_hello, 0,
+	    (int)(sizeof refusals / sizeof refusals[0]));
+	tcase_add_test(tc, server_picked_version_not_offered);
+	tcase_add_test(tc, client_cert_empty_then_alert);
+	tcase_add_test(tc, client_cert_empty_accepted_is_info);
+	tcase_add_test(tc, client_cert_good_no_verdict);
+	tcase_add_test(tc, client_cert_rejected_issuer_not_listed);
+	tcase_add_test(tc, client_cert_rejected_issuer_listed);
+	tcase_add_test(tc, untrusted_by_ca);
+	tcase_add_test(tc, untrusted_by_client_alert);
+	tcase_add_test(tc, untrusted_silent_close_is_low);
+	tcase_add_test(tc, expired_by_time);
+	tcase_add_test(tc, expired_by_alert_only);
+	tcase_add_test(tc, name_mismatch);
+	tcase_add_test(tc, name_matches_wildcard_no_verdict);
+	tcase_add_test(tc, inspection_by_ca_name);
+	tcase_add_test(tc, inspection_by_extra_ca_name);
+	tcase_add_test(tc, inspection_by_expected_cert_and_ttl);
+	tcase_add_test(tc, expected_cert_matches_no_inspection);
+	tcase_add_test(tc, wrong_server_non_tls);
+	tcase_add_test(tc, wrong_server_device_cert);
+	tcase_add_test(tc, wrong_server_other_cert);
+	tcase_add_test(tc, wrong_server_http_reply);
+	tcase_add_test(tc, tunnel_reply_no_verdict);
+	tcase_add_test(tc, no_answer);
+	tcase_add_test(tc, no_answer_capture_too_short);
+	tcase_add_test(tc, refused);
+	tcase_add_test(tc, other_port_not_judged);
+	tcase_add_test(tc, same_server_attempts_marked);
+	tcase_add_test(tc, all_judges_other_connections);
+	tcase_add_test(tc, healthy_other_host_no_verdict);
+	tcase_add_test(tc, dns_nxdomain);
+	tcase_add_test(tc, dns_no_data);
+	tcase_add_test(tc, dns_aaaa_empty_a_ok_no_verdict);
+	tcase_add_test(tc, dns_guessed_name);
+	tcase_add_test(tc, proxy_407);
+	tcase_add_test(tc, proxy_later_success_no_verdict);
+	tcase_add_test(tc, proxy_reset_no_host);
+	tcase_add_test(tc, crl_404);
+	tcase_add_test(tc, crl_via_proxy_then_success);
+	tcase_add_test(tc, crl_dns_and_tcp);
+	tcase_add_test(tc, incomplete_capture_ended);
+	tcase_add_test(tc, incomplete_client_gave_up);
+	tcase_add_test(tc, truncated_suppresses_absence_verdicts);
+	tcase_add_test(tc, truncated_but_alert_seen);
+	tcase_add_test(tc, empty_capture);
+	tcase_add_test(tc, attempts_counted);
+	tcase_add_test(tc, order_is_deterministic);
+	tcase_add_test(tc, allocation_failure);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(rules_suite)

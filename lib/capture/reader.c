@@ -268,6 +268,8 @@ open_common(struct dt_reader *r, char *errbuf, size_t errlen)
 		if (dt_pcapng_open(r) != 0) {
 			snprintf(errbuf, errlen, "offset %llu: %s",
 			    (unsigned long long)r->err_off, r->err);
+			if (r->mem == NULL && r->win == NULL)
+				return DT_ENOMEM;	/* the window */
 			return r->io_error ? DT_EIO : DT_EFORMAT;
 		}
 		return 0;

@@ -520,6 +520,12 @@ START_TEST(test_tcp_options)
 	ck_assert_uint_eq(l4.wscale, 7);
 	ck_assert_int_eq(l4.sack_ok, 1);
 
+	/* ECN flags come through with the others. */
+	f[20 + 13] |= DT_TCP_ECE | DT_TCP_CWR;
+	l4 = decode(n, 101, f, len);
+	ck_assert_uint_eq(l4.flags, DT_TCP_CWR | DT_TCP_ECE | DT_TCP_ACK |
+	    DT_TCP_PSH);
+
 	/* A zero option length stops option parsing, not the packet. */
 	len = build_ip4(f, 6, NULL, 0, seg,
 	    build_tcp(seg, zero_len, 8, HELLO, 5), 1, 0);

@@ -38,6 +38,8 @@ enum dt_l4_status {
 #define DT_TCP_PSH 0x08
 #define DT_TCP_ACK 0x10
 #define DT_TCP_URG 0x20
+#define DT_TCP_ECE 0x40		/* RFC 3168; dt_l4.flags holds all 8 bits */
+#define DT_TCP_CWR 0x80
 
 struct dt_l4 {
 	int status;			/* enum dt_l4_status */
@@ -65,9 +67,17 @@ struct dt_l4 {
 
 struct dt_net;
 
-/* frag_cap: bytes held for IP reassembly in total (0: DT_NET_FRAG_CAP).
-   Returns 0 or DT_ENOMEM. */
+/*
+ * frag_cap: bytes held for IP reassembly in total (0: DT_NET_FRAG_CAP).
+ * Returns 0 or DT_ENOMEM. Besides the byte cap, at most 256 datagrams are
+ * in progress (the oldest goes first) and an incomplete one is dropped 30 s
+ * of capture time after its first fragment; all counted in
+ * dt_net_fragments_dropped(). A fragment that completes a datagram returns
+ * its TCP/UDP view with `fragmented` set; the payload then points into a
+ * buffer of the decoder valid until the next dt_net_decode()/dt_net_free().
+ */
 #define DT_NET_FRAG_CAP	((size_t)4 << 20)
+
 int dt_net_new(struct dt_net **out, struct dt_mem *m, size_t frag_cap);
 void dt_net_free(struct dt_net *n);
 

@@ -1184,8 +1184,47 @@ START_TEST(t_sslv2)
 	ck_assert_uint_eq(f->offered_suites[2], 0x002F);
 	ck_assert_int_eq(f->offered_null, 1);
 	ck_assert_int_eq(f->offered_only_null, 0);
-	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "1:0:0 ");
+	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "1:1:0 ");
 	ck_assert_uint_eq(f->suite, 0x0002);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
+/* A server that answers in SSL 2.0 (SERVER-HELLO). */
+START_TEST(t_sslv2_server)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct ch o = { 0x0303, suites_null, 3, 0, NULL, 0, 0 };
+	static struct b body;
+	struct b *b;
+	const struct dt_tls_facts *f = &r.c.tls;
+
+	body.n = 0;
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	record(b, 22, &body);
+	b = step(s, DT_S2C, 2);
+	u8(b, 0x80);
+	u8(b, 14);
+	u8(b, 4);		/* SERVER-HELLO */
+	u8(b, 0);		/* session id hit */
+	u8(b, 1);		/* X.509 */
+	u16(b, 0x0002);		/* server version */
+	u16(b, 0);		/* no certificate */
+	u16(b, 3);
+	u16(b, 0);
+	u8(b, 0x01);
+	u16(b, 0x0080);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->sh_frame, 2);
+	ck_assert_uint_eq(f->version, 0x0002);
+	ck_assert_ptr_null(f->non_tls_line);
+	ck_assert_ptr_null(f->malformed);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "2:4:0 ");
+	ck_assert_int_eq(r.ret[1], 0);
 	run_free(&r);
 	free(s);
 }
@@ -1194,12 +1233,15 @@ END_TEST
 static const struct {
 	const char *reply;
 	const char *line;
+	size_t len;		/* 0: strlen */
 } nontls_cases[] = {
+	{ "\0\0\0\0\2\0\50", "(binary) 00 00 00 00 02 00 28", 7 },
 	{ "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html>",
-	  "HTTP/1.1 400 Bad Request" },
-	{ "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", "SSH-2.0-OpenSSH_9.2p1 Debian-2" },
-	{ "220 mail.example.com ESMTP\n", "220 mail.example.com ESMTP" },
-	{ "no newline at all", "no newline at all" },
+	  "HTTP/1.1 400 Bad Request", 0 },
+	{ "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", "SSH-2.0-OpenSSH_9.2p1 Debian-2",
+	  0 },
+	{ "220 mail.example.com ESMTP\n", "220 mail.example.com ESMTP", 0 },
+	{ "no newline at all", "no newline at all", 0 },
 };
 
 START_TEST(t_nontls)
@@ -1216,7 +1258,8 @@ START_TEST(t_nontls)
 	b = step(s, DT_C2S, 1);
 	record(b, 22, &body);
 	b = step(s, DT_S2C, 2);
-	str(b, nontls_cases[_i].reply);
+	raw(b, nontls_cases[_i].reply, nontls_cases[_i].len ?
+	    nontls_cases[_i].len : strlen(nontls_cases[_i].reply));
 	seal(s);
 	run_all(&r, s, 0);
 	ck_assert_uint_eq(f->non_tls_frame, 2);
@@ -1804,6 +1847,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_tls13);
 	tcase_add_test(tc, t_hrr);
 	tcase_add_test(tc, t_sslv2);
+	tcase_add_test(tc, t_sslv2_server);
 	tcase_add_loop_test(tc, t_nontls, 0,
 	    (int)(sizeof nontls_cases / sizeof nontls_cases[0]));
 	tcase_add_loop_test(tc, t_connect, 0, 2);

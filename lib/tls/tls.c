@@ -1117,7 +1117,33 @@ sslv2_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 			add_suite(t, c, lo);
 	}
 	finish_offer(c);
-	event(t, c, DT_EV_SSLV2_HELLO, DT_C2S, frame, time, 0, 0);
+	event(t, c, DT_EV_SSLV2_HELLO, DT_C2S, frame, time, 1, 0);
+}
+
+/* RFC 6101 E.2 / SSL 2.0: the server answered in SSL 2.0 (SERVER-HELLO);
+   nothing after it is readable. */
+static void
+sslv2_server_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
+    int64_t time)
+{
+	struct tdir *d = &t->d[DT_S2C];
+	struct rd r = rd_make(d->buf + 2, d->len - 2);
+	uint16_t version;
+
+	rd_skip(&r, 3);		/* msg_type, session_id_hit, cert type */
+	version = rd_u16(&r);
+	if (!rd_ok(&r)) {
+		malformed(t, c, DT_S2C, frame, time,
+		    "SSLv2 ServerHello truncated");
+		return;
+	}
+	c->tls.seen = 1;
+	if (c->tls.sh_frame == 0) {
+		c->tls.sh_frame = frame;
+		c->tls.version = version;
+	}
+	event(t, c, DT_EV_SSLV2_HELLO, DT_S2C, frame, time, 4, 0);
+	d->state = D_DONE;
 }
 
 /* The first printable line of a non-TLS reply. */
@@ -1128,13 +1154,31 @@ nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
 	const struct fmark *fm = fmap_at(&d->bmap, 0);
 	size_t n = 0;
 
+	size_t i;
+	int binary = 0;
+	char hex[3 * 16 + 16];
+
 	while (n < d->len && n < LINE_MAX && d->buf[n] != '\r' &&
 	    d->buf[n] != '\n')
 		n++;
+	for (i = 0; i < n; i++)
+		if ((d->buf[i] < 0x20 && d->buf[i] != '\t') || d->buf[i] == 0x7F)
+			binary = 1;
+	if (n == 0 && d->len > 0)
+		binary = 1;
+	if (binary) {	/* no text line: its first bytes in hex */
+		size_t k = 0;
+
+		k += (size_t)snprintf(hex, sizeof hex, "(binary)");
+		for (i = 0; i < d->len && i < 16; i++)
+			k += (size_t)snprintf(hex + k, sizeof hex - k, " %02x",
+			    d->buf[i]);
+	}
 	if (c->tls.non_tls_frame == 0) {
 		c->tls.non_tls_frame = fm->frame;
 		c->tls.non_tls_dir = (uint8_t)dir;
-		c->tls.non_tls_line = dt_strndup(t->m, (const char *)d->buf, n);
+		c->tls.non_tls_line = binary ? dt_strdup(t->m, hex) :
+		    dt_strndup(t->m, (const char *)d->buf, n);
 		event(t, c, DT_EV_NON_TLS, dir, fm->frame, fm->time, 0, 0);
 	}
 	unit_reset(d);
@@ -1165,8 +1209,8 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		d->state = D_RECORDS;
 		return;
 	}
-	if (dir == DT_C2S && (d->buf[0] & 0x80) && d->buf[2] == 1) {
-		d->state = D_SSL2;
+	if ((d->buf[0] & 0x80) && d->buf[2] == (dir == DT_C2S ? 1 : 4)) {
+		d->state = D_SSL2;	/* CLIENT-HELLO / SERVER-HELLO */
 		return;
 	}
 	if (dir == DT_C2S && !t->connect && memcmp(d->buf, connect, 3) == 0) {
@@ -1379,6 +1423,12 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 			    d->buf[1]), frame, time)) {
 				const struct fmark *fm = fmap_at(&d->bmap, 0);
 
+				if (dir == DT_S2C) {
+					sslv2_server_hello(t, c, fm->frame,
+					    fm->time);
+					unit_reset(d);
+					break;
+				}
 				sslv2_hello(t, c, fm->frame, fm->time);
 				if (d->state == D_SSL2) {
 					d->state = D_RECORDS;
@@ -1430,7 +1480,10 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		nontls_finish(t, c, dir);
 		return;
 	}
-	if (!handshake_over(t, c) && !c->tls.truncated) {
+	/* bytes the handshake needed are missing (lost or cut by snaplen:
+	   the rules tell which); before any TLS was seen nothing is known */
+	if ((c->tls.seen || d->state == D_RECORDS || d->state == D_SSL2) &&
+	    !handshake_over(t, c) && !c->tls.truncated) {
 		c->tls.truncated = 1;
 		c->tls.truncated_frame = frame;
 	}

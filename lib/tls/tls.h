@@ -57,7 +57,11 @@ size_t dt_tls_buffered(const struct dt_tls *t);
    direction: the server's flight after ServerHello, the client's first
    encrypted record; finished_frame[] is set to their first record).
    DT_EV_TLS_ALERT a = level << 8 | description (0 when encrypted), b = 1
-   when encrypted. DT_EV_HTTP_RESPONSE b = status. */
+   when encrypted. DT_EV_HTTP_RESPONSE b = status. DT_EV_SSLV2_HELLO a = 1
+   from the client (CLIENT-HELLO), a = 4 from the server (an SSL 2.0
+   SERVER-HELLO: tls.version is then 0x0002, and sh_frame its frame).
+   tls.non_tls_line for bytes that are no text line: "(binary) 00 01 ..."
+   (the first 16 bytes in hex). */
 #define DT_TLS_HS_ENCRYPTED	1
 #define DT_TLS_HS_HRR		2
 

@@ -1353,9 +1353,10 @@ START_TEST(proxy_reset_no_host)
 
 	h = http_add(f, c->id, "CONNECT", HOST ":443", NULL, 4, 0, -1, NULL);
 	h->conn_reset = 1;
+	close_by(f, c, DT_S2C, 6, 1);
 	run(f);
 	expect_v(f, "proxy-refused", 1, DT_SEV_ERROR, DT_CONF_MEDIUM, 0x2af9,
-	    "WSAHOST_NOT_FOUND", FR(4));
+	    "WSAHOST_NOT_FOUND", FR(4, 6));
 	fx_free(f);
 }
 END_TEST
@@ -1380,10 +1381,17 @@ START_TEST(crl_404)
 {
 	struct fx *f = fx_new();
 	const struct dt_verdict *v;
+	struct dt_conn *c;
 
 	crl_setup(f);
-	http_add(f, 2, "GET", "/pki/corp.crl", "crl.corp.example", 20, 21, 404,
-	    "HTTP/1.1 404 Not Found");
+	/* resolved, TCP up, HTTP 404 on that connection */
+	dns_add(f, "crl.corp.example", 28, 0, 16, 17, 99);
+	c = conn_add(f, 99, 80);
+	c->state = DT_TCP_CLOSED;
+	c->syn_frame = 18;
+	c->bytes[DT_S2C] = 140;
+	http_add(f, c->id, "GET", "/pki/corp.crl", "crl.corp.example", 20, 21,
+	    404, "HTTP/1.1 404 Not Found");
 	run(f);
 	v = expect_v(f, "crl-unreachable", 1, DT_SEV_ERROR, DT_CONF_HIGH,
 	    0x80092013, "CRYPT_E_REVOCATION_OFFLINE", FR(6, 20, 21));

@@ -88,6 +88,18 @@ addr_eq(const struct dt_addr *a, const struct dt_addr *b)
 	    memcmp(a->a, b->a, a->family == 6 ? 16 : 4) == 0;
 }
 
+/* Some HTTP request was seen on the connection (so HTTP judged it). */
+static int
+http_on(const struct dt_capture *cap, uint32_t id)
+{
+	const struct dt_http *h;
+
+	for (h = cap->http; h != NULL; h = h->next)
+		if (h->conn == id)
+			return 1;
+	return 0;
+}
+
 /* 1 when the URL failed and never succeeded; *f says how. */
 static int
 probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
@@ -143,8 +155,8 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 			failed = 1;
 		}
 	}
-	/* TCP to the CDP host's addresses; an established one may have
-	   fetched it (through HTTP we did not see), so it clears. */
+	/* TCP to the CDP host's addresses; an established one whose HTTP
+	   we did not see may have fetched it, so it clears. */
 	for (c = cap->conns; c != NULL; c = c->next) {
 		int to_host = 0;
 
@@ -158,8 +170,8 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 		if (!to_host)
 			continue;
 		if (c->state != DT_TCP_NO_ANSWER && c->state != DT_TCP_REFUSED) {
-			if (!failed || c->bytes[DT_S2C] > 0)
-				return 0;
+			if (!http_on(cap, c->id))
+				return 0;	/* unseen content: maybe fetched */
 			continue;
 		}
 		if (!failed) {

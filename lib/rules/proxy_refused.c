@@ -35,7 +35,7 @@ check(struct dt_rule_ctx *ctx)
 	const char *host;
 	struct dt_conn *c;
 	dt_confidence conf;
-	uint64_t fr[2];
+	uint64_t fr[3];
 
 	for (h = ctx->cap->http; h != NULL; h = h->next) {
 		if (h->method == NULL || strcmp(h->method, "CONNECT") != 0 ||
@@ -49,8 +49,12 @@ check(struct dt_rule_ctx *ctx)
 			    (unsigned long long)h->response_frame);
 		} else if (h->status < 0 && (h->conn_reset || h->conn_no_answer)) {
 			conf = DT_CONF_MEDIUM;
-			snprintf(how, sizeof how, "%s", h->conn_reset ?
-			    "by resetting the connection" : "with nothing");
+			if (h->conn_reset)
+				snprintf(how, sizeof how, "by resetting the "
+				    "connection (frame %llu)",
+				    (unsigned long long)c->rst_frame);
+			else
+				snprintf(how, sizeof how, "with nothing");
 		} else if (h->status < 0 && h->response_frame == 0) {
 			conf = DT_CONF_LOW;
 			snprintf(how, sizeof how, "with nothing before the "
@@ -82,8 +86,13 @@ check(struct dt_rule_ctx *ctx)
 			    h->uri, host);
 		fr[0] = h->request_frame;
 		fr[1] = h->response_frame;
+		/* how it ended without an answer: the reset, or who closed */
+		fr[2] = h->status >= 0 ? 0 : h->conn_reset ? c->rst_frame :
+		    c->fin_frame[DT_S2C] > h->request_frame ?
+		    c->fin_frame[DT_S2C] : c->fin_frame[DT_C2S] >
+		    h->request_frame ? c->fin_frame[DT_C2S] : 0;
 		dt_verdict_add(ctx, &dt_rule_proxy_refused, c, conf, 0x2af9,
-		    "WSAHOST_NOT_FOUND", fr, 2, sum,
+		    "WSAHOST_NOT_FOUND", fr, 3, sum,
 		    "The client reaches the IP-HTTPS server through a web proxy, "
 		    "and the proxy refused or failed the CONNECT, so no TLS "
 		    "handshake with the DirectAccess server took place. The "

@@ -524,6 +524,29 @@ START_TEST(t_midstream_roles)
 }
 END_TEST
 
+START_TEST(t_ipv6_names)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w.cli.family = w.srv.family = 6;
+	memset(w.cli.a, 0, 16);
+	memset(w.srv.a, 0, 16);
+	memcpy(w.cli.a, "\x20\x01\x0d\xb8\x00\x01", 6);
+	w.cli.a[15] = 0x64;
+	memcpy(w.srv.a, "\x20\x01\x0d\xb8\x00\x02", 6);
+	w.srv.a[15] = 0x0a;
+	w_handshake(&w);
+	c = w.cap->conns;
+	ck_assert_str_eq(c->client_str, "[2001:db8:1::64]:50123");
+	ck_assert_str_eq(c->server_str, "[2001:db8:2::a]:443");
+	ck_assert_str_eq(c->wireshark_filter, "ipv6.addr==2001:db8:1::64 && "
+	    "tcp.port==50123 && ipv6.addr==2001:db8:2::a && tcp.port==443");
+	w_close(&w);
+}
+END_TEST
+
 START_TEST(t_idle_timeout)
 {
 	struct dt_flow_config cfg = { NULL, 0, 10 * SEC };
@@ -1357,6 +1380,7 @@ flow_suite(void)
 	tcase_add_test(tc, t_port_reuse);
 	tcase_add_test(tc, t_midstream_roles);
 	tcase_add_test(tc, t_idle_timeout);
+	tcase_add_test(tc, t_ipv6_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reassembly");

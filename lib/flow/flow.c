@@ -44,7 +44,7 @@
 #define HTTP_PENDING		8
 #define DNS_BUCKETS		256
 #define DNS_WAYS		4
-#define DNS_PENDING_TIMEOUT	(30 * NS)
+#define DT_FLOW_MAX_SEGMENT	(1u << 20)	/* larger is not one segment */
 
 struct seg {				/* an out-of-order piece */
 	struct seg *next;
@@ -69,7 +69,7 @@ struct half {				/* one direction of a connection */
 	size_t buffered;
 
 	/* the previous segment, to merge duplicates within DUP_WINDOW */
-	uint32_t last_seq, last_len;
+	uint32_t last_seq, last_ack, last_len;
 	uint8_t last_flags, last_valid;
 	int64_t last_time;
 
@@ -1119,12 +1119,14 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 
 	/* the same segment twice within 1 ms is one packet */
 	if (h->last_valid && h->last_seq == l4->seq &&
-	    h->last_len == l4->paylen && h->last_flags == fl4 &&
+	    h->last_ack == l4->ack && h->last_len == l4->paylen &&
+	    h->last_flags == fl4 &&
 	    pkt->time - h->last_time >= 0 &&
 	    pkt->time - h->last_time <= DUP_WINDOW)
 		return;
 	h->last_valid = 1;
 	h->last_seq = l4->seq;
+	h->last_ack = l4->ack;
 	h->last_len = l4->paylen;
 	h->last_flags = fl4;
 	h->last_time = pkt->time;
@@ -1380,7 +1382,9 @@ void
 dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
     const struct dt_l4 *l4)
 {
-	if (l4->status == DT_L4_TCP)
+	if (l4->caplen > 0 && l4->payload == NULL)
+		return;
+	if (l4->status == DT_L4_TCP && l4->paylen <= DT_FLOW_MAX_SEGMENT)
 		tcp_packet(f, pkt, l4);
 	else if (l4->status == DT_L4_UDP &&
 	    (l4->sport == 53 || l4->dport == 53))

@@ -1243,6 +1243,45 @@ START_TEST(healthy_other_host_no_verdict)
 }
 END_TEST
 
+/* --host given, only another site in the capture: not a candidate. */
+START_TEST(other_name_than_host_not_candidate)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = tcp_up(f, 20);
+
+	client_hello(f, c, "www.other.example", 1, AES128_GCM);
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=www.other.example", "CN=Public CA",
+	    "www.other.example", "cc");
+	hello_done(f, c);
+	finish(f, c);
+	f->cfg.host = HOST;
+	run(f);
+	ck_assert_int_eq(c->iphttps, 0);
+	ck_assert_uint_eq(count(f, "server-name-mismatch"), 0);
+	expect_v(f, "no-iphttps-traffic", 0, DT_SEV_INFO, DT_CONF_MEDIUM, 0,
+	    NULL, NOFR);
+	ck_assert_uint_eq(count(f, NULL), 1);
+	dt_capture_free(f->cap);
+	free(f);
+
+	/* without --host it is a candidate, and a healthy one */
+	f = fx_new();
+	c = tcp_up(f, 20);
+	client_hello(f, c, "www.other.example", 1, AES128_GCM);
+	server_hello(f, c, 0x0303, AES128_GCM);
+	server_cert(f, c, "CN=www.other.example", "CN=Public CA",
+	    "www.other.example", "cc");
+	hello_done(f, c);
+	finish(f, c);
+	run(f);
+	ck_assert_int_eq(c->iphttps, 1);
+	ck_assert_ptr_nonnull(find(f, "handshake-ok", 1));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
 /* ---- DNS, proxy, CRL ---------------------------------------------------- */
 
 START_TEST(dns_nxdomain)
@@ -1498,9 +1537,12 @@ START_TEST(truncated_suppresses_absence_verdicts)
 	c->tls.truncated_frame = 5;
 	f->cap->truncated_packets = 3;
 	close_by(f, c, DT_S2C, 7, 0);
+	ev(f, c, DT_EV_GAP, DT_S2C, 5, 0);
+	ev(f, c, DT_EV_GAP, DT_S2C, 6, 0);
 	run(f);
 	v = expect_v(f, "capture-truncated", 1, DT_SEV_WARNING, DT_CONF_HIGH,
-	    0, NULL, FR(5));
+	    0, NULL, FR(5, 6));
+	ck_assert_ptr_nonnull(strstr(v->summary, "in frames 5, 6"));
 	ck_assert_ptr_nonnull(strstr(v->summary, "server's answer"));
 	ck_assert_ptr_nonnull(strstr(v->remedy, "--pkt-size 0"));
 	ck_assert_uint_eq(count(f, "null-cipher-absent"), 0);
@@ -1698,6 +1740,7 @@ rules_suite(void)
 	tcase_add_test(tc, same_server_attempts_marked);
 	tcase_add_test(tc, all_judges_other_connections);
 	tcase_add_test(tc, healthy_other_host_no_verdict);
+	tcase_add_test(tc, other_name_than_host_not_candidate);
 	tcase_add_test(tc, dns_nxdomain);
 	tcase_add_test(tc, dns_no_data);
 	tcase_add_test(tc, dns_aaaa_empty_a_ok_no_verdict);

@@ -11,49 +11,73 @@
  * netsh trace's packettruncatebytes.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "rules/rules.h"
+
+#define MAX_FRAMES 8
+
+static void
+add(uint64_t *fr, size_t *n, uint64_t frame)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (fr[i] == frame)
+			return;
+	if (frame != 0 && *n < MAX_FRAMES)
+		fr[(*n)++] = frame;
+}
 
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = &c->tls;
-	char sum[DT_RULE_TEXT], from[48];
-	const char *missing;
-	uint64_t fr[1] = { 0 };
+	char sum[DT_RULE_TEXT], list[160], where[180], missing[160];
+	uint64_t fr[MAX_FRAMES];
+	size_t n = 0, i, k = 0;
 	int snap;
-	size_t i;
 
 	if (!dt_rule_tls_cut(c))
 		return;
 	snap = t->truncated || c->truncated;
-	if (t->truncated)
-		fr[0] = t->truncated_frame;
-	for (i = 0; i < c->n_events && fr[0] == 0; i++)
+	add(fr, &n, t->truncated_frame);
+	for (i = 0; i < c->n_events; i++)
 		if (c->events[i].type == DT_EV_GAP)
-			fr[0] = c->events[i].frame;
+			add(fr, &n, c->events[i].frame);
+	k = 0;
+	list[0] = '\0';
+	for (i = 0; i < n && k < sizeof list - 24; i++)
+		k += (size_t)snprintf(list + k, sizeof list - k, "%s%llu",
+		    i ? ", " : "", (unsigned long long)fr[i]);
+	if (n > 0)
+		snprintf(where, sizeof where, " in frame%s %s", n > 1 ? "s" : "",
+		    list);
+	else
+		where[0] = '\0';
 	if (t->ch_frame == 0)
-		missing = "the ClientHello";
+		snprintf(missing, sizeof missing, "the ClientHello%s",
+		    t->sh_frame == 0 ? " and the server's answer" :
+		    t->server_cert_frame == 0 && !t->certs_not_visible &&
+		    !t->resumed ? " and the server's Certificate" : "");
 	else if (t->sh_frame == 0)
-		missing = "the server's answer to the ClientHello";
+		snprintf(missing, sizeof missing, "the server's answer to the "
+		    "ClientHello");
 	else if (t->server_cert_frame == 0 && !t->certs_not_visible &&
 	    !t->resumed)
-		missing = "the server's Certificate message, so no certificate "
-		    "check was possible";
+		snprintf(missing, sizeof missing, "the server's Certificate "
+		    "message, so no certificate check was possible");
 	else
-		missing = "the rest of the handshake, so its outcome is unknown";
-	if (fr[0] != 0)
-		snprintf(from, sizeof from, " from frame %llu on",
-		    (unsigned long long)fr[0]);
-	else
-		from[0] = '\0';
+		snprintf(missing, sizeof missing, "the rest of the handshake, "
+		    "so its outcome is unknown");
 	snprintf(sum, sizeof sum, "%s %s%s (%llu packets of the capture "
-	    "truncated): %s is missing",
+	    "truncated): %s %s missing",
 	    snap ? "The snapshot length cut the TLS bytes of" :
-	    "Stream bytes were never captured on", c->server_str, from,
-	    (unsigned long long)ctx->cap->truncated_packets, missing);
+	    "Stream bytes were never captured on", c->server_str, where,
+	    (unsigned long long)ctx->cap->truncated_packets, missing,
+	    strstr(missing, " and ") != NULL ? "are" : "is");
 	dt_verdict_add(ctx, &dt_rule_capture_truncated, c, DT_CONF_HIGH, 0,
-	    NULL, fr, fr[0] != 0 ? 1 : 0, sum,
+	    NULL, fr, n, sum,
 	    "The capture does not hold the whole TLS handshake of this "
 	    "connection, so the checks that need the missing bytes were "
 	    "skipped rather than guessed.",

@@ -564,8 +564,11 @@ mark(struct dt_rule_ctx *ctx)
 				c->iphttps = 1;
 		return;
 	}
+	/* Nothing marked: every TLS connection and every attempt to the port
+	   set - except those that name another server than --host. */
 	for (c = cap->conns; c != NULL; c = c->next)
-		if (c->tls.seen || dt_rule_in_ports(cfg, c->server_port))
+		if ((c->tls.seen || dt_rule_in_ports(cfg, c->server_port)) &&
+		    (host == NULL || dt_rule_wire_name(c) == NULL))
 			c->iphttps = 1;
 	for (h = cap->http; h != NULL; h = h->next)
 		if (is_connect(h) && dt_rule_in_ports(cfg, name_port(h->uri)))

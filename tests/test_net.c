@@ -875,6 +875,33 @@ START_TEST(test_frag4_missing_times_out)
 }
 END_TEST
 
+/* Times straight from a damaged file: no overflow, a clock that steps
+ * back keeps the datagram. */
+START_TEST(test_frag4_extreme_times)
+{
+	static const uint8_t arp[] = { MAC12, 0x08, 0x06, 0, 1, 8, 0, 6, 4 };
+	struct dt_net *n = net_new(0);
+
+	make_dgram();
+	ck_assert_int_eq(send_piece(n, 9, 0, INT64_MAX).status,
+	    DT_L4_FRAGMENT);
+	decode_at(n, 1, arp, sizeof arp, INT64_MIN);
+	ck_assert_uint_eq(dt_net_fragments_dropped(n), 0);
+	ck_assert_int_eq(send_piece(n, 10, 0, INT64_MIN).status,
+	    DT_L4_FRAGMENT);
+	/* The next fragment sweeps what timed out, head or not. */
+	ck_assert_int_eq(send_piece(n, 11, 0, INT64_MAX).status,
+	    DT_L4_FRAGMENT);
+	ck_assert_uint_eq(dt_net_fragments_dropped(n), 1);
+	/* The oldest in capture time is gone, the others complete. */
+	ck_assert_int_eq(send_piece(n, 10, 1, INT64_MAX).status,
+	    DT_L4_FRAGMENT);
+	send_piece(n, 9, 1, INT64_MAX);
+	check_dgram((struct dt_l4[]){ send_piece(n, 9, 2, INT64_MAX) });
+	net_free(n);
+}
+END_TEST
+
 START_TEST(test_frag4_byte_cap)
 {
 	struct dt_net *n = net_new(2048);
@@ -1265,6 +1292,7 @@ net_suite(void)
 	    (int)(sizeof frag_orders / sizeof frag_orders[0]));
 	tcase_add_test(tc, test_frag4_overlap_first_wins);
 	tcase_add_test(tc, test_frag4_missing_times_out);
+	tcase_add_test(tc, test_frag4_extreme_times);
 	tcase_add_test(tc, test_frag4_byte_cap);
 	tcase_add_test(tc, test_frag4_count_cap);
 	tcase_add_test(tc, test_frag4_inconsistent);

@@ -76,6 +76,15 @@ ipfrag_fini(struct ipfrag *f)
 	f->done = NULL;
 }
 
+/* Older than the timeout at `now`? Times are from the file: subtract
+ * without overflow; a clock that stepped back expires nothing. */
+static int
+expired(const struct ipfrag_dgram *d, int64_t now)
+{
+	return now > d->first_time && (uint64_t)now - (uint64_t)d->first_time >
+	    (uint64_t)IPFRAG_TIMEOUT_NS;
+}
+
 void
 ipfrag_tick(struct ipfrag *f, int64_t now)
 {
@@ -83,9 +92,9 @@ ipfrag_tick(struct ipfrag *f, int64_t now)
 		dt_free(f->m, f->done);
 		f->done = NULL;
 	}
-	/* Oldest first; a capture whose clock steps back may keep one a
-	   little longer, never forever (the caps still apply). */
-	while (f->head != NULL && now - f->head->first_time > IPFRAG_TIMEOUT_NS)
+	/* Per packet only the oldest is looked at; ipfrag_add() sweeps
+	   the rest (after a clock step back the head may not be oldest). */
+	while (f->head != NULL && expired(f->head, now))
 		drop_dgram(f, f->head, 0);
 }
 
@@ -97,15 +106,20 @@ key_eq(const struct ipfrag_key *a, const struct ipfrag_key *b)
 	    memcmp(a->dst, b->dst, 16) == 0;
 }
 
+/* The datagram for k, dropping those that timed out on the way. */
 static struct ipfrag_dgram *
-find(struct ipfrag *f, const struct ipfrag_key *k)
+find(struct ipfrag *f, const struct ipfrag_key *k, int64_t now)
 {
-	struct ipfrag_dgram *d;
+	struct ipfrag_dgram *d, *prev, *hit = NULL;
 
-	for (d = f->tail; d != NULL; d = d->prev)
-		if (key_eq(&d->key, k))
-			return d;
-	return NULL;
+	for (d = f->tail; d != NULL; d = prev) {
+		prev = d->prev;
+		if (expired(d, now))
+			drop_dgram(f, d, 0);
+		else if (hit == NULL && key_eq(&d->key, k))
+			hit = d;
+	}
+	return hit;
 }
 
 /* Make room for `need` more bytes by dropping the oldest other datagrams. */
@@ -169,7 +183,7 @@ ipfrag_add(struct ipfrag *f, const struct ipfrag_key *k, int64_t now,
 
 	*why = NULL;
 	if (off > IPFRAG_MAX_SIZE || len > IPFRAG_MAX_SIZE - off) {
-		if ((d = find(f, k)) != NULL)
+		if ((d = find(f, k, now)) != NULL)
 			drop_dgram(f, d, 0);
 		f->dropped++;
 		*why = "IP fragment ends past 65535 bytes";
@@ -177,7 +191,7 @@ ipfrag_add(struct ipfrag *f, const struct ipfrag_key *k, int64_t now,
 	}
 	e = off + len;
 
-	if ((d = find(f, k)) == NULL) {
+	if ((d = find(f, k, now)) == NULL) {
 		if (f->count >= IPFRAG_MAX_DGRAMS)
 			drop_dgram(f, f->head, 0);
 		if (!make_room(f, NULL, sizeof *d)) {

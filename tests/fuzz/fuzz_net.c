@@ -1,6 +1,7 @@
 /*
  * Fuzz harness for net/: the input is a sequence of packets, each
- * [link selector][seconds since the previous][length, 2 bytes BE][bytes],
+ * [link selector][seconds since the previous, 0xfe/0xff: the extremes]
+ * [length, 2 bytes BE][bytes],
  * decoded by one struct dt_net so that fragments meet, overlap, hit the caps
  * and time out. Each packet is copied to a buffer of its exact size so a
  * sanitizer sees any read past it. Checked: a payload lies inside the packet
@@ -85,7 +86,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&pkt, 0, sizeof pkt);
 		pkt.linktype = linktypes[data[pos] %
 		    (sizeof linktypes / sizeof linktypes[0])];
-		now += (int64_t)data[pos + 1] * 1000000000;
+		/* Capture time: steps of 0..253 s, or the extremes a
+		   damaged file can hold. */
+		if (data[pos + 1] == 0xff)
+			now = INT64_MAX;
+		else if (data[pos + 1] == 0xfe)
+			now = INT64_MIN;
+		else if (now > INT64_MAX - (int64_t)data[pos + 1] * 1000000000)
+			now = INT64_MIN;
+		else
+			now += (int64_t)data[pos + 1] * 1000000000;
 		len = (size_t)data[pos + 2] << 8 | data[pos + 3];
 		pos += 4;
 		if (len > size - pos)

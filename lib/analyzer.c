@@ -465,7 +465,12 @@ open_failed(struct dt_analyzer *a, const char *name, int rc,
 	if (rc == DT_ENOMEM || a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "%s: out of memory", name);
 	if (dt_pipe_begin(a, name, "unknown") == 0) {
-		dt_capture_add_error(a->pipe->cap, off, "%s", err);
+		/* the reader says "offset N: what"; the list keeps N apart */
+		const char *what = err;
+
+		if (strncmp(what, "offset ", 7) == 0 && strstr(what, ": ") != NULL)
+			what = strstr(what, ": ") + 2;
+		dt_capture_add_error(a->pipe->cap, off, "%s", what);
 		pipe_free(a);
 	} else if (a->pipe != NULL) {
 		pipe_free(a);

@@ -88,11 +88,12 @@ int dt_report_time_sec(int64_t sec, char *buf, size_t len);
  * embedded NUL in the input is kept as a byte). Returns the output length.
  */
 size_t dt_report_utf8_clean(const char *in, size_t n, char *out);
+/* The same into a new string from m (NULL when memory failed); for the
+   public accessors, which promise UTF-8. */
+char *dt_report_utf8_dup(struct dt_mem *m, const char *s);
 /* Decode one well-formed sequence at s: its length and *cp, or 0 when the
    first byte does not start one (or n is 0). */
 size_t dt_report_utf8_next(const char *s, size_t n, uint32_t *cp);
-/* The same into a new string from m (NULL when memory failed). */
-char *dt_report_utf8_dup(struct dt_mem *m, const char *s);
 
 /* The server name of a connection: SNI, else the HTTP Host seen inside the
    session, else NULL. Bytes as recorded (not sanitised). */

@@ -604,6 +604,25 @@ START_TEST(server_picked_version_not_offered)
 	struct fx *f = fx_new();
 	struct dt_conn *c = iphttps_hello(f);
 
+	/* a legacy 0x0303 ClientHello accepts TLS 1.0 too */
+	server_hello(f, c, 0x0301, NULL_SHA);
+	run(f);
+	ck_assert_uint_eq(count(f, "tls-version-mismatch"), 0);
+	dt_capture_free(f->cap);
+	free(f);
+
+	/* supported_versions lists exactly TLS 1.3 and 1.2 */
+	f = fx_new();
+	c = iphttps_hello(f);
+	c->tls.extensions = dt_malloc(&f->mem, 2 * sizeof(uint16_t));
+	c->tls.extensions[0] = 0;
+	c->tls.extensions[1] = 43;
+	c->tls.n_extensions = 2;
+	c->tls.client_versions = dt_realloc(&f->mem, c->tls.client_versions,
+	    2 * sizeof(uint16_t));
+	c->tls.client_versions[0] = 0x0304;
+	c->tls.client_versions[1] = 0x0303;
+	c->tls.n_client_versions = 2;
 	server_hello(f, c, 0x0301, NULL_SHA);
 	alert(f, c, DT_C2S, 6, 47);
 	run(f);

@@ -12,13 +12,21 @@
 
 #include "rules/rules.h"
 
+/* Without supported_versions (RFC 8446 4.2.1) the legacy version is the
+   highest the client accepts, and every lower one down to SSL 3.0 too
+   (RFC 5246 E.1); with it, exactly the listed ones. */
 static int
 offered(const struct dt_tls_facts *t, uint16_t v)
 {
 	size_t i;
+	int listed = 0;
 
-	if (t->n_client_versions == 0)
-		return t->ch_legacy_version == 0 || v <= t->ch_legacy_version;
+	for (i = 0; i < t->n_extensions; i++)
+		if (t->extensions[i] == 43)	/* supported_versions */
+			listed = 1;
+	if (!listed || t->n_client_versions == 0)
+		return t->ch_legacy_version == 0 ||
+		    (v >= 0x0300 && v <= t->ch_legacy_version);
 	for (i = 0; i < t->n_client_versions; i++)
 		if (t->client_versions[i] == v)
 			return 1;
@@ -42,6 +50,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    one, sizeof one));
 	if (k == 0)
 		dt_rule_version_str(t->ch_legacy_version, vers, sizeof vers);
+	else if (t->n_client_versions == 1 && t->client_versions[0] ==
+	    t->ch_legacy_version && k < sizeof vers - 16)
+		snprintf(vers + k, sizeof vers - k, " or lower");
 	fr[0] = t->ch_frame;
 	fr[1] = t->sh_frame;
 	fr[2] = 0;

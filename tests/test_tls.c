@@ -1092,6 +1092,54 @@ START_TEST(t_tls13)
 }
 END_TEST
 
+/* draft-ietf-tls-tls13-16: ServerHello without session id/compression */
+START_TEST(t_tls13_draft)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct ch o = { 0x0303, suites_13, 3, 0, "da.example.com", 1, 0 };
+	static struct b body;
+	struct b *b;
+	const struct dt_tls_facts *f = &r.c.tls;
+	size_t i;
+
+	body.n = 0;
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	record(b, 22, &body);
+	body.n = 0;
+	hs_open(&body, 2);
+	u16(&body, 0x7F10);
+	for (i = 0; i < 32; i++)
+		u8(&body, (unsigned)i);
+	u16(&body, 0x1303);
+	vopen(&body, 2);
+	u16(&body, 51);
+	vopen(&body, 2);
+	u16(&body, 29);
+	vopen(&body, 2);
+	zeros(&body, 32);
+	vclose(&body);
+	vclose(&body);
+	vclose(&body);
+	vclose(&body);
+	b = step(s, DT_S2C, 2);
+	record(b, 22, &body);
+	encrypted_record(b, 23, 700);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->sh_frame, 2);
+	ck_assert_uint_eq(f->version, 0x7F10);
+	ck_assert_str_eq(dt_tls_version_name(f->version), "TLS 1.3 (draft 16)");
+	ck_assert_uint_eq(f->suite, 0x1303);
+	ck_assert_int_eq(f->certs_not_visible, 1);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, -1), "2:0:700 ");
+	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
 START_TEST(t_hrr)
 {
 	static struct run r;
@@ -1846,6 +1894,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_null_alert);
 	tcase_add_test(tc, t_tls13);
 	tcase_add_test(tc, t_hrr);
+	tcase_add_test(tc, t_tls13_draft);
 	tcase_add_test(tc, t_sslv2);
 	tcase_add_test(tc, t_sslv2_server);
 	tcase_add_loop_test(tc, t_nontls, 0,

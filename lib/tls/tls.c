@@ -534,9 +534,16 @@ server_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 
 	legacy = rd_u16(&r);
 	random = rd_bytes(&r, 32);
-	sid = rd_vec8(&r);
+	if (legacy >> 8 == 0x7F) {
+		/* TLS 1.3 drafts before -22 (draft-ietf-tls-tls13-21 4.1.3):
+		   no session id, no compression method */
+		sid = rd_make(NULL, 0);
+	} else {
+		sid = rd_vec8(&r);
+	}
 	suite = rd_u16(&r);
-	(void)rd_u8(&r);	/* compression method */
+	if (legacy >> 8 != 0x7F)
+		(void)rd_u8(&r);	/* compression method */
 	if (!rd_ok(&r))
 		return "ServerHello: truncated";
 	if (sid.n > 32)
@@ -577,7 +584,7 @@ server_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	f->sh_frame = frame;
 	f->version = selected ? selected : legacy;
 	f->suite = suite;
-	if (f->version == 0x0304) {
+	if (f->version == 0x0304 || f->version >> 8 == 0x7F) {
 		t->tls13 = 1;
 		t->sh13 = 1;
 		f->certs_not_visible = 1;
@@ -1144,6 +1151,11 @@ sslv2_server_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 	}
 	event(t, c, DT_EV_SSLV2_HELLO, DT_S2C, frame, time, 4, 0);
 	d->state = D_DONE;
+	/* the client goes on in SSL 2.0 (CLIENT-MASTER-KEY): not TLS records */
+	if (t->d[DT_C2S].state == D_RECORDS) {
+		unit_reset(&t->d[DT_C2S]);
+		t->d[DT_C2S].state = D_DONE;
+	}
 }
 
 /* The first printable line of a non-TLS reply. */
@@ -1162,7 +1174,7 @@ nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
 	    d->buf[n] != '\n')
 		n++;
 	for (i = 0; i < n; i++)
-		if ((d->buf[i] < 0x20 && d->buf[i] != '\t') || d->buf[i] == 0x7F)
+		if ((d->buf[i] < 0x20 && d->buf[i] != '\t') || d->buf[i] >= 0x7F)
 			binary = 1;
 	if (n == 0 && d->len > 0)
 		binary = 1;

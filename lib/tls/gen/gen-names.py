@@ -70,6 +70,9 @@ def registries():
     for g in GREASE:
         regs["extension"].setdefault(g, "GREASE")
         regs["version"].setdefault(g, "GREASE")
+    # draft-ietf-tls-tls13-NN put 0x7F00 | NN on the wire
+    for n in range(1, 29):
+        regs["version"].setdefault(0x7F00 | n, "TLS 1.3 (draft %d)" % n)
     return regs
 
 

@@ -33,6 +33,7 @@ struct rec {
 	uint64_t first_frame[2];
 	int ended;
 	int stop_after;		/* data() returns 0 after this many bytes */
+	int untracked;		/* not in tsink.recs: end() frees it */
 };
 
 struct tsink {
@@ -55,6 +56,8 @@ rec_of(struct tsink *t, struct dt_conn *c, void **app)
 		*app = r;
 		if (t->n < 64)
 			t->recs[t->n++] = r;
+		else
+			r->untracked = 1;
 	}
 	return r;
 }
@@ -107,6 +110,11 @@ t_end(void *payload, struct dt_conn *c, void **app)
 	r->ended = 1;
 	t->ends++;
 	*app = NULL;		/* kept in t->recs, freed by the test */
+	if (r->untracked) {
+		free(r->buf[0]);
+		free(r->buf[1]);
+		free(r);
+	}
 }
 
 static void
@@ -857,14 +865,53 @@ START_TEST(t_memory_cap)
 	struct world w;
 	size_t cap = 48u << 20;
 
-	w_open(&w, cap, NULL, 0);
+	w_open(&w, cap, NULL, 1);
+	/* the connection that matters came first and goes on after */
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "hello");
 	half_open(&w, 200000);
+	w_tcp(&w, C, PA, 1006, 5001, " world");
+	ck_stream(rec_conn(&w.sink, 1), C, "hello world");
+	ck_assert(!rec_conn(&w.sink, 1)->ended);
 	ck_assert_uint_le(w.m.peak, cap);
 	ck_assert_int_eq(w.m.failed, 0);		/* never refused */
 	ck_assert_uint_gt(w.cap->dropped_conns, 0);	/* said what went */
 	ck_assert_uint_lt(dt_flow_live(w.f), 200000);
 	/* every connection was either kept as a fact or counted as dropped */
-	ck_assert_uint_ge(w.cap->n_conns + w.cap->dropped_conns, 200000);
+	ck_assert_uint_ge(w.cap->n_conns + w.cap->dropped_conns, 200001);
+	w_close(&w);
+}
+END_TEST
+
+/* Out-of-order buffers past the cap: the connections idle longest go. */
+START_TEST(t_memory_cap_buffers)
+{
+	static uint8_t big[60000];
+	struct world w;
+	size_t cap = 4u << 20;
+	uint32_t i, k;
+
+	memset(big, 'b', sizeof big);
+	w_open(&w, cap, NULL, 1);
+	for (i = 0; i < 20; i++) {
+		w.cport = (uint16_t)(40000 + i);
+		w_handshake(&w);
+		/* the first 1000 bytes are missing: 180000 bytes wait */
+		for (k = 0; k < 3; k++)
+			w_tcp_full(&w, C, PA, 2001 + k * 60000, 5001, big,
+			    sizeof big, sizeof big, 8192);
+	}
+	ck_assert_uint_le(w.m.peak, cap);
+	ck_assert_int_eq(w.m.failed, 0);
+	ck_assert_uint_gt(w.cap->dropped_conns, 0);
+	ck_assert_uint_eq(w.cap->n_conns, 20);
+	ck_assert_uint_eq(dt_flow_live(w.f) + w.cap->dropped_conns, 20);
+	/* the oldest went first, judged: its hole became a gap at its end */
+	ck_assert_ptr_nonnull(rec_conn(&w.sink, 1));
+	ck_assert(rec_conn(&w.sink, 1)->ended);
+	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 1000);
+	ck_assert_int_eq(w.cap->conns->state, DT_TCP_ESTABLISHED);
+	ck_assert_ptr_null(rec_conn(&w.sink, 20));	/* still waiting */
 	w_close(&w);
 }
 END_TEST
@@ -1400,6 +1447,7 @@ flow_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_many_half_open);
 	tcase_add_test(tc, t_memory_cap);
+	tcase_add_test(tc, t_memory_cap_buffers);
 	tcase_add_test(tc, t_alloc_failure);
 	suite_add_tcase(s, tc);
 

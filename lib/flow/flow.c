@@ -198,23 +198,40 @@ key_hash(uint32_t seed, const struct dt_addr *a0, uint16_t p0,
 	return h;
 }
 
-/* Room for n more bytes while leaving a reserve for the other stages. */
-static size_t
-reserve(const struct dt_mem *m)
-{
-	size_t r = m->cap / 8;
-
-	return r < 65536 ? 65536 : r;
-}
-
+/*
+ * The memory cap is shared with the later stages. Buffers may use the cap
+ * but an eighth; new facts (connections, DNS and HTTP records), which stay
+ * until the end, only half of it, so that a flood of connections leaves
+ * room for the buffers of the live ones, for TLS and for the rules.
+ */
 static int
-have_room(const struct dt_mem *m, size_t n)
+room_with_reserve(const struct dt_mem *m, size_t n, size_t reserve)
 {
 	size_t room = dt_mem_room(m);
 
 	if (m->cap == 0)
 		return 1;
-	return room >= n && room - n >= reserve(m);
+	if (reserve < 65536)
+		reserve = 65536;
+	return room >= n && room - n >= reserve;
+}
+
+static int
+have_room(const struct dt_mem *m, size_t n)
+{
+	return room_with_reserve(m, n, m->cap / 8);
+}
+
+/* Facts are weighed without the buffers, which eviction can give back. */
+static int
+have_fact_room(const struct dt_flow *f, size_t n)
+{
+	const struct dt_mem *m = f->m;
+	size_t used = m->used > f->buffered ? m->used - f->buffered : 0;
+
+	if (m->cap == 0)
+		return 1;
+	return used + n <= m->cap - m->cap / 2;
 }
 
 /* ---- lists -------------------------------------------------------------- */
@@ -620,7 +637,8 @@ flow_destroy(struct dt_flow *f, struct flow *fl)
 	dt_free(f->m, fl);
 }
 
-/* Memory is short: free tombstones, then end the oldest connections. */
+/* Memory for buffers is short: free tombstones, then end the connections
+   idle longest (each counted in dropped_conns). */
 static int
 make_room(struct dt_flow *f, size_t need, struct flow *keep)
 {
@@ -664,9 +682,15 @@ flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
 	struct dt_capture *cap = f->cap;
 	struct flow *fl;
 	struct dt_conn *c;
+	size_t need;
 	int src_low;
 
-	if (!make_room(f, sizeof *fl + sizeof *c + 1024, NULL)) {
+	/* tombstones may go, and buffers of the connections idle longest;
+	   the facts of a flood must not push out live connections */
+	need = sizeof *fl + sizeof *c + 1024;
+	while (!have_fact_room(f, need) && f->tombs.head != NULL)
+		flow_destroy(f, f->tombs.head);
+	if (!have_fact_room(f, need) || !make_room(f, need, NULL)) {
 		cap->dropped_conns++;
 		return NULL;
 	}
@@ -749,7 +773,8 @@ http_record(struct dt_flow *f, struct flow *fl)
 {
 	struct dt_http *r;
 
-	if (!have_room(f->m, sizeof *r + 512) ||
+	if (!have_fact_room(f, sizeof *r + 512) ||
+	    !have_room(f->m, sizeof *r + 512) ||
 	    (r = dt_calloc(f->m, 1, sizeof *r)) == NULL)
 		return NULL;
 	r->conn = fl->c->id;
@@ -1261,7 +1286,7 @@ dns_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	const struct dt_addr *client;
 	uint16_t cport;
 
-	if (!have_room(f->m, 4096))
+	if (!have_fact_room(f, 4096) || !have_room(f->m, 4096))
 		return;
 	if (dt_dns_parse(f->m, l4->payload, l4->caplen, &resp, &txid, &d) != 0)
 		return;

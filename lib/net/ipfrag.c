@@ -19,7 +19,7 @@ struct ipfrag_dgram {
 	int64_t first_time;
 	uint8_t *buf;
 	uint32_t size;			/* bytes allocated at buf */
-	uint32_t total;			/* datagram length once the last is seen */
+	uint32_t total;			/* length, once the last is seen */
 	int total_known;
 	int have_nh;
 	uint8_t nh;

@@ -125,7 +125,8 @@ pppoe_session(struct rd *r, struct dt_l4 *out)
 	rd_skip(r, 2);
 	len = rd_u16(r);
 	if (vt != 0x11 || code != 0)
-		return malformed(out, "PPPoE session header is not version 1 type 1 code 0");
+		return malformed(out,
+		    "PPPoE session header is not version 1 type 1 code 0");
 	rd_limit(r, len);
 	return ppp_proto(r, out);
 }
@@ -495,7 +496,7 @@ udp(struct rd r, uint32_t len, struct dt_l4 *out)
 	out->dport = rd_u16(&r);
 	ulen = rd_u16(&r);
 	rd_skip(&r, 2);		/* checksum */
-	if (ulen == 0)		/* RFC 2675 jumbogram, or segmentation offload */
+	if (ulen == 0)		/* RFC 2675 jumbogram, or offload */
 		ulen = len > 0xffff ? 0xffff : (uint16_t)len;
 	if (ulen < 8) {
 		malformed(out, "UDP length < 8");
@@ -706,7 +707,8 @@ ip6_chain(struct dt_net *n, struct rd r, uint32_t len, uint8_t nh,
 				break;
 			}
 			if (out->fragmented) {
-				malformed(out, "IPv6 fragment inside a reassembled datagram");
+				malformed(out, "IPv6 fragment inside a "
+				    "reassembled datagram");
 				return;
 			}
 			if (r.n < len) {

@@ -1571,6 +1571,46 @@ START_TEST(truncated_suppresses_absence_verdicts)
 }
 END_TEST
 
+/* The server's CCS/Finished was lost, but the client sent application
+   data after its own Finished: TLS 1.2 clients only do after checking the
+   server's Finished. */
+START_TEST(server_finished_lost_still_ok)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	c->tls.ccs_frame[DT_C2S] = c->tls.finished_frame[DT_C2S] = 8;
+	c->tls.appdata_frame[DT_C2S] = 10;
+	c->tls.truncated = 1;
+	c->gap_bytes[DT_S2C] = 250;
+	ev(f, c, DT_EV_GAP, DT_S2C, 9, 0);
+	run(f);
+	v = expect_v(f, "handshake-ok", 1, DT_SEV_INFO, DT_CONF_HIGH, 0, NULL,
+	    FR(4, 5, 8, 10));
+	ck_assert_ptr_nonnull(strstr(v->summary, "not captured"));
+	ck_assert_uint_eq(count(f, "capture-truncated"), 0);
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	ck_assert_uint_eq(count(f, NULL), 2);
+	dt_capture_free(f->cap);
+	free(f);
+
+	/* a fatal alert before that data: not complete */
+	f = fx_new();
+	c = iphttps_hello(f);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	c->tls.ccs_frame[DT_C2S] = 8;
+	c->tls.appdata_frame[DT_C2S] = 10;
+	alert(f, c, DT_S2C, 9, 20);
+	run(f);
+	ck_assert_uint_eq(count(f, "handshake-ok"), 0);
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(truncated_but_alert_seen)
 {
 	struct fx *f = fx_new();
@@ -1774,6 +1814,7 @@ rules_suite(void)
 	tcase_add_test(tc, incomplete_client_gave_up);
 	tcase_add_test(tc, truncated_suppresses_absence_verdicts);
 	tcase_add_test(tc, truncated_but_alert_seen);
+	tcase_add_test(tc, server_finished_lost_still_ok);
 	tcase_add_test(tc, empty_capture);
 	tcase_add_test(tc, attempts_counted);
 	tcase_add_test(tc, order_is_deterministic);

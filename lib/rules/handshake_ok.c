@@ -16,25 +16,36 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = &c->tls;
-	char ver[32], suite[96], sum[DT_RULE_TEXT];
+	char ver[32], suite[96], sum[DT_RULE_TEXT], how[128];
 	uint64_t fr[4];
 	uint64_t last;
 
 	if (!dt_rule_hs_complete(c))
 		return;
-	last = t->finished_frame[DT_S2C] != 0 ? t->finished_frame[DT_S2C] :
-	    t->appdata_frame[DT_S2C];
+	if (t->finished_frame[DT_S2C] != 0) {
+		last = t->finished_frame[DT_S2C];
+		snprintf(how, sizeof how, "server's Finished frame %llu",
+		    (unsigned long long)last);
+	} else if (t->appdata_frame[DT_S2C] != 0) {
+		last = t->appdata_frame[DT_S2C];
+		snprintf(how, sizeof how, "server's application data frame "
+		    "%llu", (unsigned long long)last);
+	} else {
+		last = t->appdata_frame[DT_C2S];
+		snprintf(how, sizeof how, "client's application data frame "
+		    "%llu; the server's Finished was not captured",
+		    (unsigned long long)last);
+	}
 	fr[0] = t->ch_frame;
 	fr[1] = t->sh_frame;
 	fr[2] = t->finished_frame[DT_C2S];
 	fr[3] = last;
 	snprintf(sum, sizeof sum, "%s handshake with %s completed with %s "
-	    "(ClientHello frame %llu, ServerHello frame %llu, server's "
-	    "Finished frame %llu)%s",
+	    "(ClientHello frame %llu, ServerHello frame %llu, %s)%s",
 	    dt_rule_version_str(t->version, ver, sizeof ver), c->server_str,
 	    dt_rule_suite_str(t->suite, suite, sizeof suite),
 	    (unsigned long long)t->ch_frame, (unsigned long long)t->sh_frame,
-	    (unsigned long long)last, t->resumed ? ", session resumed" : "");
+	    how, t->resumed ? ", session resumed" : "");
 	dt_verdict_add(ctx, &dt_rule_handshake_ok, c, DT_CONF_HIGH, 0, NULL,
 	    fr, 4, sum,
 	    "Both sides finished the TLS handshake, so certificates, cipher "

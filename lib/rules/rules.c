@@ -241,6 +241,14 @@ dt_rule_hs_complete(const struct dt_conn *c)
 	if (t->ccs_frame[DT_C2S] != 0 && t->ccs_frame[DT_S2C] != 0 &&
 	    t->appdata_frame[DT_C2S] != 0 && t->appdata_frame[DT_S2C] != 0)
 		return 1;
+	/* TLS 1.2 without False Start (RFC 7918 needs forward secrecy, so
+	   never with NULL/RSA suites): the client sends application data
+	   only after it checked the server's Finished - which the capture
+	   may have lost. */
+	if (t->version != 0x0304 && t->ccs_frame[DT_C2S] != 0 &&
+	    t->appdata_frame[DT_C2S] > t->ccs_frame[DT_C2S] &&
+	    (t->alert_frame == 0 || t->alert_frame > t->appdata_frame[DT_C2S]))
+		return 1;
 	if (t->version == 0x0304 && t->appdata_frame[DT_C2S] != 0 &&
 	    t->appdata_frame[DT_S2C] != 0) {
 		last = t->appdata_frame[DT_C2S] > t->appdata_frame[DT_S2C] ?
@@ -302,9 +310,11 @@ dt_rule_ttl_differs(const struct dt_conn *c)
 int
 dt_rule_tls_cut(const struct dt_conn *c)
 {
+	if (dt_rule_hs_complete(c))
+		return 0;
 	if (c->tls.truncated)
 		return 1;
-	if (dt_rule_hs_complete(c) || c->tls.alert_frame != 0)
+	if (c->tls.alert_frame != 0)
 		return 0;
 	return c->truncated || c->gap_bytes[DT_C2S] != 0 ||
 	    c->gap_bytes[DT_S2C] != 0;

@@ -23,7 +23,7 @@
 #define DT_CAP_NAME_MAX 256		/* if_name / if_description kept */
 #define DT_PKTMON_SLOTS 16384		/* recent (group, number) keys */
 
-enum dt_cap_format { DT_CAP_PCAP = 1, DT_CAP_PCAPNG = 2 };
+enum dt_cap_format { DT_CAP_PCAP = 1, DT_CAP_PCAPNG = 2, DT_CAP_ETL = 3 };
 
 /* A pcapng interface (IDB) of the current section. */
 struct dt_ng_iface {
@@ -91,6 +91,9 @@ struct dt_reader {
 	/* pktmon */
 	struct dt_pktmon_meta pktmon;
 	struct dt_pktmon_key *seen;	/* DT_PKTMON_SLOTS, allocated on first use */
+
+	/* ETL (etl.c) */
+	void *etl;			/* struct dt_etl, or NULL */
 };
 
 /* reader.c */

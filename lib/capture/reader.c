@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "capture/etl.h"
 #include "datrace.h"
 
 #define PCAP_MAGIC_US		0xa1b2c3d4u
@@ -235,6 +236,7 @@ static int
 open_common(struct dt_reader *r, char *errbuf, size_t errlen)
 {
 	uint32_t magic;
+	int rc;
 
 	if (r->mem != NULL) {
 		r->peek_n = r->mem_len < DT_CAP_PEEK ? r->mem_len : DT_CAP_PEEK;
@@ -274,6 +276,14 @@ open_common(struct dt_reader *r, char *errbuf, size_t errlen)
 		}
 		return 0;
 	}
+	rc = dt_etl_open(r);		/* ETL: told by its first buffer */
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "offset %llu: %s",
+		    (unsigned long long)r->err_off, r->err);
+		return r->io_error ? DT_EIO : DT_EFORMAT;
+	}
+	if (rc == 0)
+		return 0;
 	snprintf(errbuf, errlen, "offset 0: not a capture file (pcap, pcapng)");
 	return DT_EFORMAT;
 }
@@ -393,6 +403,8 @@ dt_reader_next(struct dt_reader *r, struct dt_packet *pkt)
 		return DT_ITEROVER;
 	if (r->format == DT_CAP_PCAP)
 		return pcap_next_pkt(r, pkt);
+	if (r->format == DT_CAP_ETL)
+		return dt_etl_next(r, pkt);
 	return dt_pcapng_next(r, pkt);
 }
 
@@ -409,6 +421,8 @@ dt_reader_error(const struct dt_reader *r, uint64_t *offset)
 const char *
 dt_reader_format(const struct dt_reader *r)
 {
+	if (r->format == DT_CAP_ETL)
+		return "etl";
 	return r->format == DT_CAP_PCAPNG ? "pcapng" : "pcap";
 }
 
@@ -437,6 +451,7 @@ dt_reader_close(struct dt_reader *r)
 	    !(r->pcap != NULL && r->pfp == r->fp))
 		fclose(r->fp);
 	dt_pcapng_free(r);
+	dt_etl_free(r);
 	dt_free(r->m, r->pbuf);
 	dt_free(r->m, r->iobuf);
 	dt_free(r->m, r->seen);

@@ -1,0 +1,449 @@
+/*
+ * capture/etl and capture/xpress: the golden facts of the one real pktmon
+ * sample (shared corpus, skipped when absent), the MS-XCA decompressor on
+ * the specification's own example and on malformed streams, and files made
+ * by the test-only writer (tests/etlw.h) per the documented layout: 32-
+ * and 64-bit logfile headers, the three clock types, NDIS-PacketCapture
+ * fragments stitched into packets, VMSwitch events, link types from
+ * keywords, compressed and padded buffers, circular (out-of-order)
+ * buffers with a zero tail, extended data items, unknown header kinds, and
+ * bad records that abandon their buffer but not the file.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "capture/capture_int.h"
+#include "capture/etl.h"
+#include "capture/xpress.h"
+#include "datrace.h"
+#include "etlw.h"
+#include "testutil.h"
+#include "util/mem.h"
+
+#define PKTMON_SAMPLE CORPUS_DIR "/etl/demikernel-PktMon.etl"
+#define T0 INT64_C(1718050707000000000)	/* etlw start: 2024-06-10 20:18:27 */
+
+/* ---- reading helpers ---------------------------------------------------- */
+
+struct rec {
+	uint64_t frame;
+	int64_t time;
+	int linktype;
+	uint32_t caplen, origlen, iface;
+	int dir, dup;
+	uint8_t data[2048];
+	char iface_name[96];
+	int pm;
+	struct dt_pktmon_meta meta;
+};
+
+struct got {
+	struct rec *r;
+	size_t n;
+	unsigned n_warn;
+	char warn[32][256];
+	char err[256];
+	const char *format;
+	struct dt_etl_info info;
+};
+
+static void
+on_warn(void *payload, uint64_t off, const char *msg)
+{
+	struct got *g = payload;
+
+	(void)off;
+	if (g->n_warn < 32)
+		snprintf(g->warn[g->n_warn], sizeof g->warn[0], "%s", msg);
+	g->n_warn++;
+}
+
+static inline int
+has_warning(const struct got *g, const char *needle)
+{
+	unsigned i;
+
+	for (i = 0; i < g->n_warn && i < 32; i++)
+		if (strstr(g->warn[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Open through the capture reader (format by content) and read it all. */
+static int
+read_all(const void *buf, size_t len, struct got *g)
+{
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	const struct dt_etl_info *in;
+	char err[256];
+	uint64_t eoff;
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	dt_mem_init(&m, NULL, NULL, 0);
+	rc = dt_reader_open_mem(&r, &m, buf, len, err, sizeof err, &eoff);
+	if (rc != 0) {
+		snprintf(g->err, sizeof g->err, "%s", err);
+		return rc;
+	}
+	dt_reader_set_warn(r, on_warn, g);
+	g->format = dt_reader_format(r);
+	while (dt_reader_next(r, &p) == 0) {
+		struct rec *x;
+
+		g->r = realloc(g->r, (g->n + 1) * sizeof *g->r);
+		ck_assert_ptr_nonnull(g->r);
+		x = &g->r[g->n++];
+		memset(x, 0, sizeof *x);
+		x->frame = p.frame;
+		x->time = p.time;
+		x->linktype = p.linktype;
+		x->caplen = p.caplen;
+		x->origlen = p.origlen;
+		x->iface = p.iface;
+		x->dir = p.dir;
+		x->dup = p.duplicate;
+		ck_assert_uint_le(p.caplen, sizeof x->data);
+		memcpy(x->data, p.data, p.caplen);
+		if (p.iface_name != NULL)
+			snprintf(x->iface_name, sizeof x->iface_name, "%s",
+			    p.iface_name);
+		if (p.pktmon != NULL) {
+			x->pm = 1;
+			x->meta = *p.pktmon;
+		}
+	}
+	if (dt_reader_error(r, NULL) != NULL)
+		snprintf(g->err, sizeof g->err, "%s", dt_reader_error(r, NULL));
+	if ((in = dt_etl_info(r)) != NULL)
+		g->info = *in;
+	dt_reader_close(r);
+	ck_assert_uint_eq(m.used, 0);
+	return 0;
+}
+
+static void
+got_free(struct got *g)
+{
+	free(g->r);
+	g->r = NULL;
+}
+
+static size_t
+distinct(const struct got *g)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < g->n; i++)
+		k += !g->r[i].dup;
+	return k;
+}
+
+/* A small Ethernet/IPv4/UDP frame, id-tagged, len >= 42. */
+static void
+frame(uint8_t *b, size_t len, unsigned id)
+{
+	size_t i;
+
+	memset(b, 0, len);
+	memcpy(b, "\x00\x15\x5d\x01\x02\x03\x00\x15\x5d\x04\x05\x06\x08\x00",
+	    14);
+	b[14] = 0x45;
+	b[16] = (uint8_t)((len - 14) >> 8);
+	b[17] = (uint8_t)(len - 14);
+	b[18] = (uint8_t)(id >> 8);
+	b[19] = (uint8_t)id;
+	b[22] = 64;
+	b[23] = 17;
+	memcpy(b + 26, "\x0a\x09\x01\x0e\x0a\x09\x01\x16", 8);
+	b[34] = 0x13;
+	b[35] = 0x88;
+	b[36] = 0x01;
+	b[37] = 0xbb;
+	b[38] = (uint8_t)((len - 34) >> 8);
+	b[39] = (uint8_t)(len - 34);
+	for (i = 42; i < len; i++)
+		b[i] = (uint8_t)(id + i);
+}
+
+/* ---- the real pktmon sample --------------------------------------------- */
+
+START_TEST(test_pktmon_sample_golden)
+{
+	unsigned char *buf;
+	size_t len = 0, i, rx = 0, tx = 0;
+	struct got g;
+	int64_t lo = INT64_C(1718050707000000000);	/* 20:18:27 */
+	int64_t hi = INT64_C(1718050735000000000);	/* 20:18:55 */
+	int64_t prev = 0;
+
+	if (!tu_exists(PKTMON_SAMPLE))
+		return;
+	buf = tu_slurp(PKTMON_SAMPLE, &len);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(len, 25571);
+	ck_assert_int_eq(read_all(buf, len, &g), 0);
+	ck_assert_str_eq(g.format, "etl");
+	ck_assert_str_eq(g.err, "");
+	ck_assert_uint_eq(g.n_warn, 0);
+	/* header facts */
+	ck_assert_int_eq(g.info.pointer_size, 8);
+	ck_assert_uint_eq(g.info.build, 20348);
+	ck_assert_uint_eq(g.info.n_cpus, 8);
+	ck_assert_uint_eq(g.info.log_mode, 0x04010001);
+	ck_assert_uint_eq(g.info.clock, 1);
+	ck_assert_uint_eq(g.info.perf_freq, 10000000);
+	ck_assert_str_eq(g.info.logger, "Relogger");
+	ck_assert_int_ge(g.info.start_ns, lo);
+	ck_assert_int_le(g.info.end_ns, hi);
+	ck_assert_uint_eq(g.info.n_buffers, 3);
+	ck_assert_uint_eq(g.info.n_compressed, 2);
+	ck_assert_uint_eq(g.info.n_components, 44);
+	/* 114 packet events, 38 distinct Ethernet frames */
+	ck_assert_uint_eq(g.n, 114);
+	ck_assert_uint_eq(g.info.n_events, 114);
+	ck_assert_uint_eq(distinct(&g), 38);
+	for (i = 0; i < g.n; i++) {
+		const struct rec *x = &g.r[i];
+
+		ck_assert_uint_eq(x->frame, i + 1);
+		ck_assert_int_eq(x->linktype, 1);
+		ck_assert_int_ge(x->time, g.info.start_ns);
+		ck_assert_int_le(x->time, g.info.end_ns);
+		ck_assert_int_ge(x->time, prev);
+		prev = x->time;
+		ck_assert(x->pm);
+		ck_assert_int_eq(x->meta.present, 1);
+		ck_assert_int_eq(x->meta.dropped, 0);
+		ck_assert_uint_eq(x->caplen, 98);
+		/* ICMP between 10.9.1.14 and 10.9.1.22 */
+		ck_assert_uint_eq(x->data[23], 1);
+		ck_assert(memcmp(x->data + 26, "\x0a\x09\x01\x0e\x0a\x09\x01\x16",
+		    8) == 0 || memcmp(x->data + 26,
+		    "\x0a\x09\x01\x16\x0a\x09\x01\x0e", 8) == 0);
+		if (!x->dup) {
+			ck_assert_uint_eq(x->meta.appearance, 1);
+			if (x->dir == DT_DIR_IN)
+				rx++;
+			else if (x->dir == DT_DIR_OUT)
+				tx++;
+		} else {
+			ck_assert_uint_gt(x->meta.appearance, 1);
+		}
+	}
+	/* 19 echo requests in, 19 replies out (the host is 10.9.1.22) */
+	ck_assert_uint_eq(rx, 19);
+	ck_assert_uint_eq(tx, 19);
+	/* first packet: 20:18:35.4891721 UTC, echo request seq 1, seen at
+	   the netvsc miniport, then at the XDP filter */
+	ck_assert_int_eq(g.r[0].time, INT64_C(1718050715489172100));
+	ck_assert_uint_eq(g.r[0].data[34], 8);
+	ck_assert_uint_eq(g.r[0].data[41], 1);
+	ck_assert_uint_eq(g.r[0].meta.component, 59);
+	ck_assert_str_eq(g.r[0].meta.component_name,
+	    "netvsc.sys / Microsoft Hyper-V Network Adapter #3");
+	ck_assert_str_eq(g.r[0].iface_name, g.r[0].meta.component_name);
+	ck_assert_uint_eq(g.r[0].meta.group_id, 1071654);
+	ck_assert_uint_eq(g.r[0].meta.pkt_number, 1);
+	ck_assert_int_eq(g.r[1].dup, 1);
+	ck_assert_uint_eq(g.r[1].meta.component, 61);
+	ck_assert_uint_eq(g.r[1].meta.group_id, 1071654);
+	ck_assert(memcmp(g.r[0].data, g.r[1].data, 98) == 0);
+	/* last: echo reply seq 19 at 20:18:53.9074 (1 s cadence) */
+	ck_assert_uint_eq(g.r[113].data[34], 0);
+	ck_assert_uint_eq(g.r[113].data[41], 19);
+	ck_assert_int_eq(g.r[113].time / 1000000,
+	    INT64_C(1718050733907));
+	ck_assert_uint_eq(g.r[113].meta.appearance, 4);
+	got_free(&g);
+	free(buf);
+}
+END_TEST
+
+/* ---- XPRESS ------------------------------------------------------------- */
+
+START_TEST(test_xpress_spec_example)
+{
+	/* [MS-XCA] 3.1 example: "abc" x 100 */
+	static const uint8_t in[] = {
+		0xff, 0xff, 0xff, 0x1f, 0x61, 0x62, 0x63, 0x17, 0x00, 0x0f,
+		0xff, 0x26, 0x01,
+	};
+	uint8_t out[400];
+	size_t n, i;
+
+	ck_assert_int_eq(dt_xpress_decompress(in, sizeof in, out, sizeof out,
+	    &n), 0);
+	ck_assert_uint_eq(n, 300);
+	for (i = 0; i < 300; i++)
+		ck_assert_uint_eq(out[i], "abc"[i % 3]);
+	/* capped exactly at 300: fine; one less: refused */
+	ck_assert_int_eq(dt_xpress_decompress(in, sizeof in, out, 300, &n), 0);
+	ck_assert_int_eq(dt_xpress_decompress(in, sizeof in, out, 299, &n), -1);
+	/* cut inside the length fields: malformed */
+	ck_assert_int_eq(dt_xpress_decompress(in, 11, out, sizeof out, &n), -1);
+	ck_assert_int_eq(dt_xpress_decompress(in, 12, out, sizeof out, &n), -1);
+}
+END_TEST
+
+START_TEST(test_xpress_matches_and_errors)
+{
+	/* a b c, match offset 3 length 9, then the half-byte pair shared
+	   by two matches (7+3+nibble) */
+	static const uint8_t in[] = {
+		0x00, 0x00, 0x00, 0x1c,		/* 0 0 0 1 1 1 ... */
+		'a', 'b', 'c',
+		0x16, 0x00,			/* off 3, len 6+3 */
+		0x17, 0x00, 0x21,		/* off 3, len 7: nibble 1 -> 11 */
+		0x0f, 0x00,			/* off 2, len 7: nibble 2 -> 12 */
+	};
+	static const uint8_t bad_off[] = {
+		0x00, 0x00, 0x00, 0x80, 0x08, 0x00,	/* match off 2 at 0 */
+	};
+	static const uint8_t short_flags[] = { 0x00, 0x00 };
+	uint8_t out[64], lit[100], enc[200];
+	size_t n, i, k = 0;
+
+	ck_assert_int_eq(dt_xpress_decompress(in, sizeof in, out, sizeof out,
+	    &n), 0);
+	ck_assert_uint_eq(n, 3 + 9 + 11 + 12);
+	for (i = 0; i < 23; i++)
+		ck_assert_uint_eq(out[i], "abc"[i % 3]);
+	for (i = 23; i < 35; i++)
+		ck_assert_uint_eq(out[i], out[i - 2]);
+	ck_assert_int_eq(dt_xpress_decompress(bad_off, sizeof bad_off, out,
+	    sizeof out, &n), -1);
+	ck_assert_int_eq(dt_xpress_decompress(short_flags, 2, out, sizeof out,
+	    &n), -1);
+	ck_assert_int_eq(dt_xpress_decompress(NULL, 0, out, sizeof out, &n),
+	    0);
+	ck_assert_uint_eq(n, 0);
+	/* the writer's literal-only encoding round-trips */
+	for (i = 0; i < sizeof lit; i++)
+		lit[i] = (uint8_t)(i * 7);
+	for (i = 0; i < sizeof lit; i += 32) {
+		size_t c = sizeof lit - i < 32 ? sizeof lit - i : 32;
+
+		memset(enc + k, 0, 4);
+		memcpy(enc + k + 4, lit + i, c);
+		k += 4 + c;
+	}
+	ck_assert_int_eq(dt_xpress_decompress(enc, k, out, sizeof out, &n),
+	    -1);				/* 100 > 64: capped */
+	{
+		uint8_t big[128];
+
+		ck_assert_int_eq(dt_xpress_decompress(enc, k, big, sizeof big,
+		    &n), 0);
+		ck_assert_uint_eq(n, 100);
+		ck_assert(memcmp(big, lit, 100) == 0);
+	}
+}
+END_TEST
+
+/* ---- written files: pktmon ---------------------------------------------- */
+
+/* Two components, a packet seen at both, a drop, an 802.11 packet. */
+static void
+write_pktmon(struct etlw *w, int compress)
+{
+	struct etlw_pm m;
+	uint8_t f[80];
+
+	etlw_header(w, 60 * UINT64_C(1000000000));
+	etlw_pm_component(w, 5, 2, "nic.sys", "Test Adapter", 100);
+	etlw_pm_component(w, 9, 3, "filter.sys", "", 200);
+	memset(&m, 0, sizeof m);
+	m.group = UINT64_C(562949953421327);
+	m.number = 1;
+	m.appearance = 1;
+	m.dirtag = 3;			/* Rx */
+	m.ptype = 1;
+	m.comp = 5;
+	frame(f, sizeof f, 1);
+	etlw_pm_packet(w, 0, &m, f, sizeof f, 1000000);
+	m.appearance = 2;
+	m.comp = 9;
+	etlw_pm_packet(w, 0, &m, f, sizeof f, 1000300);
+	m.appearance = 3;
+	m.reason = 25;
+	m.location = 0xE000460A;
+	etlw_pm_packet(w, 1, &m, f, sizeof f, 1000600);
+	memset(&m, 0, sizeof m);
+	m.group = UINT64_C(562949953421327);
+	m.number = 2;
+	m.appearance = 1;
+	m.dirtag = 4;			/* Tx */
+	m.ptype = 2;			/* WiFi */
+	m.comp = 5;
+	m.origlen = 1500;
+	frame(f, sizeof f, 2);
+	etlw_pm_packet(w, 0, &m, f, 60, 2000000);
+	etlw_flush(w, compress, 0, 0, 0);
+}
+
+START_TEST(test_pktmon_written)
+{
+	int compress;
+
+	for (compress = 0; compress <= 1; compress++) {
+		struct etlw w;
+		struct got g;
+
+		etlw_init(&w);
+		write_pktmon(&w, compress);
+		ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+		ck_assert_str_eq(g.format, "etl");
+		ck_assert_uint_eq(g.n_warn, 0);
+		ck_assert_uint_eq(g.info.n_compressed, (unsigned)compress);
+		ck_assert_uint_eq(g.info.n_components, 2);
+		ck_assert_uint_eq(g.n, 4);
+		ck_assert_uint_eq(distinct(&g), 2);
+		ck_assert_int_eq(g.r[0].time, T0 + 1000000);
+		ck_assert_int_eq(g.r[0].dir, DT_DIR_IN);
+		ck_assert_int_eq(g.r[0].dup, 0);
+		ck_assert_str_eq(g.r[0].iface_name, "nic.sys / Test Adapter");
+		ck_assert_str_eq(g.r[1].meta.component_name, "filter.sys");
+		ck_assert_int_eq(g.r[1].dup, 1);
+		ck_assert_uint_ne(g.r[0].iface, g.r[1].iface);
+		/* the drop: another sighting, with reason and location */
+		ck_assert_int_eq(g.r[2].dup, 1);
+		ck_assert_int_eq(g.r[2].meta.dropped, 1);
+		ck_assert_str_eq(g.r[2].meta.drop_reason, "25");
+		ck_assert_str_eq(g.r[2].meta.drop_location, "0xE000460A");
+		ck_assert_int_eq(g.r[2].time, T0 + 1000600);
+		/* 802.11, logged 60 of 1500 */
+		ck_assert_int_eq(g.r[3].linktype, 105);
+		ck_assert_uint_eq(g.r[3].caplen, 60);
+		ck_assert_uint_eq(g.r[3].origlen, 1500);
+		ck_assert_int_eq(g.r[3].dir, DT_DIR_OUT);
+		ck_assert_int_eq(g.r[3].dup, 0);
+		got_free(&g);
+		etlw_free(&w);
+	}
+}
+END_TEST
+
+/* ---- suite -------------------------------------------------------------- */
+
+static Suite *
+etl_suite(void)
+{
+	Suite *s = suite_create("etl");
+	TCase *tc = tcase_create("etl");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_pktmon_sample_golden);
+	tcase_add_test(tc, test_xpress_spec_example);
+	tcase_add_test(tc, test_xpress_matches_and_errors);
+	tcase_add_test(tc, test_pktmon_written);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(etl_suite)

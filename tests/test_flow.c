@@ -351,6 +351,8 @@ START_TEST(t_reset_after_data)
 	ck_assert_int_eq(c->state, DT_TCP_RESET);
 	ck_assert_uint_eq(c->rst_frame, 5);
 	ck_assert_uint_eq(c->rst_dir, S);
+	ck_assert_uint_eq(find_event(c, DT_EV_RST, 0)->a, 0);
+	ck_assert_uint_eq(find_event(c, DT_EV_RST, 0)->b, 3);	/* after 3 */
 	ck_assert_uint_eq(w.sink.ends, 1);
 	ck_assert_uint_eq(dt_flow_live(w.f), 0);
 	/* a stray RST from the client still belongs to it */
@@ -444,6 +446,8 @@ START_TEST(t_refused)
 	ck_assert_uint_eq(c->rst_frame, 2);
 	ck_assert_uint_eq(c->rst_dir, S);
 	ck_assert_uint_eq(count_events(c, DT_EV_RST), 2);
+	ck_assert_uint_eq(find_event(c, DT_EV_RST, 0)->a, 1);	/* to the SYN */
+	ck_assert_uint_eq(find_event(c, DT_EV_RST, 0)->b, 0);
 	ck_assert_uint_eq(c->synack_frame, 0);
 	/* a new attempt (new ISN) on the same 5-tuple is a new connection */
 	w_tcp(&w, C, SYN, 99999, 0, NULL);

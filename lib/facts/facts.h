@@ -35,7 +35,8 @@ struct dt_addr {
 enum dt_ev_type {
 	DT_EV_SYN = 1,		/* a: 1 when a retransmission of the SYN */
 	DT_EV_SYNACK,		/* a: 1 when a retransmission */
-	DT_EV_RST,		/* dir: who sent it */
+	DT_EV_RST,		/* dir: who sent it; a: 1 before any SYN-ACK;
+				   b: peer's stream bytes seen before it */
 	DT_EV_FIN,		/* dir: who sent it; b: stream bytes sent before */
 	DT_EV_RETRANS,		/* b: sequence offset */
 	DT_EV_ZERO_WINDOW,

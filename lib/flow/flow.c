@@ -1201,7 +1201,14 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 			c->rst_frame = pkt->frame;
 			c->rst_dir = (uint8_t)dir;
 		}
-		add_event(f, fl, DT_EV_RST, dir, pkt, 0, 0);
+		{
+			/* in answer to what: the SYN (a = 1), or after b bytes
+			   of the peer's stream (the ClientHello, later) */
+			const struct half *o = &fl->h[!dir];
+
+			add_event(f, fl, DT_EV_RST, dir, pkt, !fl->synack,
+			    o->started ? o->next - o->start : 0);
+		}
 		if (!fl->ended) {
 			fl->rst = 1;
 			conn_end(f, fl, pkt->frame, pkt->time);

@@ -1230,6 +1230,16 @@ START_TEST(text_wraps_long_words)
 	/* the path alone, then the rest as one unit */
 	ck_line(out, "/srv/support/cases/2024/123456/client-da-trace.pcapng:");
 	ck_line(out, "  pcapng, 16 packets, 2024-06-10 20:18:27 UTC, 2.500 s");
+	free(out);
+
+	/* long spans in hours and days */
+	caps[0]->last_time = T0 + 3723LL * 1000000000;
+	out = render(0, 0, 0, &rc, NULL);
+	ck_line(out, "  pcapng, 16 packets, 2024-06-10 20:18:27 UTC, 1:02:03");
+	free(out);
+	caps[0]->last_time = T0 + (2 * 86400 + 3723LL) * 1000000000;
+	out = render(0, 0, 0, &rc, NULL);
+	ck_line(out, "  pcapng, 16 packets, 2024-06-10 20:18:27 UTC, 2 d 01:02:03");
 	/* the word longer than a line is cut, not lost */
 	memcpy(want, "  Fix: ", 7);
 	memset(want + 7, 'x', 71);		/* 78 columns */

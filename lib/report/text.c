@@ -873,6 +873,24 @@ human_time(int64_t ns, char *buf, size_t len)
 	    tm.tm_min, tm.tm_sec);
 }
 
+/* "2.500 s" under a minute, else "1:02:03" (and "58 d 17:57:32"). */
+static void
+sb_span(struct sb *s, int64_t ns)
+{
+	int64_t sec = ns / 1000000000;
+
+	if (sec < 60)
+		sb_printf(s, "%" PRId64 ".%03d s", sec,
+		    (int)(ns % 1000000000 / 1000000));
+	else if (sec < 86400)
+		sb_printf(s, "%d:%02d:%02d", (int)(sec / 3600),
+		    (int)(sec / 60 % 60), (int)(sec % 60));
+	else
+		sb_printf(s, "%" PRId64 " d %02d:%02d:%02d", sec / 86400,
+		    (int)(sec / 3600 % 24), (int)(sec / 60 % 60),
+		    (int)(sec % 60));
+}
+
 static void
 capture_head(struct out *o, const struct dt_capture *cap)
 {
@@ -890,8 +908,8 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		span = cap->last_time - cap->first_time;
 		if (span < 0)
 			span = 0;
-		sb_printf(&s, ", %s, %" PRId64 ".%03d s", when,
-		    span / 1000000000, (int)(span % 1000000000 / 1000000));
+		sb_printf(&s, ", %s, ", when);
+		sb_span(&s, span);
 	}
 	/* "path: what" on one line when it fits, else the path alone */
 	sb_puts(&path, cap->path != NULL ? cap->path : "(capture)");

@@ -117,6 +117,10 @@ give_da() {
 	done
 	nx "$1" ip addr add "$DA4/24" dev eth0
 	nx "$1" ip addr add "$DA6/64" dev eth0 nodad
+	for n in da insp fw; do	# routes vanish with a box's only address
+		nx "$n" ip route replace default via 198.19.0.1 2>/dev/null || true
+		nx "$n" ip -6 route replace default via 2001:db8:2::1 2>/dev/null || true
+	done
 	nx rtr ip neigh flush dev br0
 }
 
@@ -182,7 +186,7 @@ cap_start() {
 	[ -n "$link" ] && extra+=(-y "LINUX_$link")
 	[ "$fmt" = nano ] && extra+=(--time-stamp-precision=nano)
 	rm -f "$CAP" "$CAP.err"
-	setsid ip netns exec dtg-cli tcpdump -i "$ifc" -s "$snap" -n -U -Z root \
+	setsid ip netns exec dtg-cli tcpdump -i "$ifc" -s "$snap" -n -U --immediate-mode -Z root \
 	    "${extra[@]}" -w "$CAP" 2>"$CAP.err" </dev/null &
 	CAPPID=$!
 	local i
@@ -288,7 +292,7 @@ sc_ok_null() {
 	cap_stop
 	need "$SH && tls.handshake.ciphersuite==0x003b" "NULL-SHA256 chosen"
 	need "http.request.method==POST" "the POST in clear"
-	local f="$(fr handshake-ok "$SH"),$(fr null-cipher-negotiated "$CH" "$SH")"
+	local f="$(fr handshake-ok "$SH");$(fr null-cipher-negotiated "$CH" "$SH")"
 	expect "$CAOPT" handshake-ok,null-cipher-negotiated "$f" 0 "encrypted-cipher-negotiated,$OK_ABSENT"
 	expect "" handshake-ok,null-cipher-negotiated "$f" 0 "encrypted-cipher-negotiated,$OK_ABSENT"
 	expect "$CAOPT --expect-cert $C/da.pem" handshake-ok,null-cipher-negotiated "$f" 0 "encrypted-cipher-negotiated,$OK_ABSENT"
@@ -303,7 +307,7 @@ sc_ok_null_gnutls_cli() {
 	    --sni-hostname da.corp.example -p 443 $DA6"
 	cap_stop
 	need "$SH && tls.handshake.ciphersuite==0x003b" "NULL-SHA256 chosen"
-	local f="$(fr handshake-ok "$SH"),$(fr null-cipher-negotiated "$CH" "$SH")"
+	local f="$(fr handshake-ok "$SH");$(fr null-cipher-negotiated "$CH" "$SH")"
 	expect "$CAOPT" handshake-ok,null-cipher-negotiated "$f" 0 "encrypted-cipher-negotiated,$OK_ABSENT"
 	expect "" handshake-ok,null-cipher-negotiated "$f" 0 "encrypted-cipher-negotiated,$OK_ABSENT"
 }
@@ -316,7 +320,7 @@ sc_ok_null_sll() {
 	    -servername da.corp.example -tls1_2 -cipher '$WIN_CIPHERS' -CAfile $CERTS/corp-root.pem"
 	cap_stop
 	need "$SH && tls.handshake.ciphersuite==0x003b" "NULL-SHA256 chosen"
-	local f="$(fr handshake-ok "$SH"),$(fr null-cipher-negotiated "$CH" "$SH")"
+	local f="$(fr handshake-ok "$SH");$(fr null-cipher-negotiated "$CH" "$SH")"
 	expect "$CAOPT" handshake-ok,null-cipher-negotiated "$f" 0 "encrypted-cipher-negotiated,$OK_ABSENT"
 }
 
@@ -327,7 +331,7 @@ sc_enc_aes() {
 	cli $SVC client --connect 198.19.0.11 --post
 	cap_stop
 	need "$SH && !(tls.handshake.ciphersuite in {0x0002, 0x003b})" "an AES suite chosen"
-	local f="$(fr encrypted-cipher-negotiated "$CH" "$SH"),$(fr handshake-ok "$SH")"
+	local f="$(fr encrypted-cipher-negotiated "$CH" "$SH");$(fr handshake-ok "$SH")"
 	expect "$CAOPT" handshake-ok,encrypted-cipher-negotiated "$f" 0 "null-cipher-negotiated,$OK_ABSENT"
 	expect "" handshake-ok,encrypted-cipher-negotiated "$f" 0 "null-cipher-negotiated,$OK_ABSENT"
 }
@@ -339,7 +343,7 @@ sc_enc_aes_gnutls() {
 	cli $SVC client --connect 2001:db8:2::11 --post --reply-timeout 1
 	cap_stop
 	need "$SH && !(tls.handshake.ciphersuite in {0x0002, 0x003b})" "an AES suite chosen"
-	local f="$(fr encrypted-cipher-negotiated "$CH" "$SH"),$(fr handshake-ok "$SH")"
+	local f="$(fr encrypted-cipher-negotiated "$CH" "$SH");$(fr handshake-ok "$SH")"
 	expect "$CAOPT" handshake-ok,encrypted-cipher-negotiated "$f" 0 "null-cipher-negotiated,$OK_ABSENT"
 }
 
@@ -433,7 +437,7 @@ sc_version_near() {
 	expect "$CAOPT" handshake-ok,null-cipher-negotiated "$(fr handshake-ok "$SH")" 0 "tls-version-mismatch,$OK_ABSENT"
 }
 
-CLIENTCA="-CAfile $CERTS/corp-client-ca.pem"
+CLIENTCA="-CAfile $CERTS/corp-client-ca.pem -verify_return_error"
 sc_clientcert_missing() {
 	# Server requires a client certificate, the client has none.
 	s_server da -cert $CERTS/da.pem -key $CERTS/da.key -no_tls1_3 -cipher "'NULL-SHA256:NULL-SHA@SECLEVEL=0'" -Verify 1 $CLIENTCA
@@ -446,13 +450,13 @@ sc_clientcert_missing() {
 }
 
 sc_clientcert_missing_gnutls() {
-	gnutls_serv da -r --priority "$GNUTLS_NULL" --x509cafile $CERTS/corp-client-ca.pem \
+	gnutls_serv da -r --verify-client-cert --priority "$GNUTLS_NULL" --x509cafile $CERTS/corp-client-ca.pem \
 	    --x509certfile $CERTS/da.pem --x509keyfile $CERTS/da.key
 	cap_start client-cert-missing-gnutls-v6 fmt=pcapng
 	cli $SVC client --connect $DA6 --post
 	cap_stop
 	need "$CREQ" "CertificateRequest"
-	expect "$CAOPT" client-cert-missing "$(fr client-cert-missing "$CREQ" "$CCERT")" 1 "client-cert-rejected,handshake-ok,null-cipher-absent"
+	expect "$CAOPT" client-cert-missing "$(fr client-cert-missing "$CREQ" "$CCERT" "$ALERT")" 1 "client-cert-rejected,handshake-ok,null-cipher-absent"
 }
 
 sc_clientcert_optional() {
@@ -487,13 +491,13 @@ sc_clientcert_rejected() {
 }
 
 sc_clientcert_rejected_gnutls() {
-	gnutls_serv da -r --priority "$GNUTLS_NULL" --x509cafile $CERTS/corp-client-ca.pem \
+	gnutls_serv da -r --verify-client-cert --priority "$GNUTLS_NULL" --x509cafile $CERTS/corp-client-ca.pem \
 	    --x509certfile $CERTS/da.pem --x509keyfile $CERTS/da.key
 	cap_start client-cert-rejected-gnutls link=SLL
 	cli $SVC client --connect $DA4 --post --cert $CERTS/client-other.pem --key $CERTS/client-other.key
 	cap_stop
 	need "$CCERT && tls.handshake.certificates_length>0" "the client certificate"
-	expect "$CAOPT" client-cert-rejected "$(fr client-cert-rejected "$CCERT")" 1 "client-cert-missing,handshake-ok,server-cert-untrusted"
+	expect "$CAOPT" client-cert-rejected "$(fr client-cert-rejected "$CCERT" "$ALERT")" 1 "client-cert-missing,handshake-ok,server-cert-untrusted"
 }
 
 sc_untrusted() {
@@ -544,7 +548,7 @@ sc_expired_gnutls() {
 	# gnutls-serv with the expired certificate; the client does not check.
 	gnutls_serv da -a --priority "$GNUTLS_NULL" --x509certfile $CERTS/da-expired.pem --x509keyfile $CERTS/da-expired.key
 	cap_start server-cert-expired-gnutls-v6 fmt=pcapng
-	cli $SVC client --connect $DA6 --post --reply-timeout 1
+	cli $SVC client --connect $DA6
 	cap_stop
 	need "$SH" "ServerHello"
 	expect "$CAOPT" server-cert-expired,handshake-ok "$(fr server-cert-expired "$CERT")" 1 "server-cert-untrusted,server-name-mismatch,ssl-inspection,wrong-server"
@@ -563,7 +567,7 @@ sc_name_mismatch() {
 sc_name_mismatch_gnutls() {
 	gnutls_serv da -a --priority "$GNUTLS_NULL" --x509certfile $CERTS/other.pem --x509keyfile $CERTS/other.key
 	cap_start server-name-mismatch-gnutls link=SLL
-	cli $SVC client --connect $DA4 --post --reply-timeout 1
+	cli $SVC client --connect $DA4
 	cap_stop
 	need "$SH" "ServerHello"
 	expect "$CAOPT" server-name-mismatch,handshake-ok "$(fr server-name-mismatch "$CERT")" 1 "server-cert-untrusted,server-cert-expired,ssl-inspection"
@@ -874,20 +878,22 @@ sc_incomplete_near() {
 }
 
 sc_truncated() {
-	# snaplen 200: the Certificate is cut; the client then aborts.
+	# snaplen 250: the ClientHello fits, the server's Certificate is cut;
+	# the client then aborts (unknown_ca).
 	pyserv da --bind 0.0.0.0 --cert $CERTS/da-lab.pem --key $CERTS/da-lab.key
-	cap_start capture-truncated-200 snap=200
+	cap_start capture-truncated-250 snap=250
 	cli $SVC client --connect $DA4 --post --ca $CERTS/corp-root.pem --check-hostname
 	cap_stop
 	expect "$CAOPT" capture-truncated "$(fr capture-truncated "frame.len > frame.cap_len && $S2C")" 0 "ssl-inspection,wrong-server,server-cert-expired,server-name-mismatch"
 }
 
+# snaplen 150 (SLL): the ClientHello is cut as well.
 sc_truncated_sll() {
 	pyserv da --bind 0.0.0.0 --cert $CERTS/other.pem --key $CERTS/other.key
 	cap_start capture-truncated-150-sll link=SLL snap=150 fmt=pcapng
 	cli $SVC client --connect $DA4 --post --ca $CERTS/corp-root.pem --check-hostname
 	cap_stop
-	expect "$CAOPT" capture-truncated "$(fr capture-truncated "frame.len > frame.cap_len && $S2C")" 0 "ssl-inspection,wrong-server,server-cert-expired,server-name-mismatch"
+	expect "$CAOPT" capture-truncated "$(fr capture-truncated "frame.len > frame.cap_len && tcp.len > 0")" 0 "ssl-inspection,wrong-server,server-cert-expired,server-name-mismatch"
 }
 
 sc_truncated_near() {
@@ -985,15 +991,31 @@ main() {
 		"sc_$s"
 		stop_all
 	done
-	# Merge: keep the lines of captures not remade this time.
+	# Merge: keep the lines of captures not remade this time (and still there).
 	{
-		echo "# file	options	expect_ids	frames	exit	absent_ids"
 		if [ -f "$TSV" ]; then
-			grep -v '^#' "$TSV" | awk -F'\t' 'NR==FNR{new[$1]=1; next} !($1 in new)' "$TSV.new" - || true
+			grep -v '^#' "$TSV" | awk -F'\t' 'NR==FNR{new[$1]=1; next} !($1 in new)' "$TSV.new" - |
+			while IFS= read -r line; do
+				[ -f "$OUT/${line%%	*}" ] && printf '%s\n' "$line"
+			done || true
 		fi
 		cat "$TSV.new"
-	} >"$TSV.tmp"
-	{ head -1 "$TSV.tmp"; tail -n +2 "$TSV.tmp" | sort -s -t'	' -k1,1; } >"$TSV"
+	} | sort -s -t'	' -k1,1 >"$TSV.tmp"
+	{
+		cat <<-'HDR'
+		# Expected datrace results for the captures in this folder; made by testdata/gen/scenarios.sh.
+		# Tab-separated, one line per (capture, options); a capture may have several lines.
+		#  file        capture file name, relative to testdata/scenarios/
+		#  options     datrace options (paths relative to the top of the tree), may be empty
+		#  expect_ids  verdict ids that must appear, comma-separated (empty: none required)
+		#  frames      evidence per id: ID:F,F[;ID:F,F...]; each listed frame (Wireshark numbering)
+		#              must be among that verdict's evidence frames (a verdict may list more)
+		#  exit        expected exit status (1: some error verdict, else 0)
+		#  absent_ids  verdict ids that must NOT appear, comma-separated
+		# file	options	expect_ids	frames	exit	absent_ids
+		HDR
+		cat "$TSV.tmp"
+	} >"$TSV"
 	rm -f "$TSV.new" "$TSV.tmp"
 	if [ ${#FAILED[@]} -gt 0 ]; then
 		printf 'scenarios.sh: NOT AS INTENDED: %s\n' "${FAILED[@]}" >&2

@@ -150,6 +150,23 @@ decode(struct dt_net *n, int lt, const uint8_t *p, size_t len)
 	return decode_at(n, lt, p, len, 0);
 }
 
+/* A record the snapshot length cut: len bytes kept of origlen. */
+static struct dt_l4
+decode_cut(struct dt_net *n, int lt, const uint8_t *p, size_t len,
+    size_t origlen)
+{
+	struct dt_packet pkt;
+	struct dt_l4 l4;
+
+	memset(&pkt, 0, sizeof pkt);
+	pkt.linktype = lt;
+	pkt.data = p;
+	pkt.caplen = (uint32_t)len;
+	pkt.origlen = (uint32_t)origlen;
+	dt_net_decode(n, &pkt, &l4);
+	return l4;
+}
+
 /* The standard TCP segment built by build_tcp() carrying HELLO. */
 static void
 check_hello(const struct dt_l4 *l4, int v6)
@@ -371,11 +388,17 @@ START_TEST(test_ip4_options_and_lengths)
 	ck_assert_int_eq(l4.status, DT_L4_MALFORMED);
 	ck_assert_str_eq(l4.reason, "IPv4 total length shorter than its header");
 
-	/* Total length past the capture: payload cut by snaplen. */
+	/* Total length past the capture: payload cut by snaplen... */
 	w16(f + 2, (unsigned)(len + 1000));
-	l4 = decode(n, 228, f, len);
+	l4 = decode_cut(n, 228, f, len, len + 1000);
 	ck_assert_int_eq(l4.status, DT_L4_TCP);
 	ck_assert_uint_eq(l4.paylen, 1005);
+	ck_assert_uint_eq(l4.caplen, 5);
+	/* ...but a record that says it is whole was not cut: the IP length
+	   lies, and only the bytes present were on the wire. */
+	l4 = decode(n, 228, f, len);
+	ck_assert_int_eq(l4.status, DT_L4_TCP);
+	ck_assert_uint_eq(l4.paylen, 5);
 	ck_assert_uint_eq(l4.caplen, 5);
 
 	/* Total length 0 (segmentation offload on the sender): what is there. */
@@ -719,7 +742,7 @@ START_TEST(test_truncated_every_byte)
 		struct dt_l4 l4;
 
 		memcpy(p, f, cl);
-		l4 = decode(n, c->linktype, p, cl);
+		l4 = decode_cut(n, c->linktype, p, cl, full);
 		if (cl < hdr) {
 			ck_assert_msg(l4.status == DT_L4_TRUNCATED,
 			    "%s caplen %zu: status %d", t->link, cl, l4.status);
@@ -1272,6 +1295,38 @@ START_TEST(test_corpus_counts)
 }
 END_TEST
 
+/* A PPPoE frame whose IP total length also covers the Ethernet padding
+   (seen in real PPPoE captures): the PPPoE length is the wire truth, so the
+   padding is no payload and nothing was cut - unless the record itself says
+   the snapshot length cut it. */
+START_TEST(test_pppoe_length_below_ip_length)
+{
+	static const uint8_t f[] = { MAC12, 0x88, 0x64, 0x11, 0x00, 0x0f, 0x07,
+		0x00, 0x2a, 0x00, 0x21,
+		0x45, 0x00, 0x00, 0x2e, 0x1c, 0x46, 0x40, 0x00, 0xef, 0x06,
+		0x00, 0x00, 0x02, 0x02, 0x02, 0x02, 0x01, 0x01, 0x01, 0x01,
+		0x01, 0xbb, 0x4f, 0xaa, 0, 0, 0, 1, 0, 0, 0, 2, 0x50, 0x10,
+		0x08, 0x62, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0 };
+	struct dt_net *n = net_new(0);
+	struct dt_packet pkt;
+	struct dt_l4 l4 = decode(n, 1, f, sizeof f);
+
+	ck_assert_int_eq(l4.status, DT_L4_TCP);
+	ck_assert_uint_eq(l4.caplen, 0);
+	ck_assert_uint_eq(l4.paylen, 0);
+	memset(&pkt, 0, sizeof pkt);
+	pkt.linktype = 1;
+	pkt.data = f;
+	pkt.caplen = sizeof f;
+	pkt.origlen = sizeof f + 100;	/* the record says it was cut */
+	dt_net_decode(n, &pkt, &l4);
+	ck_assert_int_eq(l4.status, DT_L4_TCP);
+	ck_assert_uint_eq(l4.paylen, 6);
+	net_free(n);
+}
+END_TEST
+
 static Suite *
 net_suite(void)
 {
@@ -1281,6 +1336,7 @@ net_suite(void)
 	tcase_add_loop_test(tc, test_link_types, 0,
 	    (int)(sizeof link_cases / sizeof link_cases[0]));
 	tcase_add_test(tc, test_not_ip_and_unsupported);
+	tcase_add_test(tc, test_pppoe_length_below_ip_length);
 	tcase_add_test(tc, test_ip4_options_and_lengths);
 	tcase_add_test(tc, test_ip4_other_proto);
 	tcase_add_test(tc, test_ip6_extension_headers);

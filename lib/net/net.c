@@ -832,4 +832,16 @@ dt_net_decode(struct dt_net *n, const struct dt_packet *pkt,
 		ip6(n, r, pkt->time, out);
 	else if (l3 == L3_NOT_IP)
 		out->status = DT_L4_NOT_IP;
+	/*
+	 * Payload the IP header claims but the frame does not hold was only
+	 * cut by the snapshot length when the record says so (caplen <
+	 * origlen). Otherwise a link-layer length (PPPoE, 802.3) bounded the
+	 * datagram below a wrong IP total length - seen in PPPoE captures
+	 * whose padding the IP length covers - and the bytes were never on
+	 * the wire: no gap, nothing truncated.
+	 */
+	if ((out->status == DT_L4_TCP || out->status == DT_L4_UDP) &&
+	    out->paylen > out->caplen && pkt->caplen >= pkt->origlen &&
+	    !out->fragmented)
+		out->paylen = out->caplen;
 }

@@ -296,7 +296,7 @@ capture_main(void)
 	c->rst_frame = 15;
 	c->rst_dir = DT_S2C;
 	ev(c, DT_EV_SYN, DT_C2S, 14, 2000, 0, 0);
-	ev(c, DT_EV_RST, DT_S2C, 15, 2001, 0, 0);
+	ev(c, DT_EV_RST, DT_S2C, 15, 2001, 1, 0);
 
 	verdict(cap, "null-cipher-absent", DT_SEV_ERROR, DT_CONF_HIGH,
 	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", 1,
@@ -700,6 +700,8 @@ START_TEST(json_values)
 
 	/* 3: refused, no TLS, no name */
 	is_str(d, "captures.0.connections.2.tcp.state", "refused");
+	is_bool(d, "captures.0.connections.2.timeline.1.before_synack", 1);
+	is_bool(d, "captures.0.connections.0.timeline.4.before_synack", 0);
 	is_null(d, "captures.0.connections.2.tls");
 	is_null(d, "captures.0.connections.2.server_name");
 	is_null(d, "captures.0.connections.2.tcp.synack_frame");
@@ -1110,7 +1112,7 @@ START_TEST(text_ladder_and_verdicts)
 	ck_assert_ptr_null(strstr(out, "ServerHello TLS 1.2"));
 	ck_assert_ptr_null(strstr(out, "Frames: 11, 12"));
 	/* refused */
-	ck_line(out, "    0.001  #15     S->C  RST from server");
+	ck_line(out, "    0.001  #15     S->C  RST from server, refusing the SYN");
 	ck_line(out, "error  tcp-refused  0x274d WSAECONNREFUSED  "
 	    "(confidence high)");
 	ck_line(out, "  Frames: 14, 15");

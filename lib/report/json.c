@@ -212,6 +212,13 @@ jevent(struct jb *b, const struct dt_event *ev)
 	case DT_EV_SYNACK:
 		set(b, o, "retransmission", json_boolean(ev->a != 0));
 		break;
+	case DT_EV_RST:
+		set(b, o, "before_synack", json_boolean(ev->a == 1));
+		set(b, o, "peer_bytes", jint(ev->b));
+		break;
+	case DT_EV_FIN:
+		set(b, o, "bytes_before", jint(ev->b));
+		break;
 	case DT_EV_TLS_HANDSHAKE:
 		if (ev->b & DT_TLS_HS_ENCRYPTED)
 			set(b, o, "encrypted", json_true());

@@ -609,6 +609,8 @@ event_message(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 	case DT_EV_FIN:
 		sb_puts(s, LABEL(ev_labels, ev->type, "?"));
 		sb_printf(s, " from %s", dt_report_dir_name(ev->dir));
+		if (ev->type == DT_EV_RST && ev->a == 1)
+			sb_puts(s, ", refusing the SYN");
 		return;
 	case DT_EV_GAP:
 		sb_printf(s, "%" PRIu32 " bytes missing from the stream", ev->b);

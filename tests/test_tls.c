@@ -1797,6 +1797,20 @@ START_TEST(t_alerts)
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ALERT, -1), "8:0:1 ");
 	run_free(&r);
 	free(s);
+
+	/* a capture that begins after the hellos: a 26-byte alert record is
+	   a protected one, not 13 alerts */
+	s = script_new();
+	b = step(s, DT_S2C, 3);
+	encrypted_record(b, 21, 26);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->alert_frame, 3);
+	ck_assert_int_eq(f->alert_encrypted, 1);
+	ck_assert_uint_eq(f->n_alerts, 1);
+	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
 }
 END_TEST
 

@@ -1052,6 +1052,13 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 		}
 		break;
 	case 21:	/* RFC 5246 7.2: level, description */
+		if (plen > 2 && c->tls.ch_frame == 0 && c->tls.sh_frame == 0 &&
+		    d->mac < 0) {
+			/* the capture began after the hellos: longer than an
+			   alert, this one is protected */
+			alert(t, c, dir, 0, 0, 1, frame, time);
+			break;
+		}
 		if (plen == 0 || plen % 2 ||
 		    (d->ccs && d->mac >= 0 && plen != 2)) {
 			malformed(t, c, dir, frame, time,

@@ -429,6 +429,135 @@ START_TEST(test_pktmon_written)
 }
 END_TEST
 
+
+/* ---- written files: NDIS-PacketCapture (netsh) --------------------------- */
+
+#define KW_IN (ETLW_KW_ETH | ETLW_KW_RECV | ETLW_KW_START | ETLW_KW_END)
+#define MS UINT64_C(1000000)
+
+/* Raw IPv4 (len >= 20) or IPv6 (len >= 40) packet. */
+static void
+raw_ip(uint8_t *b, size_t len, int v6)
+{
+	memset(b, 0, len);
+	if (v6) {
+		b[0] = 0x60;
+		b[4] = (uint8_t)((len - 40) >> 8);
+		b[5] = (uint8_t)(len - 40);
+		b[6] = 17;
+		b[7] = 64;
+	} else {
+		b[0] = 0x45;
+		b[2] = (uint8_t)(len >> 8);
+		b[3] = (uint8_t)len;
+		b[8] = 64;
+		b[9] = 17;
+	}
+}
+
+START_TEST(test_ndis_written)
+{
+	static const uint8_t sid[12] = { 1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0 };
+	struct etlw_ext ext[2] = { { 5, sid, 12 }, { 8, "\x01\x00\x00\x00", 4 } };
+	struct etlw w;
+	struct got g;
+	uint8_t a[100], b[300], c[60], d[64], e6[80], f[128], v[90];
+
+	etlw_init(&w);
+	etlw_header(&w, 60 * UINT64_C(1000000000));
+	/* A: at the miniport (7/7), then the same bytes at a filter (7/12) */
+	frame(a, sizeof a, 1);
+	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 1 * MS, 100, ext, 2);
+	etlw_ndis_1001(&w, 7, 12, KW_IN, a, sizeof a, 1 * MS + 2000, 100,
+	    NULL, 0);
+	/* an event of another provider in between */
+	etlw_event(&w, etlw_guid_other, 1001, KW_IN, 1 * MS + 3000, 100, a,
+	    sizeof a, NULL, 0);
+	/* B: sent in three fragments */
+	frame(b, sizeof b, 2);
+	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_SEND | ETLW_KW_START,
+	    b, 100, 2 * MS, 101, NULL, 0);
+	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_SEND, b + 100, 100,
+	    2 * MS + 1000, 101, NULL, 0);
+	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_SEND | ETLW_KW_END,
+	    b + 200, 100, 2 * MS + 2000, 101, NULL, 0);
+	/* C: mobile broadband, raw IP */
+	raw_ip(c, sizeof c, 0);
+	etlw_ndis_1001(&w, 9, 9, ETLW_KW_WWAN | ETLW_KW_RECV | ETLW_KW_START |
+	    ETLW_KW_END, c, sizeof c, 3 * MS, 102, NULL, 0);
+	/* D: native 802.11 */
+	memset(d, 0x88, sizeof d);
+	etlw_ndis_1001(&w, 11, 11, ETLW_KW_80211 | ETLW_KW_RECV |
+	    ETLW_KW_START | ETLW_KW_END, d, sizeof d, 4 * MS, 103, NULL, 0);
+	/* E: tunnel interface with raw IPv6, then with Ethernet */
+	raw_ip(e6, sizeof e6, 1);
+	etlw_ndis_1001(&w, 13, 13, ETLW_KW_TUNNEL | ETLW_KW_SEND |
+	    ETLW_KW_START | ETLW_KW_END, e6, sizeof e6, 5 * MS, 104, NULL, 0);
+	frame(f, 64, 5);
+	etlw_ndis_1001(&w, 13, 13, ETLW_KW_TUNNEL | ETLW_KW_SEND |
+	    ETLW_KW_START | ETLW_KW_END, f, 64, 5 * MS + 1000, 104, NULL, 0);
+	/* F: truncated to 128 of a 1500-byte frame (IPv4 total 1486) */
+	frame(f, sizeof f, 6);
+	f[16] = 1486 >> 8;
+	f[17] = 1486 & 0xff;
+	etlw_ndis_1001(&w, 7, 7, KW_IN | ETLW_KW_TRUNC, f, sizeof f, 6 * MS,
+	    100, NULL, 0);
+	/* G: VMSwitch */
+	frame(v, sizeof v, 7);
+	etlw_ndis_1003(&w, 21, 22, KW_IN, v, sizeof v, 7 * MS, 105);
+	/* broken stitching: a middle without start, a start without end */
+	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_END, b, 10, 8 * MS,
+	    106, NULL, 0);
+	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_START, b, 10, 9 * MS,
+	    107, NULL, 0);
+	etlw_flush(&w, 0, 8192, 0, 0);
+
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_str_eq(g.format, "etl");
+	ck_assert_str_eq(g.err, "");
+	ck_assert_uint_eq(g.n, 9);
+	ck_assert_uint_eq(distinct(&g), 8);
+	ck_assert_uint_eq(g.n_warn, 2);
+	ck_assert(has_warning(&g, "fragment without its PacketStart"));
+	ck_assert(has_warning(&g, "without its PacketEnd"));
+	/* A and its filter copy */
+	ck_assert_int_eq(g.r[0].time, T0 + 1 * (int64_t)MS);
+	ck_assert_int_eq(g.r[0].dup, 0);
+	ck_assert_int_eq(g.r[0].dir, DT_DIR_IN);
+	ck_assert_int_eq(g.r[0].linktype, 1);
+	ck_assert_str_eq(g.r[0].iface_name, "eth:7");
+	ck_assert(memcmp(g.r[0].data, a, sizeof a) == 0);
+	ck_assert_ptr_null(g.r[0].pm ? "pm" : NULL);
+	ck_assert_int_eq(g.r[1].dup, 1);
+	ck_assert_str_eq(g.r[1].iface_name, "eth:12 LWF over IfIndex 7");
+	ck_assert_uint_ne(g.r[0].iface, g.r[1].iface);
+	/* B stitched, stamped at its first fragment */
+	ck_assert_int_eq(g.r[2].time, T0 + 2 * (int64_t)MS);
+	ck_assert_uint_eq(g.r[2].caplen, 300);
+	ck_assert(memcmp(g.r[2].data, b, 300) == 0);
+	ck_assert_int_eq(g.r[2].dir, DT_DIR_OUT);
+	ck_assert_uint_eq(g.r[2].iface, g.r[0].iface);
+	/* link types */
+	ck_assert_int_eq(g.r[3].linktype, 101);
+	ck_assert_str_eq(g.r[3].iface_name, "mbb:9");
+	ck_assert_int_eq(g.r[4].linktype, 105);
+	ck_assert_str_eq(g.r[4].iface_name, "wifi:11");
+	ck_assert_int_eq(g.r[5].linktype, 101);
+	ck_assert_str_eq(g.r[5].iface_name, "tunnel:13");
+	ck_assert_int_eq(g.r[6].linktype, 1);
+	ck_assert_uint_ne(g.r[5].iface, g.r[6].iface);
+	/* truncation: original length from the IPv4 header */
+	ck_assert_uint_eq(g.r[7].caplen, 128);
+	ck_assert_uint_eq(g.r[7].origlen, 1500);
+	/* VMSwitch */
+	ck_assert_uint_eq(g.r[8].caplen, sizeof v);
+	ck_assert(memcmp(g.r[8].data, v, sizeof v) == 0);
+	ck_assert_str_eq(g.r[8].iface_name, "eth:22 LWF over IfIndex 21");
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------- */
 
 static Suite *
@@ -442,6 +571,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_xpress_spec_example);
 	tcase_add_test(tc, test_xpress_matches_and_errors);
 	tcase_add_test(tc, test_pktmon_written);
+	tcase_add_test(tc, test_ndis_written);
 	suite_add_tcase(s, tc);
 	return s;
 }

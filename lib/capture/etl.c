@@ -484,6 +484,7 @@ int
 dt_etl_open(struct dt_reader *r)
 {
 	struct dt_etl *e;
+	uint8_t probe[DT_ETL_BUFHDR + 8];
 	uint32_t bsize, body;
 	size_t got;
 	struct rd rec;
@@ -508,14 +509,16 @@ dt_etl_open(struct dt_reader *r)
 	if (bsize < DT_ETL_BUFHDR + 8 || bsize > DT_ETL_MAX_BUFFER)
 		return 1;
 	body = bsize - DT_ETL_BUFHDR;
+	/* probe before allocating the buffer */
+	memcpy(probe, e->first_hdr, DT_ETL_BUFHDR);
+	got = src_read(r, e, probe + DT_ETL_BUFHDR, 8);
+	if (got < 8 || !dt_etl_probe(probe, sizeof probe))
+		return 1;
 	if (grow(r->m, &e->io, &e->io_cap, DT_ETL_BUFHDR + body) != 0) {
 		dt_reader_fail(r, 0, "out of memory");
 		return -1;
 	}
-	memcpy(e->io, e->first_hdr, DT_ETL_BUFHDR);
-	got = src_read(r, e, e->io + DT_ETL_BUFHDR, 8);
-	if (got < 8 || !dt_etl_probe(e->io, DT_ETL_BUFHDR + 8))
-		return 1;
+	memcpy(e->io, probe, sizeof probe);
 	got += src_read(r, e, e->io + DT_ETL_BUFHDR + 8, body - 8);
 	if (e->src_err) {
 		r->io_error = 1;

@@ -1054,6 +1054,35 @@ START_TEST(t_dns_flow)
 	ck_assert_uint_eq(d->n_addrs, 2);
 	ck_assert_ptr_null(d->next);
 	w_close(&w);
+
+	/* DNS over TCP: length-prefixed, the query split over two segments */
+	{
+		uint8_t q[2 + sizeof dns_q], a[2 + sizeof dns_nx];
+
+		q[0] = 0;
+		q[1] = sizeof dns_q;
+		memcpy(q + 2, dns_q, sizeof dns_q);
+		a[0] = 0;
+		a[1] = sizeof dns_nx;
+		memcpy(a + 2, dns_nx, sizeof dns_nx);
+		w_open(&w, 0, NULL, 1);
+		w.sport = 53;
+		w_handshake(&w);
+		w_tcp_full(&w, C, PA, 1001, 5001, q, 5, 5, 8192);	/* 4 */
+		w_tcp_full(&w, C, PA, 1006, 5001, q + 5, sizeof q - 5,
+		    sizeof q - 5, 8192);				/* 5 */
+		w_tcp_full(&w, S, PA, 5001, 1001 + sizeof q, a, sizeof a,
+		    sizeof a, 8192);					/* 6 */
+		d = w.cap->dns;
+		ck_assert_ptr_nonnull(d);
+		ck_assert_str_eq(d->name, "da.example.com");
+		ck_assert_uint_eq(d->query_frame, 5);
+		ck_assert_uint_eq(d->answer_frame, 6);
+		ck_assert_int_eq(d->rcode, 3);
+		ck_assert_ptr_null(d->next);
+		ck_assert_ptr_null(w.cap->http);
+		w_close(&w);
+	}
 }
 END_TEST
 

@@ -91,6 +91,7 @@ struct flow {
 	uint8_t cli;			/* index of the client in addr/port */
 	uint8_t ended;			/* a tombstone */
 	uint8_t synack, data, rst, closing, head_req;
+	uint8_t dns_tcp;		/* port 53: DNS, not HTTP, is looked for */
 	int64_t last_time;
 	struct half h[2];		/* DT_C2S, DT_S2C */
 	struct dt_http *pending[HTTP_PENDING];	/* requests awaiting answers */
@@ -332,6 +333,8 @@ table_delete(struct dt_flow *f, struct flow *fl)
 
 static void http_data(struct dt_flow *f, struct flow *fl, int dir,
     const uint8_t *p, size_t n, uint64_t frame);
+static void dns_tcp_data(struct dt_flow *f, struct flow *fl, int dir,
+    const uint8_t *p, size_t n, uint64_t frame, int64_t time);
 
 static int
 dir_wants_bytes(const struct half *h)
@@ -360,8 +363,12 @@ deliver(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
 	h->next += (uint32_t)n;
 	if (n == 0)
 		return;
-	if (!h->http_done)
-		http_data(f, fl, dir, p, n, frame);
+	if (!h->http_done) {
+		if (fl->dns_tcp)
+			dns_tcp_data(f, fl, dir, p, n, frame, time);
+		else
+			http_data(f, fl, dir, p, n, frame);
+	}
 	if (!h->sink_off) {
 		if (!f->has_sink || f->sink.data == NULL ||
 		    !f->sink.data(f->sink.payload, fl->c, &fl->app, dir, p, n,
@@ -735,6 +742,7 @@ flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
 	c->first_time = pkt->time;
 	c->state = DT_TCP_OPEN;
 	make_filter(f, c);
+	fl->dns_tcp = c->server_port == 53;
 	if (cap->conns_tail != NULL)
 		cap->conns_tail->next = c;
 	else
@@ -1283,23 +1291,20 @@ dns_bucket(struct dt_flow *f, const struct dt_addr *a, uint16_t port,
 }
 
 static void
-dns_packet(struct dt_flow *f, const struct dt_packet *pkt,
-    const struct dt_l4 *l4)
+dns_message(struct dt_flow *f, uint64_t frame, int64_t time,
+    const uint8_t *p, size_t n, const struct dt_addr *client, uint16_t cport,
+    int want_resp)
 {
 	struct dt_dns d, *rec;
 	struct dns_pending *b, *e = NULL;
 	int resp, i;
 	uint16_t txid;
-	const struct dt_addr *client;
-	uint16_t cport;
 
 	if (!have_fact_room(f, 4096) || !have_room(f->m, 4096))
 		return;
-	if (dt_dns_parse(f->m, l4->payload, l4->caplen, &resp, &txid, &d) != 0)
+	if (dt_dns_parse(f->m, p, n, &resp, &txid, &d) != 0)
 		return;
-	client = resp ? &l4->dst : &l4->src;
-	cport = resp ? l4->dport : l4->sport;
-	if ((resp && l4->sport != 53) || (!resp && l4->dport != 53))
+	if (resp != want_resp)
 		goto drop;
 	b = dns_bucket(f, client, cport, txid);
 	for (i = 0; i < DNS_WAYS; i++) {
@@ -1316,8 +1321,8 @@ dns_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		if (rec == NULL)
 			goto drop;
 		*rec = d;
-		rec->query_frame = pkt->frame;
-		rec->time = pkt->time;
+		rec->query_frame = frame;
+		rec->time = time;
 		rec->rcode = -1;
 		/* a free way, else the oldest one gives up waiting */
 		e = &b[0];
@@ -1333,11 +1338,11 @@ dns_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		e->client = *client;
 		e->port = cport;
 		e->txid = txid;
-		e->time = pkt->time;
+		e->time = time;
 	} else if (e != NULL) {
 		rec = e->rec;
 		e->rec = NULL;
-		rec->answer_frame = pkt->frame;
+		rec->answer_frame = frame;
 		rec->rcode = d.rcode;
 		rec->addrs = d.addrs;
 		rec->n_addrs = d.n_addrs;
@@ -1353,8 +1358,8 @@ dns_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		if (rec == NULL)
 			goto drop;
 		*rec = d;
-		rec->answer_frame = pkt->frame;
-		rec->time = pkt->time;
+		rec->answer_frame = frame;
+		rec->time = time;
 	}
 	rec->next = NULL;
 	if (f->cap->dns_tail != NULL)
@@ -1367,6 +1372,71 @@ drop:
 	dt_free(f->m, d.name);
 	dt_free(f->m, d.addrs);
 	dt_free(f->m, d.cname);
+}
+
+static void
+dns_packet(struct dt_flow *f, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	/* queries go to port 53, answers come from it */
+	if (l4->dport == 53)
+		dns_message(f, pkt->frame, pkt->time, l4->payload, l4->caplen,
+		    &l4->src, l4->sport, 0);
+	if (l4->sport == 53)
+		dns_message(f, pkt->frame, pkt->time, l4->payload, l4->caplen,
+		    &l4->dst, l4->dport, 1);
+}
+
+/*
+ * DNS over TCP (RFC 7766 8): messages with a two-byte length prefix, read
+ * from the start of each direction with the HTTP head buffer; a message
+ * longer than that buffer ends the looking.
+ */
+static void
+dns_tcp_data(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	struct half *h = &fl->h[dir];
+	struct rd in = rd_make(p, n);
+
+	while (in.n > 0 && !h->http_done) {
+		struct rd msg;
+		size_t want, take;
+		uint16_t len;
+
+		if (h->http_buf == NULL) {
+			if (!have_room(f->m, DT_HTTP_HEAD_MAX) ||
+			    (h->http_buf = dt_malloc(f->m,
+			    DT_HTTP_HEAD_MAX)) == NULL) {
+				http_stop(f, h);
+				return;
+			}
+		}
+		want = 2;
+		if (h->http_len >= 2) {
+			msg = rd_make(h->http_buf, h->http_len);
+			len = rd_u16(&msg);
+			if (len == 0 || (size_t)len + 2 > DT_HTTP_HEAD_MAX) {
+				http_stop(f, h);
+				return;
+			}
+			want = (size_t)len + 2;
+		}
+		take = want - h->http_len;
+		if (take > in.n)
+			take = in.n;
+		rd_copy(&in, h->http_buf + h->http_len, take);
+		h->http_len += take;
+		f->buffered += take;
+		if (h->http_len < want || want == 2)
+			continue;
+		dns_message(f, frame, time, h->http_buf + 2, want - 2,
+		    &fl->c->client, fl->c->client_port, dir == DT_S2C);
+		f->buffered -= h->http_len;
+		h->http_len = 0;
+		if (++h->http_heads >= HTTP_MAX_HEADS)
+			http_stop(f, h);
+	}
 }
 
 /* ---- the contract ------------------------------------------------------- */

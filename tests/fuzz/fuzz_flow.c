@@ -2,7 +2,8 @@
  * Fuzz harness for the flow stage (lib/flow/flow.c): the input is a script
  * of segments between a few endpoints, each record
  *   u8 op (bits 0-5 TCP flags, bit 6 direction, bit 7 UDP/53)
- *   u8 conn (which of 4 port pairs), u32 seq, u32 ack, u16 window,
+ *   u8 conn (which of 4 port pairs: 443, 53, 8080, 443 over IPv6),
+ *   u32 seq, u32 ack, u16 window,
  *   u8 length, u8 cut (bytes snaplen removed), u8 time step (ms), payload
  * fed through dt_flow_packet() with a small stream budget, a short idle
  * timeout and a memory cap, to a sink that checks the contract: bytes in
@@ -120,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		l4.dst.a[0] = 10;
 		l4.dst.a[3] = 1;
 		l4.sport = (uint16_t)(50000 + conn);
-		l4.dport = conn == 2 ? 8080 : 443;
+		l4.dport = conn == 2 ? 8080 : conn == 1 ? 53 : 443;
 		if (op & 0x40) {
 			struct dt_addr t = l4.src;
 			uint16_t tp = l4.sport;

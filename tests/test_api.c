@@ -85,7 +85,11 @@ strip_origin(char *json)
 	while ((p = strstr(json, "\"path\":")) != NULL ||
 	    (p = strstr(json, "\"format\":")) != NULL) {
 		char *eol = strchr(p, '\n');
-		memset(p, ' ', eol ? (size_t)(eol - p) : strlen(p));
+
+		if (eol == NULL)
+			*p = '\0';
+		else
+			memmove(p, eol + 1, strlen(eol + 1) + 1);
 	}
 }
 

@@ -85,6 +85,8 @@ struct dt_reader {
 	int big_endian;			/* byte order of the current section */
 	struct dt_ng_iface *ifaces;
 	size_t n_ifaces, cap_ifaces;
+	size_t ifaces_ignored;		/* IDBs past DT_CAP_MAX_IFACES in the section */
+	uint64_t skipped_packets;	/* their packets: counted frames, not read */
 	uint32_t iface_base;		/* interfaces of earlier sections */
 	uint32_t n_sections;
 

@@ -259,8 +259,9 @@ ifaces_clear(struct dt_reader *r)
 		dt_free(r->m, r->ifaces[i].name);
 		dt_free(r->m, r->ifaces[i].description);
 	}
-	r->iface_base += (uint32_t)r->n_ifaces;
+	r->iface_base += (uint32_t)(r->n_ifaces + r->ifaces_ignored);
 	r->n_ifaces = 0;
+	r->ifaces_ignored = 0;
 }
 
 static int
@@ -335,9 +336,12 @@ ng_idb(struct dt_reader *r, struct rd *b, uint64_t off)
 	size_t ncap;
 
 	if (r->n_ifaces >= DT_CAP_MAX_IFACES) {
-		dt_reader_fail(r, off, "more than %d pcapng interfaces in one "
-		    "section", DT_CAP_MAX_IFACES);
-		return -1;
+		/* A hostile or broken file: keep reading, skip the rest. */
+		if (r->ifaces_ignored++ == 0)
+			dt_reader_warnf(r, off, "more than %d pcapng interfaces "
+			    "in one section: the others and their packets are "
+			    "skipped", DT_CAP_MAX_IFACES);
+		return 0;
 	}
 	if (r->n_ifaces == r->cap_ifaces) {
 		ncap = r->cap_ifaces ? r->cap_ifaces * 2 : 4;
@@ -512,6 +516,11 @@ ng_epb(struct dt_reader *r, struct rd *b, uint64_t off, int obsolete,
 		dt_reader_fail(r, off, "pcapng %s is too short", bname);
 		return -1;
 	}
+	if (ifid >= r->n_ifaces && ifid - r->n_ifaces < r->ifaces_ignored) {
+		r->frame++;		/* still a frame, as Wireshark counts */
+		r->skipped_packets++;
+		return 1;
+	}
 	if (ifid >= r->n_ifaces) {
 		dt_reader_fail(r, off, "pcapng %s names interface %u, but "
 		    "the section has %zu", bname, ifid, r->n_ifaces);
@@ -624,9 +633,13 @@ dt_pcapng_next(struct dt_reader *r, struct dt_packet *pkt)
 			break;
 		case BT_EPB:
 		case BT_PB:
-			if (ng_epb(r, &body, off, type == BT_PB, pkt) != 0)
+			rc = ng_epb(r, &body, off, type == BT_PB, pkt);
+			if (rc < 0)
 				return DT_ITEROVER;
-			return 0;
+			if (rc == 0)
+				return 0;
+			rc = 0;		/* skipped: on to the next block */
+			break;
 		case BT_SPB:
 			if (ng_spb(r, &body, off, pkt) != 0)
 				return DT_ITEROVER;

@@ -53,6 +53,7 @@ dt_capture_count_linktype(struct dt_capture *cap, int linktype, int supported)
 	l[cap->n_linktypes].linktype = linktype;
 	l[cap->n_linktypes].packets = 1;
 	l[cap->n_linktypes].supported = supported;
+	l[cap->n_linktypes].name[0] = '\0';
 	cap->n_linktypes++;
 }
 

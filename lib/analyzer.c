@@ -261,11 +261,13 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	a->caps[a->n_caps++] = cap;
 
 	pp = dt_calloc(&a->mem, 1, sizeof *pp);
-	if (pp == NULL || cap->path == NULL)
+	if (pp == NULL)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	pp->a = a;
 	pp->cap = cap;
-	a->pipe = pp;
+	a->pipe = pp;		/* from here on the caller's pipe_free() cleans up */
+	if (cap->path == NULL)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	if (dt_net_new(&pp->net, &a->mem, 0) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	memset(&fcfg, 0, sizeof fcfg);

@@ -163,10 +163,13 @@ etlw_free(struct etlw *w)
 	memset(w, 0, sizeof *w);
 }
 
-/* Raw clock value for t_ns after StartTime (exact for these clocks). */
+/* Raw clock value for t_ns after StartTime (exact for these clocks);
+   UINT64_MAX stays UINT64_MAX. */
 static inline uint64_t
 etlw_ts(const struct etlw *w, uint64_t t_ns)
 {
+	if (t_ns == UINT64_MAX)
+		return UINT64_MAX;		/* "far future": out of range */
 	if (w->clock == 2)
 		return w->hdr_ts + t_ns / 100;
 	if (w->clock == 3)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/capture.h"
 #include "capture/capture_int.h"
@@ -558,6 +559,340 @@ START_TEST(test_ndis_written)
 }
 END_TEST
 
+
+/* ---- written files: layout variants -------------------------------------- */
+
+static void
+pm_one(struct etlw *w, unsigned id, uint64_t t_ns)
+{
+	struct etlw_pm m;
+	uint8_t f[64];
+
+	memset(&m, 0, sizeof m);
+	m.group = 1000 + id;
+	m.number = 1;
+	m.appearance = 1;
+	m.dirtag = 3;
+	m.ptype = 1;
+	m.comp = 1;
+	frame(f, sizeof f, id);
+	etlw_pm_packet(w, 0, &m, f, sizeof f, t_ns);
+}
+
+START_TEST(test_header_32bit)
+{
+	struct etlw w;
+	struct got g;
+
+	etlw_init(&w);
+	w.ptr32 = 1;
+	etlw_header(&w, 10 * UINT64_C(1000000000));
+	pm_one(&w, 1, 1 * MS);
+	pm_one(&w, 2, 2 * MS + 300);
+	etlw_flush(&w, 1, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n_warn, 0);
+	ck_assert_int_eq(g.info.pointer_size, 4);
+	ck_assert_str_eq(g.info.logger, "TestLogger");
+	ck_assert_int_eq(g.info.start_ns, T0);
+	ck_assert_int_eq(g.info.end_ns, T0 + INT64_C(10000000000));
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_int_eq(g.r[0].time, T0 + 1 * (int64_t)MS);
+	ck_assert_int_eq(g.r[1].time, T0 + 2 * (int64_t)MS + 300);
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
+START_TEST(test_clock_types)
+{
+	int clock;
+
+	for (clock = 1; clock <= 3; clock++) {
+		struct etlw w;
+		struct got g;
+
+		etlw_init(&w);
+		w.clock = (uint32_t)clock;
+		if (clock == 2)
+			w.hdr_ts = w.start_ft;
+		w.mhz = 1000;
+		etlw_header(&w, 0);
+		pm_one(&w, 1, 7 * MS);
+		pm_one(&w, 2, 3 * UINT64_C(86400000000000));	/* 3 days */
+		pm_one(&w, 3, UINT64_MAX);			/* overflows */
+		etlw_flush(&w, 0, 0, 0, 0);
+		ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+		ck_assert_uint_eq(g.info.clock, (unsigned)clock);
+		ck_assert_uint_eq(g.n, 2);
+		ck_assert_int_eq(g.r[0].time, T0 + 7 * (int64_t)MS);
+		ck_assert_int_eq(g.r[1].time, T0 + 3 * INT64_C(86400000000000));
+		ck_assert_uint_eq(g.n_warn, 1);
+		ck_assert(has_warning(&g, "time is out of range"));
+		got_free(&g);
+		etlw_free(&w);
+	}
+}
+END_TEST
+
+START_TEST(test_circular_out_of_order)
+{
+	struct etlw w;
+	struct got g;
+	uint8_t zero[4096];
+
+	etlw_init(&w);
+	w.log_mode = 0x00000002;
+	etlw_header(&w, 0);
+	pm_one(&w, 5, 5 * MS);
+	pm_one(&w, 6, 6 * MS);
+	etlw_flush(&w, 0, 4096, 0, 0);		/* CPU 1, later */
+	pm_one(&w, 1, 1 * MS);
+	pm_one(&w, 2, 2 * MS);
+	etlw_flush(&w, 1, 0, 0, 0);		/* CPU 2, earlier, compressed */
+	memset(zero, 0, sizeof zero);		/* preallocated tail */
+	etlw_put(&w.file, zero, sizeof zero);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n_warn, 0);
+	ck_assert_uint_eq(g.info.log_mode, 2);
+	ck_assert_uint_eq(g.info.n_buffers, 3);
+	ck_assert_uint_eq(g.n, 4);
+	ck_assert_int_eq(g.r[0].time, T0 + 1 * (int64_t)MS);
+	ck_assert_int_eq(g.r[1].time, T0 + 2 * (int64_t)MS);
+	ck_assert_int_eq(g.r[2].time, T0 + 5 * (int64_t)MS);
+	ck_assert_int_eq(g.r[3].time, T0 + 6 * (int64_t)MS);
+	ck_assert_uint_eq(g.r[0].frame, 1);
+	ck_assert_uint_eq(g.r[3].frame, 4);
+	ck_assert_uint_eq(g.r[0].data[19], 1);
+	ck_assert_uint_eq(g.r[3].data[19], 6);
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
+START_TEST(test_unknown_header_kinds)
+{
+	/* each sized by the generic rule: u16 at +4 for system, compact
+	   and perfinfo kinds, u16 at +0 for the rest */
+	static const uint8_t sys64[0x28] = { 2, 0, 0x02, 0xc0, 0x28, 0, 0x50, 0 };
+	static const uint8_t compact[0x20] = { 2, 0, 0x04, 0xc0, 0x20, 0, 1, 1 };
+	static const uint8_t perf[0x18] = { 2, 0, 0x11, 0xc0, 0x18, 0, 1, 1 };
+	static const uint8_t full[0x38] = { 0x38, 0, 0x14, 0xc0 };
+	static const uint8_t wpp[0x1c] = { 0x1c, 0, 0x00, 0x90 };
+	static const uint8_t unknown[0x11] = { 0x11, 0, 0x2f, 0xc0 };
+	struct etlw w;
+	struct got g;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	pm_one(&w, 1, 1 * MS);
+	etlw_raw(&w, sys64, sizeof sys64);
+	etlw_raw(&w, compact, sizeof compact);
+	etlw_raw(&w, perf, sizeof perf);
+	etlw_raw(&w, full, sizeof full);
+	etlw_raw(&w, wpp, sizeof wpp);
+	etlw_raw(&w, unknown, sizeof unknown);
+	pm_one(&w, 2, 2 * MS);
+	etlw_flush(&w, 0, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n_warn, 0);
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_uint_eq(g.r[1].data[19], 2);
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
+START_TEST(test_bad_records_abandon_buffer)
+{
+	static const uint8_t garbage[16] = { 0x78, 0x56, 0x34, 0x12 };
+	static const uint8_t too_long[16] = { 0x00, 0x70, 0x13, 0xc0 };
+	static const uint8_t too_short[16] = { 0x10, 0x00, 0x13, 0xc0 };
+	struct etlw w;
+	struct got g;
+	size_t at;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	pm_one(&w, 1, 1 * MS);
+	etlw_raw(&w, garbage, sizeof garbage);
+	pm_one(&w, 2, 2 * MS);			/* lost with its buffer */
+	etlw_flush(&w, 0, 0, 0, 0);
+	pm_one(&w, 3, 3 * MS);
+	etlw_raw(&w, too_long, sizeof too_long);
+	etlw_flush(&w, 1, 0, 0, 0);
+	etlw_raw(&w, too_short, sizeof too_short);
+	pm_one(&w, 4, 4 * MS);			/* lost */
+	etlw_flush(&w, 0, 1024, 0, 0);
+	/* a compressed buffer that does not give its filled size */
+	pm_one(&w, 5, 5 * MS);
+	at = w.file.n;
+	etlw_flush(&w, 1, 0, 0, 0);
+	etlw_set32(&w.file, at + 0x30, 0x48 + 8 + (uint32_t)(w.file.n - at));
+	pm_one(&w, 6, 6 * MS);
+	etlw_flush(&w, 0, 0, 0x0002, 0);	/* EVENTS_LOST */
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_str_eq(g.err, "");
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_uint_eq(g.r[0].data[19], 1);
+	ck_assert_uint_eq(g.r[1].data[19], 3);
+	ck_assert_uint_eq(g.r[2].data[19], 6);
+	ck_assert_uint_eq(g.n_warn, 5);
+	ck_assert(has_warning(&g, "without a trace header (0x12345678); "
+	    "rest of the buffer skipped"));
+	ck_assert(has_warning(&g, "record size 28672 does not fit"));
+	ck_assert(has_warning(&g, "record size 16 does not fit"));
+	ck_assert(has_warning(&g, "unsupported compression"));
+	ck_assert(has_warning(&g, "lost events"));
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
+START_TEST(test_truncated_and_not_etl)
+{
+	struct etlw w;
+	struct got g;
+	size_t cut;
+	uint8_t junk[200];
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	pm_one(&w, 1, 1 * MS);
+	etlw_flush(&w, 0, 0, 0, 0);
+	cut = w.file.n;
+	pm_one(&w, 2, 2 * MS);
+	pm_one(&w, 3, 3 * MS);
+	etlw_flush(&w, 0, 0, 0, 0);
+	/* cut inside the second packet of the last buffer */
+	ck_assert_int_eq(read_all(w.file.p, w.file.n - 40, &g), 0);
+	ck_assert_str_eq(g.err, "");
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert(has_warning(&g, "ends inside a buffer"));
+	got_free(&g);
+	/* cut inside a buffer header */
+	ck_assert_int_eq(read_all(w.file.p, cut + 20, &g), 0);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert(has_warning(&g, "ends inside a buffer header"));
+	got_free(&g);
+	/* cut inside the logfile header: not readable at all */
+	ck_assert_int_eq(read_all(w.file.p, 0x48 + 0x100, &g), DT_EFORMAT);
+	ck_assert_str_eq(g.err, "offset 72: ETL logfile header record runs "
+	    "past the first buffer");
+	/* a start time that is not a time */
+	memset(junk, 0, sizeof junk);
+	ck_assert_int_eq(read_all(junk, sizeof junk, &g), DT_EFORMAT);
+	ck_assert_str_eq(g.err, "offset 0: not a capture file (pcap, pcapng)");
+	etlw_free(&w);
+}
+END_TEST
+
+/* The same through a named file and through a pipe (size unknown). */
+START_TEST(test_file_and_pipe)
+{
+	struct etlw w;
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	char path[] = "/tmp/test_etl_XXXXXX", err[256];
+	int fd, pfd[2], k, n;
+	FILE *fp;
+
+	etlw_init(&w);
+	write_pktmon(&w, 1);
+	ck_assert_uint_lt(w.file.n, 60000);	/* fits a pipe buffer */
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, w.file.p, w.file.n), (int)w.file.n);
+	close(fd);
+	for (k = 0; k < 2; k++) {
+		dt_mem_init(&m, NULL, NULL, 0);
+		if (k == 0) {
+			ck_assert_int_eq(dt_reader_open_file(&r, &m, path, err,
+			    sizeof err, NULL), 0);
+			fp = NULL;
+		} else {
+			ck_assert_int_eq(pipe(pfd), 0);
+			ck_assert_int_eq(write(pfd[1], w.file.p, w.file.n),
+			    (int)w.file.n);
+			close(pfd[1]);
+			fp = fdopen(pfd[0], "rb");
+			ck_assert_int_eq(dt_reader_open_fp(&r, &m, fp, err,
+			    sizeof err, NULL), 0);
+		}
+		ck_assert_str_eq(dt_reader_format(r), "etl");
+		for (n = 0; dt_reader_next(r, &p) == 0; n++)
+			;
+		ck_assert_int_eq(n, 4);
+		ck_assert_ptr_null(dt_reader_error(r, NULL));
+		dt_reader_close(r);
+		if (fp != NULL)
+			fclose(fp);
+		ck_assert_uint_eq(m.used, 0);
+	}
+	unlink(path);
+	etlw_free(&w);
+}
+END_TEST
+
+struct failing {
+	int left;
+};
+
+static void *
+failing_alloc(void *ud, void *ptr, size_t size)
+{
+	struct failing *f = ud;
+
+	if (size == 0) {
+		free(ptr);
+		return NULL;
+	}
+	if (f->left-- <= 0)
+		return NULL;
+	return realloc(ptr, size);
+}
+
+/* Allocation failure at every allocation: an error, never a leak. */
+START_TEST(test_alloc_failure)
+{
+	struct etlw w;
+	int k, done = 0;
+
+	etlw_init(&w);
+	write_pktmon(&w, 1);
+	for (k = 0; k < 100 && !done; k++) {
+		struct failing f = { k };
+		struct dt_mem m;
+		struct dt_reader *r;
+		struct dt_packet p;
+		char err[256];
+		int n = 0, rc;
+
+		dt_mem_init(&m, failing_alloc, &f, 0);
+		rc = dt_reader_open_mem(&r, &m, w.file.p, w.file.n, err,
+		    sizeof err, NULL);
+		if (rc == 0) {
+			while (dt_reader_next(r, &p) == 0)
+				n++;
+			if (dt_reader_error(r, NULL) == NULL) {
+				ck_assert_int_eq(n, 4);
+				done = 1;
+			} else {
+				ck_assert_str_eq(dt_reader_error(r, NULL),
+				    "out of memory");
+			}
+			dt_reader_close(r);
+		} else {
+			ck_assert_int_eq(rc, DT_ENOMEM);
+		}
+		ck_assert_uint_eq(m.used, 0);
+	}
+	ck_assert(done);
+	etlw_free(&w);
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------- */
 
 static Suite *
@@ -572,6 +907,14 @@ etl_suite(void)
 	tcase_add_test(tc, test_xpress_matches_and_errors);
 	tcase_add_test(tc, test_pktmon_written);
 	tcase_add_test(tc, test_ndis_written);
+	tcase_add_test(tc, test_header_32bit);
+	tcase_add_test(tc, test_clock_types);
+	tcase_add_test(tc, test_circular_out_of_order);
+	tcase_add_test(tc, test_unknown_header_kinds);
+	tcase_add_test(tc, test_bad_records_abandon_buffer);
+	tcase_add_test(tc, test_truncated_and_not_etl);
+	tcase_add_test(tc, test_file_and_pipe);
+	tcase_add_test(tc, test_alloc_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }

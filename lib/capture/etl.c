@@ -492,14 +492,14 @@ dt_etl_open(struct dt_reader *r)
 	e = dt_calloc(r->m, 1, sizeof *e);
 	if (e == NULL) {
 		dt_reader_fail(r, 0, "out of memory");
-		return -1;
+		return DT_ENOMEM;
 	}
 	r->etl = e;
 	got = src_read(r, e, e->first_hdr, DT_ETL_BUFHDR);
 	if (got < DT_ETL_BUFHDR && e->src_err) {
 		r->io_error = 1;
 		dt_reader_fail(r, 0, "cannot read");
-		return -1;
+		return DT_EIO;
 	}
 	if (got < DT_ETL_BUFHDR)
 		return 1;
@@ -516,14 +516,14 @@ dt_etl_open(struct dt_reader *r)
 		return 1;
 	if (grow(r->m, &e->io, &e->io_cap, DT_ETL_BUFHDR + body) != 0) {
 		dt_reader_fail(r, 0, "out of memory");
-		return -1;
+		return DT_ENOMEM;
 	}
 	memcpy(e->io, probe, sizeof probe);
 	got += src_read(r, e, e->io + DT_ETL_BUFHDR + 8, body - 8);
 	if (e->src_err) {
 		r->io_error = 1;
 		dt_reader_fail(r, DT_ETL_BUFHDR, "cannot read");
-		return -1;
+		return DT_EIO;
 	}
 	e->first_len = got;
 	e->have_first = 1;
@@ -533,12 +533,12 @@ dt_etl_open(struct dt_reader *r)
 	if (!rd_ok(&rec)) {
 		dt_reader_fail(r, DT_ETL_BUFHDR, "ETL logfile header record "
 		    "runs past the first buffer");
-		return -1;
+		return DT_EFORMAT;
 	}
 	if (logfile_header(r, e, rec,
 	    (int)(get32at(e->io, DT_ETL_BUFHDR + 8, DT_ETL_BUFHDR) >> 16 &
 	    0xff)) != 0)
-		return -1;
+		return DT_EFORMAT;
 	r->format = DT_CAP_ETL;
 	r->pos = 0;
 	return 0;

@@ -48,8 +48,8 @@ int dt_etl_probe(const uint8_t *p, size_t n);
 /*
  * Called by the reader's open with the first bytes in r->peek and the
  * source (r->mem or r->fp after the peeked bytes). Returns 1 when the
- * content is not ETL, 0 when the logfile header was read, -1 with the
- * fault in r->err/r->err_off (r->io_error when the stream failed).
+ * content is not ETL, 0 when the logfile header was read, or DT_ENOMEM,
+ * DT_EIO, DT_EFORMAT with the fault in r->err/r->err_off.
  */
 int dt_etl_open(struct dt_reader *r);
 int dt_etl_next(struct dt_reader *r, struct dt_packet *pkt);

@@ -280,7 +280,7 @@ open_common(struct dt_reader *r, char *errbuf, size_t errlen)
 	if (rc < 0) {
 		snprintf(errbuf, errlen, "offset %llu: %s",
 		    (unsigned long long)r->err_off, r->err);
-		return r->io_error ? DT_EIO : DT_EFORMAT;
+		return rc;
 	}
 	if (rc == 0)
 		return 0;

@@ -3,7 +3,7 @@
 set -u
 cli=${1:-build/datrace}
 dir=testdata/scenarios
-examples="null-cipher-absent-openssl.pcap client-cert-missing-openssl.pcap handshake-ok-null.pcap"
+examples="null-absent-alert-openssl.pcap client-cert-missing-openssl.pcap ok-null-openssl.pcap"
 found=0
 for f in $examples; do
 	[ -f "$dir/$f" ] || continue

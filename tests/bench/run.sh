@@ -21,9 +21,9 @@ $CC -O2 -o "$BUILD/bench/check" tests/bench/check.c $($pc jansson)
 # Templates: real handshakes from testdata/scenarios (see testdata/README.md).
 S=testdata/scenarios
 T=""
-for kv in ok-null=handshake-ok-null.pcap ok-aes=encrypted-cipher-negotiated-openssl.pcap \
+for kv in ok-null=ok-null-openssl.pcap ok-aes=enc-aes-openssl.pcap \
     certreq-empty=client-cert-missing-openssl.pcap fail-nonull=no-common-cipher-openssl.pcap \
-    fail-null=null-cipher-absent-openssl.pcap; do
+    fail-null=null-absent-alert-openssl.pcap; do
 	f=$S/${kv#*=}
 	[ -f "$f" ] && T="$T ${kv%%=*}=$f"
 done

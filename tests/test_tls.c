@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include "analyzer.h"
 #include "testutil.h"
 #include "tls/names.h"
 #include "tls/tls.h"
@@ -1895,6 +1896,71 @@ START_TEST(t_names)
 }
 END_TEST
 
+/* ---- real captures (through the whole pipeline) ------------------------ */
+
+static const struct {
+	const char *path;	/* under CORPUS_DIR */
+	uint64_t ch_frame, sh_frame;
+	uint16_t version, suite;
+	size_t n_server_certs;
+	int hrr, client_cert, sslv2;
+	uint64_t alert_frame;
+	uint8_t alert_desc;
+	const char *non_tls_line;
+} corpus_cases[] = {
+	{ "zeek/testing/btest/Traces/tls/hrr.pcap", 4, 11, 0x0304, 0x1302, 0,
+	  1, DT_CCERT_NONE, 0, 0, 0, NULL },
+	{ "zeek/testing/btest/Traces/tls/client-certificate.pcap", 4, 6,
+	  0x0303, 0xC030, 3, 0, DT_CCERT_PRESENT, 0, 0, 0, NULL },
+	{ "zeek/testing/btest/Traces/tls/tls-1.2-handshake-failure.pcap", 4,
+	  0, 0, 0, 0, 0, DT_CCERT_NONE, 0, 6, 40, NULL },
+	{ "zeek/testing/btest/Traces/tls/ssl-to-http-server.pcap", 3, 0, 0, 0,
+	  0, 0, DT_CCERT_NONE, 0, 0, 0, "HTTP/1.1 400 Bad Request" },
+	{ "zeek/testing/btest/Traces/tls/ssl-v2.pcap", 4, 6, 0x0002, 0, 0, 0,
+	  DT_CCERT_NONE, 1, 0, 0, NULL },
+	{ "arkime/tests/pcap/openssl-tls1_2.pcap", 4, 6, 0x0303, 0xC02F, 3, 0,
+	  DT_CCERT_NONE, 0, 17, 0, NULL },
+};
+
+START_TEST(t_corpus)
+{
+	char path[512];
+	dt_options o = DT_OPTIONS_INIT;
+	dt_analyzer *a = NULL;
+	const struct dt_conn *c;
+	const struct dt_tls_facts *f;
+
+	snprintf(path, sizeof path, "%s/%s", CORPUS_DIR, corpus_cases[_i].path);
+	if (!tu_exists(path))
+		return;		/* the shared corpus is optional */
+	o.all = 1;
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, path), 0);
+	ck_assert_uint_eq(a->n_caps, 1);
+	for (c = a->caps[0]->conns; c != NULL && !c->tls.seen &&
+	    c->tls.non_tls_line == NULL; c = c->next)
+		;
+	ck_assert_ptr_nonnull(c);
+	f = &c->tls;
+	ck_assert_uint_eq(f->ch_frame, corpus_cases[_i].ch_frame);
+	ck_assert_uint_eq(f->sh_frame, corpus_cases[_i].sh_frame);
+	ck_assert_uint_eq(f->version, corpus_cases[_i].version);
+	ck_assert_uint_eq(f->suite, corpus_cases[_i].suite);
+	ck_assert_uint_eq(f->n_server_certs, corpus_cases[_i].n_server_certs);
+	ck_assert_int_eq(f->hrr, corpus_cases[_i].hrr);
+	ck_assert_int_eq(f->client_cert, corpus_cases[_i].client_cert);
+	ck_assert_int_eq(f->sslv2_hello, corpus_cases[_i].sslv2);
+	ck_assert_uint_eq(f->alert_frame, corpus_cases[_i].alert_frame);
+	ck_assert_uint_eq(f->alert_desc, corpus_cases[_i].alert_desc);
+	if (corpus_cases[_i].non_tls_line != NULL)
+		ck_assert_str_eq(f->non_tls_line, corpus_cases[_i].non_tls_line);
+	else
+		ck_assert_ptr_null(f->non_tls_line);
+	ck_assert_ptr_null(f->malformed);
+	dt_analyzer_free(a);
+}
+END_TEST
+
 static Suite *
 tls_suite(void)
 {
@@ -1921,6 +1987,8 @@ tls_suite(void)
 	tcase_add_loop_test(tc, t_resumed, 0, 2);
 	tcase_add_test(tc, t_alerts);
 	tcase_add_test(tc, t_client_cert);
+	tcase_add_loop_test(tc, t_corpus, 0,
+	    (int)(sizeof corpus_cases / sizeof corpus_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

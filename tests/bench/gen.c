@@ -515,7 +515,14 @@ main(int argc, char **argv)
 	fwrite(&fh, sizeof fh, 1, out);
 	bytes_out = sizeof fh;
 	fprintf(man, "# id\tkind\tclient\tclienthello_frame\talert_frame\n");
-	per_conn = size / conns;
+	/* Only successful handshakes carry tunnels: give them the bytes. */
+	{
+		int ntun = 0;
+
+		for (i = 0; i < ntpl; i++)
+			ntun += tpl[i].tunnel;
+		per_conn = size / conns * (uint64_t)ntpl / (uint64_t)(ntun ? ntun : 1);
+	}
 	act = calloc((size_t)k, sizeof *act);
 	for (i = 0; i < k; i++)
 		act[i].t = NULL;

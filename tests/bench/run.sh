@@ -39,7 +39,7 @@ measure() {
 	i=0
 	while [ $i -lt "$RUNS" ]; do
 		/usr/bin/time -f '%U %S %e %M' -o "$OUT/t" "$@" >/dev/null 2>"$OUT/err" || true
-		awk '{printf "%.2f %.2f %d\n", $1 + $2, $3, $4}' "$OUT/t" >>"$OUT/m.$label"
+		tail -n 1 "$OUT/t" | awk '{printf "%.2f %.2f %d\n", $1 + $2, $3, $4}' >>"$OUT/m.$label"
 		i=$((i + 1))
 	done
 	cpu=$(awk '{print $1}' "$OUT/m.$label" | median)

@@ -295,6 +295,7 @@ START_TEST(t_clean_close)
 	ck_assert_uint_eq(w.sink.ends, 1);
 	w_tcp(&w, C, A, 1007, 5008, NULL);		/* 8: the last ACK */
 	ck_assert_uint_eq(w.cap->n_conns, 1);		/* no new conn */
+	ck_assert_uint_eq(w.cap->conns->retransmissions, 0);
 
 	c = w.cap->conns;
 	ck_assert_uint_eq(c->id, 1);
@@ -594,6 +595,7 @@ START_TEST(t_out_of_order)
 	w_tcp(&w, C, PA, 1021, 5001, "UVWXYZ");		/* 5 */
 	ck_assert_uint_eq(dt_flow_buffered(w.f), 16);
 	ck_assert_ptr_null(rec_conn(&w.sink, 1));	/* nothing yet */
+	w.time -= 8 * MS;		/* 2 ms later: reordered, not resent */
 	w_tcp(&w, C, PA, 1001, 5001, "ABCDEFGHIJ");	/* 6 */
 	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
 	r = rec_conn(&w.sink, 1);
@@ -601,6 +603,14 @@ START_TEST(t_out_of_order)
 	ck_assert_uint_eq(r->first_frame[C], 6);
 	ck_assert_uint_eq(w.cap->conns->retransmissions, 0);
 	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+	/* a hole filled later than the handshake's round trip (20 ms)
+	   after the bytes past it: lost and resent */
+	w_tcp(&w, C, PA, 1037, 5001, "2");
+	w.time += 15 * MS;
+	w_tcp(&w, C, PA, 1027, 5001, "0123456789");
+	ck_stream(rec_conn(&w.sink, 1), C,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234567892");
+	ck_assert_uint_eq(w.cap->conns->retransmissions, 1);
 	w_close(&w);
 }
 END_TEST
@@ -678,6 +688,7 @@ START_TEST(t_wraparound)
 	w_tcp(&w, C, A, isn + 1, 0xfffffffbu, NULL);
 	/* 0xfffffff1.. 20 bytes crosses 2^32; sent second piece first */
 	w_tcp(&w, C, PA, isn + 21, 0xfffffffbu, "klmnopqrst");
+	w.time -= 9 * MS;
 	w_tcp(&w, C, PA, isn + 1, 0xfffffffbu, "abcdefghij0123456789");
 	w_tcp(&w, S, PA, 0xfffffffbu, isn + 31, "server-wraps");
 	w_tcp(&w, S, PA, 0xfffffffbu, isn + 31, "server-wraps");
@@ -689,6 +700,10 @@ START_TEST(t_wraparound)
 	ck_assert_int_eq(w.cap->conns->state, DT_TCP_CLOSED);
 	ck_assert_uint_eq(w.cap->conns->retransmissions, 1);
 	ck_assert_uint_eq(find_event(w.cap->conns, DT_EV_FIN, 0)->b, 30);
+	/* after the end, the server's data once more: a retransmission */
+	w_tcp(&w, S, PA, 0xfffffffbu, isn + 32, "server-wraps");
+	ck_assert_uint_eq(w.cap->conns->retransmissions, 2);
+	ck_assert_uint_eq(w.cap->n_conns, 1);
 	w_close(&w);
 }
 END_TEST
@@ -805,6 +820,7 @@ START_TEST(t_sink_stops)
 	w_tcp(&w, C, PA, 1001, 5001, "\x16\x03\x01");	/* TLS: no HTTP */
 	w_tcp(&w, C, PA, 1007, 5001, "late");		/* would wait */
 	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+	w.time -= 9 * MS;
 	w_tcp(&w, C, PA, 1004, 5001, "mid");
 	w_tcp(&w, C, PA, 1004, 5001, "mid");		/* still counted */
 	c = w.cap->conns;

@@ -38,9 +38,11 @@
 #define IDLE_DEFAULT		(600 * NS)
 #define TOMB_TIMEOUT		(60 * NS)
 #define DUP_WINDOW		(1000000)	/* 1 ms: the same segment twice */
+#define OOO_WINDOW		(3000000)	/* 3 ms: reordered, not resent */
 #define STREAM_CAP_DEFAULT	(256 * 1024)
 #define TABLE_MIN		1024
 #define HTTP_MAX_HEADS		32		/* per direction */
+#define RANGES			8		/* counting mode: seen ranges */
 #define HTTP_PENDING		8
 #define DNS_BUCKETS		256
 #define DNS_WAYS		4
@@ -60,11 +62,14 @@ struct half {				/* one direction of a connection */
 	uint32_t isn;			/* its SYN's sequence number */
 	uint32_t start;			/* sequence number of stream byte 0 */
 	uint32_t next;			/* next byte expected */
-	uint32_t max_end;		/* counting mode: highest end seen */
+	uint32_t max_end;		/* highest end seen */
+	int64_t max_time;		/* when max_end last grew */
 	uint32_t fin_seq;		/* sequence number of the FIN */
 	uint8_t has_isn, started, fin, zero_win;
 	uint8_t sink_off;		/* the sink wants no more bytes */
 	uint8_t counting;		/* no reassembly any more */
+	uint8_t nr;			/* counting: ranges seen above next */
+	uint32_t rs[RANGES], re[RANGES];
 	struct seg *ooo;		/* sorted, non-overlapping */
 	size_t buffered;
 
@@ -93,6 +98,8 @@ struct flow {
 	uint8_t synack, data, rst, closing, head_req;
 	uint8_t dns_tcp;		/* port 53: DNS, not HTTP, is looked for */
 	int64_t last_time;
+	int64_t syn_time;		/* the first SYN */
+	int64_t irtt;			/* SYN to the handshake's ACK, 0: unknown */
 	struct half h[2];		/* DT_C2S, DT_S2C */
 	struct dt_http *pending[HTTP_PENDING];	/* requests awaiting answers */
 	unsigned n_pending;
@@ -477,6 +484,61 @@ free_dir(struct dt_flow *f, struct half *h)
 	http_stop(f, h);
 }
 
+/*
+ * Counting mode keeps no bytes, only which ranges above next were seen, so
+ * that a copy of them still counts as a retransmission. Adds [a, b) (a at
+ * or above next); returns 1 when it overlapped a range. With more ranges
+ * than RANGES the lowest hole is given up.
+ */
+static int
+ranges_add(struct half *h, uint32_t a, uint32_t b)
+{
+	uint32_t rs[RANGES + 1], re[RANGES + 1];
+	unsigned i, n = 0;
+	int overlap = 0, placed = 0;
+
+	for (i = 0; i < h->nr; i++) {
+		if (seq_lt(h->re[i], a) || seq_lt(b, h->rs[i])) {
+			if (!placed && seq_lt(b, h->rs[i])) {
+				rs[n] = a;
+				re[n++] = b;
+				placed = 1;
+			}
+			rs[n] = h->rs[i];
+			re[n++] = h->re[i];
+			continue;
+		}
+		if (seq_lt(h->rs[i], b) && seq_lt(a, h->re[i]))
+			overlap = 1;
+		if (seq_lt(h->rs[i], a))
+			a = h->rs[i];
+		if (seq_lt(b, h->re[i]))
+			b = h->re[i];
+	}
+	if (!placed) {
+		rs[n] = a;
+		re[n++] = b;
+	}
+	if (n > RANGES) {		/* the lowest hole is passed */
+		h->next = re[0];
+		memmove(rs, rs + 1, (n - 1) * sizeof rs[0]);
+		memmove(re, re + 1, (n - 1) * sizeof re[0]);
+		n--;
+	}
+	memcpy(h->rs, rs, n * sizeof rs[0]);
+	memcpy(h->re, re, n * sizeof re[0]);
+	h->nr = (uint8_t)n;
+	/* ranges that next reached are passed */
+	while (h->nr > 0 && seq_le(h->rs[0], h->next)) {
+		if (seq_lt(h->next, h->re[0]))
+			h->next = h->re[0];
+		h->nr--;
+		memmove(h->rs, h->rs + 1, h->nr * sizeof h->rs[0]);
+		memmove(h->re, h->re + 1, h->nr * sizeof h->re[0]);
+	}
+	return overlap;
+}
+
 /* Stop reassembling a direction: only counts from here on. */
 static void
 to_counting(struct dt_flow *f, struct flow *fl, int dir)
@@ -484,10 +546,8 @@ to_counting(struct dt_flow *f, struct flow *fl, int dir)
 	struct half *h = &fl->h[dir];
 	struct seg *s;
 
-	h->max_end = h->next;
 	for (s = h->ooo; s != NULL; s = s->next)
-		if (seq_lt(h->max_end, s->seq + s->len))
-			h->max_end = s->seq + s->len;
+		ranges_add(h, s->seq, s->seq + s->len);
 	free_dir(f, h);
 	h->counting = 1;
 }
@@ -969,7 +1029,7 @@ in_order(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 
 /* Payload (and FIN) of one segment in direction dir. */
 static void
-tcp_payload(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+tcp_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
     const struct dt_l4 *l4, const struct dt_packet *pkt)
 {
 	struct half *h = &fl->h[dir];
@@ -1002,18 +1062,18 @@ tcp_payload(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	if (len == 0)
 		return;
 	if (h->counting) {
-		/* no buffer: below next is a retransmission, in order moves
-		   next, ahead only raises the high mark */
-		if (seq_le(seq + len, h->next)) {
+		/* no buffer: seen bytes again are a retransmission */
+		int overlap = seq_lt(seq, h->next);
+
+		if (!seq_le(seq + len, h->next))
+			overlap |= ranges_add(h, overlap ? h->next : seq,
+			    seq + len);
+		if (overlap) {
 			c->retransmissions++;
 			add_event(f, fl, DT_EV_RETRANS, dir, pkt, 0,
 			    seq - h->start);
-		} else if (seq_le(seq, h->next)) {
-			h->next = seq + len;
 		}
-		if (seq_lt(h->max_end, seq + len))
-			h->max_end = seq + len;
-		return;
+		return;		/* tcp_payload() raises max_end */
 	}
 again:
 	rel = (int32_t)(seq - h->next);
@@ -1060,6 +1120,35 @@ again:
 	}
 }
 
+/*
+ * As Wireshark counts: a segment carrying bytes already seen is a
+ * retransmission (tcp_segment() counts those); so is one that fills a hole
+ * below the highest byte seen when it comes later than the handshake's
+ * round trip (else OOO_WINDOW) after that byte (it was lost before the
+ * capture point and sent again); sooner, it was only reordered.
+ */
+static void
+tcp_payload(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+    const struct dt_l4 *l4, const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+	unsigned before = c->retransmissions;
+	uint32_t end = seq + l4->paylen;
+	int behind = h->started && l4->paylen > 0 && seq_lt(seq, h->max_end);
+
+	tcp_segment(f, fl, dir, seq, l4, pkt);
+	if (behind && c->retransmissions == before &&
+	    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt : OOO_WINDOW)) {
+		c->retransmissions++;
+		add_event(f, fl, DT_EV_RETRANS, dir, pkt, 0, seq - h->start);
+	}
+	if (h->started && l4->paylen > 0 && seq_lt(h->max_end, end)) {
+		h->max_end = end;
+		h->max_time = pkt->time;
+	}
+}
+
 /* The peer acknowledged up to ack: bytes of dir before it were received,
    so a hole before it will not be filled by the capture. */
 static void
@@ -1069,13 +1158,21 @@ tcp_ack(struct dt_flow *f, struct flow *fl, int dir, uint32_t ack,
 	struct half *h = &fl->h[dir];
 	uint32_t lim = ack;
 
-	if (!h->started || h->counting)
+	if (!h->started)
 		return;
 	if (h->fin && seq_lt(h->fin_seq, lim))
 		lim = h->fin_seq;
 	/* an ACK far ahead is not about this stream (or is garbage) */
 	if (!seq_lt(h->next, lim) || lim - h->next > (1u << 30))
 		return;
+	if (h->counting) {
+		uint32_t lo = h->next;
+
+		/* the receiver has all before lim: that is seen too */
+		h->next = lim;
+		ranges_add(h, lo, lim);
+		return;
+	}
 	while (seq_lt(h->next, lim)) {
 		struct seg *s = h->ooo;
 		uint32_t to = lim;
@@ -1192,6 +1289,7 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 			if (c->syn_frame == 0) {
 				c->syn_frame = pkt->frame;
 				c->ttl_syn = l4->ttl;
+				fl->syn_time = pkt->time;
 			}
 			c->syn_count++;
 			add_event(f, fl, DT_EV_SYN, dir, pkt, retry, 0);
@@ -1223,8 +1321,16 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		}
 		return;
 	}
-	if (fl->ended)
+	if (fl->ended) {
+		/* bytes before a FIN again: the peer did not hear the end */
+		if (h->fin && (l4->paylen > 0 || (fl4 & DT_TCP_FIN)) &&
+		    seq_le(l4->seq, h->fin_seq)) {
+			c->retransmissions++;
+			add_event(f, fl, DT_EV_RETRANS, dir, pkt, 0,
+			    l4->seq - h->start);
+		}
 		return;
+	}
 	if (l4->paylen > 0) {
 		fl->data = 1;
 		if (dir == DT_S2C) {
@@ -1239,6 +1345,9 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 				c->ttl_server_data_max = l4->ttl;
 		}
 	}
+	if (ack && !(fl4 & DT_TCP_SYN) && dir == DT_C2S && fl->synack &&
+	    c->syn_frame != 0 && fl->irtt == 0 && pkt->time > fl->syn_time)
+		fl->irtt = pkt->time - fl->syn_time;
 	if (ack && !(fl4 & DT_TCP_SYN)) {
 		if (l4->window == 0 && !h->zero_win) {
 			h->zero_win = 1;

@@ -1737,6 +1737,7 @@ START_TEST(t_resumed)
 	server_hello(&body, 0xC02F, echo ? 1 : 2, 32, 0, 0);
 	if (!echo)
 		certificate(&body, 1);
+	opaque_msg(&body, 4, 40);	/* NewSessionTicket (RFC 5077 3.3) */
 	b = step(s, DT_S2C, 2);
 	record(b, 22, &body);
 	ccs(b);
@@ -1745,6 +1746,8 @@ START_TEST(t_resumed)
 	run_all(&r, s, 0);
 	ck_assert_int_eq(r.c.tls.resumed, echo);
 	ck_assert_uint_eq(r.c.tls.finished_frame[1], 2);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_S2C), echo ?
+	    "2:2:0 2:4:0 2:20:1 " : "2:2:0 2:11:0 2:4:0 2:20:1 ");
 	run_free(&r);
 	free(s);
 }

@@ -20,6 +20,33 @@
  * Plain HTTP heads on any TCP connection (request line, Host, status line),
  * and DNS over UDP/53 (and TCP/53), are recorded in the capture's dns/http
  * lists.
+ *
+ * States (decided when the connection ends): refused = a SYN answered by
+ * the server's RST before any SYN-ACK or data; no-answer = SYN(s) and
+ * nothing back; reset = any other RST; closed = FIN both ways; open = no
+ * SYN seen (the capture started mid-way) and it did not close; else
+ * established. A SYN with the ISN of the known one is a retry of the same
+ * attempt (syn_count, SYN event a = 1), also after a RST (Windows retries
+ * that way); a SYN with another ISN ends the old connection and starts a
+ * new one. After the end a tombstone keeps the 5-tuple for
+ * min(idle_timeout, 60 s) so the last ACK or a repeated RST count for the
+ * old connection.
+ *
+ * Retransmissions: a segment carrying bytes already seen, one filling a
+ * hole later than the handshake's round trip (3 ms when unknown) after the
+ * bytes past it, a FIN or data again after the connection closed. The same
+ * segment (direction, seq, ack, length, flags) twice within 1 ms is one
+ * packet (a capture duplicate), not a retransmission.
+ *
+ * Memory (a struct dt_mem with a cap): buffers may use the cap but an
+ * eighth; when short, tombstones go first, then the connections idle
+ * longest are ended (judged, sink end() called) and counted in
+ * cap->dropped_conns. New facts (connections, DNS, HTTP records) may use
+ * half the cap, weighed without the buffers; past that a new connection
+ * is not recorded and is counted in cap->dropped_conns, and live ones keep
+ * their state. Out-of-order bytes that found no room are counted in
+ * cap->dropped_bytes (their hole becomes a gap). No allocation is made
+ * that would fail the cap, so dt_mem.failed stays 0 because of flow/.
  */
 #ifndef DT_FLOW_H
 #define DT_FLOW_H

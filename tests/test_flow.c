@@ -930,6 +930,8 @@ START_TEST(t_memory_cap_buffers)
 	ck_assert_ptr_nonnull(rec_conn(&w.sink, 1));
 	ck_assert(rec_conn(&w.sink, 1)->ended);
 	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 1000);
+	/* the gap is placed at the segment that came after the hole */
+	ck_assert_uint_eq(find_event(w.cap->conns, DT_EV_GAP, 0)->frame, 4);
 	ck_assert_int_eq(w.cap->conns->state, DT_TCP_ESTABLISHED);
 	ck_assert_ptr_null(rec_conn(&w.sink, 20));	/* still waiting */
 	w_close(&w);

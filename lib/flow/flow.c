@@ -680,6 +680,10 @@ conn_end(struct dt_flow *f, struct flow *fl, uint64_t frame, int64_t time)
 
 	if (fl->ended)
 		return;
+	if (frame == 0) {		/* idle, evicted, finished: its last packet */
+		frame = fl->c->last_frame;
+		time = fl->c->last_time;
+	}
 	for (d = 0; d < 2; d++)
 		flush_dir(f, fl, d, frame, time);
 	fl->c->state = decide_state(fl);

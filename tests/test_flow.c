@@ -1245,6 +1245,31 @@ START_TEST(t_http_flow)
 	ck_assert_int_eq(h->conn_no_answer, 0);
 	w_close(&w);
 
+	/* a long head one byte per segment: read once complete */
+	{
+		static char head[9000];
+		size_t k, hl;
+
+		memset(head, 0, sizeof head);
+		strcpy(head, "GET /");
+		memset(head + 5, 'a', 8000);
+		strcat(head, " HTTP/1.1\r\nHost: crl\r\n\r\n");
+		hl = strlen(head);
+		w_open(&w, 0, NULL, 1);
+		w.sport = 80;
+		w_handshake(&w);
+		for (k = 0; k < hl; k++)
+			w_tcp_full(&w, C, PA, 1001 + (uint32_t)k, 5001, head + k,
+			    1, 1, 8192);
+		h = w.cap->http;
+		ck_assert_ptr_nonnull(h);
+		ck_assert_uint_eq(strlen(h->uri), 8001);
+		ck_assert_str_eq(h->host, "crl");
+		ck_assert_uint_eq(h->request_frame, 3 + hl);
+		ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+		w_close(&w);
+	}
+
 	/* TLS on 443 is not looked at twice: nothing recorded */
 	w_open(&w, 0, NULL, 1);
 	w_handshake(&w);

@@ -952,6 +952,12 @@ http_data(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
 			memcpy(h->http_buf + h->http_len, in.p, take);
 			h->http_len += take;
 			f->buffered += take;
+			/* a head ends at a LF: without one, parse again only
+			   while the start line may still show it is not HTTP
+			   (one-byte segments would make it quadratic) */
+			if (h->http_len > 64 && h->http_len < DT_HTTP_HEAD_MAX &&
+			    memchr(in.p, '\n', take) == NULL)
+				return;
 			q = h->http_buf;
 			qn = h->http_len;
 		}

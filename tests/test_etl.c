@@ -73,6 +73,23 @@ has_warning(const struct got *g, const char *needle)
 	return 0;
 }
 
+/* ETL_SEEDS=dir: keep the writer-made files as fuzz seeds. */
+static void
+seed(const char *name, const void *buf, size_t len)
+{
+	const char *dir = getenv("ETL_SEEDS");
+	char path[512];
+	FILE *fp;
+
+	if (dir == NULL)
+		return;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((fp = fopen(path, "wb")) != NULL) {
+		fwrite(buf, 1, len, fp);
+		fclose(fp);
+	}
+}
+
 /* Open through the capture reader (format by content) and read it all. */
 static int
 read_all(const void *buf, size_t len, struct got *g)
@@ -398,6 +415,8 @@ START_TEST(test_pktmon_written)
 
 		etlw_init(&w);
 		write_pktmon(&w, compress);
+		seed(compress ? "pktmon-xpress.etl" : "pktmon.etl", w.file.p,
+		    w.file.n);
 		ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
 		ck_assert_str_eq(g.format, "etl");
 		ck_assert_uint_eq(g.n_warn, 0);
@@ -512,7 +531,7 @@ START_TEST(test_ndis_written)
 	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_START, b, 10, 9 * MS,
 	    107, NULL, 0);
 	etlw_flush(&w, 0, 8192, 0, 0);
-
+	seed("ndis.etl", w.file.p, w.file.n);
 	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
 	ck_assert_str_eq(g.format, "etl");
 	ck_assert_str_eq(g.err, "");
@@ -590,6 +609,7 @@ START_TEST(test_header_32bit)
 	pm_one(&w, 1, 1 * MS);
 	pm_one(&w, 2, 2 * MS + 300);
 	etlw_flush(&w, 1, 0, 0, 0);
+	seed("header32.etl", w.file.p, w.file.n);
 	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
 	ck_assert_uint_eq(g.n_warn, 0);
 	ck_assert_int_eq(g.info.pointer_size, 4);
@@ -652,6 +672,7 @@ START_TEST(test_circular_out_of_order)
 	etlw_flush(&w, 1, 0, 0, 0);		/* CPU 2, earlier, compressed */
 	memset(zero, 0, sizeof zero);		/* preallocated tail */
 	etlw_put(&w.file, zero, sizeof zero);
+	seed("circular.etl", w.file.p, w.file.n);
 	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
 	ck_assert_uint_eq(g.n_warn, 0);
 	ck_assert_uint_eq(g.info.log_mode, 2);
@@ -694,6 +715,7 @@ START_TEST(test_unknown_header_kinds)
 	etlw_raw(&w, unknown, sizeof unknown);
 	pm_one(&w, 2, 2 * MS);
 	etlw_flush(&w, 0, 0, 0, 0);
+	seed("header-kinds.etl", w.file.p, w.file.n);
 	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
 	ck_assert_uint_eq(g.n_warn, 0);
 	ck_assert_uint_eq(g.n, 2);
@@ -731,6 +753,7 @@ START_TEST(test_bad_records_abandon_buffer)
 	etlw_set32(&w.file, at + 0x30, 0x48 + 8 + (uint32_t)(w.file.n - at));
 	pm_one(&w, 6, 6 * MS);
 	etlw_flush(&w, 0, 0, 0x0002, 0);	/* EVENTS_LOST */
+	seed("bad-records.etl", w.file.p, w.file.n);
 	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
 	ck_assert_str_eq(g.err, "");
 	ck_assert_uint_eq(g.n, 3);
@@ -893,6 +916,194 @@ START_TEST(test_alloc_failure)
 }
 END_TEST
 
+
+/* ---- the pcapng twin: same packets, same analysis ------------------------ */
+
+#define SCENARIOS TESTDATA_DIR "/scenarios/"
+
+struct twin {
+	struct etlw w;
+	struct etlw_vec ng;
+	size_t n;
+};
+
+/* JSON of one capture through the public API; "format" made neutral. */
+static char *
+analyze_json(const void *buf, size_t len, const char *format)
+{
+	dt_analyzer *a;
+	dt_options o;
+	char *out = NULL, *res, *at, key[64];
+	size_t n;
+
+	dt_options_init(&o);
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_mem(a, "twin", buf, len), 0);
+	ck_assert_int_eq(dt_write_buffer(a, "json", 0, &out, &n), 0);
+	res = strdup(out);
+	dt_buffer_free(out);
+	dt_analyzer_free(a);
+	snprintf(key, sizeof key, "\"format\": \"%s\"", format);
+	at = strstr(res, key);
+	ck_assert_msg(at != NULL, "no %s in %s", key, res);
+	/* "format": "etl" -> "format": "*" */
+	at[11] = '*';
+	memmove(at + 12, at + 11 + strlen(format),
+	    strlen(at + 11 + strlen(format)) + 1);
+	return res;
+}
+
+/*
+ * A scenario pcap rewritten as an ETL file (mode 0: netsh, one event per
+ * packet, buffers written out of time order; 1: netsh, packets over 200
+ * bytes in two fragments, compressed; 2: pktmon, compressed) and as a
+ * pcapng with the same packets, interfaces, times and directions.
+ */
+static void
+twin_build(struct twin *t, const char *path, int mode)
+{
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	struct etlw_vec late = { NULL, 0, 0 };
+	char err[256];
+	uint8_t mac[6];
+	int64_t start = 0;
+	size_t half = 0, at;
+	int dir;
+
+	memset(t, 0, sizeof *t);
+	etlw_init(&t->w);
+	etlw_ng_shb(&t->ng);
+	etlw_ng_idb(&t->ng, 1, mode == 2 ? "nic.sys / Test Adapter" : "eth:7");
+	dt_mem_init(&m, NULL, NULL, 0);
+	/* count first: the second half is written before the first */
+	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, err, sizeof err,
+	    NULL), 0);
+	while (dt_reader_next(r, &p) == 0)
+		t->n++;
+	dt_reader_close(r);
+	ck_assert_uint_gt(t->n, 4);
+	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, err, sizeof err,
+	    NULL), 0);
+	while (dt_reader_next(r, &p) == 0) {
+		uint64_t rel;
+
+		ck_assert_int_eq(p.linktype, 1);
+		ck_assert_uint_eq(p.caplen, p.origlen);
+		if (start == 0) {
+			start = p.time - p.time % 1000000000;
+			t->w.start_ft = ETLW_FT_1970 + (uint64_t)(start / 100);
+			etlw_header(&t->w, 3600 * UINT64_C(1000000000));
+			memcpy(mac, p.data + 6, 6);
+			if (mode == 2)
+				etlw_pm_component(&t->w, 5, 2, "nic.sys",
+				    "Test Adapter", 0);
+		}
+		rel = (uint64_t)(p.time - start);
+		dir = memcmp(p.data + 6, mac, 6) == 0 ? 2 : 1;
+		if (mode == 2) {
+			struct etlw_pm pm;
+
+			memset(&pm, 0, sizeof pm);
+			pm.group = 4242;
+			pm.number = (uint16_t)half;
+			pm.appearance = 1;
+			pm.dirtag = dir == 2 ? 4 : 3;
+			pm.ptype = 1;
+			pm.comp = 5;
+			etlw_pm_packet(&t->w, 0, &pm, p.data, (uint16_t)p.caplen,
+			    rel);
+		} else {
+			uint64_t kw = ETLW_KW_ETH | (dir == 2 ? ETLW_KW_SEND :
+			    ETLW_KW_RECV);
+
+			if (mode == 1 && p.caplen > 200) {
+				etlw_ndis_1001(&t->w, 7, 7, kw | ETLW_KW_START,
+				    p.data, 200, rel, 1, NULL, 0);
+				etlw_ndis_1001(&t->w, 7, 7, kw | ETLW_KW_END,
+				    p.data + 200, p.caplen - 200, rel + 100, 1,
+				    NULL, 0);
+			} else {
+				etlw_ndis_1001(&t->w, 7, 7, kw | ETLW_KW_START |
+				    ETLW_KW_END, p.data, p.caplen, rel, 1,
+				    NULL, 0);
+			}
+		}
+		etlw_ng_epb(&t->ng, 0, (uint64_t)p.time, p.data, p.caplen,
+		    p.origlen, dir);
+		if (++half == t->n / 2) {
+			/* first half: kept aside, written last */
+			at = t->w.file.n;
+			etlw_flush(&t->w, mode != 0, 0, 0, 0);
+			etlw_put(&late, t->w.file.p + at, t->w.file.n - at);
+			t->w.file.n = at;
+		}
+	}
+	ck_assert_ptr_null(dt_reader_error(r, NULL));
+	dt_reader_close(r);
+	etlw_flush(&t->w, mode != 0, 4096, 0, 0);
+	etlw_put(&t->w.file, late.p, late.n);
+	free(late.p);
+}
+
+/* Equal, or the first line that differs in the failure message. */
+static void
+json_same(const char *a, const char *b)
+{
+	size_t i = 0, line = 0, ls = 0;
+	char la[120], lb[120];
+
+	while (a[i] != '\0' && a[i] == b[i]) {
+		if (a[i] == '\n') {
+			line++;
+			ls = i + 1;
+		}
+		i++;
+	}
+	if (a[i] == '\0' && b[i] == '\0')
+		return;
+	snprintf(la, sizeof la, "%.*s", (int)strcspn(a + ls, "\n"), a + ls);
+	snprintf(lb, sizeof lb, "%.*s", (int)strcspn(b + ls, "\n"), b + ls);
+	ck_abort_msg("JSON differs at line %zu: etl '%s' pcapng '%s'",
+	    line + 1, la, lb);
+}
+
+START_TEST(test_twin_json)
+{
+	static const char *const files[] = {
+		SCENARIOS "ok-null-openssl.pcap",
+		SCENARIOS "null-absent-alert-openssl.pcap",
+		SCENARIOS "client-cert-rejected-openssl.pcap",
+	};
+	const char *path = files[_i % 3];
+	int mode = _i / 3;
+	struct twin t;
+	struct got g;
+	char *je, *jn;
+
+	if (!tu_exists(path))
+		return;
+	twin_build(&t, path, mode);
+	/* the reader gives the pcapng's packets, in its order */
+	ck_assert_int_eq(read_all(t.w.file.p, t.w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n_warn, 0);
+	ck_assert_uint_eq(g.n, t.n);
+	ck_assert_uint_eq(distinct(&g), t.n);
+	got_free(&g);
+	je = analyze_json(t.w.file.p, t.w.file.n, "etl");
+	jn = analyze_json(t.ng.p, t.ng.n, "pcapng");
+	json_same(je, jn);
+	/* a real analysis: a connection and a verdict with evidence */
+	ck_assert_ptr_nonnull(strstr(je, "\"client\": \"198.18.1.100:"));
+	ck_assert_ptr_nonnull(strstr(je, "\"frames\": [\n"));
+	free(je);
+	free(jn);
+	free(t.ng.p);
+	etlw_free(&t.w);
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------- */
 
 static Suite *
@@ -915,6 +1126,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_truncated_and_not_etl);
 	tcase_add_test(tc, test_file_and_pipe);
 	tcase_add_test(tc, test_alloc_failure);
+	tcase_add_loop_test(tc, test_twin_json, 0, 9);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -568,7 +568,7 @@ add_packet(struct dt_reader *r, struct dt_etl *e, const uint8_t *data,
 		e->pkts = p;
 		e->cap_pkts = ncap;
 	}
-	if (caplen > e->arena_cap - e->arena_len) {
+	if (e->arena == NULL || caplen > e->arena_cap - e->arena_len) {
 		ncap = e->arena_cap ? e->arena_cap : 65536;
 		while (ncap - e->arena_len < caplen && ncap < SIZE_MAX / 2)
 			ncap *= 2;

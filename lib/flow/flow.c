@@ -43,6 +43,7 @@
 #define TABLE_MIN		1024
 #define HTTP_MAX_HEADS		32		/* per direction */
 #define RANGES			8		/* counting mode: seen ranges */
+#define SEG_COST		64	/* budget per waiting piece: its header */
 #define HTTP_PENDING		8
 #define DNS_BUCKETS		256
 #define DNS_WAYS		4
@@ -71,7 +72,9 @@ struct half {				/* one direction of a connection */
 	uint8_t nr;			/* counting: ranges seen above next */
 	uint32_t rs[RANGES], re[RANGES];
 	struct seg *ooo;		/* sorted, non-overlapping */
-	size_t buffered;
+	struct seg *ooo_tail;		/* the last piece: in-order appends */
+	size_t buffered;		/* payload bytes in ooo */
+	size_t pieces;
 
 	/* the previous segment, to merge duplicates within DUP_WINDOW */
 	uint32_t last_seq, last_ack, last_len;
@@ -422,6 +425,9 @@ deliver_part(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
 static void
 seg_free(struct dt_flow *f, struct half *h, struct seg *s)
 {
+	if (h->ooo_tail == s)
+		h->ooo_tail = NULL;	/* pieces leave from the head */
+	h->pieces--;
 	h->buffered -= s->caplen;
 	f->buffered -= s->caplen;
 	dt_free(f->m, s);
@@ -566,6 +572,11 @@ buffer_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	uint32_t cur = seq, end = seq + len, a, b, pres;
 	int overlap = 0;
 
+	/* ahead of everything waiting (the usual case): start at the end */
+	if (h->ooo_tail != NULL &&
+	    seq_le(h->ooo_tail->seq + h->ooo_tail->len, seq))
+		pp = &h->ooo_tail->next;
+
 	while (seq_lt(cur, end)) {
 		x = *pp;
 		if (x != NULL && seq_le(x->seq + x->len, cur)) {
@@ -606,6 +617,9 @@ buffer_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		n->next = x;
 		*pp = n;
 		pp = &n->next;
+		if (x == NULL)
+			h->ooo_tail = n;
+		h->pieces++;
 		h->buffered += pres;
 		f->buffered += pres;
 		cur = b;
@@ -1113,7 +1127,7 @@ again:
 		return;
 	}
 	/* ahead: make the buffer fit it, skipping holes before it */
-	if (h->buffered + cap > f->stream_cap ||
+	if (h->buffered + cap + (h->pieces + 1) * SEG_COST > f->stream_cap ||
 	    !make_room(f, cap + sizeof(struct seg), fl)) {
 		if (h->ooo != NULL && seq_lt(h->ooo->seq, seq)) {
 			skip_hole(f, fl, dir);

@@ -434,7 +434,8 @@ START_TEST(test_pktmon_written)
 		/* the drop: another sighting, with reason and location */
 		ck_assert_int_eq(g.r[2].dup, 1);
 		ck_assert_int_eq(g.r[2].meta.dropped, 1);
-		ck_assert_str_eq(g.r[2].meta.drop_reason, "25");
+		ck_assert_str_eq(g.r[2].meta.drop_reason,
+		    "Invalid VLAN format");
 		ck_assert_str_eq(g.r[2].meta.drop_location, "0xE000460A");
 		ck_assert_int_eq(g.r[2].time, T0 + 1000600);
 		/* 802.11, logged 60 of 1500 */

@@ -1429,11 +1429,57 @@ decode_all(struct dt_reader *r, struct dt_etl *e)
 
 /* ---- entry points -------------------------------------------------------- */
 
-/* A PktMon DropReason, by number (names differ across builds). */
+/*
+ * PktMon DropReason names as Microsoft's NetMon parser for PacketMon
+ * (etl_Microsoft-Windows-PktMon-Events.npl, 2018) lists them; newer builds
+ * add reasons, which are shown by number.
+ */
+static const struct {
+	uint32_t value;
+	const char *name;
+} pm_reasons[] = {
+	{ 0, "Unspecified" }, { 1, "Invalid Data" }, { 2, "Invalid Packet" },
+	{ 3, "Insufficient resources" }, { 4, "Adapter not ready" },
+	{ 5, "Media Disconnected" }, { 6, "Not accepted" },
+	{ 7, "Device busy" }, { 8, "Filtered" }, { 9, "Filtered VLAN" },
+	{ 10, "Unauthorized VLAN" }, { 11, "Unauthorized MAC" },
+	{ 12, "Failed security policy" }, { 13, "Failed pVlan setting" },
+	{ 14, "QoS drop" }, { 15, "IPSec drop" },
+	{ 16, "Spoofed MAC address is not allowed" },
+	{ 17, "Failed DHCP guard" }, { 18, "Failed Router Guard" },
+	{ 19, "Bridge is not allowed inside VM" },
+	{ 20, "Virtual Subnet ID does not match" },
+	{ 21, "Required vSwitch extension is missing" },
+	{ 22, "Creating vSwitch over another vSwitch is not allowed" },
+	{ 23, "MTU mismatch" }, { 24, "Native forwarding required" },
+	{ 25, "Invalid VLAN format" }, { 26, "Invalid destination MAC" },
+	{ 27, "Invalid source MAC" }, { 28, "First NB too small" },
+	{ 29, "Windows Network Virtualization error" },
+	{ 30, "Storm limit exceeded" },
+	{ 31, "ICMP request injected by switch" },
+	{ 32, "Failed to update destination list" },
+	{ 33, "Destination NIC is disabled" },
+	{ 34, "Packet does not match destination NIC packet filter" },
+	{ 35, "vSwitch data flow is disabled" },
+	{ 36, "Port isolation setting does not allow untagged traffic" },
+	{ 37, "Invalid PD queue" }, { 38, "Adapter is in low power state" },
+	{ 101, "Adapter paused" }, { 102, "Adapter reset in progress" },
+	{ 103, "Send aborted" }, { 104, "Unsupported EtherType" },
+	{ 201, "Microport error" }, { 202, "VF not ready" },
+	{ 203, "Microport not ready" }, { 204, "VMBus error" },
+};
+
 static void
 drop_reason(char *dst, size_t len, uint32_t reason)
 {
-	snprintf(dst, len, "%u", reason);
+	size_t i;
+
+	for (i = 0; i < sizeof pm_reasons / sizeof pm_reasons[0]; i++)
+		if (pm_reasons[i].value == reason) {
+			snprintf(dst, len, "%s", pm_reasons[i].name);
+			return;
+		}
+	snprintf(dst, len, "DropReason %u", reason);
 }
 
 int

@@ -1696,6 +1696,38 @@ START_TEST(t_gap)
 	run_free(&r);
 	free(s);
 
+	/* snaplen cut the ClientHello's record: the client's alert after it
+	   is still read (the record boundary is known) */
+	s = script_new();
+	body.n = 0;
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	record(b, 22, &body);
+	gap(s, DT_C2S, 1, b->n - 100);
+	b->n = 100;
+	b = step(s, DT_C2S, 3);
+	u8(b, 21);
+	u16(b, 0x0303);
+	u16(b, 2);
+	u8(b, 2);
+	u8(b, 42);
+	b = step(s, DT_C2S, 4);	/* a handshake record after it: ignored */
+	body.n = 0;
+	opaque_msg(&body, 16, 10);
+	record(b, 22, &body);
+	seal(s);
+	run(&r, s, 0, 0, 0, 0);
+	ck_assert_int_eq(f->truncated, 1);
+	ck_assert_uint_eq(f->truncated_frame, 1);
+	ck_assert_uint_eq(f->ch_frame, 0);
+	ck_assert_uint_eq(f->alert_frame, 3);
+	ck_assert_uint_eq(f->alert_dir, DT_C2S);
+	ck_assert_uint_eq(f->alert_desc, 42);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, -1), "");
+	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
+
 	/* a gap inside application data that is only counted: no harm */
 	s = script_full12();
 	s->n = 6;		/* up to the client's application data */

@@ -63,6 +63,8 @@ struct tdir {
 	struct fmap bmap;		/* positions relative to buf[0] */
 	uint64_t skip;			/* body bytes of a hopped record left */
 	uint8_t rtype;			/* current record's content type */
+	uint16_t rlen;			/* ... and its length */
+	int hs_lost;			/* a gap ate handshake bytes */
 	uint16_t rversion;
 	/* handshake reassembly */
 	uint8_t *hs;
@@ -1079,6 +1081,8 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 		}
 		if (dir == DT_C2S && c->tls.record_version == 0)
 			c->tls.record_version = d->rversion;
+		if (d->hs_lost)
+			break;	/* where its messages begin is unknown */
 		handshake_bytes(t, c, dir, REC_HDR, plen);
 		break;
 	case 23:
@@ -1331,6 +1335,7 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		d->rtype = rd_u8(&r);
 		d->rversion = rd_u16(&r);
 		len = rd_u16(&r);
+		d->rlen = len;
 		if (d->rtype < 20 || d->rtype > 24) {
 			malformed(t, c, dir, fm->frame, fm->time,
 			    "%s record of content type %u", dir_name(dir),
@@ -1497,6 +1502,23 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 	}
 	if (d->state == D_NONTLS) {
 		nontls_finish(t, c, dir);
+		return;
+	}
+	/* A gap inside a record whose header we have: that record is lost
+	   but the next one starts where its length says, so what follows
+	   (an alert, CCS, application data) stays readable. The handshake
+	   messages of this direction are not: where they begin is lost. */
+	if (d->state == D_RECORDS && d->len >= REC_HDR &&
+	    n <= (uint64_t)REC_HDR + d->rlen - d->len) {
+		d->skip = (uint64_t)REC_HDR + d->rlen - d->len - n;
+		if (!handshake_over(t, c) && !c->tls.truncated) {
+			c->tls.truncated = 1;
+			c->tls.truncated_frame = frame;
+		}
+		unit_reset(d);
+		d->hlen = 0;
+		d->hmap.n = 0;
+		d->hs_lost = 1;
 		return;
 	}
 	/* bytes the handshake needed are missing (lost or cut by snaplen:

@@ -44,6 +44,16 @@ int dt_report_json(const struct dt_report_run *run, FILE *fp, int lines);
  */
 int dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags);
 
+/*
+ * One self-contained HTML5 document for the run (inline CSS and SVG, no
+ * script, nothing fetched): captures and options, verdicts ranked by
+ * severity, a message ladder (SVG) for each connection with a warning or
+ * error verdict (DT_TEXT_VERBOSE: for every IP-HTTPS connection), the
+ * others in a table, and the certificates as cards. Every string from the
+ * wire is HTML-escaped and made valid UTF-8. Returns 0, DT_ENOMEM or DT_EIO.
+ */
+int dt_report_html(const struct dt_report_run *run, FILE *fp, unsigned flags);
+
 /* ---- shared names (static strings, never NULL) ---------------------------- */
 
 /* "no-answer", "refused", "established", "reset", "closed", "open". */

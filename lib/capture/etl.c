@@ -14,13 +14,16 @@
  * buffer with a warning, never the file. Events are stamped in the
  * session's raw clock (QPC, system time or CPU cycles) and converted to UTC
  * from the logfile header's StartTime in overflow-checked integers.
- * Per-processor buffers are not in time order, so the whole file is
- * decoded on the first dt_reader_next() (the warn callback is set by then)
- * and packets are handed out sorted by time. pktmon logs one packet at
- * every component it crosses: (PktGroupId, PktNumber) names the packet, and
- * later sightings are marked duplicate; netsh logs a frame at the miniport
- * and again at a filter above it: an identical frame on the same miniport
- * at another layer within 10 ms is marked duplicate.
+ * Per-processor buffers overlap in time, so decoded packets wait in a
+ * min-heap (time, then file order) that is kept filled to DT_ETL_WINDOW
+ * bytes: packets come out in time order whenever the disorder fits the
+ * window (a warning says when it did not), and memory stays bounded.
+ * Decoding starts on the first dt_reader_next(), when the warn callback is
+ * set. pktmon logs one packet at every component it crosses: (PktGroupId,
+ * PktNumber) names the packet, and later sightings within a second are
+ * marked duplicate; netsh logs a frame at the miniport and again at a
+ * filter above it: the same bytes from the same miniport at another layer
+ * within 10 ms are marked duplicate.
  */
 #include "capture/etl.h"
 
@@ -109,7 +112,7 @@ struct etl_pkt {
 	int64_t time;			/* ns since 1970 */
 	uint64_t seq;			/* decode order, ties in time */
 	uint64_t offset;		/* record (or compressed buffer) offset */
-	size_t data;			/* into the arena */
+	uint8_t *data;			/* owned, caplen bytes */
 	uint32_t caplen, origlen;
 	uint32_t iface;
 	uint16_t linktype;
@@ -145,6 +148,22 @@ struct etl_frag {
 	size_t len, cap;
 };
 
+/* pktmon: primary sighting of (group, number), direct-mapped. */
+struct pm_seen {
+	uint64_t group;
+	int64_t time;
+	uint32_t number;
+	uint32_t used;
+};
+
+/* netsh: a recently delivered frame, to spot its copy at another layer. */
+struct ndis_seen {
+	uint64_t hash;
+	int64_t time;
+	uint32_t mini, lower, caplen;
+	int dir;
+};
+
 struct dt_etl {
 	struct dt_etl_info info;
 	int64_t base_ns;		/* StartTime */
@@ -161,14 +180,17 @@ struct dt_etl {
 	uint8_t *io, *dec;
 	size_t io_cap, dec_cap;
 
-	/* decoded */
-	int decoded;
-	size_t next;
-	struct etl_pkt *pkts;
-	size_t n_pkts, cap_pkts;
+	/* decoded packets wait in a min-heap on (time, seq) */
+	int eof;			/* no more buffers */
+	struct etl_pkt *heap;
+	size_t n_heap, cap_heap, heap_bytes;
 	uint64_t seq;
-	uint8_t *arena;
-	size_t arena_len, arena_cap;
+	struct etl_pkt cur;		/* handed out, data freed next call */
+	int64_t last_time;
+	int warned_order;
+	struct pm_seen *seen;		/* DT_PKTMON_SLOTS */
+	struct ndis_seen ring[NDIS_RING];
+	size_t ring_n;
 	struct etl_comp *comps;
 	size_t n_comps, cap_comps;
 	uint32_t *comp_idx;		/* 65536: 1 + index into comps, 0 none */
@@ -176,7 +198,7 @@ struct dt_etl {
 	size_t n_ifaces, cap_ifaces, n_ndis_ifaces;
 	uint32_t ndis_ix[DT_ETL_MAX_NDIS_IFACES];
 	struct etl_frag frags[FRAG_SLOTS];
-	int warned_events_lost, warned_buffer_lost, warned_cap, warned_ifaces;
+	int warned_events_lost, warned_buffer_lost, warned_ifaces;
 	int stop;			/* out of memory: decode no further */
 
 	/* a fault met while decoding, reported after the last packet */
@@ -544,52 +566,80 @@ dt_etl_open(struct dt_reader *r)
 	return 0;
 }
 
-/* ---- the packet list ----------------------------------------------------- */
+/* ---- the packet heap ---------------------------------------------------- */
 
-static struct etl_pkt *
-add_packet(struct dt_reader *r, struct dt_etl *e, const uint8_t *data,
-    size_t caplen, uint64_t off)
+static int
+pkt_less(const struct etl_pkt *x, const struct etl_pkt *y)
 {
-	struct etl_pkt *p;
-	size_t ncap;
+	if (x->time != y->time)
+		return x->time < y->time;
+	return x->seq < y->seq;
+}
 
-	if (e->n_pkts >= DT_ETL_MAX_PACKETS) {
-		if (!e->warned_cap++)
-			dt_reader_warnf(r, off, "ETL file has more than %u "
-			    "packets; the rest are not read",
-			    DT_ETL_MAX_PACKETS);
-		return NULL;
-	}
-	if (e->n_pkts == e->cap_pkts) {
-		ncap = e->cap_pkts ? e->cap_pkts * 2 : 256;
-		p = dt_realloc(r->m, e->pkts, ncap * sizeof *p);
-		if (p == NULL)
+/* A copy of *tmpl with its own copy of the bytes into the heap. */
+static int
+push_packet(struct dt_reader *r, struct dt_etl *e, const struct etl_pkt *tmpl,
+    const uint8_t *data, size_t caplen)
+{
+	struct etl_pkt *h, t;
+	size_t i, ncap;
+
+	if (e->n_heap == e->cap_heap) {
+		ncap = e->cap_heap ? e->cap_heap * 2 : 256;
+		h = dt_realloc(r->m, e->heap, ncap * sizeof *h);
+		if (h == NULL)
 			goto nomem;
-		e->pkts = p;
-		e->cap_pkts = ncap;
+		e->heap = h;
+		e->cap_heap = ncap;
 	}
-	if (e->arena == NULL || caplen > e->arena_cap - e->arena_len) {
-		ncap = e->arena_cap ? e->arena_cap : 65536;
-		while (ncap - e->arena_len < caplen && ncap < SIZE_MAX / 2)
-			ncap *= 2;
-		if (grow(r->m, &e->arena, &e->arena_cap, ncap) != 0)
-			goto nomem;
-	}
-	p = &e->pkts[e->n_pkts++];
-	memset(p, 0, sizeof *p);
-	p->seq = e->seq++;
-	p->offset = off;
-	p->data = e->arena_len;
-	p->caplen = (uint32_t)caplen;
-	p->origlen = (uint32_t)caplen;
+	t = *tmpl;
+	t.seq = e->seq++;
+	t.caplen = (uint32_t)caplen;
+	if (t.origlen < t.caplen)
+		t.origlen = t.caplen;
+	t.data = dt_malloc(r->m, caplen ? caplen : 1);
+	if (t.data == NULL)
+		goto nomem;
 	if (caplen > 0)
-		memcpy(e->arena + e->arena_len, data, caplen);
-	e->arena_len += caplen;
-	return p;
+		memcpy(t.data, data, caplen);
+	h = e->heap;
+	for (i = e->n_heap++; i > 0 && pkt_less(&t, &h[(i - 1) / 2]);
+	    i = (i - 1) / 2)
+		h[i] = h[(i - 1) / 2];
+	h[i] = t;
+	e->heap_bytes += caplen + sizeof t;
+	e->info.n_events++;
+	return 0;
 nomem:
-	etl_fault(e, off, "out of memory");
+	etl_fault(e, tmpl->offset, "out of memory");
 	e->stop = 1;
-	return NULL;
+	return -1;
+}
+
+static void
+pop_packet(struct dt_etl *e, struct etl_pkt *out)
+{
+	struct etl_pkt *h = e->heap, last;
+	size_t i = 0, c, n;
+
+	*out = h[0];
+	e->heap_bytes -= out->caplen + sizeof *out;
+	n = --e->n_heap;
+	if (n == 0)
+		return;
+	last = h[n];
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && pkt_less(&h[c + 1], &h[c]))
+			c++;
+		if (!pkt_less(&h[c], &last))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = last;
 }
 
 static int
@@ -720,7 +770,7 @@ static void
 pm_packet(struct dt_reader *r, struct dt_etl *e, struct rd *u, int drop,
     int64_t t, uint64_t off)
 {
-	struct etl_pkt *p;
+	struct etl_pkt p;
 	struct etl_comp *c;
 	struct etl_iface f;
 	const uint8_t *payload;
@@ -770,26 +820,26 @@ pm_packet(struct dt_reader *r, struct dt_etl *e, struct rd *u, int drop,
 		lt = table_linktype(pm_media,
 		    sizeof pm_media / sizeof pm_media[0], c->medium,
 		    LT_ETHERNET);
-	if ((p = add_packet(r, e, payload, logged, off)) == NULL)
-		return;
-	p->time = t;
-	p->src = SRC_PKTMON;
-	p->linktype = (uint16_t)lt;
-	p->origlen = orig > logged ? orig : logged;
-	p->iface = (uint32_t)c->iface;
-	p->mini_or_comp = comp;
-	p->group = group;
-	p->number = number;
-	p->appearance = app;
-	p->edge = edge;
-	p->filter = filter;
-	p->reason = reason;
-	p->location = loc;
-	p->dropped = (uint8_t)drop;
+	memset(&p, 0, sizeof p);
+	p.offset = off;
+	p.time = t;
+	p.src = SRC_PKTMON;
+	p.linktype = (uint16_t)lt;
+	p.origlen = orig;
+	p.iface = (uint32_t)c->iface;
+	p.mini_or_comp = comp;
+	p.group = group;
+	p.number = number;
+	p.appearance = app;
+	p.edge = edge;
+	p.filter = filter;
+	p.reason = reason;
+	p.location = loc;
+	p.dropped = (uint8_t)drop;
 	for (i = 0; i < sizeof pm_dirs / sizeof pm_dirs[0]; i++)
 		if (pm_dirs[i].tag == dirtag)
-			p->dir = (uint8_t)pm_dirs[i].dir;
-	e->info.n_events++;
+			p.dir = (uint8_t)pm_dirs[i].dir;
+	(void)push_packet(r, e, &p, payload, logged);
 }
 
 static void
@@ -909,7 +959,7 @@ ndis_emit(struct dt_reader *r, struct dt_etl *e, uint32_t mini,
     uint32_t lower, uint64_t kw, int64_t t, const uint8_t *data, size_t n,
     uint64_t off)
 {
-	struct etl_pkt *p;
+	struct etl_pkt p;
 	uint32_t ol = 0;
 	size_t l2;
 	uint16_t et;
@@ -939,19 +989,18 @@ ndis_emit(struct dt_reader *r, struct dt_etl *e, uint32_t mini,
 		e->stop = 1;
 		return;
 	}
-	if ((p = add_packet(r, e, data, n, off)) == NULL)
-		return;
-	p->time = t;
-	p->src = SRC_NDIS;
-	p->linktype = (uint16_t)lt;
-	if (ol > n)
-		p->origlen = ol;
-	p->iface = (uint32_t)ix;
-	p->mini = mini;
-	p->lower = lower;
-	p->dir = (kw & KW_SEND) ? DT_DIR_OUT : (kw & KW_RECV) ? DT_DIR_IN :
+	memset(&p, 0, sizeof p);
+	p.offset = off;
+	p.time = t;
+	p.src = SRC_NDIS;
+	p.linktype = (uint16_t)lt;
+	p.origlen = ol;
+	p.iface = (uint32_t)ix;
+	p.mini = mini;
+	p.lower = lower;
+	p.dir = (kw & KW_SEND) ? DT_DIR_OUT : (kw & KW_RECV) ? DT_DIR_IN :
 	    DT_DIR_UNKNOWN;
-	e->info.n_events++;
+	(void)push_packet(r, e, &p, data, n);
 }
 
 static void
@@ -1226,132 +1275,116 @@ do_buffer(struct dt_reader *r, struct dt_etl *e, const uint8_t *hdr,
 	walk_records(r, e, body, valid, boff, 1);
 }
 
-static void
-decode_buffers(struct dt_reader *r, struct dt_etl *e)
+/* The next buffer of the file (the first was read by open); 0 at the end. */
+static int
+decode_step(struct dt_reader *r, struct dt_etl *e)
 {
 	uint8_t hdr[DT_ETL_BUFHDR];
-	uint64_t boff = 0;
+	uint64_t boff;
 	uint32_t bsize;
 	size_t body, got;
 
+	if (e->stop)
+		return 0;
 	if (e->have_first) {
 		e->have_first = 0;
 		do_buffer(r, e, e->io, e->io + DT_ETL_BUFHDR, e->first_len, 0);
-		boff = DT_ETL_BUFHDR + e->first_len;
 		bsize = get32at(e->io, DT_ETL_BUFHDR, BH_SIZE);
 		if (e->first_len < bsize - DT_ETL_BUFHDR) {
 			dt_reader_warnf(r, 0, "ETL file ends inside its first "
 			    "buffer");
-			return;
+			return 0;
 		}
+		return 1;
 	}
-	while (!e->stop) {
-		boff = e->src_pos;
-		got = src_read(r, e, hdr, DT_ETL_BUFHDR);
-		if (got == 0)
-			break;
-		if (got < DT_ETL_BUFHDR) {
-			dt_reader_warnf(r, boff, "ETL file ends inside a "
-			    "buffer header");
-			break;
-		}
-		bsize = get32at(hdr, DT_ETL_BUFHDR, BH_SIZE);
-		if (bsize == 0)
-			break;		/* zero-filled tail (circular files) */
-		if (bsize < DT_ETL_BUFHDR + 8 || bsize > DT_ETL_MAX_BUFFER) {
-			dt_reader_warnf(r, boff, "ETL buffer size %u is "
-			    "implausible; rest of the file skipped", bsize);
-			break;
-		}
-		body = bsize - DT_ETL_BUFHDR;
-		if (r->size != 0 && r->size > boff &&
-		    body > r->size - boff - DT_ETL_BUFHDR)
-			body = (size_t)(r->size - boff - DT_ETL_BUFHDR);
-		if (grow(r->m, &e->io, &e->io_cap, body) != 0) {
-			etl_fault(e, boff, "out of memory");
-			break;
-		}
-		got = src_read(r, e, e->io, body);
-		if (e->src_err) {
-			etl_fault(e, boff, "cannot read");
-			r->io_error = 1;
-			break;
-		}
-		do_buffer(r, e, hdr, e->io, got, boff);
-		if (got < bsize - DT_ETL_BUFHDR) {
-			dt_reader_warnf(r, boff, "ETL file ends inside a "
-			    "buffer (%zu of %u bytes)", got + DT_ETL_BUFHDR,
-			    bsize);
-			break;
-		}
+	boff = e->src_pos;
+	got = src_read(r, e, hdr, DT_ETL_BUFHDR);
+	if (got == 0)
+		return 0;
+	if (got < DT_ETL_BUFHDR) {
+		dt_reader_warnf(r, boff, "ETL file ends inside a buffer "
+		    "header");
+		return 0;
 	}
+	bsize = get32at(hdr, DT_ETL_BUFHDR, BH_SIZE);
+	if (bsize == 0)
+		return 0;		/* zero-filled tail (circular files) */
+	if (bsize < DT_ETL_BUFHDR + 8 || bsize > DT_ETL_MAX_BUFFER) {
+		dt_reader_warnf(r, boff, "ETL buffer size %u is implausible; "
+		    "rest of the file skipped", bsize);
+		return 0;
+	}
+	body = bsize - DT_ETL_BUFHDR;
+	if (r->size != 0 && r->size > boff &&
+	    body > r->size - boff - DT_ETL_BUFHDR)
+		body = (size_t)(r->size - boff - DT_ETL_BUFHDR);
+	if (grow(r->m, &e->io, &e->io_cap, body) != 0) {
+		etl_fault(e, boff, "out of memory");
+		return 0;
+	}
+	got = src_read(r, e, e->io, body);
+	if (e->src_err) {
+		etl_fault(e, boff, "cannot read");
+		r->io_error = 1;
+		return 0;
+	}
+	do_buffer(r, e, hdr, e->io, got, boff);
+	if (got < bsize - DT_ETL_BUFHDR) {
+		dt_reader_warnf(r, boff, "ETL file ends inside a buffer (%zu "
+		    "of %u bytes)", got + DT_ETL_BUFHDR, bsize);
+		return 0;
+	}
+	return 1;
 }
 
-static int
-pkt_cmp(const void *a, const void *b)
-{
-	const struct etl_pkt *x = a, *y = b;
-
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-struct pm_key {
-	uint64_t group;
-	uint32_t number;
-	uint32_t pos;
-};
-
-static int
-key_cmp(const void *a, const void *b)
-{
-	const struct pm_key *x = a, *y = b;
-
-	if (x->group != y->group)
-		return x->group < y->group ? -1 : 1;
-	if (x->number != y->number)
-		return x->number < y->number ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-/* pktmon: later sightings of (group, number) within the window. */
+/* At the end: pieces of packets that never ended, and the buffers. */
 static void
-dedup_pktmon(struct dt_reader *r, struct dt_etl *e)
+decode_end(struct dt_reader *r, struct dt_etl *e)
 {
-	struct pm_key *k;
-	size_t i, n = 0, first = 0;
+	size_t i;
 
-	for (i = 0; i < e->n_pkts; i++)
-		if (e->pkts[i].src == SRC_PKTMON)
-			n++;
-	if (n < 2)
-		return;
-	k = dt_calloc(r->m, n, sizeof *k);
-	if (k == NULL) {
-		etl_fault(e, 0, "out of memory");
-		return;
+	e->eof = 1;
+	for (i = 0; i < FRAG_SLOTS; i++) {
+		if (e->frags[i].used)
+			dt_reader_warnf(r, e->frags[i].offset, "NDIS packet "
+			    "without its PacketEnd fragment; dropped");
+		dt_free(r->m, e->frags[i].data);
+		e->frags[i].data = NULL;
+		e->frags[i].used = 0;
 	}
-	for (i = 0, n = 0; i < e->n_pkts; i++)
-		if (e->pkts[i].src == SRC_PKTMON) {
-			k[n].group = e->pkts[i].group;
-			k[n].number = e->pkts[i].number;
-			k[n].pos = (uint32_t)i;
-			n++;
-		}
-	qsort(k, n, sizeof *k, key_cmp);
-	for (i = 1; i < n; i++) {
-		struct etl_pkt *p = &e->pkts[k[i].pos];
+	dt_free(r->m, e->io);
+	dt_free(r->m, e->dec);
+	e->io = e->dec = NULL;
+	e->io_cap = e->dec_cap = 0;
+}
 
-		if (k[i].group != k[first].group ||
-		    k[i].number != k[first].number ||
-		    p->time - e->pkts[k[first].pos].time >
-		    DT_ETL_DUP_WINDOW_NS)
-			first = i;
-		else
-			p->dup = 1;
+/*
+ * pktmon: a later sighting of (group, number) within the window of its
+ * first one. A direct-mapped table: sightings of one packet are close.
+ */
+static int
+pm_duplicate(struct dt_reader *r, struct dt_etl *e, const struct etl_pkt *p)
+{
+	struct pm_seen *k;
+	uint64_t h;
+
+	if (e->seen == NULL) {
+		e->seen = dt_calloc(r->m, DT_PKTMON_SLOTS, sizeof *e->seen);
+		if (e->seen == NULL)
+			return 0;
 	}
-	dt_free(r->m, k);
+	h = p->group * UINT64_C(0x9e3779b97f4a7c15) ^
+	    (uint64_t)p->number * UINT64_C(0xc2b2ae3d27d4eb4f);
+	h ^= h >> 29;
+	k = &e->seen[h & (DT_PKTMON_SLOTS - 1)];
+	if (k->used && k->group == p->group && k->number == p->number &&
+	    p->time - k->time <= DT_ETL_DUP_WINDOW_NS)
+		return 1;
+	k->used = 1;
+	k->group = p->group;
+	k->number = p->number;
+	k->time = p->time;
+	return 0;
 }
 
 static uint64_t
@@ -1365,66 +1398,31 @@ fnv1a(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* netsh: the same frame at the miniport and at a filter over it. */
-static void
-dedup_ndis(struct dt_etl *e)
+/* netsh: the same frame just delivered from the same miniport at another
+   layer (same bytes, by a 64-bit hash and the length). */
+static int
+ndis_duplicate(struct dt_etl *e, const struct etl_pkt *p)
 {
-	struct {
-		struct etl_pkt *p;
-		uint64_t hash;
-	} ring[NDIS_RING];
-	size_t i, j, n = 0;
-	uint64_t h;
+	struct ndis_seen *q;
+	uint64_t h = fnv1a(p->data, p->caplen);
+	size_t j;
 
-	for (i = 0; i < e->n_pkts; i++) {
-		struct etl_pkt *p = &e->pkts[i];
-
-		if (p->src != SRC_NDIS)
-			continue;
-		h = fnv1a(e->arena + p->data, p->caplen);
-		for (j = 0; j < n && j < NDIS_RING; j++) {
-			const struct etl_pkt *q = ring[j].p;
-
-			if (ring[j].hash == h && q->mini == p->mini &&
-			    q->lower != p->lower && q->dir == p->dir &&
-			    q->caplen == p->caplen && !q->dup &&
-			    p->time - q->time <= DT_ETL_NDIS_DUP_NS &&
-			    memcmp(e->arena + q->data, e->arena + p->data,
-			    p->caplen) == 0) {
-				p->dup = 1;
-				break;
-			}
-		}
-		ring[n % NDIS_RING].p = p;
-		ring[n % NDIS_RING].hash = h;
-		n++;
+	for (j = 0; j < e->ring_n && j < NDIS_RING; j++) {
+		q = &e->ring[j];
+		if (q->hash == h && q->mini == p->mini &&
+		    q->lower != p->lower && q->dir == p->dir &&
+		    q->caplen == p->caplen &&
+		    p->time - q->time <= DT_ETL_NDIS_DUP_NS)
+			return 1;
 	}
-}
-
-static void
-decode_all(struct dt_reader *r, struct dt_etl *e)
-{
-	size_t i;
-
-	e->decoded = 1;
-	decode_buffers(r, e);
-	for (i = 0; i < FRAG_SLOTS; i++) {
-		if (e->frags[i].used)
-			dt_reader_warnf(r, e->frags[i].offset, "NDIS packet "
-			    "without its PacketEnd fragment; dropped");
-		dt_free(r->m, e->frags[i].data);
-		e->frags[i].data = NULL;
-		e->frags[i].used = 0;
-	}
-	dt_free(r->m, e->io);
-	dt_free(r->m, e->dec);
-	e->io = e->dec = NULL;
-	e->io_cap = e->dec_cap = 0;
-	if (e->n_pkts > 1)
-		qsort(e->pkts, e->n_pkts, sizeof *e->pkts, pkt_cmp);
-	dedup_pktmon(r, e);
-	dedup_ndis(e);
-	r->pos = e->src_pos;
+	q = &e->ring[e->ring_n++ % NDIS_RING];
+	q->hash = h;
+	q->time = p->time;
+	q->mini = p->mini;
+	q->lower = p->lower;
+	q->caplen = p->caplen;
+	q->dir = p->dir;
+	return 0;
 }
 
 /* ---- entry points -------------------------------------------------------- */
@@ -1487,36 +1485,47 @@ dt_etl_next(struct dt_reader *r, struct dt_packet *pkt)
 {
 	struct dt_etl *e = r->etl;
 	const struct etl_pkt *p;
-	const struct etl_iface *f;
 	const struct etl_comp *c;
 	struct dt_pktmon_meta *pm = &r->pktmon;
 
 	if (e == NULL)
 		return DT_ITEROVER;
-	if (!e->decoded)
-		decode_all(r, e);
-	if (e->next >= e->n_pkts) {
+	dt_free(r->m, e->cur.data);
+	e->cur.data = NULL;
+	/* fill the reorder window: per-processor buffers overlap in time */
+	while (!e->eof && e->heap_bytes < DT_ETL_WINDOW)
+		if (!decode_step(r, e))
+			decode_end(r, e);
+	r->pos = e->src_pos;
+	if (e->n_heap == 0) {
 		if (e->fault)
 			dt_reader_fail(r, e->fault_off, "%s", e->fault_msg);
 		return DT_ITEROVER;
 	}
-	p = &e->pkts[e->next++];
+	pop_packet(e, &e->cur);
+	p = &e->cur;
+	if (p->time < e->last_time && !e->warned_order++)
+		dt_reader_warnf(r, p->offset, "ETL packets out of time order "
+		    "by more than the %u MiB reorder window",
+		    DT_ETL_WINDOW >> 20);
+	if (p->time > e->last_time || r->frame == 0)
+		e->last_time = p->time;
 	memset(pkt, 0, sizeof *pkt);
 	pkt->frame = ++r->frame;
 	pkt->time = p->time;
 	pkt->linktype = p->linktype;
-	pkt->data = e->arena + p->data;
+	pkt->data = p->data;
 	pkt->caplen = p->caplen;
 	pkt->origlen = p->origlen;
 	pkt->iface = p->iface;
 	pkt->dir = p->dir;
-	pkt->duplicate = p->dup;
 	pkt->offset = p->offset;
-	f = &e->ifaces[p->iface];
 	if (p->src == SRC_NDIS) {
-		pkt->iface_name = f->name;
+		pkt->duplicate = ndis_duplicate(e, p);
+		pkt->iface_name = e->ifaces[p->iface].name;
 		return 0;
 	}
+	pkt->duplicate = pm_duplicate(r, e, p);
 	c = comp_get(r, e, p->mini_or_comp, 0);
 	memset(pm, 0, sizeof *pm);
 	pm->present = 1;
@@ -1554,8 +1563,11 @@ dt_etl_free(struct dt_reader *r)
 		dt_free(r->m, e->frags[i].data);
 	dt_free(r->m, e->io);
 	dt_free(r->m, e->dec);
-	dt_free(r->m, e->pkts);
-	dt_free(r->m, e->arena);
+	for (i = 0; i < e->n_heap; i++)
+		dt_free(r->m, e->heap[i].data);
+	dt_free(r->m, e->heap);
+	dt_free(r->m, e->cur.data);
+	dt_free(r->m, e->seen);
 	dt_free(r->m, e->comps);
 	dt_free(r->m, e->comp_idx);
 	dt_free(r->m, e->ifaces);

@@ -140,6 +140,7 @@ struct etlw {
 	uint64_t hdr_ts;		/* raw clock of the header record */
 	uint32_t log_mode;
 	uint32_t n_buffers;
+	int ext_sized;			/* Reserved1 = item size (8 + data) */
 };
 
 /* Defaults: 64-bit, QPC at 10 MHz, start 2024-06-10 20:18:27 UTC. */
@@ -302,7 +303,7 @@ etlw_event(struct etlw *w, const uint8_t guid[16], uint16_t id, uint64_t kw,
 	etlw_u64(v, 0);				/* ProcessorTime */
 	etlw_zero(v, 16);			/* ActivityId */
 	for (i = 0; i < n_ext; i++) {
-		etlw_u16(v, 0);
+		etlw_u16(v, w->ext_sized ? 8 + ((ext[i].len + 7u) & ~7u) : 0);
 		etlw_u16(v, ext[i].type);
 		etlw_u16(v, i + 1 < n_ext ? 1 : 0);	/* Linkage */
 		etlw_u16(v, ext[i].len);

@@ -918,6 +918,53 @@ START_TEST(test_alloc_failure)
 END_TEST
 
 
+
+/* Extended data items, chained by Linkage, in both public readings. */
+START_TEST(test_extended_items)
+{
+	static const uint8_t sid[12] = { 1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0 };
+	struct etlw_ext ext[3] = {
+		{ 5, sid, 12 }, { 8, "\x01\x00\x00\x00\x02", 5 },
+		{ 13, "\x01\x02\x03\x04\x05\x06\x07\x08", 8 },
+	};
+	struct etlw w;
+	struct got g;
+	uint8_t a[70];
+	size_t at;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	frame(a, sizeof a, 1);
+	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 1 * MS, 1, ext, 3);
+	w.ext_sized = 1;
+	frame(a, sizeof a, 2);
+	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 2 * MS, 1, ext, 3);
+	/* an item claiming more data than the event holds */
+	at = w.recs.n;
+	frame(a, sizeof a, 3);
+	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 3 * MS, 1, ext, 1);
+	w.recs.p[at + 0x50] = 0;
+	w.recs.p[at + 0x51] = 0;
+	w.recs.p[at + 0x56] = 0xf0;
+	w.recs.p[at + 0x57] = 0xff;
+	frame(a, sizeof a, 4);
+	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 4 * MS, 1, NULL, 0);
+	etlw_flush(&w, 1, 0, 0, 0);
+	seed("extended.etl", w.file.p, w.file.n);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_uint_eq(g.r[0].data[19], 1);
+	ck_assert_uint_eq(g.r[1].data[19], 2);
+	ck_assert_uint_eq(g.r[2].data[19], 4);
+	ck_assert_uint_eq(g.r[1].caplen, sizeof a);
+	ck_assert_uint_eq(g.n_warn, 1);
+	ck_assert(has_warning(&g, "extended data runs past the event; event "
+	    "skipped"));
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
 /* ---- the pcapng twin: same packets, same analysis ------------------------ */
 
 #define SCENARIOS TESTDATA_DIR "/scenarios/"
@@ -1127,6 +1174,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_truncated_and_not_etl);
 	tcase_add_test(tc, test_file_and_pipe);
 	tcase_add_test(tc, test_alloc_failure);
+	tcase_add_test(tc, test_extended_items);
 	tcase_add_loop_test(tc, test_twin_json, 0, 9);
 	suite_add_tcase(s, tc);
 	return s;

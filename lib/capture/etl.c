@@ -1117,7 +1117,8 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
     uint64_t off)
 {
 	const uint8_t *guid;
-	uint16_t flags, id, lnk, dsize;
+	uint16_t flags, id, lnk, dsize, r1;
+	size_t step;
 	uint32_t tid;
 	uint64_t ts, kw;
 	int64_t t;
@@ -1136,24 +1137,36 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
 	rd_skip(&rec, 8 + 16);			/* ProcessorTime, ActivityId */
 	if (!rd_ok(&rec))
 		return -1;
-	if (flags & EH_EXTENDED_INFO) {
-		/* EVENT_HEADER_EXTENDED_DATA_ITEM headers, chained by the
-		   Linkage bit, each followed by its data padded to 8. */
-		do {
-			rd_skip(&rec, 4);	/* Reserved1, ExtType */
-			lnk = rd_u16le(&rec);
-			dsize = rd_u16le(&rec);
-			rd_skip(&rec, dsize);
-			if (!rd_ok(&rec))
-				return -1;
-			rd_skip(&rec, (align8(dsize) - dsize) < rec.n ?
-			    align8(dsize) - dsize : rec.n);
-		} while (lnk & 1);
-	}
 	pm = memcmp(guid, guid_pktmon, 16) == 0;
 	nd = memcmp(guid, guid_ndis, 16) == 0;
 	if (!pm && !nd)
 		return 0;
+	if (flags & EH_EXTENDED_INFO) {
+		/*
+		 * EVENT_HEADER_EXTENDED_DATA_ITEM headers (Reserved1, ExtType,
+		 * Linkage, DataSize), chained by the Linkage bit, each
+		 * followed by its data padded to 8. One public reader takes
+		 * Reserved1 as the item's whole size: when it is a plausible
+		 * one (a multiple of 8 holding the data), it is the step.
+		 */
+		do {
+			r1 = rd_u16le(&rec);
+			rd_skip(&rec, 2);	/* ExtType */
+			lnk = rd_u16le(&rec);
+			dsize = rd_u16le(&rec);
+			step = align8(dsize);
+			if (r1 % 8 == 0 && r1 >= 8 + (size_t)dsize)
+				step = r1 - 8u;
+			if (step > rec.n)
+				step = dsize;	/* unpadded last item */
+			rd_skip(&rec, step);
+			if (!rd_ok(&rec)) {
+				dt_reader_warnf(r, off, "ETL event extended "
+				    "data runs past the event; event skipped");
+				return 0;
+			}
+		} while (lnk & 1);
+	}
 	if (etl_time(e, ts, &t) != 0) {
 		dt_reader_warnf(r, off, "ETL event time is out of range; "
 		    "event skipped");

@@ -402,6 +402,7 @@ static const char css[] =
 ".remedy{background:var(--panel);border-radius:6px;padding:8px 12px;"
 "margin:8px 0 4px;overflow-wrap:anywhere}\n"
 ".remedy b{margin-right:6px}\n"
+"h3.fyi{margin:22px 0 8px;color:var(--mute)}\n"
 ".meta{color:var(--mute);font-size:13px;margin:6px 0 0}\n"
 ".frames code{background:var(--panel);padding:0 4px;border-radius:4px}\n"
 ".conn{border:1px solid var(--line);border-radius:8px;padding:14px 16px;"
@@ -421,12 +422,12 @@ static const char css[] =
 "sans-serif}\n"
 ".outside{font-size:13px;color:var(--mute);margin:4px 0 0}\n"
 ".cards{display:grid;grid-template-columns:repeat(auto-fill,"
-"minmax(320px,1fr));gap:14px}\n"
+"minmax(400px,1fr));gap:14px}\n"
 ".card{border:1px solid var(--line);border-radius:8px;padding:12px 14px;"
-"break-inside:avoid;overflow-wrap:anywhere}\n"
+"break-inside:avoid;overflow-wrap:break-word;min-width:0}\n"
 ".card h3{font-size:15px}\n"
-".card .role{color:var(--mute);font-size:12px;text-transform:uppercase;"
-"letter-spacing:.05em;margin-bottom:4px}\n"
+".card .role{color:var(--mute);font-size:12px;margin-bottom:4px}"
+".card .role b{text-transform:uppercase;letter-spacing:.05em}\n"
 ".card dl{display:grid;grid-template-columns:max-content 1fr;"
 "gap:2px 10px;margin:6px 0 0;font-size:13px}\n"
 ".card dt{color:var(--mute)}.card dd{margin:0;min-width:0}\n"
@@ -745,19 +746,20 @@ evidence_event(const struct dt_conn *c, const struct dt_verdict *v,
 	size_t i, k, p;
 	long first = -1;
 
-	for (i = 0; i < c->n_events; i++) {
-		if (c->events[i].frame != frame)
-			continue;
-		if (first < 0)
+	for (i = 0; i < c->n_events && first < 0; i++)
+		if (c->events[i].frame == frame)
 			first = (long)i;
-		for (p = 0; p < sizeof prefer / sizeof prefer[0]; p++) {
-			if (v->id == NULL || strcmp(prefer[p].id, v->id) != 0)
-				continue;
-			for (k = 0; k < 2 && prefer[p].hs[k] != 0; k++)
-				if (c->events[i].type == DT_EV_TLS_HANDSHAKE &&
+	if (first < 0 || v->id == NULL)
+		return first;
+	for (p = 0; p < sizeof prefer / sizeof prefer[0]; p++) {
+		if (strcmp(prefer[p].id, v->id) != 0)
+			continue;
+		for (k = 0; k < 2 && prefer[p].hs[k] != 0; k++)
+			for (i = (size_t)first; i < c->n_events; i++)
+				if (c->events[i].frame == frame &&
+				    c->events[i].type == DT_EV_TLS_HANDSHAKE &&
 				    c->events[i].a == prefer[p].hs[k])
 					return (long)i;
-		}
 	}
 	return first;
 }
@@ -1318,7 +1320,7 @@ cert_card(struct out *o, size_t capi, const struct card *cd)
 
 	role = cd->client ? "Client certificate" : cd->pos == 0 ?
 	    "Server certificate" : x->self_signed ? "Root CA" : "Intermediate CA";
-	outf(o, "<div class=\"card\"><div class=\"role\">%s", role);
+	outf(o, "<div class=\"card\"><div class=\"role\"><b>%s</b>", role);
 	outf(o, " &middot; <a href=\"#c%zu-%" PRIu32 "\">connection %" PRIu32
 	    "</a>", capi, c->id, c->id);
 	if (!cd->client && c->tls.server_cert_frame != 0)
@@ -1667,8 +1669,12 @@ document(struct out *o, const struct dt_report_run *run, struct vref *vr,
 	puts_(o, "<section id=\"findings\"><h2>Findings</h2>");
 	if (nv == 0)
 		puts_(o, "<p>No finding.</p>");
-	for (i = 0; i < nv && o->err == 0; i++)
+	for (i = 0; i < nv && o->err == 0; i++) {
+		if (i > 0 && vr[i].v->severity == DT_SEV_INFO &&
+		    vr[i - 1].v->severity != DT_SEV_INFO)
+			puts_(o, "<h3 class=\"fyi\">For information</h3>");
 		verdict_article(o, run, &vr[i]);
+	}
 	puts_(o, "</section>\n");
 
 	for (i = 0; i < run->n_caps && o->err == 0; i++)

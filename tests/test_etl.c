@@ -752,6 +752,12 @@ START_TEST(test_bad_records_abandon_buffer)
 	at = w.file.n;
 	etlw_flush(&w, 1, 0, 0, 0);
 	etlw_set32(&w.file, at + 0x30, 0x48 + 8 + (uint32_t)(w.file.n - at));
+	/* a compressed buffer claiming 128x more than its bytes */
+	pm_one(&w, 7, 5 * MS + 1);
+	at = w.file.n;
+	etlw_flush(&w, 1, 0, 0, 0);
+	etlw_set32(&w.file, at + 0x30, 0x48 + 129 * (uint32_t)(w.file.n - at -
+	    0x48));
 	pm_one(&w, 6, 6 * MS);
 	etlw_flush(&w, 0, 0, 0x0002, 0);	/* EVENTS_LOST */
 	seed("bad-records.etl", w.file.p, w.file.n);
@@ -761,7 +767,8 @@ START_TEST(test_bad_records_abandon_buffer)
 	ck_assert_uint_eq(g.r[0].data[19], 1);
 	ck_assert_uint_eq(g.r[1].data[19], 3);
 	ck_assert_uint_eq(g.r[2].data[19], 6);
-	ck_assert_uint_eq(g.n_warn, 5);
+	ck_assert_uint_eq(g.n_warn, 6);
+	ck_assert(has_warning(&g, "compressed; buffer skipped"));
 	ck_assert(has_warning(&g, "without a trace header (0x12345678); "
 	    "rest of the buffer skipped"));
 	ck_assert(has_warning(&g, "record size 28672 does not fit"));

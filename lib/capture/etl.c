@@ -1264,6 +1264,13 @@ do_buffer(struct dt_reader *r, struct dt_etl *e, const uint8_t *hdr,
 	valid = filled - DT_ETL_BUFHDR;
 	if (flags & BF_COMPRESSED) {
 		e->info.n_compressed++;
+		/* a few bytes of LZ77 can claim megabytes: bound the work */
+		if (valid / DT_ETL_MAX_RATIO > body_len) {
+			dt_reader_warnf(r, boff, "ETL buffer claims %u bytes "
+			    "from %zu compressed; buffer skipped", valid,
+			    body_len);
+			return;
+		}
 		if (grow(r->m, &e->dec, &e->dec_cap, valid) != 0) {
 			etl_fault(e, boff, "out of memory");
 			e->stop = 1;

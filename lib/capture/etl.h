@@ -18,6 +18,7 @@
 #define DT_ETL_MAX_BUFFER (64u * 1024 * 1024)	/* one buffer, in file and filled */
 #define DT_ETL_MAX_PACKET (256u * 1024)	/* one stitched NDIS packet */
 #define DT_ETL_WINDOW (64u * 1024 * 1024)	/* reorder window, bytes */
+#define DT_ETL_MAX_RATIO 128		/* XPRESS output per input byte */
 #define DT_ETL_MAX_NDIS_IFACES 256
 #define DT_ETL_DUP_WINDOW_NS 1000000000	/* pktmon sightings of one packet */
 #define DT_ETL_NDIS_DUP_NS 10000000	/* miniport vs filter copy of a frame */

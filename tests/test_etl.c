@@ -972,6 +972,60 @@ START_TEST(test_extended_items)
 }
 END_TEST
 
+
+/* 100 MB of packets read in bounded memory; disorder past the window is
+   told, not hidden. */
+START_TEST(test_bounded_memory)
+{
+	enum { N = 1700, LEN = 60000 };
+	struct etlw w;
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	struct got g;
+	char err[256];
+	uint8_t *f = malloc(LEN);
+	int64_t last = 0;
+	unsigned back = 0, n = 0, i;
+
+	ck_assert_ptr_nonnull(f);
+	etlw_init(&w);
+	etlw_header(&w, 3600 * UINT64_C(1000000000));
+	for (i = 0; i < N; i++) {
+		frame(f, LEN, i);
+		etlw_ndis_1001(&w, 7, 7, KW_IN, f, LEN, (i + 1) * MS, 1,
+		    NULL, 0);
+		etlw_flush(&w, 0, 0, 0, 0);
+	}
+	frame(f, LEN, 9999);
+	etlw_ndis_1001(&w, 7, 7, KW_IN, f, LEN, MS / 2, 1, NULL, 0);
+	etlw_flush(&w, 0, 0, 0, 0);
+	ck_assert_uint_gt(w.file.n, (size_t)N * LEN);
+	memset(&g, 0, sizeof g);
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_mem(&r, &m, w.file.p, w.file.n, err,
+	    sizeof err, NULL), 0);
+	dt_reader_set_warn(r, on_warn, &g);
+	while (dt_reader_next(r, &p) == 0) {
+		ck_assert_uint_eq(p.caplen, LEN);
+		back += p.time < last;
+		last = p.time;
+		n++;
+	}
+	ck_assert_ptr_null(dt_reader_error(r, NULL));
+	dt_reader_close(r);
+	ck_assert_uint_eq(n, N + 1);
+	ck_assert_uint_eq(back, 1);
+	ck_assert_uint_eq(g.n_warn, 1);
+	ck_assert(has_warning(&g, "out of time order by more than the 64 MiB "
+	    "reorder window"));
+	ck_assert_uint_lt(m.peak, DT_ETL_WINDOW + (8u << 20));
+	ck_assert_uint_eq(m.used, 0);
+	free(f);
+	etlw_free(&w);
+}
+END_TEST
+
 /* ---- the pcapng twin: same packets, same analysis ------------------------ */
 
 #define SCENARIOS TESTDATA_DIR "/scenarios/"
@@ -1182,6 +1236,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_file_and_pipe);
 	tcase_add_test(tc, test_alloc_failure);
 	tcase_add_test(tc, test_extended_items);
+	tcase_add_test(tc, test_bounded_memory);
 	tcase_add_loop_test(tc, test_twin_json, 0, 9);
 	suite_add_tcase(s, tc);
 	return s;

@@ -145,3 +145,8 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# The HTML report in headless Chromium (installs Debian's chromium as root).
+.PHONY: check-browser
+check-browser: all
+	@BUILD=$(BUILD) sh tests/test_browser.sh

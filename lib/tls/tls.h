@@ -46,8 +46,9 @@ void dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
     uint64_t frame);
 /* The connection ended: verify the chain (x509) at the handshake time. */
 void dt_tls_end(struct dt_tls *t, struct dt_conn *c);
-/* Bytes the parser holds now (record + handshake + HTTP buffers); stays
-   under hs_cap + 2^14+2048+5 + 16 KiB per direction. */
+/* Bytes the parser holds now (record + handshake + HTTP buffers); per
+   direction at most hs_cap + 32769 (the largest SSLv2 record; a TLS record
+   is at most 5 + 2^14+2048) + 16 KiB (a NULL-cipher HTTP head). */
 size_t dt_tls_buffered(const struct dt_tls *t);
 
 /* Events written (facts.h): DT_EV_TLS_HANDSHAKE a = handshake type, b flags:

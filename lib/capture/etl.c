@@ -116,8 +116,8 @@ struct etl_pkt {
 	uint32_t caplen, origlen;
 	uint32_t iface;
 	uint16_t linktype;
-	uint8_t dir, src, dup, dropped;
-	uint16_t mini_or_comp;		/* NDIS: unused; pktmon: component */
+	uint8_t dir, src, dropped;
+	uint16_t comp;			/* pktmon component */
 	uint32_t mini, lower;		/* NDIS interface indexes */
 	uint64_t group;			/* pktmon */
 	uint16_t number, appearance, edge, filter;
@@ -827,7 +827,7 @@ pm_packet(struct dt_reader *r, struct dt_etl *e, struct rd *u, int drop,
 	p.linktype = (uint16_t)lt;
 	p.origlen = orig;
 	p.iface = (uint32_t)c->iface;
-	p.mini_or_comp = comp;
+	p.comp = comp;
 	p.group = group;
 	p.number = number;
 	p.appearance = app;
@@ -1546,10 +1546,10 @@ dt_etl_next(struct dt_reader *r, struct dt_packet *pkt)
 		return 0;
 	}
 	pkt->duplicate = pm_duplicate(r, e, p);
-	c = comp_get(r, e, p->mini_or_comp, 0);
+	c = comp_get(r, e, p->comp, 0);
 	memset(pm, 0, sizeof *pm);
 	pm->present = 1;
-	pm->component = p->mini_or_comp;
+	pm->component = p->comp;
 	if (c != NULL && c->name[0] != '\0') {
 		snprintf(pm->component_name, sizeof pm->component_name, "%s",
 		    c->name);

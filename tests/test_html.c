@@ -572,6 +572,233 @@ START_TEST(several_captures)
 }
 END_TEST
 
+/* ---- a capture with hostile names, fed packet by packet -------------------- */
+
+/* A self-signed certificate (openssl req -x509, P-256) whose subject is
+   CN=<script>alert(1)</script>"', O=Evil"Corp. */
+static const unsigned char evil_der[] =
+	"\x30\x82\x01\xb4\x30\x82\x01\x5c\xa0\x03\x02\x01\x02\x02\x01\x07"
+	"\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02\x30\x3a\x31\x24"
+	"\x30\x22\x06\x03\x55\x04\x03\x0c\x1b\x3c\x73\x63\x72\x69\x70\x74"
+	"\x3e\x61\x6c\x65\x72\x74\x28\x31\x29\x3c\x2f\x73\x63\x72\x69\x70"
+	"\x74\x3e\x22\x27\x31\x12\x30\x10\x06\x03\x55\x04\x0a\x0c\x09\x45"
+	"\x76\x69\x6c\x22\x43\x6f\x72\x70\x30\x1e\x17\x0d\x32\x36\x31\x31"
+	"\x32\x35\x31\x37\x33\x31\x30\x37\x5a\x17\x0d\x33\x36\x31\x31\x32"
+	"\x32\x31\x37\x33\x31\x30\x37\x5a\x30\x3a\x31\x24\x30\x22\x06\x03"
+	"\x55\x04\x03\x0c\x1b\x3c\x73\x63\x72\x69\x70\x74\x3e\x61\x6c\x65"
+	"\x72\x74\x28\x31\x29\x3c\x2f\x73\x63\x72\x69\x70\x74\x3e\x22\x27"
+	"\x31\x12\x30\x10\x06\x03\x55\x04\x0a\x0c\x09\x45\x76\x69\x6c\x22"
+	"\x43\x6f\x72\x70\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02"
+	"\x01\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07\x03\x42\x00\x04\x3e"
+	"\x46\xdb\x1d\xe9\x66\x24\x31\xba\x10\xdb\xf6\x81\x57\x55\xc5\x68"
+	"\xd7\xaf\xcc\xba\xfe\xe4\x55\xe8\x79\x5f\xb8\xe2\xa9\xaf\x99\xc4"
+	"\xb3\x1b\x5e\x53\x6a\xeb\x7b\xbd\xdb\xf9\x24\x54\x5f\xfd\x25\x84"
+	"\xaf\x6b\xd2\x06\xc6\x9d\xd9\x27\x98\x32\xcb\x40\xb5\x88\x18\xa3"
+	"\x53\x30\x51\x30\x1d\x06\x03\x55\x1d\x0e\x04\x16\x04\x14\xe1\x5a"
+	"\x72\x65\x4b\x00\x66\x61\x17\x9c\x01\x42\x12\x04\x43\x52\x97\x44"
+	"\x56\x5e\x30\x1f\x06\x03\x55\x1d\x23\x04\x18\x30\x16\x80\x14\xe1"
+	"\x5a\x72\x65\x4b\x00\x66\x61\x17\x9c\x01\x42\x12\x04\x43\x52\x97"
+	"\x44\x56\x5e\x30\x0f\x06\x03\x55\x1d\x13\x01\x01\xff\x04\x05\x30"
+	"\x03\x01\x01\xff\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02"
+	"\x03\x46\x00\x30\x43\x02\x1f\x55\x52\x41\x24\x92\x4b\x80\x65\x92"
+	"\x0b\x31\xcf\x32\x9e\x5d\x3c\x25\x3a\xd5\x75\x00\xf0\x1b\x69\x61"
+	"\x47\x3c\x10\x15\x55\xb2\x02\x20\x27\x1d\xc8\xac\x9c\x2d\x79\x4a"
+	"\x55\x3b\x7b\x6d\xfe\xe9\x48\xc8\x9c\xde\xc0\xff\x92\x15\x7b\xb9"
+	"\xf1\xbd\xce\x03\x74\xea\x2a\xbe";
+
+struct pkt {
+	uint8_t b[1600];
+	size_t n;
+};
+
+static void
+p8(struct pkt *p, unsigned v)
+{
+	ck_assert_uint_lt(p->n, sizeof p->b);
+	p->b[p->n++] = (uint8_t)v;
+}
+
+static void
+p16(struct pkt *p, unsigned v)
+{
+	p8(p, v >> 8);
+	p8(p, v & 0xff);
+}
+
+static void
+p24(struct pkt *p, size_t v)
+{
+	p8(p, (unsigned)(v >> 16) & 0xff);
+	p16(p, (unsigned)v & 0xffff);
+}
+
+static void
+p32(struct pkt *p, uint32_t v)
+{
+	p16(p, v >> 16);
+	p16(p, v & 0xffff);
+}
+
+static void
+pbytes(struct pkt *p, const void *v, size_t n)
+{
+	ck_assert_uint_le(n, sizeof p->b - p->n);
+	memcpy(p->b + p->n, v, n);
+	p->n += n;
+}
+
+/* Patch a big-endian length of `width` bytes at off: bytes after it. */
+static void
+plen(struct pkt *p, size_t off, int width)
+{
+	size_t v = p->n - off - (size_t)width;
+	int i;
+
+	for (i = width - 1; i >= 0; i--, v >>= 8)
+		p->b[off + (size_t)i] = (uint8_t)(v & 0xff);
+}
+
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
+
+/* One raw IPv4 (LINKTYPE 101) TCP packet between 198.18.1.100:40000 and
+   198.19.0.10:443 carrying `data`. */
+static void
+feed_tcp(struct dt_analyzer *a, int c2s, uint32_t seq, uint32_t ack,
+    unsigned flags, const struct pkt *data, int ms)
+{
+	static const uint8_t cli[4] = { 198, 18, 1, 100 };
+	static const uint8_t srv[4] = { 198, 19, 0, 10 };
+	struct pkt p = { .n = 0 };
+	size_t dn = data != NULL ? data->n : 0;
+
+	p8(&p, 0x45);
+	p8(&p, 0);
+	p16(&p, (unsigned)(40 + dn));
+	p16(&p, 1);
+	p16(&p, 0x4000);
+	p8(&p, 64);
+	p8(&p, 6);
+	p16(&p, 0);
+	pbytes(&p, c2s ? cli : srv, 4);
+	pbytes(&p, c2s ? srv : cli, 4);
+	p16(&p, c2s ? 40000 : 443);
+	p16(&p, c2s ? 443 : 40000);
+	p32(&p, seq);
+	p32(&p, ack);
+	p8(&p, 5 << 4);
+	p8(&p, flags);
+	p16(&p, 65535);
+	p32(&p, 0);
+	if (dn > 0)
+		pbytes(&p, data->b, dn);
+	ck_assert_int_eq(dt_feed_packet(a, 101, 1900000000, (uint32_t)ms *
+	    1000000u, p.b, (uint32_t)p.n, (uint32_t)p.n), 0);
+}
+
+static char *
+render_evil_capture(void)
+{
+	dt_options o = DT_OPTIONS_INIT;
+	struct dt_analyzer *a;
+	struct dt_report_run run;
+	struct pkt ch = { .n = 0 }, sh = { .n = 0 }, al = { .n = 0 };
+	static const char sni[] = EVIL;
+	size_t rec, hs, ext, list, certs;
+	char *out;
+	int i;
+
+	/* ClientHello: TLS 1.2, NULL suites only, SNI EVIL */
+	p8(&ch, 22); p16(&ch, 0x0301); rec = ch.n; p16(&ch, 0);
+	p8(&ch, 1); hs = ch.n; p24(&ch, 0);
+	p16(&ch, 0x0303);
+	for (i = 0; i < 32; i++)
+		p8(&ch, (unsigned)i);
+	p8(&ch, 0);
+	p16(&ch, 4); p16(&ch, 0x003B); p16(&ch, 0x0002);
+	p8(&ch, 1); p8(&ch, 0);
+	ext = ch.n; p16(&ch, 0);
+	p16(&ch, 0); p16(&ch, (unsigned)(sizeof sni - 1 + 5));
+	list = ch.n; p16(&ch, 0);
+	p8(&ch, 0); p16(&ch, sizeof sni - 1); pbytes(&ch, sni, sizeof sni - 1);
+	plen(&ch, list, 2);
+	plen(&ch, ext, 2);
+	plen(&ch, hs, 3);
+	plen(&ch, rec, 2);
+
+	/* ServerHello NULL_SHA256, Certificate(evil), ServerHelloDone */
+	p8(&sh, 22); p16(&sh, 0x0303); rec = sh.n; p16(&sh, 0);
+	p8(&sh, 2); hs = sh.n; p24(&sh, 0);
+	p16(&sh, 0x0303);
+	for (i = 0; i < 32; i++)
+		p8(&sh, (unsigned)(100 + i));
+	p8(&sh, 0); p16(&sh, 0x003B); p8(&sh, 0);
+	plen(&sh, hs, 3);
+	p8(&sh, 11); hs = sh.n; p24(&sh, 0);
+	certs = sh.n; p24(&sh, 0);
+	p24(&sh, sizeof evil_der - 1);
+	pbytes(&sh, evil_der, sizeof evil_der - 1);	/* not the NUL */
+	plen(&sh, certs, 3);
+	plen(&sh, hs, 3);
+	p8(&sh, 14); p24(&sh, 0);
+	plen(&sh, rec, 2);
+
+	/* the client gives up: fatal unknown_ca */
+	p8(&al, 21); p16(&al, 0x0303); p16(&al, 2); p8(&al, 2); p8(&al, 48);
+
+	o.host = "da.corp.example";
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_feed_begin(a, "evil-feed"), 0);
+	feed_tcp(a, 1, 1000, 0, F_SYN, NULL, 0);
+	feed_tcp(a, 0, 5000, 1001, F_SYN | F_ACK, NULL, 1);
+	feed_tcp(a, 1, 1001, 5001, F_ACK, NULL, 2);
+	feed_tcp(a, 1, 1001, 5001, F_PSH | F_ACK, &ch, 3);
+	feed_tcp(a, 0, 5001, 1001 + (uint32_t)ch.n, F_PSH | F_ACK, &sh, 4);
+	feed_tcp(a, 1, 1001 + (uint32_t)ch.n, 5001 + (uint32_t)sh.n,
+	    F_PSH | F_ACK, &al, 5);
+	feed_tcp(a, 1, 1001 + (uint32_t)(ch.n + al.n), 0, F_RST, NULL, 6);
+	ck_assert_int_eq(dt_feed_end(a), 0);
+
+	memset(&run, 0, sizeof run);
+	run.host = a->host;
+	run.ports = a->ports;
+	run.caps = a->caps;
+	run.n_caps = a->n_caps;
+	out = render_run(&run, 0);
+	dt_analyzer_free(a);
+	return out;
+}
+
+START_TEST(hostile_capture_escaped)
+{
+	char *out = render_evil_capture();
+	const char *svg;
+
+	assert_self_contained(out);
+	ck_hasnt(out, "<script>");
+	ck_hasnt(out, "</script>");
+	ck_hasnt(out, "\"'");
+	ck_hasnt(out, "Evil\"Corp");
+	/* the parsers saw the names: they are in the report, escaped */
+	svg = strstr(out, "<svg");
+	ck_assert_ptr_nonnull(svg);
+	ck_has(svg, ">ClientHello TLS 1.2</text>");
+	ck_has(svg, "SNI " EVIL_ESC " \xc2\xb7 NULL offered");
+	ck_has(svg, ">Certificate</text>");
+	ck_has(svg, ">Alert fatal unknown_ca (48)</text>");
+	/* GnuTLS writes the DN per RFC 4514, a backslash before <, >, " */
+	ck_has(out, "<h3>\\&lt;script\\&gt;alert(1)\\&lt;/script\\&gt;"
+	    "\\&quot;&#39;</h3>");
+	ck_has(out, "<dd>O=Evil\\&quot;Corp,CN=\\&lt;script\\&gt;");
+	ck_has(out, "<span class=\"status info\">valid</span>");
+	ck_has(out, "(<span class=\"mono\">" EVIL_ESC "</span>)");
+	free(out);
+}
+END_TEST
+
 static Suite *
 html_suite(void)
 {
@@ -589,6 +816,7 @@ html_suite(void)
 	tcase_add_test(tc, expired_card);
 	tcase_add_test(tc, healthy_table_and_verbose);
 	tcase_add_test(tc, several_captures);
+	tcase_add_test(tc, hostile_capture_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

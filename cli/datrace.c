@@ -25,7 +25,7 @@ static const char usage_text[] =
 "usage: datrace [options] CAPTURE...\n"
 "Tell why a DirectAccess IP-HTTPS (TLS) connection failed, from a capture.\n"
 "\n"
-"  -f, --format text|json|jsonl   output format (default text)\n"
+"  -f, --format text|json|jsonl|html  output format (default text)\n"
 "  -o, --output FILE              write there instead of stdout\n"
 "      --host NAME                the IP-HTTPS server name (from the IP-HTTPS URL)\n"
 "      --ca FILE                  PEM bundle of trust anchors (the organisation's root CA)\n"
@@ -148,8 +148,8 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0 &&
-			    strcmp(optarg, "jsonl") != 0)
-				return usage_error("unknown format '%s' (text, json, jsonl)", optarg);
+			    strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "html") != 0)
+				return usage_error("unknown format '%s' (text, json, jsonl, html)", optarg);
 			format = optarg;
 			break;
 		case 'o': output = optarg; break;
@@ -264,6 +264,8 @@ main(int argc, char **argv)
 		rc = dt_write_json(a, out, 0);
 	else if (strcmp(format, "jsonl") == 0)
 		rc = dt_write_jsonl(a, out, 0);
+	else if (strcmp(format, "html") == 0)
+		rc = dt_write_html(a, out, flags & DT_TEXT_VERBOSE);
 	else
 		rc = dt_write_text(a, out, flags);
 	if (fflush(out) != 0 || rc != 0) {

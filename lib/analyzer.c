@@ -118,6 +118,7 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	a->host = opt_strdup(a, opts->host);
 	a->ca_file = opt_strdup(a, opts->ca_file);
 	a->filter_expr = opt_strdup(a, opts->filter);
+	a->expect_cert = opt_strdup(a, opts->expect_cert);
 	if (a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	if (a->host != NULL) {
@@ -170,6 +171,7 @@ dt_analyzer_free(dt_analyzer *a)
 	dt_free(&a->mem, a->host);
 	dt_free(&a->mem, a->ca_file);
 	dt_free(&a->mem, a->filter_expr);
+	dt_free(&a->mem, a->expect_cert);
 	m = a->mem;
 	dt_free(&m, a);
 }

@@ -26,6 +26,7 @@ struct dt_analyzer {
 	char *host;
 	char *ca_file;
 	char *filter_expr;
+	char *expect_cert;
 	uint16_t ports[DT_MAX_PORTS + 1];
 	int all;
 	size_t hs_cap;

@@ -285,6 +285,9 @@ run_of(const struct dt_analyzer *a, struct dt_report_run *run)
 	run->host = a->host;
 	run->ports = a->ports;
 	run->ca_file = a->ca_file;
+	run->expect_cert = a->expect_cert;
+	run->filter = a->filter_expr;
+	run->all = a->all;
 	run->caps = a->caps;
 	run->n_caps = a->n_caps;
 }
@@ -300,6 +303,8 @@ write_fp(const dt_analyzer *a, FILE *fp, int kind, unsigned flags)
 	run_of(a, &run);
 	if (kind == 2)
 		rc = dt_report_text(&run, fp, flags);
+	else if (kind == 3)
+		rc = dt_report_html(&run, fp, flags);
 	else
 		rc = dt_report_json(&run, fp, kind == 1);
 	if (rc != 0 || ferror(fp))
@@ -326,6 +331,12 @@ dt_write_text(const dt_analyzer *a, FILE *fp, unsigned flags)
 }
 
 DT_EXTERN int
+dt_write_html(const dt_analyzer *a, FILE *fp, unsigned flags)
+{
+	return write_fp(a, fp, 3, flags);
+}
+
+DT_EXTERN int
 dt_write_buffer(const dt_analyzer *a, const char *format, unsigned flags,
     char **out, size_t *len)
 {
@@ -342,6 +353,8 @@ dt_write_buffer(const dt_analyzer *a, const char *format, unsigned flags,
 		kind = 1;
 	else if (strcmp(format, "text") == 0)
 		kind = 2;
+	else if (strcmp(format, "html") == 0)
+		kind = 3;
 	else
 		return DT_EINVAL;
 	fp = open_memstream(&buf, &n);

@@ -244,9 +244,16 @@ DT_EXTERN int dt_write_json(const dt_analyzer *a, FILE *fp, unsigned flags);
 DT_EXTERN int dt_write_jsonl(const dt_analyzer *a, FILE *fp, unsigned flags);
 DT_EXTERN int dt_write_text(const dt_analyzer *a, FILE *fp, unsigned flags);
 /*
+ * One self-contained HTML document (inline CSS and SVG, no script): the
+ * verdicts ranked by severity, a message ladder for each failing
+ * connection, certificate cards. flags: DT_TEXT_VERBOSE draws every
+ * IP-HTTPS connection's ladder.
+ */
+DT_EXTERN int dt_write_html(const dt_analyzer *a, FILE *fp, unsigned flags);
+/*
  * The same into memory: *out gets a NUL-terminated string the caller frees
- * with dt_buffer_free(); *len its length. format is "json", "jsonl" or
- * "text".
+ * with dt_buffer_free(); *len its length. format is "json", "jsonl",
+ * "text" or "html".
  */
 DT_EXTERN int dt_write_buffer(const dt_analyzer *a, const char *format,
     unsigned flags, char **out, size_t *len);

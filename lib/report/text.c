@@ -1022,7 +1022,8 @@ capture_text(struct out *o, const struct dt_capture *cap)
 		}
 		for (hi = lo; hi < nv && vr[hi].v->conn == c->id; hi++)
 			;
-		conn_block(o, c, c->id, vr + lo, hi - lo);
+		/* vr is NULL when there is no verdict: no NULL + 0 */
+		conn_block(o, c, c->id, hi > lo ? vr + lo : NULL, hi - lo);
 		lo = hi;
 	}
 	while (lo < nv) {

@@ -444,9 +444,10 @@ START_TEST(ranked_and_cards)
 	ck_has(out, "<span class=\"badge error\">Error</span><code "
 	    "class=\"vid\">ssl-inspection</code>");
 	ck_has(out, "0x800b0109</span> CERT_E_UNTRUSTEDROOT");
-	/* the Certificate in frame 6 is the evidence shown for
-	   ssl-inspection; the client's alert carries its badge */
-	ck_has(out, "data-evidence=\"1\"><title>Frame 6, server to client: "
+	/* the Certificate, completed in frame 8 (as Wireshark shows it), is
+	   the evidence shown for ssl-inspection; the client's alert carries
+	   its badge */
+	ck_has(out, "data-evidence=\"1\"><title>Frame 8, server to client: "
 	    "Certificate (2 certificates). CN=da.corp.example,O=Corp \xe2\x86\x90"
 	    " issued by CN=Fortinet_CA_SSL,OU=Certificate Authority,"
 	    "O=Fortinet</title>");

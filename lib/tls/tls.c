@@ -802,6 +802,9 @@ handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
 {
 	struct tdir *d = &t->d[dir];
 	uint64_t start = d->hpos + d->hlen;	/* stream position of off */
+	/* A message is shown, as in Wireshark, in the frame that completes
+	   the record holding its last byte: this record's last frame. */
+	const struct fmark done = *fmap_at(&d->bmap, n > 0 ? off + n - 1 : off);
 	size_t i;
 
 	/* frame marks of these bytes */
@@ -845,8 +848,8 @@ handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
 			}
 			if (r.n < len)
 				break;
-			message(t, c, dir, type, rd_sub(&r, len), fm->frame,
-			    fm->time);
+			message(t, c, dir, type, rd_sub(&r, len), done.frame,
+			    done.time);
 			used += 4 + (size_t)len;
 		}
 		if (used > 0) {
@@ -1364,7 +1367,9 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		}
 		if (!take(t, d, p, n, REC_HDR + (size_t)len, frame, time))
 			return;
-		record_body(t, c, dir, fm->frame, fm->time);
+		/* Like Wireshark, a record belongs to the frame that
+		   completes it: the one carrying its last byte. */
+		record_body(t, c, dir, frame, time);
 		if (d->state == D_RECORDS)
 			unit_reset(d);
 	}

@@ -1528,7 +1528,8 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 
 	for (i = 0; i < n_all; i++)
 		nv += all[i].cap == capi;
-	if (nv > 0 && (vr = dt_calloc(o->mem, nv, sizeof *vr)) == NULL) {
+	/* one spare entry: vr is never NULL, so vr + lo is defined */
+	if ((vr = dt_calloc(o->mem, nv + 1, sizeof *vr)) == NULL) {
 		o->err = o->err ? o->err : DT_ENOMEM;
 		return;
 	}

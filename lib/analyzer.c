@@ -414,6 +414,7 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 {
 	struct dt_packet pkt;
 	const char *fault;
+	char fault_copy[256];	/* the reader's message dies with the reader */
 	uint64_t off, total, n = 0;
 	int rc = 0;
 
@@ -434,8 +435,11 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 			a->progress(dt_reader_pos(r), total, a->progress_payload);
 	}
 	fault = dt_reader_error(r, &off);
-	if (fault != NULL)
+	if (fault != NULL) {
 		dt_capture_add_error(a->pipe->cap, off, "%s", fault);
+		snprintf(fault_copy, sizeof fault_copy, "%s", fault);
+		fault = fault_copy;
+	}
 	if (a->progress != NULL)
 		a->progress(dt_reader_pos(r), total, a->progress_payload);
 	dt_reader_close(r);

@@ -553,7 +553,10 @@ def hint_for(ctx, kind, d, side, frame, key=None, dt_same=()):
     """A mechanical first guess at why an item differs (see README)."""
     if ctx.get("tshark_no_tls"):
         return "tshark-no-tls"
-    if ctx.get("starttls"):
+    ad = ctx.get("appdata", {}).get(d)
+    if side == "missing" and kind == "alert" and ad and frame > ad:
+        return "after-appdata"
+    if ctx.get("starttls") and not any(ctx.get("dt_dir", {}).values()):
         return "starttls"
     mf = ctx.get("malformed")
     if mf and mf[1] == d and (frame is None or frame >= mf[0]):
@@ -564,9 +567,6 @@ def hint_for(ctx, kind, d, side, frame, key=None, dt_same=()):
         return "tunnel"
     if side == "missing" and ctx.get("midstream") and not ctx["dt_dir"][d]:
         return "midstream-client"
-    ad = ctx["appdata"].get(d)
-    if side == "missing" and kind == "alert" and ad and frame > ad:
-        return "after-appdata"
     if side == "missing" and kind == "msg" and key == "finished" and \
             frame in dt_same:
         return "second-encrypted-hs"
@@ -583,7 +583,9 @@ def hint_for(ctx, kind, d, side, frame, key=None, dt_same=()):
             not r["tls.record.content_type"] and \
             not r["tls.handshake.type"] and \
             any(x for x in ints(r["tcp.len"]) if x):
-        return "tshark-pdu-incomplete"
+        return "tshark-no-tls-in-frame"
+    if ctx.get("sslv2"):
+        return "sslv2"
     return None
 
 
@@ -710,6 +712,9 @@ def stream_ctx(st, conn):
     if any(x in r["frame.protocols"].split(":")
            for r in st.frames for x in ("gtp", "gre", "teredo", "6in4")):
         ctx["tunnel"] = True
+    if conn is not None and ((conn.get("tls") or {}).get("version") or "") \
+            == "SSL 2.0":
+        ctx["sslv2"] = True
     # which directions tshark dissected TLS in / carried payload
     ctx["frames"] = {r["_num"]: r for r in st.frames}
     if conn is not None:

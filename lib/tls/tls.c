@@ -1288,6 +1288,7 @@ head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			if (d->len >= HEAD_MAX) {
 				unit_reset(d);
 				stop(d);
+				return;	/* not on through the rest of the segment */
 			}
 			continue;
 		}

@@ -7,7 +7,8 @@
  * The script is fed twice, whole segments and segments cut into chunks
  * whose sizes come from the seed, and the facts must agree. Invariants:
  * no crash, no leak (the dt_mem count returns to 0), the parser never
- * holds more than its caps, same facts split or not.
+ * holds more than its caps, same facts (and the same timeline, event by
+ * event) split or not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ static void
 facts(char *out, size_t n, const struct dt_conn *c)
 {
 	const struct dt_tls_facts *f = &c->tls;
+	size_t i;
 
 	snprintf(out, n, "%d %llu %llu %04X %04X %zu %zu %llu %u %u %s %s "
 	    "%llu %llu %llu %llu %llu %d %zu %zu %d %d %s %s %d %zu",
@@ -51,6 +53,16 @@ facts(char *out, size_t n, const struct dt_conn *c)
 	    f->sni ? f->sni : "-",
 	    f->http_request.line ? f->http_request.line : "-",
 	    f->resumed, c->n_events);
+	/* and the timeline itself, event by event */
+	for (i = 0; i < c->n_events; i++) {
+		const struct dt_event *e = &c->events[i];
+		size_t k = strlen(out);
+
+		if (k + 1 >= n)
+			break;
+		snprintf(out + k, n - k, " %u/%u/%llu/%u/%lu", e->type, e->dir,
+		    (unsigned long long)e->frame, e->a, (unsigned long)e->b);
+	}
 }
 
 static void
@@ -118,7 +130,7 @@ feed(const uint8_t *data, size_t size, int split, char *out, size_t outn)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char a[4096], b[4096];
+	static char a[16384], b[16384];
 
 	if (size < 1)
 		return 0;

@@ -53,7 +53,8 @@ run_json(const struct row *r, json_t **doc, char *err, size_t errlen)
 	*doc = json_loadf(p, 0, &jerr);
 	st = pclose(p);
 	if (*doc == NULL)
-		snprintf(err, errlen, "%s: no JSON: %s", cmd, jerr.text);
+		snprintf(err, errlen, "%.200s: no JSON: %.200s", r->file,
+		    jerr.text);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 

@@ -114,7 +114,7 @@ DT_EXTERN void dt_analyzer_free(dt_analyzer *a);
 DT_EXTERN const char *dt_analyzer_errmsg(const dt_analyzer *a);
 
 /*
- * Analyse one capture (pcap, pcapng, format detected by content) and add
+ * Analyse one capture (pcap, pcapng, etl; format detected by content) and add
  * its results. Returns 0 when anything could be analysed (read errors on a
  * damaged file are then listed in the capture's errors); DT_EIO/DT_EFORMAT
  * when nothing could (the capture is still added, with its error).
@@ -154,7 +154,7 @@ DT_EXTERN int dt_analyzer_capture_at(const dt_analyzer *a, size_t i,
 DT_EXTERN int dt_analyzer_worst(const dt_analyzer *a);
 
 DT_EXTERN const char *dt_capture_path(const dt_capture *c);
-DT_EXTERN const char *dt_capture_format(const dt_capture *c);	/* "pcap", "pcapng", "fed" */
+DT_EXTERN const char *dt_capture_format(const dt_capture *c);	/* "pcap", "pcapng", "etl", "fed" */
 DT_EXTERN uint64_t dt_capture_packets(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_bytes(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_truncated_packets(const dt_capture *c);

@@ -101,6 +101,10 @@ free_strv(struct dt_mem *m, char **v, size_t n)
 void
 dt_cert_clear(struct dt_mem *m, struct dt_cert *x)
 {
+	if (x->cached) {		/* the x509 cache owns the pointers */
+		memset(x, 0, sizeof *x);
+		return;
+	}
 	dt_free(m, x->subject);
 	dt_free(m, x->issuer);
 	dt_free(m, x->serial);

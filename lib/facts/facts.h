@@ -93,6 +93,10 @@ struct dt_cert {
 	char *parse_error;	/* non-NULL: GnuTLS could not parse it, says why */
 	uint8_t *der;		/* the encoding, kept for chain verification */
 	size_t der_len;
+	int cached;		/* 1: every pointer above belongs to the x509
+				   certificate cache (one copy per distinct DER,
+				   freed with the analyzer); read-only, and
+				   dt_cert_clear() forgets them */
 };
 
 /* ---- TLS ---------------------------------------------------------------- */

@@ -43,11 +43,60 @@
 	GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS | \
 	GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1)
 
+/*
+ * The certificate cache: a capture of a busy server holds the same few
+ * certificates in thousands of handshakes, and GnuTLS's ASN.1 parse is the
+ * most expensive thing done per connection. Each distinct DER is parsed
+ * once per analyzer; connections get a struct dt_cert whose pointers are
+ * the cache's (dt_cert.cached). Keyed by a fast hash of the DER, confirmed
+ * by comparing the bytes; bounded in entries, bytes and probe length, so
+ * hostile input costs at most an ordinary parse per certificate. The chain
+ * verdicts of cached chains are kept too (same certificates, same
+ * anchors: same answer).
+ */
+#define CACHE_BUCKETS	1024
+#define CACHE_WAYS	8		/* entries looked at per bucket */
+#define CACHE_ENTRIES	4096
+#define CACHE_BYTES	((size_t)16 << 20)
+#define CHAIN_SLOTS	256
+#define CHAIN_MAX	16		/* certificates checked per chain */
+
+struct cache_entry {
+	struct cache_entry *next;
+	uint64_t hash;
+	int rc;				/* dt_x509_parse()'s result */
+	struct dt_cert cert;		/* owns its pointers (cached == 0) */
+};
+
+struct chain_slot {
+	size_t n;			/* 0: empty */
+	const uint8_t *der[CHAIN_MAX];	/* cached DER: stable identities */
+	enum dt_chain res;
+	char *why;
+};
+
+struct dn_entry {			/* CertificateRequest CA names */
+	struct dn_entry *next;
+	uint64_t hash;
+	char *str;			/* NULL: unreadable */
+	size_t len;
+	uint8_t der[];
+};
+
+struct cert_cache {
+	struct cache_entry *bucket[CACHE_BUCKETS];
+	struct dn_entry *dn[CACHE_BUCKETS];
+	size_t entries, bytes;
+	uint64_t hits, misses;
+	struct chain_slot chain[CHAIN_SLOTS];
+};
+
 struct dt_x509_ctx {
 	struct dt_mem *mem;
 	gnutls_x509_trust_list_t anchors;	/* NULL: none */
 	unsigned n_anchors;
 	char expected[65];			/* "" when none */
+	struct cert_cache *cache;	/* mutable behind a const ctx */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -612,6 +661,145 @@ nomem:
 	return -1;
 }
 
+/* ---- the certificate cache ---------------------------------------------- */
+
+/* Not cryptographic: equal hashes are confirmed by the bytes. */
+static uint64_t
+der_hash(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p + i, n - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ h >> 29;
+}
+
+int
+dt_x509_parse_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
+    const uint8_t *der, size_t len, struct dt_cert *out)
+{
+	struct cert_cache *cc = x != NULL ? x->cache : NULL;
+	struct cache_entry *e, **slot;
+	uint64_t h;
+	size_t ways = 0, before;
+
+	if (cc == NULL || der == NULL || len == 0 || len > UINT32_MAX)
+		return dt_x509_parse(m, der, len, out);
+	h = der_hash(der, len);
+	slot = &cc->bucket[h % CACHE_BUCKETS];
+	for (e = *slot; e != NULL; e = e->next, ways++)
+		if (e->hash == h && e->cert.der_len == len &&
+		    memcmp(e->cert.der, der, len) == 0) {
+			cc->hits++;
+			*out = e->cert;
+			out->cached = 1;
+			return e->rc;
+		}
+	if (ways >= CACHE_WAYS || cc->entries >= CACHE_ENTRIES ||
+	    cc->bytes >= CACHE_BYTES)
+		return dt_x509_parse(m, der, len, out);
+	before = x->mem->used;
+	if ((e = dt_calloc(x->mem, 1, sizeof *e)) == NULL) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	e->rc = dt_x509_parse(x->mem, der, len, &e->cert);
+	if (e->cert.der == NULL) {	/* no memory: nothing worth keeping */
+		dt_cert_clear(x->mem, &e->cert);
+		dt_free(x->mem, e);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	cc->misses++;
+	cc->entries++;
+	cc->bytes += x->mem->used > before ? x->mem->used - before : 0;
+	e->hash = h;
+	e->next = *slot;
+	*slot = e;
+	*out = e->cert;
+	out->cached = 1;
+	return e->rc;
+}
+
+void
+dt_x509_cache_stats(const struct dt_x509_ctx *x, uint64_t *hits,
+    uint64_t *misses, size_t *bytes)
+{
+	const struct cert_cache *cc = x != NULL ? x->cache : NULL;
+
+	*hits = cc != NULL ? cc->hits : 0;
+	*misses = cc != NULL ? cc->misses : 0;
+	*bytes = cc != NULL ? cc->bytes : 0;
+}
+
+static void
+cache_free(struct dt_mem *m, struct cert_cache *cc)
+{
+	struct cache_entry *e;
+	size_t i;
+
+	if (cc == NULL)
+		return;
+	for (i = 0; i < CACHE_BUCKETS; i++)
+		while ((e = cc->bucket[i]) != NULL) {
+			cc->bucket[i] = e->next;
+			dt_cert_clear(m, &e->cert);
+			dt_free(m, e);
+		}
+	for (i = 0; i < CACHE_BUCKETS; i++)
+		while (cc->dn[i] != NULL) {
+			struct dn_entry *d = cc->dn[i];
+
+			cc->dn[i] = d->next;
+			dt_free(m, d->str);
+			dt_free(m, d);
+		}
+	for (i = 0; i < CHAIN_SLOTS; i++)
+		dt_free(m, cc->chain[i].why);
+	dt_free(m, cc);
+}
+
+/* The slot of a chain made only of cached certificates, or NULL. */
+static struct chain_slot *
+chain_slot(const struct dt_x509_ctx *x, const struct dt_cert *chain,
+    size_t n)
+{
+	uint64_t h = n;
+	size_t i;
+
+	if (x->cache == NULL || n == 0 || n > CHAIN_MAX)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (!chain[i].cached || chain[i].der == NULL)
+			return NULL;
+		h = (h ^ (uint64_t)(uintptr_t)chain[i].der) *
+		    0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return &x->cache->chain[h % CHAIN_SLOTS];
+}
+
+static int
+chain_slot_is(const struct chain_slot *s, const struct dt_cert *chain,
+    size_t n)
+{
+	size_t i;
+
+	if (s->n != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s->der[i] != chain[i].der)
+			return 0;
+	return 1;
+}
+
 /* ---- host names (RFC 6125 6.4) ------------------------------------------ */
 
 /* Compare one presented DNS-ID with the reference identity: labels
@@ -723,6 +911,40 @@ dt_x509_dn_string(struct dt_mem *m, const uint8_t *der, size_t len)
 	}
 	gnutls_x509_dn_deinit(dn);
 	return s;
+}
+
+char *
+dt_x509_dn_string_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
+    const uint8_t *der, size_t len)
+{
+	struct cert_cache *cc = x != NULL ? x->cache : NULL;
+	struct dn_entry *d, **slot;
+	uint64_t h;
+	size_t ways = 0, before;
+
+	if (cc == NULL || der == NULL || len == 0 || len > UINT32_MAX)
+		return dt_x509_dn_string(m, der, len);
+	h = der_hash(der, len);
+	slot = &cc->dn[h % CACHE_BUCKETS];
+	for (d = *slot; d != NULL; d = d->next, ways++)
+		if (d->hash == h && d->len == len &&
+		    memcmp(d->der, der, len) == 0)
+			return d->str != NULL ? dt_strdup(m, d->str) : NULL;
+	if (ways >= CACHE_WAYS || cc->entries >= CACHE_ENTRIES ||
+	    cc->bytes >= CACHE_BYTES)
+		return dt_x509_dn_string(m, der, len);
+	before = x->mem->used;
+	if ((d = dt_malloc(x->mem, sizeof *d + len)) == NULL)
+		return NULL;
+	d->str = dt_x509_dn_string(x->mem, der, len);
+	d->hash = h;
+	d->len = len;
+	memcpy(d->der, der, len);
+	d->next = *slot;
+	*slot = d;
+	cc->entries++;
+	cc->bytes += x->mem->used > before ? x->mem->used - before : 0;
+	return d->str != NULL ? dt_strdup(m, d->str) : NULL;
 }
 
 /* ---- context: anchors and the expected certificate ----------------------- */
@@ -881,7 +1103,13 @@ dt_x509_ctx_new(struct dt_x509_ctx **out, struct dt_mem *m,
 		return DT_ENOMEM;
 	}
 	x->mem = m;
+	if ((x->cache = dt_calloc(m, 1, sizeof *x->cache)) == NULL) {
+		dt_free(m, x);
+		snprintf(errbuf, errlen, "out of memory");
+		return DT_ENOMEM;
+	}
 	if (gnutls_global_init() < 0) {
+		dt_free(m, x->cache);
 		dt_free(m, x);
 		snprintf(errbuf, errlen, "GnuTLS could not be initialised");
 		return DT_ECERT;
@@ -936,6 +1164,7 @@ dt_x509_ctx_free(struct dt_x509_ctx *x)
 	if (x->anchors != NULL)
 		gnutls_x509_trust_list_deinit(x->anchors, 1);
 	gnutls_global_deinit();
+	cache_free(x->mem, x->cache);
 	dt_free(x->mem, x);
 }
 
@@ -1027,11 +1256,11 @@ untrusted_top(struct dt_mem *m, const struct dt_cert *chain, size_t n,
 	return DT_CHAIN_UNTRUSTED;
 }
 
-enum dt_chain
-dt_x509_verify_chain(const struct dt_x509_ctx *x, struct dt_mem *m,
+static enum dt_chain
+verify_chain(const struct dt_x509_ctx *x, struct dt_mem *m,
     const struct dt_cert *chain, size_t n, int64_t when, char **why)
 {
-	gnutls_x509_crt_t crts[16];
+	gnutls_x509_crt_t crts[CHAIN_MAX];
 	gnutls_datum_t d;
 	unsigned status = 0, k = 0;
 	enum dt_chain res = DT_CHAIN_BAD;
@@ -1101,20 +1330,70 @@ out:
 	return res;
 }
 
+enum dt_chain
+dt_x509_verify_chain(const struct dt_x509_ctx *x, struct dt_mem *m,
+    const struct dt_cert *chain, size_t n, int64_t when, char **why)
+{
+	struct chain_slot *s;
+	enum dt_chain res;
+	size_t i;
+
+	*why = NULL;
+	if (!dt_x509_ctx_has_anchors(x) || chain == NULL || n == 0)
+		return DT_CHAIN_UNCHECKED;
+	if ((s = chain_slot(x, chain, n)) != NULL && chain_slot_is(s, chain, n)) {
+		if (s->why != NULL && (*why = dt_strdup(m, s->why)) == NULL)
+			return DT_CHAIN_BAD;
+		return s->res;
+	}
+	res = verify_chain(x, m, chain, n, when, why);
+	if (s == NULL || (*why == NULL && res != DT_CHAIN_OK))
+		return res;		/* a failure without words: not kept */
+	dt_free(x->mem, s->why);
+	s->n = 0;
+	s->why = NULL;
+	if (*why != NULL && (s->why = dt_strdup(x->mem, *why)) == NULL)
+		return res;
+	for (i = 0; i < n; i++)
+		s->der[i] = chain[i].der;
+	s->n = n;
+	s->res = res;
+	return res;
+}
+
 /* ---- interception CAs ---------------------------------------------------- */
 
-/* Case-insensitive substring; fragments are short, DNs capped at 4 KiB. */
-static int
-contains_ci(const char *hay, const char *needle)
+/* ASCII lower case (strncasecmp's "C" behaviour) of at most cap bytes. */
+static size_t
+lower_copy(const char *s, char *out, size_t cap)
 {
+	size_t k;
+
+	for (k = 0; k < cap && s[k] != '\0'; k++)
+		out[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] - 'A' + 'a' :
+		    s[k]);
+	return k;
+}
+
+/* Case-insensitive substring. hay is already lower case (hn bytes);
+   fragments are at most 1 KiB (longer: compared the slow way). */
+static int
+contains_ci(const char *hay, size_t hn, const char *hay_orig,
+    const char *needle)
+{
+	char nl[1024];
 	size_t n = strlen(needle);
 
-	if (n == 0)
+	if (n == 0 || n > hn)
 		return 0;
-	for (; *hay != '\0'; hay++)
-		if (has_prefix_ci(hay, needle))
-			return 1;
-	return 0;
+	if (n > sizeof nl) {
+		for (; *hay_orig != '\0'; hay_orig++)
+			if (has_prefix_ci(hay_orig, needle))
+				return 1;
+		return 0;
+	}
+	lower_copy(needle, nl, n);
+	return memmem(hay, hn, nl, n) != NULL;
 }
 
 const char *
@@ -1122,26 +1401,36 @@ dt_x509_inspection_ca_match(const char *issuer_dn, const char *const *extra,
     const char **fragment)
 {
 	const struct dt_inspection_ca *t;
-	size_t n, i;
+	char *lc, buf[DN_CAP + 64];
+	size_t n, i, hn;
+	const char *res = NULL, *frag = NULL;
+	struct dt_mem m;
 
 	if (fragment != NULL)
 		*fragment = NULL;
 	if (issuer_dn == NULL)
 		return NULL;
+	/* one lower-case copy of the DN, then memmem per fragment */
+	hn = strlen(issuer_dn);
+	lc = buf;
+	dt_mem_init(&m, NULL, NULL, 0);
+	if (hn >= sizeof buf && (lc = dt_malloc(&m, hn + 1)) == NULL)
+		return NULL;
+	lower_copy(issuer_dn, lc, hn);
 	t = dt_x509_inspection_cas(&n);
-	for (i = 0; i < n; i++)
-		if (contains_ci(issuer_dn, t[i].fragment)) {
-			if (fragment != NULL)
-				*fragment = t[i].fragment;
-			return t[i].product;
+	for (i = 0; i < n && res == NULL; i++)
+		if (contains_ci(lc, hn, issuer_dn, t[i].fragment)) {
+			frag = t[i].fragment;
+			res = t[i].product;
 		}
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		if (contains_ci(issuer_dn, extra[i])) {
-			if (fragment != NULL)
-				*fragment = extra[i];
-			return extra[i];
-		}
-	return NULL;
+	for (i = 0; res == NULL && extra != NULL && extra[i] != NULL; i++)
+		if (contains_ci(lc, hn, issuer_dn, extra[i]))
+			res = frag = extra[i];
+	if (lc != buf)
+		dt_free(&m, lc);
+	if (fragment != NULL)
+		*fragment = frag;
+	return res;
 }
 
 void

@@ -40,12 +40,26 @@ const char *dt_x509_ctx_expected(const struct dt_x509_ctx *x);
 int dt_x509_parse(struct dt_mem *m, const uint8_t *der, size_t len,
     struct dt_cert *out);
 
+/* dt_x509_parse() through x's certificate cache: each distinct DER is
+   parsed once per context; *out then shares the cache's pointers
+   (out->cached = 1, read-only, valid until dt_x509_ctx_free();
+   dt_cert_clear() only forgets them). Past the cache's bounds (4096
+   certificates, 16 MiB) or with x NULL: a plain dt_x509_parse(). Same
+   return values. Not for two threads at once on one x. */
+int dt_x509_parse_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
+    const uint8_t *der, size_t len, struct dt_cert *out);
+/* Cache counters (for tests and the benchmark). */
+void dt_x509_cache_stats(const struct dt_x509_ctx *x, uint64_t *hits,
+    uint64_t *misses, size_t *bytes);
+
 /* Chain (leaf first; any order works) against the anchors, GnuTLS's time
    checks off: `when` (s since 1970) is not used for validity, which the
    rules compare with not_before/not_after, so the result never depends on
    the day the tool runs. DT_CHAIN_UNCHECKED without anchors or chain. Sets
    *why (allocated from m, a sentence naming where the chain stops) when
-   UNTRUSTED or BAD, NULL otherwise. At most 16 certificates are checked. */
+   UNTRUSTED or BAD, NULL otherwise. At most 16 certificates are checked.
+   The verdict of a chain of cached certificates is remembered (the
+   certificates and anchors decide it, nothing else). */
 enum dt_chain dt_x509_verify_chain(const struct dt_x509_ctx *x,
     struct dt_mem *m, const struct dt_cert *chain, size_t n, int64_t when,
     char **why);
@@ -56,6 +70,9 @@ int dt_x509_matches_host(const struct dt_cert *leaf, const char *host);
 
 /* DER-encoded DN -> RFC 4514 string (CertificateRequest CA names). */
 char *dt_x509_dn_string(struct dt_mem *m, const uint8_t *der, size_t len);
+/* The same through x's cache (x may be NULL); the result is the caller's. */
+char *dt_x509_dn_string_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
+    const uint8_t *der, size_t len);
 
 /*
  * TLS-inspection (interception) CA names. The built-in table is generated

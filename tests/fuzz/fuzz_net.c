@@ -6,7 +6,9 @@
  * and time out. Each packet is copied to a buffer of its exact size so a
  * sanitizer sees any read past it. Checked: a payload lies inside the packet
  * or is a reassembled datagram whose every byte can be read; caplen <=
- * paylen; failures carry a reason; memory stays under the fragment cap.
+ * paylen; failures carry a reason; memory stays under the fragment cap;
+ * and the same packets decoded again by a second decoder give the same
+ * results (status, addresses, ports, TCP fields, payload bytes).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +24,46 @@ static const int linktypes[] = {
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint64_t
+mix(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A hash of what decoding said about one packet. */
+static uint64_t
+summary(uint64_t h, const struct dt_l4 *l4)
+{
+	uint32_t v[12];
+
+	v[0] = (uint32_t)l4->status;
+	v[1] = l4->ttl;
+	v[2] = l4->proto;
+	v[3] = l4->sport;
+	v[4] = l4->dport;
+	v[5] = l4->seq;
+	v[6] = l4->ack;
+	v[7] = l4->flags;
+	v[8] = l4->window;
+	v[9] = l4->caplen;
+	v[10] = l4->paylen;
+	v[11] = (uint32_t)l4->fragmented;
+	h = mix(h, v, sizeof v);
+	h = mix(h, &l4->src, sizeof l4->src);
+	h = mix(h, &l4->dst, sizeof l4->dst);
+	if (l4->reason != NULL)
+		h = mix(h, l4->reason, strlen(l4->reason));
+	if ((l4->status == DT_L4_TCP || l4->status == DT_L4_UDP ||
+	    l4->status == DT_L4_OTHER_IP) && l4->caplen > 0)
+		h = mix(h, l4->payload, l4->caplen);
+	return h;
+}
 
 static void
 check(const struct dt_l4 *l4, const uint8_t *pkt, size_t len)
@@ -66,17 +108,18 @@ check(const struct dt_l4 *l4, const uint8_t *pkt, size_t len)
 	(void)sink;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static uint64_t
+run(const uint8_t *data, size_t size)
 {
 	struct dt_mem mem;
 	struct dt_net *n;
 	int64_t now = 0;
 	size_t pos = 0;
+	uint64_t h = 0xcbf29ce484222325ull;
 
 	dt_mem_init(&mem, NULL, NULL, 0);
 	if (dt_net_new(&n, &mem, FRAG_CAP) != 0)
-		return 0;
+		abort();
 	while (size - pos >= 4) {
 		struct dt_packet pkt;
 		struct dt_l4 l4;
@@ -109,14 +152,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pkt.time = now;
 		dt_net_decode(n, &pkt, &l4);
 		check(&l4, copy, len);
+		h = summary(h, &l4);
 		/* Held fragments stay under the cap (plus the handle, and a
 		   completed datagram handed out). */
 		if (mem.used > FRAG_CAP + 2 * 65536 + 4096)
 			abort();
 		free(copy);
 	}
+	h = mix(h, &(uint64_t){ dt_net_fragments_dropped(n) }, 8);
 	dt_net_free(n);
 	if (mem.used != 0)
 		abort();
+	return h;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (run(data, size) != run(data, size))
+		abort();	/* the same packets decoded differently */
 	return 0;
 }

@@ -614,6 +614,7 @@ struct run {
 };
 
 static const struct dt_x509_ctx *run_x509;
+static int run_roles_from_syn;	/* c.roles_from_syn for the runs */
 
 static void
 run(struct run *r, const struct script *s, int split, size_t which, size_t at,
@@ -624,6 +625,7 @@ run(struct run *r, const struct script *s, int split, size_t which, size_t at,
 	size_t i, j;
 
 	memset(r, 0, sizeof *r);
+	r->c.roles_from_syn = run_roles_from_syn;
 	dt_mem_init(&r->m, NULL, NULL, 0);
 	t = dt_tls_new(&r->m, &cfg);
 	ck_assert_ptr_nonnull(t);
@@ -906,11 +908,11 @@ START_TEST(t_full12)
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_CCS, -1), "4:0:0 5:0:0 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_APPDATA, -1),
 	    "6:0:0 7:0:0 ");
-	/* both directions done once their first application data is seen */
+	/* both directions followed (by record headers) after the handshake */
 	ck_assert_int_eq(r.ret[0], 1);
 	ck_assert_int_eq(r.ret[2], 1);
-	ck_assert_int_eq(r.ret[5], 0);
-	ck_assert_int_eq(r.ret[6], 0);
+	ck_assert_int_eq(r.ret[5], 1);
+	ck_assert_int_eq(r.ret[6], 1);
 	ck_assert_uint_le(r.peak_buffered, 5 + 16384 + 2048 + 4096);
 	run_free(&r);
 	run_x509 = NULL;
@@ -1014,8 +1016,8 @@ START_TEST(t_null_http)
 	ck_assert_str_eq(events_of(&r.c, DT_EV_HTTP_RESPONSE, -1),
 	    "6:0:200 ");
 	ck_assert_uint_eq(f->appdata_records[0], 2);
-	ck_assert_int_eq(r.ret[4], 0);	/* head parsed: done */
-	ck_assert_int_eq(r.ret[5], 0);
+	ck_assert_int_eq(r.ret[4], 1);	/* head parsed: records hopped */
+	ck_assert_int_eq(r.ret[5], 1);
 	ck_assert_ptr_null(f->malformed);
 	run_free(&r);
 	free(s);
@@ -1088,8 +1090,8 @@ START_TEST(t_tls13)
 	ck_assert_uint_eq(f->ccs_frame[0], 4);
 	ck_assert_uint_eq(f->ccs_frame[1], 2);
 	ck_assert_uint_eq(f->alert_frame, 0);
-	ck_assert_int_eq(r.ret[3], 0);
-	ck_assert_int_eq(r.ret[4], 0);
+	ck_assert_int_eq(r.ret[3], 1);
+	ck_assert_int_eq(r.ret[4], 1);
 	run_free(&r);
 	free(s);
 }
@@ -1852,6 +1854,180 @@ START_TEST(t_alerts)
 }
 END_TEST
 
+/* Alerts after application data (the close_notify that ends a healthy
+   session) are recorded: encrypted, or plaintext + MAC with a NULL suite.
+   The first alert stays the deciding one; the directions are followed for
+   the life of the connection. */
+START_TEST(t_after_appdata)
+{
+	static struct run r;
+	struct script *s = script_full12();
+	static struct b body;
+	struct b *b;
+	const struct dt_tls_facts *f = &r.c.tls;
+
+	b = step(s, DT_C2S, 8);
+	b->n = 0;
+	encrypted_record(b, 23, 60);
+	encrypted_record(b, 21, 26);
+	b = step(s, DT_S2C, 9);
+	b->n = 0;
+	encrypted_record(b, 23, 70);
+	encrypted_record(b, 21, 26);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->alert_frame, 8);
+	ck_assert_uint_eq(f->alert_dir, DT_C2S);
+	ck_assert_int_eq(f->alert_encrypted, 1);
+	ck_assert_uint_eq(f->n_alerts, 2);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ALERT, -1), "8:0:1 9:0:1 ");
+	ck_assert_uint_eq(f->appdata_records[0], 3);
+	ck_assert_uint_eq(f->appdata_bytes[0], 260);
+	ck_assert_uint_eq(f->appdata_records[1], 2);
+	ck_assert_uint_eq(f->appdata_bytes[1], 120);
+	ck_assert_int_eq(r.ret[7], 1);
+	ck_assert_int_eq(r.ret[8], 1);
+	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
+
+	/* NULL suite: application data after the HTTP head, then both
+	   sides' close_notify in plaintext followed by the 32-byte MAC */
+	s = script_null(0);
+	b = step(s, DT_C2S, 7);
+	b->n = 0;
+	body.n = 0;
+	zeros(&body, 40 + 32);
+	record(b, 23, &body);
+	body.n = 0;
+	u8(&body, 1);
+	u8(&body, 0);
+	zeros(&body, 32);
+	record(b, 21, &body);
+	b = step(s, DT_S2C, 8);
+	b->n = 0;
+	record(b, 21, &body);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->alert_frame, 7);
+	ck_assert_uint_eq(f->alert_dir, DT_C2S);
+	ck_assert_uint_eq(f->alert_level, 1);
+	ck_assert_uint_eq(f->alert_desc, 0);
+	ck_assert_int_eq(f->alert_encrypted, 0);
+	ck_assert_uint_eq(f->n_alerts, 2);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ALERT, -1),
+	    "7:256:0 8:256:0 ");
+	ck_assert_uint_eq(f->appdata_records[0], 3);
+	ck_assert_uint_eq(f->http_request.frame, 5);
+	ck_assert_int_eq(r.ret[6], 1);
+	ck_assert_int_eq(r.ret[7], 1);
+	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
+/* A capture that began inside the session: the client's first record
+   need not be a handshake record. */
+START_TEST(t_midstream_client)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct b *b;
+	const struct dt_tls_facts *f = &r.c.tls;
+
+	b = step(s, DT_C2S, 12);
+	encrypted_record(b, 21, 26);
+	seal(s);
+	run_roles_from_syn = 0;		/* no SYN seen */
+	run_all(&r, s, 0);
+	ck_assert_int_eq(f->seen, 1);
+	ck_assert_uint_eq(f->alert_frame, 12);
+	ck_assert_uint_eq(f->alert_dir, DT_C2S);
+	ck_assert_int_eq(f->alert_encrypted, 1);
+	ck_assert_int_eq(r.ret[0], 1);
+	run_free(&r);
+
+	/* seen from its SYN, a client that does not begin with a handshake
+	   record is not TLS */
+	run_roles_from_syn = 1;
+	run_all(&r, s, 0);
+	ck_assert_int_eq(f->seen, 0);
+	ck_assert_uint_eq(f->alert_frame, 0);
+	ck_assert_int_eq(r.ret[0], 0);
+	run_free(&r);
+	free(s);
+
+	/* ... unless the server already speaks TLS */
+	s = script_new();
+	b = step(s, DT_S2C, 8);
+	encrypted_record(b, 23, 40);
+	b = step(s, DT_C2S, 9);
+	encrypted_record(b, 23, 50);
+	seal(s);
+	run_all(&r, s, 0);
+	run_roles_from_syn = 0;
+	ck_assert_uint_eq(f->appdata_frame[0], 9);
+	ck_assert_uint_eq(f->appdata_bytes[0], 50);
+	ck_assert_uint_eq(f->appdata_frame[1], 8);
+	ck_assert_int_eq(r.ret[1], 1);
+	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
+/* Records hopped by their header belong to the frame that completes
+   them; one the capture never completes, to the frame of its header. */
+START_TEST(t_hop_frames)
+{
+	static struct run r;
+	struct script *s = script_full12();
+	static struct b fin, app;
+	struct b *b;
+	const struct dt_tls_facts *f = &r.c.tls;
+
+	s->n = 4;		/* up to the client's CCS + Finished */
+	fin.n = app.n = 0;
+	encrypted_record(&fin, 22, 40);
+	encrypted_record(&app, 23, 100);
+	b = step(s, DT_S2C, 5);
+	b->n = 0;
+	ccs(b);
+	raw(b, fin.p, 15);
+	b = step(s, DT_S2C, 6);
+	b->n = 0;
+	raw(b, fin.p + 15, fin.n - 15);
+	b = step(s, DT_C2S, 7);
+	b->n = 0;
+	raw(b, app.p, 35);
+	b = step(s, DT_S2C, 8);	/* the capture ends inside this one */
+	b->n = 0;
+	encrypted_record(b, 23, 1000);
+	b->n = 5 + 50;
+	b = step(s, DT_C2S, 9);
+	b->n = 0;
+	raw(b, app.p + 35, app.n - 35);
+	encrypted_record(b, 21, 26);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->ccs_frame[1], 5);
+	ck_assert_uint_eq(f->finished_frame[1], 6);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_S2C),
+	    "2:2:0 3:11:0 3:12:0 3:13:0 3:14:0 6:20:1 ");
+	ck_assert_uint_eq(f->appdata_frame[0], 9);
+	ck_assert_uint_eq(f->appdata_bytes[0], 100);
+	ck_assert_uint_eq(f->appdata_frame[1], 8);
+	ck_assert_uint_eq(f->appdata_bytes[1], 1000);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_APPDATA, -1),
+	    "9:0:0 8:0:0 ");
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ALERT, -1), "9:0:1 ");
+	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
 /* A client Certificate with a certificate in it. */
 START_TEST(t_client_cert)
 {
@@ -2023,6 +2199,9 @@ tls_suite(void)
 	tcase_add_test(tc, t_gap);
 	tcase_add_loop_test(tc, t_resumed, 0, 2);
 	tcase_add_test(tc, t_alerts);
+	tcase_add_test(tc, t_after_appdata);
+	tcase_add_test(tc, t_midstream_client);
+	tcase_add_test(tc, t_hop_frames);
 	tcase_add_test(tc, t_client_cert);
 	tcase_add_loop_test(tc, t_corpus, 0,
 	    (int)(sizeof corpus_cases / sizeof corpus_cases[0]));

@@ -39,8 +39,8 @@ enum dstate {
 	D_HEAD,		/* proxy HTTP head (CONNECT or its answer) */
 	D_NONTLS,	/* gathering the first line of a non-TLS reply */
 	D_SSL2,		/* an SSLv2-compatible ClientHello */
-	D_RECORDS,	/* TLS records */
-	D_DONE,		/* nothing more needed */
+	D_RECORDS,	/* TLS records (after the handshake: hopped, alerts read) */
+	D_DONE,		/* nothing more needed (an SSL 2.0 server) */
 	D_STOP,		/* malformed, gap, or not TLS */
 };
 
@@ -64,6 +64,10 @@ struct tdir {
 	uint64_t skip;			/* body bytes of a hopped record left */
 	uint8_t rtype;			/* current record's content type */
 	uint16_t rlen;			/* ... and its length */
+	int hop;			/* a hopped record waits for its last byte */
+	uint64_t hop_frame;		/* ... whose header came in this frame */
+	int64_t hop_time;
+	int slim;			/* handshake over: buffers given back */
 	int hs_lost;			/* a gap ate handshake bytes */
 	uint16_t rversion;
 	/* handshake reassembly */
@@ -1213,12 +1217,17 @@ nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
 
 /* ---- the stream --------------------------------------------------------- */
 
+/* A client begins with a handshake record, unless the capture began
+   after its start (no SYN seen) or the server already speaks TLS: then
+   any content type (an alert, application data). */
 static int
-looks_tls(const uint8_t *b, int dir)
+looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
+    int dir)
 {
-	if (b[1] != 3 || b[2] > 4)
+	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
 		return 0;
-	return dir == DT_C2S ? b[0] == 22 : b[0] >= 20 && b[0] <= 24;
+	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
+	    t->d[DT_S2C].state == D_RECORDS;
 }
 
 static void
@@ -1231,7 +1240,7 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 
 	if (!take(t, d, p, n, 3, frame, time))
 		return;
-	if (looks_tls(d->buf, dir)) {
+	if (looks_tls(t, c, d->buf, dir)) {
 		d->state = D_RECORDS;
 		return;
 	}
@@ -1310,6 +1319,87 @@ head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	}
 }
 
+/* Check a record header h (5 bytes) and keep its type, version, length.
+   0: malformed (the direction is stopped). */
+static int
+rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
+    uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	struct rd r = rd_make(h, REC_HDR);
+
+	d->rtype = rd_u8(&r);
+	d->rversion = rd_u16(&r);
+	d->rlen = rd_u16(&r);
+	if (d->rtype < 20 || d->rtype > 24) {
+		malformed(t, c, dir, frame, time,
+		    "%s record of content type %u", dir_name(dir), d->rtype);
+		return 0;
+	}
+	if (d->rversion < 0x0300 || d->rversion > 0x0304) {
+		malformed(t, c, dir, frame, time,
+		    "%s record version 0x%04X is not SSL 3.0 .. TLS 1.3",
+		    dir_name(dir), d->rversion);
+		return 0;
+	}
+	if (d->rlen > REC_MAX) {
+		malformed(t, c, dir, frame, time,
+		    "%s record length %u exceeds 2^14+2048", dir_name(dir),
+		    d->rlen);
+		return 0;
+	}
+	c->tls.seen = 1;
+	return 1;
+}
+
+/* The header of a record whose body is only counted has been read in
+   `frame`; the record is reported when its last byte comes (like
+   Wireshark: the frame that completes it). */
+static void
+hop_start(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t hframe,
+    int64_t htime, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	d->skip = d->rlen;
+	if (d->rlen == 0) {
+		record_hopped(t, c, dir, d->rtype, 0, frame, time);
+		return;
+	}
+	d->hop = 1;
+	d->hop_frame = hframe;
+	d->hop_time = htime;
+}
+
+/* A hopped record whose end will never come (gap, end of capture): it is
+   reported in the frame of its header. */
+static void
+hop_flush(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+
+	if (!d->hop)
+		return;
+	d->hop = 0;
+	record_hopped(t, c, dir, d->rtype, d->rlen, d->hop_frame, d->hop_time);
+}
+
+/* After the handshake only alerts (and a NULL-cipher HTTP head) are
+   gathered: give the handshake buffers back. */
+static void
+slim(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+
+	if (d->slim || d->len != 0 || d->hlen != 0 || !dir_done(t, c, dir))
+		return;
+	d->slim = 1;
+	dt_free(t->m, d->buf);
+	dt_free(t->m, d->hs);
+	d->buf = d->hs = NULL;
+	d->cap = d->hcap = 0;
+}
+
 static void
 records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
     size_t *n, uint64_t frame, int64_t time)
@@ -1317,56 +1407,43 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	struct tdir *d = &t->d[dir];
 
 	while (*n > 0 && d->state == D_RECORDS) {
-		struct rd r;
 		const struct fmark *fm;
-		uint16_t len;
 
 		if (d->skip > 0) {
 			size_t k = *n < d->skip ? *n : (size_t)d->skip;
 			*p += k;
 			*n -= k;
 			d->skip -= k;
+			if (d->skip == 0 && d->hop) {
+				d->hop = 0;
+				record_hopped(t, c, dir, d->rtype, d->rlen,
+				    frame, time);
+			}
 			continue;
 		}
-		if (dir_done(t, c, dir)) {
-			d->state = D_DONE;
-			return;
+		if (d->len == 0 && *n >= REC_HDR) {
+			/* the whole header is here: checked in place, and
+			   a record only counted is never copied */
+			if (!rec_header(t, c, dir, *p, frame, time))
+				return;
+			if (!need_body(t, d, d->rtype)) {
+				*p += REC_HDR;
+				*n -= REC_HDR;
+				hop_start(t, c, dir, frame, time, frame, time);
+				continue;
+			}
 		}
 		if (!take(t, d, p, n, REC_HDR, frame, time))
 			return;
 		fm = fmap_at(&d->bmap, 0);
-		r = rd_make(d->buf, REC_HDR);
-		d->rtype = rd_u8(&r);
-		d->rversion = rd_u16(&r);
-		len = rd_u16(&r);
-		d->rlen = len;
-		if (d->rtype < 20 || d->rtype > 24) {
-			malformed(t, c, dir, fm->frame, fm->time,
-			    "%s record of content type %u", dir_name(dir),
-			    d->rtype);
+		if (!rec_header(t, c, dir, d->buf, fm->frame, fm->time))
 			return;
-		}
-		if (d->rversion < 0x0300 || d->rversion > 0x0304) {
-			malformed(t, c, dir, fm->frame, fm->time,
-			    "%s record version 0x%04X is not SSL 3.0 .. TLS 1.3",
-			    dir_name(dir), d->rversion);
-			return;
-		}
-		if (len > REC_MAX) {
-			malformed(t, c, dir, fm->frame, fm->time,
-			    "%s record length %u exceeds 2^14+2048",
-			    dir_name(dir), len);
-			return;
-		}
-		c->tls.seen = 1;
-		if (!need_body(t, d, d->rtype)) {
-			record_hopped(t, c, dir, d->rtype, len, fm->frame,
-			    fm->time);
-			d->skip = len;
+		if (d->len == REC_HDR && !need_body(t, d, d->rtype)) {
+			hop_start(t, c, dir, fm->frame, fm->time, frame, time);
 			unit_reset(d);
 			continue;
 		}
-		if (!take(t, d, p, n, REC_HDR + (size_t)len, frame, time))
+		if (!take(t, d, p, n, REC_HDR + (size_t)d->rlen, frame, time))
 			return;
 		/* Like Wireshark, a record belongs to the frame that
 		   completes it: the one carrying its last byte. */
@@ -1374,9 +1451,8 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		if (d->state == D_RECORDS)
 			unit_reset(d);
 	}
-	if (d->state == D_RECORDS && d->skip == 0 && d->len == 0 &&
-	    dir_done(t, c, dir))
-		d->state = D_DONE;
+	if (d->state == D_RECORDS)
+		slim(t, c, dir);
 }
 
 /* ---- the contract ------------------------------------------------------- */
@@ -1504,8 +1580,11 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		return;
 	if (d->state == D_RECORDS && d->len == 0 && d->skip >= n) {
 		d->skip -= n;	/* inside a record only counted */
+		if (d->skip == 0)
+			hop_flush(t, c, dir);	/* its end was lost */
 		return;
 	}
+	hop_flush(t, c, dir);
 	if (d->state == D_NONTLS) {
 		nontls_finish(t, c, dir);
 		return;
@@ -1547,9 +1626,11 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 
 	if (t == NULL)
 		return;
-	for (dir = 0; dir < 2; dir++)
+	for (dir = 0; dir < 2; dir++) {
 		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)
 			nontls_finish(t, c, dir);
+		hop_flush(t, c, dir);	/* the capture ended inside it */
+	}
 	if (f->n_server_certs > 0 && t->x509 != NULL &&
 	    dt_x509_ctx_has_anchors(t->x509) && f->chain == DT_CHAIN_UNCHECKED) {
 		char *why = NULL;

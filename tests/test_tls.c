@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "analyzer.h"
+#include "report/report.h"
 #include "testutil.h"
 #include "tls/names.h"
 #include "tls/tls.h"
@@ -1278,6 +1279,10 @@ START_TEST(t_sslv2_server)
 	ck_assert_ptr_null(f->malformed);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "2:4:0 ");
 	ck_assert_int_eq(r.ret[1], 0);
+	/* the report names it for what it is */
+	ck_assert_uint_eq(r.c.events[r.c.n_events - 1].type, DT_EV_SSLV2_HELLO);
+	ck_assert_str_eq(dt_report_msg_name(&r.c.events[r.c.n_events - 1]),
+	    "sslv2_server_hello");
 	run_free(&r);
 	free(s);
 }
@@ -2135,6 +2140,38 @@ static const struct {
 	  DT_CCERT_NONE, 0, 17, 0, NULL },
 };
 
+/* An SSL 2.0 session (CLIENT-HELLO, SERVER-HELLO): no TLS suite was
+   chosen, so no null-cipher-negotiated; the client offered SSL 2.0, so no
+   tls-version-mismatch. */
+START_TEST(t_sslv2_corpus)
+{
+	char path[512];
+	dt_options o = DT_OPTIONS_INIT;
+	dt_analyzer *a = NULL;
+	const struct dt_verdict *v;
+	const struct dt_conn *c;
+
+	snprintf(path, sizeof path, "%s/%s", CORPUS_DIR,
+	    "zeek/testing/btest/Traces/tls/ssl-v2.pcap");
+	if (!tu_exists(path))
+		return;		/* the shared corpus is optional */
+	o.all = 1;
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, path), 0);
+	ck_assert_uint_eq(a->n_caps, 1);
+	c = a->caps[0]->conns;
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->tls.sh_frame, 6);
+	ck_assert_uint_eq(c->tls.version, 0x0002);
+	ck_assert_str_eq(events_of(c, DT_EV_SSLV2_HELLO, -1), "4:1:0 6:4:0 ");
+	for (v = a->caps[0]->verdicts; v != NULL; v = v->next) {
+		ck_assert_str_ne(v->id, "null-cipher-negotiated");
+		ck_assert_str_ne(v->id, "tls-version-mismatch");
+	}
+	dt_analyzer_free(a);
+}
+END_TEST
+
 START_TEST(t_corpus)
 {
 	char path[512];
@@ -2202,6 +2239,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_after_appdata);
 	tcase_add_test(tc, t_midstream_client);
 	tcase_add_test(tc, t_hop_frames);
+	tcase_add_test(tc, t_sslv2_corpus);
 	tcase_add_test(tc, t_client_cert);
 	tcase_add_loop_test(tc, t_corpus, 0,
 	    (int)(sizeof corpus_cases / sizeof corpus_cases[0]));

@@ -885,6 +885,10 @@ ev_label(struct out *o, const struct dt_conn *c, const struct dt_event *ev)
 	case DT_EV_HTTP_RESPONSE:
 		outf(o, "HTTP response %" PRIu32, ev->b);
 		return;
+	case DT_EV_SSLV2_HELLO:		/* tls.h: a = 4 from the server */
+		esc(o, ev->a == 4 ? "SSLv2 ServerHello" :
+		    LABEL(ev_labels, ev->type, "Event"));
+		return;
 	default:
 		esc(o, LABEL(ev_labels, ev->type, "Event"));
 		return;

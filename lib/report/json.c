@@ -340,8 +340,9 @@ jtls(struct jb *b, const struct dt_conn *c)
 		push(b, a, jsuite(b, t->offered_suites[i]));
 	set(b, o, "offered_suites", a);
 	set(b, o, "offered_null", json_boolean(t->offered_null));
-	set(b, o, "suite", t->sh_frame != 0 ? jsuite(b, t->suite) :
-	    json_null());
+	/* an SSL 2.0 SERVER-HELLO (version 0x0002) chooses no TLS suite */
+	set(b, o, "suite", t->sh_frame != 0 && t->version >= 0x0300 ?
+	    jsuite(b, t->suite) : json_null());
 
 	a = json_array();
 	for (i = 0; i < c->n_events; i++)

@@ -159,6 +159,8 @@ dt_report_msg_name(const struct dt_event *ev)
 		return "hello_retry_request";
 	if (ev->type == DT_EV_TLS_HANDSHAKE)
 		return LOOKUP(handshake_names, ev->a, "handshake");
+	if (ev->type == DT_EV_SSLV2_HELLO && ev->a == 4)
+		return "sslv2_server_hello";	/* tls.h: a = 4 from the server */
 	return LOOKUP(event_names, ev->type, "unknown");
 }
 

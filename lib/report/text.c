@@ -618,6 +618,10 @@ event_message(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 	case DT_EV_TLS_ENCRYPTED:
 		sb_printf(s, "Encrypted handshake (%" PRIu32 " bytes)", ev->b);
 		return;
+	case DT_EV_SSLV2_HELLO:		/* tls.h: a = 4 from the server */
+		sb_puts(s, ev->a == 4 ? "SSLv2 ServerHello" :
+		    LABEL(ev_labels, ev->type, "?"));
+		return;
 	case DT_EV_NON_TLS:
 		sb_puts(s, "Not TLS");
 		if (t->non_tls_line != NULL && ev->frame == t->non_tls_frame) {

@@ -19,7 +19,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	char suite[96], sum[DT_RULE_TEXT];
 	uint64_t fr[2];
 
-	if (t->sh_frame == 0 || !dt_tls_suite_is_null(t->suite))
+	/* a real TLS ServerHello: an SSL 2.0 SERVER-HELLO chooses no suite */
+	if (t->sh_frame == 0 || t->version < 0x0300 ||
+	    !dt_tls_suite_is_null(t->suite))
 		return;
 	fr[0] = t->ch_frame;
 	fr[1] = t->sh_frame;

@@ -21,6 +21,10 @@ offered(const struct dt_tls_facts *t, uint16_t v)
 	size_t i;
 	int listed = 0;
 
+	/* what the client named itself (an SSLv2 CLIENT-HELLO's 0x0002 too) */
+	for (i = 0; i < t->n_client_versions; i++)
+		if (t->client_versions[i] == v)
+			return 1;
 	for (i = 0; i < t->n_extensions; i++)
 		if (t->extensions[i] == 43)	/* supported_versions */
 			listed = 1;

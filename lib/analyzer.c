@@ -164,6 +164,9 @@ dt_analyzer_free(dt_analyzer *a)
 	for (i = 0; i < a->n_caps; i++)
 		dt_capture_free(a->caps[i]);
 	dt_free(&a->mem, a->caps);
+	for (i = 0; i < a->n_adopted; i++)	/* after the captures they hold */
+		dt_analyzer_free(a->adopted[i]);
+	dt_free(&a->mem, a->adopted);
 	if (a->inspection_cas != NULL)
 		dt_x509_strv_free(&a->mem, a->inspection_cas);
 	dt_filter_free(a->filter);
@@ -189,6 +192,32 @@ dt_analyzer_set_progress(dt_analyzer *a, dt_progress_fn fn, void *payload)
 		return;
 	a->progress = fn;
 	a->progress_payload = payload;
+}
+
+int
+dt_analyzer_adopt(struct dt_analyzer *a, struct dt_analyzer *from)
+{
+	struct dt_capture **caps;
+	struct dt_analyzer **ad;
+	size_t i;
+
+	if (a == NULL || from == NULL || a == from || a->pipe != NULL ||
+	    from->pipe != NULL || from->n_adopted > 0)
+		return DT_EINVAL;
+	caps = dt_realloc(&a->mem, a->caps,
+	    (a->n_caps + from->n_caps + 1) * sizeof *caps);
+	if (caps == NULL)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	a->caps = caps;
+	ad = dt_realloc(&a->mem, a->adopted, (a->n_adopted + 1) * sizeof *ad);
+	if (ad == NULL)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	a->adopted = ad;
+	for (i = 0; i < from->n_caps; i++)
+		a->caps[a->n_caps++] = from->caps[i];
+	from->n_caps = 0;		/* a frees them, then from */
+	a->adopted[a->n_adopted++] = from;
+	return 0;
 }
 
 /* ---- the flow sink: bytes to the TLS parser ----------------------------- */
@@ -218,6 +247,37 @@ sink_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
 		dt_tls_gap(*app, c, dir, n, frame);
 }
 
+/* A finished connection is kept until the end of the capture (the rules
+   judge them all together), thousands of them: drop what nothing reads
+   any more. The chain was verified (dt_tls_end), so a certificate's own
+   DER copy can go (cached ones share one copy per distinct certificate);
+   the timeline is cut to its length. */
+static void
+certs_trim(struct dt_mem *m, struct dt_cert *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!x[i].cached && x[i].der != NULL) {
+			dt_free(m, x[i].der);
+			x[i].der = NULL;
+		}
+}
+
+static void
+conn_trim(struct dt_mem *m, struct dt_conn *c)
+{
+	struct dt_event *ev;
+
+	certs_trim(m, c->tls.server_certs, c->tls.n_server_certs);
+	certs_trim(m, c->tls.client_certs, c->tls.n_client_certs);
+	if (c->n_events > 0 && c->n_events < c->cap_events &&
+	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
+		c->events = ev;
+		c->cap_events = c->n_events;
+	}
+}
+
 static void
 sink_end(void *payload, struct dt_conn *c, void **app)
 {
@@ -228,6 +288,7 @@ sink_end(void *payload, struct dt_conn *c, void **app)
 		dt_tls_free(&pp->a->mem, *app);
 		*app = NULL;
 	}
+	conn_trim(&pp->a->mem, c);
 }
 
 /* ---- one capture -------------------------------------------------------- */

@@ -77,7 +77,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    (unsigned long long)ctx->cap->truncated_packets, missing,
 	    strstr(missing, " and ") != NULL ? "are" : "is");
 	dt_verdict_add(ctx, &dt_rule_capture_truncated, c, DT_CONF_HIGH, 0,
-	    NULL, fr, n, sum,
+	    NULL, n > 0 ? fr : NULL, n, sum,
 	    "The capture does not hold the whole TLS handshake of this "
 	    "connection, so the checks that need the missing bytes were "
 	    "skipped rather than guessed.",

@@ -92,7 +92,7 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 	    name, name, name);
 	v = dt_verdict_add(ctx, &dt_rule_dns_not_found, NULL,
 	    guessed ? DT_CONF_LOW : DT_CONF_HIGH, nx ? 0x2af9 : 0x2afc,
-	    nx ? "WSAHOST_NOT_FOUND" : "WSANO_DATA", fr, n, sum,
+	    nx ? "WSAHOST_NOT_FOUND" : "WSANO_DATA", n > 0 ? fr : NULL, n, sum,
 	    "The client could not resolve the IP-HTTPS server name, so it never "
 	    "tried to connect. With split DNS, the NRPT may send the public "
 	    "name to the internal DNS server, which is only reachable through "

@@ -57,7 +57,9 @@ extern const size_t dt_rules_count;
    memory failed. */
 int dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap);
 
-/* Add a verdict (frames: n 0-terminated or counted; strings are copied).
+/* Add a verdict (frames: n_frames counted, or with n_frames 0 a
+   0-terminated list - so a counted list that may be empty must be passed
+   as NULL then; strings are copied).
    Returns the verdict to adjust, or NULL when memory failed. */
 struct dt_verdict *dt_verdict_add(struct dt_rule_ctx *ctx,
     const struct dt_rule *rule, const struct dt_conn *c,

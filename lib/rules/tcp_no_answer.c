@@ -58,7 +58,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    c->server_port, c->server_str, c->server_port);
 	dt_verdict_add(ctx, &dt_rule_tcp_no_answer, c,
 	    waited >= WAITED_NS ? DT_CONF_HIGH : DT_CONF_LOW, 0x274c,
-	    "WSAETIMEDOUT", fr, n, sum,
+	    "WSAETIMEDOUT", n > 0 ? fr : NULL, n, sum,
 	    "The client's SYNs to the IP-HTTPS server got neither a SYN-ACK "
 	    "nor a reset: a firewall or NAT on the way drops them, or the "
 	    "address is not the server's. The client logs 0x274c "

@@ -131,7 +131,7 @@ load_template(struct template *t, const char *kind, const char *path)
 	const u_char *d, *ip, *tcp, *pay;
 	uint16_t cport = 0, sport = 0;
 	uint32_t next[2] = { 0, 0 }, paylen;
-	int have[2] = { 0, 0 }, v6, dlt, i, ccs[2] = { 0, 0 };
+	int have[2] = { 0, 0 }, v6, dlt, i, ccs[2] = { 0, 0 }, plain_alert = 0;
 	size_t off;
 
 	if (p == NULL) {
@@ -189,8 +189,10 @@ load_template(struct template *t, const char *kind, const char *path)
 		fprintf(stderr, "bench-gen: %s: no client-first TCP payload\n", path);
 		return -1;
 	}
-	/* Find the first plaintext alert (before its sender's CCS) and
-	   whether both sides got to application data. */
+	/* Find the first alert record (a plaintext one, or an encrypted one
+	   such as a close_notify after application data: datrace reports
+	   the first alert either way) and whether both sides got to
+	   application data without a plaintext alert. */
 	for (i = 0; i < t->n; i++) {
 		struct flight *f = &t->fl[i];
 
@@ -199,15 +201,16 @@ load_template(struct template *t, const char *kind, const char *path)
 
 			if (f->data[off] == 20)
 				ccs[f->dir] = 1;
-			if (f->data[off] == 21 && !ccs[f->dir] &&
-			    t->alert_flight < 0) {
+			if (f->data[off] == 21 && !ccs[f->dir])
+				plain_alert = 1;
+			if (f->data[off] == 21 && t->alert_flight < 0) {
 				t->alert_flight = i;
 				t->alert_off = off;
 			}
 			off += 5 + rl;
 		}
 	}
-	t->tunnel = ccs[0] && ccs[1] && t->alert_flight < 0;
+	t->tunnel = ccs[0] && ccs[1] && !plain_alert;
 	return 0;
 }
 

@@ -3,7 +3,10 @@
 # 100 MB and BENCH_LARGE_MB, default 2048 MiB; not committed), then time
 # datrace against the libpcap read floor (and tshark on the small one when
 # installed), check datrace's answers against the generator's manifest, and
-# print a table. CPU = user + system seconds; medians of BENCH_RUNS runs.
+# print a table. CPU = user + system seconds; medians of BENCH_RUNS runs;
+# packets/s counts every record of the file. The last line estimates what
+# one kept connection costs from the growth of peak RSS between the two
+# captures. BENCH_LARGE_MB=0 runs the small capture only.
 set -eu
 BUILD=${BUILD:-build}
 RUNS=${BENCH_RUNS:-3}
@@ -49,43 +52,66 @@ measure() {
 }
 
 row() {
-	printf '%-10s %-8s %10s %9s %9s %11s %9s\n' "$@"
+	printf '%-8s %-8s %6s %9s %7s %7s %9s %10s %9s %8s\n' "$@"
+}
+
+# rate AMOUNT SECONDS -> amount per second, 0 decimals
+rate() {
+	awk "BEGIN {printf \"%.0f\", $1 / ($2 > 0 ? $2 : 0.01)}"
 }
 
 status=0
-printf '\nmachine: %s, %s cores, %s\n' "$(uname -m)" "$(nproc)" \
-    "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-row capture tool "MB" "CPU s" "wall s" "MB/s (CPU)" "RSS MiB"
-for size in 100 "$LARGE_MB"; do
+printf '\nmachine: %s, %s cores, %s; medians of %s runs\n' "$(uname -m)" "$(nproc)" \
+    "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$RUNS"
+row capture tool "MB" "packets" "CPU s" "wall s" "MB/s CPU" "pkt/s CPU" "MB/s wall" "RSS MiB"
+small_rss=0
+small_conns=0
+for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	f=$OUT/day-$size.pcap
 	conns=$((size * 10))
-	if [ ! -f "$f" ]; then
+	if [ ! -f "$f" ] || [ ! -f "$OUT/day-$size.tsv" ] ||
+	    [ tests/bench/gen.c -nt "$OUT/day-$size.tsv" ]; then
 		"$BUILD/bench/gen" -o "$f" -m "$OUT/day-$size.tsv" -s $((size * 1048576)) \
 		    -c $conns -S 7 $T
 	fi
 	mb=$(( $(wc -c <"$f") / 1048576 ))
+	pkts=$("$BUILD/bench/floor" "$f" | awk '{print $1}')
+	nconns=$(grep -vc '^#' "$OUT/day-$size.tsv")
 	set -- $(measure floor "$BUILD/bench/floor" "$f")
 	floor_cpu=$1
-	row "$size" floor "$mb" "$1" "$2" "$(awk "BEGIN {printf \"%.0f\", $mb / ($1 > 0 ? $1 : 0.01)}")" $(($3 / 1024))
+	floor_wall=$2
+	row "$size" floor "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
+	    "$(rate $mb $2)" $(($3 / 1024))
 	set -- $(measure datrace "$BUILD/datrace" --all -q "$f")
 	dt_cpu=$1
-	row "$size" datrace "$mb" "$1" "$2" "$(awk "BEGIN {printf \"%.0f\", $mb / ($1 > 0 ? $1 : 0.01)}")" $(($3 / 1024))
-	printf '%-10s ratio datrace/floor throughput: %s\n' "$size" \
-	    "$(awk "BEGIN {printf \"%.2f\", $floor_cpu / ($dt_cpu > 0 ? $dt_cpu : 0.01)}")"
+	dt_rss=$3
+	row "$size" datrace "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
+	    "$(rate $mb $2)" $(($3 / 1024))
+	printf '%-8s ratio datrace/floor: CPU throughput %s, wall throughput %s; %s connections\n' \
+	    "$size" \
+	    "$(awk "BEGIN {printf \"%.2f\", $floor_cpu / ($dt_cpu > 0 ? $dt_cpu : 0.01)}")" \
+	    "$(awk "BEGIN {printf \"%.2f\", $floor_wall / ($2 > 0 ? $2 : 0.01)}")" "$nconns"
 	if [ "$size" = 100 ] && command -v tshark >/dev/null 2>&1; then
 		runs=$RUNS
 		RUNS=1
 		set -- $(measure tshark tshark -r "$f" -Y 'tls.handshake.type==1 || tls.alert_message' -T fields -e frame.number)
 		RUNS=$runs
-		row "$size" tshark "$mb" "$1" "$2" "$(awk "BEGIN {printf \"%.1f\", $mb / ($1 > 0 ? $1 : 0.01)}")" $(($3 / 1024))
+		row "$size" tshark "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
+		    "$(rate $mb $2)" $(($3 / 1024))
 	fi
 	"$BUILD/datrace" --all -f json -o "$OUT/day-$size.json" "$f" || true
 	if "$BUILD/bench/check" "$OUT/day-$size.tsv" "$OUT/day-$size.json" >"$OUT/check"; then
-		printf '%-10s answers: %s\n' "$size" "$(cat "$OUT/check")"
+		printf '%-8s answers: %s\n' "$size" "$(cat "$OUT/check")"
 	else
-		printf '%-10s ANSWERS WRONG: %s\n' "$size" "$(cat "$OUT/check")"
+		printf '%-8s ANSWERS WRONG: %s\n' "$size" "$(cat "$OUT/check")"
 		status=1
 	fi
 	rm -f "$OUT/day-$size.json"
+	if [ "$small_conns" -gt 0 ] && [ "$nconns" -gt "$small_conns" ]; then
+		printf 'memory per connection kept (peak RSS growth / connections): %s bytes\n' \
+		    "$(awk "BEGIN {printf \"%.0f\", ($dt_rss - $small_rss) * 1024 / ($nconns - $small_conns)}")"
+	fi
+	small_rss=$dt_rss
+	small_conns=$nconns
 done
 exit $status

@@ -53,6 +53,10 @@ enum dt_ev_type {
 	DT_EV_HTTP_REQUEST,	/* HTTP inside a NULL-cipher session */
 	DT_EV_HTTP_RESPONSE,	/* b: status code */
 	DT_EV_SSLV2_HELLO,	/* SSLv2-compatible ClientHello */
+	DT_EV_DROPPED,		/* pktmon: the host dropped this packet; dir:
+				   whose; a: TCP flags | 0x100 when it
+				   carried its direction's first stream
+				   byte; b: payload bytes */
 };
 
 struct dt_event {
@@ -249,6 +253,16 @@ struct dt_conn {
 	uint64_t gap_bytes[2];		/* missing from the stream */
 	int truncated;			/* some payload cut by snaplen */
 
+	/* pktmon drop sightings of this connection's packets: the first is
+	   the evidence (its packet is described by its DT_EV_DROPPED event),
+	   the rest are counted. Dropped bytes are not stream data. */
+	uint64_t drop_frame;		/* 0: none */
+	unsigned n_drops;
+	uint8_t drop_dir;
+	char drop_component[64];	/* name, else "component <id>" */
+	char drop_reason[96];
+	char drop_location[64];
+
 	struct dt_event *events;
 	size_t n_events, cap_events;
 	unsigned events_dropped;
@@ -337,6 +351,7 @@ struct dt_capture {
 	uint64_t dropped_bytes;		/* stream bytes not buffered */
 	uint64_t fragments_dropped;
 	uint64_t undecodable;		/* packets no link/IP decoder could read */
+	uint64_t drops_unattributed;	/* pktmon drops of no connection */
 
 	/* Arrays kept in the arrays used by the public accessors, built once
 	   analysis ended (report/ and api fill these). */

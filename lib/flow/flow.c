@@ -1646,6 +1646,62 @@ dt_flow_finish(struct dt_flow *f)
 			f->dns[i][j].rec = NULL;	/* stay unanswered */
 }
 
+/* A host drop (pktmon): a fact of its connection, not stream data. */
+void
+dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	const struct dt_pktmon_meta *pm = pkt->pktmon;
+	const struct dt_addr *a0, *a1;
+	const struct half *h;
+	struct flow *fl = NULL;
+	struct dt_conn *c;
+	uint16_t p0, p1, a;
+	int src_low = 0, dir;
+
+	if (l4->status == DT_L4_TCP) {
+		src_low = addr_cmp(&l4->src, l4->sport, &l4->dst,
+		    l4->dport) <= 0;
+		a0 = src_low ? &l4->src : &l4->dst;
+		a1 = src_low ? &l4->dst : &l4->src;
+		p0 = src_low ? l4->sport : l4->dport;
+		p1 = src_low ? l4->dport : l4->sport;
+		fl = *table_find(f, key_hash(f->seed, a0, p0, a1, p1), a0, p0,
+		    a1, p1);
+	}
+	if (fl == NULL) {
+		f->cap->drops_unattributed++;
+		return;
+	}
+	c = fl->c;
+	dir = (src_low ? 0 : 1) == fl->cli ? DT_C2S : DT_S2C;
+	h = &fl->h[dir];
+	a = l4->flags;
+	if (l4->paylen > 0 && (!h->started ||
+	    l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0) == h->start))
+		a |= 0x100;		/* its direction's first stream byte */
+	if (c->drop_frame == 0) {
+		c->drop_frame = pkt->frame;
+		c->drop_dir = (uint8_t)dir;
+		if (pm != NULL) {
+			if (pm->component_name[0] != '\0')
+				snprintf(c->drop_component,
+				    sizeof c->drop_component, "%s",
+				    pm->component_name);
+			else
+				snprintf(c->drop_component,
+				    sizeof c->drop_component, "component %u",
+				    (unsigned)pm->component);
+			snprintf(c->drop_reason, sizeof c->drop_reason, "%s",
+			    pm->drop_reason);
+			snprintf(c->drop_location, sizeof c->drop_location,
+			    "%s", pm->drop_location);
+		}
+	}
+	c->n_drops++;
+	add_event(f, fl, DT_EV_DROPPED, dir, pkt, a, l4->paylen);
+}
+
 void
 dt_flow_free(struct dt_flow *f)
 {

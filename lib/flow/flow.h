@@ -88,6 +88,15 @@ void dt_flow_free(struct dt_flow *f);
 void dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
     const struct dt_l4 *l4);
 
+/* A packet pktmon logged as dropped on the host (decoded; any status):
+   recorded on the connection of its 5-tuple, live or ended, as a drop
+   (dt_conn drop_* fields, n_drops, a DT_EV_DROPPED event) and nothing
+   else - its bytes never reached their destination, so they are not
+   stream data. No connection is created: a drop of no known connection
+   is counted in cap->drops_unattributed. */
+void dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
+    const struct dt_l4 *l4);
+
 /* The capture ended: end every open connection (events DT_EV_END_OPEN),
    finish DNS queries without answers. */
 void dt_flow_finish(struct dt_flow *f);

@@ -345,6 +345,23 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	return 0;
 }
 
+/*
+ * pktmon logged the packet as dropped on this host (issue 9): a fact of
+ * its connection, which flow/ records. Its bytes never reached their
+ * destination, so a drop is not given to flow/ as a packet even when it
+ * is the first sighting - except a client's SYN, the application's
+ * attempt, which opens (or retries) its connection so the drop has one.
+ */
+static void
+pipe_drop(struct dt_pipe *pp, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	if (!pkt->duplicate && l4->status == DT_L4_TCP && l4->paylen == 0 &&
+	    (l4->flags & (DT_TCP_SYN | DT_TCP_ACK | DT_TCP_RST)) == DT_TCP_SYN)
+		dt_flow_packet(pp->flow, pkt, l4);
+	dt_flow_drop(pp->flow, pkt, l4);
+}
+
 /* The per-packet path: counters, filter, decode, flow. No allocation here
    beyond what flow/ does for a new connection. */
 int
@@ -354,7 +371,7 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 	struct dt_capture *cap = pp->cap;
 	struct dt_l4 l4;
 	char err[256];
-	int rc;
+	int rc, drop;
 
 	cap->packets++;
 	cap->bytes += pkt->caplen;
@@ -375,7 +392,8 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 		dt_linktype_name(l->linktype, l->name, sizeof l->name);
 		pp->named_linktypes = cap->n_linktypes;
 	}
-	if (pkt->duplicate)
+	drop = pkt->pktmon != NULL && pkt->pktmon->dropped;
+	if (pkt->duplicate && !drop)
 		return 0;
 	if (a->filter != NULL) {
 		rc = dt_filter_match(a->filter, pkt, err, sizeof err);
@@ -391,9 +409,15 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 		if (rc == 0)
 			return 0;
 	}
-	if (!pp->last_supported)
+	if (!pp->last_supported) {
+		cap->drops_unattributed += drop;
 		return 0;
+	}
 	dt_net_decode(pp->net, pkt, &l4);
+	if (drop) {
+		pipe_drop(pp, pkt, &l4);
+		return a->mem.failed ? DT_ENOMEM : 0;
+	}
 	switch (l4.status) {
 	case DT_L4_TCP:
 	case DT_L4_UDP:

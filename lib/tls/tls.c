@@ -7,14 +7,18 @@
  * Each direction is a small state machine over whole units: detection of
  * the first bytes, an HTTP head (proxy CONNECT), a non-TLS line, or records.
  * A record is gathered in a buffer (at most 5 + 2^14 + 2048 bytes) only when
- * its body is needed; otherwise it is hopped by its header and counted.
+ * its body is needed; otherwise it is hopped by its header and counted
+ * (no copy). After the handshake a direction is still followed this way
+ * for the life of the connection, so later alerts (close_notify, a fatal
+ * one in the tunnel) are seen; the handshake buffers are given back.
  * Handshake bodies go to a per-direction reassembly buffer of at most hs_cap
  * bytes, from which whole messages are decoded with the bounds-checked
  * reader (util/rd.h). Every step has three outcomes: done, need more bytes,
  * malformed; a malformed stream becomes a named fact and its direction is no
  * longer parsed. Frame numbers come from small maps (stream position ->
- * frame) kept for the bytes buffered, so a message gets the frame that
- * carried its first byte however the stream was split.
+ * frame) kept for the bytes buffered; like Wireshark, a record and its
+ * messages get the frame that completes the record (a hopped record: the
+ * frame of its last byte, or of its header if that byte never comes).
  */
 #include "tls/tls.h"
 

@@ -743,18 +743,56 @@ make_room(struct dt_flow *f, size_t need, struct flow *keep)
 	return 1;
 }
 
+/* The address part of "a.b.c.d:port" or "[v6]:port" (client_str). */
+static size_t
+str_addr(const char *s, const char **addr)
+{
+	const char *colon = strrchr(s, ':');
+
+	if (colon == NULL)
+		colon = s + strlen(s);
+	if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
+		*addr = s + 1;
+		return (size_t)(colon - 1 - (s + 1));
+	}
+	*addr = s;
+	return (size_t)(colon - s);
+}
+
+/* Appends n bytes of s to buf (of cap bytes, k used); NUL-terminated. */
+static size_t
+put(char *buf, size_t cap, size_t k, const char *s, size_t n)
+{
+	if (k + n >= cap)
+		n = k < cap - 1 ? cap - 1 - k : 0;
+	memcpy(buf + k, s, n);
+	buf[k + n] = '\0';
+	return k + n;
+}
+
+/* "ip.addr==C && tcp.port==c && ip.addr==S && tcp.port==s", from the
+   address strings already made (no second inet_ntop, no printf). */
 static void
 make_filter(struct dt_flow *f, struct dt_conn *c)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], buf[256];
-	int af = c->client.family == 6 ? AF_INET6 : AF_INET;
-	const char *ip = c->client.family == 6 ? "ipv6.addr" : "ip.addr";
+	const char *ip = c->client.family == 6 ? "ipv6.addr==" : "ip.addr==";
+	const char *a, *b, *pa, *pb;
+	size_t k = 0, na, nb, ni = strlen(ip);
+	char buf[256];
 
-	inet_ntop(af, c->client.a, a, sizeof a);
-	inet_ntop(af, c->server.a, b, sizeof b);
-	snprintf(buf, sizeof buf,
-	    "%s==%s && tcp.port==%u && %s==%s && tcp.port==%u",
-	    ip, a, c->client_port, ip, b, c->server_port);
+	na = str_addr(c->client_str, &a);
+	nb = str_addr(c->server_str, &b);
+	pa = a + na + (c->client.family == 6 ? 2 : 1);
+	pb = b + nb + (c->server.family == 6 ? 2 : 1);
+	k = put(buf, sizeof buf, k, ip, ni);
+	k = put(buf, sizeof buf, k, a, na);
+	k = put(buf, sizeof buf, k, " && tcp.port==", 14);
+	k = put(buf, sizeof buf, k, pa, strlen(pa));
+	k = put(buf, sizeof buf, k, " && ", 4);
+	k = put(buf, sizeof buf, k, ip, ni);
+	k = put(buf, sizeof buf, k, b, nb);
+	k = put(buf, sizeof buf, k, " && tcp.port==", 14);
+	(void)put(buf, sizeof buf, k, pb, strlen(pb));
 	c->wireshark_filter = dt_strdup(f->m, buf);
 }
 
@@ -1627,25 +1665,6 @@ dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	expire(f, pkt->time);
 }
 
-void
-dt_flow_finish(struct dt_flow *f)
-{
-	struct flow *fl;
-	int i, j;
-
-	while ((fl = f->live.head) != NULL) {
-		dt_conn_add_event(f->m, fl->c, DT_EV_END_OPEN, 0,
-		    fl->c->last_frame, fl->c->last_time, 0, 0);
-		conn_end(f, fl, 0, fl->last_time);
-		flow_destroy(f, fl);
-	}
-	while ((fl = f->tombs.head) != NULL)
-		flow_destroy(f, fl);
-	for (i = 0; i < DNS_BUCKETS; i++)
-		for (j = 0; j < DNS_WAYS; j++)
-			f->dns[i][j].rec = NULL;	/* stay unanswered */
-}
-
 /* A host drop (pktmon): a fact of its connection, not stream data. */
 void
 dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
@@ -1700,6 +1719,25 @@ dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
 	}
 	c->n_drops++;
 	add_event(f, fl, DT_EV_DROPPED, dir, pkt, a, l4->paylen);
+}
+
+void
+dt_flow_finish(struct dt_flow *f)
+{
+	struct flow *fl;
+	int i, j;
+
+	while ((fl = f->live.head) != NULL) {
+		dt_conn_add_event(f->m, fl->c, DT_EV_END_OPEN, 0,
+		    fl->c->last_frame, fl->c->last_time, 0, 0);
+		conn_end(f, fl, 0, fl->last_time);
+		flow_destroy(f, fl);
+	}
+	while ((fl = f->tombs.head) != NULL)
+		flow_destroy(f, fl);
+	for (i = 0; i < DNS_BUCKETS; i++)
+		for (j = 0; j < DNS_WAYS; j++)
+			f->dns[i][j].rec = NULL;	/* stay unanswered */
 }
 
 void

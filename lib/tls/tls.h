@@ -17,7 +17,9 @@
  *
  * Buffering: at most `hs_cap` bytes per direction wait for a record to
  * complete; past the handshake, records are hopped by their 5-byte header
- * and only counted, and dt_tls_data() returns 0 once nothing more is needed.
+ * (alerts still read, application data only counted) for the life of the
+ * connection. dt_tls_data() returns 0 only for a direction that can no
+ * longer be parsed: malformed, cut by a gap, not TLS, or an SSL 2.0 server.
  */
 #ifndef DT_TLS_H
 #define DT_TLS_H

@@ -233,6 +233,232 @@ DT_EXTERN int dt_cert_self_signed(const dt_cert *x);
 DT_EXTERN size_t dt_cert_dns_name_count(const dt_cert *x);
 DT_EXTERN const char *dt_cert_dns_name_at(const dt_cert *x, size_t i);
 
+/* ---- more of the results (0.1 additions) --------------------------------
+ *
+ * Everything the JSON document of datrace(1) says has an accessor; each is
+ * named after its JSON key. Lifetime, ownership and threads as above: what
+ * they return belongs to the analyzer and lives until dt_analyzer_free();
+ * they are read-only for the caller. Frame numbers are 1-based, 0 means
+ * "not seen"; directions are DT_FROM_CLIENT / DT_FROM_SERVER.
+ *
+ * Strings from the wire: the first time dt_capture_conn_at(),
+ * dt_capture_verdict_at(), dt_capture_error_at(), dt_capture_dns_at(),
+ * dt_capture_http_at() or dt_analyzer_capture_at() hands out an object, any
+ * string of it that is not UTF-8 is replaced in the analyzer's results by
+ * its copy with U+FFFD for each bad byte (JSON and HTML output are the same
+ * either way; the text writer shows U+FFFD instead of '?' for such a string
+ * afterwards). When the memory cap leaves no room for the copy, bad bytes
+ * become '?' in place. Strings are never NULL when documented as "", may
+ * be NULL where documented "or NULL".
+ */
+
+#define DT_FROM_CLIENT	0
+#define DT_FROM_SERVER	1
+/* Room for a printed IPv4/IPv6 address, NUL included. */
+#define DT_ADDR_STRLEN	46
+
+typedef struct dt_dns dt_dns;
+typedef struct dt_http dt_http;
+
+/* Capture: what bounded memory made us drop, and packets no decoder read
+   (JSON "dropped" and "undecodable_packets"). */
+DT_EXTERN uint64_t dt_capture_dropped_conns(const dt_capture *c);
+DT_EXTERN uint64_t dt_capture_dropped_bytes(const dt_capture *c);
+DT_EXTERN uint64_t dt_capture_fragments_dropped(const dt_capture *c);
+DT_EXTERN uint64_t dt_capture_undecodable_packets(const dt_capture *c);
+/* Link type i (as dt_capture_link_type_at): its packets and whether it is
+   decoded (0: listed in JSON "unsupported_link_types"). */
+DT_EXTERN int dt_capture_link_type_stats_at(const dt_capture *c, size_t i,
+    uint64_t *packets, int *supported);
+/* JSON "summary": IP-HTTPS connections, verdicts of one severity. */
+DT_EXTERN size_t dt_capture_iphttps_count(const dt_capture *c);
+DT_EXTERN size_t dt_capture_severity_count(const dt_capture *c,
+    dt_severity s);
+
+/* DNS queries and answers seen (JSON "dns"), in capture order. Walking by
+   index costs O(i) per call: iterate with increasing i. */
+DT_EXTERN size_t dt_capture_dns_count(const dt_capture *c);
+DT_EXTERN int dt_capture_dns_at(const dt_capture *c, size_t i,
+    const dt_dns **out);
+DT_EXTERN const char *dt_dns_name(const dt_dns *d);	/* lower case, "" */
+DT_EXTERN unsigned dt_dns_qtype(const dt_dns *d);	/* 1 A, 28 AAAA ... */
+DT_EXTERN int dt_dns_rcode(const dt_dns *d);		/* -1: no answer */
+DT_EXTERN uint64_t dt_dns_query_frame(const dt_dns *d);
+DT_EXTERN uint64_t dt_dns_answer_frame(const dt_dns *d);
+DT_EXTERN const char *dt_dns_cname(const dt_dns *d);	/* or NULL */
+DT_EXTERN size_t dt_dns_address_count(const dt_dns *d);
+/* The i-th A/AAAA answer printed into buf (DT_ADDR_STRLEN bytes is enough);
+   DT_EINVAL when buf is too small. */
+DT_EXTERN int dt_dns_address_at(const dt_dns *d, size_t i, char *buf,
+    size_t len);
+
+/* Plain HTTP seen on TCP connections (JSON "http"): proxies, CRL fetches. */
+DT_EXTERN size_t dt_capture_http_count(const dt_capture *c);
+DT_EXTERN int dt_capture_http_at(const dt_capture *c, size_t i,
+    const dt_http **out);
+DT_EXTERN uint32_t dt_http_conn(const dt_http *h);	/* 0: none */
+DT_EXTERN uint64_t dt_http_request_frame(const dt_http *h);
+DT_EXTERN uint64_t dt_http_response_frame(const dt_http *h);
+DT_EXTERN const char *dt_http_method(const dt_http *h);	/* or NULL */
+DT_EXTERN const char *dt_http_uri(const dt_http *h);	/* CONNECT: "host:port" */
+DT_EXTERN const char *dt_http_host(const dt_http *h);	/* or NULL */
+DT_EXTERN int dt_http_status(const dt_http *h);		/* -1: no response */
+DT_EXTERN const char *dt_http_status_line(const dt_http *h);	/* or NULL */
+/* How it ended without a response: reset, or never answered. */
+DT_EXTERN int dt_http_reset(const dt_http *h);
+DT_EXTERN int dt_http_no_answer(const dt_http *h);
+
+/* Connection, TCP (JSON "tcp"). */
+DT_EXTERN int dt_conn_roles_from_syn(const dt_conn *c);	/* 0: guessed */
+DT_EXTERN int64_t dt_conn_first_time(const dt_conn *c);	/* ns since 1970 */
+DT_EXTERN int64_t dt_conn_last_time(const dt_conn *c);
+DT_EXTERN uint64_t dt_conn_syn_frame(const dt_conn *c);
+DT_EXTERN unsigned dt_conn_syn_count(const dt_conn *c);
+DT_EXTERN uint64_t dt_conn_synack_frame(const dt_conn *c);
+/* The first RST: 0, DT_ITEROVER when there was none. */
+DT_EXTERN int dt_conn_rst(const dt_conn *c, uint64_t *frame,
+    int *from_server);
+/* dir: DT_FROM_CLIENT or DT_FROM_SERVER; anything else gives 0. */
+DT_EXTERN uint64_t dt_conn_fin_frame(const dt_conn *c, int dir);
+DT_EXTERN uint64_t dt_conn_bytes(const dt_conn *c, int dir);	/* TCP payload */
+DT_EXTERN uint64_t dt_conn_packets(const dt_conn *c, int dir);
+DT_EXTERN uint64_t dt_conn_gap_bytes(const dt_conn *c, int dir);
+DT_EXTERN unsigned dt_conn_retransmissions(const dt_conn *c);
+DT_EXTERN int dt_conn_truncated(const dt_conn *c);	/* payload cut by snaplen */
+/* IP TTL / hop limit of the client's SYN, of the server's SYN-ACK, and of
+   the server's first payload packet (with the least and most seen after):
+   0 when not seen. */
+DT_EXTERN unsigned dt_conn_ttl_syn(const dt_conn *c);
+DT_EXTERN unsigned dt_conn_ttl_synack(const dt_conn *c);
+DT_EXTERN unsigned dt_conn_ttl_server_data(const dt_conn *c, unsigned *min,
+    unsigned *max);
+
+/*
+ * The connection's timeline (JSON "timeline"; the events for which
+ * dt_conn_event_in_messages() is 1 are JSON tls "messages"): frame, time
+ * (ns since 1970), who sent it (1: server) and the JSON "type"
+ * ("syn", "client_hello", "alert", "http_request", ...). Static type names.
+ */
+DT_EXTERN size_t dt_conn_event_count(const dt_conn *c);
+DT_EXTERN int dt_conn_event_at(const dt_conn *c, size_t i, uint64_t *frame,
+    int64_t *time, int *from_server, const char **type);
+DT_EXTERN int dt_conn_event_in_messages(const dt_conn *c, size_t i);
+/* The event's integer or boolean JSON field named key ("status", "bytes",
+   "retransmission", "before_synack", "peer_bytes", "bytes_before", "code",
+   "encrypted"): 0 and *value, DT_ITEROVER when the event has no such field
+   (or i is past the end). */
+DT_EXTERN int dt_conn_event_field(const dt_conn *c, size_t i,
+    const char *key, int64_t *value);
+/* An alert event: level (1 warning, 2 fatal), description and its name;
+   encrypted alerts give level 0, description -1, name NULL. DT_ITEROVER
+   when event i is not an alert. */
+DT_EXTERN int dt_conn_event_alert(const dt_conn *c, size_t i, int *level,
+    int *description, const char **name);
+/* Events left out because the timeline was full (JSON "timeline_dropped"). */
+DT_EXTERN unsigned dt_conn_timeline_dropped(const dt_conn *c);
+
+/* Connection, TLS (JSON "tls"). Versions are wire numbers (0x0303 ...) with
+   their name ("TLS 1.2", NULL when unknown). */
+DT_EXTERN size_t dt_conn_tls_client_version_count(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_client_version_at(const dt_conn *c, size_t i,
+    uint16_t *version, const char **name);
+/* Negotiated version number, 0 without a ServerHello. */
+DT_EXTERN uint16_t dt_conn_tls_version_id(const dt_conn *c);
+/* ClientHello legacy version and record-layer version (0: none). */
+DT_EXTERN uint16_t dt_conn_tls_client_hello_version(const dt_conn *c);
+DT_EXTERN uint16_t dt_conn_tls_record_version(const dt_conn *c);
+DT_EXTERN uint64_t dt_conn_tls_client_hello_frame(const dt_conn *c);
+DT_EXTERN uint64_t dt_conn_tls_server_hello_frame(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_offered_only_null(const dt_conn *c);
+DT_EXTERN const char *dt_conn_tls_sni(const dt_conn *c);	/* or NULL */
+/* ALPN protocols offered, comma-separated ("h2,http/1.1"), or NULL. */
+DT_EXTERN const char *dt_conn_tls_alpn(const dt_conn *c);
+/* ClientHello extensions in order, supported_groups and
+   signature_algorithms (lists keep their first 32 / 48 entries). */
+DT_EXTERN size_t dt_conn_tls_extension_count(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_extension_at(const dt_conn *c, size_t i,
+    uint16_t *type);
+DT_EXTERN size_t dt_conn_tls_group_count(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_group_at(const dt_conn *c, size_t i,
+    uint16_t *group);
+DT_EXTERN size_t dt_conn_tls_sig_alg_count(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_sig_alg_at(const dt_conn *c, size_t i,
+    uint16_t *alg);
+DT_EXTERN int dt_conn_tls_renegotiation_info(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_extended_master_secret(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_status_request(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_sslv2_hello(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_hello_retry_request(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_resumed(const dt_conn *c);
+DT_EXTERN unsigned dt_conn_tls_alert_count(const dt_conn *c);	/* all alerts */
+/* Server certificates: the frame of the Certificate message, and 0 when
+   they were encrypted (TLS 1.3). */
+DT_EXTERN uint64_t dt_conn_tls_server_certificate_frame(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_certificates_visible(const dt_conn *c);
+/* Chain check against the trust anchors: "unchecked", "ok", "untrusted",
+   "bad"; and why when not "ok" (or NULL). */
+DT_EXTERN const char *dt_conn_tls_chain(const dt_conn *c);
+DT_EXTERN const char *dt_conn_tls_chain_error(const dt_conn *c);
+/* The CertificateRequest: 0 and its frame, DT_ITEROVER when none. Its CA
+   names (RFC 4514 DNs), certificate types and signature algorithms. */
+DT_EXTERN int dt_conn_tls_cert_request(const dt_conn *c, uint64_t *frame);
+DT_EXTERN size_t dt_conn_tls_ca_name_count(const dt_conn *c);
+DT_EXTERN const char *dt_conn_tls_ca_name_at(const dt_conn *c, size_t i);
+DT_EXTERN size_t dt_conn_tls_cert_request_type_count(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_cert_request_type_at(const dt_conn *c, size_t i,
+    unsigned *type);
+DT_EXTERN size_t dt_conn_tls_cert_request_sig_alg_count(const dt_conn *c);
+DT_EXTERN int dt_conn_tls_cert_request_sig_alg_at(const dt_conn *c, size_t i,
+    uint16_t *alg);
+/* The client's Certificate message: frame (0: none) and its certificates
+   (none when it was empty; see dt_conn_tls_client_certificate()). */
+DT_EXTERN uint64_t dt_conn_tls_client_certificate_frame(const dt_conn *c);
+DT_EXTERN size_t dt_conn_client_cert_count(const dt_conn *c);
+DT_EXTERN int dt_conn_client_cert_at(const dt_conn *c, size_t i,
+    const dt_cert **out);
+DT_EXTERN uint64_t dt_conn_tls_server_hello_done_frame(const dt_conn *c);
+DT_EXTERN uint64_t dt_conn_tls_ccs_frame(const dt_conn *c, int dir);
+DT_EXTERN uint64_t dt_conn_tls_finished_frame(const dt_conn *c, int dir);
+/* Application data one way: first frame (0: none), bytes, records. */
+DT_EXTERN uint64_t dt_conn_tls_appdata(const dt_conn *c, int dir,
+    uint64_t *bytes, uint64_t *records);
+/*
+ * The HTTP request (response = 0) or response (1) read inside a NULL-cipher
+ * session: 0 and its fields (any pointer may be NULL; strings NULL when the
+ * header was absent; status 0 for a request), DT_ITEROVER when none.
+ */
+DT_EXTERN int dt_conn_tls_http(const dt_conn *c, int response,
+    uint64_t *frame, const char **line, const char **host,
+    const char **server, const char **content_length, int *status);
+/* Non-TLS bytes where TLS was expected: frame, sender, first printable
+   line. DT_ITEROVER when none. */
+DT_EXTERN int dt_conn_tls_non_tls(const dt_conn *c, uint64_t *frame,
+    int *from_server, const char **line);
+/* Where the stream stopped parsing as TLS, and why. DT_ITEROVER when
+   never. */
+DT_EXTERN int dt_conn_tls_malformed(const dt_conn *c, uint64_t *frame,
+    int *from_server, const char **reason);
+/* Bytes the TLS parser needed were cut by snaplen: 1 and the frame. */
+DT_EXTERN int dt_conn_tls_truncated(const dt_conn *c, uint64_t *frame);
+
+/* Certificates. Lists end with NULL past their count. */
+DT_EXTERN const char *dt_cert_serial(const dt_cert *x);	/* hex, or NULL */
+DT_EXTERN const char *dt_cert_common_name(const dt_cert *x);	/* or NULL */
+DT_EXTERN size_t dt_cert_ip_address_count(const dt_cert *x);
+DT_EXTERN const char *dt_cert_ip_address_at(const dt_cert *x, size_t i);
+DT_EXTERN size_t dt_cert_crl_url_count(const dt_cert *x);
+DT_EXTERN const char *dt_cert_crl_url_at(const dt_cert *x, size_t i);
+DT_EXTERN size_t dt_cert_aia_url_count(const dt_cert *x);
+DT_EXTERN const char *dt_cert_aia_url_at(const dt_cert *x, size_t i);
+DT_EXTERN const char *dt_cert_key_type(const dt_cert *x);	/* "RSA", "EC" */
+DT_EXTERN unsigned dt_cert_key_bits(const dt_cert *x);
+DT_EXTERN const char *dt_cert_signature_algorithm(const dt_cert *x);
+/* Extended key usage allows it (an absent EKU allows everything). */
+DT_EXTERN int dt_cert_server_auth(const dt_cert *x);
+DT_EXTERN int dt_cert_client_auth(const dt_cert *x);
+/* Why the certificate could not be parsed, NULL when it was. */
+DT_EXTERN const char *dt_cert_parse_error(const dt_cert *x);
+
 /* ---- writers ------------------------------------------------------------ */
 
 #define DT_TEXT_VERBOSE	0x1	/* every connection's ladder, not only failing ones */

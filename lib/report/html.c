@@ -152,69 +152,6 @@ esc(struct out *o, const char *s)
 
 /* ---- names and small formats ---------------------------------------------- */
 
-struct label {
-	int value;
-	const char *label;
-};
-
-static const struct label hs_labels[] = {
-	{ 0, "HelloRequest" },
-	{ 1, "ClientHello" },
-	{ 2, "ServerHello" },
-	{ 3, "HelloVerifyRequest" },
-	{ 4, "NewSessionTicket" },
-	{ 5, "EndOfEarlyData" },
-	{ 6, "HelloRetryRequest" },
-	{ 8, "EncryptedExtensions" },
-	{ 11, "Certificate" },
-	{ 12, "ServerKeyExchange" },
-	{ 13, "CertificateRequest" },
-	{ 14, "ServerHelloDone" },
-	{ 15, "CertificateVerify" },
-	{ 16, "ClientKeyExchange" },
-	{ 20, "Finished" },
-	{ 21, "CertificateURL" },
-	{ 22, "CertificateStatus" },
-	{ 23, "SupplementalData" },
-	{ 24, "KeyUpdate" },
-	{ 25, "CompressedCertificate" },
-	{ 254, "MessageHash" },
-};
-
-static const struct label ev_labels[] = {
-	{ DT_EV_SYN, "SYN" },
-	{ DT_EV_SYNACK, "SYN-ACK" },
-	{ DT_EV_RST, "RST" },
-	{ DT_EV_FIN, "FIN" },
-	{ DT_EV_RETRANS, "Retransmission" },
-	{ DT_EV_ZERO_WINDOW, "Zero window" },
-	{ DT_EV_KEEPALIVE, "Keep-alive" },
-	{ DT_EV_GAP, "Bytes missing" },
-	{ DT_EV_END_OPEN, "Capture ends, connection still open" },
-	{ DT_EV_TLS_HANDSHAKE, "Handshake message" },
-	{ DT_EV_TLS_CCS, "ChangeCipherSpec" },
-	{ DT_EV_TLS_ALERT, "Alert" },
-	{ DT_EV_TLS_APPDATA, "Application data" },
-	{ DT_EV_TLS_ENCRYPTED, "Encrypted handshake" },
-	{ DT_EV_TLS_MALFORMED, "Not parseable as TLS" },
-	{ DT_EV_NON_TLS, "Not TLS" },
-	{ DT_EV_HTTP_REQUEST, "HTTP request" },
-	{ DT_EV_HTTP_RESPONSE, "HTTP response" },
-	{ DT_EV_SSLV2_HELLO, "SSLv2-compatible ClientHello" },
-};
-
-static const char *
-label(const struct label *t, size_t n, int value, const char *dflt)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (t[i].value == value)
-			return t[i].label;
-	return dflt;
-}
-
-#define LABEL(t, v, d) label((t), sizeof(t) / sizeof((t)[0]), (v), (d))
 
 /* Severity words as shown, and the CSS class of each. */
 static const char *const sev_titles[] = { "Info", "Warning", "Error" };
@@ -844,8 +781,8 @@ ev_label(struct out *o, const struct dt_conn *c, const struct dt_event *ev)
 			puts_(o, "HelloRetryRequest");
 			return;
 		}
-		esc(o, LABEL(hs_labels, ev->a, "Handshake message"));
-		if (LABEL(hs_labels, ev->a, NULL) == NULL)
+		esc(o, dt_report_hs_label(ev->a, "Handshake message"));
+		if (dt_report_hs_label(ev->a, NULL) == NULL)
 			outf(o, " type %u", ev->a);
 		if (ev->a == 1 && ev->frame == t->ch_frame) {
 			for (i = 0; i < t->n_client_versions; i++)
@@ -887,10 +824,10 @@ ev_label(struct out *o, const struct dt_conn *c, const struct dt_event *ev)
 		return;
 	case DT_EV_SSLV2_HELLO:		/* tls.h: a = 4 from the server */
 		esc(o, ev->a == 4 ? "SSLv2 ServerHello" :
-		    LABEL(ev_labels, ev->type, "Event"));
+		    dt_report_ev_label(ev->type, "Event"));
 		return;
 	default:
-		esc(o, LABEL(ev_labels, ev->type, "Event"));
+		esc(o, dt_report_ev_label(ev->type, "Event"));
 		return;
 	}
 }

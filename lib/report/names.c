@@ -331,3 +331,83 @@ dt_report_wireshark_filter(const struct dt_conn *c, char *buf, size_t len)
 	    "tcp.port==%u", ip, a, c->client_port, ip, b, c->server_port);
 	return buf;
 }
+
+/* ---- ladder labels (text and HTML) ------------------------------------- */
+
+struct label {
+	int value;
+	const char *label;
+};
+
+static const struct label hs_labels[] = {
+	{ 0, "HelloRequest" },
+	{ 1, "ClientHello" },
+	{ 2, "ServerHello" },
+	{ 3, "HelloVerifyRequest" },
+	{ 4, "NewSessionTicket" },
+	{ 5, "EndOfEarlyData" },
+	{ 6, "HelloRetryRequest" },
+	{ 8, "EncryptedExtensions" },
+	{ 11, "Certificate" },
+	{ 12, "ServerKeyExchange" },
+	{ 13, "CertificateRequest" },
+	{ 14, "ServerHelloDone" },
+	{ 15, "CertificateVerify" },
+	{ 16, "ClientKeyExchange" },
+	{ 20, "Finished" },
+	{ 21, "CertificateURL" },
+	{ 22, "CertificateStatus" },
+	{ 23, "SupplementalData" },
+	{ 24, "KeyUpdate" },
+	{ 25, "CompressedCertificate" },
+	{ 254, "MessageHash" },
+};
+
+static const struct label ev_labels[] = {
+	{ DT_EV_SYN, "SYN" },
+	{ DT_EV_SYNACK, "SYN-ACK" },
+	{ DT_EV_RST, "RST" },
+	{ DT_EV_FIN, "FIN" },
+	{ DT_EV_RETRANS, "Retransmission" },
+	{ DT_EV_ZERO_WINDOW, "Zero window" },
+	{ DT_EV_KEEPALIVE, "Keep-alive" },
+	{ DT_EV_GAP, "Bytes missing" },
+	{ DT_EV_END_OPEN, "Capture ends, connection still open" },
+	{ DT_EV_TLS_HANDSHAKE, "Handshake message" },
+	{ DT_EV_TLS_CCS, "ChangeCipherSpec" },
+	{ DT_EV_TLS_ALERT, "Alert" },
+	{ DT_EV_TLS_APPDATA, "Application data" },
+	{ DT_EV_TLS_ENCRYPTED, "Encrypted handshake" },
+	{ DT_EV_TLS_MALFORMED, "Not parseable as TLS" },
+	{ DT_EV_NON_TLS, "Not TLS" },
+	{ DT_EV_HTTP_REQUEST, "HTTP request" },
+	{ DT_EV_HTTP_RESPONSE, "HTTP response" },
+	{ DT_EV_SSLV2_HELLO, "SSLv2-compatible ClientHello" },
+};
+
+static const char *
+label_of(const struct label *t, size_t n, int value, const char *dflt)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].value == value)
+			return t[i].label;
+	return dflt;
+}
+
+
+/* Ladder labels of the text and HTML reports (dflt when unknown). */
+const char *
+dt_report_hs_label(int type, const char *dflt)
+{
+	return label_of(hs_labels, sizeof hs_labels / sizeof hs_labels[0],
+	    type, dflt);
+}
+
+const char *
+dt_report_ev_label(int type, const char *dflt)
+{
+	return label_of(ev_labels, sizeof ev_labels / sizeof ev_labels[0],
+	    type, dflt);
+}

@@ -117,4 +117,9 @@ const char *dt_report_server_name(const struct dt_conn *c);
 const char *dt_report_wireshark_filter(const struct dt_conn *c, char *buf,
     size_t len);
 
+/* Human labels of handshake types and timeline events for the ladders of
+   the text and HTML reports; dflt when the value has none. */
+const char *dt_report_hs_label(int type, const char *dflt);
+const char *dt_report_ev_label(int type, const char *dflt);
+
 #endif

@@ -324,69 +324,6 @@ put_clean(struct out *o, const char *text)
 
 /* ---- names ------------------------------------------------------------------ */
 
-struct label {
-	int value;
-	const char *label;
-};
-
-static const struct label hs_labels[] = {
-	{ 0, "HelloRequest" },
-	{ 1, "ClientHello" },
-	{ 2, "ServerHello" },
-	{ 3, "HelloVerifyRequest" },
-	{ 4, "NewSessionTicket" },
-	{ 5, "EndOfEarlyData" },
-	{ 6, "HelloRetryRequest" },
-	{ 8, "EncryptedExtensions" },
-	{ 11, "Certificate" },
-	{ 12, "ServerKeyExchange" },
-	{ 13, "CertificateRequest" },
-	{ 14, "ServerHelloDone" },
-	{ 15, "CertificateVerify" },
-	{ 16, "ClientKeyExchange" },
-	{ 20, "Finished" },
-	{ 21, "CertificateURL" },
-	{ 22, "CertificateStatus" },
-	{ 23, "SupplementalData" },
-	{ 24, "KeyUpdate" },
-	{ 25, "CompressedCertificate" },
-	{ 254, "MessageHash" },
-};
-
-static const struct label ev_labels[] = {
-	{ DT_EV_SYN, "SYN" },
-	{ DT_EV_SYNACK, "SYN-ACK" },
-	{ DT_EV_RST, "RST" },
-	{ DT_EV_FIN, "FIN" },
-	{ DT_EV_RETRANS, "Retransmission" },
-	{ DT_EV_ZERO_WINDOW, "Zero window" },
-	{ DT_EV_KEEPALIVE, "Keep-alive" },
-	{ DT_EV_GAP, "Bytes missing" },
-	{ DT_EV_END_OPEN, "Capture ends, connection still open" },
-	{ DT_EV_TLS_HANDSHAKE, "Handshake message" },
-	{ DT_EV_TLS_CCS, "ChangeCipherSpec" },
-	{ DT_EV_TLS_ALERT, "Alert" },
-	{ DT_EV_TLS_APPDATA, "Application data" },
-	{ DT_EV_TLS_ENCRYPTED, "Encrypted handshake" },
-	{ DT_EV_TLS_MALFORMED, "Not parseable as TLS" },
-	{ DT_EV_NON_TLS, "Not TLS" },
-	{ DT_EV_HTTP_REQUEST, "HTTP request" },
-	{ DT_EV_HTTP_RESPONSE, "HTTP response" },
-	{ DT_EV_SSLV2_HELLO, "SSLv2-compatible ClientHello" },
-};
-
-static const char *
-label(const struct label *t, size_t n, int value, const char *dflt)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (t[i].value == value)
-			return t[i].label;
-	return dflt;
-}
-
-#define LABEL(t, v, d) label((t), sizeof(t) / sizeof((t)[0]), (v), (d))
 
 static const char *const alert_levels[] = { "level 0", "warning", "fatal" };
 
@@ -561,8 +498,8 @@ msg_handshake(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 		sb_puts(s, ")");
 		return;
 	}
-	sb_puts(s, LABEL(hs_labels, ev->a, "Handshake message"));
-	if (LABEL(hs_labels, ev->a, NULL) == NULL)
+	sb_puts(s, dt_report_hs_label(ev->a, "Handshake message"));
+	if (dt_report_hs_label(ev->a, NULL) == NULL)
 		sb_printf(s, " type %u", ev->a);
 	if (ev->b & DT_TLS_HS_ENCRYPTED)
 		sb_puts(s, " (encrypted)");
@@ -601,13 +538,13 @@ event_message(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 		return;
 	case DT_EV_SYN:
 	case DT_EV_SYNACK:
-		sb_puts(s, LABEL(ev_labels, ev->type, "?"));
+		sb_puts(s, dt_report_ev_label(ev->type, "?"));
 		if (ev->a)
 			sb_puts(s, " (retransmission)");
 		return;
 	case DT_EV_RST:
 	case DT_EV_FIN:
-		sb_puts(s, LABEL(ev_labels, ev->type, "?"));
+		sb_puts(s, dt_report_ev_label(ev->type, "?"));
 		sb_printf(s, " from %s", dt_report_dir_name(ev->dir));
 		if (ev->type == DT_EV_RST && ev->a == 1)
 			sb_puts(s, ", refusing the SYN");
@@ -620,7 +557,7 @@ event_message(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 		return;
 	case DT_EV_SSLV2_HELLO:		/* tls.h: a = 4 from the server */
 		sb_puts(s, ev->a == 4 ? "SSLv2 ServerHello" :
-		    LABEL(ev_labels, ev->type, "?"));
+		    dt_report_ev_label(ev->type, "?"));
 		return;
 	case DT_EV_NON_TLS:
 		sb_puts(s, "Not TLS");
@@ -660,7 +597,7 @@ event_message(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
 		sb_puts(s, t->http_response.line);
 		return;
 	default:
-		sb_puts(s, LABEL(ev_labels, ev->type, "Event"));
+		sb_puts(s, dt_report_ev_label(ev->type, "Event"));
 		return;
 	}
 }

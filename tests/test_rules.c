@@ -447,8 +447,8 @@ static const char *const spec_ids[] = {
 	"client-cert-rejected", "server-cert-untrusted", "server-cert-expired",
 	"server-name-mismatch", "ssl-inspection", "wrong-server",
 	"tcp-no-answer", "tcp-refused", "dns-not-found", "proxy-refused",
-	"crl-unreachable", "handshake-incomplete", "capture-truncated",
-	"no-iphttps-traffic",
+	"crl-unreachable", "packet-dropped", "handshake-incomplete",
+	"capture-truncated", "no-iphttps-traffic",
 };
 
 START_TEST(table_lists_every_spec_id)
@@ -471,7 +471,7 @@ START_TEST(table_lists_every_spec_id)
 	ck_assert_int_eq(sev, DT_SEV_ERROR);
 	dt_rule_at(2, &id, &sev, NULL);
 	ck_assert_int_eq(sev, DT_SEV_WARNING);
-	dt_rule_at(20, &id, &sev, NULL);
+	dt_rule_at(21, &id, &sev, NULL);
 	ck_assert_int_eq(sev, DT_SEV_INFO);
 }
 END_TEST
@@ -1757,6 +1757,164 @@ START_TEST(allocation_failure)
 }
 END_TEST
 
+/* ---- packet-dropped ----------------------------------------------------- */
+
+/* pktmon saw one of the connection's packets dropped on the client, as
+   flow/ records it (dt_flow_drop): a = TCP flags | 0x100 for the first
+   stream byte of its direction, b = payload bytes. */
+static void
+drop(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, uint16_t a,
+    uint32_t b)
+{
+	if (c->drop_frame == 0) {
+		c->drop_frame = frame;
+		c->drop_dir = (uint8_t)dir;
+		snprintf(c->drop_component, sizeof c->drop_component, "Wfp");
+		snprintf(c->drop_reason, sizeof c->drop_reason,
+		    "WFP filter drop");
+		snprintf(c->drop_location, sizeof c->drop_location,
+		    "0xE0004A0B");
+	}
+	c->n_drops++;
+	ck_assert_int_eq(dt_conn_add_event(&f->mem, c, DT_EV_DROPPED,
+	    (uint8_t)dir, frame, T0 + (int64_t)frame * S / 10, a, b), 0);
+}
+
+/* The server's SYN-ACK reached the NIC but was dropped above it, twice:
+   the client never saw an answer to its SYN. */
+START_TEST(dropped_synack)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = tcp_up(f, 10);
+	const struct dt_verdict *v;
+
+	drop(f, c, DT_S2C, 3, 0x12, 0);
+	drop(f, c, DT_S2C, 7, 0x12, 0);
+	run(f);
+	v = expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x274c, "WSAETIMEDOUT", FR(3, 7));
+	ck_assert_str_eq(v->summary, "pktmon saw the server's SYN-ACK "
+	    "(frame 3) dropped on the client at component 'Wfp', reason 'WFP "
+	    "filter drop' (drop location 0xE0004A0B), and the handshake "
+	    "never completed; 2 drops on this connection (frames 3, 7)");
+	ck_assert_ptr_nonnull(strstr(v->remedy, "netsh wfp show state"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "198.19.0.10:443"));
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+/* The ClientHello itself was dropped on its way out: no server reply,
+   and handshake-incomplete gives way to the explanation. */
+START_TEST(dropped_client_hello)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	drop(f, c, DT_C2S, 5, 0x100 | 0x18, 517);
+	f->cap->last_time = c->last_time + 20 * S;
+	run(f);
+	v = expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x274c, "WSAETIMEDOUT", FR(5));
+	ck_assert_ptr_nonnull(strstr(v->summary, "pktmon saw the client's "
+	    "ClientHello (frame 5, 517 bytes) dropped on the client at "
+	    "component 'Wfp'"));
+	ck_assert_ptr_nonnull(strstr(v->summary, "; 1 drop on this "
+	    "connection (frame 5)"));
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+/* Past the ServerHello (the client sent its CCS), a later server packet
+   dropped: the drop explains the stall, but not as an unanswered
+   SYN/ClientHello, and a plain ACK is weaker evidence. */
+START_TEST(dropped_late_in_handshake)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	c->tls.ccs_frame[DT_C2S] = 10;
+	drop(f, c, DT_S2C, 11, 0x10, 0);
+	run(f);
+	expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_MEDIUM, 0,
+	    NULL, FR(11));
+	ck_assert_ptr_nonnull(strstr(find(f, "packet-dropped", 1)->summary,
+	    "a server ACK (frame 11)"));
+	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	fx_free(f);
+}
+END_TEST
+
+/* Drops after a completed handshake, or after the server had refused,
+   did not decide the outcome: a warning, beside the deciding verdict. */
+START_TEST(dropped_not_deciding)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	struct dt_conn *d;
+	const struct dt_verdict *v;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	drop(f, c, DT_S2C, 20, 0x18, 100);
+	d = iphttps_hello(f);
+	alert(f, d, DT_S2C, 105, 40);
+	close_by(f, d, DT_S2C, 106, 0);
+	drop(f, d, DT_C2S, 107, 0x11, 0);
+	run(f);
+	v = expect_v(f, "packet-dropped", 1, DT_SEV_WARNING, DT_CONF_HIGH, 0,
+	    NULL, FR(20));
+	ck_assert_ptr_nonnull(strstr(v->summary, "pktmon saw a server data "
+	    "packet (frame 20, 100 bytes) dropped"));
+	ck_assert_ptr_null(strstr(v->summary, "never completed"));
+	ck_assert_ptr_nonnull(find(f, "handshake-ok", 1));
+	v = expect_v(f, "packet-dropped", 2, DT_SEV_WARNING, DT_CONF_HIGH, 0,
+	    NULL, FR(107));
+	ck_assert_ptr_nonnull(strstr(v->summary, "the client's FIN"));
+	ck_assert_ptr_nonnull(find(f, "null-cipher-absent", 2));
+	fx_free(f);
+}
+END_TEST
+
+/* No drop, no verdict; a drop with no component name or reason still
+   says so rather than printing nothing. */
+START_TEST(dropped_without_details)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = tcp_up(f, 10);
+	const struct dt_verdict *v;
+
+	run(f);
+	ck_assert_uint_eq(count(f, "packet-dropped"), 0);
+	dt_capture_free(f->cap);
+	f->cap = dt_calloc(&f->mem, 1, sizeof *f->cap);
+	ck_assert_ptr_nonnull(f->cap);
+	f->cap->mem = &f->mem;
+	f->cap->last_time = T0 + 30 * S;
+	c = tcp_up(f, 10);
+	c->drop_frame = 3;
+	c->n_drops = 1;
+	c->drop_dir = DT_S2C;
+	snprintf(c->drop_component, sizeof c->drop_component, "component 7");
+	run(f);
+	v = expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
+	    0x274c, "WSAETIMEDOUT", FR(3));
+	ck_assert_str_eq(v->summary, "pktmon saw a server packet (frame 3) "
+	    "dropped on the client at component 'component 7', reason 'not "
+	    "given', and the handshake never completed; 1 drop on this "
+	    "connection (frame 3)");
+	fx_free(f);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 static Suite *
@@ -1819,6 +1977,11 @@ rules_suite(void)
 	tcase_add_test(tc, attempts_counted);
 	tcase_add_test(tc, order_is_deterministic);
 	tcase_add_test(tc, allocation_failure);
+	tcase_add_test(tc, dropped_synack);
+	tcase_add_test(tc, dropped_client_hello);
+	tcase_add_test(tc, dropped_late_in_handshake);
+	tcase_add_test(tc, dropped_not_deciding);
+	tcase_add_test(tc, dropped_without_details);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -452,6 +452,27 @@ dt_pipe_abort(struct dt_analyzer *a)
 	pipe_free(a);
 }
 
+/*
+ * A connection's timeline in frame order. Stages add events when they learn
+ * them (a non-TLS line once it is complete, a record hopped to its end), so
+ * the order of arrival is not always the order of frames; the ladders and
+ * the JSON show frame order, ties kept in arrival order (insertion sort:
+ * stable, and timelines are short).
+ */
+static void
+timeline_sort(struct dt_conn *c)
+{
+	size_t i, j;
+
+	for (i = 1; i < c->n_events; i++) {
+		struct dt_event ev = c->events[i];
+
+		for (j = i; j > 0 && c->events[j - 1].frame > ev.frame; j--)
+			c->events[j] = c->events[j - 1];
+		c->events[j] = ev;
+	}
+}
+
 /* Close the capture: end open connections, judge, index for accessors. */
 int
 dt_pipe_end(struct dt_analyzer *a)
@@ -464,6 +485,8 @@ dt_pipe_end(struct dt_analyzer *a)
 	size_t i;
 
 	dt_flow_finish(pp->flow);
+	for (c = cap->conns; c != NULL; c = c->next)
+		timeline_sort(c);
 	cap->fragments_dropped = dt_net_fragments_dropped(pp->net);
 	pipe_free(a);
 

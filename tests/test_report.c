@@ -1088,7 +1088,7 @@ START_TEST(text_ladder_and_verdicts)
 	ck_line(out, "    0.012  #2      S->C  SYN-ACK");
 	ck_line(out, "    0.013  #4      C->S  ClientHello TLS 1.2, SNI "
 	    "da.corp.example, NULL suites");
-	ck_line(out, "                         offered: 0x003B,0x0002 "
+	ck_line(out, "                         offered: 0x003B, 0x0002 "
 	    "(only NULL)");
 	ck_line(out, "    0.025  #5      S->C  Alert fatal handshake_failure "
 	    "(40) from server");
@@ -1136,7 +1136,7 @@ START_TEST(text_verbose_ladder)
 	assert_no_controls(out);
 	ck_line(out, "    0.002  #9      C->S  ClientHello TLS 1.2, SNI "
 	    "da.corp.example, NULL suites");
-	ck_line(out, "                         offered: 0x003B,0x0002 "
+	ck_line(out, "                         offered: 0x003B, 0x0002 "
 	    "(of 3 suites)");
 	ck_line(out, "    0.010  #10     S->C  ServerHello TLS 1.2, "
 	    "TLS_RSA_WITH_NULL_SHA256");

@@ -428,10 +428,10 @@ msg_client_hello(struct sb *s, const struct dt_tls_facts *t)
 		if (!dt_tls_suite_is_null(t->offered_suites[i]))
 			continue;
 		if (listed == MAX_LISTED) {
-			sb_puts(s, ",...");
+			sb_puts(s, ", ...");
 			break;
 		}
-		sb_printf(s, "%s0x%04X", listed ? "," : "",
+		sb_printf(s, "%s0x%04X", listed ? ", " : "",
 		    t->offered_suites[i]);
 		listed++;
 	}

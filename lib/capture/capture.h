@@ -39,9 +39,14 @@ struct dt_pktmon_meta {
 	char drop_location[64];
 };
 
+/* Packet times are clamped to +-(2^62 - 1) ns (years 1824..2116) so that
+   the difference of any two fits in an int64_t. */
+#define DT_TIME_MAX	((int64_t)((UINT64_C(1) << 62) - 1))
+
 struct dt_packet {
 	uint64_t frame;			/* 1-based, every record counted */
-	int64_t time;			/* ns since 1970 UTC */
+	int64_t time;			/* ns since 1970 UTC, within
+					   +-DT_TIME_MAX */
 	int linktype;			/* LINKTYPE_* */
 	const uint8_t *data;		/* caplen bytes; valid until the next call */
 	uint32_t caplen;

@@ -399,13 +399,24 @@ dt_reader_set_warn(struct dt_reader *r, dt_reader_warn_fn fn, void *payload)
 int
 dt_reader_next(struct dt_reader *r, struct dt_packet *pkt)
 {
+	int rc;
+
 	if (r->failed)
 		return DT_ITEROVER;
 	if (r->format == DT_CAP_PCAP)
-		return pcap_next_pkt(r, pkt);
-	if (r->format == DT_CAP_ETL)
-		return dt_etl_next(r, pkt);
-	return dt_pcapng_next(r, pkt);
+		rc = pcap_next_pkt(r, pkt);
+	else if (r->format == DT_CAP_ETL)
+		rc = dt_etl_next(r, pkt);
+	else
+		rc = dt_pcapng_next(r, pkt);
+	/* A damaged pcapng time can be any int64; keep every time within
+	   DT_TIME_MAX of 1970 so that the difference of two never overflows
+	   (the report and the rules subtract them). */
+	if (rc == 0 && pkt->time > DT_TIME_MAX)
+		pkt->time = DT_TIME_MAX;
+	else if (rc == 0 && pkt->time < -DT_TIME_MAX)
+		pkt->time = -DT_TIME_MAX;
+	return rc;
 }
 
 const char *

@@ -680,7 +680,13 @@ dt_feed_packet(dt_analyzer *a, int linktype, int64_t sec, uint32_t nsec,
 		    "dt_feed_packet before dt_feed_begin");
 	memset(&pkt, 0, sizeof pkt);
 	pkt.frame = ++a->feed_frame;
-	pkt.time = sec * 1000000000 + (int64_t)nsec;
+	/* no overflow for any sec; times within DT_TIME_MAX as a reader's */
+	if (sec >= DT_TIME_MAX / 1000000000)
+		pkt.time = DT_TIME_MAX;
+	else if (sec <= -(DT_TIME_MAX / 1000000000))
+		pkt.time = -DT_TIME_MAX;
+	else
+		pkt.time = sec * 1000000000 + (int64_t)nsec;
 	pkt.linktype = linktype;
 	pkt.data = bytes;
 	pkt.caplen = caplen;

@@ -1274,7 +1274,8 @@ tcp_packet(uint8_t *p, int from_server, uint8_t flags, uint32_t seq,
 	p[47] = flags;
 	p[48] = 0xFF;
 	p[49] = 0xFF;
-	memcpy(p + 54, payload, n);
+	if (n > 0)
+		memcpy(p + 54, payload, n);
 	return 54 + n;
 }
 

@@ -149,6 +149,7 @@ static const struct name event_names[] = {
 	{ DT_EV_HTTP_REQUEST, "http_request" },
 	{ DT_EV_HTTP_RESPONSE, "http_response" },
 	{ DT_EV_SSLV2_HELLO, "sslv2_client_hello" },
+	{ DT_EV_DROPPED, "dropped" },
 };
 
 const char *
@@ -383,6 +384,7 @@ static const struct label ev_labels[] = {
 	{ DT_EV_HTTP_REQUEST, "HTTP request" },
 	{ DT_EV_HTTP_RESPONSE, "HTTP response" },
 	{ DT_EV_SSLV2_HELLO, "SSLv2-compatible ClientHello" },
+	{ DT_EV_DROPPED, "Dropped on the client (pktmon)" },
 };
 
 static const char *

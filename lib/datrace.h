@@ -248,8 +248,9 @@ DT_EXTERN const char *dt_cert_dns_name_at(const dt_cert *x, size_t i);
  * its copy with U+FFFD for each bad byte (JSON and HTML output are the same
  * either way; the text writer shows U+FFFD instead of '?' for such a string
  * afterwards). When the memory cap leaves no room for the copy, bad bytes
- * become '?' in place. Strings are never NULL when documented as "", may
- * be NULL where documented "or NULL".
+ * become '?' in place. This is also why reading results is one thread at a
+ * time per analyzer. A string accessor marked "or NULL" returns NULL when
+ * the JSON has null there.
  */
 
 #define DT_FROM_CLIENT	0

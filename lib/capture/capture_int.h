@@ -77,6 +77,13 @@ struct dt_reader {
 	uint8_t peek[DT_CAP_PEEK];	/* sniffed bytes, replayed by the wrapper */
 	size_t peek_n, peek_pos;
 	uint64_t cookie_pos;		/* bytes the wrapper handed out */
+	/* classic pcap records read by us (reader.c): libpcap checked the
+	   file header; records come from the window below (or r->mem)
+	   without a copy, with libpcap's rules and messages */
+	int fast;
+	int le;				/* little-endian file */
+	int nsec;			/* nanosecond magic */
+	int lengths_swapped;		/* 0 no, 1 yes, 2 when caplen > len */
 
 	/* pcapng: a window over the stream (or the memory buffer itself) */
 	uint8_t *win;
@@ -103,6 +110,10 @@ void dt_reader_fail(struct dt_reader *r, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void dt_reader_warnf(struct dt_reader *r, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Classic pcap: let libpcap read the records (tests compare both ways);
+   only before the first dt_reader_next(). */
+void dt_reader_use_libpcap(struct dt_reader *r);
 
 /* LINKTYPE_ (file) to DLT_ (libpcap's API) */
 int dt_linktype_to_dlt(int linktype);

@@ -659,7 +659,8 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 	for (i = 0; i < n; i++) {
 		struct rd one = rd_vec24(&list);
 
-		(void)dt_x509_parse(t->m, one.p, one.n, &certs[i]);
+		(void)dt_x509_parse_cached(t->x509, t->m, one.p, one.n,
+		    &certs[i]);
 		if (v13)
 			(void)rd_vec16(&list);
 	}
@@ -729,7 +730,8 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		return NULL;
 	for (i = 0; i < n; i++) {
 		struct rd dn = rd_vec16(&cas);
-		char *s = dt_x509_dn_string(t->m, dn.p, dn.n);
+		char *s = dt_x509_dn_string_cached(t->x509, t->m, dn.p,
+		    dn.n);
 
 		if (s == NULL) {
 			char tmp[64];

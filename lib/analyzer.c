@@ -194,7 +194,10 @@ dt_analyzer_set_progress(dt_analyzer *a, dt_progress_fn fn, void *payload)
 	a->progress_payload = payload;
 }
 
-int
+/* Exported (the dt_* version script) so that the public header only has to
+   declare it: DT_EXTERN int dt_analyzer_adopt(dt_analyzer *a,
+   dt_analyzer *from); (datrace -j). */
+DT_EXTERN int
 dt_analyzer_adopt(struct dt_analyzer *a, struct dt_analyzer *from)
 {
 	struct dt_capture **caps;

@@ -1049,6 +1049,40 @@ START_TEST(test_open_fp_pipe)
 }
 END_TEST
 
+/* A path that names a pipe (a FIFO, bash's <(...)) is not seekable: the
+   classic pcap records come through the stream, not pread (which failed
+   with EBADF on the cookie stream). */
+START_TEST(test_open_file_pipe_path)
+{
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	struct bb b;
+	char path[64], eb[256];
+	int fds[2];
+	size_t n = 0;
+
+	memset(&b, 0, sizeof b);
+	pcap_hdr(&b, 0, 0xa1b2c3d4, 1);
+	pcap_rec(&b, 1, 0, pkt60, 60);
+	pcap_rec(&b, 2, 0, pkt60, 60);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], b.b, b.n), (ssize_t)b.n);
+	close(fds[1]);
+	snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, eb, sizeof eb,
+	    NULL), 0);
+	while (dt_reader_next(r, &p) == 0)
+		n++;
+	ck_assert_ptr_null(dt_reader_error(r, NULL));
+	ck_assert_uint_eq(n, 2);
+	dt_reader_close(r);
+	close(fds[0]);
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
 START_TEST(test_open_fp_regular_file)
 {
 	struct dt_mem m;
@@ -1542,6 +1576,7 @@ capture_suite(void)
 	tcase_add_test(tc, test_pktmon_parse);
 	tcase_add_test(tc, test_pktmon_duplicates);
 	tcase_add_test(tc, test_open_fp_pipe);
+	tcase_add_test(tc, test_open_file_pipe_path);
 	tcase_add_test(tc, test_open_fp_regular_file);
 	tcase_add_loop_test(tc, test_real_file, 0,
 	    (int)(sizeof real_files / sizeof real_files[0]));

@@ -212,9 +212,11 @@ fast_fetch(struct dt_reader *r, size_t want, const uint8_t **p)
 			r->win_cap = want;
 		}
 		k = r->win_cap - r->win_end;
-		if (r->own_fp) {
-			/* our own file: straight into the window at the
-			   offset (stdio would copy through its buffer) */
+		if (r->own_fp && r->pfp == r->fp) {
+			/* our own seekable file: straight into the window
+			   at the offset (stdio would copy through its
+			   buffer); a FIFO or /dev/fd path is read through
+			   the cookie stream, which has no descriptor */
 			ssize_t g;
 
 			do

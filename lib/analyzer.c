@@ -403,9 +403,9 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 		if (rc < 0) {
 			if (!pp->filter_error_reported) {
 				pp->filter_error_reported = 1;
-				dt_capture_add_error(cap, pkt->offset,
-				    "filter '%s' cannot be applied to link type %d: %s",
-				    a->filter_expr, pkt->linktype, err);
+				/* err names the filter and the link type */
+				dt_capture_add_error(cap, pkt->offset, "%s",
+				    err);
 			}
 			return 0;
 		}

@@ -197,6 +197,9 @@ START_TEST(test_errors)
 {
 	dt_analyzer *a;
 	dt_options o = DT_OPTIONS_INIT;
+	const dt_capture *cap;
+	const char *msg;
+	uint64_t off;
 
 	ck_assert_int_eq(dt_analyzer_new(NULL, NULL), DT_EINVAL);
 	o.version = 99;
@@ -216,6 +219,21 @@ START_TEST(test_errors)
 	o.filter = "tcp port and and";
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), DT_EFILTER);
 	ck_assert_ptr_nonnull(strstr(dt_analyzer_errmsg(a), "bad filter"));
+	dt_analyzer_free(a);
+	/* a filter that exists on Ethernet only, on raw IP: one error that
+	   names the filter and the link type once */
+	o = (dt_options)DT_OPTIONS_INIT;
+	o.filter = "ether host 00:11:22:33:44:55";
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, TESTDATA_DIR "/formats/rawip.pcap"),
+	    0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &cap), 0);
+	ck_assert_uint_eq(dt_capture_error_count(cap), 1);
+	ck_assert_int_eq(dt_capture_error_at(cap, 0, &off, &msg), 0);
+	ck_assert_uint_eq(off, 24);
+	ck_assert_msg(strncmp(msg, "filter \"ether host 00:11:22:33:44:55\" "
+	    "on link type RAW: ", 56) == 0, "%s", msg);
+	ck_assert_ptr_null(strstr(msg + 1, "filter"));
 	dt_analyzer_free(a);
 }
 END_TEST

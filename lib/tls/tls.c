@@ -740,9 +740,9 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
 			    dn.n);
 			s = dt_strdup(t->m, tmp);
 		}
-		f->ca_names[f->n_ca_names++] = s;
 		if (s == NULL)
-			break;
+			break;	/* no memory: the list holds no NULL */
+		f->ca_names[f->n_ca_names++] = s;
 	}
 	return NULL;
 }

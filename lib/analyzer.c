@@ -48,7 +48,7 @@ dt_version(void)
 DT_EXTERN const char *
 dt_strerror(int code)
 {
-	size_t i = code <= 0 ? (size_t)-code : sizeof errtext;
+	size_t i = code <= 0 ? (size_t)-(long long)code : sizeof errtext;
 
 	if (i >= sizeof errtext / sizeof errtext[0])
 		return "unknown error";

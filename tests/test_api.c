@@ -8,6 +8,7 @@
  */
 #include <glob.h>
 #include <jansson.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -213,6 +214,8 @@ START_TEST(test_errors)
 	    DT_EFORMAT);
 	ck_assert_ptr_nonnull(strstr(dt_analyzer_errmsg(a), "junk: offset 0: "));
 	ck_assert_str_eq(dt_strerror(DT_ENOMEM), "out of memory");
+	ck_assert_str_eq(dt_strerror(INT_MIN), "unknown error");	/* no -INT_MIN */
+	ck_assert_str_eq(dt_strerror(1), "unknown error");
 	ck_assert_str_eq(dt_version(), DT_VERSION_STRING);
 	dt_analyzer_free(a);
 	o = (dt_options)DT_OPTIONS_INIT;

@@ -26,6 +26,13 @@ struct crl_fail {
 	dt_confidence conf;
 };
 
+struct dt_crl_memo {			/* one distinct CRL URL of the capture */
+	const char *url;
+	int failed;
+	struct crl_fail f;
+	uint32_t reported_by;		/* connection whose verdict names it */
+};
+
 /* "http://host[:port]/path" -> host, port, path (views into buffers). */
 static int
 split_url(const char *url, char *host, size_t hn, uint16_t *port,
@@ -187,35 +194,51 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 	return failed;
 }
 
-/* The same URL named by an earlier judged connection: reported there. */
-static int
-reported_before(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
-    const char *url)
+/*
+ * The probe's finding for a URL, probed once per capture. Certificates are
+ * shared between connections (x509's cache), so the same URL is usually the
+ * same pointer; other copies are found by comparing. NULL when memory ran
+ * out (the caller then probes directly).
+ */
+static struct dt_crl_memo *
+memo(struct dt_rule_ctx *ctx, const char *url)
 {
-	const struct dt_conn *o;
-	size_t i, j;
+	struct dt_crl_memo *mm;
+	size_t i;
 
-	for (o = ctx->cap->conns; o != NULL && o != c; o = o->next) {
-		if (!(o->iphttps || ctx->cfg->all))
-			continue;
-		for (i = 0; i < o->tls.n_server_certs; i++)
-			for (j = 0; j < o->tls.server_certs[i].n_crl_urls; j++)
-				if (strcmp(o->tls.server_certs[i].crl_urls[j],
-				    url) == 0)
-					return 1;
-	}
-	return 0;
+	for (i = 0; i < ctx->n_crl_memo; i++)
+		if (ctx->crl_memo[i].url == url ||
+		    strcmp(ctx->crl_memo[i].url, url) == 0)
+			return &ctx->crl_memo[i];
+	mm = dt_realloc(ctx->cap->mem, ctx->crl_memo,
+	    (ctx->n_crl_memo + 1) * sizeof *mm);
+	if (mm == NULL)
+		return NULL;
+	ctx->crl_memo = mm;
+	mm = &mm[ctx->n_crl_memo++];
+	mm->url = url;
+	mm->reported_by = 0;
+	mm->failed = probe(ctx, url, &mm->f);
+	return mm;
+}
+
+static int
+failed(struct dt_rule_ctx *ctx, const char *url)
+{
+	struct dt_crl_memo *mm = memo(ctx, url);
+	struct crl_fail f;
+
+	return mm != NULL ? mm->failed : probe(ctx, url, &f);
 }
 
 int
-dt_rule_crl_failed(const struct dt_rule_ctx *ctx, const struct dt_conn *c)
+dt_rule_crl_failed(struct dt_rule_ctx *ctx, const struct dt_conn *c)
 {
-	struct crl_fail f;
 	size_t i, j;
 
 	for (i = 0; i < c->tls.n_server_certs; i++)
 		for (j = 0; j < c->tls.server_certs[i].n_crl_urls; j++)
-			if (probe(ctx, c->tls.server_certs[i].crl_urls[j], &f))
+			if (failed(ctx, c->tls.server_certs[i].crl_urls[j]))
 				return 1;
 	return 0;
 }
@@ -225,7 +248,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = &c->tls;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
-	struct crl_fail f;
+	struct dt_crl_memo *mm;
 	uint64_t fr[MAX_FRAMES + 1];
 	size_t i, j, k;
 
@@ -235,24 +258,29 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		for (j = 0; j < x->n_crl_urls; j++) {
 			const char *url = x->crl_urls[j];
 
-			if (!probe(ctx, url, &f) || reported_before(ctx, c, url))
+			/* the first judged connection naming a failed URL
+			   reports it; the others would only repeat it */
+			mm = memo(ctx, url);
+			if (mm == NULL || !mm->failed ||
+			    (mm->reported_by != 0 && mm->reported_by != c->id))
 				continue;
+			mm->reported_by = c->id;
 			fr[0] = t->server_cert_frame;
-			for (k = 0; k < f.n; k++)
-				fr[k + 1] = f.frames[k];
+			for (k = 0; k < mm->f.n; k++)
+				fr[k + 1] = mm->f.frames[k];
 			snprintf(sum, sizeof sum, "The CRL %s named in the "
 			    "server's %scertificate (frame %llu) could not be "
 			    "fetched: %s", url, i == 0 ? "" : "intermediate ",
-			    (unsigned long long)t->server_cert_frame, f.what);
+			    (unsigned long long)t->server_cert_frame, mm->f.what);
 			snprintf(rem, sizeof rem, "Publish the CRL at %s and "
 			    "make its host resolvable and reachable on TCP 80 "
 			    "from the Internet (the client checks revocation "
 			    "of the IP-HTTPS certificate before the tunnel "
 			    "exists); re-publish it if it expired; through a "
 			    "proxy, allow unauthenticated GET of that URL.", url);
-			dt_verdict_add(ctx, &dt_rule_crl_unreachable, c, f.conf,
-			    0x80092013, "CRYPT_E_REVOCATION_OFFLINE", fr,
-			    f.n + 1, sum,
+			dt_verdict_add(ctx, &dt_rule_crl_unreachable, c,
+			    mm->f.conf, 0x80092013, "CRYPT_E_REVOCATION_OFFLINE",
+			    fr, mm->f.n + 1, sum,
 			    "Before trusting the IP-HTTPS certificate the client "
 			    "downloads the CRLs named in its chain; this one "
 			    "could not be fetched, so the revocation check "

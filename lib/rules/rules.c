@@ -703,6 +703,8 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.cap = cap;
 	ctx.any_marked = 0;
 	ctx.conn_mark = NULL;
+	ctx.crl_memo = NULL;
+	ctx.n_crl_memo = 0;
 	mark(&ctx);
 	for (c = cap->conns; c != NULL; c = c->next) {
 		if (!judged(&ctx, c))
@@ -717,5 +719,6 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 		if (dt_rules[i]->check_capture != NULL)
 			dt_rules[i]->check_capture(&ctx);
 	group_attempts(&ctx);
+	dt_free(cap->mem, ctx.crl_memo);
 	return cap->mem->failed ? -1 : 0;
 }

@@ -27,6 +27,8 @@ struct dt_rules_config {
 	const char *const *inspection_cas;	/* extra CA name fragments, NULL-ended */
 };
 
+struct dt_crl_memo;
+
 struct dt_rule_ctx {
 	const struct dt_rules_config *cfg;
 	struct dt_capture *cap;
@@ -34,6 +36,11 @@ struct dt_rule_ctx {
 	/* The last verdict before the connection being judged (NULL: the
 	   list was empty): the connection's verdicts so far follow it. */
 	struct dt_verdict *conn_mark;
+	/* crl-unreachable's finding per distinct CRL URL, so that a capture
+	   of many connections naming the same CDP probes it once (the probe
+	   walks every connection and DNS answer); rules.c frees it. */
+	struct dt_crl_memo *crl_memo;
+	size_t n_crl_memo;
 };
 
 struct dt_rule {
@@ -129,6 +136,6 @@ int dt_rule_foreign_cert(const struct dt_rule_ctx *ctx,
     const struct dt_conn *c);
 /* crl_unreachable.c: a CRL of this connection's server chain could not be
    fetched (and was not fetched later). */
-int dt_rule_crl_failed(const struct dt_rule_ctx *ctx, const struct dt_conn *c);
+int dt_rule_crl_failed(struct dt_rule_ctx *ctx, const struct dt_conn *c);
 
 #endif

@@ -202,10 +202,15 @@ dt_capture_free(struct dt_capture *cap)
 		cap->verdicts = v->next;
 		dt_free(m, v->frames);
 		dt_free(m, v->summary);
-		dt_free(m, v->explanation);
-		dt_free(m, v->remedy);
+		if (!(v->shared_text & 1))
+			dt_free(m, v->explanation);
+		if (!(v->shared_text & 2))
+			dt_free(m, v->remedy);
 		dt_free(m, v);
 	}
+	for (i = 0; i < cap->n_texts; i++)
+		dt_free(m, cap->texts[i]);
+	dt_free(m, cap->texts);
 	for (i = 0; i < cap->n_errors; i++)
 		dt_free(m, cap->errors[i].message);
 	dt_free(m, cap->errors);

@@ -311,6 +311,8 @@ struct dt_verdict {
 	uint64_t *frames;
 	size_t n_frames;
 	char *summary, *explanation, *remedy;
+	uint8_t shared_text;		/* 1: explanation, 2: remedy are
+					   interned in the capture's texts */
 	struct dt_verdict *next;
 };
 
@@ -345,6 +347,8 @@ struct dt_capture {
 	struct dt_http *http, *http_tail;
 	struct dt_verdict *verdicts, *verdicts_tail;
 	size_t n_verdicts;
+	char **texts;			/* verdict texts shared by many verdicts */
+	size_t n_texts;
 
 	/* what bounded memory made us drop */
 	uint64_t dropped_conns;		/* connection state freed at the cap */

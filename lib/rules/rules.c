@@ -390,6 +390,38 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Explanations and remedies are mostly the same few texts for thousands of
+ * verdicts (a day of failed attempts); they are kept once per capture.
+ * Only ASCII texts are shared: the public accessors may replace a string
+ * that is not UTF-8 with a cleaned copy, which a shared one must never be.
+ */
+#define MAX_SHARED_TEXTS 256
+
+static char *
+shared_text(struct dt_capture *cap, const char *s)
+{
+	char **v;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return NULL;
+	for (i = 0; i < cap->n_texts; i++)
+		if (strcmp(cap->texts[i], s) == 0)
+			return cap->texts[i];
+	if (cap->n_texts == MAX_SHARED_TEXTS)
+		return NULL;
+	v = dt_realloc(cap->mem, cap->texts, (cap->n_texts + 1) * sizeof *v);
+	if (v == NULL)
+		return NULL;
+	cap->texts = v;
+	v[cap->n_texts] = dt_strdup(cap->mem, s);
+	if (v[cap->n_texts] == NULL)
+		return NULL;
+	return v[cap->n_texts++];
+}
+
 struct dt_verdict *
 dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
     const struct dt_conn *c, dt_confidence conf, uint32_t win_code,
@@ -428,8 +460,18 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 				v->frames[v->n_frames++] = v->frames[i];
 	}
 	v->summary = dt_strdup(m, summary != NULL ? summary : "");
-	v->explanation = dt_strdup(m, explanation != NULL ? explanation : "");
-	v->remedy = dt_strdup(m, remedy != NULL ? remedy : "");
+	if (explanation == NULL)
+		explanation = "";
+	if (remedy == NULL)
+		remedy = "";
+	if ((v->explanation = shared_text(cap, explanation)) != NULL)
+		v->shared_text |= 1;
+	else
+		v->explanation = dt_strdup(m, explanation);
+	if ((v->remedy = shared_text(cap, remedy)) != NULL)
+		v->shared_text |= 2;
+	else
+		v->remedy = dt_strdup(m, remedy);
 	if (v->summary == NULL || v->explanation == NULL || v->remedy == NULL)
 		goto fail;
 	if (cap->verdicts_tail != NULL)
@@ -442,8 +484,10 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 fail:
 	dt_free(m, v->frames);
 	dt_free(m, v->summary);
-	dt_free(m, v->explanation);
-	dt_free(m, v->remedy);
+	if (!(v->shared_text & 1))
+		dt_free(m, v->explanation);
+	if (!(v->shared_text & 2))
+		dt_free(m, v->remedy);
 	dt_free(m, v);
 	return NULL;
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static const char usage_text[] =
 "      --all                      verdicts for every TLS connection, not only IP-HTTPS\n"
 "  -v, --verbose                  every connection's message ladder, not only failing ones\n"
 "  -q, --quiet                    print nothing; exit status only\n"
+"  -j, --jobs N                   analyse N captures at once (default: the core count)\n"
 "      --progress                 progress on stderr (default: on a terminal, large input)\n"
 "      --no-progress              never show progress\n"
 "      --list-rules               list the verdicts datrace can give, and exit\n"
@@ -59,6 +61,7 @@ static const struct option long_opts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
@@ -131,6 +134,130 @@ parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
+/*
+ * What one capture's analysis says on stderr: why it could not be read,
+ * or where a damaged file broke. errs is the analyzer that ran it (its
+ * message), a the one holding its results from index `before`.
+ * Returns 0 when the capture was analysed.
+ */
+static int
+say_result(const dt_analyzer *errs, const dt_analyzer *a, size_t before,
+    const char *path, int rc, int quiet)
+{
+	const dt_capture *cap;
+	uint64_t off;
+	const char *msg;
+	size_t k;
+
+	if (rc != 0) {
+		/* out of memory and a bad filter are said even with -q */
+		if (!quiet || rc == DT_ENOMEM || rc == DT_EFILTER)
+			fprintf(stderr, "datrace: %s\n", dt_analyzer_errmsg(errs));
+		return -1;
+	}
+	if (quiet || dt_analyzer_capture_at(a, before, &cap) != 0)
+		return 0;
+	for (k = 0; dt_capture_error_at(cap, k, &off, &msg) == 0; k++)
+		fprintf(stderr, "datrace: %s: offset %llu: %s\n", path,
+		    (unsigned long long)off, msg);
+	return 0;
+}
+
+static int
+has_stdin(char **paths, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(paths[i], "-") == 0)
+			return 1;
+	return 0;
+}
+
+/* -j: one analyzer per capture, run by a pool of threads (the library is
+   safe for separate analyzers); the results are adopted in command-line
+   order, so the output is the same as a serial run. */
+struct job {
+	const dt_options *opts;
+	char **paths;
+	int n, next;
+	dt_analyzer **an;
+	int *rc;
+	pthread_mutex_t lock;
+};
+
+static void *
+worker(void *arg)
+{
+	struct job *j = arg;
+	int i;
+
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		j->rc[i] = dt_analyzer_new(&j->an[i], j->opts);
+		if (j->rc[i] == 0)
+			j->rc[i] = dt_analyze_file(j->an[i], j->paths[i]);
+	}
+}
+
+static int
+analyse_parallel(dt_analyzer *a, const dt_options *opts, char **paths, int n,
+    int jobs, int quiet, int *analysed, int *unreadable)
+{
+	struct job j;
+	pthread_t *t;
+	int i, started = 0, rc = 0;
+
+	memset(&j, 0, sizeof j);
+	j.opts = opts;
+	j.paths = paths;
+	j.n = n;
+	j.an = calloc((size_t)n, sizeof *j.an);
+	j.rc = calloc((size_t)n, sizeof *j.rc);
+	t = calloc((size_t)jobs, sizeof *t);
+	if (j.an == NULL || j.rc == NULL || t == NULL ||
+	    pthread_mutex_init(&j.lock, NULL) != 0) {
+		free(j.an);
+		free(j.rc);
+		free(t);
+		return -1;
+	}
+	for (i = 0; i < jobs && i < n; i++)
+		if (pthread_create(&t[i], NULL, worker, &j) == 0)
+			started++;
+	if (started == 0)
+		worker(&j);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < n; i++) {
+		if (j.an[i] == NULL) {
+			fprintf(stderr, "datrace: %s: %s\n", paths[i],
+			    dt_strerror(j.rc[i]));
+			(*unreadable)++;
+			continue;
+		}
+		if (say_result(j.an[i], j.an[i], 0, paths[i], j.rc[i], quiet) == 0)
+			(*analysed)++;
+		else
+			(*unreadable)++;
+		if (rc == 0 && dt_analyzer_adopt(a, j.an[i]) == 0)
+			j.an[i] = NULL;		/* a frees it now */
+		else
+			rc = -1;
+	}
+	for (i = 0; i < n; i++)
+		dt_analyzer_free(j.an[i]);
+	pthread_mutex_destroy(&j.lock);
+	free(j.an);
+	free(j.rc);
+	free(t);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -139,12 +266,14 @@ main(int argc, char **argv)
 	const char *format = "text", *output = NULL;
 	FILE *out = stdout;
 	int verbose = 0, quiet = 0, progress = -1;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int jobs = ncpu > 0 ? (ncpu > 256 ? 256 : (int)ncpu) : 1;
 	int c, i, rc, unreadable = 0, analysed = 0, status;
 	size_t nports = 1;
 	unsigned flags = 0;
 	struct progress prog;
 
-	while ((c = getopt_long(argc, argv, "f:o:p:F:vqhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:p:F:j:vqhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0 &&
@@ -177,6 +306,15 @@ main(int argc, char **argv)
 		case OPT_ALL: opts.all = 1; break;
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end != '\0' || end == optarg || v < 1 || v > 256)
+				return usage_error("bad job count '%s' (1-256)", optarg);
+			jobs = (int)v;
+			break;
+		}
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
@@ -198,48 +336,40 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	for (i = optind; i < argc; i++) {
-		const char *path = argv[i];
-		struct stat st;
-		const dt_capture *cap;
-		size_t k, before = dt_analyzer_capture_count(a);
-
-		memset(&prog, 0, sizeof prog);
-		prog.name = path;
-		prog.start = prog.last = time(NULL);
-		if (!quiet && (progress == 1 || (progress == -1 &&
-		    isatty(STDERR_FILENO) && stat(path, &st) == 0 &&
-		    st.st_size > (64 << 20))))
-			dt_analyzer_set_progress(a, show_progress, &prog);
-		else
-			dt_analyzer_set_progress(a, NULL, NULL);
-
-		if (strcmp(path, "-") == 0)
-			rc = dt_analyze_fp(a, "-", stdin);
-		else
-			rc = dt_analyze_file(a, path);
-		if (prog.shown)
-			fputc('\n', stderr);
-		if (rc == DT_ENOMEM || rc == DT_EFILTER) {
+	if (jobs > 1 && argc - optind > 1 && !has_stdin(argv + optind,
+	    argc - optind)) {
+		if (analyse_parallel(a, &opts, argv + optind, argc - optind,
+		    jobs, quiet, &analysed, &unreadable) != 0) {
 			fprintf(stderr, "datrace: %s\n", dt_analyzer_errmsg(a));
-			unreadable++;
-			continue;
+			dt_analyzer_free(a);
+			return EXIT_USAGE;
 		}
-		if (rc != 0) {
-			if (!quiet)
-				fprintf(stderr, "datrace: %s\n", dt_analyzer_errmsg(a));
-			unreadable++;
-			continue;
-		}
-		analysed++;
-		/* A damaged file that was partly read: say where it broke. */
-		if (dt_analyzer_capture_at(a, before, &cap) == 0 && !quiet) {
-			uint64_t off;
-			const char *msg;
+	} else {
+		for (i = optind; i < argc; i++) {
+			const char *path = argv[i];
+			struct stat st;
+			size_t before = dt_analyzer_capture_count(a);
 
-			for (k = 0; dt_capture_error_at(cap, k, &off, &msg) == 0; k++)
-				fprintf(stderr, "datrace: %s: offset %llu: %s\n",
-				    path, (unsigned long long)off, msg);
+			memset(&prog, 0, sizeof prog);
+			prog.name = path;
+			prog.start = prog.last = time(NULL);
+			if (!quiet && (progress == 1 || (progress == -1 &&
+			    isatty(STDERR_FILENO) && stat(path, &st) == 0 &&
+			    st.st_size > (64 << 20))))
+				dt_analyzer_set_progress(a, show_progress, &prog);
+			else
+				dt_analyzer_set_progress(a, NULL, NULL);
+
+			if (strcmp(path, "-") == 0)
+				rc = dt_analyze_fp(a, "-", stdin);
+			else
+				rc = dt_analyze_file(a, path);
+			if (prog.shown)
+				fputc('\n', stderr);
+			if (say_result(a, a, before, path, rc, quiet) == 0)
+				analysed++;
+			else
+				unreadable++;
 		}
 	}
 

@@ -137,6 +137,15 @@ DT_EXTERN int dt_feed_packet(dt_analyzer *a, int linktype, int64_t sec,
     uint32_t nsec, const void *bytes, uint32_t caplen, uint32_t origlen);
 DT_EXTERN int dt_feed_end(dt_analyzer *a);
 
+/*
+ * Move every capture of `from` (analysed, in another thread perhaps) to the
+ * end of a's results, in order, so one writer call covers both; `from`
+ * must have the same options and no capture open. On success a owns from
+ * and frees it with itself: do not use or free `from` afterwards. This is
+ * how `datrace -j` analyses several files at once.
+ */
+DT_EXTERN int dt_analyzer_adopt(dt_analyzer *a, dt_analyzer *from);
+
 /* Reports the bytes read so far of the current file (for progress). */
 typedef void (*dt_progress_fn)(uint64_t done, uint64_t total, void *payload);
 DT_EXTERN void dt_analyzer_set_progress(dt_analyzer *a, dt_progress_fn fn,

@@ -80,6 +80,19 @@ if [ -n "$src" ]; then
 	# jsonl: one line per capture.
 	"$CLI" -f jsonl "$src" "$src" >"$tmp/out" 2>/dev/null
 	[ "$(wc -l <"$tmp/out")" = 2 ] && ok || bad "jsonl lines: $(wc -l <"$tmp/out")"
+	# -j: several captures at once give the same output, in the same order,
+	# as one after the other (errors included).
+	set -- testdata/scenarios/*.pcap
+	"$CLI" -j 1 -f json "$@" "$tmp/missing.pcap" >"$tmp/j1" 2>"$tmp/j1e"
+	s1=$?
+	"$CLI" -j 4 -f json "$@" "$tmp/missing.pcap" >"$tmp/j4" 2>"$tmp/j4e"
+	s4=$?
+	if [ "$s1" = "$s4" ] && cmp -s "$tmp/j1" "$tmp/j4" && cmp -s "$tmp/j1e" "$tmp/j4e"; then
+		ok
+	else
+		bad "-j 4 differs from -j 1"
+	fi
+	expect 2 "bad job count '0'" -- "$CLI" -j 0 "$src"
 	# Reading from standard input gives the same verdicts.
 	"$CLI" -f json "$src" | grep '"id": "' | grep -v '"id": [0-9]' >"$tmp/a" 2>/dev/null
 	"$CLI" -f json - <"$src" | grep '"id": "' | grep -v '"id": [0-9]' >"$tmp/b" 2>/dev/null

@@ -120,8 +120,8 @@ dt_cert_clear(struct dt_mem *m, struct dt_cert *x)
 	memset(x, 0, sizeof *x);
 }
 
-static void
-http_msg_clear(struct dt_mem *m, struct dt_http_msg *h)
+void
+dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h)
 {
 	dt_free(m, h->line);
 	dt_free(m, h->host);
@@ -150,8 +150,8 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	dt_free(m, t->client_certs);
 	dt_free(m, t->non_tls_line);
 	dt_free(m, t->malformed);
-	http_msg_clear(m, &t->http_request);
-	http_msg_clear(m, &t->http_response);
+	dt_http_msg_clear(m, &t->http_request);
+	dt_http_msg_clear(m, &t->http_response);
 	memset(t, 0, sizeof *t);
 }
 

@@ -371,6 +371,7 @@ void dt_capture_count_linktype(struct dt_capture *cap, int linktype,
 int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b);
 void dt_cert_clear(struct dt_mem *m, struct dt_cert *x);
+void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_conn_free(struct dt_mem *m, struct dt_conn *c);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */

@@ -1049,10 +1049,7 @@ http_data(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
 			h->http_len = 0;
 		}
 		body = http_head(f, fl, dir, &msg, isreq, frame);
-		dt_free(f->m, msg.line);
-		dt_free(f->m, msg.host);
-		dt_free(f->m, msg.server);
-		dt_free(f->m, msg.content_length);
+		dt_http_msg_clear(f->m, &msg);
 		if (body < 0 || ++h->http_heads >= HTTP_MAX_HEADS) {
 			http_stop(f, h);
 			return;

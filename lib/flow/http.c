@@ -165,16 +165,6 @@ value_dup(struct dt_mem *m, struct rd v)
 	return dt_strndup(m, (const char *)v.p, v.n);
 }
 
-static void
-msg_clear(struct dt_mem *m, struct dt_http_msg *out)
-{
-	dt_free(m, out->line);
-	dt_free(m, out->host);
-	dt_free(m, out->server);
-	dt_free(m, out->content_length);
-	memset(out, 0, sizeof *out);
-}
-
 int
 dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
     struct dt_http_msg *out, int *is_request, size_t *consumed)
@@ -210,7 +200,7 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 			/* the partial line must still look like a field */
 			int ch = peek(&r);
 
-			msg_clear(m, out);
+			dt_http_msg_clear(m, out);
 			if (ch >= 0 && !is_tchar((uint8_t)ch) && ch != ' ' &&
 			    ch != '\t' && ch != '\r')
 				return -1;
@@ -257,6 +247,6 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 	*consumed = avail - r.n;
 	return 1;
 bad:
-	msg_clear(m, out);
+	dt_http_msg_clear(m, out);
 	return -1;
 }

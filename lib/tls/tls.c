@@ -240,16 +240,6 @@ is_signal_suite(uint16_t v)
 	return v == 0x00FF || v == 0x5600 || is_grease(v);
 }
 
-static void
-http_msg_free(struct dt_mem *m, struct dt_http_msg *h)
-{
-	dt_free(m, h->line);
-	dt_free(m, h->host);
-	dt_free(m, h->server);
-	dt_free(m, h->content_length);
-	memset(h, 0, sizeof *h);
-}
-
 /* Is the handshake over (both sides' Finished or CCS, or the TLS 1.3
    flights) so that what is left of a stream is only application data? */
 static int
@@ -966,7 +956,7 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 		return;
 	slot = isreq ? &c->tls.http_request : &c->tls.http_response;
 	if (slot->frame != 0) {
-		http_msg_free(t->m, &msg);
+		dt_http_msg_clear(t->m, &msg);
 		return;
 	}
 	*slot = msg;

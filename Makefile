@@ -81,14 +81,17 @@ $(CLI): $(CLI_OBJ) $(SHLIB)
 	$(CC) $(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) \
 		-L$(BUILD) -ldatrace -Wl,-rpath,'$$ORIGIN'
 
-# Tests link the static library so they can reach internal stages.
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(STLIB)
+# Tests link the static library so they can reach internal stages; they
+# read the internal headers, so a header change rebuilds them.
+LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(STLIB) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(DT_CFLAGS) -Itests $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< \
 		$(STLIB) $(PKG_LIBS) $(CHECK_LIBS)
 
 # Fuzz harnesses: with gcc they link to a plain main() that replays inputs.
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/main.c $(STLIB)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/main.c $(STLIB) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(DT_CFLAGS) $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/main.c \
 		$(STLIB) $(PKG_LIBS)

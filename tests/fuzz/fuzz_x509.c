@@ -5,7 +5,9 @@
  * (dt_x509_dn_string, as CertificateRequest CA names are read).
  * Invariants: everything allocated comes back (the accounting allocator's
  * live count is checked after each input), the same bytes parsed twice
- * give the same facts, and a parsed certificate's SHA-256 is 64 hex digits.
+ * give the same facts, through the certificate cache too (a miss, then a
+ * hit: the same facts as the plain parse), and a parsed certificate's
+ * SHA-256 is 64 hex digits.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,15 +45,17 @@ list(char *out, size_t n, char **v, size_t nv)
 	cat(out, n, "/");
 }
 
+/* x NULL: the plain parse; else through x's cache. */
 static void
-facts(struct dt_mem *m, const uint8_t *data, size_t size, char *out,
-    size_t n)
+facts(const struct dt_x509_ctx *x, struct dt_mem *m, const uint8_t *data,
+    size_t size, char *out, size_t n)
 {
 	struct dt_cert c;
 	char *dn;
 	int rc;
 
-	rc = dt_x509_parse(m, data, size, &c);
+	rc = x != NULL ? dt_x509_parse_cached(x, m, data, size, &c) :
+	    dt_x509_parse(m, data, size, &c);
 	snprintf(out, n, "%d %lld %lld %d %d %d %u %s", rc,
 	    (long long)c.not_before, (long long)c.not_after, c.self_signed,
 	    c.server_auth, c.client_auth, c.key_bits, c.sha256);
@@ -77,7 +81,8 @@ facts(struct dt_mem *m, const uint8_t *data, size_t size, char *out,
 		cat(out, n, dt_x509_inspection_ca_match(c.issuer, NULL, NULL));
 	}
 	dt_cert_clear(m, &c);
-	dn = dt_x509_dn_string(m, data, size);
+	dn = x != NULL ? dt_x509_dn_string_cached(x, m, data, size) :
+	    dt_x509_dn_string(m, data, size);
 	cat(out, n, dn);
 	dt_free(m, dn);
 }
@@ -86,12 +91,24 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char a[65536], b[65536];
-	struct dt_mem m;
+	struct dt_mem m, xm;
+	struct dt_x509_ctx *x = NULL;
+	char eb[256];
 
 	dt_mem_init(&m, NULL, NULL, 0);
-	facts(&m, data, size, a, sizeof a);
-	facts(&m, data, size, b, sizeof b);
+	facts(NULL, &m, data, size, a, sizeof a);
+	facts(NULL, &m, data, size, b, sizeof b);
 	check(strcmp(a, b) == 0, "same facts twice");
 	check(m.used == 0, "no leak");
+
+	dt_mem_init(&xm, NULL, NULL, 0);
+	if (dt_x509_ctx_new(&x, &xm, NULL, NULL, 0, NULL, eb, sizeof eb) != 0)
+		abort();
+	facts(x, &m, data, size, b, sizeof b);		/* a miss */
+	check(strcmp(a, b) == 0, "cached parse (miss) = plain parse");
+	facts(x, &m, data, size, b, sizeof b);		/* a hit */
+	check(strcmp(a, b) == 0, "cached parse (hit) = plain parse");
+	dt_x509_ctx_free(x);
+	check(m.used == 0 && xm.used == 0, "no leak through the cache");
 	return 0;
 }

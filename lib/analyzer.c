@@ -399,13 +399,19 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 	if (pkt->duplicate && !drop)
 		return 0;
 	if (a->filter != NULL) {
+		size_t i;
+
+		for (i = 0; i < pp->n_filter_bad; i++)
+			if (pp->filter_bad[i] == pkt->linktype)
+				return 0;
 		rc = dt_filter_match(a->filter, pkt, err, sizeof err);
 		if (rc < 0) {
-			if (!pp->filter_error_reported) {
-				pp->filter_error_reported = 1;
-				/* err names the filter and the link type */
-				dt_capture_add_error(cap, pkt->offset, "%s",
-				    err);
+			/* err names the filter and the link type; formatting
+			   it per packet would be per-packet work for nothing */
+			if (pp->n_filter_bad < sizeof pp->filter_bad /
+			    sizeof pp->filter_bad[0]) {
+				pp->filter_bad[pp->n_filter_bad++] = pkt->linktype;
+				dt_capture_add_error(cap, pkt->offset, "%s", err);
 			}
 			return 0;
 		}

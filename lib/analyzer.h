@@ -16,7 +16,10 @@ struct dt_pipe {			/* one capture being analysed */
 	struct dt_net *net;
 	struct dt_flow *flow;
 	int last_linktype, last_supported;
-	int filter_error_reported;
+	/* link types the filter cannot be compiled for: said once each,
+	   then their packets are dropped without asking the filter again */
+	int filter_bad[8];
+	size_t n_filter_bad;
 	size_t named_linktypes;
 };
 

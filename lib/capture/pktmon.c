@@ -152,11 +152,12 @@ pm_field(struct dt_pktmon_meta *out, const char *b, const char *e)
 int
 dt_pktmon_parse(const char *s, size_t n, struct dt_pktmon_meta *out)
 {
-	const char *p = s, *end = s + n, *b, *e;
+	const char *p = s, *end, *b, *e;
 
 	memset(out, 0, sizeof *out);
 	if (s == NULL || memmem(s, n, "PktGroupId", 10) == NULL)
 		return 0;
+	end = s + n;
 	while (p < end && is_space(*p))
 		p++;
 	if (starts(p, end, "Drop:")) {

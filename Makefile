@@ -11,7 +11,7 @@
 # Project flags are in DT_CFLAGS/DT_LDFLAGS; CFLAGS/LDFLAGS from the command
 # line add to them (sanitizers, optimisation) without replacing them.
 
-VERSION := $(shell sed -n 's/^\#define DT_VERSION_STRING "\(.*\)"/\1/p' lib/datrace.h)
+VERSION := $(shell sed -n 's/^\#define DT_VERSION_STRING "\(.*\)"/\1/p' include/datrace.h)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 BUILD ?= build
@@ -30,7 +30,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 DT_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Wshadow \
 	-Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes \
-	-fPIC -Ilib $(PKG_CFLAGS) $(if $(WERROR),-Werror)
+	-fPIC -Iinclude -Ilib $(PKG_CFLAGS) $(if $(WERROR),-Werror)
 DT_LIB_CFLAGS = $(DT_CFLAGS) -DDT_BUILDING_LIBRARY -fvisibility=hidden
 DT_LDFLAGS = -pthread
 
@@ -83,7 +83,7 @@ $(CLI): $(CLI_OBJ) $(SHLIB)
 
 # Tests link the static library so they can reach internal stages; they
 # read the internal headers, so a header change rebuilds them.
-LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
+LIB_HDR := $(wildcard include/*.h lib/*.h lib/*/*.h)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(STLIB) $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -127,7 +127,7 @@ install: all
 	install -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libdatrace.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libdatrace.so
-	install -m 644 lib/datrace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/datrace.h $(DESTDIR)$(PREFIX)/include/
 	$(CC) $(DT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/datrace.installed $(CLI_OBJ) \
 		-L$(BUILD) -ldatrace
 	install -m 755 $(BUILD)/datrace.installed $(DESTDIR)$(PREFIX)/bin/datrace

@@ -63,7 +63,11 @@ dt_options_init(dt_options *opts)
 	*opts = init;
 }
 
-int
+static int dt_analyzer_fail(struct dt_analyzer *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void dt_pipe_abort(struct dt_analyzer *);
+
+static int
 dt_analyzer_fail(struct dt_analyzer *a, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -304,7 +308,7 @@ reader_warn(void *payload, uint64_t offset, const char *msg)
 	dt_capture_add_error(pp->cap, offset, "%s", msg);
 }
 
-int
+static int
 dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 {
 	struct dt_pipe *pp;
@@ -367,7 +371,7 @@ pipe_drop(struct dt_pipe *pp, const struct dt_packet *pkt,
 
 /* The per-packet path: counters, filter, decode, flow. No allocation here
    beyond what flow/ does for a new connection. */
-int
+static int
 dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 {
 	struct dt_pipe *pp = a->pipe;
@@ -455,7 +459,7 @@ pipe_free(struct dt_analyzer *a)
 	a->pipe = NULL;
 }
 
-void
+static void
 dt_pipe_abort(struct dt_analyzer *a)
 {
 	pipe_free(a);
@@ -483,7 +487,7 @@ timeline_sort(struct dt_conn *c)
 }
 
 /* Close the capture: end open connections, judge, index for accessors. */
-int
+static int
 dt_pipe_end(struct dt_analyzer *a)
 {
 	struct dt_pipe *pp = a->pipe;

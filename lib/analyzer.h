@@ -46,19 +46,5 @@ struct dt_analyzer {
 	size_t n_adopted;
 };
 
-int dt_analyzer_fail(struct dt_analyzer *a, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format);
-int dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt);
-int dt_pipe_end(struct dt_analyzer *a);
-void dt_pipe_abort(struct dt_analyzer *a);
-
-/* Appends the captures of `from` (analysed elsewhere, e.g. by another
-   thread with the same options) to a's, in order, and takes `from` over:
-   it is freed with a (its captures keep using its memory and certificate
-   cache). Then accessors and writers on a see every capture, as if a had
-   analysed them one after another. 0, DT_EINVAL (same analyzer, or either
-   busy reading), DT_ENOMEM (nothing moved; `from` stays the caller's). */
-int dt_analyzer_adopt(struct dt_analyzer *a, struct dt_analyzer *from);
 
 #endif

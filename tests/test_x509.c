@@ -765,7 +765,7 @@ START_TEST(inspection_table_in_sync)
 		if (*s == '\0' || *s == '#')
 			continue;
 		ck_assert_msg(k < n, "more lines than table entries: rerun "
-		    "lib/x509/gen-inspection-cas.sh");
+		    "scripts/gen-inspection-cas.sh");
 		ck_assert_ptr_nonnull(p1 = strchr(s, '|'));
 		ck_assert_ptr_nonnull(p2 = strchr(p1 + 1, '|'));
 		*p1 = *p2 = '\0';

@@ -390,7 +390,11 @@ grow(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need)
 
 /* ---- probing and the logfile header -------------------------------------- */
 
-int
+/*
+ * 1 when p[0..n) starts like an ETL file: a buffer header followed by the
+ * logfile-header system event (needs DT_ETL_BUFHDR + 8 bytes).
+ */
+static int
 dt_etl_probe(const uint8_t *p, size_t n)
 {
 	uint32_t bsize, filled, marker;

@@ -41,12 +41,6 @@ struct dt_etl_info {
 };
 
 /*
- * 1 when p[0..n) starts like an ETL file: a buffer header followed by the
- * logfile-header system event (needs DT_ETL_BUFHDR + 8 bytes).
- */
-int dt_etl_probe(const uint8_t *p, size_t n);
-
-/*
  * Called by the reader's open with the first bytes in r->peek and the
  * source (r->mem or r->fp after the peeked bytes). Returns 1 when the
  * content is not ETL, 0 when the logfile header was read, or DT_ENOMEM,

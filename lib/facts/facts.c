@@ -155,7 +155,7 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	memset(t, 0, sizeof *t);
 }
 
-void
+static void
 dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 {
 	if (c == NULL)

@@ -6,7 +6,7 @@
  * public accessors read the result.
  *
  * Ownership: every pointer inside these structs is allocated from the
- * capture's struct dt_mem and freed by dt_capture_free() / dt_conn_free().
+ * capture's struct dt_mem and freed by dt_capture_free().
  * Strings are NUL-terminated; strings taken from the wire are kept as bytes
  * (the report layer escapes them).
  *
@@ -373,7 +373,6 @@ int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 void dt_cert_clear(struct dt_mem *m, struct dt_cert *x);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
-void dt_conn_free(struct dt_mem *m, struct dt_conn *c);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */
 void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
     size_t outlen);			/* "1.2.3.4:443", "[::1]:443" */

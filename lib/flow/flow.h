@@ -2,7 +2,7 @@
  * flow/: connections, TCP reassembly, and the side observations (DNS, plain
  * HTTP) that the rules correlate with the IP-HTTPS connection.
  *
- * dt_flow_tcp() takes decoded TCP segments, finds or creates the connection
+ * dt_flow_packet() takes decoded TCP segments, finds or creates the connection
  * (5-tuple, both directions folded; roles from the SYN, else from the port
  * set, else the lower port is the server), records TCP facts and events in
  * the struct dt_conn it appends to the capture, and delivers each

@@ -135,7 +135,8 @@ dt_rule_dn_eq(const char *a, const char *b)
 	}
 }
 
-int
+/* The port is in the IP-HTTPS port set (443 when none is given). */
+static int
 dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port)
 {
 	const uint16_t *p = cfg != NULL && cfg->ports != NULL &&
@@ -147,7 +148,8 @@ dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port)
 	return 0;
 }
 
-const char *
+/* The server name seen on the wire (SNI, else HTTP Host), or NULL. */
+static const char *
 dt_rule_wire_name(const struct dt_conn *c)
 {
 	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')

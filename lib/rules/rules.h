@@ -79,13 +79,9 @@ struct dt_verdict *dt_verdict_add(struct dt_rule_ctx *ctx,
 /* Text buffers the rules format into (summary, explanation, remedy). */
 #define DT_RULE_TEXT 1024
 
-/* The port is in the IP-HTTPS port set (443 when none is given). */
-int dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port);
 /* The name the client meant: --host, else SNI, else the HTTP Host; NULL. */
 const char *dt_rule_host(const struct dt_rule_ctx *ctx,
     const struct dt_conn *c);
-/* The server name seen on the wire (SNI, else HTTP Host), or NULL. */
-const char *dt_rule_wire_name(const struct dt_conn *c);
 /* The leaf of the server's chain, NULL when none was seen or parsed. */
 const struct dt_cert *dt_rule_leaf(const struct dt_conn *c);
 /* Both Finished (or both CCS and application data), or TLS 1.3 ServerHello

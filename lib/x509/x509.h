@@ -77,7 +77,7 @@ char *dt_x509_dn_string_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
 /*
  * TLS-inspection (interception) CA names. The built-in table is generated
  * from lib/x509/inspection-cas.txt into inspection_cas.c by
- * lib/x509/gen-inspection-cas.sh; test_x509 checks the two agree.
+ * scripts/gen-inspection-cas.sh; test_x509 checks the two agree.
  */
 struct dt_inspection_ca {
 	const char *fragment;	/* case-insensitive substring of an issuer DN */

@@ -15,7 +15,7 @@ out=build-fuzz
 mkdir -p "$out"
 libs=$(pkg-config --cflags --libs libpcap gnutls jansson)
 src=$(ls lib/*.c lib/*/*.c)
-flags="-g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+flags="-g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ilib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 status=0
 for h in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$h" .c)

@@ -11,7 +11,7 @@ Frames are compared too but reported apart: Wireshark puts a message that
 spans TCP segments on the frame that completed it, datrace on the frame that
 carried its first byte.
 
-Usage: python3 lib/tls/tshark-compare.py [-v] [--datrace PATH] [CAPTURE...]
+Usage: python3 tests/agree/tshark-compare.py [-v] [--datrace PATH] [CAPTURE...]
 Prints the differences and the agreement figure; exit status 0.
 """
 import glob

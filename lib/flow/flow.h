@@ -57,6 +57,7 @@
 #include "capture/capture.h"
 #include "facts/facts.h"
 #include "net/net.h"
+#include "proto/http_head.h"
 
 /* What the next stage (TLS) gets. `app` is its per-connection slot. */
 struct dt_flow_sink {
@@ -106,7 +107,6 @@ size_t dt_flow_live(const struct dt_flow *f);
 size_t dt_flow_buffered(const struct dt_flow *f);
 
 /* Limits of the side observations. */
-#define DT_HTTP_HEAD_MAX 16384		/* bytes of one HTTP head */
 #define DT_DNS_MAX_ADDRS 32		/* A/AAAA answers kept per message */
 #define DT_DNS_MAX_JUMPS 16		/* compression pointers per name */
 
@@ -114,9 +114,5 @@ size_t dt_flow_buffered(const struct dt_flow *f);
 /* DNS message -> observation fields; 0 ok, -1 malformed. */
 int dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
     uint16_t *txid, struct dt_dns *out);
-/* HTTP head at the start of p: 1 complete head parsed into out, 0 need
-   more, -1 not HTTP. consumed = bytes of the head. */
-int dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
-    struct dt_http_msg *out, int *is_request, size_t *consumed);
 
 #endif

@@ -28,7 +28,6 @@
 #include <stdint.h>
 
 #include "facts/facts.h"
-#include "flow/flow.h"
 #include "x509/x509.h"
 
 struct dt_tls;

@@ -1,5 +1,5 @@
 /*
- * Fuzz harness for dt_http_head_parse() (lib/flow/http.c): the whole input
+ * Fuzz harness for dt_http_head_parse() (lib/proto/http_head.c): the whole input
  * and every prefix of its first 2 KiB, as a stream would show them. A head
  * that is complete in a prefix must be complete, the same length, in the
  * whole; nothing may stay allocated.
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "flow/flow.h"
+#include "proto/http_head.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

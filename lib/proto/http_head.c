@@ -1,5 +1,5 @@
 /*
- * flow/http: the head of a plain HTTP/1.x message (RFC 9112 2-5: start line,
+ * proto/http_head: the head of a plain HTTP/1.x message (RFC 9112 2-5: start line,
  * header fields up to the empty line), parsed the way picohttpparser does:
  * one call over the bytes so far answers "complete, N bytes", "need more" or
  * "not HTTP". Only what the rules need is kept: the start line, Host,
@@ -7,7 +7,7 @@
  * HTTP for us. Lines may end in CRLF or a bare LF (RFC 9112 2.2 allows a
  * recipient to accept that); obsolete line folding is skipped.
  */
-#include "flow/flow.h"
+#include "proto/http_head.h"
 
 #include <string.h>
 

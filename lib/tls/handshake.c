@@ -1,0 +1,681 @@
+/*
+ * tls/handshake: the handshake messages of one direction, decoded from the
+ * reassembled handshake stream (RFC 5246 7.4 and RFC 8446 4: the 4-byte
+ * message header, then ClientHello 7.4.1.2 / 4.1.2 with the extensions of
+ * 4.2, ServerHello and HelloRetryRequest 7.4.1.3 / 4.1.3, Certificate
+ * 7.4.2 / 4.4.2, CertificateRequest 7.4.4 / 4.3.2, ServerHelloDone,
+ * Finished) and the SSLv2-format hellos (RFC 6101 E.2, RFC 5246 E.2).
+ *
+ * The record layer (record.c) hands over each handshake record's body; the
+ * bytes wait in a per-direction buffer of at most hs_cap bytes until a
+ * message is whole. Each decoder reads a (ptr, len) view through the
+ * bounds-checked reader (util/rd.h) and returns NULL or what was wrong;
+ * a wrong message becomes the direction's malformed fact. Certificates are
+ * parsed by x509/ (through its cache).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tls/names.h"
+#include "tls/tls_int.h"
+
+static const uint8_t hrr_random[32] = {	/* RFC 8446 4.1.3 */
+	0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02,
+	0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+	0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+};
+
+
+/* The vector just read was the last thing in r: r is good and empty. */
+static int
+last(const struct rd *r)
+{
+	return rd_ok(r) && r->n == 0;
+}
+
+static int
+is_grease(uint16_t v)
+{
+	return (v & 0x0F0F) == 0x0A0A && (v >> 8) == (v & 0xFF);
+}
+
+/* Suites that are no cipher at all: renegotiation / fallback signals. */
+static int
+is_signal_suite(uint16_t v)
+{
+	return v == 0x00FF || v == 0x5600 || is_grease(v);
+}
+
+
+static int
+push_u16(struct dt_mem *m, uint16_t **v, size_t *n, uint16_t x)
+{
+	uint16_t *nv = dt_realloc(m, *v, (*n + 1) * sizeof **v);
+
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	nv[(*n)++] = x;
+	return 0;
+}
+
+/* One allocation for a list whose length the wire gave (no quadratic
+   growth for 32767 suites). */
+static uint16_t *
+alloc_u16(struct dt_tls *t, size_t n)
+{
+	return dt_calloc(t->m, n > 0 ? n : 1, sizeof(uint16_t));
+}
+
+/* offered_suites was sized by alloc_u16 for every suite of the hello. */
+static void
+add_suite(struct dt_tls *t, struct dt_conn *c, uint16_t s)
+{
+	struct dt_tls_facts *f = &c->tls;
+
+	(void)t;
+	if (f->offered_suites != NULL)
+		f->offered_suites[f->n_offered_suites++] = s;
+	if (s == 0x00FF)
+		f->ch_reneg_info = 1;
+}
+
+static void
+finish_offer(struct dt_conn *c)
+{
+	struct dt_tls_facts *f = &c->tls;
+	size_t i, real = 0, null = 0;
+
+	for (i = 0; i < f->n_offered_suites; i++) {
+		uint16_t s = f->offered_suites[i];
+
+		if (is_signal_suite(s))
+			continue;
+		real++;
+		if (dt_tls_suite_is_null(s))
+			null++;
+	}
+	f->offered_null = null > 0;
+	f->offered_only_null = null > 0 && null == real;
+}
+
+/* RFC 8446 4.2: the ClientHello extensions we decode. NULL or a reason. */
+static const char *
+client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
+{
+	struct dt_tls_facts *f = &c->tls;
+	struct rd v, w;
+
+	switch (type) {
+	case 0:		/* RFC 6066 3 server_name */
+		if (e.n == 0)
+			return NULL;	/* a server's empty answer shape */
+		v = rd_vec16(&e);
+		if (!last(&e) || v.n == 0)
+			return "server_name list";
+		while (v.n > 0 && rd_ok(&v)) {
+			uint8_t nt = rd_u8(&v);
+
+			w = rd_vec16(&v);
+			if (!rd_ok(&v) || w.n == 0)
+				return "server_name entry";
+			if (nt == 0 && f->sni == NULL)
+				f->sni = dt_strndup(t->m, (const char *)w.p,
+				    w.n);
+		}
+		return rd_ok(&v) ? NULL : "server_name entry";
+	case 10:	/* RFC 8422 5.1.1 supported_groups */
+		v = rd_vec16(&e);
+		if (!last(&e) || v.n < 2 || v.n % 2)
+			return "supported_groups list";
+		while (v.n > 0) {
+			uint16_t g = rd_u16(&v);
+			if (f->n_ch_groups < sizeof f->ch_groups / 2)
+				f->ch_groups[f->n_ch_groups++] = g;
+		}
+		return NULL;
+	case 13:	/* RFC 5246 7.4.1.4.1 signature_algorithms */
+		v = rd_vec16(&e);
+		if (!last(&e) || v.n < 2 || v.n % 2)
+			return "signature_algorithms list";
+		while (v.n > 0) {
+			uint16_t a = rd_u16(&v);
+			if (f->n_ch_sig_algs < sizeof f->ch_sig_algs / 2)
+				f->ch_sig_algs[f->n_ch_sig_algs++] = a;
+		}
+		return NULL;
+	case 16: {	/* RFC 7301 3.1 ALPN */
+		char buf[512];
+		size_t bl = 0;
+
+		v = rd_vec16(&e);
+		if (!last(&e) || v.n < 2)
+			return "ALPN protocol list";
+		while (v.n > 0 && rd_ok(&v)) {
+			w = rd_vec8(&v);
+			if (!rd_ok(&v) || w.n == 0)
+				return "ALPN protocol name";
+			if (bl + w.n + 2 < sizeof buf) {
+				if (bl > 0)
+					buf[bl++] = ',';
+				memcpy(buf + bl, w.p, w.n);
+				bl += w.n;
+			}
+		}
+		if (f->alpn == NULL)
+			f->alpn = dt_strndup(t->m, buf, bl);
+		return NULL;
+	}
+	case 43:	/* RFC 8446 4.2.1 supported_versions */
+		v = rd_vec8(&e);
+		if (!last(&e) || v.n < 2 || v.n % 2)
+			return "supported_versions list";
+		dt_free(t->m, f->client_versions);
+		f->n_client_versions = 0;
+		f->client_versions = alloc_u16(t, v.n / 2);
+		while (v.n > 0 && f->client_versions != NULL)
+			f->client_versions[f->n_client_versions++] =
+			    rd_u16(&v);
+		return NULL;
+	case 65281:	/* RFC 5746 3.2 renegotiation_info */
+		v = rd_vec8(&e);
+		if (!last(&e))
+			return "renegotiation_info";
+		f->ch_reneg_info = 1;
+		return NULL;
+	case 23:	/* RFC 7627 5.1 extended_master_secret: empty */
+		if (e.n != 0)
+			return "extended_master_secret not empty";
+		f->ch_ems = 1;
+		return NULL;
+	case 5:		/* RFC 6066 8 status_request */
+		f->ch_status_request = 1;
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* RFC 5246 7.4.1.2 / RFC 8446 4.1.2 ClientHello. */
+static const char *
+client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
+    uint64_t frame, int64_t time)
+{
+	struct dt_tls_facts *f = &c->tls;
+	struct rd sid, suites, comp, exts;
+	uint16_t legacy;
+
+	if (f->ch_frame != 0)
+		return NULL;	/* the second one (after HRR, renegotiation) */
+	legacy = rd_u16(&r);
+	rd_skip(&r, 32);
+	sid = rd_vec8(&r);
+	if (!rd_ok(&r))
+		return "ClientHello: truncated before the session id";
+	if (sid.n > 32)
+		return "ClientHello: session id longer than 32 bytes";
+	suites = rd_vec16(&r);
+	if (!rd_ok(&r))
+		return "ClientHello: cipher_suites vector overruns the message";
+	if (suites.n < 2 || suites.n % 2)
+		return "ClientHello: cipher_suites vector of odd or zero length";
+	comp = rd_vec8(&r);
+	if (!rd_ok(&r))
+		return "ClientHello: compression_methods vector overruns the message";
+	if (comp.n == 0)
+		return "ClientHello: empty compression_methods";
+	f->ch_frame = frame;
+	f->ch_time = time;
+	f->ch_legacy_version = legacy;
+	memcpy(t->ch_sid, sid.p, sid.n);
+	t->ch_sid_len = sid.n;
+	f->offered_suites = alloc_u16(t, suites.n / 2);
+	while (suites.n > 0)
+		add_suite(t, c, rd_u16(&suites));
+	finish_offer(c);
+	if (r.n > 0) {
+		struct rd scan;
+		size_t k = 0;
+
+		exts = rd_vec16(&r);
+		if (!last(&r))
+			return "ClientHello: extensions vector overruns the message";
+		for (scan = exts; scan.n > 0 && rd_ok(&scan); k++) {
+			rd_skip(&scan, 2);
+			(void)rd_vec16(&scan);
+		}
+		f->extensions = alloc_u16(t, k);
+		while (exts.n > 0) {
+			uint16_t type = rd_u16(&exts);
+			struct rd e = rd_vec16(&exts);
+			const char *why;
+
+			if (!rd_ok(&exts))
+				return "ClientHello: extension overruns the extensions vector";
+			if (f->extensions != NULL && f->n_extensions < k)
+				f->extensions[f->n_extensions++] = type;
+			if ((why = client_ext(t, c, type, e)) != NULL)
+				return why;
+		}
+	}
+	if (f->n_client_versions == 0)
+		(void)push_u16(t->m, &f->client_versions, &f->n_client_versions,
+		    legacy);
+	return NULL;
+}
+
+/* RFC 5246 7.4.1.3 / RFC 8446 4.1.3 ServerHello (and HelloRetryRequest). */
+static const char *
+server_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
+    uint64_t frame, int *hrr_out)
+{
+	struct dt_tls_facts *f = &c->tls;
+	struct rd sid, exts;
+	const uint8_t *random;
+	uint16_t legacy, suite, selected = 0;
+	int psk = 0, hrr;
+
+	legacy = rd_u16(&r);
+	random = rd_bytes(&r, 32);
+	if (legacy >> 8 == 0x7F) {
+		/* TLS 1.3 drafts before -22 (draft-ietf-tls-tls13-21 4.1.3):
+		   no session id, no compression method */
+		sid = rd_make(NULL, 0);
+	} else {
+		sid = rd_vec8(&r);
+	}
+	suite = rd_u16(&r);
+	if (legacy >> 8 != 0x7F)
+		(void)rd_u8(&r);	/* compression method */
+	if (!rd_ok(&r))
+		return "ServerHello: truncated";
+	if (sid.n > 32)
+		return "ServerHello: session id longer than 32 bytes";
+	if (r.n > 0) {
+		exts = rd_vec16(&r);
+		if (!last(&r))
+			return "ServerHello: extensions vector overruns the message";
+		while (exts.n > 0) {
+			uint16_t type = rd_u16(&exts);
+			struct rd e = rd_vec16(&exts);
+
+			if (!rd_ok(&exts))
+				return "ServerHello: extension overruns the extensions vector";
+			if (type == 43) {
+				selected = rd_u16(&e);
+				if (!rd_ok(&e) || e.n != 0)
+					return "ServerHello: supported_versions is not 2 bytes";
+			} else if (type == 41) {
+				psk = 1;
+			}
+		}
+	}
+	hrr = memcmp(random, hrr_random, sizeof hrr_random) == 0;
+	*hrr_out = hrr;
+	if (hrr) {
+		f->hrr = 1;
+		t->tls13 = 1;
+		if (!t->sh_seen) {
+			f->version = selected ? selected : legacy;
+			f->suite = suite;
+		}
+		return NULL;
+	}
+	if (t->sh_seen)
+		return NULL;	/* renegotiation: the first one decides */
+	t->sh_seen = 1;
+	f->sh_frame = frame;
+	f->version = selected ? selected : legacy;
+	f->suite = suite;
+	if (f->version == 0x0304 || f->version >> 8 == 0x7F) {
+		t->tls13 = 1;
+		t->sh13 = 1;
+		f->certs_not_visible = 1;
+		if (psk)
+			f->resumed = 1;
+	} else if (sid.n > 0 && sid.n == t->ch_sid_len &&
+	    memcmp(sid.p, t->ch_sid, sid.n) == 0) {
+		t->d[DT_S2C].maybe_resumed = 1;
+	}
+	return NULL;
+}
+
+/* RFC 5246 7.4.2 / RFC 8446 4.4.2 Certificate. */
+static const char *
+certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
+    uint64_t frame)
+{
+	struct dt_tls_facts *f = &c->tls;
+	struct rd list, scan;
+	struct dt_cert *certs;
+	size_t n = 0, i;
+	int v13 = t->tls13;
+
+	if (v13) {
+		struct rd ctx = rd_vec8(&r);
+		(void)ctx;
+	}
+	list = rd_vec24(&r);
+	if (!last(&r))
+		return "Certificate: certificate_list overruns the message";
+	scan = list;
+	while (scan.n > 0) {
+		struct rd one = rd_vec24(&scan);
+
+		if (!rd_ok(&scan))
+			return "Certificate: certificate overruns the list";
+		if (one.n == 0)
+			return "Certificate: empty ASN.1Cert";
+		if (v13) {
+			struct rd ext = rd_vec16(&scan);
+			if (!rd_ok(&scan))
+				return "Certificate: entry extensions overrun the list";
+			(void)ext;
+		}
+		n++;
+	}
+	if (dir == DT_C2S) {
+		if (f->client_cert != DT_CCERT_NONE)
+			return NULL;
+		f->client_cert = n == 0 ? DT_CCERT_EMPTY : DT_CCERT_PRESENT;
+		f->client_cert_frame = frame;
+	} else {
+		if (f->server_cert_frame != 0)
+			return NULL;
+		f->server_cert_frame = frame;
+	}
+	if (n == 0)
+		return NULL;
+	certs = dt_calloc(t->m, n, sizeof *certs);
+	if (certs == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct rd one = rd_vec24(&list);
+
+		(void)dt_x509_parse_cached(t->x509, t->m, one.p, one.n,
+		    &certs[i]);
+		if (v13)
+			(void)rd_vec16(&list);
+	}
+	if (dir == DT_C2S) {
+		f->client_certs = certs;
+		f->n_client_certs = n;
+	} else {
+		f->server_certs = certs;
+		f->n_server_certs = n;
+	}
+	return NULL;
+}
+
+/* RFC 5246 7.4.4 (RFC 4346 7.4.4 without the algorithms) CertificateRequest. */
+static const char *
+certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
+    uint64_t frame)
+{
+	struct dt_tls_facts *f = &c->tls;
+	struct rd types, algs, cas, scan;
+	size_t n = 0, i;
+
+	if (f->cert_request_frame != 0)
+		return NULL;
+	if (t->tls13) {		/* RFC 8446 4.3.2: context + extensions */
+		f->cert_request_frame = frame;
+		return NULL;
+	}
+	types = rd_vec8(&r);
+	if (!rd_ok(&r) || types.n == 0)
+		return "CertificateRequest: certificate_types vector";
+	if (f->version >= 0x0303) {
+		algs = rd_vec16(&r);
+		if (!rd_ok(&r) || algs.n < 2 || algs.n % 2)
+			return "CertificateRequest: supported_signature_algorithms vector";
+	} else {
+		algs = rd_make(NULL, 0);
+	}
+	cas = rd_vec16(&r);
+	if (!last(&r))
+		return "CertificateRequest: certificate_authorities vector overruns the message";
+	scan = cas;
+	while (scan.n > 0) {
+		struct rd dn = rd_vec16(&scan);
+
+		if (!rd_ok(&scan))
+			return "CertificateRequest: DistinguishedName overruns the list";
+		if (dn.n == 0)
+			return "CertificateRequest: empty DistinguishedName";
+		n++;
+	}
+	f->cert_request_frame = frame;
+	while (types.n > 0) {
+		uint8_t ty = rd_u8(&types);
+		if (f->n_cr_cert_types < sizeof f->cr_cert_types)
+			f->cr_cert_types[f->n_cr_cert_types++] = ty;
+	}
+	while (algs.n > 0) {
+		uint16_t a = rd_u16(&algs);
+		if (f->n_cr_sig_algs < sizeof f->cr_sig_algs / 2)
+			f->cr_sig_algs[f->n_cr_sig_algs++] = a;
+	}
+	if (n == 0)
+		return NULL;
+	f->ca_names = dt_calloc(t->m, n, sizeof *f->ca_names);
+	if (f->ca_names == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct rd dn = rd_vec16(&cas);
+		char *s = dt_x509_dn_string_cached(t->x509, t->m, dn.p,
+		    dn.n);
+
+		if (s == NULL) {
+			char tmp[64];
+
+			snprintf(tmp, sizeof tmp, "(unreadable DN of %zu bytes)",
+			    dn.n);
+			s = dt_strdup(t->m, tmp);
+		}
+		if (s == NULL)
+			break;	/* no memory: the list holds no NULL */
+		f->ca_names[f->n_ca_names++] = s;
+	}
+	return NULL;
+}
+
+static void
+message(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
+    struct rd body, uint64_t frame, int64_t time)
+{
+	struct dt_tls_facts *f = &c->tls;
+	struct tdir *d = &t->d[dir];
+	const char *why = NULL;
+	int hrr = 0;
+	uint32_t flags = 0;
+
+	switch (type) {
+	case 1:
+		if (dir != DT_C2S)
+			why = "ClientHello sent by the server";
+		else
+			why = client_hello(t, c, body, frame, time);
+		break;
+	case 2:
+		if (dir != DT_S2C)
+			why = "ServerHello sent by the client";
+		else
+			why = server_hello(t, c, body, frame, &hrr);
+		if (hrr)
+			flags |= DT_TLS_HS_HRR;
+		if (why == NULL && !hrr && t->hs_time == 0)
+			t->hs_time = time;
+		break;
+	case 11:
+		why = certificate(t, c, dir, body, frame);
+		if (dir == DT_S2C)
+			t->hs_time = time;
+		break;
+	case 13:
+		if (dir == DT_S2C)
+			why = certificate_request(t, c, body, frame);
+		break;
+	case 14:
+		if (dir == DT_S2C && f->server_hello_done_frame == 0)
+			f->server_hello_done_frame = frame;
+		break;
+	case 20:
+		if (f->finished_frame[dir] == 0)
+			f->finished_frame[dir] = frame;
+		break;
+	default:
+		break;
+	}
+	if (why != NULL) {
+		dt_tls_malformed(t, c, dir, frame, time, "%s", why);
+		return;
+	}
+	/* an abbreviated handshake goes from ServerHello straight to CCS */
+	if (dir == DT_S2C && type != 2 && type != 4)
+		d->maybe_resumed = 0;
+	dt_tls_event(t, c, DT_EV_TLS_HANDSHAKE, dir, frame, time, type, flags);
+}
+
+/* Append handshake bytes (the record's body part [off, off+n) of buf) and
+   decode every complete message. */
+void
+dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
+    size_t n)
+{
+	struct tdir *d = &t->d[dir];
+	uint64_t start = d->hpos + d->hlen;	/* stream position of off */
+	/* A message is shown, as in Wireshark, in the frame that completes
+	   the record holding its last byte: this record's last frame. */
+	const struct fmark done = *fmap_at(&d->bmap, n > 0 ? off + n - 1 : off);
+	size_t i;
+
+	/* frame marks of these bytes */
+	{
+		const struct fmark *fm = fmap_at(&d->bmap, off);
+		dt_tls_fmap_add(&d->hmap, start, fm->frame, fm->time);
+		for (i = 0; i < d->bmap.n; i++) {
+			const struct fmark *b = &d->bmap.v[i];
+			if (b->pos > off && b->pos < off + n)
+				dt_tls_fmap_add(&d->hmap, start + (b->pos - off),
+				    b->frame, b->time);
+		}
+	}
+	while (n > 0 && d->state == D_RECORDS) {
+		size_t room = t->hs_cap - d->hlen, k = n < room ? n : room;
+		size_t used = 0;
+
+		if (k == 0)
+			break;	/* cannot happen: a message fits in hs_cap */
+		if (dt_tls_grow(t->m, &d->hs, &d->hcap, d->hlen + k) < 0) {
+			stop(d);
+			return;
+		}
+		memcpy(d->hs + d->hlen, d->buf + off, k);
+		d->hlen += k;
+		off += k;
+		n -= k;
+		while (d->state == D_RECORDS) {
+			struct rd r = rd_make(d->hs + used, d->hlen - used);
+			const struct fmark *fm = fmap_at(&d->hmap, d->hpos + used);
+			uint8_t type = rd_u8(&r);
+			uint32_t len = rd_u24(&r);
+
+			if (!rd_ok(&r))
+				break;
+			if ((size_t)len + 4 > t->hs_cap) {
+				dt_tls_malformed(t, c, dir, fm->frame, fm->time,
+				    "handshake message of %u bytes exceeds the cap of %zu bytes",
+				    len, t->hs_cap);
+				break;
+			}
+			if (r.n < len)
+				break;
+			message(t, c, dir, type, rd_sub(&r, len), done.frame,
+			    done.time);
+			used += 4 + (size_t)len;
+		}
+		if (used > 0) {
+			memmove(d->hs, d->hs + used, d->hlen - used);
+			d->hlen -= used;
+			d->hpos += used;
+			dt_tls_fmap_drop(&d->hmap, d->hpos);
+		}
+	}
+}
+
+void
+dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
+    int64_t time)
+{
+	struct tdir *d = &t->d[DT_C2S];
+	struct dt_tls_facts *f = &c->tls;
+	struct rd r = rd_make(d->buf + 2, d->len - 2), specs;
+	uint16_t version, slen, sidlen, clen;
+
+	(void)rd_u8(&r);	/* msg_type 1, checked by detection */
+	version = rd_u16(&r);
+	slen = rd_u16(&r);
+	sidlen = rd_u16(&r);
+	clen = rd_u16(&r);
+	specs = rd_sub(&r, slen);
+	rd_skip(&r, sidlen);
+	rd_skip(&r, clen);
+	if (!rd_ok(&r) || r.n != 0 || slen == 0 || slen % 3 ||
+	    (sidlen != 0 && sidlen != 16) || clen < 16 || clen > 32) {
+		dt_tls_malformed(t, c, DT_C2S, frame, time,
+		    "SSLv2 ClientHello lengths do not add up");
+		return;
+	}
+	f->seen = 1;
+	f->sslv2_hello = 1;
+	f->record_version = 0x0002;
+	f->ch_frame = frame;
+	f->ch_time = time;
+	f->ch_legacy_version = version;
+	(void)push_u16(t->m, &f->client_versions, &f->n_client_versions,
+	    version);
+	f->offered_suites = alloc_u16(t, slen / 3);
+	while (specs.n > 0) {
+		uint8_t hi = rd_u8(&specs);
+		uint16_t lo = rd_u16(&specs);
+
+		if (hi == 0)	/* 0x00XXXX: a TLS suite */
+			add_suite(t, c, lo);
+	}
+	finish_offer(c);
+	dt_tls_event(t, c, DT_EV_SSLV2_HELLO, DT_C2S, frame, time, 1, 0);
+}
+
+/* RFC 6101 E.2 / SSL 2.0: the server answered in SSL 2.0 (SERVER-HELLO);
+   nothing after it is readable. */
+void
+dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
+    int64_t time)
+{
+	struct tdir *d = &t->d[DT_S2C];
+	struct rd r = rd_make(d->buf + 2, d->len - 2);
+	uint16_t version;
+
+	rd_skip(&r, 3);		/* msg_type, session_id_hit, cert type */
+	version = rd_u16(&r);
+	if (!rd_ok(&r)) {
+		dt_tls_malformed(t, c, DT_S2C, frame, time,
+		    "SSLv2 ServerHello truncated");
+		return;
+	}
+	c->tls.seen = 1;
+	if (c->tls.sh_frame == 0) {
+		c->tls.sh_frame = frame;
+		c->tls.version = version;
+	}
+	dt_tls_event(t, c, DT_EV_SSLV2_HELLO, DT_S2C, frame, time, 4, 0);
+	d->state = D_DONE;
+	/* the client goes on in SSL 2.0 (CLIENT-MASTER-KEY): not TLS records */
+	if (t->d[DT_C2S].state == D_RECORDS) {
+		unit_reset(&t->d[DT_C2S]);
+		t->d[DT_C2S].state = D_DONE;
+	}
+}
+
+/* The first printable line of a non-TLS reply. */

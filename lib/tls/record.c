@@ -1,0 +1,809 @@
+/*
+ * tls/record: the TLS record layer of one connection, read from the two
+ * in-order byte streams (RFC 5246 6.2 and RFC 8446 5: the 5-byte header,
+ * content types 20-24, SSL 3.0 .. TLS 1.3 versions, the 2^14 + 2048 length
+ * limit; RFC 5246 7.1 ChangeCipherSpec, 7.2 alerts; RFC 5246 6.2.3.1
+ * NULL-cipher records: plaintext + MAC; RFC 6101 E.2 / RFC 5246 E.2 for the
+ * SSLv2-format record of a hello).
+ *
+ * Each direction is a small state machine over whole units: detection of
+ * the first bytes, an HTTP head (proxy CONNECT), a non-TLS line, or records.
+ * A record is gathered in a buffer (at most 5 + 2^14 + 2048 bytes) only when
+ * its body is needed; otherwise it is hopped by its header and counted
+ * (no copy). After the handshake a direction is still followed this way
+ * for the life of the connection, so later alerts (close_notify, a fatal
+ * one in the tunnel) are seen; the handshake buffers are given back.
+ * Handshake bodies go to handshake.c. Every step has three outcomes: done,
+ * need more bytes, malformed; a malformed stream becomes a named fact.
+ * Frame numbers come from small maps (stream position -> frame) kept for
+ * the bytes buffered; like Wireshark, a record and its messages get the
+ * frame that completes the record (a hopped record: the frame of its last
+ * byte, or of its header if that byte never comes).
+ */
+#include "tls/tls.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/http_head.h"
+#include "tls/names.h"
+#include "tls/tls_int.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const char *
+dir_name(int dir)
+{
+	return dir == DT_C2S ? "client" : "server";
+}
+
+/* Is the handshake over (both sides' Finished or CCS, or the TLS 1.3
+   flights) so that what is left of a stream is only application data? */
+static int
+handshake_over(const struct dt_tls *t, const struct dt_conn *c)
+{
+	if (t->sh13)
+		return t->client_flight13;
+	return c->tls.finished_frame[0] != 0 && c->tls.finished_frame[1] != 0;
+}
+
+static int
+dir_done(const struct dt_tls *t, const struct dt_conn *c, int dir)
+{
+	const struct tdir *d = &t->d[dir];
+
+	if (!handshake_over(t, c) || c->tls.appdata_frame[dir] == 0)
+		return 0;
+	if (d->mac >= 0 && !t->tls13 && !d->http_done)
+		return 0;
+	return 1;
+}
+
+/* Bytes after this direction's CCS are protected (TLS <= 1.2, not NULL). */
+static int
+dir_encrypted(const struct dt_tls *t, const struct tdir *d)
+{
+	return d->ccs && !t->tls13 && d->mac < 0;
+}
+
+/* Gather the current unit up to `want` bytes; 1 when it is complete. */
+static int
+take(struct dt_tls *t, struct tdir *d, const uint8_t **p, size_t *n,
+    size_t want, uint64_t frame, int64_t time)
+{
+	size_t k;
+
+	if (d->len >= want)
+		return 1;
+	k = want - d->len;
+	if (k > *n)
+		k = *n;
+	if (k == 0)
+		return 0;
+	if (dt_tls_grow(t->m, &d->buf, &d->cap, d->len + k) < 0) {
+		stop(d);
+		return 0;
+	}
+	dt_tls_fmap_add(&d->bmap, d->len, frame, time);
+	memcpy(d->buf + d->len, *p, k);
+	d->len += k;
+	*p += k;
+	*n -= k;
+	return d->len >= want;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static void
+alert(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t level,
+    uint8_t desc, int encrypted, uint64_t frame, int64_t time)
+{
+	struct dt_tls_facts *f = &c->tls;
+
+	if (f->alert_frame == 0) {
+		f->alert_frame = frame;
+		f->alert_dir = (uint8_t)dir;
+		f->alert_level = level;
+		f->alert_desc = desc;
+		f->alert_encrypted = encrypted;
+	}
+	f->n_alerts++;
+	dt_tls_event(t, c, DT_EV_TLS_ALERT, dir, frame, time,
+	    (uint16_t)(level << 8 | desc), (uint32_t)encrypted);
+}
+
+static void
+appdata(struct dt_tls *t, struct dt_conn *c, int dir, size_t len,
+    uint64_t frame, int64_t time)
+{
+	struct dt_tls_facts *f = &c->tls;
+
+	if (f->appdata_frame[dir] == 0) {
+		f->appdata_frame[dir] = frame;
+		dt_tls_event(t, c, DT_EV_TLS_APPDATA, dir, frame, time, 0, 0);
+	}
+	f->appdata_bytes[dir] += len;
+	f->appdata_records[dir]++;
+}
+
+/* A TLS 1.3 encrypted record that belongs to a handshake flight. */
+static void
+flight(struct dt_tls *t, struct dt_conn *c, int dir, size_t len,
+    uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	if (c->tls.finished_frame[dir] == 0)
+		c->tls.finished_frame[dir] = frame;
+	if (d->flight_ev == 0) {
+		if (dt_conn_add_event(t->m, c, DT_EV_TLS_ENCRYPTED,
+		    (uint8_t)dir, frame, time, 0, (uint32_t)len) == 0 &&
+		    c->n_events > 0 &&
+		    c->events[c->n_events - 1].type == DT_EV_TLS_ENCRYPTED)
+			d->flight_ev = c->n_events;
+		return;
+	}
+	if (d->flight_ev <= c->n_events) {
+		struct dt_event *ev = &c->events[d->flight_ev - 1];
+		uint64_t b = (uint64_t)ev->b + len;
+		ev->b = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+	}
+}
+
+/* The HTTP head inside NULL-cipher application data. */
+static void
+http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	struct dt_http_msg msg, *slot;
+	size_t k, used;
+	int isreq, rc;
+
+	if (d->http_done)
+		return;
+	if (d->http == NULL) {
+		d->http = dt_malloc(t->m, HTTP_MAX);
+		if (d->http == NULL) {
+			d->http_done = 1;
+			return;
+		}
+		d->http_frame = frame;
+		d->http_time = time;
+	}
+	k = HTTP_MAX - d->http_len;
+	if (k > n)
+		k = n;
+	memcpy(d->http + d->http_len, p, k);
+	d->http_len += k;
+	rc = dt_http_head_parse(t->m, d->http, d->http_len, &msg, &isreq,
+	    &used);
+	if (rc == 0 && d->http_len < HTTP_MAX)
+		return;
+	d->http_done = 1;
+	dt_free(t->m, d->http);
+	d->http = NULL;
+	if (rc != 1)
+		return;
+	slot = isreq ? &c->tls.http_request : &c->tls.http_response;
+	if (slot->frame != 0) {
+		dt_http_msg_clear(t->m, &msg);
+		return;
+	}
+	*slot = msg;
+	slot->frame = d->http_frame;
+	dt_tls_event(t, c, isreq ? DT_EV_HTTP_REQUEST : DT_EV_HTTP_RESPONSE, dir,
+	    d->http_frame, d->http_time, 0, isreq ? 0 : (uint32_t)msg.status);
+}
+
+/* Does this record's body have to be gathered? */
+static int
+need_body(const struct dt_tls *t, const struct tdir *d, uint8_t type)
+{
+	switch (type) {
+	case 20:
+		return 1;
+	case 21:
+	case 22:
+		return !dir_encrypted(t, d);
+	case 23:
+		return d->ccs && d->mac >= 0 && !t->tls13 && !d->http_done;
+	default:
+		return 0;
+	}
+}
+
+/* A record known by its header only. */
+static void
+record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
+    size_t len, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	switch (type) {
+	case 21:	/* after CCS: encrypted */
+		alert(t, c, dir, 0, 0, 1, frame, time);
+		break;
+	case 22:	/* the first one after CCS is the Finished */
+		if (c->tls.finished_frame[dir] == 0) {
+			c->tls.finished_frame[dir] = frame;
+			dt_tls_event(t, c, DT_EV_TLS_HANDSHAKE, dir, frame, time, 20,
+			    DT_TLS_HS_ENCRYPTED);
+		}
+		break;
+	case 23:
+		if (t->sh13 && dir == DT_S2C && !t->client_flight13) {
+			flight(t, c, dir, len, frame, time);
+		} else if (t->sh13 && dir == DT_C2S && !t->client_flight13) {
+			t->client_flight13 = 1;
+			flight(t, c, dir, len, frame, time);
+		} else {
+			appdata(t, c, dir, len, frame, time);
+		}
+		break;
+	default:
+		break;
+	}
+	(void)d;
+}
+
+static void
+record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
+    int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	size_t len = d->len - REC_HDR;
+	size_t plen = len;		/* plaintext length */
+	struct rd r;
+
+	if (d->ccs && d->mac >= 0 && !t->tls13 && d->rtype != 20) {
+		if (len < (size_t)d->mac) {
+			dt_tls_malformed(t, c, dir, frame, time,
+			    "NULL-cipher record of %zu bytes is shorter than its %d-byte MAC",
+			    len, d->mac);
+			return;
+		}
+		plen = len - (size_t)d->mac;
+	}
+	/* RFC 5246 6.2.1 / RFC 8446 5.1: handshake messages are not
+	   interleaved with other record types */
+	if (d->rtype != 22 && d->hlen > 0) {
+		dt_tls_malformed(t, c, dir, frame, time,
+		    "handshake message cut by a record of content type %u",
+		    d->rtype);
+		return;
+	}
+	switch (d->rtype) {
+	case 20:	/* RFC 5246 7.1 */
+		if (c->tls.ccs_frame[dir] == 0)
+			c->tls.ccs_frame[dir] = frame;
+		dt_tls_event(t, c, DT_EV_TLS_CCS, dir, frame, time, 0, 0);
+		if (dir == DT_S2C && d->maybe_resumed)
+			c->tls.resumed = 1;
+		d->maybe_resumed = 0;
+		if (!d->ccs) {
+			d->ccs = 1;
+			d->mac = t->sh_seen ?
+			    dt_tls_null_mac_len(c->tls.suite) : -1;
+		}
+		break;
+	case 21:	/* RFC 5246 7.2: level, description */
+		if (plen > 2 && c->tls.ch_frame == 0 && c->tls.sh_frame == 0 &&
+		    d->mac < 0) {
+			/* the capture began after the hellos: longer than an
+			   alert, this one is protected */
+			alert(t, c, dir, 0, 0, 1, frame, time);
+			break;
+		}
+		if (plen == 0 || plen % 2 ||
+		    (d->ccs && d->mac >= 0 && plen != 2)) {
+			dt_tls_malformed(t, c, dir, frame, time,
+			    "alert record of %zu bytes", plen);
+			return;
+		}
+		r = rd_make(d->buf + REC_HDR, plen);
+		while (r.n > 0) {
+			uint8_t level = rd_u8(&r);
+			alert(t, c, dir, level, rd_u8(&r), 0, frame, time);
+		}
+		break;
+	case 22:
+		if (plen == 0) {
+			dt_tls_malformed(t, c, dir, frame, time,
+			    "zero-length handshake record");
+			return;
+		}
+		if (dir == DT_C2S && c->tls.record_version == 0)
+			c->tls.record_version = d->rversion;
+		if (d->hs_lost)
+			break;	/* where its messages begin is unknown */
+		dt_tls_handshake_bytes(t, c, dir, REC_HDR, plen);
+		break;
+	case 23:
+		appdata(t, c, dir, len, frame, time);
+		http_bytes(t, c, dir, d->buf + REC_HDR, plen, frame, time);
+		break;
+	default:
+		break;
+	}
+}
+
+/* RFC 5246 E.2 / RFC 6101 E.2: SSLv2-compatible CLIENT-HELLO. */
+static void
+nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+	const struct fmark *fm = fmap_at(&d->bmap, 0);
+	size_t n = 0;
+
+	size_t i;
+	int binary = 0;
+	char hex[3 * 16 + 16];
+
+	while (n < d->len && n < LINE_MAX && d->buf[n] != '\r' &&
+	    d->buf[n] != '\n')
+		n++;
+	for (i = 0; i < n; i++)
+		if ((d->buf[i] < 0x20 && d->buf[i] != '\t') || d->buf[i] >= 0x7F)
+			binary = 1;
+	if (n == 0 && d->len > 0)
+		binary = 1;
+	if (binary) {	/* no text line: its first bytes in hex */
+		size_t k = 0;
+
+		k += (size_t)snprintf(hex, sizeof hex, "(binary)");
+		for (i = 0; i < d->len && i < 16; i++)
+			k += (size_t)snprintf(hex + k, sizeof hex - k, " %02x",
+			    d->buf[i]);
+	}
+	if (c->tls.non_tls_frame == 0) {
+		c->tls.non_tls_frame = fm->frame;
+		c->tls.non_tls_dir = (uint8_t)dir;
+		c->tls.non_tls_line = binary ? dt_strdup(t->m, hex) :
+		    dt_strndup(t->m, (const char *)d->buf, n);
+		dt_tls_event(t, c, DT_EV_NON_TLS, dir, fm->frame, fm->time, 0, 0);
+	}
+	unit_reset(d);
+	stop(d);
+}
+
+/* ---- the stream --------------------------------------------------------- */
+
+/* A client begins with a handshake record, unless the capture began
+   after its start (no SYN seen) or the server already speaks TLS: then
+   any content type (an alert, application data). */
+static int
+looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
+    int dir)
+{
+	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
+		return 0;
+	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
+	    t->d[DT_S2C].state == D_RECORDS;
+}
+
+static void
+detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	static const char connect[] = "CONNECT ";
+	static const char http[] = "HTTP/";
+
+	if (!take(t, d, p, n, 3, frame, time))
+		return;
+	if (looks_tls(t, c, d->buf, dir)) {
+		d->state = D_RECORDS;
+		return;
+	}
+	if ((d->buf[0] & 0x80) && d->buf[2] == (dir == DT_C2S ? 1 : 4)) {
+		d->state = D_SSL2;	/* CLIENT-HELLO / SERVER-HELLO */
+		return;
+	}
+	if (dir == DT_C2S && !t->connect && memcmp(d->buf, connect, 3) == 0) {
+		if (!take(t, d, p, n, 8, frame, time))
+			return;
+		if (memcmp(d->buf, connect, 8) == 0) {
+			t->connect = 1;
+			d->state = D_HEAD;
+			return;
+		}
+	}
+	if (dir == DT_S2C && t->connect == 1 && memcmp(d->buf, http, 3) == 0) {
+		d->state = D_HEAD;
+		return;
+	}
+	if (dir == DT_C2S) {
+		t->client_not_tls = 1;
+		unit_reset(d);
+		stop(d);
+		return;
+	}
+	if (t->client_not_tls) {
+		unit_reset(d);
+		stop(d);
+		return;
+	}
+	d->state = D_NONTLS;
+}
+
+/* A proxy's HTTP head: through the empty line. */
+static void
+head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	while (*n > 0) {
+		size_t before = d->len;
+		size_t i;
+		int status;
+
+		if (!take(t, d, p, n, d->len + 1, frame, time))
+			return;
+		i = before >= 3 ? before - 3 : 0;
+		for (; i + 4 <= d->len; i++)
+			if (memcmp(d->buf + i, "\r\n\r\n", 4) == 0)
+				break;
+		if (i + 4 > d->len) {
+			if (d->len >= HEAD_MAX) {
+				unit_reset(d);
+				stop(d);
+				return;	/* not on through the rest of the segment */
+			}
+			continue;
+		}
+		if (dir == DT_C2S) {
+			unit_reset(d);
+			d->state = D_START;
+			return;
+		}
+		/* "HTTP/1.1 200 Connection established" */
+		status = d->len > 12 && d->buf[9] >= '0' && d->buf[9] <= '9' ?
+		    d->buf[9] - '0' : 0;
+		t->connect = 2;
+		unit_reset(d);
+		if (status == 2)
+			d->state = D_START;
+		else
+			stop(d);
+		return;
+	}
+}
+
+/* Check a record header h (5 bytes) and keep its type, version, length.
+   0: malformed (the direction is stopped). */
+static int
+rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
+    uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	struct rd r = rd_make(h, REC_HDR);
+
+	d->rtype = rd_u8(&r);
+	d->rversion = rd_u16(&r);
+	d->rlen = rd_u16(&r);
+	if (d->rtype < 20 || d->rtype > 24) {
+		dt_tls_malformed(t, c, dir, frame, time,
+		    "%s record of content type %u", dir_name(dir), d->rtype);
+		return 0;
+	}
+	if (d->rversion < 0x0300 || d->rversion > 0x0304) {
+		dt_tls_malformed(t, c, dir, frame, time,
+		    "%s record version 0x%04X is not SSL 3.0 .. TLS 1.3",
+		    dir_name(dir), d->rversion);
+		return 0;
+	}
+	if (d->rlen > REC_MAX) {
+		dt_tls_malformed(t, c, dir, frame, time,
+		    "%s record length %u exceeds 2^14+2048", dir_name(dir),
+		    d->rlen);
+		return 0;
+	}
+	c->tls.seen = 1;
+	return 1;
+}
+
+/* The header of a record whose body is only counted has been read in
+   `frame`; the record is reported when its last byte comes (like
+   Wireshark: the frame that completes it). */
+static void
+hop_start(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t hframe,
+    int64_t htime, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	d->skip = d->rlen;
+	if (d->rlen == 0) {
+		record_hopped(t, c, dir, d->rtype, 0, frame, time);
+		return;
+	}
+	d->hop = 1;
+	d->hop_frame = hframe;
+	d->hop_time = htime;
+}
+
+/* A hopped record whose end will never come (gap, end of capture): it is
+   reported in the frame of its header. */
+static void
+hop_flush(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+
+	if (!d->hop)
+		return;
+	d->hop = 0;
+	record_hopped(t, c, dir, d->rtype, d->rlen, d->hop_frame, d->hop_time);
+}
+
+/* After the handshake only alerts (and a NULL-cipher HTTP head) are
+   gathered: give the handshake buffers back. */
+static void
+slim(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+
+	if (d->slim || d->len != 0 || d->hlen != 0 || !dir_done(t, c, dir))
+		return;
+	d->slim = 1;
+	dt_free(t->m, d->buf);
+	dt_free(t->m, d->hs);
+	d->buf = d->hs = NULL;
+	d->cap = d->hcap = 0;
+}
+
+static void
+records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	while (*n > 0 && d->state == D_RECORDS) {
+		const struct fmark *fm;
+
+		if (d->skip > 0) {
+			size_t k = *n < d->skip ? *n : (size_t)d->skip;
+			*p += k;
+			*n -= k;
+			d->skip -= k;
+			if (d->skip == 0 && d->hop) {
+				d->hop = 0;
+				record_hopped(t, c, dir, d->rtype, d->rlen,
+				    frame, time);
+			}
+			continue;
+		}
+		if (d->len == 0 && *n >= REC_HDR) {
+			/* the whole header is here: checked in place, and
+			   a record only counted is never copied */
+			if (!rec_header(t, c, dir, *p, frame, time))
+				return;
+			if (!need_body(t, d, d->rtype)) {
+				*p += REC_HDR;
+				*n -= REC_HDR;
+				hop_start(t, c, dir, frame, time, frame, time);
+				continue;
+			}
+		}
+		if (!take(t, d, p, n, REC_HDR, frame, time))
+			return;
+		fm = fmap_at(&d->bmap, 0);
+		if (!rec_header(t, c, dir, d->buf, fm->frame, fm->time))
+			return;
+		if (d->len == REC_HDR && !need_body(t, d, d->rtype)) {
+			hop_start(t, c, dir, fm->frame, fm->time, frame, time);
+			unit_reset(d);
+			continue;
+		}
+		if (!take(t, d, p, n, REC_HDR + (size_t)d->rlen, frame, time))
+			return;
+		/* Like Wireshark, a record belongs to the frame that
+		   completes it: the one carrying its last byte. */
+		record_body(t, c, dir, frame, time);
+		if (d->state == D_RECORDS)
+			unit_reset(d);
+	}
+	if (d->state == D_RECORDS)
+		slim(t, c, dir);
+}
+
+/* ---- the contract ------------------------------------------------------- */
+
+struct dt_tls *
+dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg)
+{
+	struct dt_tls *t = dt_calloc(m, 1, sizeof *t);
+
+	if (t == NULL)
+		return NULL;
+	t->m = m;
+	t->hs_cap = cfg != NULL && cfg->hs_cap != 0 ? cfg->hs_cap :
+	    HS_CAP_DEFAULT;
+	if (t->hs_cap < 64)
+		t->hs_cap = 64;
+	t->x509 = cfg != NULL ? cfg->x509 : NULL;
+	t->d[0].mac = t->d[1].mac = -1;
+	return t;
+}
+
+static void
+dir_free(struct dt_mem *m, struct tdir *d)
+{
+	dt_free(m, d->buf);
+	dt_free(m, d->hs);
+	dt_free(m, d->http);
+	d->buf = d->hs = d->http = NULL;
+	d->len = d->cap = d->hlen = d->hcap = d->http_len = 0;
+}
+
+void
+dt_tls_free(struct dt_mem *m, struct dt_tls *t)
+{
+	if (t == NULL)
+		return;
+	dir_free(m, &t->d[0]);
+	dir_free(m, &t->d[1]);
+	dt_free(m, t);
+}
+
+int
+dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	struct tdir *d;
+
+	if (t == NULL || (dir != DT_C2S && dir != DT_S2C))
+		return 0;
+	d = &t->d[dir];
+	while (n > 0) {
+		enum dstate was = d->state;
+		size_t before = n;
+
+		switch (d->state) {
+		case D_START:
+			detect(t, c, dir, &p, &n, frame, time);
+			break;
+		case D_HEAD:
+			head(t, c, dir, &p, &n, frame, time);
+			break;
+		case D_NONTLS:
+			if (d->len >= LINE_MAX || (d->len > 0 &&
+			    memchr(d->buf, '\n', d->len) != NULL)) {
+				nontls_finish(t, c, dir);
+				break;
+			}
+			(void)take(t, d, &p, &n, d->len + 1, frame, time);
+			break;
+		case D_SSL2:
+			if (!take(t, d, &p, &n, 2, frame, time))
+				break;
+			if (take(t, d, &p, &n, 2 + ((size_t)(d->buf[0] & 0x7F) << 8 |
+			    d->buf[1]), frame, time)) {
+				const struct fmark *fm = fmap_at(&d->bmap, 0);
+
+				if (dir == DT_S2C) {
+					dt_tls_sslv2_server_hello(t, c, fm->frame,
+					    fm->time);
+					unit_reset(d);
+					break;
+				}
+				dt_tls_sslv2_client_hello(t, c, fm->frame, fm->time);
+				if (d->state == D_SSL2) {
+					d->state = D_RECORDS;
+					d->sslv2 = 1;
+				}
+				unit_reset(d);
+			}
+			break;
+		case D_RECORDS:
+			records(t, c, dir, &p, &n, frame, time);
+			break;
+		case D_DONE:
+		case D_STOP:
+			dir_free(t->m, d);
+			return 0;
+		}
+		if (t->m->failed)
+			stop(d);
+		if (n == before && d->state == was)
+			break;	/* waiting for more bytes */
+	}
+	/* the line of a non-TLS reply can be complete with the last byte */
+	if (d->state == D_NONTLS && (d->len >= LINE_MAX ||
+	    (d->len > 0 && memchr(d->buf, '\n', d->len) != NULL)))
+		nontls_finish(t, c, dir);
+	if (d->state == D_DONE || d->state == D_STOP) {
+		dir_free(t->m, d);
+		return 0;
+	}
+	return 1;
+}
+
+void
+dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
+    uint64_t frame)
+{
+	struct tdir *d;
+
+	if (t == NULL || (dir != DT_C2S && dir != DT_S2C))
+		return;
+	d = &t->d[dir];
+	if (d->state == D_DONE || d->state == D_STOP)
+		return;
+	if (d->state == D_RECORDS && d->len == 0 && d->skip >= n) {
+		d->skip -= n;	/* inside a record only counted */
+		if (d->skip == 0)
+			hop_flush(t, c, dir);	/* its end was lost */
+		return;
+	}
+	hop_flush(t, c, dir);
+	if (d->state == D_NONTLS) {
+		nontls_finish(t, c, dir);
+		return;
+	}
+	/* A gap inside a record whose header we have: that record is lost
+	   but the next one starts where its length says, so what follows
+	   (an alert, CCS, application data) stays readable. The handshake
+	   messages of this direction are not: where they begin is lost. */
+	if (d->state == D_RECORDS && d->len >= REC_HDR &&
+	    n <= (uint64_t)REC_HDR + d->rlen - d->len) {
+		d->skip = (uint64_t)REC_HDR + d->rlen - d->len - n;
+		if (!handshake_over(t, c) && !c->tls.truncated) {
+			c->tls.truncated = 1;
+			c->tls.truncated_frame = frame;
+		}
+		unit_reset(d);
+		d->hlen = 0;
+		d->hmap.n = 0;
+		d->hs_lost = 1;
+		return;
+	}
+	/* bytes the handshake needed are missing (lost or cut by snaplen:
+	   the rules tell which); before any TLS was seen nothing is known */
+	if ((c->tls.seen || d->state == D_RECORDS || d->state == D_SSL2) &&
+	    !handshake_over(t, c) && !c->tls.truncated) {
+		c->tls.truncated = 1;
+		c->tls.truncated_frame = frame;
+	}
+	unit_reset(d);
+	stop(d);
+	dir_free(t->m, d);
+}
+
+void
+dt_tls_end(struct dt_tls *t, struct dt_conn *c)
+{
+	struct dt_tls_facts *f = &c->tls;
+	int dir;
+
+	if (t == NULL)
+		return;
+	for (dir = 0; dir < 2; dir++) {
+		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)
+			nontls_finish(t, c, dir);
+		hop_flush(t, c, dir);	/* the capture ended inside it */
+	}
+	if (f->n_server_certs > 0 && t->x509 != NULL &&
+	    dt_x509_ctx_has_anchors(t->x509) && f->chain == DT_CHAIN_UNCHECKED) {
+		char *why = NULL;
+		int64_t when = t->hs_time != 0 ? t->hs_time : f->ch_time;
+
+		f->chain = dt_x509_verify_chain(t->x509, t->m, f->server_certs,
+		    f->n_server_certs, when / 1000000000, &why);
+		dt_free(t->m, f->chain_error);
+		f->chain_error = why;
+	}
+}
+
+size_t
+dt_tls_buffered(const struct dt_tls *t)
+{
+	size_t n = 0;
+	int dir;
+
+	if (t == NULL)
+		return 0;
+	for (dir = 0; dir < 2; dir++)
+		n += t->d[dir].len + t->d[dir].hlen + t->d[dir].http_len;
+	return n;
+}

@@ -1,0 +1,88 @@
+/*
+ * tls/state: what the record layer (record.c) and the handshake decoders
+ * (handshake.c) both write: frame maps (stream position -> frame, so a
+ * record or message is shown in the frame that completed it, as Wireshark
+ * does), growable buffers under the memory cap, timeline events, and the
+ * direction's malformed fact.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tls/tls_int.h"
+
+void
+dt_tls_fmap_add(struct fmap *f, uint64_t pos, uint64_t frame, int64_t time)
+{
+	if (f->n > 0 && f->v[f->n - 1].frame == frame)
+		return;
+	if (f->n > 0 && f->v[f->n - 1].pos == pos) {
+		f->v[f->n - 1].frame = frame;
+		f->v[f->n - 1].time = time;
+		return;
+	}
+	if (f->n == FMAP_MAX)
+		return;		/* later bytes keep the last frame known */
+	f->v[f->n].pos = pos;
+	f->v[f->n].frame = frame;
+	f->v[f->n].time = time;
+	f->n++;
+}
+
+void
+dt_tls_fmap_drop(struct fmap *f, uint64_t pos)
+{
+	size_t i = 0;
+
+	while (i + 1 < f->n && f->v[i + 1].pos <= pos)
+		i++;
+	if (i > 0) {
+		memmove(f->v, f->v + i, (f->n - i) * sizeof f->v[0]);
+		f->n -= i;
+	}
+}
+
+int
+dt_tls_grow(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need)
+{
+	size_t ncap;
+	uint8_t *nb;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 512;
+	while (ncap < need)
+		ncap *= 2;
+	nb = dt_realloc(m, *buf, ncap);
+	if (nb == NULL)
+		return -1;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+void
+dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
+    uint64_t frame, int64_t time, uint16_t a, uint32_t b)
+{
+	(void)dt_conn_add_event(t->m, c, type, (uint8_t)dir, frame, time, a, b);
+}
+
+void
+dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
+    int64_t time, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	stop(&t->d[dir]);
+	if (c->tls.malformed != NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->tls.malformed = dt_strdup(t->m, msg);
+	c->tls.malformed_frame = frame;
+	c->tls.malformed_dir = (uint8_t)dir;
+	dt_tls_event(t, c, DT_EV_TLS_MALFORMED, dir, frame, time, 0, 0);
+}

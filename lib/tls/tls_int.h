@@ -1,0 +1,161 @@
+/*
+ * Internal to tls/: the per-connection parser state shared by the record
+ * layer (record.c: detection, record headers, records, alerts, application
+ * data, NULL-cipher plaintext) and the handshake decoders (handshake.c:
+ * ClientHello and its extensions, ServerHello, Certificate,
+ * CertificateRequest, the SSLv2-format hellos, message dispatch).
+ *
+ * record.c owns the byte streams and calls handshake.c with the handshake
+ * bytes of each record; both write facts, events and a malformed message
+ * through state.c (record.c -> handshake.c -> state.c, no way back).
+ * Nothing here is seen outside tls/.
+ */
+#ifndef DT_TLS_INT_H
+#define DT_TLS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/tls.h"
+#include "util/rd.h"
+
+#define REC_HDR		5
+#define REC_MAX		(16384 + 2048)	/* RFC 5246 6.2.3 TLSCiphertext */
+#define SSL2_MAX	32767
+#define HEAD_MAX	8192		/* proxy CONNECT request/response head */
+#define LINE_MAX	200		/* non-TLS first line kept */
+#define HTTP_MAX	16384		/* NULL-cipher HTTP head buffered */
+#define FMAP_MAX	32		/* frame marks per buffer */
+#define HS_CAP_DEFAULT	(256 * 1024)
+
+enum dstate {
+	D_START = 0,	/* nothing seen: detect TLS / SSLv2 / CONNECT / other */
+	D_HEAD,		/* proxy HTTP head (CONNECT or its answer) */
+	D_NONTLS,	/* gathering the first line of a non-TLS reply */
+	D_SSL2,		/* an SSLv2-compatible ClientHello */
+	D_RECORDS,	/* TLS records (after the handshake: hopped, alerts read) */
+	D_DONE,		/* nothing more needed (an SSL 2.0 server) */
+	D_STOP,		/* malformed, gap, or not TLS */
+};
+
+struct fmark {
+	uint64_t pos;
+	uint64_t frame;
+	int64_t time;
+};
+
+struct fmap {
+	struct fmark v[FMAP_MAX];
+	size_t n;
+};
+
+struct tdir {
+	enum dstate state;
+	/* the unit being gathered (record, head, line) */
+	uint8_t *buf;
+	size_t len, cap;
+	struct fmap bmap;		/* positions relative to buf[0] */
+	uint64_t skip;			/* body bytes of a hopped record left */
+	uint8_t rtype;			/* current record's content type */
+	uint16_t rlen;			/* ... and its length */
+	int hop;			/* a hopped record waits for its last byte */
+	uint64_t hop_frame;		/* ... whose header came in this frame */
+	int64_t hop_time;
+	int slim;			/* handshake over: buffers given back */
+	int hs_lost;			/* a gap ate handshake bytes */
+	uint16_t rversion;
+	/* handshake reassembly */
+	uint8_t *hs;
+	size_t hlen, hcap;
+	uint64_t hpos;			/* handshake-stream position of hs[0] */
+	struct fmap hmap;		/* handshake-stream positions */
+	/* protection state */
+	int ccs;			/* ChangeCipherSpec sent */
+	int mac;			/* NULL suite after CCS: MAC bytes; -1 */
+	int maybe_resumed;		/* server echoed the session id */
+	/* HTTP inside a NULL-cipher session */
+	uint8_t *http;
+	size_t http_len;
+	int http_done;
+	uint64_t http_frame;
+	int64_t http_time;
+	/* TLS 1.3 encrypted flight */
+	size_t flight_ev;		/* index in c->events + 1; 0: none */
+	int sslv2;			/* the SSLv2 hello was this direction's */
+};
+
+struct dt_tls {
+	struct dt_mem *m;
+	size_t hs_cap;
+	const struct dt_x509_ctx *x509;
+	struct tdir d[2];
+	int connect;			/* c2s began with a proxy CONNECT */
+	int client_not_tls;		/* c2s began with something else */
+	uint8_t ch_sid[32];
+	size_t ch_sid_len;
+	int sh_seen;			/* a real ServerHello (not HRR) */
+	int tls13;			/* TLS 1.3 chosen (HRR or ServerHello) */
+	int sh13;			/* ... and its ServerHello was seen */
+	int client_flight13;		/* client's encrypted flight seen */
+	int64_t hs_time;		/* ServerHello / Certificate capture time */
+};
+
+
+/* ---- small helpers (state.c unless inline) ---------------------------- */
+
+void dt_tls_fmap_add(struct fmap *f, uint64_t pos, uint64_t frame,
+    int64_t time);
+/* Forget marks before pos, keeping the one that covers pos. */
+void dt_tls_fmap_drop(struct fmap *f, uint64_t pos);
+/* Grow *buf to at least need bytes; -1 when refused (the cap). */
+int dt_tls_grow(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need);
+void dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
+    uint64_t frame, int64_t time, uint16_t a, uint32_t b);
+/* Record the direction's first malformation (a fact and an event) and
+   stop parsing it. */
+void dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir,
+    uint64_t frame, int64_t time, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* The frame mark covering stream position pos. */
+static inline const struct fmark *
+fmap_at(const struct fmap *f, uint64_t pos)
+{
+	static const struct fmark none = { 0, 0, 0 };
+	size_t i;
+
+	for (i = f->n; i > 0; i--)
+		if (f->v[i - 1].pos <= pos)
+			return &f->v[i - 1];
+	return f->n > 0 ? &f->v[0] : &none;
+}
+
+static inline void
+stop(struct tdir *d)
+{
+	d->state = D_STOP;
+	d->skip = 0;
+}
+
+static inline void
+unit_reset(struct tdir *d)
+{
+	d->len = 0;
+	d->bmap.n = 0;
+}
+
+/* ---- handshake.c -------------------------------------------------------- */
+
+/* Append the handshake bytes [off, off+n) of d->buf (a whole record's
+   body part) and decode every complete message. */
+void dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir,
+    size_t off, size_t n);
+/* RFC 6101 E.2 / RFC 5246 E.2: the SSLv2-format CLIENT-HELLO gathered in
+   t->d[DT_C2S].buf (2-byte header included). */
+void dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c,
+    uint64_t frame, int64_t time);
+/* SSL 2.0 SERVER-HELLO gathered in t->d[DT_S2C].buf. */
+void dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c,
+    uint64_t frame, int64_t time);
+
+#endif

@@ -26,6 +26,8 @@ PKGS := libpcap gnutls jansson
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -ljansson)
+# The CLI alone reads archives (libarchive); the library never does.
+CLI_LIBS =
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 DT_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Wshadow \
@@ -128,14 +130,18 @@ install: all
 	ln -sf libdatrace.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libdatrace.so
 	install -m 644 include/datrace.h $(DESTDIR)$(PREFIX)/include/
-	$(CC) $(DT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/datrace.installed $(CLI_OBJ) \
-		-L$(BUILD) -ldatrace
+	$(CC) $(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/datrace.installed $(CLI_OBJ) \
+		-L$(BUILD) -ldatrace $(CLI_LIBS) -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../lib'
 	install -m 755 $(BUILD)/datrace.installed $(DESTDIR)$(PREFIX)/bin/datrace
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@PKGS@|$(PKGS)|' lib/libdatrace.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdatrace.pc
 	for f in $(wildcard man/*.1); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man1/; done
 	for f in $(wildcard man/*.3); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man3/; done
+	@# A system prefix is in the loader's path: refresh its cache so programs
+	@# built against -ldatrace find libdatrace.so.$(MAJOR) without a RUNPATH.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1 && \
+	    ldconfig -p >/dev/null 2>&1; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libdatrace.a $(DESTDIR)$(PREFIX)/lib/libdatrace.so* \

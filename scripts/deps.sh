@@ -1,29 +1,48 @@
 #!/bin/sh
-# Make sure the packages datrace builds and tests with are installed.
-# Usage: deps.sh build|check
-#  - missing packages are installed with apt-get when we are root (or have
-#    password-less sudo) on a Debian/Ubuntu system;
-#  - otherwise the exact command to run is printed and we fail.
+# Make sure what datrace builds and tests with is there.
+# Usage: deps.sh build|check   (POSIX sh; needs nothing else to start)
+#  - first the libraries are asked of pkg-config and the tools of the
+#    shell: when everything is found, nothing else happens, on any system;
+#  - otherwise missing Debian packages are installed with apt-get when we
+#    are root (or have password-less sudo) on a Debian/Ubuntu system;
+#  - otherwise what is missing is printed and we fail.
 # Only Debian packages are ever installed; nothing else is downloaded.
 set -eu
 
 what=${1:-build}
-pkgs="gcc make pkg-config libpcap-dev libgnutls28-dev libjansson-dev check libsubunit-dev"
+# pkg-config module:Debian package, and command:Debian package
+mods="libpcap:libpcap-dev gnutls:libgnutls28-dev jansson:libjansson-dev"
+tools="cc:gcc make:make pkg-config:pkg-config"
 if [ "$what" = check ]; then
-	pkgs="$pkgs mandoc"
+	mods="$mods check:check"
+	tools="$tools mandoc:mandoc"
 fi
 
 missing=""
-for p in $pkgs; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
-		missing="$missing $p"
+names=""
+for t in $tools; do
+	if ! command -v "${t%%:*}" >/dev/null 2>&1; then
+		missing="$missing ${t#*:}"
+		names="$names ${t%%:*}"
 	fi
 done
+for m in $mods; do
+	if ! command -v pkg-config >/dev/null 2>&1 ||
+	    ! pkg-config --exists "${m%%:*}" 2>/dev/null; then
+		missing="$missing ${m#*:}"
+		names="$names ${m%%:*}"
+	fi
+done
+# check on Debian links with subunit; pkg-config names it when needed
+if [ "$what" = check ] && command -v dpkg-query >/dev/null 2>&1 &&
+    ! dpkg-query -W -f='${Status}' libsubunit-dev 2>/dev/null | grep -q 'ok installed'; then
+	missing="$missing libsubunit-dev"
+fi
 [ -z "$missing" ] && exit 0
 
-if ! command -v apt-get >/dev/null 2>&1; then
-	echo "datrace: missing build dependencies:$missing" >&2
-	echo "datrace: this is not a Debian/Ubuntu system; install the equivalents of:$missing" >&2
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "datrace: missing:$names" >&2
+	echo "datrace: not a Debian/Ubuntu system: install these (the pkg-config modules with their development files) and run again" >&2
 	exit 1
 fi
 

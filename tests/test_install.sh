@@ -24,6 +24,18 @@ for f in lib/libdatrace.a lib/libdatrace.so lib/libdatrace.so.0 include/datrace.
 	[ -e "$root/$f" ] && ok || bad "not installed: $f"
 done
 
+# The installed command starts with no LD_LIBRARY_PATH: it finds the
+# library next to it through its RUNPATH ($ORIGIN/../lib), wherever the
+# tree was installed or moved to.
+runpath=$(readelf -d "$root/bin/datrace" 2>/dev/null | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
+[ "$runpath" = '$ORIGIN/../lib' ] && ok || bad "bin/datrace RUNPATH is '$runpath'"
+if env -u LD_LIBRARY_PATH "$root/bin/datrace" --version >"$tmp/v" 2>&1 &&
+    grep -q '^datrace [0-9]' "$tmp/v"; then ok; else bad "installed datrace does not start: $(cat "$tmp/v")"; fi
+mv "$tmp$prefix" "$tmp/moved"
+env -u LD_LIBRARY_PATH "$tmp/moved/bin/datrace" --version >/dev/null 2>&1 && ok ||
+	bad "a moved install of datrace does not start"
+mv "$tmp/moved" "$tmp$prefix"
+
 # SONAME from the version in the header.
 soname=$(objdump -p "$root/lib/libdatrace.so" 2>/dev/null | awk '/SONAME/ {print $2}')
 [ "$soname" = libdatrace.so.0 ] && ok || bad "SONAME is '$soname'"
@@ -67,6 +79,19 @@ cc $san examples/verdicts.c -I"$root/include" "$root/lib/libdatrace.a" \
 make --no-print-directory -s BUILD="$BUILD" DESTDIR="$tmp" PREFIX=$prefix uninstall >/dev/null 2>&1
 left=$(find "$root" -type f | head -3)
 [ -z "$left" ] && ok || bad "uninstall left: $left"
+
+# scripts/deps.sh asks pkg-config and PATH first: on a system without
+# dpkg and apt-get it passes when everything is there, and names what is
+# missing (as pkg-config modules) when something is not.
+mkdir "$tmp/bin" "$tmp/nopc"
+for t in cc make pkg-config mandoc; do
+	p=$(command -v $t) && ln -s "$p" "$tmp/bin/$t"
+done
+PATH=$tmp/bin /bin/sh scripts/deps.sh check >"$tmp/d" 2>&1 && ok ||
+	bad "deps.sh without dpkg/apt: $(cat "$tmp/d")"
+PATH=$tmp/bin PKG_CONFIG_LIBDIR=$tmp/nopc /bin/sh scripts/deps.sh check >"$tmp/d" 2>&1 &&
+	bad "deps.sh passed with no libraries" ||
+	{ grep -q 'missing:.* libpcap gnutls jansson' "$tmp/d" && ok || bad "deps.sh said: $(cat "$tmp/d")"; }
 
 printf 'install: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

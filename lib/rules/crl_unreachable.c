@@ -89,21 +89,71 @@ add_frame(struct crl_fail *f, uint64_t frame)
 }
 
 static int
-addr_eq(const struct dt_addr *a, const struct dt_addr *b)
+cmp_conn_id(const void *a, const void *b)
 {
-	return a->family == b->family &&
-	    memcmp(a->a, b->a, a->family == 6 ? 16 : 4) == 0;
+	uint32_t x = (*(const struct dt_conn *const *)a)->id;
+	uint32_t y = (*(const struct dt_conn *const *)b)->id;
+
+	return x < y ? -1 : x > y;
 }
 
-/* Some HTTP request was seen on the connection (so HTTP judged it). */
+/*
+ * The TCP connections to port of the addresses DNS gave for host, in id
+ * order, each once (*out: the caller frees it; NULL when none). -1 when
+ * memory failed.
+ */
 static int
-http_on(const struct dt_capture *cap, uint32_t id)
+conns_to_host(const struct dt_rule_ctx *ctx, const char *host,
+    uint16_t port, const struct dt_conn ***out, size_t *n)
 {
-	const struct dt_http *h;
+	const struct dt_rule_index *x = &ctx->idx;
+	struct dt_mem *m = ctx->cap->mem;
+	struct dt_hash_iter it, ic;
+	const struct dt_conn **v = NULL, **nv;
+	const struct dt_dns *d;
+	const struct dt_conn *c;
+	struct dt_hash seen;		/* addresses already walked */
+	size_t cap = 0, i;
+	int rc = 0;
 
-	for (h = cap->http; h != NULL; h = h->next)
-		if (h->conn == id)
-			return 1;
+	*out = NULL;
+	*n = 0;
+	dt_hash_init(&seen, m);
+	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL && rc == 0;
+	    d = dt_hash_next(&x->dns_name, &it)) {
+		for (i = 0; i < d->n_addrs && rc == 0; i++) {
+			int fresh = dt_hash_add(&seen, &d->addrs[i],
+			    sizeof d->addrs[i], NULL);
+
+			if (fresh <= 0) {
+				rc = fresh < 0 ? -1 : 0;
+				continue;
+			}
+			for (c = dt_rule_index_server_first(x, &d->addrs[i], port,
+			    &ic); c != NULL && rc == 0;
+			    c = dt_hash_next(&x->conn_server, &ic)) {
+				if (*n == cap) {
+					cap = cap ? cap * 2 : 8;
+					nv = dt_realloc(m, v, cap * sizeof *v);
+					if (nv == NULL) {
+						rc = -1;
+						break;
+					}
+					v = nv;
+				}
+				v[(*n)++] = c;
+			}
+		}
+	}
+	dt_hash_free(&seen);
+	if (rc != 0) {
+		dt_free(m, v);
+		*n = 0;
+		return -1;
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, cmp_conn_id);
+	*out = v;
 	return 0;
 }
 
@@ -111,20 +161,22 @@ http_on(const struct dt_capture *cap, uint32_t id)
 static int
 probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 {
-	const struct dt_capture *cap = ctx->cap;
+	const struct dt_rule_index *x = &ctx->idx;
 	const struct dt_http *h;
 	const struct dt_dns *d;
-	const struct dt_conn *c;
+	const struct dt_conn *c, **to_host;
+	struct dt_hash_iter it;
 	char host[256];
 	const char *path;
 	uint16_t port;
 	int resolved = 0, failed = 0;
-	size_t i;
+	size_t i, n;
 
 	memset(f, 0, sizeof *f);
 	if (!split_url(url, host, sizeof host, &port, &path))
 		return 0;
-	for (h = cap->http; h != NULL; h = h->next) {
+	for (h = dt_rule_index_get_first(x, host, &it); h != NULL;
+	    h = dt_hash_next(&x->http_get, &it)) {
 		if (!request_for(h, host, path))
 			continue;
 		if (h->status >= 200 && h->status < 400)
@@ -146,12 +198,14 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 		add_frame(f, h->response_frame);
 		failed = 1;
 	}
-	for (d = cap->dns; d != NULL; d = d->next)
-		if (dt_rule_host_eq(d->name, host) && d->n_addrs > 0)
+	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL;
+	    d = dt_hash_next(&x->dns_name, &it))
+		if (d->n_addrs > 0)
 			resolved = 1;
 	if (!failed && !resolved) {
-		for (d = cap->dns; d != NULL; d = d->next) {
-			if (!dt_rule_host_eq(d->name, host) || d->rcode != 3)
+		for (d = dt_rule_index_dns_first(x, host, &it); d != NULL;
+		    d = dt_hash_next(&x->dns_name, &it)) {
+			if (d->rcode != 3)
 				continue;
 			if (!failed)
 				snprintf(f->what, sizeof f->what, "DNS answered "
@@ -164,21 +218,15 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 	}
 	/* TCP to the CDP host's addresses; an established one whose HTTP
 	   we did not see may have fetched it, so it clears. */
-	for (c = cap->conns; c != NULL; c = c->next) {
-		int to_host = 0;
-
-		if (c->server_port != port)
-			continue;
-		for (d = cap->dns; d != NULL && !to_host; d = d->next)
-			if (dt_rule_host_eq(d->name, host))
-				for (i = 0; i < d->n_addrs; i++)
-					if (addr_eq(&d->addrs[i], &c->server))
-						to_host = 1;
-		if (!to_host)
-			continue;
+	if (conns_to_host(ctx, host, port, &to_host, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = to_host[i];
 		if (c->state != DT_TCP_NO_ANSWER && c->state != DT_TCP_REFUSED) {
-			if (!http_on(cap, c->id))
+			if (dt_rule_index_http_count(x, c->id) == 0) {
+				dt_free(ctx->cap->mem, to_host);
 				return 0;	/* unseen content: maybe fetched */
+			}
 			continue;
 		}
 		if (!failed) {
@@ -191,30 +239,34 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 		add_frame(f, c->syn_frame);
 		add_frame(f, c->rst_frame);
 	}
+	dt_free(ctx->cap->mem, to_host);
 	return failed;
 }
 
 /*
- * The probe's finding for a URL, probed once per capture. Certificates are
- * shared between connections (x509's cache), so the same URL is usually the
- * same pointer; other copies are found by comparing. NULL when memory ran
- * out (the caller then probes directly).
+ * The probe's finding for a URL, probed once per capture (the URLs are
+ * indexed by their text). NULL when memory ran out (the caller then probes
+ * directly).
  */
 static struct dt_crl_memo *
 memo(struct dt_rule_ctx *ctx, const char *url)
 {
 	struct dt_crl_memo *mm;
-	size_t i;
+	struct dt_hash_iter it;
+	uintptr_t i;
 
-	for (i = 0; i < ctx->n_crl_memo; i++)
-		if (ctx->crl_memo[i].url == url ||
-		    strcmp(ctx->crl_memo[i].url, url) == 0)
-			return &ctx->crl_memo[i];
+	/* the index keeps position + 1: the array moves when it grows */
+	i = (uintptr_t)dt_hash_first(&ctx->crl_urls, url, strlen(url), &it);
+	if (i != 0)
+		return &ctx->crl_memo[i - 1];
 	mm = dt_realloc(ctx->cap->mem, ctx->crl_memo,
 	    (ctx->n_crl_memo + 1) * sizeof *mm);
 	if (mm == NULL)
 		return NULL;
 	ctx->crl_memo = mm;
+	if (dt_hash_add(&ctx->crl_urls, url, strlen(url),
+	    (void *)(uintptr_t)(ctx->n_crl_memo + 1)) < 0)
+		return NULL;
 	mm = &mm[ctx->n_crl_memo++];
 	mm->url = url;
 	mm->reported_by = 0;

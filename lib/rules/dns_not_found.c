@@ -47,6 +47,7 @@ static void
 judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 {
 	const struct dt_dns *d;
+	struct dt_hash_iter it;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], types[64], tb[16];
 	uint64_t fr[MAX_FRAMES];
 	size_t n = 0, failed = 0, k = 0;
@@ -54,9 +55,8 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 	struct dt_verdict *v;
 
 	types[0] = '\0';
-	for (d = ctx->cap->dns; d != NULL; d = d->next) {
-		if (!dt_rule_host_eq(d->name, name))
-			continue;
+	for (d = dt_rule_index_dns_first(&ctx->idx, name, &it); d != NULL;
+	    d = dt_hash_next(&ctx->idx.dns_name, &it)) {
 		if (d->n_addrs > 0)
 			return;			/* it did resolve */
 		if (d->answer_frame == 0 || d->rcode < 0)

@@ -29,14 +29,11 @@ check(struct dt_rule_ctx *ctx)
 	}
 	names[0] = '\0';
 	for (d = cap->dns; d != NULL && nn < 6; d = d->next) {
-		const struct dt_dns *e;
+		struct dt_hash_iter it;
 
-		if (d->name == NULL)
-			continue;
-		for (e = cap->dns; e != d && !dt_rule_streq(e->name, d->name);
-		    e = e->next)
-			;
-		if (e != d)
+		/* each name once: where it was first asked */
+		if (d->name == NULL ||
+		    dt_rule_index_dns_first(&ctx->idx, d->name, &it) != d)
 			continue;
 		if (++nn == 6) {
 			if (k < sizeof names - 8)

@@ -13,18 +13,15 @@
 
 #include "rules/rules.h"
 
+/* A later CONNECT to the same target succeeded: the last success to that
+   target was asked after h (the list is in request order). */
 static int
-later_success(const struct dt_capture *cap, const struct dt_http *h)
+later_success(const struct dt_rule_ctx *ctx, const struct dt_http *h)
 {
-	const struct dt_http *o;
+	const struct dt_http *o = dt_rule_index_connect_ok_last(&ctx->idx,
+	    h->uri);
 
-	for (o = h->next; o != NULL; o = o->next)
-		if (o->method != NULL && strcmp(o->method, "CONNECT") == 0 &&
-		    o->uri != NULL && dt_rule_streq(o->uri, h->uri) &&
-		    o->status >= 200 && o->status < 300)
-			return 1;
-	(void)cap;
-	return 0;
+	return o != NULL && o != h && o->request_frame > h->request_frame;
 }
 
 static void
@@ -61,7 +58,7 @@ check(struct dt_rule_ctx *ctx)
 			    "capture ended");
 		} else
 			continue;
-		if (later_success(ctx->cap, h))
+		if (later_success(ctx, h))
 			continue;
 		host = ctx->cfg->host != NULL ? ctx->cfg->host : h->uri;
 		snprintf(sum, sizeof sum, "The proxy at %s answered CONNECT %s "

@@ -1,20 +1,10 @@
 /*
  * The rule registry and the judging pass (SPEC §2). dt_rules[] is built from
- * rules.def, in that order. dt_rules_run() first decides which connections
- * are IP-HTTPS ("Which connections are IP-HTTPS": the server name equals
- * --host; else NULL suites offered, which browsers never do; else the
- * IP-HTTPS/SSTP streaming POST, Content-Length 18446744073709551615
- * [MS-IPHTTPS 3.2.5.1, MS-SSTP 3.2.5.2], in a NULL-cipher session; else a
- * proxy CONNECT to the host; when nothing marks any connection, every TLS
- * connection and every attempt to the port set is a candidate), then runs
- * the per-connection rules over the candidates (over every TLS connection
- * too with --all), then the capture-wide rules.
- *
- * Repeated attempts: each connection keeps its own verdicts (so every
- * connection's ladder shows why it failed), and the first verdict of a run
- * of same-id verdicts against the same server gets the count and the
- * connection list appended to its summary ("4 attempts to 198.19.0.10:443
- * (connections 1, 2, 3, 4) ended the same way").
+ * rules.def, in that order. dt_rules_run() builds the capture's
+ * indexes (index.c), decides which connections are IP-HTTPS (classify.c),
+ * runs the per-connection rules over them (over every TLS connection too
+ * with --all), then the capture-wide rules, then groups repeated attempts
+ * (classify.c).
  */
 #include "rules/rules.h"
 
@@ -34,8 +24,6 @@ const struct dt_rule *const dt_rules[] = {
 };
 const size_t dt_rules_count = sizeof dt_rules / sizeof dt_rules[0];
 
-#define STREAM_LENGTH "18446744073709551615"	/* ULONGLONG_MAX */
-#define GROUP_MAX 4096		/* verdicts grouped at most (quadratic pass) */
 
 static const uint16_t default_ports[] = { 443, 0 };
 
@@ -135,8 +123,7 @@ dt_rule_dn_eq(const char *a, const char *b)
 	}
 }
 
-/* The port is in the IP-HTTPS port set (443 when none is given). */
-static int
+int
 dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port)
 {
 	const uint16_t *p = cfg != NULL && cfg->ports != NULL &&
@@ -148,8 +135,7 @@ dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port)
 	return 0;
 }
 
-/* The server name seen on the wire (SNI, else HTTP Host), or NULL. */
-static const char *
+const char *
 dt_rule_wire_name(const struct dt_conn *c)
 {
 	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')
@@ -203,20 +189,6 @@ dt_rule_host_eq(const char *a, const char *b)
 		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
 			return 0;
 	return 1;
-}
-
-static uint16_t
-name_port(const char *s)
-{
-	const char *colon = strrchr(s, ':');
-	unsigned long v;
-	char *end;
-
-	if (colon == NULL || (s[0] != '[' && strchr(s, ':') != colon) ||
-	    (s[0] == '[' && colon[-1] != ']'))
-		return 0;
-	v = strtoul(colon + 1, &end, 10);
-	return *end == '\0' && v > 0 && v < 65536 ? (uint16_t)v : 0;
 }
 
 const struct dt_cert *
@@ -374,12 +346,7 @@ dt_rule_conn_has(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 struct dt_conn *
 dt_rule_conn(const struct dt_rule_ctx *ctx, uint32_t id)
 {
-	struct dt_conn *c;
-
-	for (c = ctx->cap->conns; c != NULL; c = c->next)
-		if (c->id == id)
-			return c;
-	return NULL;
+	return dt_rule_index_conn(&ctx->idx, id);
 }
 
 /* ---- verdicts ----------------------------------------------------------- */
@@ -494,246 +461,6 @@ fail:
 	return NULL;
 }
 
-/* ---- which connections are IP-HTTPS ------------------------------------- */
-
-static int
-addr_eq(const struct dt_addr *a, const struct dt_addr *b)
-{
-	return a->family == b->family &&
-	    memcmp(a->a, b->a, a->family == 6 ? 16 : 4) == 0;
-}
-
-/* The server address was a DNS answer for `name`. */
-static int
-resolved_from(const struct dt_capture *cap, const char *name,
-    const struct dt_addr *addr)
-{
-	const struct dt_dns *d;
-	size_t i;
-
-	for (d = cap->dns; d != NULL; d = d->next) {
-		if (!dt_rule_host_eq(d->name, name) &&
-		    !(d->cname != NULL && dt_rule_host_eq(d->cname, name)))
-			continue;
-		for (i = 0; i < d->n_addrs; i++)
-			if (addr_eq(&d->addrs[i], addr))
-				return 1;
-	}
-	return 0;
-}
-
-static int
-stream_post(const struct dt_conn *c)
-{
-	const struct dt_tls_facts *t = &c->tls;
-	const char *cl = t->http_request.content_length;
-
-	if (t->http_request.frame == 0 || cl == NULL || t->sh_frame == 0 ||
-	    !dt_tls_suite_is_null(t->suite))
-		return 0;
-	while (*cl == ' ' || *cl == '\t')
-		cl++;
-	return strncmp(cl, STREAM_LENGTH, sizeof STREAM_LENGTH - 1) == 0 &&
-	    (cl[sizeof STREAM_LENGTH - 1] == '\0' ||
-	    cl[sizeof STREAM_LENGTH - 1] == ' ' ||
-	    cl[sizeof STREAM_LENGTH - 1] == '\r');
-}
-
-static void
-mark_conn_id(struct dt_capture *cap, uint32_t id)
-{
-	struct dt_conn *c;
-
-	for (c = cap->conns; c != NULL; c = c->next)
-		if (c->id == id)
-			c->iphttps = 1;
-}
-
-static int
-is_connect(const struct dt_http *h)
-{
-	return h->method != NULL && strcmp(h->method, "CONNECT") == 0 &&
-	    h->uri != NULL;
-}
-
-/* Some marked connection was made to this name. */
-static int
-marked_name(const struct dt_capture *cap, const char *name)
-{
-	const struct dt_conn *c;
-
-	for (c = cap->conns; c != NULL; c = c->next)
-		if (c->iphttps && dt_rule_host_eq(dt_rule_wire_name(c), name))
-			return 1;
-	return 0;
-}
-
-static void
-mark(struct dt_rule_ctx *ctx)
-{
-	const struct dt_rules_config *cfg = ctx->cfg;
-	struct dt_capture *cap = ctx->cap;
-	const char *host = cfg->host != NULL && cfg->host[0] != '\0' ?
-	    cfg->host : NULL;
-	struct dt_conn *c, *m;
-	struct dt_http *h;
-
-	ctx->any_marked = 0;
-	for (c = cap->conns; c != NULL; c = c->next) {
-		const char *name = dt_rule_wire_name(c);
-
-		/* Browsers never offer NULL suites: an offer marks the
-		   connection whatever name it carries. */
-		c->iphttps = (host != NULL && dt_rule_host_eq(name, host)) ||
-		    c->tls.offered_null || stream_post(c);
-	}
-	for (h = cap->http; h != NULL; h = h->next)
-		if (is_connect(h) && (host != NULL ? dt_rule_host_eq(h->uri, host) :
-		    marked_name(cap, h->uri)))
-			mark_conn_id(cap, h->conn);
-	for (c = cap->conns; c != NULL; c = c->next)
-		ctx->any_marked |= c->iphttps;
-
-	if (ctx->any_marked) {
-		/* Attempts that never got as far as a name (TCP failures,
-		   no SNI) to a marked server, or to an address DNS gave for
-		   the host, are attempts at the same tunnel. */
-		for (c = cap->conns; c != NULL; c = c->next) {
-			if (c->iphttps || dt_rule_wire_name(c) != NULL ||
-			    c->tls.http_request.frame != 0)
-				continue;
-			if (host != NULL && resolved_from(cap, host,
-			    &c->server) && dt_rule_in_ports(cfg, c->server_port)) {
-				c->iphttps = 2;
-				continue;
-			}
-			for (m = cap->conns; m != NULL; m = m->next)
-				if (m->iphttps == 1 &&
-				    m->server_port == c->server_port &&
-				    addr_eq(&m->server, &c->server)) {
-					c->iphttps = 2;
-					break;
-				}
-		}
-		for (c = cap->conns; c != NULL; c = c->next)
-			if (c->iphttps)
-				c->iphttps = 1;
-		return;
-	}
-	/* Nothing marked: every TLS connection and every attempt to the port
-	   set - except those that name another server than --host. */
-	for (c = cap->conns; c != NULL; c = c->next)
-		if ((c->tls.seen || dt_rule_in_ports(cfg, c->server_port)) &&
-		    (host == NULL || dt_rule_wire_name(c) == NULL))
-			c->iphttps = 1;
-	for (h = cap->http; h != NULL; h = h->next)
-		if (is_connect(h) && dt_rule_in_ports(cfg, name_port(h->uri)))
-			mark_conn_id(cap, h->conn);
-}
-
-static int
-judged(const struct dt_rule_ctx *ctx, const struct dt_conn *c)
-{
-	if (c->iphttps)
-		return 1;
-	return ctx->cfg->all && (c->tls.seen ||
-	    dt_rule_in_ports(ctx->cfg, c->server_port));
-}
-
-/* ---- repeated attempts -------------------------------------------------- */
-
-static const struct dt_conn *
-find_in(struct dt_conn *const *idx, size_t n, uint32_t id)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (idx[mid]->id == id)
-			return idx[mid];
-		if (idx[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static void
-group_attempts(struct dt_rule_ctx *ctx)
-{
-	struct dt_capture *cap = ctx->cap;
-	struct dt_mem *mem = cap->mem;
-	struct dt_conn **idx = NULL, *c;
-	struct dt_verdict **vs = NULL, *v;
-	unsigned char *done = NULL;
-	size_t nc = 0, nv = 0, i, j;
-
-	if (cap->n_verdicts < 2 || cap->n_verdicts > GROUP_MAX)
-		return;
-	for (c = cap->conns; c != NULL; c = c->next)
-		nc++;
-	idx = dt_calloc(mem, nc ? nc : 1, sizeof *idx);
-	vs = dt_calloc(mem, cap->n_verdicts, sizeof *vs);
-	done = dt_calloc(mem, cap->n_verdicts, 1);
-	if (idx == NULL || vs == NULL || done == NULL)
-		goto out;
-	nc = 0;
-	for (c = cap->conns; c != NULL; c = c->next) {
-		/* ids ascend in the list; keep the index sorted anyway */
-		if (nc > 0 && idx[nc - 1]->id >= c->id)
-			goto out;
-		idx[nc++] = c;
-	}
-	for (v = cap->verdicts; v != NULL && nv < cap->n_verdicts; v = v->next)
-		vs[nv++] = v;
-	for (i = 0; i < nv; i++) {
-		const struct dt_conn *ci, *cj;
-		char buf[DT_RULE_TEXT], *s;
-		size_t count = 1, len;
-		int k;
-
-		if (done[i] || vs[i]->conn == 0 ||
-		    vs[i]->severity == DT_SEV_INFO ||
-		    (ci = find_in(idx, nc, vs[i]->conn)) == NULL)
-			continue;
-		k = snprintf(buf, sizeof buf, "connections %u", ci->id);
-		for (j = i + 1; j < nv; j++) {
-			if (done[j] || vs[j]->conn == 0 ||
-			    vs[j]->conn == vs[i]->conn ||
-			    strcmp(vs[j]->id, vs[i]->id) != 0 ||
-			    (cj = find_in(idx, nc, vs[j]->conn)) == NULL ||
-			    cj->server_port != ci->server_port ||
-			    !addr_eq(&cj->server, &ci->server))
-				continue;
-			done[j] = 1;
-			count++;
-			if (k > 0 && (size_t)k < sizeof buf - 16)
-				k += snprintf(buf + k, sizeof buf - (size_t)k,
-				    ", %u", cj->id);
-			else if (k > 0 && (size_t)k < sizeof buf - 4) {
-				snprintf(buf + k, sizeof buf - (size_t)k, ", ...");
-				k = (int)sizeof buf;
-			}
-		}
-		if (count < 2)
-			continue;
-		len = strlen(vs[i]->summary) + strlen(buf) + 128;
-		s = dt_malloc(mem, len);
-		if (s == NULL)
-			goto out;
-		snprintf(s, len, "%s; %zu attempts to %s (%s) ended the same way",
-		    vs[i]->summary, count, ci->server_str, buf);
-		dt_free(mem, vs[i]->summary);
-		vs[i]->summary = s;
-	}
-out:
-	dt_free(mem, idx);
-	dt_free(mem, vs);
-	dt_free(mem, done);
-}
-
 /* ---- the pass ----------------------------------------------------------- */
 
 int
@@ -751,9 +478,12 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.conn_mark = NULL;
 	ctx.crl_memo = NULL;
 	ctx.n_crl_memo = 0;
-	mark(&ctx);
+	dt_hash_init(&ctx.crl_urls, cap->mem);
+	if (dt_rule_index_build(&ctx.idx, cap) != 0)
+		return -1;
+	dt_rules_classify(&ctx);
 	for (c = cap->conns; c != NULL; c = c->next) {
-		if (!judged(&ctx, c))
+		if (!dt_rules_judged(&ctx, c))
 			continue;
 		ctx.conn_mark = cap->verdicts_tail;
 		for (i = 0; i < dt_rules_count; i++)
@@ -764,7 +494,9 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	for (i = 0; i < dt_rules_count; i++)
 		if (dt_rules[i]->check_capture != NULL)
 			dt_rules[i]->check_capture(&ctx);
-	group_attempts(&ctx);
+	dt_rules_group_attempts(&ctx);
 	dt_free(cap->mem, ctx.crl_memo);
+	dt_hash_free(&ctx.crl_urls);
+	dt_rule_index_free(&ctx.idx, cap->mem);
 	return cap->mem->failed ? -1 : 0;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "facts/facts.h"
+#include "rules/index.h"
 #include "x509/x509.h"
 
 struct dt_rules_config {
@@ -37,10 +38,14 @@ struct dt_rule_ctx {
 	   list was empty): the connection's verdicts so far follow it. */
 	struct dt_verdict *conn_mark;
 	/* crl-unreachable's finding per distinct CRL URL, so that a capture
-	   of many connections naming the same CDP probes it once (the probe
-	   walks every connection and DNS answer); rules.c frees it. */
+	   of many connections naming the same CDP probes it once; rules.c
+	   frees it. */
 	struct dt_crl_memo *crl_memo;
 	size_t n_crl_memo;
+	struct dt_hash crl_urls;	/* URL -> position in crl_memo + 1 */
+	/* Connections, DNS answers and HTTP exchanges by name, address and
+	   id, built once before the rules run (rules/index.h). */
+	struct dt_rule_index idx;
 };
 
 struct dt_rule {
@@ -64,6 +69,14 @@ extern const size_t dt_rules_count;
    memory failed. */
 int dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap);
 
+/* classify.c: decide which connections are IP-HTTPS (sets c->iphttps
+   and ctx->any_marked); whether the rules judge c (IP-HTTPS, or --all);
+   append "N attempts to server (connections ...) ended the same way" to
+   the first verdict of each run of same-id verdicts against one server. */
+void dt_rules_classify(struct dt_rule_ctx *ctx);
+int dt_rules_judged(const struct dt_rule_ctx *ctx, const struct dt_conn *c);
+void dt_rules_group_attempts(struct dt_rule_ctx *ctx);
+
 /* Add a verdict (frames: n_frames counted, or with n_frames 0 a
    0-terminated list - so a counted list that may be empty must be passed
    as NULL then; strings are copied).
@@ -79,6 +92,10 @@ struct dt_verdict *dt_verdict_add(struct dt_rule_ctx *ctx,
 /* Text buffers the rules format into (summary, explanation, remedy). */
 #define DT_RULE_TEXT 1024
 
+/* The port is in the IP-HTTPS port set (443 when none is given). */
+int dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port);
+/* The server name seen on the wire (SNI, else HTTP Host), or NULL. */
+const char *dt_rule_wire_name(const struct dt_conn *c);
 /* The name the client meant: --host, else SNI, else the HTTP Host; NULL. */
 const char *dt_rule_host(const struct dt_rule_ctx *ctx,
     const struct dt_conn *c);

@@ -1,0 +1,308 @@
+/*
+ * The rules' indexes (see index.h): one pass over the connections, the DNS
+ * answers and the HTTP exchanges of a capture, each entry added to the
+ * hashes that will be asked about it.
+ */
+#include "rules/index.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* name + NUL + family + 16 address bytes */
+#define ANSWER_KEY (DT_NAME_KEY + 1 + 17)
+
+static int
+lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
+size_t
+dt_rule_name_key(const char *s, char *out, size_t n)
+{
+	size_t len, i;
+	const char *colon;
+
+	if (n > 0)
+		out[0] = '\0';
+	if (s == NULL || n == 0)
+		return 0;
+	len = strlen(s);
+	colon = strrchr(s, ':');
+	if (s[0] != '[' && colon != NULL && strchr(s, ':') == colon)
+		len = (size_t)(colon - s);
+	else if (s[0] == '[' && (colon = strstr(s, "]:")) != NULL)
+		len = (size_t)(colon - s) + 1;
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= n)
+		return 0;
+	for (i = 0; i < len; i++)
+		out[i] = (char)lower((unsigned char)s[i]);
+	out[len] = '\0';
+	return len;
+}
+
+static size_t
+addr_key(const struct dt_addr *a, uint16_t port, uint8_t *out)
+{
+	out[0] = a->family;
+	memcpy(out + 1, a->a, 16);
+	out[17] = (uint8_t)(port >> 8);
+	out[18] = (uint8_t)port;
+	return 19;
+}
+
+static size_t
+answer_key(const char *name, const struct dt_addr *a, uint8_t *out)
+{
+	size_t n = dt_rule_name_key(name, (char *)out, DT_NAME_KEY);
+
+	if (n == 0)
+		return 0;
+	out[n] = '\0';
+	out[n + 1] = a->family;
+	memcpy(out + n + 2, a->a, 16);
+	return n + 2 + 16;
+}
+
+/* Add under the canonical form of name; names that have none are not
+   indexed (nothing can ask for them). */
+static int
+add_name(struct dt_hash *h, const char *name, void *val)
+{
+	char key[DT_NAME_KEY];
+	size_t n = dt_rule_name_key(name, key, sizeof key);
+
+	return n == 0 || dt_hash_add(h, key, n, val) >= 0 ? 0 : -1;
+}
+
+static int
+add_dns(struct dt_rule_index *x, struct dt_dns *d)
+{
+	uint8_t key[ANSWER_KEY];
+	size_t i, n;
+
+	if (add_name(&x->dns_name, d->name, d) != 0)
+		return -1;
+	for (i = 0; i < d->n_addrs; i++) {
+		if ((n = answer_key(d->name, &d->addrs[i], key)) > 0 &&
+		    dt_hash_add(&x->dns_answer, key, n, d) < 0)
+			return -1;
+		if (d->cname != NULL &&
+		    (n = answer_key(d->cname, &d->addrs[i], key)) > 0 &&
+		    dt_hash_add(&x->dns_answer, key, n, d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The host a GET/HEAD asked: the absolute URI's (to a proxy), else Host. */
+static int
+get_host(const struct dt_http *h, char *out, size_t n)
+{
+	const char *p;
+	size_t len;
+
+	if (h->method == NULL || h->uri == NULL ||
+	    (strcmp(h->method, "GET") != 0 && strcmp(h->method, "HEAD") != 0))
+		return 0;
+	if (strncasecmp(h->uri, "http://", 7) == 0) {
+		p = h->uri + 7;
+		len = strcspn(p, "/?#");
+		if (len == 0 || len >= n)
+			return 0;
+		memcpy(out, p, len);
+		out[len] = '\0';
+		return 1;
+	}
+	if (h->host == NULL)
+		return 0;
+	snprintf(out, n, "%s", h->host);
+	return 1;
+}
+
+static int
+add_http(struct dt_rule_index *x, struct dt_http *h)
+{
+	char host[DT_NAME_KEY], key[DT_NAME_KEY];
+	size_t i;
+
+	if (dt_hash_add(&x->http_conn, &h->conn, sizeof h->conn, h) < 0)
+		return -1;
+	if (get_host(h, host, sizeof host) &&
+	    add_name(&x->http_get, host, h) != 0)
+		return -1;
+	if (h->method == NULL || strcmp(h->method, "CONNECT") != 0 ||
+	    h->uri == NULL)
+		return 0;
+	if (add_name(&x->connect, h->uri, h) != 0)
+		return -1;
+	if (h->status >= 200 && h->status < 300) {
+		for (i = 0; h->uri[i] != '\0' && i < sizeof key - 1; i++)
+			key[i] = (char)lower((unsigned char)h->uri[i]);
+		if (h->uri[i] == '\0' && dt_hash_add(&x->connect_ok, key, i,
+		    h) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *
+wire_name(const struct dt_conn *c)
+{
+	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')
+		return c->tls.sni;
+	if (c->tls.http_request.frame != 0 && c->tls.http_request.host != NULL &&
+	    c->tls.http_request.host[0] != '\0')
+		return c->tls.http_request.host;
+	return NULL;
+}
+
+int
+dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap)
+{
+	struct dt_mem *m = cap->mem;
+	struct dt_conn *c;
+	struct dt_dns *d;
+	struct dt_http *h;
+	uint8_t key[19];
+
+	memset(x, 0, sizeof *x);
+	dt_hash_init(&x->dns_name, m);
+	dt_hash_init(&x->dns_answer, m);
+	dt_hash_init(&x->conn_server, m);
+	dt_hash_init(&x->conn_name, m);
+	dt_hash_init(&x->http_conn, m);
+	dt_hash_init(&x->http_get, m);
+	dt_hash_init(&x->connect, m);
+	dt_hash_init(&x->connect_ok, m);
+	for (c = cap->conns; c != NULL; c = c->next)
+		if (c->id > x->max_id)
+			x->max_id = c->id;
+	x->conn_by_id = dt_calloc(m, (size_t)x->max_id + 1,
+	    sizeof *x->conn_by_id);
+	if (x->conn_by_id == NULL)
+		goto fail;
+	for (c = cap->conns; c != NULL; c = c->next) {
+		x->conn_by_id[c->id] = c;
+		if (dt_hash_add(&x->conn_server, key, addr_key(&c->server,
+		    c->server_port, key), c) < 0 ||
+		    add_name(&x->conn_name, wire_name(c), c) != 0)
+			goto fail;
+	}
+	for (d = cap->dns; d != NULL; d = d->next)
+		if (add_dns(x, d) != 0)
+			goto fail;
+	for (h = cap->http; h != NULL; h = h->next)
+		if (add_http(x, h) != 0)
+			goto fail;
+	return 0;
+fail:
+	dt_rule_index_free(x, m);
+	return -1;
+}
+
+void
+dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m)
+{
+	dt_hash_free(&x->dns_name);
+	dt_hash_free(&x->dns_answer);
+	dt_hash_free(&x->conn_server);
+	dt_hash_free(&x->conn_name);
+	dt_hash_free(&x->http_conn);
+	dt_hash_free(&x->http_get);
+	dt_hash_free(&x->connect);
+	dt_hash_free(&x->connect_ok);
+	dt_free(m, x->conn_by_id);
+	x->conn_by_id = NULL;
+	x->max_id = 0;
+}
+
+const struct dt_dns *
+dt_rule_index_resolved(const struct dt_rule_index *x, const char *name,
+    const struct dt_addr *addr)
+{
+	struct dt_hash_iter it;
+	uint8_t key[ANSWER_KEY];
+	size_t n = answer_key(name, addr, key);
+
+	return n > 0 ? dt_hash_first(&x->dns_answer, key, n, &it) : NULL;
+}
+
+static void *
+first_by_name(const struct dt_hash *h, const char *name,
+    struct dt_hash_iter *it)
+{
+	char key[DT_NAME_KEY];
+	size_t n = dt_rule_name_key(name, key, sizeof key);
+
+	it->next = 0;
+	return n > 0 ? dt_hash_first(h, key, n, it) : NULL;
+}
+
+const struct dt_dns *
+dt_rule_index_dns_first(const struct dt_rule_index *x, const char *name,
+    struct dt_hash_iter *it)
+{
+	return first_by_name(&x->dns_name, name, it);
+}
+
+struct dt_conn *
+dt_rule_index_server_first(const struct dt_rule_index *x,
+    const struct dt_addr *addr, uint16_t port, struct dt_hash_iter *it)
+{
+	uint8_t key[19];
+
+	return dt_hash_first(&x->conn_server, key, addr_key(addr, port, key),
+	    it);
+}
+
+struct dt_conn *
+dt_rule_index_named_first(const struct dt_rule_index *x, const char *name,
+    struct dt_hash_iter *it)
+{
+	return first_by_name(&x->conn_name, name, it);
+}
+
+struct dt_conn *
+dt_rule_index_conn(const struct dt_rule_index *x, uint32_t id)
+{
+	return x->conn_by_id != NULL && id <= x->max_id ?
+	    x->conn_by_id[id] : NULL;
+}
+
+size_t
+dt_rule_index_http_count(const struct dt_rule_index *x, uint32_t id)
+{
+	return dt_hash_count(&x->http_conn, &id, sizeof id);
+}
+
+const struct dt_http *
+dt_rule_index_get_first(const struct dt_rule_index *x, const char *name,
+    struct dt_hash_iter *it)
+{
+	return first_by_name(&x->http_get, name, it);
+}
+
+const struct dt_http *
+dt_rule_index_connect_first(const struct dt_rule_index *x, const char *name,
+    struct dt_hash_iter *it)
+{
+	return first_by_name(&x->connect, name, it);
+}
+
+const struct dt_http *
+dt_rule_index_connect_ok_last(const struct dt_rule_index *x,
+    const char *target)
+{
+	char key[DT_NAME_KEY];
+	size_t i;
+
+	for (i = 0; target[i] != '\0' && i < sizeof key - 1; i++)
+		key[i] = (char)lower((unsigned char)target[i]);
+	if (target[i] != '\0')
+		return NULL;
+	return dt_hash_last(&x->connect_ok, key, i);
+}

@@ -1,0 +1,81 @@
+/*
+ * The rules' indexes, built once per capture before any rule runs, so that
+ * judging costs O(connections + DNS answers + HTTP exchanges): every lookup
+ * the rules and the IP-HTTPS selection make by name, address, connection
+ * or URL is a hash probe, never a walk of a whole list inside a loop over
+ * connections (docs/ARCHITECTURE.md, "Cost").
+ *
+ * Names are keyed canonically: ASCII lower case, without a ":port" suffix
+ * and without the trailing dot (dt_rule_name_key), so "DA.corp.example.:443"
+ * and "da.corp.example" are one key. Addresses are keyed as family + the
+ * 16 address bytes. Values are kept in capture order, so the first value
+ * of a key is the earliest in the capture. Iterate with dt_hash_next() on
+ * the same table (x->dns_name for dt_rule_index_dns_first, ...).
+ */
+#ifndef DT_RULES_INDEX_H
+#define DT_RULES_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "facts/facts.h"
+#include "util/hash.h"
+
+#define DT_NAME_KEY 256		/* a DNS name is at most 253 characters */
+
+struct dt_rule_index {
+	struct dt_hash dns_name;	/* query name -> struct dt_dns */
+	struct dt_hash dns_answer;	/* name + address -> struct dt_dns whose
+					   answer gave that address for that
+					   name (the query name and its CNAME
+					   target both count) */
+	struct dt_hash conn_server;	/* server address + port -> dt_conn */
+	struct dt_hash conn_name;	/* wire name (SNI, else Host) -> dt_conn */
+	struct dt_conn **conn_by_id;	/* [id], NULL when absent */
+	uint32_t max_id;
+	struct dt_hash http_conn;	/* connection id -> struct dt_http */
+	struct dt_hash http_get;	/* host of a GET/HEAD -> struct dt_http */
+	struct dt_hash connect;		/* CONNECT target name -> dt_http */
+	struct dt_hash connect_ok;	/* CONNECT target "name:port" as
+					   written (lower case) -> dt_http
+					   answered 2xx */
+};
+
+/* Canonical form of a host name (also "name:port", "[v6]:port", "name."):
+   its length, 0 when empty or longer than n - 1; out is NUL-terminated. */
+size_t dt_rule_name_key(const char *name, char *out, size_t n);
+
+/* Build / free. dt_rule_index_build: 0, or -1 when memory failed (the
+   index is then freed). */
+int dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap);
+void dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m);
+
+/* The first DNS answer that gave addr for name (directly or as the target
+   of a CNAME), NULL when none did. */
+const struct dt_dns *dt_rule_index_resolved(const struct dt_rule_index *x,
+    const char *name, const struct dt_addr *addr);
+/* The queries for name, in capture order (the iterator walks them). */
+const struct dt_dns *dt_rule_index_dns_first(const struct dt_rule_index *x,
+    const char *name, struct dt_hash_iter *it);
+/* Connections to addr:port, in id order. */
+struct dt_conn *dt_rule_index_server_first(const struct dt_rule_index *x,
+    const struct dt_addr *addr, uint16_t port, struct dt_hash_iter *it);
+/* Connections whose SNI (else HTTP Host) is name, in id order. */
+struct dt_conn *dt_rule_index_named_first(const struct dt_rule_index *x,
+    const char *name, struct dt_hash_iter *it);
+/* Connection by id, NULL when gone. */
+struct dt_conn *dt_rule_index_conn(const struct dt_rule_index *x, uint32_t id);
+/* Plain HTTP requests seen on connection id. */
+size_t dt_rule_index_http_count(const struct dt_rule_index *x, uint32_t id);
+/* GET/HEAD requests whose host (absolute URI or Host:) is name. */
+const struct dt_http *dt_rule_index_get_first(const struct dt_rule_index *x,
+    const char *name, struct dt_hash_iter *it);
+/* CONNECTs to name (any port), in capture order; the last CONNECT to
+   target ("name:port" as written, case aside) answered 2xx. */
+const struct dt_http *dt_rule_index_connect_first(
+    const struct dt_rule_index *x, const char *name,
+    struct dt_hash_iter *it);
+const struct dt_http *dt_rule_index_connect_ok_last(
+    const struct dt_rule_index *x, const char *target);
+
+#endif

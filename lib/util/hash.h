@@ -1,0 +1,61 @@
+/*
+ * A small hash multimap from byte keys to pointers, for the indexes the
+ * stages build once per capture (names, addresses, flow keys, ids) so that
+ * no lookup walks a whole list.
+ *
+ * Open addressing with linear probing over the distinct keys; the values of
+ * one key are a chain in insertion order, so "the first DNS answer for this
+ * name" is the first value. Keys are copied (into blocks the table owns);
+ * values are the caller's. Nothing is ever removed: an index lives as long
+ * as the pass that built it. All memory comes from the given struct dt_mem;
+ * a refused allocation returns -1 and leaves the table usable as it was.
+ */
+#ifndef DT_UTIL_HASH_H
+#define DT_UTIL_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/mem.h"
+
+struct dt_hash_key;
+struct dt_hash_val;
+struct dt_hash_block;
+
+struct dt_hash {
+	struct dt_mem *mem;
+	struct dt_hash_key *slots;	/* cap entries, cap a power of two */
+	size_t cap, n_keys;
+	struct dt_hash_val *vals;	/* every value, chained per key */
+	size_t n_vals, cap_vals;
+	struct dt_hash_block *blocks;	/* key bytes */
+};
+
+/* A cursor over the values of one key. */
+struct dt_hash_iter {
+	size_t next;			/* index into vals + 1, 0: the end */
+};
+
+void dt_hash_init(struct dt_hash *h, struct dt_mem *m);
+void dt_hash_free(struct dt_hash *h);
+
+/* Add a value under key. 1: the key was new, 0: it had values already,
+   -1: memory refused (nothing added). */
+int dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val);
+
+/* The first value of key (and the cursor for the next), NULL when the key
+   has none. */
+void *dt_hash_first(const struct dt_hash *h, const void *key, size_t klen,
+    struct dt_hash_iter *it);
+void *dt_hash_next(const struct dt_hash *h, struct dt_hash_iter *it);
+
+/* The last value added under key, NULL when none. */
+void *dt_hash_last(const struct dt_hash *h, const void *key, size_t klen);
+
+/* Number of values under key (0 when absent). */
+size_t dt_hash_count(const struct dt_hash *h, const void *key, size_t klen);
+
+/* The hash function (64-bit FNV-1a), for callers that want it. */
+uint64_t dt_hash_bytes(const void *p, size_t n);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * The hash (util/hash.c) and each of the rules' indexes (rules/index.c):
+ * what a key finds, in which order, and that names are canonical (case,
+ * trailing dot, ":port"). Facts are built by hand; no bytes.
+ */
+#include "testutil.h"
+
+#include "facts/facts.h"
+#include "rules/index.h"
+#include "util/hash.h"
+
+/* ---- the hash ----------------------------------------------------------- */
+
+START_TEST(hash_multimap)
+{
+	struct dt_mem m;
+	struct dt_hash h;
+	struct dt_hash_iter it;
+	static int vals[20000];
+	char key[32];
+	size_t i;
+	int *v;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	dt_hash_init(&h, &m);
+	ck_assert_ptr_null(dt_hash_first(&h, "x", 1, &it));
+	ck_assert_uint_eq(dt_hash_count(&h, "x", 1), 0);
+	/* 10,000 distinct keys, then a second value for each */
+	for (i = 0; i < 20000; i++) {
+		snprintf(key, sizeof key, "name%zu", i % 10000);
+		ck_assert_int_eq(dt_hash_add(&h, key, strlen(key), &vals[i]),
+		    i < 10000 ? 1 : 0);
+	}
+	ck_assert_uint_eq(h.n_keys, 10000);
+	for (i = 0; i < 10000; i++) {
+		snprintf(key, sizeof key, "name%zu", i);
+		ck_assert_uint_eq(dt_hash_count(&h, key, strlen(key)), 2);
+		v = dt_hash_first(&h, key, strlen(key), &it);
+		ck_assert_ptr_eq(v, &vals[i]);		/* insertion order */
+		v = dt_hash_next(&h, &it);
+		ck_assert_ptr_eq(v, &vals[i + 10000]);
+		ck_assert_ptr_null(dt_hash_next(&h, &it));
+		ck_assert_ptr_eq(dt_hash_last(&h, key, strlen(key)),
+		    &vals[i + 10000]);
+	}
+	/* one key asked all day: one slot, every value */
+	for (i = 0; i < 5000; i++)
+		ck_assert_int_ge(dt_hash_add(&h, "same", 4, &vals[i]), 0);
+	ck_assert_uint_eq(dt_hash_count(&h, "same", 4), 5000);
+	ck_assert_uint_eq(h.n_keys, 10001);
+	/* keys are copied; the empty key is a key */
+	ck_assert_int_eq(dt_hash_add(&h, "", 0, &vals[0]), 1);
+	ck_assert_ptr_eq(dt_hash_first(&h, "", 0, &it), &vals[0]);
+	dt_hash_free(&h);
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
+/* Every allocation refused in turn: -1, and the table still answers. */
+static size_t fail_at, n_allocs;
+
+static void *
+failing(void *ud, void *p, size_t n)
+{
+	(void)ud;
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	if (p == NULL && n_allocs++ == fail_at)
+		return NULL;
+	return realloc(p, n);
+}
+
+START_TEST(hash_memory_refused)
+{
+	for (fail_at = 0; fail_at < 40; fail_at++) {
+		struct dt_mem m;
+		struct dt_hash h;
+		struct dt_hash_iter it;
+		char key[16];
+		int ok = 0, i;
+
+		n_allocs = 0;
+		dt_mem_init(&m, failing, NULL, 0);
+		dt_hash_init(&h, &m);
+		for (i = 0; i < 300; i++) {
+			snprintf(key, sizeof key, "k%d", i);
+			if (dt_hash_add(&h, key, strlen(key), key) >= 0)
+				ok++;
+		}
+		ck_assert_int_ge(ok, 0);
+		(void)dt_hash_first(&h, "k1", 2, &it);
+		dt_hash_free(&h);
+		ck_assert_uint_eq(m.used, 0);
+	}
+}
+END_TEST
+
+/* ---- the rules' indexes ------------------------------------------------- */
+
+struct fx {
+	struct dt_mem mem;
+	struct dt_capture cap;
+};
+
+static void
+fx_init(struct fx *f)
+{
+	memset(f, 0, sizeof *f);
+	dt_mem_init(&f->mem, NULL, NULL, 0);
+	f->cap.mem = &f->mem;
+}
+
+static struct dt_addr
+v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	struct dt_addr x;
+
+	memset(&x, 0, sizeof x);
+	x.family = 4;
+	x.a[0] = a, x.a[1] = b, x.a[2] = c, x.a[3] = d;
+	return x;
+}
+
+static struct dt_conn *
+conn(struct fx *f, uint32_t id, struct dt_addr srv, uint16_t port,
+    const char *sni)
+{
+	struct dt_conn *c = dt_calloc(&f->mem, 1, sizeof *c);
+
+	ck_assert_ptr_nonnull(c);
+	c->id = id;
+	c->server = srv;
+	c->server_port = port;
+	if (sni != NULL)
+		c->tls.sni = dt_strdup(&f->mem, sni);
+	if (f->cap.conns_tail != NULL)
+		f->cap.conns_tail->next = c;
+	else
+		f->cap.conns = c;
+	f->cap.conns_tail = c;
+	f->cap.n_conns++;
+	return c;
+}
+
+static struct dt_dns *
+dns(struct fx *f, uint64_t frame, const char *name, const char *cname,
+    int rcode, struct dt_addr *addr)
+{
+	struct dt_dns *d = dt_calloc(&f->mem, 1, sizeof *d);
+
+	ck_assert_ptr_nonnull(d);
+	d->query_frame = frame;
+	d->answer_frame = frame + 1;
+	d->name = dt_strdup(&f->mem, name);
+	if (cname != NULL)
+		d->cname = dt_strdup(&f->mem, cname);
+	d->rcode = rcode;
+	if (addr != NULL) {
+		d->addrs = dt_calloc(&f->mem, 1, sizeof *d->addrs);
+		d->addrs[0] = *addr;
+		d->n_addrs = 1;
+	}
+	if (f->cap.dns_tail != NULL)
+		f->cap.dns_tail->next = d;
+	else
+		f->cap.dns = d;
+	f->cap.dns_tail = d;
+	return d;
+}
+
+static struct dt_http *
+http(struct fx *f, uint32_t conn_id, uint64_t frame, const char *method,
+    const char *uri, const char *host, int status)
+{
+	struct dt_http *h = dt_calloc(&f->mem, 1, sizeof *h);
+
+	ck_assert_ptr_nonnull(h);
+	h->conn = conn_id;
+	h->request_frame = frame;
+	h->method = dt_strdup(&f->mem, method);
+	h->uri = dt_strdup(&f->mem, uri);
+	if (host != NULL)
+		h->host = dt_strdup(&f->mem, host);
+	h->status = status;
+	if (f->cap.http_tail != NULL)
+		f->cap.http_tail->next = h;
+	else
+		f->cap.http = h;
+	f->cap.http_tail = h;
+	return h;
+}
+
+static void
+fx_free(struct fx *f)
+{
+	struct dt_dns *d, *nd;
+	struct dt_http *h, *nh;
+	struct dt_conn *c, *nc;
+
+	for (c = f->cap.conns; c != NULL; c = nc) {
+		nc = c->next;
+		dt_free(&f->mem, c->tls.sni);
+		dt_free(&f->mem, c);
+	}
+	for (d = f->cap.dns; d != NULL; d = nd) {
+		nd = d->next;
+		dt_free(&f->mem, d->name);
+		dt_free(&f->mem, d->cname);
+		dt_free(&f->mem, d->addrs);
+		dt_free(&f->mem, d);
+	}
+	for (h = f->cap.http; h != NULL; h = nh) {
+		nh = h->next;
+		dt_free(&f->mem, h->method);
+		dt_free(&f->mem, h->uri);
+		dt_free(&f->mem, h->host);
+		dt_free(&f->mem, h);
+	}
+	ck_assert_uint_eq(f->mem.used, 0);
+}
+
+START_TEST(name_key_canonical)
+{
+	char k[DT_NAME_KEY];
+
+	ck_assert_uint_eq(dt_rule_name_key("DA.Corp.Example.", k, sizeof k), 15);
+	ck_assert_str_eq(k, "da.corp.example");
+	ck_assert_uint_eq(dt_rule_name_key("da.corp.example:443", k, sizeof k),
+	    15);
+	ck_assert_str_eq(k, "da.corp.example");
+	dt_rule_name_key("[2001:DB8::1]:443", k, sizeof k);
+	ck_assert_str_eq(k, "[2001:db8::1]");
+	ck_assert_uint_eq(dt_rule_name_key("", k, sizeof k), 0);
+	ck_assert_uint_eq(dt_rule_name_key(".", k, sizeof k), 0);
+	ck_assert_uint_eq(dt_rule_name_key(NULL, k, sizeof k), 0);
+	ck_assert_uint_eq(dt_rule_name_key("abcdef", k, 4), 0);	/* too long */
+}
+END_TEST
+
+START_TEST(index_dns)
+{
+	struct fx f;
+	struct dt_rule_index x;
+	struct dt_hash_iter it;
+	struct dt_addr a = v4(198, 19, 0, 10), b = v4(198, 19, 0, 11);
+	struct dt_dns *d1, *d2, *d3, *d4;
+
+	fx_init(&f);
+	d1 = dns(&f, 1, "da.corp.example", NULL, 3, NULL);	/* NXDOMAIN */
+	d2 = dns(&f, 3, "da.corp.example", "edge.cdn.example", 0, &a);
+	d3 = dns(&f, 5, "www.other.example", NULL, 0, &b);
+	d4 = dns(&f, 7, "da.corp.example", NULL, 0, &a);
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap), 0);
+	/* by name, in capture order, whatever the case and trailing dot */
+	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "DA.corp.example.", &it),
+	    d1);
+	ck_assert_ptr_eq(dt_hash_next(&x.dns_name, &it), d2);
+	ck_assert_ptr_eq(dt_hash_next(&x.dns_name, &it), d4);
+	ck_assert_ptr_null(dt_hash_next(&x.dns_name, &it));
+	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "www.other.example", &it),
+	    d3);
+	ck_assert_ptr_null(dt_rule_index_dns_first(&x, "nothing", &it));
+	/* name + address: the first answer that gave it; the CNAME target
+	   counts; another name's address does not */
+	ck_assert_ptr_eq(dt_rule_index_resolved(&x, "da.corp.example", &a), d2);
+	ck_assert_ptr_eq(dt_rule_index_resolved(&x, "Edge.CDN.example.", &a),
+	    d2);
+	ck_assert_ptr_null(dt_rule_index_resolved(&x, "da.corp.example", &b));
+	ck_assert_ptr_eq(dt_rule_index_resolved(&x, "www.other.example", &b),
+	    d3);
+	dt_rule_index_free(&x, &f.mem);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(index_conns)
+{
+	struct fx f;
+	struct dt_rule_index x;
+	struct dt_hash_iter it;
+	struct dt_addr a = v4(198, 19, 0, 10), b = v4(198, 19, 0, 11);
+	struct dt_conn *c1, *c2, *c3, *c5;
+
+	fx_init(&f);
+	c1 = conn(&f, 1, a, 443, "da.corp.example");
+	c2 = conn(&f, 2, b, 443, "www.other.example");
+	c3 = conn(&f, 3, a, 443, NULL);
+	c5 = conn(&f, 5, a, 8443, "DA.corp.example.");	/* id 4 gone */
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap), 0);
+	ck_assert_ptr_eq(dt_rule_index_conn(&x, 1), c1);
+	ck_assert_ptr_eq(dt_rule_index_conn(&x, 3), c3);
+	ck_assert_ptr_null(dt_rule_index_conn(&x, 4));
+	ck_assert_ptr_eq(dt_rule_index_conn(&x, 5), c5);
+	ck_assert_ptr_null(dt_rule_index_conn(&x, 6));
+	ck_assert_ptr_null(dt_rule_index_conn(&x, 0));
+	/* by server address and port */
+	ck_assert_ptr_eq(dt_rule_index_server_first(&x, &a, 443, &it), c1);
+	ck_assert_ptr_eq(dt_hash_next(&x.conn_server, &it), c3);
+	ck_assert_ptr_null(dt_hash_next(&x.conn_server, &it));
+	ck_assert_ptr_eq(dt_rule_index_server_first(&x, &a, 8443, &it), c5);
+	ck_assert_ptr_eq(dt_rule_index_server_first(&x, &b, 443, &it), c2);
+	ck_assert_ptr_null(dt_rule_index_server_first(&x, &b, 80, &it));
+	/* by wire name */
+	ck_assert_ptr_eq(dt_rule_index_named_first(&x, "da.corp.example", &it),
+	    c1);
+	ck_assert_ptr_eq(dt_hash_next(&x.conn_name, &it), c5);
+	ck_assert_ptr_null(dt_hash_next(&x.conn_name, &it));
+	dt_rule_index_free(&x, &f.mem);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(index_http)
+{
+	struct fx f;
+	struct dt_rule_index x;
+	struct dt_hash_iter it;
+	struct dt_http *g1, *g2, *k1, *k2, *k3;
+
+	fx_init(&f);
+	g1 = http(&f, 7, 10, "GET", "/crl/root.crl", "CRL.corp.example", 404);
+	g2 = http(&f, 8, 20, "GET", "http://crl.corp.example:80/crl/root.crl",
+	    NULL, 200);
+	(void)http(&f, 8, 22, "POST", "/submit", "crl.corp.example", 200);
+	k1 = http(&f, 9, 30, "CONNECT", "da.corp.example:443", NULL, 403);
+	k2 = http(&f, 10, 40, "CONNECT", "DA.corp.example:443", NULL, 200);
+	k3 = http(&f, 11, 50, "CONNECT", "da.corp.example:443", NULL, 200);
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap), 0);
+	/* per connection */
+	ck_assert_uint_eq(dt_rule_index_http_count(&x, 8), 2);
+	ck_assert_uint_eq(dt_rule_index_http_count(&x, 7), 1);
+	ck_assert_uint_eq(dt_rule_index_http_count(&x, 1), 0);
+	/* GET/HEAD by host: origin form (Host:) and absolute form (port
+	   aside); the POST is not a fetch */
+	ck_assert_ptr_eq(dt_rule_index_get_first(&x, "crl.corp.example", &it),
+	    g1);
+	ck_assert_ptr_eq(dt_hash_next(&x.http_get, &it), g2);
+	ck_assert_ptr_null(dt_hash_next(&x.http_get, &it));
+	/* CONNECT by name; the last success by target */
+	ck_assert_ptr_eq(dt_rule_index_connect_first(&x, "da.corp.example",
+	    &it), k1);
+	ck_assert_ptr_eq(dt_hash_next(&x.connect, &it), k2);
+	ck_assert_ptr_eq(dt_hash_next(&x.connect, &it), k3);
+	ck_assert_ptr_eq(dt_rule_index_connect_ok_last(&x,
+	    "da.corp.example:443"), k3);
+	ck_assert_ptr_null(dt_rule_index_connect_ok_last(&x,
+	    "da.corp.example:8443"));
+	dt_rule_index_free(&x, &f.mem);
+	fx_free(&f);
+}
+END_TEST
+
+static Suite *
+index_suite(void)
+{
+	Suite *s = suite_create("index");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, hash_multimap);
+	tcase_add_test(tc, hash_memory_refused);
+	tcase_add_test(tc, name_key_canonical);
+	tcase_add_test(tc, index_dns);
+	tcase_add_test(tc, index_conns);
+	tcase_add_test(tc, index_http);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(index_suite)

@@ -2,7 +2,7 @@
  * The analyzer: one run of the pipeline per capture.
  *
  *   reader (capture/) -> BPF filter -> net/ decode -> flow/ connections
- *   -> tls/ facts (through the flow sink) -> rules/ verdicts
+ *   -> tls/ facts (through the flow sinks) -> rules/ verdicts
  *
  * The analyzer owns the options, the trust anchors, the filter and the
  * results of every capture analysed; the public accessors (api.c) and the
@@ -227,10 +227,10 @@ dt_analyzer_adopt(struct dt_analyzer *a, struct dt_analyzer *from)
 	return 0;
 }
 
-/* ---- the flow sink: bytes to the TLS parser ----------------------------- */
+/* ---- the TLS flow sink: bytes to the TLS parser ------------------------- */
 
 static int
-sink_data(void *payload, struct dt_conn *c, void **app, int dir,
+tls_sink_data(void *payload, struct dt_conn *c, void **app, int dir,
     const uint8_t *p, size_t n, uint64_t frame, int64_t time)
 {
 	struct dt_pipe *pp = payload;
@@ -245,13 +245,14 @@ sink_data(void *payload, struct dt_conn *c, void **app, int dir,
 	return dt_tls_data(*app, c, dir, p, n, frame, time);
 }
 
-static void
-sink_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
-    uint64_t frame)
+static int
+tls_sink_gap(void *payload, struct dt_conn *c, void **app, int dir,
+    uint64_t n, uint64_t frame)
 {
 	(void)payload;
 	if (*app != NULL)
 		dt_tls_gap(*app, c, dir, n, frame);
+	return 1;
 }
 
 /* A finished connection is kept until the end of the capture (the rules
@@ -286,7 +287,7 @@ conn_trim(struct dt_mem *m, struct dt_conn *c)
 }
 
 static void
-sink_end(void *payload, struct dt_conn *c, void **app)
+tls_sink_end(void *payload, struct dt_conn *c, void **app)
 {
 	struct dt_pipe *pp = payload;
 
@@ -297,6 +298,14 @@ sink_end(void *payload, struct dt_conn *c, void **app)
 	}
 	conn_trim(&pp->a->mem, c);
 }
+
+/* Every connection, so that tls_sink_end trims each one's facts. */
+static const struct dt_flow_sink tls_sink = {
+	.name = "tls",
+	.data = tls_sink_data,
+	.gap = tls_sink_gap,
+	.end = tls_sink_end,
+};
 
 /* ---- one capture -------------------------------------------------------- */
 
@@ -314,7 +323,6 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	struct dt_pipe *pp;
 	struct dt_capture *cap, **caps;
 	struct dt_flow_config fcfg;
-	struct dt_flow_sink sink;
 
 	if (a->pipe != NULL)
 		return dt_analyzer_fail(a, DT_ESTATE, "a capture is already open");
@@ -343,11 +351,11 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	memset(&fcfg, 0, sizeof fcfg);
 	fcfg.ports = a->ports;
 	fcfg.stream_cap = a->hs_cap;
-	sink.payload = pp;
-	sink.data = sink_data;
-	sink.gap = sink_gap;
-	sink.end = sink_end;
-	if (dt_flow_new(&pp->flow, cap, &fcfg, &sink) != 0)
+	/* the stream consumers, in delivery order (flow.h: the sink contract) */
+	if (dt_flow_new(&pp->flow, cap, &fcfg) != 0 ||
+	    dt_flow_add_sink(pp->flow, &dt_http_sink, NULL) != 0 ||
+	    dt_flow_add_sink(pp->flow, &dt_dns_sink, NULL) != 0 ||
+	    dt_flow_add_sink(pp->flow, &tls_sink, pp) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	return 0;
 }

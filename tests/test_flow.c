@@ -89,7 +89,7 @@ t_data(void *payload, struct dt_conn *c, void **app, int dir,
 	return r->stop_after == 0 || r->len[dir] < (size_t)r->stop_after;
 }
 
-static void
+static int
 t_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
     uint64_t frame)
 {
@@ -100,6 +100,7 @@ t_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
 	r->n_gaps[dir]++;
 	for (i = 0; i < n && i < 4096; i++)
 		rec_put(r, dir, (const uint8_t *)"~", 1);	/* marks the gap */
+	return 1;
 }
 
 static void
@@ -161,16 +162,21 @@ static void
 w_open(struct world *w, size_t memcap, const struct dt_flow_config *cfg,
     int with_sink)
 {
-	struct dt_flow_sink s = { NULL, t_data, t_gap, t_end };
+	struct dt_flow_sink s = { .name = "test", .data = t_data, .gap = t_gap,
+	    .end = t_end };
 
 	memset(w, 0, sizeof *w);
 	dt_mem_init(&w->m, NULL, NULL, memcap);
 	w->cap = dt_calloc(&w->m, 1, sizeof *w->cap);
 	ck_assert_ptr_nonnull(w->cap);
 	w->cap->mem = &w->m;
-	s.payload = &w->sink;
-	ck_assert_int_eq(dt_flow_new(&w->f, w->cap, cfg, with_sink ? &s : NULL),
-	    0);
+	ck_assert_int_eq(dt_flow_new(&w->f, w->cap, cfg), 0);
+	/* as the analyzer registers them: the side observers, then the
+	   stream consumer under test */
+	ck_assert_int_eq(dt_flow_add_sink(w->f, &dt_http_sink, NULL), 0);
+	ck_assert_int_eq(dt_flow_add_sink(w->f, &dt_dns_sink, NULL), 0);
+	if (with_sink)
+		ck_assert_int_eq(dt_flow_add_sink(w->f, &s, &w->sink), 0);
 	w->cli.family = 4;
 	memcpy(w->cli.a, "\xc6\x12\x01\x64", 4);	/* 198.18.1.100 */
 	w->srv.family = 4;

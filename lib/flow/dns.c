@@ -163,3 +163,323 @@ bad:
 	dns_clear(m, out);
 	return -1;
 }
+
+/* ---- the observer: a flow sink ------------------------------------------ */
+
+/*
+ * DNS queries and answers over UDP/53 and TCP/53, matched by client
+ * address, port and id (RFC 1035 7.3) in a small set-associative table:
+ * a query waits in one of DNS_WAYS ways of its bucket; a full bucket lets
+ * its oldest query go unanswered. Records go to cap->dns.
+ */
+
+#define DNS_BUCKETS		256
+#define DNS_WAYS		4
+#define DNS_TCP_MAX_MSGS	32		/* per direction */
+
+struct dns_pending {
+	struct dt_dns *rec;		/* NULL: free slot */
+	struct dt_addr client;
+	uint16_t port, txid;
+	int64_t time;
+};
+
+struct dns_obs {
+	struct dt_capture *cap;
+	struct dt_flow_budget *b;
+	uint32_t seed;
+	struct dns_pending pending[DNS_BUCKETS][DNS_WAYS];
+};
+
+struct dns_dir {			/* DNS over TCP, one direction */
+	uint8_t done;
+	uint8_t msgs;
+	uint8_t *buf;
+	size_t len;
+};
+
+static uint32_t
+mix(uint32_t h, uint32_t k)
+{
+	k *= 0xcc9e2d51u;
+	k = k << 15 | k >> 17;
+	k *= 0x1b873593u;
+	h ^= k;
+	h = h << 13 | h >> 19;
+	return h * 5 + 0xe6546b64u;
+}
+
+static struct dns_pending *
+dns_bucket(struct dns_obs *o, const struct dt_addr *a, uint16_t port,
+    uint16_t txid)
+{
+	uint32_t h = o->seed, w;
+	size_t i, k = a->family == 6 ? 16 : 4;
+
+	for (i = 0; i < k; i += 4) {
+		memcpy(&w, a->a + i, 4);
+		h = mix(h, w);
+	}
+	h = mix(h, (uint32_t)port << 16 | txid);
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return o->pending[h % DNS_BUCKETS];
+}
+
+static int
+addr_eq(const struct dt_addr *a, const struct dt_addr *b)
+{
+	if (a->family != b->family)
+		return 0;
+	return a->family == 6 ? memcmp(a->a, b->a, 16) == 0 :
+	    memcmp(a->a, b->a, 4) == 0;
+}
+
+static void
+dns_stop(struct dns_obs *o, struct dns_dir *h)
+{
+	h->done = 1;
+	if (h->buf != NULL) {
+		o->b->buffered -= h->len;
+		dt_free(o->b->m, h->buf);
+		h->buf = NULL;
+		h->len = 0;
+	}
+}
+
+static void
+dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
+    const uint8_t *p, size_t n, const struct dt_addr *client, uint16_t cport,
+    int want_resp)
+{
+	struct dt_dns d, *rec;
+	struct dns_pending *b, *e = NULL;
+	int resp, i;
+	uint16_t txid;
+
+	if (!dt_flow_fact_room(o->b, 4096) || !dt_flow_buffer_room(o->b, 4096))
+		return;
+	if (dt_dns_parse(o->b->m, p, n, &resp, &txid, &d) != 0)
+		return;
+	if (resp != want_resp)
+		goto drop;
+	b = dns_bucket(o, client, cport, txid);
+	for (i = 0; i < DNS_WAYS; i++) {
+		if (b[i].rec != NULL && b[i].txid == txid &&
+		    b[i].port == cport && addr_eq(&b[i].client, client)) {
+			e = &b[i];
+			break;
+		}
+	}
+	if (!resp) {
+		if (e != NULL)
+			goto drop;	/* the query again: one query */
+		rec = dt_calloc(o->b->m, 1, sizeof *rec);
+		if (rec == NULL)
+			goto drop;
+		*rec = d;
+		rec->query_frame = frame;
+		rec->time = time;
+		rec->rcode = -1;
+		/* a free way, else the oldest one gives up waiting */
+		e = &b[0];
+		for (i = 0; i < DNS_WAYS; i++) {
+			if (b[i].rec == NULL) {
+				e = &b[i];
+				break;
+			}
+			if (b[i].time < e->time)
+				e = &b[i];
+		}
+		e->rec = rec;
+		e->client = *client;
+		e->port = cport;
+		e->txid = txid;
+		e->time = time;
+	} else if (e != NULL) {
+		rec = e->rec;
+		e->rec = NULL;
+		rec->answer_frame = frame;
+		rec->rcode = d.rcode;
+		rec->addrs = d.addrs;
+		rec->n_addrs = d.n_addrs;
+		rec->cname = d.cname;
+		if (rec->name == NULL) {
+			rec->name = d.name;
+			d.name = NULL;
+		}
+		dt_free(o->b->m, d.name);
+		return;
+	} else {
+		rec = dt_calloc(o->b->m, 1, sizeof *rec);
+		if (rec == NULL)
+			goto drop;
+		*rec = d;
+		rec->answer_frame = frame;
+		rec->time = time;
+	}
+	rec->next = NULL;
+	if (o->cap->dns_tail != NULL)
+		o->cap->dns_tail->next = rec;
+	else
+		o->cap->dns = rec;
+	o->cap->dns_tail = rec;
+	return;
+drop:
+	dt_free(o->b->m, d.name);
+	dt_free(o->b->m, d.addrs);
+	dt_free(o->b->m, d.cname);
+}
+
+static void
+dns_datagram(void *payload, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	struct dns_obs *o = payload;
+
+	/* queries go to port 53, answers come from it */
+	if (l4->dport == 53)
+		dns_message(o, pkt->frame, pkt->time, l4->payload, l4->caplen,
+		    &l4->src, l4->sport, 0);
+	if (l4->sport == 53)
+		dns_message(o, pkt->frame, pkt->time, l4->payload, l4->caplen,
+		    &l4->dst, l4->dport, 1);
+}
+
+/*
+ * DNS over TCP (RFC 7766 8): messages with a two-byte length prefix, read
+ * from the start of each direction into a buffer of DT_HTTP_HEAD_MAX
+ * bytes; a message longer than that ends the looking.
+ */
+static void
+dns_stream(struct dns_obs *o, struct dns_dir *h, const struct dt_conn *c,
+    int dir, const uint8_t *p, size_t n, uint64_t frame, int64_t time)
+{
+	struct rd in = rd_make(p, n);
+
+	while (in.n > 0 && !h->done) {
+		struct rd msg;
+		size_t want, take;
+		uint16_t len;
+
+		if (h->buf == NULL) {
+			if (!dt_flow_buffer_room(o->b, DT_HTTP_HEAD_MAX) ||
+			    (h->buf = dt_malloc(o->b->m,
+			    DT_HTTP_HEAD_MAX)) == NULL) {
+				dns_stop(o, h);
+				return;
+			}
+		}
+		want = 2;
+		if (h->len >= 2) {
+			msg = rd_make(h->buf, h->len);
+			len = rd_u16(&msg);
+			if (len == 0 || (size_t)len + 2 > DT_HTTP_HEAD_MAX) {
+				dns_stop(o, h);
+				return;
+			}
+			want = (size_t)len + 2;
+		}
+		take = want - h->len;
+		if (take > in.n)
+			take = in.n;
+		rd_copy(&in, h->buf + h->len, take);
+		h->len += take;
+		o->b->buffered += take;
+		if (h->len < want || want == 2)
+			continue;
+		dns_message(o, frame, time, h->buf + 2, want - 2,
+		    &c->client, c->client_port, dir == DT_S2C);
+		o->b->buffered -= h->len;
+		h->len = 0;
+		if (++h->msgs >= DNS_TCP_MAX_MSGS)
+			dns_stop(o, h);
+	}
+}
+
+
+static int
+dns_start(void **payload, struct dt_capture *cap, struct dt_flow_budget *b)
+{
+	struct dns_obs *o = dt_calloc(b->m, 1, sizeof *o);
+
+	if (o == NULL)
+		return DT_ENOMEM;
+	o->cap = cap;
+	o->b = b;
+	o->seed = (uint32_t)((uintptr_t)o >> 4) * 0x9e3779b9u;
+	*payload = o;
+	return 0;
+}
+
+/* Queries never answered stay in cap->dns with rcode -1. */
+static void
+dns_stop_all(void *payload)
+{
+	struct dns_obs *o = payload;
+
+	dt_free(o->b->m, o);
+}
+
+static int
+dns_want(void *payload, const struct dt_conn *c)
+{
+	(void)payload;
+	return c->server_port == 53;
+}
+
+static int
+dns_data(void *payload, struct dt_conn *c, void **state, int dir,
+    const uint8_t *p, size_t n, uint64_t frame, int64_t time)
+{
+	struct dns_obs *o = payload;
+	struct dns_dir *d = *state;
+
+	if (d == NULL) {
+		if (!dt_flow_buffer_room(o->b, 2 * sizeof *d) ||
+		    (d = dt_calloc(o->b->m, 2, sizeof *d)) == NULL)
+			return 0;
+		*state = d;
+	}
+	dns_stream(o, &d[dir], c, dir, p, n, frame, time);
+	return !d[dir].done;
+}
+
+static int
+dns_gap(void *payload, struct dt_conn *c, void **state, int dir, uint64_t n,
+    uint64_t frame)
+{
+	struct dns_dir *d = *state;
+
+	(void)c, (void)n, (void)frame;
+	if (d != NULL)
+		dns_stop(payload, &d[dir]);
+	return 0;
+}
+
+static void
+dns_end(void *payload, struct dt_conn *c, void **state)
+{
+	struct dns_obs *o = payload;
+	struct dns_dir *d = *state;
+
+	(void)c;
+	if (d == NULL)
+		return;
+	dns_stop(o, &d[0]);
+	dns_stop(o, &d[1]);
+	dt_free(o->b->m, d);
+	*state = NULL;
+}
+
+const struct dt_flow_sink dt_dns_sink = {
+	.name = "dns",
+	.start = dns_start,
+	.stop = dns_stop_all,
+	.datagram = dns_datagram,
+	.want = dns_want,
+	.data = dns_data,
+	.gap = dns_gap,
+	.end = dns_end,
+};

@@ -1,25 +1,25 @@
 /*
- * flow/: connections, TCP reassembly, and the side observations (DNS, plain
- * HTTP) that the rules correlate with the IP-HTTPS connection.
+ * flow/: connections, TCP reassembly, and the stream consumers ("sinks")
+ * that read what the connections carry: TLS, the plain HTTP and DNS side
+ * observations that the rules correlate with the IP-HTTPS connection, and
+ * whatever decoder comes next.
  *
- * dt_flow_packet() takes decoded TCP segments, finds or creates the connection
- * (5-tuple, both directions folded; roles from the SYN, else from the port
- * set, else the lower port is the server), records TCP facts and events in
- * the struct dt_conn it appends to the capture, and delivers each
- * direction's bytes in sequence order to the sink, once, with the frame that
- * carried them. Gaps (lost or snaplen-cut bytes) are reported as gaps, never
- * filled. Out-of-order segments wait in a per-direction buffer under a byte
- * budget; on overlap the first copy received wins (what the receiver most
- * likely kept, and what Wireshark shows), a different later copy is counted.
+ * dt_flow_packet() takes decoded TCP segments, finds or creates the
+ * connection (5-tuple, both directions folded; roles from the SYN, else
+ * from the port set, else the lower port is the server), records TCP facts
+ * and events in the struct dt_conn it appends to the capture, and delivers
+ * each direction's bytes in sequence order to every sink, once, with the
+ * frame that carried them. Gaps (lost or snaplen-cut bytes) are reported as
+ * gaps, never filled. Out-of-order segments wait in a per-direction buffer
+ * under a byte budget; on overlap the first copy received wins (what the
+ * receiver most likely kept, and what Wireshark shows), a different later
+ * copy is counted. UDP datagrams are handed to the sinks as they come (no
+ * connection state).
  *
  * When a connection ends (RST, FIN both ways, a new SYN on the 5-tuple
  * after it ended, idle longer than the timeout in capture time, or
- * dt_flow_finish()) the sink's end() runs and the flow state is freed; the
- * struct dt_conn facts stay in the capture.
- *
- * Plain HTTP heads on any TCP connection (request line, Host, status line),
- * and DNS over UDP/53 (and TCP/53), are recorded in the capture's dns/http
- * lists.
+ * dt_flow_finish()) every sink's end() runs and the flow state is freed;
+ * the struct dt_conn facts stay in the capture.
  *
  * States (decided when the connection ends): refused = a SYN answered by
  * the server's RST before any SYN-ACK or data; no-answer = SYN(s) and
@@ -40,13 +40,14 @@
  *
  * Memory (a struct dt_mem with a cap): buffers may use the cap but an
  * eighth; when short, tombstones go first, then the connections idle
- * longest are ended (judged, sink end() called) and counted in
+ * longest are ended (judged, sinks' end() called) and counted in
  * cap->dropped_conns. New facts (connections, DNS, HTTP records) may use
  * half the cap, weighed without the buffers; past that a new connection
  * is not recorded and is counted in cap->dropped_conns, and live ones keep
  * their state. Out-of-order bytes that found no room are counted in
  * cap->dropped_bytes (their hole becomes a gap). No allocation is made
  * that would fail the cap, so dt_mem.failed stays 0 because of flow/.
+ * Sinks follow the same policy through struct dt_flow_budget.
  */
 #ifndef DT_FLOW_H
 #define DT_FLOW_H
@@ -56,22 +57,68 @@
 
 #include "capture/capture.h"
 #include "facts/facts.h"
+#include "flow/budget.h"
 #include "net/net.h"
 #include "proto/http_head.h"
 
-/* What the next stage (TLS) gets. `app` is its per-connection slot. */
+/*
+ * A stream consumer. Every consumer of connection bytes (TLS, the HTTP and
+ * DNS observers, the IP-HTTPS tunnel decoder) is one of these, registered
+ * with dt_flow_add_sink(); flow/ knows none of them by name. Registering a
+ * sink is one line in the analyzer:
+ *
+ *	dt_flow_add_sink(flow, &dt_http_sink, NULL);
+ *
+ * Per capture:
+ *   start(payload, cap, budget)  optional; runs inside dt_flow_add_sink()
+ *       with &payload (the pointer given there). It may replace *payload
+ *       by state of its own (then stop() frees it). cap is where facts go;
+ *       budget is the shared memory policy. 0, or DT_ENOMEM.
+ *   stop(payload)  optional; runs in dt_flow_free(), after every end().
+ *   datagram(payload, pkt, l4)  optional; every UDP datagram, as it comes
+ *       (flow/ keeps no UDP state). The pointers live for the call only.
+ *
+ * Per connection, in this order, each at most once unless said:
+ *   want(payload, c)  optional (NULL: every connection). Called when the
+ *       connection is created, roles and ports known; 0 means the sink
+ *       sees nothing of this connection (no data, gap or end).
+ *   data(payload, c, &state, dir, p, n, frame, time)  many times: the next
+ *       n in-order bytes of direction dir (DT_C2S / DT_S2C), carried by
+ *       `frame`. p lives for the call only. *state is the sink's
+ *       per-connection slot, NULL at first; allocate it lazily (most
+ *       connections carry bytes one sink does not want).
+ *   gap(payload, c, &state, dir, n, frame)  many times: n bytes of dir are
+ *       missing here (lost before the capture point, or cut by snaplen);
+ *       the next data() continues after them.
+ *       data() and gap() return 1 to keep receiving dir, 0 when the sink is
+ *       done with it (it frees what it holds for dir first): then it gets
+ *       no more data() or gap() for dir. When every sink is done with a
+ *       direction, flow/ stops reassembling it and only counts.
+ *   end(payload, c, &state)  optional; once, when the connection ended
+ *       (c->state is decided by then): free *state and set it to NULL.
+ *
+ * Sinks run in the order they were added, each to its own slot; a sink
+ * never sees another's state. Callbacks must not call back into flow/.
+ * Facts a sink learns go into c (events, TLS facts) or the capture's lists;
+ * memory comes from budget->m, under dt_flow_buffer_room() for what is
+ * buffered and dt_flow_fact_room() for what is kept to the end.
+ */
 struct dt_flow_sink {
-	void *payload;
-	/* In-order bytes of one direction. Return 1 to keep receiving, 0 when
-	   this direction's bytes are no longer needed (flow then only counts). */
-	int (*data)(void *payload, struct dt_conn *c, void **app, int dir,
+	const char *name;
+	int (*start)(void **payload, struct dt_capture *cap,
+	    struct dt_flow_budget *budget);
+	void (*stop)(void *payload);
+	void (*datagram)(void *payload, const struct dt_packet *pkt,
+	    const struct dt_l4 *l4);
+	int (*want)(void *payload, const struct dt_conn *c);
+	int (*data)(void *payload, struct dt_conn *c, void **state, int dir,
 	    const uint8_t *p, size_t n, uint64_t frame, int64_t time);
-	/* n bytes missing at this point of the stream (lost or cut). */
-	void (*gap)(void *payload, struct dt_conn *c, void **app, int dir,
+	int (*gap)(void *payload, struct dt_conn *c, void **state, int dir,
 	    uint64_t n, uint64_t frame);
-	/* The connection ended; free *app. Called once per connection. */
-	void (*end)(void *payload, struct dt_conn *c, void **app);
+	void (*end)(void *payload, struct dt_conn *c, void **state);
 };
+
+#define DT_FLOW_MAX_SINKS 8
 
 struct dt_flow_config {
 	const uint16_t *ports;		/* IP-HTTPS port set, 0-terminated */
@@ -82,8 +129,20 @@ struct dt_flow_config {
 struct dt_flow;
 
 int dt_flow_new(struct dt_flow **out, struct dt_capture *cap,
-    const struct dt_flow_config *cfg, const struct dt_flow_sink *sink);
+    const struct dt_flow_config *cfg);
 void dt_flow_free(struct dt_flow *f);
+
+/* Adds a sink (see struct dt_flow_sink), before the first packet; the
+   struct is copied. 0, DT_EINVAL (too many sinks, or packets came
+   already), or what its start() returned. */
+int dt_flow_add_sink(struct dt_flow *f, const struct dt_flow_sink *sink,
+    void *payload);
+
+/* The side observers of flow/http.c and flow/dns.c: plain HTTP heads on
+   TCP connections (not port 53) into cap->http, DNS over UDP/53 and
+   TCP/53 into cap->dns. */
+extern const struct dt_flow_sink dt_http_sink;
+extern const struct dt_flow_sink dt_dns_sink;
 
 /* One decoded packet (status DT_L4_TCP or DT_L4_UDP). */
 void dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,

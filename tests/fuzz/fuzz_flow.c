@@ -53,7 +53,7 @@ s_data(void *payload, struct dt_conn *c, void **app, int dir,
 	return a->bytes[dir] < 3000;
 }
 
-static void
+static int
 s_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
     uint64_t frame)
 {
@@ -61,6 +61,7 @@ s_gap(void *payload, struct dt_conn *c, void **app, int dir, uint64_t n,
 
 	if (a->ended || n == 0)
 		abort();
+	return 1;
 }
 
 static void
@@ -82,7 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint16_t ports[] = { 443, 8080, 0 };
 	struct dt_flow_config cfg = { ports, 512, 5 * (int64_t)1000000000 };
 	struct ctx x;
-	struct dt_flow_sink sink = { &x, s_data, s_gap, s_end };
+	struct dt_flow_sink sink = { .name = "test", .data = s_data,
+	    .gap = s_gap, .end = s_end };
 	struct dt_mem m;
 	struct dt_capture *cap;
 	struct dt_flow *f;
@@ -98,7 +100,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cap == NULL)
 		return 0;
 	cap->mem = &m;
-	if (dt_flow_new(&f, cap, &cfg, &sink) != 0)
+	if (dt_flow_new(&f, cap, &cfg) != 0 ||
+	    dt_flow_add_sink(f, &dt_http_sink, NULL) != 0 ||
+	    dt_flow_add_sink(f, &dt_dns_sink, NULL) != 0 ||
+	    dt_flow_add_sink(f, &sink, &x) != 0)
 		abort();
 	memset(&pkt, 0, sizeof pkt);
 	while (r.n >= 15) {

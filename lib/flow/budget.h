@@ -1,0 +1,53 @@
+/*
+ * flow/budget: the memory policy that flow/ and its sinks share, over the
+ * capture's one struct dt_mem with its cap (flow.h says the policy in
+ * words). Header only: every stage of flow/ and every sink weighs its
+ * allocations with the same two questions.
+ */
+#ifndef DT_FLOW_BUDGET_H
+#define DT_FLOW_BUDGET_H
+
+#include <stddef.h>
+
+#include "util/mem.h"
+
+/*
+ * The memory policy that flow/ and its sinks share (see above). `buffered`
+ * counts the bytes held in buffers that can be given back (reassembly,
+ * a sink's partial message); a sink that keeps such bytes adds and
+ * subtracts them here, so that facts are weighed without them.
+ */
+struct dt_flow_budget {
+	struct dt_mem *m;
+	size_t buffered;
+};
+
+/* Room for n more bytes of buffers: the cap but an eighth (at least
+   64 KiB kept back). */
+static inline int
+dt_flow_buffer_room(const struct dt_flow_budget *b, size_t n)
+{
+	size_t room = dt_mem_room(b->m), reserve = b->m->cap / 8;
+
+	if (b->m->cap == 0)
+		return 1;
+	if (reserve < 65536)
+		reserve = 65536;
+	return room >= n && room - n >= reserve;
+}
+
+/* Room for n more bytes of facts kept to the end of the capture
+   (connections, DNS and HTTP records): half the cap, weighed without the
+   buffers, so that a flood of facts leaves room for the live state. */
+static inline int
+dt_flow_fact_room(const struct dt_flow_budget *b, size_t n)
+{
+	const struct dt_mem *m = b->m;
+	size_t used = m->used > b->buffered ? m->used - b->buffered : 0;
+
+	if (m->cap == 0)
+		return 1;
+	return used + n <= m->cap - m->cap / 2;
+}
+
+#endif

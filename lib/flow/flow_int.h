@@ -1,0 +1,168 @@
+/*
+ * flow/'s insides, shared by its three layers, top down:
+ *
+ *   flow.c   the contract, the connection table, the lifecycle (create,
+ *            end, destroy, idle expiry, eviction under the memory cap), sinks
+ *   tcp.c    one TCP segment against its connection's state (RFC 9293)
+ *   reasm.c  per-direction reassembly and delivery to the sinks
+ *
+ * Each layer calls only the ones below it. Not installed; sinks see only
+ * flow.h.
+ */
+#ifndef DT_FLOW_INT_H
+#define DT_FLOW_INT_H
+
+#include <sys/queue.h>
+
+#include "flow/flow.h"
+
+#define DT_NS			((int64_t)1000000000)
+#define FLOW_RANGES		8	/* counting mode: seen ranges */
+#define FLOW_SEG_COST		64	/* budget per waiting piece: its header */
+
+struct seg {				/* an out-of-order piece */
+	TAILQ_ENTRY(seg) link;
+	uint32_t seq;
+	uint32_t len;			/* sequence space it covers */
+	uint32_t caplen;		/* bytes present (a prefix) */
+	uint64_t frame;
+	int64_t time;
+	uint8_t data[];
+};
+
+TAILQ_HEAD(segq, seg);
+
+struct half {				/* one direction of a connection */
+	uint32_t isn;			/* its SYN's sequence number */
+	uint32_t start;			/* sequence number of stream byte 0 */
+	uint32_t next;			/* next byte expected */
+	uint32_t max_end;		/* highest end seen */
+	int64_t max_time;		/* when max_end last grew */
+	uint32_t fin_seq;		/* sequence number of the FIN */
+	uint8_t has_isn, started, fin, zero_win;
+	uint8_t off;			/* sinks done with it, one bit each */
+	uint8_t counting;		/* no reassembly any more */
+	uint8_t nr;			/* counting: ranges seen above next */
+	uint32_t rs[FLOW_RANGES], re[FLOW_RANGES];
+	struct segq ooo;		/* sorted, non-overlapping */
+	size_t buffered;		/* payload bytes in ooo */
+	size_t pieces;
+
+	/* the previous segment, to merge duplicates within DUP_WINDOW */
+	uint32_t last_seq, last_ack, last_len;
+	uint8_t last_flags, last_valid;
+	int64_t last_time;
+};
+
+struct flow {
+	TAILQ_ENTRY(flow) link;		/* LRU (live) or end order (tombs) */
+	struct dt_conn *c;
+	void *state[DT_FLOW_MAX_SINKS];	/* each sink's slot */
+	uint8_t wants;			/* sinks that see it, one bit each */
+	struct dt_addr addr[2];		/* key: lower endpoint first */
+	uint16_t port[2];
+	uint32_t hash;
+	uint8_t cli;			/* index of the client in addr/port */
+	uint8_t ended;			/* a tombstone */
+	uint8_t synack, data, rst;
+	int64_t last_time;
+	int64_t syn_time;		/* the first SYN */
+	int64_t irtt;			/* SYN to the handshake's ACK, 0: unknown */
+	struct half h[2];		/* DT_C2S, DT_S2C */
+};
+
+TAILQ_HEAD(flowq, flow);
+
+struct sink {
+	struct dt_flow_sink s;
+	void *payload;
+};
+
+struct dt_flow {
+	struct dt_capture *cap;
+	struct dt_mem *m;
+	struct dt_flow_budget budget;	/* .buffered: every buffer of flow/ */
+	struct sink sinks[DT_FLOW_MAX_SINKS];
+	unsigned n_sinks;
+	uint16_t ports[DT_MAX_PORTS + 1];
+	size_t stream_cap;
+	int64_t idle;
+	int64_t tomb_timeout;
+	uint32_t seed;
+	int started;			/* a packet came: no more sinks */
+
+	struct flow **slots;
+	size_t nslots, nused;
+	struct flowq live, tombs;
+	size_t n_live;
+};
+
+/* Sequence numbers compare as serial numbers (RFC 1982). */
+static inline int
+seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline int
+seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+/* ---- tcp.c -------------------------------------------------------------- */
+
+/* What the lifecycle does after a segment. */
+enum tcp_next { TCP_GO_ON = 0, TCP_ENDED };
+
+/* Does this SYN (no ACK) from dir start a new connection on the 5-tuple
+   of fl, rather than retry the one known? */
+int tcp_syn_restarts(const struct flow *fl, int dir, const struct dt_l4 *l4);
+/* Which endpoint of a new connection is the client: 1 the source of l4. */
+int tcp_client_is_src(const struct dt_flow *f, const struct dt_l4 *l4,
+    int *from_syn);
+/* The same segment twice within 1 ms is one packet: 1, drop it. */
+int tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
+    const struct dt_l4 *l4);
+/* One segment of a live or ended connection. */
+enum tcp_next tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4);
+/* The state of a connection that ends now. */
+enum dt_tcp_state tcp_decide_state(const struct flow *fl);
+/* The bytes a segment in dir may make the buffers hold (0: none). */
+size_t tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4);
+
+/* ---- reasm.c ------------------------------------------------------------ */
+
+void reasm_init(struct flow *fl);
+/* In-order bytes from seq (== next) on; the rest waits. 1: it overlapped
+   waiting bytes from *at on. */
+int reasm_in_order(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+    const uint8_t *p, uint32_t cap, uint32_t len, const struct dt_packet *pkt,
+    uint32_t *at);
+/* The bytes of a segment from offset off on (present, then cut as gap). */
+void reasm_deliver_part(struct dt_flow *f, struct flow *fl, int dir,
+    const uint8_t *p, uint32_t caplen, uint32_t len, uint32_t off,
+    uint64_t frame, int64_t time);
+void reasm_deliver_gap(struct dt_flow *f, struct flow *fl, int dir,
+    uint32_t n, uint64_t frame, int64_t time);
+/* Buffer a segment ahead of next. 1: overlapped a waiting piece. */
+int reasm_buffer(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+    const uint8_t *p, uint32_t caplen, uint32_t len, uint64_t frame,
+    int64_t time);
+/* Can [seq, seq+cap) wait in the buffer of dir (stream_cap and memory)? */
+int reasm_fits(const struct dt_flow *f, const struct half *h, uint32_t cap);
+void reasm_drain(struct dt_flow *f, struct flow *fl, int dir);
+void reasm_skip_hole(struct dt_flow *f, struct flow *fl, int dir);
+/* The receiver acknowledged up to lim: holes before it are gaps. */
+void reasm_acked(struct dt_flow *f, struct flow *fl, int dir, uint32_t lim,
+    uint64_t frame, int64_t time);
+/* Counting mode: add [a, b); 1 when it overlapped a range seen. */
+int reasm_ranges_add(struct half *h, uint32_t a, uint32_t b);
+/* Directions no sink wants any more stop reassembling. */
+void reasm_settle(struct dt_flow *f, struct flow *fl);
+void reasm_flush(struct dt_flow *f, struct flow *fl, int dir, uint64_t frame,
+    int64_t time);
+void reasm_free(struct dt_flow *f, struct flow *fl, int dir);
+
+#endif

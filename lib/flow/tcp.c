@@ -1,0 +1,459 @@
+/*
+ * flow/tcp: one TCP segment against its connection's state (RFC 9293
+ * 3.10.7), one step per thing a segment can carry: SYN, RST, payload (with
+ * the FIN), ACK. The connection table and the lifecycle (flow.c) call in
+ * here and act on what comes back (TCP_ENDED); the bytes go to reasm.c.
+ *
+ * Roles come from the SYN (its sender is the client), else from the port
+ * set (the IP-HTTPS ports are servers), else the higher port is the
+ * client. See flow.h for the states and what counts as a retransmission.
+ */
+#include "flow/flow_int.h"
+
+#include "util/rd.h"
+
+#define DUP_WINDOW	(1000000)	/* 1 ms: the same segment twice */
+#define OOO_WINDOW	(3000000)	/* 3 ms: reordered, not resent */
+
+static void
+add_event(struct dt_flow *f, struct flow *fl, uint8_t type, int dir,
+    const struct dt_packet *pkt, uint16_t a, uint32_t b)
+{
+	dt_conn_add_event(f->m, fl->c, type, (uint8_t)dir, pkt->frame,
+	    pkt->time, a, b);
+}
+
+static void
+retransmission(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, uint32_t seq)
+{
+	fl->c->retransmissions++;
+	add_event(f, fl, DT_EV_RETRANS, dir, pkt, 0, seq - fl->h[dir].start);
+}
+
+static int
+in_port_set(const struct dt_flow *f, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; f->ports[i] != 0; i++)
+		if (f->ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/* ---- questions the lifecycle asks --------------------------------------- */
+
+int
+tcp_client_is_src(const struct dt_flow *f, const struct dt_l4 *l4,
+    int *from_syn)
+{
+	int syn = (l4->flags & (DT_TCP_SYN | DT_TCP_RST)) == DT_TCP_SYN;
+
+	*from_syn = syn;
+	if (syn)
+		return (l4->flags & DT_TCP_ACK) == 0;
+	if (in_port_set(f, l4->dport) != in_port_set(f, l4->sport))
+		return in_port_set(f, l4->dport);
+	return l4->sport >= l4->dport;
+}
+
+int
+tcp_syn_restarts(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+
+	if ((l4->flags & (DT_TCP_SYN | DT_TCP_RST | DT_TCP_ACK)) != DT_TCP_SYN)
+		return 0;
+	return !(h->has_isn && h->isn == l4->seq);
+}
+
+enum dt_tcp_state
+tcp_decide_state(const struct flow *fl)
+{
+	const struct dt_conn *c = fl->c;
+
+	if (fl->rst) {
+		if (c->syn_frame != 0 && !fl->synack && !fl->data)
+			return c->rst_dir == DT_S2C ? DT_TCP_REFUSED :
+			    DT_TCP_NO_ANSWER;
+		return DT_TCP_RESET;
+	}
+	if (fl->h[0].fin && fl->h[1].fin)
+		return DT_TCP_CLOSED;
+	if (c->syn_frame == 0 && !fl->synack)
+		return DT_TCP_OPEN;
+	if (!fl->synack && !fl->data)
+		return DT_TCP_NO_ANSWER;
+	return DT_TCP_ESTABLISHED;
+}
+
+/* Sequence number of a segment's first payload byte. */
+static uint32_t
+payload_seq(const struct dt_l4 *l4)
+{
+	return l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0);
+}
+
+static int
+is_keepalive(const struct half *h, const struct dt_l4 *l4)
+{
+	return h->started && !(l4->flags & (DT_TCP_SYN | DT_TCP_FIN)) &&
+	    l4->paylen <= 1 && l4->seq == h->next - 1;
+}
+
+size_t
+tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+	uint32_t cap = l4->caplen < l4->paylen ? l4->caplen : l4->paylen;
+
+	if (fl->ended || (l4->flags & DT_TCP_RST) || l4->paylen == 0 ||
+	    !h->started || h->counting || is_keepalive(h, l4) ||
+	    !seq_lt(h->next, payload_seq(l4)))
+		return 0;
+	return cap + sizeof(struct seg);
+}
+
+/* The same segment twice within 1 ms is one packet (a capture duplicate). */
+int
+tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+
+	if (h->last_valid && h->last_seq == l4->seq &&
+	    h->last_ack == l4->ack && h->last_len == l4->paylen &&
+	    h->last_flags == l4->flags &&
+	    pkt->time - h->last_time >= 0 &&
+	    pkt->time - h->last_time <= DUP_WINDOW)
+		return 1;
+	h->last_valid = 1;
+	h->last_seq = l4->seq;
+	h->last_ack = l4->ack;
+	h->last_len = l4->paylen;
+	h->last_flags = l4->flags;
+	h->last_time = pkt->time;
+	return 0;
+}
+
+/* ---- SYN ---------------------------------------------------------------- */
+
+static void
+syn_step(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+	int retry = h->has_isn && h->isn == l4->seq;
+
+	if (!h->has_isn) {
+		h->has_isn = 1;
+		h->isn = l4->seq;
+		if (!h->started) {
+			h->started = 1;
+			h->start = h->next = h->max_end = l4->seq + 1;
+		}
+	}
+	if (!(l4->flags & DT_TCP_ACK)) {
+		if (c->syn_frame == 0) {
+			c->syn_frame = pkt->frame;
+			c->ttl_syn = l4->ttl;
+			fl->syn_time = pkt->time;
+		}
+		c->syn_count++;
+		add_event(f, fl, DT_EV_SYN, dir, pkt, (uint16_t)retry, 0);
+		return;
+	}
+	if (!fl->synack) {
+		fl->synack = 1;
+		c->synack_frame = pkt->frame;
+		c->ttl_synack = l4->ttl;
+	}
+	add_event(f, fl, DT_EV_SYNACK, dir, pkt, (uint16_t)retry, 0);
+}
+
+/* ---- RST ---------------------------------------------------------------- */
+
+static enum tcp_next
+rst_step(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt)
+{
+	struct dt_conn *c = fl->c;
+	const struct half *o = &fl->h[!dir];
+
+	if (c->rst_frame == 0) {
+		c->rst_frame = pkt->frame;
+		c->rst_dir = (uint8_t)dir;
+	}
+	/* in answer to what: the SYN (a = 1), or after b bytes of the
+	   peer's stream (the ClientHello, later) */
+	add_event(f, fl, DT_EV_RST, dir, pkt, !fl->synack,
+	    o->started ? o->next - o->start : 0);
+	if (fl->ended)
+		return TCP_GO_ON;
+	fl->rst = 1;
+	return TCP_ENDED;
+}
+
+/* ---- payload and FIN ---------------------------------------------------- */
+
+static void
+fin_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+    uint32_t len, const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+
+	if (!h->fin) {
+		h->fin = 1;
+		h->fin_seq = seq + len;
+		fl->c->fin_frame[dir] = pkt->frame;
+		add_event(f, fl, DT_EV_FIN, dir, pkt, 0, h->fin_seq - h->start);
+	} else if (len == 0 && h->fin_seq == seq) {
+		retransmission(f, fl, dir, pkt, seq);
+	}
+}
+
+/* Counting mode: no buffer; bytes seen again are a retransmission. */
+static void
+counted_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+    uint32_t len, const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	int overlap = seq_lt(seq, h->next);
+
+	if (!seq_le(seq + len, h->next))
+		overlap |= reasm_ranges_add(h, overlap ? h->next : seq,
+		    seq + len);
+	if (overlap)
+		retransmission(f, fl, dir, pkt, seq);
+}
+
+/* Bytes partly before next: the old part is a retransmission, the new
+   part goes on as if it started at next. */
+static void
+behind_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+    const struct dt_l4 *l4, uint32_t cap, const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	uint32_t len = l4->paylen, old = h->next - seq;
+	struct seg *first = TAILQ_FIRST(&h->ooo);
+
+	retransmission(f, fl, dir, pkt, seq);
+	if (old >= len)
+		return;
+	if (first != NULL && seq_lt(first->seq, seq + len)) {
+		uint32_t pres = cap > old ? cap - old : 0, at;
+		struct rd r = rd_make(l4->payload, cap);
+
+		rd_skip(&r, old < cap ? old : cap);
+		if (reasm_in_order(f, fl, dir, h->next, r.p, pres, len - old,
+		    pkt, &at))
+			retransmission(f, fl, dir, pkt, at);
+	} else {
+		reasm_deliver_part(f, fl, dir, l4->payload, cap, len, old,
+		    pkt->frame, pkt->time);
+	}
+	reasm_drain(f, fl, dir);
+}
+
+/* Payload (and FIN) of one segment in direction dir. */
+static void
+segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
+    const struct dt_l4 *l4, const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	uint32_t len = l4->paylen, cap = l4->caplen;
+
+	if (cap > len)
+		cap = len;
+	if (!h->started) {
+		if (len == 0 && !(l4->flags & DT_TCP_FIN))
+			return;
+		h->started = 1;
+		h->start = h->next = h->max_end = seq;
+	}
+	if (l4->flags & DT_TCP_FIN)
+		fin_step(f, fl, dir, seq, len, pkt);
+	if (len == 0)
+		return;
+	if (h->counting) {
+		counted_segment(f, fl, dir, seq, len, pkt);
+		return;		/* payload_step() raises max_end */
+	}
+	for (;;) {
+		int32_t rel = (int32_t)(seq - h->next);
+
+		if (rel < 0) {
+			behind_segment(f, fl, dir, seq, l4, cap, pkt);
+			return;
+		}
+		if (rel == 0) {
+			uint32_t at;
+
+			if (reasm_in_order(f, fl, dir, seq, l4->payload, cap,
+			    len, pkt, &at))
+				retransmission(f, fl, dir, pkt, at);
+			reasm_drain(f, fl, dir);
+			return;
+		}
+		/* ahead: wait in the buffer, or give up holes before it (the
+		   lifecycle made what room it could before calling) */
+		if (reasm_fits(f, h, cap))
+			break;
+		if (!TAILQ_EMPTY(&h->ooo) && seq_lt(TAILQ_FIRST(&h->ooo)->seq,
+		    seq))
+			reasm_skip_hole(f, fl, dir);
+		else	/* it is the earliest thing waiting: the hole goes */
+			reasm_deliver_gap(f, fl, dir, seq - h->next,
+			    pkt->frame, pkt->time);
+	}
+	if (reasm_buffer(f, fl, dir, seq, l4->payload, cap, len, pkt->frame,
+	    pkt->time))
+		retransmission(f, fl, dir, pkt, seq);
+}
+
+/*
+ * As Wireshark counts: a segment carrying bytes already seen is a
+ * retransmission (segment_text() counts those); so is one that fills a
+ * hole below the highest byte seen when it comes later than the
+ * handshake's round trip (else OOO_WINDOW) after that byte (it was lost
+ * before the capture point and sent again); sooner, it was only reordered.
+ */
+static void
+payload_step(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_l4 *l4, const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+	unsigned before = c->retransmissions;
+	uint32_t seq = payload_seq(l4), end = seq + l4->paylen;
+	int behind = h->started && l4->paylen > 0 && seq_lt(seq, h->max_end);
+
+	segment_text(f, fl, dir, seq, l4, pkt);
+	if (behind && c->retransmissions == before &&
+	    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt : OOO_WINDOW))
+		retransmission(f, fl, dir, pkt, seq);
+	if (h->started && l4->paylen > 0 && seq_lt(h->max_end, end)) {
+		h->max_end = end;
+		h->max_time = pkt->time;
+	}
+}
+
+/* Facts of a segment with payload: the server's TTLs. */
+static void
+data_facts(struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	struct dt_conn *c = fl->c;
+
+	fl->data = 1;
+	if (dir != DT_S2C)
+		return;
+	if (c->ttl_server_data == 0) {
+		c->ttl_server_data = l4->ttl;
+		c->ttl_server_data_min = l4->ttl;
+		c->ttl_server_data_max = l4->ttl;
+	}
+	if (l4->ttl < c->ttl_server_data_min)
+		c->ttl_server_data_min = l4->ttl;
+	if (l4->ttl > c->ttl_server_data_max)
+		c->ttl_server_data_max = l4->ttl;
+}
+
+/* ---- ACK ---------------------------------------------------------------- */
+
+/* An ACK (not on a SYN): the handshake's round trip, the window. */
+static void
+ack_facts(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+
+	if (dir == DT_C2S && fl->synack && c->syn_frame != 0 &&
+	    fl->irtt == 0 && pkt->time > fl->syn_time)
+		fl->irtt = pkt->time - fl->syn_time;
+	if (l4->window == 0 && !h->zero_win) {
+		h->zero_win = 1;
+		add_event(f, fl, DT_EV_ZERO_WINDOW, dir, pkt, 0, 0);
+	} else if (l4->window != 0) {
+		h->zero_win = 0;
+	}
+}
+
+/* The peer acknowledged up to ack: bytes of dir before it were received,
+   so a hole before it will not be filled by the capture. */
+static void
+ack_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t ack,
+    const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	uint32_t lim = ack;
+
+	if (!h->started)
+		return;
+	if (h->fin && seq_lt(h->fin_seq, lim))
+		lim = h->fin_seq;
+	/* an ACK far ahead is not about this stream (or is garbage) */
+	if (!seq_lt(h->next, lim) || lim - h->next > (1u << 30))
+		return;
+	reasm_acked(f, fl, dir, lim, pkt->frame, pkt->time);
+}
+
+static int
+dir_complete(const struct half *h)
+{
+	return h->counting || !h->started || !seq_lt(h->next, h->fin_seq);
+}
+
+/* ---- one segment -------------------------------------------------------- */
+
+/* Bytes before a FIN again after the end: the peer did not hear it. */
+static void
+after_end(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+
+	if (h->fin && (l4->paylen > 0 || (l4->flags & DT_TCP_FIN)) &&
+	    seq_le(l4->seq, h->fin_seq))
+		retransmission(f, fl, dir, pkt, l4->seq);
+}
+
+enum tcp_next
+tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct dt_conn *c = fl->c;
+	uint8_t flags = l4->flags;
+	int ack = (flags & DT_TCP_ACK) != 0;
+
+	c->last_frame = pkt->frame;
+	c->last_time = pkt->time;
+	c->packets[dir]++;
+	c->bytes[dir] += l4->paylen;
+
+	if (flags & DT_TCP_SYN)
+		syn_step(f, fl, dir, pkt, l4);
+	if (flags & DT_TCP_RST)
+		return rst_step(f, fl, dir, pkt);
+	if (fl->ended) {
+		after_end(f, fl, dir, pkt, l4);
+		return TCP_GO_ON;
+	}
+	if (l4->paylen > 0)
+		data_facts(fl, dir, l4);
+	if (ack && !(flags & DT_TCP_SYN))
+		ack_facts(f, fl, dir, pkt, l4);
+	if (is_keepalive(&fl->h[dir], l4))
+		add_event(f, fl, DT_EV_KEEPALIVE, dir, pkt, 0, 0);
+	else
+		payload_step(f, fl, dir, l4, pkt);
+	if (ack)
+		ack_step(f, fl, !dir, l4->ack, pkt);
+	reasm_settle(f, fl);
+	if (fl->h[0].fin && fl->h[1].fin && dir_complete(&fl->h[0]) &&
+	    dir_complete(&fl->h[1]))
+		return TCP_ENDED;
+	return TCP_GO_ON;
+}

@@ -36,7 +36,7 @@ utf8_ok(const char *s)
 		return 1;
 	n = strlen(s);
 	while (i < n) {
-		k = dt_report_utf8_next(s + i, n - i, &cp);
+		k = dt_utf8_next(s + i, n - i, &cp);
 		if (k == 0)
 			return 0;
 		i += k;
@@ -52,7 +52,7 @@ utf8_patch(char *s)
 	uint32_t cp;
 
 	while (i < n) {
-		k = dt_report_utf8_next(s + i, n - i, &cp);
+		k = dt_utf8_next(s + i, n - i, &cp);
 		if (k == 0) {
 			s[i] = '?';
 			k = 1;
@@ -75,7 +75,7 @@ utf8_copy(struct dt_mem *m, const char *s, int *fail)
 		return NULL;
 	}
 	was = m->failed;
-	out = dt_report_utf8_dup(m, s);
+	out = dt_utf8_dup(m, s);
 	if (out != NULL) {
 		shrunk = dt_realloc(m, out, strlen(out) + 1);
 		if (shrunk != NULL)
@@ -869,13 +869,16 @@ dt_conn_event_field(const dt_conn *c, size_t i, const char *key,
 		case SRC_B_SET:
 			v = ev->b != 0;
 			break;
-		case SRC_ALERT_CODE:
-			if (ev->b != 0)
+		case SRC_ALERT_CODE: {
+			uint8_t level, desc;
+
+			if (!dt_ev_alert(ev, &level, &desc))
 				return DT_ITEROVER;
-			v = ev->a & 0xff;
+			v = desc;
 			break;
+		}
 		case SRC_HS_ENCRYPTED:
-			if (!(ev->b & DT_TLS_HS_ENCRYPTED))
+			if (!dt_ev_hs_encrypted(ev))
 				return DT_ITEROVER;
 			v = 1;
 			break;
@@ -893,19 +896,18 @@ DT_EXTERN int
 dt_conn_event_alert(const dt_conn *c, size_t i, int *level, int *description,
     const char **name)
 {
-	const struct dt_event *ev;
-	int encrypted;
+	uint8_t lv, desc;
+	int plain;
 
 	if (i >= c->n_events || c->events[i].type != DT_EV_TLS_ALERT)
 		return DT_ITEROVER;
-	ev = &c->events[i];
-	encrypted = ev->b != 0;
+	plain = dt_ev_alert(&c->events[i], &lv, &desc);
 	if (level != NULL)
-		*level = encrypted ? 0 : ev->a >> 8;
+		*level = lv;
 	if (description != NULL)
-		*description = encrypted ? -1 : (ev->a & 0xff);
+		*description = plain ? desc : -1;
 	if (name != NULL)
-		*name = encrypted ? NULL : dt_tls_alert_name(ev->a & 0xff);
+		*name = plain ? dt_tls_alert_name(desc) : NULL;
 	return 0;
 }
 

@@ -110,7 +110,7 @@ assert_self_contained(const char *out)
 	ck_assert_uint_eq(count(out, "<html"), 1);
 	ck_assert_uint_eq(count(out, "</html>"), 1);
 	while (i < n) {
-		k = dt_report_utf8_next(out + i, n - i, &cp);
+		k = dt_utf8_next(out + i, n - i, &cp);
 		ck_assert_msg(k > 0, "invalid UTF-8 at byte %zu", i);
 		ck_assert_msg(cp >= 0x20 || cp == '\n', "control 0x%02x at %zu",
 		    (unsigned)cp, i);

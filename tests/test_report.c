@@ -923,12 +923,12 @@ START_TEST(utf8_clean)
 {
 	char out[64];
 	const char *in = utf8_cases[_i].in;
-	size_t n = dt_report_utf8_clean(in, strlen(in), out);
+	size_t n = dt_utf8_clean(in, strlen(in), out);
 	char *dup;
 
 	ck_assert_str_eq(out, utf8_cases[_i].out);
 	ck_assert_uint_eq(n, strlen(utf8_cases[_i].out));
-	dup = dt_report_utf8_dup(&mem, in);
+	dup = dt_utf8_dup(&mem, in);
 	ck_assert_str_eq(dup, utf8_cases[_i].out);
 	dt_free(&mem, dup);
 }

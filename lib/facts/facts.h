@@ -70,6 +70,71 @@ struct dt_event {
 
 #define DT_MAX_EVENTS 128	/* a timeline longer than this keeps its head */
 
+/* Handshake message types (RFC 8446 4, RFC 5246 7.4): a of
+   DT_EV_TLS_HANDSHAKE. */
+enum dt_hs_type {
+	DT_HS_HELLO_REQUEST = 0,
+	DT_HS_CLIENT_HELLO = 1,
+	DT_HS_SERVER_HELLO = 2,		/* also HelloRetryRequest */
+	DT_HS_NEW_SESSION_TICKET = 4,
+	DT_HS_ENCRYPTED_EXTENSIONS = 8,
+	DT_HS_CERTIFICATE = 11,
+	DT_HS_SERVER_KEY_EXCHANGE = 12,
+	DT_HS_CERTIFICATE_REQUEST = 13,
+	DT_HS_SERVER_HELLO_DONE = 14,
+	DT_HS_CERTIFICATE_VERIFY = 15,
+	DT_HS_CLIENT_KEY_EXCHANGE = 16,
+	DT_HS_FINISHED = 20,
+};
+
+/* b of DT_EV_TLS_HANDSHAKE: flags. */
+#define DT_HS_F_ENCRYPTED	1	/* seen as an encrypted record */
+#define DT_HS_F_HRR		2	/* the ServerHello is a HelloRetryRequest */
+
+/* a of DT_EV_SSLV2_HELLO from the server (an SSL 2.0 SERVER-HELLO). */
+#define DT_SSLV2_SERVER_HELLO	4
+
+/* Typed reads of an event's a and b, so that no reader unpacks them. */
+
+/* The handshake type of a DT_EV_TLS_HANDSHAKE event, -1 for other events. */
+static inline int
+dt_ev_hs(const struct dt_event *ev)
+{
+	return ev->type == DT_EV_TLS_HANDSHAKE ? ev->a : -1;
+}
+
+/* 1 when ev is the handshake message `type` (enum dt_hs_type). */
+static inline int
+dt_ev_is_hs(const struct dt_event *ev, int type)
+{
+	return dt_ev_hs(ev) == type;
+}
+
+static inline int
+dt_ev_hs_encrypted(const struct dt_event *ev)
+{
+	return ev->type == DT_EV_TLS_HANDSHAKE &&
+	    (ev->b & DT_HS_F_ENCRYPTED) != 0;
+}
+
+static inline int
+dt_ev_hs_hrr(const struct dt_event *ev)
+{
+	return dt_ev_is_hs(ev, DT_HS_SERVER_HELLO) && (ev->b & DT_HS_F_HRR) != 0;
+}
+
+/* A DT_EV_TLS_ALERT: 1 and its level and description when readable, 0
+   (both set to 0) when encrypted. */
+static inline int
+dt_ev_alert(const struct dt_event *ev, uint8_t *level, uint8_t *desc)
+{
+	int plain = ev->b == 0;
+
+	*level = plain ? (uint8_t)(ev->a >> 8) : 0;
+	*desc = plain ? (uint8_t)(ev->a & 0xff) : 0;
+	return plain;
+}
+
 /* ---- certificates ------------------------------------------------------- */
 
 struct dt_cert {

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "report/ladder.h"
 #include "tls/tls.h"
 
 #define MAX_ERRORS 10		/* capture errors listed */
@@ -91,20 +92,6 @@ static const char *const esc_ents[] = {
 };
 
 /*
- * Code points that must not reach the document as they are: C0 controls
- * (HTML forbids them), DEL, C1 controls, and the bidirectional controls and
- * BOM that could reorder or hide text around them.
- */
-static int
-unsafe_cp(uint32_t cp)
-{
-	return (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f ||
-	    (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0xfeff;
-}
-
-/*
  * Write s as HTML text, safe in element content, in a quoted attribute
  * value and in SVG <text>. max_cps > 0 keeps that many code points and
  * ends with an ellipsis; returns 1 when it cut. NULL writes nothing.
@@ -125,11 +112,11 @@ html_text(struct out *o, const char *s, size_t max_cps)
 			return 1;
 		}
 		cps++;
-		k = dt_report_utf8_next(s + i, n - i, &cp);
+		k = dt_utf8_next(s + i, n - i, &cp);
 		if (k == 0) {
 			puts_(o, "\xef\xbf\xbd");	/* U+FFFD */
 			i++;
-		} else if (unsafe_cp(cp)) {
+		} else if (dt_utf8_unsafe_cp(cp)) {
 			puts_(o, "\xef\xbf\xbd");
 			i += k;
 		} else if (cp < 0x80 && cp != 0 &&
@@ -162,37 +149,20 @@ sev_title(dt_severity s)
 	return (unsigned)s < 3 ? sev_titles[s] : "?";
 }
 
-static const char *const alert_levels[] = { "level 0", "warning", "fatal" };
-
-/* GREASE values (RFC 8701) are not versions. */
-static int
-grease(uint16_t v)
-{
-	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
-}
-
 static void
 put_version(struct out *o, uint16_t v)
 {
-	const char *name = dt_tls_version_name(v);
+	char buf[DT_TLS_NAME_LEN];
 
-	if (name != NULL)
-		esc(o, name);
-	else
-		outf(o, "0x%04X", v);
+	esc(o, dt_tls_version_str(v, buf, sizeof buf));
 }
 
 static void
 put_suite(struct out *o, uint16_t suite)
 {
-	const char *name = dt_tls_suite_name(suite);
+	char buf[DT_TLS_NAME_LEN];
 
-	if (name != NULL) {
-		esc(o, name);
-		outf(o, " (0x%04X)", suite);
-	} else {
-		outf(o, "suite 0x%04X", suite);
-	}
+	esc(o, dt_tls_suite_str(suite, buf, sizeof buf));
 }
 
 /* "2026-11-25 17:11:27 UTC" (no fraction); "?" outside 0000..9999. */
@@ -656,61 +626,11 @@ verdict_article(struct out *o, const struct dt_report_run *run,
 
 /* ---- the ladder ------------------------------------------------------------- */
 
-/* Per verdict id, the handshake messages that show it best when several
-   share an evidence frame. */
-static const struct {
-	const char *id;
-	uint8_t hs[2];
-} prefer[] = {
-	{ "server-cert-expired", { 11, 0 } },
-	{ "server-cert-untrusted", { 11, 0 } },
-	{ "server-name-mismatch", { 11, 0 } },
-	{ "ssl-inspection", { 11, 0 } },
-	{ "wrong-server", { 11, 0 } },
-	{ "crl-unreachable", { 11, 0 } },
-	{ "client-cert-missing", { 13, 11 } },
-	{ "client-cert-rejected", { 11, 13 } },
-	{ "encrypted-cipher-negotiated", { 2, 0 } },
-	{ "null-cipher-negotiated", { 2, 0 } },
-	{ "tls-version-mismatch", { 2, 0 } },
-};
-
-/* The event that stands for `frame` in verdict v's evidence, or -1. */
-static long
-evidence_event(const struct dt_conn *c, const struct dt_verdict *v,
-    uint64_t frame)
-{
-	size_t i, k, p;
-	long first = -1;
-
-	for (i = 0; i < c->n_events && first < 0; i++)
-		if (c->events[i].frame == frame)
-			first = (long)i;
-	if (first < 0 || v->id == NULL)
-		return first;
-	for (p = 0; p < sizeof prefer / sizeof prefer[0]; p++) {
-		if (strcmp(prefer[p].id, v->id) != 0)
-			continue;
-		for (k = 0; k < 2 && prefer[p].hs[k] != 0; k++)
-			for (i = (size_t)first; i < c->n_events; i++)
-				if (c->events[i].frame == frame &&
-				    c->events[i].type == DT_EV_TLS_HANDSHAKE &&
-				    c->events[i].a == prefer[p].hs[k])
-					return (long)i;
-	}
-	return first;
-}
-
-/* What the ladder marks on each event. */
-struct mark {
-	int sev;		/* -1: no evidence; else highest severity */
-	const struct vref *badge;	/* the failing step of this verdict */
-};
-
 static void
-ch_detail(struct out *o, const struct dt_tls_facts *t)
+ch_detail(struct out *o, const struct dt_step *st)
 {
-	size_t i, listed = 0, nulls = 0;
+	const struct dt_tls_facts *t = st->tls;
+	size_t i;
 
 	if (t->sni != NULL) {
 		puts_(o, "SNI ");
@@ -718,27 +638,19 @@ ch_detail(struct out *o, const struct dt_tls_facts *t)
 	} else {
 		puts_(o, "no SNI");
 	}
-	for (i = 0; i < t->n_offered_suites; i++)
-		if (dt_tls_suite_is_null(t->offered_suites[i]))
-			nulls++;
-	if (nulls == 0) {
-		outf(o, " \xc2\xb7 %zu suites, no NULL suite",
-		    t->n_offered_suites);
+	if (!st->null_offered) {
+		outf(o, " \xc2\xb7 %zu suites, no NULL suite", st->n_suites);
 		return;
 	}
 	puts_(o, " \xc2\xb7 NULL offered: ");
-	for (i = 0; i < t->n_offered_suites && listed < 4; i++) {
-		if (!dt_tls_suite_is_null(t->offered_suites[i]))
-			continue;
-		outf(o, "%s0x%04X", listed ? ", " : "", t->offered_suites[i]);
-		listed++;
-	}
-	if (listed < nulls)
+	for (i = 0; i < st->n_null && i < 4; i++)
+		outf(o, "%s0x%04X", i ? ", " : "", dt_ladder_null_suite(t, i));
+	if (i < st->n_null)
 		puts_(o, ", \xe2\x80\xa6");
-	if (t->offered_only_null || nulls == t->n_offered_suites)
+	if (st->only_null)
 		puts_(o, " (only NULL)");
 	else
-		outf(o, " (of %zu suites)", t->n_offered_suites);
+		outf(o, " (of %zu suites)", st->n_suites);
 }
 
 static void
@@ -767,78 +679,123 @@ cert_line(struct out *o, const struct dt_cert *x, size_t max)
  * whole (the tooltip).
  */
 static void
-ev_label(struct out *o, const struct dt_conn *c, const struct dt_event *ev)
+ev_label(struct out *o, const struct dt_step *st)
 {
-	const struct dt_tls_facts *t = &c->tls;
-	uint8_t level = (uint8_t)(ev->a >> 8), desc = (uint8_t)(ev->a & 0xff);
-	const char *name;
-	uint16_t best = 0;
-	size_t i;
+	const char *level;
+	char buf[DT_TLS_NAME_LEN];
 
-	switch (ev->type) {
-	case DT_EV_TLS_HANDSHAKE:
-		if (ev->a == 2 && (ev->b & DT_TLS_HS_HRR)) {
-			puts_(o, "HelloRetryRequest");
-			return;
-		}
-		esc(o, dt_report_hs_label(ev->a, "Handshake message"));
-		if (dt_report_hs_label(ev->a, NULL) == NULL)
-			outf(o, " type %u", ev->a);
-		if (ev->a == 1 && ev->frame == t->ch_frame) {
-			for (i = 0; i < t->n_client_versions; i++)
-				if (!grease(t->client_versions[i]) &&
-				    t->client_versions[i] > best)
-					best = t->client_versions[i];
+	switch (st->kind) {
+	case DT_STEP_HRR:
+		esc(o, st->label);
+		return;
+	case DT_STEP_CLIENT_HELLO:
+	case DT_STEP_SERVER_HELLO:
+	case DT_STEP_SERVER_CERT:
+	case DT_STEP_CLIENT_CERT:
+	case DT_STEP_CERT_REQUEST:
+	case DT_STEP_HANDSHAKE:
+		if (st->label != NULL)
+			esc(o, st->label);
+		else
+			outf(o, "Handshake message type %d", st->hs);
+		if (st->kind == DT_STEP_CLIENT_HELLO ||
+		    st->kind == DT_STEP_SERVER_HELLO) {
 			puts_(o, " ");
-			put_version(o, best ? best : t->ch_legacy_version);
-		} else if (ev->a == 2 && ev->frame == t->sh_frame) {
-			puts_(o, " ");
-			put_version(o, t->version);
-		} else if (ev->a == 11 && ev->dir == DT_S2C &&
-		    t->n_server_certs > 1) {
-			outf(o, " (%zu certificates)", t->n_server_certs);
-		} else if (ev->a == 11 && ev->dir == DT_C2S &&
-		    t->client_cert == DT_CCERT_EMPTY) {
+			put_version(o, st->version);
+		} else if (st->kind == DT_STEP_SERVER_CERT && st->n_certs > 1) {
+			outf(o, " (%zu certificates)", st->n_certs);
+		} else if (st->kind == DT_STEP_CLIENT_CERT && st->cert_empty) {
 			puts_(o, " (empty)");
 		}
-		if (ev->b & DT_TLS_HS_ENCRYPTED)
+		if (st->encrypted)
 			puts_(o, " (encrypted)");
 		return;
-	case DT_EV_TLS_ALERT:
-		if (ev->b != 0) {
+	case DT_STEP_ALERT:
+		if (st->encrypted) {
 			puts_(o, "Alert (encrypted)");
 			return;
 		}
-		name = dt_tls_alert_name(desc);
 		puts_(o, "Alert ");
-		if (level < 3)
-			puts_(o, alert_levels[level]);
+		if ((level = dt_tls_alert_level_name(st->alert_level)) != NULL)
+			puts_(o, level);
 		else
-			outf(o, "level %u", level);
+			outf(o, "level %u", st->alert_level);
 		puts_(o, " ");
-		esc(o, name != NULL ? name : "unknown");
-		outf(o, " (%u)", desc);
+		esc(o, dt_tls_alert_str(st->alert_desc, buf, sizeof buf));
 		return;
-	case DT_EV_HTTP_RESPONSE:
-		outf(o, "HTTP response %" PRIu32, ev->b);
-		return;
-	case DT_EV_SSLV2_HELLO:		/* tls.h: a = 4 from the server */
-		esc(o, ev->a == 4 ? "SSLv2 ServerHello" :
-		    dt_report_ev_label(ev->type, "Event"));
+	case DT_STEP_HTTP_RESPONSE:
+		outf(o, "HTTP response %" PRIu32, st->ev->b);
 		return;
 	default:
-		esc(o, dt_report_ev_label(ev->type, "Event"));
+		esc(o, st->label);
 		return;
 	}
 }
 
 static void
-ev_detail(struct out *o, const struct dt_conn *c, const struct dt_event *ev,
-    size_t max, size_t run_len, uint64_t run_end)
+ev_detail(struct out *o, const struct dt_step *st, size_t max,
+    size_t run_len, uint64_t run_end)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_event *ev = st->ev;
+	const struct dt_tls_facts *t = st->tls;
 	size_t i;
 
+	switch (st->kind) {
+	case DT_STEP_CLIENT_HELLO:
+		ch_detail(o, st);
+		return;
+	case DT_STEP_SERVER_HELLO:
+		put_suite(o, st->suite);
+		if (st->resumed)
+			puts_(o, ", resumed session");
+		return;
+	case DT_STEP_SERVER_CERT:
+	case DT_STEP_CLIENT_CERT:
+		if (st->cert != NULL)
+			cert_line(o, st->cert, max);
+		return;
+	case DT_STEP_CERT_REQUEST:
+		if (t->n_ca_names == 0) {
+			puts_(o, "no CA names: any client certificate");
+			return;
+		}
+		puts_(o, "CAs: ");
+		for (i = 0; i < t->n_ca_names && i < MAX_CA_NAMES; i++) {
+			if (i > 0)
+				puts_(o, "; ");
+			html_text(o, t->ca_names[i], max ? 30 : 0);
+		}
+		if (i < t->n_ca_names)
+			outf(o, "; %zu more", t->n_ca_names - i);
+		return;
+	case DT_STEP_NON_TLS:
+		if (st->wire != NULL) {
+			puts_(o, "\xe2\x80\x9c");
+			html_text(o, st->wire, max);
+			puts_(o, "\xe2\x80\x9d");
+		}
+		return;
+	case DT_STEP_MALFORMED:
+		if (st->wire != NULL)
+			html_text(o, st->wire, max);
+		return;
+	case DT_STEP_HTTP_REQUEST:
+		html_text(o, t->http_request.line, max);
+		if (t->http_request.host != NULL) {
+			puts_(o, " \xc2\xb7 Host ");
+			html_text(o, t->http_request.host, max ? 40 : 0);
+		}
+		return;
+	case DT_STEP_HTTP_RESPONSE:
+		html_text(o, t->http_response.line, max);
+		if (t->http_response.server != NULL) {
+			puts_(o, " \xc2\xb7 Server ");
+			html_text(o, t->http_response.server, max ? 40 : 0);
+		}
+		return;
+	default:
+		break;
+	}
 	switch (ev->type) {
 	case DT_EV_SYN:
 	case DT_EV_SYNACK:
@@ -867,60 +824,8 @@ ev_detail(struct out *o, const struct dt_conn *c, const struct dt_event *ev,
 			    t->appdata_records[ev->dir],
 			    t->appdata_records[ev->dir] == 1 ? "" : "s");
 		return;
-	case DT_EV_NON_TLS:
-		if (t->non_tls_line != NULL && ev->frame == t->non_tls_frame) {
-			puts_(o, "\xe2\x80\x9c");
-			html_text(o, t->non_tls_line, max);
-			puts_(o, "\xe2\x80\x9d");
-		}
-		return;
-	case DT_EV_TLS_MALFORMED:
-		if (t->malformed != NULL && ev->frame == t->malformed_frame)
-			html_text(o, t->malformed, max);
-		return;
-	case DT_EV_HTTP_REQUEST:
-		html_text(o, t->http_request.line, max);
-		if (t->http_request.host != NULL) {
-			puts_(o, " \xc2\xb7 Host ");
-			html_text(o, t->http_request.host, max ? 40 : 0);
-		}
-		return;
-	case DT_EV_HTTP_RESPONSE:
-		html_text(o, t->http_response.line, max);
-		if (t->http_response.server != NULL) {
-			puts_(o, " \xc2\xb7 Server ");
-			html_text(o, t->http_response.server, max ? 40 : 0);
-		}
-		return;
-	case DT_EV_TLS_HANDSHAKE:
-		break;
 	default:
 		return;
-	}
-	if (ev->a == 1 && ev->frame == t->ch_frame && ev->dir == DT_C2S) {
-		ch_detail(o, t);
-	} else if (ev->a == 2 && ev->frame == t->sh_frame &&
-	    !(ev->b & DT_TLS_HS_HRR)) {
-		put_suite(o, t->suite);
-		if (t->resumed)
-			puts_(o, ", resumed session");
-	} else if (ev->a == 11 && ev->dir == DT_S2C && t->n_server_certs > 0) {
-		cert_line(o, &t->server_certs[0], max);
-	} else if (ev->a == 11 && ev->dir == DT_C2S && t->n_client_certs > 0) {
-		cert_line(o, &t->client_certs[0], max);
-	} else if (ev->a == 13 && ev->frame == t->cert_request_frame) {
-		if (t->n_ca_names == 0) {
-			puts_(o, "no CA names: any client certificate");
-			return;
-		}
-		puts_(o, "CAs: ");
-		for (i = 0; i < t->n_ca_names && i < MAX_CA_NAMES; i++) {
-			if (i > 0)
-				puts_(o, "; ");
-			html_text(o, t->ca_names[i], max ? 30 : 0);
-		}
-		if (i < t->n_ca_names)
-			outf(o, "; %zu more", t->n_ca_names - i);
 	}
 }
 
@@ -932,7 +837,7 @@ text_width(const char *s, unsigned px)
 	uint32_t cp;
 
 	while (i < n) {
-		k = dt_report_utf8_next(s + i, n - i, &cp);
+		k = dt_utf8_next(s + i, n - i, &cp);
 		i += k ? k : 1;
 		cps++;
 	}
@@ -957,54 +862,31 @@ static void
 ladder(struct out *o, size_t capi, const struct dt_conn *c,
     const struct vref *vr, size_t nv)
 {
-	struct mark *mk;
+	struct dt_mark *mk;
+	const struct dt_verdict **vs;
 	const struct dt_event *ev;
+	const struct vref *badge;
+	struct dt_step st;
 	const char *name, *colour, *tint;
-	size_t i, j, k, rows = 0, row, n_out = 0;
-	long e, last;
+	size_t i, j, k, rows = 0, row, n_out;
 	unsigned y, h, x1, x2, bw;
-	uint64_t best;
 	int sev;
 
 	if (c->n_events == 0)
 		return;
 	mk = dt_calloc(o->mem, c->n_events, sizeof *mk);
-	if (mk == NULL) {
+	vs = dt_calloc(o->mem, nv ? nv : 1, sizeof *vs);
+	if (mk == NULL || vs == NULL) {
+		dt_free(o->mem, mk);
+		dt_free(o->mem, vs);
 		o->err = o->err ? o->err : DT_ENOMEM;
 		return;
 	}
-	for (i = 0; i < c->n_events; i++)
-		mk[i].sev = -1;
-	/* evidence of each failing verdict; the badge on its last step */
-	for (j = 0; j < nv; j++) {
-		if (vr[j].v->severity < DT_SEV_WARNING)
-			continue;
-		last = -1;
-		best = 0;
-		for (k = 0; k < vr[j].v->n_frames; k++) {
-			e = evidence_event(c, vr[j].v, vr[j].v->frames[k]);
-			if (e < 0) {
-				n_out++;
-				continue;
-			}
-			if (mk[e].sev < (int)vr[j].v->severity)
-				mk[e].sev = (int)vr[j].v->severity;
-			if (vr[j].v->frames[k] >= best) {
-				best = vr[j].v->frames[k];
-				last = e;
-			}
-		}
-		if (last >= 0 && (mk[last].badge == NULL ||
-		    mk[last].badge->v->severity < vr[j].v->severity))
-			mk[last].badge = &vr[j];
-	}
-	/* rows: a run of retransmissions in one direction is one row */
+	for (j = 0; j < nv; j++)
+		vs[j] = vr[j].v;
+	n_out = dt_ladder_marks(c, vs, nv, mk);
 	for (i = 0; i < c->n_events; i++, rows++)
-		for (; c->events[i].type == DT_EV_RETRANS &&
-		    i + 1 < c->n_events && c->events[i + 1].type ==
-		    DT_EV_RETRANS && c->events[i + 1].dir == c->events[i].dir &&
-		    mk[i + 1].sev < 0 && mk[i].sev < 0; i++)
-			;
+		i = dt_ladder_row_end(c, i, mk);
 	h = L_HEAD + (unsigned)rows * L_ROW + 28;
 
 	outf(o, "<div class=\"ladder\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -1037,11 +919,8 @@ ladder(struct out *o, size_t capi, const struct dt_conn *c,
 
 	for (i = 0, row = 0; i < c->n_events && o->err == 0; i++, row++) {
 		ev = &c->events[i];
-		for (j = i; ev->type == DT_EV_RETRANS && j + 1 < c->n_events &&
-		    c->events[j + 1].type == DT_EV_RETRANS &&
-		    c->events[j + 1].dir == ev->dir && mk[j + 1].sev < 0 &&
-		    mk[j].sev < 0; j++)
-			;
+		j = dt_ladder_row_end(c, i, mk);
+		dt_ladder_step(c, ev, &st);
 		y = L_HEAD + (unsigned)row * L_ROW + 24;
 		sev = mk[i].sev;
 		colour = sev == DT_SEV_ERROR ? "#b3261e" : sev == DT_SEV_WARNING ?
@@ -1054,9 +933,9 @@ ladder(struct out *o, size_t capi, const struct dt_conn *c,
 		outf(o, "Frame %" PRIu64 ", %s: ", ev->frame,
 		    ev->type == DT_EV_END_OPEN ? "capture end" :
 		    ev->dir == DT_C2S ? "client to server" : "server to client");
-		ev_label(o, c, ev);
+		ev_label(o, &st);
 		puts_(o, ". ");
-		ev_detail(o, c, ev, 0, j - i + 1, c->events[j].frame);
+		ev_detail(o, &st, 0, j - i + 1, c->events[j].frame);
 		puts_(o, "</title>");
 		if (sev >= DT_SEV_WARNING)
 			outf(o, "<rect x=\"2\" y=\"%u\" width=\"%d\" height=\"%d\" "
@@ -1075,7 +954,7 @@ ladder(struct out *o, size_t capi, const struct dt_conn *c,
 			    "<text x=\"%d\" y=\"%u\" text-anchor=\"middle\" "
 			    "font-size=\"13\" fill=\"#59636e\">", L_CLIENT, y,
 			    L_SERVER, y, (L_CLIENT + L_SERVER) / 2, y - 6);
-			ev_label(o, c, ev);
+			ev_label(o, &st);
 			puts_(o, "</text></g>");
 			i = j;
 			continue;
@@ -1102,14 +981,15 @@ ladder(struct out *o, size_t capi, const struct dt_conn *c,
 		    (L_CLIENT + L_SERVER) / 2, y - 6,
 		    sev >= DT_SEV_WARNING ? "700" : "600",
 		    sev >= DT_SEV_WARNING ? colour : "#1f2328");
-		ev_label(o, c, ev);
+		ev_label(o, &st);
 		outf(o, "</text><text class=\"detail\" x=\"%d\" y=\"%u\" "
 		    "text-anchor=\"middle\" font-size=\"11.5\" fill=\"#59636e\">",
 		    (L_CLIENT + L_SERVER) / 2, y + 15);
-		ev_detail(o, c, ev, DETAIL_CPS, j - i + 1, c->events[j].frame);
+		ev_detail(o, &st, DETAIL_CPS, j - i + 1, c->events[j].frame);
 		puts_(o, "</text>");
-		if (mk[i].badge != NULL && mk[i].badge->v->id != NULL) {
-			bw = text_width(mk[i].badge->v->id, 12) + 22;
+		badge = mk[i].badge >= 0 ? &vr[mk[i].badge] : NULL;
+		if (badge != NULL && badge->v->id != NULL) {
+			bw = text_width(badge->v->id, 12) + 22;
 			if (bw > L_WIDTH - L_SERVER - 16)
 				bw = L_WIDTH - L_SERVER - 16;
 			outf(o, "<a href=\"#v%zu-%zu\"><rect class=\"badge\" "
@@ -1117,9 +997,9 @@ ladder(struct out *o, size_t capi, const struct dt_conn *c,
 			    "rx=\"11\" fill=\"%s\"/><text x=\"%u\" y=\"%u\" "
 			    "text-anchor=\"middle\" font-size=\"12\" "
 			    "font-weight=\"700\" fill=\"#fff\">", capi,
-			    mk[i].badge->seq, L_SERVER + 12, y - 11, bw, colour,
+			    badge->seq, L_SERVER + 12, y - 11, bw, colour,
 			    L_SERVER + 12 + bw / 2, y + 4);
-			esc(o, mk[i].badge->v->id);
+			esc(o, badge->v->id);
 			puts_(o, "</text></a>");
 		}
 		puts_(o, "</g>");
@@ -1136,7 +1016,7 @@ ladder(struct out *o, size_t capi, const struct dt_conn *c,
 			if (vr[j].v->severity < DT_SEV_WARNING)
 				continue;
 			for (i = 0; i < vr[j].v->n_frames; i++)
-				if (evidence_event(c, vr[j].v,
+				if (dt_ladder_evidence_event(c, vr[j].v,
 				    vr[j].v->frames[i]) < 0)
 					outf(o, "%s %" PRIu64, k++ ? "," : "",
 					    vr[j].v->frames[i]);
@@ -1144,6 +1024,7 @@ ladder(struct out *o, size_t capi, const struct dt_conn *c,
 		puts_(o, " (DNS, CRL or proxy traffic).</p>");
 	}
 	dt_free(o->mem, mk);
+	dt_free(o->mem, vs);
 }
 
 /* ---- connections --------------------------------------------------------- */

@@ -2,7 +2,7 @@
  * The JSON document of SPEC §4 (schema "datrace/1"), built with jansson.
  * RFC 8259 wants UTF-8 text: every string from the wire (SNI, DNs, HTTP
  * lines, the first line of a non-TLS reply, error messages) goes through
- * dt_report_utf8_clean() first, so bytes that are not UTF-8 become U+FFFD,
+ * dt_utf8_clean() first, so bytes that are not UTF-8 become U+FFFD,
  * and jansson escapes control characters. Keys are written in a fixed order
  * (insertion order, JSON_PRESERVE_ORDER) so the same capture always gives
  * the same bytes. Fields may be added; none is ever renamed or dropped
@@ -60,7 +60,7 @@ jstr(struct jb *b, const char *s)
 			return NULL;
 		}
 	}
-	len = dt_report_utf8_clean(s, n, buf);
+	len = dt_utf8_clean(s, n, buf);
 	j = json_stringn(buf, len);
 	if (buf != small)
 		dt_free(b->mem, buf);
@@ -138,9 +138,9 @@ ju16v(struct jb *b, const uint16_t *v, size_t n, size_t max)
 static json_t *
 jversion(uint16_t v)
 {
-	const char *name = dt_tls_version_name(v);
+	char buf[DT_TLS_NAME_LEN];
 
-	return name != NULL ? json_string(name) : jhex16(v);
+	return json_string(dt_tls_version_str(v, buf, sizeof buf));
 }
 
 static json_t *
@@ -164,8 +164,6 @@ jdirpair(struct jb *b, json_t *client, json_t *server)
 	return o;
 }
 
-static const char *const alert_levels[] = { NULL, "warning", "fatal" };
-
 /* level, description and code of an alert; all null when encrypted. */
 static void
 alert_fields(struct jb *b, json_t *o, int encrypted, uint8_t level,
@@ -178,8 +176,8 @@ alert_fields(struct jb *b, json_t *o, int encrypted, uint8_t level,
 		set(b, o, "description", json_null());
 		set(b, o, "code", json_null());
 	} else {
-		set(b, o, "level", level < 3 && alert_levels[level] != NULL ?
-		    json_string(alert_levels[level]) : json_null());
+		set(b, o, "level", dt_tls_alert_level_name(level) != NULL ?
+		    json_string(dt_tls_alert_level_name(level)) : json_null());
 		set(b, o, "description",
 		    name != NULL ? json_string(name) : json_null());
 		set(b, o, "code", json_integer(desc));
@@ -197,10 +195,13 @@ jevent(struct jb *b, const struct dt_event *ev)
 	set(b, o, "from", json_string(dt_report_dir_name(ev->dir)));
 	set(b, o, "type", json_string(dt_report_msg_name(ev)));
 	switch (ev->type) {
-	case DT_EV_TLS_ALERT:
-		alert_fields(b, o, ev->b != 0, (uint8_t)(ev->a >> 8),
-		    (uint8_t)(ev->a & 0xff));
+	case DT_EV_TLS_ALERT: {
+		uint8_t level, desc;
+		int plain = dt_ev_alert(ev, &level, &desc);
+
+		alert_fields(b, o, !plain, level, desc);
 		break;
+	}
 	case DT_EV_HTTP_RESPONSE:
 		set(b, o, "status", jint(ev->b));
 		break;
@@ -220,7 +221,7 @@ jevent(struct jb *b, const struct dt_event *ev)
 		set(b, o, "bytes_before", jint(ev->b));
 		break;
 	case DT_EV_TLS_HANDSHAKE:
-		if (ev->b & DT_TLS_HS_ENCRYPTED)
+		if (dt_ev_hs_encrypted(ev))
 			set(b, o, "encrypted", json_true());
 		break;
 	default:

@@ -2,9 +2,7 @@
  * Names and formats shared by the JSON and text writers and by the public
  * accessors: TCP states, severities, timeline event types (the TLS
  * handshake types of RFC 5246 7.4 and RFC 8446 4, as registered by IANA),
- * RFC 3339 timestamps, and the UTF-8 repair that makes any bytes from the
- * wire a valid JSON string (RFC 8259 8.1 requires UTF-8; RFC 3629 4 says
- * what is well-formed).
+ * RFC 3339 timestamps, and connection strings.
  */
 #include "report/report.h"
 
@@ -155,13 +153,12 @@ static const struct name event_names[] = {
 const char *
 dt_report_msg_name(const struct dt_event *ev)
 {
-	if (ev->type == DT_EV_TLS_HANDSHAKE && ev->a == 2 &&
-	    (ev->b & DT_TLS_HS_HRR))
+	if (dt_ev_hs_hrr(ev))
 		return "hello_retry_request";
 	if (ev->type == DT_EV_TLS_HANDSHAKE)
-		return LOOKUP(handshake_names, ev->a, "handshake");
-	if (ev->type == DT_EV_SSLV2_HELLO && ev->a == 4)
-		return "sslv2_server_hello";	/* tls.h: a = 4 from the server */
+		return LOOKUP(handshake_names, dt_ev_hs(ev), "handshake");
+	if (ev->type == DT_EV_SSLV2_HELLO && ev->a == DT_SSLV2_SERVER_HELLO)
+		return "sslv2_server_hello";
 	return LOOKUP(event_names, ev->type, "unknown");
 }
 
@@ -214,92 +211,6 @@ dt_report_time_sec(int64_t sec, char *buf, size_t len)
 	return format_time(sec, 0, buf, len);
 }
 
-/* ---- UTF-8 ----------------------------------------------------------------- */
-
-size_t
-dt_report_utf8_next(const char *s, size_t n, uint32_t *cp)
-{
-	struct rd r = rd_make(s, n);
-	uint8_t b0, b, lo = 0x80, hi = 0xBF;
-	uint32_t v;
-	size_t len, i;
-
-	b0 = rd_u8(&r);
-	if (r.bad)
-		return 0;
-	if (b0 < 0x80) {
-		*cp = b0;
-		return 1;
-	}
-	if (b0 >= 0xC2 && b0 <= 0xDF) {
-		len = 2;
-		v = b0 & 0x1F;
-	} else if (b0 >= 0xE0 && b0 <= 0xEF) {
-		len = 3;
-		v = b0 & 0x0F;
-		if (b0 == 0xE0)
-			lo = 0xA0;	/* overlong */
-		else if (b0 == 0xED)
-			hi = 0x9F;	/* surrogates */
-	} else if (b0 >= 0xF0 && b0 <= 0xF4) {
-		len = 4;
-		v = b0 & 0x07;
-		if (b0 == 0xF0)
-			lo = 0x90;	/* overlong */
-		else if (b0 == 0xF4)
-			hi = 0x8F;	/* past U+10FFFF */
-	} else {
-		return 0;
-	}
-	for (i = 1; i < len; i++) {
-		b = rd_u8(&r);
-		if (r.bad || b < lo || b > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xBF;
-		v = v << 6 | (b & 0x3F);
-	}
-	*cp = v;
-	return len;
-}
-
-size_t
-dt_report_utf8_clean(const char *in, size_t n, char *out)
-{
-	size_t i = 0, o = 0, k;
-	uint32_t cp;
-
-	while (i < n) {
-		k = dt_report_utf8_next(in + i, n - i, &cp);
-		if (k == 0) {
-			memcpy(out + o, "\xEF\xBF\xBD", 3);	/* U+FFFD */
-			o += 3;
-			i++;
-		} else {
-			memcpy(out + o, in + i, k);
-			o += k;
-			i += k;
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
-
-char *
-dt_report_utf8_dup(struct dt_mem *m, const char *s)
-{
-	size_t n = strlen(s);
-	char *out;
-
-	if (n > (SIZE_MAX - 1) / 3)
-		return NULL;
-	out = dt_malloc(m, 3 * n + 1);
-	if (out == NULL)
-		return NULL;
-	dt_report_utf8_clean(s, n, out);
-	return out;
-}
-
 /* ---- connections ----------------------------------------------------------- */
 
 const char *
@@ -331,85 +242,4 @@ dt_report_wireshark_filter(const struct dt_conn *c, char *buf, size_t len)
 	snprintf(buf, len, "%s.addr==%s && tcp.port==%u && %s.addr==%s && "
 	    "tcp.port==%u", ip, a, c->client_port, ip, b, c->server_port);
 	return buf;
-}
-
-/* ---- ladder labels (text and HTML) ------------------------------------- */
-
-struct label {
-	int value;
-	const char *label;
-};
-
-static const struct label hs_labels[] = {
-	{ 0, "HelloRequest" },
-	{ 1, "ClientHello" },
-	{ 2, "ServerHello" },
-	{ 3, "HelloVerifyRequest" },
-	{ 4, "NewSessionTicket" },
-	{ 5, "EndOfEarlyData" },
-	{ 6, "HelloRetryRequest" },
-	{ 8, "EncryptedExtensions" },
-	{ 11, "Certificate" },
-	{ 12, "ServerKeyExchange" },
-	{ 13, "CertificateRequest" },
-	{ 14, "ServerHelloDone" },
-	{ 15, "CertificateVerify" },
-	{ 16, "ClientKeyExchange" },
-	{ 20, "Finished" },
-	{ 21, "CertificateURL" },
-	{ 22, "CertificateStatus" },
-	{ 23, "SupplementalData" },
-	{ 24, "KeyUpdate" },
-	{ 25, "CompressedCertificate" },
-	{ 254, "MessageHash" },
-};
-
-static const struct label ev_labels[] = {
-	{ DT_EV_SYN, "SYN" },
-	{ DT_EV_SYNACK, "SYN-ACK" },
-	{ DT_EV_RST, "RST" },
-	{ DT_EV_FIN, "FIN" },
-	{ DT_EV_RETRANS, "Retransmission" },
-	{ DT_EV_ZERO_WINDOW, "Zero window" },
-	{ DT_EV_KEEPALIVE, "Keep-alive" },
-	{ DT_EV_GAP, "Bytes missing" },
-	{ DT_EV_END_OPEN, "Capture ends, connection still open" },
-	{ DT_EV_TLS_HANDSHAKE, "Handshake message" },
-	{ DT_EV_TLS_CCS, "ChangeCipherSpec" },
-	{ DT_EV_TLS_ALERT, "Alert" },
-	{ DT_EV_TLS_APPDATA, "Application data" },
-	{ DT_EV_TLS_ENCRYPTED, "Encrypted handshake" },
-	{ DT_EV_TLS_MALFORMED, "Not parseable as TLS" },
-	{ DT_EV_NON_TLS, "Not TLS" },
-	{ DT_EV_HTTP_REQUEST, "HTTP request" },
-	{ DT_EV_HTTP_RESPONSE, "HTTP response" },
-	{ DT_EV_SSLV2_HELLO, "SSLv2-compatible ClientHello" },
-	{ DT_EV_DROPPED, "Dropped on the client (pktmon)" },
-};
-
-static const char *
-label_of(const struct label *t, size_t n, int value, const char *dflt)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (t[i].value == value)
-			return t[i].label;
-	return dflt;
-}
-
-
-/* Ladder labels of the text and HTML reports (dflt when unknown). */
-const char *
-dt_report_hs_label(int type, const char *dflt)
-{
-	return label_of(hs_labels, sizeof hs_labels / sizeof hs_labels[0],
-	    type, dflt);
-}
-
-const char *
-dt_report_ev_label(int type, const char *dflt)
-{
-	return label_of(ev_labels, sizeof ev_labels / sizeof ev_labels[0],
-	    type, dflt);
 }

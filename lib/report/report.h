@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "facts/facts.h"
+#include "util/utf8.h"
 
 struct dt_report_run {			/* what the report says about the run */
 	const char *host;
@@ -91,20 +92,6 @@ int dt_report_event_is_tls(const struct dt_event *ev);
 int dt_report_time(int64_t ns, char *buf, size_t len);
 int dt_report_time_sec(int64_t sec, char *buf, size_t len);
 
-/*
- * Valid UTF-8 from any bytes: each byte that does not start a well-formed
- * sequence (RFC 3629: no overlongs, surrogates or values past U+10FFFF)
- * becomes U+FFFD. out must hold 3 * n + 1 bytes; it is NUL-terminated (an
- * embedded NUL in the input is kept as a byte). Returns the output length.
- */
-size_t dt_report_utf8_clean(const char *in, size_t n, char *out);
-/* The same into a new string from m (NULL when memory failed); for the
-   public accessors, which promise UTF-8. */
-char *dt_report_utf8_dup(struct dt_mem *m, const char *s);
-/* Decode one well-formed sequence at s: its length and *cp, or 0 when the
-   first byte does not start one (or n is 0). */
-size_t dt_report_utf8_next(const char *s, size_t n, uint32_t *cp);
-
 /* The server name of a connection: SNI, else the HTTP Host seen inside the
    session, else NULL. Bytes as recorded (not sanitised). */
 const char *dt_report_server_name(const struct dt_conn *c);
@@ -116,10 +103,5 @@ const char *dt_report_server_name(const struct dt_conn *c);
  */
 const char *dt_report_wireshark_filter(const struct dt_conn *c, char *buf,
     size_t len);
-
-/* Human labels of handshake types and timeline events for the ladders of
-   the text and HTML reports; dflt when the value has none. */
-const char *dt_report_hs_label(int type, const char *dflt);
-const char *dt_report_ev_label(int type, const char *dflt);
 
 #endif

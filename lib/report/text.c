@@ -20,7 +20,9 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "report/ladder.h"
 #include "tls/tls.h"
+#include "util/buf.h"
 
 #define WIDTH 78
 #define MAX_LISTED 8		/* suites, CA names ... listed on one line */
@@ -33,104 +35,7 @@ struct out {
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 };
 
-/* ---- a growable string ---------------------------------------------------- */
-
-struct sb {
-	struct dt_mem *m;
-	char *p;
-	size_t n, cap;
-	int err;
-};
-
-static int
-sb_grow(struct sb *s, size_t more)
-{
-	size_t ncap;
-	char *np;
-
-	if (s->err)
-		return -1;
-	if (more < s->cap - s->n)
-		return 0;
-	if (more > SIZE_MAX / 2 - s->n) {
-		s->err = 1;
-		return -1;
-	}
-	ncap = s->cap ? s->cap : 128;
-	while (ncap - s->n <= more)
-		ncap *= 2;
-	np = dt_realloc(s->m, s->p, ncap);
-	if (np == NULL) {
-		s->err = 1;
-		return -1;
-	}
-	s->p = np;
-	s->cap = ncap;
-	return 0;
-}
-
-static void
-sb_putn(struct sb *s, const char *str, size_t n)
-{
-	if (sb_grow(s, n) != 0)
-		return;
-	memcpy(s->p + s->n, str, n);
-	s->n += n;
-	s->p[s->n] = '\0';
-}
-
-static void
-sb_puts(struct sb *s, const char *str)
-{
-	sb_putn(s, str, strlen(str));
-}
-
-static void sb_printf(struct sb *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-sb_printf(struct sb *s, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return;
-	/* every caller formats short, fixed-size things; wire strings go
-	   through sb_puts */
-	sb_putn(s, buf, (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1);
-}
-
-static void
-sb_reset(struct sb *s)
-{
-	s->n = 0;
-	if (s->p != NULL)
-		s->p[0] = '\0';
-}
-
-static void
-sb_free(struct sb *s)
-{
-	dt_free(s->m, s->p);
-	s->p = NULL;
-	s->n = s->cap = 0;
-}
-
 /* ---- the one writer to the terminal -------------------------------------- */
-
-/* Code points that must not reach a terminal as they are. */
-static int
-unsafe_cp(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-	    cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
-}
 
 /*
  * Copy text into s with every unsafe or invalid byte sequence as '?'.
@@ -138,50 +43,30 @@ unsafe_cp(uint32_t cp)
  * a space.
  */
 static void
-clean_into(struct sb *s, const char *text, int keep_nl)
+clean_into(struct dt_buf *s, const char *text, int keep_nl)
 {
 	size_t n = strlen(text), i = 0, k;
 	uint32_t cp;
 
 	while (i < n) {
-		k = dt_report_utf8_next(text + i, n - i, &cp);
+		k = dt_utf8_next(text + i, n - i, &cp);
 		if (k == 0) {
-			sb_putn(s, "?", 1);
+			dt_buf_putn(s, "?", 1);
 			i++;
 		} else if (cp == '\n' && keep_nl) {
-			sb_putn(s, "\n", 1);
+			dt_buf_putn(s, "\n", 1);
 			i++;
 		} else if (cp == '\t') {
-			sb_putn(s, " ", 1);
+			dt_buf_putn(s, " ", 1);
 			i++;
-		} else if (unsafe_cp(cp)) {
-			sb_putn(s, "?", 1);
+		} else if (dt_utf8_unsafe_cp(cp) || cp == '\n') {
+			dt_buf_putn(s, "?", 1);
 			i += k;
 		} else {
-			sb_putn(s, text + i, k);
+			dt_buf_putn(s, text + i, k);
 			i += k;
 		}
 	}
-}
-
-/* East Asian wide and fullwidth blocks (UAX #11, W and F), two columns. */
-static const uint32_t wide[][2] = {
-	{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
-	{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
-	{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
-	{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
-	{ 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd }, { 0x30000, 0x3fffd },
-};
-
-static size_t
-cp_width(uint32_t cp)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof wide / sizeof wide[0]; i++)
-		if (cp >= wide[i][0] && cp <= wide[i][1])
-			return 2;
-	return 1;
 }
 
 /* One code point of clean text: its byte length and columns. */
@@ -189,13 +74,13 @@ static size_t
 next_cp(const char *s, size_t n, size_t *cols)
 {
 	uint32_t cp;
-	size_t k = dt_report_utf8_next(s, n, &cp);
+	size_t k = dt_utf8_next(s, n, &cp);
 
 	if (k == 0) {		/* not after clean_into(); count a byte */
 		*cols = 1;
 		return 1;
 	}
-	*cols = cp_width(cp);
+	*cols = dt_utf8_cp_width(cp);
 	return k;
 }
 
@@ -260,7 +145,7 @@ static const char spaces[] = "                                        ";
 static void
 emit(struct out *o, const char *prefix, size_t indent, const char *text)
 {
-	struct sb clean = { o->mem, NULL, 0, 0, 0 };
+	struct dt_buf clean = DT_BUF_INIT(o->mem);
 	const char *lead = prefix, *p, *end, *nl;
 	size_t lead_n = strlen(prefix), room, take, i, last_space;
 
@@ -269,7 +154,7 @@ emit(struct out *o, const char *prefix, size_t indent, const char *text)
 	clean_into(&clean, text, 1);
 	if (clean.err) {
 		o->err = o->err ? o->err : DT_ENOMEM;
-		sb_free(&clean);
+		dt_buf_free(&clean);
 		return;
 	}
 	p = clean.p != NULL ? clean.p : "";
@@ -305,27 +190,24 @@ emit(struct out *o, const char *prefix, size_t indent, const char *text)
 			break;
 		p = nl + 1;
 	}
-	sb_free(&clean);
+	dt_buf_free(&clean);
 }
 
 /* Text from our own tables or the wire, without wrapping. */
 static void
 put_clean(struct out *o, const char *text)
 {
-	struct sb clean = { o->mem, NULL, 0, 0, 0 };
+	struct dt_buf clean = DT_BUF_INIT(o->mem);
 
 	clean_into(&clean, text, 0);
 	if (clean.err)
 		o->err = o->err ? o->err : DT_ENOMEM;
 	else
 		put_raw(o, clean.p, clean.n);
-	sb_free(&clean);
+	dt_buf_free(&clean);
 }
 
 /* ---- names ------------------------------------------------------------------ */
-
-
-static const char *const alert_levels[] = { "level 0", "warning", "fatal" };
 
 struct colour {
 	dt_severity sev;
@@ -350,254 +232,233 @@ colour_of(dt_severity sev)
 }
 
 static void
-sb_version(struct sb *s, uint16_t v)
-{
-	const char *name = dt_tls_version_name(v);
-
-	if (name != NULL)
-		sb_puts(s, name);
-	else
-		sb_printf(s, "0x%04X", v);
-}
-
-static void
-sb_suite(struct sb *s, uint16_t suite)
-{
-	const char *name = dt_tls_suite_name(suite);
-
-	if (name != NULL)
-		sb_puts(s, name);
-	else
-		sb_printf(s, "suite 0x%04X", suite);
-}
-
-/* GREASE values (RFC 8701) are not versions. */
-static int
-grease(uint16_t v)
-{
-	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
-}
-
-static void
-sb_cert(struct sb *s, const struct dt_cert *x)
+buf_cert(struct dt_buf *s, const struct dt_cert *x)
 {
 	if (x->parse_error != NULL) {
-		sb_puts(s, "unparsable (");
-		sb_puts(s, x->parse_error);
-		sb_puts(s, ")");
+		dt_buf_puts(s, "unparsable (");
+		dt_buf_puts(s, x->parse_error);
+		dt_buf_puts(s, ")");
 		return;
 	}
-	sb_puts(s, x->subject != NULL ? x->subject : "(no subject)");
+	dt_buf_puts(s, x->subject != NULL ? x->subject : "(no subject)");
 	if (x->self_signed) {
-		sb_puts(s, ", self-signed");
+		dt_buf_puts(s, ", self-signed");
 		return;
 	}
-	sb_puts(s, " issued by ");
-	sb_puts(s, x->issuer != NULL ? x->issuer : "(no issuer)");
+	dt_buf_puts(s, " issued by ");
+	dt_buf_puts(s, x->issuer != NULL ? x->issuer : "(no issuer)");
 }
 
 /* ---- the ladder --------------------------------------------------------------- */
 
 static void
-msg_client_hello(struct sb *s, const struct dt_tls_facts *t)
+put_version(struct dt_buf *s, uint16_t v)
 {
-	uint16_t best = 0;
-	size_t i, listed = 0, nulls = 0;
+	char buf[DT_TLS_NAME_LEN];
 
-	sb_puts(s, "ClientHello ");
-	for (i = 0; i < t->n_client_versions; i++)
-		if (!grease(t->client_versions[i]) &&
-		    t->client_versions[i] > best)
-			best = t->client_versions[i];
-	sb_version(s, best != 0 ? best : t->ch_legacy_version);
-	if (t->sni != NULL) {
-		sb_puts(s, ", SNI ");
-		sb_puts(s, t->sni);
-	} else {
-		sb_puts(s, ", no SNI");
-	}
-	for (i = 0; i < t->n_offered_suites; i++)
-		if (dt_tls_suite_is_null(t->offered_suites[i]))
-			nulls++;
-	if (nulls == 0 && !t->offered_null) {
-		sb_printf(s, ", %zu suites, no NULL suite", t->n_offered_suites);
-		return;
-	}
-	sb_puts(s, ", NULL suites offered: ");
-	for (i = 0; i < t->n_offered_suites; i++) {
-		if (!dt_tls_suite_is_null(t->offered_suites[i]))
-			continue;
-		if (listed == MAX_LISTED) {
-			sb_puts(s, ", ...");
-			break;
-		}
-		sb_printf(s, "%s0x%04X", listed ? ", " : "",
-		    t->offered_suites[i]);
-		listed++;
-	}
-	if (t->offered_only_null || nulls == t->n_offered_suites)
-		sb_puts(s, " (only NULL)");
-	else
-		sb_printf(s, " (of %zu suites)", t->n_offered_suites);
+	dt_buf_puts(s, dt_tls_version_str(v, buf, sizeof buf));
 }
 
 static void
-msg_handshake(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
+msg_client_hello(struct dt_buf *s, const struct dt_step *st)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = st->tls;
 	size_t i;
 
-	if (ev->a == 1 && ev->frame == t->ch_frame && ev->dir == DT_C2S) {
-		msg_client_hello(s, t);
+	dt_buf_puts(s, "ClientHello ");
+	put_version(s, st->version);
+	if (t->sni != NULL) {
+		dt_buf_puts(s, ", SNI ");
+		dt_buf_puts(s, t->sni);
+	} else {
+		dt_buf_puts(s, ", no SNI");
+	}
+	if (!st->null_offered) {
+		dt_buf_printf(s, ", %zu suites, no NULL suite", st->n_suites);
 		return;
 	}
-	if (ev->a == 2 && (ev->b & DT_TLS_HS_HRR)) {
-		sb_puts(s, "HelloRetryRequest");
-		return;
+	dt_buf_puts(s, ", NULL suites offered: ");
+	for (i = 0; i < st->n_null; i++) {
+		if (i == MAX_LISTED) {
+			dt_buf_puts(s, ", ...");
+			break;
+		}
+		dt_buf_printf(s, "%s0x%04X", i ? ", " : "",
+		    dt_ladder_null_suite(t, i));
 	}
-	if (ev->a == 2 && ev->frame == t->sh_frame && ev->dir == DT_S2C) {
-		sb_puts(s, "ServerHello ");
-		sb_version(s, t->version);
-		sb_puts(s, ", ");
-		sb_suite(s, t->suite);
-		if (t->resumed)
-			sb_puts(s, ", resumed session");
+	if (st->only_null)
+		dt_buf_puts(s, " (only NULL)");
+	else
+		dt_buf_printf(s, " (of %zu suites)", st->n_suites);
+}
+
+static void
+msg_handshake(struct dt_buf *s, const struct dt_step *st)
+{
+	const struct dt_tls_facts *t = st->tls;
+	char buf[DT_TLS_NAME_LEN];
+	size_t i;
+
+	switch (st->kind) {
+	case DT_STEP_CLIENT_HELLO:
+		msg_client_hello(s, st);
 		return;
-	}
-	if (ev->a == 11 && ev->dir == DT_S2C && t->n_server_certs > 0) {
-		sb_puts(s, "Certificate: ");
-		sb_cert(s, &t->server_certs[0]);
-		if (t->n_server_certs > 1)
-			sb_printf(s, " (%zu certificates)", t->n_server_certs);
+	case DT_STEP_HRR:
+		dt_buf_puts(s, st->label);
 		return;
-	}
-	if (ev->a == 11 && ev->dir == DT_C2S) {
-		if (t->client_cert == DT_CCERT_EMPTY) {
-			sb_puts(s, "Certificate (empty)");
-		} else if (t->n_client_certs > 0) {
-			sb_puts(s, "Certificate: ");
-			sb_cert(s, &t->client_certs[0]);
+	case DT_STEP_SERVER_HELLO:
+		dt_buf_puts(s, "ServerHello ");
+		put_version(s, st->version);
+		dt_buf_puts(s, ", ");
+		/* the name alone; the number only when there is no name */
+		dt_buf_puts(s, dt_tls_suite_name(st->suite) != NULL ?
+		    dt_tls_suite_name(st->suite) :
+		    dt_tls_suite_str(st->suite, buf, sizeof buf));
+		if (st->resumed)
+			dt_buf_puts(s, ", resumed session");
+		return;
+	case DT_STEP_SERVER_CERT:
+		dt_buf_puts(s, "Certificate: ");
+		buf_cert(s, st->cert);
+		if (st->n_certs > 1)
+			dt_buf_printf(s, " (%zu certificates)", st->n_certs);
+		return;
+	case DT_STEP_CLIENT_CERT:
+		if (st->cert_empty) {
+			dt_buf_puts(s, "Certificate (empty)");
+		} else if (st->cert != NULL) {
+			dt_buf_puts(s, "Certificate: ");
+			buf_cert(s, st->cert);
 		} else {
-			sb_puts(s, "Certificate");
+			dt_buf_puts(s, "Certificate");
 		}
 		return;
-	}
-	if (ev->a == 13 && ev->frame == t->cert_request_frame) {
+	case DT_STEP_CERT_REQUEST:
 		if (t->n_ca_names == 0) {
-			sb_puts(s, "CertificateRequest (no CA names)");
+			dt_buf_puts(s, "CertificateRequest (no CA names)");
 			return;
 		}
-		sb_puts(s, "CertificateRequest (CAs: ");
+		dt_buf_puts(s, "CertificateRequest (CAs: ");
 		for (i = 0; i < t->n_ca_names && i < MAX_LISTED / 2; i++) {
 			if (i > 0)
-				sb_puts(s, "; ");
-			sb_puts(s, t->ca_names[i]);
+				dt_buf_puts(s, "; ");
+			dt_buf_puts(s, t->ca_names[i]);
 		}
 		if (i < t->n_ca_names)
-			sb_printf(s, "; %zu more", t->n_ca_names - i);
-		sb_puts(s, ")");
+			dt_buf_printf(s, "; %zu more", t->n_ca_names - i);
+		dt_buf_puts(s, ")");
 		return;
+	default:
+		break;
 	}
-	sb_puts(s, dt_report_hs_label(ev->a, "Handshake message"));
-	if (dt_report_hs_label(ev->a, NULL) == NULL)
-		sb_printf(s, " type %u", ev->a);
-	if (ev->b & DT_TLS_HS_ENCRYPTED)
-		sb_puts(s, " (encrypted)");
+	if (st->label != NULL)
+		dt_buf_puts(s, st->label);
+	else
+		dt_buf_printf(s, "Handshake message type %d", st->hs);
+	if (st->encrypted)
+		dt_buf_puts(s, " (encrypted)");
 }
 
 static void
-msg_alert(struct sb *s, const struct dt_event *ev)
+msg_alert(struct dt_buf *s, const struct dt_step *st)
 {
-	uint8_t level = (uint8_t)(ev->a >> 8), desc = (uint8_t)(ev->a & 0xff);
-	const char *name = dt_tls_alert_name(desc);
+	const char *level = dt_tls_alert_level_name(st->alert_level);
+	char buf[DT_TLS_NAME_LEN];
 
-	if (ev->b != 0) {
-		sb_puts(s, "Alert (encrypted)");
+	if (st->encrypted) {
+		dt_buf_puts(s, "Alert (encrypted)");
 	} else {
-		sb_puts(s, "Alert ");
-		if (level < 3)
-			sb_puts(s, alert_levels[level]);
+		dt_buf_puts(s, "Alert ");
+		if (level != NULL)
+			dt_buf_puts(s, level);
 		else
-			sb_printf(s, "level %u", level);
-		sb_printf(s, " %s (%u)", name != NULL ? name : "unknown", desc);
+			dt_buf_printf(s, "level %u", st->alert_level);
+		dt_buf_printf(s, " %s", dt_tls_alert_str(st->alert_desc, buf,
+		    sizeof buf));
 	}
-	sb_printf(s, " from %s", dt_report_dir_name(ev->dir));
+	dt_buf_printf(s, " from %s", dt_report_dir_name(st->ev->dir));
 }
 
 static void
-event_message(struct sb *s, const struct dt_conn *c, const struct dt_event *ev)
+event_message(struct dt_buf *s, const struct dt_conn *c,
+    const struct dt_event *ev)
 {
+	struct dt_step st;
 	const struct dt_tls_facts *t = &c->tls;
 
-	switch (ev->type) {
-	case DT_EV_TLS_HANDSHAKE:
-		msg_handshake(s, c, ev);
+	dt_ladder_step(c, ev, &st);
+	switch (st.kind) {
+	case DT_STEP_CLIENT_HELLO:
+	case DT_STEP_HRR:
+	case DT_STEP_SERVER_HELLO:
+	case DT_STEP_SERVER_CERT:
+	case DT_STEP_CLIENT_CERT:
+	case DT_STEP_CERT_REQUEST:
+	case DT_STEP_HANDSHAKE:
+		msg_handshake(s, &st);
 		return;
-	case DT_EV_TLS_ALERT:
-		msg_alert(s, ev);
+	case DT_STEP_ALERT:
+		msg_alert(s, &st);
 		return;
-	case DT_EV_SYN:
-	case DT_EV_SYNACK:
-		sb_puts(s, dt_report_ev_label(ev->type, "?"));
-		if (ev->a)
-			sb_puts(s, " (retransmission)");
-		return;
-	case DT_EV_RST:
-	case DT_EV_FIN:
-		sb_puts(s, dt_report_ev_label(ev->type, "?"));
-		sb_printf(s, " from %s", dt_report_dir_name(ev->dir));
-		if (ev->type == DT_EV_RST && ev->a == 1)
-			sb_puts(s, ", refusing the SYN");
-		return;
-	case DT_EV_GAP:
-		sb_printf(s, "%" PRIu32 " bytes missing from the stream", ev->b);
-		return;
-	case DT_EV_TLS_ENCRYPTED:
-		sb_printf(s, "Encrypted handshake (%" PRIu32 " bytes)", ev->b);
-		return;
-	case DT_EV_SSLV2_HELLO:		/* tls.h: a = 4 from the server */
-		sb_puts(s, ev->a == 4 ? "SSLv2 ServerHello" :
-		    dt_report_ev_label(ev->type, "?"));
-		return;
-	case DT_EV_NON_TLS:
-		sb_puts(s, "Not TLS");
-		if (t->non_tls_line != NULL && ev->frame == t->non_tls_frame) {
-			sb_puts(s, ": \"");
-			sb_puts(s, t->non_tls_line);
-			sb_puts(s, "\"");
+	case DT_STEP_NON_TLS:
+	case DT_STEP_MALFORMED:
+		dt_buf_puts(s, st.label);
+		if (st.wire != NULL) {
+			dt_buf_puts(s, st.kind == DT_STEP_NON_TLS ? ": \"" : ": ");
+			dt_buf_puts(s, st.wire);
+			if (st.kind == DT_STEP_NON_TLS)
+				dt_buf_puts(s, "\"");
 		}
 		return;
-	case DT_EV_TLS_MALFORMED:
-		sb_puts(s, "Not parseable as TLS");
-		if (t->malformed != NULL && ev->frame == t->malformed_frame) {
-			sb_puts(s, ": ");
-			sb_puts(s, t->malformed);
-		}
-		return;
-	case DT_EV_HTTP_REQUEST:
+	case DT_STEP_HTTP_REQUEST:
 		if (t->http_request.line == NULL) {
-			sb_puts(s, "HTTP request");
+			dt_buf_puts(s, st.label);
 			return;
 		}
-		sb_puts(s, "HTTP ");
-		sb_puts(s, t->http_request.line);
+		dt_buf_puts(s, "HTTP ");
+		dt_buf_puts(s, t->http_request.line);
 		if (t->http_request.host != NULL) {
-			sb_puts(s, ", Host ");
-			sb_puts(s, t->http_request.host);
+			dt_buf_puts(s, ", Host ");
+			dt_buf_puts(s, t->http_request.host);
 		}
 		return;
-	case DT_EV_HTTP_RESPONSE:
+	case DT_STEP_HTTP_RESPONSE:
 		if (t->http_response.line == NULL) {
-			sb_printf(s, "HTTP response %" PRIu32, ev->b);
+			dt_buf_printf(s, "HTTP response %" PRIu32, ev->b);
 			return;
 		}
 		/* a status line names its protocol already */
 		if (strncmp(t->http_response.line, "HTTP", 4) != 0)
-			sb_puts(s, "HTTP ");
-		sb_puts(s, t->http_response.line);
+			dt_buf_puts(s, "HTTP ");
+		dt_buf_puts(s, t->http_response.line);
+		return;
+	case DT_STEP_EVENT:
+		break;
+	}
+	switch (ev->type) {
+	case DT_EV_SYN:
+	case DT_EV_SYNACK:
+		dt_buf_puts(s, st.label);
+		if (ev->a)
+			dt_buf_puts(s, " (retransmission)");
+		return;
+	case DT_EV_RST:
+	case DT_EV_FIN:
+		dt_buf_puts(s, st.label);
+		dt_buf_printf(s, " from %s", dt_report_dir_name(ev->dir));
+		if (ev->type == DT_EV_RST && ev->a == 1)
+			dt_buf_puts(s, ", refusing the SYN");
+		return;
+	case DT_EV_GAP:
+		dt_buf_printf(s, "%" PRIu32 " bytes missing from the stream",
+		    ev->b);
+		return;
+	case DT_EV_TLS_ENCRYPTED:
+		dt_buf_printf(s, "Encrypted handshake (%" PRIu32 " bytes)",
+		    ev->b);
 		return;
 	default:
-		sb_puts(s, dt_report_ev_label(ev->type, "Event"));
+		dt_buf_puts(s, st.label);
 		return;
 	}
 }
@@ -607,7 +468,7 @@ static const char *const arrows[] = { "C->S", "S->C" };
 static void
 ladder(struct out *o, const struct dt_conn *c)
 {
-	struct sb msg = { o->mem, NULL, 0, 0, 0 };
+	struct dt_buf msg = DT_BUF_INIT(o->mem);
 	char prefix[96];
 	const struct dt_event *ev;
 	int64_t rel;
@@ -622,17 +483,14 @@ ladder(struct out *o, const struct dt_conn *c)
 		    " %-4s  ", rel / 1000000000,
 		    (int)(rel % 1000000000 / 1000000), ev->frame,
 		    ev->type == DT_EV_END_OPEN ? "" : arrows[ev->dir & 1]);
-		sb_reset(&msg);
+		dt_buf_reset(&msg);
 		event_message(&msg, c, ev);
 		/* a run of retransmissions is one line */
-		for (j = i + 1; ev->type == DT_EV_RETRANS && j < c->n_events &&
-		    c->events[j].type == DT_EV_RETRANS &&
-		    c->events[j].dir == ev->dir; j++)
-			;
-		if (j > i + 1) {
-			sb_printf(&msg, " (%zu, up to frame %" PRIu64 ")",
-			    j - i, c->events[j - 1].frame);
-			i = j - 1;
+		j = dt_ladder_row_end(c, i, NULL);
+		if (j > i) {
+			dt_buf_printf(&msg, " (%zu, up to frame %" PRIu64 ")",
+			    j - i + 1, c->events[j].frame);
+			i = j;
 		}
 		if (msg.err) {
 			o->err = o->err ? o->err : DT_ENOMEM;
@@ -645,7 +503,7 @@ ladder(struct out *o, const struct dt_conn *c)
 		    "  ... %u more events not kept", c->events_dropped);
 		emit(o, prefix, 4, "");
 	}
-	sb_free(&msg);
+	dt_buf_free(&msg);
 }
 
 /* ---- verdicts ----------------------------------------------------------------- */
@@ -691,7 +549,7 @@ verdict_head(struct out *o, const struct dt_verdict *v)
 static void
 verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 {
-	struct sb frames = { o->mem, NULL, 0, 0, 0 };
+	struct dt_buf frames = DT_BUF_INIT(o->mem);
 	size_t i;
 
 	verdict_head(o, v);
@@ -705,14 +563,14 @@ verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 		emit(o, "  Fix: ", 7, v->remedy);
 	if (v->n_frames > 0) {
 		for (i = 0; i < v->n_frames; i++)
-			sb_printf(&frames, "%s%" PRIu64, i ? ", " : "",
+			dt_buf_printf(&frames, "%s%" PRIu64, i ? ", " : "",
 			    v->frames[i]);
 		if (frames.err)
 			o->err = o->err ? o->err : DT_ENOMEM;
 		else
 			emit(o, "  Frames: ", 10, frames.p);
 	}
-	sb_free(&frames);
+	dt_buf_free(&frames);
 }
 
 /* ---- connections and captures ------------------------------------------------ */
@@ -720,40 +578,40 @@ verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 static void
 conn_head(struct out *o, const struct dt_conn *c)
 {
-	struct sb s = { o->mem, NULL, 0, 0, 0 };
+	struct dt_buf s = DT_BUF_INIT(o->mem);
 	const char *name = dt_report_server_name(c);
 	char prefix[32], addr[64];
 
 	snprintf(prefix, sizeof prefix, "Connection %" PRIu32 ": ", c->id);
 	if (c->client_str[0] != '\0') {
-		sb_puts(&s, c->client_str);
+		dt_buf_puts(&s, c->client_str);
 	} else {
 		dt_addr_format(&c->client, c->client_port, addr, sizeof addr);
-		sb_puts(&s, addr);
+		dt_buf_puts(&s, addr);
 	}
-	sb_puts(&s, " -> ");
+	dt_buf_puts(&s, " -> ");
 	if (c->server_str[0] != '\0') {
-		sb_puts(&s, c->server_str);
+		dt_buf_puts(&s, c->server_str);
 	} else {
 		dt_addr_format(&c->server, c->server_port, addr, sizeof addr);
-		sb_puts(&s, addr);
+		dt_buf_puts(&s, addr);
 	}
 	if (name != NULL) {
-		sb_puts(&s, " (");
-		sb_puts(&s, name);
-		sb_puts(&s, ")");
+		dt_buf_puts(&s, " (");
+		dt_buf_puts(&s, name);
+		dt_buf_puts(&s, ")");
 	}
-	sb_printf(&s, ", TCP %s", dt_report_state_name(c->state));
+	dt_buf_printf(&s, ", TCP %s", dt_report_state_name(c->state));
 	if (c->first_frame != 0)
-		sb_printf(&s, ", frames %" PRIu64 "-%" PRIu64, c->first_frame,
+		dt_buf_printf(&s, ", frames %" PRIu64 "-%" PRIu64, c->first_frame,
 		    c->last_frame);
 	if (!c->iphttps)
-		sb_puts(&s, ", not IP-HTTPS");
+		dt_buf_puts(&s, ", not IP-HTTPS");
 	if (s.err)
 		o->err = o->err ? o->err : DT_ENOMEM;
 	else
 		emit(o, prefix, 4, s.p);
-	sb_free(&s);
+	dt_buf_free(&s);
 }
 
 struct vref {
@@ -818,18 +676,18 @@ human_time(int64_t ns, char *buf, size_t len)
 
 /* "2.500 s" under a minute, else "1:02:03" (and "58 d 17:57:32"). */
 static void
-sb_span(struct sb *s, int64_t ns)
+buf_span(struct dt_buf *s, int64_t ns)
 {
 	int64_t sec = ns / 1000000000;
 
 	if (sec < 60)
-		sb_printf(s, "%" PRId64 ".%03d s", sec,
+		dt_buf_printf(s, "%" PRId64 ".%03d s", sec,
 		    (int)(ns % 1000000000 / 1000000));
 	else if (sec < 86400)
-		sb_printf(s, "%d:%02d:%02d", (int)(sec / 3600),
+		dt_buf_printf(s, "%d:%02d:%02d", (int)(sec / 3600),
 		    (int)(sec / 60 % 60), (int)(sec % 60));
 	else
-		sb_printf(s, "%" PRId64 " d %02d:%02d:%02d", sec / 86400,
+		dt_buf_printf(s, "%" PRId64 " d %02d:%02d:%02d", sec / 86400,
 		    (int)(sec / 3600 % 24), (int)(sec / 60 % 60),
 		    (int)(sec % 60));
 }
@@ -837,13 +695,13 @@ sb_span(struct sb *s, int64_t ns)
 static void
 capture_head(struct out *o, const struct dt_capture *cap)
 {
-	struct sb s = { o->mem, NULL, 0, 0, 0 }, path = s;
+	struct dt_buf s = DT_BUF_INIT(o->mem), path = s;
 	char when[64], name[64], line[160];
 	const char *ltn;
 	int64_t span;
 	size_t i;
 
-	sb_printf(&s, "%s, %" PRIu64 " packet%s",
+	dt_buf_printf(&s, "%s, %" PRIu64 " packet%s",
 	    cap->format != NULL ? cap->format : "?", cap->packets,
 	    cap->packets == 1 ? "" : "s");
 	if (cap->packets > 0) {
@@ -851,24 +709,24 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		span = cap->last_time - cap->first_time;
 		if (span < 0)
 			span = 0;
-		sb_printf(&s, ", %s, ", when);
-		sb_span(&s, span);
+		dt_buf_printf(&s, ", %s, ", when);
+		buf_span(&s, span);
 	}
 	/* "path: what" on one line when it fits, else the path alone */
-	sb_puts(&path, cap->path != NULL ? cap->path : "(capture)");
-	sb_puts(&path, ":");
+	dt_buf_puts(&path, cap->path != NULL ? cap->path : "(capture)");
+	dt_buf_puts(&path, ":");
 	if (s.err || path.err) {
 		o->err = o->err ? o->err : DT_ENOMEM;
 	} else if (width(path.p, path.n) + 1 + width(s.p, s.n) <= WIDTH) {
-		sb_puts(&path, " ");
-		sb_puts(&path, s.p);
+		dt_buf_puts(&path, " ");
+		dt_buf_puts(&path, s.p);
 		emit(o, "", 2, path.p);
 	} else {
 		emit(o, "", 2, path.p);
 		emit(o, "  ", 2, s.p);
 	}
-	sb_free(&s);
-	sb_free(&path);
+	dt_buf_free(&s);
+	dt_buf_free(&path);
 
 	for (i = 0; i < cap->n_errors && i < MAX_ERRORS; i++) {
 		snprintf(line, sizeof line, "  error at offset %" PRIu64 ": ",

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "rules/rules.h"
+#include "tls/tls.h"
 
 static int
 client_skipped_certificate(const struct dt_conn *c)
@@ -56,7 +57,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    t->alert_desc != 0) {
 			fail = t->alert_frame;
 			snprintf(how, sizeof how, "a fatal %s alert",
-			    dt_rule_alert_str(t->alert_desc, al, sizeof al));
+			    dt_tls_alert_str(t->alert_desc, al, sizeof al));
 		} else {
 			if (c->fin_frame[DT_S2C] > cframe)
 				fail = c->fin_frame[DT_S2C];

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "rules/rules.h"
+#include "tls/tls.h"
 
 static int
 issuer_listed(const struct dt_tls_facts *t, const char **issuer)
@@ -50,7 +51,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		fail = t->alert_frame;
 		a = t->alert_desc;
 		snprintf(how, sizeof how, "a fatal %s alert",
-		    dt_rule_alert_str(t->alert_desc, al, sizeof al));
+		    dt_tls_alert_str(t->alert_desc, al, sizeof al));
 		if (a != 40)
 			conf = DT_CONF_HIGH;
 	} else {

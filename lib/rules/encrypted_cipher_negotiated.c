@@ -29,8 +29,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "%llu) but the server chose %s with %s (frame %llu): IP-HTTPS "
 	    "pays double encryption",
 	    (unsigned long long)t->ch_frame,
-	    dt_rule_suite_str(t->suite, suite, sizeof suite),
-	    dt_rule_version_str(t->version, ver, sizeof ver),
+	    dt_tls_suite_str(t->suite, suite, sizeof suite),
+	    dt_tls_version_str(t->version, ver, sizeof ver),
 	    (unsigned long long)t->sh_frame);
 	snprintf(rem, sizeof rem, "If an ADC terminates TLS for IP-HTTPS, add "
 	    "TLS_RSA_WITH_NULL_SHA (0x0002) and TLS_RSA_WITH_NULL_SHA256 "

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "rules/rules.h"
+#include "tls/tls.h"
 
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
@@ -42,8 +43,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	fr[3] = last;
 	snprintf(sum, sizeof sum, "%s handshake with %s completed with %s "
 	    "(ClientHello frame %llu, ServerHello frame %llu, %s)%s",
-	    dt_rule_version_str(t->version, ver, sizeof ver), c->server_str,
-	    dt_rule_suite_str(t->suite, suite, sizeof suite),
+	    dt_tls_version_str(t->version, ver, sizeof ver), c->server_str,
+	    dt_tls_suite_str(t->suite, suite, sizeof suite),
 	    (unsigned long long)t->ch_frame, (unsigned long long)t->sh_frame,
 	    how, t->resumed ? ", session resumed" : "");
 	dt_verdict_add(ctx, &dt_rule_handshake_ok, c, DT_CONF_HIGH, 0, NULL,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "rules/rules.h"
+#include "tls/tls.h"
 
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
@@ -28,7 +29,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		return;
 	if (alert >= 0)
 		snprintf(how, sizeof how, "a fatal %s alert (frame %llu)",
-		    dt_rule_alert_str((uint8_t)alert, al, sizeof al),
+		    dt_tls_alert_str((uint8_t)alert, al, sizeof al),
 		    (unsigned long long)frame);
 	else
 		snprintf(how, sizeof how, "%s (frame %llu)",
@@ -38,7 +39,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	suites[0] = '\0';
 	for (i = 0; i < t->n_offered_suites && i < 4; i++)
 		k += (size_t)snprintf(suites + k, sizeof suites - k, "%s%s",
-		    i ? ", " : "", dt_rule_suite_str(t->offered_suites[i], one,
+		    i ? ", " : "", dt_tls_suite_str(t->offered_suites[i], one,
 		    sizeof one));
 	if (t->n_offered_suites > 4 && k < sizeof suites)
 		snprintf(suites + k, sizeof suites - k, ", ...");

@@ -44,7 +44,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		conf = lower(conf);
 	if (alert >= 0)
 		snprintf(how, sizeof how, "a fatal %s alert (frame %llu)",
-		    dt_rule_alert_str((uint8_t)alert, al, sizeof al),
+		    dt_tls_alert_str((uint8_t)alert, al, sizeof al),
 		    (unsigned long long)frame);
 	else
 		snprintf(how, sizeof how, "%s (frame %llu)",

@@ -27,7 +27,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	fr[1] = t->sh_frame;
 	snprintf(sum, sizeof sum, "The server chose %s in its ServerHello "
 	    "(frame %llu): IP-HTTPS without double encryption",
-	    dt_rule_suite_str(t->suite, suite, sizeof suite),
+	    dt_tls_suite_str(t->suite, suite, sizeof suite),
 	    (unsigned long long)t->sh_frame);
 	dt_verdict_add(ctx, &dt_rule_null_cipher_negotiated, c, DT_CONF_HIGH,
 	    0, NULL, fr, 2, sum,

@@ -294,42 +294,6 @@ dt_rule_tls_cut(const struct dt_conn *c)
 	    c->gap_bytes[DT_S2C] != 0;
 }
 
-const char *
-dt_rule_suite_str(uint16_t suite, char *buf, size_t n)
-{
-	const char *name = dt_tls_suite_name(suite);
-
-	if (name != NULL)
-		snprintf(buf, n, "%s (0x%04X)", name, suite);
-	else
-		snprintf(buf, n, "suite 0x%04X", suite);
-	return buf;
-}
-
-const char *
-dt_rule_alert_str(uint8_t desc, char *buf, size_t n)
-{
-	const char *name = dt_tls_alert_name(desc);
-
-	if (name != NULL)
-		snprintf(buf, n, "%s (%u)", name, desc);
-	else
-		snprintf(buf, n, "alert %u", desc);
-	return buf;
-}
-
-const char *
-dt_rule_version_str(uint16_t v, char *buf, size_t n)
-{
-	const char *name = dt_tls_version_name(v);
-
-	if (name != NULL)
-		snprintf(buf, n, "%s", name);
-	else
-		snprintf(buf, n, "version 0x%04X", v);
-	return buf;
-}
-
 int
 dt_rule_conn_has(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
     dt_severity sev)

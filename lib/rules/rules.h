@@ -116,11 +116,6 @@ int dt_rule_ttl_differs(const struct dt_conn *c);
 /* snaplen cut the TLS bytes: rules that judge by the absence of a message
    must not fire. */
 int dt_rule_tls_cut(const struct dt_conn *c);
-/* Names with their numbers: "TLS_RSA_WITH_NULL_SHA256 (0x003B)",
-   "handshake_failure (40)", "TLS 1.2". */
-const char *dt_rule_suite_str(uint16_t suite, char *buf, size_t n);
-const char *dt_rule_alert_str(uint8_t desc, char *buf, size_t n);
-const char *dt_rule_version_str(uint16_t v, char *buf, size_t n);
 /* ASCII case-insensitive: equality, substring. */
 int dt_rule_streq(const char *a, const char *b);
 int dt_rule_contains(const char *hay, const char *needle);

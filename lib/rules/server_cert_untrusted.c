@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "rules/rules.h"
+#include "tls/tls.h"
 #include "x509/x509.h"
 
 static int
@@ -101,7 +102,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    "(frame %llu)", (unsigned long long)t->server_cert_frame,
 		    leaf != NULL && leaf->issuer != NULL ? ", issued by " : "",
 		    leaf != NULL && leaf->issuer != NULL ? leaf->issuer : "",
-		    dt_rule_alert_str(t->alert_desc, al, sizeof al),
+		    dt_tls_alert_str(t->alert_desc, al, sizeof al),
 		    (unsigned long long)t->alert_frame);
 	} else if (!dt_rule_hs_complete(c) && (fr[1] = client_walked_away(c))
 	    != 0 && !expired_at_handshake(c) && !dt_rule_crl_failed(ctx, c) &&

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "rules/rules.h"
+#include "tls/tls.h"
 
 /* Without supported_versions (RFC 8446 4.2.1) the legacy version is the
    highest the client accepts, and every lower one down to SSL 3.0 too
@@ -50,10 +51,10 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	vers[0] = '\0';
 	for (i = 0; i < t->n_client_versions && k < sizeof vers - 1; i++)
 		k += (size_t)snprintf(vers + k, sizeof vers - k, "%s%s",
-		    i ? ", " : "", dt_rule_version_str(t->client_versions[i],
+		    i ? ", " : "", dt_tls_version_str(t->client_versions[i],
 		    one, sizeof one));
 	if (k == 0)
-		dt_rule_version_str(t->ch_legacy_version, vers, sizeof vers);
+		dt_tls_version_str(t->ch_legacy_version, vers, sizeof vers);
 	else if (t->n_client_versions == 1 && t->client_versions[0] ==
 	    t->ch_legacy_version && k < sizeof vers - 16)
 		snprintf(vers + k, sizeof vers - k, " or lower");
@@ -75,7 +76,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		snprintf(sum, sizeof sum, "The server chose %s in its "
 		    "ServerHello (frame %llu), which the client did not offer "
 		    "(%s, ClientHello frame %llu)",
-		    dt_rule_version_str(t->version, v, sizeof v),
+		    dt_tls_version_str(t->version, v, sizeof v),
 		    (unsigned long long)t->sh_frame, vers,
 		    (unsigned long long)t->ch_frame);
 	} else

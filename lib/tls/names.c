@@ -6,6 +6,7 @@
  * and scripts/tls-names/tls-registries.txt. Do not edit: edit the data and run
  *   python3 scripts/tls-names/gen-names.py > lib/tls/names.c
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tls/names.h"
@@ -670,4 +671,51 @@ const char *
 dt_tls_version_name(uint16_t v)
 {
 	return FIND(versions, v);
+}
+
+/* ---- names as every report prints them ---------------------------------- */
+
+int
+dt_tls_is_grease(uint16_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+const char *
+dt_tls_alert_level_name(uint8_t level)
+{
+	return level == 1 ? "warning" : level == 2 ? "fatal" : NULL;
+}
+
+const char *
+dt_tls_version_str(uint16_t v, char *buf, size_t n)
+{
+	const char *name = dt_tls_version_name(v);
+
+	if (name != NULL)
+		snprintf(buf, n, "%s", name);
+	else
+		snprintf(buf, n, "0x%04X", v);
+	return buf;
+}
+
+const char *
+dt_tls_suite_str(uint16_t suite, char *buf, size_t n)
+{
+	const char *name = dt_tls_suite_name(suite);
+
+	if (name != NULL)
+		snprintf(buf, n, "%s (0x%04X)", name, suite);
+	else
+		snprintf(buf, n, "suite 0x%04X", suite);
+	return buf;
+}
+
+const char *
+dt_tls_alert_str(uint8_t desc, char *buf, size_t n)
+{
+	const char *name = dt_tls_alert_name(desc);
+
+	snprintf(buf, n, "%s (%u)", name != NULL ? name : "unknown", desc);
+	return buf;
 }

@@ -64,16 +64,32 @@ size_t dt_tls_buffered(const struct dt_tls *t);
    SERVER-HELLO: tls.version is then 0x0002, and sh_frame its frame).
    tls.non_tls_line for bytes that are no text line: "(binary) 00 01 ..."
    (the first 16 bytes in hex). */
-#define DT_TLS_HS_ENCRYPTED	1
-#define DT_TLS_HS_HRR		2
+#define DT_TLS_HS_ENCRYPTED	DT_HS_F_ENCRYPTED	/* facts.h */
+#define DT_TLS_HS_HRR		DT_HS_F_HRR
 
-/* Names (tables generated from the IANA registries; see tls/gen/).
-   NULL when unknown: callers print "0x%04X" then. */
+/* Names (tables generated from the IANA registries by
+   scripts/tls-names/gen-names.py); NULL when unknown. Reports print them
+   through the dt_tls_*_str() below, never on their own. */
 const char *dt_tls_suite_name(uint16_t suite);
 int dt_tls_suite_is_null(uint16_t suite);	/* NULL bulk encryption */
 const char *dt_tls_alert_name(uint8_t desc);	/* "handshake_failure" */
 const char *dt_tls_handshake_name(uint8_t type);	/* "client_hello" */
 const char *dt_tls_extension_name(uint16_t ext);	/* "server_name" */
 const char *dt_tls_version_name(uint16_t v);	/* "TLS 1.2", "SSL 3.0" */
+
+/* GREASE values (RFC 8701): 0x?A?A with both bytes equal; not versions,
+   suites or extensions. */
+int dt_tls_is_grease(uint16_t v);
+/* "warning" (1), "fatal" (2), NULL for any other alert level. */
+const char *dt_tls_alert_level_name(uint8_t level);
+/*
+ * A value as every report writes it, into buf (returned):
+ * version "TLS 1.2", else "0x0305"; suite "TLS_RSA_WITH_NULL_SHA (0x0002)",
+ * else "suite 0xABCD"; alert "handshake_failure (40)", else "unknown (99)".
+ */
+const char *dt_tls_version_str(uint16_t v, char *buf, size_t n);
+const char *dt_tls_suite_str(uint16_t suite, char *buf, size_t n);
+const char *dt_tls_alert_str(uint8_t desc, char *buf, size_t n);
+#define DT_TLS_NAME_LEN 96	/* enough for any of them */
 
 #endif

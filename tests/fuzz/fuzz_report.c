@@ -42,7 +42,7 @@ check_text(const char *out, size_t len, int colour)
 	uint32_t cp;
 
 	for (i = 0; i < len; i += k) {
-		k = dt_report_utf8_next(out + i, len - i, &cp);
+		k = dt_utf8_next(out + i, len - i, &cp);
 		CHECK(k != 0);			/* valid UTF-8 */
 		if (cp == '\n') {
 			col = 0;

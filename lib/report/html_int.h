@@ -1,0 +1,86 @@
+/*
+ * Internal to the HTML report (html*.c): the output with its one escaping
+ * function, the small formats every section uses, and the two drawings
+ * that have their own files: the message ladder (html_ladder.c) and the
+ * certificate cards (html_cert.c). html.c lays out the document.
+ */
+#ifndef DT_REPORT_HTML_INT_H
+#define DT_REPORT_HTML_INT_H
+
+#include <stdio.h>
+
+#include "report/report.h"
+
+#define MAX_CARDS 60		/* certificate cards per capture */
+
+struct out {
+	FILE *fp;
+	struct dt_mem *mem;
+	unsigned flags;
+	int err;		/* DT_EIO / DT_ENOMEM, sticky */
+};
+
+/* One verdict and where it stands in the run. */
+struct vref {
+	const struct dt_verdict *v;
+	size_t cap;		/* index of its capture */
+	size_t seq;		/* order in its capture's list */
+};
+
+/* ---- output (html_out.c) --------------------------------------------------- */
+
+void html_put(struct out *o, const char *s, size_t n);
+/* Our own markup. */
+void html_puts(struct out *o, const char *s);
+/* Our own markup with numbers; never a string from the wire. */
+void html_printf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * Write s as HTML text, safe in element content, in a quoted attribute
+ * value and in SVG <text>. max_cps > 0 keeps that many code points and
+ * ends with an ellipsis; returns 1 when it cut. NULL writes nothing.
+ */
+int html_text(struct out *o, const char *s, size_t max_cps);
+void html_esc(struct out *o, const char *s);		/* html_text, whole */
+
+/* "Info", "Warning", "Error". */
+const char *html_sev_title(dt_severity s);
+void html_version(struct out *o, uint16_t v);
+void html_suite(struct out *o, uint16_t suite);
+/* "2026-11-25 17:11:27 UTC" (no fraction); "?" outside 0000..9999. */
+void html_when(struct out *o, int64_t ns);
+/* The date of a certificate bound: "2034-01-01". */
+void html_date(struct out *o, int64_t sec);
+/* A duration: "0.008 s" under a minute, else "1:02:03", "3 d 01:02:03". */
+void html_span(struct out *o, int64_t ns);
+void html_bytes(struct out *o, uint64_t n);
+/* The file name after the last '/'. */
+const char *html_base_name(const char *path);
+/* The Windows error of a verdict, when it has one. */
+void html_windows(struct out *o, const struct dt_verdict *v);
+
+/* ---- the message ladder (html_ladder.c) ------------------------------------- */
+
+/* The SVG ladder of connection c of capture capi, marked with the evidence
+   of its verdicts vr[0..nv). */
+void html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
+    const struct vref *vr, size_t nv);
+
+/* ---- certificates (html_cert.c) --------------------------------------------- */
+
+struct card {
+	const struct dt_cert *x;
+	const struct dt_conn *c;	/* first connection showing it */
+	size_t pos;			/* in that chain */
+	int client;			/* a client certificate */
+};
+
+/* One card: the RFC 5280 fields of cd->x, its validity against the
+   capture time, and where it was seen. */
+void html_cert_card(struct out *o, size_t capi, const struct card *cd);
+/* Adds the certificates v[0..nx) of c not yet among cards[0..n) (at most
+   MAX_CARDS); returns the new count. */
+size_t html_card_add(struct card *cards, size_t n, const struct dt_conn *c,
+    const struct dt_cert *v, size_t nx, int client);
+
+#endif

@@ -125,6 +125,21 @@ DT_EXTERN int dt_analyze_mem(dt_analyzer *a, const char *name,
     const void *buf, size_t len);
 /* The same from an open stream (read to its end, not closed). */
 DT_EXTERN int dt_analyze_fp(dt_analyzer *a, const char *name, FILE *fp);
+/*
+ * A read callback: copy up to len bytes of the capture into buf and return
+ * how many (at least 1 while there are more), 0 at the end, or a negative
+ * value on an error (-errno when there is one, e.g. -EIO; the capture's
+ * error then says "cannot read: " and its text).
+ */
+typedef ptrdiff_t (*dt_read_fn)(void *buf, size_t len, void *payload);
+/*
+ * The same from a read callback (an archive member, a socket, a
+ * decompressor): read is called with payload until it returns 0 or an
+ * error, during this call only. The size is not known in advance, so
+ * progress reports a total of 0.
+ */
+DT_EXTERN int dt_analyze_stream(dt_analyzer *a, const char *name,
+    dt_read_fn read, void *payload);
 
 /*
  * Feeding packets one by one: begin, any number of packets, end. Link types

@@ -670,6 +670,27 @@ dt_analyze_fp(dt_analyzer *a, const char *name, FILE *fp)
 	return analyze_reader(a, name, r);
 }
 
+DT_EXTERN int
+dt_analyze_stream(dt_analyzer *a, const char *name, dt_read_fn read,
+    void *payload)
+{
+	struct dt_reader *r;
+	char err[512];
+	uint64_t off = 0;
+	int rc;
+
+	if (a == NULL || read == NULL)
+		return DT_EINVAL;
+	if (name == NULL)
+		name = "(stream)";
+	err[0] = '\0';
+	rc = dt_reader_open_stream(&r, &a->mem, read, payload, err, sizeof err,
+	    &off);
+	if (rc != 0)
+		return open_failed(a, name, rc, err, off);
+	return analyze_reader(a, name, r);
+}
+
 /* ---- feeding ------------------------------------------------------------ */
 
 DT_EXTERN int

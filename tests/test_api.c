@@ -6,6 +6,7 @@
  * what the JSON document says, for every scenario capture, and known facts
  * of a few; strings from the wire come back as UTF-8.
  */
+#include <errno.h>
 #include <glob.h>
 #include <jansson.h>
 #include <limits.h>
@@ -154,6 +155,124 @@ START_TEST(test_ways_in_agree)
 	dt_analyzer_free(a2);
 	dt_analyzer_free(a3);
 	dt_analyzer_free(a4);
+}
+END_TEST
+
+/* A read callback over a buffer that hands out pieces of varying size
+   (1, 2, ... 13 bytes, then one of 64 KiB) and can fail after `fail_at`
+   bytes with -EIO. */
+struct chunks {
+	const unsigned char *p;
+	size_t len, at, fail_at;	/* fail_at 0: never */
+	unsigned step;
+};
+
+static ptrdiff_t
+chunk_read(void *buf, size_t len, void *payload)
+{
+	struct chunks *c = payload;
+	size_t k = (c->step++ % 14) + 1;
+
+	if (k == 14)
+		k = 65536;
+	if (c->fail_at != 0 && c->at >= c->fail_at)
+		return -EIO;
+	if (k > len)
+		k = len;
+	if (k > c->len - c->at)
+		k = c->len - c->at;
+	if (c->fail_at != 0 && k > c->fail_at - c->at)
+		k = c->fail_at - c->at;
+	memcpy(buf, c->p + c->at, k);
+	c->at += k;
+	return (ptrdiff_t)k;
+}
+
+/* Every test capture (and the public ETL sample when present) read from a
+   callback in small pieces gives the JSON of the file itself. */
+START_TEST(test_stream_agrees)
+{
+	static const char *const pats[] = {
+		TESTDATA_DIR "/formats/*.pcap*",
+		TESTDATA_DIR "/scenarios/*.pcap*",
+		CORPUS_DIR "/etl/*.etl",
+	};
+	dt_analyzer *a1, *a2;
+	struct chunks c;
+	char *j1, *j2;
+	size_t i, k, n = 0;
+	glob_t g;
+	int rc1, rc2;
+
+	for (i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+		if (glob(pats[i], 0, NULL, &g) != 0)
+			continue;
+		for (k = 0; k < g.gl_pathc; k++) {
+			const char *path = g.gl_pathv[k];
+
+			memset(&c, 0, sizeof c);
+			c.p = tu_slurp(path, &c.len);
+			ck_assert_ptr_nonnull(c.p);
+			ck_assert_int_eq(dt_analyzer_new(&a1, NULL), 0);
+			ck_assert_int_eq(dt_analyzer_new(&a2, NULL), 0);
+			rc1 = dt_analyze_file(a1, path);
+			rc2 = dt_analyze_stream(a2, path, chunk_read, &c);
+			ck_assert_msg(rc1 == rc2, "%s: %d != %d", path, rc1,
+			    rc2);
+			ck_assert_uint_eq(c.at, c.len);
+			j1 = json_of(a1);
+			j2 = json_of(a2);
+			ck_assert_msg(strcmp(j1, j2) == 0, "%s differs", path);
+			dt_buffer_free(j1);
+			dt_buffer_free(j2);
+			dt_analyzer_free(a1);
+			dt_analyzer_free(a2);
+			free((void *)c.p);
+			n++;
+		}
+		globfree(&g);
+	}
+	ck_assert_uint_gt(n, 50);
+}
+END_TEST
+
+/* A callback that fails: at once, nothing is analysed (DT_EIO and the
+   reason); in the middle, the packets before it are, and the capture's
+   error names the offset and the reason. */
+START_TEST(test_stream_errors)
+{
+	dt_analyzer *a;
+	const dt_capture *cap;
+	struct chunks c;
+	const char *path = TESTDATA_DIR "/scenarios/ok-null-openssl.pcap";
+	const char *msg;
+	uint64_t off;
+
+	memset(&c, 0, sizeof c);
+	c.p = tu_slurp(path, &c.len);
+	ck_assert_ptr_nonnull(c.p);
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_stream(a, NULL, NULL, &c), DT_EINVAL);
+	c.fail_at = 1;
+	c.at = 1;			/* fails before the first byte */
+	ck_assert_int_eq(dt_analyze_stream(a, "x.pcap", chunk_read, &c),
+	    DT_EIO);
+	ck_assert_str_eq(dt_analyzer_errmsg(a),
+	    "x.pcap: offset 0: cannot read: Input/output error");
+
+	c.at = 0;
+	c.step = 0;
+	c.fail_at = 2000;
+	ck_assert_int_eq(dt_analyze_stream(a, "y.pcap", chunk_read, &c), 0);
+	ck_assert_uint_eq(dt_analyzer_capture_count(a), 2);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 1, &cap), 0);
+	ck_assert_uint_eq(dt_capture_error_count(cap), 1);
+	ck_assert_int_eq(dt_capture_error_at(cap, 0, &off, &msg), 0);
+	ck_assert_str_eq(msg, "error reading dump file: Input/output error");
+	ck_assert_uint_gt(off, 24);
+	ck_assert_uint_le(off, 2000);
+	free((void *)c.p);
+	dt_analyzer_free(a);
 }
 END_TEST
 
@@ -1377,6 +1496,8 @@ api_suite(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_ways_in_agree);
+	tcase_add_test(tc, test_stream_agrees);
+	tcase_add_test(tc, test_stream_errors);
 	tcase_add_test(tc, test_iteration);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_alloc_failure);

@@ -497,7 +497,7 @@ read_all(const char *path, const uint8_t *buf, size_t len, int via,
 	} else {
 		if (libpcap)
 			dt_reader_use_libpcap(r);
-		*fast_used |= r->fast;
+		*fast_used |= dt_reader_in_place(r);
 		while (dt_reader_next(r, &pkt) == 0) {
 			for (h = 1469598103934665603ull, i = 0; i < pkt.caplen; i++)
 				h = (h ^ pkt.data[i]) * 1099511628211ull;

@@ -1,9 +1,10 @@
 /*
  * capture/: read capture files into packets.
  *
- * A struct dt_reader opens a file or a memory buffer, detects the format by
- * content (classic pcap through libpcap, pcapng through our own reader, later
- * ETL) and hands out packets in file order. Frame numbers count every packet
+ * A struct dt_reader opens a file, a memory buffer, a stream or a read
+ * callback, detects the format by content (classic pcap through libpcap,
+ * pcapng and ETL through our own readers) and hands out packets in file
+ * order. Frame numbers count every packet
  * record from 1, as Wireshark's frame.number does.
  *
  * Errors: a damaged file ends reading at the fault; dt_reader_next() returns
@@ -20,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "datrace.h"
 #include "util/mem.h"
 
 enum dt_dir { DT_DIR_UNKNOWN = 0, DT_DIR_IN = 1, DT_DIR_OUT = 2 };
@@ -85,6 +87,11 @@ int dt_reader_open_mem(struct dt_reader **out, struct dt_mem *m,
     uint64_t *err_offset);
 int dt_reader_open_fp(struct dt_reader **out, struct dt_mem *m, FILE *fp,
     char *errbuf, size_t errlen, uint64_t *err_offset);
+/* From a read callback (an archive member, a socket): fn is called until
+   it returns 0 (end) or a negative value (error, -errno when it can). */
+int dt_reader_open_stream(struct dt_reader **out, struct dt_mem *m,
+    dt_read_fn fn, void *payload, char *errbuf, size_t errlen,
+    uint64_t *err_offset);
 
 void dt_reader_set_warn(struct dt_reader *r, dt_reader_warn_fn fn,
     void *payload);
@@ -95,7 +102,7 @@ int dt_reader_next(struct dt_reader *r, struct dt_packet *pkt);
 
 /* The fault that ended reading, or NULL. */
 const char *dt_reader_error(const struct dt_reader *r, uint64_t *offset);
-const char *dt_reader_format(const struct dt_reader *r);	/* "pcap", "pcapng" */
+const char *dt_reader_format(const struct dt_reader *r);	/* "pcap", "pcapng", "etl" */
 uint64_t dt_reader_size(const struct dt_reader *r);	/* total bytes, 0 unknown */
 uint64_t dt_reader_pos(const struct dt_reader *r);	/* bytes consumed */
 void dt_reader_close(struct dt_reader *r);

@@ -1,9 +1,11 @@
 /*
- * capture/ internals shared by the readers of this room: the reader state
- * (one struct for classic pcap through libpcap and our own pcapng reader),
- * the pcapng entry points, and the pktmon comment parser with its bounded
- * set of recently seen packets. Not part of the contract: only the files of capture/
- * and the capture tests include it.
+ * capture/ internals shared by the files of this room: the byte source
+ * every format reads through (src.c), the table entry a format fills in
+ * (struct dt_capfmt, libpcap's check_headers[] / next_packet_op pattern),
+ * the reader that holds one source and one format's private state, fault
+ * reporting (diag.c), and the pktmon comment parser with its bounded table
+ * of recent sightings (pktmon.c). Not part of the contract: only the files
+ * of capture/ and the capture tests include it.
  */
 #ifndef DT_CAPTURE_INT_H
 #define DT_CAPTURE_INT_H
@@ -15,121 +17,138 @@
 #include "capture/capture.h"
 
 #define DT_CAP_ERRLEN 256
-#define DT_CAP_PEEK 24			/* bytes sniffed for the format */
-#define DT_CAP_IOBUF (256 * 1024)	/* stdio / window buffer */
+#define DT_CAP_PROBE 80			/* bytes a format's probe may see */
+#define DT_CAP_IOBUF (256 * 1024)	/* first window size */
 #define DT_CAP_MAX_BLOCK (64u * 1024 * 1024)	/* pcapng block length cap */
 #define DT_CAP_MAX_IFACES 65536		/* per pcapng section */
 #define DT_CAP_MAX_WARNINGS 64		/* then one "suppressed" line */
 #define DT_CAP_NAME_MAX 256		/* if_name / if_description kept */
 #define DT_PKTMON_SLOTS 16384		/* recent (group, number) keys */
+#define DT_PKTMON_DUP_WINDOW_NS 1000000000	/* sightings of one packet */
 
-enum dt_cap_format { DT_CAP_PCAP = 1, DT_CAP_PCAPNG = 2, DT_CAP_ETL = 3 };
+/* ---- the byte source (src.c) --------------------------------------------- */
 
-/* A pcapng interface (IDB) of the current section. */
-struct dt_ng_iface {
-	int linktype;
-	uint32_t snaplen;
-	int ts_kind;			/* 0: multiply, 1: divide, 2: 2^-n */
-	uint64_t ts_factor;		/* 10^k for kinds 0 and 1 */
-	unsigned ts_shift;		/* n for kind 2 */
-	int64_t ts_offset;		/* if_tsoffset, seconds */
-	char *name;			/* if_name or NULL */
-	char *description;		/* if_description or NULL */
+/*
+ * One windowed source for every format: the caller's memory (handed out in
+ * place), or a read function (a descriptor we opened, the caller's FILE, a
+ * caller's callback such as an archive member) feeding a window that grows
+ * only when it is full of bytes really read, so a lying length costs at
+ * most twice the bytes present. Offsets count from the start of the source.
+ */
+struct dt_src {
+	struct dt_mem *m;
+	const uint8_t *mem;		/* memory source, or NULL */
+	size_t mem_len;
+	dt_read_fn read;		/* otherwise: bytes, 0 at end, <0 error */
+	void *payload;
+	int fd;				/* ours to close, or -1 */
+	uint8_t *win;
+	size_t cap, beg, end;
+	int eof;
+	int err;			/* errno of a failed read, or 0 */
+	int nomem;			/* the window could not grow */
+	uint64_t pos;			/* offset of the next byte not consumed */
+	uint64_t size;			/* total bytes, 0: unknown */
 };
 
-struct dt_pktmon_key {
-	uint64_t group;
-	uint32_t number;
-	uint32_t used;
+void dt_src_mem(struct dt_src *s, struct dt_mem *m, const void *buf,
+    size_t len);
+/* Reading from fn; fd (or -1) is closed by dt_src_close. */
+void dt_src_fn(struct dt_src *s, struct dt_mem *m, dt_read_fn fn,
+    void *payload, int fd);
+/* The window is at least cap bytes (0, or -1 when memory is refused). */
+int dt_src_reserve(struct dt_src *s, size_t cap);
+/* Up to `want` bytes at s->pos in *p, valid until the next fetch or read;
+   fewer only at the end, on a read error (s->err) or when the window
+   cannot grow (s->nomem). Nothing is consumed. */
+size_t dt_src_fetch(struct dt_src *s, size_t want, const uint8_t **p);
+void dt_src_consume(struct dt_src *s, size_t n);
+/* Copy out and consume (libpcap's stream): bytes, 0 at end, -1 error. */
+ptrdiff_t dt_src_read(struct dt_src *s, void *dst, size_t n);
+void dt_src_close(struct dt_src *s);
+
+/* Read functions for the sources we open: a descriptor, a FILE. */
+ptrdiff_t dt_src_read_fd(void *buf, size_t len, void *payload);
+ptrdiff_t dt_src_read_fp(void *buf, size_t len, void *payload);
+
+/* ---- formats and the reader ---------------------------------------------- */
+
+struct dt_reader;
+
+/*
+ * A capture format: probe() says whether the first bytes are its own
+ * (p[0..n), n <= DT_CAP_PROBE; nothing consumed); open() reads the file
+ * header and sets r->priv (0, or DT_ENOMEM / DT_EIO / DT_EFORMAT with the
+ * fault in r->err); next() hands out a packet (0) or ends (DT_ITEROVER,
+ * r->failed when a fault ended it); free() releases r->priv.
+ */
+struct dt_capfmt {
+	const char *name;
+	int (*probe)(const uint8_t *p, size_t n);
+	int (*open)(struct dt_reader *r);
+	int (*next)(struct dt_reader *r, struct dt_packet *pkt);
+	void (*free)(struct dt_reader *r);
 };
+
+extern const struct dt_capfmt dt_capfmt_pcap;	/* pcap.c */
+extern const struct dt_capfmt dt_capfmt_pcapng;	/* pcapng.c */
+extern const struct dt_capfmt dt_capfmt_etl;	/* etl.c */
 
 struct dt_reader {
 	struct dt_mem *m;
-	int format;			/* enum dt_cap_format */
+	struct dt_src src;
+	const struct dt_capfmt *fmt;	/* NULL until a format opened */
+	void *priv;			/* the format's own state */
+
 	dt_reader_warn_fn warn;
 	void *warn_payload;
 	unsigned n_warnings;
 
 	int failed;			/* a fatal fault ended reading */
-	int io_error;			/* ... because the stream failed */
+	int io_error;			/* ... because the source failed */
 	char err[DT_CAP_ERRLEN];
 	uint64_t err_off;
 
 	uint64_t frame;			/* records handed out so far */
-	uint64_t size;			/* 0: unknown */
-	uint64_t pos;			/* next record / block offset */
-
-	/* Source: memory, or a FILE (ours or the caller's). */
-	const uint8_t *mem;
-	size_t mem_len;
-	FILE *fp;			/* the underlying stream */
-	int own_fp;			/* fclose it on close */
-	uint64_t fp_start;		/* offset of the stream at open */
-
-	/* classic pcap through libpcap */
-	void *pcap;			/* pcap_t */
-	FILE *pfp;			/* the stream libpcap reads */
-	int pfp_ours;			/* a wrapper/fmemopen we fclose on failure */
-	void *iobuf;			/* setvbuf buffer of fp (ours) */
-	void *pbuf;			/* setvbuf buffer of pfp (ours) */
-	int pcap_linktype;
-	int snaplen;			/* libpcap's, records cut to it */
-	uint8_t peek[DT_CAP_PEEK];	/* sniffed bytes, replayed by the wrapper */
-	size_t peek_n, peek_pos;
-	uint64_t cookie_pos;		/* bytes the wrapper handed out */
-	/* classic pcap records read by us (reader.c): libpcap checked the
-	   file header; records come from the window below (or r->mem)
-	   without a copy, with libpcap's rules and messages */
-	int fast;
-	int le;				/* little-endian file */
-	int nsec;			/* nanosecond magic */
-	int lengths_swapped;		/* 0 no, 1 yes, 2 when caplen > len */
-
-	/* pcapng: a window over the stream (or the memory buffer itself) */
-	uint8_t *win;
-	size_t win_cap, win_beg, win_end;
-	int win_eof;
-	int big_endian;			/* byte order of the current section */
-	struct dt_ng_iface *ifaces;
-	size_t n_ifaces, cap_ifaces;
-	size_t ifaces_ignored;		/* IDBs past DT_CAP_MAX_IFACES in the section */
-	uint64_t skipped_packets;	/* their packets: counted frames, not read */
-	uint32_t iface_base;		/* interfaces of earlier sections */
-	uint32_t n_sections;
-
-	/* pktmon */
-	struct dt_pktmon_meta pktmon;
-	struct dt_pktmon_key *seen;	/* DT_PKTMON_SLOTS, allocated on first use */
-
-	/* ETL (etl.c) */
-	void *etl;			/* struct dt_etl, or NULL */
 };
 
-/* reader.c */
+/* diag.c: the fault that ends reading (the first one is kept), and
+   warnings (at most DT_CAP_MAX_WARNINGS, then one "suppressed"). */
 void dt_reader_fail(struct dt_reader *r, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void dt_reader_warnf(struct dt_reader *r, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Classic pcap: let libpcap read the records (tests compare both ways);
-   only before the first dt_reader_next(). */
+/* pcap.c. Classic pcap: let libpcap read the records (tests compare both
+   ways); only before the first dt_reader_next(). */
 void dt_reader_use_libpcap(struct dt_reader *r);
+/* 1 when classic pcap records are read in place (not by libpcap). */
+int dt_reader_in_place(const struct dt_reader *r);
 
 /* LINKTYPE_ (file) to DLT_ (libpcap's API) */
 int dt_linktype_to_dlt(int linktype);
 
-/* pcapng.c: the first SHB is parsed by open (0, or -1 with r->err set). */
-int dt_pcapng_open(struct dt_reader *r);
-int dt_pcapng_next(struct dt_reader *r, struct dt_packet *pkt);
-void dt_pcapng_free(struct dt_reader *r);
+/* ---- pktmon (pktmon.c) ---------------------------------------------------- */
 
 /*
- * pktmon.c: parse one pktmon comment ("PktGroupId 5629..., PktNumber 1,
- * Appearance 1, Direction Tx , ..."); 1 when it is one (out->present set),
- * 0 otherwise.
+ * Parse one pktmon comment ("PktGroupId 5629..., PktNumber 1, Appearance
+ * 1, Direction Tx , ..."); 1 when it is one (out->present set), 0 otherwise.
  */
 int dt_pktmon_parse(const char *s, size_t n, struct dt_pktmon_meta *out);
-/* 1 when (group, number) was seen recently, then remembered; -1 on ENOMEM. */
-int dt_pktmon_seen(struct dt_reader *r, uint64_t group, uint32_t number);
+
+/*
+ * The sightings of pktmon packets: pktmon logs one packet at every
+ * component it crosses, and (PktGroupId, PktNumber) names the packet. A
+ * direct-mapped table of recent keys (DT_PKTMON_SLOTS): bounded memory, and
+ * sightings of one packet are close together in a trace.
+ */
+struct dt_pktmon_seen;
+
+/* 1 when (group, number) was first seen at most `window` ns before t (then
+   it is another sighting), else 0 and remembered; -1 on ENOMEM. *tab is
+   allocated on first use and freed by dt_pktmon_seen_free. */
+int dt_pktmon_seen(struct dt_pktmon_seen **tab, struct dt_mem *m,
+    uint64_t group, uint32_t number, int64_t t, int64_t window);
+void dt_pktmon_seen_free(struct dt_pktmon_seen *tab, struct dt_mem *m);
 
 #endif

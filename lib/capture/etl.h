@@ -2,8 +2,9 @@
  * capture/etl: Event Trace Log (.etl) files written by `netsh trace ...
  * capture=yes` (Microsoft-Windows-NDIS-PacketCapture) and `pktmon start
  * --capture` (Microsoft-Windows-PktMon), read natively. Internal to
- * capture/: reader.c dispatches to it when the content looks like ETL; the
- * tests and fuzz harness reach the header summary through dt_etl_info().
+ * capture/: reader.c reaches it through its formats[] entry, dt_capfmt_etl;
+ * the tests and fuzz harness reach the header summary through
+ * dt_etl_info().
  * Layout notes and sources: shared/research/etl-format.md.
  */
 #ifndef DT_CAPTURE_ETL_H
@@ -12,16 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/capture_int.h"
-
-#define DT_ETL_BUFHDR 0x48u		/* WMI_BUFFER_HEADER */
-#define DT_ETL_MAX_BUFFER (64u * 1024 * 1024)	/* one buffer, in file and filled */
-#define DT_ETL_MAX_PACKET (256u * 1024)	/* one stitched NDIS packet */
-#define DT_ETL_WINDOW (64u * 1024 * 1024)	/* reorder window, bytes */
-#define DT_ETL_MAX_RATIO 128		/* XPRESS output per input byte */
-#define DT_ETL_MAX_NDIS_IFACES 256
-#define DT_ETL_DUP_WINDOW_NS 1000000000	/* pktmon sightings of one packet */
-#define DT_ETL_NDIS_DUP_NS 10000000	/* miniport vs filter copy of a frame */
+#include "capture/etl_int.h"
 
 /* What the logfile header said (for tests and diagnostics). */
 struct dt_etl_info {
@@ -40,15 +32,6 @@ struct dt_etl_info {
 	uint64_t n_events;		/* packet events decoded */
 };
 
-/*
- * Called by the reader's open with the first bytes in r->peek and the
- * source (r->mem or r->fp after the peeked bytes). Returns 1 when the
- * content is not ETL, 0 when the logfile header was read, or DT_ENOMEM,
- * DT_EIO, DT_EFORMAT with the fault in r->err/r->err_off.
- */
-int dt_etl_open(struct dt_reader *r);
-int dt_etl_next(struct dt_reader *r, struct dt_packet *pkt);
-void dt_etl_free(struct dt_reader *r);
 /* NULL when r is not an ETL reader. */
 const struct dt_etl_info *dt_etl_info(const struct dt_reader *r);
 

@@ -38,92 +38,69 @@
 #define OPT_IF_TSRESOL	9
 #define OPT_IF_TSOFFSET	14
 
-/* ---- input window -------------------------------------------------------- */
+/* An interface (IDB) of the current section. */
+struct ng_iface {
+	int linktype;
+	uint32_t snaplen;
+	int ts_kind;			/* 0: multiply, 1: divide, 2: 2^-n */
+	uint64_t ts_factor;		/* 10^k for kinds 0 and 1 */
+	unsigned ts_shift;		/* n for kind 2 */
+	int64_t ts_offset;		/* if_tsoffset, seconds */
+	char *name;			/* if_name or NULL */
+	char *description;		/* if_description or NULL */
+};
 
-/*
- * Up to `want` bytes at r->pos; *p points at them. Returns how many are
- * there (fewer only at the end of the input). The window doubles only when
- * it is full of data read, so a lying block length costs at most twice
- * the bytes really present.
- */
+/* The reader's private state: the current section and its interfaces. */
+struct ng_state {
+	int big_endian;			/* byte order of the current section */
+	struct ng_iface *ifaces;
+	size_t n_ifaces, cap_ifaces;
+	size_t ifaces_ignored;		/* IDBs past DT_CAP_MAX_IFACES in the section */
+	uint64_t skipped_packets;	/* their packets: counted frames, not read */
+	uint32_t iface_base;		/* interfaces of earlier sections */
+	uint32_t n_sections;
+	struct dt_pktmon_meta pktmon;	/* of the packet handed out */
+	struct dt_pktmon_seen *seen;
+};
+
+/* ---- input -------------------------------------------------------------- */
+
+/* Up to `want` bytes at the source's position; a read error or a refused
+   window is the fault that ends reading. */
 static size_t
 ng_fetch(struct dt_reader *r, size_t want, const uint8_t **p)
 {
-	size_t avail, ncap, k;
-	uint8_t *nw;
+	size_t n = dt_src_fetch(&r->src, want, p);
 
-	if (r->mem != NULL) {
-		avail = r->pos < r->mem_len ? r->mem_len - (size_t)r->pos : 0;
-		*p = r->mem + (r->pos < r->mem_len ? r->pos : r->mem_len);
-		return avail < want ? avail : want;
+	if (n < want && r->src.err) {
+		r->io_error = 1;
+		dt_reader_fail(r, r->src.pos, "cannot read: %s",
+		    strerror(r->src.err));
+	} else if (n < want && r->src.nomem) {
+		dt_reader_fail(r, r->src.pos, "out of memory reading a "
+		    "%zu-byte pcapng block", want);
 	}
-	avail = r->win_end - r->win_beg;
-	while (avail < want && !r->win_eof) {
-		if (r->win_cap - r->win_beg < want && r->win_beg > 0) {
-			memmove(r->win, r->win + r->win_beg, avail);
-			r->win_beg = 0;
-			r->win_end = avail;
-		}
-		if (r->win_end == r->win_cap) {
-			ncap = r->win_cap * 2;
-			if (ncap > DT_CAP_MAX_BLOCK + (size_t)DT_CAP_IOBUF)
-				ncap = DT_CAP_MAX_BLOCK + (size_t)DT_CAP_IOBUF;
-			if (ncap <= r->win_cap) {
-				r->win_eof = 1;	/* cannot happen: want is capped */
-				break;
-			}
-			nw = dt_realloc(r->m, r->win, ncap);
-			if (nw == NULL) {
-				dt_reader_fail(r, r->pos, "out of memory "
-				    "reading a %zu-byte pcapng block", want);
-				break;
-			}
-			r->win = nw;
-			r->win_cap = ncap;
-		}
-		k = fread(r->win + r->win_end, 1, r->win_cap - r->win_end,
-		    r->fp);
-		if (k == 0) {
-			r->win_eof = 1;
-			if (ferror(r->fp)) {
-				r->io_error = 1;
-				dt_reader_fail(r, r->pos, "cannot read: %s",
-				    strerror(errno ? errno : EIO));
-			}
-		}
-		r->win_end += k;
-		avail += k;
-	}
-	*p = r->win + r->win_beg;
-	return avail < want ? avail : want;
-}
-
-static void
-ng_consume(struct dt_reader *r, size_t n)
-{
-	r->pos += n;
-	if (r->mem == NULL)
-		r->win_beg += n;
+	return n;
 }
 
 /* ---- byte order ---------------------------------------------------------- */
 
 static uint16_t
-get16(const struct dt_reader *r, struct rd *d)
+get16(const struct ng_state *g, struct rd *d)
 {
-	return r->big_endian ? rd_u16(d) : rd_u16le(d);
+	return g->big_endian ? rd_u16(d) : rd_u16le(d);
 }
 
 static uint32_t
-get32(const struct dt_reader *r, struct rd *d)
+get32(const struct ng_state *g, struct rd *d)
 {
-	return r->big_endian ? rd_u32(d) : rd_u32le(d);
+	return g->big_endian ? rd_u32(d) : rd_u32le(d);
 }
 
 static uint64_t
-get64(const struct dt_reader *r, struct rd *d)
+get64(const struct ng_state *g, struct rd *d)
 {
-	return r->big_endian ? rd_u64(d) : rd_u64le(d);
+	return g->big_endian ? rd_u64(d) : rd_u64le(d);
 }
 
 /* ---- blocks and options -------------------------------------------------- */
@@ -135,11 +112,12 @@ get64(const struct dt_reader *r, struct rd *d)
 static int
 ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 {
-	uint64_t off = r->pos;
+	struct ng_state *g = r->priv;
+	uint64_t off = r->src.pos;
 	const uint8_t *p;
 	struct rd h;
 	uint32_t len, trail, bom;
-	int big = r->big_endian;
+	int big = g->big_endian;
 	size_t n;
 
 	n = ng_fetch(r, 12, &p);
@@ -166,7 +144,7 @@ ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 			    "byte-order magic 0x%08x is not 0x1a2b3c4d", bom);
 			return -1;
 		}
-		r->big_endian = big;
+		g->big_endian = big;
 	} else if (!big) {
 		*type = __builtin_bswap32(*type);
 	}
@@ -187,10 +165,10 @@ ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 		    "the 64 MiB limit", len);
 		return -1;
 	}
-	if (r->size != 0 && off <= r->size && len > r->size - off) {
+	if (r->src.size != 0 && off <= r->src.size && len > r->src.size - off) {
 		dt_reader_fail(r, off, "pcapng block length %u runs past the "
 		    "end of the file (%llu bytes left)", len,
-		    (unsigned long long)(r->size - off));
+		    (unsigned long long)(r->src.size - off));
 		return -1;
 	}
 	n = ng_fetch(r, len, &p);
@@ -209,7 +187,7 @@ ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 		return -1;
 	}
 	*body = rd_make(p + 8, len - 12);
-	ng_consume(r, len);
+	dt_src_consume(&r->src, len);
 	return 1;
 }
 
@@ -224,6 +202,7 @@ static int
 ng_opt_next(struct dt_reader *r, struct rd *o, struct ng_opt *opt,
     uint64_t boff, const char *bname)
 {
+	struct ng_state *g = r->priv;
 	size_t pad;
 
 	if (o->bad || o->n == 0)
@@ -233,8 +212,8 @@ ng_opt_next(struct dt_reader *r, struct rd *o, struct ng_opt *opt,
 		    "the options", bname, o->n);
 		return 0;
 	}
-	opt->code = get16(r, o);
-	opt->len = get16(r, o);
+	opt->code = get16(g, o);
+	opt->len = get16(g, o);
 	if (opt->code == OPT_END)
 		return 0;
 	if (opt->len > o->n) {
@@ -253,27 +232,29 @@ ng_opt_next(struct dt_reader *r, struct rd *o, struct ng_opt *opt,
 static void
 ifaces_clear(struct dt_reader *r)
 {
+	struct ng_state *g = r->priv;
 	size_t i;
 
-	for (i = 0; i < r->n_ifaces; i++) {
-		dt_free(r->m, r->ifaces[i].name);
-		dt_free(r->m, r->ifaces[i].description);
+	for (i = 0; i < g->n_ifaces; i++) {
+		dt_free(r->m, g->ifaces[i].name);
+		dt_free(r->m, g->ifaces[i].description);
 	}
-	r->iface_base += (uint32_t)(r->n_ifaces + r->ifaces_ignored);
-	r->n_ifaces = 0;
-	r->ifaces_ignored = 0;
+	g->iface_base += (uint32_t)(g->n_ifaces + g->ifaces_ignored);
+	g->n_ifaces = 0;
+	g->ifaces_ignored = 0;
 }
 
 static int
 ng_shb(struct dt_reader *r, struct rd *b, uint64_t off)
 {
+	struct ng_state *g = r->priv;
 	struct ng_opt opt;
 	uint16_t major, minor;
 
 	rd_skip(b, 4);			/* byte-order magic, checked */
-	major = get16(r, b);
-	minor = get16(r, b);
-	(void)get64(r, b);		/* section length: may be -1 */
+	major = get16(g, b);
+	minor = get16(g, b);
+	(void)get64(g, b);		/* section length: may be -1 */
 	if (!rd_ok(b)) {
 		dt_reader_fail(r, off, "pcapng section header block is too "
 		    "short");
@@ -285,14 +266,14 @@ ng_shb(struct dt_reader *r, struct rd *b, uint64_t off)
 		return -1;
 	}
 	ifaces_clear(r);
-	r->n_sections++;
+	g->n_sections++;
 	while (ng_opt_next(r, b, &opt, off, "section header"))
 		;
 	return 0;
 }
 
 static void
-iface_tsresol(struct dt_reader *r, struct dt_ng_iface *ifc, uint8_t v,
+iface_tsresol(struct dt_reader *r, struct ng_iface *ifc, uint8_t v,
     uint64_t off)
 {
 	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000,
@@ -330,36 +311,37 @@ opt_string(struct dt_reader *r, const struct ng_opt *opt)
 static int
 ng_idb(struct dt_reader *r, struct rd *b, uint64_t off)
 {
-	struct dt_ng_iface *ifc, *nv;
+	struct ng_state *g = r->priv;
+	struct ng_iface *ifc, *nv;
 	struct ng_opt opt;
 	struct rd v;
 	size_t ncap;
 
-	if (r->n_ifaces >= DT_CAP_MAX_IFACES) {
+	if (g->n_ifaces >= DT_CAP_MAX_IFACES) {
 		/* A hostile or broken file: keep reading, skip the rest. */
-		if (r->ifaces_ignored++ == 0)
+		if (g->ifaces_ignored++ == 0)
 			dt_reader_warnf(r, off, "more than %d pcapng interfaces "
 			    "in one section: the others and their packets are "
 			    "skipped", DT_CAP_MAX_IFACES);
 		return 0;
 	}
-	if (r->n_ifaces == r->cap_ifaces) {
-		ncap = r->cap_ifaces ? r->cap_ifaces * 2 : 4;
+	if (g->n_ifaces == g->cap_ifaces) {
+		ncap = g->cap_ifaces ? g->cap_ifaces * 2 : 4;
 		if (ncap > DT_CAP_MAX_IFACES)
 			ncap = DT_CAP_MAX_IFACES;
-		nv = dt_realloc(r->m, r->ifaces, ncap * sizeof *nv);
+		nv = dt_realloc(r->m, g->ifaces, ncap * sizeof *nv);
 		if (nv == NULL) {
 			dt_reader_fail(r, off, "out of memory");
 			return -1;
 		}
-		r->ifaces = nv;
-		r->cap_ifaces = ncap;
+		g->ifaces = nv;
+		g->cap_ifaces = ncap;
 	}
-	ifc = &r->ifaces[r->n_ifaces];
+	ifc = &g->ifaces[g->n_ifaces];
 	memset(ifc, 0, sizeof *ifc);
-	ifc->linktype = get16(r, b);
+	ifc->linktype = get16(g, b);
 	rd_skip(b, 2);
-	ifc->snaplen = get32(r, b);
+	ifc->snaplen = get32(g, b);
 	if (!rd_ok(b)) {
 		dt_reader_fail(r, off, "pcapng interface description block is "
 		    "too short");
@@ -367,7 +349,7 @@ ng_idb(struct dt_reader *r, struct rd *b, uint64_t off)
 	}
 	ifc->ts_kind = 0;
 	ifc->ts_factor = 1000;		/* default if_tsresol 6 */
-	r->n_ifaces++;			/* from here on its names get freed */
+	g->n_ifaces++;			/* from here on its names get freed */
 	while (ng_opt_next(r, b, &opt, off, "interface description")) {
 		v = rd_make(opt.val, opt.len);
 		if (opt.code == OPT_IF_NAME && ifc->name == NULL) {
@@ -387,7 +369,7 @@ ng_idb(struct dt_reader *r, struct rd *b, uint64_t off)
 				dt_reader_warnf(r, off, "pcapng if_tsoffset "
 				    "has length %u, not 8", opt.len);
 			else
-				ifc->ts_offset = (int64_t)get64(r, &v);
+				ifc->ts_offset = (int64_t)get64(g, &v);
 		}
 	}
 	return 0;
@@ -398,7 +380,7 @@ nomem:
 
 /* Timestamp units of the interface to ns since 1970 (wrapping, not UB). */
 static int64_t
-ng_time(const struct dt_ng_iface *ifc, uint64_t ts)
+ng_time(const struct ng_iface *ifc, uint64_t ts)
 {
 	uint64_t ns, frac;
 
@@ -427,6 +409,7 @@ static void
 pkt_options(struct dt_reader *r, struct rd *b, struct dt_packet *pkt,
     const char *bname)
 {
+	struct ng_state *g = r->priv;
 	struct ng_opt opt;
 	struct rd v;
 
@@ -443,7 +426,7 @@ pkt_options(struct dt_reader *r, struct rd *b, struct dt_packet *pkt,
 				    "flags option has length %u, not 4", bname,
 				    opt.len);
 			else
-				pkt->dir = flag_dir[get32(r, &v) & 3];
+				pkt->dir = flag_dir[get32(g, &v) & 3];
 		} else if (opt.code == OPT_PACKETID &&
 		    strcmp(bname, "EPB") == 0) {
 			if (opt.len != 8)
@@ -451,7 +434,7 @@ pkt_options(struct dt_reader *r, struct rd *b, struct dt_packet *pkt,
 				    "packet id option has length %u, not 8",
 				    opt.len);
 			else
-				pkt->packet_id = get64(r, &v);
+				pkt->packet_id = get64(g, &v);
 		}
 	}
 }
@@ -460,7 +443,8 @@ pkt_options(struct dt_reader *r, struct rd *b, struct dt_packet *pkt,
 static int
 pkt_pktmon(struct dt_reader *r, struct dt_packet *pkt)
 {
-	struct dt_pktmon_meta *pm = &r->pktmon;
+	struct ng_state *g = r->priv;
+	struct dt_pktmon_meta *pm = &g->pktmon;
 	int seen;
 
 	if (pkt->comment == NULL ||
@@ -473,7 +457,8 @@ pkt_pktmon(struct dt_reader *r, struct dt_packet *pkt)
 	if (pkt->dir == DT_DIR_UNKNOWN)
 		pkt->dir = pm->direction;
 	if (pm->group_id != 0) {
-		seen = dt_pktmon_seen(r, pm->group_id, pm->pkt_number);
+		seen = dt_pktmon_seen(&g->seen, r->m, pm->group_id,
+		    pm->pkt_number, pkt->time, DT_PKTMON_DUP_WINDOW_NS);
 		if (seen < 0) {
 			dt_reader_fail(r, pkt->offset, "out of memory");
 			return -1;
@@ -484,7 +469,7 @@ pkt_pktmon(struct dt_reader *r, struct dt_packet *pkt)
 }
 
 static const char *
-iface_label(const struct dt_ng_iface *ifc)
+iface_label(const struct ng_iface *ifc)
 {
 	return ifc->name != NULL ? ifc->name : ifc->description;
 }
@@ -494,8 +479,9 @@ static int
 ng_epb(struct dt_reader *r, struct rd *b, uint64_t off, int obsolete,
     struct dt_packet *pkt)
 {
+	struct ng_state *g = r->priv;
 	const char *bname = obsolete ? "PB" : "EPB";
-	const struct dt_ng_iface *ifc;
+	const struct ng_iface *ifc;
 	uint32_t ifid, caplen, origlen;
 	uint64_t ts;
 	size_t pad;
@@ -503,27 +489,27 @@ ng_epb(struct dt_reader *r, struct rd *b, uint64_t off, int obsolete,
 	memset(pkt, 0, sizeof *pkt);
 	pkt->offset = off;
 	if (obsolete) {
-		ifid = get16(r, b);
+		ifid = get16(g, b);
 		rd_skip(b, 2);		/* drops count */
 	} else {
-		ifid = get32(r, b);
+		ifid = get32(g, b);
 	}
-	ts = (uint64_t)get32(r, b) << 32;
-	ts |= get32(r, b);
-	caplen = get32(r, b);
-	origlen = get32(r, b);
+	ts = (uint64_t)get32(g, b) << 32;
+	ts |= get32(g, b);
+	caplen = get32(g, b);
+	origlen = get32(g, b);
 	if (!rd_ok(b)) {
 		dt_reader_fail(r, off, "pcapng %s is too short", bname);
 		return -1;
 	}
-	if (ifid >= r->n_ifaces && ifid - r->n_ifaces < r->ifaces_ignored) {
+	if (ifid >= g->n_ifaces && ifid - g->n_ifaces < g->ifaces_ignored) {
 		r->frame++;		/* still a frame, as Wireshark counts */
-		r->skipped_packets++;
+		g->skipped_packets++;
 		return 1;
 	}
-	if (ifid >= r->n_ifaces) {
+	if (ifid >= g->n_ifaces) {
 		dt_reader_fail(r, off, "pcapng %s names interface %u, but "
-		    "the section has %zu", bname, ifid, r->n_ifaces);
+		    "the section has %zu", bname, ifid, g->n_ifaces);
 		return -1;
 	}
 	if (caplen > b->n) {
@@ -531,7 +517,7 @@ ng_epb(struct dt_reader *r, struct rd *b, uint64_t off, int obsolete,
 		    "past the block", bname, caplen);
 		return -1;
 	}
-	ifc = &r->ifaces[ifid];
+	ifc = &g->ifaces[ifid];
 	pkt->data = rd_bytes(b, caplen);
 	pad = (4 - (caplen & 3)) & 3;
 	rd_skip(b, pad < b->n ? pad : b->n);
@@ -540,7 +526,7 @@ ng_epb(struct dt_reader *r, struct rd *b, uint64_t off, int obsolete,
 	pkt->linktype = ifc->linktype;
 	pkt->caplen = caplen;
 	pkt->origlen = origlen;
-	pkt->iface = r->iface_base + ifid;
+	pkt->iface = g->iface_base + ifid;
 	pkt->iface_name = iface_label(ifc);
 	pkt_options(r, b, pkt, bname);
 	return pkt_pktmon(r, pkt);
@@ -550,22 +536,23 @@ static int
 ng_spb(struct dt_reader *r, struct rd *b, uint64_t off,
     struct dt_packet *pkt)
 {
-	const struct dt_ng_iface *ifc;
+	struct ng_state *g = r->priv;
+	const struct ng_iface *ifc;
 	uint32_t origlen, caplen;
 
 	memset(pkt, 0, sizeof *pkt);
 	pkt->offset = off;
-	origlen = get32(r, b);
+	origlen = get32(g, b);
 	if (!rd_ok(b)) {
 		dt_reader_fail(r, off, "pcapng SPB is too short");
 		return -1;
 	}
-	if (r->n_ifaces == 0) {
+	if (g->n_ifaces == 0) {
 		dt_reader_fail(r, off, "pcapng SPB before any interface "
 		    "description");
 		return -1;
 	}
-	ifc = &r->ifaces[0];
+	ifc = &g->ifaces[0];
 	caplen = origlen;
 	if (ifc->snaplen != 0 && caplen > ifc->snaplen)
 		caplen = ifc->snaplen;
@@ -577,42 +564,43 @@ ng_spb(struct dt_reader *r, struct rd *b, uint64_t off,
 	pkt->linktype = ifc->linktype;
 	pkt->caplen = caplen;
 	pkt->origlen = origlen;
-	pkt->iface = r->iface_base;
+	pkt->iface = g->iface_base;
 	pkt->iface_name = iface_label(ifc);
 	return 0;
 }
 
 /* ---- entry points -------------------------------------------------------- */
 
-int
-dt_pcapng_open(struct dt_reader *r)
+static int
+pcapng_probe(const uint8_t *p, size_t n)
+{
+	return n >= 4 && p[0] == 0x0a && p[1] == 0x0d && p[2] == 0x0d &&
+	    p[3] == 0x0a;
+}
+
+static int
+pcapng_open(struct dt_reader *r)
 {
 	struct rd body;
 	uint32_t type;
 	int rc;
 
-	if (r->mem == NULL) {
-		r->win = dt_malloc(r->m, DT_CAP_IOBUF);
-		if (r->win == NULL) {
-			dt_reader_fail(r, 0, "out of memory");
-			return -1;
-		}
-		r->win_cap = DT_CAP_IOBUF;
-		memcpy(r->win, r->peek, r->peek_n);
-		r->win_end = r->peek_n;
-		if (r->peek_n < DT_CAP_PEEK)
-			r->win_eof = 1;
+	if ((r->priv = dt_calloc(r->m, 1, sizeof(struct ng_state))) == NULL) {
+		dt_reader_fail(r, 0, "out of memory");
+		return DT_ENOMEM;
 	}
 	rc = ng_block(r, &type, &body);
+	if (rc < 0 && (r->io_error || r->src.nomem))
+		return r->io_error ? DT_EIO : DT_ENOMEM;
 	if (rc <= 0 || type != BT_SHB) {
 		dt_reader_fail(r, 0, "pcapng file without a section header");
-		return -1;
+		return DT_EFORMAT;
 	}
-	return ng_shb(r, &body, 0);
+	return ng_shb(r, &body, 0) != 0 ? DT_EFORMAT : 0;
 }
 
-int
-dt_pcapng_next(struct dt_reader *r, struct dt_packet *pkt)
+static int
+pcapng_next(struct dt_reader *r, struct dt_packet *pkt)
 {
 	struct rd body;
 	uint32_t type;
@@ -620,7 +608,7 @@ dt_pcapng_next(struct dt_reader *r, struct dt_packet *pkt)
 	int rc;
 
 	for (;;) {
-		off = r->pos;
+		off = r->src.pos;
 		rc = ng_block(r, &type, &body);
 		if (rc <= 0)
 			return DT_ITEROVER;
@@ -653,13 +641,24 @@ dt_pcapng_next(struct dt_reader *r, struct dt_packet *pkt)
 	}
 }
 
-void
-dt_pcapng_free(struct dt_reader *r)
+static void
+pcapng_free(struct dt_reader *r)
 {
+	struct ng_state *g = r->priv;
+
+	if (g == NULL)
+		return;
 	ifaces_clear(r);
-	dt_free(r->m, r->ifaces);
-	r->ifaces = NULL;
-	r->cap_ifaces = 0;
-	dt_free(r->m, r->win);
-	r->win = NULL;
+	dt_free(r->m, g->ifaces);
+	dt_pktmon_seen_free(g->seen, r->m);
+	dt_free(r->m, g);
+	r->priv = NULL;
 }
+
+const struct dt_capfmt dt_capfmt_pcapng = {
+	.name = "pcapng",
+	.probe = pcapng_probe,
+	.open = pcapng_open,
+	.next = pcapng_next,
+	.free = pcapng_free,
+};

@@ -7,9 +7,11 @@
  * LoggedSize 66", and for drops "Drop: PktGroupId ..., DropReason INET:
  * transport endpoint was not found , DropLocation 0xE000460A, ...".
  * pktmon logs one packet at every component it crosses; (PktGroupId,
- * PktNumber) names the packet, so a key seen before is another sighting.
- * The seen-set is a fixed direct-mapped table of recent keys: bounded
- * memory, and sightings of one packet are close together in a trace.
+ * PktNumber) names the packet, so a key seen within a second of its first
+ * sighting is another sighting. The table of sightings is a fixed
+ * direct-mapped table of recent keys, shared by the pcapng and the ETL
+ * readers: bounded memory, and sightings of one packet are close together
+ * in a trace.
  */
 #include "capture/capture_int.h"
 
@@ -178,25 +180,46 @@ dt_pktmon_parse(const char *s, size_t n, struct dt_pktmon_meta *out)
 	return out->present;
 }
 
-int
-dt_pktmon_seen(struct dt_reader *r, uint64_t group, uint32_t number)
-{
-	struct dt_pktmon_key *k;
-	uint64_t h;
+struct dt_pktmon_seen {
+	struct {
+		uint64_t group;
+		int64_t time;		/* of the first sighting */
+		uint32_t number;
+		uint32_t used;
+	} slot[DT_PKTMON_SLOTS];
+};
 
-	if (r->seen == NULL) {
-		r->seen = dt_calloc(r->m, DT_PKTMON_SLOTS, sizeof *r->seen);
-		if (r->seen == NULL)
+int
+dt_pktmon_seen(struct dt_pktmon_seen **tab, struct dt_mem *m, uint64_t group,
+    uint32_t number, int64_t t, int64_t window)
+{
+	struct dt_pktmon_seen *s = *tab;
+	uint64_t h;
+	int64_t d;
+	size_t i;
+
+	if (s == NULL) {
+		if ((s = dt_calloc(m, 1, sizeof *s)) == NULL)
 			return -1;
+		*tab = s;
 	}
 	h = group * UINT64_C(0x9e3779b97f4a7c15) ^
 	    (uint64_t)number * UINT64_C(0xc2b2ae3d27d4eb4f);
 	h ^= h >> 29;
-	k = &r->seen[h & (DT_PKTMON_SLOTS - 1)];
-	if (k->used && k->group == group && k->number == number)
+	i = h & (DT_PKTMON_SLOTS - 1);
+	if (s->slot[i].used && s->slot[i].group == group &&
+	    s->slot[i].number == number &&
+	    !__builtin_sub_overflow(t, s->slot[i].time, &d) && d <= window)
 		return 1;
-	k->used = 1;
-	k->group = group;
-	k->number = number;
+	s->slot[i].used = 1;
+	s->slot[i].group = group;
+	s->slot[i].number = number;
+	s->slot[i].time = t;
 	return 0;
+}
+
+void
+dt_pktmon_seen_free(struct dt_pktmon_seen *tab, struct dt_mem *m)
+{
+	dt_free(m, tab);
 }

@@ -5,7 +5,9 @@
  * reader, pktmon comments and the BPF filter per link type. Invariants:
  * what is consumed stays inside the input (record offsets, the reader's
  * position, an error's offset), memory comes back, and reading the same
- * bytes twice gives the same packets, warnings and error (a hash of all).
+ * bytes twice gives the same packets, warnings and error (a hash of all),
+ * the second time through dt_reader_open_stream() in pieces of 1 to 64
+ * bytes (sizes taken from the input), as an archive member is read.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -59,9 +61,33 @@ on_warn(void *payload, uint64_t off, const char *msg)
 	mix(s, msg, strlen(msg));
 }
 
-static void
-read_all(const uint8_t *data, size_t size, struct sum *s)
+/* The input handed out in pieces whose sizes cycle through its bytes. */
+struct pieces {
+	const uint8_t *p;
+	size_t len, at, turn;
+};
+
+static ptrdiff_t
+piece_read(void *buf, size_t len, void *payload)
 {
+	struct pieces *c = payload;
+	size_t k = c->len ? (size_t)(c->p[c->turn++ % c->len] & 63) + 1 : 0;
+
+	if (k > len)
+		k = len;
+	if (k > c->len - c->at)
+		k = c->len - c->at;
+	if (k == 0)
+		return 0;
+	memcpy(buf, c->p + c->at, k);
+	c->at += k;
+	return (ptrdiff_t)k;
+}
+
+static void
+read_all(const uint8_t *data, size_t size, struct sum *s, int stream)
+{
+	struct pieces pc = { data, size, 0, 0 };
 	struct dt_mem m;
 	struct dt_reader *r;
 	struct dt_filter *f = NULL;
@@ -75,7 +101,12 @@ read_all(const uint8_t *data, size_t size, struct sum *s)
 	s->h = 0xcbf29ce484222325ull;
 	dt_mem_init(&m, NULL, NULL, 256u << 20);
 	eb[0] = '\0';
-	rc = dt_reader_open_mem(&r, &m, data, size, eb, sizeof eb, &eo);
+	if (stream)
+		rc = dt_reader_open_stream(&r, &m, piece_read, &pc, eb,
+		    sizeof eb, &eo);
+	else
+		rc = dt_reader_open_mem(&r, &m, data, size, eb, sizeof eb,
+		    &eo);
 	mix_u64(s, (uint64_t)rc);
 	if (rc != 0) {
 		check(r == NULL && m.used == 0, "nothing kept when open fails");
@@ -126,8 +157,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sum a, b;
 
-	read_all(data, size, &a);
-	read_all(data, size, &b);
-	check(a.h == b.h && a.warns == b.warns, "same packets twice");
+	read_all(data, size, &a, 0);
+	read_all(data, size, &b, 1);
+	check(a.h == b.h && a.warns == b.warns,
+	    "the same packets from memory and from a stream");
 	return 0;
 }

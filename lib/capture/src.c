@@ -1,0 +1,166 @@
+/*
+ * The byte source of capture/: every format reads its input through
+ * dt_src_fetch() (a view of the next bytes, nothing consumed) and
+ * dt_src_consume(). A memory source hands out views of the caller's buffer
+ * itself; any other source is a read function (our descriptor, the caller's
+ * FILE, the caller's callback: an archive member is one more of these)
+ * filling a window. The window doubles only when it is full of bytes really
+ * read, so a record that claims more than the input holds costs at most
+ * twice what is there; views stay valid until the next fetch or read.
+ */
+#include "capture/capture_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datrace.h"
+
+void
+dt_src_mem(struct dt_src *s, struct dt_mem *m, const void *buf, size_t len)
+{
+	static const uint8_t empty[1];
+
+	memset(s, 0, sizeof *s);
+	s->m = m;
+	s->fd = -1;
+	s->mem = buf != NULL ? buf : empty;
+	s->mem_len = buf != NULL ? len : 0;
+	s->size = s->mem_len;
+}
+
+void
+dt_src_fn(struct dt_src *s, struct dt_mem *m, dt_read_fn fn, void *payload,
+    int fd)
+{
+	memset(s, 0, sizeof *s);
+	s->m = m;
+	s->read = fn;
+	s->payload = payload;
+	s->fd = fd;
+}
+
+int
+dt_src_reserve(struct dt_src *s, size_t cap)
+{
+	uint8_t *nw;
+
+	if (s->mem != NULL || cap <= s->cap)
+		return 0;
+	if ((nw = dt_realloc(s->m, s->win, cap)) == NULL) {
+		s->nomem = 1;
+		return -1;
+	}
+	s->win = nw;
+	s->cap = cap;
+	return 0;
+}
+
+/* One read into the window's free space; 0 at the end or on an error. */
+static size_t
+fill(struct dt_src *s)
+{
+	ptrdiff_t k;
+
+	k = s->read(s->win + s->end, s->cap - s->end, s->payload);
+	if (k < 0) {
+		s->err = k >= -4095 ? (int)-k : EIO;
+		s->eof = 1;
+		return 0;
+	}
+	if (k == 0 || (size_t)k > s->cap - s->end) {
+		s->eof = 1;
+		return 0;
+	}
+	s->end += (size_t)k;
+	return (size_t)k;
+}
+
+size_t
+dt_src_fetch(struct dt_src *s, size_t want, const uint8_t **p)
+{
+	size_t avail, ncap;
+
+	if (s->mem != NULL) {
+		avail = s->pos < s->mem_len ? s->mem_len - (size_t)s->pos : 0;
+		*p = s->mem + (s->pos < s->mem_len ? s->pos : s->mem_len);
+		return avail < want ? avail : want;
+	}
+	avail = s->end - s->beg;
+	while (avail < want && !s->eof) {
+		if (s->cap - s->beg < want && s->beg > 0) {
+			memmove(s->win, s->win + s->beg, avail);
+			s->beg = 0;
+			s->end = avail;
+		}
+		if (s->end == s->cap) {
+			ncap = s->cap ? s->cap * 2 : DT_CAP_IOBUF;
+			if (ncap <= s->cap || dt_src_reserve(s, ncap) != 0) {
+				s->nomem = 1;
+				break;
+			}
+		}
+		avail += fill(s);
+	}
+	*p = s->win + s->beg;
+	return avail < want ? avail : want;
+}
+
+void
+dt_src_consume(struct dt_src *s, size_t n)
+{
+	s->pos += n;
+	if (s->mem == NULL)
+		s->beg += n;
+}
+
+ptrdiff_t
+dt_src_read(struct dt_src *s, void *dst, size_t n)
+{
+	const uint8_t *p;
+	size_t got;
+
+	if (n > DT_CAP_IOBUF)
+		n = DT_CAP_IOBUF;	/* the caller asks again for the rest */
+	got = dt_src_fetch(s, n, &p);
+	if (got == 0 && s->err)
+		return -1;
+	memcpy(dst, p, got);
+	dt_src_consume(s, got);
+	return (ptrdiff_t)got;
+}
+
+void
+dt_src_close(struct dt_src *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	dt_free(s->m, s->win);
+	s->win = NULL;
+	s->cap = s->beg = s->end = 0;
+}
+
+ptrdiff_t
+dt_src_read_fd(void *buf, size_t len, void *payload)
+{
+	int fd = *(const int *)payload;
+	ssize_t k;
+
+	do
+		k = read(fd, buf, len);
+	while (k < 0 && errno == EINTR);
+	return k < 0 ? -(ptrdiff_t)(errno ? errno : EIO) : (ptrdiff_t)k;
+}
+
+ptrdiff_t
+dt_src_read_fp(void *buf, size_t len, void *payload)
+{
+	FILE *fp = payload;
+	size_t k;
+
+	k = fread(buf, 1, len, fp);
+	if (k == 0 && ferror(fp))
+		return -(ptrdiff_t)(errno ? errno : EIO);
+	return (ptrdiff_t)k;
+}

@@ -27,7 +27,7 @@ PKGS := libpcap gnutls jansson
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -ljansson)
 # The CLI alone reads archives (libarchive); the library never does.
-CLI_LIBS =
+CLI_LIBS = $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || echo -larchive)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 DT_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Wshadow \
@@ -81,7 +81,7 @@ $(SHLIB): $(LIB_OBJ) lib/libdatrace.map
 
 $(CLI): $(CLI_OBJ) $(SHLIB)
 	$(CC) $(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) \
-		-L$(BUILD) -ldatrace -Wl,-rpath,'$$ORIGIN'
+		-L$(BUILD) -ldatrace $(CLI_LIBS) -Wl,-rpath,'$$ORIGIN'
 
 # Tests link the static library so they can reach internal stages; they
 # read the internal headers, so a header change rebuilds them.

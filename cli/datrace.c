@@ -1,29 +1,33 @@
 /*
  * datrace - the command line, a thin client of libdatrace (datrace.h only).
  *
- * Options become a dt_options; each capture is analysed with
- * dt_analyze_file(); results are written with the library's writers.
+ * Options become a dt_options; the arguments (captures, folders,
+ * archives: cli/input.c) are analysed, several at once with -j; results
+ * are written with the library's writers.
  * Exit status: 0 no error verdict, 1 at least one error verdict, 2 usage
  * error or an input that could not be analysed at all.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "datrace.h"
+#include "input.h"
 
 #define EXIT_OK 0
 #define EXIT_FINDING 1
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-"usage: datrace [options] CAPTURE...\n"
+"usage: datrace [options] CAPTURE|ARCHIVE|FOLDER...\n"
 "Tell why a DirectAccess IP-HTTPS (TLS) connection failed, from a capture.\n"
 "\n"
 "  -f, --format text|json|jsonl|html  output format (default text)\n"
@@ -38,6 +42,8 @@ static const char usage_text[] =
 "  -v, --verbose                  every connection's message ladder, not only failing ones\n"
 "  -q, --quiet                    print nothing; exit status only\n"
 "  -j, --jobs N                   analyse N captures at once (default: the core count)\n"
+"      --max-unpacked SIZE        stop reading an archive after SIZE bytes unpacked (64G)\n"
+"      --max-ratio N              ... or when it unpacks to N times its size (100)\n"
 "      --progress                 progress on stderr (default: on a terminal, large input)\n"
 "      --no-progress              never show progress\n"
 "      --list-rules               list the verdicts datrace can give, and exit\n"
@@ -47,7 +53,8 @@ static const char usage_text[] =
 "Exit status: 0 no error found, 1 an error verdict, 2 usage error or unreadable input.\n";
 
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_PROGRESS,
-    OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION };
+    OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
+    OPT_MAX_RATIO };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -62,6 +69,8 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "max-unpacked", required_argument, NULL, OPT_MAX_UNPACKED },
+	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
@@ -115,8 +124,19 @@ list_rules(void)
 	dt_severity sev;
 	size_t i;
 
-	for (i = 0; dt_rule_at(i, &id, &sev, &summary) == 0; i++)
-		printf("%-30s %-8s %s\n", id, dt_severity_name(sev), summary);
+	const char *name;
+	uint32_t code;
+	size_t k;
+
+	/* the Windows errors after "; Windows ", joined by " or " (the man
+	   page's rule list is made from this: scripts/man-rules.sh) */
+	for (i = 0; dt_rule_at(i, &id, &sev, &summary) == 0; i++) {
+		printf("%-30s %-8s %s", id, dt_severity_name(sev), summary);
+		for (k = 0; dt_rule_windows_at(id, k, &code, &name) == 0; k++)
+			printf("%s0x%" PRIx32 " %s", k == 0 ? "; Windows " :
+			    " or ", code, name);
+		putchar('\n');
+	}
 	return EXIT_OK;
 }
 
@@ -134,55 +154,46 @@ parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
-/*
- * What one capture's analysis says on stderr: why it could not be read,
- * or where a damaged file broke. errs is the analyzer that ran it (its
- * message), a the one holding its results from index `before`.
- * Returns 0 when the capture was analysed.
- */
+/* Sizes as "64G", "500M", "1048576". */
 static int
-say_result(const dt_analyzer *errs, const dt_analyzer *a, size_t before,
-    const char *path, int rc, int quiet)
+parse_size(const char *s, uint64_t *out)
 {
-	const dt_capture *cap;
-	uint64_t off;
-	const char *msg;
-	size_t k;
+	char *end;
+	unsigned long long v;
+	int shift = 0;
 
-	if (rc != 0) {
-		/* out of memory and a bad filter are said even with -q */
-		if (!quiet || rc == DT_ENOMEM || rc == DT_EFILTER)
-			fprintf(stderr, "datrace: %s\n", dt_analyzer_errmsg(errs));
+	errno = 0;
+	if (*s == '-')
 		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return -1;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
 	}
-	if (quiet || dt_analyzer_capture_at(a, before, &cap) != 0)
-		return 0;
-	for (k = 0; dt_capture_error_at(cap, k, &off, &msg) == 0; k++)
-		fprintf(stderr, "datrace: %s: offset %llu: %s\n", path,
-		    (unsigned long long)off, msg);
+	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
 	return 0;
 }
 
-static int
-has_stdin(char **paths, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") == 0)
-			return 1;
-	return 0;
-}
-
-/* -j: one analyzer per capture, run by a pool of threads (the library is
-   safe for separate analyzers); the results are adopted in command-line
-   order, so the output is the same as a serial run. */
+/* -j: one analyzer and one message buffer per input, run by a pool of
+   threads (the library is safe for separate analyzers); results and
+   messages are taken in command-line order, so the output is the same as
+   a serial run. */
 struct job {
 	const dt_options *opts;
-	char **paths;
-	int n, next;
-	dt_analyzer **an;
-	int *rc;
+	const struct in_limits *lim;
+	const struct in_list *in;
+	int quiet;
+	size_t next;
+	struct in_sink *an;
+	char **msg;
+	size_t *msg_len;
+	struct in_count *count;
 	pthread_mutex_t lock;
 };
 
@@ -190,71 +201,149 @@ static void *
 worker(void *arg)
 {
 	struct job *j = arg;
-	int i;
+	FILE *msg;
+	size_t i;
 
 	for (;;) {
 		pthread_mutex_lock(&j->lock);
 		i = j->next++;
 		pthread_mutex_unlock(&j->lock);
-		if (i >= j->n)
+		if (i >= j->in->n)
 			return NULL;
-		j->rc[i] = dt_analyzer_new(&j->an[i], j->opts);
-		if (j->rc[i] == 0)
-			j->rc[i] = dt_analyze_file(j->an[i], j->paths[i]);
+		msg = open_memstream(&j->msg[i], &j->msg_len[i]);
+		if (msg == NULL) {
+			j->count[i].bad++;
+			continue;
+		}
+		if (in_analyse(&j->an[i], j->opts, &j->in->v[i], j->lim,
+		    j->quiet, NULL, NULL, msg, &j->count[i]) != 0)
+			j->count[i].bad++;
+		fclose(msg);
 	}
 }
 
 static int
-analyse_parallel(dt_analyzer *a, const dt_options *opts, char **paths, int n,
-    int jobs, int quiet, int *analysed, int *unreadable)
+analyse_parallel(dt_analyzer *a, const dt_options *opts,
+    const struct in_limits *lim, const struct in_list *in, int jobs,
+    int quiet, struct in_count *count, int *skipped)
 {
 	struct job j;
 	pthread_t *t;
-	int i, started = 0, rc = 0;
+	int started = 0, rc = 0, i;
+	size_t k, m;
 
 	memset(&j, 0, sizeof j);
 	j.opts = opts;
-	j.paths = paths;
-	j.n = n;
-	j.an = calloc((size_t)n, sizeof *j.an);
-	j.rc = calloc((size_t)n, sizeof *j.rc);
+	j.lim = lim;
+	j.in = in;
+	j.quiet = quiet;
+	j.an = calloc(in->n, sizeof *j.an);
+	j.msg = calloc(in->n, sizeof *j.msg);
+	j.msg_len = calloc(in->n, sizeof *j.msg_len);
+	j.count = calloc(in->n, sizeof *j.count);
 	t = calloc((size_t)jobs, sizeof *t);
-	if (j.an == NULL || j.rc == NULL || t == NULL ||
+	if (j.an == NULL || j.msg == NULL || j.msg_len == NULL ||
+	    j.count == NULL || t == NULL ||
 	    pthread_mutex_init(&j.lock, NULL) != 0) {
-		free(j.an);
-		free(j.rc);
-		free(t);
-		return -1;
+		rc = -1;
+		goto out;
 	}
-	for (i = 0; i < jobs && i < n; i++)
+	for (i = 0; i < jobs && (size_t)i < in->n; i++)
 		if (pthread_create(&t[i], NULL, worker, &j) == 0)
 			started++;
 	if (started == 0)
 		worker(&j);
 	for (i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
-	for (i = 0; i < n; i++) {
-		if (j.an[i] == NULL) {
-			fprintf(stderr, "datrace: %s: %s\n", paths[i],
-			    dt_strerror(j.rc[i]));
-			(*unreadable)++;
-			continue;
-		}
-		if (say_result(j.an[i], j.an[i], 0, paths[i], j.rc[i], quiet) == 0)
-			(*analysed)++;
-		else
-			(*unreadable)++;
-		if (rc == 0 && dt_analyzer_adopt(a, j.an[i]) == 0)
-			j.an[i] = NULL;		/* a frees it now */
-		else
-			rc = -1;
+	for (k = 0; k < in->n; k++) {
+		if (j.msg[k] == NULL)
+			fprintf(stderr, "datrace: %s: %s\n", in->v[k].path,
+			    dt_strerror(DT_ENOMEM));
+		if (j.msg[k] != NULL)
+			fwrite(j.msg[k], 1, j.msg_len[k], stderr);
+		count->analysed += j.count[k].analysed;
+		count->bad += j.count[k].bad;
+		if (in->v[k].folder >= 0)
+			skipped[in->v[k].folder] += j.count[k].skipped;
+		for (m = 0; m < j.an[k].n; m++)
+			if (rc == 0 && dt_analyzer_adopt(a, j.an[k].v[m]) == 0)
+				j.an[k].v[m] = NULL;	/* a frees it now */
+			else
+				rc = -1;
 	}
-	for (i = 0; i < n; i++)
-		dt_analyzer_free(j.an[i]);
 	pthread_mutex_destroy(&j.lock);
+out:
+	for (k = 0; j.an != NULL && k < in->n; k++)
+		in_sink_free(&j.an[k]);
+	for (k = 0; j.msg != NULL && k < in->n; k++)
+		free(j.msg[k]);
 	free(j.an);
-	free(j.rc);
+	free(j.msg);
+	free(j.msg_len);
+	free(j.count);
 	free(t);
+	return rc;
+}
+
+/* Columns of the terminal on stdout, else $COLUMNS, else 0 (80). */
+static unsigned
+term_width(void)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	long v;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0)
+		return ws.ws_col;
+	if (env != NULL && (v = strtol(env, NULL, 10)) > 0 && v < 1000)
+		return (unsigned)v;
+	return 0;
+}
+
+static int
+has_stdin(const struct in_list *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++)
+		if (strcmp(in->v[i].path, "-") == 0)
+			return 1;
+	return 0;
+}
+
+/* Analyse every input in order into a, progress on stderr for big files. */
+static int
+analyse_serial(dt_analyzer *a, const dt_options *opts,
+    const struct in_limits *lim, const struct in_list *in, int quiet,
+    int progress, struct in_count *count, int *skipped)
+{
+	struct in_sink sink = { a, NULL, 0, 0 };
+	struct progress prog;
+	struct in_count one;
+	struct stat st;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < in->n && rc == 0; i++) {
+		const char *path = in->v[i].path;
+		int show = !quiet && (progress == 1 || (progress == -1 &&
+		    isatty(STDERR_FILENO) && stat(path, &st) == 0 &&
+		    st.st_size > (64 << 20)));
+
+		memset(&prog, 0, sizeof prog);
+		memset(&one, 0, sizeof one);
+		prog.name = path;
+		prog.start = prog.last = time(NULL);
+		rc = in_analyse(&sink, opts, &in->v[i], lim, quiet,
+		    show ? show_progress : NULL, &prog, stderr, &one);
+		if (prog.shown)
+			fputc('\n', stderr);
+		count->analysed += one.analysed;
+		count->bad += one.bad;
+		if (in->v[i].folder >= 0)
+			skipped[in->v[i].folder] += one.skipped;
+	}
 	return rc;
 }
 
@@ -262,17 +351,21 @@ int
 main(int argc, char **argv)
 {
 	dt_options opts = DT_OPTIONS_INIT;
+	struct in_limits lim = { IN_MAX_BYTES_DEFAULT, IN_MAX_RATIO_DEFAULT };
+	struct in_list in;
+	struct in_count count;
 	dt_analyzer *a = NULL;
 	const char *format = "text", *output = NULL;
 	FILE *out = stdout;
 	int verbose = 0, quiet = 0, progress = -1;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs = ncpu > 0 ? (ncpu > 256 ? 256 : (int)ncpu) : 1;
-	int c, i, rc, unreadable = 0, analysed = 0, status;
-	size_t nports = 1;
+	int c, i, rc, status, *skipped = NULL;
+	size_t nports = 1, k;
 	unsigned flags = 0;
-	struct progress prog;
 
+	memset(&in, 0, sizeof in);
+	memset(&count, 0, sizeof count);
 	while ((c = getopt_long(argc, argv, "f:o:p:F:j:vqhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -288,13 +381,13 @@ main(int argc, char **argv)
 		case OPT_INSPECTION: opts.inspection_cas = optarg; break;
 		case 'p': {
 			uint16_t port;
-			size_t k;
+			size_t n;
 			int dup = 0;
 
 			if (parse_port(optarg, &port) != 0)
 				return usage_error("bad port '%s' (1-65535)", optarg);
-			for (k = 0; k < nports; k++)
-				dup |= opts.ports[k] == port;
+			for (n = 0; n < nports; n++)
+				dup |= opts.ports[n] == port;
 			if (dup)
 				break;
 			if (nports >= DT_MAX_PORTS)
@@ -315,6 +408,14 @@ main(int argc, char **argv)
 			jobs = (int)v;
 			break;
 		}
+		case OPT_MAX_UNPACKED:
+			if (parse_size(optarg, &lim.max_bytes) != 0)
+				return usage_error("bad size '%s' (bytes, or with K, M, G, T)", optarg);
+			break;
+		case OPT_MAX_RATIO:
+			if (parse_size(optarg, &lim.max_ratio) != 0)
+				return usage_error("bad ratio '%s' (a whole number from 1)", optarg);
+			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
@@ -336,46 +437,31 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (jobs > 1 && argc - optind > 1 && !has_stdin(argv + optind,
-	    argc - optind)) {
-		if (analyse_parallel(a, &opts, argv + optind, argc - optind,
-		    jobs, quiet, &analysed, &unreadable) != 0) {
-			fprintf(stderr, "datrace: %s\n", dt_analyzer_errmsg(a));
-			dt_analyzer_free(a);
-			return EXIT_USAGE;
-		}
-	} else {
-		for (i = optind; i < argc; i++) {
-			const char *path = argv[i];
-			struct stat st;
-			size_t before = dt_analyzer_capture_count(a);
+	for (i = optind; i < argc; i++)
+		if (in_expand(&in, argv[i], stderr, &count.bad) != 0)
+			goto nomem;
+	if (in.nfolders > 0 &&
+	    (skipped = calloc(in.nfolders, sizeof *skipped)) == NULL)
+		goto nomem;
+	if (jobs > 1 && in.n > 1 && !has_stdin(&in))
+		rc = analyse_parallel(a, &opts, &lim, &in, jobs, quiet, &count,
+		    skipped);
+	else
+		rc = analyse_serial(a, &opts, &lim, &in, quiet, progress, &count,
+		    skipped);
+	if (rc != 0)
+		goto nomem;
+	for (k = 0; k < in.nfolders && !quiet; k++)
+		if (skipped[k] > 0)
+			fprintf(stderr, "datrace: note: %s: %d file%s that %s not "
+			    "a capture skipped\n", in.folders[k], skipped[k],
+			    skipped[k] == 1 ? "" : "s",
+			    skipped[k] == 1 ? "is" : "are");
 
-			memset(&prog, 0, sizeof prog);
-			prog.name = path;
-			prog.start = prog.last = time(NULL);
-			if (!quiet && (progress == 1 || (progress == -1 &&
-			    isatty(STDERR_FILENO) && stat(path, &st) == 0 &&
-			    st.st_size > (64 << 20))))
-				dt_analyzer_set_progress(a, show_progress, &prog);
-			else
-				dt_analyzer_set_progress(a, NULL, NULL);
-
-			if (strcmp(path, "-") == 0)
-				rc = dt_analyze_fp(a, "-", stdin);
-			else
-				rc = dt_analyze_file(a, path);
-			if (prog.shown)
-				fputc('\n', stderr);
-			if (say_result(a, a, before, path, rc, quiet) == 0)
-				analysed++;
-			else
-				unreadable++;
-		}
-	}
-
-	status = unreadable > 0 ? EXIT_USAGE :
+	status = count.bad > 0 ? EXIT_USAGE :
 	    dt_analyzer_worst(a) >= DT_SEV_ERROR ? EXIT_FINDING : EXIT_OK;
-	if (quiet || analysed + unreadable == 0)
+	/* nothing read at all (a path that does not exist): no report */
+	if (quiet || dt_analyzer_capture_count(a) == 0)
 		goto done;
 	if (output != NULL) {
 		out = fopen(output, "w");
@@ -390,6 +476,7 @@ main(int argc, char **argv)
 		flags |= DT_TEXT_VERBOSE;
 	if (output == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL)
 		flags |= DT_TEXT_COLOR;
+	flags |= DT_TEXT_WIDTH(output == NULL ? term_width() : 0);
 	if (strcmp(format, "json") == 0)
 		rc = dt_write_json(a, out, 0);
 	else if (strcmp(format, "jsonl") == 0)
@@ -406,6 +493,12 @@ main(int argc, char **argv)
 	if (out != stdout)
 		fclose(out);
 done:
+	in_list_free(&in);
+	free(skipped);
 	dt_analyzer_free(a);
 	return status;
+nomem:
+	fprintf(stderr, "datrace: %s\n", dt_strerror(DT_ENOMEM));
+	status = EXIT_USAGE;
+	goto done;
 }

@@ -488,6 +488,10 @@ DT_EXTERN const char *dt_cert_parse_error(const dt_cert *x);
 
 #define DT_TEXT_VERBOSE	0x1	/* every connection's ladder, not only failing ones */
 #define DT_TEXT_COLOR	0x2	/* ANSI colour */
+/* Terminal width in columns for the text writer (prose is wrapped two
+   columns short of it; 0 or under 40: 80). Or it into the flags. */
+#define DT_TEXT_WIDTH(cols)	(((unsigned)(cols) & 0xffffu) << 16)
+#define DT_TEXT_WIDTH_OF(flags)	(((unsigned)(flags) >> 16) & 0xffffu)
 
 /* The JSON document of datrace(1) (schema "datrace/1"); flags unused (0). */
 DT_EXTERN int dt_write_json(const dt_analyzer *a, FILE *fp, unsigned flags);
@@ -513,6 +517,10 @@ DT_EXTERN void dt_buffer_free(char *buf);
 /* The rule table: i-th rule id, severity and one-line description. */
 DT_EXTERN int dt_rule_at(size_t i, const char **id, dt_severity *severity,
     const char **summary);
+/* The k-th Windows error (code, symbolic name) a verdict of rule `id` can
+   carry; DT_ITEROVER past the last (rules with none: at k = 0). */
+DT_EXTERN int dt_rule_windows_at(const char *id, size_t k, uint32_t *code,
+    const char **name);
 
 #ifdef __cplusplus
 }

@@ -11,11 +11,12 @@ set -eu
 
 what=${1:-build}
 # pkg-config module:Debian package, and command:Debian package
-mods="libpcap:libpcap-dev gnutls:libgnutls28-dev jansson:libjansson-dev"
+mods="libpcap:libpcap-dev gnutls:libgnutls28-dev jansson:libjansson-dev libarchive:libarchive-dev"
 tools="cc:gcc make:make pkg-config:pkg-config"
 if [ "$what" = check ]; then
 	mods="$mods check:check"
-	tools="$tools mandoc:mandoc"
+	# mandoc lints the man pages; the archive tools build the test archives
+	tools="$tools mandoc:mandoc zip:zip 7z:p7zip-full xz:xz-utils zstd:zstd gcab:gcab"
 fi
 
 missing=""

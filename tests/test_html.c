@@ -296,7 +296,7 @@ START_TEST(hostile_strings_escaped)
 	/* attribute values: the capture path in a title=""; the name shown
 	   is what follows the last '/', the one in "</script>" */
 	ck_has(out, "title=\"/tmp/" EVIL_ESC ".pcap\">script&gt;&quot;&#39;"
-	    ".pcap</span>");
+	    ".pcap</a>");
 	/* options */
 	ck_has(out, "<code>" EVIL_ESC "</code>");
 	ck_has(out, "<code>/etc/" EVIL_ESC ".pem</code>");
@@ -361,7 +361,10 @@ START_TEST(empty_run)
 	memset(&run, 0, sizeof run);
 	out = render_run(&run, 0);
 	assert_self_contained(out);
-	ck_has(out, "No problem found");
+	/* no IP-HTTPS connection, no finding: not a green "no problem" */
+	ck_has(out, "<div class=\"banner none\"><strong>Nothing to judge"
+	    "</strong>");
+	ck_hasnt(out, "No problem found");
 	ck_has(out, "<p>No finding.</p>");
 	free(out);
 }
@@ -552,7 +555,15 @@ START_TEST(several_captures)
 
 	assert_self_contained(out);
 	ck_hasnt(out, "<title>DirectAccess IP-HTTPS report:");
-	ck_assert_uint_eq(count(out, "<tr><td><span class=\"mono\""), 3);
+	/* the index: a row per capture linking to its section, its
+	   IP-HTTPS connections, its top finding with its Windows code */
+	ck_assert_uint_eq(count(out, "<tr><td><a class=\"mono\" href=\"#cap"), 3);
+	ck_has(out, "<tr><td><a class=\"mono\" href=\"#cap1\" title=\"");
+	ck_has(out, "<section id=\"cap1\">");
+	ck_has(out, "<a class=\"chip error\" href=\"#v1-0\">tcp-refused</a>"
+	    " 0x274d</td></tr>");
+	ck_has(out, "<th title=\"bytes of the captured packets, not the size "
+	    "of the file\">Packet bytes</th>");
 	ck_has(out, "<h2>Connections in <span class=\"mono\">"
 	    "tcp-refused-v4.pcap</span></h2>");
 	ck_has(out, " &middot; in <span class=\"mono\">tcp-refused-v4.pcap"

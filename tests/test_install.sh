@@ -84,14 +84,14 @@ left=$(find "$root" -type f | head -3)
 # dpkg and apt-get it passes when everything is there, and names what is
 # missing (as pkg-config modules) when something is not.
 mkdir "$tmp/bin" "$tmp/nopc"
-for t in cc make pkg-config mandoc; do
+for t in cc make pkg-config mandoc zip 7z xz zstd gcab; do
 	p=$(command -v $t) && ln -s "$p" "$tmp/bin/$t"
 done
 PATH=$tmp/bin /bin/sh scripts/deps.sh check >"$tmp/d" 2>&1 && ok ||
 	bad "deps.sh without dpkg/apt: $(cat "$tmp/d")"
 PATH=$tmp/bin PKG_CONFIG_LIBDIR=$tmp/nopc /bin/sh scripts/deps.sh check >"$tmp/d" 2>&1 &&
 	bad "deps.sh passed with no libraries" ||
-	{ grep -q 'missing:.* libpcap gnutls jansson' "$tmp/d" && ok || bad "deps.sh said: $(cat "$tmp/d")"; }
+	{ grep -q 'missing:.* libpcap gnutls jansson libarchive' "$tmp/d" && ok || bad "deps.sh said: $(cat "$tmp/d")"; }
 
 printf 'install: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -44,7 +44,8 @@ static const char css[] =
 ".banner strong{font-size:19px}\n"
 ".banner.error{background:var(--err-bg);border-color:var(--err)}"
 ".banner.warning{background:var(--warn-bg);border-color:var(--warn)}"
-".banner.info{background:var(--ok-bg);border-color:var(--ok)}\n"
+".banner.info{background:var(--ok-bg);border-color:var(--ok)}"
+".banner.none{background:var(--panel);border-color:var(--mute)}\n"
 ".scroll{overflow-x:auto}\n"
 "table{border-collapse:collapse;width:100%;font-size:14px}\n"
 "th,td{text-align:left;vertical-align:top;padding:6px 10px;"
@@ -206,17 +207,25 @@ captures_section(struct out *o, const struct dt_report_run *run)
 	const struct dt_capture *cap;
 	size_t i;
 
+	/* the index of the run: a row per capture, linking to its section */
 	html_puts(o, "<section id=\"captures\"><h2>Captures analysed</h2>"
 	    "<div class=\"scroll\"><table><thead><tr><th>Capture</th>"
-	    "<th>Format</th><th>Size</th><th>Packets</th><th>First packet</th>"
-	    "<th>Time span</th><th>Link types</th></tr></thead><tbody>");
+	    "<th>Format</th><th title=\"bytes of the captured packets, not "
+	    "the size of the file\">Packet bytes</th><th>Packets</th>"
+	    "<th>First packet</th><th>Time span</th><th>Link types</th>"
+	    "<th>IP-HTTPS</th><th>Top finding</th></tr></thead><tbody>");
 	for (i = 0; i < run->n_caps; i++) {
+		const struct dt_verdict *v, *top = NULL;
+		const struct dt_conn *c;
+		size_t n = 0, k, topk = 0;
+
 		cap = run->caps[i];
-		html_puts(o, "<tr><td><span class=\"mono\" title=\"");
+		html_printf(o, "<tr><td><a class=\"mono\" href=\"#cap%zu\" "
+		    "title=\"", i);
 		html_esc(o, cap->path);
 		html_puts(o, "\">");
 		html_esc(o, html_base_name(cap->path));
-		html_puts(o, "</span></td><td>");
+		html_puts(o, "</a></td><td>");
 		html_esc(o, cap->format != NULL ? cap->format : "?");
 		html_puts(o, "</td><td>");
 		html_bytes(o, cap->bytes);
@@ -232,6 +241,24 @@ captures_section(struct out *o, const struct dt_report_run *run)
 			html_puts(o, "&mdash;");
 		html_puts(o, "</td><td>");
 		put_linktypes(o, cap);
+		for (c = cap->conns; c != NULL; c = c->next)
+			n += c->iphttps != 0;
+		for (v = cap->verdicts, k = 0; v != NULL; v = v->next, k++)
+			if (top == NULL || v->severity > top->severity) {
+				top = v;
+				topk = k;
+			}
+		html_printf(o, "</td><td>%zu</td><td>", n);
+		if (top == NULL) {
+			html_puts(o, "&mdash;");
+		} else {
+			html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">",
+			    dt_report_severity_name(top->severity), i, topk);
+			html_esc(o, top->id);
+			html_puts(o, "</a>");
+			if (top->win_code != 0)
+				html_printf(o, " 0x%" PRIx32, top->win_code);
+		}
 		html_puts(o, "</td></tr>");
 	}
 	html_puts(o, "</tbody></table></div>");
@@ -625,6 +652,14 @@ banner(struct out *o, const size_t sev[3], size_t n_iphttps)
 	const char *cls = sev[DT_SEV_ERROR] ? "error" : sev[DT_SEV_WARNING] ?
 	    "warning" : "info";
 
+	/* no IP-HTTPS connection and nothing wrong: no verdict to give */
+	if (n_iphttps == 0 && !sev[DT_SEV_ERROR] && !sev[DT_SEV_WARNING]) {
+		html_printf(o, "<div class=\"banner none\"><strong>Nothing to "
+		    "judge</strong> &mdash; no IP-HTTPS connection in the "
+		    "capture; %zu informational finding%s.</div>",
+		    sev[DT_SEV_INFO], sev[DT_SEV_INFO] == 1 ? "" : "s");
+		return;
+	}
 	html_printf(o, "<div class=\"banner %s\"><strong>%s</strong> &mdash; %zu "
 	    "error%s, %zu warning%s, %zu informational finding%s; %zu "
 	    "IP-HTTPS connection%s.</div>", cls,

@@ -5,8 +5,10 @@
  * message with its key details: the TLS handshake messages of RFC 5246 7.4
  * and RFC 8446 4, alerts of RFC 5246 7.2, TCP SYN/RST/FIN of RFC 9293),
  * then each verdict with its Windows error, confidence, explanation, remedy
- * and evidence frames, and a one-line summary. Lines fit in 80 columns
- * (wrapped at 78). Every byte reaches the terminal through one writer that
+ * and evidence frames, and a one-line summary; after several captures,
+ * a line per capture. Prose is wrapped at 78 columns, or at the width the
+ * caller gives (DT_TEXT_WIDTH); a path, a name, a filter (any word) is
+ * never broken, a line holding one that is longer runs over. Every byte reaches the terminal through one writer that
  * replaces control characters, C1 controls, bidirectional overrides and
  * invalid UTF-8 with '?', so nothing from the wire can move the cursor,
  * recolour or hide text. Colour (severity words only) on request only.
@@ -24,7 +26,7 @@
 #include "tls/tls.h"
 #include "util/buf.h"
 
-#define WIDTH 78
+#define WIDTH 78		/* when the caller gives none */
 #define MAX_LISTED 8		/* suites, CA names ... listed on one line */
 #define MAX_ERRORS 10		/* capture errors listed */
 
@@ -33,6 +35,8 @@ struct out {
 	struct dt_mem *mem;
 	unsigned flags;
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
+	size_t width;		/* columns the prose is wrapped at */
+	const char *filter;	/* the run's -F filter, or NULL */
 };
 
 /* ---- the one writer to the terminal -------------------------------------- */
@@ -97,6 +101,20 @@ width(const char *s, size_t n)
 	return w;
 }
 
+/* Whether s[0..n) has a two-column (East Asian wide) code point. */
+static int
+has_wide(const char *s, size_t n)
+{
+	size_t i = 0, c;
+
+	while (i < n) {
+		i += next_cp(s + i, n - i, &c);
+		if (c > 1)
+			return 1;
+	}
+	return 0;
+}
+
 /* Byte length of the longest head of s[0..n) that fits in `cols` columns
    (at least one code point, so that wrapping always advances). */
 static size_t
@@ -140,7 +158,8 @@ static const char spaces[] = "                                        ";
 /*
  * Write `text` wrapped at WIDTH: the first line after `prefix` (ASCII of
  * ours), the following ones after `indent` spaces. Breaks at spaces; a word
- * longer than the room is cut. A newline in text starts a new line.
+ * longer than the room (a path, a name, a filter) is never cut: it takes a
+ * line of its own and runs over. A newline in text starts a new line.
  */
 static void
 emit(struct out *o, const char *prefix, size_t indent, const char *text)
@@ -165,19 +184,27 @@ emit(struct out *o, const char *prefix, size_t indent, const char *text)
 			nl = end;
 		/* one paragraph: p .. nl */
 		do {
-			room = WIDTH > width(lead, lead_n) + 10 ?
-			    WIDTH - width(lead, lead_n) : 10;
+			room = o->width > width(lead, lead_n) + 10 ?
+			    o->width - width(lead, lead_n) : 10;
 			if (width(p, (size_t)(nl - p)) <= room) {
 				take = (size_t)(nl - p);
 			} else {
-				/* the last space within room columns */
+				/* the last space within room columns, else
+				   the end of the first word */
 				take = cols_bytes(p, (size_t)(nl - p), room);
 				last_space = 0;
 				for (i = 1; i <= take && p + i < nl; i++)
 					if (p[i] == ' ')
 						last_space = i;
-				if (last_space > 0)
+				if (last_space > 0) {
 					take = last_space;
+				} else if (!has_wide(p, take)) {
+					/* a path or name: whole; wide (East
+					   Asian) text breaks anywhere */
+					for (take = 0; p + take < nl &&
+					    p[take] != ' '; take++)
+						;
+				}
 			}
 			put_line(o, lead, lead_n, p, take);
 			p += take;
@@ -533,7 +560,7 @@ verdict_head(struct out *o, const struct dt_verdict *v)
 	col = strlen(sev) + 2 + width(v->id ? v->id : "?",
 	    strlen(v->id ? v->id : "?"));
 	for (i = 0; i < np; i++) {
-		if (col + 2 + strlen(parts[i]) > WIDTH) {
+		if (col + 2 + strlen(parts[i]) > o->width) {
 			put_raw(o, "\n  ", 3);
 			col = 2;
 		} else {
@@ -717,12 +744,14 @@ capture_head(struct out *o, const struct dt_capture *cap)
 	dt_buf_puts(&path, ":");
 	if (s.err || path.err) {
 		o->err = o->err ? o->err : DT_ENOMEM;
-	} else if (width(path.p, path.n) + 1 + width(s.p, s.n) <= WIDTH) {
+	} else if (width(path.p, path.n) + 1 + width(s.p, s.n) <= o->width) {
 		dt_buf_puts(&path, " ");
 		dt_buf_puts(&path, s.p);
 		emit(o, "", 2, path.p);
 	} else {
-		emit(o, "", 2, path.p);
+		/* the path whole on its line, even when it has spaces */
+		put_clean(o, path.p);
+		put_raw(o, "\n", 1);
 		emit(o, "  ", 2, s.p);
 	}
 	dt_buf_free(&s);
@@ -738,6 +767,14 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		snprintf(line, sizeof line, "  ... and %zu more errors",
 		    cap->n_errors - MAX_ERRORS);
 		emit(o, line, 4, "");
+	}
+	if (o->filter != NULL) {
+		/* the filter whole on its own line: never broken */
+		emit(o, "  note: ", 4, "only the packets matching this filter "
+		    "(-F) were analysed:");
+		put_raw(o, "    ", 4);
+		put_clean(o, o->filter);
+		put_raw(o, "\n", 1);
 	}
 	if (cap->truncated_packets > 0) {
 		snprintf(line, sizeof line, "%" PRIu64 " packet%s cut short by "
@@ -839,12 +876,89 @@ capture_text(struct out *o, const struct dt_capture *cap)
 	if (i > 0)
 		put_raw(o, "\n", 1);
 
-	snprintf(line, sizeof line, "%zu IP-HTTPS connection%s, %zu error%s, "
-	    "%zu warning%s", iphttps, iphttps == 1 ? "" : "s",
-	    sev[DT_SEV_ERROR], sev[DT_SEV_ERROR] == 1 ? "" : "s",
-	    sev[DT_SEV_WARNING], sev[DT_SEV_WARNING] == 1 ? "" : "s");
+	if (iphttps == 0 && sev[DT_SEV_ERROR] == 0 && sev[DT_SEV_WARNING] == 0)
+		snprintf(line, sizeof line, "0 IP-HTTPS connections: nothing "
+		    "to judge");
+	else
+		snprintf(line, sizeof line, "%zu IP-HTTPS connection%s, %zu "
+		    "error%s, %zu warning%s", iphttps, iphttps == 1 ? "" : "s",
+		    sev[DT_SEV_ERROR], sev[DT_SEV_ERROR] == 1 ? "" : "s",
+		    sev[DT_SEV_WARNING], sev[DT_SEV_WARNING] == 1 ? "" : "s");
 	emit(o, "", 2, line);
 	dt_free(o->mem, vr);
+}
+
+static void
+pad(struct out *o, size_t n)
+{
+	size_t k;
+
+	for (; n > 0; n -= k) {
+		k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+		put_raw(o, spaces, k);
+	}
+}
+
+/*
+ * After several captures, one line each: file, format, packets, IP-HTTPS
+ * connections, the most severe verdict (the first of them) and its
+ * Windows code. Columns are aligned; a long path pushes its line wider
+ * instead of being broken.
+ */
+static void
+run_summary(struct out *o, const struct dt_report_run *run)
+{
+	const struct dt_capture *cap;
+	const struct dt_verdict *v, *top;
+	const struct dt_conn *c;
+	size_t i, n, wpath = 4, wfmt = 6;
+	char line[256];
+
+	for (i = 0; i < run->n_caps; i++) {
+		cap = run->caps[i];
+		n = cap->path != NULL ? width(cap->path, strlen(cap->path)) : 1;
+		wpath = n > wpath ? n : wpath;
+		n = cap->format != NULL ? strlen(cap->format) : 1;
+		wfmt = n > wfmt ? n : wfmt;
+	}
+	snprintf(line, sizeof line, "\n%zu captures:\n", run->n_caps);
+	put_raw(o, line, strlen(line));
+	put_raw(o, "  FILE", 6);
+	pad(o, wpath - 4);
+	snprintf(line, sizeof line, "  %-*s  %8s  %8s  TOP VERDICT\n",
+	    (int)wfmt, "FORMAT", "PACKETS", "IP-HTTPS");
+	put_raw(o, line, strlen(line));
+	for (i = 0; i < run->n_caps && o->err == 0; i++) {
+		cap = run->caps[i];
+		put_raw(o, "  ", 2);
+		put_clean(o, cap->path != NULL ? cap->path : "?");
+		n = cap->path != NULL ? width(cap->path, strlen(cap->path)) : 1;
+		pad(o, wpath - n);
+		top = NULL;
+		for (v = cap->verdicts; v != NULL; v = v->next)
+			if (top == NULL || v->severity > top->severity)
+				top = v;
+		for (n = 0, c = cap->conns; c != NULL; c = c->next)
+			n += c->iphttps != 0;
+		snprintf(line, sizeof line, "  %-*s  %8" PRIu64 "  %8zu  ",
+		    (int)wfmt, cap->format != NULL ? cap->format : "?",
+		    cap->packets, n);
+		put_raw(o, line, strlen(line));
+		if (top == NULL) {
+			put_raw(o, "-", 1);
+		} else {
+			put_raw(o, dt_report_severity_name(top->severity),
+			    strlen(dt_report_severity_name(top->severity)));
+			put_raw(o, " ", 1);
+			put_clean(o, top->id != NULL ? top->id : "?");
+			if (top->win_code != 0) {
+				snprintf(line, sizeof line, " 0x%" PRIx32,
+				    top->win_code);
+				put_raw(o, line, strlen(line));
+			}
+		}
+		put_raw(o, "\n", 1);
+	}
 }
 
 int
@@ -859,12 +973,18 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	o.fp = fp;
 	o.flags = flags;
 	o.err = 0;
+	o.width = DT_TEXT_WIDTH_OF(flags) >= 40 ? DT_TEXT_WIDTH_OF(flags) - 2 :
+	    WIDTH;
+	o.filter = run->filter;
 	for (i = 0; i < run->n_caps && o.err == 0; i++) {
 		o.mem = run->caps[i]->mem != NULL ? run->caps[i]->mem : &local;
 		if (i > 0)
 			put_raw(&o, "\n", 1);
 		capture_text(&o, run->caps[i]);
 	}
+	o.mem = &local;
+	if (run->n_caps > 1 && o.err == 0)
+		run_summary(&o, run);
 	if (o.err == 0 && (fflush(fp) != 0 || ferror(fp)))
 		o.err = DT_EIO;
 	return o.err;

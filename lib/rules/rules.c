@@ -8,6 +8,7 @@
  */
 #include "rules/rules.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,49 @@ dt_rule_at(size_t i, const char **id, dt_severity *severity,
 	if (summary != NULL)
 		*summary = dt_rules[i]->summary;
 	return DT_OK;
+}
+
+static const struct {
+	const char *id;
+	uint32_t code;
+	const char *name;
+} winerrs[] = {
+#define DT_WINERR(id, code, name) { id, code, name },
+#include "rules/windows.def"
+#undef DT_WINERR
+};
+
+int
+dt_rule_windows_at(const char *id, size_t k, uint32_t *code,
+    const char **name)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < sizeof winerrs / sizeof winerrs[0]; i++)
+		if (strcmp(winerrs[i].id, id) == 0 && k-- == 0) {
+			if (code != NULL)
+				*code = winerrs[i].code;
+			if (name != NULL)
+				*name = winerrs[i].name;
+			return DT_OK;
+		}
+	return DT_ITEROVER;
+}
+
+/* The name of a rule's Windows error from the table; a code the table
+   does not list for the rule is our bug. */
+static const char *
+winerr_name(const char *id, uint32_t code)
+{
+	const char *name;
+	uint32_t c;
+	size_t k;
+
+	for (k = 0; dt_rule_windows_at(id, k, &c, &name) == DT_OK; k++)
+		if (c == code)
+			return name;
+	assert(!"Windows error not in lib/rules/windows.def");
+	return NULL;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -376,7 +420,8 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	v->severity = rule->severity;
 	v->confidence = conf;
 	v->win_code = win_code;
-	v->win_name = win_code != 0 ? win_name : NULL;
+	v->win_name = win_code != 0 ? winerr_name(rule->id, win_code) : NULL;
+	(void)win_name;		/* the table's, the same by construction */
 	v->conn = c != NULL ? c->id : 0;
 	if (n_frames > 0) {
 		v->frames = dt_calloc(m, n_frames, sizeof *v->frames);

@@ -12,7 +12,7 @@
  * compress);
  * anything else goes to the library as a capture. An archive is read
  * member by member and each member streamed from libarchive into
- * dt_analyze_fp() through a cookie stream: nothing is unpacked to disk. A
+ * dt_analyze_stream() through a read callback: nothing is unpacked to disk. A
  * member that is an archive itself is opened once more (one level); a
  * member that is not a capture is skipped with a note; an encrypted member
  * is an error naming it. Caps on the bytes unpacked and on their ratio to
@@ -466,21 +466,24 @@ pull(struct member *m, void *buf, size_t n)
 	return k;
 }
 
-static ssize_t
-cookie_read(void *cookie, char *buf, size_t n)
+/* The dt_read_fn the library reads a member through. */
+static ptrdiff_t
+member_read(void *buf, size_t n, void *payload)
 {
-	struct member *m = cookie;
+	struct member *m = payload;
+	ssize_t got;
+	size_t k;
 
 	if (m->peek_pos < m->peek_n) {
-		size_t k = m->peek_n - m->peek_pos;
-
+		k = m->peek_n - m->peek_pos;
 		if (k > n)
 			k = n;
 		memcpy(buf, m->peek + m->peek_pos, k);
 		m->peek_pos += k;
-		return (ssize_t)k;
+		return (ptrdiff_t)k;
 	}
-	return pull(m, buf, n);
+	got = pull(m, buf, n);
+	return got < 0 ? -EIO : (ptrdiff_t)got;
 }
 
 static la_ssize_t
@@ -509,22 +512,12 @@ static void entries(struct ctx *x, struct archive *ar,
 static void
 member_capture(struct ctx *x, struct member *m, const char *path)
 {
-	cookie_io_functions_t io = { cookie_read, NULL, NULL, NULL };
 	dt_analyzer *an;
-	FILE *fp;
 	int rc, sure = capture_magic(m->peek, m->peek_n);
 
 	if ((an = new_analyzer(x, path)) == NULL)
 		return;
-	fp = fopencookie(m, "rb", io);
-	if (fp == NULL) {
-		say(x, "%s: %s", path, strerror(errno));
-		dt_analyzer_free(an);
-		x->count->bad++;
-		return;
-	}
-	rc = dt_analyze_fp(an, path, fp);
-	fclose(fp);
+	rc = dt_analyze_stream(an, path, member_read, m);
 	if (m->err) {
 		say(x, "%s: cannot unpack: %s", path, m->errmsg);
 		x->count->bad++;
@@ -648,14 +641,14 @@ next:
 /* ---- one input -------------------------------------------------------------- */
 
 static int
-file_magic(const char *path, unsigned char *buf, size_t *n)
+file_head(const char *path, unsigned char *buf, size_t len, size_t *n)
 {
 	FILE *fp = fopen(path, "rb");
 
 	*n = 0;
 	if (fp == NULL)
 		return -1;
-	*n = fread(buf, 1, 4, fp);
+	*n = fread(buf, 1, len, fp);
 	fclose(fp);
 	return 0;
 }
@@ -675,7 +668,8 @@ plain(struct ctx *x, const struct in_item *it, dt_progress_fn progress,
 	if (strcmp(it->path, "-") == 0) {
 		rc = dt_analyze_fp(an, "-", stdin);
 	} else {
-		if (it->folder >= 0 && file_magic(it->path, head, &n) == 0)
+		if (it->folder >= 0 &&
+		    file_head(it->path, head, sizeof head, &n) == 0)
 			maybe = !capture_magic(head, n);
 		rc = dt_analyze_file(an, it->path);
 	}
@@ -709,15 +703,28 @@ in_analyse(struct in_sink *into, const dt_options *opts,
 	if (ar == NULL)
 		goto plain;
 	supported(ar);
-	if (archive_read_open_filename(ar, it->path, BLOCK) != ARCHIVE_OK)
+	if (archive_read_open_filename(ar, it->path, BLOCK) != ARCHIVE_OK) {
+		unsigned char head[PEEK];
+		size_t n;
+
+		/* a compressed file cut short fails already here */
+		if (archive_error_string(ar) != NULL &&
+		    file_head(it->path, head, sizeof head, &n) == 0 &&
+		    archive_magic(head, n)) {
+			say(&x, "%s: cannot unpack: %s", it->path,
+			    archive_error_string(ar));
+			count->bad++;
+			archive_read_free(ar);
+			return 0;
+		}
 		goto plain;
+	}
 	r = archive_read_next_header(ar, &e);
 	/* neither compressed nor an archive (nor anything): the library
 	   reads it and says what it is */
 	if ((archive_format(ar) == ARCHIVE_FORMAT_RAW ||
 	    archive_format(ar) == ARCHIVE_FORMAT_EMPTY ||
-	    archive_format(ar) == 0) &&
-	    (archive_filter_count(ar) <= 1 || r < ARCHIVE_WARN))
+	    archive_format(ar) == 0) && archive_filter_count(ar) <= 1)
 		goto plain;
 	if (r == ARCHIVE_EOF) {
 		archive_read_free(ar);

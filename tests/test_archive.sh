@@ -91,6 +91,13 @@ else
 fi
 tar czf "$tmp/t.tar.gz" "$a" "$b" && same "$tmp/t.tar.gz" want.ab "$tmp/t.tar.gz:$a $tmp/t.tar.gz:$b "
 gzip -c "$a" >"$tmp/$a.gz" && same "$tmp/$a.gz" want.a "$tmp/$a.gz "
+# a compressed file cut short: one error saying so, no report
+head -c 300 "$tmp/$a.gz" >"$tmp/cut.pcap.gz"
+"$CLI" "$tmp/cut.pcap.gz" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ "$st" = 2 ] && [ ! -s "$tmp/out" ] &&
+    [ "$(cat "$tmp/err")" = "datrace: $tmp/cut.pcap.gz: cannot unpack: truncated gzip input" ] && ok ||
+	bad "cut.pcap.gz: exit $st, stderr $(cat "$tmp/err")"
 if have xz; then
 	xz -c "$b" >"$tmp/$b.xz" && same "$tmp/$b.xz" want.b "$tmp/$b.xz "
 else

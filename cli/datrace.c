@@ -5,7 +5,8 @@
  * archives: cli/input.c) are analysed, several at once with -j; results
  * are written with the library's writers.
  * Exit status: 0 no error verdict, 1 at least one error verdict, 2 usage
- * error or an input that could not be analysed at all.
+ * error or an input that could not be analysed at all, 3 the analysis is
+ * partial (the memory cap kept connections out).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 #define EXIT_OK 0
 #define EXIT_FINDING 1
 #define EXIT_USAGE 2
+#define EXIT_PARTIAL 3
 
 static const char usage_text[] =
 "usage: datrace [options] CAPTURE|ARCHIVE|FOLDER...\n"
@@ -39,6 +41,7 @@ static const char usage_text[] =
 "  -p, --port N                   add a port to the IP-HTTPS port set (default 443)\n"
 "  -F, --filter EXPR              BPF filter applied before analysis\n"
 "      --all                      verdicts for every TLS connection, not only IP-HTTPS\n"
+"      --memory-cap SIZE          memory for one analysis, e.g. 512M, 2G (default 256M)\n"
 "  -v, --verbose                  every connection's message ladder, not only failing ones\n"
 "  -q, --quiet                    print nothing; exit status only\n"
 "  -j, --jobs N                   analyse N captures at once (default: the core count)\n"
@@ -50,9 +53,10 @@ static const char usage_text[] =
 "  -h, --help                     this help\n"
 "  -V, --version                  the version\n"
 "\n"
-"Exit status: 0 no error found, 1 an error verdict, 2 usage error or unreadable input.\n";
+"Exit status: 0 no error found, 1 an error verdict, 2 usage error or unreadable input,\n"
+"3 partial analysis (the memory cap dropped connections).\n";
 
-enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_PROGRESS,
+enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
     OPT_MAX_RATIO };
 
@@ -66,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "filter", required_argument, NULL, 'F' },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "memory-cap", required_argument, NULL, OPT_MEMORY_CAP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "jobs", required_argument, NULL, 'j' },
@@ -178,6 +183,28 @@ parse_size(const char *s, uint64_t *out)
 		return -1;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+/* Connections the memory cap kept out, per capture, said on stderr (unless
+   quiet); 1 when there were any: the analysis is partial. */
+static int
+say_partial(const dt_analyzer *a, int quiet)
+{
+	const dt_capture *cap;
+	size_t k;
+	int partial = 0;
+
+	for (k = 0; dt_analyzer_capture_at(a, k, &cap) == 0; k++) {
+		if (dt_capture_dropped_conns(cap) == 0)
+			continue;
+		partial = 1;
+		if (!quiet)
+			fprintf(stderr, "datrace: %s: warning: the memory cap "
+			    "dropped %llu connections; the analysis is partial "
+			    "(raise --memory-cap)\n", dt_capture_path(cap),
+			    (unsigned long long)dt_capture_dropped_conns(cap));
+	}
+	return partial;
 }
 
 /* -j: one analyzer and one message buffer per input, run by a pool of
@@ -397,6 +424,17 @@ main(int argc, char **argv)
 		}
 		case 'F': opts.filter = optarg; break;
 		case OPT_ALL: opts.all = 1; break;
+		case OPT_MEMORY_CAP: {
+			uint64_t v;
+
+			/* at least 1 MiB, so that the analysis has room to start */
+			if (parse_size(optarg, &v) != 0 || v < (1u << 20) ||
+			    v > SIZE_MAX)
+				return usage_error("bad memory cap '%s' (bytes, or "
+				    "with K, M, G; at least 1M)", optarg);
+			opts.memory_cap = (size_t)v;
+			break;
+		}
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
 		case 'j': {
@@ -458,8 +496,10 @@ main(int argc, char **argv)
 			    skipped[k] == 1 ? "" : "s",
 			    skipped[k] == 1 ? "is" : "are");
 
-	status = count.bad > 0 ? EXIT_USAGE :
+	status = say_partial(a, quiet) ? EXIT_PARTIAL :
 	    dt_analyzer_worst(a) >= DT_SEV_ERROR ? EXIT_FINDING : EXIT_OK;
+	if (count.bad > 0)
+		status = EXIT_USAGE;
 	/* nothing read at all (a path that does not exist): no report */
 	if (quiet || dt_analyzer_capture_count(a) == 0)
 		goto done;

@@ -57,6 +57,55 @@ expect 2 "unknown format 'xml'" -- "$CLI" -f xml x.pcap
 expect 2 "bad port '0'" -- "$CLI" -p 0 x.pcap
 expect 2 "bad port 'abc'" -- "$CLI" --port abc x.pcap
 
+expect 2 "bad memory cap '10'" -- "$CLI" --memory-cap 10 x.pcap
+expect 2 "bad memory cap '1X'" -- "$CLI" --memory-cap 1X x.pcap
+
+# The memory cap (issue 15): 2,000 short connections, generated here. Under
+# the default cap none is dropped; under 4M the ones kept out are counted
+# once each, said on stderr, and the exit status says the analysis is
+# partial (3), also with -q.
+# short_conns N FILE: N TCP connections to 198.19.0.10:443, one after
+# another, each SYN, SYN-ACK, ACK, FIN, FIN, ACK (perl: Essential on Debian)
+short_conns() {
+	perl -e '
+	my ($n) = @ARGV;
+	binmode STDOUT;
+	print pack("VvvVVVV", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1);
+	my $t = 0;
+	for my $i (0 .. $n - 1) {
+		my $cli = pack("CCCC", 198, 18, ($i >> 8) & 255, $i & 255);
+		my $srv = pack("CCCC", 198, 19, 0, 10);
+		my $cp = 1024 + ($i % 50000);
+		for my $p ([1, 0x02, 1000, 0], [0, 0x12, 5000, 1001],
+		    [1, 0x10, 1001, 5001], [1, 0x11, 1001, 5001],
+		    [0, 0x11, 5001, 1002], [1, 0x10, 1002, 5002]) {
+			my ($up, $fl, $seq, $ack) = @$p;
+			my $ip = pack("CCnnnCCn", 0x45, 0, 40, 0, 0, 64, 6, 0) .
+			    ($up ? $cli . $srv : $srv . $cli);
+			my $tcp = pack("nnNNCCnnn", $up ? $cp : 443, $up ? 443 : $cp,
+			    $seq, $ack, 0x50, $fl, 65535, 0, 0);
+			my $frame = "\x00" x 12 . "\x08\x00" . $ip . $tcp;
+			print pack("VVVV", int($t / 1000000), $t % 1000000,
+			    length $frame, length $frame), $frame;
+			$t += 10;
+		}
+	}' "$1" >"$2"
+}
+short_conns 2000 "$tmp/short.pcap"
+expect 0 "" -- "$CLI" -f json "$tmp/short.pcap"
+[ ! -s "$tmp/err" ] && ok || bad "default cap: stderr $(head -c 300 "$tmp/err")"
+n=$(grep -c '"wireshark_filter": ' "$tmp/out")
+[ "$n" = 2000 ] && ok || bad "default cap: $n connections, want 2000"
+expect 3 "warning: the memory cap dropped" -- "$CLI" -f json --memory-cap 4M "$tmp/short.pcap"
+n=$(grep -c '"wireshark_filter": ' "$tmp/out")
+d=$(sed -n 's/.*"dropped_conns": \([0-9]*\).*/\1/p' "$tmp/out")
+[ -n "$d" ] && [ "$d" -gt 0 ] && [ $((n + d)) = 2000 ] && ok ||
+	bad "4M cap: $n connections + ${d:-no} dropped, want 2000"
+grep -qF "dropped $d connections; the analysis is partial" "$tmp/err" && ok ||
+	bad "4M cap: stderr $(head -c 300 "$tmp/err")"
+expect 3 "" -- "$CLI" -q --memory-cap 4M "$tmp/short.pcap"
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || bad "-q printed"
+
 expect 2 "datrace: $tmp/missing.pcap: cannot open: No such file or directory" -- "$CLI" "$tmp/missing.pcap"
 # ... and nothing else: no report stub on stdout, one line on stderr
 [ ! -s "$tmp/out" ] && ok || bad "missing path printed a report: $(head -c 200 "$tmp/out")"

@@ -299,7 +299,76 @@ sinks_open(struct dt_flow *f, struct flow *fl)
 	fl->h[1].off = fl->h[0].off;
 }
 
-/* A new connection; src is the client when client_is_src. */
+/*
+ * Connections the cap kept out are counted once each, not once per packet:
+ * a small set-associative table remembers their keys (a second hash of the
+ * 5-tuple) and the client's ISN, the least recently seen way giving room.
+ * A packet of a key it holds is the same connection, unless it is a SYN
+ * with another ISN (a new attempt on the 5-tuple). The table is made at
+ * the first such connection; without room for it every packet counts.
+ */
+#define DROP_SETS	1024
+#define DROP_WAYS	4
+
+struct dropped {
+	uint64_t key;			/* 0: free */
+	int64_t time;
+	uint32_t isn;
+	uint8_t has_isn;
+};
+
+static void
+count_dropped(struct dt_flow *f, uint32_t hash, const struct dt_addr *a0,
+    uint16_t p0, const struct dt_addr *a1, uint16_t p1,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	uint64_t key = (uint64_t)key_hash(f->seed ^ 0x5bd1e995u, a0, p0, a1,
+	    p1) << 32 | hash;
+	int syn = (l4->flags & (DT_TCP_SYN | DT_TCP_ACK | DT_TCP_RST)) ==
+	    DT_TCP_SYN;
+	struct dropped *set, *e = NULL;
+	unsigned i;
+
+	if (key == 0)
+		key = 1;
+	if (f->dropped == NULL && dt_flow_buffer_room(&f->budget,
+	    DROP_SETS * DROP_WAYS * sizeof *f->dropped))
+		f->dropped = dt_calloc(f->m, DROP_SETS * DROP_WAYS,
+		    sizeof *f->dropped);
+	if (f->dropped == NULL) {
+		f->cap->dropped_conns++;
+		return;
+	}
+	set = &f->dropped[(hash % DROP_SETS) * DROP_WAYS];
+	for (i = 0; i < DROP_WAYS; i++)
+		if (set[i].key == key) {
+			e = &set[i];
+			break;
+		}
+	if (e != NULL && !(syn && (!e->has_isn || e->isn != l4->seq))) {
+		e->time = pkt->time;
+		return;			/* one it counted already */
+	}
+	if (e == NULL) {
+		e = &set[0];
+		for (i = 0; i < DROP_WAYS; i++) {
+			if (set[i].key == 0) {
+				e = &set[i];
+				break;
+			}
+			if (set[i].time < e->time)
+				e = &set[i];
+		}
+	}
+	f->cap->dropped_conns++;
+	e->key = key;
+	e->time = pkt->time;
+	e->isn = l4->seq;
+	e->has_isn = (uint8_t)syn;
+}
+
+/* A new connection; src is the client when client_is_src; NULL when the
+   memory cap keeps it out. */
 static struct flow *
 flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
     const struct dt_l4 *l4, const struct dt_packet *pkt)
@@ -318,22 +387,17 @@ flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
 	    !TAILQ_EMPTY(&f->tombs))
 		flow_destroy(f, TAILQ_FIRST(&f->tombs));
 	if (!dt_flow_fact_room(&f->budget, need) ||
-	    !make_room(f, need, NULL)) {
-		cap->dropped_conns++;
+	    !make_room(f, need, NULL))
 		return NULL;
-	}
 	/* eviction or growth moved the slots: look again below */
 	slot = NULL;
-	if (f->nused + 1 > f->nslots / 2 && table_grow(f) != 0) {
-		cap->dropped_conns++;
+	if (f->nused + 1 > f->nslots / 2 && table_grow(f) != 0)
 		return NULL;
-	}
 	fl = dt_calloc(f->m, 1, sizeof *fl);
 	c = dt_calloc(f->m, 1, sizeof *c);
 	if (fl == NULL || c == NULL) {
 		dt_free(f->m, fl);
 		dt_free(f->m, c);
-		cap->dropped_conns++;
 		return NULL;
 	}
 	src_low = addr_cmp(&l4->src, l4->sport, &l4->dst, l4->dport) <= 0;
@@ -408,8 +472,10 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		slot = table_find(f, hash, a0, p0, a1, p1);
 	}
 	if (fl == NULL &&
-	    (fl = flow_create(f, slot, hash, l4, pkt)) == NULL)
+	    (fl = flow_create(f, slot, hash, l4, pkt)) == NULL) {
+		count_dropped(f, hash, a0, p0, a1, p1, pkt, l4);
 		return;
+	}
 	dir = (src_low ? 0 : 1) == fl->cli ? DT_C2S : DT_S2C;
 	if (tcp_duplicate(fl, dir, pkt, l4))
 		return;
@@ -599,6 +665,7 @@ dt_flow_free(struct dt_flow *f)
 	for (i = 0; i < f->n_sinks; i++)
 		if (f->sinks[i].s.stop != NULL)
 			f->sinks[i].s.stop(f->sinks[i].payload);
+	dt_free(f->m, f->dropped);
 	dt_free(f->m, f->slots);
 	dt_free(f->m, f);
 }

@@ -43,8 +43,12 @@
  * longest are ended (judged, sinks' end() called) and counted in
  * cap->dropped_conns. New facts (connections, DNS, HTTP records) may use
  * half the cap, weighed without the buffers; past that a new connection
- * is not recorded and is counted in cap->dropped_conns, and live ones keep
- * their state. Out-of-order bytes that found no room are counted in
+ * is not recorded and is counted in cap->dropped_conns, once per
+ * connection however many packets it has (a new SYN with another ISN on
+ * the 5-tuple is another connection), and live ones keep their state. A
+ * connection that ended gives back its buffers and its sinks' state at
+ * once, so live state follows the connections open at once; its facts
+ * stay to the end of the capture. Out-of-order bytes that found no room are counted in
  * cap->dropped_bytes (their hole becomes a gap). No allocation is made
  * that would fail the cap, so dt_mem.failed stays 0 because of flow/.
  * Sinks follow the same policy through struct dt_flow_budget.

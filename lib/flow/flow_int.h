@@ -95,6 +95,7 @@ struct dt_flow {
 	size_t nslots, nused;
 	struct flowq live, tombs;
 	size_t n_live;
+	struct dropped *dropped;	/* keys the cap kept out, or NULL */
 };
 
 /* Sequence numbers compare as serial numbers (RFC 1982). */

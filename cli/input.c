@@ -341,13 +341,19 @@ finish(struct ctx *x, dt_analyzer *an, const char *path, int rc,
 		if (!x->quiet || rc == DT_ENOMEM || rc == DT_EFILTER)
 			fprintf(x->msg, "datrace: %s\n", dt_analyzer_errmsg(an));
 		x->count->bad++;
+	} else if (dt_analyzer_capture_at(an, 0, &cap) == 0) {
+		/* a file damaged or cut short was analysed in part: it still
+		   counts as unreadable input for the exit status */
+		if (dt_capture_damaged(cap))
+			x->count->bad++;
+		else
+			x->count->analysed++;
+		for (k = 0; !x->quiet && dt_capture_error_at(cap, k, &off,
+		    &msg) == 0; k++)
+			fprintf(x->msg, "datrace: %s: offset %llu: %s\n", path,
+			    (unsigned long long)off, msg);
 	} else {
 		x->count->analysed++;
-		if (!x->quiet && dt_analyzer_capture_at(an, 0, &cap) == 0)
-			for (k = 0; dt_capture_error_at(cap, k, &off, &msg) == 0;
-			    k++)
-				fprintf(x->msg, "datrace: %s: offset %llu: %s\n",
-				    path, (unsigned long long)off, msg);
 	}
 	if (dt_analyzer_capture_count(an) == 0 || x->adopt_failed)
 		dt_analyzer_free(an);

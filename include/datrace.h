@@ -182,6 +182,15 @@ DT_EXTERN const char *dt_capture_format(const dt_capture *c);	/* "pcap", "pcapng
 DT_EXTERN uint64_t dt_capture_packets(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_bytes(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_truncated_packets(const dt_capture *c);
+/* pktmon logs a packet at every component it crosses, netsh at the
+   miniport and at a filter above it: packets counts every record (frame
+   numbers refer to them), distinct_packets the packets once each, and
+   duplicate_sightings the records that are another sighting. */
+DT_EXTERN uint64_t dt_capture_distinct_packets(const dt_capture *c);
+DT_EXTERN uint64_t dt_capture_duplicate_sightings(const dt_capture *c);
+/* 1 when reading ended early at damage or at the end of a file cut short
+   (the packets before it were analysed; the reason is the last error). */
+DT_EXTERN int dt_capture_damaged(const dt_capture *c);
 /* Capture time of the first/last packet, ns since 1970 UTC (0: none). */
 DT_EXTERN int64_t dt_capture_first_time(const dt_capture *c);
 DT_EXTERN int64_t dt_capture_last_time(const dt_capture *c);

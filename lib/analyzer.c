@@ -396,6 +396,8 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 		cap->last_time = pkt->time;
 	if (pkt->caplen < pkt->origlen)
 		cap->truncated_packets++;
+	if (pkt->duplicate)
+		cap->duplicate_sightings++;
 	if (pkt->linktype != pp->last_linktype || cap->n_linktypes == 0) {
 		pp->last_linktype = pkt->linktype;
 		pp->last_supported = dt_net_linktype_supported(pkt->linktype);
@@ -565,6 +567,7 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 	}
 	fault = dt_reader_error(r, &off);
 	if (fault != NULL) {
+		a->pipe->cap->damaged = 1;
 		dt_capture_add_error(a->pipe->cap, off, "%s", fault);
 		snprintf(fault_copy, sizeof fault_copy, "%s", fault);
 		fault = fault_copy;

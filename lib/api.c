@@ -372,6 +372,24 @@ dt_capture_truncated_packets(const dt_capture *c)
 	return c->truncated_packets;
 }
 
+DT_EXTERN uint64_t
+dt_capture_distinct_packets(const dt_capture *c)
+{
+	return c->packets - c->duplicate_sightings;
+}
+
+DT_EXTERN uint64_t
+dt_capture_duplicate_sightings(const dt_capture *c)
+{
+	return c->duplicate_sightings;
+}
+
+DT_EXTERN int
+dt_capture_damaged(const dt_capture *c)
+{
+	return c->damaged;
+}
+
 DT_EXTERN int
 dt_capture_link_type_at(const dt_capture *c, size_t i, const char **name,
     int *linktype)

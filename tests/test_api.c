@@ -276,6 +276,38 @@ START_TEST(test_stream_errors)
 }
 END_TEST
 
+/* The capture facts of issue 17 and 19: a file cut short is damaged and
+   says so; pktmon's sightings of one packet are counted apart. */
+START_TEST(test_damage_and_sightings)
+{
+	dt_analyzer *a;
+	const dt_capture *cap;
+	const char *msg;
+	uint64_t off;
+
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_file(a, TESTDATA_DIR
+	    "/formats/truncated.pcap"), 0);
+	ck_assert_int_eq(dt_analyze_file(a, TESTDATA_DIR
+	    "/formats/pktmon.pcapng"), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &cap), 0);
+	ck_assert_int_eq(dt_capture_damaged(cap), 1);
+	ck_assert_int_eq(dt_capture_error_at(cap, 0, &off, &msg), 0);
+	ck_assert_uint_eq(off, 1079);
+	ck_assert_str_eq(msg, "the file is cut short: truncated dump file; "
+	    "tried to read 66 captured bytes, only got 59");
+	ck_assert_uint_eq(dt_capture_duplicate_sightings(cap), 0);
+	ck_assert_uint_eq(dt_capture_distinct_packets(cap),
+	    dt_capture_packets(cap));
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 1, &cap), 0);
+	ck_assert_int_eq(dt_capture_damaged(cap), 0);
+	ck_assert_uint_eq(dt_capture_packets(cap), 20);
+	ck_assert_uint_eq(dt_capture_distinct_packets(cap), 10);
+	ck_assert_uint_eq(dt_capture_duplicate_sightings(cap), 10);
+	dt_analyzer_free(a);
+}
+END_TEST
+
 START_TEST(test_iteration)
 {
 	dt_analyzer *a;
@@ -1498,6 +1530,7 @@ api_suite(void)
 	tcase_add_test(tc, test_ways_in_agree);
 	tcase_add_test(tc, test_stream_agrees);
 	tcase_add_test(tc, test_stream_errors);
+	tcase_add_test(tc, test_damage_and_sightings);
 	tcase_add_test(tc, test_iteration);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_alloc_failure);

@@ -325,7 +325,7 @@ START_TEST(test_unknown_magic)
 		run_mem(&x, inputs[i], strlen(inputs[i]));
 		ck_assert_int_eq(x.rc, DT_EFORMAT);
 		ck_assert_str_eq(x.errbuf,
-		    "offset 0: not a capture file (pcap, pcapng)");
+		    "offset 0: not a capture file (pcap, pcapng, etl)");
 	}
 }
 END_TEST
@@ -406,15 +406,15 @@ START_TEST(test_pcap_cut_mid_record)
 	ck_assert_uint_eq(x.n, 1);
 	ck_assert_ptr_nonnull(x.err);
 	ck_assert_uint_eq(x.err_off, 24 + 76);
-	ck_assert_str_eq(x.err, "truncated dump file; tried to read 60 "
-	    "captured bytes, only got 50");
+	ck_assert_str_eq(x.err, "the file is cut short: truncated dump file; "
+	    "tried to read 60 captured bytes, only got 50");
 	run_done(&x);
 
 	run_mem(&x, b.b, 24 + 76 + 5);		/* second record's header cut */
 	ck_assert_uint_eq(x.n, 1);
 	ck_assert_uint_eq(x.err_off, 24 + 76);
-	ck_assert_str_eq(x.err, "truncated dump file; tried to read 16 "
-	    "header bytes, only got 5");
+	ck_assert_str_eq(x.err, "the file is cut short: truncated dump file; "
+	    "tried to read 16 header bytes, only got 5");
 	run_done(&x);
 }
 END_TEST
@@ -507,16 +507,16 @@ START_TEST(test_pcapng_len_past_end)
 	run_mem(&x, b.b, b.n - 8);
 	ck_assert_uint_eq(x.n, 1);
 	ck_assert_uint_eq(x.err_off, at);
-	ck_assert_str_eq(x.err, "pcapng block length 92 runs past the end "
-	    "of the file (84 bytes left)");
+	ck_assert_str_eq(x.err, "the file is cut short: pcapng block length 92 "
+	    "runs past the end of the file (84 bytes left)");
 	run_done(&x);
 
 	/* 1..11 bytes of a block header at the end */
 	run_mem(&x, b.b, at + 5);
 	ck_assert_uint_eq(x.n, 1);
 	ck_assert_uint_eq(x.err_off, at);
-	ck_assert_str_eq(x.err, "truncated pcapng block: only 5 bytes left, "
-	    "a block has at least 12");
+	ck_assert_str_eq(x.err, "the file is cut short: truncated pcapng "
+	    "block: only 5 bytes left, a block has at least 12");
 	run_done(&x);
 }
 END_TEST
@@ -1034,8 +1034,8 @@ START_TEST(test_open_fp_pipe)
 	ck_assert_str_eq(err, "");
 	run_pipe(b.b, b.n - 3, &n, err, sizeof err);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(err, "truncated dump file; tried to read 60 "
-	    "captured bytes, only got 57");
+	ck_assert_str_eq(err, "the file is cut short: truncated dump file; "
+	    "tried to read 60 captured bytes, only got 57");
 
 	ng_prefix(&b, 1);
 	epb(&b, 0, 2, pkt60, 60);
@@ -1044,8 +1044,8 @@ START_TEST(test_open_fp_pipe)
 	ck_assert_str_eq(err, "");
 	run_pipe(b.b, b.n - 4, &n, err, sizeof err);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(err, "pcapng block length 92 runs past the end of "
-	    "the file (88 bytes left)");
+	ck_assert_str_eq(err, "the file is cut short: pcapng block length 92 "
+	    "runs past the end of the file (88 bytes left)");
 }
 END_TEST
 
@@ -1132,10 +1132,12 @@ static const struct {
 	{ "pcapng-sections.pcapng", "pcapng", 17, 1, 3, NULL, 0 },
 	{ "pcapng-comments-flags.pcapng", "pcapng", 10, 1, 1, NULL, 0 },
 	{ "pktmon.pcapng", "pcapng", 20, 1, 1, NULL, 0 },
-	{ "truncated.pcap", "pcap", 9, 1, 1, "truncated dump file; tried to "
-	    "read 66 captured bytes, only got 59", 1079 },
-	{ "truncated.pcapng", "pcapng", 19, 101, 2, "pcapng block length 100 "
-	    "runs past the end of the file (90 bytes left)", 2552 },
+	{ "truncated.pcap", "pcap", 9, 1, 1, "the file is cut short: "
+	    "truncated dump file; tried to read 66 captured bytes, only got 59",
+	    1079 },
+	{ "truncated.pcapng", "pcapng", 19, 101, 2, "the file is cut short: "
+	    "pcapng block length 100 runs past the end of the file (90 bytes "
+	    "left)", 2552 },
 };
 
 struct file_run {

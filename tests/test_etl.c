@@ -50,6 +50,7 @@ struct got {
 	unsigned n_warn;
 	char warn[32][256];
 	char err[256];
+	uint64_t err_off;
 	const char *format;
 	struct dt_etl_info info;
 };
@@ -139,7 +140,7 @@ read_all(const void *buf, size_t len, struct got *g)
 			x->meta = *p.pktmon;
 		}
 	}
-	if (dt_reader_error(r, NULL) != NULL)
+	if (dt_reader_error(r, &g->err_off) != NULL)
 		snprintf(g->err, sizeof g->err, "%s", dt_reader_error(r, NULL));
 	if ((in = dt_etl_info(r)) != NULL)
 		g->info = *in;
@@ -798,16 +799,18 @@ START_TEST(test_truncated_and_not_etl)
 	pm_one(&w, 2, 2 * MS);
 	pm_one(&w, 3, 3 * MS);
 	etlw_flush(&w, 0, 0, 0, 0);
-	/* cut inside the second packet of the last buffer */
+	/* cut inside the second packet of the last buffer: the packets
+	   before the cut, then the fault that says the file is cut */
 	ck_assert_int_eq(read_all(w.file.p, w.file.n - 40, &g), 0);
-	ck_assert_str_eq(g.err, "");
+	ck_assert_str_eq(g.err, "the file is cut short: ETL file ends inside "
+	    "a buffer (400 of 440 bytes)");
 	ck_assert_uint_eq(g.n, 2);
-	ck_assert(has_warning(&g, "ends inside a buffer"));
 	got_free(&g);
 	/* cut inside a buffer header */
 	ck_assert_int_eq(read_all(w.file.p, cut + 20, &g), 0);
 	ck_assert_uint_eq(g.n, 1);
-	ck_assert(has_warning(&g, "ends inside a buffer header"));
+	ck_assert_str_eq(g.err, "the file is cut short: ETL file ends inside "
+	    "a buffer header (20 of 72 bytes)");
 	got_free(&g);
 	/* cut inside the logfile header: not readable at all */
 	ck_assert_int_eq(read_all(w.file.p, 0x48 + 0x100, &g), DT_EFORMAT);
@@ -816,7 +819,91 @@ START_TEST(test_truncated_and_not_etl)
 	/* a start time that is not a time */
 	memset(junk, 0, sizeof junk);
 	ck_assert_int_eq(read_all(junk, sizeof junk, &g), DT_EFORMAT);
-	ck_assert_str_eq(g.err, "offset 0: not a capture file (pcap, pcapng)");
+	ck_assert_str_eq(g.err, "offset 0: not a capture file (pcap, pcapng, "
+	    "etl)");
+	etlw_free(&w);
+}
+END_TEST
+
+/* A compressed buffer cut by the end of the file is the file cut short,
+   not an unsupported compression (issue 17). */
+START_TEST(test_cut_compressed)
+{
+	struct etlw w;
+	struct got g;
+	size_t cut;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	pm_one(&w, 1, 1 * MS);
+	etlw_flush(&w, 0, 0, 0, 0);
+	cut = w.file.n;
+	pm_one(&w, 2, 2 * MS);
+	pm_one(&w, 3, 3 * MS);
+	etlw_flush(&w, 1, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n - 30, &g), 0);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert(!has_warning(&g, "compression"));
+	ck_assert_uint_eq(g.err_off, cut);
+	ck_assert_str_eq(g.err, "the file is cut short: ETL file ends inside "
+	    "a buffer (458 of 488 bytes, compressed: its events are lost)");
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
+/* Files that give no packet at all say why (a fault, so the analyzer says
+   the input could not be analysed, exit 2 in the CLI): every
+   buffer implausible; a pktmon trace without packet events (pktmon
+   started without --capture); a trace with no packet provider at all. */
+START_TEST(test_no_packets_why)
+{
+	struct etlw w;
+	struct got g;
+	size_t at;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	etlw_pm_component(&w, 1, 1, "Wi-Fi", "Intel(R) Wi-Fi 6 AX201", 1 * MS);
+	etlw_pm_component(&w, 2, 1, "Ethernet", "", 1 * MS);
+	etlw_flush(&w, 0, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n, 0);
+	ck_assert_str_eq(g.err, "this pktmon trace holds no packet "
+	    "events (2 components described, no packet logged: pktmon was "
+	    "started without --capture); capture packets with 'pktmon start "
+	    "--capture --pkt-size 0'");
+	got_free(&g);
+	etlw_free(&w);
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n, 0);
+	ck_assert_str_eq(g.err, "this ETL trace holds no packet "
+	    "events (no Microsoft-Windows-PktMon or NDIS-PacketCapture "
+	    "packet); capture packets with 'netsh trace start capture=yes' or "
+	    "'pktmon start --capture --pkt-size 0'");
+	got_free(&g);
+	/* a buffer whose size is implausible: damage, as pcap and pcapng */
+	at = w.file.n;
+	pm_one(&w, 1, 1 * MS);
+	etlw_flush(&w, 0, 0, 0, 0);
+	etlw_set32(&w.file, at, 20);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n, 0);
+	ck_assert_uint_eq(g.err_off, at);
+	ck_assert_str_eq(g.err, "ETL buffer size 20 is "
+	    "implausible");
+	got_free(&g);
+	/* a buffer whose filled size is implausible, and no other */
+	etlw_set32(&w.file, at, (uint32_t)(w.file.n - at));
+	etlw_set32(&w.file, at + 0x30, 7);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n, 0);
+	ck_assert_str_eq(g.err, "ETL buffer filled size 7 is "
+	    "implausible (1 of 2 buffers implausible)");
+	got_free(&g);
 	etlw_free(&w);
 }
 END_TEST
@@ -1236,6 +1323,8 @@ etl_suite(void)
 	tcase_add_test(tc, test_unknown_header_kinds);
 	tcase_add_test(tc, test_bad_records_abandon_buffer);
 	tcase_add_test(tc, test_truncated_and_not_etl);
+	tcase_add_test(tc, test_cut_compressed);
+	tcase_add_test(tc, test_no_packets_why);
 	tcase_add_test(tc, test_file_and_pipe);
 	tcase_add_test(tc, test_alloc_failure);
 	tcase_add_test(tc, test_extended_items);

@@ -106,6 +106,7 @@ struct dt_reader {
 
 	int failed;			/* a fatal fault ended reading */
 	int io_error;			/* ... because the source failed */
+	int cut;			/* ... because the file ends inside a record */
 	char err[DT_CAP_ERRLEN];
 	uint64_t err_off;
 
@@ -117,6 +118,10 @@ struct dt_reader {
 void dt_reader_fail(struct dt_reader *r, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void dt_reader_warnf(struct dt_reader *r, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The fault of a file that ends inside a record: "the file is cut short: "
+   and the format's words. */
+void dt_reader_cut(struct dt_reader *r, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* pcap.c. Classic pcap: let libpcap read the records (tests compare both

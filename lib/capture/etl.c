@@ -28,6 +28,7 @@
 #include "capture/etl.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,10 @@ struct dt_etl {
 	struct dt_pktmon_meta pktmon;	/* of the packet handed out */
 
 	/* a fault met while decoding, reported after the last packet */
-	int fault;
+	int fault;			/* FAULT_DAMAGE, FAULT_CUT or 0 */
+	uint32_t bad_buffers;		/* skipped as implausible */
+	uint64_t bad_off;		/* the first of them */
+	char bad_msg[DT_CAP_ERRLEN];
 	uint64_t fault_off;
 	char fault_msg[DT_CAP_ERRLEN];
 };
@@ -127,14 +131,22 @@ align8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-static void
-etl_fault(struct dt_etl *e, uint64_t off, const char *msg)
+/* The fault that will end reading once the packets before it are out;
+   kind FAULT_CUT: the file ends inside a buffer. */
+enum { FAULT_DAMAGE = 1, FAULT_CUT = 2 };
+
+static void __attribute__((format(printf, 4, 5)))
+etl_fault(struct dt_etl *e, int kind, uint64_t off, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (e->fault)
 		return;
-	e->fault = 1;
+	e->fault = kind;
 	e->fault_off = off;
-	snprintf(e->fault_msg, sizeof e->fault_msg, "%s", msg);
+	va_start(ap, fmt);
+	vsnprintf(e->fault_msg, sizeof e->fault_msg, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- time ---------------------------------------------------------------- */
@@ -399,7 +411,7 @@ push_packet(struct dt_reader *r, struct dt_etl *e, const struct etl_pkt *tmpl,
 	e->info.n_events++;
 	return 0;
 nomem:
-	etl_fault(e, tmpl->offset, "out of memory");
+	etl_fault(e, FAULT_DAMAGE, tmpl->offset, "out of memory");
 	e->stop = 1;
 	return -1;
 }
@@ -508,7 +520,7 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
 	if (rc > 0)
 		(void)push_packet(r, e, &out.pkt, out.data, out.len);
 	else if (rc < 0) {
-		etl_fault(e, off, "out of memory");
+		etl_fault(e, FAULT_DAMAGE, off, "out of memory");
 		e->stop = 1;
 	}
 	e->info.n_components = dt_etl_pm_components(e->pm);
@@ -575,9 +587,30 @@ walk_records(struct dt_reader *r, struct dt_etl *e, const uint8_t *area,
 }
 
 /* One buffer: header hdr, body[0..body_len) as read from the file. */
+/* A buffer skipped as implausible: a warning; the first one becomes the
+   fault when the file gives no packet at all. */
+static void __attribute__((format(printf, 4, 5)))
+bad_buffer(struct dt_reader *r, struct dt_etl *e, uint64_t boff,
+    const char *fmt, ...)
+{
+	char msg[DT_CAP_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	dt_reader_warnf(r, boff, "%s; buffer skipped", msg);
+	if (e->bad_buffers++ == 0) {
+		e->bad_off = boff;
+		snprintf(e->bad_msg, sizeof e->bad_msg, "%s", msg);
+	}
+}
+
+/* One buffer: header hdr, body[0..body_len) as read from the file (less
+   than the header's size when the file ends inside it: cut). */
 static void
 do_buffer(struct dt_reader *r, struct dt_etl *e, const uint8_t *hdr,
-    const uint8_t *body, size_t body_len, uint64_t boff)
+    const uint8_t *body, size_t body_len, uint64_t boff, int cut)
 {
 	uint32_t filled, valid;
 	uint16_t flags;
@@ -593,39 +626,41 @@ do_buffer(struct dt_reader *r, struct dt_etl *e, const uint8_t *hdr,
 		dt_reader_warnf(r, boff, "the trace session lost buffers "
 		    "(buffer flag BUFFER_LOST)");
 	if (filled < DT_ETL_BUFHDR || filled > DT_ETL_MAX_BUFFER) {
-		dt_reader_warnf(r, boff, "ETL buffer filled size %u is "
-		    "implausible; buffer skipped", filled);
+		bad_buffer(r, e, boff, "ETL buffer filled size %u is "
+		    "implausible", filled);
 		return;
 	}
 	valid = filled - DT_ETL_BUFHDR;
 	if (flags & BF_COMPRESSED) {
 		e->info.n_compressed++;
+		if (cut)
+			return;		/* LZ77 cut short: its events are lost */
 		/* a few bytes of LZ77 can claim megabytes: bound the work */
 		if (valid / DT_ETL_MAX_RATIO > body_len) {
-			dt_reader_warnf(r, boff, "ETL buffer claims %u bytes "
-			    "from %zu compressed; buffer skipped", valid,
-			    body_len);
+			bad_buffer(r, e, boff, "ETL buffer claims %u bytes "
+			    "from %zu compressed", valid, body_len);
 			return;
 		}
 		if (grow(r->m, &e->dec, &e->dec_cap, valid) != 0) {
-			etl_fault(e, boff, "out of memory");
+			etl_fault(e, FAULT_DAMAGE, boff, "out of memory");
 			e->stop = 1;
 			return;
 		}
 		if (dt_xpress_decompress(body, body_len, e->dec, valid,
 		    &got) != 0 || got != valid) {
-			dt_reader_warnf(r, boff, "ETL buffer uses an "
+			bad_buffer(r, e, boff, "ETL buffer uses an "
 			    "unsupported compression (XPRESS does not give "
-			    "its %u bytes); buffer skipped", valid);
+			    "its %u bytes)", valid);
 			return;
 		}
 		walk_records(r, e, e->dec, valid, boff, 0);
 		return;
 	}
 	if (valid > body_len) {
-		dt_reader_warnf(r, boff, "ETL buffer filled size %u runs past "
-		    "its %zu bytes; records up to there read", filled,
-		    body_len + DT_ETL_BUFHDR);
+		if (!cut)
+			dt_reader_warnf(r, boff, "ETL buffer filled size %u "
+			    "runs past its %zu bytes; records up to there "
+			    "read", filled, body_len + DT_ETL_BUFHDR);
 		valid = (uint32_t)body_len;
 	}
 	walk_records(r, e, body, valid, boff, 1);
@@ -646,8 +681,8 @@ decode_step(struct dt_reader *r, struct dt_etl *e)
 	if (got == 0 && !r->io_error)
 		return 0;
 	if (got < DT_ETL_BUFHDR && !r->io_error) {
-		dt_reader_warnf(r, boff, "ETL file ends inside a buffer "
-		    "header");
+		etl_fault(e, FAULT_CUT, boff, "ETL file ends inside a buffer "
+		    "header (%zu of %u bytes)", got, DT_ETL_BUFHDR);
 		return 0;
 	}
 	bsize = get32at(p, got, BH_SIZE);
@@ -655,29 +690,28 @@ decode_step(struct dt_reader *r, struct dt_etl *e)
 		return 0;		/* zero-filled tail (circular files) */
 	if (got == DT_ETL_BUFHDR &&
 	    (bsize < DT_ETL_BUFHDR + 8 || bsize > DT_ETL_MAX_BUFFER)) {
-		dt_reader_warnf(r, boff, "ETL buffer size %u is implausible; "
-		    "rest of the file skipped", bsize);
+		etl_fault(e, FAULT_DAMAGE, boff, "ETL buffer size %u is "
+		    "implausible", bsize);
 		return 0;
 	}
 	if (got == DT_ETL_BUFHDR)
 		got = etl_fetch(r, bsize, &p);
 	if (r->io_error) {
-		etl_fault(e, boff, "cannot read");
+		etl_fault(e, FAULT_DAMAGE, boff, "cannot read");
 		return 0;
 	}
 	if (got < bsize && r->src.nomem) {
-		etl_fault(e, boff, "out of memory");
+		etl_fault(e, FAULT_DAMAGE, boff, "out of memory");
 		return 0;
 	}
-	do_buffer(r, e, p, p + DT_ETL_BUFHDR, got - DT_ETL_BUFHDR, boff);
+	do_buffer(r, e, p, p + DT_ETL_BUFHDR, got - DT_ETL_BUFHDR, boff,
+	    got < bsize);
 	dt_src_consume(&r->src, got);
 	if (got < bsize) {
-		if (boff == 0)
-			dt_reader_warnf(r, 0, "ETL file ends inside its first "
-			    "buffer");
-		else
-			dt_reader_warnf(r, boff, "ETL file ends inside a "
-			    "buffer (%zu of %u bytes)", got, bsize);
+		etl_fault(e, FAULT_CUT, boff, "ETL file ends inside %s buffer "
+		    "(%zu of %u bytes%s)", boff == 0 ? "its first" : "a", got,
+		    bsize, get16at(p, got, BH_FLAGS) & BF_COMPRESSED ?
+		    ", compressed: its events are lost" : "");
 		return 0;
 	}
 	return 1;
@@ -694,6 +728,38 @@ decode_end(struct dt_reader *r, struct dt_etl *e)
 	e->dec_cap = 0;
 }
 
+/*
+ * After the last packet: the fault met while decoding; else, when the
+ * file gave no packet at all, why: every buffer was implausible, or the
+ * trace holds no packet events (pktmon started without --capture, netsh
+ * trace without capture=yes), with the command that captures packets.
+ */
+static void
+etl_end(struct dt_reader *r, struct dt_etl *e)
+{
+	if (e->fault == FAULT_CUT)
+		dt_reader_cut(r, e->fault_off, "%s", e->fault_msg);
+	else if (e->fault)
+		dt_reader_fail(r, e->fault_off, "%s", e->fault_msg);
+	else if (r->frame > 0)
+		return;
+	else if (e->bad_buffers > 0)
+		dt_reader_fail(r, e->bad_off, "%s (%u of %u buffers "
+		    "implausible)", e->bad_msg, e->bad_buffers,
+		    e->info.n_buffers);
+	else if (e->pm != NULL)
+		dt_reader_fail(r, 0, "this pktmon trace holds no packet events "
+		    "(%u components described, no packet logged: pktmon was "
+		    "started without --capture); capture packets with "
+		    "'pktmon start --capture --pkt-size 0'",
+		    dt_etl_pm_components(e->pm));
+	else
+		dt_reader_fail(r, 0, "this ETL trace holds no packet events "
+		    "(no Microsoft-Windows-PktMon or NDIS-PacketCapture "
+		    "packet); capture packets with 'netsh trace start "
+		    "capture=yes' or 'pktmon start --capture --pkt-size 0'");
+}
+
 static int
 etl_next(struct dt_reader *r, struct dt_packet *pkt)
 {
@@ -708,8 +774,7 @@ etl_next(struct dt_reader *r, struct dt_packet *pkt)
 		if (!decode_step(r, e))
 			decode_end(r, e);
 	if (e->n_heap == 0) {
-		if (e->fault)
-			dt_reader_fail(r, e->fault_off, "%s", e->fault_msg);
+		etl_end(r, e);
 		return DT_ITEROVER;
 	}
 	pop_packet(e, &e->cur);

@@ -157,7 +157,7 @@ fast_short(struct dt_reader *r, uint64_t off, const char *what,
 	else if (r->src.nomem)
 		dt_reader_fail(r, off, "out of memory");
 	else
-		dt_reader_fail(r, off, "truncated dump file; tried to read %u "
+		dt_reader_cut(r, off, "truncated dump file; tried to read %u "
 		    "%s bytes, only got %zu", wanted, what, got);
 }
 
@@ -292,6 +292,7 @@ pcap_next_pkt(struct dt_reader *r, struct dt_packet *pkt)
 	struct pcap_state *ps = r->priv;
 	struct pcap_pkthdr *h;
 	const u_char *d;
+	const uint8_t *rest;
 	uint64_t off = r->src.pos;
 	int rc;
 
@@ -300,6 +301,12 @@ pcap_next_pkt(struct dt_reader *r, struct dt_packet *pkt)
 	rc = pcap_next_ex(ps->pcap, &h, &d);
 	if (rc == PCAP_ERROR_BREAK)
 		return DT_ITEROVER;
+	if (rc != 1 && dt_src_fetch(&r->src, 1, &rest) == 0 && !r->src.err &&
+	    !r->src.nomem) {
+		/* libpcap read to the end of the stream inside a record */
+		dt_reader_cut(r, off, "%s", pcap_geterr(ps->pcap));
+		return DT_ITEROVER;
+	}
 	if (rc != 1) {
 		dt_reader_fail(r, off, "%s", pcap_geterr(ps->pcap));
 		return DT_ITEROVER;

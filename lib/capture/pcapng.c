@@ -126,7 +126,7 @@ ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 	if (n == 0)
 		return 0;
 	if (n < 12) {
-		dt_reader_fail(r, off, "truncated pcapng block: only %zu "
+		dt_reader_cut(r, off, "truncated pcapng block: only %zu "
 		    "bytes left, a block has at least 12", n);
 		return -1;
 	}
@@ -166,7 +166,7 @@ ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 		return -1;
 	}
 	if (r->src.size != 0 && off <= r->src.size && len > r->src.size - off) {
-		dt_reader_fail(r, off, "pcapng block length %u runs past the "
+		dt_reader_cut(r, off, "pcapng block length %u runs past the "
 		    "end of the file (%llu bytes left)", len,
 		    (unsigned long long)(r->src.size - off));
 		return -1;
@@ -175,7 +175,7 @@ ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 	if (r->failed)
 		return -1;
 	if (n < len) {
-		dt_reader_fail(r, off, "pcapng block length %u runs past the "
+		dt_reader_cut(r, off, "pcapng block length %u runs past the "
 		    "end of the file (%zu bytes left)", len, n);
 		return -1;
 	}

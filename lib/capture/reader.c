@@ -74,7 +74,11 @@ open_common(struct dt_reader *r, char *errbuf, size_t errlen)
 			    (unsigned long long)r->err_off, r->err);
 		return rc;
 	}
-	snprintf(errbuf, errlen, "offset 0: not a capture file (pcap, pcapng)");
+	snprintf(errbuf, errlen, "offset 0: not a capture file (");
+	for (i = 0; i < sizeof formats / sizeof formats[0]; i++)
+		snprintf(errbuf + strlen(errbuf), errlen - strlen(errbuf), "%s%s",
+		    i > 0 ? ", " : "", formats[i]->name);
+	snprintf(errbuf + strlen(errbuf), errlen - strlen(errbuf), ")");
 	return DT_EFORMAT;
 }
 

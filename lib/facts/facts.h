@@ -400,6 +400,11 @@ struct dt_capture {
 	char *path;
 	const char *format;		/* static: "pcap", "pcapng", "fed" */
 	uint64_t packets, bytes, truncated_packets;
+	/* records that are another sighting of a packet already counted
+	   (pktmon components, netsh layers): packets - duplicates are the
+	   distinct packets */
+	uint64_t duplicate_sightings;
+	int damaged;			/* reading ended at damage or a cut */
 	int64_t first_time, last_time;
 	struct dt_linktype_count *linktypes;
 	size_t n_linktypes;

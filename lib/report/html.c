@@ -177,6 +177,14 @@ capture_notes(struct out *o, const struct dt_capture *cap)
 		html_printf(o, "<li>and %zu more errors</li>",
 		    cap->n_errors - MAX_ERRORS);
 	}
+	if (cap->duplicate_sightings > 0) {
+		NOTE();
+		html_printf(o, "<li>%" PRIu64 " distinct packets in %" PRIu64
+		    " records: %" PRIu64 " are further sightings of a packet (at "
+		    "another component or layer), counted once</li>",
+		    cap->packets - cap->duplicate_sightings, cap->packets,
+		    cap->duplicate_sightings);
+	}
 	if (cap->truncated_packets > 0) {
 		NOTE();
 		html_printf(o, "<li>%" PRIu64 " packet%s cut short by the capture's "
@@ -264,6 +272,7 @@ captures_section(struct out *o, const struct dt_report_run *run)
 	html_puts(o, "</tbody></table></div>");
 	for (i = 0; i < run->n_caps; i++)
 		if (run->caps[i]->n_errors || run->caps[i]->truncated_packets ||
+		    run->caps[i]->duplicate_sightings ||
 		    run->caps[i]->undecodable || run->caps[i]->dropped_conns ||
 		    run->caps[i]->dropped_bytes ||
 		    run->caps[i]->fragments_dropped) {

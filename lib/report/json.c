@@ -646,6 +646,9 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	set(b, o, "path", jstr(b, cap->path));
 	set(b, o, "format", jstr(b, cap->format));
 	set(b, o, "packets", jint(cap->packets));
+	set(b, o, "distinct_packets",
+	    jint(cap->packets - cap->duplicate_sightings));
+	set(b, o, "duplicate_sightings", jint(cap->duplicate_sightings));
 	set(b, o, "bytes", jint(cap->bytes));
 	a = json_array();
 	u = json_array();

@@ -776,6 +776,14 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		put_clean(o, o->filter);
 		put_raw(o, "\n", 1);
 	}
+	if (cap->duplicate_sightings > 0) {
+		snprintf(line, sizeof line, "%" PRIu64 " distinct packets in "
+		    "%" PRIu64 " records: %" PRIu64 " are further sightings of a "
+		    "packet (at another component or layer), counted once",
+		    cap->packets - cap->duplicate_sightings, cap->packets,
+		    cap->duplicate_sightings);
+		emit(o, "  note: ", 4, line);
+	}
 	if (cap->truncated_packets > 0) {
 		snprintf(line, sizeof line, "%" PRIu64 " packet%s cut short by "
 		    "the capture's snapshot length", cap->truncated_packets,

@@ -377,6 +377,38 @@ pipe_drop(struct dt_pipe *pp, const struct dt_packet *pkt,
 	dt_flow_drop(pp->flow, pkt, l4);
 }
 
+/* Tunnels the packet came through: counted per kind, the first one's
+   frame and endpoints kept (what no-iphttps-traffic and the summaries say
+   about 6to4 and Teredo). */
+static void
+count_encap(struct dt_capture *cap, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	unsigned i;
+
+	for (i = 0; i < l4->n_encap; i++) {
+		struct dt_encap_count *e = &cap->encap[l4->encaps[i]];
+
+		if (e->packets++ == 0 && e->unread == 0) {
+			e->first_frame = pkt->frame;
+			e->src = l4->tun_src;
+			e->dst = l4->tun_dst;
+			e->sport = l4->tun_sport;
+			e->dport = l4->tun_dport;
+		}
+	}
+	if (l4->encap_unread != DT_ENCAP_NONE) {
+		struct dt_encap_count *e = &cap->encap[l4->encap_unread];
+
+		if (e->packets == 0 && e->unread == 0) {
+			e->first_frame = pkt->frame;
+			e->src = l4->src;
+			e->dst = l4->dst;
+		}
+		e->unread++;
+	}
+}
+
 /* The per-packet path: counters, filter, decode, flow. No allocation here
    beyond what flow/ does for a new connection. */
 static int
@@ -437,6 +469,8 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 		return 0;
 	}
 	dt_net_decode(pp->net, pkt, &l4);
+	if (l4.n_encap != 0 || l4.encap_unread != DT_ENCAP_NONE)
+		count_encap(cap, pkt, &l4);
 	if (drop) {
 		pipe_drop(pp, pkt, &l4);
 		return a->mem.failed ? DT_ENOMEM : 0;

@@ -395,6 +395,33 @@ struct dt_linktype_count {
 	char name[32];		/* "EN10MB", "LINUX_SLL", "LINKTYPE_147" */
 };
 
+/* Tunnels net/ decodes on the way to the packet a connection sees
+ * (net/encap.c); the IPv6 transition technologies DirectAccess tries before
+ * IP-HTTPS (6to4, Teredo, ISATAP) among them. */
+enum dt_encap {
+	DT_ENCAP_NONE = 0,
+	DT_ENCAP_IPIP,		/* IPv4 in IPv4/IPv6 (RFC 2003, RFC 2473) */
+	DT_ENCAP_6IN4,		/* IPv6 in IPv4, protocol 41 (RFC 4213) */
+	DT_ENCAP_6TO4,		/* the same to or from 2002::/16 (RFC 3056) */
+	DT_ENCAP_ISATAP,	/* the same with an ISATAP interface id (RFC 5214) */
+	DT_ENCAP_IP6IP6,	/* IPv6 in IPv6 (RFC 2473) */
+	DT_ENCAP_GRE,		/* RFC 2784 / 2890 */
+	DT_ENCAP_PPTP,		/* enhanced GRE v1 carrying PPP (RFC 2637) */
+	DT_ENCAP_VXLAN,		/* RFC 7348, and VXLAN-GPE */
+	DT_ENCAP_GTPU,		/* 3GPP TS 29.281 */
+	DT_ENCAP_TEREDO,	/* IPv6 in UDP (RFC 4380) */
+	DT_ENCAP_MAX
+};
+
+/* Packets that came through one kind of tunnel, and the first of them. */
+struct dt_encap_count {
+	uint64_t packets;		/* decoded through this tunnel */
+	uint64_t unread;		/* of this tunnel, payload not read */
+	uint64_t first_frame;
+	struct dt_addr src, dst;	/* the first one's tunnel endpoints */
+	uint16_t sport, dport;		/* its UDP ports (0: an IP tunnel) */
+};
+
 struct dt_capture {
 	struct dt_mem *mem;
 	char *path;
@@ -426,6 +453,9 @@ struct dt_capture {
 	uint64_t fragments_dropped;
 	uint64_t undecodable;		/* packets no link/IP decoder could read */
 	uint64_t drops_unattributed;	/* pktmon drops of no connection */
+
+	/* tunnels decoded, by enum dt_encap (index 0 unused) */
+	struct dt_encap_count encap[DT_ENCAP_MAX];
 
 	/* Arrays kept in the arrays used by the public accessors, built once
 	   analysis ended (report/ and api fill these). */

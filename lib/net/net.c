@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "datrace.h"
+#include "net/encap.h"
 #include "net/ipfrag.h"
 #include "util/rd.h"
 
@@ -37,7 +38,11 @@ struct dt_net {
 	int cached_linktype;	/* last link type looked up */
 	link_fn cached_fn;	/* its decoder, NULL: unsupported */
 	int cache_valid;
+	unsigned depth;		/* tunnels entered in the current packet */
 };
+
+static void ip4(struct dt_net *, struct rd, int64_t, struct dt_l4 *);
+static void ip6(struct dt_net *, struct rd, int64_t, struct dt_l4 *);
 
 static int
 fail(struct dt_l4 *out, int status, const char *reason)
@@ -513,19 +518,93 @@ udp(struct rd r, uint32_t len, struct dt_l4 *out)
 	out->paylen = ulen - 8u;
 }
 
+/*
+ * The packet a tunnel carries, decoded into *out over the outer view. When
+ * the tunnel holds nothing we read, the outer view stays: for IP tunnels a
+ * packet of that protocol (DT_L4_OTHER_IP), for UDP ones the datagram.
+ */
 static void
-transport(struct rd r, uint32_t len, uint8_t proto, struct dt_l4 *out)
+inner(struct dt_net *n, struct rd r, int what, int kind, int64_t now,
+    struct dt_l4 *out)
 {
+	struct dt_l4 outer = *out;
+	int l3 = L3_NOT_IP;
+
+	if (what == DT_INNER_NONE || n->depth >= DT_NET_MAX_ENCAP) {
+		out->encap_unread = (uint8_t)kind;	/* NONE: no tunnel */
+		return;
+	}
+	n->depth++;
+	if (what == DT_INNER_ETHER)
+		l3 = link_ether(&r, out);
+	if (what == DT_INNER_IP4 || l3 == L3_IP4)
+		ip4(n, r, now, out);
+	else if (what == DT_INNER_IP6 || l3 == L3_IP6)
+		ip6(n, r, now, out);
+	if (out->status == DT_L4_NOT_IP || out->status == 0 ||
+	    ((out->status == DT_L4_MALFORMED ||
+	    out->status == DT_L4_TRUNCATED) && outer.status == DT_L4_UDP)) {
+		/* a bridged frame that is not IP (ARP in VXLAN), or a
+		   datagram that only looked like a tunnel: the outer view is
+		   the truth, the tunnel counted as one we did not read */
+		*out = outer;
+		out->encap_unread = (uint8_t)kind;
+		return;
+	}
+	if (kind == DT_ENCAP_6IN4 && out->src.family == 6) {
+		const uint8_t *s = out->src.a, *d = out->dst.a;
+
+		if ((s[0] == 0x20 && s[1] == 0x02) ||
+		    (d[0] == 0x20 && d[1] == 0x02))
+			kind = DT_ENCAP_6TO4;
+		else if (((s[8] | 2) == 2 && s[9] == 0 && s[10] == 0x5e &&
+		    s[11] == 0xfe) || ((d[8] | 2) == 2 && d[9] == 0 &&
+		    d[10] == 0x5e && d[11] == 0xfe))
+			kind = DT_ENCAP_ISATAP;
+	}
+	/* the innermost tunnel is decoded last; outermost first in the list */
+	if (out->n_encap < DT_NET_MAX_ENCAP) {
+		memmove(out->encaps + 1, out->encaps, out->n_encap);
+		out->encaps[0] = (uint8_t)kind;
+		out->n_encap++;
+	}
+	if (out->n_encap == 1) {	/* the innermost: it completes first */
+		out->tun_src = outer.src;
+		out->tun_dst = outer.dst;
+		out->tun_sport = outer.status == DT_L4_UDP ? outer.sport : 0;
+		out->tun_dport = outer.status == DT_L4_UDP ? outer.dport : 0;
+	}
+}
+
+static void
+transport(struct dt_net *n, struct rd r, uint32_t len, uint8_t proto,
+    int64_t now, struct dt_l4 *out)
+{
+	int kind, what;
+
 	out->proto = proto;
 	if (proto == 6) {
 		tcp(r, len, out);
-	} else if (proto == 17) {
+		return;
+	}
+	if (proto == 17) {
 		udp(r, len, out);
-	} else {
-		out->status = DT_L4_OTHER_IP;
-		out->payload = r.p;
-		out->caplen = (uint32_t)r.n;
-		out->paylen = len;
+		if (out->status == DT_L4_UDP && out->caplen == out->paylen) {
+			struct rd u = rd_make(out->payload, out->caplen);
+
+			what = dt_encap_udp(out->sport, out->dport, &u, &kind);
+			inner(n, u, what, kind, now, out);
+		}
+		return;
+	}
+	out->status = DT_L4_OTHER_IP;
+	out->payload = r.p;
+	out->caplen = (uint32_t)r.n;
+	out->paylen = len;
+	if (proto == 4 || proto == 41 || proto == 47) {
+		rd_limit(&r, len);
+		what = dt_encap_ip(proto, out->src.family, &r, &kind);
+		inner(n, r, what, kind, now, out);
 	}
 }
 
@@ -623,6 +702,11 @@ ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 		const char *why;
 		int res;
 
+		if (out->fragmented) {
+			malformed(out, "IPv4 fragment inside a reassembled "
+			    "datagram");
+			return;
+		}
 		if (r.n < len) {
 			truncated(out, "IPv4 fragment cut by snaplen");
 			return;
@@ -638,7 +722,7 @@ ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 		if (!reassembled(res, buf, blen, why, &r, &len, out))
 			return;
 	}
-	transport(r, len, proto, out);
+	transport(n, r, len, proto, now, out);
 }
 
 /* ---- IPv6 --------------------------------------------------------------- */
@@ -736,7 +820,7 @@ ip6_chain(struct dt_net *n, struct rd r, uint32_t len, uint8_t nh,
 			out->paylen = 0;
 			return;
 		default:
-			transport(r, len, nh, out);
+			transport(n, r, len, nh, now, out);
 			return;
 		}
 	}
@@ -813,6 +897,7 @@ dt_net_decode(struct dt_net *n, const struct dt_packet *pkt,
 
 	memset(out, 0, sizeof *out);
 	out->wscale = 0xff;
+	n->depth = 0;
 	if (n->frag.head != NULL || n->frag.done != NULL)
 		ipfrag_tick(&n->frag, pkt->time);
 	if (!n->cache_valid || n->cached_linktype != pkt->linktype) {

@@ -10,6 +10,11 @@
  * Link types: Ethernet (1) with 802.1Q/802.1ad (any depth) and PPPoE
  * session, Linux SLL (113) and SLL2 (276), raw IP (101, 228, 229, 12/14 on
  * some systems), BSD NULL (0) and LOOP (108), PPP (9) when cheap.
+ *
+ * Tunnels (net/encap.c) are looked through: IP-in-IP, 6in4/6to4/ISATAP,
+ * GRE (and PPTP's enhanced GRE), VXLAN, GTP-U and Teredo, up to
+ * DT_NET_MAX_ENCAP deep. The view is then the innermost packet's, and
+ * `encaps` lists the tunnels it came through.
  */
 #ifndef DT_NET_H
 #define DT_NET_H
@@ -63,7 +68,19 @@ struct dt_l4 {
 	uint32_t caplen;
 	uint32_t paylen;
 	int fragmented;			/* reassembled from IP fragments */
+
+	/* Tunnels the packet came through, outermost first (enum
+	   dt_encap), and the innermost tunnel's own endpoints: for Teredo
+	   the client and its server or relay. */
+	uint8_t encaps[4];
+	uint8_t n_encap;
+	struct dt_addr tun_src, tun_dst;
+	uint16_t tun_sport, tun_dport;	/* 0 for a tunnel right over IP */
+	uint8_t encap_unread;		/* a tunnel whose payload we do not
+					   read (PPTP's encrypted PPP, ...) */
 };
+
+#define DT_NET_MAX_ENCAP 4
 
 struct dt_net;
 

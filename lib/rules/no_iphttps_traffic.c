@@ -8,8 +8,58 @@
  * IP-HTTPS is the last-resort transition technology).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "rules/rules.h"
+
+/* DirectAccess's other IPv6 transition technologies, in the order the
+   client prefers them (6to4 with a public address, Teredo behind NAT,
+   IP-HTTPS last); ISATAP is the intranet one. */
+static const int transition[] = {
+	DT_ENCAP_6TO4, DT_ENCAP_TEREDO, DT_ENCAP_ISATAP,
+};
+
+/* "the client used Teredo via 192.0.2.1:3544 (12 packets from frame 3)"
+   for the first transition technology the capture shows; 0 when none. */
+static uint64_t
+transition_used(const struct dt_capture *cap, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof transition / sizeof transition[0]; i++) {
+		const struct dt_encap_count *e = &cap->encap[transition[i]];
+		const struct dt_addr *peer = &e->dst;
+		uint16_t port = e->dport;
+		char a[64];
+
+		if (e->packets == 0)
+			continue;
+		if (e->sport == 3544 && e->dport != 3544) {
+			peer = &e->src;	/* the server's answer came first */
+			port = e->sport;
+		}
+		dt_addr_format(peer, port, a, sizeof a);
+		if (port == 0) {	/* an IP tunnel: the address alone */
+			char *colon = peer->family == 6 ? strrchr(a, ']') :
+			    strrchr(a, ':');
+
+			if (peer->family == 6 && colon != NULL && a[0] == '[') {
+				*colon = '\0';
+				memmove(a, a + 1, strlen(a));
+			} else if (colon != NULL) {
+				*colon = '\0';
+			}
+		}
+		snprintf(out, outlen, "the client used %s via %s (%llu packet%s "
+		    "from frame %llu); IP-HTTPS was never tried",
+		    transition[i] == DT_ENCAP_TEREDO ? "Teredo" :
+		    transition[i] == DT_ENCAP_6TO4 ? "6to4" : "ISATAP", a,
+		    (unsigned long long)e->packets, e->packets == 1 ? "" : "s",
+		    (unsigned long long)e->first_frame);
+		return e->first_frame;
+	}
+	return 0;
+}
 
 static void
 check(struct dt_rule_ctx *ctx)
@@ -17,7 +67,8 @@ check(struct dt_rule_ctx *ctx)
 	const struct dt_capture *cap = ctx->cap;
 	const struct dt_conn *c;
 	const struct dt_dns *d;
-	char sum[DT_RULE_TEXT], names[320], ports[96];
+	char sum[DT_RULE_TEXT], names[320], ports[96], used[200];
+	uint64_t tframe;
 	size_t tcp = 0, tls = 0, k = 0, nn = 0, i;
 	const uint16_t *p;
 
@@ -56,6 +107,29 @@ check(struct dt_rule_ctx *ctx)
 	    tcp, tcp == 1 ? "" : "s", tls, p != NULL ? ports : "443",
 	    ctx->cfg->host != NULL ? " or to the --host name" : "",
 	    names[0] != '\0' ? names : "none");
+	if ((tframe = transition_used(cap, used, sizeof used)) != 0) {
+		char head[DT_RULE_TEXT];
+
+		snprintf(head, sizeof head, "No IP-HTTPS connection attempt: %s; "
+		    "%.700s", used, sum + sizeof "No IP-HTTPS connection attempt:");
+		dt_verdict_add(ctx, &dt_rule_no_iphttps_traffic, NULL,
+		    DT_CONF_HIGH, 0, NULL, &tframe, 1, head,
+		    "A DirectAccess client tries its IPv6 transition "
+		    "technologies in order: 6to4 when it has a public IPv4 "
+		    "address, Teredo behind NAT, and IP-HTTPS only when both "
+		    "fail. This capture shows the client's IPv6 traffic going "
+		    "through 6to4 or Teredo and no IP-HTTPS attempt, so the "
+		    "tunnel to judge is that one, not IP-HTTPS.",
+		    "If DirectAccess fails over this path, check it on the "
+		    "client (Get-NetTeredoState, Get-Net6to4Configuration, "
+		    "netsh interface teredo show state) and that the "
+		    "DirectAccess server answers Teredo (UDP 3544) or 6to4 "
+		    "(IP protocol 41) from the Internet; to make the client use "
+		    "IP-HTTPS instead, disable the others "
+		    "(Set-NetTeredoConfiguration -Type Disabled, "
+		    "Set-Net6to4Configuration -State Disabled).");
+		return;
+	}
 	dt_verdict_add(ctx, &dt_rule_no_iphttps_traffic, NULL, DT_CONF_MEDIUM,
 	    0, NULL, NULL, 0, sum,
 	    "The capture holds no TLS connection or connection attempt that "

@@ -1,0 +1,35 @@
+/*
+ * Tunnel headers (encap.c): one decoder per tunnel, each reading its own
+ * header and leaving the reader at the inner packet. net.c calls these from
+ * its IP and UDP decoders and decodes what follows itself.
+ */
+#ifndef DT_NET_ENCAP_H
+#define DT_NET_ENCAP_H
+
+#include <stdint.h>
+
+#include "facts/facts.h"	/* enum dt_encap */
+
+struct rd;
+
+/* What follows a tunnel header. */
+enum dt_inner {
+	DT_INNER_NONE = 0,	/* not this tunnel, or a payload we do not read */
+	DT_INNER_IP4,
+	DT_INNER_IP6,
+	DT_INNER_ETHER,
+};
+
+/* IP protocol 4, 41 or 47 over an outer IPv`outer_family` header. Sets
+ * *kind to the tunnel (even when the payload is not read) and returns what
+ * follows; on DT_INNER_NONE the reader's position is unspecified. */
+int dt_encap_ip(uint8_t proto, int outer_family, struct rd *r, int *kind);
+
+/* A UDP payload between these ports: VXLAN, VXLAN-GPE, GTP-U, Teredo.
+ * Returns DT_INNER_NONE, leaving *r untouched, when it is none of them. */
+int dt_encap_udp(uint16_t sport, uint16_t dport, struct rd *r, int *kind);
+
+/* "GRE", "Teredo", ...; "none" for anything else. */
+const char *dt_encap_name(int kind);
+
+#endif

@@ -22,10 +22,10 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 WERROR ?=
 PKG_CONFIG ?= pkg-config
-PKGS := libpcap gnutls jansson
+PKGS := libpcap gnutls jansson libpsl
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -ljansson)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -ljansson -lpsl)
 # The CLI alone reads archives (libarchive); the library never does.
 CLI_LIBS = $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || echo -larchive)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)

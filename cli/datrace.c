@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,8 @@ static const char usage_text[] =
 "  -v, --verbose                  every connection's message ladder, not only failing ones\n"
 "  -q, --quiet                    print nothing; exit status only\n"
 "  -j, --jobs N                   analyse N captures at once (default: the core count)\n"
+"      --redact                   pseudonyms for addresses, names, certificates, paths\n"
+"      --redact-key FILE          ... the same in every run with this key (implies --redact)\n"
 "      --max-unpacked SIZE        stop reading an archive after SIZE bytes unpacked (64G)\n"
 "      --max-ratio N              ... or when it unpacks to N times its size (100)\n"
 "      --progress                 progress on stderr (default: on a terminal, large input)\n"
@@ -58,7 +61,7 @@ static const char usage_text[] =
 
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
-    OPT_MAX_RATIO };
+    OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -74,6 +77,8 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "redact", no_argument, NULL, OPT_REDACT },
+	{ "redact-key", required_argument, NULL, OPT_REDACT_KEY },
 	{ "max-unpacked", required_argument, NULL, OPT_MAX_UNPACKED },
 	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -156,6 +161,30 @@ parse_port(const char *s, uint16_t *out)
 	if (errno != 0 || *end != '\0' || end == s || v < 1 || v > 65535)
 		return -1;
 	*out = (uint16_t)v;
+	return 0;
+}
+
+/* --redact-key FILE: its bytes (1 to 4096) are the key. */
+static int
+read_key(const char *path, unsigned char *key, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	if (fp == NULL) {
+		fprintf(stderr, "datrace: --redact-key %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(key, 1, 4096, fp);
+	if (ferror(fp) || n == 0 || fgetc(fp) != EOF) {
+		fprintf(stderr, "datrace: --redact-key %s: %s\n", path,
+		    n == 0 ? "empty" : "more than 4096 bytes, or unreadable");
+		fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	*len = n;
 	return 0;
 }
 
@@ -390,6 +419,9 @@ main(int argc, char **argv)
 	int c, i, rc, status, *skipped = NULL;
 	size_t nports = 1, k;
 	unsigned flags = 0;
+	const char *key_file = NULL;
+	unsigned char key[4096];
+	size_t key_len = 0;
 
 	memset(&in, 0, sizeof in);
 	memset(&count, 0, sizeof count);
@@ -446,6 +478,11 @@ main(int argc, char **argv)
 			jobs = (int)v;
 			break;
 		}
+		case OPT_REDACT: opts.redact = 1; break;
+		case OPT_REDACT_KEY:
+			opts.redact = 1;
+			key_file = optarg;
+			break;
 		case OPT_MAX_UNPACKED:
 			if (parse_size(optarg, &lim.max_bytes) != 0)
 				return usage_error("bad size '%s' (bytes, or with K, M, G, T)", optarg);
@@ -466,6 +503,17 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("%s", "no capture file given");
+	/* one key for every analyzer of the run (-j), so one value gets
+	   one pseudonym in the whole report */
+	if (opts.redact) {
+		if (key_file != NULL ? read_key(key_file, key, &key_len) != 0 :
+		    getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
+			return EXIT_USAGE;
+		if (key_file == NULL)
+			key_len = sizeof key;
+		opts.redact_key = key;
+		opts.redact_key_len = key_len;
+	}
 
 	rc = dt_analyzer_new(&a, &opts);
 	if (rc != 0) {

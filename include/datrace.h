@@ -66,7 +66,7 @@ DT_EXTERN const char *dt_strerror(int code);
  */
 typedef void *(*dt_alloc_fn)(void *ud, void *ptr, size_t size);
 
-#define DT_OPTIONS_VERSION 1
+#define DT_OPTIONS_VERSION 2	/* 1 is still accepted (no redaction) */
 #define DT_MAX_PORTS 16
 
 /*
@@ -88,10 +88,20 @@ typedef struct dt_options {
 	size_t memory_cap;		/* total bytes (0: 256 MiB) */
 	dt_alloc_fn alloc;		/* NULL: malloc/realloc/free */
 	void *alloc_ud;
+	/* Version 2. Redaction for sharing a report: every address, name,
+	   certificate string, HTTP host and path in the results becomes a
+	   keyed pseudonym (addresses prefix-preserving, private kept
+	   private; public suffixes kept), the same in every writer; the
+	   verdicts are those of the real facts. The key makes pseudonyms
+	   the same across analyzers and runs; NULL: a random one per
+	   analyzer (give analyzers that share a report the same key). */
+	int redact;
+	const void *redact_key;
+	size_t redact_key_len;
 } dt_options;
 
 #define DT_OPTIONS_INIT { DT_OPTIONS_VERSION, NULL, { 443 }, NULL, NULL, 0, \
-	NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
+	NULL, NULL, NULL, 0, 0, 0, NULL, NULL, 0, NULL, 0 }
 
 DT_EXTERN void dt_options_init(dt_options *opts);
 

@@ -20,6 +20,7 @@
 #include "capture/capture.h"
 #include "flow/flow.h"
 #include "net/net.h"
+#include "redact/redact.h"
 #include "rules/rules.h"
 #include "tls/tls.h"
 #include "x509/x509.h"
@@ -99,7 +100,7 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != DT_OPTIONS_VERSION)
+	if (opts->version != DT_OPTIONS_VERSION && opts->version != 1)
 		return DT_EINVAL;
 	dt_mem_init(&boot, opts->alloc, opts->alloc_ud, 0);
 	a = dt_calloc(&boot, 1, sizeof *a);
@@ -152,6 +153,22 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 			return dt_analyzer_fail(a, rc == DT_ENOMEM ? DT_ENOMEM :
 			    DT_EFILTER, "bad filter '%s': %s", a->filter_expr, err);
 	}
+	if (opts->version >= 2 && opts->redact) {
+		rc = dt_redact_new(&a->redact, &a->mem, opts->redact_key,
+		    opts->redact_key_len);
+		if (rc != 0)
+			return dt_analyzer_fail(a, rc, "cannot make a "
+			    "redaction key");
+		a->shown_host = dt_redact_name(a->redact, &a->mem, a->host);
+		a->shown_ca_file = dt_redact_path(a->redact, &a->mem,
+		    a->ca_file);
+		a->shown_expect = dt_redact_expect(a->redact, &a->mem,
+		    a->expect_cert);
+		a->shown_filter = dt_redact_text(a->redact, &a->mem,
+		    a->filter_expr);
+		if (a->mem.failed)
+			return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -179,6 +196,11 @@ dt_analyzer_free(dt_analyzer *a)
 	dt_free(&a->mem, a->ca_file);
 	dt_free(&a->mem, a->filter_expr);
 	dt_free(&a->mem, a->expect_cert);
+	dt_free(&a->mem, a->shown_host);
+	dt_free(&a->mem, a->shown_ca_file);
+	dt_free(&a->mem, a->shown_expect);
+	dt_free(&a->mem, a->shown_filter);
+	dt_redact_free(a->redact);
 	m = a->mem;
 	dt_free(&m, a);
 }
@@ -554,6 +576,9 @@ dt_pipe_end(struct dt_analyzer *a)
 	rcfg.x509 = a->x509;
 	rcfg.inspection_cas = (const char *const *)a->inspection_cas;
 	if (dt_rules_run(&rcfg, cap) != 0 || a->mem.failed)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	/* judged on the real facts; from here on only pseudonyms */
+	if (a->redact != NULL && dt_redact_capture(a->redact, cap) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 
 	cap->conn_index = dt_calloc(&a->mem, cap->n_conns + 1,

@@ -44,6 +44,9 @@ struct dt_analyzer {
 	void *progress_payload;
 	struct dt_analyzer **adopted;	/* owned: their captures are in caps */
 	size_t n_adopted;
+	struct dt_redact *redact;	/* --redact, or NULL */
+	/* the options as the report shows them (redacted when redacting) */
+	char *shown_host, *shown_ca_file, *shown_expect, *shown_filter;
 };
 
 

@@ -1193,11 +1193,12 @@ static void
 run_of(const struct dt_analyzer *a, struct dt_report_run *run)
 {
 	memset(run, 0, sizeof *run);
-	run->host = a->host;
+	run->host = a->redact != NULL ? a->shown_host : a->host;
 	run->ports = a->ports;
-	run->ca_file = a->ca_file;
-	run->expect_cert = a->expect_cert;
-	run->filter = a->filter_expr;
+	run->ca_file = a->redact != NULL ? a->shown_ca_file : a->ca_file;
+	run->expect_cert = a->redact != NULL ? a->shown_expect :
+	    a->expect_cert;
+	run->filter = a->redact != NULL ? a->shown_filter : a->filter_expr;
 	run->all = a->all;
 	run->caps = a->caps;
 	run->n_caps = a->n_caps;

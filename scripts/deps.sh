@@ -11,7 +11,7 @@ set -eu
 
 what=${1:-build}
 # pkg-config module:Debian package, and command:Debian package
-mods="libpcap:libpcap-dev gnutls:libgnutls28-dev jansson:libjansson-dev libarchive:libarchive-dev"
+mods="libpcap:libpcap-dev gnutls:libgnutls28-dev jansson:libjansson-dev libpsl:libpsl-dev libarchive:libarchive-dev"
 tools="cc:gcc make:make pkg-config:pkg-config"
 if [ "$what" = check ]; then
 	mods="$mods check:check"

@@ -133,6 +133,9 @@ if [ -f ../shared/corpus/etl/demikernel-PktMon.etl ]; then
 fi
 expect 2 "bad filter" -- "$CLI" -F 'tcp port 99999999 and' "$tmp/text.pcap"
 expect 2 "--ca" -- "$CLI" --ca "$tmp/nope.pem" "$tmp/text.pcap"
+expect 2 "datrace: --redact-key $tmp/nokey: No such file or directory" -- "$CLI" --redact-key "$tmp/nokey" "$tmp/text.pcap"
+: >"$tmp/emptykey"
+expect 2 "datrace: --redact-key $tmp/emptykey: empty" -- "$CLI" --redact-key "$tmp/emptykey" "$tmp/text.pcap"
 
 # A capture cut in the middle of a record: the good part is analysed and
 # reported, the fault is reported with its offset, and the status is 2,
@@ -172,6 +175,21 @@ if [ -n "$src" ]; then
 		bad "-j 4 differs from -j 1"
 	fi
 	expect 2 "bad job count '0'" -- "$CLI" -j 0 "$src"
+	# --redact: the same verdict lines, no address or path of the
+	# capture; with a key, the same output twice; the pseudonyms are the
+	# same across captures analysed at once (-j)
+	echo "k" >"$tmp/key"
+	"$CLI" -f json "$src" | grep '"id": "[a-z]' >"$tmp/a"
+	"$CLI" -f json --redact "$src" | grep '"id": "[a-z]' >"$tmp/b"
+	cmp -s "$tmp/a" "$tmp/b" && ok || bad "--redact changed the verdicts"
+	"$CLI" --redact "$src" >"$tmp/r" 2>&1
+	grep -qF "$src" "$tmp/r" && bad "--redact shows the capture path" || ok
+	"$CLI" -f json --redact-key "$tmp/key" "$src" >"$tmp/r1"
+	"$CLI" -f json --redact-key "$tmp/key" "$src" >"$tmp/r2"
+	cmp -s "$tmp/r1" "$tmp/r2" && ok || bad "--redact-key: two runs differ"
+	"$CLI" -j 2 -f jsonl --redact "$src" "$src" >"$tmp/r"
+	[ "$(sed -n 1p "$tmp/r")" = "$(sed -n 2p "$tmp/r")" ] && ok ||
+		bad "--redact -j 2: one capture got two sets of pseudonyms"
 	# Reading from standard input gives the same verdicts.
 	"$CLI" -f json "$src" | grep '"id": "' | grep -v '"id": [0-9]' >"$tmp/a" 2>/dev/null
 	"$CLI" -f json - <"$src" | grep '"id": "' | grep -v '"id": [0-9]' >"$tmp/b" 2>/dev/null

@@ -73,7 +73,7 @@ if [ -x "$tmp/verdicts" ] && [ -n "$capture" ]; then
 fi
 # Static linking works too.
 cc $san examples/verdicts.c -I"$root/include" "$root/lib/libdatrace.a" \
-    $(pkg-config --libs libpcap gnutls jansson) -pthread -o "$tmp/verdicts-static" &&
+    $(pkg-config --libs libpcap gnutls jansson libpsl) -pthread -o "$tmp/verdicts-static" &&
 	ok || bad "static link"
 
 make --no-print-directory -s BUILD="$BUILD" DESTDIR="$tmp" PREFIX=$prefix uninstall >/dev/null 2>&1
@@ -91,7 +91,7 @@ PATH=$tmp/bin /bin/sh scripts/deps.sh check >"$tmp/d" 2>&1 && ok ||
 	bad "deps.sh without dpkg/apt: $(cat "$tmp/d")"
 PATH=$tmp/bin PKG_CONFIG_LIBDIR=$tmp/nopc /bin/sh scripts/deps.sh check >"$tmp/d" 2>&1 &&
 	bad "deps.sh passed with no libraries" ||
-	{ grep -q 'missing:.* libpcap gnutls jansson libarchive' "$tmp/d" && ok || bad "deps.sh said: $(cat "$tmp/d")"; }
+	{ grep -q 'missing:.* libpcap gnutls jansson libpsl libarchive' "$tmp/d" && ok || bad "deps.sh said: $(cat "$tmp/d")"; }
 
 printf 'install: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -6,6 +6,7 @@
 #   make asan       every test under AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       libFuzzer builds of tests/fuzz/ (clang), FUZZ_SECONDS each
 #   make bench      the benchmark (see tests/bench/)
+#   make serve      build, then `datrace serve` on its defaults (server/)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Project flags are in DT_CFLAGS/DT_LDFLAGS; CFLAGS/LDFLAGS from the command
@@ -40,6 +41,12 @@ LIB_SRC := $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC := $(sort $(wildcard cli/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+SERVE_SRC := $(sort $(wildcard server/*.c))
+SERVE_OBJ := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/server/www.o
+SERVE_WWW := $(sort $(wildcard server/www/*))
+SERVE_PKGS := libmicrohttpd sqlite3 jansson
+SERVE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(SERVE_PKGS) 2>/dev/null)
+SERVE_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVE_PKGS) 2>/dev/null || echo -lmicrohttpd -lsqlite3 -ljansson)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(filter-out tests/fuzz/main.c,$(wildcard tests/fuzz/fuzz_*.c)))
@@ -49,11 +56,12 @@ SONAME := libdatrace.so.$(MAJOR)
 SHLIB := $(BUILD)/libdatrace.so.$(VERSION)
 STLIB := $(BUILD)/libdatrace.a
 CLI := $(BUILD)/datrace
+SERVE := $(BUILD)/datrace-serve
 
-.PHONY: all deps deps-check run check test asan fuzz bench install uninstall clean
+.PHONY: all deps deps-check run check test asan fuzz bench install uninstall clean serve
 .DEFAULT_GOAL := all
 
-all: $(STLIB) $(SHLIB) $(CLI)
+all: $(STLIB) $(SHLIB) $(CLI) $(SERVE)
 
 deps:
 	@sh scripts/deps.sh build
@@ -67,6 +75,27 @@ $(BUILD)/obj/lib/%.o: lib/%.c
 $(BUILD)/obj/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
 	$(CC) $(DT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The server is its own binary (datrace-serve, run by `datrace serve`), so
+# the CLI and the library link no HTTP or SQL code; its page is embedded.
+$(BUILD)/obj/server/%.o: server/%.c server/serve.h
+	@mkdir -p $(@D)
+	$(CC) $(DT_CFLAGS) $(SERVE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/www.c: $(SERVE_WWW) scripts/embed.sh
+	@mkdir -p $(@D)
+	sh scripts/embed.sh $@ $(SERVE_WWW)
+
+$(BUILD)/obj/server/www.o: $(BUILD)/gen/www.c
+	@mkdir -p $(@D)
+	$(CC) $(DT_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(SERVE): $(SERVE_OBJ) $(SHLIB)
+	$(CC) $(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SERVE_OBJ) \
+		-L$(BUILD) -ldatrace -Wl,-rpath,'$$ORIGIN' $(SERVE_LIBS) -lm
+
+serve: all
+	$(CLI) serve
 
 $(STLIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -106,7 +135,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test
 
-test: $(TEST_BIN) $(FUZZ_BIN) $(CLI)
+test: $(TEST_BIN) $(FUZZ_BIN) $(CLI) $(SERVE)
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(TEST_BIN)
 
 asan: deps-check
@@ -133,6 +162,9 @@ install: all
 	$(CC) $(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/datrace.installed $(CLI_OBJ) \
 		-L$(BUILD) -ldatrace $(CLI_LIBS) -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../lib'
 	install -m 755 $(BUILD)/datrace.installed $(DESTDIR)$(PREFIX)/bin/datrace
+	$(CC) $(DT_LDFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/datrace-serve.installed \
+		$(SERVE_OBJ) -L$(BUILD) -ldatrace $(SERVE_LIBS) -lm
+	install -m 755 $(BUILD)/datrace-serve.installed $(DESTDIR)$(PREFIX)/bin/datrace-serve
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@PKGS@|$(PKGS)|' lib/libdatrace.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdatrace.pc
@@ -146,6 +178,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libdatrace.a $(DESTDIR)$(PREFIX)/lib/libdatrace.so* \
 		$(DESTDIR)$(PREFIX)/include/datrace.h $(DESTDIR)$(PREFIX)/bin/datrace \
+		$(DESTDIR)$(PREFIX)/bin/datrace-serve \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libdatrace.pc
 	for f in $(notdir $(wildcard man/*.1)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$f; done
 	for f in $(notdir $(wildcard man/*.3)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man3/$$f; done
@@ -153,7 +186,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d)
 
 # The HTML report in headless Chromium (installs Debian's chromium as root).
 .PHONY: check-browser

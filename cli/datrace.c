@@ -403,6 +403,31 @@ analyse_serial(dt_analyzer *a, const dt_options *opts,
 	return rc;
 }
 
+/* `datrace serve ...` runs datrace-serve (server/), found beside this
+   binary or on PATH: the web service is its own program, so the CLI links
+   no HTTP or SQL code. */
+static int
+exec_serve(char **argv)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
+	char *slash;
+
+	argv[0] = "datrace-serve";
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			strcpy(slash + 1, "datrace-serve");
+			execv(self, argv);
+		}
+	}
+	execvp("datrace-serve", argv);
+	fprintf(stderr, "datrace: serve: cannot run datrace-serve: %s\n",
+	    strerror(errno));
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,6 +448,8 @@ main(int argc, char **argv)
 	unsigned char key[4096];
 	size_t key_len = 0;
 
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return exec_serve(argv + 1);
 	memset(&in, 0, sizeof in);
 	memset(&count, 0, sizeof count);
 	while ((c = getopt_long(argc, argv, "f:o:p:F:j:vqhV", long_opts, NULL)) != -1) {

@@ -12,11 +12,15 @@ set -eu
 what=${1:-build}
 # pkg-config module:Debian package, and command:Debian package
 mods="libpcap:libpcap-dev gnutls:libgnutls28-dev jansson:libjansson-dev libpsl:libpsl-dev libarchive:libarchive-dev"
+# datrace serve (server/): HTTP and the job store
+mods="$mods libmicrohttpd:libmicrohttpd-dev sqlite3:libsqlite3-dev"
 tools="cc:gcc make:make pkg-config:pkg-config"
 if [ "$what" = check ]; then
 	mods="$mods check:check"
 	# mandoc lints the man pages; the archive tools build the test archives
 	tools="$tools mandoc:mandoc zip:zip 7z:p7zip-full xz:xz-utils zstd:zstd gcab:gcab"
+	# test_serve drives the server with curl, bash (/dev/tcp) and ps
+	tools="$tools curl:curl bash:bash ps:procps"
 fi
 
 missing=""

@@ -84,7 +84,7 @@ left=$(find "$root" -type f | head -3)
 # dpkg and apt-get it passes when everything is there, and names what is
 # missing (as pkg-config modules) when something is not.
 mkdir "$tmp/bin" "$tmp/nopc"
-for t in cc make pkg-config mandoc zip 7z xz zstd gcab; do
+for t in cc make pkg-config mandoc zip 7z xz zstd gcab curl bash ps; do
 	p=$(command -v $t) && ln -s "$p" "$tmp/bin/$t"
 done
 PATH=$tmp/bin /bin/sh scripts/deps.sh check >"$tmp/d" 2>&1 && ok ||

@@ -392,6 +392,12 @@ free_argv(char **argv)
 	free(argv);
 }
 
+static int
+report_written(enum run_end end, int st)
+{
+	return end == RUN_EXITED && (WEXITSTATUS(st) <= 1 || WEXITSTATUS(st) == 3);
+}
+
 static void
 run_job(struct srv *s, int slot, const struct row *r)
 {
@@ -421,11 +427,12 @@ run_job(struct srv *s, int slot, const struct row *r)
 			free(dir);
 			return;
 		}
-		/* 0: no error verdict, 1: an error verdict; both are reports */
-		if (end != RUN_EXITED || WEXITSTATUS(st) > 1)
+		/* 0 no error verdict, 1 an error verdict, 3 partial (the
+		   memory cap dropped connections): all three wrote a report */
+		if (!report_written(end, st))
 			break;
 	}
-	if (end == RUN_EXITED && WEXITSTATUS(st) <= 1) {
+	if (report_written(end, st)) {
 		summarise(dir, &counts, &top);
 		gone = store_finish(s, r->id, "done", NULL, counts, top);
 		srv_log("job %s done in %.0f ms: %s, top verdict %s%s", r->id,

@@ -248,8 +248,11 @@ check "long name analysed" [ "$(wait_end "$ID")" = done ]
 up README.md notes.txt
 check "non-capture: 201" [ "$CODE" = 201 ]
 check "non-capture: failed" [ "$(wait_end "$ID")" = failed ]
-check "non-capture: datrace's own error line" \
-    [ "$(field "$ID" error)" = "datrace: notes.txt: offset 0: not a capture file (pcap, pcapng)" ]
+mkdir -p "$T/own" && cp README.md "$T/own/notes.txt"
+own=$(cd "$T/own" && "$OLDPWD/$CLI" -f json -o /dev/null notes.txt 2>&1 >/dev/null | tail -1)
+check "non-capture: datrace's own error line ($own)" \
+    sh -c "echo '$own' | grep -q '^datrace: notes.txt: offset 0: not a capture file'"
+check "non-capture: the job's error is that line" [ "$(field "$ID" error)" = "$own" ]
 check "non-capture: no report (409)" [ "$(code "$URL$API/$ID/report")" = 409 ]
 stop
 

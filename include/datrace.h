@@ -176,6 +176,20 @@ typedef void (*dt_progress_fn)(uint64_t done, uint64_t total, void *payload);
 DT_EXTERN void dt_analyzer_set_progress(dt_analyzer *a, dt_progress_fn fn,
     void *payload);
 
+/*
+ * The IPv6 packets inside IP-HTTPS tunnels (the entity bodies of a
+ * NULL-cipher session's POST and its answer, MS-IPHTTPS 3.1.5.3), handed
+ * over as they are read: the connection id, the direction (0 client to
+ * server, 1 back), the outer frame that completed the packet, its capture
+ * time (ns since 1970 UTC) and the whole packet. p is valid during the
+ * call only. Set before analysing; fn NULL (the default) turns it off.
+ * This is how `datrace --export-inner` writes its pcapng.
+ */
+typedef void (*dt_inner_packet_fn)(uint32_t conn, int dir, uint64_t frame,
+    int64_t time_ns, const uint8_t *p, size_t n, void *payload);
+DT_EXTERN void dt_analyzer_set_inner_packets(dt_analyzer *a,
+    dt_inner_packet_fn fn, void *payload);
+
 /* ---- results ---------------------------------------------------------- */
 
 typedef enum { DT_SEV_INFO = 0, DT_SEV_WARNING = 1, DT_SEV_ERROR = 2 } dt_severity;

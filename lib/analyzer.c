@@ -23,6 +23,7 @@
 #include "redact/redact.h"
 #include "rules/rules.h"
 #include "tls/tls.h"
+#include "tunnel/tunnel.h"
 #include "x509/x509.h"
 
 #define DEFAULT_HS_CAP (256u << 10)
@@ -220,6 +221,16 @@ dt_analyzer_set_progress(dt_analyzer *a, dt_progress_fn fn, void *payload)
 	a->progress_payload = payload;
 }
 
+DT_EXTERN void
+dt_analyzer_set_inner_packets(dt_analyzer *a, dt_inner_packet_fn fn,
+    void *payload)
+{
+	if (a == NULL)
+		return;
+	a->inner_fn = fn;
+	a->inner_payload = payload;
+}
+
 /* Exported (the dt_* version script) so that the public header only has to
    declare it: DT_EXTERN int dt_analyzer_adopt(dt_analyzer *a,
    dt_analyzer *from); (datrace -j). */
@@ -249,6 +260,62 @@ dt_analyzer_adopt(struct dt_analyzer *a, struct dt_analyzer *from)
 	return 0;
 }
 
+/* ---- the TLS body sink: IP-HTTPS bodies to the tunnel decoder ----------- */
+
+/* MS-IPHTTPS 3.1.5.3: the tunnel is the body of the streaming POST; SSTP's
+   (path /sra_...) carries SSTP, not IPv6. */
+static void *
+body_open(void *payload, struct dt_conn *c)
+{
+	struct dt_pipe *pp = payload;
+	const char *line = c->tls.http_request.line;
+
+	if (line == NULL || strncmp(line, "POST ", 5) != 0 ||
+	    strncmp(line + 5, "/sra_", 5) == 0)
+		return NULL;
+	return dt_tunnel_new(pp->tun, c);
+}
+
+/* The server's body is the tunnel only after a 2xx answer; an error
+   page is not read as IPv6. */
+static void
+body_data(void *state, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	int st = c->tls.http_response.status;
+
+	if (dir == DT_S2C && (st < 200 || st > 299))
+		return;
+	dt_tunnel_data(state, c, dir, p, n, frame, time);
+}
+
+static void
+body_gap(void *state, struct dt_conn *c, int dir, uint64_t frame)
+{
+	dt_tunnel_gap(state, c, dir, frame);
+}
+
+static void
+body_end(void *state, struct dt_conn *c)
+{
+	dt_tunnel_end(state, c);
+}
+
+static size_t
+body_buffered(const void *state)
+{
+	return dt_tunnel_buffered(state);
+}
+
+static void
+inner_packet(void *payload, const struct dt_conn *c, int dir,
+    uint64_t frame, int64_t time, const uint8_t *p, size_t n)
+{
+	struct dt_analyzer *a = payload;
+
+	a->inner_fn(c->id, dir, frame, time, p, n, a->inner_payload);
+}
+
 /* ---- the TLS flow sink: bytes to the TLS parser ------------------------- */
 
 static int
@@ -258,7 +325,8 @@ tls_sink_data(void *payload, struct dt_conn *c, void **app, int dir,
 	struct dt_pipe *pp = payload;
 
 	if (*app == NULL) {
-		struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509 };
+		struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509,
+		    &pp->body };
 
 		*app = dt_tls_new(&pp->a->mem, &cfg);
 		if (*app == NULL)
@@ -370,6 +438,15 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	if (dt_net_new(&pp->net, &a->mem, 0) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	if (dt_tunnel_ctx_new(&pp->tun, &a->mem,
+	    a->inner_fn != NULL ? inner_packet : NULL, a) != 0)
+		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	pp->body.payload = pp;
+	pp->body.open = body_open;
+	pp->body.data = body_data;
+	pp->body.gap = body_gap;
+	pp->body.end = body_end;
+	pp->body.buffered = body_buffered;
 	memset(&fcfg, 0, sizeof fcfg);
 	fcfg.ports = a->ports;
 	fcfg.stream_cap = a->hs_cap;
@@ -520,6 +597,7 @@ pipe_free(struct dt_analyzer *a)
 	struct dt_pipe *pp = a->pipe;
 
 	dt_flow_free(pp->flow);
+	dt_tunnel_ctx_free(pp->tun);
 	dt_net_free(pp->net);
 	dt_free(&a->mem, pp);
 	a->pipe = NULL;

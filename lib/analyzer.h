@@ -8,6 +8,7 @@
 #include "datrace.h"
 #include "capture/capture.h"
 #include "facts/facts.h"
+#include "tls/tls.h"
 #include "util/mem.h"
 
 struct dt_pipe {			/* one capture being analysed */
@@ -15,6 +16,8 @@ struct dt_pipe {			/* one capture being analysed */
 	struct dt_capture *cap;
 	struct dt_net *net;
 	struct dt_flow *flow;
+	struct dt_tunnel_ctx *tun;	/* IP-HTTPS bodies (tunnel/) */
+	struct dt_tls_body_sink body;
 	int last_linktype, last_supported;
 	/* link types the filter cannot be compiled for: said once each,
 	   then their packets are dropped without asking the filter again */
@@ -42,6 +45,8 @@ struct dt_analyzer {
 	uint64_t feed_frame;
 	dt_progress_fn progress;
 	void *progress_payload;
+	dt_inner_packet_fn inner_fn;	/* tunnel packets for export */
+	void *inner_payload;
 	struct dt_analyzer **adopted;	/* owned: their captures are in caps */
 	size_t n_adopted;
 	struct dt_redact *redact;	/* --redact, or NULL */

@@ -162,6 +162,7 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 		return;
 	dt_free(m, c->events);
 	dt_tls_facts_clear(m, &c->tls);
+	dt_free(m, c->tunnel);
 	dt_free(m, c->wireshark_filter);
 	dt_free(m, c);
 }

@@ -281,6 +281,96 @@ struct dt_tls_facts {
 	uint64_t truncated_frame;
 };
 
+/* ---- inside the IP-HTTPS tunnel (tunnel/) ------------------------------ */
+
+/* MS-IPHTTPS 3.1.5.3 / 3.2.5.2.2: after the HTTP heads each direction's
+   NULL-cipher plaintext is a stream of IPv6 packets delimited by their
+   Payload Length. A flat struct (nothing inside to free), filled by
+   tunnel/ and read by the rules and writers. Lists keep their first
+   entries; counts go on. Frames are the outer frame that completed the
+   inner packet. */
+#define DT_TUN_PEERS	8
+#define DT_TUN_SPIS	16
+#define DT_TUN_PREFIXES	4
+#define DT_TUN_XCHG	8
+
+struct dt_tun_dir {			/* one direction's inner stream */
+	uint64_t packets, bytes;	/* whole inner packets, their bytes */
+	uint64_t first_frame, last_frame;
+	int64_t first_time, last_time;
+	uint64_t error_frame;		/* first framing error, 0: none; the */
+	uint64_t error_offset;		/* direction is not read past it */
+	char error[96];
+	uint64_t undecoded;		/* inner packets net/ could not read */
+};
+
+struct dt_tun_ike {			/* IKE/AuthIP between two inner peers */
+	struct dt_addr client, server;	/* client: the tunnel client's side */
+	uint8_t version;		/* 1 (IKEv1 or AuthIP), 2 */
+	uint8_t authip;			/* AuthIP exchange types seen (MS-AIPS) */
+	uint8_t established;		/* IKEv2 IKE_AUTH answered; IKEv1/AuthIP
+					   an encrypted answer or quick mode */
+	uint8_t initiator_dir;		/* DT_C2S / DT_S2C: who began */
+	uint64_t ispi, rspi;		/* of the first SA (rspi: first nonzero) */
+	uint8_t xchg[DT_TUN_XCHG];	/* exchange types, in order first seen */
+	uint32_t n_xchg_msgs[DT_TUN_XCHG];
+	size_t n_xchg;
+	uint32_t requests, responses, retransmissions;
+	uint64_t first_frame, first_response_frame, last_frame;
+	uint32_t unanswered;		/* requests never answered */
+	uint64_t unanswered_frame;	/* the first of them */
+	uint16_t notify;		/* first error NOTIFY type, 0: none */
+	uint8_t notify_dir;
+	uint8_t notify_exchange;
+	uint64_t notify_frame;
+};
+
+struct dt_tun_esp {			/* ESP of one SPI (RFC 4303) */
+	uint32_t spi;
+	uint8_t dir;			/* DT_C2S / DT_S2C */
+	uint8_t udp;			/* UDP-encapsulated (RFC 3948) */
+	uint64_t packets, bytes;
+	uint64_t first_frame, last_frame;
+};
+
+struct dt_tun_prefix {
+	uint8_t prefix[16];
+	uint8_t len;
+	uint32_t valid, preferred;	/* lifetimes, s */
+};
+
+struct dt_tunnel_facts {
+	int64_t answer_delay;		/* ns from the POST to the answer; -1 */
+	int answer_iphttps;		/* 1: the answer is the IP-HTTPS server
+					   (2xx and IPv6 from it), 0: not, -1:
+					   unknown (2xx, nothing flowed yet) */
+	struct dt_tun_dir dir[2];
+
+	/* RFC 4861 router discovery */
+	uint32_t rs, ra, ns, na;
+	uint64_t rs_frame, ra_frame;	/* first of each */
+	uint16_t router_lifetime;	/* of the first RA */
+	struct dt_tun_prefix prefixes[DT_TUN_PREFIXES];
+	size_t n_prefixes;
+
+	struct dt_tun_ike ike[DT_TUN_PEERS];
+	size_t n_ike;
+	uint32_t ike_peers_dropped;	/* peers past the list */
+
+	struct dt_tun_esp esp[DT_TUN_SPIS];
+	size_t n_esp;
+	uint64_t esp_packets[2];	/* all SPIs, per direction */
+	uint64_t esp_first_frame[2];
+
+	/* DNS over UDP inside the tunnel, outside IPsec */
+	uint32_t dns_queries, dns_answers, dns_unanswered;
+	uint32_t dns_rcodes[16];
+	uint64_t dns_query_frame;	/* first query */
+	uint64_t dns_error_frame;	/* first answer with rcode != 0 */
+	uint64_t dns_unanswered_frame;	/* first query never answered */
+	char dns_first_name[128];
+};
+
 /* ---- connections -------------------------------------------------------- */
 
 enum dt_tcp_state {
@@ -333,6 +423,7 @@ struct dt_conn {
 	unsigned events_dropped;
 
 	struct dt_tls_facts tls;
+	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
 	int iphttps;			/* decided by the rules' context step */
 	char *wireshark_filter;

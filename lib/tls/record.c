@@ -150,6 +150,21 @@ flight(struct dt_tls *t, struct dt_conn *c, int dir, size_t len,
 	}
 }
 
+/* Plaintext after this direction's HTTP head: to the body sink. */
+static void
+body_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	if (t->bsink == NULL || n == 0)
+		return;
+	if (!t->bopened) {
+		t->bopened = 1;
+		t->bstate = t->bsink->open(t->bsink->payload, c);
+	}
+	if (t->bstate != NULL)
+		t->bsink->data(t->bstate, c, dir, p, n, frame, time);
+}
+
 /* The HTTP head inside NULL-cipher application data. */
 static void
 http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
@@ -157,7 +172,7 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 {
 	struct tdir *d = &t->d[dir];
 	struct dt_http_msg msg, *slot;
-	size_t k, used;
+	size_t k, used, old;
 	int isreq, rc;
 
 	if (d->http_done)
@@ -171,6 +186,7 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 		d->http_frame = frame;
 		d->http_time = time;
 	}
+	old = d->http_len;
 	k = HTTP_MAX - d->http_len;
 	if (k > n)
 		k = n;
@@ -194,6 +210,10 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 	slot->frame = d->http_frame;
 	dt_tls_event(t, c, isreq ? DT_EV_HTTP_REQUEST : DT_EV_HTTP_RESPONSE, dir,
 	    d->http_frame, d->http_time, 0, isreq ? 0 : (uint32_t)msg.status);
+	d->body = 1;
+	if (used >= old && used - old < n)	/* the body began here */
+		body_bytes(t, c, dir, p + (used - old), n - (used - old),
+		    frame, time);
 }
 
 /* Does this record's body have to be gathered? */
@@ -207,7 +227,9 @@ need_body(const struct dt_tls *t, const struct tdir *d, uint8_t type)
 	case 22:
 		return !dir_encrypted(t, d);
 	case 23:
-		return d->ccs && d->mac >= 0 && !t->tls13 && !d->http_done;
+		return d->ccs && d->mac >= 0 && !t->tls13 &&
+		    (!d->http_done || (d->body && t->bsink != NULL &&
+		    (!t->bopened || t->bstate != NULL)));
 	default:
 		return 0;
 	}
@@ -321,7 +343,12 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 		break;
 	case 23:
 		appdata(t, c, dir, len, frame, time);
-		http_bytes(t, c, dir, d->buf + REC_HDR, plen, frame, time);
+		if (d->body)
+			body_bytes(t, c, dir, d->buf + REC_HDR, plen, frame,
+			    time);
+		else
+			http_bytes(t, c, dir, d->buf + REC_HDR, plen, frame,
+			    time);
 		break;
 	default:
 		break;
@@ -622,6 +649,7 @@ dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg)
 	if (t->hs_cap < 64)
 		t->hs_cap = 64;
 	t->x509 = cfg != NULL ? cfg->x509 : NULL;
+	t->bsink = cfg != NULL ? cfg->body : NULL;
 	t->d[0].mac = t->d[1].mac = -1;
 	return t;
 }
@@ -641,6 +669,8 @@ dt_tls_free(struct dt_mem *m, struct dt_tls *t)
 {
 	if (t == NULL)
 		return;
+	if (t->bstate != NULL)
+		t->bsink->end(t->bstate, NULL);
 	dir_free(m, &t->d[0]);
 	dir_free(m, &t->d[1]);
 	dt_free(m, t);
@@ -728,6 +758,8 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 	if (t == NULL || (dir != DT_C2S && dir != DT_S2C))
 		return;
 	d = &t->d[dir];
+	if (d->body && t->bstate != NULL)	/* its packets lost their frame */
+		t->bsink->gap(t->bstate, c, dir, frame);
 	if (d->state == D_DONE || d->state == D_STOP)
 		return;
 	if (d->state == D_RECORDS && d->len == 0 && d->skip >= n) {
@@ -793,6 +825,10 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 		dt_free(t->m, f->chain_error);
 		f->chain_error = why;
 	}
+	if (t->bstate != NULL) {
+		t->bsink->end(t->bstate, c);
+		t->bstate = NULL;
+	}
 }
 
 size_t
@@ -805,5 +841,7 @@ dt_tls_buffered(const struct dt_tls *t)
 		return 0;
 	for (dir = 0; dir < 2; dir++)
 		n += t->d[dir].len + t->d[dir].hlen + t->d[dir].http_len;
+	if (t->bstate != NULL && t->bsink->buffered != NULL)
+		n += t->bsink->buffered(t->bstate);
 	return n;
 }

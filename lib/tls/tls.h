@@ -32,9 +32,26 @@
 
 struct dt_tls;
 
+/* A consumer of the NULL-cipher plaintext that follows the HTTP heads (the
+   IP-HTTPS entity bodies: tunnel/). open() is asked once per connection,
+   when the first body byte comes, and returns its state or NULL (not
+   interested); data() gets each direction's body in order with the frame
+   that completed its record; gap() when the stream lost bytes; end() once
+   at the end of the connection, with the state to free. */
+struct dt_tls_body_sink {
+	void *payload;
+	void *(*open)(void *payload, struct dt_conn *c);
+	void (*data)(void *state, struct dt_conn *c, int dir,
+	    const uint8_t *p, size_t n, uint64_t frame, int64_t time);
+	void (*gap)(void *state, struct dt_conn *c, int dir, uint64_t frame);
+	void (*end)(void *state, struct dt_conn *c);
+	size_t (*buffered)(const void *state);
+};
+
 struct dt_tls_config {
 	size_t hs_cap;			/* 0: 256 KiB */
 	const struct dt_x509_ctx *x509;	/* trust anchors, may be NULL */
+	const struct dt_tls_body_sink *body;	/* may be NULL */
 };
 
 struct dt_tls *dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg);

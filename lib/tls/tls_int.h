@@ -77,6 +77,7 @@ struct tdir {
 	uint8_t *http;
 	size_t http_len;
 	int http_done;
+	int body;			/* its head parsed: the body follows */
 	uint64_t http_frame;
 	int64_t http_time;
 	/* TLS 1.3 encrypted flight */
@@ -88,6 +89,9 @@ struct dt_tls {
 	struct dt_mem *m;
 	size_t hs_cap;
 	const struct dt_x509_ctx *x509;
+	const struct dt_tls_body_sink *bsink;
+	void *bstate;			/* the body sink's, NULL: none */
+	int bopened;			/* open() was asked */
 	struct tdir d[2];
 	int connect;			/* c2s began with a proxy CONNECT */
 	int client_not_tls;		/* c2s began with something else */

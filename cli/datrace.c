@@ -23,6 +23,7 @@
 
 #include "datrace.h"
 #include "input.h"
+#include "export_inner.h"
 
 #define EXIT_OK 0
 #define EXIT_FINDING 1
@@ -52,6 +53,7 @@ static const char usage_text[] =
 "      --max-ratio N              ... or when it unpacks to N times its size (100)\n"
 "      --progress                 progress on stderr (default: on a terminal, large input)\n"
 "      --no-progress              never show progress\n"
+"      --export-inner FILE        the IPv6 packets inside IP-HTTPS tunnels as pcapng\n"
 "      --list-rules               list the verdicts datrace can give, and exit\n"
 "  -h, --help                     this help\n"
 "  -V, --version                  the version\n"
@@ -61,7 +63,7 @@ static const char usage_text[] =
 
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
-    OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY };
+    OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -84,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+	{ "export-inner", required_argument, NULL, OPT_EXPORT_INNER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -436,7 +439,8 @@ main(int argc, char **argv)
 	struct in_list in;
 	struct in_count count;
 	dt_analyzer *a = NULL;
-	const char *format = "text", *output = NULL;
+	const char *format = "text", *output = NULL, *export_inner = NULL;
+	struct inner_export inner;
 	FILE *out = stdout;
 	int verbose = 0, quiet = 0, progress = -1;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -521,6 +525,7 @@ main(int argc, char **argv)
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
+		case OPT_EXPORT_INNER: export_inner = optarg; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_OK;
 		case 'V': printf("datrace %s\n", dt_version()); return EXIT_OK;
 		default:
@@ -542,6 +547,9 @@ main(int argc, char **argv)
 		opts.redact_key_len = key_len;
 	}
 
+	if (export_inner != NULL && opts.redact)
+		return usage_error("%s", "--export-inner writes the packets as "
+		    "they are: it cannot be combined with --redact");
 	rc = dt_analyzer_new(&a, &opts);
 	if (rc != 0) {
 		fprintf(stderr, "datrace: %s\n", a != NULL ?
@@ -550,6 +558,16 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (export_inner != NULL) {
+		if (inner_export_open(&inner, export_inner) != 0) {
+			fprintf(stderr, "datrace: cannot write %s: %s\n",
+			    export_inner, strerror(errno));
+			dt_analyzer_free(a);
+			return EXIT_USAGE;
+		}
+		inner_export_active = &inner;
+		jobs = 1;	/* one file, packets in capture order */
+	}
 	for (i = optind; i < argc; i++)
 		if (in_expand(&in, argv[i], stderr, &count.bad) != 0)
 			goto nomem;
@@ -575,6 +593,11 @@ main(int argc, char **argv)
 	    dt_analyzer_worst(a) >= DT_SEV_ERROR ? EXIT_FINDING : EXIT_OK;
 	if (count.bad > 0)
 		status = EXIT_USAGE;
+	if (export_inner != NULL && inner_export_close(&inner) != 0) {
+		fprintf(stderr, "datrace: cannot write %s: %s\n", export_inner,
+		    strerror(errno));
+		status = EXIT_USAGE;
+	}
 	/* nothing read at all (a path that does not exist): no report */
 	if (quiet || dt_analyzer_capture_count(a) == 0)
 		goto done;

@@ -25,6 +25,7 @@
  * capture leaves nothing behind.
  */
 #include "input.h"
+#include "export_inner.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -368,6 +369,9 @@ new_analyzer(struct ctx *x, const char *path)
 	dt_analyzer *an = NULL;
 	int rc = dt_analyzer_new(&an, x->opts);
 
+	if (rc == 0 && inner_export_active != NULL)	/* --export-inner */
+		dt_analyzer_set_inner_packets(an, inner_export_packet,
+		    inner_export_active);
 	if (rc != 0) {
 		fprintf(x->msg, "datrace: %s: %s\n", path, an != NULL ?
 		    dt_analyzer_errmsg(an) : dt_strerror(rc));

@@ -348,7 +348,9 @@ struct dt_tunnel_facts {
 
 	/* RFC 4861 router discovery */
 	uint32_t rs, ra, ns, na;
-	uint64_t rs_frame, ra_frame;	/* first of each */
+	uint64_t rs_frame, ra_frame;	/* first of each; RS counted from
+					   the client, RA from the server */
+	int64_t rs_time;
 	uint16_t router_lifetime;	/* of the first RA */
 	struct dt_tun_prefix prefixes[DT_TUN_PREFIXES];
 	size_t n_prefixes;

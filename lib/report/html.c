@@ -463,6 +463,27 @@ conn_facts(struct out *o, const struct dt_conn *c)
 	html_puts(o, "</code></p>");
 }
 
+/* The ladder goes on inside the IP-HTTPS tunnel: compact rows, the
+   first of each kind with its counts (report/tunnel_rows.c). */
+static void
+tunnel_list(struct out *o, const struct dt_conn *c)
+{
+	static const char *const dirs[] = { "C&rarr;S", "S&rarr;C" };
+	struct dt_tunnel_row rows[DT_TUNNEL_ROWS_MAX];
+	size_t i, n = dt_report_tunnel_rows(c, rows, DT_TUNNEL_ROWS_MAX);
+
+	if (n == 0)
+		return;
+	html_puts(o, "<h4>Inside the tunnel</h4><table class=\"tunnel\">");
+	for (i = 0; i < n; i++) {
+		html_printf(o, "<tr><td class=\"mono\">#%" PRIu64 "</td><td>%s</td>"
+		    "<td>", rows[i].frame, dirs[rows[i].dir & 1]);
+		html_esc(o, rows[i].text);
+		html_puts(o, "</td></tr>");
+	}
+	html_puts(o, "</table>");
+}
+
 static void
 conn_article(struct out *o, size_t capi, const struct dt_conn *c,
     const struct vref *vr, size_t nv)
@@ -485,6 +506,7 @@ conn_article(struct out *o, size_t capi, const struct dt_conn *c,
 	html_puts(o, "</div>");
 	conn_facts(o, c);
 	html_ladder(o, capi, c, vr, nv);
+	tunnel_list(o, c);
 	html_puts(o, "</article>\n");
 }
 

@@ -17,6 +17,7 @@
 
 #include "capture/capture.h"
 #include "tls/tls.h"
+#include "tunnel/tunnel.h"
 
 struct jb {
 	struct dt_mem *mem;	/* sanitiser buffers */
@@ -498,6 +499,204 @@ jtcp(struct jb *b, const struct dt_conn *c)
 	return o;
 }
 
+/* ---- inside the IP-HTTPS tunnel (tunnel/ facts) ------------------------- */
+
+static json_t *
+jaddr6(struct jb *b, const struct dt_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->a, buf,
+	    sizeof buf) == NULL)
+		return json_null();
+	return jstr(b, buf);
+}
+
+static json_t *
+jspi(uint64_t v, int width)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "0x%0*" PRIx64, width, v);
+	return json_string(buf);
+}
+
+static json_t *
+jinner_dir(struct jb *b, const struct dt_tun_dir *d)
+{
+	json_t *o = json_object(), *e;
+
+	set(b, o, "packets", jint(d->packets));
+	set(b, o, "bytes", jint(d->bytes));
+	set(b, o, "first_frame", jframe(d->first_frame));
+	set(b, o, "last_frame", jframe(d->last_frame));
+	set(b, o, "first_time", d->first_frame ? jtime(d->first_time) :
+	    json_null());
+	set(b, o, "last_time", d->last_frame ? jtime(d->last_time) :
+	    json_null());
+	set(b, o, "undecoded", jint(d->undecoded));
+	if (d->error_frame != 0) {
+		e = json_object();
+		set(b, e, "frame", jint(d->error_frame));
+		set(b, e, "offset", jint(d->error_offset));
+		set(b, e, "message", jstr(b, d->error));
+	} else {
+		e = json_null();
+	}
+	set(b, o, "framing_error", e);
+	return o;
+}
+
+static json_t *
+jike(struct jb *b, const struct dt_tun_ike *k)
+{
+	json_t *o = json_object(), *a, *x;
+	const char *name;
+	size_t i;
+
+	set(b, o, "protocol", json_string(k->authip ? "AuthIP" :
+	    k->version == 2 ? "IKEv2" : "IKEv1"));
+	set(b, o, "client", jaddr6(b, &k->client));
+	set(b, o, "server", jaddr6(b, &k->server));
+	set(b, o, "initiator", json_string(dt_report_dir_name(
+	    k->initiator_dir == DT_C2S ? DT_C2S : DT_S2C)));
+	set(b, o, "initiator_spi", jspi(k->ispi, 16));
+	set(b, o, "responder_spi", k->rspi ? jspi(k->rspi, 16) : json_null());
+	a = json_array();
+	for (i = 0; i < k->n_xchg; i++) {
+		x = json_object();
+		name = dt_tun_ike_exchange_name(k->version, k->xchg[i]);
+		set(b, x, "type", jstr(b, name));
+		set(b, x, "code", json_integer(k->xchg[i]));
+		set(b, x, "messages", json_integer(k->n_xchg_msgs[i]));
+		push(b, a, x);
+	}
+	set(b, o, "exchanges", a);
+	set(b, o, "requests", json_integer(k->requests));
+	set(b, o, "responses", json_integer(k->responses));
+	set(b, o, "retransmissions", json_integer(k->retransmissions));
+	set(b, o, "unanswered", json_integer(k->unanswered));
+	set(b, o, "first_frame", jframe(k->first_frame));
+	set(b, o, "first_response_frame", jframe(k->first_response_frame));
+	set(b, o, "unanswered_frame", jframe(k->unanswered_frame));
+	set(b, o, "established", json_boolean(k->established));
+	if (k->notify != 0) {
+		x = json_object();
+		set(b, x, "type", json_integer(k->notify));
+		set(b, x, "name", jstr(b, dt_tun_ike_notify_name(k->version,
+		    k->notify)));
+		set(b, x, "frame", jint(k->notify_frame));
+		set(b, x, "from", json_string(dt_report_dir_name(
+		    k->notify_dir == DT_C2S ? DT_C2S : DT_S2C)));
+	} else {
+		x = json_null();
+	}
+	set(b, o, "error_notify", x);
+	return o;
+}
+
+/* The tunnel's facts; {"encrypted": true} when the suite encrypts and
+   there is nothing to read; null when no tunnel was seen. */
+static json_t *
+jtunnel(struct jb *b, const struct dt_conn *c)
+{
+	const struct dt_tunnel_facts *f = c->tunnel;
+	const struct dt_tls_facts *t = &c->tls;
+	json_t *o, *a, *x, *r;
+	char pfx[INET6_ADDRSTRLEN + 8];
+	size_t i;
+
+	if (f == NULL) {
+		if (t->sh_frame == 0 || t->appdata_frame[DT_C2S] == 0 ||
+		    (t->version != 0x0304 && dt_tls_suite_is_null(t->suite)))
+			return json_null();
+		o = json_object();
+		set(b, o, "encrypted", json_true());
+		return o;
+	}
+	o = json_object();
+	set(b, o, "encrypted", json_false());
+	x = json_object();
+	set(b, x, "status", t->http_response.frame ?
+	    json_integer(t->http_response.status) : json_null());
+	set(b, x, "line", jstr(b, t->http_response.line));
+	set(b, x, "server", jstr(b, t->http_response.server));
+	set(b, x, "frame", jframe(t->http_response.frame));
+	set(b, x, "delay_us", f->answer_delay >= 0 ?
+	    jint((uint64_t)f->answer_delay / 1000) : json_null());
+	set(b, x, "iphttps", f->answer_iphttps < 0 ? json_null() :
+	    json_boolean(f->answer_iphttps));
+	set(b, o, "answer", x);
+	set(b, o, "inner", jdirpair(b, jinner_dir(b, &f->dir[DT_C2S]),
+	    jinner_dir(b, &f->dir[DT_S2C])));
+
+	x = json_object();
+	set(b, x, "rs", json_integer(f->rs));
+	set(b, x, "ra", json_integer(f->ra));
+	set(b, x, "ns", json_integer(f->ns));
+	set(b, x, "na", json_integer(f->na));
+	set(b, x, "rs_frame", jframe(f->rs_frame));
+	set(b, x, "ra_frame", jframe(f->ra_frame));
+	set(b, x, "router_lifetime", f->ra ? json_integer(f->router_lifetime) :
+	    json_null());
+	a = json_array();
+	for (i = 0; i < f->n_prefixes; i++) {
+		r = json_object();
+		inet_ntop(AF_INET6, f->prefixes[i].prefix, pfx, sizeof pfx);
+		snprintf(pfx + strlen(pfx), 8, "/%u", f->prefixes[i].len);
+		set(b, r, "prefix", jstr(b, pfx));
+		set(b, r, "valid_lifetime", jint(f->prefixes[i].valid));
+		set(b, r, "preferred_lifetime", jint(f->prefixes[i].preferred));
+		push(b, a, r);
+	}
+	set(b, x, "prefixes", a);
+	set(b, o, "router_discovery", x);
+
+	a = json_array();
+	for (i = 0; i < f->n_ike; i++)
+		push(b, a, jike(b, &f->ike[i]));
+	set(b, o, "ipsec", a);
+	set(b, o, "ipsec_peers_dropped", json_integer(f->ike_peers_dropped));
+
+	a = json_array();
+	for (i = 0; i < f->n_esp; i++) {
+		r = json_object();
+		set(b, r, "spi", jspi(f->esp[i].spi, 8));
+		set(b, r, "from", json_string(dt_report_dir_name(
+		    f->esp[i].dir == DT_C2S ? DT_C2S : DT_S2C)));
+		set(b, r, "udp", json_boolean(f->esp[i].udp));
+		set(b, r, "packets", jint(f->esp[i].packets));
+		set(b, r, "bytes", jint(f->esp[i].bytes));
+		set(b, r, "first_frame", jframe(f->esp[i].first_frame));
+		set(b, r, "last_frame", jframe(f->esp[i].last_frame));
+		push(b, a, r);
+	}
+	set(b, o, "esp", a);
+	set(b, o, "esp_packets", jdirpair(b, jint(f->esp_packets[DT_C2S]),
+	    jint(f->esp_packets[DT_S2C])));
+
+	x = json_object();
+	set(b, x, "queries", json_integer(f->dns_queries));
+	set(b, x, "answers", json_integer(f->dns_answers));
+	set(b, x, "unanswered", json_integer(f->dns_unanswered));
+	r = json_object();
+	for (i = 0; i < 16; i++)
+		if (f->dns_rcodes[i] != 0) {
+			char k[8];
+
+			snprintf(k, sizeof k, "%zu", i);
+			set(b, r, k, json_integer(f->dns_rcodes[i]));
+		}
+	set(b, x, "rcodes", r);
+	set(b, x, "first_query", f->dns_queries ?
+	    jstr(b, f->dns_first_name) : json_null());
+	set(b, x, "first_query_frame", jframe(f->dns_query_frame));
+	set(b, x, "first_error_frame", jframe(f->dns_error_frame));
+	set(b, x, "first_unanswered_frame", jframe(f->dns_unanswered_frame));
+	set(b, o, "dns", x);
+	return o;
+}
+
 static json_t *
 jconn(struct jb *b, const struct dt_conn *c)
 {
@@ -525,6 +724,7 @@ jconn(struct jb *b, const struct dt_conn *c)
 	    jstr(b, dt_report_wireshark_filter(c, wf, sizeof wf)));
 	set(b, o, "tcp", jtcp(b, c));
 	set(b, o, "tls", jtls(b, c));
+	set(b, o, "tunnel", jtunnel(b, c));
 	/* extras */
 	set(b, o, "first_time", c->first_frame ? jtime(c->first_time) :
 	    json_null());

@@ -55,6 +55,21 @@ int dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags);
  */
 int dt_report_html(const struct dt_report_run *run, FILE *fp, unsigned flags);
 
+/*
+ * The rows the inside of an IP-HTTPS tunnel adds to a connection's ladder
+ * (tunnel_rows.c), in frame order: the first of each kind with its counts.
+ * Returns how many were written (at most max).
+ */
+struct dt_tunnel_row {
+	uint64_t frame;
+	int dir;			/* DT_C2S / DT_S2C */
+	unsigned seq;
+	char text[192];
+};
+#define DT_TUNNEL_ROWS_MAX 32
+size_t dt_report_tunnel_rows(const struct dt_conn *c,
+    struct dt_tunnel_row *rows, size_t max);
+
 /* ---- shared names (static strings, never NULL) ---------------------------- */
 
 /* "no-answer", "refused", "established", "reset", "closed", "open". */

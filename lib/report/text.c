@@ -492,6 +492,21 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 
 static const char *const arrows[] = { "C->S", "S->C" };
 
+/* The ladder goes on inside the IP-HTTPS tunnel (compact rows). */
+static void
+tunnel_ladder(struct out *o, const struct dt_conn *c)
+{
+	struct dt_tunnel_row rows[DT_TUNNEL_ROWS_MAX];
+	char prefix[48];
+	size_t i, n = dt_report_tunnel_rows(c, rows, DT_TUNNEL_ROWS_MAX);
+
+	for (i = 0; i < n; i++) {
+		snprintf(prefix, sizeof prefix, "  %7s  #%-6" PRIu64 " %-4s  ",
+		    "tunnel", rows[i].frame, arrows[rows[i].dir & 1]);
+		emit(o, prefix, strlen(prefix), rows[i].text);
+	}
+}
+
 static void
 ladder(struct out *o, const struct dt_conn *c)
 {
@@ -531,6 +546,7 @@ ladder(struct out *o, const struct dt_conn *c)
 		emit(o, prefix, 4, "");
 	}
 	dt_buf_free(&msg);
+	tunnel_ladder(o, c);
 }
 
 /* ---- verdicts ----------------------------------------------------------------- */

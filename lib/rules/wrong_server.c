@@ -114,7 +114,10 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 				conf = DT_CONF_MEDIUM;
 		}
 	} else if (t->http_response.frame != 0 && t->http_request.frame != 0 &&
-	    t->sh_frame != 0 && !is_tunnel_reply(&t->http_response)) {
+	    t->sh_frame != 0 && !is_tunnel_reply(&t->http_response) &&
+	    (c->tunnel == NULL || c->tunnel->answer_iphttps != 1)) {
+		/* a tunnel whose IPv6 flows both ways is the IP-HTTPS server,
+		   whatever its Server header says */
 		fr[0] = t->http_request.frame;
 		fr[1] = t->http_response.frame;
 		snprintf(sum, sizeof sum, "The reply to the IP-HTTPS request "

@@ -485,17 +485,20 @@ router_adv(struct dt_tunnel_facts *f, struct rd r)
 }
 
 static void
-icmp6(struct dt_tunnel_facts *f, struct rd r, uint64_t frame)
+icmp6(struct dt_tunnel_facts *f, int dir, struct rd r, uint64_t frame,
+    int64_t time)
 {
 	struct rd t = r;
 
 	switch (rd_u8(&t)) {
-	case 133:
-		if (f->rs++ == 0)
+	case 133:		/* the server relays none of its own */
+		if (dir == DT_C2S && f->rs++ == 0) {
 			f->rs_frame = frame;
+			f->rs_time = time;
+		}
 		break;
 	case 134:
-		if (f->ra++ == 0) {
+		if (dir == DT_S2C && f->ra++ == 0) {
 			f->ra_frame = frame;
 			router_adv(f, r);
 		}
@@ -550,7 +553,7 @@ inner(struct dt_tunnel *t, struct dt_conn *c, int dir, const uint8_t *p,
 	}
 	r = rd_make(l4.payload, l4.caplen);
 	if (l4.status == DT_L4_OTHER_IP && l4.proto == 58) {
-		icmp6(f, r, frame);
+		icmp6(f, dir, r, frame, time);
 	} else if (l4.status == DT_L4_OTHER_IP && l4.proto == 50) {
 		uint32_t spi = rd_u32(&r);
 

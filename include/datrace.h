@@ -17,8 +17,11 @@
  *  - Objects handed out by accessors belong to the analyzer and live until
  *    dt_analyzer_free(); strings are NUL-terminated UTF-8 where the wire
  *    allowed it (bytes that are not UTF-8 come back as U+FFFD).
- *  - No global state. One analyzer must be used by one thread at a time;
- *    separate analyzers may be used concurrently from separate threads.
+ *  - No global state. An analyzer is changed by one thread at a time
+ *    (analysing, feeding, adopting, freeing); separate analyzers may be
+ *    used concurrently from separate threads. Once a capture's analysis
+ *    has returned, its results are read-only: accessors and writers never
+ *    write or allocate, so any number of threads may read them at once.
  *  - The library never prints and never exits.
  */
 #ifndef DATRACE_H
@@ -298,16 +301,12 @@ DT_EXTERN const char *dt_cert_dns_name_at(const dt_cert *x, size_t i);
  * they are read-only for the caller. Frame numbers are 1-based, 0 means
  * "not seen"; directions are DT_FROM_CLIENT / DT_FROM_SERVER.
  *
- * Strings from the wire: the first time dt_capture_conn_at(),
- * dt_capture_verdict_at(), dt_capture_error_at(), dt_capture_dns_at(),
- * dt_capture_http_at() or dt_analyzer_capture_at() hands out an object, any
- * string of it that is not UTF-8 is replaced in the analyzer's results by
- * its copy with U+FFFD for each bad byte (JSON and HTML output are the same
- * either way; the text writer shows U+FFFD instead of '?' for such a string
- * afterwards). When the memory cap leaves no room for the copy, bad bytes
- * become '?' in place. This is also why reading results is one thread at a
- * time per analyzer. A string accessor marked "or NULL" returns NULL when
- * the JSON has null there.
+ * Strings from the wire: when a capture's analysis ends, any string of its
+ * results that is not UTF-8 is replaced by its copy with U+FFFD for each
+ * bad byte (when the memory cap leaves no room for the copy, bad bytes
+ * become '?' in place), so every accessor and writer sees the same
+ * strings. A string accessor marked "or NULL" returns NULL when the JSON
+ * has null there.
  */
 
 #define DT_FROM_CLIENT	0

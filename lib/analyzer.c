@@ -638,8 +638,6 @@ dt_pipe_end(struct dt_analyzer *a)
 	struct dt_capture *cap = pp->cap;
 	struct dt_rules_config rcfg;
 	struct dt_conn *c;
-	struct dt_verdict *v;
-	size_t i;
 
 	dt_flow_finish(pp->flow);
 	for (c = cap->conns; c != NULL; c = c->next)
@@ -659,19 +657,8 @@ dt_pipe_end(struct dt_analyzer *a)
 	if (a->redact != NULL && dt_redact_capture(a->redact, cap) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 
-	cap->conn_index = dt_calloc(&a->mem, cap->n_conns + 1,
-	    sizeof *cap->conn_index);
-	cap->verdict_index = dt_calloc(&a->mem, cap->n_verdicts + 1,
-	    sizeof *cap->verdict_index);
-	if (cap->conn_index == NULL || cap->verdict_index == NULL)
+	if (dt_capture_finish(cap) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
-	for (i = 0, c = cap->conns; c != NULL && i < cap->n_conns; c = c->next)
-		cap->conn_index[i++] = c;
-	cap->n_conns = i;
-	for (i = 0, v = cap->verdicts; v != NULL && i < cap->n_verdicts;
-	    v = v->next)
-		cap->verdict_index[i++] = v;
-	cap->n_verdicts = i;
 	return 0;
 }
 

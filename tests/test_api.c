@@ -461,6 +461,81 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* Readers of finished results never allocate through the analyzer, so
+   several threads may read one analyzer at once (datrace.h). */
+static void *
+read_run(void *arg)
+{
+	const dt_analyzer *a = arg;
+	char *out = NULL;
+
+	if (dt_write_buffer(a, "text", DT_TEXT_VERBOSE, &out, NULL) != 0)
+		return NULL;
+	dt_buffer_free(out);
+	if (dt_write_buffer(a, "json", 0, &out, NULL) != 0)
+		return NULL;
+	return out;
+}
+
+START_TEST(test_readers_do_not_write)
+{
+	struct counting cnt = { 0, 0, 0 };
+	dt_options o = DT_OPTIONS_INIT;
+	dt_analyzer *a;
+	const dt_capture *cap;
+	const dt_conn *c;
+	const dt_verdict *v;
+	const dt_dns *d;
+	const dt_http *h;
+	const dt_cert *x;
+	const char *s;
+	uint64_t off;
+	pthread_t t[4];
+	void *out[4];
+	long calls, live;
+	size_t i, k, n = 0;
+
+	o.alloc = counting_alloc;
+	o.alloc_ud = &cnt;
+	o.host = "da.corp.example";
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, sample_capture()), 0);
+	calls = cnt.calls;
+	live = cnt.live;
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &cap), 0);
+	for (i = 0; dt_capture_error_at(cap, i, &off, &s) == 0; i++)
+		n++;
+	for (i = 0; dt_capture_conn_at(cap, i, &c) == 0; i++) {
+		n += strlen(dt_conn_wireshark_filter(c)) > 0;
+		(void)dt_conn_server_name(c);
+		for (k = 0; dt_conn_server_cert_at(c, k, &x) == 0; k++)
+			n++;
+	}
+	for (i = 0; dt_capture_verdict_at(cap, i, &v) == 0; i++)
+		n++;
+	for (i = 0; dt_capture_dns_at(cap, i, &d) == 0; i++)
+		n++;
+	for (i = 0; dt_capture_http_at(cap, i, &h) == 0; i++)
+		n++;
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(cnt.calls, calls);	/* not one allocation */
+	ck_assert_int_eq(cnt.live, live);
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, read_run, a), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], &out[i]);
+	for (i = 0; i < 4; i++) {
+		ck_assert_ptr_nonnull(out[i]);
+		ck_assert_str_eq(out[i], out[0]);
+	}
+	for (i = 0; i < 4; i++)
+		dt_buffer_free(out[i]);
+	dt_analyzer_free(a);
+	ck_assert_int_eq(cnt.live, 0);
+}
+END_TEST
+
 /* ---- every accessor against the JSON writer ------------------------------ */
 
 static dt_analyzer *
@@ -1535,6 +1610,7 @@ api_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_alloc_failure);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_readers_do_not_write);
 	tcase_add_test(tc, test_accessors_match_json);
 	tcase_add_test(tc, test_client_cert_missing_facts);
 	tcase_add_test(tc, test_ok_null_facts);

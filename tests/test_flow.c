@@ -311,6 +311,8 @@ START_TEST(t_clean_close)
 	ck_assert_int_eq(c->roles_from_syn, 1);
 	ck_assert_str_eq(c->client_str, "198.18.1.100:50123");
 	ck_assert_str_eq(c->server_str, "198.19.0.10:443");
+	ck_assert_ptr_null(c->wireshark_filter);	/* made once, at the end */
+	ck_assert_int_eq(dt_conn_finish(&w.m, c), 0);
 	ck_assert_str_eq(c->wireshark_filter, "ip.addr==198.18.1.100 && "
 	    "tcp.port==50123 && ip.addr==198.19.0.10 && tcp.port==443");
 	ck_assert_uint_eq(c->first_frame, 1);
@@ -562,6 +564,8 @@ START_TEST(t_ipv6_names)
 	c = w.cap->conns;
 	ck_assert_str_eq(c->client_str, "[2001:db8:1::64]:50123");
 	ck_assert_str_eq(c->server_str, "[2001:db8:2::a]:443");
+	ck_assert_ptr_null(c->wireshark_filter);	/* made once, at the end */
+	ck_assert_int_eq(dt_conn_finish(&w.m, c), 0);
 	ck_assert_str_eq(c->wireshark_filter, "ipv6.addr==2001:db8:1::64 && "
 	    "tcp.port==50123 && ipv6.addr==2001:db8:2::a && tcp.port==443");
 	w_close(&w);

@@ -373,6 +373,9 @@ setup(void)
 	dt_mem_init(&mem, NULL, NULL, 0);
 	caps[0] = capture_main();
 	caps[1] = capture_hostile();
+	/* as the pipeline leaves them: finished once analysis ended */
+	ck_assert_int_eq(dt_capture_finish(caps[0]), 0);
+	ck_assert_int_eq(dt_capture_finish(caps[1]), 0);
 	memset(&run, 0, sizeof run);
 	run.host = "da.corp.example";
 	run.ports = ports;
@@ -872,22 +875,35 @@ START_TEST(json_dns_http_extras)
 }
 END_TEST
 
+/* An allocator that refuses every allocation (and frees). */
+static void *
+refuse(void *ud, void *p, size_t n)
+{
+	(void)ud;
+	if (n == 0)
+		free(p);
+	return NULL;
+}
+
 START_TEST(json_memory_and_io_failures)
 {
+	dt_mem_fn fn = mem.fn;
 	FILE *ro;
 	int rc;
 	char *out;
 
-	/* no room left: the long explanation needs a sanitiser buffer */
-	mem.cap = mem.used;
+	/* the writers allocate with the capture's allocator (not under its
+	   cap: they never touch the capture): refused, the long explanation
+	   gets no sanitiser buffer */
+	mem.fn = refuse;
 	out = render(1, 0, 0, &rc, NULL);
 	ck_assert_int_eq(rc, DT_ENOMEM);
 	free(out);
 	out = render(0, 0, 0, &rc, NULL);
 	ck_assert_int_eq(rc, DT_ENOMEM);
 	free(out);
-	mem.cap = 0;
-	mem.failed = 0;
+	mem.fn = fn;
+	ck_assert_int_eq(mem.failed, 0);	/* the capture's memory untouched */
 
 	ro = fopen("/dev/null", "r");
 	ck_assert_ptr_nonnull(ro);
@@ -1008,7 +1024,8 @@ START_TEST(wireshark_filter_v6)
 	c.server.a[15] = 2;
 	c.client_port = 50000;
 	c.server_port = 443;
-	ck_assert_str_eq(dt_report_wireshark_filter(&c, buf, sizeof buf),
+	dt_facts_wireshark_filter(&c, buf, sizeof buf);
+	ck_assert_str_eq(buf,
 	    "ipv6.addr==2002::1 && tcp.port==50000 && ipv6.addr==2002::2 && "
 	    "tcp.port==443");
 }

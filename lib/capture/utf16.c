@@ -5,6 +5,10 @@
  */
 #include "capture/etl_int.h"
 
+#include <string.h>
+
+#include "util/utf8.h"
+
 /* The next UTF-16 unit, not consumed (the caller checked r->n >= 2). */
 static uint32_t
 peek16(const struct rd *r)
@@ -19,31 +23,12 @@ static void
 put_utf8(char *dst, size_t dstlen, size_t *len, uint32_t c)
 {
 	char b[4];
-	size_t k, i;
+	size_t k = dt_utf8_encode(c, b);
 
-	if (c < 0x80) {
-		b[0] = (char)c;
-		k = 1;
-	} else if (c < 0x800) {
-		b[0] = (char)(0xc0 | c >> 6);
-		b[1] = (char)(0x80 | (c & 0x3f));
-		k = 2;
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | c >> 12);
-		b[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f));
-		k = 3;
-	} else {
-		b[0] = (char)(0xf0 | c >> 18);
-		b[1] = (char)(0x80 | (c >> 12 & 0x3f));
-		b[2] = (char)(0x80 | (c >> 6 & 0x3f));
-		b[3] = (char)(0x80 | (c & 0x3f));
-		k = 4;
-	}
 	if (*len + k >= dstlen)
 		return;
-	for (i = 0; i < k; i++)
-		dst[(*len)++] = b[i];
+	memcpy(dst + *len, b, k);
+	*len += k;
 	dst[*len] = '\0';
 }
 

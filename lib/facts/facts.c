@@ -218,6 +218,8 @@ dt_capture_free(struct dt_capture *cap)
 	dt_free(m, cap->linktypes);
 	dt_free(m, cap->conn_index);
 	dt_free(m, cap->verdict_index);
+	dt_free(m, cap->dns_index);
+	dt_free(m, cap->http_index);
 	dt_free(m, cap->path);
 	dt_free(m, cap);
 }

@@ -550,10 +550,13 @@ struct dt_capture {
 	/* tunnels decoded, by enum dt_encap (index 0 unused) */
 	struct dt_encap_count encap[DT_ENCAP_MAX];
 
-	/* Arrays kept in the arrays used by the public accessors, built once
-	   analysis ended (report/ and api fill these). */
+	/* The accessors' indexes, built by dt_capture_finish(). */
 	struct dt_conn **conn_index;
 	struct dt_verdict **verdict_index;
+	struct dt_dns **dns_index;
+	size_t n_dns;
+	struct dt_http **http_index;
+	size_t n_http;
 };
 
 /* Helpers (facts.c). All return 0, or -1 when memory failed. */
@@ -569,5 +572,35 @@ void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */
 void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
     size_t outlen);			/* "1.2.3.4:443", "[::1]:443" */
+
+/* ---- derived facts, and finishing a capture (finish.c) -------------------- */
+
+/* The server name of a connection: SNI, else the Host of the HTTP request
+   seen inside the session, else NULL. Bytes as recorded. The rules and
+   every writer use this one. */
+const char *dt_facts_server_name(const struct dt_conn *c);
+
+/* "ip.addr==A && tcp.port==P && ip.addr==B && tcp.port==Q" (ipv6.addr for
+   IPv6): the Wireshark display filter of the connection. */
+#define DT_FILTER_LEN 160
+void dt_facts_wireshark_filter(const struct dt_conn *c, char *buf,
+    size_t len);
+
+/*
+ * Once a connection is judged: its strings from the wire made valid UTF-8
+ * (U+FFFD for bad bytes; '?' in place when memory is refused), its endpoint
+ * strings and Wireshark filter made. Idempotent. 0, or -1 when memory for
+ * the filter failed.
+ */
+int dt_conn_finish(struct dt_mem *m, struct dt_conn *c);
+
+/*
+ * Once a capture's analysis ended (after the rules): dt_conn_finish() for
+ * every connection, the same repair for the capture's own strings, DNS and
+ * HTTP side observations and verdict texts, and the accessors' indexes.
+ * Afterwards nothing writes to the capture: reading it never allocates.
+ * 0, or -1 when memory for a filter or the indexes failed.
+ */
+int dt_capture_finish(struct dt_capture *cap);
 
 #endif

@@ -229,59 +229,6 @@ make_room(struct dt_flow *f, size_t need, struct flow *keep)
 	return 1;
 }
 
-/* The address part of "a.b.c.d:port" or "[v6]:port" (client_str). */
-static size_t
-str_addr(const char *s, const char **addr)
-{
-	const char *colon = strrchr(s, ':');
-
-	if (colon == NULL)
-		colon = s + strlen(s);
-	if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
-		*addr = s + 1;
-		return (size_t)(colon - 1 - (s + 1));
-	}
-	*addr = s;
-	return (size_t)(colon - s);
-}
-
-/* Appends n bytes of s to buf (of cap bytes, k used); NUL-terminated. */
-static size_t
-put(char *buf, size_t cap, size_t k, const char *s, size_t n)
-{
-	if (k + n >= cap)
-		n = k < cap - 1 ? cap - 1 - k : 0;
-	memcpy(buf + k, s, n);
-	buf[k + n] = '\0';
-	return k + n;
-}
-
-/* "ip.addr==C && tcp.port==c && ip.addr==S && tcp.port==s", from the
-   address strings already made (no second inet_ntop, no printf). */
-static void
-make_filter(struct dt_flow *f, struct dt_conn *c)
-{
-	const char *ip = c->client.family == 6 ? "ipv6.addr==" : "ip.addr==";
-	const char *a, *b, *pa, *pb;
-	size_t k = 0, na, nb, ni = strlen(ip);
-	char buf[256];
-
-	na = str_addr(c->client_str, &a);
-	nb = str_addr(c->server_str, &b);
-	pa = a + na + (c->client.family == 6 ? 2 : 1);
-	pb = b + nb + (c->server.family == 6 ? 2 : 1);
-	k = put(buf, sizeof buf, k, ip, ni);
-	k = put(buf, sizeof buf, k, a, na);
-	k = put(buf, sizeof buf, k, " && tcp.port==", 14);
-	k = put(buf, sizeof buf, k, pa, strlen(pa));
-	k = put(buf, sizeof buf, k, " && ", 4);
-	k = put(buf, sizeof buf, k, ip, ni);
-	k = put(buf, sizeof buf, k, b, nb);
-	k = put(buf, sizeof buf, k, " && tcp.port==", 14);
-	(void)put(buf, sizeof buf, k, pb, strlen(pb));
-	c->wireshark_filter = dt_strdup(f->m, buf);
-}
-
 /* Which sinks see a new connection; the others are done with it. */
 static void
 sinks_open(struct dt_flow *f, struct flow *fl)
@@ -425,7 +372,6 @@ flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
 	c->first_frame = pkt->frame;
 	c->first_time = pkt->time;
 	c->state = DT_TCP_OPEN;
-	make_filter(f, c);
 	if (cap->conns_tail != NULL)
 		cap->conns_tail->next = c;
 	else

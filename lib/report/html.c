@@ -408,7 +408,7 @@ verdict_article(struct out *o, const struct dt_report_run *run,
 			    PRIu32 "</a>", r->cap, v->conn, v->conn);
 		else
 			html_printf(o, "connection %" PRIu32, v->conn);
-		if (c != NULL && (name = dt_report_server_name(c)) != NULL) {
+		if (c != NULL && (name = dt_facts_server_name(c)) != NULL) {
 			html_puts(o, " to <code>");
 			html_esc(o, name);
 			html_puts(o, "</code>");
@@ -444,8 +444,6 @@ conn_chips(struct out *o, size_t capi, const struct vref *vr, size_t nv)
 static void
 conn_facts(struct out *o, const struct dt_conn *c)
 {
-	char filt[256];
-
 	html_puts(o, "<p class=\"facts\">");
 	html_when(o, c->first_time);
 	html_printf(o, " &middot; TCP %s &middot; frames %" PRIu64 "&ndash;%" PRIu64,
@@ -459,7 +457,7 @@ conn_facts(struct out *o, const struct dt_conn *c)
 	if (!c->iphttps)
 		html_puts(o, " &middot; not IP-HTTPS");
 	html_puts(o, "<br>Wireshark: <code>");
-	html_esc(o, dt_report_wireshark_filter(c, filt, sizeof filt));
+	html_esc(o, c->wireshark_filter);
 	html_puts(o, "</code></p>");
 }
 
@@ -488,7 +486,7 @@ static void
 conn_article(struct out *o, size_t capi, const struct dt_conn *c,
     const struct vref *vr, size_t nv)
 {
-	const char *name = dt_report_server_name(c);
+	const char *name = dt_facts_server_name(c);
 
 	html_printf(o, "<article class=\"conn\" id=\"c%zu-%" PRIu32 "\"><h3>"
 	    "Connection %" PRIu32 ": <span class=\"mono\">", capi, c->id, c->id);
@@ -514,7 +512,7 @@ static void
 healthy_row(struct out *o, size_t capi, const struct dt_conn *c,
     const struct vref *vr, size_t nv)
 {
-	const char *name = dt_report_server_name(c);
+	const char *name = dt_facts_server_name(c);
 
 	html_printf(o, "<tr id=\"c%zu-%" PRIu32 "\"><td>%" PRIu32 "</td>"
 	    "<td class=\"mono\">", capi, c->id, c->id);

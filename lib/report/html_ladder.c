@@ -232,15 +232,7 @@ ev_detail(struct out *o, const struct dt_step *st, size_t max,
 static unsigned
 text_width(const char *s, unsigned px)
 {
-	size_t n = strlen(s), i = 0, k, cps = 0;
-	uint32_t cp;
-
-	while (i < n) {
-		k = dt_utf8_next(s + i, n - i, &cp);
-		i += k ? k : 1;
-		cps++;
-	}
-	return (unsigned)(cps * px * 62 / 100);
+	return (unsigned)(dt_utf8_count(s, strlen(s)) * px * 62 / 100);
 }
 
 static void
@@ -275,7 +267,7 @@ parties(struct out *o, const struct dt_conn *c, unsigned h)
 	    "rx=\"6\" fill=\"#f1f2f4\" stroke=\"#3d4852\"/><text x=\"%d\" "
 	    "y=\"24\" text-anchor=\"middle\" font-weight=\"700\" "
 	    "fill=\"#3d4852\">Server", L_SERVER - 115, L_SERVER);
-	if ((name = dt_report_server_name(c)) != NULL) {
+	if ((name = dt_facts_server_name(c)) != NULL) {
 		html_puts(o, " ");
 		html_text(o, name, 24);
 	}

@@ -701,27 +701,17 @@ static json_t *
 jconn(struct jb *b, const struct dt_conn *c)
 {
 	json_t *o = json_object(), *a;
-	char cs[64], ss[64], wf[256];
 	size_t i;
 
-	if (c->client_str[0] == '\0')
-		dt_addr_format(&c->client, c->client_port, cs, sizeof cs);
-	else
-		snprintf(cs, sizeof cs, "%s", c->client_str);
-	if (c->server_str[0] == '\0')
-		dt_addr_format(&c->server, c->server_port, ss, sizeof ss);
-	else
-		snprintf(ss, sizeof ss, "%s", c->server_str);
-
 	set(b, o, "id", json_integer(c->id));
-	set(b, o, "client", jstr(b, cs));
-	set(b, o, "server", jstr(b, ss));
-	set(b, o, "server_name", jstr(b, dt_report_server_name(c)));
+	set(b, o, "client", jstr(b, c->client_str));
+	set(b, o, "server", jstr(b, c->server_str));
+	set(b, o, "server_name", jstr(b, dt_facts_server_name(c)));
 	set(b, o, "iphttps", json_boolean(c->iphttps));
 	set(b, o, "first_frame", jint(c->first_frame));
 	set(b, o, "last_frame", jint(c->last_frame));
 	set(b, o, "wireshark_filter",
-	    jstr(b, dt_report_wireshark_filter(c, wf, sizeof wf)));
+	    jstr(b, c->wireshark_filter));
 	set(b, o, "tcp", jtcp(b, c));
 	set(b, o, "tls", jtls(b, c));
 	set(b, o, "tunnel", jtunnel(b, c));
@@ -981,8 +971,7 @@ dt_report_json(const struct dt_report_run *run, FILE *fp, int lines)
 	if (!lines) {
 		doc = jdoc(&b, run, &caps);
 		for (i = 0; i < run->n_caps; i++) {
-			b.mem = run->caps[i]->mem != NULL ? run->caps[i]->mem :
-			    &local;
+			dt_mem_reader(&local, run->caps[i]->mem);
 			push(&b, caps, jcapture(&b, run->caps[i]));
 		}
 		if (b.err)
@@ -996,7 +985,7 @@ dt_report_json(const struct dt_report_run *run, FILE *fp, int lines)
 	for (i = 0; i < run->n_caps && rc == 0; i++) {
 		b.mem = &local;
 		doc = jdoc(&b, run, &caps);
-		b.mem = run->caps[i]->mem != NULL ? run->caps[i]->mem : &local;
+		dt_mem_reader(&local, run->caps[i]->mem);
 		push(&b, caps, jcapture(&b, run->caps[i]));
 		if (b.err)
 			rc = DT_ENOMEM;

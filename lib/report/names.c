@@ -6,7 +6,6 @@
  */
 #include "report/report.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
@@ -209,37 +208,4 @@ int
 dt_report_time_sec(int64_t sec, char *buf, size_t len)
 {
 	return format_time(sec, 0, buf, len);
-}
-
-/* ---- connections ----------------------------------------------------------- */
-
-const char *
-dt_report_server_name(const struct dt_conn *c)
-{
-	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')
-		return c->tls.sni;
-	if (c->tls.http_request.host != NULL &&
-	    c->tls.http_request.host[0] != '\0')
-		return c->tls.http_request.host;
-	return NULL;
-}
-
-const char *
-dt_report_wireshark_filter(const struct dt_conn *c, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	int af = c->client.family == 6 ? AF_INET6 : AF_INET;
-	const char *ip = af == AF_INET6 ? "ipv6" : "ip";
-
-	if (c->wireshark_filter != NULL)
-		return c->wireshark_filter;
-	if (inet_ntop(af, c->client.a, a, sizeof a) == NULL ||
-	    inet_ntop(af, c->server.a, b, sizeof b) == NULL) {
-		snprintf(buf, len, "tcp.port==%u && tcp.port==%u",
-		    c->client_port, c->server_port);
-		return buf;
-	}
-	snprintf(buf, len, "%s.addr==%s && tcp.port==%u && %s.addr==%s && "
-	    "tcp.port==%u", ip, a, c->client_port, ip, b, c->server_port);
-	return buf;
 }

@@ -107,16 +107,4 @@ int dt_report_event_is_tls(const struct dt_event *ev);
 int dt_report_time(int64_t ns, char *buf, size_t len);
 int dt_report_time_sec(int64_t sec, char *buf, size_t len);
 
-/* The server name of a connection: SNI, else the HTTP Host seen inside the
-   session, else NULL. Bytes as recorded (not sanitised). */
-const char *dt_report_server_name(const struct dt_conn *c);
-
-/*
- * A Wireshark display filter for the connection: c->wireshark_filter when
- * set, else built here: "ip.addr==A && tcp.port==P && ip.addr==B &&
- * tcp.port==Q" (ipv6.addr for IPv6). Returns buf (or c->wireshark_filter).
- */
-const char *dt_report_wireshark_filter(const struct dt_conn *c, char *buf,
-    size_t len);
-
 #endif

@@ -42,7 +42,8 @@ struct out {
 /* ---- the one writer to the terminal -------------------------------------- */
 
 /*
- * Copy text into s with every unsafe or invalid byte sequence as '?'.
+ * Copy text into s with every unsafe or invalid byte sequence as '?' (also
+ * U+FFFD, which is how finished facts carry a bad byte from the wire).
  * keep_nl: a newline stays (paragraph break in our own texts); tabs become
  * a space.
  */
@@ -63,7 +64,8 @@ clean_into(struct dt_buf *s, const char *text, int keep_nl)
 		} else if (cp == '\t') {
 			dt_buf_putn(s, " ", 1);
 			i++;
-		} else if (dt_utf8_unsafe_cp(cp) || cp == '\n') {
+		} else if (dt_utf8_unsafe_cp(cp) || cp == '\n' ||
+		    cp == 0xfffd) {	/* the repair mark of a bad byte */
 			dt_buf_putn(s, "?", 1);
 			i += k;
 		} else {
@@ -73,63 +75,11 @@ clean_into(struct dt_buf *s, const char *text, int keep_nl)
 	}
 }
 
-/* One code point of clean text: its byte length and columns. */
-static size_t
-next_cp(const char *s, size_t n, size_t *cols)
-{
-	uint32_t cp;
-	size_t k = dt_utf8_next(s, n, &cp);
-
-	if (k == 0) {		/* not after clean_into(); count a byte */
-		*cols = 1;
-		return 1;
-	}
-	*cols = dt_utf8_cp_width(cp);
-	return k;
-}
-
-/* Columns of clean UTF-8. */
-static size_t
-width(const char *s, size_t n)
-{
-	size_t i = 0, w = 0, c;
-
-	while (i < n) {
-		i += next_cp(s + i, n - i, &c);
-		w += c;
-	}
-	return w;
-}
-
 /* Whether s[0..n) has a two-column (East Asian wide) code point. */
 static int
 has_wide(const char *s, size_t n)
 {
-	size_t i = 0, c;
-
-	while (i < n) {
-		i += next_cp(s + i, n - i, &c);
-		if (c > 1)
-			return 1;
-	}
-	return 0;
-}
-
-/* Byte length of the longest head of s[0..n) that fits in `cols` columns
-   (at least one code point, so that wrapping always advances). */
-static size_t
-cols_bytes(const char *s, size_t n, size_t cols)
-{
-	size_t i = 0, k, c, used = 0;
-
-	while (i < n) {
-		k = next_cp(s + i, n - i, &c);
-		if (used + c > cols && i > 0)
-			break;
-		used += c;
-		i += k;
-	}
-	return i;
+	return dt_utf8_width(s, n) > dt_utf8_count(s, n);
 }
 
 static void
@@ -184,14 +134,14 @@ emit(struct out *o, const char *prefix, size_t indent, const char *text)
 			nl = end;
 		/* one paragraph: p .. nl */
 		do {
-			room = o->width > width(lead, lead_n) + 10 ?
-			    o->width - width(lead, lead_n) : 10;
-			if (width(p, (size_t)(nl - p)) <= room) {
+			room = o->width > dt_utf8_width(lead, lead_n) + 10 ?
+			    o->width - dt_utf8_width(lead, lead_n) : 10;
+			if (dt_utf8_width(p, (size_t)(nl - p)) <= room) {
 				take = (size_t)(nl - p);
 			} else {
 				/* the last space within room columns, else
 				   the end of the first word */
-				take = cols_bytes(p, (size_t)(nl - p), room);
+				take = dt_utf8_cols_bytes(p, (size_t)(nl - p), room);
 				last_space = 0;
 				for (i = 1; i <= take && p + i < nl; i++)
 					if (p[i] == ' ')
@@ -573,7 +523,7 @@ verdict_head(struct out *o, const struct dt_verdict *v)
 		put_raw(o, "\033[0m", 4);
 	put_raw(o, "  ", 2);
 	put_clean(o, v->id != NULL ? v->id : "?");
-	col = strlen(sev) + 2 + width(v->id ? v->id : "?",
+	col = strlen(sev) + 2 + dt_utf8_width(v->id ? v->id : "?",
 	    strlen(v->id ? v->id : "?"));
 	for (i = 0; i < np; i++) {
 		if (col + 2 + strlen(parts[i]) > o->width) {
@@ -622,7 +572,7 @@ static void
 conn_head(struct out *o, const struct dt_conn *c)
 {
 	struct dt_buf s = DT_BUF_INIT(o->mem);
-	const char *name = dt_report_server_name(c);
+	const char *name = dt_facts_server_name(c);
 	char prefix[32], addr[64];
 
 	snprintf(prefix, sizeof prefix, "Connection %" PRIu32 ": ", c->id);
@@ -760,7 +710,8 @@ capture_head(struct out *o, const struct dt_capture *cap)
 	dt_buf_puts(&path, ":");
 	if (s.err || path.err) {
 		o->err = o->err ? o->err : DT_ENOMEM;
-	} else if (width(path.p, path.n) + 1 + width(s.p, s.n) <= o->width) {
+	} else if (dt_utf8_width(path.p, path.n) + 1 +
+	    dt_utf8_width(s.p, s.n) <= o->width) {
 		dt_buf_puts(&path, " ");
 		dt_buf_puts(&path, s.p);
 		emit(o, "", 2, path.p);
@@ -940,7 +891,8 @@ run_summary(struct out *o, const struct dt_report_run *run)
 
 	for (i = 0; i < run->n_caps; i++) {
 		cap = run->caps[i];
-		n = cap->path != NULL ? width(cap->path, strlen(cap->path)) : 1;
+		n = cap->path != NULL ?
+		    dt_utf8_width(cap->path, strlen(cap->path)) : 1;
 		wpath = n > wpath ? n : wpath;
 		n = cap->format != NULL ? strlen(cap->format) : 1;
 		wfmt = n > wfmt ? n : wfmt;
@@ -956,7 +908,8 @@ run_summary(struct out *o, const struct dt_report_run *run)
 		cap = run->caps[i];
 		put_raw(o, "  ", 2);
 		put_clean(o, cap->path != NULL ? cap->path : "?");
-		n = cap->path != NULL ? width(cap->path, strlen(cap->path)) : 1;
+		n = cap->path != NULL ?
+		    dt_utf8_width(cap->path, strlen(cap->path)) : 1;
 		pad(o, wpath - n);
 		top = NULL;
 		for (v = cap->verdicts; v != NULL; v = v->next)
@@ -1001,12 +954,12 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	    WIDTH;
 	o.filter = run->filter;
 	for (i = 0; i < run->n_caps && o.err == 0; i++) {
-		o.mem = run->caps[i]->mem != NULL ? run->caps[i]->mem : &local;
+		dt_mem_reader(&local, run->caps[i]->mem);
 		if (i > 0)
 			put_raw(&o, "\n", 1);
 		capture_text(&o, run->caps[i]);
 	}
-	o.mem = &local;
+	dt_mem_reader(&local, NULL);
 	if (run->n_caps > 1 && o.err == 0)
 		run_summary(&o, run);
 	if (o.err == 0 && (fflush(fp) != 0 || ferror(fp)))

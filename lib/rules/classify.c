@@ -102,7 +102,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 
 	ctx->any_marked = 0;
 	for (c = cap->conns; c != NULL; c = c->next) {
-		const char *name = dt_rule_wire_name(c);
+		const char *name = dt_facts_server_name(c);
 
 		/* Browsers never offer NULL suites: an offer marks the
 		   connection whatever name it carries. */
@@ -112,7 +112,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	/* the names the marked connections were made to */
 	dt_hash_init(&names, cap->mem);
 	for (c = cap->conns; c != NULL && host == NULL; c = c->next)
-		if (c->iphttps && (n = dt_rule_name_key(dt_rule_wire_name(c),
+		if (c->iphttps && (n = dt_rule_name_key(dt_facts_server_name(c),
 		    key, sizeof key)) > 0 && dt_hash_add(&names, key, n, c) < 0)
 			break;
 	for (h = cap->http; h != NULL; h = h->next)
@@ -137,7 +137,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		   no SNI) to a marked server, or to an address DNS gave for
 		   the host, are attempts at the same tunnel. */
 		for (c = cap->conns; c != NULL; c = c->next) {
-			if (c->iphttps || dt_rule_wire_name(c) != NULL ||
+			if (c->iphttps || dt_facts_server_name(c) != NULL ||
 			    c->tls.http_request.frame != 0)
 				continue;
 			if (host != NULL && dt_rule_index_resolved(x, host,
@@ -159,7 +159,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	   set - except those that name another server than --host. */
 	for (c = cap->conns; c != NULL; c = c->next)
 		if ((c->tls.seen || dt_rule_in_ports(cfg, c->server_port)) &&
-		    (host == NULL || dt_rule_wire_name(c) == NULL))
+		    (host == NULL || dt_facts_server_name(c) == NULL))
 			c->iphttps = 1;
 	for (h = cap->http; h != NULL; h = h->next)
 		if (is_connect(h) && dt_rule_in_ports(cfg, name_port(h->uri)))

@@ -180,23 +180,12 @@ dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port)
 }
 
 const char *
-dt_rule_wire_name(const struct dt_conn *c)
-{
-	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')
-		return c->tls.sni;
-	if (c->tls.http_request.frame != 0 && c->tls.http_request.host != NULL &&
-	    c->tls.http_request.host[0] != '\0')
-		return c->tls.http_request.host;
-	return NULL;
-}
-
-const char *
 dt_rule_host(const struct dt_rule_ctx *ctx, const struct dt_conn *c)
 {
 	if (ctx->cfg != NULL && ctx->cfg->host != NULL &&
 	    ctx->cfg->host[0] != '\0')
 		return ctx->cfg->host;
-	return c != NULL ? dt_rule_wire_name(c) : NULL;
+	return c != NULL ? dt_facts_server_name(c) : NULL;
 }
 
 /*

@@ -94,8 +94,6 @@ struct dt_verdict *dt_verdict_add(struct dt_rule_ctx *ctx,
 
 /* The port is in the IP-HTTPS port set (443 when none is given). */
 int dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port);
-/* The server name seen on the wire (SNI, else HTTP Host), or NULL. */
-const char *dt_rule_wire_name(const struct dt_conn *c);
 /* The name the client meant: --host, else SNI, else the HTTP Host; NULL. */
 const char *dt_rule_host(const struct dt_rule_ctx *ctx,
     const struct dt_conn *c);

@@ -127,3 +127,10 @@ dt_strdup(struct dt_mem *m, const char *s)
 {
 	return dt_strndup(m, s, SIZE_MAX);
 }
+
+void
+dt_mem_reader(struct dt_mem *m, const struct dt_mem *from)
+{
+	dt_mem_init(m, from != NULL ? from->fn : NULL,
+	    from != NULL ? from->ud : NULL, 0);
+}

@@ -35,6 +35,11 @@ void dt_free(struct dt_mem *m, void *p);
 char *dt_strdup(struct dt_mem *m, const char *s);
 char *dt_strndup(struct dt_mem *m, const char *s, size_t n);	/* stops at NUL */
 
+/* m made ready for a reader of results allocated from `from` (NULL: the C
+   library): the same allocator, its own counters and no cap, so that
+   readers never write to `from` and may run in parallel. */
+void dt_mem_reader(struct dt_mem *m, const struct dt_mem *from);
+
 /* Room left under the cap (SIZE_MAX when uncapped). */
 size_t dt_mem_room(const struct dt_mem *m);
 

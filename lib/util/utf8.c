@@ -10,6 +10,31 @@
 #include "util/rd.h"
 
 size_t
+dt_utf8_encode(uint32_t c, char b[4])
+{
+	if (c < 0x80) {
+		b[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		b[0] = (char)(0xc0 | c >> 6);
+		b[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		b[0] = (char)(0xe0 | c >> 12);
+		b[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	b[0] = (char)(0xf0 | c >> 18);
+	b[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	b[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	b[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+size_t
 dt_utf8_next(const char *s, size_t n, uint32_t *cp)
 {
 	struct rd r = rd_make(s, n);
@@ -94,6 +119,54 @@ dt_utf8_dup(struct dt_mem *m, const char *s)
 }
 
 int
+dt_utf8_valid(const char *s)
+{
+	size_t n, i = 0, k;
+	uint32_t cp;
+
+	if (s == NULL)
+		return 1;
+	n = strlen(s);
+	while (i < n) {
+		k = dt_utf8_next(s + i, n - i, &cp);
+		if (k == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+void
+dt_utf8_patch(char *s)
+{
+	size_t n = strlen(s), i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = dt_utf8_next(s + i, n - i, &cp);
+		if (k == 0) {
+			s[i] = '?';
+			k = 1;
+		}
+		i += k;
+	}
+}
+
+size_t
+dt_utf8_count(const char *s, size_t n)
+{
+	size_t i = 0, k, cps = 0;
+	uint32_t cp;
+
+	while (i < n) {
+		k = dt_utf8_next(s + i, n - i, &cp);
+		i += k ? k : 1;
+		cps++;
+	}
+	return cps;
+}
+
+int
 dt_utf8_unsafe_cp(uint32_t cp)
 {
 	return (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f ||
@@ -120,4 +193,46 @@ dt_utf8_cp_width(uint32_t cp)
 		if (cp >= wide[i][0] && cp <= wide[i][1])
 			return 2;
 	return 1;
+}
+
+/* One code point: its byte length and columns (a bad byte: 1 and 1). */
+static size_t
+next_cols(const char *s, size_t n, size_t *cols)
+{
+	uint32_t cp;
+	size_t k = dt_utf8_next(s, n, &cp);
+
+	if (k == 0) {
+		*cols = 1;
+		return 1;
+	}
+	*cols = dt_utf8_cp_width(cp);
+	return k;
+}
+
+size_t
+dt_utf8_width(const char *s, size_t n)
+{
+	size_t i = 0, w = 0, c;
+
+	while (i < n) {
+		i += next_cols(s + i, n - i, &c);
+		w += c;
+	}
+	return w;
+}
+
+size_t
+dt_utf8_cols_bytes(const char *s, size_t n, size_t cols)
+{
+	size_t i = 0, k, c, used = 0;
+
+	while (i < n) {
+		k = next_cols(s + i, n - i, &c);
+		if (used + c > cols && i > 0)
+			break;
+		used += c;
+		i += k;
+	}
+	return i;
 }

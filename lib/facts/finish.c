@@ -1,0 +1,349 @@
+/*
+ * Finishing a capture's facts, once, when its analysis ended (after the
+ * rules judged the bytes as they came): every string from the wire made
+ * valid UTF-8 (RFC 3629, U+FFFD for bad bytes), the derived facts the
+ * writers and accessors share (endpoint strings, the Wireshark filter), and
+ * the indexes of the accessors. After this nothing writes to the capture,
+ * so reading it is free of side effects and of allocation, from any number
+ * of threads.
+ */
+#include "facts/facts.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/utf8.h"
+
+/* ---- derived facts -------------------------------------------------------- */
+
+const char *
+dt_facts_server_name(const struct dt_conn *c)
+{
+	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')
+		return c->tls.sni;
+	if (c->tls.http_request.frame != 0 && c->tls.http_request.host != NULL &&
+	    c->tls.http_request.host[0] != '\0')
+		return c->tls.http_request.host;
+	return NULL;
+}
+
+void
+dt_facts_wireshark_filter(const struct dt_conn *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int af = c->client.family == 6 ? AF_INET6 : AF_INET;
+	const char *ip = af == AF_INET6 ? "ipv6" : "ip";
+
+	if (inet_ntop(af, c->client.a, a, sizeof a) == NULL ||
+	    inet_ntop(af, c->server.a, b, sizeof b) == NULL) {
+		snprintf(buf, len, "tcp.port==%u && tcp.port==%u",
+		    c->client_port, c->server_port);
+		return;
+	}
+	snprintf(buf, len, "%s.addr==%s && tcp.port==%u && %s.addr==%s && "
+	    "tcp.port==%u", ip, a, c->client_port, ip, b, c->server_port);
+}
+
+/* ---- UTF-8 repair ----------------------------------------------------------- */
+
+/*
+ * Facts keep wire bytes as they came (the rules compare them). Here each
+ * string that is not UTF-8 (few are) is replaced by its cleaned copy from
+ * the capture's memory; when memory is refused, its bad bytes become '?' in
+ * place, and the refusal is forgotten (the analysis itself succeeded).
+ */
+static char *
+utf8_copy(struct dt_mem *m, const char *s, int *fail)
+{
+	char *out, *shrunk;
+	int was;
+
+	if (s == NULL)
+		return NULL;
+	was = m->failed;
+	out = dt_utf8_dup(m, s);
+	if (out != NULL) {
+		shrunk = dt_realloc(m, out, strlen(out) + 1);
+		if (shrunk != NULL)
+			out = shrunk;
+	} else {
+		*fail = 1;
+	}
+	m->failed = was;
+	return out;
+}
+
+static void
+clean_str(struct dt_mem *m, char **sp)
+{
+	char *copy;
+	int fail = 0;
+
+	if (dt_utf8_valid(*sp))
+		return;
+	copy = utf8_copy(m, *sp, &fail);
+	if (copy == NULL) {
+		dt_utf8_patch(*sp);
+		return;
+	}
+	dt_free(m, *sp);
+	*sp = copy;
+}
+
+static void
+clean_strv(struct dt_mem *m, char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		clean_str(m, &v[i]);
+}
+
+static int
+strv_ok(char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!dt_utf8_valid(v[i]))
+			return 0;
+	return 1;
+}
+
+static int
+cert_ok(const struct dt_cert *x)
+{
+	return dt_utf8_valid(x->subject) && dt_utf8_valid(x->issuer) &&
+	    dt_utf8_valid(x->serial) && dt_utf8_valid(x->common_name) &&
+	    dt_utf8_valid(x->key_type) && dt_utf8_valid(x->sig_alg) &&
+	    dt_utf8_valid(x->parse_error) &&
+	    strv_ok(x->dns_names, x->n_dns_names) &&
+	    strv_ok(x->ip_addrs, x->n_ip_addrs) &&
+	    strv_ok(x->crl_urls, x->n_crl_urls) &&
+	    strv_ok(x->aia_urls, x->n_aia_urls);
+}
+
+static char **
+strv_copy(struct dt_mem *m, char *const *v, size_t n, int *fail)
+{
+	char **out;
+	size_t i;
+	int was;
+
+	if (n == 0)
+		return NULL;
+	was = m->failed;
+	out = dt_calloc(m, n, sizeof *out);
+	m->failed = was;
+	if (out == NULL) {
+		*fail = 1;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = utf8_copy(m, v[i], fail);
+	return out;
+}
+
+static void
+patch_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dt_utf8_patch(v[i]);
+}
+
+static void
+cert_patch(struct dt_cert *x)
+{
+	char **fields[] = { &x->subject, &x->issuer, &x->serial,
+	    &x->common_name, &x->key_type, &x->sig_alg, &x->parse_error };
+	size_t i;
+
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (*fields[i] != NULL)
+			dt_utf8_patch(*fields[i]);
+	patch_strv(x->dns_names, x->n_dns_names);
+	patch_strv(x->ip_addrs, x->n_ip_addrs);
+	patch_strv(x->crl_urls, x->n_crl_urls);
+	patch_strv(x->aia_urls, x->n_aia_urls);
+}
+
+/*
+ * A certificate from the x509 cache shares its strings with every other
+ * connection that saw the same DER, read-only. One with a string that is
+ * not UTF-8 gets its own cleaned copies instead (no longer cached, so
+ * dt_cert_clear() frees them); its DER stays the cache's business (the
+ * chain was verified long ago).
+ */
+static void
+clean_cert(struct dt_mem *m, struct dt_cert *x)
+{
+	struct dt_cert y;
+	int fail = 0;
+
+	if (cert_ok(x))
+		return;
+	if (!x->cached) {
+		clean_str(m, &x->subject);
+		clean_str(m, &x->issuer);
+		clean_str(m, &x->serial);
+		clean_str(m, &x->common_name);
+		clean_str(m, &x->key_type);
+		clean_str(m, &x->sig_alg);
+		clean_str(m, &x->parse_error);
+		clean_strv(m, x->dns_names, x->n_dns_names);
+		clean_strv(m, x->ip_addrs, x->n_ip_addrs);
+		clean_strv(m, x->crl_urls, x->n_crl_urls);
+		clean_strv(m, x->aia_urls, x->n_aia_urls);
+		return;
+	}
+	memset(&y, 0, sizeof y);
+	y.subject = utf8_copy(m, x->subject, &fail);
+	y.issuer = utf8_copy(m, x->issuer, &fail);
+	y.serial = utf8_copy(m, x->serial, &fail);
+	y.common_name = utf8_copy(m, x->common_name, &fail);
+	y.key_type = utf8_copy(m, x->key_type, &fail);
+	y.sig_alg = utf8_copy(m, x->sig_alg, &fail);
+	y.parse_error = utf8_copy(m, x->parse_error, &fail);
+	y.n_dns_names = x->n_dns_names;
+	y.dns_names = strv_copy(m, x->dns_names, x->n_dns_names, &fail);
+	y.n_ip_addrs = x->n_ip_addrs;
+	y.ip_addrs = strv_copy(m, x->ip_addrs, x->n_ip_addrs, &fail);
+	y.n_crl_urls = x->n_crl_urls;
+	y.crl_urls = strv_copy(m, x->crl_urls, x->n_crl_urls, &fail);
+	y.n_aia_urls = x->n_aia_urls;
+	y.aia_urls = strv_copy(m, x->aia_urls, x->n_aia_urls, &fail);
+	if (fail) {
+		/* free what was copied (a list's count may outrun its
+		   NULL array: dt_cert_clear frees per entry, so zero them) */
+		if (y.dns_names == NULL)
+			y.n_dns_names = 0;
+		if (y.ip_addrs == NULL)
+			y.n_ip_addrs = 0;
+		if (y.crl_urls == NULL)
+			y.n_crl_urls = 0;
+		if (y.aia_urls == NULL)
+			y.n_aia_urls = 0;
+		dt_cert_clear(m, &y);
+		cert_patch(x);
+		return;
+	}
+	memcpy(y.sha256, x->sha256, sizeof y.sha256);
+	y.not_before = x->not_before;
+	y.not_after = x->not_after;
+	y.self_signed = x->self_signed;
+	y.server_auth = x->server_auth;
+	y.client_auth = x->client_auth;
+	y.key_bits = x->key_bits;
+	*x = y;
+}
+
+static void
+clean_http_msg(struct dt_mem *m, struct dt_http_msg *h)
+{
+	clean_str(m, &h->line);
+	clean_str(m, &h->host);
+	clean_str(m, &h->server);
+	clean_str(m, &h->content_length);
+}
+
+/* ---- one connection, one capture --------------------------------------------- */
+
+int
+dt_conn_finish(struct dt_mem *m, struct dt_conn *c)
+{
+	struct dt_tls_facts *t = &c->tls;
+	char buf[DT_FILTER_LEN];
+	size_t i;
+
+	clean_str(m, &t->sni);
+	clean_str(m, &t->alpn);
+	clean_str(m, &t->chain_error);
+	clean_str(m, &t->non_tls_line);
+	clean_str(m, &t->malformed);
+	clean_strv(m, t->ca_names, t->n_ca_names);
+	clean_http_msg(m, &t->http_request);
+	clean_http_msg(m, &t->http_response);
+	for (i = 0; i < t->n_server_certs; i++)
+		clean_cert(m, &t->server_certs[i]);
+	for (i = 0; i < t->n_client_certs; i++)
+		clean_cert(m, &t->client_certs[i]);
+	if (c->client_str[0] == '\0')
+		dt_addr_format(&c->client, c->client_port, c->client_str,
+		    sizeof c->client_str);
+	if (c->server_str[0] == '\0')
+		dt_addr_format(&c->server, c->server_port, c->server_str,
+		    sizeof c->server_str);
+	if (c->wireshark_filter == NULL) {
+		dt_facts_wireshark_filter(c, buf, sizeof buf);
+		if ((c->wireshark_filter = dt_strdup(m, buf)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+int
+dt_capture_finish(struct dt_capture *cap)
+{
+	struct dt_mem *m = cap->mem;
+	struct dt_conn *c;
+	struct dt_verdict *v;
+	struct dt_dns *d;
+	struct dt_http *h;
+	size_t i;
+
+	clean_str(m, &cap->path);
+	for (i = 0; i < cap->n_errors; i++)
+		clean_str(m, &cap->errors[i].message);
+	for (d = cap->dns; d != NULL; d = d->next) {
+		clean_str(m, &d->name);
+		clean_str(m, &d->cname);
+	}
+	for (h = cap->http; h != NULL; h = h->next) {
+		clean_str(m, &h->method);
+		clean_str(m, &h->uri);
+		clean_str(m, &h->host);
+		clean_str(m, &h->status_line);
+	}
+	for (c = cap->conns; c != NULL; c = c->next)
+		if (dt_conn_finish(m, c) != 0)
+			return -1;
+	for (v = cap->verdicts; v != NULL; v = v->next) {
+		/* shared texts are ASCII (rules.c): only owned ones */
+		clean_str(m, &v->summary);
+		if (!(v->shared_text & 1))
+			clean_str(m, &v->explanation);
+		if (!(v->shared_text & 2))
+			clean_str(m, &v->remedy);
+	}
+
+	/* the accessors' indexes: the i-th of each list in one step */
+	cap->conn_index = dt_calloc(m, cap->n_conns + 1,
+	    sizeof *cap->conn_index);
+	cap->verdict_index = dt_calloc(m, cap->n_verdicts + 1,
+	    sizeof *cap->verdict_index);
+	for (cap->n_dns = 0, d = cap->dns; d != NULL; d = d->next)
+		cap->n_dns++;
+	for (cap->n_http = 0, h = cap->http; h != NULL; h = h->next)
+		cap->n_http++;
+	cap->dns_index = dt_calloc(m, cap->n_dns + 1, sizeof *cap->dns_index);
+	cap->http_index = dt_calloc(m, cap->n_http + 1,
+	    sizeof *cap->http_index);
+	if (cap->conn_index == NULL || cap->verdict_index == NULL ||
+	    cap->dns_index == NULL || cap->http_index == NULL)
+		return -1;
+	for (i = 0, c = cap->conns; c != NULL && i < cap->n_conns; c = c->next)
+		cap->conn_index[i++] = c;
+	cap->n_conns = i;
+	for (i = 0, v = cap->verdicts; v != NULL && i < cap->n_verdicts;
+	    v = v->next)
+		cap->verdict_index[i++] = v;
+	cap->n_verdicts = i;
+	for (i = 0, d = cap->dns; d != NULL; d = d->next)
+		cap->dns_index[i++] = d;
+	for (i = 0, h = cap->http; h != NULL; h = h->next)
+		cap->http_index[i++] = h;
+	return 0;
+}

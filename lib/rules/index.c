@@ -149,17 +149,6 @@ add_http(struct dt_rule_index *x, struct dt_http *h)
 	return 0;
 }
 
-static const char *
-wire_name(const struct dt_conn *c)
-{
-	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')
-		return c->tls.sni;
-	if (c->tls.http_request.frame != 0 && c->tls.http_request.host != NULL &&
-	    c->tls.http_request.host[0] != '\0')
-		return c->tls.http_request.host;
-	return NULL;
-}
-
 int
 dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap)
 {
@@ -189,7 +178,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap)
 		x->conn_by_id[c->id] = c;
 		if (dt_hash_add(&x->conn_server, key, addr_key(&c->server,
 		    c->server_port, key), c) < 0 ||
-		    add_name(&x->conn_name, wire_name(c), c) != 0)
+		    add_name(&x->conn_name, dt_facts_server_name(c), c) != 0)
 			goto fail;
 	}
 	for (d = cap->dns; d != NULL; d = d->next)

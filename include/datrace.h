@@ -323,6 +323,15 @@ DT_EXTERN uint64_t dt_capture_dropped_conns(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_dropped_bytes(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_fragments_dropped(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_undecodable_packets(const dt_capture *c);
+/* Tunnels the capture's packets came through (JSON "tunnels", same
+   order): the i-th kind seen; `type` is "GRE", "VXLAN",
+   "GTP-U", "Teredo", "6to4", ... (static). `not_decoded` counts packets of
+   that tunnel whose payload was not read (ARP in VXLAN, encrypted PPTP);
+   endpoints as "a -> b" into a caller buffer of at least 64 bytes. */
+DT_EXTERN size_t dt_capture_tunnel_count(const dt_capture *c);
+DT_EXTERN int dt_capture_tunnel_at(const dt_capture *c, size_t i,
+    const char **type, uint64_t *packets, uint64_t *not_decoded,
+    uint64_t *first_frame, char *endpoints, size_t endpoints_len);
 /* Link type i (as dt_capture_link_type_at): its packets and whether it is
    decoded (0: listed in JSON "unsupported_link_types"). */
 DT_EXTERN int dt_capture_link_type_stats_at(const dt_capture *c, size_t i,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "net/encap.h"
 #include "report/report.h"
 #include "rules/rules.h"
 #include "tls/tls.h"
@@ -181,6 +182,45 @@ DT_EXTERN uint64_t dt_capture_dropped_conns(const dt_capture *c) { return c->dro
 DT_EXTERN uint64_t dt_capture_dropped_bytes(const dt_capture *c) { return c->dropped_bytes; }
 DT_EXTERN uint64_t dt_capture_fragments_dropped(const dt_capture *c) { return c->fragments_dropped; }
 DT_EXTERN uint64_t dt_capture_undecodable_packets(const dt_capture *c) { return c->undecodable; }
+
+DT_EXTERN size_t
+dt_capture_tunnel_count(const dt_capture *c)
+{
+	size_t n = 0, k;
+
+	for (k = 1; k < DT_ENCAP_MAX; k++)
+		n += c->encap[k].packets != 0 || c->encap[k].unread != 0;
+	return n;
+}
+
+DT_EXTERN int
+dt_capture_tunnel_at(const dt_capture *c, size_t i, const char **type,
+    uint64_t *packets, uint64_t *not_decoded, uint64_t *first_frame,
+    char *endpoints, size_t endpoints_len)
+{
+	size_t k;
+
+	for (k = 1; k < DT_ENCAP_MAX; k++) {
+		const struct dt_encap_count *e = &c->encap[k];
+
+		if (e->packets == 0 && e->unread == 0)
+			continue;
+		if (i-- > 0)
+			continue;
+		if (type != NULL)
+			*type = dt_encap_name((int)k);
+		if (packets != NULL)
+			*packets = e->packets;
+		if (not_decoded != NULL)
+			*not_decoded = e->unread;
+		if (first_frame != NULL)
+			*first_frame = e->first_frame;
+		if (endpoints != NULL && endpoints_len > 0)
+			dt_encap_endpoints(e, endpoints, endpoints_len);
+		return 0;
+	}
+	return DT_ITEROVER;
+}
 
 DT_EXTERN int
 dt_capture_link_type_stats_at(const dt_capture *c, size_t i,

@@ -308,6 +308,47 @@ START_TEST(test_damage_and_sightings)
 }
 END_TEST
 
+/* Tunnels: the Teredo and VXLAN lab captures give their tunnel, counts,
+ * first frame and outer endpoints; a capture without tunnels has none. */
+START_TEST(test_tunnels)
+{
+	dt_analyzer *a;
+	const dt_capture *cap;
+	const char *type;
+	uint64_t packets, unread, first;
+	char ep[64];
+
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_file(a, TESTDATA_DIR
+	    "/scenarios/tunnel-teredo-only.pcap"), 0);
+	ck_assert_int_eq(dt_analyze_file(a, TESTDATA_DIR
+	    "/scenarios/tunnel-vxlan-iphttps.pcap"), 0);
+	ck_assert_int_eq(dt_analyze_file(a, TESTDATA_DIR
+	    "/formats/pktmon.pcapng"), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &cap), 0);
+	ck_assert_uint_eq(dt_capture_tunnel_count(cap), 1);
+	ck_assert_int_eq(dt_capture_tunnel_at(cap, 0, &type, &packets, &unread,
+	    &first, ep, sizeof ep), 0);
+	ck_assert_str_eq(type, "Teredo");
+	ck_assert_uint_eq(packets, 14);
+	ck_assert_uint_eq(unread, 0);
+	ck_assert_uint_eq(first, 3);
+	ck_assert_str_eq(ep, "198.18.5.1:40000 -> 198.18.5.2:3544");
+	ck_assert_int_eq(dt_capture_tunnel_at(cap, 1, &type, NULL, NULL, NULL,
+	    NULL, 0), DT_ITEROVER);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 1, &cap), 0);
+	ck_assert_int_eq(dt_capture_tunnel_at(cap, 0, &type, &packets, &unread,
+	    &first, NULL, 0), 0);
+	ck_assert_str_eq(type, "VXLAN");
+	ck_assert_uint_eq(packets, 21);
+	ck_assert_uint_eq(unread, 2);
+	ck_assert_uint_eq(first, 1);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 2, &cap), 0);
+	ck_assert_uint_eq(dt_capture_tunnel_count(cap), 0);
+	dt_analyzer_free(a);
+}
+END_TEST
+
 START_TEST(test_iteration)
 {
 	dt_analyzer *a;
@@ -1606,6 +1647,7 @@ api_suite(void)
 	tcase_add_test(tc, test_stream_agrees);
 	tcase_add_test(tc, test_stream_errors);
 	tcase_add_test(tc, test_damage_and_sightings);
+	tcase_add_test(tc, test_tunnels);
 	tcase_add_test(tc, test_iteration);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_alloc_failure);

@@ -24,6 +24,7 @@
  */
 #include "net/encap.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/rd.h"
@@ -48,6 +49,34 @@ dt_encap_name(int kind)
 	if (kind <= DT_ENCAP_NONE || kind >= DT_ENCAP_MAX)
 		return "none";
 	return names[kind];
+}
+
+void
+dt_encap_endpoint(const struct dt_addr *a, uint16_t port, char *out, size_t outlen)
+{
+	char buf[DT_ENCAP_ENDPOINTS_LEN];
+	size_t n;
+
+	dt_addr_format(a, port, buf, sizeof buf);
+	if (port == 0 && (n = strlen(buf)) > 2) {
+		/* dt_addr_format wrote "a:0" or "[a]:0" */
+		buf[n - 2] = '\0';
+		if (buf[0] == '[') {
+			buf[n - 3] = '\0';
+			memmove(buf, buf + 1, n - 3);
+		}
+	}
+	snprintf(out, outlen, "%s", buf);
+}
+
+void
+dt_encap_endpoints(const struct dt_encap_count *e, char *out, size_t outlen)
+{
+	char a[DT_ENCAP_ENDPOINTS_LEN], b[DT_ENCAP_ENDPOINTS_LEN];
+
+	dt_encap_endpoint(&e->src, e->sport, a, sizeof a);
+	dt_encap_endpoint(&e->dst, e->dport, b, sizeof b);
+	snprintf(out, outlen, "%s -> %s", a, b);
 }
 
 /* The IP version nibble of what follows, as an inner kind. */

@@ -6,6 +6,7 @@
 #ifndef DT_NET_ENCAP_H
 #define DT_NET_ENCAP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "facts/facts.h"	/* enum dt_encap */
@@ -31,5 +32,16 @@ int dt_encap_udp(uint16_t sport, uint16_t dport, struct rd *r, int *kind);
 
 /* "GRE", "Teredo", ...; "none" for anything else. */
 const char *dt_encap_name(int kind);
+
+/* One tunnel end: "192.0.2.1:3544" over UDP, the bare address (port 0)
+   right over IP. */
+void dt_encap_endpoint(const struct dt_addr *a, uint16_t port, char *out,
+    size_t outlen);
+
+/* "10.0.0.1:40000 -> 192.0.2.1:3544" (UDP tunnels) or "10.0.0.1 ->
+   192.0.2.1": the first tunnelled packet's outer endpoints. */
+#define DT_ENCAP_ENDPOINTS_LEN 64
+void dt_encap_endpoints(const struct dt_encap_count *e, char *out,
+    size_t outlen);
 
 #endif

@@ -535,8 +535,9 @@ inner(struct dt_net *n, struct rd r, int what, int kind, int64_t now,
 		return;
 	}
 	n->depth++;
-	if (what == DT_INNER_ETHER)
-		l3 = link_ether(&r, out);
+	if (what == DT_INNER_ETHER &&
+	    (l3 = link_ether(&r, out)) == L3_NOT_IP)
+		out->status = DT_L4_NOT_IP;	/* ARP, LLDP: not decoded */
 	if (what == DT_INNER_IP4 || l3 == L3_IP4)
 		ip4(n, r, now, out);
 	else if (what == DT_INNER_IP6 || l3 == L3_IP6)

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "net/encap.h"
 #include "tls/tls.h"
 
 #define MAX_ERRORS 10		/* capture errors listed */
@@ -190,6 +191,19 @@ capture_notes(struct out *o, const struct dt_capture *cap)
 		html_printf(o, "<li>%" PRIu64 " packet%s cut short by the capture's "
 		    "snapshot length</li>", cap->truncated_packets,
 		    cap->truncated_packets == 1 ? "" : "s");
+	}
+	for (i = 1; i < DT_ENCAP_MAX; i++) {
+		const struct dt_encap_count *e = &cap->encap[i];
+
+		if (e->packets == 0 && e->unread == 0)
+			continue;
+		NOTE();
+		html_printf(o, "<li>%" PRIu64 " packet%s came through %s (first "
+		    "in frame %" PRIu64 ")%s</li>", e->packets + e->unread,
+		    e->packets + e->unread == 1 ? "" : "s", dt_encap_name(i),
+		    e->first_frame, e->unread == 0 ? ", decoded" :
+		    e->packets == 0 ? "; what they carry was not decoded" :
+		    "; some carry what is not decoded");
 	}
 	if (cap->undecodable > 0) {
 		NOTE();

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "net/encap.h"
 #include "tls/tls.h"
 #include "tunnel/tunnel.h"
 
@@ -890,6 +891,26 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	}
 	set(b, o, "link_type_counts", a);
 	set(b, o, "undecodable_packets", jint(cap->undecodable));
+	a = NULL;
+	for (i = 1; i < DT_ENCAP_MAX; i++) {
+		const struct dt_encap_count *e = &cap->encap[i];
+		char ep[2 * DT_ADDR_STRLEN + 16];
+
+		if (e->packets == 0 && e->unread == 0)
+			continue;
+		if (a == NULL)
+			a = json_array();
+		x = json_object();
+		set(b, x, "type", json_string(dt_encap_name((int)i)));
+		set(b, x, "packets", jint(e->packets));
+		set(b, x, "not_decoded", jint(e->unread));
+		set(b, x, "first_frame", jint(e->first_frame));
+		dt_encap_endpoints(e, ep, sizeof ep);
+		set(b, x, "endpoints", json_string(ep));
+		push(b, a, x);
+	}
+	if (a != NULL)
+		set(b, o, "tunnels", a);
 	if (cap->dropped_conns || cap->dropped_bytes ||
 	    cap->fragments_dropped) {
 		x = json_object();

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "capture/capture.h"
+#include "net/encap.h"
 #include "report/ladder.h"
 #include "tls/tls.h"
 #include "util/buf.h"
@@ -773,6 +774,19 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		    "%s (%d) not analysed", cap->linktypes[i].packets,
 		    cap->linktypes[i].packets == 1 ? "" : "s",
 		    ltn != NULL ? ltn : "?", cap->linktypes[i].linktype);
+		emit(o, "  note: ", 4, line);
+	}
+	for (i = 1; i < DT_ENCAP_MAX; i++) {
+		const struct dt_encap_count *e = &cap->encap[i];
+
+		if (e->packets == 0 && e->unread == 0)
+			continue;
+		snprintf(line, sizeof line, "%" PRIu64 " packet%s came through "
+		    "%s (first in frame %" PRIu64 ")%s", e->packets + e->unread,
+		    e->packets + e->unread == 1 ? "" : "s", dt_encap_name(i),
+		    e->first_frame, e->unread == 0 ? ", decoded" :
+		    e->packets == 0 ? "; what they carry was not decoded" :
+		    "; some carry what is not decoded");
 		emit(o, "  note: ", 4, line);
 	}
 	if (cap->undecodable > 0) {

@@ -8,8 +8,8 @@
  * IP-HTTPS is the last-resort transition technology).
  */
 #include <stdio.h>
-#include <string.h>
 
+#include "net/encap.h"
 #include "rules/rules.h"
 
 /* DirectAccess's other IPv6 transition technologies, in the order the
@@ -38,18 +38,7 @@ transition_used(const struct dt_capture *cap, char *out, size_t outlen)
 			peer = &e->src;	/* the server's answer came first */
 			port = e->sport;
 		}
-		dt_addr_format(peer, port, a, sizeof a);
-		if (port == 0) {	/* an IP tunnel: the address alone */
-			char *colon = peer->family == 6 ? strrchr(a, ']') :
-			    strrchr(a, ':');
-
-			if (peer->family == 6 && colon != NULL && a[0] == '[') {
-				*colon = '\0';
-				memmove(a, a + 1, strlen(a));
-			} else if (colon != NULL) {
-				*colon = '\0';
-			}
-		}
+		dt_encap_endpoint(peer, port, a, sizeof a);
 		snprintf(out, outlen, "the client used %s via %s (%llu packet%s "
 		    "from frame %llu); IP-HTTPS was never tried",
 		    transition[i] == DT_ENCAP_TEREDO ? "Teredo" :

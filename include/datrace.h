@@ -215,6 +215,9 @@ DT_EXTERN uint64_t dt_capture_truncated_packets(const dt_capture *c);
    duplicate_sightings the records that are another sighting. */
 DT_EXTERN uint64_t dt_capture_distinct_packets(const dt_capture *c);
 DT_EXTERN uint64_t dt_capture_duplicate_sightings(const dt_capture *c);
+/* 802.11 data frames captured encrypted (a monitor-mode capture of a
+   protected network): counted, not decoded. */
+DT_EXTERN uint64_t dt_capture_protected_80211(const dt_capture *c);
 /* 1 when reading ended early at damage or at the end of a file cut short
    (the packets before it were analysed; the reason is the last error). */
 DT_EXTERN int dt_capture_damaged(const dt_capture *c);

@@ -583,6 +583,9 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 	case DT_L4_TRUNCATED:
 		cap->undecodable++;
 		break;
+	case DT_L4_PROTECTED_80211:
+		cap->protected_80211++;
+		break;
 	default:
 		break;
 	}

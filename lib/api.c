@@ -96,6 +96,12 @@ dt_capture_duplicate_sightings(const dt_capture *c)
 	return c->duplicate_sightings;
 }
 
+DT_EXTERN uint64_t
+dt_capture_protected_80211(const dt_capture *c)
+{
+	return c->protected_80211;
+}
+
 DT_EXTERN int
 dt_capture_damaged(const dt_capture *c)
 {

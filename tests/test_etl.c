@@ -603,6 +603,46 @@ pm_one(struct etlw *w, unsigned id, uint64_t t_ns)
 	etlw_pm_packet(w, 0, &m, f, sizeof f, t_ns);
 }
 
+/*
+ * netsh on a Wi-Fi client: the miniport logs native 802.11, the filter
+ * above it the same packet as an Ethernet frame; the packet counts once
+ * (issue 17). A different packet at the filter is not a sighting.
+ */
+START_TEST(test_ndis_wifi_and_ethernet_once)
+{
+	static const uint8_t hdr[32] = { 0x88, 0x02, 0, 0, 0x00, 0x15, 0x5d,
+		1, 2, 3, 0x02, 0, 0, 0, 0xa0, 0xa0, 0x00, 0x15, 0x5d, 4, 5, 6,
+		0x10, 0, 0, 0, 0xaa, 0xaa, 0x03, 0, 0, 0 };
+	uint8_t eth[100], other[100], wifi[100 - 12 + 32];
+	struct etlw w;
+	struct got g;
+
+	frame(eth, sizeof eth, 7);
+	frame(other, sizeof other, 8);
+	memcpy(wifi, hdr, sizeof hdr);
+	memcpy(wifi + sizeof hdr, eth + 12, sizeof eth - 12);
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	etlw_ndis_1001(&w, 11, 11, ETLW_KW_80211 | ETLW_KW_RECV |
+	    ETLW_KW_START | ETLW_KW_END, wifi, sizeof wifi, 1 * MS, 100, NULL,
+	    0);
+	etlw_ndis_1001(&w, 11, 14, KW_IN, eth, sizeof eth, 1 * MS + 500, 100,
+	    NULL, 0);
+	etlw_ndis_1001(&w, 11, 14, KW_IN, other, sizeof other, 1 * MS + 900,
+	    100, NULL, 0);
+	etlw_flush(&w, 0, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_int_eq(g.r[0].linktype, 105);
+	ck_assert_int_eq(g.r[0].dup, 0);
+	ck_assert_int_eq(g.r[1].linktype, 1);
+	ck_assert_int_eq(g.r[1].dup, 1);
+	ck_assert_int_eq(g.r[2].dup, 0);
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
 START_TEST(test_header_32bit)
 {
 	struct etlw w;
@@ -1317,6 +1357,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_xpress_matches_and_errors);
 	tcase_add_test(tc, test_pktmon_written);
 	tcase_add_test(tc, test_ndis_written);
+	tcase_add_test(tc, test_ndis_wifi_and_ethernet_once);
 	tcase_add_test(tc, test_header_32bit);
 	tcase_add_test(tc, test_clock_types);
 	tcase_add_test(tc, test_circular_out_of_order);

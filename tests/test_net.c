@@ -195,6 +195,9 @@ check_hello(const struct dt_l4 *l4, int v6)
 /* ---- every link type ---------------------------------------------------- */
 
 #define MAC12 0, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2
+#define MAC6 0x02, 0, 0, 0, 0, 3
+#define MAC18 MAC12, MAC6
+#define SNAP_IP4 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00
 
 static const struct link_case {
 	const char *name;
@@ -259,7 +262,81 @@ static const struct link_case {
 	{ "ppp_ether", 51, { 0x11, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x21 },
 	    8, 0, 4, 0 },
 	{ "c_hdlc", 104, { 0x8f, 0x00, 0x86, 0xdd }, 4, 1, -1, 0 },
+	/* 802.11 data frames (netsh and pktmon on a Wi-Fi client), and the
+	   radiotap and PPI headers that carry them in pcap */
+	{ "802.11 data to-ds", 105, { 0x08, 0x01, 0, 0, MAC18, 0x10, 0,
+	    SNAP_IP4 }, 32, 0, -1, 0 },
+	{ "802.11 qos from-ds +fcs", 105, { 0x88, 0x02, 0, 0, MAC18, 0x10,
+	    0, 0x05, 0x00, SNAP_IP4 }, 34, 0, -1, 1 },
+	{ "802.11 qos 4addr +htc v6", 105, { 0x88, 0x83, 0, 0, MAC18, 0x10,
+	    0, MAC6, 0x00, 0x00, 1, 2, 3, 4, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x86,
+	    0xdd }, 44, 1, -1, 0 },
+	{ "802.11 bridge-tunnel snap", 105, { 0x08, 0x02, 0, 0, MAC18, 0x10,
+	    0, 0xaa, 0xaa, 0x03, 0, 0, 0xf8, 0x08, 0x00 }, 32, 0, -1, 0 },
+	{ "radiotap", 127, { 0, 0, 9, 0, 2, 0, 0, 0, 0, 0x08, 0x01, 0, 0,
+	    MAC18, 0x10, 0, SNAP_IP4 }, 41, 0, -1, 0 },
+	{ "ppi 802.11", 192, { 0, 0, 8, 0, 105, 0, 0, 0, 0x08, 0x01, 0, 0,
+	    MAC18, 0x10, 0, SNAP_IP4 }, 40, 0, -1, 0 },
+	{ "ppi ethernet", 192, { 0, 0, 8, 0, 1, 0, 0, 0, MAC12, 0x86, 0xdd },
+	    22, 1, -1, 0 },
 };
+
+/* 802.11 frames that carry no IP for us, or are broken: what each says. */
+START_TEST(test_wifi_not_decoded)
+{
+	static const struct {
+		const char *name;
+		int linktype;
+		uint8_t f[48];
+		size_t len;
+		int status;
+		const char *reason;
+	} cases[] = {
+		{ "beacon", 105, { 0x80, 0, 0, 0, MAC18, 0, 0, 0, 0 }, 28,
+		    DT_L4_NOT_IP, NULL },
+		{ "qos null data", 105, { 0xc8, 0x01, 0, 0, MAC18, 0x10, 0,
+		    0, 0 }, 26, DT_L4_NOT_IP, NULL },
+		{ "protected", 105, { 0x88, 0x41, 0, 0, MAC18, 0x20, 0, 0, 0,
+		    1, 0, 0, 0x20, 0, 0, 0, 0, 9, 9, 9, 9 }, 38,
+		    DT_L4_PROTECTED_80211, "802.11 data frame protected "
+		    "(encrypted on the air)" },
+		{ "later fragment", 105, { 0x08, 0x01, 0, 0, MAC18, 0x11, 0,
+		    SNAP_IP4 }, 32, DT_L4_NOT_IP, NULL },
+		{ "llc not snap", 105, { 0x08, 0x01, 0, 0, MAC18, 0x10, 0,
+		    0x42, 0x42, 0x03, 0, 0, 0, 0, 0 }, 32, DT_L4_NOT_IP, NULL },
+		{ "version 1", 105, { 0x09, 0x01, 0, 0, MAC18, 0x10, 0,
+		    SNAP_IP4 }, 32, DT_L4_MALFORMED, "802.11 protocol version "
+		    "is not 0" },
+		{ "header cut", 105, { 0x88, 0x01, 0, 0, MAC18 }, 22,
+		    DT_L4_TRUNCATED, "802.11 header cut by snaplen" },
+		{ "snap cut", 105, { 0x08, 0x01, 0, 0, MAC18, 0x10, 0, 0xaa,
+		    0xaa, 0x03 }, 27, DT_L4_TRUNCATED, "802.2 LLC/SNAP header "
+		    "cut by snaplen" },
+		{ "radiotap too long", 127, { 0, 0, 0xff, 0, 0, 0, 0, 0, 0 },
+		    9, DT_L4_TRUNCATED, "radiotap header cut by snaplen" },
+		{ "radiotap version", 127, { 1, 0, 8, 0, 0, 0, 0, 0, 0x08 }, 9,
+		    DT_L4_MALFORMED, "radiotap version is not 0" },
+		{ "radiotap len 4", 127, { 0, 0, 4, 0, 0, 0, 0, 0, 0x08 }, 9,
+		    DT_L4_MALFORMED, "radiotap length is less than 8" },
+		{ "ppi other dlt", 192, { 0, 0, 8, 0, 127, 0, 0, 0, 0 }, 9,
+		    DT_L4_NOT_IP, NULL },
+		{ "ppi cut", 192, { 0, 0, 8, 0 }, 4, DT_L4_TRUNCATED,
+		    "PPI header cut by snaplen" },
+	};
+	struct dt_net *n = net_new(0);
+	struct dt_l4 l4;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		l4 = decode(n, cases[i].linktype, cases[i].f, cases[i].len);
+		ck_assert_msg(l4.status == cases[i].status, "%s: status %d",
+		    cases[i].name, l4.status);
+		if (cases[i].reason != NULL)
+			ck_assert_str_eq(l4.reason, cases[i].reason);
+	}
+	net_free(n);
+}
+END_TEST
 
 /* Frame = link header + IP(TCP(HELLO)) [+ FCS]; returns its length. */
 static size_t
@@ -1645,6 +1722,7 @@ net_suite(void)
 	tcase_add_loop_test(tc, test_link_types, 0,
 	    (int)(sizeof link_cases / sizeof link_cases[0]));
 	tcase_add_test(tc, test_not_ip_and_unsupported);
+	tcase_add_test(tc, test_wifi_not_decoded);
 	tcase_add_test(tc, test_pppoe_length_below_ip_length);
 	tcase_add_test(tc, test_ip4_options_and_lengths);
 	tcase_add_test(tc, test_ip4_other_proto);

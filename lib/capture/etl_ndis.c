@@ -43,8 +43,8 @@ struct etl_frag {
 struct ndis_seen {
 	uint64_t hash;
 	int64_t time;
-	uint32_t mini, lower, caplen;
-	int dir;
+	uint32_t mini, lower, len;	/* len: bytes hashed */
+	int dir, linktype;
 };
 
 /* The decoder's state. */
@@ -351,6 +351,36 @@ dt_etl_ndis_free(struct dt_mem *m, struct etl_ndis *nd)
 	dt_free(m, nd);
 }
 
+/*
+ * Where the EtherType is: a Wi-Fi miniport logs native 802.11, the layer
+ * above it Ethernet-shaped frames of the same packet, so the two compare
+ * from the EtherType on (net/wifi.c decodes the same 802.11 header in
+ * full; here only its length is needed: 24 bytes, 30 with a fourth
+ * address, +2 QoS, +4 HT Control, then the 6 bytes of RFC 1042 LLC/SNAP).
+ * Anything else is compared whole.
+ */
+static size_t
+ethertype_at(const struct etl_pkt *p)
+{
+	struct rd r = rd_make(p->data, p->caplen);
+	uint8_t fc0, fc1;
+	size_t h = 24;
+
+	if (p->linktype == LT_ETHERNET)
+		return p->caplen >= 14 ? 12 : 0;
+	if (p->linktype != LT_80211)
+		return 0;
+	fc0 = rd_u8(&r);
+	fc1 = rd_u8(&r);
+	if (!rd_ok(&r) || (fc0 & 0x0f) != 0x08 || (fc1 & 0x40))
+		return 0;		/* not a data frame, or protected */
+	if ((fc1 & 3) == 3)
+		h += 6;
+	if (fc0 & 0x80)
+		h += (fc1 & 0x80) ? 6 : 2;
+	return p->caplen >= h + 8 ? h + 6 : 0;
+}
+
 static uint64_t
 fnv1a(const uint8_t *p, size_t n)
 {
@@ -368,14 +398,15 @@ int
 dt_etl_ndis_deliver(struct etl_ndis *nd, const struct etl_pkt *p)
 {
 	struct ndis_seen *q;
-	uint64_t h = fnv1a(p->data, p->caplen);
-	size_t j;
+	size_t j, from = ethertype_at(p);
+	uint32_t len = p->caplen - (uint32_t)from;
+	uint64_t h = fnv1a(p->data + from, len);
 
 	for (j = 0; j < nd->ring_n && j < NDIS_RING; j++) {
 		q = &nd->ring[j];
 		if (q->hash == h && q->mini == p->mini &&
-		    q->lower != p->lower && q->dir == p->dir &&
-		    q->caplen == p->caplen &&
+		    (q->lower != p->lower || q->linktype != p->linktype) &&
+		    q->dir == p->dir && q->len == len &&
 		    p->time - q->time <= DT_ETL_NDIS_DUP_NS)
 			return 1;
 	}
@@ -384,8 +415,9 @@ dt_etl_ndis_deliver(struct etl_ndis *nd, const struct etl_pkt *p)
 	q->time = p->time;
 	q->mini = p->mini;
 	q->lower = p->lower;
-	q->caplen = p->caplen;
+	q->len = len;
 	q->dir = p->dir;
+	q->linktype = p->linktype;
 	return 0;
 }
 

@@ -525,6 +525,8 @@ struct dt_capture {
 	   distinct packets */
 	uint64_t duplicate_sightings;
 	int damaged;			/* reading ended at damage or a cut */
+	uint64_t protected_80211;	/* 802.11 data frames encrypted on the
+					   air: named, not decoded */
 	int64_t first_time, last_time;
 	struct dt_linktype_count *linktypes;
 	size_t n_linktypes;

@@ -17,6 +17,7 @@
 #include "datrace.h"
 #include "net/encap.h"
 #include "net/ipfrag.h"
+#include "net/wifi.h"
 #include "util/rd.h"
 
 #define NET_MAX_TAGS	8	/* VLAN tags, MPLS labels, PPPoE: per frame */
@@ -367,6 +368,44 @@ link_ppp(struct rd *r, struct dt_l4 *out)
 	return ppp_proto(r, out);
 }
 
+/* 802.11, radiotap, PPI (wifi.c): down to the EtherType. A protected
+   data frame is counted apart (DT_L4_PROTECTED_80211), not decoded. */
+static int
+link_wifi(struct rd *r, int linktype, struct dt_l4 *out)
+{
+	const char *why;
+	int type = dt_wifi_ethertype(r, linktype, &why);
+
+	if (type > 0)
+		return ethertype(r, (uint16_t)type, out);
+	if (type == DT_WIFI_TRUNCATED)
+		return truncated(out, why);
+	if (type == DT_WIFI_MALFORMED)
+		return malformed(out, why);
+	if (type == DT_WIFI_PROTECTED)
+		return fail(out, DT_L4_PROTECTED_80211, "802.11 data frame "
+		    "protected (encrypted on the air)");
+	return L3_NOT_IP;
+}
+
+static int
+link_80211(struct rd *r, struct dt_l4 *out)
+{
+	return link_wifi(r, 105, out);
+}
+
+static int
+link_radiotap(struct rd *r, struct dt_l4 *out)
+{
+	return link_wifi(r, 127, out);
+}
+
+static int
+link_ppi(struct rd *r, struct dt_l4 *out)
+{
+	return link_wifi(r, 192, out);
+}
+
 /* PPPoE without its Ethernet header (LINKTYPE_PPP_ETHER). */
 static int
 link_pppoe(struct rd *r, struct dt_l4 *out)
@@ -387,8 +426,11 @@ static const struct {
 	{ 51, link_pppoe },	/* PPP_ETHER */
 	{ 101, link_raw },	/* RAW */
 	{ 104, link_chdlc },	/* C_HDLC */
+	{ 105, link_80211 },	/* IEEE802_11 */
 	{ 108, link_loop },	/* LOOP */
 	{ 113, link_sll },	/* LINUX_SLL */
+	{ 127, link_radiotap },	/* IEEE802_11_RADIOTAP */
+	{ 192, link_ppi },	/* PPI */
 	{ 228, link_ipv4 },	/* IPV4 */
 	{ 229, link_ipv6 },	/* IPV6 */
 	{ 276, link_sll2 },	/* LINUX_SLL2 */

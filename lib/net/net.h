@@ -35,6 +35,7 @@ enum dt_l4_status {
 	DT_L4_UNSUPPORTED_LINK,	/* link type we do not decode */
 	DT_L4_MALFORMED,	/* headers did not parse; reason set */
 	DT_L4_TRUNCATED,	/* snaplen cut the headers */
+	DT_L4_PROTECTED_80211,	/* an 802.11 data frame encrypted on the air */
 };
 
 #define DT_TCP_FIN 0x01

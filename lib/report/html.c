@@ -186,6 +186,13 @@ capture_notes(struct out *o, const struct dt_capture *cap)
 		    cap->packets - cap->duplicate_sightings, cap->packets,
 		    cap->duplicate_sightings);
 	}
+	if (cap->protected_80211 > 0) {
+		NOTE();
+		html_printf(o, "<li>%" PRIu64 " 802.11 data frame%s protected "
+		    "(encrypted on the air): not decoded; capture on the client "
+		    "(netsh, pktmon) to see them in the clear</li>",
+		    cap->protected_80211, cap->protected_80211 == 1 ? "" : "s");
+	}
 	if (cap->truncated_packets > 0) {
 		NOTE();
 		html_printf(o, "<li>%" PRIu64 " packet%s cut short by the capture's "
@@ -287,6 +294,7 @@ captures_section(struct out *o, const struct dt_report_run *run)
 	for (i = 0; i < run->n_caps; i++)
 		if (run->caps[i]->n_errors || run->caps[i]->truncated_packets ||
 		    run->caps[i]->duplicate_sightings ||
+		    run->caps[i]->protected_80211 ||
 		    run->caps[i]->undecodable || run->caps[i]->dropped_conns ||
 		    run->caps[i]->dropped_bytes ||
 		    run->caps[i]->fragments_dropped) {

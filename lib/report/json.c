@@ -840,6 +840,7 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	set(b, o, "distinct_packets",
 	    jint(cap->packets - cap->duplicate_sightings));
 	set(b, o, "duplicate_sightings", jint(cap->duplicate_sightings));
+	set(b, o, "protected_80211_frames", jint(cap->protected_80211));
 	set(b, o, "bytes", jint(cap->bytes));
 	a = json_array();
 	u = json_array();

@@ -752,6 +752,13 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		    cap->duplicate_sightings);
 		emit(o, "  note: ", 4, line);
 	}
+	if (cap->protected_80211 > 0) {
+		snprintf(line, sizeof line, "%" PRIu64 " 802.11 data frame%s "
+		    "protected (encrypted on the air): not decoded; capture on "
+		    "the client (netsh, pktmon) to see them in the clear",
+		    cap->protected_80211, cap->protected_80211 == 1 ? "" : "s");
+		emit(o, "  note: ", 4, line);
+	}
 	if (cap->truncated_packets > 0) {
 		snprintf(line, sizeof line, "%" PRIu64 " packet%s cut short by "
 		    "the capture's snapshot length", cap->truncated_packets,

@@ -20,6 +20,7 @@
 
 static const int linktypes[] = {
 	1, 1, 1, 1, 0, 9, 12, 14, 50, 51, 101, 104, 108, 113, 228, 229, 276,
+	105, 127, 192,	/* 802.11, radiotap, PPI */
 	253,		/* unsupported */
 };
 
@@ -95,6 +96,7 @@ check(const struct dt_l4 *l4, const uint8_t *pkt, size_t len)
 		break;
 	case DT_L4_MALFORMED:
 	case DT_L4_TRUNCATED:
+	case DT_L4_PROTECTED_80211:
 		if (l4->reason == NULL)
 			abort();
 		break;

@@ -57,6 +57,13 @@ enum dt_ev_type {
 				   whose; a: TCP flags | 0x100 when it
 				   carried its direction's first stream
 				   byte; b: payload bytes */
+	DT_EV_TLS_UPGRADE,	/* plaintext preamble agreed on TLS; a: enum
+				   dt_preamble; dir: whose message agreed */
+	DT_EV_TLS_RECORD,	/* a record of another content type
+				   (heartbeat 24, unknown); a: content type,
+				   b: length */
+	DT_EV_TLS_RESYNC,	/* records readable again after a damaged
+				   stretch; b: bytes skipped */
 };
 
 struct dt_event {
@@ -90,6 +97,7 @@ enum dt_hs_type {
 /* b of DT_EV_TLS_HANDSHAKE: flags. */
 #define DT_HS_F_ENCRYPTED	1	/* seen as an encrypted record */
 #define DT_HS_F_HRR		2	/* the ServerHello is a HelloRetryRequest */
+#define DT_HS_F_REPEAT		4	/* a ClientHello again, not after HRR */
 
 /* a of DT_EV_SSLV2_HELLO from the server (an SSL 2.0 SERVER-HELLO). */
 #define DT_SSLV2_SERVER_HELLO	4
@@ -170,6 +178,25 @@ struct dt_cert {
 
 /* ---- TLS ---------------------------------------------------------------- */
 
+/* The plaintext preamble TLS followed on its connection (the protocol's
+   own upgrade message: STARTTLS and its kin, SSLRequest, SOCKS, CONNECT). */
+enum dt_preamble {
+	DT_PRE_NONE = 0,
+	DT_PRE_SMTP,		/* RFC 3207 STARTTLS, 220 */
+	DT_PRE_IMAP,		/* RFC 9051 6.2.1 tag STARTTLS, tag OK */
+	DT_PRE_POP3,		/* RFC 2595 4 STLS, +OK */
+	DT_PRE_FTP,		/* RFC 4217 4 AUTH TLS, 234 */
+	DT_PRE_XMPP,		/* RFC 6120 5.4 <starttls/>, <proceed/> */
+	DT_PRE_NNTP,		/* RFC 4642 2 STARTTLS, 382 */
+	DT_PRE_SIEVE,		/* RFC 5804 2.2 STARTTLS, OK */
+	DT_PRE_LDAP,		/* RFC 4511 4.14 StartTLS extended operation */
+	DT_PRE_POSTGRES,	/* PostgreSQL SSLRequest, 'S' */
+	DT_PRE_MYSQL,		/* MySQL SSLRequest (CLIENT_SSL) */
+	DT_PRE_SOCKS4,		/* SOCKS 4 / 4a CONNECT, 90 granted */
+	DT_PRE_SOCKS5,		/* RFC 1928 CONNECT, succeeded */
+	DT_PRE_HTTP_CONNECT,	/* RFC 9110 9.3.6 CONNECT, 2xx */
+};
+
 enum dt_client_cert { DT_CCERT_NONE = 0, DT_CCERT_EMPTY, DT_CCERT_PRESENT };
 
 /* Chain verification against --ca at the handshake's capture time. */
@@ -191,6 +218,8 @@ struct dt_http_msg {		/* one HTTP head seen (plaintext) */
 
 struct dt_tls_facts {
 	int seen;			/* any TLS record on this connection */
+	uint8_t preamble;		/* enum dt_preamble: TLS after it */
+	uint64_t preamble_frame;	/* the message that agreed on TLS */
 	uint16_t record_version;	/* of the first ClientHello record */
 
 	/* ClientHello (the first one; a second one after HRR counts in hrr) */
@@ -267,10 +296,21 @@ struct dt_tls_facts {
 	uint8_t non_tls_dir;
 	char *non_tls_line;		/* first printable line */
 
-	/* The stream could not be parsed as TLS any further */
+	/* The first protocol violation (a malformed record or message); the
+	   record layer went on reading after it where it could */
 	uint64_t malformed_frame;
 	uint8_t malformed_dir;
 	char *malformed;		/* reason */
+	unsigned n_violations;		/* every one, both directions */
+	uint64_t resync_frame;		/* records readable again here; 0 */
+	uint8_t resync_dir;
+	uint64_t resync_skipped;	/* bytes skipped before that */
+
+	/* Records of other content types, and repeated hellos */
+	unsigned n_heartbeats;		/* content type 24 records */
+	unsigned n_unknown_records;	/* content types outside 20-24 */
+	unsigned n_client_hellos;	/* readable ClientHellos (1: normal) */
+	unsigned n_server_hellos;	/* readable ServerHellos, HRR included */
 
 	/* HTTP inside a NULL-cipher session (IP-HTTPS / SSTP) */
 	struct dt_http_msg http_request;	/* frame 0: none */

@@ -175,6 +175,7 @@ ev_detail(struct out *o, const struct dt_step *st, size_t max,
 		}
 		return;
 	case DT_STEP_MALFORMED:
+	case DT_STEP_NOTE:
 		if (st->wire != NULL)
 			html_text(o, st->wire, max);
 		return;

@@ -225,6 +225,18 @@ jevent(struct jb *b, const struct dt_event *ev)
 	case DT_EV_TLS_HANDSHAKE:
 		if (dt_ev_hs_encrypted(ev))
 			set(b, o, "encrypted", json_true());
+		if (ev->b & DT_TLS_HS_REPEAT)
+			set(b, o, "repeated", json_true());
+		break;
+	case DT_EV_TLS_UPGRADE:
+		set(b, o, "protocol", json_string(dt_tls_preamble_id(ev->a)));
+		break;
+	case DT_EV_TLS_RECORD:
+		set(b, o, "content_type", jint(ev->a));
+		set(b, o, "bytes", jint(ev->b));
+		break;
+	case DT_EV_TLS_RESYNC:
+		set(b, o, "bytes_skipped", jint(ev->b));
 		break;
 	default:
 		break;
@@ -450,6 +462,29 @@ jtls(struct jb *b, const struct dt_conn *c)
 		x = json_null();
 	}
 	set(b, o, "malformed", x);
+	/* keys present only when there is something to say (issue 17) */
+	if (t->preamble != DT_PRE_NONE) {
+		x = json_object();
+		set(b, x, "protocol", json_string(dt_tls_preamble_id(t->preamble)));
+		set(b, x, "name", json_string(dt_tls_preamble_name(t->preamble)));
+		set(b, x, "frame", jint(t->preamble_frame));
+		set(b, o, "preamble", x);
+	}
+	if (t->n_violations > 1)
+		set(b, o, "violations", jint(t->n_violations));
+	if (t->resync_frame != 0) {
+		x = json_object();
+		set(b, x, "frame", jint(t->resync_frame));
+		set(b, x, "from", json_string(dt_report_dir_name(t->resync_dir)));
+		set(b, x, "bytes_skipped", jint(t->resync_skipped));
+		set(b, o, "resync", x);
+	}
+	if (t->n_heartbeats > 0)
+		set(b, o, "heartbeat_records", jint(t->n_heartbeats));
+	if (t->n_unknown_records > 0)
+		set(b, o, "unknown_records", jint(t->n_unknown_records));
+	if (t->n_client_hellos > 1)
+		set(b, o, "client_hellos", jint(t->n_client_hellos));
 	x = json_object();
 	set(b, x, "request", jhttp_msg(b, &t->http_request, 0));
 	set(b, x, "response", jhttp_msg(b, &t->http_response, 1));

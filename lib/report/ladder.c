@@ -63,6 +63,9 @@ static const struct label ev_labels[] = {
 	{ DT_EV_HTTP_RESPONSE, "HTTP response" },
 	{ DT_EV_SSLV2_HELLO, "SSLv2-compatible ClientHello" },
 	{ DT_EV_DROPPED, "Dropped on the client (pktmon)" },
+	{ DT_EV_TLS_UPGRADE, "TLS agreed" },
+	{ DT_EV_TLS_RECORD, "Record" },
+	{ DT_EV_TLS_RESYNC, "Records readable again" },
 };
 
 static const char *
@@ -200,6 +203,14 @@ dt_ladder_step(const struct dt_conn *c, const struct dt_event *ev,
 		break;
 	case DT_EV_HTTP_RESPONSE:
 		st->kind = DT_STEP_HTTP_RESPONSE;
+		break;
+	case DT_EV_TLS_UPGRADE:
+		st->kind = DT_STEP_NOTE;
+		st->wire = dt_tls_preamble_name(ev->a);
+		break;
+	case DT_EV_TLS_RECORD:
+		if (ev->a == 24)
+			st->label = "Heartbeat record";
 		break;
 	default:
 		break;

@@ -32,6 +32,8 @@ enum dt_step_kind {
 	DT_STEP_MALFORMED,	/* wire: the reason, when of this event */
 	DT_STEP_HTTP_REQUEST,	/* tls->http_request */
 	DT_STEP_HTTP_RESPONSE,	/* tls->http_response; status */
+	DT_STEP_NOTE,		/* wire: what the label is about (the
+				   preamble's protocol, a record's type) */
 };
 
 struct dt_step {
@@ -54,7 +56,8 @@ struct dt_step {
 	int null_offered;	/* CLIENT_HELLO: a NULL suite is offered */
 	int only_null;		/* CLIENT_HELLO: nothing else is */
 	uint8_t alert_level, alert_desc;	/* ALERT, when not encrypted */
-	const char *wire;	/* NON_TLS, MALFORMED: bytes from the wire */
+	const char *wire;	/* NON_TLS, MALFORMED: bytes from the wire;
+				   NOTE: its subject */
 };
 
 /* The step of event ev of connection c. */

@@ -147,6 +147,9 @@ static const struct name event_names[] = {
 	{ DT_EV_HTTP_RESPONSE, "http_response" },
 	{ DT_EV_SSLV2_HELLO, "sslv2_client_hello" },
 	{ DT_EV_DROPPED, "dropped" },
+	{ DT_EV_TLS_UPGRADE, "upgrade" },
+	{ DT_EV_TLS_RECORD, "record" },
+	{ DT_EV_TLS_RESYNC, "resync" },
 };
 
 const char *
@@ -158,13 +161,16 @@ dt_report_msg_name(const struct dt_event *ev)
 		return LOOKUP(handshake_names, dt_ev_hs(ev), "handshake");
 	if (ev->type == DT_EV_SSLV2_HELLO && ev->a == DT_SSLV2_SERVER_HELLO)
 		return "sslv2_server_hello";
+	if (ev->type == DT_EV_TLS_RECORD && ev->a == 24)
+		return "heartbeat";
 	return LOOKUP(event_names, ev->type, "unknown");
 }
 
 int
 dt_report_event_is_tls(const struct dt_event *ev)
 {
-	return ev->type >= DT_EV_TLS_HANDSHAKE && ev->type <= DT_EV_SSLV2_HELLO;
+	return (ev->type >= DT_EV_TLS_HANDSHAKE &&
+	    ev->type <= DT_EV_SSLV2_HELLO) || ev->type >= DT_EV_TLS_UPGRADE;
 }
 
 /* ---- time ------------------------------------------------------------------ */

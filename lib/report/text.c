@@ -380,6 +380,7 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 		return;
 	case DT_STEP_NON_TLS:
 	case DT_STEP_MALFORMED:
+	case DT_STEP_NOTE:
 		dt_buf_puts(s, st.label);
 		if (st.wire != NULL) {
 			dt_buf_puts(s, st.kind == DT_STEP_NON_TLS ? ": \"" : ": ");
@@ -433,6 +434,18 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 		return;
 	case DT_EV_TLS_ENCRYPTED:
 		dt_buf_printf(s, "Encrypted handshake (%" PRIu32 " bytes)",
+		    ev->b);
+		return;
+	case DT_EV_TLS_RECORD:
+		if (ev->a == 24)
+			dt_buf_printf(s, "%s (%" PRIu32 " bytes)", st.label,
+			    ev->b);
+		else
+			dt_buf_printf(s, "Record of unknown content type %u "
+			    "(%" PRIu32 " bytes)", (unsigned)ev->a, ev->b);
+		return;
+	case DT_EV_TLS_RESYNC:
+		dt_buf_printf(s, "%s, %" PRIu32 " bytes skipped", st.label,
 		    ev->b);
 		return;
 	default:

@@ -66,32 +66,6 @@ dir_encrypted(const struct dt_tls *t, const struct tdir *d)
 	return d->ccs && !t->tls13 && d->mac < 0;
 }
 
-/* Gather the current unit up to `want` bytes; 1 when it is complete. */
-static int
-take(struct dt_tls *t, struct tdir *d, const uint8_t **p, size_t *n,
-    size_t want, uint64_t frame, int64_t time)
-{
-	size_t k;
-
-	if (d->len >= want)
-		return 1;
-	k = want - d->len;
-	if (k > *n)
-		k = *n;
-	if (k == 0)
-		return 0;
-	if (dt_tls_grow(t->m, &d->buf, &d->cap, d->len + k) < 0) {
-		stop(d);
-		return 0;
-	}
-	dt_tls_fmap_add(&d->bmap, d->len, frame, time);
-	memcpy(d->buf + d->len, *p, k);
-	d->len += k;
-	*p += k;
-	*n -= k;
-	return d->len >= want;
-}
-
 /* ---- records ------------------------------------------------------------ */
 
 static void
@@ -355,43 +329,14 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 	}
 }
 
-/* RFC 5246 E.2 / RFC 6101 E.2: SSLv2-compatible CLIENT-HELLO. */
+/* The first printable line of a non-TLS reply: the fact, and the
+   direction is done. */
 static void
 nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
 {
-	struct tdir *d = &t->d[dir];
-	const struct fmark *fm = fmap_at(&d->bmap, 0);
-	size_t n = 0;
-
-	size_t i;
-	int binary = 0;
-	char hex[3 * 16 + 16];
-
-	while (n < d->len && n < LINE_MAX && d->buf[n] != '\r' &&
-	    d->buf[n] != '\n')
-		n++;
-	for (i = 0; i < n; i++)
-		if ((d->buf[i] < 0x20 && d->buf[i] != '\t') || d->buf[i] >= 0x7F)
-			binary = 1;
-	if (n == 0 && d->len > 0)
-		binary = 1;
-	if (binary) {	/* no text line: its first bytes in hex */
-		size_t k = 0;
-
-		k += (size_t)snprintf(hex, sizeof hex, "(binary)");
-		for (i = 0; i < d->len && i < 16; i++)
-			k += (size_t)snprintf(hex + k, sizeof hex - k, " %02x",
-			    d->buf[i]);
-	}
-	if (c->tls.non_tls_frame == 0) {
-		c->tls.non_tls_frame = fm->frame;
-		c->tls.non_tls_dir = (uint8_t)dir;
-		c->tls.non_tls_line = binary ? dt_strdup(t->m, hex) :
-		    dt_strndup(t->m, (const char *)d->buf, n);
-		dt_tls_event(t, c, DT_EV_NON_TLS, dir, fm->frame, fm->time, 0, 0);
-	}
-	unit_reset(d);
-	stop(d);
+	dt_tls_nontls_fact(t, c, dir);
+	unit_reset(&t->d[dir]);
+	stop(&t->d[dir]);
 }
 
 /* ---- the stream --------------------------------------------------------- */
@@ -417,7 +362,7 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	static const char connect[] = "CONNECT ";
 	static const char http[] = "HTTP/";
 
-	if (!take(t, d, p, n, 3, frame, time))
+	if (!dt_tls_take(t, d, p, n, 3, frame, time))
 		return;
 	if (looks_tls(t, c, d->buf, dir)) {
 		d->state = D_RECORDS;
@@ -428,7 +373,7 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		return;
 	}
 	if (dir == DT_C2S && !t->connect && memcmp(d->buf, connect, 3) == 0) {
-		if (!take(t, d, p, n, 8, frame, time))
+		if (!dt_tls_take(t, d, p, n, 8, frame, time))
 			return;
 		if (memcmp(d->buf, connect, 8) == 0) {
 			t->connect = 1;
@@ -439,6 +384,26 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	if (dir == DT_S2C && t->connect == 1 && memcmp(d->buf, http, 3) == 0) {
 		d->state = D_HEAD;
 		return;
+	}
+	/* TLS after a plaintext preamble (preamble.c): any direction of a
+	   connection whose client has not begun with TLS */
+	if (dir == DT_C2S || t->pre.family != 0 ||
+	    t->d[DT_C2S].state == D_START || t->d[DT_C2S].state == D_PRE ||
+	    t->d[DT_C2S].state == D_STOP) {
+		const struct tdir *cl = &t->d[DT_C2S];
+		int greeting = dir == DT_S2C && t->pre.family == 0 &&
+		    !t->client_not_tls && cl->state == D_START && cl->len == 0;
+		int rc = dt_tls_pre_begin(t, dir, p, n, frame, time);
+
+		if (rc < 0)
+			return;		/* more bytes to tell */
+		if (rc > 0) {
+			if (greeting)
+				t->pre.greeting = 1;
+			if (dir == DT_C2S)
+				t->client_not_tls = 1;
+			return;
+		}
 	}
 	if (dir == DT_C2S) {
 		t->client_not_tls = 1;
@@ -466,7 +431,7 @@ head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		size_t i;
 		int status;
 
-		if (!take(t, d, p, n, d->len + 1, frame, time))
+		if (!dt_tls_take(t, d, p, n, d->len + 1, frame, time))
 			return;
 		i = before >= 3 ? before - 3 : 0;
 		for (; i + 4 <= d->len; i++)
@@ -489,11 +454,19 @@ head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		status = d->len > 12 && d->buf[9] >= '0' && d->buf[9] <= '9' ?
 		    d->buf[9] - '0' : 0;
 		t->connect = 2;
-		unit_reset(d);
-		if (status == 2)
+		if (status == 2) {
+			const struct fmark *fm = fmap_at(&d->bmap, d->len - 1);
+
+			c->tls.preamble = DT_PRE_HTTP_CONNECT;
+			c->tls.preamble_frame = fm->frame;
+			dt_tls_event(t, c, DT_EV_TLS_UPGRADE, dir, fm->frame,
+			    fm->time, DT_PRE_HTTP_CONNECT, 0);
+			unit_reset(d);
 			d->state = D_START;
-		else
+		} else {
+			unit_reset(d);
 			stop(d);
+		}
 		return;
 	}
 }
@@ -612,7 +585,7 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 				continue;
 			}
 		}
-		if (!take(t, d, p, n, REC_HDR, frame, time))
+		if (!dt_tls_take(t, d, p, n, REC_HDR, frame, time))
 			return;
 		fm = fmap_at(&d->bmap, 0);
 		if (!rec_header(t, c, dir, d->buf, fm->frame, fm->time))
@@ -622,7 +595,7 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			unit_reset(d);
 			continue;
 		}
-		if (!take(t, d, p, n, REC_HDR + (size_t)d->rlen, frame, time))
+		if (!dt_tls_take(t, d, p, n, REC_HDR + (size_t)d->rlen, frame, time))
 			return;
 		/* Like Wireshark, a record belongs to the frame that
 		   completes it: the one carrying its last byte. */
@@ -696,18 +669,21 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 		case D_HEAD:
 			head(t, c, dir, &p, &n, frame, time);
 			break;
+		case D_PRE:
+			dt_tls_preamble(t, c, dir, &p, &n, frame, time);
+			break;
 		case D_NONTLS:
 			if (d->len >= LINE_MAX || (d->len > 0 &&
 			    memchr(d->buf, '\n', d->len) != NULL)) {
 				nontls_finish(t, c, dir);
 				break;
 			}
-			(void)take(t, d, &p, &n, d->len + 1, frame, time);
+			(void)dt_tls_take(t, d, &p, &n, d->len + 1, frame, time);
 			break;
 		case D_SSL2:
-			if (!take(t, d, &p, &n, 2, frame, time))
+			if (!dt_tls_take(t, d, &p, &n, 2, frame, time))
 				break;
-			if (take(t, d, &p, &n, 2 + ((size_t)(d->buf[0] & 0x7F) << 8 |
+			if (dt_tls_take(t, d, &p, &n, 2 + ((size_t)(d->buf[0] & 0x7F) << 8 |
 			    d->buf[1]), frame, time)) {
 				const struct fmark *fm = fmap_at(&d->bmap, 0);
 
@@ -773,6 +749,13 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		nontls_finish(t, c, dir);
 		return;
 	}
+	if (d->state == D_PRE) {
+		dt_tls_pre_end(t, c, dir);
+		unit_reset(d);
+		stop(d);
+		dir_free(t->m, d);
+		return;
+	}
 	/* A gap inside a record whose header we have: that record is lost
 	   but the next one starts where its length says, so what follows
 	   (an alert, CCS, application data) stays readable. The handshake
@@ -813,6 +796,8 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 	for (dir = 0; dir < 2; dir++) {
 		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)
 			nontls_finish(t, c, dir);
+		if (t->d[dir].state == D_PRE)
+			dt_tls_pre_end(t, c, dir);
 		hop_flush(t, c, dir);	/* the capture ended inside it */
 	}
 	if (f->n_server_certs > 0 && t->x509 != NULL &&

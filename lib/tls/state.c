@@ -86,3 +86,45 @@ dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 	c->tls.malformed_dir = (uint8_t)dir;
 	dt_tls_event(t, c, DT_EV_TLS_MALFORMED, dir, frame, time, 0, 0);
 }
+
+int
+dt_tls_take(struct dt_tls *t, struct tdir *d, const uint8_t **p, size_t *n,
+    size_t want, uint64_t frame, int64_t time)
+{
+	size_t k;
+
+	if (d->len >= want)
+		return 1;
+	k = want - d->len;
+	if (k > *n)
+		k = *n;
+	if (k == 0)
+		return 0;
+	if (dt_tls_grow(t->m, &d->buf, &d->cap, d->len + k) < 0) {
+		stop(d);
+		return 0;
+	}
+	dt_tls_fmap_add(&d->bmap, d->len, frame, time);
+	memcpy(d->buf + d->len, *p, k);
+	d->len += k;
+	*p += k;
+	*n -= k;
+	return d->len >= want;
+}
+
+void
+dt_tls_consume(struct tdir *d, size_t k)
+{
+	size_t i;
+
+	if (k >= d->len) {
+		unit_reset(d);
+		return;
+	}
+	memmove(d->buf, d->buf + k, d->len - k);
+	d->len -= k;
+	dt_tls_fmap_drop(&d->bmap, k);
+	for (i = 0; i < d->bmap.n; i++)
+		d->bmap.v[i].pos = d->bmap.v[i].pos > k ?
+		    d->bmap.v[i].pos - k : 0;
+}

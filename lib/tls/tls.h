@@ -69,6 +69,12 @@ void dt_tls_end(struct dt_tls *t, struct dt_conn *c);
    is at most 5 + 2^14+2048) + 16 KiB (a NULL-cipher HTTP head). */
 size_t dt_tls_buffered(const struct dt_tls *t);
 
+/* The preamble TLS followed (enum dt_preamble, facts.h): a short id for
+   JSON ("smtp", "http-connect") and a name for people ("SMTP STARTTLS");
+   NULL for DT_PRE_NONE and unknown values. */
+const char *dt_tls_preamble_id(unsigned preamble);
+const char *dt_tls_preamble_name(unsigned preamble);
+
 /* Events written (facts.h): DT_EV_TLS_HANDSHAKE a = handshake type, b flags:
    DT_TLS_HS_ENCRYPTED (the encrypted Finished after CCS, known by position)
    and DT_TLS_HS_HRR (a ServerHello that is a HelloRetryRequest).
@@ -83,6 +89,7 @@ size_t dt_tls_buffered(const struct dt_tls *t);
    (the first 16 bytes in hex). */
 #define DT_TLS_HS_ENCRYPTED	DT_HS_F_ENCRYPTED	/* facts.h */
 #define DT_TLS_HS_HRR		DT_HS_F_HRR
+#define DT_TLS_HS_REPEAT	DT_HS_F_REPEAT
 
 /* Names (tables generated from the IANA registries by
    scripts/tls-names/gen-names.py); NULL when unknown. Reports print them

@@ -31,6 +31,7 @@
 enum dstate {
 	D_START = 0,	/* nothing seen: detect TLS / SSLv2 / CONNECT / other */
 	D_HEAD,		/* proxy HTTP head (CONNECT or its answer) */
+	D_PRE,		/* a plaintext preamble (STARTTLS and kin) */
 	D_NONTLS,	/* gathering the first line of a non-TLS reply */
 	D_SSL2,		/* an SSLv2-compatible ClientHello */
 	D_RECORDS,	/* TLS records (after the handshake: hopped, alerts read) */
@@ -102,6 +103,20 @@ struct dt_tls {
 	int sh13;			/* ... and its ServerHello was seen */
 	int client_flight13;		/* client's encrypted flight seen */
 	int64_t hs_time;		/* ServerHello / Certificate capture time */
+	struct {			/* preamble.c */
+		uint8_t family;		/* framing chosen by the first bytes */
+		uint8_t cmd;		/* the client's upgrade command */
+		uint8_t asked;		/* ... was sent */
+		uint8_t agreed;		/* ... and answered yes */
+		uint8_t give_up;	/* not a preamble that leads to TLS */
+		uint8_t greeting;	/* the server spoke first: its first
+					   unit is the non-TLS fact until TLS
+					   is agreed */
+		uint8_t step[2];	/* SOCKS5 messages per direction */
+		uint8_t socks_method;
+		char tag[24];		/* IMAP command tag */
+		size_t bytes[2];
+	} pre;
 };
 
 
@@ -120,6 +135,12 @@ void dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
 void dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir,
     uint64_t frame, int64_t time, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* Gather the current unit of d up to `want` bytes; 1 when complete. */
+int dt_tls_take(struct dt_tls *t, struct tdir *d, const uint8_t **p,
+    size_t *n, size_t want, uint64_t frame, int64_t time);
+/* Drop the first k bytes of the unit buffer, keeping what follows. */
+void dt_tls_consume(struct tdir *d, size_t k);
 
 /* The frame mark covering stream position pos. */
 static inline const struct fmark *
@@ -161,5 +182,19 @@ void dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c,
 /* SSL 2.0 SERVER-HELLO gathered in t->d[DT_S2C].buf. */
 void dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c,
     uint64_t frame, int64_t time);
+
+/* ---- preamble.c --------------------------------------------------------- */
+
+/* The first bytes of dir (in d->buf) are not TLS: 1 when they begin a
+   preamble of ours (the direction is then in D_PRE), 0 when not, -1 when
+   more bytes are needed. */
+int dt_tls_pre_begin(struct dt_tls *t, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time);
+void dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+/* The direction's bytes end here (gap, end of capture). */
+void dt_tls_pre_end(struct dt_tls *t, struct dt_conn *c, int dir);
+/* The non-TLS fact from the first line (or bytes) in d->buf. */
+void dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir);
 
 #endif

@@ -37,7 +37,7 @@ facts(char *out, size_t n, const struct dt_conn *c)
 	size_t i;
 
 	snprintf(out, n, "%d %llu %llu %04X %04X %zu %zu %llu %u %u %s %s "
-	    "%llu %llu %llu %llu %llu %d %zu %zu %d %d %s %s %d %zu",
+	    "%llu %llu %llu %llu %llu %d %zu %zu %d %d %s %s %d %zu %u %llu",
 	    f->seen, (unsigned long long)f->ch_frame,
 	    (unsigned long long)f->sh_frame, f->version, f->suite,
 	    f->n_offered_suites, f->n_server_certs,
@@ -52,7 +52,8 @@ facts(char *out, size_t n, const struct dt_conn *c)
 	    f->n_ca_names, f->n_extensions, f->hrr, f->truncated,
 	    f->sni ? f->sni : "-",
 	    f->http_request.line ? f->http_request.line : "-",
-	    f->resumed, c->n_events);
+	    f->resumed, c->n_events, f->preamble,
+	    (unsigned long long)f->preamble_frame);
 	/* and the timeline itself, event by event */
 	for (i = 0; i < c->n_events; i++) {
 		const struct dt_event *e = &c->events[i];

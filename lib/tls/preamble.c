@@ -1,0 +1,653 @@
+/*
+ * tls/preamble: TLS that begins after a plaintext preamble, found by the
+ * protocol's own upgrade message, not by the port:
+ *
+ *   SMTP    RFC 3207 4     client STARTTLS, server 220
+ *   NNTP    RFC 4642 2.2   client STARTTLS, server 382
+ *   Sieve   RFC 5804 2.2   client STARTTLS, server OK
+ *   IMAP    RFC 9051 6.2.1 client "tag STARTTLS", server "tag OK"
+ *   POP3    RFC 2595 4     client STLS, server +OK
+ *   FTP     RFC 4217 4     client AUTH TLS (SSL, TLS-C, TLS-P), server 234
+ *   XMPP    RFC 6120 5.4   client <starttls xmlns=...tls/>, server <proceed/>
+ *   LDAP    RFC 4511 4.14  ExtendedRequest 1.3.6.1.4.1.1466.20037, success
+ *   PostgreSQL             SSLRequest (length 8, code 80877103), server 'S'
+ *   MySQL                  SSLRequest (32-byte payload with CLIENT_SSL)
+ *   SOCKS 4/4a             CONNECT, reply 90; SOCKS 5 (RFC 1928) CONNECT
+ *                          after method (and RFC 1929 password) exchange,
+ *                          reply 0
+ *
+ * The first bytes of a direction choose the framing (text lines, XML
+ * elements, or the binary protocol's own lengths); units are gathered whole
+ * (at most PRE_UNIT bytes, PRE_TOTAL per direction, else the direction is
+ * not TLS for us) and read by the protocol's step. When the client asks, its
+ * next bytes are TLS; when the server agrees, its next bytes are. A refusal
+ * sends the client back to plaintext. A server's first line was kept as the
+ * non-TLS fact (record.c); once TLS is agreed that fact is withdrawn.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tls/tls_int.h"
+
+#define PRE_UNIT	4096		/* one line, element or message */
+#define PRE_TOTAL	(64 * 1024)	/* preamble bytes per direction */
+
+enum family {
+	F_NONE = 0,
+	F_TEXT,		/* CRLF lines: SMTP, IMAP, POP3, FTP, NNTP, Sieve */
+	F_XML,		/* XMPP: elements up to '>' */
+	F_PG,		/* PostgreSQL: client int32 length; server 1 byte */
+	F_MYSQL,	/* MySQL packets: int24 length, sequence */
+	F_SOCKS4,
+	F_SOCKS5,
+	F_LDAP,		/* BER LDAPMessage */
+};
+
+enum cmd {
+	CMD_NONE = 0,
+	CMD_STARTTLS,	/* SMTP, NNTP, Sieve: told apart by the answer */
+	CMD_IMAP,
+	CMD_STLS,
+	CMD_AUTH,
+	CMD_XMPP,
+};
+
+static const struct {
+	const char *id;
+	const char *name;
+} names[] = {
+	[DT_PRE_NONE] = { NULL, NULL },
+	[DT_PRE_SMTP] = { "smtp", "SMTP STARTTLS" },
+	[DT_PRE_IMAP] = { "imap", "IMAP STARTTLS" },
+	[DT_PRE_POP3] = { "pop3", "POP3 STLS" },
+	[DT_PRE_FTP] = { "ftp", "FTP AUTH TLS" },
+	[DT_PRE_XMPP] = { "xmpp", "XMPP STARTTLS" },
+	[DT_PRE_NNTP] = { "nntp", "NNTP STARTTLS" },
+	[DT_PRE_SIEVE] = { "sieve", "ManageSieve STARTTLS" },
+	[DT_PRE_LDAP] = { "ldap", "LDAP StartTLS" },
+	[DT_PRE_POSTGRES] = { "postgresql", "PostgreSQL SSLRequest" },
+	[DT_PRE_MYSQL] = { "mysql", "MySQL SSL request" },
+	[DT_PRE_SOCKS4] = { "socks4", "SOCKS4 CONNECT" },
+	[DT_PRE_SOCKS5] = { "socks5", "SOCKS5 CONNECT" },
+	[DT_PRE_HTTP_CONNECT] = { "http-connect", "HTTP CONNECT" },
+};
+
+const char *
+dt_tls_preamble_id(unsigned p)
+{
+	return p < sizeof names / sizeof names[0] ? names[p].id : NULL;
+}
+
+const char *
+dt_tls_preamble_name(unsigned p)
+{
+	return p < sizeof names / sizeof names[0] ? names[p].name : NULL;
+}
+
+/* ---- non-TLS bytes ----------------------------------------------------- */
+
+/* The first printable line (else the first bytes in hex) of what came
+   where TLS was expected. */
+void
+dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+	const struct fmark *fm = fmap_at(&d->bmap, 0);
+	size_t n = 0, i;
+	int binary = 0;
+	char hex[3 * 16 + 16];
+
+	while (n < d->len && n < LINE_MAX && d->buf[n] != '\r' &&
+	    d->buf[n] != '\n')
+		n++;
+	for (i = 0; i < n; i++)
+		if ((d->buf[i] < 0x20 && d->buf[i] != '\t') || d->buf[i] >= 0x7F)
+			binary = 1;
+	if (n == 0 && d->len > 0)
+		binary = 1;
+	if (binary) {	/* no text line: its first bytes in hex */
+		size_t k = 0;
+
+		k += (size_t)snprintf(hex, sizeof hex, "(binary)");
+		for (i = 0; i < d->len && i < 16; i++)
+			k += (size_t)snprintf(hex + k, sizeof hex - k, " %02x",
+			    d->buf[i]);
+	}
+	if (c->tls.non_tls_frame == 0) {
+		c->tls.non_tls_frame = fm->frame;
+		c->tls.non_tls_dir = (uint8_t)dir;
+		c->tls.non_tls_line = binary ? dt_strdup(t->m, hex) :
+		    dt_strndup(t->m, (const char *)d->buf, n);
+		dt_tls_event(t, c, DT_EV_NON_TLS, dir, fm->frame, fm->time, 0, 0);
+	}
+}
+
+/* ---- entering the preamble ---------------------------------------------- */
+
+static int
+is_text(uint8_t ch)
+{
+	return (ch >= 0x20 && ch < 0x7F) || ch == '\r' || ch == '\n' ||
+	    ch == '\t';
+}
+
+/* Bytes a direction needs to tell its framing; b holds `have` of them. */
+#define PRE_PROBE 5
+
+/* The framing the first bytes of `dir` call for: F_* ; F_NONE when none
+   of ours; -1 when more bytes are needed. */
+static int
+classify(const struct dt_tls *t, int dir, const uint8_t *b, size_t have)
+{
+	if (t->pre.family != F_NONE)
+		return t->pre.family;	/* the other side chose */
+	if (have < 3)
+		return -1;
+	if (dir == DT_C2S) {
+		if (b[0] == 0 && b[1] == 0 && b[2] == 0)
+			return F_PG;
+		if (b[0] == 0x04 && (b[1] == 1 || b[1] == 2))
+			return F_SOCKS4;
+		if (b[0] == 0x05 && b[1] >= 1 && b[1] <= 16)
+			return F_SOCKS5;
+		if (b[0] == 0x30)
+			return F_LDAP;
+	} else {
+		if (have < PRE_PROBE)
+			return -1;
+		if (b[3] == 0 && b[4] == 0x0A && (b[0] | b[1] | b[2]) != 0)
+			return F_MYSQL;		/* greeting, protocol 10 */
+	}
+	if (b[0] == '<')
+		return F_XML;
+	if (is_text(b[0]) && is_text(b[1]) && is_text(b[2]))
+		return F_TEXT;
+	return F_NONE;
+}
+
+int
+dt_tls_pre_begin(struct dt_tls *t, int dir, const uint8_t **p, size_t *n,
+    uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	int f;
+
+	for (;;) {
+		f = classify(t, dir, d->buf, d->len);
+		if (f >= 0)
+			break;
+		if (*n == 0)
+			return -1;
+		if (!dt_tls_take(t, d, p, n, d->len + 1, frame, time))
+			return -1;
+	}
+	if (f == F_NONE)
+		return 0;
+	t->pre.family = (uint8_t)f;
+	d->state = D_PRE;
+	return 1;
+}
+
+/* ---- units -------------------------------------------------------------- */
+
+/* BER length at b[1..]: total TLV length, 0 need more, -1 bad. */
+static long
+ber_len(const uint8_t *b, size_t have)
+{
+	size_t k, i;
+	unsigned long len = 0;
+
+	if (have < 2)
+		return 0;
+	if (!(b[1] & 0x80))
+		return 2 + (long)b[1];
+	k = b[1] & 0x7F;
+	if (k == 0 || k > 3)
+		return -1;
+	if (have < 2 + k)
+		return 0;
+	for (i = 0; i < k; i++)
+		len = len << 8 | b[2 + i];
+	return (long)(2 + k + len);
+}
+
+/* SOCKS5 address (RFC 1928 4/6) at b[3]: the unit's length. */
+static long
+socks5_addr_len(const uint8_t *b, size_t have)
+{
+	if (have < 5)
+		return 0;
+	switch (b[3]) {
+	case 1:
+		return 4 + 4 + 2;
+	case 3:
+		return 4 + 1 + (long)b[4] + 2;
+	case 4:
+		return 4 + 16 + 2;
+	default:
+		return -1;
+	}
+}
+
+/* The length of the unit at d->buf (d->len bytes so far): >0 known, 0 need
+   more, -1 not what the framing expects. */
+static long
+unit_len(const struct dt_tls *t, int dir, const uint8_t *b, size_t have)
+{
+	const uint8_t *e;
+	size_t i;
+
+	switch (t->pre.family) {
+	case F_TEXT:
+		e = memchr(b, '\n', have);
+		for (i = 0; i < have; i++)
+			if (!is_text(b[i]))
+				return -1;
+		return e != NULL ? (long)(e - b) + 1 : 0;
+	case F_XML:
+		e = memchr(b, '>', have);
+		return e != NULL ? (long)(e - b) + 1 : 0;
+	case F_PG:
+		if (dir == DT_S2C)
+			return 1;	/* 'S' or 'N' */
+		if (have < 4)
+			return 0;
+		return (long)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+		    (uint32_t)b[2] << 8 | b[3]);
+	case F_MYSQL:
+		if (have < 4)
+			return 0;
+		return 4 + (long)(b[0] | b[1] << 8 | b[2] << 16);
+	case F_SOCKS4:
+		if (dir == DT_S2C)
+			return 8;
+		if (have < 9)
+			return 0;
+		e = memchr(b + 8, 0, have - 8);		/* user id */
+		if (e == NULL)
+			return 0;
+		i = (size_t)(e - b) + 1;
+		if (b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] != 0) {
+			/* SOCKS 4a: a host name follows */
+			e = i < have ? memchr(b + i, 0, have - i) : NULL;
+			return e != NULL ? (long)(e - b) + 1 : 0;
+		}
+		return (long)i;
+	case F_SOCKS5:
+		switch (t->pre.step[dir]) {
+		case 0:		/* methods / chosen method */
+			if (dir == DT_S2C)
+				return 2;
+			return have < 2 ? 0 : 2 + (long)b[1];
+		case 1:		/* RFC 1929 username/password, or request */
+			if (t->pre.socks_method == 2) {
+				if (dir == DT_S2C)
+					return 2;
+				if (have < 2)
+					return 0;
+				if (have < 3 + (size_t)b[1])
+					return 0;
+				return 3 + (long)b[1] + b[2 + b[1]];
+			}
+			return socks5_addr_len(b, have);
+		default:
+			return socks5_addr_len(b, have);
+		}
+	case F_LDAP:
+		if (b[0] != 0x30)
+			return -1;
+		return ber_len(b, have);
+	default:
+		return -1;
+	}
+}
+
+/* ---- the protocols' steps ----------------------------------------------- */
+
+/* Case-insensitive: does line l (n bytes, no CRLF) equal / begin with w? */
+static int
+line_is(const uint8_t *l, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+
+	return n == k && strncasecmp((const char *)l, w, k) == 0;
+}
+
+static int
+line_starts(const uint8_t *l, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+
+	return n >= k && strncasecmp((const char *)l, w, k) == 0;
+}
+
+/* TLS was agreed: the agreeing side's next bytes are TLS. */
+static void
+agreed(struct dt_tls *t, struct dt_conn *c, int dir, unsigned proto,
+    uint64_t frame, int64_t time)
+{
+	struct dt_tls_facts *f = &c->tls;
+	size_t i;
+
+	t->pre.agreed = 1;
+	t->d[dir].state = D_START;
+	if (t->d[!dir].state == D_PRE && t->pre.asked)
+		t->d[!dir].state = D_START;
+	f->preamble = (uint8_t)proto;
+	f->preamble_frame = frame;
+	dt_tls_event(t, c, DT_EV_TLS_UPGRADE, dir, frame, time,
+	    (uint16_t)proto, 0);
+	/* the server's greeting is no longer a wrong answer to TLS */
+	if (t->pre.greeting && f->non_tls_frame != 0) {
+		dt_free(t->m, f->non_tls_line);
+		f->non_tls_line = NULL;
+		f->non_tls_frame = 0;
+		for (i = 0; i < c->n_events; i++)
+			if (c->events[i].type == DT_EV_NON_TLS) {
+				memmove(c->events + i, c->events + i + 1,
+				    (c->n_events - i - 1) *
+				    sizeof c->events[0]);
+				c->n_events--;
+				break;
+			}
+	}
+}
+
+/* The client asked: its next bytes are TLS (or, if refused, text again). */
+static void
+asked(struct dt_tls *t, int cmd)
+{
+	t->pre.asked = 1;
+	t->pre.cmd = (uint8_t)cmd;
+	t->d[DT_C2S].state = D_START;
+}
+
+static void
+refused(struct dt_tls *t)
+{
+	t->pre.asked = 0;
+	t->pre.cmd = CMD_NONE;
+}
+
+static void
+text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
+    size_t n, uint64_t frame, int64_t time)
+{
+	if (n > 0 && u[n - 1] == '\n')
+		n--;
+	if (n > 0 && u[n - 1] == '\r')
+		n--;
+	if (dir == DT_C2S) {
+		const uint8_t *sp = memchr(u, ' ', n);
+
+		if (line_is(u, n, "STARTTLS")) {
+			asked(t, CMD_STARTTLS);
+		} else if (line_is(u, n, "STLS")) {
+			asked(t, CMD_STLS);
+		} else if (line_is(u, n, "AUTH TLS") || line_is(u, n, "AUTH SSL") ||
+		    line_is(u, n, "AUTH TLS-C") || line_is(u, n, "AUTH TLS-P")) {
+			asked(t, CMD_AUTH);
+		} else if (sp != NULL && sp > u && (size_t)(sp - u) <
+		    sizeof t->pre.tag && line_is(sp + 1,
+		    n - (size_t)(sp - u) - 1, "STARTTLS")) {
+			memcpy(t->pre.tag, u, (size_t)(sp - u));
+			t->pre.tag[sp - u] = '\0';
+			asked(t, CMD_IMAP);
+		}
+		return;
+	}
+	/* the server: only its answer to the request counts; multi-line
+	   replies ("250-...") end with the line whose code has a space */
+	switch (t->pre.cmd) {
+	case CMD_STARTTLS:
+		if (n >= 4 && u[3] == '-')
+			return;
+		if (line_starts(u, n, "220"))
+			agreed(t, c, dir, DT_PRE_SMTP, frame, time);
+		else if (line_starts(u, n, "382"))
+			agreed(t, c, dir, DT_PRE_NNTP, frame, time);
+		else if (line_is(u, n, "OK") || line_starts(u, n, "OK "))
+			agreed(t, c, dir, DT_PRE_SIEVE, frame, time);
+		else if (n >= 3 && u[0] >= '0' && u[0] <= '9')
+			refused(t);
+		else if (line_starts(u, n, "NO") || line_starts(u, n, "BYE"))
+			refused(t);
+		break;
+	case CMD_STLS:
+		if (line_starts(u, n, "+OK"))
+			agreed(t, c, dir, DT_PRE_POP3, frame, time);
+		else if (line_starts(u, n, "-ERR"))
+			refused(t);
+		break;
+	case CMD_AUTH:
+		if (n >= 4 && u[3] == '-')
+			return;
+		if (line_starts(u, n, "234"))
+			agreed(t, c, dir, DT_PRE_FTP, frame, time);
+		else if (n >= 3 && u[0] >= '0' && u[0] <= '9')
+			refused(t);
+		break;
+	case CMD_IMAP: {
+		size_t k = strlen(t->pre.tag);
+
+		if (n <= k || memcmp(u, t->pre.tag, k) != 0 || u[k] != ' ')
+			return;		/* untagged: not the answer */
+		if (line_starts(u + k + 1, n - k - 1, "OK"))
+			agreed(t, c, dir, DT_PRE_IMAP, frame, time);
+		else
+			refused(t);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Does the element u (n bytes, up to '>') open the given tag? */
+static int
+xml_opens(const uint8_t *u, size_t n, const char *tag)
+{
+	size_t k = strlen(tag);
+
+	while (n > 0 && *u != '<') {	/* whitespace between elements */
+		u++;
+		n--;
+	}
+	return n > k + 1 && memcmp(u + 1, tag, k) == 0 &&
+	    (u[k + 1] == ' ' || u[k + 1] == '/' || u[k + 1] == '>');
+}
+
+static void
+xml_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
+    size_t n, uint64_t frame, int64_t time)
+{
+	if (dir == DT_C2S) {
+		if (xml_opens(u, n, "starttls"))
+			asked(t, CMD_XMPP);
+		return;
+	}
+	if (t->pre.cmd != CMD_XMPP)
+		return;
+	if (xml_opens(u, n, "proceed"))
+		agreed(t, c, dir, DT_PRE_XMPP, frame, time);
+	else if (xml_opens(u, n, "failure"))
+		refused(t);
+}
+
+/* The bytes of the OID LDAPString "1.3.6.1.4.1.1466.20037" in u. */
+static int
+has_starttls_oid(const uint8_t *u, size_t n)
+{
+	static const char oid[] = "1.3.6.1.4.1.1466.20037";
+	size_t k = sizeof oid - 1, i;
+
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(u + i, oid, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* RFC 4511 4.12: LDAPMessage { messageID, extendedResp [APPLICATION 24]
+   { resultCode ENUMERATED, ... } }: the result code, -1 when not one. */
+static int
+ldap_ext_result(const uint8_t *u, size_t n)
+{
+	struct rd r = rd_make(u, n);
+	size_t k;
+
+	(void)rd_u8(&r);		/* SEQUENCE, checked by unit_len */
+	k = rd_u8(&r);
+	if (k & 0x80)
+		rd_skip(&r, k & 0x7F);
+	if (rd_u8(&r) != 0x02)		/* messageID INTEGER */
+		return -1;
+	rd_skip(&r, rd_u8(&r));
+	if (rd_u8(&r) != 0x78)		/* [APPLICATION 24] constructed */
+		return -1;
+	k = rd_u8(&r);
+	if (k & 0x80)
+		rd_skip(&r, k & 0x7F);
+	if (rd_u8(&r) != 0x0A || rd_u8(&r) != 1)	/* ENUMERATED, 1 byte */
+		return -1;
+	k = rd_u8(&r);
+	return rd_ok(&r) ? (int)k : -1;
+}
+
+static void
+binary_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
+    size_t n, uint64_t frame, int64_t time)
+{
+	static const uint8_t pg_ssl[8] = { 0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F };
+
+	switch (t->pre.family) {
+	case F_PG:
+		if (dir == DT_C2S) {
+			if (n == 8 && memcmp(u, pg_ssl, 8) == 0)
+				asked(t, CMD_NONE);
+			else
+				t->pre.give_up = 1;	/* startup: no TLS */
+		} else if (t->pre.asked) {
+			if (u[0] == 'S')
+				agreed(t, c, dir, DT_PRE_POSTGRES, frame, time);
+			else
+				t->pre.give_up = 1;
+		} else {
+			t->pre.give_up = 1;
+		}
+		break;
+	case F_MYSQL:
+		/* Protocol::SSLRequest: payload of 32 bytes whose capability
+		   flags (little-endian) carry CLIENT_SSL 0x0800 */
+		if (dir == DT_C2S && n == 4 + 32 && (u[4 + 1] & 0x08)) {
+			asked(t, CMD_NONE);
+			agreed(t, c, dir, DT_PRE_MYSQL, frame, time);
+			t->d[DT_S2C].state = D_START;
+		}
+		break;
+	case F_SOCKS4:
+		if (dir == DT_C2S) {
+			if (u[1] == 1)
+				asked(t, CMD_NONE);
+			else
+				t->pre.give_up = 1;	/* BIND */
+		} else if (t->pre.asked) {
+			if (u[1] == 90)
+				agreed(t, c, dir, DT_PRE_SOCKS4, frame, time);
+			else
+				t->pre.give_up = 1;
+		}
+		break;
+	case F_SOCKS5:
+		if (dir == DT_S2C && t->pre.step[dir] == 0) {
+			t->pre.socks_method = u[1];
+			if (u[1] == 0xFF)
+				t->pre.give_up = 1;
+		}
+		if (dir == DT_S2C && t->pre.step[dir] == 1 &&
+		    t->pre.socks_method == 2 && u[1] != 0)
+			t->pre.give_up = 1;
+		t->pre.step[dir]++;
+		if (n >= 4 && u[0] == 5 && t->pre.step[dir] >=
+		    (t->pre.socks_method == 2 ? 3 : 2)) {
+			if (dir == DT_C2S && u[1] == 1)
+				asked(t, CMD_NONE);
+			else if (dir == DT_S2C && t->pre.asked && u[1] == 0)
+				agreed(t, c, dir, DT_PRE_SOCKS5, frame, time);
+			else
+				t->pre.give_up = 1;
+		}
+		break;
+	case F_LDAP:
+		if (dir == DT_C2S) {
+			if (has_starttls_oid(u, n))
+				asked(t, CMD_NONE);
+		} else if (t->pre.asked) {
+			int rc = ldap_ext_result(u, n);
+
+			if (rc == 0)
+				agreed(t, c, dir, DT_PRE_LDAP, frame, time);
+			else if (rc > 0)
+				refused(t);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the state ---------------------------------------------------------- */
+
+void
+dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	while (d->state == D_PRE) {
+		long want = unit_len(t, dir, d->buf, d->len);
+		const struct fmark *fm;
+
+		if (want < 0 || want > PRE_UNIT || t->pre.give_up ||
+		    t->pre.bytes[dir] > PRE_TOTAL) {
+			dt_tls_pre_end(t, c, dir);
+			unit_reset(d);
+			stop(d);
+			return;
+		}
+		if (want == 0 || d->len < (size_t)want) {
+			size_t more = want == 0 ? d->len + 1 : (size_t)want;
+
+			if (*n == 0 || !dt_tls_take(t, d, p, n, more, frame,
+			    time))
+				return;
+			continue;
+		}
+		if (dir == DT_S2C && t->pre.greeting == 1) {
+			dt_tls_nontls_fact(t, c, dir);
+			t->pre.greeting = 2;
+		}
+		/* like a record, the unit belongs to the frame completing it */
+		fm = fmap_at(&d->bmap, (uint64_t)want - 1);
+		t->pre.bytes[dir] += (size_t)want;
+		if (t->pre.family == F_TEXT)
+			text_step(t, c, dir, d->buf, (size_t)want, fm->frame,
+			    fm->time);
+		else if (t->pre.family == F_XML)
+			xml_step(t, c, dir, d->buf, (size_t)want, fm->frame,
+			    fm->time);
+		else
+			binary_step(t, c, dir, d->buf, (size_t)want, fm->frame,
+			    fm->time);
+		dt_tls_consume(d, (size_t)want);
+	}
+}
+
+void
+dt_tls_pre_end(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	if (dir == DT_S2C && t->pre.greeting == 1 && t->d[dir].len > 0) {
+		dt_tls_nontls_fact(t, c, dir);
+		t->pre.greeting = 2;
+	}
+}

@@ -192,3 +192,4 @@ clean:
 .PHONY: check-browser
 check-browser: all
 	@BUILD=$(BUILD) sh tests/test_browser.sh
+	@BUILD=$(BUILD) sh tests/test_serve_browser.sh

@@ -31,6 +31,7 @@ for t in tests/test_*.sh; do
 	[ -f "$t" ] || continue
 	# the headless-browser test installs Chromium: `make check-browser`
 	[ "$t" = tests/test_browser.sh ] && continue
+	[ "$t" = tests/test_serve_browser.sh ] && continue
 	run "$(basename "$t" .sh)" env BUILD="$BUILD" sh "$t"
 done
 for f in "$BUILD"/fuzz/fuzz_*; do

@@ -66,6 +66,7 @@ child_hook(const char *name)
 	    strcmp(colon + 1, name) != 0)
 		return;
 	if (strncmp(h, "crash:", 6) == 0) {
+		signal(SIGSEGV, SIG_DFL);	/* past any sanitizer's handler */
 		raise(SIGSEGV);
 	} else if (strncmp(h, "hang:", 5) == 0) {
 		for (;;)
@@ -398,6 +399,25 @@ report_written(enum run_end end, int st)
 	return end == RUN_EXITED && (WEXITSTATUS(st) <= 1 || WEXITSTATUS(st) == 3);
 }
 
+/* Both reports, not empty: an exit status alone does not prove them. */
+static int
+reports_there(const char *dir)
+{
+	static const char *file[2] = { ".report.json", ".report.html" };
+	struct stat sb;
+	char *p;
+	int i, ok = 1;
+
+	for (i = 0; i < 2; i++) {
+		p = NULL;
+		(void)!asprintf(&p, "%s/%s", dir, file[i]);
+		if (p == NULL || stat(p, &sb) != 0 || sb.st_size == 0)
+			ok = 0;
+		free(p);
+	}
+	return ok;
+}
+
 static void
 run_job(struct srv *s, int slot, const struct row *r)
 {
@@ -431,6 +451,12 @@ run_job(struct srv *s, int slot, const struct row *r)
 		   memory cap dropped connections): all three wrote a report */
 		if (!report_written(end, st))
 			break;
+	}
+	if (report_written(end, st) && !reports_there(dir)) {
+		why = stderr_line(dir);
+		if (why == NULL)
+			why = strdup("the analyser wrote no report");
+		goto failed;
 	}
 	if (report_written(end, st)) {
 		summarise(dir, &counts, &top);

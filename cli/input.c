@@ -338,8 +338,10 @@ finish(struct ctx *x, dt_analyzer *an, const char *path, int rc,
 		return 1;
 	}
 	if (rc != 0) {
-		/* out of memory and a bad filter are said even with -q */
-		if (!x->quiet || rc == DT_ENOMEM || rc == DT_EFILTER)
+		/* out of memory and a bad filter are said even with -q; a
+		   member cut by a cap is said by the cap's one error */
+		if ((!x->quiet && !x->stopped) || rc == DT_ENOMEM ||
+		    rc == DT_EFILTER)
 			fprintf(x->msg, "datrace: %s\n", dt_analyzer_errmsg(an));
 		x->count->bad++;
 	} else if (dt_analyzer_capture_at(an, 0, &cap) == 0) {
@@ -349,8 +351,9 @@ finish(struct ctx *x, dt_analyzer *an, const char *path, int rc,
 			x->count->bad++;
 		else
 			x->count->analysed++;
-		for (k = 0; !x->quiet && dt_capture_error_at(cap, k, &off,
-		    &msg) == 0; k++)
+		/* a member cut by a cap: the cap's one error says why */
+		for (k = 0; !x->quiet && !x->stopped &&
+		    dt_capture_error_at(cap, k, &off, &msg) == 0; k++)
 			fprintf(x->msg, "datrace: %s: offset %llu: %s\n", path,
 			    (unsigned long long)off, msg);
 	} else {

@@ -154,7 +154,7 @@ if have zip; then
 	[ "$st" = 2 ] && ok || bad "bomb.zip: exit $st, want 2"
 	grep -q "^datrace: $tmp/bomb.zip: stopped: [0-9]* bytes unpacked from [0-9]* read, more than 100 times as many (an archive bomb? --max-ratio); the members read so far are reported$" \
 	    "$tmp/err" && ok || bad "bomb.zip: stderr: $(cat "$tmp/err")"
-	[ "$(grep -c 'stopped' "$tmp/err")" = 1 ] && ok || bad "bomb.zip: more than one stop error"
+	[ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "bomb.zip: more than the one error line: $(cat "$tmp/err")"
 	grep -q "\"path\": \"$tmp/bomb.zip:src/$a\"" "$tmp/out" && grep -q '"id": "null-cipher-absent"' "$tmp/out" &&
 		ok || bad "bomb.zip: the member before the bomb is not reported"
 	# the bytes cap, with the flag; a bigger ratio lets the bomb through

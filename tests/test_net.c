@@ -1320,7 +1320,8 @@ tunnel4(uint8_t *f, uint8_t proto, const uint8_t *hdr, size_t hlen,
 {
 	uint8_t body[512];
 
-	memcpy(body, hdr, hlen);
+	if (hlen > 0)		/* hdr is NULL for IP-in-IP: memcpy(NULL, 0) is UB */
+		memcpy(body, hdr, hlen);
 	memcpy(body + hlen, inner, ilen);
 	return build_ip4(f, proto, NULL, 0, body, hlen + ilen, 7, 0x4000);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "events/events.h"
 #include "flow/flow.h"
 #include "net/net.h"
 #include "redact/redact.h"
@@ -671,12 +672,15 @@ static int
 analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 {
 	struct dt_packet pkt;
+	struct dt_events *events = NULL;
 	const char *fault;
 	char fault_copy[256];	/* the reader's message dies with the reader */
 	uint64_t off, total, n = 0;
 	int rc = 0;
 
 	rc = dt_pipe_begin(a, name, dt_reader_format(r));
+	if (rc == 0)
+		rc = dt_events_new(&events, &a->mem);
 	if (rc != 0) {
 		if (a->pipe != NULL)
 			pipe_free(a);
@@ -684,6 +688,7 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 		return rc;
 	}
 	dt_reader_set_warn(r, reader_warn, a->pipe);
+	dt_reader_set_events(r, dt_events_record, events);
 	total = dt_reader_size(r);
 	while (dt_reader_next(r, &pkt) == 0) {
 		rc = dt_pipe_packet(a, &pkt);
@@ -702,6 +707,9 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 	if (a->progress != NULL)
 		a->progress(dt_reader_pos(r), total, a->progress_payload);
 	dt_reader_close(r);
+	if (rc == 0)
+		rc = dt_events_finish(events, a->pipe->cap);
+	dt_events_free(events);
 	if (rc != 0) {
 		pipe_free(a);
 		return dt_analyzer_fail(a, rc, "%s: out of memory (memory cap %zu bytes)",

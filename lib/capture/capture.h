@@ -69,6 +69,32 @@ struct dt_packet {
 
 struct dt_reader;
 
+/*
+ * Every record of an ETL file that the reader walks, packet providers'
+ * events included, for the events stage (dt_reader_set_events): an
+ * EVENT_HEADER event with its provider GUID (16 bytes as stored, Data1..3
+ * little-endian), or a kernel/system record (provider NULL; its trace
+ * header kind in header_type). data/len: the user data, valid during the
+ * call only. time: ns since 1970 on the packets' clock, when has_time.
+ */
+struct dt_etw_event {
+	const uint8_t *provider;
+	unsigned header_type;
+	uint16_t id;
+	uint8_t version, level, opcode;
+	uint16_t task;
+	uint64_t keyword;
+	int64_t time;
+	int has_time;
+	uint32_t pid, tid;
+	const uint8_t *data;
+	size_t len;
+	uint64_t offset;		/* of the record, or its buffer */
+};
+
+typedef void (*dt_reader_event_fn)(void *payload,
+    const struct dt_etw_event *ev);
+
 /* A warning while reading (offset, message); the reader goes on. */
 typedef void (*dt_reader_warn_fn)(void *payload, uint64_t offset,
     const char *msg);
@@ -94,6 +120,10 @@ int dt_reader_open_stream(struct dt_reader **out, struct dt_mem *m,
     uint64_t *err_offset);
 
 void dt_reader_set_warn(struct dt_reader *r, dt_reader_warn_fn fn,
+    void *payload);
+/* The events stage's callback for every ETL record (other formats have
+   none); set before the first dt_reader_next(). */
+void dt_reader_set_events(struct dt_reader *r, dt_reader_event_fn fn,
     void *payload);
 
 /* 0 and *pkt filled; DT_ITEROVER at the end or at a fatal fault

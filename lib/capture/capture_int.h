@@ -102,6 +102,8 @@ struct dt_reader {
 
 	dt_reader_warn_fn warn;
 	void *warn_payload;
+	dt_reader_event_fn events;	/* ETL records, or NULL */
+	void *events_payload;
 	unsigned n_warnings;
 
 	int failed;			/* a fatal fault ended reading */

@@ -454,28 +454,33 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
 	size_t step;
 	uint32_t tid;
 	uint64_t ts, kw;
-	int64_t t;
+	int64_t t = 0;
 	int pm, nd, rc;
+	struct dt_etw_event we;
 	struct etl_event ev;
 	struct etl_out out;
 
+	memset(&we, 0, sizeof we);
+	we.header_type = get32at(rec.p, rec.n, 0) >> 16 & 0xff;
 	rd_skip(&rec, 4);			/* Size, HeaderType, MarkerFlags */
 	flags = rd_u16le(&rec);
 	rd_skip(&rec, 2);			/* EventProperty */
 	tid = rd_u32le(&rec);
-	rd_skip(&rec, 4);			/* ProcessId */
+	we.pid = rd_u32le(&rec);
 	ts = rd_u64le(&rec);
 	guid = rd_bytes(&rec, 16);
-	id = rd_u16le(&rec);
-	rd_skip(&rec, 6);			/* Version .. Task */
+	id = rd_u16le(&rec);			/* EVENT_DESCRIPTOR */
+	we.version = rd_u8(&rec);
+	rd_skip(&rec, 1);			/* Channel */
+	we.level = rd_u8(&rec);
+	we.opcode = rd_u8(&rec);
+	we.task = rd_u16le(&rec);
 	kw = rd_u64le(&rec);
 	rd_skip(&rec, 8 + 16);			/* ProcessorTime, ActivityId */
 	if (!rd_ok(&rec))
 		return -1;
 	pm = memcmp(guid, guid_pktmon, 16) == 0;
 	nd = memcmp(guid, guid_ndis, 16) == 0;
-	if (!pm && !nd)
-		return 0;
 	if (flags & EH_EXTENDED_INFO) {
 		/*
 		 * EVENT_HEADER_EXTENDED_DATA_ITEM headers (Reserved1, ExtType,
@@ -502,7 +507,21 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
 			}
 		} while (lnk & 1);
 	}
-	if (etl_time(e, ts, &t) != 0) {
+	we.has_time = etl_time(e, ts, &t) == 0;
+	if (r->events != NULL) {
+		we.provider = guid;
+		we.id = id;
+		we.keyword = kw;
+		we.time = we.has_time ? t : 0;
+		we.tid = tid;
+		we.data = rec.p;
+		we.len = rec.n;
+		we.offset = off;
+		r->events(r->events_payload, &we);
+	}
+	if (!pm && !nd)
+		return 0;
+	if (!we.has_time) {
 		dt_reader_warnf(r, off, "ETL event time is out of range; "
 		    "event skipped");
 		return 0;
@@ -525,6 +544,21 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
 	}
 	e->info.n_components = dt_etl_pm_components(e->pm);
 	return 0;
+}
+
+/* A record of another header kind (system, compact, perfinfo, classic
+   event trace): the events stage counts it. */
+static void
+system_record(struct dt_reader *r, struct rd rec, unsigned ht, uint64_t off)
+{
+	struct dt_etw_event we;
+
+	memset(&we, 0, sizeof we);
+	we.header_type = ht;
+	we.data = rec.p;
+	we.len = rec.n;
+	we.offset = off;
+	r->events(r->events_payload, &we);
 }
 
 /*
@@ -573,6 +607,10 @@ walk_records(struct dt_reader *r, struct dt_etl *e, const uint8_t *area,
 			return;
 		}
 		rec = rd_sub(&h, size);
+		if (((hf & 0xc0) != 0xc0 || (ht != HT_EVENT32 &&
+		    ht != HT_EVENT64)) && r->events != NULL)
+			system_record(r, rec, (hf & 0xc0) == 0xc0 ? ht : 0,
+			    roff);
 		if ((hf & 0xc0) == 0xc0 && (ht == HT_EVENT32 ||
 		    ht == HT_EVENT64) &&
 		    event_record(r, e, rec, roff) != 0) {

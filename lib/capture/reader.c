@@ -196,6 +196,14 @@ dt_reader_set_warn(struct dt_reader *r, dt_reader_warn_fn fn, void *payload)
 	r->warn_payload = payload;
 }
 
+void
+dt_reader_set_events(struct dt_reader *r, dt_reader_event_fn fn,
+    void *payload)
+{
+	r->events = fn;
+	r->events_payload = payload;
+}
+
 int
 dt_reader_next(struct dt_reader *r, struct dt_packet *pkt)
 {

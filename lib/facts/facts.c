@@ -176,6 +176,7 @@ dt_capture_free(struct dt_capture *cap)
 	if (cap == NULL)
 		return;
 	m = cap->mem;
+	dt_free(m, cap->providers);
 	while (cap->conns != NULL) {
 		struct dt_conn *c = cap->conns;
 		cap->conns = c->next;

@@ -555,6 +555,14 @@ struct dt_encap_count {
 	uint16_t sport, dport;		/* its UDP ports (0: an IP tunnel) */
 };
 
+/* One ETW provider seen in an ETL file (events/). */
+struct dt_event_provider {
+	char guid[40];			/* "{4d4f80d9-c8bd-...}" */
+	const char *name;		/* static, or NULL: not in the table */
+	uint64_t events;
+	uint32_t ids;			/* distinct event ids */
+};
+
 struct dt_capture {
 	struct dt_mem *mem;
 	char *path;
@@ -567,6 +575,11 @@ struct dt_capture {
 	int damaged;			/* reading ended at damage or a cut */
 	uint64_t protected_80211;	/* 802.11 data frames encrypted on the
 					   air: named, not decoded */
+	/* ETL: every record by provider, most events first (events/) */
+	struct dt_event_provider *providers;
+	size_t n_providers;
+	uint64_t system_records;	/* kernel/system records, no provider */
+	uint64_t events_untold;		/* of providers past the table's cap */
 	int64_t first_time, last_time;
 	struct dt_linktype_count *linktypes;
 	size_t n_linktypes;

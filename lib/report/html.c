@@ -186,6 +186,30 @@ capture_notes(struct out *o, const struct dt_capture *cap)
 		    cap->packets - cap->duplicate_sightings, cap->packets,
 		    cap->duplicate_sightings);
 	}
+	for (i = 0; i < cap->n_providers; i++) {
+		NOTE();
+		html_printf(o, "<li>%" PRIu64 " event%s of %u kind%s from ",
+		    cap->providers[i].events,
+		    cap->providers[i].events == 1 ? "" : "s",
+		    cap->providers[i].ids, cap->providers[i].ids == 1 ? "" : "s");
+		html_esc(o, cap->providers[i].name ? cap->providers[i].name :
+		    "provider");
+		html_printf(o, " <span class=\"mono\">%s</span></li>",
+		    cap->providers[i].guid);
+	}
+	if (cap->system_records > 0) {
+		NOTE();
+		html_printf(o, "<li>%" PRIu64 " kernel and system record%s "
+		    "(trace header, configuration)</li>", cap->system_records,
+		    cap->system_records == 1 ? "" : "s");
+	}
+	if (cap->packets == 0 && cap->n_providers > 0) {
+		NOTE();
+		html_puts(o, "<li>the trace holds events but no packets: "
+		    "capture packets with <code>netsh trace start "
+		    "capture=yes</code> or <code>pktmon start --capture "
+		    "--pkt-size 0</code></li>");
+	}
 	if (cap->protected_80211 > 0) {
 		NOTE();
 		html_printf(o, "<li>%" PRIu64 " 802.11 data frame%s protected "
@@ -295,6 +319,7 @@ captures_section(struct out *o, const struct dt_report_run *run)
 		if (run->caps[i]->n_errors || run->caps[i]->truncated_packets ||
 		    run->caps[i]->duplicate_sightings ||
 		    run->caps[i]->protected_80211 ||
+		    run->caps[i]->n_providers ||
 		    run->caps[i]->undecodable || run->caps[i]->dropped_conns ||
 		    run->caps[i]->dropped_bytes ||
 		    run->caps[i]->fragments_dropped) {

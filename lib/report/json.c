@@ -947,6 +947,20 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	}
 	if (a != NULL)
 		set(b, o, "tunnels", a);
+	if (cap->n_providers > 0 || cap->system_records > 0) {
+		/* an ETL file: every record, by provider */
+		a = json_array();
+		for (i = 0; i < cap->n_providers; i++) {
+			x = json_object();
+			set(b, x, "name", jstr(b, cap->providers[i].name));
+			set(b, x, "guid", json_string(cap->providers[i].guid));
+			set(b, x, "events", jint(cap->providers[i].events));
+			set(b, x, "event_ids", jint(cap->providers[i].ids));
+			push(b, a, x);
+		}
+		set(b, o, "event_providers", a);
+		set(b, o, "system_records", jint(cap->system_records));
+	}
 	if (cap->dropped_conns || cap->dropped_bytes ||
 	    cap->fragments_dropped) {
 		x = json_object();

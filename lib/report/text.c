@@ -765,6 +765,30 @@ capture_head(struct out *o, const struct dt_capture *cap)
 		    cap->duplicate_sightings);
 		emit(o, "  note: ", 4, line);
 	}
+	for (i = 0; i < cap->n_providers && i < 12; i++) {
+		snprintf(line, sizeof line, "%" PRIu64 " event%s of %u kind%s "
+		    "from %s %s", cap->providers[i].events,
+		    cap->providers[i].events == 1 ? "" : "s",
+		    cap->providers[i].ids, cap->providers[i].ids == 1 ? "" : "s",
+		    cap->providers[i].name ? cap->providers[i].name :
+		    "provider", cap->providers[i].guid);
+		emit(o, "  events: ", 4, line);
+	}
+	if (cap->n_providers > 12) {
+		snprintf(line, sizeof line, "and %zu more providers",
+		    cap->n_providers - 12);
+		emit(o, "  events: ", 4, line);
+	}
+	if (cap->system_records > 0) {
+		snprintf(line, sizeof line, "%" PRIu64 " kernel and system "
+		    "record%s (trace header, configuration)",
+		    cap->system_records, cap->system_records == 1 ? "" : "s");
+		emit(o, "  events: ", 4, line);
+	}
+	if (cap->packets == 0 && cap->n_providers > 0)
+		emit(o, "  note: ", 4, "the trace holds events but no packets: "
+		    "capture packets with 'netsh trace start capture=yes' or "
+		    "'pktmon start --capture --pkt-size 0'");
 	if (cap->protected_80211 > 0) {
 		snprintf(line, sizeof line, "%" PRIu64 " 802.11 data frame%s "
 		    "protected (encrypted on the air): not decoded; capture on "

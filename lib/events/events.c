@@ -1,0 +1,172 @@
+/*
+ * The events stage: every record of an ETL file counted by provider and
+ * event id (events.h). A fixed open-addressing table of providers keyed
+ * by GUID, allocated on the first record; per provider a small bitmap of
+ * the event ids seen (ids are 16-bit), so the summary can say how many
+ * kinds of event a provider wrote. Names come from the generated table
+ * (providers.c), found by binary search.
+ */
+#include "events/events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datrace.h"
+
+#define SLOTS	(2 * DT_EVENTS_MAX_PROVIDERS)	/* a power of two */
+
+struct slot {
+	uint8_t guid[16];
+	int used;
+	uint64_t events;
+	uint8_t *ids;			/* 8 KiB bitmap, or NULL */
+	uint32_t n_ids;
+};
+
+struct dt_events {
+	struct dt_mem *m;
+	struct slot *slots;		/* SLOTS, or NULL before any event */
+	size_t n_used;
+	uint64_t system, untold;
+	int nomem;
+};
+
+const char *
+dt_etw_provider_name(const uint8_t guid[16])
+{
+	size_t lo = 0, hi = dt_etw_n_providers, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(guid, dt_etw_providers[mid].guid, 16);
+		if (c == 0)
+			return dt_etw_providers[mid].name;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+int
+dt_events_new(struct dt_events **out, struct dt_mem *m)
+{
+	*out = dt_calloc(m, 1, sizeof **out);
+	if (*out == NULL)
+		return DT_ENOMEM;
+	(*out)->m = m;
+	return 0;
+}
+
+static struct slot *
+slot_of(struct dt_events *ev, const uint8_t guid[16])
+{
+	uint64_t h = 0;
+	size_t i, k;
+
+	for (k = 0; k < 16; k++)
+		h = (h ^ guid[k]) * UINT64_C(0x100000001b3);
+	for (i = (size_t)h & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
+		if (!ev->slots[i].used) {
+			if (ev->n_used >= DT_EVENTS_MAX_PROVIDERS)
+				return NULL;
+			ev->slots[i].used = 1;
+			memcpy(ev->slots[i].guid, guid, 16);
+			ev->n_used++;
+			return &ev->slots[i];
+		}
+		if (memcmp(ev->slots[i].guid, guid, 16) == 0)
+			return &ev->slots[i];
+	}
+}
+
+void
+dt_events_record(void *payload, const struct dt_etw_event *e)
+{
+	struct dt_events *ev = payload;
+	struct slot *s;
+
+	if (e->provider == NULL) {
+		ev->system++;
+		return;
+	}
+	if (ev->slots == NULL && !ev->nomem) {
+		ev->slots = dt_calloc(ev->m, SLOTS, sizeof *ev->slots);
+		ev->nomem = ev->slots == NULL;
+	}
+	if (ev->slots == NULL || (s = slot_of(ev, e->provider)) == NULL) {
+		ev->untold++;
+		return;
+	}
+	s->events++;
+	if (s->ids == NULL && (s->ids = dt_calloc(ev->m, 65536 / 8, 1)) ==
+	    NULL)
+		return;
+	if (!(s->ids[e->id >> 3] & (1u << (e->id & 7)))) {
+		s->ids[e->id >> 3] |= (uint8_t)(1u << (e->id & 7));
+		s->n_ids++;
+	}
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+	const struct dt_event_provider *x = a, *y = b;
+
+	if (x->events != y->events)
+		return x->events > y->events ? -1 : 1;
+	return strcmp(x->guid, y->guid);
+}
+
+/* "{4d4f80d9-c8bd-4d73-bb5b-19c90402c5ac}" from the stored bytes. */
+static void
+guid_text(char out[40], const uint8_t g[16])
+{
+	snprintf(out, 40, "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x}", g[3], g[2], g[1], g[0], g[5], g[4],
+	    g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+}
+
+int
+dt_events_finish(struct dt_events *ev, struct dt_capture *cap)
+{
+	struct dt_event_provider *p;
+	size_t i, n = 0;
+
+	cap->system_records = ev->system;
+	cap->events_untold = ev->untold;
+	if (ev->n_used == 0)
+		return ev->nomem ? DT_ENOMEM : 0;
+	p = dt_calloc(cap->mem, ev->n_used, sizeof *p);
+	if (p == NULL)
+		return DT_ENOMEM;
+	for (i = 0; i < SLOTS; i++) {
+		if (!ev->slots[i].used)
+			continue;
+		guid_text(p[n].guid, ev->slots[i].guid);
+		p[n].name = dt_etw_provider_name(ev->slots[i].guid);
+		p[n].events = ev->slots[i].events;
+		p[n].ids = ev->slots[i].n_ids;
+		n++;
+	}
+	qsort(p, n, sizeof *p, by_count);
+	cap->providers = p;
+	cap->n_providers = n;
+	return 0;
+}
+
+void
+dt_events_free(struct dt_events *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	for (i = 0; ev->slots != NULL && i < SLOTS; i++)
+		dt_free(ev->m, ev->slots[i].ids);
+	dt_free(ev->m, ev->slots);
+	dt_free(ev->m, ev);
+}

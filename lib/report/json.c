@@ -20,6 +20,9 @@
 #include "tls/tls.h"
 #include "tunnel/tunnel.h"
 
+/* A list written as it goes (see "writing as it goes" below). */
+#define HOLE "@@datrace:list@@"
+
 struct jb {
 	struct dt_mem *mem;	/* sanitiser buffers */
 	int err;		/* sticky: jansson or dt_mem ran out of memory */
@@ -864,8 +867,6 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	json_t *o = json_object(), *a, *u, *x;
 	const struct dt_conn *c;
 	const struct dt_verdict *v;
-	const struct dt_dns *d;
-	const struct dt_http *h;
 	uint64_t sev[3] = { 0, 0, 0 }, iphttps = 0;
 	size_t i;
 
@@ -899,19 +900,14 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	}
 	set(b, o, "errors", a);
 
-	a = json_array();
-	for (c = cap->conns; c != NULL; c = c->next) {
-		push(b, a, jconn(b, c));
+	/* the long lists are streamed into their holes (stream_capture) */
+	for (c = cap->conns; c != NULL; c = c->next)
 		iphttps += c->iphttps != 0;
-	}
-	set(b, o, "connections", a);
-	a = json_array();
-	for (v = cap->verdicts; v != NULL; v = v->next) {
-		push(b, a, jverdict(b, v));
+	set(b, o, "connections", json_string(HOLE));
+	for (v = cap->verdicts; v != NULL; v = v->next)
 		if ((unsigned)v->severity < 3)
 			sev[v->severity]++;
-	}
-	set(b, o, "verdicts", a);
+	set(b, o, "verdicts", json_string(HOLE));
 
 	/* extras */
 	set(b, o, "unsupported_link_types", u);
@@ -969,14 +965,8 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 		set(b, x, "fragments_dropped", jint(cap->fragments_dropped));
 		set(b, o, "dropped", x);
 	}
-	a = json_array();
-	for (d = cap->dns; d != NULL; d = d->next)
-		push(b, a, jdns(b, d));
-	set(b, o, "dns", a);
-	a = json_array();
-	for (h = cap->http; h != NULL; h = h->next)
-		push(b, a, jhttp(b, h));
-	set(b, o, "http", a);
+	set(b, o, "dns", json_string(HOLE));
+	set(b, o, "http", json_string(HOLE));
 	x = json_object();
 	set(b, x, "connections", jint(cap->n_conns));
 	set(b, x, "iphttps_connections", jint(iphttps));
@@ -989,7 +979,7 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 
 /* {schema, tool, options, captures: []}; *caps gets the empty array. */
 static json_t *
-jdoc(struct jb *b, const struct dt_report_run *run, json_t **caps)
+jdoc(struct jb *b, const struct dt_report_run *run)
 {
 	static const uint16_t default_ports[] = { 443, 0 };
 	const uint16_t *p;
@@ -1011,59 +1001,237 @@ jdoc(struct jb *b, const struct dt_report_run *run, json_t **caps)
 	set(b, x, "filter", jstr(b, run->filter));
 	set(b, x, "all", json_boolean(run->all));
 	set(b, o, "options", x);
-	*caps = json_array();
-	/* keep a reference for the caller while the object owns another */
-	json_incref(*caps);
-	set(b, o, "captures", *caps);
+	set(b, o, "captures", json_string(HOLE));
 	return o;
 }
 
-static int
-dump(json_t *doc, FILE *fp, size_t flags)
+/* ---- writing as it goes ------------------------------------------------------- */
+
+/*
+ * The document is written the way json_dumpf() would write it whole, but
+ * one list element at a time: an object is dumped with its long lists as
+ * holes (the HOLE string), and each hole is filled by writing the list's
+ * elements one by one, each built, dumped and freed before the next. An
+ * element at depth d is dumped alone and indented by 2 * d spaces after
+ * each of its newlines (jansson writes no raw newline inside a string), so
+ * the bytes are those of the whole document (tests/golden holds them).
+ */
+struct sj {
+	struct jb *b;
+	FILE *fp;
+	size_t flags;		/* JSON_INDENT(2) or JSON_COMPACT */
+	int compact;
+	int err;		/* DT_EIO / DT_ENOMEM, sticky */
+};
+
+static void
+sj_put(struct sj *s, const char *p, size_t n)
 {
-	if (json_dumpf(doc, fp, flags | JSON_PRESERVE_ORDER) != 0 ||
-	    fputc('\n', fp) == EOF || ferror(fp))
-		return DT_EIO;
-	return 0;
+	if (s->err == 0 && n > 0 && fwrite(p, 1, n, s->fp) != n)
+		s->err = DT_EIO;
 }
+
+static void
+sj_pad(struct sj *s, unsigned n)
+{
+	static const char sp[] = "                ";
+
+	for (; n > sizeof sp - 1; n -= sizeof sp - 1)
+		sj_put(s, sp, sizeof sp - 1);
+	sj_put(s, sp, n);
+}
+
+/* Text of a value dumped alone, placed at depth d. */
+static void
+sj_text(struct sj *s, const char *p, size_t n, unsigned depth)
+{
+	const char *nl;
+	size_t k;
+
+	while (n > 0 && s->err == 0) {
+		nl = memchr(p, '\n', n);
+		k = nl != NULL ? (size_t)(nl - p) + 1 : n;
+		sj_put(s, p, k);
+		if (nl != NULL && !s->compact)
+			sj_pad(s, 2 * depth);
+		p += k;
+		n -= k;
+	}
+}
+
+/* Element i of a list at depth d (its own depth); takes v. */
+static void
+sj_item(struct sj *s, size_t i, json_t *v, unsigned depth)
+{
+	char *t;
+
+	if (v == NULL || s->b->err) {
+		json_decref(v);
+		s->err = s->err ? s->err : DT_ENOMEM;
+		return;
+	}
+	if (i > 0)
+		sj_put(s, ",", 1);
+	if (!s->compact) {
+		sj_put(s, "\n", 1);
+		sj_pad(s, 2 * depth);
+	}
+	t = json_dumps(v, s->flags | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_decref(v);
+	if (t == NULL) {
+		s->err = s->err ? s->err : DT_ENOMEM;
+		return;
+	}
+	sj_text(s, t, strlen(t), depth);
+	free(t);
+}
+
+static void
+sj_close(struct sj *s, size_t n, unsigned depth)
+{
+	if (n > 0 && !s->compact) {
+		sj_put(s, "\n", 1);
+		sj_pad(s, 2 * (depth - 1));
+	}
+	sj_put(s, "]", 1);
+}
+
+/* Fills a hole: writes the list whose elements are at `depth`. */
+typedef void (*sj_fill)(struct sj *s, const char *key, unsigned depth,
+    const void *arg);
+
+/*
+ * Writes object o (taken) at depth d, filling the holes of `keys` in the
+ * order its text has them; the rest of o as json_dumpf() writes it.
+ */
+static void
+sj_object(struct sj *s, json_t *o, unsigned depth, const char *const *keys,
+    sj_fill fill, const void *arg)
+{
+	char pat[64], *t;
+	const char *p, *at;
+	size_t i;
+
+	if (o == NULL || s->b->err) {
+		json_decref(o);
+		s->err = s->err ? s->err : DT_ENOMEM;
+		return;
+	}
+	t = json_dumps(o, s->flags | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (t == NULL) {
+		s->err = s->err ? s->err : DT_ENOMEM;
+		return;
+	}
+	p = t;
+	for (i = 0; keys[i] != NULL && s->err == 0; i++) {
+		/* the key with its hole: no string value can hold this text */
+		snprintf(pat, sizeof pat, "\"%s\":%s\"%s\"", keys[i],
+		    s->compact ? "" : " ", HOLE);
+		if ((at = strstr(p, pat)) == NULL)
+			continue;
+		at += strlen(keys[i]) + (s->compact ? 3 : 4);
+		sj_text(s, p, (size_t)(at - p), depth);
+		sj_put(s, "[", 1);
+		fill(s, keys[i], depth + 2, arg);
+		p = at + strlen(HOLE) + 2;
+	}
+	sj_text(s, p, strlen(p), depth);
+	free(t);
+}
+
+static void
+fill_capture(struct sj *s, const char *key, unsigned depth, const void *arg)
+{
+	const struct dt_capture *cap = arg;
+	const struct dt_conn *c;
+	const struct dt_verdict *v;
+	const struct dt_dns *d;
+	const struct dt_http *h;
+	size_t n = 0;
+
+	if (strcmp(key, "connections") == 0)
+		for (c = cap->conns; c != NULL && s->err == 0; c = c->next)
+			sj_item(s, n++, jconn(s->b, c), depth);
+	else if (strcmp(key, "verdicts") == 0)
+		for (v = cap->verdicts; v != NULL && s->err == 0; v = v->next)
+			sj_item(s, n++, jverdict(s->b, v), depth);
+	else if (strcmp(key, "dns") == 0)
+		for (d = cap->dns; d != NULL && s->err == 0; d = d->next)
+			sj_item(s, n++, jdns(s->b, d), depth);
+	else if (strcmp(key, "http") == 0)
+		for (h = cap->http; h != NULL && s->err == 0; h = h->next)
+			sj_item(s, n++, jhttp(s->b, h), depth);
+	sj_close(s, n, depth);
+}
+
+static const char *const capture_lists[] = {
+	"connections", "verdicts", "dns", "http", NULL
+};
+
+/* The captures [from, to) of the run, and what fills their hole. */
+struct run_part {
+	const struct dt_report_run *run;
+	size_t from, to;
+	struct dt_mem *mem;
+};
+
+static void
+fill_captures(struct sj *s, const char *key, unsigned depth, const void *arg)
+{
+	const struct run_part *rp = arg;
+	const struct dt_capture *cap;
+	size_t i, n = 0;
+
+	for (i = rp->from; i < rp->to && s->err == 0; i++) {
+		cap = rp->run->caps[i];
+		dt_mem_reader(rp->mem, cap->mem);
+		if (n++ > 0)
+			sj_put(s, ",", 1);
+		if (!s->compact) {
+			sj_put(s, "\n", 1);
+			sj_pad(s, 2 * depth);
+		}
+		sj_object(s, jcapture(s->b, cap), depth, capture_lists,
+		    fill_capture, cap);
+	}
+	sj_close(s, n, depth);
+}
+
+static const char *const doc_lists[] = { "captures", NULL };
 
 int
 dt_report_json(const struct dt_report_run *run, FILE *fp, int lines)
 {
 	struct dt_mem local;
 	struct jb b;
-	json_t *doc = NULL, *caps = NULL;
+	struct sj s;
+	struct run_part rp;
 	size_t i;
-	int rc = 0;
 
 	dt_mem_init(&local, NULL, NULL, 0);
 	b.mem = &local;
 	b.err = 0;
-	if (!lines) {
-		doc = jdoc(&b, run, &caps);
-		for (i = 0; i < run->n_caps; i++) {
-			dt_mem_reader(&local, run->caps[i]->mem);
-			push(&b, caps, jcapture(&b, run->caps[i]));
-		}
-		if (b.err)
-			rc = DT_ENOMEM;
-		else
-			rc = dump(doc, fp, JSON_INDENT(2));
-		json_decref(caps);
-		json_decref(doc);
-		return rc;
+	memset(&s, 0, sizeof s);
+	s.b = &b;
+	s.fp = fp;
+	s.compact = lines != 0;
+	s.flags = lines ? JSON_COMPACT : JSON_INDENT(2);
+	rp.run = run;
+	rp.mem = &local;
+	/* one document for the run, or one line per capture */
+	for (i = 0; lines ? i < run->n_caps : i == 0; i++) {
+		if (s.err != 0)
+			break;
+		rp.from = lines ? i : 0;
+		rp.to = lines ? i + 1 : run->n_caps;
+		dt_mem_reader(&local, NULL);
+		sj_object(&s, jdoc(&b, run), 0, doc_lists, fill_captures, &rp);
+		sj_put(&s, "\n", 1);
 	}
-	for (i = 0; i < run->n_caps && rc == 0; i++) {
-		b.mem = &local;
-		doc = jdoc(&b, run, &caps);
-		dt_mem_reader(&local, run->caps[i]->mem);
-		push(&b, caps, jcapture(&b, run->caps[i]));
-		if (b.err)
-			rc = DT_ENOMEM;
-		else
-			rc = dump(doc, fp, JSON_COMPACT);
-		json_decref(caps);
-		json_decref(doc);
-	}
-	return rc;
+	if (s.err == 0 && b.err)
+		s.err = DT_ENOMEM;
+	if (s.err == 0 && (fflush(fp) != 0 || ferror(fp)))
+		s.err = DT_EIO;
+	return s.err;
 }

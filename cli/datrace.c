@@ -442,6 +442,7 @@ main(int argc, char **argv)
 	const char *format = "text", *output = NULL, *export_inner = NULL;
 	struct inner_export inner;
 	FILE *out = stdout;
+	int out_existed = 0;
 	int verbose = 0, quiet = 0, progress = -1;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs = ncpu > 0 ? (ncpu > 256 ? 256 : (int)ncpu) : 1;
@@ -558,6 +559,18 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* an output that cannot be written is said before any analysis */
+	if (output != NULL && !quiet) {
+		out_existed = access(output, F_OK) == 0;
+		out = fopen(output, "w");
+		if (out == NULL) {
+			fprintf(stderr, "datrace: cannot write %s: %s\n", output,
+			    strerror(errno));
+			out = stdout;
+			status = EXIT_USAGE;
+			goto done;
+		}
+	}
 	if (export_inner != NULL) {
 		if (inner_export_open(&inner, export_inner) != 0) {
 			fprintf(stderr, "datrace: cannot write %s: %s\n",
@@ -601,15 +614,6 @@ main(int argc, char **argv)
 	/* nothing read at all (a path that does not exist): no report */
 	if (quiet || dt_analyzer_capture_count(a) == 0)
 		goto done;
-	if (output != NULL) {
-		out = fopen(output, "w");
-		if (out == NULL) {
-			fprintf(stderr, "datrace: cannot write %s: %s\n", output,
-			    strerror(errno));
-			status = EXIT_USAGE;
-			goto done;
-		}
-	}
 	if (verbose)
 		flags |= DT_TEXT_VERBOSE;
 	if (output == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL)
@@ -630,7 +634,13 @@ main(int argc, char **argv)
 	}
 	if (out != stdout)
 		fclose(out);
+	out = stdout;
 done:
+	if (out != stdout) {		/* no report: leave no empty file */
+		fclose(out);
+		if (!out_existed)
+			unlink(output);
+	}
 	in_list_free(&in);
 	free(skipped);
 	dt_analyzer_free(a);

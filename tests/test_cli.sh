@@ -199,5 +199,14 @@ fi
 mandoc -Tlint -W warning man/*.1 man/*.3 >"$tmp/lint" 2>&1 && ok ||
 	bad "mandoc -Tlint: $(cat "$tmp/lint")"
 
+# An output that cannot be written is said before any analysis: one line,
+# nothing read (a missing input is not even looked at), no file left.
+expect 2 "datrace: cannot write $tmp/no/such/dir.json: No such file or directory" -- \
+    "$CLI" -f json -o "$tmp/no/such/dir.json" "$tmp/missing.pcap"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || bad "-o unwritable: $(cat "$tmp/err")"
+# A report that is not written (nothing could be read) leaves no empty file.
+expect 2 "" -- "$CLI" -f json -o "$tmp/none.json" "$tmp/missing.pcap"
+[ ! -e "$tmp/none.json" ] || bad "-o left an empty file when nothing was read"
+
 printf 'cli: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

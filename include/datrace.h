@@ -254,6 +254,9 @@ DT_EXTERN int dt_verdict_frame_at(const dt_verdict *v, size_t i,
 DT_EXTERN const char *dt_verdict_summary(const dt_verdict *v);
 DT_EXTERN const char *dt_verdict_explanation(const dt_verdict *v);
 DT_EXTERN const char *dt_verdict_remedy(const dt_verdict *v);
+/* 1: about a connection that is not IP-HTTPS (--all); such verdicts come
+   after the IP-HTTPS ones and do not count in dt_analyzer_worst(). */
+DT_EXTERN int dt_verdict_background(const dt_verdict *v);
 DT_EXTERN const char *dt_severity_name(dt_severity s);	/* "error" ... */
 DT_EXTERN const char *dt_confidence_name(dt_confidence c);	/* "high" ... */
 
@@ -263,6 +266,12 @@ DT_EXTERN const char *dt_conn_client(const dt_conn *c);	/* "ip:port", "[v6]:port
 DT_EXTERN const char *dt_conn_server(const dt_conn *c);
 DT_EXTERN const char *dt_conn_server_name(const dt_conn *c);	/* SNI/Host or NULL */
 DT_EXTERN int dt_conn_iphttps(const dt_conn *c);
+/* Why the connection is (or is not) taken as IP-HTTPS: its identification
+   score (50 and more needs no --host) and the evidence, e.g. "SNI
+   da.corp.example; NULL suites offered; port 443" or "address from the DNS
+   answer in frame 4"; "" when nothing spoke. Valid until dt_analyzer_free. */
+DT_EXTERN int dt_conn_iphttps_score(const dt_conn *c);
+DT_EXTERN const char *dt_conn_iphttps_reason(const dt_conn *c);
 DT_EXTERN uint64_t dt_conn_first_frame(const dt_conn *c);
 DT_EXTERN uint64_t dt_conn_last_frame(const dt_conn *c);
 /* "no-answer", "refused", "established", "reset", "closed", "open". */

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
@@ -87,6 +88,46 @@ opt_strdup(struct dt_analyzer *a, const char *s)
 	return s != NULL ? dt_strdup(&a->mem, s) : NULL;
 }
 
+/*
+ * --host as users paste it: the IP-HTTPS URL (Get-NetIPHttpsConfiguration
+ * shows "https://da.corp.example:443/IPHTTPS"), "name:port" or the bare
+ * name. Keeps the name (lower case, no trailing dot) and adds the port to
+ * the port set.
+ */
+static void
+host_from_url(struct dt_analyzer *a)
+{
+	char *h = a->host, *p, *end;
+	unsigned long port = 0;
+	size_t i, n;
+
+	if ((p = strstr(h, "://")) != NULL)
+		memmove(h, p + 3, strlen(p + 3) + 1);
+	h[strcspn(h, "/?#")] = '\0';
+	if (h[0] == '[') {			/* [v6]:port */
+		p = strchr(h, ']');
+		if (p != NULL && p[1] == ':')
+			port = strtoul(p + 2, &end, 10), p[1] = '\0';
+	} else if ((p = strchr(h, ':')) != NULL && strchr(p + 1, ':') == NULL) {
+		port = strtoul(p + 1, &end, 10);
+		*p = '\0';
+	}
+	for (i = 0; h[i] != '\0'; i++)
+		if (h[i] >= 'A' && h[i] <= 'Z')
+			h[i] = (char)(h[i] - 'A' + 'a');
+	if (i > 0 && h[i - 1] == '.')
+		h[i - 1] = '\0';
+	if (port == 0 || port > 65535)
+		return;
+	for (n = 0; a->ports[n] != 0; n++)
+		if (a->ports[n] == port)
+			return;
+	if (n < DT_MAX_PORTS) {
+		a->ports[n] = (uint16_t)port;
+		a->ports[n + 1] = 0;
+	}
+}
+
 DT_EXTERN int
 dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 {
@@ -94,7 +135,7 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	dt_options defaults = DT_OPTIONS_INIT;
 	struct dt_mem boot;
 	char err[512];
-	size_t i, n;
+	size_t n;
 	int rc;
 
 	if (out == NULL)
@@ -128,13 +169,8 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	a->expect_cert = opt_strdup(a, opts->expect_cert);
 	if (a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
-	if (a->host != NULL) {
-		for (i = 0; a->host[i] != '\0'; i++)
-			if (a->host[i] >= 'A' && a->host[i] <= 'Z')
-				a->host[i] = (char)(a->host[i] - 'A' + 'a');
-		if (i > 0 && a->host[i - 1] == '.')
-			a->host[i - 1] = '\0';
-	}
+	if (a->host != NULL)
+		host_from_url(a);
 
 	rc = dt_x509_ctx_new(&a->x509, &a->mem, opts->ca_file, opts->ca_pem,
 	    opts->ca_pem_len, opts->expect_cert, err, sizeof err);

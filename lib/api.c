@@ -60,7 +60,7 @@ dt_analyzer_worst(const dt_analyzer *a)
 
 	for (i = 0; a != NULL && i < a->n_caps; i++)
 		for (v = a->caps[i]->verdicts; v != NULL; v = v->next)
-			if ((int)v->severity > worst)
+			if (!v->background && (int)v->severity > worst)
 				worst = (int)v->severity;
 	return worst;
 }
@@ -171,6 +171,7 @@ DT_EXTERN size_t dt_verdict_frame_count(const dt_verdict *v) { return v->n_frame
 DT_EXTERN const char *dt_verdict_summary(const dt_verdict *v) { return v->summary; }
 DT_EXTERN const char *dt_verdict_explanation(const dt_verdict *v) { return v->explanation; }
 DT_EXTERN const char *dt_verdict_remedy(const dt_verdict *v) { return v->remedy; }
+DT_EXTERN int dt_verdict_background(const dt_verdict *v) { return v->background; }
 
 DT_EXTERN int
 dt_verdict_frame_at(const dt_verdict *v, size_t i, uint64_t *frame)

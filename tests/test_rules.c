@@ -339,6 +339,15 @@ dns_add(struct fx *f, const char *name, uint16_t qtype, int rcode,
 	return d;
 }
 
+/* --host, and a DNS answer for it giving server 198.19.0.<srv>: ties the
+   attempts that carry no name (TCP failures) to the IP-HTTPS name. */
+static void
+tied(struct fx *f, int srv)
+{
+	f->cfg.host = HOST;
+	dns_add(f, HOST, 1, 0, 900, 901, srv);
+}
+
 static struct dt_http *
 http_add(struct fx *f, uint32_t conn, const char *method, const char *uri,
     const char *host, uint64_t req, uint64_t resp, int status,
@@ -449,9 +458,9 @@ static const char *const spec_ids[] = {
 	"iphttps-http-refused", "no-router-advertisement",
 	"ipsec-no-response", "ipsec-negotiation-failed", "ipsec-one-way",
 	"tunnel-ok",
-	"tcp-no-answer", "tcp-refused", "dns-not-found", "proxy-refused",
-	"crl-unreachable", "packet-dropped", "handshake-incomplete",
-	"capture-truncated", "no-iphttps-traffic",
+	"tcp-no-answer", "tcp-refused", "host-not-seen", "dns-not-found",
+	"proxy-refused", "crl-unreachable", "packet-dropped",
+	"handshake-incomplete", "capture-truncated", "no-iphttps-traffic",
 };
 
 START_TEST(table_lists_every_spec_id)
@@ -476,6 +485,8 @@ START_TEST(table_lists_every_spec_id)
 	ck_assert_int_eq(sev, DT_SEV_WARNING);
 	dt_rule_at(n - 1, &id, &sev, NULL);	/* no-iphttps-traffic */
 	ck_assert_int_eq(sev, DT_SEV_INFO);
+	dt_rule_at(21, &id, &sev, NULL);	/* host-not-seen */
+	ck_assert_int_eq(sev, DT_SEV_WARNING);
 }
 END_TEST
 
@@ -1114,6 +1125,7 @@ START_TEST(no_answer)
 	struct fx *f = fx_new();
 
 	syns(f, 3, 10 * S);
+	tied(f, 10);
 	run(f);
 	expect_v(f, "tcp-no-answer", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x274c,
 	    "WSAETIMEDOUT", FR(1, 3, 5));
@@ -1127,6 +1139,7 @@ START_TEST(no_answer_capture_too_short)
 	struct fx *f = fx_new();
 
 	syns(f, 1, S / 2);
+	tied(f, 10);
 	run(f);
 	expect_v(f, "tcp-no-answer", 1, DT_SEV_ERROR, DT_CONF_LOW, 0x274c,
 	    "WSAETIMEDOUT", FR(1));
@@ -1143,6 +1156,7 @@ START_TEST(refused)
 	c->syn_frame = 1;
 	c->rst_frame = 2;
 	c->rst_dir = DT_S2C;
+	tied(f, 10);
 	run(f);
 	expect_v(f, "tcp-refused", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x274d,
 	    "WSAECONNREFUSED", FR(1, 2));
@@ -1176,6 +1190,7 @@ START_TEST(other_port_not_judged)
 	c->syn_frame = 1;
 	c->rst_frame = 2;
 	c->rst_dir = DT_S2C;
+	tied(f, 10);
 	f->ports[1] = 8443;
 	run(f);
 	ck_assert_uint_eq(count(f, "tcp-refused"), 1);
@@ -1283,11 +1298,16 @@ START_TEST(other_name_than_host_not_candidate)
 	ck_assert_uint_eq(count(f, "server-name-mismatch"), 0);
 	expect_v(f, "no-iphttps-traffic", 0, DT_SEV_INFO, DT_CONF_MEDIUM, 0,
 	    NULL, NOFR);
-	ck_assert_uint_eq(count(f, NULL), 1);
+	/* and nothing names --host: said first */
+	expect_v(f, "host-not-seen", 0, DT_SEV_WARNING, DT_CONF_HIGH, 0,
+	    NULL, NOFR);
+	ck_assert_str_eq(f->cap->verdicts->id, "host-not-seen");
+	ck_assert_uint_eq(count(f, NULL), 2);
 	dt_capture_free(f->cap);
 	free(f);
 
-	/* without --host it is a candidate, and a healthy one */
+	/* without --host a browser-like connection is only a candidate,
+	   listed with its score, not judged (issue 16) */
 	f = fx_new();
 	c = tcp_up(f, 20);
 	client_hello(f, c, "www.other.example", 1, AES128_GCM);
@@ -1297,8 +1317,12 @@ START_TEST(other_name_than_host_not_candidate)
 	hello_done(f, c);
 	finish(f, c);
 	run(f);
-	ck_assert_int_eq(c->iphttps, 1);
-	ck_assert_ptr_nonnull(find(f, "handshake-ok", 1));
+	ck_assert_int_eq(c->iphttps, 0);
+	ck_assert_int_eq(c->iphttps_score, 15);
+	ck_assert_str_eq(c->iphttps_reason, "port 443; Windows TTL 128");
+	ck_assert_ptr_nonnull(strstr(find(f, "no-iphttps-traffic", 0)->summary,
+	    "best candidates: connection 1 to 198.19.0.20:443 (score 15: "
+	    "port 443; Windows TTL 128)"));
 	ck_assert_uint_eq(count(f, NULL), 1);
 	fx_free(f);
 }
@@ -1354,7 +1378,8 @@ START_TEST(dns_guessed_name)
 	dns_add(f, "da.corp.example", 1, 3, 1, 2, 0);
 	dns_add(f, "www.example.org", 1, 3, 3, 4, 0);
 	run(f);
-	expect_v(f, "dns-not-found", 0, DT_SEV_WARNING, DT_CONF_LOW, 0x2af9,
+	/* a guessed name, but no connection identified: the whole story */
+	expect_v(f, "dns-not-found", 0, DT_SEV_ERROR, DT_CONF_MEDIUM, 0x2af9,
 	    "WSAHOST_NOT_FOUND", FR(1, 2));
 	ck_assert_uint_eq(count(f, "dns-not-found"), 1);
 	fx_free(f);
@@ -1793,13 +1818,15 @@ START_TEST(dropped_synack)
 
 	drop(f, c, DT_S2C, 3, 0x12, 0);
 	drop(f, c, DT_S2C, 7, 0x12, 0);
+	tied(f, 10);
 	run(f);
 	v = expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_HIGH,
 	    0x274c, "WSAETIMEDOUT", FR(3, 7));
 	ck_assert_str_eq(v->summary, "pktmon saw the server's SYN-ACK "
 	    "(frame 3) dropped on the client at component 'Wfp', reason 'WFP "
 	    "filter drop' (drop location 0xE0004A0B), and the handshake "
-	    "never completed; 2 drops on this connection (frames 3, 7)");
+	    "never completed; 2 drops on this connection (frames 3, 7)"
+	    " (IP-HTTPS: address from the DNS answer in frame 901)");
 	ck_assert_ptr_nonnull(strstr(v->remedy, "netsh wfp show state"));
 	ck_assert_ptr_nonnull(strstr(v->remedy, "198.19.0.10:443"));
 	ck_assert_uint_eq(count(f, NULL), 1);
@@ -1895,6 +1922,7 @@ START_TEST(dropped_without_details)
 	struct dt_conn *c = tcp_up(f, 10);
 	const struct dt_verdict *v;
 
+	tied(f, 10);
 	run(f);
 	ck_assert_uint_eq(count(f, "packet-dropped"), 0);
 	dt_capture_free(f->cap);
@@ -1907,13 +1935,15 @@ START_TEST(dropped_without_details)
 	c->n_drops = 1;
 	c->drop_dir = DT_S2C;
 	snprintf(c->drop_component, sizeof c->drop_component, "component 7");
+	tied(f, 10);
 	run(f);
 	v = expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
 	    0x274c, "WSAETIMEDOUT", FR(3));
 	ck_assert_str_eq(v->summary, "pktmon saw a server packet (frame 3) "
 	    "dropped on the client at component 'component 7', reason 'not "
 	    "given', and the handshake never completed; 1 drop on this "
-	    "connection (frame 3)");
+	    "connection (frame 3) (IP-HTTPS: address from the DNS answer in "
+	    "frame 901)");
 	fx_free(f);
 }
 END_TEST

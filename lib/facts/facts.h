@@ -468,6 +468,10 @@ struct dt_conn {
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
 	int iphttps;			/* decided by the rules' context step */
+	int iphttps_score;		/* identification score (rules/classify.c) */
+	char iphttps_reason[128];	/* what tied it to IP-HTTPS, or why not:
+					   "SNI da.corp.example; NULL suites
+					   offered"; "" when nothing spoke */
 	char *wireshark_filter;
 	struct dt_conn *next;		/* capture's list, in id order */
 };
@@ -511,6 +515,10 @@ struct dt_verdict {
 	char *summary, *explanation, *remedy;
 	uint8_t shared_text;		/* 1: explanation, 2: remedy are
 					   interned in the capture's texts */
+	uint8_t background;		/* about a connection that is not
+					   IP-HTTPS (--all): shown after the
+					   IP-HTTPS story, never sets the
+					   exit status */
 	struct dt_verdict *next;
 };
 
@@ -592,6 +600,8 @@ struct dt_capture {
 	struct dt_http *http, *http_tail;
 	struct dt_verdict *verdicts, *verdicts_tail;
 	size_t n_verdicts;
+	uint64_t midstream_conns;	/* caught mid-stream (no SYN, no
+					   ClientHello): never IP-HTTPS */
 	char **texts;			/* verdict texts shared by many verdicts */
 	size_t n_texts;
 

@@ -503,6 +503,12 @@ conn_facts(struct out *o, const struct dt_conn *c)
 	}
 	if (!c->iphttps)
 		html_puts(o, " &middot; not IP-HTTPS");
+	if (c->iphttps_reason[0] != '\0') {
+		html_puts(o, c->iphttps ? " &middot; IP-HTTPS" : "");
+		html_printf(o, " (score %d: ", c->iphttps_score);
+		html_esc(o, c->iphttps_reason);
+		html_puts(o, ")");
+	}
 	html_puts(o, "<br>Wireshark: <code>");
 	html_esc(o, c->wireshark_filter);
 	html_puts(o, "</code></p>");

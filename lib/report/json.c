@@ -747,6 +747,8 @@ jconn(struct jb *b, const struct dt_conn *c)
 	set(b, o, "server", jstr(b, c->server_str));
 	set(b, o, "server_name", jstr(b, dt_facts_server_name(c)));
 	set(b, o, "iphttps", json_boolean(c->iphttps));
+	set(b, o, "iphttps_score", json_integer(c->iphttps_score));
+	set(b, o, "iphttps_reason", jstr(b, c->iphttps_reason));
 	set(b, o, "first_frame", jint(c->first_frame));
 	set(b, o, "last_frame", jint(c->last_frame));
 	set(b, o, "wireshark_filter",
@@ -970,6 +972,7 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 	x = json_object();
 	set(b, x, "connections", jint(cap->n_conns));
 	set(b, x, "iphttps_connections", jint(iphttps));
+	set(b, x, "midstream_connections", jint(cap->midstream_conns));
 	set(b, x, "errors", jint(sev[DT_SEV_ERROR]));
 	set(b, x, "warnings", jint(sev[DT_SEV_WARNING]));
 	set(b, x, "infos", jint(sev[DT_SEV_INFO]));

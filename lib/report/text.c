@@ -612,7 +612,15 @@ conn_head(struct out *o, const struct dt_conn *c)
 	if (c->first_frame != 0)
 		dt_buf_printf(&s, ", frames %" PRIu64 "-%" PRIu64, c->first_frame,
 		    c->last_frame);
-	if (!c->iphttps)
+	if (c->iphttps && c->iphttps_reason[0] != '\0')
+		dt_buf_printf(&s, ", IP-HTTPS (score %d: %s)", c->iphttps_score,
+		    c->iphttps_reason);
+	else if (c->iphttps)
+		;
+	else if (c->iphttps_reason[0] != '\0')
+		dt_buf_printf(&s, ", not IP-HTTPS (score %d: %s)",
+		    c->iphttps_score, c->iphttps_reason);
+	else
 		dt_buf_puts(&s, ", not IP-HTTPS");
 	if (s.err)
 		o->err = o->err ? o->err : DT_ENOMEM;
@@ -917,6 +925,11 @@ capture_text(struct out *o, const struct dt_capture *cap)
 		    "error%s, %zu warning%s", iphttps, iphttps == 1 ? "" : "s",
 		    sev[DT_SEV_ERROR], sev[DT_SEV_ERROR] == 1 ? "" : "s",
 		    sev[DT_SEV_WARNING], sev[DT_SEV_WARNING] == 1 ? "" : "s");
+	if (cap->midstream_conns > 0)
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    "; %" PRIu64 " connection%s caught mid-stream (not "
+		    "IP-HTTPS)", cap->midstream_conns,
+		    cap->midstream_conns == 1 ? "" : "s");
 	emit(o, "", 2, line);
 	dt_free(o->mem, vr);
 }

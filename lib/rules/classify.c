@@ -18,12 +18,14 @@
  * connection list appended to its summary ("4 attempts to 198.19.0.10:443
  * (connections 1, 2, 3, 4) ended the same way").
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules/rules.h"
 #include "tls/tls.h"
+#include "x509/x509.h"
 
 #define STREAM_LENGTH "18446744073709551615"	/* ULONGLONG_MAX */
 
@@ -43,14 +45,69 @@ name_port(const char *s)
 
 /* ---- which connections are IP-HTTPS ------------------------------------- */
 
+/*
+ * The evidence, and what each piece weighs in the identification score.
+ * With --host a connection is IP-HTTPS only when something ties it to that
+ * name (the TIE signals); without --host only when its score reaches
+ * STRONG. The other signals add to the score (and so to the confidence of
+ * the verdicts about the connection) but never decide alone.
+ */
+#define W_NAME 60	/* TIE: SNI / HTTP Host / proxy CONNECT is --host */
+#define W_DNS 50	/* TIE: server address from a DNS answer for --host */
+#define W_SERVER 40	/* same server as a connection identified by name */
+#define W_CERT 40	/* TIE: no SNI, the certificate covers --host */
+#define W_NULL 50	/* NULL suites offered: Windows 8+ IP-HTTPS does,
+			   browsers never */
+#define W_POST 60	/* POST /IPHTTPS, or the streaming Content-Length,
+			   in a NULL-cipher session [MS-IPHTTPS 3.2.5.1] */
+#define W_DALIKE 40	/* the name looks like a DirectAccess name */
+#define W_PROXY 10	/* a proxy CONNECT to the IP-HTTPS port */
+#define W_CCERT 20	/* a CertificateRequest answered with a certificate
+			   (the computer certificate) */
+#define W_RETRY 10	/* three or more attempts to one server */
+#define W_TTL 5		/* the Windows initial TTL / hop limit, 128 */
+#define W_PORT 10	/* TLS, or an attempt, on the IP-HTTPS port set */
+#define STRONG DT_RULE_STRONG
+
+struct why {
+	int score, tie, other;	/* other: the wire names another host */
+	size_t k;
+	char text[sizeof ((struct dt_conn *)0)->iphttps_reason];
+};
+
+static void
+why_add(struct why *w, int weight, int tie, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+why_add(struct why *w, int weight, int tie, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	w->score += weight;
+	w->tie |= tie;
+	if (w->k >= sizeof w->text - 1)
+		return;
+	if (w->k > 0) {
+		n = snprintf(w->text + w->k, sizeof w->text - w->k, "; ");
+		w->k += n > 0 ? (size_t)n : 0;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(w->text + w->k, sizeof w->text - w->k, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		w->k += (size_t)n;
+	if (w->k >= sizeof w->text)
+		w->k = sizeof w->text - 1;
+}
+
 static int
 stream_post(const struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
-	const char *cl = t->http_request.content_length;
+	const char *cl = c->tls.http_request.content_length;
 
-	if (t->http_request.frame == 0 || cl == NULL || t->sh_frame == 0 ||
-	    !dt_tls_suite_is_null(t->suite))
+	if (cl == NULL)
 		return 0;
 	while (*cl == ' ' || *cl == '\t')
 		cl++;
@@ -67,15 +124,6 @@ is_connect(const struct dt_http *h)
 	    h->uri != NULL;
 }
 
-static void
-mark_conn_id(struct dt_rule_index *x, uint32_t id)
-{
-	struct dt_conn *c = dt_rule_index_conn(x, id);
-
-	if (c != NULL)
-		c->iphttps = 1;
-}
-
 static size_t
 server_key(const struct dt_conn *c, uint8_t *out)
 {
@@ -86,6 +134,159 @@ server_key(const struct dt_conn *c, uint8_t *out)
 	return 19;
 }
 
+static int
+looks_like_da(const char *name)
+{
+	char key[DT_NAME_KEY];
+
+	if (dt_rule_name_key(name, key, sizeof key) == 0)
+		return 0;
+	return strncmp(key, "da.", 3) == 0 || strstr(key, "directaccess") ||
+	    strstr(key, "iphttps");
+}
+
+static int
+iphttps_post(const struct dt_conn *c)
+{
+	const struct dt_http_msg *r = &c->tls.http_request;
+
+	if (r->frame == 0 || c->tls.sh_frame == 0 ||
+	    !dt_tls_suite_is_null(c->tls.suite))
+		return 0;
+	return stream_post(c) || (r->line != NULL &&
+	    strncmp(r->line, "POST /IPHTTPS", 13) == 0);
+}
+
+/* The CONNECT made on this connection, NULL when none. */
+static const struct dt_http *
+connect_on(const struct dt_rule_index *x, const struct dt_conn *c)
+{
+	struct dt_hash_iter it;
+	const struct dt_http *h;
+
+	for (h = dt_hash_first(&x->http_conn, &c->id, sizeof c->id, &it);
+	    h != NULL; h = dt_hash_next(&x->http_conn, &it))
+		if (is_connect(h))
+			return h;
+	return NULL;
+}
+
+/* A TCP connection whose start the capture missed, and no handshake. */
+static int
+midstream(const struct dt_conn *c)
+{
+	return !c->roles_from_syn && c->syn_frame == 0 && c->tls.ch_frame == 0;
+}
+
+static void
+evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
+    const char *host, struct why *w)
+{
+	const struct dt_rules_config *cfg = ctx->cfg;
+	const struct dt_rule_index *x = &ctx->idx;
+	const struct dt_tls_facts *t = &c->tls;
+	const char *sni = t->sni != NULL && t->sni[0] != '\0' ? t->sni : NULL;
+	const char *name = dt_facts_server_name(c);
+	const struct dt_http *conn = connect_on(x, c);
+	const struct dt_cert *leaf;
+	const struct dt_dns *d;
+	uint8_t key[19];
+
+	memset(w, 0, sizeof *w);
+	if (host != NULL) {
+		if (name != NULL && dt_rule_host_eq(name, host))
+			why_add(w, W_NAME, 1, "%s %s", sni != NULL ? "SNI" :
+			    "HTTP Host", name);
+		else if (name != NULL) {
+			w->other = 1;
+			why_add(w, 0, 0, "%s %s, not %s", sni != NULL ? "SNI" :
+			    "HTTP Host", name, host);
+		}
+		if (conn != NULL && dt_rule_host_eq(conn->uri, host))
+			why_add(w, W_NAME, 1, "CONNECT %s in frame %llu",
+			    conn->uri, (unsigned long long)conn->request_frame);
+		if (name == NULL && conn == NULL &&
+		    dt_rule_in_ports(cfg, c->server_port) &&
+		    (d = dt_rule_index_resolved(x, host, &c->server)) != NULL)
+			why_add(w, W_DNS, 1, "address from the DNS answer in "
+			    "frame %llu", (unsigned long long)d->answer_frame);
+		if (sni == NULL && !w->tie && (leaf = dt_rule_leaf(c)) != NULL &&
+		    dt_x509_matches_host(leaf, host))
+			why_add(w, W_CERT, 1, "certificate for %s in frame %llu",
+			    host, (unsigned long long)t->server_cert_frame);
+	}
+	if (t->offered_null)
+		why_add(w, W_NULL, 0, "NULL suites offered");
+	if (iphttps_post(c))
+		why_add(w, W_POST, 0, "%s in the NULL session (frame %llu)",
+		    stream_post(c) ? "the IP-HTTPS Content-Length" :
+		    "POST /IPHTTPS", (unsigned long long)t->http_request.frame);
+	if (host == NULL) {
+		if (name != NULL && looks_like_da(name))
+			why_add(w, W_DALIKE, 0, "%s %s looks like a "
+			    "DirectAccess name", sni != NULL ? "SNI" :
+			    "HTTP Host", name);
+		else if (conn != NULL && looks_like_da(conn->uri))
+			why_add(w, W_DALIKE, 0, "CONNECT %s looks like a "
+			    "DirectAccess name", conn->uri);
+		if (conn != NULL && dt_rule_in_ports(cfg, name_port(conn->uri)))
+			why_add(w, W_PROXY, 0, "proxy CONNECT to port %u",
+			    name_port(conn->uri));
+	}
+	if (t->cert_request_frame != 0 && t->client_cert == DT_CCERT_PRESENT)
+		why_add(w, W_CCERT, 0, "client certificate sent");
+	if ((t->seen || conn == NULL) && dt_rule_in_ports(cfg, c->server_port))
+		why_add(w, W_PORT, 0, "port %u", c->server_port);
+	if (c->ttl_syn == 128)
+		why_add(w, W_TTL, 0, "Windows TTL 128");
+	server_key(c, key);
+	if (dt_hash_count(&x->conn_server, key, sizeof key) >= 3)
+		why_add(w, W_RETRY, 0, "%zu attempts to this server",
+		    dt_hash_count(&x->conn_server, key, sizeof key));
+}
+
+/* The reason quotes wire names (SNI, Host, CONNECT): printable ASCII
+   only, so it is valid UTF-8 whatever the wire held (facts/finish.c
+   repairs the wire strings, not this copy). */
+static void
+clean_reason(struct dt_conn *c)
+{
+	size_t i;
+
+	for (i = 0; c->iphttps_reason[i] != '\0'; i++)
+		if ((unsigned char)c->iphttps_reason[i] < 0x20 ||
+		    (unsigned char)c->iphttps_reason[i] >= 0x7f)
+			c->iphttps_reason[i] = '?';
+}
+
+static void
+set_why(struct dt_conn *c, const struct why *w)
+{
+	c->iphttps_score = w->score;
+	snprintf(c->iphttps_reason, sizeof c->iphttps_reason, "%s", w->text);
+	clean_reason(c);
+}
+
+/* Keep the best few candidates (highest score, then first) for the
+   capture-wide report when nothing is IP-HTTPS. */
+static void
+candidate(struct dt_rule_ctx *ctx, const struct dt_conn *c)
+{
+	size_t i, j;
+
+	if (c->iphttps_score <= 0)
+		return;
+	for (i = 0; i < DT_RULE_CANDIDATES; i++)
+		if (ctx->best[i] == NULL ||
+		    ctx->best[i]->iphttps_score < c->iphttps_score)
+			break;
+	if (i == DT_RULE_CANDIDATES)
+		return;
+	for (j = DT_RULE_CANDIDATES - 1; j > i; j--)
+		ctx->best[j] = ctx->best[j - 1];
+	ctx->best[i] = c;
+}
+
 void
 dt_rules_classify(struct dt_rule_ctx *ctx)
 {
@@ -94,76 +295,108 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_rule_index *x = &ctx->idx;
 	const char *host = cfg->host != NULL && cfg->host[0] != '\0' ?
 	    cfg->host : NULL;
-	struct dt_conn *c;
-	struct dt_http *h;
-	struct dt_hash names;
+	struct dt_hash marked, names;	/* servers and names identified */
+	struct dt_conn *c, *m;
+	struct dt_hash_iter it;
+	struct why w;
 	char key[DT_NAME_KEY];
-	size_t n;
+	uint8_t skey[19];
+	size_t n, i;
 
 	ctx->any_marked = 0;
-	for (c = cap->conns; c != NULL; c = c->next) {
-		const char *name = dt_facts_server_name(c);
-
-		/* Browsers never offer NULL suites: an offer marks the
-		   connection whatever name it carries. */
-		c->iphttps = (host != NULL && dt_rule_host_eq(name, host)) ||
-		    c->tls.offered_null || stream_post(c);
-	}
-	/* the names the marked connections were made to */
+	ctx->host_seen = host == NULL;
+	for (i = 0; i < DT_RULE_CANDIDATES; i++)
+		ctx->best[i] = NULL;
+	cap->midstream_conns = 0;
+	dt_hash_init(&marked, cap->mem);
 	dt_hash_init(&names, cap->mem);
-	for (c = cap->conns; c != NULL && host == NULL; c = c->next)
-		if (c->iphttps && (n = dt_rule_name_key(dt_facts_server_name(c),
-		    key, sizeof key)) > 0 && dt_hash_add(&names, key, n, c) < 0)
-			break;
-	for (h = cap->http; h != NULL; h = h->next)
-		if (is_connect(h) && (host != NULL ? dt_rule_host_eq(h->uri, host) :
-		    ((n = dt_rule_name_key(h->uri, key, sizeof key)) > 0 &&
-		    dt_hash_count(&names, key, n) > 0)))
-			mark_conn_id(x, h->conn);
-	dt_hash_free(&names);
-	for (c = cap->conns; c != NULL; c = c->next)
-		ctx->any_marked |= c->iphttps;
 
-	if (ctx->any_marked) {
-		struct dt_hash marked;	/* servers of connections marked */
-		uint8_t skey[19];
-
-		dt_hash_init(&marked, cap->mem);
-		for (c = cap->conns; c != NULL; c = c->next)
-			if (c->iphttps == 1 && dt_hash_add(&marked, skey,
-			    server_key(c, skey), c) < 0)
-				break;
-		/* Attempts that never got as far as a name (TCP failures,
-		   no SNI) to a marked server, or to an address DNS gave for
-		   the host, are attempts at the same tunnel. */
-		for (c = cap->conns; c != NULL; c = c->next) {
-			if (c->iphttps || dt_facts_server_name(c) != NULL ||
-			    c->tls.http_request.frame != 0)
-				continue;
-			if (host != NULL && dt_rule_index_resolved(x, host,
-			    &c->server) != NULL &&
-			    dt_rule_in_ports(cfg, c->server_port)) {
-				c->iphttps = 2;
-				continue;
-			}
-			if (dt_hash_count(&marked, skey, server_key(c, skey)))
-				c->iphttps = 2;
+	/* 1. each connection on its own evidence */
+	for (c = cap->conns; c != NULL; c = c->next) {
+		c->iphttps = 0;
+		if (midstream(c)) {
+			cap->midstream_conns++;
+			c->iphttps_score = 0;
+			snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
+			    "caught mid-stream (no SYN, no handshake)");
+			continue;
 		}
-		dt_hash_free(&marked);
-		for (c = cap->conns; c != NULL; c = c->next)
-			if (c->iphttps)
-				c->iphttps = 1;
-		return;
+		evidence(ctx, c, host, &w);
+		set_why(c, &w);
+		if (host != NULL)
+			c->iphttps = w.tie && !w.other;
+		else
+			c->iphttps = w.score >= STRONG;
+		if (w.tie && !w.other)
+			ctx->host_seen = 1;
+		if (!c->iphttps) {
+			candidate(ctx, c);
+			continue;
+		}
+		if (dt_hash_add(&marked, skey, server_key(c, skey), c) < 0 ||
+		    ((n = dt_rule_name_key(dt_facts_server_name(c), key,
+		    sizeof key)) > 0 && dt_hash_add(&names, key, n, c) < 0))
+			break;
 	}
-	/* Nothing marked: every TLS connection and every attempt to the port
-	   set - except those that name another server than --host. */
-	for (c = cap->conns; c != NULL; c = c->next)
-		if ((c->tls.seen || dt_rule_in_ports(cfg, c->server_port)) &&
-		    (host == NULL || dt_facts_server_name(c) == NULL))
+
+	/* 2. attempts that never got as far as a name (TCP failures, no
+	   SNI) to the server of an identified connection; without --host,
+	   a proxy CONNECT to the name of an identified connection */
+	for (c = cap->conns; c != NULL; c = c->next) {
+		const struct dt_http *h;
+
+		if (c->iphttps || midstream(c))
+			continue;
+		if (dt_facts_server_name(c) == NULL &&
+		    (h = connect_on(x, c)) == NULL &&
+		    (m = dt_hash_first(&marked, skey, server_key(c, skey),
+		    &it)) != NULL && m->iphttps == 1) {
+			c->iphttps = 2;
+			c->iphttps_score += W_SERVER;
+			snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
+			    "same server as connection %u (%.80s)", m->id,
+			    m->iphttps_reason);
+		} else if (host == NULL && (h = connect_on(x, c)) != NULL &&
+		    (n = dt_rule_name_key(h->uri, key, sizeof key)) > 0 &&
+		    (m = dt_hash_first(&names, key, n, &it)) != NULL) {
+			c->iphttps = 2;
+			c->iphttps_score += W_NAME;
+			snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
+			    "CONNECT %s in frame %llu, the name of connection "
+			    "%u", h->uri, (unsigned long long)h->request_frame,
+			    m->id);
+			clean_reason(c);
+		}
+	}
+	dt_hash_free(&marked);
+	dt_hash_free(&names);
+	for (c = cap->conns; c != NULL; c = c->next) {
+		if (c->iphttps)
 			c->iphttps = 1;
-	for (h = cap->http; h != NULL; h = h->next)
-		if (is_connect(h) && dt_rule_in_ports(cfg, name_port(h->uri)))
-			mark_conn_id(x, h->conn);
+		ctx->any_marked |= c->iphttps;
+	}
+	if (host == NULL || ctx->any_marked)
+		return;
+
+	/* 3. --host tied to nothing: the attempts that could not carry a
+	   name (no ClientHello decoded, no proxy) to the port set are the
+	   likely tunnel attempts, judged with a weak identification */
+	if (dt_rule_index_dns_first(x, host, &it) != NULL ||
+	    dt_rule_index_connect_first(x, host, &it) != NULL)
+		ctx->host_seen = 1;
+	for (c = cap->conns; c != NULL; c = c->next) {
+		if (midstream(c) || dt_facts_server_name(c) != NULL ||
+		    c->tls.ch_frame != 0 || connect_on(x, c) != NULL ||
+		    !dt_rule_in_ports(cfg, c->server_port))
+			continue;
+		c->iphttps = 1;
+		ctx->any_marked = 1;
+		c->iphttps_score = W_PORT;
+		snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
+		    "unnamed attempt to port %u; nothing ties it to %s",
+		    c->server_port, host);
+		clean_reason(c);
+	}
 }
 
 int

@@ -97,7 +97,11 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 	    "tried to connect. With split DNS, the NRPT may send the public "
 	    "name to the internal DNS server, which is only reachable through "
 	    "the tunnel that is not up yet.", rem);
-	if (v != NULL && guessed)
+	/* a guessed name is the whole story when no connection was
+	   identified as IP-HTTPS: an error then, at medium confidence */
+	if (v != NULL && guessed && !ctx->any_marked)
+		v->confidence = DT_CONF_MEDIUM;
+	else if (v != NULL && guessed)
 		v->severity = DT_SEV_WARNING;
 }
 

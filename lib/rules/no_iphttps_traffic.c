@@ -2,8 +2,10 @@
  * no-iphttps-traffic: nothing in the capture is an IP-HTTPS attempt - no
  * connection marked by name, NULL suites, the IP-HTTPS POST or a proxy
  * CONNECT, and no TLS connection or attempt to the port set (SPEC §2).
- * Says what the capture does hold (TCP connections, TLS connections, DNS
- * names) so the user can tell a wrong interface or filter from a client
+ * When some connections carry weaker evidence (TLS on the port, a name,
+ * a client certificate), names the best few with their identification
+ * scores instead of judging them (issue 16). Else says what the capture
+ * does hold (TCP connections, TLS connections, DNS names) so the user can tell a wrong interface or filter from a client
  * that never tried IP-HTTPS (6to4 or Teredo in use, research note §1.1:
  * IP-HTTPS is the last-resort transition technology).
  */
@@ -48,6 +50,26 @@ transition_used(const struct dt_capture *cap, char *out, size_t outlen)
 		return e->first_frame;
 	}
 	return 0;
+}
+
+/* Nothing identified, but connections with some evidence: name the best,
+   with their scores, rather than judge a browser's traffic. */
+static void
+candidates(const struct dt_rule_ctx *ctx, char *sum, size_t n)
+{
+	size_t i, k;
+
+	k = (size_t)snprintf(sum, n, "No connection is identified as IP-HTTPS "
+	    "(%s); best candidates:", ctx->cfg->host != NULL ? "none is tied "
+	    "to the --host name by SNI, DNS, CONNECT or certificate" :
+	    "none offers NULL suites, sends the IP-HTTPS POST or names a "
+	    "DirectAccess-like server; give --host");
+	for (i = 0; i < DT_RULE_CANDIDATES && ctx->best[i] != NULL &&
+	    k < n - 1; i++)
+		k += (size_t)snprintf(sum + k, n - k, "%s connection %u to %s "
+		    "(score %d: %s)", i ? "," : "", ctx->best[i]->id,
+		    ctx->best[i]->server_str, ctx->best[i]->iphttps_score,
+		    ctx->best[i]->iphttps_reason);
 }
 
 static void
@@ -119,6 +141,8 @@ check(struct dt_rule_ctx *ctx)
 		    "Set-Net6to4Configuration -State Disabled).");
 		return;
 	}
+	if (ctx->best[0] != NULL)	/* weaker evidence: name it */
+		candidates(ctx, sum, sizeof sum);
 	dt_verdict_add(ctx, &dt_rule_no_iphttps_traffic, NULL, DT_CONF_MEDIUM,
 	    0, NULL, NULL, 0, sum,
 	    "The capture holds no TLS connection or connection attempt that "

@@ -426,7 +426,25 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 			    v->frames[v->n_frames - 1] != v->frames[i])
 				v->frames[v->n_frames++] = v->frames[i];
 	}
-	v->summary = dt_strdup(m, summary != NULL ? summary : "");
+	if (summary == NULL)
+		summary = "";
+	if (c != NULL && !c->iphttps)
+		v->background = 1;
+	if (c != NULL && c->iphttps && c->iphttps_reason[0] != '\0') {
+		/* what tied the connection to IP-HTTPS: its first clause */
+		size_t len = strlen(summary) + sizeof c->iphttps_reason + 32;
+		size_t tie = strcspn(c->iphttps_reason, ";");
+
+		v->summary = dt_malloc(m, len);
+		if (v->summary != NULL)
+			snprintf(v->summary, len, "%s (IP-HTTPS: %.*s)", summary,
+			    (int)tie, c->iphttps_reason);
+		/* a weak identification weakens every finding about it */
+		if (c->iphttps_score < DT_RULE_STRONG &&
+		    v->confidence > DT_CONF_LOW)
+			v->confidence--;
+	} else
+		v->summary = dt_strdup(m, summary);
 	if (explanation == NULL)
 		explanation = "";
 	if (remedy == NULL)
@@ -457,6 +475,37 @@ fail:
 		dt_free(m, v->remedy);
 	dt_free(m, v);
 	return NULL;
+}
+
+/* The IP-HTTPS story (its connections' verdicts and the capture-wide ones)
+   first, in the order found; the background (--all) after it. */
+static void
+headline_first(struct dt_capture *cap)
+{
+	struct dt_verdict *v, *next, *head = NULL, *tail = NULL, *bhead = NULL,
+	    *btail = NULL;
+
+	for (v = cap->verdicts; v != NULL; v = next) {
+		next = v->next;
+		v->next = NULL;
+		if (v->background) {
+			if (btail != NULL)
+				btail->next = v;
+			else
+				bhead = v;
+			btail = v;
+		} else {
+			if (tail != NULL)
+				tail->next = v;
+			else
+				head = v;
+			tail = v;
+		}
+	}
+	if (tail != NULL)
+		tail->next = bhead;
+	cap->verdicts = head != NULL ? head : bhead;
+	cap->verdicts_tail = btail != NULL ? btail : tail;
 }
 
 /* ---- the pass ----------------------------------------------------------- */
@@ -492,6 +541,7 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	for (i = 0; i < dt_rules_count; i++)
 		if (dt_rules[i]->check_capture != NULL)
 			dt_rules[i]->check_capture(&ctx);
+	headline_first(cap);
 	dt_rules_group_attempts(&ctx);
 	dt_free(cap->mem, ctx.crl_memo);
 	dt_hash_free(&ctx.crl_urls);

@@ -34,6 +34,15 @@ struct dt_rule_ctx {
 	const struct dt_rules_config *cfg;
 	struct dt_capture *cap;
 	int any_marked;			/* some connection was positively IP-HTTPS */
+	int host_seen;			/* --host appears in the capture (DNS,
+					   SNI, Host, CONNECT, certificate);
+					   1 without --host */
+	/* Without an identified connection, the best-scored candidates
+	   (highest first, NULL-padded) for no-iphttps-traffic. */
+#define DT_RULE_CANDIDATES 3
+#define DT_RULE_STRONG 50		/* identification score that needs
+					   no --host (classify.c) */
+	const struct dt_conn *best[DT_RULE_CANDIDATES];
 	/* The last verdict before the connection being judged (NULL: the
 	   list was empty): the connection's verdicts so far follow it. */
 	struct dt_verdict *conn_mark;

@@ -911,6 +911,17 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 		swap(r, &h->uri, uri_map(r, h->uri), 1);
 		swap_text(r, &h->status_line, 1);
 	}
+	/* why each connection is (not) IP-HTTPS quotes names and frames */
+	for (c = cap->conns; c != NULL; c = c->next) {
+		char *t = text_map(r, r->cm, c->iphttps_reason);
+
+		if (t == NULL) {
+			r->err = 1;
+			continue;
+		}
+		snprintf(c->iphttps_reason, sizeof c->iphttps_reason, "%s", t);
+		dt_free(r->cm, t);
+	}
 	swap(r, &cap->path, path_map(r, cap->path), 1);
 	for (i = 0; i < cap->n_errors; i++)
 		swap_text(r, &cap->errors[i].message, 1);

@@ -23,11 +23,10 @@ check(struct dt_rule_ctx *ctx)
 	    "certificate names it%s", host, ctx->any_marked ? "; the attempts "
 	    "to the IP-HTTPS port without a name are judged as IP-HTTPS, at "
 	    "lower confidence" : "");
-	snprintf(rem, sizeof rem, "Check the name against the client's IP-HTTPS "
-	    "URL (Get-NetIPHttpsConfiguration shows it, e.g. "
-	    "https://%s:443/IPHTTPS; --host takes the URL as it is), and that "
-	    "the capture was taken on the client while it connected (from "
-	    "before it resolves the name).", host);
+	snprintf(rem, sizeof rem, "Check %s against the host of the client's "
+	    "IP-HTTPS URL (Get-NetIPHttpsConfiguration shows it; --host takes "
+	    "the URL as it is), and that the capture was taken on the client "
+	    "while it connected (from before it resolves the name).", host);
 	dt_verdict_add(ctx, &dt_rule_host_not_seen, NULL, DT_CONF_HIGH, 0, NULL,
 	    NULL, 0, sum,
 	    "Nothing in the capture names the IP-HTTPS server given with "

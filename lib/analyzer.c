@@ -315,15 +315,15 @@ body_open(void *payload, struct dt_conn *c)
 
 /* The server's body is the tunnel only after a 2xx answer; an error
    page is not read as IPv6. */
-static void
+static int
 body_data(void *state, struct dt_conn *c, int dir, const uint8_t *p,
     size_t n, uint64_t frame, int64_t time)
 {
 	int st = c->tls.http_response.status;
 
 	if (dir == DT_S2C && (st < 200 || st > 299))
-		return;
-	dt_tunnel_data(state, c, dir, p, n, frame, time);
+		return 0;
+	return dt_tunnel_data(state, c, dir, p, n, frame, time);
 }
 
 static void

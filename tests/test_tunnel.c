@@ -210,12 +210,15 @@ START_TEST(test_framing_error)
 	n = ip6(s, 1, 58, rs, sizeof rs);
 	memcpy(s + n, "HTTP/1.1 400 Bad", 16);
 	run_open(&r, 0);
-	dt_tunnel_data(r.t, &r.c, DT_C2S, s, n + 16, 7, 0);
-	dt_tunnel_data(r.t, &r.c, DT_C2S, s, n, 8, 0);	/* not read on */
+	ck_assert_int_eq(dt_tunnel_data(r.t, &r.c, DT_C2S, s, n, 6, 0), 1);
+	ck_assert_int_eq(dt_tunnel_data(r.t, &r.c, DT_C2S, s + n, 16, 7, 0),
+	    0);
+	ck_assert_int_eq(dt_tunnel_data(r.t, &r.c, DT_C2S, s, n, 8, 0), 0);
 	run_end(&r);
 	ck_assert_uint_eq(r.c.tunnel->dir[0].packets, 1);
 	ck_assert_uint_eq(r.c.tunnel->dir[0].error_frame, 7);
 	ck_assert_uint_eq(r.c.tunnel->dir[0].error_offset, 48);
+	ck_assert_uint_eq(r.c.tunnel->dir[0].last_frame, 6);
 	ck_assert_str_eq(r.c.tunnel->dir[0].error,
 	    "byte 0x48 at body offset 48 is not an IPv6 header (version 4)");
 	run_close(&r);
@@ -325,6 +328,54 @@ START_TEST(test_ikev1_unanswered_then_esp)
 }
 END_TEST
 
+/* AuthIP (MS-AIPS 2.2): the ISAKMP header with exchange types 243-246;
+   its quick mode answered is an established SA. A NAT-T keepalive
+   (RFC 3948 2.3, one 0xFF byte on UDP 4500) is nothing. */
+START_TEST(test_authip)
+{
+	static const uint8_t keepalive[1] = { 0xff };
+	uint8_t m[128], s[256];
+	size_t k, n;
+	struct run r;
+	const struct dt_tun_ike *e;
+
+	run_open(&r, 0);
+	k = ike(m, 0, 243, 0, 0, 0x5555, 0, 0);
+	n = udp6(s, 1, 500, 500, m, k);
+	dt_tunnel_data(r.t, &r.c, DT_C2S, s, n, 60, 0);
+	k = ike(m, 0, 243, 0, 0, 0x5555, 0x6666, 0);
+	n = udp6(s, 0, 500, 500, m, k);
+	dt_tunnel_data(r.t, &r.c, DT_S2C, s, n, 61, 0);
+	k = ike(m, 0, 244, 1, 7, 0x5555, 0x6666, 0);
+	{
+		uint8_t nat[160];
+
+		memset(nat, 0, 4);
+		memcpy(nat + 4, m, k);
+		n = udp6(s, 1, 4500, 4500, nat, k + 4);
+		dt_tunnel_data(r.t, &r.c, DT_C2S, s, n, 62, 0);
+		n = udp6(s, 0, 4500, 4500, nat, k + 4);
+		dt_tunnel_data(r.t, &r.c, DT_S2C, s, n, 63, 0);
+	}
+	n = udp6(s, 1, 4500, 4500, keepalive, 1);
+	dt_tunnel_data(r.t, &r.c, DT_C2S, s, n, 64, 0);
+	run_end(&r);
+	ck_assert_uint_eq(r.c.tunnel->n_ike, 1);
+	e = &r.c.tunnel->ike[0];
+	ck_assert(e->authip);
+	ck_assert(e->established);
+	ck_assert_uint_eq(e->rspi, 0x6666);
+	ck_assert_uint_eq(e->requests, 2);
+	ck_assert_uint_eq(e->responses, 2);
+	ck_assert_uint_eq(e->first_response_frame, 61);
+	ck_assert_uint_eq(e->n_xchg, 2);
+	ck_assert_str_eq(dt_tun_ike_exchange_name(1, e->xchg[1]),
+	    "AuthIP Quick Mode");
+	ck_assert_uint_eq(r.c.tunnel->n_esp, 0);	/* keepalive: no ESP */
+	run_close(&r);
+}
+END_TEST
+
 START_TEST(test_dns)
 {
 	static const uint8_t q[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0,
@@ -400,6 +451,7 @@ tunnel_suite(void)
 	tcase_add_test(tc, test_router_advertisement);
 	tcase_add_test(tc, test_ikev2);
 	tcase_add_test(tc, test_ikev1_unanswered_then_esp);
+	tcase_add_test(tc, test_authip);
 	tcase_add_test(tc, test_dns);
 	tcase_add_test(tc, test_alloc_failure);
 	suite_add_tcase(s, tc);

@@ -135,8 +135,9 @@ body_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 		t->bopened = 1;
 		t->bstate = t->bsink->open(t->bsink->payload, c);
 	}
-	if (t->bstate != NULL)
-		t->bsink->data(t->bstate, c, dir, p, n, frame, time);
+	if (t->bstate != NULL && !t->d[dir].body_done &&
+	    !t->bsink->data(t->bstate, c, dir, p, n, frame, time))
+		t->d[dir].body_done = 1;
 }
 
 /* The HTTP head inside NULL-cipher application data. */
@@ -202,8 +203,8 @@ need_body(const struct dt_tls *t, const struct tdir *d, uint8_t type)
 		return !dir_encrypted(t, d);
 	case 23:
 		return d->ccs && d->mac >= 0 && !t->tls13 &&
-		    (!d->http_done || (d->body && t->bsink != NULL &&
-		    (!t->bopened || t->bstate != NULL)));
+		    (!d->http_done || (d->body && !d->body_done &&
+		    t->bsink != NULL && (!t->bopened || t->bstate != NULL)));
 	default:
 		return 0;
 	}

@@ -36,12 +36,14 @@ struct dt_tls;
    IP-HTTPS entity bodies: tunnel/). open() is asked once per connection,
    when the first body byte comes, and returns its state or NULL (not
    interested); data() gets each direction's body in order with the frame
-   that completed its record; gap() when the stream lost bytes; end() once
-   at the end of the connection, with the state to free. */
+   that completed its record and returns 1 to keep receiving it, 0 when
+   that direction is no longer needed (its records are then only counted,
+   as without a sink); gap() when the stream lost bytes; end() once at the
+   end of the connection, with the state to free. */
 struct dt_tls_body_sink {
 	void *payload;
 	void *(*open)(void *payload, struct dt_conn *c);
-	void (*data)(void *state, struct dt_conn *c, int dir,
+	int (*data)(void *state, struct dt_conn *c, int dir,
 	    const uint8_t *p, size_t n, uint64_t frame, int64_t time);
 	void (*gap)(void *state, struct dt_conn *c, int dir, uint64_t frame);
 	void (*end)(void *state, struct dt_conn *c);

@@ -79,6 +79,7 @@ struct tdir {
 	size_t http_len;
 	int http_done;
 	int body;			/* its head parsed: the body follows */
+	int body_done;			/* the body sink wants no more of it */
 	uint64_t http_frame;
 	int64_t http_time;
 	/* TLS 1.3 encrypted flight */

@@ -623,7 +623,7 @@ keep_of(const struct dt_tunnel *t, size_t total)
 	return DT_TUN_HEAD;
 }
 
-void
+int
 dt_tunnel_data(struct dt_tunnel *t, struct dt_conn *c, int dir,
     const uint8_t *p, size_t n, uint64_t frame, int64_t time)
 {
@@ -650,7 +650,7 @@ dt_tunnel_data(struct dt_tunnel *t, struct dt_conn *c, int dir,
 
 			if (p[0] >> 4 != 6) {
 				framing_error(c, dir, d, p[0], frame);
-				return;
+				return 0;
 			}
 			d->start = d->off;
 			if (n >= total) {	/* whole: read in place */
@@ -664,13 +664,13 @@ dt_tunnel_data(struct dt_tunnel *t, struct dt_conn *c, int dir,
 			d->keep = keep_of(t, total);
 		} else if (d->len == 0 && p[0] >> 4 != 6) {
 			framing_error(c, dir, d, p[0], frame);
-			return;
+			return 0;
 		}
 		if (d->total == 0) {		/* fewer than 6 bytes so far */
 			k = 6 - d->len < n ? 6 - d->len : n;
 			if (!gather(t, d, p, k)) {
 				d->dead = 1;
-				return;
+				return 0;
 			}
 			d->off += k;
 			p += k;
@@ -685,7 +685,7 @@ dt_tunnel_data(struct dt_tunnel *t, struct dt_conn *c, int dir,
 		k = d->keep - d->len < n ? d->keep - d->len : n;
 		if (!gather(t, d, p, k)) {
 			d->dead = 1;
-			return;
+			return 0;
 		}
 		d->off += k;
 		p += k;
@@ -700,6 +700,7 @@ dt_tunnel_data(struct dt_tunnel *t, struct dt_conn *c, int dir,
 			}
 		}
 	}
+	return !d->dead;
 }
 
 void

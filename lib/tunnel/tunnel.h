@@ -49,8 +49,10 @@ void dt_tunnel_ctx_free(struct dt_tunnel_ctx *x);
 struct dt_tunnel *dt_tunnel_new(struct dt_tunnel_ctx *x, struct dt_conn *c);
 
 /* Plaintext body bytes of one direction, in order, with the outer frame
-   that carried (completed) them. */
-void dt_tunnel_data(struct dt_tunnel *t, struct dt_conn *c, int dir,
+   that carried (completed) them. Returns 1 to keep receiving this
+   direction, 0 once it cannot be read any further (framing error, gap,
+   memory). */
+int dt_tunnel_data(struct dt_tunnel *t, struct dt_conn *c, int dir,
     const uint8_t *p, size_t n, uint64_t frame, int64_t time);
 
 /* The stream lost bytes here (TCP gap): that direction stops. */

@@ -24,11 +24,15 @@
 # libcharon-extra-plugins (kernel-libipsec), dnsmasq-base, tcpdump.
 #
 # Usage: testdata/gen/iphttps-inner.sh [NAME...]   (as root; default: all;
-# OUT=dir writes the captures there instead)
+# OUT=dir writes the captures there instead; PINGS=n PING_SIZE=b PING_GAP=s
+# make a long one for timing, e.g. PINGS=20000 PING_SIZE=1200 PING_GAP=0)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${OUT:-$TOP/testdata/scenarios}
+PINGS=${PINGS:-3}
+PING_SIZE=${PING_SIZE:-56}
+PING_GAP=${PING_GAP:-0.3}
 CERTS=$TOP/testdata/scenarios/certs
 RELAY="python3 $TOP/testdata/gen/iphttps_relay.py"
 WORK=$(mktemp -d /tmp/tun-lab.XXXXXX)
@@ -65,6 +69,7 @@ bg() { setsid "$@" >>"$WORK/lab.log" 2>&1 </dev/null & PIDS+=($!); }
 topology() {
 	local n
 	for n in $NSES; do
+		ip netns del "tun-$n" 2>/dev/null || true	# a run cut short
 		ip netns add "tun-$n"
 		nx "$n" ip link set lo up
 		nx "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0
@@ -284,7 +289,8 @@ run() {
 	# kernel-libipsec sends ESP in UDP 4500 (RFC 3948), IKE is done
 	[ "$block" = esp ] &&
 		nx s ip -6 rule add iif tuns0 ipproto udp dport 4500 table 100
-	nx c ping -6 -c 3 -i 0.3 -W 1 -I 2001:db8:3::c 2001:db8:2::1 \
+	nx c ping -6 -c "$PINGS" -i "$PING_GAP" -s "$PING_SIZE" -W 1 \
+	    -I 2001:db8:3::c 2001:db8:2::1 \
 	    >"$WORK/$name-ping.log" 2>&1 || true
 	capture_stop "$name"
 }

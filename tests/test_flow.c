@@ -284,6 +284,162 @@ ck_stream(const struct rec *r, int dir, const char *want)
 	    r->buf[dir], want);
 }
 
+/* ---- TCP as real stacks do it (issue 24) ---------------------------------- */
+
+/*
+ * The challenge ACK (RFC 9293 3.10.7.3, RFC 5961 4), as a Windows 7 client
+ * met it: SYN; the server, still holding an older connection of the
+ * 5-tuple, answers with a bare ACK of an unrelated number; the client
+ * resets at that number (the stale connection, not this one) and sends
+ * the same SYN again 3 s later; SYN-ACK and a whole session follow. Not a
+ * gap of 860,578,523 bytes, not "no answer".
+ */
+START_TEST(t_challenge_ack)
+{
+	struct world w;
+	struct dt_conn *c;
+	const struct dt_event *ev;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 1000, 0, NULL);			/* 1 */
+	w_tcp(&w, S, A, 777000, 1000 + 860578523u, NULL);	/* 2 */
+	w_tcp(&w, C, RST, 1000 + 860578523u, 0, NULL);		/* 3 */
+	w.time += 3 * SEC;
+	w_tcp(&w, C, SYN, 1000, 0, NULL);			/* 4 */
+	w_tcp(&w, S, SYN | A, 5000, 1001, NULL);		/* 5 */
+	w_tcp(&w, C, A, 1001, 5001, NULL);			/* 6 */
+	w_tcp(&w, C, PA, 1001, 5001, "hello");			/* 7 */
+	w_tcp(&w, S, PA, 5001, 1006, "world!");			/* 8 */
+	w_tcp(&w, C, FIN | A, 1006, 5007, NULL);		/* 9 */
+	w_tcp(&w, S, FIN | A, 5007, 1007, NULL);		/* 10 */
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	c = w.cap->conns;
+	ck_assert_int_eq(c->state, DT_TCP_CLOSED);
+	ck_assert_uint_eq(c->syn_frame, 1);
+	ck_assert_uint_eq(c->syn_count, 2);
+	ck_assert_uint_eq(c->synack_frame, 5);
+	ck_assert_uint_eq(c->rst_frame, 0);	/* it reset no part of this */
+	ck_assert_uint_eq(c->gap_bytes[C], 0);
+	ck_assert_uint_eq(c->gap_bytes[S], 0);
+	ck_stream(rec_conn(&w.sink, 1), C, "hello");
+	ck_stream(rec_conn(&w.sink, 1), S, "world!");
+	ev = find_event(c, DT_EV_OUT_OF_WINDOW, 0);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->frame, 2);
+	ck_assert_uint_eq(ev->dir, S);
+	ck_assert_uint_eq(ev->a, 1);
+	ev = find_event(c, DT_EV_RST, 0);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->frame, 3);
+	w_close(&w);
+}
+END_TEST
+
+/* A challenge ACK and no second SYN: the SYN never got its SYN-ACK. */
+START_TEST(t_challenge_ack_given_up)
+{
+	struct world w;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 1000, 0, NULL);
+	w_tcp(&w, S, A, 777000, 123456789, NULL);
+	w_tcp(&w, C, RST, 123456789, 0, NULL);
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	ck_assert_int_eq(w.cap->conns->state, DT_TCP_NO_ANSWER);
+	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+	ck_assert_uint_eq(count_events(w.cap->conns, DT_EV_OUT_OF_WINDOW), 1);
+	w_close(&w);
+}
+END_TEST
+
+/* An ACK 100 MB past anything the client sent, with 8 KiB windows and no
+   scaling: not capture loss. Said once; the stream goes on. */
+START_TEST(t_ack_out_of_window)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "hel");
+	w_tcp(&w, S, A, 5001, 1004 + 100000000u, NULL);
+	w_tcp(&w, S, A, 5001, 1004 + 100000001u, NULL);
+	w_tcp(&w, C, PA, 1004, 5001, "lo");
+	w_tcp(&w, S, A, 5001, 1006, NULL);
+	dt_flow_finish(w.f);
+	c = w.cap->conns;
+	ck_assert_uint_eq(c->gap_bytes[C], 0);
+	ck_stream(rec_conn(&w.sink, 1), C, "hello");
+	ck_assert_uint_eq(count_events(c, DT_EV_OUT_OF_WINDOW), 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_OUT_OF_WINDOW, 0)->dir, S);
+	ck_assert_uint_eq(count_events(c, DT_EV_GAP), 0);
+	w_close(&w);
+}
+END_TEST
+
+/* ACKed bytes the capture missed, within the window: a gap, as before. */
+START_TEST(t_ack_in_window_gap)
+{
+	struct world w;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "hel");
+	w_tcp(&w, S, A, 5001, 1004 + 1000, NULL);	/* 1000 bytes unseen */
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 1000);
+	ck_assert_uint_eq(count_events(w.cap->conns, DT_EV_OUT_OF_WINDOW), 0);
+	w_close(&w);
+}
+END_TEST
+
+/* Simultaneous open (RFC 9293 3.5, figure 8): both SYN, both SYN-ACK. One
+   connection, not two. */
+START_TEST(t_simultaneous_open)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 1000, 0, NULL);
+	w_tcp(&w, S, SYN, 5000, 0, NULL);
+	w_tcp(&w, C, SYN | A, 1000, 5001, NULL);
+	w_tcp(&w, S, SYN | A, 5000, 1001, NULL);
+	w_tcp(&w, C, PA, 1001, 5001, "ping");
+	w_tcp(&w, S, PA, 5001, 1005, "pong");
+	w_tcp(&w, C, FIN | A, 1005, 5005, NULL);
+	w_tcp(&w, S, FIN | A, 5005, 1006, NULL);
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	c = w.cap->conns;
+	ck_assert_int_eq(c->state, DT_TCP_CLOSED);
+	ck_assert_uint_eq(c->syn_frame, 1);
+	ck_assert_uint_eq(c->synack_frame, 3);
+	ck_stream(rec_conn(&w.sink, 1), C, "ping");
+	ck_stream(rec_conn(&w.sink, 1), S, "pong");
+	w_close(&w);
+}
+END_TEST
+
+/* TCP Fast Open (RFC 7413): data in the SYN is stream byte 0. */
+START_TEST(t_tfo_data_in_syn)
+{
+	struct world w;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 1000, 0, "GET");
+	w_tcp(&w, S, SYN | A, 5000, 1004, NULL);
+	w_tcp(&w, C, A, 1004, 5001, NULL);
+	w_tcp(&w, C, PA, 1004, 5001, " /");
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	ck_stream(rec_conn(&w.sink, 1), C, "GET /");
+	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+	ck_assert_uint_eq(count_events(w.cap->conns, DT_EV_OUT_OF_WINDOW), 0);
+	w_close(&w);
+}
+END_TEST
+
 /* ---- connections and states --------------------------------------------- */
 
 START_TEST(t_clean_close)
@@ -1539,6 +1695,12 @@ flow_suite(void)
 	TCase *tc = tcase_create("tcp");
 
 	tcase_add_test(tc, t_clean_close);
+	tcase_add_test(tc, t_challenge_ack);
+	tcase_add_test(tc, t_challenge_ack_given_up);
+	tcase_add_test(tc, t_ack_out_of_window);
+	tcase_add_test(tc, t_ack_in_window_gap);
+	tcase_add_test(tc, t_simultaneous_open);
+	tcase_add_test(tc, t_tfo_data_in_syn);
 	tcase_add_test(tc, t_reset_after_data);
 	tcase_add_test(tc, t_fin_then_rst);
 	tcase_add_test(tc, t_half_closed_at_end);

@@ -64,6 +64,12 @@ enum dt_ev_type {
 				   b: length */
 	DT_EV_TLS_RESYNC,	/* records readable again after a damaged
 				   stretch; b: bytes skipped */
+	DT_EV_OUT_OF_WINDOW,	/* an ACK for bytes never sent (RFC 9293
+				   3.10.7): neither an answer nor a gap.
+				   dir: its sender; a: 1 when it answered a
+				   SYN (a challenge ACK, RFC 5961 4: the
+				   peer still holds an older connection);
+				   b: how far past what was sent it acks */
 };
 
 struct dt_event {

@@ -40,6 +40,9 @@ struct half {				/* one direction of a connection */
 	int64_t max_time;		/* when max_end last grew */
 	uint32_t fin_seq;		/* sequence number of the FIN */
 	uint8_t has_isn, started, fin, zero_win;
+	uint8_t wscale;			/* its SYN's window scale, 0xff: none */
+	uint8_t oow_said;		/* an ACK of it out of the window, told */
+	uint32_t max_win;		/* largest window it advertised (raw) */
 	uint8_t off;			/* sinks done with it, one bit each */
 	uint8_t counting;		/* no reassembly any more */
 	uint8_t nr;			/* counting: ranges seen above next */
@@ -65,6 +68,8 @@ struct flow {
 	uint8_t cli;			/* index of the client in addr/port */
 	uint8_t ended;			/* a tombstone */
 	uint8_t synack, data, rst;
+	uint8_t challenged;		/* a challenge ACK answered its SYN */
+	uint32_t challenge_ack;		/* that ACK's number */
 	int64_t last_time;
 	int64_t syn_time;		/* the first SYN */
 	int64_t irtt;			/* SYN to the handshake's ACK, 0: unknown */

@@ -7,6 +7,22 @@
  * Roles come from the SYN (its sender is the client), else from the port
  * set (the IP-HTTPS ports are servers), else the higher port is the
  * client. See flow.h for the states and what counts as a retransmission.
+ *
+ * What real stacks and networks do, by name:
+ *  - challenge ACK (RFC 9293 3.10.7.3, RFC 5961 4): a SYN answered by a
+ *    bare ACK for bytes never sent, because the peer still holds an older
+ *    connection of the 5-tuple (a client reconnecting from the same port
+ *    after losing its state, NAT). The client answers with a RST at that
+ *    number, which resets the stale connection, not this one, and sends
+ *    its SYN again. Neither is an answer, a gap or the end.
+ *  - ACKs outside the window: an ACK past anything sent plus the window
+ *    the acknowledger advertised is not capture loss; it is said once
+ *    (DT_EV_OUT_OF_WINDOW) and changes nothing else.
+ *  - simultaneous open (RFC 9293 3.5): a SYN from the other side while
+ *    the first one waits is the peer's own SYN, not a new connection.
+ *  - SYN and SYN-ACK retransmissions, TFO data in the SYN (RFC 7413),
+ *    keep-alives, exact duplicates (a port mirror), sequence wrap: see
+ *    the steps below and reasm.c.
  */
 #include "flow/flow_int.h"
 
@@ -64,6 +80,10 @@ tcp_syn_restarts(const struct flow *fl, int dir, const struct dt_l4 *l4)
 	const struct half *h = &fl->h[dir];
 
 	if ((l4->flags & (DT_TCP_SYN | DT_TCP_RST | DT_TCP_ACK)) != DT_TCP_SYN)
+		return 0;
+	/* simultaneous open: the peer's own SYN while the client's waits */
+	if (dir == DT_S2C && !h->has_isn && !fl->ended && !fl->synack &&
+	    fl->c->syn_frame != 0)
 		return 0;
 	return !(h->has_isn && h->isn == l4->seq);
 }
@@ -150,6 +170,7 @@ syn_step(struct dt_flow *f, struct flow *fl, int dir,
 	if (!h->has_isn) {
 		h->has_isn = 1;
 		h->isn = l4->seq;
+		h->wscale = l4->wscale;
 		if (!h->started) {
 			h->started = 1;
 			h->start = h->next = h->max_end = l4->seq + 1;
@@ -177,11 +198,18 @@ syn_step(struct dt_flow *f, struct flow *fl, int dir,
 
 static enum tcp_next
 rst_step(struct dt_flow *f, struct flow *fl, int dir,
-    const struct dt_packet *pkt)
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
 {
 	struct dt_conn *c = fl->c;
 	const struct half *o = &fl->h[!dir];
 
+	if (dir == DT_C2S && fl->challenged && !fl->synack &&
+	    l4->seq == fl->challenge_ack) {
+		/* the answer to a challenge ACK: it resets the peer's stale
+		   connection; this one's SYN is sent again */
+		add_event(f, fl, DT_EV_RST, dir, pkt, 1, 0);
+		return TCP_GO_ON;
+	}
 	if (c->rst_frame == 0) {
 		c->rst_frame = pkt->frame;
 		c->rst_dir = (uint8_t)dir;
@@ -381,23 +409,89 @@ ack_facts(struct dt_flow *f, struct flow *fl, int dir,
 	}
 }
 
+/*
+ * How far past the bytes seen an ACK of dir's stream may plausibly reach:
+ * the largest window its receiver advertised, scaled (RFC 7323 2.2: only
+ * when both SYNs carried the option; unknown without the handshake, so the
+ * largest scale then), at least 64 KiB.
+ */
+static uint64_t
+window_bound(const struct flow *fl, int dir)
+{
+	const struct half *r = &fl->h[!dir], *s = &fl->h[dir];
+	unsigned scale = 14;
+	uint64_t w;
+
+	if (r->has_isn && s->has_isn)
+		scale = r->wscale != 0xff && s->wscale != 0xff ?
+		    (r->wscale > 14 ? 14 : r->wscale) : 0;
+	w = (uint64_t)(r->max_win > 65535 ? r->max_win : 65535) << scale;
+	return w;
+}
+
+static void
+out_of_window(struct dt_flow *f, struct flow *fl, int sender,
+    const struct dt_packet *pkt, int challenge, uint32_t past)
+{
+	struct half *h = &fl->h[!sender];
+
+	if (!challenge && h->oow_said)
+		return;
+	h->oow_said = 1;
+	add_event(f, fl, DT_EV_OUT_OF_WINDOW, sender, pkt,
+	    (uint16_t)challenge, past);
+}
+
 /* The peer acknowledged up to ack: bytes of dir before it were received,
-   so a hole before it will not be filled by the capture. */
+   so a hole before it will not be filled by the capture - when the ACK
+   lies within what the sender may have sent unseen. */
 static void
 ack_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t ack,
     const struct dt_packet *pkt)
 {
 	struct half *h = &fl->h[dir];
-	uint32_t lim = ack;
+	uint32_t lim = ack, hi;
 
 	if (!h->started)
 		return;
 	if (h->fin && seq_lt(h->fin_seq, lim))
 		lim = h->fin_seq;
-	/* an ACK far ahead is not about this stream (or is garbage) */
-	if (!seq_lt(h->next, lim) || lim - h->next > (1u << 30))
+	if (!seq_lt(h->next, lim))
 		return;
+	hi = seq_lt(h->next, h->max_end) ? h->max_end : h->next;
+	if (seq_lt(hi, lim) && (uint64_t)(lim - hi) > window_bound(fl, dir)) {
+		out_of_window(f, fl, !dir, pkt, 0, lim - hi);
+		return;
+	}
 	reasm_acked(f, fl, dir, lim, pkt->frame, pkt->time);
+}
+
+/*
+ * A bare ACK from the server while the client's SYN waits for its
+ * SYN-ACK: acceptable only for (ISS, SND.NXT] of the client (RFC 9293
+ * 3.10.7.3; the SYN-ACK may be missing from the capture). Anything else
+ * is a challenge ACK: 1, and the segment is not an answer.
+ */
+static int
+challenge_ack(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	const struct half *cl = &fl->h[DT_C2S];
+	uint32_t nxt;
+
+	if (dir != DT_S2C || (l4->flags & (DT_TCP_SYN | DT_TCP_RST |
+	    DT_TCP_ACK)) != DT_TCP_ACK || fl->synack || fl->c->syn_frame == 0 ||
+	    !cl->has_isn || fl->h[DT_S2C].started)
+		return 0;
+	nxt = seq_lt(cl->next, cl->max_end) ? cl->max_end : cl->next;
+	if (cl->fin)
+		nxt = cl->fin_seq + 1;
+	if (seq_lt(cl->isn, l4->ack) && seq_le(l4->ack, nxt))
+		return 0;
+	fl->challenged = 1;
+	fl->challenge_ack = l4->ack;
+	out_of_window(f, fl, dir, pkt, 1, l4->ack - nxt);
+	return 1;
 }
 
 static int
@@ -436,11 +530,15 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 	if (flags & DT_TCP_SYN)
 		syn_step(f, fl, dir, pkt, l4);
 	if (flags & DT_TCP_RST)
-		return rst_step(f, fl, dir, pkt);
+		return rst_step(f, fl, dir, pkt, l4);
 	if (fl->ended) {
 		after_end(f, fl, dir, pkt, l4);
 		return TCP_GO_ON;
 	}
+	if (challenge_ack(f, fl, dir, pkt, l4))
+		return TCP_GO_ON;
+	if (l4->window > fl->h[dir].max_win)
+		fl->h[dir].max_win = l4->window;
 	if (l4->paylen > 0)
 		data_facts(fl, dir, l4);
 	if (ack && !(flags & DT_TCP_SYN))

@@ -66,6 +66,7 @@ static const struct label ev_labels[] = {
 	{ DT_EV_TLS_UPGRADE, "TLS agreed" },
 	{ DT_EV_TLS_RECORD, "Record" },
 	{ DT_EV_TLS_RESYNC, "Records readable again" },
+	{ DT_EV_OUT_OF_WINDOW, "ACK outside the window" },
 };
 
 static const char *

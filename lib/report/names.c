@@ -150,6 +150,7 @@ static const struct name event_names[] = {
 	{ DT_EV_TLS_UPGRADE, "upgrade" },
 	{ DT_EV_TLS_RECORD, "record" },
 	{ DT_EV_TLS_RESYNC, "resync" },
+	{ DT_EV_OUT_OF_WINDOW, "out_of_window_ack" },
 };
 
 const char *

@@ -46,6 +46,8 @@ static const char usage_text[] =
 "      --memory-cap SIZE          memory for one analysis, e.g. 512M, 2G (default 256M)\n"
 "  -v, --verbose                  every connection's message ladder, not only failing ones\n"
 "  -q, --quiet                    print nothing; exit status only\n"
+"      --summary                  text: verdict counts per id and server with examples\n"
+"                                 (the default when more than a screenful fail)\n"
 "  -j, --jobs N                   analyse N captures at once (default: the core count)\n"
 "      --redact                   pseudonyms for addresses, names, certificates, paths\n"
 "      --redact-key FILE          ... the same in every run with this key (implies --redact)\n"
@@ -63,7 +65,7 @@ static const char usage_text[] =
 
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
-    OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER };
+    OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER, OPT_SUMMARY };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -78,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "memory-cap", required_argument, NULL, OPT_MEMORY_CAP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "redact", no_argument, NULL, OPT_REDACT },
 	{ "redact-key", required_argument, NULL, OPT_REDACT_KEY },
@@ -386,9 +389,10 @@ analyse_serial(dt_analyzer *a, const dt_options *opts,
 
 	for (i = 0; i < in->n && rc == 0; i++) {
 		const char *path = in->v[i].path;
-		int show = !quiet && (progress == 1 || (progress == -1 &&
+		/* asked for, it shows even with -q (a script that waits) */
+		int show = progress == 1 || (!quiet && progress == -1 &&
 		    isatty(STDERR_FILENO) && stat(path, &st) == 0 &&
-		    st.st_size > (64 << 20)));
+		    st.st_size > (64 << 20));
 
 		memset(&prog, 0, sizeof prog);
 		memset(&one, 0, sizeof one);
@@ -443,7 +447,7 @@ main(int argc, char **argv)
 	struct inner_export inner;
 	FILE *out = stdout;
 	int out_existed = 0;
-	int verbose = 0, quiet = 0, progress = -1;
+	int verbose = 0, quiet = 0, progress = -1, summary = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs = ncpu > 0 ? (ncpu > 256 ? 256 : (int)ncpu) : 1;
 	int c, i, rc, status, *skipped = NULL;
@@ -524,6 +528,7 @@ main(int argc, char **argv)
 				return usage_error("bad ratio '%s' (a whole number from 1)", optarg);
 			break;
 		case OPT_PROGRESS: progress = 1; break;
+		case OPT_SUMMARY: summary = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
 		case OPT_EXPORT_INNER: export_inner = optarg; break;
@@ -616,6 +621,8 @@ main(int argc, char **argv)
 		goto done;
 	if (verbose)
 		flags |= DT_TEXT_VERBOSE;
+	if (summary)
+		flags |= DT_TEXT_SUMMARY;
 	if (output == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL)
 		flags |= DT_TEXT_COLOR;
 	flags |= DT_TEXT_WIDTH(output == NULL ? term_width() : 0);

@@ -541,6 +541,10 @@ DT_EXTERN const char *dt_cert_parse_error(const dt_cert *x);
 
 #define DT_TEXT_VERBOSE	0x1	/* every connection's ladder, not only failing ones */
 #define DT_TEXT_COLOR	0x2	/* ANSI colour */
+/* Verdict counts per id and per server with the first few connections of
+   each, instead of one block per connection (the default too when more
+   than a screenful of connections fail, unless DT_TEXT_VERBOSE). */
+#define DT_TEXT_SUMMARY	0x4
 /* Terminal width in columns for the text writer (prose is wrapped two
    columns short of it; 0 or under 40: 80). Or it into the flags. */
 #define DT_TEXT_WIDTH(cols)	(((unsigned)(cols) & 0xffffu) << 16)

@@ -208,5 +208,19 @@ expect 2 "datrace: cannot write $tmp/no/such/dir.json: No such file or directory
 expect 2 "" -- "$CLI" -f json -o "$tmp/none.json" "$tmp/missing.pcap"
 [ ! -e "$tmp/none.json" ] || bad "-o left an empty file when nothing was read"
 
+# --summary: verdict counts per id and per server, with examples.
+f=testdata/scenarios/null-absent-alert-openssl.pcap
+expect 1 "" -- "$CLI" --summary --host da.corp.example "$f"
+grep -q '^Summary (verdicts per id and server' "$tmp/out" ||
+    bad "--summary: no summary: $(head -c 300 "$tmp/out")"
+grep -q '^  error  null-cipher-absent: 1$' "$tmp/out" ||
+    bad "--summary: no count for null-cipher-absent: $(cat "$tmp/out")"
+grep -q '^      da.corp.example: 1, connection 1$' "$tmp/out" ||
+    bad "--summary: no per-server line: $(cat "$tmp/out")"
+grep -q 'ClientHello' "$tmp/out" && bad "--summary still draws ladders"
+# -q --progress: nothing on stdout, progress on stderr.
+expect 1 "$f: " -- "$CLI" -q --progress --host da.corp.example "$f"
+[ ! -s "$tmp/out" ] || bad "-q --progress wrote on stdout"
+
 printf 'cli: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -856,6 +856,107 @@ capture_head(struct out *o, const struct dt_capture *cap)
 	put_raw(o, "\n", 1);
 }
 
+/* ---- the summary of a big capture ----------------------------------------- */
+
+/* Failing connections past which the default text is the summary. */
+#define SCREENFUL 24
+#define EXAMPLES 3		/* connections named per verdict and server */
+
+static const struct dt_conn *
+conn_by_id(const struct dt_capture *cap, uint32_t id)
+{
+	size_t lo = 0, hi = cap->conn_index != NULL ? cap->n_conns : 0, mid;
+
+	while (lo < hi) {		/* conn_index is in id order */
+		mid = lo + (hi - lo) / 2;
+		if (cap->conn_index[mid]->id == id)
+			return cap->conn_index[mid];
+		if (cap->conn_index[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct sref {
+	const struct dt_verdict *v;
+	const char *server;	/* "" when none */
+};
+
+static int
+sref_cmp(const void *pa, const void *pb)
+{
+	const struct sref *a = pa, *b = pb;
+	int k;
+
+	if (a->v->severity != b->v->severity)
+		return a->v->severity > b->v->severity ? -1 : 1;
+	if ((k = strcmp(a->v->id, b->v->id)) != 0)
+		return k;
+	if ((k = strcmp(a->server, b->server)) != 0)
+		return k;
+	return a->v->conn < b->v->conn ? -1 : a->v->conn > b->v->conn;
+}
+
+/*
+ * Verdict counts per id and, under each, per server, with the first few
+ * connections of each: a day of traffic read in one screen.
+ */
+static void
+capture_summary(struct out *o, const struct dt_capture *cap,
+    const struct vref *vr, size_t nv)
+{
+	struct dt_buf line = DT_BUF_INIT(o->mem);
+	const struct dt_conn *c;
+	struct sref *sr;
+	size_t i, j, k, n, e;
+
+	if ((sr = dt_calloc(o->mem, nv ? nv : 1, sizeof *sr)) == NULL) {
+		o->err = o->err ? o->err : DT_ENOMEM;
+		return;
+	}
+	for (i = 0; i < nv; i++) {
+		sr[i].v = vr[i].v;
+		c = vr[i].v->conn != 0 ? conn_by_id(cap, vr[i].v->conn) : NULL;
+		sr[i].server = c != NULL && dt_facts_server_name(c) != NULL ?
+		    dt_facts_server_name(c) : c != NULL ? c->server_str : "";
+	}
+	qsort(sr, nv, sizeof *sr, sref_cmp);
+	emit(o, "Summary (verdicts per id and server; --verbose for every "
+	    "connection):", 2, "");
+	for (i = 0; i < nv && o->err == 0; i = j) {
+		for (j = i; j < nv && strcmp(sr[j].v->id, sr[i].v->id) == 0;
+		    j++)
+			;
+		dt_buf_reset(&line);
+		dt_buf_printf(&line, "%s  %s: %zu", dt_report_severity_name(
+		    sr[i].v->severity), sr[i].v->id, j - i);
+		emit(o, "  ", 4, dt_buf_str(&line));
+		for (k = i; k < j && o->err == 0; k = n) {
+			for (n = k; n < j && strcmp(sr[n].server,
+			    sr[k].server) == 0; n++)
+				;
+			dt_buf_reset(&line);
+			dt_buf_printf(&line, "%s: %zu, connection%s ",
+			    sr[k].server[0] != '\0' ? sr[k].server :
+			    "the whole capture", n - k, n - k > 1 ? "s" : "");
+			for (e = k; e < n && e < k + EXAMPLES; e++)
+				dt_buf_printf(&line, "%s%" PRIu32, e > k ? ", " :
+				    "", sr[e].v->conn);
+			if (n - k > EXAMPLES)
+				dt_buf_puts(&line, ", ...");
+			if (line.err)
+				o->err = o->err ? o->err : DT_ENOMEM;
+			else
+				emit(o, "      ", 8, dt_buf_str(&line));
+		}
+	}
+	put_raw(o, "\n", 1);
+	dt_buf_free(&line);
+	dt_free(o->mem, sr);
+}
+
 static void
 capture_text(struct out *o, const struct dt_capture *cap)
 {
@@ -863,6 +964,7 @@ capture_text(struct out *o, const struct dt_capture *cap)
 	const struct dt_verdict *v;
 	struct vref *vr = NULL;
 	size_t nv = 0, i, lo, hi, iphttps = 0, sev[3] = { 0, 0, 0 };
+	size_t failing = 0;
 	char line[128];
 
 	for (v = cap->verdicts; v != NULL; v = v->next)
@@ -883,6 +985,15 @@ capture_text(struct out *o, const struct dt_capture *cap)
 	}
 
 	capture_head(o, cap);
+	for (i = 0; i < nv; i++)
+		failing += vr[i].v->severity >= DT_SEV_WARNING;
+	if ((o->flags & DT_TEXT_SUMMARY) ||
+	    (failing > SCREENFUL && !(o->flags & DT_TEXT_VERBOSE))) {
+		capture_summary(o, cap, vr, nv);
+		for (c = cap->conns; c != NULL; c = c->next)
+			iphttps += c->iphttps != 0;
+		goto tail;
+	}
 	/* capture-wide verdicts sort first; connections follow in id order */
 	for (lo = 0; lo < nv && vr[lo].v->conn == 0; lo++)
 		;
@@ -916,7 +1027,7 @@ capture_text(struct out *o, const struct dt_capture *cap)
 	}
 	if (i > 0)
 		put_raw(o, "\n", 1);
-
+tail:
 	if (iphttps == 0 && sev[DT_SEV_ERROR] == 0 && sev[DT_SEV_WARNING] == 0)
 		snprintf(line, sizeof line, "0 IP-HTTPS connections: nothing "
 		    "to judge");

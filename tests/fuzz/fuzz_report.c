@@ -209,7 +209,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp = open_memstream(&out, &len);
 	if (fp == NULL)
 		abort();
-	CHECK(dt_report_text(&run, fp, flags & 3) == 0);
+	CHECK(dt_report_text(&run, fp, flags & 7) == 0);
 	fclose(fp);
 	check_text(out, len, (flags & DT_TEXT_COLOR) != 0);
 	free(out);

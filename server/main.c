@@ -74,26 +74,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-void
-srv_log(const char *fmt, ...)
-{
-	char line[1024];
-	struct timespec ts;
-	struct tm tm;
-	va_list ap;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ datrace-serve: ", &tm);
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
-	va_end(ap);
-	n = strlen(line);
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, n);	/* one write: lines never mix */
-}
-
 int
 srv_parse_size(const char *s, uint64_t *out)
 {

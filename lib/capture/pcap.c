@@ -133,7 +133,8 @@ fast_setup(struct dt_reader *r, struct pcap_state *ps)
 	    ps->linktype != 228 && ps->linktype != 229 &&
 	    ps->linktype != 276)
 		return;
-	if (dt_src_reserve(&r->src, FAST_WIN) != 0) {
+	if (dt_src_reserve(&r->src, r->src.size != 0 && r->src.size < FAST_WIN ?
+	    (size_t)r->src.size : FAST_WIN) != 0) {
 		r->src.nomem = 0;	/* libpcap copes */
 		return;
 	}

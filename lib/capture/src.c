@@ -95,6 +95,10 @@ dt_src_fetch(struct dt_src *s, size_t want, const uint8_t **p)
 		}
 		if (s->end == s->cap) {
 			ncap = s->cap ? s->cap * 2 : DT_CAP_IOBUF;
+			/* a small file of known size needs no large window */
+			if (s->cap == 0 && s->size != 0 && s->size < ncap)
+				ncap = (size_t)s->size < want ? want :
+				    (size_t)s->size;
 			if (ncap <= s->cap || dt_src_reserve(s, ncap) != 0) {
 				s->nomem = 1;
 				break;

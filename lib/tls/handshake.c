@@ -492,10 +492,16 @@ message(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 
 	switch (type) {
 	case 1:
+		/* a second ClientHello answers a HelloRetryRequest; any other
+		   is a retry or a renegotiation, shown as such */
+		if (dir == DT_C2S && f->ch_frame != 0 && !f->hrr)
+			flags |= DT_TLS_HS_REPEAT;
 		if (dir != DT_C2S)
 			why = "ClientHello sent by the server";
 		else
 			why = client_hello(t, c, body, frame, time);
+		if (why == NULL)
+			f->n_client_hellos++;
 		break;
 	case 2:
 		if (dir != DT_S2C)
@@ -504,6 +510,8 @@ message(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 			why = server_hello(t, c, body, frame, &hrr);
 		if (hrr)
 			flags |= DT_TLS_HS_HRR;
+		if (why == NULL)
+			f->n_server_hellos++;
 		if (why == NULL && !hrr && t->hs_time == 0)
 			t->hs_time = time;
 		break;
@@ -587,7 +595,12 @@ dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
 				dt_tls_malformed(t, c, dir, fm->frame, fm->time,
 				    "handshake message of %u bytes exceeds the cap of %zu bytes",
 				    len, t->hs_cap);
-				break;
+				/* its end is not kept: the next handshake
+				   record that starts a message goes on */
+				d->hlen = 0;
+				d->hmap.n = 0;
+				d->hs_lost = 1;
+				return;
 			}
 			if (r.n < len)
 				break;
@@ -625,6 +638,7 @@ dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 	    (sidlen != 0 && sidlen != 16) || clen < 16 || clen > 32) {
 		dt_tls_malformed(t, c, DT_C2S, frame, time,
 		    "SSLv2 ClientHello lengths do not add up");
+		stop(d);
 		return;
 	}
 	f->seen = 1;
@@ -662,6 +676,7 @@ dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 	if (!rd_ok(&r)) {
 		dt_tls_malformed(t, c, DT_S2C, frame, time,
 		    "SSLv2 ServerHello truncated");
+		stop(d);
 		return;
 	}
 	c->tls.seen = 1;

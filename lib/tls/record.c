@@ -238,10 +238,36 @@ record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 			appdata(t, c, dir, len, frame, time);
 		}
 		break;
-	default:
+	case 20:
+		break;
+	case 24:	/* RFC 6520 heartbeat */
+		c->tls.n_heartbeats++;
+		dt_tls_event(t, c, DT_EV_TLS_RECORD, dir, frame, time, type,
+		    (uint32_t)len);
+		break;
+	default:	/* no content type of ours: counted, shown, hopped */
+		c->tls.n_unknown_records++;
+		dt_tls_event(t, c, DT_EV_TLS_RECORD, dir, frame, time, type,
+		    (uint32_t)len);
 		break;
 	}
 	(void)d;
+}
+
+/* After lost handshake bytes, does this handshake record (body of plen
+   bytes in d->buf) begin with a message header we can believe? */
+static int
+hs_starts(const struct dt_tls *t, const struct tdir *d, size_t plen)
+{
+	static const uint8_t known[] = { 0, 1, 2, 4, 8, 11, 12, 13, 14, 15,
+	    16, 20, 22, 24 };
+	struct rd r = rd_make(d->buf + REC_HDR, plen);
+	uint8_t type = rd_u8(&r);
+	uint32_t len = rd_u24(&r);
+
+	if (!rd_ok(&r) || dir_encrypted(t, d) || (size_t)len + 4 > t->hs_cap)
+		return 0;
+	return memchr(known, type, sizeof known) != NULL;
 }
 
 static void
@@ -268,7 +294,9 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 		dt_tls_malformed(t, c, dir, frame, time,
 		    "handshake message cut by a record of content type %u",
 		    d->rtype);
-		return;
+		d->hlen = 0;	/* that message is lost; this record is read */
+		d->hmap.n = 0;
+		d->hs_lost = 1;
 	}
 	switch (d->rtype) {
 	case 20:	/* RFC 5246 7.1 */
@@ -312,8 +340,9 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 		}
 		if (dir == DT_C2S && c->tls.record_version == 0)
 			c->tls.record_version = d->rversion;
-		if (d->hs_lost)
+		if (d->hs_lost && !hs_starts(t, d, plen))
 			break;	/* where its messages begin is unknown */
+		d->hs_lost = 0;
 		dt_tls_handshake_bytes(t, c, dir, REC_HDR, plen);
 		break;
 	case 23:
@@ -342,6 +371,8 @@ nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
 
 /* ---- the stream --------------------------------------------------------- */
 
+static void resync_begin(struct tdir *d);
+
 /* A client begins with a handshake record, unless the capture began
    after its start (no SYN seen) or the server already speaks TLS: then
    any content type (an alert, application data). */
@@ -367,6 +398,18 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		return;
 	if (looks_tls(t, c, d->buf, dir)) {
 		d->state = D_RECORDS;
+		return;
+	}
+	if (t->pre.agreed) {
+		/* the preamble agreed on TLS: these bytes should be a record */
+		const struct fmark *fm = fmap_at(&d->bmap, 0);
+
+		dt_tls_malformed(t, c, dir, fm->frame, fm->time,
+		    "%s sent %02x %02x %02x, not a TLS record, after %s",
+		    dir_name(dir), d->buf[0], d->buf[1], d->buf[2],
+		    dt_tls_preamble_name(c->tls.preamble));
+		d->state = D_RECORDS;
+		resync_begin(d);
 		return;
 	}
 	if ((d->buf[0] & 0x80) && d->buf[2] == (dir == DT_C2S ? 1 : 4)) {
@@ -484,6 +527,14 @@ rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
 	d->rtype = rd_u8(&r);
 	d->rversion = rd_u16(&r);
 	d->rlen = rd_u16(&r);
+	if ((d->rtype < 20 || d->rtype > 24) && d->rversion >= 0x0300 &&
+	    d->rversion <= 0x0304 && d->rlen <= REC_MAX && c->tls.seen) {
+		/* RFC 5246 6.2.1: an unexpected type is a violation, but the
+		   record's framing holds: hop it and read on */
+		dt_tls_malformed(t, c, dir, frame, time,
+		    "%s record of content type %u", dir_name(dir), d->rtype);
+		return 1;
+	}
 	if (d->rtype < 20 || d->rtype > 24) {
 		dt_tls_malformed(t, c, dir, frame, time,
 		    "%s record of content type %u", dir_name(dir), d->rtype);
@@ -553,6 +604,75 @@ slim(struct dt_tls *t, struct dt_conn *c, int dir)
 	d->cap = d->hcap = 0;
 }
 
+/* A record header that cannot be one: look for the next plausible header
+   (a known content type, SSL 3.0 .. TLS 1.3, a length within the limit),
+   byte by byte, at most RESYNC_MAX bytes on; the handshake messages in
+   between are lost. */
+#define RESYNC_MAX	(256 * 1024)
+
+static void
+resync_begin(struct tdir *d)
+{
+	d->resync = 1;
+	d->skipped = 0;
+	d->hlen = 0;
+	d->hmap.n = 0;
+	d->hs_lost = 1;
+}
+
+static int
+plausible(const uint8_t *h)
+{
+	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 &&
+	    (h[3] << 8 | h[4]) > 0 && (h[3] << 8 | h[4]) <= REC_MAX;
+}
+
+static void
+resync(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	while (d->resync) {
+		const struct fmark *fm;
+
+		if (d->len == 0 && *n > 0 && d->skipped == 0) {
+			/* the bad header was checked in place: pass its
+			   first byte */
+			(*p)++;
+			(*n)--;
+			d->skipped = 1;
+			continue;
+		}
+		if (d->len > 0 && d->skipped == 0) {
+			dt_tls_consume(d, 1);
+			d->skipped = 1;
+			continue;
+		}
+		if (!dt_tls_take(t, d, p, n, REC_HDR, frame, time))
+			return;
+		if (!plausible(d->buf)) {
+			dt_tls_consume(d, 1);
+			if (++d->skipped > RESYNC_MAX) {
+				unit_reset(d);
+				stop(d);
+				return;
+			}
+			continue;
+		}
+		d->resync = 0;
+		fm = fmap_at(&d->bmap, 0);
+		if (c->tls.resync_frame == 0) {
+			c->tls.resync_frame = fm->frame;
+			c->tls.resync_dir = (uint8_t)dir;
+			c->tls.resync_skipped = d->skipped;
+		}
+		dt_tls_event(t, c, DT_EV_TLS_RESYNC, dir, fm->frame, fm->time,
+		    0, d->skipped > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)d->skipped);
+	}
+}
+
 static void
 records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
     size_t *n, uint64_t frame, int64_t time)
@@ -562,6 +682,10 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	while (*n > 0 && d->state == D_RECORDS) {
 		const struct fmark *fm;
 
+		if (d->resync) {
+			resync(t, c, dir, p, n, frame, time);
+			continue;
+		}
 		if (d->skip > 0) {
 			size_t k = *n < d->skip ? *n : (size_t)d->skip;
 			*p += k;
@@ -577,8 +701,10 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		if (d->len == 0 && *n >= REC_HDR) {
 			/* the whole header is here: checked in place, and
 			   a record only counted is never copied */
-			if (!rec_header(t, c, dir, *p, frame, time))
-				return;
+			if (!rec_header(t, c, dir, *p, frame, time)) {
+				resync_begin(d);
+				continue;
+			}
 			if (!need_body(t, d, d->rtype)) {
 				*p += REC_HDR;
 				*n -= REC_HDR;
@@ -589,8 +715,10 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		if (!dt_tls_take(t, d, p, n, REC_HDR, frame, time))
 			return;
 		fm = fmap_at(&d->bmap, 0);
-		if (!rec_header(t, c, dir, d->buf, fm->frame, fm->time))
-			return;
+		if (!rec_header(t, c, dir, d->buf, fm->frame, fm->time)) {
+			resync_begin(d);
+			continue;
+		}
 		if (d->len == REC_HDR && !need_body(t, d, d->rtype)) {
 			hop_start(t, c, dir, fm->frame, fm->time, frame, time);
 			unit_reset(d);
@@ -746,6 +874,11 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		return;
 	}
 	hop_flush(t, c, dir);
+	if (d->resync) {	/* still looking for a header: go on after it */
+		unit_reset(d);
+		d->skipped += n;
+		return;
+	}
 	if (d->state == D_NONTLS) {
 		nontls_finish(t, c, dir);
 		return;

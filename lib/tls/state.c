@@ -75,7 +75,7 @@ dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 	char msg[256];
 	va_list ap;
 
-	stop(&t->d[dir]);
+	c->tls.n_violations++;
 	if (c->tls.malformed != NULL)
 		return;
 	va_start(ap, fmt);

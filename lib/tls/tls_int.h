@@ -85,6 +85,8 @@ struct tdir {
 	/* TLS 1.3 encrypted flight */
 	size_t flight_ev;		/* index in c->events + 1; 0: none */
 	int sslv2;			/* the SSLv2 hello was this direction's */
+	int resync;			/* looking for a record header again */
+	uint64_t skipped;		/* ... bytes passed over so far */
 };
 
 struct dt_tls {
@@ -131,8 +133,9 @@ void dt_tls_fmap_drop(struct fmap *f, uint64_t pos);
 int dt_tls_grow(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need);
 void dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
     uint64_t frame, int64_t time, uint16_t a, uint32_t b);
-/* Record the direction's first malformation (a fact and an event) and
-   stop parsing it. */
+/* A protocol violation: counted, and the first one of the connection
+   becomes the malformed fact and event. The caller decides how to go on
+   (skip the message or record, resynchronise, or stop). */
 void dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir,
     uint64_t frame, int64_t time, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));

@@ -460,6 +460,7 @@ static const char *const spec_ids[] = {
 	"tunnel-ok",
 	"tcp-no-answer", "tcp-refused", "host-not-seen", "dns-not-found",
 	"proxy-refused", "crl-unreachable", "packet-dropped",
+	"tls-protocol-violation",
 	"handshake-incomplete", "capture-truncated", "no-iphttps-traffic",
 };
 

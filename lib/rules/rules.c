@@ -1,10 +1,8 @@
 /*
- * The rule registry and the judging pass (SPEC §2). dt_rules[] is built from
- * rules.def, in that order. dt_rules_run() builds the capture's
- * indexes (index.c), decides which connections are IP-HTTPS (classify.c),
- * runs the per-connection rules over them (over every TLS connection too
- * with --all), then the capture-wide rules, then groups repeated attempts
- * (classify.c).
+ * The rule registry and the helpers every rule uses (SPEC §2): dt_rules[]
+ * is built from rules.def, in that order; verdicts are added here with
+ * their Windows codes (windows.def), names compared, ports checked. The
+ * pass that runs the rules is run.c.
  */
 #include "rules/rules.h"
 
@@ -475,76 +473,4 @@ fail:
 		dt_free(m, v->remedy);
 	dt_free(m, v);
 	return NULL;
-}
-
-/* The IP-HTTPS story (its connections' verdicts and the capture-wide ones)
-   first, in the order found; the background (--all) after it. */
-static void
-headline_first(struct dt_capture *cap)
-{
-	struct dt_verdict *v, *next, *head = NULL, *tail = NULL, *bhead = NULL,
-	    *btail = NULL;
-
-	for (v = cap->verdicts; v != NULL; v = next) {
-		next = v->next;
-		v->next = NULL;
-		if (v->background) {
-			if (btail != NULL)
-				btail->next = v;
-			else
-				bhead = v;
-			btail = v;
-		} else {
-			if (tail != NULL)
-				tail->next = v;
-			else
-				head = v;
-			tail = v;
-		}
-	}
-	if (tail != NULL)
-		tail->next = bhead;
-	cap->verdicts = head != NULL ? head : bhead;
-	cap->verdicts_tail = btail != NULL ? btail : tail;
-}
-
-/* ---- the pass ----------------------------------------------------------- */
-
-int
-dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
-{
-	static const struct dt_rules_config none = { NULL, default_ports, 0,
-	    NULL, NULL };
-	struct dt_rule_ctx ctx;
-	struct dt_conn *c;
-	size_t i;
-
-	ctx.cfg = cfg != NULL ? cfg : &none;
-	ctx.cap = cap;
-	ctx.any_marked = 0;
-	ctx.conn_mark = NULL;
-	ctx.crl_memo = NULL;
-	ctx.n_crl_memo = 0;
-	dt_hash_init(&ctx.crl_urls, cap->mem);
-	if (dt_rule_index_build(&ctx.idx, cap) != 0)
-		return -1;
-	dt_rules_classify(&ctx);
-	for (c = cap->conns; c != NULL; c = c->next) {
-		if (!dt_rules_judged(&ctx, c))
-			continue;
-		ctx.conn_mark = cap->verdicts_tail;
-		for (i = 0; i < dt_rules_count; i++)
-			if (dt_rules[i]->check_conn != NULL)
-				dt_rules[i]->check_conn(&ctx, c);
-	}
-	ctx.conn_mark = cap->verdicts_tail;
-	for (i = 0; i < dt_rules_count; i++)
-		if (dt_rules[i]->check_capture != NULL)
-			dt_rules[i]->check_capture(&ctx);
-	headline_first(cap);
-	dt_rules_group_attempts(&ctx);
-	dt_free(cap->mem, ctx.crl_memo);
-	dt_hash_free(&ctx.crl_urls);
-	dt_rule_index_free(&ctx.idx, cap->mem);
-	return cap->mem->failed ? -1 : 0;
 }

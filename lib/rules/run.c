@@ -1,0 +1,85 @@
+/*
+ * The rule pass, dt_rules_run(): build the capture's indexes, decide which
+ * connections are IP-HTTPS (classify.c), run every connection rule over
+ * the judged connections and then the capture-wide rules, put the
+ * IP-HTTPS story ahead of the background and group repeated attempts.
+ * Its own file so that the helpers every rule uses (rules.c) and the
+ * classification that uses them (classify.c) are both below it: rules.c
+ * no longer calls up into classify.c.
+ */
+#include "rules/rules.h"
+
+#include "util/mem.h"
+
+/* The IP-HTTPS story (its connections' verdicts and the capture-wide ones)
+   first, in the order found; the background (--all) after it. */
+static void
+headline_first(struct dt_capture *cap)
+{
+	struct dt_verdict *v, *next, *head = NULL, *tail = NULL, *bhead = NULL,
+	    *btail = NULL;
+
+	for (v = cap->verdicts; v != NULL; v = next) {
+		next = v->next;
+		v->next = NULL;
+		if (v->background) {
+			if (btail != NULL)
+				btail->next = v;
+			else
+				bhead = v;
+			btail = v;
+		} else {
+			if (tail != NULL)
+				tail->next = v;
+			else
+				head = v;
+			tail = v;
+		}
+	}
+	if (tail != NULL)
+		tail->next = bhead;
+	cap->verdicts = head != NULL ? head : bhead;
+	cap->verdicts_tail = btail != NULL ? btail : tail;
+}
+
+/* ---- the pass ----------------------------------------------------------- */
+
+int
+dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
+{
+	static const uint16_t default_ports[] = { 443, 0 };
+	static const struct dt_rules_config none = { NULL, default_ports, 0,
+	    NULL, NULL };
+	struct dt_rule_ctx ctx;
+	struct dt_conn *c;
+	size_t i;
+
+	ctx.cfg = cfg != NULL ? cfg : &none;
+	ctx.cap = cap;
+	ctx.any_marked = 0;
+	ctx.conn_mark = NULL;
+	ctx.crl_memo = NULL;
+	ctx.n_crl_memo = 0;
+	dt_hash_init(&ctx.crl_urls, cap->mem);
+	if (dt_rule_index_build(&ctx.idx, cap) != 0)
+		return -1;
+	dt_rules_classify(&ctx);
+	for (c = cap->conns; c != NULL; c = c->next) {
+		if (!dt_rules_judged(&ctx, c))
+			continue;
+		ctx.conn_mark = cap->verdicts_tail;
+		for (i = 0; i < dt_rules_count; i++)
+			if (dt_rules[i]->check_conn != NULL)
+				dt_rules[i]->check_conn(&ctx, c);
+	}
+	ctx.conn_mark = cap->verdicts_tail;
+	for (i = 0; i < dt_rules_count; i++)
+		if (dt_rules[i]->check_capture != NULL)
+			dt_rules[i]->check_capture(&ctx);
+	headline_first(cap);
+	dt_rules_group_attempts(&ctx);
+	dt_free(cap->mem, ctx.crl_memo);
+	dt_hash_free(&ctx.crl_urls);
+	dt_rule_index_free(&ctx.idx, cap->mem);
+	return cap->mem->failed ? -1 : 0;
+}

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "datrace.h"
 #include "util/mem.h"
@@ -29,6 +30,16 @@ struct dt_addr {
 	uint8_t family;		/* 4 or 6 */
 	uint8_t a[16];		/* IPv4 in the first 4 bytes */
 };
+
+/* Same family and address (only the bytes the family uses). */
+static inline int
+dt_addr_eq(const struct dt_addr *a, const struct dt_addr *b)
+{
+	if (a->family != b->family)
+		return 0;
+	return a->family == 6 ? memcmp(a->a, b->a, 16) == 0 :
+	    memcmp(a->a, b->a, 4) == 0;
+}
 
 /* ---- events: a per-connection timeline ---------------------------------- */
 

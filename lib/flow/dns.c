@@ -227,15 +227,6 @@ dns_bucket(struct dns_obs *o, const struct dt_addr *a, uint16_t port,
 	return o->pending[h % DNS_BUCKETS];
 }
 
-static int
-addr_eq(const struct dt_addr *a, const struct dt_addr *b)
-{
-	if (a->family != b->family)
-		return 0;
-	return a->family == 6 ? memcmp(a->a, b->a, 16) == 0 :
-	    memcmp(a->a, b->a, 4) == 0;
-}
-
 static void
 dns_stop(struct dns_obs *o, struct dns_dir *h)
 {
@@ -267,7 +258,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 	b = dns_bucket(o, client, cport, txid);
 	for (i = 0; i < DNS_WAYS; i++) {
 		if (b[i].rec != NULL && b[i].txid == txid &&
-		    b[i].port == cport && addr_eq(&b[i].client, client)) {
+		    b[i].port == cport && dt_addr_eq(&b[i].client, client)) {
 			e = &b[i];
 			break;
 		}

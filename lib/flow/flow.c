@@ -45,15 +45,6 @@ addr_cmp(const struct dt_addr *a, uint16_t pa, const struct dt_addr *b,
 	return pa == pb ? 0 : pa < pb ? -1 : 1;
 }
 
-static int
-addr_eq(const struct dt_addr *a, const struct dt_addr *b)
-{
-	if (a->family != b->family)
-		return 0;
-	return a->family == 6 ? memcmp(a->a, b->a, 16) == 0 :
-	    memcmp(a->a, b->a, 4) == 0;
-}
-
 /* murmur3's finaliser over the folded key */
 static uint32_t
 mix(uint32_t h, uint32_t k)
@@ -100,8 +91,8 @@ table_find(struct dt_flow *f, uint32_t hash, const struct dt_addr *a0,
 
 	for (i = hash & mask; (fl = f->slots[i]) != NULL; i = (i + 1) & mask) {
 		if (fl->hash == hash && fl->port[0] == p0 &&
-		    fl->port[1] == p1 && addr_eq(&fl->addr[0], a0) &&
-		    addr_eq(&fl->addr[1], a1))
+		    fl->port[1] == p1 && dt_addr_eq(&fl->addr[0], a0) &&
+		    dt_addr_eq(&fl->addr[1], a1))
 			return &f->slots[i];
 	}
 	return &f->slots[i];

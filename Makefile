@@ -121,6 +121,11 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(STLIB) $(LIB_HDR)
 	$(CC) $(DT_CFLAGS) -Itests $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< \
 		$(STLIB) $(PKG_LIBS) $(CHECK_LIBS)
 
+# A test tool the shell tests run: an events-only .etl from tests/etlw.h.
+$(BUILD)/tests/etl-events: tests/etl-events.c tests/etlw.h
+	@mkdir -p $(@D)
+	$(CC) $(DT_CFLAGS) $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $<
+
 # Fuzz harnesses: with gcc they link to a plain main() that replays inputs.
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/main.c $(STLIB) $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -135,7 +140,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test
 
-test: $(TEST_BIN) $(FUZZ_BIN) $(CLI) $(SERVE)
+test: $(TEST_BIN) $(FUZZ_BIN) $(CLI) $(SERVE) $(BUILD)/tests/etl-events
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(TEST_BIN)
 
 asan: deps-check

@@ -192,25 +192,12 @@ in_expand(struct in_list *l, const char *arg, FILE *msg, int *bad)
 
 /* ---- what bytes are ------------------------------------------------------- */
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-/* pcap (both byte orders, micro and nano) and pcapng: surely a capture.
-   ETL is told by the library from its first buffer. */
+/* A capture the library reads (pcap, pcapng, etl): told by the library's
+   own probes from the first bytes, so this list never drifts from them. */
 static int
 capture_magic(const unsigned char *p, size_t n)
 {
-	uint32_t m;
-
-	if (n < 4)
-		return 0;
-	m = be32(p);
-	return m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d ||
-	    m == 0x4d3cb2a1 || m == 0x0a0d0d0a;
+	return dt_capture_format_probe(p, n) != NULL;
 }
 
 /* Signatures of the archive and compression formats libarchive reads,
@@ -670,7 +657,7 @@ static void
 plain(struct ctx *x, const struct in_item *it, dt_progress_fn progress,
     void *payload)
 {
-	unsigned char head[4];
+	unsigned char head[PEEK];
 	dt_analyzer *an;
 	size_t n;
 	int rc, maybe = 0;

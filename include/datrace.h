@@ -133,6 +133,14 @@ DT_EXTERN const char *dt_analyzer_errmsg(const dt_analyzer *a);
  * when nothing could (the capture is still added, with its error).
  */
 DT_EXTERN int dt_analyze_file(dt_analyzer *a, const char *path);
+/*
+ * The capture format the first bytes of a file show ("pcap", "pcapng",
+ * "etl"), or NULL when they are none the library reads. len should cover
+ * the first 4 KiB when the file has them (an ETL file is told by its first
+ * buffer header). For front ends that must tell a capture from other
+ * files in a folder or an archive before analysing it.
+ */
+DT_EXTERN const char *dt_capture_format_probe(const void *buf, size_t len);
 /* The same from memory; buf must stay valid during the call only. */
 DT_EXTERN int dt_analyze_mem(dt_analyzer *a, const char *name,
     const void *buf, size_t len);

@@ -219,6 +219,32 @@ grep -Eq "^  $d/b-day2/w.pcap.gz +pcap +[0-9]+ +1 +error null-cipher-absent 0x80
 	ok || bad "HTML index rows"
 grep -q '<section id="cap5">' "$tmp/out.html" && ok || bad "HTML section of the last capture"
 
+# A netsh trace without capture=yes (Windows' events, no packet) in a
+# folder and in a zip: read as the .etl it is, its one error said (exit 2),
+# never skipped as "not a capture" (ETL is told from its first buffer, so a
+# 4-byte magic test missed it)
+mkdir "$tmp/ev"
+"$BUILD/tests/etl-events" "$tmp/ev/netsh.etl" || bad "etl-events failed"
+cp "$S/$a" "$tmp/ev/$a"
+evmsg="offset 0: this ETL trace holds no packet events (no Microsoft-Windows-PktMon or NDIS-PacketCapture packet); capture packets with 'netsh trace start capture=yes' or 'pktmon start --capture --pkt-size 0'"
+"$CLI" "$tmp/ev" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ "$st" = 2 ] && ok || bad "events-only etl in a folder: exit $st, want 2"
+[ "$(cat "$tmp/err")" = "datrace: $tmp/ev/netsh.etl: $evmsg" ] &&
+	ok || bad "events-only etl in a folder: stderr: $(cat "$tmp/err")"
+grep -Eq "^  $tmp/ev/netsh.etl +etl +0 +0 +info no-iphttps-traffic$" "$tmp/out" &&
+	ok || bad "events-only etl in a folder: no summary line"
+if have zip; then
+	(cd "$tmp/ev" && zip -q "$tmp/ev.zip" netsh.etl "$a")
+	"$CLI" "$tmp/ev.zip" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" = 2 ] && ok || bad "events-only etl in a zip: exit $st, want 2"
+	[ "$(cat "$tmp/err")" = "datrace: $tmp/ev.zip:netsh.etl: $evmsg" ] &&
+		ok || bad "events-only etl in a zip: stderr: $(cat "$tmp/err")"
+	grep -q "events: 3 events of 1 kind from Microsoft-Windows-Iphlpsvc" "$tmp/out" &&
+		ok || bad "events-only etl in a zip: provider summary missing"
+fi
+
 # testdata/ itself: every capture under it, the summary at the end
 "$CLI" -j 2 testdata/ >"$tmp/out" 2>"$tmp/err"
 n=$(find testdata -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.etl' \) ! -path '*/.*' | wc -l)

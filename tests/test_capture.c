@@ -330,6 +330,38 @@ START_TEST(test_unknown_magic)
 }
 END_TEST
 
+/* The probe front ends use to tell captures from other files in folders
+   and archives answers as the reader does: each testdata format by name,
+   the inputs the reader refuses as none. */
+START_TEST(test_format_probe)
+{
+	static const struct {
+		const char *path, *want;
+	} files[] = {
+		{ "testdata/formats/pcap-le-usec.pcap", "pcap" },
+		{ "testdata/formats/pcap-be-usec.pcap", "pcap" },
+		{ "testdata/formats/pcap-nsec.pcap", "pcap" },
+		{ "testdata/formats/pcapng-sections.pcapng", "pcapng" },
+	};
+	static const char *none[] = { "GET / HTTP/1.1\r\n\r\n", "ab",
+	    "\x0a\x0d\x0d" };
+	unsigned char *buf;
+	size_t i, len = 0;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		buf = tu_slurp(files[i].path, &len);
+		ck_assert_ptr_nonnull(buf);
+		ck_assert_str_eq(dt_capture_format_probe(buf, len),
+		    files[i].want);
+		free(buf);
+	}
+	for (i = 0; i < 3; i++)
+		ck_assert_ptr_null(dt_capture_format_probe(none[i],
+		    strlen(none[i])));
+	ck_assert_ptr_null(dt_capture_format_probe(NULL, 0));
+}
+END_TEST
+
 START_TEST(test_open_missing_file)
 {
 	struct dt_mem m;
@@ -1557,6 +1589,7 @@ capture_suite(void)
 
 	tcase_add_test(tc, test_empty_file);
 	tcase_add_test(tc, test_unknown_magic);
+	tcase_add_test(tc, test_format_probe);
 	tcase_add_test(tc, test_open_missing_file);
 	tcase_add_test(tc, test_pcap_le_be_nsec);
 	tcase_add_test(tc, test_pcap_cut_mid_record);

@@ -743,6 +743,9 @@ START_TEST(test_events_without_packets)
 	etlw_event(&w, etlw_guid_other, 1, 0, 5 * MS, 7, user, 4, NULL, 0);
 	etlw_event(&w, etlw_guid_other, 2, 0, 6 * MS, 7, user, 4, NULL, 0);
 	etlw_flush(&w, 0, 0, 0, 0);
+	/* told from its first buffer, as front ends probe folder entries */
+	ck_assert_str_eq(dt_capture_format_probe(w.file.p, w.file.n), "etl");
+	ck_assert_ptr_null(dt_capture_format_probe(w.file.p, 4));
 	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
 	ck_assert_int_eq(dt_analyze_mem(a, "events.etl", w.file.p, w.file.n),
 	    DT_EFORMAT);

@@ -24,6 +24,17 @@ static const struct dt_capfmt *const formats[] = {
 	&dt_capfmt_etl,
 };
 
+const char *
+dt_capture_format_probe(const void *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; buf != NULL && i < sizeof formats / sizeof formats[0]; i++)
+		if (formats[i]->probe(buf, len))
+			return formats[i]->name;
+	return NULL;
+}
+
 static int
 reader_new(struct dt_reader **out, struct dt_mem *m, char *errbuf,
     size_t errlen)

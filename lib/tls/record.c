@@ -3,11 +3,12 @@
  * in-order byte streams (RFC 5246 6.2 and RFC 8446 5: the 5-byte header,
  * content types 20-24, SSL 3.0 .. TLS 1.3 versions, the 2^14 + 2048 length
  * limit; RFC 5246 7.1 ChangeCipherSpec, 7.2 alerts; RFC 5246 6.2.3.1
- * NULL-cipher records: plaintext + MAC; RFC 6101 E.2 / RFC 5246 E.2 for the
- * SSLv2-format record of a hello).
+ * NULL-cipher records: plaintext + MAC).
  *
- * Each direction is a small state machine over whole units: detection of
- * the first bytes, an HTTP head (proxy CONNECT), a non-TLS line, or records.
+ * Each direction is a small state machine over whole units. How it begins
+ * (detection of the first bytes, an HTTP head of a proxy CONNECT, a
+ * non-TLS line, the SSLv2-format hello) is start.c's; a plaintext
+ * preamble is preamble.c's; from the first record on it is read here.
  * A record is gathered in a buffer (at most 5 + 2^14 + 2048 bytes) only when
  * its body is needed; otherwise it is hopped by its header and counted
  * (no copy). After the handshake a direction is still followed this way
@@ -30,12 +31,6 @@
 #include "tls/tls_int.h"
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static const char *
-dir_name(int dir)
-{
-	return dir == DT_C2S ? "client" : "server";
-}
 
 /* Is the handshake over (both sides' Finished or CCS, or the TLS 1.3
    flights) so that what is left of a stream is only application data? */
@@ -359,161 +354,7 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 	}
 }
 
-/* The first printable line of a non-TLS reply: the fact, and the
-   direction is done. */
-static void
-nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
-{
-	dt_tls_nontls_fact(t, c, dir);
-	unit_reset(&t->d[dir]);
-	stop(&t->d[dir]);
-}
-
 /* ---- the stream --------------------------------------------------------- */
-
-static void resync_begin(struct tdir *d);
-
-/* A client begins with a handshake record, unless the capture began
-   after its start (no SYN seen) or the server already speaks TLS: then
-   any content type (an alert, application data). */
-static int
-looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
-    int dir)
-{
-	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
-		return 0;
-	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
-	    t->d[DT_S2C].state == D_RECORDS;
-}
-
-static void
-detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
-    size_t *n, uint64_t frame, int64_t time)
-{
-	struct tdir *d = &t->d[dir];
-	static const char connect[] = "CONNECT ";
-	static const char http[] = "HTTP/";
-
-	if (!dt_tls_take(t, d, p, n, 3, frame, time))
-		return;
-	if (looks_tls(t, c, d->buf, dir)) {
-		d->state = D_RECORDS;
-		return;
-	}
-	if (t->pre.agreed) {
-		/* the preamble agreed on TLS: these bytes should be a record */
-		const struct fmark *fm = fmap_at(&d->bmap, 0);
-
-		dt_tls_malformed(t, c, dir, fm->frame, fm->time,
-		    "%s sent %02x %02x %02x, not a TLS record, after %s",
-		    dir_name(dir), d->buf[0], d->buf[1], d->buf[2],
-		    dt_tls_preamble_name(c->tls.preamble));
-		d->state = D_RECORDS;
-		resync_begin(d);
-		return;
-	}
-	if ((d->buf[0] & 0x80) && d->buf[2] == (dir == DT_C2S ? 1 : 4)) {
-		d->state = D_SSL2;	/* CLIENT-HELLO / SERVER-HELLO */
-		return;
-	}
-	if (dir == DT_C2S && !t->connect && memcmp(d->buf, connect, 3) == 0) {
-		if (!dt_tls_take(t, d, p, n, 8, frame, time))
-			return;
-		if (memcmp(d->buf, connect, 8) == 0) {
-			t->connect = 1;
-			d->state = D_HEAD;
-			return;
-		}
-	}
-	if (dir == DT_S2C && t->connect == 1 && memcmp(d->buf, http, 3) == 0) {
-		d->state = D_HEAD;
-		return;
-	}
-	/* TLS after a plaintext preamble (preamble.c): any direction of a
-	   connection whose client has not begun with TLS */
-	if (dir == DT_C2S || t->pre.family != 0 ||
-	    t->d[DT_C2S].state == D_START || t->d[DT_C2S].state == D_PRE ||
-	    t->d[DT_C2S].state == D_STOP) {
-		const struct tdir *cl = &t->d[DT_C2S];
-		int greeting = dir == DT_S2C && t->pre.family == 0 &&
-		    !t->client_not_tls && cl->state == D_START && cl->len == 0;
-		int rc = dt_tls_pre_begin(t, dir, p, n, frame, time);
-
-		if (rc < 0)
-			return;		/* more bytes to tell */
-		if (rc > 0) {
-			if (greeting)
-				t->pre.greeting = 1;
-			if (dir == DT_C2S)
-				t->client_not_tls = 1;
-			return;
-		}
-	}
-	if (dir == DT_C2S) {
-		t->client_not_tls = 1;
-		unit_reset(d);
-		stop(d);
-		return;
-	}
-	if (t->client_not_tls) {
-		unit_reset(d);
-		stop(d);
-		return;
-	}
-	d->state = D_NONTLS;
-}
-
-/* A proxy's HTTP head: through the empty line. */
-static void
-head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
-    size_t *n, uint64_t frame, int64_t time)
-{
-	struct tdir *d = &t->d[dir];
-
-	while (*n > 0) {
-		size_t before = d->len;
-		size_t i;
-		int status;
-
-		if (!dt_tls_take(t, d, p, n, d->len + 1, frame, time))
-			return;
-		i = before >= 3 ? before - 3 : 0;
-		for (; i + 4 <= d->len; i++)
-			if (memcmp(d->buf + i, "\r\n\r\n", 4) == 0)
-				break;
-		if (i + 4 > d->len) {
-			if (d->len >= HEAD_MAX) {
-				unit_reset(d);
-				stop(d);
-				return;	/* not on through the rest of the segment */
-			}
-			continue;
-		}
-		if (dir == DT_C2S) {
-			unit_reset(d);
-			d->state = D_START;
-			return;
-		}
-		/* "HTTP/1.1 200 Connection established" */
-		status = d->len > 12 && d->buf[9] >= '0' && d->buf[9] <= '9' ?
-		    d->buf[9] - '0' : 0;
-		t->connect = 2;
-		if (status == 2) {
-			const struct fmark *fm = fmap_at(&d->bmap, d->len - 1);
-
-			c->tls.preamble = DT_PRE_HTTP_CONNECT;
-			c->tls.preamble_frame = fm->frame;
-			dt_tls_event(t, c, DT_EV_TLS_UPGRADE, dir, fm->frame,
-			    fm->time, DT_PRE_HTTP_CONNECT, 0);
-			unit_reset(d);
-			d->state = D_START;
-		} else {
-			unit_reset(d);
-			stop(d);
-		}
-		return;
-	}
-}
 
 /* Check a record header h (5 bytes) and keep its type, version, length.
    0: malformed (the direction is stopped). */
@@ -532,23 +373,23 @@ rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
 		/* RFC 5246 6.2.1: an unexpected type is a violation, but the
 		   record's framing holds: hop it and read on */
 		dt_tls_malformed(t, c, dir, frame, time,
-		    "%s record of content type %u", dir_name(dir), d->rtype);
+		    "%s record of content type %u", dt_tls_dir_name(dir), d->rtype);
 		return 1;
 	}
 	if (d->rtype < 20 || d->rtype > 24) {
 		dt_tls_malformed(t, c, dir, frame, time,
-		    "%s record of content type %u", dir_name(dir), d->rtype);
+		    "%s record of content type %u", dt_tls_dir_name(dir), d->rtype);
 		return 0;
 	}
 	if (d->rversion < 0x0300 || d->rversion > 0x0304) {
 		dt_tls_malformed(t, c, dir, frame, time,
 		    "%s record version 0x%04X is not SSL 3.0 .. TLS 1.3",
-		    dir_name(dir), d->rversion);
+		    dt_tls_dir_name(dir), d->rversion);
 		return 0;
 	}
 	if (d->rlen > REC_MAX) {
 		dt_tls_malformed(t, c, dir, frame, time,
-		    "%s record length %u exceeds 2^14+2048", dir_name(dir),
+		    "%s record length %u exceeds 2^14+2048", dt_tls_dir_name(dir),
 		    d->rlen);
 		return 0;
 	}
@@ -609,16 +450,6 @@ slim(struct dt_tls *t, struct dt_conn *c, int dir)
    byte by byte, at most RESYNC_MAX bytes on; the handshake messages in
    between are lost. */
 #define RESYNC_MAX	(256 * 1024)
-
-static void
-resync_begin(struct tdir *d)
-{
-	d->resync = 1;
-	d->skipped = 0;
-	d->hlen = 0;
-	d->hmap.n = 0;
-	d->hs_lost = 1;
-}
 
 static int
 plausible(const uint8_t *h)
@@ -702,7 +533,7 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			/* the whole header is here: checked in place, and
 			   a record only counted is never copied */
 			if (!rec_header(t, c, dir, *p, frame, time)) {
-				resync_begin(d);
+				dt_tls_resync_begin(d);
 				continue;
 			}
 			if (!need_body(t, d, d->rtype)) {
@@ -716,7 +547,7 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			return;
 		fm = fmap_at(&d->bmap, 0);
 		if (!rec_header(t, c, dir, d->buf, fm->frame, fm->time)) {
-			resync_begin(d);
+			dt_tls_resync_begin(d);
 			continue;
 		}
 		if (d->len == REC_HDR && !need_body(t, d, d->rtype)) {
@@ -793,42 +624,19 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 
 		switch (d->state) {
 		case D_START:
-			detect(t, c, dir, &p, &n, frame, time);
+			dt_tls_detect(t, c, dir, &p, &n, frame, time);
 			break;
 		case D_HEAD:
-			head(t, c, dir, &p, &n, frame, time);
+			dt_tls_head(t, c, dir, &p, &n, frame, time);
 			break;
 		case D_PRE:
 			dt_tls_preamble(t, c, dir, &p, &n, frame, time);
 			break;
 		case D_NONTLS:
-			if (d->len >= LINE_MAX || (d->len > 0 &&
-			    memchr(d->buf, '\n', d->len) != NULL)) {
-				nontls_finish(t, c, dir);
-				break;
-			}
-			(void)dt_tls_take(t, d, &p, &n, d->len + 1, frame, time);
+			dt_tls_nontls_line(t, c, dir, &p, &n, frame, time);
 			break;
 		case D_SSL2:
-			if (!dt_tls_take(t, d, &p, &n, 2, frame, time))
-				break;
-			if (dt_tls_take(t, d, &p, &n, 2 + ((size_t)(d->buf[0] & 0x7F) << 8 |
-			    d->buf[1]), frame, time)) {
-				const struct fmark *fm = fmap_at(&d->bmap, 0);
-
-				if (dir == DT_S2C) {
-					dt_tls_sslv2_server_hello(t, c, fm->frame,
-					    fm->time);
-					unit_reset(d);
-					break;
-				}
-				dt_tls_sslv2_client_hello(t, c, fm->frame, fm->time);
-				if (d->state == D_SSL2) {
-					d->state = D_RECORDS;
-					d->sslv2 = 1;
-				}
-				unit_reset(d);
-			}
+			dt_tls_ssl2_hello(t, c, dir, &p, &n, frame, time);
 			break;
 		case D_RECORDS:
 			records(t, c, dir, &p, &n, frame, time);
@@ -844,9 +652,7 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 			break;	/* waiting for more bytes */
 	}
 	/* the line of a non-TLS reply can be complete with the last byte */
-	if (d->state == D_NONTLS && (d->len >= LINE_MAX ||
-	    (d->len > 0 && memchr(d->buf, '\n', d->len) != NULL)))
-		nontls_finish(t, c, dir);
+	dt_tls_nontls_check(t, c, dir);
 	if (d->state == D_DONE || d->state == D_STOP) {
 		dir_free(t->m, d);
 		return 0;
@@ -880,7 +686,7 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		return;
 	}
 	if (d->state == D_NONTLS) {
-		nontls_finish(t, c, dir);
+		dt_tls_nontls_finish(t, c, dir);
 		return;
 	}
 	if (d->state == D_PRE) {
@@ -929,7 +735,7 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 		return;
 	for (dir = 0; dir < 2; dir++) {
 		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)
-			nontls_finish(t, c, dir);
+			dt_tls_nontls_finish(t, c, dir);
 		if (t->d[dir].state == D_PRE)
 			dt_tls_pre_end(t, c, dir);
 		hop_flush(t, c, dir);	/* the capture ended inside it */

@@ -1,13 +1,17 @@
 /*
  * Internal to tls/: the per-connection parser state shared by the record
- * layer (record.c: detection, record headers, records, alerts, application
- * data, NULL-cipher plaintext) and the handshake decoders (handshake.c:
- * ClientHello and its extensions, ServerHello, Certificate,
+ * layer (record.c: record headers, records, alerts, application data,
+ * NULL-cipher plaintext, resynchronisation), the start of each direction
+ * (start.c: detection, proxy CONNECT, non-TLS replies, the SSLv2-format
+ * hello unit), plaintext preambles (preamble.c) and the handshake decoders
+ * (handshake.c: ClientHello and its extensions, ServerHello, Certificate,
  * CertificateRequest, the SSLv2-format hellos, message dispatch).
  *
- * record.c owns the byte streams and calls handshake.c with the handshake
- * bytes of each record; both write facts, events and a malformed message
- * through state.c (record.c -> handshake.c -> state.c, no way back).
+ * record.c owns the byte streams; it hands a direction's first bytes to
+ * start.c (which may hand them on to preamble.c) and the handshake bytes
+ * of each record to handshake.c; all write facts, events and a malformed
+ * message through state.c (record.c -> start.c -> preamble.c,
+ * handshake.c -> state.c, no way back).
  * Nothing here is seen outside tls/.
  */
 #ifndef DT_TLS_INT_H
@@ -172,6 +176,44 @@ unit_reset(struct tdir *d)
 	d->len = 0;
 	d->bmap.n = 0;
 }
+
+static inline const char *
+dt_tls_dir_name(int dir)
+{
+	return dir == DT_C2S ? "client" : "server";
+}
+
+/* A record header that cannot be one: look for the next plausible header
+   (record.c); the handshake messages in between are lost. */
+static inline void
+dt_tls_resync_begin(struct tdir *d)
+{
+	d->resync = 1;
+	d->skipped = 0;
+	d->hlen = 0;
+	d->hmap.n = 0;
+	d->hs_lost = 1;
+}
+
+/* ---- start.c ------------------------------------------------------------ */
+
+/* D_START: the first bytes of dir choose TLS, SSLv2, CONNECT, a preamble,
+   or not TLS. */
+void dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+/* D_HEAD: a proxy's HTTP head through its empty line. */
+void dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+/* D_NONTLS: gather the first line (one byte per call) or finish it. */
+void dt_tls_nontls_line(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+/* Finish the non-TLS line if it is complete. */
+void dt_tls_nontls_check(struct dt_tls *t, struct dt_conn *c, int dir);
+/* The non-TLS fact from what was gathered, and the direction is done. */
+void dt_tls_nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir);
+/* D_SSL2: the SSLv2-format hello, gathered whole. */
+void dt_tls_ssl2_hello(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
 
 /* ---- handshake.c -------------------------------------------------------- */
 

@@ -1,0 +1,227 @@
+/*
+ * tls/start: how each direction of a connection begins, before any record
+ * is read (record.c hands over the bytes while a direction is in one of
+ * these states):
+ *
+ *   D_START   the first bytes decide: a TLS record header (RFC 5246 6.2),
+ *             an SSLv2-format hello (RFC 6101 E.2 / RFC 5246 E.2), a proxy
+ *             "CONNECT " request, a plaintext preamble (preamble.c), or
+ *             something that is not TLS;
+ *   D_HEAD    a proxy's HTTP head (RFC 9110 9.3.6 CONNECT) through its empty
+ *             line; a 2xx answer starts TLS in both directions;
+ *   D_NONTLS  the first line of a reply that is not TLS, kept as the fact;
+ *   D_SSL2    the SSLv2-format hello, gathered whole for handshake.c.
+ */
+#include "tls/tls.h"
+
+#include <string.h>
+
+#include "tls/tls_int.h"
+
+/* A client begins with a handshake record, unless the capture began
+   after its start (no SYN seen) or the server already speaks TLS: then
+   any content type (an alert, application data). */
+static int
+looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
+    int dir)
+{
+	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
+		return 0;
+	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
+	    t->d[DT_S2C].state == D_RECORDS;
+}
+
+void
+dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	static const char connect[] = "CONNECT ";
+	static const char http[] = "HTTP/";
+
+	if (!dt_tls_take(t, d, p, n, 3, frame, time))
+		return;
+	if (looks_tls(t, c, d->buf, dir)) {
+		d->state = D_RECORDS;
+		return;
+	}
+	if (t->pre.agreed) {
+		/* the preamble agreed on TLS: these bytes should be a record */
+		const struct fmark *fm = fmap_at(&d->bmap, 0);
+
+		dt_tls_malformed(t, c, dir, fm->frame, fm->time,
+		    "%s sent %02x %02x %02x, not a TLS record, after %s",
+		    dt_tls_dir_name(dir), d->buf[0], d->buf[1], d->buf[2],
+		    dt_tls_preamble_name(c->tls.preamble));
+		d->state = D_RECORDS;
+		dt_tls_resync_begin(d);
+		return;
+	}
+	if ((d->buf[0] & 0x80) && d->buf[2] == (dir == DT_C2S ? 1 : 4)) {
+		d->state = D_SSL2;	/* CLIENT-HELLO / SERVER-HELLO */
+		return;
+	}
+	if (dir == DT_C2S && !t->connect && memcmp(d->buf, connect, 3) == 0) {
+		if (!dt_tls_take(t, d, p, n, 8, frame, time))
+			return;
+		if (memcmp(d->buf, connect, 8) == 0) {
+			t->connect = 1;
+			d->state = D_HEAD;
+			return;
+		}
+	}
+	if (dir == DT_S2C && t->connect == 1 && memcmp(d->buf, http, 3) == 0) {
+		d->state = D_HEAD;
+		return;
+	}
+	/* TLS after a plaintext preamble (preamble.c): any direction of a
+	   connection whose client has not begun with TLS */
+	if (dir == DT_C2S || t->pre.family != 0 ||
+	    t->d[DT_C2S].state == D_START || t->d[DT_C2S].state == D_PRE ||
+	    t->d[DT_C2S].state == D_STOP) {
+		const struct tdir *cl = &t->d[DT_C2S];
+		int greeting = dir == DT_S2C && t->pre.family == 0 &&
+		    !t->client_not_tls && cl->state == D_START && cl->len == 0;
+		int rc = dt_tls_pre_begin(t, dir, p, n, frame, time);
+
+		if (rc < 0)
+			return;		/* more bytes to tell */
+		if (rc > 0) {
+			if (greeting)
+				t->pre.greeting = 1;
+			if (dir == DT_C2S)
+				t->client_not_tls = 1;
+			return;
+		}
+	}
+	if (dir == DT_C2S) {
+		t->client_not_tls = 1;
+		unit_reset(d);
+		stop(d);
+		return;
+	}
+	if (t->client_not_tls) {
+		unit_reset(d);
+		stop(d);
+		return;
+	}
+	d->state = D_NONTLS;
+}
+
+/* A proxy's HTTP head: through the empty line. */
+void
+dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	while (*n > 0) {
+		size_t before = d->len;
+		size_t i;
+		int status;
+
+		if (!dt_tls_take(t, d, p, n, d->len + 1, frame, time))
+			return;
+		i = before >= 3 ? before - 3 : 0;
+		for (; i + 4 <= d->len; i++)
+			if (memcmp(d->buf + i, "\r\n\r\n", 4) == 0)
+				break;
+		if (i + 4 > d->len) {
+			if (d->len >= HEAD_MAX) {
+				unit_reset(d);
+				stop(d);
+				return;	/* not on through the rest of the segment */
+			}
+			continue;
+		}
+		if (dir == DT_C2S) {
+			unit_reset(d);
+			d->state = D_START;
+			return;
+		}
+		/* "HTTP/1.1 200 Connection established" */
+		status = d->len > 12 && d->buf[9] >= '0' && d->buf[9] <= '9' ?
+		    d->buf[9] - '0' : 0;
+		t->connect = 2;
+		if (status == 2) {
+			const struct fmark *fm = fmap_at(&d->bmap, d->len - 1);
+
+			c->tls.preamble = DT_PRE_HTTP_CONNECT;
+			c->tls.preamble_frame = fm->frame;
+			dt_tls_event(t, c, DT_EV_TLS_UPGRADE, dir, fm->frame,
+			    fm->time, DT_PRE_HTTP_CONNECT, 0);
+			unit_reset(d);
+			d->state = D_START;
+		} else {
+			unit_reset(d);
+			stop(d);
+		}
+		return;
+	}
+}
+
+/* The first printable line of a non-TLS reply: the fact, and the
+   direction is done. */
+void
+dt_tls_nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	dt_tls_nontls_fact(t, c, dir);
+	unit_reset(&t->d[dir]);
+	stop(&t->d[dir]);
+}
+
+/* Is the first line of a non-TLS reply complete (or long enough)? */
+static int
+line_complete(const struct tdir *d)
+{
+	return d->len >= LINE_MAX ||
+	    (d->len > 0 && memchr(d->buf, '\n', d->len) != NULL);
+}
+
+void
+dt_tls_nontls_line(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
+	if (d->state != D_NONTLS)
+		return;
+	if (line_complete(d)) {
+		dt_tls_nontls_finish(t, c, dir);
+		return;
+	}
+	(void)dt_tls_take(t, d, p, n, d->len + 1, frame, time);
+}
+
+void
+dt_tls_nontls_check(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	if (t->d[dir].state == D_NONTLS && line_complete(&t->d[dir]))
+		dt_tls_nontls_finish(t, c, dir);
+}
+
+void
+dt_tls_ssl2_hello(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	const struct fmark *fm;
+
+	if (!dt_tls_take(t, d, p, n, 2, frame, time))
+		return;
+	if (!dt_tls_take(t, d, p, n, 2 + ((size_t)(d->buf[0] & 0x7F) << 8 |
+	    d->buf[1]), frame, time))
+		return;
+	fm = fmap_at(&d->bmap, 0);
+	if (dir == DT_S2C) {
+		dt_tls_sslv2_server_hello(t, c, fm->frame, fm->time);
+		unit_reset(d);
+		return;
+	}
+	dt_tls_sslv2_client_hello(t, c, fm->frame, fm->time);
+	if (d->state == D_SSL2) {
+		d->state = D_RECORDS;
+		d->sslv2 = 1;
+	}
+	unit_reset(d);
+}

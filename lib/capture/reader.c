@@ -35,13 +35,17 @@ dt_capture_format_probe(const void *buf, size_t len)
 	return NULL;
 }
 
+/* The prelude every dt_reader_open_* shares: a reader with no source yet,
+   and no error offset until the open says otherwise. */
 static int
 reader_new(struct dt_reader **out, struct dt_mem *m, char *errbuf,
-    size_t errlen)
+    size_t errlen, uint64_t *err_offset)
 {
 	struct dt_reader *r;
 
 	*out = NULL;
+	if (err_offset != NULL)
+		*err_offset = 0;
 	r = dt_calloc(m, 1, sizeof *r);
 	if (r == NULL) {
 		snprintf(errbuf, errlen, "offset 0: out of memory");
@@ -116,9 +120,7 @@ dt_reader_open_file(struct dt_reader **out, struct dt_mem *m,
 	struct stat st;
 	int rc, fd;
 
-	if (err_offset != NULL)
-		*err_offset = 0;
-	if ((rc = reader_new(out, m, errbuf, errlen)) != 0)
+	if ((rc = reader_new(out, m, errbuf, errlen, err_offset)) != 0)
 		return rc;
 	r = *out;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -149,9 +151,7 @@ dt_reader_open_mem(struct dt_reader **out, struct dt_mem *m,
 	struct dt_reader *r;
 	int rc;
 
-	if (err_offset != NULL)
-		*err_offset = 0;
-	if ((rc = reader_new(out, m, errbuf, errlen)) != 0)
+	if ((rc = reader_new(out, m, errbuf, errlen, err_offset)) != 0)
 		return rc;
 	r = *out;
 	dt_src_mem(&r->src, m, buf, len);
@@ -168,9 +168,7 @@ dt_reader_open_fp(struct dt_reader **out, struct dt_mem *m, FILE *fp,
 	off_t at;
 	int rc;
 
-	if (err_offset != NULL)
-		*err_offset = 0;
-	if ((rc = reader_new(out, m, errbuf, errlen)) != 0)
+	if ((rc = reader_new(out, m, errbuf, errlen, err_offset)) != 0)
 		return rc;
 	r = *out;
 	dt_src_fn(&r->src, m, dt_src_read_fp, fp, -1);
@@ -190,9 +188,7 @@ dt_reader_open_stream(struct dt_reader **out, struct dt_mem *m,
 	struct dt_reader *r;
 	int rc;
 
-	if (err_offset != NULL)
-		*err_offset = 0;
-	if ((rc = reader_new(out, m, errbuf, errlen)) != 0)
+	if ((rc = reader_new(out, m, errbuf, errlen, err_offset)) != 0)
 		return rc;
 	r = *out;
 	dt_src_fn(&r->src, m, fn, payload, -1);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer.h"
+#include "analyzer_int.h"
 #include "net/encap.h"
 #include "report/report.h"
 #include "rules/rules.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer.h"
+#include "analyzer_int.h"
 #include "report/report.h"
 #include "rules/rules.h"
 #include "tls/tls.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "datrace.h"
-#include "analyzer.h"
+#include "analyzer_int.h"
 #include "testutil.h"
 
 #define CAP ((size_t)64 << 20)

@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#include "analyzer.h"
+#include "analyzer_int.h"
 #include "facts/facts.h"
 #include "report/report.h"
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "analyzer.h"
+#include "analyzer_int.h"
 #include "capture/capture_int.h"
 #include "x509/x509.h"
 

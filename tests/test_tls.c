@@ -7,7 +7,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#include "analyzer.h"
+#include "analyzer_int.h"
 #include "report/report.h"
 #include "testutil.h"
 #include "tls/names.h"

@@ -1,9 +1,14 @@
 /*
- * The analyzer's insides, shared by analyzer.c (the pipeline) and api.c
- * (the public accessors and writers). Not installed.
+ * The analyzer's insides, shared by analyzer.c (the handle), pipe.c (one
+ * capture through the pipeline), sinks.c (the flow sinks), input.c (files,
+ * memory, streams, fed packets) and api.c (the public accessors and
+ * writers). Not installed.
  */
-#ifndef DT_ANALYZER_H
-#define DT_ANALYZER_H
+#ifndef DT_ANALYZER_INT_H
+#define DT_ANALYZER_INT_H
+
+#include <stdarg.h>
+#include <stdio.h>
 
 #include "datrace.h"
 #include "capture/capture.h"
@@ -54,5 +59,32 @@ struct dt_analyzer {
 	char *shown_host, *shown_ca_file, *shown_expect, *shown_filter;
 };
 
+/* The analyzer's error message, for every stage of it: sets errmsg,
+   returns code. */
+static inline int dt_analyzer_fail(struct dt_analyzer *a, int code,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static inline int
+dt_analyzer_fail(struct dt_analyzer *a, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->errmsg, sizeof a->errmsg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* pipe.c: one capture at a time (a->pipe); after a failed begin, or to
+   abandon a capture, dt_pipe_free() */
+int dt_pipe_begin(struct dt_analyzer *a, const char *name,
+    const char *format);
+int dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt);
+int dt_pipe_end(struct dt_analyzer *a);
+void dt_pipe_free(struct dt_analyzer *a);
+
+/* sinks.c: the tunnel context, the TLS body sink and the flow sinks of
+   pp->flow; DT_ENOMEM when out of memory */
+int dt_pipe_sinks(struct dt_pipe *pp);
 
 #endif

@@ -1,0 +1,171 @@
+/*
+ * The stream consumers the analyzer registers with flow/ for one capture
+ * (flow.h: the sink contract), in delivery order: HTTP, DNS, then TLS;
+ * and the body sink tls/ hands the NULL-cipher plaintext after the HTTP
+ * heads to, which feeds the IP-HTTPS tunnel decoder (tunnel/).
+ */
+#include "analyzer_int.h"
+
+#include <string.h>
+
+#include "flow/flow.h"
+#include "tls/tls.h"
+#include "tunnel/tunnel.h"
+
+/* ---- the TLS body sink: IP-HTTPS bodies to the tunnel decoder ----------- */
+
+/* MS-IPHTTPS 3.1.5.3: the tunnel is the body of the streaming POST; SSTP's
+   (path /sra_...) carries SSTP, not IPv6. */
+static void *
+body_open(void *payload, struct dt_conn *c)
+{
+	struct dt_pipe *pp = payload;
+	const char *line = c->tls.http_request.line;
+
+	if (line == NULL || strncmp(line, "POST ", 5) != 0 ||
+	    strncmp(line + 5, "/sra_", 5) == 0)
+		return NULL;
+	return dt_tunnel_new(pp->tun, c);
+}
+
+/* The server's body is the tunnel only after a 2xx answer; an error
+   page is not read as IPv6. */
+static int
+body_data(void *state, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	int st = c->tls.http_response.status;
+
+	if (dir == DT_S2C && (st < 200 || st > 299))
+		return 0;
+	return dt_tunnel_data(state, c, dir, p, n, frame, time);
+}
+
+static void
+body_gap(void *state, struct dt_conn *c, int dir, uint64_t frame)
+{
+	dt_tunnel_gap(state, c, dir, frame);
+}
+
+static void
+body_end(void *state, struct dt_conn *c)
+{
+	dt_tunnel_end(state, c);
+}
+
+static size_t
+body_buffered(const void *state)
+{
+	return dt_tunnel_buffered(state);
+}
+
+static void
+inner_packet(void *payload, const struct dt_conn *c, int dir,
+    uint64_t frame, int64_t time, const uint8_t *p, size_t n)
+{
+	struct dt_analyzer *a = payload;
+
+	a->inner_fn(c->id, dir, frame, time, p, n, a->inner_payload);
+}
+
+/* ---- the TLS flow sink: bytes to the TLS parser ------------------------- */
+
+static int
+tls_sink_data(void *payload, struct dt_conn *c, void **app, int dir,
+    const uint8_t *p, size_t n, uint64_t frame, int64_t time)
+{
+	struct dt_pipe *pp = payload;
+
+	if (*app == NULL) {
+		struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509,
+		    &pp->body };
+
+		*app = dt_tls_new(&pp->a->mem, &cfg);
+		if (*app == NULL)
+			return 0;
+	}
+	return dt_tls_data(*app, c, dir, p, n, frame, time);
+}
+
+static int
+tls_sink_gap(void *payload, struct dt_conn *c, void **app, int dir,
+    uint64_t n, uint64_t frame)
+{
+	(void)payload;
+	if (*app != NULL)
+		dt_tls_gap(*app, c, dir, n, frame);
+	return 1;
+}
+
+/* A finished connection is kept until the end of the capture (the rules
+   judge them all together), thousands of them: drop what nothing reads
+   any more. The chain was verified (dt_tls_end), so a certificate's own
+   DER copy can go (cached ones share one copy per distinct certificate);
+   the timeline is cut to its length. */
+static void
+certs_trim(struct dt_mem *m, struct dt_cert *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!x[i].cached && x[i].der != NULL) {
+			dt_free(m, x[i].der);
+			x[i].der = NULL;
+		}
+}
+
+static void
+conn_trim(struct dt_mem *m, struct dt_conn *c)
+{
+	struct dt_event *ev;
+
+	certs_trim(m, c->tls.server_certs, c->tls.n_server_certs);
+	certs_trim(m, c->tls.client_certs, c->tls.n_client_certs);
+	if (c->n_events > 0 && c->n_events < c->cap_events &&
+	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
+		c->events = ev;
+		c->cap_events = c->n_events;
+	}
+}
+
+static void
+tls_sink_end(void *payload, struct dt_conn *c, void **app)
+{
+	struct dt_pipe *pp = payload;
+
+	if (*app != NULL) {
+		dt_tls_end(*app, c);
+		dt_tls_free(&pp->a->mem, *app);
+		*app = NULL;
+	}
+	conn_trim(&pp->a->mem, c);
+}
+
+/* Every connection, so that tls_sink_end trims each one's facts. */
+static const struct dt_flow_sink tls_sink = {
+	.name = "tls",
+	.data = tls_sink_data,
+	.gap = tls_sink_gap,
+	.end = tls_sink_end,
+};
+
+int
+dt_pipe_sinks(struct dt_pipe *pp)
+{
+	struct dt_analyzer *a = pp->a;
+
+	if (dt_tunnel_ctx_new(&pp->tun, &a->mem,
+	    a->inner_fn != NULL ? inner_packet : NULL, a) != 0)
+		return DT_ENOMEM;
+	pp->body.payload = pp;
+	pp->body.open = body_open;
+	pp->body.data = body_data;
+	pp->body.gap = body_gap;
+	pp->body.end = body_end;
+	pp->body.buffered = body_buffered;
+	if (dt_flow_add_sink(pp->flow, &dt_http_sink, NULL) != 0 ||
+	    dt_flow_add_sink(pp->flow, &dt_dns_sink, NULL) != 0 ||
+	    dt_flow_add_sink(pp->flow, &tls_sink, pp) != 0)
+		return DT_ENOMEM;
+	return 0;
+}

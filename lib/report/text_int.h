@@ -1,0 +1,64 @@
+/*
+ * Internal to the human text report (text*.c). text.c lays out a capture:
+ * its header (text_head.c), then either each connection with its message
+ * ladder (text_ladder.c) and verdicts, or, for a big capture or on
+ * request, the verdict counts per id and server (text_summary.c); after
+ * several captures, one line each (text_summary.c too). Every byte reaches
+ * the terminal through text_out.c, which wraps prose and lets nothing from
+ * the wire move the cursor or recolour.
+ */
+#ifndef DT_REPORT_TEXT_INT_H
+#define DT_REPORT_TEXT_INT_H
+
+#include <stdio.h>
+
+#include "report/report.h"
+
+struct out {
+	FILE *fp;
+	struct dt_mem *mem;
+	unsigned flags;
+	int err;		/* DT_EIO / DT_ENOMEM, sticky */
+	size_t width;		/* columns the prose is wrapped at */
+	const char *filter;	/* the run's -F filter, or NULL */
+};
+
+/* One verdict of a capture and its place in the capture's list. */
+struct vref {
+	const struct dt_verdict *v;
+	size_t seq;
+};
+
+/* ---- the one writer to the terminal (text_out.c) ------------------------ */
+
+/* Bytes of ours, as they are. */
+void text_put(struct out *o, const char *s, size_t n);
+/*
+ * Write `text` wrapped at o->width: the first line after `prefix` (ASCII
+ * of ours), the following ones after `indent` spaces. Breaks at spaces; a
+ * word longer than the room (a path, a name, a filter) is never cut: it
+ * takes a line of its own and runs over. A newline in text starts a new
+ * line. Unsafe or invalid bytes are written as '?'.
+ */
+void text_emit(struct out *o, const char *prefix, size_t indent,
+    const char *text);
+/* Text from our own tables or the wire, without wrapping, made safe. */
+void text_put_clean(struct out *o, const char *text);
+/* n spaces. */
+void text_pad(struct out *o, size_t n);
+
+/* ---- the parts of the report --------------------------------------------- */
+
+/* The capture's header: file, format, time span, errors and notes. */
+void text_capture_head(struct out *o, const struct dt_capture *cap);
+/* Connection c's message ladder, one line per timeline event, and the rows
+   from inside its IP-HTTPS tunnel. */
+void text_ladder(struct out *o, const struct dt_conn *c);
+/* Verdict counts per id and per server, with the first few connections of
+   each; vr[0..nv) are the capture's verdicts. */
+void text_summary(struct out *o, const struct dt_capture *cap,
+    const struct vref *vr, size_t nv);
+/* After several captures: one line each. */
+void text_run_summary(struct out *o, const struct dt_report_run *run);
+
+#endif

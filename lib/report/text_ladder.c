@@ -1,0 +1,321 @@
+/*
+ * The message ladder of one connection in the text report: one line per
+ * timeline event (time from the connection start, frame, direction,
+ * message with its key details: the TLS handshake messages of RFC 5246
+ * 7.4 and RFC 8446 4, alerts of RFC 5246 7.2, TCP SYN/RST/FIN of RFC
+ * 9293), a run of retransmissions as one line, then the compact rows from
+ * inside the IP-HTTPS tunnel. What each event stands for is decided in
+ * report/ladder.c; this file only words it.
+ */
+#include "report/text_int.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "report/ladder.h"
+#include "tls/tls.h"
+#include "util/buf.h"
+
+#define MAX_LISTED 8		/* suites, CA names ... listed on one line */
+
+static void
+buf_cert(struct dt_buf *s, const struct dt_cert *x)
+{
+	if (x->parse_error != NULL) {
+		dt_buf_puts(s, "unparsable (");
+		dt_buf_puts(s, x->parse_error);
+		dt_buf_puts(s, ")");
+		return;
+	}
+	dt_buf_puts(s, x->subject != NULL ? x->subject : "(no subject)");
+	if (x->self_signed) {
+		dt_buf_puts(s, ", self-signed");
+		return;
+	}
+	dt_buf_puts(s, " issued by ");
+	dt_buf_puts(s, x->issuer != NULL ? x->issuer : "(no issuer)");
+}
+
+static void
+put_version(struct dt_buf *s, uint16_t v)
+{
+	char buf[DT_TLS_NAME_LEN];
+
+	dt_buf_puts(s, dt_tls_version_str(v, buf, sizeof buf));
+}
+
+static void
+msg_client_hello(struct dt_buf *s, const struct dt_step *st)
+{
+	const struct dt_tls_facts *t = st->tls;
+	size_t i;
+
+	dt_buf_puts(s, "ClientHello ");
+	put_version(s, st->version);
+	if (t->sni != NULL) {
+		dt_buf_puts(s, ", SNI ");
+		dt_buf_puts(s, t->sni);
+	} else {
+		dt_buf_puts(s, ", no SNI");
+	}
+	if (!st->null_offered) {
+		dt_buf_printf(s, ", %zu suites, no NULL suite", st->n_suites);
+		return;
+	}
+	dt_buf_puts(s, ", NULL suites offered: ");
+	for (i = 0; i < st->n_null; i++) {
+		if (i == MAX_LISTED) {
+			dt_buf_puts(s, ", ...");
+			break;
+		}
+		dt_buf_printf(s, "%s0x%04X", i ? ", " : "",
+		    dt_ladder_null_suite(t, i));
+	}
+	if (st->only_null)
+		dt_buf_puts(s, " (only NULL)");
+	else
+		dt_buf_printf(s, " (of %zu suites)", st->n_suites);
+}
+
+static void
+msg_handshake(struct dt_buf *s, const struct dt_step *st)
+{
+	const struct dt_tls_facts *t = st->tls;
+	char buf[DT_TLS_NAME_LEN];
+	size_t i;
+
+	switch (st->kind) {
+	case DT_STEP_CLIENT_HELLO:
+		msg_client_hello(s, st);
+		return;
+	case DT_STEP_HRR:
+		dt_buf_puts(s, st->label);
+		return;
+	case DT_STEP_SERVER_HELLO:
+		dt_buf_puts(s, "ServerHello ");
+		put_version(s, st->version);
+		dt_buf_puts(s, ", ");
+		/* the name alone; the number only when there is no name */
+		dt_buf_puts(s, dt_tls_suite_name(st->suite) != NULL ?
+		    dt_tls_suite_name(st->suite) :
+		    dt_tls_suite_str(st->suite, buf, sizeof buf));
+		if (st->resumed)
+			dt_buf_puts(s, ", resumed session");
+		return;
+	case DT_STEP_SERVER_CERT:
+		dt_buf_puts(s, "Certificate: ");
+		buf_cert(s, st->cert);
+		if (st->n_certs > 1)
+			dt_buf_printf(s, " (%zu certificates)", st->n_certs);
+		return;
+	case DT_STEP_CLIENT_CERT:
+		if (st->cert_empty) {
+			dt_buf_puts(s, "Certificate (empty)");
+		} else if (st->cert != NULL) {
+			dt_buf_puts(s, "Certificate: ");
+			buf_cert(s, st->cert);
+		} else {
+			dt_buf_puts(s, "Certificate");
+		}
+		return;
+	case DT_STEP_CERT_REQUEST:
+		if (t->n_ca_names == 0) {
+			dt_buf_puts(s, "CertificateRequest (no CA names)");
+			return;
+		}
+		dt_buf_puts(s, "CertificateRequest (CAs: ");
+		for (i = 0; i < t->n_ca_names && i < MAX_LISTED / 2; i++) {
+			if (i > 0)
+				dt_buf_puts(s, "; ");
+			dt_buf_puts(s, t->ca_names[i]);
+		}
+		if (i < t->n_ca_names)
+			dt_buf_printf(s, "; %zu more", t->n_ca_names - i);
+		dt_buf_puts(s, ")");
+		return;
+	default:
+		break;
+	}
+	if (st->label != NULL)
+		dt_buf_puts(s, st->label);
+	else
+		dt_buf_printf(s, "Handshake message type %d", st->hs);
+	if (st->encrypted)
+		dt_buf_puts(s, " (encrypted)");
+}
+
+static void
+msg_alert(struct dt_buf *s, const struct dt_step *st)
+{
+	const char *level = dt_tls_alert_level_name(st->alert_level);
+	char buf[DT_TLS_NAME_LEN];
+
+	if (st->encrypted) {
+		dt_buf_puts(s, "Alert (encrypted)");
+	} else {
+		dt_buf_puts(s, "Alert ");
+		if (level != NULL)
+			dt_buf_puts(s, level);
+		else
+			dt_buf_printf(s, "level %u", st->alert_level);
+		dt_buf_printf(s, " %s", dt_tls_alert_str(st->alert_desc, buf,
+		    sizeof buf));
+	}
+	dt_buf_printf(s, " from %s", dt_report_dir_name(st->ev->dir));
+}
+
+static void
+event_message(struct dt_buf *s, const struct dt_conn *c,
+    const struct dt_event *ev)
+{
+	struct dt_step st;
+	const struct dt_tls_facts *t = &c->tls;
+
+	dt_ladder_step(c, ev, &st);
+	switch (st.kind) {
+	case DT_STEP_CLIENT_HELLO:
+	case DT_STEP_HRR:
+	case DT_STEP_SERVER_HELLO:
+	case DT_STEP_SERVER_CERT:
+	case DT_STEP_CLIENT_CERT:
+	case DT_STEP_CERT_REQUEST:
+	case DT_STEP_HANDSHAKE:
+		msg_handshake(s, &st);
+		return;
+	case DT_STEP_ALERT:
+		msg_alert(s, &st);
+		return;
+	case DT_STEP_NON_TLS:
+	case DT_STEP_MALFORMED:
+	case DT_STEP_NOTE:
+		dt_buf_puts(s, st.label);
+		if (st.wire != NULL) {
+			dt_buf_puts(s, st.kind == DT_STEP_NON_TLS ? ": \"" : ": ");
+			dt_buf_puts(s, st.wire);
+			if (st.kind == DT_STEP_NON_TLS)
+				dt_buf_puts(s, "\"");
+		}
+		return;
+	case DT_STEP_HTTP_REQUEST:
+		if (t->http_request.line == NULL) {
+			dt_buf_puts(s, st.label);
+			return;
+		}
+		dt_buf_puts(s, "HTTP ");
+		dt_buf_puts(s, t->http_request.line);
+		if (t->http_request.host != NULL) {
+			dt_buf_puts(s, ", Host ");
+			dt_buf_puts(s, t->http_request.host);
+		}
+		return;
+	case DT_STEP_HTTP_RESPONSE:
+		if (t->http_response.line == NULL) {
+			dt_buf_printf(s, "HTTP response %" PRIu32, ev->b);
+			return;
+		}
+		/* a status line names its protocol already */
+		if (strncmp(t->http_response.line, "HTTP", 4) != 0)
+			dt_buf_puts(s, "HTTP ");
+		dt_buf_puts(s, t->http_response.line);
+		return;
+	case DT_STEP_EVENT:
+		break;
+	}
+	switch (ev->type) {
+	case DT_EV_SYN:
+	case DT_EV_SYNACK:
+		dt_buf_puts(s, st.label);
+		if (ev->a)
+			dt_buf_puts(s, " (retransmission)");
+		return;
+	case DT_EV_RST:
+	case DT_EV_FIN:
+		dt_buf_puts(s, st.label);
+		dt_buf_printf(s, " from %s", dt_report_dir_name(ev->dir));
+		if (ev->type == DT_EV_RST && ev->a == 1)
+			dt_buf_puts(s, ", refusing the SYN");
+		return;
+	case DT_EV_GAP:
+		dt_buf_printf(s, "%" PRIu32 " bytes missing from the stream",
+		    ev->b);
+		return;
+	case DT_EV_TLS_ENCRYPTED:
+		dt_buf_printf(s, "Encrypted handshake (%" PRIu32 " bytes)",
+		    ev->b);
+		return;
+	case DT_EV_TLS_RECORD:
+		if (ev->a == 24)
+			dt_buf_printf(s, "%s (%" PRIu32 " bytes)", st.label,
+			    ev->b);
+		else
+			dt_buf_printf(s, "Record of unknown content type %u "
+			    "(%" PRIu32 " bytes)", (unsigned)ev->a, ev->b);
+		return;
+	case DT_EV_TLS_RESYNC:
+		dt_buf_printf(s, "%s, %" PRIu32 " bytes skipped", st.label,
+		    ev->b);
+		return;
+	default:
+		dt_buf_puts(s, st.label);
+		return;
+	}
+}
+
+static const char *const arrows[] = { "C->S", "S->C" };
+
+/* The ladder goes on inside the IP-HTTPS tunnel (compact rows). */
+static void
+tunnel_ladder(struct out *o, const struct dt_conn *c)
+{
+	struct dt_tunnel_row rows[DT_TUNNEL_ROWS_MAX];
+	char prefix[48];
+	size_t i, n = dt_report_tunnel_rows(c, rows, DT_TUNNEL_ROWS_MAX);
+
+	for (i = 0; i < n; i++) {
+		snprintf(prefix, sizeof prefix, "  %7s  #%-6" PRIu64 " %-4s  ",
+		    "tunnel", rows[i].frame, arrows[rows[i].dir & 1]);
+		text_emit(o, prefix, strlen(prefix), rows[i].text);
+	}
+}
+
+void
+text_ladder(struct out *o, const struct dt_conn *c)
+{
+	struct dt_buf msg = DT_BUF_INIT(o->mem);
+	char prefix[96];
+	const struct dt_event *ev;
+	int64_t rel;
+	size_t i, j;
+
+	for (i = 0; i < c->n_events; i++) {
+		ev = &c->events[i];
+		rel = ev->time - c->first_time;
+		if (rel < 0)
+			rel = 0;
+		snprintf(prefix, sizeof prefix, "  %3" PRId64 ".%03d  #%-6" PRIu64
+		    " %-4s  ", rel / 1000000000,
+		    (int)(rel % 1000000000 / 1000000), ev->frame,
+		    ev->type == DT_EV_END_OPEN ? "" : arrows[ev->dir & 1]);
+		dt_buf_reset(&msg);
+		event_message(&msg, c, ev);
+		/* a run of retransmissions is one line */
+		j = dt_ladder_row_end(c, i, NULL);
+		if (j > i) {
+			dt_buf_printf(&msg, " (%zu, up to frame %" PRIu64 ")",
+			    j - i + 1, c->events[j].frame);
+			i = j;
+		}
+		if (msg.err) {
+			o->err = o->err ? o->err : DT_ENOMEM;
+			break;
+		}
+		text_emit(o, prefix, strlen(prefix), msg.p);
+	}
+	if (c->events_dropped > 0) {
+		snprintf(prefix, sizeof prefix,
+		    "  ... %u more events not kept", c->events_dropped);
+		text_emit(o, prefix, 4, "");
+	}
+	dt_buf_free(&msg);
+	tunnel_ladder(o, c);
+}

@@ -1,0 +1,163 @@
+/*
+ * The one writer to the terminal. Every byte of the text report goes
+ * through here: control characters, C1 controls, bidirectional overrides
+ * and invalid UTF-8 (and U+FFFD, the mark finished facts carry for a bad
+ * byte from the wire) become '?', so nothing from the wire can move the
+ * cursor, recolour or hide text. Prose is wrapped at the report's width
+ * (counting East Asian wide characters as two columns); a path, a name, a
+ * filter (any word) is never broken, a line holding one that is longer
+ * runs over.
+ */
+#include "report/text_int.h"
+
+#include <string.h>
+
+#include "util/buf.h"
+
+/*
+ * Copy text into s with every unsafe or invalid byte sequence as '?' (also
+ * U+FFFD, which is how finished facts carry a bad byte from the wire).
+ * keep_nl: a newline stays (paragraph break in our own texts); tabs become
+ * a space.
+ */
+static void
+clean_into(struct dt_buf *s, const char *text, int keep_nl)
+{
+	size_t n = strlen(text), i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = dt_utf8_next(text + i, n - i, &cp);
+		if (k == 0) {
+			dt_buf_putn(s, "?", 1);
+			i++;
+		} else if (cp == '\n' && keep_nl) {
+			dt_buf_putn(s, "\n", 1);
+			i++;
+		} else if (cp == '\t') {
+			dt_buf_putn(s, " ", 1);
+			i++;
+		} else if (dt_utf8_unsafe_cp(cp) || cp == '\n' ||
+		    cp == 0xfffd) {	/* the repair mark of a bad byte */
+			dt_buf_putn(s, "?", 1);
+			i += k;
+		} else {
+			dt_buf_putn(s, text + i, k);
+			i += k;
+		}
+	}
+}
+
+/* Whether s[0..n) has a two-column (East Asian wide) code point. */
+static int
+has_wide(const char *s, size_t n)
+{
+	return dt_utf8_width(s, n) > dt_utf8_count(s, n);
+}
+
+void
+text_put(struct out *o, const char *s, size_t n)
+{
+	if (o->err == 0 && n > 0 && fwrite(s, 1, n, o->fp) != n)
+		o->err = DT_EIO;
+}
+
+static void
+put_line(struct out *o, const char *lead, size_t lead_n, const char *s,
+    size_t n)
+{
+	while (n > 0 && s[n - 1] == ' ')	/* no trailing blanks */
+		n--;
+	if (n == 0)
+		while (lead_n > 0 && lead[lead_n - 1] == ' ')
+			lead_n--;
+	text_put(o, lead, lead_n);
+	text_put(o, s, n);
+	text_put(o, "\n", 1);
+}
+
+static const char spaces[] = "                                        ";
+
+void
+text_emit(struct out *o, const char *prefix, size_t indent,
+    const char *text)
+{
+	struct dt_buf clean = DT_BUF_INIT(o->mem);
+	const char *lead = prefix, *p, *end, *nl;
+	size_t lead_n = strlen(prefix), room, take, i, last_space;
+
+	if (indent > sizeof spaces - 1)
+		indent = sizeof spaces - 1;
+	clean_into(&clean, text, 1);
+	if (clean.err) {
+		o->err = o->err ? o->err : DT_ENOMEM;
+		dt_buf_free(&clean);
+		return;
+	}
+	p = clean.p != NULL ? clean.p : "";
+	end = p + clean.n;
+	for (;;) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		/* one paragraph: p .. nl */
+		do {
+			room = o->width > dt_utf8_width(lead, lead_n) + 10 ?
+			    o->width - dt_utf8_width(lead, lead_n) : 10;
+			if (dt_utf8_width(p, (size_t)(nl - p)) <= room) {
+				take = (size_t)(nl - p);
+			} else {
+				/* the last space within room columns, else
+				   the end of the first word */
+				take = dt_utf8_cols_bytes(p, (size_t)(nl - p), room);
+				last_space = 0;
+				for (i = 1; i <= take && p + i < nl; i++)
+					if (p[i] == ' ')
+						last_space = i;
+				if (last_space > 0) {
+					take = last_space;
+				} else if (!has_wide(p, take)) {
+					/* a path or name: whole; wide (East
+					   Asian) text breaks anywhere */
+					for (take = 0; p + take < nl &&
+					    p[take] != ' '; take++)
+						;
+				}
+			}
+			put_line(o, lead, lead_n, p, take);
+			p += take;
+			while (p < nl && *p == ' ')
+				p++;
+			lead = spaces;
+			lead_n = indent;
+		} while (p < nl);
+		if (nl == end)
+			break;
+		p = nl + 1;
+	}
+	dt_buf_free(&clean);
+}
+
+void
+text_put_clean(struct out *o, const char *text)
+{
+	struct dt_buf clean = DT_BUF_INIT(o->mem);
+
+	clean_into(&clean, text, 0);
+	if (clean.err)
+		o->err = o->err ? o->err : DT_ENOMEM;
+	else
+		text_put(o, clean.p, clean.n);
+	dt_buf_free(&clean);
+}
+
+void
+text_pad(struct out *o, size_t n)
+{
+	size_t k;
+
+	for (; n > 0; n -= k) {
+		k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+		text_put(o, spaces, k);
+	}
+}

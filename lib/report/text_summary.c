@@ -1,0 +1,175 @@
+/*
+ * The summaries of the text report: for a big capture (--summary, or the
+ * default past a screenful of failing connections) the verdict counts per
+ * id and per server with the first few connections of each, a day of
+ * traffic read in one screen; after several captures, one line per
+ * capture with its most severe verdict.
+ */
+#include "report/text_int.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+
+#define EXAMPLES 3		/* connections named per verdict and server */
+
+static const struct dt_conn *
+conn_by_id(const struct dt_capture *cap, uint32_t id)
+{
+	size_t lo = 0, hi = cap->conn_index != NULL ? cap->n_conns : 0, mid;
+
+	while (lo < hi) {		/* conn_index is in id order */
+		mid = lo + (hi - lo) / 2;
+		if (cap->conn_index[mid]->id == id)
+			return cap->conn_index[mid];
+		if (cap->conn_index[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct sref {
+	const struct dt_verdict *v;
+	const char *server;	/* "" when none */
+};
+
+static int
+sref_cmp(const void *pa, const void *pb)
+{
+	const struct sref *a = pa, *b = pb;
+	int k;
+
+	if (a->v->severity != b->v->severity)
+		return a->v->severity > b->v->severity ? -1 : 1;
+	if ((k = strcmp(a->v->id, b->v->id)) != 0)
+		return k;
+	if ((k = strcmp(a->server, b->server)) != 0)
+		return k;
+	return a->v->conn < b->v->conn ? -1 : a->v->conn > b->v->conn;
+}
+
+/*
+ * Verdict counts per id and, under each, per server, with the first few
+ * connections of each: a day of traffic read in one screen.
+ */
+void
+text_summary(struct out *o, const struct dt_capture *cap,
+    const struct vref *vr, size_t nv)
+{
+	struct dt_buf line = DT_BUF_INIT(o->mem);
+	const struct dt_conn *c;
+	struct sref *sr;
+	size_t i, j, k, n, e;
+
+	if ((sr = dt_calloc(o->mem, nv ? nv : 1, sizeof *sr)) == NULL) {
+		o->err = o->err ? o->err : DT_ENOMEM;
+		return;
+	}
+	for (i = 0; i < nv; i++) {
+		sr[i].v = vr[i].v;
+		c = vr[i].v->conn != 0 ? conn_by_id(cap, vr[i].v->conn) : NULL;
+		sr[i].server = c != NULL && dt_facts_server_name(c) != NULL ?
+		    dt_facts_server_name(c) : c != NULL ? c->server_str : "";
+	}
+	qsort(sr, nv, sizeof *sr, sref_cmp);
+	text_emit(o, "Summary (verdicts per id and server; --verbose for every "
+	    "connection):", 2, "");
+	for (i = 0; i < nv && o->err == 0; i = j) {
+		for (j = i; j < nv && strcmp(sr[j].v->id, sr[i].v->id) == 0;
+		    j++)
+			;
+		dt_buf_reset(&line);
+		dt_buf_printf(&line, "%s  %s: %zu", dt_report_severity_name(
+		    sr[i].v->severity), sr[i].v->id, j - i);
+		text_emit(o, "  ", 4, dt_buf_str(&line));
+		for (k = i; k < j && o->err == 0; k = n) {
+			for (n = k; n < j && strcmp(sr[n].server,
+			    sr[k].server) == 0; n++)
+				;
+			dt_buf_reset(&line);
+			dt_buf_printf(&line, "%s: %zu, connection%s ",
+			    sr[k].server[0] != '\0' ? sr[k].server :
+			    "the whole capture", n - k, n - k > 1 ? "s" : "");
+			for (e = k; e < n && e < k + EXAMPLES; e++)
+				dt_buf_printf(&line, "%s%" PRIu32, e > k ? ", " :
+				    "", sr[e].v->conn);
+			if (n - k > EXAMPLES)
+				dt_buf_puts(&line, ", ...");
+			if (line.err)
+				o->err = o->err ? o->err : DT_ENOMEM;
+			else
+				text_emit(o, "      ", 8, dt_buf_str(&line));
+		}
+	}
+	text_put(o, "\n", 1);
+	dt_buf_free(&line);
+	dt_free(o->mem, sr);
+}
+
+/*
+ * After several captures, one line each: file, format, packets, IP-HTTPS
+ * connections, the most severe verdict (the first of them) and its
+ * Windows code. Columns are aligned; a long path pushes its line wider
+ * instead of being broken.
+ */
+void
+text_run_summary(struct out *o, const struct dt_report_run *run)
+{
+	const struct dt_capture *cap;
+	const struct dt_verdict *v, *top;
+	const struct dt_conn *c;
+	size_t i, n, wpath = 4, wfmt = 6;
+	char line[256];
+
+	for (i = 0; i < run->n_caps; i++) {
+		cap = run->caps[i];
+		n = cap->path != NULL ?
+		    dt_utf8_width(cap->path, strlen(cap->path)) : 1;
+		wpath = n > wpath ? n : wpath;
+		n = cap->format != NULL ? strlen(cap->format) : 1;
+		wfmt = n > wfmt ? n : wfmt;
+	}
+	snprintf(line, sizeof line, "\n%zu captures:\n", run->n_caps);
+	text_put(o, line, strlen(line));
+	text_put(o, "  FILE", 6);
+	text_pad(o, wpath - 4);
+	snprintf(line, sizeof line, "  %-*s  %8s  %8s  TOP VERDICT\n",
+	    (int)wfmt, "FORMAT", "PACKETS", "IP-HTTPS");
+	text_put(o, line, strlen(line));
+	for (i = 0; i < run->n_caps && o->err == 0; i++) {
+		cap = run->caps[i];
+		text_put(o, "  ", 2);
+		text_put_clean(o, cap->path != NULL ? cap->path : "?");
+		n = cap->path != NULL ?
+		    dt_utf8_width(cap->path, strlen(cap->path)) : 1;
+		text_pad(o, wpath - n);
+		top = NULL;
+		for (v = cap->verdicts; v != NULL; v = v->next)
+			if (top == NULL || v->severity > top->severity)
+				top = v;
+		for (n = 0, c = cap->conns; c != NULL; c = c->next)
+			n += c->iphttps != 0;
+		snprintf(line, sizeof line, "  %-*s  %8" PRIu64 "  %8zu  ",
+		    (int)wfmt, cap->format != NULL ? cap->format : "?",
+		    cap->packets, n);
+		text_put(o, line, strlen(line));
+		if (top == NULL) {
+			text_put(o, "-", 1);
+		} else {
+			text_put(o, dt_report_severity_name(top->severity),
+			    strlen(dt_report_severity_name(top->severity)));
+			text_put(o, " ", 1);
+			text_put_clean(o, top->id != NULL ? top->id : "?");
+			if (top->win_code != 0) {
+				snprintf(line, sizeof line, " 0x%" PRIx32,
+				    top->win_code);
+				text_put(o, line, strlen(line));
+			}
+		}
+		text_put(o, "\n", 1);
+	}
+}

@@ -34,7 +34,7 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 
 	rc = dt_pipe_begin(a, name, dt_reader_format(r));
 	if (rc == 0)
-		rc = dt_events_new(&events, &a->mem);
+		rc = dt_events_new(&events, a->pipe->cap);
 	if (rc != 0) {
 		if (a->pipe != NULL)
 			dt_pipe_free(a);

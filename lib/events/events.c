@@ -4,7 +4,9 @@
  * by GUID, allocated on the first record; per provider a small bitmap of
  * the event ids seen (ids are 16-bit), so the summary can say how many
  * kinds of event a provider wrote. Names come from the generated table
- * (providers.c), found by binary search.
+ * (providers.c), found by binary search. An event whose layout is known
+ * (layouts.c) is decoded (decode.c) and appended to the capture's events
+ * while fewer than DT_EVENTS_KEPT are kept.
  */
 #include "events/events.h"
 
@@ -26,6 +28,9 @@ struct slot {
 
 struct dt_events {
 	struct dt_mem *m;
+	struct dt_capture *cap;
+	struct dt_winevent *tail;		/* of cap->events */
+	uint64_t short_payloads;
 	struct slot *slots;		/* SLOTS, or NULL before any event */
 	size_t n_used;
 	uint64_t system, untold;
@@ -52,13 +57,53 @@ dt_etw_provider_name(const uint8_t guid[16])
 }
 
 int
-dt_events_new(struct dt_events **out, struct dt_mem *m)
+dt_events_new(struct dt_events **out, struct dt_capture *cap)
 {
-	*out = dt_calloc(m, 1, sizeof **out);
+	*out = dt_calloc(cap->mem, 1, sizeof **out);
 	if (*out == NULL)
 		return DT_ENOMEM;
-	(*out)->m = m;
+	(*out)->m = cap->mem;
+	(*out)->cap = cap;
 	return 0;
+}
+
+/* The event decoded by its layout, kept while there is room; a payload
+   shorter than the layout is told (the first DT_EVENTS_WARN_MAX). */
+static void
+decode(struct dt_events *ev, const struct dt_etw_event *e)
+{
+	const struct dt_etw_layout *l;
+	struct dt_winevent *d;
+	struct dt_capture *cap = ev->cap;
+	int short_field;
+
+	l = dt_etw_layout_find(e->provider, e->id, e->version);
+	if (l == NULL)
+		return;
+	cap->winevents_decoded++;
+	if (cap->n_winevents >= DT_EVENTS_KEPT) {
+		/* still checked for a short payload, not kept */
+		d = dt_event_decode(ev->m, l, e, &short_field);
+		dt_free(ev->m, d);
+	} else if ((d = dt_event_decode(ev->m, l, e, &short_field)) !=
+	    NULL) {
+		if (ev->tail != NULL)
+			ev->tail->next = d;
+		else
+			cap->winevents = d;
+		ev->tail = d;
+		cap->n_winevents++;
+	} else {
+		ev->nomem = 1;
+		return;
+	}
+	if (short_field < 0)
+		return;
+	if (++ev->short_payloads <= DT_EVENTS_WARN_MAX)
+		dt_capture_add_error(cap, e->offset, "%s event %u: payload of "
+		    "%zu bytes ends before field %s of its layout; the fields "
+		    "before it read", l->provider, e->id, e->len,
+		    dt_etw_fields[l->first + short_field].name);
 }
 
 static struct slot *
@@ -93,6 +138,7 @@ dt_events_record(void *payload, const struct dt_etw_event *e)
 		ev->system++;
 		return;
 	}
+	decode(ev, e);
 	if (ev->slots == NULL && !ev->nomem) {
 		ev->slots = dt_calloc(ev->m, SLOTS, sizeof *ev->slots);
 		ev->nomem = ev->slots == NULL;
@@ -138,6 +184,10 @@ dt_events_finish(struct dt_events *ev, struct dt_capture *cap)
 
 	cap->system_records = ev->system;
 	cap->events_untold = ev->untold;
+	if (ev->short_payloads > DT_EVENTS_WARN_MAX)
+		dt_capture_add_error(cap, 0, "%llu more events with a payload "
+		    "shorter than their layout", (unsigned long long)
+		    (ev->short_payloads - DT_EVENTS_WARN_MAX));
 	if (ev->n_used == 0)
 		return ev->nomem ? DT_ENOMEM : 0;
 	p = dt_calloc(cap->mem, ev->n_used, sizeof *p);

@@ -8,6 +8,12 @@
  * system records (no provider GUID) are counted apart. Memory is bounded:
  * at most DT_EVENTS_MAX_PROVIDERS distinct providers are told apart, the
  * rest are counted together.
+ *
+ * Events of the providers whose layouts the manifests give (layouts.c,
+ * generated) are decoded into typed fields (decode.c) and kept for the
+ * outputs and the rules, at most DT_EVENTS_KEPT of them; the rest are
+ * counted. A payload shorter than its layout is a warning naming the
+ * record's offset; its fields up to the end are kept.
  */
 #ifndef DT_EVENTS_H
 #define DT_EVENTS_H
@@ -19,6 +25,55 @@
 #include "facts/facts.h"
 
 #define DT_EVENTS_MAX_PROVIDERS 1024
+#define DT_EVENTS_KEPT		2000	/* decoded events kept for output */
+#define DT_EVENT_FIELDS_MAX	48	/* fields decoded of one event */
+#define DT_EVENTS_WARN_MAX	16	/* short-payload warnings told */
+
+/* Manifest inTypes (layouts.c) */
+enum dt_etw_type {
+	DT_ETW_USTR = 1, DT_ETW_ASTR, DT_ETW_I8, DT_ETW_U8, DT_ETW_I16,
+	DT_ETW_U16, DT_ETW_I32, DT_ETW_U32, DT_ETW_HEX32, DT_ETW_BOOL,
+	DT_ETW_I64, DT_ETW_U64, DT_ETW_HEX64, DT_ETW_PTR, DT_ETW_GUID,
+	DT_ETW_FILETIME, DT_ETW_SYSTEMTIME, DT_ETW_SID, DT_ETW_BINARY,
+	DT_ETW_DOUBLE, DT_ETW_FLOAT
+};
+
+/* One field of a layout: len_kind 0 natural size (strings to their NUL),
+   1 fixed len (bytes, or characters for strings), 2 the value of field
+   number len of the same event. */
+struct dt_etw_field_def {
+	const char *name;
+	uint8_t type;			/* enum dt_etw_type */
+	uint8_t len_kind;
+	uint16_t len;
+};
+
+struct dt_etw_layout {
+	uint8_t guid[16];
+	uint16_t id;
+	uint8_t version;
+	const char *provider;
+	const char *name;		/* the manifest's symbol, or NULL */
+	uint16_t first, n;		/* in dt_etw_fields */
+	uint8_t partial;		/* laid out up to a counted array */
+};
+extern const struct dt_etw_field_def dt_etw_fields[];
+extern const struct dt_etw_layout dt_etw_layouts[];
+extern const size_t dt_etw_n_layouts;
+
+/* The layout of (provider, id) of the highest version not past version,
+   or NULL. */
+const struct dt_etw_layout *dt_etw_layout_find(const uint8_t guid[16],
+    uint16_t id, uint8_t version);
+
+/*
+ * decode.c: the event's fields by its layout into a new struct dt_event
+ * (one allocation from m; NULL when memory failed). *short_field: the
+ * index of the first field the payload did not hold, or -1.
+ */
+struct dt_winevent *dt_event_decode(struct dt_mem *m,
+    const struct dt_etw_layout *l, const struct dt_etw_event *ev,
+    int *short_field);
 
 /* providers.c (generated) */
 struct dt_etw_provider {
@@ -33,7 +88,9 @@ const char *dt_etw_provider_name(const uint8_t guid[16]);
 
 struct dt_events;
 
-int dt_events_new(struct dt_events **out, struct dt_mem *m);
+/* Decoded events and short-payload warnings go into cap as they come
+   (memory from cap->mem). */
+int dt_events_new(struct dt_events **out, struct dt_capture *cap);
 /* The reader's callback (dt_reader_event_fn): payload is the dt_events. */
 void dt_events_record(void *payload, const struct dt_etw_event *ev);
 /* The summary into cap (providers by count, then name); 0 or DT_ENOMEM. */

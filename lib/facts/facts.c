@@ -177,6 +177,11 @@ dt_capture_free(struct dt_capture *cap)
 		return;
 	m = cap->mem;
 	dt_free(m, cap->providers);
+	while (cap->winevents != NULL) {
+		struct dt_winevent *w = cap->winevents;
+		cap->winevents = w->next;
+		dt_free(m, w);
+	}
 	while (cap->conns != NULL) {
 		struct dt_conn *c = cap->conns;
 		cap->conns = c->next;

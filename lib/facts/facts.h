@@ -588,6 +588,40 @@ struct dt_event_provider {
 	uint32_t ids;			/* distinct event ids */
 };
 
+/*
+ * One field of a decoded ETW event (events/): its manifest name and
+ * inType, the number (integers, booleans, codes; FILETIME as ns since
+ * 1970) and/or its text (strings as UTF-8, at most DT_EVENT_TEXT_MAX
+ * bytes and a cut mark; GUID, SID, socket address, binary as hex).
+ * is_num: u holds the value (signed types store int64 bits).
+ */
+#define DT_EVENT_TEXT_MAX 512
+struct dt_winevent_field {
+	const char *name;		/* static */
+	const char *type;		/* static: "UInt32", "UnicodeString" */
+	int is_num, is_signed, is_hex;
+	uint64_t u;
+	const char *text;		/* in the event's block, or NULL */
+};
+
+/* One ETW event of a provider whose layout is known, decoded (events/).
+   One allocation holds it, its fields and their texts. */
+struct dt_winevent {
+	struct dt_winevent *next;
+	uint64_t offset;		/* of its record in the file */
+	int64_t time;			/* ns since 1970, packets' clock */
+	int has_time;
+	const char *provider;		/* static name */
+	const char *name;		/* static symbol, or NULL */
+	uint16_t id, task;
+	uint8_t version, level, opcode;
+	uint32_t pid, tid;
+	int short_payload;		/* shorter than its layout: fields
+					   past the end are missing */
+	size_t n_fields;
+	struct dt_winevent_field *fields;
+};
+
 struct dt_capture {
 	struct dt_mem *mem;
 	char *path;
@@ -605,6 +639,9 @@ struct dt_capture {
 	size_t n_providers;
 	uint64_t system_records;	/* kernel/system records, no provider */
 	uint64_t events_untold;		/* of providers past the table's cap */
+	struct dt_winevent *winevents;	/* decoded, in file order */
+	size_t n_winevents;		/* kept (at most DT_EVENTS_KEPT) */
+	uint64_t winevents_decoded;	/* all decoded, kept or not */
 	int64_t first_time, last_time;
 	struct dt_linktype_count *linktypes;
 	size_t n_linktypes;

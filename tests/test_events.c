@@ -1,0 +1,440 @@
+/*
+ * The events stage's typed decoding (issue 23): ETL files built by the
+ * project's writer (tests/etlw.h) with the IP-HTTPS providers' events,
+ * each payload laid out field by field as the public manifests give them
+ * (../shared/research/manifests, Win10 18990: Iphlpsvc 4302, Iphlpsvc-
+ * Trace 5000/5003/5065, Schannel 36874/36887/36888, CAPI2 11, TCPIP 1034,
+ * DNS-Client 3008), read back through the reader and the events stage;
+ * every field's value asserted. A payload shorter than its layout is one
+ * warning naming the record's offset, the fields before the end kept;
+ * an id without a layout is counted, not decoded. No independent ETW
+ * reader runs on Debian here (dissect.etl and etl-parser are Python
+ * packages outside Debian bookworm), so the layouts are checked against
+ * the manifest text itself: the generator's input. DT_EVENTS_SEED=FILE
+ * writes the first test's file (tests/fuzz/corpus/events/iphttps.etl).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "datrace.h"
+#include "etlw.h"
+#include "events/events.h"
+#include "facts/facts.h"
+#include "testutil.h"
+#include "util/mem.h"
+
+#define MS UINT64_C(1000000)
+
+struct run {
+	struct dt_mem m;
+	struct dt_capture cap;
+	struct dt_events *ev;
+};
+
+static void
+on_warn(void *payload, uint64_t off, const char *msg)
+{
+	struct run *r = payload;
+
+	dt_capture_add_error(&r->cap, off, "%s", msg);
+}
+
+/* The reader and the events stage over w's file, as the analyzer runs
+   them. */
+static void
+run_events(struct run *r, const struct etlw *w)
+{
+	struct dt_reader *rd;
+	struct dt_packet p;
+	char eb[256];
+	uint64_t eo;
+
+	memset(r, 0, sizeof *r);
+	dt_mem_init(&r->m, NULL, NULL, 64u << 20);
+	r->cap.mem = &r->m;
+	ck_assert_int_eq(dt_reader_open_mem(&rd, &r->m, w->file.p, w->file.n,
+	    eb, sizeof eb, &eo), 0);
+	ck_assert_int_eq(dt_events_new(&r->ev, &r->cap), 0);
+	dt_reader_set_warn(rd, on_warn, r);
+	dt_reader_set_events(rd, dt_events_record, r->ev);
+	while (dt_reader_next(rd, &p) == 0)
+		;
+	dt_reader_close(rd);
+	ck_assert_int_eq(dt_events_finish(r->ev, &r->cap), 0);
+	dt_events_free(r->ev);
+}
+
+static void
+run_free(struct run *r)
+{
+	struct dt_winevent *d;
+	size_t i;
+
+	dt_free(&r->m, r->cap.providers);
+	while ((d = r->cap.winevents) != NULL) {
+		r->cap.winevents = d->next;
+		dt_free(&r->m, d);
+	}
+	for (i = 0; i < r->cap.n_errors; i++)
+		dt_free(&r->m, r->cap.errors[i].message);
+	dt_free(&r->m, r->cap.errors);
+	ck_assert_uint_eq(r->m.used, 0);
+}
+
+static const struct dt_winevent *
+nth(const struct run *r, size_t k)
+{
+	const struct dt_winevent *d = r->cap.winevents;
+
+	while (d != NULL && k-- > 0)
+		d = d->next;
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+static const struct dt_winevent_field *
+field(const struct dt_winevent *d, const char *name, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_fields; i++)
+		if (strcmp(d->fields[i].name, name) == 0) {
+			ck_assert_str_eq(d->fields[i].type, type);
+			return &d->fields[i];
+		}
+	ck_abort_msg("no field %s in event %u", name, d->id);
+	return NULL;
+}
+
+static void
+num_is(const struct dt_winevent *d, const char *name, const char *type,
+    uint64_t v)
+{
+	const struct dt_winevent_field *f = field(d, name, type);
+
+	ck_assert(f->is_num);
+	ck_assert_uint_eq(f->u, v);
+}
+
+static void
+text_is(const struct dt_winevent *d, const char *name, const char *type,
+    const char *v)
+{
+	const struct dt_winevent_field *f = field(d, name, type);
+
+	ck_assert_ptr_nonnull(f->text);
+	ck_assert_str_eq(f->text, v);
+}
+
+static void
+ev_put(struct etlw *w, const uint8_t *guid, uint16_t id, uint64_t t,
+    struct etlw_vec *v)
+{
+	etlw_event(w, guid, id, 0, t, 7, v->p, v->n, NULL, 0);
+	free(v->p);
+	memset(v, 0, sizeof *v);
+}
+
+/* SOCKADDR_IN as Windows lays it out: family 2 LE, port BE, address. */
+static void
+sockaddr4(struct etlw_vec *v, const uint8_t a[4], unsigned port)
+{
+	etlw_u16(v, 2);
+	etlw_u8(v, port >> 8);
+	etlw_u8(v, port & 0xff);
+	etlw_put(v, a, 4);
+	etlw_zero(v, 8);
+}
+
+/* The IP-HTTPS providers' events, each field from the manifest. */
+static void
+write_iphttps_events(struct etlw *w)
+{
+	static const uint8_t cli[4] = { 192, 0, 2, 10 },
+	    srv[4] = { 203, 0, 113, 5 };
+	struct etlw_vec v = { 0 };
+
+	/* Iphlpsvc-Trace 5000: InterfaceName, InterfaceType, RegistryState,
+	   CurrentState, URL, AuthenticationMode */
+	etlw_wstr(&v, "IPHTTPSInterface");
+	etlw_u32(&v, 3);
+	etlw_u32(&v, 1);
+	etlw_u32(&v, 4);
+	etlw_wstr(&v, "https://da.example.com:443/IPHTTPS");
+	etlw_u32(&v, 0);
+	ev_put(w, etlw_guid_iphlpsvc_trace, 5000, 1 * MS, &v);
+	/* 5003: InterfaceName, CertificateCN, Preference */
+	etlw_wstr(&v, "IPHTTPSInterface");
+	etlw_wstr(&v, "client1.corp.example.com");
+	etlw_u32(&v, 2);
+	ev_put(w, etlw_guid_iphlpsvc_trace, 5003, 2 * MS, &v);
+	/* 5065: InterfaceName, ProxyAccessType, Proxy, ProxyBypass */
+	etlw_wstr(&v, "IPHTTPSInterface");
+	etlw_u32(&v, 3);
+	etlw_wstr(&v, "proxy.corp.example.com:8080");
+	etlw_wstr(&v, "<local>");
+	ev_put(w, etlw_guid_iphlpsvc_trace, 5065, 3 * MS, &v);
+	/* DNS-Client 3008: QueryName, QueryType, QueryOptions (UInt64),
+	   QueryStatus, QueryResults */
+	etlw_wstr(&v, "da.example.com");
+	etlw_u32(&v, 28);
+	etlw_u64(&v, UINT64_C(0x140000000));
+	etlw_u32(&v, 0);
+	etlw_wstr(&v, "::ffff:203.0.113.5;");
+	ev_put(w, etlw_guid_dns, 3008, 4 * MS, &v);
+	/* TCPIP 1034 (v0): LocalAddressLength, LocalAddress,
+	   RemoteAddressLength, RemoteAddress, Status, ProcessId,
+	   Compartment, Tcb (Pointer, 8 bytes in a 64-bit trace) */
+	etlw_u32(&v, 16);
+	sockaddr4(&v, cli, 50123);
+	etlw_u32(&v, 16);
+	sockaddr4(&v, srv, 443);
+	etlw_u32(&v, 0xc0000236);
+	etlw_u32(&v, 1234);
+	etlw_u32(&v, 1);
+	etlw_u64(&v, UINT64_C(0xffffa50c12345678));
+	ev_put(w, etlw_guid_tcpip, 1034, 5 * MS, &v);
+	/* CAPI2 11: EventWriteData, the chain as XML */
+	etlw_wstr(&v, "<CertGetCertificateChain><TrustStatus><ErrorStatus "
+	    "value=\"20\" CERT_TRUST_IS_UNTRUSTED_ROOT=\"true\"/></TrustStatus>"
+	    "<Result value=\"800B0109\">A certificate chain processed, but "
+	    "terminated in a root certificate which is not trusted by the "
+	    "trust provider.</Result></CertGetCertificateChain>");
+	ev_put(w, etlw_guid_capi2, 11, 6 * MS, &v);
+	/* Schannel 36888: AlertDesc, ErrorState, TargetName */
+	etlw_u32(&v, 48);
+	etlw_u32(&v, 552);
+	etlw_wstr(&v, "da.example.com");
+	ev_put(w, etlw_guid_schannel, 36888, 7 * MS, &v);
+	/* 36887: AlertDesc */
+	etlw_u32(&v, 40);
+	ev_put(w, etlw_guid_schannel, 36887, 8 * MS, &v);
+	/* 36874: Protocol */
+	etlw_wstr(&v, "TLS 1.2");
+	ev_put(w, etlw_guid_schannel, 36874, 9 * MS, &v);
+	/* Iphlpsvc 4302: ErrorCode, IpHTTPSReasonCode */
+	etlw_u32(&v, 0x800b0109);
+	etlw_u32(&v, 0);
+	ev_put(w, etlw_guid_iphlpsvc, 4302, 10 * MS, &v);
+}
+
+START_TEST(test_decode_iphttps_providers)
+{
+	struct etlw w;
+	struct run r;
+	const struct dt_winevent *d;
+	size_t i;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	write_iphttps_events(&w);
+	etlw_flush(&w, 0, 0, 0, 0);
+	if (getenv("DT_EVENTS_SEED") != NULL) {	/* the fuzz seed */
+		FILE *fp = fopen(getenv("DT_EVENTS_SEED"), "wb");
+
+		ck_assert_ptr_nonnull(fp);
+		ck_assert_uint_eq(fwrite(w.file.p, 1, w.file.n, fp), w.file.n);
+		fclose(fp);
+	}
+	run_events(&r, &w);
+	ck_assert_uint_eq(r.cap.n_winevents, 10);
+	ck_assert_uint_eq(r.cap.winevents_decoded, 10);
+	ck_assert_uint_eq(r.cap.n_errors, 0);
+
+	d = nth(&r, 0);
+	ck_assert_str_eq(d->provider, "Microsoft-Windows-Iphlpsvc-Trace");
+	ck_assert_uint_eq(d->id, 5000);
+	ck_assert_ptr_null(d->name);
+	ck_assert_int_eq(d->has_time, 1);
+	ck_assert_uint_eq(d->n_fields, 6);
+	text_is(d, "InterfaceName", "UnicodeString", "IPHTTPSInterface");
+	num_is(d, "InterfaceType", "UInt32", 3);
+	num_is(d, "CurrentState", "UInt32", 4);
+	text_is(d, "URL", "UnicodeString",
+	    "https://da.example.com:443/IPHTTPS");
+	num_is(d, "AuthenticationMode", "UInt32", 0);
+	ck_assert_int_eq(d->short_payload, 0);
+
+	d = nth(&r, 1);
+	text_is(d, "CertificateCN", "UnicodeString",
+	    "client1.corp.example.com");
+	num_is(d, "Preference", "UInt32", 2);
+	d = nth(&r, 2);
+	num_is(d, "ProxyAccessType", "UInt32", 3);
+	text_is(d, "Proxy", "UnicodeString", "proxy.corp.example.com:8080");
+	text_is(d, "ProxyBypass", "UnicodeString", "<local>");
+
+	d = nth(&r, 3);
+	ck_assert_str_eq(d->provider, "Microsoft-Windows-DNS-Client");
+	text_is(d, "QueryName", "UnicodeString", "da.example.com");
+	num_is(d, "QueryType", "UInt32", 28);
+	num_is(d, "QueryOptions", "UInt64", UINT64_C(0x140000000));
+	num_is(d, "QueryStatus", "UInt32", 0);
+	text_is(d, "QueryResults", "UnicodeString", "::ffff:203.0.113.5;");
+
+	d = nth(&r, 4);
+	ck_assert_str_eq(d->provider, "Microsoft-Windows-TCPIP");
+	ck_assert_str_eq(d->name, "TcpConnectTcbFailure");
+	num_is(d, "LocalAddressLength", "UInt32", 16);
+	text_is(d, "LocalAddress", "SocketAddress", "192.0.2.10:50123");
+	text_is(d, "RemoteAddress", "SocketAddress", "203.0.113.5:443");
+	num_is(d, "Status", "UInt32", 0xc0000236);
+	num_is(d, "ProcessId", "UInt32", 1234);
+	num_is(d, "Tcb", "Pointer", UINT64_C(0xffffa50c12345678));
+	ck_assert(field(d, "Tcb", "Pointer")->is_hex);
+
+	d = nth(&r, 5);
+	ck_assert_str_eq(d->provider, "Microsoft-Windows-CAPI2");
+	ck_assert_str_eq(d->name, "BuildChainStop");
+	ck_assert_uint_eq(d->n_fields, 2);
+	ck_assert(strncmp(field(d, "EventWriteData", "UnicodeString")->text,
+	    "<CertGetCertificateChain><TrustStatus>", 38) == 0);
+	num_is(d, "Result", "HexInt32", 0x800b0109);
+
+	d = nth(&r, 6);
+	ck_assert_str_eq(d->provider, "Schannel");
+	ck_assert_uint_eq(d->id, 36888);
+	num_is(d, "AlertDesc", "UInt32", 48);
+	num_is(d, "ErrorState", "UInt32", 552);
+	text_is(d, "TargetName", "UnicodeString", "da.example.com");
+	num_is(nth(&r, 7), "AlertDesc", "UInt32", 40);
+	text_is(nth(&r, 8), "Protocol", "UnicodeString", "TLS 1.2");
+
+	d = nth(&r, 9);
+	ck_assert_str_eq(d->provider, "Microsoft-Windows-Iphlpsvc");
+	ck_assert_uint_eq(d->id, 4302);
+	num_is(d, "ErrorCode", "UInt32", 0x800b0109);
+	num_is(d, "IpHTTPSReasonCode", "UInt32", 0);
+	/* in file order, each later than the one before */
+	for (i = 1; i < 10; i++)
+		ck_assert_int_eq(nth(&r, i)->time - nth(&r, i - 1)->time,
+		    (int64_t)MS);
+	run_free(&r);
+	etlw_free(&w);
+}
+END_TEST
+
+/*
+ * A payload shorter than its layout: one warning at the record's offset
+ * naming the provider, the event and the first missing field; the fields
+ * before it kept, and the events after it still read. An id with no
+ * layout and an unknown provider are counted by provider, not decoded,
+ * and are no error. A string running to the end of the payload without
+ * its NUL ends there; a length field larger than the payload is short.
+ */
+START_TEST(test_short_and_unknown)
+{
+	struct etlw w;
+	struct run r;
+	struct etlw_vec v = { 0 };
+	const struct dt_winevent *d;
+	char want[160];
+	size_t i;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	etlw_u32(&v, 0x2af9);			/* no IpHTTPSReasonCode */
+	ev_put(&w, etlw_guid_iphlpsvc, 4302, 1 * MS, &v);
+	etlw_u32(&v, 1);
+	ev_put(&w, etlw_guid_iphlpsvc, 4999, 2 * MS, &v);	/* no layout */
+	etlw_u32(&v, 1);
+	ev_put(&w, etlw_guid_other, 4302, 3 * MS, &v);
+	etlw_u32(&v, 16);			/* LocalAddressLength */
+	etlw_zero(&v, 8);			/* 8 of its 16 bytes */
+	ev_put(&w, etlw_guid_tcpip, 1034, 4 * MS, &v);
+	etlw_u32(&v, 46);
+	etlw_u32(&v, 1);
+	etlw_u16(&v, 'd');			/* TargetName without NUL */
+	etlw_u16(&v, 'a');
+	ev_put(&w, etlw_guid_schannel, 36888, 5 * MS, &v);
+	etlw_flush(&w, 0, 0, 0, 0);
+	run_events(&r, &w);
+	ck_assert_uint_eq(r.cap.n_winevents, 3);
+	ck_assert_uint_eq(r.cap.n_providers, 4);
+	ck_assert_uint_eq(r.cap.n_errors, 2);
+
+	d = nth(&r, 0);
+	ck_assert_uint_eq(d->id, 4302);
+	ck_assert_int_eq(d->short_payload, 1);
+	ck_assert_uint_eq(d->n_fields, 1);
+	num_is(d, "ErrorCode", "UInt32", 0x2af9);
+	ck_assert_uint_eq(r.cap.errors[0].offset, d->offset);
+	ck_assert_str_eq(r.cap.errors[0].message, "Microsoft-Windows-Iphlpsvc "
+	    "event 4302: payload of 4 bytes ends before field "
+	    "IpHTTPSReasonCode of its layout; the fields before it read");
+	d = nth(&r, 1);
+	ck_assert_uint_eq(d->id, 1034);
+	ck_assert_uint_eq(d->n_fields, 1);
+	snprintf(want, sizeof want, "Microsoft-Windows-TCPIP event 1034: "
+	    "payload of 12 bytes ends before field LocalAddress of its "
+	    "layout; the fields before it read");
+	ck_assert_str_eq(r.cap.errors[1].message, want);
+	ck_assert_uint_eq(r.cap.errors[1].offset, d->offset);
+	d = nth(&r, 2);
+	ck_assert_int_eq(d->short_payload, 0);
+	text_is(d, "TargetName", "UnicodeString", "da");
+	for (i = 0; i < r.cap.n_providers; i++)
+		if (strcmp(r.cap.providers[i].guid,
+		    "{66a5c15c-4f8e-4044-bf6e-71d896038977}") == 0) {
+			ck_assert_uint_eq(r.cap.providers[i].events, 2);
+			ck_assert_uint_eq(r.cap.providers[i].ids, 2);
+		}
+	run_free(&r);
+	etlw_free(&w);
+}
+END_TEST
+
+/* Memory stays bounded: past DT_EVENTS_KEPT decoded events the rest are
+   counted, not kept; a long string is cut at DT_EVENT_TEXT_MAX bytes with
+   a cut mark, on a character boundary. */
+START_TEST(test_bounded)
+{
+	struct etlw w;
+	struct run r;
+	struct etlw_vec v = { 0 };
+	const char *t;
+	size_t i;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	for (i = 0; i < 600; i++)
+		etlw_u16(&v, 0x00e9);		/* é: 2 bytes in UTF-8 */
+	etlw_u16(&v, 0);
+	ev_put(&w, etlw_guid_schannel, 36874, 1 * MS, &v);
+	for (i = 0; i < DT_EVENTS_KEPT + 50; i++) {
+		etlw_u32(&v, 0x274c);
+		etlw_u32(&v, 0);
+		ev_put(&w, etlw_guid_iphlpsvc, 4302, 2 * MS + i, &v);
+		if (w.recs.n > 60000)
+			etlw_flush(&w, 0, 0, 0, 0);
+	}
+	etlw_flush(&w, 0, 0, 0, 0);
+	run_events(&r, &w);
+	ck_assert_uint_eq(r.cap.n_winevents, DT_EVENTS_KEPT);
+	ck_assert_uint_eq(r.cap.winevents_decoded, DT_EVENTS_KEPT + 51);
+	t = field(nth(&r, 0), "Protocol", "UnicodeString")->text;
+	ck_assert_uint_eq(strlen(t), DT_EVENT_TEXT_MAX + 3);
+	ck_assert_str_eq(t + DT_EVENT_TEXT_MAX, "\xe2\x80\xa6");
+	run_free(&r);
+	etlw_free(&w);
+}
+END_TEST
+
+static Suite *
+events_suite(void)
+{
+	Suite *s = suite_create("events");
+	TCase *tc = tcase_create("events");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_decode_iphttps_providers);
+	tcase_add_test(tc, test_short_and_unknown);
+	tcase_add_test(tc, test_bounded);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(events_suite)

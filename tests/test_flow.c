@@ -417,6 +417,72 @@ START_TEST(t_simultaneous_open)
 	ck_assert_uint_eq(c->synack_frame, 3);
 	ck_stream(rec_conn(&w.sink, 1), C, "ping");
 	ck_stream(rec_conn(&w.sink, 1), S, "pong");
+	ck_assert_int_eq(c->roles_from_syn, 0);		/* both opened */
+	ck_assert_uint_eq(c->client_port, 50123);
+	w_close(&w);
+}
+END_TEST
+
+/*
+ * A simultaneous open whose first SYN came from the server's port (as
+ * testdata/scenarios/tcp-simultaneous-open.pcap, real Linux on both
+ * sides): the port set names the client, the SYN of 443 does not; the
+ * client's SYN is its own, the SYN-ACK comes from the client.
+ */
+START_TEST(t_simultaneous_open_server_first)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, S, SYN, 5000, 0, NULL);
+	w_tcp(&w, C, SYN, 1000, 0, NULL);			/* 2 */
+	w_tcp(&w, S, SYN, 5000, 0, NULL);			/* again */
+	w_tcp(&w, C, SYN | A, 1000, 5001, NULL);		/* 4 */
+	w_tcp(&w, S, A, 5001, 1001, NULL);
+	w_tcp(&w, C, PA, 1001, 5001, "hello");
+	w_tcp(&w, S, PA, 5001, 1006, "world");
+	w_tcp(&w, C, RST | A, 1006, 5006, NULL);		/* 8 */
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	c = w.cap->conns;
+	ck_assert_uint_eq(c->client_port, 50123);
+	ck_assert_uint_eq(c->server_port, 443);
+	ck_assert_int_eq(c->roles_from_syn, 0);
+	ck_assert_uint_eq(c->syn_frame, 2);
+	ck_assert_uint_eq(c->synack_frame, 4);
+	ck_assert_int_eq(c->state, DT_TCP_RESET);
+	ck_assert_uint_eq(c->rst_dir, C);
+	ck_assert_uint_eq(find_event(c, DT_EV_SYN, 0)->dir, S);	/* frame 1 */
+	ck_assert_uint_eq(find_event(c, DT_EV_SYN, 1)->dir, C);
+	ck_assert_uint_eq(find_event(c, DT_EV_SYNACK, 0)->a, 0);	/* not again */
+	ck_assert_uint_eq(c->retransmissions, 0);
+	ck_stream(rec_conn(&w.sink, 1), C, "hello");
+	ck_stream(rec_conn(&w.sink, 1), S, "world");
+	w_close(&w);
+}
+END_TEST
+
+/*
+ * A RST may carry data (RFC 9293 3.5.3, RFC 1122 4.2.2.12: text saying
+ * why); it is not stream data. Hand-built: no stack in the lab sends one.
+ */
+START_TEST(t_rst_with_data)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "hi");
+	w_tcp(&w, S, RST | A, 5001, 1003, "no service here");	/* 5 */
+	c = w.cap->conns;
+	ck_assert_int_eq(c->state, DT_TCP_RESET);
+	ck_assert_uint_eq(c->rst_frame, 5);
+	ck_assert_uint_eq(c->rst_dir, S);
+	ck_assert_uint_eq(c->retransmissions, 0);
+	ck_assert_uint_eq(c->gap_bytes[S], 0);
+	ck_stream(rec_conn(&w.sink, 1), S, "");
+	ck_stream(rec_conn(&w.sink, 1), C, "hi");
 	w_close(&w);
 }
 END_TEST
@@ -681,6 +747,15 @@ START_TEST(t_midstream_roles)
 	ck_assert_uint_eq(count_events(c, DT_EV_END_OPEN), 1);
 	ck_stream(rec_conn(&w.sink, 1), S, "srv");
 	ck_stream(rec_conn(&w.sink, 1), C, "cli");
+	w_close(&w);
+
+	/* a RST after bytes, no SYN seen: not "refusing the SYN" */
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, PA, 100, 9000, "cli");
+	w_tcp(&w, C, RST | A, 103, 9000, NULL);
+	c = w.cap->conns;
+	ck_assert_int_eq(c->state, DT_TCP_RESET);
+	ck_assert_uint_eq(find_event(c, DT_EV_RST, 0)->a, 0);
 	w_close(&w);
 
 	/* configured set: 8443 serves although 2000 is lower */
@@ -1697,6 +1772,8 @@ flow_suite(void)
 	tcase_add_test(tc, t_clean_close);
 	tcase_add_test(tc, t_challenge_ack);
 	tcase_add_test(tc, t_challenge_ack_given_up);
+	tcase_add_test(tc, t_simultaneous_open_server_first);
+	tcase_add_test(tc, t_rst_with_data);
 	tcase_add_test(tc, t_ack_out_of_window);
 	tcase_add_test(tc, t_ack_in_window_gap);
 	tcase_add_test(tc, t_simultaneous_open);

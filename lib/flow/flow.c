@@ -381,6 +381,50 @@ flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
 	return fl;
 }
 
+/*
+ * A simultaneous open (RFC 9293 3.5) whose second SYN came from the
+ * client by the port set: the roles turn round, before any byte reached
+ * a sink, and the sinks choose again. The client's SYN is the one coming.
+ */
+static void
+roles_swap(struct dt_flow *f, struct flow *fl)
+{
+	struct dt_conn *c = fl->c;
+	struct half h;
+	struct dt_addr a;
+	char str[sizeof c->client_str];
+	uint16_t port;
+	size_t i;
+
+	if (!TAILQ_EMPTY(&fl->h[0].ooo) || !TAILQ_EMPTY(&fl->h[1].ooo))
+		return;
+	for (i = 0; i < f->n_sinks; i++)
+		if (fl->state[i] != NULL)
+			return;
+	h = fl->h[0];
+	fl->h[0] = fl->h[1];
+	fl->h[1] = h;
+	TAILQ_INIT(&fl->h[0].ooo);
+	TAILQ_INIT(&fl->h[1].ooo);
+	fl->cli = (uint8_t)!fl->cli;
+	a = c->client;
+	c->client = c->server;
+	c->server = a;
+	port = c->client_port;
+	c->client_port = c->server_port;
+	c->server_port = port;
+	memcpy(str, c->client_str, sizeof str);
+	memcpy(c->client_str, c->server_str, sizeof str);
+	memcpy(c->server_str, str, sizeof str);
+	c->syn_frame = 0;
+	c->ttl_syn = 0;
+	for (i = 0; i < c->n_events; i++)
+		c->events[i].dir = (uint8_t)!c->events[i].dir;
+	fl->wants = 0;
+	fl->h[0].off = fl->h[1].off = 0;
+	sinks_open(f, fl);
+}
+
 /* ---- one TCP segment ---------------------------------------------------- */
 
 static void
@@ -402,11 +446,20 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	hash = key_hash(f->seed, a0, p0, a1, p1);
 	slot = table_find(f, hash, a0, p0, a1, p1);
 	fl = *slot;
-	if (fl != NULL && tcp_syn_restarts(fl,
-	    (src_low ? 0 : 1) == fl->cli ? DT_C2S : DT_S2C, l4)) {
-		flow_destroy(f, fl);
-		fl = NULL;
-		slot = table_find(f, hash, a0, p0, a1, p1);
+	if (fl != NULL) {
+		int swap;
+
+		dir = (src_low ? 0 : 1) == fl->cli ? DT_C2S : DT_S2C;
+		if (tcp_simultaneous_open(f, fl, dir, l4, &swap)) {
+			/* both ends opened: no SYN names the client */
+			fl->c->roles_from_syn = 0;
+			if (swap)
+				roles_swap(f, fl);
+		} else if (tcp_syn_restarts(fl, dir, l4)) {
+			flow_destroy(f, fl);
+			fl = NULL;
+			slot = table_find(f, hash, a0, p0, a1, p1);
+		}
 	}
 	if (fl == NULL &&
 	    (fl = flow_create(f, slot, hash, l4, pkt)) == NULL) {

@@ -40,6 +40,7 @@ struct half {				/* one direction of a connection */
 	int64_t max_time;		/* when max_end last grew */
 	uint32_t fin_seq;		/* sequence number of the FIN */
 	uint8_t has_isn, started, fin, zero_win;
+	uint8_t synack;			/* it sent a SYN-ACK */
 	uint8_t wscale;			/* its SYN's window scale, 0xff: none */
 	uint8_t oow_said;		/* an ACK of it out of the window, told */
 	uint32_t max_win;		/* largest window it advertised (raw) */
@@ -122,8 +123,13 @@ seq_le(uint32_t a, uint32_t b)
 enum tcp_next { TCP_GO_ON = 0, TCP_ENDED };
 
 /* Does this SYN (no ACK) from dir start a new connection on the 5-tuple
-   of fl, rather than retry the one known? */
+   of fl, rather than retry the one known? (Ask tcp_simultaneous_open()
+   first.) */
 int tcp_syn_restarts(const struct flow *fl, int dir, const struct dt_l4 *l4);
+/* Is this SYN from dir the peer's own in a simultaneous open (RFC 9293
+   3.5)? 1, and *swap 1 when its sender is the client after all. */
+int tcp_simultaneous_open(const struct dt_flow *f, const struct flow *fl,
+    int dir, const struct dt_l4 *l4, int *swap);
 /* Which endpoint of a new connection is the client: 1 the source of l4. */
 int tcp_client_is_src(const struct dt_flow *f, const struct dt_l4 *l4,
     int *from_syn);

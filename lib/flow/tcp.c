@@ -18,8 +18,12 @@
  *  - ACKs outside the window: an ACK past anything sent plus the window
  *    the acknowledger advertised is not capture loss; it is said once
  *    (DT_EV_OUT_OF_WINDOW) and changes nothing else.
- *  - simultaneous open (RFC 9293 3.5): a SYN from the other side while
- *    the first one waits is the peer's own SYN, not a new connection.
+ *  - simultaneous open (RFC 9293 3.5, figure 8): a SYN from the other
+ *    side while the first one waits is the peer's own SYN, not a new
+ *    connection. Both ends opened, so the first SYN does not name the
+ *    client: the port set does (a DirectAccess client and server that
+ *    each connect to the other, a NAT traversal, a lab), and the roles
+ *    are said to be guessed (roles_from_syn 0).
  *  - SYN and SYN-ACK retransmissions, TFO data in the SYN (RFC 7413),
  *    keep-alives, exact duplicates (a port mirror), sequence wrap: see
  *    the steps below and reasm.c.
@@ -81,11 +85,24 @@ tcp_syn_restarts(const struct flow *fl, int dir, const struct dt_l4 *l4)
 
 	if ((l4->flags & (DT_TCP_SYN | DT_TCP_RST | DT_TCP_ACK)) != DT_TCP_SYN)
 		return 0;
-	/* simultaneous open: the peer's own SYN while the client's waits */
-	if (dir == DT_S2C && !h->has_isn && !fl->ended && !fl->synack &&
-	    fl->c->syn_frame != 0)
-		return 0;
 	return !(h->has_isn && h->isn == l4->seq);
+}
+
+int
+tcp_simultaneous_open(const struct dt_flow *f, const struct flow *fl,
+    int dir, const struct dt_l4 *l4, int *swap)
+{
+	*swap = 0;
+	if (dir != DT_S2C || (l4->flags & (DT_TCP_SYN | DT_TCP_RST |
+	    DT_TCP_ACK)) != DT_TCP_SYN || fl->h[DT_S2C].has_isn ||
+	    fl->ended || fl->synack || fl->c->syn_frame == 0)
+		return 0;
+	/* the second SYN's sender is the client when its peer's port is a
+	   server port and its own is not (and no byte has gone anywhere
+	   yet: TFO data in the first SYN made its sender the client) */
+	*swap = !fl->data && in_port_set(f, l4->dport) &&
+	    !in_port_set(f, l4->sport);
+	return 1;
 }
 
 enum dt_tcp_state
@@ -165,7 +182,10 @@ syn_step(struct dt_flow *f, struct flow *fl, int dir,
 {
 	struct half *h = &fl->h[dir];
 	struct dt_conn *c = fl->c;
-	int retry = h->has_isn && h->isn == l4->seq;
+	/* a SYN-ACK repeats its sender's SYN in a simultaneous open: a
+	   retransmission only after a SYN-ACK of that side */
+	int retry = h->has_isn && h->isn == l4->seq &&
+	    (!(l4->flags & DT_TCP_ACK) || h->synack);
 
 	if (!h->has_isn) {
 		h->has_isn = 1;
@@ -186,6 +206,7 @@ syn_step(struct dt_flow *f, struct flow *fl, int dir,
 		add_event(f, fl, DT_EV_SYN, dir, pkt, (uint16_t)retry, 0);
 		return;
 	}
+	h->synack = 1;
 	if (!fl->synack) {
 		fl->synack = 1;
 		c->synack_frame = pkt->frame;
@@ -214,9 +235,11 @@ rst_step(struct dt_flow *f, struct flow *fl, int dir,
 		c->rst_frame = pkt->frame;
 		c->rst_dir = (uint8_t)dir;
 	}
-	/* in answer to what: the SYN (a = 1), or after b bytes of the
-	   peer's stream (the ClientHello, later) */
-	add_event(f, fl, DT_EV_RST, dir, pkt, !fl->synack,
+	/* in answer to what: the SYN (a = 1; not in a capture that began
+	   after it), or after b bytes of the peer's stream (the
+	   ClientHello, later) */
+	add_event(f, fl, DT_EV_RST, dir, pkt,
+	    !fl->synack && c->syn_frame != 0 && !fl->data,
 	    o->started ? o->next - o->start : 0);
 	if (fl->ended)
 		return TCP_GO_ON;

@@ -23,6 +23,7 @@
 
 #include "datrace.h"
 #include "input.h"
+#include "export.h"
 #include "export_inner.h"
 
 #define EXIT_OK 0
@@ -55,6 +56,8 @@ static const char usage_text[] =
 "      --max-ratio N              ... or when it unpacks to N times its size (100)\n"
 "      --progress                 progress on stderr (default: on a terminal, large input)\n"
 "      --no-progress              never show progress\n"
+"      --export FILE              what was read as pcapng for Wireshark: packets, ETL\n"
+"                                 events (ETW), evidence frames commented\n"
 "      --export-inner FILE        the IPv6 packets inside IP-HTTPS tunnels as pcapng\n"
 "      --list-rules               list the verdicts datrace can give, and exit\n"
 "  -h, --help                     this help\n"
@@ -65,7 +68,8 @@ static const char usage_text[] =
 
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
-    OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER, OPT_SUMMARY };
+    OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER, OPT_SUMMARY,
+    OPT_EXPORT };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -90,6 +94,7 @@ static const struct option long_opts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 	{ "export-inner", required_argument, NULL, OPT_EXPORT_INNER },
+	{ "export", required_argument, NULL, OPT_EXPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -444,6 +449,8 @@ main(int argc, char **argv)
 	struct in_count count;
 	dt_analyzer *a = NULL;
 	const char *format = "text", *output = NULL, *export_inner = NULL;
+	const char *export = NULL;
+	FILE *export_fp = NULL;
 	struct inner_export inner;
 	FILE *out = stdout;
 	int out_existed = 0;
@@ -532,6 +539,7 @@ main(int argc, char **argv)
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
 		case OPT_EXPORT_INNER: export_inner = optarg; break;
+		case OPT_EXPORT: export = optarg; break;
 		case 'h': fputs(usage_text, stdout); return EXIT_OK;
 		case 'V': printf("datrace %s\n", dt_version()); return EXIT_OK;
 		default:
@@ -553,6 +561,9 @@ main(int argc, char **argv)
 		opts.redact_key_len = key_len;
 	}
 
+	if (export != NULL && opts.redact)
+		return usage_error("%s", "--export writes the packets as "
+		    "they are: it cannot be combined with --redact");
 	if (export_inner != NULL && opts.redact)
 		return usage_error("%s", "--export-inner writes the packets as "
 		    "they are: it cannot be combined with --redact");
@@ -592,6 +603,11 @@ main(int argc, char **argv)
 	if (in.nfolders > 0 &&
 	    (skipped = calloc(in.nfolders, sizeof *skipped)) == NULL)
 		goto nomem;
+	/* the export file too is said before any analysis */
+	if (export != NULL && (export_fp = export_open(export, &in)) == NULL) {
+		status = EXIT_USAGE;
+		goto done;
+	}
 	if (jobs > 1 && in.n > 1 && !has_stdin(&in))
 		rc = analyse_parallel(a, &opts, &lim, &in, jobs, quiet, &count,
 		    skipped);
@@ -615,6 +631,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "datrace: cannot write %s: %s\n", export_inner,
 		    strerror(errno));
 		status = EXIT_USAGE;
+	}
+	if (export_fp != NULL) {
+		if (export_write(a, export_fp, export, quiet) != 0)
+			status = EXIT_USAGE;
+		export_fp = NULL;
 	}
 	/* nothing read at all (a path that does not exist): no report */
 	if (quiet || dt_analyzer_capture_count(a) == 0)
@@ -643,6 +664,8 @@ main(int argc, char **argv)
 		fclose(out);
 	out = stdout;
 done:
+	if (export_fp != NULL)
+		fclose(export_fp);
 	if (out != stdout) {		/* no report: leave no empty file */
 		fclose(out);
 		if (!out_existed)

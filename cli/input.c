@@ -219,6 +219,9 @@ static const struct {
 	{ 257, 5, "ustar" },				/* tar */
 };
 
+static int file_head(const char *path, unsigned char *buf, size_t len,
+    size_t *n);
+
 static int
 archive_magic(const unsigned char *p, size_t n)
 {
@@ -230,6 +233,16 @@ archive_magic(const unsigned char *p, size_t n)
 		    archive_magics[i].len) == 0)
 			return 1;
 	return 0;
+}
+
+int
+in_packed(const char *path)
+{
+	unsigned char head[PEEK];
+	size_t n;
+
+	return file_head(path, head, sizeof head, &n) == 0 &&
+	    archive_magic(head, n);
 }
 
 /* ---- one analysis ---------------------------------------------------------- */

@@ -45,6 +45,10 @@ struct in_list {
 int in_expand(struct in_list *l, const char *arg, FILE *msg, int *bad);
 void in_list_free(struct in_list *l);
 
+/* 1 when path starts like an archive or a compressed file (what
+   in_analyse() unpacks), 0 otherwise or when it cannot be read. */
+int in_packed(const char *path);
+
 /* What analysing one input came to. */
 struct in_count {
 	int analysed;		/* captures analysed */

@@ -579,6 +579,40 @@ DT_EXTERN int dt_write_buffer(const dt_analyzer *a, const char *format,
     unsigned flags, char **out, size_t *len);
 DT_EXTERN void dt_buffer_free(char *buf);
 
+/* ---- export ------------------------------------------------------------ */
+
+/* What dt_export_pcapng() wrote. */
+typedef struct dt_export_counts {
+	uint64_t packets;		/* packets, as Enhanced Packet Blocks */
+	uint64_t sightings_left_out;	/* further pktmon/netsh sightings of
+					   a packet already written */
+	uint64_t events;		/* other ETL records, as LINKTYPE_ETW */
+	uint64_t comments;		/* evidence comments (verdict, frame) */
+} dt_export_counts;
+
+/*
+ * What was read for capture cap, written to out as one pcapng section for
+ * Wireshark: path (the file cap was analysed from) is read once more,
+ * streaming, and every packet record goes out with its capture time and
+ * link type (the BPF filter notwithstanding); a further sighting of a
+ * packet that pktmon or netsh logged at several components is left out
+ * unless it is a drop or a verdict's evidence. Every other ETL record is a
+ * LINKTYPE_ETW (290) packet on the same timeline. Packet comments carry
+ * pktmon's component, the frame number the analysis gave the packet when
+ * Wireshark's count differs ("datrace frame 12"), and on every evidence
+ * frame of every verdict "datrace <id> (<severity>): the client's
+ * ClientHello, evidence 1 of 2. <summary>". Call it again with the next
+ * capture and the same out for one section per capture. Memory stays
+ * bounded, time linear in the file.
+ * Returns 0; DT_EIO (path cannot be read, or out written), DT_EFORMAT
+ * (path no longer holds what cap was analysed from), DT_EINVAL (the
+ * analyzer redacts: an export would reveal what it hides), DT_ENOMEM;
+ * the message in dt_analyzer_errmsg(). counts (may be NULL) is filled
+ * either way. Like analysing, a call uses the analyzer from one thread.
+ */
+DT_EXTERN int dt_export_pcapng(dt_analyzer *a, const dt_capture *cap,
+    const char *path, FILE *out, dt_export_counts *counts);
+
 /* The rule table: i-th rule id, severity and one-line description. */
 DT_EXTERN int dt_rule_at(size_t i, const char **id, dt_severity *severity,
     const char **summary);

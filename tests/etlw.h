@@ -153,6 +153,33 @@ static const uint8_t etlw_guid_dns[16] = {	/* {1c95126e-7eea-49a9-a3fe-a378b03dd
 	0xa3, 0xfe, 0xa3, 0x78, 0xb0, 0x3d, 0xdb, 0x4d,
 };
 
+/* A small Ethernet/IPv4/UDP frame, id-tagged, len >= 42. */
+static inline void
+etlw_frame(uint8_t *b, size_t len, unsigned id)
+{
+	size_t i;
+
+	memset(b, 0, len);
+	memcpy(b, "\x00\x15\x5d\x01\x02\x03\x00\x15\x5d\x04\x05\x06\x08\x00",
+	    14);
+	b[14] = 0x45;
+	b[16] = (uint8_t)((len - 14) >> 8);
+	b[17] = (uint8_t)(len - 14);
+	b[18] = (uint8_t)(id >> 8);
+	b[19] = (uint8_t)id;
+	b[22] = 64;
+	b[23] = 17;
+	memcpy(b + 26, "\x0a\x09\x01\x0e\x0a\x09\x01\x16", 8);
+	b[34] = 0x13;
+	b[35] = 0x88;
+	b[36] = 0x01;
+	b[37] = 0xbb;
+	b[38] = (uint8_t)((len - 34) >> 8);
+	b[39] = (uint8_t)(len - 34);
+	for (i = 42; i < len; i++)
+		b[i] = (uint8_t)(id + i);
+}
+
 #define ETLW_FT_1970 UINT64_C(116444736000000000)
 
 struct etlw {

@@ -166,33 +166,6 @@ distinct(const struct got *g)
 	return k;
 }
 
-/* A small Ethernet/IPv4/UDP frame, id-tagged, len >= 42. */
-static void
-frame(uint8_t *b, size_t len, unsigned id)
-{
-	size_t i;
-
-	memset(b, 0, len);
-	memcpy(b, "\x00\x15\x5d\x01\x02\x03\x00\x15\x5d\x04\x05\x06\x08\x00",
-	    14);
-	b[14] = 0x45;
-	b[16] = (uint8_t)((len - 14) >> 8);
-	b[17] = (uint8_t)(len - 14);
-	b[18] = (uint8_t)(id >> 8);
-	b[19] = (uint8_t)id;
-	b[22] = 64;
-	b[23] = 17;
-	memcpy(b + 26, "\x0a\x09\x01\x0e\x0a\x09\x01\x16", 8);
-	b[34] = 0x13;
-	b[35] = 0x88;
-	b[36] = 0x01;
-	b[37] = 0xbb;
-	b[38] = (uint8_t)((len - 34) >> 8);
-	b[39] = (uint8_t)(len - 34);
-	for (i = 42; i < len; i++)
-		b[i] = (uint8_t)(id + i);
-}
-
 /* ---- the real pktmon sample --------------------------------------------- */
 
 START_TEST(test_pktmon_sample_golden)
@@ -387,7 +360,7 @@ write_pktmon(struct etlw *w, int compress)
 	m.dirtag = 3;			/* Rx */
 	m.ptype = 1;
 	m.comp = 5;
-	frame(f, sizeof f, 1);
+	etlw_frame(f, sizeof f, 1);
 	etlw_pm_packet(w, 0, &m, f, sizeof f, 1000000);
 	m.appearance = 2;
 	m.comp = 9;
@@ -404,7 +377,7 @@ write_pktmon(struct etlw *w, int compress)
 	m.ptype = 2;			/* WiFi */
 	m.comp = 5;
 	m.origlen = 1500;
-	frame(f, sizeof f, 2);
+	etlw_frame(f, sizeof f, 2);
 	etlw_pm_packet(w, 0, &m, f, 60, 2000000);
 	etlw_flush(w, compress, 0, 0, 0);
 }
@@ -491,7 +464,7 @@ START_TEST(test_ndis_written)
 	etlw_init(&w);
 	etlw_header(&w, 60 * UINT64_C(1000000000));
 	/* A: at the miniport (7/7), then the same bytes at a filter (7/12) */
-	frame(a, sizeof a, 1);
+	etlw_frame(a, sizeof a, 1);
 	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 1 * MS, 100, ext, 2);
 	etlw_ndis_1001(&w, 7, 12, KW_IN, a, sizeof a, 1 * MS + 2000, 100,
 	    NULL, 0);
@@ -499,7 +472,7 @@ START_TEST(test_ndis_written)
 	etlw_event(&w, etlw_guid_other, 1001, KW_IN, 1 * MS + 3000, 100, a,
 	    sizeof a, NULL, 0);
 	/* B: sent in three fragments */
-	frame(b, sizeof b, 2);
+	etlw_frame(b, sizeof b, 2);
 	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_SEND | ETLW_KW_START,
 	    b, 100, 2 * MS, 101, NULL, 0);
 	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_SEND, b + 100, 100,
@@ -518,17 +491,17 @@ START_TEST(test_ndis_written)
 	raw_ip(e6, sizeof e6, 1);
 	etlw_ndis_1001(&w, 13, 13, ETLW_KW_TUNNEL | ETLW_KW_SEND |
 	    ETLW_KW_START | ETLW_KW_END, e6, sizeof e6, 5 * MS, 104, NULL, 0);
-	frame(f, 64, 5);
+	etlw_frame(f, 64, 5);
 	etlw_ndis_1001(&w, 13, 13, ETLW_KW_TUNNEL | ETLW_KW_SEND |
 	    ETLW_KW_START | ETLW_KW_END, f, 64, 5 * MS + 1000, 104, NULL, 0);
 	/* F: truncated to 128 of a 1500-byte frame (IPv4 total 1486) */
-	frame(f, sizeof f, 6);
+	etlw_frame(f, sizeof f, 6);
 	f[16] = 1486 >> 8;
 	f[17] = 1486 & 0xff;
 	etlw_ndis_1001(&w, 7, 7, KW_IN | ETLW_KW_TRUNC, f, sizeof f, 6 * MS,
 	    100, NULL, 0);
 	/* G: VMSwitch */
-	frame(v, sizeof v, 7);
+	etlw_frame(v, sizeof v, 7);
 	etlw_ndis_1003(&w, 21, 22, KW_IN, v, sizeof v, 7 * MS, 105);
 	/* broken stitching: a middle without start, a start without end */
 	etlw_ndis_1001(&w, 7, 7, ETLW_KW_ETH | ETLW_KW_END, b, 10, 8 * MS,
@@ -599,7 +572,7 @@ pm_one(struct etlw *w, unsigned id, uint64_t t_ns)
 	m.dirtag = 3;
 	m.ptype = 1;
 	m.comp = 1;
-	frame(f, sizeof f, id);
+	etlw_frame(f, sizeof f, id);
 	etlw_pm_packet(w, 0, &m, f, sizeof f, t_ns);
 }
 
@@ -617,8 +590,8 @@ START_TEST(test_ndis_wifi_and_ethernet_once)
 	struct etlw w;
 	struct got g;
 
-	frame(eth, sizeof eth, 7);
-	frame(other, sizeof other, 8);
+	etlw_frame(eth, sizeof eth, 7);
+	etlw_frame(other, sizeof other, 8);
 	memcpy(wifi, hdr, sizeof hdr);
 	memcpy(wifi + sizeof hdr, eth + 12, sizeof eth - 12);
 	etlw_init(&w);
@@ -1212,20 +1185,20 @@ START_TEST(test_extended_items)
 
 	etlw_init(&w);
 	etlw_header(&w, 0);
-	frame(a, sizeof a, 1);
+	etlw_frame(a, sizeof a, 1);
 	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 1 * MS, 1, ext, 3);
 	w.ext_sized = 1;
-	frame(a, sizeof a, 2);
+	etlw_frame(a, sizeof a, 2);
 	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 2 * MS, 1, ext, 3);
 	/* an item claiming more data than the event holds */
 	at = w.recs.n;
-	frame(a, sizeof a, 3);
+	etlw_frame(a, sizeof a, 3);
 	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 3 * MS, 1, ext, 1);
 	w.recs.p[at + 0x50] = 0;
 	w.recs.p[at + 0x51] = 0;
 	w.recs.p[at + 0x56] = 0xf0;
 	w.recs.p[at + 0x57] = 0xff;
-	frame(a, sizeof a, 4);
+	etlw_frame(a, sizeof a, 4);
 	etlw_ndis_1001(&w, 7, 7, KW_IN, a, sizeof a, 4 * MS, 1, NULL, 0);
 	etlw_flush(&w, 1, 0, 0, 0);
 	seed("extended.etl", w.file.p, w.file.n);
@@ -1263,12 +1236,12 @@ START_TEST(test_bounded_memory)
 	etlw_init(&w);
 	etlw_header(&w, 3600 * UINT64_C(1000000000));
 	for (i = 0; i < N; i++) {
-		frame(f, LEN, i);
+		etlw_frame(f, LEN, i);
 		etlw_ndis_1001(&w, 7, 7, KW_IN, f, LEN, (i + 1) * MS, 1,
 		    NULL, 0);
 		etlw_flush(&w, 0, 0, 0, 0);
 	}
-	frame(f, LEN, 9999);
+	etlw_frame(f, LEN, 9999);
 	etlw_ndis_1001(&w, 7, 7, KW_IN, f, LEN, MS / 2, 1, NULL, 0);
 	etlw_flush(&w, 0, 0, 0, 0);
 	ck_assert_uint_gt(w.file.n, (size_t)N * LEN);

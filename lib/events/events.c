@@ -167,9 +167,8 @@ by_count(const void *a, const void *b)
 	return strcmp(x->guid, y->guid);
 }
 
-/* "{4d4f80d9-c8bd-4d73-bb5b-19c90402c5ac}" from the stored bytes. */
-static void
-guid_text(char out[40], const uint8_t g[16])
+void
+dt_etw_guid_text(char out[40], const uint8_t g[16])
 {
 	snprintf(out, 40, "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 	    "%02x%02x%02x%02x%02x%02x}", g[3], g[2], g[1], g[0], g[5], g[4],
@@ -196,7 +195,7 @@ dt_events_finish(struct dt_events *ev, struct dt_capture *cap)
 	for (i = 0; i < SLOTS; i++) {
 		if (!ev->slots[i].used)
 			continue;
-		guid_text(p[n].guid, ev->slots[i].guid);
+		dt_etw_guid_text(p[n].guid, ev->slots[i].guid);
 		p[n].name = dt_etw_provider_name(ev->slots[i].guid);
 		p[n].events = ev->slots[i].events;
 		p[n].ids = ev->slots[i].n_ids;

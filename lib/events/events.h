@@ -85,6 +85,9 @@ extern const size_t dt_etw_n_providers;
 
 /* The provider's name, or NULL when the table does not know it. */
 const char *dt_etw_provider_name(const uint8_t guid[16]);
+/* "{4d4f80d9-c8bd-4d73-bb5b-19c90402c5ac}" from the stored bytes (the
+   reports' and the export's one spelling of a provider GUID). */
+void dt_etw_guid_text(char out[40], const uint8_t g[16]);
 
 struct dt_events;
 

@@ -1,0 +1,591 @@
+/*
+ * export/: what datrace read, as one pcapng section for Wireshark
+ * (dt_export_pcapng, `datrace --export`).
+ *
+ * The capture is read a second time, streaming, by the same reader that
+ * analysed it, so frame numbers are the analysis' own (SPEC 1: every packet
+ * record counted from 1); the packet count is compared at the end, so a file
+ * that changed in between is an error, never a silently wrong export.
+ * Every packet goes out as an Enhanced Packet Block; a further sighting of
+ * a packet pktmon or netsh logged at several components is left out (the
+ * analysis skipped it too) unless it is a drop or a verdict's evidence.
+ * Every other ETL record becomes a LINKTYPE_ETW (290) packet on its own
+ * interface, laid out as tcpdump.org's LINKTYPE_ETW page and Wireshark's
+ * packet-etw.c read it: EVENT_HEADER (80 bytes), ETW_BUFFER_CONTEXT (4),
+ * UserDataLength, MessageLength, ProviderNameLength, then the user data,
+ * a message and the provider name (UTF-16LE, each padded to 32 bits).
+ * Records are handed over as buffers are decoded, ahead of the packets the
+ * ETL reader reorders by time, so they wait in a bounded queue and go out
+ * before the first packet that is not older than them: one timeline.
+ * Comments (opt_comment): pktmon's component and drop reason, the analysis'
+ * frame number where Wireshark's count differs (ETW blocks, sightings left
+ * out), and on each evidence frame the verdict and the frame's role in it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer_int.h"
+#include "capture/capture.h"
+#include "capture/etl.h"
+#include "events/events.h"
+#include "export/pcapng_out.h"
+#include "facts/facts.h"
+#include "report/ladder.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+#define LINKTYPE_ETW	290
+#define MAX_IFACES	256		/* input interfaces told apart */
+#define QUEUE_BYTES	(4u << 20)	/* ETW records waiting for packets */
+#define FILETIME_1970	UINT64_C(116444736000000000)
+
+struct iface {
+	uint32_t in;			/* the reader's interface index */
+	int linktype;
+	uint32_t out;			/* its Interface Description Block */
+};
+
+struct evidence {
+	uint64_t frame;
+	const struct dt_verdict *v;
+	size_t k;			/* index in v->frames */
+	size_t order;			/* verdict order, for a stable sort */
+};
+
+struct qev {				/* an ETL record waiting in the queue */
+	struct dt_etw_event ev;		/* provider, data: unset; see below */
+	uint8_t guid[16];
+	int has_guid;
+	size_t off;			/* its data in the queue's bytes */
+};
+
+struct exp {
+	struct dt_analyzer *a;
+	const struct dt_capture *cap;
+	struct dt_mem mem;
+	struct dt_png png;
+	struct iface ifaces[MAX_IFACES];
+	size_t n_ifaces;
+	uint32_t n_idb;			/* Interface Description Blocks */
+	uint32_t etw_iface;		/* UINT32_MAX: not written yet */
+	uint64_t written;		/* blocks that are frames in Wireshark */
+	int64_t last_time;
+	struct evidence *evid;
+	size_t n_evid;
+	struct qev *q;
+	size_t q_head, q_n, q_cap;
+	uint8_t *qd;
+	size_t qd_n, qd_cap;
+	int failed;			/* memory */
+	struct dt_buf block, text;
+	dt_export_counts counts;
+};
+
+/* ---- evidence comments ----------------------------------------------- */
+
+static int
+by_frame(const void *x, const void *y)
+{
+	const struct evidence *a = x, *b = y;
+
+	if (a->frame != b->frame)
+		return a->frame < b->frame ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int
+evidence_build(struct exp *x)
+{
+	const struct dt_verdict *v;
+	size_t n = 0, order = 0, k;
+
+	for (v = x->cap->verdicts; v != NULL; v = v->next)
+		n += v->n_frames;
+	if (n == 0)
+		return 0;
+	x->evid = dt_calloc(&x->mem, n, sizeof *x->evid);
+	if (x->evid == NULL)
+		return -1;
+	for (v = x->cap->verdicts; v != NULL; v = v->next, order++)
+		for (k = 0; k < v->n_frames; k++) {
+			x->evid[x->n_evid].frame = v->frames[k];
+			x->evid[x->n_evid].v = v;
+			x->evid[x->n_evid].k = k;
+			x->evid[x->n_evid++].order = order;
+		}
+	qsort(x->evid, x->n_evid, sizeof *x->evid, by_frame);
+	return 0;
+}
+
+/* The first evidence entry of frame, or n_evid. */
+static size_t
+evidence_find(const struct exp *x, uint64_t frame)
+{
+	size_t lo = 0, hi = x->n_evid, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (x->evid[mid].frame < frame)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->n_evid && x->evid[lo].frame == frame ? lo : x->n_evid;
+}
+
+static const struct dt_conn *
+conn_by_id(const struct dt_capture *cap, uint32_t id)
+{
+	size_t lo = 0, hi = cap->n_conns, mid;
+
+	if (cap->conn_index == NULL)
+		return NULL;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cap->conn_index[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cap->n_conns && cap->conn_index[lo]->id == id ?
+	    cap->conn_index[lo] : NULL;
+}
+
+/*
+ * "datrace null-cipher-absent (error): the client's ClientHello, evidence
+ * 1 of 2. <summary>": the verdict, what this frame is in its connection's
+ * ladder, and the verdict's one line; appended to x->text.
+ */
+static void
+evidence_text(struct exp *x, const struct evidence *e)
+{
+	const struct dt_verdict *v = e->v;
+	const struct dt_conn *c = v->conn ? conn_by_id(x->cap, v->conn) : NULL;
+	struct dt_step st;
+	long i = c != NULL ? dt_ladder_evidence_event(c, v, e->frame) : -1;
+
+	dt_buf_printf(&x->text, "datrace %s (%s): ", v->id,
+	    dt_severity_name(v->severity));
+	if (i >= 0) {
+		dt_ladder_step(c, &c->events[i], &st);
+		dt_buf_printf(&x->text, "the %s's %s, ",
+		    c->events[i].dir == DT_C2S ? "client" : "server",
+		    st.label != NULL ? st.label : "message");
+	}
+	dt_buf_printf(&x->text, "evidence %zu of %zu. %s", e->k + 1,
+	    v->n_frames, v->summary != NULL ? v->summary : "");
+}
+
+/* ---- interfaces -------------------------------------------------------- */
+
+static uint32_t
+iface_of(struct exp *x, const struct dt_packet *pkt)
+{
+	size_t i;
+
+	for (i = 0; i < x->n_ifaces; i++)
+		if (x->ifaces[i].in == pkt->iface &&
+		    x->ifaces[i].linktype == pkt->linktype)
+			return x->ifaces[i].out;
+	if (x->n_ifaces == MAX_IFACES) {	/* share one of its link type */
+		for (i = 0; i < x->n_ifaces; i++)
+			if (x->ifaces[i].linktype == pkt->linktype)
+				return x->ifaces[i].out;
+		return UINT32_MAX;
+	}
+	x->ifaces[x->n_ifaces].in = pkt->iface;
+	x->ifaces[x->n_ifaces].linktype = pkt->linktype;
+	x->ifaces[x->n_ifaces++].out = x->n_idb;
+	dt_png_idb(&x->png, pkt->linktype, pkt->iface_name);
+	return x->n_idb++;
+}
+
+/* ---- ETW records ------------------------------------------------------- */
+
+/* The packet providers' packet events: already written as packets. */
+static int
+is_packet_event(const struct dt_etw_event *ev)
+{
+	const char *name;
+
+	if (ev->provider == NULL ||
+	    (name = dt_etw_provider_name(ev->provider)) == NULL)
+		return 0;
+	if (strcmp(name, "Microsoft-Windows-PktMon") == 0)
+		return ev->id == 160 || ev->id == 170;
+	if (strcmp(name, "Microsoft-Windows-NDIS-PacketCapture") == 0)
+		return ev->id == 1001 || ev->id == 1003;
+	return 0;
+}
+
+static void
+le16(struct dt_buf *b, uint16_t v)
+{
+	char p[2] = { (char)(v & 0xff), (char)(v >> 8) };
+
+	dt_buf_putn(b, p, 2);
+}
+
+static void
+le32(struct dt_buf *b, uint32_t v)
+{
+	le16(b, (uint16_t)v);
+	le16(b, (uint16_t)(v >> 16));
+}
+
+static void
+le64(struct dt_buf *b, uint64_t v)
+{
+	le32(b, (uint32_t)v);
+	le32(b, (uint32_t)(v >> 32));
+}
+
+static void
+pad4(struct dt_buf *b, size_t n)
+{
+	dt_buf_putn(b, "\0\0\0", (4 - n % 4) % 4);
+}
+
+/* ASCII s as UTF-16LE with its NUL. */
+static void
+utf16(struct dt_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++)
+		le16(b, (uint8_t)*s < 0x80 ? (uint8_t)*s : '?');
+	le16(b, 0);
+}
+
+static void
+etw_write(struct exp *x, const struct dt_etw_event *ev, const uint8_t *guid,
+    const uint8_t *data, size_t len)
+{
+	static const uint8_t zero[16];
+	char msg[96], who[48];
+	const char *name = guid != NULL ? dt_etw_provider_name(guid) : NULL;
+	size_t mlen, plen, total;
+	int64_t t = ev->has_time ? ev->time : x->last_time;
+
+	if (guid == NULL) {
+		snprintf(who, sizeof who, "kernel");
+		snprintf(msg, sizeof msg, "system record (trace header "
+		    "type %u)", ev->header_type);
+	} else {
+		if (name == NULL)
+			dt_etw_guid_text(who, guid);
+		snprintf(msg, sizeof msg, "%s event %u", name != NULL ?
+		    name : "provider", ev->id);
+	}
+	if (name == NULL)
+		name = who;
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	mlen = 2 * (strlen(msg) + 1);
+	plen = 2 * (strlen(name) + 1);
+	total = 96 + len + (4 - len % 4) % 4 + mlen + (4 - mlen % 4) % 4 +
+	    plen + (4 - plen % 4) % 4;
+	dt_buf_reset(&x->block);
+	/* EVENT_HEADER */
+	le16(&x->block, total > UINT16_MAX ? UINT16_MAX : (uint16_t)total);
+	le16(&x->block, (uint16_t)ev->header_type);
+	le16(&x->block, 0);			/* Flags */
+	le16(&x->block, 0);			/* EventProperty */
+	le32(&x->block, ev->tid);
+	le32(&x->block, ev->pid);
+	le64(&x->block, t < 0 ? 0 : (uint64_t)t / 100 + FILETIME_1970);
+	dt_buf_putn(&x->block, (const char *)(guid != NULL ? guid : zero), 16);
+	le16(&x->block, ev->id);		/* EVENT_DESCRIPTOR */
+	dt_buf_putn(&x->block, (const char *)&ev->version, 1);
+	dt_buf_putn(&x->block, "\0", 1);	/* Channel */
+	dt_buf_putn(&x->block, (const char *)&ev->level, 1);
+	dt_buf_putn(&x->block, (const char *)&ev->opcode, 1);
+	le16(&x->block, ev->task);
+	le64(&x->block, ev->keyword);
+	le64(&x->block, 0);			/* ProcessorTime */
+	dt_buf_putn(&x->block, (const char *)zero, 16);	/* ActivityId */
+	le32(&x->block, 0);			/* ETW_BUFFER_CONTEXT */
+	le32(&x->block, (uint32_t)len);
+	le32(&x->block, (uint32_t)mlen);
+	le32(&x->block, (uint32_t)plen);
+	dt_buf_putn(&x->block, (const char *)data, len);
+	pad4(&x->block, len);
+	utf16(&x->block, msg);
+	pad4(&x->block, mlen);
+	utf16(&x->block, name);
+	pad4(&x->block, plen);
+	if (x->block.err) {
+		x->failed = 1;
+		return;
+	}
+	if (x->etw_iface == UINT32_MAX) {
+		x->etw_iface = x->n_idb++;
+		dt_png_idb(&x->png, LINKTYPE_ETW, "ETW events");
+	}
+	dt_png_epb(&x->png, x->etw_iface, t, x->block.p,
+	    (uint32_t)x->block.n, (uint32_t)x->block.n, NULL, 0);
+	if (t > x->last_time)
+		x->last_time = t;
+	x->written++;
+	x->counts.events++;
+}
+
+/* The queue's head out to the file. */
+static void
+queue_pop(struct exp *x)
+{
+	struct qev *e = &x->q[x->q_head++];
+
+	etw_write(x, &e->ev, e->has_guid ? e->guid : NULL, x->qd + e->off,
+	    e->ev.len);
+	if (x->q_head == x->q_n)
+		x->q_head = x->q_n = x->qd_n = 0;
+}
+
+/* Records not newer than t (every one when t is INT64_MAX). */
+static void
+queue_flush(struct exp *x, int64_t t)
+{
+	while (x->q_head < x->q_n && (!x->q[x->q_head].ev.has_time ||
+	    x->q[x->q_head].ev.time <= t))
+		queue_pop(x);
+}
+
+static int
+queue_room(struct exp *x, size_t len)
+{
+	size_t off;
+	void *p;
+
+	/* a full queue writes its oldest: the order may then slip, the
+	   memory stays bounded */
+	while (x->q_head < x->q_n && x->qd_n - x->q[x->q_head].off + len >
+	    QUEUE_BYTES)
+		queue_pop(x);
+	if (x->q_head > 0 && x->q_n == x->q_cap) {	/* slide down */
+		off = x->q[x->q_head].off;
+		memmove(x->q, x->q + x->q_head,
+		    (x->q_n - x->q_head) * sizeof *x->q);
+		x->q_n -= x->q_head;
+		x->q_head = 0;
+		memmove(x->qd, x->qd + off, x->qd_n - off);
+		x->qd_n -= off;
+		for (size_t i = 0; i < x->q_n; i++)
+			x->q[i].off -= off;
+	}
+	if (x->q_n == x->q_cap) {
+		size_t ncap = x->q_cap ? 2 * x->q_cap : 256;
+
+		if ((p = dt_realloc(&x->mem, x->q, ncap * sizeof *x->q)) ==
+		    NULL)
+			return -1;
+		x->q = p;
+		x->q_cap = ncap;
+	}
+	if (x->qd_n + len > x->qd_cap) {
+		size_t ncap = x->qd_cap ? x->qd_cap : 65536;
+
+		while (ncap < x->qd_n + len)
+			ncap *= 2;
+		if ((p = dt_realloc(&x->mem, x->qd, ncap)) == NULL)
+			return -1;
+		x->qd = p;
+		x->qd_cap = ncap;
+	}
+	return 0;
+}
+
+/* The reader's events callback. */
+static void
+on_event(void *payload, const struct dt_etw_event *ev)
+{
+	struct exp *x = payload;
+	struct qev *e;
+	size_t len = ev->len > UINT16_MAX ? UINT16_MAX : ev->len;
+
+	if (x->failed || is_packet_event(ev))
+		return;
+	if (queue_room(x, len) != 0) {
+		x->failed = 1;
+		return;
+	}
+	e = &x->q[x->q_n++];
+	e->ev = *ev;
+	e->ev.provider = NULL;
+	e->ev.data = NULL;
+	e->ev.len = len;
+	e->has_guid = ev->provider != NULL;
+	if (e->has_guid)
+		memcpy(e->guid, ev->provider, 16);
+	e->off = x->qd_n;
+	if (len > 0)
+		memcpy(x->qd + x->qd_n, ev->data, len);
+	x->qd_n += len;
+}
+
+/* ---- packets ----------------------------------------------------------- */
+
+/* "PktMon component 5 (nic.sys), edge 1, in, dropped: <reason> at
+   0xE000460A": what pktmon said of this sighting. */
+static void
+pktmon_text(char *out, size_t len, const struct dt_pktmon_meta *m)
+{
+	snprintf(out, len, "PktMon component %u%s%s%s, edge %u%s%s%s%s%s",
+	    m->component, m->component_name[0] ? " (" : "",
+	    m->component_name, m->component_name[0] ? ")" : "", m->edge,
+	    m->direction == DT_DIR_IN ? ", in" : m->direction == DT_DIR_OUT ?
+	    ", out" : "", m->dropped ? ", dropped: " : "",
+	    m->dropped ? m->drop_reason : "", m->dropped ? " at " : "",
+	    m->dropped ? m->drop_location : "");
+}
+
+/* At most this many evidence comments on one frame (the verdicts citing
+   one frame are few; the rest are in the report). */
+#define MAX_EVIDENCE_COMMENTS	4
+
+static void
+packet_write(struct exp *x, const struct dt_packet *pkt, size_t ev_first)
+{
+	struct dt_png_opt opt[4 + MAX_EVIDENCE_COMMENTS];
+	char meta[320], frame[40];
+	size_t n = 0, i, m = 0, offs[MAX_EVIDENCE_COMMENTS];
+	uint32_t flags = pkt->dir == DT_DIR_IN ? 1 : pkt->dir == DT_DIR_OUT ?
+	    2 : 0;
+	uint32_t iface = iface_of(x, pkt);
+
+	if (iface == UINT32_MAX)
+		return;
+	if (pkt->comment != NULL && pkt->comment_len > 0)
+		opt[n++] = (struct dt_png_opt){ DT_PNG_OPT_COMMENT,
+		    pkt->comment, pkt->comment_len };
+	else if (pkt->pktmon != NULL && pkt->pktmon->present) {
+		pktmon_text(meta, sizeof meta, pkt->pktmon);
+		opt[n++] = (struct dt_png_opt){ DT_PNG_OPT_COMMENT, meta,
+		    strlen(meta) };
+	}
+	if (x->written + 1 != pkt->frame) {
+		snprintf(frame, sizeof frame, "datrace frame %llu",
+		    (unsigned long long)pkt->frame);
+		opt[n++] = (struct dt_png_opt){ DT_PNG_OPT_COMMENT, frame,
+		    strlen(frame) };
+	}
+	if (flags != 0)
+		opt[n++] = (struct dt_png_opt){ DT_PNG_EPB_FLAGS, &flags, 4 };
+	/* the evidence comments, one option each, built in one buffer */
+	dt_buf_reset(&x->text);
+	for (i = ev_first; i < x->n_evid && m < MAX_EVIDENCE_COMMENTS &&
+	    x->evid[i].frame == pkt->frame; i++) {
+		offs[m++] = x->text.n;
+		evidence_text(x, &x->evid[i]);
+	}
+	if (x->text.err) {
+		x->failed = 1;
+		return;
+	}
+	for (i = 0; i < m; i++)
+		opt[n++] = (struct dt_png_opt){ DT_PNG_OPT_COMMENT,
+		    x->text.p + offs[i], (i + 1 < m ? offs[i + 1] :
+		    x->text.n) - offs[i] };
+	dt_png_epb(&x->png, iface, pkt->time, pkt->data, pkt->caplen,
+	    pkt->origlen, opt, n);
+	x->counts.comments += m;
+	if (pkt->time > x->last_time)
+		x->last_time = pkt->time;
+	x->written++;
+	x->counts.packets++;
+}
+
+/* ---- the pass ---------------------------------------------------------- */
+
+static int
+run(struct exp *x, struct dt_reader *r, const char *path)
+{
+	struct dt_packet pkt;
+	uint64_t frames = 0;
+	size_t e;
+
+	/* records without a time of their own (kernel and system ones) take
+	   the last time written, from the trace's start on */
+	x->last_time = dt_etl_info(r) != NULL && dt_etl_info(r)->start_ns > 0 ?
+	    dt_etl_info(r)->start_ns : x->cap->first_time;
+	dt_png_shb(&x->png, "datrace " DT_VERSION_STRING);
+	dt_reader_set_events(r, on_event, x);
+	while (!x->failed && x->png.err == 0 && dt_reader_next(r, &pkt) == 0) {
+		frames = pkt.frame;
+		queue_flush(x, pkt.time);
+		e = evidence_find(x, pkt.frame);
+		if (pkt.duplicate && e == x->n_evid &&
+		    !(pkt.pktmon != NULL && pkt.pktmon->dropped)) {
+			x->counts.sightings_left_out++;
+			continue;
+		}
+		packet_write(x, &pkt, e);
+	}
+	queue_flush(x, INT64_MAX);
+	if (x->failed || x->mem.failed)
+		return dt_analyzer_fail(x->a, DT_ENOMEM, "export of %s: out of "
+		    "memory", path);
+	if (x->png.err != 0)
+		return dt_analyzer_fail(x->a, DT_EIO, "export of %s: cannot "
+		    "write: %s", path, strerror(x->png.err));
+	if (frames != x->cap->packets)
+		return dt_analyzer_fail(x->a, DT_EFORMAT, "export of %s: the "
+		    "file changed since it was analysed (%llu packets then, "
+		    "%llu now)", path,
+		    (unsigned long long)x->cap->packets,
+		    (unsigned long long)frames);
+	return 0;
+}
+
+DT_EXTERN int
+dt_export_pcapng(dt_analyzer *a, const dt_capture *cap, const char *path,
+    FILE *out, dt_export_counts *counts)
+{
+	struct exp exp, *x = &exp;
+	struct dt_reader *r = NULL;
+	char err[256];
+	uint64_t off = 0;
+	int rc;
+
+	if (counts != NULL)
+		memset(counts, 0, sizeof *counts);
+	if (a == NULL || cap == NULL || path == NULL || out == NULL)
+		return DT_EINVAL;
+	if (a->redact != NULL)
+		return dt_analyzer_fail(a, DT_EINVAL, "an export writes the "
+		    "packets as they are: it cannot be made while redacting");
+	memset(x, 0, sizeof *x);
+	x->a = a;
+	x->cap = cap;
+	dt_mem_reader(&x->mem, &a->mem);
+	x->mem.cap = a->mem.cap;
+	x->png.fp = out;
+	x->etw_iface = UINT32_MAX;
+	x->block = (struct dt_buf)DT_BUF_INIT(&x->mem);
+	x->text = (struct dt_buf)DT_BUF_INIT(&x->mem);
+	rc = dt_reader_open_file(&r, &x->mem, path, err, sizeof err, &off);
+	if (rc != 0)
+		rc = dt_analyzer_fail(a, rc, "export of %s: %s", path, err);
+	else if (cap->format == NULL ||
+	    strcmp(dt_reader_format(r), cap->format) != 0)
+		rc = dt_analyzer_fail(a, DT_EFORMAT, "export of %s: the file "
+		    "changed since it was analysed (%s then, %s now)", path,
+		    cap->format != NULL ? cap->format : "not a capture",
+		    dt_reader_format(r));
+	else if (evidence_build(x) != 0)
+		rc = dt_analyzer_fail(a, DT_ENOMEM, "export of %s: out of "
+		    "memory", path);
+	else
+		rc = run(x, r, path);
+	if (rc == 0 && fflush(out) != 0)
+		rc = dt_analyzer_fail(a, DT_EIO, "export of %s: cannot write: "
+		    "%s", path, strerror(errno));
+	if (counts != NULL)
+		*counts = x->counts;
+	dt_reader_close(r);
+	dt_buf_free(&x->block);
+	dt_buf_free(&x->text);
+	dt_free(&x->mem, x->evid);
+	dt_free(&x->mem, x->q);
+	dt_free(&x->mem, x->qd);
+	return rc;
+}

@@ -1,0 +1,266 @@
+/*
+ * dt_export_pcapng on ETL files built by the test writer (tests/etlw.h):
+ * a pktmon trace with a packet seen at two components and dropped at the
+ * second, Windows' own events (Microsoft-Windows-Iphlpsvc 4302, a provider
+ * the table does not know) and the logfile header's system record. The
+ * counts the library returns are asserted always; the file is then read
+ * back by tshark (Wireshark's pcapng reader and its LINKTYPE_ETW dissector,
+ * packet-etw.c; skipped when tshark is absent): frames, ETW packets by
+ * provider, comments, time order. Also: a trace of events only, a file
+ * that changed since the analysis, a write error, and redaction refused.
+ * The CLI side is tests/test_export.sh.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datrace.h"
+#include "etlw.h"
+#include "testutil.h"
+
+#define MS UINT64_C(1000000)
+
+static const uint8_t iphlpsvc[16] = { 0x5c, 0xc1, 0xa5, 0x66, 0x8e, 0x4f,
+	0x44, 0x40, 0xbf, 0x6e, 0x71, 0xd8, 0x96, 0x03, 0x89, 0x77 };
+
+/* Packet 1 at nic.sys, again at filter.sys, dropped there; an Iphlpsvc
+   4302 and an unknown provider's event between; packet 2. */
+static void
+write_trace(struct etlw *w)
+{
+	static const uint8_t code[4] = { 0x26, 0x03, 0x09, 0x80 };
+	struct etlw_pm m;
+	uint8_t f[80];
+
+	etlw_init(w);
+	etlw_header(w, 60 * UINT64_C(1000000000));
+	etlw_pm_component(w, 5, 2, "nic.sys", "Test Adapter", 100);
+	etlw_pm_component(w, 9, 3, "filter.sys", "", 200);
+	memset(&m, 0, sizeof m);
+	m.group = 7;
+	m.number = 1;
+	m.appearance = 1;
+	m.dirtag = 3;			/* Rx */
+	m.ptype = 1;
+	m.comp = 5;
+	etlw_frame(f, sizeof f, 1);
+	etlw_pm_packet(w, 0, &m, f, sizeof f, 1 * MS);
+	m.appearance = 2;
+	m.comp = 9;
+	etlw_pm_packet(w, 0, &m, f, sizeof f, 1 * MS + 300);
+	m.appearance = 3;
+	m.reason = 25;
+	m.location = 0xE000460A;
+	etlw_pm_packet(w, 1, &m, f, sizeof f, 1 * MS + 600);
+	etlw_event(w, iphlpsvc, 4302, 0, 2 * MS, 7, code, sizeof code, NULL,
+	    0);
+	etlw_event(w, etlw_guid_other, 1, 0, 3 * MS, 7, code, 2, NULL, 0);
+	memset(&m, 0, sizeof m);
+	m.group = 7;
+	m.number = 2;
+	m.appearance = 1;
+	m.dirtag = 4;			/* Tx */
+	m.ptype = 1;
+	m.comp = 5;
+	etlw_frame(f, sizeof f, 2);
+	etlw_pm_packet(w, 0, &m, f, 60, 4 * MS);
+	etlw_flush(w, 0, 0, 0, 0);
+}
+
+static void
+write_file(const char *path, const void *p, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(p, 1, n, fp), n);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* tshark's fields of every frame (or those of filter), one line each;
+   NULL when tshark is not installed. */
+static char *
+tshark(const char *path, const char *filter, const char *fields)
+{
+	char cmd[1024], *out;
+	size_t n = 0;
+	FILE *fp;
+
+	if (system("command -v tshark >/dev/null 2>&1") != 0)
+		return NULL;
+	snprintf(cmd, sizeof cmd, "tshark -r '%s' %s%s%s -T fields %s "
+	    "2>/dev/null", path, filter ? "-Y '" : "", filter ? filter : "",
+	    filter ? "'" : "", fields);
+	fp = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fp);
+	out = calloc(1, 65536);
+	ck_assert_ptr_nonnull(out);
+	n = fread(out, 1, 65535, fp);
+	out[n] = '\0';
+	pclose(fp);
+	return out;
+}
+
+START_TEST(test_export_etl)
+{
+	char dir[] = "/tmp/dt-export-XXXXXX", in[64], outp[64], *s;
+	const dt_capture *c;
+	dt_export_counts n;
+	dt_analyzer *a;
+	struct etlw w;
+	FILE *out;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(in, sizeof in, "%s/t.etl", dir);
+	snprintf(outp, sizeof outp, "%s/t.pcapng", dir);
+	write_trace(&w);
+	write_file(in, w.file.p, w.file.n);
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_file(a, in), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	ck_assert_uint_eq(dt_capture_packets(c), 4);
+	out = fopen(outp, "wb");
+	ck_assert_int_eq(dt_export_pcapng(a, c, in, out, &n), 0);
+	ck_assert_int_eq(fclose(out), 0);
+	/* packet 1 once, its drop, packet 2; the second sighting left out */
+	ck_assert_uint_eq(n.packets, 3);
+	ck_assert_uint_eq(n.sightings_left_out, 1);
+	/* two ComponentInfo, 4302, the unknown one, the header record */
+	ck_assert_uint_eq(n.events, 5);
+	ck_assert_uint_eq(n.comments, 0);
+
+	if ((s = tshark(outp, NULL, "-e frame.number -e frame.protocols "
+	    "-e etw.provider_name -e etw.descriptor.id")) != NULL) {
+		ck_assert_str_eq(s,
+		    "1\tetw\tkernel\t0\n"
+		    "2\tetw\tMicrosoft-Windows-PktMon\t20\n"
+		    "3\tetw\tMicrosoft-Windows-PktMon\t20\n"
+		    "4\teth:ethertype:ip:udp:data\t\t\n"
+		    "5\teth:ethertype:ip:udp:data\t\t\n"
+		    "6\tetw\tMicrosoft-Windows-Iphlpsvc\t4302\n"
+		    "7\tetw\t{9b79ee91-b5fd-41c0-a243-4248e266e9d0}\t1\n"
+		    "8\teth:ethertype:ip:udp:data\t\t\n");
+		free(s);
+		s = tshark(outp, "frame.comment", "-e frame.number "
+		    "-e frame.comment");
+		ck_assert_str_eq(s,
+		    "4\tPktMon component 5 (nic.sys / Test Adapter), edge 0, "
+		    "in,datrace frame 1\n"
+		    "5\tPktMon component 9 (filter.sys), edge 0, in, dropped: "
+		    "Invalid VLAN format at 0xE000460A,datrace frame 3\n"
+		    "8\tPktMon component 5 (nic.sys / Test Adapter), edge 0, "
+		    "out,datrace frame 4\n");
+		free(s);
+		/* the user data as written, after the 96-byte header */
+		s = tshark(outp, "etw.descriptor.id == 4302",
+		    "-e etw.user_data_length -e etw.time_stamp");
+		ck_assert_str_eq(s, "4\t133625243070020000\n");
+		free(s);
+		s = tshark(outp, NULL, "-e frame.time_epoch");
+		ck_assert_str_eq(s,
+		    "1718050707.000000000\n1718050707.000000100\n"
+		    "1718050707.000000200\n1718050707.001000000\n"
+		    "1718050707.001000600\n1718050707.002000000\n"
+		    "1718050707.003000000\n1718050707.004000000\n");
+		free(s);
+	}
+	dt_analyzer_free(a);
+	etlw_free(&w);
+	unlink(in);
+	unlink(outp);
+	rmdir(dir);
+}
+END_TEST
+
+/* Windows' events without a packet: every record still goes out. */
+START_TEST(test_export_events_only)
+{
+	static const uint8_t code[4] = { 0x26, 0x03, 0x09, 0x80 };
+	char dir[] = "/tmp/dt-export-XXXXXX", in[64];
+	const dt_capture *c;
+	dt_export_counts n;
+	dt_analyzer *a;
+	struct etlw w;
+	FILE *out;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(in, sizeof in, "%s/e.etl", dir);
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	etlw_event(&w, iphlpsvc, 4302, 0, 1 * MS, 7, code, sizeof code, NULL,
+	    0);
+	etlw_flush(&w, 0, 0, 0, 0);
+	write_file(in, w.file.p, w.file.n);
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_file(a, in), DT_EFORMAT);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	out = tmpfile();
+	ck_assert_int_eq(dt_export_pcapng(a, c, in, out, &n), 0);
+	ck_assert_uint_eq(n.packets, 0);
+	ck_assert_uint_eq(n.events, 2);
+	fclose(out);
+	dt_analyzer_free(a);
+	etlw_free(&w);
+	unlink(in);
+	rmdir(dir);
+}
+END_TEST
+
+/* The file must still be what was analysed; the output must take it. */
+START_TEST(test_export_errors)
+{
+	const char *p = TESTDATA_DIR "/scenarios/null-absent-reset-v6.pcap";
+	const char *q = TESTDATA_DIR "/scenarios/tcp-refused-v4.pcap";
+	const dt_capture *c;
+	dt_export_counts n;
+	dt_options o;
+	dt_analyzer *a;
+	FILE *out;
+
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_file(a, p), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	out = tmpfile();
+	ck_assert_int_eq(dt_export_pcapng(a, c, q, out, &n), DT_EFORMAT);
+	ck_assert_str_eq(dt_analyzer_errmsg(a), "export of " TESTDATA_DIR
+	    "/scenarios/tcp-refused-v4.pcap: the file changed since it was "
+	    "analysed (6 packets then, 4 now)");
+	fclose(out);
+	out = fopen("/dev/full", "wb");
+	if (out != NULL) {
+		ck_assert_int_eq(dt_export_pcapng(a, c, p, out, &n), DT_EIO);
+		ck_assert_str_eq(dt_analyzer_errmsg(a), "export of " TESTDATA_DIR
+		    "/scenarios/null-absent-reset-v6.pcap: cannot write: No "
+		    "space left on device");
+		fclose(out);
+	}
+	dt_analyzer_free(a);
+	dt_options_init(&o);
+	o.redact = 1;
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, p), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	out = tmpfile();
+	ck_assert_int_eq(dt_export_pcapng(a, c, p, out, &n), DT_EINVAL);
+	fclose(out);
+	dt_analyzer_free(a);
+}
+END_TEST
+
+static Suite *
+export_suite(void)
+{
+	Suite *s = suite_create("export");
+	TCase *tc = tcase_create("export");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_export_etl);
+	tcase_add_test(tc, test_export_events_only);
+	tcase_add_test(tc, test_export_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(export_suite)

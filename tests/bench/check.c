@@ -1,8 +1,11 @@
 /*
- * bench-check: compare datrace's JSON (`datrace --all -f json`) with the
- * generator's manifest. Every ClientHello and every alert must be found, in
- * the right frame, and nothing more: prints the counts and exits 1 on any
- * difference.
+ * bench-check: compare datrace's JSON (`datrace [--host NAME] -f json`)
+ * with the generator's manifest (tests/bench/gen.c). Every ClientHello and
+ * every alert in the right frame, each connection judged IP-HTTPS or not
+ * as the generator made it (when the JSON was made with --host), every DNS
+ * query with its answer (frames, rcode, whether it held an address, the
+ * first CNAME), every HTTP exchange (frames, status), and nothing more:
+ * prints the counts and exits 1 on any difference.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -10,106 +13,204 @@
 #include <string.h>
 
 struct want {
-	char client[64];
-	unsigned long long ch, alert;
+	char key[80];			/* client (tls, http) or query frame (dns) */
+	char name[80], cname[80];
+	unsigned long long a, b;	/* frames */
+	int iphttps, type, rcode, addrs, status;
 	int seen;
 };
 
+struct table {
+	struct want *w;
+	size_t n, cap;
+	unsigned long long found, wrong, extra;
+};
+
 static int
-by_client(const void *a, const void *b)
+by_key(const void *a, const void *b)
 {
-	return strcmp(((const struct want *)a)->client,
-	    ((const struct want *)b)->client);
+	return strcmp(((const struct want *)a)->key,
+	    ((const struct want *)b)->key);
+}
+
+static struct want *
+add(struct table *t)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->w = realloc(t->w, t->cap * sizeof *t->w);
+		if (t->w == NULL)
+			exit(2);
+	}
+	memset(&t->w[t->n], 0, sizeof t->w[t->n]);
+	return &t->w[t->n];
+}
+
+static struct want *
+find(struct table *t, const char *key)
+{
+	struct want k, *x;
+
+	snprintf(k.key, sizeof k.key, "%s", key);
+	x = bsearch(&k, t->w, t->n, sizeof *t->w, by_key);
+	if (x == NULL || x->seen) {
+		t->extra++;
+		return NULL;
+	}
+	x->seen = 1;
+	t->found++;
+	return x;
+}
+
+static void
+wrong(struct table *t, const char *what, const char *key)
+{
+	if (t->wrong++ < 5)
+		fprintf(stderr, "bench-check: %s %s differs from the manifest\n",
+		    what, key);
+}
+
+static unsigned long long
+num(json_t *o, const char *k)
+{
+	return (unsigned long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "-";
 }
 
 int
 main(int argc, char **argv)
 {
 	FILE *m;
-	json_t *doc, *conns;
+	json_t *doc, *cap, *arr, *opts;
 	json_error_t jerr;
-	struct want *w = NULL;
-	size_t nw = 0, cw = 0, i, k;
-	char line[512];
-	unsigned long long ch_found = 0, alerts_found = 0, alerts_want = 0;
-	unsigned long long wrong = 0, extra = 0;
+	struct table tls = { 0 }, dns = { 0 }, http = { 0 };
+	unsigned long long alerts_want = 0, alerts_found = 0;
+	char line[1024];
+	int by_host, ok;
+	size_t i, k;
 
 	if (argc != 3 || (m = fopen(argv[1], "r")) == NULL) {
 		fprintf(stderr, "usage: bench-check MANIFEST.tsv DATRACE.json\n");
 		return 2;
 	}
 	while (fgets(line, sizeof line, m) != NULL) {
-		char kind[64];
-		if (line[0] == '#')
-			continue;
-		if (nw == cw) {
-			cw = cw ? cw * 2 : 1024;
-			w = realloc(w, cw * sizeof *w);
-		}
-		memset(&w[nw], 0, sizeof w[nw]);
-		if (sscanf(line, "%*u\t%63s\t%63s\t%llu\t%llu", kind, w[nw].client,
-		    &w[nw].ch, &w[nw].alert) == 4) {
-			alerts_want += w[nw].alert != 0;
-			nw++;
+		struct want *w;
+
+		if (strncmp(line, "tls\t", 4) == 0) {
+			w = add(&tls);
+			if (sscanf(line, "tls\t%*u\t%*s\t%79s\t%llu\t%llu\t%d",
+			    w->key, &w->a, &w->b, &w->iphttps) == 4) {
+				alerts_want += w->b != 0;
+				tls.n++;
+			}
+		} else if (strncmp(line, "dns\t", 4) == 0) {
+			w = add(&dns);
+			if (sscanf(line, "dns\t%79s\t%d\t%llu\t%llu\t%d\t%d\t%79s",
+			    w->name, &w->type, &w->a, &w->b, &w->rcode,
+			    &w->addrs, w->cname) == 7) {
+				snprintf(w->key, sizeof w->key, "%llu", w->a);
+				dns.n++;
+			}
+		} else if (strncmp(line, "http\t", 5) == 0) {
+			w = add(&http);
+			if (sscanf(line, "http\t%*u\t%*s\t%*s\t%llu\t%llu\t%d",
+			    &w->a, &w->b, &w->status) == 3) {
+				snprintf(w->key, sizeof w->key, "%llu", w->a);
+				http.n++;
+			}
 		}
 	}
 	fclose(m);
-	qsort(w, nw, sizeof *w, by_client);
+	qsort(tls.w, tls.n, sizeof *tls.w, by_key);
+	qsort(dns.w, dns.n, sizeof *dns.w, by_key);
+	qsort(http.w, http.n, sizeof *http.w, by_key);
 	doc = json_load_file(argv[2], 0, &jerr);
 	if (doc == NULL) {
 		fprintf(stderr, "bench-check: %s: %s\n", argv[2], jerr.text);
 		return 2;
 	}
-	conns = json_object_get(json_array_get(json_object_get(doc, "captures"),
-	    0), "connections");
-	for (i = 0; i < json_array_size(conns); i++) {
-		json_t *c = json_array_get(conns, i), *tls, *msgs, *alert;
-		const char *client = json_string_value(json_object_get(c, "client"));
+	opts = json_object_get(doc, "options");
+	by_host = json_is_string(json_object_get(opts, "host"));
+	cap = json_array_get(json_object_get(doc, "captures"), 0);
+
+	arr = json_object_get(cap, "connections");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *c = json_array_get(arr, i), *t, *msgs, *alert;
 		unsigned long long ch = 0, af = 0;
-		struct want *x = NULL;
+		struct want *x;
 
-		tls = json_object_get(c, "tls");
-		if (!json_is_object(tls))
+		t = json_object_get(c, "tls");
+		if (!json_is_object(t))
 			continue;
-		msgs = json_object_get(tls, "messages");
-		for (k = 0; k < json_array_size(msgs); k++) {
-			json_t *msg = json_array_get(msgs, k);
-			if (strcmp(json_string_value(json_object_get(msg, "type")),
-			    "client_hello") == 0 && ch == 0)
-				ch = (unsigned long long)json_integer_value(
-				    json_object_get(msg, "frame"));
-		}
-		alert = json_object_get(tls, "alert");
+		msgs = json_object_get(t, "messages");
+		for (k = 0; k < json_array_size(msgs) && ch == 0; k++)
+			if (strcmp(str(json_array_get(msgs, k), "type"),
+			    "client_hello") == 0)
+				ch = num(json_array_get(msgs, k), "frame");
+		alert = json_object_get(t, "alert");
 		if (json_is_object(alert))
-			af = (unsigned long long)json_integer_value(
-			    json_object_get(alert, "frame"));
-		if (client != NULL) {
-			struct want key;
-
-			snprintf(key.client, sizeof key.client, "%s", client);
-			x = bsearch(&key, w, nw, sizeof *w, by_client);
-			if (x != NULL && x->seen)
-				x = NULL;
-		}
-		if (x == NULL) {
-			extra += ch != 0 || af != 0;
+			af = num(alert, "frame");
+		if (ch == 0 && af == 0)
+			continue;	/* another protocol's bytes */
+		if ((x = find(&tls, str(c, "client"))) == NULL)
 			continue;
-		}
-		x->seen = 1;
-		ch_found += ch != 0;
 		alerts_found += af != 0;
-		if (ch != x->ch || af != x->alert) {
-			if (wrong < 5)
-				fprintf(stderr, "bench-check: %s: ClientHello %llu "
-				    "(want %llu), alert %llu (want %llu)\n", client,
-				    ch, x->ch, af, x->alert);
-			wrong++;
-		}
+		if (ch != x->a || af != x->b || (by_host &&
+		    json_is_true(json_object_get(c, "iphttps")) != x->iphttps))
+			wrong(&tls, "connection", x->key);
 	}
-	printf("ClientHellos %llu/%zu, alerts %llu/%llu, wrong %llu, spurious %llu\n",
-	    ch_found, nw, alerts_found, alerts_want, wrong, extra);
+
+	arr = json_object_get(cap, "dns");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *d = json_array_get(arr, i), *cn;
+		char key[32];
+		struct want *x;
+
+		snprintf(key, sizeof key, "%llu", num(d, "query_frame"));
+		if ((x = find(&dns, key)) == NULL)
+			continue;
+		cn = json_object_get(d, "cname");
+		if (strcmp(str(d, "name"), x->name) != 0 ||
+		    (int)num(d, "type") != x->type || num(d, "answer_frame") != x->b ||
+		    (int)num(d, "rcode") != x->rcode ||
+		    (json_array_size(json_object_get(d, "addresses")) > 0) != x->addrs ||
+		    strcmp(json_is_string(cn) ? json_string_value(cn) : "-",
+		    x->cname) != 0)
+			wrong(&dns, "DNS query in frame", key);
+	}
+
+	arr = json_object_get(cap, "http");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *h = json_array_get(arr, i);
+		char key[32];
+		struct want *x;
+
+		snprintf(key, sizeof key, "%llu", num(h, "request_frame"));
+		if ((x = find(&http, key)) == NULL)
+			continue;
+		if (num(h, "response_frame") != x->b ||
+		    (int)num(h, "status") != x->status)
+			wrong(&http, "HTTP request in frame", key);
+	}
+
+	printf("ClientHellos %llu/%zu, alerts %llu/%llu, DNS %llu/%zu, HTTP "
+	    "%llu/%zu, wrong %llu, spurious %llu\n", tls.found, tls.n,
+	    alerts_found, alerts_want, dns.found, dns.n, http.found, http.n,
+	    tls.wrong + dns.wrong + http.wrong, tls.extra + dns.extra + http.extra);
+	ok = tls.found == tls.n && alerts_found == alerts_want &&
+	    dns.found == dns.n && http.found == http.n &&
+	    tls.wrong + dns.wrong + http.wrong == 0 &&
+	    tls.extra + dns.extra + http.extra == 0;
 	json_decref(doc);
-	free(w);
-	return (ch_found == nw && alerts_found == alerts_want && wrong == 0 &&
-	    extra == 0) ? 0 : 1;
+	free(tls.w);
+	free(dns.w);
+	free(http.w);
+	return ok ? 0 : 1;
 }

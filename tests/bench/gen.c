@@ -1,21 +1,40 @@
 /*
- * bench-gen: write a large, realistic capture of a day at a DirectAccess
- * server, deterministically, for `make bench`.
+ * bench-gen: write a large capture of a day at a DirectAccess server,
+ * deterministically, for `make bench`, with a manifest of the answers
+ * datrace must give.
  *
- * The TLS bytes are not invented: each connection replays the TCP payload
- * of a template capture made by a real TLS stack (testdata/scenarios/, see
- * testdata/gen/), given as KIND=FILE. Around them the generator builds many
- * interleaved TCP/443 connections (about 10 % IPv6) with their own
+ * The TLS bytes are not invented: each TLS connection replays the TCP
+ * payload of a template capture made by a real TLS stack
+ * (testdata/scenarios/, see testdata/gen/), given as KIND=FILE. Around them
+ * the generator builds many interleaved TCP connections with their own
  * addresses, ports and sequence numbers, segments the flights at the MSS,
  * swaps a few adjacent segments (out of order) and repeats a few
- * (retransmissions), follows successful handshakes with long tunnels of
- * application-data records split across segments, and sprinkles DNS and
- * other-TCP noise. A manifest (TSV) records, per connection, the client
- * address and the frames of its ClientHello and of its alert, so the
- * benchmark can check every answer.
+ * (retransmissions), and follows successful handshakes with tunnels of
+ * application-data records split across segments. Two profiles:
  *
- *   bench-gen -o OUT.pcap -m OUT.tsv -s BYTES -c CONNS [-S SEED] [-k ACTIVE]
- *             KIND=TEMPLATE.pcap...
+ *   -P day (what server-side captures hold; the benchmark's headline):
+ *     per IP-HTTPS connection (to da.corp.example, the templates' own
+ *     name) four others: TLS to thousands of other names (the ClientHello's
+ *     SNI rewritten in place, NULL suites replaced, so they are browsers),
+ *     HTTP CRL fetches (200 and some 404), other TCP (SMB, RDP, WinRM-like
+ *     bytes), other UDP (NTP, syslog, SNMP); before each TCP connection the
+ *     client's DNS lookups (A and AAAA, CNAME chains, some NXDOMAIN, some
+ *     lookups of other names); -k flows open at once (default 1,200); most
+ *     bytes in long IP-HTTPS tunnels; about 10 % IPv6; loss (a segment
+ *     seen only when it is retransmitted a few segments later).
+ *   -P uniform (the first benchmark): TCP/443 connections replaying the
+ *     templates with their own name, a DNS query now and then.
+ *
+ * The manifest (TSV) has one line per TLS connection (client address, the
+ * frames of its ClientHello and of its first alert, whether it is
+ * IP-HTTPS), per DNS query (name, type, frames, rcode, addresses) and per
+ * HTTP exchange (frames, status), so every answer can be checked.
+ *
+ *   bench-gen -o OUT.pcap -m OUT.tsv -s BYTES -c CONNS [-P day|uniform]
+ *             [-S SEED] [-k ACTIVE] [-d DNS] KIND=TEMPLATE.pcap...
+ *
+ * -c is the number of IP-HTTPS connections (day) or of all connections
+ * (uniform); -d adds DNS lookups of other names per connection (day).
  */
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -27,7 +46,7 @@
 
 #define MSS 1460
 #define MAX_FLIGHTS 32
-#define MAX_TEMPLATES 16
+#define MAX_TEMPLATES 32
 
 struct flight {
 	int dir;			/* 0 client->server, 1 server->client */
@@ -43,6 +62,12 @@ struct template {
 	size_t ch_off;			/* ClientHello: flight 0 offset 0 */
 	int alert_flight;		/* -1: none */
 	size_t alert_off;
+	/* day profile: where flight 0 (the ClientHello) names the server,
+	   and a copy of it whose NULL suites are replaced (a browser's) */
+	size_t sni_off, sni_len;
+	uint8_t *browser0;
+	int browser_ok;			/* usable as another site's TLS */
+	uint16_t sport;			/* server port (0: 443) */
 };
 
 /* ---- deterministic random (xorshift64*) ---------------------------------- */
@@ -119,6 +144,103 @@ tcp_of(int dlt, const u_char *p, uint32_t caplen, const u_char **ip_out,
 	*pay = *tcp + thl;
 	*paylen = iplen - (uint32_t)(*tcp - ip) - thl;
 	return 0;
+}
+
+static int
+null_suite(unsigned s)
+{
+	static const unsigned null[] = { 0x0001, 0x0002, 0x002c, 0x002d,
+	    0x002e, 0x003b, 0x00b0, 0x00b1, 0x00b4, 0x00b5, 0x00b8, 0x00b9,
+	    0xc001, 0xc006, 0xc00b, 0xc010, 0xc015, 0xc039, 0xc03a, 0xc03b };
+	size_t i;
+
+	for (i = 0; i < sizeof null / sizeof null[0]; i++)
+		if (null[i] == s)
+			return 1;
+	return 0;
+}
+
+/*
+ * The ClientHello at the start of flight 0 (RFC 5246 7.4.1.2, RFC 6066 3):
+ * where its server_name is, and a copy with every NULL suite replaced by
+ * an AEAD one, so that the same bytes can stand for a browser reaching
+ * another site (the day profile). A template whose hello cannot be read
+ * is used for IP-HTTPS only.
+ */
+static void
+find_hello(struct template *t)
+{
+	static const unsigned repl[] = { 0x009c, 0x009d, 0x009e, 0x009f,
+	    0xc02b, 0xc02c, 0xc02f, 0xc030 };
+	const uint8_t *p = t->fl[0].data;
+	size_t n = t->fl[0].len, o, end, k = 0, sl, el;
+
+	if (n < 5 + 4 + 34 + 1 || p[0] != 22 || p[5] != 1)
+		return;
+	/* a server that picked a NULL suite would answer no browser */
+	if (t->n > 1 && t->fl[1].len > 5 + 4 + 34 + 2 && t->fl[1].data[0] == 22 &&
+	    t->fl[1].data[5] == 2) {
+		const uint8_t *s = t->fl[1].data;
+
+		o = 5 + 4 + 2 + 32;
+		o += 1 + s[o];
+		if (o + 2 <= t->fl[1].len && null_suite((unsigned)s[o] << 8 | s[o + 1]))
+			return;
+	}
+	o = 5 + 4 + 2 + 32;
+	o += 1 + p[o];				/* session id */
+	if (o + 2 > n)
+		return;
+	sl = (size_t)p[o] << 8 | p[o + 1];
+	o += 2;
+	if (o + sl > n)
+		return;
+	t->browser0 = malloc(n);
+	memcpy(t->browser0, p, n);
+	for (end = o + sl; o + 1 < end; o += 2)
+		if (null_suite((unsigned)p[o] << 8 | p[o + 1]) &&
+		    k < sizeof repl / sizeof repl[0]) {
+			t->browser0[o] = (uint8_t)(repl[k] >> 8);
+			t->browser0[o + 1] = (uint8_t)repl[k++];
+		}
+	o = end;
+	if (o + 1 > n)
+		return;
+	o += 1 + p[o];				/* compression methods */
+	if (o + 2 > n)
+		return;
+	end = o + 2 + ((size_t)p[o] << 8 | p[o + 1]);
+	for (o += 2; o + 4 <= end && end <= n; o += 4 + el) {
+		el = (size_t)p[o + 2] << 8 | p[o + 3];
+		if (p[o] == 0 && p[o + 1] == 0 && el >= 5 && o + 4 + el <= n) {
+			t->sni_off = o + 4 + 5;	/* list len, type, name len */
+			t->sni_len = (size_t)p[o + 7] << 8 | p[o + 8];
+			if (t->sni_off + t->sni_len <= n && t->sni_len >= 12)
+				t->browser_ok = 1;
+			return;
+		}
+	}
+}
+
+/* A template built here rather than read: an HTTP exchange or the bytes
+   of a protocol datrace does not read. Flights alternate, client first. */
+static void
+make_template(struct template *t, const char *kind, uint16_t sport,
+    const uint8_t *const *data, const size_t *len, int n)
+{
+	int i;
+
+	memset(t, 0, sizeof *t);
+	snprintf(t->kind, sizeof t->kind, "%s", kind);
+	t->alert_flight = -1;
+	t->sport = sport;
+	for (i = 0; i < n && i < MAX_FLIGHTS; i++) {
+		t->fl[i].dir = i & 1;
+		t->fl[i].data = malloc(len[i]);
+		memcpy(t->fl[i].data, data[i], len[i]);
+		t->fl[i].len = len[i];
+	}
+	t->n = i;
 }
 
 /* The first TCP connection of the file: its payload in order, as flights. */
@@ -211,14 +333,16 @@ load_template(struct template *t, const char *kind, const char *path)
 		}
 	}
 	t->tunnel = ccs[0] && ccs[1] && !plain_alert;
+	find_hello(t);
 	return 0;
 }
 
 /* ---- output ---------------------------------------------------------------- */
 
-static FILE *out;
+static FILE *out, *man;
 static uint64_t frame, bytes_out;
 static int64_t now_us = 1764000000ll * 1000000;	/* 2025-11-24 */
+static int day;				/* -P day */
 
 static void
 put_record(const uint8_t *pkt, uint32_t len)
@@ -235,67 +359,74 @@ put_record(const uint8_t *pkt, uint32_t len)
 	bytes_out += 16 + len;
 }
 
+enum { C_IPHTTPS, C_TLS, C_HTTP, C_TCP, C_UDP, C_KINDS };
+
 struct conn {
 	int v6;
+	int type;			/* C_* */
 	uint8_t caddr[16], saddr[16];
 	uint16_t cport, sport;
 	uint32_t seq[2];
 	const struct template *t;
+	char sni[64];			/* C_TLS: the name its hello carries */
 	int stage;			/* 0 syn, 1 synack, 2 ack, 3 flights, 4 tunnel, 5 fin */
 	int fl;				/* current flight */
 	size_t off;			/* offset in the flight */
 	uint64_t tunnel_left;		/* bytes of application data to send */
-	uint8_t pending[MSS];		/* a segment held back (reordering) */
+	uint8_t pending[MSS];		/* a segment held back (reordering, loss) */
 	size_t pending_len;
 	int pending_dir;
 	uint32_t pending_seq;
 	int pending_mark;		/* 1: holds the ClientHello, 2: the alert */
+	int pending_wait;		/* segments still to go before it */
 	uint64_t ch_frame, alert_frame;
 	uint32_t id;
 };
 
-static uint16_t
-csum_none(void)
+static void
+put_ip(uint8_t *pkt, int v6, const uint8_t *src, const uint8_t *dst,
+    int proto, size_t l4len, int ttl)
 {
-	return 0;	/* checksums are not verified by the analyser */
+	size_t o = 14;
+
+	memcpy(pkt, v6 ? "\x02\0\0\0\0\x01\x02\0\0\0\0\x02" :
+	    "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);
+	pkt[12] = v6 ? 0x86 : 0x08;
+	pkt[13] = v6 ? 0xdd : 0x00;
+	if (v6) {
+		pkt[o] = 0x60;
+		pkt[o + 4] = (uint8_t)(l4len >> 8);
+		pkt[o + 5] = (uint8_t)l4len;
+		pkt[o + 6] = (uint8_t)proto;
+		pkt[o + 7] = (uint8_t)ttl;
+		memcpy(pkt + o + 8, src, 16);
+		memcpy(pkt + o + 24, dst, 16);
+	} else {
+		uint16_t tl = (uint16_t)(20 + l4len);
+
+		pkt[o] = 0x45;
+		pkt[o + 2] = (uint8_t)(tl >> 8);
+		pkt[o + 3] = (uint8_t)tl;
+		pkt[o + 8] = (uint8_t)ttl;
+		pkt[o + 9] = (uint8_t)proto;
+		memcpy(pkt + o + 12, src, 4);
+		memcpy(pkt + o + 16, dst, 4);
+	}
 }
 
+/* checksums are left 0: the analyser does not verify them */
 static void
 emit_tcp(struct conn *c, int dir, uint8_t flags, uint32_t seq,
     const uint8_t *pay, size_t len)
 {
 	uint8_t pkt[14 + 40 + 20 + MSS];
-	size_t o = 14, iph = c->v6 ? 40 : 20;
-	const uint8_t *src = dir ? c->saddr : c->caddr;
-	const uint8_t *dst = dir ? c->caddr : c->saddr;
+	size_t o = 14 + (c->v6 ? 40 : 20);
 	uint16_t sp = dir ? c->sport : c->cport, dp = dir ? c->cport : c->sport;
 	uint32_t ack = c->seq[!dir];
 
-	memset(pkt, 0, 14 + iph + 20);
-	memcpy(pkt, dir ? "\x02\0\0\0\0\x01\x02\0\0\0\0\x02" :
-	    "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);
-	pkt[12] = c->v6 ? 0x86 : 0x08;
-	pkt[13] = c->v6 ? 0xdd : 0x00;
-	if (c->v6) {
-		pkt[o] = 0x60;
-		pkt[o + 4] = (uint8_t)((20 + len) >> 8);
-		pkt[o + 5] = (uint8_t)(20 + len);
-		pkt[o + 6] = 6;
-		pkt[o + 7] = dir ? 57 : 64;
-		memcpy(pkt + o + 8, src, 16);
-		memcpy(pkt + o + 24, dst, 16);
-	} else {
-		uint16_t tl = (uint16_t)(20 + 20 + len), ck = csum_none();
-		pkt[o] = 0x45;
-		pkt[o + 2] = (uint8_t)(tl >> 8);
-		pkt[o + 3] = (uint8_t)tl;
-		pkt[o + 8] = dir ? 57 : 128;
-		pkt[o + 9] = 6;
-		pkt[o + 10] = (uint8_t)(ck >> 8);
-		memcpy(pkt + o + 12, src, 4);
-		memcpy(pkt + o + 16, dst, 4);
-	}
-	o += iph;
+	memset(pkt, 0, o + 20);
+	put_ip(pkt, c->v6, dir ? c->saddr : c->caddr, dir ? c->caddr : c->saddr,
+	    6, 20 + len, dir ? 57 : (c->v6 ? 64 : 128));
 	pkt[o] = (uint8_t)(sp >> 8);
 	pkt[o + 1] = (uint8_t)sp;
 	pkt[o + 2] = (uint8_t)(dp >> 8);
@@ -317,6 +448,27 @@ emit_tcp(struct conn *c, int dir, uint8_t flags, uint32_t seq,
 	put_record(pkt, (uint32_t)(o + 20 + len));
 }
 
+static void
+emit_udp(int v6, const uint8_t *src, const uint8_t *dst, uint16_t sp,
+    uint16_t dp, const uint8_t *pay, size_t len, int ttl)
+{
+	uint8_t pkt[14 + 40 + 8 + 1500];
+	size_t o = 14 + (v6 ? 40 : 20);
+
+	if (len > 1500)
+		len = 1500;
+	memset(pkt, 0, o + 8);
+	put_ip(pkt, v6, src, dst, 17, 8 + len, ttl);
+	pkt[o] = (uint8_t)(sp >> 8);
+	pkt[o + 1] = (uint8_t)sp;
+	pkt[o + 2] = (uint8_t)(dp >> 8);
+	pkt[o + 3] = (uint8_t)dp;
+	pkt[o + 4] = (uint8_t)((8 + len) >> 8);
+	pkt[o + 5] = (uint8_t)(8 + len);
+	memcpy(pkt + o + 8, pay, len);
+	put_record(pkt, (uint32_t)(o + 8 + len));
+}
+
 static uint8_t junk[1 << 16];
 
 static void
@@ -336,9 +488,10 @@ flush_pending(struct conn *c)
 
 /* Send `len` bytes of direction `dir` as one segment; when may_hold (more
    bytes of the same direction follow) it may be held back and sent after
-   the next one (reordering); it may be sent twice (retransmission).
-   `mark` says which checked message starts in it; its frame is recorded
-   when the segment goes out. */
+   the next one (reordering) or, in a tunnel of the day profile, a few
+   segments later (lost, then retransmitted); it may be sent twice
+   (retransmission). `mark` says which checked message starts in it; its
+   frame is recorded when the segment goes out. */
 static void
 send_seg(struct conn *c, int dir, const uint8_t *p, size_t len, int may_hold,
     int mark)
@@ -352,6 +505,7 @@ send_seg(struct conn *c, int dir, const uint8_t *p, size_t len, int may_hold,
 		c->pending_dir = dir;
 		c->pending_seq = seq;
 		c->pending_mark = mark;
+		c->pending_wait = day && c->stage == 4 ? 1 + (int)rnd_below(4) : 1;
 		return;
 	}
 	emit_tcp(c, dir, 0x18, seq, p, len);
@@ -361,7 +515,8 @@ send_seg(struct conn *c, int dir, const uint8_t *p, size_t len, int may_hold,
 		c->alert_frame = frame;
 	if (rnd_below(200) == 0)
 		emit_tcp(c, dir, 0x18, seq, p, len);
-	flush_pending(c);
+	if (c->pending_len > 0 && --c->pending_wait <= 0)
+		flush_pending(c);
 }
 
 /* Emit the next packet(s) of c. Returns 0 when c has finished. */
@@ -385,17 +540,29 @@ step(struct conn *c)
 		return 1;
 	case 3: {
 		const struct flight *f = &t->fl[c->fl];
+		const uint8_t *src = f->data;
+		uint8_t seg[MSS];
 		size_t n = f->len - c->off, lo = c->off;
 		int mark = 0;
 
 		if (n > MSS)
 			n = MSS;
-		if (c->fl == 0 && lo == 0)
+		if (c->fl == 0 && lo == 0 && c->type != C_TCP)
 			mark = 1;
 		else if (c->fl == t->alert_flight && t->alert_off >= lo &&
 		    t->alert_off < lo + n)
 			mark = 2;
-		send_seg(c, f->dir, f->data + c->off, n, lo + n < f->len, mark);
+		if (c->type == C_TLS && c->fl == 0) {
+			/* another site's hello: a browser's suites, its name */
+			size_t k;
+
+			memcpy(seg, t->browser0 + lo, n);
+			for (k = 0; k < t->sni_len; k++)
+				if (t->sni_off + k >= lo && t->sni_off + k < lo + n)
+					seg[t->sni_off + k - lo] = (uint8_t)c->sni[k];
+			src = seg - lo;
+		}
+		send_seg(c, f->dir, src + c->off, n, lo + n < f->len, mark);
 		c->off += n;
 		if (c->off == f->len) {
 			c->fl++;
@@ -437,6 +604,8 @@ step(struct conn *c)
 	return 0;
 }
 
+/* ---- the uniform profile's noise ------------------------------------------ */
+
 static void
 noise(void)
 {
@@ -446,29 +615,301 @@ noise(void)
 		3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c',
 		'o', 'm', 0, 0, 1, 0, 1,
 	};
-	uint8_t pkt[14 + 20 + 8 + 64];
-	size_t i;
+	uint8_t r[sizeof q];
+	static uint64_t qframe;
+	int i;
 
 	for (i = 0; i < 2; i++) {
-		size_t len = sizeof q;
-		memset(pkt, 0, sizeof pkt);
-		pkt[12] = 0x08;
-		pkt[14] = 0x45;
-		pkt[16] = 0;
-		pkt[17] = (uint8_t)(28 + len);
-		pkt[22] = 64;
-		pkt[23] = 17;
-		memcpy(pkt + 26, i ? "\xc6\x12\x00\x35" : "\xc6\x12\x01\x64", 4);
-		memcpy(pkt + 30, i ? "\xc6\x12\x01\x64" : "\xc6\x12\x00\x35", 4);
-		pkt[34] = i ? 0 : 0xd4;
-		pkt[35] = i ? 53 : 0x31;
-		pkt[36] = i ? 0xd4 : 0;
-		pkt[37] = i ? 0x31 : 53;
-		pkt[39] = (uint8_t)(8 + len);
-		memcpy(pkt + 42, q, len);
+		memcpy(r, q, sizeof q);
 		if (i)
-			pkt[44] = 0x81, pkt[45] = 0x83;	/* NXDOMAIN */
-		put_record(pkt, (uint32_t)(42 + len));
+			r[2] = 0x81, r[3] = 0x83;	/* NXDOMAIN */
+		emit_udp(0, (const uint8_t *)(i ? "\xc6\x12\x00\x35" :
+		    "\xc6\x12\x01\x64"), (const uint8_t *)(i ?
+		    "\xc6\x12\x01\x64" : "\xc6\x12\x00\x35"), i ? 53 : 54321,
+		    i ? 54321 : 53, r, sizeof r, 64);
+		if (i == 0)
+			qframe = frame;
+	}
+	fprintf(man, "dns\twww.example.com\t1\t%llu\t%llu\t3\t0\t-\n",
+	    (unsigned long long)qframe, (unsigned long long)frame);
+}
+
+/* ---- the day profile: names, DNS, other traffic ------------------------------ */
+
+#define IPHTTPS_NAME "da.corp.example"
+
+static const uint8_t resolver4[4] = { 198, 18, 0, 53 };
+static const uint8_t resolver6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0x53 };
+static uint32_t n_names;		/* distinct other names */
+static uint64_t dns_queries;
+
+/* Name i of another site, as long as the templates' server name so it can
+   replace it in place; every fourth name has no AAAA. */
+static void
+site_name(char *out, size_t outsz, uint32_t i, size_t len)
+{
+	snprintf(out, outsz, "s%0*u.example", (int)(len > 9 ? len - 9 : 1), i);
+}
+
+static int
+site_has_v6(uint32_t i)
+{
+	return i % 4 != 0;
+}
+
+static void
+site_addr(uint8_t *a, int v6, uint32_t i)
+{
+	if (v6) {
+		memcpy(a, "\x20\x01\x0d\xb8\0\x03\0\0\0\0\0\0\0\0\0\0", 16);
+		a[13] = (uint8_t)(i >> 16);
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)i;
+	} else {
+		a[0] = 100;
+		a[1] = (uint8_t)(64 + ((i >> 16) & 63));
+		a[2] = (uint8_t)(i >> 8);
+		a[3] = (uint8_t)i;
+	}
+}
+
+static size_t
+put_name(uint8_t *p, const char *name)
+{
+	size_t o = 0;
+
+	while (*name != '\0') {
+		size_t l = strcspn(name, ".");
+
+		p[o++] = (uint8_t)l;
+		memcpy(p + o, name, l);
+		o += l;
+		name += l;
+		if (*name == '.')
+			name++;
+	}
+	p[o++] = 0;
+	return o;
+}
+
+static size_t
+put_rr(uint8_t *p, const char *owner, int type, const uint8_t *rdata,
+    size_t rdlen, const char *target)
+{
+	size_t o = put_name(p, owner), l;
+
+	p[o++] = (uint8_t)(type >> 8);
+	p[o++] = (uint8_t)type;
+	p[o++] = 0;
+	p[o++] = 1;				/* IN */
+	memcpy(p + o, "\0\0\x0e\x10", 4);	/* TTL 3600 */
+	o += 4;
+	if (target != NULL) {
+		l = put_name(p + o + 2, target);
+	} else {
+		l = rdlen;
+		memcpy(p + o + 2, rdata, rdlen);
+	}
+	p[o++] = (uint8_t)(l >> 8);
+	p[o++] = (uint8_t)l;
+	return o + l;
+}
+
+/*
+ * One lookup by the client of c: the query and the resolver's answer,
+ * written to the manifest. `chain` CNAMEs lead from the name to the
+ * owner of the addresses (RFC 1034 3.6.2); no address of that type gives
+ * an empty NOERROR answer, nx an NXDOMAIN.
+ */
+static void
+dns_lookup(const struct conn *c, const char *name, int type, int chain,
+    const uint8_t *addr, int nx)
+{
+	uint8_t q[512], r[1024];
+	char owner[96], next[96], first[96];
+	size_t qn, o;
+	uint16_t id = (uint16_t)rnd(), port = (uint16_t)(49152 + rnd_below(16000));
+	const uint8_t *res = c->v6 ? resolver6 : resolver4;
+	uint64_t qframe;
+	int i, an = 0;
+
+	memset(q, 0, 12);
+	q[0] = (uint8_t)(id >> 8);
+	q[1] = (uint8_t)id;
+	q[2] = 0x01;				/* RD */
+	q[5] = 1;
+	qn = 12 + put_name(q + 12, name);
+	q[qn++] = (uint8_t)(type >> 8);
+	q[qn++] = (uint8_t)type;
+	q[qn++] = 0;
+	q[qn++] = 1;
+	emit_udp(c->v6, c->caddr, res, port, 53, q, qn, c->v6 ? 64 : 128);
+	qframe = frame;
+	memcpy(r, q, qn);
+	r[2] = 0x81;
+	r[3] = nx ? 0x83 : 0x80;
+	o = qn;
+	snprintf(owner, sizeof owner, "%s", name);
+	first[0] = '\0';
+	for (i = 0; !nx && i < chain; i++) {
+		snprintf(next, sizeof next, "%s%d.edge.example", i ? "b" : "e",
+		    (int)(rnd_below(1000)));
+		o += put_rr(r + o, owner, 5, NULL, 0, next);
+		if (i == 0)
+			snprintf(first, sizeof first, "%s", next);
+		snprintf(owner, sizeof owner, "%s", next);
+		an++;
+	}
+	if (!nx && addr != NULL) {
+		o += put_rr(r + o, owner, type, addr, type == 1 ? 4 : 16, NULL);
+		an++;
+	}
+	r[6] = 0;
+	r[7] = (uint8_t)an;
+	emit_udp(c->v6, res, c->caddr, 53, port, r, o, 63);
+	dns_queries++;
+	fprintf(man, "dns\t%s\t%d\t%llu\t%llu\t%d\t%d\t%s\n", name, type,
+	    (unsigned long long)qframe, (unsigned long long)frame, nx ? 3 : 0,
+	    !nx && addr != NULL, first[0] ? first : "-");
+}
+
+/* What a Windows client looks up before it connects: A and AAAA of the
+   name (through CNAMEs for other sites), now and then other names, and
+   some names that do not exist. */
+static void
+lookups(const struct conn *c, int extra)
+{
+	char name[64];
+	uint8_t a4[4], a6[16];
+	int chain = 0, k;
+	uint32_t i;
+
+	if (c->type == C_IPHTTPS) {
+		dns_lookup(c, IPHTTPS_NAME, 1, 0, (const uint8_t *)"\xc6\x13\0\x0a", 0);
+		dns_lookup(c, IPHTTPS_NAME, 28, 0, (const uint8_t *)
+		    "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x0a", 0);
+	} else if (c->type == C_TLS) {
+		i = (uint32_t)atol(c->sni + 1);
+		chain = (int)(i % 3);
+		site_addr(a4, 0, i);
+		site_addr(a6, 1, i);
+		dns_lookup(c, c->sni, 1, chain, a4, 0);
+		dns_lookup(c, c->sni, 28, chain, site_has_v6(i) ? a6 : NULL, 0);
+	}
+	for (k = 0; k < extra; k++) {
+		if (rnd_below(20) == 0) {
+			snprintf(name, sizeof name, "nx%u.corp.example",
+			    rnd_below(100000));
+			dns_lookup(c, name, rnd_below(2) ? 1 : 28, 0, NULL, 1);
+			continue;
+		}
+		i = rnd_below(n_names);
+		site_name(name, sizeof name, i, 15);
+		site_addr(a4, 0, i);
+		dns_lookup(c, name, 1, (int)(i % 3), a4, 0);
+	}
+}
+
+/* Other UDP at a server: NTP, syslog, SNMP; one exchange. */
+static void
+udp_other(const struct conn *c)
+{
+	static const uint16_t ports[] = { 123, 514, 161 };
+	uint16_t dp = ports[rnd_below(3)], sp = (uint16_t)(1024 + rnd_below(60000));
+	uint8_t pay[256];
+	size_t n = 48 + rnd_below(200);
+
+	memcpy(pay, junk + rnd_below(sizeof junk - 256), n);
+	pay[0] = 0x23;
+	emit_udp(c->v6, c->caddr, c->saddr, sp, dp, pay, n, 128);
+	if (dp != 514)
+		emit_udp(c->v6, c->saddr, c->caddr, dp, sp, pay, n, 63);
+}
+
+/* The built templates: CRL fetches (a few distribution points, one of
+   them answering 404) and the bytes of protocols datrace does not read. */
+static int
+build_templates(struct template *tpl, int ntpl)
+{
+	static const uint16_t tcp_ports[] = { 445, 3389, 5985, 135 };
+	char req[256], resp[4096];
+	const uint8_t *d[6];
+	size_t l[6];
+	int i, k;
+
+	for (i = 0; i < 6 && ntpl < MAX_TEMPLATES; i++) {
+		size_t body = i == 5 ? 120 : 600 + 500 * (size_t)i, hl;
+
+		l[0] = (size_t)snprintf(req, sizeof req, "GET /crl/corp-%d.crl "
+		    "HTTP/1.1\r\nCache-Control: max-age = 3000\r\nConnection: "
+		    "Keep-Alive\r\nAccept: */*\r\nUser-Agent: Microsoft-CryptoAPI"
+		    "/10.0\r\nHost: crl%d.corp.example\r\n\r\n", i, i);
+		hl = (size_t)snprintf(resp, sizeof resp, "HTTP/1.1 %s\r\n"
+		    "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+		    i == 5 ? "404 Not Found" : "200 OK",
+		    i == 5 ? "text/html" : "application/pkix-crl", body);
+		memcpy(resp + hl, junk, body);
+		l[1] = hl + body;
+		d[0] = (const uint8_t *)req;
+		d[1] = (const uint8_t *)resp;
+		make_template(&tpl[ntpl], i == 5 ? "crl-404" : "crl-200", 80, d, l, 2);
+		tpl[ntpl].alert_flight = 1;	/* the manifest's second frame */
+		tpl[ntpl].alert_off = 0;
+		ntpl++;
+	}
+	for (i = 0; i < 4 && ntpl < MAX_TEMPLATES; i++) {
+		uint8_t *buf[6];
+
+		for (k = 0; k < 6; k++) {
+			l[k] = 60 + rnd_below(k & 1 ? 4000 : 600);
+			buf[k] = malloc(l[k]);
+			memcpy(buf[k], junk + rnd_below(sizeof junk - 4096), l[k]);
+			buf[k][0] = 0;		/* no record type: not TLS */
+			d[k] = buf[k];
+		}
+		make_template(&tpl[ntpl], "tcp", tcp_ports[i], d, l, 6);
+		for (k = 0; k < 6; k++)
+			free(buf[k]);
+		ntpl++;
+	}
+	return ntpl;
+}
+
+static uint32_t
+pick(const uint64_t *left, int n)
+{
+	uint64_t sum = 0, r;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += left[i];
+	if (sum == 0)
+		return (uint32_t)n;
+	r = rnd() % sum;
+	for (i = 0; i < n; i++) {
+		if (r < left[i])
+			return (uint32_t)i;
+		r -= left[i];
+	}
+	return (uint32_t)n;
+}
+
+/* ---- main ------------------------------------------------------------------- */
+
+static void
+addr_of(uint8_t *a, int v6, int server, uint32_t n)
+{
+	if (v6) {
+		memcpy(a, server ? "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x0a" :
+		    "\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\0", 16);
+	} else {
+		memcpy(a, server ? "\xc6\x13\0\x0a" : "\xc6\x12\0\0", 4);
+	}
+	if (!server) {
+		a[v6 ? 13 : 1] = (uint8_t)(0x12 + ((n >> 16) & 1));
+		a[v6 ? 14 : 2] = (uint8_t)(n >> 8);
+		a[v6 ? 15 : 3] = (uint8_t)n;
 	}
 }
 
@@ -476,16 +917,17 @@ int
 main(int argc, char **argv)
 {
 	struct template tpl[MAX_TEMPLATES];
-	int ntpl = 0, c, k = 200, i;
-	const char *outpath = NULL, *manpath = NULL;
+	int ntpl = 0, nread, c, k = 0, i, extra_dns = 1;
+	int tls_tpl[MAX_TEMPLATES], n_tls = 0, http_tpl[8], n_http = 0;
+	int tcp_tpl[8], n_tcp = 0;
+	const char *outpath = NULL, *manpath = NULL, *profile = "uniform";
 	uint64_t size = 100ull << 20, conns = 2000, started = 0, done = 0;
+	uint64_t left[C_KINDS], total, per_conn;
 	struct conn *act;
-	FILE *man;
-	uint64_t per_conn;
 	struct { uint32_t magic; uint16_t maj, min; int32_t tz; uint32_t sig, snap, dlt; } fh = {
 		0xa1b2c3d4, 2, 4, 0, 0, 262144, 1 };
 
-	while ((c = getopt(argc, argv, "o:m:s:c:S:k:")) != -1) {
+	while ((c = getopt(argc, argv, "o:m:s:c:S:k:P:d:")) != -1) {
 		switch (c) {
 		case 'o': outpath = optarg; break;
 		case 'm': manpath = optarg; break;
@@ -493,9 +935,14 @@ main(int argc, char **argv)
 		case 'c': conns = strtoull(optarg, NULL, 0); break;
 		case 'S': rng_state ^= strtoull(optarg, NULL, 0) * 0x9e3779b97f4a7c15ull; break;
 		case 'k': k = atoi(optarg); break;
+		case 'P': profile = optarg; break;
+		case 'd': extra_dns = atoi(optarg); break;
 		default: return 2;
 		}
 	}
+	day = strcmp(profile, "day") == 0;
+	if (k == 0)
+		k = day ? 1200 : 200;
 	for (i = optind; i < argc && ntpl < MAX_TEMPLATES; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (eq == NULL)
@@ -504,8 +951,10 @@ main(int argc, char **argv)
 		if (load_template(&tpl[ntpl], argv[i], eq + 1) == 0)
 			ntpl++;
 	}
-	if (outpath == NULL || manpath == NULL || ntpl == 0 || k < 1) {
-		fprintf(stderr, "usage: bench-gen -o OUT -m MANIFEST [-s BYTES] [-c CONNS] [-S SEED] [-k ACTIVE] KIND=TEMPLATE...\n");
+	nread = ntpl;
+	if (outpath == NULL || manpath == NULL || ntpl == 0 || k < 1 || conns == 0 ||
+	    (!day && strcmp(profile, "uniform") != 0) || extra_dns < 0) {
+		fprintf(stderr, "usage: bench-gen -o OUT -m MANIFEST [-s BYTES] [-c CONNS] [-P day|uniform] [-S SEED] [-k ACTIVE] [-d DNS] KIND=TEMPLATE...\n");
 		return 2;
 	}
 	for (i = 0; i < (int)sizeof junk; i++)
@@ -517,23 +966,57 @@ main(int argc, char **argv)
 	setvbuf(out, NULL, _IOFBF, 1 << 20);
 	fwrite(&fh, sizeof fh, 1, out);
 	bytes_out = sizeof fh;
-	fprintf(man, "# id\tkind\tclient\tclienthello_frame\talert_frame\n");
-	/* Only successful handshakes carry tunnels: give them the bytes. */
+	fprintf(man, "# profile %s; iphttps name %s\n"
+	    "# tls\tid\tkind\tclient\tclienthello_frame\talert_frame\tiphttps\n"
+	    "# dns\tname\ttype\tquery_frame\tanswer_frame\trcode\taddresses\tcname\n"
+	    "# http\tid\tkind\tclient\trequest_frame\tresponse_frame\tstatus\n"
+	    "# tcp\tid\tkind\tclient\n",
+	    profile, IPHTTPS_NAME);
+	memset(left, 0, sizeof left);
+	if (day) {
+		for (i = 0; i < nread; i++)
+			if (tpl[i].browser_ok)
+				tls_tpl[n_tls++] = i;
+		ntpl = build_templates(tpl, ntpl);
+		for (i = nread; i < ntpl; i++) {
+			if (tpl[i].sport == 80)
+				http_tpl[n_http++] = i;
+			else
+				tcp_tpl[n_tcp++] = i;
+		}
+		if (n_tls == 0) {
+			fprintf(stderr, "bench-gen: no template's ClientHello can be read\n");
+			return 2;
+		}
+		/* 2,000 IP-HTTPS among ~8,000 others per 100 MB */
+		left[C_IPHTTPS] = conns;
+		left[C_TLS] = conns * 7 / 4;
+		left[C_HTTP] = conns / 2;
+		left[C_TCP] = conns * 3 / 4;
+		left[C_UDP] = conns;
+		n_names = (uint32_t)(conns * 5 / 2 + 100);
+	} else {
+		left[C_IPHTTPS] = conns;
+	}
+	total = left[C_IPHTTPS] + left[C_TLS] + left[C_HTTP] + left[C_TCP] + left[C_UDP];
+	/* Only successful IP-HTTPS handshakes carry long tunnels: give them
+	   the bytes the rest leaves (about 7 KB per other connection and
+	   1.5 KB per IP-HTTPS handshake and its lookups, in the day profile). */
 	{
 		int ntun = 0;
+		uint64_t rest = day ? (total - conns) * 7000 + conns * 1500 : 0;
 
-		for (i = 0; i < ntpl; i++)
+		for (i = 0; i < nread; i++)
 			ntun += tpl[i].tunnel;
-		per_conn = size / conns * (uint64_t)ntpl / (uint64_t)(ntun ? ntun : 1);
+		per_conn = (size > rest ? size - rest : size / 10) / conns *
+		    (uint64_t)nread / (uint64_t)(ntun ? ntun : 1);
 	}
 	act = calloc((size_t)k, sizeof *act);
-	for (i = 0; i < k; i++)
-		act[i].t = NULL;
-	while (done < conns) {
+	while (done < total) {
 		struct conn *cn = &act[rnd_below((uint32_t)k)];
 
 		if (cn->t == NULL) {
-			if (started == conns) {
+			if (started == total) {
 				/* drain: find any active one */
 				for (i = 0; i < k && act[i].t == NULL; i++)
 					;
@@ -541,47 +1024,97 @@ main(int argc, char **argv)
 					break;
 				cn = &act[i];
 			} else {
-				uint32_t n = (uint32_t)started + 1;
+				uint32_t n = (uint32_t)started + 1, type = pick(left, C_KINDS);
 
+				left[type]--;
 				memset(cn, 0, sizeof *cn);
 				cn->id = n;
-				cn->t = &tpl[rnd_below((uint32_t)ntpl)];
+				cn->type = (int)type;
 				cn->v6 = rnd_below(10) == 0;
-				if (cn->v6) {
-					memcpy(cn->caddr, "\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0", 12);
-					memcpy(cn->saddr, "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x0a", 16);
-				} else {
-					memcpy(cn->caddr, "\xc6\x12\0\0", 4);
-					memcpy(cn->saddr, "\xc6\x13\0\x0a", 4);
-				}
-				cn->caddr[cn->v6 ? 13 : 1] = (uint8_t)(0x12 + ((n >> 16) & 1));
-				cn->caddr[cn->v6 ? 14 : 2] = (uint8_t)(n >> 8);
-				cn->caddr[cn->v6 ? 15 : 3] = (uint8_t)n;
-				cn->cport = (uint16_t)(1024 + (n & 0xff) * 200 + rnd_below(200));
+				addr_of(cn->caddr, cn->v6, 0, n);
+				addr_of(cn->saddr, cn->v6, 1, n);
 				cn->sport = 443;
+				cn->cport = (uint16_t)(1024 + (n & 0xff) * 200 + rnd_below(200));
 				cn->seq[0] = (uint32_t)rnd() | 1;
 				cn->seq[1] = (uint32_t)rnd() | 1;
-				cn->tunnel_left = per_conn / 2 + rnd_below((uint32_t)(per_conn + 1));
 				started++;
+				switch (type) {
+				case C_IPHTTPS:
+					cn->t = &tpl[rnd_below((uint32_t)nread)];
+					cn->tunnel_left = per_conn / 2 +
+					    rnd_below((uint32_t)(per_conn + 1));
+					break;
+				case C_TLS: {
+					uint32_t s = rnd_below(n_names);
+
+					/* most sites answer: one hello in ten may fail */
+					for (i = 0; i < 8; i++) {
+						cn->t = &tpl[tls_tpl[rnd_below((uint32_t)n_tls)]];
+						if (cn->t->tunnel || rnd_below(10) == 0)
+							break;
+					}
+					if (cn->v6 && !site_has_v6(s))
+						s = (s + 1) % n_names;
+					if (cn->v6 && !site_has_v6(s))
+						s = (s + 1) % n_names;
+					site_name(cn->sni, sizeof cn->sni, s, cn->t->sni_len);
+					site_addr(cn->saddr, cn->v6, s);
+					cn->tunnel_left = 1000 + rnd_below(8000);
+					break;
+				}
+				case C_HTTP:
+					cn->t = &tpl[http_tpl[rnd_below((uint32_t)n_http)]];
+					cn->saddr[cn->v6 ? 15 : 3] = 0x50;
+					cn->sport = 80;
+					break;
+				case C_TCP:
+					cn->t = &tpl[tcp_tpl[rnd_below((uint32_t)n_tcp)]];
+					cn->saddr[cn->v6 ? 15 : 3] = (uint8_t)(0x20 + rnd_below(16));
+					cn->sport = cn->t->sport;
+					break;
+				default:
+					udp_other(cn);
+					done++;
+					continue;
+				}
+				if (day)
+					lookups(cn, (int)rnd_below((uint32_t)(2 * extra_dns + 1)));
 			}
 		}
 		if (!step(cn)) {
 			char ip[64];
+
 			inet_ntop(cn->v6 ? AF_INET6 : AF_INET, cn->caddr, ip, sizeof ip);
-			fprintf(man, "%u\t%s\t%s%s%s:%u\t%llu\t%llu\n", cn->id,
-			    cn->t->kind, cn->v6 ? "[" : "", ip, cn->v6 ? "]" : "",
-			    cn->cport, (unsigned long long)cn->ch_frame,
-			    (unsigned long long)cn->alert_frame);
+			if (cn->type == C_HTTP)
+				fprintf(man, "http\t%u\t%s\t%s%s%s:%u\t%llu\t%llu\t%d\n",
+				    cn->id, cn->t->kind, cn->v6 ? "[" : "", ip,
+				    cn->v6 ? "]" : "", cn->cport,
+				    (unsigned long long)cn->ch_frame,
+				    (unsigned long long)cn->alert_frame,
+				    strcmp(cn->t->kind, "crl-404") == 0 ? 404 : 200);
+			else if (cn->type == C_TCP)
+				fprintf(man, "tcp\t%u\t%s\t%s%s%s:%u\n", cn->id,
+				    cn->t->kind, cn->v6 ? "[" : "", ip,
+				    cn->v6 ? "]" : "", cn->cport);
+			else
+				fprintf(man, "tls\t%u\t%s\t%s%s%s:%u\t%llu\t%llu\t%d\n",
+				    cn->id, cn->type == C_TLS ? "browser" : cn->t->kind,
+				    cn->v6 ? "[" : "", ip, cn->v6 ? "]" : "", cn->cport,
+				    (unsigned long long)cn->ch_frame,
+				    (unsigned long long)cn->alert_frame,
+				    cn->type == C_IPHTTPS);
 			cn->t = NULL;
 			done++;
 		}
-		if (rnd_below(500) == 0)
+		if (!day && rnd_below(500) == 0)
 			noise();
 	}
 	fclose(out);
 	fclose(man);
-	fprintf(stderr, "bench-gen: %s: %llu packets, %llu bytes, %llu connections\n",
-	    outpath, (unsigned long long)frame, (unsigned long long)bytes_out,
-	    (unsigned long long)done);
+	fprintf(stderr, "bench-gen: %s: %llu packets, %llu bytes, %llu connections "
+	    "(%llu IP-HTTPS), %llu DNS lookups\n", outpath,
+	    (unsigned long long)frame, (unsigned long long)bytes_out,
+	    (unsigned long long)done, (unsigned long long)conns,
+	    (unsigned long long)dns_queries);
 	return 0;
 }

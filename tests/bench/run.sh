@@ -1,18 +1,31 @@
 #!/bin/sh
-# make bench: generate captures of a day at a DirectAccess server (about
-# 100 MB and BENCH_LARGE_MB, default 2048 MiB; not committed), then time
-# datrace against the libpcap read floor (and tshark on the small one when
-# installed), check datrace's answers against the generator's manifest, and
-# print a table. CPU = user + system seconds; medians of BENCH_RUNS runs;
-# packets/s counts every record of the file. The last line estimates what
-# one kept connection costs from the growth of peak RSS between the two
-# captures. BENCH_LARGE_MB=0 runs the small capture only.
+# make bench: generate captures of a day at a DirectAccess server
+# (tests/bench/gen.c; not committed), time what users run against the
+# libpcap read floor and tshark, check datrace's answers against the
+# generator's manifest, check that cost scales linearly, and print a table.
+#
+#   BENCH_PROFILE   day (default: the realistic profile, 2,000 IP-HTTPS
+#                   connections among ~8,000 others per 100 MB, DNS, CRL
+#                   fetches, 1,200 flows open at once) or uniform (the first
+#                   benchmark: 10 TCP/443 connections per MB)
+#   BENCH_LARGE_MB  the large capture, default 2048; 0 skips it
+#   BENCH_RUNS      runs per figure (medians), default 3
+#   BENCH_STATE     the stated per-connection state kept to the end of a
+#                   capture, bytes (the scaling check allows it on top of
+#                   1.3x the peak RSS); default 2048
+#
+# CPU = user + system seconds; medians of BENCH_RUNS runs; packets/s counts
+# every record of the file. Exit 1 when an answer is wrong or the scaling
+# check fails.
 set -eu
 BUILD=${BUILD:-build}
 RUNS=${BENCH_RUNS:-3}
+PROFILE=${BENCH_PROFILE:-day}
 LARGE_MB=${BENCH_LARGE_MB:-2048}
+STATE=${BENCH_STATE:-2048}
 OUT=${BENCH_OUT:-tests/bench/out}
 CC=${CC:-cc}
+HOST=da.corp.example
 mkdir -p "$OUT" "$BUILD/bench"
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time: apt-get install time" >&2; exit 2; }
 
@@ -34,7 +47,7 @@ done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# measure LABEL CMD... -> prints "cpu wall rss" medians
+# measure LABEL CMD... -> prints "cpu wall rss(KiB)" medians
 measure() {
 	label=$1
 	shift
@@ -52,7 +65,7 @@ measure() {
 }
 
 row() {
-	printf '%-8s %-8s %6s %9s %7s %7s %9s %10s %9s %8s\n' "$@"
+	printf '%-8s %-14s %6s %9s %7s %7s %9s %10s %9s %8s\n' "$@"
 }
 
 # rate AMOUNT SECONDS -> amount per second, 0 decimals
@@ -60,37 +73,72 @@ rate() {
 	awk "BEGIN {printf \"%.0f\", $1 / ($2 > 0 ? $2 : 0.01)}"
 }
 
+# ratio A B -> A / B, 2 decimals
+ratio() {
+	awk "BEGIN {printf \"%.2f\", $1 / ($2 > 0 ? $2 : 0.01)}"
+}
+
+# gen SIZE_MB [extra gen options] -> $OUT/$PROFILE-SIZE.pcap and .tsv
+gen() {
+	size=$1
+	shift
+	f=$OUT/$PROFILE-$size.pcap
+	if [ "$PROFILE" = day ]; then
+		conns=$((size * 20))
+	else
+		conns=$((size * 10))
+	fi
+	if [ ! -f "$f" ] || [ ! -f "$OUT/$PROFILE-$size.tsv" ] ||
+	    [ tests/bench/gen.c -nt "$OUT/$PROFILE-$size.tsv" ]; then
+		"$BUILD/bench/gen" -P "$PROFILE" -o "$f" -m "$OUT/$PROFILE-$size.tsv" \
+		    -s $((size * 1048576)) -c $conns -S 7 "$@" $T
+	fi
+}
+
+# check SIZE: datrace --host -f json against the manifest
+check() {
+	f=$OUT/$PROFILE-$1.pcap
+	"$BUILD/datrace" --host $HOST -f json -o "$OUT/$PROFILE-$1.json" "$f" || true
+	if "$BUILD/bench/check" "$OUT/$PROFILE-$1.tsv" "$OUT/$PROFILE-$1.json" >"$OUT/check"; then
+		printf '%-8s answers: %s\n' "$1" "$(cat "$OUT/check")"
+	else
+		printf '%-8s ANSWERS WRONG: %s\n' "$1" "$(cat "$OUT/check")"
+		status=1
+	fi
+	rm -f "$OUT/$PROFILE-$1.json"
+}
+
+# tcp_conns SIZE -> connections datrace lists (TLS and TCP) per the manifest
+tcp_conns() {
+	grep -c '^tls\|^http\|^tcp' "$OUT/$PROFILE-$1.tsv" || true
+}
+
 status=0
-printf '\nmachine: %s, %s cores, %s; medians of %s runs\n' "$(uname -m)" "$(nproc)" \
+printf '\nprofile %s; machine: %s, %s cores, %s; medians of %s runs\n' "$PROFILE" \
+    "$(uname -m)" "$(nproc)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$RUNS"
 row capture tool "MB" "packets" "CPU s" "wall s" "MB/s CPU" "pkt/s CPU" "MB/s wall" "RSS MiB"
-small_rss=0
-small_conns=0
 for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
-	f=$OUT/day-$size.pcap
-	conns=$((size * 10))
-	if [ ! -f "$f" ] || [ ! -f "$OUT/day-$size.tsv" ] ||
-	    [ tests/bench/gen.c -nt "$OUT/day-$size.tsv" ]; then
-		"$BUILD/bench/gen" -o "$f" -m "$OUT/day-$size.tsv" -s $((size * 1048576)) \
-		    -c $conns -S 7 $T
-	fi
+	gen "$size"
+	f=$OUT/$PROFILE-$size.pcap
 	mb=$(( $(wc -c <"$f") / 1048576 ))
 	pkts=$("$BUILD/bench/floor" "$f" | awk '{print $1}')
-	nconns=$(grep -vc '^#' "$OUT/day-$size.tsv")
 	set -- $(measure floor "$BUILD/bench/floor" "$f")
 	floor_cpu=$1
-	floor_wall=$2
 	row "$size" floor "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
 	    "$(rate $mb $2)" $(($3 / 1024))
-	set -- $(measure datrace "$BUILD/datrace" --all -q "$f")
-	dt_cpu=$1
-	dt_rss=$3
-	row "$size" datrace "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
+	json_cpu=
+	for fmt in json jsonl html text; do
+		set -- $(measure "$fmt" "$BUILD/datrace" --host $HOST -f $fmt "$f")
+		[ -n "$json_cpu" ] || json_cpu=$1
+		row "$size" "--host -f $fmt" "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" \
+		    "$(rate $pkts $1)" "$(rate $mb $2)" $(($3 / 1024))
+	done
+	set -- $(measure quiet "$BUILD/datrace" --host $HOST -q "$f")
+	row "$size" "--host -q" "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
 	    "$(rate $mb $2)" $(($3 / 1024))
-	printf '%-8s ratio datrace/floor: CPU throughput %s, wall throughput %s; %s connections\n' \
-	    "$size" \
-	    "$(awk "BEGIN {printf \"%.2f\", $floor_cpu / ($dt_cpu > 0 ? $dt_cpu : 0.01)}")" \
-	    "$(awk "BEGIN {printf \"%.2f\", $floor_wall / ($2 > 0 ? $2 : 0.01)}")" "$nconns"
+	printf '%-8s datrace --host -f json / floor, CPU throughput: %s; %s connections\n' \
+	    "$size" "$(ratio "$floor_cpu" "$json_cpu")" "$(tcp_conns "$size")"
 	if [ "$size" = 100 ] && command -v tshark >/dev/null 2>&1; then
 		runs=$RUNS
 		RUNS=1
@@ -98,20 +146,42 @@ for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 		RUNS=$runs
 		row "$size" tshark "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
 		    "$(rate $mb $2)" $(($3 / 1024))
+		printf '%-8s datrace --host -f json / tshark, CPU throughput: %s\n' "$size" \
+		    "$(ratio "$1" "$json_cpu")"
 	fi
-	"$BUILD/datrace" --all -f json -o "$OUT/day-$size.json" "$f" || true
-	if "$BUILD/bench/check" "$OUT/day-$size.tsv" "$OUT/day-$size.json" >"$OUT/check"; then
-		printf '%-8s answers: %s\n' "$size" "$(cat "$OUT/check")"
-	else
-		printf '%-8s ANSWERS WRONG: %s\n' "$size" "$(cat "$OUT/check")"
-		status=1
-	fi
-	rm -f "$OUT/day-$size.json"
-	if [ "$small_conns" -gt 0 ] && [ "$nconns" -gt "$small_conns" ]; then
-		printf 'memory per connection kept (peak RSS growth / connections): %s bytes\n' \
-		    "$(awk "BEGIN {printf \"%.0f\", ($dt_rss - $small_rss) * 1024 / ($nconns - $small_conns)}")"
-	fi
-	small_rss=$dt_rss
-	small_conns=$nconns
+	check "$size"
 done
+
+# Scaling: the same profile at 1x and 4x (100 and 400 MB) with --host -f
+# json: at most 4.6x the CPU, and at most 1.3x the peak RSS plus the stated
+# per-connection state for the connections the larger capture adds.
+gen 400
+set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$PROFILE-100.pcap")
+cpu1=$1 rss1=$3
+set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$PROFILE-400.pcap")
+cpu4=$1 rss4=$3
+c1=$(tcp_conns 100)
+c4=$(tcp_conns 400)
+allowed=$(awk "BEGIN {printf \"%d\", 1.3 * $rss1 + $STATE * ($c4 - $c1) / 1024}")
+ok=$(awk "BEGIN {print ($cpu4 <= 4.6 * $cpu1 && $rss4 <= $allowed) ? \"met\" : \"NOT MET\"}")
+printf 'scaling 1x -> 4x (--host -f json): CPU %s s -> %s s = %sx (<= 4.6x); peak RSS %s -> %s MiB (<= %s MiB = 1.3x + %s B x %s connections); growth %s B per connection: %s\n' \
+    "$cpu1" "$cpu4" "$(ratio "$cpu4" "$cpu1")" $((rss1 / 1024)) $((rss4 / 1024)) \
+    $((allowed / 1024)) "$STATE" $((c4 - c1)) \
+    "$(awk "BEGIN {printf \"%.0f\", ($rss4 - $rss1) * 1024 / ($c4 - $c1)}")" "$ok"
+[ "$ok" = met ] || status=1
+check 400
+
+# The index case: 5,000 connections, about 50,000 DNS answers (a name
+# lookup per connection and answer would be 250 million comparisons).
+if [ "$PROFILE" = day ]; then
+	f=$OUT/dns-heavy.pcap
+	if [ ! -f "$f" ] || [ tests/bench/gen.c -nt "$f" ]; then
+		"$BUILD/bench/gen" -P day -o "$f" -m "$OUT/dns-heavy.tsv" -s $((20 * 1048576)) \
+		    -c 1250 -d 9 -S 7 $T
+	fi
+	set -- $(measure dns "$BUILD/datrace" --host $HOST -f json "$f")
+	printf 'index case: %s connections, %s DNS answers: datrace --host -f json %s s CPU, %s MiB\n' \
+	    "$(grep -c '^tls\|^http\|^tcp' "$OUT/dns-heavy.tsv")" "$(grep -c '^dns' "$OUT/dns-heavy.tsv")" \
+	    "$1" $(($3 / 1024))
+fi
 exit $status

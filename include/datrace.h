@@ -566,8 +566,12 @@ DT_EXTERN int dt_write_text(const dt_analyzer *a, FILE *fp, unsigned flags);
 /*
  * One self-contained HTML document (inline CSS and SVG, no script): the
  * verdicts ranked by severity, a message ladder for each failing
- * connection, certificate cards. flags: DT_TEXT_VERBOSE draws every
- * IP-HTTPS connection's ladder.
+ * connection, certificate cards. Verdicts alike (same capture, id,
+ * severity, confidence, Windows error, server and cause) share one card
+ * with their count, the first and the last; only those two connections
+ * are drawn, and the table of healthy ones lists the first 200 (and every
+ * first or last), so the page stays small whatever the capture. flags:
+ * DT_TEXT_VERBOSE draws every IP-HTTPS connection's ladder.
  */
 DT_EXTERN int dt_write_html(const dt_analyzer *a, FILE *fp, unsigned flags);
 /*

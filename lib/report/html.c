@@ -21,6 +21,7 @@
 #include "tls/tls.h"
 
 #define MAX_ERRORS 10		/* capture errors listed */
+#define MAX_ROWS 200		/* rows of the table of healthy connections */
 
 /* ---- the style sheet ------------------------------------------------------ */
 
@@ -255,10 +256,27 @@ capture_notes(struct out *o, const struct dt_capture *cap)
 }
 
 static void
-captures_section(struct out *o, const struct dt_report_run *run)
+captures_section(struct out *o, const struct dt_report_run *run,
+    const struct findings *f)
 {
 	const struct dt_capture *cap;
+	const struct vref **tops;
 	size_t i;
+
+	/* each capture's top finding: the first of its most severe */
+	tops = dt_calloc(o->mem, run->n_caps + 1, sizeof *tops);
+	if (tops == NULL) {
+		o->err = o->err ? o->err : DT_ENOMEM;
+		return;
+	}
+	for (i = 0; i < f->nv; i++) {
+		const struct vref *r = &f->vr[i], **top = &tops[r->cap];
+
+		if (*top == NULL || r->v->severity > (*top)->v->severity ||
+		    (r->v->severity == (*top)->v->severity &&
+		    r->seq < (*top)->seq))
+			*top = r;
+	}
 
 	/* the index of the run: a row per capture, linking to its section */
 	html_puts(o, "<section id=\"captures\"><h2>Captures analysed</h2>"
@@ -268,9 +286,9 @@ captures_section(struct out *o, const struct dt_report_run *run)
 	    "<th>First packet</th><th>Time span</th><th>Link types</th>"
 	    "<th>IP-HTTPS</th><th>Top finding</th></tr></thead><tbody>");
 	for (i = 0; i < run->n_caps; i++) {
-		const struct dt_verdict *v, *top = NULL;
+		const struct dt_verdict *top = tops[i] ? tops[i]->v : NULL;
 		const struct dt_conn *c;
-		size_t n = 0, k, topk = 0;
+		size_t n = 0;
 
 		cap = run->caps[i];
 		html_printf(o, "<tr><td><a class=\"mono\" href=\"#cap%zu\" "
@@ -296,17 +314,13 @@ captures_section(struct out *o, const struct dt_report_run *run)
 		put_linktypes(o, cap);
 		for (c = cap->conns; c != NULL; c = c->next)
 			n += c->iphttps != 0;
-		for (v = cap->verdicts, k = 0; v != NULL; v = v->next, k++)
-			if (top == NULL || v->severity > top->severity) {
-				top = v;
-				topk = k;
-			}
 		html_printf(o, "</td><td>%zu</td><td>", n);
 		if (top == NULL) {
 			html_puts(o, "&mdash;");
 		} else {
 			html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">",
-			    dt_report_severity_name(top->severity), i, topk);
+			    dt_report_severity_name(top->severity), i,
+			    tops[i]->card);
 			html_esc(o, top->id);
 			html_puts(o, "</a>");
 			if (top->win_code != 0)
@@ -315,6 +329,7 @@ captures_section(struct out *o, const struct dt_report_run *run)
 		html_puts(o, "</td></tr>");
 	}
 	html_puts(o, "</tbody></table></div>");
+	dt_free(o->mem, tops);
 	for (i = 0; i < run->n_caps; i++)
 		if (run->caps[i]->n_errors || run->caps[i]->truncated_packets ||
 		    run->caps[i]->duplicate_sightings ||
@@ -376,42 +391,52 @@ captures_section(struct out *o, const struct dt_report_run *run)
 
 /* ---- verdicts --------------------------------------------------------------- */
 
-static int
-vref_rank(const void *pa, const void *pb)
+/* The evidence frames of v, as a list of <code>. */
+static void
+frame_list(struct out *o, const struct dt_verdict *v)
 {
-	const struct vref *a = pa, *b = pb;
+	size_t i;
 
-	if (a->v->severity != b->v->severity)
-		return a->v->severity > b->v->severity ? -1 : 1;
-	if (a->v->confidence != b->v->confidence)
-		return a->v->confidence > b->v->confidence ? -1 : 1;
-	if (a->cap != b->cap)
-		return a->cap < b->cap ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	for (i = 0; i < v->n_frames; i++)
+		html_printf(o, "%s<code>%" PRIu64 "</code>", i ? ", " : "",
+		    v->frames[i]);
 }
 
-static const struct dt_conn *
-find_conn(const struct dt_capture *cap, uint32_t id)
+/* A card that stands for several verdicts alike: how many, and the last. */
+static void
+alike_note(struct out *o, const struct group *g)
 {
-	const struct dt_conn *c;
+	const struct vref *last = g->last;
 
-	if (id == 0)
-		return NULL;
-	for (c = cap->conns; c != NULL; c = c->next)
-		if (c->id == id)
-			return c;
-	return NULL;
+	html_printf(o, "<p class=\"meta alike\"><b>%zu %s alike</b> (same "
+	    "finding, server and cause): this card shows the first; the last "
+	    "is ", g->n, last->v->conn != 0 ? "connections" : "findings");
+	if (last->v->conn != 0 && last->c != NULL)
+		html_printf(o, "<a href=\"#c%zu-%" PRIu32 "\">connection %"
+		    PRIu32 "</a>", last->cap, last->v->conn, last->v->conn);
+	else if (last->v->conn != 0)
+		html_printf(o, "connection %" PRIu32, last->v->conn);
+	else
+		html_puts(o, "about the whole capture");
+	if (last->v->n_frames > 0) {
+		html_printf(o, " (frame%s ", last->v->n_frames == 1 ? "" : "s");
+		frame_list(o, last->v);
+		html_puts(o, ")");
+	}
+	html_printf(o, ". Only the first and the last are %s under "
+	    "Connections; the JSON report (<code>-f json</code>) lists every "
+	    "one.</p>", g->first->v->severity >= DT_SEV_WARNING ? "drawn" :
+	    "listed");
 }
 
 static void
 verdict_article(struct out *o, const struct dt_report_run *run,
-    const struct vref *r)
+    const struct findings *f, const struct vref *r)
 {
 	const struct dt_verdict *v = r->v;
 	const char *sev = dt_report_severity_name(v->severity);
-	const struct dt_conn *c = find_conn(run->caps[r->cap], v->conn);
+	const struct dt_conn *c = r->c;
 	const char *name;
-	size_t i;
 
 	html_printf(o, "<article class=\"verdict %s\" id=\"v%zu-%zu\">"
 	    "<div class=\"vhead\"><span class=\"badge %s\">%s</span>"
@@ -441,9 +466,7 @@ verdict_article(struct out *o, const struct dt_report_run *run,
 	if (v->n_frames > 0) {
 		html_printf(o, "<span class=\"frames\">Evidence frame%s ",
 		    v->n_frames == 1 ? "" : "s");
-		for (i = 0; i < v->n_frames; i++)
-			html_printf(o, "%s<code>%" PRIu64 "</code>", i ? ", " : "",
-			    v->frames[i]);
+		frame_list(o, v);
 		html_puts(o, "</span>");
 	} else {
 		html_puts(o, "No frame evidence");
@@ -468,7 +491,10 @@ verdict_article(struct out *o, const struct dt_report_run *run,
 		html_esc(o, html_base_name(run->caps[r->cap]->path));
 		html_puts(o, "</span>");
 	}
-	html_puts(o, "</p></article>\n");
+	html_puts(o, "</p>");
+	if (f->groups[r->group].n > 1)
+		alike_note(o, &f->groups[r->group]);
+	html_puts(o, "</article>\n");
 }
 
 /* ---- connections --------------------------------------------------------- */
@@ -482,7 +508,7 @@ conn_chips(struct out *o, size_t capi, const struct vref *vr, size_t nv)
 	for (i = 0; i < nv; i++) {
 		sev = dt_report_severity_name(vr[i].v->severity);
 		html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">", sev, capi,
-		    vr[i].seq);
+		    vr[i].card);
 		html_esc(o, vr[i].v->id);
 		html_puts(o, "</a>");
 	}
@@ -593,63 +619,55 @@ healthy_row(struct out *o, size_t capi, const struct dt_conn *c,
 
 /* ---- one capture ----------------------------------------------------------- */
 
-/* The verdicts of connection id in vr (sorted by conn, then seq). */
-static size_t
-conn_range(const struct vref *vr, size_t nv, uint32_t id, size_t *lo)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < nv && vr[i].v->conn < id; i++)
-		;
-	*lo = i;
-	while (i + n < nv && vr[i + n].v->conn == id)
-		n++;
-	return n;
-}
-
 static int
-vref_by_conn(const void *pa, const void *pb)
-{
-	const struct vref *a = pa, *b = pb;
-
-	if (a->v->conn != b->v->conn)
-		return a->v->conn < b->v->conn ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static int
-failing(const struct vref *vr, size_t n)
+any_example(const struct vref *vr, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (vr[i].v->severity >= DT_SEV_WARNING)
+		if (vr[i].example)
 			return 1;
 	return 0;
 }
 
+/* What a connection's section shows. */
+enum show { SHOW_OTHER, SHOW_HEALTHY, SHOW_FOLDED, SHOW_DRAWN };
+
+/*
+ * A connection with a warning or error is drawn when it is the first or
+ * the last of a group of alike findings (and, verbose, every IP-HTTPS
+ * connection); the others of a group are folded into its card. The rest
+ * of IP-HTTPS (and any with a finding) goes into the table.
+ */
+static enum show
+conn_show(const struct out *o, const struct dt_conn *c,
+    const struct vref *vr, size_t n)
+{
+	size_t i;
+	int fails = 0, example = 0;
+
+	for (i = 0; i < n; i++)
+		if (vr[i].v->severity >= DT_SEV_WARNING) {
+			fails = 1;
+			example |= vr[i].example;
+		}
+	if (example || (c->iphttps && (o->flags & DT_TEXT_VERBOSE)))
+		return SHOW_DRAWN;
+	if (fails)
+		return SHOW_FOLDED;
+	return c->iphttps || n > 0 ? SHOW_HEALTHY : SHOW_OTHER;
+}
+
 static void
 capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
-    const struct vref *all, size_t n_all)
+    const struct findings *f)
 {
 	const struct dt_capture *cap = run->caps[capi];
 	const struct dt_conn *c;
-	struct vref *vr = NULL;
+	const struct vref *vr;
 	struct card *cards = NULL;
-	size_t nv = 0, i, lo, n, healthy = 0, drawn = 0, other = 0, ncards = 0;
-
-	for (i = 0; i < n_all; i++)
-		nv += all[i].cap == capi;
-	/* one spare entry: vr is never NULL, so vr + lo is defined */
-	if ((vr = dt_calloc(o->mem, nv + 1, sizeof *vr)) == NULL) {
-		o->err = o->err ? o->err : DT_ENOMEM;
-		return;
-	}
-	for (i = 0, n = 0; i < n_all; i++)
-		if (all[i].cap == capi)
-			vr[n++] = all[i];
-	if (nv > 0)
-		qsort(vr, nv, sizeof *vr, vref_by_conn);
+	size_t i, lo, n, healthy = 0, drawn = 0, other = 0, folded = 0;
+	size_t rows = 0, ncards = 0;
 
 	html_printf(o, "<section id=\"cap%zu\"><h2>Connections", capi);
 	if (run->n_caps > 1) {
@@ -659,35 +677,55 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	}
 	html_puts(o, "</h2>");
 	/* failing connections drawn */
-	for (c = cap->conns; c != NULL; c = c->next) {
-		n = conn_range(vr, nv, c->id, &lo);
-		if (failing(vr + lo, n) ||
-		    (c->iphttps && (o->flags & DT_TEXT_VERBOSE))) {
-			conn_article(o, capi, c, vr + lo, n);
+	for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
+		n = html_conn_verdicts(f, capi, c->id, &lo);
+		vr = f->byconn + lo;
+		switch (conn_show(o, c, vr, n)) {
+		case SHOW_DRAWN:
+			conn_article(o, capi, c, vr, n);
 			drawn++;
-		} else if (c->iphttps || n > 0) {
+			break;
+		case SHOW_FOLDED:
+			folded++;
+			break;
+		case SHOW_HEALTHY:
 			healthy++;
-		} else {
+			break;
+		default:
 			other++;
 		}
 	}
-	if (drawn == 0 && healthy == 0)
+	if (folded > 0)
+		html_printf(o, "<p class=\"meta\">%zu more connection%s with "
+		    "the same findings as those drawn above: counted on the "
+		    "findings' cards, not drawn; the JSON report (<code>-f "
+		    "json</code>) lists every one.</p>", folded,
+		    folded == 1 ? "" : "s");
+	if (drawn == 0 && healthy == 0 && folded == 0)
 		html_puts(o, "<p>No IP-HTTPS connection in this capture.</p>");
 	if (healthy > 0) {
 		html_printf(o, "<h3>%s</h3><div class=\"scroll\"><table><thead><tr>"
 		    "<th>#</th><th>Client</th><th>Server</th><th>Name</th>"
 		    "<th>TCP</th><th>TLS</th><th>Frames</th><th>Findings</th>"
-		    "</tr></thead><tbody>", drawn > 0 ?
+		    "</tr></thead><tbody>", drawn + folded > 0 ?
 		    "Connections without problems" : "Connections (no problem found)");
-		for (c = cap->conns; c != NULL; c = c->next) {
-			n = conn_range(vr, nv, c->id, &lo);
-			if (failing(vr + lo, n) ||
-			    (c->iphttps && (o->flags & DT_TEXT_VERBOSE)))
+		/* the first MAX_ROWS, and past them the first and last of
+		   each group (its card links there) */
+		for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
+			n = html_conn_verdicts(f, capi, c->id, &lo);
+			vr = f->byconn + lo;
+			if (conn_show(o, c, vr, n) != SHOW_HEALTHY ||
+			    (rows >= MAX_ROWS && !any_example(vr, n)))
 				continue;
-			if (c->iphttps || n > 0)
-				healthy_row(o, capi, c, vr + lo, n);
+			healthy_row(o, capi, c, vr, n);
+			rows++;
 		}
 		html_puts(o, "</tbody></table></div>");
+		if (healthy > rows)
+			html_printf(o, "<p class=\"meta\">and %zu more connections "
+			    "without problems, not listed; the JSON report "
+			    "(<code>-f json</code>) lists every one.</p>",
+			    healthy - rows);
 	}
 	if (other > 0)
 		html_printf(o, "<p class=\"meta\">%zu other connection%s (not IP-HTTPS) "
@@ -698,11 +736,10 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	cards = dt_calloc(o->mem, MAX_CARDS, sizeof *cards);
 	if (cards == NULL) {
 		o->err = o->err ? o->err : DT_ENOMEM;
-		dt_free(o->mem, vr);
 		return;
 	}
-	for (c = cap->conns; c != NULL; c = c->next) {
-		n = conn_range(vr, nv, c->id, &lo);
+	for (c = cap->conns; c != NULL && ncards < MAX_CARDS; c = c->next) {
+		n = html_conn_verdicts(f, capi, c->id, &lo);
 		if (!c->iphttps && n == 0)
 			continue;
 		ncards = html_card_add(cards, ncards, c, c->tls.server_certs,
@@ -723,7 +760,6 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		html_puts(o, "</div></section>\n");
 	}
 	dt_free(o->mem, cards);
-	dt_free(o->mem, vr);
 }
 
 /* ---- the document ---------------------------------------------------------- */
@@ -754,11 +790,13 @@ banner(struct out *o, const size_t sev[3], size_t n_iphttps)
 }
 
 static void
-document(struct out *o, const struct dt_report_run *run, struct vref *vr,
-    size_t nv)
+document(struct out *o, const struct dt_report_run *run,
+    const struct findings *f)
 {
+	const struct vref *vr = f->vr;
 	const struct dt_conn *c;
-	size_t i, sev[3] = { 0, 0, 0 }, n_iphttps = 0;
+	size_t i, nv = f->nv, sev[3] = { 0, 0, 0 }, n_iphttps = 0, cards = 0;
+	dt_severity sev_last = DT_SEV_INFO;
 
 	for (i = 0; i < nv; i++)
 		if ((unsigned)vr[i].v->severity < 3)
@@ -785,21 +823,25 @@ document(struct out *o, const struct dt_report_run *run, struct vref *vr,
 	    "the capture.</p>");
 	banner(o, sev, n_iphttps);
 	html_puts(o, "</header>\n");
-	captures_section(o, run);
+	captures_section(o, run, f);
 
 	html_puts(o, "<section id=\"findings\"><h2>Findings</h2>");
 	if (nv == 0)
 		html_puts(o, "<p>No finding.</p>");
+	/* a card per group of alike verdicts, where its first ranks */
 	for (i = 0; i < nv && o->err == 0; i++) {
-		if (i > 0 && vr[i].v->severity == DT_SEV_INFO &&
-		    vr[i - 1].v->severity != DT_SEV_INFO)
+		if (vr[i].card != vr[i].seq)
+			continue;
+		if (cards++ > 0 && vr[i].v->severity == DT_SEV_INFO &&
+		    sev_last != DT_SEV_INFO)
 			html_puts(o, "<h3 class=\"fyi\">For information</h3>");
-		verdict_article(o, run, &vr[i]);
+		sev_last = vr[i].v->severity;
+		verdict_article(o, run, f, &vr[i]);
 	}
 	html_puts(o, "</section>\n");
 
 	for (i = 0; i < run->n_caps && o->err == 0; i++)
-		capture_section(o, run, i, vr, nv);
+		capture_section(o, run, i, f);
 
 	html_puts(o, "<footer>Made by datrace " DT_VERSION_STRING ". Frame numbers "
 	    "are Wireshark's: type <code>frame.number == N</code> in its "
@@ -813,35 +855,17 @@ dt_report_html(const struct dt_report_run *run, FILE *fp, unsigned flags)
 {
 	struct dt_mem local;
 	struct out o;
-	struct vref *vr = NULL;
-	const struct dt_verdict *v;
-	size_t nv = 0, i, k;
+	struct findings f;
 
 	dt_mem_init(&local, NULL, NULL, 0);
 	o.mem = &local;
 	o.fp = fp;
 	o.flags = flags;
 	o.err = 0;
-	for (i = 0; i < run->n_caps; i++)
-		for (v = run->caps[i]->verdicts; v != NULL; v = v->next)
-			nv++;
-	if (nv > 0) {
-		vr = dt_calloc(&local, nv, sizeof *vr);
-		if (vr == NULL)
-			return DT_ENOMEM;
-	}
-	for (i = 0, nv = 0; i < run->n_caps; i++)
-		for (v = run->caps[i]->verdicts, k = 0; v != NULL;
-		    v = v->next, k++) {
-			vr[nv].v = v;
-			vr[nv].cap = i;
-			vr[nv].seq = k;
-			nv++;
-		}
-	if (nv > 0)
-		qsort(vr, nv, sizeof *vr, vref_rank);
-	document(&o, run, vr, nv);
-	dt_free(&local, vr);
+	if (html_findings(&f, run, &local) != 0)
+		return DT_ENOMEM;
+	document(&o, run, &f);
+	html_findings_free(&f, &local);
 	if (o.err == 0 && (fflush(fp) != 0 || ferror(fp)))
 		o.err = DT_EIO;
 	return o.err;

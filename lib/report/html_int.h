@@ -2,7 +2,8 @@
  * Internal to the HTML report (html*.c): the output with its one escaping
  * function, the small formats every section uses, and the two drawings
  * that have their own files: the message ladder (html_ladder.c) and the
- * certificate cards (html_cert.c). html.c lays out the document.
+ * certificate cards (html_cert.c); html_group.c ranks the verdicts and
+ * groups identical ones into one card. html.c lays out the document.
  */
 #ifndef DT_REPORT_HTML_INT_H
 #define DT_REPORT_HTML_INT_H
@@ -25,6 +26,30 @@ struct vref {
 	const struct dt_verdict *v;
 	size_t cap;		/* index of its capture */
 	size_t seq;		/* order in its capture's list */
+	const struct dt_conn *c;	/* its connection, NULL when none kept */
+	const char *server;	/* server name, else address; "" for none */
+	size_t group;		/* its group in struct findings */
+	size_t card;		/* seq of the verdict whose card shows it */
+	int example;		/* first or last of its group: ladder drawn */
+};
+
+/*
+ * Identical verdicts (same capture, id, severity, confidence, Windows
+ * error, server and cause: explanation and remedy) share one card, which
+ * shows the first of them (by connection) and names the last; only those
+ * two connections get a ladder. A day of the same failure is one card.
+ */
+struct group {
+	const struct vref *first, *last;
+	size_t n;
+};
+
+struct findings {
+	struct vref *vr;	/* every verdict of the run, ranked */
+	size_t nv;
+	struct vref *byconn;	/* copies: by capture, connection, list order */
+	struct group *groups;
+	size_t ng;
 };
 
 /* ---- output (html_out.c) --------------------------------------------------- */
@@ -58,6 +83,18 @@ void html_bytes(struct out *o, uint64_t n);
 const char *html_base_name(const char *path);
 /* The Windows error of a verdict, when it has one. */
 void html_windows(struct out *o, const struct dt_verdict *v);
+
+/* ---- findings (html_group.c) ---------------------------------------------- */
+
+/* Ranks and groups the verdicts of the run into f (freed with
+   html_findings_free). 0 or DT_ENOMEM. */
+int html_findings(struct findings *f, const struct dt_report_run *run,
+    struct dt_mem *mem);
+void html_findings_free(struct findings *f, struct dt_mem *mem);
+/* The verdicts of connection id of capture capi, in list order: *lo in
+   f->byconn and the count. */
+size_t html_conn_verdicts(const struct findings *f, size_t capi, uint32_t id,
+    size_t *lo);
 
 /* ---- the message ladder (html_ladder.c) ------------------------------------- */
 

@@ -370,7 +370,7 @@ step(struct out *o, size_t capi, const struct dt_conn *c,
 		    "rx=\"11\" fill=\"%s\"/><text x=\"%u\" y=\"%u\" "
 		    "text-anchor=\"middle\" font-size=\"12\" "
 		    "font-weight=\"700\" fill=\"#fff\">", capi,
-		    badge->seq, L_SERVER + 12, y - 11, bw, colour,
+		    badge->card, L_SERVER + 12, y - 11, bw, colour,
 		    L_SERVER + 12 + bw / 2, y + 4);
 		html_esc(o, badge->v->id);
 		html_puts(o, "</text></a>");

@@ -48,9 +48,11 @@ int dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags);
 /*
  * One self-contained HTML5 document for the run (inline CSS and SVG, no
  * script, nothing fetched): captures and options, verdicts ranked by
- * severity, a message ladder (SVG) for each connection with a warning or
- * error verdict (DT_TEXT_VERBOSE: for every IP-HTTPS connection), the
- * others in a table, and the certificates as cards. Every string from the
+ * severity (verdicts alike on one card with their count, html_group.c),
+ * a message ladder (SVG) for the first and the last connection of each
+ * card with a warning or error (DT_TEXT_VERBOSE: for every IP-HTTPS
+ * connection), the healthy ones in a bounded table, and the certificates
+ * as cards. Every string from the
  * wire is HTML-escaped and made valid UTF-8. Returns 0, DT_ENOMEM or DT_EIO.
  */
 int dt_report_html(const struct dt_report_run *run, FILE *fp, unsigned flags);

@@ -920,6 +920,41 @@ START_TEST(t_retrans_and_dups)
 }
 END_TEST
 
+/*
+ * Zero-window probes (RFC 9293 3.8.6.1) as the two stacks send them: Linux
+ * the byte before the next with no payload (the keep-alive's segment, as
+ * testdata/scenarios/tcp-keepalive-zerowin.pcap shows), Windows the next
+ * byte alone. Neither is a retransmission nor a gap; the Windows probe's
+ * byte is stream data.
+ */
+START_TEST(t_zero_window_probe)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, C, PA, 1001, 5001, "full");
+	w_tcp_full(&w, S, A, 5001, 1005, NULL, 0, 0, 0);	/* 5: closed */
+	w_tcp_full(&w, C, A, 1004, 5001, NULL, 0, 0, 8192);	/* Linux */
+	w_tcp_full(&w, S, A, 5001, 1005, NULL, 0, 0, 0);
+	w_tcp_full(&w, C, A, 1005, 5001, "!", 1, 1, 8192);	/* Windows */
+	w_tcp_full(&w, S, A, 5001, 1006, NULL, 0, 0, 1024);	/* open */
+	w_tcp(&w, C, PA, 1006, 5001, "again");
+	w_tcp(&w, C, A, 1010, 5001, NULL);			/* keep-alive */
+	c = w.cap->conns;
+	ck_assert_uint_eq(count_events(c, DT_EV_ZERO_WINDOW_PROBE), 2);
+	ck_assert_uint_eq(find_event(c, DT_EV_ZERO_WINDOW_PROBE, 0)->frame, 6);
+	ck_assert_uint_eq(find_event(c, DT_EV_ZERO_WINDOW_PROBE, 1)->frame, 8);
+	ck_assert_uint_eq(count_events(c, DT_EV_KEEPALIVE), 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_KEEPALIVE, 0)->frame, 11);
+	ck_assert_uint_eq(c->retransmissions, 0);
+	ck_assert_uint_eq(c->gap_bytes[C], 0);
+	ck_stream(rec_conn(&w.sink, 1), C, "full!again");
+	w_close(&w);
+}
+END_TEST
+
 START_TEST(t_wraparound)
 {
 	struct world w;
@@ -1774,6 +1809,7 @@ flow_suite(void)
 	tcase_add_test(tc, t_challenge_ack_given_up);
 	tcase_add_test(tc, t_simultaneous_open_server_first);
 	tcase_add_test(tc, t_rst_with_data);
+	tcase_add_test(tc, t_zero_window_probe);
 	tcase_add_test(tc, t_ack_out_of_window);
 	tcase_add_test(tc, t_ack_in_window_gap);
 	tcase_add_test(tc, t_simultaneous_open);

@@ -46,7 +46,8 @@ dt_addr_eq(const struct dt_addr *a, const struct dt_addr *b)
 enum dt_ev_type {
 	DT_EV_SYN = 1,		/* a: 1 when a retransmission of the SYN */
 	DT_EV_SYNACK,		/* a: 1 when a retransmission */
-	DT_EV_RST,		/* dir: who sent it; a: 1 before any SYN-ACK;
+	DT_EV_RST,		/* dir: who sent it; a: 1 when it answers the
+				   SYN (a SYN seen, no SYN-ACK, no data);
 				   b: peer's stream bytes seen before it */
 	DT_EV_FIN,		/* dir: who sent it; b: stream bytes sent before */
 	DT_EV_RETRANS,		/* b: sequence offset */
@@ -81,6 +82,10 @@ enum dt_ev_type {
 				   SYN (a challenge ACK, RFC 5961 4: the
 				   peer still holds an older connection);
 				   b: how far past what was sent it acks */
+	DT_EV_ZERO_WINDOW_PROBE, /* a probe of the peer's zero window (RFC
+				   9293 3.8.6.1): the byte before the next
+				   (Linux) or the next byte alone (Windows);
+				   neither a retransmission nor a gap */
 };
 
 struct dt_event {

@@ -24,9 +24,13 @@
  *    client: the port set does (a DirectAccess client and server that
  *    each connect to the other, a NAT traversal, a lab), and the roles
  *    are said to be guessed (roles_from_syn 0).
+ *  - keep-alives (RFC 9293 3.8.4: the byte before the next, none or one)
+ *    and zero-window probes (3.8.6.1: Linux sends the same segment,
+ *    Windows the next byte alone) are neither retransmissions nor gaps;
+ *    the probe's byte, when new, is stream data.
  *  - SYN and SYN-ACK retransmissions, TFO data in the SYN (RFC 7413),
- *    keep-alives, exact duplicates (a port mirror), sequence wrap: see
- *    the steps below and reasm.c.
+ *    exact duplicates (a port mirror), sequence wrap: see the steps
+ *    below and reasm.c.
  */
 #include "flow/flow_int.h"
 
@@ -132,11 +136,25 @@ payload_seq(const struct dt_l4 *l4)
 	return l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0);
 }
 
+/* The byte before the next, or none (RFC 9293 3.8.4: a keep-alive; also
+   Linux's zero-window probe, which is the same segment). */
 static int
 is_keepalive(const struct half *h, const struct dt_l4 *l4)
 {
 	return h->started && !(l4->flags & (DT_TCP_SYN | DT_TCP_FIN)) &&
 	    l4->paylen <= 1 && l4->seq == h->next - 1;
+}
+
+/* Its peer's window is zero: a keep-alive-shaped segment (Linux) or the
+   next byte alone (Windows, tshark's "ZeroWindowProbe") probes it. */
+static int
+probes_zero_window(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+
+	return fl->h[!dir].zero_win && h->started &&
+	    !(l4->flags & (DT_TCP_SYN | DT_TCP_FIN)) &&
+	    (is_keepalive(h, l4) || (l4->paylen == 1 && l4->seq == h->next));
 }
 
 size_t
@@ -566,9 +584,11 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 		data_facts(fl, dir, l4);
 	if (ack && !(flags & DT_TCP_SYN))
 		ack_facts(f, fl, dir, pkt, l4);
-	if (is_keepalive(&fl->h[dir], l4))
+	if (probes_zero_window(fl, dir, l4))
+		add_event(f, fl, DT_EV_ZERO_WINDOW_PROBE, dir, pkt, 0, 0);
+	else if (is_keepalive(&fl->h[dir], l4))
 		add_event(f, fl, DT_EV_KEEPALIVE, dir, pkt, 0, 0);
-	else
+	if (!is_keepalive(&fl->h[dir], l4))
 		payload_step(f, fl, dir, l4, pkt);
 	if (ack)
 		ack_step(f, fl, !dir, l4->ack, pkt);

@@ -67,6 +67,7 @@ static const struct label ev_labels[] = {
 	{ DT_EV_TLS_RECORD, "Record" },
 	{ DT_EV_TLS_RESYNC, "Records readable again" },
 	{ DT_EV_OUT_OF_WINDOW, "ACK outside the window" },
+	{ DT_EV_ZERO_WINDOW_PROBE, "Zero-window probe" },
 };
 
 static const char *

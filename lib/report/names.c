@@ -151,6 +151,7 @@ static const struct name event_names[] = {
 	{ DT_EV_TLS_RECORD, "record" },
 	{ DT_EV_TLS_RESYNC, "resync" },
 	{ DT_EV_OUT_OF_WINDOW, "out_of_window_ack" },
+	{ DT_EV_ZERO_WINDOW_PROBE, "zero_window_probe" },
 };
 
 const char *
@@ -171,7 +172,8 @@ int
 dt_report_event_is_tls(const struct dt_event *ev)
 {
 	return (ev->type >= DT_EV_TLS_HANDSHAKE &&
-	    ev->type <= DT_EV_SSLV2_HELLO) || ev->type >= DT_EV_TLS_UPGRADE;
+	    ev->type <= DT_EV_SSLV2_HELLO) || (ev->type >= DT_EV_TLS_UPGRADE &&
+	    ev->type <= DT_EV_TLS_RESYNC);
 }
 
 /* ---- time ------------------------------------------------------------------ */

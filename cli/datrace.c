@@ -49,6 +49,8 @@ static const char usage_text[] =
 "  -q, --quiet                    print nothing; exit status only\n"
 "      --summary                  text: verdict counts per id and server with examples\n"
 "                                 (the default when more than a screenful fail)\n"
+"      --events                   text: Windows' own events of an .etl, in the head\n"
+"                                 and beside each connection's ladder by time\n"
 "  -j, --jobs N                   analyse N captures at once (default: the core count)\n"
 "      --redact                   pseudonyms for addresses, names, certificates, paths\n"
 "      --redact-key FILE          ... the same in every run with this key (implies --redact)\n"
@@ -69,7 +71,7 @@ static const char usage_text[] =
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
     OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER, OPT_SUMMARY,
-    OPT_EXPORT };
+    OPT_EXPORT, OPT_EVENTS };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -85,6 +87,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "events", no_argument, NULL, OPT_EVENTS },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "redact", no_argument, NULL, OPT_REDACT },
 	{ "redact-key", required_argument, NULL, OPT_REDACT_KEY },
@@ -454,7 +457,7 @@ main(int argc, char **argv)
 	struct inner_export inner;
 	FILE *out = stdout;
 	int out_existed = 0;
-	int verbose = 0, quiet = 0, progress = -1, summary = 0;
+	int verbose = 0, quiet = 0, progress = -1, summary = 0, events = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs = ncpu > 0 ? (ncpu > 256 ? 256 : (int)ncpu) : 1;
 	int c, i, rc, status, *skipped = NULL;
@@ -536,6 +539,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_SUMMARY: summary = 1; break;
+		case OPT_EVENTS: events = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
 		case OPT_EXPORT_INNER: export_inner = optarg; break;
@@ -644,6 +648,8 @@ main(int argc, char **argv)
 		flags |= DT_TEXT_VERBOSE;
 	if (summary)
 		flags |= DT_TEXT_SUMMARY;
+	if (events)
+		flags |= DT_TEXT_EVENTS;
 	if (output == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL)
 		flags |= DT_TEXT_COLOR;
 	flags |= DT_TEXT_WIDTH(output == NULL ? term_width() : 0);

@@ -553,6 +553,9 @@ DT_EXTERN const char *dt_cert_parse_error(const dt_cert *x);
    each, instead of one block per connection (the default too when more
    than a screenful of connections fail, unless DT_TEXT_VERBOSE). */
 #define DT_TEXT_SUMMARY	0x4
+/* Windows' own events of an .etl (decoded ones): listed in the capture's
+   head and shown in each connection's ladder by time. */
+#define DT_TEXT_EVENTS	0x8
 /* Terminal width in columns for the text writer (prose is wrapped two
    columns short of it; 0 or under 40: 80). Or it into the flags. */
 #define DT_TEXT_WIDTH(cols)	(((unsigned)(cols) & 0xffffu) << 16)

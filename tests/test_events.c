@@ -423,6 +423,393 @@ START_TEST(test_bounded)
 }
 END_TEST
 
+
+/* ---- Windows' word in the verdicts ---------------------------------------- */
+
+/*
+ * A scenario capture (real TLS stacks, testdata/gen/scenarios.sh) written
+ * as a netsh trace: one NDIS-PacketCapture 1001 event per frame, then the
+ * given Windows event one second after the last frame.
+ */
+static void
+scenario_etl(struct etlw *w, const char *path, const uint8_t *guid,
+    uint16_t id, struct etlw_vec *payload)
+{
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	char err[256];
+	uint8_t mac[6];
+	int64_t start = 0;
+	uint64_t rel = 0, kw;
+
+	etlw_init(w);
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, err, sizeof err,
+	    NULL), 0);
+	while (dt_reader_next(r, &p) == 0) {
+		ck_assert_int_eq(p.linktype, 1);
+		if (start == 0) {
+			start = p.time - p.time % 1000000000;
+			w->start_ft = ETLW_FT_1970 + (uint64_t)(start / 100);
+			etlw_header(w, 3600 * UINT64_C(1000000000));
+			memcpy(mac, p.data + 6, 6);
+		}
+		rel = (uint64_t)(p.time - start);
+		kw = ETLW_KW_ETH | ETLW_KW_START | ETLW_KW_END |
+		    (memcmp(p.data + 6, mac, 6) == 0 ? ETLW_KW_SEND :
+		    ETLW_KW_RECV);
+		etlw_ndis_1001(w, 7, 7, kw, p.data, p.caplen, rel, 1, NULL, 0);
+		if (w->recs.n > 50000)
+			etlw_flush(w, 0, 0, 0, 0);
+	}
+	ck_assert_ptr_null(dt_reader_error(r, NULL));
+	dt_reader_close(r);
+	if (guid != NULL)
+		ev_put(w, guid, id, rel + 1000 * MS, payload);
+	etlw_flush(w, 0, 0, 0, 0);
+}
+
+/* The verdict with id of the analysed ETL (NULL when none). */
+static const dt_verdict *
+verdict_of(const dt_analyzer *a, const char *id)
+{
+	const dt_capture *c;
+	const dt_verdict *v;
+	size_t i;
+
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	for (i = 0; i < dt_capture_verdict_count(c); i++) {
+		ck_assert_int_eq(dt_capture_verdict_at(c, i, &v), 0);
+		if (strcmp(dt_verdict_id(v), id) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+enum how { IPHLPSVC, CAPI2, DNS, TCPIP };
+
+static const struct weigh_case {
+	const char *file, *host, *ca, *id;
+	enum how how;
+	uint32_t confirm, contradict;	/* the event's code */
+	const char *confirm_name, *contradict_name;
+} weigh_cases[] = {
+	{ "null-absent-alert-openssl.pcap", "da.corp.example", NULL,
+	  "null-cipher-absent", IPHLPSVC, 0x80090326,
+	  0x800b0109, "SEC_E_ILLEGAL_MESSAGE", "CERT_E_UNTRUSTEDROOT" },
+	{ "server-cert-untrusted-openssl.pcap", "da.corp.example",
+	  "testdata/scenarios/certs/corp-root.pem", "server-cert-untrusted",
+	  CAPI2, 0x800b0109, 0x800b010f, "CERT_E_UNTRUSTEDROOT",
+	  "CERT_E_CN_NO_MATCH" },
+	{ "server-name-mismatch-openssl.pcap", "da.corp.example",
+	  "testdata/scenarios/certs/corp-root.pem", "server-name-mismatch",
+	  IPHLPSVC, 0x800b010f, 0x80092013,
+	  "CERT_E_CN_NO_MATCH", "CRYPT_E_REVOCATION_OFFLINE" },
+	{ "server-cert-expired-openssl.pcap", "da.corp.example",
+	  "testdata/scenarios/certs/corp-root.pem", "server-cert-expired",
+	  CAPI2, 0x800b0101, 0x800b0109, "CERT_E_EXPIRED",
+	  "CERT_E_UNTRUSTEDROOT" },
+	{ "client-cert-missing-openssl.pcap", "da.corp.example",
+	  "testdata/scenarios/certs/corp-root.pem", "client-cert-missing",
+	  IPHLPSVC, 0x90320, 0x274d,
+	  "SEC_I_INCOMPLETE_CREDENTIALS", "WSAECONNREFUSED" },
+	{ "tcp-refused-v4.pcap", "da.corp.example", NULL, "tcp-refused",
+	  TCPIP, 0xc0000236, 0xc00000b5,
+	  "STATUS_CONNECTION_REFUSED", "STATUS_IO_TIMEOUT" },
+	{ "dns-nxdomain.pcap", "da.corp.example", NULL, "dns-not-found",
+	  DNS, 9003, 0x800b0109, "DNS_ERROR_RCODE_NAME_ERROR",
+	  "CERT_E_UNTRUSTEDROOT" },
+};
+
+/* The event of kind how reporting code, about the scenario's server. */
+static const uint8_t *
+code_event(enum how how, uint32_t code, const char *server, uint16_t *id,
+    struct etlw_vec *v)
+{
+	char xml[160];
+	uint8_t a[4];
+	unsigned port;
+
+	switch (how) {
+	case IPHLPSVC:
+		etlw_u32(v, code);
+		etlw_u32(v, 0);
+		*id = 4302;
+		return etlw_guid_iphlpsvc;
+	case CAPI2:
+		snprintf(xml, sizeof xml, "<CertVerifyCertificateChainPolicy>"
+		    "<Result value=\"%08X\"/></CertVerifyCertificateChainPolicy>",
+		    code);
+		etlw_wstr(v, xml);
+		*id = 30;
+		return etlw_guid_capi2;
+	case DNS:
+		etlw_wstr(v, "da.corp.example");
+		etlw_u32(v, 28);
+		etlw_u64(v, 0);
+		etlw_u32(v, code);
+		etlw_wstr(v, "");
+		*id = 3008;
+		return etlw_guid_dns;
+	case TCPIP:
+		ck_assert_int_eq(sscanf(server, "%hhu.%hhu.%hhu.%hhu:%u", &a[0],
+		    &a[1], &a[2], &a[3], &port), 5);
+		etlw_u32(v, 16);
+		sockaddr4(v, (const uint8_t[4]){ 10, 0, 0, 1 }, 50000);
+		etlw_u32(v, 16);
+		sockaddr4(v, a, port);
+		etlw_u32(v, code);
+		etlw_u32(v, 1234);
+		etlw_u32(v, 1);
+		etlw_u64(v, 0);
+		*id = 1034;
+		return etlw_guid_tcpip;
+	}
+	return NULL;
+}
+
+/* The server of the scenario's first connection ("a.b.c.d:p"). */
+static void
+first_server(const char *path, char *out, size_t n)
+{
+	dt_analyzer *a;
+	const dt_capture *c;
+	const dt_conn *k;
+
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	dt_analyze_file(a, path);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	if (dt_capture_conn_count(c) > 0) {
+		ck_assert_int_eq(dt_capture_conn_at(c, 0, &k), 0);
+		snprintf(out, n, "%s", dt_conn_server(k));
+	} else
+		snprintf(out, n, "0.0.0.0:0");
+	dt_analyzer_free(a);
+}
+
+/*
+ * For each verdict with a Windows code: the scenario as a netsh trace
+ * with the client's own event reporting the verdict's code (confirms:
+ * the verdict's text cites it, the confidence stays), and with another
+ * code the project maps to another verdict (contradicts: cited beside it,
+ * the confidence one step lower than the same packets give without the
+ * event). The cited event is no windows-reported-error verdict again.
+ */
+START_TEST(test_confirm_contradict)
+{
+	const struct weigh_case *k = &weigh_cases[_i / 2];
+	int confirm = _i % 2 == 0;
+	uint32_t code = confirm ? k->confirm : k->contradict;
+	const char *name = confirm ? k->confirm_name : k->contradict_name;
+	char path[256], server[64], want[512];
+	dt_options o;
+	dt_analyzer *a;
+	const dt_verdict *v;
+	struct etlw w;
+	struct etlw_vec p = { 0 };
+	const uint8_t *guid;
+	uint16_t id = 0;
+	dt_confidence base;
+
+	snprintf(path, sizeof path, "testdata/scenarios/%s", k->file);
+	first_server(path, server, sizeof server);
+	dt_options_init(&o);
+	o.host = k->host;
+	o.ca_file = k->ca;
+
+	/* the packets without the event: as the scenario */
+	scenario_etl(&w, path, NULL, 0, NULL);
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	dt_analyze_mem(a, "scenario.etl", w.file.p, w.file.n);
+	v = verdict_of(a, k->id);
+	ck_assert_ptr_nonnull(v);
+	base = dt_verdict_confidence(v);
+	ck_assert_ptr_null(strstr(dt_verdict_explanation(v), "Windows "
+	    "confirms"));
+	ck_assert_ptr_null(strstr(dt_verdict_explanation(v), "Windows says"));
+	dt_analyzer_free(a);
+	etlw_free(&w);
+
+	guid = code_event(k->how, code, server, &id, &p);
+	scenario_etl(&w, path, guid, id, &p);
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	dt_analyze_mem(a, "scenario.etl", w.file.p, w.file.n);
+	v = verdict_of(a, k->id);
+	ck_assert_msg(v != NULL, "%s: no %s", k->file, k->id);
+	/* the event is beside the packet verdict, not a verdict again */
+	ck_assert_ptr_null(verdict_of(a, "windows-reported-error"));
+	if (confirm) {
+		snprintf(want, sizeof want, "Windows confirms it: %s event %u at ",
+		    k->how == IPHLPSVC ? "Microsoft-Windows-Iphlpsvc" :
+		    k->how == CAPI2 ? "Microsoft-Windows-CAPI2" :
+		    k->how == DNS ? "Microsoft-Windows-DNS-Client" :
+		    "Microsoft-Windows-TCPIP", id);
+		ck_assert_msg(strstr(dt_verdict_explanation(v), want) != NULL,
+		    "%s: %s", k->file, dt_verdict_explanation(v));
+		ck_assert_int_eq(dt_verdict_confidence(v), base);
+	} else {
+		ck_assert_msg(strstr(dt_verdict_explanation(v),
+		    "Windows says otherwise: ") != NULL, "%s: %s", k->file,
+		    dt_verdict_explanation(v));
+		ck_assert_int_gt(base, DT_CONF_LOW);
+		ck_assert_int_eq(dt_verdict_confidence(v), base - 1);
+		snprintf(want, sizeof want, "; confidence lowered to %s.",
+		    dt_confidence_name(base - 1));
+		ck_assert_ptr_nonnull(strstr(dt_verdict_explanation(v), want));
+	}
+	snprintf(want, sizeof want, " 0x%X (%s)", code, name);
+	ck_assert_msg(strstr(dt_verdict_explanation(v), want) != NULL,
+	    "%s: %s", k->file, dt_verdict_explanation(v));
+	dt_analyzer_free(a);
+	etlw_free(&w);
+}
+END_TEST
+
+/*
+ * A netsh trace without packets: the IP-HTTPS client's 4302 with
+ * WSAHOST_NOT_FOUND is a verdict of its own, with the meaning and remedy,
+ * confidence medium; a TCPIP connect failure to port 80 and a DNS failure
+ * for another name are not about IP-HTTPS and give none. JSON lists the
+ * decoded events with their fields; text with --events lists them.
+ */
+START_TEST(test_events_alone)
+{
+	static const uint8_t web[4] = { 198, 51, 100, 7 };
+	struct etlw w;
+	struct etlw_vec v = { 0 };
+	dt_analyzer *a;
+	const dt_capture *c;
+	const dt_verdict *vd;
+	char *out = NULL;
+	size_t n, i, k = 0;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	etlw_wstr(&v, "IPHTTPSInterface");
+	etlw_u32(&v, 3);
+	etlw_u32(&v, 1);
+	etlw_u32(&v, 4);
+	etlw_wstr(&v, "https://da.corp.example:443/IPHTTPS");
+	etlw_u32(&v, 0);
+	ev_put(&w, etlw_guid_iphlpsvc_trace, 5000, 1 * MS, &v);
+	etlw_wstr(&v, "wpad.corp.example");		/* another name */
+	etlw_u32(&v, 1);
+	etlw_u64(&v, 0);
+	etlw_u32(&v, 9003);
+	etlw_wstr(&v, "");
+	ev_put(&w, etlw_guid_dns, 3008, 2 * MS, &v);
+	etlw_u32(&v, 16);				/* to port 80 */
+	sockaddr4(&v, web, 50000);
+	etlw_u32(&v, 16);
+	sockaddr4(&v, web, 80);
+	etlw_u32(&v, 0xc0000236);
+	etlw_u32(&v, 4);
+	etlw_u32(&v, 1);
+	etlw_u64(&v, 0);
+	ev_put(&w, etlw_guid_tcpip, 1034, 3 * MS, &v);
+	etlw_u32(&v, 0x2af9);
+	etlw_u32(&v, 0);
+	ev_put(&w, etlw_guid_iphlpsvc, 4302, 4 * MS, &v);
+	etlw_flush(&w, 0, 0, 0, 0);
+
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_mem(a, "events.etl", w.file.p, w.file.n),
+	    DT_EFORMAT);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	for (i = 0; i < dt_capture_verdict_count(c); i++) {
+		ck_assert_int_eq(dt_capture_verdict_at(c, i, &vd), 0);
+		k += strcmp(dt_verdict_id(vd), "windows-reported-error") == 0;
+	}
+	ck_assert_uint_eq(k, 1);
+	vd = verdict_of(a, "windows-reported-error");
+	ck_assert_uint_eq(dt_verdict_windows_code(vd), 0x2af9);
+	ck_assert_str_eq(dt_verdict_windows_name(vd), "WSAHOST_NOT_FOUND");
+	ck_assert_int_eq(dt_verdict_confidence(vd), DT_CONF_MEDIUM);
+	ck_assert_int_eq(dt_verdict_severity(vd), DT_SEV_ERROR);
+	ck_assert_str_eq(dt_verdict_summary(vd), "Windows reported 0x2AF9 "
+	    "(WSAHOST_NOT_FOUND): the IP-HTTPS server's name did not resolve");
+	ck_assert_str_eq(dt_verdict_explanation(vd), "Microsoft-Windows-"
+	    "Iphlpsvc event 4302 at 20:18:27.004 UTC logged ErrorCode 0x2AF9 "
+	    "(WSAHOST_NOT_FOUND). The capture shows no IP-HTTPS connection, "
+	    "so this rests on the client's own event alone (confidence "
+	    "medium): no packet confirms it.");
+	ck_assert(strncmp(dt_verdict_remedy(vd), "Publish the ConnectTo name",
+	    26) == 0);
+
+	ck_assert_int_eq(dt_write_buffer(a, "json", 0, &out, &n), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"events\": [\n"));
+	ck_assert_ptr_nonnull(strstr(out,
+	    "          \"provider\": \"Microsoft-Windows-Iphlpsvc\",\n"
+	    "          \"id\": 4302,\n"
+	    "          \"version\": 0,\n"
+	    "          \"name\": null,\n"
+	    "          \"level\": 4,\n"
+	    "          \"pid\": 4,\n"
+	    "          \"tid\": 7,\n"));
+	ck_assert_ptr_nonnull(strstr(out, "          \"fields\": {\n"
+	    "            \"ErrorCode\": 11001,\n"
+	    "            \"IpHTTPSReasonCode\": 0\n"
+	    "          },\n"
+	    "          \"short_payload\": false\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\"RemoteAddress\": "
+	    "\"198.51.100.7:80\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"events_not_kept\": 0"));
+	dt_buffer_free(out);
+	ck_assert_int_eq(dt_write_buffer(a, "text", 0, &out, &n), 0);
+	ck_assert_ptr_nonnull(strstr(out, "  events: 4 Windows events decoded "
+	    "(--events lists them, beside the ladders)\n"));
+	ck_assert_ptr_null(strstr(out, "  windows: "));
+	dt_buffer_free(out);
+	ck_assert_int_eq(dt_write_buffer(a, "text", DT_TEXT_EVENTS |
+	    DT_TEXT_WIDTH(200), &out, &n), 0);
+	ck_assert_ptr_nonnull(strstr(out, "  windows: 2024-06-10T20:18:27."
+	    "004000000Z Microsoft-Windows-Iphlpsvc 4302: ErrorCode=0x2AF9 "
+	    "IpHTTPSReasonCode=0x0\n"));
+	dt_buffer_free(out);
+	dt_analyzer_free(a);
+	etlw_free(&w);
+}
+END_TEST
+
+/*
+ * --events beside a ladder: the scenario's failing connection shows the
+ * client's 4302 one second after its last frame, as a "windows" row in
+ * its ladder after the frames, with its time from the connection start.
+ */
+START_TEST(test_events_in_ladder)
+{
+	struct etlw w;
+	struct etlw_vec p = { 0 };
+	dt_options o;
+	dt_analyzer *a;
+	char *out = NULL, *row, *last;
+	size_t n;
+
+	etlw_u32(&p, 0x80090326);
+	etlw_u32(&p, 0);
+	scenario_etl(&w, "testdata/scenarios/null-absent-alert-openssl.pcap",
+	    etlw_guid_iphlpsvc, 4302, &p);
+	dt_options_init(&o);
+	o.host = "da.corp.example";
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	dt_analyze_mem(a, "scenario.etl", w.file.p, w.file.n);
+	ck_assert_int_eq(dt_write_buffer(a, "text", DT_TEXT_EVENTS |
+	    DT_TEXT_WIDTH(200), &out, &n), 0);
+	row = strstr(out, ".008  windows       Microsoft-Windows-Iphlpsvc "
+	    "4302: ErrorCode=0x80090326 IpHTTPSReasonCode=0x0\n");
+	ck_assert_msg(row != NULL, "%s", out);
+	/* after the ladder's last frame row, before the verdicts */
+	last = strstr(out, " #6 ");
+	ck_assert_ptr_nonnull(last);
+	ck_assert(last < row);
+	ck_assert_ptr_nonnull(strstr(row, "null-cipher-absent"));
+	dt_buffer_free(out);
+	dt_analyzer_free(a);
+	etlw_free(&w);
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -433,6 +820,10 @@ events_suite(void)
 	tcase_add_test(tc, test_decode_iphttps_providers);
 	tcase_add_test(tc, test_short_and_unknown);
 	tcase_add_test(tc, test_bounded);
+	tcase_add_test(tc, test_events_alone);
+	tcase_add_test(tc, test_events_in_ladder);
+	tcase_add_loop_test(tc, test_confirm_contradict, 0,
+	    2 * (int)(sizeof weigh_cases / sizeof weigh_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

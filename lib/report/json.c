@@ -213,6 +213,7 @@ jcapture(struct jb *b, const struct dt_capture *cap)
 		}
 		jb_set(b, o, "event_providers", a);
 		jb_set(b, o, "system_records", jb_int(cap->system_records));
+		jb_winevents(b, o, cap);
 	}
 	if (cap->dropped_conns || cap->dropped_bytes ||
 	    cap->fragments_dropped) {
@@ -272,9 +273,13 @@ fill_capture(struct sj *s, const char *key, unsigned depth, const void *arg)
 	const struct dt_verdict *v;
 	const struct dt_dns *d;
 	const struct dt_http *h;
+	const struct dt_winevent *e;
 	size_t n = 0;
 
-	if (strcmp(key, "connections") == 0)
+	if (strcmp(key, "events") == 0)
+		for (e = cap->winevents; e != NULL && s->err == 0; e = e->next)
+			sj_item(s, n++, jb_winevent(s->b, e), depth);
+	else if (strcmp(key, "connections") == 0)
 		for (c = cap->conns; c != NULL && s->err == 0; c = c->next)
 			sj_item(s, n++, jb_conn(s->b, c), depth);
 	else if (strcmp(key, "verdicts") == 0)
@@ -290,7 +295,7 @@ fill_capture(struct sj *s, const char *key, unsigned depth, const void *arg)
 }
 
 static const char *const capture_lists[] = {
-	"connections", "verdicts", "dns", "http", NULL
+	"events", "connections", "verdicts", "dns", "http", NULL
 };
 
 /* The captures [from, to) of the run, and what fills their hole. */

@@ -48,6 +48,13 @@ json_t *jb_conn(struct jb *b, const struct dt_conn *c);
    suite encrypts and there is nothing to read. */
 json_t *jb_tunnel(struct jb *b, const struct dt_conn *c);
 
+/* ---- Windows' events (json_events.c) ----------------------------------- */
+
+/* o["events"] (a hole) and o["events_not_kept"] when the capture
+   decoded any; one element of the list. */
+void jb_winevents(struct jb *b, json_t *o, const struct dt_capture *cap);
+json_t *jb_winevent(struct jb *b, const struct dt_winevent *e);
+
 /* ---- writing as it goes (json_stream.c) --------------------------------- */
 
 struct sj {

@@ -224,6 +224,7 @@ capture_text(struct out *o, const struct dt_capture *cap)
 		qsort(vr, nv, sizeof *vr, vref_cmp);
 	}
 
+	o->winevents = (o->flags & DT_TEXT_EVENTS) ? cap->winevents : NULL;
 	text_capture_head(o, cap);
 	for (i = 0; i < nv; i++)
 		failing += vr[i].v->severity >= DT_SEV_WARNING;

@@ -138,6 +138,7 @@ text_capture_head(struct out *o, const struct dt_capture *cap)
 		    cap->system_records, cap->system_records == 1 ? "" : "s");
 		text_emit(o, "  events: ", 4, line);
 	}
+	text_winevents(o, cap);
 	if (cap->packets == 0 && cap->n_providers > 0)
 		text_emit(o, "  note: ", 4, "the trace holds events but no packets: "
 		    "capture packets with 'netsh trace start capture=yes' or "

@@ -18,6 +18,8 @@ struct out {
 	FILE *fp;
 	struct dt_mem *mem;
 	unsigned flags;
+	const struct dt_winevent *winevents;	/* DT_TEXT_EVENTS: the
+						   capture's, for the ladders */
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	size_t width;		/* columns the prose is wrapped at */
 	const char *filter;	/* the run's -F filter, or NULL */
@@ -54,6 +56,13 @@ void text_capture_head(struct out *o, const struct dt_capture *cap);
 /* Connection c's message ladder, one line per timeline event, and the rows
    from inside its IP-HTTPS tunnel. */
 void text_ladder(struct out *o, const struct dt_conn *c);
+/* Windows' events (text_events.c): the head's lines (all with
+   DT_TEXT_EVENTS, else a count), one event's words, and whether an event
+   falls in a connection's time (its ladder shows it). */
+struct dt_buf;
+void text_winevents(struct out *o, const struct dt_capture *cap);
+void text_winevent_line(struct dt_buf *s, const struct dt_winevent *e);
+int text_winevent_in(const struct dt_conn *c, const struct dt_winevent *e);
 /* Verdict counts per id and per server, with the first few connections of
    each; vr[0..nv) are the capture's verdicts. */
 void text_summary(struct out *o, const struct dt_capture *cap,

@@ -10,6 +10,7 @@
 #include "report/text_int.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/ladder.h"
@@ -278,17 +279,72 @@ tunnel_ladder(struct out *o, const struct dt_conn *c)
 	}
 }
 
+static int
+by_time(const void *a, const void *b)
+{
+	const struct dt_winevent *x = *(const struct dt_winevent *const *)a,
+	    *y = *(const struct dt_winevent *const *)b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* --events: the Windows events of c's time, by time (w, *n; NULL when
+   none or memory failed). */
+static const struct dt_winevent **
+conn_winevents(struct out *o, const struct dt_conn *c, size_t *n)
+{
+	const struct dt_winevent *e, **w;
+	size_t k = 0;
+
+	*n = 0;
+	for (e = o->winevents; e != NULL; e = e->next)
+		k += text_winevent_in(c, e);
+	if (k == 0 || (w = dt_calloc(o->mem, k, sizeof *w)) == NULL)
+		return NULL;
+	for (e = o->winevents; e != NULL; e = e->next)
+		if (text_winevent_in(c, e))
+			w[(*n)++] = e;
+	qsort(w, *n, sizeof *w, by_time);
+	return w;
+}
+
+/* The Windows events up to time t (all when t is INT64_MAX). */
+static void
+winevents_until(struct out *o, const struct dt_conn *c,
+    const struct dt_winevent **w, size_t n, size_t *k, int64_t t,
+    struct dt_buf *msg)
+{
+	char prefix[64];
+	int64_t rel;
+
+	for (; *k < n && w[*k]->time <= t; (*k)++) {
+		rel = w[*k]->time - c->first_time;
+		snprintf(prefix, sizeof prefix, "  %3" PRId64 ".%03d  %-12s  ",
+		    rel / 1000000000, (int)(rel % 1000000000 / 1000000),
+		    "windows");
+		dt_buf_reset(msg);
+		text_winevent_line(msg, w[*k]);
+		if (!msg->err)
+			text_emit(o, prefix, strlen(prefix), msg->p);
+	}
+}
+
 void
 text_ladder(struct out *o, const struct dt_conn *c)
 {
 	struct dt_buf msg = DT_BUF_INIT(o->mem);
 	char prefix[96];
 	const struct dt_event *ev;
+	const struct dt_winevent **w;
 	int64_t rel;
-	size_t i, j;
+	size_t i, j, nw, kw = 0;
 
+	w = conn_winevents(o, c, &nw);
 	for (i = 0; i < c->n_events; i++) {
 		ev = &c->events[i];
+		winevents_until(o, c, w, nw, &kw, ev->time, &msg);
 		rel = ev->time - c->first_time;
 		if (rel < 0)
 			rel = 0;
@@ -311,6 +367,8 @@ text_ladder(struct out *o, const struct dt_conn *c)
 		}
 		text_emit(o, prefix, strlen(prefix), msg.p);
 	}
+	winevents_until(o, c, w, nw, &kw, INT64_MAX, &msg);
+	dt_free(o->mem, w);
 	if (c->events_dropped > 0) {
 		snprintf(prefix, sizeof prefix,
 		    "  ... %u more events not kept", c->events_dropped);

@@ -1,0 +1,291 @@
+/*
+ * capture.c - a judged capture's facts rewritten field by field through
+ * the pseudonyms (dt_redact_capture), once, after the rules and before any
+ * writer or accessor sees them, then the verdict texts through the
+ * dictionary those fields filled. Linear in the facts and the texts.
+ */
+#include "redact/redact_int.h"
+
+#include <string.h>
+
+/* *p becomes c (owned: the old one freed; else left to its owner); c
+   NULL: memory failed. */
+static void
+replace(struct dt_redact *r, char **p, char *c, int owned)
+{
+	if (c == NULL) {
+		r->err = 1;
+		return;
+	}
+	if (owned)
+		dt_free(r->cm, *p);
+	*p = c;
+}
+
+/* Replace *p by v's copy. */
+static void
+swap(struct dt_redact *r, char **p, const char *v, int owned)
+{
+	if (*p != NULL && v != NULL)
+		replace(r, p, dt_strdup(r->cm, v), owned);
+}
+
+static void
+swap_text(struct dt_redact *r, char **p, int owned)
+{
+	if (*p != NULL)
+		replace(r, p, redact_text_map(r, r->cm, *p), owned);
+}
+
+static void
+strv(struct dt_redact *r, char ***v, size_t n, int owned,
+    const char *(*fn)(struct dt_redact *, const char *))
+{
+	char **nv;
+	size_t i;
+
+	if (*v == NULL)
+		return;
+	if (!owned) {
+		nv = dt_calloc(r->cm, n + 1, sizeof *nv);
+		if (nv == NULL) {
+			r->err = 1;
+			return;
+		}
+		for (i = 0; i < n; i++)
+			nv[i] = (*v)[i];
+		*v = nv;
+	}
+	for (i = 0; i < n; i++) {
+		char *old = (*v)[i];
+
+		(*v)[i] = NULL;
+		if (old == NULL)
+			continue;
+		(*v)[i] = dt_strdup(r->cm, fn(r, old) != NULL ? fn(r, old) : "");
+		if ((*v)[i] == NULL)
+			r->err = 1;
+		if (owned)
+			dt_free(r->cm, old);
+	}
+}
+
+static const char *
+ip_map(struct dt_redact *r, const char *s)
+{
+	struct dt_buf b = DT_BUF_INIT(r->cm);
+
+	if (!redact_addr_text(r, &b, s, strlen(s)))
+		redact_token(r, &b, "ip", "ip-", s, strlen(s), 8);
+	return redact_learn(r, s, &b);
+}
+
+/* A subject CN as its DN has it: a name, or a "cn-" token. */
+static const char *
+cn_map(struct dt_redact *r, const char *s)
+{
+	struct dt_buf b = DT_BUF_INIT(r->cm);
+	const char *p;
+
+	if (s == NULL)
+		return NULL;
+	if (strchr(s, '.') != NULL && strchr(s, ' ') == NULL)
+		return redact_name_map(r, s);
+	if ((p = redact_known(r, s, strlen(s))) != NULL)
+		return p;
+	redact_token(r, &b, "dnval", "cn-", s, strlen(s), 6);
+	return redact_learn(r, s, &b);
+}
+
+static void
+cert(struct dt_redact *r, struct dt_cert *x)
+{
+	int owned = !x->cached;
+
+	/* one's own copy of what the x509 cache shares, then redacted */
+	swap(r, &x->subject, redact_dn_map(r, x->subject), owned);
+	swap(r, &x->issuer, redact_dn_map(r, x->issuer), owned);
+	swap(r, &x->serial, redact_hex_map(r, x->serial), owned);
+	swap(r, &x->common_name, cn_map(r, x->common_name), owned);
+	strv(r, &x->dns_names, x->n_dns_names, owned, redact_name_map);
+	strv(r, &x->ip_addrs, x->n_ip_addrs, owned, ip_map);
+	strv(r, &x->crl_urls, x->n_crl_urls, owned, redact_url_map);
+	strv(r, &x->aia_urls, x->n_aia_urls, owned, redact_url_map);
+	swap(r, &x->key_type, x->key_type, owned);
+	swap(r, &x->sig_alg, x->sig_alg, owned);
+	swap(r, &x->parse_error, x->parse_error, owned);
+	{
+		const char *h = redact_hex_map(r, x->sha256);
+
+		if (h != NULL)
+			snprintf(x->sha256, sizeof x->sha256, "%s", h);
+	}
+	if (owned)
+		dt_free(r->cm, x->der);
+	x->der = NULL;
+	x->der_len = 0;
+	x->cached = 0;
+}
+
+static void
+http_msg(struct dt_redact *r, struct dt_http_msg *h, int request)
+{
+	struct dt_buf b = DT_BUF_INIT(r->cm);
+	const char *sp, *sp2;
+	char *line;
+
+	swap(r, &h->host, redact_hostport_map(r, h->host), 1);
+	if (h->line == NULL)
+		return;
+	if (!request) {
+		swap_text(r, &h->line, 1);
+		return;
+	}
+	/* METHOD target VERSION */
+	sp = strchr(h->line, ' ');
+	sp2 = sp != NULL ? strchr(sp + 1, ' ') : NULL;
+	if (sp == NULL) {
+		swap_text(r, &h->line, 1);
+		return;
+	}
+	line = dt_strndup(r->cm, sp + 1, sp2 != NULL ? (size_t)(sp2 - sp - 1) :
+	    strlen(sp + 1));
+	if (line == NULL) {
+		r->err = 1;
+		return;
+	}
+	dt_buf_putn(&b, h->line, (size_t)(sp - h->line + 1));
+	dt_buf_puts(&b, redact_uri_map(r, line) != NULL ? redact_uri_map(r, line) : "");
+	if (sp2 != NULL)
+		dt_buf_puts(&b, sp2);
+	dt_free(r->cm, line);
+	line = redact_keep(r, &b);
+	if (line != NULL) {
+		dt_free(r->cm, h->line);
+		h->line = line;
+	}
+}
+
+static void
+conn(struct dt_redact *r, struct dt_conn *c)
+{
+	struct dt_tls_facts *t = &c->tls;
+	size_t i;
+
+	redact_addr_map(r, &c->client);
+	redact_addr_map(r, &c->server);
+	dt_addr_format(&c->client, c->client_port, c->client_str,
+	    sizeof c->client_str);
+	dt_addr_format(&c->server, c->server_port, c->server_str,
+	    sizeof c->server_str);
+	swap_text(r, &c->wireshark_filter, 1);
+	swap(r, &t->sni, redact_name_map(r, t->sni), 1);
+	for (i = 0; i < t->n_server_certs; i++)
+		cert(r, &t->server_certs[i]);
+	for (i = 0; i < t->n_client_certs; i++)
+		cert(r, &t->client_certs[i]);
+	strv(r, &t->ca_names, t->n_ca_names, 1, redact_dn_map);
+	swap_text(r, &t->chain_error, 1);
+	swap_text(r, &t->non_tls_line, 1);
+	swap_text(r, &t->malformed, 1);
+	http_msg(r, &t->http_request, 1);
+	http_msg(r, &t->http_response, 0);
+}
+
+int
+dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
+{
+	struct dt_conn *c;
+	struct dt_dns *d;
+	struct dt_http *h;
+	struct dt_verdict *v;
+	struct dt_hash shared;
+	size_t i;
+	char **nt;
+
+	r->cm = cap->mem;
+	r->err = 0;
+	r->n_dn_lens = 0;
+	dt_hash_init(&r->dict, cap->mem);
+	dt_hash_init(&r->addrs, cap->mem);
+	dt_hash_init(&shared, cap->mem);
+
+	if (r->opt[0] != NULL)
+		redact_name_map(r, r->opt[0]);
+	if (r->opt[1] != NULL)
+		redact_path_map(r, r->opt[1]);
+	if (r->opt[2] != NULL && strlen(r->opt[2]) == 64)
+		redact_hex_map(r, r->opt[2]);
+	else if (r->opt[2] != NULL)
+		redact_path_map(r, r->opt[2]);
+	/* the facts first: every string replaced is learnt for the texts */
+	for (c = cap->conns; c != NULL; c = c->next)
+		conn(r, c);
+	for (d = cap->dns; d != NULL; d = d->next) {
+		swap(r, &d->name, redact_name_map(r, d->name), 1);
+		swap(r, &d->cname, redact_name_map(r, d->cname), 1);
+		for (i = 0; i < d->n_addrs; i++)
+			redact_addr_map(r, &d->addrs[i]);
+	}
+	for (h = cap->http; h != NULL; h = h->next) {
+		swap(r, &h->host, redact_hostport_map(r, h->host), 1);
+		swap(r, &h->uri, redact_uri_map(r, h->uri), 1);
+		swap_text(r, &h->status_line, 1);
+	}
+	/* why each connection is (not) IP-HTTPS quotes names and frames */
+	for (c = cap->conns; c != NULL; c = c->next) {
+		char *t = redact_text_map(r, r->cm, c->iphttps_reason);
+
+		if (t == NULL) {
+			r->err = 1;
+			continue;
+		}
+		snprintf(c->iphttps_reason, sizeof c->iphttps_reason, "%s", t);
+		dt_free(r->cm, t);
+	}
+	swap(r, &cap->path, redact_path_map(r, cap->path), 1);
+	for (i = 0; i < cap->n_errors; i++)
+		swap_text(r, &cap->errors[i].message, 1);
+
+	/* then the verdict texts; texts shared by many verdicts once */
+	nt = cap->n_texts > 0 ? dt_calloc(r->cm, cap->n_texts, sizeof *nt) :
+	    NULL;
+	for (i = 0; i < cap->n_texts; i++) {
+		if (nt == NULL)
+			break;
+		nt[i] = redact_text_map(r, r->cm, cap->texts[i]);
+		if (nt[i] == NULL ||
+		    dt_hash_add(&shared, &cap->texts[i], sizeof cap->texts[i],
+		    nt[i]) < 0)
+			r->err = 1;
+	}
+	for (v = cap->verdicts; v != NULL; v = v->next) {
+		swap_text(r, &v->summary, 1);
+		if (v->shared_text & 1)
+			v->explanation = dt_hash_last(&shared, &v->explanation,
+			    sizeof v->explanation);
+		else
+			swap_text(r, &v->explanation, 1);
+		if (v->shared_text & 2)
+			v->remedy = dt_hash_last(&shared, &v->remedy,
+			    sizeof v->remedy);
+		else
+			swap_text(r, &v->remedy, 1);
+	}
+	for (i = 0; i < cap->n_texts && nt != NULL; i++) {
+		dt_free(r->cm, cap->texts[i]);
+		cap->texts[i] = nt[i];
+	}
+	dt_free(r->cm, nt);
+
+	dt_hash_free(&shared);
+	dt_hash_free(&r->dict);
+	dt_hash_free(&r->addrs);
+	for (i = 0; i < r->n_owned; i++)
+		dt_free(r->cm, r->owned[i]);
+	dt_free(r->cm, r->owned);
+	r->owned = NULL;
+	r->n_owned = r->cap_owned = 0;
+	return r->err || cap->mem->failed ? DT_ENOMEM : 0;
+}
+

@@ -6,7 +6,9 @@ Input: the provider manifests in ../shared/research/manifests/*.xml (public
 manifests rebuilt from Windows binaries by repnz/etw-providers-docs at
 d5f68e8, provenance in that folder's PROVENANCE.md): every <provider
 name= guid=> of them, plus the providers below that have no manifest there
-(Microsoft-Windows-PktMon: pktmon's own, its GUID as pktmon logs it); and
+(Microsoft-Windows-PktMon: pktmon's own, its GUID as pktmon logs it;
+HttpService and Kernel-Network, as ../shared/research/windows-events.md
+names them from microsoft/Tx's sample traces); and
 for the providers in LAYOUTS (the ones ../shared/research/windows-events.md
 names for IP-HTTPS diagnosis) every <event> with its <template>'s <data>
 fields in order, inType and length (a number or the name of an earlier
@@ -26,6 +28,9 @@ import xml.etree.ElementTree as ET
 
 EXTRA = {
     "4d4f80d9-c8bd-4d73-bb5b-19c90402c5ac": "Microsoft-Windows-PktMon",
+    # seen in microsoft/Tx's public sample traces (windows-events.md)
+    "dd5ef90a-6398-47a4-ad34-4dcecdef795f": "Microsoft-Windows-HttpService",
+    "7dd42a49-5329-4832-8dfd-43d979153a88": "Microsoft-Windows-Kernel-Network",
 }
 
 # provider name -> the event ids laid out (None: all of its events)

@@ -13,6 +13,7 @@
  * the manifest text itself: the generator's input. DT_EVENTS_SEED=FILE
  * writes the first test's file (tests/fuzz/corpus/events/iphttps.etl).
  */
+#include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -810,6 +811,115 @@ START_TEST(test_events_in_ladder)
 }
 END_TEST
 
+/* ---- real traces: every record decoded or counted ------------------------ */
+
+struct tally {
+	struct dt_events *ev;
+	uint64_t with, without, laid_out;
+};
+
+static void
+on_record(void *payload, const struct dt_etw_event *e)
+{
+	struct tally *t = payload;
+
+	if (e->provider != NULL) {
+		t->with++;
+		t->laid_out += dt_etw_layout_find(e->provider, e->id,
+		    e->version) != NULL;
+	} else
+		t->without++;
+	dt_events_record(t->ev, e);
+}
+
+/* Every record of the file reaches the events stage and is either
+   decoded (its provider and id have a layout) or counted by provider. */
+static void
+every_record(const char *path, struct run *r, struct tally *t)
+{
+	struct dt_reader *rd;
+	struct dt_packet p;
+	char eb[256];
+	uint64_t eo, sum;
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	memset(t, 0, sizeof *t);
+	dt_mem_init(&r->m, NULL, NULL, 256u << 20);
+	r->cap.mem = &r->m;
+	ck_assert_int_eq(dt_reader_open_file(&rd, &r->m, path, eb, sizeof eb,
+	    &eo), 0);
+	ck_assert_int_eq(dt_events_new(&t->ev, &r->cap), 0);
+	r->ev = t->ev;
+	dt_reader_set_warn(rd, on_warn, r);
+	dt_reader_set_events(rd, on_record, t);
+	while (dt_reader_next(rd, &p) == 0)
+		;
+	dt_reader_close(rd);
+	ck_assert_int_eq(dt_events_finish(t->ev, &r->cap), 0);
+	dt_events_free(t->ev);
+	ck_assert_uint_eq(r->cap.system_records, t->without);
+	for (sum = r->cap.events_untold, i = 0; i < r->cap.n_providers; i++)
+		sum += r->cap.providers[i].events;
+	ck_assert_uint_eq(sum, t->with);
+	ck_assert_uint_eq(r->cap.winevents_decoded, t->laid_out);
+	ck_assert_uint_ge(t->with + t->without, 1);
+}
+
+/*
+ * A real public trace (testdata/etw/README.md): Microsoft's Tx sample of
+ * an HTTP.sys server, events and no packets. Its 2041 HttpService events
+ * are the count Tx's tests assert reading it through Windows' own ETW API
+ * (which drops the header event: here the one system record). No layout
+ * is known for HttpService: all counted, none decoded, no warning.
+ */
+START_TEST(test_public_trace)
+{
+	struct run r;
+	struct tally t;
+
+	every_record("testdata/etw/tx-HTTP_Server.etl", &r, &t);
+	ck_assert_uint_eq(r.cap.n_providers, 1);
+	ck_assert_str_eq(r.cap.providers[0].guid,
+	    "{dd5ef90a-6398-47a4-ad34-4dcecdef795f}");
+	ck_assert_str_eq(r.cap.providers[0].name,
+	    "Microsoft-Windows-HttpService");
+	ck_assert_uint_eq(r.cap.providers[0].events, 2041);
+	ck_assert_uint_eq(r.cap.providers[0].ids, 12);
+	ck_assert_uint_eq(r.cap.system_records, 1);
+	ck_assert_uint_eq(r.cap.winevents_decoded, 0);
+	ck_assert_uint_eq(r.cap.n_errors, 0);
+	run_free(&r);
+}
+END_TEST
+
+/* Every .etl under testdata/ and ../shared/corpus/etl (skipped when the
+   corpus is absent): each record decoded or counted, as above. */
+START_TEST(test_every_etl)
+{
+	static const char *const patterns[] = {
+		"testdata/*.etl", "testdata/*/*.etl", "testdata/*/*/*.etl",
+		CORPUS_DIR "/*.etl", CORPUS_DIR "/*/*.etl",
+	};
+	struct run r;
+	struct tally t;
+	glob_t g;
+	size_t i, k, seen = 0;
+
+	for (i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+		if (glob(patterns[i], 0, NULL, &g) != 0)
+			continue;
+		for (k = 0; k < g.gl_pathc; k++) {
+			every_record(g.gl_pathv[k], &r, &t);
+			run_free(&r);
+			seen++;
+		}
+		globfree(&g);
+	}
+	ck_assert_uint_ge(seen, 1);	/* testdata/etw has one */
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -820,6 +930,8 @@ events_suite(void)
 	tcase_add_test(tc, test_decode_iphttps_providers);
 	tcase_add_test(tc, test_short_and_unknown);
 	tcase_add_test(tc, test_bounded);
+	tcase_add_test(tc, test_public_trace);
+	tcase_add_test(tc, test_every_etl);
 	tcase_add_test(tc, test_events_alone);
 	tcase_add_test(tc, test_events_in_ladder);
 	tcase_add_loop_test(tc, test_confirm_contradict, 0,

@@ -597,6 +597,33 @@ START_TEST(t_reset_after_data)
 }
 END_TEST
 
+/* The server's FIN after the client's RST (it sent it before the RST
+   reached it; zeek's tls13draft16-ff52.a01.pcap frame 14): told, and the
+   connection stays reset. */
+START_TEST(t_fin_after_rst)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, S, PA, 5001, 1001, "bye");
+	w_tcp(&w, C, RST, 1001, 0, NULL);		/* 5 */
+	w_tcp(&w, S, FIN | A, 5004, 1001, NULL);	/* 6 */
+	w_tcp(&w, S, FIN | A, 5004, 1001, NULL);	/* 7: again */
+	c = w.cap->conns;
+	ck_assert_uint_eq(w.cap->n_conns, 1);
+	ck_assert_int_eq(c->state, DT_TCP_RESET);
+	ck_assert_uint_eq(c->rst_frame, 5);
+	ck_assert_uint_eq(c->fin_frame[S], 6);
+	ck_assert_uint_eq(c->fin_frame[C], 0);
+	ck_assert_uint_eq(count_events(c, DT_EV_FIN), 1);
+	ck_assert_uint_eq(find_event(c, DT_EV_FIN, 0)->b, 3);
+	ck_assert_uint_eq(c->retransmissions, 1);
+	w_close(&w);
+}
+END_TEST
+
 START_TEST(t_fin_then_rst)
 {
 	struct world w;
@@ -1810,6 +1837,7 @@ flow_suite(void)
 	tcase_add_test(tc, t_simultaneous_open_server_first);
 	tcase_add_test(tc, t_rst_with_data);
 	tcase_add_test(tc, t_zero_window_probe);
+	tcase_add_test(tc, t_fin_after_rst);
 	tcase_add_test(tc, t_ack_out_of_window);
 	tcase_add_test(tc, t_ack_in_window_gap);
 	tcase_add_test(tc, t_simultaneous_open);

@@ -543,7 +543,9 @@ dir_complete(const struct half *h)
 
 /* ---- one segment -------------------------------------------------------- */
 
-/* Bytes before a FIN again after the end: the peer did not hear it. */
+/* Bytes before a FIN again after the end: the peer did not hear it. A
+   first FIN after the end is still told (a server closing while the
+   client's RST is on its way: it sent one, as tshark shows). */
 static void
 after_end(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, const struct dt_l4 *l4)
@@ -553,6 +555,8 @@ after_end(struct dt_flow *f, struct flow *fl, int dir,
 	if (h->fin && (l4->paylen > 0 || (l4->flags & DT_TCP_FIN)) &&
 	    seq_le(l4->seq, h->fin_seq))
 		retransmission(f, fl, dir, pkt, l4->seq);
+	else if (!h->fin && (l4->flags & DT_TCP_FIN) && h->started)
+		fin_step(f, fl, dir, l4->seq + l4->paylen, 0, pkt);
 }
 
 enum tcp_next

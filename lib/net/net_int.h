@@ -1,0 +1,83 @@
+/*
+ * net/'s insides, shared by its files, top down:
+ *
+ *   net.c        the door (dt_net_decode), IPv4 (RFC 791), IPv6 (RFC 8200)
+ *                and its extension headers, fragments (ipfrag.c), the
+ *                packets tunnels carry (encap.c)
+ *   transport.c  TCP (RFC 9293) and UDP (RFC 768) headers
+ *   link.c       link layers up to the network header: the link-type
+ *                table, Ethernet and its tags, PPP and PPPoE, MPLS, SLL,
+ *                loopback, 802.11 (wifi.c)
+ *
+ * Each calls only the ones below it. Not installed.
+ */
+#ifndef DT_NET_INT_H
+#define DT_NET_INT_H
+
+#include "net/net.h"
+#include "util/rd.h"
+
+/* What follows the link header. */
+enum l3 {
+	L3_DONE = 0,		/* out->status is set */
+	L3_IP4,
+	L3_IP6,
+	L3_NOT_IP,
+};
+
+/* A link layer: leaves the reader at the network header, says which
+   network protocol follows (enum l3). */
+typedef int (*link_fn)(struct rd *, struct dt_l4 *);
+
+/* A packet read no further: its status and why (L3_DONE for link.c). */
+static inline int
+fail(struct dt_l4 *out, int status, const char *reason)
+{
+	out->status = status;
+	out->reason = reason;
+	return L3_DONE;
+}
+
+static inline int
+truncated(struct dt_l4 *out, const char *reason)
+{
+	return fail(out, DT_L4_TRUNCATED, reason);
+}
+
+static inline int
+malformed(struct dt_l4 *out, const char *reason)
+{
+	return fail(out, DT_L4_MALFORMED, reason);
+}
+
+/* Shrink a reader to at most len bytes (padding, FCS, trailers). */
+static inline void
+rd_limit(struct rd *r, size_t len)
+{
+	if (len < r->n)
+		r->n = len;
+}
+
+/* The first byte without consuming it (0 when there is none). */
+static inline uint8_t
+rd_peek8(const struct rd *r)
+{
+	struct rd t = *r;
+
+	return rd_u8(&t);
+}
+
+/* ---- link.c ------------------------------------------------------------- */
+
+/* The decoder of a link type, NULL when not supported. */
+link_fn link_lookup(int linktype);
+/* An Ethernet frame (also the one a VXLAN or GRE tunnel carries). */
+int link_ether(struct rd *r, struct dt_l4 *out);
+
+/* ---- transport.c -------------------------------------------------------- */
+
+/* The TCP or UDP header of an IP payload of len bytes. */
+void l4_tcp(struct rd r, uint32_t len, struct dt_l4 *out);
+void l4_udp(struct rd r, uint32_t len, struct dt_l4 *out);
+
+#endif

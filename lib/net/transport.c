@@ -1,0 +1,111 @@
+/*
+ * net/transport: the TCP (RFC 9293) and UDP (RFC 768) headers of an IP
+ * payload into the struct dt_l4 view. The IP length, not the captured
+ * length, bounds the segment; captured bytes bound what is read.
+ */
+#include "net/net_int.h"
+
+/* RFC 9293 3.2: options are kind, or kind + length; a length that does
+ * not fit ends option parsing, not the segment. */
+static void
+tcp_options(struct rd o, struct dt_l4 *out)
+{
+	while (o.n > 0) {
+		uint8_t kind = rd_u8(&o), len;
+		struct rd body;
+
+		if (kind == 0)		/* end of option list */
+			break;
+		if (kind == 1)		/* no-operation */
+			continue;
+		if (o.n < 1)
+			break;
+		len = rd_u8(&o);
+		if (len < 2 || (size_t)(len - 2) > o.n)
+			break;
+		body = rd_sub(&o, (size_t)len - 2);
+		if (kind == 2 && len == 4)
+			out->mss = rd_u16(&body);
+		else if (kind == 3 && len == 3)
+			out->wscale = rd_u8(&body);
+		else if (kind == 4 && len == 2)
+			out->sack_ok = 1;
+	}
+}
+
+/* r: the bytes present; len: the segment length the IP header gives. */
+void
+l4_tcp(struct rd r, uint32_t len, struct dt_l4 *out)
+{
+	uint16_t offflags;
+	uint32_t hlen;
+
+	if (len < 20) {
+		malformed(out, "TCP segment shorter than 20 bytes");
+		return;
+	}
+	if (r.n < 20) {
+		truncated(out, "TCP header cut by snaplen");
+		return;
+	}
+	out->sport = rd_u16(&r);
+	out->dport = rd_u16(&r);
+	out->seq = rd_u32(&r);
+	out->ack = rd_u32(&r);
+	offflags = rd_u16(&r);
+	out->flags = (uint8_t)(offflags & 0xff);
+	out->window = rd_u16(&r);
+	rd_skip(&r, 4);		/* checksum, urgent pointer */
+	hlen = (uint32_t)(offflags >> 12) * 4;
+	if (hlen < 20) {
+		malformed(out, "TCP data offset < 5");
+		return;
+	}
+	if (hlen > len) {
+		malformed(out, "TCP data offset past the segment");
+		return;
+	}
+	if (hlen - 20 > r.n) {
+		truncated(out, "TCP options cut by snaplen");
+		return;
+	}
+	tcp_options(rd_sub(&r, hlen - 20), out);
+	out->status = DT_L4_TCP;
+	out->payload = r.p;
+	out->caplen = (uint32_t)r.n;
+	out->paylen = len - hlen;
+}
+
+void
+l4_udp(struct rd r, uint32_t len, struct dt_l4 *out)
+{
+	uint16_t ulen;
+
+	if (len < 8) {
+		malformed(out, "UDP datagram shorter than 8 bytes");
+		return;
+	}
+	if (r.n < 8) {
+		truncated(out, "UDP header cut by snaplen");
+		return;
+	}
+	out->sport = rd_u16(&r);
+	out->dport = rd_u16(&r);
+	ulen = rd_u16(&r);
+	rd_skip(&r, 2);		/* checksum */
+	if (ulen == 0)		/* RFC 2675 jumbogram, or offload */
+		ulen = len > 0xffff ? 0xffff : (uint16_t)len;
+	if (ulen < 8) {
+		malformed(out, "UDP length < 8");
+		return;
+	}
+	if (ulen > len) {
+		malformed(out, "UDP length past the IP payload");
+		return;
+	}
+	rd_limit(&r, ulen - 8u);
+	out->status = DT_L4_UDP;
+	out->payload = r.p;
+	out->caplen = (uint32_t)r.n;
+	out->paylen = ulen - 8u;
+}

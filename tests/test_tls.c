@@ -1236,6 +1236,12 @@ START_TEST(t_sslv2)
 	ck_assert_uint_eq(f->offered_suites[0], 0x0002);
 	ck_assert_uint_eq(f->offered_suites[1], 0x003B);
 	ck_assert_uint_eq(f->offered_suites[2], 0x002F);
+	/* every spec as sent, the SSL 2.0 kind too */
+	ck_assert_uint_eq(f->n_sslv2_specs, 4);
+	ck_assert_uint_eq(f->sslv2_specs[0], 0x010080);
+	ck_assert_uint_eq(f->sslv2_specs[1], 0x000002);
+	ck_assert_uint_eq(f->sslv2_specs[2], 0x00003B);
+	ck_assert_uint_eq(f->sslv2_specs[3], 0x00002F);
 	ck_assert_int_eq(f->offered_null, 1);
 	ck_assert_int_eq(f->offered_only_null, 0);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "1:1:0 ");
@@ -2231,6 +2237,55 @@ START_TEST(t_sslv2_corpus)
 }
 END_TEST
 
+/* sslscan 2.0's SSLv2-format CLIENT-HELLO to an OpenSSL 3 server
+   (testdata/gen/sslv2.sh): eight SSL 2.0 cipher kinds and
+   TLS_NULL_WITH_NULL_NULL. Every spec is kept in order and named; only
+   0x000000 is a TLS suite, and it offers no NULL cipher. */
+START_TEST(t_sslv2_sslscan)
+{
+	static const struct {
+		uint32_t id;
+		const char *name;
+	} want[] = {
+		{ 0x050080, "SSL_CK_IDEA_128_CBC_WITH_MD5" },
+		{ 0x030080, "SSL_CK_RC2_128_CBC_WITH_MD5" },
+		{ 0x010080, "SSL_CK_RC4_128_WITH_MD5" },
+		{ 0x0700C0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5" },
+		{ 0x080080, "SSL_CK_RC4_64_WITH_MD5" },
+		{ 0x060040, "SSL_CK_DES_64_CBC_WITH_MD5" },
+		{ 0x040080, "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5" },
+		{ 0x020080, "SSL_CK_RC4_128_EXPORT40_WITH_MD5" },
+		{ 0x000000, "TLS_NULL_WITH_NULL_NULL" },
+	};
+	dt_options o = DT_OPTIONS_INIT;
+	dt_analyzer *a = NULL;
+	const struct dt_conn *c;
+	size_t i;
+
+	o.all = 1;
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, TESTDATA_DIR
+	    "/scenarios/sslv2-sslscan.pcap"), 0);
+	ck_assert_uint_eq(a->n_caps, 1);
+	c = a->caps[0]->conns;
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->tls.sslv2_hello, 1);
+	ck_assert_uint_eq(c->tls.ch_frame, 4);
+	ck_assert_uint_eq(c->tls.n_sslv2_specs, 9);
+	for (i = 0; i < 9; i++) {
+		ck_assert_uint_eq(c->tls.sslv2_specs[i], want[i].id);
+		ck_assert_str_eq(dt_tls_sslv2_spec_name(c->tls.sslv2_specs[i]),
+		    want[i].name);
+	}
+	ck_assert_uint_eq(c->tls.n_offered_suites, 1);
+	ck_assert_uint_eq(c->tls.offered_suites[0], 0x0000);
+	ck_assert_int_eq(c->tls.offered_null, 0);
+	ck_assert_int_eq(c->iphttps, 0);
+	ck_assert_ptr_null(dt_tls_sslv2_spec_name(0x090080));
+	dt_analyzer_free(a);
+}
+END_TEST
+
 START_TEST(t_corpus)
 {
 	char path[512];
@@ -2300,6 +2355,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_midstream_client);
 	tcase_add_test(tc, t_hop_frames);
 	tcase_add_test(tc, t_sslv2_corpus);
+	tcase_add_test(tc, t_sslv2_sslscan);
 	tcase_add_test(tc, t_client_cert);
 	tcase_add_loop_test(tc, t_corpus, 0,
 	    (int)(sizeof corpus_cases / sizeof corpus_cases[0]));

@@ -137,6 +137,7 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 
 	dt_free(m, t->client_versions);
 	dt_free(m, t->offered_suites);
+	dt_free(m, t->sslv2_specs);
 	dt_free(m, t->sni);
 	dt_free(m, t->alpn);
 	dt_free(m, t->extensions);

@@ -259,6 +259,9 @@ struct dt_tls_facts {
 	uint16_t *extensions;		/* in order */
 	size_t n_extensions;
 	int sslv2_hello;
+	uint32_t *sslv2_specs;		/* that hello's cipher specs, in order
+					   (3 bytes; 0x00XXXX: TLS suite) */
+	size_t n_sslv2_specs;
 	/* more of the ClientHello, inline (nothing to free); lists keep
 	   their first entries when longer */
 	uint16_t ch_groups[32];		/* supported_groups */

@@ -74,6 +74,20 @@ jsuite(struct jb *b, uint16_t suite)
 	return o;
 }
 
+/* An SSLv2-format hello's cipher spec: "0x010080" and its name. */
+static json_t *
+jsslv2_spec(struct jb *b, uint32_t spec)
+{
+	json_t *o = json_object();
+	const char *name = dt_tls_sslv2_spec_name(spec);
+	char id[16];
+
+	snprintf(id, sizeof id, "0x%06X", (unsigned)spec);
+	jb_set(b, o, "id", json_string(id));
+	jb_set(b, o, "name", name != NULL ? json_string(name) : json_null());
+	return o;
+}
+
 /* level, description and code of an alert; all null when encrypted. */
 static void
 alert_fields(struct jb *b, json_t *o, int encrypted, uint8_t level,
@@ -405,6 +419,12 @@ jtls(struct jb *b, const struct dt_conn *c)
 		jb_set(b, o, "unknown_records", jb_int(t->n_unknown_records));
 	if (t->n_client_hellos > 1)
 		jb_set(b, o, "client_hellos", jb_int(t->n_client_hellos));
+	if (t->n_sslv2_specs > 0) {
+		a = json_array();
+		for (i = 0; i < t->n_sslv2_specs; i++)
+			jb_push(b, a, jsslv2_spec(b, t->sslv2_specs[i]));
+		jb_set(b, o, "sslv2_cipher_specs", a);
+	}
 	x = json_object();
 	jb_set(b, x, "request", jhttp_msg(b, &t->http_request, 0));
 	jb_set(b, x, "response", jhttp_msg(b, &t->http_response, 1));

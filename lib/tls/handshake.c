@@ -39,11 +39,13 @@ is_grease(uint16_t v)
 	return (v & 0x0F0F) == 0x0A0A && (v >> 8) == (v & 0xFF);
 }
 
-/* Suites that are no cipher at all: renegotiation / fallback signals. */
+/* Suites that are no cipher at all: renegotiation / fallback signals, and
+   TLS_NULL_WITH_NULL_NULL, the state before the first handshake, which
+   "MUST NOT be negotiated" (RFC 5246 A.5) and so offers no NULL cipher. */
 static int
 is_signal_suite(uint16_t v)
 {
-	return v == 0x00FF || v == 0x5600 || is_grease(v);
+	return v == 0x0000 || v == 0x00FF || v == 0x5600 || is_grease(v);
 }
 
 
@@ -650,10 +652,16 @@ dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 	(void)push_u16(t->m, &f->client_versions, &f->n_client_versions,
 	    version);
 	f->offered_suites = alloc_u16(t, slen / 3);
+	/* every spec is kept as sent (an SSL 2.0 kind like 0x010080 as
+	   well); the TLS suites among them are also the offered suites */
+	f->sslv2_specs = dt_calloc(t->m, slen / 3, sizeof *f->sslv2_specs);
 	while (specs.n > 0) {
 		uint8_t hi = rd_u8(&specs);
 		uint16_t lo = rd_u16(&specs);
 
+		if (f->sslv2_specs != NULL)
+			f->sslv2_specs[f->n_sslv2_specs++] =
+			    (uint32_t)hi << 16 | lo;
 		if (hi == 0)	/* 0x00XXXX: a TLS suite */
 			add_suite(t, c, lo);
 	}

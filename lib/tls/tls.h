@@ -102,6 +102,9 @@ const char *dt_tls_alert_name(uint8_t desc);	/* "handshake_failure" */
 const char *dt_tls_handshake_name(uint8_t type);	/* "client_hello" */
 const char *dt_tls_extension_name(uint16_t ext);	/* "server_name" */
 const char *dt_tls_version_name(uint16_t v);	/* "TLS 1.2", "SSL 3.0" */
+/* A 3-byte cipher spec of an SSLv2-format hello: 0x00XXXX is TLS suite
+   0xXXXX, else an SSL 2.0 kind ("SSL_CK_RC4_128_WITH_MD5" for 0x010080). */
+const char *dt_tls_sslv2_spec_name(uint32_t spec);
 
 /* GREASE values (RFC 8701): 0x?A?A with both bytes equal; not versions,
    suites or extensions. */

@@ -1010,6 +1010,63 @@ START_TEST(wrong_server_non_tls)
 }
 END_TEST
 
+/* The server spoke first (a greeting), not in answer to the ClientHello:
+   the summary tells it in that order. */
+START_TEST(wrong_server_greeting)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	c->tls.non_tls_frame = 3;
+	c->tls.non_tls_dir = DT_S2C;
+	c->tls.non_tls_line = sdup(f, "SSH-2.0-OpenSSH_9.2");
+	close_by(f, c, DT_S2C, 7, 0);
+	run(f);
+	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(3, 4));
+	ck_assert_str_eq(v->summary, "198.19.0.10:443 spoke first, and not "
+	    "TLS: \"SSH-2.0-OpenSSH_9.2\" (frame 3); no TLS came back after "
+	    "the client's ClientHello (frame 4) (IP-HTTPS: NULL suites offered)");
+	fx_free(f);
+}
+END_TEST
+
+/* preamble-smtp-refused.pcap's shape: an SMTP greeting, STARTTLS refused,
+   a ClientHello anyway, a reset. No "answered the ClientHello" claim, and
+   since the client itself spoke SMTP first (no Windows IP-HTTPS client
+   does), the confidence is medium and the summary says what else it may
+   be. */
+START_TEST(wrong_server_starttls_refused)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	c->tls.ch_frame = 11;
+	c->tls.non_tls_frame = 4;
+	c->tls.non_tls_dir = DT_S2C;
+	c->tls.non_tls_line = sdup(f, "220 mail.corp.example ESMTP");
+	c->tls.preamble_asked_frame = 9;
+	c->tls.preamble_refused_frame = 10;
+	c->tls.preamble_refused_line = sdup(f, "454 4.7.0 TLS not available");
+	close_by(f, c, DT_S2C, 12, 1);
+	run(f);
+	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(4, 10, 11, 12));
+	ck_assert_str_eq(v->summary, "198.19.0.10:443 spoke first, and not "
+	    "TLS: \"220 mail.corp.example ESMTP\" (frame 4); the client asked "
+	    "it to switch to TLS (frame 9) and it refused (frame 10: \"454 "
+	    "4.7.0 TLS not available\"); the client's ClientHello (frame 11) "
+	    "was answered by a reset (frame 12). The client itself spoke that "
+	    "protocol first, which the Windows IP-HTTPS client never does: "
+	    "this may be another application's connection to that address, "
+	    "not an IP-HTTPS attempt (IP-HTTPS: NULL suites offered)");
+	ck_assert_ptr_null(strstr(v->explanation, "certificate"));
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(wrong_server_device_cert)
 {
 	struct fx *f = fx_new();
@@ -1983,6 +2040,8 @@ rules_suite(void)
 	tcase_add_test(tc, inspection_by_expected_cert_and_ttl);
 	tcase_add_test(tc, expected_cert_matches_no_inspection);
 	tcase_add_test(tc, wrong_server_non_tls);
+	tcase_add_test(tc, wrong_server_greeting);
+	tcase_add_test(tc, wrong_server_starttls_refused);
 	tcase_add_test(tc, wrong_server_device_cert);
 	tcase_add_test(tc, wrong_server_other_cert);
 	tcase_add_test(tc, wrong_server_http_reply);

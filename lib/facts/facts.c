@@ -150,6 +150,7 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 		dt_cert_clear(m, &t->client_certs[i]);
 	dt_free(m, t->client_certs);
 	dt_free(m, t->non_tls_line);
+	dt_free(m, t->preamble_refused_line);
 	dt_free(m, t->malformed);
 	dt_http_msg_clear(m, &t->http_request);
 	dt_http_msg_clear(m, &t->http_response);

@@ -242,6 +242,10 @@ struct dt_tls_facts {
 	int seen;			/* any TLS record on this connection */
 	uint8_t preamble;		/* enum dt_preamble: TLS after it */
 	uint64_t preamble_frame;	/* the message that agreed on TLS */
+	uint64_t preamble_asked_frame;	/* the client asked for TLS in a
+					   plaintext protocol (STARTTLS ...) */
+	uint64_t preamble_refused_frame;	/* ... and the server said no */
+	char *preamble_refused_line;	/* that answer's first line */
 	uint16_t record_version;	/* of the first ClientHello record */
 
 	/* ClientHello (the first one; a second one after HRR counts in hrr) */

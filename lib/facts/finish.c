@@ -262,6 +262,7 @@ dt_conn_finish(struct dt_mem *m, struct dt_conn *c)
 	clean_str(m, &t->alpn);
 	clean_str(m, &t->chain_error);
 	clean_str(m, &t->non_tls_line);
+	clean_str(m, &t->preamble_refused_line);
 	clean_str(m, &t->malformed);
 	clean_strv(m, t->ca_names, t->n_ca_names);
 	clean_http_msg(m, &t->http_request);

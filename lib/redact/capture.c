@@ -187,6 +187,7 @@ conn(struct dt_redact *r, struct dt_conn *c)
 	strv(r, &t->ca_names, t->n_ca_names, 1, redact_dn_map);
 	swap_text(r, &t->chain_error, 1);
 	swap_text(r, &t->non_tls_line, 1);
+	swap_text(r, &t->preamble_refused_line, 1);
 	swap_text(r, &t->malformed, 1);
 	http_msg(r, &t->http_request, 1);
 	http_msg(r, &t->http_response, 0);

@@ -403,6 +403,13 @@ jtls(struct jb *b, const struct dt_conn *c)
 		jb_set(b, x, "frame", jb_int(t->preamble_frame));
 		jb_set(b, o, "preamble", x);
 	}
+	if (t->preamble_refused_frame != 0) {
+		x = json_object();
+		jb_set(b, x, "asked_frame", jb_int(t->preamble_asked_frame));
+		jb_set(b, x, "frame", jb_int(t->preamble_refused_frame));
+		jb_set(b, x, "line", jb_str(b, t->preamble_refused_line));
+		jb_set(b, o, "preamble_refused", x);
+	}
 	if (t->n_violations > 1)
 		jb_set(b, o, "violations", jb_int(t->n_violations));
 	if (t->resync_frame != 0) {

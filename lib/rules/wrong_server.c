@@ -70,6 +70,51 @@ is_tunnel_reply(const struct dt_http_msg *r)
 	    dt_rule_contains(r->server, "Microsoft-HTTPAPI/2.0");
 }
 
+/* The non-TLS shape, told in the order the capture shows it: a reply to
+   the ClientHello, or a greeting before it (the server spoke first), and a
+   refused upgrade when the client asked for TLS in that protocol. */
+static void
+nontls_summary(const struct dt_conn *c, char *sum, size_t n, uint64_t *fr)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	const char *line = t->non_tls_line != NULL ? t->non_tls_line : "";
+	unsigned long long ch = t->ch_frame, nt = t->non_tls_frame;
+	size_t k;
+
+	fr[0] = t->non_tls_frame;
+	fr[1] = t->preamble_refused_frame;
+	fr[2] = t->ch_frame;
+	if (c->rst_frame > t->ch_frame && c->rst_dir == DT_S2C)
+		fr[3] = c->rst_frame;
+	if (t->ch_frame != 0 && t->non_tls_frame > t->ch_frame) {
+		snprintf(sum, n, "%s answered the ClientHello (frame %llu) "
+		    "with non-TLS bytes (frame %llu): \"%s\"", c->server_str,
+		    ch, nt, line);
+		return;
+	}
+	k = (size_t)snprintf(sum, n, "%s spoke first, and not TLS: "
+	    "\"%s\" (frame %llu)", c->server_str, line, nt);
+	if (k < n && t->preamble_refused_frame != 0)
+		k += (size_t)snprintf(sum + k, n - k, "; the client asked it "
+		    "to switch to TLS (frame %llu) and it refused (frame %llu: "
+		    "\"%s\")", (unsigned long long)t->preamble_asked_frame,
+		    (unsigned long long)t->preamble_refused_frame,
+		    t->preamble_refused_line != NULL ?
+		    t->preamble_refused_line : "");
+	if (k < n && t->ch_frame != 0 && fr[3] != 0)
+		k += (size_t)snprintf(sum + k, n - k, "; the client's "
+		    "ClientHello (frame %llu) was answered by a reset (frame "
+		    "%llu)", ch, (unsigned long long)fr[3]);
+	else if (k < n && t->ch_frame != 0)
+		k += (size_t)snprintf(sum + k, n - k, "; no TLS came back "
+		    "after the client's ClientHello (frame %llu)", ch);
+	if (k < n && t->preamble_asked_frame != 0)
+		snprintf(sum + k, n - k, ". The client itself spoke that "
+		    "protocol first, which the Windows IP-HTTPS client never "
+		    "does: this may be another application's connection to "
+		    "that address, not an IP-HTTPS attempt");
+}
+
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
@@ -77,18 +122,24 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	const char *host = dt_rule_host(ctx, c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
+	const char *expl = "The service that answered on the IP-HTTPS address "
+	    "and port is not the DirectAccess server: it presents another "
+	    "certificate. The client cannot build the tunnel and logs "
+	    "0x80090326.";
 	dt_confidence conf = DT_CONF_HIGH;
-	uint64_t fr[3] = { 0, 0, 0 };
+	uint64_t fr[4] = { 0, 0, 0, 0 };
 	int kind;
 
 	if (t->non_tls_frame != 0 && t->non_tls_dir == DT_S2C) {
-		fr[0] = t->ch_frame;
-		fr[1] = t->non_tls_frame;
-		snprintf(sum, sizeof sum, "%s answered %s with non-TLS bytes "
-		    "(frame %llu): \"%s\"", c->server_str,
-		    t->ch_frame != 0 ? "the ClientHello" : "the connection",
-		    (unsigned long long)t->non_tls_frame,
-		    t->non_tls_line != NULL ? t->non_tls_line : "");
+		nontls_summary(c, sum, sizeof sum, fr);
+		/* the client itself spoke plaintext first and asked for TLS
+		   in it: the Windows IP-HTTPS client never does that */
+		if (t->preamble_asked_frame != 0)
+			conf = DT_CONF_MEDIUM;
+		expl = "The service that answered on the IP-HTTPS address and "
+		    "port is not the DirectAccess server: it speaks another "
+		    "protocol. The client cannot build the tunnel and logs "
+		    "0x80090326.";
 	} else if ((kind = dt_rule_foreign_cert(ctx, c)) != 0) {
 		fr[0] = t->server_cert_frame;
 		if (kind == 1)
@@ -120,6 +171,10 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		   whatever its Server header says */
 		fr[0] = t->http_request.frame;
 		fr[1] = t->http_response.frame;
+		expl = "The service that answered on the IP-HTTPS address and "
+		    "port is not the DirectAccess server: it answers the "
+		    "IP-HTTPS request as an ordinary web server would. The "
+		    "client cannot build the tunnel and logs 0x80090326.";
 		snprintf(sum, sizeof sum, "The reply to the IP-HTTPS request "
 		    "\"%s\" (frame %llu) is \"%s\" (frame %llu, Server: %s), "
 		    "not the tunnel's 200 OK from Microsoft-HTTPAPI/2.0",
@@ -138,12 +193,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "that address and port, and check the IP-HTTPS URL resolves to the "
 	    "right address.", c->server_str, c->server_port);
 	dt_verdict_add(ctx, &dt_rule_wrong_server, c, conf, 0x80090326,
-	    "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum,
-	    "The service that answered on the IP-HTTPS address and port is not "
-	    "the DirectAccess server: it speaks another protocol, presents "
-	    "another certificate, or answers the IP-HTTPS request as an "
-	    "ordinary web server. The client cannot build the tunnel and logs "
-	    "0x80090326.", rem);
+	    "SEC_E_ILLEGAL_MESSAGE", fr, 4, sum, expl, rem);
 }
 
 const struct dt_rule dt_rule_wrong_server = {

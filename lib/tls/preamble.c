@@ -356,18 +356,37 @@ agreed(struct dt_tls *t, struct dt_conn *c, int dir, unsigned proto,
 
 /* The client asked: its next bytes are TLS (or, if refused, text again). */
 static void
-asked(struct dt_tls *t, int cmd)
+asked(struct dt_tls *t, struct dt_conn *c, int cmd, uint64_t frame)
 {
 	t->pre.asked = 1;
 	t->pre.cmd = (uint8_t)cmd;
 	t->d[DT_C2S].state = D_START;
+	if (c->tls.preamble_asked_frame == 0)
+		c->tls.preamble_asked_frame = frame;
 }
 
+/* The server said no (u: its answer, n bytes): the fact keeps the first
+   refusal and the first line of the answer, control bytes as '.'. */
 static void
-refused(struct dt_tls *t)
+refused(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
+    const uint8_t *u, size_t n)
 {
+	struct dt_tls_facts *f = &c->tls;
+	size_t k = 0;
+
 	t->pre.asked = 0;
 	t->pre.cmd = CMD_NONE;
+	if (f->preamble_refused_frame != 0)
+		return;
+	f->preamble_refused_frame = frame;
+	while (k < n && k < LINE_MAX && u[k] != '\r' && u[k] != '\n')
+		k++;
+	if ((f->preamble_refused_line = dt_strndup(t->m, (const char *)u,
+	    k)) != NULL)
+		for (n = 0; n < k; n++)
+			if ((uint8_t)f->preamble_refused_line[n] < 0x20 ||
+			    (uint8_t)f->preamble_refused_line[n] >= 0x7F)
+				f->preamble_refused_line[n] = '.';
 }
 
 static void
@@ -382,18 +401,18 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 		const uint8_t *sp = memchr(u, ' ', n);
 
 		if (line_is(u, n, "STARTTLS")) {
-			asked(t, CMD_STARTTLS);
+			asked(t, c, CMD_STARTTLS, frame);
 		} else if (line_is(u, n, "STLS")) {
-			asked(t, CMD_STLS);
+			asked(t, c, CMD_STLS, frame);
 		} else if (line_is(u, n, "AUTH TLS") || line_is(u, n, "AUTH SSL") ||
 		    line_is(u, n, "AUTH TLS-C") || line_is(u, n, "AUTH TLS-P")) {
-			asked(t, CMD_AUTH);
+			asked(t, c, CMD_AUTH, frame);
 		} else if (sp != NULL && sp > u && (size_t)(sp - u) <
 		    sizeof t->pre.tag && line_is(sp + 1,
 		    n - (size_t)(sp - u) - 1, "STARTTLS")) {
 			memcpy(t->pre.tag, u, (size_t)(sp - u));
 			t->pre.tag[sp - u] = '\0';
-			asked(t, CMD_IMAP);
+			asked(t, c, CMD_IMAP, frame);
 		}
 		return;
 	}
@@ -410,15 +429,15 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 		else if (line_is(u, n, "OK") || line_starts(u, n, "OK "))
 			agreed(t, c, dir, DT_PRE_SIEVE, frame, time);
 		else if (n >= 3 && u[0] >= '0' && u[0] <= '9')
-			refused(t);
+			refused(t, c, frame, u, n);
 		else if (line_starts(u, n, "NO") || line_starts(u, n, "BYE"))
-			refused(t);
+			refused(t, c, frame, u, n);
 		break;
 	case CMD_STLS:
 		if (line_starts(u, n, "+OK"))
 			agreed(t, c, dir, DT_PRE_POP3, frame, time);
 		else if (line_starts(u, n, "-ERR"))
-			refused(t);
+			refused(t, c, frame, u, n);
 		break;
 	case CMD_AUTH:
 		if (n >= 4 && u[3] == '-')
@@ -426,7 +445,7 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 		if (line_starts(u, n, "234"))
 			agreed(t, c, dir, DT_PRE_FTP, frame, time);
 		else if (n >= 3 && u[0] >= '0' && u[0] <= '9')
-			refused(t);
+			refused(t, c, frame, u, n);
 		break;
 	case CMD_IMAP: {
 		size_t k = strlen(t->pre.tag);
@@ -436,7 +455,7 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 		if (line_starts(u + k + 1, n - k - 1, "OK"))
 			agreed(t, c, dir, DT_PRE_IMAP, frame, time);
 		else
-			refused(t);
+			refused(t, c, frame, u, n);
 		break;
 	}
 	default:
@@ -464,7 +483,7 @@ xml_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 {
 	if (dir == DT_C2S) {
 		if (xml_opens(u, n, "starttls"))
-			asked(t, CMD_XMPP);
+			asked(t, c, CMD_XMPP, frame);
 		return;
 	}
 	if (t->pre.cmd != CMD_XMPP)
@@ -472,7 +491,7 @@ xml_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 	if (xml_opens(u, n, "proceed"))
 		agreed(t, c, dir, DT_PRE_XMPP, frame, time);
 	else if (xml_opens(u, n, "failure"))
-		refused(t);
+		refused(t, c, frame, u, n);
 }
 
 /* The bytes of the OID LDAPString "1.3.6.1.4.1.1466.20037" in u. */
@@ -524,13 +543,16 @@ binary_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 	case F_PG:
 		if (dir == DT_C2S) {
 			if (n == 8 && memcmp(u, pg_ssl, 8) == 0)
-				asked(t, CMD_NONE);
+				asked(t, c, CMD_NONE, frame);
 			else
 				t->pre.give_up = 1;	/* startup: no TLS */
 		} else if (t->pre.asked) {
 			if (u[0] == 'S')
 				agreed(t, c, dir, DT_PRE_POSTGRES, frame, time);
-			else
+			else if (u[0] == 'N') {	/* the server does no SSL */
+				refused(t, c, frame, (const uint8_t *)"N", 1);
+				t->pre.give_up = 1;
+			} else
 				t->pre.give_up = 1;
 		} else {
 			t->pre.give_up = 1;
@@ -540,7 +562,7 @@ binary_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 		/* Protocol::SSLRequest: payload of 32 bytes whose capability
 		   flags (little-endian) carry CLIENT_SSL 0x0800 */
 		if (dir == DT_C2S && n == 4 + 32 && (u[4 + 1] & 0x08)) {
-			asked(t, CMD_NONE);
+			asked(t, c, CMD_NONE, frame);
 			agreed(t, c, dir, DT_PRE_MYSQL, frame, time);
 			t->d[DT_S2C].state = D_START;
 		}
@@ -548,7 +570,7 @@ binary_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 	case F_SOCKS4:
 		if (dir == DT_C2S) {
 			if (u[1] == 1)
-				asked(t, CMD_NONE);
+				asked(t, c, CMD_NONE, frame);
 			else
 				t->pre.give_up = 1;	/* BIND */
 		} else if (t->pre.asked) {
@@ -571,7 +593,7 @@ binary_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 		if (n >= 4 && u[0] == 5 && t->pre.step[dir] >=
 		    (t->pre.socks_method == 2 ? 3 : 2)) {
 			if (dir == DT_C2S && u[1] == 1)
-				asked(t, CMD_NONE);
+				asked(t, c, CMD_NONE, frame);
 			else if (dir == DT_S2C && t->pre.asked && u[1] == 0)
 				agreed(t, c, dir, DT_PRE_SOCKS5, frame, time);
 			else
@@ -581,14 +603,20 @@ binary_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 	case F_LDAP:
 		if (dir == DT_C2S) {
 			if (has_starttls_oid(u, n))
-				asked(t, CMD_NONE);
+				asked(t, c, CMD_NONE, frame);
 		} else if (t->pre.asked) {
 			int rc = ldap_ext_result(u, n);
 
+			char why[48];
+
 			if (rc == 0)
 				agreed(t, c, dir, DT_PRE_LDAP, frame, time);
-			else if (rc > 0)
-				refused(t);
+			else if (rc > 0) {
+				snprintf(why, sizeof why, "StartTLS resultCode %d",
+				    rc);
+				refused(t, c, frame, (const uint8_t *)why,
+				    strlen(why));
+			}
 		}
 		break;
 	default:

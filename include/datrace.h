@@ -604,7 +604,8 @@ typedef struct dt_export_counts {
  * link type (the BPF filter notwithstanding); a further sighting of a
  * packet that pktmon or netsh logged at several components is left out
  * unless it is a drop or a verdict's evidence. Every other ETL record is a
- * LINKTYPE_ETW (290) packet on the same timeline. Packet comments carry
+ * LINKTYPE_ETW (290) packet on the same timeline, its message the event
+ * as the analysis decoded it (or its provider and id). Packet comments carry
  * pktmon's component, the frame number the analysis gave the packet when
  * Wireshark's count differs ("datrace frame 12"), and on every evidence
  * frame of every verdict "datrace <id> (<severity>): the client's

@@ -30,7 +30,8 @@ static const uint8_t iphlpsvc[16] = { 0x5c, 0xc1, 0xa5, 0x66, 0x8e, 0x4f,
 static void
 write_trace(struct etlw *w)
 {
-	static const uint8_t code[4] = { 0x26, 0x03, 0x09, 0x80 };
+	/* ErrorCode 0x80090326, IpHTTPSReasonCode 0 (the manifest's layout) */
+	static const uint8_t code[8] = { 0x26, 0x03, 0x09, 0x80 };
 	struct etlw_pm m;
 	uint8_t f[80];
 
@@ -156,7 +157,18 @@ START_TEST(test_export_etl)
 		/* the user data as written, after the 96-byte header */
 		s = tshark(outp, "etw.descriptor.id == 4302",
 		    "-e etw.user_data_length -e etw.time_stamp");
-		ck_assert_str_eq(s, "4\t133625243070020000\n");
+		ck_assert_str_eq(s, "8\t133625243070020000\n");
+		free(s);
+		/* the message: the analysis' decoding in the text report's
+		   words, else provider and id (Wireshark's Info column) */
+		s = tshark(outp, "etw.provider_id", "-e etw.message");
+		ck_assert_str_eq(s,
+		    "system record (trace header type 2)\n"
+		    "Microsoft-Windows-PktMon event 20\n"
+		    "Microsoft-Windows-PktMon event 20\n"
+		    "Microsoft-Windows-Iphlpsvc 4302: ErrorCode=0x80090326 "
+		    "IpHTTPSReasonCode=0x0\n"
+		    "{9b79ee91-b5fd-41c0-a243-4248e266e9d0} event 1\n");
 		free(s);
 		s = tshark(outp, NULL, "-e frame.time_epoch");
 		ck_assert_str_eq(s,

@@ -32,13 +32,16 @@
 #include "export/pcapng_out.h"
 #include "facts/facts.h"
 #include "report/ladder.h"
+#include "report/report.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 #define LINKTYPE_ETW	290
 #define MAX_IFACES	256		/* input interfaces told apart */
 #define QUEUE_BYTES	(4u << 20)	/* ETW records waiting for packets */
 #define FILETIME_1970	UINT64_C(116444736000000000)
+#define MESSAGE_MAX	2048		/* bytes of an ETW packet's message */
 
 struct iface {
 	uint32_t in;			/* the reader's interface index */
@@ -58,6 +61,7 @@ struct qev {				/* an ETL record waiting in the queue */
 	uint8_t guid[16];
 	int has_guid;
 	size_t off;			/* its data in the queue's bytes */
+	const struct dt_winevent *we;	/* the analysis' decoding, or NULL */
 };
 
 struct exp {
@@ -78,7 +82,8 @@ struct exp {
 	uint8_t *qd;
 	size_t qd_n, qd_cap;
 	int failed;			/* memory */
-	struct dt_buf block, text;
+	const struct dt_winevent *we;	/* the next decoded event to meet */
+	struct dt_buf block, text, msg, msg16, name16;
 	dt_export_counts counts;
 };
 
@@ -247,41 +252,76 @@ pad4(struct dt_buf *b, size_t n)
 	dt_buf_putn(b, "\0\0\0", (4 - n % 4) % 4);
 }
 
-/* ASCII s as UTF-16LE with its NUL. */
-static void
+/* UTF-8 s as UTF-16LE with its NUL, into b (which is reset); a byte that
+   starts no sequence becomes U+FFFD. Returns the bytes written. */
+static size_t
 utf16(struct dt_buf *b, const char *s)
 {
-	for (; *s != '\0'; s++)
-		le16(b, (uint8_t)*s < 0x80 ? (uint8_t)*s : '?');
+	size_t n = strlen(s), k, c;
+	uint32_t cp;
+
+	dt_buf_reset(b);
+	for (k = 0; k < n; k += c ? c : 1) {
+		c = dt_utf8_next(s + k, n - k, &cp);
+		if (c == 0)
+			cp = 0xFFFD;
+		if (cp >= 0x10000) {
+			le16(b, (uint16_t)(0xD800 + ((cp - 0x10000) >> 10)));
+			le16(b, (uint16_t)(0xDC00 + ((cp - 0x10000) & 0x3FF)));
+		} else
+			le16(b, (uint16_t)cp);
+	}
 	le16(b, 0);
+	return b->n;
+}
+
+/* The ETW packet's message (Wireshark's Info column): the decoded event
+   in the text report's words, else what it is. */
+static void
+etw_message(struct exp *x, const struct dt_etw_event *ev, int system,
+    const char *name, const struct dt_winevent *we)
+{
+	size_t n;
+
+	dt_buf_reset(&x->msg);
+	if (we != NULL)
+		text_winevent_line(&x->msg, we);
+	else if (system)
+		dt_buf_printf(&x->msg, "system record (trace header type %u)",
+		    ev->header_type);
+	else
+		dt_buf_printf(&x->msg, "%s event %u", name, ev->id);
+	if (x->msg.err || x->msg.n <= MESSAGE_MAX)
+		return;
+	/* cut at a character's start */
+	for (n = MESSAGE_MAX; n > 0 && ((uint8_t)x->msg.p[n] & 0xC0) == 0x80;
+	    n--)
+		;
+	x->msg.p[n] = '\0';
+	x->msg.n = n;
 }
 
 static void
 etw_write(struct exp *x, const struct dt_etw_event *ev, const uint8_t *guid,
-    const uint8_t *data, size_t len)
+    const uint8_t *data, size_t len, const struct dt_winevent *we)
 {
 	static const uint8_t zero[16];
-	char msg[96], who[48];
+	char who[48];
 	const char *name = guid != NULL ? dt_etw_provider_name(guid) : NULL;
 	size_t mlen, plen, total;
 	int64_t t = ev->has_time ? ev->time : x->last_time;
 
-	if (guid == NULL) {
+	if (guid == NULL)
 		snprintf(who, sizeof who, "kernel");
-		snprintf(msg, sizeof msg, "system record (trace header "
-		    "type %u)", ev->header_type);
-	} else {
-		if (name == NULL)
-			dt_etw_guid_text(who, guid);
-		snprintf(msg, sizeof msg, "%s event %u", name != NULL ?
-		    name : "provider", ev->id);
-	}
+	else if (name == NULL)
+		dt_etw_guid_text(who, guid);
 	if (name == NULL)
 		name = who;
+	etw_message(x, ev, guid == NULL, name, we);
 	if (len > UINT16_MAX)
 		len = UINT16_MAX;
-	mlen = 2 * (strlen(msg) + 1);
-	plen = 2 * (strlen(name) + 1);
+	mlen = utf16(&x->msg16, dt_buf_str(&x->msg));
+	plen = utf16(&x->name16, name);
 	total = 96 + len + (4 - len % 4) % 4 + mlen + (4 - mlen % 4) % 4 +
 	    plen + (4 - plen % 4) % 4;
 	dt_buf_reset(&x->block);
@@ -309,11 +349,11 @@ etw_write(struct exp *x, const struct dt_etw_event *ev, const uint8_t *guid,
 	le32(&x->block, (uint32_t)plen);
 	dt_buf_putn(&x->block, (const char *)data, len);
 	pad4(&x->block, len);
-	utf16(&x->block, msg);
+	dt_buf_putn(&x->block, x->msg16.p, mlen);
 	pad4(&x->block, mlen);
-	utf16(&x->block, name);
+	dt_buf_putn(&x->block, x->name16.p, plen);
 	pad4(&x->block, plen);
-	if (x->block.err) {
+	if (x->block.err || x->msg.err || x->msg16.err || x->name16.err) {
 		x->failed = 1;
 		return;
 	}
@@ -336,7 +376,7 @@ queue_pop(struct exp *x)
 	struct qev *e = &x->q[x->q_head++];
 
 	etw_write(x, &e->ev, e->has_guid ? e->guid : NULL, x->qd + e->off,
-	    e->ev.len);
+	    e->ev.len, e->we);
 	if (x->q_head == x->q_n)
 		x->q_head = x->q_n = x->qd_n = 0;
 }
@@ -394,6 +434,28 @@ queue_room(struct exp *x, size_t len)
 	return 0;
 }
 
+/*
+ * The analysis' decoding of record ev, if it kept one: its decoded events
+ * are in record order, so one cursor walks them as the records come. A
+ * compressed buffer's records share its offset: the event id and time
+ * tell them apart.
+ */
+static const struct dt_winevent *
+decoded(struct exp *x, const struct dt_etw_event *ev)
+{
+	const struct dt_winevent *we;
+
+	while (x->we != NULL && x->we->offset < ev->offset)
+		x->we = x->we->next;
+	we = x->we;
+	if (we == NULL || we->offset != ev->offset || we->id != ev->id ||
+	    we->has_time != ev->has_time || (ev->has_time &&
+	    we->time != ev->time))
+		return NULL;
+	x->we = we->next;
+	return we;
+}
+
 /* The reader's events callback. */
 static void
 on_event(void *payload, const struct dt_etw_event *ev)
@@ -416,6 +478,7 @@ on_event(void *payload, const struct dt_etw_event *ev)
 	e->has_guid = ev->provider != NULL;
 	if (e->has_guid)
 		memcpy(e->guid, ev->provider, 16);
+	e->we = decoded(x, ev);
 	e->off = x->qd_n;
 	if (len > 0)
 		memcpy(x->qd + x->qd_n, ev->data, len);
@@ -562,6 +625,10 @@ dt_export_pcapng(dt_analyzer *a, const dt_capture *cap, const char *path,
 	x->etw_iface = UINT32_MAX;
 	x->block = (struct dt_buf)DT_BUF_INIT(&x->mem);
 	x->text = (struct dt_buf)DT_BUF_INIT(&x->mem);
+	x->msg = (struct dt_buf)DT_BUF_INIT(&x->mem);
+	x->msg16 = (struct dt_buf)DT_BUF_INIT(&x->mem);
+	x->name16 = (struct dt_buf)DT_BUF_INIT(&x->mem);
+	x->we = cap->winevents;
 	rc = dt_reader_open_file(&r, &x->mem, path, err, sizeof err, &off);
 	if (rc != 0)
 		rc = dt_analyzer_fail(a, rc, "export of %s: %s", path, err);
@@ -584,6 +651,9 @@ dt_export_pcapng(dt_analyzer *a, const dt_capture *cap, const char *path,
 	dt_reader_close(r);
 	dt_buf_free(&x->block);
 	dt_buf_free(&x->text);
+	dt_buf_free(&x->msg);
+	dt_buf_free(&x->msg16);
+	dt_buf_free(&x->name16);
 	dt_free(&x->mem, x->evid);
 	dt_free(&x->mem, x->q);
 	dt_free(&x->mem, x->qd);

@@ -28,6 +28,12 @@ struct dt_report_run {			/* what the report says about the run */
 	int all;
 };
 
+/* One Windows event in words, appended to s: "Microsoft-Windows-Iphlpsvc
+   4302 (name): ErrorCode=0x80090326 ..." (text_events.c): the text
+   report's line and the message of the export's ETW packet. */
+struct dt_buf;
+void text_winevent_line(struct dt_buf *s, const struct dt_winevent *e);
+
 /*
  * The JSON document of SPEC §4 on fp. lines = 0: one indented document for
  * the run; lines = 1 (jsonl): one compact document per capture, one a line,

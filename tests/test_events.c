@@ -776,7 +776,8 @@ END_TEST
 /*
  * --events beside a ladder: the scenario's failing connection shows the
  * client's 4302 one second after its last frame, as a "windows" row in
- * its ladder after the frames, with its time from the connection start.
+ * its ladder after the frames, with its time from the connection start;
+ * the HTML ladder draws it on the same time axis (always, no option).
  */
 START_TEST(test_events_in_ladder)
 {
@@ -805,6 +806,21 @@ START_TEST(test_events_in_ladder)
 	ck_assert_ptr_nonnull(last);
 	ck_assert(last < row);
 	ck_assert_ptr_nonnull(strstr(row, "null-cipher-absent"));
+	dt_buffer_free(out);
+	/* HTML: the same event as a row of the ladder's SVG, after the
+	   frame 6 row, with its words in its title and box */
+	ck_assert_int_eq(dt_write_buffer(a, "html", 0, &out, &n), 0);
+	row = strstr(out, "<g class=\"winevent\"><title>Windows event: "
+	    "Microsoft-Windows-Iphlpsvc 4302: ErrorCode=0x80090326 "
+	    "IpHTTPSReasonCode=0x0</title>");
+	ck_assert_msg(row != NULL, "no winevent row");
+	last = strstr(out, "data-frame=\"6\"");
+	ck_assert_ptr_nonnull(last);
+	ck_assert(last < row);
+	ck_assert_ptr_nonnull(strstr(row, ">+1.008 s</text>"));
+	ck_assert_ptr_nonnull(strstr(row, "fill=\"#3b2370\">Microsoft-Windows-"
+	    "Iphlpsvc 4302: ErrorCode=0x80090326"));
+	ck_assert(strstr(row, "</svg>") != NULL);
 	dt_buffer_free(out);
 	dt_analyzer_free(a);
 	etlw_free(&w);

@@ -285,7 +285,7 @@ etw_message(struct exp *x, const struct dt_etw_event *ev, int system,
 
 	dt_buf_reset(&x->msg);
 	if (we != NULL)
-		text_winevent_line(&x->msg, we);
+		dt_report_winevent_line(&x->msg, we);
 	else if (system)
 		dt_buf_printf(&x->msg, "system record (trace header type %u)",
 		    ev->header_type);

@@ -669,6 +669,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	size_t i, lo, n, healthy = 0, drawn = 0, other = 0, folded = 0;
 	size_t rows = 0, ncards = 0;
 
+	o->winevents = cap->winevents;
 	html_printf(o, "<section id=\"cap%zu\"><h2>Connections", capi);
 	if (run->n_caps > 1) {
 		html_puts(o, " in <span class=\"mono\">");

@@ -19,6 +19,8 @@ struct out {
 	struct dt_mem *mem;
 	unsigned flags;
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
+	const struct dt_winevent *winevents;	/* the capture's, for the
+						   ladders */
 };
 
 /* One verdict and where it stands in the run. */

@@ -12,6 +12,7 @@
 
 #include "report/ladder.h"
 #include "tls/tls.h"
+#include "util/buf.h"
 
 #define MAX_CA_NAMES 6		/* CertificateRequest CA names in a detail */
 #define DETAIL_CPS 70		/* code points of an arrow's detail line */
@@ -22,6 +23,7 @@
 #define L_SERVER 570
 #define L_HEAD 64
 #define L_ROW 46
+#define W_LEFT 96		/* a Windows event's box, from here to the edge */
 
 /* ---- the ladder ------------------------------------------------------------- */
 
@@ -378,6 +380,37 @@ step(struct out *o, size_t capi, const struct dt_conn *c,
 	html_puts(o, "</g>");
 }
 
+/* A Windows event of c's time at height y: a dashed box across the
+   ladder with its words, its time in the margin. */
+static void
+win_step(struct out *o, const struct dt_conn *c, const struct dt_winevent *e,
+    unsigned y)
+{
+	struct dt_buf s = DT_BUF_INIT(o->mem);
+
+	dt_report_winevent_line(&s, e);
+	if (s.err) {
+		o->err = o->err ? o->err : DT_ENOMEM;
+		return;
+	}
+	html_puts(o, "<g class=\"winevent\"><title>Windows event: ");
+	html_esc(o, s.p);
+	html_printf(o, "</title><text x=\"8\" y=\"%u\" font-size=\"12\" "
+	    "fill=\"#59636e\">", y - 4);
+	put_rel(o, e->time - c->first_time);
+	html_printf(o, "</text><text x=\"8\" y=\"%u\" font-size=\"12\" "
+	    "font-weight=\"600\" fill=\"#6639ba\">Windows</text>"
+	    "<rect x=\"%d\" y=\"%u\" width=\"%d\" height=\"%d\" rx=\"6\" "
+	    "fill=\"#f6f0ff\" stroke=\"#6639ba\" stroke-dasharray=\"4 3\"/>"
+	    "<text x=\"%d\" y=\"%u\" text-anchor=\"middle\" "
+	    "font-size=\"12\" fill=\"#3b2370\">", y + 12, W_LEFT, y - 18,
+	    L_WIDTH - W_LEFT - 10, L_ROW - 12, (L_WIDTH + W_LEFT - 10) / 2,
+	    y + 4);
+	html_text(o, s.p, 88);
+	html_puts(o, "</text></g>");
+	dt_buf_free(&s);
+}
+
 /* The evidence frames of the failing verdicts that are not in c. */
 static void
 outside(struct out *o, const struct dt_conn *c, const struct vref *vr,
@@ -405,16 +438,19 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 {
 	struct dt_mark *mk;
 	const struct dt_verdict **vs;
-	size_t i, j, rows = 0, row, n_out;
+	const struct dt_winevent **w;
+	size_t i, j, rows = 0, row, n_out, nw, kw = 0;
 	unsigned h;
 
 	if (c->n_events == 0)
 		return;
+	w = dt_report_conn_winevents(o->mem, o->winevents, c, &nw);
 	mk = dt_calloc(o->mem, c->n_events, sizeof *mk);
 	vs = dt_calloc(o->mem, nv ? nv : 1, sizeof *vs);
 	if (mk == NULL || vs == NULL) {
 		dt_free(o->mem, mk);
 		dt_free(o->mem, vs);
+		dt_free(o->mem, w);
 		o->err = o->err ? o->err : DT_ENOMEM;
 		return;
 	}
@@ -423,6 +459,7 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 	n_out = dt_ladder_marks(c, vs, nv, mk);
 	for (i = 0; i < c->n_events; i++, rows++)
 		i = dt_ladder_row_end(c, i, mk);
+	rows += nw;
 	h = L_HEAD + (unsigned)rows * L_ROW + 28;
 
 	html_printf(o, "<div class=\"ladder\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -431,12 +468,17 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 	    L_WIDTH, h, L_WIDTH, h, c->id);
 	parties(o, c, h);
 	for (i = 0, row = 0; i < c->n_events && o->err == 0; i++, row++) {
+		for (; kw < nw && w[kw]->time <= c->events[i].time; kw++)
+			win_step(o, c, w[kw], L_HEAD + (unsigned)row++ * L_ROW +
+			    24);
 		j = dt_ladder_row_end(c, i, mk);
 		step(o, capi, c, &c->events[i], &mk[i], mk[i].badge >= 0 ?
 		    &vr[mk[i].badge] : NULL, L_HEAD + (unsigned)row * L_ROW + 24,
 		    j - i + 1, c->events[j].frame);
 		i = j;
 	}
+	for (; kw < nw && o->err == 0; kw++)
+		win_step(o, c, w[kw], L_HEAD + (unsigned)row++ * L_ROW + 24);
 	html_puts(o, "</svg></div>");
 	if (c->events_dropped > 0)
 		html_printf(o, "<p class=\"outside\">%u more events were not kept.</p>",
@@ -445,4 +487,5 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 		outside(o, c, vr, nv);
 	dt_free(o->mem, mk);
 	dt_free(o->mem, vs);
+	dt_free(o->mem, w);
 }

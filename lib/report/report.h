@@ -28,12 +28,6 @@ struct dt_report_run {			/* what the report says about the run */
 	int all;
 };
 
-/* One Windows event in words, appended to s: "Microsoft-Windows-Iphlpsvc
-   4302 (name): ErrorCode=0x80090326 ..." (text_events.c): the text
-   report's line and the message of the export's ETW packet. */
-struct dt_buf;
-void text_winevent_line(struct dt_buf *s, const struct dt_winevent *e);
-
 /*
  * The JSON document of SPEC §4 on fp. lines = 0: one indented document for
  * the run; lines = 1 (jsonl): one compact document per capture, one a line,
@@ -101,6 +95,21 @@ const char *dt_report_dir_name(int dir);
 const char *dt_report_msg_name(const struct dt_event *ev);
 /* 1 when the event belongs in tls.messages (TLS/HTTP/non-TLS content). */
 int dt_report_event_is_tls(const struct dt_event *ev);
+
+/* ---- Windows' events (winevent.c) ---------------------------------------- */
+
+struct dt_buf;
+/* One Windows event in words, appended to s: "Microsoft-Windows-Iphlpsvc
+   4302 (name): ErrorCode=0x80090326 ...": the text and HTML reports'
+   line and the message of the export's ETW packet. */
+void dt_report_winevent_line(struct dt_buf *s, const struct dt_winevent *e);
+/* Whether e falls in c's time (its ladder shows it). */
+int dt_report_winevent_in(const struct dt_conn *c,
+    const struct dt_winevent *e);
+/* The events of list in c's time, by time (*n; NULL when none or memory
+   failed; free with dt_free). */
+const struct dt_winevent **dt_report_conn_winevents(struct dt_mem *m,
+    const struct dt_winevent *list, const struct dt_conn *c, size_t *n);
 
 /* ---- formatting helpers --------------------------------------------------- */
 

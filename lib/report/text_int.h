@@ -57,11 +57,8 @@ void text_capture_head(struct out *o, const struct dt_capture *cap);
    from inside its IP-HTTPS tunnel. */
 void text_ladder(struct out *o, const struct dt_conn *c);
 /* Windows' events (text_events.c): the head's lines (all with
-   DT_TEXT_EVENTS, else a count), and whether an event falls in a
-   connection's time (its ladder shows it); one event's words are
-   text_winevent_line() in report.h. */
+   DT_TEXT_EVENTS, else a count). */
 void text_winevents(struct out *o, const struct dt_capture *cap);
-int text_winevent_in(const struct dt_conn *c, const struct dt_winevent *e);
 /* Verdict counts per id and per server, with the first few connections of
    each; vr[0..nv) are the capture's verdicts. */
 void text_summary(struct out *o, const struct dt_capture *cap,

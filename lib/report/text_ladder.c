@@ -10,7 +10,6 @@
 #include "report/text_int.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "report/ladder.h"
@@ -279,37 +278,6 @@ tunnel_ladder(struct out *o, const struct dt_conn *c)
 	}
 }
 
-static int
-by_time(const void *a, const void *b)
-{
-	const struct dt_winevent *x = *(const struct dt_winevent *const *)a,
-	    *y = *(const struct dt_winevent *const *)b;
-
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
-/* --events: the Windows events of c's time, by time (w, *n; NULL when
-   none or memory failed). */
-static const struct dt_winevent **
-conn_winevents(struct out *o, const struct dt_conn *c, size_t *n)
-{
-	const struct dt_winevent *e, **w;
-	size_t k = 0;
-
-	*n = 0;
-	for (e = o->winevents; e != NULL; e = e->next)
-		k += text_winevent_in(c, e);
-	if (k == 0 || (w = dt_calloc(o->mem, k, sizeof *w)) == NULL)
-		return NULL;
-	for (e = o->winevents; e != NULL; e = e->next)
-		if (text_winevent_in(c, e))
-			w[(*n)++] = e;
-	qsort(w, *n, sizeof *w, by_time);
-	return w;
-}
-
 /* The Windows events up to time t (all when t is INT64_MAX). */
 static void
 winevents_until(struct out *o, const struct dt_conn *c,
@@ -325,7 +293,7 @@ winevents_until(struct out *o, const struct dt_conn *c,
 		    rel / 1000000000, (int)(rel % 1000000000 / 1000000),
 		    "windows");
 		dt_buf_reset(msg);
-		text_winevent_line(msg, w[*k]);
+		dt_report_winevent_line(msg, w[*k]);
 		if (!msg->err)
 			text_emit(o, prefix, strlen(prefix), msg->p);
 	}
@@ -341,7 +309,7 @@ text_ladder(struct out *o, const struct dt_conn *c)
 	int64_t rel;
 	size_t i, j, nw, kw = 0;
 
-	w = conn_winevents(o, c, &nw);
+	w = dt_report_conn_winevents(o->mem, o->winevents, c, &nw);
 	for (i = 0; i < c->n_events; i++) {
 		ev = &c->events[i];
 		winevents_until(o, c, w, nw, &kw, ev->time, &msg);

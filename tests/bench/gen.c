@@ -900,14 +900,16 @@ pick(const uint64_t *left, int n)
 static void
 addr_of(uint8_t *a, int v6, int server, uint32_t n)
 {
+	/* clients 10.0.0.0/8 and 2001:db8:1::/104, one address per
+	   connection number: no 4-tuple is used twice, whatever the size */
 	if (v6) {
 		memcpy(a, server ? "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x0a" :
 		    "\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\0", 16);
 	} else {
-		memcpy(a, server ? "\xc6\x13\0\x0a" : "\xc6\x12\0\0", 4);
+		memcpy(a, server ? "\xc6\x13\0\x0a" : "\x0a\0\0\0", 4);
 	}
 	if (!server) {
-		a[v6 ? 13 : 1] = (uint8_t)(0x12 + ((n >> 16) & 1));
+		a[v6 ? 13 : 1] = (uint8_t)(n >> 16);
 		a[v6 ? 14 : 2] = (uint8_t)(n >> 8);
 		a[v6 ? 15 : 3] = (uint8_t)n;
 	}

@@ -786,14 +786,105 @@ START_TEST(untrusted_by_client_alert)
 {
 	struct fx *f = fx_new();
 	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
 
 	server_hello(f, c, 0x0303, NULL_SHA256);
 	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
 	hello_done(f, c);
 	alert(f, c, DT_C2S, 9, 48);
 	run(f);
-	expect_v(f, "server-cert-untrusted", 1, DT_SEV_ERROR, DT_CONF_HIGH,
-	    0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(6, 9));
+	/* without --ca the chain itself was not checked: medium, and said */
+	v = expect_v(f, "server-cert-untrusted", 1, DT_SEV_ERROR,
+	    DT_CONF_MEDIUM, 0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(6, 9));
+	ck_assert_ptr_nonnull(strstr(v->summary, "; no --ca was given, so the "
+	    "chain was not checked against the clients' root"));
+	ck_assert_ptr_null(strstr(v->summary, "also stands for"));
+	ck_assert_str_eq(v->remedy, "First check the chain against the "
+	    "clients' root (datrace --ca ROOT.pem, or certutil -verify on a "
+	    "client); if it does not verify, install the root CA CN=Corp "
+	    "Issuing CA in the clients' Trusted Root Certification Authorities "
+	    "store (GPO; for Offline Domain Join provision with djoin "
+	    "/rootcacerts), make the server or ADC send the intermediate "
+	    "certificates with the IP-HTTPS certificate, or replace the "
+	    "IP-HTTPS certificate with one from a CA the clients trust "
+	    "(KB2980667).");
+	fx_free(f);
+}
+END_TEST
+
+/* bad_certificate (42) covers more than an unknown root: said. */
+START_TEST(untrusted_bad_certificate_says_what_else)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
+	hello_done(f, c);
+	alert(f, c, DT_C2S, 9, 42);
+	run(f);
+	v = expect_v(f, "server-cert-untrusted", 1, DT_SEV_ERROR,
+	    DT_CONF_MEDIUM, 0x800b0109, "CERT_E_UNTRUSTEDROOT", FR(6, 9));
+	ck_assert_ptr_nonnull(strstr(v->summary, "that alert also stands for "
+	    "other certificate problems"));
+	fx_free(f);
+}
+END_TEST
+
+/* A Heartbeat request after ServerHelloDone, then the client leaves: it
+   did not walk away from the certificate, so no untrusted-root blame; the
+   handshake-incomplete text names the heartbeat. */
+START_TEST(heartbeat_after_hello_done)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
+	hello_done(f, c);
+	ev(f, c, DT_EV_TLS_RECORD, DT_C2S, 9, 24);
+	c->tls.n_heartbeats = 1;
+	close_by(f, c, DT_C2S, 10, 0);
+	run(f);
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	v = expect_v(f, "handshake-incomplete", 1, DT_SEV_WARNING, DT_CONF_LOW,
+	    0, NULL, FR(4, 8, 9, 10));
+	ck_assert_str_eq(v->summary, "The server answered up to its "
+	    "server_hello_done (frame 8); the client then sent its heartbeat "
+	    "record (frame 9) and closed the connection (frame 10) 0.1 s "
+	    "later without an alert (IP-HTTPS: NULL suites offered)");
+	fx_free(f);
+}
+END_TEST
+
+/* A second ClientHello on the connection after the server's whole flight,
+   then a reset: not "the server sent nothing more", not a timeout, and
+   the time is the measured one. */
+START_TEST(incomplete_repeated_hello_reset)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
+	hello_done(f, c);
+	ev(f, c, DT_EV_TLS_HANDSHAKE, DT_C2S, 10, DT_HS_CLIENT_HELLO);
+	c->events[c->n_events - 1].b = DT_HS_F_REPEAT;
+	c->tls.n_client_hellos = 2;
+	close_by(f, c, DT_C2S, 13, 1);
+	run(f);
+	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	v = expect_v(f, "handshake-incomplete", 1, DT_SEV_WARNING, DT_CONF_LOW,
+	    0, NULL, FR(4, 8, 10, 13));
+	ck_assert_str_eq(v->summary, "The server answered up to its "
+	    "server_hello_done (frame 8); the client then sent its second "
+	    "ClientHello on the same connection (frame 10) and reset the "
+	    "connection (frame 13) 0.3 s later without an alert (IP-HTTPS: "
+	    "NULL suites offered)");
+	ck_assert_ptr_null(strstr(v->summary, "sent nothing"));
 	fx_free(f);
 }
 END_TEST
@@ -2030,6 +2121,9 @@ rules_suite(void)
 	tcase_add_test(tc, client_cert_rejected_issuer_listed);
 	tcase_add_test(tc, untrusted_by_ca);
 	tcase_add_test(tc, untrusted_by_client_alert);
+	tcase_add_test(tc, untrusted_bad_certificate_says_what_else);
+	tcase_add_test(tc, heartbeat_after_hello_done);
+	tcase_add_test(tc, incomplete_repeated_hello_reset);
 	tcase_add_test(tc, untrusted_silent_close_is_low);
 	tcase_add_test(tc, expired_by_time);
 	tcase_add_test(tc, expired_by_alert_only);

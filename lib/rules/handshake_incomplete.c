@@ -9,6 +9,7 @@
  * left alone.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "rules/rules.h"
 #include "tls/tls.h"
@@ -22,15 +23,113 @@ closed_by_server(const struct dt_conn *c)
 	    (c->rst_frame != 0 && c->rst_dir == DT_S2C);
 }
 
+/* The time of the event of this type and frame (0: none). */
+static int64_t
+event_time(const struct dt_conn *c, uint8_t type, uint64_t frame)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_events; i++)
+		if (c->events[i].type == type && c->events[i].frame == frame)
+			return c->events[i].time;
+	return 0;
+}
+
+/* "client_hello (frame 4)", "heartbeat record (frame 9)", "second
+   ClientHello on the same connection (frame 11)". */
+static void
+describe(const struct dt_event *ev, char *buf, size_t n)
+{
+	const char *name;
+
+	if (ev->type == DT_EV_TLS_RECORD)
+		snprintf(buf, n, "%s record (frame %llu)", ev->a == 24 ?
+		    "heartbeat" : "unknown", (unsigned long long)ev->frame);
+	else if (ev->a == DT_HS_CLIENT_HELLO && (ev->b & DT_HS_F_REPEAT))
+		snprintf(buf, n, "second ClientHello on the same connection "
+		    "(frame %llu)", (unsigned long long)ev->frame);
+	else {
+		name = dt_tls_handshake_name((uint8_t)ev->a);
+		snprintf(buf, n, "%s (frame %llu)",
+		    name != NULL ? name : "handshake message",
+		    (unsigned long long)ev->frame);
+	}
+}
+
+/* The client closed (or reset) the connection: a timeout only when it had
+   waited for the server long enough; else it gave up itself, and the
+   text says so with the measured time. */
+static void
+client_closed(struct dt_rule_ctx *ctx, struct dt_conn *c,
+    const struct dt_event *last, const struct dt_event *srv, uint64_t cli,
+    uint64_t *fr)
+{
+	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], last_s[128], srv_s[128];
+	int rst = cli == c->rst_frame && c->rst_dir == DT_C2S;
+	int64_t at = event_time(c, rst ? DT_EV_RST : DT_EV_FIN, cli);
+	int64_t gap = at > last->time ? at - last->time : 0;
+	const char *how = rst ? "reset" : "closed";
+
+	describe(last, last_s, sizeof last_s);
+	if (last->dir == DT_C2S && gap >= STALL_NS &&
+	    last->type == DT_EV_TLS_HANDSHAKE && !(last->b & DT_HS_F_REPEAT)) {
+		snprintf(sum, sizeof sum, "The handshake stalled after the "
+		    "client's %s: the server sent nothing %sand the client %s "
+		    "the connection (frame %llu) %.1f s later", last_s,
+		    srv != NULL ? "more " : "", how, (unsigned long long)cli,
+		    (double)gap / 1e9);
+		snprintf(rem, sizeof rem, "Look for what drops the server's "
+		    "packets after the client's %s: a firewall or IPS on the "
+		    "path, or a path-MTU problem that loses the large "
+		    "Certificate message (check MSS clamping); check the "
+		    "server / ADC logs for %s.", last_s, c->server_str);
+		dt_verdict_add(ctx, &dt_rule_handshake_incomplete, c,
+		    DT_CONF_MEDIUM, 0x274c, "WSAETIMEDOUT", fr, 4, sum,
+		    "The TLS handshake began but the server stopped answering, "
+		    "without an alert or a close; the client timed out and "
+		    "closed the connection, which it reports as 0x274c "
+		    "WSAETIMEDOUT.", rem);
+		return;
+	}
+	if (last->dir == DT_S2C)
+		snprintf(sum, sizeof sum, "The handshake stopped after the "
+		    "server's %s: it was the client's turn, and the client %s "
+		    "the connection (frame %llu) %.1f s later without an alert",
+		    last_s, how, (unsigned long long)cli, (double)gap / 1e9);
+	else if (srv != NULL) {
+		describe(srv, srv_s, sizeof srv_s);
+		snprintf(sum, sizeof sum, "The server answered up to its %s; "
+		    "the client then sent its %s and %s the connection (frame "
+		    "%llu) %.1f s later without an alert", srv_s, last_s, how,
+		    (unsigned long long)cli, (double)gap / 1e9);
+	} else
+		snprintf(sum, sizeof sum, "The handshake stopped after the "
+		    "client's %s: the client %s the connection itself (frame "
+		    "%llu) %.1f s later, too soon for a timeout, without an "
+		    "alert", last_s, how, (unsigned long long)cli,
+		    (double)gap / 1e9);
+	snprintf(rem, sizeof rem, "Look on the client for why it gave up: "
+	    "the CAPI2 and Schannel event logs, Get-NetIPHttpsState, and any "
+	    "software that filters TLS there; if the capture is not from the "
+	    "Windows client, find which program opened this connection.");
+	dt_verdict_add(ctx, &dt_rule_handshake_incomplete, c, DT_CONF_LOW, 0,
+	    NULL, fr, 4, sum,
+	    "The client ended the handshake itself without an alert, so the "
+	    "capture does not say why: a certificate it does not accept, a "
+	    "revocation check it could not make, a local policy, or a program "
+	    "that is not an ordinary TLS client (a scanner) are all possible.",
+	    rem);
+}
+
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = &c->tls;
-	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], last_s[96];
-	const char *name;
-	uint64_t fr[3], last = t->ch_frame, cli;
-	int64_t last_time = t->ch_time, tail;
-	int last_dir = DT_C2S, last_type = 1;
+	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], last_s[128];
+	struct dt_event first;
+	const struct dt_event *last = &first, *srv = NULL;
+	uint64_t fr[4] = { 0, 0, 0, 0 }, cli;
+	int64_t tail;
 	size_t i;
 
 	if (t->ch_frame == 0 || dt_rule_hs_complete(c) || t->alert_frame != 0 ||
@@ -38,55 +137,51 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    t->malformed_frame != 0 || dt_rule_tls_cut(c) ||
 	    dt_rule_conn_has(ctx, c, DT_SEV_WARNING))
 		return;
-	for (i = 0; i < c->n_events; i++)
-		if (c->events[i].type == DT_EV_TLS_HANDSHAKE) {
-			last = c->events[i].frame;
-			last_time = c->events[i].time;
-			last_dir = c->events[i].dir;
-			last_type = c->events[i].a;
-		}
-	name = dt_tls_handshake_name((uint8_t)last_type);
-	snprintf(last_s, sizeof last_s, "the %s's %s (frame %llu)",
-	    last_dir == DT_C2S ? "client" : "server",
-	    name != NULL ? name : "handshake message",
-	    (unsigned long long)last);
+	memset(&first, 0, sizeof first);
+	first.type = DT_EV_TLS_HANDSHAKE;
+	first.dir = DT_C2S;
+	first.a = DT_HS_CLIENT_HELLO;
+	first.frame = t->ch_frame;
+	first.time = t->ch_time;
+	/* the last handshake message or other record (a heartbeat) of
+	   either side, and the server's last one */
+	for (i = 0; i < c->n_events; i++) {
+		const struct dt_event *ev = &c->events[i];
+
+		if (ev->type != DT_EV_TLS_HANDSHAKE &&
+		    ev->type != DT_EV_TLS_RECORD)
+			continue;
+		last = ev;
+		if (ev->dir == DT_S2C)
+			srv = ev;
+	}
 	cli = c->fin_frame[DT_C2S];
 	if (c->rst_frame != 0 && c->rst_dir == DT_C2S &&
 	    (cli == 0 || c->rst_frame < cli))
 		cli = c->rst_frame;
 	fr[0] = t->ch_frame;
-	fr[1] = last;
-	fr[2] = cli;
+	fr[1] = srv != NULL ? srv->frame : 0;
+	fr[2] = last->frame;
+	fr[3] = cli;
 	if (cli != 0) {
-		snprintf(sum, sizeof sum, "The handshake stalled after %s: the "
-		    "server sent nothing more and the client closed the "
-		    "connection (frame %llu) %.1f s later", last_s,
-		    (unsigned long long)cli,
-		    (double)(c->last_time - last_time) / 1e9);
-		snprintf(rem, sizeof rem, "Look for what drops the server's "
-		    "packets after %s: a firewall or IPS on the path, or a "
-		    "path-MTU problem that loses the large Certificate "
-		    "message (check MSS clamping); check the server / ADC logs "
-		    "for %s.", last_s, c->server_str);
-		dt_verdict_add(ctx, &dt_rule_handshake_incomplete, c,
-		    DT_CONF_MEDIUM, 0x274c, "WSAETIMEDOUT", fr, 3, sum,
-		    "The TLS handshake began but the server side stopped "
-		    "answering without an alert or a close; the client timed "
-		    "out and closed the connection, which it reports as "
-		    "0x274c WSAETIMEDOUT.", rem);
+		client_closed(ctx, c, last, srv, cli, fr);
 		return;
 	}
+	describe(last, last_s, sizeof last_s);
 	tail = ctx->cap->last_time - c->last_time;
-	snprintf(sum, sizeof sum, "The handshake stopped after %s with no "
-	    "failure signal; the connection was still open when the capture "
-	    "ended %.1f s later", last_s, (double)(tail > 0 ? tail : 0) / 1e9);
+	snprintf(sum, sizeof sum, "The handshake stopped after the %s's %s "
+	    "with no failure signal; the connection was still open when the "
+	    "capture ended %.1f s later", last->dir == DT_C2S ? "client" :
+	    "server", last_s, (double)(tail > 0 ? tail : 0) / 1e9);
 	snprintf(rem, sizeof rem, "Capture for longer: start the capture "
 	    "before the client connects (netsh trace start capture=yes, or "
 	    "pktmon start --capture --pkt-size 0) and stop it only after "
 	    "Get-NetIPHttpsState reports the outcome; if the capture did run "
-	    "on, look for what drops the server's packets after %s.", last_s);
+	    "on, look for what drops the packets after the %s's %s.",
+	    last->dir == DT_C2S ? "client" : "server", last_s);
+	fr[3] = 0;
 	dt_verdict_add(ctx, &dt_rule_handshake_incomplete, c,
-	    tail >= STALL_NS ? DT_CONF_MEDIUM : DT_CONF_LOW, 0, NULL, fr, 2,
+	    tail >= STALL_NS ? DT_CONF_MEDIUM : DT_CONF_LOW, 0, NULL, fr, 4,
 	    sum,
 	    "The TLS handshake neither completed nor failed within the "
 	    "capture: either the capture stopped too early to see the "

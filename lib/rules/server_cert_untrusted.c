@@ -43,9 +43,10 @@ client_walked_away(const struct dt_conn *c)
 	    t->ccs_frame[DT_C2S] != 0 || t->alert_frame != 0)
 		return 0;
 	for (i = 0; i < c->n_events; i++)
-		if (c->events[i].type == DT_EV_TLS_HANDSHAKE &&
+		if ((c->events[i].type == DT_EV_TLS_HANDSHAKE ||
+		    c->events[i].type == DT_EV_TLS_RECORD) &&
 		    c->events[i].dir == DT_C2S && c->events[i].frame > after)
-			return 0;
+			return 0;	/* it did something else (a heartbeat) */
 	if (c->fin_frame[DT_C2S] > after)
 		f = c->fin_frame[DT_C2S];
 	if (c->rst_frame > after && c->rst_dir == DT_C2S &&
@@ -65,6 +66,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_cert *leaf = dt_rule_leaf(c), *top;
 	const char *host = dt_rule_host(ctx, c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], al[64];
+	int anchors = ctx->cfg->x509 != NULL &&
+	    dt_x509_ctx_has_anchors(ctx->cfg->x509);
+	size_t k;
 	dt_confidence conf;
 	uint64_t fr[2] = { t->server_cert_frame, 0 };
 
@@ -94,16 +98,29 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    t->ccs_frame[DT_C2S] > t->alert_frame) &&
 	    !expired_at_handshake(c) && !(leaf != NULL && host != NULL &&
 	    !dt_x509_matches_host(leaf, host))) {
-		conf = t->alert_desc == 48 && t->chain != DT_CHAIN_OK ?
-		    DT_CONF_HIGH : DT_CONF_MEDIUM;
+		/* unknown_ca names the cause; the other two also stand for
+		   other certificate problems. Without --ca the chain itself
+		   was not checked. */
+		conf = t->alert_desc == 48 && anchors &&
+		    t->chain != DT_CHAIN_OK ? DT_CONF_HIGH : DT_CONF_MEDIUM;
 		fr[1] = t->alert_frame;
-		snprintf(sum, sizeof sum, "The client refused the server's "
-		    "certificate (frame %llu%s%s) with a fatal %s alert "
-		    "(frame %llu)", (unsigned long long)t->server_cert_frame,
+		k = (size_t)snprintf(sum, sizeof sum, "The client refused the "
+		    "server's certificate (frame %llu%s%s) with a fatal %s "
+		    "alert (frame %llu)",
+		    (unsigned long long)t->server_cert_frame,
 		    leaf != NULL && leaf->issuer != NULL ? ", issued by " : "",
 		    leaf != NULL && leaf->issuer != NULL ? leaf->issuer : "",
 		    dt_tls_alert_str(t->alert_desc, al, sizeof al),
 		    (unsigned long long)t->alert_frame);
+		if (k < sizeof sum && t->alert_desc != 48)
+			k += (size_t)snprintf(sum + k, sizeof sum - k, "; that "
+			    "alert also stands for other certificate problems "
+			    "(a revocation check that failed, a key usage or "
+			    "name the client rejects)");
+		if (k < sizeof sum && !anchors)
+			snprintf(sum + k, sizeof sum - k, "; no --ca was given, "
+			    "so the chain was not checked against the clients' "
+			    "root");
 	} else if (!dt_rule_hs_complete(c) && (fr[1] = client_walked_away(c))
 	    != 0 && !expired_at_handshake(c) && !dt_rule_crl_failed(ctx, c) &&
 	    !(leaf != NULL && host != NULL &&
@@ -111,20 +128,26 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		conf = DT_CONF_LOW;
 		snprintf(sum, sizeof sum, "The client closed the connection "
 		    "(frame %llu) right after the server's certificate (frame "
-		    "%llu%s%s) without an alert: it most likely does not trust "
-		    "the chain (or could not check revocation)",
-		    (unsigned long long)fr[1],
+		    "%llu%s%s) without an alert: it may not trust the chain, "
+		    "or it could not check revocation, or it gave up for a "
+		    "reason of its own%s", (unsigned long long)fr[1],
 		    (unsigned long long)t->server_cert_frame,
 		    leaf != NULL && leaf->issuer != NULL ? ", issued by " : "",
-		    leaf != NULL && leaf->issuer != NULL ? leaf->issuer : "");
+		    leaf != NULL && leaf->issuer != NULL ? leaf->issuer : "",
+		    anchors ? "" : "; no --ca was given, so the chain was not "
+		    "checked against the clients' root");
 	} else
 		return;
-	snprintf(rem, sizeof rem, "Install the root CA %s in the clients' "
+	snprintf(rem, sizeof rem, "%s the root CA %s in the clients' "
 	    "Trusted Root Certification Authorities store (GPO; for Offline "
 	    "Domain Join provision with djoin /rootcacerts), make the server or "
 	    "ADC send the intermediate certificates with the IP-HTTPS "
 	    "certificate, or replace the IP-HTTPS certificate with one from a "
-	    "CA the clients trust (KB2980667).",
+	    "CA the clients trust (KB2980667).", anchors ||
+	    t->chain == DT_CHAIN_UNTRUSTED || t->chain == DT_CHAIN_BAD ?
+	    "Install" : "First check the chain against the clients' root "
+	    "(datrace --ca ROOT.pem, or certutil -verify on a client); if it "
+	    "does not verify, install",
 	    top != NULL && top->issuer != NULL ? top->issuer :
 	    "that issued the server's chain");
 	dt_verdict_add(ctx, &dt_rule_server_cert_untrusted, c, conf,

@@ -11,6 +11,7 @@
  * The CLI side is tests/test_export.sh.
  */
 #include <check.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,87 @@ START_TEST(test_export_events_only)
 }
 END_TEST
 
+/* Counts the bytes the analyzer holds (for the queue's bound). */
+struct held {
+	size_t bytes, peak;
+};
+
+union head {
+	size_t size;
+	max_align_t align;
+};
+
+static void *
+held_alloc(void *ud, void *ptr, size_t size)
+{
+	struct held *c = ud;
+	union head *h = ptr != NULL ? (union head *)ptr - 1 : NULL, *nh;
+
+	if (h != NULL)
+		c->bytes -= h->size;
+	if (size == 0) {
+		free(h);
+		return NULL;
+	}
+	nh = realloc(h, sizeof *nh + size);
+	if (nh == NULL)
+		return NULL;
+	nh->size = size;
+	c->bytes += size;
+	if (c->bytes > c->peak)
+		c->peak = c->bytes;
+	return nh + 1;
+}
+
+/*
+ * 12 MiB of events, later ones earlier in time (a trace's CPU buffers
+ * overlap): the export writes every one, in time order within its
+ * 4 MiB queue, and holds no more than the queue and its buffers.
+ */
+START_TEST(test_export_queue_bounded)
+{
+	char dir[] = "/tmp/dt-export-XXXXXX", in[64];
+	static uint8_t user[32000];
+	const dt_capture *c;
+	dt_export_counts n;
+	struct held h = { 0, 0 };
+	dt_options o;
+	dt_analyzer *a;
+	struct etlw w;
+	size_t before, i;
+	FILE *out;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(in, sizeof in, "%s/big.etl", dir);
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	for (i = 0; i < 400; i++) {
+		etlw_event(&w, etlw_guid_other, 7, 0, (i % 2 ? 1000 - i : i) *
+		    MS, 7, user, sizeof user, NULL, 0);
+		etlw_flush(&w, 0, 0, 0, 0);
+	}
+	write_file(in, w.file.p, w.file.n);
+	dt_options_init(&o);
+	o.alloc = held_alloc;
+	o.alloc_ud = &h;
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, in), DT_EFORMAT);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	before = h.bytes;
+	h.peak = h.bytes;
+	out = tmpfile();
+	ck_assert_int_eq(dt_export_pcapng(a, c, in, out, &n), 0);
+	ck_assert_uint_eq(n.events, 401);
+	ck_assert_uint_le(h.peak - before, (size_t)8 << 20);
+	ck_assert_uint_eq(h.bytes, before);
+	fclose(out);
+	dt_analyzer_free(a);
+	etlw_free(&w);
+	unlink(in);
+	rmdir(dir);
+}
+END_TEST
+
 /* The file must still be what was analysed; the output must take it. */
 START_TEST(test_export_errors)
 {
@@ -271,6 +353,7 @@ export_suite(void)
 	tcase_add_test(tc, test_export_etl);
 	tcase_add_test(tc, test_export_events_only);
 	tcase_add_test(tc, test_export_errors);
+	tcase_add_test(tc, test_export_queue_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -103,6 +103,22 @@ repeated sightings left out"
 else
 	echo "SKIP: $ETL absent"
 fi
+# a real trace of events and no packet (microsoft/Tx, testdata/etw): every
+# record an ETW packet, by provider as the events stage counts them
+H=testdata/etw/tx-HTTP_Server.etl
+"$CLI" --export "$tmp/h.pcapng" "$H" >/dev/null 2>"$tmp/err"
+same "events only: exit (no packet to analyse)" "$?" 2
+same "events only" "$(tail -n 1 "$tmp/err")" "datrace: wrote $tmp/h.pcapng \
+from $H: 0 packets, 2042 Windows events (ETW), 0 evidence comments, 0 \
+repeated sightings left out"
+if [ $have_tshark = 1 ]; then
+	same "events only: by provider" "$(tshark -r "$tmp/h.pcapng" -T fields \
+	    -e etw.provider_name 2>/dev/null | LC_ALL=C sort | uniq -c |
+	    tr -s ' ')" " 2041 Microsoft-Windows-HttpService
+ 1 kernel"
+	same "events only: timeline" "$(tshark -r "$tmp/h.pcapng" -T fields \
+	    -e frame.time_epoch 2>/dev/null | sort -c && echo sorted)" sorted
+fi
 [ $have_tshark = 1 ] || echo "SKIP: tshark not installed, files not read back"
 
 # ---- refusals, before any analysis ----------------------------------------

@@ -57,10 +57,12 @@ struct evidence {
 };
 
 struct qev {				/* an ETL record waiting in the queue */
-	struct dt_etw_event ev;		/* provider, data: unset; see below */
+	struct dt_etw_event ev;		/* provider: unset, see guid */
 	uint8_t guid[16];
 	int has_guid;
-	size_t off;			/* its data in the queue's bytes */
+	uint8_t *data;			/* its user data, owned */
+	int64_t t;			/* where it goes on the timeline */
+	uint64_t seq;			/* record order, among equal times */
 	const struct dt_winevent *we;	/* the analysis' decoding, or NULL */
 };
 
@@ -74,13 +76,12 @@ struct exp {
 	uint32_t n_idb;			/* Interface Description Blocks */
 	uint32_t etw_iface;		/* UINT32_MAX: not written yet */
 	uint64_t written;		/* blocks that are frames in Wireshark */
-	int64_t last_time;
 	struct evidence *evid;
 	size_t n_evid;
-	struct qev *q;
-	size_t q_head, q_n, q_cap;
-	uint8_t *qd;
-	size_t qd_n, qd_cap;
+	struct qev *q;			/* a heap, earliest first */
+	size_t q_n, q_cap, q_bytes;
+	uint64_t q_seq;
+	int64_t seen_time;		/* the latest record time seen */
 	int failed;			/* memory */
 	const struct dt_winevent *we;	/* the next decoded event to meet */
 	struct dt_buf block, text, msg, msg16, name16;
@@ -303,13 +304,12 @@ etw_message(struct exp *x, const struct dt_etw_event *ev, int system,
 
 static void
 etw_write(struct exp *x, const struct dt_etw_event *ev, const uint8_t *guid,
-    const uint8_t *data, size_t len, const struct dt_winevent *we)
+    const uint8_t *data, size_t len, const struct dt_winevent *we, int64_t t)
 {
 	static const uint8_t zero[16];
 	char who[48];
 	const char *name = guid != NULL ? dt_etw_provider_name(guid) : NULL;
 	size_t mlen, plen, total;
-	int64_t t = ev->has_time ? ev->time : x->last_time;
 
 	if (guid == NULL)
 		snprintf(who, sizeof who, "kernel");
@@ -363,55 +363,64 @@ etw_write(struct exp *x, const struct dt_etw_event *ev, const uint8_t *guid,
 	}
 	dt_png_epb(&x->png, x->etw_iface, t, x->block.p,
 	    (uint32_t)x->block.n, (uint32_t)x->block.n, NULL, 0);
-	if (t > x->last_time)
-		x->last_time = t;
 	x->written++;
 	x->counts.events++;
 }
 
-/* The queue's head out to the file. */
+/* Heap order: by time, then as the records came. */
+static int
+q_less(const struct qev *a, const struct qev *b)
+{
+	return a->t != b->t ? a->t < b->t : a->seq < b->seq;
+}
+
+/* The earliest waiting record out to the file. */
 static void
 queue_pop(struct exp *x)
 {
-	struct qev *e = &x->q[x->q_head++];
+	struct qev top = x->q[0], last;
+	size_t i = 0, c, n;
 
-	etw_write(x, &e->ev, e->has_guid ? e->guid : NULL, x->qd + e->off,
-	    e->ev.len, e->we);
-	if (x->q_head == x->q_n)
-		x->q_head = x->q_n = x->qd_n = 0;
+	etw_write(x, &top.ev, top.has_guid ? top.guid : NULL, top.data,
+	    top.ev.len, top.we, top.t);
+	x->q_bytes -= top.ev.len;
+	dt_free(&x->mem, top.data);
+	n = --x->q_n;
+	if (n == 0)
+		return;
+	last = x->q[n];
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && q_less(&x->q[c + 1], &x->q[c]))
+			c++;
+		if (!q_less(&x->q[c], &last))
+			break;
+		x->q[i] = x->q[c];
+		i = c;
+	}
+	x->q[i] = last;
 }
 
 /* Records not newer than t (every one when t is INT64_MAX). */
 static void
 queue_flush(struct exp *x, int64_t t)
 {
-	while (x->q_head < x->q_n && (!x->q[x->q_head].ev.has_time ||
-	    x->q[x->q_head].ev.time <= t))
+	while (x->q_n > 0 && x->q[0].t <= t)
 		queue_pop(x);
 }
 
 static int
-queue_room(struct exp *x, size_t len)
+queue_push(struct exp *x, const struct qev *e)
 {
-	size_t off;
+	size_t i;
 	void *p;
 
-	/* a full queue writes its oldest: the order may then slip, the
+	/* a full queue writes its earliest: the order may then slip, the
 	   memory stays bounded */
-	while (x->q_head < x->q_n && x->qd_n - x->q[x->q_head].off + len >
-	    QUEUE_BYTES)
+	while (x->q_n > 0 && x->q_bytes + e->ev.len > QUEUE_BYTES)
 		queue_pop(x);
-	if (x->q_head > 0 && x->q_n == x->q_cap) {	/* slide down */
-		off = x->q[x->q_head].off;
-		memmove(x->q, x->q + x->q_head,
-		    (x->q_n - x->q_head) * sizeof *x->q);
-		x->q_n -= x->q_head;
-		x->q_head = 0;
-		memmove(x->qd, x->qd + off, x->qd_n - off);
-		x->qd_n -= off;
-		for (size_t i = 0; i < x->q_n; i++)
-			x->q[i].off -= off;
-	}
 	if (x->q_n == x->q_cap) {
 		size_t ncap = x->q_cap ? 2 * x->q_cap : 256;
 
@@ -421,16 +430,11 @@ queue_room(struct exp *x, size_t len)
 		x->q = p;
 		x->q_cap = ncap;
 	}
-	if (x->qd_n + len > x->qd_cap) {
-		size_t ncap = x->qd_cap ? x->qd_cap : 65536;
-
-		while (ncap < x->qd_n + len)
-			ncap *= 2;
-		if ((p = dt_realloc(&x->mem, x->qd, ncap)) == NULL)
-			return -1;
-		x->qd = p;
-		x->qd_cap = ncap;
-	}
+	for (i = x->q_n++; i > 0 && q_less(e, &x->q[(i - 1) / 2]);
+	    i = (i - 1) / 2)
+		x->q[i] = x->q[(i - 1) / 2];
+	x->q[i] = *e;
+	x->q_bytes += e->ev.len;
 	return 0;
 }
 
@@ -456,33 +460,41 @@ decoded(struct exp *x, const struct dt_etw_event *ev)
 	return we;
 }
 
-/* The reader's events callback. */
+/* The reader's events callback: the record waits in the queue, at its
+   own time or, without one, the last time seen. */
 static void
 on_event(void *payload, const struct dt_etw_event *ev)
 {
 	struct exp *x = payload;
-	struct qev *e;
+	struct qev e;
 	size_t len = ev->len > UINT16_MAX ? UINT16_MAX : ev->len;
 
 	if (x->failed || is_packet_event(ev))
 		return;
-	if (queue_room(x, len) != 0) {
+	memset(&e, 0, sizeof e);
+	e.ev = *ev;
+	e.ev.provider = NULL;
+	e.ev.len = len;
+	e.has_guid = ev->provider != NULL;
+	if (e.has_guid)
+		memcpy(e.guid, ev->provider, 16);
+	e.we = decoded(x, ev);
+	if (ev->has_time && ev->time > x->seen_time)
+		x->seen_time = ev->time;
+	e.t = ev->has_time ? ev->time : x->seen_time;
+	e.seq = x->q_seq++;
+	e.data = dt_malloc(&x->mem, len ? len : 1);
+	if (e.data == NULL) {
 		x->failed = 1;
 		return;
 	}
-	e = &x->q[x->q_n++];
-	e->ev = *ev;
-	e->ev.provider = NULL;
-	e->ev.data = NULL;
-	e->ev.len = len;
-	e->has_guid = ev->provider != NULL;
-	if (e->has_guid)
-		memcpy(e->guid, ev->provider, 16);
-	e->we = decoded(x, ev);
-	e->off = x->qd_n;
 	if (len > 0)
-		memcpy(x->qd + x->qd_n, ev->data, len);
-	x->qd_n += len;
+		memcpy(e.data, ev->data, len);
+	e.ev.data = e.data;
+	if (queue_push(x, &e) != 0) {
+		dt_free(&x->mem, e.data);
+		x->failed = 1;
+	}
 }
 
 /* ---- packets ----------------------------------------------------------- */
@@ -551,8 +563,6 @@ packet_write(struct exp *x, const struct dt_packet *pkt, size_t ev_first)
 	dt_png_epb(&x->png, iface, pkt->time, pkt->data, pkt->caplen,
 	    pkt->origlen, opt, n);
 	x->counts.comments += m;
-	if (pkt->time > x->last_time)
-		x->last_time = pkt->time;
 	x->written++;
 	x->counts.packets++;
 }
@@ -567,8 +577,8 @@ run(struct exp *x, struct dt_reader *r, const char *path)
 	size_t e;
 
 	/* records without a time of their own (kernel and system ones) take
-	   the last time written, from the trace's start on */
-	x->last_time = dt_etl_info(r) != NULL && dt_etl_info(r)->start_ns > 0 ?
+	   the latest record time seen, from the trace's start on */
+	x->seen_time = dt_etl_info(r) != NULL && dt_etl_info(r)->start_ns > 0 ?
 	    dt_etl_info(r)->start_ns : x->cap->first_time;
 	dt_png_shb(&x->png, "datrace " DT_VERSION_STRING);
 	dt_reader_set_events(r, on_event, x);
@@ -655,7 +665,8 @@ dt_export_pcapng(dt_analyzer *a, const dt_capture *cap, const char *path,
 	dt_buf_free(&x->msg16);
 	dt_buf_free(&x->name16);
 	dt_free(&x->mem, x->evid);
+	while (x->q_n > 0)		/* after a failure: unwritten */
+		dt_free(&x->mem, x->q[--x->q_n].data);
 	dt_free(&x->mem, x->q);
-	dt_free(&x->mem, x->qd);
 	return rc;
 }

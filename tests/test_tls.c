@@ -2260,6 +2260,7 @@ START_TEST(t_sslv2_sslscan)
 	dt_options o = DT_OPTIONS_INIT;
 	dt_analyzer *a = NULL;
 	const struct dt_conn *c;
+	const struct dt_verdict *v;
 	size_t i;
 
 	o.all = 1;
@@ -2282,6 +2283,17 @@ START_TEST(t_sslv2_sslscan)
 	ck_assert_int_eq(c->tls.offered_null, 0);
 	ck_assert_int_eq(c->iphttps, 0);
 	ck_assert_ptr_null(dt_tls_sslv2_spec_name(0x090080));
+	/* OpenSSL's protocol_version alert: the client offered only SSL,
+	   so the server's versions are not what the remedy changes */
+	for (v = a->caps[0]->verdicts; v != NULL; v = v->next)
+		if (strcmp(v->id, "tls-version-mismatch") == 0)
+			break;
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(v->summary, "The server answered the ClientHello "
+	    "with a protocol_version (70) alert (frame 6); the client offered "
+	    "SSL 2.0 or lower (ClientHello frame 4); nothing from TLS 1.0 on "
+	    "was offered, which no Windows IP-HTTPS client does");
+	ck_assert_ptr_nonnull(strstr(v->remedy, "Find which program"));
 	dt_analyzer_free(a);
 }
 END_TEST

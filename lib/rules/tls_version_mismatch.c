@@ -9,6 +9,7 @@
  * suites exist only up to TLS 1.2. Schannel logs 0x80090326.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "rules/rules.h"
 #include "tls/tls.h"
@@ -44,7 +45,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_tls_facts *t = &c->tls;
 	char vers[160], one[32], sum[DT_RULE_TEXT], v[32];
 	uint64_t fr[3];
-	size_t i, k = 0;
+	size_t i, k = 0, n;
+	uint16_t best = t->ch_legacy_version;
+	int old;
 
 	if (t->ch_frame == 0)
 		return;
@@ -81,6 +84,33 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    (unsigned long long)t->ch_frame);
 	} else
 		return;
+	/* a client that offers nothing from TLS 1.0 on is no Windows
+	   IP-HTTPS client (Schannel offers TLS 1.0 to 1.2): the server's
+	   versions are then not what to change */
+	for (i = 0; i < t->n_client_versions; i++)
+		if (!dt_tls_is_grease(t->client_versions[i]) &&
+		    t->client_versions[i] > best)
+			best = t->client_versions[i];
+	old = best != 0 && best < 0x0301;
+	n = strlen(sum);
+	if (old && n < sizeof sum)
+		snprintf(sum + n, sizeof sum - n, "; nothing from TLS 1.0 on "
+		    "was offered, which no Windows IP-HTTPS client does");
+	if (old) {
+		dt_verdict_add(ctx, &dt_rule_tls_version_mismatch, c,
+		    DT_CONF_HIGH, 0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3,
+		    sum, "Client and server have no TLS version in common, so "
+		    "the handshake stops before any certificate is exchanged. "
+		    "Here the client offered only SSL, which Schannel on a "
+		    "DirectAccess client does not do: this is another program "
+		    "(a scanner, an old client) or a client whose TLS versions "
+		    "were all disabled.",
+		    "Find which program opened this connection; on a Windows "
+		    "client keep TLS 1.2 enabled under "
+		    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\"
+		    "SecurityProviders\\SCHANNEL\\Protocols.");
+		return;
+	}
 	dt_verdict_add(ctx, &dt_rule_tls_version_mismatch, c, DT_CONF_HIGH,
 	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum,
 	    "Client and server have no TLS version in common, so the handshake "

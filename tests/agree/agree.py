@@ -144,8 +144,11 @@ class Stream:
         self.tls13 = False
 
 
-def run_tshark_fields(tshark, path):
-    cmd = [tshark, "-r", path, "-n"] + TSHARK_OPTS + [
+def run_tshark_fields(tshark, path, ports=()):
+    cmd = [tshark, "-r", path, "-n"] + TSHARK_OPTS
+    for port in sorted(ports):		# TLS on a port tshark does not know
+        cmd += ["-d", "tcp.port==%d,tls" % port]
+    cmd += [
         "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
         "-E", "aggregator=,"]
     for f in FIELDS:
@@ -524,10 +527,15 @@ class Tally:
 
         self.hints = {}
         self.kinds = {}
+        self.classes = {}
+        self.cls = "plain"
 
     def item(self, ok, diff=None, start=False, hint=None, kind="?"):
         self.n += 1
         k = self.kinds.setdefault(kind, [0, 0])
+        k[0] += 1
+        k[1] += 1 if ok else 0
+        k = self.classes.setdefault(self.cls, [0, 0])
         k[0] += 1
         k[1] += 1 if ok else 0
         if ok:
@@ -731,6 +739,52 @@ def stream_ctx(st, conn):
     return ctx
 
 
+# Encapsulations and link layers as tshark names them in frame.protocols.
+ENCAP = [("gtp", "tunnel-gtpu"), ("vxlan", "tunnel-vxlan"),
+         ("teredo", "tunnel-teredo"), ("gre", "tunnel-gre"),
+         ("wlan", "802.11"), ("pppoes", "pppoe"), ("vlan", "vlan")]
+
+
+def conn_class(st, conn):
+    """The class a connection's items count under: its preamble, an
+    SSLv2-format hello, the encapsulation it came in, or plain TLS."""
+    tls = (conn or {}).get("tls") or {}
+    pre = tls.get("preamble")
+    if pre:
+        return "preamble-" + pre.get("protocol", "?")
+    if tls.get("sslv2_hello"):
+        return "sslv2"
+    protos = st.frames[0]["frame.protocols"].split(":") if st and st.frames else []
+    for name, cls in ENCAP:
+        if name in protos:
+            return cls
+    ips = [p for p in protos[:protos.index("tcp")] if p in ("ip", "ipv6")] \
+        if "tcp" in protos else []
+    if len(ips) > 1:
+        return "tunnel-" + "in".join(reversed(ips))
+    return "plain"
+
+
+def tls_ports(conns, streams):
+    """Server ports where datrace read TLS without a preamble and tshark
+    saw no TLS: decoded with -d on a second run."""
+    seen = {}
+    for st in streams.values():
+        for r in st.frames:
+            if r["_tls"]:
+                seen.setdefault(r["_src"][1], True)
+                seen.setdefault(r["_dst"][1], True)
+    ports = set()
+    for c in conns:
+        tls = c.get("tls") or {}
+        if not tls.get("messages") or tls.get("preamble"):
+            continue
+        port = parse_dt_ep(c["server"])[1]
+        if port not in seen:
+            ports.add(port)
+    return ports
+
+
 def analyse(path, datrace, tshark, verbose):
     tally = Tally()
     streams, terr = run_tshark_fields(tshark, path)
@@ -738,6 +792,9 @@ def analyse(path, datrace, tshark, verbose):
     if conns is None:
         tally.diffs.append("[error] datrace gave no JSON: %s" % derr.strip()[:200])
         conns = []
+    ports = tls_ports(conns, streams)
+    if ports:
+        streams, terr = run_tshark_fields(tshark, path, ports)
     certframes = None
     used = set()
     for sid in sorted(streams):
@@ -779,6 +836,7 @@ def analyse(path, datrace, tshark, verbose):
                     break
         tls13 = st.tls13 or (dev["version"] or "").startswith("TLS 1.3")
         ctx = stream_ctx(st, conn)
+        tally.cls = conn_class(st, conn)
         if verbose:
             print("  %s" % cid)
             for d in ("client", "server"):
@@ -799,6 +857,7 @@ def analyse(path, datrace, tshark, verbose):
                "alert": {"client": [], "server": []},
                "suite": None, "offer": None,
                "appdata": {"client": None, "server": None}, "segs": {}}
+        tally.cls = conn_class(None, c)
         compare_conn(tally, cid, tev, dev, [], True, {"tshark_no_tls": True})
     return tally
 
@@ -830,6 +889,10 @@ def main():
             x = tot.kinds.setdefault(k, [0, 0])
             x[0] += v[0]
             x[1] += v[1]
+        for k, v in t.classes.items():
+            x = tot.classes.setdefault(k, [0, 0])
+            x[0] += v[0]
+            x[1] += v[1]
     pct = lambda x: 100.0 * x / tot.n if tot.n else 100.0
     print()
     print("TOTAL: agree %d/%d items (%.1f%%) with tshark's completion-frame "
@@ -839,6 +902,8 @@ def main():
               pct(tot.ok_start), len(tot.diffs), len(a.captures)))
     print("items by kind (agree/total): " + ", ".join(
         "%s %d/%d" % (k, v[1], v[0]) for k, v in sorted(tot.kinds.items())))
+    print("items by class (agree/total): " + ", ".join(
+        "%s %d/%d" % (k, v[1], v[0]) for k, v in sorted(tot.classes.items())))
     print("differences by first-guess cause: " + ", ".join(
         "%s %d" % (k, v) for k, v in sorted(tot.hints.items(),
                                              key=lambda kv: -kv[1])))

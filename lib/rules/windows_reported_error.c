@@ -240,53 +240,86 @@ static void iphttps_host(const struct dt_rule_ctx *ctx, char *out,
 static int relevant(const struct dt_rule_ctx *ctx,
     const struct dt_winevent *e, const char *host);
 
-/* The connection's events with a code (c NULL: a capture-wide verdict,
-   the capture's events that are about IP-HTTPS): the first that confirms
-   the verdict, else the first that contradicts it. */
+/* An event with a Windows code windows.def lists, in time order. */
+struct coded {
+	const struct dt_winevent *e;
+	uint32_t code;
+	const char *field;
+};
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct coded *x = a, *y = b;
+
+	if (x->e->has_time != y->e->has_time)
+		return x->e->has_time ? 1 : -1;
+	if (x->e->time != y->e->time)
+		return x->e->time < y->e->time ? -1 : 1;
+	return x->e->offset < y->e->offset ? -1 : x->e->offset > y->e->offset;
+}
+
+/* The first coded event at or after time t (n when none). */
+static size_t
+first_from(const struct coded *k, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (!k[mid].e->has_time || k[mid].e->time < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The connection's coded events (c NULL: a capture-wide verdict, the
+   capture's events that are about IP-HTTPS): the first that confirms the
+   verdict, else the first that contradicts it. Binary search to the
+   connection's first packet: the cost is the events of its time. */
 static uint32_t
 weigh(struct dt_rule_ctx *ctx, struct dt_verdict *v, const struct dt_conn *c,
-    const char *host)
+    const char *host, const struct coded *k, size_t n)
 {
-	const struct dt_winevent *e, *against = NULL;
-	const char *field = NULL, *afield = NULL, *name;
-	uint32_t code, acode = 0;
+	const struct coded *against = NULL;
+	const char *name;
 	char text[DT_RULE_TEXT], ev[DT_RULE_TEXT / 2];
+	size_t i = c != NULL ? first_from(k, n, c->first_time) : 0;
 
-	for (e = ctx->cap->winevents; e != NULL; e = e->next) {
-		if (c != NULL && (!e->has_time || e->time < c->first_time ||
-		    e->time > c->last_time + WINDOW_AFTER))
+	for (; i < n; i++) {
+		if (c != NULL && k[i].e->time > c->last_time + WINDOW_AFTER)
+			break;
+		if (!(c != NULL ? about(ctx, c, k[i].e) :
+		    relevant(ctx, k[i].e, host)))
 			continue;
-		if ((code = event_code(e, &field)) == 0 ||
-		    code_name(code, NULL) == NULL ||
-		    !(c != NULL ? about(ctx, c, e) : relevant(ctx, e, host)))
-			continue;
-		if ((name = code_name(code, v->id)) != NULL ||
-		    code_name(same_as(code), v->id) != NULL) {
+		if ((name = code_name(k[i].code, v->id)) != NULL ||
+		    code_name(same_as(k[i].code), v->id) != NULL) {
 			if (name == NULL)
-				name = code_name(code, NULL);
-			cite(e, field, code, name, ev, sizeof ev);
+				name = code_name(k[i].code, NULL);
+			cite(k[i].e, k[i].field, k[i].code, name, ev,
+			    sizeof ev);
 			snprintf(text, sizeof text, "Windows confirms it: %s.",
 			    ev);
 			explain_more(ctx->cap, v, text);
-			return code;
+			return k[i].code;
 		}
-		if (against == NULL) {
-			against = e;
-			afield = field;
-			acode = code;
-		}
+		if (against == NULL)
+			against = &k[i];
 	}
 	if (against == NULL)
 		return 0;
 	if (v->confidence > DT_CONF_LOW)
 		v->confidence--;
-	cite(against, afield, acode, code_name(acode, NULL), ev, sizeof ev);
+	cite(against->e, against->field, against->code,
+	    code_name(against->code, NULL), ev, sizeof ev);
 	snprintf(text, sizeof text, "Windows says otherwise: %s, which is not "
 	    "what the packets show (%s); confidence lowered to %s.", ev,
 	    v->win_name != NULL ? v->win_name : v->id,
 	    dt_confidence_name(v->confidence));
 	explain_more(ctx->cap, v, text);
-	return acode;
+	return against->code;
 }
 
 /* The host of the IP-HTTPS URL the client's interface state names
@@ -375,20 +408,39 @@ check(struct dt_rule_ctx *ctx)
 {
 	struct dt_verdict *v;
 	const struct dt_conn *c = NULL;
+	const struct dt_winevent *e;
+	struct coded *k = NULL;
 	uint32_t cited[MAX_REPORTED], code;
-	size_t n_cited = 0;
+	size_t n_cited = 0, n = 0;
+	const char *field = NULL;
 	char host[256];
 
 	if (ctx->cap->winevents == NULL)
 		return;
 	iphttps_host(ctx, host, sizeof host);
-	for (v = ctx->cap->verdicts; v != NULL; v = v->next) {
-		if (v->win_code == 0 || (v->conn != 0 &&
-		    (c = dt_rule_conn(ctx, v->conn)) == NULL))
-			continue;
-		code = weigh(ctx, v, v->conn != 0 ? c : NULL, host);
-		if (code != 0 && n_cited < MAX_REPORTED)
-			cited[n_cited++] = code;
+	for (e = ctx->cap->winevents; e != NULL; e = e->next)
+		n += (code = event_code(e, &field)) != 0 &&
+		    code_name(code, NULL) != NULL;
+	if (n > 0 && (k = dt_calloc(ctx->cap->mem, n, sizeof *k)) != NULL) {
+		n = 0;
+		for (e = ctx->cap->winevents; e != NULL; e = e->next)
+			if ((code = event_code(e, &field)) != 0 &&
+			    code_name(code, NULL) != NULL) {
+				k[n].e = e;
+				k[n].code = code;
+				k[n++].field = field;
+			}
+		qsort(k, n, sizeof *k, by_time);
+		for (v = ctx->cap->verdicts; v != NULL; v = v->next) {
+			if (v->win_code == 0 || (v->conn != 0 &&
+			    (c = dt_rule_conn(ctx, v->conn)) == NULL))
+				continue;
+			code = weigh(ctx, v, v->conn != 0 ? c : NULL, host, k,
+			    n);
+			if (code != 0 && n_cited < MAX_REPORTED)
+				cited[n_cited++] = code;
+		}
+		dt_free(ctx->cap->mem, k);
 	}
 	if (!ctx->any_marked)
 		from_events(ctx, cited, n_cited);

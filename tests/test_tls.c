@@ -1374,6 +1374,55 @@ START_TEST(t_connect)
 }
 END_TEST
 
+/*
+ * A proxy tunnel whose first client record is empty (a zero-length
+ * handshake record, which RFC 8446 5.1 forbids, or a zero-length
+ * application-data record) before the ClientHello: the TLS after the
+ * CONNECT is still seen and read, and the empty record is named where it
+ * breaks the rules rather than ending the story (issue 17).
+ */
+START_TEST(t_connect_empty_record)
+{
+	static const uint8_t types[] = { 22, 23 };
+	static struct run r;
+	struct script *s = script_new();
+	struct ch o = { 0x0303, suites_null, 3, 0, "da.example.com", 0, 0 };
+	static struct b body, none;
+	struct b *b;
+	const struct dt_tls_facts *f = &r.c.tls;
+
+	body.n = 0;
+	none.n = 0;
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	str(b, "CONNECT da.example.com:443 HTTP/1.1\r\n"
+	    "Host: da.example.com:443\r\n\r\n");
+	b = step(s, DT_S2C, 2);
+	str(b, "HTTP/1.1 200 Connection established\r\n\r\n");
+	b = step(s, DT_C2S, 3);
+	record(b, types[_i], &none);
+	record(b, 22, &body);
+	b = step(s, DT_S2C, 4);
+	body.n = 0;
+	server_hello(&body, 0x003B, 0, 0, 0, 0);
+	record(b, 22, &body);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->ch_frame, 3);
+	ck_assert_str_eq(f->sni, "da.example.com");
+	ck_assert_uint_eq(f->sh_frame, 4);
+	ck_assert_uint_eq(f->suite, 0x003B);
+	ck_assert_ptr_null(f->non_tls_line);
+	if (types[_i] == 22) {
+		ck_assert_ptr_nonnull(f->malformed);
+		ck_assert_ptr_nonnull(strstr(f->malformed,
+		    "zero-length handshake record"));
+	}
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
 /* ---- malformed input ---------------------------------------------------- */
 
 /* ClientHello by hand up to the suites: version, random, sid */
@@ -2356,6 +2405,7 @@ tls_suite(void)
 	tcase_add_loop_test(tc, t_nontls, 0,
 	    (int)(sizeof nontls_cases / sizeof nontls_cases[0]));
 	tcase_add_loop_test(tc, t_connect, 0, 2);
+	tcase_add_loop_test(tc, t_connect_empty_record, 0, 2);
 	tcase_add_loop_test(tc, t_malformed, 0,
 	    (int)(sizeof bad_cases / sizeof bad_cases[0]));
 	tcase_add_test(tc, t_cap);

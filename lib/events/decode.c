@@ -130,10 +130,8 @@ ustr(const uint8_t *p, size_t n, size_t nchar, struct texts *t,
 	uint32_t c, d;
 	int cut = 0;
 
-	if (room == 0) {
+	if (room == 0)
 		*out = NULL;
-		room = 0;
-	}
 	if (nchar != SIZE_MAX && nchar > n / 2)
 		return -1;
 	for (k = 0; k < nchar && i + 2 <= n; k++) {
@@ -200,7 +198,7 @@ sockaddr_text(const uint8_t *p, size_t n, char *out, size_t outlen)
 		return -1;
 	fam = (unsigned)le(p, 2);
 	port = (unsigned)p[2] << 8 | p[3];
-	if (fam == 2 && n >= 8) {
+	if (fam == 2) {
 		snprintf(out, outlen, "%u.%u.%u.%u:%u", p[4], p[5], p[6], p[7],
 		    port);
 		return 0;
@@ -294,7 +292,7 @@ capi2_result(const uint8_t *p, size_t n, uint32_t *code)
 				break;
 			v = v << 4 | d;
 		}
-		if (j == i + 2 * k || p[j] != '"')
+		if (j == i + 2 * k || j >= n || p[j] != '"')
 			return -1;
 		*code = v;
 		return 0;
@@ -413,13 +411,7 @@ dt_event_decode(struct dt_mem *m, const struct dt_etw_layout *l,
 			f[nf].text = copy_text(t, tmp);
 			break;
 		case DT_ETW_GUID:
-			snprintf(tmp, sizeof tmp, "{%08x-%04x-%04x-%02x%02x-"
-			    "%02x%02x%02x%02x%02x%02x}",
-			    (unsigned)le(p + off, 4),
-			    (unsigned)le(p + off + 4, 2),
-			    (unsigned)le(p + off + 6, 2), p[off + 8],
-			    p[off + 9], p[off + 10], p[off + 11], p[off + 12],
-			    p[off + 13], p[off + 14], p[off + 15]);
+			dt_etw_guid_text(tmp, p + off);
 			f[nf].text = copy_text(t, tmp);
 			break;
 		case DT_ETW_SID: {

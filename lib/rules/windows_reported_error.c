@@ -365,16 +365,15 @@ relevant(const struct dt_rule_ctx *ctx, const struct dt_winevent *e,
 
 /* No IP-HTTPS connection: each distinct code the events report. */
 static void
-from_events(struct dt_rule_ctx *ctx, const uint32_t *cited, size_t n_cited)
+from_events(struct dt_rule_ctx *ctx, const char *host, const uint32_t *cited,
+    size_t n_cited)
 {
 	const struct dt_winevent *e;
 	const char *field = NULL, *meaning, *remedy, *name;
 	uint32_t code, told[MAX_REPORTED];
 	size_t n = 0, i;
 	char sum[DT_RULE_TEXT], ex[DT_RULE_TEXT], ev[DT_RULE_TEXT / 2];
-	char host[256];
 
-	iphttps_host(ctx, host, sizeof host);
 	for (e = ctx->cap->winevents; e != NULL && n < MAX_REPORTED;
 	    e = e->next) {
 		if (!relevant(ctx, e, host) ||
@@ -443,7 +442,7 @@ check(struct dt_rule_ctx *ctx)
 		dt_free(ctx->cap->mem, k);
 	}
 	if (!ctx->any_marked)
-		from_events(ctx, cited, n_cited);
+		from_events(ctx, host, cited, n_cited);
 }
 
 const struct dt_rule dt_rule_windows_reported_error = {

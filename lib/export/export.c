@@ -247,10 +247,17 @@ le64(struct dt_buf *b, uint64_t v)
 	le32(b, (uint32_t)(v >> 32));
 }
 
+/* n bytes and their padding to 32 bits */
+static size_t
+padded(size_t n)
+{
+	return n + (4 - n % 4) % 4;
+}
+
 static void
 pad4(struct dt_buf *b, size_t n)
 {
-	dt_buf_putn(b, "\0\0\0", (4 - n % 4) % 4);
+	dt_buf_putn(b, "\0\0\0", padded(n) - n);
 }
 
 /* UTF-8 s as UTF-16LE with its NUL, into b (which is reset); a byte that
@@ -307,23 +314,20 @@ etw_write(struct exp *x, const struct dt_etw_event *ev, const uint8_t *guid,
     const uint8_t *data, size_t len, const struct dt_winevent *we, int64_t t)
 {
 	static const uint8_t zero[16];
-	char who[48];
-	const char *name = guid != NULL ? dt_etw_provider_name(guid) : NULL;
+	char who[40];
+	const char *name = guid != NULL ? dt_etw_provider_name(guid) : "kernel";
 	size_t mlen, plen, total;
 
-	if (guid == NULL)
-		snprintf(who, sizeof who, "kernel");
-	else if (name == NULL)
+	if (name == NULL) {
 		dt_etw_guid_text(who, guid);
-	if (name == NULL)
 		name = who;
+	}
 	etw_message(x, ev, guid == NULL, name, we);
 	if (len > UINT16_MAX)
 		len = UINT16_MAX;
 	mlen = utf16(&x->msg16, dt_buf_str(&x->msg));
 	plen = utf16(&x->name16, name);
-	total = 96 + len + (4 - len % 4) % 4 + mlen + (4 - mlen % 4) % 4 +
-	    plen + (4 - plen % 4) % 4;
+	total = 96 + padded(len) + padded(mlen) + padded(plen);
 	dt_buf_reset(&x->block);
 	/* EVENT_HEADER */
 	le16(&x->block, total > UINT16_MAX ? UINT16_MAX : (uint16_t)total);

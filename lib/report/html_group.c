@@ -158,7 +158,8 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	for (i = 0; i < run->n_caps; i++)
 		for (v = run->caps[i]->verdicts; v != NULL; v = v->next)
 			nv++;
-	/* one spare entry each: never NULL, so byconn + lo is defined */
+	/* one spare entry each: never NULL, so an empty run needs no case
+	   of its own (qsort, memcpy) and byconn + lo is defined */
 	f->vr = dt_calloc(mem, nv + 1, sizeof *f->vr);
 	f->byconn = dt_calloc(mem, nv + 1, sizeof *f->byconn);
 	f->groups = dt_calloc(mem, nv + 1, sizeof *f->groups);
@@ -169,12 +170,10 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	for (i = 0; i < run->n_caps; i++)
 		if (add_capture(f, run->caps[i], i, mem) != 0)
 			goto fail;
-	if (nv > 0)
-		qsort(f->vr, nv, sizeof *f->vr, vref_rank);
+	qsort(f->vr, nv, sizeof *f->vr, vref_rank);
 	for (i = 0; i < nv; i++)
 		by[i] = &f->vr[i];
-	if (nv > 0)
-		qsort(by, nv, sizeof *by, by_group);
+	qsort(by, nv, sizeof *by, by_group);
 	for (i = 0; i < nv; i = j) {
 		for (j = i + 1; j < nv && alike(by[i], by[j]) == 0; j++)
 			;
@@ -188,10 +187,8 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 		}
 		f->ng++;
 	}
-	if (nv > 0) {
-		memcpy(f->byconn, f->vr, nv * sizeof *f->vr);
-		qsort(f->byconn, nv, sizeof *f->byconn, by_conn);
-	}
+	memcpy(f->byconn, f->vr, nv * sizeof *f->vr);
+	qsort(f->byconn, nv, sizeof *f->byconn, by_conn);
 	dt_free(mem, by);
 	return 0;
 fail:

@@ -179,7 +179,6 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "Get-NetIPHttpsState reports the outcome; if the capture did run "
 	    "on, look for what drops the packets after the %s's %s.",
 	    last->dir == DT_C2S ? "client" : "server", last_s);
-	fr[3] = 0;
 	dt_verdict_add(ctx, &dt_rule_handshake_incomplete, c,
 	    tail >= STALL_NS ? DT_CONF_MEDIUM : DT_CONF_LOW, 0, NULL, fr, 4,
 	    sum,

@@ -140,24 +140,6 @@ evidence_find(const struct exp *x, uint64_t frame)
 	return lo < x->n_evid && x->evid[lo].frame == frame ? lo : x->n_evid;
 }
 
-static const struct dt_conn *
-conn_by_id(const struct dt_capture *cap, uint32_t id)
-{
-	size_t lo = 0, hi = cap->n_conns, mid;
-
-	if (cap->conn_index == NULL)
-		return NULL;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (cap->conn_index[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < cap->n_conns && cap->conn_index[lo]->id == id ?
-	    cap->conn_index[lo] : NULL;
-}
-
 /*
  * "datrace null-cipher-absent (error): the client's ClientHello, evidence
  * 1 of 2. <summary>": the verdict, what this frame is in its connection's
@@ -167,7 +149,7 @@ static void
 evidence_text(struct exp *x, const struct evidence *e)
 {
 	const struct dt_verdict *v = e->v;
-	const struct dt_conn *c = v->conn ? conn_by_id(x->cap, v->conn) : NULL;
+	const struct dt_conn *c = v->conn ? dt_facts_conn_by_id(x->cap, v->conn) : NULL;
 	struct dt_step st;
 	long i = c != NULL ? dt_ladder_evidence_event(c, v, e->frame) : -1;
 

@@ -711,6 +711,12 @@ void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
    every writer use this one. */
 const char *dt_facts_server_name(const struct dt_conn *c);
 
+/* The connection numbered id, or NULL: a binary search of conn_index
+   (connections are numbered in the order they are listed), so a writer
+   finds each verdict's connection in log time. After dt_capture_finish(). */
+const struct dt_conn *dt_facts_conn_by_id(const struct dt_capture *cap,
+    uint32_t id);
+
 /* "ip.addr==A && tcp.port==P && ip.addr==B && tcp.port==Q" (ipv6.addr for
    IPv6): the Wireshark display filter of the connection. */
 #define DT_FILTER_LEN 160

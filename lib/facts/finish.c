@@ -28,6 +28,22 @@ dt_facts_server_name(const struct dt_conn *c)
 	return NULL;
 }
 
+const struct dt_conn *
+dt_facts_conn_by_id(const struct dt_capture *cap, uint32_t id)
+{
+	size_t lo = 0, hi = cap->conn_index != NULL ? cap->n_conns : 0, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cap->conn_index[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return cap->conn_index != NULL && lo < cap->n_conns &&
+	    cap->conn_index[lo]->id == id ? cap->conn_index[lo] : NULL;
+}
+
 void
 dt_facts_wireshark_filter(const struct dt_conn *c, char *buf, size_t len)
 {

@@ -31,31 +31,6 @@ vref_rank(const void *pa, const void *pb)
 }
 
 static int
-conn_by_id(const void *pa, const void *pb)
-{
-	const struct dt_conn *const *a = pa, *const *b = pb;
-
-	return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
-}
-
-static const struct dt_conn *
-conn_find(const struct dt_conn *const *ix, size_t n, uint32_t id)
-{
-	size_t lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (ix[mid]->id == id)
-			return ix[mid];
-		if (ix[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static int
 str_cmp(const char *a, const char *b)
 {
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
@@ -112,38 +87,25 @@ by_conn(const void *pa, const void *pb)
 }
 
 /* Appends capture capi's verdicts to f->vr, each with its connection
-   (found through an index by id built here, not a walk per verdict). */
-static int
-add_capture(struct findings *f, const struct dt_capture *cap, size_t capi,
-    struct dt_mem *mem)
+   (found through the capture's index by id, not a walk per verdict). */
+static void
+add_capture(struct findings *f, const struct dt_capture *cap, size_t capi)
 {
-	const struct dt_conn **ix = NULL, *c;
 	const struct dt_verdict *v;
 	struct vref *r;
 	const char *name;
-	size_t nc = 0, k;
+	size_t k;
 
-	for (c = cap->conns; c != NULL; c = c->next)
-		nc++;
-	if (nc > 0) {
-		if ((ix = dt_calloc(mem, nc, sizeof *ix)) == NULL)
-			return DT_ENOMEM;
-		for (c = cap->conns, k = 0; c != NULL; c = c->next)
-			ix[k++] = c;
-		qsort(ix, nc, sizeof *ix, conn_by_id);
-	}
 	for (v = cap->verdicts, k = 0; v != NULL; v = v->next, k++) {
 		r = &f->vr[f->nv++];
 		r->v = v;
 		r->cap = capi;
 		r->seq = k;
-		r->c = v->conn != 0 ? conn_find(ix, nc, v->conn) : NULL;
+		r->c = v->conn != 0 ? dt_facts_conn_by_id(cap, v->conn) : NULL;
 		name = r->c != NULL ? dt_facts_server_name(r->c) : NULL;
 		r->server = name != NULL ? name : r->c != NULL ?
 		    r->c->server_str : "";
 	}
-	dt_free(mem, ix);
-	return 0;
 }
 
 int
@@ -168,8 +130,7 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	    by == NULL)
 		goto fail;
 	for (i = 0; i < run->n_caps; i++)
-		if (add_capture(f, run->caps[i], i, mem) != 0)
-			goto fail;
+		add_capture(f, run->caps[i], i);
 	qsort(f->vr, nv, sizeof *f->vr, vref_rank);
 	for (i = 0; i < nv; i++)
 		by[i] = &f->vr[i];

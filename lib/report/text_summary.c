@@ -15,23 +15,6 @@
 
 #define EXAMPLES 3		/* connections named per verdict and server */
 
-static const struct dt_conn *
-conn_by_id(const struct dt_capture *cap, uint32_t id)
-{
-	size_t lo = 0, hi = cap->conn_index != NULL ? cap->n_conns : 0, mid;
-
-	while (lo < hi) {		/* conn_index is in id order */
-		mid = lo + (hi - lo) / 2;
-		if (cap->conn_index[mid]->id == id)
-			return cap->conn_index[mid];
-		if (cap->conn_index[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 struct sref {
 	const struct dt_verdict *v;
 	const char *server;	/* "" when none */
@@ -71,7 +54,7 @@ text_summary(struct out *o, const struct dt_capture *cap,
 	}
 	for (i = 0; i < nv; i++) {
 		sr[i].v = vr[i].v;
-		c = vr[i].v->conn != 0 ? conn_by_id(cap, vr[i].v->conn) : NULL;
+		c = vr[i].v->conn != 0 ? dt_facts_conn_by_id(cap, vr[i].v->conn) : NULL;
 		sr[i].server = c != NULL && dt_facts_server_name(c) != NULL ?
 		    dt_facts_server_name(c) : c != NULL ? c->server_str : "";
 	}

@@ -669,7 +669,8 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	size_t i, lo, n, healthy = 0, drawn = 0, other = 0, folded = 0;
 	size_t rows = 0, ncards = 0;
 
-	o->winevents = cap->winevents;
+	o->winevents = dt_report_winevents_by_time(o->mem, cap->winevents,
+	    &o->n_winevents, &o->err);
 	html_printf(o, "<section id=\"cap%zu\"><h2>Connections", capi);
 	if (run->n_caps > 1) {
 		html_puts(o, " in <span class=\"mono\">");
@@ -732,6 +733,9 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		html_printf(o, "<p class=\"meta\">%zu other connection%s (not IP-HTTPS) "
 		    "not shown.</p>", other, other == 1 ? "" : "s");
 	html_puts(o, "</section>\n");
+	dt_free(o->mem, o->winevents);
+	o->winevents = NULL;
+	o->n_winevents = 0;
 
 	/* certificates of the connections shown */
 	cards = dt_calloc(o->mem, MAX_CARDS, sizeof *cards);
@@ -863,6 +867,8 @@ dt_report_html(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	o.fp = fp;
 	o.flags = flags;
 	o.err = 0;
+	o.winevents = NULL;
+	o.n_winevents = 0;
 	if (html_findings(&f, run, &local) != 0)
 		return DT_ENOMEM;
 	document(&o, run, &f);

@@ -19,8 +19,9 @@ struct out {
 	struct dt_mem *mem;
 	unsigned flags;
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
-	const struct dt_winevent *winevents;	/* the capture's, for the
-						   ladders */
+	/* the capture's events by time, for the ladders */
+	const struct dt_winevent **winevents;
+	size_t n_winevents;
 };
 
 /* One verdict and where it stands in the run. */

@@ -438,19 +438,18 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 {
 	struct dt_mark *mk;
 	const struct dt_verdict **vs;
-	const struct dt_winevent **w;
+	const struct dt_winevent *const *w;
 	size_t i, j, rows = 0, row, n_out, nw, kw = 0;
 	unsigned h;
 
 	if (c->n_events == 0)
 		return;
-	w = dt_report_conn_winevents(o->mem, o->winevents, c, &nw);
+	w = dt_report_conn_winevents(o->winevents, o->n_winevents, c, &nw);
 	mk = dt_calloc(o->mem, c->n_events, sizeof *mk);
 	vs = dt_calloc(o->mem, nv ? nv : 1, sizeof *vs);
 	if (mk == NULL || vs == NULL) {
 		dt_free(o->mem, mk);
 		dt_free(o->mem, vs);
-		dt_free(o->mem, w);
 		o->err = o->err ? o->err : DT_ENOMEM;
 		return;
 	}
@@ -487,5 +486,4 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 		outside(o, c, vr, nv);
 	dt_free(o->mem, mk);
 	dt_free(o->mem, vs);
-	dt_free(o->mem, w);
 }

@@ -103,13 +103,17 @@ struct dt_buf;
    4302 (name): ErrorCode=0x80090326 ...": the text and HTML reports'
    line and the message of the export's ETW packet. */
 void dt_report_winevent_line(struct dt_buf *s, const struct dt_winevent *e);
-/* Whether e falls in c's time (its ladder shows it). */
-int dt_report_winevent_in(const struct dt_conn *c,
-    const struct dt_winevent *e);
-/* The events of list in c's time, by time (*n; NULL when none or memory
-   failed; free with dt_free). */
-const struct dt_winevent **dt_report_conn_winevents(struct dt_mem *m,
-    const struct dt_winevent *list, const struct dt_conn *c, size_t *n);
+/* The events of list that have a time, sorted by time (ties by record
+   offset): built once per capture (*n of them; NULL when none, or when
+   memory failed, which sets *err to DT_ENOMEM); free with dt_free. */
+const struct dt_winevent **dt_report_winevents_by_time(struct dt_mem *m,
+    const struct dt_winevent *list, size_t *n, int *err);
+/* The run of sorted (n events) that c's ladder shows, from c's first
+   packet to two minutes after its last: *k events from the one returned,
+   found by binary search, so a capture costs O(connections x log events). */
+const struct dt_winevent *const *dt_report_conn_winevents(
+    const struct dt_winevent *const *sorted, size_t n,
+    const struct dt_conn *c, size_t *k);
 
 /* ---- formatting helpers --------------------------------------------------- */
 

@@ -224,7 +224,9 @@ capture_text(struct out *o, const struct dt_capture *cap)
 		qsort(vr, nv, sizeof *vr, vref_cmp);
 	}
 
-	o->winevents = (o->flags & DT_TEXT_EVENTS) ? cap->winevents : NULL;
+	o->winevents = (o->flags & DT_TEXT_EVENTS) ?
+	    dt_report_winevents_by_time(o->mem, cap->winevents,
+	    &o->n_winevents, &o->err) : NULL;
 	text_capture_head(o, cap);
 	for (i = 0; i < nv; i++)
 		failing += vr[i].v->severity >= DT_SEV_WARNING;
@@ -284,6 +286,9 @@ tail:
 		    cap->midstream_conns == 1 ? "" : "s");
 	text_emit(o, "", 2, line);
 	dt_free(o->mem, vr);
+	dt_free(o->mem, o->winevents);
+	o->winevents = NULL;
+	o->n_winevents = 0;
 }
 
 int
@@ -298,6 +303,8 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	o.fp = fp;
 	o.flags = flags;
 	o.err = 0;
+	o.winevents = NULL;
+	o.n_winevents = 0;
 	o.width = DT_TEXT_WIDTH_OF(flags) >= 40 ? DT_TEXT_WIDTH_OF(flags) - 2 :
 	    WIDTH;
 	o.filter = run->filter;

@@ -18,8 +18,9 @@ struct out {
 	FILE *fp;
 	struct dt_mem *mem;
 	unsigned flags;
-	const struct dt_winevent *winevents;	/* DT_TEXT_EVENTS: the
-						   capture's, for the ladders */
+	/* DT_TEXT_EVENTS: the capture's events by time, for the ladders */
+	const struct dt_winevent **winevents;
+	size_t n_winevents;
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	size_t width;		/* columns the prose is wrapped at */
 	const char *filter;	/* the run's -F filter, or NULL */

@@ -281,7 +281,7 @@ tunnel_ladder(struct out *o, const struct dt_conn *c)
 /* The Windows events up to time t (all when t is INT64_MAX). */
 static void
 winevents_until(struct out *o, const struct dt_conn *c,
-    const struct dt_winevent **w, size_t n, size_t *k, int64_t t,
+    const struct dt_winevent *const *w, size_t n, size_t *k, int64_t t,
     struct dt_buf *msg)
 {
 	char prefix[64];
@@ -305,11 +305,11 @@ text_ladder(struct out *o, const struct dt_conn *c)
 	struct dt_buf msg = DT_BUF_INIT(o->mem);
 	char prefix[96];
 	const struct dt_event *ev;
-	const struct dt_winevent **w;
+	const struct dt_winevent *const *w;
 	int64_t rel;
 	size_t i, j, nw, kw = 0;
 
-	w = dt_report_conn_winevents(o->mem, o->winevents, c, &nw);
+	w = dt_report_conn_winevents(o->winevents, o->n_winevents, c, &nw);
 	for (i = 0; i < c->n_events; i++) {
 		ev = &c->events[i];
 		winevents_until(o, c, w, nw, &kw, ev->time, &msg);
@@ -336,7 +336,6 @@ text_ladder(struct out *o, const struct dt_conn *c)
 		text_emit(o, prefix, strlen(prefix), msg.p);
 	}
 	winevents_until(o, c, w, nw, &kw, INT64_MAX, &msg);
-	dt_free(o->mem, w);
 	if (c->events_dropped > 0) {
 		snprintf(prefix, sizeof prefix,
 		    "  ... %u more events not kept", c->events_dropped);

@@ -76,13 +76,6 @@ dt_report_winevent_line(struct dt_buf *s, const struct dt_winevent *e)
 		dt_buf_puts(s, " (payload cut short)");
 }
 
-int
-dt_report_winevent_in(const struct dt_conn *c, const struct dt_winevent *e)
-{
-	return e->has_time && e->time >= c->first_time &&
-	    e->time <= c->last_time + AFTER_NS;
-}
-
 static int
 by_time(const void *a, const void *b)
 {
@@ -95,20 +88,44 @@ by_time(const void *a, const void *b)
 }
 
 const struct dt_winevent **
-dt_report_conn_winevents(struct dt_mem *m, const struct dt_winevent *list,
-    const struct dt_conn *c, size_t *n)
+dt_report_winevents_by_time(struct dt_mem *m, const struct dt_winevent *list,
+    size_t *n, int *err)
 {
 	const struct dt_winevent *e, **w;
 	size_t k = 0;
 
 	*n = 0;
 	for (e = list; e != NULL; e = e->next)
-		k += dt_report_winevent_in(c, e);
-	if (k == 0 || (w = dt_calloc(m, k, sizeof *w)) == NULL)
+		k += e->has_time != 0;
+	if (k == 0)
 		return NULL;
+	if ((w = dt_calloc(m, k, sizeof *w)) == NULL) {
+		*err = *err ? *err : DT_ENOMEM;
+		return NULL;
+	}
 	for (e = list; e != NULL; e = e->next)
-		if (dt_report_winevent_in(c, e))
+		if (e->has_time)
 			w[(*n)++] = e;
 	qsort(w, *n, sizeof *w, by_time);
 	return w;
+}
+
+const struct dt_winevent *const *
+dt_report_conn_winevents(const struct dt_winevent *const *sorted, size_t n,
+    const struct dt_conn *c, size_t *k)
+{
+	size_t lo = 0, hi = n, mid, end;
+
+	while (lo < hi) {	/* the first event at or after c's start */
+		mid = lo + (hi - lo) / 2;
+		if (sorted[mid]->time < c->first_time)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < n && sorted[end]->time <= c->last_time + AFTER_NS;
+	    end++)
+		;
+	*k = end - lo;
+	return sorted + lo;
 }

@@ -1299,6 +1299,74 @@ START_TEST(no_answer_capture_too_short)
 }
 END_TEST
 
+/* Parentheses in a text all close. */
+static void
+balanced(const char *s)
+{
+	int depth = 0;
+
+	for (; *s != '\0'; s++) {
+		depth += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+		ck_assert_int_ge(depth, 0);
+	}
+	ck_assert_int_eq(depth, 0);
+}
+
+/* SYNs dropped, then the same client connects again and is answered
+   (testdata/gen/tcp-lab.sh syn-dropped): the attempt timed out, the path
+   recovered - a warning naming the answer, not an error. */
+START_TEST(no_answer_then_answered_is_warning)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *a, *b;
+	const struct dt_verdict *v;
+
+	a = syns(f, 3, 10 * S);
+	b = iphttps_hello(f);		/* frames 101-104, SYN-ACK 102 */
+	b->client = a->client;
+	f->cfg.host = HOST;
+	run(f);
+	v = expect_v(f, "tcp-no-answer", 1, DT_SEV_WARNING, DT_CONF_HIGH,
+	    0x274c, "WSAETIMEDOUT", FR(1, 3, 5, 102));
+	ck_assert_ptr_nonnull(strstr(v->summary, "connection 2 from the same "
+	    "client was answered (SYN-ACK frame 102): the path recovered"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "Nothing to fix for this "
+	    "attempt"));
+	ck_assert_ptr_null(strstr(v->explanation, "drops them"));
+	/* the identification's own parentheses survive the cut at ';' */
+	ck_assert_ptr_nonnull(strstr(v->summary, "(IP-HTTPS: same server as "
+	    "connection 2 (SNI da.corp.example"));
+	balanced(v->summary);
+	fx_free(f);
+
+	/* without --host the other connection's reason is long: quoted by
+	   whole clauses, never cut inside one */
+	f = fx_new();
+	a = syns(f, 3, 10 * S);
+	b = iphttps_hello(f);
+	b->client = a->client;
+	run(f);
+	v = expect_v(f, "tcp-no-answer", 1, DT_SEV_WARNING, DT_CONF_HIGH,
+	    0x274c, "WSAETIMEDOUT", FR(1, 3, 5, 102));
+	ck_assert_ptr_nonnull(strstr(a->iphttps_reason, "same server as "
+	    "connection 2 (NULL suites offered"));
+	balanced(a->iphttps_reason);
+	balanced(v->summary);
+	fx_free(f);
+
+	/* answered, but from another client: this one's path stays shut */
+	f = fx_new();
+	syns(f, 3, 10 * S);
+	iphttps_hello(f);
+	tied(f, 10);
+	run(f);
+	v = expect_v(f, "tcp-no-answer", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x274c,
+	    "WSAETIMEDOUT", FR(1, 3, 5));
+	ck_assert_ptr_null(strstr(v->summary, "recovered"));
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(refused)
 {
 	struct fx *f = fx_new();
@@ -2142,6 +2210,7 @@ rules_suite(void)
 	tcase_add_test(tc, tunnel_reply_no_verdict);
 	tcase_add_test(tc, no_answer);
 	tcase_add_test(tc, no_answer_capture_too_short);
+	tcase_add_test(tc, no_answer_then_answered_is_warning);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, other_port_not_judged);
 	tcase_add_test(tc, same_server_attempts_marked);

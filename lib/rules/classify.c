@@ -45,6 +45,22 @@ name_port(const char *s)
 
 /* ---- which connections are IP-HTTPS ------------------------------------- */
 
+/* The length of the longest run of whole "; "-separated clauses of a
+   reason that fits in max bytes (the first clause cut when even it does
+   not), so that a reason quoted inside another never ends mid-word. */
+static size_t
+whole_clauses(const char *s, size_t max)
+{
+	size_t len = strlen(s), i, end = 0;
+
+	if (len <= max)
+		return len;
+	for (i = 0; i + 1 < max; i++)
+		if (s[i] == ';' && s[i + 1] == ' ')
+			end = i;
+	return end > 0 ? end : max;
+}
+
 /*
  * The evidence, and what each piece weighs in the identification score.
  * With --host a connection is IP-HTTPS only when something ties it to that
@@ -354,7 +370,8 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			c->iphttps = 2;
 			c->iphttps_score += W_SERVER;
 			snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
-			    "same server as connection %u (%.80s)", m->id,
+			    "same server as connection %u (%.*s)", m->id,
+			    (int)whole_clauses(m->iphttps_reason, 80),
 			    m->iphttps_reason);
 		} else if (host == NULL && (h = connect_on(x, c)) != NULL &&
 		    (n = dt_rule_name_key(h->uri, key, sizeof key)) > 0 &&

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+/* client, server (family + 16 address bytes each) + server port */
+#define PATH_KEY (17 + 19)
+
 /* name + NUL + family + 16 address bytes */
 #define ANSWER_KEY (DT_NAME_KEY + 1 + 17)
 
@@ -52,6 +55,38 @@ addr_key(const struct dt_addr *a, uint16_t port, uint8_t *out)
 	out[17] = (uint8_t)(port >> 8);
 	out[18] = (uint8_t)port;
 	return 19;
+}
+
+/* answered_after[]: walked from the last connection back, the last value
+   under a path's key is the earliest answered connection seen so far, that
+   is the first one after the connection being looked at. */
+static int
+build_answered_after(struct dt_rule_index *x, struct dt_mem *m)
+{
+	struct dt_hash later;
+	struct dt_conn *c;
+	uint8_t key[PATH_KEY];
+	uint32_t id;
+	int rc = 0;
+
+	x->answered_after = dt_calloc(m, (size_t)x->max_id + 1,
+	    sizeof *x->answered_after);
+	if (x->answered_after == NULL)
+		return -1;
+	dt_hash_init(&later, m);
+	for (id = x->max_id; id > 0 && rc == 0; id--) {
+		if ((c = x->conn_by_id[id]) == NULL)
+			continue;
+		key[0] = c->client.family;
+		memcpy(key + 1, c->client.a, 16);
+		addr_key(&c->server, c->server_port, key + 17);
+		x->answered_after[id] = dt_hash_last(&later, key, sizeof key);
+		if (c->synack_frame != 0 &&
+		    dt_hash_add(&later, key, sizeof key, c) < 0)
+			rc = -1;
+	}
+	dt_hash_free(&later);
+	return rc;
 }
 
 static size_t
@@ -181,6 +216,8 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap)
 		    add_name(&x->conn_name, dt_facts_server_name(c), c) != 0)
 			goto fail;
 	}
+	if (build_answered_after(x, m) != 0)
+		goto fail;
 	for (d = cap->dns; d != NULL; d = d->next)
 		if (add_dns(x, d) != 0)
 			goto fail;
@@ -205,7 +242,9 @@ dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m)
 	dt_hash_free(&x->connect);
 	dt_hash_free(&x->connect_ok);
 	dt_free(m, x->conn_by_id);
+	dt_free(m, x->answered_after);
 	x->conn_by_id = NULL;
+	x->answered_after = NULL;
 	x->max_id = 0;
 }
 
@@ -260,6 +299,14 @@ dt_rule_index_conn(const struct dt_rule_index *x, uint32_t id)
 {
 	return x->conn_by_id != NULL && id <= x->max_id ?
 	    x->conn_by_id[id] : NULL;
+}
+
+struct dt_conn *
+dt_rule_index_answered_after(const struct dt_rule_index *x,
+    const struct dt_conn *c)
+{
+	return x->answered_after != NULL && c->id <= x->max_id ?
+	    x->answered_after[c->id] : NULL;
 }
 
 size_t

@@ -32,6 +32,10 @@ struct dt_rule_index {
 	struct dt_hash conn_server;	/* server address + port -> dt_conn */
 	struct dt_hash conn_name;	/* wire name (SNI, else Host) -> dt_conn */
 	struct dt_conn **conn_by_id;	/* [id], NULL when absent */
+	struct dt_conn **answered_after;	/* [id]: the first later
+					   connection from the same client
+					   address to the same server address
+					   and port that got a SYN-ACK */
 	uint32_t max_id;
 	struct dt_hash http_conn;	/* connection id -> struct dt_http */
 	struct dt_hash http_get;	/* host of a GET/HEAD -> struct dt_http */
@@ -65,6 +69,11 @@ struct dt_conn *dt_rule_index_named_first(const struct dt_rule_index *x,
     const char *name, struct dt_hash_iter *it);
 /* Connection by id, NULL when gone. */
 struct dt_conn *dt_rule_index_conn(const struct dt_rule_index *x, uint32_t id);
+/* The first connection after c (by id) from c's client address to c's
+   server address and port that the server answered with a SYN-ACK; NULL
+   when none did. */
+struct dt_conn *dt_rule_index_answered_after(const struct dt_rule_index *x,
+    const struct dt_conn *c);
 /* Plain HTTP requests seen on connection id. */
 size_t dt_rule_index_http_count(const struct dt_rule_index *x, uint32_t id);
 /* GET/HEAD requests whose host (absolute URI or Host:) is name. */

@@ -386,6 +386,25 @@ shared_text(struct dt_capture *cap, const char *s)
 	return v[cap->n_texts++];
 }
 
+/* Length of the first ';'-separated clause of an identification reason,
+   a ';' inside parentheses not ending it: "same server as connection 2
+   (SNI x; port 443)" is one clause. */
+static size_t
+first_clause(const char *s)
+{
+	size_t i;
+	int depth = 0;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && depth > 0)
+			depth--;
+		else if (s[i] == ';' && depth == 0)
+			break;
+	return i;
+}
+
 struct dt_verdict *
 dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
     const struct dt_conn *c, dt_confidence conf, uint32_t win_code,
@@ -431,7 +450,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (c != NULL && c->iphttps && c->iphttps_reason[0] != '\0') {
 		/* what tied the connection to IP-HTTPS: its first clause */
 		size_t len = strlen(summary) + sizeof c->iphttps_reason + 32;
-		size_t tie = strcspn(c->iphttps_reason, ";");
+		size_t tie = first_clause(c->iphttps_reason);
 
 		v->summary = dt_malloc(m, len);
 		if (v->summary != NULL)

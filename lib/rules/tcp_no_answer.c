@@ -13,11 +13,49 @@
 #define WAITED_NS 3000000000LL
 #define MAX_SYNS 8
 
+/* A later connection on the same path was answered: the attempt timed
+   out, the path did not stay closed. */
+static void
+recovered(struct dt_rule_ctx *ctx, const struct dt_conn *c,
+    const struct dt_conn *later, uint64_t *fr, size_t n, size_t syns,
+    const char *list, int64_t first, int64_t last)
+{
+	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
+	int64_t after = later->first_time - last;
+	struct dt_verdict *v;
+
+	snprintf(sum, sizeof sum, "%zu SYN%s to %s (frame%s %s%s) over %.1f s, "
+	    "none answered; %.1f s after the last, connection %u from the "
+	    "same client was answered (SYN-ACK frame %llu): the path "
+	    "recovered", syns, syns > 1 ? "s" : "", c->server_str,
+	    n > 1 ? "s" : "", list, syns > n ? ", ..." : "",
+	    (double)(last - first) / 1e9, (double)(after > 0 ? after : 0) / 1e9,
+	    later->id, (unsigned long long)later->synack_frame);
+	snprintf(rem, sizeof rem, "Nothing to fix for this attempt: connection "
+	    "%u got through. If attempts keep timing out before one gets "
+	    "through, find what drops SYNs to %s for a while (a firewall or "
+	    "NAT state table, a failover, a server whose listen queue is "
+	    "full).", later->id, c->server_str);
+	fr[n++] = later->synack_frame;
+	v = dt_verdict_add(ctx, &dt_rule_tcp_no_answer, c, DT_CONF_HIGH,
+	    0x274c, "WSAETIMEDOUT", fr, n, sum,
+	    "The client's SYNs on this connection got neither a SYN-ACK nor a "
+	    "reset, but a later connection from the same client to the same "
+	    "server was answered, so the path was closed only for a while: "
+	    "something on the way dropped these SYNs (a firewall or NAT, "
+	    "a failover), or the server was too busy to answer. Windows logs "
+	    "0x274c WSAETIMEDOUT for the attempt that timed out and tries "
+	    "again.", rem);
+	if (v != NULL)
+		v->severity = DT_SEV_WARNING;
+}
+
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], list[256];
-	uint64_t fr[MAX_SYNS];
+	const struct dt_conn *later;
+	uint64_t fr[MAX_SYNS + 1];
 	int64_t last = c->first_time, first = c->first_time, waited;
 	size_t i, n = 0, k = 0, syns = 0;
 
@@ -45,6 +83,11 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	if (c->syn_count > syns)
 		syns = c->syn_count;
 	waited = ctx->cap->last_time - last;
+	later = dt_rule_index_answered_after(&ctx->idx, c);
+	if (later != NULL) {
+		recovered(ctx, c, later, fr, n, syns, list, first, last);
+		return;
+	}
 	snprintf(sum, sizeof sum, "%zu SYN%s to %s (frame%s %s%s) over %.1f s, "
 	    "none answered; the capture went on %.1f s after the last",
 	    syns, syns > 1 ? "s" : "", c->server_str, n > 1 ? "s" : "", list,
@@ -60,9 +103,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    waited >= WAITED_NS ? DT_CONF_HIGH : DT_CONF_LOW, 0x274c,
 	    "WSAETIMEDOUT", n > 0 ? fr : NULL, n, sum,
 	    "The client's SYNs to the IP-HTTPS server got neither a SYN-ACK "
-	    "nor a reset: a firewall or NAT on the way drops them, or the "
-	    "address is not the server's. The client logs 0x274c "
-	    "WSAETIMEDOUT.", rem);
+	    "nor a reset: a firewall or NAT on the way drops them, the "
+	    "address is not the server's, or the server is down or too busy "
+	    "to answer. The client logs 0x274c WSAETIMEDOUT.", rem);
 }
 
 const struct dt_rule dt_rule_tcp_no_answer = {

@@ -613,6 +613,23 @@ START_TEST(refused_before_server_hello)
 			ck_assert_ptr_nonnull(strstr(v->summary,
 			    "handshake_failure (40)"));
 	}
+	if (strcmp(r->id, "tls-version-mismatch") == 0) {
+		/* refused before any choice: the text says so and no more */
+		ck_assert_ptr_nonnull(strstr(v->explanation, "The server "
+		    "refused every version the client offered before choosing "
+		    "anything"));
+		ck_assert_ptr_null(strstr(v->explanation, "needs TLS 1.2"));
+		/* NULL suites exist in TLS 1.0-1.2, not in 1.3 */
+		if (r->only_null)
+			ck_assert_ptr_nonnull(strstr(v->explanation, "exist in "
+			    "TLS 1.0 to 1.2 (TLS_RSA_WITH_NULL_SHA256 in TLS 1.2 "
+			    "only) and not in TLS 1.3"));
+		else
+			ck_assert_ptr_null(strstr(v->explanation, "NULL"));
+		/* the client offered TLS 1.2: the server is to enable it */
+		ck_assert_ptr_nonnull(strstr(v->remedy, "Enable TLS 1.2 on the "
+		    "IP-HTTPS listener"));
+	}
 	fx_free(f);
 }
 END_TEST
@@ -621,6 +638,7 @@ START_TEST(server_picked_version_not_offered)
 {
 	struct fx *f = fx_new();
 	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
 
 	/* a legacy 0x0303 ClientHello accepts TLS 1.0 too */
 	server_hello(f, c, 0x0301, NULL_SHA);
@@ -644,9 +662,28 @@ START_TEST(server_picked_version_not_offered)
 	server_hello(f, c, 0x0301, NULL_SHA);
 	alert(f, c, DT_C2S, 6, 47);
 	run(f);
-	expect_v(f, "tls-version-mismatch", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	v = expect_v(f, "tls-version-mismatch", 1, DT_SEV_ERROR, DT_CONF_HIGH,
 	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(4, 5));
 	ck_assert_uint_eq(count(f, "null-cipher-absent"), 0);
+	/* a ServerHello was sent: nothing claims the handshake stopped
+	   before any certificate */
+	ck_assert_ptr_nonnull(strstr(v->explanation, "The server chose a "
+	    "version the client did not offer"));
+	ck_assert_ptr_null(strstr(v->explanation, "before any certificate"));
+	fx_free(f);
+
+	/* a client that offers only TLS 1.0 is the one to change */
+	f = fx_new();
+	c = iphttps_hello(f);
+	c->tls.ch_legacy_version = c->tls.client_versions[0] = 0x0301;
+	alert(f, c, DT_S2C, 6, 70);
+	run(f);
+	v = expect_v(f, "tls-version-mismatch", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(4, 6));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "This client offered nothing "
+	    "newer than TLS 1.0: enable TLS 1.2 on it"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "enable TLS 1.0 on the "
+	    "IP-HTTPS listener"));
 	fx_free(f);
 }
 END_TEST

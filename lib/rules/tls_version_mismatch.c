@@ -5,8 +5,13 @@
  * whose version the client never offered (legacy version or
  * supported_versions). The NetScaler write-up cited in the research note
  * §1.3 (franken.pro, "DirectAccess load balancer configuration") warns that
- * disabling TLS 1.0-1.2 on the vserver breaks Windows 8/10 clients; NULL
- * suites exist only up to TLS 1.2. Schannel logs 0x80090326.
+ * disabling TLS 1.0-1.2 on the vserver breaks Windows 8/10 clients. NULL
+ * suites exist in TLS 1.0 to 1.2 (TLS_RSA_WITH_NULL_SHA 0x0002 since
+ * SSL 3.0, TLS_RSA_WITH_NULL_SHA256 0x003B in TLS 1.2 alone, RFC 5246
+ * A.5) and not in TLS 1.3 (RFC 8446 B.4 defines none); research note
+ * §1.3. Schannel logs 0x80090326. The texts say only what the capture
+ * shows: who refused, what the client offered; the remedy follows the
+ * client's highest version.
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +49,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = &c->tls;
 	char vers[160], one[32], sum[DT_RULE_TEXT], v[32];
+	char expl[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	uint64_t fr[3];
 	size_t i, k = 0, n;
 	uint16_t best = t->ch_legacy_version;
@@ -111,18 +117,51 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    "SecurityProviders\\SCHANNEL\\Protocols.");
 		return;
 	}
+	if (fr[2] != 0 && t->alert_dir == DT_S2C && t->sh_frame == 0)
+		k = (size_t)snprintf(expl, sizeof expl, "The server refused "
+		    "every version the client offered before choosing "
+		    "anything, so no certificate was exchanged; which versions "
+		    "it accepts the capture does not show.");
+	else if (fr[2] != 0 && t->alert_dir == DT_S2C)
+		k = (size_t)snprintf(expl, sizeof expl, "The server chose a "
+		    "version, then refused the handshake with "
+		    "protocol_version.");
+	else if (fr[2] != 0)
+		k = (size_t)snprintf(expl, sizeof expl, "The client refused the "
+		    "version the server chose.");
+	else
+		k = (size_t)snprintf(expl, sizeof expl, "The server chose a "
+		    "version the client did not offer, which the client cannot "
+		    "accept.");
+	if (t->offered_null && k < sizeof expl)
+		k += (size_t)snprintf(expl + k, sizeof expl - k, " The client "
+		    "offered NULL-encryption suites, which exist in TLS 1.0 to "
+		    "1.2 (TLS_RSA_WITH_NULL_SHA256 in TLS 1.2 only) and not in "
+		    "TLS 1.3, so IP-HTTPS without double encryption needs one "
+		    "of TLS 1.0-1.2 on both sides.");
+	if (k < sizeof expl)
+		snprintf(expl + k, sizeof expl - k, " The client logs "
+		    "0x80090326.");
+	if (best != 0 && best < 0x0303)
+		snprintf(rem, sizeof rem, "This client offered nothing newer "
+		    "than %s: enable TLS 1.2 on it (HKLM\\SYSTEM\\"
+		    "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL"
+		    "\\Protocols\\TLS 1.2\\Client: Enabled 1, "
+		    "DisabledByDefault 0), or, if it must be served as it is, "
+		    "enable %s on the IP-HTTPS listener and on the virtual "
+		    "server / SSL profile in front of it.",
+		    dt_tls_version_str(best, v, sizeof v), v);
+	else
+		snprintf(rem, sizeof rem, "Enable %s on the IP-HTTPS listener "
+		    "and on the virtual server / SSL profile in front of it "
+		    "(NetScaler: do not disable TLS 1.0-1.2 on the vserver; F5: "
+		    "client SSL profile Options must not include No TLSv1.2); "
+		    "on the client keep TLS 1.2 enabled under HKLM\\SYSTEM\\"
+		    "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL"
+		    "\\Protocols.", offered(t, 0x0303) ? "TLS 1.2" :
+		    "a version the client offered");
 	dt_verdict_add(ctx, &dt_rule_tls_version_mismatch, c, DT_CONF_HIGH,
-	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum,
-	    "Client and server have no TLS version in common, so the handshake "
-	    "stops before any certificate is exchanged. IP-HTTPS with NULL "
-	    "encryption needs TLS 1.2 or lower (TLS 1.3 has no NULL suites); "
-	    "the client logs 0x80090326.",
-	    "Enable TLS 1.2 on the IP-HTTPS listener and on the virtual server "
-	    "/ SSL profile in front of it (NetScaler: do not disable TLS 1.0-1.2 "
-	    "on the vserver; F5: client SSL profile Options must not include "
-	    "No TLSv1.2), and on the client keep TLS 1.2 enabled under "
-	    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
-	    "SCHANNEL\\Protocols.");
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum, expl, rem);
 }
 
 const struct dt_rule dt_rule_tls_version_mismatch = {

@@ -6,7 +6,7 @@
  * 2^63 as a decimal string), HexInt32/HexInt64/Pointer as "0x..." strings,
  * Boolean as true/false, everything else (strings, GUID, SID, times,
  * socket addresses, binary as hex) as a string. The list is written one
- * event at a time (json.c fills its hole).
+ * event at a time.
  */
 #include "report/json_int.h"
 
@@ -14,57 +14,93 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *
-jfield(struct jb *b, const struct dt_winevent_field *f)
+static void
+jfield(struct jw *w, const struct dt_winevent_field *f)
 {
 	char t[24];
 
-	if (!f->is_num)
-		return jb_str(b, f->text);
-	if (strcmp(f->type, "Boolean") == 0)
-		return json_boolean(f->u != 0);
-	if (f->is_hex) {
+	if (!f->is_num) {
+		jw_wire(w, f->name, f->text);
+	} else if (strcmp(f->type, "Boolean") == 0) {
+		jw_bool(w, f->name, f->u != 0);
+	} else if (f->is_hex) {
 		snprintf(t, sizeof t, strcmp(f->type, "HexInt32") == 0 ?
 		    "0x%08" PRIX64 : "0x%016" PRIX64, f->u);
-		return json_string(t);
-	}
-	if (f->is_signed)
-		return json_integer((json_int_t)(int64_t)f->u);
-	if (f->u > INT64_MAX) {
+		jw_str(w, f->name, t);
+	} else if (f->is_signed) {
+		jw_int(w, f->name, (int64_t)f->u);
+	} else if (f->u > INT64_MAX) {
 		snprintf(t, sizeof t, "%" PRIu64, f->u);
-		return json_string(t);
+		jw_str(w, f->name, t);
+	} else {
+		jw_uint(w, f->name, f->u);
 	}
-	return jb_int(f->u);
 }
 
-json_t *
-jb_winevent(struct jb *b, const struct dt_winevent *e)
+/*
+ * The fields by name. A name given twice keeps its first place and takes
+ * its last value, as a JSON object (and jansson's) does; an event has a
+ * handful of fields, so the search is short.
+ */
+static void
+jfields(struct jw *w, const struct dt_winevent *e)
 {
-	json_t *o = json_object(), *f = json_object();
-	size_t i;
+	size_t i, j, last;
 
-	jb_set(b, o, "time", e->has_time ? jb_time(e->time) : json_null());
-	jb_set(b, o, "provider", json_string(e->provider));
-	jb_set(b, o, "id", jb_int(e->id));
-	jb_set(b, o, "version", jb_int(e->version));
-	jb_set(b, o, "name", jb_str(b, e->name));
-	jb_set(b, o, "level", jb_int(e->level));
-	jb_set(b, o, "pid", jb_int(e->pid));
-	jb_set(b, o, "tid", jb_int(e->tid));
-	jb_set(b, o, "offset", jb_int(e->offset));
-	for (i = 0; i < e->n_fields; i++)
-		jb_set(b, f, e->fields[i].name, jfield(b, &e->fields[i]));
-	jb_set(b, o, "fields", f);
-	jb_set(b, o, "short_payload", json_boolean(e->short_payload));
-	return o;
+	jw_obj(w, "fields");
+	for (i = 0; i < e->n_fields; i++) {
+		if (e->fields[i].name == NULL) {
+			if (w->err == 0)
+				w->err = DT_ENOMEM;	/* jansson refused it */
+			break;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(e->fields[j].name, e->fields[i].name) == 0)
+				break;
+		if (j < i)
+			continue;	/* written at its first place */
+		last = i;
+		for (j = i + 1; j < e->n_fields; j++)
+			if (e->fields[j].name != NULL &&
+			    strcmp(e->fields[j].name, e->fields[i].name) == 0)
+				last = j;
+		jfield(w, &e->fields[last]);
+	}
+	jw_end(w);
+}
+
+static void
+jwinevent(struct jw *w, const struct dt_winevent *e)
+{
+	jw_obj(w, NULL);
+	if (e->has_time)
+		jw_time(w, "time", e->time);
+	else
+		jw_null(w, "time");
+	jw_str(w, "provider", e->provider);
+	jw_uint(w, "id", e->id);
+	jw_uint(w, "version", e->version);
+	jw_wire(w, "name", e->name);
+	jw_uint(w, "level", e->level);
+	jw_uint(w, "pid", e->pid);
+	jw_uint(w, "tid", e->tid);
+	jw_uint(w, "offset", e->offset);
+	jfields(w, e);
+	jw_bool(w, "short_payload", e->short_payload);
+	jw_end(w);
 }
 
 void
-jb_winevents(struct jb *b, json_t *o, const struct dt_capture *cap)
+jw_winevents(struct jw *w, const struct dt_capture *cap)
 {
+	const struct dt_winevent *e;
+
 	if (cap->winevents_decoded == 0)
 		return;
-	jb_set(b, o, "events", json_string(HOLE));
-	jb_set(b, o, "events_not_kept",
-	    jb_int(cap->winevents_decoded - cap->n_winevents));
+	jw_arr(w, "events");
+	for (e = cap->winevents; e != NULL && w->err == 0; e = e->next)
+		jwinevent(w, e);
+	jw_end(w);
+	jw_uint(w, "events_not_kept", cap->winevents_decoded -
+	    cap->n_winevents);
 }

@@ -1,86 +1,90 @@
 /*
- * Internal to the JSON document (json*.c). The document is built with
- * jansson one piece at a time and written as it goes: json.c lays out the
- * document and the capture (its header fields, verdicts, DNS, HTTP) and
- * says which lists are written element by element; json_conn.c builds one
- * connection's entry (TCP, TLS, timeline), json_tunnel.c the facts from
- * inside its IP-HTTPS tunnel; json_stream.c writes an object with its long
- * lists filled in one element at a time; json_val.c holds the small values
- * every part uses (a string from the wire made valid UTF-8, frames, times).
+ * Internal to the JSON document (json*.c). The document is written as it
+ * goes, straight to the output, by a small emitter (json_out.c) that puts
+ * every byte where jansson's json_dumpf() put it (JSON_INDENT(2) or
+ * JSON_COMPACT, keys in the order they are written) and escapes strings
+ * the way jansson does; no tree is built. json.c lays out the document and
+ * the capture (its header fields, verdicts, DNS, HTTP), json_conn.c writes
+ * one connection's entry (TCP, TLS, timeline), json_tunnel.c the facts
+ * from inside its IP-HTTPS tunnel, json_events.c Windows' events, and
+ * json_val.c the small values every part uses (frames, times).
  */
 #ifndef DT_REPORT_JSON_INT_H
 #define DT_REPORT_JSON_INT_H
 
-#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "report/report.h"
 
-/* A list written as it goes: the value of its key until json_stream.c
-   fills it (no string from the wire can hold this text as a JSON value). */
-#define HOLE "@@datrace:list@@"
+/* ---- the emitter (json_out.c) ------------------------------------------- */
 
-struct jb {
-	struct dt_mem *mem;	/* sanitiser buffers */
-	int err;		/* sticky: jansson or dt_mem ran out of memory */
+#define JW_MAX_DEPTH	63	/* the document is 12 deep at most */
+
+struct jw {
+	FILE *fp;
+	struct dt_mem *mem;	/* holds buf */
+	char *buf;		/* output not yet written to fp */
+	size_t n, size;
+	int compact;		/* jsonl: no newlines, no spaces */
+	int err;		/* DT_EIO / DT_ENOMEM, sticky */
+	unsigned depth;		/* containers open */
+	uint64_t any;		/* bit d: the container at depth d has members */
+	uint64_t arr;		/* bit d: ... and is an array */
 };
+
+/* 0, or DT_ENOMEM when mem refused the output buffer. */
+int jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact);
+/* Writes what is buffered, frees the buffer: 0, DT_ENOMEM or DT_EIO. */
+int jw_finish(struct jw *w);
+/* Raw bytes of our own (the newline after a document). */
+void jw_raw(struct jw *w, const char *p, size_t n);
+
+/*
+ * Every value takes the key it has in the enclosing object, or NULL as an
+ * element of an array (or the document itself).
+ */
+void jw_obj(struct jw *w, const char *key);
+void jw_arr(struct jw *w, const char *key);
+void jw_end(struct jw *w);	/* closes the innermost object or array */
+void jw_null(struct jw *w, const char *key);
+/* v != 0: true (any integer type). */
+void jw_bool(struct jw *w, const char *key, uint64_t v);
+void jw_int(struct jw *w, const char *key, int64_t v);
+/* Counters: past INT64_MAX written as INT64_MAX. */
+void jw_uint(struct jw *w, const char *key, uint64_t v);
+/* Our own text (names, numbers as strings): it must be UTF-8 (and not
+   NULL); jansson refused anything else, and so does this (DT_ENOMEM). */
+void jw_str(struct jw *w, const char *key, const char *s);
+/* A string from the wire, or NULL -> null: each byte that does not start
+   a well-formed UTF-8 sequence becomes U+FFFD (dt_utf8_clean()). */
+void jw_wire(struct jw *w, const char *key, const char *s);
+void jw_wiren(struct jw *w, const char *key, const char *s, size_t n);
 
 /* ---- values (json_val.c) ------------------------------------------------ */
 
-/* obj[key] = val, arr += val; both take val, and set b->err on failure. */
-void jb_set(struct jb *b, json_t *obj, const char *key, json_t *val);
-void jb_push(struct jb *b, json_t *arr, json_t *val);
-/* A string from the wire (or NULL -> null), made valid UTF-8. */
-json_t *jb_str(struct jb *b, const char *s);
-json_t *jb_int(uint64_t v);
 /* Frame numbers start at 1: 0 means none (null). */
-json_t *jb_frame(uint64_t frame);
+void jw_frame(struct jw *w, const char *key, uint64_t frame);
 /* RFC 3339 UTC, or null outside 0000..9999. */
-json_t *jb_time(int64_t ns);
-/* {"client": client, "server": server}; takes both. */
-json_t *jb_dirpair(struct jb *b, json_t *client, json_t *server);
+void jw_time(struct jw *w, const char *key, int64_t ns);
+void jw_time_sec(struct jw *w, const char *key, int64_t sec);
+/* {"client": frame, "server": frame} and the same with counters. */
+void jw_frame_pair(struct jw *w, const char *key, uint64_t client,
+    uint64_t server);
+void jw_uint_pair(struct jw *w, const char *key, uint64_t client,
+    uint64_t server);
 
 /* ---- one connection (json_conn.c, json_tunnel.c) ------------------------ */
 
 /* The entry of c in "connections" (SPEC §4 keys first, then extras). */
-json_t *jb_conn(struct jb *b, const struct dt_conn *c);
+void jw_conn(struct jw *w, const struct dt_conn *c);
 /* Its "tunnel": null when none was seen, {"encrypted": true} when the
    suite encrypts and there is nothing to read. */
-json_t *jb_tunnel(struct jb *b, const struct dt_conn *c);
+void jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c);
 
 /* ---- Windows' events (json_events.c) ----------------------------------- */
 
-/* o["events"] (a hole) and o["events_not_kept"] when the capture
-   decoded any; one element of the list. */
-void jb_winevents(struct jb *b, json_t *o, const struct dt_capture *cap);
-json_t *jb_winevent(struct jb *b, const struct dt_winevent *e);
-
-/* ---- writing as it goes (json_stream.c) --------------------------------- */
-
-struct sj {
-	struct jb *b;
-	FILE *fp;
-	size_t flags;		/* JSON_INDENT(2) or JSON_COMPACT */
-	int compact;
-	int err;		/* DT_EIO / DT_ENOMEM, sticky */
-};
-
-void sj_put(struct sj *s, const char *p, size_t n);
-void sj_pad(struct sj *s, unsigned n);
-/* Element i of a list at depth d (its own depth); takes v. */
-void sj_item(struct sj *s, size_t i, json_t *v, unsigned depth);
-/* Ends a list of n elements whose elements are at depth d. */
-void sj_close(struct sj *s, size_t n, unsigned depth);
-
-/* Fills a hole: writes the list whose elements are at `depth`. */
-typedef void (*sj_fill)(struct sj *s, const char *key, unsigned depth,
-    const void *arg);
-
-/*
- * Writes object o (taken) at depth d, filling the holes of `keys` in the
- * order its text has them; the rest of o as json_dumpf() writes it.
- */
-void sj_object(struct sj *s, json_t *o, unsigned depth,
-    const char *const *keys, sj_fill fill, const void *arg);
+/* "events" and "events_not_kept" when the capture decoded any. */
+void jw_winevents(struct jw *w, const struct dt_capture *cap);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * report/: writers for the results, the same code for the CLI and for
- * linking tools. JSON (schema "datrace/1", SPEC §4) is built with jansson so
- * that every string from the wire is escaped correctly (invalid UTF-8
- * replaced by U+FFFD first); text is the per-connection ladder and verdicts.
+ * linking tools. JSON (schema "datrace/1", SPEC §4) is written as it goes
+ * by a small emitter (json_out.c) that escapes every string from the wire
+ * correctly (invalid UTF-8 replaced by U+FFFD first); text is the
+ * per-connection ladder and verdicts.
  *
  * The helpers below give the names the public accessors must share with the
  * JSON document (TCP states, message types, severities, times), so that a

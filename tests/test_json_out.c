@@ -1,0 +1,366 @@
+/*
+ * The JSON emitter (lib/report/json_out.c) against jansson, whose bytes
+ * the document kept when the emitter replaced it: the same values written
+ * by both, indented (JSON_INDENT(2)) and compact (jsonl), must give the
+ * same text — escaping of quotes, backslash and every C0 control, '/',
+ * DEL, multi-byte UTF-8 and U+2028/U+2029 as they are, an embedded NUL,
+ * empty and nested containers, integer limits, a string longer than the
+ * emitter's buffer. Invalid UTF-8: from the wire it becomes U+FFFD per
+ * bad byte (what jansson was given after dt_utf8_clean()); our own text
+ * is refused, as jansson refused it.
+ */
+#include <jansson.h>
+#include <stdint.h>
+
+#include "report/json_int.h"
+#include "testutil.h"
+
+#define FLAGS(compact) \
+	(JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | \
+	((compact) ? JSON_COMPACT : JSON_INDENT(2)))
+
+/* Strings jansson accepts (valid UTF-8), with their lengths. */
+static const struct {
+	const char *s;
+	size_t n;
+} valid[] = {
+#define S(x) { x, sizeof x - 1 }
+	S(""), S("da.corp.example"), S("say \"hello\""), S("C:\\Windows\\"),
+	S("http://crl.corp.example/a/b.crl"),
+	S("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"),
+	S("\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"),
+	S("tab\there\r\nline\bback\fform"), S("del\x7f end"),
+	S("caf\xc3\xa9"), S("\xe2\x82\xac 5"),
+	S("line\xe2\x80\xa8sep\xe2\x80\xa9para"), S("\xef\xbb\xbf" "bom"),
+	S("\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"), S("\xc2\x80\xc2\x9f"),
+	S("nul\0inside"), S("\"\\/\"\\"), S("<script>&amp;'</script>"),
+#undef S
+};
+
+/* Bytes that are not UTF-8 (RFC 3629): lone continuation, overlong,
+   surrogate, past U+10FFFF, cut sequences, bytes never used. */
+static const char *const invalid[] = {
+	"\x80", "a\xc0\x80z", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+	"cut \xe2\x82", "\xff\xfe", "ok \xc3\xa9 then \xe9 ", "\xf0\x9f\x98",
+};
+
+/* Runs a writer into memory; returns the malloc'd text and jw's result. */
+static char *
+emit(int compact, void (*fn)(struct jw *, const void *), const void *arg,
+    int *rc)
+{
+	struct dt_mem mem;
+	struct jw w;
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&buf, &n);
+
+	ck_assert_ptr_nonnull(fp);
+	dt_mem_init(&mem, NULL, NULL, 0);
+	ck_assert_int_eq(jw_init(&w, fp, &mem, compact), 0);
+	fn(&w, arg);
+	*rc = jw_finish(&w);
+	fclose(fp);
+	ck_assert_uint_eq(mem.used, 0);
+	return buf;
+}
+
+static void
+same(json_t *j, int compact, void (*fn)(struct jw *, const void *),
+    const void *arg)
+{
+	char *want, *got;
+	int rc;
+
+	ck_assert_ptr_nonnull(j);
+	want = json_dumps(j, FLAGS(compact));
+	ck_assert_ptr_nonnull(want);
+	got = emit(compact, fn, arg, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(got, want);
+	free(want);
+	free(got);
+}
+
+/* {"k": s, "list": [s, s], "k2": s} and the same with jansson. */
+static void
+w_valid(struct jw *w, const void *arg)
+{
+	size_t i = *(const size_t *)arg;
+
+	jw_obj(w, NULL);
+	jw_wiren(w, "k", valid[i].s, valid[i].n);
+	jw_arr(w, "list");
+	jw_wiren(w, NULL, valid[i].s, valid[i].n);
+	jw_wiren(w, NULL, valid[i].s, valid[i].n);
+	jw_end(w);
+	if (memchr(valid[i].s, '\0', valid[i].n) == NULL) {
+		jw_str(w, "own", valid[i].s);
+		jw_wire(w, "wire", valid[i].s);
+	}
+	jw_end(w);
+}
+
+START_TEST(escaping_like_jansson)
+{
+	size_t i = (size_t)_i;
+	int compact;
+
+	for (compact = 0; compact < 2; compact++) {
+		json_t *o = json_object(), *a = json_array();
+
+		json_object_set_new(o, "k",
+		    json_stringn(valid[i].s, valid[i].n));
+		json_array_append_new(a, json_stringn(valid[i].s, valid[i].n));
+		json_array_append_new(a, json_stringn(valid[i].s, valid[i].n));
+		json_object_set_new(o, "list", a);
+		if (memchr(valid[i].s, '\0', valid[i].n) == NULL) {
+			json_object_set_new(o, "own", json_string(valid[i].s));
+			json_object_set_new(o, "wire", json_string(valid[i].s));
+		}
+		same(o, compact, w_valid, &i);
+		json_decref(o);
+	}
+}
+END_TEST
+
+/* A few escapes pinned as bytes, so the test stands without jansson's
+   word for it too. */
+static void
+w_pinned(struct jw *w, const void *arg)
+{
+	jw_arr(w, NULL);
+	jw_wiren(w, NULL, "\x01\x1f\"\\/\x7f\n\t", 8);
+	jw_wire(w, NULL, "\xe2\x80\xa8");
+	jw_wire(w, NULL, "a\xc0\x80z");
+	jw_end(w);
+}
+
+START_TEST(escaping_pinned)
+{
+	char *got;
+	int rc;
+
+	got = emit(1, w_pinned, NULL, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(got, "[\"\\u0001\\u001F\\\"\\\\/\x7f\\n\\t\","
+	    "\"\xe2\x80\xa8\",\"a\xef\xbf\xbd\xef\xbf\xbdz\"]");
+	free(got);
+}
+END_TEST
+
+static void
+w_invalid_wire(struct jw *w, const void *arg)
+{
+	jw_obj(w, NULL);
+	jw_wire(w, "s", *(const char *const *)arg);
+	jw_end(w);
+}
+
+static void
+w_invalid_own(struct jw *w, const void *arg)
+{
+	jw_obj(w, NULL);
+	jw_str(w, "s", *(const char *const *)arg);
+	jw_end(w);
+}
+
+START_TEST(invalid_utf8)
+{
+	const char *s = invalid[_i];
+	char clean[64], *got;
+	json_t *o;
+	int rc;
+
+	ck_assert_uint_lt(3 * strlen(s) + 1, sizeof clean);
+	/* jansson refuses it... */
+	ck_assert_ptr_null(json_string(s));
+	/* ...so a string from the wire was repaired first: the same bytes */
+	dt_utf8_clean(s, strlen(s), clean);
+	o = json_object();
+	json_object_set_new(o, "s", json_string(clean));
+	same(o, 0, w_invalid_wire, &s);
+	same(o, 1, w_invalid_wire, &s);
+	json_decref(o);
+	/* and our own text that is not UTF-8 is an error, as it was */
+	got = emit(0, w_invalid_own, &s, &rc);
+	ck_assert_int_eq(rc, DT_ENOMEM);
+	free(got);
+}
+END_TEST
+
+static void
+w_layout(struct jw *w, const void *arg)
+{
+	jw_obj(w, NULL);
+	jw_obj(w, "empty_object");
+	jw_end(w);
+	jw_arr(w, "empty_array");
+	jw_end(w);
+	jw_arr(w, "numbers");
+	jw_int(w, NULL, INT64_MIN);
+	jw_int(w, NULL, -1);
+	jw_int(w, NULL, 0);
+	jw_int(w, NULL, 7);
+	jw_int(w, NULL, INT64_MAX);
+	jw_uint(w, NULL, UINT64_MAX);	/* a counter past INT64_MAX */
+	jw_uint(w, NULL, 1234567890123ULL);
+	jw_end(w);
+	jw_bool(w, "yes", 1);
+	jw_bool(w, "big", (uint64_t)1 << 40);	/* any non-zero is true */
+	jw_bool(w, "no", 0);
+	jw_null(w, "none");
+	jw_wire(w, "null_string", NULL);
+	jw_arr(w, "nested");
+	jw_arr(w, NULL);
+	jw_obj(w, NULL);
+	jw_arr(w, "deep");
+	jw_obj(w, NULL);
+	jw_end(w);
+	jw_arr(w, NULL);
+	jw_end(w);
+	jw_end(w);
+	jw_end(w);
+	jw_end(w);
+	jw_obj(w, NULL);
+	jw_frame(w, "frame", 0);
+	jw_frame(w, "frame2", 42);
+	jw_end(w);
+	jw_end(w);
+	jw_end(w);
+}
+
+START_TEST(layout_like_jansson)
+{
+	json_t *o = json_object(), *a, *b, *x;
+	int compact;
+
+	json_object_set_new(o, "empty_object", json_object());
+	json_object_set_new(o, "empty_array", json_array());
+	a = json_array();
+	json_array_append_new(a, json_integer(INT64_MIN));
+	json_array_append_new(a, json_integer(-1));
+	json_array_append_new(a, json_integer(0));
+	json_array_append_new(a, json_integer(7));
+	json_array_append_new(a, json_integer(INT64_MAX));
+	json_array_append_new(a, json_integer(INT64_MAX));
+	json_array_append_new(a, json_integer(1234567890123LL));
+	json_object_set_new(o, "numbers", a);
+	json_object_set_new(o, "yes", json_true());
+	json_object_set_new(o, "big", json_true());
+	json_object_set_new(o, "no", json_false());
+	json_object_set_new(o, "none", json_null());
+	json_object_set_new(o, "null_string", json_null());
+	a = json_array();
+	b = json_array();
+	x = json_object();
+	{
+		json_t *deep = json_array();
+
+		json_array_append_new(deep, json_object());
+		json_array_append_new(deep, json_array());
+		json_object_set_new(x, "deep", deep);
+	}
+	json_array_append_new(b, x);
+	json_array_append_new(a, b);
+	x = json_object();
+	json_object_set_new(x, "frame", json_null());
+	json_object_set_new(x, "frame2", json_integer(42));
+	json_array_append_new(a, x);
+	json_object_set_new(o, "nested", a);
+	for (compact = 0; compact < 2; compact++)
+		same(o, compact, w_layout, NULL);
+	json_decref(o);
+}
+END_TEST
+
+/* Larger than the emitter's 64 KiB buffer, escapes all along. */
+static char *big;
+
+static void
+w_big(struct jw *w, const void *arg)
+{
+	jw_arr(w, NULL);
+	jw_wire(w, NULL, "small first");
+	jw_wire(w, NULL, big);
+	jw_wire(w, NULL, big);
+	jw_end(w);
+}
+
+START_TEST(longer_than_the_buffer)
+{
+	size_t n = 200000, i;
+	json_t *a;
+	int compact;
+
+	big = malloc(n + 1);
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < n; i++)
+		big[i] = "ab\"c\\\n\x01\xc3\xa9"[i % 9];
+	big[n] = '\0';
+	big[n - 1] = 'z';	/* not a cut sequence */
+	big[n - 2] = 'z';
+	a = json_array();
+	json_array_append_new(a, json_string("small first"));
+	json_array_append_new(a, json_string(big));
+	json_array_append_new(a, json_string(big));
+	for (compact = 0; compact < 2; compact++)
+		same(a, compact, w_big, NULL);
+	json_decref(a);
+	free(big);
+}
+END_TEST
+
+static void *
+refuse(void *ud, void *p, size_t n)
+{
+	(void)ud;
+	if (n == 0)
+		free(p);
+	return NULL;
+}
+
+START_TEST(memory_and_io_failures)
+{
+	struct dt_mem mem;
+	struct jw w;
+	FILE *ro;
+
+	/* no buffer, no output */
+	dt_mem_init(&mem, refuse, NULL, 0);
+	ck_assert_int_eq(jw_init(&w, stdout, &mem, 0), DT_ENOMEM);
+	ck_assert_int_eq(jw_finish(&w), DT_ENOMEM);
+
+	/* a stream that cannot be written: DT_EIO when the buffer goes out */
+	ro = fopen("/dev/null", "r");
+	ck_assert_ptr_nonnull(ro);
+	dt_mem_init(&mem, NULL, NULL, 0);
+	ck_assert_int_eq(jw_init(&w, ro, &mem, 1), 0);
+	jw_obj(&w, NULL);
+	jw_str(&w, "k", "v");
+	jw_end(&w);
+	ck_assert_int_eq(jw_finish(&w), DT_EIO);
+	ck_assert_uint_eq(mem.used, 0);
+	fclose(ro);
+}
+END_TEST
+
+static Suite *
+json_out_suite(void)
+{
+	Suite *s = suite_create("json_out");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, escaping_like_jansson, 0,
+	    (int)(sizeof valid / sizeof valid[0]));
+	tcase_add_test(tc, escaping_pinned);
+	tcase_add_loop_test(tc, invalid_utf8, 0,
+	    (int)(sizeof invalid / sizeof invalid[0]));
+	tcase_add_test(tc, layout_like_jansson);
+	tcase_add_test(tc, longer_than_the_buffer);
+	tcase_add_test(tc, memory_and_io_failures);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TU_MAIN(json_out_suite)

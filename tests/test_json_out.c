@@ -7,10 +7,13 @@
  * empty and nested containers, integer limits, a string longer than the
  * emitter's buffer. Invalid UTF-8: from the wire it becomes U+FFFD per
  * bad byte (what jansson was given after dt_utf8_clean()); our own text
- * is refused, as jansson refused it.
+ * is refused, as jansson refused it. Times: dt_report_time() against
+ * gmtime_r() and snprintf(), what it was written with before.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "report/json_int.h"
 #include "testutil.h"
@@ -345,6 +348,96 @@ START_TEST(memory_and_io_failures)
 }
 END_TEST
 
+/* What dt_report_time() was: gmtime_r() and snprintf(). */
+static int
+ref_time(int64_t ns, char *buf, size_t len)
+{
+	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+	struct tm tm;
+	time_t t;
+
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	buf[0] = '\0';
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 ||
+	    tm.tm_year + 1900 > 9999)
+		return -1;
+	if (frac != 0)
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (long)frac);
+	else
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+	return 0;
+}
+
+static void
+same_time(int64_t sec, long ns)
+{
+	char got[DT_REPORT_TIME_LEN], want[DT_REPORT_TIME_LEN];
+	int64_t v;
+	int rg, rw;
+
+	if (sec > INT64_MAX / 1000000000 || sec < INT64_MIN / 1000000000 + 1)
+		return;
+	v = sec * 1000000000 + ns;
+	rg = dt_report_time(v, got, sizeof got);
+	rw = ref_time(v, want, sizeof want);
+	ck_assert_msg(rg == rw && strcmp(got, want) == 0,
+	    "%" PRId64 " ns: %d \"%s\", want %d \"%s\"", v, rg, got, rw, want);
+	if (ns == 0) {		/* and by the second (certificates) */
+		rg = dt_report_time_sec(sec, got, sizeof got);
+		ck_assert_msg(rg == rw && strcmp(got, want) == 0,
+		    "%" PRId64 " s: \"%s\"", sec, got);
+	}
+}
+
+START_TEST(times_like_gmtime)
+{
+	static const int64_t edges[] = {
+		0, -1, 1, 86399, 86400, -86400, -86401,
+		951782400,		/* 2000-02-29 */
+		4107542400,		/* 2100-03-01 */
+		-2208988800,		/* 1900-01-01 */
+		-62135596800,		/* 0001-01-01 */
+		-62167219200,		/* 0000-01-01, the first */
+		-62167219201,		/* before it: null */
+		253402300799,		/* 9999-12-31T23:59:59, the last */
+		253402300800,		/* after it: null */
+		INT64_MAX / 1000000000, INT64_MIN / 1000000000 + 1,
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+	char small[8];
+
+	for (i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		same_time(edges[i], 0);
+		same_time(edges[i], 1);
+		same_time(edges[i], 999999999);
+		same_time(edges[i] - 1, 500000000);
+	}
+	/* random instants, and day edges across the whole range */
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		same_time(-62167219200 - 86400 +
+		    (int64_t)(x % (253402300800 + 62167219200 + 2 * 86400)),
+		    (long)(x >> 34) % 1000000000);
+	}
+	for (i = 0; i <= 3652425; i += 13) {	/* 10,000 years of days */
+		same_time(-62167219200 + (int64_t)i * 86400, 0);
+		same_time(-62167219200 + (int64_t)i * 86400 - 1, 0);
+	}
+	/* a short buffer gets the head, as snprintf gave */
+	ck_assert_int_eq(dt_report_time(0, small, sizeof small), 0);
+	ck_assert_str_eq(small, "1970-01");
+}
+END_TEST
+
 static Suite *
 json_out_suite(void)
 {
@@ -359,6 +452,7 @@ json_out_suite(void)
 	tcase_add_test(tc, layout_like_jansson);
 	tcase_add_test(tc, longer_than_the_buffer);
 	tcase_add_test(tc, memory_and_io_failures);
+	tcase_add_test(tc, times_like_gmtime);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,7 +8,6 @@
 
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include "tls/tls.h"
 #include "util/rd.h"
@@ -178,26 +177,81 @@ dt_report_event_is_tls(const struct dt_event *ev)
 
 /* ---- time ------------------------------------------------------------------ */
 
+/* v in n digits, zero-padded; the end. */
+static char *
+put_digits(char *p, unsigned long v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/*
+ * The proleptic Gregorian date of a count of days from 1970-01-01, as
+ * gmtime() has it (H. Hinnant's civil_from_days). Done here rather than by
+ * gmtime_r() and snprintf(): every event of every connection has a time in
+ * the JSON, and those two were a quarter of its writing.
+ */
+static void
+civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);		/* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;			/* March = 0 */
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.nnnnnnnnn]Z" (RFC 3339, UTC), years 0000..9999. */
 static int
 format_time(int64_t sec, long nsec, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t = (time_t)sec;
+	int64_t days = sec / 86400, rem = sec % 86400, y;
+	unsigned m, d;
+	char t[32], *p = t;
+	size_t n;
 
 	if (len > 0)
 		buf[0] = '\0';
-	if ((int64_t)t != sec || gmtime_r(&t, &tm) == NULL)
+	if (rem < 0) {		/* before 1970: floor, not truncation */
+		rem += 86400;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
 		return -1;
-	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
-		return -1;
-	if (nsec != 0)
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, nsec);
-	else
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
+	p = put_digits(p, (unsigned long)y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned long)(rem / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned long)(rem / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned long)(rem % 60), 2);
+	if (nsec != 0) {
+		*p++ = '.';
+		p = put_digits(p, (unsigned long)nsec, 9);
+	}
+	*p++ = 'Z';
+	n = (size_t)(p - t);
+	if (len > 0) {		/* cut to len, as snprintf() did */
+		if (n > len - 1)
+			n = len - 1;
+		memcpy(buf, t, n);
+		buf[n] = '\0';
+	}
 	return 0;
 }
 

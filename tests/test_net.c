@@ -1446,6 +1446,9 @@ START_TEST(test_tunnel_udp)
 	static const uint8_t gtp[16] = { 0x36, 0xff, 0, 0, 0, 0, 0x10, 0,
 		0, 1, 0, 0x85, 1, 0x10, 0x09, 0 };
 	/* Teredo authentication (id 1, auth 0) and origin indication */
+	/* Geneve: 2 words of options, IPv4, VNI 42; option 0x0108/1 */
+	static const uint8_t geneve[16] = { 0x02, 0, 0x08, 0x00, 0, 0, 0x2a,
+		0, 0x01, 0x08, 1, 1, 0, 0, 0, 7 };
 	static const uint8_t teredo[22] = { 0, 1, 1, 0, 0x55,
 		1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0x3f, 0xff, 0xfe, 0xfe, 0xfd,
 		0xf8 };
@@ -1486,6 +1489,36 @@ START_TEST(test_tunnel_udp)
 	pay[1] = 0xff;
 	pay[12] = 0;			/* extension of length 0: malformed */
 	len = udp4(f, 2152, 2152, pay, 16 + il);
+	l4 = decode(n, 101, f, len);
+	ck_assert_int_eq(l4.status, DT_L4_UDP);
+
+	/* Geneve with one 8-byte option, then IPv4; Ethernet (0x6558) too */
+	il = inner_hello(in, 0);
+	memcpy(pay, geneve, 16);
+	memcpy(pay + 16, in, il);
+	len = udp4(f, 51000, 6081, pay, 16 + il);
+	l4 = decode(n, 101, f, len);
+	check_tunnel(&l4, 0, DT_ENCAP_GENEVE);
+	ck_assert_uint_eq(l4.tun_dport, 6081);
+	pay[2] = 0x65;
+	pay[3] = 0x58;
+	memmove(pay + 30, pay + 16, il);
+	memcpy(pay + 16, ether, 14);
+	len = udp4(f, 51000, 6081, pay, 30 + il);
+	l4 = decode(n, 101, f, len);
+	check_tunnel(&l4, 0, DT_ENCAP_GENEVE);
+	pay[1] = 0x80;			/* O: a control message, no packet */
+	len = udp4(f, 51000, 6081, pay, 30 + il);
+	l4 = decode(n, 101, f, len);
+	ck_assert_int_eq(l4.status, DT_L4_UDP);
+	ck_assert_uint_eq(l4.n_encap, 0);
+	pay[1] = 0;
+	pay[0] = 0x42;			/* version 1 */
+	len = udp4(f, 51000, 6081, pay, 30 + il);
+	l4 = decode(n, 101, f, len);
+	ck_assert_int_eq(l4.status, DT_L4_UDP);
+	pay[0] = 0x3f;			/* options longer than the datagram */
+	len = udp4(f, 51000, 6081, pay, 30 + il);
 	l4 = decode(n, 101, f, len);
 	ck_assert_int_eq(l4.status, DT_L4_UDP);
 
@@ -1558,9 +1591,9 @@ START_TEST(test_tunnel_depth_and_truncation)
 END_TEST
 
 /* The tunnel captures of testdata/gen/tunnels.sh (real TCP/IP stacks and
- * TLS through GRE, IPIP, 6in4, 6to4, VXLAN, GTP-U and Teredo): TCP packets
- * and packets per tunnel as tshark 4 counts them (`-Y tcp`, `-Y gre`,
- * `-Y "ip.proto==41"`, `-Y vxlan`, `-Y gtp`, `-Y teredo`; counted once,
+ * TLS through GRE, IPIP, 6in4, 6to4, VXLAN, GTP-U, Geneve and Teredo): TCP
+ * packets and packets per tunnel as tshark 4 counts them (`-Y tcp`, `-Y gre`,
+ * `-Y "ip.proto==41"`, `-Y vxlan`, `-Y gtp`, `-Y geneve`, `-Y teredo`; counted once,
  * not fed to the test). */
 static const struct tunnel_count {
 	const char *file;
@@ -1576,6 +1609,7 @@ static const struct tunnel_count {
 	{ "tunnel-6to4-only.pcap", 17, 10, DT_ENCAP_6TO4, 14, 0 },
 	{ "tunnel-vxlan-iphttps.pcap", 29, 20, DT_ENCAP_VXLAN, 23, 2 },
 	{ "tunnel-gtpu-iphttps.pcap", 26, 20, DT_ENCAP_GTPU, 20, 0 },
+	{ "tunnel-geneve-iphttps.pcap", 23, 20, DT_ENCAP_GENEVE, 20, 0 },
 	{ "tunnel-teredo-only.pcap", 16, 10, DT_ENCAP_TEREDO, 14, 0 },
 };
 

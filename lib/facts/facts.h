@@ -580,6 +580,7 @@ enum dt_encap {
 	DT_ENCAP_VXLAN,		/* RFC 7348, and VXLAN-GPE */
 	DT_ENCAP_GTPU,		/* 3GPP TS 29.281 */
 	DT_ENCAP_TEREDO,	/* IPv6 in UDP (RFC 4380) */
+	DT_ENCAP_GENEVE,	/* RFC 8926 */
 	DT_ENCAP_MAX
 };
 

@@ -14,6 +14,9 @@
  *   UDP 4789, 8472       VXLAN (RFC 7348; 8472 is Linux's historical port)
  *   UDP 4790             VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe)
  *   UDP 2152             GTP-U G-PDU (3GPP TS 29.281 5.1, extension headers)
+ *   UDP 6081             Geneve (RFC 8926: options skipped; cloud load
+ *                        balancers that steer flows through appliances
+ *                        hand those appliances Geneve)
  *   UDP 3544 / heuristic Teredo (RFC 4380 5.1.1: authentication and origin
  *                        indication headers, then IPv6)
  *
@@ -44,6 +47,7 @@ dt_encap_name(int kind)
 		[DT_ENCAP_VXLAN] = "VXLAN",
 		[DT_ENCAP_GTPU] = "GTP-U",
 		[DT_ENCAP_TEREDO] = "Teredo",
+		[DT_ENCAP_GENEVE] = "Geneve",
 	};
 
 	if (kind <= DT_ENCAP_NONE || kind >= DT_ENCAP_MAX)
@@ -237,6 +241,32 @@ vxlan_gpe(struct rd *r)
 	}
 }
 
+/* RFC 8926 3.4: version 0 and the options' length in 4-byte words, the O
+ * (control) and C flags, the protocol type (an EtherType), VNI, reserved;
+ * then the options. A control message carries no user packet. */
+static int
+geneve(struct rd *r)
+{
+	uint8_t vl = rd_u8(r), flags = rd_u8(r);
+	uint16_t type = rd_u16(r);
+
+	rd_skip(r, 4 + (size_t)(vl & 0x3f) * 4);
+	if (r->bad || vl >> 6 != 0 || (flags & 0x80) != 0)
+		return DT_INNER_NONE;
+	switch (type) {
+	case 0x6558:
+		return DT_INNER_ETHER;
+	case 0x0800:
+		return by_version(r) == DT_INNER_IP4 ? DT_INNER_IP4 :
+		    DT_INNER_NONE;
+	case 0x86dd:
+		return by_version(r) == DT_INNER_IP6 ? DT_INNER_IP6 :
+		    DT_INNER_NONE;
+	default:
+		return DT_INNER_NONE;
+	}
+}
+
 /* 3GPP TS 29.281 5.1: version 1, PT 1, message type 255 (G-PDU); the
  * optional sequence/N-PDU/next-extension word when E, S or PN is set, then
  * extension headers (length in 4-byte units, the last byte names the next
@@ -330,6 +360,10 @@ dt_encap_udp(uint16_t sport, uint16_t dport, struct rd *r, int *kind)
 		case 2152:
 			inner = gtpu(&t);
 			k = DT_ENCAP_GTPU;
+			break;
+		case 6081:
+			inner = geneve(&t);
+			k = DT_ENCAP_GENEVE;
 			break;
 		case 3544:
 			inner = teredo(&t);

@@ -12,7 +12,7 @@
  * some systems), BSD NULL (0) and LOOP (108), PPP (9) when cheap.
  *
  * Tunnels (net/encap.c) are looked through: IP-in-IP, 6in4/6to4/ISATAP,
- * GRE (and PPTP's enhanced GRE), VXLAN, GTP-U and Teredo, up to
+ * GRE (and PPTP's enhanced GRE), VXLAN, GTP-U, Geneve and Teredo, up to
  * DT_NET_MAX_ENCAP deep. The view is then the innermost packet's, and
  * `encaps` lists the tunnels it came through.
  */

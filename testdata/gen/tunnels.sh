@@ -8,11 +8,12 @@
 #   tnl-c 198.18.5.1 ---- veth ---- 198.18.5.2 tnl-s
 #         inner 198.19.7.100 / IPv6         inner 198.19.7.10 / IPv6
 #
-# VXLAN is the kernel's own device; GRE, IPIP, 6in4/6to4, GTP-U and Teredo
+# VXLAN is the kernel's own device; GRE, IPIP, 6in4/6to4, GTP-U, Geneve and Teredo
 # are carried by testdata/gen/tunnels/relay.py over TUN devices (these
-# kernels have no gre/ipip/sit modules), each header laid out by its RFC.
+# kernels have no gre/ipip/sit/geneve modules), each header laid out by its RFC.
 # Needs: ip (iproute2), tcpdump, tshark, python3, curl. Run as root.
-# Rewrites the captures it makes and their lines of expected.tsv.
+# Rewrites the captures it makes and their lines of expected.tsv; with
+# capture names as arguments (tunnels.sh tunnel-geneve-iphttps), only those.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -130,8 +131,12 @@ OK_ABSENT="null-cipher-absent,no-common-cipher,tls-version-mismatch,server-cert-
 
 # The IP-HTTPS exchange through the tunnel: handshake-ok on the inner
 # connection, found only when the tunnel is looked through.
+ONLY=" $* "
+wanted() { [ "$ONLY" = "  " ] || [ "${ONLY#* $1 }" != "$ONLY" ]; }
+
 iphttps_through() {	# NAME KIND CLIENT-INNER SERVER-INNER TSHARK-PROTO
 	local name=$1 kind=$2 ci=$3 si=$4 proto=$5
+	wanted "$name" || return 0
 	underlay
 	if [ "$kind" = vxlan ]; then vxlan_pair; else tun_pair "$kind" "$ci" "$si"; fi
 	bg s $SVC tls-server --bind "$si" --cert "$CERTS/da.pem" --key "$CERTS/da.key" --hold 3
@@ -150,6 +155,7 @@ iphttps_through() {	# NAME KIND CLIENT-INNER SERVER-INNER TSHARK-PROTO
 # IP-HTTPS attempt; no-iphttps-traffic must name the tunnel and its frame.
 transition_only() {	# NAME KIND CLIENT-INNER SERVER-INNER TSHARK-PROTO
 	local name=$1 kind=$2 ci=$3 si=$4 proto=$5
+	wanted "$name" || return 0
 	underlay
 	tun_pair "$kind" "$ci" "$si"
 	bg s $SVC http --bind "$si" --port 80 --page
@@ -171,11 +177,15 @@ iphttps_through tunnel-ipip-iphttps ipip 198.19.7.100 198.19.7.10 "ip.proto==4"
 iphttps_through tunnel-6in4-iphttps 6in4 2001:db8:7::100 2001:db8:7::10 "ip.proto==41"
 iphttps_through tunnel-vxlan-iphttps vxlan 198.19.7.100 198.19.7.10 vxlan
 iphttps_through tunnel-gtpu-iphttps gtpu 198.19.7.100 198.19.7.10 gtp
+iphttps_through tunnel-geneve-iphttps geneve 198.19.7.100 198.19.7.10 geneve
+if wanted tunnel-geneve-iphttps; then need "geneve.option.class" "a Geneve option"; fi
 transition_only tunnel-6to4-only 6in4 2002:c612:501::1 2002:c612:502::1 "ip.proto==41"
 transition_only tunnel-teredo-only teredo 2001:0:c612:502:8000:63bf:39ed:fafe 2001:db8:2::10 teredo
 
-# replace this script's lines in expected.tsv
-grep -v '^tunnel-' "$TSV" >"$TSV.tmp" || true
+# replace the lines of the captures made in expected.tsv
+cut -f1 "$TSV.new" | sed 's/^/^/; s/$/\t/' >"$TSV.made"
+grep -v -f "$TSV.made" "$TSV" >"$TSV.tmp" || true
+rm -f "$TSV.made"
 cat "$TSV.new" >>"$TSV.tmp"
 mv "$TSV.tmp" "$TSV"
 rm -f "$TSV.new"

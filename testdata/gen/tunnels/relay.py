@@ -9,7 +9,7 @@ out and sends it to the peer relay over the veth; the peer unwraps and
 writes the inner packet to its own TUN device. tcpdump on the veth sees
 what a capture on a real tunnel's underlay sees.
 
-  relay.py --tun NAME --local A --peer B --kind gre|gre-key|ipip|6in4|gtpu|teredo
+  relay.py --tun NAME --local A --peer B --kind gre|gre-key|ipip|6in4|gtpu|geneve|teredo
 
 Only the two addresses given are used. Runs until killed.
 """
@@ -97,6 +97,28 @@ class Gtpu:
         return data[off:]
 
 
+class Geneve:
+    """RFC 8926: an 8-byte header (version 0, option length in 4-byte
+    words, protocol type, VNI), then options, then the packet; every other
+    packet carries one 8-byte option (class 0x0108, type 1), as load
+    balancers that steer traffic through appliances add theirs."""
+    port = 6081
+
+    def __init__(self):
+        self.n = 0
+
+    def wrap(self, pkt):
+        self.n += 1
+        opts = b""
+        if self.n % 2 == 0:
+            opts = struct.pack("!HBBI", 0x0108, 1, 1, self.n)
+        return struct.pack("!BBHI", len(opts) // 4, 0, ethertype(pkt),
+                           42 << 8) + opts + pkt
+
+    def unwrap(self, data):
+        return data[8 + (data[0] & 0x3F) * 4:]
+
+
 class Teredo:
     """RFC 4380: IPv6 in UDP; the server side puts an origin indication
     (5.1.1) in front of its first packets, as a Teredo server does."""
@@ -130,19 +152,22 @@ def main():
     p.add_argument("--local", required=True)
     p.add_argument("--peer", required=True)
     p.add_argument("--kind", required=True,
-                   choices=["gre", "gre-key", "ipip", "6in4", "gtpu", "teredo"])
+                   choices=["gre", "gre-key", "ipip", "6in4", "gtpu", "geneve", "teredo"])
     p.add_argument("--server", action="store_true",
                    help="the server end (Teredo: sends origin indications)")
     a = p.parse_args()
 
     tun = open_tun(a.tun)
-    if a.kind in ("gtpu", "teredo"):
-        t = Gtpu() if a.kind == "gtpu" else Teredo((a.peer, 40000) if a.server else None)
+    if a.kind in ("gtpu", "geneve", "teredo"):
+        if a.kind == "teredo":
+            t = Teredo((a.peer, 40000) if a.server else None)
+        else:
+            t = Gtpu() if a.kind == "gtpu" else Geneve()
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # the Teredo client talks from its own port to the server's 3544
-        lport = t.port if (a.kind == "gtpu" or a.server) else 40000
-        rport = t.port if (a.kind == "gtpu" or not a.server) else 40000
+        lport = t.port if (a.kind != "teredo" or a.server) else 40000
+        rport = t.port if (a.kind != "teredo" or not a.server) else 40000
         s.bind((a.local, lport))
         send = lambda b: s.sendto(b, (a.peer, rport))
         recv = lambda: s.recv(65535)

@@ -226,9 +226,9 @@ START_TEST(test_etl_synack_dropped)
 	ck_assert_uint_eq(c->drop_frame, 4);
 	ck_assert_uint_eq(c->n_drops, 3);
 	ck_assert_uint_eq(c->drop_dir, DT_S2C);
-	ck_assert_str_eq(c->drop_component, "Wfp");
-	ck_assert_str_eq(c->drop_reason, "Filtered");
-	ck_assert_str_eq(c->drop_location, "0xE0004A0B");
+	ck_assert_str_eq(dt_conn_drop_text(c)->component, "Wfp");
+	ck_assert_str_eq(dt_conn_drop_text(c)->reason, "Filtered");
+	ck_assert_str_eq(dt_conn_drop_text(c)->location, "0xE0004A0B");
 	ck_assert_uint_eq(r.cap->drops_unattributed, 0);
 	v = verdict(&r, "packet-dropped");
 	ck_assert_ptr_nonnull(v);
@@ -343,8 +343,8 @@ START_TEST(test_pcapng_reply_dropped_first_sighting)
 	ck_assert_uint_eq(c->packets[DT_S2C], 1);
 	ck_assert_uint_eq(c->drop_frame, 5);
 	ck_assert_uint_eq(c->n_drops, 2);
-	ck_assert_str_eq(c->drop_component, "Wfp");
-	ck_assert_str_eq(c->drop_reason, "WFP filter drop");
+	ck_assert_str_eq(dt_conn_drop_text(c)->component, "Wfp");
+	ck_assert_str_eq(dt_conn_drop_text(c)->reason, "WFP filter drop");
 	v = verdict(&r, "packet-dropped");
 	ck_assert_ptr_nonnull(v);
 	ck_assert_int_eq(v->severity, DT_SEV_ERROR);

@@ -2051,14 +2051,16 @@ static void
 drop(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, uint16_t a,
     uint32_t b)
 {
+	struct dt_drop_text *dx;
+
 	if (c->drop_frame == 0) {
 		c->drop_frame = frame;
 		c->drop_dir = (uint8_t)dir;
-		snprintf(c->drop_component, sizeof c->drop_component, "Wfp");
-		snprintf(c->drop_reason, sizeof c->drop_reason,
-		    "WFP filter drop");
-		snprintf(c->drop_location, sizeof c->drop_location,
-		    "0xE0004A0B");
+		dx = dt_conn_drop_text_make(&f->mem, c);
+		ck_assert_ptr_nonnull(dx);
+		snprintf(dx->component, sizeof dx->component, "Wfp");
+		snprintf(dx->reason, sizeof dx->reason, "WFP filter drop");
+		snprintf(dx->location, sizeof dx->location, "0xE0004A0B");
 	}
 	c->n_drops++;
 	ck_assert_int_eq(dt_conn_add_event(&f->mem, c, DT_EV_DROPPED,
@@ -2191,7 +2193,8 @@ START_TEST(dropped_without_details)
 	c->drop_frame = 3;
 	c->n_drops = 1;
 	c->drop_dir = DT_S2C;
-	snprintf(c->drop_component, sizeof c->drop_component, "component 7");
+	ck_assert_ptr_nonnull(dt_conn_drop_text_make(&f->mem, c));
+	snprintf(c->drop->component, sizeof c->drop->component, "component 7");
 	tied(f, 10);
 	run(f);
 	v = expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,

@@ -157,6 +157,14 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	memset(t, 0, sizeof *t);
 }
 
+struct dt_drop_text *
+dt_conn_drop_text_make(struct dt_mem *m, struct dt_conn *c)
+{
+	if (c->drop == NULL)
+		c->drop = dt_calloc(m, 1, sizeof *c->drop);
+	return c->drop;
+}
+
 static void
 dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 {
@@ -166,6 +174,7 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 	dt_tls_facts_clear(m, &c->tls);
 	dt_free(m, c->tunnel);
 	dt_free(m, c->wireshark_filter);
+	dt_free(m, c->drop);
 	dt_free(m, c);
 }
 

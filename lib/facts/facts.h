@@ -444,6 +444,15 @@ struct dt_tunnel_facts {
 
 /* ---- connections -------------------------------------------------------- */
 
+/* What pktmon said of a connection's first dropped packet. Out of line:
+   few connections have one, and 224 bytes in every struct dt_conn were
+   most of a short connection's facts. */
+struct dt_drop_text {
+	char component[64];		/* name, else "component <id>" */
+	char reason[96];
+	char location[64];
+};
+
 enum dt_tcp_state {
 	DT_TCP_NO_ANSWER = 0,	/* SYN(s), no answer */
 	DT_TCP_REFUSED,		/* SYN answered by RST */
@@ -485,9 +494,8 @@ struct dt_conn {
 	uint64_t drop_frame;		/* 0: none */
 	unsigned n_drops;
 	uint8_t drop_dir;
-	char drop_component[64];	/* name, else "component <id>" */
-	char drop_reason[96];
-	char drop_location[64];
+	struct dt_drop_text *drop;	/* pktmon's words for the first; NULL:
+					   none (read dt_conn_drop_text()) */
 
 	struct dt_event *events;
 	size_t n_events, cap_events;
@@ -504,6 +512,15 @@ struct dt_conn {
 	char *wireshark_filter;
 	struct dt_conn *next;		/* capture's list, in id order */
 };
+
+/* The drop text of c: "" in each part when pktmon said nothing. */
+static inline const struct dt_drop_text *
+dt_conn_drop_text(const struct dt_conn *c)
+{
+	static const struct dt_drop_text none;
+
+	return c->drop != NULL ? c->drop : &none;
+}
 
 /* ---- side observations -------------------------------------------------- */
 
@@ -698,6 +715,9 @@ void dt_capture_count_linktype(struct dt_capture *cap, int linktype,
     int supported);
 int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b);
+/* c's drop text, made (zeroed) the first time: NULL when memory failed. */
+struct dt_drop_text *dt_conn_drop_text_make(struct dt_mem *m,
+    struct dt_conn *c);
 void dt_cert_clear(struct dt_mem *m, struct dt_cert *x);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);

@@ -582,6 +582,7 @@ dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
 	const struct half *h;
 	struct flow *fl = NULL;
 	struct dt_conn *c;
+	struct dt_drop_text *dx;
 	uint16_t p0, p1, a;
 	int src_low = 0, dir;
 
@@ -609,19 +610,18 @@ dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
 	if (c->drop_frame == 0) {
 		c->drop_frame = pkt->frame;
 		c->drop_dir = (uint8_t)dir;
-		if (pm != NULL) {
+		if (pm != NULL &&
+		    (dx = dt_conn_drop_text_make(f->m, c)) != NULL) {
 			if (pm->component_name[0] != '\0')
-				snprintf(c->drop_component,
-				    sizeof c->drop_component, "%s",
-				    pm->component_name);
+				snprintf(dx->component, sizeof dx->component,
+				    "%s", pm->component_name);
 			else
-				snprintf(c->drop_component,
-				    sizeof c->drop_component, "component %u",
-				    (unsigned)pm->component);
-			snprintf(c->drop_reason, sizeof c->drop_reason, "%s",
+				snprintf(dx->component, sizeof dx->component,
+				    "component %u", (unsigned)pm->component);
+			snprintf(dx->reason, sizeof dx->reason, "%s",
 			    pm->drop_reason);
-			snprintf(c->drop_location, sizeof c->drop_location,
-			    "%s", pm->drop_location);
+			snprintf(dx->location, sizeof dx->location, "%s",
+			    pm->drop_location);
 		}
 	}
 	c->n_drops++;

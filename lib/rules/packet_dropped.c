@@ -81,6 +81,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_drop_text *dx = dt_conn_drop_text(c);
 	const struct dt_event *first = NULL;
 	struct dt_verdict *v;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], what[128], list[160];
@@ -122,14 +123,13 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	size[0] = loc[0] = '\0';
 	if (first != NULL && first->b > 0)
 		snprintf(size, sizeof size, ", %u bytes", (unsigned)first->b);
-	if (c->drop_location[0] != '\0')
-		snprintf(loc, sizeof loc, " (drop location %s)",
-		    c->drop_location);
+	if (dx->location[0] != '\0')
+		snprintf(loc, sizeof loc, " (drop location %s)", dx->location);
 	snprintf(sum, sizeof sum, "pktmon saw %s (frame %llu%s) dropped on "
 	    "the client at component '%s', reason '%s'%s%s; %u drop%s on this "
 	    "connection (frame%s %s%s)", what,
-	    (unsigned long long)c->drop_frame, size, c->drop_component,
-	    c->drop_reason[0] != '\0' ? c->drop_reason : "not given", loc,
+	    (unsigned long long)c->drop_frame, size, dx->component,
+	    dx->reason[0] != '\0' ? dx->reason : "not given", loc,
 	    explains ? ", and the handshake never completed" : "",
 	    c->n_drops, c->n_drops == 1 ? "" : "s", n > 1 ? "s" : "", list,
 	    c->n_drops > n ? ", ..." : "");
@@ -144,8 +144,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "reason '%s' of component '%s' (pktmon list shows the "
 	    "components; pktmon etl2txt --verbose 2 prints every drop with "
 	    "its location).", c->server_str,
-	    c->drop_reason[0] != '\0' ? c->drop_reason : "not given",
-	    c->drop_component);
+	    dx->reason[0] != '\0' ? dx->reason : "not given", dx->component);
 	if (explains) {
 		dt_verdict_add(ctx, &dt_rule_packet_dropped, c,
 		    hs_packet ? DT_CONF_HIGH : DT_CONF_MEDIUM,

@@ -28,10 +28,10 @@ DT_EXTERN int dt_conn_iphttps_score(const dt_conn *c) { return c->iphttps_score;
 DT_EXTERN const char *dt_conn_iphttps_reason(const dt_conn *c) { return c->iphttps_reason; }
 DT_EXTERN uint64_t dt_conn_first_frame(const dt_conn *c) { return c->first_frame; }
 DT_EXTERN uint64_t dt_conn_last_frame(const dt_conn *c) { return c->last_frame; }
-DT_EXTERN int dt_conn_has_tls(const dt_conn *c) { return c->tls.seen; }
-DT_EXTERN int dt_conn_tls_offered_null(const dt_conn *c) { return c->tls.offered_null; }
-DT_EXTERN size_t dt_conn_tls_offered_count(const dt_conn *c) { return c->tls.n_offered_suites; }
-DT_EXTERN size_t dt_conn_server_cert_count(const dt_conn *c) { return c->tls.n_server_certs; }
+DT_EXTERN int dt_conn_has_tls(const dt_conn *c) { return c->tls->seen; }
+DT_EXTERN int dt_conn_tls_offered_null(const dt_conn *c) { return c->tls->offered_null; }
+DT_EXTERN size_t dt_conn_tls_offered_count(const dt_conn *c) { return c->tls->n_offered_suites; }
+DT_EXTERN size_t dt_conn_server_cert_count(const dt_conn *c) { return c->tls->n_server_certs; }
 
 DT_EXTERN const char *
 dt_conn_server_name(const dt_conn *c)
@@ -54,35 +54,35 @@ dt_conn_wireshark_filter(const dt_conn *c)
 DT_EXTERN const char *
 dt_conn_tls_version(const dt_conn *c)
 {
-	if (!c->tls.seen || c->tls.sh_frame == 0)
+	if (!c->tls->seen || c->tls->sh_frame == 0)
 		return NULL;
-	return dt_tls_version_name(c->tls.version);
+	return dt_tls_version_name(c->tls->version);
 }
 
 DT_EXTERN int
 dt_conn_tls_suite(const dt_conn *c, const char **name)
 {
 	/* an SSL 2.0 SERVER-HELLO chooses no TLS suite (JSON null) */
-	if (c->tls.sh_frame == 0 || c->tls.version < 0x0300) {
+	if (c->tls->sh_frame == 0 || c->tls->version < 0x0300) {
 		if (name != NULL)
 			*name = NULL;
 		return -1;
 	}
 	if (name != NULL)
-		*name = dt_tls_suite_name(c->tls.suite);
-	return c->tls.suite;
+		*name = dt_tls_suite_name(c->tls->suite);
+	return c->tls->suite;
 }
 
 DT_EXTERN int
 dt_conn_tls_offered_at(const dt_conn *c, size_t i, uint16_t *suite,
     const char **name)
 {
-	if (i >= c->tls.n_offered_suites)
+	if (i >= c->tls->n_offered_suites)
 		return DT_ITEROVER;
 	if (suite != NULL)
-		*suite = c->tls.offered_suites[i];
+		*suite = c->tls->offered_suites[i];
 	if (name != NULL)
-		*name = dt_tls_suite_name(c->tls.offered_suites[i]);
+		*name = dt_tls_suite_name(c->tls->offered_suites[i]);
 	return 0;
 }
 
@@ -90,7 +90,7 @@ DT_EXTERN int
 dt_conn_tls_alert(const dt_conn *c, uint64_t *frame, int *from_server,
     int *level, int *description, const char **name)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 
 	if (t->alert_frame == 0)
 		return DT_ITEROVER;
@@ -110,7 +110,7 @@ dt_conn_tls_alert(const dt_conn *c, uint64_t *frame, int *from_server,
 DT_EXTERN const char *
 dt_conn_tls_client_certificate(const dt_conn *c)
 {
-	return dt_report_client_cert_name(c->tls.client_cert);
+	return dt_report_client_cert_name(c->tls->client_cert);
 }
 
 DT_EXTERN int
@@ -118,9 +118,9 @@ dt_conn_server_cert_at(const dt_conn *c, size_t i, const dt_cert **out)
 {
 	if (out == NULL)
 		return DT_EINVAL;
-	if (i >= c->tls.n_server_certs)
+	if (i >= c->tls->n_server_certs)
 		return DT_ITEROVER;
-	*out = &c->tls.server_certs[i];
+	*out = &c->tls->server_certs[i];
 	return 0;
 }
 
@@ -336,61 +336,61 @@ dt_conn_event_alert(const dt_conn *c, size_t i, int *level, int *description,
    were seen than were kept). */
 #define KEPT(n, arr) ((n) < NELEM(arr) ? (n) : NELEM(arr))
 
-DT_EXTERN size_t dt_conn_tls_client_version_count(const dt_conn *c) { return c->tls.n_client_versions; }
-DT_EXTERN uint16_t dt_conn_tls_client_hello_version(const dt_conn *c) { return c->tls.ch_frame ? c->tls.ch_legacy_version : 0; }
-DT_EXTERN uint16_t dt_conn_tls_record_version(const dt_conn *c) { return c->tls.record_version; }
-DT_EXTERN uint64_t dt_conn_tls_client_hello_frame(const dt_conn *c) { return c->tls.ch_frame; }
-DT_EXTERN uint64_t dt_conn_tls_server_hello_frame(const dt_conn *c) { return c->tls.sh_frame; }
-DT_EXTERN int dt_conn_tls_offered_only_null(const dt_conn *c) { return c->tls.offered_only_null != 0; }
-DT_EXTERN const char *dt_conn_tls_sni(const dt_conn *c) { return c->tls.sni; }
-DT_EXTERN const char *dt_conn_tls_alpn(const dt_conn *c) { return c->tls.alpn; }
-DT_EXTERN size_t dt_conn_tls_extension_count(const dt_conn *c) { return c->tls.n_extensions; }
-DT_EXTERN size_t dt_conn_tls_group_count(const dt_conn *c) { return KEPT(c->tls.n_ch_groups, c->tls.ch_groups); }
-DT_EXTERN size_t dt_conn_tls_sig_alg_count(const dt_conn *c) { return KEPT(c->tls.n_ch_sig_algs, c->tls.ch_sig_algs); }
-DT_EXTERN int dt_conn_tls_renegotiation_info(const dt_conn *c) { return c->tls.ch_reneg_info != 0; }
-DT_EXTERN int dt_conn_tls_extended_master_secret(const dt_conn *c) { return c->tls.ch_ems != 0; }
-DT_EXTERN int dt_conn_tls_status_request(const dt_conn *c) { return c->tls.ch_status_request != 0; }
-DT_EXTERN int dt_conn_tls_sslv2_hello(const dt_conn *c) { return c->tls.sslv2_hello != 0; }
-DT_EXTERN int dt_conn_tls_hello_retry_request(const dt_conn *c) { return c->tls.hrr != 0; }
-DT_EXTERN int dt_conn_tls_resumed(const dt_conn *c) { return c->tls.resumed != 0; }
-DT_EXTERN unsigned dt_conn_tls_alert_count(const dt_conn *c) { return c->tls.n_alerts; }
-DT_EXTERN uint64_t dt_conn_tls_server_certificate_frame(const dt_conn *c) { return c->tls.server_cert_frame; }
-DT_EXTERN int dt_conn_tls_certificates_visible(const dt_conn *c) { return !c->tls.certs_not_visible; }
-DT_EXTERN const char *dt_conn_tls_chain(const dt_conn *c) { return dt_report_chain_name(c->tls.chain); }
-DT_EXTERN const char *dt_conn_tls_chain_error(const dt_conn *c) { return c->tls.chain_error; }
-DT_EXTERN size_t dt_conn_tls_ca_name_count(const dt_conn *c) { return c->tls.n_ca_names; }
-DT_EXTERN size_t dt_conn_tls_cert_request_type_count(const dt_conn *c) { return KEPT(c->tls.n_cr_cert_types, c->tls.cr_cert_types); }
-DT_EXTERN size_t dt_conn_tls_cert_request_sig_alg_count(const dt_conn *c) { return KEPT(c->tls.n_cr_sig_algs, c->tls.cr_sig_algs); }
-DT_EXTERN uint64_t dt_conn_tls_client_certificate_frame(const dt_conn *c) { return c->tls.client_cert_frame; }
-DT_EXTERN size_t dt_conn_client_cert_count(const dt_conn *c) { return c->tls.n_client_certs; }
-DT_EXTERN uint64_t dt_conn_tls_server_hello_done_frame(const dt_conn *c) { return c->tls.server_hello_done_frame; }
+DT_EXTERN size_t dt_conn_tls_client_version_count(const dt_conn *c) { return c->tls->n_client_versions; }
+DT_EXTERN uint16_t dt_conn_tls_client_hello_version(const dt_conn *c) { return c->tls->ch_frame ? c->tls->ch_legacy_version : 0; }
+DT_EXTERN uint16_t dt_conn_tls_record_version(const dt_conn *c) { return c->tls->record_version; }
+DT_EXTERN uint64_t dt_conn_tls_client_hello_frame(const dt_conn *c) { return c->tls->ch_frame; }
+DT_EXTERN uint64_t dt_conn_tls_server_hello_frame(const dt_conn *c) { return c->tls->sh_frame; }
+DT_EXTERN int dt_conn_tls_offered_only_null(const dt_conn *c) { return c->tls->offered_only_null != 0; }
+DT_EXTERN const char *dt_conn_tls_sni(const dt_conn *c) { return c->tls->sni; }
+DT_EXTERN const char *dt_conn_tls_alpn(const dt_conn *c) { return c->tls->alpn; }
+DT_EXTERN size_t dt_conn_tls_extension_count(const dt_conn *c) { return c->tls->n_extensions; }
+DT_EXTERN size_t dt_conn_tls_group_count(const dt_conn *c) { return KEPT(c->tls->n_ch_groups, c->tls->ch_groups); }
+DT_EXTERN size_t dt_conn_tls_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_ch_sig_algs, c->tls->ch_sig_algs); }
+DT_EXTERN int dt_conn_tls_renegotiation_info(const dt_conn *c) { return c->tls->ch_reneg_info != 0; }
+DT_EXTERN int dt_conn_tls_extended_master_secret(const dt_conn *c) { return c->tls->ch_ems != 0; }
+DT_EXTERN int dt_conn_tls_status_request(const dt_conn *c) { return c->tls->ch_status_request != 0; }
+DT_EXTERN int dt_conn_tls_sslv2_hello(const dt_conn *c) { return c->tls->sslv2_hello != 0; }
+DT_EXTERN int dt_conn_tls_hello_retry_request(const dt_conn *c) { return c->tls->hrr != 0; }
+DT_EXTERN int dt_conn_tls_resumed(const dt_conn *c) { return c->tls->resumed != 0; }
+DT_EXTERN unsigned dt_conn_tls_alert_count(const dt_conn *c) { return c->tls->n_alerts; }
+DT_EXTERN uint64_t dt_conn_tls_server_certificate_frame(const dt_conn *c) { return c->tls->server_cert_frame; }
+DT_EXTERN int dt_conn_tls_certificates_visible(const dt_conn *c) { return !c->tls->certs_not_visible; }
+DT_EXTERN const char *dt_conn_tls_chain(const dt_conn *c) { return dt_report_chain_name(c->tls->chain); }
+DT_EXTERN const char *dt_conn_tls_chain_error(const dt_conn *c) { return c->tls->chain_error; }
+DT_EXTERN size_t dt_conn_tls_ca_name_count(const dt_conn *c) { return c->tls->n_ca_names; }
+DT_EXTERN size_t dt_conn_tls_cert_request_type_count(const dt_conn *c) { return KEPT(c->tls->n_cr_cert_types, c->tls->cr_cert_types); }
+DT_EXTERN size_t dt_conn_tls_cert_request_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_cr_sig_algs, c->tls->cr_sig_algs); }
+DT_EXTERN uint64_t dt_conn_tls_client_certificate_frame(const dt_conn *c) { return c->tls->client_cert_frame; }
+DT_EXTERN size_t dt_conn_client_cert_count(const dt_conn *c) { return c->tls->n_client_certs; }
+DT_EXTERN uint64_t dt_conn_tls_server_hello_done_frame(const dt_conn *c) { return c->tls->server_hello_done_frame; }
 
 DT_EXTERN uint16_t
 dt_conn_tls_version_id(const dt_conn *c)
 {
-	return c->tls.sh_frame != 0 ? c->tls.version : 0;
+	return c->tls->sh_frame != 0 ? c->tls->version : 0;
 }
 
 DT_EXTERN int
 dt_conn_tls_client_version_at(const dt_conn *c, size_t i, uint16_t *version,
     const char **name)
 {
-	if (i >= c->tls.n_client_versions)
+	if (i >= c->tls->n_client_versions)
 		return DT_ITEROVER;
 	if (version != NULL)
-		*version = c->tls.client_versions[i];
+		*version = c->tls->client_versions[i];
 	if (name != NULL)
-		*name = dt_tls_version_name(c->tls.client_versions[i]);
+		*name = dt_tls_version_name(c->tls->client_versions[i]);
 	return 0;
 }
 
 DT_EXTERN int
 dt_conn_tls_extension_at(const dt_conn *c, size_t i, uint16_t *type)
 {
-	if (i >= c->tls.n_extensions)
+	if (i >= c->tls->n_extensions)
 		return DT_ITEROVER;
 	if (type != NULL)
-		*type = c->tls.extensions[i];
+		*type = c->tls->extensions[i];
 	return 0;
 }
 
@@ -400,7 +400,7 @@ dt_conn_tls_group_at(const dt_conn *c, size_t i, uint16_t *group)
 	if (i >= dt_conn_tls_group_count(c))
 		return DT_ITEROVER;
 	if (group != NULL)
-		*group = c->tls.ch_groups[i];
+		*group = c->tls->ch_groups[i];
 	return 0;
 }
 
@@ -410,24 +410,24 @@ dt_conn_tls_sig_alg_at(const dt_conn *c, size_t i, uint16_t *alg)
 	if (i >= dt_conn_tls_sig_alg_count(c))
 		return DT_ITEROVER;
 	if (alg != NULL)
-		*alg = c->tls.ch_sig_algs[i];
+		*alg = c->tls->ch_sig_algs[i];
 	return 0;
 }
 
 DT_EXTERN int
 dt_conn_tls_cert_request(const dt_conn *c, uint64_t *frame)
 {
-	if (c->tls.cert_request_frame == 0)
+	if (c->tls->cert_request_frame == 0)
 		return DT_ITEROVER;
 	if (frame != NULL)
-		*frame = c->tls.cert_request_frame;
+		*frame = c->tls->cert_request_frame;
 	return 0;
 }
 
 DT_EXTERN const char *
 dt_conn_tls_ca_name_at(const dt_conn *c, size_t i)
 {
-	return i < c->tls.n_ca_names ? c->tls.ca_names[i] : NULL;
+	return i < c->tls->n_ca_names ? c->tls->ca_names[i] : NULL;
 }
 
 DT_EXTERN int
@@ -436,7 +436,7 @@ dt_conn_tls_cert_request_type_at(const dt_conn *c, size_t i, unsigned *type)
 	if (i >= dt_conn_tls_cert_request_type_count(c))
 		return DT_ITEROVER;
 	if (type != NULL)
-		*type = c->tls.cr_cert_types[i];
+		*type = c->tls->cr_cert_types[i];
 	return 0;
 }
 
@@ -447,7 +447,7 @@ dt_conn_tls_cert_request_sig_alg_at(const dt_conn *c, size_t i,
 	if (i >= dt_conn_tls_cert_request_sig_alg_count(c))
 		return DT_ITEROVER;
 	if (alg != NULL)
-		*alg = c->tls.cr_sig_algs[i];
+		*alg = c->tls->cr_sig_algs[i];
 	return 0;
 }
 
@@ -456,22 +456,22 @@ dt_conn_client_cert_at(const dt_conn *c, size_t i, const dt_cert **out)
 {
 	if (out == NULL)
 		return DT_EINVAL;
-	if (i >= c->tls.n_client_certs)
+	if (i >= c->tls->n_client_certs)
 		return DT_ITEROVER;
-	*out = &c->tls.client_certs[i];
+	*out = &c->tls->client_certs[i];
 	return 0;
 }
 
 DT_EXTERN uint64_t
 dt_conn_tls_ccs_frame(const dt_conn *c, int dir)
 {
-	return DIR_OK(dir) ? c->tls.ccs_frame[dir] : 0;
+	return DIR_OK(dir) ? c->tls->ccs_frame[dir] : 0;
 }
 
 DT_EXTERN uint64_t
 dt_conn_tls_finished_frame(const dt_conn *c, int dir)
 {
-	return DIR_OK(dir) ? c->tls.finished_frame[dir] : 0;
+	return DIR_OK(dir) ? c->tls->finished_frame[dir] : 0;
 }
 
 DT_EXTERN uint64_t
@@ -486,10 +486,10 @@ dt_conn_tls_appdata(const dt_conn *c, int dir, uint64_t *bytes,
 		return 0;
 	}
 	if (bytes != NULL)
-		*bytes = c->tls.appdata_bytes[dir];
+		*bytes = c->tls->appdata_bytes[dir];
 	if (records != NULL)
-		*records = c->tls.appdata_records[dir];
-	return c->tls.appdata_frame[dir];
+		*records = c->tls->appdata_records[dir];
+	return c->tls->appdata_frame[dir];
 }
 
 DT_EXTERN int
@@ -497,8 +497,8 @@ dt_conn_tls_http(const dt_conn *c, int response, uint64_t *frame,
     const char **line, const char **host, const char **server,
     const char **content_length, int *status)
 {
-	const struct dt_http_msg *h = response ? &c->tls.http_response :
-	    &c->tls.http_request;
+	const struct dt_http_msg *h = response ? &c->tls->http_response :
+	    &c->tls->http_request;
 
 	if (h->frame == 0)
 		return DT_ITEROVER;
@@ -521,14 +521,14 @@ DT_EXTERN int
 dt_conn_tls_non_tls(const dt_conn *c, uint64_t *frame, int *from_server,
     const char **line)
 {
-	if (c->tls.non_tls_frame == 0)
+	if (c->tls->non_tls_frame == 0)
 		return DT_ITEROVER;
 	if (frame != NULL)
-		*frame = c->tls.non_tls_frame;
+		*frame = c->tls->non_tls_frame;
 	if (from_server != NULL)
-		*from_server = c->tls.non_tls_dir == DT_S2C;
+		*from_server = c->tls->non_tls_dir == DT_S2C;
 	if (line != NULL)
-		*line = c->tls.non_tls_line;
+		*line = c->tls->non_tls_line;
 	return 0;
 }
 
@@ -536,14 +536,14 @@ DT_EXTERN int
 dt_conn_tls_malformed(const dt_conn *c, uint64_t *frame, int *from_server,
     const char **reason)
 {
-	if (c->tls.malformed_frame == 0)
+	if (c->tls->malformed_frame == 0)
 		return DT_ITEROVER;
 	if (frame != NULL)
-		*frame = c->tls.malformed_frame;
+		*frame = c->tls->malformed_frame;
 	if (from_server != NULL)
-		*from_server = c->tls.malformed_dir == DT_S2C;
+		*from_server = c->tls->malformed_dir == DT_S2C;
 	if (reason != NULL)
-		*reason = c->tls.malformed;
+		*reason = c->tls->malformed;
 	return 0;
 }
 
@@ -551,8 +551,8 @@ DT_EXTERN int
 dt_conn_tls_truncated(const dt_conn *c, uint64_t *frame)
 {
 	if (frame != NULL)
-		*frame = c->tls.truncated_frame;
-	return c->tls.truncated != 0;
+		*frame = c->tls->truncated_frame;
+	return c->tls->truncated != 0;
 }
 
 /* ---- certificate: the rest ---------------------------------------------- */

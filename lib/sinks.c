@@ -20,7 +20,7 @@ static void *
 body_open(void *payload, struct dt_conn *c)
 {
 	struct dt_pipe *pp = payload;
-	const char *line = c->tls.http_request.line;
+	const char *line = c->tls->http_request.line;
 
 	if (line == NULL || strncmp(line, "POST ", 5) != 0 ||
 	    strncmp(line + 5, "/sra_", 5) == 0)
@@ -34,7 +34,7 @@ static int
 body_data(void *state, struct dt_conn *c, int dir, const uint8_t *p,
     size_t n, uint64_t frame, int64_t time)
 {
-	int st = c->tls.http_response.status;
+	int st = c->tls->http_response.status;
 
 	if (dir == DT_S2C && (st < 200 || st > 299))
 		return 0;
@@ -99,7 +99,8 @@ tls_sink_gap(void *payload, struct dt_conn *c, void **app, int dir,
 
 /* A finished connection is kept until the end of the capture (the rules
    judge them all together), thousands of them: drop what nothing reads
-   any more. The chain was verified (dt_tls_end), so a certificate's own
+   any more. TLS facts nothing was written to go back to the shared empty
+   ones (dt_conn_tls_trim). The chain was verified (dt_tls_end), so a certificate's own
    DER copy can go (cached ones share one copy per distinct certificate);
    the timeline is cut to its length. */
 static void
@@ -119,8 +120,9 @@ conn_trim(struct dt_mem *m, struct dt_conn *c)
 {
 	struct dt_event *ev;
 
-	certs_trim(m, c->tls.server_certs, c->tls.n_server_certs);
-	certs_trim(m, c->tls.client_certs, c->tls.n_client_certs);
+	dt_conn_tls_trim(m, c);
+	certs_trim(m, c->tls->server_certs, c->tls->n_server_certs);
+	certs_trim(m, c->tls->client_certs, c->tls->n_client_certs);
 	if (c->n_events > 0 && c->n_events < c->cap_events &&
 	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
 		c->events = ev;

@@ -335,10 +335,10 @@ START_TEST(test_pcapng_reply_dropped_first_sighting)
 	ck_assert_str_eq(r.cap->format, "pcapng");
 	ck_assert_uint_eq(r.cap->n_conns, 1);
 	c = r.cap->conns;
-	ck_assert_uint_eq(c->tls.ch_frame, 4);
-	ck_assert(c->tls.offered_null);
+	ck_assert_uint_eq(c->tls->ch_frame, 4);
+	ck_assert(c->tls->offered_null);
 	/* the dropped bytes were not stream data */
-	ck_assert_uint_eq(c->tls.sh_frame, 0);
+	ck_assert_uint_eq(c->tls->sh_frame, 0);
 	ck_assert_uint_eq(c->bytes[DT_S2C], 0);
 	ck_assert_uint_eq(c->packets[DT_S2C], 1);
 	ck_assert_uint_eq(c->drop_frame, 5);

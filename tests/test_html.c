@@ -159,6 +159,7 @@ hostile_capture(void)
 	ck_assert_ptr_nonnull(cap);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_nonnull(v);
+	ck_assert_ptr_nonnull(dt_conn_tls_make(&mem, c));
 	cap->mem = &mem;
 	cap->path = dt_strdup(&mem, "/tmp/" EVIL ".pcap");
 	cap->format = "pcap";
@@ -185,22 +186,22 @@ hostile_capture(void)
 	c->state = DT_TCP_RESET;
 	c->iphttps = 1;
 	c->wireshark_filter = dt_strdup(&mem, "tcp.port==40000 && \"" EVIL);
-	c->tls.seen = 1;
-	c->tls.ch_frame = 4;
-	c->tls.ch_legacy_version = 0x0303;
-	c->tls.offered_suites = dt_calloc(&mem, 2, sizeof(uint16_t));
-	memcpy(c->tls.offered_suites, suites, sizeof suites);
-	c->tls.n_offered_suites = 2;
-	c->tls.offered_null = 1;
-	c->tls.offered_only_null = 1;
+	c->tls->seen = 1;
+	c->tls->ch_frame = 4;
+	c->tls->ch_legacy_version = 0x0303;
+	c->tls->offered_suites = dt_calloc(&mem, 2, sizeof(uint16_t));
+	memcpy(c->tls->offered_suites, suites, sizeof suites);
+	c->tls->n_offered_suites = 2;
+	c->tls->offered_null = 1;
+	c->tls->offered_only_null = 1;
 	/* SNI: markup, quotes, an invalid byte, a control byte, an RLO */
-	c->tls.sni = dt_strdup(&mem, EVIL "\xff\x01\xe2\x80\xae");
-	c->tls.sh_frame = 6;
-	c->tls.version = 0x0303;
-	c->tls.suite = 0x003B;
-	c->tls.server_cert_frame = 6;
-	c->tls.server_certs = x = dt_calloc(&mem, 1, sizeof *x);
-	c->tls.n_server_certs = 1;
+	c->tls->sni = dt_strdup(&mem, EVIL "\xff\x01\xe2\x80\xae");
+	c->tls->sh_frame = 6;
+	c->tls->version = 0x0303;
+	c->tls->suite = 0x003B;
+	c->tls->server_cert_frame = 6;
+	c->tls->server_certs = x = dt_calloc(&mem, 1, sizeof *x);
+	c->tls->n_server_certs = 1;
 	x->subject = dt_strdup(&mem, "CN=" EVIL ",O=Corp");
 	x->issuer = dt_strdup(&mem, "CN=<img src=x onerror=alert(2)>");
 	x->common_name = dt_strdup(&mem, EVIL);
@@ -215,14 +216,14 @@ hostile_capture(void)
 	memcpy(x->sha256, "0bd61c56df173ad8573f637e9ba42b074a087d4d22f401b5"
 	    "af00bc8192e97b98", 65);
 	x->server_auth = 1;
-	c->tls.chain = DT_CHAIN_UNTRUSTED;
-	c->tls.chain_error = dt_strdup(&mem, "ends at " EVIL);
-	c->tls.non_tls_frame = 8;
-	c->tls.non_tls_dir = DT_S2C;
-	c->tls.non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 " EVIL);
-	c->tls.http_request.frame = 7;
-	c->tls.http_request.line = dt_strdup(&mem, "POST /" EVIL " HTTP/1.1");
-	c->tls.http_request.host = dt_strdup(&mem, EVIL);
+	c->tls->chain = DT_CHAIN_UNTRUSTED;
+	c->tls->chain_error = dt_strdup(&mem, "ends at " EVIL);
+	c->tls->non_tls_frame = 8;
+	c->tls->non_tls_dir = DT_S2C;
+	c->tls->non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 " EVIL);
+	c->tls->http_request.frame = 7;
+	c->tls->http_request.line = dt_strdup(&mem, "POST /" EVIL " HTTP/1.1");
+	c->tls->http_request.host = dt_strdup(&mem, EVIL);
 
 	ev(c, DT_EV_SYN, DT_C2S, 1, 0, 0, 0);
 	ev(c, DT_EV_SYNACK, DT_S2C, 2, 1, 0, 0);

@@ -130,11 +130,12 @@ conn(struct fx *f, uint32_t id, struct dt_addr srv, uint16_t port,
 	struct dt_conn *c = dt_calloc(&f->mem, 1, sizeof *c);
 
 	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(dt_conn_tls_make(&f->mem, c));
 	c->id = id;
 	c->server = srv;
 	c->server_port = port;
 	if (sni != NULL)
-		c->tls.sni = dt_strdup(&f->mem, sni);
+		c->tls->sni = dt_strdup(&f->mem, sni);
 	if (f->cap.conns_tail != NULL)
 		f->cap.conns_tail->next = c;
 	else
@@ -201,7 +202,8 @@ fx_free(struct fx *f)
 
 	for (c = f->cap.conns; c != NULL; c = nc) {
 		nc = c->next;
-		dt_free(&f->mem, c->tls.sni);
+		dt_free(&f->mem, c->tls->sni);
+		dt_free(&f->mem, c->tls);
 		dt_free(&f->mem, c);
 	}
 	for (d = f->cap.dns; d != NULL; d = nd) {

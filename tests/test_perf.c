@@ -331,11 +331,11 @@ START_TEST(t_analyzer_shares_certs)
 	c0 = a->caps[0];
 	c1 = a->caps[1];
 	for (c = c0->conns; c != NULL && l0 == NULL; c = c->next)
-		if (c->tls.n_server_certs > 0)
-			l0 = &c->tls.server_certs[0];
+		if (c->tls->n_server_certs > 0)
+			l0 = &c->tls->server_certs[0];
 	for (c = c1->conns; c != NULL && l1 == NULL; c = c->next)
-		if (c->tls.n_server_certs > 0)
-			l1 = &c->tls.server_certs[0];
+		if (c->tls->n_server_certs > 0)
+			l1 = &c->tls->server_certs[0];
 	ck_assert_ptr_nonnull(l0);
 	ck_assert_ptr_nonnull(l1);
 	ck_assert_int_eq(l1->cached, 1);
@@ -448,9 +448,9 @@ START_TEST(t_finished_conn_trimmed)
 	ck_assert_int_eq(dt_analyze_file(a, f), 0);
 	for (c = a->caps[0]->conns; c != NULL; c = c->next) {
 		ck_assert_uint_eq(c->cap_events, c->n_events);
-		for (k = 0; k < c->tls.n_server_certs; k++, n++) {
-			ck_assert_int_eq(c->tls.server_certs[k].cached, 1);
-			ck_assert_ptr_nonnull(c->tls.server_certs[k].der);
+		for (k = 0; k < c->tls->n_server_certs; k++, n++) {
+			ck_assert_int_eq(c->tls->server_certs[k].cached, 1);
+			ck_assert_ptr_nonnull(c->tls->server_certs[k].der);
 		}
 	}
 	ck_assert_uint_gt(n, 0);

@@ -37,6 +37,7 @@ conn_new(struct dt_capture *cap, uint32_t id, uint8_t last_octet,
 	static const uint8_t cli[4] = { 198, 18, 1, 100 };
 
 	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(dt_conn_tls_make(&mem, c));
 	c->id = id;
 	c->client.family = 4;
 	memcpy(c->client.a, cli, 4);
@@ -182,7 +183,7 @@ capture_main(void)
 	ev(c, DT_EV_TLS_HANDSHAKE, DT_C2S, 4, 13, 1, 0);
 	ev(c, DT_EV_TLS_ALERT, DT_S2C, 5, 25, 2 << 8 | 40, 0);
 	ev(c, DT_EV_RST, DT_S2C, 6, 40, 0, 0);
-	t = &c->tls;
+	t = c->tls;
 	t->seen = 1;
 	t->record_version = 0x0301;
 	t->ch_frame = 4;
@@ -228,7 +229,7 @@ capture_main(void)
 	ev(c, DT_EV_TLS_APPDATA, DT_C2S, 13, 1040, 0, 0);
 	ev(c, DT_EV_HTTP_REQUEST, DT_C2S, 13, 1040, 0, 0);
 	ev(c, DT_EV_END_OPEN, DT_C2S, 13, 1100, 0, 0);
-	t = &c->tls;
+	t = c->tls;
 	t->seen = 1;
 	t->ch_frame = 9;
 	t->ch_legacy_version = 0x0303;
@@ -345,15 +346,15 @@ capture_hostile(void)
 	c->first_time = T0;
 	c->last_time = T0;
 	c->state = DT_TCP_CLOSED;
-	c->tls.seen = 1;
-	c->tls.ch_frame = 1;
-	c->tls.sni = dt_strdup(&mem, "bad\xff\xc0\xaf\x01\x1b[2J\xe2\x80\xaeok");
-	c->tls.non_tls_frame = 2;
-	c->tls.non_tls_dir = DT_S2C;
-	c->tls.non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 Bad\x1b[5m \xfe");
-	c->tls.alert_frame = 3;
-	c->tls.alert_dir = DT_C2S;
-	c->tls.alert_encrypted = 1;
+	c->tls->seen = 1;
+	c->tls->ch_frame = 1;
+	c->tls->sni = dt_strdup(&mem, "bad\xff\xc0\xaf\x01\x1b[2J\xe2\x80\xaeok");
+	c->tls->non_tls_frame = 2;
+	c->tls->non_tls_dir = DT_S2C;
+	c->tls->non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 Bad\x1b[5m \xfe");
+	c->tls->alert_frame = 3;
+	c->tls->alert_dir = DT_C2S;
+	c->tls->alert_encrypted = 1;
 	ev(c, DT_EV_TLS_HANDSHAKE, DT_C2S, 1, 0, 1, 0);
 	ev(c, DT_EV_NON_TLS, DT_S2C, 2, 0, 0, 0);
 	ev(c, DT_EV_TLS_ALERT, DT_C2S, 3, 0, 0, 1);

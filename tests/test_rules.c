@@ -96,6 +96,7 @@ conn_add(struct fx *f, int srv, uint16_t port)
 	uint32_t id = (uint32_t)f->cap->n_conns + 1;
 
 	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(dt_conn_tls_make(&f->mem, c));
 	c->id = id;
 	c->client.family = c->server.family = 4;
 	c->client.a[0] = 10, c->client.a[3] = (uint8_t)id;
@@ -154,7 +155,7 @@ hs_ev(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, int type)
 static void
 client_hello(struct fx *f, struct dt_conn *c, const char *sni, int n, ...)
 {
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 	va_list ap;
 	int i, nnull = 0;
 
@@ -184,17 +185,17 @@ static void
 server_hello(struct fx *f, struct dt_conn *c, uint16_t version,
     uint16_t suite)
 {
-	c->tls.sh_frame = base(c) + 5;
-	c->tls.version = version;
-	c->tls.suite = suite;
-	hs_ev(f, c, DT_S2C, c->tls.sh_frame, 2);
+	c->tls->sh_frame = base(c) + 5;
+	c->tls->version = version;
+	c->tls->suite = suite;
+	hs_ev(f, c, DT_S2C, c->tls->sh_frame, 2);
 }
 
 static struct dt_cert *
 server_cert(struct fx *f, struct dt_conn *c, const char *subject,
     const char *issuer, const char *dns, const char *sha)
 {
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 	struct dt_cert *x;
 
 	t->server_certs = dt_realloc(&f->mem, t->server_certs,
@@ -224,27 +225,27 @@ server_cert(struct fx *f, struct dt_conn *c, const char *subject,
 static void
 hello_done(struct fx *f, struct dt_conn *c)
 {
-	c->tls.server_hello_done_frame = base(c) + 8;
-	hs_ev(f, c, DT_S2C, c->tls.server_hello_done_frame, 14);
+	c->tls->server_hello_done_frame = base(c) + 8;
+	hs_ev(f, c, DT_S2C, c->tls->server_hello_done_frame, 14);
 }
 
 static void
 cert_request(struct fx *f, struct dt_conn *c, const char *ca)
 {
-	c->tls.cert_request_frame = base(c) + 7;
+	c->tls->cert_request_frame = base(c) + 7;
 	if (ca != NULL) {
-		c->tls.ca_names = dt_malloc(&f->mem, sizeof(char *));
-		c->tls.ca_names[0] = sdup(f, ca);
-		c->tls.n_ca_names = 1;
+		c->tls->ca_names = dt_malloc(&f->mem, sizeof(char *));
+		c->tls->ca_names[0] = sdup(f, ca);
+		c->tls->n_ca_names = 1;
 	}
-	hs_ev(f, c, DT_S2C, c->tls.cert_request_frame, 13);
+	hs_ev(f, c, DT_S2C, c->tls->cert_request_frame, 13);
 }
 
 static void
 client_cert(struct fx *f, struct dt_conn *c, const char *subject,
     const char *issuer)
 {
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 
 	t->client_cert_frame = base(c) + 9;
 	if (subject == NULL) {
@@ -262,7 +263,7 @@ client_cert(struct fx *f, struct dt_conn *c, const char *subject,
 static void
 finish(struct fx *f, struct dt_conn *c)
 {
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 
 	t->ccs_frame[DT_C2S] = t->finished_frame[DT_C2S] = base(c) + 10;
 	t->ccs_frame[DT_S2C] = t->finished_frame[DT_S2C] = base(c) + 11;
@@ -274,7 +275,7 @@ finish(struct fx *f, struct dt_conn *c)
 static void
 alert(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, int desc)
 {
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 
 	t->alert_frame = frame;
 	t->alert_dir = (uint8_t)dir;
@@ -650,15 +651,15 @@ START_TEST(server_picked_version_not_offered)
 	/* supported_versions lists exactly TLS 1.3 and 1.2 */
 	f = fx_new();
 	c = iphttps_hello(f);
-	c->tls.extensions = dt_malloc(&f->mem, 2 * sizeof(uint16_t));
-	c->tls.extensions[0] = 0;
-	c->tls.extensions[1] = 43;
-	c->tls.n_extensions = 2;
-	c->tls.client_versions = dt_realloc(&f->mem, c->tls.client_versions,
+	c->tls->extensions = dt_malloc(&f->mem, 2 * sizeof(uint16_t));
+	c->tls->extensions[0] = 0;
+	c->tls->extensions[1] = 43;
+	c->tls->n_extensions = 2;
+	c->tls->client_versions = dt_realloc(&f->mem, c->tls->client_versions,
 	    2 * sizeof(uint16_t));
-	c->tls.client_versions[0] = 0x0304;
-	c->tls.client_versions[1] = 0x0303;
-	c->tls.n_client_versions = 2;
+	c->tls->client_versions[0] = 0x0304;
+	c->tls->client_versions[1] = 0x0303;
+	c->tls->n_client_versions = 2;
 	server_hello(f, c, 0x0301, NULL_SHA);
 	alert(f, c, DT_C2S, 6, 47);
 	run(f);
@@ -675,7 +676,7 @@ START_TEST(server_picked_version_not_offered)
 	/* a client that offers only TLS 1.0 is the one to change */
 	f = fx_new();
 	c = iphttps_hello(f);
-	c->tls.ch_legacy_version = c->tls.client_versions[0] = 0x0301;
+	c->tls->ch_legacy_version = c->tls->client_versions[0] = 0x0301;
 	alert(f, c, DT_S2C, 6, 70);
 	run(f);
 	v = expect_v(f, "tls-version-mismatch", 1, DT_SEV_ERROR, DT_CONF_HIGH,
@@ -762,7 +763,7 @@ START_TEST(client_cert_rejected_issuer_not_listed)
 	const struct dt_verdict *v;
 
 	client_cert(f, c, "CN=pc1.corp.example", "CN=Other Issuing CA,O=Corp");
-	c->tls.ccs_frame[DT_C2S] = c->tls.finished_frame[DT_C2S] = 10;
+	c->tls->ccs_frame[DT_C2S] = c->tls->finished_frame[DT_C2S] = 10;
 	alert(f, c, DT_S2C, 12, 48);
 	run(f);
 	v = expect_v(f, "client-cert-rejected", 1, DT_SEV_ERROR, DT_CONF_HIGH,
@@ -804,7 +805,7 @@ START_TEST(untrusted_by_ca)
 	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
 	server_cert(f, c, "CN=Corp Issuing CA", "CN=Corp Root CA", NULL, "bb");
 	hello_done(f, c);
-	c->tls.chain = DT_CHAIN_UNTRUSTED;
+	c->tls->chain = DT_CHAIN_UNTRUSTED;
 	alert(f, c, DT_C2S, 9, 48);
 	f->cfg.host = HOST;
 	run(f);
@@ -882,7 +883,7 @@ START_TEST(heartbeat_after_hello_done)
 	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
 	hello_done(f, c);
 	ev(f, c, DT_EV_TLS_RECORD, DT_C2S, 9, 24);
-	c->tls.n_heartbeats = 1;
+	c->tls->n_heartbeats = 1;
 	close_by(f, c, DT_C2S, 10, 0);
 	run(f);
 	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
@@ -910,7 +911,7 @@ START_TEST(incomplete_repeated_hello_reset)
 	hello_done(f, c);
 	ev(f, c, DT_EV_TLS_HANDSHAKE, DT_C2S, 10, DT_HS_CLIENT_HELLO);
 	c->events[c->n_events - 1].b = DT_HS_F_REPEAT;
-	c->tls.n_client_hellos = 2;
+	c->tls->n_client_hellos = 2;
 	close_by(f, c, DT_C2S, 13, 1);
 	run(f);
 	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
@@ -1031,7 +1032,7 @@ START_TEST(inspection_by_ca_name)
 	server_cert(f, c, "CN=" HOST, "CN=Fortinet_CA_SSL,O=Fortinet", HOST,
 	    "aa");
 	hello_done(f, c);
-	c->tls.chain = DT_CHAIN_UNTRUSTED;
+	c->tls->chain = DT_CHAIN_UNTRUSTED;
 	alert(f, c, DT_C2S, 9, 48);
 	f->cfg.host = HOST;
 	run(f);
@@ -1125,9 +1126,9 @@ START_TEST(wrong_server_non_tls)
 	struct dt_conn *c = iphttps_hello(f);
 	const struct dt_verdict *v;
 
-	c->tls.non_tls_frame = 6;
-	c->tls.non_tls_dir = DT_S2C;
-	c->tls.non_tls_line = sdup(f, "HTTP/1.1 400 Bad Request");
+	c->tls->non_tls_frame = 6;
+	c->tls->non_tls_dir = DT_S2C;
+	c->tls->non_tls_line = sdup(f, "HTTP/1.1 400 Bad Request");
 	close_by(f, c, DT_S2C, 7, 0);
 	run(f);
 	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
@@ -1146,9 +1147,9 @@ START_TEST(wrong_server_greeting)
 	struct dt_conn *c = iphttps_hello(f);
 	const struct dt_verdict *v;
 
-	c->tls.non_tls_frame = 3;
-	c->tls.non_tls_dir = DT_S2C;
-	c->tls.non_tls_line = sdup(f, "SSH-2.0-OpenSSH_9.2");
+	c->tls->non_tls_frame = 3;
+	c->tls->non_tls_dir = DT_S2C;
+	c->tls->non_tls_line = sdup(f, "SSH-2.0-OpenSSH_9.2");
 	close_by(f, c, DT_S2C, 7, 0);
 	run(f);
 	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
@@ -1171,13 +1172,13 @@ START_TEST(wrong_server_starttls_refused)
 	struct dt_conn *c = iphttps_hello(f);
 	const struct dt_verdict *v;
 
-	c->tls.ch_frame = 11;
-	c->tls.non_tls_frame = 4;
-	c->tls.non_tls_dir = DT_S2C;
-	c->tls.non_tls_line = sdup(f, "220 mail.corp.example ESMTP");
-	c->tls.preamble_asked_frame = 9;
-	c->tls.preamble_refused_frame = 10;
-	c->tls.preamble_refused_line = sdup(f, "454 4.7.0 TLS not available");
+	c->tls->ch_frame = 11;
+	c->tls->non_tls_frame = 4;
+	c->tls->non_tls_dir = DT_S2C;
+	c->tls->non_tls_line = sdup(f, "220 mail.corp.example ESMTP");
+	c->tls->preamble_asked_frame = 9;
+	c->tls->preamble_refused_frame = 10;
+	c->tls->preamble_refused_line = sdup(f, "454 4.7.0 TLS not available");
 	close_by(f, c, DT_S2C, 12, 1);
 	run(f);
 	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
@@ -1240,7 +1241,7 @@ START_TEST(wrong_server_http_reply)
 {
 	struct fx *f = fx_new();
 	struct dt_conn *c = iphttps_hello(f);
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 
 	server_hello(f, c, 0x0303, NULL_SHA256);
 	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
@@ -1265,7 +1266,7 @@ START_TEST(tunnel_reply_no_verdict)
 {
 	struct fx *f = fx_new();
 	struct dt_conn *c = tcp_up(f, 10);
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 
 	/* no SNI, no NULL offer... */
 	client_hello(f, c, NULL, 1, AES128_GCM);
@@ -1837,8 +1838,8 @@ START_TEST(truncated_suppresses_absence_verdicts)
 	const struct dt_verdict *v;
 
 	c->truncated = 1;
-	c->tls.truncated = 1;
-	c->tls.truncated_frame = 5;
+	c->tls->truncated = 1;
+	c->tls->truncated_frame = 5;
 	f->cap->truncated_packets = 3;
 	close_by(f, c, DT_S2C, 7, 0);
 	ev(f, c, DT_EV_GAP, DT_S2C, 5, 0);
@@ -1868,9 +1869,9 @@ START_TEST(server_finished_lost_still_ok)
 	server_hello(f, c, 0x0303, NULL_SHA256);
 	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
 	hello_done(f, c);
-	c->tls.ccs_frame[DT_C2S] = c->tls.finished_frame[DT_C2S] = 8;
-	c->tls.appdata_frame[DT_C2S] = 10;
-	c->tls.truncated = 1;
+	c->tls->ccs_frame[DT_C2S] = c->tls->finished_frame[DT_C2S] = 8;
+	c->tls->appdata_frame[DT_C2S] = 10;
+	c->tls->truncated = 1;
 	c->gap_bytes[DT_S2C] = 250;
 	ev(f, c, DT_EV_GAP, DT_S2C, 9, 0);
 	run(f);
@@ -1887,8 +1888,8 @@ START_TEST(server_finished_lost_still_ok)
 	f = fx_new();
 	c = iphttps_hello(f);
 	server_hello(f, c, 0x0303, NULL_SHA256);
-	c->tls.ccs_frame[DT_C2S] = 8;
-	c->tls.appdata_frame[DT_C2S] = 10;
+	c->tls->ccs_frame[DT_C2S] = 8;
+	c->tls->appdata_frame[DT_C2S] = 10;
 	alert(f, c, DT_S2C, 9, 20);
 	run(f);
 	ck_assert_uint_eq(count(f, "handshake-ok"), 0);
@@ -2128,7 +2129,7 @@ START_TEST(dropped_late_in_handshake)
 	server_hello(f, c, 0x0303, NULL_SHA256);
 	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
 	hello_done(f, c);
-	c->tls.ccs_frame[DT_C2S] = 10;
+	c->tls->ccs_frame[DT_C2S] = 10;
 	drop(f, c, DT_S2C, 11, 0x10, 0);
 	run(f);
 	expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_MEDIUM, 0,

@@ -537,7 +537,7 @@ say_http(struct out *o, const char *name, const struct dt_http_msg *h)
 static void
 summary(struct out *o, const struct dt_conn *c)
 {
-	const struct dt_tls_facts *f = &c->tls;
+	const struct dt_tls_facts *f = c->tls;
 	size_t i;
 
 	o->n = 0;
@@ -609,6 +609,7 @@ summary(struct out *o, const struct dt_conn *c)
 struct run {
 	struct dt_mem m;
 	struct dt_conn c;
+	struct dt_tls_facts tf;		/* c.tls: the run's own, freed with it */
 	struct out o;
 	int ret[32];
 	size_t peak_buffered;
@@ -626,6 +627,7 @@ run(struct run *r, const struct script *s, int split, size_t which, size_t at,
 	size_t i, j;
 
 	memset(r, 0, sizeof *r);
+	r->c.tls = &r->tf;
 	r->c.roles_from_syn = run_roles_from_syn;
 	dt_mem_init(&r->m, NULL, NULL, 0);
 	t = dt_tls_new(&r->m, &cfg);
@@ -663,7 +665,7 @@ run(struct run *r, const struct script *s, int split, size_t which, size_t at,
 static void
 run_free(struct run *r)
 {
-	dt_tls_facts_clear(&r->m, &r->c.tls);
+	dt_tls_facts_clear(&r->m, r->c.tls);
 	dt_free(&r->m, r->c.events);
 	ck_assert_uint_eq(r->m.used, 0);	/* nothing leaked */
 }
@@ -834,7 +836,7 @@ START_TEST(t_full12)
 	struct script *s = script_full12();
 	struct dt_x509_ctx *x = NULL;
 	char err[256];
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 	struct dt_mem xm;
 
 	dt_mem_init(&xm, NULL, NULL, 0);
@@ -992,7 +994,7 @@ START_TEST(t_null_http)
 {
 	static struct run r;
 	struct script *s = script_null(0);
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	run_all(&r, s, 0);
 	ck_assert_int_eq(f->offered_null, 1);
@@ -1029,7 +1031,7 @@ START_TEST(t_null_alert)
 {
 	static struct run r;
 	struct script *s = script_null(1);
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	run_all(&r, s, 0);
 	ck_assert_uint_eq(f->alert_frame, 5);
@@ -1051,7 +1053,7 @@ START_TEST(t_tls13)
 	struct ch o = { 0x0303, suites_13, 3, 32, "da.example.com", 1, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	client_hello(&body, &o);
@@ -1106,7 +1108,7 @@ START_TEST(t_tls13_draft)
 	struct ch o = { 0x0303, suites_13, 3, 0, "da.example.com", 1, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 	size_t i;
 
 	body.n = 0;
@@ -1154,7 +1156,7 @@ START_TEST(t_hrr)
 	struct ch o2 = { 0x0303, suites_13, 2, 32, "second.example", 1, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	client_hello(&body, &o);
@@ -1199,7 +1201,7 @@ START_TEST(t_sslv2)
 	struct script *s = script_new();
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 	size_t i;
 
 	body.n = 0;
@@ -1259,7 +1261,7 @@ START_TEST(t_sslv2_server)
 	struct ch o = { 0x0303, suites_null, 3, 0, NULL, 0, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	client_hello(&body, &o);
@@ -1315,7 +1317,7 @@ START_TEST(t_nontls)
 	struct ch o = { 0x0303, suites_null, 3, 0, NULL, 0, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	client_hello(&body, &o);
@@ -1344,7 +1346,7 @@ START_TEST(t_connect)
 	struct ch o = { 0x0303, suites_null, 3, 0, "da.example.com", 0, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 	int ok = _i == 0;
 
 	body.n = 0;
@@ -1389,7 +1391,7 @@ START_TEST(t_connect_empty_record)
 	struct ch o = { 0x0303, suites_null, 3, 0, "da.example.com", 0, 0 };
 	static struct b body, none;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	none.n = 0;
@@ -1666,7 +1668,7 @@ START_TEST(t_resync_and_types)
 {
 	static struct run r;
 	struct script *s = script_new();
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 	struct ch o = { 0x0303, suites_null, 3, 0, "da.example.com", 0, 0 };
 	struct b body = { 0 }, *b;
 
@@ -1719,7 +1721,7 @@ START_TEST(t_malformed)
 {
 	static struct run r;
 	struct script *s = script_bad(_i);
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 	char ev[64];
 
 	run_all(&r, s, 0);
@@ -1747,7 +1749,7 @@ START_TEST(t_cap)
 	static struct run r;
 	struct script *s = script_new();
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	b = step(s, DT_C2S, 1);
 	u8(b, 22);
@@ -1791,7 +1793,7 @@ START_TEST(t_gap)
 	struct ch o = { 0x0303, suites_null, 3, 0, "da.example.com", 0, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	client_hello(&body, &o);
@@ -1899,8 +1901,8 @@ START_TEST(t_resumed)
 	encrypted_record(b, 22, 40);
 	seal(s);
 	run_all(&r, s, 0);
-	ck_assert_int_eq(r.c.tls.resumed, echo);
-	ck_assert_uint_eq(r.c.tls.finished_frame[1], 2);
+	ck_assert_int_eq(r.c.tls->resumed, echo);
+	ck_assert_uint_eq(r.c.tls->finished_frame[1], 2);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_S2C), echo ?
 	    "2:2:0 2:4:0 2:20:1 " : "2:2:0 2:11:0 2:4:0 2:20:1 ");
 	run_free(&r);
@@ -1915,7 +1917,7 @@ START_TEST(t_alerts)
 	struct ch o = { 0x0303, suites_null, 3, 0, NULL, 0, 0 };
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	client_hello(&body, &o);
@@ -1983,7 +1985,7 @@ START_TEST(t_after_appdata)
 	struct script *s = script_full12();
 	static struct b body;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	b = step(s, DT_C2S, 8);
 	b->n = 0;
@@ -2053,7 +2055,7 @@ START_TEST(t_midstream_client)
 	static struct run r;
 	struct script *s = script_new();
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	b = step(s, DT_C2S, 12);
 	encrypted_record(b, 21, 26);
@@ -2104,7 +2106,7 @@ START_TEST(t_hop_frames)
 	struct script *s = script_full12();
 	static struct b fin, app;
 	struct b *b;
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	s->n = 4;		/* up to the client's CCS + Finished */
 	fin.n = app.n = 0;
@@ -2154,7 +2156,7 @@ START_TEST(t_client_cert)
 	struct script *s = script_full12();
 	static struct b body;
 	struct b *b = &s->data[3];
-	const struct dt_tls_facts *f = &r.c.tls;
+	const struct dt_tls_facts *f = &r.tf;
 
 	body.n = 0;
 	certificate(&body, 1);
@@ -2275,8 +2277,8 @@ START_TEST(t_sslv2_corpus)
 	ck_assert_uint_eq(a->n_caps, 1);
 	c = a->caps[0]->conns;
 	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->tls.sh_frame, 6);
-	ck_assert_uint_eq(c->tls.version, 0x0002);
+	ck_assert_uint_eq(c->tls->sh_frame, 6);
+	ck_assert_uint_eq(c->tls->version, 0x0002);
 	ck_assert_str_eq(events_of(c, DT_EV_SSLV2_HELLO, -1), "4:1:0 6:4:0 ");
 	for (v = a->caps[0]->verdicts; v != NULL; v = v->next) {
 		ck_assert_str_ne(v->id, "null-cipher-negotiated");
@@ -2319,17 +2321,17 @@ START_TEST(t_sslv2_sslscan)
 	ck_assert_uint_eq(a->n_caps, 1);
 	c = a->caps[0]->conns;
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(c->tls.sslv2_hello, 1);
-	ck_assert_uint_eq(c->tls.ch_frame, 4);
-	ck_assert_uint_eq(c->tls.n_sslv2_specs, 9);
+	ck_assert_int_eq(c->tls->sslv2_hello, 1);
+	ck_assert_uint_eq(c->tls->ch_frame, 4);
+	ck_assert_uint_eq(c->tls->n_sslv2_specs, 9);
 	for (i = 0; i < 9; i++) {
-		ck_assert_uint_eq(c->tls.sslv2_specs[i], want[i].id);
-		ck_assert_str_eq(dt_tls_sslv2_spec_name(c->tls.sslv2_specs[i]),
+		ck_assert_uint_eq(c->tls->sslv2_specs[i], want[i].id);
+		ck_assert_str_eq(dt_tls_sslv2_spec_name(c->tls->sslv2_specs[i]),
 		    want[i].name);
 	}
-	ck_assert_uint_eq(c->tls.n_offered_suites, 1);
-	ck_assert_uint_eq(c->tls.offered_suites[0], 0x0000);
-	ck_assert_int_eq(c->tls.offered_null, 0);
+	ck_assert_uint_eq(c->tls->n_offered_suites, 1);
+	ck_assert_uint_eq(c->tls->offered_suites[0], 0x0000);
+	ck_assert_int_eq(c->tls->offered_null, 0);
 	ck_assert_int_eq(c->iphttps, 0);
 	ck_assert_ptr_null(dt_tls_sslv2_spec_name(0x090080));
 	/* OpenSSL's protocol_version alert: the client offered only SSL,
@@ -2362,11 +2364,11 @@ START_TEST(t_corpus)
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
 	ck_assert_int_eq(dt_analyze_file(a, path), 0);
 	ck_assert_uint_eq(a->n_caps, 1);
-	for (c = a->caps[0]->conns; c != NULL && !c->tls.seen &&
-	    c->tls.non_tls_line == NULL; c = c->next)
+	for (c = a->caps[0]->conns; c != NULL && !c->tls->seen &&
+	    c->tls->non_tls_line == NULL; c = c->next)
 		;
 	ck_assert_ptr_nonnull(c);
-	f = &c->tls;
+	f = c->tls;
 	ck_assert_uint_eq(f->ch_frame, corpus_cases[_i].ch_frame);
 	ck_assert_uint_eq(f->sh_frame, corpus_cases[_i].sh_frame);
 	ck_assert_uint_eq(f->version, corpus_cases[_i].version);

@@ -121,6 +121,7 @@ static void
 run_open(struct run *r, int export)
 {
 	memset(r, 0, sizeof *r);
+	r->c.tls = (struct dt_tls_facts *)&dt_tls_none;
 	dt_mem_init(&r->m, NULL, NULL, 0);
 	ck_assert_int_eq(dt_tunnel_ctx_new(&r->x, &r->m,
 	    export ? on_packet : NULL, r), 0);
@@ -422,6 +423,7 @@ START_TEST(test_alloc_failure)
 		struct dt_conn c;
 
 		memset(&c, 0, sizeof c);
+		c.tls = (struct dt_tls_facts *)&dt_tls_none;
 		dt_mem_init(&m, NULL, NULL, cap + 8192);
 		if (dt_tunnel_ctx_new(&x, &m, on_packet, NULL) != 0)
 			continue;

@@ -157,6 +157,30 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	memset(t, 0, sizeof *t);
 }
 
+const struct dt_tls_facts dt_tls_none;
+
+struct dt_tls_facts *
+dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c)
+{
+	struct dt_tls_facts *t;
+
+	if (c->tls != NULL && c->tls != &dt_tls_none)
+		return c->tls;
+	if ((t = dt_calloc(m, 1, sizeof *t)) != NULL)
+		c->tls = t;
+	return t;
+}
+
+void
+dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c)
+{
+	if (c->tls == NULL || (c->tls != &dt_tls_none &&
+	    memcmp(c->tls, &dt_tls_none, sizeof dt_tls_none) == 0)) {
+		dt_free(m, c->tls);
+		c->tls = (struct dt_tls_facts *)&dt_tls_none;
+	}
+}
+
 struct dt_drop_text *
 dt_conn_drop_text_make(struct dt_mem *m, struct dt_conn *c)
 {
@@ -171,7 +195,10 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 	if (c == NULL)
 		return;
 	dt_free(m, c->events);
-	dt_tls_facts_clear(m, &c->tls);
+	if (c->tls != &dt_tls_none) {
+		dt_tls_facts_clear(m, c->tls);
+		dt_free(m, c->tls);
+	}
 	dt_free(m, c->tunnel);
 	dt_free(m, c->wireshark_filter);
 	dt_free(m, c->drop);

@@ -501,7 +501,11 @@ struct dt_conn {
 	size_t n_events, cap_events;
 	unsigned events_dropped;
 
-	struct dt_tls_facts tls;
+	/* Never NULL: &dt_tls_none (read-only, every field 0) until the TLS
+	   parser writes (dt_conn_tls_make); a connection whose facts stayed
+	   empty goes back to it when it ends (dt_conn_tls_trim), so the
+	   connections that never carried TLS keep no copy. */
+	struct dt_tls_facts *tls;
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
 	int iphttps;			/* decided by the rules' context step */
@@ -715,6 +719,17 @@ void dt_capture_count_linktype(struct dt_capture *cap, int linktype,
     int supported);
 int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b);
+/* The TLS facts of a connection that carried none: every field 0. Never
+   written (it is read-only memory). */
+extern const struct dt_tls_facts dt_tls_none;
+
+/* c->tls made writable (allocated, zeroed, when it is dt_tls_none or
+   NULL): NULL when memory failed (c->tls is then unchanged). */
+struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
+/* c->tls freed and set back to dt_tls_none when nothing was written to it
+   (every field still 0); dt_tls_none when it was NULL. */
+void dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c);
+
 /* c's drop text, made (zeroed) the first time: NULL when memory failed. */
 struct dt_drop_text *dt_conn_drop_text_make(struct dt_mem *m,
     struct dt_conn *c);

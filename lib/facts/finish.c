@@ -20,11 +20,11 @@
 const char *
 dt_facts_server_name(const struct dt_conn *c)
 {
-	if (c->tls.sni != NULL && c->tls.sni[0] != '\0')
-		return c->tls.sni;
-	if (c->tls.http_request.frame != 0 && c->tls.http_request.host != NULL &&
-	    c->tls.http_request.host[0] != '\0')
-		return c->tls.http_request.host;
+	if (c->tls->sni != NULL && c->tls->sni[0] != '\0')
+		return c->tls->sni;
+	if (c->tls->http_request.frame != 0 && c->tls->http_request.host != NULL &&
+	    c->tls->http_request.host[0] != '\0')
+		return c->tls->http_request.host;
 	return NULL;
 }
 
@@ -267,13 +267,15 @@ clean_http_msg(struct dt_mem *m, struct dt_http_msg *h)
 
 /* ---- one connection, one capture --------------------------------------------- */
 
-int
-dt_conn_finish(struct dt_mem *m, struct dt_conn *c)
+/* The TLS facts' strings; the shared empty facts have none (and are
+   read-only). */
+static void
+clean_tls(struct dt_mem *m, struct dt_tls_facts *t)
 {
-	struct dt_tls_facts *t = &c->tls;
-	char buf[DT_FILTER_LEN];
 	size_t i;
 
+	if (t == &dt_tls_none)
+		return;
 	clean_str(m, &t->sni);
 	clean_str(m, &t->alpn);
 	clean_str(m, &t->chain_error);
@@ -287,6 +289,14 @@ dt_conn_finish(struct dt_mem *m, struct dt_conn *c)
 		clean_cert(m, &t->server_certs[i]);
 	for (i = 0; i < t->n_client_certs; i++)
 		clean_cert(m, &t->client_certs[i]);
+}
+
+int
+dt_conn_finish(struct dt_mem *m, struct dt_conn *c)
+{
+	char buf[DT_FILTER_LEN];
+
+	clean_tls(m, c->tls);
 	if (c->client_str[0] == '\0')
 		dt_addr_format(&c->client, c->client_port, c->client_str,
 		    sizeof c->client_str);

@@ -351,6 +351,7 @@ flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
 	reasm_init(fl);
 
 	c->id = (uint32_t)cap->n_conns + 1;
+	c->tls = (struct dt_tls_facts *)&dt_tls_none;
 	c->client = fl->addr[fl->cli];
 	c->client_port = fl->port[fl->cli];
 	c->server = fl->addr[!fl->cli];

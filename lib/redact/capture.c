@@ -169,7 +169,7 @@ http_msg(struct dt_redact *r, struct dt_http_msg *h, int request)
 static void
 conn(struct dt_redact *r, struct dt_conn *c)
 {
-	struct dt_tls_facts *t = &c->tls;
+	struct dt_tls_facts *t = c->tls;
 	size_t i;
 
 	redact_addr_map(r, &c->client);
@@ -179,6 +179,8 @@ conn(struct dt_redact *r, struct dt_conn *c)
 	dt_addr_format(&c->server, c->server_port, c->server_str,
 	    sizeof c->server_str);
 	swap_text(r, &c->wireshark_filter, 1);
+	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */
+		return;
 	swap(r, &t->sni, redact_name_map(r, t->sni), 1);
 	for (i = 0; i < t->n_server_certs; i++)
 		cert(r, &t->server_certs[i]);

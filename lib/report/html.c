@@ -521,11 +521,11 @@ conn_facts(struct out *o, const struct dt_conn *c)
 	html_when(o, c->first_time);
 	html_printf(o, " &middot; TCP %s &middot; frames %" PRIu64 "&ndash;%" PRIu64,
 	    dt_report_state_name(c->state), c->first_frame, c->last_frame);
-	if (c->tls.sh_frame != 0) {
+	if (c->tls->sh_frame != 0) {
 		html_puts(o, " &middot; ");
-		html_version(o, c->tls.version);
+		html_version(o, c->tls->version);
 		html_puts(o, ", ");
-		html_suite(o, c->tls.suite);
+		html_suite(o, c->tls->suite);
 	}
 	if (!c->iphttps)
 		html_puts(o, " &middot; not IP-HTTPS");
@@ -604,10 +604,10 @@ healthy_row(struct out *o, size_t capi, const struct dt_conn *c,
 	else
 		html_puts(o, "&mdash;");
 	html_printf(o, "</td><td>%s</td><td>", dt_report_state_name(c->state));
-	if (c->tls.sh_frame != 0) {
-		html_version(o, c->tls.version);
+	if (c->tls->sh_frame != 0) {
+		html_version(o, c->tls->version);
 		html_puts(o, "<br>");
-		html_suite(o, c->tls.suite);
+		html_suite(o, c->tls->suite);
 	} else {
 		html_puts(o, "&mdash;");
 	}
@@ -747,10 +747,10 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		n = html_conn_verdicts(f, capi, c->id, &lo);
 		if (!c->iphttps && n == 0)
 			continue;
-		ncards = html_card_add(cards, ncards, c, c->tls.server_certs,
-		    c->tls.n_server_certs, 0);
-		ncards = html_card_add(cards, ncards, c, c->tls.client_certs,
-		    c->tls.n_client_certs, 1);
+		ncards = html_card_add(cards, ncards, c, c->tls->server_certs,
+		    c->tls->n_server_certs, 0);
+		ncards = html_card_add(cards, ncards, c, c->tls->client_certs,
+		    c->tls->n_client_certs, 1);
 	}
 	if (ncards > 0) {
 		html_printf(o, "<section id=\"certs%zu\"><h2>Certificates", capi);

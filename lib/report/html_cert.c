@@ -25,10 +25,10 @@ html_cert_card(struct out *o, size_t capi, const struct card *cd)
 	html_printf(o, "<div class=\"card\"><div class=\"role\"><b>%s</b>", role);
 	html_printf(o, " &middot; <a href=\"#c%zu-%" PRIu32 "\">connection %" PRIu32
 	    "</a>", capi, c->id, c->id);
-	if (!cd->client && c->tls.server_cert_frame != 0)
-		html_printf(o, ", frame %" PRIu64, c->tls.server_cert_frame);
-	else if (cd->client && c->tls.client_cert_frame != 0)
-		html_printf(o, ", frame %" PRIu64, c->tls.client_cert_frame);
+	if (!cd->client && c->tls->server_cert_frame != 0)
+		html_printf(o, ", frame %" PRIu64, c->tls->server_cert_frame);
+	else if (cd->client && c->tls->client_cert_frame != 0)
+		html_printf(o, ", frame %" PRIu64, c->tls->client_cert_frame);
 	html_puts(o, "</div><h3>");
 	if (x->parse_error != NULL) {
 		html_puts(o, "Unparsable certificate</h3><p>");
@@ -114,7 +114,7 @@ html_cert_card(struct out *o, size_t capi, const struct card *cd)
 	}
 	if (!cd->client && cd->pos == 0) {
 		html_puts(o, "<dt>Chain</dt><dd>");
-		switch (c->tls.chain) {
+		switch (c->tls->chain) {
 		case DT_CHAIN_OK:
 			html_puts(o, "<span class=\"status info\">trusted</span> "
 			    "(verifies against the trust anchors)");
@@ -122,11 +122,11 @@ html_cert_card(struct out *o, size_t capi, const struct card *cd)
 		case DT_CHAIN_UNTRUSTED:
 		case DT_CHAIN_BAD:
 			html_printf(o, "<span class=\"status error\">%s</span>",
-			    c->tls.chain == DT_CHAIN_BAD ? "broken" :
+			    c->tls->chain == DT_CHAIN_BAD ? "broken" :
 			    "not trusted");
-			if (c->tls.chain_error != NULL) {
+			if (c->tls->chain_error != NULL) {
 				html_puts(o, ": ");
-				html_esc(o, c->tls.chain_error);
+				html_esc(o, c->tls->chain_error);
 			}
 			break;
 		default:

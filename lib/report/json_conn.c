@@ -248,7 +248,7 @@ jhttp_msg(struct jw *w, const char *key, const struct dt_http_msg *h,
 static void
 jtls_spec(struct jw *w, const struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	size_t i;
 
 	jw_arr(w, "client_versions");
@@ -354,7 +354,7 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
 static void
 jtls(struct jw *w, const struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	size_t i;
 	int d;
 

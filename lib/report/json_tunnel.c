@@ -118,7 +118,7 @@ static void
 janswer(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 
 	jw_obj(w, "answer");
 	if (t->http_response.frame)
@@ -203,7 +203,7 @@ void
 jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	size_t i;
 
 	if (f == NULL) {

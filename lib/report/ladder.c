@@ -131,7 +131,7 @@ static void
 handshake(const struct dt_conn *c, const struct dt_event *ev,
     struct dt_step *st)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 
 	st->hs = dt_ev_hs(ev);
 	st->encrypted = dt_ev_hs_encrypted(ev);
@@ -170,7 +170,7 @@ void
 dt_ladder_step(const struct dt_conn *c, const struct dt_event *ev,
     struct dt_step *st)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 
 	memset(st, 0, sizeof *st);
 	st->ev = ev;

@@ -169,7 +169,7 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
     const struct dt_event *ev)
 {
 	struct dt_step st;
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 
 	dt_ladder_step(c, ev, &st);
 	switch (st.kind) {

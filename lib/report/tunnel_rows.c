@@ -91,7 +91,7 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
     size_t max)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char pfx[INET6_ADDRSTRLEN];
 	size_t n = 0, i, spis[2] = { 0, 0 };
 	int dir;

@@ -32,7 +32,7 @@ add(uint64_t *fr, size_t *n, uint64_t frame)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], list[160], where[180], missing[160];
 	uint64_t fr[MAX_FRAMES];
 	size_t n = 0, i, k = 0;

@@ -121,7 +121,7 @@ why_add(struct why *w, int weight, int tie, const char *fmt, ...)
 static int
 stream_post(const struct dt_conn *c)
 {
-	const char *cl = c->tls.http_request.content_length;
+	const char *cl = c->tls->http_request.content_length;
 
 	if (cl == NULL)
 		return 0;
@@ -164,10 +164,10 @@ looks_like_da(const char *name)
 static int
 iphttps_post(const struct dt_conn *c)
 {
-	const struct dt_http_msg *r = &c->tls.http_request;
+	const struct dt_http_msg *r = &c->tls->http_request;
 
-	if (r->frame == 0 || c->tls.sh_frame == 0 ||
-	    !dt_tls_suite_is_null(c->tls.suite))
+	if (r->frame == 0 || c->tls->sh_frame == 0 ||
+	    !dt_tls_suite_is_null(c->tls->suite))
 		return 0;
 	return stream_post(c) || (r->line != NULL &&
 	    strncmp(r->line, "POST /IPHTTPS", 13) == 0);
@@ -191,7 +191,7 @@ connect_on(const struct dt_rule_index *x, const struct dt_conn *c)
 static int
 midstream(const struct dt_conn *c)
 {
-	return !c->roles_from_syn && c->syn_frame == 0 && c->tls.ch_frame == 0;
+	return !c->roles_from_syn && c->syn_frame == 0 && c->tls->ch_frame == 0;
 }
 
 static void
@@ -200,7 +200,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 {
 	const struct dt_rules_config *cfg = ctx->cfg;
 	const struct dt_rule_index *x = &ctx->idx;
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const char *sni = t->sni != NULL && t->sni[0] != '\0' ? t->sni : NULL;
 	const char *name = dt_facts_server_name(c);
 	const struct dt_http *conn = connect_on(x, c);
@@ -403,7 +403,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		ctx->host_seen = 1;
 	for (c = cap->conns; c != NULL; c = c->next) {
 		if (midstream(c) || dt_facts_server_name(c) != NULL ||
-		    c->tls.ch_frame != 0 || connect_on(x, c) != NULL ||
+		    c->tls->ch_frame != 0 || connect_on(x, c) != NULL ||
 		    !dt_rule_in_ports(cfg, c->server_port))
 			continue;
 		c->iphttps = 1;
@@ -421,7 +421,7 @@ dt_rules_judged(const struct dt_rule_ctx *ctx, const struct dt_conn *c)
 {
 	if (c->iphttps)
 		return 1;
-	return ctx->cfg->all && (c->tls.seen ||
+	return ctx->cfg->all && (c->tls->seen ||
 	    dt_rule_in_ports(ctx->cfg, c->server_port));
 }
 

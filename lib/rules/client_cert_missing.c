@@ -19,7 +19,7 @@
 static int
 client_skipped_certificate(const struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	size_t i;
 
 	if (t->alert_frame != 0 && t->alert_dir == DT_C2S &&
@@ -37,7 +37,7 @@ client_skipped_certificate(const struct dt_conn *c)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], cas[384], how[128], al[64];
 	struct dt_verdict *v;
 	uint64_t fr[3], fail = 0, cframe;

@@ -36,7 +36,7 @@ issuer_listed(const struct dt_tls_facts *t, const char **issuer)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], how[128], al[64];
 	const char *issuer, *subject;
 	dt_confidence conf = DT_CONF_MEDIUM;

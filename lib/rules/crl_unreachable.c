@@ -288,9 +288,9 @@ dt_rule_crl_failed(struct dt_rule_ctx *ctx, const struct dt_conn *c)
 {
 	size_t i, j;
 
-	for (i = 0; i < c->tls.n_server_certs; i++)
-		for (j = 0; j < c->tls.server_certs[i].n_crl_urls; j++)
-			if (failed(ctx, c->tls.server_certs[i].crl_urls[j]))
+	for (i = 0; i < c->tls->n_server_certs; i++)
+		for (j = 0; j < c->tls->server_certs[i].n_crl_urls; j++)
+			if (failed(ctx, c->tls->server_certs[i].crl_urls[j]))
 				return 1;
 	return 0;
 }
@@ -298,7 +298,7 @@ dt_rule_crl_failed(struct dt_rule_ctx *ctx, const struct dt_conn *c)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	struct dt_crl_memo *mm;
 	uint64_t fr[MAX_FRAMES + 1];

@@ -118,7 +118,7 @@ check(struct dt_rule_ctx *ctx)
 		return;
 	}
 	for (c = ctx->cap->conns; c != NULL && n < MAX_NAMES; c = c->next) {
-		const char *name = c->iphttps ? c->tls.sni : NULL;
+		const char *name = c->iphttps ? c->tls->sni : NULL;
 
 		if (name == NULL || name[0] == '\0')
 			continue;

@@ -16,7 +16,7 @@
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char suite[96], ver[32], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	uint64_t fr[2];
 

@@ -124,7 +124,7 @@ client_closed(struct dt_rule_ctx *ctx, struct dt_conn *c,
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], last_s[128];
 	struct dt_event first;
 	const struct dt_event *last = &first, *srv = NULL;

@@ -16,7 +16,7 @@
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char ver[32], suite[96], sum[DT_RULE_TEXT], how[128];
 	uint64_t fr[4];
 	uint64_t last;

@@ -16,7 +16,7 @@
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const struct dt_tunnel_facts *f = c->tunnel;
 	char sum[DT_RULE_TEXT];
 	uint64_t fr[3] = { t->http_request.frame, t->http_response.frame, 0 };

@@ -17,7 +17,7 @@
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char how[128], al[64], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	char suites[512], one[96];
 	uint64_t fr[2], frame;

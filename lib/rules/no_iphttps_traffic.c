@@ -87,7 +87,7 @@ check(struct dt_rule_ctx *ctx)
 		if (c->iphttps)
 			return;
 		tcp++;
-		tls += c->tls.seen != 0;
+		tls += c->tls->seen != 0;
 	}
 	names[0] = '\0';
 	for (d = cap->dns; d != NULL && nn < 6; d = d->next) {

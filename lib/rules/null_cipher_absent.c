@@ -26,7 +26,7 @@ lower(dt_confidence c)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char how[128], al[64], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	char offer[160], ttl[160];
 	dt_confidence conf;

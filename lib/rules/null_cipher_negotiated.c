@@ -15,7 +15,7 @@
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char suite[96], sum[DT_RULE_TEXT];
 	uint64_t fr[2];
 

@@ -27,7 +27,7 @@
 static int
 server_refused_before(const struct dt_conn *c, uint64_t frame)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 
 	if (t->alert_frame != 0 && t->alert_dir == DT_S2C &&
 	    t->alert_frame < frame)
@@ -61,13 +61,13 @@ describe(const struct dt_conn *c, const struct dt_event *ev, char *buf,
 	else if (fl & DT_TCP_SYN)
 		snprintf(buf, n, "the %s's SYN", who);
 	else if (ev->b > 0 && first && ev->dir == DT_C2S &&
-	    c->tls.ch_frame != 0)
+	    c->tls->ch_frame != 0)
 		snprintf(buf, n, "the client's ClientHello");
 	else if (ev->b > 0 && first && ev->dir == DT_S2C &&
-	    c->tls.sh_frame != 0)
+	    c->tls->sh_frame != 0)
 		snprintf(buf, n, "the server's ServerHello");
 	else if (ev->b > 0 && first && ev->dir == DT_S2C &&
-	    c->tls.ch_frame != 0)
+	    c->tls->ch_frame != 0)
 		snprintf(buf, n, "the server's reply to the ClientHello");
 	else if (ev->b > 0)
 		snprintf(buf, n, "a %s data packet", who);
@@ -80,7 +80,7 @@ describe(const struct dt_conn *c, const struct dt_event *ev, char *buf,
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const struct dt_drop_text *dx = dt_conn_drop_text(c);
 	const struct dt_event *first = NULL;
 	struct dt_verdict *v;

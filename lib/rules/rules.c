@@ -225,18 +225,18 @@ dt_rule_host_eq(const char *a, const char *b)
 const struct dt_cert *
 dt_rule_leaf(const struct dt_conn *c)
 {
-	if (c->tls.n_server_certs == 0 || c->tls.server_certs == NULL)
+	if (c->tls->n_server_certs == 0 || c->tls->server_certs == NULL)
 		return NULL;
-	if (c->tls.server_certs[0].parse_error != NULL &&
-	    c->tls.server_certs[0].subject == NULL)
+	if (c->tls->server_certs[0].parse_error != NULL &&
+	    c->tls->server_certs[0].subject == NULL)
 		return NULL;
-	return &c->tls.server_certs[0];
+	return &c->tls->server_certs[0];
 }
 
 int
 dt_rule_hs_complete(const struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	uint64_t last;
 
 	if (t->sh_frame == 0)
@@ -280,7 +280,7 @@ closed_by(const struct dt_conn *c, int dir, uint64_t after)
 int
 dt_rule_refused_hello(const struct dt_conn *c, uint64_t *frame, int *alert)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	uint64_t srv, cli;
 
 	if (t->ch_frame == 0 || t->sh_frame != 0 ||
@@ -317,9 +317,9 @@ dt_rule_tls_cut(const struct dt_conn *c)
 {
 	if (dt_rule_hs_complete(c))
 		return 0;
-	if (c->tls.truncated)
+	if (c->tls->truncated)
 		return 1;
-	if (c->tls.alert_frame != 0)
+	if (c->tls->alert_frame != 0)
 		return 0;
 	return c->truncated || c->gap_bytes[DT_C2S] != 0 ||
 	    c->gap_bytes[DT_S2C] != 0;

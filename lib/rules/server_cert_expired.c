@@ -27,7 +27,7 @@ fmt_time(int64_t s, char *buf, size_t n)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const struct dt_cert *x = NULL;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], when_s[40], lim[40];
 	int64_t when = (t->ch_time != 0 ? t->ch_time : c->first_time) /

@@ -22,7 +22,7 @@ static int
 expired_at_handshake(const struct dt_conn *c)
 {
 	const struct dt_cert *leaf = dt_rule_leaf(c);
-	int64_t when = (c->tls.ch_time != 0 ? c->tls.ch_time : c->first_time) /
+	int64_t when = (c->tls->ch_time != 0 ? c->tls->ch_time : c->first_time) /
 	    1000000000;
 
 	return leaf != NULL && when != 0 &&
@@ -33,7 +33,7 @@ expired_at_handshake(const struct dt_conn *c)
 static uint64_t
 client_walked_away(const struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	uint64_t after = t->server_hello_done_frame != 0 ?
 	    t->server_hello_done_frame : t->server_cert_frame;
 	uint64_t f = 0;
@@ -62,7 +62,7 @@ client_walked_away(const struct dt_conn *c)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const struct dt_cert *leaf = dt_rule_leaf(c), *top;
 	const char *host = dt_rule_host(ctx, c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], al[64];

@@ -31,9 +31,9 @@ dt_rule_inspected(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	   interception: interception leaves are issued by the box's CA. */
 	if (leaf == NULL || leaf->self_signed)
 		return 0;
-	for (i = 0; i < c->tls.n_server_certs; i++) {
+	for (i = 0; i < c->tls->n_server_certs; i++) {
 		product = dt_x509_inspection_ca_match(
-		    c->tls.server_certs[i].issuer, ctx->cfg->inspection_cas,
+		    c->tls->server_certs[i].issuer, ctx->cfg->inspection_cas,
 		    NULL);
 		if (product != NULL) {
 			if (ca_name != NULL)
@@ -51,7 +51,7 @@ dt_rule_inspected(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], ttl[192];
 	const char *product, *host = dt_rule_host(ctx, c);

@@ -18,7 +18,7 @@
 static const struct dt_cert *
 bad_cert(const struct dt_conn *c, size_t *index, int *from_server)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	size_t i;
 
 	for (i = 0; i < t->n_server_certs; i++)
@@ -39,7 +39,7 @@ bad_cert(const struct dt_conn *c, size_t *index, int *from_server)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const struct dt_cert *x;
 	char sum[DT_RULE_TEXT], more[DT_RULE_TEXT / 2] = "";
 	uint64_t fr[3];

@@ -47,7 +47,7 @@ offered(const struct dt_tls_facts *t, uint16_t v)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char vers[160], one[32], sum[DT_RULE_TEXT], v[32];
 	char expl[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	uint64_t fr[3];

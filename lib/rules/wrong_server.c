@@ -76,7 +76,7 @@ is_tunnel_reply(const struct dt_http_msg *r)
 static void
 nontls_summary(const struct dt_conn *c, char *sum, size_t n, uint64_t *fr)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const char *line = t->non_tls_line != NULL ? t->non_tls_line : "";
 	unsigned long long ch = t->ch_frame, nt = t->non_tls_frame;
 	size_t k;
@@ -118,7 +118,7 @@ nontls_summary(const struct dt_conn *c, char *sum, size_t n, uint64_t *fr)
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	const char *host = dt_rule_host(ctx, c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];

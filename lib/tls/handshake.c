@@ -73,7 +73,7 @@ alloc_u16(struct dt_tls *t, size_t n)
 static void
 add_suite(struct dt_tls *t, struct dt_conn *c, uint16_t s)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 
 	(void)t;
 	if (f->offered_suites != NULL)
@@ -85,7 +85,7 @@ add_suite(struct dt_tls *t, struct dt_conn *c, uint16_t s)
 static void
 finish_offer(struct dt_conn *c)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	size_t i, real = 0, null = 0;
 
 	for (i = 0; i < f->n_offered_suites; i++) {
@@ -105,7 +105,7 @@ finish_offer(struct dt_conn *c)
 static const char *
 client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	struct rd v, w;
 
 	switch (type) {
@@ -203,7 +203,7 @@ static const char *
 client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
     uint64_t frame, int64_t time)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	struct rd sid, suites, comp, exts;
 	uint16_t legacy;
 
@@ -271,7 +271,7 @@ static const char *
 server_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
     uint64_t frame, int *hrr_out)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	struct rd sid, exts;
 	const uint8_t *random;
 	uint16_t legacy, suite, selected = 0;
@@ -347,7 +347,7 @@ static const char *
 certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
     uint64_t frame)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	struct rd list, scan;
 	struct dt_cert *certs;
 	size_t n = 0, i;
@@ -414,7 +414,7 @@ static const char *
 certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
     uint64_t frame)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	struct rd types, algs, cas, scan;
 	size_t n = 0, i;
 
@@ -486,7 +486,7 @@ static void
 message(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
     struct rd body, uint64_t frame, int64_t time)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	struct tdir *d = &t->d[dir];
 	const char *why = NULL;
 	int hrr = 0;
@@ -624,7 +624,7 @@ dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
     int64_t time)
 {
 	struct tdir *d = &t->d[DT_C2S];
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	struct rd r = rd_make(d->buf + 2, d->len - 2), specs;
 	uint16_t version, slen, sidlen, clen;
 
@@ -687,10 +687,10 @@ dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 		stop(d);
 		return;
 	}
-	c->tls.seen = 1;
-	if (c->tls.sh_frame == 0) {
-		c->tls.sh_frame = frame;
-		c->tls.version = version;
+	c->tls->seen = 1;
+	if (c->tls->sh_frame == 0) {
+		c->tls->sh_frame = frame;
+		c->tls->version = version;
 	}
 	dt_tls_event(t, c, DT_EV_SSLV2_HELLO, DT_S2C, frame, time, 4, 0);
 	d->state = D_DONE;

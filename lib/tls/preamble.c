@@ -114,10 +114,10 @@ dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
 			k += (size_t)snprintf(hex + k, sizeof hex - k, " %02x",
 			    d->buf[i]);
 	}
-	if (c->tls.non_tls_frame == 0) {
-		c->tls.non_tls_frame = fm->frame;
-		c->tls.non_tls_dir = (uint8_t)dir;
-		c->tls.non_tls_line = binary ? dt_strdup(t->m, hex) :
+	if (c->tls->non_tls_frame == 0) {
+		c->tls->non_tls_frame = fm->frame;
+		c->tls->non_tls_dir = (uint8_t)dir;
+		c->tls->non_tls_line = binary ? dt_strdup(t->m, hex) :
 		    dt_strndup(t->m, (const char *)d->buf, n);
 		dt_tls_event(t, c, DT_EV_NON_TLS, dir, fm->frame, fm->time, 0, 0);
 	}
@@ -327,7 +327,7 @@ static void
 agreed(struct dt_tls *t, struct dt_conn *c, int dir, unsigned proto,
     uint64_t frame, int64_t time)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	size_t i;
 
 	t->pre.agreed = 1;
@@ -361,8 +361,8 @@ asked(struct dt_tls *t, struct dt_conn *c, int cmd, uint64_t frame)
 	t->pre.asked = 1;
 	t->pre.cmd = (uint8_t)cmd;
 	t->d[DT_C2S].state = D_START;
-	if (c->tls.preamble_asked_frame == 0)
-		c->tls.preamble_asked_frame = frame;
+	if (c->tls->preamble_asked_frame == 0)
+		c->tls->preamble_asked_frame = frame;
 }
 
 /* The server said no (u: its answer, n bytes): the fact keeps the first
@@ -371,7 +371,7 @@ static void
 refused(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
     const uint8_t *u, size_t n)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 	size_t k = 0;
 
 	t->pre.asked = 0;

@@ -39,7 +39,7 @@ handshake_over(const struct dt_tls *t, const struct dt_conn *c)
 {
 	if (t->sh13)
 		return t->client_flight13;
-	return c->tls.finished_frame[0] != 0 && c->tls.finished_frame[1] != 0;
+	return c->tls->finished_frame[0] != 0 && c->tls->finished_frame[1] != 0;
 }
 
 static int
@@ -47,7 +47,7 @@ dir_done(const struct dt_tls *t, const struct dt_conn *c, int dir)
 {
 	const struct tdir *d = &t->d[dir];
 
-	if (!handshake_over(t, c) || c->tls.appdata_frame[dir] == 0)
+	if (!handshake_over(t, c) || c->tls->appdata_frame[dir] == 0)
 		return 0;
 	if (d->mac >= 0 && !t->tls13 && !d->http_done)
 		return 0;
@@ -67,7 +67,7 @@ static void
 alert(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t level,
     uint8_t desc, int encrypted, uint64_t frame, int64_t time)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 
 	if (f->alert_frame == 0) {
 		f->alert_frame = frame;
@@ -85,7 +85,7 @@ static void
 appdata(struct dt_tls *t, struct dt_conn *c, int dir, size_t len,
     uint64_t frame, int64_t time)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f = c->tls;
 
 	if (f->appdata_frame[dir] == 0) {
 		f->appdata_frame[dir] = frame;
@@ -102,8 +102,8 @@ flight(struct dt_tls *t, struct dt_conn *c, int dir, size_t len,
 {
 	struct tdir *d = &t->d[dir];
 
-	if (c->tls.finished_frame[dir] == 0)
-		c->tls.finished_frame[dir] = frame;
+	if (c->tls->finished_frame[dir] == 0)
+		c->tls->finished_frame[dir] = frame;
 	if (d->flight_ev == 0) {
 		if (dt_conn_add_event(t->m, c, DT_EV_TLS_ENCRYPTED,
 		    (uint8_t)dir, frame, time, 0, (uint32_t)len) == 0 &&
@@ -171,7 +171,7 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 	d->http = NULL;
 	if (rc != 1)
 		return;
-	slot = isreq ? &c->tls.http_request : &c->tls.http_response;
+	slot = isreq ? &c->tls->http_request : &c->tls->http_response;
 	if (slot->frame != 0) {
 		dt_http_msg_clear(t->m, &msg);
 		return;
@@ -217,8 +217,8 @@ record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 		alert(t, c, dir, 0, 0, 1, frame, time);
 		break;
 	case 22:	/* the first one after CCS is the Finished */
-		if (c->tls.finished_frame[dir] == 0) {
-			c->tls.finished_frame[dir] = frame;
+		if (c->tls->finished_frame[dir] == 0) {
+			c->tls->finished_frame[dir] = frame;
 			dt_tls_event(t, c, DT_EV_TLS_HANDSHAKE, dir, frame, time, 20,
 			    DT_TLS_HS_ENCRYPTED);
 		}
@@ -236,12 +236,12 @@ record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 	case 20:
 		break;
 	case 24:	/* RFC 6520 heartbeat */
-		c->tls.n_heartbeats++;
+		c->tls->n_heartbeats++;
 		dt_tls_event(t, c, DT_EV_TLS_RECORD, dir, frame, time, type,
 		    (uint32_t)len);
 		break;
 	default:	/* no content type of ours: counted, shown, hopped */
-		c->tls.n_unknown_records++;
+		c->tls->n_unknown_records++;
 		dt_tls_event(t, c, DT_EV_TLS_RECORD, dir, frame, time, type,
 		    (uint32_t)len);
 		break;
@@ -295,20 +295,20 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 	}
 	switch (d->rtype) {
 	case 20:	/* RFC 5246 7.1 */
-		if (c->tls.ccs_frame[dir] == 0)
-			c->tls.ccs_frame[dir] = frame;
+		if (c->tls->ccs_frame[dir] == 0)
+			c->tls->ccs_frame[dir] = frame;
 		dt_tls_event(t, c, DT_EV_TLS_CCS, dir, frame, time, 0, 0);
 		if (dir == DT_S2C && d->maybe_resumed)
-			c->tls.resumed = 1;
+			c->tls->resumed = 1;
 		d->maybe_resumed = 0;
 		if (!d->ccs) {
 			d->ccs = 1;
 			d->mac = t->sh_seen ?
-			    dt_tls_null_mac_len(c->tls.suite) : -1;
+			    dt_tls_null_mac_len(c->tls->suite) : -1;
 		}
 		break;
 	case 21:	/* RFC 5246 7.2: level, description */
-		if (plen > 2 && c->tls.ch_frame == 0 && c->tls.sh_frame == 0 &&
+		if (plen > 2 && c->tls->ch_frame == 0 && c->tls->sh_frame == 0 &&
 		    d->mac < 0) {
 			/* the capture began after the hellos: longer than an
 			   alert, this one is protected */
@@ -333,8 +333,8 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 			    "zero-length handshake record");
 			return;
 		}
-		if (dir == DT_C2S && c->tls.record_version == 0)
-			c->tls.record_version = d->rversion;
+		if (dir == DT_C2S && c->tls->record_version == 0)
+			c->tls->record_version = d->rversion;
 		if (d->hs_lost && !hs_starts(t, d, plen))
 			break;	/* where its messages begin is unknown */
 		d->hs_lost = 0;
@@ -369,7 +369,7 @@ rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
 	d->rversion = rd_u16(&r);
 	d->rlen = rd_u16(&r);
 	if ((d->rtype < 20 || d->rtype > 24) && d->rversion >= 0x0300 &&
-	    d->rversion <= 0x0304 && d->rlen <= REC_MAX && c->tls.seen) {
+	    d->rversion <= 0x0304 && d->rlen <= REC_MAX && c->tls->seen) {
 		/* RFC 5246 6.2.1: an unexpected type is a violation, but the
 		   record's framing holds: hop it and read on */
 		dt_tls_malformed(t, c, dir, frame, time,
@@ -393,7 +393,7 @@ rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
 		    d->rlen);
 		return 0;
 	}
-	c->tls.seen = 1;
+	c->tls->seen = 1;
 	return 1;
 }
 
@@ -493,10 +493,10 @@ resync(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		}
 		d->resync = 0;
 		fm = fmap_at(&d->bmap, 0);
-		if (c->tls.resync_frame == 0) {
-			c->tls.resync_frame = fm->frame;
-			c->tls.resync_dir = (uint8_t)dir;
-			c->tls.resync_skipped = d->skipped;
+		if (c->tls->resync_frame == 0) {
+			c->tls->resync_frame = fm->frame;
+			c->tls->resync_dir = (uint8_t)dir;
+			c->tls->resync_skipped = d->skipped;
 		}
 		dt_tls_event(t, c, DT_EV_TLS_RESYNC, dir, fm->frame, fm->time,
 		    0, d->skipped > UINT32_MAX ? UINT32_MAX :
@@ -615,7 +615,8 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 {
 	struct tdir *d;
 
-	if (t == NULL || (dir != DT_C2S && dir != DT_S2C))
+	if (t == NULL || (dir != DT_C2S && dir != DT_S2C) ||
+	    dt_conn_tls_make(t->m, c) == NULL)
 		return 0;
 	d = &t->d[dir];
 	while (n > 0) {
@@ -666,7 +667,8 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 {
 	struct tdir *d;
 
-	if (t == NULL || (dir != DT_C2S && dir != DT_S2C))
+	if (t == NULL || (dir != DT_C2S && dir != DT_S2C) ||
+	    dt_conn_tls_make(t->m, c) == NULL)
 		return;
 	d = &t->d[dir];
 	if (d->body && t->bstate != NULL)	/* its packets lost their frame */
@@ -703,9 +705,9 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 	if (d->state == D_RECORDS && d->len >= REC_HDR &&
 	    n <= (uint64_t)REC_HDR + d->rlen - d->len) {
 		d->skip = (uint64_t)REC_HDR + d->rlen - d->len - n;
-		if (!handshake_over(t, c) && !c->tls.truncated) {
-			c->tls.truncated = 1;
-			c->tls.truncated_frame = frame;
+		if (!handshake_over(t, c) && !c->tls->truncated) {
+			c->tls->truncated = 1;
+			c->tls->truncated_frame = frame;
 		}
 		unit_reset(d);
 		d->hlen = 0;
@@ -715,10 +717,10 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 	}
 	/* bytes the handshake needed are missing (lost or cut by snaplen:
 	   the rules tell which); before any TLS was seen nothing is known */
-	if ((c->tls.seen || d->state == D_RECORDS || d->state == D_SSL2) &&
-	    !handshake_over(t, c) && !c->tls.truncated) {
-		c->tls.truncated = 1;
-		c->tls.truncated_frame = frame;
+	if ((c->tls->seen || d->state == D_RECORDS || d->state == D_SSL2) &&
+	    !handshake_over(t, c) && !c->tls->truncated) {
+		c->tls->truncated = 1;
+		c->tls->truncated_frame = frame;
 	}
 	unit_reset(d);
 	stop(d);
@@ -728,10 +730,10 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 void
 dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 {
-	struct dt_tls_facts *f = &c->tls;
+	struct dt_tls_facts *f;
 	int dir;
 
-	if (t == NULL)
+	if (t == NULL || (f = dt_conn_tls_make(t->m, c)) == NULL)
 		return;
 	for (dir = 0; dir < 2; dir++) {
 		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)

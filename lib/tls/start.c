@@ -52,7 +52,7 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		dt_tls_malformed(t, c, dir, fm->frame, fm->time,
 		    "%s sent %02x %02x %02x, not a TLS record, after %s",
 		    dt_tls_dir_name(dir), d->buf[0], d->buf[1], d->buf[2],
-		    dt_tls_preamble_name(c->tls.preamble));
+		    dt_tls_preamble_name(c->tls->preamble));
 		d->state = D_RECORDS;
 		dt_tls_resync_begin(d);
 		return;
@@ -146,8 +146,8 @@ dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		if (status == 2) {
 			const struct fmark *fm = fmap_at(&d->bmap, d->len - 1);
 
-			c->tls.preamble = DT_PRE_HTTP_CONNECT;
-			c->tls.preamble_frame = fm->frame;
+			c->tls->preamble = DT_PRE_HTTP_CONNECT;
+			c->tls->preamble_frame = fm->frame;
 			dt_tls_event(t, c, DT_EV_TLS_UPGRADE, dir, fm->frame,
 			    fm->time, DT_PRE_HTTP_CONNECT, 0);
 			unit_reset(d);

@@ -75,15 +75,15 @@ dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 	char msg[256];
 	va_list ap;
 
-	c->tls.n_violations++;
-	if (c->tls.malformed != NULL)
+	c->tls->n_violations++;
+	if (c->tls->malformed != NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	c->tls.malformed = dt_strdup(t->m, msg);
-	c->tls.malformed_frame = frame;
-	c->tls.malformed_dir = (uint8_t)dir;
+	c->tls->malformed = dt_strdup(t->m, msg);
+	c->tls->malformed_frame = frame;
+	c->tls->malformed_dir = (uint8_t)dir;
 	dt_tls_event(t, c, DT_EV_TLS_MALFORMED, dir, frame, time, 0, 0);
 }
 

@@ -87,7 +87,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cap = dt_calloc(&mem, 1, sizeof *cap);
 	c = dt_calloc(&mem, 1, sizeof *c);
 	v = dt_calloc(&mem, 1, sizeof *v);
-	if (cap == NULL || c == NULL || v == NULL)
+	if (cap == NULL || c == NULL || v == NULL ||
+	    dt_conn_tls_make(&mem, c) == NULL)
 		abort();
 	cap->mem = &mem;
 	cap->format = "pcapng";
@@ -112,50 +113,50 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c->first_frame = 1;
 	c->last_frame = rd_u32(&r);
 	c->first_time = cap->first_time;
-	c->tls.seen = 1;
-	c->tls.ch_frame = rd_u8(&r);
-	c->tls.sh_frame = rd_u8(&r);
-	c->tls.version = rd_u16(&r);
-	c->tls.suite = rd_u16(&r);
-	c->tls.offered_only_null = rd_u8(&r) & 1;
-	c->tls.alert_frame = rd_u8(&r);
-	c->tls.alert_level = rd_u8(&r);
-	c->tls.alert_desc = rd_u8(&r);
-	c->tls.alert_encrypted = rd_u8(&r) & 1;
-	c->tls.cert_request_frame = rd_u8(&r);
-	c->tls.client_cert = rd_u8(&r) % 3;
+	c->tls->seen = 1;
+	c->tls->ch_frame = rd_u8(&r);
+	c->tls->sh_frame = rd_u8(&r);
+	c->tls->version = rd_u16(&r);
+	c->tls->suite = rd_u16(&r);
+	c->tls->offered_only_null = rd_u8(&r) & 1;
+	c->tls->alert_frame = rd_u8(&r);
+	c->tls->alert_level = rd_u8(&r);
+	c->tls->alert_desc = rd_u8(&r);
+	c->tls->alert_encrypted = rd_u8(&r) & 1;
+	c->tls->cert_request_frame = rd_u8(&r);
+	c->tls->client_cert = rd_u8(&r) % 3;
 	n = rd_u8(&r) % 8;
-	c->tls.offered_suites = dt_calloc(&mem, n + 1, sizeof(uint16_t));
-	for (i = 0; i < n && c->tls.offered_suites != NULL; i++)
-		c->tls.offered_suites[c->tls.n_offered_suites++] = rd_u16(&r);
-	c->tls.client_versions = dt_calloc(&mem, 2, sizeof(uint16_t));
-	if (c->tls.client_versions != NULL) {
-		c->tls.client_versions[0] = rd_u16(&r);
-		c->tls.n_client_versions = 1;
+	c->tls->offered_suites = dt_calloc(&mem, n + 1, sizeof(uint16_t));
+	for (i = 0; i < n && c->tls->offered_suites != NULL; i++)
+		c->tls->offered_suites[c->tls->n_offered_suites++] = rd_u16(&r);
+	c->tls->client_versions = dt_calloc(&mem, 2, sizeof(uint16_t));
+	if (c->tls->client_versions != NULL) {
+		c->tls->client_versions[0] = rd_u16(&r);
+		c->tls->n_client_versions = 1;
 	}
-	c->tls.sni = field(&mem, &r);
+	c->tls->sni = field(&mem, &r);
 	rd_skip(&r, 1);
-	c->tls.non_tls_line = field(&mem, &r);
-	c->tls.non_tls_frame = c->tls.non_tls_line != NULL;
+	c->tls->non_tls_line = field(&mem, &r);
+	c->tls->non_tls_frame = c->tls->non_tls_line != NULL;
 	rd_skip(&r, 1);
-	c->tls.http_request.line = field(&mem, &r);
-	c->tls.http_request.frame = 3;
+	c->tls->http_request.line = field(&mem, &r);
+	c->tls->http_request.frame = 3;
 	rd_skip(&r, 1);
-	c->tls.http_response.line = field(&mem, &r);
+	c->tls->http_response.line = field(&mem, &r);
 	rd_skip(&r, 1);
-	c->tls.server_certs = dt_calloc(&mem, 1, sizeof(struct dt_cert));
-	if (c->tls.server_certs != NULL) {
-		c->tls.n_server_certs = 1;
-		c->tls.server_certs[0].subject = field(&mem, &r);
+	c->tls->server_certs = dt_calloc(&mem, 1, sizeof(struct dt_cert));
+	if (c->tls->server_certs != NULL) {
+		c->tls->n_server_certs = 1;
+		c->tls->server_certs[0].subject = field(&mem, &r);
 		rd_skip(&r, 1);
-		c->tls.server_certs[0].issuer = field(&mem, &r);
+		c->tls->server_certs[0].issuer = field(&mem, &r);
 		rd_skip(&r, 1);
-		c->tls.server_certs[0].not_after = (int64_t)rd_u64(&r);
+		c->tls->server_certs[0].not_after = (int64_t)rd_u64(&r);
 	}
-	c->tls.ca_names = dt_calloc(&mem, 1, sizeof(char *));
-	if (c->tls.ca_names != NULL) {
-		c->tls.ca_names[0] = field(&mem, &r);
-		c->tls.n_ca_names = 1;
+	c->tls->ca_names = dt_calloc(&mem, 1, sizeof(char *));
+	if (c->tls->ca_names != NULL) {
+		c->tls->ca_names[0] = field(&mem, &r);
+		c->tls->n_ca_names = 1;
 		rd_skip(&r, 1);
 	}
 	v->id = "wrong-server";
@@ -191,7 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(dt_capture_finish(cap) == 0);
 
 	memset(&run, 0, sizeof run);
-	run.host = c->tls.sni;
+	run.host = c->tls->sni;
 	run.caps = &cap;
 	run.n_caps = 1;
 

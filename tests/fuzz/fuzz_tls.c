@@ -33,7 +33,7 @@ check(int ok, const char *what)
 static void
 facts(char *out, size_t n, const struct dt_conn *c)
 {
-	const struct dt_tls_facts *f = &c->tls;
+	const struct dt_tls_facts *f = c->tls;
 	size_t i;
 
 	snprintf(out, n, "%d %llu %llu %04X %04X %zu %zu %llu %u %u %s %s "
@@ -71,6 +71,7 @@ feed(const uint8_t *data, size_t size, int split, char *out, size_t outn)
 {
 	struct dt_mem m;
 	struct dt_conn c;
+	struct dt_tls_facts tf;
 	struct dt_tls_config cfg = { 0, NULL, NULL };
 	struct dt_tls *t;
 	uint8_t seed = data[0];
@@ -82,6 +83,8 @@ feed(const uint8_t *data, size_t size, int split, char *out, size_t outn)
 	held_max = MAX_HELD(cfg.hs_cap ? cfg.hs_cap : 256 * 1024);
 	dt_mem_init(&m, NULL, NULL, 0);
 	memset(&c, 0, sizeof c);
+	memset(&tf, 0, sizeof tf);
+	c.tls = &tf;
 	t = dt_tls_new(&m, &cfg);
 	if (t == NULL)
 		return;
@@ -123,7 +126,7 @@ feed(const uint8_t *data, size_t size, int split, char *out, size_t outn)
 	dt_tls_end(t, &c);
 	dt_tls_free(&m, t);
 	facts(out, outn, &c);
-	dt_tls_facts_clear(&m, &c.tls);
+	dt_tls_facts_clear(&m, c.tls);
 	dt_free(&m, c.events);
 	check(m.used == 0, "no leak");
 }

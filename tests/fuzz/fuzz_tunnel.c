@@ -37,6 +37,7 @@ run(struct dt_mem *m, const uint8_t *data, size_t size, size_t split,
 	int dir;
 
 	memset(c, 0, sizeof *c);
+	c->tls = (struct dt_tls_facts *)&dt_tls_none;
 	if (dt_tunnel_ctx_new(&x, m, chunked ? on_packet : NULL, seen) != 0)
 		abort();
 	if ((t = dt_tunnel_new(x, c)) == NULL)

@@ -23,10 +23,15 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 WERROR ?=
 PKG_CONFIG ?= pkg-config
-PKGS := libpcap gnutls jansson libpsl
+# The library's own (libdatrace.pc's Requires.private). It writes its JSON
+# itself; the tests, fuzz replays and the server read JSON with jansson.
+PKGS := libpcap gnutls libpsl
+TEST_PKGS := jansson
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -ljansson -lpsl)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -lpsl)
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null || echo -ljansson)
 # The CLI alone reads archives (libarchive); the library never does.
 CLI_LIBS = $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || echo -larchive)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
@@ -118,8 +123,8 @@ LIB_HDR := $(wildcard include/*.h lib/*.h lib/*/*.h)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(STLIB) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(DT_CFLAGS) -Itests $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< \
-		$(STLIB) $(PKG_LIBS) $(CHECK_LIBS)
+	$(CC) $(DT_CFLAGS) $(TEST_CFLAGS) -Itests $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STLIB) $(PKG_LIBS) $(TEST_LIBS) $(CHECK_LIBS)
 
 # A test tool the shell tests run: an events-only .etl from tests/etlw.h.
 $(BUILD)/tests/etl-events: tests/etl-events.c tests/etlw.h
@@ -129,8 +134,8 @@ $(BUILD)/tests/etl-events: tests/etl-events.c tests/etlw.h
 # Fuzz harnesses: with gcc they link to a plain main() that replays inputs.
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/main.c $(STLIB) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(DT_CFLAGS) $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/main.c \
-		$(STLIB) $(PKG_LIBS)
+	$(CC) $(DT_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) $(DT_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/main.c \
+		$(STLIB) $(PKG_LIBS) $(TEST_LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

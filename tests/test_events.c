@@ -831,7 +831,7 @@ END_TEST
 
 struct tally {
 	struct dt_events *ev;
-	uint64_t with, without, laid_out;
+	uint64_t with, without, laid_out, tl;
 };
 
 static void
@@ -841,8 +841,11 @@ on_record(void *payload, const struct dt_etw_event *e)
 
 	if (e->provider != NULL) {
 		t->with++;
-		t->laid_out += dt_etw_layout_find(e->provider, e->id,
-		    e->version) != NULL;
+		if (dt_etw_layout_find(e->provider, e->id, e->version) !=
+		    NULL)
+			t->laid_out++;
+		else
+			t->tl += e->tl_meta != NULL;
 	} else
 		t->without++;
 	dt_events_record(t->ev, e);
@@ -878,7 +881,14 @@ every_record(const char *path, struct run *r, struct tally *t)
 	for (sum = r->cap.events_untold, i = 0; i < r->cap.n_providers; i++)
 		sum += r->cap.providers[i].events;
 	ck_assert_uint_eq(sum, t->with);
-	ck_assert_uint_eq(r->cap.winevents_decoded, t->laid_out);
+	/* every laid-out event decoded; a TraceLogging one unless its
+	   metadata is malformed (then a warning) */
+	ck_assert_uint_ge(r->cap.winevents_decoded, t->laid_out);
+	ck_assert_uint_le(r->cap.winevents_decoded, t->laid_out + t->tl);
+	for (sum = 0, i = 0; i < r->cap.n_providers; i++)
+		sum += r->cap.providers[i].decoded;
+	if (r->cap.events_untold == 0)
+		ck_assert_uint_eq(sum, r->cap.winevents_decoded);
 	ck_assert_uint_ge(t->with + t->without, 1);
 }
 
@@ -906,6 +916,193 @@ START_TEST(test_public_trace)
 	ck_assert_uint_eq(r.cap.winevents_decoded, 0);
 	ck_assert_uint_eq(r.cap.n_errors, 0);
 	run_free(&r);
+}
+END_TEST
+
+/*
+ * Real TraceLogging events (testdata/etw/README.md): PerfView's test
+ * traces, read by TraceEvent through Windows' ETW API, whose baseline
+ * gives the values asserted here. primitive-types.etl: 5 events
+ * PrimitiveTypesTest of provider solar_system, every scalar InType its
+ * metadata names; SelfDescribingSingleEvent.etl: one .NET EventSource
+ * event TestEvent whose one field is a struct of two strings.
+ */
+START_TEST(test_tracelogging_public)
+{
+	static const char *const planets[] = {
+		"Mercury", "Venus", "Earth", "Mars", "Jupiter"
+	};
+	static const uint64_t u16s[] = { 51, 95, 65, 29, 69 };
+	struct run r;
+	struct tally t;
+	const struct dt_winevent *d;
+	size_t k;
+
+	every_record("testdata/etw/perfview-primitive-types.etl", &r, &t);
+	ck_assert_uint_eq(r.cap.n_providers, 1);
+	ck_assert_str_eq(r.cap.providers[0].guid,
+	    "{d3dd3dd4-aac2-4e2a-8dd4-a8fb61b77615}");
+	ck_assert_str_eq(r.cap.providers[0].name, "solar_system");
+	ck_assert_uint_eq(r.cap.providers[0].events, 5);
+	ck_assert_uint_eq(r.cap.providers[0].decoded, 5);
+	ck_assert_uint_eq(r.cap.winevents_decoded, 5);
+	ck_assert_uint_eq(r.cap.n_errors, 0);
+	for (k = 0; k < 5; k++) {
+		d = nth(&r, k);
+		ck_assert_str_eq(d->provider, "solar_system");
+		ck_assert_str_eq(d->name, "PrimitiveTypesTest");
+		ck_assert_uint_eq(d->n_fields, 12);
+		ck_assert_int_eq(d->short_payload, 0);
+		text_is(d, "string_type", "AnsiString", planets[k]);
+		num_is(d, "uint16_type", "UInt16", u16s[k]);
+		num_is(d, "uint32_type", "UInt32", 2 * u16s[k]);
+		num_is(d, "uint64_type", "UInt64", 4 * u16s[k]);
+		num_is(d, "int16_type", "Int16", (uint64_t)-(int64_t)u16s[k]);
+		num_is(d, "int32_type", "Int32",
+		    (uint64_t)-(int64_t)(2 * u16s[k]));
+		/* typed UInt64 by its metadata (TraceEvent shows -4x) */
+		num_is(d, "int64_type", "UInt64",
+		    (uint64_t)-(int64_t)(4 * u16s[k]));
+		num_is(d, "char_type", "UInt8", (uint8_t)planets[k][0]);
+	}
+	d = nth(&r, 0);
+	num_is(d, "boolean_type", "Boolean", 0);
+	num_is(nth(&r, 1), "boolean_type", "Boolean", 1);
+	text_is(d, "guid_type", "GUID",
+	    "{0ad614c4-0ef4-4225-8013-f44f37cb0397}");
+	text_is(d, "file_time_type", "FILETIME",
+	    "2021-09-09T14:59:35.7990000Z");
+	text_is(d, "system_time_type", "SYSTEMTIME",
+	    "2021-09-09T14:59:35.799Z");
+	run_free(&r);
+
+	every_record("testdata/etw/perfview-SelfDescribingSingleEvent.etl",
+	    &r, &t);
+	ck_assert_uint_eq(r.cap.n_providers, 1);
+	ck_assert_str_eq(r.cap.providers[0].name, "MySource");
+	ck_assert_uint_eq(r.cap.providers[0].decoded, 1);
+	ck_assert_uint_eq(r.cap.system_records, 22);
+	d = nth(&r, 0);
+	ck_assert_str_eq(d->name, "TestEvent");
+	ck_assert_uint_eq(d->id, 3);
+	ck_assert_uint_eq(d->n_fields, 2);
+	text_is(d, "a.b", "UnicodeString", "Hello");
+	text_is(d, "a.c", "UnicodeString", "World!");
+	ck_assert_uint_eq(r.cap.n_errors, 0);
+	run_free(&r);
+}
+END_TEST
+
+#define M(s) s, sizeof s - 1	/* metadata bytes, length */
+
+/* A TraceLogging event with this metadata (Size set here) and payload. */
+static void
+tl_put(struct etlw *w, uint64_t t, const void *meta, size_t mlen,
+    const void *user, size_t ulen)
+{
+	static const uint8_t traits[] = { 9, 0, 't', 'l', 't', 'e', 's',
+	    't', 0 };
+	uint8_t m[256];
+	struct etlw_ext ext[2];
+
+	ck_assert_uint_le(mlen + 2, sizeof m);
+	memcpy(m + 2, meta, mlen);
+	m[0] = (uint8_t)(mlen + 2);
+	m[1] = 0;
+	ext[0].type = 11;
+	ext[0].data = m;
+	ext[0].len = (uint16_t)(mlen + 2);
+	ext[1].type = 12;
+	ext[1].data = traits;
+	ext[1].len = sizeof traits;
+	etlw_event(w, etlw_guid_other, 0, 0, t, 7, user, ulen, ext, 2);
+}
+
+/* The file offset of the record whose metadata holds the event name nm
+   (metadata starts at record + 0x50 + 8; Size u16 and one tag byte). */
+static uint64_t
+tl_offset(const struct etlw *w, const char *nm)
+{
+	size_t n = strlen(nm) + 1, i;
+
+	for (i = 0; i + n <= w->file.n; i++)
+		if (memcmp(w->file.p + i, nm, n) == 0)
+			return i - 3 - 0x58;
+	ck_abort_msg("no %s", nm);
+	return 0;
+}
+
+/*
+ * Malformed TraceLogging metadata (hand-built: no real trace has it):
+ * each is one warning naming the record's offset and what is wrong; the
+ * event is counted for its provider, not decoded; the file reads on. A
+ * payload shorter than an array its metadata declares keeps the
+ * elements before the end.
+ */
+START_TEST(test_tracelogging_malformed)
+{
+	static const struct {
+		const char *meta;	/* after Size */
+		size_t len;
+		const char *why;
+	} bad[] = {
+		{ M("\0E1\0f\0\x08"), NULL },	/* the good one */
+		{ M("\0E2\0f"), "field name without its NUL at byte 6" },
+		{ M("\0E3\0f\0"), "field without its type at byte 8" },
+		{ M("\0E4\0s\0\x98\x02x\0\x08"),
+		    "struct s holds 2 fields but only 1 follow" },
+		{ M("\0E5\0s\0\x98\x00"), "struct of no fields at byte 9" },
+		{ M("\0E6\0f\0\x88\x80"), "field tags run on at byte 10" },
+		{ M("\0E7\0f\0\x28\x01"), "count past the end at byte 9" },
+	};
+	static const uint8_t u32[] = { 0x2a, 0, 0, 0 };
+	static const uint8_t arr[] = { 3, 0, 1, 0, 2, 0 };	/* 3 of 2 */
+	struct etlw w;
+	struct run r;
+	const struct dt_winevent *d;
+	char want[200], nm[4];
+	size_t i;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		tl_put(&w, (i + 1) * MS, bad[i].meta, bad[i].len, u32,
+		    sizeof u32);
+	/* an array of UInt16 whose count (3) runs past the payload */
+	tl_put(&w, 9 * MS, M("\0E8\0a\0\x46"), arr, sizeof arr);
+	etlw_flush(&w, 0, 0, 0, 0);
+	run_events(&r, &w);
+	ck_assert_uint_eq(r.cap.n_providers, 1);
+	ck_assert_str_eq(r.cap.providers[0].name, "tltest");
+	ck_assert_uint_eq(r.cap.providers[0].events, 8);
+	ck_assert_uint_eq(r.cap.providers[0].decoded, 2);
+	ck_assert_uint_eq(r.cap.n_winevents, 2);
+	d = nth(&r, 0);
+	ck_assert_str_eq(d->name, "E1");
+	ck_assert_str_eq(d->provider, "tltest");
+	num_is(d, "f", "UInt32", 42);
+	ck_assert_uint_eq(r.cap.n_errors, 7);
+	for (i = 1; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(nm, sizeof nm, "E%zu", i + 1);
+		snprintf(want, sizeof want, "TraceLogging event 0: metadata "
+		    "malformed (%s%s); event counted, not decoded", bad[i].why,
+		    strstr(bad[i].why, "byte") ? " of its metadata" : "");
+		ck_assert_str_eq(r.cap.errors[i - 1].message, want);
+		ck_assert_uint_eq(r.cap.errors[i - 1].offset,
+		    tl_offset(&w, nm));
+	}
+	d = nth(&r, 1);
+	ck_assert_str_eq(d->name, "E8");
+	ck_assert_int_eq(d->short_payload, 1);
+	ck_assert_uint_eq(d->n_fields, 2);
+	num_is(d, "a[0]", "UInt16", 1);
+	num_is(d, "a[1]", "UInt16", 2);
+	ck_assert_uint_eq(r.cap.errors[6].offset, d->offset);
+	ck_assert_str_eq(r.cap.errors[6].message, "TraceLogging event E8: "
+	    "payload of 6 bytes ends before the fields its metadata names; "
+	    "the fields before read");
+	run_free(&r);
+	etlw_free(&w);
 }
 END_TEST
 
@@ -948,6 +1145,8 @@ events_suite(void)
 	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_public_trace);
 	tcase_add_test(tc, test_every_etl);
+	tcase_add_test(tc, test_tracelogging_public);
+	tcase_add_test(tc, test_tracelogging_malformed);
 	tcase_add_test(tc, test_events_alone);
 	tcase_add_test(tc, test_events_in_ladder);
 	tcase_add_loop_test(tc, test_confirm_contradict, 0,

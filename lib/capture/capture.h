@@ -90,6 +90,11 @@ struct dt_etw_event {
 	const uint8_t *data;
 	size_t len;
 	uint64_t offset;		/* of the record, or its buffer */
+	/* TraceLogging: the extended data items EVENT_SCHEMA_TL (the
+	   event's own metadata) and PROV_TRAITS (the provider's name),
+	   as stored; NULL when the record has none */
+	const uint8_t *tl_meta, *tl_traits;
+	size_t tl_meta_len, tl_traits_len;
 };
 
 typedef void (*dt_reader_event_fn)(void *payload,

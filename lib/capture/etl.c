@@ -60,6 +60,8 @@
 #define EVENT_HEADER_SIZE 0x50
 #define SYSTEM_HEADER_SIZE 0x20
 #define EH_EXTENDED_INFO 0x0001
+#define EXT_SCHEMA_TL	0x000b	/* EVENT_HEADER_EXT_TYPE_EVENT_SCHEMA_TL */
+#define EXT_PROV_TRAITS	0x000c	/* EVENT_HEADER_EXT_TYPE_PROV_TRAITS */
 
 /* GUIDs as stored (Data1..3 little-endian, MS-DTYP 2.3.4.2). */
 static const uint8_t guid_pktmon[16] = {	/* 4d4f80d9-c8bd-4d73-bb5b-19c90402c5ac */
@@ -450,7 +452,7 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
     uint64_t off)
 {
 	const uint8_t *guid;
-	uint16_t flags, id, lnk, dsize, r1;
+	uint16_t flags, id, lnk, dsize, r1, xt;
 	size_t step;
 	uint32_t tid;
 	uint64_t ts, kw;
@@ -491,7 +493,7 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
 		 */
 		do {
 			r1 = rd_u16le(&rec);
-			rd_skip(&rec, 2);	/* ExtType */
+			xt = rd_u16le(&rec);
 			lnk = rd_u16le(&rec);
 			dsize = rd_u16le(&rec);
 			step = align8(dsize);
@@ -499,6 +501,13 @@ event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,
 				step = r1 - 8u;
 			if (step > rec.n)
 				step = dsize;	/* unpadded last item */
+			if (xt == EXT_SCHEMA_TL && dsize <= rec.n) {
+				we.tl_meta = rec.p;
+				we.tl_meta_len = dsize;
+			} else if (xt == EXT_PROV_TRAITS && dsize <= rec.n) {
+				we.tl_traits = rec.p;
+				we.tl_traits_len = dsize;
+			}
 			rd_skip(&rec, step);
 			if (!rd_ok(&rec)) {
 				dt_reader_warnf(r, off, "ETL event extended "

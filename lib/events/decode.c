@@ -16,7 +16,6 @@
 
 #include "util/utf8.h"
 
-#define TEXT_ROOM	8192		/* all texts of one event */
 #define HT_EVENT32	0x12		/* 32-bit EVENT_HEADER: 4-byte pointers */
 
 static const char *const type_name[] = {
@@ -63,24 +62,19 @@ dt_etw_layout_find(const uint8_t guid[16], uint16_t id, uint8_t version)
 	return best;
 }
 
-/* Where the texts of one event are written. */
-struct texts {
-	char buf[TEXT_ROOM];
-	size_t used;
-};
 
 /* Room for one text: at most DT_EVENT_TEXT_MAX + 4 bytes (the cut mark). */
 static char *
-text_begin(struct texts *t, size_t *room)
+text_begin(struct dt_event_texts *t, size_t *room)
 {
-	size_t left = TEXT_ROOM - t->used;
+	size_t left = DT_EVENT_TEXT_ROOM - t->used;
 
 	*room = left < DT_EVENT_TEXT_MAX + 4 ? left : DT_EVENT_TEXT_MAX + 4;
 	return t->buf + t->used;
 }
 
 static const char *
-text_end(struct texts *t, size_t len)
+text_end(struct dt_event_texts *t, size_t len)
 {
 	const char *s = t->buf + t->used;
 
@@ -122,7 +116,7 @@ le(const uint8_t *p, size_t n)
 /* UTF-16LE of nchar characters (or to its NUL when nchar is SIZE_MAX):
    bytes consumed, -1 when a fixed count runs past the end. */
 static long
-ustr(const uint8_t *p, size_t n, size_t nchar, struct texts *t,
+ustr(const uint8_t *p, size_t n, size_t nchar, struct dt_event_texts *t,
     const char **out)
 {
 	size_t i = 0, room, len = 0, k;
@@ -157,7 +151,7 @@ ustr(const uint8_t *p, size_t n, size_t nchar, struct texts *t,
 
 /* Bytes (AnsiString, to its NUL or nchar bytes), made valid UTF-8. */
 static long
-astr(const uint8_t *p, size_t n, size_t nchar, struct texts *t,
+astr(const uint8_t *p, size_t n, size_t nchar, struct dt_event_texts *t,
     const char **out)
 {
 	size_t i = 0, room, len = 0, end, k;
@@ -188,8 +182,8 @@ astr(const uint8_t *p, size_t n, size_t nchar, struct texts *t,
 }
 
 /* A socket address as Windows lays out SOCKADDR_IN / SOCKADDR_IN6. */
-static int
-sockaddr_text(const uint8_t *p, size_t n, char *out, size_t outlen)
+int
+dt_event_sockaddr(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
 	unsigned fam, port, k;
 	int w;
@@ -214,7 +208,7 @@ sockaddr_text(const uint8_t *p, size_t n, char *out, size_t outlen)
 }
 
 static const char *
-hex_text(const uint8_t *p, size_t n, struct texts *t)
+hex_text(const uint8_t *p, size_t n, struct dt_event_texts *t)
 {
 	size_t room, i, len = 0;
 	char *o = text_begin(t, &room);
@@ -234,7 +228,7 @@ hex_text(const uint8_t *p, size_t n, struct texts *t)
 }
 
 static const char *
-copy_text(struct texts *t, const char *s)
+copy_text(struct dt_event_texts *t, const char *s)
 {
 	size_t room, n = strlen(s);
 	char *o = text_begin(t, &room);
@@ -300,20 +294,189 @@ capi2_result(const uint8_t *p, size_t n, uint32_t *code)
 	return -1;
 }
 
+/*
+ * One value of type (enum dt_etw_type) at p (n bytes left) into f: len is
+ * the byte count of a Binary, the character count of a string (SIZE_MAX:
+ * to its NUL, or the rest for Binary). Returns the bytes it took, or -1
+ * when the payload ends first.
+ */
+long
+dt_event_value(struct dt_event_texts *t, const struct dt_etw_event *ev,
+    uint8_t type, const char *name, const uint8_t *p, size_t n, size_t len,
+    struct dt_winevent_field *f)
+{
+	size_t size = 0, i;
+	char tmp[96];
+
+	f->type = type_name[type];
+	switch (type) {
+	case DT_ETW_USTR:
+	case DT_ETW_ASTR:
+		if (n == 0 && len != 0)
+			return -1;
+		return type == DT_ETW_USTR ? ustr(p, n, len, t, &f->text) :
+		    astr(p, n, len, t, &f->text);
+	case DT_ETW_I8: case DT_ETW_U8: size = 1; break;
+	case DT_ETW_I16: case DT_ETW_U16: size = 2; break;
+	case DT_ETW_I32: case DT_ETW_U32: case DT_ETW_HEX32:
+	case DT_ETW_BOOL: case DT_ETW_FLOAT: size = 4; break;
+	case DT_ETW_I64: case DT_ETW_U64: case DT_ETW_HEX64:
+	case DT_ETW_FILETIME: case DT_ETW_DOUBLE: size = 8; break;
+	case DT_ETW_PTR:
+		size = ev->header_type == HT_EVENT32 ? 4 : 8;
+		break;
+	case DT_ETW_GUID: case DT_ETW_SYSTEMTIME: size = 16; break;
+	case DT_ETW_SID:
+		size = n >= 2 ? 8 + 4 * (size_t)p[1] : 8;
+		break;
+	case DT_ETW_BINARY:
+		size = len == SIZE_MAX ? n : len;
+		break;
+	default:
+		return -1;
+	}
+	if (size > n)
+		return -1;
+	switch (type) {
+	case DT_ETW_I8: case DT_ETW_I16: case DT_ETW_I32:
+	case DT_ETW_I64:
+		f->u = le(p, size);
+		if (size < 8 && (f->u >> (8 * size - 1)) & 1)
+			f->u |= ~UINT64_C(0) << (8 * size);
+		f->is_num = f->is_signed = 1;
+		break;
+	case DT_ETW_HEX32: case DT_ETW_HEX64: case DT_ETW_PTR:
+		f->is_hex = 1;
+		/* fall through */
+	case DT_ETW_U8: case DT_ETW_U16: case DT_ETW_U32:
+	case DT_ETW_U64: case DT_ETW_BOOL:
+		f->u = le(p, size);
+		f->is_num = 1;
+		break;
+	case DT_ETW_FILETIME:
+		if (filetime_text(le(p, 8), tmp, sizeof tmp, &f->u) == 0)
+			f->text = copy_text(t, tmp);
+		else {
+			f->u = le(p, 8);
+			f->is_num = 1;
+		}
+		break;
+	case DT_ETW_SYSTEMTIME:
+		snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:"
+		    "%02u.%03uZ", (unsigned)le(p, 2), (unsigned)le(p + 2, 2),
+		    (unsigned)le(p + 6, 2), (unsigned)le(p + 8, 2),
+		    (unsigned)le(p + 10, 2), (unsigned)le(p + 12, 2),
+		    (unsigned)le(p + 14, 2));
+		f->text = copy_text(t, tmp);
+		break;
+	case DT_ETW_GUID:
+		dt_etw_guid_text(tmp, p);
+		f->text = copy_text(t, tmp);
+		break;
+	case DT_ETW_SID: {
+		int w = snprintf(tmp, sizeof tmp, "S-%u-%llu", p[0],
+		    (unsigned long long)((uint64_t)p[2] << 40 |
+		    (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 |
+		    (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7]));
+
+		for (i = 0; i < p[1] && w > 0 && (size_t)w < sizeof tmp - 12;
+		    i++)
+			w += snprintf(tmp + w, sizeof tmp - (size_t)w, "-%u",
+			    (unsigned)le(p + 8 + 4 * i, 4));
+		f->text = copy_text(t, tmp);
+		break;
+	}
+	case DT_ETW_DOUBLE: case DT_ETW_FLOAT: {
+		uint64_t bits = le(p, size);
+		double x;
+		float y;
+		uint32_t b32 = (uint32_t)bits;
+
+		if (size == 8)
+			memcpy(&x, &bits, 8);
+		else {
+			memcpy(&y, &b32, 4);
+			x = y;
+		}
+		snprintf(tmp, sizeof tmp, "%.17g", x);
+		f->text = copy_text(t, tmp);
+		break;
+	}
+	case DT_ETW_BINARY:
+		if (name != NULL && strstr(name, "Addr") != NULL &&
+		    dt_event_sockaddr(p, size, tmp, sizeof tmp) == 0) {
+			f->type = "SocketAddress";
+			f->text = copy_text(t, tmp);
+		} else
+			f->text = hex_text(p, size, t);
+		break;
+	}
+	return (long)size;
+}
+
+struct dt_winevent *
+dt_event_pack(struct dt_mem *m, const struct dt_winevent_field *f,
+    size_t nf, const struct dt_event_texts *t, const struct dt_etw_event *ev)
+{
+	struct dt_winevent *out;
+	char *block, *tb;
+	size_t i;
+
+	block = dt_malloc(m, sizeof *out + nf * sizeof *f + t->used);
+	if (block == NULL)
+		return NULL;
+	out = (struct dt_winevent *)(void *)block;
+	memset(out, 0, sizeof *out);
+	out->fields = (struct dt_winevent_field *)(void *)(block + sizeof *out);
+	tb = block + sizeof *out + nf * sizeof *f;
+	if (nf > 0)
+		memcpy(out->fields, f, nf * sizeof *f);
+	memcpy(tb, t->buf, t->used);
+	for (i = 0; i < nf; i++) {
+		if (f[i].text != NULL)
+			out->fields[i].text = tb + (f[i].text - t->buf);
+		if (f[i].name >= t->buf && f[i].name < t->buf + t->used)
+			out->fields[i].name = tb + (f[i].name - t->buf);
+	}
+	out->n_fields = nf;
+	out->offset = ev->offset;
+	out->time = ev->time;
+	out->has_time = ev->has_time;
+	out->id = ev->id;
+	out->task = ev->task;
+	out->version = ev->version;
+	out->level = ev->level;
+	out->opcode = ev->opcode;
+	out->pid = ev->pid;
+	out->tid = ev->tid;
+	return out;
+}
+
+/* A text of its own in the event's block (a name, a provider). */
+const char *
+dt_event_text(struct dt_event_texts *t, const char *s, size_t n)
+{
+	size_t room;
+	char *o = text_begin(t, &room);
+
+	if (n + 1 > room)
+		return NULL;
+	memcpy(o, s, n);
+	return text_end(t, n);
+}
+
 struct dt_winevent *
 dt_event_decode(struct dt_mem *m, const struct dt_etw_layout *l,
     const struct dt_etw_event *ev, int *short_field)
 {
 	struct dt_winevent_field f[DT_EVENT_FIELDS_MAX + 1];
-	struct texts *t;
+	struct dt_event_texts *t;
 	struct dt_winevent *out;
 	const struct dt_etw_field_def *d;
 	const uint8_t *p = ev->data;
-	size_t n = ev->len, off = 0, k, nf = 0, size, len, i;
+	size_t n = ev->len, off = 0, k, nf = 0, len;
 	uint32_t code;
-	char tmp[96];
 	long used;
-	char *block;
 
 	*short_field = -1;
 	t = dt_malloc(m, sizeof *t);
@@ -324,7 +487,6 @@ dt_event_decode(struct dt_mem *m, const struct dt_etw_layout *l,
 	for (k = 0; k < l->n && nf < DT_EVENT_FIELDS_MAX; k++) {
 		d = &dt_etw_fields[l->first + k];
 		f[nf].name = d->name;
-		f[nf].type = type_name[d->type];
 		len = SIZE_MAX;
 		if (d->len_kind == 1)
 			len = d->len;
@@ -333,130 +495,14 @@ dt_event_decode(struct dt_mem *m, const struct dt_etw_layout *l,
 				break;
 			len = f[d->len].u > n ? n + 1 : (size_t)f[d->len].u;
 		}
-		size = 0;
-		switch (d->type) {
-		case DT_ETW_USTR:
-		case DT_ETW_ASTR:
-			if (off >= n && len != 0) {
-				*short_field = (int)k;
-				break;
-			}
-			used = d->type == DT_ETW_USTR ?
-			    ustr(p + off, n - off, len, t, &f[nf].text) :
-			    astr(p + off, n - off, len, t, &f[nf].text);
-			if (used < 0) {
-				*short_field = (int)k;
-				break;
-			}
-			off += (size_t)used;
-			nf++;
-			continue;
-		case DT_ETW_I8: case DT_ETW_U8: size = 1; break;
-		case DT_ETW_I16: case DT_ETW_U16: size = 2; break;
-		case DT_ETW_I32: case DT_ETW_U32: case DT_ETW_HEX32:
-		case DT_ETW_BOOL: case DT_ETW_FLOAT: size = 4; break;
-		case DT_ETW_I64: case DT_ETW_U64: case DT_ETW_HEX64:
-		case DT_ETW_FILETIME: case DT_ETW_DOUBLE: size = 8; break;
-		case DT_ETW_PTR:
-			size = ev->header_type == HT_EVENT32 ? 4 : 8;
-			break;
-		case DT_ETW_GUID: case DT_ETW_SYSTEMTIME: size = 16; break;
-		case DT_ETW_SID:
-			size = off + 2 <= n ? 8 + 4 * (size_t)p[off + 1] : 8;
-			break;
-		case DT_ETW_BINARY:
-			size = len == SIZE_MAX ? n - off : len;
-			break;
-		}
-		if (*short_field >= 0)
-			break;
-		if (size > n - off) {
+		used = dt_event_value(t, ev, d->type, d->name, p + off,
+		    n - off, len, &f[nf]);
+		if (used < 0) {
+			memset(&f[nf], 0, sizeof f[nf]);
 			*short_field = (int)k;
 			break;
 		}
-		switch (d->type) {
-		case DT_ETW_I8: case DT_ETW_I16: case DT_ETW_I32:
-		case DT_ETW_I64:
-			f[nf].u = le(p + off, size);
-			if (size < 8 && (f[nf].u >> (8 * size - 1)) & 1)
-				f[nf].u |= ~UINT64_C(0) << (8 * size);
-			f[nf].is_num = f[nf].is_signed = 1;
-			break;
-		case DT_ETW_HEX32: case DT_ETW_HEX64: case DT_ETW_PTR:
-			f[nf].is_hex = 1;
-			/* fall through */
-		case DT_ETW_U8: case DT_ETW_U16: case DT_ETW_U32:
-		case DT_ETW_U64: case DT_ETW_BOOL:
-			f[nf].u = le(p + off, size);
-			f[nf].is_num = 1;
-			break;
-		case DT_ETW_FILETIME:
-			if (filetime_text(le(p + off, 8), tmp, sizeof tmp,
-			    &f[nf].u) == 0)
-				f[nf].text = copy_text(t, tmp);
-			else {
-				f[nf].u = le(p + off, 8);
-				f[nf].is_num = 1;
-			}
-			break;
-		case DT_ETW_SYSTEMTIME:
-			snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:"
-			    "%02u.%03uZ", (unsigned)le(p + off, 2),
-			    (unsigned)le(p + off + 2, 2),
-			    (unsigned)le(p + off + 6, 2),
-			    (unsigned)le(p + off + 8, 2),
-			    (unsigned)le(p + off + 10, 2),
-			    (unsigned)le(p + off + 12, 2),
-			    (unsigned)le(p + off + 14, 2));
-			f[nf].text = copy_text(t, tmp);
-			break;
-		case DT_ETW_GUID:
-			dt_etw_guid_text(tmp, p + off);
-			f[nf].text = copy_text(t, tmp);
-			break;
-		case DT_ETW_SID: {
-			int w = snprintf(tmp, sizeof tmp, "S-%u-%llu",
-			    p[off], (unsigned long long)(
-			    (uint64_t)p[off + 2] << 40 |
-			    (uint64_t)p[off + 3] << 32 |
-			    (uint64_t)p[off + 4] << 24 |
-			    (uint64_t)p[off + 5] << 16 |
-			    (uint64_t)p[off + 6] << 8 | p[off + 7]));
-
-			for (i = 0; i < p[off + 1] && w > 0 &&
-			    (size_t)w < sizeof tmp - 12; i++)
-				w += snprintf(tmp + w, sizeof tmp - (size_t)w,
-				    "-%u", (unsigned)le(p + off + 8 + 4 * i,
-				    4));
-			f[nf].text = copy_text(t, tmp);
-			break;
-		}
-		case DT_ETW_DOUBLE: case DT_ETW_FLOAT: {
-			uint64_t bits = le(p + off, size);
-			double x;
-			float y;
-			uint32_t b32 = (uint32_t)bits;
-
-			if (size == 8)
-				memcpy(&x, &bits, 8);
-			else {
-				memcpy(&y, &b32, 4);
-				x = y;
-			}
-			snprintf(tmp, sizeof tmp, "%.17g", x);
-			f[nf].text = copy_text(t, tmp);
-			break;
-		}
-		case DT_ETW_BINARY:
-			if (strstr(d->name, "Addr") != NULL &&
-			    sockaddr_text(p + off, size, tmp, sizeof tmp) == 0) {
-				f[nf].type = "SocketAddress";
-				f[nf].text = copy_text(t, tmp);
-			} else
-				f[nf].text = hex_text(p + off, size, t);
-			break;
-		}
-		off += size;
+		off += (size_t)used;
 		nf++;
 	}
 	if (memcmp(ev->provider, guid_capi2, 16) == 0 &&
@@ -467,34 +513,12 @@ dt_event_decode(struct dt_mem *m, const struct dt_etw_layout *l,
 		f[nf].u = code;
 		nf++;
 	}
-	block = dt_malloc(m, sizeof *out + nf * sizeof *f + t->used);
-	if (block == NULL) {
-		dt_free(m, t);
+	out = dt_event_pack(m, f, nf, t, ev);
+	dt_free(m, t);
+	if (out == NULL)
 		return NULL;
-	}
-	out = (struct dt_winevent *)(void *)block;
-	memset(out, 0, sizeof *out);
-	out->fields = (struct dt_winevent_field *)(void *)(block + sizeof *out);
-	memcpy(out->fields, f, nf * sizeof *f);
-	memcpy(block + sizeof *out + nf * sizeof *f, t->buf, t->used);
-	for (i = 0; i < nf; i++)
-		if (f[i].text != NULL)
-			out->fields[i].text = block + sizeof *out +
-			    nf * sizeof *f + (size_t)(f[i].text - t->buf);
-	out->n_fields = nf;
-	out->offset = ev->offset;
-	out->time = ev->time;
-	out->has_time = ev->has_time;
 	out->provider = l->provider;
 	out->name = l->name;
-	out->id = ev->id;
-	out->task = ev->task;
-	out->version = ev->version;
-	out->level = ev->level;
-	out->opcode = ev->opcode;
-	out->pid = ev->pid;
-	out->tid = ev->tid;
 	out->short_payload = *short_field >= 0;
-	dt_free(m, t);
 	return out;
 }

@@ -22,15 +22,17 @@ struct slot {
 	uint8_t guid[16];
 	int used;
 	uint64_t events;
+	uint64_t decoded;
 	uint8_t *ids;			/* 8 KiB bitmap, or NULL */
 	uint32_t n_ids;
+	char tl_name[64];		/* TraceLogging's own name, or "" */
 };
 
 struct dt_events {
 	struct dt_mem *m;
 	struct dt_capture *cap;
 	struct dt_winevent *tail;		/* of cap->events */
-	uint64_t short_payloads;
+	uint64_t short_payloads, tl_malformed;
 	struct slot *slots;		/* SLOTS, or NULL before any event */
 	size_t n_used;
 	uint64_t system, untold;
@@ -67,43 +69,80 @@ dt_events_new(struct dt_events **out, struct dt_capture *cap)
 	return 0;
 }
 
-/* The event decoded by its layout, kept while there is room; a payload
-   shorter than the layout is told (the first DT_EVENTS_WARN_MAX). */
+/* Keeps d at the end of the capture's events while fewer than
+   DT_EVENTS_KEPT are kept; else frees it. */
 static void
+keep(struct dt_events *ev, struct dt_winevent *d)
+{
+	struct dt_capture *cap = ev->cap;
+
+	cap->winevents_decoded++;
+	if (cap->n_winevents >= DT_EVENTS_KEPT) {
+		dt_free(ev->m, d);
+		return;
+	}
+	if (ev->tail != NULL)
+		ev->tail->next = d;
+	else
+		cap->winevents = d;
+	ev->tail = d;
+	cap->n_winevents++;
+}
+
+/* A TraceLogging event by its own metadata; malformed metadata is told
+   (the first DT_EVENTS_WARN_MAX) and the event only counted. 1: decoded. */
+static int
+decode_tl(struct dt_events *ev, const struct dt_etw_event *e)
+{
+	struct dt_winevent *d;
+	char why[96];
+	int rc;
+
+	rc = dt_tl_decode(ev->m, e, &d, why, sizeof why);
+	if (rc == DT_ENOMEM) {
+		ev->nomem = 1;
+		return 0;
+	}
+	if (rc != 0) {
+		if (++ev->tl_malformed <= DT_EVENTS_WARN_MAX)
+			dt_capture_add_error(ev->cap, e->offset, "TraceLogging "
+			    "event %u: metadata malformed (%s); event counted, "
+			    "not decoded", e->id, why);
+		return 0;
+	}
+	if (d->short_payload && ++ev->short_payloads <= DT_EVENTS_WARN_MAX)
+		dt_capture_add_error(ev->cap, e->offset, "TraceLogging event "
+		    "%s: payload of %zu bytes ends before the fields its "
+		    "metadata names; the fields before read", d->name != NULL ?
+		    d->name : "(unnamed)", e->len);
+	keep(ev, d);
+	return 1;
+}
+
+/* The event decoded by its layout, or its TraceLogging metadata; a
+   payload shorter than the layout is told (the first DT_EVENTS_WARN_MAX).
+   1: decoded. */
+static int
 decode(struct dt_events *ev, const struct dt_etw_event *e)
 {
 	const struct dt_etw_layout *l;
 	struct dt_winevent *d;
-	struct dt_capture *cap = ev->cap;
 	int short_field;
 
 	l = dt_etw_layout_find(e->provider, e->id, e->version);
 	if (l == NULL)
-		return;
-	cap->winevents_decoded++;
-	if (cap->n_winevents >= DT_EVENTS_KEPT) {
-		/* still checked for a short payload, not kept */
-		d = dt_event_decode(ev->m, l, e, &short_field);
-		dt_free(ev->m, d);
-	} else if ((d = dt_event_decode(ev->m, l, e, &short_field)) !=
-	    NULL) {
-		if (ev->tail != NULL)
-			ev->tail->next = d;
-		else
-			cap->winevents = d;
-		ev->tail = d;
-		cap->n_winevents++;
-	} else {
+		return e->tl_meta != NULL ? decode_tl(ev, e) : 0;
+	if ((d = dt_event_decode(ev->m, l, e, &short_field)) == NULL) {
 		ev->nomem = 1;
-		return;
+		return 0;
 	}
-	if (short_field < 0)
-		return;
-	if (++ev->short_payloads <= DT_EVENTS_WARN_MAX)
-		dt_capture_add_error(cap, e->offset, "%s event %u: payload of "
-		    "%zu bytes ends before field %s of its layout; the fields "
-		    "before it read", l->provider, e->id, e->len,
+	keep(ev, d);
+	if (short_field >= 0 && ++ev->short_payloads <= DT_EVENTS_WARN_MAX)
+		dt_capture_add_error(ev->cap, e->offset, "%s event %u: payload "
+		    "of %zu bytes ends before field %s of its layout; the "
+		    "fields before it read", l->provider, e->id, e->len,
 		    dt_etw_fields[l->first + short_field].name);
+	return 1;
 }
 
 static struct slot *
@@ -133,12 +172,13 @@ dt_events_record(void *payload, const struct dt_etw_event *e)
 {
 	struct dt_events *ev = payload;
 	struct slot *s;
+	int dec;
 
 	if (e->provider == NULL) {
 		ev->system++;
 		return;
 	}
-	decode(ev, e);
+	dec = decode(ev, e);
 	if (ev->slots == NULL && !ev->nomem) {
 		ev->slots = dt_calloc(ev->m, SLOTS, sizeof *ev->slots);
 		ev->nomem = ev->slots == NULL;
@@ -148,6 +188,9 @@ dt_events_record(void *payload, const struct dt_etw_event *e)
 		return;
 	}
 	s->events++;
+	s->decoded += (uint64_t)dec;
+	if (s->tl_name[0] == '\0' && e->tl_traits != NULL)
+		(void)dt_tl_provider_name(e, s->tl_name, sizeof s->tl_name);
 	if (s->ids == NULL && (s->ids = dt_calloc(ev->m, 65536 / 8, 1)) ==
 	    NULL)
 		return;
@@ -179,6 +222,7 @@ int
 dt_events_finish(struct dt_events *ev, struct dt_capture *cap)
 {
 	struct dt_event_provider *p;
+	char (*names)[64];
 	size_t i, n = 0;
 
 	cap->system_records = ev->system;
@@ -187,16 +231,27 @@ dt_events_finish(struct dt_events *ev, struct dt_capture *cap)
 		dt_capture_add_error(cap, 0, "%llu more events with a payload "
 		    "shorter than their layout", (unsigned long long)
 		    (ev->short_payloads - DT_EVENTS_WARN_MAX));
+	if (ev->tl_malformed > DT_EVENTS_WARN_MAX)
+		dt_capture_add_error(cap, 0, "%llu more TraceLogging events "
+		    "with malformed metadata", (unsigned long long)
+		    (ev->tl_malformed - DT_EVENTS_WARN_MAX));
 	if (ev->n_used == 0)
 		return ev->nomem ? DT_ENOMEM : 0;
-	p = dt_calloc(cap->mem, ev->n_used, sizeof *p);
+	/* the array, then the TraceLogging names: one allocation */
+	p = dt_calloc(cap->mem, ev->n_used, sizeof *p + sizeof names[0]);
 	if (p == NULL)
 		return DT_ENOMEM;
+	names = (char (*)[64])(void *)(p + ev->n_used);
 	for (i = 0; i < SLOTS; i++) {
 		if (!ev->slots[i].used)
 			continue;
 		dt_etw_guid_text(p[n].guid, ev->slots[i].guid);
 		p[n].name = dt_etw_provider_name(ev->slots[i].guid);
+		if (p[n].name == NULL && ev->slots[i].tl_name[0] != '\0') {
+			memcpy(names[n], ev->slots[i].tl_name, 64);
+			p[n].name = names[n];
+		}
+		p[n].decoded = ev->slots[i].decoded;
 		p[n].events = ev->slots[i].events;
 		p[n].ids = ev->slots[i].n_ids;
 		n++;

@@ -75,6 +75,43 @@ struct dt_winevent *dt_event_decode(struct dt_mem *m,
     const struct dt_etw_layout *l, const struct dt_etw_event *ev,
     int *short_field);
 
+/* Where the texts of one event are written while it is decoded. */
+#define DT_EVENT_TEXT_ROOM 8192
+struct dt_event_texts {
+	char buf[DT_EVENT_TEXT_ROOM];
+	size_t used;
+};
+
+/* One value of a field by its type (decode.c, also for TraceLogging):
+   bytes taken, or -1 when the payload ends first. */
+long dt_event_value(struct dt_event_texts *t, const struct dt_etw_event *ev,
+    uint8_t type, const char *name, const uint8_t *p, size_t n, size_t len,
+    struct dt_winevent_field *f);
+/* A copy of s (n bytes) among the event's texts, or NULL: no room. */
+const char *dt_event_text(struct dt_event_texts *t, const char *s,
+    size_t n);
+/* "addr:port" of a SOCKADDR_IN / SOCKADDR_IN6; -1 when it is not one. */
+int dt_event_sockaddr(const uint8_t *p, size_t n, char *out, size_t outlen);
+/* The fields, their names and texts in t (pointers into t->buf are
+   moved) into one new allocation with ev's header; NULL: no memory.
+   provider, name and short_payload are the caller's to set. */
+struct dt_winevent *dt_event_pack(struct dt_mem *m,
+    const struct dt_winevent_field *f, size_t nf,
+    const struct dt_event_texts *t, const struct dt_etw_event *ev);
+
+/*
+ * tracelogging.c: a self-describing event decoded by the metadata it
+ * carries (ev->tl_meta; its provider named by ev->tl_traits). Returns 0
+ * with *out set, DT_ENOMEM, or DT_EFORMAT with why saying what is wrong
+ * with the metadata (*out NULL).
+ */
+int dt_tl_decode(struct dt_mem *m, const struct dt_etw_event *ev,
+    struct dt_winevent **out, char *why, size_t whylen);
+/* The provider's name from its traits (PROV_TRAITS), at most outlen - 1
+   bytes; 0, or -1 when the traits hold none. */
+int dt_tl_provider_name(const struct dt_etw_event *ev, char *out,
+    size_t outlen);
+
 /* providers.c (generated) */
 struct dt_etw_provider {
 	uint8_t guid[16];		/* as stored in an ETL file */

@@ -617,8 +617,10 @@ struct dt_encap_count {
 /* One ETW provider seen in an ETL file (events/). */
 struct dt_event_provider {
 	char guid[40];			/* "{4d4f80d9-c8bd-...}" */
-	const char *name;		/* static, or NULL: not in the table */
+	const char *name;		/* the table's, TraceLogging's own (in
+					   this array's block), or NULL */
 	uint64_t events;
+	uint64_t decoded;		/* by a layout or their own metadata */
 	uint32_t ids;			/* distinct event ids */
 };
 
@@ -631,7 +633,7 @@ struct dt_event_provider {
  */
 #define DT_EVENT_TEXT_MAX 512
 struct dt_winevent_field {
-	const char *name;		/* static */
+	const char *name;		/* static, or in the event's block */
 	const char *type;		/* static: "UInt32", "UnicodeString" */
 	int is_num, is_signed, is_hex;
 	uint64_t u;
@@ -645,8 +647,9 @@ struct dt_winevent {
 	uint64_t offset;		/* of its record in the file */
 	int64_t time;			/* ns since 1970, packets' clock */
 	int has_time;
-	const char *provider;		/* static name */
-	const char *name;		/* static symbol, or NULL */
+	const char *provider;		/* name: static, or in the block */
+	const char *name;		/* manifest symbol or TraceLogging
+					   event name, or NULL */
 	uint16_t id, task;
 	uint8_t version, level, opcode;
 	uint32_t pid, tid;

@@ -207,6 +207,7 @@ jcapture_extras(struct jw *w, const struct dt_capture *cap)
 			jw_str(w, "guid", cap->providers[i].guid);
 			jw_uint(w, "events", cap->providers[i].events);
 			jw_uint(w, "event_ids", cap->providers[i].ids);
+			jw_uint(w, "decoded", cap->providers[i].decoded);
 			jw_end(w);
 		}
 		jw_end(w);

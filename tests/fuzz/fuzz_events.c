@@ -9,8 +9,10 @@
  * table does, and all memory comes back. Typed decoding: every event of a
  * provider and id with a layout is decoded (events_decoded counts them
  * all), at most DT_EVENTS_KEPT are kept, each with at most its layout's
- * fields (plus CAPI2's Result), every text valid UTF-8 within
- * DT_EVENT_TEXT_MAX (and its cut mark). Seeds in corpus/events: small
+ * fields (plus CAPI2's Result); a TraceLogging event (by its own
+ * metadata, tracelogging.c) is decoded unless that metadata is malformed;
+ * every name and text valid UTF-8 within DT_EVENT_TEXT_MAX (and its cut
+ * mark). Seeds in corpus/events: small
  * writer-made ETL files from corpus/etl, and the IP-HTTPS provider events
  * of tests/test_events.c.
  */
@@ -29,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct tally {
 	struct dt_events *ev;
-	uint64_t with, without, laid_out;
+	uint64_t with, without, laid_out, tl;
 	volatile uint8_t sink;
 };
 
@@ -51,6 +53,8 @@ on_event(void *payload, const struct dt_etw_event *e)
 	if (e->provider != NULL &&
 	    dt_etw_layout_find(e->provider, e->id, e->version) != NULL)
 		t->laid_out++;
+	else if (e->provider != NULL && e->tl_meta != NULL)
+		t->tl++;		/* decoded unless malformed */
 	dt_events_record(t->ev, e);
 }
 
@@ -81,12 +85,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (dt_reader_next(r, &p) == 0)
 		;
 	dt_reader_close(r);
-	assert(cap.winevents_decoded == t.laid_out);
-	assert(cap.n_winevents <= DT_EVENTS_KEPT && cap.n_winevents <= t.laid_out);
+	assert(cap.winevents_decoded >= t.laid_out &&
+	    cap.winevents_decoded <= t.laid_out + t.tl);
+	assert(cap.n_winevents <= DT_EVENTS_KEPT &&
+	    cap.n_winevents <= cap.winevents_decoded);
 	for (sum = 0, d = cap.winevents; d != NULL; d = d->next, sum++) {
 		assert(d->n_fields <= DT_EVENT_FIELDS_MAX + 1);
 		for (i = 0; i < d->n_fields; i++) {
 			assert(d->fields[i].name != NULL);
+			assert(dt_utf8_valid(d->fields[i].name));
 			assert(d->fields[i].type != NULL);
 			if (d->fields[i].text == NULL)
 				continue;

@@ -1910,6 +1910,57 @@ START_TEST(t_resumed)
 }
 END_TEST
 
+/* NPN (KakaoTalk_chat.pcap in the corpus, frames 118, 145, 167): after
+   CCS the client sends NextProtocol and Finished as two encrypted
+   handshake records; a server's renegotiation sends one after its
+   Finished. The first after CCS stays the Finished; every later one is
+   shown with its size (before, only the first was). */
+START_TEST(t_encrypted_hs_records)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct ch o = { 0x0303, suites_mixed, 5, 32, NULL, 0, 0 };
+	static struct b body;
+	struct b *b;
+
+	body.n = 0;
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	record(b, 22, &body);
+	body.n = 0;
+	server_hello(&body, 0xC02F, 2, 32, 0, 0);
+	certificate(&body, 1);
+	opaque_msg(&body, 14, 0);	/* ServerHelloDone */
+	b = step(s, DT_S2C, 2);
+	record(b, 22, &body);
+	body.n = 0;
+	opaque_msg(&body, 16, 66);	/* ClientKeyExchange */
+	b = step(s, DT_C2S, 3);
+	record(b, 22, &body);
+	ccs(b);
+	encrypted_record(b, 22, 60);	/* NextProtocol */
+	encrypted_record(b, 22, 40);	/* Finished */
+	encrypted_record(b, 23, 100);
+	b = step(s, DT_S2C, 4);
+	ccs(b);
+	encrypted_record(b, 22, 40);
+	encrypted_record(b, 23, 100);
+	b = step(s, DT_S2C, 5);
+	encrypted_record(b, 22, 32);	/* HelloRequest, renegotiating */
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(r.c.tls.finished_frame[DT_C2S], 3);
+	ck_assert_uint_eq(r.c.tls.finished_frame[DT_S2C], 4);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_C2S),
+	    "1:1:0 3:16:0 3:20:1 ");
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, DT_C2S), "3:0:40 ");
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, DT_S2C), "5:0:32 ");
+	ck_assert_ptr_null(r.c.tls.malformed);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
 START_TEST(t_alerts)
 {
 	static struct run r;
@@ -2414,6 +2465,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_gap);
 	tcase_add_test(tc, t_resync_and_types);
 	tcase_add_loop_test(tc, t_resumed, 0, 2);
+	tcase_add_test(tc, t_encrypted_hs_records);
 	tcase_add_test(tc, t_alerts);
 	tcase_add_test(tc, t_after_appdata);
 	tcase_add_test(tc, t_midstream_client);

@@ -221,7 +221,9 @@ record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 			c->tls->finished_frame[dir] = frame;
 			dt_tls_event(t, c, DT_EV_TLS_HANDSHAKE, dir, frame, time, 20,
 			    DT_TLS_HS_ENCRYPTED);
-		}
+		} else	/* NPN's second record, a renegotiation: each shown */
+			dt_tls_event(t, c, DT_EV_TLS_ENCRYPTED, dir, frame, time,
+			    0, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 		break;
 	case 23:
 		if (t->sh13 && dir == DT_S2C && !t->client_flight13) {

@@ -82,7 +82,10 @@ const char *dt_tls_preamble_name(unsigned preamble);
    and DT_TLS_HS_HRR (a ServerHello that is a HelloRetryRequest).
    DT_EV_TLS_ENCRYPTED b = bytes of the TLS 1.3 flight so far (one event per
    direction: the server's flight after ServerHello, the client's first
-   encrypted record; finished_frame[] is set to their first record).
+   encrypted record; finished_frame[] is set to their first record); before
+   TLS 1.3, one per encrypted handshake record after a direction's Finished
+   (NPN's client sends NextProtocol and Finished as two records; a
+   renegotiation's messages), b = that record's bytes.
    DT_EV_TLS_ALERT a = level << 8 | description (0 when encrypted), b = 1
    when encrypted. DT_EV_HTTP_RESPONSE b = status. DT_EV_SSLV2_HELLO a = 1
    from the client (CLIENT-HELLO), a = 4 from the server (an SSL 2.0

@@ -203,6 +203,7 @@ def tshark_events(st, client):
           "appdata": {"client": None, "server": None},
           "segs": {}}
     ccs = {"client": False, "server": False}
+    encfin = {"client": False, "server": False}
     if client is None:
         # the sender of the first ClientHello, else the lower port is server
         for r in st.frames:
@@ -300,8 +301,13 @@ def tshark_events(st, client):
                     hi += 1
                     took += 1
                 if not took:
-                    if ccs[d]:
+                    if ccs[d] and encfin[d]:
+                        # NPN's Finished after NextProtocol, a
+                        # renegotiation: datrace's encrypted_handshake
+                        out.append(("encrypted_handshake", None))
+                    elif ccs[d]:
                         out.append(("finished", "encrypted"))
+                        encfin[d] = True
                     elif hi < len(hs) and k == max(
                             i for i, c in enumerate(ctypes) if c == 22):
                         # last handshake record of the frame: the
@@ -498,6 +504,11 @@ def dt_events(c):
                 key = (lv, m.get("code"))
             ev["alert"][d].append((key, m["frame"]))
         elif ty in DT_MSG_TYPES:
+            ev["msg"][d].append((ty, m["frame"]))
+        elif ty == "encrypted_handshake" and \
+                not (t.get("version") or "").startswith("TLS 1.3"):
+            # before TLS 1.3: an encrypted handshake record after the
+            # direction's Finished, one per record as tshark lists them
             ev["msg"][d].append((ty, m["frame"]))
         elif ty == "encrypted_handshake":
             ev["enc_hs"] += 1

@@ -948,6 +948,7 @@ START_TEST(expired_by_time)
 {
 	struct fx *f = fx_new();
 	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
 	struct dt_cert *x;
 
 	server_hello(f, c, 0x0303, NULL_SHA256);
@@ -956,11 +957,44 @@ START_TEST(expired_by_time)
 	hello_done(f, c);
 	alert(f, c, DT_C2S, 9, 45);
 	run(f);
-	expect_v(f, "server-cert-expired", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	v = expect_v(f, "server-cert-expired", 1, DT_SEV_ERROR, DT_CONF_HIGH,
 	    0x800b0101, "CERT_E_EXPIRED", FR(6, 9));
-	ck_assert_ptr_nonnull(strstr(find(f, "server-cert-expired", 1)->summary,
-	    "expired on 2023-11-13"));
+	ck_assert_ptr_nonnull(strstr(v->summary, "expired on 2023-11-13"));
 	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
+	ck_assert_ptr_nonnull(strstr(v->explanation, "here the client ended "
+	    "the handshake with a certificate_expired (45) alert (frame 9)"));
+	ck_assert_ptr_null(strstr(v->explanation, "so the client rejects it"));
+	fx_free(f);
+
+	/* a client that completed the handshake did not reject it in TLS:
+	   lower confidence, and the text says so */
+	f = fx_new();
+	c = iphttps_hello(f);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	x = server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	x->not_after = T0 / S - 86400;
+	hello_done(f, c);
+	finish(f, c);
+	run(f);
+	v = expect_v(f, "server-cert-expired", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
+	    0x800b0101, "CERT_E_EXPIRED", FR(6));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "the handshake completed "
+	    "all the same"));
+	fx_free(f);
+
+	/* the client closed without an alert: that frame is shown */
+	f = fx_new();
+	c = iphttps_hello(f);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	x = server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	x->not_after = T0 / S - 86400;
+	hello_done(f, c);
+	close_by(f, c, DT_C2S, 9, 0);
+	run(f);
+	v = expect_v(f, "server-cert-expired", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x800b0101, "CERT_E_EXPIRED", FR(6, 9));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "the client closed the "
+	    "connection (frame 9) without a failure alert"));
 	fx_free(f);
 }
 END_TEST
@@ -1001,6 +1035,30 @@ START_TEST(name_mismatch)
 	/* bad_certificate here is the name, not the root */
 	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
 	ck_assert_uint_eq(count(f, "wrong-server"), 0);
+	/* the text tells what the client did, from the facts */
+	ck_assert_ptr_nonnull(strstr(v->explanation, "Here the client ended "
+	    "the handshake with a bad_certificate (42) alert (frame 9)."));
+	ck_assert_ptr_null(strstr(v->explanation, "abandoned"));
+	fx_free(f);
+
+	/* the client finished the handshake: it did not refuse the name
+	   during TLS, so the finding is weaker and says so; a close_notify
+	   afterwards is no evidence */
+	f = fx_new();
+	c = iphttps_hello(f);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=vpn.corp.example", "CN=Corp CA",
+	    "vpn.corp.example", "aa");
+	hello_done(f, c);
+	finish(f, c);
+	alert(f, c, DT_C2S, 20, 0);
+	f->cfg.host = HOST;
+	run(f);
+	v = expect_v(f, "server-name-mismatch", 1, DT_SEV_ERROR,
+	    DT_CONF_MEDIUM, 0x800b010f, "CERT_E_CN_NO_MATCH", FR(6));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "the handshake completed "
+	    "all the same"));
+	ck_assert_ptr_null(strstr(v->explanation, "abandoned"));
 	fx_free(f);
 }
 END_TEST

@@ -313,6 +313,47 @@ dt_rule_ttl_differs(const struct dt_conn *c)
 }
 
 int
+dt_rule_cert_reaction(const struct dt_conn *c, char *buf, size_t n,
+    uint64_t *frame)
+{
+	const struct dt_tls_facts *t = &c->tls;
+	char al[64];
+	uint64_t cf = t->server_cert_frame, closed;
+
+	*frame = 0;
+	if (dt_rule_hs_complete(c)) {
+		snprintf(buf, n, "the handshake completed all the same, so this "
+		    "client did not refuse the certificate during TLS");
+		return DT_CERT_COMPLETED;
+	}
+	if (t->alert_frame > cf && t->alert_dir == DT_C2S &&
+	    (t->alert_encrypted || t->alert_desc != 0)) {
+		*frame = t->alert_frame;
+		if (t->alert_encrypted)
+			snprintf(buf, n, "the client ended the handshake with an "
+			    "encrypted alert (frame %llu)",
+			    (unsigned long long)t->alert_frame);
+		else
+			snprintf(buf, n, "the client ended the handshake with a "
+			    "%s alert (frame %llu)", dt_tls_alert_str(
+			    t->alert_desc, al, sizeof al),
+			    (unsigned long long)t->alert_frame);
+		return DT_CERT_REFUSED;
+	}
+	if ((closed = closed_by(c, DT_C2S, cf)) != 0 ||
+	    (t->alert_frame > cf && t->alert_dir == DT_C2S)) {
+		*frame = closed != 0 && (t->alert_frame <= cf ||
+		    t->alert_dir != DT_C2S || closed < t->alert_frame) ?
+		    closed : t->alert_frame;
+		snprintf(buf, n, "the client closed the connection (frame "
+		    "%llu) without a failure alert", (unsigned long long)*frame);
+		return DT_CERT_CLOSED;
+	}
+	snprintf(buf, n, "the capture does not show how the client reacted");
+	return DT_CERT_UNKNOWN;
+}
+
+int
 dt_rule_tls_cut(const struct dt_conn *c)
 {
 	if (dt_rule_hs_complete(c))

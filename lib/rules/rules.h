@@ -120,6 +120,13 @@ int dt_rule_refused_hello(const struct dt_conn *c, uint64_t *frame,
 /* SYN-ACK and the server's TLS packets came with different IP TTLs
    (another device answered). 0 when either is unknown. */
 int dt_rule_ttl_differs(const struct dt_conn *c);
+/* What the client did after the server's Certificate, as a clause for a
+   verdict's text ("the client ended the handshake with a fatal
+   bad_certificate (42) alert (frame 9)"); *frame gets the frame that
+   shows it (0: none). */
+enum { DT_CERT_UNKNOWN, DT_CERT_REFUSED, DT_CERT_CLOSED, DT_CERT_COMPLETED };
+int dt_rule_cert_reaction(const struct dt_conn *c, char *buf, size_t n,
+    uint64_t *frame);
 /* snaplen cut the TLS bytes: rules that judge by the absence of a message
    must not fire. */
 int dt_rule_tls_cut(const struct dt_conn *c);

@@ -30,6 +30,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_tls_facts *t = c->tls;
 	const struct dt_cert *x = NULL;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], when_s[40], lim[40];
+	char expl[DT_RULE_TEXT], react[160];
+	uint64_t seen;
+	int how;
 	int64_t when = (t->ch_time != 0 ? t->ch_time : c->first_time) /
 	    1000000000;
 	uint64_t fr[2] = { t->server_cert_frame, 0 };
@@ -81,13 +84,20 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "the IP-HTTPS certificate",
 	    x != NULL && x->subject != NULL ? ", " : "",
 	    x != NULL && x->subject != NULL ? x->subject : "");
+	how = dt_rule_cert_reaction(c, react, sizeof react, &seen);
+	if (fr[1] == 0)
+		fr[1] = seen;
+	snprintf(expl, sizeof expl, "A certificate the server presented for "
+	    "IP-HTTPS is %s at the time of the handshake by the capture's "
+	    "clock; here %s. A Windows client rejects such a certificate and "
+	    "logs 0x800b0101. A browser does not show the IP-HTTPS "
+	    "certificate; the capture does.", x == NULL ? "outside its "
+	    "validity period, as the client's certificate_expired alert says" :
+	    early ? "not yet valid" : "past its expiry date", react);
 	dt_verdict_add(ctx, &dt_rule_server_cert_expired, c,
-	    x != NULL ? DT_CONF_HIGH : DT_CONF_MEDIUM, 0x800b0101,
-	    "CERT_E_EXPIRED", fr, 2, sum,
-	    "A certificate the server presented for IP-HTTPS is outside its "
-	    "validity period at the time of the handshake, so the client "
-	    "rejects it and logs 0x800b0101. A browser does not show the "
-	    "IP-HTTPS certificate; the capture does.", rem);
+	    x == NULL ? DT_CONF_MEDIUM : how == DT_CERT_COMPLETED ?
+	    DT_CONF_MEDIUM : DT_CONF_HIGH, 0x800b0101, "CERT_E_EXPIRED", fr,
+	    2, sum, expl, rem);
 }
 
 const struct dt_rule dt_rule_server_cert_expired = {

@@ -41,6 +41,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	const char *host = dt_rule_host(ctx, c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], names[384];
+	char expl[DT_RULE_TEXT], react[160];
+	int how;
 	uint64_t fr[2];
 	size_t i, k = 0;
 
@@ -55,8 +57,6 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	if (k == 0 && leaf->common_name != NULL)
 		snprintf(names, sizeof names, "CN %s", leaf->common_name);
 	fr[0] = t->server_cert_frame;
-	fr[1] = t->alert_frame > t->server_cert_frame &&
-	    t->alert_dir == DT_C2S ? t->alert_frame : 0;
 	snprintf(sum, sizeof sum, "The server certificate (frame %llu, "
 	    "subject %s) covers %s, not %s%s",
 	    (unsigned long long)t->server_cert_frame,
@@ -70,12 +70,17 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "(Set-DAServer -ConnectToAddress, ServerURL of "
 	    "Get-NetIPHttpsConfiguration) to a name the certificate covers%s%s.",
 	    host, names[0] != '\0' ? ": " : "", names);
-	dt_verdict_add(ctx, &dt_rule_server_name_mismatch, c, DT_CONF_HIGH,
-	    0x800b010f, "CERT_E_CN_NO_MATCH", fr, 2, sum,
-	    "The client checks that the IP-HTTPS certificate names the host of "
-	    "the IP-HTTPS URL; this one does not, so the handshake is "
-	    "abandoned. Windows reports 0x800b010f, or 0x103 \"no usable "
-	    "certificate\" in Get-NetIPHttpsState (KB2980635).", rem);
+	how = dt_rule_cert_reaction(c, react, sizeof react, &fr[1]);
+	snprintf(expl, sizeof expl, "The client checks that the IP-HTTPS "
+	    "certificate names the host of the IP-HTTPS URL; this one does "
+	    "not. Here %s%s. Windows reports 0x800b010f, or 0x103 \"no usable "
+	    "certificate\" in Get-NetIPHttpsState (KB2980635).", react,
+	    how == DT_CERT_COMPLETED ? ": if IP-HTTPS then came up, this "
+	    "client did not check the name, and the failure is elsewhere" :
+	    "");
+	dt_verdict_add(ctx, &dt_rule_server_name_mismatch, c,
+	    how == DT_CERT_COMPLETED ? DT_CONF_MEDIUM : DT_CONF_HIGH,
+	    0x800b010f, "CERT_E_CN_NO_MATCH", fr, 2, sum, expl, rem);
 }
 
 const struct dt_rule dt_rule_server_name_mismatch = {

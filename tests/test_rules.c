@@ -1649,14 +1649,36 @@ END_TEST
 START_TEST(dns_nxdomain)
 {
 	struct fx *f = fx_new();
+	const struct dt_verdict *v;
+	struct dt_conn *c;
 
 	dns_add(f, HOST, 1, 3, 1, 2, 0);
 	dns_add(f, HOST, 28, 3, 3, 4, 0);
 	f->cfg.host = "DA.corp.example.";
 	run(f);
-	expect_v(f, "dns-not-found", 0, DT_SEV_ERROR, DT_CONF_HIGH, 0x2af9,
+	v = expect_v(f, "dns-not-found", 0, DT_SEV_ERROR, DT_CONF_HIGH, 0x2af9,
 	    "WSAHOST_NOT_FOUND", FR(1, 2, 3, 4));
 	ck_assert_ptr_nonnull(find(f, "no-iphttps-traffic", 0));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "the capture shows no "
+	    "connection to a server of that name"));
+	ck_assert_ptr_null(strstr(v->explanation, "never tried"));
+	fx_free(f);
+
+	/* the lookups failed, but the client reached the server by that
+	   name anyway (cache, hosts file): not the cause, a warning */
+	f = fx_new();
+	c = iphttps_hello(f);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+	hello_done(f, c);
+	finish(f, c);
+	dns_add(f, HOST, 1, 3, 91, 92, 0);
+	f->cfg.host = HOST;
+	run(f);
+	v = expect_v(f, "dns-not-found", 0, DT_SEV_WARNING, DT_CONF_LOW, 0x2af9,
+	    "WSAHOST_NOT_FOUND", FR(91, 92));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "yet connection 1 (frame "
+	    "1) to 198.19.0.10:443 names it"));
 	fx_free(f);
 }
 END_TEST

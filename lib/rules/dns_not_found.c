@@ -49,6 +49,9 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 	const struct dt_dns *d;
 	struct dt_hash_iter it;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], types[64], tb[16];
+	char expl[DT_RULE_TEXT];
+	const struct dt_conn *used;
+	struct dt_hash_iter ic;
 	uint64_t fr[MAX_FRAMES];
 	size_t n = 0, failed = 0, k = 0;
 	int nx = 0;
@@ -90,18 +93,36 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 	    "NRPT exemption for %s so it goes to public DNS (KB3056560). Check "
 	    "with Resolve-DnsName %s from a client outside the network.",
 	    name, name, name);
+	/* a connection that names the server (SNI, Host) shows the client
+	   had its address all the same */
+	used = dt_rule_index_named_first(&ctx->idx, name, &ic);
+	if (used != NULL)
+		snprintf(expl, sizeof expl, "These lookups of the IP-HTTPS "
+		    "server name failed, yet connection %u (frame %llu) to %s "
+		    "names it, so the client had an address from elsewhere (its "
+		    "DNS cache, a hosts file, an answer outside the capture): "
+		    "the failed lookups may not be what stops IP-HTTPS. With "
+		    "split DNS, the NRPT may send the public name to the "
+		    "internal DNS server, which is only reachable through the "
+		    "tunnel that is not up yet.", used->id,
+		    (unsigned long long)used->first_frame, used->server_str);
+	else
+		snprintf(expl, sizeof expl, "The client could not resolve the "
+		    "IP-HTTPS server name, and the capture shows no connection "
+		    "to a server of that name. With split DNS, the NRPT may "
+		    "send the public name to the internal DNS server, which is "
+		    "only reachable through the tunnel that is not up yet.");
 	v = dt_verdict_add(ctx, &dt_rule_dns_not_found, NULL,
-	    guessed ? DT_CONF_LOW : DT_CONF_HIGH, nx ? 0x2af9 : 0x2afc,
-	    nx ? "WSAHOST_NOT_FOUND" : "WSANO_DATA", n > 0 ? fr : NULL, n, sum,
-	    "The client could not resolve the IP-HTTPS server name, so it never "
-	    "tried to connect. With split DNS, the NRPT may send the public "
-	    "name to the internal DNS server, which is only reachable through "
-	    "the tunnel that is not up yet.", rem);
+	    guessed || used != NULL ? DT_CONF_LOW : DT_CONF_HIGH,
+	    nx ? 0x2af9 : 0x2afc, nx ? "WSAHOST_NOT_FOUND" : "WSANO_DATA",
+	    n > 0 ? fr : NULL, n, sum, expl, rem);
 	/* a guessed name is the whole story when no connection was
-	   identified as IP-HTTPS: an error then, at medium confidence */
-	if (v != NULL && guessed && !ctx->any_marked)
+	   identified as IP-HTTPS: an error then, at medium confidence; a
+	   connection that reached the named server makes the failed
+	   lookups a warning */
+	if (v != NULL && guessed && !ctx->any_marked && used == NULL)
 		v->confidence = DT_CONF_MEDIUM;
-	else if (v != NULL && guessed)
+	else if (v != NULL && (guessed || used != NULL))
 		v->severity = DT_SEV_WARNING;
 }
 

@@ -722,6 +722,25 @@ START_TEST(client_cert_empty_then_alert)
 	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
 	/* the server chose NULL: that info verdict stays */
 	ck_assert_uint_eq(count(f, NULL), 2);
+	ck_assert_ptr_nonnull(strstr(v->explanation, "had none that chains "
+	    "to a CA the server named, so it sent an empty Certificate and the "
+	    "server ended the handshake."));
+	fx_free(f);
+
+	/* no CA named, and the server closed without an alert: the text
+	   says what is known and no more */
+	f = fx_new();
+	c = preauth_conn(f, NULL);
+	client_cert(f, c, NULL, NULL);
+	close_by(f, c, DT_S2C, 12, 0);
+	run(f);
+	v = expect_v(f, "client-cert-missing", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
+	    0x90320, "SEC_I_INCOMPLETE_CREDENTIALS", FR(7, 9, 12));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "had no usable client "
+	    "certificate at all (the request named no CA"));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "without saying why (no "
+	    "alert)"));
+	ck_assert_ptr_null(strstr(v->explanation, "a CA the server named"));
 	fx_free(f);
 }
 END_TEST

@@ -39,6 +39,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], cas[384], how[128], al[64];
+	char expl[DT_RULE_TEXT];
 	struct dt_verdict *v;
 	uint64_t fr[3], fail = 0, cframe;
 	int complete;
@@ -117,14 +118,19 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    t->n_ca_names > 0 ? "a CA named in the CertificateRequest: " :
 	    "the CA the server trusts",
 	    t->n_ca_names > 0 ? t->ca_names[0] : "");
+	snprintf(expl, sizeof expl, "The server (or the ADC doing IP-HTTPS "
+	    "preauthentication) requires a client certificate, and the client "
+	    "%s, so it sent %s and the server ended the handshake%s. The client "
+	    "logs 0x90320 SEC_I_INCOMPLETE_CREDENTIALS.", t->n_ca_names > 0 ?
+	    "had none that chains to a CA the server named" : "had no usable "
+	    "client certificate at all (the request named no CA, so any would "
+	    "have been offered)", t->client_cert == DT_CCERT_EMPTY ?
+	    "an empty Certificate" : "no Certificate", t->alert_frame == fail ?
+	    "" : " without saying why (no alert): the missing certificate is "
+	    "the likely reason, not a proven one");
 	dt_verdict_add(ctx, &dt_rule_client_cert_missing, c,
 	    t->alert_frame == fail ? DT_CONF_HIGH : DT_CONF_MEDIUM,
-	    0x90320, "SEC_I_INCOMPLETE_CREDENTIALS", fr, 3, sum,
-	    "The server (or the ADC doing IP-HTTPS preauthentication) requires "
-	    "a client certificate, and the client had none that chains to a CA "
-	    "the server named, so it sent an empty Certificate and the server "
-	    "ended the handshake. The client logs 0x90320 "
-	    "SEC_I_INCOMPLETE_CREDENTIALS.", rem);
+	    0x90320, "SEC_I_INCOMPLETE_CREDENTIALS", fr, 3, sum, expl, rem);
 }
 
 const struct dt_rule dt_rule_client_cert_missing = {

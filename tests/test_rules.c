@@ -809,6 +809,14 @@ START_TEST(client_cert_rejected_issuer_listed)
 	v = expect_v(f, "client-cert-rejected", 1, DT_SEV_ERROR,
 	    DT_CONF_MEDIUM, 0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(7, 9, 12));
 	ck_assert_ptr_nonnull(strstr(v->summary, "is in the"));
+	/* a reset without an alert: not told as a certain rejection, and
+	   a CA the server named is not blamed */
+	ck_assert_ptr_nonnull(strstr(v->summary, "The server answered the "
+	    "client certificate"));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "a refused certificate "
+	    "is the likely cause"));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "the certificate itself"));
+	ck_assert_ptr_null(strstr(v->explanation, "does not trust the CA"));
 	fx_free(f);
 }
 END_TEST

@@ -38,6 +38,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], how[128], al[64];
+	char expl[DT_RULE_TEXT];
 	const char *issuer, *subject;
 	dt_confidence conf = DT_CONF_MEDIUM;
 	uint64_t fr[4], fail = 0;
@@ -71,8 +72,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	subject = t->n_client_certs > 0 ? t->client_certs[0].subject : NULL;
 	if (issuer == NULL)
 		issuer = "(issuer not readable)";
-	snprintf(sum, sizeof sum, "The server rejected the client certificate "
+	snprintf(sum, sizeof sum, "The server %s the client certificate "
 	    "%s issued by %s (frame %llu) with %s (frame %llu); %s",
+	    a >= 0 && a != 40 ? "rejected" : "answered",
 	    subject != NULL ? subject : "", issuer,
 	    (unsigned long long)t->client_cert_frame, how,
 	    (unsigned long long)fail,
@@ -103,13 +105,23 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	fr[1] = t->client_cert_frame;
 	fr[2] = fail;
 	fr[3] = 0;
+	snprintf(expl, sizeof expl, "The server (or the ADC doing IP-HTTPS "
+	    "preauthentication) asked for a client certificate, the client "
+	    "sent its computer certificate, and the server %s. %s The client "
+	    "logs 0x80090326.", a >= 0 && a != 40 ? "refused it, the alert "
+	    "naming why" : "ended the handshake right after it without "
+	    "naming the certificate as the reason: a refused certificate is "
+	    "the likely cause, though the client's CertificateVerify or key "
+	    "exchange would end it the same way",
+	    t->n_ca_names == 0 ? "The request named no CA, so the capture "
+	    "does not show which CAs the server trusts." : !listed ? "Its "
+	    "issuer is not among the CAs the server named: the server does "
+	    "not trust the CA that issued the clients' certificates." : "Its "
+	    "issuer is among the CAs the server named, so that CA is known "
+	    "there: the certificate itself (validity, Client Authentication "
+	    "EKU, revocation, the intermediates) is the likely problem.");
 	dt_verdict_add(ctx, &dt_rule_client_cert_rejected, c, conf,
-	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum,
-	    "The server (or the ADC doing IP-HTTPS preauthentication) asked "
-	    "for a client certificate, the client sent its computer "
-	    "certificate, and the server refused it. Most often the ADC does "
-	    "not trust the CA that issued the clients' certificates; the "
-	    "client logs 0x80090326.", rem);
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum, expl, rem);
 }
 
 const struct dt_rule dt_rule_client_cert_rejected = {

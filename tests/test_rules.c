@@ -561,9 +561,12 @@ static const struct refusal {
 	  { 4, 6 } },
 	{ 0, 1, -1, 6, 0, 250, "null-cipher-absent", DT_CONF_LOW, 0x80090326,
 	  { 2, 4, 6 } },
-	/* only-null, FIN without alert */
-	{ 1, 0, -1, 0, 6, 57, "null-cipher-absent", DT_CONF_HIGH, 0x80090326,
+	/* only-null, FIN without alert: no reason given, medium */
+	{ 1, 0, -1, 0, 6, 57, "null-cipher-absent", DT_CONF_MEDIUM, 0x80090326,
 	  { 4, 6 } },
+	/* only-null, an alert that names another reason */
+	{ 1, 0, 112, 0, 7, 57, "null-cipher-absent", DT_CONF_MEDIUM,
+	  0x80090326, { 4, 6 } },
 	{ 0, 2, 40, 0, 7, 57, "no-common-cipher", DT_CONF_HIGH, 0x80090331,
 	  { 4, 6 } },
 	{ 0, 2, -1, 0, 6, 57, "no-common-cipher", DT_CONF_MEDIUM, 0x80090331,
@@ -613,6 +616,18 @@ START_TEST(refused_before_server_hello)
 		if (r->alert == 40)
 			ck_assert_ptr_nonnull(strstr(v->summary,
 			    "handshake_failure (40)"));
+	}
+	if (strcmp(r->id, "tls-version-mismatch") != 0) {
+		/* only handshake_failure / insufficient_security say "no
+		   suite in common"; otherwise the text says what else */
+		if (r->alert == 40 || r->alert == 71)
+			ck_assert_ptr_null(strstr(v->explanation, "likely"));
+		else if (r->alert >= 0)
+			ck_assert_ptr_nonnull(strstr(v->explanation, "though its "
+			    "alert names another one"));
+		else
+			ck_assert_ptr_nonnull(strstr(v->explanation, "though it "
+			    "closed without an alert"));
 	}
 	if (strcmp(r->id, "tls-version-mismatch") == 0) {
 		/* refused before any choice: the text says so and no more */

@@ -19,7 +19,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	char how[128], al[64], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
-	char suites[512], one[96];
+	char suites[512], one[96], expl[DT_RULE_TEXT];
 	uint64_t fr[2], frame;
 	int alert;
 	size_t i, k = 0;
@@ -53,15 +53,21 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "IP-HTTPS listener needs encrypting suites besides the NULL ones, "
 	    "and check that the enabled TLS versions overlap.",
 	    suites[0] != '\0' ? suites : "none listed");
+	snprintf(expl, sizeof expl, "The server side refused the ClientHello "
+	    "before choosing a cipher suite: none of the suites the client "
+	    "offered is enabled there%s. This client offered no NULL suite, "
+	    "so it is a Windows 7 client or not the IP-HTTPS client; the "
+	    "client logs 0x80090331.", alert == 40 || alert == 71 ? "" :
+	    alert >= 0 ? " - the likely reason, though its alert names "
+	    "another one" : " - the likely reason, though it closed without "
+	    "an alert, as a service that does not speak TLS or a device "
+	    "dropping the session would");
 	fr[0] = t->ch_frame;
 	fr[1] = frame;
 	dt_verdict_add(ctx, &dt_rule_no_common_cipher, c,
 	    alert == 40 || alert == 71 ? DT_CONF_HIGH : DT_CONF_MEDIUM,
 	    0x80090331, "SEC_E_ALGORITHM_MISMATCH", fr, 2, sum,
-	    "The server side refused the ClientHello before choosing a cipher "
-	    "suite: none of the suites the client offered is enabled there. "
-	    "This client offered no NULL suite, so it is a Windows 7 client or "
-	    "not the IP-HTTPS client; Schannel reports 0x80090331.", rem);
+	    expl, rem);
 }
 
 const struct dt_rule dt_rule_no_common_cipher = {

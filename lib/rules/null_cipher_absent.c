@@ -28,7 +28,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	char how[128], al[64], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
-	char offer[160], ttl[160];
+	char offer[160], ttl[160], expl[DT_RULE_TEXT];
 	dt_confidence conf;
 	uint64_t fr[3], frame;
 	int alert, mbox;
@@ -37,8 +37,10 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	if (!t->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
 	    alert == 70 || (alert < 0 && dt_rule_tls_cut(c)))
 		return;
-	conf = t->offered_only_null || alert == 40 || alert == 71 ?
-	    DT_CONF_HIGH : DT_CONF_MEDIUM;
+	/* handshake_failure and insufficient_security are the answers to
+	   "no suite in common" (RFC 5246 7.2.2, 7.4.1.3); another alert names
+	   another reason, and a silent close names none */
+	conf = alert == 40 || alert == 71 ? DT_CONF_HIGH : DT_CONF_MEDIUM;
 	mbox = dt_rule_ttl_differs(c);
 	if (mbox)
 		conf = lower(conf);
@@ -85,13 +87,19 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	fr[0] = t->ch_frame;
 	fr[1] = frame;
 	fr[2] = mbox ? c->synack_frame : 0;
+	snprintf(expl, sizeof expl, "Windows 8 and later IP-HTTPS clients "
+	    "offer the NULL-encryption suites, and the side that terminates "
+	    "TLS refused the ClientHello before choosing any suite%s%s. This "
+	    "is the usual failure when an ADC or load balancer does SSL "
+	    "offload for DirectAccess; the client logs 0x80090326.",
+	    t->offered_only_null ? ": it has none of them enabled" :
+	    ": it accepts none of the suites offered, NULL or encrypting",
+	    alert == 40 || alert == 71 ? "" : alert >= 0 ? " - the likely "
+	    "reason, though its alert names another one" : " - the likely "
+	    "reason, though it closed without an alert, as a service that "
+	    "does not speak TLS or a device dropping the session would");
 	dt_verdict_add(ctx, &dt_rule_null_cipher_absent, c, conf,
-	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum,
-	    "Windows 8 and later IP-HTTPS clients offer the NULL-encryption "
-	    "suites, and the side that terminates TLS refused the ClientHello "
-	    "before choosing any suite: it has none of them enabled. This is "
-	    "the usual failure when an ADC or load balancer does SSL offload "
-	    "for DirectAccess; the client logs 0x80090326.", rem);
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum, expl, rem);
 }
 
 const struct dt_rule dt_rule_null_cipher_absent = {

@@ -1949,13 +1949,13 @@ START_TEST(t_encrypted_hs_records)
 	encrypted_record(b, 22, 32);	/* HelloRequest, renegotiating */
 	seal(s);
 	run_all(&r, s, 0);
-	ck_assert_uint_eq(r.c.tls.finished_frame[DT_C2S], 3);
-	ck_assert_uint_eq(r.c.tls.finished_frame[DT_S2C], 4);
+	ck_assert_uint_eq(r.c.tls->finished_frame[DT_C2S], 3);
+	ck_assert_uint_eq(r.c.tls->finished_frame[DT_S2C], 4);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_C2S),
 	    "1:1:0 3:16:0 3:20:1 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, DT_C2S), "3:0:40 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, DT_S2C), "5:0:32 ");
-	ck_assert_ptr_null(r.c.tls.malformed);
+	ck_assert_ptr_null(r.c.tls->malformed);
 	run_free(&r);
 	free(s);
 }

@@ -316,7 +316,7 @@ int
 dt_rule_cert_reaction(const struct dt_conn *c, char *buf, size_t n,
     uint64_t *frame)
 {
-	const struct dt_tls_facts *t = &c->tls;
+	const struct dt_tls_facts *t = c->tls;
 	char al[64];
 	uint64_t cf = t->server_cert_frame, closed;
 

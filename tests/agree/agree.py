@@ -484,6 +484,21 @@ def run_datrace(datrace, path):
     return conns, p.stderr
 
 
+MALFORMED_MSG = {"ClientHello": "client_hello",
+                 "ServerHello": "server_hello",
+                 "Certificate": "certificate",
+                 "CertificateRequest": "certificate_request"}
+
+
+def mf_name(t, d, frame):
+    """The message named by tls.malformed.reason when it is about this
+    direction and frame, else None."""
+    mf = t.get("malformed") or {}
+    if mf.get("from") != d or mf.get("frame") != frame:
+        return None
+    return (mf.get("reason") or "").split(":", 1)[0]
+
+
 def dt_events(c):
     t = c.get("tls") or {}
     ev = {"msg": {"client": [], "server": []},
@@ -503,6 +518,15 @@ def dt_events(c):
                 lv = {"warning": 1, "fatal": 2}.get(m.get("level"), m.get("level"))
                 key = (lv, m.get("code"))
             ev["alert"][d].append((key, m["frame"]))
+        elif ty == "malformed" and MALFORMED_MSG.get(
+                mf_name(t, d, m.get("frame"))):
+            # datrace shows the message it could not parse as
+            # "malformed", naming it in tls.malformed.reason
+            # ("ClientHello: empty compression_methods"): the same
+            # message in the same frame as tshark's (which flags it
+            # in its expert info)
+            ev["msg"][d].append((MALFORMED_MSG[mf_name(t, d, m["frame"])],
+                                 m["frame"]))
         elif ty in DT_MSG_TYPES:
             ev["msg"][d].append((ty, m["frame"]))
         elif ty == "encrypted_handshake" and \

@@ -1396,6 +1396,28 @@ START_TEST(test_tunnel_ip)
 	l4 = decode(n, 101, f, len);
 	check_tunnel(&l4, 0, DT_ENCAP_PPTP);
 
+	/* Aruba GRE 0x8210: an 802.11 data frame to the DS, LLC/SNAP, IPv4;
+	   0x8201 is not one of Aruba's; a protected frame is not read */
+	il = inner_hello(in, 0);
+	memcpy(pp, "\x00\x00\x82\x10" "\x08\x01\x2c\x00"
+	    "\x00\x24\x6c\x00\x00\x01" "\x3c\x15\xc2\x00\x00\x02"
+	    "\x00\x24\x6c\x00\x00\xfe" "\x10\x00"
+	    "\xaa\xaa\x03\x00\x00\x00\x08\x00", 36);
+	len = tunnel4(f, 47, pp, 36, in, il);
+	l4 = decode(n, 101, f, len);
+	check_tunnel(&l4, 0, DT_ENCAP_GRE);
+	pp[3] = 0x01;
+	len = tunnel4(f, 47, pp, 36, in, il);
+	l4 = decode(n, 101, f, len);
+	ck_assert_int_eq(l4.status, DT_L4_OTHER_IP);
+	ck_assert_int_eq(l4.encap_unread, DT_ENCAP_GRE);
+	pp[3] = 0x10;
+	pp[5] |= 0x40;
+	len = tunnel4(f, 47, pp, 36, in, il);
+	l4 = decode(n, 101, f, len);
+	ck_assert_int_eq(l4.status, DT_L4_OTHER_IP);
+	ck_assert_int_eq(l4.encap_unread, DT_ENCAP_GRE);
+
 	/* MPPE-encrypted PPP (0x00fd) is a PPTP packet we cannot read */
 	memcpy(pp, "\xff\x03\x00\xfd", 4);
 	len = tunnel4(f, 47, pptp, 16, pp, il + 4);
@@ -1491,6 +1513,14 @@ START_TEST(test_tunnel_udp)
 	len = udp4(f, 2152, 2152, pay, 16 + il);
 	l4 = decode(n, 101, f, len);
 	ck_assert_int_eq(l4.status, DT_L4_UDP);
+
+	/* GRE in UDP (RFC 8086, port 4754) */
+	memcpy(pay, "\x00\x00\x08\x00", 4);
+	memcpy(pay + 4, in, il);
+	len = udp4(f, 51000, 4754, pay, 4 + il);
+	l4 = decode(n, 101, f, len);
+	check_tunnel(&l4, 0, DT_ENCAP_GRE);
+	ck_assert_uint_eq(l4.tun_dport, 4754);
 
 	/* Geneve with one 8-byte option, then IPv4; Ethernet (0x6558) too */
 	il = inner_hello(in, 0);
@@ -1604,6 +1634,7 @@ static const struct tunnel_count {
 } tunnel_counts[] = {
 	{ "tunnel-gre-iphttps.pcap", 25, 20, DT_ENCAP_GRE, 20, 0 },
 	{ "tunnel-gre-key-iphttps.pcap", 28, 20, DT_ENCAP_GRE, 20, 0 },
+	{ "tunnel-aruba-iphttps.pcap", 23, 20, DT_ENCAP_GRE, 20, 0 },
 	{ "tunnel-ipip-iphttps.pcap", 26, 20, DT_ENCAP_IPIP, 20, 0 },
 	{ "tunnel-6in4-iphttps.pcap", 22, 20, DT_ENCAP_6IN4, 20, 0 },
 	{ "tunnel-6to4-only.pcap", 17, 10, DT_ENCAP_6TO4, 14, 0 },

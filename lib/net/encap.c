@@ -10,7 +10,10 @@
  *                        apart from the inner addresses by net.c
  *   IP protocol 47       GRE (RFC 2784, keys and sequence numbers RFC 2890),
  *                        enhanced GRE v1 carrying PPP (PPTP, RFC 2637),
- *                        transparent Ethernet bridging, ERSPAN II/III
+ *                        transparent Ethernet bridging, ERSPAN II/III,
+ *                        Aruba's 0x8200-0x8320 (an access point's clients'
+ *                        802.11 frames on their way to the controller)
+ *   UDP 4754             GRE in UDP (RFC 8086)
  *   UDP 4789, 8472       VXLAN (RFC 7348; 8472 is Linux's historical port)
  *   UDP 4790             VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe)
  *   UDP 2152             GTP-U G-PDU (3GPP TS 29.281 5.1, extension headers)
@@ -182,6 +185,10 @@ gre(struct rd *r, int *kind)
 		rd_skip(r, 4);
 		return r->bad ? DT_INNER_NONE : by_version(r);
 	default:
+		/* Aruba: the types Wireshark's and Zeek's GRE tables hand to
+		   their 802.11 decoders, 0x8200 to 0x8320 in steps of 0x10 */
+		if (proto >= 0x8200 && proto <= 0x8320 && (proto & 0xf) == 0)
+			return DT_INNER_80211;
 		return DT_INNER_NONE;
 	}
 }
@@ -348,6 +355,9 @@ dt_encap_udp(uint16_t sport, uint16_t dport, struct rd *r, int *kind)
 		int inner = DT_INNER_NONE, k = DT_ENCAP_NONE;
 
 		switch (port[i]) {
+		case 4754:
+			inner = gre(&t, &k);
+			break;
 		case 4789:
 		case 8472:
 			inner = vxlan(&t);

@@ -19,6 +19,7 @@ enum dt_inner {
 	DT_INNER_IP4,
 	DT_INNER_IP6,
 	DT_INNER_ETHER,
+	DT_INNER_80211,		/* an 802.11 frame without FCS (Aruba GRE) */
 };
 
 /* IP protocol 4, 41 or 47 over an outer IPv`outer_family` header. Sets

@@ -316,7 +316,7 @@ link_wifi(struct rd *r, int linktype, struct dt_l4 *out)
 	return L3_NOT_IP;
 }
 
-static int
+int
 link_80211(struct rd *r, struct dt_l4 *out)
 {
 	return link_wifi(r, 105, out);

@@ -53,6 +53,10 @@ inner(struct dt_net *n, struct rd r, int what, int kind, int64_t now,
 	if (what == DT_INNER_ETHER &&
 	    (l3 = link_ether(&r, out)) == L3_NOT_IP)
 		out->status = DT_L4_NOT_IP;	/* ARP, LLDP: not decoded */
+	if (what == DT_INNER_80211 &&
+	    ((l3 = link_80211(&r, out)) == L3_NOT_IP ||
+	    out->status == DT_L4_PROTECTED_80211))
+		out->status = DT_L4_NOT_IP;	/* management, still encrypted */
 	if (what == DT_INNER_IP4 || l3 == L3_IP4)
 		ip4(n, r, now, out);
 	else if (what == DT_INNER_IP6 || l3 == L3_IP6)

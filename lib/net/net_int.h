@@ -73,6 +73,9 @@ rd_peek8(const struct rd *r)
 link_fn link_lookup(int linktype);
 /* An Ethernet frame (also the one a VXLAN or GRE tunnel carries). */
 int link_ether(struct rd *r, struct dt_l4 *out);
+/* An 802.11 frame without FCS (LINKTYPE_IEEE802_11; also what Aruba's GRE
+   carries). */
+int link_80211(struct rd *r, struct dt_l4 *out);
 
 /* ---- transport.c -------------------------------------------------------- */
 

@@ -8,7 +8,8 @@
 #   tnl-c 198.18.5.1 ---- veth ---- 198.18.5.2 tnl-s
 #         inner 198.19.7.100 / IPv6         inner 198.19.7.10 / IPv6
 #
-# VXLAN is the kernel's own device; GRE, IPIP, 6in4/6to4, GTP-U, Geneve and Teredo
+# VXLAN is the kernel's own device; GRE (also as an Aruba access point
+# carries its clients' 802.11 frames to the controller), IPIP, 6in4/6to4, GTP-U, Geneve and Teredo
 # are carried by testdata/gen/tunnels/relay.py over TUN devices (these
 # kernels have no gre/ipip/sit/geneve modules), each header laid out by its RFC.
 # Needs: ip (iproute2), tcpdump, tshark, python3, curl. Run as root.
@@ -173,6 +174,7 @@ transition_only() {	# NAME KIND CLIENT-INNER SERVER-INNER TSHARK-PROTO
 echo "tunnels.sh: captures in $OUT"
 iphttps_through tunnel-gre-iphttps gre 198.19.7.100 198.19.7.10 gre
 iphttps_through tunnel-gre-key-iphttps gre-key 198.19.7.100 198.19.7.10 "gre.key"
+iphttps_through tunnel-aruba-iphttps aruba 198.19.7.100 198.19.7.10 "gre && wlan"
 iphttps_through tunnel-ipip-iphttps ipip 198.19.7.100 198.19.7.10 "ip.proto==4"
 iphttps_through tunnel-6in4-iphttps 6in4 2001:db8:7::100 2001:db8:7::10 "ip.proto==41"
 iphttps_through tunnel-vxlan-iphttps vxlan 198.19.7.100 198.19.7.10 vxlan

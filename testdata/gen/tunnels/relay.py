@@ -9,7 +9,7 @@ out and sends it to the peer relay over the veth; the peer unwraps and
 writes the inner packet to its own TUN device. tcpdump on the veth sees
 what a capture on a real tunnel's underlay sees.
 
-  relay.py --tun NAME --local A --peer B --kind gre|gre-key|ipip|6in4|gtpu|geneve|teredo
+  relay.py --tun NAME --local A --peer B --kind gre|gre-key|aruba|ipip|6in4|gtpu|geneve|teredo
 
 Only the two addresses given are used. Runs until killed.
 """
@@ -53,6 +53,34 @@ class Gre:
         flags, _ = struct.unpack("!HH", data[:4])
         off = 4 + 4 * bool(flags & 0x8000) + 4 * bool(flags & 0x2000) + 4 * bool(flags & 0x1000)
         return data[off:]
+
+
+class Aruba:
+    """GRE with protocol type 0x8200, as Aruba access points tunnel their
+    clients' frames to the controller: the 802.11 data frame as it was on
+    the air, decrypted (a 24-byte header, to the DS from the client and
+    from the DS to it, then RFC 1042 LLC/SNAP and the EtherType)."""
+    proto = 47
+    bssid = bytes.fromhex("00246c000001")
+    sta = bytes.fromhex("3c15c2000002")
+    gw = bytes.fromhex("00246c0000fe")
+
+    def __init__(self, to_ds):
+        self.to_ds = to_ds
+        self.seq = 0
+
+    def wrap(self, pkt):
+        self.seq = (self.seq + 1) & 0xFFF
+        if self.to_ds:
+            fc, addrs = 0x0801, self.bssid + self.sta + self.gw
+        else:
+            fc, addrs = 0x0802, self.sta + self.bssid + self.gw
+        hdr = struct.pack("!HH", fc, 0x2C00) + addrs + struct.pack("<H", self.seq << 4)
+        llc = bytes([0xAA, 0xAA, 3, 0, 0, 0]) + struct.pack("!H", ethertype(pkt))
+        return struct.pack("!HH", 0, 0x8200) + hdr + llc + pkt
+
+    def unwrap(self, data):
+        return data[4 + 24 + 8:]
 
 
 class IpIn:
@@ -152,7 +180,7 @@ def main():
     p.add_argument("--local", required=True)
     p.add_argument("--peer", required=True)
     p.add_argument("--kind", required=True,
-                   choices=["gre", "gre-key", "ipip", "6in4", "gtpu", "geneve", "teredo"])
+                   choices=["gre", "gre-key", "aruba", "ipip", "6in4", "gtpu", "geneve", "teredo"])
     p.add_argument("--server", action="store_true",
                    help="the server end (Teredo: sends origin indications)")
     a = p.parse_args()
@@ -172,7 +200,8 @@ def main():
         send = lambda b: s.sendto(b, (a.peer, rport))
         recv = lambda: s.recv(65535)
     else:
-        t = {"gre": Gre(False), "gre-key": Gre(True), "ipip": IpIn(4), "6in4": IpIn(41)}[a.kind]
+        t = {"gre": Gre(False), "gre-key": Gre(True), "aruba": Aruba(not a.server),
+             "ipip": IpIn(4), "6in4": IpIn(41)}[a.kind]
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, t.proto)
         s.bind((a.local, 0))
         send = lambda b: s.sendto(b, (a.peer, 0))

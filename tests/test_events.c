@@ -13,6 +13,7 @@
  * the manifest text itself: the generator's input. DT_EVENTS_SEED=FILE
  * writes the first test's file (tests/fuzz/corpus/events/iphttps.etl).
  */
+#include <arpa/inet.h>
 #include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,6 +141,17 @@ ev_put(struct etlw *w, const uint8_t *guid, uint16_t id, uint64_t t,
 }
 
 /* SOCKADDR_IN as Windows lays it out: family 2 LE, port BE, address. */
+static void
+sockaddr6(struct etlw_vec *v, const uint8_t a[16], unsigned port)
+{
+	etlw_u16(v, 23);			/* AF_INET6 as Windows numbers it */
+	etlw_u8(v, port >> 8);
+	etlw_u8(v, port & 0xff);
+	etlw_u32(v, 0);				/* flow info */
+	etlw_put(v, a, 16);
+	etlw_u32(v, 0);				/* scope id */
+}
+
 static void
 sockaddr4(struct etlw_vec *v, const uint8_t a[4], unsigned port)
 {
@@ -429,29 +441,46 @@ END_TEST
 
 /*
  * A scenario capture (real TLS stacks, testdata/gen/scenarios.sh) written
- * as a netsh trace: one NDIS-PacketCapture 1001 event per frame, then the
- * given Windows event one second after the last frame.
+ * as a netsh trace: one NDIS-PacketCapture 1001 event per frame (a Linux
+ * cooked frame as Ethernet, its direction kept in the MACs), then the
+ * given Windows event one second after the last frame (or, _at,
+ * before_first ns before the first; the trace then starts a minute
+ * before it).
  */
 static void
-scenario_etl(struct etlw *w, const char *path, const uint8_t *guid,
-    uint16_t id, struct etlw_vec *payload)
+scenario_etl_at(struct etlw *w, const char *path, const uint8_t *guid,
+    uint16_t id, struct etlw_vec *payload, uint64_t before_first)
 {
 	struct dt_mem m;
 	struct dt_reader *r;
 	struct dt_packet p;
 	char err[256];
 	uint8_t mac[6];
+	static uint8_t eth[65536];
 	int64_t start = 0;
-	uint64_t rel = 0, kw;
+	uint64_t rel = 0, first = 0, kw;
 
 	etlw_init(w);
 	dt_mem_init(&m, NULL, NULL, 0);
 	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, err, sizeof err,
 	    NULL), 0);
 	while (dt_reader_next(r, &p) == 0) {
+		if (p.linktype == 113) {	/* Linux cooked: as Ethernet */
+			ck_assert_uint_ge(p.caplen, 16);
+			ck_assert_uint_le(p.caplen - 2, sizeof eth);
+			memset(eth, 0, 12);
+			eth[0] = eth[6] = 2;
+			eth[p.data[1] == 4 ? 11 : 5] = 1;   /* 4: we sent it */
+			memcpy(eth + 12, p.data + 14, p.caplen - 14);
+			p.data = eth;
+			p.caplen -= 2;
+			p.linktype = 1;
+		}
 		ck_assert_int_eq(p.linktype, 1);
 		if (start == 0) {
-			start = p.time - p.time % 1000000000;
+			start = p.time - p.time % 1000000000 -
+			    (before_first > 0 ? 60 * INT64_C(1000000000) : 0);
+			first = (uint64_t)(p.time - start);
 			w->start_ft = ETLW_FT_1970 + (uint64_t)(start / 100);
 			etlw_header(w, 3600 * UINT64_C(1000000000));
 			memcpy(mac, p.data + 6, 6);
@@ -467,8 +496,16 @@ scenario_etl(struct etlw *w, const char *path, const uint8_t *guid,
 	ck_assert_ptr_null(dt_reader_error(r, NULL));
 	dt_reader_close(r);
 	if (guid != NULL)
-		ev_put(w, guid, id, rel + 1000 * MS, payload);
+		ev_put(w, guid, id, before_first > 0 ? first - before_first :
+		    rel + 1000 * MS, payload);
 	etlw_flush(w, 0, 0, 0, 0);
+}
+
+static void
+scenario_etl(struct etlw *w, const char *path, const uint8_t *guid,
+    uint16_t id, struct etlw_vec *payload)
+{
+	scenario_etl_at(w, path, guid, id, payload, 0);
 }
 
 /* The verdict with id of the analysed ETL (NULL when none). */
@@ -518,6 +555,10 @@ static const struct weigh_case {
 	{ "tcp-refused-v4.pcap", "da.corp.example", NULL, "tcp-refused",
 	  TCPIP, 0xc0000236, 0xc00000b5,
 	  "STATUS_CONNECTION_REFUSED", "STATUS_IO_TIMEOUT" },
+	/* linked by the server's address: Windows writes IPv6 in full */
+	{ "tcp-refused-v6.pcap", "da.corp.example", NULL, "tcp-refused",
+	  TCPIP, 0xc0000236, 0xc00000b5,
+	  "STATUS_CONNECTION_REFUSED", "STATUS_IO_TIMEOUT" },
 	{ "dns-nxdomain.pcap", "da.corp.example", NULL, "dns-not-found",
 	  DNS, 9003, 0x800b0109, "DNS_ERROR_RCODE_NAME_ERROR",
 	  "CERT_E_UNTRUSTEDROOT" },
@@ -528,8 +569,8 @@ static const uint8_t *
 code_event(enum how how, uint32_t code, const char *server, uint16_t *id,
     struct etlw_vec *v)
 {
-	char xml[160];
-	uint8_t a[4];
+	char xml[160], h[64];
+	uint8_t a[4], a6[16];
 	unsigned port;
 
 	switch (how) {
@@ -554,12 +595,23 @@ code_event(enum how how, uint32_t code, const char *server, uint16_t *id,
 		*id = 3008;
 		return etlw_guid_dns;
 	case TCPIP:
-		ck_assert_int_eq(sscanf(server, "%hhu.%hhu.%hhu.%hhu:%u", &a[0],
-		    &a[1], &a[2], &a[3], &port), 5);
-		etlw_u32(v, 16);
-		sockaddr4(v, (const uint8_t[4]){ 10, 0, 0, 1 }, 50000);
-		etlw_u32(v, 16);
-		sockaddr4(v, a, port);
+		if (server[0] == '[') {		/* SOCKADDR_IN6, 28 bytes */
+			ck_assert_int_eq(sscanf(server, "[%63[^]]]:%u", h,
+			    &port), 2);
+			ck_assert_int_eq(inet_pton(AF_INET6, h, a6), 1);
+			etlw_u32(v, 28);
+			sockaddr6(v, (const uint8_t[16]){ 0x20, 0x01, 0x0d,
+			    0xb8, [15] = 1 }, 50000);
+			etlw_u32(v, 28);
+			sockaddr6(v, a6, port);
+		} else {
+			ck_assert_int_eq(sscanf(server, "%hhu.%hhu.%hhu.%hhu:%u",
+			    &a[0], &a[1], &a[2], &a[3], &port), 5);
+			etlw_u32(v, 16);
+			sockaddr4(v, (const uint8_t[4]){ 10, 0, 0, 1 }, 50000);
+			etlw_u32(v, 16);
+			sockaddr4(v, a, port);
+		}
 		etlw_u32(v, code);
 		etlw_u32(v, 1234);
 		etlw_u32(v, 1);
@@ -662,6 +714,69 @@ START_TEST(test_confirm_contradict)
 	snprintf(want, sizeof want, " 0x%X (%s)", code, name);
 	ck_assert_msg(strstr(dt_verdict_explanation(v), want) != NULL,
 	    "%s: %s", k->file, dt_verdict_explanation(v));
+	dt_analyzer_free(a);
+	etlw_free(&w);
+}
+END_TEST
+
+/*
+ * Events linked to the connection by what they name, else by time. The
+ * IP-HTTPS client's 4003 (ServerName, ErrorCode) with the verdict's code:
+ * naming the IP-HTTPS server it confirms the verdict even half a minute
+ * before the first packet; naming another server it is not about this
+ * connection, though in its time. The same code in a 4302, which names
+ * nothing, goes by time: after the last packet it confirms, half a
+ * minute before the first it does not.
+ */
+static const struct link_case {
+	uint16_t id;
+	const char *server;		/* 4003's ServerName */
+	uint64_t before_first;		/* 0: a second after the last packet */
+	int confirms;
+} link_cases[] = {
+	{ 4003, "DA.corp.example", 30000 * MS, 1 },
+	{ 4003, "da.corp.example", 0, 1 },
+	{ 4003, "other.example", 0, 0 },
+	{ 4302, NULL, 0, 1 },
+	{ 4302, NULL, 30000 * MS, 0 },
+};
+
+START_TEST(test_event_links)
+{
+	const struct link_case *k = &link_cases[_i];
+	struct etlw w;
+	struct etlw_vec p = { 0 };
+	dt_options o;
+	dt_analyzer *a;
+	const dt_verdict *v;
+	const char *ex;
+	char want[128];
+
+	if (k->server != NULL)
+		etlw_wstr(&p, k->server);
+	etlw_u32(&p, 0x80090326);
+	if (k->server == NULL)
+		etlw_u32(&p, 0);		/* IpHTTPSReasonCode */
+	scenario_etl_at(&w, "testdata/scenarios/null-absent-alert-openssl.pcap",
+	    etlw_guid_iphlpsvc, k->id, &p, k->before_first);
+	dt_options_init(&o);
+	o.host = "da.corp.example";
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	dt_analyze_mem(a, "scenario.etl", w.file.p, w.file.n);
+	v = verdict_of(a, "null-cipher-absent");
+	ck_assert_ptr_nonnull(v);
+	ex = dt_verdict_explanation(v);
+	snprintf(want, sizeof want, "Windows confirms it: "
+	    "Microsoft-Windows-Iphlpsvc event %u at ", k->id);
+	if (k->confirms)
+		ck_assert_msg(strstr(ex, want) != NULL, "case %d: %s", _i, ex);
+	else {
+		ck_assert_msg(strstr(ex, "Windows confirms") == NULL &&
+		    strstr(ex, "Windows says") == NULL, "case %d: %s", _i, ex);
+		/* beside a packet verdict's connection: no verdict of its
+		   own either */
+		ck_assert_ptr_null(verdict_of(a, "windows-reported-error"));
+	}
 	dt_analyzer_free(a);
 	etlw_free(&w);
 }
@@ -1145,6 +1260,8 @@ events_suite(void)
 	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_public_trace);
 	tcase_add_test(tc, test_every_etl);
+	tcase_add_loop_test(tc, test_event_links, 0,
+	    (int)(sizeof link_cases / sizeof link_cases[0]));
 	tcase_add_test(tc, test_tracelogging_public);
 	tcase_add_test(tc, test_tracelogging_malformed);
 	tcase_add_test(tc, test_events_alone);

@@ -10,8 +10,10 @@
  * the events, not judged.
  *
  * After every other rule ran: a connection verdict with a Windows code
- * whose connection has such an event in its time (from its first packet
- * to two minutes after its last; the client logs after it gave up) is
+ * whose connection has such an event - one that names it (its server
+ * endpoint, or the name the client meant), from a minute before its first
+ * packet, else one that names nothing, from its first packet; both to two
+ * minutes after its last (the client logs after it gave up) - is
  * confirmed when the event's code is one windows.def lists for the
  * verdict's rule - the event is cited in the verdict's text - and
  * contradicted when the code belongs only to other rules: the event is
@@ -22,6 +24,7 @@
  * meaning and remedy below, confidence medium: Windows' own word, with no
  * packet to show it.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,7 @@
 #include "util/mem.h"
 
 #define WINDOW_AFTER	(INT64_C(120) * 1000000000)	/* ns */
+#define WINDOW_BEFORE	(INT64_C(60) * 1000000000)
 #define MAX_REPORTED	4		/* distinct codes told without packets */
 
 /* What each code this rule reports means, and what to do (research:
@@ -129,22 +133,119 @@ text_of(const struct dt_winevent *e, const char *name)
 	return NULL;
 }
 
-/* Whether the event can be about connection c: a TCPIP connect event to
-   its server address, a DNS-Client event about the name it meant; the
-   IP-HTTPS client's, Schannel's and CAPI2's events of its time are. */
+/* "1.2.3.4:443" or "[2001:db8:0:0:0:0:0:10]:443" (the events' socket
+   address text, IPv6 in full form) into a; 0, or -1 when it is neither. */
 static int
-about(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
+sockaddr_parse(const char *t, struct dt_addr *a, uint16_t *port)
+{
+	char h[64];
+	const char *colon;
+	size_t n;
+
+	if (t[0] == '[') {
+		if ((colon = strstr(t, "]:")) == NULL ||
+		    (n = (size_t)(colon - t - 1)) >= sizeof h)
+			return -1;
+		memcpy(h, t + 1, n);
+		h[n] = '\0';
+		colon++;
+		a->family = 6;
+	} else {
+		if ((colon = strrchr(t, ':')) == NULL ||
+		    (n = (size_t)(colon - t)) >= sizeof h)
+			return -1;
+		memcpy(h, t, n);
+		h[n] = '\0';
+		a->family = 4;
+	}
+	memset(a->a, 0, sizeof a->a);
+	if (inet_pton(a->family == 6 ? AF_INET6 : AF_INET, h, a->a) != 1)
+		return -1;
+	*port = (uint16_t)atoi(colon + 1);
+	return 0;
+}
+
+/* The host of an "https://host:port/path" URL into out; -1: not one. */
+static int
+url_host(const char *u, char *out, size_t n)
+{
+	size_t k;
+
+	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
+		return -1;
+	u = strchr(u, '/') + 2;
+	k = u[0] == '[' ? strcspn(u, "]") + 1 : strcspn(u, ":/");
+	snprintf(out, n, "%.*s", (int)k, u);
+	return 0;
+}
+
+/* Whether DNS answers in the capture resolved name to c's server. */
+static int
+resolved_to(const struct dt_capture *cap, const char *name,
+    const struct dt_conn *c)
+{
+	const struct dt_dns *d;
+	size_t i;
+
+	for (d = cap->dns; d != NULL; d = d->next) {
+		if (!dt_rule_host_eq(d->name, name))
+			continue;
+		for (i = 0; i < d->n_addrs; i++)
+			if (dt_addr_eq(&d->addrs[i], &c->server))
+				return 1;
+	}
+	return 0;
+}
+
+#define NAMES_IT	1	/* names this connection */
+#define BY_TIME		0	/* names nothing a connection is known by */
+#define NAMES_OTHER	(-1)	/* names another server or name */
+
+/*
+ * What links event e to connection c. By what the event names, when it
+ * names what a connection is known by: TCPIP's RemoteAddress against the
+ * server endpoint; a TargetName (Schannel), ServerName (Iphlpsvc), the
+ * IP-HTTPS URL's host (Iphlpsvc-Trace) or a DNS-Client QueryName against
+ * the name the client meant (--host, else SNI, else HTTP Host), a
+ * QueryName also when the capture's DNS answers for it led to the
+ * server's address. Events that name nothing (Iphlpsvc 4302, CAPI2) go
+ * by time.
+ */
+static int
+link_of(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
     const struct dt_winevent *e)
 {
-	const char *t;
+	static const char *const names[] = {
+		"TargetName", "ServerName", "QueryName", "URL",
+	};
+	const char *t, *host;
+	char h[256];
+	struct dt_addr a;
+	uint16_t port;
+	size_t k;
 
-	if (strcmp(e->provider, "Microsoft-Windows-TCPIP") == 0)
-		return (t = text_of(e, "RemoteAddress")) != NULL &&
-		    strcmp(t, c->server_str) == 0;
-	if (strcmp(e->provider, "Microsoft-Windows-DNS-Client") == 0)
-		return (t = text_of(e, "QueryName")) != NULL &&
-		    dt_rule_host_eq(t, dt_rule_host(ctx, c));
-	return 1;
+	if ((t = text_of(e, "RemoteAddress")) != NULL)
+		return sockaddr_parse(t, &a, &port) == 0 &&
+		    dt_addr_eq(&a, &c->server) && port == c->server_port ?
+		    NAMES_IT : NAMES_OTHER;
+	for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+		if ((t = text_of(e, names[k])) == NULL || t[0] == '\0')
+			continue;
+		if (k == 3) {
+			if (url_host(t, h, sizeof h) != 0)
+				continue;
+			t = h;
+		}
+		host = dt_rule_host(ctx, c);
+		if (host == NULL)
+			return BY_TIME;
+		if (dt_rule_host_eq(t, host) ||
+		    dt_rule_host_eq(t, dt_facts_server_name(c)) ||
+		    (k == 2 && resolved_to(ctx->cap, t, c)))
+			return NAMES_IT;
+		return NAMES_OTHER;
+	}
+	return BY_TIME;
 }
 
 /* The Windows code an event reports, 0 when none (or success). */
@@ -277,49 +378,63 @@ first_from(const struct coded *k, size_t n, int64_t t)
 
 /* The connection's coded events (c NULL: a capture-wide verdict, the
    capture's events that are about IP-HTTPS): the first that confirms the
-   verdict, else the first that contradicts it. Binary search to the
-   connection's first packet: the cost is the events of its time. */
+   verdict, else the first that contradicts it; an event that names the
+   connection (link_of) before one linked by its time alone, and one that
+   names another never. Named events count from WINDOW_BEFORE before the
+   connection's first packet (a DNS query, a connect attempt), the others
+   from it; both to WINDOW_AFTER after its last. Binary search to the
+   window's start: the cost is the events of its time. */
 static uint32_t
 weigh(struct dt_rule_ctx *ctx, struct dt_verdict *v, const struct dt_conn *c,
     const char *host, const struct coded *k, size_t n)
 {
-	const struct coded *against = NULL;
+	const struct coded *pro[2] = { NULL, NULL }, *con[2] = { NULL, NULL };
+	const struct coded *got;
 	const char *name;
 	char text[DT_RULE_TEXT], ev[DT_RULE_TEXT / 2];
-	size_t i = c != NULL ? first_from(k, n, c->first_time) : 0;
+	size_t i = c != NULL ? first_from(k, n, c->first_time - WINDOW_BEFORE) :
+	    0;
+	int l;
 
 	for (; i < n; i++) {
 		if (c != NULL && k[i].e->time > c->last_time + WINDOW_AFTER)
 			break;
-		if (!(c != NULL ? about(ctx, c, k[i].e) :
-		    relevant(ctx, k[i].e, host)))
+		if (c != NULL) {
+			l = link_of(ctx, c, k[i].e);
+			if (l == NAMES_OTHER || (l == BY_TIME &&
+			    k[i].e->time < c->first_time))
+				continue;
+		} else if (!relevant(ctx, k[i].e, host))
 			continue;
-		if ((name = code_name(k[i].code, v->id)) != NULL ||
+		else
+			l = BY_TIME;
+		if (code_name(k[i].code, v->id) != NULL ||
 		    code_name(same_as(k[i].code), v->id) != NULL) {
-			if (name == NULL)
-				name = code_name(k[i].code, NULL);
-			cite(k[i].e, k[i].field, k[i].code, name, ev,
-			    sizeof ev);
-			snprintf(text, sizeof text, "Windows confirms it: %s.",
-			    ev);
-			explain_more(ctx->cap, v, text);
-			return k[i].code;
-		}
-		if (against == NULL)
-			against = &k[i];
+			if (pro[l == NAMES_IT] == NULL)
+				pro[l == NAMES_IT] = &k[i];
+		} else if (con[l == NAMES_IT] == NULL)
+			con[l == NAMES_IT] = &k[i];
 	}
-	if (against == NULL)
+	if ((got = pro[1] != NULL ? pro[1] : pro[0]) != NULL) {
+		if ((name = code_name(got->code, v->id)) == NULL)
+			name = code_name(got->code, NULL);
+		cite(got->e, got->field, got->code, name, ev, sizeof ev);
+		snprintf(text, sizeof text, "Windows confirms it: %s.", ev);
+		explain_more(ctx->cap, v, text);
+		return got->code;
+	}
+	if ((got = con[1] != NULL ? con[1] : con[0]) == NULL)
 		return 0;
 	if (v->confidence > DT_CONF_LOW)
 		v->confidence--;
-	cite(against->e, against->field, against->code,
-	    code_name(against->code, NULL), ev, sizeof ev);
+	cite(got->e, got->field, got->code, code_name(got->code, NULL), ev,
+	    sizeof ev);
 	snprintf(text, sizeof text, "Windows says otherwise: %s, which is not "
 	    "what the packets show (%s); confidence lowered to %s.", ev,
 	    v->win_name != NULL ? v->win_name : v->id,
 	    dt_confidence_name(v->confidence));
 	explain_more(ctx->cap, v, text);
-	return against->code;
+	return got->code;
 }
 
 /* The host of the IP-HTTPS URL the client's interface state names

@@ -238,71 +238,77 @@ struct dt_http_msg {		/* one HTTP head seen (plaintext) */
 	int status;		/* responses: the code */
 };
 
+/* Flags and small numbers are uint8_t / uint16_t, counts uint32_t, each
+   group ordered so that little is padding: the facts of every TLS
+   connection stay to the end of the capture. */
 struct dt_tls_facts {
-	int seen;			/* any TLS record on this connection */
+	uint8_t seen;			/* any TLS record on this connection */
 	uint8_t preamble;		/* enum dt_preamble: TLS after it */
+	uint16_t record_version;	/* of the first ClientHello record */
 	uint64_t preamble_frame;	/* the message that agreed on TLS */
 	uint64_t preamble_asked_frame;	/* the client asked for TLS in a
 					   plaintext protocol (STARTTLS ...) */
 	uint64_t preamble_refused_frame;	/* ... and the server said no */
 	char *preamble_refused_line;	/* that answer's first line */
-	uint16_t record_version;	/* of the first ClientHello record */
 
 	/* ClientHello (the first one; a second one after HRR counts in hrr) */
 	uint64_t ch_frame;
 	int64_t ch_time;
-	uint16_t ch_legacy_version;
 	uint16_t *client_versions;	/* supported_versions, else the legacy one */
-	size_t n_client_versions;
 	uint16_t *offered_suites;
-	size_t n_offered_suites;
-	int offered_null;		/* a NULL-encryption suite is offered */
-	int offered_only_null;
 	char *sni;
 	char *alpn;			/* comma-separated */
 	uint16_t *extensions;		/* in order */
-	size_t n_extensions;
-	int sslv2_hello;
 	uint32_t *sslv2_specs;		/* that hello's cipher specs, in order
 					   (3 bytes; 0x00XXXX: TLS suite) */
-	size_t n_sslv2_specs;
+	uint32_t n_client_versions;
+	uint32_t n_offered_suites;
+	uint32_t n_extensions;
+	uint32_t n_sslv2_specs;
+	uint16_t ch_legacy_version;
+	uint8_t offered_null;		/* a NULL-encryption suite is offered */
+	uint8_t offered_only_null;
+	uint8_t sslv2_hello;
+	uint8_t ch_reneg_info;		/* renegotiation_info extension or SCSV */
+	uint8_t ch_ems;			/* extended_master_secret */
+	uint8_t ch_status_request;	/* status_request (OCSP stapling) */
 	/* more of the ClientHello, inline (nothing to free); lists keep
 	   their first entries when longer */
 	uint16_t ch_groups[32];		/* supported_groups */
-	size_t n_ch_groups;
 	uint16_t ch_sig_algs[48];	/* signature_algorithms */
-	size_t n_ch_sig_algs;
-	int ch_reneg_info;		/* renegotiation_info extension or SCSV */
-	int ch_ems;			/* extended_master_secret */
-	int ch_status_request;		/* status_request (OCSP stapling) */
+	uint32_t n_ch_groups;
+	uint32_t n_ch_sig_algs;
 
 	/* ServerHello */
 	uint64_t sh_frame;		/* 0: none */
 	uint16_t version;		/* negotiated (supported_versions aware) */
 	uint16_t suite;
-	int hrr;			/* a HelloRetryRequest was seen */
-	int resumed;			/* session id echoed / abbreviated handshake */
+	uint8_t hrr;			/* a HelloRetryRequest was seen */
+	uint8_t resumed;		/* session id echoed / abbreviated handshake */
 
 	/* Certificates (TLS <= 1.2, or readable) */
+	uint8_t certs_not_visible;	/* TLS 1.3: encrypted, not guessed */
+	uint8_t chain;			/* enum dt_chain */
 	uint64_t server_cert_frame;
 	struct dt_cert *server_certs;
-	size_t n_server_certs;
-	int certs_not_visible;		/* TLS 1.3: encrypted, not guessed */
-	enum dt_chain chain;
 	char *chain_error;		/* why, when not OK */
+	uint32_t n_server_certs;
 
+	uint32_t n_ca_names;
 	uint64_t cert_request_frame;	/* 0: no CertificateRequest */
 	char **ca_names;		/* its certificate_authorities DNs */
-	size_t n_ca_names;
 	uint8_t cr_cert_types[16];	/* its certificate_types (1 rsa_sign ...) */
-	size_t n_cr_cert_types;
 	uint16_t cr_sig_algs[48];	/* its signature algorithms (TLS 1.2) */
-	size_t n_cr_sig_algs;
+	uint32_t n_cr_cert_types;
+	uint32_t n_cr_sig_algs;
 
-	enum dt_client_cert client_cert;
+	uint8_t client_cert;		/* enum dt_client_cert */
+	uint8_t alert_dir;
+	uint8_t alert_level;		/* 1 warning, 2 fatal; 0 when encrypted */
+	uint8_t alert_desc;
+	uint32_t n_client_certs;
 	uint64_t client_cert_frame;
 	struct dt_cert *client_certs;
-	size_t n_client_certs;
 
 	uint64_t server_hello_done_frame;
 	uint64_t ccs_frame[2];		/* per direction, 0: none */
@@ -312,27 +318,25 @@ struct dt_tls_facts {
 	uint64_t appdata_bytes[2];
 	uint64_t appdata_records[2];
 
-	/* The first alert (the deciding one) and the count of all. */
+	/* The first alert (the deciding one: alert_dir, alert_level and
+	   alert_desc above) and the count of all. */
 	uint64_t alert_frame;		/* 0: none */
-	uint8_t alert_dir;
-	uint8_t alert_level;		/* 1 warning, 2 fatal; 0 when encrypted */
-	uint8_t alert_desc;
-	int alert_encrypted;
 	unsigned n_alerts;
+	uint8_t alert_encrypted;
 
 	/* Non-TLS bytes where TLS was expected */
-	uint64_t non_tls_frame;
 	uint8_t non_tls_dir;
+	uint64_t non_tls_frame;
 	char *non_tls_line;		/* first printable line */
 
 	/* The first protocol violation (a malformed record or message); the
 	   record layer went on reading after it where it could */
 	uint64_t malformed_frame;
-	uint8_t malformed_dir;
 	char *malformed;		/* reason */
 	unsigned n_violations;		/* every one, both directions */
-	uint64_t resync_frame;		/* records readable again here; 0 */
+	uint8_t malformed_dir;
 	uint8_t resync_dir;
+	uint64_t resync_frame;		/* records readable again here; 0 */
 	uint64_t resync_skipped;	/* bytes skipped before that */
 
 	/* Records of other content types, and repeated hellos */
@@ -346,7 +350,7 @@ struct dt_tls_facts {
 	struct dt_http_msg http_response;
 
 	/* snaplen cut bytes the TLS parser needed */
-	int truncated;
+	uint8_t truncated;
 	uint64_t truncated_frame;
 };
 
@@ -462,31 +466,34 @@ enum dt_tcp_state {
 	DT_TCP_OPEN,		/* capture ended with it open, no SYN seen */
 };
 
+/* Small fields are together and 8-byte fields after them (no padding
+   between): every connection's struct stays to the end of the capture. */
 struct dt_conn {
 	uint32_t id;			/* 1-based, in order of first packet */
-	struct dt_addr client, server;
 	uint16_t client_port, server_port;
-	int roles_from_syn;		/* 0: guessed (capture started mid-way) */
+	struct dt_addr client, server;
+	uint8_t roles_from_syn;		/* 0: guessed (capture started mid-way) */
+	uint8_t state;			/* enum dt_tcp_state */
+	uint8_t rst_dir;		/* of rst_frame */
+	uint8_t ttl_syn;		/* client's SYN */
+	uint8_t ttl_synack;		/* server's SYN-ACK (0: none) */
+	uint8_t ttl_server_data;	/* server's first payload packet */
+	uint8_t ttl_server_data_min, ttl_server_data_max;
+	uint8_t truncated;		/* some payload cut by snaplen */
+	uint8_t iphttps;		/* decided by the rules' context step */
 	char client_str[48], server_str[48];	/* "ip:port" / "[v6]:port" */
 
 	uint64_t first_frame, last_frame;
 	int64_t first_time, last_time;
 
-	enum dt_tcp_state state;
 	uint64_t syn_frame, synack_frame;	/* first of each, 0: none */
-	unsigned syn_count;
 	uint64_t rst_frame;		/* first RST, 0: none */
-	uint8_t rst_dir;
 	uint64_t fin_frame[2];
-	uint8_t ttl_syn;		/* client's SYN */
-	uint8_t ttl_synack;		/* server's SYN-ACK (0: none) */
-	uint8_t ttl_server_data;	/* server's first payload packet */
-	uint8_t ttl_server_data_min, ttl_server_data_max;
 	uint64_t bytes[2];		/* TCP payload bytes seen per direction */
 	uint64_t packets[2];
-	unsigned retransmissions;
 	uint64_t gap_bytes[2];		/* missing from the stream */
-	int truncated;			/* some payload cut by snaplen */
+	unsigned syn_count;
+	unsigned retransmissions;
 
 	/* pktmon drop sightings of this connection's packets: the first is
 	   the evidence (its packet is described by its DT_EV_DROPPED event),
@@ -498,9 +505,10 @@ struct dt_conn {
 					   none (read dt_conn_drop_text()) */
 
 	struct dt_event *events;
-	size_t n_events, cap_events;
+	uint32_t n_events, cap_events;	/* at most DT_MAX_EVENTS */
 	unsigned events_dropped;
 
+	int iphttps_score;		/* identification score (rules/classify.c) */
 	/* Never NULL: &dt_tls_none (read-only, every field 0) until the TLS
 	   parser writes (dt_conn_tls_make); a connection whose facts stayed
 	   empty goes back to it when it ends (dt_conn_tls_trim), so the
@@ -508,8 +516,6 @@ struct dt_conn {
 	struct dt_tls_facts *tls;
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
-	int iphttps;			/* decided by the rules' context step */
-	int iphttps_score;		/* identification score (rules/classify.c) */
 	char iphttps_reason[128];	/* what tied it to IP-HTTPS, or why not:
 					   "SNI da.corp.example; NULL suites
 					   offered"; "" when nothing spoke */

@@ -78,7 +78,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    i ? "; " : "", t->ca_names[i]);
 	if (t->n_ca_names > 3 && k < sizeof cas - 1)
 		snprintf(cas + k, sizeof cas - k, "; ... (%zu in all)",
-		    t->n_ca_names);
+		    (size_t)t->n_ca_names);
 	fr[0] = t->cert_request_frame;
 	fr[1] = t->client_cert_frame;
 	fr[2] = fail;

@@ -45,7 +45,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		snprintf(suites + k, sizeof suites - k, ", ...");
 	snprintf(sum, sizeof sum, "Server answered the ClientHello (frame "
 	    "%llu, %zu suite%s offered, none of them NULL) with %s",
-	    (unsigned long long)t->ch_frame, t->n_offered_suites,
+	    (unsigned long long)t->ch_frame, (size_t)t->n_offered_suites,
 	    t->n_offered_suites == 1 ? "" : "s", how);
 	snprintf(rem, sizeof rem, "Enable on the server or on the virtual "
 	    "server / SSL profile in front of it at least one of the suites "

@@ -65,7 +65,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 				    t->offered_suites[i]);
 		if (k > 20 && k < sizeof offer - 24)
 			snprintf(offer + k, sizeof offer - k, ") among %zu",
-			    t->n_offered_suites);
+			    (size_t)t->n_offered_suites);
 	}
 	ttl[0] = '\0';
 	if (mbox)

@@ -50,7 +50,7 @@ is_signal_suite(uint16_t v)
 
 
 static int
-push_u16(struct dt_mem *m, uint16_t **v, size_t *n, uint16_t x)
+push_u16(struct dt_mem *m, uint16_t **v, uint32_t *n, uint16_t x)
 {
 	uint16_t *nv = dt_realloc(m, *v, (*n + 1) * sizeof **v);
 

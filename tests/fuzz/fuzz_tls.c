@@ -36,8 +36,8 @@ facts(char *out, size_t n, const struct dt_conn *c)
 	const struct dt_tls_facts *f = c->tls;
 	size_t i;
 
-	snprintf(out, n, "%d %llu %llu %04X %04X %zu %zu %llu %u %u %s %s "
-	    "%llu %llu %llu %llu %llu %d %zu %zu %d %d %s %s %d %zu %u %llu",
+	snprintf(out, n, "%d %llu %llu %04X %04X %u %u %llu %u %u %s %s "
+	    "%llu %llu %llu %llu %llu %d %u %u %d %d %s %s %d %u %u %llu",
 	    f->seen, (unsigned long long)f->ch_frame,
 	    (unsigned long long)f->sh_frame, f->version, f->suite,
 	    f->n_offered_suites, f->n_server_certs,

@@ -331,10 +331,9 @@ dt_conn_event_alert(const dt_conn *c, size_t i, int *level, int *description,
 
 /* ---- connection: TLS ---------------------------------------------------- */
 
-#define NELEM(a) (sizeof (a) / sizeof (a)[0])
-/* An inline list's count, bounded by its array (the count may say more
+/* A kept list's count, bounded by its DT_*_MAX (the count may say more
    were seen than were kept). */
-#define KEPT(n, arr) ((n) < NELEM(arr) ? (n) : NELEM(arr))
+#define KEPT(n, max) ((n) < (max) ? (n) : (max))
 
 DT_EXTERN size_t dt_conn_tls_client_version_count(const dt_conn *c) { return c->tls->n_client_versions; }
 DT_EXTERN uint16_t dt_conn_tls_client_hello_version(const dt_conn *c) { return c->tls->ch_frame ? c->tls->ch_legacy_version : 0; }
@@ -345,8 +344,8 @@ DT_EXTERN int dt_conn_tls_offered_only_null(const dt_conn *c) { return c->tls->o
 DT_EXTERN const char *dt_conn_tls_sni(const dt_conn *c) { return c->tls->sni; }
 DT_EXTERN const char *dt_conn_tls_alpn(const dt_conn *c) { return c->tls->alpn; }
 DT_EXTERN size_t dt_conn_tls_extension_count(const dt_conn *c) { return c->tls->n_extensions; }
-DT_EXTERN size_t dt_conn_tls_group_count(const dt_conn *c) { return KEPT(c->tls->n_ch_groups, c->tls->ch_groups); }
-DT_EXTERN size_t dt_conn_tls_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_ch_sig_algs, c->tls->ch_sig_algs); }
+DT_EXTERN size_t dt_conn_tls_group_count(const dt_conn *c) { return KEPT(c->tls->n_ch_groups, DT_CH_GROUPS_MAX); }
+DT_EXTERN size_t dt_conn_tls_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_ch_sig_algs, DT_CH_SIG_ALGS_MAX); }
 DT_EXTERN int dt_conn_tls_renegotiation_info(const dt_conn *c) { return c->tls->ch_reneg_info != 0; }
 DT_EXTERN int dt_conn_tls_extended_master_secret(const dt_conn *c) { return c->tls->ch_ems != 0; }
 DT_EXTERN int dt_conn_tls_status_request(const dt_conn *c) { return c->tls->ch_status_request != 0; }
@@ -359,8 +358,8 @@ DT_EXTERN int dt_conn_tls_certificates_visible(const dt_conn *c) { return !c->tl
 DT_EXTERN const char *dt_conn_tls_chain(const dt_conn *c) { return dt_report_chain_name(c->tls->chain); }
 DT_EXTERN const char *dt_conn_tls_chain_error(const dt_conn *c) { return c->tls->chain_error; }
 DT_EXTERN size_t dt_conn_tls_ca_name_count(const dt_conn *c) { return c->tls->n_ca_names; }
-DT_EXTERN size_t dt_conn_tls_cert_request_type_count(const dt_conn *c) { return KEPT(c->tls->n_cr_cert_types, c->tls->cr_cert_types); }
-DT_EXTERN size_t dt_conn_tls_cert_request_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_cr_sig_algs, c->tls->cr_sig_algs); }
+DT_EXTERN size_t dt_conn_tls_cert_request_type_count(const dt_conn *c) { return KEPT(c->tls->n_cr_cert_types, DT_CR_CERT_TYPES_MAX); }
+DT_EXTERN size_t dt_conn_tls_cert_request_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_cr_sig_algs, DT_CR_SIG_ALGS_MAX); }
 DT_EXTERN uint64_t dt_conn_tls_client_certificate_frame(const dt_conn *c) { return c->tls->client_cert_frame; }
 DT_EXTERN size_t dt_conn_client_cert_count(const dt_conn *c) { return c->tls->n_client_certs; }
 DT_EXTERN uint64_t dt_conn_tls_server_hello_done_frame(const dt_conn *c) { return c->tls->server_hello_done_frame; }

@@ -136,6 +136,10 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	size_t i;
 
 	dt_free(m, t->client_versions);
+	dt_free(m, t->ch_groups);
+	dt_free(m, t->ch_sig_algs);
+	dt_free(m, t->cr_cert_types);
+	dt_free(m, t->cr_sig_algs);
 	dt_free(m, t->offered_suites);
 	dt_free(m, t->sslv2_specs);
 	dt_free(m, t->sni);

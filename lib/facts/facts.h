@@ -238,6 +238,13 @@ struct dt_http_msg {		/* one HTTP head seen (plaintext) */
 	int status;		/* responses: the code */
 };
 
+/* The most entries kept of the ClientHello's and CertificateRequest's
+   lists (the count goes on). */
+#define DT_CH_GROUPS_MAX	32
+#define DT_CH_SIG_ALGS_MAX	48
+#define DT_CR_CERT_TYPES_MAX	16
+#define DT_CR_SIG_ALGS_MAX	48
+
 /* Flags and small numbers are uint8_t / uint16_t, counts uint32_t, each
    group ordered so that little is padding: the facts of every TLS
    connection stay to the end of the capture. */
@@ -272,10 +279,10 @@ struct dt_tls_facts {
 	uint8_t ch_reneg_info;		/* renegotiation_info extension or SCSV */
 	uint8_t ch_ems;			/* extended_master_secret */
 	uint8_t ch_status_request;	/* status_request (OCSP stapling) */
-	/* more of the ClientHello, inline (nothing to free); lists keep
-	   their first entries when longer */
-	uint16_t ch_groups[32];		/* supported_groups */
-	uint16_t ch_sig_algs[48];	/* signature_algorithms */
+	/* more of the ClientHello, each list allocated to its length; lists
+	   keep their first DT_*_MAX entries when longer */
+	uint16_t *ch_groups;		/* supported_groups */
+	uint16_t *ch_sig_algs;		/* signature_algorithms */
 	uint32_t n_ch_groups;
 	uint32_t n_ch_sig_algs;
 
@@ -297,8 +304,8 @@ struct dt_tls_facts {
 	uint32_t n_ca_names;
 	uint64_t cert_request_frame;	/* 0: no CertificateRequest */
 	char **ca_names;		/* its certificate_authorities DNs */
-	uint8_t cr_cert_types[16];	/* its certificate_types (1 rsa_sign ...) */
-	uint16_t cr_sig_algs[48];	/* its signature algorithms (TLS 1.2) */
+	uint8_t *cr_cert_types;		/* its certificate_types (1 rsa_sign ...) */
+	uint16_t *cr_sig_algs;		/* its signature algorithms (TLS 1.2) */
 	uint32_t n_cr_cert_types;
 	uint32_t n_cr_sig_algs;
 
@@ -539,12 +546,12 @@ struct dt_dns {				/* one query and its answer */
 	uint64_t answer_frame;		/* 0: never answered */
 	int64_t time;
 	char *name;			/* lower case, no trailing dot */
-	uint16_t qtype;
-	int rcode;			/* -1: no answer */
 	struct dt_addr *addrs;		/* A / AAAA answers */
-	size_t n_addrs;
 	char *cname;			/* first CNAME target, if any */
 	struct dt_dns *next;
+	uint16_t qtype;
+	int16_t rcode;			/* -1: no answer */
+	uint16_t n_addrs;		/* at most DT_DNS_MAX_ADDRS */
 };
 
 struct dt_http {			/* plain HTTP seen on a TCP connection */

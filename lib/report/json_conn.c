@@ -294,12 +294,12 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		jstrv(w, "ca_names", t->ca_names, t->n_ca_names);
 		jw_arr(w, "certificate_types");
 		for (i = 0; i < t->n_cr_cert_types &&
-		    i < sizeof t->cr_cert_types; i++)
+		    i < DT_CR_CERT_TYPES_MAX; i++)
 			jw_int(w, NULL, t->cr_cert_types[i]);
 		jw_end(w);
 		ju16v(w, "signature_algorithms", t->cr_sig_algs,
 		    t->n_cr_sig_algs,
-		    sizeof t->cr_sig_algs / sizeof t->cr_sig_algs[0]);
+		    DT_CR_SIG_ALGS_MAX);
 		jw_end(w);
 	} else {
 		jw_null(w, "certificate_request");
@@ -384,9 +384,9 @@ jtls(struct jw *w, const struct dt_conn *c)
 		jw_int(w, NULL, t->extensions[i]);
 	jw_end(w);
 	ju16v(w, "supported_groups", t->ch_groups, t->n_ch_groups,
-	    sizeof t->ch_groups / sizeof t->ch_groups[0]);
+	    DT_CH_GROUPS_MAX);
 	ju16v(w, "signature_algorithms", t->ch_sig_algs, t->n_ch_sig_algs,
-	    sizeof t->ch_sig_algs / sizeof t->ch_sig_algs[0]);
+	    DT_CH_SIG_ALGS_MAX);
 	jw_bool(w, "renegotiation_info", t->ch_reneg_info);
 	jw_bool(w, "extended_master_secret", t->ch_ems);
 	jw_bool(w, "status_request", t->ch_status_request);

@@ -61,6 +61,25 @@ push_u16(struct dt_mem *m, uint16_t **v, uint32_t *n, uint16_t x)
 	return 0;
 }
 
+/* A kept list of n entries of `size` bytes made room for `more` (the
+   wire's count), up to max in all: exactly that, so a connection's facts
+   hold no spare entries. Returns the list (moved, or v when memory
+   failed) and in *room the entries it holds room for (n on failure: the
+   list keeps what it has). */
+static void *
+grow_list(struct dt_mem *m, void *v, size_t size, uint32_t n, size_t more,
+    uint32_t max, uint32_t *room)
+{
+	size_t want = n + more < max ? n + more : max;
+	void *nv;
+
+	*room = n;
+	if (want <= n || (nv = dt_realloc(m, v, want * size)) == NULL)
+		return v;
+	*room = (uint32_t)want;
+	return nv;
+}
+
 /* One allocation for a list whose length the wire gave (no quadratic
    growth for 32767 suites). */
 static uint16_t *
@@ -107,6 +126,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 {
 	struct dt_tls_facts *f = c->tls;
 	struct rd v, w;
+	uint32_t room;
 
 	switch (type) {
 	case 0:		/* RFC 6066 3 server_name */
@@ -130,9 +150,11 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "supported_groups list";
+		f->ch_groups = grow_list(t->m, f->ch_groups, 2, f->n_ch_groups,
+		    v.n / 2, DT_CH_GROUPS_MAX, &room);
 		while (v.n > 0) {
 			uint16_t g = rd_u16(&v);
-			if (f->n_ch_groups < sizeof f->ch_groups / 2)
+			if (f->n_ch_groups < room)
 				f->ch_groups[f->n_ch_groups++] = g;
 		}
 		return NULL;
@@ -140,9 +162,11 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "signature_algorithms list";
+		f->ch_sig_algs = grow_list(t->m, f->ch_sig_algs, 2,
+		    f->n_ch_sig_algs, v.n / 2, DT_CH_SIG_ALGS_MAX, &room);
 		while (v.n > 0) {
 			uint16_t a = rd_u16(&v);
-			if (f->n_ch_sig_algs < sizeof f->ch_sig_algs / 2)
+			if (f->n_ch_sig_algs < room)
 				f->ch_sig_algs[f->n_ch_sig_algs++] = a;
 		}
 		return NULL;
@@ -417,6 +441,7 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	struct dt_tls_facts *f = c->tls;
 	struct rd types, algs, cas, scan;
 	size_t n = 0, i;
+	uint32_t room;
 
 	if (f->cert_request_frame != 0)
 		return NULL;
@@ -448,14 +473,18 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		n++;
 	}
 	f->cert_request_frame = frame;
+	f->cr_cert_types = grow_list(t->m, f->cr_cert_types, 1,
+	    f->n_cr_cert_types, types.n, DT_CR_CERT_TYPES_MAX, &room);
 	while (types.n > 0) {
 		uint8_t ty = rd_u8(&types);
-		if (f->n_cr_cert_types < sizeof f->cr_cert_types)
+		if (f->n_cr_cert_types < room)
 			f->cr_cert_types[f->n_cr_cert_types++] = ty;
 	}
+	f->cr_sig_algs = grow_list(t->m, f->cr_sig_algs, 2, f->n_cr_sig_algs,
+	    algs.n / 2, DT_CR_SIG_ALGS_MAX, &room);
 	while (algs.n > 0) {
 		uint16_t a = rd_u16(&algs);
-		if (f->n_cr_sig_algs < sizeof f->cr_sig_algs / 2)
+		if (f->n_cr_sig_algs < room)
 			f->cr_sig_algs[f->n_cr_sig_algs++] = a;
 	}
 	if (n == 0)

@@ -43,7 +43,7 @@ parse(struct dt_mem *m, const uint8_t *data, size_t size, char *out,
 	check(d.name != NULL && strlen(d.name) <= 255, "name bounded");
 	check(d.n_addrs <= DT_DNS_MAX_ADDRS, "addresses bounded");
 	check(d.n_addrs == 0 || d.addrs != NULL, "addresses there");
-	snprintf(out, outn, "%d %u %s %u %d %s %zu", resp, txid, d.name,
+	snprintf(out, outn, "%d %u %s %u %d %s %u", resp, txid, d.name,
 	    d.qtype, d.rcode, d.cname ? d.cname : "-", d.n_addrs);
 	for (i = 0; i < d.n_addrs; i++) {
 		k = strlen(out);

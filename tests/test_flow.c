@@ -1220,6 +1220,53 @@ START_TEST(t_many_half_open)
 }
 END_TEST
 
+/*
+ * Closed connections are retired (issue 15): at its end a connection's
+ * flow state (reassembly, the sinks' state) is freed at once, so ended
+ * connections leave nothing live; the tombstone of its 5-tuple goes after
+ * a minute of capture time; what stays to the end of the capture is its
+ * facts and nothing else, byte for byte (16: dt_mem's header a block).
+ */
+START_TEST(t_closed_retired)
+{
+	struct world w;
+	const struct dt_conn *c;
+	size_t base, facts = 0, n = 2000, i;
+
+	w_open(&w, 0, NULL, 0);
+	base = w.m.used;		/* the capture, the table, the sinks */
+	for (i = 0; i < n; i++) {
+		w.cport = (uint16_t)(10000 + i);
+		w_handshake(&w);
+		w_tcp(&w, C, PA, 1001, 5001, "hello");
+		w_tcp(&w, S, PA, 5001, 1006, "world");
+		w_tcp(&w, C, FIN | A, 1006, 5006, NULL);
+		w_tcp(&w, S, FIN | A, 5006, 1007, NULL);
+		w_tcp(&w, C, A, 1007, 5007, NULL);
+		ck_assert_uint_eq(dt_flow_live(w.f), 0);
+		ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
+		w.time += SEC;		/* a connection a second */
+	}
+	ck_assert_uint_eq(w.cap->n_conns, n);
+	ck_assert_uint_eq(w.cap->dropped_conns, 0);
+	ck_assert_ptr_null(w.cap->http);
+	ck_assert_ptr_null(w.cap->dns);
+	for (c = w.cap->conns; c != NULL; c = c->next) {
+		ck_assert_int_eq(c->state, DT_TCP_CLOSED);
+		ck_assert_uint_eq(c->bytes[C] + c->bytes[S], 10);
+		ck_assert_ptr_eq(c->tls, &dt_tls_none);	/* no TLS: no copy */
+		ck_assert_ptr_null(c->drop);
+		facts += sizeof *c + 16 + c->cap_events * sizeof *c->events + 16;
+	}
+	/* and the tombstones of the last minute: about 55 (8 segments of
+	   10 ms and a second each), not 2,000 */
+	ck_assert_uint_le(w.m.used - base - facts, 64 * 1024);
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(w.m.used - base, facts);
+	w_close(&w);
+}
+END_TEST
+
 START_TEST(t_memory_cap)
 {
 	struct world w;
@@ -1873,6 +1920,7 @@ flow_suite(void)
 	tc = tcase_create("memory");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_many_half_open);
+	tcase_add_test(tc, t_closed_retired);
 	tcase_add_test(tc, t_memory_cap);
 	tcase_add_test(tc, t_memory_cap_buffers);
 	tcase_add_test(tc, t_alloc_failure);

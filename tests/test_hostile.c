@@ -336,6 +336,42 @@ START_TEST(test_short_connections_counted)
 }
 END_TEST
 
+/* What a short connection without TLS keeps to the end of the capture
+   (issue 15): its struct dt_conn, its timeline and its Wireshark filter,
+   not TLS facts nor pktmon text it never had (1,672 bytes of struct alone
+   before). Measured as the growth of the library's accounted memory
+   between n and 2n connections, judged and finished. */
+static size_t
+kept_after(uint32_t n)
+{
+	struct cap c;
+	dt_analyzer *a;
+	dt_options o = DT_OPTIONS_INIT;
+	const dt_capture *res;
+	size_t used;
+
+	short_conns(&c, n);
+	o.memory_cap = (size_t)1 << 30;
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_mem(a, "short", c.b, c.n), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &res), 0);
+	ck_assert_uint_eq(dt_capture_conn_count(res), n);
+	ck_assert_uint_eq(res->dropped_conns, 0);
+	used = a->mem.used;
+	free(c.b);
+	dt_analyzer_free(a);
+	return used;
+}
+
+START_TEST(test_short_connections_kept_state)
+{
+	size_t one = kept_after(10000), two = kept_after(20000);
+	size_t per = (two - one) / 10000;
+
+	ck_assert_uint_le(per, 800);	/* 720 today */
+}
+END_TEST
+
 static Suite *
 hostile_suite(void)
 {
@@ -350,6 +386,7 @@ hostile_suite(void)
 	tcase_add_test(tc, test_pcapng_many_interfaces_and_lies);
 	tcase_add_test(tc, test_short_connections_none_dropped);
 	tcase_add_test(tc, test_short_connections_counted);
+	tcase_add_test(tc, test_short_connections_kept_state);
 	suite_add_tcase(s, tc);
 	return s;
 }

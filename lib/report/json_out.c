@@ -61,29 +61,40 @@ jw_finish(struct jw *w)
 }
 
 static void
-jw_put(struct jw *w, const char *p, size_t n)
+jw_put_slow(struct jw *w, const char *p, size_t n)
 {
+	jw_flush(w);
 	if (w->err != 0)
 		return;
-	if (n > w->size - w->n) {
-		jw_flush(w);
-		if (n > w->size) {
-			if (w->err == 0 && fwrite(p, 1, n, w->fp) != n)
-				w->err = DT_EIO;
-			return;
-		}
+	if (n > w->size) {
+		if (fwrite(p, 1, n, w->fp) != n)
+			w->err = DT_EIO;
+		return;
 	}
-	memcpy(w->buf + w->n, p, n);
-	w->n += n;
+	memcpy(w->buf, p, n);
+	w->n = n;
 }
 
-static void
+/* Into the buffer; after an error, bytes land there and go nowhere (the
+   flush writes nothing once err is set). */
+static inline void
+jw_put(struct jw *w, const char *p, size_t n)
+{
+	if (n <= w->size - w->n) {
+		memcpy(w->buf + w->n, p, n);
+		w->n += n;
+	} else {
+		jw_put_slow(w, p, n);
+	}
+}
+
+static inline void
 jw_putc(struct jw *w, char c)
 {
-	if (w->n == w->size)
-		jw_flush(w);
-	if (w->err == 0)
+	if (w->n < w->size)
 		w->buf[w->n++] = c;
+	else
+		jw_put_slow(w, &c, 1);
 }
 
 void

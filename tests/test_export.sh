@@ -3,7 +3,8 @@
 # refusals before any analysis (unwritable path, standard input, archives,
 # --redact), and the file read back by tshark (Wireshark's own reader and
 # dissectors; those checks are skipped when tshark is not installed):
-# frame counts, the evidence comments of a verdict word for word, pcapng
+# frame counts, the evidence comments of a verdict word for word, what
+# each evidence frame is (DNS, HTTP, tunnel and transition packets), pcapng
 # comments and interfaces kept, pktmon's repeated sightings left out, and
 # the ETL records of the shared corpus as LINKTYPE_ETW packets (skipped
 # when ../shared/corpus is absent). The ETL writer's files are checked in
@@ -49,6 +50,36 @@ Server answered the ClientHello (frame 4) offering only NULL suites with a \
 TCP reset (frame 6) (IP-HTTPS: NULL suites offered)"
 	same "the ClientHello is still a ClientHello" "$(frames \
 	    "$tmp/reset.pcapng" 'frame.number == 4 && tls.handshake.type == 1')" 1
+fi
+
+# ---- each evidence frame says what it is, outside the TLS ladder too -------
+# roles FILE VERDICT: "frame<TAB>what it is" for each frame the verdict cites
+roles() {
+	tshark -r "$1" -Y frame.comment -T fields -e frame.number \
+	    -e frame.comment -E occurrence=a -E aggregator='|' 2>/dev/null |
+	    tr '|' '\n' | sed -n "s/^\([0-9]*\)\{0,1\}	\{0,1\}datrace $2 ([a-z]*): \(.*\), evidence .*/\2/p"
+}
+if [ $have_tshark = 1 ]; then
+	for c in dns-nxdomain proxy-refused-403 inner-no-ra inner-esp-dropped \
+	    tunnel-teredo-only; do
+		"$CLI" -q --export "$tmp/$c.pcapng" "$S/$c.pcap"
+	done
+	same "DNS roles" "$(roles "$tmp/dns-nxdomain.pcapng" dns-not-found)" \
+	    "the DNS query for da.corp.example
+the DNS answer for da.corp.example"
+	same "HTTP roles" "$(roles "$tmp/proxy-refused-403.pcapng" \
+	    proxy-refused)" "the HTTP request CONNECT da.corp.example:443
+the HTTP response \"HTTP/1.1 403 Forbidden\""
+	same "tunnel roles" "$(roles "$tmp/inner-no-ra.pcapng" \
+	    no-router-advertisement)" "the client's first Router Solicitation \
+in the tunnel
+the client's last packet in the tunnel"
+	same "IPsec roles" "$(roles "$tmp/inner-esp-dropped.pcapng" \
+	    ipsec-one-way)" "the first IKEv2 answer in the tunnel
+the server's last packet in the tunnel
+the client's first ESP packet (SPI 0xb3d64d7b) in the tunnel"
+	same "transition role" "$(roles "$tmp/tunnel-teredo-only.pcapng" \
+	    no-iphttps-traffic)" "the first Teredo packet"
 fi
 
 # ---- pcapng input: comments, flags, interfaces and pktmon kept -------------

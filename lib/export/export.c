@@ -31,6 +31,7 @@
 #include "events/events.h"
 #include "export/pcapng_out.h"
 #include "facts/facts.h"
+#include "net/encap.h"
 #include "report/ladder.h"
 #include "report/report.h"
 #include "util/buf.h"
@@ -54,6 +55,8 @@ struct evidence {
 	const struct dt_verdict *v;
 	size_t k;			/* index in v->frames */
 	size_t order;			/* verdict order, for a stable sort */
+	const struct dt_dns *dns;	/* the frame is this DNS query or */
+	const struct dt_http *http;	/* answer, HTTP request or response */
 };
 
 struct qev {				/* an ETL record waiting in the queue */
@@ -100,6 +103,36 @@ by_frame(const void *x, const void *y)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
+static size_t evidence_find(const struct exp *x, uint64_t frame);
+
+/* The DNS messages and HTTP heads that are evidence frames, found in one
+   pass over each list (a binary search of the evidence per entry). */
+static void
+side_roles(struct exp *x)
+{
+	const struct dt_dns *d;
+	const struct dt_http *h;
+	uint64_t f[2];
+	size_t i, k;
+
+	for (d = x->cap->dns; d != NULL; d = d->next) {
+		f[0] = d->query_frame;
+		f[1] = d->answer_frame;
+		for (k = 0; k < 2; k++)
+			for (i = f[k] ? evidence_find(x, f[k]) : x->n_evid;
+			    i < x->n_evid && x->evid[i].frame == f[k]; i++)
+				x->evid[i].dns = d;
+	}
+	for (h = x->cap->http; h != NULL; h = h->next) {
+		f[0] = h->request_frame;
+		f[1] = h->response_frame;
+		for (k = 0; k < 2; k++)
+			for (i = f[k] ? evidence_find(x, f[k]) : x->n_evid;
+			    i < x->n_evid && x->evid[i].frame == f[k]; i++)
+				x->evid[i].http = h;
+	}
+}
+
 static int
 evidence_build(struct exp *x)
 {
@@ -121,6 +154,7 @@ evidence_build(struct exp *x)
 			x->evid[x->n_evid++].order = order;
 		}
 	qsort(x->evid, x->n_evid, sizeof *x->evid, by_frame);
+	side_roles(x);
 	return 0;
 }
 
@@ -140,27 +174,147 @@ evidence_find(const struct exp *x, uint64_t frame)
 	return lo < x->n_evid && x->evid[lo].frame == frame ? lo : x->n_evid;
 }
 
+/* What frame is inside the IP-HTTPS tunnel of c, or NULL. */
+static const char *
+tunnel_role(const struct dt_conn *c, uint64_t frame, char *out, size_t n)
+{
+	const struct dt_tunnel_facts *t = c->tunnel;
+	size_t i;
+
+	if (t == NULL)
+		return NULL;
+	if (frame == t->rs_frame)
+		return "the client's first Router Solicitation in the tunnel";
+	if (frame == t->ra_frame)
+		return "the server's first Router Advertisement in the tunnel";
+	for (i = 0; i < t->n_ike; i++) {
+		if (frame == t->ike[i].notify_frame) {
+			snprintf(out, n, "the %s's IKEv%u error notification",
+			    t->ike[i].notify_dir == DT_C2S ? "client" :
+			    "server", t->ike[i].version);
+			return out;
+		}
+		if (frame == t->ike[i].first_frame ||
+		    frame == t->ike[i].first_response_frame ||
+		    frame == t->ike[i].unanswered_frame) {
+			snprintf(out, n, "the first IKEv%u %s in the tunnel",
+			    t->ike[i].version, frame ==
+			    t->ike[i].first_response_frame ? "answer" :
+			    frame == t->ike[i].unanswered_frame ?
+			    "request never answered" : "request");
+			return out;
+		}
+	}
+	for (i = 0; i < t->n_esp; i++)
+		if (frame == t->esp[i].first_frame) {
+			snprintf(out, n, "the %s's first ESP packet (SPI "
+			    "0x%08x) in the tunnel", t->esp[i].dir == DT_C2S ?
+			    "client" : "server", (unsigned)t->esp[i].spi);
+			return out;
+		}
+	if (frame == t->dns_error_frame)
+		return "the first DNS error answer in the tunnel";
+	if (frame == t->dns_unanswered_frame)
+		return "the first DNS query in the tunnel never answered";
+	if (frame == t->dns_query_frame)
+		return "the first DNS query in the tunnel";
+	for (i = 0; i < 2; i++)
+		if (frame == t->dir[i].error_frame)
+			return i == DT_C2S ? "where the client's tunnel stream "
+			    "breaks" : "where the server's tunnel stream breaks";
+	for (i = 0; i < 2; i++) {
+		if (frame == t->dir[i].first_frame)
+			return i == DT_C2S ? "the client's first packet in the "
+			    "tunnel" : "the server's first packet in the tunnel";
+		if (frame == t->dir[i].last_frame)
+			return i == DT_C2S ? "the client's last packet in the "
+			    "tunnel" : "the server's last packet in the tunnel";
+	}
+	for (i = 0; i < t->n_ike; i++)
+		if (frame == t->ike[i].last_frame) {
+			snprintf(out, n, "the last IKEv%u packet in the tunnel",
+			    t->ike[i].version);
+			return out;
+		}
+	return NULL;
+}
+
+/*
+ * What the evidence frame is, for its comment: the message of the
+ * connection's ladder the verdict cites ("the client's ClientHello", "the
+ * server's RST"), else the TCP handshake, a packet inside the IP-HTTPS
+ * tunnel, a DNS query or answer, an HTTP request or response, the first
+ * packet of a transition tunnel; NULL when none of these.
+ */
+static const char *
+frame_role(const struct exp *x, const struct evidence *e,
+    const struct dt_conn *c, char *out, size_t n)
+{
+	const struct dt_verdict *v = e->v;
+	const char *r;
+	struct dt_step st;
+	long i = c != NULL ? dt_ladder_evidence_event(c, v, e->frame) : -1;
+	int k;
+
+	if (i >= 0) {
+		dt_ladder_step(c, &c->events[i], &st);
+		snprintf(out, n, "the %s's %s", c->events[i].dir == DT_C2S ?
+		    "client" : "server", st.label != NULL ? st.label :
+		    "message");
+		return out;
+	}
+	if (c != NULL && e->frame == c->syn_frame)
+		return "the client's SYN";
+	if (c != NULL && e->frame == c->synack_frame)
+		return "the server's SYN-ACK";
+	if (c != NULL && e->frame == c->rst_frame)
+		return c->rst_dir == DT_C2S ? "the client's RST" :
+		    "the server's RST";
+	if (c != NULL && (r = tunnel_role(c, e->frame, out, n)) != NULL)
+		return r;
+	if (e->dns != NULL) {
+		snprintf(out, n, "the DNS %s for %s", e->frame ==
+		    e->dns->query_frame ? "query" : "answer", e->dns->name ?
+		    e->dns->name : "?");
+		return out;
+	}
+	if (e->http != NULL && e->frame == e->http->request_frame) {
+		snprintf(out, n, "the HTTP request %s %s", e->http->method ?
+		    e->http->method : "", e->http->uri ? e->http->uri : "");
+		return out;
+	}
+	if (e->http != NULL) {
+		snprintf(out, n, "the HTTP response \"%s\"",
+		    e->http->status_line ? e->http->status_line : "");
+		return out;
+	}
+	for (k = 1; k < DT_ENCAP_MAX; k++)
+		if (x->cap->encap[k].packets > 0 &&
+		    e->frame == x->cap->encap[k].first_frame) {
+			snprintf(out, n, "the first %s packet",
+			    dt_encap_name(k));
+			return out;
+		}
+	return NULL;
+}
+
 /*
  * "datrace null-cipher-absent (error): the client's ClientHello, evidence
- * 1 of 2. <summary>": the verdict, what this frame is in its connection's
- * ladder, and the verdict's one line; appended to x->text.
+ * 1 of 2. <summary>": the verdict, what this frame is (frame_role), and
+ * the verdict's one line; appended to x->text.
  */
 static void
 evidence_text(struct exp *x, const struct evidence *e)
 {
 	const struct dt_verdict *v = e->v;
 	const struct dt_conn *c = v->conn ? dt_facts_conn_by_id(x->cap, v->conn) : NULL;
-	struct dt_step st;
-	long i = c != NULL ? dt_ladder_evidence_event(c, v, e->frame) : -1;
+	char buf[200];
+	const char *role = frame_role(x, e, c, buf, sizeof buf);
 
 	dt_buf_printf(&x->text, "datrace %s (%s): ", v->id,
 	    dt_severity_name(v->severity));
-	if (i >= 0) {
-		dt_ladder_step(c, &c->events[i], &st);
-		dt_buf_printf(&x->text, "the %s's %s, ",
-		    c->events[i].dir == DT_C2S ? "client" : "server",
-		    st.label != NULL ? st.label : "message");
-	}
+	if (role != NULL)
+		dt_buf_printf(&x->text, "%s, ", role);
 	dt_buf_printf(&x->text, "evidence %zu of %zu. %s", e->k + 1,
 	    v->n_frames, v->summary != NULL ? v->summary : "");
 }

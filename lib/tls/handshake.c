@@ -134,22 +134,22 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 			return NULL;	/* a server's empty answer shape */
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n == 0)
-			return "server_name list";
+			return "ClientHello: malformed server_name list";
 		while (v.n > 0 && rd_ok(&v)) {
 			uint8_t nt = rd_u8(&v);
 
 			w = rd_vec16(&v);
 			if (!rd_ok(&v) || w.n == 0)
-				return "server_name entry";
+				return "ClientHello: malformed server_name entry";
 			if (nt == 0 && f->sni == NULL)
 				f->sni = dt_strndup(t->m, (const char *)w.p,
 				    w.n);
 		}
-		return rd_ok(&v) ? NULL : "server_name entry";
+		return rd_ok(&v) ? NULL : "ClientHello: malformed server_name entry";
 	case 10:	/* RFC 8422 5.1.1 supported_groups */
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
-			return "supported_groups list";
+			return "ClientHello: malformed supported_groups list";
 		f->ch_groups = grow_list(t->m, f->ch_groups, 2, f->n_ch_groups,
 		    v.n / 2, DT_CH_GROUPS_MAX, &room);
 		while (v.n > 0) {
@@ -161,7 +161,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 	case 13:	/* RFC 5246 7.4.1.4.1 signature_algorithms */
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
-			return "signature_algorithms list";
+			return "ClientHello: malformed signature_algorithms list";
 		f->ch_sig_algs = grow_list(t->m, f->ch_sig_algs, 2,
 		    f->n_ch_sig_algs, v.n / 2, DT_CH_SIG_ALGS_MAX, &room);
 		while (v.n > 0) {
@@ -176,11 +176,11 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2)
-			return "ALPN protocol list";
+			return "ClientHello: malformed ALPN protocol list";
 		while (v.n > 0 && rd_ok(&v)) {
 			w = rd_vec8(&v);
 			if (!rd_ok(&v) || w.n == 0)
-				return "ALPN protocol name";
+				return "ClientHello: malformed ALPN protocol name";
 			if (bl + w.n + 2 < sizeof buf) {
 				if (bl > 0)
 					buf[bl++] = ',';
@@ -195,7 +195,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 	case 43:	/* RFC 8446 4.2.1 supported_versions */
 		v = rd_vec8(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
-			return "supported_versions list";
+			return "ClientHello: malformed supported_versions list";
 		dt_free(t->m, f->client_versions);
 		f->n_client_versions = 0;
 		f->client_versions = alloc_u16(t, v.n / 2);
@@ -206,12 +206,12 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 	case 65281:	/* RFC 5746 3.2 renegotiation_info */
 		v = rd_vec8(&e);
 		if (!last(&e))
-			return "renegotiation_info";
+			return "ClientHello: malformed renegotiation_info";
 		f->ch_reneg_info = 1;
 		return NULL;
 	case 23:	/* RFC 7627 5.1 extended_master_secret: empty */
 		if (e.n != 0)
-			return "extended_master_secret not empty";
+			return "ClientHello: extended_master_secret not empty";
 		f->ch_ems = 1;
 		return NULL;
 	case 5:		/* RFC 6066 8 status_request */
@@ -245,6 +245,15 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		return "ClientHello: cipher_suites vector overruns the message";
 	if (suites.n < 2 || suites.n % 2)
 		return "ClientHello: cipher_suites vector of odd or zero length";
+	/* the suites are kept before the later fields are judged: a hello
+	   that breaks a rule after them still shows what it offered (the
+	   server of tls_invalid_reads.pcap chose one of them) */
+	if (f->offered_suites == NULL) {
+		f->offered_suites = alloc_u16(t, suites.n / 2);
+		while (suites.n > 0)
+			add_suite(t, c, rd_u16(&suites));
+		finish_offer(c);
+	}
 	comp = rd_vec8(&r);
 	if (!rd_ok(&r))
 		return "ClientHello: compression_methods vector overruns the message";
@@ -255,10 +264,6 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	f->ch_legacy_version = legacy;
 	memcpy(t->ch_sid, sid.p, sid.n);
 	t->ch_sid_len = sid.n;
-	f->offered_suites = alloc_u16(t, suites.n / 2);
-	while (suites.n > 0)
-		add_suite(t, c, rd_u16(&suites));
-	finish_offer(c);
 	if (r.n > 0) {
 		struct rd scan;
 		size_t k = 0;

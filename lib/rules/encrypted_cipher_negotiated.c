@@ -45,10 +45,12 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    DT_CONF_HIGH, 0, NULL, fr, 2, sum,
 	    "Windows 8 and later offer the NULL-encryption suites so that "
 	    "IP-HTTPS does not encrypt traffic that IPsec already encrypts. "
-	    "The server side preferred an encrypting suite, so the tunnel "
-	    "works but costs CPU on both ends and throughput; it often means "
-	    "an ADC or middlebox, not the DirectAccess server, terminates TLS.",
-	    rem);
+	    "The server side preferred an encrypting suite, so a tunnel over "
+	    "this session costs CPU on both ends and throughput. The capture "
+	    "does not show why: an ADC or middlebox terminating TLS without "
+	    "the NULL suites, a self-signed IP-HTTPS certificate, or SSTP VPN "
+	    "on the same listener each lead the DirectAccess side to choose an "
+	    "encrypting suite.", rem);
 }
 
 const struct dt_rule dt_rule_encrypted_cipher_negotiated = {

@@ -1529,6 +1529,31 @@ START_TEST(refused)
 }
 END_TEST
 
+/* Refused, then the same client is accepted: the refusal did not last,
+   a warning naming the later SYN-ACK. */
+START_TEST(refused_then_accepted_is_warning)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *a = conn_add(f, 10, 443), *b;
+	const struct dt_verdict *v;
+
+	a->state = DT_TCP_REFUSED;
+	a->syn_frame = 1;
+	a->rst_frame = 2;
+	a->rst_dir = DT_S2C;
+	b = iphttps_hello(f);		/* SYN-ACK frame 102 */
+	b->client = a->client;
+	f->cfg.host = HOST;
+	run(f);
+	v = expect_v(f, "tcp-refused", 1, DT_SEV_WARNING, DT_CONF_HIGH, 0x274d,
+	    "WSAECONNREFUSED", FR(1, 2, 102));
+	ck_assert_ptr_nonnull(strstr(v->summary, "connection 2 from the same "
+	    "client was accepted later (SYN-ACK frame 102)"));
+	ck_assert_ptr_null(strstr(v->explanation, "Nothing accepted"));
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(other_port_not_judged)
 {
 	struct fx *f = fx_new();
@@ -2380,6 +2405,7 @@ rules_suite(void)
 	tcase_add_test(tc, no_answer);
 	tcase_add_test(tc, no_answer_capture_too_short);
 	tcase_add_test(tc, no_answer_then_answered_is_warning);
+	tcase_add_test(tc, refused_then_accepted_is_warning);
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, other_port_not_judged);
 	tcase_add_test(tc, same_server_attempts_marked);

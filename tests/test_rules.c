@@ -501,6 +501,7 @@ START_TEST(null_handshake_ok)
 {
 	struct fx *f = fx_new();
 	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
 
 	server_hello(f, c, 0x0303, NULL_SHA256);
 	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
@@ -515,6 +516,14 @@ START_TEST(null_handshake_ok)
 	ck_assert_uint_eq(count(f, NULL), 2);
 	ck_assert_ptr_nonnull(strstr(find(f, "null-cipher-negotiated", 1)->
 	    summary, "TLS_RSA_WITH_NULL_SHA256 (0x003B)"));
+	/* no CertificateRequest: nothing said about client authentication,
+	   and a completed handshake is not said to accept the certificate */
+	v = find(f, "handshake-ok", 1);
+	ck_assert_ptr_null(strstr(v->explanation, "client authentication"));
+	ck_assert_ptr_null(strstr(v->explanation, "certificates, cipher "
+	    "suites and client authentication were accepted"));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "may still drop the "
+	    "session over it"));
 	fx_free(f);
 }
 END_TEST

@@ -18,6 +18,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	char ver[32], suite[96], sum[DT_RULE_TEXT], how[128];
+	char expl[DT_RULE_TEXT];
 	uint64_t fr[4];
 	uint64_t last;
 
@@ -47,12 +48,21 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    dt_tls_suite_str(t->suite, suite, sizeof suite),
 	    (unsigned long long)t->ch_frame, (unsigned long long)t->sh_frame,
 	    how, t->resumed ? ", session resumed" : "");
+	snprintf(expl, sizeof expl, "%s, so the two sides agreed on the "
+	    "cipher suite%s and neither refused the other during TLS. A client "
+	    "that checks the server's certificate only afterwards may still "
+	    "drop the session over it (any certificate verdict on this "
+	    "connection says why). If IP-HTTPS still does not come up, the "
+	    "cause is in the HTTP exchange inside the tunnel or beyond this "
+	    "capture.", t->finished_frame[DT_S2C] != 0 &&
+	    t->finished_frame[DT_C2S] != 0 ? "Both sides finished the TLS "
+	    "handshake" : "The handshake went far enough for application data "
+	    "to flow", t->cert_request_frame == 0 ? "" :
+	    t->client_cert == DT_CCERT_PRESENT ? ", the server accepted the "
+	    "client's certificate" : ", the server went on without a client "
+	    "certificate");
 	dt_verdict_add(ctx, &dt_rule_handshake_ok, c, DT_CONF_HIGH, 0, NULL,
-	    fr, 4, sum,
-	    "Both sides finished the TLS handshake, so certificates, cipher "
-	    "suites and client authentication were accepted. If IP-HTTPS "
-	    "still does not come up, the cause is in the HTTP exchange inside "
-	    "the tunnel or beyond this capture.",
+	    fr, 4, sum, expl,
 	    "Nothing to change at the TLS layer; if the tunnel still fails, "
 	    "check the IP-HTTPS HTTP reply (200 OK from Microsoft-HTTPAPI/2.0) "
 	    "and Get-NetIPHttpsState on the client.");

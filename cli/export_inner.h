@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "datrace.h"
+
 struct inner_export {
 	FILE *fp;
+	dt_pcapng_writer *w;	/* the library's pcapng writer */
 	pthread_mutex_t lock;	/* several analyzers (-j) write to one file */
 	uint64_t packets;
-	int err;		/* a write failed */
 };
 
 /* The export of this run, or NULL: every analyzer the CLI creates (one

@@ -621,6 +621,24 @@ typedef struct dt_export_counts {
 DT_EXTERN int dt_export_pcapng(dt_analyzer *a, const dt_capture *cap,
     const char *path, FILE *out, dt_export_counts *counts);
 
+/*
+ * A pcapng of packets the caller hands over (the tunnel's inner packets
+ * of dt_analyzer_set_inner_packets(), for instance), by the block writer
+ * dt_export_pcapng() uses: one section, one interface of link type
+ * linktype with nanosecond times. _new writes the headers to out (which
+ * the caller opened and closes); each _packet one Enhanced Packet Block,
+ * with comment as its opt_comment when not NULL. Not locked: callers on
+ * several threads serialise the calls. _packet and _free return 0, or
+ * DT_EIO once a write failed (later packets are not written);
+ * _new DT_ENOMEM or DT_EIO (*w then NULL).
+ */
+typedef struct dt_pcapng_writer dt_pcapng_writer;
+DT_EXTERN int dt_pcapng_writer_new(dt_pcapng_writer **w, FILE *out,
+    int linktype);
+DT_EXTERN int dt_pcapng_writer_packet(dt_pcapng_writer *w, int64_t time_ns,
+    const void *data, size_t len, const char *comment);
+DT_EXTERN int dt_pcapng_writer_free(dt_pcapng_writer *w);
+
 /* The rule table: i-th rule id, severity and one-line description. */
 DT_EXTERN int dt_rule_at(size_t i, const char **id, dt_severity *severity,
     const char **summary);

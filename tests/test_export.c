@@ -343,6 +343,49 @@ START_TEST(test_export_errors)
 }
 END_TEST
 
+/*
+ * The public pcapng writer (--export-inner writes with it): headers, a
+ * packet with its comment, the link type in the Interface Description
+ * Block; a failed write is DT_EIO, from the headers on (/dev/full,
+ * unbuffered). Wireshark reads its output in tests/test_tunnel.sh.
+ */
+START_TEST(test_pcapng_writer)
+{
+	static const uint8_t pkt[40] = { 0x60 };
+	dt_pcapng_writer *w;
+	FILE *fp = tmpfile();
+	char buf[512];
+	size_t n;
+	uint32_t v;
+	uint16_t lt;
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(dt_pcapng_writer_new(&w, fp, 229), 0);
+	ck_assert_int_eq(dt_pcapng_writer_packet(w, INT64_C(1700000000) *
+	    1000000000, pkt, sizeof pkt, "outer frame 7"), 0);
+	ck_assert_int_eq(dt_pcapng_writer_packet(w, 0, pkt, 20, NULL), 0);
+	ck_assert_int_eq(dt_pcapng_writer_free(w), 0);
+	rewind(fp);
+	n = fread(buf, 1, sizeof buf, fp);
+	fclose(fp);
+	memcpy(&v, buf, 4);
+	ck_assert_uint_eq(v, 0x0A0D0D0A);		/* Section Header */
+	memcpy(&v, buf + 4, 4);				/* its length */
+	ck_assert_uint_lt(v + 10, n);
+	memcpy(&lt, buf + v + 8, 2);			/* IDB LinkType */
+	ck_assert_uint_eq(lt, 229);
+	ck_assert_ptr_nonnull(memmem(buf, n, "outer frame 7", 13));
+
+	fp = fopen("/dev/full", "wb");
+	if (fp == NULL)
+		return;
+	setvbuf(fp, NULL, _IONBF, 0);
+	ck_assert_int_eq(dt_pcapng_writer_new(&w, fp, 229), DT_EIO);
+	ck_assert_ptr_null(w);
+	fclose(fp);
+}
+END_TEST
+
 static Suite *
 export_suite(void)
 {
@@ -354,6 +397,7 @@ export_suite(void)
 	tcase_add_test(tc, test_export_events_only);
 	tcase_add_test(tc, test_export_errors);
 	tcase_add_test(tc, test_export_queue_bounded);
+	tcase_add_test(tc, test_pcapng_writer);
 	suite_add_tcase(s, tc);
 	return s;
 }

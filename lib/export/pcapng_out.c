@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "datrace.h"
+#include "util/mem.h"
+
 #define OPT_MAX		65532u	/* an option's length is 16 bits, padded */
 
 static void
@@ -134,4 +137,58 @@ dt_png_epb(struct dt_png *o, uint32_t iface, int64_t time_ns,
 	pad(o, caplen);
 	opts_put(o, opt, n_opt);
 	put32(o, (uint32_t)total);
+}
+
+/* ---- the public writer (datrace.h) -------------------------------------- */
+
+struct dt_pcapng_writer {
+	struct dt_mem mem;		/* the allocator it came from */
+	struct dt_png png;
+};
+
+int
+dt_pcapng_writer_new(dt_pcapng_writer **w, FILE *out, int linktype)
+{
+	struct dt_mem boot;
+
+	dt_mem_init(&boot, NULL, NULL, 0);
+	if ((*w = dt_calloc(&boot, 1, sizeof **w)) == NULL)
+		return DT_ENOMEM;
+	(*w)->mem = boot;
+	(*w)->png.fp = out;
+	dt_png_shb(&(*w)->png, "datrace " DT_VERSION_STRING);
+	dt_png_idb(&(*w)->png, linktype, NULL);
+	if ((*w)->png.err != 0) {
+		dt_free(&boot, *w);
+		*w = NULL;
+		return DT_EIO;
+	}
+	return 0;
+}
+
+int
+dt_pcapng_writer_packet(dt_pcapng_writer *w, int64_t time_ns,
+    const void *data, size_t len, const char *comment)
+{
+	struct dt_png_opt opt = { DT_PNG_OPT_COMMENT, comment,
+	    comment != NULL ? strlen(comment) : 0 };
+
+	if (w->png.err == 0 && len <= UINT32_MAX)
+		dt_png_epb(&w->png, 0, time_ns, data, (uint32_t)len,
+		    (uint32_t)len, &opt, comment != NULL);
+	return w->png.err != 0 ? DT_EIO : 0;
+}
+
+int
+dt_pcapng_writer_free(dt_pcapng_writer *w)
+{
+	struct dt_mem m;
+	int rc;
+
+	if (w == NULL)
+		return 0;
+	rc = w->png.err != 0 ? DT_EIO : 0;
+	m = w->mem;
+	dt_free(&m, w);
+	return rc;
 }

@@ -446,6 +446,18 @@ pop_packet(struct dt_etl *e, struct etl_pkt *out)
 
 /* ---- records ------------------------------------------------------------ */
 
+int
+dt_etl_packet_event(const uint8_t *provider, uint16_t id)
+{
+	if (provider == NULL)
+		return 0;
+	if (memcmp(provider, guid_pktmon, 16) == 0)
+		return id == 160 || id == 170;
+	if (memcmp(provider, guid_ndis, 16) == 0)
+		return id == 1001 || id == 1003;
+	return 0;
+}
+
 /* An EVENT_HEADER record (0x12/0x13). -1: the record is malformed. */
 static int
 event_record(struct dt_reader *r, struct dt_etl *e, struct rd rec,

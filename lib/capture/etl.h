@@ -35,4 +35,9 @@ struct dt_etl_info {
 /* NULL when r is not an ETL reader. */
 const struct dt_etl_info *dt_etl_info(const struct dt_reader *r);
 
+/* Whether an event of provider (as stored, or NULL) and id carries a
+   packet the reader hands out as one (PktMon 160 FramePayload and 170
+   FrameDropPayload, NDIS-PacketCapture 1001 and 1003 fragments). */
+int dt_etl_packet_event(const uint8_t *provider, uint16_t id);
+
 #endif

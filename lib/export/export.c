@@ -345,22 +345,6 @@ iface_of(struct exp *x, const struct dt_packet *pkt)
 
 /* ---- ETW records ------------------------------------------------------- */
 
-/* The packet providers' packet events: already written as packets. */
-static int
-is_packet_event(const struct dt_etw_event *ev)
-{
-	const char *name;
-
-	if (ev->provider == NULL ||
-	    (name = dt_etw_provider_name(ev->provider)) == NULL)
-		return 0;
-	if (strcmp(name, "Microsoft-Windows-PktMon") == 0)
-		return ev->id == 160 || ev->id == 170;
-	if (strcmp(name, "Microsoft-Windows-NDIS-PacketCapture") == 0)
-		return ev->id == 1001 || ev->id == 1003;
-	return 0;
-}
-
 static void
 le16(struct dt_buf *b, uint16_t v)
 {
@@ -609,7 +593,8 @@ on_event(void *payload, const struct dt_etw_event *ev)
 	struct qev e;
 	size_t len = ev->len > UINT16_MAX ? UINT16_MAX : ev->len;
 
-	if (x->failed || is_packet_event(ev))
+	/* the packet providers' packet events went out as packets */
+	if (x->failed || dt_etl_packet_event(ev->provider, ev->id))
 		return;
 	memset(&e, 0, sizeof e);
 	e.ev = *ev;

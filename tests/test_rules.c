@@ -1357,6 +1357,7 @@ START_TEST(wrong_server_http_reply)
 	struct fx *f = fx_new();
 	struct dt_conn *c = iphttps_hello(f);
 	struct dt_tls_facts *t = c->tls;
+	const struct dt_verdict *v;
 
 	server_hello(f, c, 0x0303, NULL_SHA256);
 	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
@@ -1370,9 +1371,14 @@ START_TEST(wrong_server_http_reply)
 	t->http_response.line = sdup(f, "HTTP/1.1 404 Not Found");
 	t->http_response.server = sdup(f, "nginx");
 	run(f);
-	expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH, 0x80090326,
-	    "SEC_E_ILLEGAL_MESSAGE", FR(14, 15));
+	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(14, 15));
 	ck_assert_ptr_nonnull(find(f, "handshake-ok", 1));
+	/* an ADC's own error page looks the same: both are said */
+	ck_assert_ptr_nonnull(strstr(v->explanation, "an ADC or reverse proxy "
+	    "in front of it answered for it"));
+	ck_assert_ptr_null(strstr(v->explanation, "is not the DirectAccess "
+	    "server"));
 	fx_free(f);
 }
 END_TEST
@@ -1906,6 +1912,9 @@ START_TEST(crl_404)
 	/* the CRL explains the client's silent close */
 	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
 	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
+	/* a cached CRL would spare the client: said, not assumed away */
+	ck_assert_ptr_nonnull(strstr(v->explanation, "unless the client still "
+	    "holds a cached copy"));
 	fx_free(f);
 }
 END_TEST

@@ -334,10 +334,11 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 			    mm->f.conf, 0x80092013, "CRYPT_E_REVOCATION_OFFLINE",
 			    fr, mm->f.n + 1, sum,
 			    "Before trusting the IP-HTTPS certificate the client "
-			    "downloads the CRLs named in its chain; this one "
-			    "could not be fetched, so the revocation check "
-			    "fails and the client logs 0x80092013. The CDP must "
-			    "be reachable from outside, without the tunnel.",
+			    "checks the CRLs named in its chain; this one could "
+			    "not be fetched, so unless the client still holds a "
+			    "cached copy that has not expired, the revocation "
+			    "check fails and the client logs 0x80092013. The CDP "
+			    "must be reachable from outside, without the tunnel.",
 			    rem);
 		}
 	}

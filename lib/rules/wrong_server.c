@@ -171,10 +171,12 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		   whatever its Server header says */
 		fr[0] = t->http_request.frame;
 		fr[1] = t->http_response.frame;
-		expl = "The service that answered on the IP-HTTPS address and "
-		    "port is not the DirectAccess server: it answers the "
-		    "IP-HTTPS request as an ordinary web server would. The "
-		    "client cannot build the tunnel and logs 0x80090326.";
+		expl = "The reply to the IP-HTTPS request did not come from "
+		    "the IP-HTTPS listener: either an ADC or reverse proxy in "
+		    "front of it answered for it (its own error page, e.g. when "
+		    "no pool member is up), or another web server has the "
+		    "address and port. The client cannot build the tunnel and "
+		    "logs 0x80090326.";
 		snprintf(sum, sizeof sum, "The reply to the IP-HTTPS request "
 		    "\"%s\" (frame %llu) is \"%s\" (frame %llu, Server: %s), "
 		    "not the tunnel's 200 OK from Microsoft-HTTPAPI/2.0",

@@ -776,6 +776,7 @@ def stream_ctx(st, conn):
 
 # Encapsulations and link layers as tshark names them in frame.protocols.
 ENCAP = [("gtp", "tunnel-gtpu"), ("vxlan", "tunnel-vxlan"),
+         ("geneve", "tunnel-geneve"),
          ("teredo", "tunnel-teredo"), ("gre", "tunnel-gre"),
          ("wlan", "802.11"), ("pppoes", "pppoe"), ("vlan", "vlan")]
 

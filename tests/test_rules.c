@@ -1215,6 +1215,33 @@ START_TEST(inspection_by_expected_cert_and_ttl)
 }
 END_TEST
 
+/* A different certificate that verifies against --ca, same TTLs: a
+   renewal explains it as well as an inspecting box trusted by that CA;
+   the text says both, at low confidence. */
+START_TEST(inspection_or_renewal)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	fx_expect(f, SHA_REAL);
+	server_hello(f, c, 0x0303, NULL_SHA256);
+	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, SHA_OTHER);
+	hello_done(f, c);
+	finish(f, c);
+	c->tls->chain = DT_CHAIN_OK;
+	f->cfg.host = HOST;
+	run(f);
+	v = expect_v(f, "ssl-inspection", 1, DT_SEV_ERROR, DT_CONF_LOW,
+	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(6));
+	ck_assert_ptr_nonnull(strstr(v->explanation, "or the DirectAccess "
+	    "certificate was renewed"));
+	ck_assert_ptr_null(strstr(v->explanation, "answered with a "
+	    "certificate it minted itself"));
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(expected_cert_matches_no_inspection)
 {
 	struct fx *f = fx_new();
@@ -2413,6 +2440,7 @@ rules_suite(void)
 	tcase_add_test(tc, inspection_by_extra_ca_name);
 	tcase_add_test(tc, inspection_by_expected_cert_and_ttl);
 	tcase_add_test(tc, expected_cert_matches_no_inspection);
+	tcase_add_test(tc, inspection_or_renewal);
 	tcase_add_test(tc, wrong_server_non_tls);
 	tcase_add_test(tc, wrong_server_greeting);
 	tcase_add_test(tc, wrong_server_starttls_refused);

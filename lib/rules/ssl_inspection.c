@@ -106,7 +106,13 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	dt_verdict_add(ctx, &dt_rule_ssl_inspection, c, conf,
 	    untrusted ? 0x800b0109 : 0x80090326,
 	    untrusted ? "CERT_E_UNTRUSTEDROOT" : "SEC_E_ILLEGAL_MESSAGE",
-	    fr, 4, sum,
+	    fr, 4, sum, product == NULL && !mbox && t->chain == DT_CHAIN_OK ?
+	    "The certificate differs from the one given with --expect-cert "
+	    "but verifies against --ca and covers the name: either a "
+	    "TLS-inspecting proxy or firewall trusted by that CA minted it, "
+	    "or the DirectAccess certificate was renewed (then give the new "
+	    "one with --expect-cert). Inspection does not pass NULL-cipher "
+	    "sessions or client-certificate authentication." :
 	    "A TLS-inspecting proxy or firewall between the client and the "
 	    "DirectAccess server answered with a certificate it minted itself. "
 	    "The client either does not trust that CA or cannot complete "

@@ -8,7 +8,7 @@
  * XML string; the chain or policy `<Result value="...">` in it becomes a
  * field of its own, read from the whole payload (not the cut text).
  */
-#include "events/events.h"
+#include "events/decode.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -521,4 +521,12 @@ dt_event_decode(struct dt_mem *m, const struct dt_etw_layout *l,
 	out->name = l->name;
 	out->short_payload = *short_field >= 0;
 	return out;
+}
+
+void
+dt_etw_guid_text(char out[40], const uint8_t g[16])
+{
+	snprintf(out, 40, "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x}", g[3], g[2], g[1], g[0], g[5], g[4],
+	    g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }

@@ -210,14 +210,6 @@ by_count(const void *a, const void *b)
 	return strcmp(x->guid, y->guid);
 }
 
-void
-dt_etw_guid_text(char out[40], const uint8_t g[16])
-{
-	snprintf(out, 40, "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x}", g[3], g[2], g[1], g[0], g[5], g[4],
-	    g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
-}
-
 int
 dt_events_finish(struct dt_events *ev, struct dt_capture *cap)
 {

@@ -30,7 +30,7 @@
  * field: the fields before it are kept. A payload that ends early is
  * short_payload, as for manifest events.
  */
-#include "events/events.h"
+#include "events/decode.h"
 
 #include <stdio.h>
 #include <string.h>

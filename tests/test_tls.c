@@ -1279,17 +1279,41 @@ START_TEST(t_sslv2_server)
 	u16(b, 0);
 	u8(b, 0x01);
 	u16(b, 0x0080);
+	/* the client goes on in SSL 2.0: CLIENT-MASTER-KEY in the clear
+	   (cipher kind, clear and encrypted key lengths, key arg length,
+	   then the 8 bytes they count), then encrypted records */
+	b = step(s, DT_C2S, 3);
+	u8(b, 0x80);
+	u8(b, 18);
+	u8(b, 2);		/* CLIENT-MASTER-KEY */
+	u8(b, 0x01);
+	u16(b, 0x0080);
+	u16(b, 0);
+	u16(b, 8);
+	u16(b, 0);
+	u16(b, 0x0102);
+	u16(b, 0x0304);
+	u16(b, 0x0506);
+	u16(b, 0x0708);
+	b = step(s, DT_C2S, 4);
+	u8(b, 0x80);
+	u8(b, 4);
+	u16(b, 0x02a5);		/* encrypted: a 2 here is not a message */
+	u16(b, 0xa5a5);
 	seal(s);
 	run_all(&r, s, 0);
 	ck_assert_uint_eq(f->sh_frame, 2);
 	ck_assert_uint_eq(f->version, 0x0002);
 	ck_assert_ptr_null(f->non_tls_line);
 	ck_assert_ptr_null(f->malformed);
-	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "2:4:0 ");
+	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1),
+	    "2:4:0 3:2:0 ");
+	ck_assert_str_eq(dt_report_msg_name(&r.c.events[r.c.n_events - 1]),
+	    "sslv2_client_master_key");
 	ck_assert_int_eq(r.ret[1], 0);
 	/* the report names it for what it is */
-	ck_assert_uint_eq(r.c.events[r.c.n_events - 1].type, DT_EV_SSLV2_HELLO);
-	ck_assert_str_eq(dt_report_msg_name(&r.c.events[r.c.n_events - 1]),
+	ck_assert_uint_eq(r.c.events[r.c.n_events - 2].type, DT_EV_SSLV2_HELLO);
+	ck_assert_str_eq(dt_report_msg_name(&r.c.events[r.c.n_events - 2]),
 	    "sslv2_server_hello");
 	run_free(&r);
 	free(s);
@@ -2340,7 +2364,9 @@ START_TEST(t_sslv2_corpus)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->tls->sh_frame, 6);
 	ck_assert_uint_eq(c->tls->version, 0x0002);
-	ck_assert_str_eq(events_of(c, DT_EV_SSLV2_HELLO, -1), "4:1:0 6:4:0 ");
+	/* the client's CLIENT-MASTER-KEY (frame 8), as tshark shows it */
+	ck_assert_str_eq(events_of(c, DT_EV_SSLV2_HELLO, -1),
+	    "4:1:0 6:4:0 8:2:0 ");
 	for (v = a->caps[0]->verdicts; v != NULL; v = v->next) {
 		ck_assert_str_ne(v->id, "null-cipher-negotiated");
 		ck_assert_str_ne(v->id, "tls-version-mismatch");

@@ -121,7 +121,10 @@ enum dt_hs_type {
 #define DT_HS_F_HRR		2	/* the ServerHello is a HelloRetryRequest */
 #define DT_HS_F_REPEAT		4	/* a ClientHello again, not after HRR */
 
-/* a of DT_EV_SSLV2_HELLO from the server (an SSL 2.0 SERVER-HELLO). */
+/* a of DT_EV_SSLV2_HELLO: the SSL 2.0 message, when it is not the
+   client's hello (1): the server's SERVER-HELLO, and the client's
+   CLIENT-MASTER-KEY after it (the last message sent in the clear). */
+#define DT_SSLV2_CLIENT_MASTER_KEY	2
 #define DT_SSLV2_SERVER_HELLO	4
 
 /* Typed reads of an event's a and b, so that no reader unpacks them. */

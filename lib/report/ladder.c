@@ -189,6 +189,8 @@ dt_ladder_step(const struct dt_conn *c, const struct dt_event *ev,
 	case DT_EV_SSLV2_HELLO:
 		if (ev->a == DT_SSLV2_SERVER_HELLO)
 			st->label = "SSLv2 ServerHello";
+		else if (ev->a == DT_SSLV2_CLIENT_MASTER_KEY)
+			st->label = "SSLv2 ClientMasterKey";
 		break;
 	case DT_EV_NON_TLS:
 		st->kind = DT_STEP_NON_TLS;

@@ -162,6 +162,9 @@ dt_report_msg_name(const struct dt_event *ev)
 		return LOOKUP(handshake_names, dt_ev_hs(ev), "handshake");
 	if (ev->type == DT_EV_SSLV2_HELLO && ev->a == DT_SSLV2_SERVER_HELLO)
 		return "sslv2_server_hello";
+	if (ev->type == DT_EV_SSLV2_HELLO &&
+	    ev->a == DT_SSLV2_CLIENT_MASTER_KEY)
+		return "sslv2_client_master_key";
 	if (ev->type == DT_EV_TLS_RECORD && ev->a == 24)
 		return "heartbeat";
 	return LOOKUP(event_names, ev->type, "unknown");

@@ -726,13 +726,30 @@ dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 		c->tls->sh_frame = frame;
 		c->tls->version = version;
 	}
-	dt_tls_event(t, c, DT_EV_SSLV2_HELLO, DT_S2C, frame, time, 4, 0);
+	dt_tls_event(t, c, DT_EV_SSLV2_HELLO, DT_S2C, frame, time,
+	    DT_SSLV2_SERVER_HELLO, 0);
 	d->state = D_DONE;
-	/* the client goes on in SSL 2.0 (CLIENT-MASTER-KEY): not TLS records */
+	/* the client goes on in SSL 2.0, not in TLS records: its
+	   CLIENT-MASTER-KEY is read (dt_tls_ssl2_hello), then nothing */
 	if (t->d[DT_C2S].state == D_RECORDS) {
 		unit_reset(&t->d[DT_C2S]);
-		t->d[DT_C2S].state = D_DONE;
+		t->d[DT_C2S].state = D_SSL2;
+		t->ssl2_server = 1;
 	}
+}
+
+/* SSL 2.0 after the SERVER-HELLO: the client's next message, in the
+   clear, is CLIENT-MASTER-KEY (msg_type 2); what follows is encrypted. */
+void
+dt_tls_sslv2_client_master_key(struct dt_tls *t, struct dt_conn *c,
+    uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[DT_C2S];
+
+	if (d->len > 2 && d->buf[2] == DT_SSLV2_CLIENT_MASTER_KEY)
+		dt_tls_event(t, c, DT_EV_SSLV2_HELLO, DT_C2S, frame, time,
+		    DT_SSLV2_CLIENT_MASTER_KEY, 0);
+	d->state = D_DONE;
 }
 
 /* The first printable line of a non-TLS reply. */

@@ -218,6 +218,11 @@ dt_tls_ssl2_hello(struct dt_tls *t, struct dt_conn *c, int dir,
 		unit_reset(d);
 		return;
 	}
+	if (t->ssl2_server) {
+		dt_tls_sslv2_client_master_key(t, c, fm->frame, fm->time);
+		unit_reset(d);
+		return;
+	}
 	dt_tls_sslv2_client_hello(t, c, fm->frame, fm->time);
 	if (d->state == D_SSL2) {
 		d->state = D_RECORDS;

@@ -110,6 +110,7 @@ struct dt_tls {
 	int sh13;			/* ... and its ServerHello was seen */
 	int client_flight13;		/* client's encrypted flight seen */
 	int64_t hs_time;		/* ServerHello / Certificate capture time */
+	int ssl2_server;		/* the server answered in SSL 2.0 */
 	struct {			/* preamble.c */
 		uint8_t family;		/* framing chosen by the first bytes */
 		uint8_t cmd;		/* the client's upgrade command */
@@ -226,6 +227,8 @@ void dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir,
 void dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c,
     uint64_t frame, int64_t time);
 /* SSL 2.0 SERVER-HELLO gathered in t->d[DT_S2C].buf. */
+void dt_tls_sslv2_client_master_key(struct dt_tls *t, struct dt_conn *c,
+    uint64_t frame, int64_t time);
 void dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c,
     uint64_t frame, int64_t time);
 

@@ -75,7 +75,8 @@ LEVELS = {1: "warning", 2: "fatal"}
 # datrace message types that take part in the "msg" sequence
 DT_MSG_TYPES = set(HS_NAMES.values()) | {"change_cipher_spec",
                                           "sslv2_client_hello",
-                                          "sslv2_server_hello"}
+                                          "sslv2_server_hello",
+                                          "sslv2_client_master_key"}
 
 OID_SHORT = {
     "2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST",

@@ -65,7 +65,10 @@ DT_EXTERN const char *dt_strerror(int code);
 /*
  * An allocator: realloc semantics, size 0 frees and returns NULL. Every
  * allocation of the analyzer goes through it (GnuTLS's internal ones
- * excepted). ud is passed back unchanged.
+ * excepted). ud is passed back unchanged. The report writers take their
+ * buffers from it too, in the thread that writes: when several threads
+ * write reports of one analyzer at once, it is called from all of them
+ * and must be thread-safe (malloc is).
  */
 typedef void *(*dt_alloc_fn)(void *ud, void *ptr, size_t size);
 

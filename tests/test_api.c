@@ -21,7 +21,9 @@
 #include "datrace.h"
 #include "testutil.h"
 
-/* An allocator that counts live blocks and can fail the n-th call. */
+/* An allocator that counts live blocks and can fail the n-th call. The
+   report writers take their buffers from it in every thread that writes
+   (test_readers_do_not_write runs four), so the counts are atomic. */
 struct counting {
 	long calls;
 	long fail_at;		/* 0: never */
@@ -32,20 +34,21 @@ static void *
 counting_alloc(void *ud, void *ptr, size_t size)
 {
 	struct counting *c = ud;
+	long n;
 
 	if (size == 0) {
 		if (ptr != NULL)
-			c->live--;
+			__atomic_sub_fetch(&c->live, 1, __ATOMIC_RELAXED);
 		free(ptr);
 		return NULL;
 	}
-	c->calls++;
-	if (c->fail_at != 0 && c->calls == c->fail_at)
+	n = __atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
+	if (c->fail_at != 0 && n == c->fail_at)
 		return NULL;
 	if (ptr == NULL) {
 		void *p = malloc(size);
 		if (p != NULL)
-			c->live++;
+			__atomic_add_fetch(&c->live, 1, __ATOMIC_RELAXED);
 		return p;
 	}
 	return realloc(ptr, size);

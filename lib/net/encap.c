@@ -102,6 +102,24 @@ by_version(const struct rd *r)
 	}
 }
 
+/* What an EtherType names, for the tunnels whose header carries one (GRE,
+ * Geneve): IPv4, IPv6 or a bridged Ethernet frame. The inner decoders
+ * check the packet itself. */
+static int
+by_ethertype(uint16_t type)
+{
+	switch (type) {
+	case 0x0800:
+		return DT_INNER_IP4;
+	case 0x86dd:
+		return DT_INNER_IP6;
+	case 0x6558:
+		return DT_INNER_ETHER;
+	default:
+		return DT_INNER_NONE;
+	}
+}
+
 /* RFC 1661 2 inside enhanced GRE: optional address/control 0xff 0x03, then
  * the protocol, one byte when compressed (low bit set). */
 static int
@@ -161,11 +179,9 @@ gre(struct rd *r, int *kind)
 	*kind = DT_ENCAP_GRE;
 	switch (proto) {
 	case 0x0800:
-		return DT_INNER_IP4;
 	case 0x86dd:
-		return DT_INNER_IP6;
 	case 0x6558:			/* transparent Ethernet bridging */
-		return DT_INNER_ETHER;
+		return by_ethertype(proto);
 	case 0x88be:			/* ERSPAN type II: 8-byte header */
 		if (fv & 0x1000) {
 			rd_skip(r, 8);
@@ -260,18 +276,7 @@ geneve(struct rd *r)
 	rd_skip(r, 4 + (size_t)(vl & 0x3f) * 4);
 	if (r->bad || vl >> 6 != 0 || (flags & 0x80) != 0)
 		return DT_INNER_NONE;
-	switch (type) {
-	case 0x6558:
-		return DT_INNER_ETHER;
-	case 0x0800:
-		return by_version(r) == DT_INNER_IP4 ? DT_INNER_IP4 :
-		    DT_INNER_NONE;
-	case 0x86dd:
-		return by_version(r) == DT_INNER_IP6 ? DT_INNER_IP6 :
-		    DT_INNER_NONE;
-	default:
-		return DT_INNER_NONE;
-	}
+	return by_ethertype(type);
 }
 
 /* 3GPP TS 29.281 5.1: version 1, PT 1, message type 255 (G-PDU); the

@@ -746,7 +746,10 @@ dt_tls_sslv2_client_master_key(struct dt_tls *t, struct dt_conn *c,
 {
 	struct tdir *d = &t->d[DT_C2S];
 
-	if (d->len > 2 && d->buf[2] == DT_SSLV2_CLIENT_MASTER_KEY)
+	/* a two-byte record header (high bit set), then msg_type; with the
+	   three-byte one buf[2] would be the padding length */
+	if (d->len > 2 && (d->buf[0] & 0x80) != 0 &&
+	    d->buf[2] == DT_SSLV2_CLIENT_MASTER_KEY)
 		dt_tls_event(t, c, DT_EV_SSLV2_HELLO, DT_C2S, frame, time,
 		    DT_SSLV2_CLIENT_MASTER_KEY, 0);
 	d->state = D_DONE;

@@ -1325,7 +1325,11 @@ static const struct {
 	const char *line;
 	size_t len;		/* 0: strlen */
 } nontls_cases[] = {
-	{ "\0\0\0\0\2\0\50", "(binary) 00 00 00 00 02 00 28", 7 },
+	/* record-shaped, but its length (5) is not what follows */
+	{ "\0\0\0\0\5\0\50", "(binary) 00 00 00 00 05 00 28", 7 },
+	/* alert-shaped, but 40 is not an alert level's second byte here:
+	   the length runs past the segment */
+	{ "\0\0\0\0\2\0\50\0", "(binary) 00 00 00 00 02 00 28 00", 8 },
 	{ "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html>",
 	  "HTTP/1.1 400 Bad Request", 0 },
 	{ "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", "SSH-2.0-OpenSSH_9.2p1 Debian-2",
@@ -1358,6 +1362,43 @@ START_TEST(t_nontls)
 	ck_assert_str_eq(events_of(&r.c, DT_EV_NON_TLS, -1), "2:0:0 ");
 	ck_assert_uint_eq(f->sh_frame, 0);
 	ck_assert_ptr_null(f->malformed);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
+/*
+ * A reply of one record whose header cannot be TLS but whose length is
+ * exactly its 2-byte body, an alert description (zeek's
+ * tls-1.2-protocol-error.pcap): TLS gone wrong on the way or in the
+ * server's stack, a protocol violation, not another service's bytes.
+ */
+START_TEST(t_damaged_alert)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct ch o = { 0x0303, suites_null, 3, 0, NULL, 0, 0 };
+	static struct b body;
+	struct b *b;
+	const struct dt_tls_facts *f = &r.tf;
+
+	body.n = 0;
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	record(b, 22, &body);
+	b = step(s, DT_S2C, 2);
+	raw(b, "\0\0\0\0\2\0\50", 7);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->non_tls_frame, 0);
+	ck_assert_ptr_null(f->non_tls_line);
+	ck_assert_uint_eq(f->malformed_frame, 2);
+	ck_assert_uint_eq(f->malformed_dir, DT_S2C);
+	ck_assert_str_eq(f->malformed, "a 7-byte answer to the ClientHello, "
+	    "its header not TLS (content type 0, version 0x0000) but its "
+	    "length that of its body, a handshake_failure (40) alert: a broken "
+	    "TLS stack or a device rewriting it, not another protocol");
+	ck_assert_uint_eq(f->alert_frame, 0);	/* not taken as an alert */
 	run_free(&r);
 	free(s);
 }
@@ -2436,6 +2477,41 @@ START_TEST(t_sslv2_sslscan)
 }
 END_TEST
 
+/* The same shape on the wire (zeek's capture of a NULL-only hello to a
+   web server): the verdicts say damaged TLS and a refused hello, never
+   wrong-server (another protocol) at high confidence. */
+START_TEST(t_damaged_alert_corpus)
+{
+	char path[512];
+	dt_options o = DT_OPTIONS_INIT;
+	dt_analyzer *a = NULL;
+	const struct dt_verdict *v;
+	int violation = 0, absent = 0;
+
+	snprintf(path, sizeof path, "%s/%s", CORPUS_DIR,
+	    "zeek/testing/btest/Traces/tls/tls-1.2-protocol-error.pcap");
+	if (!tu_exists(path))
+		return;		/* the shared corpus is optional */
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	ck_assert_int_eq(dt_analyze_file(a, path), 0);
+	for (v = a->caps[0]->verdicts; v != NULL; v = v->next) {
+		ck_assert_str_ne(v->id, "wrong-server");
+		if (strcmp(v->id, "tls-protocol-violation") == 0) {
+			violation = 1;
+			ck_assert_uint_eq(v->n_frames, 1);
+			ck_assert_uint_eq(v->frames[0], 6);
+		}
+		if (strcmp(v->id, "null-cipher-absent") == 0) {
+			absent = 1;
+			ck_assert_int_eq(v->confidence, DT_CONF_MEDIUM);
+		}
+	}
+	ck_assert_int_eq(violation, 1);
+	ck_assert_int_eq(absent, 1);
+	dt_analyzer_free(a);
+}
+END_TEST
+
 START_TEST(t_corpus)
 {
 	char path[512];
@@ -2493,6 +2569,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_sslv2_server);
 	tcase_add_loop_test(tc, t_nontls, 0,
 	    (int)(sizeof nontls_cases / sizeof nontls_cases[0]));
+	tcase_add_test(tc, t_damaged_alert);
 	tcase_add_loop_test(tc, t_connect, 0, 2);
 	tcase_add_loop_test(tc, t_connect_empty_record, 0, 2);
 	tcase_add_loop_test(tc, t_malformed, 0,
@@ -2507,6 +2584,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_midstream_client);
 	tcase_add_test(tc, t_hop_frames);
 	tcase_add_test(tc, t_sslv2_corpus);
+	tcase_add_test(tc, t_damaged_alert_corpus);
 	tcase_add_test(tc, t_sslv2_sslscan);
 	tcase_add_test(tc, t_client_cert);
 	tcase_add_loop_test(tc, t_corpus, 0,

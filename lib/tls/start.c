@@ -160,14 +160,50 @@ dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	}
 }
 
+/*
+ * A server's whole answer to the ClientHello is one 7-byte unit shaped
+ * like a record: a header that cannot be TLS, a length of 2 and a body
+ * whose second byte is an alert description (zeek's
+ * tls-1.2-protocol-error.pcap: "00 00 00 00 02 00 28" then FIN, a
+ * NULL-only hello refused by a stack that zeroed the header). Those are
+ * TLS bytes gone wrong, not another service: told as a protocol
+ * violation, never as wrong-server. Judged when the reply is complete
+ * (its direction ended), so however the segments split it.
+ */
+static int
+damaged_alert(const struct dt_tls *t, const struct dt_conn *c,
+    const struct tdir *d, int dir)
+{
+	const uint8_t *b = d->buf;
+
+	return dir == DT_S2C && c->tls->ch_frame != 0 && d->len == 7 &&
+	    t->d[DT_C2S].state == D_RECORDS && (b[0] < 20 || b[0] > 24 ||
+	    b[1] != 3) && b[3] == 0 && b[4] == 2 && b[5] <= 2 &&
+	    dt_tls_alert_name(b[6]) != NULL;
+}
+
 /* The first printable line of a non-TLS reply: the fact, and the
    direction is done. */
 void
 dt_tls_nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir)
 {
-	dt_tls_nontls_fact(t, c, dir);
-	unit_reset(&t->d[dir]);
-	stop(&t->d[dir]);
+	struct tdir *d = &t->d[dir];
+
+	if (damaged_alert(t, c, d, dir)) {
+		const struct fmark *fm = fmap_at(&d->bmap, 0);
+		char al[64];
+
+		dt_tls_malformed(t, c, dir, fm->frame, fm->time,
+		    "a 7-byte answer to the ClientHello, its header not TLS "
+		    "(content type %u, version 0x%02x%02x) but its length "
+		    "that of its body, a %s alert: a broken TLS stack or a "
+		    "device rewriting it, not another protocol", d->buf[0],
+		    d->buf[1], d->buf[2], dt_tls_alert_str(d->buf[6], al,
+		    sizeof al));
+	} else
+		dt_tls_nontls_fact(t, c, dir);
+	unit_reset(d);
+	stop(d);
 }
 
 /* Is the first line of a non-TLS reply complete (or long enough)? */

@@ -100,6 +100,7 @@ w_valid(struct jw *w, const void *arg)
 	if (memchr(valid[i].s, '\0', valid[i].n) == NULL) {
 		jw_str(w, "own", valid[i].s);
 		jw_wire(w, "wire", valid[i].s);
+		jw_int(w, valid[i].s, 7);	/* as a key, escaped */
 	}
 	jw_end(w);
 }
@@ -120,6 +121,7 @@ START_TEST(escaping_like_jansson)
 		if (memchr(valid[i].s, '\0', valid[i].n) == NULL) {
 			json_object_set_new(o, "own", json_string(valid[i].s));
 			json_object_set_new(o, "wire", json_string(valid[i].s));
+			json_object_set_new(o, valid[i].s, json_integer(7));
 		}
 		same(o, compact, w_valid, &i);
 		json_decref(o);
@@ -189,6 +191,68 @@ START_TEST(invalid_utf8)
 	got = emit(0, w_invalid_own, &s, &rc);
 	ck_assert_int_eq(rc, DT_ENOMEM);
 	free(got);
+}
+END_TEST
+
+/*
+ * One byte that is not plain ASCII at every place of strings of 0 to 40
+ * bytes, in a key and in values (plain runs are copied a word at a time:
+ * each place in a word, and the bytes after the last whole word).
+ */
+static const char *const odd_bytes[] = {
+	"\"", "\\", "\n", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\x80",
+	"\xff",
+};
+
+static char pos_s[64];
+
+static void
+w_position(struct jw *w, const void *arg)
+{
+	jw_obj(w, NULL);
+	jw_wire(w, pos_s, pos_s);
+	jw_wiren(w, "#n", pos_s, strlen(pos_s));
+	jw_arr(w, "#a");
+	jw_wire(w, NULL, pos_s);
+	jw_end(w);
+	jw_end(w);
+}
+
+START_TEST(every_position)
+{
+	const char *odd = odd_bytes[_i];
+	char clean[3 * sizeof pos_s + 1];
+	size_t len, at;
+	int compact;
+
+	for (len = 0; len <= 40; len++)
+		for (at = 0; at <= len; at++) {
+			json_t *o = json_object(), *a = json_array();
+
+			memset(pos_s, 'x', len);
+			pos_s[len] = '\0';
+			if (at < len)	/* at == len: all plain */
+				memcpy(pos_s + at, odd, strlen(odd));
+			pos_s[len + (at < len ? strlen(odd) - 1 : 0)] = '\0';
+			dt_utf8_clean(pos_s, strlen(pos_s), clean);
+			json_object_set_new(o, clean, json_string(clean));
+			json_object_set_new(o, "#n", json_string(clean));
+			json_array_append_new(a, json_string(clean));
+			json_object_set_new(o, "#a", a);
+			if (strcmp(clean, pos_s) == 0) {
+				for (compact = 0; compact < 2; compact++)
+					same(o, compact, w_position, NULL);
+			} else {
+				/* a bad key is our bug: refused */
+				char *got;
+				int rc;
+
+				got = emit(0, w_position, NULL, &rc);
+				ck_assert_int_eq(rc, DT_ENOMEM);
+				free(got);
+			}
+			json_decref(o);
+		}
 }
 END_TEST
 
@@ -280,13 +344,30 @@ END_TEST
 /* Larger than the emitter's 64 KiB buffer, escapes all along. */
 static char *big;
 
+static char *big_plain;
+
 static void
 w_big(struct jw *w, const void *arg)
 {
+	size_t i;
+
 	jw_arr(w, NULL);
 	jw_wire(w, NULL, "small first");
 	jw_wire(w, NULL, big);
 	jw_wire(w, NULL, big);
+	jw_str(w, NULL, big_plain);
+	jw_wiren(w, NULL, big_plain, strlen(big_plain));
+	jw_obj(w, NULL);
+	jw_int(w, big, 1);
+	jw_int(w, big_plain, 2);
+	jw_end(w);
+	/* many members, so the buffer fills at every place in them */
+	for (i = 0; i < 20000; i++) {
+		jw_obj(w, NULL);
+		jw_wire(w, "some_key", big_plain + 199990 - i % 37);
+		jw_time(w, "time", (int64_t)i * 999999937);
+		jw_end(w);
+	}
 	jw_end(w);
 }
 
@@ -303,14 +384,40 @@ START_TEST(longer_than_the_buffer)
 	big[n] = '\0';
 	big[n - 1] = 'z';	/* not a cut sequence */
 	big[n - 2] = 'z';
+	big_plain = malloc(n + 1);
+	ck_assert_ptr_nonnull(big_plain);
+	for (i = 0; i < n; i++)
+		big_plain[i] = (char)('a' + i % 26);
+	big_plain[n] = '\0';
 	a = json_array();
 	json_array_append_new(a, json_string("small first"));
 	json_array_append_new(a, json_string(big));
 	json_array_append_new(a, json_string(big));
+	json_array_append_new(a, json_string(big_plain));
+	json_array_append_new(a, json_string(big_plain));
+	{
+		json_t *o = json_object();
+
+		json_object_set_new(o, big, json_integer(1));
+		json_object_set_new(o, big_plain, json_integer(2));
+		json_array_append_new(a, o);
+	}
+	for (i = 0; i < 20000; i++) {
+		json_t *o = json_object();
+		char t[DT_REPORT_TIME_LEN];
+
+		json_object_set_new(o, "some_key",
+		    json_string(big_plain + 199990 - i % 37));
+		ck_assert_int_eq(dt_report_time((int64_t)i * 999999937, t,
+		    sizeof t), 0);
+		json_object_set_new(o, "time", json_string(t));
+		json_array_append_new(a, o);
+	}
 	for (compact = 0; compact < 2; compact++)
 		same(a, compact, w_big, NULL);
 	json_decref(a);
 	free(big);
+	free(big_plain);
 }
 END_TEST
 
@@ -370,6 +477,28 @@ ref_format(int64_t sec, long frac, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A clock's text of v against dt_report_time()'s, twice: the first may
+ * find the clock on another day, the second finds it on v's. The clock
+ * lives across calls, so the test's jumps and steps both reach it.
+ */
+static struct dt_report_clock clock_;
+
+static void
+same_clock(int64_t v)
+{
+	char got[DT_REPORT_TIME_LEN], want[DT_REPORT_TIME_LEN];
+	int k, rw = dt_report_time(v, want, sizeof want);
+	size_t n;
+
+	for (k = 0; k < 2; k++) {
+		n = dt_report_clock_time(&clock_, v, got);
+		ck_assert_msg(rw != 0 ? n == 0 :
+		    n == strlen(want) && memcmp(got, want, n) == 0,
+		    "%" PRId64 " ns: clock %.*s, want %s", v, (int)n, got, want);
+	}
+}
+
 /* dt_report_time(v) against it. */
 static void
 same_ns(int64_t v)
@@ -386,6 +515,8 @@ same_ns(int64_t v)
 	rw = ref_format(sec, (long)frac, want, sizeof want);
 	ck_assert_msg(rg == rw && strcmp(got, want) == 0,
 	    "%" PRId64 " ns: %d \"%s\", want %d \"%s\"", v, rg, got, rw, want);
+	same_clock(v);
+	same_clock(v + (v < INT64_MAX - 3600000000000 ? 3600000000000 : 0));
 }
 
 /* dt_report_time_sec(sec) (certificates: any year), and sec + ns in
@@ -462,6 +593,8 @@ json_out_suite(void)
 	tcase_add_test(tc, escaping_pinned);
 	tcase_add_loop_test(tc, invalid_utf8, 0,
 	    (int)(sizeof invalid / sizeof invalid[0]));
+	tcase_add_loop_test(tc, every_position, 0,
+	    (int)(sizeof odd_bytes / sizeof odd_bytes[0]));
 	tcase_add_test(tc, layout_like_jansson);
 	tcase_add_test(tc, longer_than_the_buffer);
 	tcase_add_test(tc, memory_and_io_failures);

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report/report.h"
 
@@ -31,6 +32,7 @@ struct jw {
 	unsigned depth;		/* containers open */
 	uint64_t any;		/* bit d: the container at depth d has members */
 	uint64_t arr;		/* bit d: ... and is an array */
+	struct dt_report_clock clock;	/* the date of the last time written */
 };
 
 /* 0, or DT_ENOMEM when mem refused the output buffer. */
@@ -42,37 +44,128 @@ void jw_raw(struct jw *w, const char *p, size_t n);
 
 /*
  * Every value takes the key it has in the enclosing object, or NULL as an
- * element of an array (or the document itself).
+ * element of an array (or the document itself). The functions below take
+ * the key's length too (klen); the jw_* wrappers after them give it, so a
+ * key written as a literal has its length counted by the compiler.
  */
-void jw_obj(struct jw *w, const char *key);
-void jw_arr(struct jw *w, const char *key);
+void jw_obj_k(struct jw *w, const char *key, size_t klen);
+void jw_arr_k(struct jw *w, const char *key, size_t klen);
 void jw_end(struct jw *w);	/* closes the innermost object or array */
-void jw_null(struct jw *w, const char *key);
+void jw_null_k(struct jw *w, const char *key, size_t klen);
 /* v != 0: true (any integer type). */
-void jw_bool(struct jw *w, const char *key, uint64_t v);
-void jw_int(struct jw *w, const char *key, int64_t v);
+void jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v);
+void jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v);
 /* Counters: past INT64_MAX written as INT64_MAX. */
-void jw_uint(struct jw *w, const char *key, uint64_t v);
+void jw_uint_k(struct jw *w, const char *key, size_t klen, uint64_t v);
 /* Our own text (names, numbers as strings): it must be UTF-8 (and not
    NULL); jansson refused anything else, and so does this (DT_ENOMEM). */
-void jw_str(struct jw *w, const char *key, const char *s);
+void jw_str_k(struct jw *w, const char *key, size_t klen, const char *s);
 /* A string from the wire, or NULL -> null: each byte that does not start
    a well-formed UTF-8 sequence becomes U+FFFD (dt_utf8_clean()). */
-void jw_wire(struct jw *w, const char *key, const char *s);
-void jw_wiren(struct jw *w, const char *key, const char *s, size_t n);
+void jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s);
+void jw_wiren_k(struct jw *w, const char *key, size_t klen, const char *s,
+    size_t n);
 
 /* ---- values (json_val.c) ------------------------------------------------ */
 
-/* Frame numbers start at 1: 0 means none (null). */
-void jw_frame(struct jw *w, const char *key, uint64_t frame);
 /* RFC 3339 UTC, or null outside 0000..9999. */
-void jw_time(struct jw *w, const char *key, int64_t ns);
-void jw_time_sec(struct jw *w, const char *key, int64_t sec);
+void jw_time_k(struct jw *w, const char *key, size_t klen, int64_t ns);
+void jw_time_sec_k(struct jw *w, const char *key, size_t klen, int64_t sec);
 /* {"client": frame, "server": frame} and the same with counters. */
-void jw_frame_pair(struct jw *w, const char *key, uint64_t client,
-    uint64_t server);
-void jw_uint_pair(struct jw *w, const char *key, uint64_t client,
-    uint64_t server);
+void jw_frame_pair_k(struct jw *w, const char *key, size_t klen,
+    uint64_t client, uint64_t server);
+void jw_uint_pair_k(struct jw *w, const char *key, size_t klen,
+    uint64_t client, uint64_t server);
+
+#define JW_KLEN(key)	((key) != NULL ? strlen(key) : 0)
+
+static inline void
+jw_obj(struct jw *w, const char *key)
+{
+	jw_obj_k(w, key, JW_KLEN(key));
+}
+
+static inline void
+jw_arr(struct jw *w, const char *key)
+{
+	jw_arr_k(w, key, JW_KLEN(key));
+}
+
+static inline void
+jw_null(struct jw *w, const char *key)
+{
+	jw_null_k(w, key, JW_KLEN(key));
+}
+
+static inline void
+jw_bool(struct jw *w, const char *key, uint64_t v)
+{
+	jw_bool_k(w, key, JW_KLEN(key), v);
+}
+
+static inline void
+jw_int(struct jw *w, const char *key, int64_t v)
+{
+	jw_int_k(w, key, JW_KLEN(key), v);
+}
+
+static inline void
+jw_uint(struct jw *w, const char *key, uint64_t v)
+{
+	jw_uint_k(w, key, JW_KLEN(key), v);
+}
+
+static inline void
+jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_str_k(w, key, JW_KLEN(key), s);
+}
+
+static inline void
+jw_wire(struct jw *w, const char *key, const char *s)
+{
+	jw_wire_k(w, key, JW_KLEN(key), s);
+}
+
+static inline void
+jw_wiren(struct jw *w, const char *key, const char *s, size_t n)
+{
+	jw_wiren_k(w, key, JW_KLEN(key), s, n);
+}
+
+/* Frame numbers start at 1: 0 means none (null). */
+static inline void
+jw_frame(struct jw *w, const char *key, uint64_t frame)
+{
+	if (frame != 0)
+		jw_uint_k(w, key, JW_KLEN(key), frame);
+	else
+		jw_null_k(w, key, JW_KLEN(key));
+}
+
+static inline void
+jw_time(struct jw *w, const char *key, int64_t ns)
+{
+	jw_time_k(w, key, JW_KLEN(key), ns);
+}
+
+static inline void
+jw_time_sec(struct jw *w, const char *key, int64_t sec)
+{
+	jw_time_sec_k(w, key, JW_KLEN(key), sec);
+}
+
+static inline void
+jw_frame_pair(struct jw *w, const char *key, uint64_t client, uint64_t server)
+{
+	jw_frame_pair_k(w, key, JW_KLEN(key), client, server);
+}
+
+static inline void
+jw_uint_pair(struct jw *w, const char *key, uint64_t client, uint64_t server)
+{
+	jw_uint_pair_k(w, key, JW_KLEN(key), client, server);
+}
 
 /* ---- one connection (json_conn.c, json_tunnel.c) ------------------------ */
 

@@ -103,26 +103,53 @@ jw_raw(struct jw *w, const char *p, size_t n)
 	jw_put(w, p, n);
 }
 
-/* A newline and the indentation of depth d. */
+/*
+ * Room: a member is written into the buffer without a check per byte. It
+ * first makes room for its separator, indentation, key and a scalar value
+ * (a number, true/false/null: JW_SCALAR bytes; a time is 32), flushing when
+ * the buffer is that close to full; what does not fit (a key longer than
+ * the buffer) takes the byte-by-byte path.
+ */
+#define JW_SCALAR	48
+
+static inline void
+jw_room(struct jw *w, size_t need)
+{
+	if (w->size - w->n < need)
+		jw_flush(w);
+}
+
+/* The newline and indentation of every depth: 1 + 2 * depth bytes. */
+#define SP16	"                "
+static const char indent[] = "\n" SP16 SP16 SP16 SP16 SP16 SP16 SP16 SP16;
+_Static_assert(sizeof indent - 1 >= 1 + 2 * JW_MAX_DEPTH,
+    "indentation of the deepest container");
+
+/* 1: a byte written as it is inside a string (printable ASCII and DEL,
+   but '"' and '\'); 0: it is escaped, starts UTF-8, or ends the string. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x40] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	[0x60] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* A newline and the indentation of depth d (the byte-by-byte path). */
 static void
 jw_indent(struct jw *w, unsigned d)
 {
-	static const char sp[] = "                                ";
-	unsigned n = 2 * d;
-
-	jw_putc(w, '\n');
-	for (; n > sizeof sp - 1; n -= sizeof sp - 1)
-		jw_put(w, sp, sizeof sp - 1);
-	jw_put(w, sp, n);
+	jw_put(w, indent, 1 + 2 * (size_t)d);
 }
 
 /*
- * The quoted, escaped string s[0..n). wire: bytes that do not start a
- * well-formed sequence become U+FFFD; else they are an error (DT_ENOMEM,
- * what jansson's refusal gave).
+ * The escaped rest of a string, s[0..n), and its closing quote. wire:
+ * bytes that do not start a well-formed sequence become U+FFFD; else they
+ * are an error (DT_ENOMEM, what jansson's refusal gave).
  */
 static void
-jw_quoted(struct jw *w, const char *s, size_t n, int wire)
+jw_escape(struct jw *w, const char *s, size_t n, int wire)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
@@ -130,12 +157,10 @@ jw_quoted(struct jw *w, const char *s, size_t n, int wire)
 	uint32_t cp;
 	char esc[6];
 
-	jw_putc(w, '"');
 	while (i < n && w->err == 0) {
 		/* a run of printable ASCII that needs no escape */
 		from = i;
-		while (i < n && (unsigned)(p[i] - 0x20) < 0x60 && p[i] != '"' &&
-		    p[i] != '\\')
+		while (i < n && plain[p[i]])
 			i++;
 		jw_put(w, s + from, i - from);
 		if (i == n)
@@ -188,28 +213,71 @@ jw_quoted(struct jw *w, const char *s, size_t n, int wire)
 	jw_putc(w, '"');
 }
 
-/* What comes before a value: its key, or the separator of an element. */
+/* The quoted, escaped string s[0..n): a string of plain bytes is copied
+   in one pass; the first byte that is not plain hands the rest to
+   jw_escape(). */
 static void
-jw_member(struct jw *w, const char *key)
+jw_quoted(struct jw *w, const char *s, size_t n, int wire)
 {
-	uint64_t bit;
+	const unsigned char *p = (const unsigned char *)s;
+	char *o;
+	size_t i;
 
-	if (w->depth == 0)
-		return;
-	bit = (uint64_t)1 << w->depth;
-	/* a key in an object, none in an array: anything else is our bug */
-	if ((key == NULL) != ((w->arr & bit) != 0)) {
-		if (w->err == 0)
-			w->err = DT_ENOMEM;
+	if (n + 2 > w->size - w->n) {
+		jw_putc(w, '"');
+		jw_escape(w, s, n, wire);
 		return;
 	}
+	o = w->buf + w->n + 1;
+	o[-1] = '"';
+	for (i = 0; i < n && plain[p[i]]; i++)
+		o[i] = (char)p[i];
+	if (i == n) {
+		o[n] = '"';
+		w->n += n + 2;
+		return;
+	}
+	w->n += 1 + i;
+	jw_escape(w, s + i, n - i, wire);
+}
+
+/* The same for a NUL-terminated string, its length found in the pass. */
+static void
+jw_quoted0(struct jw *w, const char *s, int wire)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, lim = w->size - w->n;
+	char *o;
+
+	if (lim < 2) {
+		jw_quoted(w, s, strlen(s), wire);
+		return;
+	}
+	lim -= 2;
+	o = w->buf + w->n + 1;
+	o[-1] = '"';
+	for (i = 0; i < lim && plain[p[i]]; i++)	/* stops at the NUL */
+		o[i] = (char)p[i];
+	if (p[i] == '\0') {
+		o[i] = '"';
+		w->n += i + 2;
+		return;
+	}
+	w->n += 1 + i;
+	jw_escape(w, s + i, strlen(s + i), wire);
+}
+
+/* What jw_member() does when a key will not go the quick way. */
+static void
+jw_member_slow(struct jw *w, const char *key, size_t klen, uint64_t bit)
+{
 	if (w->any & bit)
 		jw_putc(w, ',');
 	w->any |= bit;
 	if (!w->compact)
 		jw_indent(w, w->depth);
 	if (key != NULL) {
-		jw_quoted(w, key, strlen(key), 0);
+		jw_quoted(w, key, klen, 0);
 		if (w->compact)
 			jw_putc(w, ':');
 		else
@@ -217,18 +285,82 @@ jw_member(struct jw *w, const char *key)
 	}
 }
 
+/*
+ * What comes before a value: its key, or the separator of an element.
+ * Afterwards there are JW_SCALAR bytes of room in the buffer.
+ */
 static void
-jw_open(struct jw *w, const char *key, char c, int array)
+jw_member(struct jw *w, const char *key, size_t klen)
+{
+	const unsigned char *k = (const unsigned char *)key;
+	uint64_t bit;
+	size_t i, ind;
+	char *o;
+
+	if (w->depth == 0) {
+		jw_room(w, JW_SCALAR);
+		return;
+	}
+	bit = (uint64_t)1 << w->depth;
+	/* a key in an object, none in an array: anything else is our bug */
+	if ((key == NULL) != ((w->arr & bit) != 0)) {
+		if (w->err == 0)
+			w->err = DT_ENOMEM;
+		jw_room(w, JW_SCALAR);
+		return;
+	}
+	ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
+	if (klen > w->size / 2) {
+		jw_member_slow(w, key, klen, bit);
+		jw_room(w, JW_SCALAR);
+		return;
+	}
+	/* , indent "key": value */
+	jw_room(w, 1 + ind + klen + 4 + JW_SCALAR);
+	o = w->buf + w->n;
+	if (w->any & bit)
+		*o++ = ',';
+	memcpy(o, indent, ind);
+	o += ind;
+	if (key != NULL) {
+		*o++ = '"';
+		for (i = 0; i < klen && plain[k[i]]; i++)
+			o[i] = (char)k[i];
+		if (i < klen) {		/* a key that needs escaping */
+			jw_member_slow(w, key, klen, bit);
+			jw_room(w, JW_SCALAR);
+			return;
+		}
+		o += klen;
+		*o++ = '"';
+		*o++ = ':';
+		if (!w->compact)
+			*o++ = ' ';
+	}
+	w->any |= bit;
+	w->n = (size_t)(o - w->buf);
+}
+
+/* Bytes after jw_member(): n <= JW_SCALAR. */
+static inline void
+jw_scalar(struct jw *w, const char *p, size_t n)
+{
+	memcpy(w->buf + w->n, p, n);
+	w->n += n;
+}
+
+static void
+jw_open(struct jw *w, const char *key, size_t klen, char c, int array)
 {
 	uint64_t bit;
 
-	jw_member(w, key);
+	jw_member(w, key, klen);
 	if (w->depth >= JW_MAX_DEPTH) {
 		if (w->err == 0)
 			w->err = DT_ENOMEM;
 		return;
 	}
-	jw_putc(w, c);
+	w->buf[w->n++] = c;
 	w->depth++;
 	bit = (uint64_t)1 << w->depth;
 	w->any &= ~bit;
@@ -239,15 +371,15 @@ jw_open(struct jw *w, const char *key, char c, int array)
 }
 
 void
-jw_obj(struct jw *w, const char *key)
+jw_obj_k(struct jw *w, const char *key, size_t klen)
 {
-	jw_open(w, key, '{', 0);
+	jw_open(w, key, klen, '{', 0);
 }
 
 void
-jw_arr(struct jw *w, const char *key)
+jw_arr_k(struct jw *w, const char *key, size_t klen)
 {
-	jw_open(w, key, '[', 1);
+	jw_open(w, key, klen, '[', 1);
 }
 
 void
@@ -265,25 +397,25 @@ jw_end(struct jw *w)
 }
 
 void
-jw_null(struct jw *w, const char *key)
+jw_null_k(struct jw *w, const char *key, size_t klen)
 {
-	jw_member(w, key);
-	jw_put(w, "null", 4);
+	jw_member(w, key, klen);
+	jw_scalar(w, "null", 4);
 }
 
 void
-jw_bool(struct jw *w, const char *key, uint64_t v)
+jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 {
-	jw_member(w, key);
+	jw_member(w, key, klen);
 	if (v)
-		jw_put(w, "true", 4);
+		jw_scalar(w, "true", 4);
 	else
-		jw_put(w, "false", 5);
+		jw_scalar(w, "false", 5);
 }
 
 /* "%lld" (JSON_INTEGER_FORMAT) of v. */
 void
-jw_int(struct jw *w, const char *key, int64_t v)
+jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v)
 {
 	char buf[24], *p = buf + sizeof buf;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -294,40 +426,59 @@ jw_int(struct jw *w, const char *key, int64_t v)
 	} while (u != 0);
 	if (v < 0)
 		*--p = '-';
-	jw_member(w, key);
-	jw_put(w, p, (size_t)(buf + sizeof buf - p));
+	jw_member(w, key, klen);
+	jw_scalar(w, p, (size_t)(buf + sizeof buf - p));
 }
 
 void
-jw_uint(struct jw *w, const char *key, uint64_t v)
+jw_uint_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 {
-	jw_int(w, key, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+	jw_int_k(w, key, klen, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
 void
-jw_str(struct jw *w, const char *key, const char *s)
+jw_str_k(struct jw *w, const char *key, size_t klen, const char *s)
 {
-	jw_member(w, key);
+	jw_member(w, key, klen);
 	if (s == NULL) {
 		if (w->err == 0)
 			w->err = DT_ENOMEM;
 		return;
 	}
-	jw_quoted(w, s, strlen(s), 0);
+	jw_quoted0(w, s, 0);
 }
 
 void
-jw_wiren(struct jw *w, const char *key, const char *s, size_t n)
+jw_wiren_k(struct jw *w, const char *key, size_t klen, const char *s,
+    size_t n)
 {
-	jw_member(w, key);
+	jw_member(w, key, klen);
 	jw_quoted(w, s, n, 1);
 }
 
 void
-jw_wire(struct jw *w, const char *key, const char *s)
+jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s)
 {
+	jw_member(w, key, klen);
 	if (s == NULL)
-		jw_null(w, key);
+		jw_scalar(w, "null", 4);
 	else
-		jw_wiren(w, key, s, strlen(s));
+		jw_quoted0(w, s, 1);
+}
+
+/* RFC 3339 UTC: its text is plain ASCII, written without a scan. */
+void
+jw_time_k(struct jw *w, const char *key, size_t klen, int64_t ns)
+{
+	char t[DT_REPORT_TIME_LEN];
+	size_t n = dt_report_clock_time(&w->clock, ns, t);
+
+	jw_member(w, key, klen);
+	if (n == 0) {
+		jw_scalar(w, "null", 4);
+		return;
+	}
+	w->buf[w->n++] = '"';
+	jw_scalar(w, t, n);
+	w->buf[w->n++] = '"';
 }

@@ -7,49 +7,31 @@
 #include "report/json_int.h"
 
 void
-jw_frame(struct jw *w, const char *key, uint64_t frame)
-{
-	if (frame != 0)
-		jw_uint(w, key, frame);
-	else
-		jw_null(w, key);
-}
-
-void
-jw_time(struct jw *w, const char *key, int64_t ns)
-{
-	char buf[DT_REPORT_TIME_LEN];
-
-	if (dt_report_time(ns, buf, sizeof buf) != 0)
-		jw_null(w, key);
-	else
-		jw_str(w, key, buf);
-}
-
-void
-jw_time_sec(struct jw *w, const char *key, int64_t sec)
+jw_time_sec_k(struct jw *w, const char *key, size_t klen, int64_t sec)
 {
 	char buf[DT_REPORT_TIME_LEN];
 
 	if (dt_report_time_sec(sec, buf, sizeof buf) != 0)
-		jw_null(w, key);
+		jw_null_k(w, key, klen);
 	else
-		jw_str(w, key, buf);
+		jw_str_k(w, key, klen, buf);
 }
 
 void
-jw_frame_pair(struct jw *w, const char *key, uint64_t client, uint64_t server)
+jw_frame_pair_k(struct jw *w, const char *key, size_t klen, uint64_t client,
+    uint64_t server)
 {
-	jw_obj(w, key);
+	jw_obj_k(w, key, klen);
 	jw_frame(w, "client", client);
 	jw_frame(w, "server", server);
 	jw_end(w);
 }
 
 void
-jw_uint_pair(struct jw *w, const char *key, uint64_t client, uint64_t server)
+jw_uint_pair_k(struct jw *w, const char *key, size_t klen, uint64_t client,
+    uint64_t server)
 {
-	jw_obj(w, key);
+	jw_obj_k(w, key, klen);
 	jw_uint(w, "client", client);
 	jw_uint(w, "server", server);
 	jw_end(w);

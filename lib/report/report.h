@@ -129,4 +129,15 @@ const struct dt_winevent *const *dt_report_conn_winevents(
 int dt_report_time(int64_t ns, char *buf, size_t len);
 int dt_report_time_sec(int64_t sec, char *buf, size_t len);
 
+/* dt_report_time()'s text of ns, not NUL-terminated: its length, or 0
+   outside 0000..9999. The clock (zeroed before its first use) keeps the
+   last day's date, so a writer formats times without the calendar. */
+struct dt_report_clock {
+	int64_t day;
+	int set, in_range;
+	char date[11];		/* "YYYY-MM-DDT" */
+};
+size_t dt_report_clock_time(struct dt_report_clock *k, int64_t ns,
+    char buf[DT_REPORT_TIME_LEN]);
+
 #endif

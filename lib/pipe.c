@@ -178,6 +178,8 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 	case DT_L4_TCP:
 	case DT_L4_UDP:
 		dt_flow_packet(pp->flow, pkt, &l4);
+		if (cap->dropped_conns != 0 && cap->drop_frame == 0)
+			cap->drop_frame = pkt->frame;	/* analysis-partial */
 		break;
 	case DT_L4_MALFORMED:
 	case DT_L4_TRUNCATED:
@@ -248,6 +250,7 @@ dt_pipe_end(struct dt_analyzer *a)
 	rcfg.all = a->all;
 	rcfg.x509 = a->x509;
 	rcfg.inspection_cas = (const char *const *)a->inspection_cas;
+	rcfg.memory_cap = a->mem.cap;
 	if (dt_rules_run(&rcfg, cap) != 0 || a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	/* judged on the real facts; from here on only pseudonyms */

@@ -103,6 +103,18 @@ d=$(sed -n 's/.*"dropped_conns": \([0-9]*\).*/\1/p' "$tmp/out")
 	bad "4M cap: $n connections + ${d:-no} dropped, want 2000"
 grep -qF "dropped $d connections; the analysis is partial" "$tmp/err" && ok ||
 	bad "4M cap: stderr $(head -c 300 "$tmp/err")"
+# ... and the report itself says so: a capture-wide analysis-partial
+# warning with the frame where the cap was reached and the same counts
+grep -q '"id": "analysis-partial"' "$tmp/out" && ok || bad "4M cap: no analysis-partial verdict"
+grep -qF "\"summary\": \"The memory cap (4 MiB) was reached at frame " "$tmp/out" &&
+    grep -qF ": $d connections were cut short or counted without being analysed, so the verdicts cover $n connections, not the whole capture\"" "$tmp/out" &&
+    ok || bad "4M cap: analysis-partial summary: $(grep -o '"summary": "The memory cap[^"]*"' "$tmp/out")"
+grep -qF "about --memory-cap 8M for this capture" "$tmp/out" && ok ||
+	bad "4M cap: remedy: $(grep -o '"remedy": "Run the analysis[^"]*"' "$tmp/out")"
+expect 3 "" -- "$CLI" --summary --memory-cap 4M "$tmp/short.pcap"
+grep -qF "warning  analysis-partial: 1" "$tmp/out" &&
+    grep -qF "the whole capture: The memory cap (4 MiB) was reached" "$tmp/out" &&
+    ok || bad "4M cap --summary: $(cat "$tmp/out")"
 expect 3 "" -- "$CLI" -q --memory-cap 4M "$tmp/short.pcap"
 [ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || bad "-q printed"
 

@@ -463,7 +463,7 @@ static const char *const spec_ids[] = {
 	"proxy-refused", "crl-unreachable", "packet-dropped",
 	"tls-protocol-violation",
 	"handshake-incomplete", "capture-truncated", "no-iphttps-traffic",
-	"windows-reported-error",
+	"windows-reported-error", "analysis-partial",
 };
 
 START_TEST(table_lists_every_spec_id)
@@ -486,10 +486,12 @@ START_TEST(table_lists_every_spec_id)
 	ck_assert_int_eq(sev, DT_SEV_ERROR);
 	dt_rule_at(2, &id, &sev, NULL);
 	ck_assert_int_eq(sev, DT_SEV_WARNING);
-	dt_rule_at(n - 2, &id, &sev, NULL);	/* no-iphttps-traffic */
+	dt_rule_at(n - 3, &id, &sev, NULL);	/* no-iphttps-traffic */
 	ck_assert_int_eq(sev, DT_SEV_INFO);
-	dt_rule_at(n - 1, &id, &sev, NULL);	/* windows-reported-error */
+	dt_rule_at(n - 2, &id, &sev, NULL);	/* windows-reported-error */
 	ck_assert_int_eq(sev, DT_SEV_ERROR);
+	dt_rule_at(n - 1, &id, &sev, NULL);	/* analysis-partial */
+	ck_assert_int_eq(sev, DT_SEV_WARNING);
 	dt_rule_at(21, &id, &sev, NULL);	/* host-not-seen */
 	ck_assert_int_eq(sev, DT_SEV_WARNING);
 }

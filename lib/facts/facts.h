@@ -714,6 +714,7 @@ struct dt_capture {
 
 	/* what bounded memory made us drop */
 	uint64_t dropped_conns;		/* connection state freed at the cap */
+	uint64_t drop_frame;		/* the packet at which the first was */
 	uint64_t dropped_bytes;		/* stream bytes not buffered */
 	uint64_t fragments_dropped;
 	uint64_t undecodable;		/* packets no link/IP decoder could read */

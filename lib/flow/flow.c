@@ -256,12 +256,16 @@ struct dropped {
 };
 
 static void
-count_dropped(struct dt_flow *f, uint32_t hash, const struct dt_addr *a0,
-    uint16_t p0, const struct dt_addr *a1, uint16_t p1,
-    const struct dt_packet *pkt, const struct dt_l4 *l4)
+count_dropped(struct dt_flow *f, const struct dt_addr *a0, uint16_t p0,
+    const struct dt_addr *a1, uint16_t p1, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
 {
-	uint64_t key = (uint64_t)key_hash(f->seed ^ 0x5bd1e995u, a0, p0, a1,
-	    p1) << 32 | hash;
+	/* fixed seeds, not the table's (which comes from an address): the
+	   count is the same from run to run; a crafted capture can only
+	   make it count more, the table's size and cost are fixed */
+	uint32_t hash = key_hash(0x9e3779b9u, a0, p0, a1, p1);
+	uint64_t key = (uint64_t)key_hash(0x5bd1e995u, a0, p0, a1, p1) << 32 |
+	    hash;
 	int syn = (l4->flags & (DT_TCP_SYN | DT_TCP_ACK | DT_TCP_RST)) ==
 	    DT_TCP_SYN;
 	struct dropped *set, *e = NULL;
@@ -464,7 +468,7 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	}
 	if (fl == NULL &&
 	    (fl = flow_create(f, slot, hash, l4, pkt)) == NULL) {
-		count_dropped(f, hash, a0, p0, a1, p1, pkt, l4);
+		count_dropped(f, a0, p0, a1, p1, pkt, l4);
 		return;
 	}
 	dir = (src_low ? 0 : 1) == fl->cli ? DT_C2S : DT_S2C;

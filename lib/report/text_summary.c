@@ -74,13 +74,19 @@ text_summary(struct out *o, const struct dt_capture *cap,
 			    sr[k].server) == 0; n++)
 				;
 			dt_buf_reset(&line);
-			dt_buf_printf(&line, "%s: %zu, connection%s ",
-			    sr[k].server[0] != '\0' ? sr[k].server :
-			    "the whole capture", n - k, n - k > 1 ? "s" : "");
-			for (e = k; e < n && e < k + EXAMPLES; e++)
+			if (sr[k].v->conn == 0)	/* about the capture: what */
+				dt_buf_printf(&line, "the whole capture: %s",
+				    sr[k].v->summary);
+			else
+				dt_buf_printf(&line, "%s: %zu, connection%s ",
+				    sr[k].server[0] != '\0' ? sr[k].server :
+				    "the whole capture", n - k,
+				    n - k > 1 ? "s" : "");
+			for (e = k; sr[k].v->conn != 0 && e < n &&
+			    e < k + EXAMPLES; e++)
 				dt_buf_printf(&line, "%s%" PRIu32, e > k ? ", " :
 				    "", sr[e].v->conn);
-			if (n - k > EXAMPLES)
+			if (sr[k].v->conn != 0 && n - k > EXAMPLES)
 				dt_buf_puts(&line, ", ...");
 			if (line.err)
 				o->err = o->err ? o->err : DT_ENOMEM;

@@ -26,6 +26,7 @@ struct dt_rules_config {
 	int all;
 	const struct dt_x509_ctx *x509;	/* anchors / expected cert; may be NULL */
 	const char *const *inspection_cas;	/* extra CA name fragments, NULL-ended */
+	size_t memory_cap;		/* the analysis' cap, bytes (0: none) */
 };
 
 struct dt_crl_memo;

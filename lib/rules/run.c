@@ -49,7 +49,7 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 {
 	static const uint16_t default_ports[] = { 443, 0 };
 	static const struct dt_rules_config none = { NULL, default_ports, 0,
-	    NULL, NULL };
+	    NULL, NULL, 0 };
 	struct dt_rule_ctx ctx;
 	struct dt_conn *c;
 	size_t i;

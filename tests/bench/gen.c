@@ -22,6 +22,18 @@
  *     lookups of other names); -k flows open at once (default 1,200); most
  *     bytes in long IP-HTTPS tunnels; about 10 % IPv6; loss (a segment
  *     seen only when it is retransmitted a few segments later).
+ *     Its clock is a day's (run_timed): the capture spans -T seconds
+ *     (default half an hour per 100 MiB: 100 MB is 30 minutes of a
+ *     server's day, 2 GiB ten hours, a working day), every packet at its
+ *     own time (round trips of 5-150 ms), the IP-HTTPS clients connecting
+ *     in the first minutes and keeping their tunnel all day (records about
+ *     a minute apart, some dropped and connected again, some without a
+ *     FIN), everything else starting at a steady rate and ending on its
+ *     own; so connection lifetimes, datrace's idle timeout and its
+ *     tombstones act as on a real capture. -T 0 is the first benchmark's
+ *     clock (run_compressed: packets 20-80 us apart, 100 MB in 9 s of
+ *     capture time, no connection ever idle); with the same seed it writes
+ *     the same bytes as before the day's clock existed.
  *   -P uniform (the first benchmark): TCP/443 connections replaying the
  *     templates with their own name, a DNS query now and then.
  *
@@ -31,10 +43,12 @@
  * HTTP exchange (frames, status), so every answer can be checked.
  *
  *   bench-gen -o OUT.pcap -m OUT.tsv -s BYTES -c CONNS [-P day|uniform]
- *             [-S SEED] [-k ACTIVE] [-d DNS] KIND=TEMPLATE.pcap...
+ *             [-S SEED] [-k ACTIVE] [-d DNS] [-T SECONDS] KIND=TEMPLATE.pcap...
  *
  * -c is the number of IP-HTTPS connections (day) or of all connections
- * (uniform); -d adds DNS lookups of other names per connection (day).
+ * (uniform); -d adds DNS lookups of other names per connection (day); -k
+ * the flows open at once (the day's clock aims at it, the compressed one
+ * keeps exactly that many); -T the day's span (0: compressed).
  */
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -343,6 +357,7 @@ static FILE *out, *man;
 static uint64_t frame, bytes_out;
 static int64_t now_us = 1764000000ll * 1000000;	/* 2025-11-24 */
 static int day;				/* -P day */
+static int timed;			/* -P day with a span (-T): see run_timed() */
 
 static void
 put_record(const uint8_t *pkt, uint32_t len)
@@ -381,6 +396,14 @@ struct conn {
 	int pending_wait;		/* segments still to go before it */
 	uint64_t ch_frame, alert_frame;
 	uint32_t id;
+	/* timed day profile (run_timed) */
+	int64_t next_us;		/* when its next packet goes */
+	int64_t gap_us;			/* mean pause between its tunnel
+					   records or flights */
+	int32_t rtt_us;			/* client round trip */
+	uint32_t rec_len;		/* mean application-data record */
+	int silent;			/* ends without FIN: the client went
+					   away, or the capture stopped */
 };
 
 static void
@@ -575,8 +598,12 @@ step(struct conn *c)
 	case 4: {
 		/* one application-data record, split at the MSS */
 		uint8_t rec[5 + 16384];
-		size_t len = 512 + rnd_below(16384 - 512), o;
+		size_t len = timed ? c->rec_len / 2 + rnd_below(c->rec_len + 1) :
+		    512 + rnd_below(16384 - 512), o;
 		int dir = rnd_below(3) == 0 ? 0 : 1;
+
+		if (len > 16384)
+			len = 16384;
 
 		if (len > c->tunnel_left)
 			len = c->tunnel_left > 64 ? c->tunnel_left : 64;
@@ -589,6 +616,8 @@ step(struct conn *c)
 		for (o = 0; o < len + 5; o += MSS)
 			send_seg(c, dir, rec + o, len + 5 - o > MSS ? MSS :
 			    len + 5 - o, o + MSS < len + 5, 0);
+		if (timed)
+			flush_pending(c);	/* lost before the pause, not after */
 		c->tunnel_left -= len < c->tunnel_left ? len : c->tunnel_left;
 		if (c->tunnel_left == 0)
 			c->stage = 5;
@@ -596,6 +625,8 @@ step(struct conn *c)
 	}
 	case 5:
 		flush_pending(c);
+		if (c->silent)
+			return 0;
 		emit_tcp(c, 0, 0x11, c->seq[0], NULL, 0);
 		emit_tcp(c, 1, 0x11, c->seq[1], NULL, 0);
 		emit_tcp(c, 0, 0x10, c->seq[0] + 1, NULL, 0);
@@ -915,21 +946,442 @@ addr_of(uint8_t *a, int v6, int server, uint32_t n)
 	}
 }
 
+/* What main() sets up and every connection draws from. */
+static struct template tpl[MAX_TEMPLATES];
+static int nread, tls_tpl[MAX_TEMPLATES], n_tls, http_tpl[8], n_http;
+static int tcp_tpl[8], n_tcp, extra_dns = 1;
+static uint64_t per_conn;
+
+/* Start connection n of the given type in cn: addresses, template, the
+   client's DNS lookups. Returns 0 when it was a UDP exchange, already
+   written whole. */
+static int
+conn_start(struct conn *cn, uint32_t n, uint32_t type,
+    const struct template *iphttps)
+{
+	int i;
+
+	memset(cn, 0, sizeof *cn);
+	cn->id = n;
+	cn->type = (int)type;
+	cn->v6 = rnd_below(10) == 0;
+	addr_of(cn->caddr, cn->v6, 0, n);
+	addr_of(cn->saddr, cn->v6, 1, n);
+	cn->sport = 443;
+	cn->cport = (uint16_t)(1024 + (n & 0xff) * 200 + rnd_below(200));
+	cn->seq[0] = (uint32_t)rnd() | 1;
+	cn->seq[1] = (uint32_t)rnd() | 1;
+	switch (type) {
+	case C_IPHTTPS:
+		cn->t = iphttps != NULL ? iphttps : &tpl[rnd_below((uint32_t)nread)];
+		cn->tunnel_left = per_conn / 2 +
+		    rnd_below((uint32_t)(per_conn + 1));
+		break;
+	case C_TLS: {
+		uint32_t s = rnd_below(n_names);
+
+		/* most sites answer: one hello in ten may fail */
+		for (i = 0; i < 8; i++) {
+			cn->t = &tpl[tls_tpl[rnd_below((uint32_t)n_tls)]];
+			if (cn->t->tunnel || rnd_below(10) == 0)
+				break;
+		}
+		if (cn->v6 && !site_has_v6(s))
+			s = (s + 1) % n_names;
+		if (cn->v6 && !site_has_v6(s))
+			s = (s + 1) % n_names;
+		site_name(cn->sni, sizeof cn->sni, s, cn->t->sni_len);
+		site_addr(cn->saddr, cn->v6, s);
+		cn->tunnel_left = 1000 + rnd_below(8000);
+		break;
+	}
+	case C_HTTP:
+		cn->t = &tpl[http_tpl[rnd_below((uint32_t)n_http)]];
+		cn->saddr[cn->v6 ? 15 : 3] = 0x50;
+		cn->sport = 80;
+		break;
+	case C_TCP:
+		cn->t = &tpl[tcp_tpl[rnd_below((uint32_t)n_tcp)]];
+		cn->saddr[cn->v6 ? 15 : 3] = (uint8_t)(0x20 + rnd_below(16));
+		cn->sport = cn->t->sport;
+		break;
+	default:
+		udp_other(cn);
+		cn->t = NULL;
+		return 0;
+	}
+	if (day)
+		lookups(cn, (int)rnd_below((uint32_t)(2 * extra_dns + 1)));
+	return 1;
+}
+
+/* The manifest line of a finished connection. */
+static void
+conn_report(const struct conn *cn)
+{
+	char ip[64];
+
+	inet_ntop(cn->v6 ? AF_INET6 : AF_INET, cn->caddr, ip, sizeof ip);
+	if (cn->type == C_HTTP)
+		fprintf(man, "http\t%u\t%s\t%s%s%s:%u\t%llu\t%llu\t%d\n",
+		    cn->id, cn->t->kind, cn->v6 ? "[" : "", ip,
+		    cn->v6 ? "]" : "", cn->cport,
+		    (unsigned long long)cn->ch_frame,
+		    (unsigned long long)cn->alert_frame,
+		    strcmp(cn->t->kind, "crl-404") == 0 ? 404 : 200);
+	else if (cn->type == C_TCP)
+		fprintf(man, "tcp\t%u\t%s\t%s%s%s:%u\n", cn->id,
+		    cn->t->kind, cn->v6 ? "[" : "", ip,
+		    cn->v6 ? "]" : "", cn->cport);
+	else
+		fprintf(man, "tls\t%u\t%s\t%s%s%s:%u\t%llu\t%llu\t%d\n",
+		    cn->id, cn->type == C_TLS ? "browser" : cn->t->kind,
+		    cn->v6 ? "[" : "", ip, cn->v6 ? "]" : "", cn->cport,
+		    (unsigned long long)cn->ch_frame,
+		    (unsigned long long)cn->alert_frame,
+		    cn->type == C_IPHTTPS);
+}
+
+/* The first benchmark's clock (-T 0, and -P uniform): k connections open
+   at once, the next packet from one of them at random, 20-80 us apart. A
+   100 MB day then spans 9 s of capture time. */
+static uint64_t
+run_compressed(int k, uint64_t *left, uint64_t total)
+{
+	struct conn *act = calloc((size_t)k, sizeof *act);
+	uint64_t started = 0, done = 0;
+	int i;
+
+	while (done < total) {
+		struct conn *cn = &act[rnd_below((uint32_t)k)];
+
+		if (cn->t == NULL) {
+			if (started == total) {
+				/* drain: find any active one */
+				for (i = 0; i < k && act[i].t == NULL; i++)
+					;
+				if (i == k)
+					break;
+				cn = &act[i];
+			} else {
+				uint32_t type = pick(left, C_KINDS);
+
+				left[type]--;
+				started++;
+				if (!conn_start(cn, (uint32_t)started, type, NULL)) {
+					done++;
+					continue;
+				}
+			}
+		}
+		if (!step(cn)) {
+			conn_report(cn);
+			cn->t = NULL;
+			done++;
+		}
+		if (!day && rnd_below(500) == 0)
+			noise();
+	}
+	free(act);
+	return done;
+}
+
+/* ---- the day's clock ---------------------------------------------------------- */
+
+#define SEC 1000000ll			/* microseconds */
+#define IDLE_MAX (300 * SEC)		/* longest pause inside a connection:
+					   half datrace's idle timeout */
+#define RECORD_EVERY (60 * SEC)		/* a tunnel's mean pause */
+
+static int64_t span_us, end_us;
+
+static int64_t
+between(int64_t lo, int64_t hi)
+{
+	return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
+}
+
+/* a pause of about mean: 0.3x to 1.7x */
+static int64_t
+jitter(int64_t mean)
+{
+	return mean * 3 / 10 + (int64_t)(rnd() % (uint64_t)(mean * 14 / 10 + 1));
+}
+
+/*
+ * How long a new connection lives and how it spends the time: life is
+ * the schedule's for an IP-HTTPS tunnel (run_timed), else drawn here.
+ * Browsers keep their connection up to two minutes, CRL fetches a few
+ * seconds of keep-alive, SMB/RDP/WinRM sessions up to a quarter of an
+ * hour; failed handshakes close at once. Tunnels carry their bytes as
+ * records about a minute apart. A connection that would outlive the
+ * capture is cut by its end: no FIN, as when a capture is stopped.
+ */
+static void
+plan(struct conn *c, int64_t life)
+{
+	uint64_t nrec;
+
+	c->rtt_us = (int32_t)between(5000, 150000);
+	if (life < 0) {
+		life = 0;
+		if (c->type == C_TLS && c->t->tunnel)
+			life = between(SEC / 2, 120 * SEC);
+		else if (c->type == C_HTTP)
+			life = between(SEC / 2, 15 * SEC);
+		else if (c->type == C_TCP)
+			life = between(2 * SEC, 900 * SEC);
+	}
+	if (life > 0 && now_us + life > end_us) {
+		life = end_us - now_us > SEC ? end_us - now_us : SEC;
+		c->silent = 1;
+	}
+	if (c->t->tunnel && (c->type == C_IPHTTPS || c->type == C_TLS)) {
+		nrec = (uint64_t)(life / RECORD_EVERY);
+		if (nrec < c->tunnel_left / 12000 + 1)
+			nrec = c->tunnel_left / 12000 + 1;
+		if (c->tunnel_left / nrec < 64)
+			nrec = c->tunnel_left / 64 + 1;
+		c->rec_len = (uint32_t)(c->tunnel_left / nrec);
+		if (c->rec_len < 64)
+			c->rec_len = 64;
+		c->gap_us = life / (int64_t)(nrec + 1);
+	} else if (c->type == C_TCP) {
+		c->gap_us = life / (c->t->n + 1);
+	} else {
+		c->gap_us = life;
+	}
+	if (c->gap_us > IDLE_MAX)
+		c->gap_us = IDLE_MAX;
+	if (c->gap_us < 1000)
+		c->gap_us = 1000;
+}
+
+/* The pause before c's next packet, given where it was before this step. */
+static int64_t
+pause_after(const struct conn *c, int stage, int fl)
+{
+	switch (c->stage) {
+	case 1:
+		return between(50, 400);		/* the server's SYN-ACK */
+	case 2:
+		return c->rtt_us;			/* the client's ACK */
+	case 3:
+		if (stage == 2)
+			return between(100, 1000);	/* its first bytes */
+		if (c->fl == fl)
+			return between(10, 200);	/* the same flight */
+		if (c->type == C_TCP)
+			return jitter(c->gap_us);	/* a session's exchanges */
+		return c->t->fl[c->fl].dir == 0 ? c->rtt_us + between(100, 2000) :
+		    between(200, 5000);
+	case 4:
+		if (stage == 3)
+			return c->rtt_us;		/* the tunnel opens */
+		return jitter(c->gap_us);		/* an idle tunnel */
+	default:
+		if (stage == 4 || c->type == C_HTTP || c->type == C_TCP)
+			return jitter(c->gap_us);	/* idle, then closed */
+		return between(100, 2000);		/* failed: closed at once */
+	}
+}
+
+/* A connection to start: when, what, and for a tunnel how long. */
+struct start {
+	int64_t at;			/* from the capture's start */
+	int64_t life;			/* -1: plan() draws it */
+	uint32_t type;
+	int tpl;			/* IP-HTTPS: its template */
+	int silent;
+};
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct start *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* the open connections, earliest next packet first */
+static struct conn **heap;
+static int nheap;
+
+static void
+heap_down(int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, m = i;
+		struct conn *t;
+
+		if (l < nheap && heap[l]->next_us < heap[m]->next_us)
+			m = l;
+		if (l + 1 < nheap && heap[l + 1]->next_us < heap[m]->next_us)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+static void
+heap_up(int i)
+{
+	while (i > 0 && heap[i]->next_us < heap[(i - 1) / 2]->next_us) {
+		struct conn *t = heap[i];
+
+		heap[i] = heap[(i - 1) / 2];
+		heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/*
+ * The day profile's clock: a capture of span_us, every packet at its own
+ * time (round trips of 5-150 ms, each kind's pauses: plan()), written in
+ * time order. The capture starts as the working day does: the IP-HTTPS
+ * clients connect in its first five minutes and keep their tunnel for the
+ * whole span, some of them dropping it on the way (sleep, another network:
+ * one in two of those without a FIN, so datrace's idle timeout ends it)
+ * and connecting again a few minutes later; as many clients as keep about
+ * k flows open with the rest. Everything else (browsing, CRL fetches,
+ * SMB/RDP sessions, failed IP-HTTPS attempts, UDP) starts at a uniform
+ * rate over the span and ends on its own. Tunnels still up at the end stop
+ * without a FIN. Prints the span and how many connections were open.
+ */
+static uint64_t
+run_timed(int k, uint64_t *left, uint64_t total)
+{
+	struct start *st = calloc((size_t)total, sizeof *st);
+	uint64_t i, j, n_tun = 0, done = 0, started = 0, open = 0, open_max = 0;
+	uint64_t clients, busy;
+	int64_t base = now_us, last = now_us;
+	double open_sum = 0;
+
+	end_us = now_us + span_us;
+	for (i = 0; i < total; i++) {
+		st[i].type = pick(left, C_KINDS);
+		left[st[i].type]--;
+		st[i].tpl = st[i].type == C_IPHTTPS ? (int)rnd_below((uint32_t)nread) : -1;
+		st[i].life = -1;
+		st[i].at = between(0, span_us);
+		if (st[i].tpl >= 0 && tpl[st[i].tpl].tunnel)
+			n_tun++;
+	}
+	/* flows the rest keeps open (plan()'s means, nine browsers in ten
+	   with application data): the clients make up the difference */
+	busy = 0;
+	for (i = 0; i < total; i++) {
+		uint64_t mean = st[i].type == C_TLS ? 54 : st[i].type == C_HTTP ? 8 :
+		    st[i].type == C_TCP ? 451 : 0;
+
+		/* a short capture cuts them */
+		busy += mean < (uint64_t)(span_us / SEC / 2) ? mean :
+		    (uint64_t)(span_us / SEC / 2);
+	}
+	busy /= (uint64_t)(span_us > SEC ? span_us / SEC : 1);
+	clients = (uint64_t)k > busy + 1 ? (uint64_t)k - busy : 1;
+	if (clients > n_tun)
+		clients = n_tun;
+	/* client c has tunnels c, c + clients, ...: one after another over
+	   the span, a reconnection pause between them */
+	for (j = 0; j < clients; j++) {
+		uint64_t m = 0, q = 0;
+		int64_t at = between(0, 300 * SEC), len;
+
+		for (i = 0; i < total; i++)
+			if (st[i].tpl >= 0 && tpl[st[i].tpl].tunnel && q++ % clients == j)
+				m++;
+		for (i = 0, q = 0; i < total && m > 0; i++) {
+			if (st[i].tpl < 0 || !tpl[st[i].tpl].tunnel || q++ % clients != j)
+				continue;
+			len = (end_us - base - at) / (int64_t)m;
+			if (m > 1)		/* dropped: sleep, another network */
+				len = len * 6 / 10 + between(0, len * 3 / 10);
+			st[i].at = at;
+			st[i].life = len;
+			st[i].silent = m > 1 && rnd_below(2) == 0;
+			at += len + between(10 * SEC, 300 * SEC);
+			m--;
+		}
+	}
+	qsort(st, (size_t)total, sizeof *st, by_time);
+	heap = calloc((size_t)total, sizeof *heap);
+	for (i = 0; i < total || nheap > 0;) {
+		struct conn *cn;
+
+		if (i < total && (nheap == 0 || base + st[i].at <= heap[0]->next_us)) {
+			struct start *e = &st[i++];
+
+			if (base + e->at > now_us)
+				now_us = base + e->at;
+			open_sum += (double)open * (double)(now_us - last);
+			last = now_us;
+			cn = malloc(sizeof *cn);
+			if (!conn_start(cn, (uint32_t)++started, e->type,
+			    e->tpl >= 0 ? &tpl[e->tpl] : NULL)) {
+				free(cn);
+				done++;
+				continue;
+			}
+			cn->silent = e->silent;
+			plan(cn, e->life);
+			cn->next_us = now_us + between(200, 2000);
+			heap[nheap++] = cn;
+			heap_up(nheap - 1);
+			if (++open > open_max)
+				open_max = open;
+			continue;
+		}
+		cn = heap[0];
+		if (cn->next_us > now_us)
+			now_us = cn->next_us;
+		open_sum += (double)open * (double)(now_us - last);
+		last = now_us;
+		{
+			int stage = cn->stage, fl = cn->fl;
+
+			if (cn->silent && cn->stage == 4 && now_us >= end_us)
+				cn->stage = 5;		/* the capture stops */
+			if (!step(cn)) {
+				conn_report(cn);
+				free(cn);
+				done++;
+				open--;
+				heap[0] = heap[--nheap];
+			} else {
+				cn->next_us = now_us + pause_after(cn, stage, fl);
+			}
+		}
+		if (nheap > 0)
+			heap_down(0);
+	}
+	fprintf(stderr, "bench-gen: %.0f s of capture time; %llu IP-HTTPS tunnels "
+	    "from %llu clients; %.0f TCP connections open on average, %llu at "
+	    "most\n", (double)(now_us - base) / SEC, (unsigned long long)n_tun,
+	    (unsigned long long)clients,
+	    now_us > base ? open_sum / (double)(now_us - base) : 0.0,
+	    (unsigned long long)open_max);
+	free(st);
+	free(heap);
+	return done;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct template tpl[MAX_TEMPLATES];
-	int ntpl = 0, nread, c, k = 0, i, extra_dns = 1;
-	int tls_tpl[MAX_TEMPLATES], n_tls = 0, http_tpl[8], n_http = 0;
-	int tcp_tpl[8], n_tcp = 0;
+	int ntpl = 0, c, k = 0, i, ntun = 0;
 	const char *outpath = NULL, *manpath = NULL, *profile = "uniform";
-	uint64_t size = 100ull << 20, conns = 2000, started = 0, done = 0;
-	uint64_t left[C_KINDS], total, per_conn;
-	struct conn *act;
+	uint64_t size = 100ull << 20, conns = 2000, done;
+	uint64_t left[C_KINDS], total;
+	double span = -1;
 	struct { uint32_t magic; uint16_t maj, min; int32_t tz; uint32_t sig, snap, dlt; } fh = {
 		0xa1b2c3d4, 2, 4, 0, 0, 262144, 1 };
 
-	while ((c = getopt(argc, argv, "o:m:s:c:S:k:P:d:")) != -1) {
+	while ((c = getopt(argc, argv, "o:m:s:c:S:k:P:d:T:")) != -1) {
 		switch (c) {
 		case 'o': outpath = optarg; break;
 		case 'm': manpath = optarg; break;
@@ -939,12 +1391,18 @@ main(int argc, char **argv)
 		case 'k': k = atoi(optarg); break;
 		case 'P': profile = optarg; break;
 		case 'd': extra_dns = atoi(optarg); break;
+		case 'T': span = atof(optarg); break;
 		default: return 2;
 		}
 	}
 	day = strcmp(profile, "day") == 0;
 	if (k == 0)
 		k = day ? 1200 : 200;
+	/* the day's default span: half an hour per 100 MiB (run_timed) */
+	if (span < 0)
+		span = day ? 18.0 * (double)size / 1048576.0 : 0;
+	timed = day && span > 0;
+	span_us = (int64_t)(span * SEC);
 	for (i = optind; i < argc && ntpl < MAX_TEMPLATES; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (eq == NULL)
@@ -955,8 +1413,9 @@ main(int argc, char **argv)
 	}
 	nread = ntpl;
 	if (outpath == NULL || manpath == NULL || ntpl == 0 || k < 1 || conns == 0 ||
-	    (!day && strcmp(profile, "uniform") != 0) || extra_dns < 0) {
-		fprintf(stderr, "usage: bench-gen -o OUT -m MANIFEST [-s BYTES] [-c CONNS] [-P day|uniform] [-S SEED] [-k ACTIVE] [-d DNS] KIND=TEMPLATE...\n");
+	    (!day && strcmp(profile, "uniform") != 0) || extra_dns < 0 ||
+	    (!day && span > 0)) {
+		fprintf(stderr, "usage: bench-gen -o OUT -m MANIFEST [-s BYTES] [-c CONNS] [-P day|uniform] [-S SEED] [-k ACTIVE] [-d DNS] [-T SECONDS] KIND=TEMPLATE...\n");
 		return 2;
 	}
 	for (i = 0; i < (int)sizeof junk; i++)
@@ -1005,7 +1464,6 @@ main(int argc, char **argv)
 	   the bytes the rest leaves (about 7 KB per other connection and
 	   1.5 KB per IP-HTTPS handshake and its lookups, in the day profile). */
 	{
-		int ntun = 0;
 		uint64_t rest = day ? (total - conns) * 7000 + conns * 1500 : 0;
 
 		for (i = 0; i < nread; i++)
@@ -1013,104 +1471,8 @@ main(int argc, char **argv)
 		per_conn = (size > rest ? size - rest : size / 10) / conns *
 		    (uint64_t)nread / (uint64_t)(ntun ? ntun : 1);
 	}
-	act = calloc((size_t)k, sizeof *act);
-	while (done < total) {
-		struct conn *cn = &act[rnd_below((uint32_t)k)];
-
-		if (cn->t == NULL) {
-			if (started == total) {
-				/* drain: find any active one */
-				for (i = 0; i < k && act[i].t == NULL; i++)
-					;
-				if (i == k)
-					break;
-				cn = &act[i];
-			} else {
-				uint32_t n = (uint32_t)started + 1, type = pick(left, C_KINDS);
-
-				left[type]--;
-				memset(cn, 0, sizeof *cn);
-				cn->id = n;
-				cn->type = (int)type;
-				cn->v6 = rnd_below(10) == 0;
-				addr_of(cn->caddr, cn->v6, 0, n);
-				addr_of(cn->saddr, cn->v6, 1, n);
-				cn->sport = 443;
-				cn->cport = (uint16_t)(1024 + (n & 0xff) * 200 + rnd_below(200));
-				cn->seq[0] = (uint32_t)rnd() | 1;
-				cn->seq[1] = (uint32_t)rnd() | 1;
-				started++;
-				switch (type) {
-				case C_IPHTTPS:
-					cn->t = &tpl[rnd_below((uint32_t)nread)];
-					cn->tunnel_left = per_conn / 2 +
-					    rnd_below((uint32_t)(per_conn + 1));
-					break;
-				case C_TLS: {
-					uint32_t s = rnd_below(n_names);
-
-					/* most sites answer: one hello in ten may fail */
-					for (i = 0; i < 8; i++) {
-						cn->t = &tpl[tls_tpl[rnd_below((uint32_t)n_tls)]];
-						if (cn->t->tunnel || rnd_below(10) == 0)
-							break;
-					}
-					if (cn->v6 && !site_has_v6(s))
-						s = (s + 1) % n_names;
-					if (cn->v6 && !site_has_v6(s))
-						s = (s + 1) % n_names;
-					site_name(cn->sni, sizeof cn->sni, s, cn->t->sni_len);
-					site_addr(cn->saddr, cn->v6, s);
-					cn->tunnel_left = 1000 + rnd_below(8000);
-					break;
-				}
-				case C_HTTP:
-					cn->t = &tpl[http_tpl[rnd_below((uint32_t)n_http)]];
-					cn->saddr[cn->v6 ? 15 : 3] = 0x50;
-					cn->sport = 80;
-					break;
-				case C_TCP:
-					cn->t = &tpl[tcp_tpl[rnd_below((uint32_t)n_tcp)]];
-					cn->saddr[cn->v6 ? 15 : 3] = (uint8_t)(0x20 + rnd_below(16));
-					cn->sport = cn->t->sport;
-					break;
-				default:
-					udp_other(cn);
-					done++;
-					continue;
-				}
-				if (day)
-					lookups(cn, (int)rnd_below((uint32_t)(2 * extra_dns + 1)));
-			}
-		}
-		if (!step(cn)) {
-			char ip[64];
-
-			inet_ntop(cn->v6 ? AF_INET6 : AF_INET, cn->caddr, ip, sizeof ip);
-			if (cn->type == C_HTTP)
-				fprintf(man, "http\t%u\t%s\t%s%s%s:%u\t%llu\t%llu\t%d\n",
-				    cn->id, cn->t->kind, cn->v6 ? "[" : "", ip,
-				    cn->v6 ? "]" : "", cn->cport,
-				    (unsigned long long)cn->ch_frame,
-				    (unsigned long long)cn->alert_frame,
-				    strcmp(cn->t->kind, "crl-404") == 0 ? 404 : 200);
-			else if (cn->type == C_TCP)
-				fprintf(man, "tcp\t%u\t%s\t%s%s%s:%u\n", cn->id,
-				    cn->t->kind, cn->v6 ? "[" : "", ip,
-				    cn->v6 ? "]" : "", cn->cport);
-			else
-				fprintf(man, "tls\t%u\t%s\t%s%s%s:%u\t%llu\t%llu\t%d\n",
-				    cn->id, cn->type == C_TLS ? "browser" : cn->t->kind,
-				    cn->v6 ? "[" : "", ip, cn->v6 ? "]" : "", cn->cport,
-				    (unsigned long long)cn->ch_frame,
-				    (unsigned long long)cn->alert_frame,
-				    cn->type == C_IPHTTPS);
-			cn->t = NULL;
-			done++;
-		}
-		if (!day && rnd_below(500) == 0)
-			noise();
-	}
+	done = timed ? run_timed(k, left, total) :
+	    run_compressed(k, left, total);
 	fclose(out);
 	fclose(man);
 	fprintf(stderr, "bench-gen: %s: %llu packets, %llu bytes, %llu connections "

@@ -8,6 +8,12 @@
 #                   connections among ~8,000 others per 100 MB, DNS, CRL
 #                   fetches, 1,200 flows open at once) or uniform (the first
 #                   benchmark: 10 TCP/443 connections per MB)
+#   BENCH_CLOCK     day (default: the day profile spans half an hour of
+#                   capture time per 100 MiB, tunnels open all along,
+#                   connections that end, idle timeouts and tombstones at
+#                   work; tests/bench/gen.c) or compressed (the day
+#                   profile's first clock: 100 MB in 9 s of capture time;
+#                   its captures are named day-compressed-SIZE)
 #   BENCH_LARGE_MB  the large capture, default 2048; 0 skips it
 #   BENCH_RUNS      runs per figure (medians), default 3
 #   BENCH_CHECK_LARGE  1: check the large capture's answers too (the
@@ -24,11 +30,20 @@ set -eu
 BUILD=${BUILD:-build}
 RUNS=${BENCH_RUNS:-3}
 PROFILE=${BENCH_PROFILE:-day}
+CLOCK=${BENCH_CLOCK:-day}
 LARGE_MB=${BENCH_LARGE_MB:-2048}
 STATE=${BENCH_STATE:-2400}
 OUT=${BENCH_OUT:-tests/bench/out}
 CC=${CC:-cc}
 HOST=da.corp.example
+# NAME: the captures' prefix; SPAN: gen's -T option
+NAME=$PROFILE SPAN=
+if [ "$PROFILE" = day ] && [ "$CLOCK" = compressed ]; then
+	NAME=day-compressed SPAN="-T 0"
+elif [ "$CLOCK" != day ]; then
+	echo "bench: BENCH_CLOCK is day or compressed" >&2
+	exit 2
+fi
 mkdir -p "$OUT" "$BUILD/bench"
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time: apt-get install time" >&2; exit 2; }
 
@@ -83,20 +98,20 @@ ratio() {
 	awk "BEGIN {printf \"%.2f\", $1 / ($2 > 0 ? $2 : 0.01)}"
 }
 
-# gen SIZE_MB [extra gen options] -> $OUT/$PROFILE-SIZE.pcap and .tsv
+# gen SIZE_MB [extra gen options] -> $OUT/$NAME-SIZE.pcap and .tsv
 gen() {
 	size=$1
 	shift
-	f=$OUT/$PROFILE-$size.pcap
+	f=$OUT/$NAME-$size.pcap
 	if [ "$PROFILE" = day ]; then
 		conns=$((size * 20))
 	else
 		conns=$((size * 10))
 	fi
-	if [ ! -f "$f" ] || [ ! -f "$OUT/$PROFILE-$size.tsv" ] ||
-	    [ tests/bench/gen.c -nt "$OUT/$PROFILE-$size.tsv" ]; then
-		"$BUILD/bench/gen" -P "$PROFILE" -o "$f" -m "$OUT/$PROFILE-$size.tsv" \
-		    -s $((size * 1048576)) -c $conns -S 7 "$@" $T
+	if [ ! -f "$f" ] || [ ! -f "$OUT/$NAME-$size.tsv" ] ||
+	    [ tests/bench/gen.c -nt "$OUT/$NAME-$size.tsv" ]; then
+		"$BUILD/bench/gen" -P "$PROFILE" -o "$f" -m "$OUT/$NAME-$size.tsv" \
+		    -s $((size * 1048576)) -c $conns -S 7 $SPAN "$@" $T
 	fi
 }
 
@@ -104,30 +119,30 @@ gen() {
 # cap that keeps every connection (what the default cap drops shows in the
 # table as exit 3)
 check() {
-	f=$OUT/$PROFILE-$1.pcap
-	"$BUILD/datrace" --host $HOST --memory-cap 4G -f json -o "$OUT/$PROFILE-$1.json" "$f" || true
-	if "$BUILD/bench/check" "$OUT/$PROFILE-$1.tsv" "$OUT/$PROFILE-$1.json" >"$OUT/check"; then
+	f=$OUT/$NAME-$1.pcap
+	"$BUILD/datrace" --host $HOST --memory-cap 4G -f json -o "$OUT/$NAME-$1.json" "$f" || true
+	if "$BUILD/bench/check" "$OUT/$NAME-$1.tsv" "$OUT/$NAME-$1.json" >"$OUT/check"; then
 		printf '%-8s answers: %s\n' "$1" "$(cat "$OUT/check")"
 	else
 		printf '%-8s ANSWERS WRONG: %s\n' "$1" "$(cat "$OUT/check")"
 		status=1
 	fi
-	rm -f "$OUT/$PROFILE-$1.json"
+	rm -f "$OUT/$NAME-$1.json"
 }
 
 # tcp_conns SIZE -> connections datrace lists (TLS and TCP) per the manifest
 tcp_conns() {
-	grep -c '^tls\|^http\|^tcp' "$OUT/$PROFILE-$1.tsv" || true
+	grep -c '^tls\|^http\|^tcp' "$OUT/$NAME-$1.tsv" || true
 }
 
 status=0
-printf '\nprofile %s; machine: %s, %s cores, %s; medians of %s runs\n' "$PROFILE" \
+printf '\nprofile %s, clock %s; machine: %s, %s cores, %s; medians of %s runs\n' "$PROFILE" "$CLOCK" \
     "$(uname -m)" "$(nproc)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$RUNS"
 row capture tool "MB" "packets" "CPU s" "wall s" "MB/s CPU" "pkt/s CPU" "MB/s wall" "RSS MiB"
 for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	gen "$size"
-	f=$OUT/$PROFILE-$size.pcap
+	f=$OUT/$NAME-$size.pcap
 	mb=$(( $(wc -c <"$f") / 1048576 ))
 	pkts=$("$BUILD/bench/floor" "$f" | awk '{print $1}')
 	set -- $(measure floor "$BUILD/bench/floor" "$f")
@@ -165,17 +180,18 @@ done
 # json: at most 4.6x the CPU, and at most 1.3x the peak RSS plus the stated
 # per-connection state for the connections the larger capture adds.
 gen 400
-set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$PROFILE-100.pcap")
+set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$NAME-100.pcap")
 cpu1=$1 rss1=$3
-set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$PROFILE-400.pcap")
+set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$NAME-400.pcap")
 cpu4=$1 rss4=$3
 c1=$(tcp_conns 100)
 c4=$(tcp_conns 400)
 # what the library keeps to the end, counted by its allocator
-set -- $("$BUILD/bench/state" $HOST "$OUT/$PROFILE-100.pcap" "$OUT/$PROFILE-400.pcap" | tr '\n' ' ')
-printf 'state kept to the end of the capture (live bytes after judging): %s MiB for %s connections and %s DNS answers at 1x, %s MiB for %s and %s at 4x: %s bytes per connection added (stated: %s)\n' \
+set -- $("$BUILD/bench/state" $HOST "$OUT/$NAME-100.pcap" "$OUT/$NAME-400.pcap" | tr '\n' ' ')
+printf 'state kept to the end of the capture (live bytes after judging): %s MiB for %s connections and %s DNS answers at 1x, %s MiB for %s and %s at 4x: %s bytes per connection added (stated: %s); peak live %s -> %s MiB: %s bytes per connection added (the rules'"'"' indexes included)\n' \
     $(($1 / 1048576)) "$3" "$4" $(($5 / 1048576)) "$7" "$8" \
-    "$(awk "BEGIN {printf \"%.0f\", ($5 - $1) / ($7 - $3)}")" "$STATE"
+    "$(awk "BEGIN {printf \"%.0f\", ($5 - $1) / ($7 - $3)}")" "$STATE" \
+    $(($2 / 1048576)) $(($6 / 1048576)) "$(awk "BEGIN {printf \"%.0f\", ($6 - $2) / ($7 - $3)}")"
 allowed=$(awk "BEGIN {printf \"%d\", 1.3 * $rss1 + $STATE * ($c4 - $c1) / 1024}")
 ok=$(awk "BEGIN {print ($cpu4 <= 4.6 * $cpu1 && $rss4 <= $allowed) ? \"met\" : \"NOT MET\"}")
 printf 'scaling 1x -> 4x (--host -f json): CPU %s s -> %s s = %sx (<= 4.6x); peak RSS %s -> %s MiB (<= %s MiB = 1.3x + %s B x %s connections); growth %s B per connection: %s\n' \
@@ -188,16 +204,16 @@ check 400
 # The index case: 5,000 connections, about 50,000 DNS answers (a name
 # lookup per connection and answer would be 250 million comparisons).
 if [ "$PROFILE" = day ]; then
-	f=$OUT/dns-heavy.pcap
+	f=$OUT/$NAME-dns-heavy.pcap
 	if [ ! -f "$f" ] || [ tests/bench/gen.c -nt "$f" ]; then
-		"$BUILD/bench/gen" -P day -o "$f" -m "$OUT/dns-heavy.tsv" -s $((20 * 1048576)) \
-		    -c 1250 -d 9 -S 7 $T
+		"$BUILD/bench/gen" -P day -o "$f" -m "$OUT/$NAME-dns-heavy.tsv" -s $((20 * 1048576)) \
+		    -c 1250 -d 9 -S 7 $SPAN $T
 	fi
 	set -- $(measure dns "$BUILD/datrace" --host $HOST -q "$f")
 	q_cpu=$1
 	set -- $(measure dns "$BUILD/datrace" --host $HOST -f json "$f")
 	printf 'index case: %s connections, %s DNS answers: datrace --host -q %s s CPU, --host -f json %s s CPU, %s MiB\n' \
-	    "$(grep -c '^tls\|^http\|^tcp' "$OUT/dns-heavy.tsv")" "$(grep -c '^dns' "$OUT/dns-heavy.tsv")" \
+	    "$(grep -c '^tls\|^http\|^tcp' "$OUT/$NAME-dns-heavy.tsv")" "$(grep -c '^dns' "$OUT/$NAME-dns-heavy.tsv")" \
 	    "$q_cpu" "$1" $(($3 / 1024))
 fi
 exit $status

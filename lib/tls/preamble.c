@@ -626,6 +626,30 @@ binary_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 
 /* ---- the state ---------------------------------------------------------- */
 
+/* While the unit's length is unknown, how many of the n bytes at p to
+   gather at once: for a line or an element, up to the byte that ends it
+   (or that is not text), which is where unit_len() would first answer;
+   for a binary header, one at a time. */
+static size_t
+unknown_take(const struct dt_tls *t, const uint8_t *p, size_t n)
+{
+	const uint8_t *e;
+	size_t i;
+
+	switch (t->pre.family) {
+	case F_TEXT:
+		for (i = 0; i < n; i++)
+			if (p[i] == '\n' || !is_text(p[i]))
+				return i + 1;
+		return n;
+	case F_XML:
+		e = memchr(p, '>', n);
+		return e != NULL ? (size_t)(e - p) + 1 : n;
+	default:
+		return 1;
+	}
+}
+
 void
 dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time)
@@ -644,7 +668,8 @@ dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
 			return;
 		}
 		if (want == 0 || d->len < (size_t)want) {
-			size_t more = want == 0 ? d->len + 1 : (size_t)want;
+			size_t more = want == 0 ?
+			    d->len + unknown_take(t, *p, *n) : (size_t)want;
 
 			if (*n == 0 || !dt_tls_take(t, d, p, n, more, frame,
 			    time))

@@ -135,40 +135,53 @@ body_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 		t->d[dir].body_done = 1;
 }
 
-/* The HTTP head inside NULL-cipher application data. */
+/* The HTTP head inside NULL-cipher application data. A head that one
+   record holds whole (the usual case) is read where it lies; only one cut
+   across records is gathered, in a buffer of HTTP_MAX bytes. */
 static void
 http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
     size_t n, uint64_t frame, int64_t time)
 {
 	struct tdir *d = &t->d[dir];
 	struct dt_http_msg msg, *slot;
-	size_t k, used, old;
+	const uint8_t *head;
+	size_t k, len, used, old;
 	int isreq, rc;
 
 	if (d->http_done)
 		return;
+	old = d->http_len;
 	if (d->http == NULL) {
-		d->http = dt_malloc(t->m, HTTP_MAX);
-		if (d->http == NULL) {
-			d->http_done = 1;
-			return;
-		}
 		d->http_frame = frame;
 		d->http_time = time;
+		head = p;
+		len = n < HTTP_MAX ? n : HTTP_MAX;
+	} else {
+		k = HTTP_MAX - d->http_len;
+		if (k > n)
+			k = n;
+		memcpy(d->http + d->http_len, p, k);
+		d->http_len += k;
+		head = d->http;
+		len = d->http_len;
 	}
-	old = d->http_len;
-	k = HTTP_MAX - d->http_len;
-	if (k > n)
-		k = n;
-	memcpy(d->http + d->http_len, p, k);
-	d->http_len += k;
-	rc = dt_http_head_parse(t->m, d->http, d->http_len, &msg, &isreq,
-	    &used);
-	if (rc == 0 && d->http_len < HTTP_MAX)
+	rc = dt_http_head_parse(t->m, head, len, &msg, &isreq, &used);
+	if (rc == 0 && len < HTTP_MAX) {
+		if (d->http == NULL) {		/* the rest comes later */
+			d->http = dt_malloc(t->m, HTTP_MAX);
+			if (d->http == NULL) {
+				d->http_done = 1;
+				return;
+			}
+			memcpy(d->http, p, len);
+			d->http_len = len;
+		}
 		return;
+	}
 	d->http_done = 1;
 	dt_free(t->m, d->http);
 	d->http = NULL;
+	d->http_len = 0;
 	if (rc != 1)
 		return;
 	slot = isreq ? &c->tls->http_request : &c->tls->http_response;

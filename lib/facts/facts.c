@@ -249,7 +249,8 @@ dt_capture_free(struct dt_capture *cap)
 	while (cap->verdicts != NULL) {
 		struct dt_verdict *v = cap->verdicts;
 		cap->verdicts = v->next;
-		dt_free(m, v->frames);
+		if (dt_verdict_frames_owned(v))
+			dt_free(m, v->frames);
 		dt_free(m, v->summary);
 		if (!(v->shared_text & 1))
 			dt_free(m, v->explanation);

@@ -569,24 +569,36 @@ struct dt_http {			/* plain HTTP seen on a TCP connection */
 
 /* ---- verdicts ----------------------------------------------------------- */
 
+/* Pointers first, then the 4-byte fields, then the flags: one verdict per
+   failed attempt stays to the end of the capture. */
 struct dt_verdict {
 	const char *id;			/* static: the rule's id */
+	const char *win_name;		/* static */
+	uint64_t *frames;		/* sorted, distinct; in the verdict's
+					   own block (v + 1) when the rules
+					   made it (dt_verdict_frames_owned) */
+	size_t n_frames;
+	char *summary, *explanation, *remedy;
+	struct dt_verdict *next;
 	dt_severity severity;
 	dt_confidence confidence;
 	uint32_t win_code;		/* 0: none */
-	const char *win_name;		/* static */
 	uint32_t conn;			/* 0: about the capture */
-	uint64_t *frames;
-	size_t n_frames;
-	char *summary, *explanation, *remedy;
 	uint8_t shared_text;		/* 1: explanation, 2: remedy are
 					   interned in the capture's texts */
 	uint8_t background;		/* about a connection that is not
 					   IP-HTTPS (--all): shown after the
 					   IP-HTTPS story, never sets the
 					   exit status */
-	struct dt_verdict *next;
 };
+
+/* 1 when v's frames are a block of their own (to free with it), 0 when
+   they live in v's block. */
+static inline int
+dt_verdict_frames_owned(const struct dt_verdict *v)
+{
+	return v->frames != NULL && v->frames != (const uint64_t *)(v + 1);
+}
 
 /* ---- the capture -------------------------------------------------------- */
 

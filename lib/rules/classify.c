@@ -479,6 +479,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 	struct run *r, *list = NULL;
 	uint8_t key[128];
 	size_t len;
+	int n;
 
 	if (cap->n_verdicts < 2)
 		return;
@@ -520,12 +521,13 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		    (r = dt_hash_first(&runs, key, len, &it)) == NULL ||
 		    r->lead != v || r->count < 2)
 			continue;
-		len = strlen(v->summary) + strlen(r->list) + 128;
-		s = dt_malloc(mem, len);
-		if (s == NULL)
+		n = snprintf(NULL, 0, "%s; %zu attempts to %s (%s) ended the "
+		    "same way", v->summary, r->count, c->server_str, r->list);
+		if (n < 0 || (s = dt_malloc(mem, (size_t)n + 1)) == NULL)
 			goto out;
-		snprintf(s, len, "%s; %zu attempts to %s (%s) ended the same way",
-		    v->summary, r->count, c->server_str, r->list);
+		snprintf(s, (size_t)n + 1, "%s; %zu attempts to %s (%s) ended "
+		    "the same way", v->summary, r->count, c->server_str,
+		    r->list);
 		dt_free(mem, v->summary);
 		v->summary = s;
 	}

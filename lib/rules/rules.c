@@ -460,7 +460,10 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (frames != NULL && n_frames == 0)
 		while (frames[n_frames] != 0)
 			n_frames++;
-	v = dt_calloc(m, 1, sizeof *v);
+	/* the frames in the verdict's own block: one header, not two */
+	if (n_frames > (SIZE_MAX - sizeof *v) / sizeof *v->frames)
+		return NULL;
+	v = dt_calloc(m, 1, sizeof *v + n_frames * sizeof *v->frames);
 	if (v == NULL)
 		return NULL;
 	v->id = rule->id;
@@ -471,9 +474,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	(void)win_name;		/* the table's, the same by construction */
 	v->conn = c != NULL ? c->id : 0;
 	if (n_frames > 0) {
-		v->frames = dt_calloc(m, n_frames, sizeof *v->frames);
-		if (v->frames == NULL)
-			goto fail;
+		v->frames = (uint64_t *)(v + 1);
 		for (i = 0; i < n_frames; i++)
 			if (frames[i] != 0)
 				v->frames[n++] = frames[i];
@@ -489,14 +490,17 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (c != NULL && !c->iphttps)
 		v->background = 1;
 	if (c != NULL && c->iphttps && c->iphttps_reason[0] != '\0') {
-		/* what tied the connection to IP-HTTPS: its first clause */
-		size_t len = strlen(summary) + sizeof c->iphttps_reason + 32;
-		size_t tie = first_clause(c->iphttps_reason);
+		/* what tied the connection to IP-HTTPS: its first clause; the
+		   block as long as the text (thousands of them stay) */
+		int tie = (int)first_clause(c->iphttps_reason);
+		int len = snprintf(NULL, 0, "%s (IP-HTTPS: %.*s)", summary,
+		    tie, c->iphttps_reason);
 
-		v->summary = dt_malloc(m, len);
+		v->summary = len < 0 ? NULL : dt_malloc(m, (size_t)len + 1);
 		if (v->summary != NULL)
-			snprintf(v->summary, len, "%s (IP-HTTPS: %.*s)", summary,
-			    (int)tie, c->iphttps_reason);
+			snprintf(v->summary, (size_t)len + 1,
+			    "%s (IP-HTTPS: %.*s)", summary, tie,
+			    c->iphttps_reason);
 		/* a weak identification weakens every finding about it */
 		if (c->iphttps_score < DT_RULE_STRONG &&
 		    v->confidence > DT_CONF_LOW)
@@ -525,7 +529,6 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	cap->n_verdicts++;
 	return v;
 fail:
-	dt_free(m, v->frames);
 	dt_free(m, v->summary);
 	if (!(v->shared_text & 1))
 		dt_free(m, v->explanation);

@@ -1374,14 +1374,14 @@ START_TEST(t_dns_parse)
 	ck_assert_str_eq(d.name, "da.example.com");
 	ck_assert_uint_eq(d.qtype, 1);
 	ck_assert_int_eq(d.rcode, -1);
-	dt_free(&m, d.name);
+	dt_free(&m, (void *)d.name);
 
 	ck_assert_int_eq(dt_dns_parse(&m, dns_nx, sizeof dns_nx, &resp, &txid,
 	    &d), 0);
 	ck_assert_int_eq(resp, 1);
 	ck_assert_int_eq(d.rcode, 3);
 	ck_assert_uint_eq(d.n_addrs, 0);
-	dt_free(&m, d.name);
+	dt_free(&m, (void *)d.name);
 
 	ck_assert_int_eq(dt_dns_parse(&m, dns_ans, sizeof dns_ans, &resp,
 	    &txid, &d), 0);
@@ -1392,8 +1392,8 @@ START_TEST(t_dns_parse)
 	ck_assert_int_eq(memcmp(d.addrs[0].a, "\xc6\x13\x00\x0a", 4), 0);
 	ck_assert_uint_eq(d.addrs[1].family, 6);
 	ck_assert_uint_eq(d.addrs[1].a[15], 1);
-	dt_free(&m, d.name);
-	dt_free(&m, d.cname);
+	dt_free(&m, (void *)d.name);
+	dt_free(&m, (void *)d.cname);
 	dt_free(&m, d.addrs);
 
 	ck_assert_int_eq(dt_dns_parse(&m, dns_loop, sizeof dns_loop, &resp,

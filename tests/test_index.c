@@ -208,8 +208,8 @@ fx_free(struct fx *f)
 	}
 	for (d = f->cap.dns; d != NULL; d = nd) {
 		nd = d->next;
-		dt_free(&f->mem, d->name);
-		dt_free(&f->mem, d->cname);
+		dt_free(&f->mem, (void *)d->name);
+		dt_free(&f->mem, (void *)d->cname);
 		dt_free(&f->mem, d->addrs);
 		dt_free(&f->mem, d);
 	}

@@ -835,7 +835,7 @@ END_TEST
 
 START_TEST(json_dns_http_extras)
 {
-	struct dt_dns *dn = dt_calloc(&mem, 1, sizeof *dn);
+	struct dt_dns *dn = dt_capture_keep(caps[0], sizeof *dn);
 	struct dt_http *h = dt_calloc(&mem, 1, sizeof *h);
 	int rc;
 	char *out;
@@ -843,10 +843,10 @@ START_TEST(json_dns_http_extras)
 
 	dn->query_frame = 1;
 	dn->answer_frame = 2;
-	dn->name = dt_strdup(&mem, "da.corp.example");
+	dn->name = dt_capture_intern(caps[0], "da.corp.example");
 	dn->qtype = 28;
 	dn->rcode = 0;
-	dn->addrs = dt_calloc(&mem, 1, sizeof *dn->addrs);
+	dn->addrs = dt_capture_keep(caps[0], sizeof *dn->addrs);
 	dn->addrs[0].family = 6;
 	dn->addrs[0].a[0] = 0x20;
 	dn->addrs[0].a[1] = 0x01;

@@ -317,16 +317,16 @@ static struct dt_dns *
 dns_add(struct fx *f, const char *name, uint16_t qtype, int rcode,
     uint64_t q, uint64_t a, int naddr)
 {
-	struct dt_dns *d = dt_calloc(&f->mem, 1, sizeof *d);
+	struct dt_dns *d = dt_capture_keep(f->cap, sizeof *d);
 
 	ck_assert_ptr_nonnull(d);
-	d->name = sdup(f, name);
+	d->name = dt_capture_intern(f->cap, name);
 	d->qtype = qtype;
 	d->rcode = rcode;
 	d->query_frame = q;
 	d->answer_frame = a;
 	if (naddr > 0) {
-		d->addrs = dt_calloc(&f->mem, 1, sizeof *d->addrs);
+		d->addrs = dt_capture_keep(f->cap, sizeof *d->addrs);
 		d->addrs[0].family = 4;
 		d->addrs[0].a[0] = 198, d->addrs[0].a[1] = 19,
 		d->addrs[0].a[3] = (uint8_t)naddr;

@@ -161,6 +161,118 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* ---- kept bytes and interned strings -------------------------------------- */
+
+/* 32 KiB blocks: a DNS record is ~80 bytes, so one header per ~400 of
+   them; a request larger than a quarter of a block gets a block of its
+   own, put behind the one being filled. */
+#define KEEP_BLOCK	(32768 - 64)
+
+struct dt_keep {
+	struct dt_keep *next;
+	size_t used, size;
+	uint64_t bytes[];		/* 8-aligned */
+};
+
+void *
+dt_capture_keep(struct dt_capture *cap, size_t n)
+{
+	struct dt_keep *k = cap->keep, *nk;
+	unsigned char *p;
+
+	if (n == 0)
+		n = 1;
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	n = (n + 7) & ~(size_t)7;
+	if (k == NULL || k->size - k->used < n) {
+		size_t size = n > KEEP_BLOCK / 4 ? n : KEEP_BLOCK;
+
+		nk = dt_malloc(cap->mem, sizeof *nk + size);
+		if (nk == NULL)
+			return NULL;
+		nk->used = 0;
+		nk->size = size;
+		if (k != NULL && size != KEEP_BLOCK) {
+			nk->next = k->next;	/* a big one: behind */
+			k->next = nk;
+		} else {
+			nk->next = k;
+			cap->keep = nk;
+		}
+		k = nk;
+	}
+	p = (unsigned char *)k->bytes + k->used;
+	k->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+/* FNV-1a, as util/hash.c */
+static size_t
+str_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+static const char **
+str_slot(const char **slots, size_t cap, const char *s, size_t n)
+{
+	size_t i, mask = cap - 1;
+
+	for (i = str_hash(s, n) & mask; slots[i] != NULL; i = (i + 1) & mask)
+		if (strncmp(slots[i], s, n) == 0 && slots[i][n] == '\0')
+			break;
+	return &slots[i];
+}
+
+const char *
+dt_capture_intern_n(struct dt_capture *cap, const char *s, size_t n)
+{
+	const char **slot;
+	char *copy;
+	size_t i;
+
+	if (memchr(s, '\0', n) != NULL)
+		n = strlen(s);
+	if ((cap->n_strs + 1) * 2 > cap->cap_strs) {
+		size_t ncap = cap->cap_strs ? cap->cap_strs * 2 : 256;
+		const char **ns = dt_calloc(cap->mem, ncap, sizeof *ns);
+
+		if (ns == NULL)
+			return NULL;
+		for (i = 0; i < cap->cap_strs; i++)
+			if (cap->strs[i] != NULL)
+				*str_slot(ns, ncap, cap->strs[i],
+				    strlen(cap->strs[i])) = cap->strs[i];
+		dt_free(cap->mem, cap->strs);
+		cap->strs = ns;
+		cap->cap_strs = ncap;
+	}
+	slot = str_slot(cap->strs, cap->cap_strs, s, n);
+	if (*slot != NULL)
+		return *slot;
+	if ((copy = dt_capture_keep(cap, n + 1)) == NULL)
+		return NULL;
+	memcpy(copy, s, n);
+	*slot = copy;
+	cap->n_strs++;
+	return copy;
+}
+
+const char *
+dt_capture_intern(struct dt_capture *cap, const char *s)
+{
+	return dt_capture_intern_n(cap, s, strlen(s));
+}
+
 const struct dt_tls_facts dt_tls_none;
 
 struct dt_tls_facts *
@@ -229,14 +341,7 @@ dt_capture_free(struct dt_capture *cap)
 		cap->conns = c->next;
 		dt_conn_free(m, c);
 	}
-	while (cap->dns != NULL) {
-		struct dt_dns *d = cap->dns;
-		cap->dns = d->next;
-		dt_free(m, d->name);
-		dt_free(m, d->addrs);
-		dt_free(m, d->cname);
-		dt_free(m, d);
-	}
+	cap->dns = NULL;	/* records and names are kept memory */
 	while (cap->http != NULL) {
 		struct dt_http *h = cap->http;
 		cap->http = h->next;
@@ -270,6 +375,13 @@ dt_capture_free(struct dt_capture *cap)
 	dt_free(m, cap->dns_index);
 	dt_free(m, cap->http_index);
 	dt_free(m, cap->path);
+	dt_free(m, cap->strs);
+	while (cap->keep != NULL) {
+		struct dt_keep *k = cap->keep;
+
+		cap->keep = k->next;
+		dt_free(m, k);
+	}
 	dt_free(m, cap);
 }
 

@@ -544,13 +544,17 @@ dt_conn_drop_text(const struct dt_conn *c)
 
 /* ---- side observations -------------------------------------------------- */
 
-struct dt_dns {				/* one query and its answer */
+/* One query and its answer. Hundreds of thousands in a day: the record,
+   its addresses and its names are dt_capture_keep() memory, the names
+   interned (a few thousand distinct names are asked all day), so none of
+   them is freed alone and equal names are one string. */
+struct dt_dns {
 	uint64_t query_frame;		/* 0: answer without the query seen */
 	uint64_t answer_frame;		/* 0: never answered */
 	int64_t time;
-	char *name;			/* lower case, no trailing dot */
+	const char *name;		/* lower case, no trailing dot */
 	struct dt_addr *addrs;		/* A / AAAA answers */
-	char *cname;			/* first CNAME target, if any */
+	const char *cname;		/* first CNAME target, if any */
 	struct dt_dns *next;
 	uint16_t qtype;
 	int16_t rcode;			/* -1: no answer */
@@ -724,6 +728,14 @@ struct dt_capture {
 	char **texts;			/* verdict texts shared by many verdicts */
 	size_t n_texts;
 
+	/* What stays to the end of the capture without a block of its own
+	   (dt_capture_keep, dt_capture_intern): DNS records, names asked
+	   thousands of times, identification reasons. Freed with it. */
+	struct dt_keep *keep;		/* chunks, the one filled first */
+	const char **strs;		/* interned strings: open addressing,
+					   NULL empty, at most half full */
+	size_t n_strs, cap_strs;
+
 	/* what bounded memory made us drop */
 	uint64_t dropped_conns;		/* connection state freed at the cap */
 	uint64_t drop_frame;		/* the packet at which the first was */
@@ -751,6 +763,17 @@ void dt_capture_count_linktype(struct dt_capture *cap, int linktype,
     int supported);
 int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b);
+/* n zeroed bytes (8-aligned) that live as long as cap, carved from a few
+   large blocks: for records kept by the ten thousand, which would each
+   cost a block header otherwise. Never freed alone. NULL when memory
+   failed. */
+void *dt_capture_keep(struct dt_capture *cap, size_t n);
+/* The capture's one copy of the n bytes at s (NUL-terminated, in
+   dt_capture_keep memory): equal strings share it, so compare, never
+   free or write. NULL when memory failed. */
+const char *dt_capture_intern_n(struct dt_capture *cap, const char *s,
+    size_t n);
+const char *dt_capture_intern(struct dt_capture *cap, const char *s);
 /* The TLS facts of a connection that carried none: every field 0. Never
    written (it is read-only memory). */
 extern const struct dt_tls_facts dt_tls_none;

@@ -107,6 +107,31 @@ clean_str(struct dt_mem *m, char **sp)
 	*sp = copy;
 }
 
+/* The same for an interned string (shared, never freed): the cleaned
+   copy interned in its place; when memory is refused, patched where it
+   is (every sharer would get the same repair). */
+static void
+clean_kept(struct dt_capture *cap, const char **sp)
+{
+	struct dt_mem *m = cap->mem;
+	const char *kept = NULL;
+	char *copy;
+	int was;
+
+	if (dt_utf8_valid(*sp))
+		return;
+	was = m->failed;
+	copy = dt_utf8_dup(m, *sp);
+	if (copy != NULL)
+		kept = dt_capture_intern(cap, copy);
+	dt_free(m, copy);
+	m->failed = was;
+	if (kept != NULL)
+		*sp = kept;
+	else
+		dt_utf8_patch((char *)*sp);
+}
+
 static void
 clean_strv(struct dt_mem *m, char **v, size_t n)
 {
@@ -325,8 +350,8 @@ dt_capture_finish(struct dt_capture *cap)
 	for (i = 0; i < cap->n_errors; i++)
 		clean_str(m, &cap->errors[i].message);
 	for (d = cap->dns; d != NULL; d = d->next) {
-		clean_str(m, &d->name);
-		clean_str(m, &d->cname);
+		clean_kept(cap, &d->name);
+		clean_kept(cap, &d->cname);
 	}
 	for (h = cap->http; h != NULL; h = h->next) {
 		clean_str(m, &h->method);

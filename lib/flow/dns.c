@@ -76,27 +76,32 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 	return 0;
 }
 
-static void
-dns_clear(struct dt_mem *m, struct dt_dns *out)
-{
-	dt_free(m, out->name);
-	dt_free(m, out->addrs);
-	dt_free(m, out->cname);
-	memset(out, 0, sizeof *out);
-	out->rcode = -1;
-}
+/* One message as read: the names and addresses in place, nothing
+   allocated (the observer keeps what it wants of them). */
+struct dns_msg {
+	uint16_t qtype;
+	int16_t rcode;			/* -1: a query */
+	uint16_t n_addrs;
+	uint8_t has_cname;
+	char name[NAME_MAX_WIRE + 2];
+	char cname[NAME_MAX_WIRE + 2];
+	struct dt_addr addrs[DT_DNS_MAX_ADDRS];
+};
 
-int
-dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
-    uint16_t *txid, struct dt_dns *out)
+static int
+parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
+    struct dns_msg *out)
 {
 	struct rd r = rd_make(p, n);
 	char name[NAME_MAX_WIRE + 2];
 	uint16_t flags, qd, an, i, type, class, rdlen;
 	struct rd rdata;
 
-	memset(out, 0, sizeof *out);
+	out->qtype = 0;
 	out->rcode = -1;
+	out->n_addrs = 0;
+	out->has_cname = 0;
+	out->name[0] = '\0';
 	*txid = rd_u16(&r);
 	flags = rd_u16(&r);
 	qd = rd_u16(&r);
@@ -108,31 +113,28 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 	if (*is_response)
 		out->rcode = flags & 0x0f;
 	for (i = 0; i < qd; i++) {
-		if (read_name(p, n, &r, name, sizeof name) != 0)
-			goto bad;
+		if (read_name(p, n, &r, i == 0 ? out->name : name,
+		    sizeof name) != 0)
+			return -1;
 		type = rd_u16(&r);
 		rd_skip(&r, 2);		/* qclass */
 		if (!rd_ok(&r))
-			goto bad;
-		if (i == 0) {
+			return -1;
+		if (i == 0)
 			out->qtype = type;
-			out->name = dt_strdup(m, name);
-			if (out->name == NULL)
-				goto bad;
-		}
 	}
 	if (!*is_response)
 		an = 0;
 	for (i = 0; i < an; i++) {
 		if (read_name(p, n, &r, name, sizeof name) != 0)
-			goto bad;
+			return -1;
 		type = rd_u16(&r);
 		class = rd_u16(&r);
 		rd_skip(&r, 4);		/* ttl */
 		rdlen = rd_u16(&r);
 		rdata = rd_sub(&r, rdlen);
 		if (!rd_ok(&r))
-			goto bad;
+			return -1;
 		if (class != 1)
 			continue;
 		if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
@@ -140,28 +142,53 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 
 			if (out->n_addrs >= DT_DNS_MAX_ADDRS)
 				continue;
-			a = dt_realloc(m, out->addrs,
-			    (out->n_addrs + 1) * sizeof *a);
-			if (a == NULL)
-				goto bad;
-			out->addrs = a;
-			a += out->n_addrs++;
+			a = &out->addrs[out->n_addrs++];
 			memset(a, 0, sizeof *a);
 			a->family = type == 1 ? 4 : 6;
 			rd_copy(&rdata, a->a, rdlen);
-		} else if (type == 5 && out->cname == NULL) {
+		} else if (type == 5 && !out->has_cname) {
 			/* the target may point anywhere in the message */
-			if (read_name(p, n, &rdata, name, sizeof name) != 0)
-				goto bad;
-			out->cname = dt_strdup(m, name);
-			if (out->cname == NULL)
-				goto bad;
+			if (read_name(p, n, &rdata, out->cname,
+			    sizeof out->cname) != 0)
+				return -1;
+			out->has_cname = 1;
 		}
 	}
 	return 0;
-bad:
-	dns_clear(m, out);
-	return -1;
+}
+
+int
+dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
+    uint16_t *txid, struct dt_dns *out)
+{
+	struct dns_msg msg;
+	char *name = NULL, *cname = NULL;
+	struct dt_addr *addrs = NULL;
+
+	memset(out, 0, sizeof *out);
+	out->rcode = -1;
+	if (parse_msg(p, n, is_response, txid, &msg) != 0)
+		return -1;
+	name = dt_strdup(m, msg.name);
+	if (msg.has_cname)
+		cname = dt_strdup(m, msg.cname);
+	if (msg.n_addrs > 0 &&
+	    (addrs = dt_calloc(m, msg.n_addrs, sizeof *addrs)) != NULL)
+		memcpy(addrs, msg.addrs, msg.n_addrs * sizeof *addrs);
+	if (name == NULL || (msg.has_cname && cname == NULL) ||
+	    (msg.n_addrs > 0 && addrs == NULL)) {
+		dt_free(m, name);
+		dt_free(m, cname);
+		dt_free(m, addrs);
+		return -1;
+	}
+	out->name = name;
+	out->cname = cname;
+	out->addrs = addrs;
+	out->n_addrs = msg.n_addrs;
+	out->qtype = msg.qtype;
+	out->rcode = msg.rcode;
+	return 0;
 }
 
 /* ---- the observer: a flow sink ------------------------------------------ */
@@ -239,22 +266,43 @@ dns_stop(struct dns_obs *o, struct dns_dir *h)
 	}
 }
 
+/* The answer's part of rec from msg: its addresses copied to kept memory,
+   its CNAME interned. 0, or -1 when memory failed. */
+static int
+dns_answer(struct dt_capture *cap, struct dt_dns *rec,
+    const struct dns_msg *msg)
+{
+	rec->rcode = msg->rcode;
+	if (msg->n_addrs > 0) {
+		rec->addrs = dt_capture_keep(cap,
+		    msg->n_addrs * sizeof *rec->addrs);
+		if (rec->addrs == NULL)
+			return -1;
+		memcpy(rec->addrs, msg->addrs,
+		    msg->n_addrs * sizeof *rec->addrs);
+		rec->n_addrs = msg->n_addrs;
+	}
+	if (msg->has_cname &&
+	    (rec->cname = dt_capture_intern(cap, msg->cname)) == NULL)
+		return -1;
+	return 0;
+}
+
 static void
 dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
     const uint8_t *p, size_t n, const struct dt_addr *client, uint16_t cport,
     int want_resp)
 {
-	struct dt_dns d, *rec;
+	struct dns_msg msg;
+	struct dt_dns *rec;
 	struct dns_pending *b, *e = NULL;
 	int resp, i;
 	uint16_t txid;
 
 	if (!dt_flow_fact_room(o->b, 4096) || !dt_flow_buffer_room(o->b, 4096))
 		return;
-	if (dt_dns_parse(o->b->m, p, n, &resp, &txid, &d) != 0)
+	if (parse_msg(p, n, &resp, &txid, &msg) != 0 || resp != want_resp)
 		return;
-	if (resp != want_resp)
-		goto drop;
 	b = dns_bucket(o, client, cport, txid);
 	for (i = 0; i < DNS_WAYS; i++) {
 		if (b[i].rec != NULL && b[i].txid == txid &&
@@ -263,16 +311,24 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 			break;
 		}
 	}
+	if (resp && e != NULL) {
+		rec = e->rec;
+		e->rec = NULL;
+		rec->answer_frame = frame;
+		dns_answer(o->cap, rec, &msg);
+		return;
+	}
+	if (!resp && e != NULL)
+		return;		/* the query again: one query */
+	rec = dt_capture_keep(o->cap, sizeof *rec);
+	if (rec == NULL ||
+	    (rec->name = dt_capture_intern(o->cap, msg.name)) == NULL)
+		return;
+	rec->qtype = msg.qtype;
+	rec->time = time;
+	rec->rcode = -1;
 	if (!resp) {
-		if (e != NULL)
-			goto drop;	/* the query again: one query */
-		rec = dt_calloc(o->b->m, 1, sizeof *rec);
-		if (rec == NULL)
-			goto drop;
-		*rec = d;
 		rec->query_frame = frame;
-		rec->time = time;
-		rec->rcode = -1;
 		/* a free way, else the oldest one gives up waiting */
 		e = &b[0];
 		for (i = 0; i < DNS_WAYS; i++) {
@@ -288,39 +344,16 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		e->port = cport;
 		e->txid = txid;
 		e->time = time;
-	} else if (e != NULL) {
-		rec = e->rec;
-		e->rec = NULL;
-		rec->answer_frame = frame;
-		rec->rcode = d.rcode;
-		rec->addrs = d.addrs;
-		rec->n_addrs = d.n_addrs;
-		rec->cname = d.cname;
-		if (rec->name == NULL) {
-			rec->name = d.name;
-			d.name = NULL;
-		}
-		dt_free(o->b->m, d.name);
-		return;
 	} else {
-		rec = dt_calloc(o->b->m, 1, sizeof *rec);
-		if (rec == NULL)
-			goto drop;
-		*rec = d;
 		rec->answer_frame = frame;
-		rec->time = time;
+		if (dns_answer(o->cap, rec, &msg) != 0)
+			return;
 	}
-	rec->next = NULL;
 	if (o->cap->dns_tail != NULL)
 		o->cap->dns_tail->next = rec;
 	else
 		o->cap->dns = rec;
 	o->cap->dns_tail = rec;
-	return;
-drop:
-	dt_free(o->b->m, d.name);
-	dt_free(o->b->m, d.addrs);
-	dt_free(o->b->m, d.cname);
 }
 
 static void

@@ -30,6 +30,21 @@ swap(struct dt_redact *r, char **p, const char *v, int owned)
 		replace(r, p, dt_strdup(r->cm, v), owned);
 }
 
+/* Replace the interned *p by v, interned too (DNS names: facts.h). */
+static void
+kept(struct dt_redact *r, struct dt_capture *cap, const char **p,
+    const char *v)
+{
+	const char *c;
+
+	if (*p == NULL || v == NULL)
+		return;
+	if ((c = dt_capture_intern(cap, v)) == NULL)
+		r->err = 1;
+	else
+		*p = c;
+}
+
 static void
 swap_text(struct dt_redact *r, char **p, int owned)
 {
@@ -225,8 +240,8 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	for (c = cap->conns; c != NULL; c = c->next)
 		conn(r, c);
 	for (d = cap->dns; d != NULL; d = d->next) {
-		swap(r, &d->name, redact_name_map(r, d->name), 1);
-		swap(r, &d->cname, redact_name_map(r, d->cname), 1);
+		kept(r, cap, &d->name, redact_name_map(r, d->name));
+		kept(r, cap, &d->cname, redact_name_map(r, d->cname));
 		for (i = 0; i < d->n_addrs; i++)
 			redact_addr_map(r, &d->addrs[i]);
 	}

@@ -56,9 +56,9 @@ parse(struct dt_mem *m, const uint8_t *data, size_t size, char *out,
 			snprintf(out + l, outn - l, "%02x", d.addrs[i].a[k]);
 		}
 	}
-	dt_free(m, d.name);
+	dt_free(m, (void *)d.name);
 	dt_free(m, d.addrs);
-	dt_free(m, d.cname);
+	dt_free(m, (void *)d.cname);
 	return rc;
 }
 

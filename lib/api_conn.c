@@ -25,7 +25,7 @@ DT_EXTERN const char *dt_conn_client(const dt_conn *c) { return c->client_str; }
 DT_EXTERN const char *dt_conn_server(const dt_conn *c) { return c->server_str; }
 DT_EXTERN int dt_conn_iphttps(const dt_conn *c) { return c->iphttps; }
 DT_EXTERN int dt_conn_iphttps_score(const dt_conn *c) { return c->iphttps_score; }
-DT_EXTERN const char *dt_conn_iphttps_reason(const dt_conn *c) { return c->iphttps_reason; }
+DT_EXTERN const char *dt_conn_iphttps_reason(const dt_conn *c) { return dt_conn_reason(c); }
 DT_EXTERN uint64_t dt_conn_first_frame(const dt_conn *c) { return c->first_frame; }
 DT_EXTERN uint64_t dt_conn_last_frame(const dt_conn *c) { return c->last_frame; }
 DT_EXTERN int dt_conn_has_tls(const dt_conn *c) { return c->tls->seen; }

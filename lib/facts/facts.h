@@ -526,12 +526,25 @@ struct dt_conn {
 	struct dt_tls_facts *tls;
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
-	char iphttps_reason[128];	/* what tied it to IP-HTTPS, or why not:
+	const char *iphttps_reason;	/* what tied it to IP-HTTPS, or why not:
 					   "SNI da.corp.example; NULL suites
-					   offered"; "" when nothing spoke */
+					   offered", at most DT_REASON_LEN - 1
+					   bytes, interned (dt_capture_intern:
+					   thousands of connections share a
+					   few reasons); NULL or "" when
+					   nothing spoke: read dt_conn_reason() */
 	char *wireshark_filter;
 	struct dt_conn *next;		/* capture's list, in id order */
 };
+
+#define DT_REASON_LEN 128
+
+/* c's identification reason, "" when none. */
+static inline const char *
+dt_conn_reason(const struct dt_conn *c)
+{
+	return c->iphttps_reason != NULL ? c->iphttps_reason : "";
+}
 
 /* The drop text of c: "" in each part when pktmon said nothing. */
 static inline const struct dt_drop_text *

@@ -252,13 +252,15 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	}
 	/* why each connection is (not) IP-HTTPS quotes names and frames */
 	for (c = cap->conns; c != NULL; c = c->next) {
-		char *t = redact_text_map(r, r->cm, c->iphttps_reason);
+		char *t = redact_text_map(r, r->cm, dt_conn_reason(c));
 
 		if (t == NULL) {
 			r->err = 1;
 			continue;
 		}
-		snprintf(c->iphttps_reason, sizeof c->iphttps_reason, "%s", t);
+		if (strlen(t) >= DT_REASON_LEN)
+			t[DT_REASON_LEN - 1] = '\0';
+		kept(r, cap, &c->iphttps_reason, t);
 		dt_free(r->cm, t);
 	}
 	swap(r, &cap->path, redact_path_map(r, cap->path), 1);

@@ -529,10 +529,10 @@ conn_facts(struct out *o, const struct dt_conn *c)
 	}
 	if (!c->iphttps)
 		html_puts(o, " &middot; not IP-HTTPS");
-	if (c->iphttps_reason[0] != '\0') {
+	if (dt_conn_reason(c)[0] != '\0') {
 		html_puts(o, c->iphttps ? " &middot; IP-HTTPS" : "");
 		html_printf(o, " (score %d: ", c->iphttps_score);
-		html_esc(o, c->iphttps_reason);
+		html_esc(o, dt_conn_reason(c));
 		html_puts(o, ")");
 	}
 	html_puts(o, "<br>Wireshark: <code>");

@@ -500,7 +500,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	jw_wire(w, "server_name", dt_facts_server_name(c));
 	jw_bool(w, "iphttps", c->iphttps);
 	jw_int(w, "iphttps_score", c->iphttps_score);
-	jw_wire(w, "iphttps_reason", c->iphttps_reason);
+	jw_wire(w, "iphttps_reason", dt_conn_reason(c));
 	jw_uint(w, "first_frame", c->first_frame);
 	jw_uint(w, "last_frame", c->last_frame);
 	jw_wire(w, "wireshark_filter", c->wireshark_filter);

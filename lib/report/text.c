@@ -142,14 +142,14 @@ conn_head(struct out *o, const struct dt_conn *c)
 	if (c->first_frame != 0)
 		dt_buf_printf(&s, ", frames %" PRIu64 "-%" PRIu64, c->first_frame,
 		    c->last_frame);
-	if (c->iphttps && c->iphttps_reason[0] != '\0')
+	if (c->iphttps && dt_conn_reason(c)[0] != '\0')
 		dt_buf_printf(&s, ", IP-HTTPS (score %d: %s)", c->iphttps_score,
-		    c->iphttps_reason);
+		    dt_conn_reason(c));
 	else if (c->iphttps)
 		;
-	else if (c->iphttps_reason[0] != '\0')
+	else if (dt_conn_reason(c)[0] != '\0')
 		dt_buf_printf(&s, ", not IP-HTTPS (score %d: %s)",
-		    c->iphttps_score, c->iphttps_reason);
+		    c->iphttps_score, dt_conn_reason(c));
 	else
 		dt_buf_puts(&s, ", not IP-HTTPS");
 	if (s.err)

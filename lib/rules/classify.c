@@ -88,7 +88,7 @@ whole_clauses(const char *s, size_t max)
 struct why {
 	int score, tie, other;	/* other: the wire names another host */
 	size_t k;
-	char text[sizeof ((struct dt_conn *)0)->iphttps_reason];
+	char text[DT_REASON_LEN];
 };
 
 static void
@@ -261,26 +261,36 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 		    dt_hash_count(&x->conn_server, key, sizeof key));
 }
 
-/* The reason quotes wire names (SNI, Host, CONNECT): printable ASCII
-   only, so it is valid UTF-8 whatever the wire held (facts/finish.c
-   repairs the wire strings, not this copy). */
+/* c's reason, at most DT_REASON_LEN - 1 bytes, interned. It quotes wire
+   names (SNI, Host, CONNECT): printable ASCII only, so it is valid UTF-8
+   whatever the wire held (facts/finish.c repairs the wire strings, not
+   this copy). NULL (read as "") when memory failed. */
 static void
-clean_reason(struct dt_conn *c)
+set_reason(struct dt_capture *cap, struct dt_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_reason(struct dt_capture *cap, struct dt_conn *c, const char *fmt, ...)
 {
+	char text[DT_REASON_LEN];
+	va_list ap;
 	size_t i;
 
-	for (i = 0; c->iphttps_reason[i] != '\0'; i++)
-		if ((unsigned char)c->iphttps_reason[i] < 0x20 ||
-		    (unsigned char)c->iphttps_reason[i] >= 0x7f)
-			c->iphttps_reason[i] = '?';
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	for (i = 0; text[i] != '\0'; i++)
+		if ((unsigned char)text[i] < 0x20 ||
+		    (unsigned char)text[i] >= 0x7f)
+			text[i] = '?';
+	c->iphttps_reason = dt_capture_intern(cap, text);
 }
 
 static void
-set_why(struct dt_conn *c, const struct why *w)
+set_why(struct dt_capture *cap, struct dt_conn *c, const struct why *w)
 {
 	c->iphttps_score = w->score;
-	snprintf(c->iphttps_reason, sizeof c->iphttps_reason, "%s", w->text);
-	clean_reason(c);
+	set_reason(cap, c, "%s", w->text);
 }
 
 /* Keep the best few candidates (highest score, then first) for the
@@ -333,12 +343,12 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		if (midstream(c)) {
 			cap->midstream_conns++;
 			c->iphttps_score = 0;
-			snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
+			set_reason(cap, c,
 			    "caught mid-stream (no SYN, no handshake)");
 			continue;
 		}
 		evidence(ctx, c, host, &w);
-		set_why(c, &w);
+		set_why(cap, c, &w);
 		if (host != NULL)
 			c->iphttps = w.tie && !w.other;
 		else
@@ -369,20 +379,18 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		    &it)) != NULL && m->iphttps == 1) {
 			c->iphttps = 2;
 			c->iphttps_score += W_SERVER;
-			snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
-			    "same server as connection %u (%.*s)", m->id,
-			    (int)whole_clauses(m->iphttps_reason, 80),
-			    m->iphttps_reason);
+			set_reason(cap, c, "same server as connection %u "
+			    "(%.*s)", m->id,
+			    (int)whole_clauses(dt_conn_reason(m), 80),
+			    dt_conn_reason(m));
 		} else if (host == NULL && (h = connect_on(x, c)) != NULL &&
 		    (n = dt_rule_name_key(h->uri, key, sizeof key)) > 0 &&
 		    (m = dt_hash_first(&names, key, n, &it)) != NULL) {
 			c->iphttps = 2;
 			c->iphttps_score += W_NAME;
-			snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
-			    "CONNECT %s in frame %llu, the name of connection "
-			    "%u", h->uri, (unsigned long long)h->request_frame,
-			    m->id);
-			clean_reason(c);
+			set_reason(cap, c, "CONNECT %s in frame %llu, the name "
+			    "of connection %u", h->uri,
+			    (unsigned long long)h->request_frame, m->id);
 		}
 	}
 	dt_hash_free(&marked);
@@ -409,10 +417,8 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		c->iphttps = 1;
 		ctx->any_marked = 1;
 		c->iphttps_score = W_PORT;
-		snprintf(c->iphttps_reason, sizeof c->iphttps_reason,
-		    "unnamed attempt to port %u; nothing ties it to %s",
-		    c->server_port, host);
-		clean_reason(c);
+		set_reason(cap, c, "unnamed attempt to port %u; nothing ties "
+		    "it to %s", c->server_port, host);
 	}
 }
 

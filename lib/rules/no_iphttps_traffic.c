@@ -69,7 +69,7 @@ candidates(const struct dt_rule_ctx *ctx, char *sum, size_t n)
 		k += (size_t)snprintf(sum + k, n - k, "%s connection %u to %s "
 		    "(score %d: %s)", i ? "," : "", ctx->best[i]->id,
 		    ctx->best[i]->server_str, ctx->best[i]->iphttps_score,
-		    ctx->best[i]->iphttps_reason);
+		    dt_conn_reason(ctx->best[i]));
 }
 
 static void

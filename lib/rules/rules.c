@@ -489,7 +489,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		summary = "";
 	if (c != NULL && !c->iphttps)
 		v->background = 1;
-	if (c != NULL && c->iphttps && c->iphttps_reason[0] != '\0') {
+	if (c != NULL && c->iphttps && dt_conn_reason(c)[0] != '\0') {
 		/* what tied the connection to IP-HTTPS: its first clause; the
 		   block as long as the text (thousands of them stay) */
 		int tie = (int)first_clause(c->iphttps_reason);

@@ -139,7 +139,7 @@ run_end(struct run *r)
 static void
 run_close(struct run *r)
 {
-	dt_free(&r->m, r->c.tunnel);
+	dt_tunnel_facts_free(&r->m, r->c.tunnel);
 	dt_tunnel_ctx_free(r->x);
 	ck_assert_uint_eq(r->m.used, 0);
 }
@@ -434,7 +434,7 @@ START_TEST(test_alloc_failure)
 			dt_tunnel_data(t, &c, DT_C2S, s + 100, n - 100, 2, 0);
 			dt_tunnel_end(t, &c);
 		}
-		dt_free(&m, c.tunnel);
+		dt_tunnel_facts_free(&m, c.tunnel);
 		dt_tunnel_ctx_free(x);
 		ck_assert_uint_eq(m.used, 0);
 	}

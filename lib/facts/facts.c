@@ -305,6 +305,16 @@ dt_conn_drop_text_make(struct dt_mem *m, struct dt_conn *c)
 	return c->drop;
 }
 
+void
+dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f)
+{
+	if (f == NULL)
+		return;
+	dt_free(m, f->ike);
+	dt_free(m, f->esp);
+	dt_free(m, f);
+}
+
 static void
 dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 {
@@ -315,7 +325,7 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 		dt_tls_facts_clear(m, c->tls);
 		dt_free(m, c->tls);
 	}
-	dt_free(m, c->tunnel);
+	dt_tunnel_facts_free(m, c->tunnel);
 	dt_free(m, c->wireshark_filter);
 	dt_free(m, c->drop);
 	dt_free(m, c);

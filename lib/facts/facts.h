@@ -368,9 +368,11 @@ struct dt_tls_facts {
 
 /* MS-IPHTTPS 3.1.5.3 / 3.2.5.2.2: after the HTTP heads each direction's
    NULL-cipher plaintext is a stream of IPv6 packets delimited by their
-   Payload Length. A flat struct (nothing inside to free), filled by
-   tunnel/ and read by the rules and writers. Lists keep their first
-   entries; counts go on. Frames are the outer frame that completed the
+   Payload Length. Filled by tunnel/ and read by the rules and writers.
+   Lists keep their first entries; counts go on. The IKE peers and ESP
+   SPIs are blocks as long as their lists (most tunnels have none or one:
+   their full arrays were 2 KiB of every tunnel's facts), freed with the
+   connection. Frames are the outer frame that completed the
    inner packet. */
 #define DT_TUN_PEERS	8
 #define DT_TUN_SPIS	16
@@ -438,11 +440,11 @@ struct dt_tunnel_facts {
 	struct dt_tun_prefix prefixes[DT_TUN_PREFIXES];
 	size_t n_prefixes;
 
-	struct dt_tun_ike ike[DT_TUN_PEERS];
+	struct dt_tun_ike *ike;		/* n_ike of them, at most DT_TUN_PEERS */
 	size_t n_ike;
 	uint32_t ike_peers_dropped;	/* peers past the list */
 
-	struct dt_tun_esp esp[DT_TUN_SPIS];
+	struct dt_tun_esp *esp;		/* n_esp, at most DT_TUN_SPIS */
 	size_t n_esp;
 	uint64_t esp_packets[2];	/* all SPIs, per direction */
 	uint64_t esp_first_frame[2];
@@ -797,6 +799,9 @@ struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
 /* c->tls freed and set back to dt_tls_none when nothing was written to it
    (every field still 0); dt_tls_none when it was NULL. */
 void dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c);
+
+/* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */
+void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);
 
 /* c's drop text, made (zeroed) the first time: NULL when memory failed. */
 struct dt_drop_text *dt_conn_drop_text_make(struct dt_mem *m,

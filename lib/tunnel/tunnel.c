@@ -196,11 +196,15 @@ ike_peer(struct dt_tunnel *t, struct dt_tunnel_facts *f, int dir,
 			return k;
 		}
 	}
-	if (f->n_ike == DT_TUN_PEERS) {
+	if (f->n_ike == DT_TUN_PEERS ||
+	    (k = dt_realloc(t->x->m, f->ike, (f->n_ike + 1) * sizeof *k)) ==
+	    NULL) {
 		f->ike_peers_dropped++;
 		return NULL;
 	}
+	f->ike = k;
 	k = &f->ike[f->n_ike];
+	memset(k, 0, sizeof *k);
 	*pend = &t->pend[f->n_ike++];
 	k->client = *cl;
 	k->server = *sv;
@@ -353,8 +357,8 @@ ike_message(struct dt_tunnel *t, struct dt_tunnel_facts *f, int dir,
 /* ---- ESP ---------------------------------------------------------------- */
 
 static void
-esp_packet(struct dt_tunnel_facts *f, int dir, uint32_t spi, size_t n,
-    int udp, uint64_t frame)
+esp_packet(struct dt_mem *m, struct dt_tunnel_facts *f, int dir, uint32_t spi,
+    size_t n, int udp, uint64_t frame)
 {
 	struct dt_tun_esp *e = NULL;
 	size_t i;
@@ -367,9 +371,13 @@ esp_packet(struct dt_tunnel_facts *f, int dir, uint32_t spi, size_t n,
 			break;
 		}
 	if (e == NULL) {
-		if (f->n_esp == DT_TUN_SPIS)
+		if (f->n_esp == DT_TUN_SPIS ||
+		    (e = dt_realloc(m, f->esp, (f->n_esp + 1) * sizeof *e)) ==
+		    NULL)
 			return;
+		f->esp = e;
 		e = &f->esp[f->n_esp++];
+		memset(e, 0, sizeof *e);
 		e->spi = spi;
 		e->dir = (uint8_t)dir;
 		e->udp = (uint8_t)udp;
@@ -558,7 +566,7 @@ inner(struct dt_tunnel *t, struct dt_conn *c, int dir, const uint8_t *p,
 		uint32_t spi = rd_u32(&r);
 
 		if (!r.bad)
-			esp_packet(f, dir, spi, l4.paylen, 0, frame);
+			esp_packet(t->x->m, f, dir, spi, l4.paylen, 0, frame);
 	} else if (l4.status == DT_L4_UDP &&
 	    (l4.sport == 4500 || l4.dport == 4500)) {
 		struct rd s = r;
@@ -569,7 +577,8 @@ inner(struct dt_tunnel *t, struct dt_conn *c, int dir, const uint8_t *p,
 		if (marker == 0)
 			ike_message(t, f, dir, &l4, s, frame);
 		else
-			esp_packet(f, dir, marker, l4.paylen, 1, frame);
+			esp_packet(t->x->m, f, dir, marker, l4.paylen, 1,
+			    frame);
 	} else if (l4.status == DT_L4_UDP &&
 	    (l4.sport == 500 || l4.dport == 500)) {
 		ike_message(t, f, dir, &l4, r, frame);

@@ -89,8 +89,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (seen != b.tunnel->dir[0].bytes + b.tunnel->dir[1].bytes)
 		abort();
-	dt_free(&m, a.tunnel);
-	dt_free(&m, b.tunnel);
+	dt_tunnel_facts_free(&m, a.tunnel);
+	dt_tunnel_facts_free(&m, b.tunnel);
 	if (m.used != 0)
 		abort();
 	return 0;

@@ -47,12 +47,17 @@ ju16v(struct jw *w, const char *key, const uint16_t *v, size_t n, size_t max)
 	jw_end(w);
 }
 
+/* "TLS 1.2", or "0x7F1C" for a version without a name (as
+   dt_tls_version_str() writes it, without its snprintf()). */
 static void
 jversion(struct jw *w, const char *key, uint16_t v)
 {
-	char buf[DT_TLS_NAME_LEN];
+	const char *name = dt_tls_version_name(v);
 
-	jw_str(w, key, dt_tls_version_str(v, buf, sizeof buf));
+	if (name != NULL)
+		jw_str(w, key, name);
+	else
+		jhex16(w, key, v);
 }
 
 /* A name we may not have: null. */

@@ -136,6 +136,60 @@ static const unsigned char plain[256] = {
 	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+/*
+ * Whether any of the 8 bytes of x is not plain: >= 0x80, < 0x20, '"' or
+ * '\\' (the zero-byte test of "Bit Twiddling Hacks": (v - 1) & ~v & 0x80
+ * in some byte exactly when some byte of v is 0; for bytes under 0x80,
+ * the same with 0x20 finds those under 0x20).
+ */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static inline uint64_t
+jw_word_odd(uint64_t x)
+{
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+	return (x | ((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) |
+	    ((b - ONES) & ~b)) & HIGHS;
+}
+
+/*
+ * Copies s[0..n) to o a word at a time (the last word overlapping the one
+ * before: no loop over the tail) and tells whether every byte is plain;
+ * when one is not, what was copied is to be written again.
+ */
+static inline int
+jw_copy_plain(char *o, const unsigned char *s, size_t n)
+{
+	uint64_t x, odd = 0;
+	uint32_t lo, hi;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, s + i, 8);
+			odd |= jw_word_odd(x);
+			memcpy(o + i, &x, 8);
+		}
+		memcpy(&x, s + n - 8, 8);
+		memcpy(o + n - 8, &x, 8);
+		return (odd | jw_word_odd(x)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		memcpy(o, &lo, 4);
+		memcpy(o + n - 4, &hi, 4);
+		return jw_word_odd((uint64_t)hi << 32 | lo) == 0;
+	}
+	for (i = 0; i < n; i++) {
+		o[i] = (char)s[i];
+		odd |= plain[s[i]] ^ 1;
+	}
+	return odd == 0;
+}
+
 /* A newline and the indentation of depth d (the byte-by-byte path). */
 static void
 jw_indent(struct jw *w, unsigned d)
@@ -214,14 +268,12 @@ jw_escape(struct jw *w, const char *s, size_t n, int wire)
 }
 
 /* The quoted, escaped string s[0..n): a string of plain bytes is copied
-   in one pass; the first byte that is not plain hands the rest to
-   jw_escape(). */
+   a word at a time; any other goes through jw_escape(). */
 static void
 jw_quoted(struct jw *w, const char *s, size_t n, int wire)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *o;
-	size_t i;
 
 	if (n + 2 > w->size - w->n) {
 		jw_putc(w, '"');
@@ -230,41 +282,13 @@ jw_quoted(struct jw *w, const char *s, size_t n, int wire)
 	}
 	o = w->buf + w->n + 1;
 	o[-1] = '"';
-	for (i = 0; i < n && plain[p[i]]; i++)
-		o[i] = (char)p[i];
-	if (i == n) {
+	if (jw_copy_plain(o, p, n)) {
 		o[n] = '"';
 		w->n += n + 2;
 		return;
 	}
-	w->n += 1 + i;
-	jw_escape(w, s + i, n - i, wire);
-}
-
-/* The same for a NUL-terminated string, its length found in the pass. */
-static void
-jw_quoted0(struct jw *w, const char *s, int wire)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i, lim = w->size - w->n;
-	char *o;
-
-	if (lim < 2) {
-		jw_quoted(w, s, strlen(s), wire);
-		return;
-	}
-	lim -= 2;
-	o = w->buf + w->n + 1;
-	o[-1] = '"';
-	for (i = 0; i < lim && plain[p[i]]; i++)	/* stops at the NUL */
-		o[i] = (char)p[i];
-	if (p[i] == '\0') {
-		o[i] = '"';
-		w->n += i + 2;
-		return;
-	}
-	w->n += 1 + i;
-	jw_escape(w, s + i, strlen(s + i), wire);
+	w->n += 1;
+	jw_escape(w, s, n, wire);
 }
 
 /* What jw_member() does when a key will not go the quick way. */
@@ -294,7 +318,7 @@ jw_member(struct jw *w, const char *key, size_t klen)
 {
 	const unsigned char *k = (const unsigned char *)key;
 	uint64_t bit;
-	size_t i, ind;
+	size_t ind;
 	char *o;
 
 	if (w->depth == 0) {
@@ -315,18 +339,20 @@ jw_member(struct jw *w, const char *key, size_t klen)
 		jw_room(w, JW_SCALAR);
 		return;
 	}
-	/* , indent "key": value */
-	jw_room(w, 1 + ind + klen + 4 + JW_SCALAR);
+	/* , indent "key": value; the indentation of depths up to 15 is
+	   copied as 32 bytes (one fixed-size copy, past ind overwritten) */
+	jw_room(w, 1 + (ind > 32 ? ind : 32) + klen + 4 + JW_SCALAR);
 	o = w->buf + w->n;
 	if (w->any & bit)
 		*o++ = ',';
-	memcpy(o, indent, ind);
+	if (ind <= 32)
+		memcpy(o, indent, 32);
+	else
+		memcpy(o, indent, ind);
 	o += ind;
 	if (key != NULL) {
 		*o++ = '"';
-		for (i = 0; i < klen && plain[k[i]]; i++)
-			o[i] = (char)k[i];
-		if (i < klen) {		/* a key that needs escaping */
+		if (!jw_copy_plain(o, k, klen)) {	/* to be escaped */
 			jw_member_slow(w, key, klen, bit);
 			jw_room(w, JW_SCALAR);
 			return;
@@ -445,7 +471,7 @@ jw_str_k(struct jw *w, const char *key, size_t klen, const char *s)
 			w->err = DT_ENOMEM;
 		return;
 	}
-	jw_quoted0(w, s, 0);
+	jw_quoted(w, s, strlen(s), 0);
 }
 
 void
@@ -463,7 +489,7 @@ jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s)
 	if (s == NULL)
 		jw_scalar(w, "null", 4);
 	else
-		jw_quoted0(w, s, 1);
+		jw_quoted(w, s, strlen(s), 1);
 }
 
 /* RFC 3339 UTC: its text is plain ASCII, written without a scan. */

@@ -256,6 +256,55 @@ START_TEST(every_position)
 }
 END_TEST
 
+/* dt_utf8_valid() as it was: strlen(), then dt_utf8_next() on the rest. */
+static int
+valid_before(const char *s)
+{
+	size_t n = strlen(s), i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = dt_utf8_next(s + i, n - i, &cp);
+		if (k == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* dt_utf8_valid(), which reads a sequence without the string's length,
+   against it: the tables, then strings of lead, continuation, edge and
+   ASCII bytes cut anywhere (ASan sees any read past the NUL). */
+START_TEST(utf8_valid_like_before)
+{
+	static const unsigned char alphabet[] = {
+		'a', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2,
+		0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff,
+	};
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	size_t i, j, n;
+	char *t;
+
+	for (i = 0; i < sizeof valid / sizeof valid[0]; i++)
+		ck_assert_int_eq(dt_utf8_valid(valid[i].s), 1);
+	for (i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
+		ck_assert_int_eq(dt_utf8_valid(invalid[i]), 0);
+	ck_assert_int_eq(dt_utf8_valid(NULL), 1);
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		n = (size_t)(x % 9);
+		t = malloc(n + 1);	/* exactly: a read past it is seen */
+		ck_assert_ptr_nonnull(t);
+		for (j = 0; j < n; j++)
+			t[j] = (char)alphabet[(x >> (8 + 5 * j)) %
+			    sizeof alphabet];
+		t[n] = '\0';
+		ck_assert_int_eq(dt_utf8_valid(t), valid_before(t));
+		free(t);
+	}
+}
+END_TEST
+
 static void
 w_layout(struct jw *w, const void *arg)
 {
@@ -595,6 +644,7 @@ json_out_suite(void)
 	    (int)(sizeof invalid / sizeof invalid[0]));
 	tcase_add_loop_test(tc, every_position, 0,
 	    (int)(sizeof odd_bytes / sizeof odd_bytes[0]));
+	tcase_add_test(tc, utf8_valid_like_before);
 	tcase_add_test(tc, layout_like_jansson);
 	tcase_add_test(tc, longer_than_the_buffer);
 	tcase_add_test(tc, memory_and_io_failures);

@@ -44,21 +44,79 @@ dt_facts_conn_by_id(const struct dt_capture *cap, uint32_t id)
 	    cap->conn_index[lo]->id == id ? cap->conn_index[lo] : NULL;
 }
 
+/* Decimal digits of v at p (no NUL); their count. */
+static size_t
+put_dec(char *p, unsigned v)
+{
+	char t[10];
+	size_t n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
+static size_t
+put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return n;
+}
+
+/* "ip.addr==A && tcp.port==P" of one end at p: its length, 0 when the
+   address cannot be written. IPv4 by hand: once per connection, and
+   snprintf() with inet_ntop() was most of dt_capture_finish(). */
+static size_t
+put_end(char *p, const struct dt_addr *a, unsigned port)
+{
+	char *q = p;
+	size_t i;
+
+	if (a->family == 6) {
+		q += put_str(q, "ipv6.addr==");
+		if (inet_ntop(AF_INET6, a->a, q, INET6_ADDRSTRLEN) == NULL)
+			return 0;
+		q += strlen(q);
+	} else {
+		q += put_str(q, "ip.addr==");
+		for (i = 0; i < 4; i++) {
+			if (i > 0)
+				*q++ = '.';
+			q += put_dec(q, a->a[i]);
+		}
+	}
+	q += put_str(q, " && tcp.port==");
+	q += put_dec(q, port);
+	return (size_t)(q - p);
+}
+
 void
 dt_facts_wireshark_filter(const struct dt_conn *c, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	int af = c->client.family == 6 ? AF_INET6 : AF_INET;
-	const char *ip = af == AF_INET6 ? "ipv6" : "ip";
+	char t[2 * (sizeof "ipv6.addr== && tcp.port==65535" + INET6_ADDRSTRLEN)
+	    + sizeof " && "];
+	size_t n, k;
 
-	if (inet_ntop(af, c->client.a, a, sizeof a) == NULL ||
-	    inet_ntop(af, c->server.a, b, sizeof b) == NULL) {
+	if (len == 0)
+		return;
+	n = put_end(t, &c->client, c->client_port);
+	k = n != 0 ? put_end(t + n + 4, &c->server, c->server_port) : 0;
+	if (k == 0) {
 		snprintf(buf, len, "tcp.port==%u && tcp.port==%u",
 		    c->client_port, c->server_port);
 		return;
 	}
-	snprintf(buf, len, "%s.addr==%s && tcp.port==%u && %s.addr==%s && "
-	    "tcp.port==%u", ip, a, c->client_port, ip, b, c->server_port);
+	memcpy(t + n, " && ", 4);
+	n += 4 + k;
+	if (n > len - 1)	/* cut to len, as snprintf() did */
+		n = len - 1;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
 }
 
 /* ---- UTF-8 repair ----------------------------------------------------------- */

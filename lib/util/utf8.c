@@ -118,22 +118,31 @@ dt_utf8_dup(struct dt_mem *m, const char *s)
 	return out;
 }
 
+/*
+ * One pass, no strlen(): ASCII bytes are stepped over, and a sequence is
+ * read with at most 4 bytes of room: dt_utf8_next() stops at the first
+ * byte that does not continue it, the NUL included, so it never reads
+ * past the end of s.
+ */
 int
 dt_utf8_valid(const char *s)
 {
-	size_t n, i = 0, k;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k;
 	uint32_t cp;
 
 	if (s == NULL)
 		return 1;
-	n = strlen(s);
-	while (i < n) {
-		k = dt_utf8_next(s + i, n - i, &cp);
+	for (;;) {
+		while (*p != 0 && *p < 0x80)
+			p++;
+		if (*p == 0)
+			return 1;
+		k = dt_utf8_next((const char *)p, 4, &cp);
 		if (k == 0)
 			return 0;
-		i += k;
+		p += k;
 	}
-	return 1;
 }
 
 void

@@ -439,21 +439,36 @@ jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 		jw_scalar(w, "false", 5);
 }
 
-/* "%lld" (JSON_INTEGER_FORMAT) of v. */
+/* "%lld" (JSON_INTEGER_FORMAT) of v, written in place from its last
+   digit, two digits a division. */
 void
 jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v)
 {
-	char buf[24], *p = buf + sizeof buf;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t;
+	size_t n = 1;
+	char *p;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
+	for (t = u; t >= 10; t /= 10)
+		n++;
 	jw_member(w, key, klen);
-	jw_scalar(w, p, (size_t)(buf + sizeof buf - p));
+	if (v < 0)
+		w->buf[w->n++] = '-';
+	p = w->buf + w->n + n;
+	w->n += n;
+	while (u >= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10)
+		memcpy(p - 2, pairs + 2 * u, 2);
+	else
+		p[-1] = (char)('0' + u);
 }
 
 void
@@ -504,7 +519,9 @@ jw_time_k(struct jw *w, const char *key, size_t klen, int64_t ns)
 		jw_scalar(w, "null", 4);
 		return;
 	}
-	w->buf[w->n++] = '"';
-	jw_scalar(w, t, n);
-	w->buf[w->n++] = '"';
+	/* n is 20 or 30: one fixed-size copy (JW_SCALAR leaves room) */
+	w->buf[w->n] = '"';
+	memcpy(w->buf + w->n + 1, t, 32);
+	w->buf[w->n + 1 + n] = '"';
+	w->n += n + 2;
 }

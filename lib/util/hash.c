@@ -11,12 +11,14 @@
 
 #define BLOCK_BYTES 4096
 
+/* 32 bytes: the slots of a table are at most half full, and the rules'
+   indexes over a day's DNS answers hold hundreds of thousands */
 struct dt_hash_key {
-	uint64_t hash;
 	const uint8_t *key;		/* NULL: empty slot */
-	size_t klen;
-	size_t first, last;		/* value indexes + 1 */
-	size_t count;
+	uint32_t hash;			/* dt_hash_bytes()'s low half */
+	uint32_t klen;
+	uint32_t first, last;		/* value indexes + 1 */
+	uint32_t count;
 };
 
 struct dt_hash_val {
@@ -67,7 +69,7 @@ dt_hash_free(struct dt_hash *h)
 }
 
 static struct dt_hash_key *
-probe(const struct dt_hash_key *slots, size_t cap, uint64_t hash,
+probe(const struct dt_hash_key *slots, size_t cap, uint32_t hash,
     const void *key, size_t klen)
 {
 	size_t mask = cap - 1, i;
@@ -127,9 +129,11 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 {
 	struct dt_hash_key *k;
 	struct dt_hash_val *v;
-	uint64_t hash = dt_hash_bytes(key, klen);
+	uint32_t hash = (uint32_t)dt_hash_bytes(key, klen);
 	int fresh;
 
+	if (klen > UINT32_MAX || h->n_vals >= UINT32_MAX)
+		return -1;
 	if ((h->n_keys + 1) * 2 > h->cap && grow_slots(h) != 0)
 		return -1;
 	if (h->n_vals == h->cap_vals) {
@@ -150,7 +154,7 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 			return -1;
 		k->hash = hash;
 		k->key = kept;
-		k->klen = klen;
+		k->klen = (uint32_t)klen;
 		k->first = k->last = 0;
 		k->count = 0;
 		h->n_keys++;
@@ -161,8 +165,8 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 	if (k->last != 0)
 		h->vals[k->last - 1].next = h->n_vals;
 	else
-		k->first = h->n_vals;
-	k->last = h->n_vals;
+		k->first = (uint32_t)h->n_vals;
+	k->last = (uint32_t)h->n_vals;
 	k->count++;
 	return fresh;
 }
@@ -174,7 +178,8 @@ find(const struct dt_hash *h, const void *key, size_t klen)
 
 	if (h->cap == 0)
 		return NULL;
-	k = probe(h->slots, h->cap, dt_hash_bytes(key, klen), key, klen);
+	k = probe(h->slots, h->cap, (uint32_t)dt_hash_bytes(key, klen), key,
+	    klen);
 	return k->key != NULL ? k : NULL;
 }
 

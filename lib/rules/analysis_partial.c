@@ -52,11 +52,12 @@ check(struct dt_rule_ctx *ctx)
 	    capstr, at, (unsigned long long)cap->dropped_conns, cap->n_conns);
 	mib = suggest_mib(ctx->cfg->memory_cap != 0 ? ctx->cfg->memory_cap :
 	    (size_t)256 << 20, cap->n_conns, cap->dropped_conns);
-	snprintf(rem, sizeof rem, "Run the analysis again with a larger cap, "
-	    "about --memory-cap %lluM for this capture (the facts of every "
-	    "connection are kept to the end of the capture), or cut the "
-	    "capture into parts (editcap -c 1000000) or narrow it with a "
-	    "filter (-F 'host ADDRESS') and analyse each part.", mib);
+	snprintf(rem, sizeof rem, "Run the analysis again with a larger cap: "
+	    "--memory-cap %lluM holds this capture (an upper estimate from "
+	    "what the kept connections used; the analysis takes only what it "
+	    "needs). Or cut the capture into parts (editcap -c 1000000) or "
+	    "narrow it with a filter (-F 'host ADDRESS') and analyse each "
+	    "part.", mib);
 	dt_verdict_add(ctx, &dt_rule_analysis_partial, NULL, DT_CONF_HIGH, 0,
 	    NULL, fr, 0, sum, "The analysis keeps each connection's facts "
 	    "until the end of the capture, within the memory cap. When the cap "

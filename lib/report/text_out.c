@@ -104,12 +104,14 @@ text_emit(struct out *o, const char *prefix, size_t indent,
 		do {
 			room = o->width > dt_utf8_width(lead, lead_n) + 10 ?
 			    o->width - dt_utf8_width(lead, lead_n) : 10;
-			if (dt_utf8_width(p, (size_t)(nl - p)) <= room) {
-				take = (size_t)(nl - p);
-			} else {
+			/* what fits in room columns: the whole rest of the
+			   paragraph when it fits (its width <= room), read
+			   only as far as room, not to the paragraph's end
+			   for every line */
+			take = dt_utf8_cols_bytes(p, (size_t)(nl - p), room);
+			if (take < (size_t)(nl - p)) {
 				/* the last space within room columns, else
 				   the end of the first word */
-				take = dt_utf8_cols_bytes(p, (size_t)(nl - p), room);
 				last_space = 0;
 				for (i = 1; i <= take && p + i < nl; i++)
 					if (p[i] == ' ')

@@ -205,11 +205,17 @@ dt_utf8_cp_width(uint32_t cp)
 }
 
 /* One code point: its byte length and columns (a bad byte: 1 and 1). */
-static size_t
+static inline size_t
 next_cols(const char *s, size_t n, size_t *cols)
 {
 	uint32_t cp;
-	size_t k = dt_utf8_next(s, n, &cp);
+	size_t k;
+
+	if ((unsigned char)s[0] < 0x80) {	/* ASCII: one column */
+		*cols = 1;
+		return 1;
+	}
+	k = dt_utf8_next(s, n, &cp);
 
 	if (k == 0) {
 		*cols = 1;

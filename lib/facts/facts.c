@@ -145,14 +145,18 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	dt_free(m, t->sni);
 	dt_free(m, t->alpn);
 	dt_free(m, t->extensions);
-	for (i = 0; i < t->n_server_certs; i++)
-		dt_cert_clear(m, &t->server_certs[i]);
-	dt_free(m, t->server_certs);
+	if (!(t->certs_shared & 1)) {
+		for (i = 0; i < t->n_server_certs; i++)
+			dt_cert_clear(m, &t->server_certs[i]);
+		dt_free(m, t->server_certs);
+	}
 	dt_free(m, t->chain_error);
 	free_strv(m, t->ca_names, t->n_ca_names);
-	for (i = 0; i < t->n_client_certs; i++)
-		dt_cert_clear(m, &t->client_certs[i]);
-	dt_free(m, t->client_certs);
+	if (!(t->certs_shared & 2)) {
+		for (i = 0; i < t->n_client_certs; i++)
+			dt_cert_clear(m, &t->client_certs[i]);
+		dt_free(m, t->client_certs);
+	}
 	dt_free(m, t->non_tls_line);
 	dt_free(m, t->preamble_refused_line);
 	dt_free(m, t->malformed);
@@ -274,6 +278,30 @@ dt_capture_intern(struct dt_capture *cap, const char *s)
 }
 
 const struct dt_tls_facts dt_tls_none;
+
+static int
+certs_own(struct dt_mem *m, struct dt_cert **certs, size_t n)
+{
+	struct dt_cert *own = dt_calloc(m, n, sizeof *own);
+
+	if (own == NULL)
+		return -1;
+	memcpy(own, *certs, n * sizeof *own);
+	*certs = own;
+	return 0;
+}
+
+int
+dt_tls_certs_own(struct dt_mem *m, struct dt_tls_facts *t)
+{
+	if ((t->certs_shared & 1) &&
+	    certs_own(m, &t->server_certs, t->n_server_certs) == 0)
+		t->certs_shared &= (uint8_t)~1;
+	if ((t->certs_shared & 2) &&
+	    certs_own(m, &t->client_certs, t->n_client_certs) == 0)
+		t->certs_shared &= (uint8_t)~2;
+	return t->certs_shared != 0 ? -1 : 0;
+}
 
 struct dt_tls_facts *
 dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c)

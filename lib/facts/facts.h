@@ -336,6 +336,11 @@ struct dt_tls_facts {
 
 	/* Non-TLS bytes where TLS was expected */
 	uint8_t non_tls_dir;
+	uint8_t certs_shared;		/* 1: server_certs, 2: client_certs are
+					   the x509 cache's array of that chain
+					   (dt_x509_chain_shared): read-only,
+					   not freed here; dt_tls_certs_own()
+					   before writing to them */
 	uint64_t non_tls_frame;
 	char *non_tls_line;		/* first printable line */
 
@@ -807,6 +812,9 @@ void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);
 struct dt_drop_text *dt_conn_drop_text_make(struct dt_mem *m,
     struct dt_conn *c);
 void dt_cert_clear(struct dt_mem *m, struct dt_cert *x);
+/* t's certificate arrays made its own (copies of the shared ones, whose
+   entries stay cached): 0, or -1 when memory failed (then still shared). */
+int dt_tls_certs_own(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */

@@ -348,6 +348,20 @@ clean_http_msg(struct dt_mem *m, struct dt_http_msg *h)
 	clean_str(m, &h->content_length);
 }
 
+static int
+certs_ok(const struct dt_tls_facts *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_server_certs; i++)
+		if (!cert_ok(&t->server_certs[i]))
+			return 0;
+	for (i = 0; i < t->n_client_certs; i++)
+		if (!cert_ok(&t->client_certs[i]))
+			return 0;
+	return 1;
+}
+
 /* ---- one connection, one capture --------------------------------------------- */
 
 /* The TLS facts' strings; the shared empty facts have none (and are
@@ -368,6 +382,21 @@ clean_tls(struct dt_mem *m, struct dt_tls_facts *t)
 	clean_strv(m, t->ca_names, t->n_ca_names);
 	clean_http_msg(m, &t->http_request);
 	clean_http_msg(m, &t->http_response);
+	if (t->certs_shared != 0 && !certs_ok(t)) {
+		int was = m->failed;
+
+		if (dt_tls_certs_own(m, t) != 0) {
+			/* the cache's strings repaired where they are, as
+			   clean_cert does when memory is refused */
+			m->failed = was;
+			for (i = 0; i < t->n_server_certs; i++)
+				cert_patch(&t->server_certs[i]);
+			for (i = 0; i < t->n_client_certs; i++)
+				cert_patch(&t->client_certs[i]);
+			return;
+		}
+		m->failed = was;
+	}
 	for (i = 0; i < t->n_server_certs; i++)
 		clean_cert(m, &t->server_certs[i]);
 	for (i = 0; i < t->n_client_certs; i++)

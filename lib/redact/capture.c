@@ -197,6 +197,10 @@ conn(struct dt_redact *r, struct dt_conn *c)
 	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */
 		return;
 	swap(r, &t->sni, redact_name_map(r, t->sni), 1);
+	if (dt_tls_certs_own(r->cm, t) != 0) {
+		r->err = 1;
+		return;
+	}
 	for (i = 0; i < t->n_server_certs; i++)
 		cert(r, &t->server_certs[i]);
 	for (i = 0; i < t->n_client_certs; i++)

@@ -379,6 +379,7 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 	struct dt_tls_facts *f = c->tls;
 	struct rd list, scan;
 	struct dt_cert *certs;
+	const struct dt_cert *shared;
 	size_t n = 0, i;
 	int v13 = t->tls13;
 
@@ -427,6 +428,14 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 		    &certs[i]);
 		if (v13)
 			(void)rd_vec16(&list);
+	}
+	/* the same chain as thousands of other handshakes: the cache's one
+	   array, not a copy per connection */
+	shared = dt_x509_chain_shared(t->x509, certs, n);
+	if (shared != NULL) {
+		dt_free(t->m, certs);
+		certs = (struct dt_cert *)shared;
+		f->certs_shared |= dir == DT_C2S ? 2 : 1;
 	}
 	if (dir == DT_C2S) {
 		f->client_certs = certs;

@@ -72,6 +72,48 @@ dt_x509_parse_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
 	return e->rc;
 }
 
+/* Chains of certificates whose DER the cache holds: identified by those
+   DER pointers, so equal chains are found without comparing bytes. */
+const struct dt_cert *
+dt_x509_chain_shared(const struct dt_x509_ctx *x, const struct dt_cert *chain,
+    size_t n)
+{
+	struct cert_cache *cc = x != NULL ? x->cache : NULL;
+	struct shared_chain *s, **slot;
+	uint64_t h = n;
+	size_t i, ways = 0;
+
+	if (cc == NULL || n == 0 || n > CHAIN_MAX)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (!chain[i].cached || chain[i].der == NULL)
+			return NULL;
+		h = (h ^ (uint64_t)(uintptr_t)chain[i].der) *
+		    0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	slot = &cc->shared[h % CACHE_BUCKETS];
+	for (s = *slot; s != NULL; s = s->next, ways++) {
+		if (s->hash != h || s->n != n)
+			continue;
+		for (i = 0; i < n && s->certs[i].der == chain[i].der; i++)
+			;
+		if (i == n)
+			return s->certs;
+	}
+	if (ways >= CACHE_WAYS || cc->n_shared >= CACHE_ENTRIES)
+		return NULL;
+	if ((s = dt_malloc(x->mem, sizeof *s + n * sizeof *chain)) == NULL)
+		return NULL;
+	s->hash = h;
+	s->n = n;
+	memcpy(s->certs, chain, n * sizeof *chain);
+	s->next = *slot;
+	*slot = s;
+	cc->n_shared++;
+	return s->certs;
+}
+
 void
 dt_x509_cache_stats(const struct dt_x509_ctx *x, uint64_t *hits,
     uint64_t *misses, size_t *bytes)
@@ -107,6 +149,13 @@ dt_x509_cache_free(struct dt_mem *m, struct cert_cache *cc)
 		}
 	for (i = 0; i < CHAIN_SLOTS; i++)
 		dt_free(m, cc->chain[i].why);
+	for (i = 0; i < CACHE_BUCKETS; i++)
+		while (cc->shared[i] != NULL) {
+			struct shared_chain *s = cc->shared[i];
+
+			cc->shared[i] = s->next;
+			dt_free(m, s);
+		}
 	dt_free(m, cc);
 }
 

@@ -48,6 +48,14 @@ int dt_x509_parse(struct dt_mem *m, const uint8_t *der, size_t len,
    return values. Not for two threads at once on one x. */
 int dt_x509_parse_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
     const uint8_t *der, size_t len, struct dt_cert *out);
+/* The cache's one array equal to chain[0..n) (leaf first, as seen), when
+   every certificate of it came from the cache: thousands of handshakes
+   carry the same chain, and each copy was n x 248 bytes kept to the end of
+   the capture. Read-only, valid until dt_x509_ctx_free(); NULL when a
+   certificate is not cached, past the cache's bounds, or memory failed
+   (then keep one's own array). Not for two threads at once on one x. */
+const struct dt_cert *dt_x509_chain_shared(const struct dt_x509_ctx *x,
+    const struct dt_cert *chain, size_t n);
 /* Cache counters (for tests and the benchmark). */
 void dt_x509_cache_stats(const struct dt_x509_ctx *x, uint64_t *hits,
     uint64_t *misses, size_t *bytes);

@@ -77,6 +77,13 @@ struct chain_slot {
 	char *why;
 };
 
+struct shared_chain {			/* dt_x509_chain_shared() */
+	struct shared_chain *next;
+	uint64_t hash;
+	size_t n;
+	struct dt_cert certs[];		/* copies of cached certificates */
+};
+
 struct dn_entry {			/* CertificateRequest CA names */
 	struct dn_entry *next;
 	uint64_t hash;
@@ -91,6 +98,8 @@ struct cert_cache {
 	size_t entries, bytes;
 	uint64_t hits, misses;
 	struct chain_slot chain[CHAIN_SLOTS];
+	struct shared_chain *shared[CACHE_BUCKETS];
+	size_t n_shared;
 };
 
 struct dt_x509_ctx {

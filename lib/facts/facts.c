@@ -130,21 +130,79 @@ dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* The lists of the TLS facts and the entries each keeps, widest entries
+   first: the packed block's order, so that each stays aligned. */
+#define TLS_LISTS(X) \
+	X(sslv2_specs, n_sslv2_specs, UINT32_MAX) \
+	X(client_versions, n_client_versions, UINT32_MAX) \
+	X(offered_suites, n_offered_suites, UINT32_MAX) \
+	X(extensions, n_extensions, UINT32_MAX) \
+	X(ch_groups, n_ch_groups, DT_CH_GROUPS_MAX) \
+	X(ch_sig_algs, n_ch_sig_algs, DT_CH_SIG_ALGS_MAX) \
+	X(cr_sig_algs, n_cr_sig_algs, DT_CR_SIG_ALGS_MAX) \
+	X(cr_cert_types, n_cr_cert_types, DT_CR_CERT_TYPES_MAX)
+#define KEPT_BYTES(t, f, n, max) ((t)->f == NULL ? 0 : \
+	(size_t)((t)->n < (max) ? (t)->n : (max)) * sizeof *(t)->f)
+
+static void
+tls_lists_free(struct dt_mem *m, struct dt_tls_facts *t)
+{
+	int freed = 0;
+
+	/* packed: the first list there is the block */
+#define FREE_LIST(f, n, max) \
+	if (t->f != NULL && !(t->lists_packed && freed)) { \
+		dt_free(m, t->f); \
+		freed = 1; \
+	} \
+	t->f = NULL;
+	TLS_LISTS(FREE_LIST)
+#undef FREE_LIST
+	t->lists_packed = 0;
+}
+
+/* The lists in one block, each cut to the entries it keeps; when memory
+   is refused they stay as they are (the refusal is an allocation failure
+   like any other: the analysis says so). */
+static void
+tls_lists_pack(struct dt_mem *m, struct dt_tls_facts *t)
+{
+	size_t total = 0, k = 0, b;
+	unsigned char *block;
+	int lists = 0;
+
+	if (t->lists_packed)
+		return;
+#define SIZE_LIST(f, n, max) \
+	total += KEPT_BYTES(t, f, n, max); \
+	lists += t->f != NULL;
+	TLS_LISTS(SIZE_LIST)
+#undef SIZE_LIST
+	if (lists < 2)
+		return;
+	if ((block = dt_malloc(m, total)) == NULL)
+		return;
+#define MOVE_LIST(f, n, max) \
+	if (t->f != NULL) { \
+		b = KEPT_BYTES(t, f, n, max); \
+		memcpy(block + k, t->f, b); \
+		dt_free(m, t->f); \
+		t->f = (void *)(block + k); \
+		k += b; \
+	}
+	TLS_LISTS(MOVE_LIST)
+#undef MOVE_LIST
+	t->lists_packed = 1;
+}
+
 void
 dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 {
 	size_t i;
 
-	dt_free(m, t->client_versions);
-	dt_free(m, t->ch_groups);
-	dt_free(m, t->ch_sig_algs);
-	dt_free(m, t->cr_cert_types);
-	dt_free(m, t->cr_sig_algs);
-	dt_free(m, t->offered_suites);
-	dt_free(m, t->sslv2_specs);
+	tls_lists_free(m, t);
 	dt_free(m, t->sni);
 	dt_free(m, t->alpn);
-	dt_free(m, t->extensions);
 	if (!(t->certs_shared & 1)) {
 		for (i = 0; i < t->n_server_certs; i++)
 			dt_cert_clear(m, &t->server_certs[i]);
@@ -322,7 +380,8 @@ dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c)
 	    memcmp(c->tls, &dt_tls_none, sizeof dt_tls_none) == 0)) {
 		dt_free(m, c->tls);
 		c->tls = (struct dt_tls_facts *)&dt_tls_none;
-	}
+	} else if (c->tls != &dt_tls_none)
+		tls_lists_pack(m, c->tls);
 }
 
 struct dt_drop_text *

@@ -336,6 +336,9 @@ struct dt_tls_facts {
 
 	/* Non-TLS bytes where TLS was expected */
 	uint8_t non_tls_dir;
+	uint8_t lists_packed;		/* 1: the lists above share one block
+					   (dt_conn_tls_trim), freed through
+					   the first of them */
 	uint8_t certs_shared;		/* 1: server_certs, 2: client_certs are
 					   the x509 cache's array of that chain
 					   (dt_x509_chain_shared): read-only,
@@ -802,7 +805,9 @@ extern const struct dt_tls_facts dt_tls_none;
    NULL): NULL when memory failed (c->tls is then unchanged). */
 struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
 /* c->tls freed and set back to dt_tls_none when nothing was written to it
-   (every field still 0); dt_tls_none when it was NULL. */
+   (every field still 0); dt_tls_none when it was NULL. Otherwise, once
+   the connection ended, its ClientHello and CertificateRequest lists are
+   moved into one block (one header, not up to eight). */
 void dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c);
 
 /* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */

@@ -354,6 +354,8 @@ struct dt_tls_facts {
 	unsigned n_violations;		/* every one, both directions */
 	uint8_t malformed_dir;
 	uint8_t resync_dir;
+	uint8_t truncated;		/* snaplen cut bytes the TLS parser
+					   needed (at truncated_frame) */
 	uint64_t resync_frame;		/* records readable again here; 0 */
 	uint64_t resync_skipped;	/* bytes skipped before that */
 
@@ -367,9 +369,7 @@ struct dt_tls_facts {
 	struct dt_http_msg http_request;	/* frame 0: none */
 	struct dt_http_msg http_response;
 
-	/* snaplen cut bytes the TLS parser needed */
-	uint8_t truncated;
-	uint64_t truncated_frame;
+	uint64_t truncated_frame;	/* see truncated */
 };
 
 /* ---- inside the IP-HTTPS tunnel (tunnel/) ------------------------------ */

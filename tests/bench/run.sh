@@ -18,11 +18,13 @@
 #   BENCH_RUNS      runs per figure (medians), default 3
 #   BENCH_CHECK_LARGE  1: check the large capture's answers too (the
 #                   checker holds its whole JSON document: ~5x its size)
-#   BENCH_STATE     the stated per-connection state kept to the end of a
-#                   capture, bytes (the scaling check allows it on top of
-#                   1.3x the peak RSS, and fails when bench-state measures
-#                   more); default 2400, what bench-state measured (2,321
-#                   on the day's clock; tests/bench/RESULTS.md)
+#   BENCH_STATE     the RSS the scaling check allows per connection added
+#                   on top of 1.3x the peak RSS, bytes; default 2400
+#   BENCH_KEPT      the stated per-connection state kept to the end of a
+#                   capture, bytes: the check fails when bench-state
+#                   measures more; default 1800, what bench-state measured
+#                   (1,754 on bench-data's day; 2,321 before issue 15's
+#                   interning, shared chains and packed lists)
 #
 # CPU = user + system seconds; medians of BENCH_RUNS runs; packets/s counts
 # every record of the file. Exit 1 when an answer is wrong or the scaling
@@ -34,6 +36,7 @@ PROFILE=${BENCH_PROFILE:-day}
 CLOCK=${BENCH_CLOCK:-day}
 LARGE_MB=${BENCH_LARGE_MB:-2048}
 STATE=${BENCH_STATE:-2400}
+KEPT=${BENCH_KEPT:-1800}
 OUT=${BENCH_OUT:-tests/bench/out}
 CC=${CC:-cc}
 HOST=da.corp.example
@@ -188,14 +191,14 @@ cpu4=$1 rss4=$3
 c1=$(tcp_conns 100)
 c4=$(tcp_conns 400)
 # what the library keeps to the end, counted by its allocator: the
-# stated figure must hold (measured growth per connection <= BENCH_STATE)
+# stated figure must hold (measured growth per connection <= BENCH_KEPT)
 set -- $("$BUILD/bench/state" $HOST "$OUT/$NAME-100.pcap" "$OUT/$NAME-400.pcap" | tr '\n' ' ')
 kept=$(awk "BEGIN {printf \"%.0f\", ($5 - $1) / ($7 - $3)}")
 printf 'state kept to the end of the capture (live bytes after judging): %s MiB for %s connections and %s DNS answers at 1x, %s MiB for %s and %s at 4x: %s bytes per connection added (stated: %s); peak live %s -> %s MiB: %s bytes per connection added (the rules'"'"' indexes included)\n' \
-    $(($1 / 1048576)) "$3" "$4" $(($5 / 1048576)) "$7" "$8" "$kept" "$STATE" \
+    $(($1 / 1048576)) "$3" "$4" $(($5 / 1048576)) "$7" "$8" "$kept" "$KEPT" \
     $(($2 / 1048576)) $(($6 / 1048576)) "$(awk "BEGIN {printf \"%.0f\", ($6 - $2) / ($7 - $3)}")"
 allowed=$(awk "BEGIN {printf \"%d\", 1.3 * $rss1 + $STATE * ($c4 - $c1) / 1024}")
-ok=$(awk "BEGIN {print ($cpu4 <= 4.6 * $cpu1 && $rss4 <= $allowed && $kept <= $STATE) ? \"met\" : \"NOT MET\"}")
+ok=$(awk "BEGIN {print ($cpu4 <= 4.6 * $cpu1 && $rss4 <= $allowed && $kept <= $KEPT) ? \"met\" : \"NOT MET\"}")
 mib() {
 	awk "BEGIN {printf \"%.1f\", $1 / 1024}"
 }
@@ -203,7 +206,7 @@ printf 'scaling 1x -> 4x (--host -f json): CPU %s s -> %s s = %sx (<= 4.6x); pea
     "$cpu1" "$cpu4" "$(ratio "$cpu4" "$cpu1")" "$(mib "$rss1")" "$(mib "$rss4")" \
     "$(mib "$allowed")" "$STATE" $((c4 - c1)) \
     "$(awk "BEGIN {printf \"%.0f\", ($rss4 - $rss1) * 1024 / ($c4 - $c1)}")" \
-    "$kept" "$STATE" "$ok"
+    "$kept" "$KEPT" "$ok"
 [ "$ok" = met ] || status=1
 check 400
 

@@ -6,7 +6,7 @@
  * the timeline, SPEC keys first in SPEC order, then the extras. Versions,
  * suites and alerts are named by tls/names.c, like in every report.
  */
-#include "report/json_int.h"
+#include "report/json_val.h"
 
 #include <string.h>
 

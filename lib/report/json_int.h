@@ -66,16 +66,8 @@ void jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s);
 void jw_wiren_k(struct jw *w, const char *key, size_t klen, const char *s,
     size_t n);
 
-/* ---- values (json_val.c) ------------------------------------------------ */
-
-/* RFC 3339 UTC, or null outside 0000..9999. */
+/* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */
 void jw_time_k(struct jw *w, const char *key, size_t klen, int64_t ns);
-void jw_time_sec_k(struct jw *w, const char *key, size_t klen, int64_t sec);
-/* {"client": frame, "server": frame} and the same with counters. */
-void jw_frame_pair_k(struct jw *w, const char *key, size_t klen,
-    uint64_t client, uint64_t server);
-void jw_uint_pair_k(struct jw *w, const char *key, size_t klen,
-    uint64_t client, uint64_t server);
 
 #define JW_KLEN(key)	((key) != NULL ? strlen(key) : 0)
 
@@ -147,24 +139,6 @@ static inline void
 jw_time(struct jw *w, const char *key, int64_t ns)
 {
 	jw_time_k(w, key, JW_KLEN(key), ns);
-}
-
-static inline void
-jw_time_sec(struct jw *w, const char *key, int64_t sec)
-{
-	jw_time_sec_k(w, key, JW_KLEN(key), sec);
-}
-
-static inline void
-jw_frame_pair(struct jw *w, const char *key, uint64_t client, uint64_t server)
-{
-	jw_frame_pair_k(w, key, JW_KLEN(key), client, server);
-}
-
-static inline void
-jw_uint_pair(struct jw *w, const char *key, uint64_t client, uint64_t server)
-{
-	jw_uint_pair_k(w, key, JW_KLEN(key), client, server);
 }
 
 /* ---- one connection (json_conn.c, json_tunnel.c) ------------------------ */

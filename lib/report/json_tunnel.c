@@ -4,7 +4,7 @@
  * that opened it, per direction the packets and framing errors, router
  * discovery (RFC 4861), IKE/AuthIP per peer, ESP per SPI (RFC 4303), DNS.
  */
-#include "report/json_int.h"
+#include "report/json_val.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>

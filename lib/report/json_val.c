@@ -4,7 +4,7 @@
  * (json_out.c), which makes them valid UTF-8 (RFC 8259 wants UTF-8 text;
  * a bad byte becomes U+FFFD) and escapes them.
  */
-#include "report/json_int.h"
+#include "report/json_val.h"
 
 void
 jw_time_sec_k(struct jw *w, const char *key, size_t klen, int64_t sec)

@@ -178,8 +178,6 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 	case DT_L4_TCP:
 	case DT_L4_UDP:
 		dt_flow_packet(pp->flow, pkt, &l4);
-		if (cap->dropped_conns != 0 && cap->drop_frame == 0)
-			cap->drop_frame = pkt->frame;	/* analysis-partial */
 		break;
 	case DT_L4_MALFORMED:
 	case DT_L4_TRUNCATED:

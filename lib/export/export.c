@@ -107,29 +107,36 @@ static size_t evidence_find(const struct exp *x, uint64_t frame);
 
 /* The DNS messages and HTTP heads that are evidence frames, found in one
    pass over each list (a binary search of the evidence per entry). */
+/* The evidence entries of `frame` (none when 0) learn the DNS message or
+   HTTP exchange it carries (either may be NULL: left as it is). */
+static void
+side_mark(struct exp *x, uint64_t frame, const struct dt_dns *d,
+    const struct dt_http *h)
+{
+	size_t i;
+
+	for (i = frame ? evidence_find(x, frame) : x->n_evid;
+	    i < x->n_evid && x->evid[i].frame == frame; i++) {
+		if (d != NULL)
+			x->evid[i].dns = d;
+		if (h != NULL)
+			x->evid[i].http = h;
+	}
+}
+
 static void
 side_roles(struct exp *x)
 {
 	const struct dt_dns *d;
 	const struct dt_http *h;
-	uint64_t f[2];
-	size_t i, k;
 
 	for (d = x->cap->dns; d != NULL; d = d->next) {
-		f[0] = d->query_frame;
-		f[1] = d->answer_frame;
-		for (k = 0; k < 2; k++)
-			for (i = f[k] ? evidence_find(x, f[k]) : x->n_evid;
-			    i < x->n_evid && x->evid[i].frame == f[k]; i++)
-				x->evid[i].dns = d;
+		side_mark(x, d->query_frame, d, NULL);
+		side_mark(x, d->answer_frame, d, NULL);
 	}
 	for (h = x->cap->http; h != NULL; h = h->next) {
-		f[0] = h->request_frame;
-		f[1] = h->response_frame;
-		for (k = 0; k < 2; k++)
-			for (i = f[k] ? evidence_find(x, f[k]) : x->n_evid;
-			    i < x->n_evid && x->evid[i].frame == f[k]; i++)
-				x->evid[i].http = h;
+		side_mark(x, h->request_frame, NULL, h);
+		side_mark(x, h->response_frame, NULL, h);
 	}
 }
 

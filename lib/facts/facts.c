@@ -482,9 +482,8 @@ dt_capture_free(struct dt_capture *cap)
 	dt_free(m, cap);
 }
 
-/* Decimal digits of v at p (no NUL); their count. */
-static size_t
-put_uint(char *p, unsigned v)
+size_t
+dt_put_uint(char *p, unsigned v)
 {
 	char t[10];
 	size_t n = 0, i;
@@ -497,31 +496,41 @@ put_uint(char *p, unsigned v)
 	return n;
 }
 
-/* Once per connection, twice: by hand for IPv4 (snprintf was most of the
-   cost of a new connection). */
+size_t
+dt_addr_put(char *p, const struct dt_addr *a)
+{
+	size_t k = 0, i;
+
+	if (a->family == 6)
+		return inet_ntop(AF_INET6, a->a, p, INET6_ADDRSTRLEN) != NULL ?
+		    strlen(p) : 0;
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			p[k++] = '.';
+		k += dt_put_uint(p + k, a->a[i]);
+	}
+	return k;
+}
+
+/* Once per connection, twice (snprintf was most of the cost of a new
+   connection). */
 void
 dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
     size_t outlen)
 {
 	char buf[INET6_ADDRSTRLEN + 16];
-	size_t k = 0, i;
+	size_t k = 0;
 
 	if (outlen == 0)
 		return;
 	if (a->family == 6) {
 		buf[k++] = '[';
-		inet_ntop(AF_INET6, a->a, buf + k, INET6_ADDRSTRLEN);
-		k += strlen(buf + k);
+		k += dt_addr_put(buf + k, a);
 		buf[k++] = ']';
-	} else {
-		for (i = 0; i < 4; i++) {
-			if (i > 0)
-				buf[k++] = '.';
-			k += put_uint(buf + k, a->a[i]);
-		}
-	}
+	} else
+		k += dt_addr_put(buf, a);
 	buf[k++] = ':';
-	k += put_uint(buf + k, port);
+	k += dt_put_uint(buf + k, port);
 	if (k >= outlen)
 		k = outlen - 1;
 	memcpy(out, buf, k);

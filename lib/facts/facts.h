@@ -825,6 +825,13 @@ void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */
 void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
     size_t outlen);			/* "1.2.3.4:443", "[::1]:443" */
+/* The decimal digits of v at p, no NUL: their count. */
+size_t dt_put_uint(char *p, unsigned v);
+/* a's address as inet_ntop() writes it, at p (room for INET6_ADDRSTRLEN),
+   no NUL: its length, 0 when it cannot be written. IPv4 by hand: glibc's
+   inet_ntop() goes through sprintf(), most of the cost where an address
+   is written per connection or per DNS answer. */
+size_t dt_addr_put(char *p, const struct dt_addr *a);
 
 /* ---- derived facts, and finishing a capture (finish.c) -------------------- */
 

@@ -44,21 +44,6 @@ dt_facts_conn_by_id(const struct dt_capture *cap, uint32_t id)
 	    cap->conn_index[lo]->id == id ? cap->conn_index[lo] : NULL;
 }
 
-/* Decimal digits of v at p (no NUL); their count. */
-static size_t
-put_dec(char *p, unsigned v)
-{
-	char t[10];
-	size_t n = 0, i;
-
-	do
-		t[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	for (i = 0; i < n; i++)
-		p[i] = t[n - 1 - i];
-	return n;
-}
-
 static size_t
 put_str(char *p, const char *s)
 {
@@ -69,29 +54,20 @@ put_str(char *p, const char *s)
 }
 
 /* "ip.addr==A && tcp.port==P" of one end at p: its length, 0 when the
-   address cannot be written. IPv4 by hand: once per connection, and
-   snprintf() with inet_ntop() was most of dt_capture_finish(). */
+   address cannot be written (snprintf() with inet_ntop() was most of
+   dt_capture_finish()). */
 static size_t
 put_end(char *p, const struct dt_addr *a, unsigned port)
 {
 	char *q = p;
-	size_t i;
+	size_t n;
 
-	if (a->family == 6) {
-		q += put_str(q, "ipv6.addr==");
-		if (inet_ntop(AF_INET6, a->a, q, INET6_ADDRSTRLEN) == NULL)
-			return 0;
-		q += strlen(q);
-	} else {
-		q += put_str(q, "ip.addr==");
-		for (i = 0; i < 4; i++) {
-			if (i > 0)
-				*q++ = '.';
-			q += put_dec(q, a->a[i]);
-		}
-	}
+	q += put_str(q, a->family == 6 ? "ipv6.addr==" : "ip.addr==");
+	if ((n = dt_addr_put(q, a)) == 0)
+		return 0;
+	q += n;
 	q += put_str(q, " && tcp.port==");
-	q += put_dec(q, port);
+	q += dt_put_uint(q, port);
 	return (size_t)(q - p);
 }
 

@@ -199,10 +199,20 @@ flow_destroy(struct dt_flow *f, struct flow *fl)
 	dt_free(f->m, fl);
 }
 
+/* A connection the cap cut short or kept out, in dropped_conns; the
+   packet of the first is where the analysis became partial (the
+   analysis-partial verdict cites it). */
+static void
+count_drop(struct dt_flow *f, uint64_t frame)
+{
+	if (f->cap->dropped_conns++ == 0)
+		f->cap->drop_frame = frame;
+}
+
 /* Memory for buffers is short: free tombstones, then end the connections
-   idle longest (each counted in dropped_conns). */
+   idle longest (each counted in dropped_conns), for the packet `frame`. */
 static int
-make_room(struct dt_flow *f, size_t need, struct flow *keep)
+make_room(struct dt_flow *f, size_t need, struct flow *keep, uint64_t frame)
 {
 	while (!dt_flow_buffer_room(&f->budget, need)) {
 		struct flow *v = TAILQ_FIRST(&f->tombs);
@@ -213,7 +223,7 @@ make_room(struct dt_flow *f, size_t need, struct flow *keep)
 				v = v != NULL ? TAILQ_NEXT(v, link) : NULL;
 			if (v == NULL)
 				return 0;
-			f->cap->dropped_conns++;
+			count_drop(f, frame);
 		}
 		flow_destroy(f, v);
 	}
@@ -278,7 +288,7 @@ count_dropped(struct dt_flow *f, const struct dt_addr *a0, uint16_t p0,
 		f->dropped = dt_calloc(f->m, DROP_SETS * DROP_WAYS,
 		    sizeof *f->dropped);
 	if (f->dropped == NULL) {
-		f->cap->dropped_conns++;
+		count_drop(f, pkt->frame);
 		return;
 	}
 	set = &f->dropped[(hash % DROP_SETS) * DROP_WAYS];
@@ -302,7 +312,7 @@ count_dropped(struct dt_flow *f, const struct dt_addr *a0, uint16_t p0,
 				e = &set[i];
 		}
 	}
-	f->cap->dropped_conns++;
+	count_drop(f, pkt->frame);
 	e->key = key;
 	e->time = pkt->time;
 	e->isn = l4->seq;
@@ -329,7 +339,7 @@ flow_create(struct dt_flow *f, struct flow **slot, uint32_t hash,
 	    !TAILQ_EMPTY(&f->tombs))
 		flow_destroy(f, TAILQ_FIRST(&f->tombs));
 	if (!dt_flow_fact_room(&f->budget, need) ||
-	    !make_room(f, need, NULL))
+	    !make_room(f, need, NULL, pkt->frame))
 		return NULL;
 	/* eviction or growth moved the slots: look again below */
 	slot = NULL;
@@ -478,7 +488,7 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	/* bytes that will wait may push out connections idle longest */
 	need = tcp_buffer_need(fl, dir, l4);
 	if (need > 0)
-		(void)make_room(f, need, fl);
+		(void)make_room(f, need, fl, pkt->frame);
 	if (tcp_segment_in(f, fl, dir, pkt, l4) == TCP_ENDED)
 		conn_end(f, fl, pkt->frame, pkt->time);
 }

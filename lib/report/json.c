@@ -69,29 +69,16 @@ jlinktype_name(struct jw *w, const char *key,
 	jw_wire(w, key, name);
 }
 
-/* An answer's address as inet_ntop() writes it, IPv4 by hand (glibc's
-   inet_ntop goes through sprintf(): most of a DNS entry's cost). NULL
-   when it cannot be written. */
+/* An answer's address as inet_ntop() writes it (dt_addr_put(): IPv4 by
+   hand), NULL when it cannot be written. */
 static const char *
 addr_text(const struct dt_addr *a, char ip[INET6_ADDRSTRLEN])
 {
-	char *p = ip;
-	unsigned v;
-	size_t i;
+	size_t n = dt_addr_put(ip, a);
 
-	if (a->family == 6)
-		return inet_ntop(AF_INET6, a->a, ip, INET6_ADDRSTRLEN);
-	for (i = 0; i < 4; i++) {
-		if (i > 0)
-			*p++ = '.';
-		v = a->a[i];
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-	}
-	*p = '\0';
+	if (n == 0)
+		return NULL;
+	ip[n] = '\0';
 	return ip;
 }
 

@@ -72,6 +72,28 @@ dt_x509_parse_cached(const struct dt_x509_ctx *x, struct dt_mem *m,
 	return e->rc;
 }
 
+/* The key of a chain made only of certificates the cache holds: their DER
+   pointers, so equal chains meet without comparing bytes. 0: no key (an
+   empty or long chain, or a certificate the cache does not hold). */
+static int
+chain_key(const struct dt_cert *chain, size_t n, uint64_t *key)
+{
+	uint64_t h = n;
+	size_t i;
+
+	if (n == 0 || n > CHAIN_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!chain[i].cached || chain[i].der == NULL)
+			return 0;
+		h = (h ^ (uint64_t)(uintptr_t)chain[i].der) *
+		    0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	*key = h;
+	return 1;
+}
+
 /* Chains of certificates whose DER the cache holds: identified by those
    DER pointers, so equal chains are found without comparing bytes. */
 const struct dt_cert *
@@ -80,18 +102,11 @@ dt_x509_chain_shared(const struct dt_x509_ctx *x, const struct dt_cert *chain,
 {
 	struct cert_cache *cc = x != NULL ? x->cache : NULL;
 	struct shared_chain *s, **slot;
-	uint64_t h = n;
+	uint64_t h;
 	size_t i, ways = 0;
 
-	if (cc == NULL || n == 0 || n > CHAIN_MAX)
+	if (cc == NULL || !chain_key(chain, n, &h))
 		return NULL;
-	for (i = 0; i < n; i++) {
-		if (!chain[i].cached || chain[i].der == NULL)
-			return NULL;
-		h = (h ^ (uint64_t)(uintptr_t)chain[i].der) *
-		    0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
 	slot = &cc->shared[h % CACHE_BUCKETS];
 	for (s = *slot; s != NULL; s = s->next, ways++) {
 		if (s->hash != h || s->n != n)
@@ -164,18 +179,10 @@ struct chain_slot *
 dt_x509_chain_slot(const struct dt_x509_ctx *x, const struct dt_cert *chain,
     size_t n)
 {
-	uint64_t h = n;
-	size_t i;
+	uint64_t h;
 
-	if (x->cache == NULL || n == 0 || n > CHAIN_MAX)
+	if (x->cache == NULL || !chain_key(chain, n, &h))
 		return NULL;
-	for (i = 0; i < n; i++) {
-		if (!chain[i].cached || chain[i].der == NULL)
-			return NULL;
-		h = (h ^ (uint64_t)(uintptr_t)chain[i].der) *
-		    0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
 	return &x->cache->chain[h % CHAIN_SLOTS];
 }
 

@@ -32,8 +32,13 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -lpsl)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null || echo -ljansson)
-# The CLI alone reads archives (libarchive); the library never does.
-CLI_LIBS = $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || echo -larchive)
+# The CLI alone reads archives (libarchive); the library never does. It is
+# built against libarchive's header but loads libarchive.so.13 with dlopen()
+# when the first archive is opened (cli/archive_load.c), so a run on plain
+# captures never loads it nor what it drags in (dlopen is in glibc's libc
+# since 2.34; older systems: make CLI_LIBS=-ldl).
+CLI_CFLAGS = $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
+CLI_LIBS =
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
 DT_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Wshadow \
@@ -79,7 +84,7 @@ $(BUILD)/obj/lib/%.o: lib/%.c
 
 $(BUILD)/obj/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
-	$(CC) $(DT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(DT_CFLAGS) $(CLI_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The server is its own binary (datrace-serve, run by `datrace serve`), so
 # the CLI and the library link no HTTP or SQL code; its page is embedded.

@@ -27,8 +27,8 @@
 #include "input.h"
 #include "export_inner.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive_load.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -294,6 +294,8 @@ struct ctx {
 	FILE *msg;
 	struct in_count *count;
 	int adopt_failed;
+	/* libarchive, loaded when the first archive is met */
+	const struct arc_api *la;
 	/* the archive argument being read */
 	struct archive *top;
 	const char *top_path;
@@ -391,25 +393,25 @@ new_analyzer(struct ctx *x, const char *path)
  * text, and no filter that runs an outside program.
  */
 static void
-supported(struct archive *ar)
+supported(const struct arc_api *la, struct archive *ar)
 {
-	archive_read_support_filter_gzip(ar);
-	archive_read_support_filter_bzip2(ar);
-	archive_read_support_filter_xz(ar);
-	archive_read_support_filter_lzma(ar);
-	archive_read_support_filter_lzip(ar);
-	archive_read_support_filter_zstd(ar);
-	archive_read_support_filter_lz4(ar);
-	archive_read_support_filter_compress(ar);
-	archive_read_support_format_zip(ar);
-	archive_read_support_format_7zip(ar);
-	archive_read_support_format_tar(ar);
-	archive_read_support_format_cab(ar);
-	archive_read_support_format_rar(ar);
-	archive_read_support_format_rar5(ar);
-	archive_read_support_format_cpio(ar);
-	archive_read_support_format_iso9660(ar);
-	archive_read_support_format_raw(ar);
+	la->support_filter_gzip(ar);
+	la->support_filter_bzip2(ar);
+	la->support_filter_xz(ar);
+	la->support_filter_lzma(ar);
+	la->support_filter_lzip(ar);
+	la->support_filter_zstd(ar);
+	la->support_filter_lz4(ar);
+	la->support_filter_compress(ar);
+	la->support_format_zip(ar);
+	la->support_format_7zip(ar);
+	la->support_format_tar(ar);
+	la->support_format_cab(ar);
+	la->support_format_rar(ar);
+	la->support_format_rar5(ar);
+	la->support_format_cpio(ar);
+	la->support_format_iso9660(ar);
+	la->support_format_raw(ar);
 }
 
 /* ---- archive members as streams -------------------------------------------- */
@@ -430,7 +432,7 @@ struct member {
 static int
 over_cap(struct ctx *x)
 {
-	uint64_t in = (uint64_t)archive_filter_bytes(x->top, -1);
+	uint64_t in = (uint64_t)x->la->filter_bytes(x->top, -1);
 	uint64_t floor = in > IN_RATIO_FLOOR ? in : IN_RATIO_FLOOR;
 
 	if (x->unpacked > x->lim->max_bytes) {
@@ -458,11 +460,11 @@ pull(struct member *m, void *buf, size_t n)
 
 	if (m->eof || m->err || m->x->stopped)
 		return 0;
-	k = archive_read_data(m->ar, buf, n);
+	k = m->x->la->read_data(m->ar, buf, n);
 	if (k < 0) {
 		m->err = 1;
 		snprintf(m->errmsg, sizeof m->errmsg, "%s",
-		    archive_error_string(m->ar) ? archive_error_string(m->ar) :
+		    m->x->la->error_string(m->ar) ? m->x->la->error_string(m->ar) :
 		    "cannot unpack");
 		errno = EIO;
 		return -1;
@@ -514,7 +516,7 @@ nested_read(struct archive *ar, void *cookie, const void **buf)
 	*buf = m->block;
 	k = pull(m, m->block, BLOCK);
 	if (k < 0)
-		archive_set_error(ar, EIO, "%s", m->errmsg);
+		m->x->la->set_error(ar, EIO, "%s", m->errmsg);
 	return k;
 }
 
@@ -543,7 +545,7 @@ member_capture(struct ctx *x, struct member *m, const char *path)
 static void
 member_archive(struct ctx *x, struct member *m, const char *path)
 {
-	struct archive *in = archive_read_new();
+	struct archive *in = x->la->read_new();
 	struct archive_entry *e;
 	int r;
 
@@ -553,23 +555,23 @@ member_archive(struct ctx *x, struct member *m, const char *path)
 		x->count->bad++;
 		goto out;
 	}
-	supported(in);
-	if (archive_read_open(in, m, NULL, nested_read, NULL) != ARCHIVE_OK) {
-		say(x, "%s: %s", path, archive_error_string(in));
+	supported(x->la, in);
+	if (x->la->read_open(in, m, NULL, nested_read, NULL) != ARCHIVE_OK) {
+		say(x, "%s: %s", path, x->la->error_string(in));
 		x->count->bad++;
 		goto out;
 	}
-	r = archive_read_next_header(in, &e);
+	r = x->la->read_next_header(in, &e);
 	if (r == ARCHIVE_EOF)
 		goto out;
 	if (r < ARCHIVE_WARN) {
-		say(x, "%s: %s", path, archive_error_string(in));
+		say(x, "%s: %s", path, x->la->error_string(in));
 		x->count->bad++;
 		goto out;
 	}
 	entries(x, in, e, path, 1);
 out:
-	archive_read_free(in);
+	x->la->read_free(in);
 	free(m->block);
 	m->block = NULL;
 }
@@ -612,15 +614,15 @@ entries(struct ctx *x, struct archive *ar, struct archive_entry *e,
 	int r;
 
 	do {
-		if (archive_entry_filetype(e) != AE_IFREG)
+		if (x->la->entry_filetype(e) != AE_IFREG)
 			goto next;
-		name = archive_entry_pathname_utf8(e);
+		name = x->la->entry_pathname_utf8(e);
 		if (name == NULL)
-			name = archive_entry_pathname(e);
+			name = x->la->entry_pathname(e);
 		if (name == NULL)
 			name = "?";
 		/* a compressed file (not an archive) is its one capture */
-		if (archive_format(ar) == ARCHIVE_FORMAT_RAW)
+		if (x->la->format(ar) == ARCHIVE_FORMAT_RAW)
 			path = strdup(prefix);
 		else if ((path = malloc(strlen(prefix) + strlen(name) + 2)))
 			sprintf(path, "%s:%s", prefix, name);
@@ -629,7 +631,7 @@ entries(struct ctx *x, struct archive *ar, struct archive_entry *e,
 			x->count->bad++;
 			return;
 		}
-		if (archive_entry_is_encrypted(e)) {
+		if (x->la->entry_is_encrypted(e)) {
 			say(x, "%s: encrypted, cannot be read (datrace takes "
 			    "no passwords; unpack it first)", path);
 			x->count->bad++;
@@ -640,13 +642,13 @@ entries(struct ctx *x, struct archive *ar, struct archive_entry *e,
 		if (x->stopped)
 			return;
 next:
-		r = archive_read_next_header(ar, &e);
+		r = x->la->read_next_header(ar, &e);
 		if (r == ARCHIVE_WARN)
-			say(x, "note: %s: %s", prefix, archive_error_string(ar));
+			say(x, "note: %s: %s", prefix, x->la->error_string(ar));
 	} while (r == ARCHIVE_OK || r == ARCHIVE_WARN);
 	if (r != ARCHIVE_EOF && !x->stopped) {
-		say(x, "%s: %s", prefix, archive_error_string(ar) ?
-		    archive_error_string(ar) : "cannot read the archive");
+		say(x, "%s: %s", prefix, x->la->error_string(ar) ?
+		    x->la->error_string(ar) : "cannot read the archive");
 		x->count->bad++;
 	}
 }
@@ -701,6 +703,9 @@ in_analyse(struct in_sink *into, const dt_options *opts,
 	struct ctx x;
 	struct archive *ar = NULL;
 	struct archive_entry *e;
+	unsigned char head[PEEK];
+	const char *why;
+	size_t n;
 	int r;
 
 	memset(&x, 0, sizeof x);
@@ -711,58 +716,66 @@ in_analyse(struct in_sink *into, const dt_options *opts,
 	x.msg = msg;
 	x.count = count;
 	x.top_path = it->path;
-	if (strcmp(it->path, "-") != 0)
-		ar = archive_read_new();
-	if (ar == NULL)
+	/* a capture by its first bytes (or a file that cannot be read: the
+	   library says why) goes straight to the library, so libarchive is
+	   loaded only for what may be an archive */
+	if (strcmp(it->path, "-") == 0 ||
+	    file_head(it->path, head, sizeof head, &n) != 0 ||
+	    capture_magic(head, n))
 		goto plain;
-	supported(ar);
-	if (archive_read_open_filename(ar, it->path, BLOCK) != ARCHIVE_OK) {
-		unsigned char head[PEEK];
-		size_t n;
-
-		/* a compressed file cut short fails already here */
-		if (archive_error_string(ar) != NULL &&
-		    file_head(it->path, head, sizeof head, &n) == 0 &&
-		    archive_magic(head, n)) {
-			say(&x, "%s: cannot unpack: %s", it->path,
-			    archive_error_string(ar));
+	if ((x.la = arc_load(&why)) == NULL) {
+		if (archive_magic(head, n)) {
+			say(&x, "%s: %s", it->path, why);
 			count->bad++;
-			archive_read_free(ar);
 			return 0;
 		}
 		goto plain;
 	}
-	r = archive_read_next_header(ar, &e);
+	if ((ar = x.la->read_new()) == NULL)
+		goto plain;
+	supported(x.la, ar);
+	if (x.la->read_open_filename(ar, it->path, BLOCK) != ARCHIVE_OK) {
+		/* a compressed file cut short fails already here */
+		if (x.la->error_string(ar) != NULL && archive_magic(head, n)) {
+			say(&x, "%s: cannot unpack: %s", it->path,
+			    x.la->error_string(ar));
+			count->bad++;
+			x.la->read_free(ar);
+			return 0;
+		}
+		goto plain;
+	}
+	r = x.la->read_next_header(ar, &e);
 	/* neither compressed nor an archive (nor anything): the library
 	   reads it and says what it is */
-	if ((archive_format(ar) == ARCHIVE_FORMAT_RAW ||
-	    archive_format(ar) == ARCHIVE_FORMAT_EMPTY ||
-	    archive_format(ar) == 0) && archive_filter_count(ar) <= 1)
+	if ((x.la->format(ar) == ARCHIVE_FORMAT_RAW ||
+	    x.la->format(ar) == ARCHIVE_FORMAT_EMPTY ||
+	    x.la->format(ar) == 0) && x.la->filter_count(ar) <= 1)
 		goto plain;
 	if (r == ARCHIVE_EOF) {
-		archive_read_free(ar);
+		x.la->read_free(ar);
 		return x.adopt_failed ? -1 : 0;
 	}
 	if (r < ARCHIVE_WARN) {
-		const char *why = archive_error_string(ar);
+		const char *err = x.la->error_string(ar);
 
 		/* 7z with its list of members encrypted too */
-		if (why != NULL && strstr(why, "ncrypt") != NULL)
+		if (err != NULL && strstr(err, "ncrypt") != NULL)
 			say(&x, "%s: encrypted, cannot be read (datrace takes "
 			    "no passwords; unpack it first)", it->path);
 		else
-			say(&x, "%s: %s", it->path, why != NULL ? why :
+			say(&x, "%s: %s", it->path, err != NULL ? err :
 			    "cannot read the archive");
 		count->bad++;
 	} else {
 		x.top = ar;
 		entries(&x, ar, e, it->path, 0);
 	}
-	archive_read_free(ar);
+	x.la->read_free(ar);
 	return x.adopt_failed ? -1 : 0;
 plain:
 	if (ar != NULL)
-		archive_read_free(ar);
+		x.la->read_free(ar);
 	plain(&x, it, progress, payload);
 	return x.adopt_failed ? -1 : 0;
 }

@@ -252,5 +252,37 @@ fi
 n=$(find testdata -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.etl' \) ! -path '*/.*' | wc -l)
 grep -q "^$n captures:$" "$tmp/out" && ok || bad "datrace testdata/: no summary of $n captures: $(tail -3 "$tmp/out")"
 
+# libarchive is loaded (dlopen) only when an archive is met: plain captures
+# never need it, and an archive without it is one error line naming the
+# package, the other inputs still analysed. A libarchive.so.13 that is not a
+# library, then one without libarchive's functions, stand in for a missing
+# or wrong libarchive (LD_LIBRARY_PATH is searched first).
+if have zip; then
+	mkdir "$tmp/nolib"
+	: >"$tmp/nolib/libarchive.so.13"
+	(cd "$tmp/src" && zip -q "$tmp/one.zip" "$a")
+	for kind in empty nosyms; do
+		if [ $kind = nosyms ]; then
+			echo 'int datrace_test_not_libarchive;' >"$tmp/nolib/x.c"
+			${CC:-cc} -shared -fPIC -o "$tmp/nolib/libarchive.so.13" "$tmp/nolib/x.c" ||
+				{ bad "cannot build the stand-in library"; continue; }
+			why="$tmp/one.zip: cannot read archives: libarchive.so.13 has no archive_read_new (install the libarchive13 package)"
+		else
+			why="$tmp/one.zip: cannot read archives: $tmp/nolib/libarchive.so.13: file too short (install the libarchive13 package)"
+		fi
+		LD_LIBRARY_PATH=$tmp/nolib "$CLI" -f json --host da.corp.example "$tmp/src/$b" >"$tmp/out" 2>"$tmp/err"
+		st=$?
+		[ "$st" = 1 ] && [ ! -s "$tmp/err" ] && grep -v '"path": ' "$tmp/out" | cmp -s - "$tmp/want.b" &&
+			ok || bad "$kind libarchive: a bare capture: exit $st, $(cat "$tmp/err")"
+		LD_LIBRARY_PATH=$tmp/nolib "$CLI" -j 2 "$tmp/one.zip" "$tmp/src/$b" "$tmp/one.zip" >"$tmp/out" 2>"$tmp/err"
+		st=$?
+		[ "$st" = 2 ] && ok || bad "$kind libarchive: exit $st, want 2"
+		[ "$(cat "$tmp/err")" = "$(printf 'datrace: %s\ndatrace: %s' "$why" "$why")" ] &&
+			ok || bad "$kind libarchive: stderr: $(cat "$tmp/err")"
+		grep -q "client-cert-missing" "$tmp/out" && ok ||
+			bad "$kind libarchive: the bare capture beside the archives not analysed"
+	done
+fi
+
 printf 'archive: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -254,7 +254,8 @@ START_TEST(index_dns)
 	d2 = dns(&f, 3, "da.corp.example", "edge.cdn.example", 0, &a);
 	d3 = dns(&f, 5, "www.other.example", NULL, 0, &b);
 	d4 = dns(&f, 7, "da.corp.example", NULL, 0, &a);
-	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap), 0);
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, "DA.corp.example"),
+	    0);
 	/* by name, in capture order, whatever the case and trailing dot */
 	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "DA.corp.example.", &it),
 	    d1);
@@ -264,14 +265,25 @@ START_TEST(index_dns)
 	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "www.other.example", &it),
 	    d3);
 	ck_assert_ptr_null(dt_rule_index_dns_first(&x, "nothing", &it));
-	/* name + address: the first answer that gave it; the CNAME target
-	   counts; another name's address does not */
-	ck_assert_ptr_eq(dt_rule_index_resolved(&x, "da.corp.example", &a), d2);
-	ck_assert_ptr_eq(dt_rule_index_resolved(&x, "Edge.CDN.example.", &a),
-	    d2);
-	ck_assert_ptr_null(dt_rule_index_resolved(&x, "da.corp.example", &b));
-	ck_assert_ptr_eq(dt_rule_index_resolved(&x, "www.other.example", &b),
-	    d3);
+	/* the host's addresses: the first answer that gave it; another
+	   name's address is not the host's */
+	ck_assert_ptr_eq(dt_rule_index_host_resolved(&x, &a), d2);
+	ck_assert_ptr_null(dt_rule_index_host_resolved(&x, &b));
+	dt_rule_index_free(&x, &f.mem);
+	/* the CNAME target counts, whatever its case and trailing dot */
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, "Edge.CDN.example."),
+	    0);
+	ck_assert_ptr_eq(dt_rule_index_host_resolved(&x, &a), d2);
+	ck_assert_ptr_null(dt_rule_index_host_resolved(&x, &b));
+	dt_rule_index_free(&x, &f.mem);
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, "www.other.example"),
+	    0);
+	ck_assert_ptr_eq(dt_rule_index_host_resolved(&x, &b), d3);
+	ck_assert_ptr_null(dt_rule_index_host_resolved(&x, &a));
+	dt_rule_index_free(&x, &f.mem);
+	/* without a host, no address is the host's */
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, NULL), 0);
+	ck_assert_ptr_null(dt_rule_index_host_resolved(&x, &a));
 	dt_rule_index_free(&x, &f.mem);
 	fx_free(&f);
 }
@@ -290,7 +302,7 @@ START_TEST(index_conns)
 	c2 = conn(&f, 2, b, 443, "www.other.example");
 	c3 = conn(&f, 3, a, 443, NULL);
 	c5 = conn(&f, 5, a, 8443, "DA.corp.example.");	/* id 4 gone */
-	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap), 0);
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, NULL), 0);
 	ck_assert_ptr_eq(dt_rule_index_conn(&x, 1), c1);
 	ck_assert_ptr_eq(dt_rule_index_conn(&x, 3), c3);
 	ck_assert_ptr_null(dt_rule_index_conn(&x, 4));
@@ -314,6 +326,44 @@ START_TEST(index_conns)
 }
 END_TEST
 
+/* The first later connection on the same path (client address, server
+   address and port) that got a SYN-ACK, for the unanswered and refused
+   ones. */
+START_TEST(index_answered_after)
+{
+	struct fx f;
+	struct dt_rule_index x;
+	struct dt_addr a = v4(198, 19, 0, 10), cl = v4(10, 0, 0, 1),
+	    other = v4(10, 0, 0, 2);
+	struct dt_conn *c[8];
+	uint32_t id;
+
+	fx_init(&f);
+	for (id = 1; id <= 7; id++) {
+		c[id] = conn(&f, id, a, 443, NULL);
+		c[id]->client = id == 3 ? other : cl;
+		c[id]->state = DT_TCP_ESTABLISHED;
+		c[id]->synack_frame = 10 * id;
+	}
+	c[1]->state = DT_TCP_REFUSED;		/* RST: no SYN-ACK */
+	c[1]->synack_frame = 0;
+	c[2]->state = DT_TCP_NO_ANSWER;
+	c[2]->synack_frame = 0;
+	c[6]->state = DT_TCP_NO_ANSWER;		/* nothing answered after */
+	c[6]->synack_frame = 0;
+	c[7]->server_port = 8443;		/* another path */
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, NULL), 0);
+	/* 3 is another client's; 4 is the first answered on the path */
+	ck_assert_ptr_eq(dt_rule_index_answered_after(&x, c[1]), c[4]);
+	ck_assert_ptr_eq(dt_rule_index_answered_after(&x, c[2]), c[4]);
+	ck_assert_ptr_null(dt_rule_index_answered_after(&x, c[6]));
+	/* only the unanswered ask */
+	ck_assert_ptr_null(dt_rule_index_answered_after(&x, c[4]));
+	dt_rule_index_free(&x, &f.mem);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(index_http)
 {
 	struct fx f;
@@ -329,7 +379,7 @@ START_TEST(index_http)
 	k1 = http(&f, 9, 30, "CONNECT", "da.corp.example:443", NULL, 403);
 	k2 = http(&f, 10, 40, "CONNECT", "DA.corp.example:443", NULL, 200);
 	k3 = http(&f, 11, 50, "CONNECT", "da.corp.example:443", NULL, 200);
-	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap), 0);
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, NULL), 0);
 	/* per connection */
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 8), 2);
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 7), 1);
@@ -365,6 +415,7 @@ index_suite(void)
 	tcase_add_test(tc, name_key_canonical);
 	tcase_add_test(tc, index_dns);
 	tcase_add_test(tc, index_conns);
+	tcase_add_test(tc, index_answered_after);
 	tcase_add_test(tc, index_http);
 	suite_add_tcase(s, tc);
 	return s;

@@ -223,7 +223,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 			    conn->uri, (unsigned long long)conn->request_frame);
 		if (name == NULL && conn == NULL &&
 		    dt_rule_in_ports(cfg, c->server_port) &&
-		    (d = dt_rule_index_resolved(x, host, &c->server)) != NULL)
+		    (d = dt_rule_index_host_resolved(x, &c->server)) != NULL)
 			why_add(w, W_DNS, 1, "address from the DNS answer in "
 			    "frame %llu", (unsigned long long)d->answer_frame);
 		if (sni == NULL && !w->tie && (leaf = dt_rule_leaf(c)) != NULL &&

@@ -12,9 +12,6 @@
 /* client, server (family + 16 address bytes each) + server port */
 #define PATH_KEY (17 + 19)
 
-/* name + NUL + family + 16 address bytes */
-#define ANSWER_KEY (DT_NAME_KEY + 1 + 17)
-
 static int
 lower(int ch)
 {
@@ -57,18 +54,39 @@ addr_key(const struct dt_addr *a, uint16_t port, uint8_t *out)
 	return 19;
 }
 
-/* answered_after[]: walked from the last connection back, the last value
-   under a path's key is the earliest answered connection seen so far, that
-   is the first one after the connection being looked at. */
+/* The connections the rules ask answered_after about: the server never
+   answered them, or refused them (tcp_no_answer.c, tcp_refused.c). */
 static int
-build_answered_after(struct dt_rule_index *x, struct dt_mem *m)
+unanswered(const struct dt_conn *c)
+{
+	return c->state == DT_TCP_NO_ANSWER || c->state == DT_TCP_REFUSED;
+}
+
+static void
+path_key(const struct dt_conn *c, uint8_t *key)
+{
+	key[0] = c->client.family;
+	memcpy(key + 1, c->client.a, 16);
+	addr_key(&c->server, c->server_port, key + 17);
+}
+
+/* answered_after[] of the unanswered connections (want: their paths).
+   Walked from the last connection back, the last value under a path's key
+   is the earliest answered connection seen so far, that is the first one
+   after the connection being looked at; only the answered connections on
+   a wanted path are kept, so the table is as small as the failures. */
+static int
+build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
+    struct dt_mem *m)
 {
 	struct dt_hash later;
 	struct dt_conn *c;
 	uint8_t key[PATH_KEY];
 	uint32_t id;
-	int rc = 0;
+	int rc = 0, ask;
 
+	if (want->n_keys == 0)
+		return 0;
 	x->answered_after = dt_calloc(m, (size_t)x->max_id + 1,
 	    sizeof *x->answered_after);
 	if (x->answered_after == NULL)
@@ -77,29 +95,47 @@ build_answered_after(struct dt_rule_index *x, struct dt_mem *m)
 	for (id = x->max_id; id > 0 && rc == 0; id--) {
 		if ((c = x->conn_by_id[id]) == NULL)
 			continue;
-		key[0] = c->client.family;
-		memcpy(key + 1, c->client.a, 16);
-		addr_key(&c->server, c->server_port, key + 17);
-		x->answered_after[id] = dt_hash_last(&later, key, sizeof key);
-		if (c->synack_frame != 0 &&
-		    dt_hash_add(&later, key, sizeof key, c) < 0)
+		ask = unanswered(c);
+		if (!ask && c->synack_frame == 0)
+			continue;
+		path_key(c, key);
+		if (ask)
+			x->answered_after[id] = dt_hash_last(&later, key,
+			    sizeof key);
+		if (c->synack_frame != 0 && dt_hash_count(want, key,
+		    sizeof key) > 0 && dt_hash_add(&later, key, sizeof key,
+		    c) < 0)
 			rc = -1;
 	}
 	dt_hash_free(&later);
 	return rc;
 }
 
-static size_t
-answer_key(const char *name, const struct dt_addr *a, uint8_t *out)
+/* A DNS answer under its query name; its addresses under host_answer when
+   the query name or its CNAME target is the host (hk, hn: its key; hn 0
+   without one). */
+static int
+add_dns(struct dt_rule_index *x, struct dt_dns *d, const char *hk,
+    size_t hn)
 {
-	size_t n = dt_rule_name_key(name, (char *)out, DT_NAME_KEY);
+	char key[DT_NAME_KEY];
+	uint8_t akey[19];
+	size_t n = dt_rule_name_key(d->name, key, sizeof key), i;
+	int for_host;
 
-	if (n == 0)
+	if (n > 0 && dt_hash_add(&x->dns_name, key, n, d) < 0)
+		return -1;
+	if (hn == 0 || d->n_addrs == 0)
 		return 0;
-	out[n] = '\0';
-	out[n + 1] = a->family;
-	memcpy(out + n + 2, a->a, 16);
-	return n + 2 + 16;
+	for_host = n == hn && memcmp(key, hk, n) == 0;
+	if (!for_host && d->cname != NULL)
+		for_host = dt_rule_name_key(d->cname, key, sizeof key) == hn &&
+		    memcmp(key, hk, hn) == 0;
+	for (i = 0; for_host && i < d->n_addrs; i++)
+		if (dt_hash_add(&x->host_answer, akey, addr_key(&d->addrs[i], 0,
+		    akey), d) < 0)
+			return -1;
+	return 0;
 }
 
 /* Add under the canonical form of name; names that have none are not
@@ -111,26 +147,6 @@ add_name(struct dt_hash *h, const char *name, void *val)
 	size_t n = dt_rule_name_key(name, key, sizeof key);
 
 	return n == 0 || dt_hash_add(h, key, n, val) >= 0 ? 0 : -1;
-}
-
-static int
-add_dns(struct dt_rule_index *x, struct dt_dns *d)
-{
-	uint8_t key[ANSWER_KEY];
-	size_t i, n;
-
-	if (add_name(&x->dns_name, d->name, d) != 0)
-		return -1;
-	for (i = 0; i < d->n_addrs; i++) {
-		if ((n = answer_key(d->name, &d->addrs[i], key)) > 0 &&
-		    dt_hash_add(&x->dns_answer, key, n, d) < 0)
-			return -1;
-		if (d->cname != NULL &&
-		    (n = answer_key(d->cname, &d->addrs[i], key)) > 0 &&
-		    dt_hash_add(&x->dns_answer, key, n, d) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 /* The host a GET/HEAD asked: the absolute URI's (to a proxy), else Host. */
@@ -185,17 +201,23 @@ add_http(struct dt_rule_index *x, struct dt_http *h)
 }
 
 int
-dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap)
+dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
+    const char *host)
 {
 	struct dt_mem *m = cap->mem;
 	struct dt_conn *c;
 	struct dt_dns *d;
 	struct dt_http *h;
-	uint8_t key[19];
+	char hk[DT_NAME_KEY];
+	size_t hn = dt_rule_name_key(host, hk, sizeof hk), n_dns = 0,
+	    n_http = 0;
+	uint8_t key[19], pkey[PATH_KEY];
+	struct dt_hash want;		/* paths of unanswered connections */
 
 	memset(x, 0, sizeof *x);
+	dt_hash_init(&want, m);
 	dt_hash_init(&x->dns_name, m);
-	dt_hash_init(&x->dns_answer, m);
+	dt_hash_init(&x->host_answer, m);
 	dt_hash_init(&x->conn_server, m);
 	dt_hash_init(&x->conn_name, m);
 	dt_hash_init(&x->http_conn, m);
@@ -205,6 +227,15 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap)
 	for (c = cap->conns; c != NULL; c = c->next)
 		if (c->id > x->max_id)
 			x->max_id = c->id;
+	for (d = cap->dns; d != NULL; d = d->next)
+		n_dns++;
+	for (h = cap->http; h != NULL; h = h->next)
+		n_http++;
+	/* every connection, answer and exchange is one value of these */
+	if (dt_hash_reserve(&x->conn_server, cap->n_conns) != 0 ||
+	    dt_hash_reserve(&x->dns_name, n_dns) != 0 ||
+	    dt_hash_reserve(&x->http_conn, n_http) != 0)
+		goto fail;
 	x->conn_by_id = dt_calloc(m, (size_t)x->max_id + 1,
 	    sizeof *x->conn_by_id);
 	if (x->conn_by_id == NULL)
@@ -215,17 +246,24 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap)
 		    c->server_port, key), c) < 0 ||
 		    add_name(&x->conn_name, dt_facts_server_name(c), c) != 0)
 			goto fail;
+		if (unanswered(c)) {
+			path_key(c, pkey);
+			if (dt_hash_add(&want, pkey, sizeof pkey, NULL) < 0)
+				goto fail;
+		}
 	}
-	if (build_answered_after(x, m) != 0)
+	if (build_answered_after(x, &want, m) != 0)
 		goto fail;
+	dt_hash_free(&want);
 	for (d = cap->dns; d != NULL; d = d->next)
-		if (add_dns(x, d) != 0)
+		if (add_dns(x, d, hk, hn) != 0)
 			goto fail;
 	for (h = cap->http; h != NULL; h = h->next)
 		if (add_http(x, h) != 0)
 			goto fail;
 	return 0;
 fail:
+	dt_hash_free(&want);
 	dt_rule_index_free(x, m);
 	return -1;
 }
@@ -234,7 +272,7 @@ void
 dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m)
 {
 	dt_hash_free(&x->dns_name);
-	dt_hash_free(&x->dns_answer);
+	dt_hash_free(&x->host_answer);
 	dt_hash_free(&x->conn_server);
 	dt_hash_free(&x->conn_name);
 	dt_hash_free(&x->http_conn);
@@ -249,14 +287,14 @@ dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m)
 }
 
 const struct dt_dns *
-dt_rule_index_resolved(const struct dt_rule_index *x, const char *name,
+dt_rule_index_host_resolved(const struct dt_rule_index *x,
     const struct dt_addr *addr)
 {
 	struct dt_hash_iter it;
-	uint8_t key[ANSWER_KEY];
-	size_t n = answer_key(name, addr, key);
+	uint8_t key[19];
 
-	return n > 0 ? dt_hash_first(&x->dns_answer, key, n, &it) : NULL;
+	return dt_hash_first(&x->host_answer, key, addr_key(addr, 0, key),
+	    &it);
 }
 
 static void *

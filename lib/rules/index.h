@@ -25,17 +25,21 @@
 
 struct dt_rule_index {
 	struct dt_hash dns_name;	/* query name -> struct dt_dns */
-	struct dt_hash dns_answer;	/* name + address -> struct dt_dns whose
-					   answer gave that address for that
-					   name (the query name and its CNAME
-					   target both count) */
+	struct dt_hash host_answer;	/* address -> struct dt_dns whose
+					   answer gave it for --host (as the
+					   query name or its CNAME target):
+					   the one name classification asks
+					   about, so not every answer of the
+					   day is keyed */
 	struct dt_hash conn_server;	/* server address + port -> dt_conn */
 	struct dt_hash conn_name;	/* wire name (SNI, else Host) -> dt_conn */
 	struct dt_conn **conn_by_id;	/* [id], NULL when absent */
-	struct dt_conn **answered_after;	/* [id]: the first later
+	struct dt_conn **answered_after;	/* [id] of an unanswered or
+					   refused connection: the first later
 					   connection from the same client
 					   address to the same server address
-					   and port that got a SYN-ACK */
+					   and port that got a SYN-ACK (NULL
+					   when no connection was unanswered) */
 	uint32_t max_id;
 	struct dt_hash http_conn;	/* connection id -> struct dt_http */
 	struct dt_hash http_get;	/* host of a GET/HEAD -> struct dt_http */
@@ -50,14 +54,15 @@ struct dt_rule_index {
 size_t dt_rule_name_key(const char *name, char *out, size_t n);
 
 /* Build / free. dt_rule_index_build: 0, or -1 when memory failed (the
-   index is then freed). */
-int dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap);
+   index is then freed). host: --host, or NULL. */
+int dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
+    const char *host);
 void dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m);
 
-/* The first DNS answer that gave addr for name (directly or as the target
-   of a CNAME), NULL when none did. */
-const struct dt_dns *dt_rule_index_resolved(const struct dt_rule_index *x,
-    const char *name, const struct dt_addr *addr);
+/* The first DNS answer that gave addr for the host the index was built
+   for (directly or as the target of a CNAME), NULL when none did. */
+const struct dt_dns *dt_rule_index_host_resolved(
+    const struct dt_rule_index *x, const struct dt_addr *addr);
 /* The queries for name, in capture order (the iterator walks them). */
 const struct dt_dns *dt_rule_index_dns_first(const struct dt_rule_index *x,
     const char *name, struct dt_hash_iter *it);
@@ -71,7 +76,8 @@ struct dt_conn *dt_rule_index_named_first(const struct dt_rule_index *x,
 struct dt_conn *dt_rule_index_conn(const struct dt_rule_index *x, uint32_t id);
 /* The first connection after c (by id) from c's client address to c's
    server address and port that the server answered with a SYN-ACK; NULL
-   when none did. */
+   when none did. Kept only for the connections that ask (c's SYNs got no
+   answer, or a RST: DT_TCP_NO_ANSWER, DT_TCP_REFUSED); NULL for others. */
 struct dt_conn *dt_rule_index_answered_after(const struct dt_rule_index *x,
     const struct dt_conn *c);
 /* Plain HTTP requests seen on connection id. */

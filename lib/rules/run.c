@@ -61,7 +61,7 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.crl_memo = NULL;
 	ctx.n_crl_memo = 0;
 	dt_hash_init(&ctx.crl_urls, cap->mem);
-	if (dt_rule_index_build(&ctx.idx, cap) != 0)
+	if (dt_rule_index_build(&ctx.idx, cap, ctx.cfg->host) != 0)
 		return -1;
 	dt_rules_classify(&ctx);
 	for (c = cap->conns; c != NULL; c = c->next) {

@@ -125,6 +125,23 @@ keep_key(struct dt_hash *h, const void *key, size_t klen)
 }
 
 int
+dt_hash_reserve(struct dt_hash *h, size_t n)
+{
+	struct dt_hash_val *v;
+
+	if (n <= h->cap_vals)
+		return 0;
+	if (n > UINT32_MAX)
+		return -1;
+	v = dt_realloc(h->mem, h->vals, n * sizeof *v);
+	if (v == NULL)
+		return -1;
+	h->vals = v;
+	h->cap_vals = n;
+	return 0;
+}
+
+int
 dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 {
 	struct dt_hash_key *k;

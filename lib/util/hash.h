@@ -39,6 +39,11 @@ struct dt_hash_iter {
 void dt_hash_init(struct dt_hash *h, struct dt_mem *m);
 void dt_hash_free(struct dt_hash *h);
 
+/* Room for n values in all (a table whose count is known when it is built
+   grows no array by doubling, nor leaves half of one unused): 0, or -1
+   when memory refused (the table is as it was). */
+int dt_hash_reserve(struct dt_hash *h, size_t n);
+
 /* Add a value under key. 1: the key was new, 0: it had values already,
    -1: memory refused (nothing added). */
 int dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val);

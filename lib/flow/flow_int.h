@@ -47,7 +47,6 @@ struct half {				/* one direction of a connection */
 	uint8_t off;			/* sinks done with it, one bit each */
 	uint8_t counting;		/* no reassembly any more */
 	uint8_t nr;			/* counting: ranges seen above next */
-	uint32_t rs[FLOW_RANGES], re[FLOW_RANGES];
 	struct segq ooo;		/* sorted, non-overlapping */
 	size_t buffered;		/* payload bytes in ooo */
 	size_t pieces;
@@ -56,28 +55,35 @@ struct half {				/* one direction of a connection */
 	uint32_t last_seq, last_ack, last_len;
 	uint8_t last_flags, last_valid;
 	int64_t last_time;
+	uint32_t rs[FLOW_RANGES], re[FLOW_RANGES];	/* last: rarely read */
 };
 
-struct flow {
-	TAILQ_ENTRY(flow) link;		/* LRU (live) or end order (tombs) */
-	struct dt_conn *c;
-	void *state[DT_FLOW_MAX_SINKS];	/* each sink's slot */
-	uint8_t wants;			/* sinks that see it, one bit each */
-	struct dt_addr addr[2];		/* key: lower endpoint first */
-	uint16_t port[2];
+struct flow {				/* the key first: the lookup's line */
 	uint32_t hash;
+	uint16_t port[2];
+	struct dt_addr addr[2];		/* key: lower endpoint first */
 	uint8_t cli;			/* index of the client in addr/port */
+	uint8_t wants;			/* sinks that see it, one bit each */
 	uint8_t ended;			/* a tombstone */
 	uint8_t synack, data, rst;
 	uint8_t challenged;		/* a challenge ACK answered its SYN */
-	uint32_t challenge_ack;		/* that ACK's number */
+	struct dt_conn *c;
+	/* the second line: what every packet writes */
+	TAILQ_ENTRY(flow) link;		/* LRU (live) or end order (tombs) */
 	int64_t last_time;
 	int64_t syn_time;		/* the first SYN */
 	int64_t irtt;			/* SYN to the handshake's ACK, 0: unknown */
+	uint32_t challenge_ack;		/* that ACK's number */
+	void *state[DT_FLOW_MAX_SINKS];	/* each sink's slot */
 	struct half h[2];		/* DT_C2S, DT_S2C */
 };
 
 TAILQ_HEAD(flowq, flow);
+
+struct slot {				/* of the table: the hash beside */
+	struct flow *fl;
+	uint32_t hash;
+};
 
 struct sink {
 	struct dt_flow_sink s;
@@ -97,7 +103,7 @@ struct dt_flow {
 	uint32_t seed;
 	int started;			/* a packet came: no more sinks */
 
-	struct flow **slots;
+	struct slot *slots;
 	size_t nslots, nused;
 	struct flowq live, tombs;
 	size_t n_live;

@@ -50,67 +50,75 @@ struct fmark {
 };
 
 struct fmap {
-	struct fmark v[FMAP_MAX];
 	size_t n;
+	struct fmark v[FMAP_MAX];
 };
 
+/* One direction. What every record reads comes first, so that a packet
+   after the handshake touches a line or two of it; the frame maps, used
+   only while bytes are gathered, come last. */
 struct tdir {
 	enum dstate state;
+	uint8_t rtype;			/* current record's content type */
+	uint16_t rlen;			/* ... and its length */
+	uint16_t rversion;
+	int hop;			/* a hopped record waits for its last byte */
+	int slim;			/* handshake over: buffers given back */
+	int resync;			/* looking for a record header again */
+	/* protection state */
+	int ccs;			/* ChangeCipherSpec sent */
+	int mac;			/* NULL suite after CCS: MAC bytes; -1 */
+	int http_done;			/* NULL cipher: done with its HTTP head */
+	int body;			/* ... and the body follows */
+	int body_done;			/* the body sink wants no more of it */
+	uint64_t skip;			/* body bytes of a hopped record left */
+	uint64_t hop_frame;		/* ... whose header came in this frame */
+	int64_t hop_time;
 	/* the unit being gathered (record, head, line) */
 	uint8_t *buf;
 	size_t len, cap;
-	struct fmap bmap;		/* positions relative to buf[0] */
-	uint64_t skip;			/* body bytes of a hopped record left */
-	uint8_t rtype;			/* current record's content type */
-	uint16_t rlen;			/* ... and its length */
-	int hop;			/* a hopped record waits for its last byte */
-	uint64_t hop_frame;		/* ... whose header came in this frame */
-	int64_t hop_time;
-	int slim;			/* handshake over: buffers given back */
 	int hs_lost;			/* a gap ate handshake bytes */
-	uint16_t rversion;
+	int maybe_resumed;		/* server echoed the session id */
 	/* handshake reassembly */
 	uint8_t *hs;
 	size_t hlen, hcap;
 	uint64_t hpos;			/* handshake-stream position of hs[0] */
-	struct fmap hmap;		/* handshake-stream positions */
-	/* protection state */
-	int ccs;			/* ChangeCipherSpec sent */
-	int mac;			/* NULL suite after CCS: MAC bytes; -1 */
-	int maybe_resumed;		/* server echoed the session id */
 	/* HTTP inside a NULL-cipher session */
 	uint8_t *http;
 	size_t http_len;
-	int http_done;
-	int body;			/* its head parsed: the body follows */
-	int body_done;			/* the body sink wants no more of it */
 	uint64_t http_frame;
 	int64_t http_time;
 	/* TLS 1.3 encrypted flight */
 	size_t flight_ev;		/* index in c->events + 1; 0: none */
 	int sslv2;			/* the SSLv2 hello was this direction's */
-	int resync;			/* looking for a record header again */
-	uint64_t skipped;		/* ... bytes passed over so far */
+	uint64_t skipped;		/* resync: bytes passed over so far */
+	struct fmap bmap;		/* positions relative to buf[0] */
+	struct fmap hmap;		/* handshake-stream positions */
 };
 
+/* dt_tls_new() zeroes a direction up to its maps: they stay last. */
+_Static_assert(offsetof(struct tdir, hmap) == offsetof(struct tdir, bmap) +
+    sizeof(struct fmap) && offsetof(struct tdir, hmap) + sizeof(struct fmap) ==
+    sizeof(struct tdir), "the frame maps end struct tdir");
+
+/* The per-packet fields first, the directions (with their maps) last. */
 struct dt_tls {
 	struct dt_mem *m;
-	size_t hs_cap;
-	const struct dt_x509_ctx *x509;
-	const struct dt_tls_body_sink *bsink;
-	void *bstate;			/* the body sink's, NULL: none */
-	int bopened;			/* open() was asked */
-	struct tdir d[2];
-	int connect;			/* c2s began with a proxy CONNECT */
-	int client_not_tls;		/* c2s began with something else */
-	uint8_t ch_sid[32];
-	size_t ch_sid_len;
-	int sh_seen;			/* a real ServerHello (not HRR) */
 	int tls13;			/* TLS 1.3 chosen (HRR or ServerHello) */
 	int sh13;			/* ... and its ServerHello was seen */
 	int client_flight13;		/* client's encrypted flight seen */
-	int64_t hs_time;		/* ServerHello / Certificate capture time */
+	int sh_seen;			/* a real ServerHello (not HRR) */
+	const struct dt_tls_body_sink *bsink;
+	void *bstate;			/* the body sink's, NULL: none */
+	int bopened;			/* open() was asked */
+	int connect;			/* c2s began with a proxy CONNECT */
+	int client_not_tls;		/* c2s began with something else */
 	int ssl2_server;		/* the server answered in SSL 2.0 */
+	size_t hs_cap;
+	const struct dt_x509_ctx *x509;
+	int64_t hs_time;		/* ServerHello / Certificate capture time */
+	uint8_t ch_sid[32];
+	size_t ch_sid_len;
 	struct {			/* preamble.c */
 		uint8_t family;		/* framing chosen by the first bytes */
 		uint8_t cmd;		/* the client's upgrade command */
@@ -125,6 +133,7 @@ struct dt_tls {
 		char tag[24];		/* IMAP command tag */
 		size_t bytes[2];
 	} pre;
+	struct tdir d[2];		/* last (dt_tls_new) */
 };
 
 

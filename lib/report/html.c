@@ -255,9 +255,10 @@ capture_notes(struct out *o, const struct dt_capture *cap)
 		html_puts(o, "</ul>");
 }
 
+/* n_iphttps[i]: the IP-HTTPS connections of capture i (document()). */
 static void
 captures_section(struct out *o, const struct dt_report_run *run,
-    const struct findings *f)
+    const struct findings *f, const size_t *n_iphttps)
 {
 	const struct dt_capture *cap;
 	const struct vref **tops;
@@ -287,8 +288,6 @@ captures_section(struct out *o, const struct dt_report_run *run,
 	    "<th>IP-HTTPS</th><th>Top finding</th></tr></thead><tbody>");
 	for (i = 0; i < run->n_caps; i++) {
 		const struct dt_verdict *top = tops[i] ? tops[i]->v : NULL;
-		const struct dt_conn *c;
-		size_t n = 0;
 
 		cap = run->caps[i];
 		html_printf(o, "<tr><td><a class=\"mono\" href=\"#cap%zu\" "
@@ -312,9 +311,7 @@ captures_section(struct out *o, const struct dt_report_run *run,
 			html_puts(o, "&mdash;");
 		html_puts(o, "</td><td>");
 		put_linktypes(o, cap);
-		for (c = cap->conns; c != NULL; c = c->next)
-			n += c->iphttps != 0;
-		html_printf(o, "</td><td>%zu</td><td>", n);
+		html_printf(o, "</td><td>%zu</td><td>", n_iphttps[i]);
 		if (top == NULL) {
 			html_puts(o, "&mdash;");
 		} else {
@@ -658,6 +655,14 @@ conn_show(const struct out *o, const struct dt_conn *c,
 	return c->iphttps || n > 0 ? SHOW_HEALTHY : SHOW_OTHER;
 }
 
+/* A connection capture_section() shows: where its verdicts are in
+   f->byconn, and how it is shown. */
+struct shown {
+	const struct dt_conn *c;
+	size_t lo, n;
+	enum show show;
+};
+
 static void
 capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
     const struct findings *f)
@@ -666,8 +671,10 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	const struct dt_conn *c;
 	const struct vref *vr;
 	struct card *cards = NULL;
+	struct shown *sh = NULL, *nsh;
 	size_t i, lo, n, healthy = 0, drawn = 0, other = 0, folded = 0;
-	size_t rows = 0, ncards = 0;
+	size_t rows = 0, ncards = 0, nsh_used = 0, nsh_cap = 0;
+	enum show show;
 
 	o->winevents = dt_report_winevents_by_time(o->mem, cap->winevents,
 	    &o->n_winevents, &o->err);
@@ -678,23 +685,37 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		html_puts(o, "</span>");
 	}
 	html_puts(o, "</h2>");
-	/* failing connections drawn */
+	/* failing connections drawn; the connections shown at all are
+	   kept in sh (in list order) for the table and the certificates,
+	   so the list and the verdicts are looked up once */
 	for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
 		n = html_conn_verdicts(f, capi, c->id, &lo);
 		vr = f->byconn + lo;
-		switch (conn_show(o, c, vr, n)) {
-		case SHOW_DRAWN:
+		show = conn_show(o, c, vr, n);
+		if (show == SHOW_OTHER) {
+			other++;
+			continue;
+		}
+		if (nsh_used == nsh_cap) {
+			nsh_cap = nsh_cap ? 2 * nsh_cap : 64;
+			nsh = dt_realloc(o->mem, sh, nsh_cap * sizeof *sh);
+			if (nsh == NULL) {
+				o->err = o->err ? o->err : DT_ENOMEM;
+				break;
+			}
+			sh = nsh;
+		}
+		sh[nsh_used].c = c;
+		sh[nsh_used].lo = lo;
+		sh[nsh_used].n = n;
+		sh[nsh_used++].show = show;
+		if (show == SHOW_DRAWN) {
 			conn_article(o, capi, c, vr, n);
 			drawn++;
-			break;
-		case SHOW_FOLDED:
+		} else if (show == SHOW_FOLDED) {
 			folded++;
-			break;
-		case SHOW_HEALTHY:
+		} else {
 			healthy++;
-			break;
-		default:
-			other++;
 		}
 	}
 	if (folded > 0)
@@ -713,13 +734,12 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		    "Connections without problems" : "Connections (no problem found)");
 		/* the first MAX_ROWS, and past them the first and last of
 		   each group (its card links there) */
-		for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
-			n = html_conn_verdicts(f, capi, c->id, &lo);
-			vr = f->byconn + lo;
-			if (conn_show(o, c, vr, n) != SHOW_HEALTHY ||
-			    (rows >= MAX_ROWS && !any_example(vr, n)))
+		for (i = 0; i < nsh_used && o->err == 0; i++) {
+			vr = f->byconn + sh[i].lo;
+			if (sh[i].show != SHOW_HEALTHY ||
+			    (rows >= MAX_ROWS && !any_example(vr, sh[i].n)))
 				continue;
-			healthy_row(o, capi, c, vr, n);
+			healthy_row(o, capi, sh[i].c, vr, sh[i].n);
 			rows++;
 		}
 		html_puts(o, "</tbody></table></div>");
@@ -741,17 +761,17 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	cards = dt_calloc(o->mem, MAX_CARDS, sizeof *cards);
 	if (cards == NULL) {
 		o->err = o->err ? o->err : DT_ENOMEM;
+		dt_free(o->mem, sh);
 		return;
 	}
-	for (c = cap->conns; c != NULL && ncards < MAX_CARDS; c = c->next) {
-		n = html_conn_verdicts(f, capi, c->id, &lo);
-		if (!c->iphttps && n == 0)
-			continue;
+	for (i = 0; i < nsh_used && ncards < MAX_CARDS; i++) {
+		c = sh[i].c;
 		ncards = html_card_add(cards, ncards, c, c->tls->server_certs,
 		    c->tls->n_server_certs, 0);
 		ncards = html_card_add(cards, ncards, c, c->tls->client_certs,
 		    c->tls->n_client_certs, 1);
 	}
+	dt_free(o->mem, sh);
 	if (ncards > 0) {
 		html_printf(o, "<section id=\"certs%zu\"><h2>Certificates", capi);
 		if (run->n_caps > 1) {
@@ -801,14 +821,23 @@ document(struct out *o, const struct dt_report_run *run,
 	const struct vref *vr = f->vr;
 	const struct dt_conn *c;
 	size_t i, nv = f->nv, sev[3] = { 0, 0, 0 }, n_iphttps = 0, cards = 0;
+	size_t *cap_iphttps;
 	dt_severity sev_last = DT_SEV_INFO;
 
 	for (i = 0; i < nv; i++)
 		if ((unsigned)vr[i].v->severity < 3)
 			sev[vr[i].v->severity]++;
-	for (i = 0; i < run->n_caps; i++)
+	/* counted once, for the banner and the index of captures */
+	cap_iphttps = dt_calloc(o->mem, run->n_caps + 1, sizeof *cap_iphttps);
+	if (cap_iphttps == NULL) {
+		o->err = o->err ? o->err : DT_ENOMEM;
+		return;
+	}
+	for (i = 0; i < run->n_caps; i++) {
 		for (c = run->caps[i]->conns; c != NULL; c = c->next)
-			n_iphttps += c->iphttps != 0;
+			cap_iphttps[i] += c->iphttps != 0;
+		n_iphttps += cap_iphttps[i];
+	}
 
 	html_puts(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
@@ -828,7 +857,8 @@ document(struct out *o, const struct dt_report_run *run,
 	    "the capture.</p>");
 	banner(o, sev, n_iphttps);
 	html_puts(o, "</header>\n");
-	captures_section(o, run, f);
+	captures_section(o, run, f, cap_iphttps);
+	dt_free(o->mem, cap_iphttps);
 
 	html_puts(o, "<section id=\"findings\"><h2>Findings</h2>");
 	if (nv == 0)

@@ -100,7 +100,9 @@ w_valid(struct jw *w, const void *arg)
 	if (memchr(valid[i].s, '\0', valid[i].n) == NULL) {
 		jw_str(w, "own", valid[i].s);
 		jw_wire(w, "wire", valid[i].s);
-		jw_int(w, valid[i].s, 7);	/* as a key, escaped */
+		w->data_keys = 1;	/* as a key from the data, escaped */
+		jw_int(w, valid[i].s, 7);
+		w->data_keys = 0;
 	}
 	jw_end(w);
 }
@@ -210,7 +212,9 @@ static void
 w_position(struct jw *w, const void *arg)
 {
 	jw_obj(w, NULL);
+	w->data_keys = 1;	/* a key from the data: checked, escaped */
 	jw_wire(w, pos_s, pos_s);
+	w->data_keys = 0;
 	jw_wiren(w, "#n", pos_s, strlen(pos_s));
 	jw_arr(w, "#a");
 	jw_wire(w, NULL, pos_s);

@@ -48,6 +48,7 @@ jfields(struct jw *w, const struct dt_winevent *e)
 	size_t i, j, last;
 
 	jw_obj(w, "fields");
+	w->data_keys = 1;	/* the manifests' names */
 	for (i = 0; i < e->n_fields; i++) {
 		if (e->fields[i].name == NULL) {
 			if (w->err == 0)
@@ -66,6 +67,7 @@ jfields(struct jw *w, const struct dt_winevent *e)
 				last = j;
 		jfield(w, &e->fields[last]);
 	}
+	w->data_keys = 0;
 	jw_end(w);
 }
 

@@ -33,6 +33,7 @@ struct jw {
 	uint64_t any;		/* bit d: the container at depth d has members */
 	uint64_t arr;		/* bit d: ... and is an array */
 	struct dt_report_clock clock;	/* the date of the last time written */
+	int data_keys;		/* keys from the data: checked, escaped */
 };
 
 /* 0, or DT_ENOMEM when mem refused the output buffer. */
@@ -44,7 +45,11 @@ void jw_raw(struct jw *w, const char *p, size_t n);
 
 /*
  * Every value takes the key it has in the enclosing object, or NULL as an
- * element of an array (or the document itself). The functions below take
+ * element of an array (or the document itself). Keys are our own names,
+ * plain ASCII that needs no escape ('"', '\\' and the C0 controls never
+ * occur in them), copied as they are; a part that writes keys from the
+ * data (the fields of Windows' events, named by manifests) sets
+ * w->data_keys while it does, and its keys are checked and escaped. The functions below take
  * the key's length too (klen); the jw_* wrappers after them give it, so a
  * key written as a literal has its length counted by the compiler.
  */

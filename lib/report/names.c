@@ -180,16 +180,25 @@ dt_report_event_is_tls(const struct dt_event *ev)
 
 /* ---- time ------------------------------------------------------------------ */
 
-/* v in n digits, zero-padded; the end. */
+/* v in n digits, zero-padded; the end. Two digits a division: a JSON
+   document has a time (its 9 digits of nanoseconds) on every event. */
 static char *
 put_digits(char *p, unsigned long v, int n)
 {
-	int i;
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
+	int i = n;
 
-	for (i = n - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
+	while (i >= 2) {
+		i -= 2;
+		memcpy(p + i, pairs + 2 * (v % 100), 2);
+		v /= 100;
 	}
+	if (i == 1)
+		p[0] = (char)('0' + v % 10);
 	return p + n;
 }
 

@@ -194,16 +194,16 @@ midstream(const struct dt_conn *c)
 	return !c->roles_from_syn && c->syn_frame == 0 && c->tls->ch_frame == 0;
 }
 
+/* name: dt_facts_server_name(c); conn: the CONNECT made on c. */
 static void
 evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
-    const char *host, struct why *w)
+    const char *name, const struct dt_http *conn, const char *host,
+    struct why *w)
 {
 	const struct dt_rules_config *cfg = ctx->cfg;
 	const struct dt_rule_index *x = &ctx->idx;
 	const struct dt_tls_facts *t = c->tls;
 	const char *sni = t->sni != NULL && t->sni[0] != '\0' ? t->sni : NULL;
-	const char *name = dt_facts_server_name(c);
-	const struct dt_http *conn = connect_on(x, c);
 	const struct dt_cert *leaf;
 	const struct dt_dns *d;
 	uint8_t key[19];
@@ -264,33 +264,46 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 /* c's reason, at most DT_REASON_LEN - 1 bytes, interned. It quotes wire
    names (SNI, Host, CONNECT): printable ASCII only, so it is valid UTF-8
    whatever the wire held (facts/finish.c repairs the wire strings, not
-   this copy). NULL (read as "") when memory failed. */
-static void
-set_reason(struct dt_capture *cap, struct dt_conn *c, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+   this copy). NULL (read as "") when memory failed. The last reason and
+   its interned copy are remembered: neighbours mostly share one, and the
+   intern table then is not asked once per connection. */
+struct reason_memo {
+	const char *kept;
+	char text[DT_REASON_LEN];
+};
 
 static void
-set_reason(struct dt_capture *cap, struct dt_conn *c, const char *fmt, ...)
+keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
+    char *text)
 {
-	char text[DT_REASON_LEN];
-	va_list ap;
 	size_t i;
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
 	for (i = 0; text[i] != '\0'; i++)
 		if ((unsigned char)text[i] < 0x20 ||
 		    (unsigned char)text[i] >= 0x7f)
 			text[i] = '?';
-	c->iphttps_reason = dt_capture_intern(cap, text);
+	if (rm->kept == NULL || memcmp(rm->text, text, i + 1) != 0) {
+		rm->kept = dt_capture_intern_n(cap, text, i);
+		memcpy(rm->text, text, i + 1);
+	}
+	c->iphttps_reason = rm->kept;
 }
 
 static void
-set_why(struct dt_capture *cap, struct dt_conn *c, const struct why *w)
+set_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+set_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
+    const char *fmt, ...)
 {
-	c->iphttps_score = w->score;
-	set_reason(cap, c, "%s", w->text);
+	char text[DT_REASON_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	keep_reason(cap, rm, c, text);
 }
 
 /* Keep the best few candidates (highest score, then first) for the
@@ -313,6 +326,14 @@ candidate(struct dt_rule_ctx *ctx, const struct dt_conn *c)
 	ctx->best[i] = c;
 }
 
+/* A connection step 1 left unmarked that a later step may mark: no name
+   and no CONNECT (steps 2 and 3), or a CONNECT without --host (step 2),
+   with the CONNECT made on it. */
+struct later {
+	struct dt_conn *c;
+	const struct dt_http *h;
+};
+
 void
 dt_rules_classify(struct dt_rule_ctx *ctx)
 {
@@ -324,16 +345,21 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_hash marked, names;	/* servers and names identified */
 	struct dt_conn *c, *m;
 	struct dt_hash_iter it;
+	struct reason_memo rm;
+	struct later *later = NULL, *nl;
+	const struct dt_http *h;
+	const char *name;
+	size_t n_later = 0, cap_later = 0, n, i;
 	struct why w;
 	char key[DT_NAME_KEY];
 	uint8_t skey[19];
-	size_t n, i;
 
 	ctx->any_marked = 0;
 	ctx->host_seen = host == NULL;
 	for (i = 0; i < DT_RULE_CANDIDATES; i++)
 		ctx->best[i] = NULL;
 	cap->midstream_conns = 0;
+	rm.kept = NULL;
 	dt_hash_init(&marked, cap->mem);
 	dt_hash_init(&names, cap->mem);
 
@@ -343,12 +369,15 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		if (midstream(c)) {
 			cap->midstream_conns++;
 			c->iphttps_score = 0;
-			set_reason(cap, c,
+			set_reason(cap, &rm, c,
 			    "caught mid-stream (no SYN, no handshake)");
 			continue;
 		}
-		evidence(ctx, c, host, &w);
-		set_why(cap, c, &w);
+		name = dt_facts_server_name(c);
+		h = connect_on(x, c);
+		evidence(ctx, c, name, h, host, &w);
+		c->iphttps_score = w.score;
+		keep_reason(cap, &rm, c, w.text);
 		if (host != NULL)
 			c->iphttps = w.tie && !w.other;
 		else
@@ -357,69 +386,82 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			ctx->host_seen = 1;
 		if (!c->iphttps) {
 			candidate(ctx, c);
+			if ((name != NULL || h != NULL) &&
+			    (host != NULL || h == NULL))
+				continue;
+			if (n_later == cap_later) {
+				cap_later = cap_later ? 2 * cap_later : 64;
+				nl = dt_realloc(cap->mem, later,
+				    cap_later * sizeof *later);
+				if (nl == NULL)
+					break;
+				later = nl;
+			}
+			later[n_later].c = c;
+			later[n_later++].h = h;
 			continue;
 		}
+		ctx->any_marked = 1;
 		if (dt_hash_add(&marked, skey, server_key(c, skey), c) < 0 ||
-		    ((n = dt_rule_name_key(dt_facts_server_name(c), key,
-		    sizeof key)) > 0 && dt_hash_add(&names, key, n, c) < 0))
+		    ((n = dt_rule_name_key(name, key, sizeof key)) > 0 &&
+		    dt_hash_add(&names, key, n, c) < 0))
 			break;
 	}
 
 	/* 2. attempts that never got as far as a name (TCP failures, no
 	   SNI) to the server of an identified connection; without --host,
-	   a proxy CONNECT to the name of an identified connection */
-	for (c = cap->conns; c != NULL; c = c->next) {
-		const struct dt_http *h;
-
-		if (c->iphttps || midstream(c))
-			continue;
-		if (dt_facts_server_name(c) == NULL &&
-		    (h = connect_on(x, c)) == NULL &&
-		    (m = dt_hash_first(&marked, skey, server_key(c, skey),
-		    &it)) != NULL && m->iphttps == 1) {
-			c->iphttps = 2;
+	   a proxy CONNECT to the name of an identified connection (marks
+	   are those of step 1: marked and names hold no other) */
+	for (i = 0; i < n_later; i++) {
+		c = later[i].c;
+		h = later[i].h;
+		if (h == NULL && (m = dt_hash_first(&marked, skey,
+		    server_key(c, skey), &it)) != NULL && m->iphttps == 1) {
+			c->iphttps = 1;
 			c->iphttps_score += W_SERVER;
-			set_reason(cap, c, "same server as connection %u "
+			set_reason(cap, &rm, c, "same server as connection %u "
 			    "(%.*s)", m->id,
 			    (int)whole_clauses(dt_conn_reason(m), 80),
 			    dt_conn_reason(m));
-		} else if (host == NULL && (h = connect_on(x, c)) != NULL &&
+		} else if (host == NULL && h != NULL &&
 		    (n = dt_rule_name_key(h->uri, key, sizeof key)) > 0 &&
 		    (m = dt_hash_first(&names, key, n, &it)) != NULL) {
-			c->iphttps = 2;
+			c->iphttps = 1;
 			c->iphttps_score += W_NAME;
-			set_reason(cap, c, "CONNECT %s in frame %llu, the name "
-			    "of connection %u", h->uri,
+			set_reason(cap, &rm, c, "CONNECT %s in frame %llu, the "
+			    "name of connection %u", h->uri,
 			    (unsigned long long)h->request_frame, m->id);
-		}
+		} else
+			continue;
+		ctx->any_marked = 1;
 	}
 	dt_hash_free(&marked);
 	dt_hash_free(&names);
-	for (c = cap->conns; c != NULL; c = c->next) {
-		if (c->iphttps)
-			c->iphttps = 1;
-		ctx->any_marked |= c->iphttps;
-	}
-	if (host == NULL || ctx->any_marked)
+	if (host == NULL || ctx->any_marked) {
+		dt_free(cap->mem, later);
 		return;
+	}
 
 	/* 3. --host tied to nothing: the attempts that could not carry a
 	   name (no ClientHello decoded, no proxy) to the port set are the
-	   likely tunnel attempts, judged with a weak identification */
+	   likely tunnel attempts, judged with a weak identification (with
+	   --host, step 2's list is the connections without name and
+	   CONNECT) */
 	if (dt_rule_index_dns_first(x, host, &it) != NULL ||
 	    dt_rule_index_connect_first(x, host, &it) != NULL)
 		ctx->host_seen = 1;
-	for (c = cap->conns; c != NULL; c = c->next) {
-		if (midstream(c) || dt_facts_server_name(c) != NULL ||
-		    c->tls->ch_frame != 0 || connect_on(x, c) != NULL ||
+	for (i = 0; i < n_later; i++) {
+		c = later[i].c;
+		if (c->tls->ch_frame != 0 ||
 		    !dt_rule_in_ports(cfg, c->server_port))
 			continue;
 		c->iphttps = 1;
 		ctx->any_marked = 1;
 		c->iphttps_score = W_PORT;
-		set_reason(cap, c, "unnamed attempt to port %u; nothing ties "
-		    "it to %s", c->server_port, host);
+		set_reason(cap, &rm, c, "unnamed attempt to port %u; nothing "
+		    "ties it to %s", c->server_port, host);
 	}
+	dt_free(cap->mem, later);
 }
 
 int

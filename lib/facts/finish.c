@@ -399,6 +399,10 @@ dt_conn_finish(struct dt_mem *m, struct dt_conn *c)
 	return 0;
 }
 
+/* Each list is walked once to repair its strings and once to fill its
+   index (the connections and verdicts, whose counts are kept, once in
+   all): on a day's capture they are hundreds of thousands of records
+   apart in memory. */
 int
 dt_capture_finish(struct dt_capture *cap)
 {
@@ -412,26 +416,17 @@ dt_capture_finish(struct dt_capture *cap)
 	clean_str(m, &cap->path);
 	for (i = 0; i < cap->n_errors; i++)
 		clean_str(m, &cap->errors[i].message);
-	for (d = cap->dns; d != NULL; d = d->next) {
+	for (cap->n_dns = 0, d = cap->dns; d != NULL; d = d->next) {
 		clean_kept(cap, &d->name);
 		clean_kept(cap, &d->cname);
+		cap->n_dns++;
 	}
-	for (h = cap->http; h != NULL; h = h->next) {
+	for (cap->n_http = 0, h = cap->http; h != NULL; h = h->next) {
 		clean_str(m, &h->method);
 		clean_str(m, &h->uri);
 		clean_str(m, &h->host);
 		clean_str(m, &h->status_line);
-	}
-	for (c = cap->conns; c != NULL; c = c->next)
-		if (dt_conn_finish(m, c) != 0)
-			return -1;
-	for (v = cap->verdicts; v != NULL; v = v->next) {
-		/* shared texts are ASCII (rules.c): only owned ones */
-		clean_str(m, &v->summary);
-		if (!(v->shared_text & 1))
-			clean_str(m, &v->explanation);
-		if (!(v->shared_text & 2))
-			clean_str(m, &v->remedy);
+		cap->n_http++;
 	}
 
 	/* the accessors' indexes: the i-th of each list in one step */
@@ -439,26 +434,44 @@ dt_capture_finish(struct dt_capture *cap)
 	    sizeof *cap->conn_index);
 	cap->verdict_index = dt_calloc(m, cap->n_verdicts + 1,
 	    sizeof *cap->verdict_index);
-	for (cap->n_dns = 0, d = cap->dns; d != NULL; d = d->next)
-		cap->n_dns++;
-	for (cap->n_http = 0, h = cap->http; h != NULL; h = h->next)
-		cap->n_http++;
 	cap->dns_index = dt_calloc(m, cap->n_dns + 1, sizeof *cap->dns_index);
 	cap->http_index = dt_calloc(m, cap->n_http + 1,
 	    sizeof *cap->http_index);
 	if (cap->conn_index == NULL || cap->verdict_index == NULL ||
 	    cap->dns_index == NULL || cap->http_index == NULL)
-		return -1;
-	for (i = 0, c = cap->conns; c != NULL && i < cap->n_conns; c = c->next)
-		cap->conn_index[i++] = c;
+		goto fail;
+	for (i = 0, c = cap->conns; c != NULL; c = c->next) {
+		if (dt_conn_finish(m, c) != 0)
+			goto fail;
+		if (i < cap->n_conns)
+			cap->conn_index[i++] = c;
+	}
 	cap->n_conns = i;
-	for (i = 0, v = cap->verdicts; v != NULL && i < cap->n_verdicts;
-	    v = v->next)
-		cap->verdict_index[i++] = v;
+	for (i = 0, v = cap->verdicts; v != NULL; v = v->next) {
+		/* shared texts are ASCII (rules.c): only owned ones */
+		clean_str(m, &v->summary);
+		if (!(v->shared_text & 1))
+			clean_str(m, &v->explanation);
+		if (!(v->shared_text & 2))
+			clean_str(m, &v->remedy);
+		if (i < cap->n_verdicts)
+			cap->verdict_index[i++] = v;
+	}
 	cap->n_verdicts = i;
 	for (i = 0, d = cap->dns; d != NULL; d = d->next)
 		cap->dns_index[i++] = d;
 	for (i = 0, h = cap->http; h != NULL; h = h->next)
 		cap->http_index[i++] = h;
 	return 0;
+fail:
+	/* no index: the accessors see an empty capture, as before */
+	dt_free(m, cap->conn_index);
+	dt_free(m, cap->verdict_index);
+	dt_free(m, cap->dns_index);
+	dt_free(m, cap->http_index);
+	cap->conn_index = NULL;
+	cap->verdict_index = NULL;
+	cap->dns_index = NULL;
+	cap->http_index = NULL;
+	return -1;
 }

@@ -334,6 +334,56 @@ struct later {
 	const struct dt_http *h;
 };
 
+/* The judged list (ctx->judged, without --all): c appended to v, which
+   grows by doubling; on a refused allocation the list is given up (the
+   rule pass then walks every connection) and *ok says so. */
+static void
+list_add(struct dt_mem *m, struct dt_conn ***v, size_t *n, size_t *cap,
+    struct dt_conn *c, int *ok)
+{
+	struct dt_conn **nv;
+
+	if (!*ok)
+		return;
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		if ((nv = dt_realloc(m, *v, *cap * sizeof **v)) == NULL) {
+			*ok = 0;
+			return;
+		}
+		*v = nv;
+	}
+	(*v)[(*n)++] = c;
+}
+
+/* Step 1's marks and step 2's, each in id order, as one list in id order
+   (into ctx->judged; both freed). */
+static void
+judged_merge(struct dt_rule_ctx *ctx, struct dt_conn **a, size_t na,
+    struct dt_conn **b, size_t nb, int ok)
+{
+	struct dt_mem *m = ctx->cap->mem;
+	struct dt_conn **v = NULL;
+	size_t i = 0, j = 0, k = 0;
+
+	ctx->judged = NULL;
+	ctx->n_judged = 0;
+	if (ok && nb == 0) {
+		ctx->judged = a;
+		ctx->n_judged = na;
+		return;
+	}
+	if (ok && (v = dt_malloc(m, (na + nb + 1) * sizeof *v)) != NULL) {
+		while (i < na || j < nb)
+			v[k++] = j == nb || (i < na && a[i]->id < b[j]->id) ?
+			    a[i++] : b[j++];
+		ctx->judged = v;
+		ctx->n_judged = k;
+	}
+	dt_free(m, a);
+	dt_free(m, b);
+}
+
 void
 dt_rules_classify(struct dt_rule_ctx *ctx)
 {
@@ -350,6 +400,9 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	const struct dt_http *h;
 	const char *name;
 	size_t n_later = 0, cap_later = 0, n, i;
+	struct dt_conn **m1 = NULL, **m2 = NULL;	/* marked in step 1, 2 */
+	size_t n1 = 0, cap1 = 0, n2 = 0, cap2 = 0;
+	int list = !cfg->all;		/* the judged list is kept */
 	struct why w;
 	char key[DT_NAME_KEY];
 	uint8_t skey[19];
@@ -402,6 +455,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			continue;
 		}
 		ctx->any_marked = 1;
+		list_add(cap->mem, &m1, &n1, &cap1, c, &list);
 		if (dt_hash_add(&marked, skey, server_key(c, skey), c) < 0 ||
 		    ((n = dt_rule_name_key(name, key, sizeof key)) > 0 &&
 		    dt_hash_add(&names, key, n, c) < 0))
@@ -434,11 +488,13 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		} else
 			continue;
 		ctx->any_marked = 1;
+		list_add(cap->mem, &m2, &n2, &cap2, c, &list);
 	}
 	dt_hash_free(&marked);
 	dt_hash_free(&names);
 	if (host == NULL || ctx->any_marked) {
 		dt_free(cap->mem, later);
+		judged_merge(ctx, m1, n1, m2, n2, list);
 		return;
 	}
 
@@ -460,8 +516,10 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		c->iphttps_score = W_PORT;
 		set_reason(cap, &rm, c, "unnamed attempt to port %u; nothing "
 		    "ties it to %s", c->server_port, host);
+		list_add(cap->mem, &m1, &n1, &cap1, c, &list);
 	}
 	dt_free(cap->mem, later);
+	judged_merge(ctx, m1, n1, m2, n2, list);
 }
 
 int

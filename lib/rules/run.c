@@ -44,6 +44,17 @@ headline_first(struct dt_capture *cap)
 
 /* ---- the pass ----------------------------------------------------------- */
 
+static void
+judge_conn(struct dt_rule_ctx *ctx, struct dt_conn *c)
+{
+	size_t i;
+
+	ctx->conn_mark = ctx->cap->verdicts_tail;
+	for (i = 0; i < dt_rules_count; i++)
+		if (dt_rules[i]->check_conn != NULL)
+			dt_rules[i]->check_conn(ctx, c);
+}
+
 int
 dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 {
@@ -52,7 +63,7 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	    NULL, NULL, 0 };
 	struct dt_rule_ctx ctx;
 	struct dt_conn *c;
-	size_t i;
+	size_t i, j;
 
 	ctx.cfg = cfg != NULL ? cfg : &none;
 	ctx.cap = cap;
@@ -60,18 +71,22 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.conn_mark = NULL;
 	ctx.crl_memo = NULL;
 	ctx.n_crl_memo = 0;
+	ctx.judged = NULL;
+	ctx.n_judged = 0;
 	dt_hash_init(&ctx.crl_urls, cap->mem);
 	if (dt_rule_index_build(&ctx.idx, cap, ctx.cfg->host) != 0)
 		return -1;
 	dt_rules_classify(&ctx);
-	for (c = cap->conns; c != NULL; c = c->next) {
-		if (!dt_rules_judged(&ctx, c))
-			continue;
-		ctx.conn_mark = cap->verdicts_tail;
-		for (i = 0; i < dt_rules_count; i++)
-			if (dt_rules[i]->check_conn != NULL)
-				dt_rules[i]->check_conn(&ctx, c);
+	if (ctx.judged != NULL) {
+		for (j = 0; j < ctx.n_judged; j++)
+			judge_conn(&ctx, ctx.judged[j]);
+	} else {
+		for (c = cap->conns; c != NULL; c = c->next)
+			if (dt_rules_judged(&ctx, c))
+				judge_conn(&ctx, c);
 	}
+	dt_free(cap->mem, ctx.judged);
+	ctx.judged = NULL;
 	ctx.conn_mark = cap->verdicts_tail;
 	for (i = 0; i < dt_rules_count; i++)
 		if (dt_rules[i]->check_capture != NULL)

@@ -30,6 +30,7 @@ struct jw {
 	int compact;		/* jsonl: no newlines, no spaces */
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	unsigned depth;		/* containers open */
+	size_t ind;		/* newline and indentation of a member */
 	uint64_t any;		/* bit d: the container at depth d has members */
 	uint64_t arr;		/* bit d: ... and is an array */
 	struct dt_report_clock clock;	/* the date of the last time written */

@@ -13,11 +13,10 @@
 #include <string.h>
 
 #include "datrace.h"
-#include "util/rd.h"
 
 #define PCAP_MAGIC_US		0xa1b2c3d4u
 #define PCAP_MAGIC_NS		0xa1b23c4du
-#define FAST_WIN	(4 * DT_CAP_IOBUF)
+#define FAST_WIN	(DT_CAP_IOBUF)	/* stays in L2 between read() and use */
 #define MAX_SNAPLEN	262144u		/* libpcap's MAXIMUM_SNAPLEN */
 
 struct pcap_state {
@@ -29,6 +28,7 @@ struct pcap_state {
 	/* records read in place */
 	int fast;
 	int le;				/* little-endian file */
+	int swap;			/* ... of the other order than the host */
 	int nsec;			/* nanosecond magic */
 	int lengths_swapped;		/* 0 no, 1 yes, 2 when caplen > len */
 };
@@ -133,6 +133,7 @@ fast_setup(struct dt_reader *r, struct pcap_state *ps)
 	    ps->linktype != 228 && ps->linktype != 229 &&
 	    ps->linktype != 276)
 		return;
+	ps->swap = ps->le != host_le;
 	if (dt_src_reserve(&r->src, r->src.size != 0 && r->src.size < FAST_WIN ?
 	    (size_t)r->src.size : FAST_WIN) != 0) {
 		r->src.nomem = 0;	/* libpcap copes */
@@ -141,10 +142,18 @@ fast_setup(struct dt_reader *r, struct pcap_state *ps)
 	ps->fast = 1;
 }
 
-static uint32_t
-fast_u32(const struct pcap_state *ps, struct rd *d)
+/* The four words of a record header that dt_src_fetch() returned whole,
+   in the host's order (one load each: four bounds-checked reads per
+   packet were 1.5 % of the instructions of a run). */
+static void
+fast_header(const struct pcap_state *ps, const uint8_t *h, uint32_t w[4])
 {
-	return ps->le ? rd_u32le(d) : rd_u32(d);
+	int i;
+
+	memcpy(w, h, 16);
+	if (ps->swap)
+		for (i = 0; i < 4; i++)
+			w[i] = __builtin_bswap32(w[i]);
 }
 
 /* libpcap's words for a short read; a read error wins. */
@@ -167,10 +176,9 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 {
 	const uint8_t *h;
 	uint64_t off = r->src.pos;
-	uint32_t caplen, len, t, keep, snap = (uint32_t)ps->snaplen;
+	uint32_t w[4], caplen, len, t, keep, snap = (uint32_t)ps->snaplen;
 	int32_t sec, frac;
 	size_t got;
-	struct rd d;
 
 	got = dt_src_fetch(&r->src, 16, &h);
 	if (got < 16) {
@@ -178,11 +186,11 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 			fast_short(r, off, "header", 16, got);
 		return DT_ITEROVER;
 	}
-	d = rd_make(h, 16);
-	sec = (int32_t)fast_u32(ps, &d);
-	frac = (int32_t)fast_u32(ps, &d);
-	caplen = fast_u32(ps, &d);
-	len = fast_u32(ps, &d);
+	fast_header(ps, h, w);
+	sec = (int32_t)w[0];
+	frac = (int32_t)w[1];
+	caplen = w[2];
+	len = w[3];
 	if (ps->lengths_swapped == 1 ||
 	    (ps->lengths_swapped == 2 && caplen > len)) {
 		t = caplen;

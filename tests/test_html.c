@@ -177,15 +177,15 @@ hostile_capture(void)
 	c->server.family = 4;
 	c->client_port = 40000;
 	c->server_port = 443;
-	snprintf(c->client_str, sizeof c->client_str, "198.18.1.100:40000");
-	snprintf(c->server_str, sizeof c->server_str, "198.19.0.10:443");
+	c->client_str = "198.18.1.100:40000";
+	c->server_str = "198.19.0.10:443";
 	c->first_frame = 1;
 	c->last_frame = 9;
 	c->first_time = T0;
 	c->last_time = T0 + 20 * MS;
 	c->state = DT_TCP_RESET;
 	c->iphttps = 1;
-	c->wireshark_filter = dt_strdup(&mem, "tcp.port==40000 && \"" EVIL);
+	c->wireshark_filter = "tcp.port==40000 && \"" EVIL;
 	c->tls->seen = 1;
 	c->tls->ch_frame = 4;
 	c->tls->ch_legacy_version = 0x0303;

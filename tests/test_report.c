@@ -49,8 +49,7 @@ conn_new(struct dt_capture *cap, uint32_t id, uint8_t last_octet,
 	c->client_port = cport;
 	c->server_port = 443;
 	c->roles_from_syn = 1;
-	dt_addr_format(&c->client, cport, c->client_str, sizeof c->client_str);
-	dt_addr_format(&c->server, 443, c->server_str, sizeof c->server_str);
+	ck_assert_int_eq(dt_conn_text_make(cap, c), 0);
 	c->iphttps = 1;
 	if (cap->conns_tail != NULL)
 		cap->conns_tail->next = c;

@@ -104,10 +104,7 @@ conn_add(struct fx *f, int srv, uint16_t port)
 	c->client_port = (uint16_t)(50000 + id);
 	c->server_port = port;
 	c->roles_from_syn = 1;
-	dt_addr_format(&c->client, c->client_port, c->client_str,
-	    sizeof c->client_str);
-	dt_addr_format(&c->server, c->server_port, c->server_str,
-	    sizeof c->server_str);
+	ck_assert_int_eq(dt_conn_text_make(f->cap, c), 0);
 	c->first_time = c->last_time = T0;
 	if (f->cap->conns_tail != NULL)
 		f->cap->conns_tail->next = c;
@@ -1847,7 +1844,7 @@ proxy_conn(struct fx *f)
 	struct dt_conn *c = tcp_up(f, 80);
 
 	c->server_port = 8080;
-	dt_addr_format(&c->server, 8080, c->server_str, sizeof c->server_str);
+	ck_assert_int_eq(dt_conn_text_make(f->cap, c), 0);
 	return c;
 }
 

@@ -72,8 +72,13 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 
 		if (ncap > DT_MAX_EVENTS)
 			ncap = DT_MAX_EVENTS;
-		ev = dt_realloc(m, c->events, ncap * sizeof *ev);
-		if (ev == NULL)
+		if (c->events_kept) {	/* kept memory: copied out, not freed */
+			if ((ev = dt_malloc(m, ncap * sizeof *ev)) == NULL)
+				return -1;
+			memcpy(ev, c->events, c->n_events * sizeof *ev);
+			c->events_kept = 0;
+		} else if ((ev = dt_realloc(m, c->events,
+		    ncap * sizeof *ev)) == NULL)
 			return -1;
 		c->events = ev;
 		c->cap_events = ncap;
@@ -236,18 +241,19 @@ struct dt_keep {
 	uint64_t bytes[];		/* 8-aligned */
 };
 
-void *
-dt_capture_keep(struct dt_capture *cap, size_t n)
+/* n bytes at an offset that is a multiple of align (1 or 8) */
+static void *
+keep(struct dt_capture *cap, size_t n, size_t align)
 {
 	struct dt_keep *k = cap->keep, *nk;
 	unsigned char *p;
+	size_t at = k != NULL ? (k->used + align - 1) & ~(align - 1) : 0;
 
 	if (n == 0)
 		n = 1;
 	if (n > SIZE_MAX / 2)
 		return NULL;
-	n = (n + 7) & ~(size_t)7;
-	if (k == NULL || k->size - k->used < n) {
+	if (k == NULL || at > k->size || k->size - at < n) {
 		size_t size = n > KEEP_BLOCK / 4 ? n : KEEP_BLOCK;
 
 		nk = dt_malloc(cap->mem, sizeof *nk + size);
@@ -263,11 +269,38 @@ dt_capture_keep(struct dt_capture *cap, size_t n)
 			cap->keep = nk;
 		}
 		k = nk;
+		at = 0;
 	}
-	p = (unsigned char *)k->bytes + k->used;
-	k->used += n;
+	p = (unsigned char *)k->bytes + at;
+	k->used = at + n;
 	memset(p, 0, n);
 	return p;
+}
+
+void *
+dt_capture_keep(struct dt_capture *cap, size_t n)
+{
+	return keep(cap, n, 8);
+}
+
+char *
+dt_capture_keep_text(struct dt_capture *cap, size_t n)
+{
+	return keep(cap, n, 1);
+}
+
+size_t
+dt_capture_kept(const struct dt_capture *cap, size_t *blocks)
+{
+	const struct dt_keep *k;
+	size_t used = 0;
+
+	*blocks = 0;
+	for (k = cap->keep; k != NULL; k = k->next) {
+		used += k->used;
+		*blocks += sizeof *k + k->size + 16;	/* dt_mem's header */
+	}
+	return used;
 }
 
 /* FNV-1a, as util/hash.c */
@@ -321,7 +354,7 @@ dt_capture_intern_n(struct dt_capture *cap, const char *s, size_t n)
 	slot = str_slot(cap->strs, cap->cap_strs, s, n);
 	if (*slot != NULL)
 		return *slot;
-	if ((copy = dt_capture_keep(cap, n + 1)) == NULL)
+	if ((copy = dt_capture_keep_text(cap, n + 1)) == NULL)
 		return NULL;
 	memcpy(copy, s, n);
 	*slot = copy;
@@ -402,18 +435,58 @@ dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f)
 	dt_free(m, f);
 }
 
+int
+dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c)
+{
+	char cli[DT_ENDPOINT_LEN], srv[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
+	size_t nc, ns, nf;
+	char *p;
+
+	dt_addr_format(&c->client, c->client_port, cli, sizeof cli);
+	dt_addr_format(&c->server, c->server_port, srv, sizeof srv);
+	dt_facts_wireshark_filter(c, filter, sizeof filter);
+	nc = strlen(cli) + 1;
+	ns = strlen(srv) + 1;
+	nf = strlen(filter) + 1;
+	if ((p = dt_capture_keep_text(cap, nc + ns + nf)) == NULL)
+		return -1;
+	memcpy(p, cli, nc);
+	memcpy(p + nc, srv, ns);
+	memcpy(p + nc + ns, filter, nf);
+	c->client_str = p;
+	c->server_str = p + nc;
+	c->wireshark_filter = p + nc + ns;
+	return 0;
+}
+
+void
+dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
+{
+	struct dt_event *ev;
+	size_t n = c->n_events * sizeof *ev;
+
+	if (c->events_kept || c->n_events == 0 ||
+	    (ev = dt_capture_keep(cap, n)) == NULL)
+		return;
+	memcpy(ev, c->events, n);
+	dt_free(cap->mem, c->events);
+	c->events = ev;
+	c->cap_events = c->n_events;
+	c->events_kept = 1;
+}
+
 static void
 dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 {
 	if (c == NULL)
 		return;
-	dt_free(m, c->events);
+	if (!c->events_kept)
+		dt_free(m, c->events);
 	if (c->tls != &dt_tls_none) {
 		dt_tls_facts_clear(m, c->tls);
 		dt_free(m, c->tls);
 	}
 	dt_tunnel_facts_free(m, c->tunnel);
-	dt_free(m, c->wireshark_filter);
 	dt_free(m, c->drop);
 	dt_free(m, c);
 }

@@ -501,7 +501,9 @@ struct dt_conn {
 	uint8_t ttl_server_data_min, ttl_server_data_max;
 	uint8_t truncated;		/* some payload cut by snaplen */
 	uint8_t iphttps;		/* decided by the rules' context step */
-	char client_str[48], server_str[48];	/* "ip:port" / "[v6]:port" */
+	uint8_t events_kept;		/* events are dt_capture_keep() memory
+					   (the connection retired): copied
+					   out before they grow, never freed */
 
 	uint64_t first_frame, last_frame;
 	int64_t first_time, last_time;
@@ -536,6 +538,11 @@ struct dt_conn {
 	struct dt_tls_facts *tls;
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
+	/* "ip:port" / "[v6]:port" of each end and the Wireshark filter,
+	   one dt_capture_keep() block made with the connection
+	   (dt_conn_text_make): never freed alone, never NULL once made */
+	const char *client_str, *server_str;
+	const char *wireshark_filter;
 	const char *iphttps_reason;	/* what tied it to IP-HTTPS, or why not:
 					   "SNI da.corp.example; NULL suites
 					   offered", at most DT_REASON_LEN - 1
@@ -543,11 +550,11 @@ struct dt_conn {
 					   thousands of connections share a
 					   few reasons); NULL or "" when
 					   nothing spoke: read dt_conn_reason() */
-	char *wireshark_filter;
 	struct dt_conn *next;		/* capture's list, in id order */
 };
 
 #define DT_REASON_LEN 128
+#define DT_ENDPOINT_LEN 48	/* client_str, server_str: at most 47 bytes */
 
 /* c's identification reason, "" when none. */
 static inline const char *
@@ -791,6 +798,11 @@ int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
    cost a block header otherwise. Never freed alone. NULL when memory
    failed. */
 void *dt_capture_keep(struct dt_capture *cap, size_t n);
+/* The bytes of kept memory handed out; *blocks: what its blocks take,
+   headers included (the accounted memory). */
+size_t dt_capture_kept(const struct dt_capture *cap, size_t *blocks);
+/* n bytes of dt_capture_keep() memory without its alignment, for text. */
+char *dt_capture_keep_text(struct dt_capture *cap, size_t n);
 /* The capture's one copy of the n bytes at s (NUL-terminated, in
    dt_capture_keep memory): equal strings share it, so compare, never
    free or write. NULL when memory failed. */
@@ -812,6 +824,16 @@ void dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c);
 
 /* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */
 void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);
+
+/* c's client_str, server_str and wireshark_filter formatted from its
+   endpoints into one kept block (again after the endpoints changed: the
+   old block stays with the capture). 0, or -1 when memory failed (the
+   pointers are then unchanged). */
+int dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c);
+/* The connection ended for good (no packet can reach it any more): its
+   timeline moves into kept memory, exactly as long as it is (one block
+   header less per connection). Events added later copy it out first. */
+void dt_conn_retire(struct dt_capture *cap, struct dt_conn *c);
 
 /* c's drop text, made (zeroed) the first time: NULL when memory failed. */
 struct dt_drop_text *dt_conn_drop_text_make(struct dt_mem *m,
@@ -855,10 +877,10 @@ void dt_facts_wireshark_filter(const struct dt_conn *c, char *buf,
 /*
  * Once a connection is judged: its strings from the wire made valid UTF-8
  * (U+FFFD for bad bytes; '?' in place when memory is refused), its endpoint
- * strings and Wireshark filter made. Idempotent. 0, or -1 when memory for
- * the filter failed.
+ * strings and Wireshark filter made when they were not (dt_conn_text_make).
+ * Idempotent. 0, or -1 when memory for them failed.
  */
-int dt_conn_finish(struct dt_mem *m, struct dt_conn *c);
+int dt_conn_finish(struct dt_capture *cap, struct dt_conn *c);
 
 /*
  * Once a capture's analysis ended (after the rules): dt_conn_finish() for

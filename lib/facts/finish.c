@@ -380,22 +380,12 @@ clean_tls(struct dt_mem *m, struct dt_tls_facts *t)
 }
 
 int
-dt_conn_finish(struct dt_mem *m, struct dt_conn *c)
+dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
 {
-	char buf[DT_FILTER_LEN];
-
-	clean_tls(m, c->tls);
-	if (c->client_str[0] == '\0')
-		dt_addr_format(&c->client, c->client_port, c->client_str,
-		    sizeof c->client_str);
-	if (c->server_str[0] == '\0')
-		dt_addr_format(&c->server, c->server_port, c->server_str,
-		    sizeof c->server_str);
-	if (c->wireshark_filter == NULL) {
-		dt_facts_wireshark_filter(c, buf, sizeof buf);
-		if ((c->wireshark_filter = dt_strdup(m, buf)) == NULL)
-			return -1;
-	}
+	clean_tls(cap->mem, c->tls);
+	if (c->client_str == NULL || c->server_str == NULL ||
+	    c->wireshark_filter == NULL)
+		return dt_conn_text_make(cap, c);
 	return 0;
 }
 
@@ -441,7 +431,7 @@ dt_capture_finish(struct dt_capture *cap)
 	    cap->dns_index == NULL || cap->http_index == NULL)
 		goto fail;
 	for (i = 0, c = cap->conns; c != NULL; c = c->next) {
-		if (dt_conn_finish(m, c) != 0)
+		if (dt_conn_finish(cap, c) != 0)
 			goto fail;
 		if (i < cap->n_conns)
 			cap->conn_index[i++] = c;

@@ -13,7 +13,9 @@
  * Ended connections are reported to the sinks and their buffers freed; a
  * small tombstone stays in the table for a while so that stray packets
  * after the end (the last ACK, a repeated RST, a SYN retried with the same
- * ISN) count for the old connection instead of creating a new one.
+ * ISN) count for the old connection instead of creating a new one. When
+ * the tombstone goes, nothing can reach the connection any more: its
+ * timeline moves into the capture's kept memory (dt_conn_retire).
  */
 #include "flow/flow_int.h"
 
@@ -197,11 +199,20 @@ conn_end(struct dt_flow *f, struct flow *fl, uint64_t frame, int64_t time)
 	TAILQ_INSERT_TAIL(&f->tombs, fl, link);
 }
 
+/* Room for a connection's timeline in the capture's kept memory (it may
+   take a new kept block) */
+#define RETIRE_ROOM	(32 * 1024 + 128)
+
 static void
 flow_destroy(struct dt_flow *f, struct flow *fl)
 {
 	if (!fl->ended)
 		conn_end(f, fl, 0, fl->last_time);
+	/* no packet reaches the connection any more: its timeline moves
+	   to kept memory, when that cannot push the memory to the cap */
+	if (dt_flow_buffer_room(&f->budget, RETIRE_ROOM +
+	    fl->c->n_events * sizeof *fl->c->events))
+		dt_conn_retire(f->cap, fl->c);
 	TAILQ_REMOVE(&f->tombs, fl, link);
 	table_delete(f, fl);
 	dt_free(f->m, fl);
@@ -379,10 +390,11 @@ flow_create(struct dt_flow *f, struct slot *slot, uint32_t hash,
 	c->server = fl->addr[!fl->cli];
 	c->server_port = fl->port[!fl->cli];
 	c->roles_from_syn = from_syn;
-	dt_addr_format(&c->client, c->client_port, c->client_str,
-	    sizeof c->client_str);
-	dt_addr_format(&c->server, c->server_port, c->server_str,
-	    sizeof c->server_str);
+	if (dt_conn_text_make(cap, c) != 0) {
+		dt_free(f->m, fl);
+		dt_free(f->m, c);
+		return NULL;
+	}
 	c->first_frame = pkt->frame;
 	c->first_time = pkt->time;
 	c->state = DT_TCP_OPEN;
@@ -416,7 +428,6 @@ roles_swap(struct dt_flow *f, struct flow *fl)
 	struct dt_conn *c = fl->c;
 	struct half h;
 	struct dt_addr a;
-	char str[sizeof c->client_str];
 	uint16_t port;
 	size_t i;
 
@@ -437,9 +448,13 @@ roles_swap(struct dt_flow *f, struct flow *fl)
 	port = c->client_port;
 	c->client_port = c->server_port;
 	c->server_port = port;
-	memcpy(str, c->client_str, sizeof str);
-	memcpy(c->client_str, c->server_str, sizeof str);
-	memcpy(c->server_str, str, sizeof str);
+	if (dt_conn_text_make(f->cap, c) != 0) {
+		/* memory failed (the analysis says so): the old filter stays */
+		const char *s = c->client_str;
+
+		c->client_str = c->server_str;
+		c->server_str = s;
+	}
 	c->syn_frame = 0;
 	c->ttl_syn = 0;
 	for (i = 0; i < c->n_events; i++)

@@ -182,18 +182,16 @@ http_msg(struct dt_redact *r, struct dt_http_msg *h, int request)
 }
 
 static void
-conn(struct dt_redact *r, struct dt_conn *c)
+conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 {
 	struct dt_tls_facts *t = c->tls;
 	size_t i;
 
 	redact_addr_map(r, &c->client);
 	redact_addr_map(r, &c->server);
-	dt_addr_format(&c->client, c->client_port, c->client_str,
-	    sizeof c->client_str);
-	dt_addr_format(&c->server, c->server_port, c->server_str,
-	    sizeof c->server_str);
-	swap_text(r, &c->wireshark_filter, 1);
+	/* the endpoints' texts and filter again, of the pseudonyms */
+	if (dt_conn_text_make(cap, c) != 0)
+		r->err = 1;
 	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */
 		return;
 	swap(r, &t->sni, redact_name_map(r, t->sni), 1);
@@ -242,7 +240,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 		redact_path_map(r, r->opt[2]);
 	/* the facts first: every string replaced is learnt for the texts */
 	for (c = cap->conns; c != NULL; c = c->next)
-		conn(r, c);
+		conn(r, cap, c);
 	for (d = cap->dns; d != NULL; d = d->next) {
 		kept(r, cap, &d->name, redact_name_map(r, d->name));
 		kept(r, cap, &d->cname, redact_name_map(r, d->cname));

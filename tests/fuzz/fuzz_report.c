@@ -105,9 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rd_copy(&r, c->server.a, 16);
 	c->client_port = rd_u16(&r);
 	c->server_port = 443;
-	dt_addr_format(&c->client, c->client_port, c->client_str,
-	    sizeof c->client_str);
-	dt_addr_format(&c->server, 443, c->server_str, sizeof c->server_str);
+	CHECK(dt_conn_text_make(cap, c) == 0);
 	c->iphttps = 1;
 	c->state = rd_u8(&r) % 7;
 	c->first_frame = 1;

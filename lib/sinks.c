@@ -116,11 +116,12 @@ certs_trim(struct dt_mem *m, struct dt_cert *x, size_t n)
 }
 
 static void
-conn_trim(struct dt_mem *m, struct dt_conn *c)
+conn_trim(struct dt_capture *cap, struct dt_conn *c)
 {
+	struct dt_mem *m = cap->mem;
 	struct dt_event *ev;
 
-	dt_conn_tls_trim(m, c);
+	dt_conn_tls_trim(cap, c);
 	certs_trim(m, c->tls->server_certs, c->tls->n_server_certs);
 	certs_trim(m, c->tls->client_certs, c->tls->n_client_certs);
 	if (c->n_events > 0 && c->n_events < c->cap_events &&
@@ -140,7 +141,7 @@ tls_sink_end(void *payload, struct dt_conn *c, void **app)
 		dt_tls_free(&pp->a->mem, *app);
 		*app = NULL;
 	}
-	conn_trim(&pp->a->mem, c);
+	conn_trim(pp->cap, c);
 }
 
 /* Every connection, so that tls_sink_end trims each one's facts. */

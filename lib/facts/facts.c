@@ -206,8 +206,10 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	size_t i;
 
 	tls_lists_free(m, t);
-	dt_free(m, t->sni);
-	dt_free(m, t->alpn);
+	if (!(t->names_kept & 1))
+		dt_free(m, t->sni);
+	if (!(t->names_kept & 2))
+		dt_free(m, t->alpn);
 	if (!(t->certs_shared & 1)) {
 		for (i = 0; i < t->n_server_certs; i++)
 			dt_cert_clear(m, &t->server_certs[i]);
@@ -406,15 +408,40 @@ dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c)
 	return t;
 }
 
-void
-dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c)
+/* Room enough that a new kept block cannot reach the cap. */
+#define INTERN_ROOM	(2 * KEEP_BLOCK)
+
+/* *sp (owned) replaced by the capture's interned copy: the bit `kept`
+   of t->names_kept set. Left as it is when memory is short. */
+static void
+tls_name_intern(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
+    uint8_t kept)
 {
+	const char *s;
+
+	if (*sp == NULL || (t->names_kept & kept) ||
+	    dt_mem_room(cap->mem) < INTERN_ROOM ||
+	    (s = dt_capture_intern(cap, *sp)) == NULL)
+		return;
+	dt_free(cap->mem, *sp);
+	*sp = (char *)s;	/* shared from here on: never written */
+	t->names_kept |= kept;
+}
+
+void
+dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
+{
+	struct dt_mem *m = cap->mem;
+
 	if (c->tls == NULL || (c->tls != &dt_tls_none &&
 	    memcmp(c->tls, &dt_tls_none, sizeof dt_tls_none) == 0)) {
 		dt_free(m, c->tls);
 		c->tls = (struct dt_tls_facts *)&dt_tls_none;
-	} else if (c->tls != &dt_tls_none)
+	} else if (c->tls != &dt_tls_none) {
 		tls_lists_pack(m, c->tls);
+		tls_name_intern(cap, c->tls, &c->tls->sni, 1);
+		tls_name_intern(cap, c->tls, &c->tls->alpn, 2);
+	}
 }
 
 struct dt_drop_text *

@@ -356,6 +356,11 @@ struct dt_tls_facts {
 	uint8_t resync_dir;
 	uint8_t truncated;		/* snaplen cut bytes the TLS parser
 					   needed (at truncated_frame) */
+	uint8_t names_kept;		/* 1: sni, 2: alpn is the capture's
+					   interned copy (dt_conn_tls_trim:
+					   thousands of connections name the
+					   same few servers): shared, never
+					   written nor freed */
 	uint64_t resync_frame;		/* records readable again here; 0 */
 	uint64_t resync_skipped;	/* bytes skipped before that */
 
@@ -819,8 +824,9 @@ struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
 /* c->tls freed and set back to dt_tls_none when nothing was written to it
    (every field still 0); dt_tls_none when it was NULL. Otherwise, once
    the connection ended, its ClientHello and CertificateRequest lists are
-   moved into one block (one header, not up to eight). */
-void dt_conn_tls_trim(struct dt_mem *m, struct dt_conn *c);
+   moved into one block (one header, not up to eight), and its SNI and
+   ALPN replaced by the capture's interned copies (names_kept). */
+void dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c);
 
 /* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */
 void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);

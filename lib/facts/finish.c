@@ -342,15 +342,31 @@ certs_ok(const struct dt_tls_facts *t)
 
 /* The TLS facts' strings; the shared empty facts have none (and are
    read-only). */
+/* SNI or ALPN: interned (bit `kept` of names_kept) or owned. */
 static void
-clean_tls(struct dt_mem *m, struct dt_tls_facts *t)
+clean_name(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
+    uint8_t kept)
 {
+	const char *s = *sp;
+
+	if (!(t->names_kept & kept)) {
+		clean_str(cap->mem, sp);
+		return;
+	}
+	clean_kept(cap, &s);
+	*sp = (char *)s;	/* interned: shared, never written */
+}
+
+static void
+clean_tls(struct dt_capture *cap, struct dt_tls_facts *t)
+{
+	struct dt_mem *m = cap->mem;
 	size_t i;
 
 	if (t == &dt_tls_none)
 		return;
-	clean_str(m, &t->sni);
-	clean_str(m, &t->alpn);
+	clean_name(cap, t, &t->sni, 1);
+	clean_name(cap, t, &t->alpn, 2);
 	clean_str(m, &t->chain_error);
 	clean_str(m, &t->non_tls_line);
 	clean_str(m, &t->preamble_refused_line);
@@ -382,7 +398,7 @@ clean_tls(struct dt_mem *m, struct dt_tls_facts *t)
 int
 dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
 {
-	clean_tls(cap->mem, c->tls);
+	clean_tls(cap, c->tls);
 	if (c->client_str == NULL || c->server_str == NULL ||
 	    c->wireshark_filter == NULL)
 		return dt_conn_text_make(cap, c);

@@ -185,6 +185,7 @@ static void
 conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 {
 	struct dt_tls_facts *t = c->tls;
+	const char *was;
 	size_t i;
 
 	redact_addr_map(r, &c->client);
@@ -194,7 +195,10 @@ conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 		r->err = 1;
 	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */
 		return;
-	swap(r, &t->sni, redact_name_map(r, t->sni), 1);
+	was = t->sni;			/* interned (names_kept 1): not freed */
+	swap(r, &t->sni, redact_name_map(r, t->sni), !(t->names_kept & 1));
+	if (t->sni != was)
+		t->names_kept &= (uint8_t)~1;	/* the pseudonym's copy: owned */
 	if (dt_tls_certs_own(r->cm, t) != 0) {
 		r->err = 1;
 		return;

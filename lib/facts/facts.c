@@ -156,7 +156,8 @@ tls_lists_free(struct dt_mem *m, struct dt_tls_facts *t)
 
 	/* packed: the first list there is the block */
 #define FREE_LIST(f, n, max) \
-	if (t->f != NULL && !(t->lists_packed && freed)) { \
+	if (t->f != NULL && t->lists_packed != 2 && \
+	    !(t->lists_packed && freed)) { \
 		dt_free(m, t->f); \
 		freed = 1; \
 	} \
@@ -170,8 +171,9 @@ tls_lists_free(struct dt_mem *m, struct dt_tls_facts *t)
    is refused they stay as they are (the refusal is an allocation failure
    like any other: the analysis says so). */
 static void
-tls_lists_pack(struct dt_mem *m, struct dt_tls_facts *t)
+tls_lists_pack(struct dt_capture *cap, struct dt_tls_facts *t, int keep)
 {
+	struct dt_mem *m = cap->mem;
 	size_t total = 0, k = 0, b;
 	unsigned char *block;
 	int lists = 0;
@@ -183,9 +185,10 @@ tls_lists_pack(struct dt_mem *m, struct dt_tls_facts *t)
 	lists += t->f != NULL;
 	TLS_LISTS(SIZE_LIST)
 #undef SIZE_LIST
-	if (lists < 2)
+	if (lists < (keep ? 1 : 2))
 		return;
-	if ((block = dt_malloc(m, total)) == NULL)
+	block = keep ? dt_capture_keep(cap, total) : dt_malloc(m, total);
+	if (block == NULL)
 		return;
 #define MOVE_LIST(f, n, max) \
 	if (t->f != NULL) { \
@@ -197,7 +200,7 @@ tls_lists_pack(struct dt_mem *m, struct dt_tls_facts *t)
 	}
 	TLS_LISTS(MOVE_LIST)
 #undef MOVE_LIST
-	t->lists_packed = 1;
+	t->lists_packed = keep ? 2 : 1;
 }
 
 void
@@ -206,9 +209,9 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	size_t i;
 
 	tls_lists_free(m, t);
-	if (!(t->names_kept & 1))
+	if (!(t->kept & 1))
 		dt_free(m, t->sni);
-	if (!(t->names_kept & 2))
+	if (!(t->kept & 2))
 		dt_free(m, t->alpn);
 	if (!(t->certs_shared & 1)) {
 		for (i = 0; i < t->n_server_certs; i++)
@@ -412,35 +415,47 @@ dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c)
 #define INTERN_ROOM	(2 * KEEP_BLOCK)
 
 /* *sp (owned) replaced by the capture's interned copy: the bit `kept`
-   of t->names_kept set. Left as it is when memory is short. */
+   of t->kept set. Left as it is when memory is short. */
 static void
 tls_name_intern(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
     uint8_t kept)
 {
 	const char *s;
 
-	if (*sp == NULL || (t->names_kept & kept) ||
+	if (*sp == NULL || (t->kept & kept) ||
 	    dt_mem_room(cap->mem) < INTERN_ROOM ||
 	    (s = dt_capture_intern(cap, *sp)) == NULL)
 		return;
 	dt_free(cap->mem, *sp);
 	*sp = (char *)s;	/* shared from here on: never written */
-	t->names_kept |= kept;
+	t->kept |= kept;
 }
 
 void
 dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 {
 	struct dt_mem *m = cap->mem;
+	struct dt_tls_facts *t;
+	int room;
 
 	if (c->tls == NULL || (c->tls != &dt_tls_none &&
 	    memcmp(c->tls, &dt_tls_none, sizeof dt_tls_none) == 0)) {
 		dt_free(m, c->tls);
 		c->tls = (struct dt_tls_facts *)&dt_tls_none;
-	} else if (c->tls != &dt_tls_none) {
-		tls_lists_pack(m, c->tls);
-		tls_name_intern(cap, c->tls, &c->tls->sni, 1);
-		tls_name_intern(cap, c->tls, &c->tls->alpn, 2);
+		return;
+	}
+	if (c->tls == &dt_tls_none)
+		return;
+	room = dt_mem_room(m) >= INTERN_ROOM;
+	tls_lists_pack(cap, c->tls, room);
+	tls_name_intern(cap, c->tls, &c->tls->sni, 1);
+	tls_name_intern(cap, c->tls, &c->tls->alpn, 2);
+	if (room && !(c->tls->kept & 4) &&
+	    (t = dt_capture_keep(cap, sizeof *t)) != NULL) {
+		memcpy(t, c->tls, sizeof *t);
+		dt_free(m, c->tls);
+		t->kept |= 4;
+		c->tls = t;
 	}
 }
 
@@ -510,8 +525,11 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 	if (!c->events_kept)
 		dt_free(m, c->events);
 	if (c->tls != &dt_tls_none) {
+		int kept = c->tls->kept & 4;
+
 		dt_tls_facts_clear(m, c->tls);
-		dt_free(m, c->tls);
+		if (!kept)
+			dt_free(m, c->tls);
 	}
 	dt_tunnel_facts_free(m, c->tunnel);
 	dt_free(m, c->drop);

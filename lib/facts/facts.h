@@ -338,7 +338,8 @@ struct dt_tls_facts {
 	uint8_t non_tls_dir;
 	uint8_t lists_packed;		/* 1: the lists above share one block
 					   (dt_conn_tls_trim), freed through
-					   the first of them */
+					   the first of them; 2: they are in
+					   the capture's kept memory */
 	uint8_t certs_shared;		/* 1: server_certs, 2: client_certs are
 					   the x509 cache's array of that chain
 					   (dt_x509_chain_shared): read-only,
@@ -356,11 +357,13 @@ struct dt_tls_facts {
 	uint8_t resync_dir;
 	uint8_t truncated;		/* snaplen cut bytes the TLS parser
 					   needed (at truncated_frame) */
-	uint8_t names_kept;		/* 1: sni, 2: alpn is the capture's
-					   interned copy (dt_conn_tls_trim:
-					   thousands of connections name the
-					   same few servers): shared, never
-					   written nor freed */
+	uint8_t kept;			/* in the capture's kept memory since
+					   the connection ended (dt_conn_tls_
+					   trim), never freed alone: 1 sni,
+					   2 alpn (interned: thousands of
+					   connections name the same few
+					   servers; shared, never written),
+					   4 this struct */
 	uint64_t resync_frame;		/* records readable again here; 0 */
 	uint64_t resync_skipped;	/* bytes skipped before that */
 
@@ -824,8 +827,9 @@ struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
 /* c->tls freed and set back to dt_tls_none when nothing was written to it
    (every field still 0); dt_tls_none when it was NULL. Otherwise, once
    the connection ended, its ClientHello and CertificateRequest lists are
-   moved into one block (one header, not up to eight), and its SNI and
-   ALPN replaced by the capture's interned copies (names_kept). */
+   moved into one block (one header, not up to eight), its SNI and ALPN
+   replaced by the capture's interned copies, and the struct and its lists
+   moved into kept memory (no block header), as room allows (kept). */
 void dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c);
 
 /* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */

@@ -342,14 +342,14 @@ certs_ok(const struct dt_tls_facts *t)
 
 /* The TLS facts' strings; the shared empty facts have none (and are
    read-only). */
-/* SNI or ALPN: interned (bit `kept` of names_kept) or owned. */
+/* SNI or ALPN: interned (bit `kept` of kept) or owned. */
 static void
 clean_name(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
     uint8_t kept)
 {
 	const char *s = *sp;
 
-	if (!(t->names_kept & kept)) {
+	if (!(t->kept & kept)) {
 		clean_str(cap->mem, sp);
 		return;
 	}

@@ -195,10 +195,10 @@ conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 		r->err = 1;
 	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */
 		return;
-	was = t->sni;			/* interned (names_kept 1): not freed */
-	swap(r, &t->sni, redact_name_map(r, t->sni), !(t->names_kept & 1));
+	was = t->sni;			/* interned (kept 1): not freed */
+	swap(r, &t->sni, redact_name_map(r, t->sni), !(t->kept & 1));
 	if (t->sni != was)
-		t->names_kept &= (uint8_t)~1;	/* the pseudonym's copy: owned */
+		t->kept &= (uint8_t)~1;	/* the pseudonym's copy: owned */
 	if (dt_tls_certs_own(r->cm, t) != 0) {
 		r->err = 1;
 		return;

@@ -480,24 +480,20 @@ dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f)
 int
 dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c)
 {
-	char cli[DT_ENDPOINT_LEN], srv[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
-	size_t nc, ns, nf;
+	char cli[DT_ENDPOINT_LEN], srv[DT_ENDPOINT_LEN];
+	size_t nc, ns;
 	char *p;
 
 	dt_addr_format(&c->client, c->client_port, cli, sizeof cli);
 	dt_addr_format(&c->server, c->server_port, srv, sizeof srv);
-	dt_facts_wireshark_filter(c, filter, sizeof filter);
 	nc = strlen(cli) + 1;
 	ns = strlen(srv) + 1;
-	nf = strlen(filter) + 1;
-	if ((p = dt_capture_keep_text(cap, nc + ns + nf)) == NULL)
+	if ((p = dt_capture_keep_text(cap, nc + ns)) == NULL)
 		return -1;
 	memcpy(p, cli, nc);
 	memcpy(p + nc, srv, ns);
-	memcpy(p + nc + ns, filter, nf);
 	c->client_str = p;
 	c->server_str = p + nc;
-	c->wireshark_filter = p + nc + ns;
 	return 0;
 }
 

@@ -546,9 +546,11 @@ struct dt_conn {
 	struct dt_tls_facts *tls;
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
-	/* "ip:port" / "[v6]:port" of each end and the Wireshark filter,
-	   one dt_capture_keep() block made with the connection
-	   (dt_conn_text_make): never freed alone, never NULL once made */
+	/* "ip:port" / "[v6]:port" of each end, one piece of kept memory
+	   made with the connection (dt_conn_text_make), and the Wireshark
+	   filter, kept memory made when the capture is finished (after the
+	   rules, whose indexes are the peak of the analysis): never freed
+	   alone, never NULL once made */
 	const char *client_str, *server_str;
 	const char *wireshark_filter;
 	const char *iphttps_reason;	/* what tied it to IP-HTTPS, or why not:
@@ -835,10 +837,10 @@ void dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c);
 /* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */
 void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);
 
-/* c's client_str, server_str and wireshark_filter formatted from its
-   endpoints into one kept block (again after the endpoints changed: the
-   old block stays with the capture). 0, or -1 when memory failed (the
-   pointers are then unchanged). */
+/* c's client_str and server_str formatted from its endpoints into one
+   piece of kept memory (again after the endpoints changed: the old one
+   stays with the capture). 0, or -1 when memory failed (the pointers are
+   then unchanged). */
 int dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c);
 /* The connection ended for good (no packet can reach it any more): its
    timeline moves into kept memory, exactly as long as it is (one block
@@ -887,8 +889,8 @@ void dt_facts_wireshark_filter(const struct dt_conn *c, char *buf,
 /*
  * Once a connection is judged: its strings from the wire made valid UTF-8
  * (U+FFFD for bad bytes; '?' in place when memory is refused), its endpoint
- * strings and Wireshark filter made when they were not (dt_conn_text_make).
- * Idempotent. 0, or -1 when memory for them failed.
+ * strings made when they were not (dt_conn_text_make), and its Wireshark
+ * filter, in kept memory. Idempotent. 0, or -1 when memory for them failed.
  */
 int dt_conn_finish(struct dt_capture *cap, struct dt_conn *c);
 

@@ -398,10 +398,22 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t)
 int
 dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
 {
+	char buf[DT_FILTER_LEN];
+	size_t n;
+	char *p;
+
 	clean_tls(cap, c->tls);
-	if (c->client_str == NULL || c->server_str == NULL ||
-	    c->wireshark_filter == NULL)
-		return dt_conn_text_make(cap, c);
+	if ((c->client_str == NULL || c->server_str == NULL) &&
+	    dt_conn_text_make(cap, c) != 0)
+		return -1;
+	if (c->wireshark_filter == NULL) {
+		dt_facts_wireshark_filter(c, buf, sizeof buf);
+		n = strlen(buf) + 1;
+		if ((p = dt_capture_keep_text(cap, n)) == NULL)
+			return -1;
+		memcpy(p, buf, n);
+		c->wireshark_filter = p;
+	}
 	return 0;
 }
 

@@ -449,7 +449,7 @@ roles_swap(struct dt_flow *f, struct flow *fl)
 	c->client_port = c->server_port;
 	c->server_port = port;
 	if (dt_conn_text_make(f->cap, c) != 0) {
-		/* memory failed (the analysis says so): the old filter stays */
+		/* memory failed (the analysis says so): the old texts turn */
 		const char *s = c->client_str;
 
 		c->client_str = c->server_str;

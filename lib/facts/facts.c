@@ -72,11 +72,11 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 
 		if (ncap > DT_MAX_EVENTS)
 			ncap = DT_MAX_EVENTS;
-		if (c->events_kept) {	/* kept memory: copied out, not freed */
+		if (c->kept & DT_CONN_KEPT_EVENTS) {	/* copied out */
 			if ((ev = dt_malloc(m, ncap * sizeof *ev)) == NULL)
 				return -1;
 			memcpy(ev, c->events, c->n_events * sizeof *ev);
-			c->events_kept = 0;
+			c->kept &= (uint8_t)~DT_CONN_KEPT_EVENTS;
 		} else if ((ev = dt_realloc(m, c->events,
 		    ncap * sizeof *ev)) == NULL)
 			return -1;
@@ -503,14 +503,14 @@ dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
 	struct dt_event *ev;
 	size_t n = c->n_events * sizeof *ev;
 
-	if (c->events_kept || c->n_events == 0 ||
+	if ((c->kept & DT_CONN_KEPT_EVENTS) || c->n_events == 0 ||
 	    (ev = dt_capture_keep(cap, n)) == NULL)
 		return;
 	memcpy(ev, c->events, n);
 	dt_free(cap->mem, c->events);
 	c->events = ev;
 	c->cap_events = c->n_events;
-	c->events_kept = 1;
+	c->kept |= DT_CONN_KEPT_EVENTS;
 }
 
 static void
@@ -518,7 +518,7 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (!c->events_kept)
+	if (!(c->kept & DT_CONN_KEPT_EVENTS))
 		dt_free(m, c->events);
 	if (c->tls != &dt_tls_none) {
 		int kept = c->tls->kept & 4;
@@ -529,7 +529,8 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 	}
 	dt_tunnel_facts_free(m, c->tunnel);
 	dt_free(m, c->drop);
-	dt_free(m, c);
+	if (!(c->kept & DT_CONN_KEPT_STRUCT))
+		dt_free(m, c);
 }
 
 void

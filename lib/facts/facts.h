@@ -509,9 +509,8 @@ struct dt_conn {
 	uint8_t ttl_server_data_min, ttl_server_data_max;
 	uint8_t truncated;		/* some payload cut by snaplen */
 	uint8_t iphttps;		/* decided by the rules' context step */
-	uint8_t events_kept;		/* events are dt_capture_keep() memory
-					   (the connection retired): copied
-					   out before they grow, never freed */
+	uint8_t kept;			/* in dt_capture_keep() memory, never
+					   freed alone: DT_CONN_KEPT_* */
 
 	uint64_t first_frame, last_frame;
 	int64_t first_time, last_time;
@@ -562,6 +561,11 @@ struct dt_conn {
 					   nothing spoke: read dt_conn_reason() */
 	struct dt_conn *next;		/* capture's list, in id order */
 };
+
+/* dt_conn.kept: the struct itself (flow/ makes it there), its events
+   (the connection retired: copied out before they grow). */
+#define DT_CONN_KEPT_STRUCT	1
+#define DT_CONN_KEPT_EVENTS	2
 
 #define DT_REASON_LEN 128
 #define DT_ENDPOINT_LEN 48	/* client_str, server_str: at most 47 bytes */

@@ -364,13 +364,16 @@ flow_create(struct dt_flow *f, struct slot *slot, uint32_t hash,
 	slot = NULL;
 	if (f->nused + 1 > f->nslots / 2 && table_grow(f) != 0)
 		return NULL;
+	/* the connection's facts stay to the end of the capture: kept
+	   memory, no block header each (on a failure below it stays there,
+	   unlisted) */
 	fl = dt_calloc(f->m, 1, sizeof *fl);
-	c = dt_calloc(f->m, 1, sizeof *c);
+	c = dt_capture_keep(cap, sizeof *c);
 	if (fl == NULL || c == NULL) {
 		dt_free(f->m, fl);
-		dt_free(f->m, c);
 		return NULL;
 	}
+	c->kept = DT_CONN_KEPT_STRUCT;
 	src_low = addr_cmp(&l4->src, l4->sport, &l4->dst, l4->dport) <= 0;
 	fl->addr[src_low ? 0 : 1] = l4->src;
 	fl->port[src_low ? 0 : 1] = l4->sport;
@@ -392,7 +395,6 @@ flow_create(struct dt_flow *f, struct slot *slot, uint32_t hash,
 	c->roles_from_syn = from_syn;
 	if (dt_conn_text_make(cap, c) != 0) {
 		dt_free(f->m, fl);
-		dt_free(f->m, c);
 		return NULL;
 	}
 	c->first_frame = pkt->frame;

@@ -56,6 +56,44 @@ START_TEST(hash_multimap)
 }
 END_TEST
 
+/* A table sized once, and values added under the last key added. */
+START_TEST(hash_reserve_again)
+{
+	struct dt_mem m;
+	struct dt_hash h;
+	struct dt_hash_iter it;
+	static int vals[300];
+	char key[32];
+	size_t i;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	dt_hash_init(&h, &m);
+	ck_assert_int_eq(dt_hash_add_again(&h, &vals[0]), -1);	/* none */
+	ck_assert_int_eq(dt_hash_reserve(&h, 300), 0);
+	ck_assert_uint_eq(h.cap_vals, 300);
+	/* 100 keys, each added once and then again twice; the slots grow
+	   under the run (64, 128, 256) and the run still finds its key */
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof key, "k%zu", i);
+		ck_assert_int_eq(dt_hash_add(&h, key, strlen(key), &vals[i]), 1);
+		ck_assert_int_eq(dt_hash_add_again(&h, &vals[100 + i]), 0);
+		ck_assert_int_eq(dt_hash_add_again(&h, &vals[200 + i]), 0);
+	}
+	ck_assert_uint_eq(h.cap_vals, 300);		/* never grown */
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof key, "k%zu", i);
+		ck_assert_uint_eq(dt_hash_count(&h, key, strlen(key)), 3);
+		ck_assert_ptr_eq(dt_hash_first(&h, key, strlen(key), &it),
+		    &vals[i]);
+		ck_assert_ptr_eq(dt_hash_next(&h, &it), &vals[100 + i]);
+		ck_assert_ptr_eq(dt_hash_next(&h, &it), &vals[200 + i]);
+		ck_assert_ptr_null(dt_hash_next(&h, &it));
+	}
+	dt_hash_free(&h);
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
 /* Every allocation refused in turn: -1, and the table still answers. */
 static size_t fail_at, n_allocs;
 
@@ -238,6 +276,21 @@ START_TEST(name_key_canonical)
 	ck_assert_uint_eq(dt_rule_name_key(".", k, sizeof k), 0);
 	ck_assert_uint_eq(dt_rule_name_key(NULL, k, sizeof k), 0);
 	ck_assert_uint_eq(dt_rule_name_key("abcdef", k, 4), 0);	/* too long */
+	ck_assert_str_eq(k, "");
+	ck_assert_uint_eq(dt_rule_name_key("abc:443", k, 4), 3);	/* fits cut */
+	ck_assert_str_eq(k, "abc");
+	/* colons: an IPv6 address without brackets is kept whole, a second
+	   colon is no port, a bracket without a port is kept */
+	dt_rule_name_key("2001:DB8::1", k, sizeof k);
+	ck_assert_str_eq(k, "2001:db8::1");
+	dt_rule_name_key("a:b:c", k, sizeof k);
+	ck_assert_str_eq(k, "a:b:c");
+	dt_rule_name_key("[::1]", k, sizeof k);
+	ck_assert_str_eq(k, "[::1]");
+	dt_rule_name_key("[::1]:443:x", k, sizeof k);
+	ck_assert_str_eq(k, "[::1]");
+	ck_assert_uint_eq(dt_rule_name_key("Name.:8443", k, sizeof k), 4);
+	ck_assert_str_eq(k, "name");
 }
 END_TEST
 
@@ -411,6 +464,7 @@ index_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, hash_multimap);
+	tcase_add_test(tc, hash_reserve_again);
 	tcase_add_test(tc, hash_memory_refused);
 	tcase_add_test(tc, name_key_canonical);
 	tcase_add_test(tc, index_dns);

@@ -18,28 +18,40 @@ lower(int ch)
 	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
 }
 
+/* One pass over the name: it is copied lower-cased while the colons that
+   decide where it ends are found (a ":port" after a name with no other
+   colon, or "]:" after a bracketed IPv6 address). */
 size_t
 dt_rule_name_key(const char *s, char *out, size_t n)
 {
-	size_t len, i;
-	const char *colon;
+	size_t len, i, colons = 0, colon = 0, bracket = 0;
+	int ch;
 
 	if (n > 0)
 		out[0] = '\0';
 	if (s == NULL || n == 0)
 		return 0;
-	len = strlen(s);
-	colon = strrchr(s, ':');
-	if (s[0] != '[' && colon != NULL && strchr(s, ':') == colon)
-		len = (size_t)(colon - s);
-	else if (s[0] == '[' && (colon = strstr(s, "]:")) != NULL)
-		len = (size_t)(colon - s) + 1;
+	for (i = 0; (ch = (unsigned char)s[i]) != '\0'; i++) {
+		if (ch == ':') {
+			if (colons++ == 0)
+				colon = i;
+			if (bracket == 0 && i > 0 && s[i - 1] == ']')
+				bracket = i;
+		}
+		if (i < n - 1)
+			out[i] = (char)lower(ch);
+	}
+	len = i;
+	if (s[0] != '[' && colons == 1)
+		len = colon;
+	else if (s[0] == '[' && bracket != 0)
+		len = bracket;
 	if (len > 0 && s[len - 1] == '.')
 		len--;
-	if (len == 0 || len >= n)
+	if (len == 0 || len >= n) {
+		out[0] = '\0';
 		return 0;
-	for (i = 0; i < len; i++)
-		out[i] = (char)lower((unsigned char)s[i]);
+	}
 	out[len] = '\0';
 	return len;
 }
@@ -111,23 +123,43 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
 	return rc;
 }
 
+/* The query name keyed last: names are interned, so an answer asking
+   the same name as the one before (A, then AAAA) has the same pointer,
+   and is added under the same key without hashing it again. */
+struct dns_run {
+	const char *name;
+	int is_host;			/* its key is the host's */
+};
+
 /* A DNS answer under its query name; its addresses under host_answer when
    the query name or its CNAME target is the host (hk, hn: its key; hn 0
    without one). */
 static int
-add_dns(struct dt_rule_index *x, struct dt_dns *d, const char *hk,
-    size_t hn)
+add_dns(struct dt_rule_index *x, struct dt_dns *d, struct dns_run *run,
+    const char *hk, size_t hn)
 {
 	char key[DT_NAME_KEY];
 	uint8_t akey[19];
-	size_t n = dt_rule_name_key(d->name, key, sizeof key), i;
+	size_t n, i;
 	int for_host;
 
-	if (n > 0 && dt_hash_add(&x->dns_name, key, n, d) < 0)
-		return -1;
+	if (d->name != NULL && d->name == run->name) {
+		if (dt_hash_add_again(&x->dns_name, d) < 0)
+			return -1;
+		for_host = run->is_host;
+	} else {
+		n = dt_rule_name_key(d->name, key, sizeof key);
+		for_host = n == hn && n > 0 && memcmp(key, hk, n) == 0;
+		run->name = NULL;
+		if (n > 0) {
+			if (dt_hash_add(&x->dns_name, key, n, d) < 0)
+				return -1;
+			run->name = d->name;
+			run->is_host = for_host;
+		}
+	}
 	if (hn == 0 || d->n_addrs == 0)
 		return 0;
-	for_host = n == hn && memcmp(key, hk, n) == 0;
 	if (!for_host && d->cname != NULL)
 		for_host = dt_rule_name_key(d->cname, key, sizeof key) == hn &&
 		    memcmp(key, hk, hn) == 0;
@@ -213,6 +245,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	    n_http = 0;
 	uint8_t key[19], pkey[PATH_KEY];
 	struct dt_hash want;		/* paths of unanswered connections */
+	struct dns_run run = { NULL, 0 };
 
 	memset(x, 0, sizeof *x);
 	dt_hash_init(&want, m);
@@ -256,7 +289,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 		goto fail;
 	dt_hash_free(&want);
 	for (d = cap->dns; d != NULL; d = d->next)
-		if (add_dns(x, d, hk, hn) != 0)
+		if (add_dns(x, d, &run, hk, hn) != 0)
 			goto fail;
 	for (h = cap->http; h != NULL; h = h->next)
 		if (add_http(x, h) != 0)

@@ -97,6 +97,7 @@ grow_slots(struct dt_hash *h)
 	dt_free(h->mem, h->slots);
 	h->slots = s;
 	h->cap = cap;
+	h->recent = 0;			/* slots moved */
 	return 0;
 }
 
@@ -141,11 +142,55 @@ dt_hash_reserve(struct dt_hash *h, size_t n)
 	return 0;
 }
 
+/* Chain val after the values of slot k. */
+static int
+add_val(struct dt_hash *h, struct dt_hash_key *k, void *val)
+{
+	struct dt_hash_val *v;
+
+	v = &h->vals[h->n_vals++];
+	v->val = val;
+	v->next = 0;
+	if (k->last != 0)
+		h->vals[k->last - 1].next = h->n_vals;
+	else
+		k->first = (uint32_t)h->n_vals;
+	k->last = (uint32_t)h->n_vals;
+	k->count++;
+	return 0;
+}
+
+static int
+room_for_val(struct dt_hash *h)
+{
+	struct dt_hash_val *v;
+	size_t cap;
+
+	if (h->n_vals >= UINT32_MAX)
+		return -1;
+	if (h->n_vals < h->cap_vals)
+		return 0;
+	cap = h->cap_vals ? h->cap_vals * 2 : 64;
+	v = dt_realloc(h->mem, h->vals, cap * sizeof *v);
+	if (v == NULL)
+		return -1;
+	h->vals = v;
+	h->cap_vals = cap;
+	return 0;
+}
+
+int
+dt_hash_add_again(struct dt_hash *h, void *val)
+{
+	if (h->recent == 0 || room_for_val(h) != 0)
+		return -1;
+	return add_val(h, &h->slots[h->recent - 1], val);
+}
+
 int
 dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 {
 	struct dt_hash_key *k;
-	struct dt_hash_val *v;
 	uint32_t hash = (uint32_t)dt_hash_bytes(key, klen);
 	int fresh;
 
@@ -153,15 +198,8 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 		return -1;
 	if ((h->n_keys + 1) * 2 > h->cap && grow_slots(h) != 0)
 		return -1;
-	if (h->n_vals == h->cap_vals) {
-		size_t cap = h->cap_vals ? h->cap_vals * 2 : 64;
-
-		v = dt_realloc(h->mem, h->vals, cap * sizeof *v);
-		if (v == NULL)
-			return -1;
-		h->vals = v;
-		h->cap_vals = cap;
-	}
+	if (room_for_val(h) != 0)
+		return -1;
 	k = probe(h->slots, h->cap, hash, key, klen);
 	fresh = k->key == NULL;
 	if (fresh) {
@@ -176,15 +214,8 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 		k->count = 0;
 		h->n_keys++;
 	}
-	v = &h->vals[h->n_vals++];
-	v->val = val;
-	v->next = 0;
-	if (k->last != 0)
-		h->vals[k->last - 1].next = h->n_vals;
-	else
-		k->first = (uint32_t)h->n_vals;
-	k->last = (uint32_t)h->n_vals;
-	k->count++;
+	add_val(h, k, val);
+	h->recent = (size_t)(k - h->slots) + 1;
 	return fresh;
 }
 

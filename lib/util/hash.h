@@ -29,6 +29,7 @@ struct dt_hash {
 	struct dt_hash_val *vals;	/* every value, chained per key */
 	size_t n_vals, cap_vals;
 	struct dt_hash_block *blocks;	/* key bytes */
+	size_t recent;			/* slot of the last key added + 1 */
 };
 
 /* A cursor over the values of one key. */
@@ -47,6 +48,11 @@ int dt_hash_reserve(struct dt_hash *h, size_t n);
 /* Add a value under key. 1: the key was new, 0: it had values already,
    -1: memory refused (nothing added). */
 int dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val);
+
+/* Add a value under the key of the last dt_hash_add() that succeeded
+   (runs of one key, the same name asked twice in a row, skip hashing
+   and probing): 0, or -1 when memory refused or there was none. */
+int dt_hash_add_again(struct dt_hash *h, void *val);
 
 /* The first value of key (and the cursor for the next), NULL when the key
    has none. */

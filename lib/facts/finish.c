@@ -340,6 +340,32 @@ certs_ok(const struct dt_tls_facts *t)
 
 /* ---- one connection, one capture --------------------------------------------- */
 
+/* The server chain shared from the x509 cache that was last found valid
+   (a server's chain is the same array in thousands of connections, so
+   it is checked once, not once per connection). */
+struct chain_memo {
+	const struct dt_cert *certs;
+	size_t n;
+};
+
+/* Every certificate of t valid UTF-8, when some array is shared. */
+static int
+shared_certs_ok(const struct dt_tls_facts *t, struct chain_memo *cm)
+{
+	int memo = cm != NULL && (t->certs_shared & 1) &&
+	    t->n_client_certs == 0;
+
+	if (memo && t->server_certs == cm->certs && t->n_server_certs == cm->n)
+		return 1;
+	if (!certs_ok(t))
+		return 0;
+	if (memo) {
+		cm->certs = t->server_certs;
+		cm->n = t->n_server_certs;
+	}
+	return 1;
+}
+
 /* The TLS facts' strings; the shared empty facts have none (and are
    read-only). */
 /* SNI or ALPN: interned (bit `kept` of kept) or owned. */
@@ -358,7 +384,8 @@ clean_name(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
 }
 
 static void
-clean_tls(struct dt_capture *cap, struct dt_tls_facts *t)
+clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
+    struct chain_memo *cm)
 {
 	struct dt_mem *m = cap->mem;
 	size_t i;
@@ -374,7 +401,9 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t)
 	clean_strv(m, t->ca_names, t->n_ca_names);
 	clean_http_msg(m, &t->http_request);
 	clean_http_msg(m, &t->http_response);
-	if (t->certs_shared != 0 && !certs_ok(t)) {
+	if (t->certs_shared != 0 && shared_certs_ok(t, cm))
+		return;		/* nothing to repair in any certificate */
+	if (t->certs_shared != 0) {
 		int was = m->failed;
 
 		if (dt_tls_certs_own(m, t) != 0) {
@@ -395,14 +424,14 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t)
 		clean_cert(m, &t->client_certs[i]);
 }
 
-int
-dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
+static int
+conn_finish(struct dt_capture *cap, struct dt_conn *c, struct chain_memo *cm)
 {
 	char buf[DT_FILTER_LEN];
 	size_t n;
 	char *p;
 
-	clean_tls(cap, c->tls);
+	clean_tls(cap, c->tls, cm);
 	if ((c->client_str == NULL || c->server_str == NULL) &&
 	    dt_conn_text_make(cap, c) != 0)
 		return -1;
@@ -417,6 +446,12 @@ dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
 	return 0;
 }
 
+int
+dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
+{
+	return conn_finish(cap, c, NULL);
+}
+
 /* Each list is walked once to repair its strings and once to fill its
    index (the connections and verdicts, whose counts are kept, once in
    all): on a day's capture they are hundreds of thousands of records
@@ -429,6 +464,7 @@ dt_capture_finish(struct dt_capture *cap)
 	struct dt_verdict *v;
 	struct dt_dns *d;
 	struct dt_http *h;
+	struct chain_memo cm = { NULL, 0 };
 	size_t i;
 
 	clean_str(m, &cap->path);
@@ -459,7 +495,7 @@ dt_capture_finish(struct dt_capture *cap)
 	    cap->dns_index == NULL || cap->http_index == NULL)
 		goto fail;
 	for (i = 0, c = cap->conns; c != NULL; c = c->next) {
-		if (dt_conn_finish(cap, c) != 0)
+		if (conn_finish(cap, c, &cm) != 0)
 			goto fail;
 		if (i < cap->n_conns)
 			cap->conn_index[i++] = c;

@@ -617,22 +617,21 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		if (dt_hash_add(&runs, key, len, r) < 0)
 			goto out;
 	}
-	for (v = cap->verdicts; v != NULL; v = v->next) {
-		const struct dt_conn *c;
+	/* each run's first verdict gets the list (the runs, not every
+	   verdict again) */
+	for (r = list; r != NULL; r = r->next) {
 		char *s;
 
-		if (v->conn == 0 ||
-		    (c = dt_rule_index_conn(&ctx->idx, v->conn)) == NULL ||
-		    (len = group_key(v, c, key, sizeof key)) == 0 ||
-		    (r = dt_hash_first(&runs, key, len, &it)) == NULL ||
-		    r->lead != v || r->count < 2)
+		if (r->count < 2)
 			continue;
+		v = r->lead;
 		n = snprintf(NULL, 0, "%s; %zu attempts to %s (%s) ended the "
-		    "same way", v->summary, r->count, c->server_str, r->list);
+		    "same way", v->summary, r->count, r->conn->server_str,
+		    r->list);
 		if (n < 0 || (s = dt_malloc(mem, (size_t)n + 1)) == NULL)
 			goto out;
 		snprintf(s, (size_t)n + 1, "%s; %zu attempts to %s (%s) ended "
-		    "the same way", v->summary, r->count, c->server_str,
+		    "the same way", v->summary, r->count, r->conn->server_str,
 		    r->list);
 		dt_free(mem, v->summary);
 		v->summary = s;

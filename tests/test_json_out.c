@@ -424,6 +424,50 @@ w_big(struct jw *w, const void *arg)
 	jw_end(w);
 }
 
+/* Our own names (jw_name(), copied without a check): every length up to
+   past the quick path's room, as a value and in an array, and enough of
+   them to fill the buffer many times over, as jansson writes them. */
+static char name_s[64];
+
+static void
+w_names(struct jw *w, const void *arg)
+{
+	size_t i, many = *(const size_t *)arg;
+
+	jw_obj(w, NULL);
+	jw_name(w, "name", name_s);
+	jw_arr(w, "list");
+	for (i = 0; i < many; i++)
+		jw_name(w, NULL, name_s);
+	jw_end(w);
+	jw_end(w);
+}
+
+START_TEST(own_names_like_jansson)
+{
+	static const char letters[] =
+	    "client_hello server_hello_done 0x0303 TLS_RSA_WITH_NULL_SHA256 z";
+	size_t len, many;
+	int compact;
+
+	for (len = 0; len < sizeof name_s && len < sizeof letters; len++)
+		for (many = 1; many <= 4001; many += 4000) {
+			json_t *o = json_object(), *a = json_array();
+			size_t i;
+
+			memcpy(name_s, letters, len);
+			name_s[len] = '\0';
+			json_object_set_new(o, "name", json_string(name_s));
+			for (i = 0; i < many; i++)
+				json_array_append_new(a, json_string(name_s));
+			json_object_set_new(o, "list", a);
+			for (compact = 0; compact < 2; compact++)
+				same(o, compact, w_names, &many);
+			json_decref(o);
+		}
+}
+END_TEST
+
 START_TEST(longer_than_the_buffer)
 {
 	size_t n = 200000, i;
@@ -650,6 +694,7 @@ json_out_suite(void)
 	    (int)(sizeof odd_bytes / sizeof odd_bytes[0]));
 	tcase_add_test(tc, utf8_valid_like_before);
 	tcase_add_test(tc, layout_like_jansson);
+	tcase_add_test(tc, own_names_like_jansson);
 	tcase_add_test(tc, longer_than_the_buffer);
 	tcase_add_test(tc, memory_and_io_failures);
 	tcase_add_test(tc, times_like_gmtime);

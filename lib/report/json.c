@@ -26,8 +26,8 @@ jverdict(struct jw *w, const struct dt_verdict *v)
 
 	jw_obj(w, NULL);
 	jw_wire(w, "id", v->id);
-	jw_str(w, "severity", dt_report_severity_name(v->severity));
-	jw_str(w, "confidence", dt_report_confidence_name(v->confidence));
+	jw_name(w, "severity", dt_report_severity_name(v->severity));
+	jw_name(w, "confidence", dt_report_confidence_name(v->confidence));
 	if (v->win_code != 0) {
 		snprintf(code, sizeof code, "0x%" PRIx32, v->win_code);
 		jw_obj(w, "windows_error");

@@ -32,7 +32,7 @@ jhex16(struct jw *w, const char *key, uint16_t v)
 	char buf[7] = { '0', 'x', hex[v >> 12], hex[v >> 8 & 0xf],
 	    hex[v >> 4 & 0xf], hex[v & 0xf], '\0' };
 
-	jw_str(w, key, buf);
+	jw_name_k(w, key, JW_KLEN(key), buf, 6);
 }
 
 /* An inline list of 16-bit code points as "0x0403" strings. */
@@ -114,8 +114,8 @@ jevent(struct jw *w, const struct dt_event *ev)
 	jw_obj(w, NULL);
 	jw_uint(w, "frame", ev->frame);
 	jw_time(w, "time", ev->time);
-	jw_str(w, "from", dt_report_dir_name(ev->dir));
-	jw_str(w, "type", dt_report_msg_name(ev));
+	jw_name(w, "from", dt_report_dir_name(ev->dir));
+	jw_name(w, "type", dt_report_msg_name(ev));
 	switch (ev->type) {
 	case DT_EV_TLS_ALERT: {
 		uint8_t level, desc;
@@ -284,7 +284,7 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	if (t->alert_frame != 0) {
 		jw_obj(w, "alert");
 		jw_uint(w, "frame", t->alert_frame);
-		jw_str(w, "from", dt_report_dir_name(t->alert_dir));
+		jw_name(w, "from", dt_report_dir_name(t->alert_dir));
 		alert_fields(w, t->alert_encrypted, t->alert_level,
 		    t->alert_desc);
 		jw_end(w);
@@ -338,7 +338,7 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
 	if (t->resync_frame != 0) {
 		jw_obj(w, "resync");
 		jw_uint(w, "frame", t->resync_frame);
-		jw_str(w, "from", dt_report_dir_name(t->resync_dir));
+		jw_name(w, "from", dt_report_dir_name(t->resync_dir));
 		jw_uint(w, "bytes_skipped", t->resync_skipped);
 		jw_end(w);
 	}
@@ -423,7 +423,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 	if (t->non_tls_frame != 0) {
 		jw_obj(w, "non_tls");
 		jw_uint(w, "frame", t->non_tls_frame);
-		jw_str(w, "from", dt_report_dir_name(t->non_tls_dir));
+		jw_name(w, "from", dt_report_dir_name(t->non_tls_dir));
 		jw_wire(w, "line", t->non_tls_line);
 		jw_end(w);
 	} else {
@@ -432,7 +432,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 	if (t->malformed_frame != 0) {
 		jw_obj(w, "malformed");
 		jw_uint(w, "frame", t->malformed_frame);
-		jw_str(w, "from", dt_report_dir_name(t->malformed_dir));
+		jw_name(w, "from", dt_report_dir_name(t->malformed_dir));
 		jw_wire(w, "reason", t->malformed);
 		jw_end(w);
 	} else {
@@ -462,7 +462,7 @@ static void
 jtcp(struct jw *w, const struct dt_conn *c)
 {
 	jw_obj(w, "tcp");
-	jw_str(w, "state", dt_report_state_name(c->state));
+	jw_name(w, "state", dt_report_state_name(c->state));
 	jw_bool(w, "roles_from_syn", c->roles_from_syn);
 	jw_frame(w, "syn_frame", c->syn_frame);
 	jw_int(w, "syn_count", c->syn_count);
@@ -470,7 +470,7 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	if (c->rst_frame != 0) {
 		jw_obj(w, "rst");
 		jw_uint(w, "frame", c->rst_frame);
-		jw_str(w, "from", dt_report_dir_name(c->rst_dir));
+		jw_name(w, "from", dt_report_dir_name(c->rst_dir));
 		jw_end(w);
 	} else {
 		jw_null(w, "rst");

@@ -66,6 +66,10 @@ void jw_uint_k(struct jw *w, const char *key, size_t klen, uint64_t v);
 /* Our own text (names, numbers as strings): it must be UTF-8 (and not
    NULL); jansson refused anything else, and so does this (DT_ENOMEM). */
 void jw_str_k(struct jw *w, const char *key, size_t klen, const char *s);
+/* One of our own names (a table's identifier, a hex number): plain
+   ASCII like a key, n bytes, copied without a check or an escape. */
+void jw_name_k(struct jw *w, const char *key, size_t klen, const char *s,
+    size_t n);
 /* A string from the wire, or NULL -> null: each byte that does not start
    a well-formed UTF-8 sequence becomes U+FFFD (dt_utf8_clean()). */
 void jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s);
@@ -117,6 +121,12 @@ static inline void
 jw_str(struct jw *w, const char *key, const char *s)
 {
 	jw_str_k(w, key, JW_KLEN(key), s);
+}
+
+static inline void
+jw_name(struct jw *w, const char *key, const char *s)
+{
+	jw_name_k(w, key, JW_KLEN(key), s, strlen(s));
 }
 
 static inline void

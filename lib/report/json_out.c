@@ -525,6 +525,24 @@ jw_str_k(struct jw *w, const char *key, size_t klen, const char *s)
 }
 
 void
+jw_name_k(struct jw *w, const char *key, size_t klen, const char *s,
+    size_t n)
+{
+	char *o;
+
+	if (n > JW_SCALAR - 2) {
+		jw_str_k(w, key, klen, s);
+		return;
+	}
+	jw_member(w, key, klen);
+	o = w->buf + w->n;
+	*o++ = '"';
+	jw_copy_key(o, (const unsigned char *)s, n);
+	o[n] = '"';
+	w->n += n + 2;
+}
+
+void
 jw_wiren_k(struct jw *w, const char *key, size_t klen, const char *s,
     size_t n)
 {

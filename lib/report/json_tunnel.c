@@ -104,7 +104,7 @@ jike(struct jw *w, const struct dt_tun_ike *k)
 		jw_wire(w, "name", dt_tun_ike_notify_name(k->version,
 		    k->notify));
 		jw_uint(w, "frame", k->notify_frame);
-		jw_str(w, "from", dt_report_dir_name(
+		jw_name(w, "from", dt_report_dir_name(
 		    k->notify_dir == DT_C2S ? DT_C2S : DT_S2C));
 		jw_end(w);
 	} else {
@@ -236,7 +236,7 @@ jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 	for (i = 0; i < f->n_esp; i++) {
 		jw_obj(w, NULL);
 		jspi(w, "spi", f->esp[i].spi, 8);
-		jw_str(w, "from", dt_report_dir_name(
+		jw_name(w, "from", dt_report_dir_name(
 		    f->esp[i].dir == DT_C2S ? DT_C2S : DT_S2C));
 		jw_bool(w, "udp", f->esp[i].udp);
 		jw_uint(w, "packets", f->esp[i].packets);

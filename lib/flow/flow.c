@@ -209,8 +209,10 @@ flow_destroy(struct dt_flow *f, struct flow *fl)
 	if (!fl->ended)
 		conn_end(f, fl, 0, fl->last_time);
 	/* no packet reaches the connection any more: its timeline moves
-	   to kept memory, when that cannot push the memory to the cap */
-	if (dt_flow_buffer_room(&f->budget, RETIRE_ROOM +
+	   to kept memory, when that cannot push the memory to the cap; not
+	   at the end of the capture, where the heap it leaves would never
+	   be used again (the copies would be new pages) */
+	if (!f->finishing && dt_flow_buffer_room(&f->budget, RETIRE_ROOM +
 	    fl->c->n_events * sizeof *fl->c->events))
 		dt_conn_retire(f->cap, fl->c);
 	TAILQ_REMOVE(&f->tombs, fl, link);
@@ -676,6 +678,7 @@ dt_flow_finish(struct dt_flow *f)
 {
 	struct flow *fl;
 
+	f->finishing = 1;
 	while ((fl = TAILQ_FIRST(&f->live)) != NULL) {
 		dt_conn_add_event(f->m, fl->c, DT_EV_END_OPEN, 0,
 		    fl->c->last_frame, fl->c->last_time, 0, 0);

@@ -102,6 +102,7 @@ struct dt_flow {
 	int64_t tomb_timeout;
 	uint32_t seed;
 	int started;			/* a packet came: no more sinks */
+	int finishing;			/* dt_flow_finish(): nothing retires */
 
 	struct slot *slots;
 	size_t nslots, nused;

@@ -465,13 +465,22 @@ dt_capture_finish(struct dt_capture *cap)
 	struct dt_dns *d;
 	struct dt_http *h;
 	struct chain_memo cm = { NULL, 0 };
+	const char *name_in = NULL, *name_out = NULL;
 	size_t i;
 
 	clean_str(m, &cap->path);
 	for (i = 0; i < cap->n_errors; i++)
 		clean_str(m, &cap->errors[i].message);
 	for (cap->n_dns = 0, d = cap->dns; d != NULL; d = d->next) {
-		clean_kept(cap, &d->name);
+		/* names are interned: an answer asking the name of the one
+		   before (A, then AAAA) has its pointer, and its repair */
+		if (d->name != NULL && d->name == name_in)
+			d->name = name_out;
+		else {
+			name_in = d->name;
+			clean_kept(cap, &d->name);
+			name_out = d->name;
+		}
 		clean_kept(cap, &d->cname);
 		cap->n_dns++;
 	}

@@ -232,6 +232,20 @@ add_http(struct dt_rule_index *x, struct dt_http *h)
 	return 0;
 }
 
+static int
+grow_by_id(struct dt_rule_index *x, struct dt_mem *m, uint32_t id)
+{
+	struct dt_conn **v = dt_realloc(m, x->conn_by_id,
+	    ((size_t)id + 1) * sizeof *v);
+
+	if (v == NULL)
+		return -1;
+	memset(v + x->max_id + 1, 0, (size_t)(id - x->max_id) * sizeof *v);
+	x->conn_by_id = v;
+	x->max_id = id;
+	return 0;
+}
+
 int
 dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
     const char *host)
@@ -257,9 +271,10 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	dt_hash_init(&x->http_get, m);
 	dt_hash_init(&x->connect, m);
 	dt_hash_init(&x->connect_ok, m);
-	for (c = cap->conns; c != NULL; c = c->next)
-		if (c->id > x->max_id)
-			x->max_id = c->id;
+	/* ids grow along the list (flow.c numbers a connection as it
+	   appends it): the last is the largest, and the loop below grows
+	   the array should one not be */
+	x->max_id = cap->conns_tail != NULL ? cap->conns_tail->id : 0;
 	for (d = cap->dns; d != NULL; d = d->next)
 		n_dns++;
 	for (h = cap->http; h != NULL; h = h->next)
@@ -274,6 +289,8 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	if (x->conn_by_id == NULL)
 		goto fail;
 	for (c = cap->conns; c != NULL; c = c->next) {
+		if (c->id > x->max_id && grow_by_id(x, m, c->id) != 0)
+			goto fail;
 		x->conn_by_id[c->id] = c;
 		if (dt_hash_add(&x->conn_server, key, addr_key(&c->server,
 		    c->server_port, key), c) < 0 ||

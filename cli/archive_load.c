@@ -70,13 +70,13 @@ load(void)
 	h = dlopen(ARC_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		snprintf(why_buf, sizeof why_buf, "cannot read archives: %s "
-		    "(install the %s package)", dlerror(), ARC_PACKAGE);
+		    "(install %s)", dlerror(), ARC_PACKAGE);
 		return;
 	}
 	for (i = 0; i < sizeof syms / sizeof syms[0]; i++) {
 		if ((f = dlsym(h, syms[i].name)) == NULL) {
 			snprintf(why_buf, sizeof why_buf, "cannot read "
-			    "archives: %s has no %s (install the %s package)",
+			    "archives: %s has no %s (install %s)",
 			    ARC_SONAME, syms[i].name, ARC_PACKAGE);
 			dlclose(h);
 			return;

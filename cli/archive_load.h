@@ -16,9 +16,12 @@
 #error "libarchive 3 (libarchive.so.13) expected"
 #endif
 
-/* The shared object loaded, and the Debian package that holds it. */
+/* The shared object loaded, and the package that holds it: Debian 12 and
+   Ubuntu 22.04 call it libarchive13, later releases (the 64-bit time_t
+   transition) libarchive13t64. */
 #define ARC_SONAME "libarchive.so.13"
-#define ARC_PACKAGE "libarchive13"
+#define ARC_PACKAGE "the libarchive13 package, libarchive13t64 on Debian 13 " \
+    "and Ubuntu 24.04 or later"
 
 /* The libarchive functions cli/input.c uses, named as libarchive names
    them without the archive_ prefix; the types are the header's own. */

@@ -266,9 +266,9 @@ if have zip; then
 			echo 'int datrace_test_not_libarchive;' >"$tmp/nolib/x.c"
 			${CC:-cc} -shared -fPIC -o "$tmp/nolib/libarchive.so.13" "$tmp/nolib/x.c" ||
 				{ bad "cannot build the stand-in library"; continue; }
-			why="$tmp/one.zip: cannot read archives: libarchive.so.13 has no archive_read_new (install the libarchive13 package)"
+			why="$tmp/one.zip: cannot read archives: libarchive.so.13 has no archive_read_new (install the libarchive13 package, libarchive13t64 on Debian 13 and Ubuntu 24.04 or later)"
 		else
-			why="$tmp/one.zip: cannot read archives: $tmp/nolib/libarchive.so.13: file too short (install the libarchive13 package)"
+			why="$tmp/one.zip: cannot read archives: $tmp/nolib/libarchive.so.13: file too short (install the libarchive13 package, libarchive13t64 on Debian 13 and Ubuntu 24.04 or later)"
 		fi
 		LD_LIBRARY_PATH=$tmp/nolib "$CLI" -f json --host da.corp.example "$tmp/src/$b" >"$tmp/out" 2>"$tmp/err"
 		st=$?

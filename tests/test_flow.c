@@ -286,6 +286,23 @@ ck_stream(const struct rec *r, int dir, const char *want)
 	    r->buf[dir], want);
 }
 
+/* c's endpoint texts lie in one piece of kept memory, and its filter is
+   made once, when the capture is finished: want. */
+static void
+ck_kept_names(struct dt_capture *cap, struct dt_conn *c, const char *want)
+{
+	const char *f;
+
+	ck_assert_ptr_eq(c->server_str,
+	    c->client_str + strlen(c->client_str) + 1);
+	ck_assert_ptr_null(c->wireshark_filter);
+	ck_assert_int_eq(dt_conn_finish(cap, c), 0);
+	f = c->wireshark_filter;
+	ck_assert_int_eq(dt_conn_finish(cap, c), 0);	/* idempotent */
+	ck_assert_ptr_eq(c->wireshark_filter, f);
+	ck_assert_str_eq(c->wireshark_filter, want);
+}
+
 /* ---- TCP as real stacks do it (issue 24) ---------------------------------- */
 
 /*
@@ -515,7 +532,6 @@ START_TEST(t_clean_close)
 {
 	struct world w;
 	struct dt_conn *c;
-	const char *f;
 	const struct dt_event *ev;
 
 	w_open(&w, 0, NULL, 1);
@@ -537,15 +553,7 @@ START_TEST(t_clean_close)
 	ck_assert_int_eq(c->roles_from_syn, 1);
 	ck_assert_str_eq(c->client_str, "198.18.1.100:50123");
 	ck_assert_str_eq(c->server_str, "198.19.0.10:443");
-	/* one piece of kept memory; the filter is made once, at the end */
-	ck_assert_ptr_eq(c->server_str,
-	    c->client_str + strlen(c->client_str) + 1);
-	ck_assert_ptr_null(c->wireshark_filter);
-	ck_assert_int_eq(dt_conn_finish(w.cap, c), 0);
-	f = c->wireshark_filter;
-	ck_assert_int_eq(dt_conn_finish(w.cap, c), 0);	/* idempotent */
-	ck_assert_ptr_eq(c->wireshark_filter, f);
-	ck_assert_str_eq(c->wireshark_filter, "ip.addr==198.18.1.100 && "
+	ck_kept_names(w.cap, c, "ip.addr==198.18.1.100 && "
 	    "tcp.port==50123 && ip.addr==198.19.0.10 && tcp.port==443");
 	ck_assert_uint_eq(c->first_frame, 1);
 	ck_assert_uint_eq(c->last_frame, 8);
@@ -819,7 +827,6 @@ START_TEST(t_ipv6_names)
 {
 	struct world w;
 	struct dt_conn *c;
-	const char *f;
 
 	w_open(&w, 0, NULL, 1);
 	w.cli.family = w.srv.family = 6;
@@ -833,15 +840,7 @@ START_TEST(t_ipv6_names)
 	c = w.cap->conns;
 	ck_assert_str_eq(c->client_str, "[2001:db8:1::64]:50123");
 	ck_assert_str_eq(c->server_str, "[2001:db8:2::a]:443");
-	/* one piece of kept memory; the filter is made once, at the end */
-	ck_assert_ptr_eq(c->server_str,
-	    c->client_str + strlen(c->client_str) + 1);
-	ck_assert_ptr_null(c->wireshark_filter);
-	ck_assert_int_eq(dt_conn_finish(w.cap, c), 0);
-	f = c->wireshark_filter;
-	ck_assert_int_eq(dt_conn_finish(w.cap, c), 0);	/* idempotent */
-	ck_assert_ptr_eq(c->wireshark_filter, f);
-	ck_assert_str_eq(c->wireshark_filter, "ipv6.addr==2001:db8:1::64 && "
+	ck_kept_names(w.cap, c, "ipv6.addr==2001:db8:1::64 && "
 	    "tcp.port==50123 && ipv6.addr==2001:db8:2::a && tcp.port==443");
 	w_close(&w);
 }

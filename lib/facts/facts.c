@@ -3,6 +3,7 @@
  * freeing what the parsers allocated.
  */
 #include "facts/facts.h"
+#include "util/hash.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -308,26 +309,12 @@ dt_capture_kept(const struct dt_capture *cap, size_t *blocks)
 	return used;
 }
 
-/* FNV-1a, as util/hash.c */
-static size_t
-str_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return (size_t)(h ^ (h >> 29));
-}
-
 static const char **
 str_slot(const char **slots, size_t cap, const char *s, size_t n)
 {
-	size_t i, mask = cap - 1;
+	size_t mask = cap - 1, i = (size_t)dt_hash_bytes(s, n) & mask;
 
-	for (i = str_hash(s, n) & mask; slots[i] != NULL; i = (i + 1) & mask)
+	for (; slots[i] != NULL; i = (i + 1) & mask)
 		if (strncmp(slots[i], s, n) == 0 && slots[i][n] == '\0')
 			break;
 	return &slots[i];

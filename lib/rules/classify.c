@@ -625,14 +625,13 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		if (r->count < 2)
 			continue;
 		v = r->lead;
-		n = snprintf(NULL, 0, "%s; %zu attempts to %s (%s) ended the "
-		    "same way", v->summary, r->count, r->conn->server_str,
-		    r->list);
+#define ATTEMPTS "%s; %zu attempts to %s (%s) ended the same way", \
+	    v->summary, r->count, r->conn->server_str, r->list
+		n = snprintf(NULL, 0, ATTEMPTS);
 		if (n < 0 || (s = dt_malloc(mem, (size_t)n + 1)) == NULL)
 			goto out;
-		snprintf(s, (size_t)n + 1, "%s; %zu attempts to %s (%s) ended "
-		    "the same way", v->summary, r->count, r->conn->server_str,
-		    r->list);
+		snprintf(s, (size_t)n + 1, ATTEMPTS);
+#undef ATTEMPTS
 		dt_free(mem, v->summary);
 		v->summary = s;
 	}

@@ -142,8 +142,8 @@ dt_hash_reserve(struct dt_hash *h, size_t n)
 	return 0;
 }
 
-/* Chain val after the values of slot k. */
-static int
+/* Chain val after the values of slot k (room_for_val() made room). */
+static void
 add_val(struct dt_hash *h, struct dt_hash_key *k, void *val)
 {
 	struct dt_hash_val *v;
@@ -157,26 +157,17 @@ add_val(struct dt_hash *h, struct dt_hash_key *k, void *val)
 		k->first = (uint32_t)h->n_vals;
 	k->last = (uint32_t)h->n_vals;
 	k->count++;
-	return 0;
 }
 
+/* Room for one more value: the array doubles when full. */
 static int
 room_for_val(struct dt_hash *h)
 {
-	struct dt_hash_val *v;
-	size_t cap;
-
 	if (h->n_vals >= UINT32_MAX)
 		return -1;
 	if (h->n_vals < h->cap_vals)
 		return 0;
-	cap = h->cap_vals ? h->cap_vals * 2 : 64;
-	v = dt_realloc(h->mem, h->vals, cap * sizeof *v);
-	if (v == NULL)
-		return -1;
-	h->vals = v;
-	h->cap_vals = cap;
-	return 0;
+	return dt_hash_reserve(h, h->cap_vals ? h->cap_vals * 2 : 64);
 }
 
 int
@@ -184,7 +175,8 @@ dt_hash_add_again(struct dt_hash *h, void *val)
 {
 	if (h->recent == 0 || room_for_val(h) != 0)
 		return -1;
-	return add_val(h, &h->slots[h->recent - 1], val);
+	add_val(h, &h->slots[h->recent - 1], val);
+	return 0;
 }
 
 int
@@ -194,7 +186,7 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 	uint32_t hash = (uint32_t)dt_hash_bytes(key, klen);
 	int fresh;
 
-	if (klen > UINT32_MAX || h->n_vals >= UINT32_MAX)
+	if (klen > UINT32_MAX)
 		return -1;
 	if ((h->n_keys + 1) * 2 > h->cap && grow_slots(h) != 0)
 		return -1;

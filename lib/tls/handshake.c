@@ -606,11 +606,11 @@ dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
 	/* frame marks of these bytes */
 	{
 		const struct fmark *fm = fmap_at(&d->bmap, off);
-		dt_tls_fmap_add(&d->hmap, start, fm->frame, fm->time);
+		dt_tls_fmap_add(t->m, &d->hmap, start, fm->frame, fm->time);
 		for (i = 0; i < d->bmap.n; i++) {
 			const struct fmark *b = &d->bmap.v[i];
 			if (b->pos > off && b->pos < off + n)
-				dt_tls_fmap_add(&d->hmap, start + (b->pos - off),
+				dt_tls_fmap_add(t->m, &d->hmap, start + (b->pos - off),
 				    b->frame, b->time);
 		}
 	}

@@ -585,22 +585,6 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 
 /* ---- the contract ------------------------------------------------------- */
 
-/* All zero but the marks of the frame maps (3 KiB of the 3.6): a map is
-   read only below its count, so a new connection's parser writes a few
-   lines instead of all of them (every TCP connection gets one). */
-static void
-tls_zero(struct dt_tls *t)
-{
-	int dir;
-
-	memset(t, 0, offsetof(struct dt_tls, d));
-	for (dir = 0; dir < 2; dir++) {
-		memset(&t->d[dir], 0, offsetof(struct tdir, bmap));
-		t->d[dir].bmap.n = 0;
-		t->d[dir].hmap.n = 0;
-	}
-}
-
 struct dt_tls *
 dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg)
 {
@@ -608,7 +592,7 @@ dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg)
 
 	if (t == NULL)
 		return NULL;
-	tls_zero(t);
+	memset(t, 0, sizeof *t);
 	t->m = m;
 	t->hs_cap = cfg != NULL && cfg->hs_cap != 0 ? cfg->hs_cap :
 	    HS_CAP_DEFAULT;
@@ -626,6 +610,8 @@ dir_free(struct dt_mem *m, struct tdir *d)
 	dt_free(m, d->buf);
 	dt_free(m, d->hs);
 	dt_free(m, d->http);
+	dt_tls_fmap_free(m, &d->bmap);
+	dt_tls_fmap_free(m, &d->hmap);
 	d->buf = d->hs = d->http = NULL;
 	d->len = d->cap = d->hlen = d->hcap = d->http_len = 0;
 }

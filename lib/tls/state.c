@@ -12,8 +12,12 @@
 #include "tls/tls_int.h"
 
 void
-dt_tls_fmap_add(struct fmap *f, uint64_t pos, uint64_t frame, int64_t time)
+dt_tls_fmap_add(struct dt_mem *m, struct fmap *f, uint64_t pos,
+    uint64_t frame, int64_t time)
 {
+	struct fmark *v;
+	uint32_t cap;
+
 	if (f->n > 0 && f->v[f->n - 1].frame == frame)
 		return;
 	if (f->n > 0 && f->v[f->n - 1].pos == pos) {
@@ -23,6 +27,15 @@ dt_tls_fmap_add(struct fmap *f, uint64_t pos, uint64_t frame, int64_t time)
 	}
 	if (f->n == FMAP_MAX)
 		return;		/* later bytes keep the last frame known */
+	if (f->n == f->cap) {
+		cap = f->cap != 0 ? 2 * f->cap : 4;
+		if (cap > FMAP_MAX)
+			cap = FMAP_MAX;
+		if ((v = dt_realloc(m, f->v, cap * sizeof *v)) == NULL)
+			return;
+		f->v = v;
+		f->cap = cap;
+	}
 	f->v[f->n].pos = pos;
 	f->v[f->n].frame = frame;
 	f->v[f->n].time = time;
@@ -30,9 +43,17 @@ dt_tls_fmap_add(struct fmap *f, uint64_t pos, uint64_t frame, int64_t time)
 }
 
 void
+dt_tls_fmap_free(struct dt_mem *m, struct fmap *f)
+{
+	dt_free(m, f->v);
+	f->v = NULL;
+	f->n = f->cap = 0;
+}
+
+void
 dt_tls_fmap_drop(struct fmap *f, uint64_t pos)
 {
-	size_t i = 0;
+	uint32_t i = 0;
 
 	while (i + 1 < f->n && f->v[i + 1].pos <= pos)
 		i++;
@@ -104,7 +125,7 @@ dt_tls_take(struct dt_tls *t, struct tdir *d, const uint8_t **p, size_t *n,
 		stop(d);
 		return 0;
 	}
-	dt_tls_fmap_add(&d->bmap, d->len, frame, time);
+	dt_tls_fmap_add(t->m, &d->bmap, d->len, frame, time);
 	memcpy(d->buf + d->len, *p, k);
 	d->len += k;
 	*p += k;

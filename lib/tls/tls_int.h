@@ -49,9 +49,12 @@ struct fmark {
 	int64_t time;
 };
 
+/* Marks on the heap, grown by doubling up to FMAP_MAX on the first mark
+   that needs room: most connections are not TLS and gather one short
+   line, or nothing, and a parser is kept for every open connection. */
 struct fmap {
-	size_t n;
-	struct fmark v[FMAP_MAX];
+	uint32_t n, cap;
+	struct fmark *v;
 };
 
 /* One direction. What every record reads comes first, so that a packet
@@ -96,11 +99,6 @@ struct tdir {
 	struct fmap hmap;		/* handshake-stream positions */
 };
 
-/* dt_tls_new() zeroes a direction up to its maps: they stay last. */
-_Static_assert(offsetof(struct tdir, hmap) == offsetof(struct tdir, bmap) +
-    sizeof(struct fmap) && offsetof(struct tdir, hmap) + sizeof(struct fmap) ==
-    sizeof(struct tdir), "the frame maps end struct tdir");
-
 /* The per-packet fields first, the directions (with their maps) last. */
 struct dt_tls {
 	struct dt_mem *m;
@@ -133,14 +131,17 @@ struct dt_tls {
 		char tag[24];		/* IMAP command tag */
 		size_t bytes[2];
 	} pre;
-	struct tdir d[2];		/* last (dt_tls_new) */
+	struct tdir d[2];
 };
 
 
 /* ---- small helpers (state.c unless inline) ---------------------------- */
 
-void dt_tls_fmap_add(struct fmap *f, uint64_t pos, uint64_t frame,
-    int64_t time);
+/* A mark that finds no room (the cap refused it) is not kept: later bytes
+   keep the last frame known, and m->failed stops the direction. */
+void dt_tls_fmap_add(struct dt_mem *m, struct fmap *f, uint64_t pos,
+    uint64_t frame, int64_t time);
+void dt_tls_fmap_free(struct dt_mem *m, struct fmap *f);
 /* Forget marks before pos, keeping the one that covers pos. */
 void dt_tls_fmap_drop(struct fmap *f, uint64_t pos);
 /* Grow *buf to at least need bytes; -1 when refused (the cap). */

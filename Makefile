@@ -25,13 +25,17 @@ WERROR ?=
 PKG_CONFIG ?= pkg-config
 # The library's own (libdatrace.pc's Requires.private). It writes its JSON
 # itself; the tests, fuzz replays and the server read JSON with jansson.
-PKGS := libpcap gnutls libpsl
-TEST_PKGS := jansson
+# libpcap is built against (its header) but loaded with dlopen() when a
+# capture needs it (lib/capture/pcap_lib.c: unusual pcap headers, filters),
+# so plain pcap, pcapng and ETL never load it nor what it drags in; the
+# tests call it directly.
+PKGS := gnutls libpsl
+TEST_PKGS := jansson libpcap
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lgnutls -lpsl)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lgnutls -lpsl)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
-TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null || echo -ljansson)
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null || echo -ljansson -lpcap)
 # The CLI alone reads archives (libarchive); the library never does. It is
 # built against libarchive's header but loads libarchive.so.13 with dlopen()
 # when the first archive is opened (cli/archive_load.c), so a run on plain

@@ -235,5 +235,30 @@ grep -q 'ClientHello' "$tmp/out" && bad "--summary still draws ladders"
 expect 1 "$f: " -- "$CLI" -q --progress --host da.corp.example "$f"
 [ ! -s "$tmp/out" ] || bad "-q --progress wrote on stdout"
 
+# libpcap is loaded (dlopen) only when a capture needs it: a plain pcap is
+# read without it, a filter or an unusual pcap header says in one line that
+# it cannot be loaded. Empty files stand in for a missing libpcap
+# (LD_LIBRARY_PATH is searched first).
+mkdir "$tmp/nopcap"
+: >"$tmp/nopcap/libpcap.so.0.8"
+: >"$tmp/nopcap/libpcap.so.1"
+f=testdata/scenarios/null-absent-alert-openssl.pcap
+"$CLI" -f json --host da.corp.example "$f" >"$tmp/want.json" 2>/dev/null
+expect 1 "" -- env LD_LIBRARY_PATH="$tmp/nopcap" "$CLI" -f json --host da.corp.example "$f"
+[ ! -s "$tmp/err" ] && cmp -s "$tmp/out" "$tmp/want.json" ||
+    bad "a plain pcap without libpcap: $(head -c 300 "$tmp/err")"
+LD_DEBUG=files "$CLI" -q "$f" 2>&1 | grep -q 'file=libpcap' &&
+    bad "a plain pcap loads libpcap"
+expect 2 "bad filter 'tcp': libpcap cannot be loaded: $tmp/nopcap/libpcap.so" -- \
+    env LD_LIBRARY_PATH="$tmp/nopcap" "$CLI" --filter tcp "$f"
+# version 2.5: libpcap's to refuse, so it is needed
+od -An -tx1 -N4 "$f" | grep -q 'd4 c3 b2 a1\|4d 3c b2 a1' ||
+    bad "$f is not a little-endian pcap"
+{ head -c 6 "$f"; printf '\005\000'; tail -c +9 "$f"; } >"$tmp/v25.pcap"
+expect 2 "$tmp/v25.pcap: offset 0: unsupported pcap savefile version 2.5" -- \
+    "$CLI" "$tmp/v25.pcap"
+expect 2 "$tmp/v25.pcap: offset 0: libpcap cannot be loaded: " -- \
+    env LD_LIBRARY_PATH="$tmp/nopcap" "$CLI" "$tmp/v25.pcap"
+
 printf 'cli: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

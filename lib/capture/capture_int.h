@@ -10,6 +10,7 @@
 #ifndef DT_CAPTURE_INT_H
 #define DT_CAPTURE_INT_H
 
+#include <pcap/pcap.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -127,13 +128,43 @@ void dt_reader_cut(struct dt_reader *r, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* pcap.c. Classic pcap: let libpcap read the records (tests compare both
-   ways); only before the first dt_reader_next(). */
-void dt_reader_use_libpcap(struct dt_reader *r);
+   ways); only before the first dt_reader_next(). 0, or -1 when libpcap
+   cannot be loaded or refuses the header (then nothing changed). */
+int dt_reader_use_libpcap(struct dt_reader *r);
 /* 1 when classic pcap records are read in place (not by libpcap). */
 int dt_reader_in_place(const struct dt_reader *r);
 
 /* LINKTYPE_ (file) to DLT_ (libpcap's API) */
 int dt_linktype_to_dlt(int linktype);
+
+/* ---- libpcap, loaded when needed (pcap_lib.c) ------------------------------ */
+
+/*
+ * The functions of libpcap this room calls, from one dlopen() handle:
+ * reading an unusual pcap header and its records (pcap.c), filters
+ * (filter.c), link type names not in our table (pcap.c). Each user opens
+ * its own and closes it when done.
+ */
+struct dt_pcap_lib {
+	void *h;
+	pcap_t *(*fopen_offline)(FILE *, u_int, char *);
+	int (*snapshot)(pcap_t *);
+	int (*datalink)(pcap_t *);
+	int (*next_ex)(pcap_t *, struct pcap_pkthdr **, const u_char **);
+	char *(*geterr)(pcap_t *);
+	void (*close)(pcap_t *);
+	pcap_t *(*open_dead)(int, int);
+	int (*compile)(pcap_t *, struct bpf_program *, const char *, int,
+	    bpf_u_int32);
+	int (*offline_filter)(const struct bpf_program *,
+	    const struct pcap_pkthdr *, const u_char *);
+	void (*freecode)(struct bpf_program *);
+	const char *(*datalink_val_to_name)(int);
+};
+
+/* 0, or -1 with the reason in err ("libpcap cannot be loaded: ..."). */
+int dt_pcap_lib_open(struct dt_pcap_lib *l, char *err, size_t errlen);
+void dt_pcap_lib_close(struct dt_pcap_lib *l);
 
 /* ---- pktmon (pktmon.c) ---------------------------------------------------- */
 

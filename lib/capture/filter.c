@@ -4,11 +4,11 @@
  * several, so the expression is compiled once per link type met
  * (pcap_open_dead + pcap_compile) and applied with pcap_offline_filter on
  * a pcap_pkthdr built from the packet. The syntax is checked at creation
- * on EN10MB. At most DT_FILTER_MAX_LINKTYPES programs are kept.
+ * on EN10MB. At most DT_FILTER_MAX_LINKTYPES programs are kept. libpcap
+ * is loaded by the filter, and held until it goes.
  */
 #include "capture/capture_int.h"
 
-#include <pcap/pcap.h>
 #include <string.h>
 
 #include "datrace.h"
@@ -25,6 +25,7 @@ struct dt_filter_prog {
 
 struct dt_filter {
 	struct dt_mem *m;
+	struct dt_pcap_lib lib;
 	char *expr;
 	struct dt_filter_prog progs[DT_FILTER_MAX_LINKTYPES];
 	size_t n;
@@ -44,17 +45,17 @@ filter_compile(struct dt_filter *f, int linktype)
 	fp = &f->progs[f->n];
 	memset(fp, 0, sizeof *fp);
 	fp->linktype = linktype;
-	p = pcap_open_dead(dt_linktype_to_dlt(linktype), DT_FILTER_SNAPLEN);
+	p = f->lib.open_dead(dt_linktype_to_dlt(linktype), DT_FILTER_SNAPLEN);
 	if (p == NULL) {
 		snprintf(fp->err, sizeof fp->err, "out of memory");
-	} else if (pcap_compile(p, &fp->prog, f->expr, 1,
+	} else if (f->lib.compile(p, &fp->prog, f->expr, 1,
 	    PCAP_NETMASK_UNKNOWN) != 0) {
-		snprintf(fp->err, sizeof fp->err, "%s", pcap_geterr(p));
+		snprintf(fp->err, sizeof fp->err, "%s", f->lib.geterr(p));
 	} else {
 		fp->ok = 1;
 	}
 	if (p != NULL)
-		pcap_close(p);
+		f->lib.close(p);
 	f->last = f->n++;
 	return fp;
 }
@@ -78,6 +79,10 @@ dt_filter_new(struct dt_filter **out, struct dt_mem *m, const char *expr,
 		return DT_ENOMEM;
 	}
 	f->m = m;
+	if (dt_pcap_lib_open(&f->lib, errbuf, errlen) != 0) {
+		dt_filter_free(f);
+		return DT_EFILTER;
+	}
 	fp = filter_compile(f, 1);	/* LINKTYPE_ETHERNET */
 	if (!fp->ok) {
 		snprintf(errbuf, errlen, "%s", fp->err);
@@ -123,7 +128,7 @@ dt_filter_match(struct dt_filter *f, const struct dt_packet *pkt,
 	h.ts.tv_usec = (suseconds_t)(pkt->time % 1000000000 / 1000);
 	h.caplen = pkt->caplen;
 	h.len = pkt->origlen;
-	return pcap_offline_filter(&fp->prog, &h, pkt->data) != 0;
+	return f->lib.offline_filter(&fp->prog, &h, pkt->data) != 0;
 }
 
 void
@@ -135,7 +140,8 @@ dt_filter_free(struct dt_filter *f)
 		return;
 	for (i = 0; i < f->n; i++)
 		if (f->progs[i].ok)
-			pcap_freecode(&f->progs[i].prog);
+			f->lib.freecode(&f->progs[i].prog);
+	dt_pcap_lib_close(&f->lib);
 	dt_free(f->m, f->expr);
 	dt_free(f->m, f);
 }

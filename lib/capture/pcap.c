@@ -1,15 +1,16 @@
 /*
  * Classic pcap (tcpdump's savefile, pcap-savefile(5); micro- and
- * nanosecond magics, both byte orders). libpcap reads and checks the file
- * header, in nanosecond precision, from a stream over the reader's byte
- * source; the records of a plain file are then read here in place (see
- * "records without a copy"), the others by libpcap. Offsets in errors are
- * byte offsets of the record that failed.
+ * nanosecond magics, both byte orders). A plain file (versions 2.0-2.4 or
+ * DG/UX's 543.0, a snapshot length libpcap keeps as it is, a link type
+ * whose pseudo-header libpcap leaves alone) is read here, its header and
+ * its records in place (see "records without a copy"), and libpcap is not
+ * even loaded; any other header, and its records, are libpcap's, from a
+ * stream over the reader's byte source. Offsets in errors are byte
+ * offsets of the record that failed.
  */
 #include "capture/capture_int.h"
 
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <string.h>
 
 #include "datrace.h"
@@ -20,8 +21,11 @@
 #define MAX_SNAPLEN	262144u		/* libpcap's MAXIMUM_SNAPLEN */
 
 struct pcap_state {
+	struct dt_pcap_lib lib;		/* libpcap, once it reads */
 	pcap_t *pcap;
 	FILE *pfp;			/* the stream libpcap reads */
+	size_t hdr_left;		/* ... whose first bytes are these of
+					   hdr (read here before libpcap) */
 	int linktype;			/* the header's LINKTYPE_ */
 	int snaplen;			/* libpcap's, records cut to it */
 	uint8_t hdr[24];		/* the file header */
@@ -59,8 +63,18 @@ static ssize_t
 wrap_read(void *cookie, char *buf, size_t size)
 {
 	struct dt_reader *r = cookie;
+	struct pcap_state *ps = r->priv;
+	size_t k = size < ps->hdr_left ? size : ps->hdr_left;
+	ptrdiff_t got;
 
-	return (ssize_t)dt_src_read(&r->src, buf, size);
+	memcpy(buf, ps->hdr + sizeof ps->hdr - ps->hdr_left, k);
+	ps->hdr_left -= k;
+	if (k == size)
+		return (ssize_t)k;
+	got = dt_src_read(&r->src, buf + k, size - k);
+	if (got < 0)
+		return k > 0 ? (ssize_t)k : -1;
+	return (ssize_t)(k + (size_t)got);
 }
 
 /* Only "where are we" is answered, which is what ftello() asks. */
@@ -68,9 +82,10 @@ static int
 wrap_seek(void *cookie, off64_t *off, int whence)
 {
 	struct dt_reader *r = cookie;
+	struct pcap_state *ps = r->priv;
 
 	if (whence == SEEK_CUR && *off == 0) {
-		*off = (off64_t)r->src.pos;
+		*off = (off64_t)(r->src.pos - ps->hdr_left);
 		return 0;
 	}
 	errno = ESPIPE;
@@ -89,11 +104,11 @@ wrap_close(void *cookie)
 /*
  * libpcap copies every record out of its stdio buffer into its own, one
  * fread for the header and one for the data; that was a third of the
- * reading cost. Once libpcap has accepted the file header, the records
- * of a plain file (versions 2.0-2.4, 16-byte record headers, link types
- * whose pseudo-header libpcap leaves alone) are read here from the
- * source's window (or straight from the caller's memory) and handed out
- * in place, following libpcap 1.10's pcap_next_packet(): the same lengths
+ * reading cost. The records of a plain file (versions 2.0-2.4, 16-byte
+ * record headers, link types whose pseudo-header libpcap leaves alone)
+ * are read here from the source's window (or straight from the caller's
+ * memory) and handed out in place, following libpcap 1.10's
+ * pcap_check_header() and pcap_next_packet(): the same lengths
  * (2.3 and older swap caplen/len; records past the snapshot length are
  * cut to it), the same time stamps (signed 32-bit fields, microseconds
  * scaled), the same error messages. test_perf compares both readers on
@@ -228,13 +243,26 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 	return 0;
 }
 
-void
+static int libpcap_open(struct dt_reader *r, struct pcap_state *ps,
+    char *err, size_t errlen);
+
+int
 dt_reader_use_libpcap(struct dt_reader *r)
 {
 	struct pcap_state *ps = r->priv;
+	char err[PCAP_ERRBUF_SIZE];
 
-	if (r->fmt == &dt_capfmt_pcap)
-		ps->fast = 0;
+	if (r->fmt != &dt_capfmt_pcap)
+		return 0;
+	if (ps->pcap == NULL) {		/* the header was read here */
+		ps->hdr_left = sizeof ps->hdr;
+		if (libpcap_open(r, ps, err, sizeof err) != 0) {
+			ps->hdr_left = 0;
+			return -1;
+		}
+	}
+	ps->fast = 0;
+	return 0;
 }
 
 int
@@ -245,17 +273,74 @@ dt_reader_in_place(const struct dt_reader *r)
 	return r->fmt == &dt_capfmt_pcap && ps->fast;
 }
 
-/* ---- classic pcap through libpcap --------------------------------------- */
+/* ---- the file header ----------------------------------------------------- */
+
+/*
+ * A header libpcap would accept as it is (pcap_check_header(): versions
+ * 2.0-2.4 and 543.0; pcap_adjust_snapshot() keeps a snapshot length from
+ * 1 to 262144 whatever the link type), with records we read in place:
+ * libpcap is not needed. Anything else goes to libpcap, for its answer
+ * and its error messages.
+ */
+static int
+plain_header(struct dt_reader *r, struct pcap_state *ps)
+{
+	const uint8_t *h = ps->hdr;
+	int le = h[0] == 0xd4 || h[0] == 0x4d;
+	uint32_t snap, lt;
+
+	snap = le ? (uint32_t)h[16] | (uint32_t)h[17] << 8 |
+	    (uint32_t)h[18] << 16 | (uint32_t)h[19] << 24 :
+	    (uint32_t)h[19] | (uint32_t)h[18] << 8 |
+	    (uint32_t)h[17] << 16 | (uint32_t)h[16] << 24;
+	lt = le ? (uint32_t)h[20] | (uint32_t)h[21] << 8 :
+	    (uint32_t)h[23] | (uint32_t)h[22] << 8;
+	if (snap == 0 || snap > MAX_SNAPLEN)
+		return 0;
+	ps->snaplen = (int)snap;
+	ps->linktype = (int)lt;
+	fast_setup(r, ps);
+	return ps->fast;
+}
+
+/* libpcap reads the header (from hdr first while hdr_left, then from the
+   source) and, unless fast_setup() takes them, the records. */
+static int
+libpcap_open(struct dt_reader *r, struct pcap_state *ps, char *err,
+    size_t errlen)
+{
+	cookie_io_functions_t io = { wrap_read, NULL, wrap_seek, wrap_close };
+
+	if (ps->lib.h == NULL && dt_pcap_lib_open(&ps->lib, err, errlen) != 0)
+		return DT_EFORMAT;
+	ps->pfp = fopencookie(r, "rb", io);
+	if (ps->pfp == NULL) {
+		snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		return DT_EIO;
+	}
+	setvbuf(ps->pfp, NULL, _IONBF, 0);
+	err[0] = '\0';
+	ps->pcap = ps->lib.fopen_offline(ps->pfp, PCAP_TSTAMP_PRECISION_NANO,
+	    err);
+	if (ps->pcap == NULL) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "libpcap cannot read the pcap "
+			    "header");
+		fclose(ps->pfp);
+		ps->pfp = NULL;
+		return DT_EFORMAT;
+	}
+	return 0;
+}
 
 static int
 pcap_begin(struct dt_reader *r)
 {
-	cookie_io_functions_t io = { wrap_read, NULL, wrap_seek, wrap_close };
 	char perr[PCAP_ERRBUF_SIZE];
 	struct pcap_state *ps;
 	const uint8_t *h;
-	uint32_t lt;
 	size_t n;
+	int rc;
 
 	if ((ps = dt_calloc(r->m, 1, sizeof *ps)) == NULL) {
 		dt_reader_fail(r, 0, "out of memory");
@@ -264,32 +349,24 @@ pcap_begin(struct dt_reader *r)
 	r->priv = ps;
 	n = dt_src_fetch(&r->src, sizeof ps->hdr, &h);
 	memcpy(ps->hdr, h, n);
-	ps->pfp = fopencookie(r, "rb", io);
-	if (ps->pfp == NULL) {
-		dt_reader_fail(r, 0, "cannot read: %s", strerror(errno));
-		return DT_EIO;
+	if (n == sizeof ps->hdr && plain_header(r, ps)) {
+		dt_src_consume(&r->src, n);
+		return 0;
 	}
-	setvbuf(ps->pfp, NULL, _IONBF, 0);
-	perr[0] = '\0';
-	ps->pcap = pcap_fopen_offline_with_tstamp_precision(ps->pfp,
-	    PCAP_TSTAMP_PRECISION_NANO, perr);
-	if (ps->pcap == NULL) {
-		dt_reader_fail(r, 0, "%s",
-		    perr[0] ? perr : "libpcap cannot read the pcap header");
-		return DT_EFORMAT;
+	if ((rc = libpcap_open(r, ps, perr, sizeof perr)) != 0) {
+		dt_reader_fail(r, 0, "%s", perr);
+		return rc;
 	}
-	ps->snaplen = pcap_snapshot(ps->pcap);
+	ps->snaplen = ps->lib.snapshot(ps->pcap);
 	/* The header's own LINKTYPE_ value: pcap_datalink() gives a DLT_. */
 	if (n >= 24) {
 		h = ps->hdr;
-		lt = (uint32_t)h[20] | (uint32_t)h[21] << 8 |
-		    (uint32_t)h[22] << 16 | (uint32_t)h[23] << 24;
+		ps->linktype = (int)((uint32_t)h[20] | (uint32_t)h[21] << 8);
 		if (h[0] == 0xa1)		/* big-endian file */
-			lt = (uint32_t)h[23] | (uint32_t)h[22] << 8 |
-			    (uint32_t)h[21] << 16 | (uint32_t)h[20] << 24;
-		ps->linktype = (int)(lt & 0xffff);
+			ps->linktype = (int)((uint32_t)h[23] |
+			    (uint32_t)h[22] << 8);
 	} else {
-		ps->linktype = pcap_datalink(ps->pcap);
+		ps->linktype = ps->lib.datalink(ps->pcap);
 	}
 	fast_setup(r, ps);
 	return 0;
@@ -307,17 +384,17 @@ pcap_next_pkt(struct dt_reader *r, struct dt_packet *pkt)
 
 	if (ps->fast)
 		return fast_next(r, ps, pkt);
-	rc = pcap_next_ex(ps->pcap, &h, &d);
+	rc = ps->lib.next_ex(ps->pcap, &h, &d);
 	if (rc == PCAP_ERROR_BREAK)
 		return DT_ITEROVER;
 	if (rc != 1 && dt_src_fetch(&r->src, 1, &rest) == 0 && !r->src.err &&
 	    !r->src.nomem) {
 		/* libpcap read to the end of the stream inside a record */
-		dt_reader_cut(r, off, "%s", pcap_geterr(ps->pcap));
+		dt_reader_cut(r, off, "%s", ps->lib.geterr(ps->pcap));
 		return DT_ITEROVER;
 	}
 	if (rc != 1) {
-		dt_reader_fail(r, off, "%s", pcap_geterr(ps->pcap));
+		dt_reader_fail(r, off, "%s", ps->lib.geterr(ps->pcap));
 		return DT_ITEROVER;
 	}
 	memset(pkt, 0, sizeof *pkt);
@@ -339,9 +416,10 @@ pcap_end(struct dt_reader *r)
 	if (ps == NULL)
 		return;
 	if (ps->pcap != NULL)
-		pcap_close(ps->pcap);	/* closes pfp */
+		ps->lib.close(ps->pcap);	/* closes pfp */
 	else if (ps->pfp != NULL)
 		fclose(ps->pfp);
+	dt_pcap_lib_close(&ps->lib);
 	dt_free(r->m, ps);
 	r->priv = NULL;
 }
@@ -380,15 +458,52 @@ dt_linktype_to_dlt(int linktype)
 	return linktype;
 }
 
+/* libpcap's names (pcap_datalink_val_to_name()) of the link types that
+   net/ decodes, so that naming them does not load libpcap. */
+static const struct {
+	int dlt;
+	const char *name;
+} dlt_names[] = {
+	{ DLT_NULL, "NULL" },
+	{ DLT_EN10MB, "EN10MB" },
+	{ DLT_PPP, "PPP" },
+	{ DLT_RAW, "RAW" },
+	{ DLT_PPP_SERIAL, "PPP_SERIAL" },
+	{ DLT_PPP_ETHER, "PPP_ETHER" },
+	{ DLT_C_HDLC, "C_HDLC" },
+	{ DLT_IEEE802_11, "IEEE802_11" },
+	{ DLT_LOOP, "LOOP" },
+	{ DLT_LINUX_SLL, "LINUX_SLL" },
+	{ DLT_IEEE802_11_RADIO, "IEEE802_11_RADIO" },
+	{ DLT_PPI, "PPI" },
+	{ DLT_IPV4, "IPV4" },
+	{ DLT_IPV6, "IPV6" },
+#ifdef DLT_LINUX_SLL2
+	{ DLT_LINUX_SLL2, "LINUX_SLL2" },
+#endif
+};
+
 const char *
 dt_linktype_name(int linktype, char *buf, size_t buflen)
 {
-	const char *name = pcap_datalink_val_to_name(
-	    dt_linktype_to_dlt(linktype));
+	int dlt = dt_linktype_to_dlt(linktype);
+	const char *name = NULL;
+	struct dt_pcap_lib lib;
+	char err[PCAP_ERRBUF_SIZE];
+	size_t i;
 
+	for (i = 0; i < sizeof dlt_names / sizeof dlt_names[0]; i++)
+		if (dlt_names[i].dlt == dlt) {
+			snprintf(buf, buflen, "%s", dlt_names[i].name);
+			return buf;
+		}
+	/* another one: libpcap's name, if libpcap is there */
+	if (dt_pcap_lib_open(&lib, err, sizeof err) == 0)
+		name = lib.datalink_val_to_name(dlt);
 	if (name != NULL)
 		snprintf(buf, buflen, "%s", name);
 	else
 		snprintf(buf, buflen, "LINKTYPE_%d", linktype);
+	dt_pcap_lib_close(&lib);
 	return buf;
 }

@@ -241,6 +241,10 @@ dt_pipe_end(struct dt_analyzer *a)
 		timeline_sort(c);
 	cap->fragments_dropped = dt_net_fragments_dropped(pp->net);
 	dt_pipe_free(a);
+	/* every name from the wire is in: the intern table's slots would
+	   stay beside the rules' indexes (what interns later, the reasons
+	   of classify.c, starts a small table) */
+	dt_capture_intern_end(cap);
 
 	memset(&rcfg, 0, sizeof rcfg);
 	rcfg.host = a->host;
@@ -257,5 +261,6 @@ dt_pipe_end(struct dt_analyzer *a)
 
 	if (dt_capture_finish(cap) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
+	dt_capture_intern_end(cap);
 	return 0;
 }

@@ -553,13 +553,15 @@ dt_capture_free(struct dt_capture *cap)
 	while (cap->verdicts != NULL) {
 		struct dt_verdict *v = cap->verdicts;
 		cap->verdicts = v->next;
-		if (dt_verdict_frames_owned(v))
-			dt_free(m, v->frames);
-		dt_free(m, v->summary);
 		if (!(v->shared_text & 1))
 			dt_free(m, v->explanation);
 		if (!(v->shared_text & 2))
 			dt_free(m, v->remedy);
+		if (v->kept)
+			continue;	/* kept memory, summary with it */
+		if (dt_verdict_frames_owned(v))
+			dt_free(m, v->frames);
+		dt_free(m, v->summary);
 		dt_free(m, v);
 	}
 	for (i = 0; i < cap->n_texts; i++)
@@ -569,10 +571,6 @@ dt_capture_free(struct dt_capture *cap)
 		dt_free(m, cap->errors[i].message);
 	dt_free(m, cap->errors);
 	dt_free(m, cap->linktypes);
-	dt_free(m, cap->conn_index);
-	dt_free(m, cap->verdict_index);
-	dt_free(m, cap->dns_index);
-	dt_free(m, cap->http_index);
 	dt_free(m, cap->path);
 	dt_free(m, cap->strs);
 	while (cap->keep != NULL) {

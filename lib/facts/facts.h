@@ -638,6 +638,11 @@ struct dt_verdict {
 					   IP-HTTPS (--all): shown after the
 					   IP-HTTPS story, never sets the
 					   exit status */
+	uint8_t kept;			/* 1: the verdict, its frames and its
+					   summary are one block of the
+					   capture's kept memory (never freed
+					   alone, never written: a new summary
+					   is a new kept text) */
 };
 
 /* 1 when v's frames are a block of their own (to free with it), 0 when
@@ -791,7 +796,8 @@ struct dt_capture {
 	/* tunnels decoded, by enum dt_encap (index 0 unused) */
 	struct dt_encap_count encap[DT_ENCAP_MAX];
 
-	/* The accessors' indexes, built by dt_capture_finish(). */
+	/* The accessors' indexes, built by dt_capture_finish() in kept
+	   memory. */
 	struct dt_conn **conn_index;
 	struct dt_verdict **verdict_index;
 	struct dt_dns **dns_index;
@@ -906,5 +912,10 @@ int dt_conn_finish(struct dt_capture *cap, struct dt_conn *c);
  * 0, or -1 when memory for a filter or the indexes failed.
  */
 int dt_capture_finish(struct dt_capture *cap);
+
+/* The intern table freed (finish.c): when the names of the capture are all
+   in (the flows ended), before the end of the capture allocates. The
+   strings stay; an intern after it starts a new, empty table. */
+void dt_capture_intern_end(struct dt_capture *cap);
 
 #endif

@@ -166,6 +166,29 @@ clean_kept(struct dt_capture *cap, const char **sp)
 		dt_utf8_patch((char *)*sp);
 }
 
+/* The same for a string in kept memory that is not shared (a verdict's
+   summary): the cleaned copy is kept text too, the old one left there. */
+static void
+clean_kept_text(struct dt_capture *cap, char **sp)
+{
+	char *copy, *kept = NULL;
+	int fail = 0, was;
+
+	if (dt_utf8_valid(*sp))
+		return;
+	was = cap->mem->failed;
+	copy = utf8_copy(cap->mem, *sp, &fail);
+	if (copy != NULL &&
+	    (kept = dt_capture_keep_text(cap, strlen(copy) + 1)) != NULL)
+		memcpy(kept, copy, strlen(copy) + 1);
+	dt_free(cap->mem, copy);
+	cap->mem->failed = was;
+	if (kept != NULL)
+		*sp = kept;
+	else
+		dt_utf8_patch(*sp);
+}
+
 static void
 clean_strv(struct dt_mem *m, char **v, size_t n)
 {
@@ -492,13 +515,15 @@ dt_capture_finish(struct dt_capture *cap)
 		cap->n_http++;
 	}
 
-	/* the accessors' indexes: the i-th of each list in one step */
-	cap->conn_index = dt_calloc(m, cap->n_conns + 1,
+	/* the accessors' indexes: the i-th of each list in one step; they
+	   live as long as the capture, sized once: kept memory */
+	cap->conn_index = dt_capture_keep(cap, (cap->n_conns + 1) *
 	    sizeof *cap->conn_index);
-	cap->verdict_index = dt_calloc(m, cap->n_verdicts + 1,
+	cap->verdict_index = dt_capture_keep(cap, (cap->n_verdicts + 1) *
 	    sizeof *cap->verdict_index);
-	cap->dns_index = dt_calloc(m, cap->n_dns + 1, sizeof *cap->dns_index);
-	cap->http_index = dt_calloc(m, cap->n_http + 1,
+	cap->dns_index = dt_capture_keep(cap, (cap->n_dns + 1) *
+	    sizeof *cap->dns_index);
+	cap->http_index = dt_capture_keep(cap, (cap->n_http + 1) *
 	    sizeof *cap->http_index);
 	if (cap->conn_index == NULL || cap->verdict_index == NULL ||
 	    cap->dns_index == NULL || cap->http_index == NULL)
@@ -512,7 +537,10 @@ dt_capture_finish(struct dt_capture *cap)
 	cap->n_conns = i;
 	for (i = 0, v = cap->verdicts; v != NULL; v = v->next) {
 		/* shared texts are ASCII (rules.c): only owned ones */
-		clean_str(m, &v->summary);
+		if (v->kept)
+			clean_kept_text(cap, &v->summary);
+		else
+			clean_str(m, &v->summary);
 		if (!(v->shared_text & 1))
 			clean_str(m, &v->explanation);
 		if (!(v->shared_text & 2))
@@ -527,14 +555,25 @@ dt_capture_finish(struct dt_capture *cap)
 		cap->http_index[i++] = h;
 	return 0;
 fail:
-	/* no index: the accessors see an empty capture, as before */
-	dt_free(m, cap->conn_index);
-	dt_free(m, cap->verdict_index);
-	dt_free(m, cap->dns_index);
-	dt_free(m, cap->http_index);
+	/* no index: the accessors see an empty capture, as before (what
+	   was kept stays with the capture) */
 	cap->conn_index = NULL;
 	cap->verdict_index = NULL;
 	cap->dns_index = NULL;
 	cap->http_index = NULL;
 	return -1;
+}
+
+/* The intern table's slots (the strings stay, kept): when nothing will
+   ask for a name the capture has seen again, so that it does not stay
+   beside what the end of the capture allocates. An intern after it
+   starts a new table (a copy of a string interned before it is then
+   another pointer). */
+void
+dt_capture_intern_end(struct dt_capture *cap)
+{
+	dt_free(cap->mem, cap->strs);
+	cap->strs = NULL;
+	cap->cap_strs = 0;
+	cap->n_strs = 0;
 }

@@ -287,7 +287,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 			r->err = 1;
 	}
 	for (v = cap->verdicts; v != NULL; v = v->next) {
-		swap_text(r, &v->summary, 1);
+		swap_text(r, &v->summary, !v->kept);
 		if (v->shared_text & 1)
 			v->explanation = dt_hash_last(&shared, &v->explanation,
 			    sizeof v->explanation);

@@ -628,11 +628,16 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 #define ATTEMPTS "%s; %zu attempts to %s (%s) ended the same way", \
 	    v->summary, r->count, r->conn->server_str, r->list
 		n = snprintf(NULL, 0, ATTEMPTS);
-		if (n < 0 || (s = dt_malloc(mem, (size_t)n + 1)) == NULL)
+		/* a kept verdict's summary is kept text too (the old one
+		   stays there, unused: one per run) */
+		if (n < 0 || (s = v->kept ?
+		    dt_capture_keep_text(cap, (size_t)n + 1) :
+		    dt_malloc(mem, (size_t)n + 1)) == NULL)
 			goto out;
 		snprintf(s, (size_t)n + 1, ATTEMPTS);
 #undef ATTEMPTS
-		dt_free(mem, v->summary);
+		if (!v->kept)
+			dt_free(mem, v->summary);
 		v->summary = s;
 	}
 out:

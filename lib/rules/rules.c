@@ -455,17 +455,30 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	struct dt_capture *cap = ctx->cap;
 	struct dt_mem *m = cap->mem;
 	struct dt_verdict *v;
-	size_t i, n = 0;
+	size_t i, n = 0, len, fb;
+	int tie = -1;
 
 	if (frames != NULL && n_frames == 0)
 		while (frames[n_frames] != 0)
 			n_frames++;
-	/* the frames in the verdict's own block: one header, not two */
-	if (n_frames > (SIZE_MAX - sizeof *v) / sizeof *v->frames)
+	if (summary == NULL)
+		summary = "";
+	/* what tied an IP-HTTPS connection to IP-HTTPS: its first clause,
+	   after the summary */
+	len = strlen(summary);
+	if (c != NULL && c->iphttps && dt_conn_reason(c)[0] != '\0') {
+		tie = (int)first_clause(c->iphttps_reason);
+		len += sizeof " (IP-HTTPS: )" - 1 + (size_t)tie;
+	}
+	/* the verdict, its frames and its summary in one block of the
+	   capture's kept memory: one per failed attempt stays to the end */
+	if (n_frames > (SIZE_MAX / 2 - sizeof *v - len) / sizeof *v->frames)
 		return NULL;
-	v = dt_calloc(m, 1, sizeof *v + n_frames * sizeof *v->frames);
+	fb = n_frames * sizeof *v->frames;
+	v = dt_capture_keep(cap, sizeof *v + fb + len + 1);
 	if (v == NULL)
 		return NULL;
+	v->kept = 1;
 	v->id = rule->id;
 	v->severity = rule->severity;
 	v->confidence = conf;
@@ -485,28 +498,18 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 			    v->frames[v->n_frames - 1] != v->frames[i])
 				v->frames[v->n_frames++] = v->frames[i];
 	}
-	if (summary == NULL)
-		summary = "";
 	if (c != NULL && !c->iphttps)
 		v->background = 1;
-	if (c != NULL && c->iphttps && dt_conn_reason(c)[0] != '\0') {
-		/* what tied the connection to IP-HTTPS: its first clause; the
-		   block as long as the text (thousands of them stay) */
-		int tie = (int)first_clause(c->iphttps_reason);
-		int len = snprintf(NULL, 0, "%s (IP-HTTPS: %.*s)", summary,
+	v->summary = (char *)(v + 1) + fb;
+	if (tie >= 0) {
+		snprintf(v->summary, len + 1, "%s (IP-HTTPS: %.*s)", summary,
 		    tie, c->iphttps_reason);
-
-		v->summary = len < 0 ? NULL : dt_malloc(m, (size_t)len + 1);
-		if (v->summary != NULL)
-			snprintf(v->summary, (size_t)len + 1,
-			    "%s (IP-HTTPS: %.*s)", summary, tie,
-			    c->iphttps_reason);
 		/* a weak identification weakens every finding about it */
 		if (c->iphttps_score < DT_RULE_STRONG &&
 		    v->confidence > DT_CONF_LOW)
 			v->confidence--;
 	} else
-		v->summary = dt_strdup(m, summary);
+		memcpy(v->summary, summary, len + 1);
 	if (explanation == NULL)
 		explanation = "";
 	if (remedy == NULL)
@@ -519,7 +522,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		v->shared_text |= 2;
 	else
 		v->remedy = dt_strdup(m, remedy);
-	if (v->summary == NULL || v->explanation == NULL || v->remedy == NULL)
+	if (v->explanation == NULL || v->remedy == NULL)
 		goto fail;
 	if (cap->verdicts_tail != NULL)
 		cap->verdicts_tail->next = v;
@@ -529,11 +532,10 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	cap->n_verdicts++;
 	return v;
 fail:
-	dt_free(m, v->summary);
+	/* the kept block stays (kept memory is never freed alone) */
 	if (!(v->shared_text & 1))
 		dt_free(m, v->explanation);
 	if (!(v->shared_text & 2))
 		dt_free(m, v->remedy);
-	dt_free(m, v);
 	return NULL;
 }

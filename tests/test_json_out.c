@@ -417,7 +417,7 @@ w_big(struct jw *w, const void *arg)
 	/* many members, so the buffer fills at every place in them */
 	for (i = 0; i < 20000; i++) {
 		jw_obj(w, NULL);
-		jw_wire(w, "some_key", big_plain + 199990 - i % 37);
+		jw_wire(w, "some_key", big_plain + 599990 - i % 37);
 		jw_time(w, "time", (int64_t)i * 999999937);
 		jw_end(w);
 	}
@@ -470,7 +470,7 @@ END_TEST
 
 START_TEST(longer_than_the_buffer)
 {
-	size_t n = 200000, i;
+	size_t n = 600000, i;	/* longer than the writer's buffer */
 	json_t *a;
 	int compact;
 
@@ -504,7 +504,7 @@ START_TEST(longer_than_the_buffer)
 		char t[DT_REPORT_TIME_LEN];
 
 		json_object_set_new(o, "some_key",
-		    json_string(big_plain + 199990 - i % 37));
+		    json_string(big_plain + 599990 - i % 37));
 		ck_assert_int_eq(dt_report_time((int64_t)i * 999999937, t,
 		    sizeof t), 0);
 		json_object_set_new(o, "time", json_string(t));

@@ -23,16 +23,16 @@ jstrv(struct jw *w, const char *key, char *const *v, size_t n)
 	jw_end(w);
 }
 
-/* A 16-bit code point as SPEC writes suites: "0x003B" (without
-   snprintf(): a hello lists dozens). */
-static void
-jhex16(struct jw *w, const char *key, uint16_t v)
+/* "0x003B" at o, quoted. */
+static char *
+jq_hex16(char *o, uint16_t v)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char buf[7] = { '0', 'x', hex[v >> 12], hex[v >> 8 & 0xf],
-	    hex[v >> 4 & 0xf], hex[v & 0xf], '\0' };
+	char buf[8] = { '"', '0', 'x', hex[v >> 12], hex[v >> 8 & 0xf],
+	    hex[v >> 4 & 0xf], hex[v & 0xf], '"' };
 
-	jw_name_k(w, key, JW_KLEN(key), buf, 6);
+	memcpy(o, buf, 8);
+	return o + 8;
 }
 
 /* An inline list of 16-bit code points as "0x0403" strings. */
@@ -40,24 +40,15 @@ static void
 ju16v(struct jw *w, const char *key, const uint16_t *v, size_t n, size_t max)
 {
 	size_t i;
+	char *o;
 
 	jw_arr(w, key);
-	for (i = 0; i < n && i < max; i++)
-		jhex16(w, NULL, v[i]);
+	for (i = 0; i < n && i < max; i++) {
+		o = jq_begin(w, 1);
+		o = jq_elem(w, o);
+		jq_end(w, jq_hex16(o, v[i]));
+	}
 	jw_end(w);
-}
-
-/* "TLS 1.2", or "0x7F1C" for a version without a name (as
-   dt_tls_version_str() writes it, without its snprintf()). */
-static void
-jversion(struct jw *w, const char *key, uint16_t v)
-{
-	const char *name = dt_tls_version_name(v);
-
-	if (name != NULL)
-		jw_str(w, key, name);
-	else
-		jhex16(w, key, v);
 }
 
 /* A name we may not have: null. */
@@ -70,13 +61,17 @@ jname(struct jw *w, const char *key, const char *name)
 		jw_null(w, key);
 }
 
-static void
-jsuite(struct jw *w, const char *key, uint16_t suite)
+/* {"id": "0x003B", "name": ...} after its key or jq_elem(); room for k
+   members after it. */
+static char *
+jq_suite(struct jw *w, char *o, uint16_t suite, size_t k)
 {
-	jw_obj(w, key);
-	jhex16(w, "id", suite);
-	jname(w, "name", dt_tls_suite_name(suite));
-	jw_end(w);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "id");
+	o = jq_hex16(o, suite);
+	o = jq_key(w, o, "name");
+	o = jq_ours(w, o, dt_tls_suite_name(suite), k + 1);
+	return jq_close(w, o);
 }
 
 /* An SSLv2-format hello's cipher spec: "0x010080" and its name. */
@@ -92,76 +87,112 @@ jsslv2_spec(struct jw *w, uint32_t spec)
 	jw_end(w);
 }
 
-/* level, description and code of an alert; all null when encrypted. */
-static void
-alert_fields(struct jw *w, int encrypted, uint8_t level, uint8_t desc)
+/* level, description and code of an alert; all null when encrypted.
+   Room for 4 + k members on entry; for k on return. */
+static char *
+jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
+    uint8_t desc, size_t k)
 {
 	if (encrypted) {
-		jw_null(w, "level");
-		jw_null(w, "description");
-		jw_null(w, "code");
+		o = jq_key(w, o, "level");
+		o = jq_null(o);
+		o = jq_key(w, o, "description");
+		o = jq_null(o);
+		o = jq_key(w, o, "code");
+		o = jq_null(o);
 	} else {
-		jname(w, "level", dt_tls_alert_level_name(level));
-		jname(w, "description", dt_tls_alert_name(desc));
-		jw_int(w, "code", desc);
+		o = jq_key(w, o, "level");
+		o = jq_ours(w, o, dt_tls_alert_level_name(level), k + 3);
+		o = jq_key(w, o, "description");
+		o = jq_ours(w, o, dt_tls_alert_name(desc), k + 2);
+		o = jq_key(w, o, "code");
+		o = jq_int(o, desc);
 	}
-	jw_bool(w, "encrypted", encrypted);
+	o = jq_key(w, o, "encrypted");
+	return jq_bool(o, encrypted);
 }
 
+/* An element of "timeline" or "messages": frame, time, from, type, then
+   what the type adds; the head the quick way (a day has millions). */
 static void
 jevent(struct jw *w, const struct dt_event *ev)
 {
-	jw_obj(w, NULL);
-	jw_uint(w, "frame", ev->frame);
-	jw_time(w, "time", ev->time);
-	jw_name(w, "from", dt_report_dir_name(ev->dir));
-	jw_name(w, "type", dt_report_msg_name(ev));
+	const char *from = dt_report_dir_name(ev->dir);
+	const char *type = dt_report_msg_name(ev);
+	char *o = jq_begin(w, 12);
+
+	o = jq_elem(w, o);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "frame");
+	o = jq_uint(o, ev->frame);
+	o = jq_key(w, o, "time");
+	o = jq_time(w, o, ev->time);
+	o = jq_key(w, o, "from");
+	o = jq_name(o, from, strlen(from));
+	o = jq_key(w, o, "type");
+	o = jq_name(o, type, strlen(type));
 	switch (ev->type) {
 	case DT_EV_TLS_ALERT: {
 		uint8_t level, desc;
 		int plain = dt_ev_alert(ev, &level, &desc);
 
-		alert_fields(w, !plain, level, desc);
+		o = jq_alert_fields(w, o, !plain, level, desc, 1);
 		break;
 	}
 	case DT_EV_HTTP_RESPONSE:
-		jw_uint(w, "status", ev->b);
+		o = jq_key(w, o, "status");
+		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_GAP:
 	case DT_EV_TLS_ENCRYPTED:
-		jw_uint(w, "bytes", ev->b);
+		o = jq_key(w, o, "bytes");
+		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_SYN:
 	case DT_EV_SYNACK:
-		jw_bool(w, "retransmission", ev->a != 0);
+		o = jq_key(w, o, "retransmission");
+		o = jq_bool(o, ev->a != 0);
 		break;
 	case DT_EV_RST:
-		jw_bool(w, "before_synack", ev->a == 1);
-		jw_uint(w, "peer_bytes", ev->b);
+		o = jq_key(w, o, "before_synack");
+		o = jq_bool(o, ev->a == 1);
+		o = jq_key(w, o, "peer_bytes");
+		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_FIN:
-		jw_uint(w, "bytes_before", ev->b);
+		o = jq_key(w, o, "bytes_before");
+		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_TLS_HANDSHAKE:
-		if (dt_ev_hs_encrypted(ev))
-			jw_bool(w, "encrypted", 1);
-		if (ev->b & DT_TLS_HS_REPEAT)
-			jw_bool(w, "repeated", 1);
+		if (dt_ev_hs_encrypted(ev)) {
+			o = jq_key(w, o, "encrypted");
+			o = jq_bool(o, 1);
+		}
+		if (ev->b & DT_TLS_HS_REPEAT) {
+			o = jq_key(w, o, "repeated");
+			o = jq_bool(o, 1);
+		}
 		break;
 	case DT_EV_TLS_UPGRADE:
+		jq_end(w, o);
 		jw_str(w, "protocol", dt_tls_preamble_id(ev->a));
-		break;
+		jw_end(w);
+		return;
 	case DT_EV_TLS_RECORD:
-		jw_uint(w, "content_type", ev->a);
-		jw_uint(w, "bytes", ev->b);
+		o = jq_key(w, o, "content_type");
+		o = jq_uint(o, ev->a);
+		o = jq_key(w, o, "bytes");
+		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_TLS_RESYNC:
-		jw_uint(w, "bytes_skipped", ev->b);
+		o = jq_key(w, o, "bytes_skipped");
+		o = jq_uint(o, ev->b);
 		break;
 	default:
 		break;
 	}
-	jw_end(w);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 static void
@@ -249,48 +280,105 @@ jhttp_msg(struct jw *w, const char *key, const struct dt_http_msg *h,
 	jw_end(w);
 }
 
+/* "TLS 1.2", or "0x7F1C" for a version without a name (as
+   dt_tls_version_str() writes it, without its snprintf()); room for k
+   members after it. */
+static char *
+jq_version(struct jw *w, char *o, uint16_t v, size_t k)
+{
+	const char *name = dt_tls_version_name(v);
+
+	if (name != NULL)
+		return jq_ours(w, o, name, k);
+	return jq_hex16(o, v);
+}
+
+/* {"client": frame, "server": frame} after its key: 4 members' room. */
+static char *
+jq_frame_pair(struct jw *w, char *o, uint64_t client, uint64_t server)
+{
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "client");
+	o = jq_frame(o, client);
+	o = jq_key(w, o, "server");
+	o = jq_frame(o, server);
+	return jq_close(w, o);
+}
+
+static char *
+jq_uint_pair(struct jw *w, char *o, uint64_t client, uint64_t server)
+{
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "client");
+	o = jq_uint(o, client);
+	o = jq_key(w, o, "server");
+	o = jq_uint(o, server);
+	return jq_close(w, o);
+}
+
 /* SPEC §4 keys of "tls", in its order. */
 static void
 jtls_spec(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	size_t i;
+	char *o;
 
-	jw_arr(w, "client_versions");
-	for (i = 0; i < t->n_client_versions; i++)
-		jversion(w, NULL, t->client_versions[i]);
-	jw_end(w);
+	o = jq_begin(w, 2);
+	o = jq_key(w, o, "client_versions");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < t->n_client_versions; i++) {
+		o = jq_begin_at(w, o, 2);
+		o = jq_elem(w, o);
+		o = jq_version(w, o, t->client_versions[i], 2);
+	}
+	o = jq_begin_at(w, o, 8);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "version");
 	if (t->sh_frame != 0)
-		jversion(w, "version", t->version);
+		o = jq_version(w, o, t->version, 6);
 	else
-		jw_null(w, "version");
-	jw_arr(w, "offered_suites");
-	for (i = 0; i < t->n_offered_suites; i++)
-		jsuite(w, NULL, t->offered_suites[i]);
-	jw_end(w);
-	jw_bool(w, "offered_null", t->offered_null);
+		o = jq_null(o);
+	o = jq_key(w, o, "offered_suites");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < t->n_offered_suites; i++) {
+		o = jq_begin_at(w, o, 8);
+		o = jq_elem(w, o);
+		o = jq_suite(w, o, t->offered_suites[i], 4);
+	}
+	o = jq_begin_at(w, o, 12);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "offered_null");
+	o = jq_bool(o, t->offered_null);
 	/* an SSL 2.0 SERVER-HELLO (version 0x0002) chooses no TLS suite */
+	o = jq_key(w, o, "suite");
 	if (t->sh_frame != 0 && t->version >= 0x0300)
-		jsuite(w, "suite", t->suite);
+		o = jq_suite(w, o, t->suite, 4);
 	else
-		jw_null(w, "suite");
-
-	jw_arr(w, "messages");
+		o = jq_null(o);
+	o = jq_key(w, o, "messages");
+	o = jq_open(w, o, '[');
+	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
 		if (dt_report_event_is_tls(&c->events[i]))
 			jevent(w, &c->events[i]);
-	jw_end(w);
+	o = jq_begin(w, 12);
+	o = jq_close(w, o);
 
+	o = jq_key(w, o, "alert");
 	if (t->alert_frame != 0) {
-		jw_obj(w, "alert");
-		jw_uint(w, "frame", t->alert_frame);
-		jw_name(w, "from", dt_report_dir_name(t->alert_dir));
-		alert_fields(w, t->alert_encrypted, t->alert_level,
-		    t->alert_desc);
-		jw_end(w);
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, t->alert_frame);
+		o = jq_key(w, o, "from");
+		o = jq_ours(w, o, dt_report_dir_name(t->alert_dir), 8);
+		o = jq_alert_fields(w, o, t->alert_encrypted, t->alert_level,
+		    t->alert_desc, 4);
+		o = jq_close(w, o);
 	} else {
-		jw_null(w, "alert");
+		o = jq_null(o);
 	}
+	jq_end(w, o);
 
 	jcerts(w, "server_certificates", t->server_certs, t->n_server_certs);
 	if (t->cert_request_frame != 0) {
@@ -361,6 +449,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	size_t i;
+	char *o;
 	int d;
 
 	if (!t->seen && t->ch_frame == 0 && t->non_tls_frame == 0 &&
@@ -372,159 +461,251 @@ jtls(struct jw *w, const struct dt_conn *c)
 	jtls_spec(w, c);
 
 	/* extras */
-	jw_frame(w, "client_hello_frame", t->ch_frame);
+	o = jq_begin(w, 8);
+	o = jq_key(w, o, "client_hello_frame");
+	o = jq_frame(o, t->ch_frame);
+	o = jq_key(w, o, "client_hello_version");
 	if (t->ch_frame != 0)
-		jversion(w, "client_hello_version", t->ch_legacy_version);
+		o = jq_version(w, o, t->ch_legacy_version, 6);
 	else
-		jw_null(w, "client_hello_version");
+		o = jq_null(o);
+	o = jq_key(w, o, "record_version");
 	if (t->record_version != 0)
-		jversion(w, "record_version", t->record_version);
+		o = jq_version(w, o, t->record_version, 6);
 	else
-		jw_null(w, "record_version");
-	jw_bool(w, "offered_only_null", t->offered_only_null);
-	jw_wire(w, "sni", t->sni);
+		o = jq_null(o);
+	o = jq_key(w, o, "offered_only_null");
+	o = jq_bool(o, t->offered_only_null);
+	o = jq_key(w, o, "sni");
+	o = jq_wire(w, o, t->sni, 4);
+	jq_end(w, o);
 	jalpn(w, t->alpn);
-	jw_arr(w, "extensions");
-	for (i = 0; i < t->n_extensions; i++)
-		jw_int(w, NULL, t->extensions[i]);
-	jw_end(w);
+	o = jq_begin(w, 2);
+	o = jq_key(w, o, "extensions");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < t->n_extensions; i++) {
+		o = jq_begin_at(w, o, 2);
+		o = jq_elem(w, o);
+		o = jq_int(o, t->extensions[i]);
+	}
+	o = jq_begin_at(w, o, 2);
+	o = jq_close(w, o);
+	jq_end(w, o);
 	ju16v(w, "supported_groups", t->ch_groups, t->n_ch_groups,
 	    DT_CH_GROUPS_MAX);
 	ju16v(w, "signature_algorithms", t->ch_sig_algs, t->n_ch_sig_algs,
 	    DT_CH_SIG_ALGS_MAX);
-	jw_bool(w, "renegotiation_info", t->ch_reneg_info);
-	jw_bool(w, "extended_master_secret", t->ch_ems);
-	jw_bool(w, "status_request", t->ch_status_request);
-	jw_bool(w, "sslv2_hello", t->sslv2_hello);
-	jw_frame(w, "server_hello_frame", t->sh_frame);
-	jw_bool(w, "hello_retry_request", t->hrr);
-	jw_bool(w, "resumed", t->resumed);
-	jw_int(w, "alerts", t->n_alerts);
-	jw_frame(w, "server_certificate_frame", t->server_cert_frame);
-	jw_bool(w, "certificates_visible", !t->certs_not_visible);
-	jw_str(w, "chain", dt_report_chain_name(t->chain));
-	jw_wire(w, "chain_error", t->chain_error);
-	jw_frame(w, "client_certificate_frame", t->client_cert_frame);
+	o = jq_begin(w, 16);
+	o = jq_key(w, o, "renegotiation_info");
+	o = jq_bool(o, t->ch_reneg_info);
+	o = jq_key(w, o, "extended_master_secret");
+	o = jq_bool(o, t->ch_ems);
+	o = jq_key(w, o, "status_request");
+	o = jq_bool(o, t->ch_status_request);
+	o = jq_key(w, o, "sslv2_hello");
+	o = jq_bool(o, t->sslv2_hello);
+	o = jq_key(w, o, "server_hello_frame");
+	o = jq_frame(o, t->sh_frame);
+	o = jq_key(w, o, "hello_retry_request");
+	o = jq_bool(o, t->hrr);
+	o = jq_key(w, o, "resumed");
+	o = jq_bool(o, t->resumed);
+	o = jq_key(w, o, "alerts");
+	o = jq_int(o, t->n_alerts);
+	o = jq_key(w, o, "server_certificate_frame");
+	o = jq_frame(o, t->server_cert_frame);
+	o = jq_key(w, o, "certificates_visible");
+	o = jq_bool(o, !t->certs_not_visible);
+	o = jq_key(w, o, "chain");
+	o = jq_str(w, o, dt_report_chain_name(t->chain), 2);
+	o = jq_key(w, o, "chain_error");
+	o = jq_wire(w, o, t->chain_error, 2);
+	o = jq_key(w, o, "client_certificate_frame");
+	o = jq_frame(o, t->client_cert_frame);
+	jq_end(w, o);
 	jcerts(w, "client_certificates", t->client_certs, t->n_client_certs);
-	jw_frame(w, "server_hello_done_frame", t->server_hello_done_frame);
-	jw_frame_pair(w, "change_cipher_spec", t->ccs_frame[0],
-	    t->ccs_frame[1]);
-	jw_frame_pair(w, "finished", t->finished_frame[0],
-	    t->finished_frame[1]);
-	jw_obj(w, "application_data");
+	o = jq_begin(w, 40);
+	o = jq_key(w, o, "server_hello_done_frame");
+	o = jq_frame(o, t->server_hello_done_frame);
+	o = jq_key(w, o, "change_cipher_spec");
+	o = jq_frame_pair(w, o, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_key(w, o, "finished");
+	o = jq_frame_pair(w, o, t->finished_frame[0], t->finished_frame[1]);
+	o = jq_key(w, o, "application_data");
+	o = jq_open(w, o, '{');
 	for (d = 0; d < 2; d++) {
-		jw_obj(w, dt_report_dir_name(d));
-		jw_frame(w, "frame", t->appdata_frame[d]);
-		jw_uint(w, "bytes", t->appdata_bytes[d]);
-		jw_uint(w, "records", t->appdata_records[d]);
-		jw_end(w);
+		if (d == DT_S2C)
+			o = jq_key(w, o, "server");
+		else
+			o = jq_key(w, o, "client");
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_frame(o, t->appdata_frame[d]);
+		o = jq_key(w, o, "bytes");
+		o = jq_uint(o, t->appdata_bytes[d]);
+		o = jq_key(w, o, "records");
+		o = jq_uint(o, t->appdata_records[d]);
+		o = jq_close(w, o);
 	}
-	jw_end(w);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "non_tls");
 	if (t->non_tls_frame != 0) {
-		jw_obj(w, "non_tls");
-		jw_uint(w, "frame", t->non_tls_frame);
-		jw_name(w, "from", dt_report_dir_name(t->non_tls_dir));
-		jw_wire(w, "line", t->non_tls_line);
-		jw_end(w);
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, t->non_tls_frame);
+		o = jq_key(w, o, "from");
+		o = jq_ours(w, o, dt_report_dir_name(t->non_tls_dir), 12);
+		o = jq_key(w, o, "line");
+		o = jq_wire(w, o, t->non_tls_line, 12);
+		o = jq_close(w, o);
 	} else {
-		jw_null(w, "non_tls");
+		o = jq_null(o);
 	}
+	o = jq_key(w, o, "malformed");
 	if (t->malformed_frame != 0) {
-		jw_obj(w, "malformed");
-		jw_uint(w, "frame", t->malformed_frame);
-		jw_name(w, "from", dt_report_dir_name(t->malformed_dir));
-		jw_wire(w, "reason", t->malformed);
-		jw_end(w);
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, t->malformed_frame);
+		o = jq_key(w, o, "from");
+		o = jq_ours(w, o, dt_report_dir_name(t->malformed_dir), 6);
+		o = jq_key(w, o, "reason");
+		o = jq_wire(w, o, t->malformed, 4);
+		o = jq_close(w, o);
 	} else {
-		jw_null(w, "malformed");
+		o = jq_null(o);
 	}
+	jq_end(w, o);
 	jtls_extra(w, t);
 	jw_obj(w, "http");
 	jhttp_msg(w, "request", &t->http_request, 0);
 	jhttp_msg(w, "response", &t->http_response, 1);
 	jw_end(w);
-	jw_bool(w, "truncated", t->truncated);
-	jw_frame(w, "truncated_frame", t->truncated_frame);
-	jw_end(w);
+	o = jq_begin(w, 3);
+	o = jq_key(w, o, "truncated");
+	o = jq_bool(o, t->truncated);
+	o = jq_key(w, o, "truncated_frame");
+	o = jq_frame(o, t->truncated_frame);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 /* A TTL, null when not seen. */
-static void
-jttl(struct jw *w, const char *key, int seen, int64_t ttl)
+static char *
+jq_ttl(char *o, int seen, int64_t ttl)
 {
-	if (seen)
-		jw_int(w, key, ttl);
-	else
-		jw_null(w, key);
+	return seen ? jq_int(o, ttl) : jq_null(o);
 }
 
 static void
 jtcp(struct jw *w, const struct dt_conn *c)
 {
-	jw_obj(w, "tcp");
-	jw_name(w, "state", dt_report_state_name(c->state));
-	jw_bool(w, "roles_from_syn", c->roles_from_syn);
-	jw_frame(w, "syn_frame", c->syn_frame);
-	jw_int(w, "syn_count", c->syn_count);
-	jw_frame(w, "synack_frame", c->synack_frame);
+	char *o = jq_begin(w, 40);
+
+	o = jq_key(w, o, "tcp");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "state");
+	o = jq_ours(w, o, dt_report_state_name(c->state), 40);
+	o = jq_key(w, o, "roles_from_syn");
+	o = jq_bool(o, c->roles_from_syn);
+	o = jq_key(w, o, "syn_frame");
+	o = jq_frame(o, c->syn_frame);
+	o = jq_key(w, o, "syn_count");
+	o = jq_int(o, c->syn_count);
+	o = jq_key(w, o, "synack_frame");
+	o = jq_frame(o, c->synack_frame);
+	o = jq_key(w, o, "rst");
 	if (c->rst_frame != 0) {
-		jw_obj(w, "rst");
-		jw_uint(w, "frame", c->rst_frame);
-		jw_name(w, "from", dt_report_dir_name(c->rst_dir));
-		jw_end(w);
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, c->rst_frame);
+		o = jq_key(w, o, "from");
+		o = jq_ours(w, o, dt_report_dir_name(c->rst_dir), 32);
+		o = jq_close(w, o);
 	} else {
-		jw_null(w, "rst");
+		o = jq_null(o);
 	}
-	jw_frame_pair(w, "fin", c->fin_frame[0], c->fin_frame[1]);
-	jw_obj(w, "ttl");
-	jttl(w, "syn", c->ttl_syn != 0, c->ttl_syn);
-	jttl(w, "synack", c->ttl_synack != 0, c->ttl_synack);
-	jttl(w, "server_data", c->ttl_server_data != 0, c->ttl_server_data);
-	jttl(w, "server_data_min", c->ttl_server_data != 0,
-	    c->ttl_server_data_min);
-	jttl(w, "server_data_max", c->ttl_server_data != 0,
-	    c->ttl_server_data_max);
-	jw_end(w);
-	jw_uint_pair(w, "bytes", c->bytes[0], c->bytes[1]);
-	jw_uint_pair(w, "packets", c->packets[0], c->packets[1]);
-	jw_int(w, "retransmissions", c->retransmissions);
-	jw_uint_pair(w, "gap_bytes", c->gap_bytes[0], c->gap_bytes[1]);
-	jw_bool(w, "truncated", c->truncated);
-	jw_end(w);
+	o = jq_key(w, o, "fin");
+	o = jq_frame_pair(w, o, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_key(w, o, "ttl");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "syn");
+	o = jq_ttl(o, c->ttl_syn != 0, c->ttl_syn);
+	o = jq_key(w, o, "synack");
+	o = jq_ttl(o, c->ttl_synack != 0, c->ttl_synack);
+	o = jq_key(w, o, "server_data");
+	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data);
+	o = jq_key(w, o, "server_data_min");
+	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_min);
+	o = jq_key(w, o, "server_data_max");
+	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "bytes");
+	o = jq_uint_pair(w, o, c->bytes[0], c->bytes[1]);
+	o = jq_key(w, o, "packets");
+	o = jq_uint_pair(w, o, c->packets[0], c->packets[1]);
+	o = jq_key(w, o, "retransmissions");
+	o = jq_int(o, c->retransmissions);
+	o = jq_key(w, o, "gap_bytes");
+	o = jq_uint_pair(w, o, c->gap_bytes[0], c->gap_bytes[1]);
+	o = jq_key(w, o, "truncated");
+	o = jq_bool(o, c->truncated);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 void
 jw_conn(struct jw *w, const struct dt_conn *c)
 {
 	size_t i;
+	char *o = jq_begin(w, 12);
 
-	jw_obj(w, NULL);
-	jw_int(w, "id", c->id);
-	jw_wire(w, "client", c->client_str);
-	jw_wire(w, "server", c->server_str);
-	jw_wire(w, "server_name", dt_facts_server_name(c));
-	jw_bool(w, "iphttps", c->iphttps);
-	jw_int(w, "iphttps_score", c->iphttps_score);
-	jw_wire(w, "iphttps_reason", dt_conn_reason(c));
-	jw_uint(w, "first_frame", c->first_frame);
-	jw_uint(w, "last_frame", c->last_frame);
-	jw_wire(w, "wireshark_filter", c->wireshark_filter);
+	o = jq_elem(w, o);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "id");
+	o = jq_int(o, c->id);
+	o = jq_key(w, o, "client");
+	o = jq_wire(w, o, c->client_str, 10);
+	o = jq_key(w, o, "server");
+	o = jq_wire(w, o, c->server_str, 10);
+	o = jq_key(w, o, "server_name");
+	o = jq_wire(w, o, dt_facts_server_name(c), 10);
+	o = jq_key(w, o, "iphttps");
+	o = jq_bool(o, c->iphttps);
+	o = jq_key(w, o, "iphttps_score");
+	o = jq_int(o, c->iphttps_score);
+	o = jq_key(w, o, "iphttps_reason");
+	o = jq_wire(w, o, dt_conn_reason(c), 10);
+	o = jq_key(w, o, "first_frame");
+	o = jq_uint(o, c->first_frame);
+	o = jq_key(w, o, "last_frame");
+	o = jq_uint(o, c->last_frame);
+	o = jq_key(w, o, "wireshark_filter");
+	o = jq_wire(w, o, c->wireshark_filter, 2);
+	jq_end(w, o);
 	jtcp(w, c);
 	jtls(w, c);
 	jw_tunnel(w, "tunnel", c);
 	/* extras */
+	o = jq_begin(w, 4);
+	o = jq_key(w, o, "first_time");
 	if (c->first_frame)
-		jw_time(w, "first_time", c->first_time);
+		o = jq_time(w, o, c->first_time);
 	else
-		jw_null(w, "first_time");
+		o = jq_null(o);
+	o = jq_key(w, o, "last_time");
 	if (c->last_frame)
-		jw_time(w, "last_time", c->last_time);
+		o = jq_time(w, o, c->last_time);
 	else
-		jw_null(w, "last_time");
-	jw_arr(w, "timeline");
+		o = jq_null(o);
+	o = jq_key(w, o, "timeline");
+	o = jq_open(w, o, '[');
+	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
 		jevent(w, &c->events[i]);
-	jw_end(w);
-	jw_int(w, "timeline_dropped", c->events_dropped);
-	jw_end(w);
+	o = jq_begin(w, 3);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "timeline_dropped");
+	o = jq_int(o, c->events_dropped);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }

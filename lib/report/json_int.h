@@ -157,6 +157,157 @@ jw_time(struct jw *w, const char *key, int64_t ns)
 	jw_time_k(w, key, JW_KLEN(key), ns);
 }
 
+/* ---- the quick path (json_out.c) --------------------------------------- */
+
+/*
+ * A run of members with keys of ours and short values (numbers, true,
+ * false, null, names of ours, times) written straight into the buffer
+ * after one check of room, the same bytes jw_*() write: jq_begin() makes
+ * room for k members and gives where to write, jq_key() writes the
+ * separator, the indentation and the quoted key (its length counted by
+ * the compiler), the jq_ value writers return the end of what they wrote,
+ * and jq_end() keeps it. Objects and arrays open and close inside the run
+ * (each open and close counts as a member). Nothing of unbounded length
+ * (a string from the wire) goes this way: it takes jw_*() between runs.
+ * Most of the document's members are written so: a member through jw_*()
+ * cost about a hundred instructions, most of them checks made once here.
+ */
+#define JQ_KEY_MAX	40	/* a key, its quotes, ": " */
+#define JQ_VALUE_MAX	48	/* a number, a literal, a name, a time */
+
+extern const char jw_indent[];	/* "\n" and 2 spaces a depth */
+
+char *jw_room_k(struct jw *w, size_t k);
+
+/* Room for k members at the current depth (and one deeper). */
+static inline char *
+jq_begin(struct jw *w, size_t k)
+{
+	size_t need = k * (1 + (w->ind > 32 ? w->ind : 32) + 2 +
+	    JQ_KEY_MAX + JQ_VALUE_MAX);
+
+	if (w->size - w->n < need)
+		return jw_room_k(w, need);
+	return w->buf + w->n;
+}
+
+static inline void
+jq_end(struct jw *w, char *o)
+{
+	w->n = (size_t)(o - w->buf);
+}
+
+/* Inside a run (a list of unknown length): room for k more members. */
+static inline char *
+jq_begin_at(struct jw *w, char *o, size_t k)
+{
+	jq_end(w, o);
+	return jq_begin(w, k);
+}
+
+/* The separator and indentation of a member at the current depth (the
+   writer's fields read before the first byte is stored: a char store
+   may alias them, and would make the compiler read them again). */
+static inline __attribute__((always_inline)) char *
+jq_sep(struct jw *w, char *o)
+{
+	uint64_t bit = (uint64_t)1 << w->depth, any = w->any;
+	size_t ind = w->ind;
+
+	w->any = any | bit;
+	*o = ',';
+	o += (any & bit) != 0;
+	if (ind <= 32)
+		memcpy(o, jw_indent, 32);
+	else
+		memcpy(o, jw_indent, ind);
+	return o + ind;
+}
+
+static inline __attribute__((always_inline)) char *
+jq_key_(struct jw *w, char *o, const char *q, size_t n)
+{
+	size_t space = !w->compact;	/* compact: ':' without ' ' */
+
+	o = jq_sep(w, o);
+	memcpy(o, q, n);
+	return o + n - 1 + space;
+}
+
+#define JQ_Q(key)	"\"" key "\": "
+#define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), \
+	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
+	: -1]))
+/* An element of an array. */
+#define jq_elem(w, o)	jq_sep((w), (o))
+
+/* Opens an object (c '{') or an array ('[') after its key or jq_elem(). */
+char *jq_open(struct jw *w, char *o, char c);
+char *jq_close(struct jw *w, char *o);
+
+/* Values. */
+char *jq_int(char *o, int64_t v);
+static inline char *
+jq_uint(char *o, uint64_t v)
+{
+	return jq_int(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+static inline char *
+jq_null(char *o)
+{
+	memcpy(o, "null", 4);
+	return o + 4;
+}
+
+static inline char *
+jq_bool(char *o, uint64_t v)
+{
+	memcpy(o, v ? "true " : "false", 5);
+	return o + 5 - (v != 0);
+}
+
+static inline char *
+jq_frame(char *o, uint64_t frame)
+{
+	return frame != 0 ? jq_uint(o, frame) : jq_null(o);
+}
+
+/* One of our own names, plain ASCII, n <= JQ_VALUE_MAX - 2 bytes. */
+static inline char *
+jq_name(char *o, const char *s, size_t n)
+{
+	*o++ = '"';
+	memcpy(o, s, n);
+	o[n] = '"';
+	return o + n + 1;
+}
+
+/* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */
+char *jq_time(struct jw *w, char *o, int64_t ns);
+
+/*
+ * Strings of any length end a run: jq_str() writes our own text (valid
+ * UTF-8, not NULL, as jw_str()), jq_wire() a string from the wire or NULL
+ * (as jw_wire()); both then make room for k more members and give where
+ * to write them.
+ */
+char *jq_str(struct jw *w, char *o, const char *s, size_t k);
+char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
+/* One of our names (printable ASCII, nothing to escape), or null. */
+static inline char *
+jq_ours(struct jw *w, char *o, const char *name, size_t k)
+{
+	size_t n;
+
+	if (name == NULL)
+		return jq_null(o);
+	n = strlen(name);
+	if (n <= JQ_VALUE_MAX - 2)
+		return jq_name(o, name, n);
+	return jq_str(w, o, name, k);
+}
+
 /* ---- one connection (json_conn.c, json_tunnel.c) ------------------------ */
 
 /* The entry of c in "connections" (SPEC §4 keys first, then extras). */

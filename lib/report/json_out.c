@@ -24,7 +24,7 @@
 
 #include <string.h>
 
-#define JW_BUF	(64 * 1024)
+#define JW_BUF	(256 * 1024)
 
 int
 jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact)
@@ -121,8 +121,8 @@ jw_room(struct jw *w, size_t need)
 
 /* The newline and indentation of every depth: 1 + 2 * depth bytes. */
 #define SP16	"                "
-static const char indent[] = "\n" SP16 SP16 SP16 SP16 SP16 SP16 SP16 SP16;
-_Static_assert(sizeof indent - 1 >= 1 + 2 * JW_MAX_DEPTH,
+const char jw_indent[] = "\n" SP16 SP16 SP16 SP16 SP16 SP16 SP16 SP16;
+_Static_assert(sizeof jw_indent - 1 >= 1 + 2 * JW_MAX_DEPTH,
     "indentation of the deepest container");
 
 /* 1: a byte written as it is inside a string (printable ASCII and DEL,
@@ -218,9 +218,9 @@ jw_copy_key(char *o, const unsigned char *s, size_t n)
 
 /* A newline and the indentation of depth d (the byte-by-byte path). */
 static void
-jw_indent(struct jw *w, unsigned d)
+jw_newline(struct jw *w, unsigned d)
 {
-	jw_put(w, indent, 1 + 2 * (size_t)d);
+	jw_put(w, jw_indent, 1 + 2 * (size_t)d);
 }
 
 /*
@@ -325,7 +325,7 @@ jw_member_slow(struct jw *w, const char *key, size_t klen, uint64_t bit)
 		jw_putc(w, ',');
 	w->any |= bit;
 	if (!w->compact)
-		jw_indent(w, w->depth);
+		jw_newline(w, w->depth);
 	if (key != NULL) {
 		jw_quoted(w, key, klen, 0);
 		if (w->compact)
@@ -383,9 +383,9 @@ jw_member(struct jw *w, const char *key, size_t klen)
 	if (w->any & bit)
 		*o++ = ',';
 	if (ind <= 32)
-		memcpy(o, indent, 32);
+		memcpy(o, jw_indent, 32);
 	else
-		memcpy(o, indent, ind);
+		memcpy(o, jw_indent, ind);
 	o += ind;
 	if (key != NULL) {
 		*o++ = '"';
@@ -451,7 +451,7 @@ jw_end(struct jw *w)
 		return;
 	bit = (uint64_t)1 << w->depth;
 	if ((w->any & bit) && !w->compact)
-		jw_indent(w, w->depth - 1);
+		jw_newline(w, w->depth - 1);
 	jw_putc(w, (w->arr & bit) ? ']' : '}');
 	w->depth--;
 	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
@@ -474,27 +474,41 @@ jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 		jw_scalar(w, "false", 5);
 }
 
-/* "%lld" (JSON_INTEGER_FORMAT) of v, written in place from its last
-   digit, two digits a division. */
-void
-jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v)
+/* 10^i */
+static const uint64_t pow10[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+/* "%lld" (JSON_INTEGER_FORMAT) of v at o, written from its last digit,
+   two digits a division; its length from the count of its bits. */
+char *
+jq_int(char *o, int64_t v)
 {
 	static const char pairs[] =
 	    "00010203040506070809101112131415161718192021222324252627282930"
 	    "31323334353637383940414243444546474849505152535455565758596061"
 	    "62636465666768697071727374757677787980818283848586878889909192"
 	    "93949596979899";
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t;
-	size_t n = 1;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	unsigned t;
 	char *p;
 
-	for (t = u; t >= 10; t /= 10)
-		n++;
-	jw_member(w, key, klen);
 	if (v < 0)
-		w->buf[w->n++] = '-';
-	p = w->buf + w->n + n;
-	w->n += n;
+		*o++ = '-';
+	if (u < 10) {
+		*o = (char)('0' + u);
+		return o + 1;
+	}
+	/* digits: t = floor(log10(2^bits)) (1233/4096 ~ log10(2)), one
+	   more when u reaches 10^t */
+	t = (unsigned)((64 - __builtin_clzll(u)) * 1233) >> 12;
+	p = o + t + (u >= pow10[t]);
+	o = p;
 	while (u >= 100) {
 		p -= 2;
 		memcpy(p, pairs + 2 * (u % 100), 2);
@@ -504,6 +518,14 @@ jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v)
 		memcpy(p - 2, pairs + 2 * u, 2);
 	else
 		p[-1] = (char)('0' + u);
+	return o;
+}
+
+void
+jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v)
+{
+	jw_member(w, key, klen);
+	w->n = (size_t)(jq_int(w->buf + w->n, v) - w->buf);
 }
 
 void
@@ -560,21 +582,105 @@ jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s)
 		jw_quoted(w, s, strlen(s), 1);
 }
 
-/* RFC 3339 UTC: its text is plain ASCII, written without a scan. */
+/* RFC 3339 UTC: its text is plain ASCII, written in place (the room a
+   member leaves, JW_SCALAR, holds DT_REPORT_TIME_LEN and the quotes). */
+_Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
+    DT_REPORT_TIME_LEN + 2 <= JQ_VALUE_MAX, "a time in a member's room");
+
+char *
+jq_time(struct jw *w, char *o, int64_t ns)
+{
+	size_t n = dt_report_clock_time(&w->clock, ns, o + 1);
+
+	if (n == 0)
+		return jq_null(o);
+	o[0] = '"';
+	o[1 + n] = '"';
+	return o + n + 2;
+}
+
 void
 jw_time_k(struct jw *w, const char *key, size_t klen, int64_t ns)
 {
-	char t[DT_REPORT_TIME_LEN];
-	size_t n = dt_report_clock_time(&w->clock, ns, t);
-
 	jw_member(w, key, klen);
-	if (n == 0) {
-		jw_scalar(w, "null", 4);
-		return;
+	w->n = (size_t)(jq_time(w, w->buf + w->n, ns) - w->buf);
+}
+
+/* ---- the quick path -------------------------------------------------- */
+
+char *
+jw_room_k(struct jw *w, size_t need)
+{
+	jw_room(w, need);
+	if (w->size - w->n < need) {	/* never: the buffer is 64 KiB */
+		if (w->err == 0)
+			w->err = DT_ENOMEM;
+		w->n = 0;
 	}
-	/* n is 20 or 30: one fixed-size copy (JW_SCALAR leaves room) */
-	w->buf[w->n] = '"';
-	memcpy(w->buf + w->n + 1, t, 32);
-	w->buf[w->n + 1 + n] = '"';
-	w->n += n + 2;
+	return w->buf + w->n;
+}
+
+char *
+jq_open(struct jw *w, char *o, char c)
+{
+	uint64_t bit;
+
+	if (w->depth >= JW_MAX_DEPTH) {
+		if (w->err == 0)
+			w->err = DT_ENOMEM;
+		return o;
+	}
+	*o++ = c;
+	w->depth++;
+	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
+	bit = (uint64_t)1 << w->depth;
+	w->any &= ~bit;
+	if (c == '[')
+		w->arr |= bit;
+	else
+		w->arr &= ~bit;
+	return o;
+}
+
+char *
+jq_close(struct jw *w, char *o)
+{
+	uint64_t bit;
+	size_t n;
+
+	if (w->depth == 0)
+		return o;
+	bit = (uint64_t)1 << w->depth;
+	if ((w->any & bit) && !w->compact) {
+		n = 2 * (size_t)w->depth - 1;	/* 1 + 2 * (depth - 1) */
+		memcpy(o, jw_indent, n);
+		o += n;
+	}
+	*o++ = (w->arr & bit) ? ']' : '}';
+	w->depth--;
+	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
+	return o;
+}
+
+char *
+jq_str(struct jw *w, char *o, const char *s, size_t k)
+{
+	jq_end(w, o);
+	if (s == NULL) {
+		if (w->err == 0)
+			w->err = DT_ENOMEM;
+	} else {
+		jw_quoted(w, s, strlen(s), 0);
+	}
+	return jq_begin(w, k);
+}
+
+char *
+jq_wire(struct jw *w, char *o, const char *s, size_t k)
+{
+	if (s == NULL)
+		return jq_null(o);
+	jq_end(w, o);
+	jw_quoted(w, s, strlen(s), 1);
+	return jq_begin(w, k);
 }

@@ -268,9 +268,10 @@ format_time(int64_t sec, long nsec, char *buf, size_t len)
 }
 
 /*
- * The same text through a clock that keeps the date of the last day it
- * wrote: a document's times are minutes apart, so civil_from_days() runs
- * once a day of capture instead of once a time.
+ * The same text through a clock that keeps the text of the last second it
+ * wrote: a document's times come many a second (the events of one
+ * connection), so the clock runs once a second of capture instead of once
+ * a time, the calendar once a day; what is left is the nanoseconds.
  */
 size_t
 dt_report_clock_time(struct dt_report_clock *k, int64_t ns,
@@ -279,42 +280,48 @@ dt_report_clock_time(struct dt_report_clock *k, int64_t ns,
 	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
 	int64_t days, rem, y;
 	unsigned m, d;
-	char *p = buf;
+	char *p;
 
 	if (frac < 0) {		/* before 1970: floor, not truncation */
 		frac += 1000000000;
 		sec--;
 	}
-	days = sec / 86400;
-	rem = sec % 86400;
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	if (!k->set || days != k->day) {
-		civil_from_days(days, &y, &m, &d);
-		k->set = 1;
-		k->day = days;
-		k->in_range = y >= 0 && y <= 9999;
-		if (k->in_range) {
-			p = put_digits(k->date, (unsigned long)y, 4);
-			*p++ = '-';
-			p = put_digits(p, m, 2);
-			*p++ = '-';
-			p = put_digits(p, d, 2);
-			*p = 'T';
+	if (!k->set || sec != k->sec) {
+		days = sec / 86400;
+		rem = sec % 86400;
+		if (rem < 0) {
+			rem += 86400;
+			days--;
 		}
-		p = buf;
+		if (!k->set || days != k->day) {
+			civil_from_days(days, &y, &m, &d);
+			k->day = days;
+			k->in_range = y >= 0 && y <= 9999;
+			if (k->in_range) {
+				p = put_digits(k->text, (unsigned long)y, 4);
+				*p++ = '-';
+				p = put_digits(p, m, 2);
+				*p++ = '-';
+				p = put_digits(p, d, 2);
+				*p = 'T';
+			}
+		}
+		k->set = 1;
+		k->sec = sec;
+		if (k->in_range) {
+			p = put_digits(k->text + 11, (unsigned long)(rem / 3600),
+			    2);
+			*p++ = ':';
+			p = put_digits(p, (unsigned long)(rem / 60 % 60), 2);
+			*p++ = ':';
+			put_digits(p, (unsigned long)(rem % 60), 2);
+		}
 	}
 	if (!k->in_range)
 		return 0;
-	memcpy(p, k->date, sizeof k->date);
-	p += sizeof k->date;
-	p = put_digits(p, (unsigned long)(rem / 3600), 2);
-	*p++ = ':';
-	p = put_digits(p, (unsigned long)(rem / 60 % 60), 2);
-	*p++ = ':';
-	p = put_digits(p, (unsigned long)(rem % 60), 2);
+	_Static_assert(sizeof k->text <= DT_REPORT_TIME_LEN, "one copy");
+	memcpy(buf, k->text, sizeof k->text);	/* 19 bytes of it count */
+	p = buf + 19;
 	if (frac != 0) {
 		*p++ = '.';
 		p = put_digits(p, (unsigned long)frac, 9);

@@ -131,11 +131,13 @@ int dt_report_time_sec(int64_t sec, char *buf, size_t len);
 
 /* dt_report_time()'s text of ns, not NUL-terminated: its length, or 0
    outside 0000..9999. The clock (zeroed before its first use) keeps the
-   last day's date, so a writer formats times without the calendar. */
+   text of the last second it wrote, so a writer formats the times of a
+   capture (many a second) without the calendar and the clock, only their
+   nanoseconds, and the calendar runs once a day. */
 struct dt_report_clock {
-	int64_t day;
+	int64_t sec, day;
 	int set, in_range;
-	char date[11];		/* "YYYY-MM-DDT" */
+	char text[24];		/* "YYYY-MM-DDTHH:MM:SS" */
 };
 size_t dt_report_clock_time(struct dt_report_clock *k, int64_t ns,
     char buf[DT_REPORT_TIME_LEN]);

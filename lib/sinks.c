@@ -122,6 +122,7 @@ conn_trim(struct dt_capture *cap, struct dt_conn *c)
 	struct dt_event *ev;
 
 	dt_conn_tls_trim(cap, c);
+	dt_conn_keep_tunnel(cap, c);
 	certs_trim(m, c->tls->server_certs, c->tls->n_server_certs);
 	certs_trim(m, c->tls->client_certs, c->tls->n_client_certs);
 	if (c->n_events > 0 && c->n_events < c->cap_events &&

@@ -500,6 +500,34 @@ dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
 	c->kept |= DT_CONN_KEPT_EVENTS;
 }
 
+void
+dt_conn_keep_tunnel(struct dt_capture *cap, struct dt_conn *c)
+{
+	struct dt_tunnel_facts *f = c->tunnel, *k;
+	size_t ni, ne;
+
+	if (f == NULL || (c->kept & DT_CONN_KEPT_TUNNEL) ||
+	    dt_mem_room(cap->mem) < INTERN_ROOM)
+		return;
+	/* the lists after the struct, each 8-aligned */
+	ni = f->ike != NULL ? (f->n_ike * sizeof *f->ike + 7) & ~(size_t)7 : 0;
+	ne = f->esp != NULL ? f->n_esp * sizeof *f->esp : 0;
+	if ((k = dt_capture_keep(cap, sizeof *k + ni + ne)) == NULL)
+		return;
+	memcpy(k, f, sizeof *k);
+	if (f->ike != NULL) {
+		k->ike = (struct dt_tun_ike *)(k + 1);
+		memcpy(k->ike, f->ike, f->n_ike * sizeof *f->ike);
+	}
+	if (f->esp != NULL) {
+		k->esp = (struct dt_tun_esp *)((unsigned char *)(k + 1) + ni);
+		memcpy(k->esp, f->esp, f->n_esp * sizeof *f->esp);
+	}
+	dt_tunnel_facts_free(cap->mem, f);
+	c->tunnel = k;
+	c->kept |= DT_CONN_KEPT_TUNNEL;
+}
+
 static void
 dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 {
@@ -514,7 +542,8 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 		if (!kept)
 			dt_free(m, c->tls);
 	}
-	dt_tunnel_facts_free(m, c->tunnel);
+	if (!(c->kept & DT_CONN_KEPT_TUNNEL))
+		dt_tunnel_facts_free(m, c->tunnel);
 	dt_free(m, c->drop);
 	if (!(c->kept & DT_CONN_KEPT_STRUCT))
 		dt_free(m, c);

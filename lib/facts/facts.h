@@ -563,9 +563,11 @@ struct dt_conn {
 };
 
 /* dt_conn.kept: the struct itself (flow/ makes it there), its events
-   (the connection retired: copied out before they grow). */
+   (the connection retired: copied out before they grow), its tunnel
+   facts (moved there when the connection ended, dt_conn_keep_tunnel). */
 #define DT_CONN_KEPT_STRUCT	1
 #define DT_CONN_KEPT_EVENTS	2
+#define DT_CONN_KEPT_TUNNEL	4
 
 #define DT_REASON_LEN 128
 #define DT_ENDPOINT_LEN 48	/* client_str, server_str: at most 47 bytes */
@@ -846,6 +848,11 @@ void dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c);
 
 /* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */
 void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);
+/* c's tunnel facts (and their IKE and ESP lists) moved into kept memory,
+   once the connection ended and nothing writes them: thousands of tunnels
+   stay to the end of a capture, and their heap goes back to the live
+   connections. Left where they are when memory is short. */
+void dt_conn_keep_tunnel(struct dt_capture *cap, struct dt_conn *c);
 
 /* c's client_str and server_str formatted from its endpoints into one
    piece of kept memory (again after the endpoints changed: the old one

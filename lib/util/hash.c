@@ -1,36 +1,37 @@
 /*
  * Hash multimap (see hash.h). Each distinct key takes one slot of an
  * open-addressing table kept at most half full; its values form a chain
- * through one growing array (first/last indexes in the slot, next in the
- * value), so a key with ten thousand values (the same name asked all day)
- * costs one probe, not a cluster of ten thousand slots.
+ * through one growing array (first/last indexes in the slot, next beside
+ * the value), so a key with ten thousand values (the same name asked all
+ * day) costs one probe, not a cluster of ten thousand slots.
+ *
+ * The rules' indexes over a day's capture hold hundreds of thousands of
+ * keys and values for the whole rule pass, so every entry is small: a slot
+ * is five 32-bit words (the key is a block and an offset in it, its length
+ * before its bytes), a value a pointer and a 32-bit link.
  */
 #include "util/hash.h"
 
 #include <string.h>
 
-#define BLOCK_BYTES 4096
-
-/* 32 bytes: the slots of a table are at most half full, and the rules'
-   indexes over a day's DNS answers hold hundreds of thousands */
 struct dt_hash_key {
-	const uint8_t *key;		/* NULL: empty slot */
 	uint32_t hash;			/* dt_hash_bytes()'s low half */
-	uint32_t klen;
+	uint32_t key;			/* (block << 16 | offset) + 1; 0: empty */
 	uint32_t first, last;		/* value indexes + 1 */
 	uint32_t count;
 };
 
-struct dt_hash_val {
-	void *val;
-	size_t next;			/* index + 1, 0: the last */
-};
+/* the length before each key's bytes */
+#define KLEN sizeof(uint32_t)
+#define BLOCK_MAX 65536
 
-struct dt_hash_block {
-	struct dt_hash_block *next;
-	size_t used, size;
-	uint8_t bytes[];
-};
+/* Blocks grow from 1 KiB to 64 KiB: small tables stay small, and an
+   offset in a block is 16 bits. */
+static size_t
+block_size(size_t i)
+{
+	return i < 6 ? (size_t)1024 << i : BLOCK_MAX;
+}
 
 uint64_t
 dt_hash_bytes(const void *p, size_t n)
@@ -57,43 +58,59 @@ dt_hash_init(struct dt_hash *h, struct dt_mem *m)
 void
 dt_hash_free(struct dt_hash *h)
 {
-	struct dt_hash_block *b, *nb;
+	size_t i;
 
-	for (b = h->blocks; b != NULL; b = nb) {
-		nb = b->next;
-		dt_free(h->mem, b);
-	}
+	for (i = 0; i < h->n_blocks; i++)
+		dt_free(h->mem, h->blocks[i]);
+	dt_free(h->mem, h->blocks);
 	dt_free(h->mem, h->slots);
 	dt_free(h->mem, h->vals);
+	dt_free(h->mem, h->next);
 	dt_hash_init(h, h->mem);
 }
 
-static struct dt_hash_key *
-probe(const struct dt_hash_key *slots, size_t cap, uint32_t hash,
+static int
+same_key(const struct dt_hash *h, const struct dt_hash_key *k,
     const void *key, size_t klen)
 {
-	size_t mask = cap - 1, i;
+	const uint8_t *p = h->blocks[(k->key - 1) >> 16] +
+	    ((k->key - 1) & 0xffff);
+	uint32_t n;
 
-	for (i = (size_t)hash & mask; slots[i].key != NULL; i = (i + 1) & mask)
-		if (slots[i].hash == hash && slots[i].klen == klen &&
-		    memcmp(slots[i].key, key, klen) == 0)
+	memcpy(&n, p, sizeof n);
+	return n == klen && memcmp(p + KLEN, key, klen) == 0;
+}
+
+static struct dt_hash_key *
+probe(const struct dt_hash *h, uint32_t hash, const void *key, size_t klen)
+{
+	size_t mask = h->cap - 1, i;
+
+	for (i = (size_t)hash & mask; h->slots[i].key != 0; i = (i + 1) & mask)
+		if (h->slots[i].hash == hash && same_key(h, &h->slots[i], key,
+		    klen))
 			break;
-	return (struct dt_hash_key *)&slots[i];
+	return &h->slots[i];
 }
 
 static int
 grow_slots(struct dt_hash *h)
 {
-	size_t cap = h->cap ? h->cap * 2 : 64, i;
+	size_t cap = h->cap ? h->cap * 2 : 64, mask = cap - 1, i, j;
 	struct dt_hash_key *s;
 
 	s = dt_calloc(h->mem, cap, sizeof *s);
 	if (s == NULL)
 		return -1;
-	for (i = 0; i < h->cap; i++)
-		if (h->slots[i].key != NULL)
-			*probe(s, cap, h->slots[i].hash, h->slots[i].key,
-			    h->slots[i].klen) = h->slots[i];
+	/* the keys are distinct: each goes to the first free slot */
+	for (i = 0; i < h->cap; i++) {
+		if (h->slots[i].key == 0)
+			continue;
+		for (j = (size_t)h->slots[i].hash & mask; s[j].key != 0;
+		    j = (j + 1) & mask)
+			;
+		s[j] = h->slots[i];
+	}
 	dt_free(h->mem, h->slots);
 	h->slots = s;
 	h->cap = cap;
@@ -101,43 +118,68 @@ grow_slots(struct dt_hash *h)
 	return 0;
 }
 
-static const uint8_t *
+/* The key's place, (block << 16 | offset) + 1, its length before its
+   bytes; 0 when memory refused. */
+static uint32_t
 keep_key(struct dt_hash *h, const void *key, size_t klen)
 {
-	struct dt_hash_block *b = h->blocks;
+	size_t need = KLEN + klen, size;
+	uint32_t n = (uint32_t)klen;
 	uint8_t *p;
 
-	if (b == NULL || b->size - b->used < klen) {
-		size_t size = klen > BLOCK_BYTES ? klen : BLOCK_BYTES;
+	if (need > BLOCK_MAX)
+		return 0;
+	size = h->n_blocks > 0 ? block_size(h->n_blocks - 1) : 0;
+	if (h->n_blocks == 0 || size - h->block_used < need) {
+		if (h->n_blocks >= 0xffff)
+			return 0;
+		if (h->n_blocks == h->cap_blocks) {
+			size_t cap = h->cap_blocks ? h->cap_blocks * 2 : 8;
+			uint8_t **b = dt_realloc(h->mem, h->blocks,
+			    cap * sizeof *b);
 
-		b = dt_malloc(h->mem, sizeof *b + size);
-		if (b == NULL)
-			return NULL;
-		b->used = 0;
-		b->size = size;
-		b->next = h->blocks;
-		h->blocks = b;
+			if (b == NULL)
+				return 0;
+			h->blocks = b;
+			h->cap_blocks = cap;
+		}
+		size = block_size(h->n_blocks);
+		if ((p = dt_malloc(h->mem, size)) == NULL)
+			return 0;
+		h->blocks[h->n_blocks++] = p;
+		h->block_used = 0;
 	}
-	p = b->bytes + b->used;
+	p = h->blocks[h->n_blocks - 1] + h->block_used;
+	memcpy(p, &n, KLEN);
 	if (klen > 0)
-		memcpy(p, key, klen);
-	b->used += klen;
-	return p;
+		memcpy(p + KLEN, key, klen);
+	h->block_used += need;
+	return (uint32_t)((h->n_blocks - 1) << 16 | (h->block_used - need)) +
+	    1;
 }
 
 int
 dt_hash_reserve(struct dt_hash *h, size_t n)
 {
-	struct dt_hash_val *v;
+	void **v;
+	uint32_t *nx;
 
 	if (n <= h->cap_vals)
 		return 0;
 	if (n > UINT32_MAX)
 		return -1;
-	v = dt_realloc(h->mem, h->vals, n * sizeof *v);
-	if (v == NULL)
+	/* both, or neither: the table stays as it was */
+	if ((nx = dt_malloc(h->mem, n * sizeof *nx)) == NULL)
 		return -1;
+	if ((v = dt_realloc(h->mem, h->vals, n * sizeof *v)) == NULL) {
+		dt_free(h->mem, nx);
+		return -1;
+	}
+	if (h->n_vals > 0)
+		memcpy(nx, h->next, h->n_vals * sizeof *nx);
+	dt_free(h->mem, h->next);
 	h->vals = v;
+	h->next = nx;
 	h->cap_vals = n;
 	return 0;
 }
@@ -146,20 +188,19 @@ dt_hash_reserve(struct dt_hash *h, size_t n)
 static void
 add_val(struct dt_hash *h, struct dt_hash_key *k, void *val)
 {
-	struct dt_hash_val *v;
+	size_t i = h->n_vals++;
 
-	v = &h->vals[h->n_vals++];
-	v->val = val;
-	v->next = 0;
+	h->vals[i] = val;
+	h->next[i] = 0;
 	if (k->last != 0)
-		h->vals[k->last - 1].next = h->n_vals;
+		h->next[k->last - 1] = (uint32_t)h->n_vals;
 	else
 		k->first = (uint32_t)h->n_vals;
 	k->last = (uint32_t)h->n_vals;
 	k->count++;
 }
 
-/* Room for one more value: the array doubles when full. */
+/* Room for one more value: the arrays double when full. */
 static int
 room_for_val(struct dt_hash *h)
 {
@@ -186,22 +227,21 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 	uint32_t hash = (uint32_t)dt_hash_bytes(key, klen);
 	int fresh;
 
-	if (klen > UINT32_MAX)
+	if (klen > BLOCK_MAX - KLEN)
 		return -1;
 	if ((h->n_keys + 1) * 2 > h->cap && grow_slots(h) != 0)
 		return -1;
 	if (room_for_val(h) != 0)
 		return -1;
-	k = probe(h->slots, h->cap, hash, key, klen);
-	fresh = k->key == NULL;
+	k = probe(h, hash, key, klen);
+	fresh = k->key == 0;
 	if (fresh) {
-		const uint8_t *kept = keep_key(h, key, klen);
+		uint32_t kept = keep_key(h, key, klen);
 
-		if (kept == NULL)
+		if (kept == 0)
 			return -1;
 		k->hash = hash;
 		k->key = kept;
-		k->klen = (uint32_t)klen;
 		k->first = k->last = 0;
 		k->count = 0;
 		h->n_keys++;
@@ -218,9 +258,8 @@ find(const struct dt_hash *h, const void *key, size_t klen)
 
 	if (h->cap == 0)
 		return NULL;
-	k = probe(h->slots, h->cap, (uint32_t)dt_hash_bytes(key, klen), key,
-	    klen);
-	return k->key != NULL ? k : NULL;
+	k = probe(h, (uint32_t)dt_hash_bytes(key, klen), key, klen);
+	return k->key != 0 ? k : NULL;
 }
 
 void *
@@ -236,13 +275,12 @@ dt_hash_first(const struct dt_hash *h, const void *key, size_t klen,
 void *
 dt_hash_next(const struct dt_hash *h, struct dt_hash_iter *it)
 {
-	const struct dt_hash_val *v;
+	size_t i = it->next;
 
-	if (it->next == 0)
+	if (i == 0)
 		return NULL;
-	v = &h->vals[it->next - 1];
-	it->next = v->next;
-	return v->val;
+	it->next = h->next[i - 1];
+	return h->vals[i - 1];
 }
 
 size_t
@@ -258,5 +296,5 @@ dt_hash_last(const struct dt_hash *h, const void *key, size_t klen)
 {
 	const struct dt_hash_key *k = find(h, key, klen);
 
-	return k != NULL && k->last != 0 ? h->vals[k->last - 1].val : NULL;
+	return k != NULL && k->last != 0 ? h->vals[k->last - 1] : NULL;
 }

@@ -5,9 +5,9 @@
  *
  * Open addressing with linear probing over the distinct keys; the values of
  * one key are a chain in insertion order, so "the first DNS answer for this
- * name" is the first value. Keys are copied (into blocks the table owns);
- * values are the caller's. Nothing is ever removed: an index lives as long
- * as the pass that built it. All memory comes from the given struct dt_mem;
+ * name" is the first value. Keys (of at most 65,000 bytes) are copied
+ * into blocks the table owns; values are the caller's. Nothing is ever removed: an index lives
+ * as long as the pass that built it. All memory comes from the given struct dt_mem;
  * a refused allocation returns -1 and leaves the table usable as it was.
  */
 #ifndef DT_UTIL_HASH_H
@@ -19,16 +19,19 @@
 #include "util/mem.h"
 
 struct dt_hash_key;
-struct dt_hash_val;
-struct dt_hash_block;
 
 struct dt_hash {
 	struct dt_mem *mem;
 	struct dt_hash_key *slots;	/* cap entries, cap a power of two */
 	size_t cap, n_keys;
-	struct dt_hash_val *vals;	/* every value, chained per key */
+	void **vals;			/* every value, in insertion order */
+	uint32_t *next;			/* [i]: the next value of vals[i]'s
+					   key, index + 1; 0: the last */
 	size_t n_vals, cap_vals;
-	struct dt_hash_block *blocks;	/* key bytes */
+	uint8_t **blocks;		/* key bytes, each after its length:
+					   block i holds up to 1 KiB << i,
+					   at most 64 KiB */
+	size_t n_blocks, cap_blocks, block_used;
 	size_t recent;			/* slot of the last key added + 1 */
 };
 

@@ -25,7 +25,8 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
     size_t outlen)
 {
 	struct rd cur = *r;
-	size_t o = 0, wire = 0;
+	const uint8_t *lab;
+	size_t o = 0, wire = 0, i;
 	int jumps = 0, jumped = 0;
 	uint8_t len, ch;
 
@@ -59,10 +60,11 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 				return -1;
 			out[o++] = '.';
 		}
-		while (len-- > 0) {
-			ch = rd_u8(&cur);
-			if (!rd_ok(&cur) || o + 1 >= outlen)
-				return -1;
+		/* the label whole: one bounds check, not one per byte */
+		if (o + len >= outlen || (lab = rd_bytes(&cur, len)) == NULL)
+			return -1;
+		for (i = 0; i < len; i++) {
+			ch = lab[i];
 			if (ch >= 'A' && ch <= 'Z')
 				ch = (uint8_t)(ch - 'A' + 'a');
 			else if (ch == '\0')

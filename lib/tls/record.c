@@ -281,12 +281,14 @@ hs_starts(const struct dt_tls *t, const struct tdir *d, size_t plen)
 	return memchr(known, type, sizeof known) != NULL;
 }
 
+/* The record rec[0..reclen), its header first: d->buf, or for a record
+   other than a handshake one that a segment holds whole, the segment. */
 static void
-record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
-    int64_t time)
+record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
+    size_t reclen, uint64_t frame, int64_t time)
 {
 	struct tdir *d = &t->d[dir];
-	size_t len = d->len - REC_HDR;
+	size_t len = reclen - REC_HDR;
 	size_t plen = len;		/* plaintext length */
 	struct rd r;
 
@@ -337,7 +339,7 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 			    "alert record of %zu bytes", plen);
 			return;
 		}
-		r = rd_make(d->buf + REC_HDR, plen);
+		r = rd_make(rec + REC_HDR, plen);
 		while (r.n > 0) {
 			uint8_t level = rd_u8(&r);
 			alert(t, c, dir, level, rd_u8(&r), 0, frame, time);
@@ -359,11 +361,9 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 	case 23:
 		appdata(t, c, dir, len, frame, time);
 		if (d->body)
-			body_bytes(t, c, dir, d->buf + REC_HDR, plen, frame,
-			    time);
+			body_bytes(t, c, dir, rec + REC_HDR, plen, frame, time);
 		else
-			http_bytes(t, c, dir, d->buf + REC_HDR, plen, frame,
-			    time);
+			http_bytes(t, c, dir, rec + REC_HDR, plen, frame, time);
 		break;
 	default:
 		break;
@@ -558,6 +558,19 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 				hop_start(t, c, dir, frame, time, frame, time);
 				continue;
 			}
+			/* A record this segment holds whole is read where it
+			   lies (no copy, no buffer kept for the connection's
+			   life: NULL-cipher tunnels, alerts of failed ones),
+			   but for handshake records, whose messages may go on
+			   in the next record and are gathered in frame order */
+			if (d->rtype != 22 && *n - REC_HDR >= d->rlen) {
+				size_t k = REC_HDR + (size_t)d->rlen;
+
+				record_body(t, c, dir, *p, k, frame, time);
+				*p += k;
+				*n -= k;
+				continue;
+			}
 		}
 		if (!dt_tls_take(t, d, p, n, REC_HDR, frame, time))
 			return;
@@ -575,7 +588,7 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			return;
 		/* Like Wireshark, a record belongs to the frame that
 		   completes it: the one carrying its last byte. */
-		record_body(t, c, dir, frame, time);
+		record_body(t, c, dir, d->buf, d->len, frame, time);
 		if (d->state == D_RECORDS)
 			unit_reset(d);
 	}

@@ -3,10 +3,11 @@
  * capture_int.h). A plain pcap file is read without it (pcap.c), pcapng
  * and ETL never need it, so a run on ordinary captures does not load it
  * nor what it drags in (D-Bus, systemd, libgcrypt, three compressors:
- * about 5 ms of CPU at every start, a quarter of `datrace --version`). Each user holds its own handle: the
- * loader keeps one copy of the library whatever the number of dlopen()s,
- * and nothing here is global. Every symbol is looked up at once, so a
- * libpcap that loads is whole, and one that does not is one error line.
+ * about 5 ms of CPU at every start, a quarter of `datrace --version`).
+ * Each user holds its own handle and nothing here is global; once loaded
+ * the library stays (RTLD_NODELETE), so another user's dlopen() is a
+ * look-up. Every symbol is looked up at once, so a libpcap that loads is
+ * whole, and one that does not is one error line.
  */
 #include "capture/capture_int.h"
 
@@ -48,9 +49,11 @@ dt_pcap_lib_open(struct dt_pcap_lib *l, char *err, size_t errlen)
 	size_t i;
 
 	memset(l, 0, sizeof *l);
-	/* RTLD_LOCAL: its symbols (and its libraries') stay out of the way */
+	/* RTLD_LOCAL: its symbols (and its libraries') stay out of the way;
+	   RTLD_NODELETE: once loaded it stays, so the next user's dlopen()
+	   is a look-up, not a load of nine libraries (a reader per file) */
 	for (i = 0; h == NULL && i < sizeof sonames / sizeof sonames[0]; i++)
-		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (h == NULL) {
 		snprintf(err, errlen, "libpcap cannot be loaded: %s", dlerror());
 		return -1;

@@ -261,23 +261,8 @@ captures_section(struct out *o, const struct dt_report_run *run,
     const struct findings *f, const size_t *n_iphttps)
 {
 	const struct dt_capture *cap;
-	const struct vref **tops;
-	size_t i;
-
-	/* each capture's top finding: the first of its most severe */
-	tops = dt_calloc(o->mem, run->n_caps + 1, sizeof *tops);
-	if (tops == NULL) {
-		o->err = o->err ? o->err : DT_ENOMEM;
-		return;
-	}
-	for (i = 0; i < f->nv; i++) {
-		const struct vref *r = &f->vr[i], **top = &tops[r->cap];
-
-		if (*top == NULL || r->v->severity > (*top)->v->severity ||
-		    (r->v->severity == (*top)->v->severity &&
-		    r->seq < (*top)->seq))
-			*top = r;
-	}
+	size_t i, r, top;
+	struct vref tv;
 
 	/* the index of the run: a row per capture, linking to its section */
 	html_puts(o, "<section id=\"captures\"><h2>Captures analysed</h2>"
@@ -287,8 +272,16 @@ captures_section(struct out *o, const struct dt_report_run *run,
 	    "<th>First packet</th><th>Time span</th><th>Link types</th>"
 	    "<th>IP-HTTPS</th><th>Top finding</th></tr></thead><tbody>");
 	for (i = 0; i < run->n_caps; i++) {
-		const struct dt_verdict *top = tops[i] ? tops[i]->v : NULL;
+		const struct dt_verdict *topv = NULL;
 
+		/* the capture's top finding: the first of its most severe */
+		for (r = top = f->capoff[i]; r < f->capoff[i + 1]; r++)
+			if (f->vp[r]->severity > f->vp[top]->severity)
+				top = r;
+		if (top < f->capoff[i + 1]) {
+			html_vref(f, (uint32_t)top, &tv);
+			topv = tv.v;
+		}
 		cap = run->caps[i];
 		html_printf(o, "<tr><td><a class=\"mono\" href=\"#cap%zu\" "
 		    "title=\"", i);
@@ -312,21 +305,19 @@ captures_section(struct out *o, const struct dt_report_run *run,
 		html_puts(o, "</td><td>");
 		put_linktypes(o, cap);
 		html_printf(o, "</td><td>%zu</td><td>", n_iphttps[i]);
-		if (top == NULL) {
+		if (topv == NULL) {
 			html_puts(o, "&mdash;");
 		} else {
 			html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">",
-			    dt_report_severity_name(top->severity), i,
-			    tops[i]->card);
-			html_esc(o, top->id);
+			    dt_report_severity_name(topv->severity), i, tv.card);
+			html_esc(o, topv->id);
 			html_puts(o, "</a>");
-			if (top->win_code != 0)
-				html_printf(o, " 0x%" PRIx32, top->win_code);
+			if (topv->win_code != 0)
+				html_printf(o, " 0x%" PRIx32, topv->win_code);
 		}
 		html_puts(o, "</td></tr>");
 	}
 	html_puts(o, "</tbody></table></div>");
-	dt_free(o->mem, tops);
 	for (i = 0; i < run->n_caps; i++)
 		if (run->caps[i]->n_errors || run->caps[i]->truncated_packets ||
 		    run->caps[i]->duplicate_sightings ||
@@ -401,9 +392,13 @@ frame_list(struct out *o, const struct dt_verdict *v)
 
 /* A card that stands for several verdicts alike: how many, and the last. */
 static void
-alike_note(struct out *o, const struct group *g)
+alike_note(struct out *o, const struct findings *f, const struct group *g)
 {
-	const struct vref *last = g->last;
+	struct vref lv, fv;
+	const struct vref *last = &lv;
+
+	html_vref(f, g->last, &lv);
+	html_vref(f, g->first, &fv);
 
 	html_printf(o, "<p class=\"meta alike\"><b>%zu %s alike</b> (same "
 	    "finding, server and cause): this card shows the first; the last "
@@ -422,7 +417,7 @@ alike_note(struct out *o, const struct group *g)
 	}
 	html_printf(o, ". Only the first and the last are %s under "
 	    "Connections; the JSON report (<code>-f json</code>) lists every "
-	    "one.</p>", g->first->v->severity >= DT_SEV_WARNING ? "drawn" :
+	    "one.</p>", fv.v->severity >= DT_SEV_WARNING ? "drawn" :
 	    "listed");
 }
 
@@ -490,7 +485,7 @@ verdict_article(struct out *o, const struct dt_report_run *run,
 	}
 	html_puts(o, "</p>");
 	if (f->groups[r->group].n > 1)
-		alike_note(o, &f->groups[r->group]);
+		alike_note(o, f, &f->groups[r->group]);
 	html_puts(o, "</article>\n");
 }
 
@@ -655,25 +650,16 @@ conn_show(const struct out *o, const struct dt_conn *c,
 	return c->iphttps || n > 0 ? SHOW_HEALTHY : SHOW_OTHER;
 }
 
-/* A connection capture_section() shows: where its verdicts are in
-   f->byconn, and how it is shown. */
-struct shown {
-	const struct dt_conn *c;
-	size_t lo, n;
-	enum show show;
-};
-
 static void
 capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
     const struct findings *f)
 {
 	const struct dt_capture *cap = run->caps[capi];
 	const struct dt_conn *c;
-	const struct vref *vr;
+	const struct vref *vr = f->tmp;
 	struct card *cards = NULL;
-	struct shown *sh = NULL, *nsh;
-	size_t i, lo, n, healthy = 0, drawn = 0, other = 0, folded = 0;
-	size_t rows = 0, ncards = 0, nsh_used = 0, nsh_cap = 0;
+	size_t i, n, healthy = 0, drawn = 0, other = 0, folded = 0;
+	size_t rows = 0, ncards = 0;
 	enum show show;
 
 	o->winevents = dt_report_winevents_by_time(o->mem, cap->winevents,
@@ -685,31 +671,14 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		html_puts(o, "</span>");
 	}
 	html_puts(o, "</h2>");
-	/* failing connections drawn; the connections shown at all are
-	   kept in sh (in list order) for the table and the certificates,
-	   so the list and the verdicts are looked up once */
+	/* failing connections drawn; the table and the certificates walk
+	   the list again (nothing kept per connection shown) */
 	for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
-		n = html_conn_verdicts(f, capi, c->id, &lo);
-		vr = f->byconn + lo;
+		n = html_conn_verdicts(f, capi, c->id, c);
 		show = conn_show(o, c, vr, n);
 		if (show == SHOW_OTHER) {
 			other++;
-			continue;
-		}
-		if (nsh_used == nsh_cap) {
-			nsh_cap = nsh_cap ? 2 * nsh_cap : 64;
-			nsh = dt_realloc(o->mem, sh, nsh_cap * sizeof *sh);
-			if (nsh == NULL) {
-				o->err = o->err ? o->err : DT_ENOMEM;
-				break;
-			}
-			sh = nsh;
-		}
-		sh[nsh_used].c = c;
-		sh[nsh_used].lo = lo;
-		sh[nsh_used].n = n;
-		sh[nsh_used++].show = show;
-		if (show == SHOW_DRAWN) {
+		} else if (show == SHOW_DRAWN) {
 			conn_article(o, capi, c, vr, n);
 			drawn++;
 		} else if (show == SHOW_FOLDED) {
@@ -734,12 +703,12 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		    "Connections without problems" : "Connections (no problem found)");
 		/* the first MAX_ROWS, and past them the first and last of
 		   each group (its card links there) */
-		for (i = 0; i < nsh_used && o->err == 0; i++) {
-			vr = f->byconn + sh[i].lo;
-			if (sh[i].show != SHOW_HEALTHY ||
-			    (rows >= MAX_ROWS && !any_example(vr, sh[i].n)))
+		for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
+			n = html_conn_verdicts(f, capi, c->id, c);
+			if (conn_show(o, c, vr, n) != SHOW_HEALTHY ||
+			    (rows >= MAX_ROWS && !any_example(vr, n)))
 				continue;
-			healthy_row(o, capi, sh[i].c, vr, sh[i].n);
+			healthy_row(o, capi, c, vr, n);
 			rows++;
 		}
 		html_puts(o, "</tbody></table></div>");
@@ -761,17 +730,17 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	cards = dt_calloc(o->mem, MAX_CARDS, sizeof *cards);
 	if (cards == NULL) {
 		o->err = o->err ? o->err : DT_ENOMEM;
-		dt_free(o->mem, sh);
 		return;
 	}
-	for (i = 0; i < nsh_used && ncards < MAX_CARDS; i++) {
-		c = sh[i].c;
+	for (c = cap->conns; c != NULL && ncards < MAX_CARDS; c = c->next) {
+		n = html_conn_verdicts(f, capi, c->id, c);
+		if (conn_show(o, c, vr, n) == SHOW_OTHER)
+			continue;
 		ncards = html_card_add(cards, ncards, c, c->tls->server_certs,
 		    c->tls->n_server_certs, 0);
 		ncards = html_card_add(cards, ncards, c, c->tls->client_certs,
 		    c->tls->n_client_certs, 1);
 	}
-	dt_free(o->mem, sh);
 	if (ncards > 0) {
 		html_printf(o, "<section id=\"certs%zu\"><h2>Certificates", capi);
 		if (run->n_caps > 1) {
@@ -818,15 +787,15 @@ static void
 document(struct out *o, const struct dt_report_run *run,
     const struct findings *f)
 {
-	const struct vref *vr = f->vr;
 	const struct dt_conn *c;
 	size_t i, nv = f->nv, sev[3] = { 0, 0, 0 }, n_iphttps = 0, cards = 0;
 	size_t *cap_iphttps;
 	dt_severity sev_last = DT_SEV_INFO;
+	struct vref r;
 
 	for (i = 0; i < nv; i++)
-		if ((unsigned)vr[i].v->severity < 3)
-			sev[vr[i].v->severity]++;
+		if ((unsigned)f->vp[i]->severity < 3)
+			sev[f->vp[i]->severity]++;
 	/* counted once, for the banner and the index of captures */
 	cap_iphttps = dt_calloc(o->mem, run->n_caps + 1, sizeof *cap_iphttps);
 	if (cap_iphttps == NULL) {
@@ -864,14 +833,13 @@ document(struct out *o, const struct dt_report_run *run,
 	if (nv == 0)
 		html_puts(o, "<p>No finding.</p>");
 	/* a card per group of alike verdicts, where its first ranks */
-	for (i = 0; i < nv && o->err == 0; i++) {
-		if (vr[i].card != vr[i].seq)
-			continue;
-		if (cards++ > 0 && vr[i].v->severity == DT_SEV_INFO &&
+	for (i = 0; i < f->ng && o->err == 0; i++) {
+		html_vref(f, f->groups[f->cards[i]].first, &r);
+		if (cards++ > 0 && r.v->severity == DT_SEV_INFO &&
 		    sev_last != DT_SEV_INFO)
 			html_puts(o, "<h3 class=\"fyi\">For information</h3>");
-		sev_last = vr[i].v->severity;
-		verdict_article(o, run, f, &vr[i]);
+		sev_last = r.v->severity;
+		verdict_article(o, run, f, &r);
 	}
 	html_puts(o, "</section>\n");
 
@@ -892,7 +860,8 @@ dt_report_html(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	struct out o;
 	struct findings f;
 
-	dt_mem_init(&local, NULL, NULL, 0);
+	/* the caller's allocator (the first capture's), counted apart */
+	dt_mem_reader(&local, run->n_caps > 0 ? run->caps[0]->mem : NULL);
 	o.mem = &local;
 	o.fp = fp;
 	o.flags = flags;

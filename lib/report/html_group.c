@@ -8,27 +8,15 @@
  * address) and cause (explanation and remedy; the summary differs only by
  * its frame numbers). A group's card shows its first verdict (by
  * connection) and names the last; those two connections are drawn.
- * Cost: a few sorts, O(V log V + C log C) for V verdicts, C connections.
+ * Cost: a few sorts, O(V log V) for V verdicts; memory: 16 bytes a
+ * verdict (its pointer, group and place by connection; 8 more for its
+ * server while the groups are made) and a few words a group. A verdict's
+ * struct vref is made when it is drawn.
  */
 #include "report/html_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Severity, then confidence, then capture and list order. */
-static int
-vref_rank(const void *pa, const void *pb)
-{
-	const struct vref *a = pa, *b = pb;
-
-	if (a->v->severity != b->v->severity)
-		return a->v->severity > b->v->severity ? -1 : 1;
-	if (a->v->confidence != b->v->confidence)
-		return a->v->confidence > b->v->confidence ? -1 : 1;
-	if (a->cap != b->cap)
-		return a->cap < b->cap ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
 
 static int
 str_cmp(const char *a, const char *b)
@@ -36,76 +24,113 @@ str_cmp(const char *a, const char *b)
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
 }
 
-/* Three-way comparison of what makes two verdicts alike. */
-static int
-alike(const struct vref *a, const struct vref *b)
-{
-	int k;
+/* What qsort()'s comparisons read besides the two indexes (no state of
+   its own: passed by qsort_r()). */
+struct sort_ctx {
+	const struct findings *f;
+	const char **server;	/* by run index, while grouping */
+};
 
-	if (a->cap != b->cap)
-		return a->cap < b->cap ? -1 : 1;
-	if ((k = str_cmp(a->v->id, b->v->id)) != 0)
-		return k;
-	if (a->v->severity != b->v->severity)
-		return a->v->severity < b->v->severity ? -1 : 1;
-	if (a->v->confidence != b->v->confidence)
-		return a->v->confidence < b->v->confidence ? -1 : 1;
-	if (a->v->win_code != b->v->win_code)
-		return a->v->win_code < b->v->win_code ? -1 : 1;
-	if ((k = str_cmp(a->server, b->server)) != 0)
-		return k;
-	if ((k = str_cmp(a->v->explanation, b->v->explanation)) != 0)
-		return k;
-	return str_cmp(a->v->remedy, b->v->remedy);
+static size_t
+cap_of(const struct findings *f, uint32_t r)
+{
+	size_t lo = 0, hi = f->run->n_caps;
+
+	while (hi - lo > 1) {	/* the last capture starting at or before r */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->capoff[mid] <= r)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-/* Alike ones together, each group by connection, then list order. */
+/* Three-way comparison of what makes two verdicts alike. */
 static int
-by_group(const void *pa, const void *pb)
+alike(const struct sort_ctx *x, uint32_t ra, uint32_t rb)
 {
-	const struct vref *a = *(const struct vref *const *)pa;
-	const struct vref *b = *(const struct vref *const *)pb;
-	int k = alike(a, b);
+	const struct dt_verdict *a = x->f->vp[ra], *b = x->f->vp[rb];
+	size_t ca = cap_of(x->f, ra), cb = cap_of(x->f, rb);
+	int k;
+
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	if ((k = str_cmp(a->id, b->id)) != 0)
+		return k;
+	if (a->severity != b->severity)
+		return a->severity < b->severity ? -1 : 1;
+	if (a->confidence != b->confidence)
+		return a->confidence < b->confidence ? -1 : 1;
+	if (a->win_code != b->win_code)
+		return a->win_code < b->win_code ? -1 : 1;
+	if ((k = str_cmp(x->server[ra], x->server[rb])) != 0)
+		return k;
+	if ((k = str_cmp(a->explanation, b->explanation)) != 0)
+		return k;
+	return str_cmp(a->remedy, b->remedy);
+}
+
+/* Alike ones together, each group by connection, then list order (the
+   run index is capture, then list order). */
+static int
+by_group(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *x = arg;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int k = alike(x, a, b);
 
 	if (k != 0)
 		return k;
-	if (a->v->conn != b->v->conn)
-		return a->v->conn < b->v->conn ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	if (x->f->vp[a]->conn != x->f->vp[b]->conn)
+		return x->f->vp[a]->conn < x->f->vp[b]->conn ? -1 : 1;
+	return a < b ? -1 : a > b;
 }
 
 static int
-by_conn(const void *pa, const void *pb)
+by_conn(const void *pa, const void *pb, void *arg)
 {
-	const struct vref *a = pa, *b = pb;
+	const struct sort_ctx *x = arg;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	size_t ca = cap_of(x->f, a), cb = cap_of(x->f, b);
 
-	if (a->cap != b->cap)
-		return a->cap < b->cap ? -1 : 1;
-	if (a->v->conn != b->v->conn)
-		return a->v->conn < b->v->conn ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	if (x->f->vp[a]->conn != x->f->vp[b]->conn)
+		return x->f->vp[a]->conn < x->f->vp[b]->conn ? -1 : 1;
+	return a < b ? -1 : a > b;
 }
 
-/* Appends capture capi's verdicts to f->vr, each with its connection
-   (found through the capture's index by id, not a walk per verdict). */
-static void
-add_capture(struct findings *f, const struct dt_capture *cap, size_t capi)
+/* Cards: severity, then confidence, then capture and the first's place
+   (the order of the verdicts' ranking, where each group's first stands). */
+static int
+by_rank(const void *pa, const void *pb, void *arg)
 {
-	const struct dt_verdict *v;
-	struct vref *r;
-	const char *name;
-	size_t k;
+	const struct sort_ctx *x = arg;
+	const struct group *ga = &x->f->groups[*(const uint32_t *)pa];
+	const struct group *gb = &x->f->groups[*(const uint32_t *)pb];
+	const struct dt_verdict *a = x->f->vp[ga->first];
+	const struct dt_verdict *b = x->f->vp[gb->first];
 
-	for (v = cap->verdicts, k = 0; v != NULL; v = v->next, k++) {
-		r = &f->vr[f->nv++];
-		r->v = v;
-		r->cap = capi;
-		r->seq = k;
-		r->c = v->conn != 0 ? dt_facts_conn_by_id(cap, v->conn) : NULL;
-		name = r->c != NULL ? dt_facts_server_name(r->c) : NULL;
-		r->server = name != NULL ? name : r->c != NULL ?
-		    r->c->server_str : "";
-	}
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if (a->confidence != b->confidence)
+		return a->confidence > b->confidence ? -1 : 1;
+	return ga->first < gb->first ? -1 : ga->first > gb->first;
+}
+
+/* The server of verdict v of capture cap: its connection (found through
+   the capture's index by id, not a walk per verdict) named, else its
+   address; "" for none. */
+static const char *
+server_of(const struct dt_capture *cap, const struct dt_verdict *v)
+{
+	const struct dt_conn *c = v->conn != 0 ?
+	    dt_facts_conn_by_id(cap, v->conn) : NULL;
+	const char *name = c != NULL ? dt_facts_server_name(c) : NULL;
+
+	return name != NULL ? name : c != NULL ? c->server_str : "";
 }
 
 int
@@ -113,47 +138,78 @@ html_findings(struct findings *f, const struct dt_report_run *run,
     struct dt_mem *mem)
 {
 	const struct dt_verdict *v;
-	struct vref **by;
-	size_t nv = 0, i, j, k;
+	struct sort_ctx x;
+	uint32_t *by;
+	size_t nv = 0, i, j, k, n;
 
 	memset(f, 0, sizeof *f);
+	f->run = run;
+	x.f = f;
+	x.server = NULL;
 	for (i = 0; i < run->n_caps; i++)
 		for (v = run->caps[i]->verdicts; v != NULL; v = v->next)
 			nv++;
+	if (nv >= UINT32_MAX)
+		return DT_ENOMEM;
 	/* one spare entry each: never NULL, so an empty run needs no case
-	   of its own (qsort, memcpy) and byconn + lo is defined */
-	f->vr = dt_calloc(mem, nv + 1, sizeof *f->vr);
-	f->byconn = dt_calloc(mem, nv + 1, sizeof *f->byconn);
-	f->groups = dt_calloc(mem, nv + 1, sizeof *f->groups);
-	by = dt_calloc(mem, nv + 1, sizeof *by);
-	if (f->vr == NULL || f->byconn == NULL || f->groups == NULL ||
-	    by == NULL)
+	   of its own (qsort, memcpy) */
+	f->capoff = dt_calloc(mem, run->n_caps + 1, sizeof *f->capoff);
+	f->vp = dt_calloc(mem, nv + 1, sizeof *f->vp);
+	f->gid = dt_calloc(mem, nv + 1, sizeof *f->gid);
+	by = f->byconn = dt_calloc(mem, nv + 1, sizeof *f->byconn);
+	x.server = dt_calloc(mem, nv + 1, sizeof *x.server);
+	if (f->capoff == NULL || f->vp == NULL || f->gid == NULL ||
+	    by == NULL || x.server == NULL)
 		goto fail;
-	for (i = 0; i < run->n_caps; i++)
-		add_capture(f, run->caps[i], i);
-	qsort(f->vr, nv, sizeof *f->vr, vref_rank);
-	for (i = 0; i < nv; i++)
-		by[i] = &f->vr[i];
-	qsort(by, nv, sizeof *by, by_group);
-	for (i = 0; i < nv; i = j) {
-		for (j = i + 1; j < nv && alike(by[i], by[j]) == 0; j++)
-			;
-		f->groups[f->ng].first = by[i];
-		f->groups[f->ng].last = by[j - 1];
-		f->groups[f->ng].n = j - i;
-		for (k = i; k < j; k++) {
-			by[k]->group = f->ng;
-			by[k]->card = by[i]->seq;
-			by[k]->example = k == i || k == j - 1;
+	for (i = 0; i < run->n_caps; i++) {
+		f->capoff[i] = f->nv;
+		for (v = run->caps[i]->verdicts; v != NULL; v = v->next) {
+			x.server[f->nv] = server_of(run->caps[i], v);
+			f->vp[f->nv++] = v;
 		}
-		f->ng++;
 	}
-	memcpy(f->byconn, f->vr, nv * sizeof *f->vr);
-	qsort(f->byconn, nv, sizeof *f->byconn, by_conn);
-	dt_free(mem, by);
+	f->capoff[run->n_caps] = nv;
+	for (i = 0; i < nv; i++)
+		by[i] = (uint32_t)i;
+	qsort_r(by, nv, sizeof *by, by_group, &x);
+	for (i = 0; i < nv; i = j)	/* count the groups */
+		for (j = i + 1, f->ng++; j < nv && alike(&x, by[i], by[j]) == 0;
+		    j++)
+			;
+	f->groups = dt_calloc(mem, f->ng + 1, sizeof *f->groups);
+	f->cards = dt_calloc(mem, f->ng + 1, sizeof *f->cards);
+	if (f->groups == NULL || f->cards == NULL)
+		goto fail;
+	for (i = 0, n = 0; i < nv; i = j, n++) {
+		for (j = i + 1; j < nv && alike(&x, by[i], by[j]) == 0; j++)
+			;
+		f->groups[n].first = by[i];
+		f->groups[n].last = by[j - 1];
+		f->groups[n].n = j - i;
+		f->cards[n] = (uint32_t)n;
+		for (k = i; k < j; k++)
+			f->gid[by[k]] = (uint32_t)n;
+	}
+	dt_free(mem, x.server);
+	x.server = NULL;
+	qsort_r(f->cards, f->ng, sizeof *f->cards, by_rank, &x);
+	/* by connection, for the connections' sections */
+	for (i = 0; i < nv; i++)
+		by[i] = (uint32_t)i;
+	qsort_r(by, nv, sizeof *by, by_conn, &x);
+	for (i = 0; i < nv; i = j) {	/* the longest run of one connection */
+		for (j = i + 1; j < nv && cap_of(f, by[i]) == cap_of(f, by[j]) &&
+		    f->vp[by[i]]->conn == f->vp[by[j]]->conn; j++)
+			;
+		if (f->vp[by[i]]->conn != 0 && j - i > f->max_conn)
+			f->max_conn = j - i;
+	}
+	f->tmp = dt_calloc(mem, f->max_conn + 1, sizeof *f->tmp);
+	if (f->tmp == NULL)
+		goto fail;
 	return 0;
 fail:
-	dt_free(mem, by);
+	dt_free(mem, x.server);
 	html_findings_free(f, mem);
 	return DT_ENOMEM;
 }
@@ -161,30 +217,63 @@ fail:
 void
 html_findings_free(struct findings *f, struct dt_mem *mem)
 {
-	dt_free(mem, f->vr);
+	dt_free(mem, f->capoff);
+	dt_free(mem, f->vp);
+	dt_free(mem, f->gid);
 	dt_free(mem, f->byconn);
 	dt_free(mem, f->groups);
+	dt_free(mem, f->cards);
+	dt_free(mem, f->tmp);
 	memset(f, 0, sizeof *f);
+}
+
+/* r made into *out, with its connection c when known (else looked up). */
+static void
+make_vref(const struct findings *f, uint32_t r, struct vref *out,
+    const struct dt_conn *c, int known)
+{
+	const struct group *g = &f->groups[f->gid[r]];
+	const struct dt_verdict *v = f->vp[r];
+
+	out->v = v;
+	out->cap = cap_of(f, r);
+	out->seq = r - f->capoff[out->cap];
+	if (!known)
+		c = v->conn != 0 ?
+		    dt_facts_conn_by_id(f->run->caps[out->cap], v->conn) : NULL;
+	out->c = c;
+	out->group = f->gid[r];
+	out->card = g->first - f->capoff[out->cap];
+	out->example = r == g->first || r == g->last;
+}
+
+void
+html_vref(const struct findings *f, uint32_t r, struct vref *out)
+{
+	make_vref(f, r, out, NULL, 0);
 }
 
 size_t
 html_conn_verdicts(const struct findings *f, size_t capi, uint32_t id,
-    size_t *lo)
+    const struct dt_conn *c)
 {
 	size_t a = 0, b = f->nv, mid, n = 0;
-	const struct vref *r;
+	uint32_t r;
 
 	while (a < b) {		/* the first at or after (capi, id) */
 		mid = a + (b - a) / 2;
-		r = &f->byconn[mid];
-		if (r->cap < capi || (r->cap == capi && r->v->conn < id))
+		r = f->byconn[mid];
+		if (cap_of(f, r) < capi || (cap_of(f, r) == capi &&
+		    f->vp[r]->conn < id))
 			a = mid + 1;
 		else
 			b = mid;
 	}
-	*lo = a;
-	while (a + n < f->nv && f->byconn[a + n].cap == capi &&
-	    f->byconn[a + n].v->conn == id)
+	while (a + n < f->nv && n < f->max_conn &&
+	    cap_of(f, f->byconn[a + n]) == capi &&
+	    f->vp[f->byconn[a + n]]->conn == id) {
+		make_vref(f, f->byconn[a + n], &f->tmp[n], c, 1);
 		n++;
+	}
 	return n;
 }

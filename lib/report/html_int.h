@@ -24,13 +24,14 @@ struct out {
 	size_t n_winevents;
 };
 
-/* One verdict and where it stands in the run. */
+/* One verdict and where it stands in the run: made on demand from the
+   compact tables of struct findings (html_vref()), a connection's few at
+   a time. */
 struct vref {
 	const struct dt_verdict *v;
 	size_t cap;		/* index of its capture */
 	size_t seq;		/* order in its capture's list */
 	const struct dt_conn *c;	/* its connection, NULL when none kept */
-	const char *server;	/* server name, else address; "" for none */
 	size_t group;		/* its group in struct findings */
 	size_t card;		/* seq of the verdict whose card shows it */
 	int example;		/* first or last of its group: ladder drawn */
@@ -41,18 +42,33 @@ struct vref {
  * error, server and cause: explanation and remedy) share one card, which
  * shows the first of them (by connection) and names the last; only those
  * two connections get a ladder. A day of the same failure is one card.
+ * first and last are run indexes (struct findings).
  */
 struct group {
-	const struct vref *first, *last;
+	uint32_t first, last;
 	size_t n;
 };
 
+/*
+ * The run's verdicts numbered capture by capture in list order (the run
+ * index r of verdict seq of capture i is capoff[i] + seq), with 16 bytes
+ * each: its pointer, its group, its place by connection. A day of 80,000
+ * verdicts is 1.3 MB (it was 13 MB of copies); the rest is per group.
+ */
 struct findings {
-	struct vref *vr;	/* every verdict of the run, ranked */
+	const struct dt_report_run *run;
+	const struct dt_verdict **vp;	/* by run index */
+	uint32_t *gid;			/* its group */
+	uint32_t *byconn;		/* run indexes by capture, connection,
+					   list order */
+	size_t *capoff;			/* n_caps + 1 */
 	size_t nv;
-	struct vref *byconn;	/* copies: by capture, connection, list order */
 	struct group *groups;
+	uint32_t *cards;		/* groups by rank: severity, confidence,
+					   capture, first's place */
 	size_t ng;
+	struct vref *tmp;		/* a connection's verdicts made */
+	size_t max_conn;		/* the most verdicts of one connection */
 };
 
 /* ---- output (html_out.c) --------------------------------------------------- */
@@ -94,10 +110,12 @@ void html_windows(struct out *o, const struct dt_verdict *v);
 int html_findings(struct findings *f, const struct dt_report_run *run,
     struct dt_mem *mem);
 void html_findings_free(struct findings *f, struct dt_mem *mem);
-/* The verdicts of connection id of capture capi, in list order: *lo in
-   f->byconn and the count. */
+/* The verdict of run index r, made into *out. */
+void html_vref(const struct findings *f, uint32_t r, struct vref *out);
+/* The verdicts of connection c (id) of capture capi, in list order, made
+   into f->tmp: their count. */
 size_t html_conn_verdicts(const struct findings *f, size_t capi, uint32_t id,
-    size_t *lo);
+    const struct dt_conn *c);
 
 /* ---- the message ladder (html_ladder.c) ------------------------------------- */
 

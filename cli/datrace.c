@@ -47,6 +47,9 @@ static const char usage_text[] =
 "  -F, --filter EXPR              BPF filter applied before analysis\n"
 "      --all                      verdicts for every TLS connection, not only IP-HTTPS\n"
 "      --memory-cap SIZE          memory for one analysis, e.g. 512M, 2G (default 1G)\n"
+"      --spill-dir DIR            where a big capture's facts wait for the report, in a\n"
+"                                 file out of RAM (default $TMPDIR, else /var/tmp)\n"
+"      --no-spill                 keep them all in memory\n"
 "  -v, --verbose                  every connection's message ladder, not only failing ones\n"
 "  -q, --quiet                    print nothing; exit status only\n"
 "      --summary                  text: verdict counts per id and server with examples\n"
@@ -73,7 +76,7 @@ static const char usage_text[] =
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
     OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER, OPT_SUMMARY,
-    OPT_EXPORT, OPT_EVENTS };
+    OPT_EXPORT, OPT_EVENTS, OPT_SPILL_DIR, OPT_NO_SPILL };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -86,6 +89,8 @@ static const struct option long_opts[] = {
 	{ "filter", required_argument, NULL, 'F' },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "memory-cap", required_argument, NULL, OPT_MEMORY_CAP },
+	{ "spill-dir", required_argument, NULL, OPT_SPILL_DIR },
+	{ "no-spill", no_argument, NULL, OPT_NO_SPILL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
@@ -446,6 +451,39 @@ exec_serve(char **argv)
 }
 
 /*
+ * Where the facts of a big capture wait for the report (dt_options.
+ * spill_dir): the user's directory, which must be one we can write (said
+ * before any analysis), else $TMPDIR, else /var/tmp (on disk where /tmp
+ * is RAM), else /tmp; NULL (all in memory) when none can be written.
+ */
+static int
+writable_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return access(dir, W_OK | X_OK);
+}
+
+static const char *
+default_spill_dir(void)
+{
+	const char *dirs[] = { getenv("TMPDIR"), "/var/tmp", "/tmp" };
+	size_t i;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (dirs[i] != NULL && dirs[i][0] != '\0' &&
+		    writable_dir(dirs[i]) == 0)
+			return dirs[i];
+	return NULL;
+}
+
+/*
  * The cap of one analysis when --memory-cap is not given. The library's
  * default (256 MiB) suits programs that run many analyses at once; here
  * a person waits for one capture's answer, and a partial answer for a
@@ -519,7 +557,8 @@ main(int argc, char **argv)
 	struct in_count count;
 	dt_analyzer *a = NULL;
 	const char *format = "text", *output = NULL, *export_inner = NULL;
-	const char *export = NULL;
+	const char *export = NULL, *spill_dir = NULL;
+	int no_spill = 0;
 	FILE *export_fp = NULL;
 	struct inner_export inner;
 	FILE *out = stdout;
@@ -607,6 +646,8 @@ main(int argc, char **argv)
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_SUMMARY: summary = 1; break;
 		case OPT_EVENTS: events = 1; break;
+		case OPT_SPILL_DIR: spill_dir = optarg; break;
+		case OPT_NO_SPILL: no_spill = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
 		case OPT_EXPORT_INNER: export_inner = optarg; break;
@@ -640,6 +681,14 @@ main(int argc, char **argv)
 		    "they are: it cannot be combined with --redact");
 	if (opts.memory_cap == 0)
 		opts.memory_cap = CLI_MEMORY_CAP;
+	if (spill_dir != NULL && !no_spill && writable_dir(spill_dir) != 0) {
+		fprintf(stderr, "datrace: cannot spill to %s: %s\n", spill_dir,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!no_spill)
+		opts.spill_dir = spill_dir != NULL ? spill_dir :
+		    default_spill_dir();
 	heap_huge_pages(opts.memory_cap);
 	rc = dt_analyzer_new(&a, &opts);
 	if (rc != 0) {

@@ -72,7 +72,8 @@ DT_EXTERN const char *dt_strerror(int code);
  */
 typedef void *(*dt_alloc_fn)(void *ud, void *ptr, size_t size);
 
-#define DT_OPTIONS_VERSION 2	/* 1 is still accepted (no redaction) */
+#define DT_OPTIONS_VERSION 3	/* 1 (no redaction) and 2 (no spill)
+				   are still accepted */
 #define DT_MAX_PORTS 16
 
 /*
@@ -104,10 +105,19 @@ typedef struct dt_options {
 	int redact;
 	const void *redact_key;
 	size_t redact_key_len;
+	/* Version 3. A directory for the facts each capture keeps to its
+	   end, once they pass 16 MiB: they go to an unlinked file there,
+	   mapped, so a capture of many gigabytes costs the process tens of
+	   MiB of resident memory and the rest is page cache the kernel can
+	   write out (disk used: about what the facts take, ~1.6 KiB per
+	   connection). The file is gone when the capture is freed. The cap
+	   (memory_cap) still counts these bytes. NULL, or a directory where
+	   no file can be made: all stays on the heap. */
+	const char *spill_dir;
 } dt_options;
 
 #define DT_OPTIONS_INIT { DT_OPTIONS_VERSION, NULL, { 443 }, NULL, NULL, 0, \
-	NULL, NULL, NULL, 0, 0, 0, NULL, NULL, 0, NULL, 0 }
+	NULL, NULL, NULL, 0, 0, 0, NULL, NULL, 0, NULL, 0, NULL }
 
 DT_EXTERN void dt_options_init(dt_options *opts);
 

@@ -116,7 +116,7 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != DT_OPTIONS_VERSION && opts->version != 1)
+	if (opts->version < 1 || opts->version > DT_OPTIONS_VERSION)
 		return DT_EINVAL;
 	dt_mem_init(&boot, opts->alloc, opts->alloc_ud, 0);
 	a = dt_calloc(&boot, 1, sizeof *a);
@@ -139,6 +139,8 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	a->host = opt_strdup(a, opts->host);
 	a->ca_file = opt_strdup(a, opts->ca_file);
 	a->filter_expr = opt_strdup(a, opts->filter);
+	if (opts->version >= 3)
+		a->spill_dir = opt_strdup(a, opts->spill_dir);
 	a->expect_cert = opt_strdup(a, opts->expect_cert);
 	if (a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
@@ -206,6 +208,7 @@ dt_analyzer_free(dt_analyzer *a)
 	dt_free(&a->mem, a->host);
 	dt_free(&a->mem, a->ca_file);
 	dt_free(&a->mem, a->filter_expr);
+	dt_free(&a->mem, a->spill_dir);
 	dt_free(&a->mem, a->expect_cert);
 	dt_free(&a->mem, a->shown_host);
 	dt_free(&a->mem, a->shown_ca_file);

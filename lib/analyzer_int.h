@@ -37,6 +37,7 @@ struct dt_analyzer {
 	char *host;
 	char *ca_file;
 	char *filter_expr;
+	char *spill_dir;		/* dt_options.spill_dir, or NULL */
 	char *expect_cert;
 	uint16_t ports[DT_MAX_PORTS + 1];
 	int all;

@@ -245,12 +245,7 @@ dt_capture_link_type_stats_at(const dt_capture *c, size_t i,
 DT_EXTERN size_t
 dt_capture_iphttps_count(const dt_capture *c)
 {
-	const struct dt_conn *conn;
-	size_t n = 0;
-
-	for (conn = c->conns; conn != NULL; conn = conn->next)
-		n += conn->iphttps != 0;
-	return n;
+	return c->n_iphttps;
 }
 
 DT_EXTERN size_t

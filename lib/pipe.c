@@ -39,6 +39,7 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	cap->mem = &a->mem;
 	cap->path = dt_strdup(&a->mem, name != NULL ? name : "-");
 	cap->format = format;
+	cap->spill_dir = a->spill_dir;
 	a->caps[a->n_caps++] = cap;
 
 	pp = dt_calloc(&a->mem, 1, sizeof *pp);
@@ -231,14 +232,17 @@ timeline_sort(struct dt_conn *c)
 int
 dt_pipe_end(struct dt_analyzer *a)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_pipe *pp = a->pipe;
 	struct dt_capture *cap = pp->cap;
 	struct dt_rules_config rcfg;
 	struct dt_conn *c;
 
 	dt_flow_finish(pp->flow);
-	for (c = cap->conns; c != NULL; c = c->next)
+	for (c = cap->conns; c != NULL; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		timeline_sort(c);
+	}
 	cap->fragments_dropped = dt_net_fragments_dropped(pp->net);
 	dt_pipe_free(a);
 	/* every name from the wire is in: the intern table's slots would

@@ -59,6 +59,16 @@ expect 2 "bad port 'abc'" -- "$CLI" --port abc x.pcap
 
 expect 2 "bad memory cap '10'" -- "$CLI" --memory-cap 10 x.pcap
 expect 2 "bad memory cap '1X'" -- "$CLI" --memory-cap 1X x.pcap
+# where a big capture's kept facts go: a directory we can write, said
+# before any analysis (tests/test_spill.c checks the spilling itself)
+expect 2 "datrace: cannot spill to /nonexistent/d: No such file or directory" -- \
+    "$CLI" --spill-dir /nonexistent/d testdata/scenarios/ok-null-openssl.pcap
+: >"$tmp/notdir"
+expect 2 "datrace: cannot spill to $tmp/notdir: Not a directory" -- \
+    "$CLI" --spill-dir "$tmp/notdir" testdata/scenarios/ok-null-openssl.pcap
+expect 0 "" -- "$CLI" --spill-dir "$tmp" testdata/scenarios/ok-null-openssl.pcap
+expect 0 "" -- "$CLI" --no-spill --spill-dir /nonexistent/d \
+    testdata/scenarios/ok-null-openssl.pcap
 
 # The memory cap (issue 15): 2,000 short connections, generated here. Under
 # the default cap none is dropped; under 2M the ones kept out are counted

@@ -4,11 +4,13 @@
  */
 #include "facts/facts.h"
 #include "util/hash.h"
+#include "util/spill.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 int
 dt_capture_add_error(struct dt_capture *cap, uint64_t offset,
@@ -241,17 +243,68 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
    own, put behind the one being filled. */
 #define KEEP_BLOCK	(32768 - 64)
 
+/* Kept memory past this goes to the spill file when the capture has one
+   (dt_capture.spill_dir): a small capture never makes a file, a big one
+   keeps its first blocks on the heap and the rest out of RSS. */
+#define SPILL_AFTER	((size_t)16 << 20)
+#define MEM_HDR		16		/* what dt_malloc() counts beside n */
+
 struct dt_keep {
 	struct dt_keep *next;
 	size_t used, size;
 	uint64_t bytes[];		/* 8-aligned */
 };
 
-/* n bytes at an offset that is a multiple of align (1 or 8) */
-static void *
-keep(struct dt_capture *cap, size_t n, size_t align)
+static int
+spilled(const struct dt_capture *cap, const void *p)
 {
-	struct dt_keep *k = cap->keep, *nk;
+	const unsigned char *b = cap->spill != NULL ? cap->spill->base : NULL;
+
+	return b != NULL && (const unsigned char *)p >= b &&
+	    (const unsigned char *)p < b + cap->spill->reserve;
+}
+
+/* A block of n bytes for kept memory: from the spill file once the
+   capture kept SPILL_AFTER bytes (counted as dt_malloc() would count it,
+   so the cap judges the same bytes wherever they live), else, or when
+   the file cannot take it, from the heap. */
+static void *
+keep_block(struct dt_capture *cap, size_t n, int hot)
+{
+	struct dt_mem *m = cap->mem;
+	void *p;
+
+	if (!hot && cap->spill == NULL && cap->spill_dir != NULL &&
+	    cap->kept_total >= SPILL_AFTER) {
+		cap->spill = dt_malloc(m, sizeof *cap->spill);
+		if (cap->spill != NULL &&
+		    dt_spill_open(cap->spill, cap->spill_dir,
+		    m->cap != 0 ? m->cap : (size_t)1 << 40) != 0) {
+			dt_free(m, cap->spill);
+			cap->spill = NULL;
+		}
+		if (cap->spill == NULL)
+			cap->spill_dir = NULL;	/* asked once */
+	}
+	if (!hot && cap->spill != NULL && n <= SIZE_MAX - MEM_HDR &&
+	    (m->cap == 0 || n + MEM_HDR <= dt_mem_room(m)) &&
+	    (p = dt_spill_alloc(cap->spill, n)) != NULL) {
+		m->used += n + MEM_HDR;
+		if (m->used > m->peak)
+			m->peak = m->used;
+	} else if ((p = dt_malloc(m, n)) == NULL)
+		return NULL;
+	cap->kept_total += n;
+	return p;
+}
+
+/* n bytes at an offset that is a multiple of align (1 or 8), from the
+   chain of `kind` (enum dt_keep_kind). */
+static void *
+keep(struct dt_capture *cap, int kind, size_t n, size_t align)
+{
+	struct dt_keep **chain = &cap->keep[kind];
+	struct dt_keep *k = *chain, *nk;
 	unsigned char *p;
 	size_t at = k != NULL ? (k->used + align - 1) & ~(align - 1) : 0;
 
@@ -262,7 +315,7 @@ keep(struct dt_capture *cap, size_t n, size_t align)
 	if (k == NULL || at > k->size || k->size - at < n) {
 		size_t size = n > KEEP_BLOCK / 4 ? n : KEEP_BLOCK;
 
-		nk = dt_malloc(cap->mem, sizeof *nk + size);
+		nk = keep_block(cap, sizeof *nk + size, kind == DT_KEEP_HOT);
 		if (nk == NULL)
 			return NULL;
 		nk->used = 0;
@@ -272,7 +325,7 @@ keep(struct dt_capture *cap, size_t n, size_t align)
 			k->next = nk;
 		} else {
 			nk->next = k;
-			cap->keep = nk;
+			*chain = nk;
 		}
 		k = nk;
 		at = 0;
@@ -286,13 +339,45 @@ keep(struct dt_capture *cap, size_t n, size_t align)
 void *
 dt_capture_keep(struct dt_capture *cap, size_t n)
 {
-	return keep(cap, n, 8);
+	return keep(cap, DT_KEEP_FACTS, n, 8);
+}
+
+void *
+dt_capture_keep_as(struct dt_capture *cap, enum dt_keep_kind kind, size_t n)
+{
+	return keep(cap, kind, n, 8);
 }
 
 char *
 dt_capture_keep_text(struct dt_capture *cap, size_t n)
 {
-	return keep(cap, n, 1);
+	return keep(cap, DT_KEEP_FACTS, n, 1);
+}
+
+void
+dt_capture_spill_drop(const struct dt_capture *cap)
+{
+	if (cap->spill != NULL)
+		dt_spill_drop(cap->spill);
+}
+
+/* What a drop costs (a walk of the mapping's page tables) is paid only
+   when the walk has mapped enough to matter. */
+#define SPILL_WALK_FAULTS	64
+
+void
+dt_capture_spill_check(const struct dt_capture *cap, struct dt_spill_walk *w)
+{
+	struct rusage ru;
+	long faults;
+
+	if (cap->spill == NULL || getrusage(RUSAGE_THREAD, &ru) != 0)
+		return;
+	faults = ru.ru_minflt + ru.ru_majflt;
+	if (faults - w->faults > SPILL_WALK_FAULTS) {
+		dt_spill_drop(cap->spill);
+		w->faults = faults;
+	}
 }
 
 size_t
@@ -301,11 +386,14 @@ dt_capture_kept(const struct dt_capture *cap, size_t *blocks)
 	const struct dt_keep *k;
 	size_t used = 0;
 
+	int i;
+
 	*blocks = 0;
-	for (k = cap->keep; k != NULL; k = k->next) {
-		used += k->used;
-		*blocks += sizeof *k + k->size + 16;	/* dt_mem's header */
-	}
+	for (i = 0; i < DT_KEEP_KINDS; i++)
+		for (k = cap->keep[i]; k != NULL; k = k->next) {
+			used += k->used;
+			*blocks += sizeof *k + k->size + MEM_HDR;
+		}
 	return used;
 }
 
@@ -346,7 +434,7 @@ dt_capture_intern_n(struct dt_capture *cap, const char *s, size_t n)
 	slot = str_slot(cap->strs, cap->cap_strs, s, n);
 	if (*slot != NULL)
 		return *slot;
-	if ((copy = dt_capture_keep_text(cap, n + 1)) == NULL)
+	if ((copy = keep(cap, DT_KEEP_HOT, n + 1, 1)) == NULL)
 		return NULL;
 	memcpy(copy, s, n);
 	*slot = copy;
@@ -468,19 +556,21 @@ int
 dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c)
 {
 	char cli[DT_ENDPOINT_LEN], srv[DT_ENDPOINT_LEN];
-	size_t nc, ns;
+	const char *s;
+	size_t nc;
 	char *p;
 
 	dt_addr_format(&c->client, c->client_port, cli, sizeof cli);
 	dt_addr_format(&c->server, c->server_port, srv, sizeof srv);
 	nc = strlen(cli) + 1;
-	ns = strlen(srv) + 1;
-	if ((p = dt_capture_keep_text(cap, nc + ns)) == NULL)
+	/* servers are few and sorted by in the reports: one interned copy
+	   each; clients (a port each) are not */
+	if ((s = dt_capture_intern(cap, srv)) == NULL ||
+	    (p = dt_capture_keep_text(cap, nc)) == NULL)
 		return -1;
 	memcpy(p, cli, nc);
-	memcpy(p + nc, srv, ns);
 	c->client_str = p;
-	c->server_str = p + nc;
+	c->server_str = s;
 	return 0;
 }
 
@@ -602,11 +692,19 @@ dt_capture_free(struct dt_capture *cap)
 	dt_free(m, cap->linktypes);
 	dt_free(m, cap->path);
 	dt_free(m, cap->strs);
-	while (cap->keep != NULL) {
-		struct dt_keep *k = cap->keep;
+	for (i = 0; i < DT_KEEP_KINDS; i++)
+		while (cap->keep[i] != NULL) {
+			struct dt_keep *k = cap->keep[i];
 
-		cap->keep = k->next;
-		dt_free(m, k);
+			cap->keep[i] = k->next;
+			if (spilled(cap, k))
+				m->used -= sizeof *k + k->size + MEM_HDR;
+			else
+				dt_free(m, k);
+		}
+	if (cap->spill != NULL) {
+		dt_spill_close(cap->spill);
+		dt_free(m, cap->spill);
 	}
 	dt_free(m, cap);
 }

@@ -545,8 +545,8 @@ struct dt_conn {
 	struct dt_tls_facts *tls;
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
-	/* "ip:port" / "[v6]:port" of each end, one piece of kept memory
-	   made with the connection (dt_conn_text_make), and the Wireshark
+	/* "ip:port" / "[v6]:port" of each end, made with the connection
+	   (dt_conn_text_make: the server's interned), and the Wireshark
 	   filter, kept memory made when the capture is finished (after the
 	   rules, whose indexes are the peak of the analysis): never freed
 	   alone, never NULL once made */
@@ -742,6 +742,18 @@ struct dt_winevent {
 	struct dt_winevent_field *fields;
 };
 
+/* Kept memory by what reads it: each kind in chunks of its own, so a walk
+   over every connection (or DNS record) reads dense memory, and a spilled
+   capture maps back only the pages of what the walk reads. */
+enum dt_keep_kind {
+	DT_KEEP_FACTS,		/* timelines, TLS facts, texts: the rest */
+	DT_KEEP_CONN,		/* struct dt_conn, in id order */
+	DT_KEEP_DNS,		/* DNS records and their addresses */
+	DT_KEEP_HOT,		/* interned strings: read at every lookup,
+				   never spilled */
+	DT_KEEP_KINDS
+};
+
 struct dt_capture {
 	struct dt_mem *mem;
 	char *path;
@@ -770,6 +782,8 @@ struct dt_capture {
 
 	struct dt_conn *conns, *conns_tail;	/* all connections, id order */
 	size_t n_conns;
+	size_t n_iphttps;		/* of them identified as IP-HTTPS
+					   (counted by dt_capture_finish()) */
 	struct dt_dns *dns, *dns_tail;
 	struct dt_http *http, *http_tail;
 	struct dt_verdict *verdicts, *verdicts_tail;
@@ -782,7 +796,13 @@ struct dt_capture {
 	/* What stays to the end of the capture without a block of its own
 	   (dt_capture_keep, dt_capture_intern): DNS records, names asked
 	   thousands of times, identification reasons. Freed with it. */
-	struct dt_keep *keep;		/* chunks, the one filled first */
+	struct dt_keep *keep[DT_KEEP_KINDS];	/* chunks by enum
+					   dt_keep_kind, the one filled first */
+	size_t kept_total;		/* bytes of its chunks */
+	/* Where kept memory goes past 16 MiB (dt_options.spill_dir), or
+	   NULL: all on the heap. The file once made (util/spill.h). */
+	const char *spill_dir;
+	struct dt_spill *spill;
 	const char **strs;		/* interned strings: open addressing,
 					   NULL empty, at most half full */
 	size_t n_strs, cap_strs;
@@ -820,6 +840,34 @@ int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
    cost a block header otherwise. Never freed alone. NULL when memory
    failed. */
 void *dt_capture_keep(struct dt_capture *cap, size_t n);
+/* The same, with what live beside them (enum dt_keep_kind). */
+void *dt_capture_keep_as(struct dt_capture *cap, enum dt_keep_kind kind,
+    size_t n);
+/* The capture's spilled kept memory taken out of the process's resident
+   set (its contents stay in the file; the next read maps them again).
+   For walks over every connection, every few thousand: what they read
+   then costs RSS for a few thousand connections, not for the capture.
+   Nothing when the capture has no spill file. Safe beside readers. */
+void dt_capture_spill_drop(const struct dt_capture *cap);
+/* A walk over every connection (or DNS record) of a capture that spills
+   maps back the pages it reads, and the kernel maps their neighbours too
+   (64 KiB a fault): so every 16 steps it looks at the faults its thread
+   took, and past 256 since its last drop it calls
+   dt_capture_spill_drop(): a walk then holds ~16 MiB of spilled pages,
+   whatever the capture's size. One struct per walk (per thread). */
+struct dt_spill_walk {
+	uint32_t n;		/* steps */
+	long faults;		/* the thread's page faults at the last drop */
+};
+#define DT_SPILL_WALK_INIT { 0, 0 }
+void dt_capture_spill_check(const struct dt_capture *cap,
+    struct dt_spill_walk *w);
+static inline void
+dt_capture_spill_step(const struct dt_capture *cap, struct dt_spill_walk *w)
+{
+	if (cap->spill != NULL && (++w->n & 15) == 0)
+		dt_capture_spill_check(cap, w);
+}
 /* The bytes of kept memory handed out; *blocks: what its blocks take,
    headers included (the accounted memory). */
 size_t dt_capture_kept(const struct dt_capture *cap, size_t *blocks);
@@ -854,8 +902,8 @@ void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);
    connections. Left where they are when memory is short. */
 void dt_conn_keep_tunnel(struct dt_capture *cap, struct dt_conn *c);
 
-/* c's client_str and server_str formatted from its endpoints into one
-   piece of kept memory (again after the endpoints changed: the old one
+/* c's client_str and server_str formatted from its endpoints into kept
+   memory (server_str interned: servers are few) (again after the endpoints changed: the old one
    stays with the capture). 0, or -1 when memory failed (the pointers are
    then unchanged). */
 int dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c);

@@ -482,6 +482,7 @@ dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
 int
 dt_capture_finish(struct dt_capture *cap)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_mem *m = cap->mem;
 	struct dt_conn *c;
 	struct dt_verdict *v;
@@ -495,6 +496,7 @@ dt_capture_finish(struct dt_capture *cap)
 	for (i = 0; i < cap->n_errors; i++)
 		clean_str(m, &cap->errors[i].message);
 	for (cap->n_dns = 0, d = cap->dns; d != NULL; d = d->next) {
+		dt_capture_spill_step(cap, &sw);
 		/* names are interned: an answer asking the name of the one
 		   before (A, then AAAA) has its pointer, and its repair */
 		if (d->name != NULL && d->name == name_in)
@@ -528,9 +530,12 @@ dt_capture_finish(struct dt_capture *cap)
 	if (cap->conn_index == NULL || cap->verdict_index == NULL ||
 	    cap->dns_index == NULL || cap->http_index == NULL)
 		goto fail;
+	cap->n_iphttps = 0;
 	for (i = 0, c = cap->conns; c != NULL; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		if (conn_finish(cap, c, &cm) != 0)
 			goto fail;
+		cap->n_iphttps += c->iphttps != 0;
 		if (i < cap->n_conns)
 			cap->conn_index[i++] = c;
 	}
@@ -549,8 +554,10 @@ dt_capture_finish(struct dt_capture *cap)
 			cap->verdict_index[i++] = v;
 	}
 	cap->n_verdicts = i;
-	for (i = 0, d = cap->dns; d != NULL; d = d->next)
+	for (i = 0, d = cap->dns; d != NULL; d = d->next) {
+		dt_capture_spill_step(cap, &sw);
 		cap->dns_index[i++] = d;
+	}
 	for (i = 0, h = cap->http; h != NULL; h = h->next)
 		cap->http_index[i++] = h;
 	return 0;

@@ -276,7 +276,7 @@ dns_answer(struct dt_capture *cap, struct dt_dns *rec,
 {
 	rec->rcode = msg->rcode;
 	if (msg->n_addrs > 0) {
-		rec->addrs = dt_capture_keep(cap,
+		rec->addrs = dt_capture_keep_as(cap, DT_KEEP_DNS,
 		    msg->n_addrs * sizeof *rec->addrs);
 		if (rec->addrs == NULL)
 			return -1;
@@ -322,7 +322,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 	}
 	if (!resp && e != NULL)
 		return;		/* the query again: one query */
-	rec = dt_capture_keep(o->cap, sizeof *rec);
+	rec = dt_capture_keep_as(o->cap, DT_KEEP_DNS, sizeof *rec);
 	if (rec == NULL ||
 	    (rec->name = dt_capture_intern(o->cap, msg.name)) == NULL)
 		return;

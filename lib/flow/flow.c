@@ -370,7 +370,7 @@ flow_create(struct dt_flow *f, struct slot *slot, uint32_t hash,
 	   memory, no block header each (on a failure below it stays there,
 	   unlisted) */
 	fl = dt_calloc(f->m, 1, sizeof *fl);
-	c = dt_capture_keep(cap, sizeof *c);
+	c = dt_capture_keep_as(cap, DT_KEEP_CONN, sizeof *c);
 	if (fl == NULL || c == NULL) {
 		dt_free(f->m, fl);
 		return NULL;

@@ -654,6 +654,7 @@ static void
 capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
     const struct findings *f)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	const struct dt_capture *cap = run->caps[capi];
 	const struct dt_conn *c;
 	const struct vref *vr = f->tmp;
@@ -674,6 +675,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	/* failing connections drawn; the table and the certificates walk
 	   the list again (nothing kept per connection shown) */
 	for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		n = html_conn_verdicts(f, capi, c->id, c);
 		show = conn_show(o, c, vr, n);
 		if (show == SHOW_OTHER) {
@@ -704,6 +706,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		/* the first MAX_ROWS, and past them the first and last of
 		   each group (its card links there) */
 		for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
+			dt_capture_spill_step(cap, &sw);
 			n = html_conn_verdicts(f, capi, c->id, c);
 			if (conn_show(o, c, vr, n) != SHOW_HEALTHY ||
 			    (rows >= MAX_ROWS && !any_example(vr, n)))
@@ -733,6 +736,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		return;
 	}
 	for (c = cap->conns; c != NULL && ncards < MAX_CARDS; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		n = html_conn_verdicts(f, capi, c->id, c);
 		if (conn_show(o, c, vr, n) == SHOW_OTHER)
 			continue;
@@ -787,7 +791,6 @@ static void
 document(struct out *o, const struct dt_report_run *run,
     const struct findings *f)
 {
-	const struct dt_conn *c;
 	size_t i, nv = f->nv, sev[3] = { 0, 0, 0 }, n_iphttps = 0, cards = 0;
 	size_t *cap_iphttps;
 	dt_severity sev_last = DT_SEV_INFO;
@@ -803,8 +806,7 @@ document(struct out *o, const struct dt_report_run *run,
 		return;
 	}
 	for (i = 0; i < run->n_caps; i++) {
-		for (c = run->caps[i]->conns; c != NULL; c = c->next)
-			cap_iphttps[i] += c->iphttps != 0;
+		cap_iphttps[i] = run->caps[i]->n_iphttps;
 		n_iphttps += cap_iphttps[i];
 	}
 

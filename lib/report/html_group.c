@@ -162,8 +162,11 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	    by == NULL || x.server == NULL)
 		goto fail;
 	for (i = 0; i < run->n_caps; i++) {
+		struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
+
 		f->capoff[i] = f->nv;
 		for (v = run->caps[i]->verdicts; v != NULL; v = v->next) {
+			dt_capture_spill_step(run->caps[i], &sw);
 			x.server[f->nv] = server_of(run->caps[i], v);
 			f->vp[f->nv++] = v;
 		}

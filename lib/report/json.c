@@ -291,6 +291,7 @@ prefetch_dns(const struct dt_dns *d)
 static void
 jcapture(struct jw *w, const struct dt_capture *cap)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	const struct dt_conn *c;
 	const struct dt_verdict *v;
 	const struct dt_dns *d;
@@ -301,6 +302,7 @@ jcapture(struct jw *w, const struct dt_capture *cap)
 	jcapture_head(w, cap);
 	jw_arr(w, "connections");
 	for (c = cap->conns; c != NULL && w->err == 0; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		iphttps += c->iphttps != 0;
 		prefetch_conns(c);
 		jw_conn(w, c);
@@ -318,6 +320,7 @@ jcapture(struct jw *w, const struct dt_capture *cap)
 	jcapture_extras(w, cap);
 	jw_arr(w, "dns");
 	for (d = cap->dns; d != NULL && w->err == 0; d = d->next) {
+		dt_capture_spill_step(cap, &sw);
 		prefetch_dns(d);
 		jdns(w, d);
 	}

@@ -200,6 +200,7 @@ conn_block(struct out *o, const struct dt_conn *c, uint32_t id,
 static void
 capture_text(struct out *o, const struct dt_capture *cap)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	const struct dt_conn *c;
 	const struct dt_verdict *v;
 	struct vref *vr = NULL;
@@ -233,8 +234,7 @@ capture_text(struct out *o, const struct dt_capture *cap)
 	if ((o->flags & DT_TEXT_SUMMARY) ||
 	    (failing > SCREENFUL && !(o->flags & DT_TEXT_VERBOSE))) {
 		text_summary(o, cap, vr, nv);
-		for (c = cap->conns; c != NULL; c = c->next)
-			iphttps += c->iphttps != 0;
+		iphttps = cap->n_iphttps;
 		goto tail;
 	}
 	/* capture-wide verdicts sort first; connections follow in id order */
@@ -242,6 +242,7 @@ capture_text(struct out *o, const struct dt_capture *cap)
 		;
 	hi = lo;
 	for (c = cap->conns; c != NULL; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		iphttps += c->iphttps != 0;
 		/* verdicts about connections whose facts were not kept */
 		while (lo < nv && vr[lo].v->conn < c->id) {

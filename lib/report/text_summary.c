@@ -43,6 +43,7 @@ void
 text_summary(struct out *o, const struct dt_capture *cap,
     const struct vref *vr, size_t nv)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_buf line = DT_BUF_INIT(o->mem);
 	const struct dt_conn *c;
 	struct sref *sr;
@@ -53,6 +54,7 @@ text_summary(struct out *o, const struct dt_capture *cap,
 		return;
 	}
 	for (i = 0; i < nv; i++) {
+		dt_capture_spill_step(cap, &sw);
 		sr[i].v = vr[i].v;
 		c = vr[i].v->conn != 0 ? dt_facts_conn_by_id(cap, vr[i].v->conn) : NULL;
 		sr[i].server = c != NULL && dt_facts_server_name(c) != NULL ?
@@ -110,7 +112,6 @@ text_run_summary(struct out *o, const struct dt_report_run *run)
 {
 	const struct dt_capture *cap;
 	const struct dt_verdict *v, *top;
-	const struct dt_conn *c;
 	size_t i, n, wpath = 4, wfmt = 6;
 	char line[256];
 
@@ -140,8 +141,7 @@ text_run_summary(struct out *o, const struct dt_report_run *run)
 		for (v = cap->verdicts; v != NULL; v = v->next)
 			if (top == NULL || v->severity > top->severity)
 				top = v;
-		for (n = 0, c = cap->conns; c != NULL; c = c->next)
-			n += c->iphttps != 0;
+		n = cap->n_iphttps;
 		snprintf(line, sizeof line, "  %-*s  %8" PRIu64 "  %8zu  ",
 		    (int)wfmt, cap->format != NULL ? cap->format : "?",
 		    cap->packets, n);

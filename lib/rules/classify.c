@@ -387,6 +387,7 @@ judged_merge(struct dt_rule_ctx *ctx, struct dt_conn **a, size_t na,
 void
 dt_rules_classify(struct dt_rule_ctx *ctx)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	const struct dt_rules_config *cfg = ctx->cfg;
 	struct dt_capture *cap = ctx->cap;
 	struct dt_rule_index *x = &ctx->idx;
@@ -418,6 +419,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 
 	/* 1. each connection on its own evidence */
 	for (c = cap->conns; c != NULL; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		c->iphttps = 0;
 		if (midstream(c)) {
 			cap->midstream_conns++;
@@ -467,6 +469,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	   a proxy CONNECT to the name of an identified connection (marks
 	   are those of step 1: marked and names hold no other) */
 	for (i = 0; i < n_later; i++) {
+		dt_capture_spill_step(cap, &sw);
 		c = later[i].c;
 		h = later[i].h;
 		if (h == NULL && (m = dt_hash_first(&marked, skey,
@@ -507,6 +510,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	    dt_rule_index_connect_first(x, host, &it) != NULL)
 		ctx->host_seen = 1;
 	for (i = 0; i < n_later; i++) {
+		dt_capture_spill_step(cap, &sw);
 		c = later[i].c;
 		if (c->tls->ch_frame != 0 ||
 		    !dt_rule_in_ports(cfg, c->server_port))
@@ -578,6 +582,7 @@ void
 dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 {
 	struct dt_capture *cap = ctx->cap;
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_mem *mem = cap->mem;
 	struct dt_hash runs;
 	struct dt_hash_iter it;
@@ -593,6 +598,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 	for (v = cap->verdicts; v != NULL; v = v->next) {
 		const struct dt_conn *c;
 
+		dt_capture_spill_step(cap, &sw);
 		if (v->conn == 0 ||
 		    (c = dt_rule_index_conn(&ctx->idx, v->conn)) == NULL ||
 		    (len = group_key(v, c, key, sizeof key)) == 0)

@@ -129,6 +129,7 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 static void
 check(struct dt_rule_ctx *ctx)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	const char *seen[MAX_NAMES];
 	const struct dt_conn *c;
 	const struct dt_dns *d;
@@ -139,6 +140,7 @@ check(struct dt_rule_ctx *ctx)
 		return;
 	}
 	for (c = ctx->cap->conns; c != NULL && n < MAX_NAMES; c = c->next) {
+		dt_capture_spill_step(ctx->cap, &sw);
 		const char *name = c->iphttps ? c->tls->sni : NULL;
 
 		if (name == NULL || name[0] == '\0')

@@ -250,6 +250,7 @@ int
 dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
     const char *host)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_mem *m = cap->mem;
 	struct dt_conn *c;
 	struct dt_dns *d;
@@ -275,8 +276,10 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	   appends it): the last is the largest, and the loop below grows
 	   the array should one not be */
 	x->max_id = cap->conns_tail != NULL ? cap->conns_tail->id : 0;
-	for (d = cap->dns; d != NULL; d = d->next)
+	for (d = cap->dns; d != NULL; d = d->next) {
+		dt_capture_spill_step(cap, &sw);
 		n_dns++;
+	}
 	for (h = cap->http; h != NULL; h = h->next)
 		n_http++;
 	/* every connection, answer and exchange is one value of these */
@@ -289,6 +292,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	if (x->conn_by_id == NULL)
 		goto fail;
 	for (c = cap->conns; c != NULL; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		if (c->id > x->max_id && grow_by_id(x, m, c->id) != 0)
 			goto fail;
 		x->conn_by_id[c->id] = c;
@@ -305,12 +309,16 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	if (build_answered_after(x, &want, m) != 0)
 		goto fail;
 	dt_hash_free(&want);
-	for (d = cap->dns; d != NULL; d = d->next)
+	for (d = cap->dns; d != NULL; d = d->next) {
+		dt_capture_spill_step(cap, &sw);
 		if (add_dns(x, d, &run, hk, hn) != 0)
 			goto fail;
-	for (h = cap->http; h != NULL; h = h->next)
+	}
+	for (h = cap->http; h != NULL; h = h->next) {
+		dt_capture_spill_step(cap, &sw);
 		if (add_http(x, h) != 0)
 			goto fail;
+	}
 	return 0;
 fail:
 	dt_hash_free(&want);

@@ -58,6 +58,7 @@ judge_conn(struct dt_rule_ctx *ctx, struct dt_conn *c)
 int
 dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	static const uint16_t default_ports[] = { 443, 0 };
 	static const struct dt_rules_config none = { NULL, default_ports, 0,
 	    NULL, NULL, 0 };
@@ -81,12 +82,16 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	   not stay beside the indexes through the rules */
 	dt_capture_intern_end(cap);
 	if (ctx.judged != NULL) {
-		for (j = 0; j < ctx.n_judged; j++)
+		for (j = 0; j < ctx.n_judged; j++) {
+			dt_capture_spill_step(cap, &sw);
 			judge_conn(&ctx, ctx.judged[j]);
+		}
 	} else {
-		for (c = cap->conns; c != NULL; c = c->next)
+		for (c = cap->conns; c != NULL; c = c->next) {
+			dt_capture_spill_step(cap, &sw);
 			if (dt_rules_judged(&ctx, c))
 				judge_conn(&ctx, c);
+		}
 	}
 	dt_free(cap->mem, ctx.judged);
 	ctx.judged = NULL;

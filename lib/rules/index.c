@@ -263,6 +263,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	struct dns_run run = { NULL, 0 };
 
 	memset(x, 0, sizeof *x);
+	x->cap = cap;
 	dt_hash_init(&want, m);
 	dt_hash_init(&x->dns_name, m);
 	dt_hash_init(&x->host_answer, m);
@@ -297,8 +298,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 			goto fail;
 		x->conn_by_id[c->id] = c;
 		if (dt_hash_add(&x->conn_server, key, addr_key(&c->server,
-		    c->server_port, key), c) < 0 ||
-		    add_name(&x->conn_name, dt_facts_server_name(c), c) != 0)
+		    c->server_port, key), c) < 0)
 			goto fail;
 		if (unanswered(c)) {
 			path_key(c, pkey);
@@ -342,6 +342,8 @@ dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m)
 	x->conn_by_id = NULL;
 	x->answered_after = NULL;
 	x->max_id = 0;
+	x->cap = NULL;			/* nothing made after it is freed */
+	x->conn_name_made = 0;
 }
 
 const struct dt_dns *
@@ -383,10 +385,30 @@ dt_rule_index_server_first(const struct dt_rule_index *x,
 	    it);
 }
 
+/* conn_name, once: every connection under its wire name. */
+static int
+make_conn_name(struct dt_rule_index *x)
+{
+	struct dt_conn *c;
+
+	x->conn_name_made = 1;
+	for (c = x->cap->conns; c != NULL; c = c->next)
+		if (add_name(&x->conn_name, dt_facts_server_name(c), c) != 0)
+			return -1;
+	return 0;
+}
+
 struct dt_conn *
 dt_rule_index_named_first(const struct dt_rule_index *x, const char *name,
     struct dt_hash_iter *it)
 {
+	/* the index is the rule pass's (a local of dt_rules_run), written
+	   here once: the lookups stay const for the rules that call them */
+	if (!x->conn_name_made && x->cap != NULL &&
+	    make_conn_name((struct dt_rule_index *)x) != 0) {
+		it->next = 0;
+		return NULL;
+	}
 	return first_by_name(&x->conn_name, name, it);
 }
 

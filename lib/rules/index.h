@@ -32,7 +32,14 @@ struct dt_rule_index {
 					   about, so not every answer of the
 					   day is keyed */
 	struct dt_hash conn_server;	/* server address + port -> dt_conn */
-	struct dt_hash conn_name;	/* wire name (SNI, else Host) -> dt_conn */
+	struct dt_hash conn_name;	/* wire name (SNI, else Host) -> dt_conn;
+					   made by the first
+					   dt_rule_index_named_first() (few
+					   captures ask: a day's 160,000
+					   connections would be 5 MB of it
+					   through the rules for nothing) */
+	struct dt_capture *cap;		/* whose connections conn_name keys */
+	int conn_name_made;
 	struct dt_conn **conn_by_id;	/* [id], NULL when absent */
 	struct dt_conn **answered_after;	/* [id] of an unanswered or
 					   refused connection: the first later
@@ -69,7 +76,9 @@ const struct dt_dns *dt_rule_index_dns_first(const struct dt_rule_index *x,
 /* Connections to addr:port, in id order. */
 struct dt_conn *dt_rule_index_server_first(const struct dt_rule_index *x,
     const struct dt_addr *addr, uint16_t port, struct dt_hash_iter *it);
-/* Connections whose SNI (else HTTP Host) is name, in id order. */
+/* Connections whose SNI (else HTTP Host) is name, in id order. The first
+   call makes the table (x is the rule pass's own, never read-only memory):
+   when memory is refused, NULL, and the capture's memory says failed. */
 struct dt_conn *dt_rule_index_named_first(const struct dt_rule_index *x,
     const char *name, struct dt_hash_iter *it);
 /* Connection by id, NULL when gone. */

@@ -52,6 +52,30 @@ swap_text(struct dt_redact *r, char **p, int owned)
 		replace(r, p, redact_text_map(r, r->cm, *p), owned);
 }
 
+/* The same for a text in the capture's kept memory (a verdict's summary):
+   the new one kept too, the old one left there. */
+static void
+swap_kept_text(struct dt_redact *r, struct dt_capture *cap, char **p)
+{
+	char *t, *k;
+	size_t n;
+
+	if (*p == NULL)
+		return;
+	if ((t = redact_text_map(r, r->cm, *p)) == NULL) {
+		r->err = 1;
+		return;
+	}
+	n = strlen(t) + 1;
+	if ((k = dt_capture_keep_text(cap, n)) == NULL)
+		r->err = 1;
+	else {
+		memcpy(k, t, n);
+		*p = k;
+	}
+	dt_free(r->cm, t);
+}
+
 static void
 strv(struct dt_redact *r, char ***v, size_t n, int owned,
     const char *(*fn)(struct dt_redact *, const char *))
@@ -287,7 +311,10 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 			r->err = 1;
 	}
 	for (v = cap->verdicts; v != NULL; v = v->next) {
-		swap_text(r, &v->summary, !v->kept);
+		if (v->kept)
+			swap_kept_text(r, cap, &v->summary);
+		else
+			swap_text(r, &v->summary, 1);
 		if (v->shared_text & 1)
 			v->explanation = dt_hash_last(&shared, &v->explanation,
 			    sizeof v->explanation);

@@ -147,8 +147,7 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	x.f = f;
 	x.server = NULL;
 	for (i = 0; i < run->n_caps; i++)
-		for (v = run->caps[i]->verdicts; v != NULL; v = v->next)
-			nv++;
+		nv += run->caps[i]->n_verdicts;
 	if (nv >= UINT32_MAX)
 		return DT_ENOMEM;
 	/* one spare entry each: never NULL, so an empty run needs no case

@@ -313,6 +313,7 @@ jcapture(struct jw *w, const struct dt_capture *cap)
 	jw_end(w);
 	jw_arr(w, "verdicts");
 	for (v = cap->verdicts; v != NULL && w->err == 0; v = v->next) {
+		dt_capture_spill_step(cap, &sw);
 		if ((unsigned)v->severity < 3)
 			sev[v->severity]++;
 		jverdict(w, v);

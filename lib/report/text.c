@@ -208,15 +208,16 @@ capture_text(struct out *o, const struct dt_capture *cap)
 	size_t failing = 0;
 	char line[128];
 
-	for (v = cap->verdicts; v != NULL; v = v->next)
-		nv++;
+	nv = cap->n_verdicts;
 	if (nv > 0) {
 		vr = dt_calloc(o->mem, nv, sizeof *vr);
 		if (vr == NULL) {
 			o->err = o->err ? o->err : DT_ENOMEM;
 			return;
 		}
-		for (v = cap->verdicts, i = 0; v != NULL; v = v->next, i++) {
+		for (v = cap->verdicts, i = 0; v != NULL && i < nv;
+		    v = v->next, i++) {
+			dt_capture_spill_step(cap, &sw);
 			vr[i].v = v;
 			vr[i].seq = i;
 			if ((unsigned)v->severity < 3)

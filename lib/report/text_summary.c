@@ -110,6 +110,7 @@ text_summary(struct out *o, const struct dt_capture *cap,
 void
 text_run_summary(struct out *o, const struct dt_report_run *run)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	const struct dt_capture *cap;
 	const struct dt_verdict *v, *top;
 	size_t i, n, wpath = 4, wfmt = 6;
@@ -138,9 +139,11 @@ text_run_summary(struct out *o, const struct dt_report_run *run)
 		    dt_utf8_width(cap->path, strlen(cap->path)) : 1;
 		text_pad(o, wpath - n);
 		top = NULL;
-		for (v = cap->verdicts; v != NULL; v = v->next)
+		for (v = cap->verdicts; v != NULL; v = v->next) {
+			dt_capture_spill_step(cap, &sw);
 			if (top == NULL || v->severity > top->severity)
 				top = v;
+		}
 		n = cap->n_iphttps;
 		snprintf(line, sizeof line, "  %-*s  %8" PRIu64 "  %8zu  ",
 		    (int)wfmt, cap->format != NULL ? cap->format : "?",

@@ -75,6 +75,7 @@ candidates(const struct dt_rule_ctx *ctx, char *sum, size_t n)
 static void
 check(struct dt_rule_ctx *ctx)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	const struct dt_capture *cap = ctx->cap;
 	const struct dt_conn *c;
 	const struct dt_dns *d;
@@ -84,6 +85,7 @@ check(struct dt_rule_ctx *ctx)
 	const uint16_t *p;
 
 	for (c = cap->conns; c != NULL; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		if (c->iphttps)
 			return;
 		tcp++;

@@ -16,10 +16,12 @@
 static void
 headline_first(struct dt_capture *cap)
 {
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_verdict *v, *next, *head = NULL, *tail = NULL, *bhead = NULL,
 	    *btail = NULL;
 
 	for (v = cap->verdicts; v != NULL; v = next) {
+		dt_capture_spill_step(cap, &sw);
 		next = v->next;
 		v->next = NULL;
 		if (v->background) {

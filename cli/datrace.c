@@ -49,6 +49,8 @@ static const char usage_text[] =
 "      --memory-cap SIZE          memory for one analysis, e.g. 512M, 2G (default 1G)\n"
 "      --spill-dir DIR            where a big capture's facts wait for the report, in a\n"
 "                                 file out of RAM (default $TMPDIR, else /var/tmp)\n"
+"      --spill-after SIZE         ... once they pass SIZE (default 256M; less memory,\n"
+"                                 more page faults)\n"
 "      --no-spill                 keep them all in memory\n"
 "  -v, --verbose                  every connection's message ladder, not only failing ones\n"
 "  -q, --quiet                    print nothing; exit status only\n"
@@ -76,7 +78,7 @@ static const char usage_text[] =
 enum { OPT_HOST = 256, OPT_CA, OPT_EXPECT, OPT_ALL, OPT_MEMORY_CAP, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_LIST_RULES, OPT_INSPECTION, OPT_MAX_UNPACKED,
     OPT_MAX_RATIO, OPT_REDACT, OPT_REDACT_KEY, OPT_EXPORT_INNER, OPT_SUMMARY,
-    OPT_EXPORT, OPT_EVENTS, OPT_SPILL_DIR, OPT_NO_SPILL };
+    OPT_EXPORT, OPT_EVENTS, OPT_SPILL_DIR, OPT_NO_SPILL, OPT_SPILL_AFTER };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -91,6 +93,7 @@ static const struct option long_opts[] = {
 	{ "memory-cap", required_argument, NULL, OPT_MEMORY_CAP },
 	{ "spill-dir", required_argument, NULL, OPT_SPILL_DIR },
 	{ "no-spill", no_argument, NULL, OPT_NO_SPILL },
+	{ "spill-after", required_argument, NULL, OPT_SPILL_AFTER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
@@ -648,6 +651,17 @@ main(int argc, char **argv)
 		case OPT_EVENTS: events = 1; break;
 		case OPT_SPILL_DIR: spill_dir = optarg; break;
 		case OPT_NO_SPILL: no_spill = 1; break;
+		case OPT_SPILL_AFTER: {
+			uint64_t v;
+
+			if (parse_size(optarg, &v) != 0 || v < (1u << 20) ||
+			    v > SIZE_MAX)
+				return usage_error("bad spill threshold '%s' "
+				    "(bytes, or with K, M, G; at least 1M)",
+				    optarg);
+			opts.spill_after = (size_t)v;
+			break;
+		}
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_LIST_RULES: return list_rules();
 		case OPT_EXPORT_INNER: export_inner = optarg; break;

@@ -18,6 +18,7 @@
 
 #define DEFAULT_HS_CAP (256u << 10)
 #define DEFAULT_MEM_CAP ((size_t)256 << 20)
+#define DEFAULT_SPILL_AFTER ((size_t)256 << 20)
 
 static const char *const errtext[] = {
 	"success",			/* DT_OK */
@@ -139,8 +140,11 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	a->host = opt_strdup(a, opts->host);
 	a->ca_file = opt_strdup(a, opts->ca_file);
 	a->filter_expr = opt_strdup(a, opts->filter);
-	if (opts->version >= 3)
+	if (opts->version >= 3) {
 		a->spill_dir = opt_strdup(a, opts->spill_dir);
+		a->spill_after = opts->spill_after ? opts->spill_after :
+		    DEFAULT_SPILL_AFTER;
+	}
 	a->expect_cert = opt_strdup(a, opts->expect_cert);
 	if (a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");

@@ -38,6 +38,7 @@ struct dt_analyzer {
 	char *ca_file;
 	char *filter_expr;
 	char *spill_dir;		/* dt_options.spill_dir, or NULL */
+	size_t spill_after;
 	char *expect_cert;
 	uint16_t ports[DT_MAX_PORTS + 1];
 	int all;

@@ -40,6 +40,7 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	cap->path = dt_strdup(&a->mem, name != NULL ? name : "-");
 	cap->format = format;
 	cap->spill_dir = a->spill_dir;
+	cap->spill_after = a->spill_after;
 	a->caps[a->n_caps++] = cap;
 
 	pp = dt_calloc(&a->mem, 1, sizeof *pp);

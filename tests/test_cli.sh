@@ -67,6 +67,8 @@ expect 2 "datrace: cannot spill to /nonexistent/d: No such file or directory" --
 expect 2 "datrace: cannot spill to $tmp/notdir: Not a directory" -- \
     "$CLI" --spill-dir "$tmp/notdir" testdata/scenarios/ok-null-openssl.pcap
 expect 0 "" -- "$CLI" --spill-dir "$tmp" testdata/scenarios/ok-null-openssl.pcap
+expect 2 "bad spill threshold '10'" -- "$CLI" --spill-after 10 x.pcap
+expect 0 "" -- "$CLI" --spill-after 1M testdata/scenarios/ok-null-openssl.pcap
 expect 0 "" -- "$CLI" --no-spill --spill-dir /nonexistent/d \
     testdata/scenarios/ok-null-openssl.pcap
 

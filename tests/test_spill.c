@@ -4,8 +4,9 @@
  * The room itself: memory handed out stays what was written across
  * growth and drops, a full reserve and a directory that cannot hold a
  * file are refused, and the file is gone with the spill. Then the
- * library: a capture that keeps more than 16 MiB (45,000 connections fed
- * packet by packet) spills into the directory it is given, its report is
+ * library: a capture that keeps more than its spill threshold (12,000
+ * connections fed packet by packet, 1 MiB) spills into the directory it
+ * is given, its report is
  * byte for byte the report of the same capture kept on the heap, the cap
  * counts the spilled bytes as it counts the heap's (same connections
  * dropped under the same cap), and nothing of it remains once the
@@ -102,7 +103,7 @@ END_TEST
 
 /* ---- the library ---------------------------------------------------------- */
 
-#define N_CONNS 45000
+#define N_CONNS 12000
 
 /* Ethernet/IPv4/TCP from 10.1.x.y:port to 198.19.0.10:3389 (a connection
    no rule judges, the kind a day holds by the ten thousand). */
@@ -163,6 +164,7 @@ report(const char *dir, size_t cap, int *spilled, size_t *len)
 	dt_options_init(&o);
 	ck_assert_uint_eq(o.version, 3);
 	o.spill_dir = dir;
+	o.spill_after = (size_t)1 << 20;
 	o.memory_cap = cap;
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
 	ck_assert_int_eq(dt_feed_begin(a, "conns"), 0);
@@ -197,7 +199,7 @@ START_TEST(test_spilled_report_is_the_same)
 	heap = report(NULL, 0, &spilled, &nh);
 	spill = report(dir, 0, &spilled, &ns);
 	ck_assert_int_eq(spilled, 1);
-	ck_assert_ptr_nonnull(strstr(heap, "\"id\": 45000,"));
+	ck_assert_ptr_nonnull(strstr(heap, "\"id\": 12000,"));
 	ck_assert_uint_eq(ns, nh);
 	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
 	free(heap);
@@ -205,8 +207,8 @@ START_TEST(test_spilled_report_is_the_same)
 
 	/* under a cap the spilled bytes count as the heap's: the same
 	   connections dropped, the same report */
-	heap = report(NULL, (size_t)24 << 20, &spilled, &nh);
-	spill = report(dir, (size_t)24 << 20, &spilled, &ns);
+	heap = report(NULL, (size_t)4 << 20, &spilled, &nh);
+	spill = report(dir, (size_t)4 << 20, &spilled, &ns);
 	ck_assert_ptr_nonnull(strstr(heap, "\"dropped_conns\": "));
 	ck_assert_ptr_null(strstr(heap, "\"dropped_conns\": 0,"));
 	ck_assert_uint_eq(ns, nh);

@@ -243,10 +243,6 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
    own, put behind the one being filled. */
 #define KEEP_BLOCK	(32768 - 64)
 
-/* Kept memory past this goes to the spill file when the capture has one
-   (dt_capture.spill_dir): a small capture never makes a file, a big one
-   keeps its first blocks on the heap and the rest out of RSS. */
-#define SPILL_AFTER	((size_t)16 << 20)
 #define MEM_HDR		16		/* what dt_malloc() counts beside n */
 
 struct dt_keep {
@@ -265,7 +261,7 @@ spilled(const struct dt_capture *cap, const void *p)
 }
 
 /* A block of n bytes for kept memory: from the spill file once the
-   capture kept SPILL_AFTER bytes (counted as dt_malloc() would count it,
+   capture kept spill_after bytes (counted as dt_malloc() would count it,
    so the cap judges the same bytes wherever they live), else, or when
    the file cannot take it, from the heap. */
 static void *
@@ -275,7 +271,7 @@ keep_block(struct dt_capture *cap, size_t n, int hot)
 	void *p;
 
 	if (!hot && cap->spill == NULL && cap->spill_dir != NULL &&
-	    cap->kept_total >= SPILL_AFTER) {
+	    cap->kept_total >= cap->spill_after) {
 		cap->spill = dt_malloc(m, sizeof *cap->spill);
 		if (cap->spill != NULL &&
 		    dt_spill_open(cap->spill, cap->spill_dir,
@@ -363,7 +359,7 @@ dt_capture_spill_drop(const struct dt_capture *cap)
 
 /* What a drop costs (a walk of the mapping's page tables) is paid only
    when the walk has mapped enough to matter. */
-#define SPILL_WALK_FAULTS	64
+#define SPILL_WALK_FAULTS	256
 
 void
 dt_capture_spill_check(const struct dt_capture *cap, struct dt_spill_walk *w)

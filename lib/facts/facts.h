@@ -799,9 +799,10 @@ struct dt_capture {
 	struct dt_keep *keep[DT_KEEP_KINDS];	/* chunks by enum
 					   dt_keep_kind, the one filled first */
 	size_t kept_total;		/* bytes of its chunks */
-	/* Where kept memory goes past 16 MiB (dt_options.spill_dir), or
+	/* Where kept memory goes past spill_after (dt_options), or
 	   NULL: all on the heap. The file once made (util/spill.h). */
 	const char *spill_dir;
+	size_t spill_after;		/* kept bytes before it spills */
 	struct dt_spill *spill;
 	const char **strs;		/* interned strings: open addressing,
 					   NULL empty, at most half full */

@@ -282,13 +282,10 @@ keep_block(struct dt_capture *cap, size_t n, int hot)
 		if (cap->spill == NULL)
 			cap->spill_dir = NULL;	/* asked once */
 	}
-	if (!hot && cap->spill != NULL && n <= SIZE_MAX - MEM_HDR &&
-	    (m->cap == 0 || n + MEM_HDR <= dt_mem_room(m)) &&
-	    (p = dt_spill_alloc(cap->spill, n)) != NULL) {
-		m->used += n + MEM_HDR;
-		if (m->used > m->peak)
-			m->peak = m->used;
-	} else if ((p = dt_malloc(m, n)) == NULL)
+	if (!hot && cap->spill != NULL && n <= dt_mem_room(m) &&
+	    (p = dt_spill_alloc(cap->spill, n)) != NULL)
+		dt_mem_charge(m, n);
+	else if ((p = dt_malloc(m, n)) == NULL)
 		return NULL;
 	cap->kept_total += n;
 	return p;
@@ -694,7 +691,7 @@ dt_capture_free(struct dt_capture *cap)
 
 			cap->keep[i] = k->next;
 			if (spilled(cap, k))
-				m->used -= sizeof *k + k->size + MEM_HDR;
+				dt_mem_uncharge(m, sizeof *k + k->size);
 			else
 				dt_free(m, k);
 		}

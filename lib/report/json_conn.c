@@ -293,26 +293,17 @@ jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 	return jq_hex16(o, v);
 }
 
-/* {"client": frame, "server": frame} after its key: 4 members' room. */
+/* {"client": v, "server": v} after its key, each value written by val
+   (jq_frame: a frame or null; jq_uint: a count): 4 members' room. */
 static char *
-jq_frame_pair(struct jw *w, char *o, uint64_t client, uint64_t server)
+jq_pair(struct jw *w, char *o, char *(*val)(char *, uint64_t),
+    uint64_t client, uint64_t server)
 {
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "client");
-	o = jq_frame(o, client);
+	o = val(o, client);
 	o = jq_key(w, o, "server");
-	o = jq_frame(o, server);
-	return jq_close(w, o);
-}
-
-static char *
-jq_uint_pair(struct jw *w, char *o, uint64_t client, uint64_t server)
-{
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "client");
-	o = jq_uint(o, client);
-	o = jq_key(w, o, "server");
-	o = jq_uint(o, server);
+	o = val(o, server);
 	return jq_close(w, o);
 }
 
@@ -528,9 +519,9 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);
 	o = jq_key(w, o, "change_cipher_spec");
-	o = jq_frame_pair(w, o, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_pair(w, o, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
 	o = jq_key(w, o, "finished");
-	o = jq_frame_pair(w, o, t->finished_frame[0], t->finished_frame[1]);
+	o = jq_pair(w, o, jq_frame, t->finished_frame[0], t->finished_frame[1]);
 	o = jq_key(w, o, "application_data");
 	o = jq_open(w, o, '{');
 	for (d = 0; d < 2; d++) {
@@ -625,7 +616,7 @@ jtcp(struct jw *w, const struct dt_conn *c)
 		o = jq_null(o);
 	}
 	o = jq_key(w, o, "fin");
-	o = jq_frame_pair(w, o, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_pair(w, o, jq_frame, c->fin_frame[0], c->fin_frame[1]);
 	o = jq_key(w, o, "ttl");
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "syn");
@@ -640,13 +631,13 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
 	o = jq_close(w, o);
 	o = jq_key(w, o, "bytes");
-	o = jq_uint_pair(w, o, c->bytes[0], c->bytes[1]);
+	o = jq_pair(w, o, jq_uint, c->bytes[0], c->bytes[1]);
 	o = jq_key(w, o, "packets");
-	o = jq_uint_pair(w, o, c->packets[0], c->packets[1]);
+	o = jq_pair(w, o, jq_uint, c->packets[0], c->packets[1]);
 	o = jq_key(w, o, "retransmissions");
 	o = jq_int(o, c->retransmissions);
 	o = jq_key(w, o, "gap_bytes");
-	o = jq_uint_pair(w, o, c->gap_bytes[0], c->gap_bytes[1]);
+	o = jq_pair(w, o, jq_uint, c->gap_bytes[0], c->gap_bytes[1]);
 	o = jq_key(w, o, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);

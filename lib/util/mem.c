@@ -71,6 +71,20 @@ dt_realloc(struct dt_mem *m, void *p, size_t n)
 	return base + HDR;
 }
 
+void
+dt_mem_charge(struct dt_mem *m, size_t n)
+{
+	m->used += n + HDR;
+	if (m->used > m->peak)
+		m->peak = m->used;
+}
+
+void
+dt_mem_uncharge(struct dt_mem *m, size_t n)
+{
+	m->used -= n + HDR;
+}
+
 void *
 dt_malloc(struct dt_mem *m, size_t n)
 {

@@ -43,4 +43,11 @@ void dt_mem_reader(struct dt_mem *m, const struct dt_mem *from);
 /* Room left under the cap (SIZE_MAX when uncapped). */
 size_t dt_mem_room(const struct dt_mem *m);
 
+/* n bytes that live outside the allocator (a spill file's blocks)
+   counted as dt_malloc(n) would count them, header included, so the cap
+   judges them the same: dt_malloc(n) would be refused when n >
+   dt_mem_room(m), which the caller asks first. Uncharged when they go. */
+void dt_mem_charge(struct dt_mem *m, size_t n);
+void dt_mem_uncharge(struct dt_mem *m, size_t n);
+
 #endif

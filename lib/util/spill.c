@@ -70,7 +70,7 @@ grow(struct dt_spill *s, size_t need)
 	size_t to = (need + GROW - 1) / GROW * GROW;
 	void *p;
 
-	if (need > s->reserve || to > s->reserve)
+	if (need > s->reserve)		/* reserve is whole GROWs: to fits */
 		return -1;
 	if (posix_fallocate(s->fd, (off_t)s->size, (off_t)(to - s->size))
 	    != 0)

@@ -38,39 +38,20 @@ tcp_frame(uint8_t *b, int dir, uint32_t seq, uint32_t ack, uint8_t flags,
 	static const uint8_t cli[4] = { 10, 0, 0, 2 }, srv[4] = { 198, 19, 0, 10 };
 	static const uint8_t cmac[6] = { 0x00, 0x15, 0x5d, 0x01, 0x02, 0x03 };
 	static const uint8_t smac[6] = { 0x00, 0x15, 0x5d, 0x04, 0x05, 0x06 };
-	size_t ipl = 20 + 20 + plen;
-	uint16_t sp = dir == C2S ? 50000 : 443, dp = dir == C2S ? 443 : 50000;
+	struct tu_tcp4 t = {
+		.sport = dir == C2S ? 50000 : 443,
+		.dport = dir == C2S ? 443 : 50000,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.ttl = dir == C2S ? 128 : 57,
+		.src_mac = dir == C2S ? cmac : smac,
+		.dst_mac = dir == C2S ? smac : cmac,
+	};
 
-	memset(b, 0, 54);
-	memcpy(b, dir == C2S ? smac : cmac, 6);
-	memcpy(b + 6, dir == C2S ? cmac : smac, 6);
-	b[12] = 0x08;
-	b[14] = 0x45;
-	b[16] = (uint8_t)(ipl >> 8);
-	b[17] = (uint8_t)ipl;
-	b[22] = dir == C2S ? 128 : 57;
-	b[23] = 6;
-	memcpy(b + 26, dir == C2S ? cli : srv, 4);
-	memcpy(b + 30, dir == C2S ? srv : cli, 4);
-	b[34] = (uint8_t)(sp >> 8);
-	b[35] = (uint8_t)sp;
-	b[36] = (uint8_t)(dp >> 8);
-	b[37] = (uint8_t)dp;
-	b[38] = (uint8_t)(seq >> 24);
-	b[39] = (uint8_t)(seq >> 16);
-	b[40] = (uint8_t)(seq >> 8);
-	b[41] = (uint8_t)seq;
-	b[42] = (uint8_t)(ack >> 24);
-	b[43] = (uint8_t)(ack >> 16);
-	b[44] = (uint8_t)(ack >> 8);
-	b[45] = (uint8_t)ack;
-	b[46] = 0x50;
-	b[47] = flags;
-	b[48] = 0xfa;		/* window 64240 */
-	b[49] = 0xf0;
-	if (plen > 0)
-		memcpy(b + 54, pay, plen);
-	return 54 + plen;
+	memcpy(t.src, dir == C2S ? cli : srv, 4);
+	memcpy(t.dst, dir == C2S ? srv : cli, 4);
+	return tu_tcp4_frame(b, &t, pay, plen);
 }
 
 /* A ClientHello offering only NULL suites (an IP-HTTPS client's). */

@@ -110,40 +110,21 @@ END_TEST
 static size_t
 frame(uint8_t *b, unsigned conn, int to_server, uint8_t flags)
 {
-	uint8_t cli[4] = { 10, 1, (uint8_t)(conn >> 8), (uint8_t)conn };
+	const uint8_t cli[4] = { 10, 1, (uint8_t)(conn >> 8), (uint8_t)conn };
 	static const uint8_t srv[4] = { 198, 19, 0, 10 };
 	uint16_t cport = (uint16_t)(1024 + conn % 60000);
-	uint16_t sp = to_server ? cport : 3389, dp = to_server ? 3389 : cport;
-	uint32_t seq = to_server ? 1000 : 5000, ack = to_server ? 5001 : 1001;
+	struct tu_tcp4 t = {
+		.sport = to_server ? cport : 3389,
+		.dport = to_server ? 3389 : cport,
+		.seq = to_server ? 1000 : 5000,
+		.ack = to_server ? 5001 : 1001,
+		.flags = flags,
+		.ttl = to_server ? 128 : 57,
+	};
 
-	memset(b, 0, 54);
-	b[0] = 0x02;
-	b[6] = 0x02;
-	b[12] = 0x08;
-	b[14] = 0x45;
-	b[17] = 40;
-	b[22] = to_server ? 128 : 57;
-	b[23] = 6;
-	memcpy(b + 26, to_server ? cli : srv, 4);
-	memcpy(b + 30, to_server ? srv : cli, 4);
-	b[34] = (uint8_t)(sp >> 8);
-	b[35] = (uint8_t)sp;
-	b[36] = (uint8_t)(dp >> 8);
-	b[37] = (uint8_t)dp;
-	b[38] = (uint8_t)(seq >> 24);
-	b[39] = (uint8_t)(seq >> 16);
-	b[40] = (uint8_t)(seq >> 8);
-	b[41] = (uint8_t)seq;
-	if (flags & 0x10) {
-		b[42] = (uint8_t)(ack >> 24);
-		b[43] = (uint8_t)(ack >> 16);
-		b[44] = (uint8_t)(ack >> 8);
-		b[45] = (uint8_t)ack;
-	}
-	b[46] = 0x50;
-	b[47] = flags;
-	b[48] = 0xfa;
-	return 54;
+	memcpy(t.src, to_server ? cli : srv, 4);
+	memcpy(t.dst, to_server ? srv : cli, 4);
+	return tu_tcp4_frame(b, &t, NULL, 0);
 }
 
 /* The JSON report of N_CONNS refused connections (SYN, RST-ACK), kept

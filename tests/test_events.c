@@ -440,16 +440,17 @@ END_TEST
 /* ---- Windows' word in the verdicts ---------------------------------------- */
 
 /*
- * A scenario capture (real TLS stacks, testdata/gen/scenarios.sh) written
- * as a netsh trace: one NDIS-PacketCapture 1001 event per frame (a Linux
- * cooked frame as Ethernet, its direction kept in the MACs), then the
- * given Windows event one second after the last frame (or, _at,
- * before_first ns before the first; the trace then starts a minute
- * before it).
+ * Frames from..to (0: to the end) of a capture as NDIS-PacketCapture 1001
+ * events of w (a Linux cooked frame as Ethernet, its direction kept in
+ * the MACs; sent: the first frame's source), shift ns added to their
+ * times. The first frames written start the trace: *start (0 before)
+ * gets its start, a whole second before the first frame (and a minute
+ * more with early). Returns the last frame's time from the start; *first
+ * the first one's.
  */
-static void
-scenario_etl_at(struct etlw *w, const char *path, const uint8_t *guid,
-    uint16_t id, struct etlw_vec *payload, uint64_t before_first)
+static uint64_t
+put_frames(struct etlw *w, const char *path, uint64_t from, uint64_t to,
+    int64_t shift, int early, int64_t *start, uint64_t *first)
 {
 	struct dt_mem m;
 	struct dt_reader *r;
@@ -457,14 +458,15 @@ scenario_etl_at(struct etlw *w, const char *path, const uint8_t *guid,
 	char err[256];
 	uint8_t mac[6];
 	static uint8_t eth[65536];
-	int64_t start = 0;
-	uint64_t rel = 0, first = 0, kw;
+	uint64_t rel = 0, kw, n = 0;
+	int have_mac = 0;
 
-	etlw_init(w);
 	dt_mem_init(&m, NULL, NULL, 0);
 	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, err, sizeof err,
 	    NULL), 0);
 	while (dt_reader_next(r, &p) == 0) {
+		if (++n < from || (to != 0 && n > to))
+			continue;
 		if (p.linktype == 113) {	/* Linux cooked: as Ethernet */
 			ck_assert_uint_ge(p.caplen, 16);
 			ck_assert_uint_le(p.caplen - 2, sizeof eth);
@@ -477,15 +479,19 @@ scenario_etl_at(struct etlw *w, const char *path, const uint8_t *guid,
 			p.linktype = 1;
 		}
 		ck_assert_int_eq(p.linktype, 1);
-		if (start == 0) {
-			start = p.time - p.time % 1000000000 -
-			    (before_first > 0 ? 60 * INT64_C(1000000000) : 0);
-			first = (uint64_t)(p.time - start);
-			w->start_ft = ETLW_FT_1970 + (uint64_t)(start / 100);
-			etlw_header(w, 3600 * UINT64_C(1000000000));
+		p.time += shift;
+		if (!have_mac) {
 			memcpy(mac, p.data + 6, 6);
+			have_mac = 1;
 		}
-		rel = (uint64_t)(p.time - start);
+		if (*start == 0) {
+			*start = p.time - p.time % 1000000000 -
+			    (early ? 60 * INT64_C(1000000000) : 0);
+			*first = (uint64_t)(p.time - *start);
+			w->start_ft = ETLW_FT_1970 + (uint64_t)(*start / 100);
+			etlw_header(w, 3600 * UINT64_C(1000000000));
+		}
+		rel = (uint64_t)(p.time - *start);
 		kw = ETLW_KW_ETH | ETLW_KW_START | ETLW_KW_END |
 		    (memcmp(p.data + 6, mac, 6) == 0 ? ETLW_KW_SEND :
 		    ETLW_KW_RECV);
@@ -495,6 +501,24 @@ scenario_etl_at(struct etlw *w, const char *path, const uint8_t *guid,
 	}
 	ck_assert_ptr_null(dt_reader_error(r, NULL));
 	dt_reader_close(r);
+	return rel;
+}
+
+/*
+ * A scenario capture (real TLS stacks, testdata/gen/scenarios.sh) written
+ * as a netsh trace (put_frames), then the given Windows event one second
+ * after the last frame (or, _at, before_first ns before the first; the
+ * trace then starts a minute before it).
+ */
+static void
+scenario_etl_at(struct etlw *w, const char *path, const uint8_t *guid,
+    uint16_t id, struct etlw_vec *payload, uint64_t before_first)
+{
+	int64_t start = 0;
+	uint64_t rel, first = 0;
+
+	etlw_init(w);
+	rel = put_frames(w, path, 0, 0, 0, before_first > 0, &start, &first);
 	if (guid != NULL)
 		ev_put(w, guid, id, before_first > 0 ? first - before_first :
 		    rel + 1000 * MS, payload);
@@ -777,6 +801,97 @@ START_TEST(test_event_links)
 		   own either */
 		ck_assert_ptr_null(verdict_of(a, "windows-reported-error"));
 	}
+	dt_analyzer_free(a);
+	etlw_free(&w);
+}
+END_TEST
+
+/*
+ * A DNS-Client event linked to a connection by the capture's own DNS
+ * answer. The client asked da.corp.example and got 198.19.0.10 (the DNS
+ * exchange of crl-nxdomain.pcap, 20 ms before the connections), then its
+ * connections to 198.19.0.10:443 were refused (tcp-refused-v4.pcap: no
+ * TLS, so no SNI); the user knows the server by another name (--host
+ * vpn.corp.example). Neither the name nor an SNI ties the event's
+ * QueryName to the connection: only the answer does, in any case and
+ * with the trailing dot. Its QueryStatus (a name error) is cited beside
+ * tcp-refused as a contradiction; the same event about a name no answer
+ * tied to that address is about nothing here.
+ */
+static const struct resolved_case {
+	const char *query;
+	int linked;
+} resolved_cases[] = {
+	{ "da.corp.example", 1 },
+	{ "DA.Corp.Example.", 1 },
+	{ "wpad.corp.example", 0 },
+};
+
+START_TEST(test_event_linked_by_answer)
+{
+	const struct resolved_case *k = &resolved_cases[_i];
+	struct etlw w;
+	struct etlw_vec p = { 0 };
+	dt_options o;
+	dt_analyzer *a;
+	const dt_capture *c;
+	const dt_verdict *v;
+	static const char refused[] = "Nothing accepted TCP connections on "
+	    "the IP-HTTPS address and port: the host (or a firewall in front "
+	    "of it) answered the SYN with a reset. The client logs 0x274d "
+	    "WSAECONNREFUSED and retries.";
+	char want[512];
+	uint64_t fr, first = 0, answer;
+	int64_t start = 0, shift;
+	size_t i, n = 0;
+
+	etlw_init(&w);
+	/* crl-nxdomain's frames 1-2 at 1795626917.098218 s; tcp-refused-v4
+	   starts at 1795626881.964667 s */
+	shift = INT64_C(1795626881964667000) - INT64_C(20000000) -
+	    INT64_C(1795626917098218000);
+	answer = put_frames(&w, "testdata/scenarios/crl-nxdomain.pcap", 1, 2,
+	    shift, 0, &start, &first);
+	put_frames(&w, "testdata/scenarios/tcp-refused-v4.pcap", 0, 0, 0, 0,
+	    &start, &first);
+	etlw_wstr(&p, k->query);
+	etlw_u32(&p, 1);			/* QueryType A */
+	etlw_u64(&p, 0);
+	etlw_u32(&p, 9003);			/* QueryStatus */
+	etlw_wstr(&p, "");
+	ev_put(&w, etlw_guid_dns, 3008, answer + 1 * MS, &p);
+	etlw_flush(&w, 0, 0, 0, 0);
+
+	dt_options_init(&o);
+	o.host = "vpn.corp.example";
+	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
+	dt_analyze_mem(a, "resolved.etl", w.file.p, w.file.n);
+	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &c), 0);
+	snprintf(want, sizeof want, "%s%s", refused, k->linked ?
+	    " Windows says otherwise: Microsoft-Windows-DNS-Client event "
+	    "3008 at 17:14:41.945 UTC logged QueryStatus 0x232B "
+	    "(DNS_ERROR_RCODE_NAME_ERROR), which is not what the packets "
+	    "show (WSAECONNREFUSED); confidence lowered to low." : "");
+	for (i = 0; i < dt_capture_verdict_count(c); i++) {
+		ck_assert_int_eq(dt_capture_verdict_at(c, i, &v), 0);
+		if (strcmp(dt_verdict_id(v), "tcp-refused") != 0)
+			continue;
+		/* connection n + 1: its SYN and RST after the 2 DNS frames */
+		ck_assert_uint_eq(dt_verdict_conn(v), n + 1);
+		ck_assert_uint_eq(dt_verdict_frame_count(v), 2);
+		ck_assert_int_eq(dt_verdict_frame_at(v, 0, &fr), 0);
+		ck_assert_uint_eq(fr, 3 + 2 * n);
+		ck_assert_int_eq(dt_verdict_frame_at(v, 1, &fr), 0);
+		ck_assert_uint_eq(fr, 4 + 2 * n);
+		ck_assert_uint_eq(dt_verdict_windows_code(v), 0x274d);
+		ck_assert_int_eq(dt_verdict_confidence(v), k->linked ?
+		    DT_CONF_LOW : DT_CONF_MEDIUM);
+		ck_assert_str_eq(dt_verdict_explanation(v), want);
+		n++;
+	}
+	ck_assert_uint_eq(n, 2);
+	/* beside the packet verdicts, or about nothing: never its own */
+	ck_assert_ptr_null(verdict_of(a, "windows-reported-error"));
 	dt_analyzer_free(a);
 	etlw_free(&w);
 }
@@ -1262,6 +1377,8 @@ events_suite(void)
 	tcase_add_test(tc, test_every_etl);
 	tcase_add_loop_test(tc, test_event_links, 0,
 	    (int)(sizeof link_cases / sizeof link_cases[0]));
+	tcase_add_loop_test(tc, test_event_linked_by_answer, 0,
+	    (int)(sizeof resolved_cases / sizeof resolved_cases[0]));
 	tcase_add_test(tc, test_tracelogging_public);
 	tcase_add_test(tc, test_tracelogging_malformed);
 	tcase_add_test(tc, test_events_alone);

@@ -179,21 +179,22 @@ url_host(const char *u, char *out, size_t n)
 	return 0;
 }
 
-/* Whether DNS answers in the capture resolved name to c's server. */
+/* Whether DNS answers in the capture resolved name to c's server: the
+   answers for that name only, through the index (never every answer of
+   the capture, once per connection and event). */
 static int
-resolved_to(const struct dt_capture *cap, const char *name,
+resolved_to(const struct dt_rule_ctx *ctx, const char *name,
     const struct dt_conn *c)
 {
+	struct dt_hash_iter it;
 	const struct dt_dns *d;
 	size_t i;
 
-	for (d = cap->dns; d != NULL; d = d->next) {
-		if (!dt_rule_host_eq(d->name, name))
-			continue;
+	for (d = dt_rule_index_dns_first(&ctx->idx, name, &it); d != NULL;
+	    d = dt_hash_next(&ctx->idx.dns_name, &it))
 		for (i = 0; i < d->n_addrs; i++)
 			if (dt_addr_eq(&d->addrs[i], &c->server))
 				return 1;
-	}
 	return 0;
 }
 
@@ -241,7 +242,7 @@ link_of(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 			return BY_TIME;
 		if (dt_rule_host_eq(t, host) ||
 		    dt_rule_host_eq(t, dt_facts_server_name(c)) ||
-		    (k == 2 && resolved_to(ctx->cap, t, c)))
+		    (k == 2 && resolved_to(ctx, t, c)))
 			return NAMES_IT;
 		return NAMES_OTHER;
 	}

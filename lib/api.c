@@ -281,22 +281,22 @@ dt_capture_dns_at(const dt_capture *c, size_t i, const dt_dns **out)
 DT_EXTERN const char *dt_dns_name(const dt_dns *d) { return d->name != NULL ? d->name : ""; }
 DT_EXTERN unsigned dt_dns_qtype(const dt_dns *d) { return d->qtype; }
 DT_EXTERN int dt_dns_rcode(const dt_dns *d) { return d->rcode >= 0 ? d->rcode : -1; }
-DT_EXTERN uint64_t dt_dns_query_frame(const dt_dns *d) { return d->query_frame; }
-DT_EXTERN uint64_t dt_dns_answer_frame(const dt_dns *d) { return d->answer_frame; }
+DT_EXTERN uint64_t dt_dns_query_frame(const dt_dns *d) { return dt_dns_query_frame_of(d); }
+DT_EXTERN uint64_t dt_dns_answer_frame(const dt_dns *d) { return dt_dns_answer_frame_of(d); }
 DT_EXTERN const char *dt_dns_cname(const dt_dns *d) { return d->cname; }
 DT_EXTERN size_t dt_dns_address_count(const dt_dns *d) { return d->n_addrs; }
 
 DT_EXTERN int
 dt_dns_address_at(const dt_dns *d, size_t i, char *buf, size_t len)
 {
-	const struct dt_addr *a;
+	struct dt_addr a;
 
 	if (i >= d->n_addrs)
 		return DT_ITEROVER;
 	if (buf == NULL || len == 0 || len > (size_t)INT32_MAX)
 		return DT_EINVAL;
-	a = &d->addrs[i];
-	if (inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->a, buf,
+	dt_dns_addr(d, i, &a);
+	if (inet_ntop(a.family == 6 ? AF_INET6 : AF_INET, a.a, buf,
 	    (socklen_t)len) == NULL) {
 		buf[0] = '\0';
 		return DT_EINVAL;

@@ -1398,6 +1398,7 @@ START_TEST(t_dns_parse)
 {
 	struct dt_mem m;
 	struct dt_dns d;
+	struct dt_addr a;
 	int resp;
 	uint16_t txid;
 
@@ -1423,13 +1424,16 @@ START_TEST(t_dns_parse)
 	ck_assert_int_eq(d.rcode, 0);
 	ck_assert_str_eq(d.cname, "edge.example.com");
 	ck_assert_uint_eq(d.n_addrs, 2);
-	ck_assert_uint_eq(d.addrs[0].family, 4);
-	ck_assert_int_eq(memcmp(d.addrs[0].a, "\xc6\x13\x00\x0a", 4), 0);
-	ck_assert_uint_eq(d.addrs[1].family, 6);
-	ck_assert_uint_eq(d.addrs[1].a[15], 1);
+	dt_dns_addr(&d, 0, &a);
+	ck_assert_uint_eq(a.family, 4);
+	ck_assert_int_eq(memcmp(a.a, "\xc6\x13\x00\x0a\0\0\0\0\0\0\0\0\0\0\0\0",
+	    16), 0);
+	dt_dns_addr(&d, 1, &a);
+	ck_assert_uint_eq(a.family, 6);
+	ck_assert_uint_eq(a.a[15], 1);
 	dt_free(&m, (void *)d.name);
 	dt_free(&m, (void *)d.cname);
-	dt_free(&m, d.addrs);
+	dt_free(&m, d.addr_bytes);
 
 	ck_assert_int_eq(dt_dns_parse(&m, dns_loop, sizeof dns_loop, &resp,
 	    &txid, &d), -1);
@@ -1483,15 +1487,36 @@ START_TEST(t_dns_flow)
 	d = w.cap->dns;
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d->name, "da.example.com");
-	ck_assert_uint_eq(d->query_frame, 1);
-	ck_assert_uint_eq(d->answer_frame, 3);
+	ck_assert_uint_eq(dt_dns_query_frame_of(d), 1);
+	ck_assert_uint_eq(dt_dns_answer_frame_of(d), 3);
 	ck_assert_int_eq(d->rcode, 3);
-	ck_assert_int_eq(d->time, T0);
 	d = d->next;
 	ck_assert_ptr_nonnull(d);
-	ck_assert_uint_eq(d->query_frame, 0);
-	ck_assert_uint_eq(d->answer_frame, 4);
+	ck_assert_uint_eq(dt_dns_query_frame_of(d), 0);
+	ck_assert_uint_eq(dt_dns_answer_frame_of(d), 4);
 	ck_assert_uint_eq(d->n_addrs, 2);
+	ck_assert_ptr_null(d->next);
+	w_close(&w);
+
+	/* frames are kept in 48 bits: one past 2^40 comes back whole; a
+	   message past 2^48 - 1 is not recorded (its answer unmatched) */
+	w_open(&w, 0, NULL, 1);
+	w.frame = ((uint64_t)1 << 40) + 7;
+	w_udp(&w, C, dns_q, sizeof dns_q);
+	w_udp(&w, S, dns_nx, sizeof dns_nx);
+	w.frame = DT_FRAME48_MAX - 1;
+	w_udp(&w, C, dns_q, sizeof dns_q);		/* DT_FRAME48_MAX */
+	w_udp(&w, S, dns_nx, sizeof dns_nx);		/* one past */
+	dt_flow_finish(w.f);
+	d = w.cap->dns;
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(dt_dns_query_frame_of(d), ((uint64_t)1 << 40) + 8);
+	ck_assert_uint_eq(dt_dns_answer_frame_of(d), ((uint64_t)1 << 40) + 9);
+	d = d->next;
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(dt_dns_query_frame_of(d), DT_FRAME48_MAX);
+	ck_assert_uint_eq(dt_dns_answer_frame_of(d), 0);
+	ck_assert_int_eq(d->rcode, -1);
 	ck_assert_ptr_null(d->next);
 	w_close(&w);
 
@@ -1516,8 +1541,8 @@ START_TEST(t_dns_flow)
 		d = w.cap->dns;
 		ck_assert_ptr_nonnull(d);
 		ck_assert_str_eq(d->name, "da.example.com");
-		ck_assert_uint_eq(d->query_frame, 5);
-		ck_assert_uint_eq(d->answer_frame, 6);
+		ck_assert_uint_eq(dt_dns_query_frame_of(d), 5);
+		ck_assert_uint_eq(dt_dns_answer_frame_of(d), 6);
 		ck_assert_int_eq(d->rcode, 3);
 		ck_assert_ptr_null(d->next);
 		ck_assert_ptr_null(w.cap->http);

@@ -190,15 +190,20 @@ dns(struct fx *f, uint64_t frame, const char *name, const char *cname,
 	struct dt_dns *d = dt_calloc(&f->mem, 1, sizeof *d);
 
 	ck_assert_ptr_nonnull(d);
-	d->query_frame = frame;
-	d->answer_frame = frame + 1;
+	dt_frame48_set(&d->query_frame, frame);
+	dt_frame48_set(&d->answer_frame, frame + 1);
 	d->name = dt_strdup(&f->mem, name);
 	if (cname != NULL)
 		d->cname = dt_strdup(&f->mem, cname);
 	d->rcode = rcode;
 	if (addr != NULL) {
-		d->addrs = dt_calloc(&f->mem, 1, sizeof *d->addrs);
-		d->addrs[0] = *addr;
+		size_t k = dt_dns_addr_size(addr->family);
+
+		/* packed as flow/dns.c packs it: the family, then its bytes */
+		d->addr_bytes = dt_malloc(&f->mem, k);
+		ck_assert_ptr_nonnull(d->addr_bytes);
+		d->addr_bytes[0] = addr->family;
+		memcpy(d->addr_bytes + 1, addr->a, k - 1);
 		d->n_addrs = 1;
 	}
 	if (f->cap.dns_tail != NULL)
@@ -248,7 +253,7 @@ fx_free(struct fx *f)
 		nd = d->next;
 		dt_free(&f->mem, (void *)d->name);
 		dt_free(&f->mem, (void *)d->cname);
-		dt_free(&f->mem, d->addrs);
+		dt_free(&f->mem, d->addr_bytes);
 		dt_free(&f->mem, d);
 	}
 	for (h = f->cap.http; h != NULL; h = nh) {

@@ -840,18 +840,20 @@ START_TEST(json_dns_http_extras)
 	char *out;
 	json_t *d;
 
-	dn->query_frame = 1;
-	dn->answer_frame = 2;
+	dt_frame48_set(&dn->query_frame, 1);
+	dt_frame48_set(&dn->answer_frame, 2);
 	dn->name = dt_capture_intern(caps[0], "da.corp.example");
 	dn->qtype = 28;
 	dn->rcode = 0;
-	dn->addrs = dt_capture_keep(caps[0], sizeof *dn->addrs);
-	dn->addrs[0].family = 6;
-	dn->addrs[0].a[0] = 0x20;
-	dn->addrs[0].a[1] = 0x01;
-	dn->addrs[0].a[2] = 0x0d;
-	dn->addrs[0].a[3] = 0xb8;
-	dn->addrs[0].a[15] = 1;
+	/* packed: the family, then the sixteen bytes of 2001:db8::1 */
+	dn->addr_bytes = dt_capture_keep_bytes(caps[0], DT_KEEP_DNS_ADDRS, 17);
+	ck_assert_ptr_nonnull(dn->addr_bytes);
+	dn->addr_bytes[0] = 6;
+	dn->addr_bytes[1] = 0x20;
+	dn->addr_bytes[2] = 0x01;
+	dn->addr_bytes[3] = 0x0d;
+	dn->addr_bytes[4] = 0xb8;
+	dn->addr_bytes[16] = 1;
 	dn->n_addrs = 1;
 	caps[0]->dns = caps[0]->dns_tail = dn;
 	h->conn = 3;

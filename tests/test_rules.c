@@ -320,13 +320,16 @@ dns_add(struct fx *f, const char *name, uint16_t qtype, int rcode,
 	d->name = dt_capture_intern(f->cap, name);
 	d->qtype = qtype;
 	d->rcode = rcode;
-	d->query_frame = q;
-	d->answer_frame = a;
+	dt_frame48_set(&d->query_frame, q);
+	dt_frame48_set(&d->answer_frame, a);
 	if (naddr > 0) {
-		d->addrs = dt_capture_keep(f->cap, sizeof *d->addrs);
-		d->addrs[0].family = 4;
-		d->addrs[0].a[0] = 198, d->addrs[0].a[1] = 19,
-		d->addrs[0].a[3] = (uint8_t)naddr;
+		/* packed: the family, then the four bytes of 198.19.0.naddr */
+		d->addr_bytes = dt_capture_keep_bytes(f->cap,
+		    DT_KEEP_DNS_ADDRS, 5);
+		ck_assert_ptr_nonnull(d->addr_bytes);
+		d->addr_bytes[0] = 4;
+		d->addr_bytes[1] = 198, d->addr_bytes[2] = 19,
+		d->addr_bytes[4] = (uint8_t)naddr;
 		d->n_addrs = 1;
 	}
 	if (f->cap->dns_tail != NULL)

@@ -131,8 +131,8 @@ side_roles(struct exp *x)
 	const struct dt_http *h;
 
 	for (d = x->cap->dns; d != NULL; d = d->next) {
-		side_mark(x, d->query_frame, d, NULL);
-		side_mark(x, d->answer_frame, d, NULL);
+		side_mark(x, dt_dns_query_frame_of(d), d, NULL);
+		side_mark(x, dt_dns_answer_frame_of(d), d, NULL);
 	}
 	for (h = x->cap->http; h != NULL; h = h->next) {
 		side_mark(x, h->request_frame, NULL, h);
@@ -281,7 +281,7 @@ frame_role(const struct exp *x, const struct evidence *e,
 		return r;
 	if (e->dns != NULL) {
 		snprintf(out, n, "the DNS %s for %s", e->frame ==
-		    e->dns->query_frame ? "query" : "answer", e->dns->name ?
+		    dt_dns_query_frame_of(e->dns) ? "query" : "answer", e->dns->name ?
 		    e->dns->name : "?");
 		return out;
 	}

@@ -347,6 +347,13 @@ dt_capture_keep_text(struct dt_capture *cap, size_t n)
 	return keep(cap, DT_KEEP_FACTS, n, 1);
 }
 
+uint8_t *
+dt_capture_keep_bytes(struct dt_capture *cap, enum dt_keep_kind kind,
+    size_t n)
+{
+	return keep(cap, kind, n, 1);
+}
+
 void
 dt_capture_spill_drop(const struct dt_capture *cap)
 {

@@ -590,22 +590,83 @@ dt_conn_drop_text(const struct dt_conn *c)
 
 /* ---- side observations -------------------------------------------------- */
 
+/* A frame number in 48 bits (three 16-bit words, low first): six bytes
+   where a uint64_t takes eight and aligns the record to eight. A capture
+   past frame 2^48 - 1 would be a file of 4 PiB at the least (16-byte
+   record headers), so no frame number the library meets is cut. */
+#define DT_FRAME48_MAX	(((uint64_t)1 << 48) - 1)
+
+struct dt_frame48 {
+	uint16_t w[3];
+};
+
+static inline uint64_t
+dt_frame48_get(const struct dt_frame48 *f)
+{
+	return (uint64_t)f->w[0] | (uint64_t)f->w[1] << 16 |
+	    (uint64_t)f->w[2] << 32;
+}
+
+static inline void
+dt_frame48_set(struct dt_frame48 *f, uint64_t v)
+{
+	f->w[0] = (uint16_t)v;
+	f->w[1] = (uint16_t)(v >> 16);
+	f->w[2] = (uint16_t)(v >> 32);
+}
+
 /* One query and its answer. Hundreds of thousands in a day: the record,
    its addresses and its names are dt_capture_keep() memory, the names
    interned (a few thousand distinct names are asked all day), so none of
-   them is freed alone and equal names are one string. */
+   them is freed alone and equal names are one string. 48 bytes: the
+   addresses packed apart (dt_dns_addr()), the frames in 48 bits. */
 struct dt_dns {
-	uint64_t query_frame;		/* 0: answer without the query seen */
-	uint64_t answer_frame;		/* 0: never answered */
-	int64_t time;
 	const char *name;		/* lower case, no trailing dot */
-	struct dt_addr *addrs;		/* A / AAAA answers */
 	const char *cname;		/* first CNAME target, if any */
 	struct dt_dns *next;
+	uint8_t *addr_bytes;		/* the A / AAAA answers, each its
+					   family (4 or 6) then its 4 or 16
+					   bytes: read with dt_dns_addr() */
+	struct dt_frame48 query_frame;	/* 0: answer without the query seen */
+	struct dt_frame48 answer_frame;	/* 0: never answered */
 	uint16_t qtype;
-	int16_t rcode;			/* -1: no answer */
-	uint16_t n_addrs;		/* at most DT_DNS_MAX_ADDRS */
+	int8_t rcode;			/* -1: no answer; else 0..15 */
+	uint8_t n_addrs;		/* at most DT_DNS_MAX_ADDRS */
 };
+
+/* The bytes an address takes in addr_bytes. */
+static inline size_t
+dt_dns_addr_size(uint8_t family)
+{
+	return family == 6 ? 17 : 5;
+}
+
+static inline uint64_t
+dt_dns_query_frame_of(const struct dt_dns *d)
+{
+	return dt_frame48_get(&d->query_frame);
+}
+
+static inline uint64_t
+dt_dns_answer_frame_of(const struct dt_dns *d)
+{
+	return dt_frame48_get(&d->answer_frame);
+}
+
+/* The i-th address of d (i < d->n_addrs), the bytes its family does not
+   use 0, as the parser made it. Its place in addr_bytes is returned. */
+static inline uint8_t *
+dt_dns_addr(const struct dt_dns *d, size_t i, struct dt_addr *out)
+{
+	uint8_t *p = d->addr_bytes;
+
+	for (; i > 0; i--)
+		p += dt_dns_addr_size(p[0]);
+	memset(out, 0, sizeof *out);
+	out->family = p[0];
+	memcpy(out->a, p + 1, dt_dns_addr_size(p[0]) - 1);
+	return p;
+}
 
 struct dt_http {			/* plain HTTP seen on a TCP connection */
 	uint32_t conn;			/* dt_conn id */
@@ -748,7 +809,9 @@ struct dt_winevent {
 enum dt_keep_kind {
 	DT_KEEP_FACTS,		/* timelines, TLS facts, texts: the rest */
 	DT_KEEP_CONN,		/* struct dt_conn, in id order */
-	DT_KEEP_DNS,		/* DNS records and their addresses */
+	DT_KEEP_DNS,		/* DNS records (struct dt_dns) */
+	DT_KEEP_DNS_ADDRS,	/* their addresses, packed: byte-aligned,
+				   so apart from the records that are not */
 	DT_KEEP_HOT,		/* interned strings: read at every lookup,
 				   never spilled */
 	DT_KEEP_KINDS
@@ -874,6 +937,9 @@ dt_capture_spill_step(const struct dt_capture *cap, struct dt_spill_walk *w)
 size_t dt_capture_kept(const struct dt_capture *cap, size_t *blocks);
 /* n bytes of dt_capture_keep() memory without its alignment, for text. */
 char *dt_capture_keep_text(struct dt_capture *cap, size_t n);
+/* n bytes of kept memory of a kind without its alignment, for bytes. */
+uint8_t *dt_capture_keep_bytes(struct dt_capture *cap,
+    enum dt_keep_kind kind, size_t n);
 /* The capture's one copy of the n bytes at s (NUL-terminated, in
    dt_capture_keep memory): equal strings share it, so compare, never
    free or write. NULL when memory failed. */

@@ -18,7 +18,8 @@
 /*
  * Read the name at the cursor of r (a reader positioned inside msg) into
  * out (lower case, dots between labels, no trailing dot). r moves past the
- * name as it appears at that place (the first pointer ends it). 0 or -1.
+ * name as it appears at that place (the first pointer ends it). Its
+ * length, or -1.
  */
 static int
 read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
@@ -75,7 +76,7 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 	out[o] = '\0';
 	if (!jumped)
 		*r = cur;
-	return 0;
+	return (int)o;
 }
 
 /* One message as read: the names and addresses in place, nothing
@@ -85,6 +86,7 @@ struct dns_msg {
 	int16_t rcode;			/* -1: a query */
 	uint16_t n_addrs;
 	uint8_t has_cname;
+	uint16_t name_len, cname_len;
 	char name[NAME_MAX_WIRE + 2];
 	char cname[NAME_MAX_WIRE + 2];
 	struct dt_addr addrs[DT_DNS_MAX_ADDRS];
@@ -98,6 +100,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	char name[NAME_MAX_WIRE + 2];
 	uint16_t flags, qd, an, i, type, class, rdlen;
 	struct rd rdata;
+	int len;
 
 	out->qtype = 0;
 	out->rcode = -1;
@@ -115,9 +118,11 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	if (*is_response)
 		out->rcode = flags & 0x0f;
 	for (i = 0; i < qd; i++) {
-		if (read_name(p, n, &r, i == 0 ? out->name : name,
-		    sizeof name) != 0)
+		if ((len = read_name(p, n, &r, i == 0 ? out->name : name,
+		    sizeof name)) < 0)
 			return -1;
+		if (i == 0)
+			out->name_len = (uint16_t)len;
 		type = rd_u16(&r);
 		rd_skip(&r, 2);		/* qclass */
 		if (!rd_ok(&r))
@@ -128,7 +133,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	if (!*is_response)
 		an = 0;
 	for (i = 0; i < an; i++) {
-		if (read_name(p, n, &r, name, sizeof name) != 0)
+		if (read_name(p, n, &r, name, sizeof name) < 0)
 			return -1;
 		type = rd_u16(&r);
 		class = rd_u16(&r);
@@ -150,13 +155,39 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 			rd_copy(&rdata, a->a, rdlen);
 		} else if (type == 5 && !out->has_cname) {
 			/* the target may point anywhere in the message */
-			if (read_name(p, n, &rdata, out->cname,
-			    sizeof out->cname) != 0)
+			if ((len = read_name(p, n, &rdata, out->cname,
+			    sizeof out->cname)) < 0)
 				return -1;
+			out->cname_len = (uint16_t)len;
 			out->has_cname = 1;
 		}
 	}
 	return 0;
+}
+
+/* The bytes the n addresses at a take packed (struct dt_dns). */
+static size_t
+addrs_size(const struct dt_addr *a, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += dt_dns_addr_size(a[i].family);
+	return k;
+}
+
+/* The n addresses at a packed into out (addrs_size() bytes). */
+static void
+addrs_pack(uint8_t *out, const struct dt_addr *a, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		k = dt_dns_addr_size(a[i].family);
+		out[0] = a[i].family;
+		memcpy(out + 1, a[i].a, k - 1);
+		out += k;
+	}
 }
 
 int
@@ -165,7 +196,8 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 {
 	struct dns_msg msg;
 	char *name = NULL, *cname = NULL;
-	struct dt_addr *addrs = NULL;
+	uint8_t *addrs = NULL;
+	size_t na;
 
 	memset(out, 0, sizeof *out);
 	out->rcode = -1;
@@ -174,9 +206,9 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 	name = dt_strdup(m, msg.name);
 	if (msg.has_cname)
 		cname = dt_strdup(m, msg.cname);
-	if (msg.n_addrs > 0 &&
-	    (addrs = dt_calloc(m, msg.n_addrs, sizeof *addrs)) != NULL)
-		memcpy(addrs, msg.addrs, msg.n_addrs * sizeof *addrs);
+	na = addrs_size(msg.addrs, msg.n_addrs);
+	if (na > 0 && (addrs = dt_malloc(m, na)) != NULL)
+		addrs_pack(addrs, msg.addrs, msg.n_addrs);
 	if (name == NULL || (msg.has_cname && cname == NULL) ||
 	    (msg.n_addrs > 0 && addrs == NULL)) {
 		dt_free(m, name);
@@ -186,10 +218,10 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 	}
 	out->name = name;
 	out->cname = cname;
-	out->addrs = addrs;
-	out->n_addrs = msg.n_addrs;
+	out->addr_bytes = addrs;
+	out->n_addrs = (uint8_t)msg.n_addrs;
 	out->qtype = msg.qtype;
-	out->rcode = msg.rcode;
+	out->rcode = (int8_t)msg.rcode;
 	return 0;
 }
 
@@ -271,21 +303,19 @@ dns_stop(struct dns_obs *o, struct dns_dir *h)
 /* The answer's part of rec from msg: its addresses copied to kept memory,
    its CNAME interned. 0, or -1 when memory failed. */
 static int
-dns_answer(struct dt_capture *cap, struct dt_dns *rec,
-    const struct dns_msg *msg)
+dns_answer(struct dns_obs *o, struct dt_dns *rec, const struct dns_msg *msg)
 {
-	rec->rcode = msg->rcode;
+	rec->rcode = (int8_t)msg->rcode;
 	if (msg->n_addrs > 0) {
-		rec->addrs = dt_capture_keep_as(cap, DT_KEEP_DNS,
-		    msg->n_addrs * sizeof *rec->addrs);
-		if (rec->addrs == NULL)
+		rec->addr_bytes = dt_capture_keep_bytes(o->cap,
+		    DT_KEEP_DNS_ADDRS, addrs_size(msg->addrs, msg->n_addrs));
+		if (rec->addr_bytes == NULL)
 			return -1;
-		memcpy(rec->addrs, msg->addrs,
-		    msg->n_addrs * sizeof *rec->addrs);
-		rec->n_addrs = msg->n_addrs;
+		addrs_pack(rec->addr_bytes, msg->addrs, msg->n_addrs);
+		rec->n_addrs = (uint8_t)msg->n_addrs;
 	}
-	if (msg->has_cname &&
-	    (rec->cname = dt_capture_intern(cap, msg->cname)) == NULL)
+	if (msg->has_cname && (rec->cname = dt_capture_intern_n(o->cap,
+	    msg->cname, msg->cname_len)) == NULL)
 		return -1;
 	return 0;
 }
@@ -301,7 +331,9 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 	int resp, i;
 	uint16_t txid;
 
-	if (!dt_flow_fact_room(o->b, 4096) || !dt_flow_buffer_room(o->b, 4096))
+	/* past DT_FRAME48_MAX a record could not say its frame */
+	if (frame > DT_FRAME48_MAX || !dt_flow_fact_room(o->b, 4096) ||
+	    !dt_flow_buffer_room(o->b, 4096))
 		return;
 	if (parse_msg(p, n, &resp, &txid, &msg) != 0 || resp != want_resp)
 		return;
@@ -316,21 +348,21 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 	if (resp && e != NULL) {
 		rec = e->rec;
 		e->rec = NULL;
-		rec->answer_frame = frame;
-		dns_answer(o->cap, rec, &msg);
+		dt_frame48_set(&rec->answer_frame, frame);
+		dns_answer(o, rec, &msg);
 		return;
 	}
 	if (!resp && e != NULL)
 		return;		/* the query again: one query */
 	rec = dt_capture_keep_as(o->cap, DT_KEEP_DNS, sizeof *rec);
 	if (rec == NULL ||
-	    (rec->name = dt_capture_intern(o->cap, msg.name)) == NULL)
+	    (rec->name = dt_capture_intern_n(o->cap, msg.name,
+	    msg.name_len)) == NULL)
 		return;
 	rec->qtype = msg.qtype;
-	rec->time = time;
 	rec->rcode = -1;
 	if (!resp) {
-		rec->query_frame = frame;
+		dt_frame48_set(&rec->query_frame, frame);
 		/* a free way, else the oldest one gives up waiting */
 		e = &b[0];
 		for (i = 0; i < DNS_WAYS; i++) {
@@ -347,8 +379,8 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		e->txid = txid;
 		e->time = time;
 	} else {
-		rec->answer_frame = frame;
-		if (dns_answer(o->cap, rec, &msg) != 0)
+		dt_frame48_set(&rec->answer_frame, frame);
+		if (dns_answer(o, rec, &msg) != 0)
 			return;
 	}
 	if (o->cap->dns_tail != NULL)

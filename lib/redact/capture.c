@@ -31,6 +31,20 @@ swap(struct dt_redact *r, char **p, const char *v, int owned)
 }
 
 /* Replace the interned *p by v, interned too (DNS names: facts.h). */
+/* The i-th address of d replaced by its pseudonym, in place (one of the
+   same family: the same bytes). */
+static void
+dns_addr_map(struct dt_redact *r, struct dt_dns *d, size_t i)
+{
+	struct dt_addr a;
+	uint8_t *p = dt_dns_addr(d, i, &a);
+	uint8_t family = a.family;
+
+	redact_addr_map(r, &a);
+	if (a.family == family)
+		memcpy(p + 1, a.a, dt_dns_addr_size(family) - 1);
+}
+
 static void
 kept(struct dt_redact *r, struct dt_capture *cap, const char **p,
     const char *v)
@@ -274,7 +288,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 		kept(r, cap, &d->name, redact_name_map(r, d->name));
 		kept(r, cap, &d->cname, redact_name_map(r, d->cname));
 		for (i = 0; i < d->n_addrs; i++)
-			redact_addr_map(r, &d->addrs[i]);
+			dns_addr_map(r, d, i);
 	}
 	for (h = cap->http; h != NULL; h = h->next) {
 		swap(r, &h->host, redact_hostport_map(r, h->host), 1);

@@ -74,6 +74,7 @@ static void
 jdns(struct jw *w, const struct dt_dns *d)
 {
 	char ip[INET6_ADDRSTRLEN];
+	struct dt_addr a;
 	size_t i, n;
 	char *o = jq_begin(w, 10);
 
@@ -84,16 +85,17 @@ jdns(struct jw *w, const struct dt_dns *d)
 	o = jq_key(w, o, "type");
 	o = jq_int(o, d->qtype);
 	o = jq_key(w, o, "query_frame");
-	o = jq_frame(o, d->query_frame);
+	o = jq_frame(o, dt_dns_query_frame_of(d));
 	o = jq_key(w, o, "answer_frame");
-	o = jq_frame(o, d->answer_frame);
+	o = jq_frame(o, dt_dns_answer_frame_of(d));
 	o = jq_key(w, o, "rcode");
 	o = d->rcode >= 0 ? jq_int(o, d->rcode) : jq_null(o);
 	o = jq_key(w, o, "addresses");
 	o = jq_open(w, o, '[');
 	for (i = 0; i < d->n_addrs; i++) {
 		/* written as inet_ntop() does: plain ASCII, under 46 bytes */
-		if ((n = dt_addr_put(ip, &d->addrs[i])) == 0)
+		dt_dns_addr(d, i, &a);
+		if ((n = dt_addr_put(ip, &a)) == 0)
 			continue;
 		_Static_assert(sizeof ip - 1 <= JQ_VALUE_MAX - 2,
 		    "an address in a member's room");
@@ -287,7 +289,7 @@ prefetch_dns(const struct dt_dns *d)
 	__builtin_prefetch(d1->next);
 	__builtin_prefetch(d1->name);
 	__builtin_prefetch(d1->cname);
-	__builtin_prefetch(d1->addrs);
+	__builtin_prefetch(d1->addr_bytes);
 }
 
 /* One capture, its long lists written one element at a time. */

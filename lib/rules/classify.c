@@ -225,7 +225,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 		    dt_rule_in_ports(cfg, c->server_port) &&
 		    (d = dt_rule_index_host_resolved(x, &c->server)) != NULL)
 			why_add(w, W_DNS, 1, "address from the DNS answer in "
-			    "frame %llu", (unsigned long long)d->answer_frame);
+			    "frame %llu", (unsigned long long)dt_dns_answer_frame_of(d));
 		if (sni == NULL && !w->tie && (leaf = dt_rule_leaf(c)) != NULL &&
 		    dt_x509_matches_host(leaf, host))
 			why_add(w, W_CERT, 1, "certificate for %s in frame %llu",

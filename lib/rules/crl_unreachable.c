@@ -122,14 +122,16 @@ conns_to_host(const struct dt_rule_ctx *ctx, const char *host,
 	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL && rc == 0;
 	    d = dt_hash_next(&x->dns_name, &it)) {
 		for (i = 0; i < d->n_addrs && rc == 0; i++) {
-			int fresh = dt_hash_add(&seen, &d->addrs[i],
-			    sizeof d->addrs[i], NULL);
+			struct dt_addr a;
+			int fresh;
 
+			dt_dns_addr(d, i, &a);
+			fresh = dt_hash_add(&seen, &a, sizeof a, NULL);
 			if (fresh <= 0) {
 				rc = fresh < 0 ? -1 : 0;
 				continue;
 			}
-			for (c = dt_rule_index_server_first(x, &d->addrs[i], port,
+			for (c = dt_rule_index_server_first(x, &a, port,
 			    &ic); c != NULL && rc == 0;
 			    c = dt_hash_next(&x->conn_server, &ic)) {
 				if (*n == cap) {
@@ -210,8 +212,8 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 			if (!failed)
 				snprintf(f->what, sizeof f->what, "DNS answered "
 				    "NXDOMAIN for %s", host);
-			add_frame(f, d->query_frame);
-			add_frame(f, d->answer_frame);
+			add_frame(f, dt_dns_query_frame_of(d));
+			add_frame(f, dt_dns_answer_frame_of(d));
 			f->conf = DT_CONF_HIGH;
 			failed = 1;
 		}

@@ -62,7 +62,7 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 	    d = dt_hash_next(&ctx->idx.dns_name, &it)) {
 		if (d->n_addrs > 0)
 			return;			/* it did resolve */
-		if (d->answer_frame == 0 || d->rcode < 0)
+		if (dt_dns_answer_frame_of(d) == 0 || d->rcode < 0)
 			continue;
 		if (d->rcode == 3)
 			nx = 1;
@@ -75,8 +75,8 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 			    "%s%s", k ? ", " : "",
 			    qtype_name(d->qtype, tb, sizeof tb));
 		if (n + 2 <= MAX_FRAMES) {
-			fr[n++] = d->query_frame;
-			fr[n++] = d->answer_frame;
+			fr[n++] = dt_dns_query_frame_of(d);
+			fr[n++] = dt_dns_answer_frame_of(d);
 		}
 	}
 	if (failed == 0)

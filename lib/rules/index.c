@@ -140,6 +140,7 @@ add_dns(struct dt_rule_index *x, struct dt_dns *d, struct dns_run *run,
 {
 	char key[DT_NAME_KEY];
 	uint8_t akey[19];
+	struct dt_addr a;
 	size_t n, i;
 	int for_host;
 
@@ -163,10 +164,12 @@ add_dns(struct dt_rule_index *x, struct dt_dns *d, struct dns_run *run,
 	if (!for_host && d->cname != NULL)
 		for_host = dt_rule_name_key(d->cname, key, sizeof key) == hn &&
 		    memcmp(key, hk, hn) == 0;
-	for (i = 0; for_host && i < d->n_addrs; i++)
-		if (dt_hash_add(&x->host_answer, akey, addr_key(&d->addrs[i], 0,
-		    akey), d) < 0)
+	for (i = 0; for_host && i < d->n_addrs; i++) {
+		dt_dns_addr(d, i, &a);
+		if (dt_hash_add(&x->host_answer, akey, addr_key(&a, 0, akey),
+		    d) < 0)
 			return -1;
+	}
 	return 0;
 }
 

@@ -188,13 +188,16 @@ resolved_to(const struct dt_rule_ctx *ctx, const char *name,
 {
 	struct dt_hash_iter it;
 	const struct dt_dns *d;
+	struct dt_addr a;
 	size_t i;
 
 	for (d = dt_rule_index_dns_first(&ctx->idx, name, &it); d != NULL;
 	    d = dt_hash_next(&ctx->idx.dns_name, &it))
-		for (i = 0; i < d->n_addrs; i++)
-			if (dt_addr_eq(&d->addrs[i], &c->server))
+		for (i = 0; i < d->n_addrs; i++) {
+			dt_dns_addr(d, i, &a);
+			if (dt_addr_eq(&a, &c->server))
 				return 1;
+		}
 	return 0;
 }
 

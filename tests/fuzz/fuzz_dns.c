@@ -36,28 +36,30 @@ parse(struct dt_mem *m, const uint8_t *data, size_t size, char *out,
 	out[0] = '\0';
 	rc = dt_dns_parse(m, data, size, &resp, &txid, &d);
 	if (rc != 0) {
-		check(d.name == NULL && d.addrs == NULL && d.cname == NULL,
+		check(d.name == NULL && d.addr_bytes == NULL && d.cname == NULL,
 		    "nothing kept on failure");
 		return rc;
 	}
 	check(d.name != NULL && strlen(d.name) <= 255, "name bounded");
 	check(d.n_addrs <= DT_DNS_MAX_ADDRS, "addresses bounded");
-	check(d.n_addrs == 0 || d.addrs != NULL, "addresses there");
+	check(d.n_addrs == 0 || d.addr_bytes != NULL, "addresses there");
 	snprintf(out, outn, "%d %u %s %u %d %s %u", resp, txid, d.name,
 	    d.qtype, d.rcode, d.cname ? d.cname : "-", d.n_addrs);
 	for (i = 0; i < d.n_addrs; i++) {
+		struct dt_addr a;
+
+		dt_dns_addr(&d, i, &a);
 		k = strlen(out);
-		snprintf(out + k, outn - k, " %d:", d.addrs[i].family);
-		check(d.addrs[i].family == 4 || d.addrs[i].family == 6,
-		    "address family");
+		snprintf(out + k, outn - k, " %d:", a.family);
+		check(a.family == 4 || a.family == 6, "address family");
 		for (k = 0; k < 16; k++) {
 			size_t l = strlen(out);
 
-			snprintf(out + l, outn - l, "%02x", d.addrs[i].a[k]);
+			snprintf(out + l, outn - l, "%02x", a.a[k]);
 		}
 	}
 	dt_free(m, (void *)d.name);
-	dt_free(m, d.addrs);
+	dt_free(m, d.addr_bytes);
 	dt_free(m, (void *)d.cname);
 	return rc;
 }

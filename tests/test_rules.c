@@ -466,6 +466,82 @@ static const char *const spec_ids[] = {
 	"windows-reported-error", "analysis-partial",
 };
 
+/*
+ * While the rules run a summary is kept as its sentence and numbers
+ * (rules/packed.c) and written out as text at the end of the pass: the
+ * same bytes either way. Digit runs with a leading zero or of ten digits
+ * stay words; an empty summary, one holding the number mark (0x01), one
+ * longer than DT_RULE_PACK_MAX and those past the sentence bound are text
+ * at once. Nothing is left of the packed forms (no leak).
+ */
+START_TEST(summaries_packed_then_text)
+{
+	static const char *const fixed[] = {
+		"TLS 1.2 handshake with 198.19.0.10:443 completed with "
+		    "TLS_RSA_WITH_NULL_SHA256 (0x003B) (ClientHello frame 29, "
+		    "ServerHello frame 35, server's Finished frame 39)",
+		"TLS 1.2 handshake with 10.0.0.1:8443 completed with "
+		    "TLS_RSA_WITH_NULL_SHA256 (0x003B) (ClientHello frame "
+		    "4294967296, ServerHello frame 999999999, server's Finished "
+		    "frame 1000000000)",
+		"007 0 00 0.5 x9 9x 123456789",
+		"",
+		"mark \x01 in 3 words",
+		"1",
+	};
+	struct fx *f = fx_new();
+	struct dt_rule_ctx ctx;
+	struct dt_verdict *v;
+	char want[5000][64], buf[DT_RULE_PACK_MAX], *big;
+	const char *got;
+	size_t i, n = 0, k;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.cfg = &f->cfg;
+	ctx.cap = f->cap;
+	big = malloc(3000);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', 2999);
+	big[2999] = '\0';
+	big[10] = '7';
+	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		ck_assert_ptr_nonnull(dt_verdict_add(&ctx, &dt_rule_handshake_ok,
+		    NULL, DT_CONF_HIGH, 0, NULL, NULL, 0, fixed[i], "e", "r"));
+	ck_assert_ptr_nonnull(dt_verdict_add(&ctx, &dt_rule_handshake_ok, NULL,
+	    DT_CONF_HIGH, 0, NULL, NULL, 0, big, "e", "r"));
+	/* 5,000 sentences (letters from i), each with its numbers */
+	for (i = 0; i < 5000; i++) {
+		snprintf(want[i], sizeof want[i], "%c%c%c frame %zu of %zu",
+		    (int)('a' + i % 26), (int)('a' + i / 26 % 26),
+		    (int)('a' + i / 676), i, 5000 - i);
+		ck_assert_ptr_nonnull(dt_verdict_add(&ctx, &dt_rule_handshake_ok,
+		    NULL, DT_CONF_HIGH, 0, NULL, NULL, 0, want[i], "e", "r"));
+	}
+	for (v = f->cap->verdicts, k = 0; v != NULL; v = v->next, k++) {
+		const char *text = k < 6 ? fixed[k] : k == 6 ? big :
+		    want[k - 7];
+
+		got = dt_rule_summary(&ctx, v, buf);
+		ck_assert_str_eq(got, text);
+		n += v->packed;
+		if (k == 3 || k == 4 || k == 6)
+			ck_assert(!v->packed);
+	}
+	ck_assert_uint_eq(k, 5007);
+	ck_assert_uint_ge(n, 4000);		/* most, not past the bound */
+	ck_assert_uint_lt(n, 5000);
+	dt_rule_summaries_unpack(&ctx);
+	ck_assert_ptr_null(ctx.packing);
+	for (v = f->cap->verdicts, k = 0; v != NULL; v = v->next, k++) {
+		ck_assert(!v->packed);
+		ck_assert_str_eq(v->summary, k < 6 ? fixed[k] : k == 6 ? big :
+		    want[k - 7]);
+	}
+	free(big);
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(table_lists_every_spec_id)
 {
 	const char *id, *summary;
@@ -2418,6 +2494,7 @@ rules_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, table_lists_every_spec_id);
+	tcase_add_test(tc, summaries_packed_then_text);
 	tcase_add_test(tc, null_handshake_ok);
 	tcase_add_test(tc, null_offered_aes_chosen);
 	tcase_add_loop_test(tc, refused_before_server_hello, 0,

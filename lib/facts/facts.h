@@ -706,6 +706,10 @@ struct dt_verdict {
 					   capture's kept memory (never freed
 					   alone, never written: a new summary
 					   is a new kept text) */
+	uint8_t packed;			/* 1: summary is the rule pass's
+					   packed form of it (rules/packed.c);
+					   only while the rules run, never
+					   seen by readers */
 };
 
 /* 1 when v's frames are a block of their own (to free with it), 0 when

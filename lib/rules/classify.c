@@ -626,13 +626,15 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 	/* each run's first verdict gets the list (the runs, not every
 	   verdict again) */
 	for (r = list; r != NULL; r = r->next) {
-		char *s;
+		char *s, text[DT_RULE_PACK_MAX];
+		const char *was;
 
 		if (r->count < 2)
 			continue;
 		v = r->lead;
+		was = dt_rule_summary(ctx, v, text);
 #define ATTEMPTS "%s; %zu attempts to %s (%s) ended the same way", \
-	    v->summary, r->count, r->conn->server_str, r->list
+	    was, r->count, r->conn->server_str, r->list
 		n = snprintf(NULL, 0, ATTEMPTS);
 		/* a kept verdict's summary is kept text too (the old one
 		   stays there, unused: one per run) */
@@ -645,6 +647,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		if (!v->kept)
 			dt_free(mem, v->summary);
 		v->summary = s;
+		v->packed = 0;
 	}
 out:
 	while ((r = list) != NULL) {

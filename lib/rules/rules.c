@@ -457,6 +457,8 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	struct dt_verdict *v;
 	size_t i, n = 0, len, fb;
 	int tie = -1;
+	char text[DT_RULE_PACK_MAX];
+	void *packed = NULL;
 
 	if (frames != NULL && n_frames == 0)
 		while (frames[n_frames] != 0)
@@ -475,7 +477,17 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (n_frames > (SIZE_MAX / 2 - sizeof *v - len) / sizeof *v->frames)
 		return NULL;
 	fb = n_frames * sizeof *v->frames;
-	v = dt_capture_keep(cap, sizeof *v + fb + len + 1);
+	/* while the rules run, as its sentence and numbers (packed.c) */
+	if (len < sizeof text) {
+		if (tie >= 0)
+			snprintf(text, sizeof text, "%s (IP-HTTPS: %.*s)",
+			    summary, tie, c->iphttps_reason);
+		else
+			memcpy(text, summary, len + 1);
+		packed = dt_rule_summary_pack(ctx, text, len);
+	}
+	v = dt_capture_keep(cap, sizeof *v + fb + (packed != NULL ? 0 :
+	    len + 1));
 	if (v == NULL)
 		return NULL;
 	v->kept = 1;
@@ -500,16 +512,21 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	}
 	if (c != NULL && !c->iphttps)
 		v->background = 1;
-	v->summary = (char *)(v + 1) + fb;
-	if (tie >= 0) {
+	if (packed != NULL) {
+		v->summary = packed;
+		v->packed = 1;
+	} else if (tie >= 0) {
+		v->summary = (char *)(v + 1) + fb;
 		snprintf(v->summary, len + 1, "%s (IP-HTTPS: %.*s)", summary,
 		    tie, c->iphttps_reason);
-		/* a weak identification weakens every finding about it */
-		if (c->iphttps_score < DT_RULE_STRONG &&
-		    v->confidence > DT_CONF_LOW)
-			v->confidence--;
-	} else
+	} else {
+		v->summary = (char *)(v + 1) + fb;
 		memcpy(v->summary, summary, len + 1);
+	}
+	/* a weak identification weakens every finding about it */
+	if (tie >= 0 && c->iphttps_score < DT_RULE_STRONG &&
+	    v->confidence > DT_CONF_LOW)
+		v->confidence--;
 	if (explanation == NULL)
 		explanation = "";
 	if (remedy == NULL)

@@ -63,6 +63,9 @@ struct dt_rule_ctx {
 	/* Connections, DNS answers and HTTP exchanges by name, address and
 	   id, built once before the rules run (rules/index.h). */
 	struct dt_rule_index idx;
+	/* The verdicts' summaries as sentences and numbers until the
+	   indexes are freed (packed.c); NULL before the first. */
+	struct dt_rule_packing *packing;
 };
 
 struct dt_rule {
@@ -103,6 +106,19 @@ struct dt_verdict *dt_verdict_add(struct dt_rule_ctx *ctx,
     dt_confidence conf, uint32_t win_code, const char *win_name,
     const uint64_t *frames, size_t n_frames,
     const char *summary, const char *explanation, const char *remedy);
+
+/* packed.c: a summary of len bytes (a verdict's, tie included) as its
+   sentence and numbers in the pass's memory, NULL when it is kept as
+   text (too long, a sentence too many, memory); the text of v's summary
+   (buf: DT_RULE_PACK_MAX bytes, used when v is packed); every packed
+   summary written out as kept text, the packed forms freed (after the
+   indexes, at the end of the pass). */
+#define DT_RULE_PACK_MAX 2048
+void *dt_rule_summary_pack(struct dt_rule_ctx *ctx, const char *s,
+    size_t len);
+const char *dt_rule_summary(const struct dt_rule_ctx *ctx,
+    const struct dt_verdict *v, char *buf);
+void dt_rule_summaries_unpack(struct dt_rule_ctx *ctx);
 
 /* ---- helpers shared by the rules (rules.c unless noted) ----------------- */
 

@@ -76,6 +76,7 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.n_crl_memo = 0;
 	ctx.judged = NULL;
 	ctx.n_judged = 0;
+	ctx.packing = NULL;
 	dt_hash_init(&ctx.crl_urls, cap->mem);
 	if (dt_rule_index_build(&ctx.idx, cap, ctx.cfg->host) != 0)
 		return -1;
@@ -106,5 +107,8 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	dt_free(cap->mem, ctx.crl_memo);
 	dt_hash_free(&ctx.crl_urls);
 	dt_rule_index_free(&ctx.idx, cap->mem);
+	/* the summaries as text once the indexes are gone, not beside
+	   them: the pass's peak is the smaller */
+	dt_rule_summaries_unpack(&ctx);
 	return cap->mem->failed ? -1 : 0;
 }

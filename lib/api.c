@@ -261,10 +261,12 @@ dt_capture_severity_count(const dt_capture *c, dt_severity s)
 
 /* ---- capture: DNS ------------------------------------------------------- */
 
+/* The records need no index (dt_capture_dns()); the connections' one
+   says whether dt_capture_finish() made them all (else: none). */
 DT_EXTERN size_t
 dt_capture_dns_count(const dt_capture *c)
 {
-	return c->dns_index != NULL ? c->n_dns : 0;
+	return c->conn_index != NULL ? c->n_dns : 0;
 }
 
 DT_EXTERN int
@@ -272,9 +274,9 @@ dt_capture_dns_at(const dt_capture *c, size_t i, const dt_dns **out)
 {
 	if (out == NULL)
 		return DT_EINVAL;
-	if (c->dns_index == NULL || i >= c->n_dns)
+	if (c->conn_index == NULL || i >= c->n_dns)
 		return DT_ITEROVER;
-	*out = c->dns_index[i];
+	*out = dt_capture_dns(c, i);
 	return 0;
 }
 

@@ -1262,7 +1262,7 @@ START_TEST(t_closed_retired)
 	ck_assert_uint_eq(w.cap->n_conns, n);
 	ck_assert_uint_eq(w.cap->dropped_conns, 0);
 	ck_assert_ptr_null(w.cap->http);
-	ck_assert_ptr_null(w.cap->dns);
+	ck_assert_uint_eq(w.cap->n_dns, 0);
 	live = w.m.used;
 	dt_flow_finish(w.f);
 	/* what stays: the kept blocks holding every connection's struct
@@ -1484,18 +1484,19 @@ START_TEST(t_dns_flow)
 	w_udp(&w, S, dns_ans, sizeof dns_ans);		/* 4: no query seen */
 	w_udp(&w, C, dns_loop, sizeof dns_loop);	/* 5: malformed */
 	dt_flow_finish(w.f);
-	d = w.cap->dns;
+	ck_assert_uint_eq(w.cap->n_dns, 2);
+	d = dt_capture_dns(w.cap, 0);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d->name, "da.example.com");
 	ck_assert_uint_eq(dt_dns_query_frame_of(d), 1);
 	ck_assert_uint_eq(dt_dns_answer_frame_of(d), 3);
 	ck_assert_int_eq(d->rcode, 3);
-	d = d->next;
+	d = dt_capture_dns(w.cap, 1);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_uint_eq(dt_dns_query_frame_of(d), 0);
 	ck_assert_uint_eq(dt_dns_answer_frame_of(d), 4);
 	ck_assert_uint_eq(d->n_addrs, 2);
-	ck_assert_ptr_null(d->next);
+	ck_assert_ptr_null(dt_capture_dns(w.cap, 2));
 	w_close(&w);
 
 	/* frames are kept in 48 bits: one past 2^40 comes back whole; a
@@ -1508,17 +1509,43 @@ START_TEST(t_dns_flow)
 	w_udp(&w, C, dns_q, sizeof dns_q);		/* DT_FRAME48_MAX */
 	w_udp(&w, S, dns_nx, sizeof dns_nx);		/* one past */
 	dt_flow_finish(w.f);
-	d = w.cap->dns;
-	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(w.cap->n_dns, 2);
+	d = dt_capture_dns(w.cap, 0);
 	ck_assert_uint_eq(dt_dns_query_frame_of(d), ((uint64_t)1 << 40) + 8);
 	ck_assert_uint_eq(dt_dns_answer_frame_of(d), ((uint64_t)1 << 40) + 9);
-	d = d->next;
-	ck_assert_ptr_nonnull(d);
+	d = dt_capture_dns(w.cap, 1);
 	ck_assert_uint_eq(dt_dns_query_frame_of(d), DT_FRAME48_MAX);
 	ck_assert_uint_eq(dt_dns_answer_frame_of(d), 0);
 	ck_assert_int_eq(d->rcode, -1);
-	ck_assert_ptr_null(d->next);
 	w_close(&w);
+
+	/* records past one block (DT_DNS_BLOCK) keep their order and their
+	   answers: queries of ids 0..n-1, then their answers */
+	{
+		uint8_t q[sizeof dns_q], a[sizeof dns_nx];
+		size_t i, n = DT_DNS_BLOCK + 40;
+
+		memcpy(q, dns_q, sizeof q);
+		memcpy(a, dns_nx, sizeof a);
+		w_open(&w, 0, NULL, 1);
+		for (i = 0; i < n; i++) {
+			q[0] = (uint8_t)(i >> 8), q[1] = (uint8_t)i;
+			w_udp(&w, C, q, sizeof q);		/* i + 1 */
+			a[0] = (uint8_t)(i >> 8), a[1] = (uint8_t)i;
+			w_udp(&w, S, a, sizeof a);		/* i + 2 */
+		}
+		dt_flow_finish(w.f);
+		ck_assert_uint_eq(w.cap->n_dns, n);
+		ck_assert_uint_eq(w.cap->n_dns_blocks, 2);
+		for (i = 0; i < n; i++) {
+			d = dt_capture_dns(w.cap, i);
+			ck_assert_uint_eq(dt_dns_query_frame_of(d), 2 * i + 1);
+			ck_assert_uint_eq(dt_dns_answer_frame_of(d), 2 * i + 2);
+			ck_assert_str_eq(d->name, "da.example.com");
+		}
+		ck_assert_ptr_null(dt_capture_dns(w.cap, n));
+		w_close(&w);
+	}
 
 	/* DNS over TCP: length-prefixed, the query split over two segments */
 	{
@@ -1538,13 +1565,12 @@ START_TEST(t_dns_flow)
 		    sizeof q - 5, 8192);				/* 5 */
 		w_tcp_full(&w, S, PA, 5001, 1001 + sizeof q, a, sizeof a,
 		    sizeof a, 8192);					/* 6 */
-		d = w.cap->dns;
-		ck_assert_ptr_nonnull(d);
+		ck_assert_uint_eq(w.cap->n_dns, 1);
+		d = dt_capture_dns(w.cap, 0);
 		ck_assert_str_eq(d->name, "da.example.com");
 		ck_assert_uint_eq(dt_dns_query_frame_of(d), 5);
 		ck_assert_uint_eq(dt_dns_answer_frame_of(d), 6);
 		ck_assert_int_eq(d->rcode, 3);
-		ck_assert_ptr_null(d->next);
 		ck_assert_ptr_null(w.cap->http);
 		w_close(&w);
 	}

@@ -187,9 +187,19 @@ static struct dt_dns *
 dns(struct fx *f, uint64_t frame, const char *name, const char *cname,
     int rcode, struct dt_addr *addr)
 {
-	struct dt_dns *d = dt_calloc(&f->mem, 1, sizeof *d);
+	struct dt_dns *d;
 
-	ck_assert_ptr_nonnull(d);
+	/* one block of records, as dt_capture_dns_slot() would make it */
+	if (f->cap.n_dns_blocks == 0) {
+		f->cap.dns_blocks = dt_malloc(&f->mem, sizeof *f->cap.dns_blocks);
+		ck_assert_ptr_nonnull(f->cap.dns_blocks);
+		f->cap.dns_blocks[0] = dt_calloc(&f->mem, DT_DNS_BLOCK,
+		    sizeof **f->cap.dns_blocks);
+		ck_assert_ptr_nonnull(f->cap.dns_blocks[0]);
+		f->cap.n_dns_blocks = 1;
+	}
+	ck_assert_uint_lt(f->cap.n_dns, DT_DNS_BLOCK);
+	d = &f->cap.dns_blocks[0][f->cap.n_dns++];
 	dt_frame48_set(&d->query_frame, frame);
 	dt_frame48_set(&d->answer_frame, frame + 1);
 	d->name = dt_strdup(&f->mem, name);
@@ -206,11 +216,6 @@ dns(struct fx *f, uint64_t frame, const char *name, const char *cname,
 		memcpy(d->addr_bytes + 1, addr->a, k - 1);
 		d->n_addrs = 1;
 	}
-	if (f->cap.dns_tail != NULL)
-		f->cap.dns_tail->next = d;
-	else
-		f->cap.dns = d;
-	f->cap.dns_tail = d;
 	return d;
 }
 
@@ -239,9 +244,10 @@ http(struct fx *f, uint32_t conn_id, uint64_t frame, const char *method,
 static void
 fx_free(struct fx *f)
 {
-	struct dt_dns *d, *nd;
+	struct dt_dns *d;
 	struct dt_http *h, *nh;
 	struct dt_conn *c, *nc;
+	size_t i;
 
 	for (c = f->cap.conns; c != NULL; c = nc) {
 		nc = c->next;
@@ -249,13 +255,14 @@ fx_free(struct fx *f)
 		dt_free(&f->mem, c->tls);
 		dt_free(&f->mem, c);
 	}
-	for (d = f->cap.dns; d != NULL; d = nd) {
-		nd = d->next;
+	for (i = 0; (d = dt_capture_dns(&f->cap, i)) != NULL; i++) {
 		dt_free(&f->mem, (void *)d->name);
 		dt_free(&f->mem, (void *)d->cname);
 		dt_free(&f->mem, d->addr_bytes);
-		dt_free(&f->mem, d);
 	}
+	if (f->cap.n_dns_blocks > 0)
+		dt_free(&f->mem, f->cap.dns_blocks[0]);
+	dt_free(&f->mem, f->cap.dns_blocks);
 	for (h = f->cap.http; h != NULL; h = nh) {
 		nh = h->next;
 		dt_free(&f->mem, h->method);

@@ -834,7 +834,7 @@ END_TEST
 
 START_TEST(json_dns_http_extras)
 {
-	struct dt_dns *dn = dt_capture_keep(caps[0], sizeof *dn);
+	struct dt_dns *dn = dt_capture_dns_slot(caps[0]);
 	struct dt_http *h = dt_calloc(&mem, 1, sizeof *h);
 	int rc;
 	char *out;
@@ -855,7 +855,7 @@ START_TEST(json_dns_http_extras)
 	dn->addr_bytes[4] = 0xb8;
 	dn->addr_bytes[16] = 1;
 	dn->n_addrs = 1;
-	caps[0]->dns = caps[0]->dns_tail = dn;
+	caps[0]->n_dns++;
 	h->conn = 3;
 	h->request_frame = 14;
 	h->method = dt_strdup(&mem, "CONNECT");

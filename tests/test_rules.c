@@ -314,9 +314,10 @@ static struct dt_dns *
 dns_add(struct fx *f, const char *name, uint16_t qtype, int rcode,
     uint64_t q, uint64_t a, int naddr)
 {
-	struct dt_dns *d = dt_capture_keep(f->cap, sizeof *d);
+	struct dt_dns *d = dt_capture_dns_slot(f->cap);
 
 	ck_assert_ptr_nonnull(d);
+	f->cap->n_dns++;
 	d->name = dt_capture_intern(f->cap, name);
 	d->qtype = qtype;
 	d->rcode = rcode;
@@ -332,11 +333,6 @@ dns_add(struct fx *f, const char *name, uint16_t qtype, int rcode,
 		d->addr_bytes[4] = (uint8_t)naddr;
 		d->n_addrs = 1;
 	}
-	if (f->cap->dns_tail != NULL)
-		f->cap->dns_tail->next = d;
-	else
-		f->cap->dns = d;
-	f->cap->dns_tail = d;
 	return d;
 }
 

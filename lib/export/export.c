@@ -129,8 +129,9 @@ side_roles(struct exp *x)
 {
 	const struct dt_dns *d;
 	const struct dt_http *h;
+	size_t i;
 
-	for (d = x->cap->dns; d != NULL; d = d->next) {
+	for (i = 0; (d = dt_capture_dns(x->cap, i)) != NULL; i++) {
 		side_mark(x, dt_dns_query_frame_of(d), d, NULL);
 		side_mark(x, dt_dns_answer_frame_of(d), d, NULL);
 	}

@@ -354,6 +354,29 @@ dt_capture_keep_bytes(struct dt_capture *cap, enum dt_keep_kind kind,
 	return keep(cap, kind, n, 1);
 }
 
+struct dt_dns *
+dt_capture_dns_slot(struct dt_capture *cap)
+{
+	size_t b = cap->n_dns / DT_DNS_BLOCK;
+	struct dt_dns **nb, *d;
+
+	if (b == cap->n_dns_blocks) {
+		nb = dt_realloc(cap->mem, cap->dns_blocks,
+		    (b + 1) * sizeof *nb);
+		if (nb == NULL)
+			return NULL;
+		cap->dns_blocks = nb;
+		nb[b] = dt_capture_keep_as(cap, DT_KEEP_DNS,
+		    DT_DNS_BLOCK * sizeof **nb);
+		if (nb[b] == NULL)
+			return NULL;
+		cap->n_dns_blocks++;
+	}
+	d = &cap->dns_blocks[b][cap->n_dns % DT_DNS_BLOCK];
+	memset(d, 0, sizeof *d);
+	return d;
+}
+
 void
 dt_capture_spill_drop(const struct dt_capture *cap)
 {
@@ -659,7 +682,7 @@ dt_capture_free(struct dt_capture *cap)
 		cap->conns = c->next;
 		dt_conn_free(m, c);
 	}
-	cap->dns = NULL;	/* records and names are kept memory */
+	dt_free(m, cap->dns_blocks);	/* the records are kept memory */
 	while (cap->http != NULL) {
 		struct dt_http *h = cap->http;
 		cap->http = h->next;

@@ -618,12 +618,12 @@ dt_frame48_set(struct dt_frame48 *f, uint64_t v)
 /* One query and its answer. Hundreds of thousands in a day: the record,
    its addresses and its names are dt_capture_keep() memory, the names
    interned (a few thousand distinct names are asked all day), so none of
-   them is freed alone and equal names are one string. 48 bytes: the
-   addresses packed apart (dt_dns_addr()), the frames in 48 bits. */
+   them is freed alone and equal names are one string. 40 bytes: the
+   addresses packed apart (dt_dns_addr()), the frames in 48 bits, and no
+   list pointer (the capture keeps them in blocks: dt_capture_dns()). */
 struct dt_dns {
 	const char *name;		/* lower case, no trailing dot */
 	const char *cname;		/* first CNAME target, if any */
-	struct dt_dns *next;
 	uint8_t *addr_bytes;		/* the A / AAAA answers, each its
 					   family (4 or 6) then its 4 or 16
 					   bytes: read with dt_dns_addr() */
@@ -851,7 +851,11 @@ struct dt_capture {
 	size_t n_conns;
 	size_t n_iphttps;		/* of them identified as IP-HTTPS
 					   (counted by dt_capture_finish()) */
-	struct dt_dns *dns, *dns_tail;
+	/* DNS records in the order met, DT_DNS_BLOCK to a block of kept
+	   memory (dt_capture_dns() reads the i-th): no list pointer and
+	   no index of their own. */
+	struct dt_dns **dns_blocks;
+	size_t n_dns, n_dns_blocks;
 	struct dt_http *http, *http_tail;
 	struct dt_verdict *verdicts, *verdicts_tail;
 	size_t n_verdicts;
@@ -890,11 +894,22 @@ struct dt_capture {
 	   memory. */
 	struct dt_conn **conn_index;
 	struct dt_verdict **verdict_index;
-	struct dt_dns **dns_index;
-	size_t n_dns;
 	struct dt_http **http_index;
 	size_t n_http;
 };
+
+/* Records per block of cap->dns_blocks: 20 KiB, a block of kept memory
+   of its own. */
+#define DT_DNS_BLOCK	512
+
+/* The i-th DNS record of the capture, or NULL past the last: walk them as
+   for (i = 0; (d = dt_capture_dns(cap, i)) != NULL; i++). */
+static inline struct dt_dns *
+dt_capture_dns(const struct dt_capture *cap, size_t i)
+{
+	return i < cap->n_dns ?
+	    &cap->dns_blocks[i / DT_DNS_BLOCK][i % DT_DNS_BLOCK] : NULL;
+}
 
 /* Helpers (facts.c). All return 0, or -1 when memory failed. */
 int dt_capture_add_error(struct dt_capture *cap, uint64_t offset,
@@ -941,6 +956,9 @@ dt_capture_spill_step(const struct dt_capture *cap, struct dt_spill_walk *w)
 size_t dt_capture_kept(const struct dt_capture *cap, size_t *blocks);
 /* n bytes of dt_capture_keep() memory without its alignment, for text. */
 char *dt_capture_keep_text(struct dt_capture *cap, size_t n);
+/* The next DNS record's place, zeroed, or NULL when memory failed: it
+   counts (cap->n_dns++) once the caller has filled it. */
+struct dt_dns *dt_capture_dns_slot(struct dt_capture *cap);
 /* n bytes of kept memory of a kind without its alignment, for bytes. */
 uint8_t *dt_capture_keep_bytes(struct dt_capture *cap,
     enum dt_keep_kind kind, size_t n);

@@ -477,8 +477,8 @@ dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
 
 /* Each list is walked once to repair its strings and once to fill its
    index (the connections and verdicts, whose counts are kept, once in
-   all): on a day's capture they are hundreds of thousands of records
-   apart in memory. */
+   all; the DNS records, in blocks, need none): on a day's capture they
+   are hundreds of thousands of records apart in memory. */
 int
 dt_capture_finish(struct dt_capture *cap)
 {
@@ -495,7 +495,7 @@ dt_capture_finish(struct dt_capture *cap)
 	clean_str(m, &cap->path);
 	for (i = 0; i < cap->n_errors; i++)
 		clean_str(m, &cap->errors[i].message);
-	for (cap->n_dns = 0, d = cap->dns; d != NULL; d = d->next) {
+	for (i = 0; (d = dt_capture_dns(cap, i)) != NULL; i++) {
 		dt_capture_spill_step(cap, &sw);
 		/* names are interned: an answer asking the name of the one
 		   before (A, then AAAA) has its pointer, and its repair */
@@ -507,7 +507,6 @@ dt_capture_finish(struct dt_capture *cap)
 			name_out = d->name;
 		}
 		clean_kept(cap, &d->cname);
-		cap->n_dns++;
 	}
 	for (cap->n_http = 0, h = cap->http; h != NULL; h = h->next) {
 		clean_str(m, &h->method);
@@ -523,12 +522,10 @@ dt_capture_finish(struct dt_capture *cap)
 	    sizeof *cap->conn_index);
 	cap->verdict_index = dt_capture_keep(cap, (cap->n_verdicts + 1) *
 	    sizeof *cap->verdict_index);
-	cap->dns_index = dt_capture_keep(cap, (cap->n_dns + 1) *
-	    sizeof *cap->dns_index);
 	cap->http_index = dt_capture_keep(cap, (cap->n_http + 1) *
 	    sizeof *cap->http_index);
 	if (cap->conn_index == NULL || cap->verdict_index == NULL ||
-	    cap->dns_index == NULL || cap->http_index == NULL)
+	    cap->http_index == NULL)
 		goto fail;
 	cap->n_iphttps = 0;
 	for (i = 0, c = cap->conns; c != NULL; c = c->next) {
@@ -554,10 +551,6 @@ dt_capture_finish(struct dt_capture *cap)
 			cap->verdict_index[i++] = v;
 	}
 	cap->n_verdicts = i;
-	for (i = 0, d = cap->dns; d != NULL; d = d->next) {
-		dt_capture_spill_step(cap, &sw);
-		cap->dns_index[i++] = d;
-	}
 	for (i = 0, h = cap->http; h != NULL; h = h->next)
 		cap->http_index[i++] = h;
 	return 0;
@@ -566,7 +559,6 @@ fail:
 	   was kept stays with the capture) */
 	cap->conn_index = NULL;
 	cap->verdict_index = NULL;
-	cap->dns_index = NULL;
 	cap->http_index = NULL;
 	return -1;
 }

@@ -231,7 +231,8 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
  * DNS queries and answers over UDP/53 and TCP/53, matched by client
  * address, port and id (RFC 1035 7.3) in a small set-associative table:
  * a query waits in one of DNS_WAYS ways of its bucket; a full bucket lets
- * its oldest query go unanswered. Records go to cap->dns.
+ * its oldest query go unanswered. Records go to the capture's
+ * (dt_capture_dns_slot()).
  */
 
 #define DNS_BUCKETS		256
@@ -354,7 +355,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 	}
 	if (!resp && e != NULL)
 		return;		/* the query again: one query */
-	rec = dt_capture_keep_as(o->cap, DT_KEEP_DNS, sizeof *rec);
+	rec = dt_capture_dns_slot(o->cap);
 	if (rec == NULL ||
 	    (rec->name = dt_capture_intern_n(o->cap, msg.name,
 	    msg.name_len)) == NULL)
@@ -383,11 +384,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		if (dns_answer(o, rec, &msg) != 0)
 			return;
 	}
-	if (o->cap->dns_tail != NULL)
-		o->cap->dns_tail->next = rec;
-	else
-		o->cap->dns = rec;
-	o->cap->dns_tail = rec;
+	o->cap->n_dns++;
 }
 
 static void
@@ -471,7 +468,7 @@ dns_start(void **payload, struct dt_capture *cap, struct dt_flow_budget *b)
 	return 0;
 }
 
-/* Queries never answered stay in cap->dns with rcode -1. */
+/* Queries never answered stay among the capture's records, rcode -1. */
 static void
 dns_stop_all(void *payload)
 {

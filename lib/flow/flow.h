@@ -144,7 +144,7 @@ int dt_flow_add_sink(struct dt_flow *f, const struct dt_flow_sink *sink,
 
 /* The side observers of flow/http.c and flow/dns.c: plain HTTP heads on
    TCP connections (not port 53) into cap->http, DNS over UDP/53 and
-   TCP/53 into cap->dns. */
+   TCP/53 into the capture's DNS records (dt_capture_dns()). */
 extern const struct dt_flow_sink dt_http_sink;
 extern const struct dt_flow_sink dt_dns_sink;
 

@@ -263,7 +263,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	struct dt_http *h;
 	struct dt_verdict *v;
 	struct dt_hash shared;
-	size_t i;
+	size_t i, di;
 	char **nt;
 
 	r->cm = cap->mem;
@@ -284,7 +284,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	/* the facts first: every string replaced is learnt for the texts */
 	for (c = cap->conns; c != NULL; c = c->next)
 		conn(r, cap, c);
-	for (d = cap->dns; d != NULL; d = d->next) {
+	for (di = 0; (d = dt_capture_dns(cap, di)) != NULL; di++) {
 		kept(r, cap, &d->name, redact_name_map(r, d->name));
 		kept(r, cap, &d->cname, redact_name_map(r, d->cname));
 		for (i = 0; i < d->n_addrs; i++)

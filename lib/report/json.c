@@ -279,14 +279,14 @@ prefetch_conns(const struct dt_conn *c)
 	prefetch_lines(c2->events, c2->n_events * sizeof *c2->events);
 }
 
+/* The records lie in a row: what they point to is what to ask for. */
 static void
-prefetch_dns(const struct dt_dns *d)
+prefetch_dns(const struct dt_capture *cap, size_t i)
 {
-	const struct dt_dns *d1 = d->next;
+	const struct dt_dns *d1 = dt_capture_dns(cap, i + 1);
 
 	if (d1 == NULL)
 		return;
-	__builtin_prefetch(d1->next);
 	__builtin_prefetch(d1->name);
 	__builtin_prefetch(d1->cname);
 	__builtin_prefetch(d1->addr_bytes);
@@ -302,6 +302,7 @@ jcapture(struct jw *w, const struct dt_capture *cap)
 	const struct dt_dns *d;
 	const struct dt_http *h;
 	uint64_t sev[3] = { 0, 0, 0 }, iphttps = 0;
+	size_t i;
 
 	jw_obj(w, NULL);
 	jcapture_head(w, cap);
@@ -325,9 +326,9 @@ jcapture(struct jw *w, const struct dt_capture *cap)
 	/* extras */
 	jcapture_extras(w, cap);
 	jw_arr(w, "dns");
-	for (d = cap->dns; d != NULL && w->err == 0; d = d->next) {
+	for (i = 0; (d = dt_capture_dns(cap, i)) != NULL && w->err == 0; i++) {
 		dt_capture_spill_step(cap, &sw);
-		prefetch_dns(d);
+		prefetch_dns(cap, i);
 		jdns(w, d);
 	}
 	jw_end(w);

@@ -133,7 +133,7 @@ check(struct dt_rule_ctx *ctx)
 	const char *seen[MAX_NAMES];
 	const struct dt_conn *c;
 	const struct dt_dns *d;
-	size_t n = 0, i;
+	size_t n = 0, i, di;
 
 	if (ctx->cfg->host != NULL && ctx->cfg->host[0] != '\0') {
 		judge(ctx, ctx->cfg->host, 0);
@@ -150,7 +150,8 @@ check(struct dt_rule_ctx *ctx)
 		if (i == n)
 			seen[n++] = name;
 	}
-	for (d = ctx->cap->dns; d != NULL && n < MAX_NAMES; d = d->next) {
+	for (di = 0; (d = dt_capture_dns(ctx->cap, di)) != NULL &&
+	    n < MAX_NAMES; di++) {
 		if (d->name == NULL || !looks_like_da(d->name))
 			continue;
 		for (i = 0; i < n && !dt_rule_host_eq(seen[i], d->name); i++)

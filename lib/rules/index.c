@@ -259,8 +259,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	struct dt_dns *d;
 	struct dt_http *h;
 	char hk[DT_NAME_KEY];
-	size_t hn = dt_rule_name_key(host, hk, sizeof hk), n_dns = 0,
-	    n_http = 0;
+	size_t hn = dt_rule_name_key(host, hk, sizeof hk), n_http = 0, di;
 	uint8_t key[19], pkey[PATH_KEY];
 	struct dt_hash want;		/* paths of unanswered connections */
 	struct dns_run run = { NULL, 0 };
@@ -280,15 +279,11 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	   appends it): the last is the largest, and the loop below grows
 	   the array should one not be */
 	x->max_id = cap->conns_tail != NULL ? cap->conns_tail->id : 0;
-	for (d = cap->dns; d != NULL; d = d->next) {
-		dt_capture_spill_step(cap, &sw);
-		n_dns++;
-	}
 	for (h = cap->http; h != NULL; h = h->next)
 		n_http++;
 	/* every connection, answer and exchange is one value of these */
 	if (dt_hash_reserve(&x->conn_server, cap->n_conns) != 0 ||
-	    dt_hash_reserve(&x->dns_name, n_dns) != 0 ||
+	    dt_hash_reserve(&x->dns_name, cap->n_dns) != 0 ||
 	    dt_hash_reserve(&x->http_conn, n_http) != 0)
 		goto fail;
 	x->conn_by_id = dt_calloc(m, (size_t)x->max_id + 1,
@@ -312,7 +307,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	if (build_answered_after(x, &want, m) != 0)
 		goto fail;
 	dt_hash_free(&want);
-	for (d = cap->dns; d != NULL; d = d->next) {
+	for (di = 0; (d = dt_capture_dns(cap, di)) != NULL; di++) {
 		dt_capture_spill_step(cap, &sw);
 		if (add_dns(x, d, &run, hk, hn) != 0)
 			goto fail;

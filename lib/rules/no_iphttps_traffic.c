@@ -81,7 +81,7 @@ check(struct dt_rule_ctx *ctx)
 	const struct dt_dns *d;
 	char sum[DT_RULE_TEXT], names[320], ports[96], used[200];
 	uint64_t tframe;
-	size_t tcp = 0, tls = 0, k = 0, nn = 0, i;
+	size_t tcp = 0, tls = 0, k = 0, nn = 0, i, di;
 	const uint16_t *p;
 
 	for (c = cap->conns; c != NULL; c = c->next) {
@@ -92,7 +92,7 @@ check(struct dt_rule_ctx *ctx)
 		tls += c->tls->seen != 0;
 	}
 	names[0] = '\0';
-	for (d = cap->dns; d != NULL && nn < 6; d = d->next) {
+	for (di = 0; (d = dt_capture_dns(cap, di)) != NULL && nn < 6; di++) {
 		struct dt_hash_iter it;
 
 		/* each name once: where it was first asked */

@@ -272,14 +272,10 @@ keep_block(struct dt_capture *cap, size_t n, int hot)
 
 	if (!hot && cap->spill == NULL && cap->spill_dir != NULL &&
 	    cap->kept_total >= cap->spill_after) {
-		cap->spill = dt_malloc(m, sizeof *cap->spill);
-		if (cap->spill != NULL &&
-		    dt_spill_open(cap->spill, cap->spill_dir,
-		    m->cap != 0 ? m->cap : (size_t)1 << 40) != 0) {
-			dt_free(m, cap->spill);
-			cap->spill = NULL;
-		}
-		if (cap->spill == NULL)
+		if (dt_spill_open(&cap->spill_file, cap->spill_dir,
+		    m->cap != 0 ? m->cap : (size_t)1 << 40) == 0)
+			cap->spill = &cap->spill_file;
+		else
 			cap->spill_dir = NULL;	/* asked once */
 	}
 	if (!hot && cap->spill != NULL && n <= dt_mem_room(m) &&
@@ -725,10 +721,8 @@ dt_capture_free(struct dt_capture *cap)
 			else
 				dt_free(m, k);
 		}
-	if (cap->spill != NULL) {
+	if (cap->spill != NULL)
 		dt_spill_close(cap->spill);
-		dt_free(m, cap->spill);
-	}
 	dt_free(m, cap);
 }
 

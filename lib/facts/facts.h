@@ -22,6 +22,7 @@
 
 #include "datrace.h"
 #include "util/mem.h"
+#include "util/spill.h"
 
 #define DT_C2S 0
 #define DT_S2C 1
@@ -874,7 +875,11 @@ struct dt_capture {
 	   NULL: all on the heap. The file once made (util/spill.h). */
 	const char *spill_dir;
 	size_t spill_after;		/* kept bytes before it spills */
-	struct dt_spill *spill;
+	struct dt_spill *spill;		/* &spill_file once open */
+	struct dt_spill spill_file;	/* here: a heap block of its own
+					   would leave a spilling capture
+					   less room under the cap than the
+					   same capture kept on the heap */
 	const char **strs;		/* interned strings: open addressing,
 					   NULL empty, at most half full */
 	size_t n_strs, cap_strs;

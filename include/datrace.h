@@ -21,7 +21,10 @@
  *    (analysing, feeding, adopting, freeing); separate analyzers may be
  *    used concurrently from separate threads. Once a capture's analysis
  *    has returned, its results are read-only: accessors and writers never
- *    write or allocate, so any number of threads may read them at once.
+ *    write or allocate, so any number of threads may read them at once
+ *    (one exception, safe the same: a capture's first
+ *    dt_capture_conn_at() makes the texts of dt_conn_client() and
+ *    dt_conn_wireshark_filter(), from the options' allocator).
  *  - The library never prints and never exits.
  */
 #ifndef DATRACE_H

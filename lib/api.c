@@ -144,6 +144,7 @@ dt_capture_conn_at(const dt_capture *c, size_t i, const dt_conn **out)
 		return DT_EINVAL;
 	if (c->conn_index == NULL || i >= c->n_conns)
 		return DT_ITEROVER;
+	dt_capture_api_texts(c);	/* once: dt_conn_client() ... */
 	*out = c->conn_index[i];
 	return 0;
 }

@@ -21,7 +21,22 @@
 /* ---- connection --------------------------------------------------------- */
 
 DT_EXTERN uint32_t dt_conn_id(const dt_conn *c) { return c->id; }
-DT_EXTERN const char *dt_conn_client(const dt_conn *c) { return c->client_str; }
+/* made by the capture's first dt_capture_conn_at(), the only way to a
+   dt_conn (dt_capture_api_texts): "client\0filter" */
+static const char *
+api_text(const dt_conn *c)
+{
+	return __atomic_load_n(&c->api_text, __ATOMIC_ACQUIRE);
+}
+
+DT_EXTERN const char *
+dt_conn_client(const dt_conn *c)
+{
+	const char *s = api_text(c);
+
+	return s != NULL ? s : "";
+}
+
 DT_EXTERN const char *dt_conn_server(const dt_conn *c) { return c->server_str; }
 DT_EXTERN int dt_conn_iphttps(const dt_conn *c) { return c->iphttps; }
 DT_EXTERN int dt_conn_iphttps_score(const dt_conn *c) { return c->iphttps_score; }
@@ -48,7 +63,9 @@ dt_conn_state(const dt_conn *c)
 DT_EXTERN const char *
 dt_conn_wireshark_filter(const dt_conn *c)
 {
-	return c->wireshark_filter != NULL ? c->wireshark_filter : "";
+	const char *s = api_text(c);
+
+	return s != NULL ? s + strlen(s) + 1 : "";
 }
 
 DT_EXTERN const char *

@@ -545,8 +545,13 @@ START_TEST(test_readers_do_not_write)
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
 	ck_assert_int_eq(dt_analyze_file(a, sample_capture()), 0);
 	calls = cnt.calls;
-	live = cnt.live;
 	ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &cap), 0);
+	/* the one exception: the first dt_capture_conn_at() makes the
+	   connections' client and filter texts, in one block here */
+	ck_assert_int_eq(dt_capture_conn_at(cap, 0, &c), 0);
+	ck_assert_int_eq(cnt.calls, calls + 1);
+	calls = cnt.calls;
+	live = cnt.live;
 	for (i = 0; dt_capture_error_at(cap, i, &off, &s) == 0; i++)
 		n++;
 	for (i = 0; dt_capture_conn_at(cap, i, &c) == 0; i++) {
@@ -577,6 +582,62 @@ START_TEST(test_readers_do_not_write)
 		dt_buffer_free(out[i]);
 	dt_analyzer_free(a);
 	ck_assert_int_eq(cnt.live, 0);
+}
+END_TEST
+
+/* Several threads asking for a fresh capture's connections at once: the
+   texts are made once, each connection's the same pointers for all. */
+#define TEXT_CONNS 64
+
+struct texts_run {
+	const dt_capture *cap;
+	const char *client[TEXT_CONNS], *filter[TEXT_CONNS];
+	size_t n;
+};
+
+static void *
+texts_run(void *arg)
+{
+	struct texts_run *r = arg;
+	const dt_conn *c;
+
+	for (r->n = 0; r->n < TEXT_CONNS &&
+	    dt_capture_conn_at(r->cap, r->n, &c) == 0; r->n++) {
+		r->client[r->n] = dt_conn_client(c);
+		r->filter[r->n] = dt_conn_wireshark_filter(c);
+	}
+	return NULL;
+}
+
+START_TEST(test_conn_texts_once)
+{
+	struct texts_run r[4];
+	pthread_t t[4];
+	dt_analyzer *a;
+	size_t i, k;
+
+	ck_assert_int_eq(dt_analyzer_new(&a, NULL), 0);
+	ck_assert_int_eq(dt_analyze_file(a, sample_capture()), 0);
+	for (i = 0; i < 4; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		ck_assert_int_eq(dt_analyzer_capture_at(a, 0, &r[i].cap), 0);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, texts_run, &r[i]),
+		    0);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_uint_gt(r[0].n, 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(r[i].n, r[0].n);
+		for (k = 0; k < r[0].n; k++) {
+			ck_assert_ptr_eq(r[i].client[k], r[0].client[k]);
+			ck_assert_ptr_eq(r[i].filter[k], r[0].filter[k]);
+			ck_assert_ptr_nonnull(strstr(r[i].filter[k],
+			    " && tcp.port=="));
+			ck_assert_ptr_nonnull(strchr(r[i].client[k], ':'));
+		}
+	}
+	dt_analyzer_free(a);
 }
 END_TEST
 
@@ -1656,6 +1717,7 @@ api_suite(void)
 	tcase_add_test(tc, test_alloc_failure);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_readers_do_not_write);
+	tcase_add_test(tc, test_conn_texts_once);
 	tcase_add_test(tc, test_accessors_match_json);
 	tcase_add_test(tc, test_client_cert_missing_facts);
 	tcase_add_test(tc, test_ok_null_facts);

@@ -286,20 +286,28 @@ ck_stream(const struct rec *r, int dir, const char *want)
 	    r->buf[dir], want);
 }
 
-/* c's server text is the capture's interned copy (servers are few), and
-   its filter is made once, when the capture is finished: want. */
+/* c's server text is the capture's interned copy (servers are few); its
+   filter, want, is written from its endpoints, and kept only once the
+   API asks for the capture's connections (dt_capture_api_texts), once. */
 static void
 ck_kept_names(struct dt_capture *cap, struct dt_conn *c, const char *want)
 {
+	char buf[DT_FILTER_LEN], cli[DT_ENDPOINT_LEN];
 	const char *f;
 
 	ck_assert_ptr_eq(c->server_str, dt_capture_intern(cap, c->server_str));
-	ck_assert_ptr_null(c->wireshark_filter);
 	ck_assert_int_eq(dt_conn_finish(cap, c), 0);
-	f = c->wireshark_filter;
-	ck_assert_int_eq(dt_conn_finish(cap, c), 0);	/* idempotent */
-	ck_assert_ptr_eq(c->wireshark_filter, f);
-	ck_assert_str_eq(c->wireshark_filter, want);
+	ck_assert_ptr_null(c->api_text);
+	dt_facts_wireshark_filter(c, buf, sizeof buf);
+	ck_assert_str_eq(buf, want);
+	dt_capture_api_texts(cap);
+	f = c->api_text;
+	ck_assert_ptr_nonnull(f);
+	dt_conn_client_text(c, cli);
+	ck_assert_str_eq(f, cli);
+	ck_assert_str_eq(f + strlen(f) + 1, want);
+	dt_capture_api_texts(cap);			/* once */
+	ck_assert_ptr_eq(c->api_text, f);
 }
 
 /* ---- TCP as real stacks do it (issue 24) ---------------------------------- */
@@ -529,6 +537,7 @@ END_TEST
 
 START_TEST(t_clean_close)
 {
+	char cli[DT_ENDPOINT_LEN];
 	struct world w;
 	struct dt_conn *c;
 	const struct dt_event *ev;
@@ -550,7 +559,7 @@ START_TEST(t_clean_close)
 	ck_assert_uint_eq(c->id, 1);
 	ck_assert_int_eq(c->state, DT_TCP_CLOSED);
 	ck_assert_int_eq(c->roles_from_syn, 1);
-	ck_assert_str_eq(c->client_str, "198.18.1.100:50123");
+	ck_assert_str_eq((dt_conn_client_text(c, cli), cli), "198.18.1.100:50123");
 	ck_assert_str_eq(c->server_str, "198.19.0.10:443");
 	ck_kept_names(w.cap, c, "ip.addr==198.18.1.100 && "
 	    "tcp.port==50123 && ip.addr==198.19.0.10 && tcp.port==443");
@@ -824,6 +833,7 @@ END_TEST
 
 START_TEST(t_ipv6_names)
 {
+	char cli[DT_ENDPOINT_LEN];
 	struct world w;
 	struct dt_conn *c;
 
@@ -837,7 +847,7 @@ START_TEST(t_ipv6_names)
 	w.srv.a[15] = 0x0a;
 	w_handshake(&w);
 	c = w.cap->conns;
-	ck_assert_str_eq(c->client_str, "[2001:db8:1::64]:50123");
+	ck_assert_str_eq((dt_conn_client_text(c, cli), cli), "[2001:db8:1::64]:50123");
 	ck_assert_str_eq(c->server_str, "[2001:db8:2::a]:443");
 	ck_kept_names(w.cap, c, "ipv6.addr==2001:db8:1::64 && "
 	    "tcp.port==50123 && ipv6.addr==2001:db8:2::a && tcp.port==443");

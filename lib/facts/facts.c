@@ -574,23 +574,23 @@ dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f)
 int
 dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c)
 {
-	char cli[DT_ENDPOINT_LEN], srv[DT_ENDPOINT_LEN];
+	char srv[DT_ENDPOINT_LEN];
 	const char *s;
-	size_t nc;
-	char *p;
 
-	dt_addr_format(&c->client, c->client_port, cli, sizeof cli);
-	dt_addr_format(&c->server, c->server_port, srv, sizeof srv);
-	nc = strlen(cli) + 1;
 	/* servers are few and sorted by in the reports: one interned copy
-	   each; clients (a port each) are not */
-	if ((s = dt_capture_intern(cap, srv)) == NULL ||
-	    (p = dt_capture_keep_text(cap, nc)) == NULL)
+	   each; clients (a port each) are written when asked for */
+	dt_addr_format(&c->server, c->server_port, srv, sizeof srv);
+	if ((s = dt_capture_intern(cap, srv)) == NULL)
 		return -1;
-	memcpy(p, cli, nc);
-	c->client_str = p;
 	c->server_str = s;
 	return 0;
+}
+
+size_t
+dt_conn_client_text(const struct dt_conn *c, char *buf)
+{
+	dt_addr_format(&c->client, c->client_port, buf, DT_ENDPOINT_LEN);
+	return strlen(buf);
 }
 
 void
@@ -711,6 +711,7 @@ dt_capture_free(struct dt_capture *cap)
 	dt_free(m, cap->linktypes);
 	dt_free(m, cap->path);
 	dt_free(m, cap->strs);
+	dt_capture_api_texts_free(cap);
 	for (i = 0; i < DT_KEEP_KINDS; i++)
 		while (cap->keep[i] != NULL) {
 			struct dt_keep *k = cap->keep[i];

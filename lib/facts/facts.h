@@ -546,13 +546,17 @@ struct dt_conn {
 	struct dt_tls_facts *tls;
 	struct dt_tunnel_facts *tunnel;	/* NULL: no tunnel body read */
 
-	/* "ip:port" / "[v6]:port" of each end, made with the connection
-	   (dt_conn_text_make: the server's interned), and the Wireshark
-	   filter, kept memory made when the capture is finished (after the
-	   rules, whose indexes are the peak of the analysis): never freed
-	   alone, never NULL once made */
-	const char *client_str, *server_str;
-	const char *wireshark_filter;
+	/* "ip:port" / "[v6]:port" of the server, interned, made with the
+	   connection (dt_conn_text_make): servers are few, and the rules
+	   quote it. The client's text and the Wireshark filter are not
+	   kept (a hundred bytes of every connection of a day): writers
+	   make them as they write (dt_conn_client_text,
+	   dt_facts_wireshark_filter), and api_text holds them for the
+	   public accessors, "client\0filter", made by the capture's first
+	   dt_capture_conn_at() (dt_capture_api_texts); NULL before, and
+	   only ever set once, atomically. */
+	const char *server_str;
+	const char *api_text;
 	const char *iphttps_reason;	/* what tied it to IP-HTTPS, or why not:
 					   "SNI da.corp.example; NULL suites
 					   offered", at most DT_REASON_LEN - 1
@@ -571,7 +575,7 @@ struct dt_conn {
 #define DT_CONN_KEPT_TUNNEL	4
 
 #define DT_REASON_LEN 128
-#define DT_ENDPOINT_LEN 48	/* client_str, server_str: at most 47 bytes */
+#define DT_ENDPOINT_LEN 48	/* client, server_str: at most 47 bytes */
 
 /* c's identification reason, "" when none. */
 static inline const char *
@@ -901,6 +905,11 @@ struct dt_capture {
 	struct dt_verdict **verdict_index;
 	struct dt_http **http_index;
 	size_t n_http;
+
+	/* dt_capture_api_texts(): its blocks (a list, pushed atomically),
+	   and 1 once every connection has its texts */
+	struct dt_api_block *api_blocks;
+	int api_texts;
 };
 
 /* Records per block of cap->dns_blocks: 20 KiB, a block of kept memory
@@ -996,11 +1005,13 @@ void dt_tunnel_facts_free(struct dt_mem *m, struct dt_tunnel_facts *f);
    connections. Left where they are when memory is short. */
 void dt_conn_keep_tunnel(struct dt_capture *cap, struct dt_conn *c);
 
-/* c's client_str and server_str formatted from its endpoints into kept
-   memory (server_str interned: servers are few) (again after the endpoints changed: the old one
-   stays with the capture). 0, or -1 when memory failed (the pointers are
-   then unchanged). */
+/* c's server_str formatted from its endpoint and interned (servers are
+   few; again after the endpoints changed). 0, or -1 when memory failed
+   (server_str is then unchanged). */
 int dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c);
+/* c's client endpoint, "ip:port" / "[v6]:port", into buf
+   (DT_ENDPOINT_LEN bytes): its length. */
+size_t dt_conn_client_text(const struct dt_conn *c, char *buf);
 /* The connection ended for good (no packet can reach it any more): its
    timeline moves into kept memory, exactly as long as it is (one block
    header less per connection). Events added later copy it out first. */
@@ -1047,11 +1058,27 @@ void dt_facts_wireshark_filter(const struct dt_conn *c, char *buf,
 
 /*
  * Once a connection is judged: its strings from the wire made valid UTF-8
- * (U+FFFD for bad bytes; '?' in place when memory is refused), its endpoint
- * strings made when they were not (dt_conn_text_make), and its Wireshark
- * filter, in kept memory. Idempotent. 0, or -1 when memory for them failed.
+ * (U+FFFD for bad bytes; '?' in place when memory is refused), and its
+ * server string made when it was not (dt_conn_text_make). Idempotent. 0,
+ * or -1 when memory for them failed.
  */
 int dt_conn_finish(struct dt_capture *cap, struct dt_conn *c);
+
+/*
+ * The public accessors' texts of every connection of cap (api_text), made
+ * once, by its first dt_capture_conn_at(): the CLI and the writers never
+ * ask for them, so a capture keeps none unless a program reads its
+ * connections through the API. Results are read-only to the readers, so
+ * this is the one write after the analysis: safe when several threads ask
+ * at once (each connection's pointer is set once, by compare-and-swap;
+ * a thread that lost a race gives its copy back), and its blocks come
+ * from the allocator as a reader's would (dt_mem_reader: the analyzer's
+ * counters are not touched), freed with the capture. When memory fails,
+ * the connections not reached read "" and the next call tries again.
+ */
+void dt_capture_api_texts(const struct dt_capture *cap);
+/* Their blocks freed (dt_capture_free). */
+void dt_capture_api_texts_free(struct dt_capture *cap);
 
 /*
  * Once a capture's analysis ended (after the rules): dt_conn_finish() for

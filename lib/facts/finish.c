@@ -450,23 +450,78 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
 static int
 conn_finish(struct dt_capture *cap, struct dt_conn *c, struct chain_memo *cm)
 {
-	char buf[DT_FILTER_LEN];
+	clean_tls(cap, c->tls, cm);
+	if (c->server_str == NULL && dt_conn_text_make(cap, c) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the public accessors' texts ---------------------------------------- */
+
+#define API_BLOCK (64 * 1024 - 64)
+
+struct dt_api_block {
+	struct dt_api_block *next;
+	size_t used, size;
+	char bytes[];
+};
+
+void
+dt_capture_api_texts(const struct dt_capture *ccap)
+{
+	/* the one write to finished results (see facts.h): to fields no
+	   reader reads before it is done */
+	struct dt_capture *cap = (struct dt_capture *)ccap;
+	struct dt_api_block *b = NULL;
+	struct dt_mem rm;
+	struct dt_conn *c;
+	char t[DT_ENDPOINT_LEN + DT_FILTER_LEN];
+	const char *none;
 	size_t n;
 	char *p;
 
-	clean_tls(cap, c->tls, cm);
-	if ((c->client_str == NULL || c->server_str == NULL) &&
-	    dt_conn_text_make(cap, c) != 0)
-		return -1;
-	if (c->wireshark_filter == NULL) {
-		dt_facts_wireshark_filter(c, buf, sizeof buf);
-		n = strlen(buf) + 1;
-		if ((p = dt_capture_keep_text(cap, n)) == NULL)
-			return -1;
-		memcpy(p, buf, n);
-		c->wireshark_filter = p;
+	if (__atomic_load_n(&cap->api_texts, __ATOMIC_ACQUIRE))
+		return;
+	dt_mem_reader(&rm, cap->mem);
+	for (c = cap->conns; c != NULL; c = c->next) {
+		if (__atomic_load_n(&c->api_text, __ATOMIC_ACQUIRE) != NULL)
+			continue;
+		n = dt_conn_client_text(c, t) + 1;
+		dt_facts_wireshark_filter(c, t + n, DT_FILTER_LEN);
+		n += strlen(t + n) + 1;
+		if (b == NULL || b->size - b->used < n) {
+			if ((b = dt_malloc(&rm, sizeof *b + API_BLOCK)) == NULL)
+				return;
+			b->used = 0;
+			b->size = API_BLOCK;
+			b->next = __atomic_load_n(&cap->api_blocks,
+			    __ATOMIC_RELAXED);
+			while (!__atomic_compare_exchange_n(&cap->api_blocks,
+			    &b->next, b, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+				;
+		}
+		p = b->bytes + b->used;
+		memcpy(p, t, n);
+		none = NULL;
+		if (__atomic_compare_exchange_n(&c->api_text, &none, p, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			b->used += n;
 	}
-	return 0;
+	__atomic_store_n(&cap->api_texts, 1, __ATOMIC_RELEASE);
+}
+
+void
+dt_capture_api_texts_free(struct dt_capture *cap)
+{
+	struct dt_mem rm;
+
+	dt_mem_reader(&rm, cap->mem);
+	while (cap->api_blocks != NULL) {
+		struct dt_api_block *b = cap->api_blocks;
+
+		cap->api_blocks = b->next;
+		dt_free(&rm, b);
+	}
 }
 
 int

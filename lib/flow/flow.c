@@ -452,13 +452,8 @@ roles_swap(struct dt_flow *f, struct flow *fl)
 	port = c->client_port;
 	c->client_port = c->server_port;
 	c->server_port = port;
-	if (dt_conn_text_make(f->cap, c) != 0) {
-		/* memory failed (the analysis says so): the old texts turn */
-		const char *s = c->client_str;
-
-		c->client_str = c->server_str;
-		c->server_str = s;
-	}
+	/* memory failed: the analysis says so (the old text stays) */
+	(void)dt_conn_text_make(f->cap, c);
 	c->syn_frame = 0;
 	c->ttl_syn = 0;
 	for (i = 0; i < c->n_events; i++)

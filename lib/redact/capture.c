@@ -228,8 +228,8 @@ conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 
 	redact_addr_map(r, &c->client);
 	redact_addr_map(r, &c->server);
-	/* the endpoints' texts again, of the pseudonyms (the filter is
-	   made of them when the capture is finished) */
+	/* the server's text again, of the pseudonym (the client's and the
+	   filter are written from the endpoints when asked for) */
 	if (dt_conn_text_make(cap, c) != 0)
 		r->err = 1;
 	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */

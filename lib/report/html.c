@@ -509,6 +509,8 @@ conn_chips(struct out *o, size_t capi, const struct vref *vr, size_t nv)
 static void
 conn_facts(struct out *o, const struct dt_conn *c)
 {
+	char filter[DT_FILTER_LEN];
+
 	html_puts(o, "<p class=\"facts\">");
 	html_when(o, c->first_time);
 	html_printf(o, " &middot; TCP %s &middot; frames %" PRIu64 "&ndash;%" PRIu64,
@@ -528,7 +530,8 @@ conn_facts(struct out *o, const struct dt_conn *c)
 		html_puts(o, ")");
 	}
 	html_puts(o, "<br>Wireshark: <code>");
-	html_esc(o, c->wireshark_filter);
+	dt_facts_wireshark_filter(c, filter, sizeof filter);
+	html_esc(o, filter);
 	html_puts(o, "</code></p>");
 }
 
@@ -558,10 +561,12 @@ conn_article(struct out *o, size_t capi, const struct dt_conn *c,
     const struct vref *vr, size_t nv)
 {
 	const char *name = dt_facts_server_name(c);
+	char cli[DT_ENDPOINT_LEN];
 
 	html_printf(o, "<article class=\"conn\" id=\"c%zu-%" PRIu32 "\"><h3>"
 	    "Connection %" PRIu32 ": <span class=\"mono\">", capi, c->id, c->id);
-	html_esc(o, c->client_str);
+	dt_conn_client_text(c, cli);
+	html_esc(o, cli);
 	html_puts(o, "</span> &rarr; <span class=\"mono\">");
 	html_esc(o, c->server_str);
 	html_puts(o, "</span>");
@@ -584,10 +589,12 @@ healthy_row(struct out *o, size_t capi, const struct dt_conn *c,
     const struct vref *vr, size_t nv)
 {
 	const char *name = dt_facts_server_name(c);
+	char cli[DT_ENDPOINT_LEN];
 
 	html_printf(o, "<tr id=\"c%zu-%" PRIu32 "\"><td>%" PRIu32 "</td>"
 	    "<td class=\"mono\">", capi, c->id, c->id);
-	html_esc(o, c->client_str);
+	dt_conn_client_text(c, cli);
+	html_esc(o, cli);
 	html_puts(o, "</td><td class=\"mono\">");
 	html_esc(o, c->server_str);
 	html_puts(o, "</td><td class=\"mono\">");

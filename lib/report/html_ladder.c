@@ -257,6 +257,7 @@ put_rel(struct out *o, int64_t rel)
 static void
 parties(struct out *o, const struct dt_conn *c, unsigned h)
 {
+	char cli[DT_ENDPOINT_LEN];
 	const char *name;
 
 	html_printf(o, "<g font-size=\"13\"><rect x=\"%d\" y=\"6\" width=\"230\" "
@@ -265,7 +266,8 @@ parties(struct out *o, const struct dt_conn *c, unsigned h)
 	    "fill=\"#1f5fbf\">Client</text><text x=\"%d\" y=\"41\" "
 	    "text-anchor=\"middle\" fill=\"#1f2328\">", L_CLIENT - 115,
 	    L_CLIENT, L_CLIENT);
-	html_text(o, c->client_str, 32);
+	dt_conn_client_text(c, cli);
+	html_text(o, cli, 32);
 	html_printf(o, "</text><rect x=\"%d\" y=\"6\" width=\"230\" height=\"44\" "
 	    "rx=\"6\" fill=\"#f1f2f4\" stroke=\"#3d4852\"/><text x=\"%d\" "
 	    "y=\"24\" text-anchor=\"middle\" font-weight=\"700\" "

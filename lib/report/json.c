@@ -272,9 +272,7 @@ prefetch_conns(const struct dt_conn *c)
 	if ((c2 = c1->next) == NULL)
 		return;
 	__builtin_prefetch(c2->next);
-	__builtin_prefetch(c2->client_str);
 	__builtin_prefetch(c2->server_str);
-	__builtin_prefetch(c2->wireshark_filter);
 	prefetch_lines(c2->tls, sizeof *c2->tls);
 	prefetch_lines(c2->events, c2->n_events * sizeof *c2->events);
 }

@@ -648,14 +648,18 @@ void
 jw_conn(struct jw *w, const struct dt_conn *c)
 {
 	size_t i;
+	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
 	char *o = jq_begin(w, 12);
 
+	/* written here, not kept (facts.h): printable ASCII */
+	dt_conn_client_text(c, cli);
+	dt_facts_wireshark_filter(c, filter, sizeof filter);
 	o = jq_elem(w, o);
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_int(o, c->id);
 	o = jq_key(w, o, "client");
-	o = jq_wire(w, o, c->client_str, 10);
+	o = jq_ours(w, o, cli, 10);
 	o = jq_key(w, o, "server");
 	o = jq_wire(w, o, c->server_str, 10);
 	o = jq_key(w, o, "server_name");
@@ -671,7 +675,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "last_frame");
 	o = jq_uint(o, c->last_frame);
 	o = jq_key(w, o, "wireshark_filter");
-	o = jq_wire(w, o, c->wireshark_filter, 2);
+	o = jq_ours(w, o, filter, 2);
 	jq_end(w, o);
 	jtcp(w, c);
 	jtls(w, c);

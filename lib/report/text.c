@@ -120,12 +120,8 @@ conn_head(struct out *o, const struct dt_conn *c)
 	char prefix[32], addr[64];
 
 	snprintf(prefix, sizeof prefix, "Connection %" PRIu32 ": ", c->id);
-	if (c->client_str[0] != '\0') {
-		dt_buf_puts(&s, c->client_str);
-	} else {
-		dt_addr_format(&c->client, c->client_port, addr, sizeof addr);
-		dt_buf_puts(&s, addr);
-	}
+	dt_conn_client_text(c, addr);
+	dt_buf_puts(&s, addr);
 	dt_buf_puts(&s, " -> ");
 	if (c->server_str[0] != '\0') {
 		dt_buf_puts(&s, c->server_str);

@@ -66,12 +66,12 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 {
 	struct dt_event *ev;
 
-	if (c->n_events >= DT_MAX_EVENTS) {
+	if (c->n_events >= DT_MAX_EVENTS || frame > DT_EV_FRAME_MAX) {
 		c->events_dropped++;
 		return 0;
 	}
 	if (c->n_events == c->cap_events) {
-		size_t ncap = c->cap_events ? c->cap_events * 2 : 8;
+		size_t ncap = c->cap_events ? c->cap_events * 2u : 8;
 
 		if (ncap > DT_MAX_EVENTS)
 			ncap = DT_MAX_EVENTS;
@@ -84,7 +84,7 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 		    ncap * sizeof *ev)) == NULL)
 			return -1;
 		c->events = ev;
-		c->cap_events = ncap;
+		c->cap_events = (uint8_t)ncap;
 	}
 	ev = &c->events[c->n_events++];
 	ev->frame = frame;
@@ -599,8 +599,10 @@ dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
 	struct dt_event *ev;
 	size_t n = c->n_events * sizeof *ev;
 
+	/* 4-aligned as struct dt_event is: no padding after an odd count */
 	if ((c->kept & DT_CONN_KEPT_EVENTS) || c->n_events == 0 ||
-	    (ev = dt_capture_keep(cap, n)) == NULL)
+	    (ev = keep(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event))) ==
+	    NULL)
 		return;
 	memcpy(ev, c->events, n);
 	dt_free(cap->mem, c->events);

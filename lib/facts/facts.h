@@ -89,15 +89,23 @@ enum dt_ev_type {
 				   neither a retransmission nor a gap */
 };
 
+/* 20 bytes, not 24: ten of them stay with every connection of a day to
+   the end of the capture. Frame, kind, direction and a share one word
+   (a frame past DT_EV_FRAME_MAX, half a trillion packets in, is not
+   recorded: dt_conn_add_event counts it in events_dropped); the struct
+   is 4-aligned, so arrays of it have no padding (time is read unaligned,
+   which costs nothing on the machines we run on). Read the fields, never
+   take their address. */
 struct dt_event {
-	uint64_t frame;
+	uint64_t frame : 39;
+	uint64_t type : 7;	/* enum dt_ev_type */
+	uint64_t dir : 2;	/* DT_C2S / DT_S2C */
+	uint64_t a : 16;
 	int64_t time;
-	uint8_t type;		/* enum dt_ev_type */
-	uint8_t dir;		/* DT_C2S / DT_S2C */
-	uint16_t a;
 	uint32_t b;
-};
+} __attribute__((packed, aligned(4)));
 
+#define DT_EV_FRAME_MAX	((UINT64_C(1) << 39) - 1)
 #define DT_MAX_EVENTS 128	/* a timeline longer than this keeps its head */
 
 /* Handshake message types (RFC 8446 4, RFC 5246 7.4): a of
@@ -495,8 +503,9 @@ enum dt_tcp_state {
 	DT_TCP_OPEN,		/* capture ended with it open, no SYN seen */
 };
 
-/* Small fields are together and 8-byte fields after them (no padding
-   between): every connection's struct stays to the end of the capture. */
+/* Small fields are together, then the 8-byte ones, the 4-byte ones and
+   the pointers (no padding between): every connection's struct stays to
+   the end of the capture. */
 struct dt_conn {
 	uint32_t id;			/* 1-based, in order of first packet */
 	uint16_t client_port, server_port;
@@ -512,6 +521,8 @@ struct dt_conn {
 	uint8_t iphttps;		/* decided by the rules' context step */
 	uint8_t kept;			/* in dt_capture_keep() memory, never
 					   freed alone: DT_CONN_KEPT_* */
+	uint8_t drop_dir;		/* of drop_frame */
+	uint8_t n_events, cap_events;	/* of events: at most DT_MAX_EVENTS */
 
 	uint64_t first_frame, last_frame;
 	int64_t first_time, last_time;
@@ -530,15 +541,12 @@ struct dt_conn {
 	   the rest are counted. Dropped bytes are not stream data. */
 	uint64_t drop_frame;		/* 0: none */
 	unsigned n_drops;
-	uint8_t drop_dir;
+	unsigned events_dropped;	/* past DT_MAX_EVENTS */
+	int iphttps_score;		/* identification score (rules/classify.c) */
+
 	struct dt_drop_text *drop;	/* pktmon's words for the first; NULL:
 					   none (read dt_conn_drop_text()) */
-
 	struct dt_event *events;
-	uint32_t n_events, cap_events;	/* at most DT_MAX_EVENTS */
-	unsigned events_dropped;
-
-	int iphttps_score;		/* identification score (rules/classify.c) */
 	/* Never NULL: &dt_tls_none (read-only, every field 0) until the TLS
 	   parser writes (dt_conn_tls_make); a connection whose facts stayed
 	   empty goes back to it when it ends (dt_conn_tls_trim), so the

@@ -305,10 +305,10 @@ step(struct out *o, size_t capi, const struct dt_conn *c,
 	    "#9a5b00" : ev->dir == DT_C2S ? "#1f5fbf" : "#3d4852";
 	tint = sev == DT_SEV_ERROR ? "#fdecea" : "#fff3dc";
 	html_printf(o, "<g class=\"step\" data-frame=\"%" PRIu64 "\"%s>",
-	    ev->frame, sev >= DT_SEV_WARNING ? " data-evidence=\"1\"" :
+	    (uint64_t)ev->frame, sev >= DT_SEV_WARNING ? " data-evidence=\"1\"" :
 	    "");
 	html_puts(o, "<title>");
-	html_printf(o, "Frame %" PRIu64 ", %s: ", ev->frame,
+	html_printf(o, "Frame %" PRIu64 ", %s: ", (uint64_t)ev->frame,
 	    ev->type == DT_EV_END_OPEN ? "capture end" :
 	    ev->dir == DT_C2S ? "client to server" : "server to client");
 	ev_label(o, &st);
@@ -325,7 +325,7 @@ step(struct out *o, size_t capi, const struct dt_conn *c,
 	put_rel(o, ev->time - c->first_time);
 	html_printf(o, "</text><text x=\"8\" y=\"%u\" font-size=\"12\" "
 	    "font-weight=\"600\" fill=\"#1f2328\">frame %" PRIu64
-	    "</text>", y + 12, ev->frame);
+	    "</text>", y + 12, (uint64_t)ev->frame);
 	if (ev->type == DT_EV_END_OPEN) {
 		html_printf(o, "<line x1=\"%d\" y1=\"%u\" x2=\"%d\" y2=\"%u\" "
 		    "stroke=\"#8c959f\" stroke-dasharray=\"5 4\"/>"

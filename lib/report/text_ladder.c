@@ -318,7 +318,7 @@ text_ladder(struct out *o, const struct dt_conn *c)
 			rel = 0;
 		snprintf(prefix, sizeof prefix, "  %3" PRId64 ".%03d  #%-6" PRIu64
 		    " %-4s  ", rel / 1000000000,
-		    (int)(rel % 1000000000 / 1000000), ev->frame,
+		    (int)(rel % 1000000000 / 1000000), (uint64_t)ev->frame,
 		    ev->type == DT_EV_END_OPEN ? "" : arrows[ev->dir & 1]);
 		dt_buf_reset(&msg);
 		event_message(&msg, c, ev);
@@ -326,7 +326,7 @@ text_ladder(struct out *o, const struct dt_conn *c)
 		j = dt_ladder_row_end(c, i, NULL);
 		if (j > i) {
 			dt_buf_printf(&msg, " (%zu, up to frame %" PRIu64 ")",
-			    j - i + 1, c->events[j].frame);
+			    j - i + 1, (uint64_t)c->events[j].frame);
 			i = j;
 		}
 		if (msg.err) {

@@ -83,10 +83,20 @@ START_TEST(test_spill_room)
 	}
 	ck_assert_uint_eq(dt_spill_size(&s), 3 * (((size_t)3 << 20) + 4096));
 	ck_assert_int_gt(mapped_in(dir), 0);
+	/* on a 2 MiB boundary, so that huge pages can map it */
+	ck_assert_uint_eq((uintptr_t)p[0] % ((size_t)2 << 20), 0);
 	dt_spill_drop(&s);
+	if (dt_spill_mapped(&s) != SIZE_MAX)	/* /proc says */
+		ck_assert_uint_lt(dt_spill_mapped(&s), (size_t)2 << 20);
 	for (k = 0; k < 3; k++)		/* back from the file, unchanged */
 		for (i = 0; i < ((size_t)3 << 20) + 1; i += 511)
 			ck_assert_uint_eq(p[k][i], (unsigned char)(i * 7 + k));
+	/* what a walk maps back is seen, and leaves with the next drop */
+	if (dt_spill_mapped(&s) != SIZE_MAX) {
+		ck_assert_uint_ge(dt_spill_mapped(&s), (size_t)9 << 20);
+		dt_spill_drop(&s);
+		ck_assert_uint_lt(dt_spill_mapped(&s), (size_t)2 << 20);
+	}
 	/* the reserve is spent: refused, and what was given is intact */
 	ck_assert_ptr_null(dt_spill_alloc(&s, (size_t)3 << 20));
 	ck_assert_uint_eq(p[2][511], (unsigned char)(511 * 7 + 2));

@@ -380,23 +380,31 @@ dt_capture_spill_drop(const struct dt_capture *cap)
 		dt_spill_drop(cap->spill);
 }
 
-/* What a drop costs (a walk of the mapping's page tables) is paid only
-   when the walk has mapped enough to matter. */
-#define SPILL_WALK_FAULTS	256
+/* A walk looks at what it has mapped only when its thread took
+   SPILL_WALK_FAULTS page faults since it last looked (one fault maps
+   64 KiB of a 4 KiB mapping, 2 MiB of a huge one), and drops the spilled
+   pages when more than SPILL_MAPPED of files are mapped beyond what the
+   process had before it spilled. Where /proc does not say, every look
+   drops. */
+#define SPILL_WALK_FAULTS	8
+#define SPILL_MAPPED		((size_t)32 << 20)
 
 void
 dt_capture_spill_check(const struct dt_capture *cap, struct dt_spill_walk *w)
 {
 	struct rusage ru;
 	long faults;
+	size_t mapped;
 
 	if (cap->spill == NULL || getrusage(RUSAGE_THREAD, &ru) != 0)
 		return;
 	faults = ru.ru_minflt + ru.ru_majflt;
-	if (faults - w->faults > SPILL_WALK_FAULTS) {
+	if (faults - w->faults < SPILL_WALK_FAULTS)
+		return;
+	w->faults = faults;
+	mapped = dt_spill_mapped(cap->spill);
+	if (mapped == SIZE_MAX || mapped > SPILL_MAPPED)
 		dt_spill_drop(cap->spill);
-		w->faults = faults;
-	}
 }
 
 size_t

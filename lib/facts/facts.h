@@ -955,14 +955,15 @@ void *dt_capture_keep_as(struct dt_capture *cap, enum dt_keep_kind kind,
    Nothing when the capture has no spill file. Safe beside readers. */
 void dt_capture_spill_drop(const struct dt_capture *cap);
 /* A walk over every connection (or DNS record) of a capture that spills
-   maps back the pages it reads, and the kernel maps their neighbours too
-   (64 KiB a fault): so every 16 steps it looks at the faults its thread
-   took, and past 256 since its last drop it calls
-   dt_capture_spill_drop(): a walk then holds ~16 MiB of spilled pages,
+   maps back the pages it reads (64 KiB a fault where the kernel maps the
+   file in 4 KiB pages, 2 MiB where it maps huge ones): so every 16 steps
+   it looks at the faults its thread took, and after 8 since its last
+   look, at how much of the file is mapped: past 32 MiB it calls
+   dt_capture_spill_drop(). A walk then holds ~32 MiB of spilled pages,
    whatever the capture's size. One struct per walk (per thread). */
 struct dt_spill_walk {
 	uint32_t n;		/* steps */
-	long faults;		/* the thread's page faults at the last drop */
+	long faults;		/* the thread's page faults at the last look */
 };
 #define DT_SPILL_WALK_INIT { 0, 0 }
 void dt_capture_spill_check(const struct dt_capture *cap,

@@ -24,6 +24,8 @@
 
 struct dt_spill {
 	int fd;
+	int statm;			/* /proc/self/statm, or -1 */
+	long shared_before;		/* its resident shared pages at open */
 	unsigned char *base;		/* `reserve` bytes of address space */
 	size_t reserve;
 	size_t size;			/* of the file, mapped from base */
@@ -45,6 +47,12 @@ size_t dt_spill_size(const struct dt_spill *s);
 /* The spilled pages taken out of the process's resident memory; their
    contents stay in the file. Cheap when few are resident. */
 void dt_spill_drop(const struct dt_spill *s);
+
+/* About how many bytes of the file are mapped into the process now: the
+   process's resident file pages beyond those it had when the spill was
+   opened (other files it maps count too). SIZE_MAX when /proc does not
+   say; callers then drop by their own measure. */
+size_t dt_spill_mapped(const struct dt_spill *s);
 
 /* Unmapped and closed; the file goes with it. */
 void dt_spill_close(struct dt_spill *s);

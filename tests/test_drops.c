@@ -204,12 +204,12 @@ START_TEST(test_etl_synack_dropped)
 	c = r.cap->conns;
 	/* the wire saw the SYN-ACK (frame 3, at the NIC); the stack did not */
 	ck_assert_uint_eq(c->synack_frame, 3);
-	ck_assert_uint_eq(c->drop_frame, 4);
-	ck_assert_uint_eq(c->n_drops, 3);
-	ck_assert_uint_eq(c->drop_dir, DT_S2C);
-	ck_assert_str_eq(dt_conn_drop_text(c)->component, "Wfp");
-	ck_assert_str_eq(dt_conn_drop_text(c)->reason, "Filtered");
-	ck_assert_str_eq(dt_conn_drop_text(c)->location, "0xE0004A0B");
+	ck_assert_uint_eq(dt_conn_drop(c)->frame, 4);
+	ck_assert_uint_eq(dt_conn_drop(c)->n, 3);
+	ck_assert_uint_eq(dt_conn_drop(c)->dir, DT_S2C);
+	ck_assert_str_eq(dt_conn_drop(c)->component, "Wfp");
+	ck_assert_str_eq(dt_conn_drop(c)->reason, "Filtered");
+	ck_assert_str_eq(dt_conn_drop(c)->location, "0xE0004A0B");
 	ck_assert_uint_eq(r.cap->drops_unattributed, 0);
 	v = verdict(&r, "packet-dropped");
 	ck_assert_ptr_nonnull(v);
@@ -322,10 +322,10 @@ START_TEST(test_pcapng_reply_dropped_first_sighting)
 	ck_assert_uint_eq(c->tls->sh_frame, 0);
 	ck_assert_uint_eq(c->bytes[DT_S2C], 0);
 	ck_assert_uint_eq(c->packets[DT_S2C], 1);
-	ck_assert_uint_eq(c->drop_frame, 5);
-	ck_assert_uint_eq(c->n_drops, 2);
-	ck_assert_str_eq(dt_conn_drop_text(c)->component, "Wfp");
-	ck_assert_str_eq(dt_conn_drop_text(c)->reason, "WFP filter drop");
+	ck_assert_uint_eq(dt_conn_drop(c)->frame, 5);
+	ck_assert_uint_eq(dt_conn_drop(c)->n, 2);
+	ck_assert_str_eq(dt_conn_drop(c)->component, "Wfp");
+	ck_assert_str_eq(dt_conn_drop(c)->reason, "WFP filter drop");
 	v = verdict(&r, "packet-dropped");
 	ck_assert_ptr_nonnull(v);
 	ck_assert_int_eq(v->severity, DT_SEV_ERROR);
@@ -387,7 +387,7 @@ START_TEST(test_pcapng_syn_dropped_and_unattributed)
 	ck_assert_str_eq(c->server_str, "198.19.0.10:443");
 	ck_assert_uint_eq(c->syn_frame, 1);
 	ck_assert_uint_eq(c->syn_count, 3);
-	ck_assert_uint_eq(c->n_drops, 3);
+	ck_assert_uint_eq(dt_conn_drop(c)->n, 3);
 	v = verdict(&r, "packet-dropped");
 	ck_assert_ptr_nonnull(v);
 	ck_assert_uint_eq(v->conn, c->id);

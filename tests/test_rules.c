@@ -2324,18 +2324,17 @@ static void
 drop(struct fx *f, struct dt_conn *c, int dir, uint64_t frame, uint16_t a,
     uint32_t b)
 {
-	struct dt_drop_text *dx;
+	struct dt_drop *dx = dt_conn_drop_make(&f->mem, c);
 
-	if (c->drop_frame == 0) {
-		c->drop_frame = frame;
-		c->drop_dir = (uint8_t)dir;
-		dx = dt_conn_drop_text_make(&f->mem, c);
-		ck_assert_ptr_nonnull(dx);
+	ck_assert_ptr_nonnull(dx);
+	if (dx->frame == 0) {
+		dx->frame = frame;
+		dx->dir = (uint8_t)dir;
 		snprintf(dx->component, sizeof dx->component, "Wfp");
 		snprintf(dx->reason, sizeof dx->reason, "WFP filter drop");
 		snprintf(dx->location, sizeof dx->location, "0xE0004A0B");
 	}
-	c->n_drops++;
+	dx->n++;
 	ck_assert_int_eq(dt_conn_add_event(&f->mem, c, DT_EV_DROPPED,
 	    (uint8_t)dir, frame, T0 + (int64_t)frame * S / 10, a, b), 0);
 }
@@ -2463,10 +2462,10 @@ START_TEST(dropped_without_details)
 	f->cap->mem = &f->mem;
 	f->cap->last_time = T0 + 30 * S;
 	c = tcp_up(f, 10);
-	c->drop_frame = 3;
-	c->n_drops = 1;
-	c->drop_dir = DT_S2C;
-	ck_assert_ptr_nonnull(dt_conn_drop_text_make(&f->mem, c));
+	ck_assert_ptr_nonnull(dt_conn_drop_make(&f->mem, c));
+	c->drop->frame = 3;
+	c->drop->n = 1;
+	c->drop->dir = DT_S2C;
 	snprintf(c->drop->component, sizeof c->drop->component, "component 7");
 	tied(f, 10);
 	run(f);

@@ -561,8 +561,8 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 	}
 }
 
-struct dt_drop_text *
-dt_conn_drop_text_make(struct dt_mem *m, struct dt_conn *c)
+struct dt_drop *
+dt_conn_drop_make(struct dt_mem *m, struct dt_conn *c)
 {
 	if (c->drop == NULL)
 		c->drop = dt_calloc(m, 1, sizeof *c->drop);

@@ -485,11 +485,16 @@ struct dt_tunnel_facts {
 
 /* ---- connections -------------------------------------------------------- */
 
-/* What pktmon said of a connection's first dropped packet. Out of line:
-   few connections have one, and 224 bytes in every struct dt_conn were
-   most of a short connection's facts. */
-struct dt_drop_text {
-	char component[64];		/* name, else "component <id>" */
+/* pktmon drop sightings of a connection's packets: the first is the
+   evidence (its packet is described by its DT_EV_DROPPED event), the
+   rest are counted; what pktmon said of the first. Dropped bytes are not
+   stream data. Out of line: few connections have one, and its 240 bytes
+   in every struct dt_conn were most of a short connection's facts. */
+struct dt_drop {
+	uint64_t frame;			/* of the first; 0: none */
+	unsigned n;			/* sightings */
+	uint8_t dir;			/* of the first */
+	char component[64];		/* name, else "component <id>"; "" */
 	char reason[96];
 	char location[64];
 };
@@ -521,7 +526,6 @@ struct dt_conn {
 	uint8_t iphttps;		/* decided by the rules' context step */
 	uint8_t kept;			/* in dt_capture_keep() memory, never
 					   freed alone: DT_CONN_KEPT_* */
-	uint8_t drop_dir;		/* of drop_frame */
 	uint8_t n_events, cap_events;	/* of events: at most DT_MAX_EVENTS */
 
 	uint64_t first_frame, last_frame;
@@ -536,16 +540,11 @@ struct dt_conn {
 	unsigned syn_count;
 	unsigned retransmissions;
 
-	/* pktmon drop sightings of this connection's packets: the first is
-	   the evidence (its packet is described by its DT_EV_DROPPED event),
-	   the rest are counted. Dropped bytes are not stream data. */
-	uint64_t drop_frame;		/* 0: none */
-	unsigned n_drops;
 	unsigned events_dropped;	/* past DT_MAX_EVENTS */
 	int iphttps_score;		/* identification score (rules/classify.c) */
 
-	struct dt_drop_text *drop;	/* pktmon's words for the first; NULL:
-					   none (read dt_conn_drop_text()) */
+	struct dt_drop *drop;		/* NULL: no drop seen (read
+					   dt_conn_drop()) */
 	struct dt_event *events;
 	/* Never NULL: &dt_tls_none (read-only, every field 0) until the TLS
 	   parser writes (dt_conn_tls_make); a connection whose facts stayed
@@ -592,11 +591,12 @@ dt_conn_reason(const struct dt_conn *c)
 	return c->iphttps_reason != NULL ? c->iphttps_reason : "";
 }
 
-/* The drop text of c: "" in each part when pktmon said nothing. */
-static inline const struct dt_drop_text *
-dt_conn_drop_text(const struct dt_conn *c)
+/* The drops of c: frame 0, n 0 and "" in each text when none was seen;
+   "" in a text pktmon did not give. */
+static inline const struct dt_drop *
+dt_conn_drop(const struct dt_conn *c)
 {
-	static const struct dt_drop_text none;
+	static const struct dt_drop none;
 
 	return c->drop != NULL ? c->drop : &none;
 }
@@ -1026,9 +1026,8 @@ size_t dt_conn_client_text(const struct dt_conn *c, char *buf);
    header less per connection). Events added later copy it out first. */
 void dt_conn_retire(struct dt_capture *cap, struct dt_conn *c);
 
-/* c's drop text, made (zeroed) the first time: NULL when memory failed. */
-struct dt_drop_text *dt_conn_drop_text_make(struct dt_mem *m,
-    struct dt_conn *c);
+/* c's drops, made (zeroed) the first time: NULL when memory failed. */
+struct dt_drop *dt_conn_drop_make(struct dt_mem *m, struct dt_conn *c);
 void dt_cert_clear(struct dt_mem *m, struct dt_cert *x);
 /* t's certificate arrays made its own (copies of the shared ones, whose
    entries stay cached): 0, or -1 when memory failed (then still shared). */

@@ -621,7 +621,7 @@ dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
 	const struct half *h;
 	struct flow *fl = NULL;
 	struct dt_conn *c;
-	struct dt_drop_text *dx;
+	struct dt_drop *dx;
 	uint16_t p0, p1, a;
 	int src_low = 0, dir;
 
@@ -646,11 +646,12 @@ dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
 	if (l4->paylen > 0 && (!h->started ||
 	    l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0) == h->start))
 		a |= 0x100;		/* its direction's first stream byte */
-	if (c->drop_frame == 0) {
-		c->drop_frame = pkt->frame;
-		c->drop_dir = (uint8_t)dir;
-		if (pm != NULL &&
-		    (dx = dt_conn_drop_text_make(f->m, c)) != NULL) {
+	if ((dx = dt_conn_drop_make(f->m, c)) == NULL)
+		return;			/* the analysis says memory failed */
+	if (dx->frame == 0) {
+		dx->frame = pkt->frame;
+		dx->dir = (uint8_t)dir;
+		if (pm != NULL) {
 			if (pm->component_name[0] != '\0')
 				snprintf(dx->component, sizeof dx->component,
 				    "%s", pm->component_name);
@@ -663,7 +664,7 @@ dt_flow_drop(struct dt_flow *f, const struct dt_packet *pkt,
 			    pm->drop_location);
 		}
 	}
-	c->n_drops++;
+	dx->n++;
 	dt_conn_add_event(f->m, c, DT_EV_DROPPED, (uint8_t)dir, pkt->frame,
 	    pkt->time, a, l4->paylen);
 }

@@ -154,7 +154,7 @@ void dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
 
 /* A packet pktmon logged as dropped on the host (decoded; any status):
    recorded on the connection of its 5-tuple, live or ended, as a drop
-   (dt_conn drop_* fields, n_drops, a DT_EV_DROPPED event) and nothing
+   (dt_conn_drop(), a DT_EV_DROPPED event) and nothing
    else - its bytes never reached their destination, so they are not
    stream data. No connection is created: a drop of no known connection
    is counted in cap->drops_unattributed. */

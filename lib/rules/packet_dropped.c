@@ -45,7 +45,8 @@ static void
 describe(const struct dt_conn *c, const struct dt_event *ev, char *buf,
     size_t n)
 {
-	const char *who = c->drop_dir == DT_C2S ? "client" : "server";
+	const char *who = dt_conn_drop(c)->dir == DT_C2S ? "client" :
+	    "server";
 	unsigned fl, first;
 
 	if (ev == NULL) {
@@ -81,7 +82,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
-	const struct dt_drop_text *dx = dt_conn_drop_text(c);
+	const struct dt_drop *dx = dt_conn_drop(c);
 	const struct dt_event *first = NULL;
 	struct dt_verdict *v;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], what[128], list[160];
@@ -90,7 +91,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	size_t i, n = 0, k = 0;
 	int explains, unanswered, hs_packet;
 
-	if (c->drop_frame == 0)
+	if (dx->frame == 0)
 		return;
 	list[0] = '\0';
 	for (i = 0; i < c->n_events; i++) {
@@ -98,7 +99,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 
 		if (ev->type != DT_EV_DROPPED)
 			continue;
-		if (ev->frame == c->drop_frame && first == NULL)
+		if (ev->frame == dx->frame && first == NULL)
 			first = ev;
 		if (n < MAX_DROPS) {
 			fr[n++] = ev->frame;
@@ -109,13 +110,13 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		}
 	}
 	if (n == 0) {
-		fr[n++] = c->drop_frame;
+		fr[n++] = dx->frame;
 		snprintf(list, sizeof list, "%llu",
-		    (unsigned long long)c->drop_frame);
+		    (unsigned long long)dx->frame);
 	}
 	describe(c, first, what, sizeof what);
 	explains = !dt_rule_hs_complete(c) &&
-	    !server_refused_before(c, c->drop_frame);
+	    !server_refused_before(c, dx->frame);
 	unanswered = explains && t->ccs_frame[DT_C2S] == 0 &&
 	    t->client_cert_frame == 0;
 	hs_packet = first != NULL && ((first->a & (DT_TCP_SYN | DT_TCP_RST)) ||
@@ -128,11 +129,11 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	snprintf(sum, sizeof sum, "pktmon saw %s (frame %llu%s) dropped on "
 	    "the client at component '%s', reason '%s'%s%s; %u drop%s on this "
 	    "connection (frame%s %s%s)", what,
-	    (unsigned long long)c->drop_frame, size, dx->component,
+	    (unsigned long long)dx->frame, size, dx->component,
 	    dx->reason[0] != '\0' ? dx->reason : "not given", loc,
 	    explains ? ", and the handshake never completed" : "",
-	    c->n_drops, c->n_drops == 1 ? "" : "s", n > 1 ? "s" : "", list,
-	    c->n_drops > n ? ", ..." : "");
+	    dx->n, dx->n == 1 ? "" : "s", n > 1 ? "s" : "", list,
+	    dx->n > n ? ", ..." : "");
 	snprintf(rem, sizeof rem, "Find what on the client drops the "
 	    "connection to %s: list the Windows Filtering Platform state "
 	    "and filters (netsh wfp show state; netsh wfp show filters) and "

@@ -94,6 +94,40 @@ START_TEST(hash_reserve_again)
 }
 END_TEST
 
+/* A dense table (a big index built once) fills its slots to 4/5 before
+   it grows, a plain one to 1/2; both find every key. */
+START_TEST(hash_dense)
+{
+	struct dt_mem m;
+	struct dt_hash h[2];
+	struct dt_hash_iter it;
+	static int vals[100];
+	char key[32];
+	size_t i, k;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	for (k = 0; k < 2; k++) {
+		dt_hash_init(&h[k], &m);
+		h[k].dense = k == 1;
+		for (i = 0; i < 100; i++) {
+			snprintf(key, sizeof key, "name%zu.example", i);
+			ck_assert_int_eq(dt_hash_add(&h[k], key, strlen(key),
+			    &vals[i]), 1);
+		}
+		ck_assert_uint_eq(h[k].cap, k == 1 ? 128 : 256);
+		for (i = 0; i < 100; i++) {
+			snprintf(key, sizeof key, "name%zu.example", i);
+			ck_assert_ptr_eq(dt_hash_first(&h[k], key, strlen(key),
+			    &it), &vals[i]);
+		}
+		ck_assert_ptr_null(dt_hash_first(&h[k], "name100.example", 15,
+		    &it));
+		dt_hash_free(&h[k]);
+	}
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
 /* Every allocation refused in turn: -1, and the table still answers. */
 static size_t fail_at, n_allocs;
 
@@ -477,6 +511,7 @@ index_suite(void)
 
 	tcase_add_test(tc, hash_multimap);
 	tcase_add_test(tc, hash_reserve_again);
+	tcase_add_test(tc, hash_dense);
 	tcase_add_test(tc, hash_memory_refused);
 	tcase_add_test(tc, name_key_canonical);
 	tcase_add_test(tc, index_dns);

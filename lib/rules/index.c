@@ -164,10 +164,13 @@ add_dns(struct dt_rule_index *x, struct dt_dns *d, struct dns_run *run,
 	if (!for_host && d->cname != NULL)
 		for_host = dt_rule_name_key(d->cname, key, sizeof key) == hn &&
 		    memcmp(key, hk, hn) == 0;
+	/* the first answer that gave an address is the one asked for:
+	   later ones (a day's 81,920 for the host) are not kept */
 	for (i = 0; for_host && i < d->n_addrs; i++) {
 		dt_dns_addr(d, i, &a);
-		if (dt_hash_add(&x->host_answer, akey, addr_key(&a, 0, akey),
-		    d) < 0)
+		n = addr_key(&a, 0, akey);
+		if (dt_hash_count(&x->host_answer, akey, n) == 0 &&
+		    dt_hash_add(&x->host_answer, akey, n, d) < 0)
 			return -1;
 	}
 	return 0;
@@ -267,11 +270,15 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	memset(x, 0, sizeof *x);
 	x->cap = cap;
 	dt_hash_init(&want, m);
+	/* the two big tables of names and exchanges fill their slots
+	   further (hash.h): built once, asked once or twice per connection */
 	dt_hash_init(&x->dns_name, m);
+	x->dns_name.dense = 1;
 	dt_hash_init(&x->host_answer, m);
 	dt_hash_init(&x->conn_server, m);
 	dt_hash_init(&x->conn_name, m);
 	dt_hash_init(&x->http_conn, m);
+	x->http_conn.dense = 1;
 	dt_hash_init(&x->http_get, m);
 	dt_hash_init(&x->connect, m);
 	dt_hash_init(&x->connect_ok, m);
@@ -284,7 +291,8 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	/* every connection, answer and exchange is one value of these */
 	if (dt_hash_reserve(&x->conn_server, cap->n_conns) != 0 ||
 	    dt_hash_reserve(&x->dns_name, cap->n_dns) != 0 ||
-	    dt_hash_reserve(&x->http_conn, n_http) != 0)
+	    dt_hash_reserve(&x->http_conn, n_http) != 0 ||
+	    dt_hash_reserve(&x->http_get, n_http) != 0)	/* at most */
 		goto fail;
 	x->conn_by_id = dt_calloc(m, (size_t)x->max_id + 1,
 	    sizeof *x->conn_by_id);

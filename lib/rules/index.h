@@ -25,12 +25,13 @@
 
 struct dt_rule_index {
 	struct dt_hash dns_name;	/* query name -> struct dt_dns */
-	struct dt_hash host_answer;	/* address -> struct dt_dns whose
-					   answer gave it for --host (as the
-					   query name or its CNAME target):
-					   the one name classification asks
-					   about, so not every answer of the
-					   day is keyed */
+	struct dt_hash host_answer;	/* address -> the first struct dt_dns
+					   whose answer gave it for --host (as
+					   the query name or its CNAME
+					   target): the one name
+					   classification asks about, so not
+					   every answer of the day is keyed,
+					   nor the later answers alike */
 	struct dt_hash conn_server;	/* server address + port -> dt_conn */
 	struct dt_hash conn_name;	/* wire name (SNI, else Host) -> dt_conn;
 					   made by the first

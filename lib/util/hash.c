@@ -229,7 +229,8 @@ dt_hash_add(struct dt_hash *h, const void *key, size_t klen, void *val)
 
 	if (klen > BLOCK_MAX - KLEN)
 		return -1;
-	if ((h->n_keys + 1) * 2 > h->cap && grow_slots(h) != 0)
+	if ((h->dense ? (h->n_keys + 1) * 5 > h->cap * 4 :
+	    (h->n_keys + 1) * 2 > h->cap) && grow_slots(h) != 0)
 		return -1;
 	if (room_for_val(h) != 0)
 		return -1;

@@ -33,6 +33,11 @@ struct dt_hash {
 					   at most 64 KiB */
 	size_t n_blocks, cap_blocks, block_used;
 	size_t recent;			/* slot of the last key added + 1 */
+	int dense;			/* 1: slots up to 4/5 full, not 1/2 (a
+					   big table built once and asked a
+					   few times per connection: a day's
+					   99,316 DNS names in 131,072 slots,
+					   2.6 MB, not 262,144) */
 };
 
 /* A cursor over the values of one key. */

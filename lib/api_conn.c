@@ -373,12 +373,12 @@ DT_EXTERN unsigned dt_conn_tls_alert_count(const dt_conn *c) { return c->tls->n_
 DT_EXTERN uint64_t dt_conn_tls_server_certificate_frame(const dt_conn *c) { return c->tls->server_cert_frame; }
 DT_EXTERN int dt_conn_tls_certificates_visible(const dt_conn *c) { return !c->tls->certs_not_visible; }
 DT_EXTERN const char *dt_conn_tls_chain(const dt_conn *c) { return dt_report_chain_name(c->tls->chain); }
-DT_EXTERN const char *dt_conn_tls_chain_error(const dt_conn *c) { return c->tls->chain_error; }
-DT_EXTERN size_t dt_conn_tls_ca_name_count(const dt_conn *c) { return c->tls->n_ca_names; }
-DT_EXTERN size_t dt_conn_tls_cert_request_type_count(const dt_conn *c) { return KEPT(c->tls->n_cr_cert_types, DT_CR_CERT_TYPES_MAX); }
-DT_EXTERN size_t dt_conn_tls_cert_request_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_cr_sig_algs, DT_CR_SIG_ALGS_MAX); }
-DT_EXTERN uint64_t dt_conn_tls_client_certificate_frame(const dt_conn *c) { return c->tls->client_cert_frame; }
-DT_EXTERN size_t dt_conn_client_cert_count(const dt_conn *c) { return c->tls->n_client_certs; }
+DT_EXTERN const char *dt_conn_tls_chain_error(const dt_conn *c) { return dt_tls_rare(c->tls)->chain_error; }
+DT_EXTERN size_t dt_conn_tls_ca_name_count(const dt_conn *c) { return dt_tls_rare(c->tls)->n_ca_names; }
+DT_EXTERN size_t dt_conn_tls_cert_request_type_count(const dt_conn *c) { return KEPT(dt_tls_rare(c->tls)->n_cr_cert_types, DT_CR_CERT_TYPES_MAX); }
+DT_EXTERN size_t dt_conn_tls_cert_request_sig_alg_count(const dt_conn *c) { return KEPT(dt_tls_rare(c->tls)->n_cr_sig_algs, DT_CR_SIG_ALGS_MAX); }
+DT_EXTERN uint64_t dt_conn_tls_client_certificate_frame(const dt_conn *c) { return dt_tls_rare(c->tls)->client_cert_frame; }
+DT_EXTERN size_t dt_conn_client_cert_count(const dt_conn *c) { return dt_tls_rare(c->tls)->n_client_certs; }
 DT_EXTERN uint64_t dt_conn_tls_server_hello_done_frame(const dt_conn *c) { return c->tls->server_hello_done_frame; }
 
 DT_EXTERN uint16_t
@@ -433,17 +433,17 @@ dt_conn_tls_sig_alg_at(const dt_conn *c, size_t i, uint16_t *alg)
 DT_EXTERN int
 dt_conn_tls_cert_request(const dt_conn *c, uint64_t *frame)
 {
-	if (c->tls->cert_request_frame == 0)
+	if (dt_tls_rare(c->tls)->cert_request_frame == 0)
 		return DT_ITEROVER;
 	if (frame != NULL)
-		*frame = c->tls->cert_request_frame;
+		*frame = dt_tls_rare(c->tls)->cert_request_frame;
 	return 0;
 }
 
 DT_EXTERN const char *
 dt_conn_tls_ca_name_at(const dt_conn *c, size_t i)
 {
-	return i < c->tls->n_ca_names ? c->tls->ca_names[i] : NULL;
+	return i < dt_tls_rare(c->tls)->n_ca_names ? dt_tls_rare(c->tls)->ca_names[i] : NULL;
 }
 
 DT_EXTERN int
@@ -452,7 +452,7 @@ dt_conn_tls_cert_request_type_at(const dt_conn *c, size_t i, unsigned *type)
 	if (i >= dt_conn_tls_cert_request_type_count(c))
 		return DT_ITEROVER;
 	if (type != NULL)
-		*type = c->tls->cr_cert_types[i];
+		*type = dt_tls_rare(c->tls)->cr_cert_types[i];
 	return 0;
 }
 
@@ -463,7 +463,7 @@ dt_conn_tls_cert_request_sig_alg_at(const dt_conn *c, size_t i,
 	if (i >= dt_conn_tls_cert_request_sig_alg_count(c))
 		return DT_ITEROVER;
 	if (alg != NULL)
-		*alg = c->tls->cr_sig_algs[i];
+		*alg = dt_tls_rare(c->tls)->cr_sig_algs[i];
 	return 0;
 }
 
@@ -472,9 +472,9 @@ dt_conn_client_cert_at(const dt_conn *c, size_t i, const dt_cert **out)
 {
 	if (out == NULL)
 		return DT_EINVAL;
-	if (i >= c->tls->n_client_certs)
+	if (i >= dt_tls_rare(c->tls)->n_client_certs)
 		return DT_ITEROVER;
-	*out = &c->tls->client_certs[i];
+	*out = &dt_tls_rare(c->tls)->client_certs[i];
 	return 0;
 }
 
@@ -513,8 +513,8 @@ dt_conn_tls_http(const dt_conn *c, int response, uint64_t *frame,
     const char **line, const char **host, const char **server,
     const char **content_length, int *status)
 {
-	const struct dt_http_msg *h = response ? &c->tls->http_response :
-	    &c->tls->http_request;
+	const struct dt_http_msg *h = response ? &dt_tls_http(c->tls)->response :
+	    &dt_tls_http(c->tls)->request;
 
 	if (h->frame == 0)
 		return DT_ITEROVER;
@@ -537,14 +537,14 @@ DT_EXTERN int
 dt_conn_tls_non_tls(const dt_conn *c, uint64_t *frame, int *from_server,
     const char **line)
 {
-	if (c->tls->non_tls_frame == 0)
+	if (dt_tls_rare(c->tls)->non_tls_frame == 0)
 		return DT_ITEROVER;
 	if (frame != NULL)
-		*frame = c->tls->non_tls_frame;
+		*frame = dt_tls_rare(c->tls)->non_tls_frame;
 	if (from_server != NULL)
-		*from_server = c->tls->non_tls_dir == DT_S2C;
+		*from_server = dt_tls_rare(c->tls)->non_tls_dir == DT_S2C;
 	if (line != NULL)
-		*line = c->tls->non_tls_line;
+		*line = dt_tls_rare(c->tls)->non_tls_line;
 	return 0;
 }
 
@@ -552,14 +552,14 @@ DT_EXTERN int
 dt_conn_tls_malformed(const dt_conn *c, uint64_t *frame, int *from_server,
     const char **reason)
 {
-	if (c->tls->malformed_frame == 0)
+	if (dt_tls_rare(c->tls)->malformed_frame == 0)
 		return DT_ITEROVER;
 	if (frame != NULL)
-		*frame = c->tls->malformed_frame;
+		*frame = dt_tls_rare(c->tls)->malformed_frame;
 	if (from_server != NULL)
-		*from_server = c->tls->malformed_dir == DT_S2C;
+		*from_server = dt_tls_rare(c->tls)->malformed_dir == DT_S2C;
 	if (reason != NULL)
-		*reason = c->tls->malformed;
+		*reason = dt_tls_rare(c->tls)->malformed;
 	return 0;
 }
 
@@ -567,8 +567,8 @@ DT_EXTERN int
 dt_conn_tls_truncated(const dt_conn *c, uint64_t *frame)
 {
 	if (frame != NULL)
-		*frame = c->tls->truncated_frame;
-	return c->tls->truncated != 0;
+		*frame = dt_tls_rare(c->tls)->truncated_frame;
+	return dt_tls_rare(c->tls)->truncated != 0;
 }
 
 /* ---- certificate: the rest ---------------------------------------------- */

@@ -20,7 +20,7 @@ static void *
 body_open(void *payload, struct dt_conn *c)
 {
 	struct dt_pipe *pp = payload;
-	const char *line = c->tls->http_request.line;
+	const char *line = dt_tls_http(c->tls)->request.line;
 
 	if (line == NULL || strncmp(line, "POST ", 5) != 0 ||
 	    strncmp(line + 5, "/sra_", 5) == 0)
@@ -34,7 +34,7 @@ static int
 body_data(void *state, struct dt_conn *c, int dir, const uint8_t *p,
     size_t n, uint64_t frame, int64_t time)
 {
-	int st = c->tls->http_response.status;
+	int st = dt_tls_http(c->tls)->response.status;
 
 	if (dir == DT_S2C && (st < 200 || st > 299))
 		return 0;
@@ -124,7 +124,7 @@ conn_trim(struct dt_capture *cap, struct dt_conn *c)
 	dt_conn_tls_trim(cap, c);
 	dt_conn_keep_tunnel(cap, c);
 	certs_trim(m, c->tls->server_certs, c->tls->n_server_certs);
-	certs_trim(m, c->tls->client_certs, c->tls->n_client_certs);
+	certs_trim(m, dt_tls_rare(c->tls)->client_certs, dt_tls_rare(c->tls)->n_client_certs);
 	if (c->n_events > 0 && c->n_events < c->cap_events &&
 	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
 		c->events = ev;

@@ -158,7 +158,7 @@ START_TEST(test_huge_handshake_claim)
 	}
 	res = analyse(&a, &c);
 	ck_assert_int_eq(dt_capture_conn_at(res, 0, &conn), 0);
-	ck_assert(conn->tls->malformed != NULL || conn->tls->truncated);
+	ck_assert(dt_tls_rare(conn->tls)->malformed != NULL || dt_tls_rare(conn->tls)->truncated);
 	dt_analyzer_free(a);
 }
 END_TEST

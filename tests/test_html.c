@@ -217,13 +217,13 @@ hostile_capture(void)
 	    "af00bc8192e97b98", 65);
 	x->server_auth = 1;
 	c->tls->chain = DT_CHAIN_UNTRUSTED;
-	c->tls->chain_error = dt_strdup(&mem, "ends at " EVIL);
-	c->tls->non_tls_frame = 8;
-	c->tls->non_tls_dir = DT_S2C;
-	c->tls->non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 " EVIL);
-	c->tls->http_request.frame = 7;
-	c->tls->http_request.line = dt_strdup(&mem, "POST /" EVIL " HTTP/1.1");
-	c->tls->http_request.host = dt_strdup(&mem, EVIL);
+	dt_tls_rare_make(&mem, c->tls)->chain_error = dt_strdup(&mem, "ends at " EVIL);
+	dt_tls_rare_make(&mem, c->tls)->non_tls_frame = 8;
+	dt_tls_rare_make(&mem, c->tls)->non_tls_dir = DT_S2C;
+	dt_tls_rare_make(&mem, c->tls)->non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 " EVIL);
+	dt_tls_http_make(&mem, c->tls)->request.frame = 7;
+	dt_tls_http_make(&mem, c->tls)->request.line = dt_strdup(&mem, "POST /" EVIL " HTTP/1.1");
+	dt_tls_http_make(&mem, c->tls)->request.host = dt_strdup(&mem, EVIL);
 
 	ev(c, DT_EV_SYN, DT_C2S, 1, 0, 0, 0);
 	ev(c, DT_EV_SYNACK, DT_S2C, 2, 1, 0, 0);

@@ -261,13 +261,13 @@ capture_main(void)
 	x[1].issuer = dt_strdup(&mem, "CN=Corp Root CA");
 	memset(x[1].sha256, 'b', 64);
 	t->chain = DT_CHAIN_OK;
-	t->cert_request_frame = 10;
-	t->ca_names = strv(2, "CN=Corp Root CA", "CN=Other Root");
-	t->n_ca_names = 2;
+	dt_tls_rare_make(&mem, t)->cert_request_frame = 10;
+	dt_tls_rare_make(&mem, t)->ca_names = strv(2, "CN=Corp Root CA", "CN=Other Root");
+	dt_tls_rare_make(&mem, t)->n_ca_names = 2;
 	t->client_cert = DT_CCERT_PRESENT;
-	t->client_cert_frame = 11;
-	t->client_certs = x = dt_calloc(&mem, 1, sizeof *x);
-	t->n_client_certs = 1;
+	dt_tls_rare_make(&mem, t)->client_cert_frame = 11;
+	dt_tls_rare_make(&mem, t)->client_certs = x = dt_calloc(&mem, 1, sizeof *x);
+	dt_tls_rare_make(&mem, t)->n_client_certs = 1;
 	x[0].subject = dt_strdup(&mem, "CN=CLIENT01.corp.example");
 	x[0].issuer = dt_strdup(&mem, "CN=Corp Issuing CA");
 	t->server_hello_done_frame = 10;
@@ -278,10 +278,10 @@ capture_main(void)
 	t->appdata_frame[0] = 13;
 	t->appdata_bytes[0] = 300;
 	t->appdata_records[0] = 1;
-	t->http_request.frame = 13;
-	t->http_request.line = dt_strdup(&mem, "POST /IPHTTPS HTTP/1.1");
-	t->http_request.host = dt_strdup(&mem, "da.corp.example");
-	t->http_request.content_length = dt_strdup(&mem,
+	dt_tls_http_make(&mem, t)->request.frame = 13;
+	dt_tls_http_make(&mem, t)->request.line = dt_strdup(&mem, "POST /IPHTTPS HTTP/1.1");
+	dt_tls_http_make(&mem, t)->request.host = dt_strdup(&mem, "da.corp.example");
+	dt_tls_http_make(&mem, t)->request.content_length = dt_strdup(&mem,
 	    "18446744073709551615");
 
 	/* 3: SYN answered by RST */
@@ -348,9 +348,9 @@ capture_hostile(void)
 	c->tls->seen = 1;
 	c->tls->ch_frame = 1;
 	c->tls->sni = dt_strdup(&mem, "bad\xff\xc0\xaf\x01\x1b[2J\xe2\x80\xaeok");
-	c->tls->non_tls_frame = 2;
-	c->tls->non_tls_dir = DT_S2C;
-	c->tls->non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 Bad\x1b[5m \xfe");
+	dt_tls_rare_make(&mem, c->tls)->non_tls_frame = 2;
+	dt_tls_rare_make(&mem, c->tls)->non_tls_dir = DT_S2C;
+	dt_tls_rare_make(&mem, c->tls)->non_tls_line = dt_strdup(&mem, "HTTP/1.1 400 Bad\x1b[5m \xfe");
 	c->tls->alert_frame = 3;
 	c->tls->alert_dir = DT_C2S;
 	c->tls->alert_encrypted = 1;

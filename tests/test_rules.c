@@ -229,13 +229,13 @@ hello_done(struct fx *f, struct dt_conn *c)
 static void
 cert_request(struct fx *f, struct dt_conn *c, const char *ca)
 {
-	c->tls->cert_request_frame = base(c) + 7;
+	dt_tls_rare_make(&f->mem, c->tls)->cert_request_frame = base(c) + 7;
 	if (ca != NULL) {
-		c->tls->ca_names = dt_malloc(&f->mem, sizeof(char *));
-		c->tls->ca_names[0] = sdup(f, ca);
-		c->tls->n_ca_names = 1;
+		dt_tls_rare_make(&f->mem, c->tls)->ca_names = dt_malloc(&f->mem, sizeof(char *));
+		dt_tls_rare_make(&f->mem, c->tls)->ca_names[0] = sdup(f, ca);
+		dt_tls_rare_make(&f->mem, c->tls)->n_ca_names = 1;
 	}
-	hs_ev(f, c, DT_S2C, c->tls->cert_request_frame, 13);
+	hs_ev(f, c, DT_S2C, dt_tls_rare(c->tls)->cert_request_frame, 13);
 }
 
 static void
@@ -244,17 +244,17 @@ client_cert(struct fx *f, struct dt_conn *c, const char *subject,
 {
 	struct dt_tls_facts *t = c->tls;
 
-	t->client_cert_frame = base(c) + 9;
+	dt_tls_rare_make(&f->mem, t)->client_cert_frame = base(c) + 9;
 	if (subject == NULL) {
 		t->client_cert = DT_CCERT_EMPTY;
 	} else {
 		t->client_cert = DT_CCERT_PRESENT;
-		t->client_certs = dt_calloc(&f->mem, 1, sizeof *t->client_certs);
-		t->client_certs[0].subject = sdup(f, subject);
-		t->client_certs[0].issuer = sdup(f, issuer);
-		t->n_client_certs = 1;
+		dt_tls_rare_make(&f->mem, t)->client_certs = dt_calloc(&f->mem, 1, sizeof *dt_tls_rare(t)->client_certs);
+		dt_tls_rare_make(&f->mem, t)->client_certs[0].subject = sdup(f, subject);
+		dt_tls_rare_make(&f->mem, t)->client_certs[0].issuer = sdup(f, issuer);
+		dt_tls_rare_make(&f->mem, t)->n_client_certs = 1;
 	}
-	hs_ev(f, c, DT_C2S, t->client_cert_frame, 11);
+	hs_ev(f, c, DT_C2S, dt_tls_rare(t)->client_cert_frame, 11);
 }
 
 static void
@@ -1014,7 +1014,7 @@ START_TEST(heartbeat_after_hello_done)
 	server_cert(f, c, "CN=" HOST, "CN=Corp Issuing CA", HOST, "aa");
 	hello_done(f, c);
 	ev(f, c, DT_EV_TLS_RECORD, DT_C2S, 9, 24);
-	c->tls->n_heartbeats = 1;
+	dt_tls_rare_make(&f->mem, c->tls)->n_heartbeats = 1;
 	close_by(f, c, DT_C2S, 10, 0);
 	run(f);
 	ck_assert_uint_eq(count(f, "server-cert-untrusted"), 0);
@@ -1342,9 +1342,9 @@ START_TEST(wrong_server_non_tls)
 	struct dt_conn *c = iphttps_hello(f);
 	const struct dt_verdict *v;
 
-	c->tls->non_tls_frame = 6;
-	c->tls->non_tls_dir = DT_S2C;
-	c->tls->non_tls_line = sdup(f, "HTTP/1.1 400 Bad Request");
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_frame = 6;
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_dir = DT_S2C;
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_line = sdup(f, "HTTP/1.1 400 Bad Request");
 	close_by(f, c, DT_S2C, 7, 0);
 	run(f);
 	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
@@ -1363,9 +1363,9 @@ START_TEST(wrong_server_greeting)
 	struct dt_conn *c = iphttps_hello(f);
 	const struct dt_verdict *v;
 
-	c->tls->non_tls_frame = 3;
-	c->tls->non_tls_dir = DT_S2C;
-	c->tls->non_tls_line = sdup(f, "SSH-2.0-OpenSSH_9.2");
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_frame = 3;
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_dir = DT_S2C;
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_line = sdup(f, "SSH-2.0-OpenSSH_9.2");
 	close_by(f, c, DT_S2C, 7, 0);
 	run(f);
 	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
@@ -1389,12 +1389,12 @@ START_TEST(wrong_server_starttls_refused)
 	const struct dt_verdict *v;
 
 	c->tls->ch_frame = 11;
-	c->tls->non_tls_frame = 4;
-	c->tls->non_tls_dir = DT_S2C;
-	c->tls->non_tls_line = sdup(f, "220 mail.corp.example ESMTP");
-	c->tls->preamble_asked_frame = 9;
-	c->tls->preamble_refused_frame = 10;
-	c->tls->preamble_refused_line = sdup(f, "454 4.7.0 TLS not available");
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_frame = 4;
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_dir = DT_S2C;
+	dt_tls_rare_make(&f->mem, c->tls)->non_tls_line = sdup(f, "220 mail.corp.example ESMTP");
+	dt_tls_rare_make(&f->mem, c->tls)->preamble_asked_frame = 9;
+	dt_tls_rare_make(&f->mem, c->tls)->preamble_refused_frame = 10;
+	dt_tls_rare_make(&f->mem, c->tls)->preamble_refused_line = sdup(f, "454 4.7.0 TLS not available");
 	close_by(f, c, DT_S2C, 12, 1);
 	run(f);
 	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,
@@ -1464,13 +1464,13 @@ START_TEST(wrong_server_http_reply)
 	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
 	hello_done(f, c);
 	finish(f, c);
-	t->http_request.frame = 14;
-	t->http_request.line = sdup(f, "POST /IPHTTPS HTTP/1.1");
-	t->http_request.content_length = sdup(f, "18446744073709551615");
-	t->http_response.frame = 15;
-	t->http_response.status = 404;
-	t->http_response.line = sdup(f, "HTTP/1.1 404 Not Found");
-	t->http_response.server = sdup(f, "nginx");
+	dt_tls_http_make(&f->mem, t)->request.frame = 14;
+	dt_tls_http_make(&f->mem, t)->request.line = sdup(f, "POST /IPHTTPS HTTP/1.1");
+	dt_tls_http_make(&f->mem, t)->request.content_length = sdup(f, "18446744073709551615");
+	dt_tls_http_make(&f->mem, t)->response.frame = 15;
+	dt_tls_http_make(&f->mem, t)->response.status = 404;
+	dt_tls_http_make(&f->mem, t)->response.line = sdup(f, "HTTP/1.1 404 Not Found");
+	dt_tls_http_make(&f->mem, t)->response.server = sdup(f, "nginx");
 	run(f);
 	v = expect_v(f, "wrong-server", 1, DT_SEV_ERROR, DT_CONF_HIGH,
 	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", FR(14, 15));
@@ -1496,11 +1496,11 @@ START_TEST(tunnel_reply_no_verdict)
 	server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
 	hello_done(f, c);
 	finish(f, c);
-	t->http_request.frame = 14;
-	t->http_request.content_length = sdup(f, "18446744073709551615");
-	t->http_response.frame = 15;
-	t->http_response.status = 200;
-	t->http_response.server = sdup(f, "Microsoft-HTTPAPI/2.0");
+	dt_tls_http_make(&f->mem, t)->request.frame = 14;
+	dt_tls_http_make(&f->mem, t)->request.content_length = sdup(f, "18446744073709551615");
+	dt_tls_http_make(&f->mem, t)->response.frame = 15;
+	dt_tls_http_make(&f->mem, t)->response.status = 200;
+	dt_tls_http_make(&f->mem, t)->response.server = sdup(f, "Microsoft-HTTPAPI/2.0");
 	/* ... plus a browser connection: the streaming POST marks c */
 	c = tcp_up(f, 20);
 	client_hello(f, c, "www.example.org", 1, AES128_GCM);
@@ -2110,8 +2110,8 @@ START_TEST(truncated_suppresses_absence_verdicts)
 	const struct dt_verdict *v;
 
 	c->truncated = 1;
-	c->tls->truncated = 1;
-	c->tls->truncated_frame = 5;
+	dt_tls_rare_make(&f->mem, c->tls)->truncated = 1;
+	dt_tls_rare_make(&f->mem, c->tls)->truncated_frame = 5;
 	f->cap->truncated_packets = 3;
 	close_by(f, c, DT_S2C, 7, 0);
 	ev(f, c, DT_EV_GAP, DT_S2C, 5, 0);
@@ -2143,7 +2143,7 @@ START_TEST(server_finished_lost_still_ok)
 	hello_done(f, c);
 	c->tls->ccs_frame[DT_C2S] = c->tls->finished_frame[DT_C2S] = 8;
 	c->tls->appdata_frame[DT_C2S] = 10;
-	c->tls->truncated = 1;
+	dt_tls_rare_make(&f->mem, c->tls)->truncated = 1;
 	c->gap_bytes[DT_S2C] = 250;
 	ev(f, c, DT_EV_GAP, DT_S2C, 9, 0);
 	run(f);

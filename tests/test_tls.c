@@ -560,18 +560,18 @@ summary(struct out *o, const struct dt_conn *c)
 	say(o, "scert=%llu n=%zu notvisible=%d chain=%d err=%s\n",
 	    (unsigned long long)f->server_cert_frame, f->n_server_certs,
 	    f->certs_not_visible, f->chain,
-	    f->chain_error ? f->chain_error : "-");
+	    dt_tls_rare(f)->chain_error ? dt_tls_rare(f)->chain_error : "-");
 	for (i = 0; i < f->n_server_certs; i++)
 		say_cert(o, &f->server_certs[i]);
-	say(o, "cr=%llu ncas=%zu", (unsigned long long)f->cert_request_frame,
-	    f->n_ca_names);
-	for (i = 0; i < f->n_ca_names; i++)
-		say(o, " [%s]", f->ca_names[i] ? f->ca_names[i] : "NULL");
-	say(o, " types=%zu algs=%zu\n", f->n_cr_cert_types, f->n_cr_sig_algs);
+	say(o, "cr=%llu ncas=%zu", (unsigned long long)dt_tls_rare(f)->cert_request_frame,
+	    dt_tls_rare(f)->n_ca_names);
+	for (i = 0; i < dt_tls_rare(f)->n_ca_names; i++)
+		say(o, " [%s]", dt_tls_rare(f)->ca_names[i] ? dt_tls_rare(f)->ca_names[i] : "NULL");
+	say(o, " types=%zu algs=%zu\n", dt_tls_rare(f)->n_cr_cert_types, dt_tls_rare(f)->n_cr_sig_algs);
 	say(o, "ccert=%d@%llu n=%zu\n", f->client_cert,
-	    (unsigned long long)f->client_cert_frame, f->n_client_certs);
-	for (i = 0; i < f->n_client_certs; i++)
-		say_cert(o, &f->client_certs[i]);
+	    (unsigned long long)dt_tls_rare(f)->client_cert_frame, dt_tls_rare(f)->n_client_certs);
+	for (i = 0; i < dt_tls_rare(f)->n_client_certs; i++)
+		say_cert(o, &dt_tls_rare(f)->client_certs[i]);
 	say(o, "shd=%llu ccs=%llu,%llu fin=%llu,%llu\n",
 	    (unsigned long long)f->server_hello_done_frame,
 	    (unsigned long long)f->ccs_frame[0],
@@ -589,15 +589,15 @@ summary(struct out *o, const struct dt_conn *c)
 	    (unsigned long long)f->alert_frame, f->alert_dir, f->alert_level,
 	    f->alert_desc, f->alert_encrypted, f->n_alerts);
 	say(o, "nontls=%llu dir=%u line=%s\n",
-	    (unsigned long long)f->non_tls_frame, f->non_tls_dir,
-	    f->non_tls_line ? f->non_tls_line : "-");
+	    (unsigned long long)dt_tls_rare(f)->non_tls_frame, dt_tls_rare(f)->non_tls_dir,
+	    dt_tls_rare(f)->non_tls_line ? dt_tls_rare(f)->non_tls_line : "-");
 	say(o, "malformed=%llu dir=%u why=%s\n",
-	    (unsigned long long)f->malformed_frame, f->malformed_dir,
-	    f->malformed ? f->malformed : "-");
-	say_http(o, "req", &f->http_request);
-	say_http(o, "resp", &f->http_response);
-	say(o, "truncated=%d@%llu\n", f->truncated,
-	    (unsigned long long)f->truncated_frame);
+	    (unsigned long long)dt_tls_rare(f)->malformed_frame, dt_tls_rare(f)->malformed_dir,
+	    dt_tls_rare(f)->malformed ? dt_tls_rare(f)->malformed : "-");
+	say_http(o, "req", &dt_tls_http(f)->request);
+	say_http(o, "resp", &dt_tls_http(f)->response);
+	say(o, "truncated=%d@%llu\n", dt_tls_rare(f)->truncated,
+	    (unsigned long long)dt_tls_rare(f)->truncated_frame);
 	for (i = 0; i < c->n_events; i++)
 		say(o, "ev %u dir=%u frame=%llu a=%u b=%u\n", c->events[i].type,
 		    c->events[i].dir, (unsigned long long)c->events[i].frame,
@@ -882,16 +882,16 @@ START_TEST(t_full12)
 	ck_assert_str_eq(f->server_certs[1].subject, "CN=Corp Root CA");
 	ck_assert_int_eq(f->certs_not_visible, 0);
 	ck_assert_int_eq(f->chain, DT_CHAIN_OK);
-	ck_assert_uint_eq(f->cert_request_frame, 3);
-	ck_assert_uint_eq(f->n_ca_names, 2);
-	ck_assert_str_eq(f->ca_names[0], "CN=Corp Root CA");
-	ck_assert_str_eq(f->ca_names[1], "CN=Other CA");
-	ck_assert_uint_eq(f->n_cr_cert_types, 2);
-	ck_assert_uint_eq(f->cr_cert_types[1], 64);
-	ck_assert_uint_eq(f->n_cr_sig_algs, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->cert_request_frame, 3);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_ca_names, 2);
+	ck_assert_str_eq(dt_tls_rare(f)->ca_names[0], "CN=Corp Root CA");
+	ck_assert_str_eq(dt_tls_rare(f)->ca_names[1], "CN=Other CA");
+	ck_assert_uint_eq(dt_tls_rare(f)->n_cr_cert_types, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->cr_cert_types[1], 64);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_cr_sig_algs, 2);
 	ck_assert_int_eq(f->client_cert, DT_CCERT_EMPTY);
-	ck_assert_uint_eq(f->client_cert_frame, 4);
-	ck_assert_uint_eq(f->n_client_certs, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->client_cert_frame, 4);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_client_certs, 0);
 	ck_assert_uint_eq(f->server_hello_done_frame, 3);
 	ck_assert_uint_eq(f->ccs_frame[0], 4);
 	ck_assert_uint_eq(f->ccs_frame[1], 5);
@@ -902,8 +902,8 @@ START_TEST(t_full12)
 	ck_assert_uint_eq(f->appdata_bytes[1], 50);
 	ck_assert_uint_eq(f->appdata_records[1], 1);
 	ck_assert_uint_eq(f->alert_frame, 0);
-	ck_assert_ptr_null(f->malformed);
-	ck_assert_ptr_null(f->non_tls_line);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->non_tls_line);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_C2S),
 	    "1:1:0 4:11:0 4:16:0 4:20:1 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_S2C),
@@ -1007,21 +1007,21 @@ START_TEST(t_null_http)
 	    "1:1:0 3:16:0 3:20:0 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_S2C),
 	    "2:2:0 2:11:0 2:14:0 4:20:0 ");
-	ck_assert_uint_eq(f->http_request.frame, 5);
-	ck_assert_str_eq(f->http_request.line, "POST /IPHTTPS HTTP/1.1");
-	ck_assert_str_eq(f->http_request.host, "da.example.com");
-	ck_assert_str_eq(f->http_request.content_length,
+	ck_assert_uint_eq(dt_tls_http(f)->request.frame, 5);
+	ck_assert_str_eq(dt_tls_http(f)->request.line, "POST /IPHTTPS HTTP/1.1");
+	ck_assert_str_eq(dt_tls_http(f)->request.host, "da.example.com");
+	ck_assert_str_eq(dt_tls_http(f)->request.content_length,
 	    "18446744073709551615");
-	ck_assert_uint_eq(f->http_response.frame, 6);
-	ck_assert_int_eq(f->http_response.status, 200);
-	ck_assert_str_eq(f->http_response.server, "Microsoft-HTTPAPI/2.0");
+	ck_assert_uint_eq(dt_tls_http(f)->response.frame, 6);
+	ck_assert_int_eq(dt_tls_http(f)->response.status, 200);
+	ck_assert_str_eq(dt_tls_http(f)->response.server, "Microsoft-HTTPAPI/2.0");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_HTTP_REQUEST, -1), "5:0:0 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_HTTP_RESPONSE, -1),
 	    "6:0:200 ");
 	ck_assert_uint_eq(f->appdata_records[0], 2);
 	ck_assert_int_eq(r.ret[4], 1);	/* head parsed: records hopped */
 	ck_assert_int_eq(r.ret[5], 1);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -1142,7 +1142,7 @@ START_TEST(t_tls13_draft)
 	ck_assert_uint_eq(f->suite, 0x1303);
 	ck_assert_int_eq(f->certs_not_visible, 1);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, -1), "2:0:700 ");
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -1189,7 +1189,7 @@ START_TEST(t_hrr)
 	    "1:1:0 2:2:2 3:1:0 4:2:0 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, -1),
 	    "4:0:500 ");
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -1239,11 +1239,11 @@ START_TEST(t_sslv2)
 	ck_assert_uint_eq(f->offered_suites[1], 0x003B);
 	ck_assert_uint_eq(f->offered_suites[2], 0x002F);
 	/* every spec as sent, the SSL 2.0 kind too */
-	ck_assert_uint_eq(f->n_sslv2_specs, 4);
-	ck_assert_uint_eq(f->sslv2_specs[0], 0x010080);
-	ck_assert_uint_eq(f->sslv2_specs[1], 0x000002);
-	ck_assert_uint_eq(f->sslv2_specs[2], 0x00003B);
-	ck_assert_uint_eq(f->sslv2_specs[3], 0x00002F);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_sslv2_specs, 4);
+	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[0], 0x010080);
+	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[1], 0x000002);
+	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[2], 0x00003B);
+	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[3], 0x00002F);
 	ck_assert_int_eq(f->offered_null, 1);
 	ck_assert_int_eq(f->offered_only_null, 0);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "1:1:0 ");
@@ -1304,8 +1304,8 @@ START_TEST(t_sslv2_server)
 	run_all(&r, s, 0);
 	ck_assert_uint_eq(f->sh_frame, 2);
 	ck_assert_uint_eq(f->version, 0x0002);
-	ck_assert_ptr_null(f->non_tls_line);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->non_tls_line);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1),
 	    "2:4:0 3:2:0 ");
 	ck_assert_str_eq(dt_report_msg_name(&r.c.events[r.c.n_events - 1]),
@@ -1356,12 +1356,12 @@ START_TEST(t_nontls)
 	    nontls_cases[_i].len : strlen(nontls_cases[_i].reply));
 	seal(s);
 	run_all(&r, s, 0);
-	ck_assert_uint_eq(f->non_tls_frame, 2);
-	ck_assert_uint_eq(f->non_tls_dir, DT_S2C);
-	ck_assert_str_eq(f->non_tls_line, nontls_cases[_i].line);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_dir, DT_S2C);
+	ck_assert_str_eq(dt_tls_rare(f)->non_tls_line, nontls_cases[_i].line);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_NON_TLS, -1), "2:0:0 ");
 	ck_assert_uint_eq(f->sh_frame, 0);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -1390,11 +1390,11 @@ START_TEST(t_damaged_alert)
 	raw(b, "\0\0\0\0\2\0\50", 7);
 	seal(s);
 	run_all(&r, s, 0);
-	ck_assert_uint_eq(f->non_tls_frame, 0);
-	ck_assert_ptr_null(f->non_tls_line);
-	ck_assert_uint_eq(f->malformed_frame, 2);
-	ck_assert_uint_eq(f->malformed_dir, DT_S2C);
-	ck_assert_str_eq(f->malformed, "a 7-byte answer to the ClientHello, "
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 0);
+	ck_assert_ptr_null(dt_tls_rare(f)->non_tls_line);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_frame, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_dir, DT_S2C);
+	ck_assert_str_eq(dt_tls_rare(f)->malformed, "a 7-byte answer to the ClientHello, "
 	    "its header not TLS (content type 0, version 0x0000) but its "
 	    "length that of its body, a handshake_failure (40) alert: a broken "
 	    "TLS stack or a device rewriting it, not another protocol");
@@ -1433,8 +1433,8 @@ START_TEST(t_connect)
 	ck_assert_str_eq(f->sni, "da.example.com");
 	ck_assert_uint_eq(f->sh_frame, ok ? 2 : 0);
 	ck_assert_uint_eq(f->suite, ok ? 0x003B : 0);
-	ck_assert_ptr_null(f->non_tls_line);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->non_tls_line);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	ck_assert_int_eq(r.ret[1], ok ? 1 : 0);
 	run_free(&r);
 	free(s);
@@ -1479,10 +1479,10 @@ START_TEST(t_connect_empty_record)
 	ck_assert_str_eq(f->sni, "da.example.com");
 	ck_assert_uint_eq(f->sh_frame, 4);
 	ck_assert_uint_eq(f->suite, 0x003B);
-	ck_assert_ptr_null(f->non_tls_line);
+	ck_assert_ptr_null(dt_tls_rare(f)->non_tls_line);
 	if (types[_i] == 22) {
-		ck_assert_ptr_nonnull(f->malformed);
-		ck_assert_ptr_nonnull(strstr(f->malformed,
+		ck_assert_ptr_nonnull(dt_tls_rare(f)->malformed);
+		ck_assert_ptr_nonnull(strstr(dt_tls_rare(f)->malformed,
 		    "zero-length handshake record"));
 	}
 	run_free(&r);
@@ -1763,17 +1763,17 @@ START_TEST(t_resync_and_types)
 	u16(b, 0);
 	seal(s);
 	run_all(&r, s, 0);
-	ck_assert_ptr_nonnull(f->malformed);
-	ck_assert_str_eq(f->malformed,
+	ck_assert_ptr_nonnull(dt_tls_rare(f)->malformed);
+	ck_assert_str_eq(dt_tls_rare(f)->malformed,
 	    "server record version 0xFFFF is not SSL 3.0 .. TLS 1.3");
-	ck_assert_uint_eq(f->malformed_frame, 2);
-	ck_assert_uint_eq(f->resync_frame, 2);
-	ck_assert_uint_eq(f->resync_dir, DT_S2C);
-	ck_assert_uint_eq(f->resync_skipped, 9);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_frame, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_dir, DT_S2C);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_skipped, 9);
 	ck_assert_uint_eq(f->server_hello_done_frame, 2);
-	ck_assert_uint_eq(f->n_heartbeats, 1);
-	ck_assert_uint_eq(f->n_unknown_records, 1);
-	ck_assert_uint_eq(f->n_violations, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_heartbeats, 1);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_unknown_records, 1);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_violations, 2);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_RECORD, DT_S2C),
 	    "3:24:3 3:99:2 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_RESYNC, -1), "2:0:9 ");
@@ -1790,19 +1790,19 @@ START_TEST(t_malformed)
 	char ev[64];
 
 	run_all(&r, s, 0);
-	ck_assert_msg(f->malformed != NULL, "case %d: no malformed fact:\n%s",
+	ck_assert_msg(dt_tls_rare(f)->malformed != NULL, "case %d: no malformed fact:\n%s",
 	    _i, r.o.text);
-	ck_assert_msg(strncmp(f->malformed, bad_cases[_i].why,
+	ck_assert_msg(strncmp(dt_tls_rare(f)->malformed, bad_cases[_i].why,
 	    strlen(bad_cases[_i].why)) == 0, "case %d: \"%s\"", _i,
-	    f->malformed);
-	ck_assert_uint_eq(f->malformed_frame, bad_cases[_i].frame);
-	ck_assert_uint_eq(f->malformed_dir, bad_cases[_i].dir);
+	    dt_tls_rare(f)->malformed);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_frame, bad_cases[_i].frame);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_dir, bad_cases[_i].dir);
 	snprintf(ev, sizeof ev, "%llu:0:0 ",
 	    (unsigned long long)bad_cases[_i].frame);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_MALFORMED, -1), ev);
 	/* counted as a protocol violation (issue 17: the record layer reads
 	   on where the framing allows, so the direction may still be read) */
-	ck_assert_uint_ge(f->n_violations, 1);
+	ck_assert_uint_ge(dt_tls_rare(f)->n_violations, 1);
 	/* what a ClientHello offered before the field that breaks the rules
 	   is kept (the hello itself is not: no ch_frame); a cipher_suites
 	   vector that is itself bad gives nothing */
@@ -1837,9 +1837,9 @@ START_TEST(t_cap)
 	encrypted_record(b, 22, 16384);
 	seal(s);
 	run(&r, s, 0, 0, 0, 0);
-	ck_assert_str_eq(f->malformed, "handshake message of 16777215 bytes "
+	ck_assert_str_eq(dt_tls_rare(f)->malformed, "handshake message of 16777215 bytes "
 	    "exceeds the cap of 262144 bytes");
-	ck_assert_uint_eq(f->malformed_frame, 1);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_frame, 1);
 	ck_assert_uint_lt(r.m.peak, 200000);
 	run_free(&r);
 
@@ -1847,10 +1847,10 @@ START_TEST(t_cap)
 	free(s);
 	s = script_full12();
 	run_all(&r, s, 512);
-	ck_assert_str_eq(f->malformed, "handshake message of 841 bytes "
+	ck_assert_str_eq(dt_tls_rare(f)->malformed, "handshake message of 841 bytes "
 	    "exceeds the cap of 512 bytes");
-	ck_assert_uint_eq(f->malformed_frame, 2);
-	ck_assert_uint_eq(f->malformed_dir, DT_S2C);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_frame, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_dir, DT_S2C);
 	ck_assert_uint_eq(f->sh_frame, 2);
 	ck_assert_uint_eq(f->n_server_certs, 0);
 	ck_assert_uint_le(r.peak_buffered, 5 + 16384 + 2048 + 512);
@@ -1886,11 +1886,11 @@ START_TEST(t_gap)
 	seal(s);
 	/* only whole: a gap is not a byte stream to split */
 	run(&r, s, 0, 0, 0, 0);
-	ck_assert_int_eq(f->truncated, 1);
-	ck_assert_uint_eq(f->truncated_frame, 3);
+	ck_assert_int_eq(dt_tls_rare(f)->truncated, 1);
+	ck_assert_uint_eq(dt_tls_rare(f)->truncated_frame, 3);
 	ck_assert_uint_eq(f->sh_frame, 2);
 	ck_assert_uint_eq(f->server_cert_frame, 0);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	ck_assert_int_eq(r.ret[3], 0);
 	run_free(&r);
 	free(s);
@@ -1917,14 +1917,14 @@ START_TEST(t_gap)
 	record(b, 22, &body);
 	seal(s);
 	run(&r, s, 0, 0, 0, 0);
-	ck_assert_int_eq(f->truncated, 1);
-	ck_assert_uint_eq(f->truncated_frame, 1);
+	ck_assert_int_eq(dt_tls_rare(f)->truncated, 1);
+	ck_assert_uint_eq(dt_tls_rare(f)->truncated_frame, 1);
 	ck_assert_uint_eq(f->ch_frame, 0);
 	ck_assert_uint_eq(f->alert_frame, 3);
 	ck_assert_uint_eq(f->alert_dir, DT_C2S);
 	ck_assert_uint_eq(f->alert_desc, 42);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, -1), "4:16:0 ");
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 
@@ -1944,7 +1944,7 @@ START_TEST(t_gap)
 	s->s[7].p = b->p;
 	s->s[7].n = b->n;
 	run(&r, s, 0, 0, 0, 0);
-	ck_assert_int_eq(f->truncated, 0);
+	ck_assert_int_eq(dt_tls_rare(f)->truncated, 0);
 	ck_assert_uint_eq(f->appdata_frame[0], 6);
 	run_free(&r);
 	free(s);
@@ -2030,7 +2030,7 @@ START_TEST(t_encrypted_hs_records)
 	    "1:1:0 3:16:0 3:20:1 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, DT_C2S), "3:0:40 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, DT_S2C), "5:0:32 ");
-	ck_assert_ptr_null(r.c.tls->malformed);
+	ck_assert_ptr_null(dt_tls_rare(r.c.tls)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -2095,7 +2095,7 @@ START_TEST(t_alerts)
 	ck_assert_uint_eq(f->alert_frame, 3);
 	ck_assert_int_eq(f->alert_encrypted, 1);
 	ck_assert_uint_eq(f->n_alerts, 1);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -2134,7 +2134,7 @@ START_TEST(t_after_appdata)
 	ck_assert_uint_eq(f->appdata_bytes[1], 120);
 	ck_assert_int_eq(r.ret[7], 1);
 	ck_assert_int_eq(r.ret[8], 1);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 
@@ -2165,10 +2165,10 @@ START_TEST(t_after_appdata)
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ALERT, -1),
 	    "7:256:0 8:256:0 ");
 	ck_assert_uint_eq(f->appdata_records[0], 3);
-	ck_assert_uint_eq(f->http_request.frame, 5);
+	ck_assert_uint_eq(dt_tls_http(f)->request.frame, 5);
 	ck_assert_int_eq(r.ret[6], 1);
 	ck_assert_int_eq(r.ret[7], 1);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -2218,7 +2218,7 @@ START_TEST(t_midstream_client)
 	ck_assert_uint_eq(f->appdata_bytes[0], 50);
 	ck_assert_uint_eq(f->appdata_frame[1], 8);
 	ck_assert_int_eq(r.ret[1], 1);
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -2269,7 +2269,7 @@ START_TEST(t_hop_frames)
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_APPDATA, -1),
 	    "9:0:0 8:0:0 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ALERT, -1), "9:0:1 ");
-	ck_assert_ptr_null(f->malformed);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
 }
@@ -2295,10 +2295,10 @@ START_TEST(t_client_cert)
 	seal(s);
 	run_all(&r, s, 0);
 	ck_assert_int_eq(f->client_cert, DT_CCERT_PRESENT);
-	ck_assert_uint_eq(f->client_cert_frame, 4);
-	ck_assert_uint_eq(f->n_client_certs, 1);
-	ck_assert_str_eq(f->client_certs[0].subject, "CN=da.example.com");
-	ck_assert_str_eq(f->client_certs[0].issuer, "CN=Corp Root CA");
+	ck_assert_uint_eq(dt_tls_rare(f)->client_cert_frame, 4);
+	ck_assert_uint_eq(dt_tls_rare(f)->n_client_certs, 1);
+	ck_assert_str_eq(dt_tls_rare(f)->client_certs[0].subject, "CN=da.example.com");
+	ck_assert_str_eq(dt_tls_rare(f)->client_certs[0].issuer, "CN=Corp Root CA");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, DT_C2S),
 	    "1:1:0 4:11:0 4:16:0 4:15:0 4:20:1 ");
 	run_free(&r);
@@ -2451,10 +2451,10 @@ START_TEST(t_sslv2_sslscan)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->tls->sslv2_hello, 1);
 	ck_assert_uint_eq(c->tls->ch_frame, 4);
-	ck_assert_uint_eq(c->tls->n_sslv2_specs, 9);
+	ck_assert_uint_eq(dt_tls_rare(c->tls)->n_sslv2_specs, 9);
 	for (i = 0; i < 9; i++) {
-		ck_assert_uint_eq(c->tls->sslv2_specs[i], want[i].id);
-		ck_assert_str_eq(dt_tls_sslv2_spec_name(c->tls->sslv2_specs[i]),
+		ck_assert_uint_eq(dt_tls_rare(c->tls)->sslv2_specs[i], want[i].id);
+		ck_assert_str_eq(dt_tls_sslv2_spec_name(dt_tls_rare(c->tls)->sslv2_specs[i]),
 		    want[i].name);
 	}
 	ck_assert_uint_eq(c->tls->n_offered_suites, 1);
@@ -2528,7 +2528,7 @@ START_TEST(t_corpus)
 	ck_assert_int_eq(dt_analyze_file(a, path), 0);
 	ck_assert_uint_eq(a->n_caps, 1);
 	for (c = a->caps[0]->conns; c != NULL && !c->tls->seen &&
-	    c->tls->non_tls_line == NULL; c = c->next)
+	    dt_tls_rare(c->tls)->non_tls_line == NULL; c = c->next)
 		;
 	ck_assert_ptr_nonnull(c);
 	f = c->tls;
@@ -2543,10 +2543,10 @@ START_TEST(t_corpus)
 	ck_assert_uint_eq(f->alert_frame, corpus_cases[_i].alert_frame);
 	ck_assert_uint_eq(f->alert_desc, corpus_cases[_i].alert_desc);
 	if (corpus_cases[_i].non_tls_line != NULL)
-		ck_assert_str_eq(f->non_tls_line, corpus_cases[_i].non_tls_line);
+		ck_assert_str_eq(dt_tls_rare(f)->non_tls_line, corpus_cases[_i].non_tls_line);
 	else
-		ck_assert_ptr_null(f->non_tls_line);
-	ck_assert_ptr_null(f->malformed);
+		ck_assert_ptr_null(dt_tls_rare(f)->non_tls_line);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	dt_analyzer_free(a);
 }
 END_TEST

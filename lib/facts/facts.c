@@ -138,17 +138,15 @@ dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h)
 	memset(h, 0, sizeof *h);
 }
 
-/* The lists of the TLS facts and the entries each keeps, widest entries
-   first: the packed block's order, so that each stays aligned. */
+/* The ClientHello lists of the TLS facts and the entries each keeps: the
+   packed block's order (all are uint16_t). The rare facts' lists are
+   freed with them (dt_tls_facts_clear). */
 #define TLS_LISTS(X) \
-	X(sslv2_specs, n_sslv2_specs, UINT32_MAX) \
 	X(client_versions, n_client_versions, UINT32_MAX) \
 	X(offered_suites, n_offered_suites, UINT32_MAX) \
 	X(extensions, n_extensions, UINT32_MAX) \
 	X(ch_groups, n_ch_groups, DT_CH_GROUPS_MAX) \
-	X(ch_sig_algs, n_ch_sig_algs, DT_CH_SIG_ALGS_MAX) \
-	X(cr_sig_algs, n_cr_sig_algs, DT_CR_SIG_ALGS_MAX) \
-	X(cr_cert_types, n_cr_cert_types, DT_CR_CERT_TYPES_MAX)
+	X(ch_sig_algs, n_ch_sig_algs, DT_CH_SIG_ALGS_MAX)
 #define KEPT_BYTES(t, f, n, max) ((t)->f == NULL ? 0 : \
 	(size_t)((t)->n < (max) ? (t)->n : (max)) * sizeof *(t)->f)
 
@@ -206,6 +204,29 @@ tls_lists_pack(struct dt_capture *cap, struct dt_tls_facts *t, int keep)
 	t->lists_packed = keep ? 2 : 1;
 }
 
+static void
+tls_rare_free(struct dt_mem *m, struct dt_tls_rare *r, int certs_shared)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	dt_free(m, r->preamble_refused_line);
+	dt_free(m, r->sslv2_specs);
+	free_strv(m, r->ca_names, r->n_ca_names);
+	dt_free(m, r->cr_cert_types);
+	dt_free(m, r->cr_sig_algs);
+	if (!certs_shared) {
+		for (i = 0; i < r->n_client_certs; i++)
+			dt_cert_clear(m, &r->client_certs[i]);
+		dt_free(m, r->client_certs);
+	}
+	dt_free(m, r->chain_error);
+	dt_free(m, r->non_tls_line);
+	dt_free(m, r->malformed);
+	dt_free(m, r);
+}
+
 void
 dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 {
@@ -221,18 +242,12 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 			dt_cert_clear(m, &t->server_certs[i]);
 		dt_free(m, t->server_certs);
 	}
-	dt_free(m, t->chain_error);
-	free_strv(m, t->ca_names, t->n_ca_names);
-	if (!(t->certs_shared & 2)) {
-		for (i = 0; i < t->n_client_certs; i++)
-			dt_cert_clear(m, &t->client_certs[i]);
-		dt_free(m, t->client_certs);
+	tls_rare_free(m, t->rare, t->certs_shared & 2);
+	if (t->http != NULL) {
+		dt_http_msg_clear(m, &t->http->request);
+		dt_http_msg_clear(m, &t->http->response);
+		dt_free(m, t->http);
 	}
-	dt_free(m, t->non_tls_line);
-	dt_free(m, t->preamble_refused_line);
-	dt_free(m, t->malformed);
-	dt_http_msg_clear(m, &t->http_request);
-	dt_http_msg_clear(m, &t->http_response);
 	memset(t, 0, sizeof *t);
 }
 
@@ -476,6 +491,24 @@ dt_capture_intern(struct dt_capture *cap, const char *s)
 }
 
 const struct dt_tls_facts dt_tls_none;
+const struct dt_tls_rare dt_tls_rare_none;
+const struct dt_tls_http dt_tls_http_none;
+
+struct dt_tls_rare *
+dt_tls_rare_make(struct dt_mem *m, struct dt_tls_facts *t)
+{
+	if (t->rare == NULL)
+		t->rare = dt_calloc(m, 1, sizeof *t->rare);
+	return t->rare;
+}
+
+struct dt_tls_http *
+dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t)
+{
+	if (t->http == NULL)
+		t->http = dt_calloc(m, 1, sizeof *t->http);
+	return t->http;
+}
 
 static int
 certs_own(struct dt_mem *m, struct dt_cert **certs, size_t n)
@@ -496,7 +529,7 @@ dt_tls_certs_own(struct dt_mem *m, struct dt_tls_facts *t)
 	    certs_own(m, &t->server_certs, t->n_server_certs) == 0)
 		t->certs_shared &= (uint8_t)~1;
 	if ((t->certs_shared & 2) &&
-	    certs_own(m, &t->client_certs, t->n_client_certs) == 0)
+	    certs_own(m, &t->rare->client_certs, t->rare->n_client_certs) == 0)
 		t->certs_shared &= (uint8_t)~2;
 	return t->certs_shared != 0 ? -1 : 0;
 }

@@ -257,61 +257,22 @@ struct dt_http_msg {		/* one HTTP head seen (plaintext) */
 #define DT_CR_CERT_TYPES_MAX	16
 #define DT_CR_SIG_ALGS_MAX	48
 
-/* Flags and small numbers are uint8_t / uint16_t, counts uint32_t, each
-   group ordered so that little is padding: the facts of every TLS
-   connection stay to the end of the capture. */
-struct dt_tls_facts {
-	uint8_t seen;			/* any TLS record on this connection */
-	uint8_t preamble;		/* enum dt_preamble: TLS after it */
-	uint16_t record_version;	/* of the first ClientHello record */
+/* The TLS facts few connections have (a preamble, an SSL 2.0 hello, a
+   CertificateRequest, client certificates, a failed chain, bytes that
+   were not TLS, protocol violations, a resync, snaplen cuts, heartbeats
+   and unknown records): out of line, so that the facts every TLS
+   connection keeps to the end of the capture stay small. Read through
+   dt_tls_rare(), written through dt_tls_rare_make(). */
+struct dt_tls_rare {
 	uint64_t preamble_frame;	/* the message that agreed on TLS */
 	uint64_t preamble_asked_frame;	/* the client asked for TLS in a
 					   plaintext protocol (STARTTLS ...) */
 	uint64_t preamble_refused_frame;	/* ... and the server said no */
 	char *preamble_refused_line;	/* that answer's first line */
 
-	/* ClientHello (the first one; a second one after HRR counts in hrr) */
-	uint64_t ch_frame;
-	int64_t ch_time;
-	uint16_t *client_versions;	/* supported_versions, else the legacy one */
-	uint16_t *offered_suites;
-	char *sni;
-	char *alpn;			/* comma-separated */
-	uint16_t *extensions;		/* in order */
-	uint32_t *sslv2_specs;		/* that hello's cipher specs, in order
-					   (3 bytes; 0x00XXXX: TLS suite) */
-	uint32_t n_client_versions;
-	uint32_t n_offered_suites;
-	uint32_t n_extensions;
+	uint32_t *sslv2_specs;		/* the SSL 2.0 hello's cipher specs, in
+					   order (3 bytes; 0x00XXXX: TLS suite) */
 	uint32_t n_sslv2_specs;
-	uint16_t ch_legacy_version;
-	uint8_t offered_null;		/* a NULL-encryption suite is offered */
-	uint8_t offered_only_null;
-	uint8_t sslv2_hello;
-	uint8_t ch_reneg_info;		/* renegotiation_info extension or SCSV */
-	uint8_t ch_ems;			/* extended_master_secret */
-	uint8_t ch_status_request;	/* status_request (OCSP stapling) */
-	/* more of the ClientHello, each list allocated to its length; lists
-	   keep their first DT_*_MAX entries when longer */
-	uint16_t *ch_groups;		/* supported_groups */
-	uint16_t *ch_sig_algs;		/* signature_algorithms */
-	uint32_t n_ch_groups;
-	uint32_t n_ch_sig_algs;
-
-	/* ServerHello */
-	uint64_t sh_frame;		/* 0: none */
-	uint16_t version;		/* negotiated (supported_versions aware) */
-	uint16_t suite;
-	uint8_t hrr;			/* a HelloRetryRequest was seen */
-	uint8_t resumed;		/* session id echoed / abbreviated handshake */
-
-	/* Certificates (TLS <= 1.2, or readable) */
-	uint8_t certs_not_visible;	/* TLS 1.3: encrypted, not guessed */
-	uint8_t chain;			/* enum dt_chain */
-	uint64_t server_cert_frame;
-	struct dt_cert *server_certs;
-	char *chain_error;		/* why, when not OK */
-	uint32_t n_server_certs;
 
 	uint32_t n_ca_names;
 	uint64_t cert_request_frame;	/* 0: no CertificateRequest */
@@ -321,13 +282,117 @@ struct dt_tls_facts {
 	uint32_t n_cr_cert_types;
 	uint32_t n_cr_sig_algs;
 
-	uint8_t client_cert;		/* enum dt_client_cert */
-	uint8_t alert_dir;
-	uint8_t alert_level;		/* 1 warning, 2 fatal; 0 when encrypted */
-	uint8_t alert_desc;
 	uint32_t n_client_certs;
 	uint64_t client_cert_frame;
 	struct dt_cert *client_certs;
+
+	char *chain_error;		/* why the chain is not OK */
+
+	/* Non-TLS bytes where TLS was expected */
+	uint8_t non_tls_dir;
+	uint8_t malformed_dir;
+	uint8_t resync_dir;
+	uint8_t truncated;		/* snaplen cut bytes the TLS parser
+					   needed (at truncated_frame) */
+	unsigned n_violations;		/* every one, both directions */
+	uint64_t non_tls_frame;
+	char *non_tls_line;		/* first printable line */
+
+	/* The first protocol violation (a malformed record or message); the
+	   record layer went on reading after it where it could */
+	uint64_t malformed_frame;
+	char *malformed;		/* reason */
+	uint64_t resync_frame;		/* records readable again here; 0 */
+	uint64_t resync_skipped;	/* bytes skipped before that */
+	uint64_t truncated_frame;	/* see truncated */
+
+	/* Records of other content types */
+	unsigned n_heartbeats;		/* content type 24 records */
+	unsigned n_unknown_records;	/* content types outside 20-24 */
+};
+
+/* HTTP inside a NULL-cipher session (IP-HTTPS / SSTP): out of line for
+   the same reason. Read through dt_tls_http(), written through
+   dt_tls_http_make(). */
+struct dt_tls_http {
+	struct dt_http_msg request;	/* frame 0: none */
+	struct dt_http_msg response;
+};
+
+/* Flags and small numbers are uint8_t / uint16_t, counts uint32_t, each
+   group ordered so that nothing is padding: the facts of every TLS
+   connection stay to the end of the capture (272 bytes each). A struct
+   of zeros is a connection with no TLS facts (rare and http NULL). */
+struct dt_tls_facts {
+	/* ClientHello (the first one; a second one after HRR counts in hrr) */
+	uint64_t ch_frame;
+	int64_t ch_time;
+	uint16_t *client_versions;	/* supported_versions, else the legacy one */
+	uint16_t *offered_suites;
+	char *sni;
+	char *alpn;			/* comma-separated */
+	uint16_t *extensions;		/* in order */
+	/* more of the ClientHello, each list allocated to its length; lists
+	   keep their first DT_*_MAX entries when longer */
+	uint16_t *ch_groups;		/* supported_groups */
+	uint16_t *ch_sig_algs;		/* signature_algorithms */
+	uint32_t n_client_versions;
+	uint32_t n_offered_suites;
+	uint32_t n_extensions;
+	uint32_t n_ch_groups;
+	uint32_t n_ch_sig_algs;
+	uint32_t n_server_certs;
+
+	uint16_t record_version;	/* of the first ClientHello record */
+	uint16_t ch_legacy_version;
+	uint16_t version;		/* negotiated (supported_versions aware) */
+	uint16_t suite;
+
+	uint8_t seen;			/* any TLS record on this connection */
+	uint8_t preamble;		/* enum dt_preamble: TLS after it (the
+					   frames: rare) */
+	uint8_t offered_null;		/* a NULL-encryption suite is offered */
+	uint8_t offered_only_null;
+	uint8_t sslv2_hello;		/* its specs: rare */
+	uint8_t ch_reneg_info;		/* renegotiation_info extension or SCSV */
+	uint8_t ch_ems;			/* extended_master_secret */
+	uint8_t ch_status_request;	/* status_request (OCSP stapling) */
+	uint8_t hrr;			/* a HelloRetryRequest was seen */
+	uint8_t resumed;		/* session id echoed / abbreviated handshake */
+	uint8_t certs_not_visible;	/* TLS 1.3: encrypted, not guessed */
+	uint8_t chain;			/* enum dt_chain */
+	uint8_t client_cert;		/* enum dt_client_cert */
+	/* The first alert (the deciding one) and the count of all */
+	uint8_t alert_dir;
+	uint8_t alert_level;		/* 1 warning, 2 fatal; 0 when encrypted */
+	uint8_t alert_desc;
+	uint8_t alert_encrypted;
+	uint8_t lists_packed;		/* 1: the ClientHello lists share one
+					   block (dt_conn_tls_trim), freed
+					   through the first of them; 2: they
+					   are in the capture's kept memory */
+	uint8_t certs_shared;		/* 1: server_certs, 2: client_certs are
+					   the x509 cache's array of that chain
+					   (dt_x509_chain_shared): read-only,
+					   not freed here; dt_tls_certs_own()
+					   before writing to them */
+	uint8_t kept;			/* in the capture's kept memory since
+					   the connection ended (dt_conn_tls_
+					   trim), never freed alone: 1 sni,
+					   2 alpn (interned: thousands of
+					   connections name the same few
+					   servers; shared, never written),
+					   4 this struct */
+	unsigned n_alerts;
+	unsigned n_client_hellos;	/* readable ClientHellos (1: normal) */
+	unsigned n_server_hellos;	/* readable ServerHellos, HRR included */
+
+	/* ServerHello */
+	uint64_t sh_frame;		/* 0: none */
+
+	/* Certificates (TLS <= 1.2, or readable) */
+	uint64_t server_cert_frame;
+	struct dt_cert *server_certs;
 
 	uint64_t server_hello_done_frame;
 	uint64_t ccs_frame[2];		/* per direction, 0: none */
@@ -336,58 +401,28 @@ struct dt_tls_facts {
 	uint64_t appdata_frame[2];	/* first application data */
 	uint64_t appdata_bytes[2];
 	uint64_t appdata_records[2];
-
-	/* The first alert (the deciding one: alert_dir, alert_level and
-	   alert_desc above) and the count of all. */
 	uint64_t alert_frame;		/* 0: none */
-	unsigned n_alerts;
-	uint8_t alert_encrypted;
 
-	/* Non-TLS bytes where TLS was expected */
-	uint8_t non_tls_dir;
-	uint8_t lists_packed;		/* 1: the lists above share one block
-					   (dt_conn_tls_trim), freed through
-					   the first of them; 2: they are in
-					   the capture's kept memory */
-	uint8_t certs_shared;		/* 1: server_certs, 2: client_certs are
-					   the x509 cache's array of that chain
-					   (dt_x509_chain_shared): read-only,
-					   not freed here; dt_tls_certs_own()
-					   before writing to them */
-	uint64_t non_tls_frame;
-	char *non_tls_line;		/* first printable line */
-
-	/* The first protocol violation (a malformed record or message); the
-	   record layer went on reading after it where it could */
-	uint64_t malformed_frame;
-	char *malformed;		/* reason */
-	unsigned n_violations;		/* every one, both directions */
-	uint8_t malformed_dir;
-	uint8_t resync_dir;
-	uint8_t truncated;		/* snaplen cut bytes the TLS parser
-					   needed (at truncated_frame) */
-	uint8_t kept;			/* in the capture's kept memory since
-					   the connection ended (dt_conn_tls_
-					   trim), never freed alone: 1 sni,
-					   2 alpn (interned: thousands of
-					   connections name the same few
-					   servers; shared, never written),
-					   4 this struct */
-	uint64_t resync_frame;		/* records readable again here; 0 */
-	uint64_t resync_skipped;	/* bytes skipped before that */
-
-	/* Records of other content types, and repeated hellos */
-	unsigned n_heartbeats;		/* content type 24 records */
-	unsigned n_unknown_records;	/* content types outside 20-24 */
-	unsigned n_client_hellos;	/* readable ClientHellos (1: normal) */
-	unsigned n_server_hellos;	/* readable ServerHellos, HRR included */
-
-	/* HTTP inside a NULL-cipher session (IP-HTTPS / SSTP) */
-	struct dt_http_msg http_request;	/* frame 0: none */
-	struct dt_http_msg http_response;
-
-	uint64_t truncated_frame;	/* see truncated */
+	struct dt_tls_rare *rare;	/* NULL: none of them */
+	struct dt_tls_http *http;	/* NULL: no HTTP head seen */
 };
+
+extern const struct dt_tls_rare dt_tls_rare_none;
+extern const struct dt_tls_http dt_tls_http_none;
+
+/* t's rare facts, all 0 when it has none. */
+static inline const struct dt_tls_rare *
+dt_tls_rare(const struct dt_tls_facts *t)
+{
+	return t->rare != NULL ? t->rare : &dt_tls_rare_none;
+}
+
+/* t's HTTP heads, frame 0 when it has none. */
+static inline const struct dt_tls_http *
+dt_tls_http(const struct dt_tls_facts *t)
+{
+	return t->http != NULL ? t->http : &dt_tls_http_none;
+}
 
 /* ---- inside the IP-HTTPS tunnel (tunnel/) ------------------------------ */
 
@@ -1032,6 +1067,11 @@ void dt_cert_clear(struct dt_mem *m, struct dt_cert *x);
 /* t's certificate arrays made its own (copies of the shared ones, whose
    entries stay cached): 0, or -1 when memory failed (then still shared). */
 int dt_tls_certs_own(struct dt_mem *m, struct dt_tls_facts *t);
+/* t's rare facts / HTTP heads made writable (allocated, zeroed, the first
+   time): NULL when memory failed (t is then unchanged). t is not the
+   shared dt_tls_none. */
+struct dt_tls_rare *dt_tls_rare_make(struct dt_mem *m, struct dt_tls_facts *t);
+struct dt_tls_http *dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */

@@ -22,9 +22,9 @@ dt_facts_server_name(const struct dt_conn *c)
 {
 	if (c->tls->sni != NULL && c->tls->sni[0] != '\0')
 		return c->tls->sni;
-	if (c->tls->http_request.frame != 0 && c->tls->http_request.host != NULL &&
-	    c->tls->http_request.host[0] != '\0')
-		return c->tls->http_request.host;
+	if (dt_tls_http(c->tls)->request.frame != 0 && dt_tls_http(c->tls)->request.host != NULL &&
+	    dt_tls_http(c->tls)->request.host[0] != '\0')
+		return dt_tls_http(c->tls)->request.host;
 	return NULL;
 }
 
@@ -355,8 +355,8 @@ certs_ok(const struct dt_tls_facts *t)
 	for (i = 0; i < t->n_server_certs; i++)
 		if (!cert_ok(&t->server_certs[i]))
 			return 0;
-	for (i = 0; i < t->n_client_certs; i++)
-		if (!cert_ok(&t->client_certs[i]))
+	for (i = 0; i < dt_tls_rare(t)->n_client_certs; i++)
+		if (!cert_ok(&dt_tls_rare(t)->client_certs[i]))
 			return 0;
 	return 1;
 }
@@ -376,7 +376,7 @@ static int
 shared_certs_ok(const struct dt_tls_facts *t, struct chain_memo *cm)
 {
 	int memo = cm != NULL && (t->certs_shared & 1) &&
-	    t->n_client_certs == 0;
+	    dt_tls_rare(t)->n_client_certs == 0;
 
 	if (memo && t->server_certs == cm->certs && t->n_server_certs == cm->n)
 		return 1;
@@ -417,13 +417,17 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
 		return;
 	clean_name(cap, t, &t->sni, 1);
 	clean_name(cap, t, &t->alpn, 2);
-	clean_str(m, &t->chain_error);
-	clean_str(m, &t->non_tls_line);
-	clean_str(m, &t->preamble_refused_line);
-	clean_str(m, &t->malformed);
-	clean_strv(m, t->ca_names, t->n_ca_names);
-	clean_http_msg(m, &t->http_request);
-	clean_http_msg(m, &t->http_response);
+	if (t->rare != NULL) {
+		clean_str(m, &t->rare->chain_error);
+		clean_str(m, &t->rare->non_tls_line);
+		clean_str(m, &t->rare->preamble_refused_line);
+		clean_str(m, &t->rare->malformed);
+		clean_strv(m, t->rare->ca_names, t->rare->n_ca_names);
+	}
+	if (t->http != NULL) {
+		clean_http_msg(m, &t->http->request);
+		clean_http_msg(m, &t->http->response);
+	}
 	if (t->certs_shared != 0 && shared_certs_ok(t, cm))
 		return;		/* nothing to repair in any certificate */
 	if (t->certs_shared != 0) {
@@ -435,16 +439,16 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
 			m->failed = was;
 			for (i = 0; i < t->n_server_certs; i++)
 				cert_patch(&t->server_certs[i]);
-			for (i = 0; i < t->n_client_certs; i++)
-				cert_patch(&t->client_certs[i]);
+			for (i = 0; i < dt_tls_rare(t)->n_client_certs; i++)
+				cert_patch(&dt_tls_rare(t)->client_certs[i]);
 			return;
 		}
 		m->failed = was;
 	}
 	for (i = 0; i < t->n_server_certs; i++)
 		clean_cert(m, &t->server_certs[i]);
-	for (i = 0; i < t->n_client_certs; i++)
-		clean_cert(m, &t->client_certs[i]);
+	for (i = 0; i < dt_tls_rare(t)->n_client_certs; i++)
+		clean_cert(m, &dt_tls_rare(t)->client_certs[i]);
 }
 
 static int

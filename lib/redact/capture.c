@@ -244,15 +244,20 @@ conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 	}
 	for (i = 0; i < t->n_server_certs; i++)
 		cert(r, &t->server_certs[i]);
-	for (i = 0; i < t->n_client_certs; i++)
-		cert(r, &t->client_certs[i]);
-	strv(r, &t->ca_names, t->n_ca_names, 1, redact_dn_map);
-	swap_text(r, &t->chain_error, 1);
-	swap_text(r, &t->non_tls_line, 1);
-	swap_text(r, &t->preamble_refused_line, 1);
-	swap_text(r, &t->malformed, 1);
-	http_msg(r, &t->http_request, 1);
-	http_msg(r, &t->http_response, 0);
+	for (i = 0; i < dt_tls_rare(t)->n_client_certs; i++)
+		cert(r, &dt_tls_rare(t)->client_certs[i]);
+	if (t->rare != NULL) {
+		strv(r, &t->rare->ca_names, t->rare->n_ca_names, 1,
+		    redact_dn_map);
+		swap_text(r, &t->rare->chain_error, 1);
+		swap_text(r, &t->rare->non_tls_line, 1);
+		swap_text(r, &t->rare->preamble_refused_line, 1);
+		swap_text(r, &t->rare->malformed, 1);
+	}
+	if (t->http != NULL) {
+		http_msg(r, &t->http->request, 1);
+		http_msg(r, &t->http->response, 0);
+	}
 }
 
 int

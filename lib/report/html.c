@@ -749,8 +749,8 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 			continue;
 		ncards = html_card_add(cards, ncards, c, c->tls->server_certs,
 		    c->tls->n_server_certs, 0);
-		ncards = html_card_add(cards, ncards, c, c->tls->client_certs,
-		    c->tls->n_client_certs, 1);
+		ncards = html_card_add(cards, ncards, c, dt_tls_rare(c->tls)->client_certs,
+		    dt_tls_rare(c->tls)->n_client_certs, 1);
 	}
 	if (ncards > 0) {
 		html_printf(o, "<section id=\"certs%zu\"><h2>Certificates", capi);

@@ -27,8 +27,8 @@ html_cert_card(struct out *o, size_t capi, const struct card *cd)
 	    "</a>", capi, c->id, c->id);
 	if (!cd->client && c->tls->server_cert_frame != 0)
 		html_printf(o, ", frame %" PRIu64, c->tls->server_cert_frame);
-	else if (cd->client && c->tls->client_cert_frame != 0)
-		html_printf(o, ", frame %" PRIu64, c->tls->client_cert_frame);
+	else if (cd->client && dt_tls_rare(c->tls)->client_cert_frame != 0)
+		html_printf(o, ", frame %" PRIu64, dt_tls_rare(c->tls)->client_cert_frame);
 	html_puts(o, "</div><h3>");
 	if (x->parse_error != NULL) {
 		html_puts(o, "Unparsable certificate</h3><p>");
@@ -124,9 +124,9 @@ html_cert_card(struct out *o, size_t capi, const struct card *cd)
 			html_printf(o, "<span class=\"status error\">%s</span>",
 			    c->tls->chain == DT_CHAIN_BAD ? "broken" :
 			    "not trusted");
-			if (c->tls->chain_error != NULL) {
+			if (dt_tls_rare(c->tls)->chain_error != NULL) {
 				html_puts(o, ": ");
-				html_esc(o, c->tls->chain_error);
+				html_esc(o, dt_tls_rare(c->tls)->chain_error);
 			}
 			break;
 		default:

@@ -139,6 +139,8 @@ ev_detail(struct out *o, const struct dt_step *st, size_t max,
 {
 	const struct dt_event *ev = st->ev;
 	const struct dt_tls_facts *t = st->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
+	const struct dt_tls_http *th = dt_tls_http(t);
 	size_t i;
 
 	switch (st->kind) {
@@ -156,18 +158,18 @@ ev_detail(struct out *o, const struct dt_step *st, size_t max,
 			cert_line(o, st->cert, max);
 		return;
 	case DT_STEP_CERT_REQUEST:
-		if (t->n_ca_names == 0) {
+		if (tr->n_ca_names == 0) {
 			html_puts(o, "no CA names: any client certificate");
 			return;
 		}
 		html_puts(o, "CAs: ");
-		for (i = 0; i < t->n_ca_names && i < MAX_CA_NAMES; i++) {
+		for (i = 0; i < tr->n_ca_names && i < MAX_CA_NAMES; i++) {
 			if (i > 0)
 				html_puts(o, "; ");
-			html_text(o, t->ca_names[i], max ? 30 : 0);
+			html_text(o, tr->ca_names[i], max ? 30 : 0);
 		}
-		if (i < t->n_ca_names)
-			html_printf(o, "; %zu more", t->n_ca_names - i);
+		if (i < tr->n_ca_names)
+			html_printf(o, "; %zu more", tr->n_ca_names - i);
 		return;
 	case DT_STEP_NON_TLS:
 		if (st->wire != NULL) {
@@ -182,17 +184,17 @@ ev_detail(struct out *o, const struct dt_step *st, size_t max,
 			html_text(o, st->wire, max);
 		return;
 	case DT_STEP_HTTP_REQUEST:
-		html_text(o, t->http_request.line, max);
-		if (t->http_request.host != NULL) {
+		html_text(o, th->request.line, max);
+		if (th->request.host != NULL) {
 			html_puts(o, " \xc2\xb7 Host ");
-			html_text(o, t->http_request.host, max ? 40 : 0);
+			html_text(o, th->request.host, max ? 40 : 0);
 		}
 		return;
 	case DT_STEP_HTTP_RESPONSE:
-		html_text(o, t->http_response.line, max);
-		if (t->http_response.server != NULL) {
+		html_text(o, th->response.line, max);
+		if (th->response.server != NULL) {
 			html_puts(o, " \xc2\xb7 Server ");
-			html_text(o, t->http_response.server, max ? 40 : 0);
+			html_text(o, th->response.server, max ? 40 : 0);
 		}
 		return;
 	default:

@@ -267,7 +267,7 @@ prefetch_conns(const struct dt_conn *c)
 		return;
 	if (c1->tls != NULL) {
 		__builtin_prefetch(c1->tls->sni);
-		__builtin_prefetch(c1->tls->http_request.host);
+		__builtin_prefetch(dt_tls_http(c1->tls)->request.host);
 	}
 	if ((c2 = c1->next) == NULL)
 		return;

@@ -312,6 +312,7 @@ static void
 jtls_spec(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	size_t i;
 	char *o;
 
@@ -372,17 +373,17 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	jq_end(w, o);
 
 	jcerts(w, "server_certificates", t->server_certs, t->n_server_certs);
-	if (t->cert_request_frame != 0) {
+	if (tr->cert_request_frame != 0) {
 		jw_obj(w, "certificate_request");
-		jw_uint(w, "frame", t->cert_request_frame);
-		jstrv(w, "ca_names", t->ca_names, t->n_ca_names);
+		jw_uint(w, "frame", tr->cert_request_frame);
+		jstrv(w, "ca_names", tr->ca_names, tr->n_ca_names);
 		jw_arr(w, "certificate_types");
-		for (i = 0; i < t->n_cr_cert_types &&
+		for (i = 0; i < tr->n_cr_cert_types &&
 		    i < DT_CR_CERT_TYPES_MAX; i++)
-			jw_int(w, NULL, t->cr_cert_types[i]);
+			jw_int(w, NULL, tr->cr_cert_types[i]);
 		jw_end(w);
-		ju16v(w, "signature_algorithms", t->cr_sig_algs,
-		    t->n_cr_sig_algs,
+		ju16v(w, "signature_algorithms", tr->cr_sig_algs,
+		    tr->n_cr_sig_algs,
 		    DT_CR_SIG_ALGS_MAX);
 		jw_end(w);
 	} else {
@@ -402,35 +403,35 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
 		jw_obj(w, "preamble");
 		jw_str(w, "protocol", dt_tls_preamble_id(t->preamble));
 		jw_str(w, "name", dt_tls_preamble_name(t->preamble));
-		jw_uint(w, "frame", t->preamble_frame);
+		jw_uint(w, "frame", dt_tls_rare(t)->preamble_frame);
 		jw_end(w);
 	}
-	if (t->preamble_refused_frame != 0) {
+	if (dt_tls_rare(t)->preamble_refused_frame != 0) {
 		jw_obj(w, "preamble_refused");
-		jw_uint(w, "asked_frame", t->preamble_asked_frame);
-		jw_uint(w, "frame", t->preamble_refused_frame);
-		jw_wire(w, "line", t->preamble_refused_line);
+		jw_uint(w, "asked_frame", dt_tls_rare(t)->preamble_asked_frame);
+		jw_uint(w, "frame", dt_tls_rare(t)->preamble_refused_frame);
+		jw_wire(w, "line", dt_tls_rare(t)->preamble_refused_line);
 		jw_end(w);
 	}
-	if (t->n_violations > 1)
-		jw_uint(w, "violations", t->n_violations);
-	if (t->resync_frame != 0) {
+	if (dt_tls_rare(t)->n_violations > 1)
+		jw_uint(w, "violations", dt_tls_rare(t)->n_violations);
+	if (dt_tls_rare(t)->resync_frame != 0) {
 		jw_obj(w, "resync");
-		jw_uint(w, "frame", t->resync_frame);
-		jw_name(w, "from", dt_report_dir_name(t->resync_dir));
-		jw_uint(w, "bytes_skipped", t->resync_skipped);
+		jw_uint(w, "frame", dt_tls_rare(t)->resync_frame);
+		jw_name(w, "from", dt_report_dir_name(dt_tls_rare(t)->resync_dir));
+		jw_uint(w, "bytes_skipped", dt_tls_rare(t)->resync_skipped);
 		jw_end(w);
 	}
-	if (t->n_heartbeats > 0)
-		jw_uint(w, "heartbeat_records", t->n_heartbeats);
-	if (t->n_unknown_records > 0)
-		jw_uint(w, "unknown_records", t->n_unknown_records);
+	if (dt_tls_rare(t)->n_heartbeats > 0)
+		jw_uint(w, "heartbeat_records", dt_tls_rare(t)->n_heartbeats);
+	if (dt_tls_rare(t)->n_unknown_records > 0)
+		jw_uint(w, "unknown_records", dt_tls_rare(t)->n_unknown_records);
 	if (t->n_client_hellos > 1)
 		jw_uint(w, "client_hellos", t->n_client_hellos);
-	if (t->n_sslv2_specs > 0) {
+	if (dt_tls_rare(t)->n_sslv2_specs > 0) {
 		jw_arr(w, "sslv2_cipher_specs");
-		for (i = 0; i < t->n_sslv2_specs; i++)
-			jsslv2_spec(w, t->sslv2_specs[i]);
+		for (i = 0; i < dt_tls_rare(t)->n_sslv2_specs; i++)
+			jsslv2_spec(w, dt_tls_rare(t)->sslv2_specs[i]);
 		jw_end(w);
 	}
 }
@@ -439,12 +440,14 @@ static void
 jtls(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
+	const struct dt_tls_http *th = dt_tls_http(t);
 	size_t i;
 	char *o;
 	int d;
 
-	if (!t->seen && t->ch_frame == 0 && t->non_tls_frame == 0 &&
-	    t->malformed_frame == 0) {
+	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
+	    tr->malformed_frame == 0) {
 		jw_null(w, "tls");
 		return;
 	}
@@ -510,11 +513,11 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "chain");
 	o = jq_str(w, o, dt_report_chain_name(t->chain), 2);
 	o = jq_key(w, o, "chain_error");
-	o = jq_wire(w, o, t->chain_error, 2);
+	o = jq_wire(w, o, tr->chain_error, 2);
 	o = jq_key(w, o, "client_certificate_frame");
-	o = jq_frame(o, t->client_cert_frame);
+	o = jq_frame(o, tr->client_cert_frame);
 	jq_end(w, o);
-	jcerts(w, "client_certificates", t->client_certs, t->n_client_certs);
+	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
 	o = jq_begin(w, 40);
 	o = jq_key(w, o, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);
@@ -540,27 +543,27 @@ jtls(struct jw *w, const struct dt_conn *c)
 	}
 	o = jq_close(w, o);
 	o = jq_key(w, o, "non_tls");
-	if (t->non_tls_frame != 0) {
+	if (tr->non_tls_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
-		o = jq_uint(o, t->non_tls_frame);
+		o = jq_uint(o, tr->non_tls_frame);
 		o = jq_key(w, o, "from");
-		o = jq_ours(w, o, dt_report_dir_name(t->non_tls_dir), 12);
+		o = jq_ours(w, o, dt_report_dir_name(tr->non_tls_dir), 12);
 		o = jq_key(w, o, "line");
-		o = jq_wire(w, o, t->non_tls_line, 12);
+		o = jq_wire(w, o, tr->non_tls_line, 12);
 		o = jq_close(w, o);
 	} else {
 		o = jq_null(o);
 	}
 	o = jq_key(w, o, "malformed");
-	if (t->malformed_frame != 0) {
+	if (tr->malformed_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
-		o = jq_uint(o, t->malformed_frame);
+		o = jq_uint(o, tr->malformed_frame);
 		o = jq_key(w, o, "from");
-		o = jq_ours(w, o, dt_report_dir_name(t->malformed_dir), 6);
+		o = jq_ours(w, o, dt_report_dir_name(tr->malformed_dir), 6);
 		o = jq_key(w, o, "reason");
-		o = jq_wire(w, o, t->malformed, 4);
+		o = jq_wire(w, o, tr->malformed, 4);
 		o = jq_close(w, o);
 	} else {
 		o = jq_null(o);
@@ -568,14 +571,14 @@ jtls(struct jw *w, const struct dt_conn *c)
 	jq_end(w, o);
 	jtls_extra(w, t);
 	jw_obj(w, "http");
-	jhttp_msg(w, "request", &t->http_request, 0);
-	jhttp_msg(w, "response", &t->http_response, 1);
+	jhttp_msg(w, "request", &th->request, 0);
+	jhttp_msg(w, "response", &th->response, 1);
 	jw_end(w);
 	o = jq_begin(w, 3);
 	o = jq_key(w, o, "truncated");
-	o = jq_bool(o, t->truncated);
+	o = jq_bool(o, tr->truncated);
 	o = jq_key(w, o, "truncated_frame");
-	o = jq_frame(o, t->truncated_frame);
+	o = jq_frame(o, tr->truncated_frame);
 	o = jq_close(w, o);
 	jq_end(w, o);
 }

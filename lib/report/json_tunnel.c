@@ -119,15 +119,16 @@ janswer(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_http *th = dt_tls_http(t);
 
 	jw_obj(w, "answer");
-	if (t->http_response.frame)
-		jw_int(w, "status", t->http_response.status);
+	if (th->response.frame)
+		jw_int(w, "status", th->response.status);
 	else
 		jw_null(w, "status");
-	jw_wire(w, "line", t->http_response.line);
-	jw_wire(w, "server", t->http_response.server);
-	jw_frame(w, "frame", t->http_response.frame);
+	jw_wire(w, "line", th->response.line);
+	jw_wire(w, "server", th->response.server);
+	jw_frame(w, "frame", th->response.frame);
 	if (f->answer_delay >= 0)
 		jw_uint(w, "delay_us", (uint64_t)f->answer_delay / 1000);
 	else

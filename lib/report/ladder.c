@@ -132,6 +132,7 @@ handshake(const struct dt_conn *c, const struct dt_event *ev,
     struct dt_step *st)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 
 	st->hs = dt_ev_hs(ev);
 	st->encrypted = dt_ev_hs_encrypted(ev);
@@ -158,10 +159,10 @@ handshake(const struct dt_conn *c, const struct dt_event *ev,
 	} else if (st->hs == DT_HS_CERTIFICATE && ev->dir == DT_C2S) {
 		st->kind = DT_STEP_CLIENT_CERT;
 		st->cert_empty = t->client_cert == DT_CCERT_EMPTY;
-		st->cert = t->n_client_certs > 0 ? &t->client_certs[0] : NULL;
-		st->n_certs = t->n_client_certs;
+		st->cert = tr->n_client_certs > 0 ? &tr->client_certs[0] : NULL;
+		st->n_certs = tr->n_client_certs;
 	} else if (st->hs == DT_HS_CERTIFICATE_REQUEST &&
-	    ev->frame == t->cert_request_frame) {
+	    ev->frame == tr->cert_request_frame) {
 		st->kind = DT_STEP_CERT_REQUEST;
 	}
 }
@@ -171,6 +172,7 @@ dt_ladder_step(const struct dt_conn *c, const struct dt_event *ev,
     struct dt_step *st)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 
 	memset(st, 0, sizeof *st);
 	st->ev = ev;
@@ -194,13 +196,13 @@ dt_ladder_step(const struct dt_conn *c, const struct dt_event *ev,
 		break;
 	case DT_EV_NON_TLS:
 		st->kind = DT_STEP_NON_TLS;
-		if (ev->frame == t->non_tls_frame)
-			st->wire = t->non_tls_line;
+		if (ev->frame == tr->non_tls_frame)
+			st->wire = tr->non_tls_line;
 		break;
 	case DT_EV_TLS_MALFORMED:
 		st->kind = DT_STEP_MALFORMED;
-		if (ev->frame == t->malformed_frame)
-			st->wire = t->malformed;
+		if (ev->frame == tr->malformed_frame)
+			st->wire = tr->malformed;
 		break;
 	case DT_EV_HTTP_REQUEST:
 		st->kind = DT_STEP_HTTP_REQUEST;

@@ -81,6 +81,7 @@ static void
 msg_handshake(struct dt_buf *s, const struct dt_step *st)
 {
 	const struct dt_tls_facts *t = st->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	char buf[DT_TLS_NAME_LEN];
 	size_t i;
 
@@ -119,18 +120,18 @@ msg_handshake(struct dt_buf *s, const struct dt_step *st)
 		}
 		return;
 	case DT_STEP_CERT_REQUEST:
-		if (t->n_ca_names == 0) {
+		if (tr->n_ca_names == 0) {
 			dt_buf_puts(s, "CertificateRequest (no CA names)");
 			return;
 		}
 		dt_buf_puts(s, "CertificateRequest (CAs: ");
-		for (i = 0; i < t->n_ca_names && i < MAX_LISTED / 2; i++) {
+		for (i = 0; i < tr->n_ca_names && i < MAX_LISTED / 2; i++) {
 			if (i > 0)
 				dt_buf_puts(s, "; ");
-			dt_buf_puts(s, t->ca_names[i]);
+			dt_buf_puts(s, tr->ca_names[i]);
 		}
-		if (i < t->n_ca_names)
-			dt_buf_printf(s, "; %zu more", t->n_ca_names - i);
+		if (i < tr->n_ca_names)
+			dt_buf_printf(s, "; %zu more", tr->n_ca_names - i);
 		dt_buf_puts(s, ")");
 		return;
 	default:
@@ -170,6 +171,7 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 {
 	struct dt_step st;
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_http *th = dt_tls_http(t);
 
 	dt_ladder_step(c, ev, &st);
 	switch (st.kind) {
@@ -197,26 +199,26 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 		}
 		return;
 	case DT_STEP_HTTP_REQUEST:
-		if (t->http_request.line == NULL) {
+		if (th->request.line == NULL) {
 			dt_buf_puts(s, st.label);
 			return;
 		}
 		dt_buf_puts(s, "HTTP ");
-		dt_buf_puts(s, t->http_request.line);
-		if (t->http_request.host != NULL) {
+		dt_buf_puts(s, th->request.line);
+		if (th->request.host != NULL) {
 			dt_buf_puts(s, ", Host ");
-			dt_buf_puts(s, t->http_request.host);
+			dt_buf_puts(s, th->request.host);
 		}
 		return;
 	case DT_STEP_HTTP_RESPONSE:
-		if (t->http_response.line == NULL) {
+		if (th->response.line == NULL) {
 			dt_buf_printf(s, "HTTP response %" PRIu32, ev->b);
 			return;
 		}
 		/* a status line names its protocol already */
-		if (strncmp(t->http_response.line, "HTTP", 4) != 0)
+		if (strncmp(th->response.line, "HTTP", 4) != 0)
 			dt_buf_puts(s, "HTTP ");
-		dt_buf_puts(s, t->http_response.line);
+		dt_buf_puts(s, th->response.line);
 		return;
 	case DT_STEP_EVENT:
 		break;

@@ -33,6 +33,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	char sum[DT_RULE_TEXT], list[160], where[180], missing[160];
 	uint64_t fr[MAX_FRAMES];
 	size_t n = 0, i, k = 0;
@@ -40,8 +41,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 
 	if (!dt_rule_tls_cut(c))
 		return;
-	snap = t->truncated || c->truncated;
-	add(fr, &n, t->truncated_frame);
+	snap = tr->truncated || c->truncated;
+	add(fr, &n, tr->truncated_frame);
 	for (i = 0; i < c->n_events; i++)
 		if (c->events[i].type == DT_EV_GAP)
 			add(fr, &n, c->events[i].frame);

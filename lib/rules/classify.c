@@ -121,7 +121,7 @@ why_add(struct why *w, int weight, int tie, const char *fmt, ...)
 static int
 stream_post(const struct dt_conn *c)
 {
-	const char *cl = c->tls->http_request.content_length;
+	const char *cl = dt_tls_http(c->tls)->request.content_length;
 
 	if (cl == NULL)
 		return 0;
@@ -164,7 +164,7 @@ looks_like_da(const char *name)
 static int
 iphttps_post(const struct dt_conn *c)
 {
-	const struct dt_http_msg *r = &c->tls->http_request;
+	const struct dt_http_msg *r = &dt_tls_http(c->tls)->request;
 
 	if (r->frame == 0 || c->tls->sh_frame == 0 ||
 	    !dt_tls_suite_is_null(c->tls->suite))
@@ -236,7 +236,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	if (iphttps_post(c))
 		why_add(w, W_POST, 0, "%s in the NULL session (frame %llu)",
 		    stream_post(c) ? "the IP-HTTPS Content-Length" :
-		    "POST /IPHTTPS", (unsigned long long)t->http_request.frame);
+		    "POST /IPHTTPS", (unsigned long long)dt_tls_http(t)->request.frame);
 	if (host == NULL) {
 		if (name != NULL && looks_like_da(name))
 			why_add(w, W_DALIKE, 0, "%s %s looks like a "
@@ -249,7 +249,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 			why_add(w, W_PROXY, 0, "proxy CONNECT to port %u",
 			    name_port(conn->uri));
 	}
-	if (t->cert_request_frame != 0 && t->client_cert == DT_CCERT_PRESENT)
+	if (dt_tls_rare(t)->cert_request_frame != 0 && t->client_cert == DT_CCERT_PRESENT)
 		why_add(w, W_CCERT, 0, "client certificate sent");
 	if ((t->seen || conn == NULL) && dt_rule_in_ports(cfg, c->server_port))
 		why_add(w, W_PORT, 0, "port %u", c->server_port);

@@ -28,7 +28,7 @@ client_skipped_certificate(const struct dt_conn *c)
 	for (i = 0; i < c->n_events; i++)
 		if (c->events[i].type == DT_EV_TLS_HANDSHAKE &&
 		    c->events[i].dir == DT_C2S &&
-		    c->events[i].frame > t->cert_request_frame &&
+		    c->events[i].frame > dt_tls_rare(t)->cert_request_frame &&
 		    c->events[i].a == 16)	/* client_key_exchange */
 			return 1;
 	return 0;
@@ -38,6 +38,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], cas[384], how[128], al[64];
 	char expl[DT_RULE_TEXT];
 	struct dt_verdict *v;
@@ -45,13 +46,13 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	int complete;
 	size_t i, k = 0;
 
-	if (t->cert_request_frame == 0)
+	if (tr->cert_request_frame == 0)
 		return;
 	if (t->client_cert != DT_CCERT_EMPTY &&
 	    !(t->client_cert == DT_CCERT_NONE && client_skipped_certificate(c)))
 		return;
-	cframe = t->client_cert_frame != 0 ? t->client_cert_frame :
-	    t->cert_request_frame;
+	cframe = tr->client_cert_frame != 0 ? tr->client_cert_frame :
+	    tr->cert_request_frame;
 	complete = dt_rule_hs_complete(c);
 	if (!complete) {
 		if (t->alert_frame > cframe && t->alert_dir == DT_S2C &&
@@ -73,20 +74,20 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 			return;		/* handshake-incomplete's case */
 	}
 	cas[0] = '\0';
-	for (i = 0; i < t->n_ca_names && i < 3 && k < sizeof cas - 1; i++)
+	for (i = 0; i < tr->n_ca_names && i < 3 && k < sizeof cas - 1; i++)
 		k += (size_t)snprintf(cas + k, sizeof cas - k, "%s%s",
-		    i ? "; " : "", t->ca_names[i]);
-	if (t->n_ca_names > 3 && k < sizeof cas - 1)
+		    i ? "; " : "", tr->ca_names[i]);
+	if (tr->n_ca_names > 3 && k < sizeof cas - 1)
 		snprintf(cas + k, sizeof cas - k, "; ... (%zu in all)",
-		    (size_t)t->n_ca_names);
-	fr[0] = t->cert_request_frame;
-	fr[1] = t->client_cert_frame;
+		    (size_t)tr->n_ca_names);
+	fr[0] = tr->cert_request_frame;
+	fr[1] = tr->client_cert_frame;
 	fr[2] = fail;
 	if (complete) {
 		snprintf(sum, sizeof sum, "The server asked for a client "
 		    "certificate (frame %llu), the client sent none (frame "
 		    "%llu) and the server completed the handshake anyway",
-		    (unsigned long long)t->cert_request_frame,
+		    (unsigned long long)tr->cert_request_frame,
 		    (unsigned long long)cframe);
 		v = dt_verdict_add(ctx, &dt_rule_client_cert_missing, c,
 		    DT_CONF_HIGH, 0, NULL, fr, 3, sum,
@@ -103,7 +104,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	snprintf(sum, sizeof sum, "The server asked for a client certificate "
 	    "(CertificateRequest frame %llu, CAs: %s), the client sent %s "
 	    "(frame %llu) and the server answered with %s (frame %llu)",
-	    (unsigned long long)t->cert_request_frame,
+	    (unsigned long long)tr->cert_request_frame,
 	    cas[0] != '\0' ? cas : "none named",
 	    t->client_cert == DT_CCERT_EMPTY ? "an empty Certificate" :
 	    "no certificate", (unsigned long long)cframe, how,
@@ -115,13 +116,13 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "list of the client SSL profile (F5: Client Authentication > "
 	    "Trusted and Advertised Certificate Authorities; NetScaler: bind "
 	    "the CA certificate to the vserver as a CA certificate).",
-	    t->n_ca_names > 0 ? "a CA named in the CertificateRequest: " :
+	    tr->n_ca_names > 0 ? "a CA named in the CertificateRequest: " :
 	    "the CA the server trusts",
-	    t->n_ca_names > 0 ? t->ca_names[0] : "");
+	    tr->n_ca_names > 0 ? tr->ca_names[0] : "");
 	snprintf(expl, sizeof expl, "The server (or the ADC doing IP-HTTPS "
 	    "preauthentication) requires a client certificate, and the client "
 	    "%s, so it sent %s and the server ended the handshake%s. The client "
-	    "logs 0x90320 SEC_I_INCOMPLETE_CREDENTIALS.", t->n_ca_names > 0 ?
+	    "logs 0x90320 SEC_I_INCOMPLETE_CREDENTIALS.", tr->n_ca_names > 0 ?
 	    "had none that chains to a CA the server named" : "had no usable "
 	    "client certificate at all (the request named no CA, so any would "
 	    "have been offered)", t->client_cert == DT_CCERT_EMPTY ?

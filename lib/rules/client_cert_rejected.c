@@ -22,13 +22,13 @@ issuer_listed(const struct dt_tls_facts *t, const char **issuer)
 {
 	size_t i, j;
 
-	*issuer = t->n_client_certs > 0 ? t->client_certs[0].issuer : NULL;
-	for (i = 0; i < t->n_client_certs; i++)
-		for (j = 0; j < t->n_ca_names; j++)
-			if (dt_rule_dn_eq(t->client_certs[i].issuer,
-			    t->ca_names[j]) ||
-			    dt_rule_dn_eq(t->client_certs[i].subject,
-			    t->ca_names[j]))
+	*issuer = dt_tls_rare(t)->n_client_certs > 0 ? dt_tls_rare(t)->client_certs[0].issuer : NULL;
+	for (i = 0; i < dt_tls_rare(t)->n_client_certs; i++)
+		for (j = 0; j < dt_tls_rare(t)->n_ca_names; j++)
+			if (dt_rule_dn_eq(dt_tls_rare(t)->client_certs[i].issuer,
+			    dt_tls_rare(t)->ca_names[j]) ||
+			    dt_rule_dn_eq(dt_tls_rare(t)->client_certs[i].subject,
+			    dt_tls_rare(t)->ca_names[j]))
 				return 1;
 	return 0;
 }
@@ -37,6 +37,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], how[128], al[64];
 	char expl[DT_RULE_TEXT];
 	const char *issuer, *subject;
@@ -44,10 +45,10 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	uint64_t fr[4], fail = 0;
 	int listed, a = -1;
 
-	if (t->client_cert != DT_CCERT_PRESENT || t->client_cert_frame == 0 ||
+	if (t->client_cert != DT_CCERT_PRESENT || tr->client_cert_frame == 0 ||
 	    dt_rule_hs_complete(c))
 		return;
-	if (t->alert_frame > t->client_cert_frame && t->alert_dir == DT_S2C &&
+	if (t->alert_frame > tr->client_cert_frame && t->alert_dir == DT_S2C &&
 	    t->alert_desc != 0 && t->alert_desc != 70) {
 		fail = t->alert_frame;
 		a = t->alert_desc;
@@ -56,9 +57,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		if (a != 40)
 			conf = DT_CONF_HIGH;
 	} else {
-		if (c->fin_frame[DT_S2C] > t->client_cert_frame)
+		if (c->fin_frame[DT_S2C] > tr->client_cert_frame)
 			fail = c->fin_frame[DT_S2C];
-		if (c->rst_frame > t->client_cert_frame &&
+		if (c->rst_frame > tr->client_cert_frame &&
 		    c->rst_dir == DT_S2C && (fail == 0 || c->rst_frame < fail))
 			fail = c->rst_frame;
 		if (fail == 0 || (t->finished_frame[DT_S2C] != 0 &&
@@ -69,19 +70,19 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    "closing the connection");
 	}
 	listed = issuer_listed(t, &issuer);
-	subject = t->n_client_certs > 0 ? t->client_certs[0].subject : NULL;
+	subject = tr->n_client_certs > 0 ? tr->client_certs[0].subject : NULL;
 	if (issuer == NULL)
 		issuer = "(issuer not readable)";
 	snprintf(sum, sizeof sum, "The server %s the client certificate "
 	    "%s issued by %s (frame %llu) with %s (frame %llu); %s",
 	    a >= 0 && a != 40 ? "rejected" : "answered",
 	    subject != NULL ? subject : "", issuer,
-	    (unsigned long long)t->client_cert_frame, how,
+	    (unsigned long long)tr->client_cert_frame, how,
 	    (unsigned long long)fail,
-	    t->n_ca_names == 0 ? "the CertificateRequest named no CAs" :
+	    tr->n_ca_names == 0 ? "the CertificateRequest named no CAs" :
 	    listed ? "that issuer is in the CertificateRequest's CA list" :
 	    "that issuer is NOT in the CertificateRequest's CA list");
-	if (!listed && t->n_ca_names > 0)
+	if (!listed && tr->n_ca_names > 0)
 		snprintf(rem, sizeof rem, "Add the issuing CA of the client "
 		    "certificates, %s, to the trusted CA list of the client SSL "
 		    "profile (F5: Client Authentication > Trusted Certificate "
@@ -101,8 +102,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    "in the client SSL profile's trusted CA bundle); check that "
 		    "the client certificate has the Client Authentication EKU, "
 		    "is valid, and that the ADC can reach its CRL/OCSP.", issuer);
-	fr[0] = t->cert_request_frame;
-	fr[1] = t->client_cert_frame;
+	fr[0] = tr->cert_request_frame;
+	fr[1] = tr->client_cert_frame;
 	fr[2] = fail;
 	fr[3] = 0;
 	snprintf(expl, sizeof expl, "The server (or the ADC doing IP-HTTPS "
@@ -113,7 +114,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "naming the certificate as the reason: a refused certificate is "
 	    "the likely cause, though the client's CertificateVerify or key "
 	    "exchange would end it the same way",
-	    t->n_ca_names == 0 ? "The request named no CA, so the capture "
+	    tr->n_ca_names == 0 ? "The request named no CA, so the capture "
 	    "does not show which CAs the server trusts." : !listed ? "Its "
 	    "issuer is not among the CAs the server named: the server does "
 	    "not trust the CA that issued the clients' certificates." : "Its "

@@ -125,6 +125,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], last_s[128];
 	struct dt_event first;
 	const struct dt_event *last = &first, *srv = NULL;
@@ -133,8 +134,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	size_t i;
 
 	if (t->ch_frame == 0 || dt_rule_hs_complete(c) || t->alert_frame != 0 ||
-	    closed_by_server(c) || t->non_tls_frame != 0 ||
-	    t->malformed_frame != 0 || dt_rule_tls_cut(c) ||
+	    closed_by_server(c) || tr->non_tls_frame != 0 ||
+	    tr->malformed_frame != 0 || dt_rule_tls_cut(c) ||
 	    dt_rule_conn_has(ctx, c, DT_SEV_WARNING))
 		return;
 	memset(&first, 0, sizeof first);

@@ -57,7 +57,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "capture.", t->finished_frame[DT_S2C] != 0 &&
 	    t->finished_frame[DT_C2S] != 0 ? "Both sides finished the TLS "
 	    "handshake" : "The handshake went far enough for application data "
-	    "to flow", t->cert_request_frame == 0 ? "" :
+	    "to flow", dt_tls_rare(t)->cert_request_frame == 0 ? "" :
 	    t->client_cert == DT_CCERT_PRESENT ? ", the server accepted the "
 	    "client's certificate" : ", the server went on without a client "
 	    "certificate");

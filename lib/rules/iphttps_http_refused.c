@@ -17,12 +17,13 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_http *th = dt_tls_http(t);
 	const struct dt_tunnel_facts *f = c->tunnel;
 	char sum[DT_RULE_TEXT];
-	uint64_t fr[3] = { t->http_request.frame, t->http_response.frame, 0 };
-	int st = t->http_response.status;
+	uint64_t fr[3] = { th->request.frame, th->response.frame, 0 };
+	int st = th->response.status;
 
-	if (t->http_request.frame == 0 || t->http_response.frame == 0)
+	if (th->request.frame == 0 || th->response.frame == 0)
 		return;
 	if (st >= 200 && st <= 299) {
 		if (f == NULL || f->answer_iphttps != 0)
@@ -31,20 +32,20 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		snprintf(sum, sizeof sum, "The IP-HTTPS request \"%s\" (frame "
 		    "%llu) was answered \"%s\" (frame %llu) but the answer's "
 		    "body is not IPv6: %s (frame %llu)",
-		    t->http_request.line != NULL ? t->http_request.line : "",
+		    th->request.line != NULL ? th->request.line : "",
 		    (unsigned long long)fr[0],
-		    t->http_response.line != NULL ? t->http_response.line : "",
+		    th->response.line != NULL ? th->response.line : "",
 		    (unsigned long long)fr[1], f->dir[DT_S2C].error,
 		    (unsigned long long)fr[2]);
 	} else {
 		snprintf(sum, sizeof sum, "The IP-HTTPS request \"%s\" (frame "
 		    "%llu) was refused: \"%s\" (frame %llu, Server: %s)",
-		    t->http_request.line != NULL ? t->http_request.line : "",
+		    th->request.line != NULL ? th->request.line : "",
 		    (unsigned long long)fr[0],
-		    t->http_response.line != NULL ? t->http_response.line : "",
+		    th->response.line != NULL ? th->response.line : "",
 		    (unsigned long long)fr[1],
-		    t->http_response.server != NULL ?
-		    t->http_response.server : "none");
+		    th->response.server != NULL ?
+		    th->response.server : "none");
 	}
 	dt_verdict_add(ctx, &dt_rule_iphttps_http_refused, c, DT_CONF_HIGH, 0,
 	    NULL, fr, 3, sum,

@@ -28,6 +28,7 @@ static int
 server_refused_before(const struct dt_conn *c, uint64_t frame)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 
 	if (t->alert_frame != 0 && t->alert_dir == DT_S2C &&
 	    t->alert_frame < frame)
@@ -36,8 +37,8 @@ server_refused_before(const struct dt_conn *c, uint64_t frame)
 		return 1;
 	if (c->rst_frame != 0 && c->rst_dir == DT_S2C && c->rst_frame < frame)
 		return 1;
-	return t->non_tls_frame != 0 && t->non_tls_dir == DT_S2C &&
-	    t->non_tls_frame < frame;
+	return tr->non_tls_frame != 0 && tr->non_tls_dir == DT_S2C &&
+	    tr->non_tls_frame < frame;
 }
 
 /* "the server's SYN-ACK", "the client's ClientHello", ... */
@@ -118,7 +119,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	explains = !dt_rule_hs_complete(c) &&
 	    !server_refused_before(c, dx->frame);
 	unanswered = explains && t->ccs_frame[DT_C2S] == 0 &&
-	    t->client_cert_frame == 0;
+	    dt_tls_rare(t)->client_cert_frame == 0;
 	hs_packet = first != NULL && ((first->a & (DT_TCP_SYN | DT_TCP_RST)) ||
 	    (first->a & FIRST_DATA));
 	size[0] = loc[0] = '\0';

@@ -281,10 +281,11 @@ int
 dt_rule_refused_hello(const struct dt_conn *c, uint64_t *frame, int *alert)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	uint64_t srv, cli;
 
 	if (t->ch_frame == 0 || t->sh_frame != 0 ||
-	    (t->non_tls_frame != 0 && t->non_tls_dir == DT_S2C))
+	    (tr->non_tls_frame != 0 && tr->non_tls_dir == DT_S2C))
 		return 0;
 	srv = closed_by(c, DT_S2C, t->ch_frame);
 	cli = closed_by(c, DT_C2S, t->ch_frame);
@@ -358,7 +359,7 @@ dt_rule_tls_cut(const struct dt_conn *c)
 {
 	if (dt_rule_hs_complete(c))
 		return 0;
-	if (c->tls->truncated)
+	if (dt_tls_rare(c->tls)->truncated)
 		return 1;
 	if (c->tls->alert_frame != 0)
 		return 0;

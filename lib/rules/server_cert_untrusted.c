@@ -39,7 +39,7 @@ client_walked_away(const struct dt_conn *c)
 	uint64_t f = 0;
 	size_t i;
 
-	if (after == 0 || t->client_cert_frame != 0 ||
+	if (after == 0 || dt_tls_rare(t)->client_cert_frame != 0 ||
 	    t->ccs_frame[DT_C2S] != 0 || t->alert_frame != 0)
 		return 0;
 	for (i = 0; i < c->n_events; i++)
@@ -63,6 +63,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	const struct dt_cert *leaf = dt_rule_leaf(c), *top;
 	const char *host = dt_rule_host(ctx, c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], al[64];
@@ -86,8 +87,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    leaf->issuer != NULL ? leaf->issuer : "?",
 		    t->chain == DT_CHAIN_BAD ? "is broken and does not verify "
 		    "against" : "does not chain to",
-		    t->chain_error != NULL ? ": " : "",
-		    t->chain_error != NULL ? t->chain_error : "");
+		    tr->chain_error != NULL ? ": " : "",
+		    tr->chain_error != NULL ? tr->chain_error : "");
 		if (t->alert_frame > t->server_cert_frame &&
 		    t->alert_dir == DT_C2S)
 			fr[1] = t->alert_frame;

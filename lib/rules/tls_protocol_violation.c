@@ -19,6 +19,7 @@ static const struct dt_cert *
 bad_cert(const struct dt_conn *c, size_t *index, int *from_server)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	size_t i;
 
 	for (i = 0; i < t->n_server_certs; i++)
@@ -27,11 +28,11 @@ bad_cert(const struct dt_conn *c, size_t *index, int *from_server)
 			*from_server = 1;
 			return &t->server_certs[i];
 		}
-	for (i = 0; i < t->n_client_certs; i++)
-		if (t->client_certs[i].parse_error != NULL) {
+	for (i = 0; i < tr->n_client_certs; i++)
+		if (tr->client_certs[i].parse_error != NULL) {
 			*index = i;
 			*from_server = 0;
-			return &t->client_certs[i];
+			return &tr->client_certs[i];
 		}
 	return NULL;
 }
@@ -40,6 +41,7 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	const struct dt_cert *x;
 	char sum[DT_RULE_TEXT], more[DT_RULE_TEXT / 2] = "";
 	uint64_t fr[3];
@@ -48,37 +50,37 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	int k = 0;
 
 	x = bad_cert(c, &idx, &from_server);
-	if (t->malformed == NULL && x == NULL)
+	if (tr->malformed == NULL && x == NULL)
 		return;
-	if (t->malformed != NULL) {
-		fr[n++] = t->malformed_frame;
+	if (tr->malformed != NULL) {
+		fr[n++] = tr->malformed_frame;
 		k = snprintf(sum, sizeof sum, "TLS protocol violation from the "
-		    "%s in frame %llu: %s", t->malformed_dir == DT_S2C ?
+		    "%s in frame %llu: %s", tr->malformed_dir == DT_S2C ?
 		    "server" : "client",
-		    (unsigned long long)t->malformed_frame, t->malformed);
-		if (t->n_violations > 1)
+		    (unsigned long long)tr->malformed_frame, tr->malformed);
+		if (tr->n_violations > 1)
 			k += snprintf(sum + k, sizeof sum - (size_t)k,
-			    " (%u violations in all)", t->n_violations);
-		if (t->resync_frame != 0) {
-			fr[n++] = t->resync_frame;
+			    " (%u violations in all)", tr->n_violations);
+		if (tr->resync_frame != 0) {
+			fr[n++] = tr->resync_frame;
 			snprintf(more, sizeof more, " Records were readable "
 			    "again from frame %llu, %llu bytes further on; the "
 			    "handshake messages in between are lost.",
-			    (unsigned long long)t->resync_frame,
-			    (unsigned long long)t->resync_skipped);
+			    (unsigned long long)tr->resync_frame,
+			    (unsigned long long)tr->resync_skipped);
 		}
 	} else {
 		k = snprintf(sum, sizeof sum, "Unreadable certificate");
 	}
 	if (x != NULL) {
 		uint64_t cf = from_server ? t->server_cert_frame :
-		    t->client_cert_frame;
+		    tr->client_cert_frame;
 
 		if (cf != 0)
 			fr[n++] = cf;
 		snprintf(sum + k, sizeof sum - (size_t)k, "%s the %s's "
 		    "certificate %zu in frame %llu does not parse: %s",
-		    t->malformed != NULL ? ";" : ":",
+		    tr->malformed != NULL ? ";" : ":",
 		    from_server ? "server" : "client", idx + 1,
 		    (unsigned long long)cf, x->parse_error);
 	}

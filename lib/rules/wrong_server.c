@@ -77,16 +77,17 @@ static void
 nontls_summary(const struct dt_conn *c, char *sum, size_t n, uint64_t *fr)
 {
 	const struct dt_tls_facts *t = c->tls;
-	const char *line = t->non_tls_line != NULL ? t->non_tls_line : "";
-	unsigned long long ch = t->ch_frame, nt = t->non_tls_frame;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
+	const char *line = tr->non_tls_line != NULL ? tr->non_tls_line : "";
+	unsigned long long ch = t->ch_frame, nt = tr->non_tls_frame;
 	size_t k;
 
-	fr[0] = t->non_tls_frame;
-	fr[1] = t->preamble_refused_frame;
+	fr[0] = tr->non_tls_frame;
+	fr[1] = tr->preamble_refused_frame;
 	fr[2] = t->ch_frame;
 	if (c->rst_frame > t->ch_frame && c->rst_dir == DT_S2C)
 		fr[3] = c->rst_frame;
-	if (t->ch_frame != 0 && t->non_tls_frame > t->ch_frame) {
+	if (t->ch_frame != 0 && tr->non_tls_frame > t->ch_frame) {
 		snprintf(sum, n, "%s answered the ClientHello (frame %llu) "
 		    "with non-TLS bytes (frame %llu): \"%s\"", c->server_str,
 		    ch, nt, line);
@@ -94,13 +95,13 @@ nontls_summary(const struct dt_conn *c, char *sum, size_t n, uint64_t *fr)
 	}
 	k = (size_t)snprintf(sum, n, "%s spoke first, and not TLS: "
 	    "\"%s\" (frame %llu)", c->server_str, line, nt);
-	if (k < n && t->preamble_refused_frame != 0)
+	if (k < n && tr->preamble_refused_frame != 0)
 		k += (size_t)snprintf(sum + k, n - k, "; the client asked it "
 		    "to switch to TLS (frame %llu) and it refused (frame %llu: "
-		    "\"%s\")", (unsigned long long)t->preamble_asked_frame,
-		    (unsigned long long)t->preamble_refused_frame,
-		    t->preamble_refused_line != NULL ?
-		    t->preamble_refused_line : "");
+		    "\"%s\")", (unsigned long long)tr->preamble_asked_frame,
+		    (unsigned long long)tr->preamble_refused_frame,
+		    tr->preamble_refused_line != NULL ?
+		    tr->preamble_refused_line : "");
 	if (k < n && t->ch_frame != 0 && fr[3] != 0)
 		k += (size_t)snprintf(sum + k, n - k, "; the client's "
 		    "ClientHello (frame %llu) was answered by a reset (frame "
@@ -108,7 +109,7 @@ nontls_summary(const struct dt_conn *c, char *sum, size_t n, uint64_t *fr)
 	else if (k < n && t->ch_frame != 0)
 		k += (size_t)snprintf(sum + k, n - k, "; no TLS came back "
 		    "after the client's ClientHello (frame %llu)", ch);
-	if (k < n && t->preamble_asked_frame != 0)
+	if (k < n && tr->preamble_asked_frame != 0)
 		snprintf(sum + k, n - k, ". The client itself spoke that "
 		    "protocol first, which the Windows IP-HTTPS client never "
 		    "does: this may be another application's connection to "
@@ -119,6 +120,8 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
+	const struct dt_tls_http *th = dt_tls_http(t);
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	const char *host = dt_rule_host(ctx, c);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
@@ -130,11 +133,11 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	uint64_t fr[4] = { 0, 0, 0, 0 };
 	int kind;
 
-	if (t->non_tls_frame != 0 && t->non_tls_dir == DT_S2C) {
+	if (tr->non_tls_frame != 0 && tr->non_tls_dir == DT_S2C) {
 		nontls_summary(c, sum, sizeof sum, fr);
 		/* the client itself spoke plaintext first and asked for TLS
 		   in it: the Windows IP-HTTPS client never does that */
-		if (t->preamble_asked_frame != 0)
+		if (tr->preamble_asked_frame != 0)
 			conf = DT_CONF_MEDIUM;
 		expl = "The service that answered on the IP-HTTPS address and "
 		    "port is not the DirectAccess server: it speaks another "
@@ -164,13 +167,13 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 			if (kind == 3)
 				conf = DT_CONF_MEDIUM;
 		}
-	} else if (t->http_response.frame != 0 && t->http_request.frame != 0 &&
-	    t->sh_frame != 0 && !is_tunnel_reply(&t->http_response) &&
+	} else if (th->response.frame != 0 && th->request.frame != 0 &&
+	    t->sh_frame != 0 && !is_tunnel_reply(&th->response) &&
 	    (c->tunnel == NULL || c->tunnel->answer_iphttps != 1)) {
 		/* a tunnel whose IPv6 flows both ways is the IP-HTTPS server,
 		   whatever its Server header says */
-		fr[0] = t->http_request.frame;
-		fr[1] = t->http_response.frame;
+		fr[0] = th->request.frame;
+		fr[1] = th->response.frame;
 		expl = "The reply to the IP-HTTPS request did not come from "
 		    "the IP-HTTPS listener: either an ADC or reverse proxy in "
 		    "front of it answered for it (its own error page, e.g. when "
@@ -180,12 +183,12 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		snprintf(sum, sizeof sum, "The reply to the IP-HTTPS request "
 		    "\"%s\" (frame %llu) is \"%s\" (frame %llu, Server: %s), "
 		    "not the tunnel's 200 OK from Microsoft-HTTPAPI/2.0",
-		    t->http_request.line != NULL ? t->http_request.line : "",
-		    (unsigned long long)t->http_request.frame,
-		    t->http_response.line != NULL ? t->http_response.line : "",
-		    (unsigned long long)t->http_response.frame,
-		    t->http_response.server != NULL ?
-		    t->http_response.server : "none");
+		    th->request.line != NULL ? th->request.line : "",
+		    (unsigned long long)th->request.frame,
+		    th->response.line != NULL ? th->response.line : "",
+		    (unsigned long long)th->response.frame,
+		    th->response.server != NULL ?
+		    th->response.server : "none");
 	} else
 		return;
 	snprintf(rem, sizeof rem, "Check the NAT / port-forward / load-balancer "

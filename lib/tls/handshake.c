@@ -377,6 +377,7 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
     uint64_t frame)
 {
 	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_rare *rf = NULL;
 	struct rd list, scan;
 	struct dt_cert *certs;
 	const struct dt_cert *shared;
@@ -407,10 +408,11 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 		n++;
 	}
 	if (dir == DT_C2S) {
-		if (f->client_cert != DT_CCERT_NONE)
+		if (f->client_cert != DT_CCERT_NONE ||
+		    (rf = dt_tls_rare_make(t->m, f)) == NULL)
 			return NULL;
 		f->client_cert = n == 0 ? DT_CCERT_EMPTY : DT_CCERT_PRESENT;
-		f->client_cert_frame = frame;
+		rf->client_cert_frame = frame;
 	} else {
 		if (f->server_cert_frame != 0)
 			return NULL;
@@ -438,8 +440,8 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 		f->certs_shared |= dir == DT_C2S ? 2 : 1;
 	}
 	if (dir == DT_C2S) {
-		f->client_certs = certs;
-		f->n_client_certs = n;
+		rf->client_certs = certs;
+		rf->n_client_certs = n;
 	} else {
 		f->server_certs = certs;
 		f->n_server_certs = n;
@@ -453,14 +455,16 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
     uint64_t frame)
 {
 	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_rare *rf;
 	struct rd types, algs, cas, scan;
 	size_t n = 0, i;
 	uint32_t room;
 
-	if (f->cert_request_frame != 0)
+	if (dt_tls_rare(f)->cert_request_frame != 0 ||
+	    (rf = dt_tls_rare_make(t->m, f)) == NULL)
 		return NULL;
 	if (t->tls13) {		/* RFC 8446 4.3.2: context + extensions */
-		f->cert_request_frame = frame;
+		rf->cert_request_frame = frame;
 		return NULL;
 	}
 	types = rd_vec8(&r);
@@ -486,25 +490,25 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
 			return "CertificateRequest: empty DistinguishedName";
 		n++;
 	}
-	f->cert_request_frame = frame;
-	f->cr_cert_types = grow_list(t->m, f->cr_cert_types, 1,
-	    f->n_cr_cert_types, types.n, DT_CR_CERT_TYPES_MAX, &room);
+	rf->cert_request_frame = frame;
+	rf->cr_cert_types = grow_list(t->m, rf->cr_cert_types, 1,
+	    rf->n_cr_cert_types, types.n, DT_CR_CERT_TYPES_MAX, &room);
 	while (types.n > 0) {
 		uint8_t ty = rd_u8(&types);
-		if (f->n_cr_cert_types < room)
-			f->cr_cert_types[f->n_cr_cert_types++] = ty;
+		if (rf->n_cr_cert_types < room)
+			rf->cr_cert_types[rf->n_cr_cert_types++] = ty;
 	}
-	f->cr_sig_algs = grow_list(t->m, f->cr_sig_algs, 2, f->n_cr_sig_algs,
-	    algs.n / 2, DT_CR_SIG_ALGS_MAX, &room);
+	rf->cr_sig_algs = grow_list(t->m, rf->cr_sig_algs, 2,
+	    rf->n_cr_sig_algs, algs.n / 2, DT_CR_SIG_ALGS_MAX, &room);
 	while (algs.n > 0) {
 		uint16_t a = rd_u16(&algs);
-		if (f->n_cr_sig_algs < room)
-			f->cr_sig_algs[f->n_cr_sig_algs++] = a;
+		if (rf->n_cr_sig_algs < room)
+			rf->cr_sig_algs[rf->n_cr_sig_algs++] = a;
 	}
 	if (n == 0)
 		return NULL;
-	f->ca_names = dt_calloc(t->m, n, sizeof *f->ca_names);
-	if (f->ca_names == NULL)
+	rf->ca_names = dt_calloc(t->m, n, sizeof *rf->ca_names);
+	if (rf->ca_names == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		struct rd dn = rd_vec16(&cas);
@@ -520,7 +524,7 @@ certificate_request(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		}
 		if (s == NULL)
 			break;	/* no memory: the list holds no NULL */
-		f->ca_names[f->n_ca_names++] = s;
+		rf->ca_names[rf->n_ca_names++] = s;
 	}
 	return NULL;
 }
@@ -668,6 +672,7 @@ dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 {
 	struct tdir *d = &t->d[DT_C2S];
 	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_rare *rf;
 	struct rd r = rd_make(d->buf + 2, d->len - 2), specs;
 	uint16_t version, slen, sidlen, clen;
 
@@ -697,13 +702,15 @@ dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 	f->offered_suites = alloc_u16(t, slen / 3);
 	/* every spec is kept as sent (an SSL 2.0 kind like 0x010080 as
 	   well); the TLS suites among them are also the offered suites */
-	f->sslv2_specs = dt_calloc(t->m, slen / 3, sizeof *f->sslv2_specs);
+	if ((rf = dt_tls_rare_make(t->m, f)) != NULL)
+		rf->sslv2_specs = dt_calloc(t->m, slen / 3,
+		    sizeof *rf->sslv2_specs);
 	while (specs.n > 0) {
 		uint8_t hi = rd_u8(&specs);
 		uint16_t lo = rd_u16(&specs);
 
-		if (f->sslv2_specs != NULL)
-			f->sslv2_specs[f->n_sslv2_specs++] =
+		if (rf != NULL && rf->sslv2_specs != NULL)
+			rf->sslv2_specs[rf->n_sslv2_specs++] =
 			    (uint32_t)hi << 16 | lo;
 		if (hi == 0)	/* 0x00XXXX: a TLS suite */
 			add_suite(t, c, lo);

@@ -94,6 +94,7 @@ dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
 {
 	struct tdir *d = &t->d[dir];
 	const struct fmark *fm = fmap_at(&d->bmap, 0);
+	struct dt_tls_rare *rf;
 	size_t n = 0, i;
 	int binary = 0;
 	char hex[3 * 16 + 16];
@@ -114,10 +115,11 @@ dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
 			k += (size_t)snprintf(hex + k, sizeof hex - k, " %02x",
 			    d->buf[i]);
 	}
-	if (c->tls->non_tls_frame == 0) {
-		c->tls->non_tls_frame = fm->frame;
-		c->tls->non_tls_dir = (uint8_t)dir;
-		c->tls->non_tls_line = binary ? dt_strdup(t->m, hex) :
+	if (dt_tls_rare(c->tls)->non_tls_frame == 0 &&
+	    (rf = dt_tls_rare_make(t->m, c->tls)) != NULL) {
+		rf->non_tls_frame = fm->frame;
+		rf->non_tls_dir = (uint8_t)dir;
+		rf->non_tls_line = binary ? dt_strdup(t->m, hex) :
 		    dt_strndup(t->m, (const char *)d->buf, n);
 		dt_tls_event(t, c, DT_EV_NON_TLS, dir, fm->frame, fm->time, 0, 0);
 	}
@@ -335,14 +337,15 @@ agreed(struct dt_tls *t, struct dt_conn *c, int dir, unsigned proto,
 	if (t->d[!dir].state == D_PRE && t->pre.asked)
 		t->d[!dir].state = D_START;
 	f->preamble = (uint8_t)proto;
-	f->preamble_frame = frame;
+	if (dt_tls_rare_make(t->m, f) != NULL)
+		f->rare->preamble_frame = frame;
 	dt_tls_event(t, c, DT_EV_TLS_UPGRADE, dir, frame, time,
 	    (uint16_t)proto, 0);
 	/* the server's greeting is no longer a wrong answer to TLS */
-	if (t->pre.greeting && f->non_tls_frame != 0) {
-		dt_free(t->m, f->non_tls_line);
-		f->non_tls_line = NULL;
-		f->non_tls_frame = 0;
+	if (t->pre.greeting && dt_tls_rare(f)->non_tls_frame != 0) {
+		dt_free(t->m, f->rare->non_tls_line);
+		f->rare->non_tls_line = NULL;
+		f->rare->non_tls_frame = 0;
 		for (i = 0; i < c->n_events; i++)
 			if (c->events[i].type == DT_EV_NON_TLS) {
 				memmove(c->events + i, c->events + i + 1,
@@ -361,8 +364,9 @@ asked(struct dt_tls *t, struct dt_conn *c, int cmd, uint64_t frame)
 	t->pre.asked = 1;
 	t->pre.cmd = (uint8_t)cmd;
 	t->d[DT_C2S].state = D_START;
-	if (c->tls->preamble_asked_frame == 0)
-		c->tls->preamble_asked_frame = frame;
+	if (dt_tls_rare(c->tls)->preamble_asked_frame == 0 &&
+	    dt_tls_rare_make(t->m, c->tls) != NULL)
+		c->tls->rare->preamble_asked_frame = frame;
 }
 
 /* The server said no (u: its answer, n bytes): the fact keeps the first
@@ -371,22 +375,23 @@ static void
 refused(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
     const uint8_t *u, size_t n)
 {
-	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_rare *rf;
 	size_t k = 0;
 
 	t->pre.asked = 0;
 	t->pre.cmd = CMD_NONE;
-	if (f->preamble_refused_frame != 0)
+	if (dt_tls_rare(c->tls)->preamble_refused_frame != 0 ||
+	    (rf = dt_tls_rare_make(t->m, c->tls)) == NULL)
 		return;
-	f->preamble_refused_frame = frame;
+	rf->preamble_refused_frame = frame;
 	while (k < n && k < LINE_MAX && u[k] != '\r' && u[k] != '\n')
 		k++;
-	if ((f->preamble_refused_line = dt_strndup(t->m, (const char *)u,
+	if ((rf->preamble_refused_line = dt_strndup(t->m, (const char *)u,
 	    k)) != NULL)
 		for (n = 0; n < k; n++)
-			if ((uint8_t)f->preamble_refused_line[n] < 0x20 ||
-			    (uint8_t)f->preamble_refused_line[n] >= 0x7F)
-				f->preamble_refused_line[n] = '.';
+			if ((uint8_t)rf->preamble_refused_line[n] < 0x20 ||
+			    (uint8_t)rf->preamble_refused_line[n] >= 0x7F)
+				rf->preamble_refused_line[n] = '.';
 }
 
 static void

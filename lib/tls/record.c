@@ -145,6 +145,7 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 {
 	struct tdir *d = &t->d[dir];
 	struct dt_http_msg msg, *slot;
+	struct dt_tls_http *h;
 	const uint8_t *head;
 	size_t k, len, used, old;
 	int isreq, rc;
@@ -185,7 +186,11 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 	d->http_len = 0;
 	if (rc != 1)
 		return;
-	slot = isreq ? &c->tls->http_request : &c->tls->http_response;
+	if ((h = dt_tls_http_make(t->m, c->tls)) == NULL) {
+		dt_http_msg_clear(t->m, &msg);
+		return;
+	}
+	slot = isreq ? &h->request : &h->response;
 	if (slot->frame != 0) {
 		dt_http_msg_clear(t->m, &msg);
 		return;
@@ -252,12 +257,14 @@ record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 	case 20:
 		break;
 	case 24:	/* RFC 6520 heartbeat */
-		c->tls->n_heartbeats++;
+		if (dt_tls_rare_make(t->m, c->tls) != NULL)
+			c->tls->rare->n_heartbeats++;
 		dt_tls_event(t, c, DT_EV_TLS_RECORD, dir, frame, time, type,
 		    (uint32_t)len);
 		break;
 	default:	/* no content type of ours: counted, shown, hopped */
-		c->tls->n_unknown_records++;
+		if (dt_tls_rare_make(t->m, c->tls) != NULL)
+			c->tls->rare->n_unknown_records++;
 		dt_tls_event(t, c, DT_EV_TLS_RECORD, dir, frame, time, type,
 		    (uint32_t)len);
 		break;
@@ -482,6 +489,7 @@ resync(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 
 	while (d->resync) {
 		const struct fmark *fm;
+		struct dt_tls_rare *rf;
 
 		if (d->len == 0 && *n > 0 && d->skipped == 0) {
 			/* the bad header was checked in place: pass its
@@ -509,10 +517,11 @@ resync(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		}
 		d->resync = 0;
 		fm = fmap_at(&d->bmap, 0);
-		if (c->tls->resync_frame == 0) {
-			c->tls->resync_frame = fm->frame;
-			c->tls->resync_dir = (uint8_t)dir;
-			c->tls->resync_skipped = d->skipped;
+		if (dt_tls_rare(c->tls)->resync_frame == 0 &&
+		    (rf = dt_tls_rare_make(t->m, c->tls)) != NULL) {
+			rf->resync_frame = fm->frame;
+			rf->resync_dir = (uint8_t)dir;
+			rf->resync_skipped = d->skipped;
 		}
 		dt_tls_event(t, c, DT_EV_TLS_RESYNC, dir, fm->frame, fm->time,
 		    0, d->skipped > UINT32_MAX ? UINT32_MAX :
@@ -693,6 +702,19 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 	return 1;
 }
 
+/* The first place snaplen (or a gap) cut bytes the handshake needed. */
+static void
+truncated(struct dt_tls *t, struct dt_conn *c, uint64_t frame)
+{
+	struct dt_tls_rare *rf;
+
+	if (dt_tls_rare(c->tls)->truncated ||
+	    (rf = dt_tls_rare_make(t->m, c->tls)) == NULL)
+		return;
+	rf->truncated = 1;
+	rf->truncated_frame = frame;
+}
+
 void
 dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
     uint64_t frame)
@@ -737,10 +759,8 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 	if (d->state == D_RECORDS && d->len >= REC_HDR &&
 	    n <= (uint64_t)REC_HDR + d->rlen - d->len) {
 		d->skip = (uint64_t)REC_HDR + d->rlen - d->len - n;
-		if (!handshake_over(t, c) && !c->tls->truncated) {
-			c->tls->truncated = 1;
-			c->tls->truncated_frame = frame;
-		}
+		if (!handshake_over(t, c))
+			truncated(t, c, frame);
 		unit_reset(d);
 		d->hlen = 0;
 		d->hmap.n = 0;
@@ -750,10 +770,8 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 	/* bytes the handshake needed are missing (lost or cut by snaplen:
 	   the rules tell which); before any TLS was seen nothing is known */
 	if ((c->tls->seen || d->state == D_RECORDS || d->state == D_SSL2) &&
-	    !handshake_over(t, c) && !c->tls->truncated) {
-		c->tls->truncated = 1;
-		c->tls->truncated_frame = frame;
-	}
+	    !handshake_over(t, c))
+		truncated(t, c, frame);
 	unit_reset(d);
 	stop(d);
 	dir_free(t->m, d);
@@ -781,8 +799,14 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 
 		f->chain = dt_x509_verify_chain(t->x509, t->m, f->server_certs,
 		    f->n_server_certs, when / 1000000000, &why);
-		dt_free(t->m, f->chain_error);
-		f->chain_error = why;
+		if (why == NULL && f->rare == NULL)
+			;		/* nothing to say, nothing to free */
+		else if (dt_tls_rare_make(t->m, f) == NULL)
+			dt_free(t->m, why);
+		else {
+			dt_free(t->m, f->rare->chain_error);
+			f->rare->chain_error = why;
+		}
 	}
 	if (t->bstate != NULL) {
 		t->bsink->end(t->bstate, c);

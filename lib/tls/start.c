@@ -147,7 +147,8 @@ dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			const struct fmark *fm = fmap_at(&d->bmap, d->len - 1);
 
 			c->tls->preamble = DT_PRE_HTTP_CONNECT;
-			c->tls->preamble_frame = fm->frame;
+			if (dt_tls_rare_make(t->m, c->tls) != NULL)
+				c->tls->rare->preamble_frame = fm->frame;
 			dt_tls_event(t, c, DT_EV_TLS_UPGRADE, dir, fm->frame,
 			    fm->time, DT_PRE_HTTP_CONNECT, 0);
 			unit_reset(d);

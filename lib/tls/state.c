@@ -93,18 +93,21 @@ void
 dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
     int64_t time, const char *fmt, ...)
 {
+	struct dt_tls_rare *rf;
 	char msg[256];
 	va_list ap;
 
-	c->tls->n_violations++;
-	if (c->tls->malformed != NULL)
+	if ((rf = dt_tls_rare_make(t->m, c->tls)) == NULL)
+		return;
+	rf->n_violations++;
+	if (rf->malformed != NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	c->tls->malformed = dt_strdup(t->m, msg);
-	c->tls->malformed_frame = frame;
-	c->tls->malformed_dir = (uint8_t)dir;
+	rf->malformed = dt_strdup(t->m, msg);
+	rf->malformed_frame = frame;
+	rf->malformed_dir = (uint8_t)dir;
 	dt_tls_event(t, c, DT_EV_TLS_MALFORMED, dir, frame, time, 0, 0);
 }
 

@@ -737,7 +737,7 @@ answer(struct dt_conn *c)
 	struct dt_tunnel_facts *f = c->tunnel;
 	int64_t req = -1, resp = -1;
 	size_t i;
-	int st = c->tls->http_response.status;
+	int st = dt_tls_http(c->tls)->response.status;
 
 	for (i = 0; i < c->n_events; i++) {
 		const struct dt_event *ev = &c->events[i];
@@ -749,7 +749,7 @@ answer(struct dt_conn *c)
 	}
 	if (req >= 0 && resp >= req)
 		f->answer_delay = resp - req;
-	if (c->tls->http_response.frame == 0)
+	if (dt_tls_http(c->tls)->response.frame == 0)
 		f->answer_iphttps = -1;
 	else if (st < 200 || st > 299)
 		f->answer_iphttps = 0;

@@ -121,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c->tls->alert_level = rd_u8(&r);
 	c->tls->alert_desc = rd_u8(&r);
 	c->tls->alert_encrypted = rd_u8(&r) & 1;
-	c->tls->cert_request_frame = rd_u8(&r);
+	dt_tls_rare_make(&mem, c->tls)->cert_request_frame = rd_u8(&r);
 	c->tls->client_cert = rd_u8(&r) % 3;
 	n = rd_u8(&r) % 8;
 	c->tls->offered_suites = dt_calloc(&mem, n + 1, sizeof(uint16_t));
@@ -134,13 +134,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	c->tls->sni = field(&mem, &r);
 	rd_skip(&r, 1);
-	c->tls->non_tls_line = field(&mem, &r);
-	c->tls->non_tls_frame = c->tls->non_tls_line != NULL;
+	dt_tls_rare_make(&mem, c->tls)->non_tls_line = field(&mem, &r);
+	dt_tls_rare_make(&mem, c->tls)->non_tls_frame = dt_tls_rare(c->tls)->non_tls_line != NULL;
 	rd_skip(&r, 1);
-	c->tls->http_request.line = field(&mem, &r);
-	c->tls->http_request.frame = 3;
+	dt_tls_http_make(&mem, c->tls)->request.line = field(&mem, &r);
+	dt_tls_http_make(&mem, c->tls)->request.frame = 3;
 	rd_skip(&r, 1);
-	c->tls->http_response.line = field(&mem, &r);
+	dt_tls_http_make(&mem, c->tls)->response.line = field(&mem, &r);
 	rd_skip(&r, 1);
 	c->tls->server_certs = dt_calloc(&mem, 1, sizeof(struct dt_cert));
 	if (c->tls->server_certs != NULL) {
@@ -151,10 +151,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rd_skip(&r, 1);
 		c->tls->server_certs[0].not_after = (int64_t)rd_u64(&r);
 	}
-	c->tls->ca_names = dt_calloc(&mem, 1, sizeof(char *));
-	if (c->tls->ca_names != NULL) {
-		c->tls->ca_names[0] = field(&mem, &r);
-		c->tls->n_ca_names = 1;
+	dt_tls_rare_make(&mem, c->tls)->ca_names = dt_calloc(&mem, 1, sizeof(char *));
+	if (dt_tls_rare(c->tls)->ca_names != NULL) {
+		dt_tls_rare_make(&mem, c->tls)->ca_names[0] = field(&mem, &r);
+		dt_tls_rare_make(&mem, c->tls)->n_ca_names = 1;
 		rd_skip(&r, 1);
 	}
 	v->id = "wrong-server";

@@ -42,18 +42,18 @@ facts(char *out, size_t n, const struct dt_conn *c)
 	    (unsigned long long)f->sh_frame, f->version, f->suite,
 	    f->n_offered_suites, f->n_server_certs,
 	    (unsigned long long)f->alert_frame, f->alert_desc, f->n_alerts,
-	    f->malformed ? f->malformed : "-",
-	    f->non_tls_line ? f->non_tls_line : "-",
+	    dt_tls_rare(f)->malformed ? dt_tls_rare(f)->malformed : "-",
+	    dt_tls_rare(f)->non_tls_line ? dt_tls_rare(f)->non_tls_line : "-",
 	    (unsigned long long)f->finished_frame[0],
 	    (unsigned long long)f->finished_frame[1],
 	    (unsigned long long)f->appdata_records[0],
 	    (unsigned long long)f->appdata_records[1],
-	    (unsigned long long)f->cert_request_frame, f->client_cert,
-	    f->n_ca_names, f->n_extensions, f->hrr, f->truncated,
+	    (unsigned long long)dt_tls_rare(f)->cert_request_frame, f->client_cert,
+	    dt_tls_rare(f)->n_ca_names, f->n_extensions, f->hrr, dt_tls_rare(f)->truncated,
 	    f->sni ? f->sni : "-",
-	    f->http_request.line ? f->http_request.line : "-",
+	    dt_tls_http(f)->request.line ? dt_tls_http(f)->request.line : "-",
 	    f->resumed, c->n_events, f->preamble,
-	    (unsigned long long)f->preamble_frame);
+	    (unsigned long long)dt_tls_rare(f)->preamble_frame);
 	/* and the timeline itself, event by event */
 	for (i = 0; i < c->n_events; i++) {
 		const struct dt_event *e = &c->events[i];

@@ -1529,6 +1529,22 @@ START_TEST(t_dns_flow)
 	ck_assert_int_eq(d->rcode, -1);
 	w_close(&w);
 
+	/* a name that is not UTF-8 is kept repaired, each bad byte U+FFFD
+	   (as the report's other texts are) */
+	{
+		uint8_t q[sizeof dns_q];
+
+		memcpy(q, dns_q, sizeof q);
+		q[16] = 0xff;			/* "da.\xffxample.com" */
+		w_open(&w, 0, NULL, 1);
+		w_udp(&w, C, q, sizeof q);
+		dt_flow_finish(w.f);
+		ck_assert_uint_eq(w.cap->n_dns, 1);
+		ck_assert_str_eq(dt_capture_dns(w.cap, 0)->name,
+		    "da.\xef\xbf\xbdxample.com");
+		w_close(&w);
+	}
+
 	/* records past one block (DT_DNS_BLOCK) keep their order and their
 	   answers: queries of ids 0..n-1, then their answers */
 	{

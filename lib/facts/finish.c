@@ -536,8 +536,9 @@ dt_conn_finish(struct dt_capture *cap, struct dt_conn *c)
 
 /* Each list is walked once to repair its strings and once to fill its
    index (the connections and verdicts, whose counts are kept, once in
-   all; the DNS records, in blocks, need none): on a day's capture they
-   are hundreds of thousands of records apart in memory. */
+   all): on a day's capture they are hundreds of thousands of records
+   apart in memory. The DNS records are not walked: flow/dns.c interns
+   their names repaired, and they need no index (dt_capture_dns()). */
 int
 dt_capture_finish(struct dt_capture *cap)
 {
@@ -545,28 +546,13 @@ dt_capture_finish(struct dt_capture *cap)
 	struct dt_mem *m = cap->mem;
 	struct dt_conn *c;
 	struct dt_verdict *v;
-	struct dt_dns *d;
 	struct dt_http *h;
 	struct chain_memo cm = { NULL, 0 };
-	const char *name_in = NULL, *name_out = NULL;
 	size_t i;
 
 	clean_str(m, &cap->path);
 	for (i = 0; i < cap->n_errors; i++)
 		clean_str(m, &cap->errors[i].message);
-	for (i = 0; (d = dt_capture_dns(cap, i)) != NULL; i++) {
-		dt_capture_spill_step(cap, &sw);
-		/* names are interned: an answer asking the name of the one
-		   before (A, then AAAA) has its pointer, and its repair */
-		if (d->name != NULL && d->name == name_in)
-			d->name = name_out;
-		else {
-			name_in = d->name;
-			clean_kept(cap, &d->name);
-			name_out = d->name;
-		}
-		clean_kept(cap, &d->cname);
-	}
 	for (cap->n_http = 0, h = cap->http; h != NULL; h = h->next) {
 		clean_str(m, &h->method);
 		clean_str(m, &h->uri);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util/rd.h"
+#include "util/utf8.h"
 
 #define NAME_MAX_WIRE 255
 
@@ -301,6 +302,23 @@ dns_stop(struct dns_obs *o, struct dns_dir *h)
 	}
 }
 
+/* The capture's interned copy of the name at s (n bytes, no NUL among
+   them: read_name() made it), valid UTF-8 from the start (each byte that
+   starts no well-formed sequence U+FFFD, as dt_capture_finish() repairs
+   other texts), so that no DNS record is walked again to repair it.
+   NULL when memory failed. */
+static const char *
+dns_intern(struct dt_capture *cap, const char *s, size_t n)
+{
+	char clean[3 * (NAME_MAX_WIRE + 2) + 1];
+
+	if (!dt_utf8_valid(s)) {
+		n = dt_utf8_clean(s, n, clean);
+		s = clean;
+	}
+	return dt_capture_intern_n(cap, s, n);
+}
+
 /* The answer's part of rec from msg: its addresses copied to kept memory,
    its CNAME interned. 0, or -1 when memory failed. */
 static int
@@ -315,8 +333,8 @@ dns_answer(struct dns_obs *o, struct dt_dns *rec, const struct dns_msg *msg)
 		addrs_pack(rec->addr_bytes, msg->addrs, msg->n_addrs);
 		rec->n_addrs = (uint8_t)msg->n_addrs;
 	}
-	if (msg->has_cname && (rec->cname = dt_capture_intern_n(o->cap,
-	    msg->cname, msg->cname_len)) == NULL)
+	if (msg->has_cname && (rec->cname = dns_intern(o->cap, msg->cname,
+	    msg->cname_len)) == NULL)
 		return -1;
 	return 0;
 }
@@ -357,8 +375,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		return;		/* the query again: one query */
 	rec = dt_capture_dns_slot(o->cap);
 	if (rec == NULL ||
-	    (rec->name = dt_capture_intern_n(o->cap, msg.name,
-	    msg.name_len)) == NULL)
+	    (rec->name = dns_intern(o->cap, msg.name, msg.name_len)) == NULL)
 		return;
 	rec->qtype = msg.qtype;
 	rec->rcode = -1;

@@ -324,7 +324,7 @@ evidence_text(struct exp *x, const struct evidence *e)
 	if (role != NULL)
 		dt_buf_printf(&x->text, "%s, ", role);
 	dt_buf_printf(&x->text, "evidence %zu of %zu. %s", e->k + 1,
-	    v->n_frames, v->summary != NULL ? v->summary : "");
+	    (size_t)v->n_frames, v->summary != NULL ? v->summary : "");
 }
 
 /* ---- interfaces -------------------------------------------------------- */

@@ -464,6 +464,8 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (frames != NULL && n_frames == 0)
 		while (frames[n_frames] != 0)
 			n_frames++;
+	if (n_frames > DT_VERDICT_MAX_FRAMES)	/* no rule cites so many */
+		n_frames = DT_VERDICT_MAX_FRAMES;
 	if (summary == NULL)
 		summary = "";
 	/* what tied an IP-HTTPS connection to IP-HTTPS: its first clause,

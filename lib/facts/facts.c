@@ -168,16 +168,87 @@ tls_lists_free(struct dt_mem *m, struct dt_tls_facts *t)
 	t->lists_packed = 0;
 }
 
-/* The lists in one block, each cut to the entries it keeps; when memory
-   is refused they stay as they are (the refusal is an allocation failure
-   like any other: the analysis says so). */
+/* The most bytes of lists looked up among the capture's blocks (the
+   ClientHellos that thousands of connections share are a few hundred). */
+#define LISTS_SHARED_MAX	1024
+
+static struct dt_lists_slot *
+lists_slot(struct dt_lists_slot *slots, size_t cap, const unsigned char *p,
+    uint32_t n, uint32_t hash)
+{
+	size_t mask = cap - 1, i = hash & mask;
+
+	for (; slots[i].p != NULL; i = (i + 1) & mask)
+		if (slots[i].hash == hash && slots[i].n == n &&
+		    memcmp(slots[i].p, p, n) == 0)
+			break;
+	return &slots[i];
+}
+
+/* The kept block holding t's lists (total bytes, in TLS_LISTS order): the
+   capture's copy when an earlier connection had the same bytes, else a
+   new one entered in the table: either way it holds them. NULL when
+   they are too long to be looked up or memory is refused. */
+static unsigned char *
+tls_lists_shared(struct dt_capture *cap, const struct dt_tls_facts *t,
+    size_t total)
+{
+	unsigned char tmp[LISTS_SHARED_MAX], *block;
+	struct dt_lists_slot *slot;
+	size_t k = 0, i;
+	uint32_t hash;
+
+	if (total > sizeof tmp)
+		return NULL;
+#define COPY_LIST(f, n, max) \
+	if (t->f != NULL) { \
+		memcpy(tmp + k, t->f, KEPT_BYTES(t, f, n, max)); \
+		k += KEPT_BYTES(t, f, n, max); \
+	}
+	TLS_LISTS(COPY_LIST)
+#undef COPY_LIST
+	hash = (uint32_t)dt_hash_bytes(tmp, total);
+	if ((cap->n_lists + 1) * 2 > cap->cap_lists) {
+		size_t ncap = cap->cap_lists ? cap->cap_lists * 2 : 64;
+		struct dt_lists_slot *ns = dt_calloc(cap->mem, ncap,
+		    sizeof *ns);
+
+		if (ns == NULL)
+			return NULL;
+		for (i = 0; i < cap->cap_lists; i++)
+			if (cap->lists[i].p != NULL)
+				*lists_slot(ns, ncap, cap->lists[i].p,
+				    cap->lists[i].n, cap->lists[i].hash) =
+				    cap->lists[i];
+		dt_free(cap->mem, cap->lists);
+		cap->lists = ns;
+		cap->cap_lists = ncap;
+	}
+	slot = lists_slot(cap->lists, cap->cap_lists, tmp, (uint32_t)total,
+	    hash);
+	if (slot->p != NULL)
+		return (unsigned char *)slot->p;	/* shared: never written */
+	if ((block = dt_capture_keep(cap, total)) == NULL)
+		return NULL;
+	memcpy(block, tmp, total);
+	slot->p = block;
+	slot->n = (uint32_t)total;
+	slot->hash = hash;
+	cap->n_lists++;
+	return block;
+}
+
+/* The lists in one block, each cut to the entries it keeps; kept, the
+   block is shared with every connection whose lists have the same bytes.
+   When memory is refused they stay as they are (the refusal is an
+   allocation failure like any other: the analysis says so). */
 static void
 tls_lists_pack(struct dt_capture *cap, struct dt_tls_facts *t, int keep)
 {
 	struct dt_mem *m = cap->mem;
 	size_t total = 0, k = 0, b;
-	unsigned char *block;
-	int lists = 0;
+	unsigned char *block = NULL;
+	int lists = 0, filled = 0;
 
 	if (t->lists_packed)
 		return;
@@ -188,13 +259,18 @@ tls_lists_pack(struct dt_capture *cap, struct dt_tls_facts *t, int keep)
 #undef SIZE_LIST
 	if (lists < (keep ? 1 : 2))
 		return;
-	block = keep ? dt_capture_keep(cap, total) : dt_malloc(m, total);
+	if (keep)
+		filled = (block = tls_lists_shared(cap, t, total)) != NULL;
+	if (block == NULL)
+		block = keep ? dt_capture_keep(cap, total) :
+		    dt_malloc(m, total);
 	if (block == NULL)
 		return;
 #define MOVE_LIST(f, n, max) \
 	if (t->f != NULL) { \
 		b = KEPT_BYTES(t, f, n, max); \
-		memcpy(block + k, t->f, b); \
+		if (!filled) \
+			memcpy(block + k, t->f, b); \
 		dt_free(m, t->f); \
 		t->f = (void *)(block + k); \
 		k += b; \
@@ -754,6 +830,7 @@ dt_capture_free(struct dt_capture *cap)
 	dt_free(m, cap->linktypes);
 	dt_free(m, cap->path);
 	dt_free(m, cap->strs);
+	dt_free(m, cap->lists);
 	dt_capture_api_texts_free(cap);
 	for (i = 0; i < DT_KEEP_KINDS; i++)
 		while (cap->keep[i] != NULL) {

@@ -518,6 +518,13 @@ struct dt_tunnel_facts {
 	char dns_first_name[128];
 };
 
+/* One packed block of ClientHello lists in the capture's table. */
+struct dt_lists_slot {
+	const unsigned char *p;		/* kept memory; NULL: empty slot */
+	uint32_t n;			/* its bytes */
+	uint32_t hash;
+};
+
 /* ---- connections -------------------------------------------------------- */
 
 /* pktmon drop sightings of a connection's packets: the first is the
@@ -935,6 +942,11 @@ struct dt_capture {
 	const char **strs;		/* interned strings: open addressing,
 					   NULL empty, at most half full */
 	size_t n_strs, cap_strs;
+	struct dt_lists_slot *lists;	/* the TLS facts' packed ClientHello
+					   lists, one kept copy of each
+					   distinct block (dt_conn_tls_trim):
+					   open addressing, at most half full */
+	size_t n_lists, cap_lists;
 
 	/* what bounded memory made us drop */
 	uint64_t dropped_conns;		/* connection state freed at the cap */
@@ -1040,8 +1052,10 @@ extern const struct dt_tls_facts dt_tls_none;
 struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
 /* c->tls freed and set back to dt_tls_none when nothing was written to it
    (every field still 0); dt_tls_none when it was NULL. Otherwise, once
-   the connection ended, its ClientHello and CertificateRequest lists are
-   moved into one block (one header, not up to eight), its SNI and ALPN
+   the connection ended, its ClientHello lists are moved into one block
+   (one header, not up to five; kept, one copy for every connection whose
+   lists have the same bytes: thousands send the same hello), its SNI and
+   ALPN
    replaced by the capture's interned copies, and the struct and its lists
    moved into kept memory (no block header), as room allows (kept). */
 void dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c);

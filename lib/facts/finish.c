@@ -608,7 +608,8 @@ fail:
 	return -1;
 }
 
-/* The intern table's slots (the strings stay, kept): when nothing will
+/* The intern table's slots, and the TLS list blocks' (the strings and
+   blocks stay, kept): when nothing will
    ask for a name the capture has seen again, so that it does not stay
    beside what the end of the capture allocates. An intern after it
    starts a new table (a copy of a string interned before it is then
@@ -620,4 +621,8 @@ dt_capture_intern_end(struct dt_capture *cap)
 	cap->strs = NULL;
 	cap->cap_strs = 0;
 	cap->n_strs = 0;
+	dt_free(cap->mem, cap->lists);
+	cap->lists = NULL;
+	cap->cap_lists = 0;
+	cap->n_lists = 0;
 }

@@ -778,6 +778,20 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 }
 
 void
+dt_capture_api_texts_free(struct dt_capture *cap)
+{
+	struct dt_mem rm;
+
+	dt_mem_reader(&rm, cap->mem);
+	while (cap->api_blocks != NULL) {
+		struct dt_api_block *b = cap->api_blocks;
+
+		cap->api_blocks = b->next;
+		dt_free(&rm, b);
+	}
+}
+
+void
 dt_capture_free(struct dt_capture *cap)
 {
 	struct dt_mem *m;

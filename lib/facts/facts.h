@@ -968,7 +968,11 @@ struct dt_capture {
 
 	/* dt_capture_api_texts(): its blocks (a list, pushed atomically),
 	   and 1 once every connection has its texts */
-	struct dt_api_block *api_blocks;
+	struct dt_api_block {
+		struct dt_api_block *next;
+		size_t used, size;
+		char bytes[];
+	} *api_blocks;
 	int api_texts;
 };
 

@@ -464,12 +464,6 @@ conn_finish(struct dt_capture *cap, struct dt_conn *c, struct chain_memo *cm)
 
 #define API_BLOCK (64 * 1024 - 64)
 
-struct dt_api_block {
-	struct dt_api_block *next;
-	size_t used, size;
-	char bytes[];
-};
-
 void
 dt_capture_api_texts(const struct dt_capture *ccap)
 {
@@ -512,20 +506,6 @@ dt_capture_api_texts(const struct dt_capture *ccap)
 			b->used += n;
 	}
 	__atomic_store_n(&cap->api_texts, 1, __ATOMIC_RELEASE);
-}
-
-void
-dt_capture_api_texts_free(struct dt_capture *cap)
-{
-	struct dt_mem rm;
-
-	dt_mem_reader(&rm, cap->mem);
-	while (cap->api_blocks != NULL) {
-		struct dt_api_block *b = cap->api_blocks;
-
-		cap->api_blocks = b->next;
-		dt_free(&rm, b);
-	}
 }
 
 int

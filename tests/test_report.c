@@ -834,6 +834,8 @@ END_TEST
 
 START_TEST(json_dns_http_extras)
 {
+	static const struct dt_addr v6 = { 6, { 0x20, 0x01, 0x0d, 0xb8,
+	    [15] = 1 } };		/* 2001:db8::1 */
 	struct dt_dns *dn = dt_capture_dns_slot(caps[0]);
 	struct dt_http *h = dt_calloc(&mem, 1, sizeof *h);
 	int rc;
@@ -845,15 +847,10 @@ START_TEST(json_dns_http_extras)
 	dn->name = dt_capture_intern(caps[0], "da.corp.example");
 	dn->qtype = 28;
 	dn->rcode = 0;
-	/* packed: the family, then the sixteen bytes of 2001:db8::1 */
-	dn->addr_bytes = dt_capture_keep_bytes(caps[0], DT_KEEP_DNS_ADDRS, 17);
+	dn->addr_bytes = dt_capture_keep_bytes(caps[0], DT_KEEP_DNS_ADDRS,
+	    dt_dns_addr_size(6));
 	ck_assert_ptr_nonnull(dn->addr_bytes);
-	dn->addr_bytes[0] = 6;
-	dn->addr_bytes[1] = 0x20;
-	dn->addr_bytes[2] = 0x01;
-	dn->addr_bytes[3] = 0x0d;
-	dn->addr_bytes[4] = 0xb8;
-	dn->addr_bytes[16] = 1;
+	dt_dns_addr_pack(dn->addr_bytes, &v6);
 	dn->n_addrs = 1;
 	caps[0]->n_dns++;
 	h->conn = 3;

@@ -324,13 +324,12 @@ dns_add(struct fx *f, const char *name, uint16_t qtype, int rcode,
 	dt_frame48_set(&d->query_frame, q);
 	dt_frame48_set(&d->answer_frame, a);
 	if (naddr > 0) {
-		/* packed: the family, then the four bytes of 198.19.0.naddr */
+		struct dt_addr ad = { 4, { 198, 19, 0, (uint8_t)naddr } };
+
 		d->addr_bytes = dt_capture_keep_bytes(f->cap,
-		    DT_KEEP_DNS_ADDRS, 5);
+		    DT_KEEP_DNS_ADDRS, dt_dns_addr_size(4));
 		ck_assert_ptr_nonnull(d->addr_bytes);
-		d->addr_bytes[0] = 4;
-		d->addr_bytes[1] = 198, d->addr_bytes[2] = 19,
-		d->addr_bytes[4] = (uint8_t)naddr;
+		dt_dns_addr_pack(d->addr_bytes, &ad);
 		d->n_addrs = 1;
 	}
 	return d;

@@ -708,6 +708,19 @@ dt_dns_answer_frame_of(const struct dt_dns *d)
 	return dt_frame48_get(&d->answer_frame);
 }
 
+/* a written at p as addr_bytes holds it, the way dt_dns_addr() reads it
+   back: its family, then the bytes the family uses. The bytes written,
+   dt_dns_addr_size(a->family). */
+static inline size_t
+dt_dns_addr_pack(uint8_t *p, const struct dt_addr *a)
+{
+	size_t k = dt_dns_addr_size(a->family);
+
+	p[0] = a->family;
+	memcpy(p + 1, a->a, k - 1);
+	return k;
+}
+
 /* The i-th address of d (i < d->n_addrs), the bytes its family does not
    use 0, as the parser made it. Its place in addr_bytes is returned. */
 static inline uint8_t *

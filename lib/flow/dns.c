@@ -181,14 +181,10 @@ addrs_size(const struct dt_addr *a, size_t n)
 static void
 addrs_pack(uint8_t *out, const struct dt_addr *a, size_t n)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		k = dt_dns_addr_size(a[i].family);
-		out[0] = a[i].family;
-		memcpy(out + 1, a[i].a, k - 1);
-		out += k;
-	}
+	for (i = 0; i < n; i++)
+		out += dt_dns_addr_pack(out, &a[i]);
 }
 
 int

@@ -402,19 +402,43 @@ cmp_u64(const void *a, const void *b)
  * Only ASCII texts are shared: the public accessors may replace a string
  * that is not UTF-8 with a cleaned copy, which a shared one must never be.
  */
-#define MAX_SHARED_TEXTS 256
+#define MAX_SHARED_TEXTS DT_RULE_SHARED_TEXTS
+
+/* A text's length and its first and last eight bytes: two texts that
+   differ here are different, so the walk over the shared texts compares
+   one word each, not the texts (most share their first words). */
+static uint64_t
+text_fp(const char *s, size_t len)
+{
+	uint64_t a = 0, b = 0;
+
+	memcpy(&a, s, len < 8 ? len : 8);
+	if (len > 8)
+		memcpy(&b, s + len - 8, 8);
+	return (a ^ (b * 0x9e3779b97f4a7c15ULL)) + len;
+}
 
 static char *
-shared_text(struct dt_capture *cap, const char *s)
+shared_text(struct dt_rule_ctx *ctx, const char *s)
 {
+	struct dt_capture *cap = ctx->cap;
+	struct dt_rule_memos *mm = ctx->memos;
+	uint64_t fp;
 	char **v;
 	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] >= 0x80)
 			return NULL;
+	fp = text_fp(s, i);
+	if (mm != NULL)
+		for (; mm->n_text_fp < cap->n_texts; mm->n_text_fp++)
+			mm->text_fp[mm->n_text_fp] = text_fp(
+			    cap->texts[mm->n_text_fp],
+			    strlen(cap->texts[mm->n_text_fp]));
 	for (i = 0; i < cap->n_texts; i++)
-		if (strcmp(cap->texts[i], s) == 0)
+		if ((mm == NULL || mm->text_fp[i] == fp) &&
+		    strcmp(cap->texts[i], s) == 0)
 			return cap->texts[i];
 	if (cap->n_texts == MAX_SHARED_TEXTS)
 		return NULL;
@@ -534,11 +558,11 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		explanation = "";
 	if (remedy == NULL)
 		remedy = "";
-	if ((v->explanation = shared_text(cap, explanation)) != NULL)
+	if ((v->explanation = shared_text(ctx, explanation)) != NULL)
 		v->shared_text |= 1;
 	else
 		v->explanation = dt_strdup(m, explanation);
-	if ((v->remedy = shared_text(cap, remedy)) != NULL)
+	if ((v->remedy = shared_text(ctx, remedy)) != NULL)
 		v->shared_text |= 2;
 	else
 		v->remedy = dt_strdup(m, remedy);

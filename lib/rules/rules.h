@@ -31,6 +31,19 @@ struct dt_rules_config {
 
 struct dt_crl_memo;
 
+/* The pass's memos (dt_rule_ctx.memos; NULL: none, each asked afresh). */
+#define DT_RULE_CHAIN_MEMO 64		/* chains remembered (direct-mapped) */
+#define DT_RULE_SHARED_TEXTS 256	/* the capture's shared texts, at most */
+struct dt_rule_memos {
+	struct {
+		const struct dt_cert *certs;	/* NULL: an empty entry */
+		size_t n;
+		const char *product;	/* the CA matched, NULL: none */
+	} chain[DT_RULE_CHAIN_MEMO];
+	uint64_t text_fp[DT_RULE_SHARED_TEXTS];	/* of cap->texts[i] */
+	size_t n_text_fp;
+};
+
 struct dt_rule_ctx {
 	const struct dt_rules_config *cfg;
 	struct dt_capture *cap;
@@ -66,6 +79,13 @@ struct dt_rule_ctx {
 	/* The verdicts' summaries as sentences and numbers until the
 	   indexes are freed (packed.c); NULL before the first. */
 	struct dt_rule_packing *packing;
+	/* dt_rule_inspected()'s interception-CA match per server chain
+	   (run.c's; chains are arrays shared by the thousands of
+	   handshakes that sent them, and four rules ask about each
+	   connection), and a fingerprint of each of the capture's shared
+	   texts (rules.c): the pass's own memos, so ctx stays const for
+	   the rules that read them. */
+	struct dt_rule_memos *memos;
 };
 
 struct dt_rule {

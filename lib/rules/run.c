@@ -9,6 +9,8 @@
  */
 #include "rules/rules.h"
 
+#include <string.h>
+
 #include "util/mem.h"
 
 /* The IP-HTTPS story (its connections' verdicts and the capture-wide ones)
@@ -65,6 +67,7 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	static const struct dt_rules_config none = { NULL, default_ports, 0,
 	    NULL, NULL, 0 };
 	struct dt_rule_ctx ctx;
+	struct dt_rule_memos memos;
 	struct dt_conn *c;
 	size_t i, j;
 
@@ -77,6 +80,8 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.judged = NULL;
 	ctx.n_judged = 0;
 	ctx.packing = NULL;
+	memset(&memos, 0, sizeof memos);
+	ctx.memos = &memos;
 	dt_hash_init(&ctx.crl_urls, cap->mem);
 	if (dt_rule_index_build(&ctx.idx, cap, ctx.cfg->host) != 0)
 		return -1;

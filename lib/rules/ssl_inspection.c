@@ -12,10 +12,41 @@
  * inspection CA gives 0x800b0109 (KB2980667), otherwise Schannel reports
  * 0x80090326.
  */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "rules/rules.h"
 #include "x509/x509.h"
+
+/* The interception CA that issued a certificate of t's server chain, NULL
+   when none did. The chain is the x509 cache's array shared by every
+   handshake that sent it (a day's 40,960 IP-HTTPS connections carry a
+   few), and four rules ask about each connection: the answer is
+   remembered per array (the arrays live as long as the pass). */
+static const char *
+chain_ca(const struct dt_rule_ctx *ctx, const struct dt_tls_facts *t)
+{
+	struct dt_rule_memos *mm = ctx->memos;
+	const char *product = NULL;
+	size_t i, slot = 0;
+
+	if (mm != NULL) {
+		slot = ((uintptr_t)t->server_certs >> 4) %
+		    DT_RULE_CHAIN_MEMO;
+		if (mm->chain[slot].certs == t->server_certs &&
+		    mm->chain[slot].n == t->n_server_certs)
+			return mm->chain[slot].product;
+	}
+	for (i = 0; i < t->n_server_certs && product == NULL; i++)
+		product = dt_x509_inspection_ca_match(t->server_certs[i].issuer,
+		    ctx->cfg->inspection_cas, NULL);
+	if (mm != NULL) {
+		mm->chain[slot].certs = t->server_certs;
+		mm->chain[slot].n = t->n_server_certs;
+		mm->chain[slot].product = product;
+	}
+	return product;
+}
 
 int
 dt_rule_inspected(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
@@ -23,7 +54,6 @@ dt_rule_inspected(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 {
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	const char *expected, *host, *product;
-	size_t i;
 
 	if (ca_name != NULL)
 		*ca_name = NULL;
@@ -31,15 +61,10 @@ dt_rule_inspected(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	   interception: interception leaves are issued by the box's CA. */
 	if (leaf == NULL || leaf->self_signed)
 		return 0;
-	for (i = 0; i < c->tls->n_server_certs; i++) {
-		product = dt_x509_inspection_ca_match(
-		    c->tls->server_certs[i].issuer, ctx->cfg->inspection_cas,
-		    NULL);
-		if (product != NULL) {
-			if (ca_name != NULL)
-				*ca_name = product;
-			return 1;
-		}
+	if ((product = chain_ca(ctx, c->tls)) != NULL) {
+		if (ca_name != NULL)
+			*ca_name = product;
+		return 1;
 	}
 	expected = ctx->cfg->x509 != NULL ?
 	    dt_x509_ctx_expected(ctx->cfg->x509) : NULL;

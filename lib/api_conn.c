@@ -44,8 +44,8 @@ DT_EXTERN const char *dt_conn_iphttps_reason(const dt_conn *c) { return dt_conn_
 DT_EXTERN uint64_t dt_conn_first_frame(const dt_conn *c) { return c->first_frame; }
 DT_EXTERN uint64_t dt_conn_last_frame(const dt_conn *c) { return c->last_frame; }
 DT_EXTERN int dt_conn_has_tls(const dt_conn *c) { return c->tls->seen; }
-DT_EXTERN int dt_conn_tls_offered_null(const dt_conn *c) { return c->tls->offered_null; }
-DT_EXTERN size_t dt_conn_tls_offered_count(const dt_conn *c) { return c->tls->n_offered_suites; }
+DT_EXTERN int dt_conn_tls_offered_null(const dt_conn *c) { return dt_tls_hello(c->tls)->offered_null; }
+DT_EXTERN size_t dt_conn_tls_offered_count(const dt_conn *c) { return dt_tls_hello(c->tls)->n_offered_suites; }
 DT_EXTERN size_t dt_conn_server_cert_count(const dt_conn *c) { return c->tls->n_server_certs; }
 
 DT_EXTERN const char *
@@ -94,12 +94,12 @@ DT_EXTERN int
 dt_conn_tls_offered_at(const dt_conn *c, size_t i, uint16_t *suite,
     const char **name)
 {
-	if (i >= c->tls->n_offered_suites)
+	if (i >= dt_tls_hello(c->tls)->n_offered_suites)
 		return DT_ITEROVER;
 	if (suite != NULL)
-		*suite = c->tls->offered_suites[i];
+		*suite = dt_tls_hello(c->tls)->offered_suites[i];
 	if (name != NULL)
-		*name = dt_tls_suite_name(c->tls->offered_suites[i]);
+		*name = dt_tls_suite_name(dt_tls_hello(c->tls)->offered_suites[i]);
 	return 0;
 }
 
@@ -352,20 +352,20 @@ dt_conn_event_alert(const dt_conn *c, size_t i, int *level, int *description,
    were seen than were kept). */
 #define KEPT(n, max) ((n) < (max) ? (n) : (max))
 
-DT_EXTERN size_t dt_conn_tls_client_version_count(const dt_conn *c) { return c->tls->n_client_versions; }
-DT_EXTERN uint16_t dt_conn_tls_client_hello_version(const dt_conn *c) { return c->tls->ch_frame ? c->tls->ch_legacy_version : 0; }
-DT_EXTERN uint16_t dt_conn_tls_record_version(const dt_conn *c) { return c->tls->record_version; }
+DT_EXTERN size_t dt_conn_tls_client_version_count(const dt_conn *c) { return dt_tls_hello(c->tls)->n_client_versions; }
+DT_EXTERN uint16_t dt_conn_tls_client_hello_version(const dt_conn *c) { return c->tls->ch_frame ? dt_tls_hello(c->tls)->ch_legacy_version : 0; }
+DT_EXTERN uint16_t dt_conn_tls_record_version(const dt_conn *c) { return dt_tls_hello(c->tls)->record_version; }
 DT_EXTERN uint64_t dt_conn_tls_client_hello_frame(const dt_conn *c) { return c->tls->ch_frame; }
 DT_EXTERN uint64_t dt_conn_tls_server_hello_frame(const dt_conn *c) { return c->tls->sh_frame; }
-DT_EXTERN int dt_conn_tls_offered_only_null(const dt_conn *c) { return c->tls->offered_only_null != 0; }
+DT_EXTERN int dt_conn_tls_offered_only_null(const dt_conn *c) { return dt_tls_hello(c->tls)->offered_only_null != 0; }
 DT_EXTERN const char *dt_conn_tls_sni(const dt_conn *c) { return c->tls->sni; }
 DT_EXTERN const char *dt_conn_tls_alpn(const dt_conn *c) { return c->tls->alpn; }
-DT_EXTERN size_t dt_conn_tls_extension_count(const dt_conn *c) { return c->tls->n_extensions; }
-DT_EXTERN size_t dt_conn_tls_group_count(const dt_conn *c) { return KEPT(c->tls->n_ch_groups, DT_CH_GROUPS_MAX); }
-DT_EXTERN size_t dt_conn_tls_sig_alg_count(const dt_conn *c) { return KEPT(c->tls->n_ch_sig_algs, DT_CH_SIG_ALGS_MAX); }
-DT_EXTERN int dt_conn_tls_renegotiation_info(const dt_conn *c) { return c->tls->ch_reneg_info != 0; }
-DT_EXTERN int dt_conn_tls_extended_master_secret(const dt_conn *c) { return c->tls->ch_ems != 0; }
-DT_EXTERN int dt_conn_tls_status_request(const dt_conn *c) { return c->tls->ch_status_request != 0; }
+DT_EXTERN size_t dt_conn_tls_extension_count(const dt_conn *c) { return dt_tls_hello(c->tls)->n_extensions; }
+DT_EXTERN size_t dt_conn_tls_group_count(const dt_conn *c) { return KEPT(dt_tls_hello(c->tls)->n_ch_groups, DT_CH_GROUPS_MAX); }
+DT_EXTERN size_t dt_conn_tls_sig_alg_count(const dt_conn *c) { return KEPT(dt_tls_hello(c->tls)->n_ch_sig_algs, DT_CH_SIG_ALGS_MAX); }
+DT_EXTERN int dt_conn_tls_renegotiation_info(const dt_conn *c) { return dt_tls_hello(c->tls)->ch_reneg_info != 0; }
+DT_EXTERN int dt_conn_tls_extended_master_secret(const dt_conn *c) { return dt_tls_hello(c->tls)->ch_ems != 0; }
+DT_EXTERN int dt_conn_tls_status_request(const dt_conn *c) { return dt_tls_hello(c->tls)->ch_status_request != 0; }
 DT_EXTERN int dt_conn_tls_sslv2_hello(const dt_conn *c) { return c->tls->sslv2_hello != 0; }
 DT_EXTERN int dt_conn_tls_hello_retry_request(const dt_conn *c) { return c->tls->hrr != 0; }
 DT_EXTERN int dt_conn_tls_resumed(const dt_conn *c) { return c->tls->resumed != 0; }
@@ -391,22 +391,22 @@ DT_EXTERN int
 dt_conn_tls_client_version_at(const dt_conn *c, size_t i, uint16_t *version,
     const char **name)
 {
-	if (i >= c->tls->n_client_versions)
+	if (i >= dt_tls_hello(c->tls)->n_client_versions)
 		return DT_ITEROVER;
 	if (version != NULL)
-		*version = c->tls->client_versions[i];
+		*version = dt_tls_hello(c->tls)->client_versions[i];
 	if (name != NULL)
-		*name = dt_tls_version_name(c->tls->client_versions[i]);
+		*name = dt_tls_version_name(dt_tls_hello(c->tls)->client_versions[i]);
 	return 0;
 }
 
 DT_EXTERN int
 dt_conn_tls_extension_at(const dt_conn *c, size_t i, uint16_t *type)
 {
-	if (i >= c->tls->n_extensions)
+	if (i >= dt_tls_hello(c->tls)->n_extensions)
 		return DT_ITEROVER;
 	if (type != NULL)
-		*type = c->tls->extensions[i];
+		*type = dt_tls_hello(c->tls)->extensions[i];
 	return 0;
 }
 
@@ -416,7 +416,7 @@ dt_conn_tls_group_at(const dt_conn *c, size_t i, uint16_t *group)
 	if (i >= dt_conn_tls_group_count(c))
 		return DT_ITEROVER;
 	if (group != NULL)
-		*group = c->tls->ch_groups[i];
+		*group = dt_tls_hello(c->tls)->ch_groups[i];
 	return 0;
 }
 
@@ -426,7 +426,7 @@ dt_conn_tls_sig_alg_at(const dt_conn *c, size_t i, uint16_t *alg)
 	if (i >= dt_conn_tls_sig_alg_count(c))
 		return DT_ITEROVER;
 	if (alg != NULL)
-		*alg = c->tls->ch_sig_algs[i];
+		*alg = dt_tls_hello(c->tls)->ch_sig_algs[i];
 	return 0;
 }
 

@@ -317,7 +317,7 @@ START_TEST(test_pcapng_reply_dropped_first_sighting)
 	ck_assert_uint_eq(r.cap->n_conns, 1);
 	c = r.cap->conns;
 	ck_assert_uint_eq(c->tls->ch_frame, 4);
-	ck_assert(c->tls->offered_null);
+	ck_assert(dt_tls_hello(c->tls)->offered_null);
 	/* the dropped bytes were not stream data */
 	ck_assert_uint_eq(c->tls->sh_frame, 0);
 	ck_assert_uint_eq(c->bytes[DT_S2C], 0);

@@ -188,12 +188,12 @@ hostile_capture(void)
 	c->iphttps = 1;
 	c->tls->seen = 1;
 	c->tls->ch_frame = 4;
-	c->tls->ch_legacy_version = 0x0303;
-	c->tls->offered_suites = dt_calloc(&mem, 2, sizeof(uint16_t));
-	memcpy(c->tls->offered_suites, suites, sizeof suites);
-	c->tls->n_offered_suites = 2;
-	c->tls->offered_null = 1;
-	c->tls->offered_only_null = 1;
+	dt_tls_hello_make(&mem, c->tls)->ch_legacy_version = 0x0303;
+	dt_tls_hello_make(&mem, c->tls)->offered_suites = dt_calloc(&mem, 2, sizeof(uint16_t));
+	memcpy(dt_tls_hello_make(&mem, c->tls)->offered_suites, suites, sizeof suites);
+	dt_tls_hello_make(&mem, c->tls)->n_offered_suites = 2;
+	dt_tls_hello_make(&mem, c->tls)->offered_null = 1;
+	dt_tls_hello_make(&mem, c->tls)->offered_only_null = 1;
 	/* SNI: markup, quotes, an invalid byte, a control byte, an RLO */
 	c->tls->sni = dt_strdup(&mem, EVIL "\xff\x01\xe2\x80\xae");
 	c->tls->sh_frame = 6;

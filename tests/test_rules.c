@@ -153,26 +153,27 @@ static void
 client_hello(struct fx *f, struct dt_conn *c, const char *sni, int n, ...)
 {
 	struct dt_tls_facts *t = c->tls;
+	struct dt_tls_hello *h = dt_tls_hello_make(&f->mem, t);
 	va_list ap;
 	int i, nnull = 0;
 
 	t->seen = 1;
 	t->ch_frame = base(c) + 4;
 	t->ch_time = T0 + (int64_t)t->ch_frame * S / 10;
-	t->ch_legacy_version = 0x0303;
-	t->client_versions = dt_malloc(&f->mem, sizeof *t->client_versions);
-	t->client_versions[0] = 0x0303;
-	t->n_client_versions = 1;
-	t->offered_suites = dt_calloc(&f->mem, (size_t)n, sizeof(uint16_t));
+	h->ch_legacy_version = 0x0303;
+	h->client_versions = dt_malloc(&f->mem, sizeof *h->client_versions);
+	h->client_versions[0] = 0x0303;
+	h->n_client_versions = 1;
+	h->offered_suites = dt_calloc(&f->mem, (size_t)n, sizeof(uint16_t));
 	va_start(ap, n);
 	for (i = 0; i < n; i++) {
-		t->offered_suites[i] = (uint16_t)va_arg(ap, int);
-		nnull += dt_tls_suite_is_null(t->offered_suites[i]);
+		h->offered_suites[i] = (uint16_t)va_arg(ap, int);
+		nnull += dt_tls_suite_is_null(h->offered_suites[i]);
 	}
 	va_end(ap);
-	t->n_offered_suites = (size_t)n;
-	t->offered_null = nnull > 0;
-	t->offered_only_null = nnull == n;
+	h->n_offered_suites = (size_t)n;
+	h->offered_null = nnull > 0;
+	h->offered_only_null = nnull == n;
 	if (sni != NULL)
 		t->sni = sdup(f, sni);
 	hs_ev(f, c, DT_C2S, t->ch_frame, 1);
@@ -754,15 +755,15 @@ START_TEST(server_picked_version_not_offered)
 	/* supported_versions lists exactly TLS 1.3 and 1.2 */
 	f = fx_new();
 	c = iphttps_hello(f);
-	c->tls->extensions = dt_malloc(&f->mem, 2 * sizeof(uint16_t));
-	c->tls->extensions[0] = 0;
-	c->tls->extensions[1] = 43;
-	c->tls->n_extensions = 2;
-	c->tls->client_versions = dt_realloc(&f->mem, c->tls->client_versions,
+	dt_tls_hello_make(&f->mem, c->tls)->extensions = dt_malloc(&f->mem, 2 * sizeof(uint16_t));
+	dt_tls_hello_make(&f->mem, c->tls)->extensions[0] = 0;
+	dt_tls_hello_make(&f->mem, c->tls)->extensions[1] = 43;
+	dt_tls_hello_make(&f->mem, c->tls)->n_extensions = 2;
+	dt_tls_hello_make(&f->mem, c->tls)->client_versions = dt_realloc(&f->mem, dt_tls_hello_make(&f->mem, c->tls)->client_versions,
 	    2 * sizeof(uint16_t));
-	c->tls->client_versions[0] = 0x0304;
-	c->tls->client_versions[1] = 0x0303;
-	c->tls->n_client_versions = 2;
+	dt_tls_hello_make(&f->mem, c->tls)->client_versions[0] = 0x0304;
+	dt_tls_hello_make(&f->mem, c->tls)->client_versions[1] = 0x0303;
+	dt_tls_hello_make(&f->mem, c->tls)->n_client_versions = 2;
 	server_hello(f, c, 0x0301, NULL_SHA);
 	alert(f, c, DT_C2S, 6, 47);
 	run(f);
@@ -779,7 +780,7 @@ START_TEST(server_picked_version_not_offered)
 	/* a client that offers only TLS 1.0 is the one to change */
 	f = fx_new();
 	c = iphttps_hello(f);
-	c->tls->ch_legacy_version = c->tls->client_versions[0] = 0x0301;
+	dt_tls_hello_make(&f->mem, c->tls)->ch_legacy_version = dt_tls_hello_make(&f->mem, c->tls)->client_versions[0] = 0x0301;
 	alert(f, c, DT_S2C, 6, 70);
 	run(f);
 	v = expect_v(f, "tls-version-mismatch", 1, DT_SEV_ERROR, DT_CONF_HIGH,

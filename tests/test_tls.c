@@ -543,17 +543,17 @@ summary(struct out *o, const struct dt_conn *c)
 	o->n = 0;
 	o->text[0] = '\0';
 	say(o, "seen=%d recver=%04X ch=%llu@%lld legacy=%04X sslv2=%d\n",
-	    f->seen, f->record_version, (unsigned long long)f->ch_frame,
-	    (long long)f->ch_time, f->ch_legacy_version, f->sslv2_hello);
-	say16(o, "cv", f->client_versions, f->n_client_versions);
-	say16(o, "suites", f->offered_suites, f->n_offered_suites);
-	say16(o, "ext", f->extensions, f->n_extensions);
-	say16(o, "groups", f->ch_groups, f->n_ch_groups);
-	say16(o, "sigalgs", f->ch_sig_algs, f->n_ch_sig_algs);
+	    f->seen, dt_tls_hello(f)->record_version, (unsigned long long)f->ch_frame,
+	    (long long)f->ch_time, dt_tls_hello(f)->ch_legacy_version, f->sslv2_hello);
+	say16(o, "cv", dt_tls_hello(f)->client_versions, dt_tls_hello(f)->n_client_versions);
+	say16(o, "suites", dt_tls_hello(f)->offered_suites, dt_tls_hello(f)->n_offered_suites);
+	say16(o, "ext", dt_tls_hello(f)->extensions, dt_tls_hello(f)->n_extensions);
+	say16(o, "groups", dt_tls_hello(f)->ch_groups, dt_tls_hello(f)->n_ch_groups);
+	say16(o, "sigalgs", dt_tls_hello(f)->ch_sig_algs, dt_tls_hello(f)->n_ch_sig_algs);
 	say(o, "null=%d only=%d sni=%s alpn=%s reneg=%d ems=%d status=%d\n",
-	    f->offered_null, f->offered_only_null, f->sni ? f->sni : "-",
-	    f->alpn ? f->alpn : "-", f->ch_reneg_info, f->ch_ems,
-	    f->ch_status_request);
+	    dt_tls_hello(f)->offered_null, dt_tls_hello(f)->offered_only_null, f->sni ? f->sni : "-",
+	    f->alpn ? f->alpn : "-", dt_tls_hello(f)->ch_reneg_info, dt_tls_hello(f)->ch_ems,
+	    dt_tls_hello(f)->ch_status_request);
 	say(o, "sh=%llu version=%04X suite=%04X hrr=%d resumed=%d\n",
 	    (unsigned long long)f->sh_frame, f->version, f->suite, f->hrr,
 	    f->resumed);
@@ -830,6 +830,81 @@ script_full12(void)
 	return s;
 }
 
+/* A connection that sent hello o, parsed with the capture's memory and
+   trimmed as a connection that ended is (dt_conn_tls_trim). */
+static struct dt_conn *
+hello_conn(struct dt_capture *cap, const struct ch *o)
+{
+	struct dt_conn *c = dt_calloc(cap->mem, 1, sizeof *c);
+	struct script *s = script_new();
+	struct dt_tls *t = dt_tls_new(cap->mem, NULL);
+	static struct b body;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(t);
+	c->tls = (struct dt_tls_facts *)&dt_tls_none;
+	c->next = cap->conns;
+	cap->conns = c;
+	body.n = 0;
+	client_hello(&body, o);
+	records(step(s, DT_C2S, 1), 22, 0x0301, body.p, body.n, 16384);
+	seal(s);
+	ck_assert_int_eq(dt_tls_data(t, c, DT_C2S, s->s[0].p, s->s[0].n,
+	    s->s[0].frame, s->s[0].time), 1);
+	dt_tls_end(t, c);
+	dt_tls_free(cap->mem, t);
+	free(s);
+	dt_conn_tls_trim(cap, c);
+	return c;
+}
+
+/* Connections that sent the same ClientHello keep one copy of it once
+   they end; another hello keeps its own; a kept one written again is
+   copied first, and the others still read theirs. */
+START_TEST(t_hello_kept)
+{
+	struct ch o = { 0x0303, suites_mixed, 5, 0, "da.example.com", 1, 0 };
+	struct ch other = { 0x0303, suites_null, 3, 0, "da.example.com", 0, 0 };
+	struct dt_mem m;
+	struct dt_capture *cap;
+	struct dt_conn *a, *b, *x;
+	struct dt_tls_hello *w;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	cap = dt_calloc(&m, 1, sizeof *cap);
+	ck_assert_ptr_nonnull(cap);
+	cap->mem = &m;
+	a = hello_conn(cap, &o);
+	b = hello_conn(cap, &o);
+	x = hello_conn(cap, &other);
+	ck_assert_ptr_nonnull(a->tls->hello);
+	ck_assert_uint_eq(a->tls->hello->kept, 1);
+	ck_assert_ptr_eq(a->tls->hello, b->tls->hello);
+	ck_assert_ptr_ne(a->tls->hello, x->tls->hello);
+	ck_assert_uint_eq(cap->n_lists, 2);
+	ck_assert_uint_eq(dt_tls_hello(a->tls)->n_offered_suites, 5);
+	ck_assert_uint_eq(dt_tls_hello(a->tls)->offered_suites[1], 0xC02F);
+	ck_assert_uint_eq(dt_tls_hello(a->tls)->n_client_versions, 2);
+	ck_assert_uint_eq(dt_tls_hello(a->tls)->client_versions[0], 0x0304);
+	ck_assert_uint_eq(dt_tls_hello(a->tls)->record_version, 0x0301);
+	ck_assert_uint_eq(dt_tls_hello(x->tls)->n_offered_suites, 3);
+	ck_assert(dt_tls_hello(x->tls)->offered_only_null);
+	ck_assert(!dt_tls_hello(a->tls)->offered_only_null);
+
+	w = dt_tls_hello_make(&m, b->tls);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_ne(w, a->tls->hello);
+	ck_assert_uint_eq(w->kept, 0);
+	ck_assert_ptr_ne(w->offered_suites, a->tls->hello->offered_suites);
+	w->offered_suites[1] = 0x1301;
+	ck_assert_uint_eq(dt_tls_hello(a->tls)->offered_suites[1], 0xC02F);
+	ck_assert_uint_eq(dt_tls_hello(b->tls)->offered_suites[1], 0x1301);
+	ck_assert_uint_eq(dt_tls_hello(b->tls)->n_client_versions, 2);
+	dt_capture_free(cap);
+	ck_assert_uint_eq(m.used, 0);	/* nothing leaked */
+}
+END_TEST
+
 START_TEST(t_full12)
 {
 	static struct run r;
@@ -845,29 +920,29 @@ START_TEST(t_full12)
 	run_x509 = x;
 	run_all(&r, s, 0);
 	ck_assert_int_eq(f->seen, 1);
-	ck_assert_uint_eq(f->record_version, 0x0301);
+	ck_assert_uint_eq(dt_tls_hello(f)->record_version, 0x0301);
 	ck_assert_uint_eq(f->ch_frame, 1);
-	ck_assert_uint_eq(f->ch_legacy_version, 0x0303);
-	ck_assert_uint_eq(f->n_client_versions, 1);
-	ck_assert_uint_eq(f->client_versions[0], 0x0303);
-	ck_assert_uint_eq(f->n_offered_suites, 5);
-	ck_assert_uint_eq(f->offered_suites[0], 0x0A0A);
-	ck_assert_uint_eq(f->offered_suites[2], 0x003B);
-	ck_assert_int_eq(f->offered_null, 1);
-	ck_assert_int_eq(f->offered_only_null, 0);
+	ck_assert_uint_eq(dt_tls_hello(f)->ch_legacy_version, 0x0303);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_client_versions, 1);
+	ck_assert_uint_eq(dt_tls_hello(f)->client_versions[0], 0x0303);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_offered_suites, 5);
+	ck_assert_uint_eq(dt_tls_hello(f)->offered_suites[0], 0x0A0A);
+	ck_assert_uint_eq(dt_tls_hello(f)->offered_suites[2], 0x003B);
+	ck_assert_int_eq(dt_tls_hello(f)->offered_null, 1);
+	ck_assert_int_eq(dt_tls_hello(f)->offered_only_null, 0);
 	ck_assert_str_eq(f->sni, "da.example.com");
 	ck_assert_str_eq(f->alpn, "h2,http/1.1");
-	ck_assert_uint_eq(f->n_extensions, 8);
-	ck_assert_uint_eq(f->extensions[0], 0);
-	ck_assert_uint_eq(f->extensions[1], 0x1A1A);
-	ck_assert_uint_eq(f->extensions[6], 65281);
-	ck_assert_uint_eq(f->n_ch_groups, 2);
-	ck_assert_uint_eq(f->ch_groups[0], 29);
-	ck_assert_uint_eq(f->n_ch_sig_algs, 3);
-	ck_assert_uint_eq(f->ch_sig_algs[1], 0x0804);
-	ck_assert_int_eq(f->ch_reneg_info, 1);
-	ck_assert_int_eq(f->ch_ems, 1);
-	ck_assert_int_eq(f->ch_status_request, 1);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_extensions, 8);
+	ck_assert_uint_eq(dt_tls_hello(f)->extensions[0], 0);
+	ck_assert_uint_eq(dt_tls_hello(f)->extensions[1], 0x1A1A);
+	ck_assert_uint_eq(dt_tls_hello(f)->extensions[6], 65281);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_ch_groups, 2);
+	ck_assert_uint_eq(dt_tls_hello(f)->ch_groups[0], 29);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_ch_sig_algs, 3);
+	ck_assert_uint_eq(dt_tls_hello(f)->ch_sig_algs[1], 0x0804);
+	ck_assert_int_eq(dt_tls_hello(f)->ch_reneg_info, 1);
+	ck_assert_int_eq(dt_tls_hello(f)->ch_ems, 1);
+	ck_assert_int_eq(dt_tls_hello(f)->ch_status_request, 1);
 	ck_assert_uint_eq(f->sh_frame, 2);
 	ck_assert_uint_eq(f->version, 0x0303);
 	ck_assert_uint_eq(f->suite, 0xC02F);
@@ -997,8 +1072,8 @@ START_TEST(t_null_http)
 	const struct dt_tls_facts *f = &r.tf;
 
 	run_all(&r, s, 0);
-	ck_assert_int_eq(f->offered_null, 1);
-	ck_assert_int_eq(f->offered_only_null, 1);
+	ck_assert_int_eq(dt_tls_hello(f)->offered_null, 1);
+	ck_assert_int_eq(dt_tls_hello(f)->offered_only_null, 1);
 	ck_assert_uint_eq(f->suite, 0x003B);
 	ck_assert_int_eq(dt_tls_suite_is_null(f->suite), 1);
 	ck_assert_uint_eq(f->finished_frame[0], 3);
@@ -1076,8 +1151,8 @@ START_TEST(t_tls13)
 	encrypted_record(b, 23, 300);
 	seal(s);
 	run_all(&r, s, 0);
-	ck_assert_uint_eq(f->n_client_versions, 2);
-	ck_assert_uint_eq(f->client_versions[0], 0x0304);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_client_versions, 2);
+	ck_assert_uint_eq(dt_tls_hello(f)->client_versions[0], 0x0304);
 	ck_assert_uint_eq(f->version, 0x0304);
 	ck_assert_uint_eq(f->suite, 0x1301);
 	ck_assert_int_eq(f->certs_not_visible, 1);
@@ -1184,7 +1259,7 @@ START_TEST(t_hrr)
 	ck_assert_uint_eq(f->version, 0x0304);
 	ck_assert_uint_eq(f->suite, 0x1302);
 	ck_assert_str_eq(f->sni, "first.example");	/* the first hello */
-	ck_assert_uint_eq(f->n_offered_suites, 3);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_offered_suites, 3);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_HANDSHAKE, -1),
 	    "1:1:0 2:2:2 3:1:0 4:2:0 ");
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, -1),
@@ -1231,21 +1306,21 @@ START_TEST(t_sslv2)
 	seal(s);
 	run_all(&r, s, 0);
 	ck_assert_int_eq(f->sslv2_hello, 1);
-	ck_assert_uint_eq(f->record_version, 0x0002);
+	ck_assert_uint_eq(dt_tls_hello(f)->record_version, 0x0002);
 	ck_assert_uint_eq(f->ch_frame, 1);
-	ck_assert_uint_eq(f->ch_legacy_version, 0x0301);
-	ck_assert_uint_eq(f->n_offered_suites, 3);
-	ck_assert_uint_eq(f->offered_suites[0], 0x0002);
-	ck_assert_uint_eq(f->offered_suites[1], 0x003B);
-	ck_assert_uint_eq(f->offered_suites[2], 0x002F);
+	ck_assert_uint_eq(dt_tls_hello(f)->ch_legacy_version, 0x0301);
+	ck_assert_uint_eq(dt_tls_hello(f)->n_offered_suites, 3);
+	ck_assert_uint_eq(dt_tls_hello(f)->offered_suites[0], 0x0002);
+	ck_assert_uint_eq(dt_tls_hello(f)->offered_suites[1], 0x003B);
+	ck_assert_uint_eq(dt_tls_hello(f)->offered_suites[2], 0x002F);
 	/* every spec as sent, the SSL 2.0 kind too */
 	ck_assert_uint_eq(dt_tls_rare(f)->n_sslv2_specs, 4);
 	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[0], 0x010080);
 	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[1], 0x000002);
 	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[2], 0x00003B);
 	ck_assert_uint_eq(dt_tls_rare(f)->sslv2_specs[3], 0x00002F);
-	ck_assert_int_eq(f->offered_null, 1);
-	ck_assert_int_eq(f->offered_only_null, 0);
+	ck_assert_int_eq(dt_tls_hello(f)->offered_null, 1);
+	ck_assert_int_eq(dt_tls_hello(f)->offered_only_null, 0);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_SSLV2_HELLO, -1), "1:1:0 ");
 	ck_assert_uint_eq(f->suite, 0x0002);
 	run_free(&r);
@@ -1808,11 +1883,11 @@ START_TEST(t_malformed)
 	   vector that is itself bad gives nothing */
 	if (strcmp(bad_cases[_i].why, "ClientHello: empty "
 	    "compression_methods") == 0) {
-		ck_assert_uint_eq(f->n_offered_suites, 1);
-		ck_assert_uint_eq(f->offered_suites[0], 0x002F);
+		ck_assert_uint_eq(dt_tls_hello(f)->n_offered_suites, 1);
+		ck_assert_uint_eq(dt_tls_hello(f)->offered_suites[0], 0x002F);
 		ck_assert_uint_eq(f->ch_frame, 0);
 	} else if (strstr(bad_cases[_i].why, "cipher_suites") != NULL)
-		ck_assert_uint_eq(f->n_offered_suites, 0);
+		ck_assert_uint_eq(dt_tls_hello(f)->n_offered_suites, 0);
 	run_free(&r);
 	free(s);
 }
@@ -2457,9 +2532,9 @@ START_TEST(t_sslv2_sslscan)
 		ck_assert_str_eq(dt_tls_sslv2_spec_name(dt_tls_rare(c->tls)->sslv2_specs[i]),
 		    want[i].name);
 	}
-	ck_assert_uint_eq(c->tls->n_offered_suites, 1);
-	ck_assert_uint_eq(c->tls->offered_suites[0], 0x0000);
-	ck_assert_int_eq(c->tls->offered_null, 0);
+	ck_assert_uint_eq(dt_tls_hello(c->tls)->n_offered_suites, 1);
+	ck_assert_uint_eq(dt_tls_hello(c->tls)->offered_suites[0], 0x0000);
+	ck_assert_int_eq(dt_tls_hello(c->tls)->offered_null, 0);
 	ck_assert_int_eq(c->iphttps, 0);
 	ck_assert_ptr_null(dt_tls_sslv2_spec_name(0x090080));
 	/* OpenSSL's protocol_version alert: the client offered only SSL,
@@ -2560,6 +2635,7 @@ tls_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_names);
 	tcase_add_test(tc, t_full12);
+	tcase_add_test(tc, t_hello_kept);
 	tcase_add_test(tc, t_null_http);
 	tcase_add_test(tc, t_null_alert);
 	tcase_add_test(tc, t_tls13);

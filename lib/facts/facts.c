@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -138,39 +139,71 @@ dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h)
 	memset(h, 0, sizeof *h);
 }
 
-/* The ClientHello lists of the TLS facts and the entries each keeps: the
-   packed block's order (all are uint16_t). The rare facts' lists are
-   freed with them (dt_tls_facts_clear). */
-#define TLS_LISTS(X) \
+/* The ClientHello lists and the entries each keeps: a kept hello's order
+   after its struct (all are uint16_t). */
+#define HELLO_LISTS(X) \
 	X(client_versions, n_client_versions, UINT32_MAX) \
 	X(offered_suites, n_offered_suites, UINT32_MAX) \
 	X(extensions, n_extensions, UINT32_MAX) \
 	X(ch_groups, n_ch_groups, DT_CH_GROUPS_MAX) \
 	X(ch_sig_algs, n_ch_sig_algs, DT_CH_SIG_ALGS_MAX)
-#define KEPT_BYTES(t, f, n, max) ((t)->f == NULL ? 0 : \
-	(size_t)((t)->n < (max) ? (t)->n : (max)) * sizeof *(t)->f)
+#define KEPT_BYTES(h, f, n, max) ((h)->f == NULL ? 0 : \
+	(size_t)((h)->n < (max) ? (h)->n : (max)) * sizeof *(h)->f)
 
 static void
-tls_lists_free(struct dt_mem *m, struct dt_tls_facts *t)
+hello_free(struct dt_mem *m, struct dt_tls_hello *h)
 {
-	int freed = 0;
-
-	/* packed: the first list there is the block */
-#define FREE_LIST(f, n, max) \
-	if (t->f != NULL && t->lists_packed != 2 && \
-	    !(t->lists_packed && freed)) { \
-		dt_free(m, t->f); \
-		freed = 1; \
-	} \
-	t->f = NULL;
-	TLS_LISTS(FREE_LIST)
+	if (h == NULL || h->kept)
+		return;
+#define FREE_LIST(f, n, max) dt_free(m, h->f);
+	HELLO_LISTS(FREE_LIST)
 #undef FREE_LIST
-	t->lists_packed = 0;
+	dt_free(m, h);
 }
 
-/* The most bytes of lists looked up among the capture's blocks (the
-   ClientHellos that thousands of connections share are a few hundred). */
-#define LISTS_SHARED_MAX	1024
+/* A kept hello: the struct, its lists after it, 8-aligned. It is looked
+   up by its bytes from the first count on (the pointers differ from copy
+   to copy): HELLO_SHARED_MAX at most (the hellos that thousands of
+   connections share are a few hundred); longer ones are kept unshared. */
+#define HELLO_KEY		offsetof(struct dt_tls_hello, n_client_versions)
+#define HELLO_SHARED_MAX	1024
+
+/* h's kept form written at out (room for hello_bytes(h)): its size. */
+static size_t
+hello_write(const struct dt_tls_hello *h, unsigned char *out)
+{
+	struct dt_tls_hello *k = (struct dt_tls_hello *)(void *)out;
+	size_t at = sizeof *k, b;
+	int i = 0;
+
+	memcpy(k, h, sizeof *k);
+	k->kept = 1;
+	k->lists = 0;
+	k->spare = 0;
+#define WRITE_LIST(f, n, max) \
+	if (h->f != NULL) { \
+		b = KEPT_BYTES(h, f, n, max); \
+		k->f = (uint16_t *)(void *)(out + at); \
+		memcpy(out + at, h->f, b); \
+		k->lists |= (uint8_t)(1u << i); \
+		at += b; \
+	} \
+	i++;
+	HELLO_LISTS(WRITE_LIST)
+#undef WRITE_LIST
+	return at;
+}
+
+static size_t
+hello_bytes(const struct dt_tls_hello *h)
+{
+	size_t n = sizeof *h;
+
+#define SIZE_LIST(f, nn, max) n += KEPT_BYTES(h, f, nn, max);
+	HELLO_LISTS(SIZE_LIST)
+#undef SIZE_LIST
+	return n;
+}
 
 static struct dt_lists_slot *
 lists_slot(struct dt_lists_slot *slots, size_t cap, const unsigned char *p,
@@ -185,99 +218,77 @@ lists_slot(struct dt_lists_slot *slots, size_t cap, const unsigned char *p,
 	return &slots[i];
 }
 
-/* The kept block holding t's lists (total bytes, in TLS_LISTS order): the
-   capture's copy when an earlier connection had the same bytes, else a
-   new one entered in the table: either way it holds them. NULL when
-   they are too long to be looked up or memory is refused. */
-static unsigned char *
-tls_lists_shared(struct dt_capture *cap, const struct dt_tls_facts *t,
-    size_t total)
+/* The table of kept hellos with room for one more: -1 when memory is
+   refused. */
+static int
+hellos_room(struct dt_capture *cap)
 {
-	unsigned char tmp[LISTS_SHARED_MAX], *block;
-	struct dt_lists_slot *slot;
-	size_t k = 0, i;
-	uint32_t hash;
+	size_t ncap, i;
+	struct dt_lists_slot *ns;
 
-	if (total > sizeof tmp)
-		return NULL;
-#define COPY_LIST(f, n, max) \
-	if (t->f != NULL) { \
-		memcpy(tmp + k, t->f, KEPT_BYTES(t, f, n, max)); \
-		k += KEPT_BYTES(t, f, n, max); \
-	}
-	TLS_LISTS(COPY_LIST)
-#undef COPY_LIST
-	hash = (uint32_t)dt_hash_bytes(tmp, total);
-	if ((cap->n_lists + 1) * 2 > cap->cap_lists) {
-		size_t ncap = cap->cap_lists ? cap->cap_lists * 2 : 64;
-		struct dt_lists_slot *ns = dt_calloc(cap->mem, ncap,
-		    sizeof *ns);
-
-		if (ns == NULL)
-			return NULL;
-		for (i = 0; i < cap->cap_lists; i++)
-			if (cap->lists[i].p != NULL)
-				*lists_slot(ns, ncap, cap->lists[i].p,
-				    cap->lists[i].n, cap->lists[i].hash) =
-				    cap->lists[i];
-		dt_free(cap->mem, cap->lists);
-		cap->lists = ns;
-		cap->cap_lists = ncap;
-	}
-	slot = lists_slot(cap->lists, cap->cap_lists, tmp, (uint32_t)total,
-	    hash);
-	if (slot->p != NULL)
-		return (unsigned char *)slot->p;	/* shared: never written */
-	if ((block = dt_capture_keep(cap, total)) == NULL)
-		return NULL;
-	memcpy(block, tmp, total);
-	slot->p = block;
-	slot->n = (uint32_t)total;
-	slot->hash = hash;
-	cap->n_lists++;
-	return block;
+	if ((cap->n_lists + 1) * 2 <= cap->cap_lists)
+		return 0;
+	ncap = cap->cap_lists ? cap->cap_lists * 2 : 64;
+	if ((ns = dt_calloc(cap->mem, ncap, sizeof *ns)) == NULL)
+		return -1;
+	for (i = 0; i < cap->cap_lists; i++)
+		if (cap->lists[i].p != NULL)
+			*lists_slot(ns, ncap, cap->lists[i].p, cap->lists[i].n,
+			    cap->lists[i].hash) = cap->lists[i];
+	dt_free(cap->mem, cap->lists);
+	cap->lists = ns;
+	cap->cap_lists = ncap;
+	return 0;
 }
 
-/* The lists in one block, each cut to the entries it keeps; kept, the
-   block is shared with every connection whose lists have the same bytes.
-   When memory is refused they stay as they are (the refusal is an
-   allocation failure like any other: the analysis says so). */
-static void
-tls_lists_pack(struct dt_capture *cap, struct dt_tls_facts *t, int keep)
+/* The kept copy of h: the capture's when an earlier connection sent the
+   same hello, else a new one (entered in the table when short enough to
+   be looked up). NULL when memory is refused. */
+static struct dt_tls_hello *
+hello_kept(struct dt_capture *cap, const struct dt_tls_hello *h)
 {
-	struct dt_mem *m = cap->mem;
-	size_t total = 0, k = 0, b;
-	unsigned char *block = NULL;
-	int lists = 0, filled = 0;
+	uint64_t tmp[HELLO_SHARED_MAX / 8];
+	size_t total = hello_bytes(h);
+	struct dt_lists_slot *slot = NULL;
+	unsigned char *block;
+	uint32_t hash = 0;
 
-	if (t->lists_packed)
-		return;
-#define SIZE_LIST(f, n, max) \
-	total += KEPT_BYTES(t, f, n, max); \
-	lists += t->f != NULL;
-	TLS_LISTS(SIZE_LIST)
-#undef SIZE_LIST
-	if (lists < (keep ? 1 : 2))
-		return;
-	if (keep)
-		filled = (block = tls_lists_shared(cap, t, total)) != NULL;
-	if (block == NULL)
-		block = keep ? dt_capture_keep(cap, total) :
-		    dt_malloc(m, total);
-	if (block == NULL)
-		return;
-#define MOVE_LIST(f, n, max) \
-	if (t->f != NULL) { \
-		b = KEPT_BYTES(t, f, n, max); \
-		if (!filled) \
-			memcpy(block + k, t->f, b); \
-		dt_free(m, t->f); \
-		t->f = (void *)(block + k); \
-		k += b; \
+	if (total <= sizeof tmp && hellos_room(cap) == 0) {
+		unsigned char *key = (unsigned char *)tmp + HELLO_KEY;
+
+		(void)hello_write(h, (unsigned char *)tmp);
+		hash = (uint32_t)dt_hash_bytes(key, total - HELLO_KEY);
+		slot = lists_slot(cap->lists, cap->cap_lists, key,
+		    (uint32_t)(total - HELLO_KEY), hash);
+		if (slot->p != NULL)	/* shared: never written */
+			return (struct dt_tls_hello *)(void *)
+			    ((unsigned char *)slot->p - HELLO_KEY);
 	}
-	TLS_LISTS(MOVE_LIST)
-#undef MOVE_LIST
-	t->lists_packed = keep ? 2 : 1;
+	if ((block = dt_capture_keep(cap, total)) == NULL)
+		return NULL;
+	(void)hello_write(h, block);
+	if (slot != NULL) {
+		slot->p = block + HELLO_KEY;
+		slot->n = (uint32_t)(total - HELLO_KEY);
+		slot->hash = hash;
+		cap->n_lists++;
+	}
+	return (struct dt_tls_hello *)(void *)block;
+}
+
+/* t's hello replaced by its kept copy. When memory is refused it stays as
+   it is (the refusal is an allocation failure like any other: the
+   analysis says so). */
+static void
+tls_hello_keep(struct dt_capture *cap, struct dt_tls_facts *t)
+{
+	struct dt_tls_hello *k;
+
+	if (t->hello == NULL || t->hello->kept ||
+	    (k = hello_kept(cap, t->hello)) == NULL)
+		return;
+	hello_free(cap->mem, t->hello);
+	t->hello = k;
 }
 
 static void
@@ -308,7 +319,7 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 {
 	size_t i;
 
-	tls_lists_free(m, t);
+	hello_free(m, t->hello);
 	if (!(t->kept & 1))
 		dt_free(m, t->sni);
 	if (!(t->kept & 2))
@@ -567,6 +578,7 @@ dt_capture_intern(struct dt_capture *cap, const char *s)
 }
 
 const struct dt_tls_facts dt_tls_none;
+const struct dt_tls_hello dt_tls_hello_none;
 const struct dt_tls_rare dt_tls_rare_none;
 const struct dt_tls_http dt_tls_http_none;
 
@@ -576,6 +588,35 @@ dt_tls_rare_make(struct dt_mem *m, struct dt_tls_facts *t)
 	if (t->rare == NULL)
 		t->rare = dt_calloc(m, 1, sizeof *t->rare);
 	return t->rare;
+}
+
+struct dt_tls_hello *
+dt_tls_hello_make(struct dt_mem *m, struct dt_tls_facts *t)
+{
+	const struct dt_tls_hello *k = t->hello;
+	struct dt_tls_hello *h;
+	int failed = 0;
+
+	if (k != NULL && !k->kept)
+		return t->hello;
+	if ((h = dt_calloc(m, 1, sizeof *h)) == NULL)
+		return NULL;
+	if (k != NULL) {	/* a private copy of the shared one */
+		memcpy(h, k, sizeof *h);
+		h->kept = h->lists = 0;
+#define NO_LIST(f, n, max) h->f = NULL;
+		HELLO_LISTS(NO_LIST)
+#undef NO_LIST
+#define COPY_LIST(f, n, max) 		if (k->f != NULL && 		    (h->f = dt_malloc(m, KEPT_BYTES(k, f, n, max) + 1)) != NULL) 			memcpy(h->f, k->f, KEPT_BYTES(k, f, n, max)); 		else if (k->f != NULL) 			failed = 1;
+		HELLO_LISTS(COPY_LIST)
+#undef COPY_LIST
+		if (failed) {
+			hello_free(m, h);
+			return NULL;
+		}
+	}
+	t->hello = h;
+	return h;
 }
 
 struct dt_tls_http *
@@ -658,7 +699,8 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 	if (c->tls == &dt_tls_none)
 		return;
 	room = dt_mem_room(m) >= INTERN_ROOM;
-	tls_lists_pack(cap, c->tls, room);
+	if (room)
+		tls_hello_keep(cap, c->tls);
 	tls_name_intern(cap, c->tls, &c->tls->sni, 1);
 	tls_name_intern(cap, c->tls, &c->tls->alpn, 2);
 	if (room && !(c->tls->kept & 4) &&

@@ -319,44 +319,60 @@ struct dt_tls_http {
 	struct dt_http_msg response;
 };
 
-/* Flags and small numbers are uint8_t / uint16_t, counts uint32_t, each
-   group ordered so that nothing is padding: the facts of every TLS
-   connection stay to the end of the capture (272 bytes each). A struct
-   of zeros is a connection with no TLS facts (rare and http NULL). */
-struct dt_tls_facts {
-	/* ClientHello (the first one; a second one after HRR counts in hrr) */
-	uint64_t ch_frame;
-	int64_t ch_time;
+/* The ClientHello's lists and flags: thousands of connections from the
+   same clients send the same hello, so a connection that ended points to
+   the capture's one kept copy of each distinct value (dt_conn_tls_trim).
+   Read through dt_tls_hello(), written through dt_tls_hello_make(). Each
+   list is allocated to its length; lists keep their first DT_*_MAX
+   entries when longer (the count goes on). */
+struct dt_tls_hello {
 	uint16_t *client_versions;	/* supported_versions, else the legacy one */
 	uint16_t *offered_suites;
-	char *sni;
-	char *alpn;			/* comma-separated */
 	uint16_t *extensions;		/* in order */
-	/* more of the ClientHello, each list allocated to its length; lists
-	   keep their first DT_*_MAX entries when longer */
 	uint16_t *ch_groups;		/* supported_groups */
 	uint16_t *ch_sig_algs;		/* signature_algorithms */
+	/* from here on, with the lists after it, the kept copy's key */
 	uint32_t n_client_versions;
 	uint32_t n_offered_suites;
 	uint32_t n_extensions;
 	uint32_t n_ch_groups;
 	uint32_t n_ch_sig_algs;
-	uint32_t n_server_certs;
-
 	uint16_t record_version;	/* of the first ClientHello record */
 	uint16_t ch_legacy_version;
+	uint8_t offered_null;		/* a NULL-encryption suite is offered */
+	uint8_t offered_only_null;
+	uint8_t ch_reneg_info;		/* renegotiation_info extension or SCSV */
+	uint8_t ch_ems;			/* extended_master_secret */
+	uint8_t ch_status_request;	/* status_request (OCSP stapling) */
+	uint8_t kept;			/* the capture's kept copy, its lists
+					   after it: shared, never written,
+					   never freed alone */
+	uint8_t lists;			/* kept: bit i, the i-th list above is
+					   not NULL */
+	uint8_t spare;			/* 0: no padding in the key */
+};
+
+/* Flags and small numbers are uint8_t / uint16_t, counts uint32_t, each
+   group ordered so that nothing is padding: the facts of every TLS
+   connection stay to the end of the capture (216 bytes each). A struct
+   of zeros is a connection with no TLS facts (hello, rare and http
+   NULL). */
+struct dt_tls_facts {
+	/* ClientHello (the first one; a second one after HRR counts in hrr) */
+	uint64_t ch_frame;
+	int64_t ch_time;
+	struct dt_tls_hello *hello;	/* NULL: none (dt_tls_hello()) */
+	char *sni;
+	char *alpn;			/* comma-separated */
+	uint32_t n_server_certs;
+
 	uint16_t version;		/* negotiated (supported_versions aware) */
 	uint16_t suite;
 
 	uint8_t seen;			/* any TLS record on this connection */
 	uint8_t preamble;		/* enum dt_preamble: TLS after it (the
 					   frames: rare) */
-	uint8_t offered_null;		/* a NULL-encryption suite is offered */
-	uint8_t offered_only_null;
 	uint8_t sslv2_hello;		/* its specs: rare */
-	uint8_t ch_reneg_info;		/* renegotiation_info extension or SCSV */
-	uint8_t ch_ems;			/* extended_master_secret */
-	uint8_t ch_status_request;	/* status_request (OCSP stapling) */
 	uint8_t hrr;			/* a HelloRetryRequest was seen */
 	uint8_t resumed;		/* session id echoed / abbreviated handshake */
 	uint8_t certs_not_visible;	/* TLS 1.3: encrypted, not guessed */
@@ -367,10 +383,6 @@ struct dt_tls_facts {
 	uint8_t alert_level;		/* 1 warning, 2 fatal; 0 when encrypted */
 	uint8_t alert_desc;
 	uint8_t alert_encrypted;
-	uint8_t lists_packed;		/* 1: the ClientHello lists share one
-					   block (dt_conn_tls_trim), freed
-					   through the first of them; 2: they
-					   are in the capture's kept memory */
 	uint8_t certs_shared;		/* 1: server_certs, 2: client_certs are
 					   the x509 cache's array of that chain
 					   (dt_x509_chain_shared): read-only,
@@ -407,8 +419,16 @@ struct dt_tls_facts {
 	struct dt_tls_http *http;	/* NULL: no HTTP head seen */
 };
 
+extern const struct dt_tls_hello dt_tls_hello_none;
 extern const struct dt_tls_rare dt_tls_rare_none;
 extern const struct dt_tls_http dt_tls_http_none;
+
+/* t's ClientHello facts, all 0 when it has none. */
+static inline const struct dt_tls_hello *
+dt_tls_hello(const struct dt_tls_facts *t)
+{
+	return t->hello != NULL ? t->hello : &dt_tls_hello_none;
+}
 
 /* t's rare facts, all 0 when it has none. */
 static inline const struct dt_tls_rare *
@@ -518,10 +538,11 @@ struct dt_tunnel_facts {
 	char dns_first_name[128];
 };
 
-/* One packed block of ClientHello lists in the capture's table. */
+/* One kept ClientHello (struct dt_tls_hello) in the capture's table. */
 struct dt_lists_slot {
-	const unsigned char *p;		/* kept memory; NULL: empty slot */
-	uint32_t n;			/* its bytes */
+	const unsigned char *p;		/* its key, in kept memory; NULL:
+					   empty slot */
+	uint32_t n;			/* the key's bytes */
 	uint32_t hash;
 };
 
@@ -955,9 +976,9 @@ struct dt_capture {
 	const char **strs;		/* interned strings: open addressing,
 					   NULL empty, at most half full */
 	size_t n_strs, cap_strs;
-	struct dt_lists_slot *lists;	/* the TLS facts' packed ClientHello
-					   lists, one kept copy of each
-					   distinct block (dt_conn_tls_trim):
+	struct dt_lists_slot *lists;	/* the TLS facts' ClientHellos, one
+					   kept copy of each distinct one
+					   (dt_conn_tls_trim):
 					   open addressing, at most half full */
 	size_t n_lists, cap_lists;
 
@@ -1069,12 +1090,11 @@ extern const struct dt_tls_facts dt_tls_none;
 struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
 /* c->tls freed and set back to dt_tls_none when nothing was written to it
    (every field still 0); dt_tls_none when it was NULL. Otherwise, once
-   the connection ended, its ClientHello lists are moved into one block
-   (one header, not up to five; kept, one copy for every connection whose
-   lists have the same bytes: thousands send the same hello), its SNI and
-   ALPN
-   replaced by the capture's interned copies, and the struct and its lists
-   moved into kept memory (no block header), as room allows (kept). */
+   the connection ended, its ClientHello facts are replaced by the
+   capture's kept copy of the same value (one for every connection that
+   sent the same hello: thousands do), its SNI and ALPN by the capture's
+   interned copies, and the struct moved into kept memory (no block
+   header), as room allows (kept). */
 void dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c);
 
 /* f, its IKE peers and its ESP SPIs freed (NULL: nothing). */
@@ -1107,6 +1127,11 @@ int dt_tls_certs_own(struct dt_mem *m, struct dt_tls_facts *t);
    time): NULL when memory failed (t is then unchanged). t is not the
    shared dt_tls_none. */
 struct dt_tls_rare *dt_tls_rare_make(struct dt_mem *m, struct dt_tls_facts *t);
+/* t's ClientHello facts made writable: allocated, zeroed, the first time;
+   a private copy of a kept one. NULL when memory failed (t is then
+   unchanged). */
+struct dt_tls_hello *dt_tls_hello_make(struct dt_mem *m,
+    struct dt_tls_facts *t);
 struct dt_tls_http *dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);

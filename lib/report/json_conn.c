@@ -319,10 +319,10 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	o = jq_begin(w, 2);
 	o = jq_key(w, o, "client_versions");
 	o = jq_open(w, o, '[');
-	for (i = 0; i < t->n_client_versions; i++) {
+	for (i = 0; i < dt_tls_hello(t)->n_client_versions; i++) {
 		o = jq_begin_at(w, o, 2);
 		o = jq_elem(w, o);
-		o = jq_version(w, o, t->client_versions[i], 2);
+		o = jq_version(w, o, dt_tls_hello(t)->client_versions[i], 2);
 	}
 	o = jq_begin_at(w, o, 8);
 	o = jq_close(w, o);
@@ -333,15 +333,15 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		o = jq_null(o);
 	o = jq_key(w, o, "offered_suites");
 	o = jq_open(w, o, '[');
-	for (i = 0; i < t->n_offered_suites; i++) {
+	for (i = 0; i < dt_tls_hello(t)->n_offered_suites; i++) {
 		o = jq_begin_at(w, o, 8);
 		o = jq_elem(w, o);
-		o = jq_suite(w, o, t->offered_suites[i], 4);
+		o = jq_suite(w, o, dt_tls_hello(t)->offered_suites[i], 4);
 	}
 	o = jq_begin_at(w, o, 12);
 	o = jq_close(w, o);
 	o = jq_key(w, o, "offered_null");
-	o = jq_bool(o, t->offered_null);
+	o = jq_bool(o, dt_tls_hello(t)->offered_null);
 	/* an SSL 2.0 SERVER-HELLO (version 0x0002) chooses no TLS suite */
 	o = jq_key(w, o, "suite");
 	if (t->sh_frame != 0 && t->version >= 0x0300)
@@ -460,16 +460,16 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_frame(o, t->ch_frame);
 	o = jq_key(w, o, "client_hello_version");
 	if (t->ch_frame != 0)
-		o = jq_version(w, o, t->ch_legacy_version, 6);
+		o = jq_version(w, o, dt_tls_hello(t)->ch_legacy_version, 6);
 	else
 		o = jq_null(o);
 	o = jq_key(w, o, "record_version");
-	if (t->record_version != 0)
-		o = jq_version(w, o, t->record_version, 6);
+	if (dt_tls_hello(t)->record_version != 0)
+		o = jq_version(w, o, dt_tls_hello(t)->record_version, 6);
 	else
 		o = jq_null(o);
 	o = jq_key(w, o, "offered_only_null");
-	o = jq_bool(o, t->offered_only_null);
+	o = jq_bool(o, dt_tls_hello(t)->offered_only_null);
 	o = jq_key(w, o, "sni");
 	o = jq_wire(w, o, t->sni, 4);
 	jq_end(w, o);
@@ -477,25 +477,25 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_begin(w, 2);
 	o = jq_key(w, o, "extensions");
 	o = jq_open(w, o, '[');
-	for (i = 0; i < t->n_extensions; i++) {
+	for (i = 0; i < dt_tls_hello(t)->n_extensions; i++) {
 		o = jq_begin_at(w, o, 2);
 		o = jq_elem(w, o);
-		o = jq_int(o, t->extensions[i]);
+		o = jq_int(o, dt_tls_hello(t)->extensions[i]);
 	}
 	o = jq_begin_at(w, o, 2);
 	o = jq_close(w, o);
 	jq_end(w, o);
-	ju16v(w, "supported_groups", t->ch_groups, t->n_ch_groups,
+	ju16v(w, "supported_groups", dt_tls_hello(t)->ch_groups, dt_tls_hello(t)->n_ch_groups,
 	    DT_CH_GROUPS_MAX);
-	ju16v(w, "signature_algorithms", t->ch_sig_algs, t->n_ch_sig_algs,
+	ju16v(w, "signature_algorithms", dt_tls_hello(t)->ch_sig_algs, dt_tls_hello(t)->n_ch_sig_algs,
 	    DT_CH_SIG_ALGS_MAX);
 	o = jq_begin(w, 16);
 	o = jq_key(w, o, "renegotiation_info");
-	o = jq_bool(o, t->ch_reneg_info);
+	o = jq_bool(o, dt_tls_hello(t)->ch_reneg_info);
 	o = jq_key(w, o, "extended_master_secret");
-	o = jq_bool(o, t->ch_ems);
+	o = jq_bool(o, dt_tls_hello(t)->ch_ems);
 	o = jq_key(w, o, "status_request");
-	o = jq_bool(o, t->ch_status_request);
+	o = jq_bool(o, dt_tls_hello(t)->ch_status_request);
 	o = jq_key(w, o, "sslv2_hello");
 	o = jq_bool(o, t->sslv2_hello);
 	o = jq_key(w, o, "server_hello_frame");

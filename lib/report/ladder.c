@@ -103,17 +103,17 @@ client_hello(const struct dt_tls_facts *t, struct dt_step *st)
 	uint16_t best = 0;
 	size_t i;
 
-	for (i = 0; i < t->n_client_versions; i++)
-		if (!dt_tls_is_grease(t->client_versions[i]) &&
-		    t->client_versions[i] > best)
-			best = t->client_versions[i];
-	st->version = best != 0 ? best : t->ch_legacy_version;
-	st->n_suites = t->n_offered_suites;
-	for (i = 0; i < t->n_offered_suites; i++)
-		if (dt_tls_suite_is_null(t->offered_suites[i]))
+	for (i = 0; i < dt_tls_hello(t)->n_client_versions; i++)
+		if (!dt_tls_is_grease(dt_tls_hello(t)->client_versions[i]) &&
+		    dt_tls_hello(t)->client_versions[i] > best)
+			best = dt_tls_hello(t)->client_versions[i];
+	st->version = best != 0 ? best : dt_tls_hello(t)->ch_legacy_version;
+	st->n_suites = dt_tls_hello(t)->n_offered_suites;
+	for (i = 0; i < dt_tls_hello(t)->n_offered_suites; i++)
+		if (dt_tls_suite_is_null(dt_tls_hello(t)->offered_suites[i]))
 			st->n_null++;
-	st->null_offered = st->n_null > 0 || t->offered_null;
-	st->only_null = t->offered_only_null || st->n_null == st->n_suites;
+	st->null_offered = st->n_null > 0 || dt_tls_hello(t)->offered_null;
+	st->only_null = dt_tls_hello(t)->offered_only_null || st->n_null == st->n_suites;
 }
 
 uint16_t
@@ -121,9 +121,9 @@ dt_ladder_null_suite(const struct dt_tls_facts *t, size_t k)
 {
 	size_t i;
 
-	for (i = 0; i < t->n_offered_suites; i++)
-		if (dt_tls_suite_is_null(t->offered_suites[i]) && k-- == 0)
-			return t->offered_suites[i];
+	for (i = 0; i < dt_tls_hello(t)->n_offered_suites; i++)
+		if (dt_tls_suite_is_null(dt_tls_hello(t)->offered_suites[i]) && k-- == 0)
+			return dt_tls_hello(t)->offered_suites[i];
 	return 0;
 }
 

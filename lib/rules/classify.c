@@ -231,7 +231,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 			why_add(w, W_CERT, 1, "certificate for %s in frame %llu",
 			    host, (unsigned long long)t->server_cert_frame);
 	}
-	if (t->offered_null)
+	if (dt_tls_hello(t)->offered_null)
 		why_add(w, W_NULL, 0, "NULL suites offered");
 	if (iphttps_post(c))
 		why_add(w, W_POST, 0, "%s in the NULL session (frame %llu)",

@@ -20,7 +20,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	char suite[96], ver[32], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	uint64_t fr[2];
 
-	if (!t->offered_null || t->sh_frame == 0 ||
+	if (!dt_tls_hello(t)->offered_null || t->sh_frame == 0 ||
 	    dt_tls_suite_is_null(t->suite))
 		return;
 	fr[0] = t->ch_frame;

@@ -24,7 +24,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	int alert;
 	size_t i, k = 0;
 
-	if (t->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
+	if (dt_tls_hello(t)->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
 	    alert == 70 || (alert < 0 && dt_rule_tls_cut(c)))
 		return;
 	if (alert >= 0)
@@ -37,16 +37,16 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    "a TCP reset" : "a FIN, closing the connection",
 		    (unsigned long long)frame);
 	suites[0] = '\0';
-	for (i = 0; i < t->n_offered_suites && i < 4; i++)
+	for (i = 0; i < dt_tls_hello(t)->n_offered_suites && i < 4; i++)
 		k += (size_t)snprintf(suites + k, sizeof suites - k, "%s%s",
-		    i ? ", " : "", dt_tls_suite_str(t->offered_suites[i], one,
+		    i ? ", " : "", dt_tls_suite_str(dt_tls_hello(t)->offered_suites[i], one,
 		    sizeof one));
-	if (t->n_offered_suites > 4 && k < sizeof suites)
+	if (dt_tls_hello(t)->n_offered_suites > 4 && k < sizeof suites)
 		snprintf(suites + k, sizeof suites - k, ", ...");
 	snprintf(sum, sizeof sum, "Server answered the ClientHello (frame "
 	    "%llu, %zu suite%s offered, none of them NULL) with %s",
-	    (unsigned long long)t->ch_frame, (size_t)t->n_offered_suites,
-	    t->n_offered_suites == 1 ? "" : "s", how);
+	    (unsigned long long)t->ch_frame, (size_t)dt_tls_hello(t)->n_offered_suites,
+	    dt_tls_hello(t)->n_offered_suites == 1 ? "" : "s", how);
 	snprintf(rem, sizeof rem, "Enable on the server or on the virtual "
 	    "server / SSL profile in front of it at least one of the suites "
 	    "the client offers (%s); for Windows 7 DirectAccess clients the "

@@ -34,7 +34,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	int alert, mbox;
 	size_t i, k;
 
-	if (!t->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
+	if (!dt_tls_hello(t)->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
 	    alert == 70 || (alert < 0 && dt_rule_tls_cut(c)))
 		return;
 	/* handshake_failure and insufficient_security are the answers to
@@ -53,19 +53,19 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		    c->rst_frame == frame && c->rst_dir == DT_S2C ?
 		    "a TCP reset" : "a FIN, closing the connection",
 		    (unsigned long long)frame);
-	if (t->offered_only_null)
+	if (dt_tls_hello(t)->offered_only_null)
 		snprintf(offer, sizeof offer, "offering only NULL suites");
 	else {
 		k = (size_t)snprintf(offer, sizeof offer, "offering NULL suites");
-		for (i = 0; i < t->n_offered_suites && k < sizeof offer - 16;
+		for (i = 0; i < dt_tls_hello(t)->n_offered_suites && k < sizeof offer - 16;
 		    i++)
-			if (dt_tls_suite_is_null(t->offered_suites[i]))
+			if (dt_tls_suite_is_null(dt_tls_hello(t)->offered_suites[i]))
 				k += (size_t)snprintf(offer + k, sizeof offer - k,
 				    "%s0x%04X", k == 20 ? " (" : ", ",
-				    t->offered_suites[i]);
+				    dt_tls_hello(t)->offered_suites[i]);
 		if (k > 20 && k < sizeof offer - 24)
 			snprintf(offer + k, sizeof offer - k, ") among %zu",
-			    (size_t)t->n_offered_suites);
+			    (size_t)dt_tls_hello(t)->n_offered_suites);
 	}
 	ttl[0] = '\0';
 	if (mbox)
@@ -92,7 +92,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "TLS refused the ClientHello before choosing any suite%s%s. This "
 	    "is the usual failure when an ADC or load balancer does SSL "
 	    "offload for DirectAccess; the client logs 0x80090326.",
-	    t->offered_only_null ? ": it has none of them enabled" :
+	    dt_tls_hello(t)->offered_only_null ? ": it has none of them enabled" :
 	    ": it accepts none of the suites offered, NULL or encrypting",
 	    alert == 40 || alert == 71 ? "" : alert >= 0 ? " - the likely "
 	    "reason, though its alert names another one" : " - the likely "

@@ -29,17 +29,17 @@ offered(const struct dt_tls_facts *t, uint16_t v)
 	int listed = 0;
 
 	/* what the client named itself (an SSLv2 CLIENT-HELLO's 0x0002 too) */
-	for (i = 0; i < t->n_client_versions; i++)
-		if (t->client_versions[i] == v)
+	for (i = 0; i < dt_tls_hello(t)->n_client_versions; i++)
+		if (dt_tls_hello(t)->client_versions[i] == v)
 			return 1;
-	for (i = 0; i < t->n_extensions; i++)
-		if (t->extensions[i] == 43)	/* supported_versions */
+	for (i = 0; i < dt_tls_hello(t)->n_extensions; i++)
+		if (dt_tls_hello(t)->extensions[i] == 43)	/* supported_versions */
 			listed = 1;
-	if (!listed || t->n_client_versions == 0)
-		return t->ch_legacy_version == 0 ||
-		    (v >= 0x0300 && v <= t->ch_legacy_version);
-	for (i = 0; i < t->n_client_versions; i++)
-		if (t->client_versions[i] == v)
+	if (!listed || dt_tls_hello(t)->n_client_versions == 0)
+		return dt_tls_hello(t)->ch_legacy_version == 0 ||
+		    (v >= 0x0300 && v <= dt_tls_hello(t)->ch_legacy_version);
+	for (i = 0; i < dt_tls_hello(t)->n_client_versions; i++)
+		if (dt_tls_hello(t)->client_versions[i] == v)
 			return 1;
 	return 0;
 }
@@ -52,20 +52,20 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	char expl[DT_RULE_TEXT], rem[DT_RULE_TEXT];
 	uint64_t fr[3];
 	size_t i, k = 0, n;
-	uint16_t best = t->ch_legacy_version;
+	uint16_t best = dt_tls_hello(t)->ch_legacy_version;
 	int old;
 
 	if (t->ch_frame == 0)
 		return;
 	vers[0] = '\0';
-	for (i = 0; i < t->n_client_versions && k < sizeof vers - 1; i++)
+	for (i = 0; i < dt_tls_hello(t)->n_client_versions && k < sizeof vers - 1; i++)
 		k += (size_t)snprintf(vers + k, sizeof vers - k, "%s%s",
-		    i ? ", " : "", dt_tls_version_str(t->client_versions[i],
+		    i ? ", " : "", dt_tls_version_str(dt_tls_hello(t)->client_versions[i],
 		    one, sizeof one));
 	if (k == 0)
-		dt_tls_version_str(t->ch_legacy_version, vers, sizeof vers);
-	else if (t->n_client_versions == 1 && t->client_versions[0] ==
-	    t->ch_legacy_version && k < sizeof vers - 16)
+		dt_tls_version_str(dt_tls_hello(t)->ch_legacy_version, vers, sizeof vers);
+	else if (dt_tls_hello(t)->n_client_versions == 1 && dt_tls_hello(t)->client_versions[0] ==
+	    dt_tls_hello(t)->ch_legacy_version && k < sizeof vers - 16)
 		snprintf(vers + k, sizeof vers - k, " or lower");
 	fr[0] = t->ch_frame;
 	fr[1] = t->sh_frame;
@@ -93,10 +93,10 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	/* a client that offers nothing from TLS 1.0 on is no Windows
 	   IP-HTTPS client (Schannel offers TLS 1.0 to 1.2): the server's
 	   versions are then not what to change */
-	for (i = 0; i < t->n_client_versions; i++)
-		if (!dt_tls_is_grease(t->client_versions[i]) &&
-		    t->client_versions[i] > best)
-			best = t->client_versions[i];
+	for (i = 0; i < dt_tls_hello(t)->n_client_versions; i++)
+		if (!dt_tls_is_grease(dt_tls_hello(t)->client_versions[i]) &&
+		    dt_tls_hello(t)->client_versions[i] > best)
+			best = dt_tls_hello(t)->client_versions[i];
 	old = best != 0 && best < 0x0301;
 	n = strlen(sum);
 	if (old && n < sizeof sum)
@@ -133,7 +133,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		k = (size_t)snprintf(expl, sizeof expl, "The server chose a "
 		    "version the client did not offer, which the client cannot "
 		    "accept.");
-	if (t->offered_null && k < sizeof expl)
+	if (dt_tls_hello(t)->offered_null && k < sizeof expl)
 		k += (size_t)snprintf(expl + k, sizeof expl - k, " The client "
 		    "offered NULL-encryption suites, which exist in TLS 1.0 to "
 		    "1.2 (TLS_RSA_WITH_NULL_SHA256 in TLS 1.2 only) and not in "

@@ -92,23 +92,23 @@ alloc_u16(struct dt_tls *t, size_t n)
 static void
 add_suite(struct dt_tls *t, struct dt_conn *c, uint16_t s)
 {
-	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_hello *h = c->tls->hello;
 
 	(void)t;
-	if (f->offered_suites != NULL)
-		f->offered_suites[f->n_offered_suites++] = s;
+	if (h->offered_suites != NULL)
+		h->offered_suites[h->n_offered_suites++] = s;
 	if (s == 0x00FF)
-		f->ch_reneg_info = 1;
+		h->ch_reneg_info = 1;
 }
 
 static void
 finish_offer(struct dt_conn *c)
 {
-	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_hello *h = c->tls->hello;
 	size_t i, real = 0, null = 0;
 
-	for (i = 0; i < f->n_offered_suites; i++) {
-		uint16_t s = f->offered_suites[i];
+	for (i = 0; i < h->n_offered_suites; i++) {
+		uint16_t s = h->offered_suites[i];
 
 		if (is_signal_suite(s))
 			continue;
@@ -116,8 +116,8 @@ finish_offer(struct dt_conn *c)
 		if (dt_tls_suite_is_null(s))
 			null++;
 	}
-	f->offered_null = null > 0;
-	f->offered_only_null = null > 0 && null == real;
+	h->offered_null = null > 0;
+	h->offered_only_null = null > 0 && null == real;
 }
 
 /* RFC 8446 4.2: the ClientHello extensions we decode. NULL or a reason. */
@@ -125,6 +125,7 @@ static const char *
 client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 {
 	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_hello *h = f->hello;
 	struct rd v, w;
 	uint32_t room;
 
@@ -150,24 +151,24 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "ClientHello: malformed supported_groups list";
-		f->ch_groups = grow_list(t->m, f->ch_groups, 2, f->n_ch_groups,
+		h->ch_groups = grow_list(t->m, h->ch_groups, 2, h->n_ch_groups,
 		    v.n / 2, DT_CH_GROUPS_MAX, &room);
 		while (v.n > 0) {
 			uint16_t g = rd_u16(&v);
-			if (f->n_ch_groups < room)
-				f->ch_groups[f->n_ch_groups++] = g;
+			if (h->n_ch_groups < room)
+				h->ch_groups[h->n_ch_groups++] = g;
 		}
 		return NULL;
 	case 13:	/* RFC 5246 7.4.1.4.1 signature_algorithms */
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "ClientHello: malformed signature_algorithms list";
-		f->ch_sig_algs = grow_list(t->m, f->ch_sig_algs, 2,
-		    f->n_ch_sig_algs, v.n / 2, DT_CH_SIG_ALGS_MAX, &room);
+		h->ch_sig_algs = grow_list(t->m, h->ch_sig_algs, 2,
+		    h->n_ch_sig_algs, v.n / 2, DT_CH_SIG_ALGS_MAX, &room);
 		while (v.n > 0) {
 			uint16_t a = rd_u16(&v);
-			if (f->n_ch_sig_algs < room)
-				f->ch_sig_algs[f->n_ch_sig_algs++] = a;
+			if (h->n_ch_sig_algs < room)
+				h->ch_sig_algs[h->n_ch_sig_algs++] = a;
 		}
 		return NULL;
 	case 16: {	/* RFC 7301 3.1 ALPN */
@@ -196,26 +197,26 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		v = rd_vec8(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "ClientHello: malformed supported_versions list";
-		dt_free(t->m, f->client_versions);
-		f->n_client_versions = 0;
-		f->client_versions = alloc_u16(t, v.n / 2);
-		while (v.n > 0 && f->client_versions != NULL)
-			f->client_versions[f->n_client_versions++] =
+		dt_free(t->m, h->client_versions);
+		h->n_client_versions = 0;
+		h->client_versions = alloc_u16(t, v.n / 2);
+		while (v.n > 0 && h->client_versions != NULL)
+			h->client_versions[h->n_client_versions++] =
 			    rd_u16(&v);
 		return NULL;
 	case 65281:	/* RFC 5746 3.2 renegotiation_info */
 		v = rd_vec8(&e);
 		if (!last(&e))
 			return "ClientHello: malformed renegotiation_info";
-		f->ch_reneg_info = 1;
+		h->ch_reneg_info = 1;
 		return NULL;
 	case 23:	/* RFC 7627 5.1 extended_master_secret: empty */
 		if (e.n != 0)
 			return "ClientHello: extended_master_secret not empty";
-		f->ch_ems = 1;
+		h->ch_ems = 1;
 		return NULL;
 	case 5:		/* RFC 6066 8 status_request */
-		f->ch_status_request = 1;
+		h->ch_status_request = 1;
 		return NULL;
 	default:
 		return NULL;
@@ -228,11 +229,14 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
     uint64_t frame, int64_t time)
 {
 	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_hello *h;
 	struct rd sid, suites, comp, exts;
 	uint16_t legacy;
 
 	if (f->ch_frame != 0)
 		return NULL;	/* the second one (after HRR, renegotiation) */
+	if ((h = dt_tls_hello_make(t->m, f)) == NULL)
+		return NULL;	/* m->failed: the analysis says so */
 	legacy = rd_u16(&r);
 	rd_skip(&r, 32);
 	sid = rd_vec8(&r);
@@ -248,8 +252,8 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	/* the suites are kept before the later fields are judged: a hello
 	   that breaks a rule after them still shows what it offered (the
 	   server of tls_invalid_reads.pcap chose one of them) */
-	if (f->offered_suites == NULL) {
-		f->offered_suites = alloc_u16(t, suites.n / 2);
+	if (h->offered_suites == NULL) {
+		h->offered_suites = alloc_u16(t, suites.n / 2);
 		while (suites.n > 0)
 			add_suite(t, c, rd_u16(&suites));
 		finish_offer(c);
@@ -261,7 +265,7 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 		return "ClientHello: empty compression_methods";
 	f->ch_frame = frame;
 	f->ch_time = time;
-	f->ch_legacy_version = legacy;
+	h->ch_legacy_version = legacy;
 	memcpy(t->ch_sid, sid.p, sid.n);
 	t->ch_sid_len = sid.n;
 	if (r.n > 0) {
@@ -275,7 +279,7 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 			rd_skip(&scan, 2);
 			(void)rd_vec16(&scan);
 		}
-		f->extensions = alloc_u16(t, k);
+		h->extensions = alloc_u16(t, k);
 		while (exts.n > 0) {
 			uint16_t type = rd_u16(&exts);
 			struct rd e = rd_vec16(&exts);
@@ -283,14 +287,14 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 
 			if (!rd_ok(&exts))
 				return "ClientHello: extension overruns the extensions vector";
-			if (f->extensions != NULL && f->n_extensions < k)
-				f->extensions[f->n_extensions++] = type;
+			if (h->extensions != NULL && h->n_extensions < k)
+				h->extensions[h->n_extensions++] = type;
 			if ((why = client_ext(t, c, type, e)) != NULL)
 				return why;
 		}
 	}
-	if (f->n_client_versions == 0)
-		(void)push_u16(t->m, &f->client_versions, &f->n_client_versions,
+	if (h->n_client_versions == 0)
+		(void)push_u16(t->m, &h->client_versions, &h->n_client_versions,
 		    legacy);
 	return NULL;
 }
@@ -672,6 +676,7 @@ dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 {
 	struct tdir *d = &t->d[DT_C2S];
 	struct dt_tls_facts *f = c->tls;
+	struct dt_tls_hello *h;
 	struct dt_tls_rare *rf;
 	struct rd r = rd_make(d->buf + 2, d->len - 2), specs;
 	uint16_t version, slen, sidlen, clen;
@@ -691,15 +696,19 @@ dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 		stop(d);
 		return;
 	}
+	if ((h = dt_tls_hello_make(t->m, f)) == NULL) {
+		stop(d);
+		return;
+	}
 	f->seen = 1;
 	f->sslv2_hello = 1;
-	f->record_version = 0x0002;
+	h->record_version = 0x0002;
 	f->ch_frame = frame;
 	f->ch_time = time;
-	f->ch_legacy_version = version;
-	(void)push_u16(t->m, &f->client_versions, &f->n_client_versions,
+	h->ch_legacy_version = version;
+	(void)push_u16(t->m, &h->client_versions, &h->n_client_versions,
 	    version);
-	f->offered_suites = alloc_u16(t, slen / 3);
+	h->offered_suites = alloc_u16(t, slen / 3);
 	/* every spec is kept as sent (an SSL 2.0 kind like 0x010080 as
 	   well); the TLS suites among them are also the offered suites */
 	if ((rf = dt_tls_rare_make(t->m, f)) != NULL)

@@ -358,8 +358,10 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
 			    "zero-length handshake record");
 			return;
 		}
-		if (dir == DT_C2S && c->tls->record_version == 0)
-			c->tls->record_version = d->rversion;
+		if (dir == DT_C2S &&
+		    dt_tls_hello(c->tls)->record_version == 0 &&
+		    dt_tls_hello_make(t->m, c->tls) != NULL)
+			c->tls->hello->record_version = d->rversion;
 		if (d->hs_lost && !hs_starts(t, d, plen))
 			break;	/* where its messages begin is unknown */
 		d->hs_lost = 0;

@@ -116,7 +116,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c->tls->sh_frame = rd_u8(&r);
 	c->tls->version = rd_u16(&r);
 	c->tls->suite = rd_u16(&r);
-	c->tls->offered_only_null = rd_u8(&r) & 1;
+	dt_tls_hello_make(&mem, c->tls)->offered_only_null = rd_u8(&r) & 1;
 	c->tls->alert_frame = rd_u8(&r);
 	c->tls->alert_level = rd_u8(&r);
 	c->tls->alert_desc = rd_u8(&r);
@@ -124,13 +124,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dt_tls_rare_make(&mem, c->tls)->cert_request_frame = rd_u8(&r);
 	c->tls->client_cert = rd_u8(&r) % 3;
 	n = rd_u8(&r) % 8;
-	c->tls->offered_suites = dt_calloc(&mem, n + 1, sizeof(uint16_t));
-	for (i = 0; i < n && c->tls->offered_suites != NULL; i++)
-		c->tls->offered_suites[c->tls->n_offered_suites++] = rd_u16(&r);
-	c->tls->client_versions = dt_calloc(&mem, 2, sizeof(uint16_t));
-	if (c->tls->client_versions != NULL) {
-		c->tls->client_versions[0] = rd_u16(&r);
-		c->tls->n_client_versions = 1;
+	dt_tls_hello_make(&mem, c->tls)->offered_suites = dt_calloc(&mem, n + 1, sizeof(uint16_t));
+	for (i = 0; i < n && dt_tls_hello_make(&mem, c->tls)->offered_suites != NULL; i++)
+		dt_tls_hello_make(&mem, c->tls)->offered_suites[dt_tls_hello_make(&mem, c->tls)->n_offered_suites++] = rd_u16(&r);
+	dt_tls_hello_make(&mem, c->tls)->client_versions = dt_calloc(&mem, 2, sizeof(uint16_t));
+	if (dt_tls_hello_make(&mem, c->tls)->client_versions != NULL) {
+		dt_tls_hello_make(&mem, c->tls)->client_versions[0] = rd_u16(&r);
+		dt_tls_hello_make(&mem, c->tls)->n_client_versions = 1;
 	}
 	c->tls->sni = field(&mem, &r);
 	rd_skip(&r, 1);

@@ -358,9 +358,9 @@ START_TEST(index_dns)
 	/* by name, in capture order, whatever the case and trailing dot */
 	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "DA.corp.example.", &it),
 	    d1);
-	ck_assert_ptr_eq(dt_hash_next(&x.dns_name, &it), d2);
-	ck_assert_ptr_eq(dt_hash_next(&x.dns_name, &it), d4);
-	ck_assert_ptr_null(dt_hash_next(&x.dns_name, &it));
+	ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d2);
+	ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d4);
+	ck_assert_ptr_null(dt_rule_index_dns_next(&x, &it));
 	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "www.other.example", &it),
 	    d3);
 	ck_assert_ptr_null(dt_rule_index_dns_first(&x, "nothing", &it));
@@ -410,11 +410,13 @@ START_TEST(index_conns)
 	ck_assert_ptr_null(dt_rule_index_conn(&x, 0));
 	/* by server address and port */
 	ck_assert_ptr_eq(dt_rule_index_server_first(&x, &a, 443, &it), c1);
-	ck_assert_ptr_eq(dt_hash_next(&x.conn_server, &it), c3);
-	ck_assert_ptr_null(dt_hash_next(&x.conn_server, &it));
+	ck_assert_ptr_eq(dt_rule_index_server_next(&x, &it), c3);
+	ck_assert_ptr_null(dt_rule_index_server_next(&x, &it));
 	ck_assert_ptr_eq(dt_rule_index_server_first(&x, &a, 8443, &it), c5);
 	ck_assert_ptr_eq(dt_rule_index_server_first(&x, &b, 443, &it), c2);
 	ck_assert_ptr_null(dt_rule_index_server_first(&x, &b, 80, &it));
+	ck_assert_uint_eq(dt_rule_index_server_count(&x, &a, 443), 2);
+	ck_assert_uint_eq(dt_rule_index_server_count(&x, &b, 80), 0);
 	/* by wire name */
 	ck_assert_ptr_eq(dt_rule_index_named_first(&x, "da.corp.example", &it),
 	    c1);
@@ -483,6 +485,9 @@ START_TEST(index_http)
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 8), 2);
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 7), 1);
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 1), 0);
+	/* the CONNECT made on a connection */
+	ck_assert_ptr_eq(dt_rule_index_connect_on(&x, 10), k2);
+	ck_assert_ptr_null(dt_rule_index_connect_on(&x, 8));
 	/* GET/HEAD by host: origin form (Host:) and absolute form (port
 	   aside); the POST is not a fetch */
 	ck_assert_ptr_eq(dt_rule_index_get_first(&x, "crl.corp.example", &it),
@@ -503,6 +508,55 @@ START_TEST(index_http)
 }
 END_TEST
 
+/* Past the first table's 204 keys (the slots move as they grow), names
+   written in another case or with the trailing dot are one key with
+   their canonical form, records of a name in capture order; connections
+   by server counted. */
+START_TEST(index_many_keys)
+{
+	struct fx f;
+	struct dt_rule_index x;
+	struct dt_hash_iter it;
+	struct dt_dns *d[400];
+	struct dt_conn *c[601];
+	struct dt_addr a;
+	char name[64];
+	uint32_t i;
+
+	fx_init(&f);
+	for (i = 0; i < 400; i++) {
+		snprintf(name, sizeof name, i % 2 != 0 && i >= 200 ?
+		    "Name-%u.Example." : "name-%u.example", i % 200);
+		d[i] = dns(&f, 2 * i + 1, name, NULL, 3, NULL);
+	}
+	for (i = 1; i <= 600; i++) {
+		a = v4(10, 1, (uint8_t)(i % 300 / 256), (uint8_t)(i % 300));
+		c[i] = conn(&f, i, a, 443, NULL);
+	}
+	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, NULL), 0);
+	for (i = 0; i < 200; i++) {
+		snprintf(name, sizeof name, "NAME-%u.example.", i);
+		ck_assert_ptr_eq(dt_rule_index_dns_first(&x, name, &it), d[i]);
+		ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d[i + 200]);
+		ck_assert_ptr_null(dt_rule_index_dns_next(&x, &it));
+	}
+	ck_assert_ptr_null(dt_rule_index_dns_first(&x, "name-200.example",
+	    &it));
+	for (i = 1; i <= 300; i++) {
+		a = v4(10, 1, (uint8_t)(i % 300 / 256), (uint8_t)(i % 300));
+		ck_assert_uint_eq(dt_rule_index_server_count(&x, &a, 443), 2);
+		ck_assert_uint_eq(dt_rule_index_server_count(&x, &a, 80), 0);
+		ck_assert_ptr_eq(dt_rule_index_server_first(&x, &a, 443, &it),
+		    c[i]);
+		ck_assert_ptr_eq(dt_rule_index_server_next(&x, &it),
+		    c[i + 300]);
+		ck_assert_ptr_null(dt_rule_index_server_next(&x, &it));
+	}
+	dt_rule_index_free(&x, &f.mem);
+	fx_free(&f);
+}
+END_TEST
+
 static Suite *
 index_suite(void)
 {
@@ -518,6 +572,7 @@ index_suite(void)
 	tcase_add_test(tc, index_conns);
 	tcase_add_test(tc, index_answered_after);
 	tcase_add_test(tc, index_http);
+	tcase_add_test(tc, index_many_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -133,13 +133,6 @@ stream_post(const struct dt_conn *c)
 	    cl[sizeof STREAM_LENGTH - 1] == '\r');
 }
 
-static int
-is_connect(const struct dt_http *h)
-{
-	return h->method != NULL && strcmp(h->method, "CONNECT") == 0 &&
-	    h->uri != NULL;
-}
-
 static size_t
 server_key(const struct dt_conn *c, uint8_t *out)
 {
@@ -173,20 +166,6 @@ iphttps_post(const struct dt_conn *c)
 	    strncmp(r->line, "POST /IPHTTPS", 13) == 0);
 }
 
-/* The CONNECT made on this connection, NULL when none. */
-static const struct dt_http *
-connect_on(const struct dt_rule_index *x, const struct dt_conn *c)
-{
-	struct dt_hash_iter it;
-	const struct dt_http *h;
-
-	for (h = dt_hash_first(&x->http_conn, &c->id, sizeof c->id, &it);
-	    h != NULL; h = dt_hash_next(&x->http_conn, &it))
-		if (is_connect(h))
-			return h;
-	return NULL;
-}
-
 /* A TCP connection whose start the capture missed, and no handshake. */
 static int
 midstream(const struct dt_conn *c)
@@ -206,7 +185,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	const char *sni = t->sni != NULL && t->sni[0] != '\0' ? t->sni : NULL;
 	const struct dt_cert *leaf;
 	const struct dt_dns *d;
-	uint8_t key[19];
+	size_t n;
 
 	memset(w, 0, sizeof *w);
 	if (host != NULL) {
@@ -255,10 +234,9 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 		why_add(w, W_PORT, 0, "port %u", c->server_port);
 	if (c->ttl_syn == 128)
 		why_add(w, W_TTL, 0, "Windows TTL 128");
-	server_key(c, key);
-	if (dt_hash_count(&x->conn_server, key, sizeof key) >= 3)
-		why_add(w, W_RETRY, 0, "%zu attempts to this server",
-		    dt_hash_count(&x->conn_server, key, sizeof key));
+	if ((n = dt_rule_index_server_count(x, &c->server,
+	    c->server_port)) >= 3)
+		why_add(w, W_RETRY, 0, "%zu attempts to this server", n);
 }
 
 /* c's reason, at most DT_REASON_LEN - 1 bytes, interned. It quotes wire
@@ -429,7 +407,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			continue;
 		}
 		name = dt_facts_server_name(c);
-		h = connect_on(x, c);
+		h = dt_rule_index_connect_on(x, c->id);
 		evidence(ctx, c, name, h, host, &w);
 		c->iphttps_score = w.score;
 		keep_reason(cap, &rm, c, w.text);

@@ -120,7 +120,7 @@ conns_to_host(const struct dt_rule_ctx *ctx, const char *host,
 	*n = 0;
 	dt_hash_init(&seen, m);
 	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL && rc == 0;
-	    d = dt_hash_next(&x->dns_name, &it)) {
+	    d = dt_rule_index_dns_next(x, &it)) {
 		for (i = 0; i < d->n_addrs && rc == 0; i++) {
 			struct dt_addr a;
 			int fresh;
@@ -133,7 +133,7 @@ conns_to_host(const struct dt_rule_ctx *ctx, const char *host,
 			}
 			for (c = dt_rule_index_server_first(x, &a, port,
 			    &ic); c != NULL && rc == 0;
-			    c = dt_hash_next(&x->conn_server, &ic)) {
+			    c = dt_rule_index_server_next(x, &ic)) {
 				if (*n == cap) {
 					cap = cap ? cap * 2 : 8;
 					nv = dt_realloc(m, v, cap * sizeof *v);
@@ -201,12 +201,12 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 		failed = 1;
 	}
 	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL;
-	    d = dt_hash_next(&x->dns_name, &it))
+	    d = dt_rule_index_dns_next(x, &it))
 		if (d->n_addrs > 0)
 			resolved = 1;
 	if (!failed && !resolved) {
 		for (d = dt_rule_index_dns_first(x, host, &it); d != NULL;
-		    d = dt_hash_next(&x->dns_name, &it)) {
+		    d = dt_rule_index_dns_next(x, &it)) {
 			if (d->rcode != 3)
 				continue;
 			if (!failed)

@@ -59,7 +59,7 @@ judge(struct dt_rule_ctx *ctx, const char *name, int guessed)
 
 	types[0] = '\0';
 	for (d = dt_rule_index_dns_first(&ctx->idx, name, &it); d != NULL;
-	    d = dt_hash_next(&ctx->idx.dns_name, &it)) {
+	    d = dt_rule_index_dns_next(&ctx->idx, &it)) {
 		if (d->n_addrs > 0)
 			return;			/* it did resolve */
 		if (dt_dns_answer_frame_of(d) == 0 || d->rcode < 0)

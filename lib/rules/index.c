@@ -66,6 +66,173 @@ addr_key(const struct dt_addr *a, uint16_t port, uint8_t *out)
 	return 19;
 }
 
+/* ---- items by key (struct dt_rule_chains) ------------------------------- */
+
+struct dt_rule_slot {
+	uint32_t hash;
+	uint32_t first, last;		/* item + 1; first 0: an empty slot */
+	uint32_t count;
+};
+
+/* Whether item's key is the key asked (hashes are equal). */
+typedef int (*same_fn)(const struct dt_rule_index *x, uint32_t item,
+    const void *key);
+
+static int
+chains_init(struct dt_rule_chains *t, struct dt_mem *m, size_t n_items)
+{
+	memset(t, 0, sizeof *t);
+	if (n_items > UINT32_MAX - 1)
+		return -1;
+	/* next[] is written as each item is added, never read before */
+	t->next = dt_malloc(m, (n_items > 0 ? n_items : 1) * sizeof *t->next);
+	return t->next != NULL ? 0 : -1;
+}
+
+static void
+chains_free(struct dt_rule_chains *t, struct dt_mem *m)
+{
+	dt_free(m, t->slots);
+	dt_free(m, t->next);
+	memset(t, 0, sizeof *t);
+}
+
+/* The slot of key (hash), or the empty slot where it would go. */
+static size_t
+chains_find(const struct dt_rule_chains *t, const struct dt_rule_index *x,
+    uint32_t hash, same_fn same, const void *key)
+{
+	size_t mask = t->cap - 1, i;
+
+	for (i = hash & mask; t->slots[i].first != 0; i = (i + 1) & mask)
+		if (t->slots[i].hash == hash &&
+		    same(x, t->slots[i].first - 1, key))
+			break;
+	return i;
+}
+
+/* Room for one more key: at most 4/5 of the slots are used, as in a dense
+   struct dt_hash (a slot is 16 bytes: the day's 99,316 names take 131,072
+   of them, 2 MiB; a table built once and asked once or twice per
+   connection). The slots move. */
+static int
+chains_room(struct dt_rule_chains *t, struct dt_mem *m)
+{
+	size_t cap = t->cap ? t->cap * 2 : 256, mask = cap - 1, i, j;
+	struct dt_rule_slot *s;
+
+	if ((t->n_keys + 1) * 5 <= t->cap * 4)
+		return 0;
+	if ((s = dt_calloc(m, cap, sizeof *s)) == NULL)
+		return -1;
+	for (i = 0; i < t->cap; i++) {
+		if (t->slots[i].first == 0)
+			continue;
+		for (j = t->slots[i].hash & mask; s[j].first != 0;
+		    j = (j + 1) & mask)
+			;
+		s[j] = t->slots[i];
+	}
+	dt_free(m, t->slots);
+	t->slots = s;
+	t->cap = cap;
+	return 0;
+}
+
+/* item chained after the items of slot i (an empty slot becomes the
+   key's, with hash). */
+static void
+chains_add(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
+{
+	struct dt_rule_slot *k = &t->slots[i];
+
+	t->next[item] = 0;
+	if (k->first == 0) {
+		k->hash = hash;
+		k->first = item + 1;
+		t->n_keys++;
+	} else
+		t->next[k->last - 1] = item + 1;
+	k->last = item + 1;
+	k->count++;
+}
+
+static const struct dt_rule_slot *
+chains_get(const struct dt_rule_chains *t, const struct dt_rule_index *x,
+    uint32_t hash, same_fn same, const void *key)
+{
+	size_t i;
+
+	if (t->cap == 0)
+		return NULL;
+	i = chains_find(t, x, hash, same, key);
+	return t->slots[i].first != 0 ? &t->slots[i] : NULL;
+}
+
+/* The item after the cursor (and the cursor past it); 0 at the end, else
+   item + 1. */
+static uint32_t
+chains_next(const struct dt_rule_chains *t, struct dt_hash_iter *it)
+{
+	uint32_t item1 = (uint32_t)it->next;
+
+	it->next = item1 != 0 ? t->next[item1 - 1] : 0;
+	return item1;
+}
+
+/* A name's key as a view: the name itself when it is canonical already
+   (DNS names are stored lower case without the trailing dot), else its
+   canonical copy in buf. Its length, 0 when it has none. */
+static size_t
+name_view(const char *s, char *buf, const char **out)
+{
+	size_t i;
+	int ch;
+
+	*out = buf;
+	if (s == NULL)
+		return dt_rule_name_key(s, buf, DT_NAME_KEY);
+	for (i = 0; (ch = (unsigned char)s[i]) != '\0' && i < DT_NAME_KEY;
+	    i++)
+		if (ch == ':' || (ch >= 'A' && ch <= 'Z'))
+			return dt_rule_name_key(s, buf, DT_NAME_KEY);
+	if (i == 0 || i >= DT_NAME_KEY || s[i - 1] == '.')
+		return dt_rule_name_key(s, buf, DT_NAME_KEY);
+	*out = s;
+	return i;
+}
+
+/* A name asked of dns_name: its key, and the stored (interned) name it
+   may be, which then needs no comparison. */
+struct name_ask {
+	const char *name;
+	const char *key;
+	size_t n;
+};
+
+static int
+same_name(const struct dt_rule_index *x, uint32_t item, const void *key)
+{
+	const struct name_ask *a = key;
+	const char *stored = dt_capture_dns(x->cap, item)->name, *k;
+	char buf[DT_NAME_KEY];
+
+	if (stored == a->name)
+		return 1;
+	return name_view(stored, buf, &k) == a->n && memcmp(k, a->key,
+	    a->n) == 0;
+}
+
+static int
+same_server(const struct dt_rule_index *x, uint32_t item, const void *key)
+{
+	const struct dt_conn *c = x->conn_by_id[item];
+	uint8_t k[19];
+
+	addr_key(&c->server, c->server_port, k);
+	return memcmp(k, key, sizeof k) == 0;
+}
+
 /* The connections the rules ask answered_after about: the server never
    answered them, or refused them (tcp_no_answer.c, tcp_refused.c). */
 static int
@@ -92,7 +259,7 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
     struct dt_mem *m)
 {
 	struct dt_hash later;
-	struct dt_conn *c;
+	struct dt_conn *c, *a;
 	uint8_t key[PATH_KEY];
 	uint32_t id;
 	int rc = 0, ask;
@@ -111,9 +278,8 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
 		if (!ask && c->synack_frame == 0)
 			continue;
 		path_key(c, key);
-		if (ask)
-			x->answered_after[id] = dt_hash_last(&later, key,
-			    sizeof key);
+		if (ask && (a = dt_hash_last(&later, key, sizeof key)) != NULL)
+			x->answered_after[id] = a->id;
 		if (c->synack_frame != 0 && dt_hash_count(want, key,
 		    sizeof key) > 0 && dt_hash_add(&later, key, sizeof key,
 		    c) < 0)
@@ -128,6 +294,7 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
    and is added under the same key without hashing it again. */
 struct dns_run {
 	const char *name;
+	size_t slot;			/* its slot in dns_name */
 	int is_host;			/* its key is the host's */
 };
 
@@ -135,26 +302,34 @@ struct dns_run {
    the query name or its CNAME target is the host (hk, hn: its key; hn 0
    without one). */
 static int
-add_dns(struct dt_rule_index *x, struct dt_dns *d, struct dns_run *run,
+add_dns(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
     const char *hk, size_t hn)
 {
+	struct dt_dns *d = dt_capture_dns(x->cap, di);
 	char key[DT_NAME_KEY];
 	uint8_t akey[19];
 	struct dt_addr a;
+	struct name_ask ask;
+	uint32_t hash;
 	size_t n, i;
 	int for_host;
 
 	if (d->name != NULL && d->name == run->name) {
-		if (dt_hash_add_again(&x->dns_name, d) < 0)
-			return -1;
+		chains_add(&x->dns_name, run->slot, 0, di);
 		for_host = run->is_host;
 	} else {
-		n = dt_rule_name_key(d->name, key, sizeof key);
-		for_host = n == hn && n > 0 && memcmp(key, hk, n) == 0;
+		ask.name = d->name;
+		ask.n = name_view(d->name, key, &ask.key);
+		for_host = ask.n == hn && ask.n > 0 &&
+		    memcmp(ask.key, hk, ask.n) == 0;
 		run->name = NULL;
-		if (n > 0) {
-			if (dt_hash_add(&x->dns_name, key, n, d) < 0)
+		if (ask.n > 0) {
+			if (chains_room(&x->dns_name, x->cap->mem) != 0)
 				return -1;
+			hash = (uint32_t)dt_hash_bytes(ask.key, ask.n);
+			run->slot = chains_find(&x->dns_name, x, hash,
+			    same_name, &ask);
+			chains_add(&x->dns_name, run->slot, hash, di);
 			run->name = d->name;
 			run->is_host = for_host;
 		}
@@ -226,6 +401,7 @@ add_http(struct dt_rule_index *x, struct dt_http *h)
 	if (h->method == NULL || strcmp(h->method, "CONNECT") != 0 ||
 	    h->uri == NULL)
 		return 0;
+	x->n_connects++;
 	if (add_name(&x->connect, h->uri, h) != 0)
 		return -1;
 	if (h->status >= 200 && h->status < 300) {
@@ -241,9 +417,17 @@ add_http(struct dt_rule_index *x, struct dt_http *h)
 static int
 grow_by_id(struct dt_rule_index *x, struct dt_mem *m, uint32_t id)
 {
-	struct dt_conn **v = dt_realloc(m, x->conn_by_id,
-	    ((size_t)id + 1) * sizeof *v);
+	struct dt_conn **v;
+	uint32_t *nx;
 
+	if (id == UINT32_MAX)
+		return -1;
+	nx = dt_realloc(m, x->conn_server.next, ((size_t)id + 1) *
+	    sizeof *nx);
+	if (nx == NULL)
+		return -1;
+	x->conn_server.next = nx;
+	v = dt_realloc(m, x->conn_by_id, ((size_t)id + 1) * sizeof *v);
 	if (v == NULL)
 		return -1;
 	memset(v + x->max_id + 1, 0, (size_t)(id - x->max_id) * sizeof *v);
@@ -259,23 +443,20 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_mem *m = cap->mem;
 	struct dt_conn *c;
-	struct dt_dns *d;
 	struct dt_http *h;
 	char hk[DT_NAME_KEY];
-	size_t hn = dt_rule_name_key(host, hk, sizeof hk), n_http = 0, di;
+	size_t hn = dt_rule_name_key(host, hk, sizeof hk), n_http = 0, di, i;
 	uint8_t key[19], pkey[PATH_KEY];
+	uint32_t hash;
 	struct dt_hash want;		/* paths of unanswered connections */
-	struct dns_run run = { NULL, 0 };
+	struct dns_run run = { NULL, 0, 0 };
 
 	memset(x, 0, sizeof *x);
 	x->cap = cap;
 	dt_hash_init(&want, m);
-	/* the two big tables of names and exchanges fill their slots
-	   further (hash.h): built once, asked once or twice per connection */
-	dt_hash_init(&x->dns_name, m);
-	x->dns_name.dense = 1;
+	/* the table of exchanges fills its slots further (hash.h): built
+	   once, asked once or twice per connection */
 	dt_hash_init(&x->host_answer, m);
-	dt_hash_init(&x->conn_server, m);
 	dt_hash_init(&x->conn_name, m);
 	dt_hash_init(&x->http_conn, m);
 	x->http_conn.dense = 1;
@@ -288,9 +469,9 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	x->max_id = cap->conns_tail != NULL ? cap->conns_tail->id : 0;
 	for (h = cap->http; h != NULL; h = h->next)
 		n_http++;
-	/* every connection, answer and exchange is one value of these */
-	if (dt_hash_reserve(&x->conn_server, cap->n_conns) != 0 ||
-	    dt_hash_reserve(&x->dns_name, cap->n_dns) != 0 ||
+	/* every connection, record and exchange is one item of these */
+	if (chains_init(&x->conn_server, m, (size_t)x->max_id + 1) != 0 ||
+	    chains_init(&x->dns_name, m, cap->n_dns) != 0 ||
 	    dt_hash_reserve(&x->http_conn, n_http) != 0 ||
 	    dt_hash_reserve(&x->http_get, n_http) != 0)	/* at most */
 		goto fail;
@@ -303,9 +484,12 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 		if (c->id > x->max_id && grow_by_id(x, m, c->id) != 0)
 			goto fail;
 		x->conn_by_id[c->id] = c;
-		if (dt_hash_add(&x->conn_server, key, addr_key(&c->server,
-		    c->server_port, key), c) < 0)
+		if (chains_room(&x->conn_server, m) != 0)
 			goto fail;
+		hash = (uint32_t)dt_hash_bytes(key, addr_key(&c->server,
+		    c->server_port, key));
+		i = chains_find(&x->conn_server, x, hash, same_server, key);
+		chains_add(&x->conn_server, i, hash, c->id);
 		if (unanswered(c)) {
 			path_key(c, pkey);
 			if (dt_hash_add(&want, pkey, sizeof pkey, NULL) < 0)
@@ -315,9 +499,9 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	if (build_answered_after(x, &want, m) != 0)
 		goto fail;
 	dt_hash_free(&want);
-	for (di = 0; (d = dt_capture_dns(cap, di)) != NULL; di++) {
+	for (di = 0; di < cap->n_dns; di++) {
 		dt_capture_spill_step(cap, &sw);
-		if (add_dns(x, d, &run, hk, hn) != 0)
+		if (add_dns(x, (uint32_t)di, &run, hk, hn) != 0)
 			goto fail;
 	}
 	for (h = cap->http; h != NULL; h = h->next) {
@@ -335,9 +519,9 @@ fail:
 void
 dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m)
 {
-	dt_hash_free(&x->dns_name);
+	chains_free(&x->dns_name, m);
 	dt_hash_free(&x->host_answer);
-	dt_hash_free(&x->conn_server);
+	chains_free(&x->conn_server, m);
 	dt_hash_free(&x->conn_name);
 	dt_hash_free(&x->http_conn);
 	dt_hash_free(&x->http_get);
@@ -378,17 +562,65 @@ const struct dt_dns *
 dt_rule_index_dns_first(const struct dt_rule_index *x, const char *name,
     struct dt_hash_iter *it)
 {
-	return first_by_name(&x->dns_name, name, it);
+	const struct dt_rule_slot *k;
+	struct name_ask ask;
+	char key[DT_NAME_KEY];
+
+	it->next = 0;
+	ask.name = NULL;
+	ask.n = name_view(name, key, &ask.key);
+	if (ask.n == 0)
+		return NULL;
+	k = chains_get(&x->dns_name, x, (uint32_t)dt_hash_bytes(ask.key,
+	    ask.n), same_name, &ask);
+	it->next = k != NULL ? k->first : 0;
+	return dt_rule_index_dns_next(x, it);
+}
+
+const struct dt_dns *
+dt_rule_index_dns_next(const struct dt_rule_index *x, struct dt_hash_iter *it)
+{
+	uint32_t item1 = chains_next(&x->dns_name, it);
+
+	return item1 != 0 ? dt_capture_dns(x->cap, item1 - 1) : NULL;
+}
+
+static const struct dt_rule_slot *
+server_slot(const struct dt_rule_index *x, const struct dt_addr *addr,
+    uint16_t port)
+{
+	uint8_t key[19];
+
+	return chains_get(&x->conn_server, x, (uint32_t)dt_hash_bytes(key,
+	    addr_key(addr, port, key)), same_server, key);
 }
 
 struct dt_conn *
 dt_rule_index_server_first(const struct dt_rule_index *x,
     const struct dt_addr *addr, uint16_t port, struct dt_hash_iter *it)
 {
-	uint8_t key[19];
+	const struct dt_rule_slot *k = server_slot(x, addr, port);
 
-	return dt_hash_first(&x->conn_server, key, addr_key(addr, port, key),
-	    it);
+	it->next = k != NULL ? k->first : 0;
+	return dt_rule_index_server_next(x, it);
+}
+
+struct dt_conn *
+dt_rule_index_server_next(const struct dt_rule_index *x,
+    struct dt_hash_iter *it)
+{
+	uint32_t item1 = chains_next(&x->conn_server, it);
+
+	return item1 != 0 ? x->conn_by_id[item1 - 1] : NULL;
+}
+
+size_t
+dt_rule_index_server_count(const struct dt_rule_index *x,
+    const struct dt_addr *addr, uint16_t port)
+{
+	const struct dt_rule_slot *k = server_slot(x, addr, port);
+
+	return k != NULL ? k->count : 0;
 }
 
 /* conn_name, once: every connection under its wire name. */
@@ -430,7 +662,23 @@ dt_rule_index_answered_after(const struct dt_rule_index *x,
     const struct dt_conn *c)
 {
 	return x->answered_after != NULL && c->id <= x->max_id ?
-	    x->answered_after[c->id] : NULL;
+	    dt_rule_index_conn(x, x->answered_after[c->id]) : NULL;
+}
+
+const struct dt_http *
+dt_rule_index_connect_on(const struct dt_rule_index *x, uint32_t id)
+{
+	struct dt_hash_iter it;
+	const struct dt_http *h;
+
+	if (x->n_connects == 0)		/* most captures have none */
+		return NULL;
+	for (h = dt_hash_first(&x->http_conn, &id, sizeof id, &it); h != NULL;
+	    h = dt_hash_next(&x->http_conn, &it))
+		if (h->method != NULL && strcmp(h->method, "CONNECT") == 0 &&
+		    h->uri != NULL)
+			return h;
+	return NULL;
 }
 
 size_t

@@ -9,8 +9,15 @@
  * and without the trailing dot (dt_rule_name_key), so "DA.corp.example.:443"
  * and "da.corp.example" are one key. Addresses are keyed as family + the
  * 16 address bytes. Values are kept in capture order, so the first value
- * of a key is the earliest in the capture. Iterate with dt_hash_next() on
- * the same table (x->dns_name for dt_rule_index_dns_first, ...).
+ * of a key is the earliest in the capture. Iterate with the index's own next functions (dt_rule_index_dns_next() after
+ * dt_rule_index_dns_first(), ...) or dt_hash_next() on the dt_hash tables.
+ *
+ * The two big tables, DNS records by name and connections by server, hold
+ * a day's 389,491 records and 163,840 connections for the whole rule pass,
+ * on top of the kept facts at the pass's peak: they chain record numbers
+ * and connection ids (32 bits) through one array indexed by that number,
+ * and keep no copy of a key (a slot has its hash; the key is read back from
+ * the record or the connection when hashes are equal).
  */
 #ifndef DT_RULES_INDEX_H
 #define DT_RULES_INDEX_H
@@ -23,8 +30,20 @@
 
 #define DT_NAME_KEY 256		/* a DNS name is at most 253 characters */
 
+struct dt_rule_slot;
+
+/* Items (DNS record numbers, connection ids) by key: each distinct key a
+   slot (its hash, its first and last item + 1, their count), the items of
+   a key chained in the order added through next[item]. */
+struct dt_rule_chains {
+	struct dt_rule_slot *slots;	/* cap, a power of two */
+	uint32_t *next;			/* [item]: the key's next item + 1,
+					   0: the last */
+	size_t cap, n_keys;
+};
+
 struct dt_rule_index {
-	struct dt_hash dns_name;	/* query name -> struct dt_dns */
+	struct dt_rule_chains dns_name;	/* query name -> DNS record number */
 	struct dt_hash host_answer;	/* address -> the first struct dt_dns
 					   whose answer gave it for --host (as
 					   the query name or its CNAME
@@ -32,23 +51,26 @@ struct dt_rule_index {
 					   classification asks about, so not
 					   every answer of the day is keyed,
 					   nor the later answers alike */
-	struct dt_hash conn_server;	/* server address + port -> dt_conn */
+	struct dt_rule_chains conn_server;	/* server address + port ->
+					   connection id */
 	struct dt_hash conn_name;	/* wire name (SNI, else Host) -> dt_conn;
 					   made by the first
 					   dt_rule_index_named_first() (few
 					   captures ask: a day's 160,000
 					   connections would be 5 MB of it
 					   through the rules for nothing) */
-	struct dt_capture *cap;		/* whose connections conn_name keys */
+	struct dt_capture *cap;		/* whose connections and records */
 	int conn_name_made;
 	struct dt_conn **conn_by_id;	/* [id], NULL when absent */
-	struct dt_conn **answered_after;	/* [id] of an unanswered or
-					   refused connection: the first later
-					   connection from the same client
-					   address to the same server address
-					   and port that got a SYN-ACK (NULL
-					   when no connection was unanswered) */
+	uint32_t *answered_after;	/* [id] of an unanswered or refused
+					   connection: the id of the first
+					   later connection from the same
+					   client address to the same server
+					   address and port that got a SYN-ACK
+					   (0: none; NULL when no connection
+					   was unanswered) */
 	uint32_t max_id;
+	size_t n_connects;		/* CONNECT requests with a target */
 	struct dt_hash http_conn;	/* connection id -> struct dt_http */
 	struct dt_hash http_get;	/* host of a GET/HEAD -> struct dt_http */
 	struct dt_hash connect;		/* CONNECT target name -> dt_http */
@@ -71,12 +93,19 @@ void dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m);
    for (directly or as the target of a CNAME), NULL when none did. */
 const struct dt_dns *dt_rule_index_host_resolved(
     const struct dt_rule_index *x, const struct dt_addr *addr);
-/* The queries for name, in capture order (the iterator walks them). */
+/* The queries for name, in capture order: the first, then the next
+   (NULL after the last). */
 const struct dt_dns *dt_rule_index_dns_first(const struct dt_rule_index *x,
     const char *name, struct dt_hash_iter *it);
-/* Connections to addr:port, in id order. */
+const struct dt_dns *dt_rule_index_dns_next(const struct dt_rule_index *x,
+    struct dt_hash_iter *it);
+/* Connections to addr:port, in id order; how many there are. */
 struct dt_conn *dt_rule_index_server_first(const struct dt_rule_index *x,
     const struct dt_addr *addr, uint16_t port, struct dt_hash_iter *it);
+struct dt_conn *dt_rule_index_server_next(const struct dt_rule_index *x,
+    struct dt_hash_iter *it);
+size_t dt_rule_index_server_count(const struct dt_rule_index *x,
+    const struct dt_addr *addr, uint16_t port);
 /* Connections whose SNI (else HTTP Host) is name, in id order. The first
    call makes the table (x is the rule pass's own, never read-only memory):
    when memory is refused, NULL, and the capture's memory says failed. */
@@ -90,6 +119,9 @@ struct dt_conn *dt_rule_index_conn(const struct dt_rule_index *x, uint32_t id);
    answer, or a RST: DT_TCP_NO_ANSWER, DT_TCP_REFUSED); NULL for others. */
 struct dt_conn *dt_rule_index_answered_after(const struct dt_rule_index *x,
     const struct dt_conn *c);
+/* The CONNECT request made on connection id, NULL when none. */
+const struct dt_http *dt_rule_index_connect_on(const struct dt_rule_index *x,
+    uint32_t id);
 /* Plain HTTP requests seen on connection id. */
 size_t dt_rule_index_http_count(const struct dt_rule_index *x, uint32_t id);
 /* GET/HEAD requests whose host (absolute URI or Host:) is name. */

@@ -192,7 +192,7 @@ resolved_to(const struct dt_rule_ctx *ctx, const char *name,
 	size_t i;
 
 	for (d = dt_rule_index_dns_first(&ctx->idx, name, &it); d != NULL;
-	    d = dt_hash_next(&ctx->idx.dns_name, &it))
+	    d = dt_rule_index_dns_next(&ctx->idx, &it))
 		for (i = 0; i < d->n_addrs; i++) {
 			dt_dns_addr(d, i, &a);
 			if (dt_addr_eq(&a, &c->server))

@@ -1460,6 +1460,61 @@ START_TEST(t_dns_parse)
 }
 END_TEST
 
+/*
+ * An answer whose owner name points at the question's name takes one
+ * pointer more than the question did: the parser does not walk such an
+ * owner name again, and must still find it malformed when the question
+ * already took DT_DNS_MAX_JUMPS pointers. The question's name is a chain
+ * of `chain` + 1 pointers (kept in the rdata of a TXT answer) to "a".
+ */
+static size_t
+dns_jump_chain(uint8_t *p, int chain)
+{
+	static const uint8_t head[] = {
+		0x00, 0x02, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0,
+		0xc0, 46, 0, 1, 0, 1,				/* 12: Q */
+		0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1, /* A */
+		0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60,		/* TXT */
+	};
+	size_t n = sizeof head, rd;
+	int i;
+
+	memcpy(p, head, n);
+	rd = n;
+	n += 2;					/* rdlength, below */
+	for (i = 0; i < chain; i++, n += 2) {	/* 46: pointer to the next */
+		p[n] = 0xc0;
+		p[n + 1] = (uint8_t)(n + 2);
+	}
+	p[n++] = 1, p[n++] = 'a', p[n++] = 0;
+	p[rd] = 0, p[rd + 1] = (uint8_t)(n - rd - 2);
+	return n;
+}
+
+START_TEST(t_dns_owner_jumps)
+{
+	struct dt_mem m;
+	struct dt_dns d;
+	uint8_t msg[128];
+	size_t n;
+	int resp;
+	uint16_t txid;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	/* the question 15 pointers, its owner 16: read */
+	n = dns_jump_chain(msg, DT_DNS_MAX_JUMPS - 2);
+	ck_assert_int_eq(dt_dns_parse(&m, msg, n, &resp, &txid, &d), 0);
+	ck_assert_str_eq(d.name, "a");
+	ck_assert_uint_eq(d.n_addrs, 1);
+	dt_free(&m, (void *)d.name);
+	dt_free(&m, d.addr_bytes);
+	/* the question 16 pointers, its owner 17: malformed */
+	n = dns_jump_chain(msg, DT_DNS_MAX_JUMPS - 1);
+	ck_assert_int_eq(dt_dns_parse(&m, msg, n, &resp, &txid, &d), -1);
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
 static void
 w_udp(struct world *w, int dir, const uint8_t *p, size_t n)
 {
@@ -2040,6 +2095,7 @@ flow_suite(void)
 
 	tc = tcase_create("side");
 	tcase_add_test(tc, t_dns_parse);
+	tcase_add_test(tc, t_dns_owner_jumps);
 	tcase_add_test(tc, t_dns_flow);
 	tcase_add_test(tc, t_http_parse);
 	tcase_add_test(tc, t_http_flow);

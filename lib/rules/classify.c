@@ -118,6 +118,43 @@ why_add(struct why *w, int weight, int tie, const char *fmt, ...)
 		w->k = sizeof w->text - 1;
 }
 
+/* The same, for the clauses every connection has (names, port, TTL,
+   attempts), without a format to read: a clause begins (weight, tie, its
+   "; "), then its pieces are appended; text is cut where why_add()'s
+   would be. */
+static void
+why_cat(struct why *w, const char *s)
+{
+	size_t n = strlen(s), room = sizeof w->text - 1 - w->k;
+
+	if (n > room)
+		n = room;
+	memcpy(w->text + w->k, s, n);
+	w->k += n;
+	w->text[w->k] = '\0';
+}
+
+static void
+why_num(struct why *w, unsigned long long v)
+{
+	char b[24], *p = b + sizeof b - 1;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	why_cat(w, p);
+}
+
+static void
+why_begin(struct why *w, int weight, int tie)
+{
+	w->score += weight;
+	w->tie |= tie;
+	if (w->k > 0)
+		why_cat(w, "; ");
+}
+
 static int
 stream_post(const struct dt_conn *c)
 {
@@ -173,11 +210,12 @@ midstream(const struct dt_conn *c)
 	return !c->roles_from_syn && c->syn_frame == 0 && c->tls->ch_frame == 0;
 }
 
-/* name: dt_facts_server_name(c); conn: the CONNECT made on c. */
+/* name: dt_facts_server_name(c); conn: the CONNECT made on c; attempts:
+   the connections to c's server and port. */
 static void
 evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
     const char *name, const struct dt_http *conn, const char *host,
-    struct why *w)
+    size_t attempts, struct why *w)
 {
 	const struct dt_rules_config *cfg = ctx->cfg;
 	const struct dt_rule_index *x = &ctx->idx;
@@ -185,17 +223,22 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	const char *sni = t->sni != NULL && t->sni[0] != '\0' ? t->sni : NULL;
 	const struct dt_cert *leaf;
 	const struct dt_dns *d;
-	size_t n;
 
-	memset(w, 0, sizeof *w);
+	w->score = w->tie = w->other = 0;
+	w->k = 0;
+	w->text[0] = '\0';
 	if (host != NULL) {
-		if (name != NULL && dt_rule_host_eq(name, host))
-			why_add(w, W_NAME, 1, "%s %s", sni != NULL ? "SNI" :
-			    "HTTP Host", name);
-		else if (name != NULL) {
+		if (name != NULL && dt_rule_host_eq(name, host)) {
+			why_begin(w, W_NAME, 1);
+			why_cat(w, sni != NULL ? "SNI " : "HTTP Host ");
+			why_cat(w, name);
+		} else if (name != NULL) {
 			w->other = 1;
-			why_add(w, 0, 0, "%s %s, not %s", sni != NULL ? "SNI" :
-			    "HTTP Host", name, host);
+			why_begin(w, 0, 0);
+			why_cat(w, sni != NULL ? "SNI " : "HTTP Host ");
+			why_cat(w, name);
+			why_cat(w, ", not ");
+			why_cat(w, host);
 		}
 		if (conn != NULL && dt_rule_host_eq(conn->uri, host))
 			why_add(w, W_NAME, 1, "CONNECT %s in frame %llu",
@@ -210,8 +253,10 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 			why_add(w, W_CERT, 1, "certificate for %s in frame %llu",
 			    host, (unsigned long long)t->server_cert_frame);
 	}
-	if (dt_tls_hello(t)->offered_null)
-		why_add(w, W_NULL, 0, "NULL suites offered");
+	if (dt_tls_hello(t)->offered_null) {
+		why_begin(w, W_NULL, 0);
+		why_cat(w, "NULL suites offered");
+	}
 	if (iphttps_post(c))
 		why_add(w, W_POST, 0, "%s in the NULL session (frame %llu)",
 		    stream_post(c) ? "the IP-HTTPS Content-Length" :
@@ -230,13 +275,20 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	}
 	if (dt_tls_rare(t)->cert_request_frame != 0 && t->client_cert == DT_CCERT_PRESENT)
 		why_add(w, W_CCERT, 0, "client certificate sent");
-	if ((t->seen || conn == NULL) && dt_rule_in_ports(cfg, c->server_port))
-		why_add(w, W_PORT, 0, "port %u", c->server_port);
-	if (c->ttl_syn == 128)
-		why_add(w, W_TTL, 0, "Windows TTL 128");
-	if ((n = dt_rule_index_server_count(x, &c->server,
-	    c->server_port)) >= 3)
-		why_add(w, W_RETRY, 0, "%zu attempts to this server", n);
+	if ((t->seen || conn == NULL) && dt_rule_in_ports(cfg, c->server_port)) {
+		why_begin(w, W_PORT, 0);
+		why_cat(w, "port ");
+		why_num(w, c->server_port);
+	}
+	if (c->ttl_syn == 128) {
+		why_begin(w, W_TTL, 0);
+		why_cat(w, "Windows TTL 128");
+	}
+	if (attempts >= 3) {
+		why_begin(w, W_RETRY, 0);
+		why_num(w, attempts);
+		why_cat(w, " attempts to this server");
+	}
 }
 
 /* c's reason, at most DT_REASON_LEN - 1 bytes, interned. It quotes wire
@@ -380,6 +432,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	const char *name;
 	size_t n_later = 0, cap_later = 0, n, i;
 	struct dt_conn **m1 = NULL, **m2 = NULL;	/* marked in step 1, 2 */
+	uint32_t *n_server;		/* [id]: connections to its server */
 	size_t n1 = 0, cap1 = 0, n2 = 0, cap2 = 0;
 	int list = !cfg->all;		/* the judged list is kept */
 	struct why w;
@@ -394,6 +447,9 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	rm.kept = NULL;
 	dt_hash_init(&marked, cap->mem);
 	dt_hash_init(&names, cap->mem);
+	/* read in id order beside the walk, not a probe of the index per
+	   connection (NULL when memory refused: then the probe) */
+	n_server = dt_rule_index_server_counts(x);
 
 	/* 1. each connection on its own evidence */
 	for (c = cap->conns; c != NULL; c = c->next) {
@@ -408,7 +464,9 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		}
 		name = dt_facts_server_name(c);
 		h = dt_rule_index_connect_on(x, c->id);
-		evidence(ctx, c, name, h, host, &w);
+		evidence(ctx, c, name, h, host, n_server != NULL ?
+		    n_server[c->id] : dt_rule_index_server_count(x,
+		    &c->server, c->server_port), &w);
 		c->iphttps_score = w.score;
 		keep_reason(cap, &rm, c, w.text);
 		if (host != NULL)
@@ -471,6 +529,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		ctx->any_marked = 1;
 		list_add(cap->mem, &m2, &n2, &cap2, c, &list);
 	}
+	dt_free(cap->mem, n_server);
 	dt_hash_free(&marked);
 	dt_hash_free(&names);
 	if (host == NULL || ctx->any_marked) {

@@ -104,9 +104,11 @@ chains_find(const struct dt_rule_chains *t, const struct dt_rule_index *x,
 {
 	size_t mask = t->cap - 1, i;
 
+	/* compared with the key's last item: the one added most recently,
+	   whose record is the likeliest still in the cache */
 	for (i = hash & mask; t->slots[i].first != 0; i = (i + 1) & mask)
 		if (t->slots[i].hash == hash &&
-		    same(x, t->slots[i].first - 1, key))
+		    same(x, t->slots[i].last - 1, key))
 			break;
 	return i;
 }
@@ -621,6 +623,23 @@ dt_rule_index_server_count(const struct dt_rule_index *x,
 	const struct dt_rule_slot *k = server_slot(x, addr, port);
 
 	return k != NULL ? k->count : 0;
+}
+
+uint32_t *
+dt_rule_index_server_counts(const struct dt_rule_index *x)
+{
+	const struct dt_rule_chains *t = &x->conn_server;
+	uint32_t *v, item1;
+	size_t i;
+
+	if (x->cap == NULL || (v = dt_calloc(x->cap->mem, (size_t)x->max_id + 1,
+	    sizeof *v)) == NULL)
+		return NULL;
+	for (i = 0; i < t->cap; i++)
+		for (item1 = t->slots[i].first; item1 != 0;
+		    item1 = t->next[item1 - 1])
+			v[item1 - 1] = t->slots[i].count;
+	return v;
 }
 
 /* conn_name, once: every connection under its wire name. */

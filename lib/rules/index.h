@@ -106,6 +106,10 @@ struct dt_conn *dt_rule_index_server_next(const struct dt_rule_index *x,
     struct dt_hash_iter *it);
 size_t dt_rule_index_server_count(const struct dt_rule_index *x,
     const struct dt_addr *addr, uint16_t port);
+/* [id]: how many connections went to connection id's server address and
+   port, for every connection of the capture (an array of max_id + 1 the
+   caller frees with dt_free(cap->mem)); NULL when memory refused. */
+uint32_t *dt_rule_index_server_counts(const struct dt_rule_index *x);
 /* Connections whose SNI (else HTTP Host) is name, in id order. The first
    call makes the table (x is the rule pass's own, never read-only memory):
    when memory is refused, NULL, and the capture's memory says failed. */

@@ -423,14 +423,20 @@ shared_text(struct dt_rule_ctx *ctx, const char *s)
 {
 	struct dt_capture *cap = ctx->cap;
 	struct dt_rule_memos *mm = ctx->memos;
-	uint64_t fp;
+	uint64_t fp, w, high = 0;
+	size_t i, len = strlen(s);
 	char **v;
-	size_t i;
 
-	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return NULL;
-	fp = text_fp(s, i);
+	/* ASCII: no byte with its high bit, eight at a time */
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		high |= w;
+	}
+	for (; i < len; i++)
+		high |= (unsigned char)s[i];
+	if (high & 0x8080808080808080ULL)
+		return NULL;
+	fp = text_fp(s, len);
 	if (mm != NULL)
 		for (; mm->n_text_fp < cap->n_texts; mm->n_text_fp++)
 			mm->text_fp[mm->n_text_fp] = text_fp(

@@ -598,25 +598,68 @@ message(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 	dt_tls_event(t, c, DT_EV_TLS_HANDSHAKE, dir, frame, time, type, flags);
 }
 
-/* Append handshake bytes (the record's body part [off, off+n) of buf) and
-   decode every complete message. */
-void
-dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
-    size_t n)
+/* The message at p[0..n) whose header is there, when it exceeds the cap:
+   the malformed fact, and the handshake stream is lost until a record
+   starts a message again. 1 then. */
+static int
+hs_too_long(struct dt_tls *t, struct dt_conn *c, int dir, uint32_t len,
+    const struct fmark *fm)
 {
 	struct tdir *d = &t->d[dir];
-	uint64_t start = d->hpos + d->hlen;	/* stream position of off */
+
+	if ((size_t)len + 4 <= t->hs_cap)
+		return 0;
+	dt_tls_malformed(t, c, dir, fm->frame, fm->time,
+	    "handshake message of %u bytes exceeds the cap of %zu bytes",
+	    len, t->hs_cap);
+	/* its end is not kept: the next handshake record that starts a
+	   message goes on */
+	d->hlen = 0;
+	d->hmap.n = 0;
+	d->hs_lost = 1;
+	return 1;
+}
+
+void
+dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t *p, size_t n, const struct fmap *bm, size_t off)
+{
+	struct tdir *d = &t->d[dir];
 	/* A message is shown, as in Wireshark, in the frame that completes
 	   the record holding its last byte: this record's last frame. */
-	const struct fmark done = *fmap_at(&d->bmap, n > 0 ? off + n - 1 : off);
+	const struct fmark done = *fmap_at(bm, n > 0 ? off + n - 1 : off);
+	uint64_t start;
 	size_t i;
 
-	/* frame marks of these bytes */
+	/* Nothing gathered: every message this record holds whole is read
+	   where it lies (most hellos and flights: no copy, no buffer) */
+	while (d->hlen == 0 && n >= 4 && d->state == D_RECORDS) {
+		struct rd r = rd_make(p, n);
+		uint8_t type = rd_u8(&r);
+		uint32_t len = rd_u24(&r);
+
+		if (hs_too_long(t, c, dir, len, fmap_at(bm, off)))
+			return;
+		if (r.n < len)
+			break;
+		message(t, c, dir, type, rd_sub(&r, len), done.frame,
+		    done.time);
+		p += 4 + (size_t)len;
+		n -= 4 + (size_t)len;
+		off += 4 + (size_t)len;
+		d->hpos += 4 + (size_t)len;
+	}
+	if (n == 0 || d->state != D_RECORDS)
+		return;
+	if (d->hlen == 0)
+		d->hmap.n = 0;	/* marks of bytes already read */
+	start = d->hpos + d->hlen;	/* stream position of p[0] */
+	/* frame marks of the bytes gathered */
 	{
-		const struct fmark *fm = fmap_at(&d->bmap, off);
+		const struct fmark *fm = fmap_at(bm, off);
 		dt_tls_fmap_add(t->m, &d->hmap, start, fm->frame, fm->time);
-		for (i = 0; i < d->bmap.n; i++) {
-			const struct fmark *b = &d->bmap.v[i];
+		for (i = 0; i < bm->n; i++) {
+			const struct fmark *b = &bm->v[i];
 			if (b->pos > off && b->pos < off + n)
 				dt_tls_fmap_add(t->m, &d->hmap, start + (b->pos - off),
 				    b->frame, b->time);
@@ -632,9 +675,9 @@ dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
 			stop(d);
 			return;
 		}
-		memcpy(d->hs + d->hlen, d->buf + off, k);
+		memcpy(d->hs + d->hlen, p, k);
 		d->hlen += k;
-		off += k;
+		p += k;
 		n -= k;
 		while (d->state == D_RECORDS) {
 			struct rd r = rd_make(d->hs + used, d->hlen - used);
@@ -644,17 +687,8 @@ dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir, size_t off,
 
 			if (!rd_ok(&r))
 				break;
-			if ((size_t)len + 4 > t->hs_cap) {
-				dt_tls_malformed(t, c, dir, fm->frame, fm->time,
-				    "handshake message of %u bytes exceeds the cap of %zu bytes",
-				    len, t->hs_cap);
-				/* its end is not kept: the next handshake
-				   record that starts a message goes on */
-				d->hlen = 0;
-				d->hmap.n = 0;
-				d->hs_lost = 1;
+			if (hs_too_long(t, c, dir, len, fm))
 				return;
-			}
 			if (r.n < len)
 				break;
 			message(t, c, dir, type, rd_sub(&r, len), done.frame,

@@ -273,13 +273,14 @@ record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
 }
 
 /* After lost handshake bytes, does this handshake record (body of plen
-   bytes in d->buf) begin with a message header we can believe? */
+   bytes at body) begin with a message header we can believe? */
 static int
-hs_starts(const struct dt_tls *t, const struct tdir *d, size_t plen)
+hs_starts(const struct dt_tls *t, const struct tdir *d, const uint8_t *body,
+    size_t plen)
 {
 	static const uint8_t known[] = { 0, 1, 2, 4, 8, 11, 12, 13, 14, 15,
 	    16, 20, 22, 24 };
-	struct rd r = rd_make(d->buf + REC_HDR, plen);
+	struct rd r = rd_make(body, plen);
 	uint8_t type = rd_u8(&r);
 	uint32_t len = rd_u24(&r);
 
@@ -288,11 +289,12 @@ hs_starts(const struct dt_tls *t, const struct tdir *d, size_t plen)
 	return memchr(known, type, sizeof known) != NULL;
 }
 
-/* The record rec[0..reclen), its header first: d->buf, or for a record
-   other than a handshake one that a segment holds whole, the segment. */
+/* The record rec[0..reclen), its header first: d->buf (its frames in
+   bm, d->bmap), or for a record that a segment holds whole, the segment
+   (bm: one mark, that frame). */
 static void
 record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
-    size_t reclen, uint64_t frame, int64_t time)
+    size_t reclen, const struct fmap *bm, uint64_t frame, int64_t time)
 {
 	struct tdir *d = &t->d[dir];
 	size_t len = reclen - REC_HDR;
@@ -362,10 +364,11 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
 		    dt_tls_hello(c->tls)->record_version == 0 &&
 		    dt_tls_hello_make(t->m, c->tls) != NULL)
 			c->tls->hello->record_version = d->rversion;
-		if (d->hs_lost && !hs_starts(t, d, plen))
+		if (d->hs_lost && !hs_starts(t, d, rec + REC_HDR, plen))
 			break;	/* where its messages begin is unknown */
 		d->hs_lost = 0;
-		dt_tls_handshake_bytes(t, c, dir, REC_HDR, plen);
+		dt_tls_handshake_bytes(t, c, dir, rec + REC_HDR, plen, bm,
+		    REC_HDR);
 		break;
 	case 23:
 		appdata(t, c, dir, len, frame, time);
@@ -571,16 +574,26 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			}
 			/* A record this segment holds whole is read where it
 			   lies (no copy, no buffer kept for the connection's
-			   life: NULL-cipher tunnels, alerts of failed ones),
-			   but for handshake records, whose messages may go on
-			   in the next record and are gathered in frame order */
-			if (d->rtype != 22 && *n - REC_HDR >= d->rlen) {
+			   life: NULL-cipher tunnels, alerts of failed ones,
+			   hellos); only a handshake message that goes on in
+			   the next record is gathered (handshake.c) */
+			if (*n - REC_HDR >= d->rlen) {
 				size_t k = REC_HDR + (size_t)d->rlen;
+				struct fmark here = { 0, frame, time };
+				const struct fmap one = { 1, 1, &here };
 
-				record_body(t, c, dir, *p, k, frame, time);
+				record_body(t, c, dir, *p, k, &one, frame,
+				    time);
 				*p += k;
 				*n -= k;
 				continue;
+			}
+			/* gathered: room for all of it at once, not doubled
+			   up to it segment by segment */
+			if (dt_tls_reserve(t->m, &d->buf, &d->cap,
+			    REC_HDR + (size_t)d->rlen) < 0) {
+				stop(d);
+				return;
 			}
 		}
 		if (!dt_tls_take(t, d, p, n, REC_HDR, frame, time))
@@ -599,7 +612,7 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			return;
 		/* Like Wireshark, a record belongs to the frame that
 		   completes it: the one carrying its last byte. */
-		record_body(t, c, dir, d->buf, d->len, frame, time);
+		record_body(t, c, dir, d->buf, d->len, &d->bmap, frame, time);
 		if (d->state == D_RECORDS)
 			unit_reset(d);
 	}

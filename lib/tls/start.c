@@ -39,6 +39,10 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	static const char connect[] = "CONNECT ";
 	static const char http[] = "HTTP/";
 
+	if (d->len == 0 && *n >= 3 && looks_tls(t, c, *p, dir)) {
+		d->state = D_RECORDS;	/* its records read where they lie */
+		return;
+	}
 	if (!dt_tls_take(t, d, p, n, 3, frame, time))
 		return;
 	if (looks_tls(t, c, d->buf, dir)) {

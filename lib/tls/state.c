@@ -82,6 +82,20 @@ dt_tls_grow(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+int
+dt_tls_reserve(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *nb;
+
+	if (need <= *cap)
+		return 0;
+	if ((nb = dt_realloc(m, *buf, need)) == NULL)
+		return -1;
+	*buf = nb;
+	*cap = need;
+	return 0;
+}
+
 void
 dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
     uint64_t frame, int64_t time, uint16_t a, uint32_t b)

@@ -146,6 +146,9 @@ void dt_tls_fmap_free(struct dt_mem *m, struct fmap *f);
 void dt_tls_fmap_drop(struct fmap *f, uint64_t pos);
 /* Grow *buf to at least need bytes; -1 when refused (the cap). */
 int dt_tls_grow(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need);
+/* *buf made need bytes long at least, exactly need when it grows (a unit
+   whose length is known); -1 when refused (the cap). */
+int dt_tls_reserve(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need);
 void dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
     uint64_t frame, int64_t time, uint16_t a, uint32_t b);
 /* A protocol violation: counted, and the first one of the connection
@@ -228,10 +231,12 @@ void dt_tls_ssl2_hello(struct dt_tls *t, struct dt_conn *c, int dir,
 
 /* ---- handshake.c -------------------------------------------------------- */
 
-/* Append the handshake bytes [off, off+n) of d->buf (a whole record's
-   body part) and decode every complete message. */
+/* Decode the handshake bytes p[0..n) (a whole record's body part, at
+   positions [off, off+n) of the frame marks bm): every complete message
+   where it lies, a message that goes on in the next record gathered in
+   d->hs. */
 void dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir,
-    size_t off, size_t n);
+    const uint8_t *p, size_t n, const struct fmap *bm, size_t off);
 /* RFC 6101 E.2 / RFC 5246 E.2: the SSLv2-format CLIENT-HELLO gathered in
    t->d[DT_C2S].buf (2-byte header included). */
 void dt_tls_sslv2_client_hello(struct dt_tls *t, struct dt_conn *c,

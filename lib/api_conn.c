@@ -233,9 +233,9 @@ dt_conn_event_at(const dt_conn *c, size_t i, uint64_t *frame, int64_t *time,
 		return DT_ITEROVER;
 	ev = &c->events[i];
 	if (frame != NULL)
-		*frame = ev->frame;
+		*frame = dt_ev_frame(c, ev);
 	if (time != NULL)
-		*time = ev->time;
+		*time = dt_ev_time(c, ev);
 	if (from_server != NULL)
 		*from_server = ev->dir == DT_S2C;
 	if (type != NULL)

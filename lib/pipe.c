@@ -223,7 +223,8 @@ timeline_sort(struct dt_conn *c)
 	for (i = 1; i < c->n_events; i++) {
 		struct dt_event ev = c->events[i];
 
-		for (j = i; j > 0 && c->events[j - 1].frame > ev.frame; j--)
+		for (j = i; j > 0 && dt_ev_frame(c, &c->events[j - 1]) >
+		    dt_ev_frame(c, &ev); j--)
 			c->events[j] = c->events[j - 1];
 		c->events[j] = ev;
 	}

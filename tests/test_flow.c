@@ -351,12 +351,12 @@ START_TEST(t_challenge_ack)
 	ck_stream(rec_conn(&w.sink, 1), S, "world!");
 	ev = find_event(c, DT_EV_OUT_OF_WINDOW, 0);
 	ck_assert_ptr_nonnull(ev);
-	ck_assert_uint_eq(ev->frame, 2);
+	ck_assert_uint_eq(dt_ev_frame(c, ev), 2);
 	ck_assert_uint_eq(ev->dir, S);
 	ck_assert_uint_eq(ev->a, 1);
 	ev = find_event(c, DT_EV_RST, 0);
 	ck_assert_ptr_nonnull(ev);
-	ck_assert_uint_eq(ev->frame, 3);
+	ck_assert_uint_eq(dt_ev_frame(c, ev), 3);
 	w_close(&w);
 }
 END_TEST
@@ -584,11 +584,11 @@ START_TEST(t_clean_close)
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->dir, C);
 	ck_assert_uint_eq(ev->b, 5);
-	ck_assert_uint_eq(ev->frame, 6);
+	ck_assert_uint_eq(dt_ev_frame(c, ev), 6);
 	ev = find_event(c, DT_EV_FIN, 1);
 	ck_assert_uint_eq(ev->dir, S);
 	ck_assert_uint_eq(ev->b, 6);
-	ck_assert_uint_eq(find_event(c, DT_EV_SYNACK, 0)->frame, 2);
+	ck_assert_uint_eq(dt_ev_frame(c, find_event(c, DT_EV_SYNACK, 0)), 2);
 	ck_assert_uint_eq(count_events(c, DT_EV_END_OPEN), 0);
 	ck_stream(rec_conn(&w.sink, 1), C, "hello");
 	ck_stream(rec_conn(&w.sink, 1), S, "world!");
@@ -680,7 +680,8 @@ START_TEST(t_half_closed_at_end)
 	c = w.cap->conns;
 	ck_assert_int_eq(c->state, DT_TCP_ESTABLISHED);
 	ck_assert_uint_eq(count_events(c, DT_EV_END_OPEN), 1);
-	ck_assert_uint_eq(find_event(c, DT_EV_END_OPEN, 0)->frame, 5);
+	ck_assert_uint_eq(dt_ev_frame(c,
+	    find_event(c, DT_EV_END_OPEN, 0)), 5);
 	ck_assert_uint_eq(w.sink.ends, 1);
 	w_close(&w);
 }
@@ -956,7 +957,7 @@ START_TEST(t_retrans_and_dups)
 	ck_assert_uint_eq(c->retransmissions, 1);
 	ck_assert_uint_eq(c->packets[C], 4);
 	ck_assert_uint_eq(count_events(c, DT_EV_RETRANS), 1);
-	ck_assert_uint_eq(find_event(c, DT_EV_RETRANS, 0)->frame, 6);
+	ck_assert_uint_eq(dt_ev_frame(c, find_event(c, DT_EV_RETRANS, 0)), 6);
 	ck_stream(rec_conn(&w.sink, 1), C, "hello");
 	/* keep-alive: one byte at next - 1 */
 	w_tcp_full(&w, C, A, 1005, 5001, "\0", 1, 1, 8192);
@@ -996,10 +997,13 @@ START_TEST(t_zero_window_probe)
 	w_tcp(&w, C, A, 1010, 5001, NULL);			/* keep-alive */
 	c = w.cap->conns;
 	ck_assert_uint_eq(count_events(c, DT_EV_ZERO_WINDOW_PROBE), 2);
-	ck_assert_uint_eq(find_event(c, DT_EV_ZERO_WINDOW_PROBE, 0)->frame, 6);
-	ck_assert_uint_eq(find_event(c, DT_EV_ZERO_WINDOW_PROBE, 1)->frame, 8);
+	ck_assert_uint_eq(dt_ev_frame(c,
+	    find_event(c, DT_EV_ZERO_WINDOW_PROBE, 0)), 6);
+	ck_assert_uint_eq(dt_ev_frame(c,
+	    find_event(c, DT_EV_ZERO_WINDOW_PROBE, 1)), 8);
 	ck_assert_uint_eq(count_events(c, DT_EV_KEEPALIVE), 1);
-	ck_assert_uint_eq(find_event(c, DT_EV_KEEPALIVE, 0)->frame, 11);
+	ck_assert_uint_eq(dt_ev_frame(c,
+	    find_event(c, DT_EV_KEEPALIVE, 0)), 11);
 	ck_assert_uint_eq(c->retransmissions, 0);
 	ck_assert_uint_eq(c->gap_bytes[C], 0);
 	ck_stream(rec_conn(&w.sink, 1), C, "full!again");
@@ -1059,7 +1063,7 @@ START_TEST(t_gap_from_ack)
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->b, 4);
 	ck_assert_uint_eq(ev->dir, S);
-	ck_assert_uint_eq(ev->frame, 6);
+	ck_assert_uint_eq(dt_ev_frame(c, ev), 6);
 	ck_assert_uint_eq(dt_flow_buffered(w.f), 0);
 	/* a hole with nothing after it: the ACK still passes it */
 	w_tcp(&w, C, A, 1001, 5020, NULL);
@@ -1103,7 +1107,7 @@ START_TEST(t_snaplen)
 	ck_assert_int_eq(c->truncated, 1);
 	ck_assert_uint_eq(c->gap_bytes[C], 6);
 	ck_assert_uint_eq(c->bytes[C], 14);
-	ck_assert_uint_eq(find_event(c, DT_EV_GAP, 0)->frame, 4);
+	ck_assert_uint_eq(dt_ev_frame(c, find_event(c, DT_EV_GAP, 0)), 4);
 	/* a cut segment that arrives out of order */
 	w_tcp(&w, C, PA, 1025, 5001, "zz");
 	w_tcp_full(&w, C, PA, 1015, 5001, "0123", 4, 10, 8192);
@@ -1285,7 +1289,7 @@ START_TEST(t_closed_retired)
 		ck_assert_int_eq(c->state, DT_TCP_CLOSED);
 		ck_assert_uint_eq(c->bytes[C] + c->bytes[S], 10);
 		ck_assert_ptr_eq(c->tls, &dt_tls_none);	/* no TLS: no copy */
-		ck_assert_ptr_null(c->drop);
+		ck_assert_ptr_null(c->rare);
 		ck_assert_int_ne(c->kept & DT_CONN_KEPT_STRUCT, 0);
 		if (c->kept & DT_CONN_KEPT_EVENTS) {
 			ck_assert_uint_eq(c->cap_events, c->n_events);
@@ -1363,7 +1367,8 @@ START_TEST(t_memory_cap_buffers)
 	ck_assert(rec_conn(&w.sink, 1)->ended);
 	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 1000);
 	/* the gap is placed at the segment that came after the hole */
-	ck_assert_uint_eq(find_event(w.cap->conns, DT_EV_GAP, 0)->frame, 4);
+	ck_assert_uint_eq(dt_ev_frame(w.cap->conns,
+	    find_event(w.cap->conns, DT_EV_GAP, 0)), 4);
 	ck_assert_int_eq(w.cap->conns->state, DT_TCP_ESTABLISHED);
 	ck_assert_ptr_null(rec_conn(&w.sink, 20));	/* still waiting */
 	w_close(&w);

@@ -1006,7 +1006,7 @@ START_TEST(names)
 	e.type = DT_EV_SYNACK;
 	ck_assert_str_eq(dt_report_msg_name(&e), "syn_ack");
 	ck_assert_int_eq(dt_report_event_is_tls(&e), 0);
-	e.type = 100;	/* no such kind */
+	e.type = 63;	/* no such kind */
 	ck_assert_str_eq(dt_report_msg_name(&e), "unknown");
 }
 END_TEST
@@ -1030,6 +1030,65 @@ START_TEST(wireshark_filter_v6)
 	ck_assert_str_eq(buf,
 	    "ipv6.addr==2002::1 && tcp.port==50000 && ipv6.addr==2002::2 && "
 	    "tcp.port==443");
+}
+END_TEST
+
+/* Timelines keep offsets from the connection's first frame and time; the
+   events whose offsets do not fit keep both exactly beside it. Every one
+   reads back to the frame and the nanosecond, before and after the
+   timeline moves to kept memory and is copied out again. */
+START_TEST(timeline_exact)
+{
+	static const struct {
+		uint64_t frame;
+		int64_t time;
+	} e[] = {
+		{ 7, T0 },				/* the first */
+		{ 8, T0 + (INT64_C(1) << 48) - 1 },	/* 78 hours on */
+		{ 9, T0 + (INT64_C(1) << 48) },		/* past them */
+		{ 7 + DT_EV_WIDE - 1, T0 + 1 },		/* the last offset */
+		{ 7 + DT_EV_WIDE, T0 + 2 },		/* past it */
+		{ 6, T0 + 3 },				/* before the first */
+		{ 10, T0 - 1 },				/* earlier */
+		{ UINT64_MAX, INT64_MAX },
+		{ 11, INT64_MIN },
+		{ 12, T0 + 999999999 },
+	};
+	size_t n = sizeof e / sizeof e[0], i, k;
+	struct dt_conn *c = conn_new(caps[0], 99, 9, 50999);
+	uint64_t frame;
+	int64_t time;
+
+	ck_assert_uint_eq(sizeof(struct dt_event), 16);
+	c->first_frame = 7;
+	c->first_time = T0;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < n; i++)
+			ck_assert_int_eq(dt_conn_add_event(&mem, c, DT_EV_GAP,
+			    (uint8_t)(i & 1), e[i].frame, e[i].time, (uint16_t)i,
+			    (uint32_t)(UINT32_MAX - i)), 0);
+		for (i = 0; i < c->n_events; i++) {
+			const struct dt_event *ev = &c->events[i];
+
+			ck_assert_uint_eq(ev->type, DT_EV_GAP);
+			ck_assert_uint_eq(ev->dir, (i % n) & 1);
+			ck_assert_uint_eq(ev->a, i % n);
+			ck_assert_uint_eq(ev->b, UINT32_MAX - i % n);
+			ck_assert_uint_eq(dt_ev_frame(c, ev), e[i % n].frame);
+			ck_assert_int_eq(dt_ev_time(c, ev), e[i % n].time);
+			ck_assert_int_eq(dt_conn_event_at(c, i, &frame, &time,
+			    NULL, NULL), 0);
+			ck_assert_uint_eq(frame, e[i % n].frame);
+			ck_assert_int_eq(time, e[i % n].time);
+		}
+		/* kept, then copied out by the next round's first event */
+		dt_conn_retire(caps[0], c);
+		ck_assert_int_ne(c->kept & DT_CONN_KEPT_EVENTS, 0);
+	}
+	ck_assert_uint_eq(c->n_events, 2 * n);
+	ck_assert_uint_eq(c->rare->n_wide, 2 * 6);
+	ck_assert_uint_eq(dt_conn_drop(c)->frame, 0);
+	ck_assert_uint_eq(dt_conn_drop(c)->n, 0);
 }
 END_TEST
 
@@ -1364,6 +1423,7 @@ report_suite(void)
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, wireshark_filter_v6);
+	tcase_add_test(tc, timeline_exact);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");

@@ -2452,6 +2452,7 @@ START_TEST(dropped_without_details)
 	struct fx *f = fx_new();
 	struct dt_conn *c = tcp_up(f, 10);
 	const struct dt_verdict *v;
+	struct dt_drop *dx;
 
 	tied(f, 10);
 	run(f);
@@ -2462,11 +2463,11 @@ START_TEST(dropped_without_details)
 	f->cap->mem = &f->mem;
 	f->cap->last_time = T0 + 30 * S;
 	c = tcp_up(f, 10);
-	ck_assert_ptr_nonnull(dt_conn_drop_make(&f->mem, c));
-	c->drop->frame = 3;
-	c->drop->n = 1;
-	c->drop->dir = DT_S2C;
-	snprintf(c->drop->component, sizeof c->drop->component, "component 7");
+	ck_assert_ptr_nonnull(dx = dt_conn_drop_make(&f->mem, c));
+	dx->frame = 3;
+	dx->n = 1;
+	dx->dir = DT_S2C;
+	snprintf(dx->component, sizeof dx->component, "component 7");
 	tied(f, 10);
 	run(f);
 	v = expect_v(f, "packet-dropped", 1, DT_SEV_ERROR, DT_CONF_MEDIUM,

@@ -600,7 +600,7 @@ summary(struct out *o, const struct dt_conn *c)
 	    (unsigned long long)dt_tls_rare(f)->truncated_frame);
 	for (i = 0; i < c->n_events; i++)
 		say(o, "ev %u dir=%u frame=%llu a=%u b=%u\n", c->events[i].type,
-		    c->events[i].dir, (unsigned long long)c->events[i].frame,
+		    c->events[i].dir, (unsigned long long)dt_ev_frame(c, &c->events[i]),
 		    c->events[i].a, c->events[i].b);
 }
 
@@ -666,7 +666,7 @@ static void
 run_free(struct run *r)
 {
 	dt_tls_facts_clear(&r->m, r->c.tls);
-	dt_free(&r->m, r->c.events);
+	dt_conn_timeline_free(&r->m, &r->c);
 	ck_assert_uint_eq(r->m.used, 0);	/* nothing leaked */
 }
 
@@ -737,7 +737,7 @@ events_of(const struct dt_conn *c, uint8_t type, int dir)
 		const struct dt_event *e = &c->events[i];
 		if (e->type == type && (dir < 0 || e->dir == dir))
 			n += (size_t)snprintf(buf + n, sizeof buf - n,
-			    "%llu:%u:%u ", (unsigned long long)e->frame, e->a,
+			    "%llu:%u:%u ", (unsigned long long)dt_ev_frame(c, e), e->a,
 			    e->b);
 	}
 	return buf;

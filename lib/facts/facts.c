@@ -61,13 +61,52 @@ dt_capture_count_linktype(struct dt_capture *cap, int linktype, int supported)
 	cap->n_linktypes++;
 }
 
+static struct dt_conn_rare *
+conn_rare_make(struct dt_mem *m, struct dt_conn *c)
+{
+	if (c->rare == NULL)
+		c->rare = dt_calloc(m, 1, sizeof *c->rare);
+	return c->rare;
+}
+
+/* frame and time kept exactly in c's rare part: their index there, -1
+   when memory failed, -2 when the table is full (events taken out of
+   the timeline leave their entries: more than DT_MAX_EVENTS were
+   added). */
+static int
+conn_ev_wide(struct dt_mem *m, struct dt_conn *c, uint64_t frame,
+    int64_t time)
+{
+	struct dt_conn_rare *r;
+
+	if ((r = conn_rare_make(m, c)) == NULL)
+		return -1;
+	if (r->n_wide == UINT8_MAX)
+		return -2;
+	if (r->n_wide == r->cap_wide) {
+		size_t ncap = r->cap_wide ? r->cap_wide * 2u : 4;
+		struct dt_ev_wide *w;
+
+		if (ncap > UINT8_MAX)
+			ncap = UINT8_MAX;
+		if ((w = dt_realloc(m, r->wide, ncap * sizeof *w)) == NULL)
+			return -1;
+		r->wide = w;
+		r->cap_wide = (uint8_t)ncap;
+	}
+	r->wide[r->n_wide].frame = frame;
+	r->wide[r->n_wide].time = time;
+	return r->n_wide++;
+}
+
 int
 dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)
 {
 	struct dt_event *ev;
+	int wide = -1;
 
-	if (c->n_events >= DT_MAX_EVENTS || frame > DT_EV_FRAME_MAX) {
+	if (c->n_events >= DT_MAX_EVENTS) {
 		c->events_dropped++;
 		return 0;
 	}
@@ -87,9 +126,24 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 		c->events = ev;
 		c->cap_events = (uint8_t)ncap;
 	}
+	/* as unsigned: the difference of two times does not overflow */
+	if ((frame < c->first_frame || frame - c->first_frame >= DT_EV_WIDE ||
+	    time < c->first_time ||
+	    (uint64_t)time - (uint64_t)c->first_time > DT_EV_TIME_OFF_MAX) &&
+	    (wide = conn_ev_wide(m, c, frame, time)) < 0) {
+		if (wide == -1)
+			return -1;
+		c->events_dropped++;
+		return 0;
+	}
 	ev = &c->events[c->n_events++];
-	ev->frame = frame;
-	ev->time = time;
+	if (wide >= 0) {
+		ev->frame_off = DT_EV_WIDE;
+		ev->time_off = (uint64_t)wide;
+	} else {
+		ev->frame_off = (uint32_t)(frame - c->first_frame);
+		ev->time_off = (uint64_t)time - (uint64_t)c->first_time;
+	}
 	ev->type = type;
 	ev->dir = dir;
 	ev->a = a;
@@ -715,9 +769,9 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 struct dt_drop *
 dt_conn_drop_make(struct dt_mem *m, struct dt_conn *c)
 {
-	if (c->drop == NULL)
-		c->drop = dt_calloc(m, 1, sizeof *c->drop);
-	return c->drop;
+	struct dt_conn_rare *r = conn_rare_make(m, c);
+
+	return r != NULL ? &r->drop : NULL;
 }
 
 void
@@ -758,7 +812,7 @@ dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
 	struct dt_event *ev;
 	size_t n = c->n_events * sizeof *ev;
 
-	/* 4-aligned as struct dt_event is: no padding after an odd count */
+	/* 16 bytes each, 8-aligned: no padding between timelines */
 	if ((c->kept & DT_CONN_KEPT_EVENTS) || c->n_events == 0 ||
 	    (ev = keep(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event))) ==
 	    NULL)
@@ -798,13 +852,26 @@ dt_conn_keep_tunnel(struct dt_capture *cap, struct dt_conn *c)
 	c->kept |= DT_CONN_KEPT_TUNNEL;
 }
 
+void
+dt_conn_timeline_free(struct dt_mem *m, struct dt_conn *c)
+{
+	if (!(c->kept & DT_CONN_KEPT_EVENTS))
+		dt_free(m, c->events);
+	c->events = NULL;
+	c->n_events = c->cap_events = 0;
+	c->kept &= (uint8_t)~DT_CONN_KEPT_EVENTS;
+	if (c->rare != NULL)
+		dt_free(m, c->rare->wide);
+	dt_free(m, c->rare);
+	c->rare = NULL;
+}
+
 static void
 dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (!(c->kept & DT_CONN_KEPT_EVENTS))
-		dt_free(m, c->events);
+	dt_conn_timeline_free(m, c);
 	if (c->tls != &dt_tls_none) {
 		int kept = c->tls->kept & 4;
 
@@ -814,7 +881,6 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 	}
 	if (!(c->kept & DT_CONN_KEPT_TUNNEL))
 		dt_tunnel_facts_free(m, c->tunnel);
-	dt_free(m, c->drop);
 	if (!(c->kept & DT_CONN_KEPT_STRUCT))
 		dt_free(m, c);
 }

@@ -89,23 +89,27 @@ enum dt_ev_type {
 				   neither a retransmission nor a gap */
 };
 
-/* 20 bytes, not 24: ten of them stay with every connection of a day to
-   the end of the capture. Frame, kind, direction and a share one word
-   (a frame past DT_EV_FRAME_MAX, half a trillion packets in, is not
-   recorded: dt_conn_add_event counts it in events_dropped); the struct
-   is 4-aligned, so arrays of it have no padding (time is read unaligned,
-   which costs nothing on the machines we run on). Read the fields, never
-   take their address. */
+/* 16 bytes: ten of them stay with every connection of a day to the end
+   of the capture. The frame and the time are offsets from the
+   connection's first_frame and first_time (set before its first event,
+   never changed), the time to the nanosecond in 48 bits (78 hours); an
+   event whose offsets do not fit (a frame 2^24 - 1 or more packets past
+   the first, a time 78 hours past it, or earlier than it) has frame_off
+   DT_EV_WIDE and keeps its frame and time exactly in the connection's
+   rare part, at index time_off. Read them with dt_ev_frame() and
+   dt_ev_time(), never the offsets; type, dir, a and b are plain. */
 struct dt_event {
-	uint64_t frame : 39;
-	uint64_t type : 7;	/* enum dt_ev_type */
-	uint64_t dir : 2;	/* DT_C2S / DT_S2C */
+	uint64_t time_off : 48;
 	uint64_t a : 16;
-	int64_t time;
+	uint32_t frame_off : 24;
+	uint32_t type : 6;	/* enum dt_ev_type */
+	uint32_t dir : 2;	/* DT_C2S / DT_S2C */
 	uint32_t b;
-} __attribute__((packed, aligned(4)));
+};
 
-#define DT_EV_FRAME_MAX	((UINT64_C(1) << 39) - 1)
+#define DT_EV_WIDE	((UINT32_C(1) << 24) - 1)
+#define DT_EV_TIME_OFF_MAX	((UINT64_C(1) << 48) - 1)
+_Static_assert(DT_EV_ZERO_WINDOW_PROBE < 64, "enum dt_ev_type fits type");
 #define DT_MAX_EVENTS 128	/* a timeline longer than this keeps its head */
 
 /* Handshake message types (RFC 8446 4, RFC 5246 7.4): a of
@@ -562,6 +566,20 @@ struct dt_drop {
 	char location[64];
 };
 
+/* The exact frame and time of an event whose offsets did not fit. */
+struct dt_ev_wide {
+	uint64_t frame;
+	int64_t time;
+};
+
+/* What few connections have, out of the struct every connection keeps:
+   made (zeroed) the first time one of them is written. */
+struct dt_conn_rare {
+	struct dt_drop drop;		/* frame 0: none seen */
+	struct dt_ev_wide *wide;	/* DT_EV_WIDE events' frames and times */
+	uint8_t n_wide, cap_wide;
+};
+
 enum dt_tcp_state {
 	DT_TCP_NO_ANSWER = 0,	/* SYN(s), no answer */
 	DT_TCP_REFUSED,		/* SYN answered by RST */
@@ -606,8 +624,9 @@ struct dt_conn {
 	unsigned events_dropped;	/* past DT_MAX_EVENTS */
 	int iphttps_score;		/* identification score (rules/classify.c) */
 
-	struct dt_drop *drop;		/* NULL: no drop seen (read
-					   dt_conn_drop()) */
+	struct dt_conn_rare *rare;	/* NULL: none of it (read
+					   dt_conn_drop(), dt_ev_frame(),
+					   dt_ev_time()) */
 	struct dt_event *events;
 	/* Never NULL: &dt_tls_none (read-only, every field 0) until the TLS
 	   parser writes (dt_conn_tls_make); a connection whose facts stayed
@@ -661,7 +680,24 @@ dt_conn_drop(const struct dt_conn *c)
 {
 	static const struct dt_drop none;
 
-	return c->drop != NULL ? c->drop : &none;
+	return c->rare != NULL ? &c->rare->drop : &none;
+}
+
+/* The frame of ev, an event of c's timeline (or a copy of one). */
+static inline uint64_t
+dt_ev_frame(const struct dt_conn *c, const struct dt_event *ev)
+{
+	return ev->frame_off != DT_EV_WIDE ? c->first_frame + ev->frame_off :
+	    c->rare->wide[ev->time_off].frame;
+}
+
+/* The time of ev, an event of c's timeline (or a copy of one). */
+static inline int64_t
+dt_ev_time(const struct dt_conn *c, const struct dt_event *ev)
+{
+	return ev->frame_off != DT_EV_WIDE ?
+	    c->first_time + (int64_t)ev->time_off :
+	    c->rare->wide[ev->time_off].time;
 }
 
 /* ---- side observations -------------------------------------------------- */
@@ -1116,6 +1152,10 @@ size_t dt_conn_client_text(const struct dt_conn *c, char *buf);
    timeline moves into kept memory, exactly as long as it is (one block
    header less per connection). Events added later copy it out first. */
 void dt_conn_retire(struct dt_capture *cap, struct dt_conn *c);
+
+/* c's timeline and rare part freed (a connection that is not in a
+   capture: the capture frees its own). */
+void dt_conn_timeline_free(struct dt_mem *m, struct dt_conn *c);
 
 /* c's drops, made (zeroed) the first time: NULL when memory failed. */
 struct dt_drop *dt_conn_drop_make(struct dt_mem *m, struct dt_conn *c);

@@ -307,10 +307,10 @@ step(struct out *o, size_t capi, const struct dt_conn *c,
 	    "#9a5b00" : ev->dir == DT_C2S ? "#1f5fbf" : "#3d4852";
 	tint = sev == DT_SEV_ERROR ? "#fdecea" : "#fff3dc";
 	html_printf(o, "<g class=\"step\" data-frame=\"%" PRIu64 "\"%s>",
-	    (uint64_t)ev->frame, sev >= DT_SEV_WARNING ? " data-evidence=\"1\"" :
+	    (uint64_t)dt_ev_frame(c, ev), sev >= DT_SEV_WARNING ? " data-evidence=\"1\"" :
 	    "");
 	html_puts(o, "<title>");
-	html_printf(o, "Frame %" PRIu64 ", %s: ", (uint64_t)ev->frame,
+	html_printf(o, "Frame %" PRIu64 ", %s: ", (uint64_t)dt_ev_frame(c, ev),
 	    ev->type == DT_EV_END_OPEN ? "capture end" :
 	    ev->dir == DT_C2S ? "client to server" : "server to client");
 	ev_label(o, &st);
@@ -324,10 +324,10 @@ step(struct out *o, size_t capi, const struct dt_conn *c,
 	/* time and frame in the left margin */
 	html_printf(o, "<text x=\"8\" y=\"%u\" font-size=\"12\" "
 	    "fill=\"#59636e\">", y - 4);
-	put_rel(o, ev->time - c->first_time);
+	put_rel(o, dt_ev_time(c, ev) - c->first_time);
 	html_printf(o, "</text><text x=\"8\" y=\"%u\" font-size=\"12\" "
 	    "font-weight=\"600\" fill=\"#1f2328\">frame %" PRIu64
-	    "</text>", y + 12, (uint64_t)ev->frame);
+	    "</text>", y + 12, (uint64_t)dt_ev_frame(c, ev));
 	if (ev->type == DT_EV_END_OPEN) {
 		html_printf(o, "<line x1=\"%d\" y1=\"%u\" x2=\"%d\" y2=\"%u\" "
 		    "stroke=\"#8c959f\" stroke-dasharray=\"5 4\"/>"
@@ -471,13 +471,13 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 	    L_WIDTH, h, L_WIDTH, h, c->id);
 	parties(o, c, h);
 	for (i = 0, row = 0; i < c->n_events && o->err == 0; i++, row++) {
-		for (; kw < nw && w[kw]->time <= c->events[i].time; kw++)
+		for (; kw < nw && w[kw]->time <= dt_ev_time(c, &c->events[i]); kw++)
 			win_step(o, c, w[kw], L_HEAD + (unsigned)row++ * L_ROW +
 			    24);
 		j = dt_ladder_row_end(c, i, mk);
 		step(o, capi, c, &c->events[i], &mk[i], mk[i].badge >= 0 ?
 		    &vr[mk[i].badge] : NULL, L_HEAD + (unsigned)row * L_ROW + 24,
-		    j - i + 1, c->events[j].frame);
+		    j - i + 1, dt_ev_frame(c, &c->events[j]));
 		i = j;
 	}
 	for (; kw < nw && o->err == 0; kw++)

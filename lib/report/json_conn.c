@@ -115,7 +115,7 @@ jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
 /* An element of "timeline" or "messages": frame, time, from, type, then
    what the type adds; the head the quick way (a day has millions). */
 static void
-jevent(struct jw *w, const struct dt_event *ev)
+jevent(struct jw *w, const struct dt_conn *c, const struct dt_event *ev)
 {
 	const char *from = dt_report_dir_name(ev->dir);
 	const char *type = dt_report_msg_name(ev);
@@ -124,9 +124,9 @@ jevent(struct jw *w, const struct dt_event *ev)
 	o = jq_elem(w, o);
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "frame");
-	o = jq_uint(o, ev->frame);
+	o = jq_uint(o, dt_ev_frame(c, ev));
 	o = jq_key(w, o, "time");
-	o = jq_time(w, o, ev->time);
+	o = jq_time(w, o, dt_ev_time(c, ev));
 	o = jq_key(w, o, "from");
 	o = jq_name(o, from, strlen(from));
 	o = jq_key(w, o, "type");
@@ -353,7 +353,7 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
 		if (dt_report_event_is_tls(&c->events[i]))
-			jevent(w, &c->events[i]);
+			jevent(w, c, &c->events[i]);
 	o = jq_begin(w, 12);
 	o = jq_close(w, o);
 
@@ -699,7 +699,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
-		jevent(w, &c->events[i]);
+		jevent(w, c, &c->events[i]);
 	o = jq_begin(w, 3);
 	o = jq_close(w, o);
 	o = jq_key(w, o, "timeline_dropped");

@@ -138,14 +138,14 @@ handshake(const struct dt_conn *c, const struct dt_event *ev,
 	st->encrypted = dt_ev_hs_encrypted(ev);
 	st->label = dt_report_hs_label(st->hs, NULL);
 	st->kind = DT_STEP_HANDSHAKE;
-	if (st->hs == DT_HS_CLIENT_HELLO && ev->frame == t->ch_frame &&
+	if (st->hs == DT_HS_CLIENT_HELLO && dt_ev_frame(c, ev) == t->ch_frame &&
 	    ev->dir == DT_C2S) {
 		st->kind = DT_STEP_CLIENT_HELLO;
 		client_hello(t, st);
 	} else if (dt_ev_hs_hrr(ev)) {
 		st->kind = DT_STEP_HRR;
 		st->label = "HelloRetryRequest";
-	} else if (st->hs == DT_HS_SERVER_HELLO && ev->frame == t->sh_frame &&
+	} else if (st->hs == DT_HS_SERVER_HELLO && dt_ev_frame(c, ev) == t->sh_frame &&
 	    ev->dir == DT_S2C) {
 		st->kind = DT_STEP_SERVER_HELLO;
 		st->version = t->version;
@@ -162,7 +162,7 @@ handshake(const struct dt_conn *c, const struct dt_event *ev,
 		st->cert = tr->n_client_certs > 0 ? &tr->client_certs[0] : NULL;
 		st->n_certs = tr->n_client_certs;
 	} else if (st->hs == DT_HS_CERTIFICATE_REQUEST &&
-	    ev->frame == tr->cert_request_frame) {
+	    dt_ev_frame(c, ev) == tr->cert_request_frame) {
 		st->kind = DT_STEP_CERT_REQUEST;
 	}
 }
@@ -196,12 +196,12 @@ dt_ladder_step(const struct dt_conn *c, const struct dt_event *ev,
 		break;
 	case DT_EV_NON_TLS:
 		st->kind = DT_STEP_NON_TLS;
-		if (ev->frame == tr->non_tls_frame)
+		if (dt_ev_frame(c, ev) == tr->non_tls_frame)
 			st->wire = tr->non_tls_line;
 		break;
 	case DT_EV_TLS_MALFORMED:
 		st->kind = DT_STEP_MALFORMED;
-		if (ev->frame == tr->malformed_frame)
+		if (dt_ev_frame(c, ev) == tr->malformed_frame)
 			st->wire = tr->malformed;
 		break;
 	case DT_EV_HTTP_REQUEST:
@@ -254,7 +254,7 @@ dt_ladder_evidence_event(const struct dt_conn *c, const struct dt_verdict *v,
 	long first = -1;
 
 	for (i = 0; i < c->n_events && first < 0; i++)
-		if (c->events[i].frame == frame)
+		if (dt_ev_frame(c, &c->events[i]) == frame)
 			first = (long)i;
 	if (first < 0 || v->id == NULL)
 		return first;
@@ -263,7 +263,7 @@ dt_ladder_evidence_event(const struct dt_conn *c, const struct dt_verdict *v,
 			continue;
 		for (k = 0; k < 2 && prefer[p].hs[k] != 0; k++)
 			for (i = (size_t)first; i < c->n_events; i++)
-				if (c->events[i].frame == frame &&
+				if (dt_ev_frame(c, &c->events[i]) == frame &&
 				    dt_ev_is_hs(&c->events[i],
 				    prefer[p].hs[k]))
 					return (long)i;

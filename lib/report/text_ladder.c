@@ -314,13 +314,13 @@ text_ladder(struct out *o, const struct dt_conn *c)
 	w = dt_report_conn_winevents(o->winevents, o->n_winevents, c, &nw);
 	for (i = 0; i < c->n_events; i++) {
 		ev = &c->events[i];
-		winevents_until(o, c, w, nw, &kw, ev->time, &msg);
-		rel = ev->time - c->first_time;
+		winevents_until(o, c, w, nw, &kw, dt_ev_time(c, ev), &msg);
+		rel = dt_ev_time(c, ev) - c->first_time;
 		if (rel < 0)
 			rel = 0;
 		snprintf(prefix, sizeof prefix, "  %3" PRId64 ".%03d  #%-6" PRIu64
 		    " %-4s  ", rel / 1000000000,
-		    (int)(rel % 1000000000 / 1000000), (uint64_t)ev->frame,
+		    (int)(rel % 1000000000 / 1000000), (uint64_t)dt_ev_frame(c, ev),
 		    ev->type == DT_EV_END_OPEN ? "" : arrows[ev->dir & 1]);
 		dt_buf_reset(&msg);
 		event_message(&msg, c, ev);
@@ -328,7 +328,7 @@ text_ladder(struct out *o, const struct dt_conn *c)
 		j = dt_ladder_row_end(c, i, NULL);
 		if (j > i) {
 			dt_buf_printf(&msg, " (%zu, up to frame %" PRIu64 ")",
-			    j - i + 1, (uint64_t)c->events[j].frame);
+			    j - i + 1, (uint64_t)dt_ev_frame(c, &c->events[j]));
 			i = j;
 		}
 		if (msg.err) {

@@ -45,7 +45,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	add(fr, &n, tr->truncated_frame);
 	for (i = 0; i < c->n_events; i++)
 		if (c->events[i].type == DT_EV_GAP)
-			add(fr, &n, c->events[i].frame);
+			add(fr, &n, dt_ev_frame(c, &c->events[i]));
 	k = 0;
 	list[0] = '\0';
 	for (i = 0; i < n && k < sizeof list - 24; i++)

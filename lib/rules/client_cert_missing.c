@@ -28,7 +28,7 @@ client_skipped_certificate(const struct dt_conn *c)
 	for (i = 0; i < c->n_events; i++)
 		if (c->events[i].type == DT_EV_TLS_HANDSHAKE &&
 		    c->events[i].dir == DT_C2S &&
-		    c->events[i].frame > dt_tls_rare(t)->cert_request_frame &&
+		    dt_ev_frame(c, &c->events[i]) > dt_tls_rare(t)->cert_request_frame &&
 		    c->events[i].a == 16)	/* client_key_exchange */
 			return 1;
 	return 0;

@@ -30,29 +30,38 @@ event_time(const struct dt_conn *c, uint8_t type, uint64_t frame)
 	size_t i;
 
 	for (i = 0; i < c->n_events; i++)
-		if (c->events[i].type == type && c->events[i].frame == frame)
-			return c->events[i].time;
+		if (c->events[i].type == type &&
+		    dt_ev_frame(c, &c->events[i]) == frame)
+			return dt_ev_time(c, &c->events[i]);
 	return 0;
 }
+
+/* A message of the handshake: its event, frame and time. */
+struct msg {
+	const struct dt_event *ev;
+	uint64_t frame;
+	int64_t time;
+};
 
 /* "client_hello (frame 4)", "heartbeat record (frame 9)", "second
    ClientHello on the same connection (frame 11)". */
 static void
-describe(const struct dt_event *ev, char *buf, size_t n)
+describe(const struct msg *m, char *buf, size_t n)
 {
+	const struct dt_event *ev = m->ev;
 	const char *name;
 
 	if (ev->type == DT_EV_TLS_RECORD)
 		snprintf(buf, n, "%s record (frame %llu)", ev->a == 24 ?
-		    "heartbeat" : "unknown", (unsigned long long)ev->frame);
+		    "heartbeat" : "unknown", (unsigned long long)m->frame);
 	else if (ev->a == DT_HS_CLIENT_HELLO && (ev->b & DT_HS_F_REPEAT))
 		snprintf(buf, n, "second ClientHello on the same connection "
-		    "(frame %llu)", (unsigned long long)ev->frame);
+		    "(frame %llu)", (unsigned long long)m->frame);
 	else {
 		name = dt_tls_handshake_name((uint8_t)ev->a);
 		snprintf(buf, n, "%s (frame %llu)",
 		    name != NULL ? name : "handshake message",
-		    (unsigned long long)ev->frame);
+		    (unsigned long long)m->frame);
 	}
 }
 
@@ -61,18 +70,19 @@ describe(const struct dt_event *ev, char *buf, size_t n)
    text says so with the measured time. */
 static void
 client_closed(struct dt_rule_ctx *ctx, struct dt_conn *c,
-    const struct dt_event *last, const struct dt_event *srv, uint64_t cli,
+    const struct msg *last, const struct msg *srv, uint64_t cli,
     uint64_t *fr)
 {
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], last_s[128], srv_s[128];
 	int rst = cli == c->rst_frame && c->rst_dir == DT_C2S;
 	int64_t at = event_time(c, rst ? DT_EV_RST : DT_EV_FIN, cli);
 	int64_t gap = at > last->time ? at - last->time : 0;
+	const struct dt_event *lev = last->ev;
 	const char *how = rst ? "reset" : "closed";
 
 	describe(last, last_s, sizeof last_s);
-	if (last->dir == DT_C2S && gap >= STALL_NS &&
-	    last->type == DT_EV_TLS_HANDSHAKE && !(last->b & DT_HS_F_REPEAT)) {
+	if (lev->dir == DT_C2S && gap >= STALL_NS &&
+	    lev->type == DT_EV_TLS_HANDSHAKE && !(lev->b & DT_HS_F_REPEAT)) {
 		snprintf(sum, sizeof sum, "The handshake stalled after the "
 		    "client's %s: the server sent nothing %sand the client %s "
 		    "the connection (frame %llu) %.1f s later", last_s,
@@ -91,7 +101,7 @@ client_closed(struct dt_rule_ctx *ctx, struct dt_conn *c,
 		    "WSAETIMEDOUT.", rem);
 		return;
 	}
-	if (last->dir == DT_S2C)
+	if (lev->dir == DT_S2C)
 		snprintf(sum, sizeof sum, "The handshake stopped after the "
 		    "server's %s: it was the client's turn, and the client %s "
 		    "the connection (frame %llu) %.1f s later without an alert",
@@ -128,7 +138,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], last_s[128];
 	struct dt_event first;
-	const struct dt_event *last = &first, *srv = NULL;
+	struct msg last = { &first, t->ch_frame, t->ch_time }, srv = { NULL };
 	uint64_t fr[4] = { 0, 0, 0, 0 }, cli;
 	int64_t tail;
 	size_t i;
@@ -142,8 +152,6 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	first.type = DT_EV_TLS_HANDSHAKE;
 	first.dir = DT_C2S;
 	first.a = DT_HS_CLIENT_HELLO;
-	first.frame = t->ch_frame;
-	first.time = t->ch_time;
 	/* the last handshake message or other record (a heartbeat) of
 	   either side, and the server's last one */
 	for (i = 0; i < c->n_events; i++) {
@@ -152,34 +160,37 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		if (ev->type != DT_EV_TLS_HANDSHAKE &&
 		    ev->type != DT_EV_TLS_RECORD)
 			continue;
-		last = ev;
+		last.ev = ev;
+		last.frame = dt_ev_frame(c, ev);
+		last.time = dt_ev_time(c, ev);
 		if (ev->dir == DT_S2C)
-			srv = ev;
+			srv = last;
 	}
 	cli = c->fin_frame[DT_C2S];
 	if (c->rst_frame != 0 && c->rst_dir == DT_C2S &&
 	    (cli == 0 || c->rst_frame < cli))
 		cli = c->rst_frame;
 	fr[0] = t->ch_frame;
-	fr[1] = srv != NULL ? srv->frame : 0;
-	fr[2] = last->frame;
+	fr[1] = srv.frame;
+	fr[2] = last.frame;
 	fr[3] = cli;
 	if (cli != 0) {
-		client_closed(ctx, c, last, srv, cli, fr);
+		client_closed(ctx, c, &last, srv.ev != NULL ? &srv : NULL, cli,
+		    fr);
 		return;
 	}
-	describe(last, last_s, sizeof last_s);
+	describe(&last, last_s, sizeof last_s);
 	tail = ctx->cap->last_time - c->last_time;
 	snprintf(sum, sizeof sum, "The handshake stopped after the %s's %s "
 	    "with no failure signal; the connection was still open when the "
-	    "capture ended %.1f s later", last->dir == DT_C2S ? "client" :
+	    "capture ended %.1f s later", last.ev->dir == DT_C2S ? "client" :
 	    "server", last_s, (double)(tail > 0 ? tail : 0) / 1e9);
 	snprintf(rem, sizeof rem, "Capture for longer: start the capture "
 	    "before the client connects (netsh trace start capture=yes, or "
 	    "pktmon start --capture --pkt-size 0) and stop it only after "
 	    "Get-NetIPHttpsState reports the outcome; if the capture did run "
 	    "on, look for what drops the packets after the %s's %s.",
-	    last->dir == DT_C2S ? "client" : "server", last_s);
+	    last.ev->dir == DT_C2S ? "client" : "server", last_s);
 	dt_verdict_add(ctx, &dt_rule_handshake_incomplete, c,
 	    tail >= STALL_NS ? DT_CONF_MEDIUM : DT_CONF_LOW, 0, NULL, fr, 4,
 	    sum,

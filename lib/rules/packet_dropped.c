@@ -100,14 +100,14 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 
 		if (ev->type != DT_EV_DROPPED)
 			continue;
-		if (ev->frame == dx->frame && first == NULL)
+		if (dt_ev_frame(c, ev) == dx->frame && first == NULL)
 			first = ev;
 		if (n < MAX_DROPS) {
-			fr[n++] = ev->frame;
+			fr[n++] = dt_ev_frame(c, ev);
 			if (k < sizeof list)
 				k += (size_t)snprintf(list + k, sizeof list - k,
 				    "%s%llu", n > 1 ? ", " : "",
-				    (unsigned long long)ev->frame);
+				    (unsigned long long)dt_ev_frame(c, ev));
 		}
 	}
 	if (n == 0) {

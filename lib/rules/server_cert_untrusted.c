@@ -45,7 +45,7 @@ client_walked_away(const struct dt_conn *c)
 	for (i = 0; i < c->n_events; i++)
 		if ((c->events[i].type == DT_EV_TLS_HANDSHAKE ||
 		    c->events[i].type == DT_EV_TLS_RECORD) &&
-		    c->events[i].dir == DT_C2S && c->events[i].frame > after)
+		    c->events[i].dir == DT_C2S && dt_ev_frame(c, &c->events[i]) > after)
 			return 0;	/* it did something else (a heartbeat) */
 	if (c->fin_frame[DT_C2S] > after)
 		f = c->fin_frame[DT_C2S];

@@ -65,12 +65,12 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		if (c->events[i].type != DT_EV_SYN || c->events[i].dir != DT_C2S)
 			continue;
 		syns++;
-		last = c->events[i].time;
+		last = dt_ev_time(c, &c->events[i]);
 		if (n < MAX_SYNS) {
-			fr[n++] = c->events[i].frame;
+			fr[n++] = dt_ev_frame(c, &c->events[i]);
 			k += (size_t)snprintf(list + k, sizeof list - k, "%s%llu",
 			    n > 1 ? ", " : "",
-			    (unsigned long long)c->events[i].frame);
+			    (unsigned long long)dt_ev_frame(c, &c->events[i]));
 		}
 	}
 	if (n == 0) {

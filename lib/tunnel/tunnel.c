@@ -743,9 +743,9 @@ answer(struct dt_conn *c)
 		const struct dt_event *ev = &c->events[i];
 
 		if (ev->type == DT_EV_HTTP_REQUEST && req < 0)
-			req = ev->time;
+			req = dt_ev_time(c, ev);
 		else if (ev->type == DT_EV_HTTP_RESPONSE && resp < 0)
-			resp = ev->time;
+			resp = dt_ev_time(c, ev);
 	}
 	if (req >= 0 && resp >= req)
 		f->answer_delay = resp - req;

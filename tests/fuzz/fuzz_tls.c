@@ -62,7 +62,7 @@ facts(char *out, size_t n, const struct dt_conn *c)
 		if (k + 1 >= n)
 			break;
 		snprintf(out + k, n - k, " %u/%u/%llu/%u/%lu", e->type, e->dir,
-		    (unsigned long long)e->frame, e->a, (unsigned long)e->b);
+		    (unsigned long long)dt_ev_frame(c, e), e->a, (unsigned long)e->b);
 	}
 }
 
@@ -127,7 +127,7 @@ feed(const uint8_t *data, size_t size, int split, char *out, size_t outn)
 	dt_tls_free(&m, t);
 	facts(out, outn, &c);
 	dt_tls_facts_clear(&m, c.tls);
-	dt_free(&m, c.events);
+	dt_conn_timeline_free(&m, &c);
 	check(m.used == 0, "no leak");
 }
 

@@ -42,13 +42,15 @@ static void
 inner(struct dt_net *n, struct rd r, int what, int kind, int64_t now,
     struct dt_l4 *out)
 {
-	struct dt_l4 outer = *out;
+	struct dt_l4 outer;
 	int l3 = L3_NOT_IP;
 
 	if (what == DT_INNER_NONE || n->depth >= DT_NET_MAX_ENCAP) {
 		out->encap_unread = (uint8_t)kind;	/* NONE: no tunnel */
 		return;
 	}
+	/* copied only for a tunnel: every UDP datagram (DNS) comes here */
+	outer = *out;
 	n->depth++;
 	if (what == DT_INNER_ETHER &&
 	    (l3 = link_ether(&r, out)) == L3_NOT_IP)

@@ -512,10 +512,14 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	fb = n_frames * sizeof *v->frames;
 	/* while the rules run, as its sentence and numbers (packed.c) */
 	if (len < sizeof text) {
-		if (tie >= 0)
-			snprintf(text, sizeof text, "%s (IP-HTTPS: %.*s)",
-			    summary, tie, c->iphttps_reason);
-		else
+		if (tie >= 0) {		/* "%s (IP-HTTPS: %.*s)", it fits */
+			size_t k = strlen(summary);
+
+			memcpy(text, summary, k);
+			memcpy(text + k, " (IP-HTTPS: ", 12);
+			memcpy(text + k + 12, c->iphttps_reason, (size_t)tie);
+			memcpy(text + k + 12 + tie, ")", 2);
+		} else
 			memcpy(text, summary, len + 1);
 		packed = dt_rule_summary_pack(ctx, text, len);
 	}

@@ -56,8 +56,10 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    t->alert_dir == DT_C2S && t->alert_desc == 45;
 	if (alert)
 		fr[1] = t->alert_frame;
-	fmt_time(when, when_s, sizeof when_s);
 	if (x != NULL) {
+		/* formatted only for the verdict: every IP-HTTPS connection
+		   with a certificate comes here */
+		fmt_time(when, when_s, sizeof when_s);
 		fmt_time(early ? x->not_before : x->not_after, lim, sizeof lim);
 		snprintf(sum, sizeof sum, "The server certificate %s (frame "
 		    "%llu) %s %s, but the handshake is from %s%s",

@@ -33,19 +33,41 @@ block_size(size_t i)
 	return i < 6 ? (size_t)1024 << i : BLOCK_MAX;
 }
 
+/* Eight bytes a step (a multiply and a shift), not FNV-1a's one: the
+   intern table and the indexes hash every DNS name, server name and
+   identification reason of a capture (the 2 GiB day: ~1.6% of its CPU was
+   FNV's byte loop). Then splitmix64's finalizer, so that every input bit
+   reaches the low bits the tables mask. Not keyed, as FNV was not. */
 uint64_t
 dt_hash_bytes(const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n *
+	    0xff51afd7ed558ccdULL), w;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
 	}
-	/* fold the high bits down: the table masks the low ones */
-	return h ^ (h >> 29);
+	if (i < n) {
+		/* the last eight bytes (overlapping the word before: n is in
+		   h already), or the few there are */
+		if (n >= 8)
+			memcpy(&w, b + n - 8, 8);
+		else
+			for (w = 0; i < n; i++)
+				w |= (uint64_t)b[i] << (8 * i);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
 }
 
 void

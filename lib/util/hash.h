@@ -74,7 +74,7 @@ void *dt_hash_last(const struct dt_hash *h, const void *key, size_t klen);
 /* Number of values under key (0 when absent). */
 size_t dt_hash_count(const struct dt_hash *h, const void *key, size_t klen);
 
-/* The hash function (64-bit FNV-1a), for callers that want it. */
+/* The hash function (64-bit, eight bytes a step), for callers that want it. */
 uint64_t dt_hash_bytes(const void *p, size_t n);
 
 #endif

@@ -172,7 +172,7 @@ DT_EXTERN unsigned dt_conn_retransmissions(const dt_conn *c) { return c->retrans
 DT_EXTERN int dt_conn_truncated(const dt_conn *c) { return c->truncated != 0; }
 DT_EXTERN unsigned dt_conn_ttl_syn(const dt_conn *c) { return c->ttl_syn; }
 DT_EXTERN unsigned dt_conn_ttl_synack(const dt_conn *c) { return c->ttl_synack; }
-DT_EXTERN unsigned dt_conn_timeline_dropped(const dt_conn *c) { return c->events_dropped; }
+DT_EXTERN unsigned dt_conn_timeline_dropped(const dt_conn *c) { return dt_conn_events_dropped(c); }
 DT_EXTERN size_t dt_conn_event_count(const dt_conn *c) { return c->n_events; }
 
 DT_EXTERN int
@@ -208,7 +208,7 @@ dt_conn_packets(const dt_conn *c, int dir)
 DT_EXTERN uint64_t
 dt_conn_gap_bytes(const dt_conn *c, int dir)
 {
-	return DIR_OK(dir) ? c->gap_bytes[dir] : 0;
+	return DIR_OK(dir) ? dt_conn_gap(c, dir) : 0;
 }
 
 DT_EXTERN unsigned

@@ -345,8 +345,8 @@ START_TEST(t_challenge_ack)
 	ck_assert_uint_eq(c->syn_count, 2);
 	ck_assert_uint_eq(c->synack_frame, 5);
 	ck_assert_uint_eq(c->rst_frame, 0);	/* it reset no part of this */
-	ck_assert_uint_eq(c->gap_bytes[C], 0);
-	ck_assert_uint_eq(c->gap_bytes[S], 0);
+	ck_assert_uint_eq(dt_conn_gap(c, C), 0);
+	ck_assert_uint_eq(dt_conn_gap(c, S), 0);
 	ck_stream(rec_conn(&w.sink, 1), C, "hello");
 	ck_stream(rec_conn(&w.sink, 1), S, "world!");
 	ev = find_event(c, DT_EV_OUT_OF_WINDOW, 0);
@@ -373,7 +373,7 @@ START_TEST(t_challenge_ack_given_up)
 	dt_flow_finish(w.f);
 	ck_assert_uint_eq(w.cap->n_conns, 1);
 	ck_assert_int_eq(w.cap->conns->state, DT_TCP_NO_ANSWER);
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), 0);
 	ck_assert_uint_eq(count_events(w.cap->conns, DT_EV_OUT_OF_WINDOW), 1);
 	w_close(&w);
 }
@@ -395,7 +395,7 @@ START_TEST(t_ack_out_of_window)
 	w_tcp(&w, S, A, 5001, 1006, NULL);
 	dt_flow_finish(w.f);
 	c = w.cap->conns;
-	ck_assert_uint_eq(c->gap_bytes[C], 0);
+	ck_assert_uint_eq(dt_conn_gap(c, C), 0);
 	ck_stream(rec_conn(&w.sink, 1), C, "hello");
 	ck_assert_uint_eq(count_events(c, DT_EV_OUT_OF_WINDOW), 1);
 	ck_assert_uint_eq(find_event(c, DT_EV_OUT_OF_WINDOW, 0)->dir, S);
@@ -414,7 +414,7 @@ START_TEST(t_ack_in_window_gap)
 	w_tcp(&w, C, PA, 1001, 5001, "hel");
 	w_tcp(&w, S, A, 5001, 1004 + 1000, NULL);	/* 1000 bytes unseen */
 	dt_flow_finish(w.f);
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 1000);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), 1000);
 	ck_assert_uint_eq(count_events(w.cap->conns, DT_EV_OUT_OF_WINDOW), 0);
 	w_close(&w);
 }
@@ -506,7 +506,7 @@ START_TEST(t_rst_with_data)
 	ck_assert_uint_eq(c->rst_frame, 5);
 	ck_assert_uint_eq(c->rst_dir, S);
 	ck_assert_uint_eq(c->retransmissions, 0);
-	ck_assert_uint_eq(c->gap_bytes[S], 0);
+	ck_assert_uint_eq(dt_conn_gap(c, S), 0);
 	ck_assert_ptr_nonnull(rec_conn(&w.sink, 1));
 	ck_assert_uint_eq(rec_conn(&w.sink, 1)->len[S], 0);	/* not data */
 	ck_stream(rec_conn(&w.sink, 1), C, "hi");
@@ -527,7 +527,7 @@ START_TEST(t_tfo_data_in_syn)
 	dt_flow_finish(w.f);
 	ck_assert_uint_eq(w.cap->n_conns, 1);
 	ck_stream(rec_conn(&w.sink, 1), C, "GET /");
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), 0);
 	ck_assert_uint_eq(count_events(w.cap->conns, DT_EV_OUT_OF_WINDOW), 0);
 	w_close(&w);
 }
@@ -579,7 +579,7 @@ START_TEST(t_clean_close)
 	ck_assert_uint_eq(c->packets[C], 5);
 	ck_assert_uint_eq(c->packets[S], 3);
 	ck_assert_uint_eq(c->retransmissions, 0);
-	ck_assert_uint_eq(c->gap_bytes[0] + c->gap_bytes[1], 0);
+	ck_assert_uint_eq(dt_conn_gap(c, 0) + dt_conn_gap(c, 1), 0);
 	ev = find_event(c, DT_EV_FIN, 0);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_uint_eq(ev->dir, C);
@@ -898,7 +898,7 @@ START_TEST(t_out_of_order)
 	ck_stream(r, C, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 	ck_assert_uint_eq(r->first_frame[C], 6);
 	ck_assert_uint_eq(w.cap->conns->retransmissions, 0);
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 0);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), 0);
 	/* a hole filled later than the handshake's round trip (20 ms)
 	   after the bytes past it: lost and resent */
 	w_tcp(&w, C, PA, 1037, 5001, "2");
@@ -1005,7 +1005,7 @@ START_TEST(t_zero_window_probe)
 	ck_assert_uint_eq(dt_ev_frame(c,
 	    find_event(c, DT_EV_KEEPALIVE, 0)), 11);
 	ck_assert_uint_eq(c->retransmissions, 0);
-	ck_assert_uint_eq(c->gap_bytes[C], 0);
+	ck_assert_uint_eq(dt_conn_gap(c, C), 0);
 	ck_stream(rec_conn(&w.sink, 1), C, "full!again");
 	w_close(&w);
 }
@@ -1057,7 +1057,7 @@ START_TEST(t_gap_from_ack)
 	w_tcp(&w, C, A, 1001, 5013, NULL);		/* 6: got it all */
 	c = w.cap->conns;
 	ck_stream(rec_conn(&w.sink, 1), S, "aaaa~~~~cccc");
-	ck_assert_uint_eq(c->gap_bytes[S], 4);
+	ck_assert_uint_eq(dt_conn_gap(c, S), 4);
 	ck_assert_uint_eq(rec_conn(&w.sink, 1)->n_gaps[S], 1);
 	ev = find_event(c, DT_EV_GAP, 0);
 	ck_assert_ptr_nonnull(ev);
@@ -1071,7 +1071,7 @@ START_TEST(t_gap_from_ack)
 	/* and the late copy of those bytes is not delivered again */
 	w_tcp(&w, S, PA, 5013, 1001, "DDDDDDD");
 	ck_stream(rec_conn(&w.sink, 1), S, "aaaa~~~~cccc~~~~~~~");
-	ck_assert_uint_eq(c->gap_bytes[S], 11);
+	ck_assert_uint_eq(dt_conn_gap(c, S), 11);
 	w_close(&w);
 }
 END_TEST
@@ -1087,7 +1087,7 @@ START_TEST(t_gap_at_end)
 	w_tcp(&w, C, PA, 1005, 5001, "ef");
 	w_tcp(&w, S, RST | A, 5001, 1003, NULL);
 	ck_stream(rec_conn(&w.sink, 1), C, "ab~~ef");
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 2);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), 2);
 	w_close(&w);
 }
 END_TEST
@@ -1105,7 +1105,7 @@ START_TEST(t_snaplen)
 	c = w.cap->conns;
 	ck_stream(rec_conn(&w.sink, 1), C, "abcd~~~~~~next");
 	ck_assert_int_eq(c->truncated, 1);
-	ck_assert_uint_eq(c->gap_bytes[C], 6);
+	ck_assert_uint_eq(dt_conn_gap(c, C), 6);
 	ck_assert_uint_eq(c->bytes[C], 14);
 	ck_assert_uint_eq(dt_ev_frame(c, find_event(c, DT_EV_GAP, 0)), 4);
 	/* a cut segment that arrives out of order */
@@ -1135,7 +1135,7 @@ START_TEST(t_stream_cap)
 		ck_assert_uint_le(dt_flow_buffered(w.f), 40);
 	}
 	/* the hole before the oldest was given up as a gap */
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 40);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), 40);
 	ck_assert_ptr_nonnull(rec_conn(&w.sink, 1));
 	ck_assert_uint_ge(rec_conn(&w.sink, 1)->len[C], 40 + 40 * 2);
 	ck_assert_int_eq(memcmp(rec_conn(&w.sink, 1)->buf[C] + 40,
@@ -1167,7 +1167,7 @@ START_TEST(t_reverse_one_byte)
 	ck_assert_uint_gt(r->data[C], 0);
 	ck_assert_uint_lt(r->data[C], 1024);
 	ck_assert_uint_eq(r->data[C] + r->gaps[C], n);
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], r->gaps[C]);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), r->gaps[C]);
 	/* late ones, and the waiting ones too: each filled a hole 10 ms
 	   after bytes past it (later than the 20 ms handshake from the 3rd) */
 	ck_assert_uint_eq(w.cap->conns->retransmissions, n - 3);
@@ -1365,7 +1365,7 @@ START_TEST(t_memory_cap_buffers)
 	/* the oldest went first, judged: its hole became a gap at its end */
 	ck_assert_ptr_nonnull(rec_conn(&w.sink, 1));
 	ck_assert(rec_conn(&w.sink, 1)->ended);
-	ck_assert_uint_eq(w.cap->conns->gap_bytes[C], 1000);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, C), 1000);
 	/* the gap is placed at the segment that came after the hole */
 	ck_assert_uint_eq(dt_ev_frame(w.cap->conns,
 	    find_event(w.cap->conns, DT_EV_GAP, 0)), 4);
@@ -2026,7 +2026,7 @@ START_TEST(t_netem_captures)
 			ck_assert_msg(r->len[d] == cases[i].len[d],
 			    "%s dir %d: %zu bytes, sent %zu", cases[i].pcap, d,
 			    r->len[d], cases[i].len[d]);
-			ck_assert_uint_eq(w.cap->conns->gap_bytes[d], 0);
+			ck_assert_uint_eq(dt_conn_gap(w.cap->conns, d), 0);
 			ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA256,
 			    r->buf[d], r->len[d], dig), 0);
 			for (k = 0; k < 32; k++)

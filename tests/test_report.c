@@ -1089,6 +1089,18 @@ START_TEST(timeline_exact)
 	ck_assert_uint_eq(c->rare->n_wide, 2 * 6);
 	ck_assert_uint_eq(dt_conn_drop(c)->frame, 0);
 	ck_assert_uint_eq(dt_conn_drop(c)->n, 0);
+	ck_assert_uint_eq(dt_conn_gap(c, DT_S2C), 0);
+	/* past DT_MAX_EVENTS: counted beside the wide ones */
+	for (i = c->n_events; i < DT_MAX_EVENTS + 3; i++)
+		ck_assert_int_eq(dt_conn_add_event(&mem, c, DT_EV_GAP, 0,
+		    7 + i, T0 + (int64_t)i, 0, 0), 0);
+	ck_assert_uint_eq(c->n_events, DT_MAX_EVENTS);
+	ck_assert_uint_eq(dt_conn_events_dropped(c), 3);
+	ck_assert_uint_eq(dt_conn_timeline_dropped(c), 3);
+	ck_assert_int_eq(dt_conn_gap_add(&mem, c, DT_S2C, 250), 0);
+	ck_assert_uint_eq(dt_conn_gap(c, DT_S2C), 250);
+	ck_assert_uint_eq(dt_conn_gap_bytes(c, DT_S2C), 250);
+	ck_assert_uint_eq(dt_conn_gap(c, DT_C2S), 0);
 }
 END_TEST
 

@@ -2144,7 +2144,7 @@ START_TEST(server_finished_lost_still_ok)
 	c->tls->ccs_frame[DT_C2S] = c->tls->finished_frame[DT_C2S] = 8;
 	c->tls->appdata_frame[DT_C2S] = 10;
 	dt_tls_rare_make(&f->mem, c->tls)->truncated = 1;
-	c->gap_bytes[DT_S2C] = 250;
+	ck_assert_int_eq(dt_conn_gap_add(&f->mem, c, DT_S2C, 250), 0);
 	ev(f, c, DT_EV_GAP, DT_S2C, 9, 0);
 	run(f);
 	v = expect_v(f, "handshake-ok", 1, DT_SEV_INFO, DT_CONF_HIGH, 0, NULL,

@@ -99,6 +99,29 @@ conn_ev_wide(struct dt_mem *m, struct dt_conn *c, uint64_t frame,
 	return r->n_wide++;
 }
 
+/* One more event not kept: 0, or -1 when memory failed. */
+static int
+events_dropped(struct dt_mem *m, struct dt_conn *c)
+{
+	struct dt_conn_rare *r = conn_rare_make(m, c);
+
+	if (r == NULL)
+		return -1;
+	r->events_dropped++;
+	return 0;
+}
+
+int
+dt_conn_gap_add(struct dt_mem *m, struct dt_conn *c, int dir, uint64_t n)
+{
+	struct dt_conn_rare *r = conn_rare_make(m, c);
+
+	if (r == NULL)
+		return -1;
+	r->gap_bytes[dir] += n;
+	return 0;
+}
+
 int
 dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)
@@ -106,10 +129,8 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 	struct dt_event *ev;
 	int wide = -1;
 
-	if (c->n_events >= DT_MAX_EVENTS) {
-		c->events_dropped++;
-		return 0;
-	}
+	if (c->n_events >= DT_MAX_EVENTS)
+		return events_dropped(m, c);
 	if (c->n_events == c->cap_events) {
 		size_t ncap = c->cap_events ? c->cap_events * 2u : 8;
 
@@ -131,10 +152,7 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 	    time < c->first_time ||
 	    (uint64_t)time - (uint64_t)c->first_time > DT_EV_TIME_OFF_MAX) &&
 	    (wide = conn_ev_wide(m, c, frame, time)) < 0) {
-		if (wide == -1)
-			return -1;
-		c->events_dropped++;
-		return 0;
+		return wide == -1 ? -1 : events_dropped(m, c);
 	}
 	ev = &c->events[c->n_events++];
 	if (wide >= 0) {
@@ -771,7 +789,9 @@ dt_conn_drop_make(struct dt_mem *m, struct dt_conn *c)
 {
 	struct dt_conn_rare *r = conn_rare_make(m, c);
 
-	return r != NULL ? &r->drop : NULL;
+	if (r != NULL && r->drop == NULL)
+		r->drop = dt_calloc(m, 1, sizeof *r->drop);
+	return r != NULL ? r->drop : NULL;
 }
 
 void
@@ -860,8 +880,10 @@ dt_conn_timeline_free(struct dt_mem *m, struct dt_conn *c)
 	c->events = NULL;
 	c->n_events = c->cap_events = 0;
 	c->kept &= (uint8_t)~DT_CONN_KEPT_EVENTS;
-	if (c->rare != NULL)
+	if (c->rare != NULL) {
 		dt_free(m, c->rare->wide);
+		dt_free(m, c->rare->drop);
+	}
 	dt_free(m, c->rare);
 	c->rare = NULL;
 }

@@ -573,10 +573,14 @@ struct dt_ev_wide {
 };
 
 /* What few connections have, out of the struct every connection keeps:
-   made (zeroed) the first time one of them is written. */
+   made (zeroed) the first time one of them is written. Read through
+   dt_conn_drop(), dt_conn_gap(), dt_conn_events_dropped(), dt_ev_frame()
+   and dt_ev_time(). */
 struct dt_conn_rare {
-	struct dt_drop drop;		/* frame 0: none seen */
+	uint64_t gap_bytes[2];		/* missing from the stream */
+	struct dt_drop *drop;		/* NULL: no drop seen */
 	struct dt_ev_wide *wide;	/* DT_EV_WIDE events' frames and times */
+	unsigned events_dropped;	/* past DT_MAX_EVENTS */
 	uint8_t n_wide, cap_wide;
 };
 
@@ -589,25 +593,29 @@ enum dt_tcp_state {
 	DT_TCP_OPEN,		/* capture ended with it open, no SYN seen */
 };
 
-/* Small fields are together, then the 8-byte ones, the 4-byte ones and
-   the pointers (no padding between): every connection's struct stays to
-   the end of the capture. */
+/* 232 bytes, every connection's to the end of the capture: small fields
+   together (the flags in bits), then the 8-byte ones and the pointers,
+   no padding between; what few connections have is in rare. */
 struct dt_conn {
 	uint32_t id;			/* 1-based, in order of first packet */
 	uint16_t client_port, server_port;
 	struct dt_addr client, server;
-	uint8_t roles_from_syn;		/* 0: guessed (capture started mid-way) */
+	uint8_t roles_from_syn : 1;	/* 0: guessed (capture started mid-way) */
+	uint8_t truncated : 1;		/* some payload cut by snaplen */
+	uint8_t iphttps : 1;		/* decided by the rules' context step */
 	uint8_t state;			/* enum dt_tcp_state */
 	uint8_t rst_dir;		/* of rst_frame */
 	uint8_t ttl_syn;		/* client's SYN */
 	uint8_t ttl_synack;		/* server's SYN-ACK (0: none) */
 	uint8_t ttl_server_data;	/* server's first payload packet */
 	uint8_t ttl_server_data_min, ttl_server_data_max;
-	uint8_t truncated;		/* some payload cut by snaplen */
-	uint8_t iphttps;		/* decided by the rules' context step */
 	uint8_t kept;			/* in dt_capture_keep() memory, never
 					   freed alone: DT_CONN_KEPT_* */
 	uint8_t n_events, cap_events;	/* of events: at most DT_MAX_EVENTS */
+	int16_t iphttps_score;		/* identification score (rules/classify.c:
+					   a sum of a few weights) */
+	unsigned syn_count;
+	unsigned retransmissions;
 
 	uint64_t first_frame, last_frame;
 	int64_t first_time, last_time;
@@ -617,16 +625,8 @@ struct dt_conn {
 	uint64_t fin_frame[2];
 	uint64_t bytes[2];		/* TCP payload bytes seen per direction */
 	uint64_t packets[2];
-	uint64_t gap_bytes[2];		/* missing from the stream */
-	unsigned syn_count;
-	unsigned retransmissions;
 
-	unsigned events_dropped;	/* past DT_MAX_EVENTS */
-	int iphttps_score;		/* identification score (rules/classify.c) */
-
-	struct dt_conn_rare *rare;	/* NULL: none of it (read
-					   dt_conn_drop(), dt_ev_frame(),
-					   dt_ev_time()) */
+	struct dt_conn_rare *rare;	/* NULL: none of it */
 	struct dt_event *events;
 	/* Never NULL: &dt_tls_none (read-only, every field 0) until the TLS
 	   parser writes (dt_conn_tls_make); a connection whose facts stayed
@@ -680,7 +680,23 @@ dt_conn_drop(const struct dt_conn *c)
 {
 	static const struct dt_drop none;
 
-	return c->rare != NULL ? &c->rare->drop : &none;
+	return c->rare != NULL && c->rare->drop != NULL ? c->rare->drop :
+	    &none;
+}
+
+/* The bytes missing from c's stream in direction dir (gaps, or cut by
+   snaplen). */
+static inline uint64_t
+dt_conn_gap(const struct dt_conn *c, int dir)
+{
+	return c->rare != NULL ? c->rare->gap_bytes[dir] : 0;
+}
+
+/* The events past DT_MAX_EVENTS that c's timeline did not keep. */
+static inline unsigned
+dt_conn_events_dropped(const struct dt_conn *c)
+{
+	return c->rare != NULL ? c->rare->events_dropped : 0;
 }
 
 /* The frame of ev, an event of c's timeline (or a copy of one). */
@@ -1156,6 +1172,11 @@ void dt_conn_retire(struct dt_capture *cap, struct dt_conn *c);
 /* c's timeline and rare part freed (a connection that is not in a
    capture: the capture frees its own). */
 void dt_conn_timeline_free(struct dt_mem *m, struct dt_conn *c);
+
+/* n more bytes missing from c's stream in direction dir: 0, or -1 when
+   memory failed. */
+int dt_conn_gap_add(struct dt_mem *m, struct dt_conn *c, int dir,
+    uint64_t n);
 
 /* c's drops, made (zeroed) the first time: NULL when memory failed. */
 struct dt_drop *dt_conn_drop_make(struct dt_mem *m, struct dt_conn *c);

@@ -72,7 +72,7 @@ reasm_deliver_gap(struct dt_flow *f, struct flow *fl, int dir, uint32_t n,
 	if (n == 0)
 		return;
 	h->next += n;
-	fl->c->gap_bytes[dir] += n;
+	dt_conn_gap_add(f->m, fl->c, dir, n);
 	dt_conn_add_event(f->m, fl->c, DT_EV_GAP, (uint8_t)dir, frame, time,
 	    0, n);
 	for (i = 0; i < f->n_sinks; i++) {

@@ -483,9 +483,9 @@ html_ladder(struct out *o, size_t capi, const struct dt_conn *c,
 	for (; kw < nw && o->err == 0; kw++)
 		win_step(o, c, w[kw], L_HEAD + (unsigned)row++ * L_ROW + 24);
 	html_puts(o, "</svg></div>");
-	if (c->events_dropped > 0)
+	if (dt_conn_events_dropped(c) > 0)
 		html_printf(o, "<p class=\"outside\">%u more events were not kept.</p>",
-		    c->events_dropped);
+		    dt_conn_events_dropped(c));
 	if (n_out > 0)
 		outside(o, c, vr, nv);
 	dt_free(o->mem, mk);

@@ -640,7 +640,7 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "retransmissions");
 	o = jq_int(o, c->retransmissions);
 	o = jq_key(w, o, "gap_bytes");
-	o = jq_pair(w, o, jq_uint, c->gap_bytes[0], c->gap_bytes[1]);
+	o = jq_pair(w, o, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
 	o = jq_key(w, o, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);
@@ -703,7 +703,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_begin(w, 3);
 	o = jq_close(w, o);
 	o = jq_key(w, o, "timeline_dropped");
-	o = jq_int(o, c->events_dropped);
+	o = jq_int(o, dt_conn_events_dropped(c));
 	o = jq_close(w, o);
 	jq_end(w, o);
 }

@@ -338,9 +338,9 @@ text_ladder(struct out *o, const struct dt_conn *c)
 		text_emit(o, prefix, strlen(prefix), msg.p);
 	}
 	winevents_until(o, c, w, nw, &kw, INT64_MAX, &msg);
-	if (c->events_dropped > 0) {
+	if (dt_conn_events_dropped(c) > 0) {
 		snprintf(prefix, sizeof prefix,
-		    "  ... %u more events not kept", c->events_dropped);
+		    "  ... %u more events not kept", dt_conn_events_dropped(c));
 		text_emit(o, prefix, 4, "");
 	}
 	dt_buf_free(&msg);

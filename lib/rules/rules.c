@@ -363,8 +363,8 @@ dt_rule_tls_cut(const struct dt_conn *c)
 		return 1;
 	if (c->tls->alert_frame != 0)
 		return 0;
-	return c->truncated || c->gap_bytes[DT_C2S] != 0 ||
-	    c->gap_bytes[DT_S2C] != 0;
+	return c->truncated || dt_conn_gap(c, DT_C2S) != 0 ||
+	    dt_conn_gap(c, DT_S2C) != 0;
 }
 
 int

@@ -72,6 +72,12 @@ struct dt_rule_slot {
 	uint32_t hash;
 	uint32_t first, last;		/* item + 1; first 0: an empty slot */
 	uint32_t count;
+	const void *tag;		/* the interned text the key was made
+					   from (a DNS record's name), or
+					   NULL: the same pointer is the same
+					   key, found without reading the
+					   item (a cache miss per name asked
+					   again) */
 };
 
 /* Whether item's key is the key asked (hashes are equal). */
@@ -97,25 +103,27 @@ chains_free(struct dt_rule_chains *t, struct dt_mem *m)
 	memset(t, 0, sizeof *t);
 }
 
-/* The slot of key (hash), or the empty slot where it would go. */
+/* The slot of key (hash; tag: its interned text, or NULL), or the empty
+   slot where it would go. */
 static size_t
 chains_find(const struct dt_rule_chains *t, const struct dt_rule_index *x,
-    uint32_t hash, same_fn same, const void *key)
+    uint32_t hash, same_fn same, const void *key, const void *tag)
 {
 	size_t mask = t->cap - 1, i;
 
 	/* compared with the key's last item: the one added most recently,
 	   whose record is the likeliest still in the cache */
 	for (i = hash & mask; t->slots[i].first != 0; i = (i + 1) & mask)
-		if (t->slots[i].hash == hash &&
-		    same(x, t->slots[i].last - 1, key))
+		if (t->slots[i].hash == hash && ((tag != NULL &&
+		    t->slots[i].tag == tag) || same(x, t->slots[i].last - 1,
+		    key)))
 			break;
 	return i;
 }
 
 /* Room for one more key: at most 4/5 of the slots are used, as in a dense
-   struct dt_hash (a slot is 16 bytes: the day's 99,316 names take 131,072
-   of them, 2 MiB; a table built once and asked once or twice per
+   struct dt_hash (a slot is 24 bytes: the day's 99,316 names take 131,072
+   of them, 3 MiB; a table built once and asked once or twice per
    connection). The slots move. */
 static int
 chains_room(struct dt_rule_chains *t, struct dt_mem *m)
@@ -142,15 +150,17 @@ chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 }
 
 /* item chained after the items of slot i (an empty slot becomes the
-   key's, with hash). */
+   key's, with hash and tag). */
 static void
-chains_add(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
+chains_add(struct dt_rule_chains *t, size_t i, uint32_t hash,
+    const void *tag, uint32_t item)
 {
 	struct dt_rule_slot *k = &t->slots[i];
 
 	t->next[item] = 0;
 	if (k->first == 0) {
 		k->hash = hash;
+		k->tag = tag;
 		k->first = item + 1;
 		t->n_keys++;
 	} else
@@ -167,7 +177,7 @@ chains_get(const struct dt_rule_chains *t, const struct dt_rule_index *x,
 
 	if (t->cap == 0)
 		return NULL;
-	i = chains_find(t, x, hash, same, key);
+	i = chains_find(t, x, hash, same, key, NULL);
 	return t->slots[i].first != 0 ? &t->slots[i] : NULL;
 }
 
@@ -317,7 +327,7 @@ add_dns(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 	int for_host;
 
 	if (d->name != NULL && d->name == run->name) {
-		chains_add(&x->dns_name, run->slot, 0, di);
+		chains_add(&x->dns_name, run->slot, 0, NULL, di);
 		for_host = run->is_host;
 	} else {
 		ask.name = d->name;
@@ -330,8 +340,8 @@ add_dns(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 				return -1;
 			hash = (uint32_t)dt_hash_bytes(ask.key, ask.n);
 			run->slot = chains_find(&x->dns_name, x, hash,
-			    same_name, &ask);
-			chains_add(&x->dns_name, run->slot, hash, di);
+			    same_name, &ask, d->name);
+			chains_add(&x->dns_name, run->slot, hash, d->name, di);
 			run->name = d->name;
 			run->is_host = for_host;
 		}
@@ -490,8 +500,11 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 			goto fail;
 		hash = (uint32_t)dt_hash_bytes(key, addr_key(&c->server,
 		    c->server_port, key));
-		i = chains_find(&x->conn_server, x, hash, same_server, key);
-		chains_add(&x->conn_server, i, hash, c->id);
+		/* no tag: the server's text is not the key (a text may
+		   stand for more than one address) */
+		i = chains_find(&x->conn_server, x, hash, same_server, key,
+		    NULL);
+		chains_add(&x->conn_server, i, hash, NULL, c->id);
 		if (unanswered(c)) {
 			path_key(c, pkey);
 			if (dt_hash_add(&want, pkey, sizeof pkey, NULL) < 0)

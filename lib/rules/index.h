@@ -16,8 +16,10 @@
  * a day's 389,491 records and 163,840 connections for the whole rule pass,
  * on top of the kept facts at the pass's peak: they chain record numbers
  * and connection ids (32 bits) through one array indexed by that number,
- * and keep no copy of a key (a slot has its hash; the key is read back from
- * the record or the connection when hashes are equal).
+ * and keep no copy of a key (a slot has its hash, and a name's slot the
+ * interned name it was made from: the same pointer is the same key; else
+ * the key is read back from the record or the connection when hashes are
+ * equal).
  */
 #ifndef DT_RULES_INDEX_H
 #define DT_RULES_INDEX_H

@@ -227,9 +227,11 @@ hello_free(struct dt_mem *m, struct dt_tls_hello *h)
 {
 	if (h == NULL || h->kept)
 		return;
+	if (!h->block) {
 #define FREE_LIST(f, n, max) dt_free(m, h->f);
-	HELLO_LISTS(FREE_LIST)
+		HELLO_LISTS(FREE_LIST)
 #undef FREE_LIST
+	}
 	dt_free(m, h);
 }
 
@@ -251,7 +253,7 @@ hello_write(const struct dt_tls_hello *h, unsigned char *out)
 	memcpy(k, h, sizeof *k);
 	k->kept = 1;
 	k->lists = 0;
-	k->spare = 0;
+	k->block = 0;
 #define WRITE_LIST(f, n, max) \
 	if (h->f != NULL) { \
 		b = KEPT_BYTES(h, f, n, max); \
@@ -675,7 +677,7 @@ dt_tls_hello_make(struct dt_mem *m, struct dt_tls_facts *t)
 		return NULL;
 	if (k != NULL) {	/* a private copy of the shared one */
 		memcpy(h, k, sizeof *h);
-		h->kept = h->lists = 0;
+		h->kept = h->lists = h->block = 0;
 #define NO_LIST(f, n, max) h->f = NULL;
 		HELLO_LISTS(NO_LIST)
 #undef NO_LIST
@@ -687,6 +689,45 @@ dt_tls_hello_make(struct dt_mem *m, struct dt_tls_facts *t)
 			return NULL;
 		}
 	}
+	t->hello = h;
+	return h;
+}
+
+struct dt_tls_hello *
+dt_tls_hello_block(struct dt_mem *m, struct dt_tls_facts *t, uint32_t room[5])
+{
+	const struct dt_tls_hello *o = t->hello;
+	struct dt_tls_hello *h;
+	size_t total = sizeof *h;
+	unsigned char *at;
+	int i = 0;
+
+#define ROOM_LIST(f, n, max) \
+	if (o != NULL && o->f != NULL && o->n > room[i]) \
+		room[i] = o->n < (max) ? o->n : (max); \
+	total += (size_t)room[i++] * sizeof(uint16_t);
+	HELLO_LISTS(ROOM_LIST)
+#undef ROOM_LIST
+	if ((h = dt_malloc(m, total)) == NULL)
+		return NULL;
+	if (o != NULL)
+		memcpy(h, o, sizeof *h);
+	else
+		memset(h, 0, sizeof *h);
+	h->kept = h->lists = 0;
+	h->block = 1;
+	at = (unsigned char *)(h + 1);
+	i = 0;
+#define PLACE_LIST(f, n, max) \
+	h->f = room[i] > 0 ? (uint16_t *)(void *)at : NULL; \
+	if (o != NULL && o->f != NULL && h->f != NULL) \
+		memcpy(h->f, o->f, KEPT_BYTES(o, f, n, max)); \
+	else \
+		h->n = 0; \
+	at += (size_t)room[i++] * sizeof(uint16_t);
+	HELLO_LISTS(PLACE_LIST)
+#undef PLACE_LIST
+	hello_free(m, t->hello);
 	t->hello = h;
 	return h;
 }

@@ -353,7 +353,10 @@ struct dt_tls_hello {
 					   never freed alone */
 	uint8_t lists;			/* kept: bit i, the i-th list above is
 					   not NULL */
-	uint8_t spare;			/* 0: no padding in the key */
+	uint8_t block;			/* live, its lists in its own block
+					   (dt_tls_hello_block): freed with
+					   it; 0 in a kept copy (no padding
+					   in the key) */
 };
 
 /* Flags and small numbers are uint8_t / uint16_t, counts uint32_t, each
@@ -1193,6 +1196,14 @@ struct dt_tls_rare *dt_tls_rare_make(struct dt_mem *m, struct dt_tls_facts *t);
    unchanged). */
 struct dt_tls_hello *dt_tls_hello_make(struct dt_mem *m,
     struct dt_tls_facts *t);
+/* t's ClientHello made a live hello in one block: the struct with room
+   after it for room[i] entries of its i-th list (client_versions,
+   offered_suites, extensions, ch_groups, ch_sig_algs), what it held
+   before (flags, lists) carried over. room[] is updated to the room each
+   list has (a list with none is NULL). NULL when memory failed (t is
+   then unchanged). */
+struct dt_tls_hello *dt_tls_hello_block(struct dt_mem *m,
+    struct dt_tls_facts *t, uint32_t room[5]);
 struct dt_tls_http *dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);

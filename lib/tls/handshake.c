@@ -120,14 +120,49 @@ finish_offer(struct dt_conn *c)
 	h->offered_only_null = null > 0 && null == real;
 }
 
-/* RFC 8446 4.2: the ClientHello extensions we decode. NULL or a reason. */
+/* The room a ClientHello's lists need in its block
+   (dt_tls_hello_block): at least the entries the decoders below can
+   write, counted on the same vectors without judging them (duplicate
+   extensions add up to the DT_*_MAX caps; supported_versions replaces,
+   so its longest; one entry for the legacy version). */
+static void
+hello_room(struct rd r, uint32_t room[5])
+{
+	struct rd suites, exts, e;
+	uint32_t k = 0, groups = 0, sig_algs = 0, versions = 1;
+
+	rd_skip(&r, 2 + 32);
+	(void)rd_vec8(&r);
+	suites = rd_vec16(&r);
+	(void)rd_vec8(&r);
+	exts = rd_vec16(&r);
+	for (; exts.n > 0 && rd_ok(&exts); k++) {
+		uint16_t type = rd_u16(&exts);
+
+		e = rd_vec16(&exts);
+		if (type == 10)
+			groups += (uint32_t)(e.n / 2);
+		else if (type == 13)
+			sig_algs += (uint32_t)(e.n / 2);
+		else if (type == 43 && e.n / 2 > versions)
+			versions = (uint32_t)(e.n / 2);
+	}
+	room[0] = versions;
+	room[1] = (uint32_t)(suites.n / 2);
+	room[2] = k;
+	room[3] = groups < DT_CH_GROUPS_MAX ? groups : DT_CH_GROUPS_MAX;
+	room[4] = sig_algs < DT_CH_SIG_ALGS_MAX ? sig_algs : DT_CH_SIG_ALGS_MAX;
+}
+
+/* RFC 8446 4.2: the ClientHello extensions we decode, into the lists of
+   the hello's block (room: hello_room). NULL or a reason. */
 static const char *
-client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
+client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e,
+    const uint32_t room[5])
 {
 	struct dt_tls_facts *f = c->tls;
 	struct dt_tls_hello *h = f->hello;
 	struct rd v, w;
-	uint32_t room;
 
 	switch (type) {
 	case 0:		/* RFC 6066 3 server_name */
@@ -151,11 +186,9 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "ClientHello: malformed supported_groups list";
-		h->ch_groups = grow_list(t->m, h->ch_groups, 2, h->n_ch_groups,
-		    v.n / 2, DT_CH_GROUPS_MAX, &room);
 		while (v.n > 0) {
 			uint16_t g = rd_u16(&v);
-			if (h->n_ch_groups < room)
+			if (h->n_ch_groups < room[3])
 				h->ch_groups[h->n_ch_groups++] = g;
 		}
 		return NULL;
@@ -163,11 +196,9 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		v = rd_vec16(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "ClientHello: malformed signature_algorithms list";
-		h->ch_sig_algs = grow_list(t->m, h->ch_sig_algs, 2,
-		    h->n_ch_sig_algs, v.n / 2, DT_CH_SIG_ALGS_MAX, &room);
 		while (v.n > 0) {
 			uint16_t a = rd_u16(&v);
-			if (h->n_ch_sig_algs < room)
+			if (h->n_ch_sig_algs < room[4])
 				h->ch_sig_algs[h->n_ch_sig_algs++] = a;
 		}
 		return NULL;
@@ -197,10 +228,8 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e)
 		v = rd_vec8(&e);
 		if (!last(&e) || v.n < 2 || v.n % 2)
 			return "ClientHello: malformed supported_versions list";
-		dt_free(t->m, h->client_versions);
 		h->n_client_versions = 0;
-		h->client_versions = alloc_u16(t, v.n / 2);
-		while (v.n > 0 && h->client_versions != NULL)
+		while (v.n > 0 && h->n_client_versions < room[0])
 			h->client_versions[h->n_client_versions++] =
 			    rd_u16(&v);
 		return NULL;
@@ -231,11 +260,13 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	struct dt_tls_facts *f = c->tls;
 	struct dt_tls_hello *h;
 	struct rd sid, suites, comp, exts;
+	uint32_t room[5];
 	uint16_t legacy;
 
 	if (f->ch_frame != 0)
 		return NULL;	/* the second one (after HRR, renegotiation) */
-	if ((h = dt_tls_hello_make(t->m, f)) == NULL)
+	hello_room(r, room);
+	if ((h = dt_tls_hello_block(t->m, f, room)) == NULL)
 		return NULL;	/* m->failed: the analysis says so */
 	legacy = rd_u16(&r);
 	rd_skip(&r, 32);
@@ -252,8 +283,7 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	/* the suites are kept before the later fields are judged: a hello
 	   that breaks a rule after them still shows what it offered (the
 	   server of tls_invalid_reads.pcap chose one of them) */
-	if (h->offered_suites == NULL) {
-		h->offered_suites = alloc_u16(t, suites.n / 2);
+	if (h->n_offered_suites == 0) {
 		while (suites.n > 0)
 			add_suite(t, c, rd_u16(&suites));
 		finish_offer(c);
@@ -269,17 +299,9 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	memcpy(t->ch_sid, sid.p, sid.n);
 	t->ch_sid_len = sid.n;
 	if (r.n > 0) {
-		struct rd scan;
-		size_t k = 0;
-
 		exts = rd_vec16(&r);
 		if (!last(&r))
 			return "ClientHello: extensions vector overruns the message";
-		for (scan = exts; scan.n > 0 && rd_ok(&scan); k++) {
-			rd_skip(&scan, 2);
-			(void)rd_vec16(&scan);
-		}
-		h->extensions = alloc_u16(t, k);
 		while (exts.n > 0) {
 			uint16_t type = rd_u16(&exts);
 			struct rd e = rd_vec16(&exts);
@@ -287,15 +309,14 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 
 			if (!rd_ok(&exts))
 				return "ClientHello: extension overruns the extensions vector";
-			if (h->extensions != NULL && h->n_extensions < k)
+			if (h->n_extensions < room[2])
 				h->extensions[h->n_extensions++] = type;
-			if ((why = client_ext(t, c, type, e)) != NULL)
+			if ((why = client_ext(t, c, type, e, room)) != NULL)
 				return why;
 		}
 	}
-	if (h->n_client_versions == 0)
-		(void)push_u16(t->m, &h->client_versions, &h->n_client_versions,
-		    legacy);
+	if (h->n_client_versions == 0 && room[0] > 0)
+		h->client_versions[h->n_client_versions++] = legacy;
 	return NULL;
 }
 

@@ -2385,6 +2385,8 @@ END_TEST
 
 START_TEST(t_names)
 {
+	unsigned v;
+
 	ck_assert_str_eq(dt_tls_suite_name(0x0002), "TLS_RSA_WITH_NULL_SHA");
 	ck_assert_str_eq(dt_tls_suite_name(0x003B), "TLS_RSA_WITH_NULL_SHA256");
 	ck_assert_str_eq(dt_tls_suite_name(0xC030),
@@ -2406,6 +2408,9 @@ START_TEST(t_names)
 	ck_assert_int_eq(dt_tls_suite_is_null(0x002F), 0);
 	ck_assert_int_eq(dt_tls_suite_is_null(0x0A0A), 0);
 	ck_assert_int_eq(dt_tls_suite_is_null(0x1234), 0);
+	for (v = 0; v <= 0xFFFF; v++)	/* the bits agree with the table */
+		ck_assert_int_eq(dt_tls_suite_is_null((uint16_t)v),
+		    dt_tls_null_mac_len((uint16_t)v) >= 0);
 	ck_assert_int_eq(dt_tls_null_mac_len(0x0002), 20);
 	ck_assert_int_eq(dt_tls_null_mac_len(0x003B), 32);
 	ck_assert_int_eq(dt_tls_null_mac_len(0x0001), 16);

@@ -78,7 +78,7 @@ tls_sink_data(void *payload, struct dt_conn *c, void **app, int dir,
 
 	if (*app == NULL) {
 		struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509,
-		    &pp->body };
+		    &pp->body, pp->cap };
 
 		*app = dt_tls_new(&pp->a->mem, &cfg);
 		if (*app == NULL)

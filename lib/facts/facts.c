@@ -796,6 +796,14 @@ tls_name_intern(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
 	t->kept |= kept;
 }
 
+struct dt_tls_hello *
+dt_capture_hello(struct dt_capture *cap, const struct dt_tls_hello *h)
+{
+	if (dt_mem_room(cap->mem) < INTERN_ROOM)
+		return NULL;
+	return hello_kept(cap, h);
+}
+
 void
 dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 {

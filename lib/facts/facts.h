@@ -1204,6 +1204,10 @@ struct dt_tls_hello *dt_tls_hello_make(struct dt_mem *m,
    then unchanged). */
 struct dt_tls_hello *dt_tls_hello_block(struct dt_mem *m,
     struct dt_tls_facts *t, uint32_t room[5]);
+/* The capture's kept copy of the live hello h (h unchanged): NULL when
+   memory is short or refused. */
+struct dt_tls_hello *dt_capture_hello(struct dt_capture *cap,
+    const struct dt_tls_hello *h);
 struct dt_tls_http *dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);

@@ -252,22 +252,17 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e,
 	}
 }
 
-/* RFC 5246 7.4.1.2 / RFC 8446 4.1.2 ClientHello. */
+/* RFC 5246 7.4.1.2 / RFC 8446 4.1.2 ClientHello, into c->tls->hello (its
+   lists with room[] entries). */
 static const char *
-client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
-    uint64_t frame, int64_t time)
+client_hello_read(struct dt_tls *t, struct dt_conn *c, struct rd r,
+    uint64_t frame, int64_t time, const uint32_t room[5])
 {
 	struct dt_tls_facts *f = c->tls;
-	struct dt_tls_hello *h;
+	struct dt_tls_hello *h = f->hello;
 	struct rd sid, suites, comp, exts;
-	uint32_t room[5];
 	uint16_t legacy;
 
-	if (f->ch_frame != 0)
-		return NULL;	/* the second one (after HRR, renegotiation) */
-	hello_room(r, room);
-	if ((h = dt_tls_hello_block(t->m, f, room)) == NULL)
-		return NULL;	/* m->failed: the analysis says so */
 	legacy = rd_u16(&r);
 	rd_skip(&r, 32);
 	sid = rd_vec8(&r);
@@ -318,6 +313,87 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	if (h->n_client_versions == 0 && room[0] > 0)
 		h->client_versions[h->n_client_versions++] = legacy;
 	return NULL;
+}
+
+/* The bytes a hello parsed on the stack may take, lists included: the
+   common hellos take a few hundred; a longer one is made on the heap. */
+#define HELLO_SCRATCH	1024
+
+/* h laid out as a block (dt_tls_hello_block) at h: zeroed, its lists
+   after it with room[] entries each. */
+static void
+hello_place(struct dt_tls_hello *h, const uint32_t room[5])
+{
+	uint16_t *at = (uint16_t *)(void *)(h + 1);
+
+	memset(h, 0, sizeof *h);
+	h->block = 1;
+	h->client_versions = room[0] > 0 ? at : NULL;
+	at += room[0];
+	h->offered_suites = room[1] > 0 ? at : NULL;
+	at += room[1];
+	h->extensions = room[2] > 0 ? at : NULL;
+	at += room[2];
+	h->ch_groups = room[3] > 0 ? at : NULL;
+	at += room[3];
+	h->ch_sig_algs = room[4] > 0 ? at : NULL;
+}
+
+/* The stack hello s (hello_place, `bytes` in all) copied to the heap as
+   f's: when the capture could not keep it. NULL when memory failed. */
+static struct dt_tls_hello *
+hello_copy(struct dt_tls *t, struct dt_tls_facts *f,
+    const struct dt_tls_hello *s, size_t bytes, uint32_t room[5])
+{
+	struct dt_tls_hello *h;
+
+	f->hello = NULL;
+	if ((h = dt_tls_hello_block(t->m, f, room)) == NULL)
+		return NULL;
+	memcpy(h, s, bytes);	/* the same layout: the same room */
+	hello_place(h, room);
+	memcpy(&h->n_client_versions, &s->n_client_versions,
+	    sizeof *h - offsetof(struct dt_tls_hello, n_client_versions));
+	return h;
+}
+
+/* The ClientHello read, on the stack when it is short and a capture keeps
+   the hellos: then it becomes the capture's kept copy at once (most are
+   one of a few hundred distinct ones), nothing allocated or freed for it
+   per connection. The first one only. */
+static const char *
+client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
+    uint64_t frame, int64_t time)
+{
+	struct dt_tls_facts *f = c->tls;
+	uint64_t scratch[HELLO_SCRATCH / 8];
+	struct dt_tls_hello *s = (struct dt_tls_hello *)(void *)scratch, *h;
+	uint32_t room[5];
+	size_t need = sizeof *s;
+	const char *why;
+	int i;
+
+	if (f->ch_frame != 0)
+		return NULL;	/* the second one (after HRR, renegotiation) */
+	hello_room(r, room);
+	for (i = 0; i < 5; i++)
+		need += (size_t)room[i] * sizeof(uint16_t);
+	if (t->cap == NULL || f->hello != NULL || need > sizeof scratch) {
+		if ((h = dt_tls_hello_block(t->m, f, room)) == NULL)
+			return NULL;	/* m->failed: the analysis says so */
+		if (h->record_version == 0)
+			h->record_version = t->ch_rversion;
+		return client_hello_read(t, c, r, frame, time, room);
+	}
+	hello_place(s, room);
+	s->record_version = t->ch_rversion;
+	f->hello = s;
+	why = client_hello_read(t, c, r, frame, time, room);
+	f->hello = NULL;
+	if ((h = dt_capture_hello(t->cap, s)) == NULL)
+		h = hello_copy(t, f, s, need, room);
+	f->hello = h;
+	return why;
 }
 
 /* RFC 5246 7.4.1.3 / RFC 8446 4.1.3 ServerHello (and HelloRetryRequest). */

@@ -360,10 +360,9 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
 			    "zero-length handshake record");
 			return;
 		}
-		if (dir == DT_C2S &&
-		    dt_tls_hello(c->tls)->record_version == 0 &&
-		    dt_tls_hello_make(t->m, c->tls) != NULL)
-			c->tls->hello->record_version = d->rversion;
+		if (dir == DT_C2S && t->ch_rversion == 0 &&
+		    dt_tls_hello(c->tls)->record_version == 0)
+			t->ch_rversion = d->rversion;
 		if (d->hs_lost && !hs_starts(t, d, rec + REC_HDR, plen))
 			break;	/* where its messages begin is unknown */
 		d->hs_lost = 0;
@@ -637,6 +636,7 @@ dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg)
 		t->hs_cap = 64;
 	t->x509 = cfg != NULL ? cfg->x509 : NULL;
 	t->bsink = cfg != NULL ? cfg->body : NULL;
+	t->cap = cfg != NULL ? cfg->cap : NULL;
 	t->d[0].mac = t->d[1].mac = -1;
 	return t;
 }
@@ -796,10 +796,14 @@ void
 dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 {
 	struct dt_tls_facts *f;
+	struct dt_tls_hello *h;
 	int dir;
 
 	if (t == NULL || (f = dt_conn_tls_make(t->m, c)) == NULL)
 		return;
+	if (t->ch_rversion != 0 && dt_tls_hello(f)->record_version == 0 &&
+	    (h = dt_tls_hello_make(t->m, f)) != NULL)
+		h->record_version = t->ch_rversion;	/* no ClientHello read */
 	for (dir = 0; dir < 2; dir++) {
 		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)
 			dt_tls_nontls_finish(t, c, dir);

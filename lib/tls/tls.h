@@ -54,6 +54,10 @@ struct dt_tls_config {
 	size_t hs_cap;			/* 0: 256 KiB */
 	const struct dt_x509_ctx *x509;	/* trust anchors, may be NULL */
 	const struct dt_tls_body_sink *body;	/* may be NULL */
+	struct dt_capture *cap;		/* NULL: a ClientHello stays the
+					   connection's own until its trim;
+					   else it is the capture's kept
+					   copy from the start */
 };
 
 struct dt_tls *dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg);

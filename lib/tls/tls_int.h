@@ -115,8 +115,12 @@ struct dt_tls {
 	size_t hs_cap;
 	const struct dt_x509_ctx *x509;
 	int64_t hs_time;		/* ServerHello / Certificate capture time */
+	struct dt_capture *cap;		/* dt_tls_config's */
 	uint8_t ch_sid[32];
 	size_t ch_sid_len;
+	uint16_t ch_rversion;		/* the first client handshake record's
+					   version, the hello's record_version
+					   when it is made (or at the end) */
 	struct {			/* preamble.c */
 		uint8_t family;		/* framing chosen by the first bytes */
 		uint8_t cmd;		/* the client's upgrade command */

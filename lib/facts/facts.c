@@ -804,6 +804,14 @@ dt_capture_hello(struct dt_capture *cap, const struct dt_tls_hello *h)
 	return hello_kept(cap, h);
 }
 
+const char *
+dt_capture_name(struct dt_capture *cap, const char *s, size_t n)
+{
+	if (dt_mem_room(cap->mem) < INTERN_ROOM)
+		return NULL;
+	return dt_capture_intern_n(cap, s, n);
+}
+
 void
 dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 {

@@ -1208,6 +1208,9 @@ struct dt_tls_hello *dt_tls_hello_block(struct dt_mem *m,
    memory is short or refused. */
 struct dt_tls_hello *dt_capture_hello(struct dt_capture *cap,
     const struct dt_tls_hello *h);
+/* The n bytes at s (up to a NUL) as the capture's interned string, for a
+   connection's SNI or ALPN: NULL when memory is short or refused. */
+const char *dt_capture_name(struct dt_capture *cap, const char *s, size_t n);
 struct dt_tls_http *dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);

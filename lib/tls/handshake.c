@@ -154,6 +154,22 @@ hello_room(struct rd r, uint32_t room[5])
 	room[4] = sig_algs < DT_CH_SIG_ALGS_MAX ? sig_algs : DT_CH_SIG_ALGS_MAX;
 }
 
+/* f's SNI or ALPN (bit `kept` of f->kept), n bytes at s: the capture's
+   interned copy when the parser has one (thousands of connections name
+   the same few servers), else its own. */
+static void
+hello_name(struct dt_tls *t, struct dt_tls_facts *f, char **sp, uint8_t kept,
+    const char *s, size_t n)
+{
+	const char *k;
+
+	if (t->cap != NULL && (k = dt_capture_name(t->cap, s, n)) != NULL) {
+		*sp = (char *)k;	/* shared from here on: never written */
+		f->kept |= kept;
+	} else
+		*sp = dt_strndup(t->m, s, n);
+}
+
 /* RFC 8446 4.2: the ClientHello extensions we decode, into the lists of
    the hello's block (room: hello_room). NULL or a reason. */
 static const char *
@@ -178,8 +194,8 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e,
 			if (!rd_ok(&v) || w.n == 0)
 				return "ClientHello: malformed server_name entry";
 			if (nt == 0 && f->sni == NULL)
-				f->sni = dt_strndup(t->m, (const char *)w.p,
-				    w.n);
+				hello_name(t, f, &f->sni, 1,
+				    (const char *)w.p, w.n);
 		}
 		return rd_ok(&v) ? NULL : "ClientHello: malformed server_name entry";
 	case 10:	/* RFC 8422 5.1.1 supported_groups */
@@ -221,7 +237,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e,
 			}
 		}
 		if (f->alpn == NULL)
-			f->alpn = dt_strndup(t->m, buf, bl);
+			hello_name(t, f, &f->alpn, 2, buf, bl);
 		return NULL;
 	}
 	case 43:	/* RFC 8446 4.2.1 supported_versions */

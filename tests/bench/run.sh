@@ -20,18 +20,19 @@
 #                   checker holds its whole JSON document: ~5x its size)
 #   BENCH_STATE     the RSS the scaling check allows per connection added
 #                   on top of 1.3x the peak RSS, bytes; default 1200
-#                   (RSS grew 1,134 B per connection added from the day's
-#                   1x to 4x at 2fabb6b; 2,250 at 265ab83, when the
+#                   (RSS grew 1,005 B per connection added from the day's
+#                   1x to 4x at 97ee25e, 1,134 at 2fabb6b; 2,250 at
+#                   265ab83, when the
 #                   default was 2200)
 #   BENCH_KEPT      the stated per-connection state kept to the end of a
 #                   capture, bytes: the check fails when bench-state
-#                   measures more; default 1100, what bench-state measured
-#                   at 2fabb6b (1,061 on the day profile, 1,068 on
-#                   bench-data's day; 1,644 before issue 15's smaller
-#                   structs: 20-byte timeline events, 256-byte connections,
-#                   272-byte TLS facts with the rare ones out of line,
-#                   40-byte DNS records, texts written when asked; 2,321
-#                   before its interning, shared chains and packed lists)
+#                   measures more; default 1000, what bench-state measured
+#                   at 97ee25e (951 on the day profile, 960 on
+#                   bench-data's day; 1,061 at 2fabb6b, before 16-byte
+#                   timeline events, 232-byte connections and ClientHellos
+#                   kept once per distinct value; 1,644 before issue 15's
+#                   smaller structs; 2,321 before its interning, shared
+#                   chains and packed lists)
 #
 # CPU = user + system seconds; medians of BENCH_RUNS runs; packets/s counts
 # every record of the file. Exit 1 when an answer is wrong or the scaling
@@ -43,7 +44,7 @@ PROFILE=${BENCH_PROFILE:-day}
 CLOCK=${BENCH_CLOCK:-day}
 LARGE_MB=${BENCH_LARGE_MB:-2048}
 STATE=${BENCH_STATE:-1200}
-KEPT=${BENCH_KEPT:-1100}
+KEPT=${BENCH_KEPT:-1000}
 OUT=${BENCH_OUT:-tests/bench/out}
 CC=${CC:-cc}
 HOST=da.corp.example

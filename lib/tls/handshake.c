@@ -733,6 +733,31 @@ hs_too_long(struct dt_tls *t, struct dt_conn *c, int dir, uint32_t len,
 	return 1;
 }
 
+/*
+ * One handshake message from p[0..n), for both paths below (in place and
+ * gathered): its bytes (4 + its length) when it is whole and was read, 0
+ * when it goes on past n, SIZE_MAX when it is longer than the direction
+ * may gather (hs_too_long() stopped it). at: the frame of its first byte;
+ * done: the frame it is shown in.
+ */
+static size_t
+take_message(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, const struct fmark *at, const struct fmark *done)
+{
+	struct rd r = rd_make(p, n);
+	uint8_t type = rd_u8(&r);
+	uint32_t len = rd_u24(&r);
+
+	if (!rd_ok(&r))
+		return 0;
+	if (hs_too_long(t, c, dir, len, at))
+		return SIZE_MAX;
+	if (r.n < len)
+		return 0;
+	message(t, c, dir, type, rd_sub(&r, len), done->frame, done->time);
+	return 4 + (size_t)len;
+}
+
 void
 dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t *p, size_t n, const struct fmap *bm, size_t off)
@@ -747,20 +772,17 @@ dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir,
 	/* Nothing gathered: every message this record holds whole is read
 	   where it lies (most hellos and flights: no copy, no buffer) */
 	while (d->hlen == 0 && n >= 4 && d->state == D_RECORDS) {
-		struct rd r = rd_make(p, n);
-		uint8_t type = rd_u8(&r);
-		uint32_t len = rd_u24(&r);
+		size_t k = take_message(t, c, dir, p, n, fmap_at(bm, off),
+		    &done);
 
-		if (hs_too_long(t, c, dir, len, fmap_at(bm, off)))
+		if (k == SIZE_MAX)
 			return;
-		if (r.n < len)
+		if (k == 0)
 			break;
-		message(t, c, dir, type, rd_sub(&r, len), done.frame,
-		    done.time);
-		p += 4 + (size_t)len;
-		n -= 4 + (size_t)len;
-		off += 4 + (size_t)len;
-		d->hpos += 4 + (size_t)len;
+		p += k;
+		n -= k;
+		off += k;
+		d->hpos += k;
 	}
 	if (n == 0 || d->state != D_RECORDS)
 		return;
@@ -793,20 +815,15 @@ dt_tls_handshake_bytes(struct dt_tls *t, struct dt_conn *c, int dir,
 		p += k;
 		n -= k;
 		while (d->state == D_RECORDS) {
-			struct rd r = rd_make(d->hs + used, d->hlen - used);
-			const struct fmark *fm = fmap_at(&d->hmap, d->hpos + used);
-			uint8_t type = rd_u8(&r);
-			uint32_t len = rd_u24(&r);
+			size_t m = take_message(t, c, dir, d->hs + used,
+			    d->hlen - used, fmap_at(&d->hmap, d->hpos + used),
+			    &done);
 
-			if (!rd_ok(&r))
-				break;
-			if (hs_too_long(t, c, dir, len, fm))
+			if (m == SIZE_MAX)
 				return;
-			if (r.n < len)
+			if (m == 0)
 				break;
-			message(t, c, dir, type, rd_sub(&r, len), done.frame,
-			    done.time);
-			used += 4 + (size_t)len;
+			used += m;
 		}
 		if (used > 0) {
 			memmove(d->hs, d->hs + used, d->hlen - used);

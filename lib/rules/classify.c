@@ -291,21 +291,30 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	}
 }
 
-/* c's reason, at most DT_REASON_LEN - 1 bytes, interned. It quotes wire
-   names (SNI, Host, CONNECT): printable ASCII only, so it is valid UTF-8
-   whatever the wire held (facts/finish.c repairs the wire strings, not
-   this copy). NULL (read as "") when memory failed. The last reason and
-   its interned copy are remembered: neighbours mostly share one, and the
-   intern table then is not asked once per connection. */
+/* c's reason, at most DT_REASON_LEN - 1 bytes, in the capture's kept text.
+   It quotes wire names (SNI, Host, CONNECT): printable ASCII only, so it
+   is valid UTF-8 whatever the wire held (facts/finish.c repairs the wire
+   strings, not this copy). NULL (read as "") when memory failed.
+   Not interned: interned strings stay on the heap to the end (never
+   spilled) and most reasons are distinct (a frame number, a server
+   name: a day's 62,927 of 163,840, 4.7 MB and an intern table of 1 MB
+   at the rule pass's peak). The last reason is remembered (neighbours
+   mostly share one), and the reasons kept lately by a hash of their
+   text (the few that thousands of connections share), so that the
+   kept copies are nearly as few as the distinct reasons. */
+#define REASON_SEEN 1024		/* direct-mapped, a power of two */
 struct reason_memo {
 	const char *kept;
 	char text[DT_REASON_LEN];
+	const char *seen[REASON_SEEN];
 };
 
 static void
 keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
     char *text)
 {
+	const char **seen;
+	char *copy;
 	size_t i;
 
 	for (i = 0; text[i] != '\0'; i++)
@@ -313,7 +322,13 @@ keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 		    (unsigned char)text[i] >= 0x7f)
 			text[i] = '?';
 	if (rm->kept == NULL || memcmp(rm->text, text, i + 1) != 0) {
-		rm->kept = dt_capture_intern_n(cap, text, i);
+		seen = &rm->seen[dt_hash_bytes(text, i) & (REASON_SEEN - 1)];
+		if (*seen == NULL || memcmp(*seen, text, i + 1) != 0) {
+			if ((copy = dt_capture_keep_text(cap, i + 1)) != NULL)
+				memcpy(copy, text, i + 1);
+			*seen = copy;
+		}
+		rm->kept = *seen;
 		memcpy(rm->text, text, i + 1);
 	}
 	c->iphttps_reason = rm->kept;
@@ -444,7 +459,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	for (i = 0; i < DT_RULE_CANDIDATES; i++)
 		ctx->best[i] = NULL;
 	cap->midstream_conns = 0;
-	rm.kept = NULL;
+	memset(&rm, 0, sizeof rm);
 	dt_hash_init(&marked, cap->mem);
 	dt_hash_init(&names, cap->mem);
 	/* read in id order beside the walk, not a probe of the index per

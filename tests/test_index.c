@@ -395,6 +395,8 @@ START_TEST(index_conns)
 	struct dt_hash_iter it;
 	struct dt_addr a = v4(198, 19, 0, 10), b = v4(198, 19, 0, 11);
 	struct dt_conn *c1, *c2, *c3, *c5;
+	uint32_t *counts, first, seen;
+	size_t pos, n;
 
 	fx_init(&f);
 	c1 = conn(&f, 1, a, 443, "da.corp.example");
@@ -417,6 +419,31 @@ START_TEST(index_conns)
 	ck_assert_ptr_null(dt_rule_index_server_first(&x, &b, 80, &it));
 	ck_assert_uint_eq(dt_rule_index_server_count(&x, &a, 443), 2);
 	ck_assert_uint_eq(dt_rule_index_server_count(&x, &b, 80), 0);
+	/* every connection's count, by id */
+	counts = dt_rule_index_server_counts(&x);
+	ck_assert_ptr_nonnull(counts);
+	ck_assert_uint_eq(counts[1], 2);
+	ck_assert_uint_eq(counts[2], 1);
+	ck_assert_uint_eq(counts[3], 2);
+	ck_assert_uint_eq(counts[4], 0);
+	ck_assert_uint_eq(counts[5], 1);
+	dt_free(&f.mem, counts);
+	/* server by server, each server's ids in id order: three servers,
+	   every id once (the order of the servers is the table's) */
+	for (pos = 0, n = 0, seen = 0; dt_rule_index_server_walk(&x, &pos,
+	    &it); n++) {
+		first = dt_rule_index_server_id(&x, &it);
+		ck_assert_uint_ne(first, 0);
+		seen |= 1u << first;
+		if (first == 1) {
+			ck_assert_uint_eq(dt_rule_index_server_id(&x, &it), 3);
+			seen |= 1u << 3;
+		}
+		ck_assert_uint_eq(dt_rule_index_server_id(&x, &it), 0);
+	}
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(seen, 1u << 1 | 1u << 2 | 1u << 3 | 1u << 5);
+	ck_assert_int_eq(dt_rule_index_server_walk(&x, &pos, &it), 0);
 	/* by wire name */
 	ck_assert_ptr_eq(dt_rule_index_named_first(&x, "da.corp.example", &it),
 	    c1);

@@ -170,16 +170,6 @@ stream_post(const struct dt_conn *c)
 	    cl[sizeof STREAM_LENGTH - 1] == '\r');
 }
 
-static size_t
-server_key(const struct dt_conn *c, uint8_t *out)
-{
-	out[0] = c->server.family;
-	memcpy(out + 1, c->server.a, 16);
-	out[17] = (uint8_t)(c->server_port >> 8);
-	out[18] = (uint8_t)c->server_port;
-	return 19;
-}
-
 static int
 looks_like_da(const char *name)
 {
@@ -379,54 +369,66 @@ struct later {
 	const struct dt_http *h;
 };
 
-/* The judged list (ctx->judged, without --all): c appended to v, which
-   grows by doubling; on a refused allocation the list is given up (the
-   rule pass then walks every connection) and *ok says so. */
+/* The connections marked, a bit per id (ctx->judged's form). */
 static void
-list_add(struct dt_mem *m, struct dt_conn ***v, size_t *n, size_t *cap,
-    struct dt_conn *c, int *ok)
+mark(uint8_t *bits, uint32_t id)
 {
-	struct dt_conn **nv;
-
-	if (!*ok)
-		return;
-	if (*n == *cap) {
-		*cap = *cap ? 2 * *cap : 64;
-		if ((nv = dt_realloc(m, *v, *cap * sizeof **v)) == NULL) {
-			*ok = 0;
-			return;
-		}
-		*v = nv;
-	}
-	(*v)[(*n)++] = c;
+	if (bits != NULL)
+		bits[id / 8] |= (uint8_t)(1 << id % 8);
 }
 
-/* Step 1's marks and step 2's, each in id order, as one list in id order
-   (into ctx->judged; both freed). */
-static void
-judged_merge(struct dt_rule_ctx *ctx, struct dt_conn **a, size_t na,
-    struct dt_conn **b, size_t nb, int ok)
+static int
+marked(const uint8_t *bits, uint32_t id)
 {
-	struct dt_mem *m = ctx->cap->mem;
-	struct dt_conn **v = NULL;
-	size_t i = 0, j = 0, k = 0;
+	return bits != NULL && (bits[id / 8] & 1 << id % 8) != 0;
+}
 
-	ctx->judged = NULL;
-	ctx->n_judged = 0;
-	if (ok && nb == 0) {
-		ctx->judged = a;
-		ctx->n_judged = na;
-		return;
+/* Step 2 for the attempts without a CONNECT (bits: later): each marked
+   IP-HTTPS when a connection to its server was marked in step 1 (the
+   first such, m), walking the servers' connections in the index, not a
+   table of the marked servers. The marks of one server do not depend
+   on another's, so the order of the servers does not matter; the first
+   of a server's connections marked in step 1 is found before any of
+   its own are marked. */
+static void
+same_server(struct dt_rule_ctx *ctx, struct reason_memo *rm,
+    const uint8_t *later)
+{
+	struct dt_capture *cap = ctx->cap;
+	const struct dt_rule_index *x = &ctx->idx;
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
+	struct dt_hash_iter it, start;
+	struct dt_conn *c, *m;
+	size_t pos = 0;
+	uint32_t id, first;
+
+	while (dt_rule_index_server_walk(x, &pos, &start)) {
+		it = start;
+		first = 0;
+		for (id = dt_rule_index_server_id(x, &it); id != 0 &&
+		    first == 0; id = dt_rule_index_server_id(x, &it))
+			if (marked(ctx->judged, id))
+				first = id;
+		if (first == 0 || (m = dt_rule_index_conn(x, first)) == NULL ||
+		    m->iphttps != 1)
+			continue;
+		it = start;
+		for (id = dt_rule_index_server_id(x, &it); id != 0;
+		    id = dt_rule_index_server_id(x, &it)) {
+			if (!marked(later, id) ||
+			    (c = dt_rule_index_conn(x, id)) == NULL)
+				continue;
+			dt_capture_spill_step(cap, &sw);
+			c->iphttps = 1;
+			c->iphttps_score += W_SERVER;
+			set_reason(cap, rm, c, "same server as connection %u "
+			    "(%.*s)", m->id,
+			    (int)whole_clauses(dt_conn_reason(m), 80),
+			    dt_conn_reason(m));
+			ctx->any_marked = 1;
+			mark(ctx->judged, id);
+		}
 	}
-	if (ok && (v = dt_malloc(m, (na + nb + 1) * sizeof *v)) != NULL) {
-		while (i < na || j < nb)
-			v[k++] = j == nb || (i < na && a[i]->id < b[j]->id) ?
-			    a[i++] : b[j++];
-		ctx->judged = v;
-		ctx->n_judged = k;
-	}
-	dt_free(m, a);
-	dt_free(m, b);
 }
 
 void
@@ -438,21 +440,18 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_rule_index *x = &ctx->idx;
 	const char *host = cfg->host != NULL && cfg->host[0] != '\0' ?
 	    cfg->host : NULL;
-	struct dt_hash marked, names;	/* servers and names identified */
+	struct dt_hash names;		/* names identified (without --host) */
 	struct dt_conn *c, *m;
 	struct dt_hash_iter it;
 	struct reason_memo rm;
 	struct later *later = NULL, *nl;
 	const struct dt_http *h;
 	const char *name;
-	size_t n_later = 0, cap_later = 0, n, i;
-	struct dt_conn **m1 = NULL, **m2 = NULL;	/* marked in step 1, 2 */
+	size_t n_later = 0, cap_later = 0, n, i, n_bits;
 	uint32_t *n_server;		/* [id]: connections to its server */
-	size_t n1 = 0, cap1 = 0, n2 = 0, cap2 = 0;
-	int list = !cfg->all;		/* the judged list is kept */
+	uint8_t *no_connect = NULL;	/* step 2's attempts without CONNECT */
 	struct why w;
 	char key[DT_NAME_KEY];
-	uint8_t skey[19];
 
 	ctx->any_marked = 0;
 	ctx->host_seen = host == NULL;
@@ -460,8 +459,11 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		ctx->best[i] = NULL;
 	cap->midstream_conns = 0;
 	memset(&rm, 0, sizeof rm);
-	dt_hash_init(&marked, cap->mem);
 	dt_hash_init(&names, cap->mem);
+	/* the marks, a bit per id: step 2 reads step 1's, the rule pass
+	   walks them (without --all) */
+	n_bits = (size_t)x->max_id / 8 + 1;
+	ctx->judged = dt_calloc(cap->mem, n_bits, 1);
 	/* read in id order beside the walk, not a probe of the index per
 	   connection (NULL when memory refused: then the probe) */
 	n_server = dt_rule_index_server_counts(x);
@@ -508,30 +510,36 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			continue;
 		}
 		ctx->any_marked = 1;
-		list_add(cap->mem, &m1, &n1, &cap1, c, &list);
-		if (dt_hash_add(&marked, skey, server_key(c, skey), c) < 0 ||
-		    ((n = dt_rule_name_key(name, key, sizeof key)) > 0 &&
-		    dt_hash_add(&names, key, n, c) < 0))
+		mark(ctx->judged, c->id);
+		/* step 2 asks for names only without --host */
+		if (host == NULL &&
+		    (n = dt_rule_name_key(name, key, sizeof key)) > 0 &&
+		    dt_hash_add(&names, key, n, c) < 0)
 			break;
 	}
+	dt_free(cap->mem, n_server);
 
 	/* 2. attempts that never got as far as a name (TCP failures, no
 	   SNI) to the server of an identified connection; without --host,
 	   a proxy CONNECT to the name of an identified connection (marks
-	   are those of step 1: marked and names hold no other) */
+	   are those of step 1: names holds no other, and same_server()
+	   reads a server's step-1 marks before it adds its own) */
 	for (i = 0; i < n_later; i++) {
+		if (later[i].h != NULL)
+			continue;
+		if (no_connect == NULL &&
+		    (no_connect = dt_calloc(cap->mem, n_bits, 1)) == NULL)
+			break;
+		mark(no_connect, later[i].c->id);
+	}
+	if (no_connect != NULL && ctx->judged != NULL && ctx->any_marked)
+		same_server(ctx, &rm, no_connect);
+	dt_free(cap->mem, no_connect);
+	for (i = 0; host == NULL && i < n_later; i++) {
 		dt_capture_spill_step(cap, &sw);
 		c = later[i].c;
 		h = later[i].h;
-		if (h == NULL && (m = dt_hash_first(&marked, skey,
-		    server_key(c, skey), &it)) != NULL && m->iphttps == 1) {
-			c->iphttps = 1;
-			c->iphttps_score += W_SERVER;
-			set_reason(cap, &rm, c, "same server as connection %u "
-			    "(%.*s)", m->id,
-			    (int)whole_clauses(dt_conn_reason(m), 80),
-			    dt_conn_reason(m));
-		} else if (host == NULL && h != NULL &&
+		if (h != NULL &&
 		    (n = dt_rule_name_key(h->uri, key, sizeof key)) > 0 &&
 		    (m = dt_hash_first(&names, key, n, &it)) != NULL) {
 			c->iphttps = 1;
@@ -539,43 +547,40 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			set_reason(cap, &rm, c, "CONNECT %s in frame %llu, the "
 			    "name of connection %u", h->uri,
 			    (unsigned long long)h->request_frame, m->id);
-		} else
-			continue;
-		ctx->any_marked = 1;
-		list_add(cap->mem, &m2, &n2, &cap2, c, &list);
+			ctx->any_marked = 1;
+			mark(ctx->judged, c->id);
+		}
 	}
-	dt_free(cap->mem, n_server);
-	dt_hash_free(&marked);
 	dt_hash_free(&names);
-	if (host == NULL || ctx->any_marked) {
-		dt_free(cap->mem, later);
-		judged_merge(ctx, m1, n1, m2, n2, list);
-		return;
-	}
-
-	/* 3. --host tied to nothing: the attempts that could not carry a
-	   name (no ClientHello decoded, no proxy) to the port set are the
-	   likely tunnel attempts, judged with a weak identification (with
-	   --host, step 2's list is the connections without name and
-	   CONNECT) */
-	if (dt_rule_index_dns_first(x, host, &it) != NULL ||
-	    dt_rule_index_connect_first(x, host, &it) != NULL)
-		ctx->host_seen = 1;
-	for (i = 0; i < n_later; i++) {
-		dt_capture_spill_step(cap, &sw);
-		c = later[i].c;
-		if (c->tls->ch_frame != 0 ||
-		    !dt_rule_in_ports(cfg, c->server_port))
-			continue;
-		c->iphttps = 1;
-		ctx->any_marked = 1;
-		c->iphttps_score = W_PORT;
-		set_reason(cap, &rm, c, "unnamed attempt to port %u; nothing "
-		    "ties it to %s", c->server_port, host);
-		list_add(cap->mem, &m1, &n1, &cap1, c, &list);
+	if (host != NULL && !ctx->any_marked) {
+		/* 3. --host tied to nothing: the attempts that could not
+		   carry a name (no ClientHello decoded, no proxy) to the
+		   port set are the likely tunnel attempts, judged with a
+		   weak identification (with --host, step 2's list is the
+		   connections without name and CONNECT) */
+		if (dt_rule_index_dns_first(x, host, &it) != NULL ||
+		    dt_rule_index_connect_first(x, host, &it) != NULL)
+			ctx->host_seen = 1;
+		for (i = 0; i < n_later; i++) {
+			dt_capture_spill_step(cap, &sw);
+			c = later[i].c;
+			if (c->tls->ch_frame != 0 ||
+			    !dt_rule_in_ports(cfg, c->server_port))
+				continue;
+			c->iphttps = 1;
+			ctx->any_marked = 1;
+			c->iphttps_score = W_PORT;
+			set_reason(cap, &rm, c, "unnamed attempt to port %u; "
+			    "nothing ties it to %s", c->server_port, host);
+			mark(ctx->judged, c->id);
+		}
 	}
 	dt_free(cap->mem, later);
-	judged_merge(ctx, m1, n1, m2, n2, list);
+	if (cfg->all) {
+		/* the rule pass walks every connection */
+		dt_free(cap->mem, ctx->judged);
+		ctx->judged = NULL;
+	}
 }
 
 int

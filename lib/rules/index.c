@@ -638,6 +638,31 @@ dt_rule_index_server_count(const struct dt_rule_index *x,
 	return k != NULL ? k->count : 0;
 }
 
+int
+dt_rule_index_server_walk(const struct dt_rule_index *x, size_t *pos,
+    struct dt_hash_iter *it)
+{
+	const struct dt_rule_chains *t = &x->conn_server;
+
+	while (*pos < t->cap && t->slots[*pos].first == 0)
+		(*pos)++;
+	if (*pos >= t->cap) {
+		it->next = 0;
+		return 0;
+	}
+	it->next = t->slots[(*pos)++].first;
+	return 1;
+}
+
+uint32_t
+dt_rule_index_server_id(const struct dt_rule_index *x,
+    struct dt_hash_iter *it)
+{
+	uint32_t item1 = chains_next(&x->conn_server, it);
+
+	return item1 != 0 ? item1 - 1 : 0;
+}
+
 uint32_t *
 dt_rule_index_server_counts(const struct dt_rule_index *x)
 {

@@ -108,6 +108,13 @@ struct dt_conn *dt_rule_index_server_next(const struct dt_rule_index *x,
     struct dt_hash_iter *it);
 size_t dt_rule_index_server_count(const struct dt_rule_index *x,
     const struct dt_addr *addr, uint16_t port);
+/* The servers one after another (*pos 0 before the first): 1 and it
+   ready for the next server's connection ids, or 0 after the last. */
+int dt_rule_index_server_walk(const struct dt_rule_index *x, size_t *pos,
+    struct dt_hash_iter *it);
+/* The server's next connection id, in id order (0 after the last). */
+uint32_t dt_rule_index_server_id(const struct dt_rule_index *x,
+    struct dt_hash_iter *it);
 /* [id]: how many connections went to connection id's server address and
    port, for every connection of the capture (an array of max_id + 1 the
    caller frees with dt_free(cap->mem)); NULL when memory refused. */

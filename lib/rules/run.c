@@ -69,7 +69,8 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	struct dt_rule_ctx ctx;
 	struct dt_rule_memos memos;
 	struct dt_conn *c;
-	size_t i, j;
+	uint32_t id;
+	size_t i;
 
 	ctx.cfg = cfg != NULL ? cfg : &none;
 	ctx.cap = cap;
@@ -78,7 +79,6 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.crl_memo = NULL;
 	ctx.n_crl_memo = 0;
 	ctx.judged = NULL;
-	ctx.n_judged = 0;
 	ctx.packing = NULL;
 	memset(&memos, 0, sizeof memos);
 	ctx.memos = &memos;
@@ -87,9 +87,12 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 		return -1;
 	dt_rules_classify(&ctx);
 	if (ctx.judged != NULL) {
-		for (j = 0; j < ctx.n_judged; j++) {
+		for (id = 1; id <= ctx.idx.max_id; id++) {
+			if ((ctx.judged[id / 8] & 1 << id % 8) == 0 ||
+			    (c = dt_rule_index_conn(&ctx.idx, id)) == NULL)
+				continue;
 			dt_capture_spill_step(cap, &sw);
-			judge_conn(&ctx, ctx.judged[j]);
+			judge_conn(&ctx, c);
 		}
 	} else {
 		for (c = cap->conns; c != NULL; c = c->next) {

@@ -68,16 +68,12 @@ addr_key(const struct dt_addr *a, uint16_t port, uint8_t *out)
 
 /* ---- items by key (struct dt_rule_chains) ------------------------------- */
 
+/* 8 bytes: a day's 99,316 names and as many servers take 131,072 slots
+   each, 1 MiB (3 MiB when a slot also held its last item, its count
+   and the interned name it was made from). */
 struct dt_rule_slot {
 	uint32_t hash;
-	uint32_t first, last;		/* item + 1; first 0: an empty slot */
-	uint32_t count;
-	const void *tag;		/* the interned text the key was made
-					   from (a DNS record's name), or
-					   NULL: the same pointer is the same
-					   key, found without reading the
-					   item (a cache miss per name asked
-					   again) */
+	uint32_t first;			/* item + 1; 0: an empty slot */
 };
 
 /* Whether item's key is the key asked (hashes are equal). */
@@ -95,46 +91,58 @@ chains_init(struct dt_rule_chains *t, struct dt_mem *m, size_t n_items)
 	return t->next != NULL ? 0 : -1;
 }
 
+/* The build is over: the slots' last items go. */
+static void
+chains_done(struct dt_rule_chains *t, struct dt_mem *m)
+{
+	dt_free(m, t->last);
+	t->last = NULL;
+}
+
 static void
 chains_free(struct dt_rule_chains *t, struct dt_mem *m)
 {
 	dt_free(m, t->slots);
 	dt_free(m, t->next);
+	dt_free(m, t->last);
 	memset(t, 0, sizeof *t);
 }
 
-/* The slot of key (hash; tag: its interned text, or NULL), or the empty
-   slot where it would go. */
+/* The slot of key (hash), or the empty slot where it would go. */
 static size_t
 chains_find(const struct dt_rule_chains *t, const struct dt_rule_index *x,
-    uint32_t hash, same_fn same, const void *key, const void *tag)
+    uint32_t hash, same_fn same, const void *key)
 {
 	size_t mask = t->cap - 1, i;
 
-	/* compared with the key's last item: the one added most recently,
-	   whose record is the likeliest still in the cache */
+	/* while building, compared with the key's last item: the one
+	   added most recently, whose record is the likeliest still in the
+	   cache */
 	for (i = hash & mask; t->slots[i].first != 0; i = (i + 1) & mask)
-		if (t->slots[i].hash == hash && ((tag != NULL &&
-		    t->slots[i].tag == tag) || same(x, t->slots[i].last - 1,
-		    key)))
+		if (t->slots[i].hash == hash && same(x, (t->last != NULL ?
+		    t->last[i] : t->slots[i].first) - 1, key))
 			break;
 	return i;
 }
 
 /* Room for one more key: at most 4/5 of the slots are used, as in a dense
-   struct dt_hash (a slot is 24 bytes: the day's 99,316 names take 131,072
-   of them, 3 MiB; a table built once and asked once or twice per
-   connection). The slots move. */
+   struct dt_hash (a table built once and asked once or twice per
+   connection). The slots move, and their last items with them. */
 static int
 chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 {
 	size_t cap = t->cap ? t->cap * 2 : 256, mask = cap - 1, i, j;
 	struct dt_rule_slot *s;
+	uint32_t *l;
 
 	if ((t->n_keys + 1) * 5 <= t->cap * 4)
 		return 0;
 	if ((s = dt_calloc(m, cap, sizeof *s)) == NULL)
 		return -1;
+	if ((l = dt_malloc(m, cap * sizeof *l)) == NULL) {
+		dt_free(m, s);
+		return -1;
+	}
 	for (i = 0; i < t->cap; i++) {
 		if (t->slots[i].first == 0)
 			continue;
@@ -142,31 +150,31 @@ chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 		    j = (j + 1) & mask)
 			;
 		s[j] = t->slots[i];
+		l[j] = t->last[i];
 	}
 	dt_free(m, t->slots);
+	dt_free(m, t->last);
 	t->slots = s;
+	t->last = l;
 	t->cap = cap;
 	return 0;
 }
 
 /* item chained after the items of slot i (an empty slot becomes the
-   key's, with hash and tag). */
+   key's, with hash); while building. */
 static void
-chains_add(struct dt_rule_chains *t, size_t i, uint32_t hash,
-    const void *tag, uint32_t item)
+chains_add(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
 {
 	struct dt_rule_slot *k = &t->slots[i];
 
 	t->next[item] = 0;
 	if (k->first == 0) {
 		k->hash = hash;
-		k->tag = tag;
 		k->first = item + 1;
 		t->n_keys++;
 	} else
-		t->next[k->last - 1] = item + 1;
-	k->last = item + 1;
-	k->count++;
+		t->next[t->last[i] - 1] = item + 1;
+	t->last[i] = item + 1;
 }
 
 static const struct dt_rule_slot *
@@ -177,8 +185,20 @@ chains_get(const struct dt_rule_chains *t, const struct dt_rule_index *x,
 
 	if (t->cap == 0)
 		return NULL;
-	i = chains_find(t, x, hash, same, key, NULL);
+	i = chains_find(t, x, hash, same, key);
 	return t->slots[i].first != 0 ? &t->slots[i] : NULL;
+}
+
+/* The items of a slot. */
+static uint32_t
+chains_count(const struct dt_rule_chains *t, const struct dt_rule_slot *k)
+{
+	uint32_t n = 0, item1;
+
+	for (item1 = k != NULL ? k->first : 0; item1 != 0;
+	    item1 = t->next[item1 - 1])
+		n++;
+	return n;
 }
 
 /* The item after the cursor (and the cursor past it); 0 at the end, else
@@ -327,7 +347,7 @@ add_dns(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 	int for_host;
 
 	if (d->name != NULL && d->name == run->name) {
-		chains_add(&x->dns_name, run->slot, 0, NULL, di);
+		chains_add(&x->dns_name, run->slot, 0, di);
 		for_host = run->is_host;
 	} else {
 		ask.name = d->name;
@@ -340,8 +360,8 @@ add_dns(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 				return -1;
 			hash = (uint32_t)dt_hash_bytes(ask.key, ask.n);
 			run->slot = chains_find(&x->dns_name, x, hash,
-			    same_name, &ask, d->name);
-			chains_add(&x->dns_name, run->slot, hash, d->name, di);
+			    same_name, &ask);
+			chains_add(&x->dns_name, run->slot, hash, di);
 			run->name = d->name;
 			run->is_host = for_host;
 		}
@@ -500,17 +520,15 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 			goto fail;
 		hash = (uint32_t)dt_hash_bytes(key, addr_key(&c->server,
 		    c->server_port, key));
-		/* no tag: the server's text is not the key (a text may
-		   stand for more than one address) */
-		i = chains_find(&x->conn_server, x, hash, same_server, key,
-		    NULL);
-		chains_add(&x->conn_server, i, hash, NULL, c->id);
+		i = chains_find(&x->conn_server, x, hash, same_server, key);
+		chains_add(&x->conn_server, i, hash, c->id);
 		if (unanswered(c)) {
 			path_key(c, pkey);
 			if (dt_hash_add(&want, pkey, sizeof pkey, NULL) < 0)
 				goto fail;
 		}
 	}
+	chains_done(&x->conn_server, m);
 	if (build_answered_after(x, &want, m) != 0)
 		goto fail;
 	dt_hash_free(&want);
@@ -519,6 +537,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 		if (add_dns(x, (uint32_t)di, &run, hk, hn) != 0)
 			goto fail;
 	}
+	chains_done(&x->dns_name, m);
 	for (h = cap->http; h != NULL; h = h->next) {
 		dt_capture_spill_step(cap, &sw);
 		if (add_http(x, h) != 0)
@@ -633,9 +652,7 @@ size_t
 dt_rule_index_server_count(const struct dt_rule_index *x,
     const struct dt_addr *addr, uint16_t port)
 {
-	const struct dt_rule_slot *k = server_slot(x, addr, port);
-
-	return k != NULL ? k->count : 0;
+	return chains_count(&x->conn_server, server_slot(x, addr, port));
 }
 
 int
@@ -667,16 +684,18 @@ uint32_t *
 dt_rule_index_server_counts(const struct dt_rule_index *x)
 {
 	const struct dt_rule_chains *t = &x->conn_server;
-	uint32_t *v, item1;
+	uint32_t *v, item1, n;
 	size_t i;
 
 	if (x->cap == NULL || (v = dt_calloc(x->cap->mem, (size_t)x->max_id + 1,
 	    sizeof *v)) == NULL)
 		return NULL;
-	for (i = 0; i < t->cap; i++)
+	for (i = 0; i < t->cap; i++) {
+		n = chains_count(t, &t->slots[i]);
 		for (item1 = t->slots[i].first; item1 != 0;
 		    item1 = t->next[item1 - 1])
-			v[item1 - 1] = t->slots[i].count;
+			v[item1 - 1] = n;
+	}
 	return v;
 }
 

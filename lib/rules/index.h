@@ -16,10 +16,11 @@
  * a day's 389,491 records and 163,840 connections for the whole rule pass,
  * on top of the kept facts at the pass's peak: they chain record numbers
  * and connection ids (32 bits) through one array indexed by that number,
- * and keep no copy of a key (a slot has its hash, and a name's slot the
- * interned name it was made from: the same pointer is the same key; else
- * the key is read back from the record or the connection when hashes are
- * equal).
+ * and keep no copy of a key: a slot is its hash and its first item (8
+ * bytes), the key read back from the record or the connection when hashes
+ * are equal (a DNS name is interned: the same pointer is the same key).
+ * Each slot's last item, which adding needs, is kept while the table is
+ * built, and a key's count is a walk of its chain.
  */
 #ifndef DT_RULES_INDEX_H
 #define DT_RULES_INDEX_H
@@ -35,12 +36,14 @@
 struct dt_rule_slot;
 
 /* Items (DNS record numbers, connection ids) by key: each distinct key a
-   slot (its hash, its first and last item + 1, their count), the items of
-   a key chained in the order added through next[item]. */
+   slot (its hash, its first item + 1), the items of a key chained in the
+   order added through next[item]. */
 struct dt_rule_chains {
 	struct dt_rule_slot *slots;	/* cap, a power of two */
 	uint32_t *next;			/* [item]: the key's next item + 1,
 					   0: the last */
+	uint32_t *last;			/* [slot]: its last item + 1, while
+					   the table is built (NULL after) */
 	size_t cap, n_keys;
 };
 

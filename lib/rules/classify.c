@@ -361,14 +361,6 @@ candidate(struct dt_rule_ctx *ctx, const struct dt_conn *c)
 	ctx->best[i] = c;
 }
 
-/* A connection step 1 left unmarked that a later step may mark: no name
-   and no CONNECT (steps 2 and 3), or a CONNECT without --host (step 2),
-   with the CONNECT made on it. */
-struct later {
-	struct dt_conn *c;
-	const struct dt_http *h;
-};
-
 /* The connections marked, a bit per id (ctx->judged's form). */
 static void
 mark(uint8_t *bits, uint32_t id)
@@ -383,7 +375,7 @@ marked(const uint8_t *bits, uint32_t id)
 	return bits != NULL && (bits[id / 8] & 1 << id % 8) != 0;
 }
 
-/* Step 2 for the attempts without a CONNECT (bits: later): each marked
+/* Step 2 for the attempts without a CONNECT (bits: no_connect): each marked
    IP-HTTPS when a connection to its server was marked in step 1 (the
    first such, m), walking the servers' connections in the index, not a
    table of the marked servers. The marks of one server do not depend
@@ -392,7 +384,7 @@ marked(const uint8_t *bits, uint32_t id)
    its own are marked. */
 static void
 same_server(struct dt_rule_ctx *ctx, struct reason_memo *rm,
-    const uint8_t *later)
+    const uint8_t *no_connect)
 {
 	struct dt_capture *cap = ctx->cap;
 	const struct dt_rule_index *x = &ctx->idx;
@@ -415,7 +407,7 @@ same_server(struct dt_rule_ctx *ctx, struct reason_memo *rm,
 		it = start;
 		for (id = dt_rule_index_server_id(x, &it); id != 0;
 		    id = dt_rule_index_server_id(x, &it)) {
-			if (!marked(later, id) ||
+			if (!marked(no_connect, id) ||
 			    (c = dt_rule_index_conn(x, id)) == NULL)
 				continue;
 			dt_capture_spill_step(cap, &sw);
@@ -444,12 +436,17 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_conn *c, *m;
 	struct dt_hash_iter it;
 	struct reason_memo rm;
-	struct later *later = NULL, *nl;
 	const struct dt_http *h;
 	const char *name;
-	size_t n_later = 0, cap_later = 0, n, i, n_bits;
+	size_t n, i, n_bits;
 	uint32_t *n_server;		/* [id]: connections to its server */
-	uint8_t *no_connect = NULL;	/* step 2's attempts without CONNECT */
+	uint32_t id;
+	/* The connections step 1 left unmarked that a later step may mark,
+	   a bit per id (a list of them took 1 MB on the 2 GiB day): no
+	   name and no CONNECT (steps 2 and 3), or a CONNECT without --host
+	   (step 2). */
+	uint8_t *no_connect, *via_connect;
+	int later = 0;
 	struct why w;
 	char key[DT_NAME_KEY];
 
@@ -464,6 +461,8 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	   walks them (without --all) */
 	n_bits = (size_t)x->max_id / 8 + 1;
 	ctx->judged = dt_calloc(cap->mem, n_bits, 1);
+	no_connect = dt_calloc(cap->mem, n_bits, 1);
+	via_connect = host == NULL ? dt_calloc(cap->mem, n_bits, 1) : NULL;
 	/* read in id order beside the walk, not a probe of the index per
 	   connection (NULL when memory refused: then the probe) */
 	n_server = dt_rule_index_server_counts(x);
@@ -497,16 +496,8 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			if ((name != NULL || h != NULL) &&
 			    (host != NULL || h == NULL))
 				continue;
-			if (n_later == cap_later) {
-				cap_later = cap_later ? 2 * cap_later : 64;
-				nl = dt_realloc(cap->mem, later,
-				    cap_later * sizeof *later);
-				if (nl == NULL)
-					break;
-				later = nl;
-			}
-			later[n_later].c = c;
-			later[n_later++].h = h;
+			mark(h == NULL ? no_connect : via_connect, c->id);
+			later = 1;
 			continue;
 		}
 		ctx->any_marked = 1;
@@ -524,21 +515,15 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	   a proxy CONNECT to the name of an identified connection (marks
 	   are those of step 1: names holds no other, and same_server()
 	   reads a server's step-1 marks before it adds its own) */
-	for (i = 0; i < n_later; i++) {
-		if (later[i].h != NULL)
-			continue;
-		if (no_connect == NULL &&
-		    (no_connect = dt_calloc(cap->mem, n_bits, 1)) == NULL)
-			break;
-		mark(no_connect, later[i].c->id);
-	}
-	if (no_connect != NULL && ctx->judged != NULL && ctx->any_marked)
+	if (later && ctx->any_marked && ctx->judged != NULL &&
+	    no_connect != NULL)
 		same_server(ctx, &rm, no_connect);
-	dt_free(cap->mem, no_connect);
-	for (i = 0; host == NULL && i < n_later; i++) {
+	for (id = 1; later && via_connect != NULL && id <= x->max_id; id++) {
+		if (!marked(via_connect, id) ||
+		    (c = dt_rule_index_conn(x, id)) == NULL)
+			continue;
 		dt_capture_spill_step(cap, &sw);
-		c = later[i].c;
-		h = later[i].h;
+		h = dt_rule_index_connect_on(x, id);
 		if (h != NULL &&
 		    (n = dt_rule_name_key(h->uri, key, sizeof key)) > 0 &&
 		    (m = dt_hash_first(&names, key, n, &it)) != NULL) {
@@ -552,18 +537,22 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		}
 	}
 	dt_hash_free(&names);
+	dt_free(cap->mem, via_connect);
 	if (host != NULL && !ctx->any_marked) {
 		/* 3. --host tied to nothing: the attempts that could not
 		   carry a name (no ClientHello decoded, no proxy) to the
 		   port set are the likely tunnel attempts, judged with a
-		   weak identification (with --host, step 2's list is the
-		   connections without name and CONNECT) */
+		   weak identification (with --host, step 2's attempts are
+		   the connections without name and CONNECT) */
 		if (dt_rule_index_dns_first(x, host, &it) != NULL ||
 		    dt_rule_index_connect_first(x, host, &it) != NULL)
 			ctx->host_seen = 1;
-		for (i = 0; i < n_later; i++) {
+		for (id = 1; later && no_connect != NULL && id <= x->max_id;
+		    id++) {
+			if (!marked(no_connect, id) ||
+			    (c = dt_rule_index_conn(x, id)) == NULL)
+				continue;
 			dt_capture_spill_step(cap, &sw);
-			c = later[i].c;
 			if (c->tls->ch_frame != 0 ||
 			    !dt_rule_in_ports(cfg, c->server_port))
 				continue;
@@ -575,7 +564,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			mark(ctx->judged, c->id);
 		}
 	}
-	dt_free(cap->mem, later);
+	dt_free(cap->mem, no_connect);
 	if (cfg->all) {
 		/* the rule pass walks every connection */
 		dt_free(cap->mem, ctx->judged);

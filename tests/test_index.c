@@ -355,12 +355,18 @@ START_TEST(index_dns)
 	d4 = dns(&f, 7, "da.corp.example", NULL, 0, &a);
 	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, "DA.corp.example"),
 	    0);
+	/* the names are made by the first lookup */
+	ck_assert_int_eq(x.dns_made, 0);
+	ck_assert_uint_eq(x.dns_name.cap, 0);
 	/* by name, in capture order, whatever the case and trailing dot */
 	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "DA.corp.example.", &it),
 	    d1);
 	ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d2);
 	ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d4);
 	ck_assert_ptr_null(dt_rule_index_dns_next(&x, &it));
+	ck_assert_int_eq(x.dns_made, 1);
+	ck_assert_uint_eq(x.dns_name.n_keys, 2);
+	ck_assert_ptr_null(x.dns_name.last);	/* pushed, never appended */
 	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "www.other.example", &it),
 	    d3);
 	ck_assert_ptr_null(dt_rule_index_dns_first(&x, "nothing", &it));
@@ -508,8 +514,19 @@ START_TEST(index_http)
 	k2 = http(&f, 10, 40, "CONNECT", "DA.corp.example:443", NULL, 200);
 	k3 = http(&f, 11, 50, "CONNECT", "da.corp.example:443", NULL, 200);
 	ck_assert_int_eq(dt_rule_index_build(&x, &f.cap, NULL), 0);
+	/* the exchanges by connection and the GETs by host are made by
+	   the first lookup that reads each, the CONNECTs at once */
+	ck_assert_int_eq(x.http_made, 0);
+	ck_assert_int_eq(x.get_made, 0);
+	ck_assert_uint_eq(x.http_conn.n_keys, 0);
+	ck_assert_uint_eq(x.http_get.n_keys, 0);
+	ck_assert_uint_eq(x.connect.n_keys, 1);
+	ck_assert_uint_eq(x.n_connects, 3);
 	/* per connection */
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 8), 2);
+	ck_assert_int_eq(x.http_made, 1);
+	ck_assert_uint_eq(x.http_conn.n_keys, 5);
+	ck_assert_int_eq(x.get_made, 0);
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 7), 1);
 	ck_assert_uint_eq(dt_rule_index_http_count(&x, 1), 0);
 	/* the CONNECT made on a connection */
@@ -519,6 +536,8 @@ START_TEST(index_http)
 	   aside); the POST is not a fetch */
 	ck_assert_ptr_eq(dt_rule_index_get_first(&x, "crl.corp.example", &it),
 	    g1);
+	ck_assert_int_eq(x.get_made, 1);
+	ck_assert_uint_eq(x.http_get.n_keys, 1);
 	ck_assert_ptr_eq(dt_hash_next(&x.http_get, &it), g2);
 	ck_assert_ptr_null(dt_hash_next(&x.http_get, &it));
 	/* CONNECT by name; the last success by target */

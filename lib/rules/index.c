@@ -81,9 +81,11 @@ typedef int (*same_fn)(const struct dt_rule_index *x, uint32_t item,
     const void *key);
 
 static int
-chains_init(struct dt_rule_chains *t, struct dt_mem *m, size_t n_items)
+chains_init(struct dt_rule_chains *t, struct dt_mem *m, size_t n_items,
+    int appending)
 {
 	memset(t, 0, sizeof *t);
+	t->appending = appending;
 	if (n_items > UINT32_MAX - 1)
 		return -1;
 	/* next[] is written as each item is added, never read before */
@@ -97,6 +99,7 @@ chains_done(struct dt_rule_chains *t, struct dt_mem *m)
 {
 	dt_free(m, t->last);
 	t->last = NULL;
+	t->appending = 0;
 }
 
 static void
@@ -139,7 +142,8 @@ chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 		return 0;
 	if ((s = dt_calloc(m, cap, sizeof *s)) == NULL)
 		return -1;
-	if ((l = dt_malloc(m, cap * sizeof *l)) == NULL) {
+	l = NULL;
+	if (t->appending && (l = dt_malloc(m, cap * sizeof *l)) == NULL) {
 		dt_free(m, s);
 		return -1;
 	}
@@ -150,7 +154,8 @@ chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 		    j = (j + 1) & mask)
 			;
 		s[j] = t->slots[i];
-		l[j] = t->last[i];
+		if (l != NULL)
+			l[j] = t->last[i];
 	}
 	dt_free(m, t->slots);
 	dt_free(m, t->last);
@@ -175,6 +180,22 @@ chains_add(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
 	} else
 		t->next[t->last[i] - 1] = item + 1;
 	t->last[i] = item + 1;
+}
+
+/* item chained before the items of slot i (an empty slot becomes the
+   key's, with hash): a table built from its last item to its first
+   needs no last items. */
+static void
+chains_push(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
+{
+	struct dt_rule_slot *k = &t->slots[i];
+
+	t->next[item] = k->first;
+	if (k->first == 0) {
+		k->hash = hash;
+		t->n_keys++;
+	}
+	k->first = item + 1;
 }
 
 static const struct dt_rule_slot *
@@ -321,54 +342,91 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
 	return rc;
 }
 
-/* The query name keyed last: names are interned, so an answer asking
-   the same name as the one before (A, then AAAA) has the same pointer,
-   and is added under the same key without hashing it again. */
+/* The query name looked at last: names are interned, so an answer
+   asking the same name as the one before (A, then AAAA) has the same
+   pointer, and is the host's or not as that one was. */
 struct dns_run {
 	const char *name;
-	size_t slot;			/* its slot in dns_name */
 	int is_host;			/* its key is the host's */
 };
 
-/* A DNS answer under its query name; its addresses under host_answer when
-   the query name or its CNAME target is the host (hk, hn: its key; hn 0
-   without one). */
+/* The slots of the names keyed lately, by the interned name's pointer
+   (direct-mapped): a day's 389,491 answers ask 99,316 names, most of
+   them again soon (the A and AAAA of one lookup, a lookup repeated),
+   and a name found here is not canonicalised, hashed and probed again.
+   Emptied when the slots move. */
+#define DNS_SEEN 1024
+struct dns_seen {
+	const char *name;
+	size_t slot;
+};
+
+/* A DNS answer under its query name (seen: DNS_SEEN entries). */
 static int
-add_dns(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
+add_dns_name(struct dt_rule_index *x, uint32_t di, struct dns_seen *seen)
+{
+	struct dt_dns *d = dt_capture_dns(x->cap, di);
+	struct dns_seen *e;
+	char key[DT_NAME_KEY];
+	struct name_ask ask;
+	uint32_t hash;
+	size_t cap;
+
+	if (d->name == NULL)
+		return 0;
+	e = &seen[((uintptr_t)d->name * 0x9E3779B97F4A7C15ull) >> 54];
+	if (e->name == d->name) {
+		chains_push(&x->dns_name, e->slot, 0, di);
+		return 0;
+	}
+	ask.name = d->name;
+	ask.n = name_view(d->name, key, &ask.key);
+	if (ask.n == 0)
+		return 0;
+	cap = x->dns_name.cap;
+	if (chains_room(&x->dns_name, x->cap->mem) != 0)
+		return -1;
+	if (x->dns_name.cap != cap)
+		memset(seen, 0, DNS_SEEN * sizeof *seen);
+	hash = (uint32_t)dt_hash_bytes(ask.key, ask.n);
+	e->slot = chains_find(&x->dns_name, x, hash, same_name, &ask);
+	chains_push(&x->dns_name, e->slot, hash, di);
+	e->name = d->name;
+	return 0;
+}
+
+/* A DNS answer's addresses under host_answer when the query name or its
+   CNAME target is the host (hk, hn: its key). */
+static int
+add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
     const char *hk, size_t hn)
 {
 	struct dt_dns *d = dt_capture_dns(x->cap, di);
 	char key[DT_NAME_KEY];
+	const char *k;
 	uint8_t akey[19];
 	struct dt_addr a;
-	struct name_ask ask;
-	uint32_t hash;
 	size_t n, i;
 	int for_host;
 
-	if (d->name != NULL && d->name == run->name) {
-		chains_add(&x->dns_name, run->slot, 0, di);
+	if (d->name != NULL && d->name == run->name)
 		for_host = run->is_host;
-	} else {
-		ask.name = d->name;
-		ask.n = name_view(d->name, key, &ask.key);
-		for_host = ask.n == hn && ask.n > 0 &&
-		    memcmp(ask.key, hk, ask.n) == 0;
-		run->name = NULL;
-		if (ask.n > 0) {
-			if (chains_room(&x->dns_name, x->cap->mem) != 0)
-				return -1;
-			hash = (uint32_t)dt_hash_bytes(ask.key, ask.n);
-			run->slot = chains_find(&x->dns_name, x, hash,
-			    same_name, &ask);
-			chains_add(&x->dns_name, run->slot, hash, di);
-			run->name = d->name;
-			run->is_host = for_host;
+	else {
+		/* a key begins with its name's first character, lower
+		   case: most names are told apart by it alone */
+		for_host = 0;
+		if (d->name != NULL && lower((unsigned char)d->name[0]) ==
+		    (unsigned char)hk[0]) {
+			n = name_view(d->name, key, &k);
+			for_host = n == hn && memcmp(k, hk, n) == 0;
 		}
+		run->name = d->name;
+		run->is_host = for_host;
 	}
-	if (hn == 0 || d->n_addrs == 0)
+	if (d->n_addrs == 0)
 		return 0;
-	if (!for_host && d->cname != NULL)
+	if (!for_host && d->cname != NULL && lower((unsigned char)
+	    d->cname[0]) == (unsigned char)hk[0])
 		for_host = dt_rule_name_key(d->cname, key, sizeof key) == hn &&
 		    memcmp(key, hk, hn) == 0;
 	/* the first answer that gave an address is the one asked for:
@@ -419,17 +477,14 @@ get_host(const struct dt_http *h, char *out, size_t n)
 	return 1;
 }
 
+/* A CONNECT with a target under its name and, answered 2xx, its target
+   as written. */
 static int
-add_http(struct dt_rule_index *x, struct dt_http *h)
+add_connect(struct dt_rule_index *x, struct dt_http *h)
 {
-	char host[DT_NAME_KEY], key[DT_NAME_KEY];
+	char key[DT_NAME_KEY];
 	size_t i;
 
-	if (dt_hash_add(&x->http_conn, &h->conn, sizeof h->conn, h) < 0)
-		return -1;
-	if (get_host(h, host, sizeof host) &&
-	    add_name(&x->http_get, host, h) != 0)
-		return -1;
 	if (h->method == NULL || strcmp(h->method, "CONNECT") != 0 ||
 	    h->uri == NULL)
 		return 0;
@@ -444,6 +499,76 @@ add_http(struct dt_rule_index *x, struct dt_http *h)
 			return -1;
 	}
 	return 0;
+}
+
+/* dns_name, http_conn and http_get, each once, by the first lookup that
+   needs it: a capture's rules may never ask (the 100 MB bench day's do
+   not; the 2 GiB day's crl-unreachable asks for the names and GETs of a
+   CRL's host, after the classification: 2.6 MB of DNS names and 0.5 MB
+   of GETs that stayed beside it; the exchanges by connection, 0.65 MB,
+   are not asked). x is the rule pass's own (a local of
+   dt_rules_run), written here once: the lookups stay const for the
+   rules that call them. When memory is refused the table stays empty
+   (lookups find nothing) and the capture's memory says failed. */
+static void
+make_dns(const struct dt_rule_index *cx)
+{
+	struct dt_rule_index *x = (struct dt_rule_index *)cx;
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
+	struct dt_capture *cap = x->cap;
+	struct dns_seen seen[DNS_SEEN];
+	size_t di;
+
+	if (x->dns_made || cap == NULL)
+		return;
+	memset(seen, 0, sizeof seen);
+	x->dns_made = 1;
+	/* from the last record to the first, each pushed before the
+	   records of its name: no last item per slot (0.75 MB beside the
+	   slots as the table doubled on the 2 GiB day, at the rule pass's
+	   peak) */
+	if (chains_init(&x->dns_name, cap->mem, cap->n_dns, 0) != 0)
+		goto fail;
+	for (di = cap->n_dns; di > 0; di--) {
+		dt_capture_spill_step(cap, &sw);
+		if (add_dns_name(x, (uint32_t)(di - 1), seen) != 0)
+			goto fail;
+	}
+	return;
+fail:
+	chains_free(&x->dns_name, cap->mem);
+	cap->mem->failed = 1;
+}
+
+static void
+make_http(const struct dt_rule_index *cx, int get)
+{
+	struct dt_rule_index *x = (struct dt_rule_index *)cx;
+	struct dt_hash *t = get ? &x->http_get : &x->http_conn;
+	struct dt_capture *cap = x->cap;
+	struct dt_http *h;
+	char host[DT_NAME_KEY];
+	size_t n_http = 0;
+	int *made = get ? &x->get_made : &x->http_made;
+
+	if (*made || cap == NULL)
+		return;
+	*made = 1;
+	for (h = cap->http; h != NULL; h = h->next)
+		n_http++;
+	/* the table of exchanges fills its slots further (hash.h) */
+	t->dense = !get;
+	if (dt_hash_reserve(t, n_http) != 0)	/* at most, for GETs */
+		goto fail;
+	for (h = cap->http; h != NULL; h = h->next)
+		if (get ? get_host(h, host, sizeof host) &&
+		    add_name(t, host, h) != 0 :
+		    dt_hash_add(t, &h->conn, sizeof h->conn, h) < 0)
+			goto fail;
+	return;
+fail:
+	dt_hash_free(t);
+	cap->mem->failed = 1;
 }
 
 static int
@@ -477,21 +602,18 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	struct dt_conn *c;
 	struct dt_http *h;
 	char hk[DT_NAME_KEY];
-	size_t hn = dt_rule_name_key(host, hk, sizeof hk), n_http = 0, di, i;
+	size_t hn = dt_rule_name_key(host, hk, sizeof hk), di, i;
 	uint8_t key[19], pkey[PATH_KEY];
 	uint32_t hash;
 	struct dt_hash want;		/* paths of unanswered connections */
-	struct dns_run run = { NULL, 0, 0 };
+	struct dns_run run = { NULL, 0 };
 
 	memset(x, 0, sizeof *x);
 	x->cap = cap;
 	dt_hash_init(&want, m);
-	/* the table of exchanges fills its slots further (hash.h): built
-	   once, asked once or twice per connection */
 	dt_hash_init(&x->host_answer, m);
 	dt_hash_init(&x->conn_name, m);
 	dt_hash_init(&x->http_conn, m);
-	x->http_conn.dense = 1;
 	dt_hash_init(&x->http_get, m);
 	dt_hash_init(&x->connect, m);
 	dt_hash_init(&x->connect_ok, m);
@@ -499,13 +621,8 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	   appends it): the last is the largest, and the loop below grows
 	   the array should one not be */
 	x->max_id = cap->conns_tail != NULL ? cap->conns_tail->id : 0;
-	for (h = cap->http; h != NULL; h = h->next)
-		n_http++;
-	/* every connection, record and exchange is one item of these */
-	if (chains_init(&x->conn_server, m, (size_t)x->max_id + 1) != 0 ||
-	    chains_init(&x->dns_name, m, cap->n_dns) != 0 ||
-	    dt_hash_reserve(&x->http_conn, n_http) != 0 ||
-	    dt_hash_reserve(&x->http_get, n_http) != 0)	/* at most */
+	/* every connection is one item of conn_server */
+	if (chains_init(&x->conn_server, m, (size_t)x->max_id + 1, 1) != 0)
 		goto fail;
 	x->conn_by_id = dt_calloc(m, (size_t)x->max_id + 1,
 	    sizeof *x->conn_by_id);
@@ -532,17 +649,19 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	if (build_answered_after(x, &want, m) != 0)
 		goto fail;
 	dt_hash_free(&want);
-	for (di = 0; di < cap->n_dns; di++) {
+	/* the host's addresses (the classification asks for every
+	   connection); the names of every answer only when asked */
+	for (di = 0; hn > 0 && di < cap->n_dns; di++) {
 		dt_capture_spill_step(cap, &sw);
-		if (add_dns(x, (uint32_t)di, &run, hk, hn) != 0)
+		if (add_host_answer(x, (uint32_t)di, &run, hk, hn) != 0)
 			goto fail;
 	}
-	chains_done(&x->dns_name, m);
-	for (h = cap->http; h != NULL; h = h->next) {
-		dt_capture_spill_step(cap, &sw);
-		if (add_http(x, h) != 0)
+	/* CONNECTs (the classification asks for every connection whether
+	   one was made on it, at once when there is none); the other
+	   exchanges only when asked */
+	for (h = cap->http; h != NULL; h = h->next)
+		if (add_connect(x, h) != 0)
 			goto fail;
-	}
 	return 0;
 fail:
 	dt_hash_free(&want);
@@ -568,6 +687,9 @@ dt_rule_index_free(struct dt_rule_index *x, struct dt_mem *m)
 	x->max_id = 0;
 	x->cap = NULL;			/* nothing made after it is freed */
 	x->conn_name_made = 0;
+	x->dns_made = 0;
+	x->http_made = 0;
+	x->get_made = 0;
 }
 
 const struct dt_dns *
@@ -601,6 +723,7 @@ dt_rule_index_dns_first(const struct dt_rule_index *x, const char *name,
 	char key[DT_NAME_KEY];
 
 	it->next = 0;
+	make_dns(x);
 	ask.name = NULL;
 	ask.n = name_view(name, key, &ask.key);
 	if (ask.n == 0)
@@ -749,6 +872,7 @@ dt_rule_index_connect_on(const struct dt_rule_index *x, uint32_t id)
 
 	if (x->n_connects == 0)		/* most captures have none */
 		return NULL;
+	make_http(x, 0);
 	for (h = dt_hash_first(&x->http_conn, &id, sizeof id, &it); h != NULL;
 	    h = dt_hash_next(&x->http_conn, &it))
 		if (h->method != NULL && strcmp(h->method, "CONNECT") == 0 &&
@@ -760,6 +884,7 @@ dt_rule_index_connect_on(const struct dt_rule_index *x, uint32_t id)
 size_t
 dt_rule_index_http_count(const struct dt_rule_index *x, uint32_t id)
 {
+	make_http(x, 0);
 	return dt_hash_count(&x->http_conn, &id, sizeof id);
 }
 
@@ -767,6 +892,7 @@ const struct dt_http *
 dt_rule_index_get_first(const struct dt_rule_index *x, const char *name,
     struct dt_hash_iter *it)
 {
+	make_http(x, 1);
 	return first_by_name(&x->http_get, name, it);
 }
 

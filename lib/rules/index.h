@@ -19,8 +19,9 @@
  * and keep no copy of a key: a slot is its hash and its first item (8
  * bytes), the key read back from the record or the connection when hashes
  * are equal (a DNS name is interned: the same pointer is the same key).
- * Each slot's last item, which adding needs, is kept while the table is
- * built, and a key's count is a walk of its chain.
+ * Each slot's last item, which appending needs, is kept while the table
+ * is built (the DNS names are pushed from the last record to the first
+ * instead, which needs none), and a key's count is a walk of its chain.
  */
 #ifndef DT_RULES_INDEX_H
 #define DT_RULES_INDEX_H
@@ -43,12 +44,17 @@ struct dt_rule_chains {
 	uint32_t *next;			/* [item]: the key's next item + 1,
 					   0: the last */
 	uint32_t *last;			/* [slot]: its last item + 1, while
-					   the table is built (NULL after) */
+					   the table is built by appending
+					   (NULL after, or when built from
+					   its last item to its first) */
 	size_t cap, n_keys;
+	int appending;
 };
 
 struct dt_rule_index {
-	struct dt_rule_chains dns_name;	/* query name -> DNS record number */
+	struct dt_rule_chains dns_name;	/* query name -> DNS record number;
+					   made by the first
+					   dt_rule_index_dns_first() */
 	struct dt_hash host_answer;	/* address -> the first struct dt_dns
 					   whose answer gave it for --host (as
 					   the query name or its CNAME
@@ -66,6 +72,12 @@ struct dt_rule_index {
 					   through the rules for nothing) */
 	struct dt_capture *cap;		/* whose connections and records */
 	int conn_name_made;
+	int dns_made;			/* dns_name made: by the first
+					   dt_rule_index_dns_first() */
+	int http_made;			/* http_conn made, and get_made:
+	 				   http_get, by the first lookup
+					   that reads each */
+	int get_made;
 	struct dt_conn **conn_by_id;	/* [id], NULL when absent */
 	uint32_t *answered_after;	/* [id] of an unanswered or refused
 					   connection: the id of the first
@@ -76,6 +88,8 @@ struct dt_rule_index {
 					   was unanswered) */
 	uint32_t max_id;
 	size_t n_connects;		/* CONNECT requests with a target */
+	/* made by the first lookup that reads them (connect_on with a
+	   CONNECT in the capture, http_count, get_first) */
 	struct dt_hash http_conn;	/* connection id -> struct dt_http */
 	struct dt_hash http_get;	/* host of a GET/HEAD -> struct dt_http */
 	struct dt_hash connect;		/* CONNECT target name -> dt_http */

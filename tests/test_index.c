@@ -347,6 +347,7 @@ START_TEST(index_dns)
 	struct dt_hash_iter it;
 	struct dt_addr a = v4(198, 19, 0, 10), b = v4(198, 19, 0, 11);
 	struct dt_dns *d1, *d2, *d3, *d4;
+	int i;
 
 	fx_init(&f);
 	d1 = dns(&f, 1, "da.corp.example", NULL, 3, NULL);	/* NXDOMAIN */
@@ -364,12 +365,31 @@ START_TEST(index_dns)
 	ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d2);
 	ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d4);
 	ck_assert_ptr_null(dt_rule_index_dns_next(&x, &it));
-	ck_assert_int_eq(x.dns_made, 1);
-	ck_assert_uint_eq(x.dns_name.n_keys, 2);
-	ck_assert_ptr_null(x.dns_name.last);	/* pushed, never appended */
 	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "www.other.example", &it),
 	    d3);
 	ck_assert_ptr_null(dt_rule_index_dns_first(&x, "nothing", &it));
+	/* found by reading the records (4 + 3 + 4), no table */
+	ck_assert_int_eq(x.dns_made, 0);
+	ck_assert_uint_eq(x.dns_scanned, 11);
+	/* past 8 reads of every record, the next name asked makes it;
+	   the answers are the same */
+	for (i = 0; i < 7; i++) {
+		ck_assert_int_eq(x.dns_made, 0);
+		ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "da.corp.example",
+		    &it), d1);
+		ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d2);
+		ck_assert_ptr_eq(dt_rule_index_dns_next(&x, &it), d4);
+		ck_assert_ptr_null(dt_rule_index_dns_next(&x, &it));
+	}
+	ck_assert_int_eq(x.dns_made, 1);
+	ck_assert_uint_eq(x.dns_scanned, 35);
+	ck_assert_uint_eq(x.dns_name.n_keys, 2);
+	ck_assert_ptr_null(x.dns_name.last);	/* pushed, never appended */
+	ck_assert_ptr_eq(dt_rule_index_dns_first(&x, "WWW.other.example.",
+	    &it), d3);
+	ck_assert_ptr_null(dt_rule_index_dns_next(&x, &it));
+	ck_assert_ptr_null(dt_rule_index_dns_first(&x, "nothing", &it));
+	ck_assert_uint_eq(x.dns_scanned, 35);
 	/* the host's addresses: the first answer that gave it; another
 	   name's address is not the host's */
 	ck_assert_ptr_eq(dt_rule_index_host_resolved(&x, &a), d2);

@@ -714,6 +714,70 @@ first_by_name(const struct dt_hash *h, const char *name,
 	return n > 0 ? dt_hash_first(h, key, n, it) : NULL;
 }
 
+/*
+ * A name's records found by reading every record, not through dns_name:
+ * the rules of most captures ask for a few names only (the 2 GiB day's
+ * crl-unreachable three times for the CRL's host, 389,491 records: a
+ * read of each costs less than making the table, and needs no memory).
+ * The reads are counted: past DNS_SCANS times the records, the next name
+ * asked makes the table, so the cost stays linear whatever is asked.
+ * A scanning cursor is the last record it gave + 1 with DNS_SCAN set:
+ * that record's name is the key (every record it gives has the key).
+ */
+#define DNS_SCANS 8
+#define DNS_SCAN ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* Whether record d's name has the key asked (a: its view; ref: a name
+   known to have it, or NULL). */
+static int
+dns_has(const struct dt_dns *d, const struct name_ask *a, const char *ref)
+{
+	char buf[DT_NAME_KEY];
+	const char *k;
+
+	if (d->name == NULL)
+		return 0;
+	if (d->name == ref || d->name == a->name)
+		return 1;
+	/* a key begins with its name's first character, lower case */
+	if (lower((unsigned char)d->name[0]) != (unsigned char)a->key[0])
+		return 0;
+	return name_view(d->name, buf, &k) == a->n && memcmp(k, a->key,
+	    a->n) == 0;
+}
+
+/* The first record from di on with the key, its cursor in it. */
+static const struct dt_dns *
+dns_scan(const struct dt_rule_index *cx, size_t di, const struct name_ask *a,
+    const char *ref, struct dt_hash_iter *it)
+{
+	struct dt_rule_index *x = (struct dt_rule_index *)cx;
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
+	const struct dt_capture *cap = x->cap;
+	const struct dt_dns *d;
+	const char *nm;
+	size_t from = di;
+	int k0 = (unsigned char)a->key[0];
+
+	it->next = 0;
+	for (d = NULL; di < cap->n_dns; di++) {
+		dt_capture_spill_step(cap, &sw);
+		nm = cap->dns_blocks[di / DT_DNS_BLOCK][di % DT_DNS_BLOCK].name;
+		/* most names are told apart by their first character */
+		if (nm == NULL || (nm != ref && nm != a->name &&
+		    lower((unsigned char)nm[0]) != k0))
+			continue;
+		if (dns_has(dt_capture_dns(cap, di), a, ref)) {
+			d = dt_capture_dns(cap, di);
+			it->next = DNS_SCAN | (di + 1);
+			di++;
+			break;
+		}
+	}
+	x->dns_scanned += di - from;
+	return d;
+}
+
 const struct dt_dns *
 dt_rule_index_dns_first(const struct dt_rule_index *x, const char *name,
     struct dt_hash_iter *it)
@@ -721,13 +785,17 @@ dt_rule_index_dns_first(const struct dt_rule_index *x, const char *name,
 	const struct dt_rule_slot *k;
 	struct name_ask ask;
 	char key[DT_NAME_KEY];
+	size_t n_dns = x->cap != NULL ? x->cap->n_dns : 0;
 
 	it->next = 0;
-	make_dns(x);
 	ask.name = NULL;
 	ask.n = name_view(name, key, &ask.key);
-	if (ask.n == 0)
+	if (ask.n == 0 || n_dns == 0)
 		return NULL;
+	if (!x->dns_made && n_dns < DNS_SCAN &&
+	    x->dns_scanned / DNS_SCANS < n_dns)
+		return dns_scan(x, 0, &ask, NULL, it);
+	make_dns(x);
 	k = chains_get(&x->dns_name, x, (uint32_t)dt_hash_bytes(ask.key,
 	    ask.n), same_name, &ask);
 	it->next = k != NULL ? k->first : 0;
@@ -737,8 +805,21 @@ dt_rule_index_dns_first(const struct dt_rule_index *x, const char *name,
 const struct dt_dns *
 dt_rule_index_dns_next(const struct dt_rule_index *x, struct dt_hash_iter *it)
 {
-	uint32_t item1 = chains_next(&x->dns_name, it);
+	const struct dt_dns *ref;
+	struct name_ask ask;
+	char key[DT_NAME_KEY];
+	uint32_t item1;
+	size_t di;
 
+	if ((it->next & DNS_SCAN) != 0) {
+		/* the record given last has the key */
+		di = it->next & ~DNS_SCAN;
+		ref = dt_capture_dns(x->cap, di - 1);
+		ask.name = ref->name;
+		ask.n = name_view(ref->name, key, &ask.key);
+		return dns_scan(x, di, &ask, ref->name, it);
+	}
+	item1 = chains_next(&x->dns_name, it);
 	return item1 != 0 ? dt_capture_dns(x->cap, item1 - 1) : NULL;
 }
 

@@ -53,8 +53,9 @@ struct dt_rule_chains {
 
 struct dt_rule_index {
 	struct dt_rule_chains dns_name;	/* query name -> DNS record number;
-					   made by the first
-					   dt_rule_index_dns_first() */
+					   made when a few names have been
+					   looked for by reading every
+					   record (index.c, DNS_SCANS) */
 	struct dt_hash host_answer;	/* address -> the first struct dt_dns
 					   whose answer gave it for --host (as
 					   the query name or its CNAME
@@ -73,7 +74,10 @@ struct dt_rule_index {
 	struct dt_capture *cap;		/* whose connections and records */
 	int conn_name_made;
 	int dns_made;			/* dns_name made: by the first
-					   dt_rule_index_dns_first() */
+					   dt_rule_index_dns_first() past
+					   the records' reads allowed */
+	size_t dns_scanned;		/* records read to find a name
+					   without dns_name */
 	int http_made;			/* http_conn made, and get_made:
 	 				   http_get, by the first lookup
 					   that reads each */

@@ -70,7 +70,10 @@ addr_key(const struct dt_addr *a, uint16_t port, uint8_t *out)
 
 /* 8 bytes: a day's 99,316 names and as many servers take 131,072 slots
    each, 1 MiB (3 MiB when a slot also held its last item, its count
-   and the interned name it was made from). */
+   and the interned name it was made from). Items are pushed before the
+   items of their key, so that adding needs no last item: a table is
+   built from its last item to its first, or its chains are turned
+   round once it is built (chains_reverse). */
 struct dt_rule_slot {
 	uint32_t hash;
 	uint32_t first;			/* item + 1; 0: an empty slot */
@@ -81,11 +84,9 @@ typedef int (*same_fn)(const struct dt_rule_index *x, uint32_t item,
     const void *key);
 
 static int
-chains_init(struct dt_rule_chains *t, struct dt_mem *m, size_t n_items,
-    int appending)
+chains_init(struct dt_rule_chains *t, struct dt_mem *m, size_t n_items)
 {
 	memset(t, 0, sizeof *t);
-	t->appending = appending;
 	if (n_items > UINT32_MAX - 1)
 		return -1;
 	/* next[] is written as each item is added, never read before */
@@ -93,60 +94,43 @@ chains_init(struct dt_rule_chains *t, struct dt_mem *m, size_t n_items,
 	return t->next != NULL ? 0 : -1;
 }
 
-/* The build is over: the slots' last items go. */
-static void
-chains_done(struct dt_rule_chains *t, struct dt_mem *m)
-{
-	dt_free(m, t->last);
-	t->last = NULL;
-	t->appending = 0;
-}
-
 static void
 chains_free(struct dt_rule_chains *t, struct dt_mem *m)
 {
 	dt_free(m, t->slots);
 	dt_free(m, t->next);
-	dt_free(m, t->last);
 	memset(t, 0, sizeof *t);
 }
 
-/* The slot of key (hash), or the empty slot where it would go. */
+/* The slot of key (hash), or the empty slot where it would go. Compared
+   with the key's first item: while building, the one added most
+   recently, whose record is the likeliest still in the cache. */
 static size_t
 chains_find(const struct dt_rule_chains *t, const struct dt_rule_index *x,
     uint32_t hash, same_fn same, const void *key)
 {
 	size_t mask = t->cap - 1, i;
 
-	/* while building, compared with the key's last item: the one
-	   added most recently, whose record is the likeliest still in the
-	   cache */
 	for (i = hash & mask; t->slots[i].first != 0; i = (i + 1) & mask)
-		if (t->slots[i].hash == hash && same(x, (t->last != NULL ?
-		    t->last[i] : t->slots[i].first) - 1, key))
+		if (t->slots[i].hash == hash && same(x, t->slots[i].first - 1,
+		    key))
 			break;
 	return i;
 }
 
 /* Room for one more key: at most 4/5 of the slots are used, as in a dense
    struct dt_hash (a table built once and asked once or twice per
-   connection). The slots move, and their last items with them. */
+   connection). The slots move. */
 static int
 chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 {
 	size_t cap = t->cap ? t->cap * 2 : 256, mask = cap - 1, i, j;
 	struct dt_rule_slot *s;
-	uint32_t *l;
 
 	if ((t->n_keys + 1) * 5 <= t->cap * 4)
 		return 0;
 	if ((s = dt_calloc(m, cap, sizeof *s)) == NULL)
 		return -1;
-	l = NULL;
-	if (t->appending && (l = dt_malloc(m, cap * sizeof *l)) == NULL) {
-		dt_free(m, s);
-		return -1;
-	}
 	for (i = 0; i < t->cap; i++) {
 		if (t->slots[i].first == 0)
 			continue;
@@ -154,37 +138,15 @@ chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 		    j = (j + 1) & mask)
 			;
 		s[j] = t->slots[i];
-		if (l != NULL)
-			l[j] = t->last[i];
 	}
 	dt_free(m, t->slots);
-	dt_free(m, t->last);
 	t->slots = s;
-	t->last = l;
 	t->cap = cap;
 	return 0;
 }
 
-/* item chained after the items of slot i (an empty slot becomes the
-   key's, with hash); while building. */
-static void
-chains_add(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
-{
-	struct dt_rule_slot *k = &t->slots[i];
-
-	t->next[item] = 0;
-	if (k->first == 0) {
-		k->hash = hash;
-		k->first = item + 1;
-		t->n_keys++;
-	} else
-		t->next[t->last[i] - 1] = item + 1;
-	t->last[i] = item + 1;
-}
-
 /* item chained before the items of slot i (an empty slot becomes the
-   key's, with hash): a table built from its last item to its first
-   needs no last items. */
+   key's, with hash). */
 static void
 chains_push(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
 {
@@ -196,6 +158,24 @@ chains_push(struct dt_rule_chains *t, size_t i, uint32_t hash, uint32_t item)
 		t->n_keys++;
 	}
 	k->first = item + 1;
+}
+
+/* Every chain turned round (a table built from its first item to its
+   last). */
+static void
+chains_reverse(struct dt_rule_chains *t)
+{
+	uint32_t prev, cur, nx;
+	size_t i;
+
+	for (i = 0; i < t->cap; i++) {
+		for (prev = 0, cur = t->slots[i].first; cur != 0; cur = nx) {
+			nx = t->next[cur - 1];
+			t->next[cur - 1] = prev;
+			prev = cur;
+		}
+		t->slots[i].first = prev;
+	}
 }
 
 static const struct dt_rule_slot *
@@ -524,10 +504,8 @@ make_dns(const struct dt_rule_index *cx)
 	memset(seen, 0, sizeof seen);
 	x->dns_made = 1;
 	/* from the last record to the first, each pushed before the
-	   records of its name: no last item per slot (0.75 MB beside the
-	   slots as the table doubled on the 2 GiB day, at the rule pass's
-	   peak) */
-	if (chains_init(&x->dns_name, cap->mem, cap->n_dns, 0) != 0)
+	   records of its name */
+	if (chains_init(&x->dns_name, cap->mem, cap->n_dns) != 0)
 		goto fail;
 	for (di = cap->n_dns; di > 0; di--) {
 		dt_capture_spill_step(cap, &sw);
@@ -622,7 +600,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	   the array should one not be */
 	x->max_id = cap->conns_tail != NULL ? cap->conns_tail->id : 0;
 	/* every connection is one item of conn_server */
-	if (chains_init(&x->conn_server, m, (size_t)x->max_id + 1, 1) != 0)
+	if (chains_init(&x->conn_server, m, (size_t)x->max_id + 1) != 0)
 		goto fail;
 	x->conn_by_id = dt_calloc(m, (size_t)x->max_id + 1,
 	    sizeof *x->conn_by_id);
@@ -638,14 +616,14 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 		hash = (uint32_t)dt_hash_bytes(key, addr_key(&c->server,
 		    c->server_port, key));
 		i = chains_find(&x->conn_server, x, hash, same_server, key);
-		chains_add(&x->conn_server, i, hash, c->id);
+		chains_push(&x->conn_server, i, hash, c->id);
 		if (unanswered(c)) {
 			path_key(c, pkey);
 			if (dt_hash_add(&want, pkey, sizeof pkey, NULL) < 0)
 				goto fail;
 		}
 	}
-	chains_done(&x->conn_server, m);
+	chains_reverse(&x->conn_server);
 	if (build_answered_after(x, &want, m) != 0)
 		goto fail;
 	dt_hash_free(&want);

@@ -19,9 +19,10 @@
  * and keep no copy of a key: a slot is its hash and its first item (8
  * bytes), the key read back from the record or the connection when hashes
  * are equal (a DNS name is interned: the same pointer is the same key).
- * Each slot's last item, which appending needs, is kept while the table
- * is built (the DNS names are pushed from the last record to the first
- * instead, which needs none), and a key's count is a walk of its chain.
+ * Items are pushed before their key's others (no last item kept: the DNS
+ * names are pushed from the last record to the first, the connections'
+ * chains turned round once built), and a key's count is a walk of its
+ * chain.
  */
 #ifndef DT_RULES_INDEX_H
 #define DT_RULES_INDEX_H
@@ -43,12 +44,7 @@ struct dt_rule_chains {
 	struct dt_rule_slot *slots;	/* cap, a power of two */
 	uint32_t *next;			/* [item]: the key's next item + 1,
 					   0: the last */
-	uint32_t *last;			/* [slot]: its last item + 1, while
-					   the table is built by appending
-					   (NULL after, or when built from
-					   its last item to its first) */
 	size_t cap, n_keys;
-	int appending;
 };
 
 struct dt_rule_index {

@@ -510,8 +510,12 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (n_frames > (SIZE_MAX / 2 - sizeof *v - len) / sizeof *v->frames)
 		return NULL;
 	fb = n_frames * sizeof *v->frames;
-	/* while the rules run, as its sentence and numbers (packed.c) */
-	if (len < sizeof text) {
+	/* while the rules run, as its sentence and numbers (packed.c),
+	   unless kept memory goes to the capture's spill file: the text is
+	   then off the heap at once, and packing would only add the
+	   numbers and sentences to the heap (0.6 MB at the 2 GiB day's
+	   rule pass) and the work of writing each summary twice */
+	if (len < sizeof text && cap->spill == NULL) {
 		if (tie >= 0) {		/* "%s (IP-HTTPS: %.*s)", it fits */
 			size_t k = strlen(summary);
 
@@ -540,7 +544,17 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		for (i = 0; i < n_frames; i++)
 			if (frames[i] != 0)
 				v->frames[n++] = frames[i];
-		qsort(v->frames, n, sizeof *v->frames, cmp_u64);
+		if (n > 16)
+			qsort(v->frames, n, sizeof *v->frames, cmp_u64);
+		else		/* the few a verdict cites, in place */
+			for (i = 1; i < n; i++) {
+				uint64_t f = v->frames[i];
+				size_t j;
+
+				for (j = i; j > 0 && v->frames[j - 1] > f; j--)
+					v->frames[j] = v->frames[j - 1];
+				v->frames[j] = f;
+			}
 		v->n_frames = 0;
 		for (i = 0; i < n; i++)
 			if (v->n_frames == 0 ||
@@ -552,10 +566,14 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (packed != NULL) {
 		v->summary = packed;
 		v->packed = 1;
-	} else if (tie >= 0) {
+	} else if (tie >= 0) {		/* "%s (IP-HTTPS: %.*s)" */
+		size_t k = strlen(summary);
+
 		v->summary = (char *)(v + 1) + fb;
-		snprintf(v->summary, len + 1, "%s (IP-HTTPS: %.*s)", summary,
-		    tie, c->iphttps_reason);
+		memcpy(v->summary, summary, k);
+		memcpy(v->summary + k, " (IP-HTTPS: ", 12);
+		memcpy(v->summary + k + 12, c->iphttps_reason, (size_t)tie);
+		memcpy(v->summary + k + 12 + tie, ")", 2);
 	} else {
 		v->summary = (char *)(v + 1) + fb;
 		memcpy(v->summary, summary, len + 1);

@@ -1833,6 +1833,40 @@ START_TEST(other_name_than_host_not_candidate)
 }
 END_TEST
 
+/* A reason quotes wire names as printable ASCII: a byte below 0x20 or
+   from 0x7f on becomes '?', wherever it falls in the text; equal reasons
+   share one kept copy, the one before and the ones kept lately. */
+START_TEST(reason_printable_shared)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c[5];
+	static const char *const sni[5] = {
+		"w\x01w.\x7f\xc3\xa9x.example-with-a-longer-name\x1f",
+		"w\x01w.\x7f\xc3\xa9x.example-with-a-longer-name\x1f",
+		"www.other.example",
+		"w\x01w.\x7f\xc3\xa9x.example-with-a-longer-name\x1f",
+		"abcdefghijklmnopqrstuvwxyz\x80",
+	};
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		c[i] = tcp_up(f, 20 + i);
+		client_hello(f, c[i], sni[i], 1, AES128_GCM);
+	}
+	f->cfg.host = HOST;
+	run(f);
+	ck_assert_str_eq(c[0]->iphttps_reason, "SNI w?w.???x.example-with-"
+	    "a-longer-name?, not da.corp.example; port 443; Windows TTL 128");
+	ck_assert_ptr_eq(c[1]->iphttps_reason, c[0]->iphttps_reason);
+	ck_assert_str_eq(c[2]->iphttps_reason, "SNI www.other.example, not "
+	    "da.corp.example; port 443; Windows TTL 128");
+	ck_assert_ptr_eq(c[3]->iphttps_reason, c[0]->iphttps_reason);
+	ck_assert_str_eq(c[4]->iphttps_reason, "SNI abcdefghijklmnopqrstuvwxyz?"
+	    ", not da.corp.example; port 443; Windows TTL 128");
+	fx_free(f);
+}
+END_TEST
+
 /* ---- DNS, proxy, CRL ---------------------------------------------------- */
 
 START_TEST(dns_nxdomain)
@@ -2533,6 +2567,7 @@ rules_suite(void)
 	tcase_add_test(tc, all_judges_other_connections);
 	tcase_add_test(tc, healthy_other_host_no_verdict);
 	tcase_add_test(tc, other_name_than_host_not_candidate);
+	tcase_add_test(tc, reason_printable_shared);
 	tcase_add_test(tc, dns_nxdomain);
 	tcase_add_test(tc, dns_no_data);
 	tcase_add_test(tc, dns_aaaa_empty_a_ok_no_verdict);

@@ -305,21 +305,35 @@ keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 {
 	const char **seen;
 	char *copy;
-	size_t i;
+	size_t i, j, n = strlen(text);
+	uint64_t w;
 
-	for (i = 0; text[i] != '\0'; i++)
-		if ((unsigned char)text[i] < 0x20 ||
-		    (unsigned char)text[i] >= 0x7f)
-			text[i] = '?';
-	if (rm->kept == NULL || memcmp(rm->text, text, i + 1) != 0) {
-		seen = &rm->seen[dt_hash_bytes(text, i) & (REASON_SEEN - 1)];
-		if (*seen == NULL || memcmp(*seen, text, i + 1) != 0) {
-			if ((copy = dt_capture_keep_text(cap, i + 1)) != NULL)
-				memcpy(copy, text, i + 1);
+	/* eight bytes at a time: none below 0x20 (its high bit after
+	   0x20 is taken from it, when it had none), none at 0x7f or above
+	   (a high bit once 1 is added, or before); a word that may hold
+	   one is looked at byte by byte */
+	for (i = 0; i < n; i += 8) {
+		if (i + 8 <= n) {
+			memcpy(&w, text + i, 8);
+			w = ((w - 0x2020202020202020ull) & ~w) |
+			    (w + 0x0101010101010101ull) | w;
+			if ((w & 0x8080808080808080ull) == 0)
+				continue;
+		}
+		for (j = i; j < i + 8 && j < n; j++)
+			if ((unsigned char)text[j] < 0x20 ||
+			    (unsigned char)text[j] >= 0x7f)
+				text[j] = '?';
+	}
+	if (rm->kept == NULL || memcmp(rm->text, text, n + 1) != 0) {
+		seen = &rm->seen[dt_hash_bytes(text, n) & (REASON_SEEN - 1)];
+		if (*seen == NULL || memcmp(*seen, text, n + 1) != 0) {
+			if ((copy = dt_capture_keep_text(cap, n + 1)) != NULL)
+				memcpy(copy, text, n + 1);
 			*seen = copy;
 		}
 		rm->kept = *seen;
-		memcpy(rm->text, text, i + 1);
+		memcpy(rm->text, text, n + 1);
 	}
 	c->iphttps_reason = rm->kept;
 }

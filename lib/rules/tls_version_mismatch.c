@@ -57,6 +57,12 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 
 	if (t->ch_frame == 0)
 		return;
+	/* decided before the client's versions are written out: most
+	   connections have no finding here */
+	if (!(t->alert_frame != 0 && t->alert_desc == 70) &&
+	    !(t->sh_frame != 0 && t->version != 0 && !t->hrr &&
+	    !offered(t, t->version)))
+		return;
 	vers[0] = '\0';
 	for (i = 0; i < dt_tls_hello(t)->n_client_versions && k < sizeof vers - 1; i++)
 		k += (size_t)snprintf(vers + k, sizeof vers - k, "%s%s",

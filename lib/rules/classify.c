@@ -200,12 +200,30 @@ midstream(const struct dt_conn *c)
 	return !c->roles_from_syn && c->syn_frame == 0 && c->tls->ch_frame == 0;
 }
 
-/* name: dt_facts_server_name(c); conn: the CONNECT made on c; attempts:
-   the connections to c's server and port. */
+/* Whether the server name asked last was --host: names are interned,
+   so neighbours asking the same one (a client's attempts) have the
+   same pointer, and are not compared again. */
+struct host_memo {
+	const char *name;
+	int eq;
+};
+
+static int
+is_host(struct host_memo *hm, const char *name, const char *host)
+{
+	if (name != hm->name) {
+		hm->name = name;
+		hm->eq = dt_rule_host_eq(name, host);
+	}
+	return hm->eq;
+}
+
+/* name: dt_facts_server_name(c); conn: the CONNECT made on c;
+   attempts: the connections to c's server and port. */
 static void
 evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
     const char *name, const struct dt_http *conn, const char *host,
-    size_t attempts, struct why *w)
+    size_t attempts, struct host_memo *hm, struct why *w)
 {
 	const struct dt_rules_config *cfg = ctx->cfg;
 	const struct dt_rule_index *x = &ctx->idx;
@@ -218,7 +236,7 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	w->k = 0;
 	w->text[0] = '\0';
 	if (host != NULL) {
-		if (name != NULL && dt_rule_host_eq(name, host)) {
+		if (name != NULL && is_host(hm, name, host)) {
 			why_begin(w, W_NAME, 1);
 			why_cat(w, sni != NULL ? "SNI " : "HTTP Host ");
 			why_cat(w, name);
@@ -450,6 +468,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_conn *c, *m;
 	struct dt_hash_iter it;
 	struct reason_memo rm;
+	struct host_memo hm = { NULL, 0 };
 	const struct dt_http *h;
 	const char *name;
 	size_t n, i, n_bits;
@@ -496,7 +515,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		h = dt_rule_index_connect_on(x, c->id);
 		evidence(ctx, c, name, h, host, n_server != NULL ?
 		    n_server[c->id] : dt_rule_index_server_count(x,
-		    &c->server, c->server_port), &w);
+		    &c->server, c->server_port), &hm, &w);
 		c->iphttps_score = w.score;
 		keep_reason(cap, &rm, c, w.text);
 		if (host != NULL)
@@ -629,10 +648,13 @@ static void
 run_add(struct run *r, const struct dt_conn *c)
 {
 	r->count++;
-	if (r->k > 0 && (size_t)r->k < sizeof r->list - 16)
-		r->k += snprintf(r->list + r->k, sizeof r->list - (size_t)r->k,
-		    ", %u", c->id);
-	else if (r->k > 0 && (size_t)r->k < sizeof r->list - 4) {
+	if (r->k > 0 && (size_t)r->k < sizeof r->list - 16) {
+		/* ", %u" by hand: a run's list grows by one id per attempt */
+		r->list[r->k] = ',';
+		r->list[r->k + 1] = ' ';
+		r->k += 2 + (int)dt_put_uint(r->list + r->k + 2, c->id);
+		r->list[r->k] = '\0';
+	} else if (r->k > 0 && (size_t)r->k < sizeof r->list - 4) {
 		snprintf(r->list + r->k, sizeof r->list - (size_t)r->k, ", ...");
 		r->k = (int)sizeof r->list;
 	}

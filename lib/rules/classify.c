@@ -299,17 +299,19 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	}
 }
 
-/* c's reason, at most DT_REASON_LEN - 1 bytes, in the capture's kept text.
-   It quotes wire names (SNI, Host, CONNECT): printable ASCII only, so it
-   is valid UTF-8 whatever the wire held (facts/finish.c repairs the wire
-   strings, not this copy). NULL (read as "") when memory failed.
-   Not interned: interned strings stay on the heap to the end (never
-   spilled) and most reasons are distinct (a frame number, a server
-   name: a day's 62,927 of 163,840, 4.7 MB and an intern table of 1 MB
-   at the rule pass's peak). The last reason is remembered (neighbours
-   mostly share one), and the reasons kept lately by a hash of their
-   text (the few that thousands of connections share), so that the
-   kept copies are nearly as few as the distinct reasons. */
+/* c's reason, at most DT_REASON_LEN - 1 bytes. It quotes wire names (SNI,
+   Host, CONNECT): printable ASCII only, so it is valid UTF-8 whatever the
+   wire held (facts/finish.c repairs the wire strings, not this copy).
+   NULL (read as "") when memory failed. The last reason is remembered:
+   neighbours mostly share one.
+   Where it is kept depends on where kept memory goes. On the heap, it is
+   interned: equal reasons share one copy exactly (the 2 GiB day's 62,927
+   distinct of 163,840, 4.7 MB). Once the capture spills, interned
+   strings would stay on the heap (they never spill) with the intern
+   table beside the indexes (1 MB): a reason is then kept text, spilled
+   with the other facts, shared by the reasons kept lately with the same
+   hash (a direct-mapped memo: 6.9 MB in the file on that day, none on
+   the heap). */
 #define REASON_SEEN 1024		/* direct-mapped, a power of two */
 struct reason_memo {
 	const char *kept;
@@ -344,13 +346,19 @@ keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 				text[j] = '?';
 	}
 	if (rm->kept == NULL || memcmp(rm->text, text, n + 1) != 0) {
-		seen = &rm->seen[dt_hash_bytes(text, n) & (REASON_SEEN - 1)];
-		if (*seen == NULL || memcmp(*seen, text, n + 1) != 0) {
-			if ((copy = dt_capture_keep_text(cap, n + 1)) != NULL)
-				memcpy(copy, text, n + 1);
-			*seen = copy;
+		if (cap->spill == NULL)
+			rm->kept = dt_capture_intern_n(cap, text, n);
+		else {
+			seen = &rm->seen[dt_hash_bytes(text, n) &
+			    (REASON_SEEN - 1)];
+			if (*seen == NULL || memcmp(*seen, text, n + 1) != 0) {
+				copy = dt_capture_keep_text(cap, n + 1);
+				if (copy != NULL)
+					memcpy(copy, text, n + 1);
+				*seen = copy;
+			}
+			rm->kept = *seen;
 		}
-		rm->kept = *seen;
 		memcpy(rm->text, text, n + 1);
 	}
 	c->iphttps_reason = rm->kept;

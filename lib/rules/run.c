@@ -86,6 +86,9 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	if (dt_rule_index_build(&ctx.idx, cap, ctx.cfg->host) != 0)
 		return -1;
 	dt_rules_classify(&ctx);
+	/* the reasons are in: their intern table (most are distinct) need
+	   not stay beside the indexes through the rules */
+	dt_capture_intern_end(cap);
 	if (ctx.judged != NULL) {
 		for (id = 1; id <= ctx.idx.max_id; id++) {
 			if ((ctx.judged[id / 8] & 1 << id % 8) == 0 ||

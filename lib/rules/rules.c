@@ -427,6 +427,19 @@ shared_text(struct dt_rule_ctx *ctx, const char *s)
 	size_t i, len = strlen(s);
 	char **v;
 
+	fp = text_fp(s, len);
+	if (mm != NULL)
+		for (; mm->n_text_fp < cap->n_texts; mm->n_text_fp++)
+			mm->text_fp[mm->n_text_fp] = text_fp(
+			    cap->texts[mm->n_text_fp],
+			    strlen(cap->texts[mm->n_text_fp]));
+	/* a text equal to a shared one is ASCII as it is */
+	for (i = 0; i < cap->n_texts; i++)
+		if ((mm == NULL || mm->text_fp[i] == fp) &&
+		    strcmp(cap->texts[i], s) == 0)
+			return cap->texts[i];
+	if (cap->n_texts == MAX_SHARED_TEXTS)
+		return NULL;
 	/* ASCII: no byte with its high bit, eight at a time */
 	for (i = 0; i + 8 <= len; i += 8) {
 		memcpy(&w, s + i, 8);
@@ -435,18 +448,6 @@ shared_text(struct dt_rule_ctx *ctx, const char *s)
 	for (; i < len; i++)
 		high |= (unsigned char)s[i];
 	if (high & 0x8080808080808080ULL)
-		return NULL;
-	fp = text_fp(s, len);
-	if (mm != NULL)
-		for (; mm->n_text_fp < cap->n_texts; mm->n_text_fp++)
-			mm->text_fp[mm->n_text_fp] = text_fp(
-			    cap->texts[mm->n_text_fp],
-			    strlen(cap->texts[mm->n_text_fp]));
-	for (i = 0; i < cap->n_texts; i++)
-		if ((mm == NULL || mm->text_fp[i] == fp) &&
-		    strcmp(cap->texts[i], s) == 0)
-			return cap->texts[i];
-	if (cap->n_texts == MAX_SHARED_TEXTS)
 		return NULL;
 	v = dt_realloc(cap->mem, cap->texts, (cap->n_texts + 1) * sizeof *v);
 	if (v == NULL)

@@ -23,15 +23,24 @@ jstrv(struct jw *w, const char *key, char *const *v, size_t n)
 	jw_end(w);
 }
 
-/* "0x003B" at o, quoted. */
-static char *
+/* "0x003B" at o, quoted: two digits a byte from a table. */
+static inline char *
 jq_hex16(char *o, uint16_t v)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char buf[8] = { '"', '0', 'x', hex[v >> 12], hex[v >> 8 & 0xf],
-	    hex[v >> 4 & 0xf], hex[v & 0xf], '"' };
+	static const char hex2[] =
+	    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+	    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+	    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+	    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+	    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+	    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+	    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+	    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
 
-	memcpy(o, buf, 8);
+	memcpy(o, "\"0x", 3);
+	memcpy(o + 3, hex2 + 2 * (v >> 8), 2);
+	memcpy(o + 5, hex2 + 2 * (v & 0xff), 2);
+	o[7] = '"';
 	return o + 8;
 }
 
@@ -112,86 +121,127 @@ jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
 	return jq_bool(o, encrypted);
 }
 
-/* An element of "timeline" or "messages": frame, time, from, type, then
-   what the type adds; the head the quick way (a day has millions). */
+/* A member of an event after its head: "key": after the constant bytes
+   of its separator and indentation. */
+#define jev_key(t, o, key)	jq_copy_key_((t), (o), JQ_Q(key), \
+	sizeof JQ_Q(key) - 1)
+
+static inline __attribute__((always_inline)) char *
+jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
+{
+	o = jq_copy(o, t->key, t->n_key, 32);
+	memcpy(o, q, n);
+	/* compact: the key without its space (n_key is 1 then) */
+	return o + n - (t->n_key == 1);
+}
+
+/*
+ * An element of "timeline" or "messages": frame, time, from, type, then
+ * what the type adds. A day has millions: the keys, their punctuation
+ * and indentation, "from" and its value come from the writer's copy of
+ * the bytes every event at this depth shares (struct jw_evt), the type's
+ * name with its length from a table; what is left is the numbers.
+ */
 static void
 jevent(struct jw *w, const struct dt_conn *c, const struct dt_event *ev)
 {
-	const char *from = dt_report_dir_name(ev->dir);
-	const char *type = dt_report_msg_name(ev);
-	char *o = jq_begin(w, 12);
+	const struct jw_evt *t = jw_evt(w);
+	const struct dt_report_name *type = dt_report_msg_nm(ev);
+	const char *s;
+	char *o;
 
+	if (t == NULL)
+		return;
+	o = jq_begin(w, 12);
 	o = jq_elem(w, o);
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "frame");
+	o = jq_copy(o, t->open, t->n_open, 32);
 	o = jq_uint(o, dt_ev_frame(c, ev));
-	o = jq_key(w, o, "time");
+	o = jq_copy(o, t->time, t->n_time, 32);
 	o = jq_time(w, o, dt_ev_time(c, ev));
-	o = jq_key(w, o, "from");
-	o = jq_name(o, from, strlen(from));
-	o = jq_key(w, o, "type");
-	o = jq_name(o, type, strlen(type));
+	o = jq_copy(o, t->from[ev->dir == DT_S2C], t->n_from[ev->dir == DT_S2C],
+	    64);
+	memcpy(o, type->s, DT_REPORT_NAME_PAD);
+	o += type->n;
+	*o++ = '"';
 	switch (ev->type) {
 	case DT_EV_TLS_ALERT: {
 		uint8_t level, desc;
-		int plain = dt_ev_alert(ev, &level, &desc);
 
-		o = jq_alert_fields(w, o, !plain, level, desc, 1);
+		if (!dt_ev_alert(ev, &level, &desc)) {
+			o = jev_key(t, o, "level");
+			o = jq_null(o);
+			o = jev_key(t, o, "description");
+			o = jq_null(o);
+			o = jev_key(t, o, "code");
+			o = jq_null(o);
+			o = jev_key(t, o, "encrypted");
+			o = jq_bool(o, 1);
+			break;
+		}
+		o = jev_key(t, o, "level");
+		o = jq_ours(w, o, dt_tls_alert_level_name(level), 4);
+		o = jev_key(t, o, "description");
+		o = jq_ours(w, o, dt_tls_alert_name(desc), 3);
+		o = jev_key(t, o, "code");
+		o = jq_int(o, desc);
+		o = jev_key(t, o, "encrypted");
+		o = jq_bool(o, 0);
 		break;
 	}
 	case DT_EV_HTTP_RESPONSE:
-		o = jq_key(w, o, "status");
+		o = jev_key(t, o, "status");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_GAP:
 	case DT_EV_TLS_ENCRYPTED:
-		o = jq_key(w, o, "bytes");
+		o = jev_key(t, o, "bytes");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_SYN:
 	case DT_EV_SYNACK:
-		o = jq_key(w, o, "retransmission");
+		o = jev_key(t, o, "retransmission");
 		o = jq_bool(o, ev->a != 0);
 		break;
 	case DT_EV_RST:
-		o = jq_key(w, o, "before_synack");
+		o = jev_key(t, o, "before_synack");
 		o = jq_bool(o, ev->a == 1);
-		o = jq_key(w, o, "peer_bytes");
+		o = jev_key(t, o, "peer_bytes");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_FIN:
-		o = jq_key(w, o, "bytes_before");
+		o = jev_key(t, o, "bytes_before");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_TLS_HANDSHAKE:
 		if (dt_ev_hs_encrypted(ev)) {
-			o = jq_key(w, o, "encrypted");
+			o = jev_key(t, o, "encrypted");
 			o = jq_bool(o, 1);
 		}
 		if (ev->b & DT_TLS_HS_REPEAT) {
-			o = jq_key(w, o, "repeated");
+			o = jev_key(t, o, "repeated");
 			o = jq_bool(o, 1);
 		}
 		break;
 	case DT_EV_TLS_UPGRADE:
-		jq_end(w, o);
-		jw_str(w, "protocol", dt_tls_preamble_id(ev->a));
-		jw_end(w);
-		return;
+		/* a name of ours; none (never) is refused, as jw_str() does */
+		o = jev_key(t, o, "protocol");
+		s = dt_tls_preamble_id(ev->a);
+		o = s != NULL ? jq_ours(w, o, s, 1) : jq_str(w, o, NULL, 1);
+		break;
 	case DT_EV_TLS_RECORD:
-		o = jq_key(w, o, "content_type");
+		o = jev_key(t, o, "content_type");
 		o = jq_uint(o, ev->a);
-		o = jq_key(w, o, "bytes");
+		o = jev_key(t, o, "bytes");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_TLS_RESYNC:
-		o = jq_key(w, o, "bytes_skipped");
+		o = jev_key(t, o, "bytes_skipped");
 		o = jq_uint(o, ev->b);
 		break;
 	default:
 		break;
 	}
-	o = jq_close(w, o);
+	o = jq_copy(o, t->close, t->n_close, 32);
 	jq_end(w, o);
 }
 

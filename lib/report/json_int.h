@@ -22,6 +22,27 @@
 
 #define JW_MAX_DEPTH	63	/* the document is 12 deep at most */
 
+/*
+ * The bytes of a timeline event (json_conn.c's jevent()) that are the same
+ * for every event at one depth: its keys with their punctuation and
+ * indentation, "from" with its two values, the close. Made the first time
+ * an event is written at a depth (a document has two: "timeline" and
+ * "messages", one deeper), then copied whole; sized for the deepest
+ * indentation (JW_IND_MAX), copied as a fixed 32 or 64 bytes up to the
+ * depths a document has.
+ */
+#define JW_IND_MAX	(1 + 2 * (JW_MAX_DEPTH + 1))
+
+struct jw_evt {
+	unsigned depth;		/* of the array it is in; 0: not made */
+	unsigned short n_open, n_time, n_from[2], n_key, n_close;
+	char open[JW_IND_MAX + 32];	/* '{' "frame": */
+	char time[JW_IND_MAX + 32];	/* , "time": */
+	char from[2][2 * JW_IND_MAX + 48]; /* , "from": "client", "type": " */
+	char key[JW_IND_MAX + 32];	/* , and a member's indentation */
+	char close[JW_IND_MAX + 32];	/* the array's indentation, '}' */
+};
+
 struct jw {
 	FILE *fp;
 	struct dt_mem *mem;	/* holds buf */
@@ -33,8 +54,10 @@ struct jw {
 	size_t ind;		/* newline and indentation of a member */
 	uint64_t any;		/* bit d: the container at depth d has members */
 	uint64_t arr;		/* bit d: ... and is an array */
+	size_t step;		/* what ind grows by a depth: 2, compact 0 */
 	struct dt_report_clock clock;	/* the date of the last time written */
 	int data_keys;		/* keys from the data: checked, escaped */
+	struct jw_evt evt[2];	/* by the parity of the depth */
 };
 
 /* 0, or DT_ENOMEM when mem refused the output buffer. */
@@ -242,8 +265,47 @@ jq_key_(struct jw *w, char *o, const char *q, size_t n)
 #define jq_elem(w, o)	jq_sep((w), (o))
 
 /* Opens an object (c '{') or an array ('[') after its key or jq_elem(). */
-char *jq_open(struct jw *w, char *o, char c);
-char *jq_close(struct jw *w, char *o);
+char *jq_open_deep(struct jw *w, char *o);
+
+static inline __attribute__((always_inline)) char *
+jq_open(struct jw *w, char *o, char c)
+{
+	unsigned d = w->depth + 1;
+	uint64_t bit = (uint64_t)1 << d;
+
+	if (d > JW_MAX_DEPTH)
+		return jq_open_deep(w, o);
+	*o++ = c;
+	w->depth = d;
+	w->ind += w->step;
+	w->any &= ~bit;
+	w->arr = (w->arr & ~bit) | (c == '[' ? bit : 0);
+	return o;
+}
+
+/* Closes the innermost: on its own line at its depth when it has
+   members (the indentation copied as 32 bytes, as jq_sep() does). */
+static inline __attribute__((always_inline)) char *
+jq_close(struct jw *w, char *o)
+{
+	unsigned d = w->depth;
+	uint64_t bit = (uint64_t)1 << d;
+	size_t ind = w->ind - w->step;
+
+	if (d == 0)
+		return o;
+	if (w->any & bit) {
+		if (ind <= 32)
+			memcpy(o, jw_indent, 32);
+		else
+			memcpy(o, jw_indent, ind);
+		o += ind;
+	}
+	*o++ = (w->arr & bit) ? ']' : '}';
+	w->depth = d - 1;
+	w->ind = ind;
+	return o;
+}
 
 /* Values. */
 char *jq_int(char *o, int64_t v);
@@ -285,6 +347,31 @@ jq_name(char *o, const char *s, size_t n)
 
 /* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */
 char *jq_time(struct jw *w, char *o, int64_t ns);
+
+/* n bytes of p at o, copied as `fixed` bytes when n is no more (one
+   fixed-size copy; what follows overwrites the rest): p holds at least
+   `fixed`, and the run has the room. */
+static inline __attribute__((always_inline)) char *
+jq_copy(char *o, const char *p, size_t n, size_t fixed)
+{
+	if (n <= fixed)
+		memcpy(o, p, fixed);
+	else
+		memcpy(o, p, n);
+	return o + n;
+}
+
+/* The constant bytes of an event in the array open at w->depth (struct
+   jw_evt), made when not yet made for it; NULL past JW_MAX_DEPTH. */
+struct jw_evt *jw_evt_make(struct jw *w);
+
+static inline struct jw_evt *
+jw_evt(struct jw *w)
+{
+	struct jw_evt *t = &w->evt[w->depth & 1];
+
+	return t->depth == w->depth ? t : jw_evt_make(w);
+}
 
 /*
  * Strings of any length end a run: jq_str() writes our own text (valid

@@ -24,6 +24,8 @@
 
 #include <string.h>
 
+#include "report/digits.h"
+
 #define JW_BUF	(256 * 1024)
 
 int
@@ -33,6 +35,8 @@ jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact)
 	w->fp = fp;
 	w->mem = mem;
 	w->compact = compact != 0;
+	w->step = w->compact ? 0 : 2;
+	w->ind = w->compact ? 0 : 1;
 	w->buf = dt_malloc(mem, JW_BUF);
 	if (w->buf == NULL) {
 		w->err = DT_ENOMEM;
@@ -474,18 +478,10 @@ jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 		jw_scalar(w, "false", 5);
 }
 
-/* 10^i */
-static const uint64_t pow10[20] = {
-	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
-	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
-	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-	100000000000000000ULL, 1000000000000000000ULL,
-	10000000000000000000ULL,
-};
-
-/* "%lld" (JSON_INTEGER_FORMAT) of v at o, written from its last digit,
-   two digits a division; its length from the count of its bits. */
+/* "%lld" (JSON_INTEGER_FORMAT) of v at o. Below 10^8 (frames, counts,
+   times' parts), its 8 digits zero-padded in a word, the leading zeros
+   shifted out and the word stored whole (a member has the room); above,
+   two digits a division from the last. */
 char *
 jq_int(char *o, int64_t v)
 {
@@ -494,9 +490,10 @@ jq_int(char *o, int64_t v)
 	    "31323334353637383940414243444546474849505152535455565758596061"
 	    "62636465666768697071727374757677787980818283848586878889909192"
 	    "93949596979899";
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	unsigned t;
-	char *p;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t;
+	unsigned lead;
+	char buf[20], *p;
+	size_t n;
 
 	if (v < 0)
 		*o++ = '-';
@@ -504,21 +501,35 @@ jq_int(char *o, int64_t v)
 		*o = (char)('0' + u);
 		return o + 1;
 	}
-	/* digits: t = floor(log10(2^bits)) (1233/4096 ~ log10(2)), one
-	   more when u reaches 10^t */
-	t = (unsigned)((64 - __builtin_clzll(u)) * 1233) >> 12;
-	p = o + t + (u >= pow10[t]);
-	o = p;
+#ifdef DT_DIGITS_SWAR
+	if (u < 100000000) {
+		t = dt_digits8_word((uint32_t)u);
+		/* the first digit that is not '0': the lowest byte of the
+		   digits' values that is not zero (u >= 10: one is) */
+		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
+		t >>= 8 * lead;
+		memcpy(o, &t, 8);
+		return o + 8 - lead;
+	}
+#else
+	(void)lead;
+	(void)t;
+#endif
+	p = buf + sizeof buf;
 	while (u >= 100) {
 		p -= 2;
 		memcpy(p, pairs + 2 * (u % 100), 2);
 		u /= 100;
 	}
-	if (u >= 10)
-		memcpy(p - 2, pairs + 2 * u, 2);
-	else
-		p[-1] = (char)('0' + u);
-	return o;
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
+	n = (size_t)(buf + sizeof buf - p);
+	memcpy(o, p, n);
+	return o + n;
 }
 
 void
@@ -620,45 +631,12 @@ jw_room_k(struct jw *w, size_t need)
 	return w->buf + w->n;
 }
 
+/* jq_open() past JW_MAX_DEPTH: our bug. */
 char *
-jq_open(struct jw *w, char *o, char c)
+jq_open_deep(struct jw *w, char *o)
 {
-	uint64_t bit;
-
-	if (w->depth >= JW_MAX_DEPTH) {
-		if (w->err == 0)
-			w->err = DT_ENOMEM;
-		return o;
-	}
-	*o++ = c;
-	w->depth++;
-	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
-	bit = (uint64_t)1 << w->depth;
-	w->any &= ~bit;
-	if (c == '[')
-		w->arr |= bit;
-	else
-		w->arr &= ~bit;
-	return o;
-}
-
-char *
-jq_close(struct jw *w, char *o)
-{
-	uint64_t bit;
-	size_t n;
-
-	if (w->depth == 0)
-		return o;
-	bit = (uint64_t)1 << w->depth;
-	if ((w->any & bit) && !w->compact) {
-		n = 2 * (size_t)w->depth - 1;	/* 1 + 2 * (depth - 1) */
-		memcpy(o, jw_indent, n);
-		o += n;
-	}
-	*o++ = (w->arr & bit) ? ']' : '}';
-	w->depth--;
-	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
+	if (w->err == 0)
+		w->err = DT_ENOMEM;
 	return o;
 }
 
@@ -683,4 +661,57 @@ jq_wire(struct jw *w, char *o, const char *s, size_t k)
 	jq_end(w, o);
 	jw_quoted(w, s, strlen(s), 1);
 	return jq_begin(w, k);
+}
+
+/* ---- timeline events' constant bytes ------------------------------------ */
+
+static size_t
+evt_put(char *t, size_t n, const char *p, size_t k)
+{
+	memcpy(t + n, p, k);
+	return n + k;
+}
+
+/* A key at the event's members' indentation: ',', newline, indentation,
+   "key": (compact: ,"key":). */
+static size_t
+evt_key(const struct jw *w, char *t, size_t n, size_t ind, const char *key)
+{
+	n = evt_put(t, n, ",", 1);
+	n = evt_put(t, n, jw_indent, ind);
+	n = evt_put(t, n, "\"", 1);
+	n = evt_put(t, n, key, strlen(key));
+	return evt_put(t, n, "\": ", w->compact ? 2 : 3);
+}
+
+struct jw_evt *
+jw_evt_make(struct jw *w)
+{
+	struct jw_evt *t = &w->evt[w->depth & 1];
+	size_t ind = w->compact ? 0 : 1 + 2 * ((size_t)w->depth + 1), n;
+	int i;
+
+	if (w->depth + 1 > JW_MAX_DEPTH) {	/* our bug */
+		if (w->err == 0)
+			w->err = DT_ENOMEM;
+		return NULL;
+	}
+	/* the sizes of jw_evt hold the deepest: ind <= JW_IND_MAX */
+	n = evt_key(w, t->open, 0, ind, "frame");
+	t->open[0] = '{';			/* not ',' */
+	t->n_open = (unsigned short)n;
+	t->n_time = (unsigned short)evt_key(w, t->time, 0, ind, "time");
+	for (i = 0; i < 2; i++) {
+		n = evt_key(w, t->from[i], 0, ind, "from");
+		n = evt_put(t->from[i], n, i ? "\"server\"" : "\"client\"", 8);
+		n = evt_key(w, t->from[i], n, ind, "type");
+		n = evt_put(t->from[i], n, "\"", 1);
+		t->n_from[i] = (unsigned short)n;
+	}
+	n = evt_put(t->key, 0, ",", 1);
+	t->n_key = (unsigned short)evt_put(t->key, n, jw_indent, ind);
+	n = evt_put(t->close, 0, jw_indent, w->compact ? 0 : ind - 2);
+	t->n_close = (unsigned short)evt_put(t->close, n, "}", 1);
+	t->depth = w->depth;
+	return t;
 }

@@ -8,14 +8,16 @@
  * emitter's buffer. Invalid UTF-8: from the wire it becomes U+FFFD per
  * bad byte (what jansson was given after dt_utf8_clean()); our own text
  * is refused, as jansson refused it. Times: dt_report_time() against
- * gmtime_r() and snprintf(), what it was written with before.
+ * gmtime_r() and snprintf(), what it was written with before; integers
+ * against "%lld" and addresses against inet_ntop(), likewise.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "report/json_int.h"
+#include "report/json_val.h"
 #include "testutil.h"
 
 #define FLAGS(compact) \
@@ -679,6 +681,99 @@ START_TEST(times_like_gmtime)
 }
 END_TEST
 
+/* jq_int() against "%lld": every power of ten and its neighbours, the
+   limits, and random values of every length. */
+static void
+same_int(int64_t v)
+{
+	char got[64], want[32];
+	char *e;
+
+	memset(got, 'x', sizeof got);
+	e = jq_int(got, v);
+	snprintf(want, sizeof want, "%" PRId64, v);
+	ck_assert_msg((size_t)(e - got) == strlen(want) &&
+	    memcmp(got, want, strlen(want)) == 0,
+	    "%" PRId64 ": \"%.*s\"", v, (int)(e - got), got);
+}
+
+START_TEST(ints_like_printf)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL, p = 1;
+	int i;
+
+	same_int(0);
+	same_int(INT64_MAX);
+	same_int(INT64_MIN);
+	same_int(INT64_MIN + 1);
+	for (i = 0; i < 19; i++, p *= 10) {
+		same_int((int64_t)p);
+		same_int((int64_t)p - 1);
+		same_int((int64_t)p + 1);
+		same_int(-(int64_t)p);
+		same_int(-(int64_t)p + 1);
+	}
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* lengths spread evenly: a random shift */
+		same_int((int64_t)(x >> (x % 64)));
+		same_int(-(int64_t)(x >> (x % 63 + 1)));
+	}
+}
+END_TEST
+
+/* jw_addr_text() against inet_ntop(): IPv4, and IPv6 with every pattern
+   of zero and non-zero groups (runs of zeros, ties, the IPv4-mapped and
+   -compatible forms), non-zero groups of every width. */
+START_TEST(addrs_like_inet_ntop)
+{
+	static const unsigned vals[] = {
+		0, 1, 0xf, 0x10, 0xff, 0x100, 0xabc, 0x1000, 0xfe80, 0xffff,
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char got[64], want[64];
+	struct dt_addr a;
+	unsigned pat, v, c;
+	int i, rep;
+	size_t n;
+
+	memset(&a, 0, sizeof a);
+	a.family = 6;
+	for (pat = 0; pat < 1u << 16; pat++) {
+		for (rep = 0; rep < 3; rep++) {
+			for (i = 0; i < 8; i++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				c = pat >> (2 * i) & 3;
+				v = c == 0 ? 0 : c == 1 ? vals[x % 10] :
+				    c == 2 ? (unsigned)(x >> 20 & 0xffff) :
+				    x % 3 == 0 ? 0xffff : 0;
+				a.a[2 * i] = (uint8_t)(v >> 8);
+				a.a[2 * i + 1] = (uint8_t)v;
+			}
+			ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a.a, want,
+			    sizeof want));
+			n = jw_addr_text(got, &a);
+			ck_assert_int_eq(n, strlen(want));
+			ck_assert_msg(memcmp(got, want, n) == 0, "%s: %.*s",
+			    want, (int)n, got);
+		}
+	}
+	a.family = 4;
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memcpy(a.a, &x, 4);
+		if (i < 256)
+			memset(a.a, i, 4);
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a.a, want,
+		    sizeof want));
+		n = jw_addr_text(got, &a);
+		ck_assert_int_eq(n, strlen(want));
+		ck_assert_msg(memcmp(got, want, n) == 0, "%s: %.*s", want,
+		    (int)n, got);
+	}
+}
+END_TEST
+
 static Suite *
 json_out_suite(void)
 {
@@ -698,6 +793,8 @@ json_out_suite(void)
 	tcase_add_test(tc, longer_than_the_buffer);
 	tcase_add_test(tc, memory_and_io_failures);
 	tcase_add_test(tc, times_like_gmtime);
+	tcase_add_test(tc, ints_like_printf);
+	tcase_add_test(tc, addrs_like_inet_ntop);
 	/* a few hundred thousand gmtime_r() calls: room on a loaded machine */
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

@@ -774,6 +774,86 @@ START_TEST(addrs_like_inet_ntop)
 }
 END_TEST
 
+/* A run that depends on k alone, written through a memo or not. */
+static void
+w_memo_run(struct jw *w, unsigned k, int memo)
+{
+	struct jw_memo_run r;
+	unsigned i;
+
+	if (memo) {
+		jw_memo_begin(w, &r, JW_MEMO_HELLO);
+		jw_memo_add(&r, &k, sizeof k);
+		if (k == 9) {	/* a key too long to keep, and more of it */
+			jw_memo_add(&r, big_plain, JW_MEMO_KEY);
+			jw_memo_add(&r, big_plain, JW_MEMO_KEY);
+			jw_memo_add(&r, "x", 2);
+		}
+		if (jw_memo_found(w, &r))
+			return;
+	}
+	jw_arr(w, "list");
+	for (i = 0; i < 3 * k + 1; i++)
+		jw_int(w, NULL, 100 * k + i);
+	jw_end(w);
+	/* k 4: a run too long to keep */
+	jw_str(w, "name", k == 4 ? big_plain + 600000 - 5000 : "v");
+	if (memo)
+		jw_memo_end(w, &r);
+}
+
+/* Thousands of objects with runs of a few kinds (more of them than a
+   memo keeps, at two depths, first or not in their object), enough to
+   fill the buffer many times: the same bytes with the memo and without. */
+static void
+w_memo(struct jw *w, const void *arg)
+{
+	int memo = *(const int *)arg;
+	unsigned i;
+
+	jw_arr(w, NULL);
+	for (i = 0; i < 6000; i++) {
+		jw_obj(w, NULL);
+		if (i % 2)
+			jw_int(w, "first", i);
+		if (i % 7 == 0) {
+			jw_obj(w, "deeper");
+			w_memo_run(w, i % (i < 3000 ? 5 : 11), memo);
+			jw_end(w);
+		} else {
+			w_memo_run(w, i % (i < 3000 ? 5 : 11), memo);
+		}
+		jw_end(w);
+	}
+	jw_end(w);
+}
+
+START_TEST(memo_like_written)
+{
+	int compact, memo[2] = { 0, 1 }, rc;
+	char *want, *got;
+	size_t i;
+
+	big_plain = malloc(600001);
+	ck_assert_ptr_nonnull(big_plain);
+	for (i = 0; i < 600000; i++)
+		big_plain[i] = (char)('a' + i % 26);
+	big_plain[600000] = '\0';
+	for (compact = 0; compact < 2; compact++) {
+		want = emit(compact, w_memo, &memo[0], &rc);
+		ck_assert_int_eq(rc, 0);
+		got = emit(compact, w_memo, &memo[1], &rc);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_gt(strlen(want), 1000000);
+		ck_assert_str_eq(got, want);
+		free(want);
+		free(got);
+	}
+	free(big_plain);
+	big_plain = NULL;
+}
+END_TEST
+
 static Suite *
 json_out_suite(void)
 {
@@ -795,6 +875,7 @@ json_out_suite(void)
 	tcase_add_test(tc, times_like_gmtime);
 	tcase_add_test(tc, ints_like_printf);
 	tcase_add_test(tc, addrs_like_inet_ntop);
+	tcase_add_test(tc, memo_like_written);
 	/* a few hundred thousand gmtime_r() calls: room on a loaded machine */
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

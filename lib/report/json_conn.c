@@ -358,6 +358,86 @@ jq_pair(struct jw *w, char *o, char *(*val)(char *, uint64_t),
 	return jq_close(w, o);
 }
 
+/* "offered_suites" and "offered_null": the same for every connection
+   from a client (jw_memo), written once. */
+static void
+jsuites(struct jw *w, const struct dt_tls_hello *h)
+{
+	struct jw_memo_run r;
+	size_t i;
+	char *o;
+
+	jw_memo_begin(w, &r, JW_MEMO_SUITES);
+	jw_memo_add(&r, &h->n_offered_suites, sizeof h->n_offered_suites);
+	jw_memo_add(&r, h->offered_suites,
+	    h->n_offered_suites * sizeof *h->offered_suites);
+	jw_memo_add(&r, &h->offered_null, sizeof h->offered_null);
+	if (jw_memo_found(w, &r))
+		return;
+	o = jq_begin(w, 2);
+	o = jq_key(w, o, "offered_suites");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < h->n_offered_suites; i++) {
+		o = jq_begin_at(w, o, 8);
+		o = jq_elem(w, o);
+		o = jq_suite(w, o, h->offered_suites[i], 4);
+	}
+	o = jq_begin_at(w, o, 4);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "offered_null");
+	o = jq_bool(o, h->offered_null);
+	jq_end(w, o);
+	jw_memo_end(w, &r);
+}
+
+/* "extensions" .. "status_request": the ClientHello's lists and flags,
+   the same for every connection from a client, written once. */
+static void
+jhello_lists(struct jw *w, const struct dt_tls_hello *h)
+{
+	struct jw_memo_run r;
+	size_t i;
+	char *o;
+
+	jw_memo_begin(w, &r, JW_MEMO_HELLO);
+	jw_memo_add(&r, &h->n_extensions, sizeof h->n_extensions);
+	jw_memo_add(&r, h->extensions, h->n_extensions * sizeof *h->extensions);
+	jw_memo_add(&r, &h->n_ch_groups, sizeof h->n_ch_groups);
+	jw_memo_add(&r, h->ch_groups, h->n_ch_groups * sizeof *h->ch_groups);
+	jw_memo_add(&r, &h->n_ch_sig_algs, sizeof h->n_ch_sig_algs);
+	jw_memo_add(&r, h->ch_sig_algs,
+	    h->n_ch_sig_algs * sizeof *h->ch_sig_algs);
+	jw_memo_add(&r, &h->ch_reneg_info, sizeof h->ch_reneg_info);
+	jw_memo_add(&r, &h->ch_ems, sizeof h->ch_ems);
+	jw_memo_add(&r, &h->ch_status_request, sizeof h->ch_status_request);
+	if (jw_memo_found(w, &r))
+		return;
+	o = jq_begin(w, 2);
+	o = jq_key(w, o, "extensions");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < h->n_extensions; i++) {
+		o = jq_begin_at(w, o, 2);
+		o = jq_elem(w, o);
+		o = jq_int(o, h->extensions[i]);
+	}
+	o = jq_begin_at(w, o, 2);
+	o = jq_close(w, o);
+	jq_end(w, o);
+	ju16v(w, "supported_groups", h->ch_groups, h->n_ch_groups,
+	    DT_CH_GROUPS_MAX);
+	ju16v(w, "signature_algorithms", h->ch_sig_algs, h->n_ch_sig_algs,
+	    DT_CH_SIG_ALGS_MAX);
+	o = jq_begin(w, 3);
+	o = jq_key(w, o, "renegotiation_info");
+	o = jq_bool(o, h->ch_reneg_info);
+	o = jq_key(w, o, "extended_master_secret");
+	o = jq_bool(o, h->ch_ems);
+	o = jq_key(w, o, "status_request");
+	o = jq_bool(o, h->ch_status_request);
+	jq_end(w, o);
+	jw_memo_end(w, &r);
+}
+
 /* SPEC §4 keys of "tls", in its order. */
 static void
 jtls_spec(struct jw *w, const struct dt_conn *c)
@@ -382,17 +462,9 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		o = jq_version(w, o, t->version, 6);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "offered_suites");
-	o = jq_open(w, o, '[');
-	for (i = 0; i < dt_tls_hello(t)->n_offered_suites; i++) {
-		o = jq_begin_at(w, o, 8);
-		o = jq_elem(w, o);
-		o = jq_suite(w, o, dt_tls_hello(t)->offered_suites[i], 4);
-	}
-	o = jq_begin_at(w, o, 12);
-	o = jq_close(w, o);
-	o = jq_key(w, o, "offered_null");
-	o = jq_bool(o, dt_tls_hello(t)->offered_null);
+	jq_end(w, o);
+	jsuites(w, dt_tls_hello(t));
+	o = jq_begin(w, 12);
 	/* an SSL 2.0 SERVER-HELLO (version 0x0002) chooses no TLS suite */
 	o = jq_key(w, o, "suite");
 	if (t->sh_frame != 0 && t->version >= 0x0300)
@@ -493,7 +565,6 @@ jtls(struct jw *w, const struct dt_conn *c)
 	const struct dt_tls_facts *t = c->tls;
 	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	const struct dt_tls_http *th = dt_tls_http(t);
-	size_t i;
 	char *o;
 	int d;
 
@@ -525,28 +596,8 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_wire(w, o, t->sni, 4);
 	jq_end(w, o);
 	jalpn(w, t->alpn);
-	o = jq_begin(w, 2);
-	o = jq_key(w, o, "extensions");
-	o = jq_open(w, o, '[');
-	for (i = 0; i < dt_tls_hello(t)->n_extensions; i++) {
-		o = jq_begin_at(w, o, 2);
-		o = jq_elem(w, o);
-		o = jq_int(o, dt_tls_hello(t)->extensions[i]);
-	}
-	o = jq_begin_at(w, o, 2);
-	o = jq_close(w, o);
-	jq_end(w, o);
-	ju16v(w, "supported_groups", dt_tls_hello(t)->ch_groups, dt_tls_hello(t)->n_ch_groups,
-	    DT_CH_GROUPS_MAX);
-	ju16v(w, "signature_algorithms", dt_tls_hello(t)->ch_sig_algs, dt_tls_hello(t)->n_ch_sig_algs,
-	    DT_CH_SIG_ALGS_MAX);
+	jhello_lists(w, dt_tls_hello(t));
 	o = jq_begin(w, 16);
-	o = jq_key(w, o, "renegotiation_info");
-	o = jq_bool(o, dt_tls_hello(t)->ch_reneg_info);
-	o = jq_key(w, o, "extended_master_secret");
-	o = jq_bool(o, dt_tls_hello(t)->ch_ems);
-	o = jq_key(w, o, "status_request");
-	o = jq_bool(o, dt_tls_hello(t)->ch_status_request);
 	o = jq_key(w, o, "sslv2_hello");
 	o = jq_bool(o, t->sslv2_hello);
 	o = jq_key(w, o, "server_hello_frame");

@@ -43,6 +43,40 @@ struct jw_evt {
 	char close[JW_IND_MAX + 32];	/* the array's indentation, '}' */
 };
 
+/*
+ * A run of output that is a function of a few bytes of the facts (a
+ * ClientHello's lists: thousands of connections from the same clients
+ * send the same hello), kept when written and copied whole when the same
+ * bytes come again at the same place. The key is those bytes with the
+ * depth and whether the container has members; a memo keeps the last
+ * JW_MEMO_WAYS runs written that fit (a day's clients send a handful of
+ * distinct hellos, interleaved).
+ */
+#define JW_MEMO_KEY	640
+#define JW_MEMO_OUT	1920
+#define JW_MEMO_WAYS	8
+
+struct jw_memo {
+	size_t klen, n;		/* 0: none kept */
+	unsigned char key[JW_MEMO_KEY];
+	char out[JW_MEMO_OUT];
+};
+
+enum {
+	JW_MEMO_SUITES,		/* "offered_suites", "offered_null" */
+	JW_MEMO_HELLO,		/* "extensions" .. "status_request" */
+	JW_MEMOS
+};
+
+/* A key being made, and where its run starts in the output. */
+struct jw_memo_run {
+	struct jw_memo *m;	/* the memo's JW_MEMO_WAYS runs */
+	unsigned *next;		/* which of them the next one replaces */
+	size_t klen, start;
+	uint64_t flushes;
+	unsigned char key[JW_MEMO_KEY];
+};
+
 struct jw {
 	FILE *fp;
 	struct dt_mem *mem;	/* holds buf */
@@ -58,6 +92,9 @@ struct jw {
 	struct dt_report_clock clock;	/* the date of the last time written */
 	int data_keys;		/* keys from the data: checked, escaped */
 	struct jw_evt evt[2];	/* by the parity of the depth */
+	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
+	unsigned memo_next[JW_MEMOS];
+	uint64_t flushes;	/* times buf was written out */
 };
 
 /* 0, or DT_ENOMEM when mem refused the output buffer. */
@@ -394,6 +431,28 @@ jq_ours(struct jw *w, char *o, const char *name, size_t k)
 		return jq_name(o, name, n);
 	return jq_str(w, o, name, k);
 }
+
+/* ---- runs written once (json_out.c) ----------------------------------- */
+
+/* Starts the key of a run of memo i at the current depth. */
+void jw_memo_begin(struct jw *w, struct jw_memo_run *r, unsigned i);
+
+/* Adds n bytes to the key (a key too long for JW_MEMO_KEY is never
+   kept). */
+static inline void
+jw_memo_add(struct jw_memo_run *r, const void *p, size_t n)
+{
+	if (r->klen <= JW_MEMO_KEY && n <= JW_MEMO_KEY - r->klen)
+		memcpy(r->key + r->klen, p, n);
+	r->klen += n;
+}
+
+/* 1 when the run was written as kept (the caller writes nothing);
+   0: the caller writes it, then calls jw_memo_end(). */
+int jw_memo_found(struct jw *w, struct jw_memo_run *r);
+/* Keeps what was written since jw_memo_found() when it fits and went
+   out in one piece. */
+void jw_memo_end(struct jw *w, struct jw_memo_run *r);
 
 /* ---- one connection (json_conn.c, json_tunnel.c) ------------------------ */
 

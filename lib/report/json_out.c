@@ -29,23 +29,37 @@
 
 #include "report/digits.h"
 
-#define JW_BUF	(256 * 1024)
+/* The buffer and the memos after it in one allocation, no larger than
+   the 256 KiB buffer alone was (fuzz_pipeline's 512 KiB cap counts it
+   with the capture's memory). */
+#define JW_BUF	(192 * 1024)
+_Static_assert(JW_BUF + JW_MEMOS * JW_MEMO_WAYS * sizeof(struct jw_memo) <=
+    256 * 1024, "the writer's memory");
 
 int
 jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact)
 {
+	size_t i;
+
 	memset(w, 0, sizeof *w);
 	w->fp = fp;
 	w->mem = mem;
 	w->compact = compact != 0;
 	w->step = w->compact ? 0 : 2;
 	w->ind = w->compact ? 0 : 1;
-	w->buf = dt_malloc(mem, JW_BUF);
+	/* the memos after the buffer, in the same block: bounded, a few
+	   pages, whatever the capture */
+	_Static_assert(JW_BUF % _Alignof(struct jw_memo) == 0, "memo align");
+	w->buf = dt_malloc(mem, JW_BUF +
+	    JW_MEMOS * JW_MEMO_WAYS * sizeof *w->memo);
 	if (w->buf == NULL) {
 		w->err = DT_ENOMEM;
 		return w->err;
 	}
 	w->size = JW_BUF;
+	w->memo = (struct jw_memo *)(void *)(w->buf + JW_BUF);
+	for (i = 0; i < JW_MEMOS * JW_MEMO_WAYS; i++)
+		w->memo[i].klen = w->memo[i].n = 0;
 	return 0;
 }
 
@@ -55,6 +69,7 @@ jw_flush(struct jw *w)
 	if (w->err == 0 && w->n > 0 && fwrite(w->buf, 1, w->n, w->fp) != w->n)
 		w->err = DT_EIO;
 	w->n = 0;
+	w->flushes++;
 }
 
 int
@@ -749,4 +764,57 @@ jw_evt_make(struct jw *w)
 	t->n_close = (unsigned short)evt_put(t->close, n, "}", 1);
 	t->depth = w->depth;
 	return t;
+}
+
+/* ---- runs written once ---------------------------------------------------- */
+
+void
+jw_memo_begin(struct jw *w, struct jw_memo_run *r, unsigned i)
+{
+	uint64_t bit = (uint64_t)1 << w->depth;
+
+	r->m = &w->memo[i * JW_MEMO_WAYS];
+	r->next = &w->memo_next[i];
+	r->key[0] = (unsigned char)w->depth;
+	r->key[1] = (w->any & bit) != 0;
+	r->klen = 2;
+}
+
+int
+jw_memo_found(struct jw *w, struct jw_memo_run *r)
+{
+	const struct jw_memo *m;
+	char *o;
+	size_t i;
+
+	for (i = 0; i < JW_MEMO_WAYS && r->klen <= JW_MEMO_KEY; i++) {
+		m = &r->m[i];
+		if (m->n == 0 || m->klen != r->klen ||
+		    memcmp(m->key, r->key, r->klen) != 0)
+			continue;
+		o = jw_room_k(w, m->n);
+		memcpy(o, m->out, m->n);
+		w->n += m->n;
+		w->any |= (uint64_t)1 << w->depth;	/* as writing it did */
+		return 1;
+	}
+	r->start = w->n;
+	r->flushes = w->flushes;
+	return 0;
+}
+
+void
+jw_memo_end(struct jw *w, struct jw_memo_run *r)
+{
+	struct jw_memo *m = &r->m[*r->next];
+	size_t n = w->n - r->start;
+
+	if (r->klen > JW_MEMO_KEY || w->flushes != r->flushes ||
+	    n > JW_MEMO_OUT || w->err != 0)
+		return;
+	*r->next = (*r->next + 1) % JW_MEMO_WAYS;
+	memcpy(m->key, r->key, r->klen);
+	m->klen = r->klen;
+	memcpy(m->out, w->buf + r->start, n);
+	m->n = n;
 }

@@ -65,6 +65,7 @@ struct jw_memo {
 enum {
 	JW_MEMO_SUITES,		/* "offered_suites", "offered_null" */
 	JW_MEMO_HELLO,		/* "extensions" .. "status_request" */
+	JW_MEMO_CERT,		/* a certificate's object */
 	JW_MEMOS
 };
 
@@ -445,6 +446,17 @@ jw_memo_add(struct jw_memo_run *r, const void *p, size_t n)
 	if (r->klen <= JW_MEMO_KEY && n <= JW_MEMO_KEY - r->klen)
 		memcpy(r->key + r->klen, p, n);
 	r->klen += n;
+}
+
+/* A string or NULL, told apart: a tag byte, then its bytes and NUL. */
+static inline void
+jw_memo_str(struct jw_memo_run *r, const char *s)
+{
+	static const char tag[2] = { 0, 1 };
+
+	jw_memo_add(r, &tag[s != NULL], 1);
+	if (s != NULL)
+		jw_memo_add(r, s, strlen(s) + 1);
 }
 
 /* 1 when the run was written as kept (the caller writes nothing);

@@ -583,6 +583,8 @@ ref_format(int64_t sec, long frac, char *buf, size_t len)
  */
 static struct dt_report_clock clock_;
 
+static struct jw clock_w;	/* jq_time()'s clock: zeroed, unset */
+
 static void
 same_clock(int64_t v)
 {
@@ -595,6 +597,16 @@ same_clock(int64_t v)
 		ck_assert_msg(rw != 0 ? n == 0 :
 		    n == strlen(want) && memcmp(got, want, n) == 0,
 		    "%" PRId64 " ns: clock %.*s, want %s", v, (int)n, got, want);
+	}
+	/* jq_time(): the same quoted, or null (its own second first) */
+	for (k = 0; k < 2; k++) {
+		char q[JQ_VALUE_MAX + 8];
+
+		n = (size_t)(jq_time(&clock_w, q, v) - q);
+		ck_assert_msg(rw != 0 ? n == 4 && memcmp(q, "null", 4) == 0 :
+		    n == strlen(want) + 2 && q[0] == '"' && q[n - 1] == '"' &&
+		    memcmp(q + 1, want, n - 2) == 0,
+		    "%" PRId64 " ns: jq_time %.*s, want %s", v, (int)n, q, want);
 	}
 }
 
@@ -681,8 +693,8 @@ START_TEST(times_like_gmtime)
 }
 END_TEST
 
-/* jq_int() against "%lld": every power of ten and its neighbours, the
-   limits, and random values of every length. */
+/* jq_int() and jq_uint() against "%lld": every power of ten and its
+   neighbours, the limits, and random values of every length. */
 static void
 same_int(int64_t v)
 {
@@ -695,6 +707,12 @@ same_int(int64_t v)
 	ck_assert_msg((size_t)(e - got) == strlen(want) &&
 	    memcmp(got, want, strlen(want)) == 0,
 	    "%" PRId64 ": \"%.*s\"", v, (int)(e - got), got);
+	if (v < 0)
+		return;
+	e = jq_uint(got, (uint64_t)v);	/* its inline path */
+	ck_assert_msg((size_t)(e - got) == strlen(want) &&
+	    memcmp(got, want, strlen(want)) == 0,
+	    "%" PRId64 ": jq_uint \"%.*s\"", v, (int)(e - got), got);
 }
 
 START_TEST(ints_like_printf)
@@ -703,6 +721,12 @@ START_TEST(ints_like_printf)
 	int i;
 
 	same_int(0);
+	{
+		char got[64], *e = jq_uint(got, UINT64_MAX);	/* a counter */
+
+		ck_assert_int_eq(e - got, 19);
+		ck_assert(memcmp(got, "9223372036854775807", 19) == 0);
+	}
 	same_int(INT64_MAX);
 	same_int(INT64_MIN);
 	same_int(INT64_MIN + 1);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/digits.h"
 #include "report/report.h"
 
 /* ---- the emitter (json_out.c) ------------------------------------------- */
@@ -91,6 +92,8 @@ struct jw {
 	uint64_t arr;		/* bit d: ... and is an array */
 	size_t step;		/* what ind grows by a depth: 2, compact 0 */
 	struct dt_report_clock clock;	/* the date of the last time written */
+	int64_t clock_base;	/* its second in ns, when clock_ok */
+	int clock_ok;
 	int data_keys;		/* keys from the data: checked, escaped */
 	struct jw_evt evt[2];	/* by the parity of the depth */
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
@@ -347,9 +350,29 @@ jq_close(struct jw *w, char *o)
 
 /* Values. */
 char *jq_int(char *o, int64_t v);
+
+/* A counter or a frame: most are under 10^8, written here inline (8
+   digits in a word, the leading zeros shifted out, the word stored
+   whole: a member has the room); past INT64_MAX as INT64_MAX. */
 static inline char *
 jq_uint(char *o, uint64_t v)
 {
+#ifdef DT_DIGITS_SWAR
+	uint64_t t;
+	unsigned lead;
+
+	if (v < 10) {
+		*o = (char)('0' + v);
+		return o + 1;
+	}
+	if (v < 100000000) {
+		t = dt_digits8_word((uint32_t)v);
+		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
+		t >>= 8 * lead;
+		memcpy(o, &t, 8);
+		return o + 8 - lead;
+	}
+#endif
 	return jq_int(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 

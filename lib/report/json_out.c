@@ -699,7 +699,7 @@ char *
 jw_room_k(struct jw *w, size_t need)
 {
 	jw_room(w, need);
-	if (w->size - w->n < need) {	/* never: the buffer is 64 KiB */
+	if (w->size - w->n < need) {	/* never: the buffer is 192 KiB */
 		if (w->err == 0)
 			w->err = DT_ENOMEM;
 		w->n = 0;

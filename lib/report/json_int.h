@@ -88,8 +88,8 @@ struct jw {
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	unsigned depth;		/* containers open */
 	size_t ind;		/* newline and indentation of a member */
-	uint64_t any;		/* bit d: the container at depth d has members */
-	uint64_t arr;		/* bit d: ... and is an array */
+	int empty;		/* the innermost container has no member yet */
+	uint64_t arr;		/* bit d: the container at depth d is an array */
 	size_t step;		/* what ind grows by a depth: 2, compact 0 */
 	struct dt_report_clock clock;	/* the date of the last time written */
 	int64_t clock_base;	/* its second in ns, when clock_ok */
@@ -271,16 +271,18 @@ jq_begin_at(struct jw *w, char *o, size_t k)
 
 /* The separator and indentation of a member at the current depth (the
    writer's fields read before the first byte is stored: a char store
-   may alias them, and would make the compiler read them again). */
+   may alias them, and would make the compiler read them again). Only
+   the innermost container's emptiness is kept: the others have a
+   member, the one open inside them. */
 static inline __attribute__((always_inline)) char *
 jq_sep(struct jw *w, char *o)
 {
-	uint64_t bit = (uint64_t)1 << w->depth, any = w->any;
+	int empty = w->empty;
 	size_t ind = w->ind;
 
-	w->any = any | bit;
+	w->empty = 0;
 	*o = ',';
-	o += (any & bit) != 0;
+	o += !empty;
 	if (ind <= 32)
 		memcpy(o, jw_indent, 32);
 	else
@@ -319,7 +321,7 @@ jq_open(struct jw *w, char *o, char c)
 	*o++ = c;
 	w->depth = d;
 	w->ind += w->step;
-	w->any &= ~bit;
+	w->empty = 1;
 	w->arr = (w->arr & ~bit) | (c == '[' ? bit : 0);
 	return o;
 }
@@ -335,7 +337,7 @@ jq_close(struct jw *w, char *o)
 
 	if (d == 0)
 		return o;
-	if (w->any & bit) {
+	if (!w->empty) {
 		if (ind <= 32)
 			memcpy(o, jw_indent, 32);
 		else
@@ -345,6 +347,7 @@ jq_close(struct jw *w, char *o)
 	*o++ = (w->arr & bit) ? ']' : '}';
 	w->depth = d - 1;
 	w->ind = ind;
+	w->empty = 0;	/* it is a member of its container */
 	return o;
 }
 

@@ -371,11 +371,11 @@ jw_quoted(struct jw *w, const char *s, size_t n, int wire)
 
 /* What jw_member() does when a key will not go the quick way. */
 static void
-jw_member_slow(struct jw *w, const char *key, size_t klen, uint64_t bit)
+jw_member_slow(struct jw *w, const char *key, size_t klen)
 {
-	if (w->any & bit)
+	if (!w->empty)
 		jw_putc(w, ',');
-	w->any |= bit;
+	w->empty = 0;
 	if (!w->compact)
 		jw_newline(w, w->depth);
 	if (key != NULL) {
@@ -407,7 +407,7 @@ jw_member_rare(struct jw *w, const char *key, size_t klen)
 		jw_room(w, JW_SCALAR);
 		return;
 	}
-	jw_member_slow(w, key, klen, bit);
+	jw_member_slow(w, key, klen);
 	jw_room(w, JW_SCALAR);
 }
 
@@ -432,7 +432,7 @@ jw_member(struct jw *w, const char *key, size_t klen)
 	   copied as 32 bytes (one fixed-size copy, past ind overwritten) */
 	jw_room(w, 1 + (ind > 32 ? ind : 32) + klen + 4 + JW_SCALAR);
 	o = w->buf + w->n;
-	if (w->any & bit)
+	if (!w->empty)
 		*o++ = ',';
 	if (ind <= 32)
 		memcpy(o, jw_indent, 32);
@@ -448,7 +448,7 @@ jw_member(struct jw *w, const char *key, size_t klen)
 		if (!w->compact)
 			*o++ = ' ';
 	}
-	w->any |= bit;
+	w->empty = 0;
 	w->n = (size_t)(o - w->buf);
 }
 
@@ -475,7 +475,7 @@ jw_open(struct jw *w, const char *key, size_t klen, char c, int array)
 	w->depth++;
 	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
 	bit = (uint64_t)1 << w->depth;
-	w->any &= ~bit;
+	w->empty = 1;
 	if (array)
 		w->arr |= bit;
 	else
@@ -502,11 +502,12 @@ jw_end(struct jw *w)
 	if (w->depth == 0)
 		return;
 	bit = (uint64_t)1 << w->depth;
-	if ((w->any & bit) && !w->compact)
+	if (!w->empty && !w->compact)
 		jw_newline(w, w->depth - 1);
 	jw_putc(w, (w->arr & bit) ? ']' : '}');
 	w->depth--;
 	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
+	w->empty = 0;	/* it is a member of its container */
 }
 
 void
@@ -797,12 +798,10 @@ jw_evt_make(struct jw *w)
 void
 jw_memo_begin(struct jw *w, struct jw_memo_run *r, unsigned i)
 {
-	uint64_t bit = (uint64_t)1 << w->depth;
-
 	r->m = &w->memo[i * JW_MEMO_WAYS];
 	r->next = &w->memo_next[i];
 	r->key[0] = (unsigned char)w->depth;
-	r->key[1] = (w->any & bit) != 0;
+	r->key[1] = !w->empty;
 	r->klen = 2;
 }
 
@@ -821,7 +820,7 @@ jw_memo_found(struct jw *w, struct jw_memo_run *r)
 		o = jw_room_k(w, m->n);
 		memcpy(o, m->out, m->n);
 		w->n += m->n;
-		w->any |= (uint64_t)1 << w->depth;	/* as writing it did */
+		w->empty = 0;	/* as writing it did */
 		return 1;
 	}
 	r->start = w->n;

@@ -9,7 +9,7 @@
  * bad byte (what jansson was given after dt_utf8_clean()); our own text
  * is refused, as jansson refused it. Times: dt_report_time() against
  * gmtime_r() and snprintf(), what it was written with before; integers
- * against "%lld" and addresses against inet_ntop(), likewise.
+ * against "%lld" and addresses (dt_addr_put) against inet_ntop().
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "report/json_val.h"
+#include "report/json_int.h"
 #include "testutil.h"
 
 #define FLAGS(compact) \
@@ -746,9 +746,11 @@ START_TEST(ints_like_printf)
 }
 END_TEST
 
-/* jw_addr_text() against inet_ntop(): IPv4, and IPv6 with every pattern
-   of zero and non-zero groups (runs of zeros, ties, the IPv4-mapped and
-   -compatible forms), non-zero groups of every width. */
+/* The document's addresses (DNS answers, a connection's endpoints and
+   filter) are dt_addr_put()'s, which must write what inet_ntop() wrote:
+   IPv4, and IPv6 with every pattern of zero and non-zero groups (runs of
+   zeros, ties, the IPv4-mapped and -compatible forms), non-zero groups
+   of every width. */
 START_TEST(addrs_like_inet_ntop)
 {
 	static const unsigned vals[] = {
@@ -776,7 +778,7 @@ START_TEST(addrs_like_inet_ntop)
 			}
 			ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a.a, want,
 			    sizeof want));
-			n = jw_addr_text(got, &a);
+			n = dt_addr_put(got, &a);
 			ck_assert_int_eq(n, strlen(want));
 			ck_assert_msg(memcmp(got, want, n) == 0, "%s: %.*s",
 			    want, (int)n, got);
@@ -790,7 +792,7 @@ START_TEST(addrs_like_inet_ntop)
 			memset(a.a, i, 4);
 		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a.a, want,
 		    sizeof want));
-		n = jw_addr_text(got, &a);
+		n = dt_addr_put(got, &a);
 		ck_assert_int_eq(n, strlen(want));
 		ck_assert_msg(memcmp(got, want, n) == 0, "%s: %.*s", want,
 		    (int)n, got);

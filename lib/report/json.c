@@ -8,7 +8,7 @@
  * capture always gives the same bytes. Fields may be added; none is ever
  * renamed or dropped without a new schema.
  */
-#include "report/json_val.h"
+#include "report/json_int.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -73,8 +73,9 @@ jlinktype_name(struct jw *w, const char *key,
 static void
 jdns(struct jw *w, const struct dt_dns *d)
 {
+	char ip[INET6_ADDRSTRLEN];
 	struct dt_addr a;
-	size_t i;
+	size_t i, n;
 	char *o = jq_begin(w, 10);
 
 	o = jq_elem(w, o);
@@ -92,16 +93,15 @@ jdns(struct jw *w, const struct dt_dns *d)
 	o = jq_key(w, o, "addresses");
 	o = jq_open(w, o, '[');
 	for (i = 0; i < d->n_addrs; i++) {
-		/* written as inet_ntop() does: plain ASCII, under 46 bytes,
-		   straight into the member's room */
-		_Static_assert(INET6_ADDRSTRLEN + 2 <= JQ_VALUE_MAX,
-		    "an address in a member's room");
+		/* written as inet_ntop() does: plain ASCII, under 46 bytes */
 		dt_dns_addr(d, i, &a);
+		if ((n = dt_addr_put(ip, &a)) == 0)
+			continue;
+		_Static_assert(sizeof ip - 1 <= JQ_VALUE_MAX - 2,
+		    "an address in a member's room");
 		o = jq_begin_at(w, o, 4);
 		o = jq_elem(w, o);
-		*o++ = '"';
-		o += jw_addr_text(o, &a);
-		*o++ = '"';
+		o = jq_name(o, ip, n);
 	}
 	o = jq_begin_at(w, o, 4);
 	o = jq_close(w, o);

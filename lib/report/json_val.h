@@ -15,12 +15,6 @@ void jw_frame_pair_k(struct jw *w, const char *key, size_t klen,
 void jw_uint_pair_k(struct jw *w, const char *key, size_t klen,
     uint64_t client, uint64_t server);
 
-/* a's address as inet_ntop() writes it, at p (INET6_ADDRSTRLEN bytes of
-   room), no NUL: its length. By hand: glibc's inet_ntop() writes each
-   IPv6 group with a sprintf() (~3,000 instructions an address), and a
-   day's DNS answers are tens of thousands. */
-size_t jw_addr_text(char *p, const struct dt_addr *a);
-
 static inline void
 jw_time_sec(struct jw *w, const char *key, int64_t sec)
 {

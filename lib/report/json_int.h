@@ -314,10 +314,11 @@ static inline __attribute__((always_inline)) char *
 jq_open(struct jw *w, char *o, char c)
 {
 	unsigned d = w->depth + 1;
-	uint64_t bit = (uint64_t)1 << d;
+	uint64_t bit;
 
 	if (d > JW_MAX_DEPTH)
 		return jq_open_deep(w, o);
+	bit = (uint64_t)1 << d;
 	*o++ = c;
 	w->depth = d;
 	w->ind += w->step;

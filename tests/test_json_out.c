@@ -810,6 +810,7 @@ w_memo_run(struct jw *w, unsigned k, int memo)
 	if (memo) {
 		jw_memo_begin(w, &r, JW_MEMO_HELLO);
 		jw_memo_add(&r, &k, sizeof k);
+		jw_memo_add(&r, NULL, 0);	/* an empty list */
 		if (k == 9) {	/* a key too long to keep, and more of it */
 			jw_memo_add(&r, big_plain, JW_MEMO_KEY);
 			jw_memo_add(&r, big_plain, JW_MEMO_KEY);

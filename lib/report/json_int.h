@@ -466,11 +466,11 @@ jq_ours(struct jw *w, char *o, const char *name, size_t k)
 void jw_memo_begin(struct jw *w, struct jw_memo_run *r, unsigned i);
 
 /* Adds n bytes to the key (a key too long for JW_MEMO_KEY is never
-   kept). */
+   kept); p may be NULL when n is 0 (an empty list). */
 static inline void
 jw_memo_add(struct jw_memo_run *r, const void *p, size_t n)
 {
-	if (r->klen <= JW_MEMO_KEY && n <= JW_MEMO_KEY - r->klen)
+	if (n != 0 && r->klen <= JW_MEMO_KEY && n <= JW_MEMO_KEY - r->klen)
 		memcpy(r->key + r->klen, p, n);
 	r->klen += n;
 }

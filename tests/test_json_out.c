@@ -8,8 +8,10 @@
  * emitter's buffer. Invalid UTF-8: from the wire it becomes U+FFFD per
  * bad byte (what jansson was given after dt_utf8_clean()); our own text
  * is refused, as jansson refused it. Times: dt_report_time() against
- * gmtime_r() and snprintf(), what it was written with before.
+ * gmtime_r() and snprintf(), what it was written with before; integers
+ * against "%lld" and addresses (dt_addr_put) against inet_ntop().
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -581,6 +583,8 @@ ref_format(int64_t sec, long frac, char *buf, size_t len)
  */
 static struct dt_report_clock clock_;
 
+static struct jw clock_w;	/* jq_time()'s clock: zeroed, unset */
+
 static void
 same_clock(int64_t v)
 {
@@ -593,6 +597,16 @@ same_clock(int64_t v)
 		ck_assert_msg(rw != 0 ? n == 0 :
 		    n == strlen(want) && memcmp(got, want, n) == 0,
 		    "%" PRId64 " ns: clock %.*s, want %s", v, (int)n, got, want);
+	}
+	/* jq_time(): the same quoted, or null (its own second first) */
+	for (k = 0; k < 2; k++) {
+		char q[JQ_VALUE_MAX + 8];
+
+		n = (size_t)(jq_time(&clock_w, q, v) - q);
+		ck_assert_msg(rw != 0 ? n == 4 && memcmp(q, "null", 4) == 0 :
+		    n == strlen(want) + 2 && q[0] == '"' && q[n - 1] == '"' &&
+		    memcmp(q + 1, want, n - 2) == 0,
+		    "%" PRId64 " ns: jq_time %.*s, want %s", v, (int)n, q, want);
 	}
 }
 
@@ -679,6 +693,194 @@ START_TEST(times_like_gmtime)
 }
 END_TEST
 
+/* jq_int() and jq_uint() against "%lld": every power of ten and its
+   neighbours, the limits, and random values of every length. */
+static void
+same_int(int64_t v)
+{
+	char got[64], want[32];
+	char *e;
+
+	memset(got, 'x', sizeof got);
+	e = jq_int(got, v);
+	snprintf(want, sizeof want, "%" PRId64, v);
+	ck_assert_msg((size_t)(e - got) == strlen(want) &&
+	    memcmp(got, want, strlen(want)) == 0,
+	    "%" PRId64 ": \"%.*s\"", v, (int)(e - got), got);
+	if (v < 0)
+		return;
+	e = jq_uint(got, (uint64_t)v);	/* its inline path */
+	ck_assert_msg((size_t)(e - got) == strlen(want) &&
+	    memcmp(got, want, strlen(want)) == 0,
+	    "%" PRId64 ": jq_uint \"%.*s\"", v, (int)(e - got), got);
+}
+
+START_TEST(ints_like_printf)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL, p = 1;
+	int i;
+
+	same_int(0);
+	{
+		char got[64], *e = jq_uint(got, UINT64_MAX);	/* a counter */
+
+		ck_assert_int_eq(e - got, 19);
+		ck_assert(memcmp(got, "9223372036854775807", 19) == 0);
+	}
+	same_int(INT64_MAX);
+	same_int(INT64_MIN);
+	same_int(INT64_MIN + 1);
+	for (i = 0; i < 19; i++, p *= 10) {
+		same_int((int64_t)p);
+		same_int((int64_t)p - 1);
+		same_int((int64_t)p + 1);
+		same_int(-(int64_t)p);
+		same_int(-(int64_t)p + 1);
+	}
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* lengths spread evenly: a random shift */
+		same_int((int64_t)(x >> (x % 64)));
+		same_int(-(int64_t)(x >> (x % 63 + 1)));
+	}
+}
+END_TEST
+
+/* The document's addresses (DNS answers, a connection's endpoints and
+   filter) are dt_addr_put()'s, which must write what inet_ntop() wrote:
+   IPv4, and IPv6 with every pattern of zero and non-zero groups (runs of
+   zeros, ties, the IPv4-mapped and -compatible forms), non-zero groups
+   of every width. */
+START_TEST(addrs_like_inet_ntop)
+{
+	static const unsigned vals[] = {
+		0, 1, 0xf, 0x10, 0xff, 0x100, 0xabc, 0x1000, 0xfe80, 0xffff,
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char got[64], want[64];
+	struct dt_addr a;
+	unsigned pat, v, c;
+	int i, rep;
+	size_t n;
+
+	memset(&a, 0, sizeof a);
+	a.family = 6;
+	for (pat = 0; pat < 1u << 16; pat++) {
+		for (rep = 0; rep < 3; rep++) {
+			for (i = 0; i < 8; i++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				c = pat >> (2 * i) & 3;
+				v = c == 0 ? 0 : c == 1 ? vals[x % 10] :
+				    c == 2 ? (unsigned)(x >> 20 & 0xffff) :
+				    x % 3 == 0 ? 0xffff : 0;
+				a.a[2 * i] = (uint8_t)(v >> 8);
+				a.a[2 * i + 1] = (uint8_t)v;
+			}
+			ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a.a, want,
+			    sizeof want));
+			n = dt_addr_put(got, &a);
+			ck_assert_int_eq(n, strlen(want));
+			ck_assert_msg(memcmp(got, want, n) == 0, "%s: %.*s",
+			    want, (int)n, got);
+		}
+	}
+	a.family = 4;
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memcpy(a.a, &x, 4);
+		if (i < 256)
+			memset(a.a, i, 4);
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a.a, want,
+		    sizeof want));
+		n = dt_addr_put(got, &a);
+		ck_assert_int_eq(n, strlen(want));
+		ck_assert_msg(memcmp(got, want, n) == 0, "%s: %.*s", want,
+		    (int)n, got);
+	}
+}
+END_TEST
+
+/* A run that depends on k alone, written through a memo or not. */
+static void
+w_memo_run(struct jw *w, unsigned k, int memo)
+{
+	struct jw_memo_run r;
+	unsigned i;
+
+	if (memo) {
+		jw_memo_begin(w, &r, JW_MEMO_HELLO);
+		jw_memo_add(&r, &k, sizeof k);
+		jw_memo_add(&r, NULL, 0);	/* an empty list */
+		if (k == 9) {	/* a key too long to keep, and more of it */
+			jw_memo_add(&r, big_plain, JW_MEMO_KEY);
+			jw_memo_add(&r, big_plain, JW_MEMO_KEY);
+			jw_memo_add(&r, "x", 2);
+		}
+		if (jw_memo_found(w, &r))
+			return;
+	}
+	jw_arr(w, "list");
+	for (i = 0; i < 3 * k + 1; i++)
+		jw_int(w, NULL, 100 * k + i);
+	jw_end(w);
+	/* k 4: a run too long to keep */
+	jw_str(w, "name", k == 4 ? big_plain + 600000 - 5000 : "v");
+	if (memo)
+		jw_memo_end(w, &r);
+}
+
+/* Thousands of objects with runs of a few kinds (more of them than a
+   memo keeps, at two depths, first or not in their object), enough to
+   fill the buffer many times: the same bytes with the memo and without. */
+static void
+w_memo(struct jw *w, const void *arg)
+{
+	int memo = *(const int *)arg;
+	unsigned i;
+
+	jw_arr(w, NULL);
+	for (i = 0; i < 6000; i++) {
+		jw_obj(w, NULL);
+		if (i % 2)
+			jw_int(w, "first", i);
+		if (i % 7 == 0) {
+			jw_obj(w, "deeper");
+			w_memo_run(w, i % (i < 3000 ? 5 : 11), memo);
+			jw_end(w);
+		} else {
+			w_memo_run(w, i % (i < 3000 ? 5 : 11), memo);
+		}
+		jw_end(w);
+	}
+	jw_end(w);
+}
+
+START_TEST(memo_like_written)
+{
+	int compact, memo[2] = { 0, 1 }, rc;
+	char *want, *got;
+	size_t i;
+
+	big_plain = malloc(600001);
+	ck_assert_ptr_nonnull(big_plain);
+	for (i = 0; i < 600000; i++)
+		big_plain[i] = (char)('a' + i % 26);
+	big_plain[600000] = '\0';
+	for (compact = 0; compact < 2; compact++) {
+		want = emit(compact, w_memo, &memo[0], &rc);
+		ck_assert_int_eq(rc, 0);
+		got = emit(compact, w_memo, &memo[1], &rc);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_gt(strlen(want), 1000000);
+		ck_assert_str_eq(got, want);
+		free(want);
+		free(got);
+	}
+	free(big_plain);
+	big_plain = NULL;
+}
+END_TEST
+
 static Suite *
 json_out_suite(void)
 {
@@ -698,6 +900,9 @@ json_out_suite(void)
 	tcase_add_test(tc, longer_than_the_buffer);
 	tcase_add_test(tc, memory_and_io_failures);
 	tcase_add_test(tc, times_like_gmtime);
+	tcase_add_test(tc, ints_like_printf);
+	tcase_add_test(tc, addrs_like_inet_ntop);
+	tcase_add_test(tc, memo_like_written);
 	/* a few hundred thousand gmtime_r() calls: room on a loaded machine */
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

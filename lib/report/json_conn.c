@@ -23,15 +23,24 @@ jstrv(struct jw *w, const char *key, char *const *v, size_t n)
 	jw_end(w);
 }
 
-/* "0x003B" at o, quoted. */
-static char *
+/* "0x003B" at o, quoted: two digits a byte from a table. */
+static inline char *
 jq_hex16(char *o, uint16_t v)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char buf[8] = { '"', '0', 'x', hex[v >> 12], hex[v >> 8 & 0xf],
-	    hex[v >> 4 & 0xf], hex[v & 0xf], '"' };
+	static const char hex2[] =
+	    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+	    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+	    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+	    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+	    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+	    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+	    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+	    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
 
-	memcpy(o, buf, 8);
+	memcpy(o, "\"0x", 3);
+	memcpy(o + 3, hex2 + 2 * (v >> 8), 2);
+	memcpy(o + 5, hex2 + 2 * (v & 0xff), 2);
+	o[7] = '"';
 	return o + 8;
 }
 
@@ -112,92 +121,170 @@ jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
 	return jq_bool(o, encrypted);
 }
 
-/* An element of "timeline" or "messages": frame, time, from, type, then
-   what the type adds; the head the quick way (a day has millions). */
+/* A member of an event after its head: "key": after the constant bytes
+   of its separator and indentation. */
+#define jev_key(t, o, key)	jq_copy_key_((t), (o), JQ_Q(key), \
+	sizeof JQ_Q(key) - 1)
+
+static inline __attribute__((always_inline)) char *
+jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
+{
+	o = jq_copy(o, t->key, t->n_key, 32);
+	memcpy(o, q, n);
+	/* compact: the key without its space (n_key is 1 then) */
+	return o + n - (t->n_key == 1);
+}
+
+/*
+ * An element of "timeline" or "messages": frame, time, from, type, then
+ * what the type adds. A day has millions: the keys, their punctuation
+ * and indentation, "from" and its value come from the writer's copy of
+ * the bytes every event at this depth shares (struct jw_evt), the type's
+ * name with its length from a table; what is left is the numbers.
+ */
 static void
 jevent(struct jw *w, const struct dt_conn *c, const struct dt_event *ev)
 {
-	const char *from = dt_report_dir_name(ev->dir);
-	const char *type = dt_report_msg_name(ev);
-	char *o = jq_begin(w, 12);
+	const struct jw_evt *t = jw_evt(w);
+	const struct dt_report_name *type = dt_report_msg_nm(ev);
+	const char *s;
+	char *o;
 
+	if (t == NULL)
+		return;
+	o = jq_begin(w, 12);
 	o = jq_elem(w, o);
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "frame");
+	o = jq_copy(o, t->open, t->n_open, 32);
 	o = jq_uint(o, dt_ev_frame(c, ev));
-	o = jq_key(w, o, "time");
+	o = jq_copy(o, t->time, t->n_time, 32);
 	o = jq_time(w, o, dt_ev_time(c, ev));
-	o = jq_key(w, o, "from");
-	o = jq_name(o, from, strlen(from));
-	o = jq_key(w, o, "type");
-	o = jq_name(o, type, strlen(type));
+	o = jq_copy(o, t->from[ev->dir == DT_S2C], t->n_from[ev->dir == DT_S2C],
+	    64);
+	memcpy(o, type->s, DT_REPORT_NAME_PAD);
+	o += type->n;
+	*o++ = '"';
 	switch (ev->type) {
 	case DT_EV_TLS_ALERT: {
 		uint8_t level, desc;
-		int plain = dt_ev_alert(ev, &level, &desc);
 
-		o = jq_alert_fields(w, o, !plain, level, desc, 1);
+		if (!dt_ev_alert(ev, &level, &desc)) {
+			o = jev_key(t, o, "level");
+			o = jq_null(o);
+			o = jev_key(t, o, "description");
+			o = jq_null(o);
+			o = jev_key(t, o, "code");
+			o = jq_null(o);
+			o = jev_key(t, o, "encrypted");
+			o = jq_bool(o, 1);
+			break;
+		}
+		o = jev_key(t, o, "level");
+		o = jq_ours(w, o, dt_tls_alert_level_name(level), 4);
+		o = jev_key(t, o, "description");
+		o = jq_ours(w, o, dt_tls_alert_name(desc), 3);
+		o = jev_key(t, o, "code");
+		o = jq_int(o, desc);
+		o = jev_key(t, o, "encrypted");
+		o = jq_bool(o, 0);
 		break;
 	}
 	case DT_EV_HTTP_RESPONSE:
-		o = jq_key(w, o, "status");
+		o = jev_key(t, o, "status");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_GAP:
 	case DT_EV_TLS_ENCRYPTED:
-		o = jq_key(w, o, "bytes");
+		o = jev_key(t, o, "bytes");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_SYN:
 	case DT_EV_SYNACK:
-		o = jq_key(w, o, "retransmission");
+		o = jev_key(t, o, "retransmission");
 		o = jq_bool(o, ev->a != 0);
 		break;
 	case DT_EV_RST:
-		o = jq_key(w, o, "before_synack");
+		o = jev_key(t, o, "before_synack");
 		o = jq_bool(o, ev->a == 1);
-		o = jq_key(w, o, "peer_bytes");
+		o = jev_key(t, o, "peer_bytes");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_FIN:
-		o = jq_key(w, o, "bytes_before");
+		o = jev_key(t, o, "bytes_before");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_TLS_HANDSHAKE:
 		if (dt_ev_hs_encrypted(ev)) {
-			o = jq_key(w, o, "encrypted");
+			o = jev_key(t, o, "encrypted");
 			o = jq_bool(o, 1);
 		}
 		if (ev->b & DT_TLS_HS_REPEAT) {
-			o = jq_key(w, o, "repeated");
+			o = jev_key(t, o, "repeated");
 			o = jq_bool(o, 1);
 		}
 		break;
 	case DT_EV_TLS_UPGRADE:
-		jq_end(w, o);
-		jw_str(w, "protocol", dt_tls_preamble_id(ev->a));
-		jw_end(w);
-		return;
+		/* a name of ours; none (never) is refused, as jw_str() does */
+		o = jev_key(t, o, "protocol");
+		s = dt_tls_preamble_id(ev->a);
+		o = s != NULL ? jq_ours(w, o, s, 1) : jq_str(w, o, NULL, 1);
+		break;
 	case DT_EV_TLS_RECORD:
-		o = jq_key(w, o, "content_type");
+		o = jev_key(t, o, "content_type");
 		o = jq_uint(o, ev->a);
-		o = jq_key(w, o, "bytes");
+		o = jev_key(t, o, "bytes");
 		o = jq_uint(o, ev->b);
 		break;
 	case DT_EV_TLS_RESYNC:
-		o = jq_key(w, o, "bytes_skipped");
+		o = jev_key(t, o, "bytes_skipped");
 		o = jq_uint(o, ev->b);
 		break;
 	default:
 		break;
 	}
-	o = jq_close(w, o);
+	o = jq_copy(o, t->close, t->n_close, 32);
 	jq_end(w, o);
 }
 
 static void
+jstrv_key(struct jw_memo_run *r, char *const *v, size_t n)
+{
+	size_t i;
+
+	jw_memo_add(r, &n, sizeof n);
+	for (i = 0; i < n; i++)
+		jw_memo_str(r, v[i]);
+}
+
+/*
+ * A certificate: the same few (a server's chain) on thousands of
+ * connections, ~4,000 instructions each written member by member; kept
+ * (jw_memo) with everything it is written from as the key.
+ */
+static void
 jcert(struct jw *w, const struct dt_cert *x)
 {
+	struct jw_memo_run r;
+	int32_t flags[4] = { x->self_signed, x->server_auth, x->client_auth,
+	    (int32_t)x->key_bits };
+
+	jw_memo_begin(w, &r, JW_MEMO_CERT);
+	jw_memo_str(&r, x->subject);
+	jw_memo_str(&r, x->issuer);
+	jw_memo_str(&r, x->sha256);
+	jw_memo_add(&r, &x->not_before, sizeof x->not_before);
+	jw_memo_add(&r, &x->not_after, sizeof x->not_after);
+	jstrv_key(&r, x->dns_names, x->n_dns_names);
+	jstrv_key(&r, x->crl_urls, x->n_crl_urls);
+	jstrv_key(&r, x->ip_addrs, x->n_ip_addrs);
+	jstrv_key(&r, x->aia_urls, x->n_aia_urls);
+	jw_memo_add(&r, flags, sizeof flags);
+	jw_memo_str(&r, x->common_name);
+	jw_memo_str(&r, x->serial);
+	jw_memo_str(&r, x->key_type);
+	jw_memo_str(&r, x->sig_alg);
+	jw_memo_str(&r, x->parse_error);
+	if (jw_memo_found(w, &r))
+		return;
 	jw_obj(w, NULL);
 	jw_wire(w, "subject", x->subject);
 	jw_wire(w, "issuer", x->issuer);
@@ -226,6 +313,7 @@ jcert(struct jw *w, const struct dt_cert *x)
 	jw_wire(w, "signature_algorithm", x->sig_alg);
 	jw_wire(w, "parse_error", x->parse_error);
 	jw_end(w);
+	jw_memo_end(w, &r);
 }
 
 static void
@@ -294,8 +382,9 @@ jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 }
 
 /* {"client": v, "server": v} after its key, each value written by val
-   (jq_frame: a frame or null; jq_uint: a count): 4 members' room. */
-static char *
+   (jq_frame: a frame or null; jq_uint: a count): 4 members' room. Inline,
+   so that val is a direct call. */
+static inline __attribute__((always_inline)) char *
 jq_pair(struct jw *w, char *o, char *(*val)(char *, uint64_t),
     uint64_t client, uint64_t server)
 {
@@ -305,6 +394,86 @@ jq_pair(struct jw *w, char *o, char *(*val)(char *, uint64_t),
 	o = jq_key(w, o, "server");
 	o = val(o, server);
 	return jq_close(w, o);
+}
+
+/* "offered_suites" and "offered_null": the same for every connection
+   from a client (jw_memo), written once. */
+static void
+jsuites(struct jw *w, const struct dt_tls_hello *h)
+{
+	struct jw_memo_run r;
+	size_t i;
+	char *o;
+
+	jw_memo_begin(w, &r, JW_MEMO_SUITES);
+	jw_memo_add(&r, &h->n_offered_suites, sizeof h->n_offered_suites);
+	jw_memo_add(&r, h->offered_suites,
+	    h->n_offered_suites * sizeof *h->offered_suites);
+	jw_memo_add(&r, &h->offered_null, sizeof h->offered_null);
+	if (jw_memo_found(w, &r))
+		return;
+	o = jq_begin(w, 2);
+	o = jq_key(w, o, "offered_suites");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < h->n_offered_suites; i++) {
+		o = jq_begin_at(w, o, 8);
+		o = jq_elem(w, o);
+		o = jq_suite(w, o, h->offered_suites[i], 4);
+	}
+	o = jq_begin_at(w, o, 4);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "offered_null");
+	o = jq_bool(o, h->offered_null);
+	jq_end(w, o);
+	jw_memo_end(w, &r);
+}
+
+/* "extensions" .. "status_request": the ClientHello's lists and flags,
+   the same for every connection from a client, written once. */
+static void
+jhello_lists(struct jw *w, const struct dt_tls_hello *h)
+{
+	struct jw_memo_run r;
+	size_t i;
+	char *o;
+
+	jw_memo_begin(w, &r, JW_MEMO_HELLO);
+	jw_memo_add(&r, &h->n_extensions, sizeof h->n_extensions);
+	jw_memo_add(&r, h->extensions, h->n_extensions * sizeof *h->extensions);
+	jw_memo_add(&r, &h->n_ch_groups, sizeof h->n_ch_groups);
+	jw_memo_add(&r, h->ch_groups, h->n_ch_groups * sizeof *h->ch_groups);
+	jw_memo_add(&r, &h->n_ch_sig_algs, sizeof h->n_ch_sig_algs);
+	jw_memo_add(&r, h->ch_sig_algs,
+	    h->n_ch_sig_algs * sizeof *h->ch_sig_algs);
+	jw_memo_add(&r, &h->ch_reneg_info, sizeof h->ch_reneg_info);
+	jw_memo_add(&r, &h->ch_ems, sizeof h->ch_ems);
+	jw_memo_add(&r, &h->ch_status_request, sizeof h->ch_status_request);
+	if (jw_memo_found(w, &r))
+		return;
+	o = jq_begin(w, 2);
+	o = jq_key(w, o, "extensions");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < h->n_extensions; i++) {
+		o = jq_begin_at(w, o, 2);
+		o = jq_elem(w, o);
+		o = jq_int(o, h->extensions[i]);
+	}
+	o = jq_begin_at(w, o, 2);
+	o = jq_close(w, o);
+	jq_end(w, o);
+	ju16v(w, "supported_groups", h->ch_groups, h->n_ch_groups,
+	    DT_CH_GROUPS_MAX);
+	ju16v(w, "signature_algorithms", h->ch_sig_algs, h->n_ch_sig_algs,
+	    DT_CH_SIG_ALGS_MAX);
+	o = jq_begin(w, 3);
+	o = jq_key(w, o, "renegotiation_info");
+	o = jq_bool(o, h->ch_reneg_info);
+	o = jq_key(w, o, "extended_master_secret");
+	o = jq_bool(o, h->ch_ems);
+	o = jq_key(w, o, "status_request");
+	o = jq_bool(o, h->ch_status_request);
+	jq_end(w, o);
+	jw_memo_end(w, &r);
 }
 
 /* SPEC §4 keys of "tls", in its order. */
@@ -331,17 +500,9 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		o = jq_version(w, o, t->version, 6);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "offered_suites");
-	o = jq_open(w, o, '[');
-	for (i = 0; i < dt_tls_hello(t)->n_offered_suites; i++) {
-		o = jq_begin_at(w, o, 8);
-		o = jq_elem(w, o);
-		o = jq_suite(w, o, dt_tls_hello(t)->offered_suites[i], 4);
-	}
-	o = jq_begin_at(w, o, 12);
-	o = jq_close(w, o);
-	o = jq_key(w, o, "offered_null");
-	o = jq_bool(o, dt_tls_hello(t)->offered_null);
+	jq_end(w, o);
+	jsuites(w, dt_tls_hello(t));
+	o = jq_begin(w, 12);
 	/* an SSL 2.0 SERVER-HELLO (version 0x0002) chooses no TLS suite */
 	o = jq_key(w, o, "suite");
 	if (t->sh_frame != 0 && t->version >= 0x0300)
@@ -442,7 +603,6 @@ jtls(struct jw *w, const struct dt_conn *c)
 	const struct dt_tls_facts *t = c->tls;
 	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	const struct dt_tls_http *th = dt_tls_http(t);
-	size_t i;
 	char *o;
 	int d;
 
@@ -474,28 +634,8 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_wire(w, o, t->sni, 4);
 	jq_end(w, o);
 	jalpn(w, t->alpn);
-	o = jq_begin(w, 2);
-	o = jq_key(w, o, "extensions");
-	o = jq_open(w, o, '[');
-	for (i = 0; i < dt_tls_hello(t)->n_extensions; i++) {
-		o = jq_begin_at(w, o, 2);
-		o = jq_elem(w, o);
-		o = jq_int(o, dt_tls_hello(t)->extensions[i]);
-	}
-	o = jq_begin_at(w, o, 2);
-	o = jq_close(w, o);
-	jq_end(w, o);
-	ju16v(w, "supported_groups", dt_tls_hello(t)->ch_groups, dt_tls_hello(t)->n_ch_groups,
-	    DT_CH_GROUPS_MAX);
-	ju16v(w, "signature_algorithms", dt_tls_hello(t)->ch_sig_algs, dt_tls_hello(t)->n_ch_sig_algs,
-	    DT_CH_SIG_ALGS_MAX);
+	jhello_lists(w, dt_tls_hello(t));
 	o = jq_begin(w, 16);
-	o = jq_key(w, o, "renegotiation_info");
-	o = jq_bool(o, dt_tls_hello(t)->ch_reneg_info);
-	o = jq_key(w, o, "extended_master_secret");
-	o = jq_bool(o, dt_tls_hello(t)->ch_ems);
-	o = jq_key(w, o, "status_request");
-	o = jq_bool(o, dt_tls_hello(t)->ch_status_request);
 	o = jq_key(w, o, "sslv2_hello");
 	o = jq_bool(o, t->sslv2_hello);
 	o = jq_key(w, o, "server_hello_frame");

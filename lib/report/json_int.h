@@ -16,11 +16,68 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/digits.h"
 #include "report/report.h"
 
 /* ---- the emitter (json_out.c) ------------------------------------------- */
 
 #define JW_MAX_DEPTH	63	/* the document is 12 deep at most */
+
+/*
+ * The bytes of a timeline event (json_conn.c's jevent()) that are the same
+ * for every event at one depth: its keys with their punctuation and
+ * indentation, "from" with its two values, the close. Made the first time
+ * an event is written at a depth (a document has two: "timeline" and
+ * "messages", one deeper), then copied whole; sized for the deepest
+ * indentation (JW_IND_MAX), copied as a fixed 32 or 64 bytes up to the
+ * depths a document has.
+ */
+#define JW_IND_MAX	(1 + 2 * (JW_MAX_DEPTH + 1))
+
+struct jw_evt {
+	unsigned depth;		/* of the array it is in; 0: not made */
+	unsigned short n_open, n_time, n_from[2], n_key, n_close;
+	char open[JW_IND_MAX + 32];	/* '{' "frame": */
+	char time[JW_IND_MAX + 32];	/* , "time": */
+	char from[2][2 * JW_IND_MAX + 48]; /* , "from": "client", "type": " */
+	char key[JW_IND_MAX + 32];	/* , and a member's indentation */
+	char close[JW_IND_MAX + 32];	/* the array's indentation, '}' */
+};
+
+/*
+ * A run of output that is a function of a few bytes of the facts (a
+ * ClientHello's lists: thousands of connections from the same clients
+ * send the same hello), kept when written and copied whole when the same
+ * bytes come again at the same place. The key is those bytes with the
+ * depth and whether the container has members; a memo keeps the last
+ * JW_MEMO_WAYS runs written that fit (a day's clients send a handful of
+ * distinct hellos, interleaved).
+ */
+#define JW_MEMO_KEY	640
+#define JW_MEMO_OUT	1920
+#define JW_MEMO_WAYS	8
+
+struct jw_memo {
+	size_t klen, n;		/* 0: none kept */
+	unsigned char key[JW_MEMO_KEY];
+	char out[JW_MEMO_OUT];
+};
+
+enum {
+	JW_MEMO_SUITES,		/* "offered_suites", "offered_null" */
+	JW_MEMO_HELLO,		/* "extensions" .. "status_request" */
+	JW_MEMO_CERT,		/* a certificate's object */
+	JW_MEMOS
+};
+
+/* A key being made, and where its run starts in the output. */
+struct jw_memo_run {
+	struct jw_memo *m;	/* the memo's JW_MEMO_WAYS runs */
+	unsigned *next;		/* which of them the next one replaces */
+	size_t klen, start;
+	uint64_t flushes;
+	unsigned char key[JW_MEMO_KEY];
+};
 
 struct jw {
 	FILE *fp;
@@ -31,10 +88,17 @@ struct jw {
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	unsigned depth;		/* containers open */
 	size_t ind;		/* newline and indentation of a member */
-	uint64_t any;		/* bit d: the container at depth d has members */
-	uint64_t arr;		/* bit d: ... and is an array */
+	int empty;		/* the innermost container has no member yet */
+	uint64_t arr;		/* bit d: the container at depth d is an array */
+	size_t step;		/* what ind grows by a depth: 2, compact 0 */
 	struct dt_report_clock clock;	/* the date of the last time written */
+	int64_t clock_base;	/* its second in ns, when clock_ok */
+	int clock_ok;
 	int data_keys;		/* keys from the data: checked, escaped */
+	struct jw_evt evt[2];	/* by the parity of the depth */
+	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
+	unsigned memo_next[JW_MEMOS];
+	uint64_t flushes;	/* times buf was written out */
 };
 
 /* 0, or DT_ENOMEM when mem refused the output buffer. */
@@ -207,16 +271,18 @@ jq_begin_at(struct jw *w, char *o, size_t k)
 
 /* The separator and indentation of a member at the current depth (the
    writer's fields read before the first byte is stored: a char store
-   may alias them, and would make the compiler read them again). */
+   may alias them, and would make the compiler read them again). Only
+   the innermost container's emptiness is kept: the others have a
+   member, the one open inside them. */
 static inline __attribute__((always_inline)) char *
 jq_sep(struct jw *w, char *o)
 {
-	uint64_t bit = (uint64_t)1 << w->depth, any = w->any;
+	int empty = w->empty;
 	size_t ind = w->ind;
 
-	w->any = any | bit;
+	w->empty = 0;
 	*o = ',';
-	o += (any & bit) != 0;
+	o += !empty;
 	if (ind <= 32)
 		memcpy(o, jw_indent, 32);
 	else
@@ -242,14 +308,75 @@ jq_key_(struct jw *w, char *o, const char *q, size_t n)
 #define jq_elem(w, o)	jq_sep((w), (o))
 
 /* Opens an object (c '{') or an array ('[') after its key or jq_elem(). */
-char *jq_open(struct jw *w, char *o, char c);
-char *jq_close(struct jw *w, char *o);
+char *jq_open_deep(struct jw *w, char *o);
+
+static inline __attribute__((always_inline)) char *
+jq_open(struct jw *w, char *o, char c)
+{
+	unsigned d = w->depth + 1;
+	uint64_t bit;
+
+	if (d > JW_MAX_DEPTH)
+		return jq_open_deep(w, o);
+	bit = (uint64_t)1 << d;
+	*o++ = c;
+	w->depth = d;
+	w->ind += w->step;
+	w->empty = 1;
+	w->arr = (w->arr & ~bit) | (c == '[' ? bit : 0);
+	return o;
+}
+
+/* Closes the innermost: on its own line at its depth when it has
+   members (the indentation copied as 32 bytes, as jq_sep() does). */
+static inline __attribute__((always_inline)) char *
+jq_close(struct jw *w, char *o)
+{
+	unsigned d = w->depth;
+	uint64_t bit = (uint64_t)1 << d;
+	size_t ind = w->ind - w->step;
+
+	if (d == 0)
+		return o;
+	if (!w->empty) {
+		if (ind <= 32)
+			memcpy(o, jw_indent, 32);
+		else
+			memcpy(o, jw_indent, ind);
+		o += ind;
+	}
+	*o++ = (w->arr & bit) ? ']' : '}';
+	w->depth = d - 1;
+	w->ind = ind;
+	w->empty = 0;	/* it is a member of its container */
+	return o;
+}
 
 /* Values. */
 char *jq_int(char *o, int64_t v);
+
+/* A counter or a frame: most are under 10^8, written here inline (8
+   digits in a word, the leading zeros shifted out, the word stored
+   whole: a member has the room); past INT64_MAX as INT64_MAX. */
 static inline char *
 jq_uint(char *o, uint64_t v)
 {
+#ifdef DT_DIGITS_SWAR
+	uint64_t t;
+	unsigned lead;
+
+	if (v < 10) {
+		*o = (char)('0' + v);
+		return o + 1;
+	}
+	if (v < 100000000) {
+		t = dt_digits8_word((uint32_t)v);
+		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
+		t >>= 8 * lead;
+		memcpy(o, &t, 8);
+		return o + 8 - lead;
+	}
+#endif
 	return jq_int(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
@@ -286,6 +413,31 @@ jq_name(char *o, const char *s, size_t n)
 /* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */
 char *jq_time(struct jw *w, char *o, int64_t ns);
 
+/* n bytes of p at o, copied as `fixed` bytes when n is no more (one
+   fixed-size copy; what follows overwrites the rest): p holds at least
+   `fixed`, and the run has the room. */
+static inline __attribute__((always_inline)) char *
+jq_copy(char *o, const char *p, size_t n, size_t fixed)
+{
+	if (n <= fixed)
+		memcpy(o, p, fixed);
+	else
+		memcpy(o, p, n);
+	return o + n;
+}
+
+/* The constant bytes of an event in the array open at w->depth (struct
+   jw_evt), made when not yet made for it; NULL past JW_MAX_DEPTH. */
+struct jw_evt *jw_evt_make(struct jw *w);
+
+static inline struct jw_evt *
+jw_evt(struct jw *w)
+{
+	struct jw_evt *t = &w->evt[w->depth & 1];
+
+	return t->depth == w->depth ? t : jw_evt_make(w);
+}
+
 /*
  * Strings of any length end a run: jq_str() writes our own text (valid
  * UTF-8, not NULL, as jw_str()), jq_wire() a string from the wire or NULL
@@ -307,6 +459,39 @@ jq_ours(struct jw *w, char *o, const char *name, size_t k)
 		return jq_name(o, name, n);
 	return jq_str(w, o, name, k);
 }
+
+/* ---- runs written once (json_out.c) ----------------------------------- */
+
+/* Starts the key of a run of memo i at the current depth. */
+void jw_memo_begin(struct jw *w, struct jw_memo_run *r, unsigned i);
+
+/* Adds n bytes to the key (a key too long for JW_MEMO_KEY is never
+   kept); p may be NULL when n is 0 (an empty list). */
+static inline void
+jw_memo_add(struct jw_memo_run *r, const void *p, size_t n)
+{
+	if (n != 0 && r->klen <= JW_MEMO_KEY && n <= JW_MEMO_KEY - r->klen)
+		memcpy(r->key + r->klen, p, n);
+	r->klen += n;
+}
+
+/* A string or NULL, told apart: a tag byte, then its bytes and NUL. */
+static inline void
+jw_memo_str(struct jw_memo_run *r, const char *s)
+{
+	static const char tag[2] = { 0, 1 };
+
+	jw_memo_add(r, &tag[s != NULL], 1);
+	if (s != NULL)
+		jw_memo_add(r, s, strlen(s) + 1);
+}
+
+/* 1 when the run was written as kept (the caller writes nothing);
+   0: the caller writes it, then calls jw_memo_end(). */
+int jw_memo_found(struct jw *w, struct jw_memo_run *r);
+/* Keeps what was written since jw_memo_found() when it fits and went
+   out in one piece. */
+void jw_memo_end(struct jw *w, struct jw_memo_run *r);
 
 /* ---- one connection (json_conn.c, json_tunnel.c) ------------------------ */
 

@@ -23,22 +23,41 @@
 #include "report/json_int.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
-#define JW_BUF	(256 * 1024)
+/* The buffer and the memos after it in one allocation, no larger than
+   the 256 KiB buffer alone was (fuzz_pipeline's 512 KiB cap counts it
+   with the capture's memory). */
+#define JW_BUF	(192 * 1024)
+_Static_assert(JW_BUF + JW_MEMOS * JW_MEMO_WAYS * sizeof(struct jw_memo) <=
+    256 * 1024, "the writer's memory");
 
 int
 jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact)
 {
+	size_t i;
+
 	memset(w, 0, sizeof *w);
 	w->fp = fp;
 	w->mem = mem;
 	w->compact = compact != 0;
-	w->buf = dt_malloc(mem, JW_BUF);
+	w->step = w->compact ? 0 : 2;
+	w->ind = w->compact ? 0 : 1;
+	/* the memos after the buffer, in the same block: bounded, a few
+	   pages, whatever the capture */
+	_Static_assert(JW_BUF % _Alignof(struct jw_memo) == 0, "memo align");
+	w->buf = dt_malloc(mem, JW_BUF +
+	    JW_MEMOS * JW_MEMO_WAYS * sizeof *w->memo);
 	if (w->buf == NULL) {
 		w->err = DT_ENOMEM;
 		return w->err;
 	}
 	w->size = JW_BUF;
+	w->memo = (struct jw_memo *)(void *)(w->buf + JW_BUF);
+	for (i = 0; i < JW_MEMOS * JW_MEMO_WAYS; i++)
+		w->memo[i].klen = w->memo[i].n = 0;
 	return 0;
 }
 
@@ -48,6 +67,7 @@ jw_flush(struct jw *w)
 	if (w->err == 0 && w->n > 0 && fwrite(w->buf, 1, w->n, w->fp) != w->n)
 		w->err = DT_EIO;
 	w->n = 0;
+	w->flushes++;
 }
 
 int
@@ -154,10 +174,27 @@ jw_word_odd(uint64_t x)
 	    ((b - ONES) & ~b)) & HIGHS;
 }
 
+#ifdef __SSE2__
 /*
- * Copies s[0..n) to o a word at a time (the last word overlapping the one
- * before: no loop over the tail) and tells whether every byte is plain;
- * when one is not, what was copied is to be written again.
+ * The same for 16 bytes (x86-64 has SSE2 always): one signed compare
+ * finds both the C0 controls and the bytes >= 0x80 (negative), two more
+ * the quote and the backslash; a byte's lane is all ones when it is not
+ * plain.
+ */
+static inline __m128i
+jw_vec_odd(__m128i x)
+{
+	return _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+}
+#endif
+
+/*
+ * Copies s[0..n) to o 16 bytes or a word at a time (the last block
+ * overlapping the one before: no loop over the tail) and tells whether
+ * every byte is plain; when one is not, what was copied is to be written
+ * again.
  */
 static inline int
 jw_copy_plain(char *o, const unsigned char *s, size_t n)
@@ -166,6 +203,21 @@ jw_copy_plain(char *o, const unsigned char *s, size_t n)
 	uint32_t lo, hi;
 	size_t i;
 
+#ifdef __SSE2__
+	if (n >= 16) {
+		__m128i v, vodd = _mm_setzero_si128();
+
+		for (i = 0; i + 16 < n; i += 16) {
+			v = _mm_loadu_si128((const __m128i *)(s + i));
+			vodd = _mm_or_si128(vodd, jw_vec_odd(v));
+			_mm_storeu_si128((__m128i *)(o + i), v);
+		}
+		v = _mm_loadu_si128((const __m128i *)(s + n - 16));
+		vodd = _mm_or_si128(vodd, jw_vec_odd(v));
+		_mm_storeu_si128((__m128i *)(o + n - 16), v);
+		return _mm_movemask_epi8(vodd) == 0;
+	}
+#endif
 	if (n >= 8) {
 		for (i = 0; i + 8 < n; i += 8) {
 			memcpy(&x, s + i, 8);
@@ -319,11 +371,11 @@ jw_quoted(struct jw *w, const char *s, size_t n, int wire)
 
 /* What jw_member() does when a key will not go the quick way. */
 static void
-jw_member_slow(struct jw *w, const char *key, size_t klen, uint64_t bit)
+jw_member_slow(struct jw *w, const char *key, size_t klen)
 {
-	if (w->any & bit)
+	if (!w->empty)
 		jw_putc(w, ',');
-	w->any |= bit;
+	w->empty = 0;
 	if (!w->compact)
 		jw_newline(w, w->depth);
 	if (key != NULL) {
@@ -355,7 +407,7 @@ jw_member_rare(struct jw *w, const char *key, size_t klen)
 		jw_room(w, JW_SCALAR);
 		return;
 	}
-	jw_member_slow(w, key, klen, bit);
+	jw_member_slow(w, key, klen);
 	jw_room(w, JW_SCALAR);
 }
 
@@ -380,7 +432,7 @@ jw_member(struct jw *w, const char *key, size_t klen)
 	   copied as 32 bytes (one fixed-size copy, past ind overwritten) */
 	jw_room(w, 1 + (ind > 32 ? ind : 32) + klen + 4 + JW_SCALAR);
 	o = w->buf + w->n;
-	if (w->any & bit)
+	if (!w->empty)
 		*o++ = ',';
 	if (ind <= 32)
 		memcpy(o, jw_indent, 32);
@@ -396,7 +448,7 @@ jw_member(struct jw *w, const char *key, size_t klen)
 		if (!w->compact)
 			*o++ = ' ';
 	}
-	w->any |= bit;
+	w->empty = 0;
 	w->n = (size_t)(o - w->buf);
 }
 
@@ -423,7 +475,7 @@ jw_open(struct jw *w, const char *key, size_t klen, char c, int array)
 	w->depth++;
 	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
 	bit = (uint64_t)1 << w->depth;
-	w->any &= ~bit;
+	w->empty = 1;
 	if (array)
 		w->arr |= bit;
 	else
@@ -450,11 +502,12 @@ jw_end(struct jw *w)
 	if (w->depth == 0)
 		return;
 	bit = (uint64_t)1 << w->depth;
-	if ((w->any & bit) && !w->compact)
+	if (!w->empty && !w->compact)
 		jw_newline(w, w->depth - 1);
 	jw_putc(w, (w->arr & bit) ? ']' : '}');
 	w->depth--;
 	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
+	w->empty = 0;	/* it is a member of its container */
 }
 
 void
@@ -474,18 +527,10 @@ jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 		jw_scalar(w, "false", 5);
 }
 
-/* 10^i */
-static const uint64_t pow10[20] = {
-	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
-	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
-	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-	100000000000000000ULL, 1000000000000000000ULL,
-	10000000000000000000ULL,
-};
-
-/* "%lld" (JSON_INTEGER_FORMAT) of v at o, written from its last digit,
-   two digits a division; its length from the count of its bits. */
+/* "%lld" (JSON_INTEGER_FORMAT) of v at o. Below 10^8 (frames, counts,
+   times' parts), its 8 digits zero-padded in a word, the leading zeros
+   shifted out and the word stored whole (a member has the room); above,
+   two digits a division from the last. */
 char *
 jq_int(char *o, int64_t v)
 {
@@ -494,9 +539,10 @@ jq_int(char *o, int64_t v)
 	    "31323334353637383940414243444546474849505152535455565758596061"
 	    "62636465666768697071727374757677787980818283848586878889909192"
 	    "93949596979899";
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	unsigned t;
-	char *p;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t;
+	unsigned lead;
+	char buf[20], *p;
+	size_t n;
 
 	if (v < 0)
 		*o++ = '-';
@@ -504,21 +550,35 @@ jq_int(char *o, int64_t v)
 		*o = (char)('0' + u);
 		return o + 1;
 	}
-	/* digits: t = floor(log10(2^bits)) (1233/4096 ~ log10(2)), one
-	   more when u reaches 10^t */
-	t = (unsigned)((64 - __builtin_clzll(u)) * 1233) >> 12;
-	p = o + t + (u >= pow10[t]);
-	o = p;
+#ifdef DT_DIGITS_SWAR
+	if (u < 100000000) {
+		t = dt_digits8_word((uint32_t)u);
+		/* the first digit that is not '0': the lowest byte of the
+		   digits' values that is not zero (u >= 10: one is) */
+		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
+		t >>= 8 * lead;
+		memcpy(o, &t, 8);
+		return o + 8 - lead;
+	}
+#else
+	(void)lead;
+	(void)t;
+#endif
+	p = buf + sizeof buf;
 	while (u >= 100) {
 		p -= 2;
 		memcpy(p, pairs + 2 * (u % 100), 2);
 		u /= 100;
 	}
-	if (u >= 10)
-		memcpy(p - 2, pairs + 2 * u, 2);
-	else
-		p[-1] = (char)('0' + u);
-	return o;
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
+	n = (size_t)(buf + sizeof buf - p);
+	memcpy(o, p, n);
+	return o + n;
 }
 
 void
@@ -587,11 +647,39 @@ jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s)
 _Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
     DT_REPORT_TIME_LEN + 2 <= JQ_VALUE_MAX, "a time in a member's room");
 
+/*
+ * Most times fall in the second the clock last wrote (the events of one
+ * connection): those are its text and their nanoseconds past clock_base,
+ * found by a subtraction rather than a division by 10^9; any other goes
+ * through the clock, which then holds its second.
+ */
 char *
 jq_time(struct jw *w, char *o, int64_t ns)
 {
-	size_t n = dt_report_clock_time(&w->clock, ns, o + 1);
+	const struct dt_report_clock *k = &w->clock;
+	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;
+	size_t n;
+	char *p;
 
+	_Static_assert(sizeof k->text + 12 <= JQ_VALUE_MAX, "text copied whole");
+	/* frac is ns - clock_base exactly when ns >= clock_base */
+	if (w->clock_ok && ns >= w->clock_base && frac < 1000000000) {
+		o[0] = '"';
+		memcpy(o + 1, k->text, sizeof k->text);	/* 19 bytes count */
+		p = o + 20;
+		if (frac != 0) {
+			p[0] = '.';
+			p[1] = (char)('0' + frac / 100000000);
+			dt_digits8(p + 2, (uint32_t)(frac % 100000000));
+			p += 10;
+		}
+		p[0] = 'Z';
+		p[1] = '"';
+		return p + 2;
+	}
+	n = dt_report_clock_time(&w->clock, ns, o + 1);
+	w->clock_ok = k->in_range &&
+	    !__builtin_mul_overflow(k->sec, 1000000000, &w->clock_base);
 	if (n == 0)
 		return jq_null(o);
 	o[0] = '"';
@@ -612,7 +700,7 @@ char *
 jw_room_k(struct jw *w, size_t need)
 {
 	jw_room(w, need);
-	if (w->size - w->n < need) {	/* never: the buffer is 64 KiB */
+	if (w->size - w->n < need) {	/* never: the buffer is 192 KiB */
 		if (w->err == 0)
 			w->err = DT_ENOMEM;
 		w->n = 0;
@@ -620,45 +708,12 @@ jw_room_k(struct jw *w, size_t need)
 	return w->buf + w->n;
 }
 
+/* jq_open() past JW_MAX_DEPTH: our bug. */
 char *
-jq_open(struct jw *w, char *o, char c)
+jq_open_deep(struct jw *w, char *o)
 {
-	uint64_t bit;
-
-	if (w->depth >= JW_MAX_DEPTH) {
-		if (w->err == 0)
-			w->err = DT_ENOMEM;
-		return o;
-	}
-	*o++ = c;
-	w->depth++;
-	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
-	bit = (uint64_t)1 << w->depth;
-	w->any &= ~bit;
-	if (c == '[')
-		w->arr |= bit;
-	else
-		w->arr &= ~bit;
-	return o;
-}
-
-char *
-jq_close(struct jw *w, char *o)
-{
-	uint64_t bit;
-	size_t n;
-
-	if (w->depth == 0)
-		return o;
-	bit = (uint64_t)1 << w->depth;
-	if ((w->any & bit) && !w->compact) {
-		n = 2 * (size_t)w->depth - 1;	/* 1 + 2 * (depth - 1) */
-		memcpy(o, jw_indent, n);
-		o += n;
-	}
-	*o++ = (w->arr & bit) ? ']' : '}';
-	w->depth--;
-	w->ind = w->compact ? 0 : 1 + 2 * (size_t)w->depth;
+	if (w->err == 0)
+		w->err = DT_ENOMEM;
 	return o;
 }
 
@@ -683,4 +738,108 @@ jq_wire(struct jw *w, char *o, const char *s, size_t k)
 	jq_end(w, o);
 	jw_quoted(w, s, strlen(s), 1);
 	return jq_begin(w, k);
+}
+
+/* ---- timeline events' constant bytes ------------------------------------ */
+
+static size_t
+evt_put(char *t, size_t n, const char *p, size_t k)
+{
+	memcpy(t + n, p, k);
+	return n + k;
+}
+
+/* A key at the event's members' indentation: ',', newline, indentation,
+   "key": (compact: ,"key":). */
+static size_t
+evt_key(const struct jw *w, char *t, size_t n, size_t ind, const char *key)
+{
+	n = evt_put(t, n, ",", 1);
+	n = evt_put(t, n, jw_indent, ind);
+	n = evt_put(t, n, "\"", 1);
+	n = evt_put(t, n, key, strlen(key));
+	return evt_put(t, n, "\": ", w->compact ? 2 : 3);
+}
+
+struct jw_evt *
+jw_evt_make(struct jw *w)
+{
+	struct jw_evt *t = &w->evt[w->depth & 1];
+	size_t ind = w->compact ? 0 : 1 + 2 * ((size_t)w->depth + 1), n;
+	int i;
+
+	if (w->depth + 1 > JW_MAX_DEPTH) {	/* our bug */
+		if (w->err == 0)
+			w->err = DT_ENOMEM;
+		return NULL;
+	}
+	/* the sizes of jw_evt hold the deepest: ind <= JW_IND_MAX */
+	n = evt_key(w, t->open, 0, ind, "frame");
+	t->open[0] = '{';			/* not ',' */
+	t->n_open = (unsigned short)n;
+	t->n_time = (unsigned short)evt_key(w, t->time, 0, ind, "time");
+	for (i = 0; i < 2; i++) {
+		n = evt_key(w, t->from[i], 0, ind, "from");
+		n = evt_put(t->from[i], n, i ? "\"server\"" : "\"client\"", 8);
+		n = evt_key(w, t->from[i], n, ind, "type");
+		n = evt_put(t->from[i], n, "\"", 1);
+		t->n_from[i] = (unsigned short)n;
+	}
+	n = evt_put(t->key, 0, ",", 1);
+	t->n_key = (unsigned short)evt_put(t->key, n, jw_indent, ind);
+	n = evt_put(t->close, 0, jw_indent, w->compact ? 0 : ind - 2);
+	t->n_close = (unsigned short)evt_put(t->close, n, "}", 1);
+	t->depth = w->depth;
+	return t;
+}
+
+/* ---- runs written once ---------------------------------------------------- */
+
+void
+jw_memo_begin(struct jw *w, struct jw_memo_run *r, unsigned i)
+{
+	r->m = &w->memo[i * JW_MEMO_WAYS];
+	r->next = &w->memo_next[i];
+	r->key[0] = (unsigned char)w->depth;
+	r->key[1] = !w->empty;
+	r->klen = 2;
+}
+
+int
+jw_memo_found(struct jw *w, struct jw_memo_run *r)
+{
+	const struct jw_memo *m;
+	char *o;
+	size_t i;
+
+	for (i = 0; i < JW_MEMO_WAYS && r->klen <= JW_MEMO_KEY; i++) {
+		m = &r->m[i];
+		if (m->n == 0 || m->klen != r->klen ||
+		    memcmp(m->key, r->key, r->klen) != 0)
+			continue;
+		o = jw_room_k(w, m->n);
+		memcpy(o, m->out, m->n);
+		w->n += m->n;
+		w->empty = 0;	/* as writing it did */
+		return 1;
+	}
+	r->start = w->n;
+	r->flushes = w->flushes;
+	return 0;
+}
+
+void
+jw_memo_end(struct jw *w, struct jw_memo_run *r)
+{
+	struct jw_memo *m = &r->m[*r->next];
+	size_t n = w->n - r->start;
+
+	if (r->klen > JW_MEMO_KEY || w->flushes != r->flushes ||
+	    n > JW_MEMO_OUT || w->err != 0)
+		return;
+	*r->next = (*r->next + 1) % JW_MEMO_WAYS;
+	memcpy(m->key, r->key, r->klen);
+	m->klen = r->klen;
+	memcpy(m->out, w->buf + r->start, n);
+	m->n = n;
 }

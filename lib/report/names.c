@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "report/digits.h"
 #include "tls/tls.h"
 #include "util/rd.h"
 
@@ -100,74 +101,116 @@ dt_report_dir_name(int dir)
 	return dir == DT_S2C ? "server" : "client";
 }
 
-/* IANA TLS HandshakeType registry. */
-static const struct name handshake_names[] = {
-	{ 0, "hello_request" },
-	{ 1, "client_hello" },
-	{ 2, "server_hello" },
-	{ 3, "hello_verify_request" },
-	{ 4, "new_session_ticket" },
-	{ 5, "end_of_early_data" },
-	{ 6, "hello_retry_request" },
-	{ 8, "encrypted_extensions" },
-	{ 11, "certificate" },
-	{ 12, "server_key_exchange" },
-	{ 13, "certificate_request" },
-	{ 14, "server_hello_done" },
-	{ 15, "certificate_verify" },
-	{ 16, "client_key_exchange" },
-	{ 20, "finished" },
-	{ 21, "certificate_url" },
-	{ 22, "certificate_status" },
-	{ 23, "supplemental_data" },
-	{ 24, "key_update" },
-	{ 25, "compressed_certificate" },
-	{ 254, "message_hash" },
+/*
+ * Event names, found by index rather than by a search (a JSON document
+ * names every event of every connection, twice for TLS ones), each with
+ * its length and its bytes padded with NULs to DT_REPORT_NAME_PAD, so a
+ * writer copies one with a fixed-size copy and no strlen().
+ */
+#define NM(s)	{ s, sizeof(char[sizeof s <= DT_REPORT_NAME_PAD ? \
+	sizeof s : -1]) - 1 }
+
+/* IANA TLS HandshakeType registry: hs_names[hs_index[type] - 1]. */
+static const struct dt_report_name hs_names[] = {
+	NM("hello_request"),		/* 0 */
+	NM("client_hello"),		/* 1 */
+	NM("server_hello"),		/* 2 */
+	NM("hello_verify_request"),	/* 3 */
+	NM("new_session_ticket"),	/* 4 */
+	NM("end_of_early_data"),	/* 5 */
+	NM("hello_retry_request"),	/* 6 */
+	NM("encrypted_extensions"),	/* 8 */
+	NM("certificate"),		/* 11 */
+	NM("server_key_exchange"),	/* 12 */
+	NM("certificate_request"),	/* 13 */
+	NM("server_hello_done"),	/* 14 */
+	NM("certificate_verify"),	/* 15 */
+	NM("client_key_exchange"),	/* 16 */
+	NM("finished"),			/* 20 */
+	NM("certificate_url"),		/* 21 */
+	NM("certificate_status"),	/* 22 */
+	NM("supplemental_data"),	/* 23 */
+	NM("key_update"),		/* 24 */
+	NM("compressed_certificate"),	/* 25 */
+	NM("message_hash"),		/* 254 */
 };
 
-static const struct name event_names[] = {
-	{ DT_EV_SYN, "syn" },
-	{ DT_EV_SYNACK, "syn_ack" },
-	{ DT_EV_RST, "rst" },
-	{ DT_EV_FIN, "fin" },
-	{ DT_EV_RETRANS, "retransmission" },
-	{ DT_EV_ZERO_WINDOW, "zero_window" },
-	{ DT_EV_KEEPALIVE, "keepalive" },
-	{ DT_EV_GAP, "gap" },
-	{ DT_EV_END_OPEN, "end_open" },
-	{ DT_EV_TLS_HANDSHAKE, "handshake" },
-	{ DT_EV_TLS_CCS, "change_cipher_spec" },
-	{ DT_EV_TLS_ALERT, "alert" },
-	{ DT_EV_TLS_APPDATA, "application_data" },
-	{ DT_EV_TLS_ENCRYPTED, "encrypted_handshake" },
-	{ DT_EV_TLS_MALFORMED, "malformed" },
-	{ DT_EV_NON_TLS, "non_tls" },
-	{ DT_EV_HTTP_REQUEST, "http_request" },
-	{ DT_EV_HTTP_RESPONSE, "http_response" },
-	{ DT_EV_SSLV2_HELLO, "sslv2_client_hello" },
-	{ DT_EV_DROPPED, "dropped" },
-	{ DT_EV_TLS_UPGRADE, "upgrade" },
-	{ DT_EV_TLS_RECORD, "record" },
-	{ DT_EV_TLS_RESYNC, "resync" },
-	{ DT_EV_OUT_OF_WINDOW, "out_of_window_ack" },
-	{ DT_EV_ZERO_WINDOW_PROBE, "zero_window_probe" },
+static const uint8_t hs_index[256] = {
+	[0] = 1, [1] = 2, [2] = 3, [3] = 4, [4] = 5, [5] = 6, [6] = 7,
+	[8] = 8, [11] = 9, [12] = 10, [13] = 11, [14] = 12, [15] = 13,
+	[16] = 14, [20] = 15, [21] = 16, [22] = 17, [23] = 18, [24] = 19,
+	[25] = 20, [254] = 21,
 };
+
+/* By enum dt_ev_type (a 6-bit field): an empty name is "unknown". */
+static const struct dt_report_name event_names[64] = {
+	[DT_EV_SYN] = NM("syn"),
+	[DT_EV_SYNACK] = NM("syn_ack"),
+	[DT_EV_RST] = NM("rst"),
+	[DT_EV_FIN] = NM("fin"),
+	[DT_EV_RETRANS] = NM("retransmission"),
+	[DT_EV_ZERO_WINDOW] = NM("zero_window"),
+	[DT_EV_KEEPALIVE] = NM("keepalive"),
+	[DT_EV_GAP] = NM("gap"),
+	[DT_EV_END_OPEN] = NM("end_open"),
+	[DT_EV_TLS_HANDSHAKE] = NM("handshake"),
+	[DT_EV_TLS_CCS] = NM("change_cipher_spec"),
+	[DT_EV_TLS_ALERT] = NM("alert"),
+	[DT_EV_TLS_APPDATA] = NM("application_data"),
+	[DT_EV_TLS_ENCRYPTED] = NM("encrypted_handshake"),
+	[DT_EV_TLS_MALFORMED] = NM("malformed"),
+	[DT_EV_NON_TLS] = NM("non_tls"),
+	[DT_EV_HTTP_REQUEST] = NM("http_request"),
+	[DT_EV_HTTP_RESPONSE] = NM("http_response"),
+	[DT_EV_SSLV2_HELLO] = NM("sslv2_client_hello"),
+	[DT_EV_DROPPED] = NM("dropped"),
+	[DT_EV_TLS_UPGRADE] = NM("upgrade"),
+	[DT_EV_TLS_RECORD] = NM("record"),
+	[DT_EV_TLS_RESYNC] = NM("resync"),
+	[DT_EV_OUT_OF_WINDOW] = NM("out_of_window_ack"),
+	[DT_EV_ZERO_WINDOW_PROBE] = NM("zero_window_probe"),
+};
+
+static const struct dt_report_name unknown_name = NM("unknown");
+static const struct dt_report_name hrr_name = NM("hello_retry_request");
+static const struct dt_report_name sslv2_sh_name = NM("sslv2_server_hello");
+static const struct dt_report_name sslv2_cmk_name =
+    NM("sslv2_client_master_key");
+static const struct dt_report_name heartbeat_name = NM("heartbeat");
+
+const struct dt_report_name *
+dt_report_msg_nm(const struct dt_event *ev)
+{
+	unsigned i;
+
+	switch (ev->type) {
+	case DT_EV_TLS_HANDSHAKE:
+		if (dt_ev_hs_hrr(ev))
+			return &hrr_name;
+		i = ev->a < 256 ? hs_index[ev->a] : 0;
+		return &(i != 0 ? hs_names : event_names)[i != 0 ? i - 1 :
+		    DT_EV_TLS_HANDSHAKE];
+	case DT_EV_SSLV2_HELLO:
+		if (ev->a == DT_SSLV2_SERVER_HELLO)
+			return &sslv2_sh_name;
+		if (ev->a == DT_SSLV2_CLIENT_MASTER_KEY)
+			return &sslv2_cmk_name;
+		break;
+	case DT_EV_TLS_RECORD:
+		if (ev->a == 24)
+			return &heartbeat_name;
+		break;
+	default:
+		break;
+	}
+	return event_names[ev->type].n != 0 ? &event_names[ev->type] :
+	    &unknown_name;
+}
 
 const char *
 dt_report_msg_name(const struct dt_event *ev)
 {
-	if (dt_ev_hs_hrr(ev))
-		return "hello_retry_request";
-	if (ev->type == DT_EV_TLS_HANDSHAKE)
-		return LOOKUP(handshake_names, dt_ev_hs(ev), "handshake");
-	if (ev->type == DT_EV_SSLV2_HELLO && ev->a == DT_SSLV2_SERVER_HELLO)
-		return "sslv2_server_hello";
-	if (ev->type == DT_EV_SSLV2_HELLO &&
-	    ev->a == DT_SSLV2_CLIENT_MASTER_KEY)
-		return "sslv2_client_master_key";
-	if (ev->type == DT_EV_TLS_RECORD && ev->a == 24)
-		return "heartbeat";
-	return LOOKUP(event_names, ev->type, "unknown");
+	return dt_report_msg_nm(ev)->s;
 }
 
 int
@@ -323,8 +366,10 @@ dt_report_clock_time(struct dt_report_clock *k, int64_t ns,
 	memcpy(buf, k->text, sizeof k->text);	/* 19 bytes of it count */
 	p = buf + 19;
 	if (frac != 0) {
-		*p++ = '.';
-		p = put_digits(p, (unsigned long)frac, 9);
+		p[0] = '.';
+		p[1] = (char)('0' + frac / 100000000);
+		dt_digits8(p + 2, (uint32_t)(frac % 100000000));
+		p += 10;
 	}
 	*p++ = 'Z';
 	return (size_t)(p - buf);

@@ -94,6 +94,14 @@ const char *dt_report_dir_name(int dir);
  * "retransmission", "zero_window", "keepalive", "gap", "end_open".
  */
 const char *dt_report_msg_name(const struct dt_event *ev);
+/* The same name with its length, its bytes NUL-padded to
+   DT_REPORT_NAME_PAD: a writer may copy all of them at once. */
+#define DT_REPORT_NAME_PAD	32
+struct dt_report_name {
+	char s[DT_REPORT_NAME_PAD];
+	unsigned char n;	/* strlen(s) */
+};
+const struct dt_report_name *dt_report_msg_nm(const struct dt_event *ev);
 /* 1 when the event belongs in tls.messages (TLS/HTTP/non-TLS content). */
 int dt_report_event_is_tls(const struct dt_event *ev);
 

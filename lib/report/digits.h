@@ -1,0 +1,55 @@
+/*
+ * Decimal digits for the writers' hot paths (times on every event, frame
+ * numbers): eight digits in one 64-bit word, without a division by 10 per
+ * digit ("SWAR": the word holds four, then eight lanes, each divided by a
+ * multiplication and a shift that are exact in the lane's range).
+ */
+#ifndef DT_REPORT_DIGITS_H
+#define DT_REPORT_DIGITS_H
+
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * The 8 ASCII digits of v < 10^8, zero-padded, as the bytes of a word in
+ * memory order (the first digit in the lowest byte).
+ */
+static inline uint64_t
+dt_digits8_word(uint32_t v)
+{
+	/* lanes of 32 bits: the upper four digits, the lower four */
+	uint64_t x = (v / 10000) | (uint64_t)(v % 10000) << 32;
+	/* x / 100 in each: (x * 5243) >> 19 is exact below 43699 */
+	uint64_t h = ((x * 10486) >> 20) & 0x0000007F0000007FULL;
+	/* lanes of 16 bits: two digits each, in order */
+	uint64_t y = h | (x - h * 100) << 16;
+	/* y / 10 in each: (y * 103) >> 10 is exact below 179 */
+	uint64_t t = ((y * 103) >> 10) & 0x000F000F000F000FULL;
+
+	/* tens in the lower byte of a lane, units in the upper */
+	return (t | (y - t * 10) << 8) + 0x3030303030303030ULL;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define DT_DIGITS_SWAR	1
+#endif
+
+/* The 8 digits of v < 10^8 at p, zero-padded. */
+static inline void
+dt_digits8(char *p, uint32_t v)
+{
+#ifdef DT_DIGITS_SWAR
+	uint64_t d = dt_digits8_word(v);
+
+	memcpy(p, &d, 8);
+#else
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+#endif
+}
+
+#endif

@@ -178,8 +178,19 @@ void reasm_acked(struct dt_flow *f, struct flow *fl, int dir, uint32_t lim,
     uint64_t frame, int64_t time);
 /* Counting mode: add [a, b); 1 when it overlapped a range seen. */
 int reasm_ranges_add(struct half *h, uint32_t a, uint32_t b);
-/* Directions no sink wants any more stop reassembling. */
-void reasm_settle(struct dt_flow *f, struct flow *fl);
+/* Directions no sink wants any more stop reassembling: after every
+   segment, so the question is inline and the work is not. */
+void reasm_to_counting(struct dt_flow *f, struct flow *fl);
+
+static inline void
+reasm_settle(struct dt_flow *f, struct flow *fl)
+{
+	unsigned all = (1u << f->n_sinks) - 1;
+
+	if ((!fl->h[0].counting && fl->h[0].off == all) ||
+	    (!fl->h[1].counting && fl->h[1].off == all))
+		reasm_to_counting(f, fl);
+}
 void reasm_flush(struct dt_flow *f, struct flow *fl, int dir, uint64_t frame,
     int64_t time);
 void reasm_free(struct dt_flow *f, struct flow *fl, int dir);

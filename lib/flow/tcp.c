@@ -360,6 +360,14 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		if (rel == 0) {
 			uint32_t at;
 
+			if (TAILQ_EMPTY(&h->ooo)) {
+				/* the usual segment: nothing waits, out it
+				   goes from the packet (what reasm_in_order()
+				   and reasm_drain() do then) */
+				reasm_deliver_part(f, fl, dir, l4->payload, cap,
+				    len, 0, pkt->frame, pkt->time);
+				return;
+			}
 			if (reasm_in_order(f, fl, dir, seq, l4->payload, cap,
 			    len, pkt, &at))
 				retransmission(f, fl, dir, pkt, at);

@@ -52,7 +52,7 @@ be32_at(const uint8_t *p)
 	return __builtin_bswap32(w);
 }
 
-static int
+static inline int
 addr_cmp(const struct dt_addr *a, uint16_t pa, const struct dt_addr *b,
     uint16_t pb)
 {
@@ -114,7 +114,7 @@ key_hash(uint32_t seed, const struct dt_addr *a0, uint16_t p0,
 /* The table's hash of a folded key: two multiplies for IPv4 (key_hash()
    mixes word by word, four times the work per packet). Only the table
    reads it: its seed is per run, so nothing depends on its values. */
-static uint32_t
+static inline uint32_t
 table_hash(uint64_t seed, const struct dt_addr *a0, uint16_t p0,
     const struct dt_addr *a1, uint16_t p1)
 {

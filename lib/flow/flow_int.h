@@ -140,9 +140,30 @@ int tcp_simultaneous_open(const struct dt_flow *f, const struct flow *fl,
 /* Which endpoint of a new connection is the client: 1 the source of l4. */
 int tcp_client_is_src(const struct dt_flow *f, const struct dt_l4 *l4,
     int *from_syn);
-/* The same segment twice within 1 ms is one packet: 1, drop it. */
-int tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
-    const struct dt_l4 *l4);
+/* The same segment twice within 1 ms is one packet (a capture
+   duplicate): 1, drop it. Asked of every segment, so inline. */
+#define DUP_WINDOW	(1000000)	/* 1 ms */
+
+static inline int
+tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+
+	if (h->last_valid && h->last_seq == l4->seq &&
+	    h->last_ack == l4->ack && h->last_len == l4->paylen &&
+	    h->last_flags == l4->flags &&
+	    pkt->time - h->last_time >= 0 &&
+	    pkt->time - h->last_time <= DUP_WINDOW)
+		return 1;
+	h->last_valid = 1;
+	h->last_seq = l4->seq;
+	h->last_ack = l4->ack;
+	h->last_len = l4->paylen;
+	h->last_flags = l4->flags;
+	h->last_time = pkt->time;
+	return 0;
+}
 /* One segment of a live or ended connection. */
 enum tcp_next tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, const struct dt_l4 *l4);

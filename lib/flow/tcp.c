@@ -36,7 +36,6 @@
 
 #include "util/rd.h"
 
-#define DUP_WINDOW	(1000000)	/* 1 ms: the same segment twice */
 #define OOO_WINDOW	(3000000)	/* 3 ms: reordered, not resent */
 
 static void
@@ -168,28 +167,6 @@ tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
 	    !seq_lt(h->next, payload_seq(l4)))
 		return 0;
 	return cap + sizeof(struct seg);
-}
-
-/* The same segment twice within 1 ms is one packet (a capture duplicate). */
-int
-tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
-    const struct dt_l4 *l4)
-{
-	struct half *h = &fl->h[dir];
-
-	if (h->last_valid && h->last_seq == l4->seq &&
-	    h->last_ack == l4->ack && h->last_len == l4->paylen &&
-	    h->last_flags == l4->flags &&
-	    pkt->time - h->last_time >= 0 &&
-	    pkt->time - h->last_time <= DUP_WINDOW)
-		return 1;
-	h->last_valid = 1;
-	h->last_seq = l4->seq;
-	h->last_ack = l4->ack;
-	h->last_len = l4->paylen;
-	h->last_flags = l4->flags;
-	h->last_time = pkt->time;
-	return 0;
 }
 
 /* ---- SYN ---------------------------------------------------------------- */

@@ -671,8 +671,10 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 {
 	struct tdir *d;
 
+	/* the facts exist after the first bytes: no call to ask again */
 	if (t == NULL || (dir != DT_C2S && dir != DT_S2C) ||
-	    dt_conn_tls_make(t->m, c) == NULL)
+	    ((c->tls == NULL || c->tls == &dt_tls_none) &&
+	    dt_conn_tls_make(t->m, c) == NULL))
 		return 0;
 	d = &t->d[dir];
 	while (n > 0) {

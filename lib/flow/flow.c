@@ -562,7 +562,7 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		return;
 	touch(f, fl, pkt->time);
 	/* bytes that will wait may push out connections idle longest */
-	need = l4->paylen > 0 ? tcp_buffer_need(fl, dir, l4) : 0;
+	need = tcp_buffer_need(fl, dir, l4);
 	if (need > 0)
 		(void)make_room(f, need, fl, pkt->frame);
 	if (tcp_segment_in(f, fl, dir, pkt, l4) == TCP_ENDED)

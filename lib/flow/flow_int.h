@@ -169,8 +169,37 @@ enum tcp_next tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, const struct dt_l4 *l4);
 /* The state of a connection that ends now. */
 enum dt_tcp_state tcp_decide_state(const struct flow *fl);
-/* The bytes a segment in dir may make the buffers hold (0: none). */
-size_t tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4);
+
+/* Sequence number of a segment's first payload byte. */
+static inline uint32_t
+payload_seq(const struct dt_l4 *l4)
+{
+	return l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0);
+}
+
+/* The byte before the next, or none (RFC 9293 3.8.4: a keep-alive; also
+   Linux's zero-window probe, which is the same segment). */
+static inline int
+is_keepalive(const struct half *h, const struct dt_l4 *l4)
+{
+	return h->started && !(l4->flags & (DT_TCP_SYN | DT_TCP_FIN)) &&
+	    l4->paylen <= 1 && l4->seq == h->next - 1;
+}
+
+/* The bytes a segment in dir may make the buffers hold (0: none): only
+   one ahead of the next byte waits. Asked of every segment, so inline. */
+static inline size_t
+tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+	uint32_t cap = l4->caplen < l4->paylen ? l4->caplen : l4->paylen;
+
+	if (fl->ended || (l4->flags & DT_TCP_RST) || l4->paylen == 0 ||
+	    !h->started || h->counting || is_keepalive(h, l4) ||
+	    !seq_lt(h->next, payload_seq(l4)))
+		return 0;
+	return cap + sizeof(struct seg);
+}
 
 /* ---- reasm.c ------------------------------------------------------------ */
 

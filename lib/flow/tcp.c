@@ -128,22 +128,6 @@ tcp_decide_state(const struct flow *fl)
 	return DT_TCP_ESTABLISHED;
 }
 
-/* Sequence number of a segment's first payload byte. */
-static uint32_t
-payload_seq(const struct dt_l4 *l4)
-{
-	return l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0);
-}
-
-/* The byte before the next, or none (RFC 9293 3.8.4: a keep-alive; also
-   Linux's zero-window probe, which is the same segment). */
-static int
-is_keepalive(const struct half *h, const struct dt_l4 *l4)
-{
-	return h->started && !(l4->flags & (DT_TCP_SYN | DT_TCP_FIN)) &&
-	    l4->paylen <= 1 && l4->seq == h->next - 1;
-}
-
 /* Its peer's window is zero: a keep-alive-shaped segment (Linux) or the
    next byte alone (Windows, tshark's "ZeroWindowProbe") probes it. */
 static int
@@ -156,18 +140,6 @@ probes_zero_window(const struct flow *fl, int dir, const struct dt_l4 *l4)
 	    (is_keepalive(h, l4) || (l4->paylen == 1 && l4->seq == h->next));
 }
 
-size_t
-tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
-{
-	const struct half *h = &fl->h[dir];
-	uint32_t cap = l4->caplen < l4->paylen ? l4->caplen : l4->paylen;
-
-	if (fl->ended || (l4->flags & DT_TCP_RST) || l4->paylen == 0 ||
-	    !h->started || h->counting || is_keepalive(h, l4) ||
-	    !seq_lt(h->next, payload_seq(l4)))
-		return 0;
-	return cap + sizeof(struct seg);
-}
 
 /* ---- SYN ---------------------------------------------------------------- */
 

@@ -248,24 +248,21 @@ ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 }
 
 /*
- * The usual frame in one straight path: Ethernet II carrying IPv4 without
- * options or fragments, as link_ether() and ip4() read it (the same
- * checks, the same fields, then transport()), without the link table's
- * call and the cases such a frame cannot be. 0: not such a frame, nothing
- * written; the general path reads it.
+ * The usual frames in one straight path: Ethernet II carrying IPv4
+ * without options or fragments, or IPv6 without extension headers, as
+ * link_ether(), ip4() and ip6() read them (the same checks, the same
+ * fields, then transport()), without the link table's call and the cases
+ * such a frame cannot be. 0: not such a frame, nothing written; the
+ * general path reads it.
  */
 static int
 ether_ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 {
 	uint8_t vihl, ttl, proto;
-	uint16_t type, tot, fragw;
+	uint16_t tot, fragw;
 	uint32_t len;
 	uint8_t src[4], dst[4];
 
-	if (r.n < 14 + 20)
-		return 0;
-	rd_skip(&r, 12);
-	type = rd_u16(&r);
 	vihl = rd_u8(&r);
 	rd_skip(&r, 1);		/* DSCP, ECN */
 	tot = rd_u16(&r);
@@ -278,8 +275,7 @@ ether_ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 	rd_copy(&r, dst, 4);
 	/* 0x45: version 4, a 20-byte header; tot 0 (offload) and tot < 20
 	   (malformed) are ip4()'s to say */
-	if (type != 0x0800 || vihl != 0x45 || tot < 20 ||
-	    (fragw & 0x3fff) != 0 || !rd_ok(&r))
+	if (vihl != 0x45 || tot < 20 || (fragw & 0x3fff) != 0 || !rd_ok(&r))
 		return 0;
 	out->ttl = ttl;
 	out->proto = proto;
@@ -290,6 +286,50 @@ ether_ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 	rd_limit(&r, len);
 	transport(n, r, len, proto, now, out);
 	return 1;
+}
+
+static int
+ether_ip6(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
+{
+	uint32_t vtcfl, len;
+	uint8_t nh, hlim;
+	uint8_t src[16], dst[16];
+
+	vtcfl = rd_u32(&r);
+	len = rd_u16(&r);
+	nh = rd_u8(&r);
+	hlim = rd_u8(&r);
+	rd_copy(&r, src, 16);
+	rd_copy(&r, dst, 16);
+	/* TCP or UDP right after the header; a zero length (jumbogram,
+	   offload) and extension headers are ip6()'s */
+	if (vtcfl >> 28 != 6 || len == 0 || (nh != 6 && nh != 17) ||
+	    !rd_ok(&r))
+		return 0;
+	out->ttl = hlim;
+	out->proto = nh;
+	out->src.family = out->dst.family = 6;
+	memcpy(out->src.a, src, 16);
+	memcpy(out->dst.a, dst, 16);
+	rd_limit(&r, len);
+	transport(n, r, len, nh, now, out);
+	return 1;
+}
+
+static int
+ether_ip(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
+{
+	uint16_t type;
+
+	if (r.n < 14 + 20)
+		return 0;
+	rd_skip(&r, 12);
+	type = rd_u16(&r);
+	if (type == 0x0800)
+		return ether_ip4(n, r, now, out);
+	if (type == 0x86dd && r.n >= 40)
+		return ether_ip6(n, r, now, out);
+	return 0;
 }
 
 /* ---- IPv6 --------------------------------------------------------------- */
@@ -481,7 +521,7 @@ dt_net_decode(struct dt_net *n, const struct dt_packet *pkt,
 		return;
 	}
 	r = rd_make(pkt->data, pkt->caplen);
-	if (n->cached_fn == link_ether && ether_ip4(n, r, pkt->time, out))
+	if (n->cached_fn == link_ether && ether_ip(n, r, pkt->time, out))
 		l3 = L3_DONE;
 	else
 		l3 = n->cached_fn(&r, out);

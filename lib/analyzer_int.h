@@ -24,6 +24,7 @@ struct dt_pipe {			/* one capture being analysed */
 	struct dt_tunnel_ctx *tun;	/* IP-HTTPS bodies (tunnel/) */
 	struct dt_tls_body_sink body;
 	int last_linktype, last_supported;
+	struct dt_linktype_count *lt_count;	/* last_linktype's count */
 	/* link types the filter cannot be compiled for: said once each,
 	   then their packets are dropped without asking the filter again */
 	int filter_bad[8];

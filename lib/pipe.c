@@ -110,6 +110,30 @@ count_encap(struct dt_capture *cap, const struct dt_packet *pkt,
 	}
 }
 
+/* A packet of another link type than the one before (or the first): it
+   is counted (a new one named once), net/ says whether it decodes it, and
+   its count is where the next packets of that type add theirs (only a
+   new type moves cap->linktypes, and it comes here). */
+static void
+pipe_linktype(struct dt_pipe *pp, struct dt_capture *cap, int linktype)
+{
+	size_t i;
+
+	pp->last_linktype = linktype;
+	pp->last_supported = dt_net_linktype_supported(linktype);
+	dt_capture_count_linktype(cap, linktype, pp->last_supported);
+	if (cap->n_linktypes > pp->named_linktypes) {
+		struct dt_linktype_count *l = &cap->linktypes[cap->n_linktypes - 1];
+
+		dt_linktype_name(l->linktype, l->name, sizeof l->name);
+		pp->named_linktypes = cap->n_linktypes;
+	}
+	pp->lt_count = NULL;
+	for (i = 0; i < cap->n_linktypes; i++)
+		if (cap->linktypes[i].linktype == linktype)
+			pp->lt_count = &cap->linktypes[i];
+}
+
 /* The per-packet path: counters, filter, decode, flow. No allocation here
    beyond what flow/ does for a new connection. */
 int
@@ -131,17 +155,10 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 		cap->truncated_packets++;
 	if (pkt->duplicate)
 		cap->duplicate_sightings++;
-	if (pkt->linktype != pp->last_linktype || cap->n_linktypes == 0) {
-		pp->last_linktype = pkt->linktype;
-		pp->last_supported = dt_net_linktype_supported(pkt->linktype);
-	}
-	dt_capture_count_linktype(cap, pkt->linktype, pp->last_supported);
-	if (cap->n_linktypes > pp->named_linktypes) {
-		struct dt_linktype_count *l = &cap->linktypes[cap->n_linktypes - 1];
-
-		dt_linktype_name(l->linktype, l->name, sizeof l->name);
-		pp->named_linktypes = cap->n_linktypes;
-	}
+	if (pp->lt_count != NULL && pkt->linktype == pp->last_linktype)
+		pp->lt_count->packets++;
+	else
+		pipe_linktype(pp, cap, pkt->linktype);
 	drop = pkt->pktmon != NULL && pkt->pktmon->dropped;
 	if (pkt->duplicate && !drop)
 		return 0;

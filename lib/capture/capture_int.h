@@ -63,7 +63,28 @@ int dt_src_reserve(struct dt_src *s, size_t cap);
    fewer only at the end, on a read error (s->err) or when the window
    cannot grow (s->nomem). Nothing is consumed. */
 size_t dt_src_fetch(struct dt_src *s, size_t want, const uint8_t **p);
-void dt_src_consume(struct dt_src *s, size_t n);
+
+/* Bytes read: inline, as each record of every format ends with one. */
+static inline void
+dt_src_consume(struct dt_src *s, size_t n)
+{
+	s->pos += n;
+	if (s->mem == NULL)
+		s->beg += n;
+}
+
+/* dt_src_fetch() without the call when the window already holds `want`
+   bytes: every record of a file read in place but the one that straddles
+   a refill. */
+static inline size_t
+dt_src_fetch_fast(struct dt_src *s, size_t want, const uint8_t **p)
+{
+	if (s->mem == NULL && s->end - s->beg >= want) {
+		*p = s->win + s->beg;
+		return want;
+	}
+	return dt_src_fetch(s, want, p);
+}
 /* Copy out and consume (libpcap's stream): bytes, 0 at end, -1 error. */
 ptrdiff_t dt_src_read(struct dt_src *s, void *dst, size_t n);
 void dt_src_close(struct dt_src *s);

@@ -186,7 +186,57 @@ fast_short(struct dt_reader *r, uint64_t off, const char *what,
 		    "%s bytes, only got %zu", wanted, what, got);
 }
 
-static int
+/* *pkt: zeroed, then the record at h (its header, then its bytes). */
+static void
+fast_fill(struct dt_reader *r, const struct pcap_state *ps,
+    struct dt_packet *pkt, const uint8_t *h, int32_t sec, int32_t frac,
+    uint32_t keep, uint32_t len, uint64_t off)
+{
+	/* zeroed in two halves: each is a few vector stores, where one
+	   memset() of the whole is a `rep stos`, whose start-up costs more
+	   than the stores for a struct of this size */
+	memset(pkt, 0, sizeof *pkt / 2);
+	memset((char *)pkt + sizeof *pkt / 2, 0, sizeof *pkt - sizeof *pkt / 2);
+	pkt->frame = ++r->frame;
+	pkt->time = (int64_t)sec * 1000000000 +
+	    (int64_t)frac * (ps->nsec ? 1 : 1000);
+	pkt->linktype = ps->linktype;
+	pkt->data = h + 16;
+	pkt->caplen = keep;
+	pkt->origlen = len;
+	pkt->offset = off;
+}
+
+/*
+ * The usual record - header and bytes already in the window, lengths
+ * in their place (pcap 2.4) and within the limits - read without a call,
+ * so that its path saves no registers for the others: 1 when *pkt is
+ * it, 0 for fast_next() to read it (nothing consumed then).
+ */
+static inline int
+fast_record(struct dt_reader *r, const struct pcap_state *ps,
+    struct dt_packet *pkt)
+{
+	struct dt_src *s = &r->src;
+	size_t avail = s->end - s->beg;
+	uint32_t w[4], snap = (uint32_t)ps->snaplen;
+	const uint8_t *h;
+
+	if (s->mem != NULL || avail < 16 || ps->lengths_swapped != 0)
+		return 0;
+	h = s->win + s->beg;
+	fast_header(ps, h, w);
+	if (w[2] > MAX_SNAPLEN || avail - 16 < w[2])
+		return 0;
+	fast_fill(r, ps, pkt, h, (int32_t)w[0], (int32_t)w[1],
+	    w[2] > snap ? snap : w[2], w[3], s->pos);
+	dt_src_consume(s, 16 + (size_t)w[2]);
+	return 1;
+}
+
+/* Any record read in place: the window refilled, lengths swapped,
+   faults. Out of line (see fast_record()). */
+static int __attribute__((noinline))
 fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 {
 	const uint8_t *h;
@@ -195,7 +245,7 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 	int32_t sec, frac;
 	size_t got;
 
-	got = dt_src_fetch(&r->src, 16, &h);
+	got = dt_src_fetch_fast(&r->src, 16, &h);
 	if (got < 16) {
 		if (got > 0 || r->src.err)
 			fast_short(r, off, "header", 16, got);
@@ -224,21 +274,13 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 		return DT_ITEROVER;
 	}
 	keep = caplen > snap ? snap : caplen;
-	got = dt_src_fetch(&r->src, 16 + (size_t)caplen, &h);
+	got = dt_src_fetch_fast(&r->src, 16 + (size_t)caplen, &h);
 	if (got < 16 + (size_t)caplen) {
 		got -= 16;
 		fast_short(r, off, "captured", got < keep ? keep : caplen, got);
 		return DT_ITEROVER;
 	}
-	memset(pkt, 0, sizeof *pkt);
-	pkt->frame = ++r->frame;
-	pkt->time = (int64_t)sec * 1000000000 +
-	    (int64_t)frac * (ps->nsec ? 1 : 1000);
-	pkt->linktype = ps->linktype;
-	pkt->data = h + 16;
-	pkt->caplen = keep;
-	pkt->origlen = len;
-	pkt->offset = off;
+	fast_fill(r, ps, pkt, h, sec, frac, keep, len, off);
 	dt_src_consume(&r->src, 16 + (size_t)caplen);
 	return 0;
 }
@@ -372,18 +414,16 @@ pcap_begin(struct dt_reader *r)
 	return 0;
 }
 
-static int
-pcap_next_pkt(struct dt_reader *r, struct dt_packet *pkt)
+/* A record libpcap reads. Out of line (see fast_record()). */
+static int __attribute__((noinline))
+lib_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 {
-	struct pcap_state *ps = r->priv;
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	const uint8_t *rest;
 	uint64_t off = r->src.pos;
 	int rc;
 
-	if (ps->fast)
-		return fast_next(r, ps, pkt);
 	rc = ps->lib.next_ex(ps->pcap, &h, &d);
 	if (rc == PCAP_ERROR_BREAK)
 		return DT_ITEROVER;
@@ -406,6 +446,16 @@ pcap_next_pkt(struct dt_reader *r, struct dt_packet *pkt)
 	pkt->origlen = h->len;
 	pkt->offset = off;
 	return 0;
+}
+
+static int
+pcap_next_pkt(struct dt_reader *r, struct dt_packet *pkt)
+{
+	struct pcap_state *ps = r->priv;
+
+	if (!ps->fast)
+		return lib_next(r, ps, pkt);
+	return fast_record(r, ps, pkt) ? 0 : fast_next(r, ps, pkt);
 }
 
 static void

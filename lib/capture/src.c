@@ -110,14 +110,6 @@ dt_src_fetch(struct dt_src *s, size_t want, const uint8_t **p)
 	return avail < want ? avail : want;
 }
 
-void
-dt_src_consume(struct dt_src *s, size_t n)
-{
-	s->pos += n;
-	if (s->mem == NULL)
-		s->beg += n;
-}
-
 ptrdiff_t
 dt_src_read(struct dt_src *s, void *dst, size_t n)
 {

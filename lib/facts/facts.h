@@ -1220,9 +1220,9 @@ void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
 /* The decimal digits of v at p, no NUL: their count. */
 size_t dt_put_uint(char *p, unsigned v);
 /* a's address as inet_ntop() writes it, at p (room for INET6_ADDRSTRLEN),
-   no NUL: its length, 0 when it cannot be written. IPv4 by hand: glibc's
-   inet_ntop() goes through sprintf(), most of the cost where an address
-   is written per connection or per DNS answer. */
+   no NUL: its length, 0 when it cannot be written. By hand, IPv6 too:
+   glibc's inet_ntop() goes through sprintf(), most of the cost where an
+   address is written per connection or per DNS answer. */
 size_t dt_addr_put(char *p, const struct dt_addr *a);
 
 /* ---- derived facts, and finishing a capture (finish.c) -------------------- */

@@ -140,16 +140,66 @@ int tcp_simultaneous_open(const struct dt_flow *f, const struct flow *fl,
 /* Which endpoint of a new connection is the client: 1 the source of l4. */
 int tcp_client_is_src(const struct dt_flow *f, const struct dt_l4 *l4,
     int *from_syn);
-/* The same segment twice within 1 ms is one packet: 1, drop it. */
-int tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
-    const struct dt_l4 *l4);
+/* The same segment twice within 1 ms is one packet (a capture
+   duplicate): 1, drop it. Asked of every segment, so inline. */
+#define DUP_WINDOW	(1000000)	/* 1 ms */
+
+static inline int
+tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
+    const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+
+	if (h->last_valid && h->last_seq == l4->seq &&
+	    h->last_ack == l4->ack && h->last_len == l4->paylen &&
+	    h->last_flags == l4->flags &&
+	    pkt->time - h->last_time >= 0 &&
+	    pkt->time - h->last_time <= DUP_WINDOW)
+		return 1;
+	h->last_valid = 1;
+	h->last_seq = l4->seq;
+	h->last_ack = l4->ack;
+	h->last_len = l4->paylen;
+	h->last_flags = l4->flags;
+	h->last_time = pkt->time;
+	return 0;
+}
 /* One segment of a live or ended connection. */
 enum tcp_next tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, const struct dt_l4 *l4);
 /* The state of a connection that ends now. */
 enum dt_tcp_state tcp_decide_state(const struct flow *fl);
-/* The bytes a segment in dir may make the buffers hold (0: none). */
-size_t tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4);
+
+/* Sequence number of a segment's first payload byte. */
+static inline uint32_t
+payload_seq(const struct dt_l4 *l4)
+{
+	return l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0);
+}
+
+/* The byte before the next, or none (RFC 9293 3.8.4: a keep-alive; also
+   Linux's zero-window probe, which is the same segment). */
+static inline int
+is_keepalive(const struct half *h, const struct dt_l4 *l4)
+{
+	return h->started && !(l4->flags & (DT_TCP_SYN | DT_TCP_FIN)) &&
+	    l4->paylen <= 1 && l4->seq == h->next - 1;
+}
+
+/* The bytes a segment in dir may make the buffers hold (0: none): only
+   one ahead of the next byte waits. Asked of every segment, so inline. */
+static inline size_t
+tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+	uint32_t cap = l4->caplen < l4->paylen ? l4->caplen : l4->paylen;
+
+	if (fl->ended || (l4->flags & DT_TCP_RST) || l4->paylen == 0 ||
+	    !h->started || h->counting || is_keepalive(h, l4) ||
+	    !seq_lt(h->next, payload_seq(l4)))
+		return 0;
+	return cap + sizeof(struct seg);
+}
 
 /* ---- reasm.c ------------------------------------------------------------ */
 
@@ -178,8 +228,19 @@ void reasm_acked(struct dt_flow *f, struct flow *fl, int dir, uint32_t lim,
     uint64_t frame, int64_t time);
 /* Counting mode: add [a, b); 1 when it overlapped a range seen. */
 int reasm_ranges_add(struct half *h, uint32_t a, uint32_t b);
-/* Directions no sink wants any more stop reassembling. */
-void reasm_settle(struct dt_flow *f, struct flow *fl);
+/* Directions no sink wants any more stop reassembling: after every
+   segment, so the question is inline and the work is not. */
+void reasm_to_counting(struct dt_flow *f, struct flow *fl);
+
+static inline void
+reasm_settle(struct dt_flow *f, struct flow *fl)
+{
+	unsigned all = (1u << f->n_sinks) - 1;
+
+	if ((!fl->h[0].counting && fl->h[0].off == all) ||
+	    (!fl->h[1].counting && fl->h[1].off == all))
+		reasm_to_counting(f, fl);
+}
 void reasm_flush(struct dt_flow *f, struct flow *fl, int dir, uint64_t frame,
     int64_t time);
 void reasm_free(struct dt_flow *f, struct flow *fl, int dir);

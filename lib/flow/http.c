@@ -258,8 +258,21 @@ http_data(void *payload, struct dt_conn *c, void **state, int dir,
 {
 	struct http_obs *o = payload;
 	struct http_conn *hc = *state;
+	struct rd first = rd_make(p, n);
+	uint8_t ch = rd_u8(&first);
 
 	(void)time;
+	/* A head starts with a method (A-Z) or "HTTP/": any other first
+	   byte (a TLS record's, on nearly every connection) is what
+	   dt_http_head_parse() would refuse, so nothing is allocated or
+	   scanned for it; the direction is done as http_stop() makes it. */
+	if ((ch < 'A' || ch > 'Z') && (hc == NULL ||
+	    (hc->d[dir].len == 0 && hc->d[dir].skip == 0 &&
+	    !hc->d[dir].done))) {
+		if (hc != NULL)
+			http_stop(o, &hc->d[dir]);
+		return 0;
+	}
 	if (hc == NULL) {
 		if (!dt_flow_buffer_room(o->b, sizeof *hc) ||
 		    (hc = dt_calloc(o->b->m, 1, sizeof *hc)) == NULL)

@@ -357,7 +357,7 @@ to_counting(struct dt_flow *f, struct flow *fl, int dir)
 }
 
 void
-reasm_settle(struct dt_flow *f, struct flow *fl)
+reasm_to_counting(struct dt_flow *f, struct flow *fl)
 {
 	int d;
 

@@ -36,7 +36,6 @@
 
 #include "util/rd.h"
 
-#define DUP_WINDOW	(1000000)	/* 1 ms: the same segment twice */
 #define OOO_WINDOW	(3000000)	/* 3 ms: reordered, not resent */
 
 static void
@@ -129,22 +128,6 @@ tcp_decide_state(const struct flow *fl)
 	return DT_TCP_ESTABLISHED;
 }
 
-/* Sequence number of a segment's first payload byte. */
-static uint32_t
-payload_seq(const struct dt_l4 *l4)
-{
-	return l4->seq + ((l4->flags & DT_TCP_SYN) ? 1 : 0);
-}
-
-/* The byte before the next, or none (RFC 9293 3.8.4: a keep-alive; also
-   Linux's zero-window probe, which is the same segment). */
-static int
-is_keepalive(const struct half *h, const struct dt_l4 *l4)
-{
-	return h->started && !(l4->flags & (DT_TCP_SYN | DT_TCP_FIN)) &&
-	    l4->paylen <= 1 && l4->seq == h->next - 1;
-}
-
 /* Its peer's window is zero: a keep-alive-shaped segment (Linux) or the
    next byte alone (Windows, tshark's "ZeroWindowProbe") probes it. */
 static int
@@ -157,40 +140,6 @@ probes_zero_window(const struct flow *fl, int dir, const struct dt_l4 *l4)
 	    (is_keepalive(h, l4) || (l4->paylen == 1 && l4->seq == h->next));
 }
 
-size_t
-tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
-{
-	const struct half *h = &fl->h[dir];
-	uint32_t cap = l4->caplen < l4->paylen ? l4->caplen : l4->paylen;
-
-	if (fl->ended || (l4->flags & DT_TCP_RST) || l4->paylen == 0 ||
-	    !h->started || h->counting || is_keepalive(h, l4) ||
-	    !seq_lt(h->next, payload_seq(l4)))
-		return 0;
-	return cap + sizeof(struct seg);
-}
-
-/* The same segment twice within 1 ms is one packet (a capture duplicate). */
-int
-tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
-    const struct dt_l4 *l4)
-{
-	struct half *h = &fl->h[dir];
-
-	if (h->last_valid && h->last_seq == l4->seq &&
-	    h->last_ack == l4->ack && h->last_len == l4->paylen &&
-	    h->last_flags == l4->flags &&
-	    pkt->time - h->last_time >= 0 &&
-	    pkt->time - h->last_time <= DUP_WINDOW)
-		return 1;
-	h->last_valid = 1;
-	h->last_seq = l4->seq;
-	h->last_ack = l4->ack;
-	h->last_len = l4->paylen;
-	h->last_flags = l4->flags;
-	h->last_time = pkt->time;
-	return 0;
-}
 
 /* ---- SYN ---------------------------------------------------------------- */
 
@@ -360,6 +309,14 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		if (rel == 0) {
 			uint32_t at;
 
+			if (TAILQ_EMPTY(&h->ooo)) {
+				/* the usual segment: nothing waits, out it
+				   goes from the packet (what reasm_in_order()
+				   and reasm_drain() do then) */
+				reasm_deliver_part(f, fl, dir, l4->payload, cap,
+				    len, 0, pkt->frame, pkt->time);
+				return;
+			}
 			if (reasm_in_order(f, fl, dir, seq, l4->payload, cap,
 			    len, pkt, &at))
 				retransmission(f, fl, dir, pkt, at);

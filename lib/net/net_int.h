@@ -79,8 +79,9 @@ int link_80211(struct rd *r, struct dt_l4 *out);
 
 /* ---- transport.c -------------------------------------------------------- */
 
-/* The TCP or UDP header of an IP payload of len bytes. */
-void l4_tcp(struct rd r, uint32_t len, struct dt_l4 *out);
-void l4_udp(struct rd r, uint32_t len, struct dt_l4 *out);
+/* The TCP or UDP header of an IP payload of len bytes at *r (not moved;
+   a pointer, so that the reader is not copied to the stack per packet). */
+void l4_tcp(const struct rd *r, uint32_t len, struct dt_l4 *out);
+void l4_udp(const struct rd *r, uint32_t len, struct dt_l4 *out);
 
 #endif

@@ -35,8 +35,9 @@ tcp_options(struct rd o, struct dt_l4 *out)
 
 /* r: the bytes present; len: the segment length the IP header gives. */
 void
-l4_tcp(struct rd r, uint32_t len, struct dt_l4 *out)
+l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 {
+	struct rd r = *rp;
 	uint16_t offflags;
 	uint32_t hlen;
 
@@ -77,8 +78,9 @@ l4_tcp(struct rd r, uint32_t len, struct dt_l4 *out)
 }
 
 void
-l4_udp(struct rd r, uint32_t len, struct dt_l4 *out)
+l4_udp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 {
+	struct rd r = *rp;
 	uint16_t ulen;
 
 	if (len < 8) {

@@ -127,11 +127,26 @@ dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
 
 /* ---- entering the preamble ---------------------------------------------- */
 
+/* Printable ASCII, CR, LF, TAB: a byte of a text line. A table (0: not
+   text, 1: text, 3: LF, the text that ends a line), as every byte of a
+   preamble's lines is asked, some twice. */
+#define TX(c)	((c) == '\n' ? 3 : ((c) >= 0x20 && (c) < 0x7F) || \
+		    (c) == '\r' || (c) == '\t')
+#define TX4(c)	TX(c), TX((c) + 1), TX((c) + 2), TX((c) + 3)
+#define TX16(c)	TX4(c), TX4((c) + 4), TX4((c) + 8), TX4((c) + 12)
+#define TX64(c)	TX16(c), TX16((c) + 16), TX16((c) + 32), TX16((c) + 48)
+static const uint8_t text_byte[256] = {
+	TX64(0), TX64(64), TX64(128), TX64(192)
+};
+#undef TX64
+#undef TX16
+#undef TX4
+#undef TX
+
 static int
 is_text(uint8_t ch)
 {
-	return (ch >= 0x20 && ch < 0x7F) || ch == '\r' || ch == '\n' ||
-	    ch == '\t';
+	return text_byte[ch] != 0;
 }
 
 /* Bytes a direction needs to tell its framing; b holds `have` of them. */
@@ -644,7 +659,7 @@ unknown_take(const struct dt_tls *t, const uint8_t *p, size_t n)
 	switch (t->pre.family) {
 	case F_TEXT:
 		for (i = 0; i < n; i++)
-			if (p[i] == '\n' || !is_text(p[i]))
+			if (text_byte[p[i]] != 1)	/* LF, or not text */
 				return i + 1;
 		return n;
 	case F_XML:

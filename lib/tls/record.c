@@ -206,7 +206,7 @@ http_bytes(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 }
 
 /* Does this record's body have to be gathered? */
-static int
+static inline int
 need_body(const struct dt_tls *t, const struct tdir *d, uint8_t type)
 {
 	switch (type) {
@@ -383,18 +383,14 @@ record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
 
 /* ---- the stream --------------------------------------------------------- */
 
-/* Check a record header h (5 bytes) and keep its type, version, length.
-   0: malformed (the direction is stopped). */
+/* A record header that rec_header() did not find well formed: what is
+   wrong with it, said. 0: malformed (the direction is stopped). */
 static int
-rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
-    uint64_t frame, int64_t time)
+rec_header_bad(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
+    int64_t time)
 {
 	struct tdir *d = &t->d[dir];
-	struct rd r = rd_make(h, REC_HDR);
 
-	d->rtype = rd_u8(&r);
-	d->rversion = rd_u16(&r);
-	d->rlen = rd_u16(&r);
 	if ((d->rtype < 20 || d->rtype > 24) && d->rversion >= 0x0300 &&
 	    d->rversion <= 0x0304 && d->rlen <= REC_MAX && c->tls->seen) {
 		/* RFC 5246 6.2.1: an unexpected type is a violation, but the
@@ -422,6 +418,27 @@ rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
 	}
 	c->tls->seen = 1;
 	return 1;
+}
+
+/* Check a record header h (5 bytes) and keep its type, version, length.
+   0: malformed (the direction is stopped). The well-formed one, every
+   record's, inline; the faults out of line. */
+static inline int
+rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
+    uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	struct rd r = rd_make(h, REC_HDR);
+
+	d->rtype = rd_u8(&r);
+	d->rversion = rd_u16(&r);
+	d->rlen = rd_u16(&r);
+	if (d->rtype >= 20 && d->rtype <= 24 && d->rversion >= 0x0300 &&
+	    d->rversion <= 0x0304 && d->rlen <= REC_MAX) {
+		c->tls->seen = 1;
+		return 1;
+	}
+	return rec_header_bad(t, c, dir, frame, time);
 }
 
 /* The header of a record whose body is only counted has been read in
@@ -671,8 +688,10 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 {
 	struct tdir *d;
 
+	/* the facts exist after the first bytes: no call to ask again */
 	if (t == NULL || (dir != DT_C2S && dir != DT_S2C) ||
-	    dt_conn_tls_make(t->m, c) == NULL)
+	    ((c->tls == NULL || c->tls == &dt_tls_none) &&
+	    dt_conn_tls_make(t->m, c) == NULL))
 		return 0;
 	d = &t->d[dir];
 	while (n > 0) {
@@ -709,7 +728,8 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 			break;	/* waiting for more bytes */
 	}
 	/* the line of a non-TLS reply can be complete with the last byte */
-	dt_tls_nontls_check(t, c, dir);
+	if (d->state == D_NONTLS)
+		dt_tls_nontls_check(t, c, dir);
 	if (d->state == D_DONE || d->state == D_STOP) {
 		dir_free(t->m, d);
 		return 0;

@@ -7,11 +7,12 @@
 
 #include <string.h>
 
-/* Not cryptographic: equal hashes are confirmed by the bytes. */
+#define DER_HASH_EDGE	64	/* bytes hashed at each end */
+
 static uint64_t
-der_hash(const uint8_t *p, size_t n)
+der_hash_run(uint64_t h, const uint8_t *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+	uint64_t w;
 	size_t i;
 
 	for (i = 0; i + 8 <= n; i += 8) {
@@ -21,7 +22,25 @@ der_hash(const uint8_t *p, size_t n)
 	}
 	w = 0;
 	memcpy(&w, p + i, n - i);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+}
+
+/* Not cryptographic: equal hashes are confirmed by the bytes. The length
+   and the bytes at both ends, not all of them: a certificate ends with
+   its signature, which no two share, and the same one comes again in
+   every handshake with its server (hashing a kilobyte or more each time
+   was 1 % of a run); a DN is short enough to be hashed whole. Many
+   alike at both ends only share a bucket, whose ways are bounded. */
+static uint64_t
+der_hash(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+
+	if (n <= 2 * DER_HASH_EDGE)
+		h = der_hash_run(h, p, n);
+	else
+		h = der_hash_run(der_hash_run(h, p, DER_HASH_EDGE),
+		    p + n - DER_HASH_EDGE, DER_HASH_EDGE);
 	return h ^ h >> 29;
 }
 

@@ -441,9 +441,10 @@ spilled(const struct dt_capture *cap, const void *p)
    so the cap judges the same bytes wherever they live), else, or when
    the file cannot take it, from the heap. */
 static void *
-keep_block(struct dt_capture *cap, size_t n, int hot)
+keep_block(struct dt_capture *cap, size_t n, int kind)
 {
 	struct dt_mem *m = cap->mem;
+	int hot = kind == DT_KEEP_HOT;
 	void *p;
 
 	if (!hot && cap->spill == NULL && cap->spill_dir != NULL &&
@@ -455,7 +456,7 @@ keep_block(struct dt_capture *cap, size_t n, int hot)
 			cap->spill_dir = NULL;	/* asked once */
 	}
 	if (!hot && cap->spill != NULL && n <= dt_mem_room(m) &&
-	    (p = dt_spill_alloc(cap->spill, n)) != NULL)
+	    (p = dt_spill_alloc(cap->spill, kind, n)) != NULL)
 		dt_mem_charge(m, n);
 	else if ((p = dt_malloc(m, n)) == NULL)
 		return NULL;
@@ -480,7 +481,7 @@ keep(struct dt_capture *cap, int kind, size_t n, size_t align)
 	if (k == NULL || at > k->size || k->size - at < n) {
 		size_t size = n > KEEP_BLOCK / 4 ? n : KEEP_BLOCK;
 
-		nk = keep_block(cap, sizeof *nk + size, kind == DT_KEEP_HOT);
+		nk = keep_block(cap, sizeof *nk + size, kind);
 		if (nk == NULL)
 			return NULL;
 		nk->used = 0;
@@ -559,11 +560,19 @@ dt_capture_spill_drop(const struct dt_capture *cap)
 /* A walk looks at what it has mapped only when its thread took
    SPILL_WALK_FAULTS page faults since it last looked (one fault maps
    64 KiB of a 4 KiB mapping, 2 MiB of a huge one), and drops the spilled
-   pages when more than SPILL_MAPPED of files are mapped beyond what the
-   process had before it spilled. Where /proc does not say, every look
-   drops. */
-#define SPILL_WALK_FAULTS	8
-#define SPILL_MAPPED		((size_t)32 << 20)
+   pages when more than SPILL_MAPPED of files are mapped beyond what
+   stayed after its last drop (the region the facts' kind is filling,
+   util/spill.h) and what the process had before it spilled. Where /proc
+   does not say, every look drops.
+
+   8 MiB, every 2 faults: a walk then holds ~8-12 MiB of spilled pages
+   (32 MiB, every 8 faults, held up to 48 on the 2 GiB bench day). Less
+   is not free: the rules' index of connections by server compares keys
+   in other connections, read at random over all of them, and every
+   drop maps those again; at 8 MiB the day takes 15,000 faults in all
+   (1,000 at 32 MiB), a few ms of system time. */
+#define SPILL_WALK_FAULTS	2
+#define SPILL_MAPPED		((size_t)8 << 20)
 
 void
 dt_capture_spill_check(const struct dt_capture *cap, struct dt_spill_walk *w)
@@ -579,8 +588,11 @@ dt_capture_spill_check(const struct dt_capture *cap, struct dt_spill_walk *w)
 		return;
 	w->faults = faults;
 	mapped = dt_spill_mapped(cap->spill);
-	if (mapped == SIZE_MAX || mapped > SPILL_MAPPED)
+	if (mapped == SIZE_MAX || mapped > w->floor + SPILL_MAPPED) {
 		dt_spill_drop(cap->spill);
+		if ((w->floor = dt_spill_mapped(cap->spill)) == SIZE_MAX)
+			w->floor = 0;
+	}
 }
 
 size_t

@@ -1099,18 +1099,22 @@ void *dt_capture_keep_as(struct dt_capture *cap, enum dt_keep_kind kind,
    then costs RSS for a few thousand connections, not for the capture.
    Nothing when the capture has no spill file. Safe beside readers. */
 void dt_capture_spill_drop(const struct dt_capture *cap);
-/* A walk over every connection (or DNS record) of a capture that spills
-   maps back the pages it reads (64 KiB a fault where the kernel maps the
-   file in 4 KiB pages, 2 MiB where it maps huge ones): so every 16 steps
-   it looks at the faults its thread took, and after 8 since its last
-   look, at how much of the file is mapped: past 32 MiB it calls
-   dt_capture_spill_drop(). A walk then holds ~32 MiB of spilled pages,
-   whatever the capture's size. One struct per walk (per thread). */
+/* A walk over every connection (or DNS record, or verdict) of a capture
+   that spills maps back the pages it reads (64 KiB a fault where the
+   kernel maps the file in 4 KiB pages, 2 MiB where it maps huge ones):
+   so every 16 steps it looks at the faults its thread took, and after 2
+   since its last look, at how much of the file is mapped: past 8 MiB
+   more than after its last drop it calls dt_capture_spill_drop(). A
+   walk then holds ~8-12 MiB of spilled pages, whatever the capture's
+   size. One struct per walk (per thread). A walk that writes to what it
+   reads had better write only what changes: a page of the file read
+   first and written after costs 512 faults where it cost one (spill.h). */
 struct dt_spill_walk {
 	uint32_t n;		/* steps */
 	long faults;		/* the thread's page faults at the last look */
+	size_t floor;		/* mapped right after its last drop */
 };
-#define DT_SPILL_WALK_INIT { 0, 0 }
+#define DT_SPILL_WALK_INIT { 0, 0, 0 }
 void dt_capture_spill_check(const struct dt_capture *cap,
     struct dt_spill_walk *w);
 static inline void

@@ -403,7 +403,8 @@ clean_name(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
 		return;
 	}
 	clean_kept(cap, &s);
-	*sp = (char *)s;	/* interned: shared, never written */
+	if (s != *sp)
+		*sp = (char *)s;	/* interned: shared, never written */
 }
 
 static void
@@ -563,6 +564,7 @@ dt_capture_finish(struct dt_capture *cap)
 	}
 	cap->n_conns = i;
 	for (i = 0, v = cap->verdicts; v != NULL; v = v->next) {
+		dt_capture_spill_step(cap, &sw);
 		/* shared texts are ASCII (rules.c): only owned ones */
 		if (v->kept)
 			clean_kept_text(cap, &v->summary);
@@ -605,4 +607,12 @@ dt_capture_intern_end(struct dt_capture *cap)
 	cap->lists = NULL;
 	cap->cap_lists = 0;
 	cap->n_lists = 0;
+	/* nothing more comes from the wire: no connection or DNS record is
+	   kept after this, so the regions their kinds were filling in the
+	   spill file need not stay mapped through drops (util/spill.h) */
+	if (cap->spill != NULL) {
+		dt_spill_lane_end(cap->spill, DT_KEEP_CONN);
+		dt_spill_lane_end(cap->spill, DT_KEEP_DNS);
+		dt_spill_lane_end(cap->spill, DT_KEEP_DNS_ADDRS);
+	}
 }

@@ -401,7 +401,9 @@ struct dt_tls_facts {
 					   2 alpn (interned: thousands of
 					   connections name the same few
 					   servers; shared, never written),
-					   4 this struct */
+					   4 this struct, 8 the rare part's
+					   struct, 16 the HTTP heads' struct
+					   (their strings are owned) */
 	unsigned n_alerts;
 	unsigned n_client_hellos;	/* readable ClientHellos (1: normal) */
 	unsigned n_server_hellos;	/* readable ServerHellos, HRR included */

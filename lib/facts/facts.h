@@ -1104,8 +1104,8 @@ void dt_capture_spill_drop(const struct dt_capture *cap);
 /* A walk over every connection (or DNS record, or verdict) of a capture
    that spills maps back the pages it reads (64 KiB a fault where the
    kernel maps the file in 4 KiB pages, 2 MiB where it maps huge ones):
-   so every 16 steps it looks at the faults its thread took, and after 2
-   since its last look, at how much of the file is mapped: past 8 MiB
+   so at its first step and every 16 after it looks at the faults its
+   thread took, and after 2 since its last look, at how much of the file is mapped: past 8 MiB
    more than after its last drop it calls dt_capture_spill_drop(). A
    walk then holds ~8-12 MiB of spilled pages, whatever the capture's
    size. One struct per walk (per thread). A walk that writes to what it
@@ -1122,7 +1122,9 @@ void dt_capture_spill_check(const struct dt_capture *cap,
 static inline void
 dt_capture_spill_step(const struct dt_capture *cap, struct dt_spill_walk *w)
 {
-	if (cap->spill != NULL && (++w->n & 15) == 0)
+	/* from the first step: what was read between walks (a sort, a
+	   lookup by id) goes before this walk maps its own */
+	if (cap->spill != NULL && (w->n++ & 15) == 0)
 		dt_capture_spill_check(cap, w);
 }
 /* The bytes of kept memory handed out; *blocks: what its blocks take,

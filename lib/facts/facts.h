@@ -402,8 +402,10 @@ struct dt_tls_facts {
 					   connections name the same few
 					   servers; shared, never written),
 					   4 this struct, 8 the rare part's
-					   struct, 16 the HTTP heads' struct
-					   (their strings are owned) */
+					   struct, 16 the HTTP heads' struct,
+					   32 the HTTP heads' strings (one
+					   block: dt_tls_http_own() before
+					   replacing one) */
 	unsigned n_alerts;
 	unsigned n_client_hellos;	/* readable ClientHellos (1: normal) */
 	unsigned n_server_hellos;	/* readable ServerHellos, HRR included */
@@ -1221,6 +1223,10 @@ struct dt_tls_hello *dt_capture_hello(struct dt_capture *cap,
 const char *dt_capture_name(struct dt_capture *cap, const char *s, size_t n);
 struct dt_tls_http *dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
+/* t's HTTP heads' strings made owned copies when they are kept text
+   (bit 32 of t->kept), so that they can be replaced and freed one by
+   one: 0, or -1 when memory is refused (then they stay kept). */
+int dt_tls_http_own(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */
 void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,

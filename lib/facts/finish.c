@@ -348,6 +348,24 @@ clean_http_msg(struct dt_mem *m, struct dt_http_msg *h)
 }
 
 static int
+http_msg_ok(const struct dt_http_msg *h)
+{
+	return dt_utf8_valid(h->line) && dt_utf8_valid(h->host) &&
+	    dt_utf8_valid(h->server) && dt_utf8_valid(h->content_length);
+}
+
+static void
+http_msg_patch(struct dt_http_msg *h)
+{
+	char *s[] = { h->line, h->host, h->server, h->content_length };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (s[i] != NULL && !dt_utf8_valid(s[i]))
+			dt_utf8_patch(s[i]);
+}
+
+static int
 certs_ok(const struct dt_tls_facts *t)
 {
 	size_t i;
@@ -426,8 +444,22 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
 		clean_strv(m, t->rare->ca_names, t->rare->n_ca_names);
 	}
 	if (t->http != NULL) {
-		clean_http_msg(m, &t->http->request);
-		clean_http_msg(m, &t->http->response);
+		/* kept text (facts.c): replaced only when one is not UTF-8,
+		   owned copies first (patched in place when refused) */
+		if (!http_msg_ok(&t->http->request) ||
+		    !http_msg_ok(&t->http->response)) {
+			int was = m->failed;
+
+			(void)dt_tls_http_own(m, t);
+			m->failed = was;
+		}
+		if (t->kept & 32) {
+			http_msg_patch(&t->http->request);
+			http_msg_patch(&t->http->response);
+		} else {
+			clean_http_msg(m, &t->http->request);
+			clean_http_msg(m, &t->http->response);
+		}
 	}
 	if (t->certs_shared != 0 && shared_certs_ok(t, cm))
 		return;		/* nothing to repair in any certificate */

@@ -116,7 +116,7 @@ typedef struct dt_options {
 	   threshold, ~1 KiB per connection). It costs page faults: every
 	   walk over the spilled facts maps them again, 8 MiB at a time, 2
 	   MiB a fault where the file system caches the file in large folios
-	   (a 2 GiB day spilled from 1 MiB: 63 MiB of RSS instead of 170, at
+	   (a 2 GiB day spilled from 1 MiB: 61 MiB of RSS instead of 170, at
 	   about the same CPU; datrace spills from 1 MiB), 64 KiB a fault
 	   where it does not (several times). The file is gone when the
 	   capture is freed. The cap (memory_cap) still counts these bytes.

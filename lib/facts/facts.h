@@ -1055,6 +1055,8 @@ struct dt_capture {
 	/* The accessors' indexes, built by dt_capture_finish() in kept
 	   memory. */
 	struct dt_conn **conn_index;
+	uint32_t *conn_ids;		/* conn_index[i]->id, searched by
+					   dt_facts_conn_by_id() */
 	struct dt_verdict **verdict_index;
 	struct dt_http **http_index;
 	size_t n_http;
@@ -1107,10 +1109,13 @@ void dt_capture_spill_drop(const struct dt_capture *cap);
    that spills maps back the pages it reads (64 KiB a fault where the
    kernel maps the file in 4 KiB pages, 2 MiB where it maps huge ones):
    so at its first step and every 16 after it looks at the faults its
-   thread took, and after 2 since its last look, at how much of the file is mapped: past 8 MiB
-   more than after its last drop it calls dt_capture_spill_drop(). A
-   walk then holds ~8-12 MiB of spilled pages, whatever the capture's
-   size. One struct per walk (per thread). A walk that writes to what it
+   thread took, and after 2 since its last look, at how much of the
+   file is mapped: past 8 MiB more than after its last drop it calls
+   dt_capture_spill_drop(). A walk then holds ~8-12 MiB of spilled
+   pages, whatever the capture's size; once the capture is finished,
+   more while the process stays 8 MiB below the most resident memory
+   the analysis' walks saw (the room the freed heap left). One struct
+   per walk (per thread). A walk that writes to what it
    reads had better write only what changes: a page of the file read
    first and written after costs 512 faults where it cost one (spill.h). */
 struct dt_spill_walk {
@@ -1246,9 +1251,11 @@ size_t dt_addr_put(char *p, const struct dt_addr *a);
    every writer use this one. */
 const char *dt_facts_server_name(const struct dt_conn *c);
 
-/* The connection numbered id, or NULL: a binary search of conn_index
+/* The connection numbered id, or NULL: a binary search of conn_ids
    (connections are numbered in the order they are listed), so a writer
-   finds each verdict's connection in log time. After dt_capture_finish(). */
+   finds each verdict's connection in log time, reading 17 ids side by
+   side and one connection, not 17 connections across the capture (a
+   spilled capture maps each back). After dt_capture_finish(). */
 const struct dt_conn *dt_facts_conn_by_id(const struct dt_capture *cap,
     uint32_t id);
 

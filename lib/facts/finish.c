@@ -31,17 +31,17 @@ dt_facts_server_name(const struct dt_conn *c)
 const struct dt_conn *
 dt_facts_conn_by_id(const struct dt_capture *cap, uint32_t id)
 {
-	size_t lo = 0, hi = cap->conn_index != NULL ? cap->n_conns : 0, mid;
+	size_t lo = 0, hi = cap->conn_ids != NULL ? cap->n_conns : 0, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (cap->conn_index[mid]->id < id)
+		if (cap->conn_ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return cap->conn_index != NULL && lo < cap->n_conns &&
-	    cap->conn_index[lo]->id == id ? cap->conn_index[lo] : NULL;
+	return cap->conn_ids != NULL && lo < cap->n_conns &&
+	    cap->conn_ids[lo] == id ? cap->conn_index[lo] : NULL;
 }
 
 static size_t
@@ -582,8 +582,10 @@ dt_capture_finish(struct dt_capture *cap)
 	    sizeof *cap->verdict_index);
 	cap->http_index = dt_capture_keep(cap, (cap->n_http + 1) *
 	    sizeof *cap->http_index);
+	cap->conn_ids = dt_capture_keep(cap, (cap->n_conns + 1) *
+	    sizeof *cap->conn_ids);
 	if (cap->conn_index == NULL || cap->verdict_index == NULL ||
-	    cap->http_index == NULL)
+	    cap->http_index == NULL || cap->conn_ids == NULL)
 		goto fail;
 	cap->n_iphttps = 0;
 	for (i = 0, c = cap->conns; c != NULL; c = c->next) {
@@ -591,8 +593,10 @@ dt_capture_finish(struct dt_capture *cap)
 		if (conn_finish(cap, c, &cm) != 0)
 			goto fail;
 		cap->n_iphttps += c->iphttps != 0;
-		if (i < cap->n_conns)
+		if (i < cap->n_conns) {
+			cap->conn_ids[i] = c->id;
 			cap->conn_index[i++] = c;
+		}
 	}
 	cap->n_conns = i;
 	for (i = 0, v = cap->verdicts; v != NULL; v = v->next) {
@@ -617,6 +621,7 @@ fail:
 	/* no index: the accessors see an empty capture, as before (what
 	   was kept stays with the capture) */
 	cap->conn_index = NULL;
+	cap->conn_ids = NULL;
 	cap->verdict_index = NULL;
 	cap->http_index = NULL;
 	return -1;

@@ -74,9 +74,10 @@ reserve_aligned(size_t reserve)
 }
 
 /* The process's resident pages of files and shared memory (statm's third
-   field): -1 when /proc cannot say. */
+   field), and all its resident pages in *rss when asked: -1 when /proc
+   cannot say. */
 static long
-resident_shared(int fd)
+resident_shared2(int fd, long *rss_out)
 {
 	char buf[128];
 	ssize_t n;
@@ -87,7 +88,15 @@ resident_shared(int fd)
 	buf[n] = '\0';
 	if (sscanf(buf, "%ld %ld %ld", &size, &rss, &shared) != 3)
 		return -1;
+	if (rss_out != NULL)
+		*rss_out = rss;
 	return shared;
+}
+
+static long
+resident_shared(int fd)
+{
+	return resident_shared2(fd, NULL);
 }
 
 int
@@ -235,11 +244,19 @@ dt_spill_drop(const struct dt_spill *s)
 size_t
 dt_spill_mapped(const struct dt_spill *s)
 {
-	long now = resident_shared(s->statm);
+	return dt_spill_resident(s, NULL);
+}
+
+size_t
+dt_spill_resident(const struct dt_spill *s, size_t *rss)
+{
+	long rp = 0, now = resident_shared2(s->statm, &rp);
 	long page = sysconf(_SC_PAGESIZE);
 
 	if (now < 0 || s->shared_before < 0 || page <= 0)
 		return SIZE_MAX;
+	if (rss != NULL)
+		*rss = (size_t)rp * (size_t)page;
 	return now > s->shared_before ?
 	    (size_t)(now - s->shared_before) * (size_t)page : 0;
 }

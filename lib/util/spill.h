@@ -36,6 +36,9 @@ struct dt_spill {
 	size_t reserve;
 	size_t size;			/* of the file, mapped from base */
 	size_t used;			/* handed out, from base */
+	size_t rss_high;		/* the most resident memory walks saw
+					   (atomic: walks may run in
+					   parallel) */
 	unsigned char *lane_at[DT_SPILL_LANES];	/* next byte of the region
 					   each lane fills, or NULL */
 	unsigned char *lane_end[DT_SPILL_LANES];
@@ -78,6 +81,9 @@ void dt_spill_drop(const struct dt_spill *s);
    opened (other files it maps count too). SIZE_MAX when /proc does not
    say; callers then drop by their own measure. */
 size_t dt_spill_mapped(const struct dt_spill *s);
+/* The same, and the process's whole resident memory in *rss (NULL: not
+   asked), from one read of /proc. */
+size_t dt_spill_resident(const struct dt_spill *s, size_t *rss);
 
 /* Unmapped and closed; the file goes with it. */
 void dt_spill_close(struct dt_spill *s);

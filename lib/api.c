@@ -58,10 +58,15 @@ dt_analyzer_worst(const dt_analyzer *a)
 	int worst = -1;
 	size_t i;
 
-	for (i = 0; a != NULL && i < a->n_caps; i++)
-		for (v = a->caps[i]->verdicts; v != NULL; v = v->next)
+	for (i = 0; a != NULL && i < a->n_caps; i++) {
+		struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
+
+		for (v = a->caps[i]->verdicts; v != NULL; v = v->next) {
+			dt_capture_spill_step(a->caps[i], &sw);
 			if (!v->background && (int)v->severity > worst)
 				worst = (int)v->severity;
+		}
+	}
 	return worst;
 }
 

@@ -243,7 +243,8 @@ timeline_sort(struct dt_conn *c)
 		for (j = i; j > 0 && dt_ev_frame(c, &c->events[j - 1]) >
 		    dt_ev_frame(c, &ev); j--)
 			c->events[j] = c->events[j - 1];
-		c->events[j] = ev;
+		if (j != i)
+			c->events[j] = ev;
 	}
 }
 

@@ -131,6 +131,22 @@ grep -qF "warning  analysis-partial: 1" "$tmp/out" &&
 expect 3 "" -- "$CLI" -q --memory-cap 2M "$tmp/short.pcap"
 [ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || bad "-q printed"
 
+# The default spills kept facts past 1 MiB (8,000 connections keep ~3 MB):
+# the report is the one kept on the heap, byte for byte, also when $TMPDIR
+# cannot hold the file (then /var/tmp or /tmp does).
+"$CLI" --help | grep -qF -- "--spill-after SIZE         ... once they pass SIZE (default 1M;" &&
+    ok || bad "--help: the spill default is not 1M"
+short_conns 8000 "$tmp/many.pcap"
+expect 0 "" -- "$CLI" -f json --no-spill -o "$tmp/heap.json" "$tmp/many.pcap"
+expect 0 "" -- "$CLI" -f json -o "$tmp/spill.json" "$tmp/many.pcap"
+cmp -s "$tmp/heap.json" "$tmp/spill.json" && ok || bad "default spill: report differs"
+expect 0 "" -- env TMPDIR=/nonexistent/d "$CLI" -f json -o "$tmp/spill.json" "$tmp/many.pcap"
+cmp -s "$tmp/heap.json" "$tmp/spill.json" && ok || bad "unwritable TMPDIR: report differs"
+expect 0 "" -- "$CLI" -f json --spill-dir "$tmp" --spill-after 1M -o "$tmp/spill.json" "$tmp/many.pcap"
+cmp -s "$tmp/heap.json" "$tmp/spill.json" && ok || bad "--spill-dir: report differs"
+[ -z "$(ls "$tmp" | grep datrace-spill)" ] && ok || bad "a spill file was left in $tmp"
+rm -f "$tmp/many.pcap" "$tmp/heap.json" "$tmp/spill.json"
+
 expect 2 "datrace: $tmp/missing.pcap: cannot open: No such file or directory" -- "$CLI" "$tmp/missing.pcap"
 # ... and nothing else: no report stub on stdout, one line on stderr
 [ ! -s "$tmp/out" ] && ok || bad "missing path printed a report: $(head -c 200 "$tmp/out")"

@@ -13,10 +13,12 @@
  * analyzer is freed.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "datrace.h"
@@ -71,34 +73,42 @@ START_TEST(test_spill_room)
 	mk_dir(dir, sizeof dir);
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)12 << 20), 0);
 	ck_assert_int_eq(mapped_in(dir), 0);	/* nothing mapped yet */
-	/* 3 MiB + 1 byte each: the file grows past its 4 MiB steps */
+	/* 3 MiB + 1 byte each, one lane: the file grows past its 4 MiB
+	   steps, each a region of 4 MiB (whole 2 MiB pages) */
 	for (k = 0; k < 3; k++) {
-		p[k] = dt_spill_alloc(&s, ((size_t)3 << 20) + 1);
+		p[k] = dt_spill_alloc(&s, 0, ((size_t)3 << 20) + 1);
 		ck_assert_ptr_nonnull(p[k]);
-		ck_assert_uint_eq((uintptr_t)p[k] % 4096, 0);
+		ck_assert_uint_eq((uintptr_t)p[k] % ((size_t)2 << 20), 0);
 		for (i = 0; i < ((size_t)3 << 20) + 1; i += 4093)
 			ck_assert_uint_eq(p[k][i], 0);	/* zeroed */
 		for (i = 0; i < ((size_t)3 << 20) + 1; i += 511)
 			p[k][i] = (unsigned char)(i * 7 + k);
 	}
-	ck_assert_uint_eq(dt_spill_size(&s), 3 * (((size_t)3 << 20) + 4096));
+	ck_assert_uint_eq(dt_spill_size(&s), (size_t)12 << 20);
 	ck_assert_int_gt(mapped_in(dir), 0);
 	/* on a 2 MiB boundary, so that huge pages can map it */
 	ck_assert_uint_eq((uintptr_t)p[0] % ((size_t)2 << 20), 0);
+	/* the lane's last region is filling: its 2 MiB page where the
+	   last allocation ends stays, the rest goes */
 	dt_spill_drop(&s);
 	if (dt_spill_mapped(&s) != SIZE_MAX)	/* /proc says */
-		ck_assert_uint_lt(dt_spill_mapped(&s), (size_t)2 << 20);
+		ck_assert_uint_lt(dt_spill_mapped(&s), (size_t)3 << 20);
 	for (k = 0; k < 3; k++)		/* back from the file, unchanged */
 		for (i = 0; i < ((size_t)3 << 20) + 1; i += 511)
 			ck_assert_uint_eq(p[k][i], (unsigned char)(i * 7 + k));
-	/* what a walk maps back is seen, and leaves with the next drop */
+	/* what a walk maps back is seen, and leaves with the next drop;
+	   once the lane is ended, its region goes too */
 	if (dt_spill_mapped(&s) != SIZE_MAX) {
 		ck_assert_uint_ge(dt_spill_mapped(&s), (size_t)9 << 20);
 		dt_spill_drop(&s);
-		ck_assert_uint_lt(dt_spill_mapped(&s), (size_t)2 << 20);
+		ck_assert_uint_lt(dt_spill_mapped(&s), (size_t)3 << 20);
+		dt_spill_lane_end(&s, 0);
+		dt_spill_drop(&s);
+		ck_assert_uint_lt(dt_spill_mapped(&s), (size_t)1 << 20);
 	}
 	/* the reserve is spent: refused, and what was given is intact */
-	ck_assert_ptr_null(dt_spill_alloc(&s, (size_t)3 << 20));
+	ck_assert_ptr_null(dt_spill_alloc(&s, 1, 10));
+	ck_assert_ptr_null(dt_spill_alloc(&s, DT_SPILL_LANES, 10));
 	ck_assert_uint_eq(p[2][511], (unsigned char)(511 * 7 + 2));
 	dt_spill_close(&s);
 	ck_assert_int_eq(mapped_in(dir), 0);
@@ -106,8 +116,62 @@ START_TEST(test_spill_room)
 
 	/* a directory that cannot hold a file: refused, nothing left open */
 	ck_assert_int_eq(dt_spill_open(&s, "/nonexistent/dir", 1 << 20), -1);
-	ck_assert_ptr_null(dt_spill_alloc(&s, 10));
+	ck_assert_ptr_null(dt_spill_alloc(&s, 0, 10));
 	dt_spill_close(&s);
+}
+END_TEST
+
+/* Each lane fills 2 MiB regions of its own, in turn as they need them,
+   and a drop leaves the regions being filled mapped: a string appended
+   to a region already read back is not written into a page mapped
+   read-only (which the kernel would split into 4 KiB ones). */
+START_TEST(test_spill_lanes)
+{
+	struct dt_spill s;
+	unsigned char *a[2], *b[2], *c;
+	char dir[256];
+	const size_t huge = (size_t)2 << 20;
+	size_t before;
+
+	mk_dir(dir, sizeof dir);
+	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
+	/* the file's first 4 MiB are cut finer (lanes share its pages, so
+	   a small spill maps few): here filled at once, in lane 2 */
+	ck_assert_ptr_eq(dt_spill_alloc(&s, 2, (size_t)4 << 20), s.base);
+	a[0] = dt_spill_alloc(&s, 0, 100);
+	b[0] = dt_spill_alloc(&s, 1, 100);
+	a[1] = dt_spill_alloc(&s, 0, 100);
+	b[1] = dt_spill_alloc(&s, 1, 1);
+	ck_assert_ptr_nonnull(a[0]);
+	ck_assert_ptr_nonnull(b[0]);
+	/* 64-aligned, one after the other within a lane's region */
+	ck_assert_ptr_eq(a[1], a[0] + 128);
+	ck_assert_ptr_eq(b[1], b[0] + 128);
+	ck_assert_uint_eq((uintptr_t)a[0] % huge, 0);
+	ck_assert_uint_eq((size_t)(b[0] - a[0]), huge);
+	ck_assert_uint_eq(dt_spill_size(&s), 4 * huge);
+	/* a block larger than what is left: a new region, of whole 2 MiB
+	   pages, after the others */
+	c = dt_spill_alloc(&s, 0, huge);
+	ck_assert_ptr_eq(c, b[0] + huge);
+	ck_assert_uint_eq(dt_spill_size(&s), 5 * huge);
+	memset(c, 0xa5, huge);
+	a[0][0] = 1;
+	b[0][0] = 2;
+	if (dt_spill_mapped(&s) != SIZE_MAX) {
+		/* the region lane 0 fills (c's, all used: its last page) and
+		   lane 1's stay; lane 0's first region goes */
+		before = dt_spill_mapped(&s);
+		ck_assert_uint_ge(before, 3 * huge);
+		dt_spill_drop(&s);
+		ck_assert_uint_lt(dt_spill_mapped(&s), 3 * huge);
+		ck_assert_uint_ge(dt_spill_mapped(&s), huge);
+	}
+	ck_assert_uint_eq(a[0][0], 1);
+	ck_assert_uint_eq(b[0][0], 2);
+	ck_assert_uint_eq(c[huge - 1], 0xa5);
+	dt_spill_close(&s);
+	rm_dir(dir);
 }
 END_TEST
 
@@ -215,6 +279,49 @@ START_TEST(test_spilled_report_is_the_same)
 }
 END_TEST
 
+/* A file that cannot grow (a full disk: here a file size limit) is a
+   refused allocation, never a SIGBUS: what does not fit goes to the heap
+   and the report is the heap's, byte for byte. */
+START_TEST(test_spill_full_disk_falls_back)
+{
+	struct rlimit was, lim;
+	char dir[256], *heap, *spill;
+	size_t nh, ns;
+	int spilled;
+
+	mk_dir(dir, sizeof dir);
+	heap = report(dir, SIZE_MAX, 0, &spilled, &nh);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+	/* room for the first 4 MiB step only: the file is made and
+	   mapped, its second step refused */
+	lim = was;
+	lim.rlim_cur = (rlim_t)6 << 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns);
+	ck_assert_int_eq(spilled, 1);
+	ck_assert_uint_eq(ns, nh);
+	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
+	free(spill);
+	/* no room at all: the same */
+	lim.rlim_cur = 4096;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns);
+	ck_assert_uint_eq(ns, nh);
+	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
+	free(spill);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+
+	/* a directory where no file can be made: all on the heap */
+	spill = report("/nonexistent/dir", SPILL_AFTER, 0, &spilled, &ns);
+	ck_assert_uint_eq(ns, nh);
+	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
+	free(spill);
+	free(heap);
+	rm_dir(dir);
+}
+END_TEST
+
 static Suite *
 spill_suite(void)
 {
@@ -223,7 +330,9 @@ spill_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_spill_room);
+	tcase_add_test(tc, test_spill_lanes);
 	tcase_add_test(tc, test_spilled_report_is_the_same);
+	tcase_add_test(tc, test_spill_full_disk_falls_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -905,6 +905,69 @@ START_TEST(t_hello_kept)
 }
 END_TEST
 
+/* A connection's rare part and HTTP heads go to kept memory when it
+   ends, the heads' strings in one block; a head that is not UTF-8 is
+   repaired into owned copies (the kept bytes left as they were read),
+   and freeing the capture frees what is owned, nothing twice. */
+START_TEST(t_tls_parts_kept)
+{
+	struct dt_mem m;
+	struct dt_capture *cap;
+	struct dt_conn *c;
+	struct dt_tls_facts *t;
+	struct dt_tls_http *h;
+	struct dt_tls_rare *r;
+	const char *kept_line;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	cap = dt_calloc(&m, 1, sizeof *cap);
+	ck_assert_ptr_nonnull(cap);
+	cap->mem = &m;
+	c = dt_calloc(&m, 1, sizeof *c);
+	ck_assert_ptr_nonnull(c);
+	c->tls = (struct dt_tls_facts *)&dt_tls_none;
+	cap->conns = c;
+	t = dt_conn_tls_make(&m, c);
+	ck_assert_ptr_nonnull(t);
+	t->sh_frame = 3;
+	h = dt_tls_http_make(&m, t);
+	r = dt_tls_rare_make(&m, t);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(r);
+	h->request.frame = 5;
+	h->request.line = dt_strdup(&m, "POST /IPHTTPS HTTP/1.1");
+	h->request.host = dt_strdup(&m, "da.example.com");
+	h->response.frame = 6;
+	h->response.line = dt_strdup(&m, "HTTP/1.1 200 \xff\xfeOK");
+	h->response.server = dt_strdup(&m, "Microsoft-HTTPAPI/2.0");
+	r->cert_request_frame = 4;
+	r->chain_error = dt_strdup(&m, "expired");
+
+	dt_conn_tls_trim(cap, c);
+	t = c->tls;
+	ck_assert_uint_eq(t->kept & (4 | 8 | 16 | 32), 4 | 8 | 16 | 32);
+	ck_assert_uint_eq(t->rare->cert_request_frame, 4);
+	ck_assert_str_eq(t->rare->chain_error, "expired");
+	ck_assert_str_eq(t->http->request.line, "POST /IPHTTPS HTTP/1.1");
+	ck_assert_str_eq(t->http->request.host, "da.example.com");
+	ck_assert_ptr_null(t->http->request.server);
+	ck_assert_str_eq(t->http->response.server, "Microsoft-HTTPAPI/2.0");
+	/* one block: the request's host right after its line */
+	ck_assert_ptr_eq(t->http->request.host,
+	    t->http->request.line + strlen(t->http->request.line) + 1);
+	kept_line = t->http->response.line;
+
+	ck_assert_int_eq(dt_conn_finish(cap, c), 0);
+	ck_assert_uint_eq(t->kept & 32, 0);	/* owned copies now */
+	ck_assert_str_eq(t->http->response.line,
+	    "HTTP/1.1 200 \xef\xbf\xbd\xef\xbf\xbdOK");
+	ck_assert_str_eq(t->http->request.line, "POST /IPHTTPS HTTP/1.1");
+	ck_assert_str_eq(kept_line, "HTTP/1.1 200 \xff\xfeOK");
+	dt_capture_free(cap);
+	ck_assert_uint_eq(m.used, 0);	/* nothing leaked */
+}
+END_TEST
+
 START_TEST(t_full12)
 {
 	static struct run r;
@@ -2641,6 +2704,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_names);
 	tcase_add_test(tc, t_full12);
 	tcase_add_test(tc, t_hello_kept);
+	tcase_add_test(tc, t_tls_parts_kept);
 	tcase_add_test(tc, t_null_http);
 	tcase_add_test(tc, t_null_alert);
 	tcase_add_test(tc, t_tls13);

@@ -401,7 +401,11 @@ struct dt_tls_facts {
 					   2 alpn (interned: thousands of
 					   connections name the same few
 					   servers; shared, never written),
-					   4 this struct */
+					   4 this struct, 8 the rare part's
+					   struct, 16 the HTTP heads' struct,
+					   32 the HTTP heads' strings (one
+					   block: dt_tls_http_own() before
+					   replacing one) */
 	unsigned n_alerts;
 	unsigned n_client_hellos;	/* readable ClientHellos (1: normal) */
 	unsigned n_server_hellos;	/* readable ServerHellos, HRR included */
@@ -1051,6 +1055,8 @@ struct dt_capture {
 	/* The accessors' indexes, built by dt_capture_finish() in kept
 	   memory. */
 	struct dt_conn **conn_index;
+	uint32_t *conn_ids;		/* conn_index[i]->id, searched by
+					   dt_facts_conn_by_id() */
 	struct dt_verdict **verdict_index;
 	struct dt_http **http_index;
 	size_t n_http;
@@ -1099,24 +1105,33 @@ void *dt_capture_keep_as(struct dt_capture *cap, enum dt_keep_kind kind,
    then costs RSS for a few thousand connections, not for the capture.
    Nothing when the capture has no spill file. Safe beside readers. */
 void dt_capture_spill_drop(const struct dt_capture *cap);
-/* A walk over every connection (or DNS record) of a capture that spills
-   maps back the pages it reads (64 KiB a fault where the kernel maps the
-   file in 4 KiB pages, 2 MiB where it maps huge ones): so every 16 steps
-   it looks at the faults its thread took, and after 8 since its last
-   look, at how much of the file is mapped: past 32 MiB it calls
-   dt_capture_spill_drop(). A walk then holds ~32 MiB of spilled pages,
-   whatever the capture's size. One struct per walk (per thread). */
+/* A walk over every connection (or DNS record, or verdict) of a capture
+   that spills maps back the pages it reads (64 KiB a fault where the
+   kernel maps the file in 4 KiB pages, 2 MiB where it maps huge ones):
+   so at its first step and every 16 after it looks at the faults its
+   thread took, and after 2 since its last look, at how much of the
+   file is mapped: past 8 MiB more than after its last drop it calls
+   dt_capture_spill_drop(). A walk then holds ~8-12 MiB of spilled
+   pages, whatever the capture's size; once the capture is finished,
+   more while the process stays 8 MiB below the most resident memory
+   the analysis' walks saw (the room the freed heap left). One struct
+   per walk (per thread). A walk that writes to what it
+   reads had better write only what changes: a page of the file read
+   first and written after costs 512 faults where it cost one (spill.h). */
 struct dt_spill_walk {
 	uint32_t n;		/* steps */
 	long faults;		/* the thread's page faults at the last look */
+	size_t floor;		/* mapped right after its last drop */
 };
-#define DT_SPILL_WALK_INIT { 0, 0 }
+#define DT_SPILL_WALK_INIT { 0, 0, 0 }
 void dt_capture_spill_check(const struct dt_capture *cap,
     struct dt_spill_walk *w);
 static inline void
 dt_capture_spill_step(const struct dt_capture *cap, struct dt_spill_walk *w)
 {
-	if (cap->spill != NULL && (++w->n & 15) == 0)
+	/* from the first step: what was read between walks (a sort, a
+	   lookup by id) goes before this walk maps its own */
+	if (cap->spill != NULL && (w->n++ & 15) == 0)
 		dt_capture_spill_check(cap, w);
 }
 /* The bytes of kept memory handed out; *blocks: what its blocks take,
@@ -1213,6 +1228,10 @@ struct dt_tls_hello *dt_capture_hello(struct dt_capture *cap,
 const char *dt_capture_name(struct dt_capture *cap, const char *s, size_t n);
 struct dt_tls_http *dt_tls_http_make(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_http_msg_clear(struct dt_mem *m, struct dt_http_msg *h);
+/* t's HTTP heads' strings made owned copies when they are kept text
+   (bit 32 of t->kept), so that they can be replaced and freed one by
+   one: 0, or -1 when memory is refused (then they stay kept). */
+int dt_tls_http_own(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t);
 void dt_capture_free(struct dt_capture *cap);	/* frees everything inside */
 void dt_addr_format(const struct dt_addr *a, uint16_t port, char *out,
@@ -1232,9 +1251,11 @@ size_t dt_addr_put(char *p, const struct dt_addr *a);
    every writer use this one. */
 const char *dt_facts_server_name(const struct dt_conn *c);
 
-/* The connection numbered id, or NULL: a binary search of conn_index
+/* The connection numbered id, or NULL: a binary search of conn_ids
    (connections are numbered in the order they are listed), so a writer
-   finds each verdict's connection in log time. After dt_capture_finish(). */
+   finds each verdict's connection in log time, reading 17 ids side by
+   side and one connection, not 17 connections across the capture (a
+   spilled capture maps each back). After dt_capture_finish(). */
 const struct dt_conn *dt_facts_conn_by_id(const struct dt_capture *cap,
     uint32_t id);
 

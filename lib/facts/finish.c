@@ -31,17 +31,17 @@ dt_facts_server_name(const struct dt_conn *c)
 const struct dt_conn *
 dt_facts_conn_by_id(const struct dt_capture *cap, uint32_t id)
 {
-	size_t lo = 0, hi = cap->conn_index != NULL ? cap->n_conns : 0, mid;
+	size_t lo = 0, hi = cap->conn_ids != NULL ? cap->n_conns : 0, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (cap->conn_index[mid]->id < id)
+		if (cap->conn_ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return cap->conn_index != NULL && lo < cap->n_conns &&
-	    cap->conn_index[lo]->id == id ? cap->conn_index[lo] : NULL;
+	return cap->conn_ids != NULL && lo < cap->n_conns &&
+	    cap->conn_ids[lo] == id ? cap->conn_index[lo] : NULL;
 }
 
 static size_t
@@ -348,6 +348,24 @@ clean_http_msg(struct dt_mem *m, struct dt_http_msg *h)
 }
 
 static int
+http_msg_ok(const struct dt_http_msg *h)
+{
+	return dt_utf8_valid(h->line) && dt_utf8_valid(h->host) &&
+	    dt_utf8_valid(h->server) && dt_utf8_valid(h->content_length);
+}
+
+static void
+http_msg_patch(struct dt_http_msg *h)
+{
+	char *s[] = { h->line, h->host, h->server, h->content_length };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (s[i] != NULL && !dt_utf8_valid(s[i]))
+			dt_utf8_patch(s[i]);
+}
+
+static int
 certs_ok(const struct dt_tls_facts *t)
 {
 	size_t i;
@@ -403,7 +421,8 @@ clean_name(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
 		return;
 	}
 	clean_kept(cap, &s);
-	*sp = (char *)s;	/* interned: shared, never written */
+	if (s != *sp)
+		*sp = (char *)s;	/* interned: shared, never written */
 }
 
 static void
@@ -425,8 +444,22 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
 		clean_strv(m, t->rare->ca_names, t->rare->n_ca_names);
 	}
 	if (t->http != NULL) {
-		clean_http_msg(m, &t->http->request);
-		clean_http_msg(m, &t->http->response);
+		/* kept text (facts.c): replaced only when one is not UTF-8,
+		   owned copies first (patched in place when refused) */
+		if (!http_msg_ok(&t->http->request) ||
+		    !http_msg_ok(&t->http->response)) {
+			int was = m->failed;
+
+			(void)dt_tls_http_own(m, t);
+			m->failed = was;
+		}
+		if (t->kept & 32) {
+			http_msg_patch(&t->http->request);
+			http_msg_patch(&t->http->response);
+		} else {
+			clean_http_msg(m, &t->http->request);
+			clean_http_msg(m, &t->http->response);
+		}
 	}
 	if (t->certs_shared != 0 && shared_certs_ok(t, cm))
 		return;		/* nothing to repair in any certificate */
@@ -549,8 +582,10 @@ dt_capture_finish(struct dt_capture *cap)
 	    sizeof *cap->verdict_index);
 	cap->http_index = dt_capture_keep(cap, (cap->n_http + 1) *
 	    sizeof *cap->http_index);
+	cap->conn_ids = dt_capture_keep(cap, (cap->n_conns + 1) *
+	    sizeof *cap->conn_ids);
 	if (cap->conn_index == NULL || cap->verdict_index == NULL ||
-	    cap->http_index == NULL)
+	    cap->http_index == NULL || cap->conn_ids == NULL)
 		goto fail;
 	cap->n_iphttps = 0;
 	for (i = 0, c = cap->conns; c != NULL; c = c->next) {
@@ -558,11 +593,14 @@ dt_capture_finish(struct dt_capture *cap)
 		if (conn_finish(cap, c, &cm) != 0)
 			goto fail;
 		cap->n_iphttps += c->iphttps != 0;
-		if (i < cap->n_conns)
+		if (i < cap->n_conns) {
+			cap->conn_ids[i] = c->id;
 			cap->conn_index[i++] = c;
+		}
 	}
 	cap->n_conns = i;
 	for (i = 0, v = cap->verdicts; v != NULL; v = v->next) {
+		dt_capture_spill_step(cap, &sw);
 		/* shared texts are ASCII (rules.c): only owned ones */
 		if (v->kept)
 			clean_kept_text(cap, &v->summary);
@@ -583,6 +621,7 @@ fail:
 	/* no index: the accessors see an empty capture, as before (what
 	   was kept stays with the capture) */
 	cap->conn_index = NULL;
+	cap->conn_ids = NULL;
 	cap->verdict_index = NULL;
 	cap->http_index = NULL;
 	return -1;
@@ -605,4 +644,12 @@ dt_capture_intern_end(struct dt_capture *cap)
 	cap->lists = NULL;
 	cap->cap_lists = 0;
 	cap->n_lists = 0;
+	/* nothing more comes from the wire: no connection or DNS record is
+	   kept after this, so the regions their kinds were filling in the
+	   spill file need not stay mapped through drops (util/spill.h) */
+	if (cap->spill != NULL) {
+		dt_spill_lane_end(cap->spill, DT_KEEP_CONN);
+		dt_spill_lane_end(cap->spill, DT_KEEP_DNS);
+		dt_spill_lane_end(cap->spill, DT_KEEP_DNS_ADDRS);
+	}
 }

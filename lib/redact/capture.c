@@ -255,8 +255,13 @@ conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 		swap_text(r, &t->rare->malformed, 1);
 	}
 	if (t->http != NULL) {
-		http_msg(r, &t->http->request, 1);
-		http_msg(r, &t->http->response, 0);
+		/* kept text (facts.c): owned copies to replace */
+		if (dt_tls_http_own(r->cm, t) != 0) {
+			r->err = 1;
+		} else {
+			http_msg(r, &t->http->request, 1);
+			http_msg(r, &t->http->response, 0);
+		}
 	}
 }
 

@@ -272,12 +272,15 @@ captures_section(struct out *o, const struct dt_report_run *run,
 	    "<th>First packet</th><th>Time span</th><th>Link types</th>"
 	    "<th>IP-HTTPS</th><th>Top finding</th></tr></thead><tbody>");
 	for (i = 0; i < run->n_caps; i++) {
+		struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 		const struct dt_verdict *topv = NULL;
 
 		/* the capture's top finding: the first of its most severe */
-		for (r = top = f->capoff[i]; r < f->capoff[i + 1]; r++)
+		for (r = top = f->capoff[i]; r < f->capoff[i + 1]; r++) {
+			dt_capture_spill_step(run->caps[i], &sw);
 			if (f->vp[r]->severity > f->vp[top]->severity)
 				top = r;
+		}
 		if (top < f->capoff[i + 1]) {
 			html_vref(f, (uint32_t)top, &tv);
 			topv = tv.v;
@@ -798,14 +801,21 @@ static void
 document(struct out *o, const struct dt_report_run *run,
     const struct findings *f)
 {
-	size_t i, nv = f->nv, sev[3] = { 0, 0, 0 }, n_iphttps = 0, cards = 0;
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
+	size_t i, k, nv = f->nv, sev[3] = { 0, 0, 0 }, n_iphttps = 0, cards = 0;
 	size_t *cap_iphttps;
 	dt_severity sev_last = DT_SEV_INFO;
 	struct vref r;
 
-	for (i = 0; i < nv; i++)
-		if ((unsigned)f->vp[i]->severity < 3)
-			sev[f->vp[i]->severity]++;
+	for (k = 0; k < run->n_caps; k++) {
+		struct dt_spill_walk vw = DT_SPILL_WALK_INIT;
+
+		for (i = f->capoff[k]; i < f->capoff[k + 1]; i++) {
+			dt_capture_spill_step(run->caps[k], &vw);
+			if ((unsigned)f->vp[i]->severity < 3)
+				sev[f->vp[i]->severity]++;
+		}
+	}
 	/* counted once, for the banner and the index of captures */
 	cap_iphttps = dt_calloc(o->mem, run->n_caps + 1, sizeof *cap_iphttps);
 	if (cap_iphttps == NULL) {
@@ -844,6 +854,7 @@ document(struct out *o, const struct dt_report_run *run,
 	/* a card per group of alike verdicts, where its first ranks */
 	for (i = 0; i < f->ng && o->err == 0; i++) {
 		html_vref(f, f->groups[f->cards[i]].first, &r);
+		dt_capture_spill_step(run->caps[r.cap], &sw);
 		if (cards++ > 0 && r.v->severity == DT_SEV_INFO &&
 		    sev_last != DT_SEV_INFO)
 			html_puts(o, "<h3 class=\"fyi\">For information</h3>");

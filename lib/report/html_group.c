@@ -83,8 +83,8 @@ by_group(const void *pa, const void *pb, void *arg)
 
 	if (k != 0)
 		return k;
-	if (x->f->vp[a]->conn != x->f->vp[b]->conn)
-		return x->f->vp[a]->conn < x->f->vp[b]->conn ? -1 : 1;
+	if (x->f->conn[a] != x->f->conn[b])
+		return x->f->conn[a] < x->f->conn[b] ? -1 : 1;
 	return a < b ? -1 : a > b;
 }
 
@@ -97,8 +97,8 @@ by_conn(const void *pa, const void *pb, void *arg)
 
 	if (ca != cb)
 		return ca < cb ? -1 : 1;
-	if (x->f->vp[a]->conn != x->f->vp[b]->conn)
-		return x->f->vp[a]->conn < x->f->vp[b]->conn ? -1 : 1;
+	if (x->f->conn[a] != x->f->conn[b])
+		return x->f->conn[a] < x->f->conn[b] ? -1 : 1;
 	return a < b ? -1 : a > b;
 }
 
@@ -155,10 +155,11 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	f->capoff = dt_calloc(mem, run->n_caps + 1, sizeof *f->capoff);
 	f->vp = dt_calloc(mem, nv + 1, sizeof *f->vp);
 	f->gid = dt_calloc(mem, nv + 1, sizeof *f->gid);
+	f->conn = dt_calloc(mem, nv + 1, sizeof *f->conn);
 	by = f->byconn = dt_calloc(mem, nv + 1, sizeof *f->byconn);
 	x.server = dt_calloc(mem, nv + 1, sizeof *x.server);
 	if (f->capoff == NULL || f->vp == NULL || f->gid == NULL ||
-	    by == NULL || x.server == NULL)
+	    f->conn == NULL || by == NULL || x.server == NULL)
 		goto fail;
 	for (i = 0; i < run->n_caps; i++) {
 		struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
@@ -167,6 +168,7 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 		for (v = run->caps[i]->verdicts; v != NULL; v = v->next) {
 			dt_capture_spill_step(run->caps[i], &sw);
 			x.server[f->nv] = server_of(run->caps[i], v);
+			f->conn[f->nv] = v->conn;
 			f->vp[f->nv++] = v;
 		}
 	}
@@ -201,9 +203,9 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	qsort_r(by, nv, sizeof *by, by_conn, &x);
 	for (i = 0; i < nv; i = j) {	/* the longest run of one connection */
 		for (j = i + 1; j < nv && cap_of(f, by[i]) == cap_of(f, by[j]) &&
-		    f->vp[by[i]]->conn == f->vp[by[j]]->conn; j++)
+		    f->conn[by[i]] == f->conn[by[j]]; j++)
 			;
-		if (f->vp[by[i]]->conn != 0 && j - i > f->max_conn)
+		if (f->conn[by[i]] != 0 && j - i > f->max_conn)
 			f->max_conn = j - i;
 	}
 	f->tmp = dt_calloc(mem, f->max_conn + 1, sizeof *f->tmp);
@@ -223,6 +225,7 @@ html_findings_free(struct findings *f, struct dt_mem *mem)
 	dt_free(mem, f->vp);
 	dt_free(mem, f->gid);
 	dt_free(mem, f->byconn);
+	dt_free(mem, f->conn);
 	dt_free(mem, f->groups);
 	dt_free(mem, f->cards);
 	dt_free(mem, f->tmp);
@@ -266,14 +269,14 @@ html_conn_verdicts(const struct findings *f, size_t capi, uint32_t id,
 		mid = a + (b - a) / 2;
 		r = f->byconn[mid];
 		if (cap_of(f, r) < capi || (cap_of(f, r) == capi &&
-		    f->vp[r]->conn < id))
+		    f->conn[r] < id))
 			a = mid + 1;
 		else
 			b = mid;
 	}
 	while (a + n < f->nv && n < f->max_conn &&
 	    cap_of(f, f->byconn[a + n]) == capi &&
-	    f->vp[f->byconn[a + n]]->conn == id) {
+	    f->conn[f->byconn[a + n]] == id) {
 		make_vref(f, f->byconn[a + n], &f->tmp[n], c, 1);
 		n++;
 	}

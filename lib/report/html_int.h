@@ -59,6 +59,11 @@ struct findings {
 	const struct dt_report_run *run;
 	const struct dt_verdict **vp;	/* by run index */
 	uint32_t *gid;			/* its group */
+	uint32_t *conn;			/* its connection's id: what the sorts
+					   and the searches by connection read,
+					   not the verdicts (a spilled
+					   capture's verdicts, read at random,
+					   are mapped back page by page) */
 	uint32_t *byconn;		/* run indexes by capture, connection,
 					   list order */
 	size_t *capoff;			/* n_caps + 1 */

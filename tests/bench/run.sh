@@ -191,6 +191,11 @@ done
 # Scaling: the same profile at 1x and 4x (100 and 400 MB) with --host -f
 # json: at most 4.6x the CPU, and at most 1.3x the peak RSS plus the stated
 # per-connection state for the connections the larger capture adds.
+# Since the CLI spills kept facts past 1 MiB by default (issue 15,
+# 2026-12-07), the RSS measured here no longer grows with the kept state
+# (the 2 GiB day peaks at ~61 MiB, the 100 MB day at ~22): this check
+# bounds the heap's growth only for --no-spill runs; the stated state is
+# still checked by bench-state (BENCH_KEPT), which counts spilled bytes.
 gen 400
 set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$NAME-100.pcap")
 cpu1=$1 rss1=$3

@@ -167,6 +167,8 @@ lane_region(struct dt_spill *s, int lane, size_t n)
 	size_t r = (n + unit - 1) / unit * unit;
 
 	if (unit == SMALL && r > FIRST - s->used) {	/* the rest is HUGEs */
+		if (FIRST > s->reserve)		/* (a reserve is whole GROWs) */
+			return -1;
 		s->used = FIRST;
 		unit = HUGE;
 		r = (n + unit - 1) / unit * unit;

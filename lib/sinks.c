@@ -80,7 +80,11 @@ tls_sink_data(void *payload, struct dt_conn *c, void **app, int dir,
 		struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509,
 		    &pp->body, pp->cap };
 
-		*app = dt_tls_new(&pp->a->mem, &cfg);
+		if (pp->n_tls_spare > 0)
+			*app = dt_tls_renew(pp->tls_spare[--pp->n_tls_spare],
+			    &pp->a->mem, &cfg);
+		else
+			*app = dt_tls_new(&pp->a->mem, &cfg);
 		if (*app == NULL)
 			return 0;
 	}
@@ -139,10 +143,25 @@ tls_sink_end(void *payload, struct dt_conn *c, void **app)
 
 	if (*app != NULL) {
 		dt_tls_end(*app, c);
-		dt_tls_free(&pp->a->mem, *app);
+		/* the next connection takes the state: one allocation and
+		   one free fewer a connection */
+		if (pp->n_tls_spare < DT_PIPE_TLS_SPARES) {
+			dt_tls_clear(&pp->a->mem, *app);
+			pp->tls_spare[pp->n_tls_spare++] = *app;
+		} else
+			dt_tls_free(&pp->a->mem, *app);
 		*app = NULL;
 	}
 	conn_trim(pp->cap, c);
+}
+
+static void
+tls_sink_stop(void *payload)
+{
+	struct dt_pipe *pp = payload;
+
+	while (pp->n_tls_spare > 0)
+		dt_tls_free(&pp->a->mem, pp->tls_spare[--pp->n_tls_spare]);
 }
 
 /* Every connection, so that tls_sink_end trims each one's facts. */
@@ -151,6 +170,7 @@ static const struct dt_flow_sink tls_sink = {
 	.data = tls_sink_data,
 	.gap = tls_sink_gap,
 	.end = tls_sink_end,
+	.stop = tls_sink_stop,
 };
 
 int

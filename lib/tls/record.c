@@ -645,6 +645,13 @@ dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg)
 
 	if (t == NULL)
 		return NULL;
+	return dt_tls_renew(t, m, cfg);
+}
+
+struct dt_tls *
+dt_tls_renew(struct dt_tls *t, struct dt_mem *m,
+    const struct dt_tls_config *cfg)
+{
 	memset(t, 0, sizeof *t);
 	t->m = m;
 	t->hs_cap = cfg != NULL && cfg->hs_cap != 0 ? cfg->hs_cap :
@@ -671,14 +678,22 @@ dir_free(struct dt_mem *m, struct tdir *d)
 }
 
 void
+dt_tls_clear(struct dt_mem *m, struct dt_tls *t)
+{
+	if (t->bstate != NULL) {
+		t->bsink->end(t->bstate, NULL);
+		t->bstate = NULL;
+	}
+	dir_free(m, &t->d[0]);
+	dir_free(m, &t->d[1]);
+}
+
+void
 dt_tls_free(struct dt_mem *m, struct dt_tls *t)
 {
 	if (t == NULL)
 		return;
-	if (t->bstate != NULL)
-		t->bsink->end(t->bstate, NULL);
-	dir_free(m, &t->d[0]);
-	dir_free(m, &t->d[1]);
+	dt_tls_clear(m, t);
 	dt_free(m, t);
 }
 

@@ -269,6 +269,8 @@ flow_destroy(struct dt_flow *f, struct flow *fl)
 		dt_conn_retire(f->cap, fl->c);
 	TAILQ_REMOVE(&f->tombs, fl, link);
 	table_delete(f, fl);
+	if (f->last == fl)
+		f->last = NULL;
 	/* the next connection takes its block: one allocation and one free
 	   fewer a connection (connections come and go all day) */
 	if (f->n_spare < DT_FLOW_SPARES)
@@ -538,6 +540,27 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	int src_low, dir;
 	size_t need;
 
+	/* Most segments are of the connection of the segment before (a
+	   flight, its ACK, the answer): that one is asked first, without a
+	   hash or a probe. Its key matched as it is is the segment's key
+	   folded (src_low: the lower endpoint, or both the same); matched
+	   turned round, the destination is strictly lower. A SYN goes the
+	   long way: it may end a connection and start one. */
+	fl = f->last;
+	if (fl != NULL && !(l4->flags & DT_TCP_SYN)) {
+		if (fl->port[0] == l4->sport && fl->port[1] == l4->dport &&
+		    dt_addr_eq(&fl->addr[0], &l4->src) &&
+		    dt_addr_eq(&fl->addr[1], &l4->dst)) {
+			src_low = 1;
+			goto found;
+		}
+		if (fl->port[0] == l4->dport && fl->port[1] == l4->sport &&
+		    dt_addr_eq(&fl->addr[0], &l4->dst) &&
+		    dt_addr_eq(&fl->addr[1], &l4->src)) {
+			src_low = 0;
+			goto found;
+		}
+	}
 	src_low = addr_cmp(&l4->src, l4->sport, &l4->dst, l4->dport) <= 0;
 	a0 = src_low ? &l4->src : &l4->dst;
 	a1 = src_low ? &l4->dst : &l4->src;
@@ -566,6 +589,8 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		count_dropped(f, a0, p0, a1, p1, pkt, l4);
 		return;
 	}
+	f->last = fl;
+found:
 	dir = (src_low ? 0 : 1) == fl->cli ? DT_C2S : DT_S2C;
 	if (tcp_duplicate(fl, dir, pkt, l4))
 		return;

@@ -111,6 +111,7 @@ struct dt_flow {
 	struct flowq live, tombs;
 	size_t n_live;
 	struct dropped *dropped;	/* keys the cap kept out, or NULL */
+	struct flow *last;		/* the last segment's flow, or NULL */
 	/* destroyed flows' blocks, for the next connections */
 	struct flow *spare[DT_FLOW_SPARES];
 	unsigned n_spare;

@@ -105,8 +105,10 @@ tls_sink_gap(void *payload, struct dt_conn *c, void **app, int dir,
    judge them all together), thousands of them: drop what nothing reads
    any more. TLS facts nothing was written to go back to the shared empty
    ones (dt_conn_tls_trim). The chain was verified (dt_tls_end), so a certificate's own
-   DER copy can go (cached ones share one copy per distinct certificate);
-   the timeline is cut to its length. */
+   DER copy can go (cached ones share one copy per distinct certificate).
+   The timeline stays as it is: a tombstone may add to it, and flow/
+   moves it to kept memory or cuts it to its length when the tombstone
+   goes (flow_destroy). */
 static void
 certs_trim(struct dt_mem *m, struct dt_cert *x, size_t n)
 {
@@ -123,17 +125,11 @@ static void
 conn_trim(struct dt_capture *cap, struct dt_conn *c)
 {
 	struct dt_mem *m = cap->mem;
-	struct dt_event *ev;
 
 	dt_conn_tls_trim(cap, c);
 	dt_conn_keep_tunnel(cap, c);
 	certs_trim(m, c->tls->server_certs, c->tls->n_server_certs);
 	certs_trim(m, dt_tls_rare(c->tls)->client_certs, dt_tls_rare(c->tls)->n_client_certs);
-	if (c->n_events > 0 && c->n_events < c->cap_events &&
-	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
-		c->events = ev;
-		c->cap_events = c->n_events;
-	}
 }
 
 static void

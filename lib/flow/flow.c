@@ -255,6 +255,20 @@ conn_end(struct dt_flow *f, struct flow *fl, uint64_t frame, int64_t time)
    take a new kept block) */
 #define RETIRE_ROOM	(32 * 1024 + 128)
 
+/* A timeline on the heap cut to its length: nothing adds to it any
+   more. */
+static void
+events_trim(struct dt_mem *m, struct dt_conn *c)
+{
+	struct dt_event *ev;
+
+	if (c->n_events > 0 && c->n_events < c->cap_events &&
+	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
+		c->events = ev;
+		c->cap_events = c->n_events;
+	}
+}
+
 static void
 flow_destroy(struct dt_flow *f, struct flow *fl)
 {
@@ -267,6 +281,10 @@ flow_destroy(struct dt_flow *f, struct flow *fl)
 	if (!f->finishing && dt_flow_buffer_room(&f->budget, RETIRE_ROOM +
 	    fl->c->n_events * sizeof *fl->c->events))
 		dt_conn_retire(f->cap, fl->c);
+	/* else cut to its length (once: not when the connection ended, and
+	   again here) */
+	if (!(fl->c->kept & DT_CONN_KEPT_EVENTS))
+		events_trim(f->m, fl->c);
 	TAILQ_REMOVE(&f->tombs, fl, link);
 	table_delete(f, fl);
 	if (f->last == fl)

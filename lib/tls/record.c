@@ -225,7 +225,7 @@ need_body(const struct dt_tls *t, const struct tdir *d, uint8_t type)
 }
 
 /* A record known by its header only. */
-static void
+static inline __attribute__((always_inline)) void
 record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
     size_t len, uint64_t frame, int64_t time)
 {
@@ -292,7 +292,7 @@ hs_starts(const struct dt_tls *t, const struct tdir *d, const uint8_t *body,
 /* The record rec[0..reclen), its header first: d->buf (its frames in
    bm, d->bmap), or for a record that a segment holds whole, the segment
    (bm: one mark, that frame). */
-static void
+static inline __attribute__((always_inline)) void
 record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
     size_t reclen, const struct fmap *bm, uint64_t frame, int64_t time)
 {

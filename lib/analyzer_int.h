@@ -16,6 +16,8 @@
 #include "tls/tls.h"
 #include "util/mem.h"
 
+#define DT_PIPE_TLS_SPARES	16
+
 struct dt_pipe {			/* one capture being analysed */
 	struct dt_analyzer *a;
 	struct dt_capture *cap;
@@ -23,6 +25,9 @@ struct dt_pipe {			/* one capture being analysed */
 	struct dt_flow *flow;
 	struct dt_tunnel_ctx *tun;	/* IP-HTTPS bodies (tunnel/) */
 	struct dt_tls_body_sink body;
+	/* ended connections' TLS states, for the next connections */
+	struct dt_tls *tls_spare[DT_PIPE_TLS_SPARES];
+	unsigned n_tls_spare;
 	int last_linktype, last_supported;
 	struct dt_linktype_count *lt_count;	/* last_linktype's count */
 	/* link types the filter cannot be compiled for: said once each,

@@ -80,7 +80,11 @@ tls_sink_data(void *payload, struct dt_conn *c, void **app, int dir,
 		struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509,
 		    &pp->body, pp->cap };
 
-		*app = dt_tls_new(&pp->a->mem, &cfg);
+		if (pp->n_tls_spare > 0)
+			*app = dt_tls_renew(pp->tls_spare[--pp->n_tls_spare],
+			    &pp->a->mem, &cfg);
+		else
+			*app = dt_tls_new(&pp->a->mem, &cfg);
 		if (*app == NULL)
 			return 0;
 	}
@@ -101,8 +105,10 @@ tls_sink_gap(void *payload, struct dt_conn *c, void **app, int dir,
    judge them all together), thousands of them: drop what nothing reads
    any more. TLS facts nothing was written to go back to the shared empty
    ones (dt_conn_tls_trim). The chain was verified (dt_tls_end), so a certificate's own
-   DER copy can go (cached ones share one copy per distinct certificate);
-   the timeline is cut to its length. */
+   DER copy can go (cached ones share one copy per distinct certificate).
+   The timeline stays as it is: a tombstone may add to it, and flow/
+   moves it to kept memory or cuts it to its length when the tombstone
+   goes (flow_destroy). */
 static void
 certs_trim(struct dt_mem *m, struct dt_cert *x, size_t n)
 {
@@ -119,17 +125,11 @@ static void
 conn_trim(struct dt_capture *cap, struct dt_conn *c)
 {
 	struct dt_mem *m = cap->mem;
-	struct dt_event *ev;
 
 	dt_conn_tls_trim(cap, c);
 	dt_conn_keep_tunnel(cap, c);
 	certs_trim(m, c->tls->server_certs, c->tls->n_server_certs);
 	certs_trim(m, dt_tls_rare(c->tls)->client_certs, dt_tls_rare(c->tls)->n_client_certs);
-	if (c->n_events > 0 && c->n_events < c->cap_events &&
-	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
-		c->events = ev;
-		c->cap_events = c->n_events;
-	}
 }
 
 static void
@@ -139,10 +139,25 @@ tls_sink_end(void *payload, struct dt_conn *c, void **app)
 
 	if (*app != NULL) {
 		dt_tls_end(*app, c);
-		dt_tls_free(&pp->a->mem, *app);
+		/* the next connection takes the state: one allocation and
+		   one free fewer a connection */
+		if (pp->n_tls_spare < DT_PIPE_TLS_SPARES) {
+			dt_tls_clear(&pp->a->mem, *app);
+			pp->tls_spare[pp->n_tls_spare++] = *app;
+		} else
+			dt_tls_free(&pp->a->mem, *app);
 		*app = NULL;
 	}
 	conn_trim(pp->cap, c);
+}
+
+static void
+tls_sink_stop(void *payload)
+{
+	struct dt_pipe *pp = payload;
+
+	while (pp->n_tls_spare > 0)
+		dt_tls_free(&pp->a->mem, pp->tls_spare[--pp->n_tls_spare]);
 }
 
 /* Every connection, so that tls_sink_end trims each one's facts. */
@@ -151,6 +166,7 @@ static const struct dt_flow_sink tls_sink = {
 	.data = tls_sink_data,
 	.gap = tls_sink_gap,
 	.end = tls_sink_end,
+	.stop = tls_sink_stop,
 };
 
 int

@@ -132,7 +132,7 @@ dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 	if (c->n_events >= DT_MAX_EVENTS)
 		return events_dropped(m, c);
 	if (c->n_events == c->cap_events) {
-		size_t ncap = c->cap_events ? c->cap_events * 2u : 8;
+		size_t ncap = c->cap_events ? c->cap_events * 2u : 16;
 
 		if (ncap > DT_MAX_EVENTS)
 			ncap = DT_MAX_EVENTS;

@@ -35,9 +35,11 @@ static const uint8_t name_byte[256] = {
  * out (lower case, dots between labels, no trailing dot), or only check
  * it when out is NULL. r moves past the name as it appears at that place
  * (the first pointer ends it). Its length, or -1; *jumps: the pointers
- * followed.
+ * followed. Inline at its three places: the cursor stays in registers
+ * and the walk that copies nothing is its own loop (called, it was 4.8 M
+ * instructions more of the 100 MB day's 42 M of DNS).
  */
-static int
+static inline __attribute__((always_inline)) int
 read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
     size_t outlen, int *jumps)
 {

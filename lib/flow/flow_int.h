@@ -90,6 +90,8 @@ struct sink {
 	void *payload;
 };
 
+#define DT_FLOW_SPARES	16
+
 struct dt_flow {
 	struct dt_capture *cap;
 	struct dt_mem *m;
@@ -109,6 +111,10 @@ struct dt_flow {
 	struct flowq live, tombs;
 	size_t n_live;
 	struct dropped *dropped;	/* keys the cap kept out, or NULL */
+	struct flow *last;		/* the last segment's flow, or NULL */
+	/* destroyed flows' blocks, for the next connections */
+	struct flow *spare[DT_FLOW_SPARES];
+	unsigned n_spare;
 };
 
 /* Sequence numbers compare as serial numbers (RFC 1982). */

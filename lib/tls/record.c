@@ -225,7 +225,7 @@ need_body(const struct dt_tls *t, const struct tdir *d, uint8_t type)
 }
 
 /* A record known by its header only. */
-static void
+static inline __attribute__((always_inline)) void
 record_hopped(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t type,
     size_t len, uint64_t frame, int64_t time)
 {
@@ -292,7 +292,7 @@ hs_starts(const struct dt_tls *t, const struct tdir *d, const uint8_t *body,
 /* The record rec[0..reclen), its header first: d->buf (its frames in
    bm, d->bmap), or for a record that a segment holds whole, the segment
    (bm: one mark, that frame). */
-static void
+static inline __attribute__((always_inline)) void
 record_body(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *rec,
     size_t reclen, const struct fmap *bm, uint64_t frame, int64_t time)
 {
@@ -645,6 +645,13 @@ dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg)
 
 	if (t == NULL)
 		return NULL;
+	return dt_tls_renew(t, m, cfg);
+}
+
+struct dt_tls *
+dt_tls_renew(struct dt_tls *t, struct dt_mem *m,
+    const struct dt_tls_config *cfg)
+{
 	memset(t, 0, sizeof *t);
 	t->m = m;
 	t->hs_cap = cfg != NULL && cfg->hs_cap != 0 ? cfg->hs_cap :
@@ -671,14 +678,22 @@ dir_free(struct dt_mem *m, struct tdir *d)
 }
 
 void
+dt_tls_clear(struct dt_mem *m, struct dt_tls *t)
+{
+	if (t->bstate != NULL) {
+		t->bsink->end(t->bstate, NULL);
+		t->bstate = NULL;
+	}
+	dir_free(m, &t->d[0]);
+	dir_free(m, &t->d[1]);
+}
+
+void
 dt_tls_free(struct dt_mem *m, struct dt_tls *t)
 {
 	if (t == NULL)
 		return;
-	if (t->bstate != NULL)
-		t->bsink->end(t->bstate, NULL);
-	dir_free(m, &t->d[0]);
-	dir_free(m, &t->d[1]);
+	dt_tls_clear(m, t);
 	dt_free(m, t);
 }
 

@@ -62,6 +62,13 @@ struct dt_tls_config {
 
 struct dt_tls *dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg);
 void dt_tls_free(struct dt_mem *m, struct dt_tls *t);
+/* A parser's state for the next connection without a new allocation:
+   dt_tls_clear() gives back what t holds (t stays allocated, fit only for
+   dt_tls_renew() or dt_free()); dt_tls_renew() makes t as dt_tls_new()
+   makes it and returns it. */
+void dt_tls_clear(struct dt_mem *m, struct dt_tls *t);
+struct dt_tls *dt_tls_renew(struct dt_tls *t, struct dt_mem *m,
+    const struct dt_tls_config *cfg);
 
 /* Returns 1 to keep receiving this direction, 0 when done with it. */
 int dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir,

@@ -299,6 +299,7 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	dt_mem_init(&local, NULL, NULL, 0);
 	o.mem = &local;
 	o.fp = fp;
+	o.on = 0;
 	o.flags = flags;
 	o.err = 0;
 	o.winevents = NULL;
@@ -315,6 +316,7 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	dt_mem_reader(&local, NULL);
 	if (run->n_caps > 1 && o.err == 0)
 		text_run_summary(&o, run);
+	text_flush(&o);
 	if (o.err == 0 && (fflush(fp) != 0 || ferror(fp)))
 		o.err = DT_EIO;
 	return o.err;

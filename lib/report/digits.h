@@ -7,6 +7,7 @@
 #ifndef DT_REPORT_DIGITS_H
 #define DT_REPORT_DIGITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -50,6 +51,31 @@ dt_digits8(char *p, uint32_t v)
 		v /= 10;
 	}
 #endif
+}
+
+/* The decimal digits of v at p (up to 20, no NUL); their count. */
+static inline size_t
+dt_dec_u64(char *p, uint64_t v)
+{
+	char d[20];
+	size_t k = sizeof d;
+
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(p, d + k, sizeof d - k);
+	return sizeof d - k;
+}
+
+/* The same of a signed v (a '-' first when negative). */
+static inline size_t
+dt_dec_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return dt_dec_u64(p, (uint64_t)v);
+	p[0] = '-';
+	return 1 + dt_dec_u64(p + 1, 0 - (uint64_t)v);
 }
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/digits.h"
 #include "util/buf.h"
 
 #define WIDTH 78		/* when the caller gives none */
@@ -87,6 +88,7 @@ static void
 verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 {
 	struct dt_buf frames = DT_BUF_INIT(o->mem);
+	char num[20];
 	size_t i;
 
 	verdict_head(o, v);
@@ -99,9 +101,12 @@ verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 	if (v->remedy != NULL && v->remedy[0] != '\0')
 		text_emit(o, "  Fix: ", 7, v->remedy);
 	if (v->n_frames > 0) {
-		for (i = 0; i < v->n_frames; i++)
-			dt_buf_printf(&frames, "%s%" PRIu64, i ? ", " : "",
-			    v->frames[i]);
+		for (i = 0; i < v->n_frames; i++) {
+			if (i > 0)
+				dt_buf_putn(&frames, ", ", 2);
+			dt_buf_putn(&frames, num, dt_dec_u64(num,
+			    v->frames[i]));
+		}
 		if (frames.err)
 			o->err = o->err ? o->err : DT_ENOMEM;
 		else
@@ -118,8 +123,13 @@ conn_head(struct out *o, const struct dt_conn *c)
 	struct dt_buf s = DT_BUF_INIT(o->mem);
 	const char *name = dt_facts_server_name(c);
 	char prefix[32], addr[64];
+	size_t k;
 
-	snprintf(prefix, sizeof prefix, "Connection %" PRIu32 ": ", c->id);
+	/* "Connection %u: " and the numbers below without a format: a
+	   verbose report has a head for each connection */
+	memcpy(prefix, "Connection ", 11);
+	k = 11 + dt_dec_u64(prefix + 11, c->id);
+	memcpy(prefix + k, ": ", 3);
 	dt_conn_client_text(c, addr);
 	dt_buf_puts(&s, addr);
 	dt_buf_puts(&s, " -> ");
@@ -134,20 +144,24 @@ conn_head(struct out *o, const struct dt_conn *c)
 		dt_buf_puts(&s, name);
 		dt_buf_puts(&s, ")");
 	}
-	dt_buf_printf(&s, ", TCP %s", dt_report_state_name(c->state));
-	if (c->first_frame != 0)
-		dt_buf_printf(&s, ", frames %" PRIu64 "-%" PRIu64, c->first_frame,
-		    c->last_frame);
-	if (c->iphttps && dt_conn_reason(c)[0] != '\0')
-		dt_buf_printf(&s, ", IP-HTTPS (score %d: %s)", c->iphttps_score,
-		    dt_conn_reason(c));
-	else if (c->iphttps)
-		;
-	else if (dt_conn_reason(c)[0] != '\0')
-		dt_buf_printf(&s, ", not IP-HTTPS (score %d: %s)",
-		    c->iphttps_score, dt_conn_reason(c));
-	else
+	dt_buf_puts(&s, ", TCP ");
+	dt_buf_puts(&s, dt_report_state_name(c->state));
+	if (c->first_frame != 0) {
+		dt_buf_puts(&s, ", frames ");
+		dt_buf_putn(&s, addr, dt_dec_u64(addr, c->first_frame));
+		dt_buf_putn(&s, "-", 1);
+		dt_buf_putn(&s, addr, dt_dec_u64(addr, c->last_frame));
+	}
+	if (dt_conn_reason(c)[0] != '\0') {
+		dt_buf_puts(&s, c->iphttps ? ", IP-HTTPS (score " :
+		    ", not IP-HTTPS (score ");
+		dt_buf_putn(&s, addr, dt_dec_i64(addr, c->iphttps_score));
+		dt_buf_puts(&s, ": ");
+		dt_buf_puts(&s, dt_conn_reason(c));
+		dt_buf_puts(&s, ")");
+	} else if (!c->iphttps) {
 		dt_buf_puts(&s, ", not IP-HTTPS");
+	}
 	if (s.err)
 		o->err = o->err ? o->err : DT_ENOMEM;
 	else

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "report/digits.h"
 #include "report/ladder.h"
 #include "tls/tls.h"
 #include "util/buf.h"
@@ -265,6 +266,50 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 
 static const char *const arrows[] = { "C->S", "S->C" };
 
+/* n spaces at p; the end. */
+static char *
+pad(char *p, size_t n)
+{
+	memset(p, ' ', n);
+	return p + n;
+}
+
+/*
+ * An event's line head, as snprintf("  %3" PRId64 ".%03d  #%-6" PRIu64
+ * " %-4s  ") would write it, without the cost of the format on every
+ * event: rel (>= 0) in seconds and milliseconds, the frame, the arrow (at
+ * most 4 bytes). p has room for 64 bytes; NUL-terminated.
+ */
+static void
+event_prefix(char *p, int64_t rel, uint64_t frame, const char *arrow)
+{
+	unsigned ms = (unsigned)(rel % 1000000000 / 1000000);
+	size_t k, a = strlen(arrow);
+	char d[20];
+
+	p = pad(p, 2);
+	k = dt_dec_u64(d, (uint64_t)(rel / 1000000000));
+	if (k < 3)
+		p = pad(p, 3 - k);
+	memcpy(p, d, k);
+	p += k;
+	p[0] = '.';
+	p[1] = (char)('0' + ms / 100);
+	p[2] = (char)('0' + ms / 10 % 10);
+	p[3] = (char)('0' + ms % 10);
+	memcpy(p + 4, "  #", 3);
+	p += 7;
+	k = dt_dec_u64(p, frame);
+	p += k;
+	if (k < 6)
+		p = pad(p, 6 - k);
+	*p++ = ' ';
+	memcpy(p, arrow, a);
+	p += a;
+	p = pad(p, (a < 4 ? 4 - a : 0) + 2);
+	*p = '\0';
+}
+
 /* The ladder goes on inside the IP-HTTPS tunnel (compact rows). */
 static void
 tunnel_ladder(struct out *o, const struct dt_conn *c)
@@ -318,9 +363,7 @@ text_ladder(struct out *o, const struct dt_conn *c)
 		rel = dt_ev_time(c, ev) - c->first_time;
 		if (rel < 0)
 			rel = 0;
-		snprintf(prefix, sizeof prefix, "  %3" PRId64 ".%03d  #%-6" PRIu64
-		    " %-4s  ", rel / 1000000000,
-		    (int)(rel % 1000000000 / 1000000), (uint64_t)dt_ev_frame(c, ev),
+		event_prefix(prefix, rel, (uint64_t)dt_ev_frame(c, ev),
 		    ev->type == DT_EV_END_OPEN ? "" : arrows[ev->dir & 1]);
 		dt_buf_reset(&msg);
 		event_message(&msg, c, ev);

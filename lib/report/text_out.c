@@ -10,6 +10,7 @@
  */
 #include "report/text_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -22,17 +23,39 @@ plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f;
 }
 
-/* The length of text's head of plain bytes (and newlines when keep_nl). */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/*
+ * The length of text's head of plain bytes (and newlines when keep_nl).
+ * Eight bytes a step while a word has none below 0x20 and none above
+ * 0x7e (both tests exact for the word as a whole); the word that has one
+ * is looked at byte by byte.
+ */
 static size_t
 plain_head(const char *text, size_t n, int keep_nl)
 {
-	size_t i;
+	size_t i = 0, end;
+	uint64_t w, bad;
 
-	for (i = 0; i < n; i++)
-		if (!plain((unsigned char)text[i]) &&
-		    !(keep_nl && text[i] == '\n'))
-			break;
-	return i;
+	while (i < n) {
+		if (n - i >= 8) {
+			memcpy(&w, text + i, 8);
+			/* a byte < 0x20: its high bit in (w - 0x20..) & ~w;
+			   a byte > 0x7e: in (w + 0x01..) | w */
+			bad = ((w - ONES * 0x20) & ~w) | (w + ONES) | w;
+			if ((bad & HIGHS) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		end = n - i >= 8 ? i + 8 : n;
+		for (; i < end; i++)
+			if (!plain((unsigned char)text[i]) &&
+			    !(keep_nl && text[i] == '\n'))
+				return i;
+	}
+	return n;
 }
 
 /*
@@ -154,7 +177,8 @@ text_emit(struct out *o, const char *prefix, size_t indent,
 		n = clean.n;
 	}
 	end = p + n;
-	lead_w = dt_utf8_width(lead, lead_n);
+	lead_w = plain_head(lead, lead_n, 0) == lead_n ? lead_n :
+	    dt_utf8_width(lead, lead_n);
 	for (;;) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)

@@ -94,6 +94,9 @@ struct jw {
 	struct dt_report_clock clock;	/* the date of the last time written */
 	int64_t clock_base;	/* its second in ns, when clock_ok */
 	int clock_ok;
+	int prev_ok;		/* the second the clock held before: */
+	int64_t prev_base;	/* in ns, */
+	char prev_text[24];	/* its text */
 	int data_keys;		/* keys from the data: checked, escaped */
 	struct jw_evt evt[2];	/* by the parity of the depth */
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */

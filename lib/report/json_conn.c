@@ -143,21 +143,43 @@ jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
  * name with its length from a table; what is left is the numbers.
  */
 static void
-jevent(struct jw *w, const struct dt_conn *c, const struct dt_event *ev)
+jevent(struct jw *w, const struct dt_conn *c, size_t i, int keep)
 {
+	const struct dt_event *ev = &c->events[i];
 	const struct jw_evt *t = jw_evt(w);
 	const struct dt_report_name *type = dt_report_msg_nm(ev);
+	struct jw_evc *e = i < JW_EVC ? &w->evc[i] : NULL;
 	const char *s;
-	char *o;
+	char *o, *v;
 
 	if (t == NULL)
 		return;
 	o = jq_begin(w, 12);
 	o = jq_elem(w, o);
 	o = jq_copy(o, t->open, t->n_open, 32);
-	o = jq_uint(o, dt_ev_frame(c, ev));
-	o = jq_copy(o, t->time, t->n_time, 32);
-	o = jq_time(w, o, dt_ev_time(c, ev));
+	if (!keep && e != NULL && e->gen == w->evc_gen) {
+		/* written in "messages": the same bytes */
+		memcpy(o, e->frame, sizeof e->frame);
+		o += e->nf;
+		o = jq_copy(o, t->time, t->n_time, 32);
+		memcpy(o, e->time, sizeof e->time);
+		o += e->nt;
+	} else if (keep && e != NULL) {
+		v = o;
+		o = jq_uint(o, dt_ev_frame(c, ev));
+		e->nf = (unsigned char)(o - v);
+		memcpy(e->frame, v, sizeof e->frame);
+		o = jq_copy(o, t->time, t->n_time, 32);
+		v = o;
+		o = jq_time(w, o, dt_ev_time(c, ev));
+		e->nt = (unsigned char)(o - v);
+		memcpy(e->time, v, sizeof e->time);
+		e->gen = w->evc_gen;
+	} else {
+		o = jq_uint(o, dt_ev_frame(c, ev));
+		o = jq_copy(o, t->time, t->n_time, 32);
+		o = jq_time(w, o, dt_ev_time(c, ev));
+	}
 	o = jq_copy(o, t->from[ev->dir == DT_S2C], t->n_from[ev->dir == DT_S2C],
 	    64);
 	memcpy(o, type->s, DT_REPORT_NAME_PAD);
@@ -514,7 +536,7 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
 		if (dt_report_event_is_tls(&c->events[i]))
-			jevent(w, c, &c->events[i]);
+			jevent(w, c, i, 1);
 	o = jq_begin(w, 12);
 	o = jq_close(w, o);
 
@@ -794,6 +816,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
 	char *o = jq_begin(w, 12);
 
+	w->evc_gen++;	/* no event of this connection kept yet */
 	/* written here, not kept (facts.h): printable ASCII */
 	dt_conn_client_text(c, cli);
 	dt_facts_wireshark_filter(c, filter, sizeof filter);
@@ -839,7 +862,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
-		jevent(w, c, &c->events[i]);
+		jevent(w, c, i, 0);
 	o = jq_begin(w, 3);
 	o = jq_close(w, o);
 	o = jq_key(w, o, "timeline_dropped");

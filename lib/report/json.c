@@ -147,24 +147,32 @@ jdns(struct jw *w, const struct dt_dns *d)
 static void
 jhttp(struct jw *w, const struct dt_http *h)
 {
-	jw_obj(w, NULL);
-	if (h->conn)
-		jw_int(w, "connection", h->conn);
-	else
-		jw_null(w, "connection");
-	jw_frame(w, "request_frame", h->request_frame);
-	jw_frame(w, "response_frame", h->response_frame);
-	jw_wire(w, "method", h->method);
-	jw_wire(w, "uri", h->uri);
-	jw_wire(w, "host", h->host);
-	if (h->status >= 0)
-		jw_int(w, "status", h->status);
-	else
-		jw_null(w, "status");
-	jw_wire(w, "status_line", h->status_line);
-	jw_bool(w, "reset", h->conn_reset);
-	jw_bool(w, "no_answer", h->conn_no_answer);
-	jw_end(w);
+	char *o = jq_begin(w, 8);
+
+	o = jq_elem(w, o);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "connection");
+	o = h->conn ? jq_int(o, h->conn) : jq_null(o);
+	o = jq_key(w, o, "request_frame");
+	o = jq_frame(o, h->request_frame);
+	o = jq_key(w, o, "response_frame");
+	o = jq_frame(o, h->response_frame);
+	o = jq_key(w, o, "method");
+	o = jq_wire(w, o, h->method, 4);
+	o = jq_key(w, o, "uri");
+	o = jq_wire(w, o, h->uri, 4);
+	o = jq_key(w, o, "host");
+	o = jq_wire(w, o, h->host, 4);
+	o = jq_key(w, o, "status");
+	o = h->status >= 0 ? jq_int(o, h->status) : jq_null(o);
+	o = jq_key(w, o, "status_line");
+	o = jq_wire(w, o, h->status_line, 4);
+	o = jq_key(w, o, "reset");
+	o = jq_bool(o, h->conn_reset);
+	o = jq_key(w, o, "no_answer");
+	o = jq_bool(o, h->conn_no_answer);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 /* The capture's header: what was read, its link types and errors. */

@@ -371,23 +371,30 @@ jalpn(struct jw *w, const char *alpn)
 	jw_end(w);
 }
 
-static void
-jhttp_msg(struct jw *w, const char *key, const struct dt_http_msg *h,
-    int response)
+/* A NULL-cipher HTTP head after its key, or null when none was seen;
+   room for k members after it. */
+static char *
+jq_http_msg(struct jw *w, char *o, const struct dt_http_msg *h,
+    int response, size_t k)
 {
-	if (h->frame == 0) {
-		jw_null(w, key);
-		return;
+	if (h->frame == 0)
+		return jq_null(o);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "frame");
+	o = jq_uint(o, h->frame);
+	o = jq_key(w, o, "line");
+	o = jq_wire(w, o, h->line, 6);
+	if (response) {
+		o = jq_key(w, o, "status");
+		o = jq_int(o, h->status);
 	}
-	jw_obj(w, key);
-	jw_uint(w, "frame", h->frame);
-	jw_wire(w, "line", h->line);
-	if (response)
-		jw_int(w, "status", h->status);
-	jw_wire(w, "host", h->host);
-	jw_wire(w, "server", h->server);
-	jw_wire(w, "content_length", h->content_length);
-	jw_end(w);
+	o = jq_key(w, o, "host");
+	o = jq_wire(w, o, h->host, 4);
+	o = jq_key(w, o, "server");
+	o = jq_wire(w, o, h->server, 4);
+	o = jq_key(w, o, "content_length");
+	o = jq_wire(w, o, h->content_length, k + 1);
+	return jq_close(w, o);
 }
 
 /* "TLS 1.2", or "0x7F1C" for a version without a name (as
@@ -732,11 +739,14 @@ jtls(struct jw *w, const struct dt_conn *c)
 	}
 	jq_end(w, o);
 	jtls_extra(w, t);
-	jw_obj(w, "http");
-	jhttp_msg(w, "request", &th->request, 0);
-	jhttp_msg(w, "response", &th->response, 1);
-	jw_end(w);
-	o = jq_begin(w, 3);
+	o = jq_begin(w, 8);
+	o = jq_key(w, o, "http");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "request");
+	o = jq_http_msg(w, o, &th->request, 0, 6);
+	o = jq_key(w, o, "response");
+	o = jq_http_msg(w, o, &th->response, 1, 6);
+	o = jq_close(w, o);
 	o = jq_key(w, o, "truncated");
 	o = jq_bool(o, tr->truncated);
 	o = jq_key(w, o, "truncated_frame");

@@ -8,6 +8,7 @@
  */
 #include "report/json_val.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "tls/tls.h"
@@ -819,6 +820,76 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	jq_end(w, o);
 }
 
+/* s[0..n) at p; the end. */
+static char *
+put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/*
+ * The connection's "client" ("A:P", "[A]:P" for IPv6) and
+ * "wireshark_filter" ("ip.addr==A && tcp.port==P && ip.addr==..."), the
+ * bytes dt_conn_client_text() and dt_facts_wireshark_filter() write
+ * (cut as they cut), with the client's address written once for both.
+ * Both NUL-terminated.
+ */
+static void
+conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
+    char filter[DT_FILTER_LEN])
+{
+	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], cp[10], sp[10];
+	char t[2 * (sizeof "ipv6.addr== && tcp.port==65535" +
+	    INET6_ADDRSTRLEN) + sizeof " && "], *q;
+	size_t can = dt_addr_put(ca, &c->client);
+	size_t san = dt_addr_put(sa, &c->server);
+	size_t cpn = dt_put_uint(cp, c->client_port);
+	size_t spn = dt_put_uint(sp, c->server_port);
+	size_t n;
+
+	if (can == 0 || san == 0) {	/* never: as they do it */
+		dt_conn_client_text(c, cli);
+		dt_facts_wireshark_filter(c, filter, DT_FILTER_LEN);
+		return;
+	}
+	q = t;
+	if (c->client.family == 6)
+		*q++ = '[';
+	q = put(q, ca, can);
+	if (c->client.family == 6)
+		*q++ = ']';
+	*q++ = ':';
+	q = put(q, cp, cpn);
+	n = (size_t)(q - t);
+	if (n > DT_ENDPOINT_LEN - 1)
+		n = DT_ENDPOINT_LEN - 1;
+	memcpy(cli, t, n);
+	cli[n] = '\0';
+
+	q = t;
+	if (c->client.family == 6)
+		q = put(q, "ipv6.addr==", 11);
+	else
+		q = put(q, "ip.addr==", 9);
+	q = put(q, ca, can);
+	q = put(q, " && tcp.port==", 14);
+	q = put(q, cp, cpn);
+	q = put(q, " && ", 4);
+	if (c->server.family == 6)
+		q = put(q, "ipv6.addr==", 11);
+	else
+		q = put(q, "ip.addr==", 9);
+	q = put(q, sa, san);
+	q = put(q, " && tcp.port==", 14);
+	q = put(q, sp, spn);
+	n = (size_t)(q - t);
+	if (n > DT_FILTER_LEN - 1)
+		n = DT_FILTER_LEN - 1;
+	memcpy(filter, t, n);
+	filter[n] = '\0';
+}
+
 void
 jw_conn(struct jw *w, const struct dt_conn *c)
 {
@@ -828,8 +899,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 
 	w->evc_gen++;	/* no event of this connection kept yet */
 	/* written here, not kept (facts.h): printable ASCII */
-	dt_conn_client_text(c, cli);
-	dt_facts_wireshark_filter(c, filter, sizeof filter);
+	conn_texts(c, cli, filter);
 	o = jq_elem(w, o);
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");

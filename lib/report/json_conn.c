@@ -404,8 +404,18 @@ jq_http_msg(struct jw *w, char *o, const struct dt_http_msg *h,
 static char *
 jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 {
-	const char *name = dt_tls_version_name(v);
+	const char *name;
 
+	/* four to a TLS connection, nearly all the same: the last one's name
+	   kept rather than searched for again */
+	if (w->ver_set && w->ver == v) {
+		name = w->ver_name;
+	} else {
+		name = dt_tls_version_name(v);
+		w->ver = v;
+		w->ver_name = name;
+		w->ver_set = 1;
+	}
 	if (name != NULL)
 		return jq_ours(w, o, name, k);
 	return jq_hex16(o, v);
@@ -681,7 +691,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "certificates_visible");
 	o = jq_bool(o, !t->certs_not_visible);
 	o = jq_key(w, o, "chain");
-	o = jq_str(w, o, dt_report_chain_name(t->chain), 2);
+	o = jq_ours(w, o, dt_report_chain_name(t->chain), 2);
 	o = jq_key(w, o, "chain_error");
 	o = jq_wire(w, o, tr->chain_error, 2);
 	o = jq_key(w, o, "client_certificate_frame");

@@ -117,6 +117,9 @@ struct jw {
 	struct jw_evt evt[2];	/* by the parity of the depth */
 	struct jw_evc evc[JW_EVC];	/* by event index, the connection's */
 	uint64_t evc_gen;	/* the connection being written */
+	int ver_set;		/* the last TLS version named (jq_version) */
+	uint16_t ver;
+	const char *ver_name;
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t flushes;	/* times buf was written out */

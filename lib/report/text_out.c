@@ -12,6 +12,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "util/buf.h"
 
@@ -28,9 +31,10 @@ plain(unsigned char c)
 
 /*
  * The length of text's head of plain bytes (and newlines when keep_nl).
- * Eight bytes a step while a word has none below 0x20 and none above
- * 0x7e (both tests exact for the word as a whole); the word that has one
- * is looked at byte by byte.
+ * Sixteen bytes a step (SSE2: two signed compares) or eight (a word with
+ * none below 0x20 and none above 0x7e: both tests exact for the word as
+ * a whole) while all are plain; the bytes of the step that has one are
+ * looked at one by one.
  */
 static size_t
 plain_head(const char *text, size_t n, int keep_nl)
@@ -38,6 +42,19 @@ plain_head(const char *text, size_t n, int keep_nl)
 	size_t i = 0, end;
 	uint64_t w, bad;
 
+#ifdef __SSE2__
+	const __m128i lo = _mm_set1_epi8(0x1f), hi = _mm_set1_epi8(0x7f);
+	__m128i v;
+
+	/* signed: 0x80..0xff are below 0x1f, as they should be */
+	while (n - i >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(text + i));
+		if (_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, lo),
+		    _mm_cmplt_epi8(v, hi))) != 0xffff)
+			break;
+		i += 16;
+	}
+#endif
 	while (i < n) {
 		if (n - i >= 8) {
 			memcpy(&w, text + i, 8);
@@ -143,6 +160,14 @@ put_line(struct out *o, const char *lead, size_t lead_n, const char *s,
 	if (n == 0)
 		while (lead_n > 0 && lead[lead_n - 1] == ' ')
 			lead_n--;
+	if (o->err == 0 && lead_n + n < TEXT_BUF - o->on) {
+		/* the usual: the line fits in what is left of the buffer */
+		memcpy(o->ob + o->on, lead, lead_n);
+		memcpy(o->ob + o->on + lead_n, s, n);
+		o->on += lead_n + n;
+		o->ob[o->on++] = '\n';
+		return;
+	}
 	text_put(o, lead, lead_n);
 	text_put(o, s, n);
 	text_put(o, "\n", 1);

@@ -56,12 +56,35 @@ buf_cert(struct dt_buf *s, const struct dt_cert *x)
 	dt_buf_puts(s, x->issuer != NULL ? x->issuer : "(no issuer)");
 }
 
+/* dt_tls_version_str()'s text: a name as it is (it fits its buffer),
+   without its snprintf(). */
 static void
 put_version(struct dt_buf *s, uint16_t v)
 {
+	const char *name = dt_tls_version_name(v);
 	char buf[DT_TLS_NAME_LEN];
 
-	dt_buf_puts(s, dt_tls_version_str(v, buf, sizeof buf));
+	if (name != NULL && strlen(name) < sizeof buf)
+		dt_buf_puts(s, name);
+	else
+		dt_buf_puts(s, dt_tls_version_str(v, buf, sizeof buf));
+}
+
+/* dt_tls_alert_str()'s text, "name (code)", without its snprintf(). */
+static void
+put_alert(struct dt_buf *s, uint8_t desc)
+{
+	const char *name = dt_tls_alert_name(desc);
+	char buf[DT_TLS_NAME_LEN];
+
+	if (name == NULL)
+		name = "unknown";
+	if (strlen(name) + sizeof " (255)" <= sizeof buf) {
+		dt_buf_puts(s, name);
+		buf_num(s, " (", desc, ")");
+	} else {
+		dt_buf_puts(s, dt_tls_alert_str(desc, buf, sizeof buf));
+	}
 }
 
 /* head and a suite as "0x%04X" writes it. */
@@ -180,7 +203,6 @@ static void
 msg_alert(struct dt_buf *s, const struct dt_step *st)
 {
 	const char *level = dt_tls_alert_level_name(st->alert_level);
-	char buf[DT_TLS_NAME_LEN];
 
 	if (st->encrypted) {
 		dt_buf_puts(s, "Alert (encrypted)");
@@ -191,8 +213,7 @@ msg_alert(struct dt_buf *s, const struct dt_step *st)
 		else
 			dt_buf_printf(s, "level %u", st->alert_level);
 		dt_buf_puts(s, " ");
-		dt_buf_puts(s, dt_tls_alert_str(st->alert_desc, buf,
-		    sizeof buf));
+		put_alert(s, st->alert_desc);
 	}
 	dt_buf_puts(s, " from ");
 	dt_buf_puts(s, dt_report_dir_name(st->ev->dir));
@@ -306,20 +327,18 @@ pad(char *p, size_t n)
 }
 
 /* The tail of a line's head: "%-6" PRIu64 " %-4s  " of frame and arrow
-   (at most 4 bytes), NUL-terminated; 34 bytes at most. */
+   (at most 4 bytes), NUL-terminated; 34 bytes at most, and p has room for
+   36 (the spaces are laid down 16 at once past the digits). */
 static void
 frame_arrow(char *p, uint64_t frame, const char *arrow)
 {
-	size_t k = dt_dec_u64(p, frame), a = strlen(arrow);
+	size_t k = dt_dec_u64(p, frame), a = strlen(arrow), at;
 
-	p += k;
-	if (k < 6)
-		p = pad(p, 6 - k);
-	*p++ = ' ';
-	memcpy(p, arrow, a);
-	p += a;
-	p = pad(p, (a < 4 ? 4 - a : 0) + 2);
-	*p = '\0';
+	memset(p + k, ' ', 16);
+	at = (k < 6 ? 6 : k) + 1;
+	memcpy(p + at, arrow, a);
+	at += (a < 4 ? 4 : a) + 2;
+	p[at] = '\0';
 }
 
 /*

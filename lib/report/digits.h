@@ -7,6 +7,7 @@
 #ifndef DT_REPORT_DIGITS_H
 #define DT_REPORT_DIGITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -50,6 +51,45 @@ dt_digits8(char *p, uint32_t v)
 		v /= 10;
 	}
 #endif
+}
+
+/* The decimal digits of v at p (up to 20, no NUL; p has room for 20);
+   their count. Below 10^8 (frame numbers, counts) the eight digits of a
+   word, the leading zeros shifted out, stored whole. */
+static inline size_t
+dt_dec_u64(char *p, uint64_t v)
+{
+	char d[20];
+	size_t k = sizeof d;
+#ifdef DT_DIGITS_SWAR
+	uint64_t t;
+	unsigned lead;
+
+	if (v != 0 && v < 100000000) {
+		t = dt_digits8_word((uint32_t)v);
+		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
+		t >>= 8 * lead;
+		memcpy(p, &t, 8);
+		return 8 - lead;
+	}
+#endif
+
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(p, d + k, sizeof d - k);
+	return sizeof d - k;
+}
+
+/* The same of a signed v (a '-' first when negative). */
+static inline size_t
+dt_dec_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return dt_dec_u64(p, (uint64_t)v);
+	p[0] = '-';
+	return 1 + dt_dec_u64(p + 1, 0 - (uint64_t)v);
 }
 
 #endif

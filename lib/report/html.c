@@ -670,7 +670,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	const struct vref *vr = f->tmp;
 	struct card *cards = NULL;
 	size_t i, n, healthy = 0, drawn = 0, other = 0, folded = 0;
-	size_t rows = 0, ncards = 0;
+	size_t rows = 0, ncards = 0, at[3] = { 0, 0, 0 };
 	enum show show;
 
 	o->winevents = dt_report_winevents_by_time(o->mem, cap->winevents,
@@ -686,7 +686,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	   the list again (nothing kept per connection shown) */
 	for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
 		dt_capture_spill_step(cap, &sw);
-		n = html_conn_verdicts(f, capi, c->id, c);
+		n = html_conn_verdicts(f, capi, c->id, c, &at[0]);
 		show = conn_show(o, c, vr, n);
 		if (show == SHOW_OTHER) {
 			other++;
@@ -717,7 +717,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		   each group (its card links there) */
 		for (c = cap->conns; c != NULL && o->err == 0; c = c->next) {
 			dt_capture_spill_step(cap, &sw);
-			n = html_conn_verdicts(f, capi, c->id, c);
+			n = html_conn_verdicts(f, capi, c->id, c, &at[1]);
 			if (conn_show(o, c, vr, n) != SHOW_HEALTHY ||
 			    (rows >= MAX_ROWS && !any_example(vr, n)))
 				continue;
@@ -747,7 +747,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	}
 	for (c = cap->conns; c != NULL && ncards < MAX_CARDS; c = c->next) {
 		dt_capture_spill_step(cap, &sw);
-		n = html_conn_verdicts(f, capi, c->id, c);
+		n = html_conn_verdicts(f, capi, c->id, c, &at[2]);
 		if (conn_show(o, c, vr, n) == SHOW_OTHER)
 			continue;
 		ncards = html_card_add(cards, ncards, c, c->tls->server_certs,

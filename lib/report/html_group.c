@@ -18,9 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Interned texts (ids, explanations, remedies, names) are mostly the
+   same pointer in two alike verdicts: equal without reading them. */
 static int
 str_cmp(const char *a, const char *b)
 {
+	if (a == b)
+		return 0;
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
 }
 
@@ -258,21 +262,34 @@ html_vref(const struct findings *f, uint32_t r, struct vref *out)
 	make_vref(f, r, out, NULL, 0);
 }
 
+/* Whether run index r sorts before connection id of capture capi. */
+static int
+before(const struct findings *f, uint32_t r, size_t capi, uint32_t id)
+{
+	size_t cr = cap_of(f, r);
+
+	return cr < capi || (cr == capi && f->conn[r] < id);
+}
+
 size_t
 html_conn_verdicts(const struct findings *f, size_t capi, uint32_t id,
-    const struct dt_conn *c)
+    const struct dt_conn *c, size_t *at)
 {
-	size_t a = 0, b = f->nv, mid, n = 0;
-	uint32_t r;
+	size_t a = *at, b = f->nv, mid, n = 0;
 
-	while (a < b) {		/* the first at or after (capi, id) */
-		mid = a + (b - a) / 2;
-		r = f->byconn[mid];
-		if (cap_of(f, r) < capi || (cap_of(f, r) == capi &&
-		    f->conn[r] < id))
-			a = mid + 1;
-		else
-			b = mid;
+	/* the walk's place is the first at or after (capi, id) when the one
+	   before it sorts before and it does not: no search (three walks of
+	   every connection) */
+	if (a > f->nv || (a > 0 && !before(f, f->byconn[a - 1], capi, id)) ||
+	    (a < f->nv && before(f, f->byconn[a], capi, id))) {
+		a = 0;
+		while (a < b) {	/* the first at or after (capi, id) */
+			mid = a + (b - a) / 2;
+			if (before(f, f->byconn[mid], capi, id))
+				a = mid + 1;
+			else
+				b = mid;
+		}
 	}
 	while (a + n < f->nv && n < f->max_conn &&
 	    cap_of(f, f->byconn[a + n]) == capi &&
@@ -280,5 +297,11 @@ html_conn_verdicts(const struct findings *f, size_t capi, uint32_t id,
 		make_vref(f, f->byconn[a + n], &f->tmp[n], c, 1);
 		n++;
 	}
+	/* past this connection's (all of them, not only the first max_conn) */
+	b = a + n;
+	while (b < f->nv && cap_of(f, f->byconn[b]) == capi &&
+	    f->conn[f->byconn[b]] == id)
+		b++;
+	*at = b;
 	return n;
 }

@@ -118,9 +118,11 @@ void html_findings_free(struct findings *f, struct dt_mem *mem);
 /* The verdict of run index r, made into *out. */
 void html_vref(const struct findings *f, uint32_t r, struct vref *out);
 /* The verdicts of connection c (id) of capture capi, in list order, made
-   into f->tmp: their count. */
+   into f->tmp: their count. *at: where the walk of a capture's
+   connections (in id order) expects them, 0 to start; looked for when
+   they are not there. */
 size_t html_conn_verdicts(const struct findings *f, size_t capi, uint32_t id,
-    const struct dt_conn *c);
+    const struct dt_conn *c, size_t *at);
 
 /* ---- the message ladder (html_ladder.c) ------------------------------------- */
 

@@ -34,37 +34,54 @@ put_hex32(char *p, uint32_t v)
 	*p = '\0';
 }
 
+/* A verdict, the quick way: its members in runs, its texts (of any
+   length) between them. */
 static void
 jverdict(struct jw *w, const struct dt_verdict *v)
 {
 	char code[16];
 	size_t i;
+	char *o = jq_begin(w, 4);
 
-	jw_obj(w, NULL);
-	jw_wire(w, "id", v->id);
-	jw_name(w, "severity", dt_report_severity_name(v->severity));
-	jw_name(w, "confidence", dt_report_confidence_name(v->confidence));
+	o = jq_elem(w, o);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "id");
+	o = jq_wire(w, o, v->id, 8);
+	o = jq_key(w, o, "severity");
+	o = jq_ours(w, o, dt_report_severity_name(v->severity), 7);
+	o = jq_key(w, o, "confidence");
+	o = jq_ours(w, o, dt_report_confidence_name(v->confidence), 6);
+	o = jq_key(w, o, "windows_error");
 	if (v->win_code != 0) {
 		put_hex32(code, v->win_code);
-		jw_obj(w, "windows_error");
-		jw_str(w, "code", code);
-		jw_wire(w, "name", v->win_name);
-		jw_end(w);
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "code");
+		o = jq_name(o, code, strlen(code));
+		o = jq_key(w, o, "name");
+		o = jq_wire(w, o, v->win_name, 6);
+		o = jq_close(w, o);
 	} else {
-		jw_null(w, "windows_error");
+		o = jq_null(o);
 	}
-	if (v->conn != 0)
-		jw_int(w, "connection", v->conn);
-	else
-		jw_null(w, "connection");
-	jw_arr(w, "frames");
-	for (i = 0; i < v->n_frames; i++)
-		jw_uint(w, NULL, v->frames[i]);
-	jw_end(w);
-	jw_wire(w, "summary", v->summary);
-	jw_wire(w, "explanation", v->explanation);
-	jw_wire(w, "remedy", v->remedy);
-	jw_end(w);
+	o = jq_key(w, o, "connection");
+	o = v->conn != 0 ? jq_int(o, v->conn) : jq_null(o);
+	o = jq_key(w, o, "frames");
+	o = jq_open(w, o, '[');
+	for (i = 0; i < v->n_frames; i++) {
+		o = jq_begin_at(w, o, 2);
+		o = jq_elem(w, o);
+		o = jq_uint(o, v->frames[i]);
+	}
+	o = jq_begin_at(w, o, 4);
+	o = jq_close(w, o);
+	o = jq_key(w, o, "summary");
+	o = jq_wire(w, o, v->summary, 4);
+	o = jq_key(w, o, "explanation");
+	o = jq_wire(w, o, v->explanation, 4);
+	o = jq_key(w, o, "remedy");
+	o = jq_wire(w, o, v->remedy, 4);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 static void
@@ -130,24 +147,32 @@ jdns(struct jw *w, const struct dt_dns *d)
 static void
 jhttp(struct jw *w, const struct dt_http *h)
 {
-	jw_obj(w, NULL);
-	if (h->conn)
-		jw_int(w, "connection", h->conn);
-	else
-		jw_null(w, "connection");
-	jw_frame(w, "request_frame", h->request_frame);
-	jw_frame(w, "response_frame", h->response_frame);
-	jw_wire(w, "method", h->method);
-	jw_wire(w, "uri", h->uri);
-	jw_wire(w, "host", h->host);
-	if (h->status >= 0)
-		jw_int(w, "status", h->status);
-	else
-		jw_null(w, "status");
-	jw_wire(w, "status_line", h->status_line);
-	jw_bool(w, "reset", h->conn_reset);
-	jw_bool(w, "no_answer", h->conn_no_answer);
-	jw_end(w);
+	char *o = jq_begin(w, 8);
+
+	o = jq_elem(w, o);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "connection");
+	o = h->conn ? jq_int(o, h->conn) : jq_null(o);
+	o = jq_key(w, o, "request_frame");
+	o = jq_frame(o, h->request_frame);
+	o = jq_key(w, o, "response_frame");
+	o = jq_frame(o, h->response_frame);
+	o = jq_key(w, o, "method");
+	o = jq_wire(w, o, h->method, 4);
+	o = jq_key(w, o, "uri");
+	o = jq_wire(w, o, h->uri, 4);
+	o = jq_key(w, o, "host");
+	o = jq_wire(w, o, h->host, 4);
+	o = jq_key(w, o, "status");
+	o = h->status >= 0 ? jq_int(o, h->status) : jq_null(o);
+	o = jq_key(w, o, "status_line");
+	o = jq_wire(w, o, h->status_line, 4);
+	o = jq_key(w, o, "reset");
+	o = jq_bool(o, h->conn_reset);
+	o = jq_key(w, o, "no_answer");
+	o = jq_bool(o, h->conn_no_answer);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 /* The capture's header: what was read, its link types and errors. */

@@ -8,6 +8,7 @@
  */
 #include "report/json_val.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "tls/tls.h"
@@ -143,21 +144,43 @@ jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
  * name with its length from a table; what is left is the numbers.
  */
 static void
-jevent(struct jw *w, const struct dt_conn *c, const struct dt_event *ev)
+jevent(struct jw *w, const struct dt_conn *c, size_t i, int keep)
 {
+	const struct dt_event *ev = &c->events[i];
 	const struct jw_evt *t = jw_evt(w);
 	const struct dt_report_name *type = dt_report_msg_nm(ev);
+	struct jw_evc *e = i < JW_EVC ? &w->evc[i] : NULL;
 	const char *s;
-	char *o;
+	char *o, *v;
 
 	if (t == NULL)
 		return;
 	o = jq_begin(w, 12);
 	o = jq_elem(w, o);
 	o = jq_copy(o, t->open, t->n_open, 32);
-	o = jq_uint(o, dt_ev_frame(c, ev));
-	o = jq_copy(o, t->time, t->n_time, 32);
-	o = jq_time(w, o, dt_ev_time(c, ev));
+	if (!keep && e != NULL && e->gen == w->evc_gen) {
+		/* written in "messages": the same bytes */
+		memcpy(o, e->frame, sizeof e->frame);
+		o += e->nf;
+		o = jq_copy(o, t->time, t->n_time, 32);
+		memcpy(o, e->time, sizeof e->time);
+		o += e->nt;
+	} else if (keep && e != NULL) {
+		v = o;
+		o = jq_uint(o, dt_ev_frame(c, ev));
+		e->nf = (unsigned char)(o - v);
+		memcpy(e->frame, v, sizeof e->frame);
+		o = jq_copy(o, t->time, t->n_time, 32);
+		v = o;
+		o = jq_time(w, o, dt_ev_time(c, ev));
+		e->nt = (unsigned char)(o - v);
+		memcpy(e->time, v, sizeof e->time);
+		e->gen = w->evc_gen;
+	} else {
+		o = jq_uint(o, dt_ev_frame(c, ev));
+		o = jq_copy(o, t->time, t->n_time, 32);
+		o = jq_time(w, o, dt_ev_time(c, ev));
+	}
 	o = jq_copy(o, t->from[ev->dir == DT_S2C], t->n_from[ev->dir == DT_S2C],
 	    64);
 	memcpy(o, type->s, DT_REPORT_NAME_PAD);
@@ -349,23 +372,30 @@ jalpn(struct jw *w, const char *alpn)
 	jw_end(w);
 }
 
-static void
-jhttp_msg(struct jw *w, const char *key, const struct dt_http_msg *h,
-    int response)
+/* A NULL-cipher HTTP head after its key, or null when none was seen;
+   room for k members after it. */
+static char *
+jq_http_msg(struct jw *w, char *o, const struct dt_http_msg *h,
+    int response, size_t k)
 {
-	if (h->frame == 0) {
-		jw_null(w, key);
-		return;
+	if (h->frame == 0)
+		return jq_null(o);
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "frame");
+	o = jq_uint(o, h->frame);
+	o = jq_key(w, o, "line");
+	o = jq_wire(w, o, h->line, 6);
+	if (response) {
+		o = jq_key(w, o, "status");
+		o = jq_int(o, h->status);
 	}
-	jw_obj(w, key);
-	jw_uint(w, "frame", h->frame);
-	jw_wire(w, "line", h->line);
-	if (response)
-		jw_int(w, "status", h->status);
-	jw_wire(w, "host", h->host);
-	jw_wire(w, "server", h->server);
-	jw_wire(w, "content_length", h->content_length);
-	jw_end(w);
+	o = jq_key(w, o, "host");
+	o = jq_wire(w, o, h->host, 4);
+	o = jq_key(w, o, "server");
+	o = jq_wire(w, o, h->server, 4);
+	o = jq_key(w, o, "content_length");
+	o = jq_wire(w, o, h->content_length, k + 1);
+	return jq_close(w, o);
 }
 
 /* "TLS 1.2", or "0x7F1C" for a version without a name (as
@@ -374,8 +404,18 @@ jhttp_msg(struct jw *w, const char *key, const struct dt_http_msg *h,
 static char *
 jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 {
-	const char *name = dt_tls_version_name(v);
+	const char *name;
 
+	/* four to a TLS connection, nearly all the same: the last one's name
+	   kept rather than searched for again */
+	if (w->ver_set && w->ver == v) {
+		name = w->ver_name;
+	} else {
+		name = dt_tls_version_name(v);
+		w->ver = v;
+		w->ver_name = name;
+		w->ver_set = 1;
+	}
 	if (name != NULL)
 		return jq_ours(w, o, name, k);
 	return jq_hex16(o, v);
@@ -514,7 +554,7 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
 		if (dt_report_event_is_tls(&c->events[i]))
-			jevent(w, c, &c->events[i]);
+			jevent(w, c, i, 1);
 	o = jq_begin(w, 12);
 	o = jq_close(w, o);
 
@@ -651,7 +691,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "certificates_visible");
 	o = jq_bool(o, !t->certs_not_visible);
 	o = jq_key(w, o, "chain");
-	o = jq_str(w, o, dt_report_chain_name(t->chain), 2);
+	o = jq_ours(w, o, dt_report_chain_name(t->chain), 2);
 	o = jq_key(w, o, "chain_error");
 	o = jq_wire(w, o, tr->chain_error, 2);
 	o = jq_key(w, o, "client_certificate_frame");
@@ -710,11 +750,14 @@ jtls(struct jw *w, const struct dt_conn *c)
 	}
 	jq_end(w, o);
 	jtls_extra(w, t);
-	jw_obj(w, "http");
-	jhttp_msg(w, "request", &th->request, 0);
-	jhttp_msg(w, "response", &th->response, 1);
-	jw_end(w);
-	o = jq_begin(w, 3);
+	o = jq_begin(w, 8);
+	o = jq_key(w, o, "http");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "request");
+	o = jq_http_msg(w, o, &th->request, 0, 6);
+	o = jq_key(w, o, "response");
+	o = jq_http_msg(w, o, &th->response, 1, 6);
+	o = jq_close(w, o);
 	o = jq_key(w, o, "truncated");
 	o = jq_bool(o, tr->truncated);
 	o = jq_key(w, o, "truncated_frame");
@@ -787,6 +830,76 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	jq_end(w, o);
 }
 
+/* s[0..n) at p; the end. */
+static char *
+put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/*
+ * The connection's "client" ("A:P", "[A]:P" for IPv6) and
+ * "wireshark_filter" ("ip.addr==A && tcp.port==P && ip.addr==..."), the
+ * bytes dt_conn_client_text() and dt_facts_wireshark_filter() write
+ * (cut as they cut), with the client's address written once for both.
+ * Both NUL-terminated.
+ */
+static void
+conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
+    char filter[DT_FILTER_LEN])
+{
+	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], cp[10], sp[10];
+	char t[2 * (sizeof "ipv6.addr== && tcp.port==65535" +
+	    INET6_ADDRSTRLEN) + sizeof " && "], *q;
+	size_t can = dt_addr_put(ca, &c->client);
+	size_t san = dt_addr_put(sa, &c->server);
+	size_t cpn = dt_put_uint(cp, c->client_port);
+	size_t spn = dt_put_uint(sp, c->server_port);
+	size_t n;
+
+	if (can == 0 || san == 0) {	/* never: as they do it */
+		dt_conn_client_text(c, cli);
+		dt_facts_wireshark_filter(c, filter, DT_FILTER_LEN);
+		return;
+	}
+	q = t;
+	if (c->client.family == 6)
+		*q++ = '[';
+	q = put(q, ca, can);
+	if (c->client.family == 6)
+		*q++ = ']';
+	*q++ = ':';
+	q = put(q, cp, cpn);
+	n = (size_t)(q - t);
+	if (n > DT_ENDPOINT_LEN - 1)
+		n = DT_ENDPOINT_LEN - 1;
+	memcpy(cli, t, n);
+	cli[n] = '\0';
+
+	q = t;
+	if (c->client.family == 6)
+		q = put(q, "ipv6.addr==", 11);
+	else
+		q = put(q, "ip.addr==", 9);
+	q = put(q, ca, can);
+	q = put(q, " && tcp.port==", 14);
+	q = put(q, cp, cpn);
+	q = put(q, " && ", 4);
+	if (c->server.family == 6)
+		q = put(q, "ipv6.addr==", 11);
+	else
+		q = put(q, "ip.addr==", 9);
+	q = put(q, sa, san);
+	q = put(q, " && tcp.port==", 14);
+	q = put(q, sp, spn);
+	n = (size_t)(q - t);
+	if (n > DT_FILTER_LEN - 1)
+		n = DT_FILTER_LEN - 1;
+	memcpy(filter, t, n);
+	filter[n] = '\0';
+}
+
 void
 jw_conn(struct jw *w, const struct dt_conn *c)
 {
@@ -794,9 +907,9 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
 	char *o = jq_begin(w, 12);
 
+	w->evc_gen++;	/* no event of this connection kept yet */
 	/* written here, not kept (facts.h): printable ASCII */
-	dt_conn_client_text(c, cli);
-	dt_facts_wireshark_filter(c, filter, sizeof filter);
+	conn_texts(c, cli, filter);
 	o = jq_elem(w, o);
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
@@ -839,7 +952,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
 	for (i = 0; i < c->n_events; i++)
-		jevent(w, c, &c->events[i]);
+		jevent(w, c, i, 0);
 	o = jq_begin(w, 3);
 	o = jq_close(w, o);
 	o = jq_key(w, o, "timeline_dropped");

@@ -45,6 +45,22 @@ struct jw_evt {
 };
 
 /*
+ * A TLS event is written twice, in "messages" and in "timeline" (one
+ * level shallower: other indentation, the same values). Its frame and
+ * time as written the first time, kept by its place in the connection's
+ * events (the first JW_EVC of them) for the second: the time was a third
+ * of an event's cost. gen tells the connection they are from.
+ */
+#define JW_EVC	64
+
+struct jw_evc {
+	uint64_t gen;
+	unsigned char nf, nt;	/* bytes of frame and time */
+	char frame[22];		/* digits (jq_uint() stores 8 whole) */
+	char time[36];		/* quoted, or null */
+};
+
+/*
  * A run of output that is a function of a few bytes of the facts (a
  * ClientHello's lists: thousands of connections from the same clients
  * send the same hello), kept when written and copied whole when the same
@@ -94,8 +110,16 @@ struct jw {
 	struct dt_report_clock clock;	/* the date of the last time written */
 	int64_t clock_base;	/* its second in ns, when clock_ok */
 	int clock_ok;
+	int prev_ok;		/* the second the clock held before: */
+	int64_t prev_base;	/* in ns, */
+	char prev_text[24];	/* its text */
 	int data_keys;		/* keys from the data: checked, escaped */
 	struct jw_evt evt[2];	/* by the parity of the depth */
+	struct jw_evc evc[JW_EVC];	/* by event index, the connection's */
+	uint64_t evc_gen;	/* the connection being written */
+	int ver_set;		/* the last TLS version named (jq_version) */
+	uint16_t ver;
+	const char *ver_name;
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t flushes;	/* times buf was written out */

@@ -647,11 +647,34 @@ jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s)
 _Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
     DT_REPORT_TIME_LEN + 2 <= JQ_VALUE_MAX, "a time in a member's room");
 
+/* A time of the second whose text is text[0..19), frac ns past it. */
+static inline char *
+jq_time_in(char *o, const char *text, uint64_t frac)
+{
+	char *p;
+
+	o[0] = '"';
+	memcpy(o + 1, text, 24);	/* 19 bytes count */
+	p = o + 20;
+	if (frac != 0) {
+		p[0] = '.';
+		p[1] = (char)('0' + frac / 100000000);
+		dt_digits8(p + 2, (uint32_t)(frac % 100000000));
+		p += 10;
+	}
+	p[0] = 'Z';
+	p[1] = '"';
+	return p + 2;
+}
+
 /*
  * Most times fall in the second the clock last wrote (the events of one
- * connection): those are its text and their nanoseconds past clock_base,
- * found by a subtraction rather than a division by 10^9; any other goes
- * through the clock, which then holds its second.
+ * connection) or in the one it wrote before (a connection's "timeline"
+ * goes back to its start after its TLS "messages"; the next connection
+ * starts where the last began): those are their texts and their
+ * nanoseconds past clock_base or prev_base, found by a subtraction
+ * rather than a division by 10^9; any other goes through the clock,
+ * which then holds its second, and what it held becomes prev.
  */
 char *
 jq_time(struct jw *w, char *o, int64_t ns)
@@ -659,23 +682,19 @@ jq_time(struct jw *w, char *o, int64_t ns)
 	const struct dt_report_clock *k = &w->clock;
 	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;
 	size_t n;
-	char *p;
 
-	_Static_assert(sizeof k->text + 12 <= JQ_VALUE_MAX, "text copied whole");
+	_Static_assert(sizeof k->text == 24 && sizeof w->prev_text == 24 &&
+	    24 + 12 <= JQ_VALUE_MAX, "text copied whole");
 	/* frac is ns - clock_base exactly when ns >= clock_base */
-	if (w->clock_ok && ns >= w->clock_base && frac < 1000000000) {
-		o[0] = '"';
-		memcpy(o + 1, k->text, sizeof k->text);	/* 19 bytes count */
-		p = o + 20;
-		if (frac != 0) {
-			p[0] = '.';
-			p[1] = (char)('0' + frac / 100000000);
-			dt_digits8(p + 2, (uint32_t)(frac % 100000000));
-			p += 10;
-		}
-		p[0] = 'Z';
-		p[1] = '"';
-		return p + 2;
+	if (w->clock_ok && ns >= w->clock_base && frac < 1000000000)
+		return jq_time_in(o, k->text, frac);
+	frac = (uint64_t)ns - (uint64_t)w->prev_base;
+	if (w->prev_ok && ns >= w->prev_base && frac < 1000000000)
+		return jq_time_in(o, w->prev_text, frac);
+	if (w->clock_ok) {
+		memcpy(w->prev_text, k->text, sizeof w->prev_text);
+		w->prev_base = w->clock_base;
+		w->prev_ok = 1;
 	}
 	n = dt_report_clock_time(&w->clock, ns, o + 1);
 	w->clock_ok = k->in_range &&

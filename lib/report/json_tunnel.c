@@ -25,42 +25,75 @@ jaddr6(struct jw *w, const char *key, const struct dt_addr *a)
 		jw_wire(w, key, buf);
 }
 
-static void
-jspi(struct jw *w, const char *key, uint64_t v, int width)
+/* An SPI as "0x%0*" PRIx64 writes it (lower-case hex, at least width
+   digits) at o, quoted; o has room for 20 bytes. */
+static char *
+jq_spi(char *o, uint64_t v, unsigned width)
 {
-	char buf[24];
+	static const char hex[] = "0123456789abcdef";
+	unsigned n = 1, i;
 
-	snprintf(buf, sizeof buf, "0x%0*" PRIx64, width, v);
-	jw_str(w, key, buf);
+	while (n < 16 && (v >> (4 * n)) != 0)
+		n++;
+	if (n < width)
+		n = width;
+	memcpy(o, "\"0x", 3);
+	for (i = 0; i < n; i++)
+		o[3 + i] = hex[(v >> (4 * (n - 1 - i))) & 15];
+	o[3 + n] = '"';
+	return o + 4 + n;
 }
 
 static void
-jinner_dir(struct jw *w, const char *key, const struct dt_tun_dir *d)
+jspi(struct jw *w, const char *key, uint64_t v, unsigned width)
 {
-	jw_obj(w, key);
-	jw_uint(w, "packets", d->packets);
-	jw_uint(w, "bytes", d->bytes);
-	jw_frame(w, "first_frame", d->first_frame);
-	jw_frame(w, "last_frame", d->last_frame);
-	if (d->first_frame)
-		jw_time(w, "first_time", d->first_time);
+	char buf[20];
+	size_t n = (size_t)(jq_spi(buf, v, width) - buf);
+
+	jw_name_k(w, key, strlen(key), buf + 1, n - 2);
+}
+
+/* One direction inside the tunnel: "client" or "server" (server != 0),
+   a run of members the quick way. */
+static void
+jinner_dir(struct jw *w, int server, const struct dt_tun_dir *d)
+{
+	char *o = jq_begin(w, 16);
+
+	if (server)
+		o = jq_key(w, o, "server");
 	else
-		jw_null(w, "first_time");
-	if (d->last_frame)
-		jw_time(w, "last_time", d->last_time);
-	else
-		jw_null(w, "last_time");
-	jw_uint(w, "undecoded", d->undecoded);
+		o = jq_key(w, o, "client");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "packets");
+	o = jq_uint(o, d->packets);
+	o = jq_key(w, o, "bytes");
+	o = jq_uint(o, d->bytes);
+	o = jq_key(w, o, "first_frame");
+	o = jq_frame(o, d->first_frame);
+	o = jq_key(w, o, "last_frame");
+	o = jq_frame(o, d->last_frame);
+	o = jq_key(w, o, "first_time");
+	o = d->first_frame ? jq_time(w, o, d->first_time) : jq_null(o);
+	o = jq_key(w, o, "last_time");
+	o = d->last_frame ? jq_time(w, o, d->last_time) : jq_null(o);
+	o = jq_key(w, o, "undecoded");
+	o = jq_uint(o, d->undecoded);
+	o = jq_key(w, o, "framing_error");
 	if (d->error_frame != 0) {
-		jw_obj(w, "framing_error");
-		jw_uint(w, "frame", d->error_frame);
-		jw_uint(w, "offset", d->error_offset);
-		jw_wire(w, "message", d->error);
-		jw_end(w);
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, d->error_frame);
+		o = jq_key(w, o, "offset");
+		o = jq_uint(o, d->error_offset);
+		o = jq_key(w, o, "message");
+		o = jq_wire(w, o, d->error, 2);
+		o = jq_close(w, o);
 	} else {
-		jw_null(w, "framing_error");
+		o = jq_null(o);
 	}
-	jw_end(w);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 static void
@@ -175,7 +208,7 @@ static void
 jdns(struct jw *w, const struct dt_tunnel_facts *f)
 {
 	char k[8];
-	size_t i;
+	size_t i, n;
 
 	jw_obj(w, "dns");
 	jw_int(w, "queries", f->dns_queries);
@@ -184,8 +217,16 @@ jdns(struct jw *w, const struct dt_tunnel_facts *f)
 	jw_obj(w, "rcodes");
 	for (i = 0; i < 16; i++)
 		if (f->dns_rcodes[i] != 0) {
-			snprintf(k, sizeof k, "%zu", i);
-			jw_int(w, k, f->dns_rcodes[i]);
+			/* "%zu" of i < 16, as a key */
+			if (i < 10) {
+				k[0] = (char)('0' + i);
+				n = 1;
+			} else {
+				k[0] = '1';
+				k[1] = (char)('0' + i - 10);
+				n = 2;
+			}
+			jw_int_k(w, k, n, f->dns_rcodes[i]);
 		}
 	jw_end(w);
 	if (f->dns_queries)
@@ -206,6 +247,7 @@ jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 	const struct dt_tunnel_facts *f = c->tunnel;
 	const struct dt_tls_facts *t = c->tls;
 	size_t i;
+	char *o;
 
 	if (f == NULL) {
 		if (t->sh_frame == 0 || t->appdata_frame[DT_C2S] == 0 ||
@@ -222,8 +264,8 @@ jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 	jw_bool(w, "encrypted", 0);
 	janswer(w, c);
 	jw_obj(w, "inner");
-	jinner_dir(w, "client", &f->dir[DT_C2S]);
-	jinner_dir(w, "server", &f->dir[DT_S2C]);
+	jinner_dir(w, 0, &f->dir[DT_C2S]);
+	jinner_dir(w, 1, &f->dir[DT_S2C]);
 	jw_end(w);
 	jrouter(w, f);
 
@@ -235,16 +277,26 @@ jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 
 	jw_arr(w, "esp");
 	for (i = 0; i < f->n_esp; i++) {
-		jw_obj(w, NULL);
-		jspi(w, "spi", f->esp[i].spi, 8);
-		jw_name(w, "from", dt_report_dir_name(
-		    f->esp[i].dir == DT_C2S ? DT_C2S : DT_S2C));
-		jw_bool(w, "udp", f->esp[i].udp);
-		jw_uint(w, "packets", f->esp[i].packets);
-		jw_uint(w, "bytes", f->esp[i].bytes);
-		jw_frame(w, "first_frame", f->esp[i].first_frame);
-		jw_frame(w, "last_frame", f->esp[i].last_frame);
-		jw_end(w);
+		o = jq_begin(w, 10);
+		o = jq_elem(w, o);
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "spi");
+		o = jq_spi(o, f->esp[i].spi, 8);
+		o = jq_key(w, o, "from");
+		o = jq_ours(w, o, dt_report_dir_name(f->esp[i].dir == DT_C2S ?
+		    DT_C2S : DT_S2C), 7);
+		o = jq_key(w, o, "udp");
+		o = jq_bool(o, f->esp[i].udp);
+		o = jq_key(w, o, "packets");
+		o = jq_uint(o, f->esp[i].packets);
+		o = jq_key(w, o, "bytes");
+		o = jq_uint(o, f->esp[i].bytes);
+		o = jq_key(w, o, "first_frame");
+		o = jq_frame(o, f->esp[i].first_frame);
+		o = jq_key(w, o, "last_frame");
+		o = jq_frame(o, f->esp[i].last_frame);
+		o = jq_close(w, o);
+		jq_end(w, o);
 	}
 	jw_end(w);
 	jw_uint_pair(w, "esp_packets", f->esp_packets[DT_C2S],

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/digits.h"
 #include "util/buf.h"
 
 #define WIDTH 78		/* when the caller gives none */
@@ -45,6 +46,42 @@ colour_of(dt_severity sev)
 
 /* ---- verdicts ----------------------------------------------------------- */
 
+/* a, b and c one after the other in p[96], cut as snprintf() cuts. */
+static void
+part_cat(char p[96], const char *a, const char *b, const char *c)
+{
+	const char *s[3] = { a, b, c };
+	size_t n = 0, k, i;
+
+	for (i = 0; i < 3; i++) {
+		k = strlen(s[i]);
+		if (k > 95 - n)
+			k = 95 - n;
+		memcpy(p + n, s[i], k);
+		n += k;
+	}
+	p[n] = '\0';
+}
+
+/* A Windows error: its code in lower-case hex, then its name if any. */
+static void
+part_win(char p[96], uint32_t code, const char *name)
+{
+	static const char hex[] = "0123456789abcdef";
+	char h[11];
+	int sh = 28;
+	size_t k = 2;
+
+	h[0] = '0';
+	h[1] = 'x';
+	while (sh > 0 && (code >> sh) == 0)
+		sh -= 4;
+	for (; sh >= 0; sh -= 4)
+		h[k++] = hex[code >> sh & 15];
+	h[k] = '\0';
+	part_cat(p, h, name != NULL ? " " : "", name != NULL ? name : "");
+}
+
 static void
 verdict_head(struct out *o, const struct dt_verdict *v)
 {
@@ -53,12 +90,12 @@ verdict_head(struct out *o, const struct dt_verdict *v)
 	size_t col, np = 0, i;
 	int colour = (o->flags & DT_TEXT_COLOR) != 0;
 
+	/* "0x%" PRIx32 " %s" and "(confidence %s)" as snprintf() cut them to
+	   96 bytes, without its cost on every verdict */
 	if (v->win_code != 0)
-		snprintf(parts[np++], sizeof parts[0], "0x%" PRIx32 "%s%s",
-		    v->win_code, v->win_name ? " " : "",
-		    v->win_name ? v->win_name : "");
-	snprintf(parts[np++], sizeof parts[0], "(confidence %s)",
-	    dt_report_confidence_name(v->confidence));
+		part_win(parts[np++], v->win_code, v->win_name);
+	part_cat(parts[np++], "(confidence ",
+	    dt_report_confidence_name(v->confidence), ")");
 
 	if (colour)
 		text_put(o, colour_of(v->severity), strlen(colour_of(v->severity)));
@@ -87,6 +124,7 @@ static void
 verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 {
 	struct dt_buf frames = DT_BUF_INIT(o->mem);
+	char num[20];
 	size_t i;
 
 	verdict_head(o, v);
@@ -99,9 +137,12 @@ verdict_block(struct out *o, const struct dt_verdict *v, int brief)
 	if (v->remedy != NULL && v->remedy[0] != '\0')
 		text_emit(o, "  Fix: ", 7, v->remedy);
 	if (v->n_frames > 0) {
-		for (i = 0; i < v->n_frames; i++)
-			dt_buf_printf(&frames, "%s%" PRIu64, i ? ", " : "",
-			    v->frames[i]);
+		for (i = 0; i < v->n_frames; i++) {
+			if (i > 0)
+				dt_buf_putn(&frames, ", ", 2);
+			dt_buf_putn(&frames, num, dt_dec_u64(num,
+			    v->frames[i]));
+		}
 		if (frames.err)
 			o->err = o->err ? o->err : DT_ENOMEM;
 		else
@@ -118,8 +159,13 @@ conn_head(struct out *o, const struct dt_conn *c)
 	struct dt_buf s = DT_BUF_INIT(o->mem);
 	const char *name = dt_facts_server_name(c);
 	char prefix[32], addr[64];
+	size_t k;
 
-	snprintf(prefix, sizeof prefix, "Connection %" PRIu32 ": ", c->id);
+	/* "Connection %u: " and the numbers below without a format: a
+	   verbose report has a head for each connection */
+	memcpy(prefix, "Connection ", 11);
+	k = 11 + dt_dec_u64(prefix + 11, c->id);
+	memcpy(prefix + k, ": ", 3);
 	dt_conn_client_text(c, addr);
 	dt_buf_puts(&s, addr);
 	dt_buf_puts(&s, " -> ");
@@ -134,20 +180,24 @@ conn_head(struct out *o, const struct dt_conn *c)
 		dt_buf_puts(&s, name);
 		dt_buf_puts(&s, ")");
 	}
-	dt_buf_printf(&s, ", TCP %s", dt_report_state_name(c->state));
-	if (c->first_frame != 0)
-		dt_buf_printf(&s, ", frames %" PRIu64 "-%" PRIu64, c->first_frame,
-		    c->last_frame);
-	if (c->iphttps && dt_conn_reason(c)[0] != '\0')
-		dt_buf_printf(&s, ", IP-HTTPS (score %d: %s)", c->iphttps_score,
-		    dt_conn_reason(c));
-	else if (c->iphttps)
-		;
-	else if (dt_conn_reason(c)[0] != '\0')
-		dt_buf_printf(&s, ", not IP-HTTPS (score %d: %s)",
-		    c->iphttps_score, dt_conn_reason(c));
-	else
+	dt_buf_puts(&s, ", TCP ");
+	dt_buf_puts(&s, dt_report_state_name(c->state));
+	if (c->first_frame != 0) {
+		dt_buf_puts(&s, ", frames ");
+		dt_buf_putn(&s, addr, dt_dec_u64(addr, c->first_frame));
+		dt_buf_putn(&s, "-", 1);
+		dt_buf_putn(&s, addr, dt_dec_u64(addr, c->last_frame));
+	}
+	if (dt_conn_reason(c)[0] != '\0') {
+		dt_buf_puts(&s, c->iphttps ? ", IP-HTTPS (score " :
+		    ", not IP-HTTPS (score ");
+		dt_buf_putn(&s, addr, dt_dec_i64(addr, c->iphttps_score));
+		dt_buf_puts(&s, ": ");
+		dt_buf_puts(&s, dt_conn_reason(c));
+		dt_buf_puts(&s, ")");
+	} else if (!c->iphttps) {
 		dt_buf_puts(&s, ", not IP-HTTPS");
+	}
 	if (s.err)
 		o->err = o->err ? o->err : DT_ENOMEM;
 	else
@@ -299,6 +349,7 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	dt_mem_init(&local, NULL, NULL, 0);
 	o.mem = &local;
 	o.fp = fp;
+	o.on = 0;
 	o.flags = flags;
 	o.err = 0;
 	o.winevents = NULL;
@@ -315,6 +366,7 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 	dt_mem_reader(&local, NULL);
 	if (run->n_caps > 1 && o.err == 0)
 		text_run_summary(&o, run);
+	text_flush(&o);
 	if (o.err == 0 && (fflush(fp) != 0 || ferror(fp)))
 		o.err = DT_EIO;
 	return o.err;

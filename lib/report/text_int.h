@@ -14,8 +14,13 @@
 
 #include "report/report.h"
 
+/* Bytes gathered before one fwrite(): a line costs a memcpy(), not three
+   calls into stdio. */
+#define TEXT_BUF	8192
+
 struct out {
 	FILE *fp;
+	size_t on;		/* bytes waiting in ob */
 	struct dt_mem *mem;
 	unsigned flags;
 	/* DT_TEXT_EVENTS: the capture's events by time, for the ladders */
@@ -24,6 +29,7 @@ struct out {
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	size_t width;		/* columns the prose is wrapped at */
 	const char *filter;	/* the run's -F filter, or NULL */
+	char ob[TEXT_BUF];
 };
 
 /* One verdict of a capture and its place in the capture's list. */
@@ -36,6 +42,8 @@ struct vref {
 
 /* Bytes of ours, as they are. */
 void text_put(struct out *o, const char *s, size_t n);
+/* What text_put() gathered, to the file. */
+void text_flush(struct out *o);
 /*
  * Write `text` wrapped at o->width: the first line after `prefix` (ASCII
  * of ours), the following ones after `indent` spaces. Breaks at spaces; a

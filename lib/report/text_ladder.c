@@ -12,11 +12,31 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "report/digits.h"
 #include "report/ladder.h"
 #include "tls/tls.h"
 #include "util/buf.h"
 
 #define MAX_LISTED 8		/* suites, CA names ... listed on one line */
+
+/* v in decimal (as "%" PRIu64 writes it): a ladder has numbers on most
+   lines, and dt_buf_printf() formats twice. */
+static void
+buf_uint(struct dt_buf *s, uint64_t v)
+{
+	char d[20];
+
+	dt_buf_putn(s, d, dt_dec_u64(d, v));
+}
+
+/* head, v in decimal, tail. */
+static void
+buf_num(struct dt_buf *s, const char *head, uint64_t v, const char *tail)
+{
+	dt_buf_puts(s, head);
+	buf_uint(s, v);
+	dt_buf_puts(s, tail);
+}
 
 static void
 buf_cert(struct dt_buf *s, const struct dt_cert *x)
@@ -36,12 +56,47 @@ buf_cert(struct dt_buf *s, const struct dt_cert *x)
 	dt_buf_puts(s, x->issuer != NULL ? x->issuer : "(no issuer)");
 }
 
+/* dt_tls_version_str()'s text: a name as it is (it fits its buffer),
+   without its snprintf(). */
 static void
 put_version(struct dt_buf *s, uint16_t v)
 {
+	const char *name = dt_tls_version_name(v);
 	char buf[DT_TLS_NAME_LEN];
 
-	dt_buf_puts(s, dt_tls_version_str(v, buf, sizeof buf));
+	if (name != NULL && strlen(name) < sizeof buf)
+		dt_buf_puts(s, name);
+	else
+		dt_buf_puts(s, dt_tls_version_str(v, buf, sizeof buf));
+}
+
+/* dt_tls_alert_str()'s text, "name (code)", without its snprintf(). */
+static void
+put_alert(struct dt_buf *s, uint8_t desc)
+{
+	const char *name = dt_tls_alert_name(desc);
+	char buf[DT_TLS_NAME_LEN];
+
+	if (name == NULL)
+		name = "unknown";
+	if (strlen(name) + sizeof " (255)" <= sizeof buf) {
+		dt_buf_puts(s, name);
+		buf_num(s, " (", desc, ")");
+	} else {
+		dt_buf_puts(s, dt_tls_alert_str(desc, buf, sizeof buf));
+	}
+}
+
+/* head and a suite as "0x%04X" writes it. */
+static void
+put_suite(struct dt_buf *s, const char *head, uint16_t v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char d[6] = { '0', 'x', hex[v >> 12], hex[v >> 8 & 15],
+	    hex[v >> 4 & 15], hex[v & 15] };
+
+	dt_buf_puts(s, head);
+	dt_buf_putn(s, d, sizeof d);
 }
 
 static void
@@ -59,7 +114,7 @@ msg_client_hello(struct dt_buf *s, const struct dt_step *st)
 		dt_buf_puts(s, ", no SNI");
 	}
 	if (!st->null_offered) {
-		dt_buf_printf(s, ", %zu suites, no NULL suite", st->n_suites);
+		buf_num(s, ", ", st->n_suites, " suites, no NULL suite");
 		return;
 	}
 	dt_buf_puts(s, ", NULL suites offered: ");
@@ -68,13 +123,12 @@ msg_client_hello(struct dt_buf *s, const struct dt_step *st)
 			dt_buf_puts(s, ", ...");
 			break;
 		}
-		dt_buf_printf(s, "%s0x%04X", i ? ", " : "",
-		    dt_ladder_null_suite(t, i));
+		put_suite(s, i ? ", " : "", dt_ladder_null_suite(t, i));
 	}
 	if (st->only_null)
 		dt_buf_puts(s, " (only NULL)");
 	else
-		dt_buf_printf(s, " (of %zu suites)", st->n_suites);
+		buf_num(s, " (of ", st->n_suites, " suites)");
 }
 
 static void
@@ -149,7 +203,6 @@ static void
 msg_alert(struct dt_buf *s, const struct dt_step *st)
 {
 	const char *level = dt_tls_alert_level_name(st->alert_level);
-	char buf[DT_TLS_NAME_LEN];
 
 	if (st->encrypted) {
 		dt_buf_puts(s, "Alert (encrypted)");
@@ -159,10 +212,11 @@ msg_alert(struct dt_buf *s, const struct dt_step *st)
 			dt_buf_puts(s, level);
 		else
 			dt_buf_printf(s, "level %u", st->alert_level);
-		dt_buf_printf(s, " %s", dt_tls_alert_str(st->alert_desc, buf,
-		    sizeof buf));
+		dt_buf_puts(s, " ");
+		put_alert(s, st->alert_desc);
 	}
-	dt_buf_printf(s, " from %s", dt_report_dir_name(st->ev->dir));
+	dt_buf_puts(s, " from ");
+	dt_buf_puts(s, dt_report_dir_name(st->ev->dir));
 }
 
 static void
@@ -233,29 +287,28 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 	case DT_EV_RST:
 	case DT_EV_FIN:
 		dt_buf_puts(s, st.label);
-		dt_buf_printf(s, " from %s", dt_report_dir_name(ev->dir));
+		dt_buf_puts(s, " from ");
+		dt_buf_puts(s, dt_report_dir_name(ev->dir));
 		if (ev->type == DT_EV_RST && ev->a == 1)
 			dt_buf_puts(s, ", refusing the SYN");
 		return;
 	case DT_EV_GAP:
-		dt_buf_printf(s, "%" PRIu32 " bytes missing from the stream",
-		    ev->b);
+		buf_num(s, "", ev->b, " bytes missing from the stream");
 		return;
 	case DT_EV_TLS_ENCRYPTED:
-		dt_buf_printf(s, "Encrypted handshake (%" PRIu32 " bytes)",
-		    ev->b);
+		buf_num(s, "Encrypted handshake (", ev->b, " bytes)");
 		return;
 	case DT_EV_TLS_RECORD:
-		if (ev->a == 24)
-			dt_buf_printf(s, "%s (%" PRIu32 " bytes)", st.label,
-			    ev->b);
-		else
+		if (ev->a == 24) {
+			dt_buf_puts(s, st.label);
+			buf_num(s, " (", ev->b, " bytes)");
+		} else
 			dt_buf_printf(s, "Record of unknown content type %u "
 			    "(%" PRIu32 " bytes)", (unsigned)ev->a, ev->b);
 		return;
 	case DT_EV_TLS_RESYNC:
-		dt_buf_printf(s, "%s, %" PRIu32 " bytes skipped", st.label,
-		    ev->b);
+		dt_buf_puts(s, st.label);
+		buf_num(s, ", ", ev->b, " bytes skipped");
 		return;
 	default:
 		dt_buf_puts(s, st.label);
@@ -264,6 +317,56 @@ event_message(struct dt_buf *s, const struct dt_conn *c,
 }
 
 static const char *const arrows[] = { "C->S", "S->C" };
+
+/* n spaces at p; the end. */
+static char *
+pad(char *p, size_t n)
+{
+	memset(p, ' ', n);
+	return p + n;
+}
+
+/* The tail of a line's head: "%-6" PRIu64 " %-4s  " of frame and arrow
+   (at most 4 bytes), NUL-terminated; 34 bytes at most, and p has room for
+   36 (the spaces are laid down 16 at once past the digits). */
+static void
+frame_arrow(char *p, uint64_t frame, const char *arrow)
+{
+	size_t k = dt_dec_u64(p, frame), a = strlen(arrow), at;
+
+	memset(p + k, ' ', 16);
+	at = (k < 6 ? 6 : k) + 1;
+	memcpy(p + at, arrow, a);
+	at += (a < 4 ? 4 : a) + 2;
+	p[at] = '\0';
+}
+
+/*
+ * An event's line head, as snprintf("  %3" PRId64 ".%03d  #%-6" PRIu64
+ * " %-4s  ") would write it, without the cost of the format on every
+ * event: rel (>= 0) in seconds and milliseconds, the frame, the arrow (at
+ * most 4 bytes). p has room for 64 bytes; NUL-terminated.
+ */
+static void
+event_prefix(char *p, int64_t rel, uint64_t frame, const char *arrow)
+{
+	unsigned ms = (unsigned)(rel % 1000000000 / 1000000);
+	size_t k;
+	char d[20];
+
+	p = pad(p, 2);
+	k = dt_dec_u64(d, (uint64_t)(rel / 1000000000));
+	if (k < 3)
+		p = pad(p, 3 - k);
+	memcpy(p, d, k);
+	p += k;
+	p[0] = '.';
+	p[1] = (char)('0' + ms / 100);
+	p[2] = (char)('0' + ms / 10 % 10);
+	p[3] = (char)('0' + ms % 10);
+	memcpy(p + 4, "  #", 3);
+	frame_arrow(p + 7, frame, arrow);
+}
 
 /* The ladder goes on inside the IP-HTTPS tunnel (compact rows). */
 static void
@@ -274,8 +377,10 @@ tunnel_ladder(struct out *o, const struct dt_conn *c)
 	size_t i, n = dt_report_tunnel_rows(c, rows, DT_TUNNEL_ROWS_MAX);
 
 	for (i = 0; i < n; i++) {
-		snprintf(prefix, sizeof prefix, "  %7s  #%-6" PRIu64 " %-4s  ",
-		    "tunnel", rows[i].frame, arrows[rows[i].dir & 1]);
+		/* "  %7s  #%-6" PRIu64 " %-4s  " of "tunnel" */
+		memcpy(prefix, "   tunnel  #", 12);
+		frame_arrow(prefix + 12, rows[i].frame,
+		    arrows[rows[i].dir & 1]);
 		text_emit(o, prefix, strlen(prefix), rows[i].text);
 	}
 }
@@ -318,17 +423,16 @@ text_ladder(struct out *o, const struct dt_conn *c)
 		rel = dt_ev_time(c, ev) - c->first_time;
 		if (rel < 0)
 			rel = 0;
-		snprintf(prefix, sizeof prefix, "  %3" PRId64 ".%03d  #%-6" PRIu64
-		    " %-4s  ", rel / 1000000000,
-		    (int)(rel % 1000000000 / 1000000), (uint64_t)dt_ev_frame(c, ev),
+		event_prefix(prefix, rel, (uint64_t)dt_ev_frame(c, ev),
 		    ev->type == DT_EV_END_OPEN ? "" : arrows[ev->dir & 1]);
 		dt_buf_reset(&msg);
 		event_message(&msg, c, ev);
 		/* a run of retransmissions is one line */
 		j = dt_ladder_row_end(c, i, NULL);
 		if (j > i) {
-			dt_buf_printf(&msg, " (%zu, up to frame %" PRIu64 ")",
-			    j - i + 1, (uint64_t)dt_ev_frame(c, &c->events[j]));
+			buf_num(&msg, " (", j - i + 1, ", up to frame ");
+			buf_num(&msg, "", (uint64_t)dt_ev_frame(c, &c->events[j]),
+			    ")");
 			i = j;
 		}
 		if (msg.err) {

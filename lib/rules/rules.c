@@ -386,6 +386,51 @@ dt_rule_conn(const struct dt_rule_ctx *ctx, uint32_t id)
 	return dt_rule_index_conn(&ctx->idx, id);
 }
 
+/* ---- verdict texts ------------------------------------------------------ */
+
+void
+dt_text_u64(struct dt_text *t, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof d;
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	dt_text_putn(t, d + i, sizeof d - i);
+}
+
+void
+dt_text_hex4(struct dt_text *t, uint16_t v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char d[6];
+
+	d[0] = '0';
+	d[1] = 'x';
+	d[2] = hex[v >> 12];
+	d[3] = hex[v >> 8 & 15];
+	d[4] = hex[v >> 4 & 15];
+	d[5] = hex[v & 15];
+	dt_text_putn(t, d, sizeof d);
+}
+
+void
+dt_text_suite(struct dt_text *t, uint16_t suite)
+{
+	char buf[96];
+
+	dt_text_put(t, dt_tls_suite_str(suite, buf, sizeof buf));
+}
+
+void
+dt_text_version(struct dt_text *t, uint16_t version)
+{
+	char buf[32];
+
+	dt_text_put(t, dt_tls_version_str(version, buf, sizeof buf));
+}
+
 /* ---- verdicts ----------------------------------------------------------- */
 
 static int

@@ -548,7 +548,17 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	   after the summary */
 	len = strlen(summary);
 	if (c != NULL && c->iphttps && dt_conn_reason(c)[0] != '\0') {
-		tie = (int)first_clause(c->iphttps_reason);
+		struct dt_rule_memos *mm = ctx->memos;
+
+		if (mm == NULL)
+			tie = (int)first_clause(c->iphttps_reason);
+		else {
+			if (mm->tie_reason != c->iphttps_reason) {
+				mm->tie_reason = c->iphttps_reason;
+				mm->tie_len = first_clause(c->iphttps_reason);
+			}
+			tie = (int)mm->tie_len;
+		}
 		len += sizeof " (IP-HTTPS: )" - 1 + (size_t)tie;
 	}
 	/* the verdict, its frames and its summary in one block of the

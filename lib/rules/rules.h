@@ -43,6 +43,19 @@ struct dt_rule_memos {
 	} chain[DT_RULE_CHAIN_MEMO];
 	uint64_t text_fp[DT_RULE_SHARED_TEXTS];	/* of cap->texts[i] */
 	size_t n_text_fp;
+	/* server-name-mismatch's last question (leaf NULL: none): the
+	   host is mostly --host and the leaf one of the few shared
+	   chains', and the answer costs two inet_pton and a name match */
+	struct {
+		const struct dt_cert *leaf;
+		const char *host;
+		int skip;		/* an IP literal, or the leaf covers it */
+	} name_match;
+	/* the last identification reason a verdict quoted and the length
+	   of its first clause: a connection's verdicts quote the same one,
+	   and neighbours mostly share one copy (classify.c) */
+	const char *tie_reason;
+	size_t tie_len;
 };
 
 struct dt_rule_ctx {

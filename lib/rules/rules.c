@@ -395,12 +395,26 @@ dt_rule_conn(const struct dt_rule_ctx *ctx, uint32_t id)
 void
 dt_text_u64(struct dt_text *t, uint64_t v)
 {
+	/* two digits a division: a verdict's numbers are frame numbers,
+	   five or six digits in a day */
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
 	char d[20];
 	size_t i = sizeof d;
 
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
+	while (v >= 100) {
+		i -= 2;
+		memcpy(d + i, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(d + i, pairs + v * 2, 2);
+	} else
+		d[--i] = (char)('0' + v);
 	dt_text_putn(t, d + i, sizeof d - i);
 }
 

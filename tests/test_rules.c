@@ -2515,6 +2515,51 @@ START_TEST(dropped_without_details)
 }
 END_TEST
 
+/* The verdict text writer writes what snprintf wrote, and cuts where it
+   cut, NUL-terminated, for every room from 1 byte up. */
+START_TEST(text_writer_cuts_as_snprintf)
+{
+	static const uint64_t nums[] = { 0, 7, 10, 99, 100, 65535, 1000000,
+	    4294967295u, UINT64_MAX };
+	char got[48], want[48], suite[96];
+	struct dt_text t;
+	size_t room, i;
+
+	for (i = 0; i < sizeof nums / sizeof nums[0]; i++)
+		for (room = 1; room <= sizeof got; room++) {
+			dt_text_init(&t, got, room);
+			dt_text_put(&t, "frame ");
+			dt_text_u64(&t, nums[i]);
+			dt_text_put(&t, ", suite ");
+			dt_text_hex4(&t, (uint16_t)nums[i]);
+			snprintf(want, room, "frame %llu, suite 0x%04X",
+			    (unsigned long long)nums[i],
+			    (unsigned)(uint16_t)nums[i]);
+			ck_assert_str_eq(got, want);
+			ck_assert_uint_eq(t.n, strlen(want));
+		}
+	/* the names as dt_tls_suite_str() and dt_tls_version_str() give
+	   them, cut as they are */
+	for (room = 1; room <= sizeof got; room++) {
+		dt_text_init(&t, got, room);
+		dt_text_suite(&t, 0x003B);
+		dt_text_put(&t, " / ");
+		dt_text_version(&t, 0x0303);
+		dt_text_put(&t, " / ");
+		dt_text_suite(&t, 0xFEFE);
+		snprintf(want, room, "%s / TLS 1.2 / suite 0xFEFE",
+		    dt_tls_suite_str(0x003B, suite, sizeof suite));
+		ck_assert_str_eq(got, want);
+	}
+	ck_assert_str_eq(dt_tls_suite_str(0x003B, suite, sizeof suite),
+	    "TLS_RSA_WITH_NULL_SHA256 (0x003B)");
+	ck_assert_str_eq(dt_tls_suite_str(0x003B, suite, 9), "TLS_RSA_");
+	ck_assert_str_eq(dt_tls_version_str(0x1234, suite, sizeof suite),
+	    "0x1234");
+	ck_assert_str_eq(dt_tls_version_str(0x0304, suite, 4), "TLS");
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 static Suite *
@@ -2524,6 +2569,7 @@ rules_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, table_lists_every_spec_id);
+	tcase_add_test(tc, text_writer_cuts_as_snprintf);
 	tcase_add_test(tc, summaries_packed_then_text);
 	tcase_add_test(tc, null_handshake_ok);
 	tcase_add_test(tc, null_offered_aes_chosen);

@@ -265,10 +265,14 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 		why_begin(w, W_NULL, 0);
 		why_cat(w, "NULL suites offered");
 	}
-	if (iphttps_post(c))
-		why_add(w, W_POST, 0, "%s in the NULL session (frame %llu)",
-		    stream_post(c) ? "the IP-HTTPS Content-Length" :
-		    "POST /IPHTTPS", (unsigned long long)dt_tls_http(t)->request.frame);
+	if (iphttps_post(c)) {
+		why_begin(w, W_POST, 0);
+		why_cat(w, stream_post(c) ? "the IP-HTTPS Content-Length" :
+		    "POST /IPHTTPS");
+		why_cat(w, " in the NULL session (frame ");
+		why_num(w, dt_tls_http(t)->request.frame);
+		why_cat(w, ")");
+	}
 	if (host == NULL) {
 		if (name != NULL && looks_like_da(name))
 			why_add(w, W_DALIKE, 0, "%s %s looks like a "

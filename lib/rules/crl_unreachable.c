@@ -171,7 +171,8 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 	char host[256];
 	const char *path;
 	uint16_t port;
-	int resolved = 0, failed = 0;
+	struct crl_fail nx;		/* the NXDOMAIN answers' frames */
+	int resolved = 0, failed = 0, nxdomain = 0;
 	size_t i, n;
 
 	memset(f, 0, sizeof *f);
@@ -200,23 +201,27 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 		add_frame(f, h->response_frame);
 		failed = 1;
 	}
+	/* one walk of the host's records for both questions (without the
+	   DNS table each walk reads every record): an address, and the
+	   NXDOMAIN answers, which count only when nothing resolved */
+	nx.n = 0;
 	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL;
-	    d = dt_rule_index_dns_next(x, &it))
+	    d = dt_rule_index_dns_next(x, &it)) {
 		if (d->n_addrs > 0)
 			resolved = 1;
-	if (!failed && !resolved) {
-		for (d = dt_rule_index_dns_first(x, host, &it); d != NULL;
-		    d = dt_rule_index_dns_next(x, &it)) {
-			if (d->rcode != 3)
-				continue;
-			if (!failed)
-				snprintf(f->what, sizeof f->what, "DNS answered "
-				    "NXDOMAIN for %s", host);
-			add_frame(f, dt_dns_query_frame_of(d));
-			add_frame(f, dt_dns_answer_frame_of(d));
-			f->conf = DT_CONF_HIGH;
-			failed = 1;
+		if (d->rcode == 3) {
+			nxdomain = 1;
+			add_frame(&nx, dt_dns_query_frame_of(d));
+			add_frame(&nx, dt_dns_answer_frame_of(d));
 		}
+	}
+	if (!failed && !resolved && nxdomain) {
+		snprintf(f->what, sizeof f->what, "DNS answered NXDOMAIN for "
+		    "%s", host);
+		memcpy(f->frames, nx.frames, nx.n * sizeof *nx.frames);
+		f->n = nx.n;		/* it had none: nothing failed before */
+		f->conf = DT_CONF_HIGH;
+		failed = 1;
 	}
 	/* TCP to the CDP host's addresses; an established one whose HTTP
 	   we did not see may have fetched it, so it clears. */

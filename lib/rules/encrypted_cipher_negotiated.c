@@ -8,8 +8,6 @@
  * group, a self-signed IP-HTTPS certificate, SSTP VPN enabled on the same
  * server, or a TLS-inspecting middlebox.
  */
-#include <stdio.h>
-
 #include "rules/rules.h"
 #include "tls/tls.h"
 
@@ -17,7 +15,8 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
-	char suite[96], ver[32], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
+	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
+	struct dt_text l;
 	uint64_t fr[2];
 
 	if (!dt_tls_hello(t)->offered_null || t->sh_frame == 0 ||
@@ -25,22 +24,27 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		return;
 	fr[0] = t->ch_frame;
 	fr[1] = t->sh_frame;
-	snprintf(sum, sizeof sum, "The client offered NULL suites (frame "
-	    "%llu) but the server chose %s with %s (frame %llu): IP-HTTPS "
-	    "pays double encryption",
-	    (unsigned long long)t->ch_frame,
-	    dt_tls_suite_str(t->suite, suite, sizeof suite),
-	    dt_tls_version_str(t->version, ver, sizeof ver),
-	    (unsigned long long)t->sh_frame);
-	snprintf(rem, sizeof rem, "If an ADC terminates TLS for IP-HTTPS, add "
+	dt_text_init(&l, sum, sizeof sum);
+	dt_text_put(&l, "The client offered NULL suites (frame ");
+	dt_text_u64(&l, t->ch_frame);
+	dt_text_put(&l, ") but the server chose ");
+	dt_text_suite(&l, t->suite);
+	dt_text_put(&l, " with ");
+	dt_text_version(&l, t->version);
+	dt_text_put(&l, " (frame ");
+	dt_text_u64(&l, t->sh_frame);
+	dt_text_put(&l, "): IP-HTTPS pays double encryption");
+	dt_text_init(&l, rem, sizeof rem);
+	dt_text_put(&l, "If an ADC terminates TLS for IP-HTTPS, add "
 	    "TLS_RSA_WITH_NULL_SHA (0x0002) and TLS_RSA_WITH_NULL_SHA256 "
 	    "(0x003B) at the top of the cipher group / SSL profile of the "
 	    "virtual server (F5: client SSL profile Ciphers; NetScaler: bind a "
-	    "cipher group with the NULL suites to the vserver)%s; on the "
+	    "cipher group with the NULL suites to the vserver)");
+	dt_text_put(&l, t->version == 0x0304 ? " and cap the version at TLS "
+	    "1.2 (TLS 1.3 has no NULL suites)" : "");
+	dt_text_put(&l, "; on the "
 	    "DirectAccess server use a certificate from a CA (not "
-	    "self-signed) and keep SSTP VPN off the IP-HTTPS listener.",
-	    t->version == 0x0304 ? " and cap the version at TLS 1.2 (TLS 1.3 "
-	    "has no NULL suites)" : "");
+	    "self-signed) and keep SSTP VPN off the IP-HTTPS listener.");
 	dt_verdict_add(ctx, &dt_rule_encrypted_cipher_negotiated, c,
 	    DT_CONF_HIGH, 0, NULL, fr, 2, sum,
 	    "Windows 8 and later offer the NULL-encryption suites so that "

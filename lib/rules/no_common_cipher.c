@@ -9,8 +9,6 @@
  * IP-HTTPS needs encrypting suites on the server (R. Hicks, "Windows Server
  * 2012 DirectAccess IP-HTTPS and Windows 7 clients", 2013).
  */
-#include <stdio.h>
-
 #include "rules/rules.h"
 #include "tls/tls.h"
 
@@ -18,50 +16,67 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
-	char how[128], al[64], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
-	char suites[512], one[96], expl[DT_RULE_TEXT];
+	const struct dt_tls_hello *h = dt_tls_hello(t);
+	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], suites[512], al[64];
+	char expl[DT_RULE_TEXT];
+	struct dt_text s, l;
 	uint64_t fr[2], frame;
 	int alert;
-	size_t i, k = 0;
+	size_t i;
 
-	if (dt_tls_hello(t)->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
+	if (h->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
 	    alert == 70 || (alert < 0 && dt_rule_tls_cut(c)))
 		return;
-	if (alert >= 0)
-		snprintf(how, sizeof how, "a fatal %s alert (frame %llu)",
-		    dt_tls_alert_str((uint8_t)alert, al, sizeof al),
-		    (unsigned long long)frame);
-	else
-		snprintf(how, sizeof how, "%s (frame %llu)",
-		    c->rst_frame == frame && c->rst_dir == DT_S2C ?
-		    "a TCP reset" : "a FIN, closing the connection",
-		    (unsigned long long)frame);
-	suites[0] = '\0';
-	for (i = 0; i < dt_tls_hello(t)->n_offered_suites && i < 4; i++)
-		k += (size_t)snprintf(suites + k, sizeof suites - k, "%s%s",
-		    i ? ", " : "", dt_tls_suite_str(dt_tls_hello(t)->offered_suites[i], one,
-		    sizeof one));
-	if (dt_tls_hello(t)->n_offered_suites > 4 && k < sizeof suites)
-		snprintf(suites + k, sizeof suites - k, ", ...");
-	snprintf(sum, sizeof sum, "Server answered the ClientHello (frame "
-	    "%llu, %zu suite%s offered, none of them NULL) with %s",
-	    (unsigned long long)t->ch_frame, (size_t)dt_tls_hello(t)->n_offered_suites,
-	    dt_tls_hello(t)->n_offered_suites == 1 ? "" : "s", how);
-	snprintf(rem, sizeof rem, "Enable on the server or on the virtual "
+	/* the first four suites offered, as a list of at most 511 bytes */
+	dt_text_init(&l, suites, sizeof suites);
+	for (i = 0; i < h->n_offered_suites && i < 4; i++) {
+		if (i > 0)
+			dt_text_put(&l, ", ");
+		dt_text_suite(&l, h->offered_suites[i]);
+	}
+	if (h->n_offered_suites > 4)
+		dt_text_put(&l, ", ...");
+	dt_text_init(&s, sum, sizeof sum);
+	dt_text_put(&s, "Server answered the ClientHello (frame ");
+	dt_text_u64(&s, t->ch_frame);
+	dt_text_put(&s, ", ");
+	dt_text_u64(&s, h->n_offered_suites);
+	dt_text_put(&s, h->n_offered_suites == 1 ? " suite" : " suites");
+	dt_text_put(&s, " offered, none of them NULL) with ");
+	/* how it refused: a clause once cut at 127 bytes, which an alert's
+	   name (at most 63) and a frame number do not reach */
+	if (alert >= 0) {
+		dt_text_put(&s, "a fatal ");
+		dt_text_put(&s, dt_tls_alert_str((uint8_t)alert, al,
+		    sizeof al));
+		dt_text_put(&s, " alert");
+	} else
+		dt_text_put(&s, c->rst_frame == frame &&
+		    c->rst_dir == DT_S2C ? "a TCP reset" :
+		    "a FIN, closing the connection");
+	dt_text_put(&s, " (frame ");
+	dt_text_u64(&s, frame);
+	dt_text_put(&s, ")");
+	dt_text_init(&l, rem, sizeof rem);
+	dt_text_put(&l, "Enable on the server or on the virtual "
 	    "server / SSL profile in front of it at least one of the suites "
-	    "the client offers (%s); for Windows 7 DirectAccess clients the "
+	    "the client offers (");
+	dt_text_put(&l, suites[0] != '\0' ? suites : "none listed");
+	dt_text_put(&l, "); for Windows 7 DirectAccess clients the "
 	    "IP-HTTPS listener needs encrypting suites besides the NULL ones, "
-	    "and check that the enabled TLS versions overlap.",
-	    suites[0] != '\0' ? suites : "none listed");
-	snprintf(expl, sizeof expl, "The server side refused the ClientHello "
+	    "and check that the enabled TLS versions overlap.");
+	dt_text_init(&l, expl, sizeof expl);
+	dt_text_put(&l, "The server side refused the ClientHello "
 	    "before choosing a cipher suite: none of the suites the client "
-	    "offered is enabled there%s. This client offered no NULL suite, "
-	    "so it is a Windows 7 client or not the IP-HTTPS client; the "
-	    "client logs 0x80090331.", alert == 40 || alert == 71 ? "" :
+	    "offered is enabled there");
+	dt_text_put(&l, alert == 40 || alert == 71 ? "" :
 	    alert >= 0 ? " - the likely reason, though its alert names "
 	    "another one" : " - the likely reason, though it closed without "
 	    "an alert, as a service that does not speak TLS or a device "
 	    "dropping the session would");
+	dt_text_put(&l, ". This client offered no NULL suite, "
+	    "so it is a Windows 7 client or not the IP-HTTPS client; the "
+	    "client logs 0x80090331.");
 	fr[0] = t->ch_frame;
 	fr[1] = frame;
 	dt_verdict_add(ctx, &dt_rule_no_common_cipher, c,

@@ -8,8 +8,6 @@
  * one RS in a connection that ended sooner is not judged. Windows logs no
  * error code for it: "none".
  */
-#include <stdio.h>
-
 #include "rules/rules.h"
 
 static void
@@ -17,6 +15,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
 	char sum[DT_RULE_TEXT];
+	struct dt_text l;
 	uint64_t fr[2];
 
 	if (f == NULL || f->rs == 0 || f->ra != 0 ||
@@ -24,12 +23,18 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		return;
 	fr[0] = f->rs_frame;
 	fr[1] = f->dir[DT_C2S].last_frame;
-	snprintf(sum, sizeof sum, "The client sent %u Router Solicitation%s "
-	    "through the tunnel (first in frame %llu) and no Router "
-	    "Advertisement came back (%llu inner packet%s from the server)",
-	    f->rs, f->rs == 1 ? "" : "s", (unsigned long long)f->rs_frame,
-	    (unsigned long long)f->dir[DT_S2C].packets,
-	    f->dir[DT_S2C].packets == 1 ? "" : "s");
+	dt_text_init(&l, sum, sizeof sum);
+	dt_text_put(&l, "The client sent ");
+	dt_text_u64(&l, f->rs);
+	dt_text_put(&l, f->rs == 1 ? " Router Solicitation" :
+	    " Router Solicitations");
+	dt_text_put(&l, " through the tunnel (first in frame ");
+	dt_text_u64(&l, f->rs_frame);
+	dt_text_put(&l, ") and no Router Advertisement came back (");
+	dt_text_u64(&l, f->dir[DT_S2C].packets);
+	dt_text_put(&l, f->dir[DT_S2C].packets == 1 ?
+	    " inner packet from the server)" :
+	    " inner packets from the server)");
 	dt_verdict_add(ctx, &dt_rule_no_router_advertisement, c,
 	    f->rs > 1 ? DT_CONF_HIGH : DT_CONF_MEDIUM, 0, NULL, fr, 2, sum,
 	    "The IP-HTTPS tunnel is up, but the server never advertised the "

@@ -12,10 +12,11 @@
  * refusing packet differs from the SYN-ACK's the confidence is lowered.
  * protocol_version (70) is tls-version-mismatch instead.
  */
-#include <stdio.h>
-
 #include "rules/rules.h"
 #include "tls/tls.h"
+
+/* The offer clause's room: it was written to a buffer of 160 bytes. */
+#define OFFER 160
 
 static dt_confidence
 lower(dt_confidence c)
@@ -27,14 +28,16 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
-	char how[128], al[64], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
-	char offer[160], ttl[160], expl[DT_RULE_TEXT];
+	const struct dt_tls_hello *h = dt_tls_hello(t);
+	char al[64], sum[DT_RULE_TEXT], rem[DT_RULE_TEXT];
+	char expl[DT_RULE_TEXT];
+	struct dt_text l;
 	dt_confidence conf;
 	uint64_t fr[3], frame;
 	int alert, mbox;
 	size_t i, k;
 
-	if (!dt_tls_hello(t)->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
+	if (!h->offered_null || !dt_rule_refused_hello(c, &frame, &alert) ||
 	    alert == 70 || (alert < 0 && dt_rule_tls_cut(c)))
 		return;
 	/* handshake_failure and insufficient_security are the answers to
@@ -44,60 +47,79 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	mbox = dt_rule_ttl_differs(c);
 	if (mbox)
 		conf = lower(conf);
-	if (alert >= 0)
-		snprintf(how, sizeof how, "a fatal %s alert (frame %llu)",
-		    dt_tls_alert_str((uint8_t)alert, al, sizeof al),
-		    (unsigned long long)frame);
-	else
-		snprintf(how, sizeof how, "%s (frame %llu)",
-		    c->rst_frame == frame && c->rst_dir == DT_S2C ?
-		    "a TCP reset" : "a FIN, closing the connection",
-		    (unsigned long long)frame);
-	if (dt_tls_hello(t)->offered_only_null)
-		snprintf(offer, sizeof offer, "offering only NULL suites");
+	dt_text_init(&l, sum, sizeof sum);
+	dt_text_put(&l, "Server answered the ClientHello (frame ");
+	dt_text_u64(&l, t->ch_frame);
+	dt_text_put(&l, ") ");
+	/* what was offered: a clause of at most 159 bytes, which its
+	   bounds below keep it under */
+	if (h->offered_only_null)
+		dt_text_put(&l, "offering only NULL suites");
 	else {
-		k = (size_t)snprintf(offer, sizeof offer, "offering NULL suites");
-		for (i = 0; i < dt_tls_hello(t)->n_offered_suites && k < sizeof offer - 16;
-		    i++)
-			if (dt_tls_suite_is_null(dt_tls_hello(t)->offered_suites[i]))
-				k += (size_t)snprintf(offer + k, sizeof offer - k,
-				    "%s0x%04X", k == 20 ? " (" : ", ",
-				    dt_tls_hello(t)->offered_suites[i]);
-		if (k > 20 && k < sizeof offer - 24)
-			snprintf(offer + k, sizeof offer - k, ") among %zu",
-			    (size_t)dt_tls_hello(t)->n_offered_suites);
+		dt_text_put(&l, "offering NULL suites");
+		for (i = 0, k = 20; i < h->n_offered_suites &&
+		    k < OFFER - 16; i++)
+			if (dt_tls_suite_is_null(h->offered_suites[i])) {
+				dt_text_put(&l, k == 20 ? " (" : ", ");
+				dt_text_hex4(&l, h->offered_suites[i]);
+				k += 8;
+			}
+		if (k > 20 && k < OFFER - 24) {
+			dt_text_put(&l, ") among ");
+			dt_text_u64(&l, h->n_offered_suites);
+		}
 	}
-	ttl[0] = '\0';
-	if (mbox)
-		snprintf(ttl, sizeof ttl, "; its IP TTL %u differs from the "
-		    "SYN-ACK's %u (frame %llu), so another device may have "
-		    "answered", c->ttl_server_data, c->ttl_synack,
-		    (unsigned long long)c->synack_frame);
-	snprintf(sum, sizeof sum, "Server answered the ClientHello (frame "
-	    "%llu) %s with %s%s", (unsigned long long)t->ch_frame, offer, how,
-	    ttl);
-	snprintf(rem, sizeof rem, "Enable TLS_RSA_WITH_NULL_SHA (0x0002) and "
+	dt_text_put(&l, " with ");
+	/* how it refused: a clause once cut at 127 bytes, which an alert's
+	   name (at most 63) and a frame number do not reach */
+	if (alert >= 0) {
+		dt_text_put(&l, "a fatal ");
+		dt_text_put(&l, dt_tls_alert_str((uint8_t)alert, al,
+		    sizeof al));
+		dt_text_put(&l, " alert");
+	} else
+		dt_text_put(&l, c->rst_frame == frame &&
+		    c->rst_dir == DT_S2C ? "a TCP reset" :
+		    "a FIN, closing the connection");
+	dt_text_put(&l, " (frame ");
+	dt_text_u64(&l, frame);
+	dt_text_put(&l, ")");
+	if (mbox) {
+		dt_text_put(&l, "; its IP TTL ");
+		dt_text_u64(&l, c->ttl_server_data);
+		dt_text_put(&l, " differs from the SYN-ACK's ");
+		dt_text_u64(&l, c->ttl_synack);
+		dt_text_put(&l, " (frame ");
+		dt_text_u64(&l, c->synack_frame);
+		dt_text_put(&l, "), so another device may have answered");
+	}
+	dt_text_init(&l, rem, sizeof rem);
+	dt_text_put(&l, "Enable TLS_RSA_WITH_NULL_SHA (0x0002) and "
 	    "TLS_RSA_WITH_NULL_SHA256 (0x003B) in the cipher group / SSL "
 	    "profile of the virtual server that fronts IP-HTTPS (F5: client "
 	    "SSL profile Ciphers; NetScaler: bind the NULL cipher group to the "
-	    "vserver), or pass IP-HTTPS through without SSL offload.%s",
-	    mbox ? " A firewall, IPS or TLS-inspecting proxy between client "
-	    "and server may be the one refusing: exempt the IP-HTTPS server "
-	    "from TLS inspection there." : "");
+	    "vserver), or pass IP-HTTPS through without SSL offload.");
+	if (mbox)
+		dt_text_put(&l, " A firewall, IPS or TLS-inspecting proxy "
+		    "between client and server may be the one refusing: "
+		    "exempt the IP-HTTPS server from TLS inspection there.");
 	fr[0] = t->ch_frame;
 	fr[1] = frame;
 	fr[2] = mbox ? c->synack_frame : 0;
-	snprintf(expl, sizeof expl, "Windows 8 and later IP-HTTPS clients "
+	dt_text_init(&l, expl, sizeof expl);
+	dt_text_put(&l, "Windows 8 and later IP-HTTPS clients "
 	    "offer the NULL-encryption suites, and the side that terminates "
-	    "TLS refused the ClientHello before choosing any suite%s%s. This "
+	    "TLS refused the ClientHello before choosing any suite");
+	dt_text_put(&l, h->offered_only_null ? ": it has none of them enabled" :
+	    ": it accepts none of the suites offered, NULL or encrypting");
+	dt_text_put(&l, alert == 40 || alert == 71 ? "" : alert >= 0 ?
+	    " - the likely reason, though its alert names another one" :
+	    " - the likely reason, though it closed without an alert, as a "
+	    "service that does not speak TLS or a device dropping the "
+	    "session would");
+	dt_text_put(&l, ". This "
 	    "is the usual failure when an ADC or load balancer does SSL "
-	    "offload for DirectAccess; the client logs 0x80090326.",
-	    dt_tls_hello(t)->offered_only_null ? ": it has none of them enabled" :
-	    ": it accepts none of the suites offered, NULL or encrypting",
-	    alert == 40 || alert == 71 ? "" : alert >= 0 ? " - the likely "
-	    "reason, though its alert names another one" : " - the likely "
-	    "reason, though it closed without an alert, as a service that "
-	    "does not speak TLS or a device dropping the session would");
+	    "offload for DirectAccess; the client logs 0x80090326.");
 	dt_verdict_add(ctx, &dt_rule_null_cipher_absent, c, conf,
 	    0x80090326, "SEC_E_ILLEGAL_MESSAGE", fr, 3, sum, expl, rem);
 }

@@ -7,8 +7,6 @@
  * "Windows Server 2012 DirectAccess IP-HTTPS and Windows 7 clients", and
  * "DirectAccess IP-HTTPS null cipher suites not available", 2017).
  */
-#include <stdio.h>
-
 #include "rules/rules.h"
 #include "tls/tls.h"
 
@@ -16,7 +14,8 @@ static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
-	char suite[96], sum[DT_RULE_TEXT];
+	char sum[DT_RULE_TEXT];
+	struct dt_text l;
 	uint64_t fr[2];
 
 	/* a real TLS ServerHello: an SSL 2.0 SERVER-HELLO chooses no suite */
@@ -25,10 +24,12 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		return;
 	fr[0] = t->ch_frame;
 	fr[1] = t->sh_frame;
-	snprintf(sum, sizeof sum, "The server chose %s in its ServerHello "
-	    "(frame %llu): IP-HTTPS without double encryption",
-	    dt_tls_suite_str(t->suite, suite, sizeof suite),
-	    (unsigned long long)t->sh_frame);
+	dt_text_init(&l, sum, sizeof sum);
+	dt_text_put(&l, "The server chose ");
+	dt_text_suite(&l, t->suite);
+	dt_text_put(&l, " in its ServerHello (frame ");
+	dt_text_u64(&l, t->sh_frame);
+	dt_text_put(&l, "): IP-HTTPS without double encryption");
 	dt_verdict_add(ctx, &dt_rule_null_cipher_negotiated, c, DT_CONF_HIGH,
 	    0, NULL, fr, 2, sum,
 	    "The session uses a NULL-encryption suite: TLS authenticates the "

@@ -212,6 +212,10 @@ dt_rule_host_eq(const char *a, const char *b)
 
 	if (a == NULL || b == NULL)
 		return 0;
+	/* most names asked about are told apart by their first byte, which
+	   name_len() never cuts: the answer is no whatever their lengths */
+	if (lower((unsigned char)a[0]) != lower((unsigned char)b[0]))
+		return 0;
 	na = name_len(a);
 	nb = name_len(b);
 	if (na != nb || na == 0)
@@ -386,6 +390,65 @@ dt_rule_conn(const struct dt_rule_ctx *ctx, uint32_t id)
 	return dt_rule_index_conn(&ctx->idx, id);
 }
 
+/* ---- verdict texts ------------------------------------------------------ */
+
+void
+dt_text_u64(struct dt_text *t, uint64_t v)
+{
+	/* two digits a division: a verdict's numbers are frame numbers,
+	   five or six digits in a day */
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+	char d[20];
+	size_t i = sizeof d;
+
+	while (v >= 100) {
+		i -= 2;
+		memcpy(d + i, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(d + i, pairs + v * 2, 2);
+	} else
+		d[--i] = (char)('0' + v);
+	dt_text_putn(t, d + i, sizeof d - i);
+}
+
+void
+dt_text_hex4(struct dt_text *t, uint16_t v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char d[6];
+
+	d[0] = '0';
+	d[1] = 'x';
+	d[2] = hex[v >> 12];
+	d[3] = hex[v >> 8 & 15];
+	d[4] = hex[v >> 4 & 15];
+	d[5] = hex[v & 15];
+	dt_text_putn(t, d, sizeof d);
+}
+
+void
+dt_text_suite(struct dt_text *t, uint16_t suite)
+{
+	char buf[96];
+
+	dt_text_put(t, dt_tls_suite_str(suite, buf, sizeof buf));
+}
+
+void
+dt_text_version(struct dt_text *t, uint16_t version)
+{
+	char buf[32];
+
+	dt_text_put(t, dt_tls_version_str(version, buf, sizeof buf));
+}
+
 /* ---- verdicts ----------------------------------------------------------- */
 
 static int
@@ -503,7 +566,17 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	   after the summary */
 	len = strlen(summary);
 	if (c != NULL && c->iphttps && dt_conn_reason(c)[0] != '\0') {
-		tie = (int)first_clause(c->iphttps_reason);
+		struct dt_rule_memos *mm = ctx->memos;
+
+		if (mm == NULL)
+			tie = (int)first_clause(c->iphttps_reason);
+		else {
+			if (mm->tie_reason != c->iphttps_reason) {
+				mm->tie_reason = c->iphttps_reason;
+				mm->tie_len = first_clause(c->iphttps_reason);
+			}
+			tie = (int)mm->tie_len;
+		}
 		len += sizeof " (IP-HTTPS: )" - 1 + (size_t)tie;
 	}
 	/* the verdict, its frames and its summary in one block of the

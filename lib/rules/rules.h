@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "facts/facts.h"
 #include "rules/index.h"
@@ -42,6 +43,19 @@ struct dt_rule_memos {
 	} chain[DT_RULE_CHAIN_MEMO];
 	uint64_t text_fp[DT_RULE_SHARED_TEXTS];	/* of cap->texts[i] */
 	size_t n_text_fp;
+	/* server-name-mismatch's last question (leaf NULL: none): the
+	   host is mostly --host and the leaf one of the few shared
+	   chains', and the answer costs two inet_pton and a name match */
+	struct {
+		const struct dt_cert *leaf;
+		const char *host;
+		int skip;		/* an IP literal, or the leaf covers it */
+	} name_match;
+	/* the last identification reason a verdict quoted and the length
+	   of its first clause: a connection's verdicts quote the same one,
+	   and neighbours mostly share one copy (classify.c) */
+	const char *tie_reason;
+	size_t tie_len;
 };
 
 struct dt_rule_ctx {
@@ -141,6 +155,52 @@ const char *dt_rule_summary(const struct dt_rule_ctx *ctx,
 void dt_rule_summaries_unpack(struct dt_rule_ctx *ctx);
 
 /* ---- helpers shared by the rules (rules.c unless noted) ----------------- */
+
+/* A verdict's text written by appending to the rule's buffer. What does
+   not fit is cut and the text stays NUL-terminated, as snprintf() cuts a
+   text, so each text is byte for byte the format it replaced; but
+   without printf's reading of the format and its arguments at every
+   call, which was half the rule pass of a day of failed attempts (some
+   ten texts a verdict). */
+struct dt_text {
+	char *p;
+	size_t n;			/* bytes written, < size */
+	size_t size;			/* of p, > 0 */
+};
+
+static inline void
+dt_text_init(struct dt_text *t, char *buf, size_t size)
+{
+	t->p = buf;
+	t->n = 0;
+	t->size = size;
+	buf[0] = '\0';
+}
+
+static inline void
+dt_text_putn(struct dt_text *t, const char *s, size_t len)
+{
+	if (len > t->size - 1 - t->n)
+		len = t->size - 1 - t->n;
+	memcpy(t->p + t->n, s, len);
+	t->n += len;
+	t->p[t->n] = '\0';
+}
+
+/* inline, so that a literal's length is known where it is written */
+static inline void
+dt_text_put(struct dt_text *t, const char *s)
+{
+	dt_text_putn(t, s, strlen(s));
+}
+
+/* "%llu" (any unsigned), "0x%04X", a suite and a version as
+   dt_tls_suite_str() and dt_tls_version_str() write them */
+void dt_text_u64(struct dt_text *t, uint64_t v);
+void dt_text_hex4(struct dt_text *t, uint16_t v);
+void dt_text_suite(struct dt_text *t, uint16_t suite);
+void dt_text_version(struct dt_text *t, uint16_t version);
+
 
 /* Text buffers the rules format into (summary, explanation, remedy). */
 #define DT_RULE_TEXT 1024

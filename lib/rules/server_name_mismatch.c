@@ -40,15 +40,28 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_tls_facts *t = c->tls;
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	const char *host = dt_rule_host(ctx, c);
+	struct dt_rule_memos *mm = ctx->memos;
 	char sum[DT_RULE_TEXT], rem[DT_RULE_TEXT], names[384];
 	char expl[DT_RULE_TEXT], react[160];
-	int how;
+	int how, skip;
 	uint64_t fr[2];
 	size_t i, k = 0;
 
-	if (leaf == NULL || host == NULL || ip_literal(host) ||
-	    dt_x509_matches_host(leaf, host) ||
-	    dt_rule_inspected(ctx, c, NULL) || dt_rule_foreign_cert(ctx, c))
+	if (leaf == NULL || host == NULL)
+		return;
+	if (mm != NULL && mm->name_match.leaf == leaf &&
+	    mm->name_match.host == host)
+		skip = mm->name_match.skip;
+	else {
+		skip = ip_literal(host) || dt_x509_matches_host(leaf, host);
+		if (mm != NULL) {
+			mm->name_match.leaf = leaf;
+			mm->name_match.host = host;
+			mm->name_match.skip = skip;
+		}
+	}
+	if (skip || dt_rule_inspected(ctx, c, NULL) ||
+	    dt_rule_foreign_cert(ctx, c))
 		return;
 	names[0] = '\0';
 	for (i = 0; i < leaf->n_dns_names && k < sizeof names - 1; i++)

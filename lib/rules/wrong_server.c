@@ -48,18 +48,27 @@ dt_rule_foreign_cert(const struct dt_rule_ctx *ctx, const struct dt_conn *c)
 {
 	const struct dt_cert *leaf = dt_rule_leaf(c);
 	const char *host = dt_rule_host(ctx, c), *expected;
-	int covers;
+	int covers = -1;
 
 	if (leaf == NULL)
 		return 0;
-	covers = host != NULL && dt_x509_matches_host(leaf, host);
-	if (leaf->self_signed && device_like(leaf) && !covers)
-		return 1;
+	/* whether the leaf covers the host is asked only when the answer
+	   matters: three rules ask this of every judged connection, and
+	   the RFC 6125 match is the dearest part */
+	if (leaf->self_signed && device_like(leaf)) {
+		covers = host != NULL && dt_x509_matches_host(leaf, host);
+		if (!covers)
+			return 1;
+	}
 	expected = ctx->cfg->x509 != NULL ?
 	    dt_x509_ctx_expected(ctx->cfg->x509) : NULL;
-	if (expected != NULL && !dt_rule_streq(expected, leaf->sha256) &&
-	    !covers)
-		return host != NULL ? 2 : 3;
+	if (expected != NULL && !dt_rule_streq(expected, leaf->sha256)) {
+		if (covers < 0)
+			covers = host != NULL &&
+			    dt_x509_matches_host(leaf, host);
+		if (!covers)
+			return host != NULL ? 2 : 3;
+	}
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tls/names.h"
 #include "tls/tls.h"
@@ -738,15 +739,44 @@ dt_tls_alert_level_name(uint8_t level)
 	return level == 1 ? "warning" : level == 2 ? "fatal" : NULL;
 }
 
+/* The two below are asked for each verdict that names a suite or a
+   version (thousands in a day's capture), so they write without printf,
+   cutting as snprintf(buf, n, ...) would. */
+static size_t
+put(char *buf, size_t n, size_t k, const char *s, size_t len)
+{
+	if (k + 1 >= n)
+		return k;
+	if (len > n - 1 - k)
+		len = n - 1 - k;
+	memcpy(buf + k, s, len);
+	buf[k + len] = '\0';
+	return k + len;
+}
+
+/* "0x%04X" */
+static size_t
+put_hex4(char *buf, size_t n, size_t k, uint16_t v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char d[6] = { '0', 'x', hex[v >> 12], hex[v >> 8 & 15],
+	    hex[v >> 4 & 15], hex[v & 15] };
+
+	return put(buf, n, k, d, sizeof d);
+}
+
 const char *
 dt_tls_version_str(uint16_t v, char *buf, size_t n)
 {
 	const char *name = dt_tls_version_name(v);
 
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
 	if (name != NULL)
-		snprintf(buf, n, "%s", name);
+		put(buf, n, 0, name, strlen(name));
 	else
-		snprintf(buf, n, "0x%04X", v);
+		put_hex4(buf, n, 0, v);
 	return buf;
 }
 
@@ -754,11 +784,20 @@ const char *
 dt_tls_suite_str(uint16_t suite, char *buf, size_t n)
 {
 	const char *name = dt_tls_suite_name(suite);
+	size_t k;
 
-	if (name != NULL)
-		snprintf(buf, n, "%s (0x%04X)", name, suite);
-	else
-		snprintf(buf, n, "suite 0x%04X", suite);
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (name != NULL) {
+		k = put(buf, n, 0, name, strlen(name));
+		k = put(buf, n, k, " (", 2);
+		k = put_hex4(buf, n, k, suite);
+		put(buf, n, k, ")", 1);
+	} else {
+		k = put(buf, n, 0, "suite ", 6);
+		put_hex4(buf, n, k, suite);
+	}
 	return buf;
 }
 

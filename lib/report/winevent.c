@@ -116,6 +116,9 @@ dt_report_conn_winevents(const struct dt_winevent *const *sorted, size_t n,
 {
 	size_t lo = 0, hi = n, mid, end;
 
+	*k = 0;
+	if (n == 0)		/* sorted may be NULL: no offset from it */
+		return sorted;
 	while (lo < hi) {	/* the first event at or after c's start */
 		mid = lo + (hi - lo) / 2;
 		if (sorted[mid]->time < c->first_time)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util/rd.h"
+#include "util/bytetab.h"
 #include "util/utf8.h"
 
 #define NAME_MAX_WIRE 255
@@ -19,15 +20,7 @@
 /* A name's byte as read_name() writes it: A-Z in lower case, NUL as '?'
    (one load a byte; the arithmetic was three times the work). */
 #define NB(c)	((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c) == 0 ? '?' : (c))
-#define NB4(c)	NB(c), NB((c) + 1), NB((c) + 2), NB((c) + 3)
-#define NB16(c)	NB4(c), NB4((c) + 4), NB4((c) + 8), NB4((c) + 12)
-#define NB64(c)	NB16(c), NB16((c) + 16), NB16((c) + 32), NB16((c) + 48)
-static const uint8_t name_byte[256] = {
-	NB64(0), NB64(64), NB64(128), NB64(192)
-};
-#undef NB64
-#undef NB16
-#undef NB4
+static const uint8_t name_byte[256] = DT_BYTE_TABLE(NB);
 #undef NB
 
 /*

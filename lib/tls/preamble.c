@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "tls/tls_int.h"
+#include "util/bytetab.h"
 
 #define PRE_UNIT	4096		/* one line, element or message */
 #define PRE_TOTAL	(64 * 1024)	/* preamble bytes per direction */
@@ -132,15 +133,7 @@ dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
    preamble's lines is asked, some twice. */
 #define TX(c)	((c) == '\n' ? 3 : ((c) >= 0x20 && (c) < 0x7F) || \
 		    (c) == '\r' || (c) == '\t')
-#define TX4(c)	TX(c), TX((c) + 1), TX((c) + 2), TX((c) + 3)
-#define TX16(c)	TX4(c), TX4((c) + 4), TX4((c) + 8), TX4((c) + 12)
-#define TX64(c)	TX16(c), TX16((c) + 16), TX16((c) + 32), TX16((c) + 48)
-static const uint8_t text_byte[256] = {
-	TX64(0), TX64(64), TX64(128), TX64(192)
-};
-#undef TX64
-#undef TX16
-#undef TX4
+static const uint8_t text_byte[256] = DT_BYTE_TABLE(TX);
 #undef TX
 
 static int

@@ -1920,6 +1920,59 @@ START_TEST(t_resync_and_types)
 }
 END_TEST
 
+/* A damaged header, then a gap while the record layer looks for the next
+   one: the bytes it had gathered toward a header (the damaged header
+   itself when its segment ended with it) were dropped at the gap without
+   being counted, so "N bytes skipped" was short, and by one more when the
+   header's last byte ended a call (split). The count is from the damaged
+   header's first byte to the next header: 5 (+3) in frame 2, the gap's
+   100, 26 in frame 4. The fuzzer's find, tests/fuzz/corpus/tls/
+   resync-gap-skipped. */
+START_TEST(t_resync_gap)
+{
+	static struct run r;
+	static const unsigned tail[] = { 0, 3 };
+	struct script *s = script_new();
+	const struct dt_tls_facts *f = &r.tf;
+	struct ch o = { 0x0303, suites_null, 3, 0, "da.example.com", 0, 0 };
+	struct b body = { 0 }, *b;
+	char want[32];
+	unsigned skipped = 5 + tail[_i] + 100 + 26;
+
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	record(b, 22, &body);
+	b = step(s, DT_C2S, 2);
+	u8(b, 0);		/* content type 0: not a header */
+	u16(b, 0x0501);
+	u16(b, 0);
+	zeros(b, tail[_i]);
+	gap(s, DT_C2S, 3, 100);
+	b = step(s, DT_C2S, 4);
+	zeros(b, 26);		/* no header starts in these */
+	u8(b, 21);		/* alert, fatal handshake_failure */
+	u16(b, 0x0303);
+	u16(b, 2);
+	u8(b, 2);
+	u8(b, 40);
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_ptr_nonnull(dt_tls_rare(f)->malformed);
+	ck_assert_str_eq(dt_tls_rare(f)->malformed,
+	    "client record of content type 0");
+	ck_assert_uint_eq(dt_tls_rare(f)->malformed_frame, 2);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 4);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_dir, DT_C2S);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_skipped, skipped);
+	snprintf(want, sizeof want, "4:0:%u ", skipped);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_RESYNC, -1), want);
+	ck_assert_uint_eq(f->alert_frame, 4);
+	ck_assert_uint_eq(f->alert_desc, 40);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
 START_TEST(t_malformed)
 {
 	static struct run r;
@@ -2722,6 +2775,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_cap);
 	tcase_add_test(tc, t_gap);
 	tcase_add_test(tc, t_resync_and_types);
+	tcase_add_loop_test(tc, t_resync_gap, 0, 2);
 	tcase_add_loop_test(tc, t_resumed, 0, 2);
 	tcase_add_test(tc, t_encrypted_hs_records);
 	tcase_add_test(tc, t_alerts);

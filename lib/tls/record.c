@@ -786,9 +786,12 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		return;
 	}
 	hop_flush(t, c, dir);
-	if (d->resync) {	/* still looking for a header: go on after it */
+	if (d->resync) {
+		/* still looking for a header: go on after the gap. The bytes
+		   gathered toward the next header (the bad header itself when
+		   its last byte ended the segment) are passed over too */
+		d->skipped += d->len + n;
 		unit_reset(d);
-		d->skipped += n;
 		return;
 	}
 	if (d->state == D_NONTLS) {

@@ -172,6 +172,19 @@ if [ -f ../shared/corpus/etl/demikernel-PktMon.etl ]; then
 	head -c 20000 ../shared/corpus/etl/demikernel-PktMon.etl >"$tmp/cut.etl"
 	expect 2 "datrace: $tmp/cut.etl: offset 12950: the file is cut short: ETL file ends inside a buffer (7050 of 12621 bytes, compressed: its events are lost)" -- "$CLI" "$tmp/cut.etl"
 fi
+# nDPI's tls_invalid_reads, connection 1: the server's 9-byte damaged
+# record at the end of frame 6, 43 bytes never captured, a record at frame
+# 7's first byte (tshark: 17 03 01 01 d9): 9 + 43 = 52 bytes skipped (48
+# before the resync count took in the bytes a gap drops)
+f=../shared/corpus/nDPI/tests/cfgs/default/pcap/tls_invalid_reads.pcap
+if [ -f "$f" ]; then
+	expect 0 "" -- "$CLI" --host da.corp.example -v "$f"
+	grep -q "Records were readable again from frame 7, 52 bytes further on" "$tmp/out" && ok ||
+	    bad "tls_invalid_reads: resync count is not 52"
+	expect 0 "" -- "$CLI" --host da.corp.example -f json "$f"
+	[ "$(grep -c '"bytes_skipped": 52' "$tmp/out")" = 3 ] && ok ||
+	    bad "tls_invalid_reads: JSON bytes_skipped is not 52"
+fi
 expect 2 "bad filter" -- "$CLI" -F 'tcp port 99999999 and' "$tmp/text.pcap"
 expect 2 "--ca" -- "$CLI" --ca "$tmp/nope.pem" "$tmp/text.pcap"
 expect 2 "datrace: --redact-key $tmp/nokey: No such file or directory" -- "$CLI" --redact-key "$tmp/nokey" "$tmp/text.pcap"

@@ -15,16 +15,32 @@
 
 #define METHOD_MAX 24
 
-/* RFC 9110 5.6.2 tchar */
-static int
+/*
+ * RFC 9110 5.6.2 tchar, as a table: every byte of every field name is
+ * tested, and a strchr() per byte was a tenth of the parse.
+ */
+#define T1(c) [c] = 1
+static const uint8_t tchar[256] = {
+	T1('!'), T1('#'), T1('$'), T1('%'), T1('&'), T1('\''), T1('*'),
+	T1('+'), T1('-'), T1('.'), T1('^'), T1('_'), T1('`'), T1('|'),
+	T1('~'),
+	T1('0'), T1('1'), T1('2'), T1('3'), T1('4'), T1('5'), T1('6'),
+	T1('7'), T1('8'), T1('9'),
+	T1('A'), T1('B'), T1('C'), T1('D'), T1('E'), T1('F'), T1('G'),
+	T1('H'), T1('I'), T1('J'), T1('K'), T1('L'), T1('M'), T1('N'),
+	T1('O'), T1('P'), T1('Q'), T1('R'), T1('S'), T1('T'), T1('U'),
+	T1('V'), T1('W'), T1('X'), T1('Y'), T1('Z'),
+	T1('a'), T1('b'), T1('c'), T1('d'), T1('e'), T1('f'), T1('g'),
+	T1('h'), T1('i'), T1('j'), T1('k'), T1('l'), T1('m'), T1('n'),
+	T1('o'), T1('p'), T1('q'), T1('r'), T1('s'), T1('t'), T1('u'),
+	T1('v'), T1('w'), T1('x'), T1('y'), T1('z'),
+};
+#undef T1
+
+static inline int
 is_tchar(uint8_t ch)
 {
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-	    (ch >= 'A' && ch <= 'Z'))
-		return 1;
-	return ch != '\0' && strchr(extra, ch) != NULL;
+	return tchar[ch];
 }
 
 /* The next byte without consuming it, -1 when none. */
@@ -174,6 +190,9 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 	size_t lines = 0;
 	int req = 0;
 	const uint8_t *colon;
+	/* Views of the kept values: copied only once the head is whole, as
+	   most calls end in "need more" and would free the copies again. */
+	struct rd host = { NULL, 0, 0 }, server = host, clen = host;
 
 	memset(out, 0, sizeof *out);
 	*consumed = 0;
@@ -200,7 +219,6 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 			/* the partial line must still look like a field */
 			int ch = peek(&r);
 
-			dt_http_msg_clear(m, out);
 			if (ch >= 0 && !is_tchar((uint8_t)ch) && ch != ' ' &&
 			    ch != '\t' && ch != '\r')
 				return -1;
@@ -223,14 +241,19 @@ dt_http_head_parse(struct dt_mem *m, const uint8_t *p, size_t n,
 				if (!is_tchar(rd_u8(&t)))
 					goto bad;
 		}
-		if (name_is(name, "host") && out->host == NULL)
-			out->host = value_dup(m, h);
-		else if (name_is(name, "server") && out->server == NULL)
-			out->server = value_dup(m, h);
-		else if (name_is(name, "content-length") &&
-		    out->content_length == NULL)
-			out->content_length = value_dup(m, h);
+		if (name_is(name, "host") && host.p == NULL)
+			host = h;
+		else if (name_is(name, "server") && server.p == NULL)
+			server = h;
+		else if (name_is(name, "content-length") && clen.p == NULL)
+			clen = h;
 	}
+	if (host.p != NULL)
+		out->host = value_dup(m, host);
+	if (server.p != NULL)
+		out->server = value_dup(m, server);
+	if (clen.p != NULL)
+		out->content_length = value_dup(m, clen);
 	out->line = dt_strndup(m, (const char *)line.p, line.n);
 	if (!req) {
 		struct rd s = line;

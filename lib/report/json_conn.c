@@ -843,11 +843,11 @@ put(char *p, const char *s, size_t n)
  * "wireshark_filter" ("ip.addr==A && tcp.port==P && ip.addr==..."), the
  * bytes dt_conn_client_text() and dt_facts_wireshark_filter() write
  * (cut as they cut), with the client's address written once for both.
- * Both NUL-terminated.
+ * Both NUL-terminated, their lengths in *cli_n and *filter_n.
  */
 static void
 conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
-    char filter[DT_FILTER_LEN])
+    char filter[DT_FILTER_LEN], size_t *cli_n, size_t *filter_n)
 {
 	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], cp[10], sp[10];
 	char t[2 * (sizeof "ipv6.addr== && tcp.port==65535" +
@@ -861,6 +861,8 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 	if (can == 0 || san == 0) {	/* never: as they do it */
 		dt_conn_client_text(c, cli);
 		dt_facts_wireshark_filter(c, filter, DT_FILTER_LEN);
+		*cli_n = strlen(cli);
+		*filter_n = strlen(filter);
 		return;
 	}
 	q = t;
@@ -876,6 +878,7 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 		n = DT_ENDPOINT_LEN - 1;
 	memcpy(cli, t, n);
 	cli[n] = '\0';
+	*cli_n = n;
 
 	q = t;
 	if (c->client.family == 6)
@@ -898,6 +901,7 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 		n = DT_FILTER_LEN - 1;
 	memcpy(filter, t, n);
 	filter[n] = '\0';
+	*filter_n = n;
 }
 
 void
@@ -905,17 +909,19 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 {
 	size_t i;
 	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
+	size_t cli_n, filter_n;
 	char *o = jq_begin(w, 12);
 
 	w->evc_gen++;	/* no event of this connection kept yet */
-	/* written here, not kept (facts.h): printable ASCII */
-	conn_texts(c, cli, filter);
+	/* written here, not kept (facts.h): printable ASCII, no '"' or
+	   '\\', their lengths known */
+	conn_texts(c, cli, filter, &cli_n, &filter_n);
 	o = jq_elem(w, o);
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_int(o, c->id);
 	o = jq_key(w, o, "client");
-	o = jq_ours(w, o, cli, 10);
+	o = jq_plain(w, o, cli, cli_n, 10);
 	o = jq_key(w, o, "server");
 	o = jq_wire(w, o, c->server_str, 10);
 	o = jq_key(w, o, "server_name");
@@ -931,7 +937,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "last_frame");
 	o = jq_uint(o, c->last_frame);
 	o = jq_key(w, o, "wireshark_filter");
-	o = jq_ours(w, o, filter, 2);
+	o = jq_plain(w, o, filter, filter_n, 2);
 	jq_end(w, o);
 	jtcp(w, c);
 	jtls(w, c);

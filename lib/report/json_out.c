@@ -774,6 +774,20 @@ jq_str(struct jw *w, char *o, const char *s, size_t k)
 }
 
 char *
+jq_plain_long(struct jw *w, char *o, const char *s, size_t n, size_t k)
+{
+	jq_end(w, o);
+	o = jw_room_k(w, n + 2);
+	if (w->size - w->n >= n + 2) {	/* else DT_ENOMEM is set */
+		*o++ = '"';
+		memcpy(o, s, n);
+		o[n] = '"';
+		jq_end(w, o + n + 1);
+	}
+	return jq_begin(w, k);
+}
+
+char *
 jq_wire(struct jw *w, char *o, const char *s, size_t k)
 {
 	if (s == NULL)

@@ -587,11 +587,16 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		    tr->n_cr_sig_algs,
 		    DT_CR_SIG_ALGS_MAX);
 		jw_end(w);
+		o = jq_begin(w, 1);
 	} else {
-		jw_null(w, "certificate_request");
+		o = jq_begin(w, 2);
+		o = jq_key(w, o, "certificate_request");
+		o = jq_null(o);
 	}
-	jw_str(w, "client_certificate",
-	    dt_report_client_cert_name(t->client_cert));
+	/* a name of ours, never NULL ("none" when unknown) */
+	o = jq_key(w, o, "client_certificate");
+	o = jq_ours(w, o, dt_report_client_cert_name(t->client_cert), 1);
+	jq_end(w, o);
 }
 
 /* The keys present only when there is something to say (issue 17). */

@@ -340,15 +340,28 @@ jcert(struct jw *w, const struct dt_cert *x)
 }
 
 static void
-jcerts(struct jw *w, const char *key, const struct dt_cert *v, size_t n)
+jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
+    size_t n)
 {
 	size_t i;
+	char *o = jq_begin(w, 2);
 
-	jw_arr(w, key);
-	for (i = 0; i < n; i++)
+	/* the quick way: most lists (a client's certificates) are empty */
+	o = jq_key_(w, o, q, qn);
+	o = jq_open(w, o, '[');
+	for (i = 0; i < n; i++) {
+		jq_end(w, o);
 		jcert(w, &v[i]);
-	jw_end(w);
+		o = jq_begin(w, 1);
+	}
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
+
+/* key: a literal, counted as jq_key() counts it */
+#define jcerts(w, key, v, n)	jcerts_q((w), JQ_Q(key), \
+	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
+	: -1]), (v), (n))
 
 /* "h2,http/1.1" -> ["h2", "http/1.1"] */
 static void
@@ -653,10 +666,14 @@ jtls(struct jw *w, const struct dt_conn *c)
 
 	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
 	    tr->malformed_frame == 0) {
-		jw_null(w, "tls");
+		o = jq_begin(w, 1);
+		o = jq_key(w, o, "tls");
+		jq_end(w, jq_null(o));
 		return;
 	}
-	jw_obj(w, "tls");
+	o = jq_begin(w, 1);
+	o = jq_key(w, o, "tls");
+	jq_end(w, jq_open(w, o, '{'));
 	jtls_spec(w, c);
 
 	/* extras */

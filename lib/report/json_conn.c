@@ -340,15 +340,28 @@ jcert(struct jw *w, const struct dt_cert *x)
 }
 
 static void
-jcerts(struct jw *w, const char *key, const struct dt_cert *v, size_t n)
+jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
+    size_t n)
 {
 	size_t i;
+	char *o = jq_begin(w, 2);
 
-	jw_arr(w, key);
-	for (i = 0; i < n; i++)
+	/* the quick way: most lists (a client's certificates) are empty */
+	o = jq_key_(w, o, q, qn);
+	o = jq_open(w, o, '[');
+	for (i = 0; i < n; i++) {
+		jq_end(w, o);
 		jcert(w, &v[i]);
-	jw_end(w);
+		o = jq_begin(w, 1);
+	}
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
+
+/* key: a literal, counted as jq_key() counts it */
+#define jcerts(w, key, v, n)	jcerts_q((w), JQ_Q(key), \
+	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
+	: -1]), (v), (n))
 
 /* "h2,http/1.1" -> ["h2", "http/1.1"] */
 static void
@@ -587,11 +600,16 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		    tr->n_cr_sig_algs,
 		    DT_CR_SIG_ALGS_MAX);
 		jw_end(w);
+		o = jq_begin(w, 1);
 	} else {
-		jw_null(w, "certificate_request");
+		o = jq_begin(w, 2);
+		o = jq_key(w, o, "certificate_request");
+		o = jq_null(o);
 	}
-	jw_str(w, "client_certificate",
-	    dt_report_client_cert_name(t->client_cert));
+	/* a name of ours, never NULL ("none" when unknown) */
+	o = jq_key(w, o, "client_certificate");
+	o = jq_ours(w, o, dt_report_client_cert_name(t->client_cert), 1);
+	jq_end(w, o);
 }
 
 /* The keys present only when there is something to say (issue 17). */
@@ -648,10 +666,14 @@ jtls(struct jw *w, const struct dt_conn *c)
 
 	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
 	    tr->malformed_frame == 0) {
-		jw_null(w, "tls");
+		o = jq_begin(w, 1);
+		o = jq_key(w, o, "tls");
+		jq_end(w, jq_null(o));
 		return;
 	}
-	jw_obj(w, "tls");
+	o = jq_begin(w, 1);
+	o = jq_key(w, o, "tls");
+	jq_end(w, jq_open(w, o, '{'));
 	jtls_spec(w, c);
 
 	/* extras */
@@ -843,11 +865,11 @@ put(char *p, const char *s, size_t n)
  * "wireshark_filter" ("ip.addr==A && tcp.port==P && ip.addr==..."), the
  * bytes dt_conn_client_text() and dt_facts_wireshark_filter() write
  * (cut as they cut), with the client's address written once for both.
- * Both NUL-terminated.
+ * Both NUL-terminated, their lengths in *cli_n and *filter_n.
  */
 static void
 conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
-    char filter[DT_FILTER_LEN])
+    char filter[DT_FILTER_LEN], size_t *cli_n, size_t *filter_n)
 {
 	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], cp[10], sp[10];
 	char t[2 * (sizeof "ipv6.addr== && tcp.port==65535" +
@@ -861,6 +883,8 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 	if (can == 0 || san == 0) {	/* never: as they do it */
 		dt_conn_client_text(c, cli);
 		dt_facts_wireshark_filter(c, filter, DT_FILTER_LEN);
+		*cli_n = strlen(cli);
+		*filter_n = strlen(filter);
 		return;
 	}
 	q = t;
@@ -876,6 +900,7 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 		n = DT_ENDPOINT_LEN - 1;
 	memcpy(cli, t, n);
 	cli[n] = '\0';
+	*cli_n = n;
 
 	q = t;
 	if (c->client.family == 6)
@@ -898,6 +923,7 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 		n = DT_FILTER_LEN - 1;
 	memcpy(filter, t, n);
 	filter[n] = '\0';
+	*filter_n = n;
 }
 
 void
@@ -905,17 +931,19 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 {
 	size_t i;
 	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
+	size_t cli_n, filter_n;
 	char *o = jq_begin(w, 12);
 
 	w->evc_gen++;	/* no event of this connection kept yet */
-	/* written here, not kept (facts.h): printable ASCII */
-	conn_texts(c, cli, filter);
+	/* written here, not kept (facts.h): printable ASCII, no '"' or
+	   '\\', their lengths known */
+	conn_texts(c, cli, filter, &cli_n, &filter_n);
 	o = jq_elem(w, o);
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_int(o, c->id);
 	o = jq_key(w, o, "client");
-	o = jq_ours(w, o, cli, 10);
+	o = jq_plain(w, o, cli, cli_n, 10);
 	o = jq_key(w, o, "server");
 	o = jq_wire(w, o, c->server_str, 10);
 	o = jq_key(w, o, "server_name");
@@ -931,7 +959,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "last_frame");
 	o = jq_uint(o, c->last_frame);
 	o = jq_key(w, o, "wireshark_filter");
-	o = jq_ours(w, o, filter, 2);
+	o = jq_plain(w, o, filter, filter_n, 2);
 	jq_end(w, o);
 	jtcp(w, c);
 	jtls(w, c);

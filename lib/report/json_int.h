@@ -484,6 +484,20 @@ jq_ours(struct jw *w, char *o, const char *name, size_t k)
 	return jq_str(w, o, name, k);
 }
 
+/* Our own text of n bytes, printable ASCII without '"' or '\\' (an
+   endpoint, a filter we made), copied as it is: no strlen(), no check;
+   room for k members after it when it is long. */
+char *jq_plain_long(struct jw *w, char *o, const char *s, size_t n,
+    size_t k);
+
+static inline char *
+jq_plain(struct jw *w, char *o, const char *s, size_t n, size_t k)
+{
+	if (n <= JQ_VALUE_MAX - 2)
+		return jq_name(o, s, n);
+	return jq_plain_long(w, o, s, n, k);
+}
+
 /* ---- runs written once (json_out.c) ----------------------------------- */
 
 /* Starts the key of a run of memo i at the current depth. */

@@ -110,8 +110,9 @@ dt_report_dir_name(int dir)
 #define NM(s)	{ s, sizeof(char[sizeof s <= DT_REPORT_NAME_PAD ? \
 	sizeof s : -1]) - 1 }
 
-/* IANA TLS HandshakeType registry: hs_names[hs_index[type] - 1]. */
-static const struct dt_report_name hs_names[] = {
+/* IANA TLS HandshakeType registry: dt_report_hs_names[i - 1] for
+   i = dt_report_hs_index[type] (0: not registered). */
+const struct dt_report_name dt_report_hs_names[] = {
 	NM("hello_request"),		/* 0 */
 	NM("client_hello"),		/* 1 */
 	NM("server_hello"),		/* 2 */
@@ -135,7 +136,7 @@ static const struct dt_report_name hs_names[] = {
 	NM("message_hash"),		/* 254 */
 };
 
-static const uint8_t hs_index[256] = {
+const uint8_t dt_report_hs_index[256] = {
 	[0] = 1, [1] = 2, [2] = 3, [3] = 4, [4] = 5, [5] = 6, [6] = 7,
 	[8] = 8, [11] = 9, [12] = 10, [13] = 11, [14] = 12, [15] = 13,
 	[16] = 14, [20] = 15, [21] = 16, [22] = 17, [23] = 18, [24] = 19,
@@ -143,7 +144,7 @@ static const uint8_t hs_index[256] = {
 };
 
 /* By enum dt_ev_type (a 6-bit field): an empty name is "unknown". */
-static const struct dt_report_name event_names[64] = {
+const struct dt_report_name dt_report_ev_names[64] = {
 	[DT_EV_SYN] = NM("syn"),
 	[DT_EV_SYNACK] = NM("syn_ack"),
 	[DT_EV_RST] = NM("rst"),
@@ -178,18 +179,16 @@ static const struct dt_report_name sslv2_cmk_name =
     NM("sslv2_client_master_key");
 static const struct dt_report_name heartbeat_name = NM("heartbeat");
 
+/* What dt_report_msg_nm() (report.h) does off its quick path: the
+   names a type's own does not give, and types that have none. */
 const struct dt_report_name *
-dt_report_msg_nm(const struct dt_event *ev)
+dt_report_msg_nm_rare(const struct dt_event *ev)
 {
-	unsigned i;
-
 	switch (ev->type) {
 	case DT_EV_TLS_HANDSHAKE:
 		if (dt_ev_hs_hrr(ev))
 			return &hrr_name;
-		i = ev->a < 256 ? hs_index[ev->a] : 0;
-		return &(i != 0 ? hs_names : event_names)[i != 0 ? i - 1 :
-		    DT_EV_TLS_HANDSHAKE];
+		break;
 	case DT_EV_SSLV2_HELLO:
 		if (ev->a == DT_SSLV2_SERVER_HELLO)
 			return &sslv2_sh_name;
@@ -203,22 +202,14 @@ dt_report_msg_nm(const struct dt_event *ev)
 	default:
 		break;
 	}
-	return event_names[ev->type].n != 0 ? &event_names[ev->type] :
-	    &unknown_name;
+	return dt_report_ev_names[ev->type].n != 0 ?
+	    &dt_report_ev_names[ev->type] : &unknown_name;
 }
 
 const char *
 dt_report_msg_name(const struct dt_event *ev)
 {
 	return dt_report_msg_nm(ev)->s;
-}
-
-int
-dt_report_event_is_tls(const struct dt_event *ev)
-{
-	return (ev->type >= DT_EV_TLS_HANDSHAKE &&
-	    ev->type <= DT_EV_SSLV2_HELLO) || (ev->type >= DT_EV_TLS_UPGRADE &&
-	    ev->type <= DT_EV_TLS_RESYNC);
 }
 
 /* ---- time ------------------------------------------------------------------ */

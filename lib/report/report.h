@@ -101,9 +101,51 @@ struct dt_report_name {
 	char s[DT_REPORT_NAME_PAD];
 	unsigned char n;	/* strlen(s) */
 };
-const struct dt_report_name *dt_report_msg_nm(const struct dt_event *ev);
+
+/*
+ * The tables behind it (names.c), for the inline quick path below: a
+ * JSON document names every event of every connection, twice for TLS
+ * ones, and a call was most of the cost. By handshake type (index 0: not
+ * registered, else its name is dt_report_hs_names[index - 1]) and by
+ * enum dt_ev_type (n 0: no name of its own).
+ */
+extern const struct dt_report_name dt_report_hs_names[];
+extern const uint8_t dt_report_hs_index[256];
+extern const struct dt_report_name dt_report_ev_names[64];
+/* The rest: a HelloRetryRequest, SSL 2.0 messages, heartbeats, unknown. */
+const struct dt_report_name *dt_report_msg_nm_rare(const struct dt_event *ev);
+
+static inline const struct dt_report_name *
+dt_report_msg_nm(const struct dt_event *ev)
+{
+	const struct dt_report_name *nm = &dt_report_ev_names[ev->type];
+	unsigned i;
+
+	switch (ev->type) {
+	case DT_EV_TLS_HANDSHAKE:
+		i = ev->a < 256 ? dt_report_hs_index[ev->a] : 0;
+		if (dt_ev_hs_hrr(ev))
+			break;
+		return i != 0 ? &dt_report_hs_names[i - 1] : nm;
+	case DT_EV_SSLV2_HELLO:
+	case DT_EV_TLS_RECORD:
+		break;
+	default:
+		if (nm->n != 0)
+			return nm;
+		break;
+	}
+	return dt_report_msg_nm_rare(ev);
+}
+
 /* 1 when the event belongs in tls.messages (TLS/HTTP/non-TLS content). */
-int dt_report_event_is_tls(const struct dt_event *ev);
+static inline int
+dt_report_event_is_tls(const struct dt_event *ev)
+{
+	return (ev->type >= DT_EV_TLS_HANDSHAKE &&
+	    ev->type <= DT_EV_SSLV2_HELLO) || (ev->type >= DT_EV_TLS_UPGRADE &&
+	    ev->type <= DT_EV_TLS_RESYNC);
+}
 
 /* ---- Windows' events (winevent.c) ---------------------------------------- */
 

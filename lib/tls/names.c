@@ -617,6 +617,17 @@ static const struct name32 sslv2_specs[] = {
 	{ 0x080080, "SSL_CK_RC4_64_WITH_MD5" },
 };
 
+/* The NULL-cipher suites of the table (null_mac >= 0) as bits, asked of
+   every suite of every ClientHello: [0] the 0x00XX codes, [1] the 0xC0XX
+   ones (none lies elsewhere), 32 low bytes a word. test_tls checks it
+   against the table for every code. */
+static const uint32_t null_suites[2][8] = {
+	{ 0x00000007, 0x08007000, 0x00000000, 0x00000000,
+	  0x00000000, 0x03330000, 0x00000000, 0x00000000 },
+	{ 0x00210842, 0x0E000000, 0x00000000, 0x00000000,
+	  0x00000000, 0x00300000, 0x00000000, 0x00000000 },
+};
+
 static int
 cmp16(const void *key, const void *elt)
 {
@@ -659,17 +670,6 @@ dt_tls_suite_name(uint16_t suite)
 
 	return e != NULL ? e->name : NULL;
 }
-
-/* The NULL-cipher suites of the table (null_mac >= 0) as bits, asked of
-   every suite of every ClientHello: [0] the 0x00XX codes, [1] the 0xC0XX
-   ones (none lies elsewhere), 32 low bytes a word. test_tls checks it
-   against the table for every code. */
-static const uint32_t null_suites[2][8] = {
-	{ 0x00000007, 0x08007000, 0x00000000, 0x00000000,
-	  0x00000000, 0x03330000, 0x00000000, 0x00000000 },
-	{ 0x00210842, 0x0E000000, 0x00000000, 0x00000000,
-	  0x00000000, 0x00300000, 0x00000000, 0x00000000 },
-};
 
 int
 dt_tls_suite_is_null(uint16_t suite)

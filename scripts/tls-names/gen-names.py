@@ -85,6 +85,30 @@ def table(ctype, tname, items, width):
     return s + "};\n\n"
 
 
+def null_bitmap(su):
+    """The NULL suites as bits, for dt_tls_suite_is_null(): every suite of
+    every ClientHello is asked, and a search of the table was its cost."""
+    words = [[0] * 8, [0] * 8]
+    for v in su:
+        if null_mac(su[v]) is None:
+            continue
+        hi, lo = v >> 8, v & 0xFF
+        if hi not in (0x00, 0xC0):
+            sys.exit("gen-names: NULL suite 0x%04X outside 0x00XX/0xC0XX" % v)
+        words[hi != 0][lo >> 5] |= 1 << (lo & 31)
+    rows = []
+    for w in words:
+        rows.append("\t{ " + ", ".join("0x%08X" % x for x in w[:4]) +
+                    ",\n\t  " + ", ".join("0x%08X" % x for x in w[4:]) +
+                    " },\n")
+    return ("/* The NULL-cipher suites of the table (null_mac >= 0) as bits, asked of\n"
+            "   every suite of every ClientHello: [0] the 0x00XX codes, [1] the 0xC0XX\n"
+            "   ones (none lies elsewhere), 32 low bytes a word. test_tls checks it\n"
+            "   against the table for every code. */\n"
+            "static const uint32_t null_suites[2][8] = {\n" + "".join(rows) +
+            "};\n\n")
+
+
 def main():
     su = suites()
     regs = registries()
@@ -133,6 +157,7 @@ struct suite_name {
     o.write(table("name16", "extensions", regs["extension"], 4))
     o.write(table("name16", "versions", regs["version"], 4))
     o.write(table("name32", "sslv2_specs", regs["sslv2"], 6))
+    o.write(null_bitmap(su))
     o.write("""static int
 cmp16(const void *key, const void *elt)
 {
@@ -179,9 +204,11 @@ dt_tls_suite_name(uint16_t suite)
 int
 dt_tls_suite_is_null(uint16_t suite)
 {
-	const struct suite_name *e = find_suite(suite);
+	unsigned hi = suite >> 8, lo = suite & 0xFFu;
 
-	return e != NULL && e->null_mac >= 0;
+	if (hi != 0x00 && hi != 0xC0)
+		return 0;
+	return (int)(null_suites[hi != 0][lo >> 5] >> (lo & 31) & 1);
 }
 
 int

@@ -588,7 +588,7 @@ START_TEST(t_pcap_fast_reader_same_as_libpcap)
 	static const char *const dirs[] = { TESTDATA_DIR "/formats",
 	    TESTDATA_DIR "/scenarios", TESTDATA_DIR "/netem",
 	    "tests/fuzz/corpus/capture" };
-	const char *tmp = "test_perf.tmp.pcap";
+	char tmp[64];	/* per process: make check and make asan may run at once */
 	char path[512];
 	struct dirent *e;
 	size_t i, k, n, nrec, offs[64], files = 0, variants = 0;
@@ -597,6 +597,7 @@ START_TEST(t_pcap_fast_reader_same_as_libpcap)
 	struct stat st;
 	DIR *d;
 
+	snprintf(tmp, sizeof tmp, "test_perf.%ld.tmp.pcap", (long)getpid());
 	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		if ((d = opendir(dirs[i])) == NULL)
 			continue;

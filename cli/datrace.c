@@ -504,8 +504,8 @@ default_spill_dir(void)
  * library's default, 256 MiB, is for callers that choose). A spill costs
  * the analysis little now that a walk maps the file back 2 MiB a fault
  * and each kind of facts fills regions of its own (util/spill.h), and
- * it is what keeps a day's report under 64 MiB of RSS (2 GiB bench day:
- * 66 MiB from 1 MiB, 72 from 4 MiB, 170 from 256 MiB). Small captures
+ * it is what keeps a day's report under 64 MiB of RSS (2 GiB bench day,
+ * every format: 48-60 MiB spilled from 1 MiB, 170 from 256 MiB). Small captures
  * (every testdata capture, kept under 1 MiB) never make a file.
  */
 #define CLI_SPILL_AFTER ((size_t)1 << 20)

@@ -77,7 +77,7 @@ reserve_aligned(size_t reserve)
    field), and all its resident pages in *rss when asked: -1 when /proc
    cannot say. */
 static long
-resident_shared2(int fd, long *rss_out)
+resident_shared(int fd, long *rss_out)
 {
 	char buf[128];
 	ssize_t n;
@@ -91,12 +91,6 @@ resident_shared2(int fd, long *rss_out)
 	if (rss_out != NULL)
 		*rss_out = rss;
 	return shared;
-}
-
-static long
-resident_shared(int fd)
-{
-	return resident_shared2(fd, NULL);
 }
 
 int
@@ -118,7 +112,7 @@ dt_spill_open(struct dt_spill *s, const char *dir, size_t reserve)
 	s->base = base;
 	s->reserve = reserve;
 	s->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	s->shared_before = resident_shared(s->statm);
+	s->shared_before = resident_shared(s->statm, NULL);
 	return 0;
 }
 
@@ -252,7 +246,7 @@ dt_spill_mapped(const struct dt_spill *s)
 size_t
 dt_spill_resident(const struct dt_spill *s, size_t *rss)
 {
-	long rp = 0, now = resident_shared2(s->statm, &rp);
+	long rp = 0, now = resident_shared(s->statm, &rp);
 	long page = sysconf(_SC_PAGESIZE);
 
 	if (now < 0 || s->shared_before < 0 || page <= 0)

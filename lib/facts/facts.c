@@ -396,22 +396,23 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 	size_t i;
 
 	hello_free(m, t->hello);
-	if (!(t->kept & 1))
+	if (!(t->kept & DT_TLS_KEPT_SNI))
 		dt_free(m, t->sni);
-	if (!(t->kept & 2))
+	if (!(t->kept & DT_TLS_KEPT_ALPN))
 		dt_free(m, t->alpn);
 	if (!(t->certs_shared & 1)) {
 		for (i = 0; i < t->n_server_certs; i++)
 			dt_cert_clear(m, &t->server_certs[i]);
 		dt_free(m, t->server_certs);
 	}
-	tls_rare_free(m, t->rare, t->certs_shared & 2, t->kept & 8);
+	tls_rare_free(m, t->rare, t->certs_shared & 2,
+	    t->kept & DT_TLS_KEPT_RARE);
 	if (t->http != NULL) {
-		if (!(t->kept & 32)) {		/* else kept text */
+		if (!(t->kept & DT_TLS_KEPT_HTTP_TEXT)) {	/* else kept */
 			dt_http_msg_clear(m, &t->http->request);
 			dt_http_msg_clear(m, &t->http->response);
 		}
-		if (!(t->kept & 16))
+		if (!(t->kept & DT_TLS_KEPT_HTTP))
 			dt_free(m, t->http);
 	}
 	memset(t, 0, sizeof *t);
@@ -878,7 +879,7 @@ http_strings_keep(struct dt_capture *cap, struct dt_tls_facts *t)
 		*sp[i] = k;
 		k += len;
 	}
-	t->kept |= 32;
+	t->kept |= DT_TLS_KEPT_HTTP_TEXT;
 }
 
 int
@@ -887,7 +888,7 @@ dt_tls_http_own(struct dt_mem *m, struct dt_tls_facts *t)
 	char **sp[8], *own[8];
 	size_t i;
 
-	if (t->http == NULL || !(t->kept & 32))
+	if (t->http == NULL || !(t->kept & DT_TLS_KEPT_HTTP_TEXT))
 		return 0;
 	{
 		char **all[] = HTTP_STRINGS(t->http);
@@ -920,21 +921,21 @@ tls_parts_keep(struct dt_capture *cap, struct dt_tls_facts *t)
 	struct dt_tls_rare *r;
 	struct dt_tls_http *h;
 
-	if (t->rare != NULL && !(t->kept & 8) &&
+	if (t->rare != NULL && !(t->kept & DT_TLS_KEPT_RARE) &&
 	    (r = dt_capture_keep(cap, sizeof *r)) != NULL) {
 		memcpy(r, t->rare, sizeof *r);
 		dt_free(cap->mem, t->rare);
 		t->rare = r;
-		t->kept |= 8;
+		t->kept |= DT_TLS_KEPT_RARE;
 	}
-	if (t->http != NULL && !(t->kept & 16) &&
+	if (t->http != NULL && !(t->kept & DT_TLS_KEPT_HTTP) &&
 	    (h = dt_capture_keep(cap, sizeof *h)) != NULL) {
 		memcpy(h, t->http, sizeof *h);
 		dt_free(cap->mem, t->http);
 		t->http = h;
-		t->kept |= 16;
+		t->kept |= DT_TLS_KEPT_HTTP;
 	}
-	if (t->http != NULL && !(t->kept & 32))
+	if (t->http != NULL && !(t->kept & DT_TLS_KEPT_HTTP_TEXT))
 		http_strings_keep(cap, t);
 }
 
@@ -956,15 +957,15 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 	room = dt_mem_room(m) >= INTERN_ROOM;
 	if (room)
 		tls_hello_keep(cap, c->tls);
-	tls_name_intern(cap, c->tls, &c->tls->sni, 1);
-	tls_name_intern(cap, c->tls, &c->tls->alpn, 2);
+	tls_name_intern(cap, c->tls, &c->tls->sni, DT_TLS_KEPT_SNI);
+	tls_name_intern(cap, c->tls, &c->tls->alpn, DT_TLS_KEPT_ALPN);
 	if (room)
 		tls_parts_keep(cap, c->tls);
-	if (room && !(c->tls->kept & 4) &&
+	if (room && !(c->tls->kept & DT_TLS_KEPT_STRUCT) &&
 	    (t = dt_capture_keep(cap, sizeof *t)) != NULL) {
 		memcpy(t, c->tls, sizeof *t);
 		dt_free(m, c->tls);
-		t->kept |= 4;
+		t->kept |= DT_TLS_KEPT_STRUCT;
 		c->tls = t;
 	}
 }
@@ -1080,7 +1081,7 @@ dt_conn_free(struct dt_mem *m, struct dt_conn *c)
 		return;
 	dt_conn_timeline_free(m, c);
 	if (c->tls != &dt_tls_none) {
-		int kept = c->tls->kept & 4;
+		int kept = c->tls->kept & DT_TLS_KEPT_STRUCT;
 
 		dt_tls_facts_clear(m, c->tls);
 		if (!kept)

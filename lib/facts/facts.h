@@ -395,17 +395,9 @@ struct dt_tls_facts {
 					   (dt_x509_chain_shared): read-only,
 					   not freed here; dt_tls_certs_own()
 					   before writing to them */
-	uint8_t kept;			/* in the capture's kept memory since
-					   the connection ended (dt_conn_tls_
-					   trim), never freed alone: 1 sni,
-					   2 alpn (interned: thousands of
-					   connections name the same few
-					   servers; shared, never written),
-					   4 this struct, 8 the rare part's
-					   struct, 16 the HTTP heads' struct,
-					   32 the HTTP heads' strings (one
-					   block: dt_tls_http_own() before
-					   replacing one) */
+	uint8_t kept;			/* DT_TLS_KEPT_*: what is in the
+					   capture's kept memory, never freed
+					   alone */
 	unsigned n_alerts;
 	unsigned n_client_hellos;	/* readable ClientHellos (1: normal) */
 	unsigned n_server_hellos;	/* readable ServerHellos, HRR included */
@@ -669,6 +661,18 @@ struct dt_conn {
 #define DT_CONN_KEPT_STRUCT	1
 #define DT_CONN_KEPT_EVENTS	2
 #define DT_CONN_KEPT_TUNNEL	4
+
+/* dt_tls_facts.kept: the SNI and the ALPN interned (thousands of
+   connections name the same few servers; shared, never written); since
+   the connection ended (dt_conn_tls_trim), the struct itself, its rare
+   part's struct, the HTTP heads' struct and their strings (one block:
+   dt_tls_http_own() before replacing one). */
+#define DT_TLS_KEPT_SNI		1
+#define DT_TLS_KEPT_ALPN	2
+#define DT_TLS_KEPT_STRUCT	4
+#define DT_TLS_KEPT_RARE	8
+#define DT_TLS_KEPT_HTTP	16
+#define DT_TLS_KEPT_HTTP_TEXT	32
 
 #define DT_REASON_LEN 128
 #define DT_ENDPOINT_LEN 48	/* client, server_str: at most 47 bytes */

@@ -434,8 +434,8 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
 
 	if (t == &dt_tls_none)
 		return;
-	clean_name(cap, t, &t->sni, 1);
-	clean_name(cap, t, &t->alpn, 2);
+	clean_name(cap, t, &t->sni, DT_TLS_KEPT_SNI);
+	clean_name(cap, t, &t->alpn, DT_TLS_KEPT_ALPN);
 	if (t->rare != NULL) {
 		clean_str(m, &t->rare->chain_error);
 		clean_str(m, &t->rare->non_tls_line);
@@ -453,7 +453,7 @@ clean_tls(struct dt_capture *cap, struct dt_tls_facts *t,
 			(void)dt_tls_http_own(m, t);
 			m->failed = was;
 		}
-		if (t->kept & 32) {
+		if (t->kept & DT_TLS_KEPT_HTTP_TEXT) {
 			http_msg_patch(&t->http->request);
 			http_msg_patch(&t->http->response);
 		} else {

@@ -235,7 +235,8 @@ conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */
 		return;
 	was = t->sni;			/* interned (kept 1): not freed */
-	swap(r, &t->sni, redact_name_map(r, t->sni), !(t->kept & 1));
+	swap(r, &t->sni, redact_name_map(r, t->sni),
+	    !(t->kept & DT_TLS_KEPT_SNI));
 	if (t->sni != was)
 		t->kept &= (uint8_t)~1;	/* the pseudonym's copy: owned */
 	if (dt_tls_certs_own(r->cm, t) != 0) {

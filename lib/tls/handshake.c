@@ -194,7 +194,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e,
 			if (!rd_ok(&v) || w.n == 0)
 				return "ClientHello: malformed server_name entry";
 			if (nt == 0 && f->sni == NULL)
-				hello_name(t, f, &f->sni, 1,
+				hello_name(t, f, &f->sni, DT_TLS_KEPT_SNI,
 				    (const char *)w.p, w.n);
 		}
 		return rd_ok(&v) ? NULL : "ClientHello: malformed server_name entry";
@@ -237,7 +237,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e,
 			}
 		}
 		if (f->alpn == NULL)
-			hello_name(t, f, &f->alpn, 2, buf, bl);
+			hello_name(t, f, &f->alpn, DT_TLS_KEPT_ALPN, buf, bl);
 		return NULL;
 	}
 	case 43:	/* RFC 8446 4.2.1 supported_versions */

@@ -541,6 +541,26 @@ first_clause(const char *s)
 	return i;
 }
 
+/* A verdict's summary into dst (room for len + 1): the rule's sentence,
+   and when tie >= 0 "%s (IP-HTTPS: %.*s)" with the first tie bytes of
+   c's identification reason. */
+static void
+summary_write(char *dst, const char *summary, size_t len,
+    const struct dt_conn *c, int tie)
+{
+	size_t k;
+
+	if (tie < 0) {
+		memcpy(dst, summary, len + 1);
+		return;
+	}
+	k = strlen(summary);
+	memcpy(dst, summary, k);
+	memcpy(dst + k, " (IP-HTTPS: ", 12);
+	memcpy(dst + k + 12, c->iphttps_reason, (size_t)tie);
+	memcpy(dst + k + 12 + tie, ")", 2);
+}
+
 struct dt_verdict *
 dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
     const struct dt_conn *c, dt_confidence conf, uint32_t win_code,
@@ -590,15 +610,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	   numbers and sentences to the heap (0.6 MB at the 2 GiB day's
 	   rule pass) and the work of writing each summary twice */
 	if (len < sizeof text && cap->spill == NULL) {
-		if (tie >= 0) {		/* "%s (IP-HTTPS: %.*s)", it fits */
-			size_t k = strlen(summary);
-
-			memcpy(text, summary, k);
-			memcpy(text + k, " (IP-HTTPS: ", 12);
-			memcpy(text + k + 12, c->iphttps_reason, (size_t)tie);
-			memcpy(text + k + 12 + tie, ")", 2);
-		} else
-			memcpy(text, summary, len + 1);
+		summary_write(text, summary, len, c, tie);	/* it fits */
 		packed = dt_rule_summary_pack(ctx, text, len);
 	}
 	v = dt_capture_keep(cap, sizeof *v + fb + (packed != NULL ? 0 :
@@ -640,17 +652,9 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	if (packed != NULL) {
 		v->summary = packed;
 		v->packed = 1;
-	} else if (tie >= 0) {		/* "%s (IP-HTTPS: %.*s)" */
-		size_t k = strlen(summary);
-
-		v->summary = (char *)(v + 1) + fb;
-		memcpy(v->summary, summary, k);
-		memcpy(v->summary + k, " (IP-HTTPS: ", 12);
-		memcpy(v->summary + k + 12, c->iphttps_reason, (size_t)tie);
-		memcpy(v->summary + k + 12 + tie, ")", 2);
 	} else {
 		v->summary = (char *)(v + 1) + fb;
-		memcpy(v->summary, summary, len + 1);
+		summary_write(v->summary, summary, len, c, tie);
 	}
 	/* a weak identification weakens every finding about it */
 	if (tie >= 0 && c->iphttps_score < DT_RULE_STRONG &&

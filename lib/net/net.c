@@ -250,6 +250,26 @@ ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 }
 
 /*
+ * The tail of both straight paths, once the header is found to be one
+ * of theirs: its fields into *out, then its payload of len bytes (proto
+ * is transport()'s to store).
+ */
+static inline __attribute__((always_inline)) void
+straight_tail(struct dt_net *n, struct rd r, uint8_t family,
+    const uint8_t *src, const uint8_t *dst, uint8_t ttl, uint8_t proto,
+    uint32_t len, int64_t now, struct dt_l4 *out)
+{
+	size_t alen = family == 4 ? 4 : 16;
+
+	out->ttl = ttl;
+	out->src.family = out->dst.family = family;
+	memcpy(out->src.a, src, alen);
+	memcpy(out->dst.a, dst, alen);
+	rd_limit(&r, len);
+	transport(n, r, len, proto, now, out);
+}
+
+/*
  * The usual frames in one straight path: Ethernet II carrying IPv4
  * without options or fragments, or IPv6 without extension headers, as
  * link_ether(), ip4() and ip6() read them (the same checks, the same
@@ -262,7 +282,6 @@ ether_ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 {
 	uint8_t vihl, ttl, proto;
 	uint16_t tot, fragw;
-	uint32_t len;
 	uint8_t src[4], dst[4];
 
 	vihl = rd_u8(&r);
@@ -279,14 +298,8 @@ ether_ip4(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 	   (malformed) are ip4()'s to say */
 	if (vihl != 0x45 || tot < 20 || (fragw & 0x3fff) != 0 || !rd_ok(&r))
 		return 0;
-	out->ttl = ttl;
-	out->proto = proto;
-	out->src.family = out->dst.family = 4;
-	memcpy(out->src.a, src, 4);
-	memcpy(out->dst.a, dst, 4);
-	len = (uint32_t)tot - 20;
-	rd_limit(&r, len);
-	transport(n, r, len, proto, now, out);
+	straight_tail(n, r, 4, src, dst, ttl, proto, (uint32_t)tot - 20, now,
+	    out);
 	return 1;
 }
 
@@ -308,13 +321,7 @@ ether_ip6(struct dt_net *n, struct rd r, int64_t now, struct dt_l4 *out)
 	if (vtcfl >> 28 != 6 || len == 0 || (nh != 6 && nh != 17) ||
 	    !rd_ok(&r))
 		return 0;
-	out->ttl = hlim;
-	out->proto = nh;
-	out->src.family = out->dst.family = 6;
-	memcpy(out->src.a, src, 16);
-	memcpy(out->dst.a, dst, 16);
-	rd_limit(&r, len);
-	transport(n, r, len, nh, now, out);
+	straight_tail(n, r, 6, src, dst, hlim, nh, len, now, out);
 	return 1;
 }
 

@@ -88,7 +88,8 @@ alloc_u16(struct dt_tls *t, size_t n)
 	return dt_calloc(t->m, n > 0 ? n : 1, sizeof(uint16_t));
 }
 
-/* offered_suites was sized by alloc_u16 for every suite of the hello. */
+/* offered_suites has room for every suite of the hello: room[1] of
+   hello_room() for a ClientHello, alloc_u16() for an SSL 2.0 one. */
 static void
 add_suite(struct dt_tls *t, struct dt_conn *c, uint16_t s)
 {

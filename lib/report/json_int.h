@@ -505,6 +505,15 @@ jw_memo_add(struct jw_memo_run *r, const void *p, size_t n)
 	r->klen += n;
 }
 
+/* A ClientHello list: its count, then its entries (n of them: the
+   parser stops counting at the entries it keeps). */
+static inline void
+jw_memo_u16v(struct jw_memo_run *r, const uint16_t *v, uint32_t n)
+{
+	jw_memo_add(r, &n, sizeof n);
+	jw_memo_add(r, v, n * sizeof *v);
+}
+
 /* A string or NULL, told apart: a tag byte, then its bytes and NUL. */
 static inline void
 jw_memo_str(struct jw_memo_run *r, const char *s)

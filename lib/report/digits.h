@@ -70,6 +70,25 @@ dt_dec8(char *p, uint32_t v)
 }
 #endif
 
+/* "0x" and v in lower-case hex, at least width (1..16) digits, as
+   "0x%0*" PRIx64 writes it, at p (room for 18, no NUL); the count. */
+static inline size_t
+dt_hex_u64(char *p, uint64_t v, unsigned width)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned n = 1, i;
+
+	while (n < 16 && (v >> (4 * n)) != 0)
+		n++;
+	if (n < width)
+		n = width;
+	p[0] = '0';
+	p[1] = 'x';
+	for (i = 0; i < n; i++)
+		p[2 + i] = hex[(v >> (4 * (n - 1 - i))) & 15];
+	return 2 + n;
+}
+
 /* A time's fraction of a second, frac < 10^9 ns, at p: nothing when 0,
    else '.' and nine digits; past it. */
 static inline char *

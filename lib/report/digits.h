@@ -53,25 +53,66 @@ dt_digits8(char *p, uint32_t v)
 #endif
 }
 
+#ifdef DT_DIGITS_SWAR
+/* The digits of 0 < v < 10^8 at p, their count: the eight digits of a
+   word, the leading zeros shifted out, the word stored whole (p has room
+   for 8). The first digit that is not '0' is the lowest byte of the
+   digits' values that is not zero: v > 0, one is. */
+static inline size_t
+dt_dec8(char *p, uint32_t v)
+{
+	uint64_t t = dt_digits8_word(v);
+	unsigned lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
+
+	t >>= 8 * lead;
+	memcpy(p, &t, 8);
+	return 8 - lead;
+}
+#endif
+
+/* "0x" and v in lower-case hex, at least width (1..16) digits, as
+   "0x%0*" PRIx64 writes it, at p (room for 18, no NUL); the count. */
+static inline size_t
+dt_hex_u64(char *p, uint64_t v, unsigned width)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned n = 1, i;
+
+	while (n < 16 && (v >> (4 * n)) != 0)
+		n++;
+	if (n < width)
+		n = width;
+	p[0] = '0';
+	p[1] = 'x';
+	for (i = 0; i < n; i++)
+		p[2 + i] = hex[(v >> (4 * (n - 1 - i))) & 15];
+	return 2 + n;
+}
+
+/* A time's fraction of a second, frac < 10^9 ns, at p: nothing when 0,
+   else '.' and nine digits; past it. */
+static inline char *
+dt_dec_frac(char *p, uint32_t frac)
+{
+	if (frac == 0)
+		return p;
+	p[0] = '.';
+	p[1] = (char)('0' + frac / 100000000);
+	dt_digits8(p + 2, frac % 100000000);
+	return p + 10;
+}
+
 /* The decimal digits of v at p (up to 20, no NUL; p has room for 20);
-   their count. Below 10^8 (frame numbers, counts) the eight digits of a
-   word, the leading zeros shifted out, stored whole. */
+   their count. Below 10^8 (frame numbers, counts) dt_dec8(). */
 static inline size_t
 dt_dec_u64(char *p, uint64_t v)
 {
 	char d[20];
 	size_t k = sizeof d;
-#ifdef DT_DIGITS_SWAR
-	uint64_t t;
-	unsigned lead;
 
-	if (v != 0 && v < 100000000) {
-		t = dt_digits8_word((uint32_t)v);
-		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
-		t >>= 8 * lead;
-		memcpy(p, &t, 8);
-		return 8 - lead;
-	}
+#ifdef DT_DIGITS_SWAR
+	if (v != 0 && v < 100000000)
+		return dt_dec8(p, (uint32_t)v);
 #endif
 
 	do {

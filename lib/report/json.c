@@ -17,29 +17,12 @@
 #include "net/encap.h"
 #include "tls/tls.h"
 
-/* "0x%" PRIx32 of v at p, NUL-terminated (a verdict's Windows error:
-   one of every few verdicts, snprintf() was 740 instructions). */
-static void
-put_hex32(char *p, uint32_t v)
-{
-	static const char hex[] = "0123456789abcdef";
-	int sh = 28;
-
-	*p++ = '0';
-	*p++ = 'x';
-	while (sh > 0 && (v >> sh) == 0)
-		sh -= 4;
-	for (; sh >= 0; sh -= 4)
-		*p++ = hex[v >> sh & 0xf];
-	*p = '\0';
-}
-
 /* A verdict, the quick way: its members in runs, its texts (of any
    length) between them. */
 static void
 jverdict(struct jw *w, const struct dt_verdict *v)
 {
-	char code[16];
+	char code[18];
 	size_t i;
 	char *o = jq_begin(w, 4);
 
@@ -53,10 +36,9 @@ jverdict(struct jw *w, const struct dt_verdict *v)
 	o = jq_ours(w, o, dt_report_confidence_name(v->confidence), 6);
 	o = jq_key(w, o, "windows_error");
 	if (v->win_code != 0) {
-		put_hex32(code, v->win_code);
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "code");
-		o = jq_name(o, code, strlen(code));
+		o = jq_name(o, code, dt_hex_u64(code, v->win_code, 1));
 		o = jq_key(w, o, "name");
 		o = jq_wire(w, o, v->win_name, 6);
 		o = jq_close(w, o);

@@ -459,9 +459,7 @@ jsuites(struct jw *w, const struct dt_tls_hello *h)
 	char *o;
 
 	jw_memo_begin(w, &r, JW_MEMO_SUITES);
-	jw_memo_add(&r, &h->n_offered_suites, sizeof h->n_offered_suites);
-	jw_memo_add(&r, h->offered_suites,
-	    h->n_offered_suites * sizeof *h->offered_suites);
+	jw_memo_u16v(&r, h->offered_suites, h->n_offered_suites);
 	jw_memo_add(&r, &h->offered_null, sizeof h->offered_null);
 	if (jw_memo_found(w, &r))
 		return;
@@ -491,13 +489,9 @@ jhello_lists(struct jw *w, const struct dt_tls_hello *h)
 	char *o;
 
 	jw_memo_begin(w, &r, JW_MEMO_HELLO);
-	jw_memo_add(&r, &h->n_extensions, sizeof h->n_extensions);
-	jw_memo_add(&r, h->extensions, h->n_extensions * sizeof *h->extensions);
-	jw_memo_add(&r, &h->n_ch_groups, sizeof h->n_ch_groups);
-	jw_memo_add(&r, h->ch_groups, h->n_ch_groups * sizeof *h->ch_groups);
-	jw_memo_add(&r, &h->n_ch_sig_algs, sizeof h->n_ch_sig_algs);
-	jw_memo_add(&r, h->ch_sig_algs,
-	    h->n_ch_sig_algs * sizeof *h->ch_sig_algs);
+	jw_memo_u16v(&r, h->extensions, h->n_extensions);
+	jw_memo_u16v(&r, h->ch_groups, h->n_ch_groups);
+	jw_memo_u16v(&r, h->ch_sig_algs, h->n_ch_sig_algs);
 	jw_memo_add(&r, &h->ch_reneg_info, sizeof h->ch_reneg_info);
 	jw_memo_add(&r, &h->ch_ems, sizeof h->ch_ems);
 	jw_memo_add(&r, &h->ch_status_request, sizeof h->ch_status_request);

@@ -386,20 +386,12 @@ static inline char *
 jq_uint(char *o, uint64_t v)
 {
 #ifdef DT_DIGITS_SWAR
-	uint64_t t;
-	unsigned lead;
-
 	if (v < 10) {
 		*o = (char)('0' + v);
 		return o + 1;
 	}
-	if (v < 100000000) {
-		t = dt_digits8_word((uint32_t)v);
-		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
-		t >>= 8 * lead;
-		memcpy(o, &t, 8);
-		return o + 8 - lead;
-	}
+	if (v < 100000000)
+		return o + dt_dec8(o, (uint32_t)v);
 #endif
 	return jq_int(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
@@ -511,6 +503,15 @@ jw_memo_add(struct jw_memo_run *r, const void *p, size_t n)
 	if (n != 0 && r->klen <= JW_MEMO_KEY && n <= JW_MEMO_KEY - r->klen)
 		memcpy(r->key + r->klen, p, n);
 	r->klen += n;
+}
+
+/* A ClientHello list: its count, then its entries (n of them: the
+   parser stops counting at the entries it keeps). */
+static inline void
+jw_memo_u16v(struct jw_memo_run *r, const uint16_t *v, uint32_t n)
+{
+	jw_memo_add(r, &n, sizeof n);
+	jw_memo_add(r, v, n * sizeof *v);
 }
 
 /* A string or NULL, told apart: a tag byte, then its bytes and NUL. */

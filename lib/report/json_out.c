@@ -563,8 +563,7 @@ jq_int(char *o, int64_t v)
 	    "31323334353637383940414243444546474849505152535455565758596061"
 	    "62636465666768697071727374757677787980818283848586878889909192"
 	    "93949596979899";
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t;
-	unsigned lead;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	char buf[20], *p;
 	size_t n;
 
@@ -575,18 +574,8 @@ jq_int(char *o, int64_t v)
 		return o + 1;
 	}
 #ifdef DT_DIGITS_SWAR
-	if (u < 100000000) {
-		t = dt_digits8_word((uint32_t)u);
-		/* the first digit that is not '0': the lowest byte of the
-		   digits' values that is not zero (u >= 10: one is) */
-		lead = (unsigned)__builtin_ctzll(t - 0x3030303030303030ULL) / 8;
-		t >>= 8 * lead;
-		memcpy(o, &t, 8);
-		return o + 8 - lead;
-	}
-#else
-	(void)lead;
-	(void)t;
+	if (u < 100000000)
+		return o + dt_dec8(o, (uint32_t)u);
 #endif
 	p = buf + sizeof buf;
 	while (u >= 100) {
@@ -679,13 +668,7 @@ jq_time_in(char *o, const char *text, uint64_t frac)
 
 	o[0] = '"';
 	memcpy(o + 1, text, 24);	/* 19 bytes count */
-	p = o + 20;
-	if (frac != 0) {
-		p[0] = '.';
-		p[1] = (char)('0' + frac / 100000000);
-		dt_digits8(p + 2, (uint32_t)(frac % 100000000));
-		p += 10;
-	}
+	p = dt_dec_frac(o + 20, (uint32_t)frac);
 	p[0] = 'Z';
 	p[1] = '"';
 	return p + 2;

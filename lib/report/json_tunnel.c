@@ -30,18 +30,10 @@ jaddr6(struct jw *w, const char *key, const struct dt_addr *a)
 static char *
 jq_spi(char *o, uint64_t v, unsigned width)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned n = 1, i;
-
-	while (n < 16 && (v >> (4 * n)) != 0)
-		n++;
-	if (n < width)
-		n = width;
-	memcpy(o, "\"0x", 3);
-	for (i = 0; i < n; i++)
-		o[3 + i] = hex[(v >> (4 * (n - 1 - i))) & 15];
-	o[3 + n] = '"';
-	return o + 4 + n;
+	o[0] = '"';
+	o += 1 + dt_hex_u64(o + 1, v, width);
+	*o = '"';
+	return o + 1;
 }
 
 static void

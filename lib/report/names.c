@@ -355,13 +355,7 @@ dt_report_clock_time(struct dt_report_clock *k, int64_t ns,
 		return 0;
 	_Static_assert(sizeof k->text <= DT_REPORT_TIME_LEN, "one copy");
 	memcpy(buf, k->text, sizeof k->text);	/* 19 bytes of it count */
-	p = buf + 19;
-	if (frac != 0) {
-		p[0] = '.';
-		p[1] = (char)('0' + frac / 100000000);
-		dt_digits8(p + 2, (uint32_t)(frac % 100000000));
-		p += 10;
-	}
+	p = dt_dec_frac(buf + 19, (uint32_t)frac);
 	*p++ = 'Z';
 	return (size_t)(p - buf);
 }

@@ -67,18 +67,9 @@ part_cat(char p[96], const char *a, const char *b, const char *c)
 static void
 part_win(char p[96], uint32_t code, const char *name)
 {
-	static const char hex[] = "0123456789abcdef";
-	char h[11];
-	int sh = 28;
-	size_t k = 2;
+	char h[19];
 
-	h[0] = '0';
-	h[1] = 'x';
-	while (sh > 0 && (code >> sh) == 0)
-		sh -= 4;
-	for (; sh >= 0; sh -= 4)
-		h[k++] = hex[code >> sh & 15];
-	h[k] = '\0';
+	h[dt_hex_u64(h, code, 1)] = '\0';
 	part_cat(p, h, name != NULL ? " " : "", name != NULL ? name : "");
 }
 

@@ -233,6 +233,7 @@ enum dt_preamble {
 	DT_PRE_SOCKS4,		/* SOCKS 4 / 4a CONNECT, 90 granted */
 	DT_PRE_SOCKS5,		/* RFC 1928 CONNECT, succeeded */
 	DT_PRE_HTTP_CONNECT,	/* RFC 9110 9.3.6 CONNECT, 2xx */
+	DT_PRE_IRC,		/* IRCv3 tls: STARTTLS, numeric 670 */
 };
 
 enum dt_client_cert { DT_CCERT_NONE = 0, DT_CCERT_EMPTY, DT_CCERT_PRESENT };

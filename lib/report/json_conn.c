@@ -659,7 +659,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 	int d;
 
 	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
-	    tr->malformed_frame == 0) {
+	    tr->malformed_frame == 0 && tr->preamble_refused_frame == 0) {
 		o = jq_begin(w, 1);
 		o = jq_key(w, o, "tls");
 		jq_end(w, jq_null(o));

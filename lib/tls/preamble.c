@@ -5,6 +5,8 @@
  *   SMTP    RFC 3207 4     client STARTTLS, server 220
  *   NNTP    RFC 4642 2.2   client STARTTLS, server 382
  *   Sieve   RFC 5804 2.2   client STARTTLS, server OK
+ *   IRC     IRCv3 "tls"    client STARTTLS, server ":prefix 670 ..."
+ *                          (691, or 421/451 naming STARTTLS: no)
  *   IMAP    RFC 9051 6.2.1 client "tag STARTTLS", server "tag OK"
  *   POP3    RFC 2595 4     client STLS, server +OK
  *   FTP     RFC 4217 4     client AUTH TLS (SSL, TLS-C, TLS-P), server 234
@@ -36,7 +38,8 @@
 
 enum family {
 	F_NONE = 0,
-	F_TEXT,		/* CRLF lines: SMTP, IMAP, POP3, FTP, NNTP, Sieve */
+	F_TEXT,		/* CRLF lines: SMTP, IMAP, POP3, FTP, NNTP, Sieve,
+			   IRC */
 	F_XML,		/* XMPP: elements up to '>' */
 	F_PG,		/* PostgreSQL: client int32 length; server 1 byte */
 	F_MYSQL,	/* MySQL packets: int24 length, sequence */
@@ -47,7 +50,8 @@ enum family {
 
 enum cmd {
 	CMD_NONE = 0,
-	CMD_STARTTLS,	/* SMTP, NNTP, Sieve: told apart by the answer */
+	CMD_STARTTLS,	/* SMTP, NNTP, Sieve, IRC: told apart by the
+			   answer */
 	CMD_IMAP,
 	CMD_STLS,
 	CMD_AUTH,
@@ -72,6 +76,7 @@ static const struct {
 	[DT_PRE_SOCKS4] = { "socks4", "SOCKS4 CONNECT" },
 	[DT_PRE_SOCKS5] = { "socks5", "SOCKS5 CONNECT" },
 	[DT_PRE_HTTP_CONNECT] = { "http-connect", "HTTP CONNECT" },
+	[DT_PRE_IRC] = { "irc", "IRC STARTTLS" },
 };
 
 const char *
@@ -377,6 +382,37 @@ asked(struct dt_tls *t, struct dt_conn *c, int cmd, uint64_t frame)
 		c->tls->rare->preamble_asked_frame = frame;
 }
 
+/* An IRC message with the server's prefix (":name 670 nick :text"): its
+   three-digit numeric, or -1 when it has none (a NOTICE, a PRIVMSG). */
+static int
+irc_numeric(const uint8_t *u, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n && u[i] != ' ')		/* the prefix */
+		i++;
+	while (i < n && u[i] == ' ')
+		i++;
+	if (n - i < 3 || (n - i > 3 && u[i + 3] != ' '))
+		return -1;
+	if (u[i] < '0' || u[i] > '9' || u[i + 1] < '0' || u[i + 1] > '9' ||
+	    u[i + 2] < '0' || u[i + 2] > '9')
+		return -1;
+	return (u[i] - '0') * 100 + (u[i + 1] - '0') * 10 + (u[i + 2] - '0');
+}
+
+/* Does line u (n bytes) hold w anywhere? */
+static int
+line_has(const uint8_t *u, size_t n, const char *w)
+{
+	size_t k = strlen(w), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(u + i, w, k) == 0)
+			return 1;
+	return 0;
+}
+
 /* The server said no (u: its answer, n bytes): the fact keeps the first
    refusal and the first line of the answer, control bytes as '.'. */
 static void
@@ -433,6 +469,16 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 	   replies ("250-...") end with the line whose code has a space */
 	switch (t->pre.cmd) {
 	case CMD_STARTTLS:
+		if (n > 0 && u[0] == ':') {	/* IRC: prefixed messages */
+			int num = irc_numeric(u, n);
+
+			if (num == 670)
+				agreed(t, c, dir, DT_PRE_IRC, frame, time);
+			else if (num == 691 || ((num == 421 || num == 451) &&
+			    line_has(u, n, "STARTTLS")))
+				refused(t, c, frame, u, n);
+			break;	/* notices and the rest: not the answer */
+		}
 		if (n >= 4 && u[3] == '-')
 			return;
 		if (line_starts(u, n, "220"))

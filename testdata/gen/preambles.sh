@@ -125,6 +125,8 @@ starttls preamble-ftp ftp 21
 starttls preamble-xmpp xmpp 5222
 starttls preamble-nntp nntp 119
 starttls preamble-sieve sieve 4190
+starttls preamble-irc irc 6667
+starttls preamble-irc-refused irc 6667 refuse
 starttls preamble-ldap ldap 389
 starttls preamble-postgres postgres 5432
 starttls preamble-mysql mysql 3306

@@ -5,7 +5,7 @@ expects, then hands the socket to Python's ssl module (OpenSSL) for the
 handshake, reads one line of application data and closes.
 
 usage: srv.py PROTO PORT CERT KEY [refuse]
-  PROTO: smtp imap pop3 ftp xmpp nntp sieve ldap postgres mysql tls
+  PROTO: smtp imap pop3 ftp xmpp nntp sieve irc ldap postgres mysql tls
   (tls: TLS from the first byte, the target behind a SOCKS or CONNECT proxy)
   refuse: answer the upgrade with the protocol's "no" and close.
 Serves one connection, then exits.
@@ -109,6 +109,22 @@ def sieve(c, f, refuse):
         send(c, 'NO "not now"\r\n')
         return False
     send(c, 'OK "Begin TLS negotiation now"\r\n')
+    return True
+
+
+def irc(c, f, refuse):
+    # IRCv3 "tls" extension: STARTTLS answered with numeric 670
+    # (RPL_STARTTLS) or 691 (ERR_STARTTLS), after another numeric as real
+    # servers send while they look the client up (s_client reads numerics
+    # until 670 and gives up at a line without one, such as a NOTICE)
+    lines(f)                                    # STARTTLS
+    send(c, ":irc.corp.example 020 * :Please wait while we process your "
+         "connection.\r\n")
+    if refuse:
+        send(c, ":irc.corp.example 691 * :STARTTLS failed\r\n")
+        return False
+    send(c, ":irc.corp.example 670 * :STARTTLS successful, go ahead with "
+         "TLS handshake\r\n")
     return True
 
 

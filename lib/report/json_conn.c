@@ -659,7 +659,8 @@ jtls(struct jw *w, const struct dt_conn *c)
 	int d;
 
 	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
-	    tr->malformed_frame == 0 && tr->preamble_refused_frame == 0) {
+	    tr->malformed_frame == 0 && tr->preamble_refused_frame == 0 &&
+	    t->preamble == DT_PRE_NONE) {
 		o = jq_begin(w, 1);
 		o = jq_key(w, o, "tls");
 		jq_end(w, jq_null(o));

@@ -374,6 +374,7 @@ agreed(struct dt_tls *t, struct dt_conn *c, int dir, unsigned proto,
 static void
 asked(struct dt_tls *t, struct dt_conn *c, int cmd, uint64_t frame)
 {
+	t->pre.before = t->pre.pending;
 	t->pre.asked = 1;
 	t->pre.cmd = (uint8_t)cmd;
 	t->d[DT_C2S].state = D_START;
@@ -438,6 +439,16 @@ refused(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 				rf->preamble_refused_line[n] = '.';
 }
 
+/* A final numbered reply ("250 ok", "220"; not "250-" going on): the
+   answer to one command of SMTP, NNTP or FTP. */
+static int
+final_reply(const uint8_t *u, size_t n)
+{
+	return n >= 3 && u[0] >= '0' && u[0] <= '9' && u[1] >= '0' &&
+	    u[1] <= '9' && u[2] >= '0' && u[2] <= '9' &&
+	    (n == 3 || u[3] == ' ');
+}
+
 static void
 text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
     size_t n, uint64_t frame, int64_t time)
@@ -446,6 +457,18 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 		n--;
 	if (n > 0 && u[n - 1] == '\r')
 		n--;
+	/* Commands may be pipelined (SMTP, RFC 2920): "RSET" and
+	   "STARTTLS" in one segment get two replies in order, and only
+	   the second answers the upgrade. Each final numbered reply
+	   answers the oldest command still open; one that comes when
+	   none is open (the greeting) answers nothing. */
+	if (dir == DT_S2C && t->pre.pending > 0 && final_reply(u, n)) {
+		t->pre.pending--;
+		if (t->pre.before > 0) {
+			t->pre.before--;
+			return;		/* an earlier command's answer */
+		}
+	}
 	if (dir == DT_C2S) {
 		const uint8_t *sp = memchr(u, ' ', n);
 
@@ -463,6 +486,9 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 			t->pre.tag[sp - u] = '\0';
 			asked(t, c, CMD_IMAP, frame);
 		}
+		if (t->pre.pending < UINT8_MAX)	/* after asked(): the
+						   commands before it */
+			t->pre.pending++;
 		return;
 	}
 	/* the server: only its answer to the request counts; multi-line

@@ -130,6 +130,10 @@ struct dt_tls {
 		uint8_t greeting;	/* the server spoke first: its first
 					   unit is the non-TLS fact until TLS
 					   is agreed */
+		uint8_t pending;	/* text: client commands the server
+					   has not answered yet */
+		uint8_t before;		/* ... of them, sent before the
+					   upgrade command (pipelined) */
 		uint8_t step[2];	/* SOCKS5 messages per direction */
 		uint8_t socks_method;
 		char tag[24];		/* IMAP command tag */

@@ -3,8 +3,9 @@
 # plaintext preamble, made by real stacks on the loopback of a network
 # namespace of our own (tls-pre):
 #
-#   client  openssl s_client -starttls PROTO (OpenSSL), or curl through a
-#           SOCKS proxy
+#   client  openssl s_client -starttls PROTO (OpenSSL), curl through a
+#           SOCKS proxy, or testdata/gen/preamble/pipelined.py (SMTP with
+#           RSET and STARTTLS pipelined, then Python's ssl = OpenSSL)
 #   server  testdata/gen/preamble/srv.py (the protocol's plaintext side,
 #           then Python's ssl module = OpenSSL), dante (danted) as the SOCKS
 #           4/5 server
@@ -79,6 +80,21 @@ starttls() {
 	wait "${PIDS[-1]}" 2>/dev/null || true
 }
 
+# pipelined NAME: srv.py smtp against a client that sends RSET and
+# STARTTLS in one segment (testdata/gen/preamble/pipelined.py)
+pipelined() {
+	local name=$1
+	want "$name" || return 0
+	ip netns exec $NS $SRV smtp 25 "$CERT" "$KEY" > "$WORK/srv.out" 2>&1 \
+	    </dev/null &
+	PIDS+=($!)
+	sleep 0.5
+	capture "$name" "tcp port 25" nx timeout 10 /usr/bin/python3 \
+	    "$TOP/testdata/gen/preamble/pipelined.py" 25
+	kill "${PIDS[-1]}" 2>/dev/null || true
+	wait "${PIDS[-1]}" 2>/dev/null || true
+}
+
 # socks NAME VERSION: curl -> danted (1080) -> srv.py tls (8443)
 socks() {
 	local name=$1 v=$2
@@ -119,6 +135,7 @@ want() {
 starttls preamble-smtp smtp 25
 starttls preamble-smtp-port2525 smtp 2525
 starttls preamble-smtp-refused smtp 25 refuse
+pipelined preamble-smtp-pipelined
 starttls preamble-imap imap 143
 starttls preamble-pop3 pop3 110
 starttls preamble-ftp ftp 21

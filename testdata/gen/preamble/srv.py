@@ -28,7 +28,8 @@ def smtp(c, f, refuse):
     send(c, "220 mail.corp.example ESMTP\r\n")
     lines(f)                                    # EHLO
     send(c, "250-mail.corp.example\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
-    lines(f)                                    # STARTTLS
+    while lines(f).strip().upper() == b"RSET":  # pipelined before STARTTLS
+        send(c, "250 2.0.0 Ok\r\n")
     if refuse:
         send(c, "454 4.7.0 TLS not available due to local problem\r\n")
         return False

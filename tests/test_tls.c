@@ -1238,7 +1238,12 @@ START_TEST(t_tls13)
 }
 END_TEST
 
-/* draft-ietf-tls-tls13-16: ServerHello without session id/compression */
+/* TLS 1.3 drafts: ServerHello without session id/compression, its
+   version the draft's (draft-ietf-tls-tls13-16: 0x7F10) or, in the early
+   drafts, {3, 4} (as in suricata-verify's tls13-draft14 capture) */
+static const uint16_t draft_versions[] = { 0x7F10, 0x0304 };
+static const char *const draft_names[] = { "TLS 1.3 (draft 16)", "TLS 1.3" };
+
 START_TEST(t_tls13_draft)
 {
 	static struct run r;
@@ -1255,9 +1260,9 @@ START_TEST(t_tls13_draft)
 	record(b, 22, &body);
 	body.n = 0;
 	hs_open(&body, 2);
-	u16(&body, 0x7F10);
+	u16(&body, draft_versions[_i]);
 	for (i = 0; i < 32; i++)
-		u8(&body, (unsigned)i);
+		u8(&body, (unsigned)i + 0xC0);	/* not a length byte */
 	u16(&body, 0x1303);
 	vopen(&body, 2);
 	u16(&body, 51);
@@ -1275,8 +1280,8 @@ START_TEST(t_tls13_draft)
 	seal(s);
 	run_all(&r, s, 0);
 	ck_assert_uint_eq(f->sh_frame, 2);
-	ck_assert_uint_eq(f->version, 0x7F10);
-	ck_assert_str_eq(dt_tls_version_name(f->version), "TLS 1.3 (draft 16)");
+	ck_assert_uint_eq(f->version, draft_versions[_i]);
+	ck_assert_str_eq(dt_tls_version_name(f->version), draft_names[_i]);
 	ck_assert_uint_eq(f->suite, 0x1303);
 	ck_assert_int_eq(f->certs_not_visible, 1);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_ENCRYPTED, -1), "2:0:700 ");
@@ -2762,7 +2767,8 @@ tls_suite(void)
 	tcase_add_test(tc, t_null_alert);
 	tcase_add_test(tc, t_tls13);
 	tcase_add_test(tc, t_hrr);
-	tcase_add_test(tc, t_tls13_draft);
+	tcase_add_loop_test(tc, t_tls13_draft, 0,
+	    sizeof draft_versions / sizeof draft_versions[0]);
 	tcase_add_test(tc, t_sslv2);
 	tcase_add_test(tc, t_sslv2_server);
 	tcase_add_loop_test(tc, t_nontls, 0,

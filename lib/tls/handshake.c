@@ -422,19 +422,20 @@ server_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	struct rd sid, exts;
 	const uint8_t *random;
 	uint16_t legacy, suite, selected = 0;
-	int psk = 0, hrr;
+	int psk = 0, hrr, draft;
 
 	legacy = rd_u16(&r);
 	random = rd_bytes(&r, 32);
-	if (legacy >> 8 == 0x7F) {
-		/* TLS 1.3 drafts before -22 (draft-ietf-tls-tls13-21 4.1.3):
-		   no session id, no compression method */
-		sid = rd_make(NULL, 0);
-	} else {
-		sid = rd_vec8(&r);
-	}
+	/* TLS 1.3 drafts before -22 (draft-ietf-tls-tls13-21 4.1.3): no
+	   session id, no compression method. Their servers wrote the
+	   draft's number (0x7F10: draft 16) or, in the early drafts
+	   (suricata-verify's tls13-draft14 capture, 2016), {3, 4} itself;
+	   RFC 8446's ServerHello says 0x0303 and puts 1.3 in
+	   supported_versions, so 0x0304 here is always a draft's. */
+	draft = legacy >> 8 == 0x7F || legacy == 0x0304;
+	sid = draft ? rd_make(NULL, 0) : rd_vec8(&r);
 	suite = rd_u16(&r);
-	if (legacy >> 8 != 0x7F)
+	if (!draft)
 		(void)rd_u8(&r);	/* compression method */
 	if (!rd_ok(&r))
 		return "ServerHello: truncated";

@@ -151,7 +151,14 @@ keep_key(struct dt_hash *h, const void *key, size_t klen)
 
 	if (need > BLOCK_MAX)
 		return 0;
+	/* A key longer than the next block's nominal size gets a block of
+	   its own size (a verdict's 1,023-byte summary shape was the first
+	   key of a 1,024-byte block: written past its end). Such a block is
+	   full once that key is in: its size as counted here is at least
+	   what was used of it. */
 	size = h->n_blocks > 0 ? block_size(h->n_blocks - 1) : 0;
+	if (size < h->block_used)
+		size = h->block_used;
 	if (h->n_blocks == 0 || size - h->block_used < need) {
 		if (h->n_blocks >= 0xffff)
 			return 0;
@@ -166,6 +173,8 @@ keep_key(struct dt_hash *h, const void *key, size_t klen)
 			h->cap_blocks = cap;
 		}
 		size = block_size(h->n_blocks);
+		if (size < need)
+			size = need;
 		if ((p = dt_malloc(h->mem, size)) == NULL)
 			return 0;
 		h->blocks[h->n_blocks++] = p;

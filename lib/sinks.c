@@ -77,7 +77,7 @@ static __attribute__((noinline, cold)) struct dt_tls *
 tls_sink_open(struct dt_pipe *pp)
 {
 	struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509,
-	    &pp->body, pp->cap };
+	    &pp->body, pp->cap, pp->a->ports };
 
 	if (pp->n_tls_spare > 0)
 		return dt_tls_renew(pp->tls_spare[--pp->n_tls_spare],

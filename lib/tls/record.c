@@ -661,6 +661,7 @@ dt_tls_renew(struct dt_tls *t, struct dt_mem *m,
 	t->x509 = cfg != NULL ? cfg->x509 : NULL;
 	t->bsink = cfg != NULL ? cfg->body : NULL;
 	t->cap = cfg != NULL ? cfg->cap : NULL;
+	t->ports = cfg != NULL ? cfg->ports : NULL;
 	t->d[0].mac = t->d[1].mac = -1;
 	return t;
 }

@@ -31,6 +31,47 @@ looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
 	    t->d[DT_S2C].state == D_RECORDS;
 }
 
+/* Is port one of the IP-HTTPS ports (443 when none were given)? */
+static int
+tls_port(const struct dt_tls *t, uint16_t port)
+{
+	const uint16_t *q;
+
+	if (t->ports == NULL)
+		return port == 443;
+	for (q = t->ports; *q != 0; q++)
+		if (*q == port)
+			return 1;
+	return 0;
+}
+
+/*
+ * The capture began inside this connection (no SYN seen), on a TLS port,
+ * and this direction's first bytes are no record header and no text: the
+ * middle of a record. Its records are found again as after a gap
+ * (record.c: resync), with the bytes passed over as the fact, not a
+ * server that "spoke first" in another protocol: nDPI's 443-chrome.pcap,
+ * one server segment that begins 7 bytes before an application-data
+ * header, was judged wrong-server, an error of high confidence. Text
+ * (an HTTP reply, a banner) is still what it is; other ports are not
+ * scanned, as a midstream stream of another protocol could be read that
+ * way for up to 256 KiB and, at a chance header, taken for records.
+ */
+static int
+midstream_record(const struct dt_tls *t, const struct dt_conn *c,
+    const uint8_t *b)
+{
+	int text = 1, i;
+
+	if (c->roles_from_syn || !tls_port(t, c->server_port))
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (!((b[i] >= 0x20 && b[i] < 0x7F) || b[i] == '\r' ||
+		    b[i] == '\n' || b[i] == '\t'))
+			text = 0;
+	return !text;
+}
+
 void
 dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
     size_t *n, uint64_t frame, int64_t time)
@@ -57,6 +98,11 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		    "%s sent %02x %02x %02x, not a TLS record, after %s",
 		    dt_tls_dir_name(dir), d->buf[0], d->buf[1], d->buf[2],
 		    dt_tls_preamble_name(c->tls->preamble));
+		d->state = D_RECORDS;
+		dt_tls_resync_begin(d);
+		return;
+	}
+	if (midstream_record(t, c, d->buf)) {
 		d->state = D_RECORDS;
 		dt_tls_resync_begin(d);
 		return;

@@ -58,6 +58,8 @@ struct dt_tls_config {
 					   connection's own until its trim;
 					   else it is the capture's kept
 					   copy from the start */
+	const uint16_t *ports;		/* the IP-HTTPS ports, 0 ends them;
+					   NULL: 443 (see start.c) */
 };
 
 struct dt_tls *dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg);

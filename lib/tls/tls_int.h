@@ -116,6 +116,7 @@ struct dt_tls {
 	const struct dt_x509_ctx *x509;
 	int64_t hs_time;		/* ServerHello / Certificate capture time */
 	struct dt_capture *cap;		/* dt_tls_config's */
+	const uint16_t *ports;		/* dt_tls_config's */
 	uint8_t ch_sid[32];
 	size_t ch_sid_len;
 	uint16_t ch_rversion;		/* the first client handshake record's

@@ -34,8 +34,11 @@
 #       frames (editcap -r): the capture starts mid-connection, after the
 #       TCP handshake, at the ClientHello (a capture started a moment late).
 #
+#   tcp-midstream-record.pcap  a 64 KiB answer in 16 KiB records, the
+#       capture cut where a server segment begins inside a record.
+#
 # Namespaces flow-c and flow-s, veth flow-c0/flow-s0, 10.99.0.0/24 inside
-# them only. Needs root, ip (with xfrm), tcpdump, editcap and python3 (its
+# them only. Needs root, ip (with xfrm), tcpdump, editcap, tshark and python3 (its
 # ssl module); the certificate is the lab's da.pem.
 # Usage: sh testdata/gen/tcp-lab.sh [NAME...]   (default: all; NAME as in
 # tcp-NAME.pcap, e.g. port-reuse)
@@ -49,7 +52,7 @@ S=flow-s
 CA=10.99.0.1
 SA=10.99.0.2
 
-for t in ip tcpdump editcap python3; do
+for t in ip tcpdump editcap tshark python3; do
 	command -v $t >/dev/null || { echo "tcp-lab.sh: needs $t" >&2; exit 1; }
 done
 
@@ -88,6 +91,9 @@ def server(cert, key, small):
                 d = t.recv(100)
                 if not d:
                     break
+                if d == b"bulk":	# 64 KiB: records of 16 KiB,
+                    t.sendall(b"b" * 65536)	# each in several segments
+                    continue
                 if d == b"stall":
                     time.sleep(3)
                     n = 0
@@ -248,6 +254,16 @@ def keepalive_zerowin():
     t.recv(100)
     t.close()
 
+def midstream_record():
+    c = sock(40060)
+    c.connect((SA, 443))
+    t = ctx().wrap_socket(c, server_hostname="da.corp.example")
+    t.sendall(b"bulk")
+    n = 0
+    while n < 65536:
+        n += len(t.recv(65536))
+    t.close()
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "server":
@@ -392,8 +408,46 @@ lab_midstream() {
 	echo "tcp-lab.sh: wrote $out/tcp-midstream.pcap"
 }
 
+# The capture begins inside a server record: a 64 KiB answer in 16 KiB
+# records, cut (editcap -r) at the first server segment that begins in
+# the middle of one.
+lab_midstream_record() {
+	server_up
+	dump_start midstream-bulk
+	ip netns exec $C $LAB midstream-record
+	sleep 1
+	kill "$dump"
+	wait "$dump" 2>/dev/null || true
+	dump=
+	server_down
+	# the server's stream from its first byte: record boundaries from
+	# the record headers, then the first segment that starts between two
+	first=$(tshark -r "$tmp/midstream-bulk.pcap" -Y \
+	    'tcp.srcport == 443 && tcp.len > 0' -T fields -e frame.number \
+	    -e tcp.seq -e tcp.payload 2>/dev/null | python3 -c '
+import sys
+segs = [l.split("\t") for l in sys.stdin.read().split("\n") if l]
+stream = b""
+for f, seq, pay in segs:
+    if int(seq) - 1 == len(stream):
+        stream += bytes.fromhex(pay)
+starts, at = set(), 0
+while at + 5 <= len(stream):
+    starts.add(at)
+    at += 5 + (stream[at + 3] << 8 | stream[at + 4])
+for f, seq, pay in segs:
+    if int(seq) - 1 not in starts:
+        print(f)
+        break
+')
+	[ -n "$first" ] || { echo "tcp-lab.sh: no mid-record segment" >&2; exit 1; }
+	editcap -r "$tmp/midstream-bulk.pcap" "$out/tcp-midstream-record.pcap" \
+	    "$first-1000000"
+	echo "tcp-lab.sh: wrote $out/tcp-midstream-record.pcap (from frame $first)"
+}
+
 [ $# -gt 0 ] || set -- challenge-ack port-reuse syn-dropped \
-    simultaneous-open fastopen keepalive-zerowin midstream
+    simultaneous-open fastopen keepalive-zerowin midstream midstream-record
 for name in "$@"; do
 	setup
 	lab_$(echo "$name" | tr - _)

@@ -622,7 +622,7 @@ static void
 run(struct run *r, const struct script *s, int split, size_t which, size_t at,
     size_t hs_cap)
 {
-	struct dt_tls_config cfg = { hs_cap, run_x509, NULL, NULL };
+	struct dt_tls_config cfg = { hs_cap, run_x509, NULL, NULL, NULL };
 	struct dt_tls *t;
 	size_t i, j;
 

@@ -541,6 +541,16 @@ struct dt_tunnel_facts {
 	char dns_first_name[128];
 };
 
+/* One interned string in the capture's table (dt_capture_intern): its
+   hash and length beside it, so that a probe reads the string only when
+   both are the ones asked for (a probe that read every string it passed
+   was a cache miss each on a day of 155,113 strings). */
+struct dt_str_slot {
+	const char *s;			/* NULL: empty slot */
+	uint32_t hash;			/* dt_hash_bytes()'s low half */
+	uint32_t n;			/* strlen(s) */
+};
+
 /* One kept ClientHello (struct dt_tls_hello) in the capture's table. */
 struct dt_lists_slot {
 	const unsigned char *p;		/* its key, in kept memory; NULL:
@@ -1036,8 +1046,8 @@ struct dt_capture {
 					   would leave a spilling capture
 					   less room under the cap than the
 					   same capture kept on the heap */
-	const char **strs;		/* interned strings: open addressing,
-					   NULL empty, at most half full */
+	struct dt_str_slot *strs;	/* interned strings: open addressing,
+					   at most 3/4 full */
 	size_t n_strs, cap_strs;
 	struct dt_lists_slot *lists;	/* the TLS facts' ClientHellos, one
 					   kept copy of each distinct one
@@ -1155,6 +1165,11 @@ uint8_t *dt_capture_keep_bytes(struct dt_capture *cap,
 const char *dt_capture_intern_n(struct dt_capture *cap, const char *s,
     size_t n);
 const char *dt_capture_intern(struct dt_capture *cap, const char *s);
+/* The same for n bytes with no NUL among them whose dt_hash_bytes() the
+   caller has already (flow/dns.c hashes a name once for its memo and
+   for the table). */
+const char *dt_capture_intern_h(struct dt_capture *cap, const char *s,
+    size_t n, uint64_t hash);
 /* The TLS facts of a connection that carried none: every field 0. Never
    written (it is read-only memory). */
 extern const struct dt_tls_facts dt_tls_none;

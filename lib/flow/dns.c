@@ -13,6 +13,7 @@
 
 #include "util/rd.h"
 #include "util/bytetab.h"
+#include "util/hash.h"
 #include "util/utf8.h"
 
 #define NAME_MAX_WIRE 255
@@ -381,43 +382,40 @@ dns_stop(struct dns_obs *o, struct dns_dir *h)
 	}
 }
 
-/* The capture's interned copy of the name at s (n bytes, no NUL among
-   them: read_name() made it), valid UTF-8 from the start (each byte that
-   starts no well-formed sequence U+FFFD, as dt_capture_finish() repairs
-   other texts), so that no DNS record is walked again to repair it.
-   *as_is: the bytes were interned as they are. NULL when memory failed. */
-static const char *
-dns_intern(struct dt_capture *cap, const char *s, size_t n, int *as_is)
+/* Whether the n bytes at s are all ASCII (then valid UTF-8 as they
+   are): eight at a time, the bytes of a name being in a buffer of
+   NAME_MAX_WIRE + 2 (dt_utf8_valid() took a byte a step). */
+static int
+name_ascii(const char *s, size_t n)
 {
-	char clean[3 * (NAME_MAX_WIRE + 2) + 1];
-
-	*as_is = dt_utf8_valid(s);
-	if (!*as_is) {
-		n = dt_utf8_clean(s, n, clean);
-		s = clean;
-	}
-	return dt_capture_intern_n(cap, s, n);
-}
-
-/* A name's hash for the memos: eight bytes at a time (names are short;
-   the capture's table hashes again on a miss). */
-static uint32_t
-name_hash(const char *s, size_t n)
-{
-	uint64_t h = n * 0x9e3779b97f4a7c15ULL, w;
+	uint64_t w, any = 0;
 
 	for (; n >= 8; s += 8, n -= 8) {
 		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
+		any |= w;
 	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, s, n);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	return (uint32_t)(h ^ h >> 29);
+	for (; n > 0; s++, n--)
+		any |= (uint8_t)*s;
+	return (any & 0x8080808080808080ULL) == 0;
+}
+
+/* The capture's interned copy of the name at s (n bytes, no NUL among
+   them: read_name() made it; hash: their dt_hash_bytes()), valid UTF-8
+   from the start (each byte that starts no well-formed sequence U+FFFD,
+   as dt_capture_finish() repairs other texts), so that no DNS record is
+   walked again to repair it. *as_is: the bytes were interned as they
+   are. NULL when memory failed. */
+static const char *
+dns_intern(struct dt_capture *cap, const char *s, size_t n, uint64_t hash,
+    int *as_is)
+{
+	char clean[3 * (NAME_MAX_WIRE + 2) + 1];
+
+	*as_is = name_ascii(s, n) || dt_utf8_valid(s);
+	if (*as_is)
+		return dt_capture_intern_h(cap, s, n, hash);
+	n = dt_utf8_clean(s, n, clean);
+	return dt_capture_intern_n(cap, clean, n);
 }
 
 static int
@@ -427,20 +425,21 @@ memo_is(const struct dns_memo *e, const char *s, size_t n, uint32_t h)
 }
 
 /* The name just asked, or one asked lately: dns_intern() through the
-   direct-mapped memo. */
+   direct-mapped memo. The name is hashed once, for the memo and for the
+   capture's table. */
 static const char *
 dns_intern_name(struct dns_obs *o, const char *s, size_t n)
 {
-	uint32_t h = name_hash(s, n);
-	struct dns_memo *e = &o->recent[h % DNS_RECENT];
+	uint64_t h = dt_hash_bytes(s, n);
+	struct dns_memo *e = &o->recent[(uint32_t)h % DNS_RECENT];
 	const char *p;
 	int as_is;
 
-	if (e->s != NULL && memo_is(e, s, n, h))
+	if (e->s != NULL && memo_is(e, s, n, (uint32_t)h))
 		return e->s;
-	if ((p = dns_intern(o->cap, s, n, &as_is)) != NULL && as_is) {
+	if ((p = dns_intern(o->cap, s, n, h, &as_is)) != NULL && as_is) {
 		e->s = p;
-		e->h = h;
+		e->h = (uint32_t)h;
 		e->n = (uint32_t)n;
 	}
 	return p;
@@ -451,18 +450,18 @@ dns_intern_name(struct dns_obs *o, const char *s, size_t n)
 static const char *
 dns_intern_target(struct dns_obs *o, const char *s, size_t n)
 {
-	uint32_t h = name_hash(s, n);
-	size_t i = h % DNS_TARGETS;
+	uint64_t h = dt_hash_bytes(s, n);
+	size_t i = (uint32_t)h % DNS_TARGETS;
 	const char *p;
 	int as_is;
 
 	for (; o->targets[i].s != NULL; i = (i + 1) % DNS_TARGETS)
-		if (memo_is(&o->targets[i], s, n, h))
+		if (memo_is(&o->targets[i], s, n, (uint32_t)h))
 			return o->targets[i].s;
-	if ((p = dns_intern(o->cap, s, n, &as_is)) != NULL && as_is &&
+	if ((p = dns_intern(o->cap, s, n, h, &as_is)) != NULL && as_is &&
 	    o->n_targets < DNS_TARGETS / 2) {
 		o->targets[i].s = p;
-		o->targets[i].h = h;
+		o->targets[i].h = (uint32_t)h;
 		o->targets[i].n = (uint32_t)n;
 		o->n_targets++;
 	}

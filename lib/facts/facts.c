@@ -1228,27 +1228,63 @@ dt_put_uint(char *p, unsigned v)
 	return n;
 }
 
-/* A dotted quad: each byte's digits without a division. */
+/* A byte's decimal digits and, last, their count ("255" 3, "7" 1): made
+   at compile time, a dotted quad is four copies of four bytes (the
+   digits worked out a byte at a time were 119 instructions an address,
+   4.1 M of the 100 MB bench day's JSON report). */
+#define QD(v)	((v) >= 100 ? (v) / 100 : (v) >= 10 ? (v) / 10 : (v))
+#define QE(v)	{ (char)('0' + QD(v)), \
+		  (char)((v) >= 100 ? '0' + (v) / 10 % 10 : \
+		      (v) >= 10 ? '0' + (v) % 10 : 0), \
+		  (char)((v) >= 100 ? '0' + (v) % 10 : 0), \
+		  (char)((v) >= 100 ? 3 : (v) >= 10 ? 2 : 1) }
+#define QE4(v)	QE(v), QE((v) + 1), QE((v) + 2), QE((v) + 3)
+#define QE16(v)	QE4(v), QE4((v) + 4), QE4((v) + 8), QE4((v) + 12)
+#define QE64(v)	QE16(v), QE16((v) + 16), QE16((v) + 32), QE16((v) + 48)
+static const char quad_byte[256][4] = {
+	QE64(0), QE64(64), QE64(128), QE64(192)
+};
+#undef QD
+#undef QE
+#undef QE4
+#undef QE16
+#undef QE64
+
+/* A dotted quad at p; up to 3 bytes after it are written over (p has
+   room for INET6_ADDRSTRLEN, a quad takes at most 15 bytes). */
 static size_t
 put_ip4(char *p, const uint8_t *b)
 {
+	const char *d;
 	size_t k = 0, i;
 
 	for (i = 0; i < 4; i++) {
-		unsigned v = b[i];
-
-		if (i > 0)
-			p[k++] = '.';
-		if (v >= 100) {
-			p[k++] = (char)('0' + (v >= 200 ? 2 : 1));
-			v -= v >= 200 ? 200 : 100;
-			p[k++] = (char)('0' + v / 10);
-		} else if (v >= 10) {
-			p[k++] = (char)('0' + v / 10);
-		}
-		p[k++] = (char)('0' + v % 10);
+		d = quad_byte[b[i]];
+		memcpy(p + k, d, 4);
+		k += (size_t)d[3];
+		p[k++] = '.';
 	}
-	return k;
+	return k - 1;
+}
+
+/* A group of an IPv6 address at p in lower-case hex without leading
+   zeros: its four digits made at once, the significant ones copied as
+   four bytes (the digit loop was most of 373 instructions an address);
+   up to 3 bytes after them are written over. Their count. */
+static size_t
+put_group(char *p, unsigned w)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[8];
+	size_t n = w >= 0x1000 ? 4 : w >= 0x100 ? 3 : w >= 0x10 ? 2 : 1;
+
+	d[0] = hex[w >> 12];
+	d[1] = hex[(w >> 8) & 15];
+	d[2] = hex[(w >> 4) & 15];
+	d[3] = hex[w & 15];
+	memset(d + 4, 0, 4);
+	memcpy(p, d + 4 - n, 4);
+	return n;
 }
 
 /*
@@ -1262,9 +1298,8 @@ put_ip4(char *p, const uint8_t *b)
 static size_t
 put_ip6(char *p, const uint8_t *b)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned w[8];
-	int i, best = -1, blen = 0, cur = -1, clen = 0, sh;
+	int i, best = -1, blen = 0, cur = -1, clen = 0;
 	size_t k = 0;
 
 	for (i = 0; i < 8; i++) {
@@ -1295,10 +1330,7 @@ put_ip6(char *p, const uint8_t *b)
 		if (i == 6 && best == 0 &&
 		    (blen == 6 || (blen == 5 && w[5] == 0xffff)))
 			return k + put_ip4(p + k, b + 12);
-		for (sh = 12; sh > 0 && (w[i] >> sh) == 0; sh -= 4)
-			;
-		for (; sh >= 0; sh -= 4)
-			p[k++] = hex[(w[i] >> sh) & 15];
+		k += put_group(p + k, w[i]);
 	}
 	if (best >= 0 && best + blen == 8)
 		p[k++] = ':';

@@ -33,8 +33,12 @@ text_valid(const char *s)
 		memcpy(&w, s + i, 8);
 		hi |= w;
 	}
-	for (; i < n; i++)
-		hi |= (unsigned char)s[i];
+	if (i < n && n >= 8) {		/* the last eight, once more */
+		memcpy(&w, s + n - 8, 8);
+		hi |= w;
+	} else
+		for (; i < n; i++)
+			hi |= (unsigned char)s[i];
 	return (hi & 0x8080808080808080ULL) == 0 || dt_utf8_valid(s);
 }
 

@@ -542,6 +542,16 @@ struct dt_tunnel_facts {
 	char dns_first_name[128];
 };
 
+/* One interned string in the capture's table (dt_capture_intern): its
+   hash and length beside it, so that a probe reads the string only when
+   both are the ones asked for (a probe that read every string it passed
+   was a cache miss each on a day of 155,113 strings). */
+struct dt_str_slot {
+	const char *s;			/* NULL: empty slot */
+	uint32_t hash;			/* dt_hash_bytes()'s low half */
+	uint32_t n;			/* strlen(s) */
+};
+
 /* One kept ClientHello (struct dt_tls_hello) in the capture's table. */
 struct dt_lists_slot {
 	const unsigned char *p;		/* its key, in kept memory; NULL:
@@ -1037,8 +1047,8 @@ struct dt_capture {
 					   would leave a spilling capture
 					   less room under the cap than the
 					   same capture kept on the heap */
-	const char **strs;		/* interned strings: open addressing,
-					   NULL empty, at most half full */
+	struct dt_str_slot *strs;	/* interned strings: open addressing,
+					   at most 3/4 full */
 	size_t n_strs, cap_strs;
 	struct dt_lists_slot *lists;	/* the TLS facts' ClientHellos, one
 					   kept copy of each distinct one
@@ -1094,8 +1104,35 @@ int dt_capture_add_error(struct dt_capture *cap, uint64_t offset,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void dt_capture_count_linktype(struct dt_capture *cap, int linktype,
     int supported);
-int dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
-    uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b);
+int dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c,
+    uint8_t type, uint8_t dir, uint64_t frame, int64_t time, uint16_t a,
+    uint32_t b);
+/* One more event on c's timeline. The usual one (room in the array, its
+   frame and time near the connection's first) is written here, inline in
+   the stages that add them (86,000 on the 100 MB bench day: the call was
+   a third of the work); a new array, a wide event or a full timeline in
+   facts.c. */
+static inline int
+dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
+    uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)
+{
+	struct dt_event *ev;
+
+	/* as unsigned: the difference of two times does not overflow */
+	if (c->n_events >= c->cap_events || frame < c->first_frame ||
+	    frame - c->first_frame >= DT_EV_WIDE || time < c->first_time ||
+	    (uint64_t)time - (uint64_t)c->first_time > DT_EV_TIME_OFF_MAX)
+		return dt_conn_add_event_slow(m, c, type, dir, frame, time,
+		    a, b);
+	ev = &c->events[c->n_events++];
+	ev->frame_off = (uint32_t)(frame - c->first_frame);
+	ev->time_off = (uint64_t)time - (uint64_t)c->first_time;
+	ev->type = type;
+	ev->dir = dir;
+	ev->a = a;
+	ev->b = b;
+	return 0;
+}
 /* n zeroed bytes (8-aligned) that live as long as cap, carved from a few
    large blocks: for records kept by the ten thousand, which would each
    cost a block header otherwise. Never freed alone. NULL when memory
@@ -1156,6 +1193,11 @@ uint8_t *dt_capture_keep_bytes(struct dt_capture *cap,
 const char *dt_capture_intern_n(struct dt_capture *cap, const char *s,
     size_t n);
 const char *dt_capture_intern(struct dt_capture *cap, const char *s);
+/* The same for n bytes with no NUL among them whose dt_hash_bytes() the
+   caller has already (flow/dns.c hashes a name once for its memo and
+   for the table). */
+const char *dt_capture_intern_h(struct dt_capture *cap, const char *s,
+    size_t n, uint64_t hash);
 /* The TLS facts of a connection that carried none: every field 0. Never
    written (it is read-only memory). */
 extern const struct dt_tls_facts dt_tls_none;

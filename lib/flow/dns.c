@@ -13,9 +13,13 @@
 
 #include "util/rd.h"
 #include "util/bytetab.h"
+#include "util/hash.h"
 #include "util/utf8.h"
 
 #define NAME_MAX_WIRE 255
+/* A name as read_name() writes it: at most 253 bytes and its NUL, in
+   whole words (name_fold() reads eight bytes a step) */
+#define NAME_BUF	264
 
 /* A name's byte as read_name() writes it: A-Z in lower case, NUL as '?'
    (one load a byte; the arithmetic was three times the work). */
@@ -25,22 +29,23 @@ static const uint8_t name_byte[256] = DT_BYTE_TABLE(NB);
 
 /*
  * Read the name at the cursor of r (a reader positioned inside msg) into
- * out (lower case, dots between labels, no trailing dot), or only check
- * it when out is NULL. r moves past the name as it appears at that place
- * (the first pointer ends it). Its length, or -1; *jumps: the pointers
- * followed. Inline at its three places: the cursor stays in registers
- * and the walk that copies nothing is its own loop (called, it was 4.8 M
- * instructions more of the 100 MB day's 42 M of DNS).
+ * out (NAME_BUF bytes: lower case, dots between labels, no trailing
+ * dot), or only check it when out is NULL. r moves past the name as it
+ * appears at that place (the first pointer ends it). Its length, or -1;
+ * *jumps: the pointers followed; *ascii (when out): every byte ASCII.
+ * Inline at its three places: the cursor stays in registers and the walk
+ * that copies nothing is its own loop (called, it was 4.8 M instructions
+ * more of the 100 MB day's 42 M of DNS).
  */
 static inline __attribute__((always_inline)) int
 read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
-    size_t outlen, int *jumps)
+    int *jumps, int *ascii)
 {
 	struct rd cur = *r;
 	const uint8_t *lab;
 	size_t o = 0, wire = 0, i;
 	int jumped = 0;
-	uint8_t len;
+	uint8_t len, hi = 0;
 
 	*jumps = 0;
 	for (;;) {
@@ -73,22 +78,29 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 			return -1;
 		if (out == NULL)
 			continue;
-		/* wire <= 255 keeps o + len + 1 below 257 */
-		if (o > 0) {
-			if (o + 1 >= outlen)
-				return -1;
+		/* wire <= 255 keeps o + 1 + len below 256 */
+		if (o > 0)
 			out[o++] = '.';
-		}
-		if (o + len >= outlen)
-			return -1;
-		for (i = 0; i < len; i++)
+		for (i = 0; i < len; i++) {
+			hi |= lab[i];
 			out[o++] = (char)name_byte[lab[i]];
+		}
 	}
-	if (out != NULL)
+	if (out != NULL) {
+		*ascii = hi < 0x80;
 		out[o] = '\0';
+	}
 	if (!jumped)
 		*r = cur;
 	return (int)o;
+}
+
+/* The 16-bit number at q, in a view of checked length rd_bytes() gave
+   (a fixed part read whole: one bounds check, not one a field). */
+static inline uint16_t
+be16(const uint8_t *q)
+{
+	return (uint16_t)(q[0] << 8 | q[1]);
 }
 
 /* One message as read: the names and addresses in place, nothing
@@ -98,9 +110,10 @@ struct dns_msg {
 	int16_t rcode;			/* -1: a query */
 	uint16_t n_addrs;
 	uint8_t has_cname;
+	uint8_t name_ascii, cname_ascii;	/* every byte ASCII */
 	uint16_t name_len, cname_len;
-	char name[NAME_MAX_WIRE + 2];
-	char cname[NAME_MAX_WIRE + 2];
+	char name[NAME_BUF];
+	char cname[NAME_BUF];
 	struct dt_addr addrs[DT_DNS_MAX_ADDRS];
 };
 
@@ -145,7 +158,7 @@ skip_name(const uint8_t *msg, size_t msglen, struct rd *r,
 				*r = peek;
 				return 0;
 			}
-	return read_name(msg, msglen, r, NULL, 0, &jumps) < 0 ? -1 : 0;
+	return read_name(msg, msglen, r, NULL, &jumps, NULL) < 0 ? -1 : 0;
 }
 
 /* The message at p (n bytes) into out; the first question's name only
@@ -156,10 +169,11 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 {
 	struct rd r = rd_make(p, n);
 	struct known_names known;
+	const uint8_t *f;
 	uint16_t flags, qd, an, i, type, class, rdlen;
 	struct rd rdata;
 	size_t at;
-	int len, jumps;
+	int len, jumps, ascii = 1;
 
 	out->qtype = 0;
 	out->rcode = -1;
@@ -167,13 +181,16 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	out->has_cname = 0;
 	out->name[0] = '\0';
 	out->name_len = 0;
+	out->name_ascii = 1;
 	known.n = 0;
-	*txid = rd_u16(&r);
-	flags = rd_u16(&r);
-	qd = rd_u16(&r);
-	an = rd_u16(&r);
-	rd_skip(&r, 4);			/* nscount, arcount */
-	if (!rd_ok(&r) || qd == 0)
+	/* id, flags, qdcount, ancount, nscount, arcount */
+	if ((f = rd_bytes(&r, 12)) == NULL)
+		return -1;
+	*txid = be16(f);
+	flags = be16(f + 2);
+	qd = be16(f + 4);
+	an = be16(f + 6);
+	if (qd == 0)
 		return -1;
 	*is_response = flags >> 15;
 	if (*is_response)
@@ -181,28 +198,30 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	for (i = 0; i < qd; i++) {
 		at = n - r.n;
 		if ((len = read_name(p, n, &r, i == 0 && want_name ?
-		    out->name : NULL, sizeof out->name, &jumps)) < 0)
+		    out->name : NULL, &jumps, &ascii)) < 0)
+			return -1;
+		/* qtype, qclass */
+		if ((f = rd_bytes(&r, 4)) == NULL)
 			return -1;
 		if (i == 0) {
 			out->name_len = (uint16_t)len;
+			if (want_name)
+				out->name_ascii = (uint8_t)ascii;
 			known_add(&known, at, jumps);
+			out->qtype = be16(f);
 		}
-		type = rd_u16(&r);
-		rd_skip(&r, 2);		/* qclass */
-		if (!rd_ok(&r))
-			return -1;
-		if (i == 0)
-			out->qtype = type;
 	}
 	if (!*is_response)
 		an = 0;
 	for (i = 0; i < an; i++) {
 		if (skip_name(p, n, &r, &known) < 0)
 			return -1;
-		type = rd_u16(&r);
-		class = rd_u16(&r);
-		rd_skip(&r, 4);		/* ttl */
-		rdlen = rd_u16(&r);
+		/* type, class, ttl, rdlength */
+		if ((f = rd_bytes(&r, 10)) == NULL)
+			return -1;
+		type = be16(f);
+		class = be16(f + 2);
+		rdlen = be16(f + 8);
 		at = n - r.n;
 		rdata = rd_sub(&r, rdlen);
 		if (!rd_ok(&r))
@@ -221,9 +240,10 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 		} else if (type == 5 && !out->has_cname) {
 			/* the target may point anywhere in the message */
 			if ((len = read_name(p, n, &rdata, out->cname,
-			    sizeof out->cname, &jumps)) < 0)
+			    &jumps, &ascii)) < 0)
 				return -1;
 			out->cname_len = (uint16_t)len;
+			out->cname_ascii = (uint8_t)ascii;
 			out->has_cname = 1;
 			known_add(&known, at, jumps);
 		}
@@ -382,42 +402,23 @@ dns_stop(struct dns_obs *o, struct dns_dir *h)
 }
 
 /* The capture's interned copy of the name at s (n bytes, no NUL among
-   them: read_name() made it), valid UTF-8 from the start (each byte that
-   starts no well-formed sequence U+FFFD, as dt_capture_finish() repairs
-   other texts), so that no DNS record is walked again to repair it.
-   *as_is: the bytes were interned as they are. NULL when memory failed. */
+   them: read_name() made it; hash: their dt_hash_bytes(); ascii: every
+   byte ASCII, as read_name() saw), valid UTF-8 from the start (each byte
+   that starts no well-formed sequence U+FFFD, as dt_capture_finish()
+   repairs other texts), so that no DNS record is walked again to repair
+   it. *as_is: the bytes were interned as they are. NULL when memory
+   failed. */
 static const char *
-dns_intern(struct dt_capture *cap, const char *s, size_t n, int *as_is)
+dns_intern(struct dt_capture *cap, const char *s, size_t n, uint64_t hash,
+    int ascii, int *as_is)
 {
 	char clean[3 * (NAME_MAX_WIRE + 2) + 1];
 
-	*as_is = dt_utf8_valid(s);
-	if (!*as_is) {
-		n = dt_utf8_clean(s, n, clean);
-		s = clean;
-	}
-	return dt_capture_intern_n(cap, s, n);
-}
-
-/* A name's hash for the memos: eight bytes at a time (names are short;
-   the capture's table hashes again on a miss). */
-static uint32_t
-name_hash(const char *s, size_t n)
-{
-	uint64_t h = n * 0x9e3779b97f4a7c15ULL, w;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, s, n);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	return (uint32_t)(h ^ h >> 29);
+	*as_is = ascii || dt_utf8_valid(s);
+	if (*as_is)
+		return dt_capture_intern_h(cap, s, n, hash);
+	n = dt_utf8_clean(s, n, clean);
+	return dt_capture_intern_n(cap, clean, n);
 }
 
 static int
@@ -427,20 +428,21 @@ memo_is(const struct dns_memo *e, const char *s, size_t n, uint32_t h)
 }
 
 /* The name just asked, or one asked lately: dns_intern() through the
-   direct-mapped memo. */
+   direct-mapped memo. The name is hashed once, for the memo and for the
+   capture's table. */
 static const char *
-dns_intern_name(struct dns_obs *o, const char *s, size_t n)
+dns_intern_name(struct dns_obs *o, const char *s, size_t n, int ascii)
 {
-	uint32_t h = name_hash(s, n);
-	struct dns_memo *e = &o->recent[h % DNS_RECENT];
+	uint64_t h = dt_hash_bytes(s, n);
+	struct dns_memo *e = &o->recent[(uint32_t)h % DNS_RECENT];
 	const char *p;
 	int as_is;
 
-	if (e->s != NULL && memo_is(e, s, n, h))
+	if (e->s != NULL && memo_is(e, s, n, (uint32_t)h))
 		return e->s;
-	if ((p = dns_intern(o->cap, s, n, &as_is)) != NULL && as_is) {
+	if ((p = dns_intern(o->cap, s, n, h, ascii, &as_is)) != NULL && as_is) {
 		e->s = p;
-		e->h = h;
+		e->h = (uint32_t)h;
 		e->n = (uint32_t)n;
 	}
 	return p;
@@ -449,20 +451,20 @@ dns_intern_name(struct dns_obs *o, const char *s, size_t n)
 /* A CNAME target: dns_intern() through the table of the targets seen
    (open addressing; it takes no more once half full). */
 static const char *
-dns_intern_target(struct dns_obs *o, const char *s, size_t n)
+dns_intern_target(struct dns_obs *o, const char *s, size_t n, int ascii)
 {
-	uint32_t h = name_hash(s, n);
-	size_t i = h % DNS_TARGETS;
+	uint64_t h = dt_hash_bytes(s, n);
+	size_t i = (uint32_t)h % DNS_TARGETS;
 	const char *p;
 	int as_is;
 
 	for (; o->targets[i].s != NULL; i = (i + 1) % DNS_TARGETS)
-		if (memo_is(&o->targets[i], s, n, h))
+		if (memo_is(&o->targets[i], s, n, (uint32_t)h))
 			return o->targets[i].s;
-	if ((p = dns_intern(o->cap, s, n, &as_is)) != NULL && as_is &&
+	if ((p = dns_intern(o->cap, s, n, h, ascii, &as_is)) != NULL && as_is &&
 	    o->n_targets < DNS_TARGETS / 2) {
 		o->targets[i].s = p;
-		o->targets[i].h = h;
+		o->targets[i].h = (uint32_t)h;
 		o->targets[i].n = (uint32_t)n;
 		o->n_targets++;
 	}
@@ -484,7 +486,7 @@ dns_answer(struct dns_obs *o, struct dt_dns *rec, const struct dns_msg *msg)
 		rec->n_addrs = (uint8_t)msg->n_addrs;
 	}
 	if (msg->has_cname && (rec->cname = dns_intern_target(o,
-	    msg->cname, msg->cname_len)) == NULL)
+	    msg->cname, msg->cname_len, msg->cname_ascii)) == NULL)
 		return -1;
 	return 0;
 }
@@ -533,7 +535,8 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		return;		/* the query again: one query */
 	rec = dt_capture_dns_slot(o->cap);
 	if (rec == NULL ||
-	    (rec->name = dns_intern_name(o, msg.name, msg.name_len)) == NULL)
+	    (rec->name = dns_intern_name(o, msg.name, msg.name_len,
+	    msg.name_ascii)) == NULL)
 		return;
 	rec->qtype = msg.qtype;
 	rec->rcode = -1;

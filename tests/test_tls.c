@@ -1479,6 +1479,10 @@ static const struct {
 	  0 },
 	{ "220 mail.example.com ESMTP\n", "220 mail.example.com ESMTP", 0 },
 	{ "no newline at all", "no newline at all", 0 },
+	/* alert-shaped with s2n's version 0x0000, but 5 bytes long: not
+	   the 2-byte alert s2n wrote */
+	{ "\25\0\0\0\5\0\50\0\0\0", "(binary) 15 00 00 00 05 00 28 00 00 00",
+	  10 },
 };
 
 START_TEST(t_nontls)
@@ -1504,6 +1508,44 @@ START_TEST(t_nontls)
 	ck_assert_str_eq(dt_tls_rare(f)->non_tls_line, nontls_cases[_i].line);
 	ck_assert_str_eq(events_of(&r.c, DT_EV_NON_TLS, -1), "2:0:0 ");
 	ck_assert_uint_eq(f->sh_frame, 0);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
+	run_free(&r);
+	free(s);
+}
+END_TEST
+
+/*
+ * s2n-tls's alert before it had read a ClientHello, record version 0x0000
+ * (aws/s2n-tls#1734; nDPI's alexa-app.pcapng, from S3): a TLS alert, in
+ * one segment and split after its third and fourth bytes.
+ */
+START_TEST(t_s2n_alert)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct ch o = { 0x0303, suites_null, 3, 0, NULL, 0, 0 };
+	static struct b body;
+	struct b *b;
+	const struct dt_tls_facts *f = &r.tf;
+	size_t cut = _i == 0 ? 7 : (size_t)_i + 2;
+
+	body.n = 0;
+	client_hello(&body, &o);
+	b = step(s, DT_C2S, 1);
+	record(b, 22, &body);
+	b = step(s, DT_S2C, 2);
+	raw(b, "\25\0\0\0\2\2\50", cut);
+	if (cut < 7) {
+		b = step(s, DT_S2C, 3);
+		raw(b, "\25\0\0\0\2\2\50" + cut, 7 - cut);
+	}
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(f->alert_frame, cut < 7 ? 3 : 2);
+	ck_assert_uint_eq(f->alert_dir, DT_S2C);
+	ck_assert_uint_eq(f->alert_level, 2);
+	ck_assert_uint_eq(f->alert_desc, 40);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 0);
 	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
 	run_free(&r);
 	free(s);
@@ -2767,6 +2809,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_null_alert);
 	tcase_add_test(tc, t_tls13);
 	tcase_add_test(tc, t_hrr);
+	tcase_add_loop_test(tc, t_s2n_alert, 0, 3);
 	tcase_add_loop_test(tc, t_tls13_draft, 0,
 	    sizeof draft_versions / sizeof draft_versions[0]);
 	tcase_add_test(tc, t_sslv2);

@@ -391,6 +391,10 @@ rec_header_bad(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 {
 	struct tdir *d = &t->d[dir];
 
+	if (s2n_early_alert(t, dir, d->rtype, d->rversion, d->rlen)) {
+		c->tls->seen = 1;
+		return 1;
+	}
 	if ((d->rtype < 20 || d->rtype > 24) && d->rversion >= 0x0300 &&
 	    d->rversion <= 0x0304 && d->rlen <= REC_MAX && c->tls->seen) {
 		/* RFC 5246 6.2.1: an unexpected type is a violation, but the

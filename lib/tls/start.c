@@ -23,8 +23,11 @@
    any content type (an alert, application data). */
 static int
 looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
-    int dir)
+    size_t have, int dir)
 {
+	if (b[0] == 21 && b[1] == 0 && b[2] == 0)
+		return have >= 5 && s2n_early_alert(t, dir, 21, 0,
+		    (unsigned)(b[3] << 8 | b[4]));
 	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
 		return 0;
 	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
@@ -80,13 +83,16 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	static const char connect[] = "CONNECT ";
 	static const char http[] = "HTTP/";
 
-	if (d->len == 0 && *n >= 3 && looks_tls(t, c, *p, dir)) {
+	if (d->len == 0 && *n >= 3 && looks_tls(t, c, *p, *n, dir)) {
 		d->state = D_RECORDS;	/* its records read where they lie */
 		return;
 	}
 	if (!dt_tls_take(t, d, p, n, 3, frame, time))
 		return;
-	if (looks_tls(t, c, d->buf, dir)) {
+	if (d->buf[0] == 21 && d->buf[1] == 0 && d->buf[2] == 0 &&
+	    dir == DT_S2C && !dt_tls_take(t, d, p, n, 5, frame, time))
+		return;			/* an s2n alert? its length tells */
+	if (looks_tls(t, c, d->buf, d->len, dir)) {
 		d->state = D_RECORDS;
 		return;
 	}

@@ -206,6 +206,20 @@ dt_tls_dir_name(int dir)
 	return dir == DT_C2S ? "client" : "server";
 }
 
+/* A server's alert before its ServerHello with record version 0x0000:
+   s2n-tls (AWS's load balancers, S3) wrote its close_notify, or any
+   alert sent before it had read a whole ClientHello, so until 2023
+   (aws/s2n-tls#1734, fixed by #3744: nDPI's alexa-app.pcapng has one
+   from S3 after an idle client's FIN). A TLS alert, not a foreign
+   protocol. */
+static inline int
+s2n_early_alert(const struct dt_tls *t, int dir, unsigned type,
+    unsigned version, unsigned len)
+{
+	return dir == DT_S2C && !t->sh_seen && type == 21 && version == 0 &&
+	    len == 2;
+}
+
 /* A record header that cannot be one: look for the next plausible header
    (record.c); the handshake messages in between are lost. */
 static inline void

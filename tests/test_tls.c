@@ -617,6 +617,7 @@ struct run {
 
 static const struct dt_x509_ctx *run_x509;
 static int run_roles_from_syn;	/* c.roles_from_syn for the runs */
+static uint16_t run_server_port;	/* c.server_port for the runs */
 
 static void
 run(struct run *r, const struct script *s, int split, size_t which, size_t at,
@@ -629,6 +630,7 @@ run(struct run *r, const struct script *s, int split, size_t which, size_t at,
 	memset(r, 0, sizeof *r);
 	r->c.tls = &r->tf;
 	r->c.roles_from_syn = run_roles_from_syn;
+	r->c.server_port = run_server_port;
 	dt_mem_init(&r->m, NULL, NULL, 0);
 	t = dt_tls_new(&r->m, &cfg);
 	ck_assert_ptr_nonnull(t);
@@ -2462,6 +2464,77 @@ START_TEST(t_midstream_client)
 }
 END_TEST
 
+/*
+ * A capture that began inside a server record, on port 443 (nDPI's
+ * 443-chrome.pcap): the tail of a record, then records. Found where two
+ * headers follow one another, the tail the resync fact, the records read
+ * from the frames they came in, whole and byte by byte. Bytes of another
+ * protocol there (KakaoTalk's on 443) stay the non-TLS fact; on a port
+ * that is not a TLS port, the tail is not searched.
+ */
+START_TEST(t_midstream_record)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct b *b;
+	const struct dt_tls_facts *f = &r.tf;
+	static const uint8_t tail[8] = { 0x01, 0xb0, 0x64, 0x85, 0x09, 0x06,
+	    0x0d, 0x2c };
+
+	b = step(s, DT_S2C, 1);
+	raw(b, tail, sizeof tail);
+	encrypted_record(b, 23, 1316);
+	b = step(s, DT_S2C, 2);
+	encrypted_record(b, 23, 300);
+	encrypted_record(b, 21, 26);
+	seal(s);
+	run_roles_from_syn = 0;
+	run_server_port = 443;
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 1);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_skipped, 8);
+	ck_assert_uint_eq(f->appdata_frame[DT_S2C], 1);
+	ck_assert_uint_eq(f->appdata_bytes[DT_S2C], 1316 + 300);
+	ck_assert_uint_eq(f->alert_frame, 2);
+	ck_assert_ptr_null(dt_tls_rare(f)->malformed);
+	ck_assert_str_eq(events_of(&r.c, DT_EV_TLS_RESYNC, -1), "1:0:8 ");
+	run_free(&r);
+	run(&r, s, 2, 0, 0, 0);		/* byte by byte */
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_skipped, 8);
+	ck_assert_uint_eq(f->appdata_bytes[DT_S2C], 1316 + 300);
+	ck_assert_uint_eq(f->alert_frame, 2);
+	run_free(&r);
+
+	/* another port: the tail is what the server sent, not TLS */
+	run_server_port = 5223;
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 1);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 0);
+	run_free(&r);
+	free(s);
+
+	/* another protocol on 443: no two headers in a row */
+	s = script_new();
+	b = step(s, DT_S2C, 46);
+	raw(b, "\xb6\x01\x00\x00\xef\xe9\xc6\x68\xb5\x5d\xa9\x17"
+	    "\x3e\x1a\x4b\x7b\x17\x03\x03\x00\x04" "abcdefgh", 29);
+	seal(s);
+	run_server_port = 443;
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 46);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_dir, DT_S2C);
+	ck_assert_str_eq(dt_tls_rare(f)->non_tls_line, "(binary) b6 01 00 00 "
+	    "ef e9 c6 68 b5 5d a9 17 3e 1a 4b 7b");
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 0);
+	ck_assert_int_eq(f->seen, 0);
+	run_free(&r);
+	run_roles_from_syn = 0;
+	run_server_port = 0;
+	free(s);
+}
+END_TEST
+
 /* Records hopped by their header belong to the frame that completes
    them; one the capture never completes, to the frame of its header. */
 START_TEST(t_hop_frames)
@@ -2810,6 +2883,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_tls13);
 	tcase_add_test(tc, t_hrr);
 	tcase_add_loop_test(tc, t_s2n_alert, 0, 3);
+	tcase_add_test(tc, t_midstream_record);
 	tcase_add_loop_test(tc, t_tls13_draft, 0,
 	    sizeof draft_versions / sizeof draft_versions[0]);
 	tcase_add_test(tc, t_sslv2);

@@ -102,8 +102,14 @@ nontls_summary(const struct dt_conn *c, char *sum, size_t n, uint64_t *fr)
 		    ch, nt, line);
 		return;
 	}
-	k = (size_t)snprintf(sum, n, "%s spoke first, and not TLS: "
-	    "\"%s\" (frame %llu)", c->server_str, line, nt);
+	if (!c->roles_from_syn)		/* who spoke first is not seen */
+		k = (size_t)snprintf(sum, n, "%s sent bytes that are not "
+		    "TLS: \"%s\" (frame %llu; the capture began inside this "
+		    "connection, and no TLS records follow in what it sent)",
+		    c->server_str, line, nt);
+	else
+		k = (size_t)snprintf(sum, n, "%s spoke first, and not TLS: "
+		    "\"%s\" (frame %llu)", c->server_str, line, nt);
 	if (k < n && tr->preamble_refused_frame != 0)
 		k += (size_t)snprintf(sum + k, n - k, "; the client asked it "
 		    "to switch to TLS (frame %llu) and it refused (frame %llu: "

@@ -499,12 +499,6 @@ slim(struct dt_tls *t, struct dt_conn *c, int dir)
    between are lost. */
 #define RESYNC_MAX	(256 * 1024)
 
-static int
-plausible(const uint8_t *h)
-{
-	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 &&
-	    (h[3] << 8 | h[4]) > 0 && (h[3] << 8 | h[4]) <= REC_MAX;
-}
 
 static void
 resync(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
@@ -531,7 +525,7 @@ resync(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		}
 		if (!dt_tls_take(t, d, p, n, REC_HDR, frame, time))
 			return;
-		if (!plausible(d->buf)) {
+		if (!dt_tls_plausible(d->buf)) {
 			dt_tls_consume(d, 1);
 			if (++d->skipped > RESYNC_MAX) {
 				unit_reset(d);
@@ -737,6 +731,9 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 		case D_RECORDS:
 			records(t, c, dir, &p, &n, frame, time);
 			break;
+		case D_MID:
+			dt_tls_midstream(t, c, dir, &p, &n, frame, time);
+			break;
 		case D_DONE:
 		case D_STOP:
 			dir_free(t->m, d);
@@ -799,6 +796,8 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		unit_reset(d);
 		return;
 	}
+	if (d->state == D_MID)		/* undecided: what it has decides */
+		dt_tls_midstream_end(t, c, dir);
 	if (d->state == D_NONTLS) {
 		dt_tls_nontls_finish(t, c, dir);
 		return;
@@ -848,6 +847,8 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 	    (h = dt_tls_hello_make(t->m, f)) != NULL)
 		h->record_version = t->ch_rversion;	/* no ClientHello read */
 	for (dir = 0; dir < 2; dir++) {
+		if (t->d[dir].state == D_MID)
+			dt_tls_midstream_end(t, c, dir);
 		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)
 			dt_tls_nontls_finish(t, c, dir);
 		if (t->d[dir].state == D_PRE)

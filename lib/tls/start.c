@@ -109,8 +109,8 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		return;
 	}
 	if (midstream_record(t, c, d->buf)) {
-		d->state = D_RECORDS;
-		dt_tls_resync_begin(d);
+		d->state = D_MID;
+		d->skipped = 0;		/* where the search goes on */
 		return;
 	}
 	if ((d->buf[0] & 0x80) && d->buf[2] == (dir == DT_C2S ? 1 : 4)) {
@@ -162,6 +162,126 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		return;
 	}
 	d->state = D_NONTLS;
+}
+
+/* ---- a midstream start --------------------------------------------------- */
+
+/* The bytes a midstream direction gathers at most to find its first
+   record: a record is at most REC_MAX long, so a TLS stream cut anywhere
+   shows a header within REC_MAX + REC_HDR bytes, and the next one at
+   most REC_MAX after that header's end. */
+#define MID_MAX	(2 * (REC_MAX + REC_HDR) + REC_HDR)
+
+/* Not TLS: as for any other start that is not, a server's first bytes
+   are the non-TLS fact and a client's end its parsing. */
+static void
+mid_not_tls(struct dt_tls *t, int dir)
+{
+	struct tdir *d = &t->d[dir];
+
+	d->skipped = 0;
+	if (dir == DT_S2C) {
+		d->state = D_NONTLS;
+		return;
+	}
+	t->client_not_tls = 1;
+	unit_reset(d);
+	stop(d);
+}
+
+/* Records from `at` on: the bytes before it are the fact, and what was
+   gathered after it is read as the segments it came in (record.c reads
+   a record at a time, each from the frame that completes it). */
+static void
+mid_records(struct dt_tls *t, struct dt_conn *c, int dir, size_t at)
+{
+	struct tdir *d = &t->d[dir];
+	struct fmark marks[FMAP_MAX];
+	const struct fmark *fm = fmap_at(&d->bmap, at);
+	struct dt_tls_rare *rf;
+	uint8_t *rest = NULL;
+	size_t len = d->len - at, n_marks = d->bmap.n, j;
+
+	if (dt_tls_rare(c->tls)->resync_frame == 0 &&
+	    (rf = dt_tls_rare_make(t->m, c->tls)) != NULL) {
+		rf->resync_frame = fm->frame;
+		rf->resync_dir = (uint8_t)dir;
+		rf->resync_skipped = at;
+	}
+	dt_tls_event(t, c, DT_EV_TLS_RESYNC, dir, fm->frame, fm->time, 0,
+	    (uint32_t)at);
+	if (len > 0 && (rest = dt_malloc(t->m, len)) == NULL) {
+		stop(d);
+		return;
+	}
+	if (len > 0)
+		memcpy(rest, d->buf + at, len);
+	memcpy(marks, d->bmap.v, n_marks * sizeof marks[0]);
+	unit_reset(d);
+	d->skipped = 0;
+	d->hs_lost = 1;
+	d->state = D_RECORDS;
+	for (j = 0; j < n_marks && d->state == D_RECORDS; j++) {
+		size_t from = marks[j].pos > at ? (size_t)marks[j].pos : at;
+		size_t to = j + 1 < n_marks ? (size_t)marks[j + 1].pos :
+		    at + len;
+
+		if (to > from)
+			(void)dt_tls_data(t, c, dir, rest + (from - at),
+			    to - from, marks[j].frame, marks[j].time);
+	}
+	dt_free(t->m, rest);
+}
+
+/*
+ * D_MID: a header, and the next one where its length says, both
+ * plausible (one alone turns up by chance in other protocols' bytes now
+ * and then). Found: records from there, the bytes before it the resync
+ * fact. Not within MID_MAX bytes, or not before the direction ends: not
+ * TLS, and the first bytes are the non-TLS fact as for any other start.
+ */
+void
+dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+	size_t i, want;
+
+	for (;;) {
+		for (i = (size_t)d->skipped; i + REC_HDR <= d->len; i++) {
+			size_t next;
+
+			if (!dt_tls_plausible(d->buf + i))
+				continue;
+			next = i + REC_HDR + (size_t)(d->buf[i + 3] << 8 |
+			    d->buf[i + 4]);
+			if (next + REC_HDR > d->len)
+				break;		/* its follower not here yet */
+			if (dt_tls_plausible(d->buf + next)) {
+				mid_records(t, c, dir, i);
+				return;
+			}
+		}
+		d->skipped = i;
+		if (d->len >= MID_MAX) {
+			mid_not_tls(t, dir);
+			return;
+		}
+		if (*n == 0)
+			return;
+		want = d->len + *n < MID_MAX ? d->len + *n : MID_MAX;
+		if (!dt_tls_take(t, d, p, n, want, frame, time) &&
+		    d->state == D_STOP)
+			return;
+	}
+}
+
+/* The direction ended (or a gap cut it) before its start was told. */
+void
+dt_tls_midstream_end(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	(void)c;
+	mid_not_tls(t, dir);
 }
 
 /* A proxy's HTTP head: through the empty line. */

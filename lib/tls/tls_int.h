@@ -39,6 +39,8 @@ enum dstate {
 	D_NONTLS,	/* gathering the first line of a non-TLS reply */
 	D_SSL2,		/* an SSLv2-compatible ClientHello */
 	D_RECORDS,	/* TLS records (after the handshake: hopped, alerts read) */
+	D_MID,		/* a midstream start: a record header within the
+			   first bytes, or not TLS (start.c) */
 	D_DONE,		/* nothing more needed (an SSL 2.0 server) */
 	D_STOP,		/* malformed, gap, or not TLS */
 };
@@ -220,6 +222,16 @@ s2n_early_alert(const struct dt_tls *t, int dir, unsigned type,
 	    len == 2;
 }
 
+/* A header that could begin a record: a known content type, SSL 3.0 ..
+   TLS 1.3, a length within the limit (what resync and a midstream start
+   look for). */
+static inline int
+dt_tls_plausible(const uint8_t *h)
+{
+	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 &&
+	    (h[3] << 8 | h[4]) > 0 && (h[3] << 8 | h[4]) <= REC_MAX;
+}
+
 /* A record header that cannot be one: look for the next plausible header
    (record.c); the handshake messages in between are lost. */
 static inline void
@@ -245,6 +257,9 @@ void dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir,
 void dt_tls_nontls_line(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
 /* Finish the non-TLS line if it is complete. */
+void dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
+    const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+void dt_tls_midstream_end(struct dt_tls *t, struct dt_conn *c, int dir);
 void dt_tls_nontls_check(struct dt_tls *t, struct dt_conn *c, int dir);
 /* The non-TLS fact from what was gathered, and the direction is done. */
 void dt_tls_nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir);

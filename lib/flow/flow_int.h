@@ -112,6 +112,9 @@ struct dt_flow {
 	size_t n_live;
 	struct dropped *dropped;	/* keys the cap kept out, or NULL */
 	struct flow *last;		/* the last segment's flow, or NULL */
+	/* no head of live or tombs expires up to this time: expire() runs
+	   only past it (INT64_MIN: a head changed, ask again) */
+	int64_t expire_at;
 	/* destroyed flows' blocks, for the next connections */
 	struct flow *spare[DT_FLOW_SPARES];
 	unsigned n_spare;

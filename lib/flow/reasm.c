@@ -45,16 +45,18 @@ deliver(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
     size_t n, uint64_t frame, int64_t time)
 {
 	struct half *h = &fl->h[dir];
-	unsigned i;
+	unsigned i, on;
 
 	h->next += (uint32_t)n;
 	if (n == 0)
 		return;
-	for (i = 0; i < f->n_sinks; i++) {
-		struct sink *s = &f->sinks[i];
+	/* the sinks still on, bit by bit (a sink's data() turns only its
+	   own bit off, after it returns) */
+	for (on = ~h->off & all_sinks(f); on != 0; on &= on - 1) {
+		struct sink *s;
 
-		if (h->off & 1u << i)
-			continue;
+		i = (unsigned)__builtin_ctz(on);
+		s = &f->sinks[i];
 		if (!s->s.data(s->payload, fl->c, &fl->state[i], dir, p, n,
 		    frame, time))
 			h->off |= (uint8_t)(1u << i);

@@ -6,8 +6,9 @@
 #include "net/net_int.h"
 
 /* RFC 9293 3.2: options are kind, or kind + length; a length that does
- * not fit ends option parsing, not the segment. */
-static void
+ * not fit ends option parsing, not the segment. Out of line: most
+ * segments have none, and their path then saves no registers. */
+static void __attribute__((noinline))
 tcp_options(struct rd o, struct dt_l4 *out)
 {
 	while (o.n > 0) {
@@ -70,7 +71,8 @@ l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 		truncated(out, "TCP options cut by snaplen");
 		return;
 	}
-	tcp_options(rd_sub(&r, hlen - 20), out);
+	if (hlen > 20)
+		tcp_options(rd_sub(&r, hlen - 20), out);
 	out->status = DT_L4_TCP;
 	out->payload = r.p;
 	out->caplen = (uint32_t)r.n;

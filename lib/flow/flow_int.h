@@ -218,6 +218,29 @@ void reasm_init(struct flow *fl);
 int reasm_in_order(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
     const uint8_t *p, uint32_t cap, uint32_t len, const struct dt_packet *pkt,
     uint32_t *at);
+/* n bytes from next on to the sinks still on, bit by bit (a sink's data()
+   turns only its own bit off, after it returns). Inline: the in-order
+   segment (tcp.c) hands its payload here straight. */
+static inline void
+reasm_deliver(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	struct half *h = &fl->h[dir];
+	unsigned i, on;
+
+	h->next += (uint32_t)n;
+	if (n == 0)
+		return;
+	for (on = ~h->off & ((1u << f->n_sinks) - 1); on != 0; on &= on - 1) {
+		struct sink *s;
+
+		i = (unsigned)__builtin_ctz(on);
+		s = &f->sinks[i];
+		if (!s->s.data(s->payload, fl->c, &fl->state[i], dir, p, n,
+		    frame, time))
+			h->off |= (uint8_t)(1u << i);
+	}
+}
 /* The bytes of a segment from offset off on (present, then cut as gap). */
 void reasm_deliver_part(struct dt_flow *f, struct flow *fl, int dir,
     const uint8_t *p, uint32_t caplen, uint32_t len, uint32_t off,

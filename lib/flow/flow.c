@@ -720,6 +720,8 @@ dt_flow_add_sink(struct dt_flow *f, const struct dt_flow_sink *sink,
 	if (sink->start != NULL &&
 	    (rc = sink->start(&s->payload, f->cap, &f->budget)) != 0)
 		return rc;
+	if (sink->datagram != NULL)
+		f->dgram |= 1u << f->n_sinks;
 	f->n_sinks++;
 	return 0;
 }
@@ -728,7 +730,7 @@ void
 dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
     const struct dt_l4 *l4)
 {
-	unsigned i;
+	unsigned i, on;
 
 	f->started = 1;
 	if (l4->caplen > 0 && l4->payload == NULL)
@@ -736,10 +738,10 @@ dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	if (l4->status == DT_L4_TCP && l4->paylen <= DT_FLOW_MAX_SEGMENT)
 		tcp_packet(f, pkt, l4);
 	else if (l4->status == DT_L4_UDP)
-		for (i = 0; i < f->n_sinks; i++)
-			if (f->sinks[i].s.datagram != NULL)
-				f->sinks[i].s.datagram(f->sinks[i].payload,
-				    pkt, l4);
+		for (on = f->dgram; on != 0; on &= on - 1) {
+			i = (unsigned)__builtin_ctz(on);
+			f->sinks[i].s.datagram(f->sinks[i].payload, pkt, l4);
+		}
 	expire(f, pkt->time);
 }
 

@@ -98,6 +98,7 @@ struct dt_flow {
 	struct dt_flow_budget budget;	/* .buffered: every buffer of flow/ */
 	struct sink sinks[DT_FLOW_MAX_SINKS];
 	unsigned n_sinks;
+	unsigned dgram;			/* sinks with datagram(), one bit each */
 	uint16_t ports[DT_MAX_PORTS + 1];
 	size_t stream_cap;
 	int64_t idle;
@@ -196,16 +197,18 @@ is_keepalive(const struct half *h, const struct dt_l4 *l4)
 }
 
 /* The bytes a segment in dir may make the buffers hold (0: none): only
-   one ahead of the next byte waits. Asked of every segment, so inline. */
+   one ahead of the next byte waits. Asked of every segment, so inline,
+   and the question most segments answer no to first: in order or behind
+   (a keep-alive is behind too). */
 static inline size_t
 tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
 {
 	const struct half *h = &fl->h[dir];
 	uint32_t cap = l4->caplen < l4->paylen ? l4->caplen : l4->paylen;
 
-	if (fl->ended || (l4->flags & DT_TCP_RST) || l4->paylen == 0 ||
-	    !h->started || h->counting || is_keepalive(h, l4) ||
-	    !seq_lt(h->next, payload_seq(l4)))
+	if (l4->paylen == 0 || !seq_lt(h->next, payload_seq(l4)) ||
+	    fl->ended || (l4->flags & DT_TCP_RST) || !h->started ||
+	    h->counting)
 		return 0;
 	return cap + sizeof(struct seg);
 }

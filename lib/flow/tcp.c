@@ -448,7 +448,7 @@ out_of_window(struct dt_flow *f, struct flow *fl, int sender,
 /* The peer acknowledged up to ack: bytes of dir before it were received,
    so a hole before it will not be filled by the capture - when the ACK
    lies within what the sender may have sent unseen. */
-static void
+static inline __attribute__((always_inline)) void
 ack_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t ack,
     const struct dt_packet *pkt)
 {
@@ -521,6 +521,79 @@ after_end(struct dt_flow *f, struct flow *fl, int dir,
 		fin_step(f, fl, dir, l4->seq + l4->paylen, 0, pkt);
 }
 
+/* After every segment: directions no sink wants stop reassembling; both
+   FINs with every byte before them end the connection. */
+static inline enum tcp_next
+segment_end(struct dt_flow *f, struct flow *fl)
+{
+	reasm_settle(f, fl);
+	if (fl->h[0].fin && fl->h[1].fin && dir_complete(&fl->h[0]) &&
+	    dir_complete(&fl->h[1]))
+		return TCP_ENDED;
+	return TCP_GO_ON;
+}
+
+/*
+ * Most segments: an ACK without SYN, RST or FIN, of a live connection
+ * whose direction has begun and is reassembled, not probing a zero
+ * window, and either bare (not a keep-alive) or the next bytes whole with
+ * nothing waiting. The steps of tcp_segment_in() that such a segment
+ * takes, in their order, without asking what it is not: no SYN, RST or
+ * end step; no challenge ACK (its direction has begun); no probe or
+ * keep-alive; the payload straight to the sinks.
+ */
+static int
+is_plain(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+
+	if ((l4->flags & (DT_TCP_SYN | DT_TCP_RST | DT_TCP_FIN | DT_TCP_ACK)) !=
+	    DT_TCP_ACK || fl->ended || !h->started || h->counting ||
+	    fl->h[!dir].zero_win)
+		return 0;
+	if (l4->paylen == 0)
+		return l4->seq != h->next - 1;
+	return l4->seq == h->next && l4->caplen >= l4->paylen &&
+	    TAILQ_EMPTY(&h->ooo);
+}
+
+static inline enum tcp_next
+plain_segment(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+	uint32_t len = l4->paylen;
+
+	c->last_frame = pkt->frame;
+	c->last_time = pkt->time;
+	c->packets[dir]++;
+	c->bytes[dir] += len;
+	if (l4->window > h->max_win)
+		h->max_win = l4->window;
+	if (len > 0)
+		data_facts(fl, dir, l4);
+	ack_facts(f, fl, dir, pkt, l4);
+	if (len > 0) {		/* payload_step(), segment_text() */
+		unsigned before = c->retransmissions;
+		uint32_t seq = l4->seq, end = seq + len;
+		int behind = seq_lt(seq, h->max_end);
+
+		reasm_deliver(f, fl, dir, l4->payload, len, pkt->frame,
+		    pkt->time);
+		if (behind && c->retransmissions == before &&
+		    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt :
+		    OOO_WINDOW))
+			retransmission(f, fl, dir, pkt, seq);
+		if (seq_lt(h->max_end, end)) {
+			h->max_end = end;
+			h->max_time = pkt->time;
+		}
+	}
+	ack_step(f, fl, !dir, l4->ack, pkt);
+	return segment_end(f, fl);
+}
+
 enum tcp_next
 tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, const struct dt_l4 *l4)
@@ -529,6 +602,8 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 	uint8_t flags = l4->flags;
 	int ack = (flags & DT_TCP_ACK) != 0;
 
+	if (is_plain(fl, dir, l4))
+		return plain_segment(f, fl, dir, pkt, l4);
 	c->last_frame = pkt->frame;
 	c->last_time = pkt->time;
 	c->packets[dir]++;
@@ -558,9 +633,5 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 		payload_step(f, fl, dir, l4, pkt);
 	if (ack)
 		ack_step(f, fl, !dir, l4->ack, pkt);
-	reasm_settle(f, fl);
-	if (fl->h[0].fin && fl->h[1].fin && dir_complete(&fl->h[0]) &&
-	    dir_complete(&fl->h[1]))
-		return TCP_ENDED;
-	return TCP_GO_ON;
+	return segment_end(f, fl);
 }

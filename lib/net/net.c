@@ -108,7 +108,8 @@ transport(struct dt_net *n, struct rd r, uint32_t len, uint8_t proto,
 
 	out->proto = proto;
 	if (proto == 6) {
-		l4_tcp(&r, len, out);
+		if (!l4_tcp_bare(r, len, out))
+			l4_tcp(&r, len, out);
 		return;
 	}
 	if (proto == 17) {

@@ -34,7 +34,9 @@ tcp_options(struct rd o, struct dt_l4 *out)
 	}
 }
 
-/* r: the bytes present; len: the segment length the IP header gives. */
+/* r: the bytes present; len: the segment length the IP header gives.
+   The usual header, without options, net.c reads inline (l4_tcp_bare(),
+   net_int.h): the same fields, so both say the same of every header. */
 void
 l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 {

@@ -109,4 +109,28 @@ l4_tcp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
 	return 1;
 }
 
+/* The usual UDP header - present, its length from 8 bytes to the IP
+   payload's - inline, as l4_udp() reads it. 0: l4_udp()'s, nothing
+   written. */
+static inline int
+l4_udp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
+{
+	const uint8_t *q;
+	uint16_t ulen;
+
+	if (len < 8 || (q = rd_bytes(&r, 8)) == NULL)
+		return 0;
+	ulen = (uint16_t)(q[4] << 8 | q[5]);
+	if (ulen < 8 || ulen > len)
+		return 0;
+	out->sport = (uint16_t)(q[0] << 8 | q[1]);
+	out->dport = (uint16_t)(q[2] << 8 | q[3]);
+	rd_limit(&r, ulen - 8u);
+	out->status = DT_L4_UDP;
+	out->payload = r.p;
+	out->caplen = (uint32_t)r.n;
+	out->paylen = ulen - 8u;
+	return 1;
+}
+
 #endif

@@ -81,6 +81,7 @@ l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 	out->paylen = len - hlen;
 }
 
+/* The usual header net.c reads inline (l4_udp_bare(), net_int.h). */
 void
 l4_udp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 {

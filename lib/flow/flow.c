@@ -622,7 +622,8 @@ found:
 	need = tcp_buffer_need(fl, dir, l4);
 	if (need > 0)
 		(void)make_room(f, need, fl, pkt->frame);
-	if (tcp_segment_in(f, fl, dir, pkt, l4) == TCP_ENDED)
+	if ((tcp_plain(fl, dir, l4) ? tcp_plain_in(f, fl, dir, pkt, l4) :
+	    tcp_segment_in(f, fl, dir, pkt, l4)) == TCP_ENDED)
 		conn_end(f, fl, pkt->frame, pkt->time);
 }
 

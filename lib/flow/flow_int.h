@@ -174,11 +174,76 @@ tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
 	h->last_time = pkt->time;
 	return 0;
 }
-/* One segment of a live or ended connection. */
+/* One segment of a live or ended connection (any: the plain one too). */
 enum tcp_next tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, const struct dt_l4 *l4);
+/* A segment in dir that carried bytes seen before, from seq on. */
+void tcp_retransmission(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, uint32_t seq);
+/* The peer acknowledged dir's stream up to lim, past next (tcp_ack_step()). */
+void tcp_ack_past(struct dt_flow *f, struct flow *fl, int dir, uint32_t lim,
+    const struct dt_packet *pkt);
 /* The state of a connection that ends now. */
 enum dt_tcp_state tcp_decide_state(const struct flow *fl);
+
+#define OOO_WINDOW	(3000000)	/* 3 ms: reordered, not resent */
+
+/* Facts of a segment with payload: the server's TTLs. */
+static inline void
+tcp_data_facts(struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	struct dt_conn *c = fl->c;
+
+	fl->data = 1;
+	if (dir != DT_S2C)
+		return;
+	if (c->ttl_server_data == 0) {
+		c->ttl_server_data = l4->ttl;
+		c->ttl_server_data_min = l4->ttl;
+		c->ttl_server_data_max = l4->ttl;
+	}
+	if (l4->ttl < c->ttl_server_data_min)
+		c->ttl_server_data_min = l4->ttl;
+	if (l4->ttl > c->ttl_server_data_max)
+		c->ttl_server_data_max = l4->ttl;
+}
+
+/* An ACK (not on a SYN): the handshake's round trip, the window. */
+static inline void
+tcp_ack_facts(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+
+	if (dir == DT_C2S && fl->synack && c->syn_frame != 0 &&
+	    fl->irtt == 0 && pkt->time > fl->syn_time)
+		fl->irtt = pkt->time - fl->syn_time;
+	if (l4->window == 0 && !h->zero_win) {
+		h->zero_win = 1;
+		dt_conn_add_event(f->m, c, DT_EV_ZERO_WINDOW, (uint8_t)dir,
+		    pkt->frame, pkt->time, 0, 0);
+	} else if (l4->window != 0) {
+		h->zero_win = 0;
+	}
+}
+
+/* The peer acknowledged up to ack: bytes of dir before it were received
+   (most ACKs reach no further than next: asked inline). */
+static inline __attribute__((always_inline)) void
+tcp_ack_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t ack,
+    const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	uint32_t lim = ack;
+
+	if (!h->started)
+		return;
+	if (h->fin && seq_lt(h->fin_seq, lim))
+		lim = h->fin_seq;
+	if (seq_lt(h->next, lim))
+		tcp_ack_past(f, fl, dir, lim, pkt);
+}
 
 /* Sequence number of a segment's first payload byte. */
 static inline uint32_t
@@ -279,5 +344,86 @@ reasm_settle(struct dt_flow *f, struct flow *fl)
 void reasm_flush(struct dt_flow *f, struct flow *fl, int dir, uint64_t frame,
     int64_t time);
 void reasm_free(struct dt_flow *f, struct flow *fl, int dir);
+
+/* ---- tcp.c: the plain segment, inline in flow.c ------------------------- */
+
+static inline int
+tcp_dir_complete(const struct half *h)
+{
+	return h->counting || !h->started || !seq_lt(h->next, h->fin_seq);
+}
+
+/* After every segment: directions no sink wants stop reassembling; both
+   FINs with every byte before them end the connection. */
+static inline enum tcp_next
+tcp_segment_end(struct dt_flow *f, struct flow *fl)
+{
+	reasm_settle(f, fl);
+	if (fl->h[0].fin && fl->h[1].fin && tcp_dir_complete(&fl->h[0]) &&
+	    tcp_dir_complete(&fl->h[1]))
+		return TCP_ENDED;
+	return TCP_GO_ON;
+}
+
+/*
+ * Most segments: an ACK without SYN, RST or FIN, of a live connection
+ * whose direction has begun and is reassembled, not probing a zero
+ * window, and either bare (not a keep-alive) or the next bytes whole with
+ * nothing waiting. tcp_plain_in() takes the steps of tcp_segment_in() that
+ * such a segment takes, in their order, without asking what it is not:
+ * no SYN, RST or end step; no challenge ACK (its direction has begun); no
+ * probe or keep-alive; the payload straight to the sinks.
+ */
+static inline int
+tcp_plain(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+
+	if ((l4->flags & (DT_TCP_SYN | DT_TCP_RST | DT_TCP_FIN | DT_TCP_ACK)) !=
+	    DT_TCP_ACK || fl->ended || !h->started || h->counting ||
+	    fl->h[!dir].zero_win)
+		return 0;
+	if (l4->paylen == 0)
+		return l4->seq != h->next - 1;
+	return l4->seq == h->next && l4->caplen >= l4->paylen &&
+	    TAILQ_EMPTY(&h->ooo);
+}
+
+static inline enum tcp_next
+tcp_plain_in(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+	uint32_t len = l4->paylen;
+
+	c->last_frame = pkt->frame;
+	c->last_time = pkt->time;
+	c->packets[dir]++;
+	c->bytes[dir] += len;
+	if (l4->window > h->max_win)
+		h->max_win = l4->window;
+	if (len > 0)
+		tcp_data_facts(fl, dir, l4);
+	tcp_ack_facts(f, fl, dir, pkt, l4);
+	if (len > 0) {		/* payload_step(), segment_text() */
+		unsigned before = c->retransmissions;
+		uint32_t seq = l4->seq, end = seq + len;
+		int behind = seq_lt(seq, h->max_end);
+
+		reasm_deliver(f, fl, dir, l4->payload, len, pkt->frame,
+		    pkt->time);
+		if (behind && c->retransmissions == before &&
+		    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt :
+		    OOO_WINDOW))
+			tcp_retransmission(f, fl, dir, pkt, seq);
+		if (seq_lt(h->max_end, end)) {
+			h->max_end = end;
+			h->max_time = pkt->time;
+		}
+	}
+	tcp_ack_step(f, fl, !dir, l4->ack, pkt);
+	return tcp_segment_end(f, fl);
+}
 
 #endif

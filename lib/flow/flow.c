@@ -618,12 +618,16 @@ found:
 	if (tcp_duplicate(fl, dir, pkt, l4))
 		return;
 	touch(f, fl, pkt->time);
+	if (tcp_plain(fl, dir, l4)) {	/* nothing of it waits */
+		if (tcp_plain_in(f, fl, dir, pkt, l4) == TCP_ENDED)
+			conn_end(f, fl, pkt->frame, pkt->time);
+		return;
+	}
 	/* bytes that will wait may push out connections idle longest */
 	need = tcp_buffer_need(fl, dir, l4);
 	if (need > 0)
 		(void)make_room(f, need, fl, pkt->frame);
-	if ((tcp_plain(fl, dir, l4) ? tcp_plain_in(f, fl, dir, pkt, l4) :
-	    tcp_segment_in(f, fl, dir, pkt, l4)) == TCP_ENDED)
+	if (tcp_segment_in(f, fl, dir, pkt, l4) == TCP_ENDED)
 		conn_end(f, fl, pkt->frame, pkt->time);
 }
 

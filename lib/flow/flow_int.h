@@ -33,28 +33,30 @@ struct seg {				/* an out-of-order piece */
 TAILQ_HEAD(segq, seg);
 
 struct half {				/* one direction of a connection */
-	uint32_t isn;			/* its SYN's sequence number */
-	uint32_t start;			/* sequence number of stream byte 0 */
+	/* the first 64 bytes: what every segment reads or writes */
 	uint32_t next;			/* next byte expected */
 	uint32_t max_end;		/* highest end seen */
 	int64_t max_time;		/* when max_end last grew */
+	/* the previous segment, to merge duplicates within DUP_WINDOW */
+	int64_t last_time;
+	uint32_t last_seq, last_ack, last_len;
 	uint32_t fin_seq;		/* sequence number of the FIN */
-	uint8_t has_isn, started, fin, zero_win;
+	uint32_t max_win;		/* largest window it advertised (raw) */
+	uint8_t started, fin, zero_win;
+	uint8_t counting;		/* no reassembly any more */
+	uint8_t off;			/* sinks done with it, one bit each */
+	uint8_t last_flags, last_valid;
+	uint8_t has_isn;
 	uint8_t synack;			/* it sent a SYN-ACK */
 	uint8_t wscale;			/* its SYN's window scale, 0xff: none */
 	uint8_t oow_said;		/* an ACK of it out of the window, told */
-	uint32_t max_win;		/* largest window it advertised (raw) */
-	uint8_t off;			/* sinks done with it, one bit each */
-	uint8_t counting;		/* no reassembly any more */
 	uint8_t nr;			/* counting: ranges seen above next */
 	struct segq ooo;		/* sorted, non-overlapping */
+	/* then what segments out of order, SYNs and retransmissions read */
 	size_t buffered;		/* payload bytes in ooo */
 	size_t pieces;
-
-	/* the previous segment, to merge duplicates within DUP_WINDOW */
-	uint32_t last_seq, last_ack, last_len;
-	uint8_t last_flags, last_valid;
-	int64_t last_time;
+	uint32_t isn;			/* its SYN's sequence number */
+	uint32_t start;			/* sequence number of stream byte 0 */
 	uint32_t rs[FLOW_RANGES], re[FLOW_RANGES];	/* last: rarely read */
 };
 

@@ -347,6 +347,7 @@ sinks_open(struct dt_flow *f, struct flow *fl)
 			fl->h[0].off |= (uint8_t)(1u << i);
 	}
 	fl->h[1].off = fl->h[0].off;
+	fl->settle = 1;
 }
 
 /*

@@ -69,6 +69,7 @@ struct flow {				/* the key first: the lookup's line */
 	uint8_t ended;			/* a tombstone */
 	uint8_t synack, data, rst;
 	uint8_t challenged;		/* a challenge ACK answered its SYN */
+	uint8_t settle;			/* a sink went off: reasm_settle() asks */
 	struct dt_conn *c;
 	/* the second line: what every packet writes */
 	TAILQ_ENTRY(flow) link;		/* LRU (live) or end order (tombs) */
@@ -307,8 +308,10 @@ reasm_deliver(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
 		i = (unsigned)__builtin_ctz(on);
 		s = &f->sinks[i];
 		if (!s->s.data(s->payload, fl->c, &fl->state[i], dir, p, n,
-		    frame, time))
+		    frame, time)) {
 			h->off |= (uint8_t)(1u << i);
+			fl->settle = 1;
+		}
 	}
 }
 /* The bytes of a segment from offset off on (present, then cut as gap). */
@@ -339,6 +342,9 @@ reasm_settle(struct dt_flow *f, struct flow *fl)
 {
 	unsigned all = (1u << f->n_sinks) - 1;
 
+	if (!fl->settle)	/* no sink went off since it last asked */
+		return;
+	fl->settle = 0;
 	if ((!fl->h[0].counting && fl->h[0].off == all) ||
 	    (!fl->h[1].counting && fl->h[1].off == all))
 		reasm_to_counting(f, fl);

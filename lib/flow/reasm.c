@@ -60,8 +60,10 @@ reasm_deliver_gap(struct dt_flow *f, struct flow *fl, int dir, uint32_t n,
 		if (h->off & 1u << i)
 			continue;
 		if (s->s.gap == NULL || !s->s.gap(s->payload, fl->c,
-		    &fl->state[i], dir, n, frame))
+		    &fl->state[i], dir, n, frame)) {
 			h->off |= (uint8_t)(1u << i);
+			fl->settle = 1;
+		}
 	}
 }
 

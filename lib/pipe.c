@@ -235,16 +235,25 @@ dt_pipe_free(struct dt_analyzer *a)
 static void
 timeline_sort(struct dt_conn *c)
 {
+	uint64_t top, fr;
 	size_t i, j;
 
+	if (c->n_events == 0)
+		return;
+	/* most events come in frame order: one comparison with the latest
+	   frame so far (top) each, and only one that is not moves */
+	top = dt_ev_frame(c, &c->events[0]);
 	for (i = 1; i < c->n_events; i++) {
 		struct dt_event ev = c->events[i];
 
-		for (j = i; j > 0 && dt_ev_frame(c, &c->events[j - 1]) >
-		    dt_ev_frame(c, &ev); j--)
+		if ((fr = dt_ev_frame(c, &ev)) >= top) {
+			top = fr;
+			continue;
+		}
+		for (j = i; j > 0 && dt_ev_frame(c, &c->events[j - 1]) > fr;
+		    j--)
 			c->events[j] = c->events[j - 1];
-		if (j != i)
-			c->events[j] = ev;
+		c->events[j] = ev;
 	}
 }
 

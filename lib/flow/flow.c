@@ -213,6 +213,8 @@ touch(struct dt_flow *f, struct flow *fl, int64_t time)
 	struct flowq *q = fl->ended ? &f->tombs : &f->live;
 
 	fl->last_time = time;
+	if (TAILQ_FIRST(q) == fl)	/* the oldest: expire()'s to ask */
+		f->expire_at = INT64_MIN;
 	if (TAILQ_NEXT(fl, link) == NULL)
 		return;		/* the newest already: leave its neighbours be */
 	TAILQ_REMOVE(q, fl, link);
@@ -249,6 +251,7 @@ conn_end(struct dt_flow *f, struct flow *fl, uint64_t frame, int64_t time)
 	TAILQ_REMOVE(&f->live, fl, link);
 	f->n_live--;
 	TAILQ_INSERT_TAIL(&f->tombs, fl, link);
+	f->expire_at = INT64_MIN;
 }
 
 /* Room for a connection's timeline in the capture's kept memory (it may
@@ -286,6 +289,7 @@ flow_destroy(struct dt_flow *f, struct flow *fl)
 	if (!(fl->c->kept & DT_CONN_KEPT_EVENTS))
 		events_trim(f->m, fl->c);
 	TAILQ_REMOVE(&f->tombs, fl, link);
+	f->expire_at = INT64_MIN;
 	table_delete(f, fl);
 	if (f->last == fl)
 		f->last = NULL;
@@ -343,6 +347,7 @@ sinks_open(struct dt_flow *f, struct flow *fl)
 			fl->h[0].off |= (uint8_t)(1u << i);
 	}
 	fl->h[1].off = fl->h[0].off;
+	fl->settle = 1;
 }
 
 /*
@@ -497,6 +502,7 @@ flow_create(struct dt_flow *f, struct slot *slot, uint32_t hash,
 	slot->hash = hash;
 	f->nused++;
 	TAILQ_INSERT_TAIL(&f->live, fl, link);
+	f->expire_at = INT64_MIN;
 	f->n_live++;
 	sinks_open(f, fl);
 	return fl;
@@ -613,6 +619,11 @@ found:
 	if (tcp_duplicate(fl, dir, pkt, l4))
 		return;
 	touch(f, fl, pkt->time);
+	if (tcp_plain(fl, dir, l4)) {	/* nothing of it waits */
+		if (tcp_plain_in(f, fl, dir, pkt, l4) == TCP_ENDED)
+			conn_end(f, fl, pkt->frame, pkt->time);
+		return;
+	}
 	/* bytes that will wait may push out connections idle longest */
 	need = tcp_buffer_need(fl, dir, l4);
 	if (need > 0)
@@ -621,12 +632,28 @@ found:
 		conn_end(f, fl, pkt->frame, pkt->time);
 }
 
-/* Idle connections and old tombstones go, oldest first. */
+/* The time past which a list's oldest, last seen at t, goes after
+   timeout; saturated (capture times are within +-DT_TIME_MAX, a timeout
+   from the caller may be anything). */
+static int64_t
+deadline(int64_t t, int64_t timeout)
+{
+	int64_t d;
+
+	return __builtin_add_overflow(t, timeout, &d) ? INT64_MAX : d;
+}
+
+/* Idle connections and old tombstones go, oldest first. Asked of every
+   packet: only the heads of the lists can go, so the time they would is
+   kept (f->expire_at) and before it nothing is looked at. */
 static void
 expire(struct dt_flow *f, int64_t now)
 {
 	struct flow *fl;
+	int64_t at = INT64_MAX, d;
 
+	if (now <= f->expire_at)
+		return;
 	while ((fl = TAILQ_FIRST(&f->tombs)) != NULL &&
 	    now - fl->last_time > f->tomb_timeout)
 		flow_destroy(f, fl);
@@ -635,6 +662,12 @@ expire(struct dt_flow *f, int64_t now)
 		conn_end(f, fl, 0, fl->last_time);
 		flow_destroy(f, fl);
 	}
+	if ((fl = TAILQ_FIRST(&f->tombs)) != NULL)
+		at = deadline(fl->last_time, f->tomb_timeout);
+	if ((fl = TAILQ_FIRST(&f->live)) != NULL &&
+	    (d = deadline(fl->last_time, f->idle)) < at)
+		at = d;
+	f->expire_at = at;
 }
 
 /* ---- the contract ------------------------------------------------------- */
@@ -655,6 +688,7 @@ dt_flow_new(struct dt_flow **out, struct dt_capture *cap,
 	f->budget.m = cap->mem;
 	TAILQ_INIT(&f->live);
 	TAILQ_INIT(&f->tombs);
+	f->expire_at = INT64_MIN;
 	if (cfg != NULL && cfg->ports != NULL) {
 		for (i = 0; i < DT_MAX_PORTS && cfg->ports[i] != 0; i++)
 			f->ports[i] = cfg->ports[i];
@@ -692,6 +726,8 @@ dt_flow_add_sink(struct dt_flow *f, const struct dt_flow_sink *sink,
 	if (sink->start != NULL &&
 	    (rc = sink->start(&s->payload, f->cap, &f->budget)) != 0)
 		return rc;
+	if (sink->datagram != NULL)
+		f->dgram |= 1u << f->n_sinks;
 	f->n_sinks++;
 	return 0;
 }
@@ -700,7 +736,7 @@ void
 dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
     const struct dt_l4 *l4)
 {
-	unsigned i;
+	unsigned i, on;
 
 	f->started = 1;
 	if (l4->caplen > 0 && l4->payload == NULL)
@@ -708,10 +744,10 @@ dt_flow_packet(struct dt_flow *f, const struct dt_packet *pkt,
 	if (l4->status == DT_L4_TCP && l4->paylen <= DT_FLOW_MAX_SEGMENT)
 		tcp_packet(f, pkt, l4);
 	else if (l4->status == DT_L4_UDP)
-		for (i = 0; i < f->n_sinks; i++)
-			if (f->sinks[i].s.datagram != NULL)
-				f->sinks[i].s.datagram(f->sinks[i].payload,
-				    pkt, l4);
+		for (on = f->dgram; on != 0; on &= on - 1) {
+			i = (unsigned)__builtin_ctz(on);
+			f->sinks[i].s.datagram(f->sinks[i].payload, pkt, l4);
+		}
 	expire(f, pkt->time);
 }
 

@@ -33,28 +33,30 @@ struct seg {				/* an out-of-order piece */
 TAILQ_HEAD(segq, seg);
 
 struct half {				/* one direction of a connection */
-	uint32_t isn;			/* its SYN's sequence number */
-	uint32_t start;			/* sequence number of stream byte 0 */
+	/* the first 64 bytes: what every segment reads or writes */
 	uint32_t next;			/* next byte expected */
 	uint32_t max_end;		/* highest end seen */
 	int64_t max_time;		/* when max_end last grew */
+	/* the previous segment, to merge duplicates within DUP_WINDOW */
+	int64_t last_time;
+	uint32_t last_seq, last_ack, last_len;
 	uint32_t fin_seq;		/* sequence number of the FIN */
-	uint8_t has_isn, started, fin, zero_win;
+	uint32_t max_win;		/* largest window it advertised (raw) */
+	uint8_t started, fin, zero_win;
+	uint8_t counting;		/* no reassembly any more */
+	uint8_t off;			/* sinks done with it, one bit each */
+	uint8_t last_flags, last_valid;
+	uint8_t has_isn;
 	uint8_t synack;			/* it sent a SYN-ACK */
 	uint8_t wscale;			/* its SYN's window scale, 0xff: none */
 	uint8_t oow_said;		/* an ACK of it out of the window, told */
-	uint32_t max_win;		/* largest window it advertised (raw) */
-	uint8_t off;			/* sinks done with it, one bit each */
-	uint8_t counting;		/* no reassembly any more */
 	uint8_t nr;			/* counting: ranges seen above next */
 	struct segq ooo;		/* sorted, non-overlapping */
+	/* then what segments out of order, SYNs and retransmissions read */
 	size_t buffered;		/* payload bytes in ooo */
 	size_t pieces;
-
-	/* the previous segment, to merge duplicates within DUP_WINDOW */
-	uint32_t last_seq, last_ack, last_len;
-	uint8_t last_flags, last_valid;
-	int64_t last_time;
+	uint32_t isn;			/* its SYN's sequence number */
+	uint32_t start;			/* sequence number of stream byte 0 */
 	uint32_t rs[FLOW_RANGES], re[FLOW_RANGES];	/* last: rarely read */
 };
 
@@ -67,6 +69,7 @@ struct flow {				/* the key first: the lookup's line */
 	uint8_t ended;			/* a tombstone */
 	uint8_t synack, data, rst;
 	uint8_t challenged;		/* a challenge ACK answered its SYN */
+	uint8_t settle;			/* a sink went off: reasm_settle() asks */
 	struct dt_conn *c;
 	/* the second line: what every packet writes */
 	TAILQ_ENTRY(flow) link;		/* LRU (live) or end order (tombs) */
@@ -98,6 +101,7 @@ struct dt_flow {
 	struct dt_flow_budget budget;	/* .buffered: every buffer of flow/ */
 	struct sink sinks[DT_FLOW_MAX_SINKS];
 	unsigned n_sinks;
+	unsigned dgram;			/* sinks with datagram(), one bit each */
 	uint16_t ports[DT_MAX_PORTS + 1];
 	size_t stream_cap;
 	int64_t idle;
@@ -112,6 +116,9 @@ struct dt_flow {
 	size_t n_live;
 	struct dropped *dropped;	/* keys the cap kept out, or NULL */
 	struct flow *last;		/* the last segment's flow, or NULL */
+	/* no head of live or tombs expires up to this time: expire() runs
+	   only past it (INT64_MIN: a head changed, ask again) */
+	int64_t expire_at;
 	/* destroyed flows' blocks, for the next connections */
 	struct flow *spare[DT_FLOW_SPARES];
 	unsigned n_spare;
@@ -170,11 +177,76 @@ tcp_duplicate(struct flow *fl, int dir, const struct dt_packet *pkt,
 	h->last_time = pkt->time;
 	return 0;
 }
-/* One segment of a live or ended connection. */
+/* One segment of a live or ended connection (any: the plain one too). */
 enum tcp_next tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, const struct dt_l4 *l4);
+/* A segment in dir that carried bytes seen before, from seq on. */
+void tcp_retransmission(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, uint32_t seq);
+/* The peer acknowledged dir's stream up to lim, past next (tcp_ack_step()). */
+void tcp_ack_past(struct dt_flow *f, struct flow *fl, int dir, uint32_t lim,
+    const struct dt_packet *pkt);
 /* The state of a connection that ends now. */
 enum dt_tcp_state tcp_decide_state(const struct flow *fl);
+
+#define OOO_WINDOW	(3000000)	/* 3 ms: reordered, not resent */
+
+/* Facts of a segment with payload: the server's TTLs. */
+static inline void
+tcp_data_facts(struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	struct dt_conn *c = fl->c;
+
+	fl->data = 1;
+	if (dir != DT_S2C)
+		return;
+	if (c->ttl_server_data == 0) {
+		c->ttl_server_data = l4->ttl;
+		c->ttl_server_data_min = l4->ttl;
+		c->ttl_server_data_max = l4->ttl;
+	}
+	if (l4->ttl < c->ttl_server_data_min)
+		c->ttl_server_data_min = l4->ttl;
+	if (l4->ttl > c->ttl_server_data_max)
+		c->ttl_server_data_max = l4->ttl;
+}
+
+/* An ACK (not on a SYN): the handshake's round trip, the window. */
+static inline void
+tcp_ack_facts(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+
+	if (dir == DT_C2S && fl->synack && c->syn_frame != 0 &&
+	    fl->irtt == 0 && pkt->time > fl->syn_time)
+		fl->irtt = pkt->time - fl->syn_time;
+	if (l4->window == 0 && !h->zero_win) {
+		h->zero_win = 1;
+		dt_conn_add_event(f->m, c, DT_EV_ZERO_WINDOW, (uint8_t)dir,
+		    pkt->frame, pkt->time, 0, 0);
+	} else if (l4->window != 0) {
+		h->zero_win = 0;
+	}
+}
+
+/* The peer acknowledged up to ack: bytes of dir before it were received
+   (most ACKs reach no further than next: asked inline). */
+static inline __attribute__((always_inline)) void
+tcp_ack_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t ack,
+    const struct dt_packet *pkt)
+{
+	struct half *h = &fl->h[dir];
+	uint32_t lim = ack;
+
+	if (!h->started)
+		return;
+	if (h->fin && seq_lt(h->fin_seq, lim))
+		lim = h->fin_seq;
+	if (seq_lt(h->next, lim))
+		tcp_ack_past(f, fl, dir, lim, pkt);
+}
 
 /* Sequence number of a segment's first payload byte. */
 static inline uint32_t
@@ -193,16 +265,18 @@ is_keepalive(const struct half *h, const struct dt_l4 *l4)
 }
 
 /* The bytes a segment in dir may make the buffers hold (0: none): only
-   one ahead of the next byte waits. Asked of every segment, so inline. */
+   one ahead of the next byte waits. Asked of every segment, so inline,
+   and the question most segments answer no to first: in order or behind
+   (a keep-alive is behind too). */
 static inline size_t
 tcp_buffer_need(const struct flow *fl, int dir, const struct dt_l4 *l4)
 {
 	const struct half *h = &fl->h[dir];
 	uint32_t cap = l4->caplen < l4->paylen ? l4->caplen : l4->paylen;
 
-	if (fl->ended || (l4->flags & DT_TCP_RST) || l4->paylen == 0 ||
-	    !h->started || h->counting || is_keepalive(h, l4) ||
-	    !seq_lt(h->next, payload_seq(l4)))
+	if (l4->paylen == 0 || !seq_lt(h->next, payload_seq(l4)) ||
+	    fl->ended || (l4->flags & DT_TCP_RST) || !h->started ||
+	    h->counting)
 		return 0;
 	return cap + sizeof(struct seg);
 }
@@ -215,6 +289,31 @@ void reasm_init(struct flow *fl);
 int reasm_in_order(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
     const uint8_t *p, uint32_t cap, uint32_t len, const struct dt_packet *pkt,
     uint32_t *at);
+/* n bytes from next on to the sinks still on, bit by bit (a sink's data()
+   turns only its own bit off, after it returns). Inline: the in-order
+   segment (tcp.c) hands its payload here straight. */
+static inline void
+reasm_deliver(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	struct half *h = &fl->h[dir];
+	unsigned i, on;
+
+	h->next += (uint32_t)n;
+	if (n == 0)
+		return;
+	for (on = ~h->off & ((1u << f->n_sinks) - 1); on != 0; on &= on - 1) {
+		struct sink *s;
+
+		i = (unsigned)__builtin_ctz(on);
+		s = &f->sinks[i];
+		if (!s->s.data(s->payload, fl->c, &fl->state[i], dir, p, n,
+		    frame, time)) {
+			h->off |= (uint8_t)(1u << i);
+			fl->settle = 1;
+		}
+	}
+}
 /* The bytes of a segment from offset off on (present, then cut as gap). */
 void reasm_deliver_part(struct dt_flow *f, struct flow *fl, int dir,
     const uint8_t *p, uint32_t caplen, uint32_t len, uint32_t off,
@@ -243,6 +342,9 @@ reasm_settle(struct dt_flow *f, struct flow *fl)
 {
 	unsigned all = (1u << f->n_sinks) - 1;
 
+	if (!fl->settle)	/* no sink went off since it last asked */
+		return;
+	fl->settle = 0;
 	if ((!fl->h[0].counting && fl->h[0].off == all) ||
 	    (!fl->h[1].counting && fl->h[1].off == all))
 		reasm_to_counting(f, fl);
@@ -250,5 +352,86 @@ reasm_settle(struct dt_flow *f, struct flow *fl)
 void reasm_flush(struct dt_flow *f, struct flow *fl, int dir, uint64_t frame,
     int64_t time);
 void reasm_free(struct dt_flow *f, struct flow *fl, int dir);
+
+/* ---- tcp.c: the plain segment, inline in flow.c ------------------------- */
+
+static inline int
+tcp_dir_complete(const struct half *h)
+{
+	return h->counting || !h->started || !seq_lt(h->next, h->fin_seq);
+}
+
+/* After every segment: directions no sink wants stop reassembling; both
+   FINs with every byte before them end the connection. */
+static inline enum tcp_next
+tcp_segment_end(struct dt_flow *f, struct flow *fl)
+{
+	reasm_settle(f, fl);
+	if (fl->h[0].fin && fl->h[1].fin && tcp_dir_complete(&fl->h[0]) &&
+	    tcp_dir_complete(&fl->h[1]))
+		return TCP_ENDED;
+	return TCP_GO_ON;
+}
+
+/*
+ * Most segments: an ACK without SYN, RST or FIN, of a live connection
+ * whose direction has begun and is reassembled, not probing a zero
+ * window, and either bare (not a keep-alive) or the next bytes whole with
+ * nothing waiting. tcp_plain_in() takes the steps of tcp_segment_in() that
+ * such a segment takes, in their order, without asking what it is not:
+ * no SYN, RST or end step; no challenge ACK (its direction has begun); no
+ * probe or keep-alive; the payload straight to the sinks.
+ */
+static inline int
+tcp_plain(const struct flow *fl, int dir, const struct dt_l4 *l4)
+{
+	const struct half *h = &fl->h[dir];
+
+	if ((l4->flags & (DT_TCP_SYN | DT_TCP_RST | DT_TCP_FIN | DT_TCP_ACK)) !=
+	    DT_TCP_ACK || fl->ended || !h->started || h->counting ||
+	    fl->h[!dir].zero_win)
+		return 0;
+	if (l4->paylen == 0)
+		return l4->seq != h->next - 1;
+	return l4->seq == h->next && l4->caplen >= l4->paylen &&
+	    TAILQ_EMPTY(&h->ooo);
+}
+
+static inline enum tcp_next
+tcp_plain_in(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, const struct dt_l4 *l4)
+{
+	struct half *h = &fl->h[dir];
+	struct dt_conn *c = fl->c;
+	uint32_t len = l4->paylen;
+
+	c->last_frame = pkt->frame;
+	c->last_time = pkt->time;
+	c->packets[dir]++;
+	c->bytes[dir] += len;
+	if (l4->window > h->max_win)
+		h->max_win = l4->window;
+	if (len > 0)
+		tcp_data_facts(fl, dir, l4);
+	tcp_ack_facts(f, fl, dir, pkt, l4);
+	if (len > 0) {		/* payload_step(), segment_text() */
+		unsigned before = c->retransmissions;
+		uint32_t seq = l4->seq, end = seq + len;
+		int behind = seq_lt(seq, h->max_end);
+
+		reasm_deliver(f, fl, dir, l4->payload, len, pkt->frame,
+		    pkt->time);
+		if (behind && c->retransmissions == before &&
+		    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt :
+		    OOO_WINDOW))
+			tcp_retransmission(f, fl, dir, pkt, seq);
+		if (seq_lt(h->max_end, end)) {
+			h->max_end = end;
+			h->max_time = pkt->time;
+		}
+	}
+	tcp_ack_step(f, fl, !dir, l4->ack, pkt);
+	return tcp_segment_end(f, fl);
+}
 
 #endif

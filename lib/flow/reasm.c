@@ -40,27 +40,6 @@ reasm_init(struct flow *fl)
 
 /* ---- delivery ----------------------------------------------------------- */
 
-static void
-deliver(struct dt_flow *f, struct flow *fl, int dir, const uint8_t *p,
-    size_t n, uint64_t frame, int64_t time)
-{
-	struct half *h = &fl->h[dir];
-	unsigned i;
-
-	h->next += (uint32_t)n;
-	if (n == 0)
-		return;
-	for (i = 0; i < f->n_sinks; i++) {
-		struct sink *s = &f->sinks[i];
-
-		if (h->off & 1u << i)
-			continue;
-		if (!s->s.data(s->payload, fl->c, &fl->state[i], dir, p, n,
-		    frame, time))
-			h->off |= (uint8_t)(1u << i);
-	}
-}
-
 /* A sink without gap() cannot read across a hole: it is done with dir. */
 void
 reasm_deliver_gap(struct dt_flow *f, struct flow *fl, int dir, uint32_t n,
@@ -81,8 +60,10 @@ reasm_deliver_gap(struct dt_flow *f, struct flow *fl, int dir, uint32_t n,
 		if (h->off & 1u << i)
 			continue;
 		if (s->s.gap == NULL || !s->s.gap(s->payload, fl->c,
-		    &fl->state[i], dir, n, frame))
+		    &fl->state[i], dir, n, frame)) {
 			h->off |= (uint8_t)(1u << i);
+			fl->settle = 1;
+		}
 	}
 }
 
@@ -95,7 +76,7 @@ reasm_deliver_part(struct dt_flow *f, struct flow *fl, int dir,
 	struct rd r = rd_make(p, caplen);
 
 	rd_skip(&r, off < caplen ? off : caplen);
-	deliver(f, fl, dir, r.p, present, frame, time);
+	reasm_deliver(f, fl, dir, r.p, present, frame, time);
 	if (len - off > present) {
 		fl->c->truncated = 1;
 		reasm_deliver_gap(f, fl, dir, len - off - present, frame, time);

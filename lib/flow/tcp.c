@@ -3,6 +3,9 @@
  * 3.10.7), one step per thing a segment can carry: SYN, RST, payload (with
  * the FIN), ACK. The connection table and the lifecycle (flow.c) call in
  * here and act on what comes back (TCP_ENDED); the bytes go to reasm.c.
+ * The steps of the plain segment (an ACK with the next bytes or none, two
+ * segments in three) and the small ones every segment takes are inline in
+ * flow_int.h, so that flow.c takes them without a call.
  *
  * Roles come from the SYN (its sender is the client), else from the port
  * set (the IP-HTTPS ports are servers), else the higher port is the
@@ -36,8 +39,6 @@
 
 #include "util/rd.h"
 
-#define OOO_WINDOW	(3000000)	/* 3 ms: reordered, not resent */
-
 static void
 add_event(struct dt_flow *f, struct flow *fl, uint8_t type, int dir,
     const struct dt_packet *pkt, uint16_t a, uint32_t b)
@@ -46,8 +47,8 @@ add_event(struct dt_flow *f, struct flow *fl, uint8_t type, int dir,
 	    pkt->time, a, b);
 }
 
-static void
-retransmission(struct dt_flow *f, struct flow *fl, int dir,
+void
+tcp_retransmission(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_packet *pkt, uint32_t seq)
 {
 	fl->c->retransmissions++;
@@ -228,7 +229,7 @@ fin_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		fl->c->fin_frame[dir] = pkt->frame;
 		add_event(f, fl, DT_EV_FIN, dir, pkt, 0, h->fin_seq - h->start);
 	} else if (len == 0 && h->fin_seq == seq) {
-		retransmission(f, fl, dir, pkt, seq);
+		tcp_retransmission(f, fl, dir, pkt, seq);
 	}
 }
 
@@ -244,7 +245,7 @@ counted_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		overlap |= reasm_ranges_add(h, overlap ? h->next : seq,
 		    seq + len);
 	if (overlap)
-		retransmission(f, fl, dir, pkt, seq);
+		tcp_retransmission(f, fl, dir, pkt, seq);
 }
 
 /* Bytes partly before next: the old part is a retransmission, the new
@@ -257,7 +258,7 @@ behind_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	uint32_t len = l4->paylen, old = h->next - seq;
 	struct seg *first = TAILQ_FIRST(&h->ooo);
 
-	retransmission(f, fl, dir, pkt, seq);
+	tcp_retransmission(f, fl, dir, pkt, seq);
 	if (old >= len)
 		return;
 	if (first != NULL && seq_lt(first->seq, seq + len)) {
@@ -267,7 +268,7 @@ behind_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		rd_skip(&r, old < cap ? old : cap);
 		if (reasm_in_order(f, fl, dir, h->next, r.p, pres, len - old,
 		    pkt, &at))
-			retransmission(f, fl, dir, pkt, at);
+			tcp_retransmission(f, fl, dir, pkt, at);
 	} else {
 		reasm_deliver_part(f, fl, dir, l4->payload, cap, len, old,
 		    pkt->frame, pkt->time);
@@ -313,13 +314,18 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 				/* the usual segment: nothing waits, out it
 				   goes from the packet (what reasm_in_order()
 				   and reasm_drain() do then) */
-				reasm_deliver_part(f, fl, dir, l4->payload, cap,
-				    len, 0, pkt->frame, pkt->time);
+				if (cap == len)
+					reasm_deliver(f, fl, dir, l4->payload,
+					    len, pkt->frame, pkt->time);
+				else
+					reasm_deliver_part(f, fl, dir,
+					    l4->payload, cap, len, 0,
+					    pkt->frame, pkt->time);
 				return;
 			}
 			if (reasm_in_order(f, fl, dir, seq, l4->payload, cap,
 			    len, pkt, &at))
-				retransmission(f, fl, dir, pkt, at);
+				tcp_retransmission(f, fl, dir, pkt, at);
 			reasm_drain(f, fl, dir);
 			return;
 		}
@@ -336,7 +342,7 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	}
 	if (reasm_buffer(f, fl, dir, seq, l4->payload, cap, len, pkt->frame,
 	    pkt->time))
-		retransmission(f, fl, dir, pkt, seq);
+		tcp_retransmission(f, fl, dir, pkt, seq);
 }
 
 /*
@@ -359,53 +365,14 @@ payload_step(struct dt_flow *f, struct flow *fl, int dir,
 	segment_text(f, fl, dir, seq, l4, pkt);
 	if (behind && c->retransmissions == before &&
 	    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt : OOO_WINDOW))
-		retransmission(f, fl, dir, pkt, seq);
+		tcp_retransmission(f, fl, dir, pkt, seq);
 	if (h->started && l4->paylen > 0 && seq_lt(h->max_end, end)) {
 		h->max_end = end;
 		h->max_time = pkt->time;
 	}
 }
 
-/* Facts of a segment with payload: the server's TTLs. */
-static void
-data_facts(struct flow *fl, int dir, const struct dt_l4 *l4)
-{
-	struct dt_conn *c = fl->c;
-
-	fl->data = 1;
-	if (dir != DT_S2C)
-		return;
-	if (c->ttl_server_data == 0) {
-		c->ttl_server_data = l4->ttl;
-		c->ttl_server_data_min = l4->ttl;
-		c->ttl_server_data_max = l4->ttl;
-	}
-	if (l4->ttl < c->ttl_server_data_min)
-		c->ttl_server_data_min = l4->ttl;
-	if (l4->ttl > c->ttl_server_data_max)
-		c->ttl_server_data_max = l4->ttl;
-}
-
 /* ---- ACK ---------------------------------------------------------------- */
-
-/* An ACK (not on a SYN): the handshake's round trip, the window. */
-static void
-ack_facts(struct dt_flow *f, struct flow *fl, int dir,
-    const struct dt_packet *pkt, const struct dt_l4 *l4)
-{
-	struct half *h = &fl->h[dir];
-	struct dt_conn *c = fl->c;
-
-	if (dir == DT_C2S && fl->synack && c->syn_frame != 0 &&
-	    fl->irtt == 0 && pkt->time > fl->syn_time)
-		fl->irtt = pkt->time - fl->syn_time;
-	if (l4->window == 0 && !h->zero_win) {
-		h->zero_win = 1;
-		add_event(f, fl, DT_EV_ZERO_WINDOW, dir, pkt, 0, 0);
-	} else if (l4->window != 0) {
-		h->zero_win = 0;
-	}
-}
 
 /*
  * How far past the bytes seen an ACK of dir's stream may plausibly reach:
@@ -440,22 +407,16 @@ out_of_window(struct dt_flow *f, struct flow *fl, int sender,
 	    (uint16_t)challenge, past);
 }
 
-/* The peer acknowledged up to ack: bytes of dir before it were received,
-   so a hole before it will not be filled by the capture - when the ACK
-   lies within what the sender may have sent unseen. */
-static void
-ack_step(struct dt_flow *f, struct flow *fl, int dir, uint32_t ack,
+/* tcp_ack_step()'s ACK past next (flow_int.h): a hole before it will not
+   be filled by the capture - when the ACK lies within what the sender may
+   have sent unseen. */
+void
+tcp_ack_past(struct dt_flow *f, struct flow *fl, int dir, uint32_t lim,
     const struct dt_packet *pkt)
 {
 	struct half *h = &fl->h[dir];
-	uint32_t lim = ack, hi;
+	uint32_t hi;
 
-	if (!h->started)
-		return;
-	if (h->fin && seq_lt(h->fin_seq, lim))
-		lim = h->fin_seq;
-	if (!seq_lt(h->next, lim))
-		return;
 	hi = seq_lt(h->next, h->max_end) ? h->max_end : h->next;
 	if (seq_lt(hi, lim) && (uint64_t)(lim - hi) > window_bound(fl, dir)) {
 		out_of_window(f, fl, !dir, pkt, 0, lim - hi);
@@ -492,12 +453,6 @@ challenge_ack(struct dt_flow *f, struct flow *fl, int dir,
 	return 1;
 }
 
-static int
-dir_complete(const struct half *h)
-{
-	return h->counting || !h->started || !seq_lt(h->next, h->fin_seq);
-}
-
 /* ---- one segment -------------------------------------------------------- */
 
 /* Bytes before a FIN again after the end: the peer did not hear it. A
@@ -511,7 +466,7 @@ after_end(struct dt_flow *f, struct flow *fl, int dir,
 
 	if (h->fin && (l4->paylen > 0 || (l4->flags & DT_TCP_FIN)) &&
 	    seq_le(l4->seq, h->fin_seq))
-		retransmission(f, fl, dir, pkt, l4->seq);
+		tcp_retransmission(f, fl, dir, pkt, l4->seq);
 	else if (!h->fin && (l4->flags & DT_TCP_FIN) && h->started)
 		fin_step(f, fl, dir, l4->seq + l4->paylen, 0, pkt);
 }
@@ -542,9 +497,9 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 	if (l4->window > fl->h[dir].max_win)
 		fl->h[dir].max_win = l4->window;
 	if (l4->paylen > 0)
-		data_facts(fl, dir, l4);
+		tcp_data_facts(fl, dir, l4);
 	if (ack && !(flags & DT_TCP_SYN))
-		ack_facts(f, fl, dir, pkt, l4);
+		tcp_ack_facts(f, fl, dir, pkt, l4);
 	if (probes_zero_window(fl, dir, l4))
 		add_event(f, fl, DT_EV_ZERO_WINDOW_PROBE, dir, pkt, 0, 0);
 	else if (is_keepalive(&fl->h[dir], l4))
@@ -552,10 +507,6 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 	if (!is_keepalive(&fl->h[dir], l4))
 		payload_step(f, fl, dir, l4, pkt);
 	if (ack)
-		ack_step(f, fl, !dir, l4->ack, pkt);
-	reasm_settle(f, fl);
-	if (fl->h[0].fin && fl->h[1].fin && dir_complete(&fl->h[0]) &&
-	    dir_complete(&fl->h[1]))
-		return TCP_ENDED;
-	return TCP_GO_ON;
+		tcp_ack_step(f, fl, !dir, l4->ack, pkt);
+	return tcp_segment_end(f, fl);
 }

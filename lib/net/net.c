@@ -108,11 +108,13 @@ transport(struct dt_net *n, struct rd r, uint32_t len, uint8_t proto,
 
 	out->proto = proto;
 	if (proto == 6) {
-		l4_tcp(&r, len, out);
+		if (!l4_tcp_bare(r, len, out))
+			l4_tcp(&r, len, out);
 		return;
 	}
 	if (proto == 17) {
-		l4_udp(&r, len, out);
+		if (!l4_udp_bare(r, len, out))
+			l4_udp(&r, len, out);
 		if (out->status == DT_L4_UDP && out->caplen == out->paylen) {
 			struct rd u = rd_make(out->payload, out->caplen);
 

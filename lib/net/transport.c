@@ -6,8 +6,9 @@
 #include "net/net_int.h"
 
 /* RFC 9293 3.2: options are kind, or kind + length; a length that does
- * not fit ends option parsing, not the segment. */
-static void
+ * not fit ends option parsing, not the segment. Out of line: most
+ * segments have none, and their path then saves no registers. */
+static void __attribute__((noinline))
 tcp_options(struct rd o, struct dt_l4 *out)
 {
 	while (o.n > 0) {
@@ -33,7 +34,9 @@ tcp_options(struct rd o, struct dt_l4 *out)
 	}
 }
 
-/* r: the bytes present; len: the segment length the IP header gives. */
+/* r: the bytes present; len: the segment length the IP header gives.
+   The usual header, without options, net.c reads inline (l4_tcp_bare(),
+   net_int.h): the same fields, so both say the same of every header. */
 void
 l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 {
@@ -70,13 +73,15 @@ l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 		truncated(out, "TCP options cut by snaplen");
 		return;
 	}
-	tcp_options(rd_sub(&r, hlen - 20), out);
+	if (hlen > 20)
+		tcp_options(rd_sub(&r, hlen - 20), out);
 	out->status = DT_L4_TCP;
 	out->payload = r.p;
 	out->caplen = (uint32_t)r.n;
 	out->paylen = len - hlen;
 }
 
+/* The usual header net.c reads inline (l4_udp_bare(), net_int.h). */
 void
 l4_udp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 {

@@ -82,7 +82,8 @@ alert(struct dt_tls *t, struct dt_conn *c, int dir, uint8_t level,
 	    (uint16_t)(level << 8 | desc), (uint32_t)encrypted);
 }
 
-static void
+/* An application-data record of len bytes (every one: inline). */
+static inline __attribute__((always_inline)) void
 appdata(struct dt_tls *t, struct dt_conn *c, int dir, size_t len,
     uint64_t frame, int64_t time)
 {
@@ -427,7 +428,7 @@ rec_header_bad(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
 /* Check a record header h (5 bytes) and keep its type, version, length.
    0: malformed (the direction is stopped). The well-formed one, every
    record's, inline; the faults out of line. */
-static inline int
+static inline __attribute__((always_inline)) int
 rec_header(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *h,
     uint64_t frame, int64_t time)
 {

@@ -147,10 +147,7 @@ dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 		c->events = ev;
 		c->cap_events = (uint8_t)ncap;
 	}
-	/* as unsigned: the difference of two times does not overflow */
-	if ((frame < c->first_frame || frame - c->first_frame >= DT_EV_WIDE ||
-	    time < c->first_time ||
-	    (uint64_t)time - (uint64_t)c->first_time > DT_EV_TIME_OFF_MAX) &&
+	if (!dt_conn_event_near(c, frame, time) &&
 	    (wide = conn_ev_wide(m, c, frame, time)) < 0) {
 		return wide == -1 ? -1 : events_dropped(m, c);
 	}

@@ -1112,16 +1112,24 @@ int dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c,
    the stages that add them (86,000 on the 100 MB bench day: the call was
    a third of the work); a new array, a wide event or a full timeline in
    facts.c. */
+/* Do an event's frame and time fit its offsets from c's first ones? */
+static inline int
+dt_conn_event_near(const struct dt_conn *c, uint64_t frame, int64_t time)
+{
+	/* as unsigned: the difference of two times does not overflow */
+	return frame >= c->first_frame && frame - c->first_frame < DT_EV_WIDE &&
+	    time >= c->first_time &&
+	    (uint64_t)time - (uint64_t)c->first_time <= DT_EV_TIME_OFF_MAX;
+}
+
 static inline int
 dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)
 {
 	struct dt_event *ev;
 
-	/* as unsigned: the difference of two times does not overflow */
-	if (c->n_events >= c->cap_events || frame < c->first_frame ||
-	    frame - c->first_frame >= DT_EV_WIDE || time < c->first_time ||
-	    (uint64_t)time - (uint64_t)c->first_time > DT_EV_TIME_OFF_MAX)
+	if (c->n_events >= c->cap_events ||
+	    !dt_conn_event_near(c, frame, time))
 		return dt_conn_add_event_slow(m, c, type, dir, frame, time,
 		    a, b);
 	ev = &c->events[c->n_events++];

@@ -117,6 +117,15 @@ struct jw {
 	struct jw_evt evt[2];	/* by the parity of the depth */
 	struct jw_evc evc[JW_EVC];	/* by event index, the connection's */
 	uint64_t evc_gen;	/* the connection being written */
+	/* The frame and time of the last event written, when evl_ok, and
+	   their bytes: events of one packet (a server's hello, certificate
+	   and hello done; a client's key exchange, change cipher spec and
+	   finished) come in a row, and the bytes are a function of the two
+	   numbers alone. */
+	struct jw_evc evl;
+	uint64_t evl_frame;
+	int64_t evl_ns;
+	int evl_ok;
 	int ver_set;		/* the last TLS version named (jq_version) */
 	uint16_t ver;
 	const char *ver_name;

@@ -165,6 +165,11 @@ jevent(struct jw *w, const struct dt_conn *c, size_t i, int keep)
 		o = jq_copy(o, t->time, t->n_time, 32);
 		memcpy(o, e->time, sizeof e->time);
 		o += e->nt;
+	} else if (!keep) {
+		/* in "timeline" the rest are TCP's: seldom two a packet */
+		o = jq_uint(o, dt_ev_frame(c, ev));
+		o = jq_copy(o, t->time, t->n_time, 32);
+		o = jq_time(w, o, dt_ev_time(c, ev));
 	} else {
 		struct jw_evc *l = &w->evl;
 		uint64_t frame = dt_ev_frame(c, ev);
@@ -191,7 +196,7 @@ jevent(struct jw *w, const struct dt_conn *c, size_t i, int keep)
 			w->evl_ns = ns;
 			w->evl_ok = 1;
 		}
-		if (keep && e != NULL) {
+		if (e != NULL) {
 			*e = *l;
 			e->gen = w->evc_gen;
 		}
@@ -935,41 +940,6 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 	*filter_n = n;
 }
 
-/*
- * A byte of a dotted quad as a word: its digits in memory order, then
- * '.', the rest zero (what put_ip4() in facts.c writes, without a loop
- * or a division: a day's JSON writes two addresses a connection).
- */
-#define IP4_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
-#define IP4_W(v)	((v) >= 100 ? IP4_D(v, 100) | IP4_D(v, 10) << 8 | \
-	IP4_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? IP4_D(v, 10) | \
-	IP4_D(v, 1) << 8 | (uint32_t)'.' << 16 : IP4_D(v, 1) | \
-	(uint32_t)'.' << 8)
-#define IP4_4(v)	IP4_W(v), IP4_W((v) + 1), IP4_W((v) + 2), IP4_W((v) + 3)
-#define IP4_16(v)	IP4_4(v), IP4_4((v) + 4), IP4_4((v) + 8), IP4_4((v) + 12)
-#define IP4_64(v)	IP4_16(v), IP4_16((v) + 16), IP4_16((v) + 32), \
-	IP4_16((v) + 48)
-
-/* The dotted quad of b at p (room for 16: each byte's word is stored
-   whole); its length. */
-static inline size_t
-ip4_put(char *p, const uint8_t *b)
-{
-	static const uint32_t word[256] = {
-		IP4_64(0), IP4_64(64), IP4_64(128), IP4_64(192)
-	};
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		uint32_t x = word[b[i]];
-
-		memcpy(p + n, &x, 4);
-		n += 2 + (b[i] >= 10) + (b[i] >= 100);
-	}
-	return n - 1;	/* the last '.' */
-}
-
 /* s[0..n) at o, n <= 16, copied as 16 bytes (s holds 16). */
 static inline char *
 put16(char *o, const char *s, size_t n)
@@ -991,7 +961,7 @@ static char *
 jq_client4(char *o, const struct dt_conn *c, char *filter, size_t *filter_n)
 {
 	char ca[16 + 4], sa[16 + 4], cp[24], sp[24];
-	size_t can = ip4_put(ca, c->client.a), san = ip4_put(sa, c->server.a);
+	size_t can = jq_ip4(ca, c->client.a), san = jq_ip4(sa, c->server.a);
 	size_t cpn = dt_dec_u64(cp, c->client_port);
 	size_t spn = dt_dec_u64(sp, c->server_port);
 	char *q = filter;

@@ -103,7 +103,8 @@ struct jw {
 	int compact;		/* jsonl: no newlines, no spaces */
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	unsigned depth;		/* containers open */
-	size_t ind;		/* newline and indentation of a member */
+	size_t ind;		/* newline and indentation of a member: 0
+				   exactly when compact (jq_key_()) */
 	int empty;		/* the innermost container has no member yet */
 	uint64_t arr;		/* bit d: the container at depth d is an array */
 	size_t step;		/* what ind grows by a depth: 2, compact 0 */
@@ -280,8 +281,9 @@ char *jw_room_k(struct jw *w, size_t k);
 static inline char *
 jq_begin(struct jw *w, size_t k)
 {
-	size_t need = k * (1 + (w->ind > 32 ? w->ind : 32) + 2 +
-	    JQ_KEY_MAX + JQ_VALUE_MAX);
+	/* the deepest indentation rather than this depth's: a constant
+	   (most k are), one load fewer and no compare a run */
+	size_t need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX);
 
 	if (w->size - w->n < need)
 		return jw_room_k(w, need);
@@ -326,11 +328,14 @@ jq_sep(struct jw *w, char *o)
 static inline __attribute__((always_inline)) char *
 jq_key_(struct jw *w, char *o, const char *q, size_t n)
 {
-	size_t space = !w->compact;	/* compact: ':' without ' ' */
+	/* the indentation is 0 exactly when compact: ':' without ' ' (the
+	   load jq_sep() makes anyway, where w->compact was one more a
+	   member, after the stores) */
+	size_t ind = w->ind;
 
 	o = jq_sep(w, o);
 	memcpy(o, q, n);
-	return o + n - 1 + space;
+	return o + n - (ind == 0);
 }
 
 #define JQ_Q(key)	"\"" key "\": "
@@ -433,6 +438,41 @@ jq_name(char *o, const char *s, size_t n)
 	memcpy(o, s, n);
 	o[n] = '"';
 	return o + n + 1;
+}
+
+/*
+ * A byte of a dotted quad as a word: its digits in memory order, then
+ * '.', the rest zero (what put_ip4() in facts.c writes: inet_ntop()'s bytes, without a loop
+ * or a division: a day's JSON writes two addresses a connection).
+ */
+#define IP4_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
+#define IP4_W(v)	((v) >= 100 ? IP4_D(v, 100) | IP4_D(v, 10) << 8 | \
+	IP4_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? IP4_D(v, 10) | \
+	IP4_D(v, 1) << 8 | (uint32_t)'.' << 16 : IP4_D(v, 1) | \
+	(uint32_t)'.' << 8)
+#define IP4_4(v)	IP4_W(v), IP4_W((v) + 1), IP4_W((v) + 2), IP4_W((v) + 3)
+#define IP4_16(v)	IP4_4(v), IP4_4((v) + 4), IP4_4((v) + 8), IP4_4((v) + 12)
+#define IP4_64(v)	IP4_16(v), IP4_16((v) + 16), IP4_16((v) + 32), \
+	IP4_16((v) + 48)
+
+/* The dotted quad of b at p (room for 16: each byte's word is stored
+   whole); its length. */
+static inline size_t
+jq_ip4(char *p, const uint8_t *b)
+{
+	static const uint32_t word[256] = {
+		IP4_64(0), IP4_64(64), IP4_64(128), IP4_64(192)
+	};
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint32_t x = word[b[i]];
+
+		memcpy(p + n, &x, 4);
+		n += 2 + (b[i] >= 10) + (b[i] >= 100);
+	}
+	return n - 1;	/* the last '.' */
 }
 
 /* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */

@@ -79,7 +79,7 @@ jq_suite(struct jw *w, char *o, uint16_t suite, size_t k)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_hex16(o, suite);
-	o = jq_key(w, o, "name");
+	o = jq_keyn(w, o, "name");
 	o = jq_ours(w, o, dt_tls_suite_name(suite), k + 1);
 	return jq_close(w, o);
 }
@@ -106,16 +106,16 @@ jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
 	if (encrypted) {
 		o = jq_key(w, o, "level");
 		o = jq_null(o);
-		o = jq_key(w, o, "description");
+		o = jq_keyn(w, o, "description");
 		o = jq_null(o);
-		o = jq_key(w, o, "code");
+		o = jq_keyn(w, o, "code");
 		o = jq_null(o);
 	} else {
 		o = jq_key(w, o, "level");
 		o = jq_ours(w, o, dt_tls_alert_level_name(level), k + 3);
-		o = jq_key(w, o, "description");
+		o = jq_keyn(w, o, "description");
 		o = jq_ours(w, o, dt_tls_alert_name(desc), k + 2);
-		o = jq_key(w, o, "code");
+		o = jq_keyn(w, o, "code");
 		o = jq_int(o, desc);
 	}
 	o = jq_key(w, o, "encrypted");
@@ -449,7 +449,7 @@ jq_http_msg(struct jw *w, char *o, const struct dt_http_msg *h,
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "frame");
 	o = jq_uint(o, h->frame);
-	o = jq_key(w, o, "line");
+	o = jq_keyn(w, o, "line");
 	o = jq_wire(w, o, h->line, 6);
 	if (response) {
 		o = jq_key(w, o, "status");
@@ -457,9 +457,9 @@ jq_http_msg(struct jw *w, char *o, const struct dt_http_msg *h,
 	}
 	o = jq_key(w, o, "host");
 	o = jq_wire(w, o, h->host, 4);
-	o = jq_key(w, o, "server");
+	o = jq_keyn(w, o, "server");
 	o = jq_wire(w, o, h->server, 4);
-	o = jq_key(w, o, "content_length");
+	o = jq_keyn(w, o, "content_length");
 	o = jq_wire(w, o, h->content_length, k + 1);
 	return jq_close(w, o);
 }
@@ -526,7 +526,7 @@ jsuites(struct jw *w, const struct dt_tls_hello *h)
 	}
 	o = jq_begin_at(w, o, 4);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "offered_null");
+	o = jq_keyn(w, o, "offered_null");
 	o = jq_bool(o, h->offered_null);
 	jq_end(w, o);
 	jw_memo_end(w, &r);
@@ -568,9 +568,9 @@ jhello_lists(struct jw *w, const struct dt_tls_hello *h)
 	o = jq_begin(w, 3);
 	o = jq_key(w, o, "renegotiation_info");
 	o = jq_bool(o, h->ch_reneg_info);
-	o = jq_key(w, o, "extended_master_secret");
+	o = jq_keyn(w, o, "extended_master_secret");
 	o = jq_bool(o, h->ch_ems);
-	o = jq_key(w, o, "status_request");
+	o = jq_keyn(w, o, "status_request");
 	o = jq_bool(o, h->ch_status_request);
 	jq_end(w, o);
 	jw_memo_end(w, &r);
@@ -595,7 +595,7 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	}
 	o = jq_begin_at(w, o, 8);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "version");
+	o = jq_keyn(w, o, "version");
 	if (t->sh_frame != 0)
 		o = jq_version(w, o, t->version, 6);
 	else
@@ -609,19 +609,19 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		o = jq_suite(w, o, t->suite, 4);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "messages");
+	o = jq_keyn(w, o, "messages");
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
 	jevents(w, c, 1);
 	o = jq_begin(w, 12);
 	o = jq_close(w, o);
 
-	o = jq_key(w, o, "alert");
+	o = jq_keyn(w, o, "alert");
 	if (t->alert_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, t->alert_frame);
-		o = jq_key(w, o, "from");
+		o = jq_keyn(w, o, "from");
 		o = jq_ours(w, o, dt_report_dir_name(t->alert_dir), 8);
 		o = jq_alert_fields(w, o, t->alert_encrypted, t->alert_level,
 		    t->alert_desc, 4);
@@ -725,19 +725,19 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_begin(w, 8);
 	o = jq_key(w, o, "client_hello_frame");
 	o = jq_frame(o, t->ch_frame);
-	o = jq_key(w, o, "client_hello_version");
+	o = jq_keyn(w, o, "client_hello_version");
 	if (t->ch_frame != 0)
 		o = jq_version(w, o, dt_tls_hello(t)->ch_legacy_version, 6);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "record_version");
+	o = jq_keyn(w, o, "record_version");
 	if (dt_tls_hello(t)->record_version != 0)
 		o = jq_version(w, o, dt_tls_hello(t)->record_version, 6);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "offered_only_null");
+	o = jq_keyn(w, o, "offered_only_null");
 	o = jq_bool(o, dt_tls_hello(t)->offered_only_null);
-	o = jq_key(w, o, "sni");
+	o = jq_keyn(w, o, "sni");
 	o = jq_wire(w, o, t->sni, 4);
 	jq_end(w, o);
 	jalpn(w, t->alpn);
@@ -745,34 +745,34 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_begin(w, 16);
 	o = jq_key(w, o, "sslv2_hello");
 	o = jq_bool(o, t->sslv2_hello);
-	o = jq_key(w, o, "server_hello_frame");
+	o = jq_keyn(w, o, "server_hello_frame");
 	o = jq_frame(o, t->sh_frame);
-	o = jq_key(w, o, "hello_retry_request");
+	o = jq_keyn(w, o, "hello_retry_request");
 	o = jq_bool(o, t->hrr);
-	o = jq_key(w, o, "resumed");
+	o = jq_keyn(w, o, "resumed");
 	o = jq_bool(o, t->resumed);
-	o = jq_key(w, o, "alerts");
+	o = jq_keyn(w, o, "alerts");
 	o = jq_int(o, t->n_alerts);
-	o = jq_key(w, o, "server_certificate_frame");
+	o = jq_keyn(w, o, "server_certificate_frame");
 	o = jq_frame(o, t->server_cert_frame);
-	o = jq_key(w, o, "certificates_visible");
+	o = jq_keyn(w, o, "certificates_visible");
 	o = jq_bool(o, !t->certs_not_visible);
-	o = jq_key(w, o, "chain");
+	o = jq_keyn(w, o, "chain");
 	o = jq_ours(w, o, dt_report_chain_name(t->chain), 2);
-	o = jq_key(w, o, "chain_error");
+	o = jq_keyn(w, o, "chain_error");
 	o = jq_wire(w, o, tr->chain_error, 2);
-	o = jq_key(w, o, "client_certificate_frame");
+	o = jq_keyn(w, o, "client_certificate_frame");
 	o = jq_frame(o, tr->client_cert_frame);
 	jq_end(w, o);
 	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
 	o = jq_begin(w, 40);
 	o = jq_key(w, o, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);
-	o = jq_key(w, o, "change_cipher_spec");
+	o = jq_keyn(w, o, "change_cipher_spec");
 	o = jq_pair(w, o, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
-	o = jq_key(w, o, "finished");
+	o = jq_keyn(w, o, "finished");
 	o = jq_pair(w, o, jq_frame, t->finished_frame[0], t->finished_frame[1]);
-	o = jq_key(w, o, "application_data");
+	o = jq_keyn(w, o, "application_data");
 	o = jq_open(w, o, '{');
 	for (d = 0; d < 2; d++) {
 		if (d == DT_S2C)
@@ -782,21 +782,21 @@ jtls(struct jw *w, const struct dt_conn *c)
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_frame(o, t->appdata_frame[d]);
-		o = jq_key(w, o, "bytes");
+		o = jq_keyn(w, o, "bytes");
 		o = jq_uint(o, t->appdata_bytes[d]);
-		o = jq_key(w, o, "records");
+		o = jq_keyn(w, o, "records");
 		o = jq_uint(o, t->appdata_records[d]);
 		o = jq_close(w, o);
 	}
 	o = jq_close(w, o);
-	o = jq_key(w, o, "non_tls");
+	o = jq_keyn(w, o, "non_tls");
 	if (tr->non_tls_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, tr->non_tls_frame);
-		o = jq_key(w, o, "from");
+		o = jq_keyn(w, o, "from");
 		o = jq_ours(w, o, dt_report_dir_name(tr->non_tls_dir), 12);
-		o = jq_key(w, o, "line");
+		o = jq_keyn(w, o, "line");
 		o = jq_wire(w, o, tr->non_tls_line, 12);
 		o = jq_close(w, o);
 	} else {
@@ -807,9 +807,9 @@ jtls(struct jw *w, const struct dt_conn *c)
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, tr->malformed_frame);
-		o = jq_key(w, o, "from");
+		o = jq_keyn(w, o, "from");
 		o = jq_ours(w, o, dt_report_dir_name(tr->malformed_dir), 6);
-		o = jq_key(w, o, "reason");
+		o = jq_keyn(w, o, "reason");
 		o = jq_wire(w, o, tr->malformed, 4);
 		o = jq_close(w, o);
 	} else {
@@ -822,12 +822,12 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "request");
 	o = jq_http_msg(w, o, &th->request, 0, 6);
-	o = jq_key(w, o, "response");
+	o = jq_keyn(w, o, "response");
 	o = jq_http_msg(w, o, &th->response, 1, 6);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "truncated");
+	o = jq_keyn(w, o, "truncated");
 	o = jq_bool(o, tr->truncated);
-	o = jq_key(w, o, "truncated_frame");
+	o = jq_keyn(w, o, "truncated_frame");
 	o = jq_frame(o, tr->truncated_frame);
 	o = jq_close(w, o);
 	jq_end(w, o);
@@ -849,20 +849,20 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "state");
 	o = jq_ours(w, o, dt_report_state_name(c->state), 40);
-	o = jq_key(w, o, "roles_from_syn");
+	o = jq_keyn(w, o, "roles_from_syn");
 	o = jq_bool(o, c->roles_from_syn);
-	o = jq_key(w, o, "syn_frame");
+	o = jq_keyn(w, o, "syn_frame");
 	o = jq_frame(o, c->syn_frame);
-	o = jq_key(w, o, "syn_count");
+	o = jq_keyn(w, o, "syn_count");
 	o = jq_int(o, c->syn_count);
-	o = jq_key(w, o, "synack_frame");
+	o = jq_keyn(w, o, "synack_frame");
 	o = jq_frame(o, c->synack_frame);
-	o = jq_key(w, o, "rst");
+	o = jq_keyn(w, o, "rst");
 	if (c->rst_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, c->rst_frame);
-		o = jq_key(w, o, "from");
+		o = jq_keyn(w, o, "from");
 		o = jq_ours(w, o, dt_report_dir_name(c->rst_dir), 32);
 		o = jq_close(w, o);
 	} else {
@@ -870,28 +870,28 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	}
 	o = jq_key(w, o, "fin");
 	o = jq_pair(w, o, jq_frame, c->fin_frame[0], c->fin_frame[1]);
-	o = jq_key(w, o, "ttl");
+	o = jq_keyn(w, o, "ttl");
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "syn");
 	o = jq_ttl(o, c->ttl_syn != 0, c->ttl_syn);
-	o = jq_key(w, o, "synack");
+	o = jq_keyn(w, o, "synack");
 	o = jq_ttl(o, c->ttl_synack != 0, c->ttl_synack);
-	o = jq_key(w, o, "server_data");
+	o = jq_keyn(w, o, "server_data");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data);
-	o = jq_key(w, o, "server_data_min");
+	o = jq_keyn(w, o, "server_data_min");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_min);
-	o = jq_key(w, o, "server_data_max");
+	o = jq_keyn(w, o, "server_data_max");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "bytes");
+	o = jq_keyn(w, o, "bytes");
 	o = jq_pair(w, o, jq_uint, c->bytes[0], c->bytes[1]);
-	o = jq_key(w, o, "packets");
+	o = jq_keyn(w, o, "packets");
 	o = jq_pair(w, o, jq_uint, c->packets[0], c->packets[1]);
-	o = jq_key(w, o, "retransmissions");
+	o = jq_keyn(w, o, "retransmissions");
 	o = jq_int(o, c->retransmissions);
-	o = jq_key(w, o, "gap_bytes");
+	o = jq_keyn(w, o, "gap_bytes");
 	o = jq_pair(w, o, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
-	o = jq_key(w, o, "truncated");
+	o = jq_keyn(w, o, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);
 	jq_end(w, o);
@@ -1027,7 +1027,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_int(o, c->id);
-	o = jq_key(w, o, "client");
+	o = jq_keyn(w, o, "client");
 	if (c->client.family == 4 && c->server.family == 4) {
 		_Static_assert(DT_FILTER_LEN >= 96 + 16, "an IPv4 filter");
 		o = jq_client4(o, c, filter, &filter_n);
@@ -1039,19 +1039,19 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	}
 	o = jq_key(w, o, "server");
 	o = jq_wire(w, o, c->server_str, 10);
-	o = jq_key(w, o, "server_name");
+	o = jq_keyn(w, o, "server_name");
 	o = jq_wire(w, o, dt_facts_server_name(c), 10);
-	o = jq_key(w, o, "iphttps");
+	o = jq_keyn(w, o, "iphttps");
 	o = jq_bool(o, c->iphttps);
-	o = jq_key(w, o, "iphttps_score");
+	o = jq_keyn(w, o, "iphttps_score");
 	o = jq_int(o, c->iphttps_score);
-	o = jq_key(w, o, "iphttps_reason");
+	o = jq_keyn(w, o, "iphttps_reason");
 	o = jq_wire(w, o, dt_conn_reason(c), 10);
-	o = jq_key(w, o, "first_frame");
+	o = jq_keyn(w, o, "first_frame");
 	o = jq_uint(o, c->first_frame);
-	o = jq_key(w, o, "last_frame");
+	o = jq_keyn(w, o, "last_frame");
 	o = jq_uint(o, c->last_frame);
-	o = jq_key(w, o, "wireshark_filter");
+	o = jq_keyn(w, o, "wireshark_filter");
 	/* in place when up to 96 bytes: this is at most the 11th member
 	   of a run made for 12 (or 10 since the last jq_wire()), each of
 	   the others far under a member's room (JQ_VALUE_MAX) */
@@ -1074,18 +1074,18 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 		o = jq_time(w, o, c->first_time);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "last_time");
+	o = jq_keyn(w, o, "last_time");
 	if (c->last_frame)
 		o = jq_time(w, o, c->last_time);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "timeline");
+	o = jq_keyn(w, o, "timeline");
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
 	jevents(w, c, 0);
 	o = jq_begin(w, 3);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "timeline_dropped");
+	o = jq_keyn(w, o, "timeline_dropped");
 	o = jq_int(o, dt_conn_events_dropped(c));
 	o = jq_close(w, o);
 	jq_end(w, o);

@@ -773,10 +773,23 @@ jq_plain_long(struct jw *w, char *o, const char *s, size_t n, size_t k)
 char *
 jq_wire(struct jw *w, char *o, const char *s, size_t k)
 {
+	size_t n, need;
+
 	if (s == NULL)
 		return jq_null(o);
+	n = strlen(s);
+	/* the quick way: the string and the room for k members after it
+	   fit where the run is, and every byte is plain (nearly every
+	   string: a name, an address, a reason of ours) */
+	need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX) + 2;
+	if (n <= w->size && n + need <= (size_t)(w->buf + w->size - o) &&
+	    jw_copy_plain(o + 1, (const unsigned char *)s, n)) {
+		o[0] = '"';
+		o[n + 1] = '"';
+		return o + n + 2;
+	}
 	jq_end(w, o);
-	jw_quoted(w, s, strlen(s), 1);
+	jw_quoted(w, s, n, 1);
 	return jq_begin(w, k);
 }
 

@@ -840,8 +840,23 @@ jq_ttl(char *o, int seen, int64_t ttl)
 	return seen ? jq_int(o, ttl) : jq_null(o);
 }
 
-static void
-jtcp(struct jw *w, const struct dt_conn *c)
+/* jq_pair() with its members' indentation known (jq_keyi()). */
+static inline __attribute__((always_inline)) char *
+jq_pair_i(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
+    uint64_t client, uint64_t server)
+{
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "client");
+	o = val(o, client);
+	o = jq_keyi(o, ind, "server");
+	o = val(o, server);
+	return jq_close(w, o);
+}
+
+/* "tcp": its members at indentation i1 (w->ind one deeper), those of
+   the objects in it at i2. */
+static inline __attribute__((always_inline)) void
+jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 {
 	char *o = jq_begin(w, 40);
 
@@ -849,52 +864,69 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "state");
 	o = jq_ours(w, o, dt_report_state_name(c->state), 40);
-	o = jq_keyn(w, o, "roles_from_syn");
+	o = jq_keyi(o, i1, "roles_from_syn");
 	o = jq_bool(o, c->roles_from_syn);
-	o = jq_keyn(w, o, "syn_frame");
+	o = jq_keyi(o, i1, "syn_frame");
 	o = jq_frame(o, c->syn_frame);
-	o = jq_keyn(w, o, "syn_count");
+	o = jq_keyi(o, i1, "syn_count");
 	o = jq_int(o, c->syn_count);
-	o = jq_keyn(w, o, "synack_frame");
+	o = jq_keyi(o, i1, "synack_frame");
 	o = jq_frame(o, c->synack_frame);
-	o = jq_keyn(w, o, "rst");
+	o = jq_keyi(o, i1, "rst");
 	if (c->rst_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, c->rst_frame);
-		o = jq_keyn(w, o, "from");
+		o = jq_keyi(o, i2, "from");
 		o = jq_ours(w, o, dt_report_dir_name(c->rst_dir), 32);
 		o = jq_close(w, o);
 	} else {
 		o = jq_null(o);
 	}
-	o = jq_key(w, o, "fin");
-	o = jq_pair(w, o, jq_frame, c->fin_frame[0], c->fin_frame[1]);
-	o = jq_keyn(w, o, "ttl");
+	o = jq_keyi(o, i1, "fin");
+	o = jq_pair_i(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_keyi(o, i1, "ttl");
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "syn");
 	o = jq_ttl(o, c->ttl_syn != 0, c->ttl_syn);
-	o = jq_keyn(w, o, "synack");
+	o = jq_keyi(o, i2, "synack");
 	o = jq_ttl(o, c->ttl_synack != 0, c->ttl_synack);
-	o = jq_keyn(w, o, "server_data");
+	o = jq_keyi(o, i2, "server_data");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data);
-	o = jq_keyn(w, o, "server_data_min");
+	o = jq_keyi(o, i2, "server_data_min");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_min);
-	o = jq_keyn(w, o, "server_data_max");
+	o = jq_keyi(o, i2, "server_data_max");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
 	o = jq_close(w, o);
-	o = jq_keyn(w, o, "bytes");
-	o = jq_pair(w, o, jq_uint, c->bytes[0], c->bytes[1]);
-	o = jq_keyn(w, o, "packets");
-	o = jq_pair(w, o, jq_uint, c->packets[0], c->packets[1]);
-	o = jq_keyn(w, o, "retransmissions");
+	o = jq_keyi(o, i1, "bytes");
+	o = jq_pair_i(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
+	o = jq_keyi(o, i1, "packets");
+	o = jq_pair_i(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
+	o = jq_keyi(o, i1, "retransmissions");
 	o = jq_int(o, c->retransmissions);
-	o = jq_keyn(w, o, "gap_bytes");
-	o = jq_pair(w, o, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
-	o = jq_keyn(w, o, "truncated");
+	o = jq_keyi(o, i1, "gap_bytes");
+	o = jq_pair_i(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
+	o = jq_keyi(o, i1, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);
 	jq_end(w, o);
+}
+
+/*
+ * A connection's members are at depth 5 of the JSON document (the
+ * indentation 11): there "tcp" is written by a copy of the run with the
+ * indentations as constants. Anywhere else (jsonl: 0), the same run
+ * with them read.
+ */
+#define JW_CONN_IND	11
+
+static void
+jtcp(struct jw *w, const struct dt_conn *c)
+{
+	if (w->ind == JW_CONN_IND && w->step == 2)
+		jtcp_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4);
+	else
+		jtcp_(w, c, w->ind + w->step, w->ind + 2 * w->step);
 }
 
 /* s[0..n) at p; the end. */

@@ -373,6 +373,32 @@ jq_keyn_(struct jw *w, char *o, const char *q, size_t n)
 	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
 	: -1]))
 
+/*
+ * jq_keyn() with the indentation given by the caller (ind: w->ind, 0
+ * when compact): a run specialised for the depth it is written at has
+ * it as a constant, and its keys' separators, indentation and quoted
+ * names become stores of constant bytes (the indentation of depths up
+ * to 7 as 16 bytes).
+ */
+static inline __attribute__((always_inline)) char *
+jq_keyi_(char *o, size_t ind, const char *q, size_t n)
+{
+	*o++ = ',';
+	if (ind <= 16)
+		memcpy(o, jw_indent, 16);
+	else if (ind <= 32)
+		memcpy(o, jw_indent, 32);
+	else
+		memcpy(o, jw_indent, ind);
+	o += ind;
+	memcpy(o, q, n);
+	return o + n - (ind == 0);
+}
+
+#define jq_keyi(o, ind, key)	jq_keyi_((o), (ind), JQ_Q(key), \
+	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
+	: -1]))
+
 /* An element of an array. */
 #define jq_elem(w, o)	jq_sep((w), (o))
 
@@ -422,7 +448,24 @@ jq_close(struct jw *w, char *o)
 }
 
 /* Values. */
-char *jq_int(char *o, int64_t v);
+char *jq_int_any(char *o, int64_t v);
+
+/* "%lld" of v at o: under 10^8 (ids, counts, codes) inline, the 8
+   digits of a word with the leading zeros shifted out; the rest, and
+   negatives, by jq_int_any(). */
+static inline char *
+jq_int(char *o, int64_t v)
+{
+#ifdef DT_DIGITS_SWAR
+	if ((uint64_t)v < 10) {
+		*o = (char)('0' + v);
+		return o + 1;
+	}
+	if ((uint64_t)v < 100000000)
+		return o + dt_dec8(o, (uint32_t)v);
+#endif
+	return jq_int_any(o, v);
+}
 
 /* A counter or a frame: most are under 10^8, written here inline (8
    digits in a word, the leading zeros shifted out, the word stored
@@ -438,7 +481,7 @@ jq_uint(char *o, uint64_t v)
 	if (v < 100000000)
 		return o + dt_dec8(o, (uint32_t)v);
 #endif
-	return jq_int(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+	return jq_int_any(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
 static inline char *
@@ -507,7 +550,34 @@ jq_ip4(char *p, const uint8_t *b)
 }
 
 /* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */
-char *jq_time(struct jw *w, char *o, int64_t ns);
+char *jq_time_any(struct jw *w, char *o, int64_t ns);
+
+/* A time of the second whose text is text[0..19), frac ns past it. */
+static inline char *
+jq_time_in(char *o, const char *text, uint64_t frac)
+{
+	char *p;
+
+	o[0] = '"';
+	memcpy(o + 1, text, 24);	/* 19 bytes count */
+	p = dt_dec_frac(o + 20, (uint32_t)frac);
+	p[0] = 'Z';
+	p[1] = '"';
+	return p + 2;
+}
+
+/* The same: inline when in the second the clock last wrote (most are:
+   the events of a connection), else jq_time_any(). */
+static inline char *
+jq_time(struct jw *w, char *o, int64_t ns)
+{
+	/* frac is ns - clock_base exactly when ns >= clock_base */
+	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;
+
+	if (w->clock_ok && ns >= w->clock_base && frac < 1000000000)
+		return jq_time_in(o, w->clock.text, frac);
+	return jq_time_any(w, o, ns);
+}
 
 /* n bytes of p at o, copied as `fixed` bytes when n is no more (one
    fixed-size copy; what follows overwrites the rest): p holds at least

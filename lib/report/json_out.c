@@ -556,7 +556,7 @@ jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
    shifted out and the word stored whole (a member has the room); above,
    two digits a division from the last. */
 char *
-jq_int(char *o, int64_t v)
+jq_int_any(char *o, int64_t v)
 {
 	static const char pairs[] =
 	    "00010203040506070809101112131415161718192021222324252627282930"
@@ -660,20 +660,6 @@ jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s)
 _Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
     DT_REPORT_TIME_LEN + 2 <= JQ_VALUE_MAX, "a time in a member's room");
 
-/* A time of the second whose text is text[0..19), frac ns past it. */
-static inline char *
-jq_time_in(char *o, const char *text, uint64_t frac)
-{
-	char *p;
-
-	o[0] = '"';
-	memcpy(o + 1, text, 24);	/* 19 bytes count */
-	p = dt_dec_frac(o + 20, (uint32_t)frac);
-	p[0] = 'Z';
-	p[1] = '"';
-	return p + 2;
-}
-
 /*
  * Most times fall in the second the clock last wrote (the events of one
  * connection) or in the one it wrote before (a connection's "timeline"
@@ -684,7 +670,7 @@ jq_time_in(char *o, const char *text, uint64_t frac)
  * which then holds its second, and what it held becomes prev.
  */
 char *
-jq_time(struct jw *w, char *o, int64_t ns)
+jq_time_any(struct jw *w, char *o, int64_t ns)
 {
 	const struct dt_report_clock *k = &w->clock;
 	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;

@@ -700,145 +700,13 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
 	}
 }
 
-static void
-jtls(struct jw *w, const struct dt_conn *c)
-{
-	const struct dt_tls_facts *t = c->tls;
-	const struct dt_tls_rare *tr = dt_tls_rare(t);
-	const struct dt_tls_http *th = dt_tls_http(t);
-	char *o;
-	int d;
-
-	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
-	    tr->malformed_frame == 0) {
-		o = jq_begin(w, 1);
-		o = jq_key(w, o, "tls");
-		jq_end(w, jq_null(o));
-		return;
-	}
-	o = jq_begin(w, 1);
-	o = jq_key(w, o, "tls");
-	jq_end(w, jq_open(w, o, '{'));
-	jtls_spec(w, c);
-
-	/* extras */
-	o = jq_begin(w, 8);
-	o = jq_key(w, o, "client_hello_frame");
-	o = jq_frame(o, t->ch_frame);
-	o = jq_keyn(w, o, "client_hello_version");
-	if (t->ch_frame != 0)
-		o = jq_version(w, o, dt_tls_hello(t)->ch_legacy_version, 6);
-	else
-		o = jq_null(o);
-	o = jq_keyn(w, o, "record_version");
-	if (dt_tls_hello(t)->record_version != 0)
-		o = jq_version(w, o, dt_tls_hello(t)->record_version, 6);
-	else
-		o = jq_null(o);
-	o = jq_keyn(w, o, "offered_only_null");
-	o = jq_bool(o, dt_tls_hello(t)->offered_only_null);
-	o = jq_keyn(w, o, "sni");
-	o = jq_wire(w, o, t->sni, 4);
-	jq_end(w, o);
-	jalpn(w, t->alpn);
-	jhello_lists(w, dt_tls_hello(t));
-	o = jq_begin(w, 16);
-	o = jq_key(w, o, "sslv2_hello");
-	o = jq_bool(o, t->sslv2_hello);
-	o = jq_keyn(w, o, "server_hello_frame");
-	o = jq_frame(o, t->sh_frame);
-	o = jq_keyn(w, o, "hello_retry_request");
-	o = jq_bool(o, t->hrr);
-	o = jq_keyn(w, o, "resumed");
-	o = jq_bool(o, t->resumed);
-	o = jq_keyn(w, o, "alerts");
-	o = jq_int(o, t->n_alerts);
-	o = jq_keyn(w, o, "server_certificate_frame");
-	o = jq_frame(o, t->server_cert_frame);
-	o = jq_keyn(w, o, "certificates_visible");
-	o = jq_bool(o, !t->certs_not_visible);
-	o = jq_keyn(w, o, "chain");
-	o = jq_ours(w, o, dt_report_chain_name(t->chain), 2);
-	o = jq_keyn(w, o, "chain_error");
-	o = jq_wire(w, o, tr->chain_error, 2);
-	o = jq_keyn(w, o, "client_certificate_frame");
-	o = jq_frame(o, tr->client_cert_frame);
-	jq_end(w, o);
-	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
-	o = jq_begin(w, 40);
-	o = jq_key(w, o, "server_hello_done_frame");
-	o = jq_frame(o, t->server_hello_done_frame);
-	o = jq_keyn(w, o, "change_cipher_spec");
-	o = jq_pair(w, o, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
-	o = jq_keyn(w, o, "finished");
-	o = jq_pair(w, o, jq_frame, t->finished_frame[0], t->finished_frame[1]);
-	o = jq_keyn(w, o, "application_data");
-	o = jq_open(w, o, '{');
-	for (d = 0; d < 2; d++) {
-		if (d == DT_S2C)
-			o = jq_key(w, o, "server");
-		else
-			o = jq_key(w, o, "client");
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
-		o = jq_frame(o, t->appdata_frame[d]);
-		o = jq_keyn(w, o, "bytes");
-		o = jq_uint(o, t->appdata_bytes[d]);
-		o = jq_keyn(w, o, "records");
-		o = jq_uint(o, t->appdata_records[d]);
-		o = jq_close(w, o);
-	}
-	o = jq_close(w, o);
-	o = jq_keyn(w, o, "non_tls");
-	if (tr->non_tls_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
-		o = jq_uint(o, tr->non_tls_frame);
-		o = jq_keyn(w, o, "from");
-		o = jq_ours(w, o, dt_report_dir_name(tr->non_tls_dir), 12);
-		o = jq_keyn(w, o, "line");
-		o = jq_wire(w, o, tr->non_tls_line, 12);
-		o = jq_close(w, o);
-	} else {
-		o = jq_null(o);
-	}
-	o = jq_key(w, o, "malformed");
-	if (tr->malformed_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
-		o = jq_uint(o, tr->malformed_frame);
-		o = jq_keyn(w, o, "from");
-		o = jq_ours(w, o, dt_report_dir_name(tr->malformed_dir), 6);
-		o = jq_keyn(w, o, "reason");
-		o = jq_wire(w, o, tr->malformed, 4);
-		o = jq_close(w, o);
-	} else {
-		o = jq_null(o);
-	}
-	jq_end(w, o);
-	jtls_extra(w, t);
-	o = jq_begin(w, 8);
-	o = jq_key(w, o, "http");
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "request");
-	o = jq_http_msg(w, o, &th->request, 0, 6);
-	o = jq_keyn(w, o, "response");
-	o = jq_http_msg(w, o, &th->response, 1, 6);
-	o = jq_close(w, o);
-	o = jq_keyn(w, o, "truncated");
-	o = jq_bool(o, tr->truncated);
-	o = jq_keyn(w, o, "truncated_frame");
-	o = jq_frame(o, tr->truncated_frame);
-	o = jq_close(w, o);
-	jq_end(w, o);
-}
-
-/* A TTL, null when not seen. */
-static char *
-jq_ttl(char *o, int seen, int64_t ttl)
-{
-	return seen ? jq_int(o, ttl) : jq_null(o);
-}
+/*
+ * A connection's members are at depth 5 of the JSON document (the
+ * indentation 11): there "tcp" and most of "tls" are written by a copy
+ * of their runs with the indentations as constants (jq_keyi()).
+ * Anywhere else (jsonl: 0), the same runs with them read.
+ */
+#define JW_CONN_IND	11
 
 /* jq_pair() with its members' indentation known (jq_keyi()). */
 static inline __attribute__((always_inline)) char *
@@ -851,6 +719,161 @@ jq_pair_i(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
 	o = jq_keyi(o, ind, "server");
 	o = val(o, server);
 	return jq_close(w, o);
+}
+
+/* The rest of "tls" after its SPEC keys: its members at indentation i1
+   (w->ind), those of the objects in it at i2, of theirs at i3. */
+static inline __attribute__((always_inline)) void
+jtls_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2, size_t i3)
+{
+	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
+	const struct dt_tls_http *th = dt_tls_http(t);
+	char *o;
+	int d;
+
+	/* extras */
+	o = jq_begin(w, 8);
+	o = jq_keyi(o, i1, "client_hello_frame");
+	o = jq_frame(o, t->ch_frame);
+	o = jq_keyi(o, i1, "client_hello_version");
+	if (t->ch_frame != 0)
+		o = jq_version(w, o, dt_tls_hello(t)->ch_legacy_version, 6);
+	else
+		o = jq_null(o);
+	o = jq_keyi(o, i1, "record_version");
+	if (dt_tls_hello(t)->record_version != 0)
+		o = jq_version(w, o, dt_tls_hello(t)->record_version, 6);
+	else
+		o = jq_null(o);
+	o = jq_keyi(o, i1, "offered_only_null");
+	o = jq_bool(o, dt_tls_hello(t)->offered_only_null);
+	o = jq_keyi(o, i1, "sni");
+	o = jq_wire(w, o, t->sni, 4);
+	jq_end(w, o);
+	jalpn(w, t->alpn);
+	jhello_lists(w, dt_tls_hello(t));
+	o = jq_begin(w, 16);
+	o = jq_keyi(o, i1, "sslv2_hello");
+	o = jq_bool(o, t->sslv2_hello);
+	o = jq_keyi(o, i1, "server_hello_frame");
+	o = jq_frame(o, t->sh_frame);
+	o = jq_keyi(o, i1, "hello_retry_request");
+	o = jq_bool(o, t->hrr);
+	o = jq_keyi(o, i1, "resumed");
+	o = jq_bool(o, t->resumed);
+	o = jq_keyi(o, i1, "alerts");
+	o = jq_int(o, t->n_alerts);
+	o = jq_keyi(o, i1, "server_certificate_frame");
+	o = jq_frame(o, t->server_cert_frame);
+	o = jq_keyi(o, i1, "certificates_visible");
+	o = jq_bool(o, !t->certs_not_visible);
+	o = jq_keyi(o, i1, "chain");
+	o = jq_ours(w, o, dt_report_chain_name(t->chain), 2);
+	o = jq_keyi(o, i1, "chain_error");
+	o = jq_wire(w, o, tr->chain_error, 2);
+	o = jq_keyi(o, i1, "client_certificate_frame");
+	o = jq_frame(o, tr->client_cert_frame);
+	jq_end(w, o);
+	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
+	o = jq_begin(w, 40);
+	o = jq_keyi(o, i1, "server_hello_done_frame");
+	o = jq_frame(o, t->server_hello_done_frame);
+	o = jq_keyi(o, i1, "change_cipher_spec");
+	o = jq_pair_i(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_keyi(o, i1, "finished");
+	o = jq_pair_i(w, o, i2, jq_frame, t->finished_frame[0],
+	    t->finished_frame[1]);
+	o = jq_keyi(o, i1, "application_data");
+	o = jq_open(w, o, '{');
+	for (d = 0; d < 2; d++) {
+		if (d == DT_S2C)
+			o = jq_key(w, o, "server");
+		else
+			o = jq_key(w, o, "client");
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_frame(o, t->appdata_frame[d]);
+		o = jq_keyi(o, i3, "bytes");
+		o = jq_uint(o, t->appdata_bytes[d]);
+		o = jq_keyi(o, i3, "records");
+		o = jq_uint(o, t->appdata_records[d]);
+		o = jq_close(w, o);
+	}
+	o = jq_close(w, o);
+	o = jq_keyi(o, i1, "non_tls");
+	if (tr->non_tls_frame != 0) {
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, tr->non_tls_frame);
+		o = jq_keyi(o, i2, "from");
+		o = jq_ours(w, o, dt_report_dir_name(tr->non_tls_dir), 12);
+		o = jq_keyi(o, i2, "line");
+		o = jq_wire(w, o, tr->non_tls_line, 12);
+		o = jq_close(w, o);
+	} else {
+		o = jq_null(o);
+	}
+	o = jq_keyi(o, i1, "malformed");
+	if (tr->malformed_frame != 0) {
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, tr->malformed_frame);
+		o = jq_keyi(o, i2, "from");
+		o = jq_ours(w, o, dt_report_dir_name(tr->malformed_dir), 6);
+		o = jq_keyi(o, i2, "reason");
+		o = jq_wire(w, o, tr->malformed, 4);
+		o = jq_close(w, o);
+	} else {
+		o = jq_null(o);
+	}
+	jq_end(w, o);
+	jtls_extra(w, t);
+	o = jq_begin(w, 8);
+	o = jq_keyi(o, i1, "http");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "request");
+	o = jq_http_msg(w, o, &th->request, 0, 6);
+	o = jq_keyi(o, i2, "response");
+	o = jq_http_msg(w, o, &th->response, 1, 6);
+	o = jq_close(w, o);
+	o = jq_keyi(o, i1, "truncated");
+	o = jq_bool(o, tr->truncated);
+	o = jq_keyi(o, i1, "truncated_frame");
+	o = jq_frame(o, tr->truncated_frame);
+	o = jq_close(w, o);
+	jq_end(w, o);
+}
+
+static void
+jtls(struct jw *w, const struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
+	char *o;
+
+	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
+	    tr->malformed_frame == 0) {
+		o = jq_begin(w, 1);
+		o = jq_key(w, o, "tls");
+		jq_end(w, jq_null(o));
+		return;
+	}
+	o = jq_begin(w, 1);
+	o = jq_key(w, o, "tls");
+	jq_end(w, jq_open(w, o, '{'));
+	jtls_spec(w, c);
+	if (w->ind == JW_CONN_IND + 2 && w->step == 2)
+		jtls_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4, JW_CONN_IND + 6);
+	else
+		jtls_(w, c, w->ind, w->ind + w->step, w->ind + 2 * w->step);
+}
+
+/* A TTL, null when not seen. */
+static char *
+jq_ttl(char *o, int seen, int64_t ttl)
+{
+	return seen ? jq_int(o, ttl) : jq_null(o);
 }
 
 /* "tcp": its members at indentation i1 (w->ind one deeper), those of
@@ -912,13 +935,6 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	jq_end(w, o);
 }
 
-/*
- * A connection's members are at depth 5 of the JSON document (the
- * indentation 11): there "tcp" is written by a copy of the run with the
- * indentations as constants. Anywhere else (jsonl: 0), the same run
- * with them read.
- */
-#define JW_CONN_IND	11
 
 static void
 jtcp(struct jw *w, const struct dt_conn *c)
@@ -1047,8 +1063,9 @@ jq_client4(char *o, const struct dt_conn *c, char *filter, size_t *filter_n)
 	return o;
 }
 
-void
-jw_conn(struct jw *w, const struct dt_conn *c)
+/* The entry of c: its members at indentation i1 (jq_keyi()). */
+static inline __attribute__((always_inline)) void
+jw_conn_(struct jw *w, const struct dt_conn *c, size_t i1)
 {
 	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
 	size_t cli_n, filter_n;
@@ -1059,7 +1076,7 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_int(o, c->id);
-	o = jq_keyn(w, o, "client");
+	o = jq_keyi(o, i1, "client");
 	if (c->client.family == 4 && c->server.family == 4) {
 		_Static_assert(DT_FILTER_LEN >= 96 + 16, "an IPv4 filter");
 		o = jq_client4(o, c, filter, &filter_n);
@@ -1069,21 +1086,21 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 		conn_texts(c, cli, filter, &cli_n, &filter_n);
 		o = jq_plain(w, o, cli, cli_n, 10);
 	}
-	o = jq_key(w, o, "server");
+	o = jq_keyi(o, i1, "server");
 	o = jq_wire(w, o, c->server_str, 10);
-	o = jq_keyn(w, o, "server_name");
+	o = jq_keyi(o, i1, "server_name");
 	o = jq_wire(w, o, dt_facts_server_name(c), 10);
-	o = jq_keyn(w, o, "iphttps");
+	o = jq_keyi(o, i1, "iphttps");
 	o = jq_bool(o, c->iphttps);
-	o = jq_keyn(w, o, "iphttps_score");
+	o = jq_keyi(o, i1, "iphttps_score");
 	o = jq_int(o, c->iphttps_score);
-	o = jq_keyn(w, o, "iphttps_reason");
+	o = jq_keyi(o, i1, "iphttps_reason");
 	o = jq_wire(w, o, dt_conn_reason(c), 10);
-	o = jq_keyn(w, o, "first_frame");
+	o = jq_keyi(o, i1, "first_frame");
 	o = jq_uint(o, c->first_frame);
-	o = jq_keyn(w, o, "last_frame");
+	o = jq_keyi(o, i1, "last_frame");
 	o = jq_uint(o, c->last_frame);
-	o = jq_keyn(w, o, "wireshark_filter");
+	o = jq_keyi(o, i1, "wireshark_filter");
 	/* in place when up to 96 bytes: this is at most the 11th member
 	   of a run made for 12 (or 10 since the last jq_wire()), each of
 	   the others far under a member's room (JQ_VALUE_MAX) */
@@ -1101,24 +1118,33 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 	jw_tunnel(w, "tunnel", c);
 	/* extras */
 	o = jq_begin(w, 4);
-	o = jq_key(w, o, "first_time");
+	o = jq_keyi(o, i1, "first_time");
 	if (c->first_frame)
 		o = jq_time(w, o, c->first_time);
 	else
 		o = jq_null(o);
-	o = jq_keyn(w, o, "last_time");
+	o = jq_keyi(o, i1, "last_time");
 	if (c->last_frame)
 		o = jq_time(w, o, c->last_time);
 	else
 		o = jq_null(o);
-	o = jq_keyn(w, o, "timeline");
+	o = jq_keyi(o, i1, "timeline");
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
 	jevents(w, c, 0);
 	o = jq_begin(w, 3);
 	o = jq_close(w, o);
-	o = jq_keyn(w, o, "timeline_dropped");
+	o = jq_keyi(o, i1, "timeline_dropped");
 	o = jq_int(o, dt_conn_events_dropped(c));
 	o = jq_close(w, o);
 	jq_end(w, o);
+}
+
+void
+jw_conn(struct jw *w, const struct dt_conn *c)
+{
+	if (w->ind == JW_CONN_IND - 2 && w->step == 2)
+		jw_conn_(w, c, JW_CONN_IND);
+	else
+		jw_conn_(w, c, w->ind + w->step);
 }

@@ -516,8 +516,9 @@ jq_name(char *o, const char *s, size_t n)
 
 /*
  * A byte of a dotted quad as a word: its digits in memory order, then
- * '.', the rest zero (what put_ip4() in facts.c writes: inet_ntop()'s bytes, without a loop
- * or a division: a day's JSON writes two addresses a connection).
+ * '.', the rest zero: what put_ip4() in facts.c writes (inet_ntop()'s
+ * bytes), without a loop or a division (a day's JSON writes two
+ * addresses a connection and one a DNS answer).
  */
 #define IP4_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
 #define IP4_W(v)	((v) >= 100 ? IP4_D(v, 100) | IP4_D(v, 10) << 8 | \
@@ -525,7 +526,8 @@ jq_name(char *o, const char *s, size_t n)
 	IP4_D(v, 1) << 8 | (uint32_t)'.' << 16 : IP4_D(v, 1) | \
 	(uint32_t)'.' << 8)
 #define IP4_4(v)	IP4_W(v), IP4_W((v) + 1), IP4_W((v) + 2), IP4_W((v) + 3)
-#define IP4_16(v)	IP4_4(v), IP4_4((v) + 4), IP4_4((v) + 8), IP4_4((v) + 12)
+#define IP4_16(v)	IP4_4(v), IP4_4((v) + 4), IP4_4((v) + 8), \
+	IP4_4((v) + 12)
 #define IP4_64(v)	IP4_16(v), IP4_16((v) + 16), IP4_16((v) + 32), \
 	IP4_16((v) + 48)
 

@@ -471,17 +471,29 @@ static char *
 jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 {
 	const char *name;
+	unsigned i = (unsigned)v - 0x0300;
+	size_t n;
 
-	/* four to a TLS connection, nearly all the same: the last one's name
-	   kept rather than searched for again */
-	if (w->ver_set && w->ver == v) {
-		name = w->ver_name;
-	} else {
-		name = dt_tls_version_name(v);
-		w->ver = v;
-		w->ver_name = name;
-		w->ver_set = 1;
+	/* four to a TLS connection: the names of the usual ones kept with
+	   their lengths rather than searched for and counted again */
+	if (i < 8) {
+		if (!(w->ver_known & 1u << i)) {
+			name = dt_tls_version_name(v);
+			n = name != NULL ? strlen(name) : 0;
+			if (n == 0 || n + 2 > sizeof w->ver_text[i])
+				n = 0;
+			else
+				jq_name(w->ver_text[i], name, n);
+			w->ver_len[i] = (unsigned char)(n != 0 ? n + 2 : 0);
+			w->ver_known |= 1u << i;
+		}
+		if (w->ver_len[i] != 0) {
+			/* copied whole: the run has JQ_VALUE_MAX of room */
+			memcpy(o, w->ver_text[i], sizeof w->ver_text[i]);
+			return o + w->ver_len[i];
+		}
 	}
+	name = dt_tls_version_name(v);
 	if (name != NULL)
 		return jq_ours(w, o, name, k);
 	return jq_hex16(o, v);

@@ -130,9 +130,13 @@ struct jw {
 	uint64_t evl_frame;
 	int64_t evl_ns;
 	int evl_ok;
-	int ver_set;		/* the last TLS version named (jq_version) */
-	uint16_t ver;
-	const char *ver_name;
+	/* The names of SSL 3.0 .. TLS 1.3 and the four after (jq_version),
+	   quoted: bit i of ver_known when ver_text[i] holds 0x0300 + i's
+	   and ver_len[i] its length (0: none, or too long to keep); a TLS
+	   connection names four versions, of two or three kinds. */
+	unsigned ver_known;
+	unsigned char ver_len[8];
+	char ver_text[8][32];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t flushes;	/* times buf was written out */

@@ -137,6 +137,14 @@ struct jw {
 	unsigned ver_known;
 	unsigned char ver_len[8];
 	char ver_text[8][32];
+	/* Names of ours written (jq_ours()), quoted, by their address: a
+	   connection writes a dozen (its state, its alerts', "server"), of
+	   a handful of kinds. */
+	struct jw_nm {
+		const char *p;	/* NULL: none */
+		size_t n;	/* bytes of q that count */
+		char q[32];
+	} nm[16];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t flushes;	/* times buf was written out */
@@ -618,18 +626,25 @@ jw_evt(struct jw *w)
  */
 char *jq_str(struct jw *w, char *o, const char *s, size_t k);
 char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
-/* One of our names (printable ASCII, nothing to escape), or null. */
+/* One of our names (printable ASCII, nothing to escape), or null. The
+   name is a constant of the library (a table's: its bytes never change
+   at that address), so what it quotes to is kept by its address and
+   copied whole next time: no strlen(), no copy of a length. */
+char *jq_ours_new(struct jw *w, char *o, const char *name, size_t k);
+
 static inline char *
 jq_ours(struct jw *w, char *o, const char *name, size_t k)
 {
-	size_t n;
+	const struct jw_nm *e;
 
 	if (name == NULL)
 		return jq_null(o);
-	n = strlen(name);
-	if (n <= JQ_VALUE_MAX - 2)
-		return jq_name(o, name, n);
-	return jq_str(w, o, name, k);
+	e = &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	if (e->p != name)
+		return jq_ours_new(w, o, name, k);
+	_Static_assert(sizeof e->q <= JQ_VALUE_MAX, "a name in its room");
+	memcpy(o, e->q, sizeof e->q);
+	return o + e->n;
 }
 
 /* Our own text of n bytes, printable ASCII without '"' or '\\' (an

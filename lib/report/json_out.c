@@ -742,6 +742,27 @@ jq_str(struct jw *w, char *o, const char *s, size_t k)
 	return jq_begin(w, k);
 }
 
+/* jq_ours() of a name not kept in its slot: kept there when it fits. */
+char *
+jq_ours_new(struct jw *w, char *o, const char *name, size_t k)
+{
+	struct jw_nm *e =
+	    &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	size_t n = strlen(name);
+
+	if (n + 2 > sizeof e->q) {
+		if (n <= JQ_VALUE_MAX - 2)
+			return jq_name(o, name, n);
+		return jq_str(w, o, name, k);
+	}
+	memset(e->q, 0, sizeof e->q);
+	jq_name(e->q, name, n);
+	e->n = n + 2;
+	e->p = name;
+	memcpy(o, e->q, sizeof e->q);
+	return o + e->n;
+}
+
 char *
 jq_plain_long(struct jw *w, char *o, const char *s, size_t n, size_t k)
 {

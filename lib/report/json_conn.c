@@ -422,8 +422,11 @@ jalpn(struct jw *w, const char *alpn)
 {
 	const char *p, *q;
 
-	if (alpn == NULL) {
-		jw_null(w, "alpn");
+	if (alpn == NULL) {	/* most: the quick way */
+		char *o = jq_begin(w, 1);
+
+		o = jq_key(w, o, "alpn");
+		jq_end(w, jq_null(o));
 		return;
 	}
 	jw_arr(w, "alpn");
@@ -1127,7 +1130,7 @@ jw_conn_(struct jw *w, const struct dt_conn *c, size_t i1)
 	jq_end(w, o);
 	jtcp(w, c);
 	jtls(w, c);
-	jw_tunnel(w, "tunnel", c);
+	jw_tunnel(w, c);
 	/* extras */
 	o = jq_begin(w, 4);
 	o = jq_keyi(o, i1, "first_time");

@@ -709,7 +709,7 @@ void jw_memo_end(struct jw *w, struct jw_memo_run *r);
 void jw_conn(struct jw *w, const struct dt_conn *c);
 /* Its "tunnel": null when none was seen, {"encrypted": true} when the
    suite encrypts and there is nothing to read. */
-void jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c);
+void jw_tunnel(struct jw *w, const struct dt_conn *c);
 
 /* ---- Windows' events (json_events.c) ----------------------------------- */
 

@@ -234,7 +234,7 @@ jdns(struct jw *w, const struct dt_tunnel_facts *f)
 /* The tunnel's facts; {"encrypted": true} when the suite encrypts and
    there is nothing to read; null when no tunnel was seen. */
 void
-jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
+jw_tunnel(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
 	const struct dt_tls_facts *t = c->tls;
@@ -242,17 +242,22 @@ jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 	char *o;
 
 	if (f == NULL) {
+		/* most connections: a member or two, the quick way */
+		o = jq_begin(w, 3);
+		o = jq_key(w, o, "tunnel");
 		if (t->sh_frame == 0 || t->appdata_frame[DT_C2S] == 0 ||
 		    (t->version != 0x0304 && dt_tls_suite_is_null(t->suite))) {
-			jw_null(w, key);
+			o = jq_null(o);
 		} else {
-			jw_obj(w, key);
-			jw_bool(w, "encrypted", 1);
-			jw_end(w);
+			o = jq_open(w, o, '{');
+			o = jq_key(w, o, "encrypted");
+			o = jq_bool(o, 1);
+			o = jq_close(w, o);
 		}
+		jq_end(w, o);
 		return;
 	}
-	jw_obj(w, key);
+	jw_obj(w, "tunnel");
 	jw_bool(w, "encrypted", 0);
 	janswer(w, c);
 	jw_obj(w, "inner");

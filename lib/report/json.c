@@ -130,12 +130,15 @@ jdns_(struct jw *w, const struct dt_dns *d, size_t i1)
 }
 
 /* "dns" is at depth 4 of the document: its lookups' members at the
-   indentation 11 have a copy of the run with it a constant. */
-static void
+   indentation 11 have a copy of the run with it a constant, and so do
+   jsonl's (0). */
+static inline __attribute__((always_inline)) void
 jdns(struct jw *w, const struct dt_dns *d)
 {
 	if (w->ind == 9 && w->step == 2)
 		jdns_(w, d, 11);
+	else if (w->compact)
+		jdns_(w, d, 0);
 	else
 		jdns_(w, d, w->ind + w->step);
 }

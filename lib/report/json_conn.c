@@ -718,8 +718,8 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
 /*
  * A connection's members are at depth 5 of the JSON document (the
  * indentation 11): there "tcp" and most of "tls" are written by a copy
- * of their runs with the indentations as constants (jq_keyi()).
- * Anywhere else (jsonl: 0), the same runs with them read.
+ * of their runs with the indentations as constants (jq_keyi()), and
+ * in jsonl by another (0). Anywhere else, the same runs with them read.
  */
 #define JW_CONN_IND	11
 
@@ -880,6 +880,8 @@ jtls(struct jw *w, const struct dt_conn *c)
 	jtls_spec(w, c);
 	if (w->ind == JW_CONN_IND + 2 && w->step == 2)
 		jtls_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4, JW_CONN_IND + 6);
+	else if (w->compact)
+		jtls_(w, c, 0, 0, 0);
 	else
 		jtls_(w, c, w->ind, w->ind + w->step, w->ind + 2 * w->step);
 }
@@ -956,6 +958,8 @@ jtcp(struct jw *w, const struct dt_conn *c)
 {
 	if (w->ind == JW_CONN_IND && w->step == 2)
 		jtcp_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4);
+	else if (w->compact)
+		jtcp_(w, c, 0, 0);
 	else
 		jtcp_(w, c, w->ind + w->step, w->ind + 2 * w->step);
 }
@@ -1160,6 +1164,8 @@ jw_conn(struct jw *w, const struct dt_conn *c)
 {
 	if (w->ind == JW_CONN_IND - 2 && w->step == 2)
 		jw_conn_(w, c, JW_CONN_IND);
+	else if (w->compact)
+		jw_conn_(w, c, 0);
 	else
 		jw_conn_(w, c, w->ind + w->step);
 }

@@ -387,16 +387,18 @@ jq_keyn_(struct jw *w, char *o, const char *q, size_t n)
 
 /*
  * jq_keyn() with the indentation given by the caller (ind: w->ind, 0
- * when compact): a run specialised for the depth it is written at has
- * it as a constant, and its keys' separators, indentation and quoted
- * names become stores of constant bytes (the indentation of depths up
- * to 7 as 16 bytes).
+ * when compact): a run specialised for the depth it is written at (or
+ * for jsonl) has it as a constant, and its keys' separators,
+ * indentation and quoted names become stores of constant bytes (the
+ * indentation of depths up to 7 as 16 bytes).
  */
 static inline __attribute__((always_inline)) char *
 jq_keyi_(char *o, size_t ind, const char *q, size_t n)
 {
 	*o++ = ',';
-	if (ind <= 16)
+	if (ind == 0)		/* compact */
+		;
+	else if (ind <= 16)
 		memcpy(o, jw_indent, 16);
 	else if (ind <= 32)
 		memcpy(o, jw_indent, 32);
@@ -465,7 +467,7 @@ char *jq_int_any(char *o, int64_t v);
 /* "%lld" of v at o: under 10^8 (ids, counts, codes) inline, the 8
    digits of a word with the leading zeros shifted out; the rest, and
    negatives, by jq_int_any(). */
-static inline char *
+static inline __attribute__((always_inline)) char *
 jq_int(char *o, int64_t v)
 {
 #ifdef DT_DIGITS_SWAR
@@ -482,7 +484,7 @@ jq_int(char *o, int64_t v)
 /* A counter or a frame: most are under 10^8, written here inline (8
    digits in a word, the leading zeros shifted out, the word stored
    whole: a member has the room); past INT64_MAX as INT64_MAX. */
-static inline char *
+static inline __attribute__((always_inline)) char *
 jq_uint(char *o, uint64_t v)
 {
 #ifdef DT_DIGITS_SWAR
@@ -510,7 +512,7 @@ jq_bool(char *o, uint64_t v)
 	return o + 5 - (v != 0);
 }
 
-static inline char *
+static inline __attribute__((always_inline)) char *
 jq_frame(char *o, uint64_t frame)
 {
 	return frame != 0 ? jq_uint(o, frame) : jq_null(o);
@@ -582,7 +584,7 @@ jq_time_in(char *o, const char *text, uint64_t frac)
 
 /* The same: inline when in the second the clock last wrote (most are:
    the events of a connection), else jq_time_any(). */
-static inline char *
+static inline __attribute__((always_inline)) char *
 jq_time(struct jw *w, char *o, int64_t ns)
 {
 	/* frac is ns - clock_base exactly when ns >= clock_base */
@@ -632,7 +634,7 @@ char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
    copied whole next time: no strlen(), no copy of a length. */
 char *jq_ours_new(struct jw *w, char *o, const char *name, size_t k);
 
-static inline char *
+static inline __attribute__((always_inline)) char *
 jq_ours(struct jw *w, char *o, const char *name, size_t k)
 {
 	const struct jw_nm *e;

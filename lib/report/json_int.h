@@ -461,6 +461,65 @@ jq_close(struct jw *w, char *o)
 	return o;
 }
 
+/*
+ * The decimal digits of a byte (0..255) as a word, in memory order on a
+ * little-endian machine (DT_DIGITS_SWAR), then '.', the rest zero: a
+ * dotted quad's parts as put_ip4() in facts.c writes them (inet_ntop()'s
+ * bytes; a day's JSON writes two addresses a connection and one a DNS
+ * answer), and the small numbers of a connection (TTLs, counts), each
+ * one store without a loop or a division.
+ */
+#ifdef DT_DIGITS_SWAR
+#define DEC3_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
+#define DEC3_W(v)	((v) >= 100 ? DEC3_D(v, 100) | DEC3_D(v, 10) << 8 | \
+	DEC3_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? \
+	DEC3_D(v, 10) | DEC3_D(v, 1) << 8 | (uint32_t)'.' << 16 : \
+	DEC3_D(v, 1) | (uint32_t)'.' << 8)
+#define DEC3_4(v)	DEC3_W(v), DEC3_W((v) + 1), DEC3_W((v) + 2), \
+	DEC3_W((v) + 3)
+#define DEC3_16(v)	DEC3_4(v), DEC3_4((v) + 4), DEC3_4((v) + 8), \
+	DEC3_4((v) + 12)
+#define DEC3_64(v)	DEC3_16(v), DEC3_16((v) + 16), DEC3_16((v) + 32), \
+	DEC3_16((v) + 48)
+
+static const uint32_t jq_dec3[256] = {
+	DEC3_64(0), DEC3_64(64), DEC3_64(128), DEC3_64(192)
+};
+#endif
+
+/* The digits of v < 256 at p, then '.' (room for 4); their count. */
+static inline size_t
+jq_byte(char *p, unsigned v)
+{
+#ifdef DT_DIGITS_SWAR
+	uint32_t x = jq_dec3[v];
+
+	memcpy(p, &x, 4);
+#else
+	char *q = p;
+
+	if (v >= 100)
+		*q++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*q++ = (char)('0' + v / 10 % 10);
+	*q++ = (char)('0' + v % 10);
+	*q = '.';
+#endif
+	return 1 + (v >= 10) + (v >= 100);
+}
+
+/* The dotted quad of b at p (room for 16); its length. */
+static inline size_t
+jq_ip4(char *p, const uint8_t *b)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		n += jq_byte(p + n, b[i]) + 1;
+	return n - 1;	/* the last '.' */
+}
+
 /* Values. */
 char *jq_int_any(char *o, int64_t v);
 
@@ -475,6 +534,8 @@ jq_int(char *o, int64_t v)
 		*o = (char)('0' + v);
 		return o + 1;
 	}
+	if ((uint64_t)v < 256)
+		return o + jq_byte(o, (unsigned)v);
 	if ((uint64_t)v < 100000000)
 		return o + dt_dec8(o, (uint32_t)v);
 #endif
@@ -492,6 +553,8 @@ jq_uint(char *o, uint64_t v)
 		*o = (char)('0' + v);
 		return o + 1;
 	}
+	if (v < 256)
+		return o + jq_byte(o, (unsigned)v);
 	if (v < 100000000)
 		return o + dt_dec8(o, (uint32_t)v);
 #endif
@@ -526,43 +589,6 @@ jq_name(char *o, const char *s, size_t n)
 	memcpy(o, s, n);
 	o[n] = '"';
 	return o + n + 1;
-}
-
-/*
- * A byte of a dotted quad as a word: its digits in memory order, then
- * '.', the rest zero: what put_ip4() in facts.c writes (inet_ntop()'s
- * bytes), without a loop or a division (a day's JSON writes two
- * addresses a connection and one a DNS answer).
- */
-#define IP4_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
-#define IP4_W(v)	((v) >= 100 ? IP4_D(v, 100) | IP4_D(v, 10) << 8 | \
-	IP4_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? IP4_D(v, 10) | \
-	IP4_D(v, 1) << 8 | (uint32_t)'.' << 16 : IP4_D(v, 1) | \
-	(uint32_t)'.' << 8)
-#define IP4_4(v)	IP4_W(v), IP4_W((v) + 1), IP4_W((v) + 2), IP4_W((v) + 3)
-#define IP4_16(v)	IP4_4(v), IP4_4((v) + 4), IP4_4((v) + 8), \
-	IP4_4((v) + 12)
-#define IP4_64(v)	IP4_16(v), IP4_16((v) + 16), IP4_16((v) + 32), \
-	IP4_16((v) + 48)
-
-/* The dotted quad of b at p (room for 16: each byte's word is stored
-   whole); its length. */
-static inline size_t
-jq_ip4(char *p, const uint8_t *b)
-{
-	static const uint32_t word[256] = {
-		IP4_64(0), IP4_64(64), IP4_64(128), IP4_64(192)
-	};
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		uint32_t x = word[b[i]];
-
-		memcpy(p + n, &x, 4);
-		n += 2 + (b[i] >= 10) + (b[i] >= 100);
-	}
-	return n - 1;	/* the last '.' */
 }
 
 /* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */

@@ -79,7 +79,7 @@ jq_suite(struct jw *w, char *o, uint16_t suite, size_t k)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_hex16(o, suite);
-	o = jq_key(w, o, "name");
+	o = jq_keyn(w, o, "name");
 	o = jq_ours(w, o, dt_tls_suite_name(suite), k + 1);
 	return jq_close(w, o);
 }
@@ -106,16 +106,16 @@ jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
 	if (encrypted) {
 		o = jq_key(w, o, "level");
 		o = jq_null(o);
-		o = jq_key(w, o, "description");
+		o = jq_keyn(w, o, "description");
 		o = jq_null(o);
-		o = jq_key(w, o, "code");
+		o = jq_keyn(w, o, "code");
 		o = jq_null(o);
 	} else {
 		o = jq_key(w, o, "level");
 		o = jq_ours(w, o, dt_tls_alert_level_name(level), k + 3);
-		o = jq_key(w, o, "description");
+		o = jq_keyn(w, o, "description");
 		o = jq_ours(w, o, dt_tls_alert_name(desc), k + 2);
-		o = jq_key(w, o, "code");
+		o = jq_keyn(w, o, "code");
 		o = jq_int(o, desc);
 	}
 	o = jq_key(w, o, "encrypted");
@@ -143,21 +143,19 @@ jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
  * the bytes every event at this depth shares (struct jw_evt), the type's
  * name with its length from a table; what is left is the numbers.
  */
-static void
-jevent(struct jw *w, const struct dt_conn *c, size_t i, int keep)
+static inline __attribute__((always_inline)) void
+jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
+    size_t i, int keep, size_t first)
 {
 	const struct dt_event *ev = &c->events[i];
-	const struct jw_evt *t = jw_evt(w);
 	const struct dt_report_name *type = dt_report_msg_nm(ev);
 	struct jw_evc *e = i < JW_EVC ? &w->evc[i] : NULL;
 	const char *s;
 	char *o, *v;
 
-	if (t == NULL)
-		return;
 	o = jq_begin(w, 12);
-	o = jq_elem(w, o);
-	o = jq_copy(o, t->open, t->n_open, 32);
+	/* jq_elem() and the open in one copy */
+	o = jq_copy(o, t->elem + first, t->n_elem - first, 64);
 	if (!keep && e != NULL && e->gen == w->evc_gen) {
 		/* written in "messages": the same bytes */
 		memcpy(o, e->frame, sizeof e->frame);
@@ -165,21 +163,41 @@ jevent(struct jw *w, const struct dt_conn *c, size_t i, int keep)
 		o = jq_copy(o, t->time, t->n_time, 32);
 		memcpy(o, e->time, sizeof e->time);
 		o += e->nt;
-	} else if (keep && e != NULL) {
-		v = o;
+	} else if (!keep) {
+		/* in "timeline" the rest are TCP's: seldom two a packet */
 		o = jq_uint(o, dt_ev_frame(c, ev));
-		e->nf = (unsigned char)(o - v);
-		memcpy(e->frame, v, sizeof e->frame);
 		o = jq_copy(o, t->time, t->n_time, 32);
-		v = o;
 		o = jq_time(w, o, dt_ev_time(c, ev));
-		e->nt = (unsigned char)(o - v);
-		memcpy(e->time, v, sizeof e->time);
-		e->gen = w->evc_gen;
 	} else {
-		o = jq_uint(o, dt_ev_frame(c, ev));
-		o = jq_copy(o, t->time, t->n_time, 32);
-		o = jq_time(w, o, dt_ev_time(c, ev));
+		struct jw_evc *l = &w->evl;
+		uint64_t frame = dt_ev_frame(c, ev);
+		int64_t ns = dt_ev_time(c, ev);
+
+		if (w->evl_ok && frame == w->evl_frame && ns == w->evl_ns) {
+			/* the packet of the event before: its bytes */
+			memcpy(o, l->frame, sizeof l->frame);
+			o += l->nf;
+			o = jq_copy(o, t->time, t->n_time, 32);
+			memcpy(o, l->time, sizeof l->time);
+			o += l->nt;
+		} else {
+			v = o;
+			o = jq_uint(o, frame);
+			l->nf = (unsigned char)(o - v);
+			memcpy(l->frame, v, sizeof l->frame);
+			o = jq_copy(o, t->time, t->n_time, 32);
+			v = o;
+			o = jq_time(w, o, ns);
+			l->nt = (unsigned char)(o - v);
+			memcpy(l->time, v, sizeof l->time);
+			w->evl_frame = frame;
+			w->evl_ns = ns;
+			w->evl_ok = 1;
+		}
+		if (e != NULL) {
+			*e = *l;
+			e->gen = w->evc_gen;
+		}
 	}
 	o = jq_copy(o, t->from[ev->dir == DT_S2C], t->n_from[ev->dir == DT_S2C],
 	    64);
@@ -266,6 +284,41 @@ jevent(struct jw *w, const struct dt_conn *c, size_t i, int keep)
 	}
 	o = jq_copy(o, t->close, t->n_close, 32);
 	jq_end(w, o);
+}
+
+/*
+ * The events of c in the array just opened: those of "messages" (keep:
+ * the TLS ones, their frame and time kept for "timeline") or all of
+ * "timeline". One call a list, not an event (a call's saving and
+ * restoring of registers was a tenth of an event), and the constant
+ * bytes found once: every event is at the same depth.
+ */
+static inline __attribute__((always_inline)) void
+jevents_(struct jw *w, const struct dt_conn *c, int keep)
+{
+	const struct jw_evt *t = jw_evt(w);
+	size_t i, first = w->empty != 0;	/* without a ',' */
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < c->n_events; i++) {
+		if (keep && !dt_report_event_is_tls(&c->events[i]))
+			continue;
+		jevent(w, t, c, i, keep, first);
+		first = 0;
+	}
+	if (first == 0)		/* an event written, or one was before */
+		w->empty = 0;
+}
+
+/* Each list its own copy of the loop, keep a constant in it. */
+static void
+jevents(struct jw *w, const struct dt_conn *c, int keep)
+{
+	if (keep)
+		jevents_(w, c, 1);
+	else
+		jevents_(w, c, 0);
 }
 
 static void
@@ -369,8 +422,11 @@ jalpn(struct jw *w, const char *alpn)
 {
 	const char *p, *q;
 
-	if (alpn == NULL) {
-		jw_null(w, "alpn");
+	if (alpn == NULL) {	/* most: the quick way */
+		char *o = jq_begin(w, 1);
+
+		o = jq_key(w, o, "alpn");
+		jq_end(w, jq_null(o));
 		return;
 	}
 	jw_arr(w, "alpn");
@@ -396,7 +452,7 @@ jq_http_msg(struct jw *w, char *o, const struct dt_http_msg *h,
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "frame");
 	o = jq_uint(o, h->frame);
-	o = jq_key(w, o, "line");
+	o = jq_keyn(w, o, "line");
 	o = jq_wire(w, o, h->line, 6);
 	if (response) {
 		o = jq_key(w, o, "status");
@@ -404,9 +460,9 @@ jq_http_msg(struct jw *w, char *o, const struct dt_http_msg *h,
 	}
 	o = jq_key(w, o, "host");
 	o = jq_wire(w, o, h->host, 4);
-	o = jq_key(w, o, "server");
+	o = jq_keyn(w, o, "server");
 	o = jq_wire(w, o, h->server, 4);
-	o = jq_key(w, o, "content_length");
+	o = jq_keyn(w, o, "content_length");
 	o = jq_wire(w, o, h->content_length, k + 1);
 	return jq_close(w, o);
 }
@@ -418,17 +474,29 @@ static char *
 jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 {
 	const char *name;
+	unsigned i = (unsigned)v - 0x0300;
+	size_t n;
 
-	/* four to a TLS connection, nearly all the same: the last one's name
-	   kept rather than searched for again */
-	if (w->ver_set && w->ver == v) {
-		name = w->ver_name;
-	} else {
-		name = dt_tls_version_name(v);
-		w->ver = v;
-		w->ver_name = name;
-		w->ver_set = 1;
+	/* four to a TLS connection: the names of the usual ones kept with
+	   their lengths rather than searched for and counted again */
+	if (i < 8) {
+		if (!(w->ver_known & 1u << i)) {
+			name = dt_tls_version_name(v);
+			n = name != NULL ? strlen(name) : 0;
+			if (n == 0 || n + 2 > sizeof w->ver_text[i])
+				n = 0;
+			else
+				jq_name(w->ver_text[i], name, n);
+			w->ver_len[i] = (unsigned char)(n != 0 ? n + 2 : 0);
+			w->ver_known |= 1u << i;
+		}
+		if (w->ver_len[i] != 0) {
+			/* copied whole: the run has JQ_VALUE_MAX of room */
+			memcpy(o, w->ver_text[i], sizeof w->ver_text[i]);
+			return o + w->ver_len[i];
+		}
 	}
+	name = dt_tls_version_name(v);
 	if (name != NULL)
 		return jq_ours(w, o, name, k);
 	return jq_hex16(o, v);
@@ -473,7 +541,7 @@ jsuites(struct jw *w, const struct dt_tls_hello *h)
 	}
 	o = jq_begin_at(w, o, 4);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "offered_null");
+	o = jq_keyn(w, o, "offered_null");
 	o = jq_bool(o, h->offered_null);
 	jq_end(w, o);
 	jw_memo_end(w, &r);
@@ -515,9 +583,9 @@ jhello_lists(struct jw *w, const struct dt_tls_hello *h)
 	o = jq_begin(w, 3);
 	o = jq_key(w, o, "renegotiation_info");
 	o = jq_bool(o, h->ch_reneg_info);
-	o = jq_key(w, o, "extended_master_secret");
+	o = jq_keyn(w, o, "extended_master_secret");
 	o = jq_bool(o, h->ch_ems);
-	o = jq_key(w, o, "status_request");
+	o = jq_keyn(w, o, "status_request");
 	o = jq_bool(o, h->ch_status_request);
 	jq_end(w, o);
 	jw_memo_end(w, &r);
@@ -542,7 +610,7 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	}
 	o = jq_begin_at(w, o, 8);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "version");
+	o = jq_keyn(w, o, "version");
 	if (t->sh_frame != 0)
 		o = jq_version(w, o, t->version, 6);
 	else
@@ -556,21 +624,19 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 		o = jq_suite(w, o, t->suite, 4);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "messages");
+	o = jq_keyn(w, o, "messages");
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
-	for (i = 0; i < c->n_events; i++)
-		if (dt_report_event_is_tls(&c->events[i]))
-			jevent(w, c, i, 1);
+	jevents(w, c, 1);
 	o = jq_begin(w, 12);
 	o = jq_close(w, o);
 
-	o = jq_key(w, o, "alert");
+	o = jq_keyn(w, o, "alert");
 	if (t->alert_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, t->alert_frame);
-		o = jq_key(w, o, "from");
+		o = jq_keyn(w, o, "from");
 		o = jq_ours(w, o, dt_report_dir_name(t->alert_dir), 8);
 		o = jq_alert_fields(w, o, t->alert_encrypted, t->alert_level,
 		    t->alert_desc, 4);
@@ -649,14 +715,157 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
 	}
 }
 
-static void
-jtls(struct jw *w, const struct dt_conn *c)
+/*
+ * A connection's members are at depth 5 of the JSON document (the
+ * indentation 11): there "tcp" and most of "tls" are written by a copy
+ * of their runs with the indentations as constants (jq_keyi()), and
+ * in jsonl by another (0). Anywhere else, the same runs with them read.
+ */
+#define JW_CONN_IND	11
+
+/* jq_pair() with its members' indentation known (jq_keyi()). */
+static inline __attribute__((always_inline)) char *
+jq_pair_i(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
+    uint64_t client, uint64_t server)
+{
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "client");
+	o = val(o, client);
+	o = jq_keyi(o, ind, "server");
+	o = val(o, server);
+	return jq_close(w, o);
+}
+
+/* The rest of "tls" after its SPEC keys: its members at indentation i1
+   (w->ind), those of the objects in it at i2, of theirs at i3. */
+static inline __attribute__((always_inline)) void
+jtls_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2, size_t i3)
 {
 	const struct dt_tls_facts *t = c->tls;
 	const struct dt_tls_rare *tr = dt_tls_rare(t);
 	const struct dt_tls_http *th = dt_tls_http(t);
 	char *o;
 	int d;
+
+	/* extras */
+	o = jq_begin(w, 8);
+	o = jq_keyi(o, i1, "client_hello_frame");
+	o = jq_frame(o, t->ch_frame);
+	o = jq_keyi(o, i1, "client_hello_version");
+	if (t->ch_frame != 0)
+		o = jq_version(w, o, dt_tls_hello(t)->ch_legacy_version, 6);
+	else
+		o = jq_null(o);
+	o = jq_keyi(o, i1, "record_version");
+	if (dt_tls_hello(t)->record_version != 0)
+		o = jq_version(w, o, dt_tls_hello(t)->record_version, 6);
+	else
+		o = jq_null(o);
+	o = jq_keyi(o, i1, "offered_only_null");
+	o = jq_bool(o, dt_tls_hello(t)->offered_only_null);
+	o = jq_keyi(o, i1, "sni");
+	o = jq_wire(w, o, t->sni, 4);
+	jq_end(w, o);
+	jalpn(w, t->alpn);
+	jhello_lists(w, dt_tls_hello(t));
+	o = jq_begin(w, 16);
+	o = jq_keyi(o, i1, "sslv2_hello");
+	o = jq_bool(o, t->sslv2_hello);
+	o = jq_keyi(o, i1, "server_hello_frame");
+	o = jq_frame(o, t->sh_frame);
+	o = jq_keyi(o, i1, "hello_retry_request");
+	o = jq_bool(o, t->hrr);
+	o = jq_keyi(o, i1, "resumed");
+	o = jq_bool(o, t->resumed);
+	o = jq_keyi(o, i1, "alerts");
+	o = jq_int(o, t->n_alerts);
+	o = jq_keyi(o, i1, "server_certificate_frame");
+	o = jq_frame(o, t->server_cert_frame);
+	o = jq_keyi(o, i1, "certificates_visible");
+	o = jq_bool(o, !t->certs_not_visible);
+	o = jq_keyi(o, i1, "chain");
+	o = jq_ours(w, o, dt_report_chain_name(t->chain), 2);
+	o = jq_keyi(o, i1, "chain_error");
+	o = jq_wire(w, o, tr->chain_error, 2);
+	o = jq_keyi(o, i1, "client_certificate_frame");
+	o = jq_frame(o, tr->client_cert_frame);
+	jq_end(w, o);
+	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
+	o = jq_begin(w, 40);
+	o = jq_keyi(o, i1, "server_hello_done_frame");
+	o = jq_frame(o, t->server_hello_done_frame);
+	o = jq_keyi(o, i1, "change_cipher_spec");
+	o = jq_pair_i(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_keyi(o, i1, "finished");
+	o = jq_pair_i(w, o, i2, jq_frame, t->finished_frame[0],
+	    t->finished_frame[1]);
+	o = jq_keyi(o, i1, "application_data");
+	o = jq_open(w, o, '{');
+	for (d = 0; d < 2; d++) {
+		if (d == DT_S2C)
+			o = jq_key(w, o, "server");
+		else
+			o = jq_key(w, o, "client");
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_frame(o, t->appdata_frame[d]);
+		o = jq_keyi(o, i3, "bytes");
+		o = jq_uint(o, t->appdata_bytes[d]);
+		o = jq_keyi(o, i3, "records");
+		o = jq_uint(o, t->appdata_records[d]);
+		o = jq_close(w, o);
+	}
+	o = jq_close(w, o);
+	o = jq_keyi(o, i1, "non_tls");
+	if (tr->non_tls_frame != 0) {
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, tr->non_tls_frame);
+		o = jq_keyi(o, i2, "from");
+		o = jq_ours(w, o, dt_report_dir_name(tr->non_tls_dir), 12);
+		o = jq_keyi(o, i2, "line");
+		o = jq_wire(w, o, tr->non_tls_line, 12);
+		o = jq_close(w, o);
+	} else {
+		o = jq_null(o);
+	}
+	o = jq_keyi(o, i1, "malformed");
+	if (tr->malformed_frame != 0) {
+		o = jq_open(w, o, '{');
+		o = jq_key(w, o, "frame");
+		o = jq_uint(o, tr->malformed_frame);
+		o = jq_keyi(o, i2, "from");
+		o = jq_ours(w, o, dt_report_dir_name(tr->malformed_dir), 6);
+		o = jq_keyi(o, i2, "reason");
+		o = jq_wire(w, o, tr->malformed, 4);
+		o = jq_close(w, o);
+	} else {
+		o = jq_null(o);
+	}
+	jq_end(w, o);
+	jtls_extra(w, t);
+	o = jq_begin(w, 8);
+	o = jq_keyi(o, i1, "http");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "request");
+	o = jq_http_msg(w, o, &th->request, 0, 6);
+	o = jq_keyi(o, i2, "response");
+	o = jq_http_msg(w, o, &th->response, 1, 6);
+	o = jq_close(w, o);
+	o = jq_keyi(o, i1, "truncated");
+	o = jq_bool(o, tr->truncated);
+	o = jq_keyi(o, i1, "truncated_frame");
+	o = jq_frame(o, tr->truncated_frame);
+	o = jq_close(w, o);
+	jq_end(w, o);
+}
+
+static void
+jtls(struct jw *w, const struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = c->tls;
+	const struct dt_tls_rare *tr = dt_tls_rare(t);
+	char *o;
 
 	if (!t->seen && t->ch_frame == 0 && tr->non_tls_frame == 0 &&
 	    tr->malformed_frame == 0 && tr->preamble_refused_frame == 0 &&
@@ -670,117 +879,12 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "tls");
 	jq_end(w, jq_open(w, o, '{'));
 	jtls_spec(w, c);
-
-	/* extras */
-	o = jq_begin(w, 8);
-	o = jq_key(w, o, "client_hello_frame");
-	o = jq_frame(o, t->ch_frame);
-	o = jq_key(w, o, "client_hello_version");
-	if (t->ch_frame != 0)
-		o = jq_version(w, o, dt_tls_hello(t)->ch_legacy_version, 6);
+	if (w->ind == JW_CONN_IND + 2 && w->step == 2)
+		jtls_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4, JW_CONN_IND + 6);
+	else if (w->compact)
+		jtls_(w, c, 0, 0, 0);
 	else
-		o = jq_null(o);
-	o = jq_key(w, o, "record_version");
-	if (dt_tls_hello(t)->record_version != 0)
-		o = jq_version(w, o, dt_tls_hello(t)->record_version, 6);
-	else
-		o = jq_null(o);
-	o = jq_key(w, o, "offered_only_null");
-	o = jq_bool(o, dt_tls_hello(t)->offered_only_null);
-	o = jq_key(w, o, "sni");
-	o = jq_wire(w, o, t->sni, 4);
-	jq_end(w, o);
-	jalpn(w, t->alpn);
-	jhello_lists(w, dt_tls_hello(t));
-	o = jq_begin(w, 16);
-	o = jq_key(w, o, "sslv2_hello");
-	o = jq_bool(o, t->sslv2_hello);
-	o = jq_key(w, o, "server_hello_frame");
-	o = jq_frame(o, t->sh_frame);
-	o = jq_key(w, o, "hello_retry_request");
-	o = jq_bool(o, t->hrr);
-	o = jq_key(w, o, "resumed");
-	o = jq_bool(o, t->resumed);
-	o = jq_key(w, o, "alerts");
-	o = jq_int(o, t->n_alerts);
-	o = jq_key(w, o, "server_certificate_frame");
-	o = jq_frame(o, t->server_cert_frame);
-	o = jq_key(w, o, "certificates_visible");
-	o = jq_bool(o, !t->certs_not_visible);
-	o = jq_key(w, o, "chain");
-	o = jq_ours(w, o, dt_report_chain_name(t->chain), 2);
-	o = jq_key(w, o, "chain_error");
-	o = jq_wire(w, o, tr->chain_error, 2);
-	o = jq_key(w, o, "client_certificate_frame");
-	o = jq_frame(o, tr->client_cert_frame);
-	jq_end(w, o);
-	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
-	o = jq_begin(w, 40);
-	o = jq_key(w, o, "server_hello_done_frame");
-	o = jq_frame(o, t->server_hello_done_frame);
-	o = jq_key(w, o, "change_cipher_spec");
-	o = jq_pair(w, o, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
-	o = jq_key(w, o, "finished");
-	o = jq_pair(w, o, jq_frame, t->finished_frame[0], t->finished_frame[1]);
-	o = jq_key(w, o, "application_data");
-	o = jq_open(w, o, '{');
-	for (d = 0; d < 2; d++) {
-		if (d == DT_S2C)
-			o = jq_key(w, o, "server");
-		else
-			o = jq_key(w, o, "client");
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
-		o = jq_frame(o, t->appdata_frame[d]);
-		o = jq_key(w, o, "bytes");
-		o = jq_uint(o, t->appdata_bytes[d]);
-		o = jq_key(w, o, "records");
-		o = jq_uint(o, t->appdata_records[d]);
-		o = jq_close(w, o);
-	}
-	o = jq_close(w, o);
-	o = jq_key(w, o, "non_tls");
-	if (tr->non_tls_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
-		o = jq_uint(o, tr->non_tls_frame);
-		o = jq_key(w, o, "from");
-		o = jq_ours(w, o, dt_report_dir_name(tr->non_tls_dir), 12);
-		o = jq_key(w, o, "line");
-		o = jq_wire(w, o, tr->non_tls_line, 12);
-		o = jq_close(w, o);
-	} else {
-		o = jq_null(o);
-	}
-	o = jq_key(w, o, "malformed");
-	if (tr->malformed_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
-		o = jq_uint(o, tr->malformed_frame);
-		o = jq_key(w, o, "from");
-		o = jq_ours(w, o, dt_report_dir_name(tr->malformed_dir), 6);
-		o = jq_key(w, o, "reason");
-		o = jq_wire(w, o, tr->malformed, 4);
-		o = jq_close(w, o);
-	} else {
-		o = jq_null(o);
-	}
-	jq_end(w, o);
-	jtls_extra(w, t);
-	o = jq_begin(w, 8);
-	o = jq_key(w, o, "http");
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "request");
-	o = jq_http_msg(w, o, &th->request, 0, 6);
-	o = jq_key(w, o, "response");
-	o = jq_http_msg(w, o, &th->response, 1, 6);
-	o = jq_close(w, o);
-	o = jq_key(w, o, "truncated");
-	o = jq_bool(o, tr->truncated);
-	o = jq_key(w, o, "truncated_frame");
-	o = jq_frame(o, tr->truncated_frame);
-	o = jq_close(w, o);
-	jq_end(w, o);
+		jtls_(w, c, w->ind, w->ind + w->step, w->ind + 2 * w->step);
 }
 
 /* A TTL, null when not seen. */
@@ -790,8 +894,10 @@ jq_ttl(char *o, int seen, int64_t ttl)
 	return seen ? jq_int(o, ttl) : jq_null(o);
 }
 
-static void
-jtcp(struct jw *w, const struct dt_conn *c)
+/* "tcp": its members at indentation i1 (w->ind one deeper), those of
+   the objects in it at i2. */
+static inline __attribute__((always_inline)) void
+jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 {
 	char *o = jq_begin(w, 40);
 
@@ -799,52 +905,64 @@ jtcp(struct jw *w, const struct dt_conn *c)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "state");
 	o = jq_ours(w, o, dt_report_state_name(c->state), 40);
-	o = jq_key(w, o, "roles_from_syn");
+	o = jq_keyi(o, i1, "roles_from_syn");
 	o = jq_bool(o, c->roles_from_syn);
-	o = jq_key(w, o, "syn_frame");
+	o = jq_keyi(o, i1, "syn_frame");
 	o = jq_frame(o, c->syn_frame);
-	o = jq_key(w, o, "syn_count");
+	o = jq_keyi(o, i1, "syn_count");
 	o = jq_int(o, c->syn_count);
-	o = jq_key(w, o, "synack_frame");
+	o = jq_keyi(o, i1, "synack_frame");
 	o = jq_frame(o, c->synack_frame);
-	o = jq_key(w, o, "rst");
+	o = jq_keyi(o, i1, "rst");
 	if (c->rst_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, c->rst_frame);
-		o = jq_key(w, o, "from");
+		o = jq_keyi(o, i2, "from");
 		o = jq_ours(w, o, dt_report_dir_name(c->rst_dir), 32);
 		o = jq_close(w, o);
 	} else {
 		o = jq_null(o);
 	}
-	o = jq_key(w, o, "fin");
-	o = jq_pair(w, o, jq_frame, c->fin_frame[0], c->fin_frame[1]);
-	o = jq_key(w, o, "ttl");
+	o = jq_keyi(o, i1, "fin");
+	o = jq_pair_i(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_keyi(o, i1, "ttl");
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "syn");
 	o = jq_ttl(o, c->ttl_syn != 0, c->ttl_syn);
-	o = jq_key(w, o, "synack");
+	o = jq_keyi(o, i2, "synack");
 	o = jq_ttl(o, c->ttl_synack != 0, c->ttl_synack);
-	o = jq_key(w, o, "server_data");
+	o = jq_keyi(o, i2, "server_data");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data);
-	o = jq_key(w, o, "server_data_min");
+	o = jq_keyi(o, i2, "server_data_min");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_min);
-	o = jq_key(w, o, "server_data_max");
+	o = jq_keyi(o, i2, "server_data_max");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "bytes");
-	o = jq_pair(w, o, jq_uint, c->bytes[0], c->bytes[1]);
-	o = jq_key(w, o, "packets");
-	o = jq_pair(w, o, jq_uint, c->packets[0], c->packets[1]);
-	o = jq_key(w, o, "retransmissions");
+	o = jq_keyi(o, i1, "bytes");
+	o = jq_pair_i(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
+	o = jq_keyi(o, i1, "packets");
+	o = jq_pair_i(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
+	o = jq_keyi(o, i1, "retransmissions");
 	o = jq_int(o, c->retransmissions);
-	o = jq_key(w, o, "gap_bytes");
-	o = jq_pair(w, o, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
-	o = jq_key(w, o, "truncated");
+	o = jq_keyi(o, i1, "gap_bytes");
+	o = jq_pair_i(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
+	o = jq_keyi(o, i1, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);
 	jq_end(w, o);
+}
+
+
+static void
+jtcp(struct jw *w, const struct dt_conn *c)
+{
+	if (w->ind == JW_CONN_IND && w->step == 2)
+		jtcp_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4);
+	else if (w->compact)
+		jtcp_(w, c, 0, 0);
+	else
+		jtcp_(w, c, w->ind + w->step, w->ind + 2 * w->step);
 }
 
 /* s[0..n) at p; the end. */
@@ -921,65 +1039,134 @@ conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
 	*filter_n = n;
 }
 
-void
-jw_conn(struct jw *w, const struct dt_conn *c)
+/* s[0..n) at o, n <= 16, copied as 16 bytes (s holds 16). */
+static inline char *
+put16(char *o, const char *s, size_t n)
 {
-	size_t i;
+	memcpy(o, s, 16);
+	return o + n;
+}
+
+/*
+ * "client" and "wireshark_filter" of an IPv4 connection (nearly every
+ * one), written straight into the run: the bytes conn_texts() writes,
+ * the client's address formatted once, no copy through buffers of
+ * their own (its memcpy() calls and the formatting were a tenth of a
+ * connection's entry). The lengths are far under the cuts conn_texts()
+ * makes (21 and 91 bytes of 47 and 159). The filter goes at *filter,
+ * 96 bytes.
+ */
+static char *
+jq_client4(char *o, const struct dt_conn *c, char *filter, size_t *filter_n)
+{
+	char ca[16 + 4], sa[16 + 4], cp[24], sp[24];
+	size_t can = jq_ip4(ca, c->client.a), san = jq_ip4(sa, c->server.a);
+	size_t cpn = dt_dec_u64(cp, c->client_port);
+	size_t spn = dt_dec_u64(sp, c->server_port);
+	char *q = filter;
+
+	*o++ = '"';
+	o = put16(o, ca, can);
+	*o++ = ':';
+	o = put16(o, cp, cpn);
+	*o++ = '"';
+
+	q = put16(q, "ip.addr==\0\0\0\0\0\0\0", 9);
+	q = put16(q, ca, can);
+	q = put16(q, " && tcp.port==\0", 14);
+	q = put16(q, cp, cpn);
+	q = put16(q, " && ip.addr==\0\0\0", 13);
+	q = put16(q, sa, san);
+	q = put16(q, " && tcp.port==\0", 14);
+	q = put16(q, sp, spn);
+	*filter_n = (size_t)(q - filter);
+	return o;
+}
+
+/* The entry of c: its members at indentation i1 (jq_keyi()). */
+static inline __attribute__((always_inline)) void
+jw_conn_(struct jw *w, const struct dt_conn *c, size_t i1)
+{
 	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
 	size_t cli_n, filter_n;
 	char *o = jq_begin(w, 12);
 
 	w->evc_gen++;	/* no event of this connection kept yet */
-	/* written here, not kept (facts.h): printable ASCII, no '"' or
-	   '\\', their lengths known */
-	conn_texts(c, cli, filter, &cli_n, &filter_n);
 	o = jq_elem(w, o);
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "id");
 	o = jq_int(o, c->id);
-	o = jq_key(w, o, "client");
-	o = jq_plain(w, o, cli, cli_n, 10);
-	o = jq_key(w, o, "server");
+	o = jq_keyi(o, i1, "client");
+	if (c->client.family == 4 && c->server.family == 4) {
+		_Static_assert(DT_FILTER_LEN >= 96 + 16, "an IPv4 filter");
+		o = jq_client4(o, c, filter, &filter_n);
+	} else {
+		/* written here, not kept (facts.h): printable ASCII, no
+		   '"' or '\\', their lengths known */
+		conn_texts(c, cli, filter, &cli_n, &filter_n);
+		o = jq_plain(w, o, cli, cli_n, 10);
+	}
+	o = jq_keyi(o, i1, "server");
 	o = jq_wire(w, o, c->server_str, 10);
-	o = jq_key(w, o, "server_name");
+	o = jq_keyi(o, i1, "server_name");
 	o = jq_wire(w, o, dt_facts_server_name(c), 10);
-	o = jq_key(w, o, "iphttps");
+	o = jq_keyi(o, i1, "iphttps");
 	o = jq_bool(o, c->iphttps);
-	o = jq_key(w, o, "iphttps_score");
+	o = jq_keyi(o, i1, "iphttps_score");
 	o = jq_int(o, c->iphttps_score);
-	o = jq_key(w, o, "iphttps_reason");
+	o = jq_keyi(o, i1, "iphttps_reason");
 	o = jq_wire(w, o, dt_conn_reason(c), 10);
-	o = jq_key(w, o, "first_frame");
+	o = jq_keyi(o, i1, "first_frame");
 	o = jq_uint(o, c->first_frame);
-	o = jq_key(w, o, "last_frame");
+	o = jq_keyi(o, i1, "last_frame");
 	o = jq_uint(o, c->last_frame);
-	o = jq_key(w, o, "wireshark_filter");
-	o = jq_plain(w, o, filter, filter_n, 2);
+	o = jq_keyi(o, i1, "wireshark_filter");
+	/* in place when up to 96 bytes: this is at most the 11th member
+	   of a run made for 12 (or 10 since the last jq_wire()), each of
+	   the others far under a member's room (JQ_VALUE_MAX) */
+	if (filter_n <= 96) {
+		*o++ = '"';
+		memcpy(o, filter, 96);
+		o += filter_n;
+		*o++ = '"';
+	} else {
+		o = jq_plain(w, o, filter, filter_n, 2);
+	}
 	jq_end(w, o);
 	jtcp(w, c);
 	jtls(w, c);
-	jw_tunnel(w, "tunnel", c);
+	jw_tunnel(w, c);
 	/* extras */
 	o = jq_begin(w, 4);
-	o = jq_key(w, o, "first_time");
+	o = jq_keyi(o, i1, "first_time");
 	if (c->first_frame)
 		o = jq_time(w, o, c->first_time);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "last_time");
+	o = jq_keyi(o, i1, "last_time");
 	if (c->last_frame)
 		o = jq_time(w, o, c->last_time);
 	else
 		o = jq_null(o);
-	o = jq_key(w, o, "timeline");
+	o = jq_keyi(o, i1, "timeline");
 	o = jq_open(w, o, '[');
 	jq_end(w, o);
-	for (i = 0; i < c->n_events; i++)
-		jevent(w, c, i, 0);
+	jevents(w, c, 0);
 	o = jq_begin(w, 3);
 	o = jq_close(w, o);
-	o = jq_key(w, o, "timeline_dropped");
+	o = jq_keyi(o, i1, "timeline_dropped");
 	o = jq_int(o, dt_conn_events_dropped(c));
 	o = jq_close(w, o);
 	jq_end(w, o);
+}
+
+void
+jw_conn(struct jw *w, const struct dt_conn *c)
+{
+	if (w->ind == JW_CONN_IND - 2 && w->step == 2)
+		jw_conn_(w, c, JW_CONN_IND);
+	else if (w->compact)
+		jw_conn_(w, c, 0);
+	else
+		jw_conn_(w, c, w->ind + w->step);
 }

@@ -36,7 +36,10 @@
 
 struct jw_evt {
 	unsigned depth;		/* of the array it is in; 0: not made */
-	unsigned short n_open, n_time, n_from[2], n_key, n_close;
+	unsigned short n_elem, n_open, n_time, n_from[2], n_key, n_close;
+	/* ',' and the array's indentation, then open: an element after
+	   the first (the first copies it from its second byte) */
+	char elem[2 * JW_IND_MAX + 48];
 	char open[JW_IND_MAX + 32];	/* '{' "frame": */
 	char time[JW_IND_MAX + 32];	/* , "time": */
 	char from[2][2 * JW_IND_MAX + 48]; /* , "from": "client", "type": " */
@@ -103,7 +106,8 @@ struct jw {
 	int compact;		/* jsonl: no newlines, no spaces */
 	int err;		/* DT_EIO / DT_ENOMEM, sticky */
 	unsigned depth;		/* containers open */
-	size_t ind;		/* newline and indentation of a member */
+	size_t ind;		/* newline and indentation of a member: 0
+				   exactly when compact (jq_key_()) */
 	int empty;		/* the innermost container has no member yet */
 	uint64_t arr;		/* bit d: the container at depth d is an array */
 	size_t step;		/* what ind grows by a depth: 2, compact 0 */
@@ -117,9 +121,30 @@ struct jw {
 	struct jw_evt evt[2];	/* by the parity of the depth */
 	struct jw_evc evc[JW_EVC];	/* by event index, the connection's */
 	uint64_t evc_gen;	/* the connection being written */
-	int ver_set;		/* the last TLS version named (jq_version) */
-	uint16_t ver;
-	const char *ver_name;
+	/* The frame and time of the last event written, when evl_ok, and
+	   their bytes: events of one packet (a server's hello, certificate
+	   and hello done; a client's key exchange, change cipher spec and
+	   finished) come in a row, and the bytes are a function of the two
+	   numbers alone. */
+	struct jw_evc evl;
+	uint64_t evl_frame;
+	int64_t evl_ns;
+	int evl_ok;
+	/* The names of SSL 3.0 .. TLS 1.3 and the four after (jq_version),
+	   quoted: bit i of ver_known when ver_text[i] holds 0x0300 + i's
+	   and ver_len[i] its length (0: none, or too long to keep); a TLS
+	   connection names four versions, of two or three kinds. */
+	unsigned ver_known;
+	unsigned char ver_len[8];
+	char ver_text[8][32];
+	/* Names of ours written (jq_ours()), quoted, by their address: a
+	   connection writes a dozen (its state, its alerts', "server"), of
+	   a handful of kinds. */
+	struct jw_nm {
+		const char *p;	/* NULL: none */
+		size_t n;	/* bytes of q that count */
+		char q[32];
+	} nm[16];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t flushes;	/* times buf was written out */
@@ -271,8 +296,9 @@ char *jw_room_k(struct jw *w, size_t k);
 static inline char *
 jq_begin(struct jw *w, size_t k)
 {
-	size_t need = k * (1 + (w->ind > 32 ? w->ind : 32) + 2 +
-	    JQ_KEY_MAX + JQ_VALUE_MAX);
+	/* the deepest indentation rather than this depth's: a constant
+	   (most k are), one load fewer and no compare a run */
+	size_t need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX);
 
 	if (w->size - w->n < need)
 		return jw_room_k(w, need);
@@ -317,17 +343,76 @@ jq_sep(struct jw *w, char *o)
 static inline __attribute__((always_inline)) char *
 jq_key_(struct jw *w, char *o, const char *q, size_t n)
 {
-	size_t space = !w->compact;	/* compact: ':' without ' ' */
+	/* the indentation is 0 exactly when compact: ':' without ' ' (the
+	   load jq_sep() makes anyway, where w->compact was one more a
+	   member, after the stores) */
+	size_t ind = w->ind;
 
 	o = jq_sep(w, o);
 	memcpy(o, q, n);
-	return o + n - 1 + space;
+	return o + n - (ind == 0);
 }
 
 #define JQ_Q(key)	"\"" key "\": "
 #define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), \
 	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
 	: -1]))
+/*
+ * jq_key() of a member written right after another of the same object
+ * in the same run (its value, or a container it closed, the statement
+ * before): the object has a member, so its ',' needs no look at
+ * w->empty, nor a store of it (a load, a store and two operations of
+ * the ~19 a member's key cost; a char store may alias the writer, so
+ * each member loaded it again). The first member after jq_open(), or
+ * one after a branch, takes jq_key().
+ */
+static inline __attribute__((always_inline)) char *
+jq_keyn_(struct jw *w, char *o, const char *q, size_t n)
+{
+	size_t ind = w->ind;
+
+	*o++ = ',';
+	if (ind <= 32)
+		memcpy(o, jw_indent, 32);
+	else
+		memcpy(o, jw_indent, ind);
+	o += ind;
+	memcpy(o, q, n);
+	return o + n - (ind == 0);
+}
+
+#define jq_keyn(w, o, key)	jq_keyn_((w), (o), JQ_Q(key), \
+	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
+	: -1]))
+
+/*
+ * jq_keyn() with the indentation given by the caller (ind: w->ind, 0
+ * when compact): a run specialised for the depth it is written at (or
+ * for jsonl) has it as a constant, and its keys' separators,
+ * indentation and quoted names become stores of constant bytes (the
+ * indentation of depths up to 7 as 16 bytes).
+ */
+static inline __attribute__((always_inline)) char *
+jq_keyi_(char *o, size_t ind, const char *q, size_t n)
+{
+	*o++ = ',';
+	if (ind == 0)		/* compact */
+		;
+	else if (ind <= 16)
+		memcpy(o, jw_indent, 16);
+	else if (ind <= 32)
+		memcpy(o, jw_indent, 32);
+	else
+		memcpy(o, jw_indent, ind);
+	o += ind;
+	memcpy(o, q, n);
+	return o + n - (ind == 0);
+}
+
+#define jq_keyi(o, ind, key)	jq_keyi_((o), (ind), JQ_Q(key), \
+	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
+	: -1]))
+
 /* An element of an array. */
 #define jq_elem(w, o)	jq_sep((w), (o))
 
@@ -376,13 +461,91 @@ jq_close(struct jw *w, char *o)
 	return o;
 }
 
+/*
+ * The decimal digits of a byte (0..255) as a word, in memory order on a
+ * little-endian machine (DT_DIGITS_SWAR), then '.', the rest zero: a
+ * dotted quad's parts as put_ip4() in facts.c writes them (inet_ntop()'s
+ * bytes; a day's JSON writes two addresses a connection and one a DNS
+ * answer), and the small numbers of a connection (TTLs, counts), each
+ * one store without a loop or a division.
+ */
+#ifdef DT_DIGITS_SWAR
+#define DEC3_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
+#define DEC3_W(v)	((v) >= 100 ? DEC3_D(v, 100) | DEC3_D(v, 10) << 8 | \
+	DEC3_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? \
+	DEC3_D(v, 10) | DEC3_D(v, 1) << 8 | (uint32_t)'.' << 16 : \
+	DEC3_D(v, 1) | (uint32_t)'.' << 8)
+#define DEC3_4(v)	DEC3_W(v), DEC3_W((v) + 1), DEC3_W((v) + 2), \
+	DEC3_W((v) + 3)
+#define DEC3_16(v)	DEC3_4(v), DEC3_4((v) + 4), DEC3_4((v) + 8), \
+	DEC3_4((v) + 12)
+#define DEC3_64(v)	DEC3_16(v), DEC3_16((v) + 16), DEC3_16((v) + 32), \
+	DEC3_16((v) + 48)
+
+static const uint32_t jq_dec3[256] = {
+	DEC3_64(0), DEC3_64(64), DEC3_64(128), DEC3_64(192)
+};
+#endif
+
+/* The digits of v < 256 at p, then '.' (room for 4); their count. */
+static inline size_t
+jq_byte(char *p, unsigned v)
+{
+#ifdef DT_DIGITS_SWAR
+	uint32_t x = jq_dec3[v];
+
+	memcpy(p, &x, 4);
+#else
+	char *q = p;
+
+	if (v >= 100)
+		*q++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*q++ = (char)('0' + v / 10 % 10);
+	*q++ = (char)('0' + v % 10);
+	*q = '.';
+#endif
+	return 1 + (v >= 10) + (v >= 100);
+}
+
+/* The dotted quad of b at p (room for 16); its length. */
+static inline size_t
+jq_ip4(char *p, const uint8_t *b)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		n += jq_byte(p + n, b[i]) + 1;
+	return n - 1;	/* the last '.' */
+}
+
 /* Values. */
-char *jq_int(char *o, int64_t v);
+char *jq_int_any(char *o, int64_t v);
+
+/* "%lld" of v at o: under 10^8 (ids, counts, codes) inline, the 8
+   digits of a word with the leading zeros shifted out; the rest, and
+   negatives, by jq_int_any(). */
+static inline __attribute__((always_inline)) char *
+jq_int(char *o, int64_t v)
+{
+#ifdef DT_DIGITS_SWAR
+	if ((uint64_t)v < 10) {
+		*o = (char)('0' + v);
+		return o + 1;
+	}
+	if ((uint64_t)v < 256)
+		return o + jq_byte(o, (unsigned)v);
+	if ((uint64_t)v < 100000000)
+		return o + dt_dec8(o, (uint32_t)v);
+#endif
+	return jq_int_any(o, v);
+}
 
 /* A counter or a frame: most are under 10^8, written here inline (8
    digits in a word, the leading zeros shifted out, the word stored
    whole: a member has the room); past INT64_MAX as INT64_MAX. */
-static inline char *
+static inline __attribute__((always_inline)) char *
 jq_uint(char *o, uint64_t v)
 {
 #ifdef DT_DIGITS_SWAR
@@ -390,10 +553,12 @@ jq_uint(char *o, uint64_t v)
 		*o = (char)('0' + v);
 		return o + 1;
 	}
+	if (v < 256)
+		return o + jq_byte(o, (unsigned)v);
 	if (v < 100000000)
 		return o + dt_dec8(o, (uint32_t)v);
 #endif
-	return jq_int(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+	return jq_int_any(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
 }
 
 static inline char *
@@ -410,7 +575,7 @@ jq_bool(char *o, uint64_t v)
 	return o + 5 - (v != 0);
 }
 
-static inline char *
+static inline __attribute__((always_inline)) char *
 jq_frame(char *o, uint64_t frame)
 {
 	return frame != 0 ? jq_uint(o, frame) : jq_null(o);
@@ -427,7 +592,34 @@ jq_name(char *o, const char *s, size_t n)
 }
 
 /* RFC 3339 UTC, or null outside 0000..9999 (the writer's clock). */
-char *jq_time(struct jw *w, char *o, int64_t ns);
+char *jq_time_any(struct jw *w, char *o, int64_t ns);
+
+/* A time of the second whose text is text[0..19), frac ns past it. */
+static inline char *
+jq_time_in(char *o, const char *text, uint64_t frac)
+{
+	char *p;
+
+	o[0] = '"';
+	memcpy(o + 1, text, 24);	/* 19 bytes count */
+	p = dt_dec_frac(o + 20, (uint32_t)frac);
+	p[0] = 'Z';
+	p[1] = '"';
+	return p + 2;
+}
+
+/* The same: inline when in the second the clock last wrote (most are:
+   the events of a connection), else jq_time_any(). */
+static inline __attribute__((always_inline)) char *
+jq_time(struct jw *w, char *o, int64_t ns)
+{
+	/* frac is ns - clock_base exactly when ns >= clock_base */
+	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;
+
+	if (w->clock_ok && ns >= w->clock_base && frac < 1000000000)
+		return jq_time_in(o, w->clock.text, frac);
+	return jq_time_any(w, o, ns);
+}
 
 /* n bytes of p at o, copied as `fixed` bytes when n is no more (one
    fixed-size copy; what follows overwrites the rest): p holds at least
@@ -462,18 +654,25 @@ jw_evt(struct jw *w)
  */
 char *jq_str(struct jw *w, char *o, const char *s, size_t k);
 char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
-/* One of our names (printable ASCII, nothing to escape), or null. */
-static inline char *
+/* One of our names (printable ASCII, nothing to escape), or null. The
+   name is a constant of the library (a table's: its bytes never change
+   at that address), so what it quotes to is kept by its address and
+   copied whole next time: no strlen(), no copy of a length. */
+char *jq_ours_new(struct jw *w, char *o, const char *name, size_t k);
+
+static inline __attribute__((always_inline)) char *
 jq_ours(struct jw *w, char *o, const char *name, size_t k)
 {
-	size_t n;
+	const struct jw_nm *e;
 
 	if (name == NULL)
 		return jq_null(o);
-	n = strlen(name);
-	if (n <= JQ_VALUE_MAX - 2)
-		return jq_name(o, name, n);
-	return jq_str(w, o, name, k);
+	e = &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	if (e->p != name)
+		return jq_ours_new(w, o, name, k);
+	_Static_assert(sizeof e->q <= JQ_VALUE_MAX, "a name in its room");
+	memcpy(o, e->q, sizeof e->q);
+	return o + e->n;
 }
 
 /* Our own text of n bytes, printable ASCII without '"' or '\\' (an
@@ -538,7 +737,7 @@ void jw_memo_end(struct jw *w, struct jw_memo_run *r);
 void jw_conn(struct jw *w, const struct dt_conn *c);
 /* Its "tunnel": null when none was seen, {"encrypted": true} when the
    suite encrypts and there is nothing to read. */
-void jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c);
+void jw_tunnel(struct jw *w, const struct dt_conn *c);
 
 /* ---- Windows' events (json_events.c) ----------------------------------- */
 

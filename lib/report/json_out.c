@@ -556,7 +556,7 @@ jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
    shifted out and the word stored whole (a member has the room); above,
    two digits a division from the last. */
 char *
-jq_int(char *o, int64_t v)
+jq_int_any(char *o, int64_t v)
 {
 	static const char pairs[] =
 	    "00010203040506070809101112131415161718192021222324252627282930"
@@ -660,20 +660,6 @@ jw_wire_k(struct jw *w, const char *key, size_t klen, const char *s)
 _Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
     DT_REPORT_TIME_LEN + 2 <= JQ_VALUE_MAX, "a time in a member's room");
 
-/* A time of the second whose text is text[0..19), frac ns past it. */
-static inline char *
-jq_time_in(char *o, const char *text, uint64_t frac)
-{
-	char *p;
-
-	o[0] = '"';
-	memcpy(o + 1, text, 24);	/* 19 bytes count */
-	p = dt_dec_frac(o + 20, (uint32_t)frac);
-	p[0] = 'Z';
-	p[1] = '"';
-	return p + 2;
-}
-
 /*
  * Most times fall in the second the clock last wrote (the events of one
  * connection) or in the one it wrote before (a connection's "timeline"
@@ -684,7 +670,7 @@ jq_time_in(char *o, const char *text, uint64_t frac)
  * which then holds its second, and what it held becomes prev.
  */
 char *
-jq_time(struct jw *w, char *o, int64_t ns)
+jq_time_any(struct jw *w, char *o, int64_t ns)
 {
 	const struct dt_report_clock *k = &w->clock;
 	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;
@@ -756,6 +742,27 @@ jq_str(struct jw *w, char *o, const char *s, size_t k)
 	return jq_begin(w, k);
 }
 
+/* jq_ours() of a name not kept in its slot: kept there when it fits. */
+char *
+jq_ours_new(struct jw *w, char *o, const char *name, size_t k)
+{
+	struct jw_nm *e =
+	    &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	size_t n = strlen(name);
+
+	if (n + 2 > sizeof e->q) {
+		if (n <= JQ_VALUE_MAX - 2)
+			return jq_name(o, name, n);
+		return jq_str(w, o, name, k);
+	}
+	memset(e->q, 0, sizeof e->q);
+	jq_name(e->q, name, n);
+	e->n = n + 2;
+	e->p = name;
+	memcpy(o, e->q, sizeof e->q);
+	return o + e->n;
+}
+
 char *
 jq_plain_long(struct jw *w, char *o, const char *s, size_t n, size_t k)
 {
@@ -773,10 +780,23 @@ jq_plain_long(struct jw *w, char *o, const char *s, size_t n, size_t k)
 char *
 jq_wire(struct jw *w, char *o, const char *s, size_t k)
 {
+	size_t n, need;
+
 	if (s == NULL)
 		return jq_null(o);
+	n = strlen(s);
+	/* the quick way: the string and the room for k members after it
+	   fit where the run is, and every byte is plain (nearly every
+	   string: a name, an address, a reason of ours) */
+	need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX) + 2;
+	if (n <= w->size && n + need <= (size_t)(w->buf + w->size - o) &&
+	    jw_copy_plain(o + 1, (const unsigned char *)s, n)) {
+		o[0] = '"';
+		o[n + 1] = '"';
+		return o + n + 2;
+	}
 	jq_end(w, o);
-	jw_quoted(w, s, strlen(s), 1);
+	jw_quoted(w, s, n, 1);
 	return jq_begin(w, k);
 }
 
@@ -817,6 +837,9 @@ jw_evt_make(struct jw *w)
 	n = evt_key(w, t->open, 0, ind, "frame");
 	t->open[0] = '{';			/* not ',' */
 	t->n_open = (unsigned short)n;
+	n = evt_put(t->elem, 0, ",", 1);
+	n = evt_put(t->elem, n, jw_indent, w->ind);
+	t->n_elem = (unsigned short)evt_put(t->elem, n, t->open, t->n_open);
 	t->n_time = (unsigned short)evt_key(w, t->time, 0, ind, "time");
 	for (i = 0; i < 2; i++) {
 		n = evt_key(w, t->from[i], 0, ind, "from");

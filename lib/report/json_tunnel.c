@@ -59,26 +59,26 @@ jinner_dir(struct jw *w, int server, const struct dt_tun_dir *d)
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "packets");
 	o = jq_uint(o, d->packets);
-	o = jq_key(w, o, "bytes");
+	o = jq_keyn(w, o, "bytes");
 	o = jq_uint(o, d->bytes);
-	o = jq_key(w, o, "first_frame");
+	o = jq_keyn(w, o, "first_frame");
 	o = jq_frame(o, d->first_frame);
-	o = jq_key(w, o, "last_frame");
+	o = jq_keyn(w, o, "last_frame");
 	o = jq_frame(o, d->last_frame);
-	o = jq_key(w, o, "first_time");
+	o = jq_keyn(w, o, "first_time");
 	o = d->first_frame ? jq_time(w, o, d->first_time) : jq_null(o);
 	o = jq_key(w, o, "last_time");
 	o = d->last_frame ? jq_time(w, o, d->last_time) : jq_null(o);
 	o = jq_key(w, o, "undecoded");
 	o = jq_uint(o, d->undecoded);
-	o = jq_key(w, o, "framing_error");
+	o = jq_keyn(w, o, "framing_error");
 	if (d->error_frame != 0) {
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "frame");
 		o = jq_uint(o, d->error_frame);
-		o = jq_key(w, o, "offset");
+		o = jq_keyn(w, o, "offset");
 		o = jq_uint(o, d->error_offset);
-		o = jq_key(w, o, "message");
+		o = jq_keyn(w, o, "message");
 		o = jq_wire(w, o, d->error, 2);
 		o = jq_close(w, o);
 	} else {
@@ -234,7 +234,7 @@ jdns(struct jw *w, const struct dt_tunnel_facts *f)
 /* The tunnel's facts; {"encrypted": true} when the suite encrypts and
    there is nothing to read; null when no tunnel was seen. */
 void
-jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
+jw_tunnel(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
 	const struct dt_tls_facts *t = c->tls;
@@ -242,17 +242,22 @@ jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 	char *o;
 
 	if (f == NULL) {
+		/* most connections: a member or two, the quick way */
+		o = jq_begin(w, 3);
+		o = jq_key(w, o, "tunnel");
 		if (t->sh_frame == 0 || t->appdata_frame[DT_C2S] == 0 ||
 		    (t->version != 0x0304 && dt_tls_suite_is_null(t->suite))) {
-			jw_null(w, key);
+			o = jq_null(o);
 		} else {
-			jw_obj(w, key);
-			jw_bool(w, "encrypted", 1);
-			jw_end(w);
+			o = jq_open(w, o, '{');
+			o = jq_key(w, o, "encrypted");
+			o = jq_bool(o, 1);
+			o = jq_close(w, o);
 		}
+		jq_end(w, o);
 		return;
 	}
-	jw_obj(w, key);
+	jw_obj(w, "tunnel");
 	jw_bool(w, "encrypted", 0);
 	janswer(w, c);
 	jw_obj(w, "inner");
@@ -274,18 +279,18 @@ jw_tunnel(struct jw *w, const char *key, const struct dt_conn *c)
 		o = jq_open(w, o, '{');
 		o = jq_key(w, o, "spi");
 		o = jq_spi(o, f->esp[i].spi, 8);
-		o = jq_key(w, o, "from");
+		o = jq_keyn(w, o, "from");
 		o = jq_ours(w, o, dt_report_dir_name(f->esp[i].dir == DT_C2S ?
 		    DT_C2S : DT_S2C), 7);
-		o = jq_key(w, o, "udp");
+		o = jq_keyn(w, o, "udp");
 		o = jq_bool(o, f->esp[i].udp);
-		o = jq_key(w, o, "packets");
+		o = jq_keyn(w, o, "packets");
 		o = jq_uint(o, f->esp[i].packets);
-		o = jq_key(w, o, "bytes");
+		o = jq_keyn(w, o, "bytes");
 		o = jq_uint(o, f->esp[i].bytes);
-		o = jq_key(w, o, "first_frame");
+		o = jq_keyn(w, o, "first_frame");
 		o = jq_frame(o, f->esp[i].first_frame);
-		o = jq_key(w, o, "last_frame");
+		o = jq_keyn(w, o, "last_frame");
 		o = jq_frame(o, f->esp[i].last_frame);
 		o = jq_close(w, o);
 		jq_end(w, o);

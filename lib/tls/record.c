@@ -635,6 +635,35 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		slim(t, c, dir);
 }
 
+/* A midstream start found its first record (start.c: D_MID) with bytes
+   gathered past it: they are read as the segments they came in, each
+   record from the frame that completes it, as if they came now. */
+static void
+replay(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+	struct fmark marks[FMAP_MAX];
+	size_t len = d->len, n_marks = d->bmap.n, j;
+	uint8_t *bytes;
+
+	if ((bytes = dt_malloc(t->m, len)) == NULL) {
+		stop(d);
+		return;
+	}
+	memcpy(bytes, d->buf, len);
+	memcpy(marks, d->bmap.v, n_marks * sizeof marks[0]);
+	unit_reset(d);
+	for (j = 0; j < n_marks && d->state == D_RECORDS; j++) {
+		size_t from = (size_t)marks[j].pos;
+		size_t to = j + 1 < n_marks ? (size_t)marks[j + 1].pos : len;
+		const uint8_t *q = bytes + from;
+		size_t k = to > from ? to - from : 0;
+
+		records(t, c, dir, &q, &k, marks[j].frame, marks[j].time);
+	}
+	dt_free(t->m, bytes);
+}
+
 /* ---- the contract ------------------------------------------------------- */
 
 struct dt_tls *
@@ -734,6 +763,8 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 			break;
 		case D_MID:
 			dt_tls_midstream(t, c, dir, &p, &n, frame, time);
+			if (d->state == D_RECORDS && d->len > 0)
+				replay(t, c, dir);
 			break;
 		case D_DONE:
 		case D_STOP:

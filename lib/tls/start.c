@@ -189,18 +189,14 @@ mid_not_tls(struct dt_tls *t, int dir)
 	stop(d);
 }
 
-/* Records from `at` on: the bytes before it are the fact, and what was
-   gathered after it is read as the segments it came in (record.c reads
-   a record at a time, each from the frame that completes it). */
+/* Records from `at` on: the bytes before it are the fact; record.c
+   reads what was gathered after it (dt_tls_data: D_MID). */
 static void
 mid_records(struct dt_tls *t, struct dt_conn *c, int dir, size_t at)
 {
 	struct tdir *d = &t->d[dir];
-	struct fmark marks[FMAP_MAX];
 	const struct fmark *fm = fmap_at(&d->bmap, at);
 	struct dt_tls_rare *rf;
-	uint8_t *rest = NULL;
-	size_t len = d->len - at, n_marks = d->bmap.n, j;
 
 	if (dt_tls_rare(c->tls)->resync_frame == 0 &&
 	    (rf = dt_tls_rare_make(t->m, c->tls)) != NULL) {
@@ -210,27 +206,10 @@ mid_records(struct dt_tls *t, struct dt_conn *c, int dir, size_t at)
 	}
 	dt_tls_event(t, c, DT_EV_TLS_RESYNC, dir, fm->frame, fm->time, 0,
 	    (uint32_t)at);
-	if (len > 0 && (rest = dt_malloc(t->m, len)) == NULL) {
-		stop(d);
-		return;
-	}
-	if (len > 0)
-		memcpy(rest, d->buf + at, len);
-	memcpy(marks, d->bmap.v, n_marks * sizeof marks[0]);
-	unit_reset(d);
+	dt_tls_consume(d, at);
 	d->skipped = 0;
 	d->hs_lost = 1;
 	d->state = D_RECORDS;
-	for (j = 0; j < n_marks && d->state == D_RECORDS; j++) {
-		size_t from = marks[j].pos > at ? (size_t)marks[j].pos : at;
-		size_t to = j + 1 < n_marks ? (size_t)marks[j + 1].pos :
-		    at + len;
-
-		if (to > from)
-			(void)dt_tls_data(t, c, dir, rest + (from - at),
-			    to - from, marks[j].frame, marks[j].time);
-	}
-	dt_free(t->m, rest);
 }
 
 /*

@@ -127,7 +127,7 @@ dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)
 {
 	struct dt_event *ev;
-	int wide = -1;
+	int wide;
 
 	if (c->n_events >= DT_MAX_EVENTS)
 		return events_dropped(m, c);
@@ -147,18 +147,13 @@ dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 		c->events = ev;
 		c->cap_events = (uint8_t)ncap;
 	}
-	if (!dt_conn_event_near(c, frame, time) &&
-	    (wide = conn_ev_wide(m, c, frame, time)) < 0) {
+	if (dt_conn_event_near(c, frame, time))	/* room now: the usual */
+		return dt_conn_add_event(m, c, type, dir, frame, time, a, b);
+	if ((wide = conn_ev_wide(m, c, frame, time)) < 0)
 		return wide == -1 ? -1 : events_dropped(m, c);
-	}
 	ev = &c->events[c->n_events++];
-	if (wide >= 0) {
-		ev->frame_off = DT_EV_WIDE;
-		ev->time_off = (uint64_t)wide;
-	} else {
-		ev->frame_off = (uint32_t)(frame - c->first_frame);
-		ev->time_off = (uint64_t)time - (uint64_t)c->first_time;
-	}
+	ev->frame_off = DT_EV_WIDE;
+	ev->time_off = (uint64_t)wide;
 	ev->type = type;
 	ev->dir = dir;
 	ev->a = a;

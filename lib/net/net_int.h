@@ -84,16 +84,11 @@ int link_80211(struct rd *r, struct dt_l4 *out);
 void l4_tcp(const struct rd *r, uint32_t len, struct dt_l4 *out);
 void l4_udp(const struct rd *r, uint32_t len, struct dt_l4 *out);
 
-/* The usual TCP header - 20 bytes, no options, present and within the
-   segment - read inline in each IP path, as l4_tcp() reads it (the same
-   fields). 0: not such a header, nothing written; l4_tcp()'s. */
-static inline int
-l4_tcp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
+/* The fixed 20 bytes of a TCP header at q (RFC 9293 3.1) into out, as
+   every path reads them: the header length its data offset says. */
+static inline uint32_t
+l4_tcp_fixed(const uint8_t *q, struct dt_l4 *out)
 {
-	const uint8_t *q;
-
-	if (len < 20 || (q = rd_bytes(&r, 20)) == NULL || q[12] >> 4 != 5)
-		return 0;
 	out->sport = (uint16_t)(q[0] << 8 | q[1]);
 	out->dport = (uint16_t)(q[2] << 8 | q[3]);
 	out->seq = (uint32_t)q[4] << 24 | (uint32_t)q[5] << 16 |
@@ -102,15 +97,37 @@ l4_tcp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
 	    (uint32_t)q[10] << 8 | q[11];
 	out->flags = q[13];
 	out->window = (uint16_t)(q[14] << 8 | q[15]);
-	out->status = DT_L4_TCP;
+	return (uint32_t)(q[12] >> 4) * 4;
+}
+
+/* A transport header read: what follows it (r, the bytes present) is
+   the payload, paylen bytes long by the headers. */
+static inline void
+l4_payload(struct dt_l4 *out, int status, struct rd r, uint32_t paylen)
+{
+	out->status = status;
 	out->payload = r.p;
 	out->caplen = (uint32_t)r.n;
-	out->paylen = len - 20;
+	out->paylen = paylen;
+}
+
+/* The usual TCP header - 20 bytes, no options, present and within the
+   segment - read inline in each IP path with l4_tcp()'s own steps.
+   0: not such a header, nothing written; l4_tcp()'s. */
+static inline int
+l4_tcp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
+{
+	const uint8_t *q;
+
+	if (len < 20 || (q = rd_bytes(&r, 20)) == NULL || q[12] >> 4 != 5)
+		return 0;
+	(void)l4_tcp_fixed(q, out);
+	l4_payload(out, DT_L4_TCP, r, len - 20);
 	return 1;
 }
 
 /* The usual UDP header - present, its length from 8 bytes to the IP
-   payload's - inline, as l4_udp() reads it. 0: l4_udp()'s, nothing
+   payload's - inline, with l4_udp()'s steps. 0: l4_udp()'s, nothing
    written. */
 static inline int
 l4_udp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
@@ -126,10 +143,7 @@ l4_udp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
 	out->sport = (uint16_t)(q[0] << 8 | q[1]);
 	out->dport = (uint16_t)(q[2] << 8 | q[3]);
 	rd_limit(&r, ulen - 8u);
-	out->status = DT_L4_UDP;
-	out->payload = r.p;
-	out->caplen = (uint32_t)r.n;
-	out->paylen = ulen - 8u;
+	l4_payload(out, DT_L4_UDP, r, ulen - 8u);
 	return 1;
 }
 

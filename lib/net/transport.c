@@ -41,7 +41,6 @@ void
 l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 {
 	struct rd r = *rp;
-	uint16_t offflags;
 	uint32_t hlen;
 
 	if (len < 20) {
@@ -52,15 +51,7 @@ l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 		truncated(out, "TCP header cut by snaplen");
 		return;
 	}
-	out->sport = rd_u16(&r);
-	out->dport = rd_u16(&r);
-	out->seq = rd_u32(&r);
-	out->ack = rd_u32(&r);
-	offflags = rd_u16(&r);
-	out->flags = (uint8_t)(offflags & 0xff);
-	out->window = rd_u16(&r);
-	rd_skip(&r, 4);		/* checksum, urgent pointer */
-	hlen = (uint32_t)(offflags >> 12) * 4;
+	hlen = l4_tcp_fixed(rd_bytes(&r, 20), out);	/* r.n >= 20 */
 	if (hlen < 20) {
 		malformed(out, "TCP data offset < 5");
 		return;
@@ -75,10 +66,7 @@ l4_tcp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 	}
 	if (hlen > 20)
 		tcp_options(rd_sub(&r, hlen - 20), out);
-	out->status = DT_L4_TCP;
-	out->payload = r.p;
-	out->caplen = (uint32_t)r.n;
-	out->paylen = len - hlen;
+	l4_payload(out, DT_L4_TCP, r, len - hlen);
 }
 
 /* The usual header net.c reads inline (l4_udp_bare(), net_int.h). */
@@ -111,8 +99,5 @@ l4_udp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 		return;
 	}
 	rd_limit(&r, ulen - 8u);
-	out->status = DT_L4_UDP;
-	out->payload = r.p;
-	out->caplen = (uint32_t)r.n;
-	out->paylen = ulen - 8u;
+	l4_payload(out, DT_L4_UDP, r, ulen - 8u);
 }

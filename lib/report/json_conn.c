@@ -412,9 +412,8 @@ jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
 }
 
 /* key: a literal, counted as jq_key() counts it */
-#define jcerts(w, key, v, n)	jcerts_q((w), JQ_Q(key), \
-	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
-	: -1]), (v), (n))
+#define jcerts(w, key, v, n)	jcerts_q((w), JQ_Q(key), JQ_QLEN(key), \
+	(v), (n))
 
 /* "h2,http/1.1" -> ["h2", "http/1.1"] */
 static void

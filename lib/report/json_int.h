@@ -354,40 +354,13 @@ jq_key_(struct jw *w, char *o, const char *q, size_t n)
 }
 
 #define JQ_Q(key)	"\"" key "\": "
-#define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), \
-	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
-	: -1]))
+/* its length, a compile error past JQ_KEY_MAX */
+#define JQ_QLEN(key)	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? \
+	sizeof JQ_Q(key) - 1 : -1])
+#define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), JQ_QLEN(key))
 /*
- * jq_key() of a member written right after another of the same object
- * in the same run (its value, or a container it closed, the statement
- * before): the object has a member, so its ',' needs no look at
- * w->empty, nor a store of it (a load, a store and two operations of
- * the ~19 a member's key cost; a char store may alias the writer, so
- * each member loaded it again). The first member after jq_open(), or
- * one after a branch, takes jq_key().
- */
-static inline __attribute__((always_inline)) char *
-jq_keyn_(struct jw *w, char *o, const char *q, size_t n)
-{
-	size_t ind = w->ind;
-
-	*o++ = ',';
-	if (ind <= 32)
-		memcpy(o, jw_indent, 32);
-	else
-		memcpy(o, jw_indent, ind);
-	o += ind;
-	memcpy(o, q, n);
-	return o + n - (ind == 0);
-}
-
-#define jq_keyn(w, o, key)	jq_keyn_((w), (o), JQ_Q(key), \
-	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
-	: -1]))
-
-/*
- * jq_keyn() with the indentation given by the caller (ind: w->ind, 0
- * when compact): a run specialised for the depth it is written at (or
+ * A key after another value, with the indentation given by the caller
+ * (ind: w->ind, 0 when compact): a run specialised for the depth it is written at (or
  * for jsonl) has it as a constant, and its keys' separators,
  * indentation and quoted names become stores of constant bytes (the
  * indentation of depths up to 7 as 16 bytes).
@@ -409,9 +382,24 @@ jq_keyi_(char *o, size_t ind, const char *q, size_t n)
 	return o + n - (ind == 0);
 }
 
-#define jq_keyi(o, ind, key)	jq_keyi_((o), (ind), JQ_Q(key), \
-	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? sizeof JQ_Q(key) - 1 \
-	: -1]))
+/*
+ * jq_key() of a member written right after another of the same object
+ * in the same run (its value, or a container it closed, the statement
+ * before): the object has a member, so its ',' needs no look at
+ * w->empty, nor a store of it (a load, a store and two operations of
+ * the ~19 a member's key cost; a char store may alias the writer, so
+ * each member loaded it again). The first member after jq_open(), or
+ * one after a branch, takes jq_key().
+ */
+static inline __attribute__((always_inline)) char *
+jq_keyn_(struct jw *w, char *o, const char *q, size_t n)
+{
+	return jq_keyi_(o, w->ind, q, n);
+}
+
+#define jq_keyn(w, o, key)	jq_keyn_((w), (o), JQ_Q(key), JQ_QLEN(key))
+
+#define jq_keyi(o, ind, key)	jq_keyi_((o), (ind), JQ_Q(key), JQ_QLEN(key))
 
 /* An element of an array. */
 #define jq_elem(w, o)	jq_sep((w), (o))

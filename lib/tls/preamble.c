@@ -138,14 +138,8 @@ dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
    preamble's lines is asked, some twice. */
 #define TX(c)	((c) == '\n' ? 3 : ((c) >= 0x20 && (c) < 0x7F) || \
 		    (c) == '\r' || (c) == '\t')
-static const uint8_t text_byte[256] = DT_BYTE_TABLE(TX);
+const uint8_t dt_tls_text_byte[256] = DT_BYTE_TABLE(TX);
 #undef TX
-
-static int
-is_text(uint8_t ch)
-{
-	return text_byte[ch] != 0;
-}
 
 /* Bytes a direction needs to tell its framing; b holds `have` of them. */
 #define PRE_PROBE 5
@@ -176,7 +170,7 @@ classify(const struct dt_tls *t, int dir, const uint8_t *b, size_t have)
 	}
 	if (b[0] == '<')
 		return F_XML;
-	if (is_text(b[0]) && is_text(b[1]) && is_text(b[2]))
+	if (dt_tls_is_text(b[0]) && dt_tls_is_text(b[1]) && dt_tls_is_text(b[2]))
 		return F_TEXT;
 	return F_NONE;
 }
@@ -257,7 +251,7 @@ unit_len(const struct dt_tls *t, int dir, const uint8_t *b, size_t have)
 	case F_TEXT:
 		e = memchr(b, '\n', have);
 		for (i = 0; i < have; i++)
-			if (!is_text(b[i]))
+			if (!dt_tls_is_text(b[i]))
 				return -1;
 		return e != NULL ? (long)(e - b) + 1 : 0;
 	case F_XML:
@@ -724,7 +718,7 @@ unknown_take(const struct dt_tls *t, const uint8_t *p, size_t n)
 	switch (t->pre.family) {
 	case F_TEXT:
 		for (i = 0; i < n; i++)
-			if (text_byte[p[i]] != 1)	/* LF, or not text */
+			if (dt_tls_text_byte[p[i]] != 1)	/* LF, or not text */
 				return i + 1;
 		return n;
 	case F_XML:

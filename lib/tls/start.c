@@ -25,7 +25,7 @@ static int
 looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
     size_t have, int dir)
 {
-	if (b[0] == 21 && b[1] == 0 && b[2] == 0)
+	if (s2n_alert_head(b))
 		return have >= 5 && s2n_early_alert(t, dir, 21, 0,
 		    (unsigned)(b[3] << 8 | b[4]));
 	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
@@ -51,28 +51,20 @@ tls_port(const struct dt_tls *t, uint16_t port)
 /*
  * The capture began inside this connection (no SYN seen), on a TLS port,
  * and this direction's first bytes are no record header and no text: the
- * middle of a record. Its records are found again as after a gap
- * (record.c: resync), with the bytes passed over as the fact, not a
- * server that "spoke first" in another protocol: nDPI's 443-chrome.pcap,
- * one server segment that begins 7 bytes before an application-data
- * header, was judged wrong-server, an error of high confidence. Text
- * (an HTTP reply, a banner) is still what it is; other ports are not
- * scanned, as a midstream stream of another protocol could be read that
- * way for up to 256 KiB and, at a chance header, taken for records.
+ * middle of a record, or another protocol: D_MID (dt_tls_midstream())
+ * tells which, where nDPI's 443-chrome.pcap, one server segment that
+ * begins 8 bytes before an application-data header, was judged
+ * wrong-server, an error of high confidence. Text (an HTTP reply, a
+ * banner) is still what it is; other ports are not searched.
  */
 static int
 midstream_record(const struct dt_tls *t, const struct dt_conn *c,
     const uint8_t *b)
 {
-	int text = 1, i;
-
 	if (c->roles_from_syn || !tls_port(t, c->server_port))
 		return 0;
-	for (i = 0; i < 3; i++)
-		if (!((b[i] >= 0x20 && b[i] < 0x7F) || b[i] == '\r' ||
-		    b[i] == '\n' || b[i] == '\t'))
-			text = 0;
-	return !text;
+	return !(dt_tls_is_text(b[0]) && dt_tls_is_text(b[1]) &&
+	    dt_tls_is_text(b[2]));
 }
 
 void
@@ -89,8 +81,8 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	}
 	if (!dt_tls_take(t, d, p, n, 3, frame, time))
 		return;
-	if (d->buf[0] == 21 && d->buf[1] == 0 && d->buf[2] == 0 &&
-	    dir == DT_S2C && !dt_tls_take(t, d, p, n, 5, frame, time))
+	if (s2n_alert_head(d->buf) && dir == DT_S2C &&
+	    !dt_tls_take(t, d, p, n, 5, frame, time))
 		return;			/* an s2n alert? its length tells */
 	if (looks_tls(t, c, d->buf, d->len, dir)) {
 		d->state = D_RECORDS;
@@ -173,7 +165,11 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 #define MID_MAX	(2 * (REC_MAX + REC_HDR) + REC_HDR)
 
 /* Not TLS: as for any other start that is not, a server's first bytes
-   are the non-TLS fact and a client's end its parsing. */
+   are the non-TLS fact and a client's end its parsing; but the server's
+   fact stays when its client's bytes were not TLS either (a start
+   seen from its SYN drops it then): in a capture that began inside the
+   connection neither side was seen to speak first, and a port 443 that
+   carries another protocol is what the fact says (nDPI's KakaoTalk). */
 static void
 mid_not_tls(struct dt_tls *t, int dir)
 {
@@ -195,17 +191,8 @@ static void
 mid_records(struct dt_tls *t, struct dt_conn *c, int dir, size_t at)
 {
 	struct tdir *d = &t->d[dir];
-	const struct fmark *fm = fmap_at(&d->bmap, at);
-	struct dt_tls_rare *rf;
 
-	if (dt_tls_rare(c->tls)->resync_frame == 0 &&
-	    (rf = dt_tls_rare_make(t->m, c->tls)) != NULL) {
-		rf->resync_frame = fm->frame;
-		rf->resync_dir = (uint8_t)dir;
-		rf->resync_skipped = at;
-	}
-	dt_tls_event(t, c, DT_EV_TLS_RESYNC, dir, fm->frame, fm->time, 0,
-	    (uint32_t)at);
+	dt_tls_resynced(t, c, dir, fmap_at(&d->bmap, at), at);
 	dt_tls_consume(d, at);
 	d->skipped = 0;
 	d->hs_lost = 1;
@@ -257,9 +244,8 @@ dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
 
 /* The direction ended (or a gap cut it) before its start was told. */
 void
-dt_tls_midstream_end(struct dt_tls *t, struct dt_conn *c, int dir)
+dt_tls_midstream_end(struct dt_tls *t, int dir)
 {
-	(void)c;
 	mid_not_tls(t, dir);
 }
 

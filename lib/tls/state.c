@@ -97,6 +97,22 @@ dt_tls_reserve(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need)
 }
 
 void
+dt_tls_resynced(struct dt_tls *t, struct dt_conn *c, int dir,
+    const struct fmark *fm, uint64_t skipped)
+{
+	struct dt_tls_rare *rf;
+
+	if (dt_tls_rare(c->tls)->resync_frame == 0 &&
+	    (rf = dt_tls_rare_make(t->m, c->tls)) != NULL) {
+		rf->resync_frame = fm->frame;
+		rf->resync_dir = (uint8_t)dir;
+		rf->resync_skipped = skipped;
+	}
+	dt_tls_event(t, c, DT_EV_TLS_RESYNC, dir, fm->frame, fm->time, 0,
+	    skipped > UINT32_MAX ? UINT32_MAX : (uint32_t)skipped);
+}
+
+void
 dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
     uint64_t frame, int64_t time, uint16_t a, uint32_t b)
 {

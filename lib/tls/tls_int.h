@@ -160,6 +160,10 @@ int dt_tls_grow(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need);
 /* *buf made need bytes long at least, exactly need when it grows (a unit
    whose length is known); -1 when refused (the cap). */
 int dt_tls_reserve(struct dt_mem *m, uint8_t **buf, size_t *cap, size_t need);
+/* Records readable again at fm after `skipped` bytes (a bad header, a
+   midstream start): the first such place is the fact, each an event. */
+void dt_tls_resynced(struct dt_tls *t, struct dt_conn *c, int dir,
+    const struct fmark *fm, uint64_t skipped);
 void dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
     uint64_t frame, int64_t time, uint16_t a, uint32_t b);
 /* A protocol violation: counted, and the first one of the connection
@@ -222,6 +226,23 @@ s2n_early_alert(const struct dt_tls *t, int dir, unsigned type,
 	    len == 2;
 }
 
+/* The first 3 bytes of such a record: its length (2) decides. */
+static inline int
+s2n_alert_head(const uint8_t *b)
+{
+	return b[0] == 21 && b[1] == 0 && b[2] == 0;
+}
+
+/* Printable ASCII, CR, LF, TAB: a byte of a text line (preamble.c's
+   table: 0 not text, 1 text, 3 LF, the text that ends a line). */
+extern const uint8_t dt_tls_text_byte[256];
+
+static inline int
+dt_tls_is_text(uint8_t ch)
+{
+	return dt_tls_text_byte[ch] != 0;
+}
+
 /* A header that could begin a record: a known content type, SSL 3.0 ..
    TLS 1.3, a length within the limit (what resync and a midstream start
    look for). */
@@ -259,7 +280,7 @@ void dt_tls_nontls_line(struct dt_tls *t, struct dt_conn *c, int dir,
 /* Finish the non-TLS line if it is complete. */
 void dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
-void dt_tls_midstream_end(struct dt_tls *t, struct dt_conn *c, int dir);
+void dt_tls_midstream_end(struct dt_tls *t, int dir);
 void dt_tls_nontls_check(struct dt_tls *t, struct dt_conn *c, int dir);
 /* The non-TLS fact from what was gathered, and the direction is done. */
 void dt_tls_nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir);

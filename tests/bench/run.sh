@@ -62,6 +62,7 @@ mkdir -p "$OUT" "$BUILD/bench"
 pc="pkg-config --cflags --libs"
 $CC -O2 -o "$BUILD/bench/gen" tests/bench/gen.c $($pc libpcap)
 $CC -O2 -o "$BUILD/bench/cpu" tests/bench/cpu.c
+$CC -O2 -o "$BUILD/bench/touch" tests/bench/touch.c
 $CC -O2 -o "$BUILD/bench/floor" tests/bench/floor.c $($pc libpcap)
 $CC -O2 -o "$BUILD/bench/check" tests/bench/check.c $($pc jansson)
 $CC -O2 -Iinclude -o "$BUILD/bench/state" tests/bench/state.c -L"$BUILD" -ldatrace \
@@ -152,6 +153,13 @@ status=0
 printf '\nprofile %s, clock %s; machine: %s, %s cores, %s; medians of %s runs\n' "$PROFILE" "$CLOCK" \
     "$(uname -m)" "$(nproc)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$RUNS"
+# New memory's price on this machine (tests/bench/touch.c): on a VM that
+# hands freed memory back to its host it dominates the system time that
+# the kept facts add on the large capture, and it swings from run to run.
+sleep 5
+cold=$("$BUILD/bench/touch" 160)
+printf 'new memory: %s ms/MiB of system time after a 5 s pause, %s at once after (bench-touch 160)\n' \
+    "$cold" "$("$BUILD/bench/touch" 160)"
 row capture tool "MB" "packets" "CPU s" "wall s" "MB/s CPU" "pkt/s CPU" "MB/s wall" "RSS MiB"
 for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	gen "$size"

@@ -420,6 +420,19 @@ START_TEST(test_pcap_le_be_nsec)
 		ck_assert_int_eq(x.pkt[0].time, 1700000000123456789LL);
 		ck_assert_int_eq(x.pkt[0].linktype, 101);	/* not DLT_RAW */
 		run_done(&x);
+
+		/* the seconds are unsigned (good to 2106): 2038-01-19
+		   03:14:08 UTC is not 1901, nor the last second 1969 */
+		memset(&b, 0, sizeof b);
+		pcap_hdr(&b, be, 0xa1b2c3d4, 1);
+		pcap_rec(&b, 0x80000000u, 1, pkt60, 60);
+		pcap_rec(&b, 0xffffffffu, 999999, pkt60, 60);
+		run_mem(&x, b.b, b.n);
+		ck_assert_int_eq(x.rc, 0);
+		ck_assert_uint_eq(x.n, 2);
+		ck_assert_int_eq(x.pkt[0].time, 2147483648000001000LL);
+		ck_assert_int_eq(x.pkt[1].time, 4294967295999999000LL);
+		run_done(&x);
 	}
 }
 END_TEST

@@ -110,8 +110,12 @@ wrap_close(void *cookie)
  * memory) and handed out in place, following libpcap 1.10's
  * pcap_check_header() and pcap_next_packet(): the same lengths
  * (2.3 and older swap caplen/len; records past the snapshot length are
- * cut to it), the same time stamps (signed 32-bit fields, microseconds
- * scaled), the same error messages. test_perf compares both readers on
+ * cut to it), the same time stamps (microseconds scaled), the same error
+ * messages. One difference: libpcap 1.10 reads the seconds as a signed
+ * field, where the format (draft-ietf-opsawg-pcap, 4) and Wireshark have
+ * them unsigned; a capture made after 2038-01-19 03:14:07 UTC (or one
+ * damaged there) was dated 1901-1938. Both readers here read them
+ * unsigned, good to 2106. test_perf compares both readers on
  * every test capture and on damaged copies of them.
  */
 static void
@@ -189,7 +193,7 @@ fast_short(struct dt_reader *r, uint64_t off, const char *what,
 /* *pkt: zeroed, then the record at h (its header, then its bytes). */
 static void
 fast_fill(struct dt_reader *r, const struct pcap_state *ps,
-    struct dt_packet *pkt, const uint8_t *h, int32_t sec, int32_t frac,
+    struct dt_packet *pkt, const uint8_t *h, uint32_t sec, int32_t frac,
     uint32_t keep, uint32_t len, uint64_t off)
 {
 	/* zeroed in two halves: each is a few vector stores, where one
@@ -228,7 +232,7 @@ fast_record(struct dt_reader *r, const struct pcap_state *ps,
 	fast_header(ps, h, w);
 	if (w[2] > MAX_SNAPLEN || avail - 16 < w[2])
 		return 0;
-	fast_fill(r, ps, pkt, h, (int32_t)w[0], (int32_t)w[1],
+	fast_fill(r, ps, pkt, h, w[0], (int32_t)w[1],
 	    w[2] > snap ? snap : w[2], w[3], s->pos);
 	dt_src_consume(s, 16 + (size_t)w[2]);
 	return 1;
@@ -242,7 +246,8 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 	const uint8_t *h;
 	uint64_t off = r->src.pos;
 	uint32_t w[4], caplen, len, t, keep, snap = (uint32_t)ps->snaplen;
-	int32_t sec, frac;
+	uint32_t sec;
+	int32_t frac;
 	size_t got;
 
 	got = dt_src_fetch_fast(&r->src, 16, &h);
@@ -252,7 +257,7 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 		return DT_ITEROVER;
 	}
 	fast_header(ps, h, w);
-	sec = (int32_t)w[0];
+	sec = w[0];
 	frac = (int32_t)w[1];
 	caplen = w[2];
 	len = w[3];
@@ -439,7 +444,9 @@ lib_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 	}
 	memset(pkt, 0, sizeof *pkt);
 	pkt->frame = ++r->frame;
-	pkt->time = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+	/* the file's 32 bits, which libpcap sign-extends (see fast_setup) */
+	pkt->time = (int64_t)(uint32_t)h->ts.tv_sec * 1000000000 +
+	    (int64_t)h->ts.tv_usec;
 	pkt->linktype = ps->linktype;
 	pkt->data = d;
 	pkt->caplen = h->caplen;

@@ -20,18 +20,6 @@
 
 #include <arpa/inet.h>
 
-DT_EXTERN const char *
-dt_severity_name(dt_severity s)
-{
-	return dt_report_severity_name(s);
-}
-
-DT_EXTERN const char *
-dt_confidence_name(dt_confidence c)
-{
-	return dt_report_confidence_name(c);
-}
-
 /* ---- analyzer ----------------------------------------------------------- */
 
 DT_EXTERN size_t

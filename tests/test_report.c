@@ -987,8 +987,8 @@ START_TEST(names)
 	ck_assert_str_eq(dt_report_state_name(DT_TCP_RESET), "reset");
 	ck_assert_str_eq(dt_report_state_name(DT_TCP_CLOSED), "closed");
 	ck_assert_str_eq(dt_report_state_name(DT_TCP_OPEN), "open");
-	ck_assert_str_eq(dt_report_severity_name(DT_SEV_WARNING), "warning");
-	ck_assert_str_eq(dt_report_confidence_name(DT_CONF_LOW), "low");
+	ck_assert_str_eq(dt_severity_name(DT_SEV_WARNING), "warning");
+	ck_assert_str_eq(dt_confidence_name(DT_CONF_LOW), "low");
 	ck_assert_str_eq(dt_report_client_cert_name(DT_CCERT_EMPTY), "empty");
 	e.type = DT_EV_TLS_HANDSHAKE;
 	e.a = 6;

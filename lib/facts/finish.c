@@ -42,6 +42,33 @@ text_valid(const char *s)
 	return (hi & 0x8080808080808080ULL) == 0 || dt_utf8_valid(s);
 }
 
+/* ---- the verdict's words ---------------------------------------------------- */
+
+/* Public (datrace.h), and here rather than with the other accessors so
+   that the rules, which write them into explanations, and the writers
+   take them from below both. */
+DT_EXTERN const char *
+dt_severity_name(dt_severity s)
+{
+	switch (s) {
+	case DT_SEV_INFO: return "info";
+	case DT_SEV_WARNING: return "warning";
+	case DT_SEV_ERROR: return "error";
+	}
+	return "unknown";
+}
+
+DT_EXTERN const char *
+dt_confidence_name(dt_confidence c)
+{
+	switch (c) {
+	case DT_CONF_LOW: return "low";
+	case DT_CONF_MEDIUM: return "medium";
+	case DT_CONF_HIGH: return "high";
+	}
+	return "unknown";
+}
+
 /* ---- derived facts -------------------------------------------------------- */
 
 const char *

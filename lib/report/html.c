@@ -312,7 +312,7 @@ captures_section(struct out *o, const struct dt_report_run *run,
 			html_puts(o, "&mdash;");
 		} else {
 			html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">",
-			    dt_report_severity_name(topv->severity), i, tv.card);
+			    dt_severity_name(topv->severity), i, tv.card);
 			html_esc(o, topv->id);
 			html_puts(o, "</a>");
 			if (topv->win_code != 0)
@@ -429,7 +429,7 @@ verdict_article(struct out *o, const struct dt_report_run *run,
     const struct findings *f, const struct vref *r)
 {
 	const struct dt_verdict *v = r->v;
-	const char *sev = dt_report_severity_name(v->severity);
+	const char *sev = dt_severity_name(v->severity);
 	const struct dt_conn *c = r->c;
 	const char *name;
 
@@ -441,7 +441,7 @@ verdict_article(struct out *o, const struct dt_report_run *run,
 	html_puts(o, "</code>");
 	html_windows(o, v);
 	html_printf(o, "<span class=\"conf\">confidence %s</span></div>",
-	    dt_report_confidence_name(v->confidence));
+	    dt_confidence_name(v->confidence));
 	if (v->summary != NULL) {
 		html_puts(o, "<p class=\"summary\">");
 		html_esc(o, v->summary);
@@ -501,7 +501,7 @@ conn_chips(struct out *o, size_t capi, const struct vref *vr, size_t nv)
 	const char *sev;
 
 	for (i = 0; i < nv; i++) {
-		sev = dt_report_severity_name(vr[i].v->severity);
+		sev = dt_severity_name(vr[i].v->severity);
 		html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">", sev, capi,
 		    vr[i].card);
 		html_esc(o, vr[i].v->id);

@@ -31,9 +31,9 @@ jverdict(struct jw *w, const struct dt_verdict *v)
 	o = jq_key(w, o, "id");
 	o = jq_wire(w, o, v->id, 8);
 	o = jq_keyn(w, o, "severity");
-	o = jq_ours(w, o, dt_report_severity_name(v->severity), 7);
+	o = jq_ours(w, o, dt_severity_name(v->severity), 7);
 	o = jq_keyn(w, o, "confidence");
-	o = jq_ours(w, o, dt_report_confidence_name(v->confidence), 6);
+	o = jq_ours(w, o, dt_confidence_name(v->confidence), 6);
 	o = jq_keyn(w, o, "windows_error");
 	if (v->win_code != 0) {
 		o = jq_open(w, o, '{');

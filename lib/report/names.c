@@ -1,6 +1,6 @@
 /*
  * Names and formats shared by the JSON and text writers and by the public
- * accessors: TCP states, severities, timeline event types (the TLS
+ * accessors: TCP states, timeline event types (the TLS
  * handshake types of RFC 5246 7.4 and RFC 8446 4, as registered by IANA),
  * RFC 3339 timestamps, and connection strings.
  */
@@ -44,30 +44,6 @@ const char *
 dt_report_state_name(enum dt_tcp_state s)
 {
 	return LOOKUP(state_names, (int)s, "unknown");
-}
-
-static const struct name severity_names[] = {
-	{ DT_SEV_INFO, "info" },
-	{ DT_SEV_WARNING, "warning" },
-	{ DT_SEV_ERROR, "error" },
-};
-
-const char *
-dt_report_severity_name(dt_severity s)
-{
-	return LOOKUP(severity_names, (int)s, "unknown");
-}
-
-static const struct name confidence_names[] = {
-	{ DT_CONF_LOW, "low" },
-	{ DT_CONF_MEDIUM, "medium" },
-	{ DT_CONF_HIGH, "high" },
-};
-
-const char *
-dt_report_confidence_name(dt_confidence c)
-{
-	return LOOKUP(confidence_names, (int)c, "unknown");
 }
 
 static const struct name client_cert_names[] = {

@@ -77,9 +77,6 @@ size_t dt_report_tunnel_rows(const struct dt_conn *c,
 
 /* "no-answer", "refused", "established", "reset", "closed", "open". */
 const char *dt_report_state_name(enum dt_tcp_state s);
-/* "error", "warning", "info" / "high", "medium", "low". */
-const char *dt_report_severity_name(dt_severity s);
-const char *dt_report_confidence_name(dt_confidence c);
 /* "none", "empty", "present". */
 const char *dt_report_client_cert_name(enum dt_client_cert cc);
 /* "unchecked", "ok", "untrusted", "bad". */

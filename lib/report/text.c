@@ -76,7 +76,7 @@ part_win(char p[96], uint32_t code, const char *name)
 static void
 verdict_head(struct out *o, const struct dt_verdict *v)
 {
-	const char *sev = dt_report_severity_name(v->severity);
+	const char *sev = dt_severity_name(v->severity);
 	char parts[2][96];
 	size_t col, np = 0, i;
 	int colour = (o->flags & DT_TEXT_COLOR) != 0;
@@ -86,7 +86,7 @@ verdict_head(struct out *o, const struct dt_verdict *v)
 	if (v->win_code != 0)
 		part_win(parts[np++], v->win_code, v->win_name);
 	part_cat(parts[np++], "(confidence ",
-	    dt_report_confidence_name(v->confidence), ")");
+	    dt_confidence_name(v->confidence), ")");
 
 	if (colour)
 		text_put(o, colour_of(v->severity), strlen(colour_of(v->severity)));

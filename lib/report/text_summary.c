@@ -68,7 +68,7 @@ text_summary(struct out *o, const struct dt_capture *cap,
 		    j++)
 			;
 		dt_buf_reset(&line);
-		dt_buf_printf(&line, "%s  %s: %zu", dt_report_severity_name(
+		dt_buf_printf(&line, "%s  %s: %zu", dt_severity_name(
 		    sr[i].v->severity), sr[i].v->id, j - i);
 		text_emit(o, "  ", 4, dt_buf_str(&line));
 		for (k = i; k < j && o->err == 0; k = n) {
@@ -152,8 +152,8 @@ text_run_summary(struct out *o, const struct dt_report_run *run)
 		if (top == NULL) {
 			text_put(o, "-", 1);
 		} else {
-			text_put(o, dt_report_severity_name(top->severity),
-			    strlen(dt_report_severity_name(top->severity)));
+			text_put(o, dt_severity_name(top->severity),
+			    strlen(dt_severity_name(top->severity)));
 			text_put(o, " ", 1);
 			text_put_clean(o, top->id != NULL ? top->id : "?");
 			if (top->win_code != 0) {

@@ -21,11 +21,11 @@ static const char *const rcode_names[16] = {
 };
 
 static void
-row(struct dt_tunnel_row *rows, size_t *n, size_t max, uint64_t frame,
+put_row(struct dt_tunnel_row *rows, size_t *n, size_t max, uint64_t frame,
     int dir, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static void
-row(struct dt_tunnel_row *rows, size_t *n, size_t max, uint64_t frame,
+put_row(struct dt_tunnel_row *rows, size_t *n, size_t max, uint64_t frame,
     int dir, const char *fmt, ...)
 {
 	va_list ap;
@@ -66,23 +66,23 @@ ike_rows(const struct dt_tun_ike *k, struct dt_tunnel_row *rows, size_t *n,
 	inet_ntop(AF_INET6, k->server.a, peer, sizeof peer);
 	x = k->n_xchg > 0 ? dt_tun_ike_exchange_name(k->version, k->xchg[0]) :
 	    NULL;
-	row(rows, n, max, k->first_frame, k->initiator_dir,
+	put_row(rows, n, max, k->first_frame, k->initiator_dir,
 	    "%s %s with %s (%u request%s, %u retransmission%s)", proto(k),
 	    x != NULL ? x : "message", peer, k->requests,
 	    k->requests == 1 ? "" : "s", k->retransmissions,
 	    k->retransmissions == 1 ? "" : "s");
-	row(rows, n, max, k->first_response_frame, !k->initiator_dir,
+	put_row(rows, n, max, k->first_response_frame, !k->initiator_dir,
 	    "%s answer (%u response%s)%s", proto(k), k->responses,
 	    k->responses == 1 ? "" : "s",
 	    k->established ? ", security association established" : "");
 	if (k->notify != 0) {
 		nn = dt_tun_ike_notify_name(k->version, k->notify);
-		row(rows, n, max, k->notify_frame, k->notify_dir,
+		put_row(rows, n, max, k->notify_frame, k->notify_dir,
 		    "%s error notification %s (%u)", proto(k),
 		    nn != NULL ? nn : "?", k->notify);
 	}
 	if (k->responses == 0)
-		row(rows, n, max, k->last_frame, k->initiator_dir,
+		put_row(rows, n, max, k->last_frame, k->initiator_dir,
 		    "%s: no answer to any request", proto(k));
 }
 
@@ -99,7 +99,7 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
 	if (f == NULL) {
 		if (t->sh_frame != 0 && t->appdata_frame[DT_C2S] != 0 &&
 		    (t->version == 0x0304 || !dt_tls_suite_is_null(t->suite)))
-			row(rows, &n, max, t->appdata_frame[DT_C2S], DT_C2S,
+			put_row(rows, &n, max, t->appdata_frame[DT_C2S], DT_C2S,
 			    "tunnel content encrypted (the suite is not NULL): "
 			    "nothing more to read");
 		return n;
@@ -107,21 +107,21 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
 	for (dir = 0; dir < 2; dir++) {
 		const struct dt_tun_dir *d = &f->dir[dir];
 
-		row(rows, &n, max, d->first_frame, dir, "IPv6 in the tunnel: "
+		put_row(rows, &n, max, d->first_frame, dir, "IPv6 in the tunnel: "
 		    "%llu packet%s, %llu bytes (last in frame %llu)",
 		    (unsigned long long)d->packets, d->packets == 1 ? "" : "s",
 		    (unsigned long long)d->bytes,
 		    (unsigned long long)d->last_frame);
-		row(rows, &n, max, d->error_frame, dir, "framing error: %s",
+		put_row(rows, &n, max, d->error_frame, dir, "framing error: %s",
 		    d->error);
 	}
-	row(rows, &n, max, f->rs_frame, DT_C2S, "Router Solicitation (%u)",
+	put_row(rows, &n, max, f->rs_frame, DT_C2S, "Router Solicitation (%u)",
 	    f->rs);
 	if (f->ra_frame != 0) {
 		if (f->n_prefixes > 0)
 			inet_ntop(AF_INET6, f->prefixes[0].prefix, pfx,
 			    sizeof pfx);
-		row(rows, &n, max, f->ra_frame, DT_S2C, "Router Advertisement "
+		put_row(rows, &n, max, f->ra_frame, DT_S2C, "Router Advertisement "
 		    "(%u): prefix %s/%u, router lifetime %u s", f->ra,
 		    f->n_prefixes > 0 ? pfx : "none",
 		    f->n_prefixes > 0 ? f->prefixes[0].len : 0,
@@ -132,17 +132,17 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
 	for (i = 0; i < f->n_esp; i++)
 		spis[f->esp[i].dir & 1]++;
 	for (dir = 0; dir < 2; dir++)
-		row(rows, &n, max, f->esp_first_frame[dir], dir, "ESP: %llu "
+		put_row(rows, &n, max, f->esp_first_frame[dir], dir, "ESP: %llu "
 		    "packet%s on %zu SPI%s", (unsigned long long)f->esp_packets[dir],
 		    f->esp_packets[dir] == 1 ? "" : "s", spis[dir],
 		    spis[dir] == 1 ? "" : "s");
-	row(rows, &n, max, f->dns_query_frame, DT_C2S, "DNS query %s (%u "
+	put_row(rows, &n, max, f->dns_query_frame, DT_C2S, "DNS query %s (%u "
 	    "quer%s, %u answer%s, %u unanswered)", f->dns_first_name,
 	    f->dns_queries, f->dns_queries == 1 ? "y" : "ies", f->dns_answers,
 	    f->dns_answers == 1 ? "" : "s", f->dns_unanswered);
 	for (i = 1; i < 16 && f->dns_error_frame != 0; i++)
 		if (f->dns_rcodes[i] != 0) {
-			row(rows, &n, max, f->dns_error_frame, DT_S2C,
+			put_row(rows, &n, max, f->dns_error_frame, DT_S2C,
 			    "DNS answer %s (%u)", rcode_names[i] != NULL ?
 			    rcode_names[i] : "rcode", f->dns_rcodes[i]);
 			break;

@@ -37,7 +37,7 @@ struct http_conn {
 };
 
 static void
-http_stop(struct http_obs *o, struct http_dir *h)
+http_dir_stop(struct http_obs *o, struct http_dir *h)
 {
 	h->done = 1;
 	if (h->buf != NULL) {
@@ -184,7 +184,7 @@ http_bytes(struct http_obs *o, struct http_conn *hc, const struct dt_conn *c,
 		}
 		rc = dt_http_head_parse(o->b->m, q, qn, &msg, &isreq, &used);
 		if (rc < 0) {
-			http_stop(o, h);
+			http_dir_stop(o, h);
 			return;
 		}
 		if (rc == 0) {
@@ -193,7 +193,7 @@ http_bytes(struct http_obs *o, struct http_conn *hc, const struct dt_conn *c,
 				if (!dt_flow_buffer_room(o->b, DT_HTTP_HEAD_MAX) ||
 				    (h->buf = dt_malloc(o->b->m,
 				    DT_HTTP_HEAD_MAX)) == NULL) {
-					http_stop(o, h);
+					http_dir_stop(o, h);
 					return;
 				}
 				memcpy(h->buf, in.p, in.n);
@@ -216,7 +216,7 @@ http_bytes(struct http_obs *o, struct http_conn *hc, const struct dt_conn *c,
 		body = http_head(o, hc, c, dir, &msg, isreq, frame);
 		dt_http_msg_clear(o->b->m, &msg);
 		if (body < 0 || ++h->heads >= HTTP_MAX_HEADS) {
-			http_stop(o, h);
+			http_dir_stop(o, h);
 			return;
 		}
 		h->skip = (uint64_t)body;
@@ -265,12 +265,12 @@ http_data(void *payload, struct dt_conn *c, void **state, int dir,
 	/* A head starts with a method (A-Z) or "HTTP/": any other first
 	   byte (a TLS record's, on nearly every connection) is what
 	   dt_http_head_parse() would refuse, so nothing is allocated or
-	   scanned for it; the direction is done as http_stop() makes it. */
+	   scanned for it; the direction is done as http_dir_stop() makes it. */
 	if ((ch < 'A' || ch > 'Z') && (hc == NULL ||
 	    (hc->d[dir].len == 0 && hc->d[dir].skip == 0 &&
 	    !hc->d[dir].done))) {
 		if (hc != NULL)
-			http_stop(o, &hc->d[dir]);
+			http_dir_stop(o, &hc->d[dir]);
 		return 0;
 	}
 	if (hc == NULL) {
@@ -292,7 +292,7 @@ http_gap(void *payload, struct dt_conn *c, void **state, int dir, uint64_t n,
 
 	(void)c, (void)n, (void)frame;
 	if (hc != NULL)
-		http_stop(payload, &hc->d[dir]);
+		http_dir_stop(payload, &hc->d[dir]);
 	return 0;
 }
 
@@ -314,8 +314,8 @@ http_end(void *payload, struct dt_conn *c, void **state)
 		else
 			r->conn_no_answer = 1;
 	}
-	http_stop(o, &hc->d[0]);
-	http_stop(o, &hc->d[1]);
+	http_dir_stop(o, &hc->d[0]);
+	http_dir_stop(o, &hc->d[1]);
 	dt_free(o->b->m, hc);
 	*state = NULL;
 }

@@ -2163,6 +2163,34 @@ START_TEST(truncated_suppresses_absence_verdicts)
 }
 END_TEST
 
+/* Bytes lost to a gap, no packet cut: the TLS parser marks the cut as
+   for snaplen, but only flow's mark says the snapshot length did it
+   (mercury's capture2.pcap: "The snapshot length cut ... (0 packets of
+   the capture truncated)" for segments the capture missed). */
+START_TEST(truncated_by_gap_not_snaplen)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	dt_tls_rare_make(&f->mem, c->tls)->truncated = 1;
+	dt_tls_rare_make(&f->mem, c->tls)->truncated_frame = 5;
+	ck_assert_int_eq(dt_conn_gap_add(&f->mem, c, DT_S2C, 4200), 0);
+	ev(f, c, DT_EV_GAP, DT_S2C, 5, 0);
+	close_by(f, c, DT_S2C, 7, 0);
+	run(f);
+	v = expect_v(f, "capture-truncated", 1, DT_SEV_WARNING, DT_CONF_HIGH,
+	    0, NULL, FR(5));
+	ck_assert_str_eq(v->summary, "Stream bytes were never captured on "
+	    "198.19.0.10:443 in frame 5 (4200 bytes lost: the capture missed "
+	    "packets): the server's answer to the ClientHello is missing "
+	    "(IP-HTTPS: NULL suites offered)");
+	ck_assert_ptr_null(strstr(v->remedy, "snapshot"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "mirror port"));
+	fx_free(f);
+}
+END_TEST
+
 /* The server's CCS/Finished was lost, but the client sent application
    data after its own Finished: TLS 1.2 clients only do after checking the
    server's Finished. */
@@ -2627,6 +2655,7 @@ rules_suite(void)
 	tcase_add_test(tc, incomplete_capture_ended);
 	tcase_add_test(tc, incomplete_client_gave_up);
 	tcase_add_test(tc, truncated_suppresses_absence_verdicts);
+	tcase_add_test(tc, truncated_by_gap_not_snaplen);
 	tcase_add_test(tc, truncated_but_alert_seen);
 	tcase_add_test(tc, server_finished_lost_still_ok);
 	tcase_add_test(tc, empty_capture);

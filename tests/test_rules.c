@@ -2137,6 +2137,35 @@ START_TEST(incomplete_client_gave_up)
 }
 END_TEST
 
+/* The client closed before the server answered; the ServerHello came
+   after its FIN, and a RST answered it. The story is the client's: it
+   gave up after its ClientHello, not after the server's ServerHello
+   (mercury's quic_reordered_frames.pcap was told "stopped after the
+   server's server_hello (frame 152) ... the client closed the
+   connection (frame 105) 0.0 s later"). */
+START_TEST(incomplete_client_closed_before_answer)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	close_by(f, c, DT_C2S, 5, 0);
+	c->tls->sh_frame = 7;
+	c->tls->version = 0x0303;
+	c->tls->suite = NULL_SHA256;
+	hs_ev(f, c, DT_S2C, 7, 2);
+	close_by(f, c, DT_C2S, 8, 1);
+	run(f);
+	v = expect_v(f, "handshake-incomplete", 1, DT_SEV_WARNING,
+	    DT_CONF_LOW, 0, NULL, FR(4, 5));
+	ck_assert_str_eq(v->summary, "The handshake stopped after the "
+	    "client's client_hello (frame 4): the client closed the connection "
+	    "itself (frame 5) 0.1 s later, too soon for a timeout, without an "
+	    "alert (IP-HTTPS: NULL suites offered)");
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(truncated_suppresses_absence_verdicts)
 {
 	struct fx *f = fx_new();
@@ -2654,6 +2683,7 @@ rules_suite(void)
 	tcase_add_test(tc, crl_dns_and_tcp);
 	tcase_add_test(tc, incomplete_capture_ended);
 	tcase_add_test(tc, incomplete_client_gave_up);
+	tcase_add_test(tc, incomplete_client_closed_before_answer);
 	tcase_add_test(tc, truncated_suppresses_absence_verdicts);
 	tcase_add_test(tc, truncated_by_gap_not_snaplen);
 	tcase_add_test(tc, truncated_but_alert_seen);

@@ -2290,6 +2290,41 @@ START_TEST(empty_capture)
 }
 END_TEST
 
+/* Connections to 443 caught mid-stream are not weighed as candidates,
+   but they are to the port: "none to port 443" was false (scapy's
+   tls_new-session-ticket.pcap, 12 of them). */
+START_TEST(no_iphttps_midstream_on_port)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		c = conn_add(f, 10 + i, 443);
+		c->roles_from_syn = 0;
+		c->tls->seen = 1;
+	}
+	(void)conn_add(f, 20, 5222);
+	run(f);
+	expect_v(f, "no-iphttps-traffic", 0, DT_SEV_INFO, DT_CONF_MEDIUM, 0,
+	    NULL, NOFR);
+	ck_assert_str_eq(find(f, "no-iphttps-traffic", 0)->summary,
+	    "No IP-HTTPS connection attempt: 3 TCP connections (2 with TLS), "
+	    "2 to port 443, all caught mid-stream (no start to judge); DNS "
+	    "names: none");
+	fx_free(f);
+
+	/* none there: said so */
+	f = fx_new();
+	(void)conn_add(f, 20, 5222);
+	run(f);
+	ck_assert_str_eq(find(f, "no-iphttps-traffic", 0)->summary,
+	    "No IP-HTTPS connection attempt: 1 TCP connection (0 with TLS), "
+	    "none to port 443; DNS names: none");
+	fx_free(f);
+}
+END_TEST
+
 /* ---- attempts and order ------------------------------------------------- */
 
 static void
@@ -2684,6 +2719,7 @@ rules_suite(void)
 	tcase_add_test(tc, incomplete_capture_ended);
 	tcase_add_test(tc, incomplete_client_gave_up);
 	tcase_add_test(tc, incomplete_client_closed_before_answer);
+	tcase_add_test(tc, no_iphttps_midstream_on_port);
 	tcase_add_test(tc, truncated_suppresses_absence_verdicts);
 	tcase_add_test(tc, truncated_by_gap_not_snaplen);
 	tcase_add_test(tc, truncated_but_alert_seen);

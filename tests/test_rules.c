@@ -2137,6 +2137,35 @@ START_TEST(incomplete_client_gave_up)
 }
 END_TEST
 
+/* The client closed before the server answered; the ServerHello came
+   after its FIN, and a RST answered it. The story is the client's: it
+   gave up after its ClientHello, not after the server's ServerHello
+   (mercury's quic_reordered_frames.pcap was told "stopped after the
+   server's server_hello (frame 152) ... the client closed the
+   connection (frame 105) 0.0 s later"). */
+START_TEST(incomplete_client_closed_before_answer)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	close_by(f, c, DT_C2S, 5, 0);
+	c->tls->sh_frame = 7;
+	c->tls->version = 0x0303;
+	c->tls->suite = NULL_SHA256;
+	hs_ev(f, c, DT_S2C, 7, 2);
+	close_by(f, c, DT_C2S, 8, 1);
+	run(f);
+	v = expect_v(f, "handshake-incomplete", 1, DT_SEV_WARNING,
+	    DT_CONF_LOW, 0, NULL, FR(4, 5));
+	ck_assert_str_eq(v->summary, "The handshake stopped after the "
+	    "client's client_hello (frame 4): the client closed the connection "
+	    "itself (frame 5) 0.1 s later, too soon for a timeout, without an "
+	    "alert (IP-HTTPS: NULL suites offered)");
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(truncated_suppresses_absence_verdicts)
 {
 	struct fx *f = fx_new();
@@ -2159,6 +2188,34 @@ START_TEST(truncated_suppresses_absence_verdicts)
 	ck_assert_uint_eq(count(f, "null-cipher-absent"), 0);
 	ck_assert_uint_eq(count(f, "handshake-incomplete"), 0);
 	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+/* Bytes lost to a gap, no packet cut: the TLS parser marks the cut as
+   for snaplen, but only flow's mark says the snapshot length did it
+   (mercury's capture2.pcap: "The snapshot length cut ... (0 packets of
+   the capture truncated)" for segments the capture missed). */
+START_TEST(truncated_by_gap_not_snaplen)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c = iphttps_hello(f);
+	const struct dt_verdict *v;
+
+	dt_tls_rare_make(&f->mem, c->tls)->truncated = 1;
+	dt_tls_rare_make(&f->mem, c->tls)->truncated_frame = 5;
+	ck_assert_int_eq(dt_conn_gap_add(&f->mem, c, DT_S2C, 4200), 0);
+	ev(f, c, DT_EV_GAP, DT_S2C, 5, 0);
+	close_by(f, c, DT_S2C, 7, 0);
+	run(f);
+	v = expect_v(f, "capture-truncated", 1, DT_SEV_WARNING, DT_CONF_HIGH,
+	    0, NULL, FR(5));
+	ck_assert_str_eq(v->summary, "Stream bytes were never captured on "
+	    "198.19.0.10:443 in frame 5 (4200 bytes lost: the capture missed "
+	    "packets): the server's answer to the ClientHello is missing "
+	    "(IP-HTTPS: NULL suites offered)");
+	ck_assert_ptr_null(strstr(v->remedy, "snapshot"));
+	ck_assert_ptr_nonnull(strstr(v->remedy, "mirror port"));
 	fx_free(f);
 }
 END_TEST
@@ -2229,6 +2286,41 @@ START_TEST(empty_capture)
 	ck_assert_ptr_nonnull(strstr(find(f, "no-iphttps-traffic", 0)->summary,
 	    "www.example.org"));
 	ck_assert_uint_eq(count(f, NULL), 1);
+	fx_free(f);
+}
+END_TEST
+
+/* Connections to 443 caught mid-stream are not weighed as candidates,
+   but they are to the port: "none to port 443" was false (scapy's
+   tls_new-session-ticket.pcap, 12 of them). */
+START_TEST(no_iphttps_midstream_on_port)
+{
+	struct fx *f = fx_new();
+	struct dt_conn *c;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		c = conn_add(f, 10 + i, 443);
+		c->roles_from_syn = 0;
+		c->tls->seen = 1;
+	}
+	(void)conn_add(f, 20, 5222);
+	run(f);
+	expect_v(f, "no-iphttps-traffic", 0, DT_SEV_INFO, DT_CONF_MEDIUM, 0,
+	    NULL, NOFR);
+	ck_assert_str_eq(find(f, "no-iphttps-traffic", 0)->summary,
+	    "No IP-HTTPS connection attempt: 3 TCP connections (2 with TLS), "
+	    "2 to port 443, all caught mid-stream (no start to judge); DNS "
+	    "names: none");
+	fx_free(f);
+
+	/* none there: said so */
+	f = fx_new();
+	(void)conn_add(f, 20, 5222);
+	run(f);
+	ck_assert_str_eq(find(f, "no-iphttps-traffic", 0)->summary,
+	    "No IP-HTTPS connection attempt: 1 TCP connection (0 with TLS), "
+	    "none to port 443; DNS names: none");
 	fx_free(f);
 }
 END_TEST
@@ -2626,7 +2718,10 @@ rules_suite(void)
 	tcase_add_test(tc, crl_dns_and_tcp);
 	tcase_add_test(tc, incomplete_capture_ended);
 	tcase_add_test(tc, incomplete_client_gave_up);
+	tcase_add_test(tc, incomplete_client_closed_before_answer);
+	tcase_add_test(tc, no_iphttps_midstream_on_port);
 	tcase_add_test(tc, truncated_suppresses_absence_verdicts);
+	tcase_add_test(tc, truncated_by_gap_not_snaplen);
 	tcase_add_test(tc, truncated_but_alert_seen);
 	tcase_add_test(tc, server_finished_lost_still_ok);
 	tcase_add_test(tc, empty_capture);

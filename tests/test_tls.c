@@ -2535,6 +2535,124 @@ START_TEST(t_midstream_record)
 }
 END_TEST
 
+/*
+ * A midstream start whose first bytes happen to be printable is still
+ * searched for records unless its first line is all text: mercury's
+ * capture2.pcap has a server segment that begins inside a record with
+ * "60 5a 70 50 42 35 56 22 7a" ("`ZpPB5V\"z") then dd, judged text on its
+ * first three bytes and made wrong-server. A text line (an HTTP reply)
+ * stays the non-TLS fact, whole or in pieces.
+ */
+START_TEST(t_midstream_printable)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct b *b;
+	const struct dt_tls_facts *f = &r.tf;
+	static const uint8_t tail[12] = { 0x60, 0x5a, 0x70, 0x50, 0x42, 0x35,
+	    0x56, 0x22, 0x7a, 0xdd, 0x0a, 0x31 };
+
+	b = step(s, DT_S2C, 3);
+	raw(b, tail, sizeof tail);
+	encrypted_record(b, 23, 1000);
+	b = step(s, DT_S2C, 4);
+	encrypted_record(b, 23, 200);
+	seal(s);
+	run_roles_from_syn = 0;
+	run_server_port = 443;
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 3);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_skipped, sizeof tail);
+	ck_assert_uint_eq(f->appdata_bytes[DT_S2C], 1000 + 200);
+	run_free(&r);
+	run(&r, s, 2, 0, 0, 0);		/* byte by byte */
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_skipped, sizeof tail);
+	ck_assert_uint_eq(f->appdata_bytes[DT_S2C], 1000 + 200);
+	run_free(&r);
+	free(s);
+
+	/* a text line is what it says, however it is split */
+	s = script_new();
+	b = step(s, DT_S2C, 7);
+	str(b, "HTTP/1.1 400 Bad Request\r\nServer: x\r\n\r\n");
+	seal(s);
+	run_all(&r, s, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 7);
+	ck_assert_str_eq(dt_tls_rare(f)->non_tls_line,
+	    "HTTP/1.1 400 Bad Request");
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 0);
+	run_free(&r);
+	run(&r, s, 2, 0, 0, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 7);
+	ck_assert_str_eq(dt_tls_rare(f)->non_tls_line,
+	    "HTTP/1.1 400 Bad Request");
+	run_free(&r);
+	run_roles_from_syn = 0;
+	run_server_port = 0;
+	free(s);
+}
+END_TEST
+
+/*
+ * A gap before a midstream start found its first record: the search
+ * goes on after it, the bytes before it and those lost counted as passed
+ * over (mercury's capture2.pcap: 1400 bytes inside a 16 KB record, 4200
+ * lost, then the rest of the record and more). It was "not TLS" at the
+ * gap, and wrong-server.
+ */
+START_TEST(t_midstream_gap)
+{
+	static struct run r;
+	struct script *s = script_new();
+	struct b *b;
+	const struct dt_tls_facts *f = &r.tf;
+	size_t i;
+
+	b = step(s, DT_S2C, 3);
+	for (i = 0; i < 1400; i++)
+		u8(b, 0x80 | (unsigned)(i * 7));	/* no header in it */
+	gap(s, DT_S2C, 5, 4200);
+	b = step(s, DT_S2C, 7);
+	for (i = 0; i < 300; i++)
+		u8(b, 0x81);
+	encrypted_record(b, 23, 2000);
+	encrypted_record(b, 23, 100);
+	seal(s);
+	run_roles_from_syn = 0;
+	run_server_port = 443;
+	run(&r, s, 0, 0, 0, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 7);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_skipped, 1400 + 4200 + 300);
+	ck_assert_uint_eq(f->appdata_frame[DT_S2C], 7);
+	ck_assert_uint_eq(f->appdata_bytes[DT_S2C], 2000 + 100);
+	run_free(&r);
+	free(s);
+
+	/* another protocol with a gap: still not TLS, told by what came
+	   after it */
+	s = script_new();
+	b = step(s, DT_S2C, 3);
+	for (i = 0; i < 1400; i++)
+		u8(b, 0x80 | (unsigned)(i * 7));
+	gap(s, DT_S2C, 5, 4200);
+	b = step(s, DT_S2C, 7);
+	for (i = 0; i < 600; i++)
+		u8(b, 0xb6);
+	seal(s);
+	run(&r, s, 0, 0, 0, 0);
+	ck_assert_uint_eq(dt_tls_rare(f)->non_tls_frame, 7);
+	ck_assert_uint_eq(dt_tls_rare(f)->resync_frame, 0);
+	ck_assert_int_eq(f->seen, 0);
+	run_free(&r);
+	run_roles_from_syn = 0;
+	run_server_port = 0;
+	free(s);
+}
+END_TEST
+
 /* Records hopped by their header belong to the frame that completes
    them; one the capture never completes, to the frame of its header. */
 START_TEST(t_hop_frames)
@@ -2884,6 +3002,8 @@ tls_suite(void)
 	tcase_add_test(tc, t_hrr);
 	tcase_add_loop_test(tc, t_s2n_alert, 0, 3);
 	tcase_add_test(tc, t_midstream_record);
+	tcase_add_test(tc, t_midstream_printable);
+	tcase_add_test(tc, t_midstream_gap);
 	tcase_add_loop_test(tc, t_tls13_draft, 0,
 	    sizeof draft_versions / sizeof draft_versions[0]);
 	tcase_add_test(tc, t_sslv2);

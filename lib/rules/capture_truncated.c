@@ -1,8 +1,11 @@
 /*
  * capture-truncated: the capture lacks TLS bytes the analysis needed -
- * snaplen cut the packets (the TLS parser marks tls.truncated; flow marks
- * conn->truncated), or stream bytes were never captured (gaps) - before the
- * handshake's outcome was seen. Verdicts that judge by the absence of a
+ * snaplen cut the packets (flow marks conn->truncated), or stream bytes
+ * were never captured (gaps) - before the handshake's outcome was seen
+ * (the TLS parser marks tls.truncated for either: it cannot tell them
+ * apart, so only conn->truncated says "the snapshot length"; mercury's
+ * capture2.pcap, a capture that missed segments, was told "the snapshot
+ * length cut ... (0 packets of the capture truncated)"). Verdicts that judge by the absence of a
  * message (null-cipher-absent / no-common-cipher without an alert,
  * handshake-incomplete) stay silent on such a connection; this verdict says
  * what is missing and how to re-capture whole packets: pktmon's default
@@ -41,7 +44,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 
 	if (!dt_rule_tls_cut(c))
 		return;
-	snap = tr->truncated || c->truncated;
+	snap = c->truncated;
 	add(fr, &n, tr->truncated_frame);
 	for (i = 0; i < c->n_events; i++)
 		if (c->events[i].type == DT_EV_GAP)
@@ -71,22 +74,33 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	else
 		snprintf(missing, sizeof missing, "the rest of the handshake, "
 		    "so its outcome is unknown");
-	snprintf(sum, sizeof sum, "%s %s%s (%llu packets of the capture "
-	    "truncated): %s %s missing",
-	    snap ? "The snapshot length cut the TLS bytes of" :
-	    "Stream bytes were never captured on", c->server_str, where,
-	    (unsigned long long)ctx->cap->truncated_packets, missing,
-	    strstr(missing, " and ") != NULL ? "are" : "is");
+	if (snap)
+		snprintf(sum, sizeof sum, "The snapshot length cut the TLS "
+		    "bytes of %s%s (%llu packets of the capture truncated): "
+		    "%s %s missing", c->server_str, where,
+		    (unsigned long long)ctx->cap->truncated_packets, missing,
+		    strstr(missing, " and ") != NULL ? "are" : "is");
+	else
+		snprintf(sum, sizeof sum, "Stream bytes were never captured on "
+		    "%s%s (%llu bytes lost: the capture missed packets): %s %s "
+		    "missing", c->server_str, where, (unsigned long long)
+		    (dt_conn_gap(c, DT_C2S) + dt_conn_gap(c, DT_S2C)), missing,
+		    strstr(missing, " and ") != NULL ? "are" : "is");
 	dt_verdict_add(ctx, &dt_rule_capture_truncated, c, DT_CONF_HIGH, 0,
 	    NULL, n > 0 ? fr : NULL, n, sum,
 	    "The capture does not hold the whole TLS handshake of this "
 	    "connection, so the checks that need the missing bytes were "
-	    "skipped rather than guessed.",
+	    "skipped rather than guessed.", snap ?
 	    "Capture whole packets: pktmon start --capture --pkt-size 0 "
 	    "(pktmon keeps only 128 bytes by default), netsh trace start "
 	    "capture=yes without packettruncatebytes, tcpdump -s 0, or "
 	    "Wireshark/dumpcap without a snapshot length limit; capture on the "
-	    "client from before it connects.");
+	    "client from before it connects." :
+	    "Capture on the client itself (netsh trace start capture=yes, or "
+	    "pktmon start --capture --pkt-size 0) rather than on a mirror "
+	    "port or a busy host that drops packets, and from before it "
+	    "connects; write the capture to a local disk, with no filter that "
+	    "drops part of the connection.");
 }
 
 const struct dt_rule dt_rule_capture_truncated = {

@@ -152,13 +152,23 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	first.type = DT_EV_TLS_HANDSHAKE;
 	first.dir = DT_C2S;
 	first.a = DT_HS_CLIENT_HELLO;
+	cli = c->fin_frame[DT_C2S];
+	if (c->rst_frame != 0 && c->rst_dir == DT_C2S &&
+	    (cli == 0 || c->rst_frame < cli))
+		cli = c->rst_frame;
 	/* the last handshake message or other record (a heartbeat) of
-	   either side, and the server's last one */
+	   either side, and the server's last one, before the client closed:
+	   a ServerHello that came after the client's FIN is no turn the
+	   client failed to take (mercury's quic_reordered_frames.pcap:
+	   "stopped after the server's server_hello (frame 152) ... the
+	   client closed the connection (frame 105) 0.0 s later") */
 	for (i = 0; i < c->n_events; i++) {
 		const struct dt_event *ev = &c->events[i];
 
 		if (ev->type != DT_EV_TLS_HANDSHAKE &&
 		    ev->type != DT_EV_TLS_RECORD)
+			continue;
+		if (cli != 0 && dt_ev_frame(c, ev) > cli)
 			continue;
 		last.ev = ev;
 		last.frame = dt_ev_frame(c, ev);
@@ -166,10 +176,6 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		if (ev->dir == DT_S2C)
 			srv = last;
 	}
-	cli = c->fin_frame[DT_C2S];
-	if (c->rst_frame != 0 && c->rst_dir == DT_C2S &&
-	    (cli == 0 || c->rst_frame < cli))
-		cli = c->rst_frame;
 	fr[0] = t->ch_frame;
 	fr[1] = srv.frame;
 	fr[2] = last.frame;

@@ -79,9 +79,9 @@ check(struct dt_rule_ctx *ctx)
 	const struct dt_capture *cap = ctx->cap;
 	const struct dt_conn *c;
 	const struct dt_dns *d;
-	char sum[DT_RULE_TEXT], names[320], ports[96], used[200];
+	char sum[DT_RULE_TEXT], names[320], ports[96], used[200], on[96];
 	uint64_t tframe;
-	size_t tcp = 0, tls = 0, k = 0, nn = 0, i, di;
+	size_t tcp = 0, tls = 0, k = 0, nn = 0, i, di, on_port = 0, mid = 0;
 	const uint16_t *p;
 
 	for (c = cap->conns; c != NULL; c = c->next) {
@@ -90,6 +90,11 @@ check(struct dt_rule_ctx *ctx)
 			return;
 		tcp++;
 		tls += c->tls->seen != 0;
+		if (dt_rule_in_ports(ctx->cfg, c->server_port)) {
+			on_port++;
+			mid += !c->roles_from_syn && c->syn_frame == 0 &&
+			    c->tls->ch_frame == 0;
+		}
 	}
 	names[0] = '\0';
 	for (di = 0; (d = dt_capture_dns(cap, di)) != NULL && nn < 6; di++) {
@@ -115,11 +120,22 @@ check(struct dt_rule_ctx *ctx)
 	for (i = 0; p != NULL && p[i] != 0 && k < sizeof ports - 8; i++)
 		k += (size_t)snprintf(ports + k, sizeof ports - k, "%s%u",
 		    i ? ", " : "", p[i]);
+	/* connections to the port that classify.c did not weigh: caught
+	   mid-stream, their start (and any sign of IP-HTTPS) not captured
+	   (scapy's tls_new-session-ticket.pcap: 12 to port 443, told
+	   "none to port 443") */
+	if (on_port == 0)
+		snprintf(on, sizeof on, "none to port %s%s",
+		    p != NULL ? ports : "443", ctx->cfg->host != NULL ?
+		    " or to the --host name" : "");
+	else
+		snprintf(on, sizeof on, "%zu to port %s, %s", on_port,
+		    p != NULL ? ports : "443", mid == on_port ? "all caught "
+		    "mid-stream (no start to judge)" : "none of them with a "
+		    "sign of IP-HTTPS");
 	snprintf(sum, sizeof sum, "No IP-HTTPS connection attempt: %zu TCP "
-	    "connection%s (%zu with TLS), none to port %s%s; DNS names: %s",
-	    tcp, tcp == 1 ? "" : "s", tls, p != NULL ? ports : "443",
-	    ctx->cfg->host != NULL ? " or to the --host name" : "",
-	    names[0] != '\0' ? names : "none");
+	    "connection%s (%zu with TLS), %s; DNS names: %s", tcp,
+	    tcp == 1 ? "" : "s", tls, on, names[0] != '\0' ? names : "none");
 	if ((tframe = transition_used(cap, used, sizeof used)) != 0) {
 		char head[DT_RULE_TEXT];
 

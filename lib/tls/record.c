@@ -819,8 +819,10 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		unit_reset(d);
 		return;
 	}
-	if (d->state == D_MID)		/* undecided: what it has decides */
-		dt_tls_midstream_end(t, dir);
+	if (d->state == D_MID) {	/* undecided: search on after it */
+		dt_tls_midstream_gap(t, dir, n);
+		return;
+	}
 	if (d->state == D_NONTLS) {
 		dt_tls_nontls_finish(t, c, dir);
 		return;

@@ -55,16 +55,28 @@ tls_port(const struct dt_tls *t, uint16_t port)
  * tells which, where nDPI's 443-chrome.pcap, one server segment that
  * begins 8 bytes before an application-data header, was judged
  * wrong-server, an error of high confidence. Text (an HTTP reply, a
- * banner) is still what it is; other ports are not searched.
+ * banner) is still what it is: a first line all of text (through its LF,
+ * or LINE_MAX bytes of it). Its first three bytes were once enough, but
+ * one cut into ciphertext in twenty begins with three printable bytes,
+ * and mercury's capture2.pcap has one with nine ("`ZpPB5V"z" then dd)
+ * that was made wrong-server again. Other ports are not searched.
+ * 1: search, 0: not, -1: more bytes to tell.
  */
 static int
 midstream_record(const struct dt_tls *t, const struct dt_conn *c,
-    const uint8_t *b)
+    const uint8_t *b, size_t len)
 {
+	size_t i;
+
 	if (c->roles_from_syn || !tls_port(t, c->server_port))
 		return 0;
-	return !(dt_tls_is_text(b[0]) && dt_tls_is_text(b[1]) &&
-	    dt_tls_is_text(b[2]));
+	for (i = 0; i < len && i < LINE_MAX; i++) {
+		if (!dt_tls_is_text(b[i]))
+			return 1;
+		if (b[i] == '\n')
+			return 0;
+	}
+	return i < LINE_MAX ? -1 : 0;
 }
 
 void
@@ -74,6 +86,7 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	struct tdir *d = &t->d[dir];
 	static const char connect[] = "CONNECT ";
 	static const char http[] = "HTTP/";
+	int mid;
 
 	if (d->len == 0 && *n >= 3 && looks_tls(t, c, *p, *n, dir)) {
 		d->state = D_RECORDS;	/* its records read where they lie */
@@ -100,7 +113,12 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		dt_tls_resync_begin(d);
 		return;
 	}
-	if (midstream_record(t, c, d->buf)) {
+	if ((mid = midstream_record(t, c, d->buf, d->len)) < 0) {
+		(void)dt_tls_take(t, d, p, n, LINE_MAX, frame, time);
+		if ((mid = midstream_record(t, c, d->buf, d->len)) < 0)
+			return;
+	}
+	if (mid) {
 		d->state = D_MID;
 		d->skipped = 0;		/* where the search goes on */
 		return;
@@ -192,9 +210,10 @@ mid_records(struct dt_tls *t, struct dt_conn *c, int dir, size_t at)
 {
 	struct tdir *d = &t->d[dir];
 
-	dt_tls_resynced(t, c, dir, fmap_at(&d->bmap, at), at);
+	dt_tls_resynced(t, c, dir, fmap_at(&d->bmap, at), d->mid_lost + at);
 	dt_tls_consume(d, at);
 	d->skipped = 0;
+	d->mid_lost = 0;
 	d->hs_lost = 1;
 	d->state = D_RECORDS;
 }
@@ -242,11 +261,29 @@ dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
 	}
 }
 
-/* The direction ended (or a gap cut it) before its start was told. */
+/* The direction ended before its start was told. */
 void
 dt_tls_midstream_end(struct dt_tls *t, int dir)
 {
 	mid_not_tls(t, dir);
+}
+
+/*
+ * A gap before the start was told: a header before it cannot be chained
+ * to one after it, so the search begins again after the gap, with the
+ * bytes gathered and lost counted as passed over. Deciding "not TLS"
+ * there made a stream caught inside a large record that then lost a
+ * segment (mercury's capture2.pcap: 16 KB application-data records,
+ * the second segment missing) a wrong-server error.
+ */
+void
+dt_tls_midstream_gap(struct dt_tls *t, int dir, uint64_t n)
+{
+	struct tdir *d = &t->d[dir];
+
+	d->mid_lost += d->len + n;
+	unit_reset(d);
+	d->skipped = 0;
 }
 
 /* A proxy's HTTP head: through the empty line. */

@@ -97,6 +97,8 @@ struct tdir {
 	size_t flight_ev;		/* index in c->events + 1; 0: none */
 	int sslv2;			/* the SSLv2 hello was this direction's */
 	uint64_t skipped;		/* resync: bytes passed over so far */
+	uint64_t mid_lost;		/* midstream: bytes before buf[0] that
+					   a gap made unreadable (start.c) */
 	struct fmap bmap;		/* positions relative to buf[0] */
 	struct fmap hmap;		/* handshake-stream positions */
 };
@@ -281,6 +283,7 @@ void dt_tls_nontls_line(struct dt_tls *t, struct dt_conn *c, int dir,
 void dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
 void dt_tls_midstream_end(struct dt_tls *t, int dir);
+void dt_tls_midstream_gap(struct dt_tls *t, int dir, uint64_t n);
 void dt_tls_nontls_check(struct dt_tls *t, struct dt_conn *c, int dir);
 /* The non-TLS fact from what was gathered, and the direction is done. */
 void dt_tls_nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir);

@@ -583,13 +583,15 @@ pm_one(struct etlw *w, unsigned id, uint64_t t_ns)
  */
 START_TEST(test_ndis_wifi_and_ethernet_once)
 {
-	static const uint8_t hdr[32] = { 0x88, 0x02, 0, 0, 0x00, 0x15, 0x5d,
+	uint8_t hdr[32] = { 0x88, 0x02, 0, 0, 0x00, 0x15, 0x5d,
 		1, 2, 3, 0x02, 0, 0, 0, 0xa0, 0xa0, 0x00, 0x15, 0x5d, 4, 5, 6,
 		0x10, 0, 0, 0, 0xaa, 0xaa, 0x03, 0, 0, 0 };
 	uint8_t eth[100], other[100], wifi[100 - 12 + 32];
 	struct etlw w;
 	struct got g;
 
+	/* Windows keeps the Protected bit on the frames it decrypted */
+	hdr[1] |= (uint8_t)(_i ? 0x40 : 0);
 	etlw_frame(eth, sizeof eth, 7);
 	etlw_frame(other, sizeof other, 8);
 	memcpy(wifi, hdr, sizeof hdr);
@@ -1491,7 +1493,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_xpress_matches_and_errors);
 	tcase_add_test(tc, test_pktmon_written);
 	tcase_add_test(tc, test_ndis_written);
-	tcase_add_test(tc, test_ndis_wifi_and_ethernet_once);
+	tcase_add_loop_test(tc, test_ndis_wifi_and_ethernet_once, 0, 2);
 	tcase_add_test(tc, test_events_every_record);
 	tcase_add_test(tc, test_events_without_packets);
 	tcase_add_test(tc, test_header_32bit);

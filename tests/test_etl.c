@@ -378,6 +378,11 @@ write_pktmon(struct etlw *w, int compress)
 	m.comp = 5;
 	m.origlen = 1500;
 	etlw_frame(f, sizeof f, 2);
+	/* as native 802.11: data to the DS, then LLC/SNAP and the IP */
+	memmove(f + 32, f + 14, sizeof f - 32);
+	memcpy(f, "\x08\x01\x00\x00" "\x00\x15\x5d\x01\x02\x03"
+	    "\x00\x15\x5d\x04\x05\x06" "\x00\x15\x5d\x01\x02\x03"
+	    "\x10\x00" "\xaa\xaa\x03\x00\x00\x00\x08\x00", 32);
 	etlw_pm_packet(w, 0, &m, f, 60, 2000000);
 	etlw_flush(w, compress, 0, 0, 0);
 }
@@ -443,7 +448,8 @@ START_TEST(test_pktmon_appearance0_by_bytes)
 		4, 5, 6, 0x10, 0, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00 };
 	static const struct {
 		uint16_t comp, edge, ptype, dirtag;
-		int frame;		/* 0 Ethernet, 1 802.11, 2 raw IP */
+		int frame;		/* 0 Ethernet, 1 802.11, 2 raw IP,
+					   3 ARP */
 		unsigned id;		/* IP identification: the bytes */
 		uint64_t t_us;
 		int dup;
@@ -457,6 +463,11 @@ START_TEST(test_pktmon_appearance0_by_bytes)
 		{ 5, 1, 2, 3, 1, 7, 3000, 0 },	/* logged at 5 again: new */
 		{ 9, 1, 1, 3, 0, 7, 3010, 1 },	/* ... and its sighting */
 		{ 12, 0, 3, 3, 2, 7, 30000, 0 },	/* 27 ms later */
+		/* Npcap's upper edge: Ethernet bytes labelled WiFi */
+		{ 13, 2, 2, 3, 0, 7, 30010, 1 },
+		/* not IP: by the frame's own bytes */
+		{ 5, 1, 1, 3, 3, 9, 31000, 0 },
+		{ 9, 1, 1, 3, 3, 9, 31010, 1 },
 	};
 	uint8_t eth[100], f[100 - 14 + 32];
 	struct etlw_pm m;
@@ -469,11 +480,17 @@ START_TEST(test_pktmon_appearance0_by_bytes)
 	etlw_pm_component(&w, 5, 2, "wifi.sys", "Test Wi-Fi", 100);
 	etlw_pm_component(&w, 9, 3, "nwifi.sys", "", 200);
 	etlw_pm_component(&w, 12, 4, "tcpip.sys", "", 300);
+	etlw_pm_component(&w, 13, 3, "npcap.sys", "", 400);
 	for (i = 0; i < sizeof s / sizeof s[0]; i++) {
 		const uint8_t *d = eth;
 		uint16_t len = sizeof eth;
 
 		etlw_frame(eth, sizeof eth, s[i].id);
+		if (s[i].frame == 3) {
+			eth[12] = 0x08;
+			eth[13] = 0x06;
+			eth[14] = 0x00;
+		}
 		if (s[i].frame == 1) {
 			memcpy(f, wifi_hdr, sizeof wifi_hdr);
 			memcpy(f + sizeof wifi_hdr, eth + 14, sizeof eth - 14);
@@ -501,6 +518,7 @@ START_TEST(test_pktmon_appearance0_by_bytes)
 		    i, g.r[i].dup);
 	ck_assert_int_eq(g.r[0].linktype, 105);
 	ck_assert_int_eq(g.r[3].linktype, 101);
+	ck_assert_int_eq(g.r[9].linktype, 1);
 	got_free(&g);
 	etlw_free(&w);
 }

@@ -49,7 +49,9 @@ struct etl_comp {
  * of its own (a per-processor sequence), so the key names no packet. For
  * those a sighting is known by its IP bytes instead: the first PM_KEY_MAX
  * bytes from the IP header on (an 802.11, Ethernet or raw-IP sighting of
- * one packet compares alike), its IP length and direction, at another
+ * one packet compares alike; a frame that is not IP, such as an 802.11
+ * null frame or ARP, by its own bytes, link type and length), its IP
+ * length and direction, at another
  * component or edge than the sightings so far, within PM_SEEN_NS of the
  * first. The same bytes again at a point that has logged them already are
  * a new packet (a retransmission passes the same components again).
@@ -177,6 +179,46 @@ pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
 	return 0;
 }
 
+/*
+ * Where an 802.11 data frame's LLC/SNAP header is (24 bytes of header, 30
+ * with a fourth address, +2 QoS, +4 HT Control), or 0 when d is no data
+ * frame carrying one. The Protected bit is not looked at: Windows leaves
+ * it on the frames it decrypted (net/wifi.c).
+ */
+static size_t
+wifi_snap_at(const uint8_t *d, size_t n)
+{
+	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
+	size_t h = 24;
+
+	if (n < 2 || (d[0] & 0x0f) != 0x08)
+		return 0;
+	if ((d[1] & 3) == 3)
+		h += 6;
+	if (d[0] & 0x80)
+		h += (d[1] & 0x80) ? 6 : 2;
+	return n >= h + 8 && memcmp(d + h, snap, 3) == 0 ? h : 0;
+}
+
+/*
+ * An Ethernet frame labelled 802.11: pktmon logs the upper edge of some
+ * filters bound to a Wi-Fi adapter (Npcap's, seen in a public Windows 11
+ * trace) with PacketType WiFi while the bytes are the Ethernet frames the
+ * Native WiFi filter made. Such a frame is no 802.11 data frame, and has
+ * an IP EtherType with the IP version where Ethernet puts it.
+ */
+static int
+ethernet_in_80211(const uint8_t *d, size_t n)
+{
+	if (n < 34 || wifi_snap_at(d, n) != 0)
+		return 0;
+	if (d[12] == 0x08 && d[13] == 0x00)
+		return d[14] >= 0x45 && d[14] <= 0x4f;
+	if (d[12] == 0x86 && d[13] == 0xdd)
+		return n >= 54 && (d[14] & 0xf0) == 0x60;
+	return 0;
+}
+
 /* Events 160 FramePayload and 170 FrameDropPayload. */
 static int
 pm_packet(struct dt_reader *r, struct etl_pm *pm, struct etl_ifaces *ifs,
@@ -226,6 +268,8 @@ pm_packet(struct dt_reader *r, struct etl_pm *pm, struct etl_ifaces *ifs,
 		lt = table_linktype(pm_media,
 		    sizeof pm_media / sizeof pm_media[0], c->medium,
 		    LT_ETHERNET);
+	if (lt == LT_80211 && ethernet_in_80211(payload, logged))
+		lt = LT_ETHERNET;
 	memset(p, 0, sizeof *p);
 	p->offset = ev->offset;
 	p->time = ev->time;
@@ -334,9 +378,8 @@ drop_reason(char *dst, size_t len, uint32_t reason)
 static size_t
 ip_at(const struct etl_pkt *p, int *ok)
 {
-	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
 	const uint8_t *d = p->data;
-	size_t h = 24, n = p->caplen;
+	size_t h, n = p->caplen;
 	uint16_t type;
 
 	*ok = 0;
@@ -350,13 +393,8 @@ ip_at(const struct etl_pkt *p, int *ok)
 			if (type != 0x8100 && type != 0x88a8)
 				break;
 		}
-	} else if (p->linktype == LT_80211 && n >= 2 &&
-	    (d[0] & 0x0f) == 0x08) {
-		if ((d[1] & 3) == 3)
-			h += 6;
-		if (d[0] & 0x80)
-			h += (d[1] & 0x80) ? 6 : 2;
-		if (n < h + 8 || memcmp(d + h, snap, 3) != 0)
+	} else if (p->linktype == LT_80211) {
+		if ((h = wifi_snap_at(d, n)) == 0)
 			return 0;
 		h += 6;
 	} else
@@ -392,20 +430,26 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	int ok;
 
 	at = ip_at(p, &ok);
-	if (!ok || p->caplen < at + 20)
-		return 0;
 	ip = p->data + at;
 	avail = p->caplen - at;
-	if (ip[0] >> 4 == 4)
+	if (!ok || avail < 20)
+		iplen = 0;		/* not IP: the whole frame, same link */
+	else if (ip[0] >> 4 == 4)
 		iplen = (uint32_t)(ip[2] << 8 | ip[3]);
 	else if (ip[0] >> 4 == 6 && avail >= 40)
 		iplen = 40u + (uint32_t)(ip[4] << 8 | ip[5]);
 	else
-		return 0;
+		iplen = 0;
+	if (iplen == 0) {
+		ip = p->data;
+		avail = p->caplen;
+		iplen = UINT32_C(0x80000000) | (uint32_t)p->linktype << 16 |
+		    (p->origlen & 0xffff);
+	}
 	len = avail < PM_KEY_MAX ? avail : PM_KEY_MAX;
 	if (len > iplen)
 		len = iplen;		/* not the Ethernet padding */
-	if (len < 20)
+	if (len < 14)
 		return 0;
 	h = fnv1a(ip, len);
 	if (pm->ring == NULL &&

@@ -59,7 +59,7 @@ struct etl_comp {
 #define PM_RING 64			/* recent IP-byte keys */
 #define PM_POINTS 16			/* (component, edge) per key */
 #define PM_KEY_MAX 64
-#define PM_SEEN_NS 10000000		/* 10 ms: sightings are microseconds apart */
+#define PM_SEEN_NS 10000000		/* sightings are microseconds apart */
 
 struct pm_key {
 	uint64_t hash;
@@ -76,7 +76,7 @@ struct etl_pm {
 	uint32_t *comp_idx;		/* 65536: 1 + index into comps, 0 none */
 	uint32_t n_named;		/* components with a name */
 	struct dt_pktmon_seen *seen;
-	struct pm_key *ring;		/* PM_RING, allocated on first use */
+	struct pm_key *ring;		/* PM_RING, made on first use */
 	unsigned ring_n;
 };
 
@@ -433,7 +433,7 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	ip = p->data + at;
 	avail = p->caplen - at;
 	if (!ok || avail < 20)
-		iplen = 0;		/* not IP: the whole frame, same link */
+		iplen = 0;		/* not IP: the whole frame */
 	else if (ip[0] >> 4 == 4)
 		iplen = (uint32_t)(ip[2] << 8 | ip[3]);
 	else if (ip[0] >> 4 == 6 && avail >= 40)
@@ -465,7 +465,7 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 			if (k->points[i] == point)
 				break;
 		if (i < k->n_points)
-			break;		/* logged here already: a new packet */
+			break;	/* logged here already: a new packet */
 		if (k->n_points < PM_POINTS)
 			k->points[k->n_points++] = point;
 		return 1;

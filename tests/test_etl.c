@@ -378,6 +378,11 @@ write_pktmon(struct etlw *w, int compress)
 	m.comp = 5;
 	m.origlen = 1500;
 	etlw_frame(f, sizeof f, 2);
+	/* as native 802.11: data to the DS, then LLC/SNAP and the IP */
+	memmove(f + 32, f + 14, sizeof f - 32);
+	memcpy(f, "\x08\x01\x00\x00" "\x00\x15\x5d\x01\x02\x03"
+	    "\x00\x15\x5d\x04\x05\x06" "\x00\x15\x5d\x01\x02\x03"
+	    "\x10\x00" "\xaa\xaa\x03\x00\x00\x00\x08\x00", 32);
 	etlw_pm_packet(w, 0, &m, f, 60, 2000000);
 	etlw_flush(w, compress, 0, 0, 0);
 }
@@ -427,6 +432,97 @@ START_TEST(test_pktmon_written)
 }
 END_TEST
 
+
+/*
+ * Newer pktmon builds log Appearance 0 and a PktGroupId per sighting (a
+ * public Windows 11 trace: 30,132 records, every one its own group): the
+ * sightings of one packet are known by their IP bytes, whatever the link
+ * (native 802.11 with the Protected bit Windows leaves on, Ethernet, raw
+ * IP). The same bytes again at a point that logged them are a new packet;
+ * other bytes, another direction, or a gap over 10 ms are not sightings.
+ */
+START_TEST(test_pktmon_appearance0_by_bytes)
+{
+	static const uint8_t wifi_hdr[32] = { 0x08, 0x42, 0, 0, 0x00, 0x15,
+		0x5d, 1, 2, 3, 0x02, 0, 0, 0, 0xa0, 0xa0, 0x00, 0x15, 0x5d,
+		4, 5, 6, 0x10, 0, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00 };
+	static const struct {
+		uint16_t comp, edge, ptype, dirtag;
+		int frame;		/* 0 Ethernet, 1 802.11, 2 raw IP,
+					   3 ARP */
+		unsigned id;		/* IP identification: the bytes */
+		uint64_t t_us;
+		int dup;
+	} s[] = {
+		{ 5, 1, 2, 3, 1, 7, 1000, 0 },	/* first sighting, 802.11 */
+		{ 9, 2, 2, 3, 1, 7, 1010, 1 },	/* a filter, 802.11 */
+		{ 9, 1, 1, 3, 0, 7, 1020, 1 },	/* its other edge, Ethernet */
+		{ 12, 0, 3, 3, 2, 7, 1050, 1 },	/* TCP/IP, raw IP */
+		{ 9, 1, 1, 3, 0, 8, 1060, 0 },	/* other bytes */
+		{ 9, 1, 1, 4, 0, 7, 1070, 0 },	/* the other direction */
+		{ 5, 1, 2, 3, 1, 7, 3000, 0 },	/* logged at 5 again: new */
+		{ 9, 1, 1, 3, 0, 7, 3010, 1 },	/* ... and its sighting */
+		{ 12, 0, 3, 3, 2, 7, 30000, 0 },	/* 27 ms later */
+		/* Npcap's upper edge: Ethernet bytes labelled WiFi */
+		{ 13, 2, 2, 3, 0, 7, 30010, 1 },
+		/* not IP: by the frame's own bytes */
+		{ 5, 1, 1, 3, 3, 9, 31000, 0 },
+		{ 9, 1, 1, 3, 3, 9, 31010, 1 },
+	};
+	uint8_t eth[100], f[100 - 14 + 32];
+	struct etlw_pm m;
+	struct etlw w;
+	struct got g;
+	size_t i;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	etlw_pm_component(&w, 5, 2, "wifi.sys", "Test Wi-Fi", 100);
+	etlw_pm_component(&w, 9, 3, "nwifi.sys", "", 200);
+	etlw_pm_component(&w, 12, 4, "tcpip.sys", "", 300);
+	etlw_pm_component(&w, 13, 3, "npcap.sys", "", 400);
+	for (i = 0; i < sizeof s / sizeof s[0]; i++) {
+		const uint8_t *d = eth;
+		uint16_t len = sizeof eth;
+
+		etlw_frame(eth, sizeof eth, s[i].id);
+		if (s[i].frame == 3) {
+			eth[12] = 0x08;
+			eth[13] = 0x06;
+			eth[14] = 0x00;
+		}
+		if (s[i].frame == 1) {
+			memcpy(f, wifi_hdr, sizeof wifi_hdr);
+			memcpy(f + sizeof wifi_hdr, eth + 14, sizeof eth - 14);
+			d = f;
+			len = sizeof f;
+		} else if (s[i].frame == 2) {
+			d = eth + 14;
+			len = sizeof eth - 14;
+		}
+		memset(&m, 0, sizeof m);
+		m.group = (UINT64_C(3) << 48) + i + 1;	/* one per sighting */
+		m.number = 1;
+		m.dirtag = s[i].dirtag;
+		m.ptype = s[i].ptype;
+		m.comp = s[i].comp;
+		m.edge = s[i].edge;
+		etlw_pm_packet(&w, 0, &m, d, len, s[i].t_us * 1000);
+	}
+	etlw_flush(&w, 0, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n_warn, 0);
+	ck_assert_uint_eq(g.n, sizeof s / sizeof s[0]);
+	for (i = 0; i < g.n; i++)
+		ck_assert_msg(g.r[i].dup == s[i].dup, "sighting %zu: dup %d",
+		    i, g.r[i].dup);
+	ck_assert_int_eq(g.r[0].linktype, 105);
+	ck_assert_int_eq(g.r[3].linktype, 101);
+	ck_assert_int_eq(g.r[9].linktype, 1);
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
 
 /* ---- written files: NDIS-PacketCapture (netsh) --------------------------- */
 
@@ -583,13 +679,15 @@ pm_one(struct etlw *w, unsigned id, uint64_t t_ns)
  */
 START_TEST(test_ndis_wifi_and_ethernet_once)
 {
-	static const uint8_t hdr[32] = { 0x88, 0x02, 0, 0, 0x00, 0x15, 0x5d,
+	uint8_t hdr[32] = { 0x88, 0x02, 0, 0, 0x00, 0x15, 0x5d,
 		1, 2, 3, 0x02, 0, 0, 0, 0xa0, 0xa0, 0x00, 0x15, 0x5d, 4, 5, 6,
 		0x10, 0, 0, 0, 0xaa, 0xaa, 0x03, 0, 0, 0 };
 	uint8_t eth[100], other[100], wifi[100 - 12 + 32];
 	struct etlw w;
 	struct got g;
 
+	/* Windows keeps the Protected bit on the frames it decrypted */
+	hdr[1] |= (uint8_t)(_i ? 0x40 : 0);
 	etlw_frame(eth, sizeof eth, 7);
 	etlw_frame(other, sizeof other, 8);
 	memcpy(wifi, hdr, sizeof hdr);
@@ -1491,7 +1589,8 @@ etl_suite(void)
 	tcase_add_test(tc, test_xpress_matches_and_errors);
 	tcase_add_test(tc, test_pktmon_written);
 	tcase_add_test(tc, test_ndis_written);
-	tcase_add_test(tc, test_ndis_wifi_and_ethernet_once);
+	tcase_add_loop_test(tc, test_ndis_wifi_and_ethernet_once, 0, 2);
+	tcase_add_test(tc, test_pktmon_appearance0_by_bytes);
 	tcase_add_test(tc, test_events_every_record);
 	tcase_add_test(tc, test_events_without_packets);
 	tcase_add_test(tc, test_header_32bit);

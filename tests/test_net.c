@@ -271,6 +271,12 @@ static const struct link_case {
 	{ "802.11 qos 4addr +htc v6", 105, { 0x88, 0x83, 0, 0, MAC18, 0x10,
 	    0, MAC6, 0x00, 0x00, 1, 2, 3, 4, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x86,
 	    0xdd }, 44, 1, -1, 0 },
+	/* Windows keeps the Protected bit on the frames its miniport has
+	   decrypted (netsh, pktmon, etl2pcapng): the body is LLC/SNAP */
+	{ "802.11 from-ds protected, decrypted", 105, { 0x08, 0x42, 0, 0,
+	    MAC18, 0x10, 0, SNAP_IP4 }, 32, 0, -1, 0 },
+	{ "802.11 qos to-ds protected, decrypted", 105, { 0x88, 0x41, 0, 0,
+	    MAC18, 0x10, 0, 0x00, 0x00, SNAP_IP4 }, 34, 0, -1, 0 },
 	{ "802.11 bridge-tunnel snap", 105, { 0x08, 0x02, 0, 0, MAC18, 0x10,
 	    0, 0xaa, 0xaa, 0x03, 0, 0, 0xf8, 0x08, 0x00 }, 32, 0, -1, 0 },
 	{ "radiotap", 127, { 0, 0, 9, 0, 2, 0, 0, 0, 0, 0x08, 0x01, 0, 0,
@@ -1397,7 +1403,8 @@ START_TEST(test_tunnel_ip)
 	check_tunnel(&l4, 0, DT_ENCAP_PPTP);
 
 	/* Aruba GRE 0x8210: an 802.11 data frame to the DS, LLC/SNAP, IPv4;
-	   0x8201 is not one of Aruba's; a protected frame is not read */
+	   0x8201 is not one of Aruba's; a protected frame whose body is
+	   encrypted (a CCMP header) is not read */
 	il = inner_hello(in, 0);
 	memcpy(pp, "\x00\x00\x82\x10" "\x08\x01\x2c\x00"
 	    "\x00\x24\x6c\x00\x00\x01" "\x3c\x15\xc2\x00\x00\x02"
@@ -1413,6 +1420,7 @@ START_TEST(test_tunnel_ip)
 	ck_assert_int_eq(l4.encap_unread, DT_ENCAP_GRE);
 	pp[3] = 0x10;
 	pp[5] |= 0x40;
+	memcpy(pp + 28, "\x01\x00\x00\x20\x00\x00\x00\x00", 8);
 	len = tunnel4(f, 47, pp, 36, in, il);
 	l4 = decode(n, 101, f, len);
 	ck_assert_int_eq(l4.status, DT_L4_OTHER_IP);

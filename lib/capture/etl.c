@@ -21,9 +21,11 @@
  * Decoding starts on the first dt_reader_next(), when the warn callback is
  * set. pktmon logs one packet at every component it crosses: (PktGroupId,
  * PktNumber) names the packet, and later sightings within a second are
- * marked duplicate; netsh logs a frame at the miniport and again at a
- * filter above it: the same bytes from the same miniport at another layer
- * within 10 ms are marked duplicate.
+ * marked duplicate (builds that log Appearance 0 name each sighting
+ * apart: there the packet's IP bytes do, etl_pktmon.c); netsh logs a
+ * frame at the miniport and again at a filter above it: the same bytes
+ * from the same miniport at another layer within 10 ms are marked
+ * duplicate.
  */
 #include "capture/etl.h"
 

@@ -362,6 +362,7 @@ dt_etl_ndis_free(struct dt_mem *m, struct etl_ndis *nd)
 static size_t
 ethertype_at(const struct etl_pkt *p)
 {
+	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
 	struct rd r = rd_make(p->data, p->caplen);
 	uint8_t fc0, fc1;
 	size_t h = 24;
@@ -372,13 +373,19 @@ ethertype_at(const struct etl_pkt *p)
 		return 0;
 	fc0 = rd_u8(&r);
 	fc1 = rd_u8(&r);
-	if (!rd_ok(&r) || (fc0 & 0x0f) != 0x08 || (fc1 & 0x40))
-		return 0;		/* not a data frame, or protected */
+	if (!rd_ok(&r) || (fc0 & 0x0f) != 0x08)
+		return 0;		/* not a data frame */
 	if ((fc1 & 3) == 3)
 		h += 6;
 	if (fc0 & 0x80)
 		h += (fc1 & 0x80) ? 6 : 2;
-	return p->caplen >= h + 8 ? h + 6 : 0;
+	if (p->caplen < h + 8)
+		return 0;
+	/* the miniport's frames keep the Protected bit once decrypted:
+	   their body is LLC/SNAP in the clear (wifi.c) */
+	if ((fc1 & 0x40) && memcmp(p->data + h, snap, 3) != 0)
+		return 0;		/* encrypted */
+	return h + 6;
 }
 
 static uint64_t

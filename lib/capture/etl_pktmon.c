@@ -8,7 +8,8 @@
  * Microsoft's NetMon parser for PktMon (shared/research/etl-format.md).
  * pktmon logs a packet at every component it crosses: the later sightings
  * of a (PktGroupId, PktNumber) are marked duplicate through the table of
- * sightings the pcapng reader uses too (pktmon.c).
+ * sightings the pcapng reader uses too (pktmon.c); where a build logs
+ * Appearance 0 and a PktGroupId per sighting, by the packet's IP bytes.
  */
 #include "capture/etl_int.h"
 
@@ -43,6 +44,31 @@ struct etl_comp {
 	char name[64];
 };
 
+/*
+ * Newer pktmon builds log Appearance 0 and give every sighting a PktGroupId
+ * of its own (a per-processor sequence), so the key names no packet. For
+ * those a sighting is known by its IP bytes instead: the first PM_KEY_MAX
+ * bytes from the IP header on (an 802.11, Ethernet or raw-IP sighting of
+ * one packet compares alike; a frame that is not IP, such as an 802.11
+ * null frame or ARP, by its own bytes, link type and length), its IP
+ * length and direction, at another
+ * component or edge than the sightings so far, within PM_SEEN_NS of the
+ * first. The same bytes again at a point that has logged them already are
+ * a new packet (a retransmission passes the same components again).
+ */
+#define PM_RING 64			/* recent IP-byte keys */
+#define PM_POINTS 16			/* (component, edge) per key */
+#define PM_KEY_MAX 64
+#define PM_SEEN_NS 10000000		/* sightings are microseconds apart */
+
+struct pm_key {
+	uint64_t hash;
+	int64_t time;			/* of the first sighting */
+	uint32_t iplen;
+	uint8_t keylen, dir, n_points;
+	uint32_t points[PM_POINTS];	/* component << 16 | edge */
+};
+
 /* The decoder's state: the components met so far. */
 struct etl_pm {
 	struct etl_comp *comps;
@@ -50,6 +76,8 @@ struct etl_pm {
 	uint32_t *comp_idx;		/* 65536: 1 + index into comps, 0 none */
 	uint32_t n_named;		/* components with a name */
 	struct dt_pktmon_seen *seen;
+	struct pm_key *ring;		/* PM_RING, made on first use */
+	unsigned ring_n;
 };
 
 static int
@@ -151,6 +179,46 @@ pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
 	return 0;
 }
 
+/*
+ * Where an 802.11 data frame's LLC/SNAP header is (24 bytes of header, 30
+ * with a fourth address, +2 QoS, +4 HT Control), or 0 when d is no data
+ * frame carrying one. The Protected bit is not looked at: Windows leaves
+ * it on the frames it decrypted (net/wifi.c).
+ */
+static size_t
+wifi_snap_at(const uint8_t *d, size_t n)
+{
+	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
+	size_t h = 24;
+
+	if (n < 2 || (d[0] & 0x0f) != 0x08)
+		return 0;
+	if ((d[1] & 3) == 3)
+		h += 6;
+	if (d[0] & 0x80)
+		h += (d[1] & 0x80) ? 6 : 2;
+	return n >= h + 8 && memcmp(d + h, snap, 3) == 0 ? h : 0;
+}
+
+/*
+ * An Ethernet frame labelled 802.11: pktmon logs the upper edge of some
+ * filters bound to a Wi-Fi adapter (Npcap's, seen in a public Windows 11
+ * trace) with PacketType WiFi while the bytes are the Ethernet frames the
+ * Native WiFi filter made. Such a frame is no 802.11 data frame, and has
+ * an IP EtherType with the IP version where Ethernet puts it.
+ */
+static int
+ethernet_in_80211(const uint8_t *d, size_t n)
+{
+	if (n < 34 || wifi_snap_at(d, n) != 0)
+		return 0;
+	if (d[12] == 0x08 && d[13] == 0x00)
+		return d[14] >= 0x45 && d[14] <= 0x4f;
+	if (d[12] == 0x86 && d[13] == 0xdd)
+		return n >= 54 && (d[14] & 0xf0) == 0x60;
+	return 0;
+}
+
 /* Events 160 FramePayload and 170 FrameDropPayload. */
 static int
 pm_packet(struct dt_reader *r, struct etl_pm *pm, struct etl_ifaces *ifs,
@@ -200,6 +268,8 @@ pm_packet(struct dt_reader *r, struct etl_pm *pm, struct etl_ifaces *ifs,
 		lt = table_linktype(pm_media,
 		    sizeof pm_media / sizeof pm_media[0], c->medium,
 		    LT_ETHERNET);
+	if (lt == LT_80211 && ethernet_in_80211(payload, logged))
+		lt = LT_ETHERNET;
 	memset(p, 0, sizeof *p);
 	p->offset = ev->offset;
 	p->time = ev->time;
@@ -299,6 +369,118 @@ drop_reason(char *dst, size_t len, uint32_t reason)
 }
 
 
+/*
+ * Where the IP header starts in a sighting: after an Ethernet header (and
+ * its VLAN tags), after an 802.11 data header and its LLC/SNAP (the
+ * Protected bit may stay set on decrypted frames, wifi.c), or at 0 for raw
+ * IP; 0 with *ok clear when there is none to find.
+ */
+static size_t
+ip_at(const struct etl_pkt *p, int *ok)
+{
+	const uint8_t *d = p->data;
+	size_t h, n = p->caplen;
+	uint16_t type;
+
+	*ok = 0;
+	if (p->linktype == LT_RAW) {
+		*ok = 1;
+		return 0;
+	}
+	if (p->linktype == LT_ETHERNET) {
+		for (h = 12; h + 2 <= n; h += 4) {
+			type = (uint16_t)(d[h] << 8 | d[h + 1]);
+			if (type != 0x8100 && type != 0x88a8)
+				break;
+		}
+	} else if (p->linktype == LT_80211) {
+		if ((h = wifi_snap_at(d, n)) == 0)
+			return 0;
+		h += 6;
+	} else
+		return 0;
+	if (h + 2 > n)
+		return 0;
+	type = (uint16_t)(d[h] << 8 | d[h + 1]);
+	*ok = type == 0x0800 || type == 0x86dd;
+	return h + 2;
+}
+
+static uint64_t
+fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* 1: p is another sighting of a packet by its IP bytes; 0: a new one;
+   -1: out of memory. */
+static int
+seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
+{
+	const uint8_t *ip;
+	struct pm_key *k;
+	uint32_t iplen, point = (uint32_t)p->comp << 16 | p->edge;
+	uint64_t h;
+	size_t at, avail, len, j, i;
+	int ok;
+
+	at = ip_at(p, &ok);
+	ip = p->data + at;
+	avail = p->caplen - at;
+	if (!ok || avail < 20)
+		iplen = 0;		/* not IP: the whole frame */
+	else if (ip[0] >> 4 == 4)
+		iplen = (uint32_t)(ip[2] << 8 | ip[3]);
+	else if (ip[0] >> 4 == 6 && avail >= 40)
+		iplen = 40u + (uint32_t)(ip[4] << 8 | ip[5]);
+	else
+		iplen = 0;
+	if (iplen == 0) {
+		ip = p->data;
+		avail = p->caplen;
+		iplen = UINT32_C(0x80000000) | (uint32_t)p->linktype << 16 |
+		    (p->origlen & 0xffff);
+	}
+	len = avail < PM_KEY_MAX ? avail : PM_KEY_MAX;
+	if (len > iplen)
+		len = iplen;		/* not the Ethernet padding */
+	if (len < 14)
+		return 0;
+	h = fnv1a(ip, len);
+	if (pm->ring == NULL &&
+	    (pm->ring = dt_calloc(m, PM_RING, sizeof *pm->ring)) == NULL)
+		return -1;
+	for (j = 0; j < pm->ring_n && j < PM_RING; j++) {
+		k = &pm->ring[(pm->ring_n - 1 - j) % PM_RING];
+		if (k->hash != h || k->keylen != len || k->iplen != iplen ||
+		    k->dir != p->dir || p->time - k->time > PM_SEEN_NS ||
+		    p->time < k->time)
+			continue;
+		for (i = 0; i < k->n_points; i++)
+			if (k->points[i] == point)
+				break;
+		if (i < k->n_points)
+			break;	/* logged here already: a new packet */
+		if (k->n_points < PM_POINTS)
+			k->points[k->n_points++] = point;
+		return 1;
+	}
+	k = &pm->ring[pm->ring_n++ % PM_RING];
+	k->hash = h;
+	k->time = p->time;
+	k->iplen = iplen;
+	k->keylen = (uint8_t)len;
+	k->dir = p->dir;
+	k->n_points = 1;
+	k->points[0] = point;
+	return 0;
+}
+
 int
 dt_etl_pm_deliver(struct dt_reader *r, struct etl_pm *pm,
     const struct etl_pkt *p, struct dt_pktmon_meta *meta,
@@ -309,6 +491,8 @@ dt_etl_pm_deliver(struct dt_reader *r, struct etl_pm *pm,
 
 	dup = dt_pktmon_seen(&pm->seen, r->m, p->group, p->number, p->time,
 	    DT_PKTMON_DUP_WINDOW_NS);
+	if (dup == 0 && p->appearance == 0)
+		dup = seen_by_bytes(r->m, pm, p);
 	c = comp_get(r->m, pm, p->comp, 0);
 	memset(meta, 0, sizeof *meta);
 	meta->present = 1;
@@ -346,6 +530,7 @@ dt_etl_pm_free(struct dt_mem *m, struct etl_pm *pm)
 	if (pm == NULL)
 		return;
 	dt_pktmon_seen_free(pm->seen, m);
+	dt_free(m, pm->ring);
 	dt_free(m, pm->comps);
 	dt_free(m, pm->comp_idx);
 	dt_free(m, pm);

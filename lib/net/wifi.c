@@ -4,7 +4,8 @@
  * The header is 24 bytes, 30 with a fourth address (to and from the DS),
  * 2 more for QoS data subtypes, 4 more for the HT Control field of a QoS
  * frame with the +HTC/Order bit. A frame with the Protected bit is
- * encrypted on the air (WEP, TKIP, CCMP, GCMP): named, not decoded; a
+ * encrypted on the air (WEP, TKIP, CCMP, GCMP): named, not decoded,
+ * unless its body is plainly LLC/SNAP (Windows' decrypted frames); a
  * non-first fragment carries no LLC header. Radiotap
  * (https://www.radiotap.org, "it_len" little-endian) and PPI (CACE
  * Technologies' Per-Packet Information header, pph_len and pph_dlt
@@ -70,7 +71,18 @@ ieee80211(struct rd *r, const char **why)
 	rd_skip(r, 22);
 	seqctl = rd_u16le(r);
 	rd_skip(r, hlen - 24);
-	if (fc1 & FC_PROTECTED)
+	/*
+	 * Windows logs Native 802.11 frames after the miniport decrypted
+	 * them, with the Protected bit still set (netsh, pktmon, and
+	 * etl2pcapng's pcapng of them): the body then starts with the
+	 * LLC/SNAP header in the clear. No cipher's header can begin so:
+	 * CCMP's and GCMP's third byte is reserved zero (here 03), TKIP's
+	 * second has bit 7 clear (here AA), and a WEP IV of AA AA 03 with
+	 * two encrypted bytes of zero is a 2^-40 chance. Such a frame is
+	 * read; any other protected one is encrypted.
+	 */
+	if ((fc1 & FC_PROTECTED) && ((seqctl & 0xf) != 0 || r->n < 8 ||
+	    (memcmp(r->p, rfc1042, 6) != 0 && memcmp(r->p, bridge, 6) != 0)))
 		return DT_WIFI_PROTECTED;
 	if ((seqctl & 0xf) != 0)
 		return DT_WIFI_NOT_IP;	/* a later fragment: no LLC */

@@ -420,6 +420,71 @@ START_TEST(t_ack_in_window_gap)
 }
 END_TEST
 
+/* SYN-ACKs of two ISNs before any byte (a SYN proxy, or a server that
+   answered a retransmitted SYN afresh): the one the client acknowledges,
+   or the server's first bytes follow, stands - no gap of a billion bytes
+   (suricata-verify's tcp-fastopen-10-syn-data-ignore). The first one
+   standing after all, and a lone ISN with a real gap, stay as they were. */
+START_TEST(t_synack_two_isns)
+{
+	struct world w;
+	struct dt_conn *c;
+
+	/* the client acknowledges the second, which is ahead of the first */
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 1000, 0, NULL);
+	w_tcp(&w, S, SYN | A, 5000, 1001, NULL);
+	w_tcp(&w, S, SYN | A, 900000000u, 1001, NULL);
+	w_tcp(&w, S, SYN | A, 5000, 1001, NULL);	/* the first, late */
+	w_tcp(&w, C, A, 1001, 900000001u, NULL);
+	w_tcp(&w, C, PA, 1001, 900000001u, "hello");
+	w_tcp(&w, S, PA, 900000001u, 1006, "world");
+	dt_flow_finish(w.f);
+	c = w.cap->conns;
+	ck_assert_uint_eq(dt_conn_gap(c, S), 0);
+	ck_assert_uint_eq(count_events(c, DT_EV_GAP), 0);
+	ck_assert_uint_eq(count_events(c, DT_EV_OUT_OF_WINDOW), 0);
+	ck_stream(rec_conn(&w.sink, 1), S, "world");
+	ck_stream(rec_conn(&w.sink, 1), C, "hello");
+	w_close(&w);
+
+	/* no ACK of the client's captured: the server's bytes tell, from
+	   an ISN behind the first */
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 1000, 0, NULL);
+	w_tcp(&w, S, SYN | A, 3000000000u, 1001, NULL);
+	w_tcp(&w, S, SYN | A, 5000, 1001, NULL);
+	w_tcp(&w, S, PA, 5001, 1001, "world");
+	w_tcp(&w, S, PA, 5006, 1001, "!");
+	dt_flow_finish(w.f);
+	c = w.cap->conns;
+	ck_assert_uint_eq(dt_conn_gap(c, S), 0);
+	ck_assert_uint_eq(c->retransmissions, 0);
+	ck_stream(rec_conn(&w.sink, 1), S, "world!");
+	w_close(&w);
+
+	/* two ISNs, but the first stands: nothing moves */
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, C, SYN, 1000, 0, NULL);
+	w_tcp(&w, S, SYN | A, 5000, 1001, NULL);
+	w_tcp(&w, S, SYN | A, 900000000u, 1001, NULL);
+	w_tcp(&w, C, A, 1001, 5001, NULL);
+	w_tcp(&w, S, PA, 5001, 1001, "world");
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, S), 0);
+	ck_stream(rec_conn(&w.sink, 1), S, "world");
+	w_close(&w);
+
+	/* one ISN and bytes lost after it: still a gap */
+	w_open(&w, 0, NULL, 1);
+	w_handshake(&w);
+	w_tcp(&w, S, PA, 5101, 1001, "world");
+	dt_flow_finish(w.f);
+	ck_assert_uint_eq(dt_conn_gap(w.cap->conns, S), 100);
+	w_close(&w);
+}
+END_TEST
+
 /* Simultaneous open (RFC 9293 3.5, figure 8): both SYN, both SYN-ACK. One
    connection, not two. */
 START_TEST(t_simultaneous_open)
@@ -2062,6 +2127,7 @@ flow_suite(void)
 	tcase_add_test(tc, t_fin_after_rst);
 	tcase_add_test(tc, t_ack_out_of_window);
 	tcase_add_test(tc, t_ack_in_window_gap);
+	tcase_add_test(tc, t_synack_two_isns);
 	tcase_add_test(tc, t_simultaneous_open);
 	tcase_add_test(tc, t_tfo_data_in_syn);
 	tcase_add_test(tc, t_reset_after_data);

@@ -46,7 +46,8 @@ struct half {				/* one direction of a connection */
 	uint8_t counting;		/* no reassembly any more */
 	uint8_t off;			/* sinks done with it, one bit each */
 	uint8_t last_flags, last_valid;
-	uint8_t has_isn;
+	uint8_t has_isn;		/* 2: SYN-ACKs of two ISNs, no byte
+					   yet (tcp.c isn_restart()) */
 	uint8_t synack;			/* it sent a SYN-ACK */
 	uint8_t wscale;			/* its SYN's window scale, 0xff: none */
 	uint8_t oow_said;		/* an ACK of it out of the window, told */

@@ -163,7 +163,9 @@ syn_step(struct dt_flow *f, struct flow *fl, int dir,
 			h->started = 1;
 			h->start = h->next = h->max_end = l4->seq + 1;
 		}
-	}
+	} else if ((l4->flags & DT_TCP_ACK) && l4->seq != h->isn &&
+	    h->next == h->start)
+		h->has_isn = 2;		/* which one stands: isn_restart() */
 	if (!(l4->flags & DT_TCP_ACK)) {
 		if (c->syn_frame == 0) {
 			c->syn_frame = pkt->frame;
@@ -276,6 +278,8 @@ behind_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	reasm_drain(f, fl, dir);
 }
 
+static int isn_restart(struct flow *fl, int dir, uint32_t seq);
+
 /* Payload (and FIN) of one segment in direction dir. */
 static void
 segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
@@ -300,6 +304,8 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		counted_segment(f, fl, dir, seq, len, pkt);
 		return;		/* payload_step() raises max_end */
 	}
+	if (seq != h->next && h->has_isn == 2)
+		(void)isn_restart(fl, dir, seq);
 	for (;;) {
 		int32_t rel = (int32_t)(seq - h->next);
 
@@ -394,6 +400,34 @@ window_bound(const struct flow *fl, int dir)
 	return w;
 }
 
+/*
+ * dir answered with SYN-ACKs of two ISNs before any byte (a SYN proxy in
+ * front of the server, or a server that answered a retransmitted SYN
+ * afresh: suricata-verify's tcp-fastopen-10-syn-data-ignore, where the
+ * first ISN was taken and the stream then "lost" 1,180,489,186 bytes).
+ * The one its peer acknowledges, or its first bytes follow, stands: a
+ * sequence number that far from the first (beyond any window) starts the
+ * stream again there. 1 when it did.
+ */
+static int
+isn_restart(struct flow *fl, int dir, uint32_t seq)
+{
+	struct half *h = &fl->h[dir];
+	uint32_t d = seq - h->next;
+
+	if (h->has_isn != 2 || h->next != h->start || h->counting ||
+	    !TAILQ_EMPTY(&h->ooo))
+		return 0;
+	if (d > (uint32_t)INT32_MAX)
+		d = -d;
+	if (d <= window_bound(fl, dir))
+		return 0;
+	h->has_isn = 1;
+	h->isn = seq - 1;
+	h->start = h->next = h->max_end = seq;
+	return 1;
+}
+
 static void
 out_of_window(struct dt_flow *f, struct flow *fl, int sender,
     const struct dt_packet *pkt, int challenge, uint32_t past)
@@ -417,6 +451,8 @@ tcp_ack_past(struct dt_flow *f, struct flow *fl, int dir, uint32_t lim,
 	struct half *h = &fl->h[dir];
 	uint32_t hi;
 
+	if (isn_restart(fl, dir, lim))
+		return;
 	hi = seq_lt(h->next, h->max_end) ? h->max_end : h->next;
 	if (seq_lt(hi, lim) && (uint64_t)(lim - hi) > window_bound(fl, dir)) {
 		out_of_window(f, fl, !dir, pkt, 0, lim - hi);

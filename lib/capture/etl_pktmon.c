@@ -51,10 +51,14 @@ struct etl_comp {
  * bytes from the IP header on (an 802.11, Ethernet or raw-IP sighting of
  * one packet compares alike; a frame that is not IP, such as an 802.11
  * null frame or ARP, by its own bytes, link type and length), its IP
- * length and direction, at another
- * component or edge than the sightings so far, within PM_SEEN_NS of the
- * first. The same bytes again at a point that has logged them already are
- * a new packet (a retransmission passes the same components again).
+ * length and direction, at another component or edge than the sightings
+ * so far, within PM_SEEN_NS of the first. The same bytes again at a point
+ * that has logged them already are a new packet (a retransmission passes
+ * the same components again), or a later sighting of an older packet of
+ * those bytes that has not passed there yet (two duplicate ACKs logged at
+ * the miniport before either reached the filter above it). The ring is
+ * PM_RING keys of PM_POINTS points: memory and the cost of a sighting
+ * are bounded whatever the trace holds.
  */
 #define PM_RING 64			/* recent IP-byte keys */
 #define PM_POINTS 16			/* (component, edge) per key */
@@ -426,6 +430,7 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	struct pm_key *k;
 	uint32_t iplen, point = (uint32_t)p->comp << 16 | p->edge;
 	uint64_t h;
+	int64_t dt;
 	size_t at, avail, len, j, i;
 	int ok;
 
@@ -458,14 +463,15 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	for (j = 0; j < pm->ring_n && j < PM_RING; j++) {
 		k = &pm->ring[(pm->ring_n - 1 - j) % PM_RING];
 		if (k->hash != h || k->keylen != len || k->iplen != iplen ||
-		    k->dir != p->dir || p->time - k->time > PM_SEEN_NS ||
-		    p->time < k->time)
+		    k->dir != p->dir || p->time < k->time ||
+		    __builtin_sub_overflow(p->time, k->time, &dt) ||
+		    dt > PM_SEEN_NS)
 			continue;
 		for (i = 0; i < k->n_points; i++)
 			if (k->points[i] == point)
 				break;
 		if (i < k->n_points)
-			break;	/* logged here already: a new packet */
+			continue;	/* logged here: another packet's */
 		if (k->n_points < PM_POINTS)
 			k->points[k->n_points++] = point;
 		return 1;

@@ -184,27 +184,6 @@ pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
 }
 
 /*
- * Where an 802.11 data frame's LLC/SNAP header is (24 bytes of header, 30
- * with a fourth address, +2 QoS, +4 HT Control), or 0 when d is no data
- * frame carrying one. The Protected bit is not looked at: Windows leaves
- * it on the frames it decrypted (net/wifi.c).
- */
-static size_t
-wifi_snap_at(const uint8_t *d, size_t n)
-{
-	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
-	size_t h = 24;
-
-	if (n < 2 || (d[0] & 0x0f) != 0x08)
-		return 0;
-	if ((d[1] & 3) == 3)
-		h += 6;
-	if (d[0] & 0x80)
-		h += (d[1] & 0x80) ? 6 : 2;
-	return n >= h + 8 && memcmp(d + h, snap, 3) == 0 ? h : 0;
-}
-
-/*
  * An Ethernet frame labelled 802.11: pktmon logs the upper edge of some
  * filters bound to a Wi-Fi adapter (Npcap's, seen in a public Windows 11
  * trace) with PacketType WiFi while the bytes are the Ethernet frames the
@@ -214,7 +193,7 @@ wifi_snap_at(const uint8_t *d, size_t n)
 static int
 ethernet_in_80211(const uint8_t *d, size_t n)
 {
-	if (n < 34 || wifi_snap_at(d, n) != 0)
+	if (n < 34 || etl_wifi_snap_at(d, n) != 0)
 		return 0;
 	if (d[12] == 0x08 && d[13] == 0x00)
 		return d[14] >= 0x45 && d[14] <= 0x4f;
@@ -398,7 +377,7 @@ ip_at(const struct etl_pkt *p, int *ok)
 				break;
 		}
 	} else if (p->linktype == LT_80211) {
-		if ((h = wifi_snap_at(d, n)) == 0)
+		if ((h = etl_wifi_snap_at(d, n)) == 0)
 			return 0;
 		h += 6;
 	} else
@@ -408,17 +387,6 @@ ip_at(const struct etl_pkt *p, int *ok)
 	type = (uint16_t)(d[h] << 8 | d[h + 1]);
 	*ok = type == 0x0800 || type == 0x86dd;
 	return h + 2;
-}
-
-static uint64_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-	return h;
 }
 
 /* 1: p is another sighting of a packet by its IP bytes; 0: a new one;
@@ -456,7 +424,7 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 		len = iplen;		/* not the Ethernet padding */
 	if (len < 14)
 		return 0;
-	h = fnv1a(ip, len);
+	h = etl_fnv1a(ip, len);
 	if (pm->ring == NULL &&
 	    (pm->ring = dt_calloc(m, PM_RING, sizeof *pm->ring)) == NULL)
 		return -1;

@@ -63,7 +63,7 @@ struct etl_comp {
 #define PM_RING 64			/* recent IP-byte keys */
 #define PM_POINTS 16			/* (component, edge) per key */
 #define PM_KEY_MAX 64
-#define PM_SEEN_NS 10000000		/* sightings are microseconds apart */
+#define PM_SEEN_NS 10000000		/* sightings: microseconds apart */
 
 struct pm_key {
 	uint64_t hash;

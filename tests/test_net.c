@@ -306,6 +306,15 @@ START_TEST(test_wifi_not_decoded)
 		    1, 0, 0, 0x20, 0, 0, 0, 0, 9, 9, 9, 9 }, 38,
 		    DT_L4_PROTECTED_80211, "802.11 data frame protected "
 		    "(encrypted on the air)" },
+		/* a WEP IV of AA AA 03, then no OUI of LLC/SNAP: still
+		   encrypted, as is a later fragment (no LLC in the clear) */
+		{ "protected wep aa aa 03", 105, { 0x08, 0x41, 0, 0, MAC18,
+		    0x10, 0, 0xaa, 0xaa, 0x03, 0x00, 0x5e, 0x21, 0x08, 0x00 },
+		    32, DT_L4_PROTECTED_80211, NULL },
+		{ "protected later fragment", 105, { 0x08, 0x41, 0, 0, MAC18,
+		    0x11, 0, SNAP_IP4 }, 32, DT_L4_PROTECTED_80211, NULL },
+		{ "protected body cut", 105, { 0x08, 0x41, 0, 0, MAC18, 0x10,
+		    0, 0xaa, 0xaa, 0x03 }, 27, DT_L4_PROTECTED_80211, NULL },
 		{ "later fragment", 105, { 0x08, 0x01, 0, 0, MAC18, 0x11, 0,
 		    SNAP_IP4 }, 32, DT_L4_NOT_IP, NULL },
 		{ "llc not snap", 105, { 0x08, 0x01, 0, 0, MAC18, 0x10, 0,

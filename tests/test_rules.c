@@ -2325,6 +2325,27 @@ START_TEST(no_iphttps_midstream_on_port)
 }
 END_TEST
 
+/* Many ports and a --host name: the whole of what is not there is said
+   (it was cut at 95 bytes, in the middle of a port). */
+START_TEST(no_iphttps_many_ports)
+{
+	static const uint16_t many[] = { 10443, 10444, 10445, 10446, 10447,
+	    10448, 10449, 10450, 10451, 10452, 10453, 10454, 0 };
+	struct fx *f = fx_new();
+	const char *sum;
+
+	f->cfg.ports = many;
+	f->cfg.host = HOST;
+	(void)conn_add(f, 20, 5222);
+	run(f);
+	sum = find(f, "no-iphttps-traffic", 0)->summary;
+	ck_assert_msg(strstr(sum, "none to port 10443, 10444, 10445, 10446, "
+	    "10447, 10448, 10449, 10450, 10451, 10452, 10453, 10454 or to the "
+	    "--host name; DNS names: none") != NULL, "%s", sum);
+	fx_free(f);
+}
+END_TEST
+
 /* ---- attempts and order ------------------------------------------------- */
 
 static void
@@ -2720,6 +2741,7 @@ rules_suite(void)
 	tcase_add_test(tc, incomplete_client_gave_up);
 	tcase_add_test(tc, incomplete_client_closed_before_answer);
 	tcase_add_test(tc, no_iphttps_midstream_on_port);
+	tcase_add_test(tc, no_iphttps_many_ports);
 	tcase_add_test(tc, truncated_suppresses_absence_verdicts);
 	tcase_add_test(tc, truncated_by_gap_not_snaplen);
 	tcase_add_test(tc, truncated_but_alert_seen);

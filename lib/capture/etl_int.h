@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "capture/capture_int.h"
 #include "util/rd.h"
@@ -83,6 +84,41 @@ etl_iface_add(struct dt_mem *m, struct etl_ifaces *t, const struct etl_iface *f)
 	}
 	t->v[t->n++] = *f;
 	return (int)(t->n - 1);
+}
+
+/*
+ * Where an 802.11 data frame's LLC/SNAP header is (24 bytes of header, 30
+ * with a fourth address, +2 QoS, +4 HT Control), or 0 when d is no data
+ * frame carrying one (a null frame, a later fragment, an encrypted body).
+ * The Protected bit is not looked at: Windows leaves it on the frames it
+ * decrypted (net/wifi.c). What the two decoders compare a Wi-Fi sighting
+ * of a packet by.
+ */
+static inline size_t
+etl_wifi_snap_at(const uint8_t *d, size_t n)
+{
+	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
+	size_t h = 24;
+
+	if (n < 2 || (d[0] & 0x0f) != 0x08)
+		return 0;
+	if ((d[1] & 3) == 3)
+		h += 6;
+	if (d[0] & 0x80)
+		h += (d[1] & 0x80) ? 6 : 2;
+	return n >= h + 8 && memcmp(d + h, snap, 3) == 0 ? h : 0;
+}
+
+/* FNV-1a, 64 bits: the key of a sighting's bytes. */
+static inline uint64_t
+etl_fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+	return h;
 }
 
 /* One event of a provider, as the container saw it. */

@@ -355,48 +355,20 @@ dt_etl_ndis_free(struct dt_mem *m, struct etl_ndis *nd)
  * Where the EtherType is: a Wi-Fi miniport logs native 802.11, the layer
  * above it Ethernet-shaped frames of the same packet, so the two compare
  * from the EtherType on (net/wifi.c decodes the same 802.11 header in
- * full; here only its length is needed: 24 bytes, 30 with a fourth
- * address, +2 QoS, +4 HT Control, then the 6 bytes of RFC 1042 LLC/SNAP).
- * Anything else is compared whole.
+ * full; here only where its LLC/SNAP header is, etl_int.h, whose last 2
+ * bytes are the EtherType). Anything else is compared whole.
  */
 static size_t
 ethertype_at(const struct etl_pkt *p)
 {
-	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
-	struct rd r = rd_make(p->data, p->caplen);
-	uint8_t fc0, fc1;
-	size_t h = 24;
+	size_t h;
 
 	if (p->linktype == LT_ETHERNET)
 		return p->caplen >= 14 ? 12 : 0;
-	if (p->linktype != LT_80211)
+	if (p->linktype != LT_80211 ||
+	    (h = etl_wifi_snap_at(p->data, p->caplen)) == 0)
 		return 0;
-	fc0 = rd_u8(&r);
-	fc1 = rd_u8(&r);
-	if (!rd_ok(&r) || (fc0 & 0x0f) != 0x08)
-		return 0;		/* not a data frame */
-	if ((fc1 & 3) == 3)
-		h += 6;
-	if (fc0 & 0x80)
-		h += (fc1 & 0x80) ? 6 : 2;
-	if (p->caplen < h + 8)
-		return 0;
-	/* the miniport's frames keep the Protected bit once decrypted:
-	   their body is LLC/SNAP in the clear (wifi.c) */
-	if ((fc1 & 0x40) && memcmp(p->data + h, snap, 3) != 0)
-		return 0;		/* encrypted */
 	return h + 6;
-}
-
-static uint64_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-	return h;
 }
 
 /* netsh: the same frame just delivered from the same miniport at another
@@ -407,14 +379,16 @@ dt_etl_ndis_deliver(struct etl_ndis *nd, const struct etl_pkt *p)
 	struct ndis_seen *q;
 	size_t j, from = ethertype_at(p);
 	uint32_t len = p->caplen - (uint32_t)from;
-	uint64_t h = fnv1a(p->data + from, len);
+	uint64_t h = etl_fnv1a(p->data + from, len);
+	int64_t dt;
 
 	for (j = 0; j < nd->ring_n && j < NDIS_RING; j++) {
 		q = &nd->ring[j];
 		if (q->hash == h && q->mini == p->mini &&
 		    (q->lower != p->lower || q->linktype != p->linktype) &&
 		    q->dir == p->dir && q->len == len &&
-		    p->time - q->time <= DT_ETL_NDIS_DUP_NS)
+		    !__builtin_sub_overflow(p->time, q->time, &dt) &&
+		    dt <= DT_ETL_NDIS_DUP_NS)
 			return 1;
 	}
 	q = &nd->ring[nd->ring_n++ % NDIS_RING];

@@ -51,15 +51,21 @@ struct etl_comp {
  * bytes from the IP header on (an 802.11, Ethernet or raw-IP sighting of
  * one packet compares alike; a frame that is not IP, such as an 802.11
  * null frame or ARP, by its own bytes, link type and length), its IP
- * length and direction, at another
- * component or edge than the sightings so far, within PM_SEEN_NS of the
- * first. The same bytes again at a point that has logged them already are
- * a new packet (a retransmission passes the same components again).
+ * length and direction, at another component or edge than the sightings
+ * so far, within PM_SEEN_NS of the first. The same bytes again at a point
+ * that has logged them already are a new packet (a retransmission passes
+ * the same components again), or a later sighting of an older packet of
+ * those bytes that has not passed there yet (pktmon logs a batch at one
+ * component, then at the next: a public Windows 11 trace, Dookisan/
+ * stmcast_server_client, has two like IPv6 mDNS queries in one batch,
+ * which made 309 packets too many when the newest key alone was asked).
+ * The ring is PM_RING keys of PM_POINTS points: memory and the cost of a
+ * sighting are bounded whatever the trace holds.
  */
 #define PM_RING 64			/* recent IP-byte keys */
 #define PM_POINTS 16			/* (component, edge) per key */
 #define PM_KEY_MAX 64
-#define PM_SEEN_NS 10000000		/* sightings are microseconds apart */
+#define PM_SEEN_NS 10000000		/* sightings: microseconds apart */
 
 struct pm_key {
 	uint64_t hash;
@@ -180,27 +186,6 @@ pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
 }
 
 /*
- * Where an 802.11 data frame's LLC/SNAP header is (24 bytes of header, 30
- * with a fourth address, +2 QoS, +4 HT Control), or 0 when d is no data
- * frame carrying one. The Protected bit is not looked at: Windows leaves
- * it on the frames it decrypted (net/wifi.c).
- */
-static size_t
-wifi_snap_at(const uint8_t *d, size_t n)
-{
-	static const uint8_t snap[3] = { 0xaa, 0xaa, 0x03 };
-	size_t h = 24;
-
-	if (n < 2 || (d[0] & 0x0f) != 0x08)
-		return 0;
-	if ((d[1] & 3) == 3)
-		h += 6;
-	if (d[0] & 0x80)
-		h += (d[1] & 0x80) ? 6 : 2;
-	return n >= h + 8 && memcmp(d + h, snap, 3) == 0 ? h : 0;
-}
-
-/*
  * An Ethernet frame labelled 802.11: pktmon logs the upper edge of some
  * filters bound to a Wi-Fi adapter (Npcap's, seen in a public Windows 11
  * trace) with PacketType WiFi while the bytes are the Ethernet frames the
@@ -210,7 +195,7 @@ wifi_snap_at(const uint8_t *d, size_t n)
 static int
 ethernet_in_80211(const uint8_t *d, size_t n)
 {
-	if (n < 34 || wifi_snap_at(d, n) != 0)
+	if (n < 34 || etl_wifi_snap_at(d, n) != 0)
 		return 0;
 	if (d[12] == 0x08 && d[13] == 0x00)
 		return d[14] >= 0x45 && d[14] <= 0x4f;
@@ -394,7 +379,7 @@ ip_at(const struct etl_pkt *p, int *ok)
 				break;
 		}
 	} else if (p->linktype == LT_80211) {
-		if ((h = wifi_snap_at(d, n)) == 0)
+		if ((h = etl_wifi_snap_at(d, n)) == 0)
 			return 0;
 		h += 6;
 	} else
@@ -406,17 +391,6 @@ ip_at(const struct etl_pkt *p, int *ok)
 	return h + 2;
 }
 
-static uint64_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
 /* 1: p is another sighting of a packet by its IP bytes; 0: a new one;
    -1: out of memory. */
 static int
@@ -426,6 +400,7 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	struct pm_key *k;
 	uint32_t iplen, point = (uint32_t)p->comp << 16 | p->edge;
 	uint64_t h;
+	int64_t dt;
 	size_t at, avail, len, j, i;
 	int ok;
 
@@ -451,21 +426,22 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 		len = iplen;		/* not the Ethernet padding */
 	if (len < 14)
 		return 0;
-	h = fnv1a(ip, len);
+	h = etl_fnv1a(ip, len);
 	if (pm->ring == NULL &&
 	    (pm->ring = dt_calloc(m, PM_RING, sizeof *pm->ring)) == NULL)
 		return -1;
 	for (j = 0; j < pm->ring_n && j < PM_RING; j++) {
 		k = &pm->ring[(pm->ring_n - 1 - j) % PM_RING];
 		if (k->hash != h || k->keylen != len || k->iplen != iplen ||
-		    k->dir != p->dir || p->time - k->time > PM_SEEN_NS ||
-		    p->time < k->time)
+		    k->dir != p->dir || p->time < k->time ||
+		    __builtin_sub_overflow(p->time, k->time, &dt) ||
+		    dt > PM_SEEN_NS)
 			continue;
 		for (i = 0; i < k->n_points; i++)
 			if (k->points[i] == point)
 				break;
 		if (i < k->n_points)
-			break;	/* logged here already: a new packet */
+			continue;	/* logged here: another packet's */
 		if (k->n_points < PM_POINTS)
 			k->points[k->n_points++] = point;
 		return 1;

@@ -42,7 +42,7 @@ text_valid(const char *s)
 	return (hi & 0x8080808080808080ULL) == 0 || dt_utf8_valid(s);
 }
 
-/* ---- the verdict's words ---------------------------------------------------- */
+/* ---- the verdict's words ------------------------------------------------- */
 
 /* Public (datrace.h), and here rather than with the other accessors so
    that the rules, which write them into explanations, and the writers
@@ -69,7 +69,7 @@ dt_confidence_name(dt_confidence c)
 	return "unknown";
 }
 
-/* ---- derived facts -------------------------------------------------------- */
+/* ---- derived facts ------------------------------------------------------- */
 
 const char *
 dt_facts_server_name(const struct dt_conn *c)
@@ -149,7 +149,7 @@ dt_facts_wireshark_filter(const struct dt_conn *c, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-/* ---- UTF-8 repair ----------------------------------------------------------- */
+/* ---- UTF-8 repair -------------------------------------------------------- */
 
 /*
  * Facts keep wire bytes as they came (the rules compare them). Here each
@@ -433,7 +433,7 @@ certs_ok(const struct dt_tls_facts *t)
 	return 1;
 }
 
-/* ---- one connection, one capture --------------------------------------------- */
+/* ---- one connection, one capture ----------------------------------------- */
 
 /* The server chain shared from the x509 cache that was last found valid
    (a server's chain is the same array in thousands of connections, so

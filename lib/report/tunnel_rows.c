@@ -107,8 +107,8 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
 	for (dir = 0; dir < 2; dir++) {
 		const struct dt_tun_dir *d = &f->dir[dir];
 
-		put_row(rows, &n, max, d->first_frame, dir, "IPv6 in the tunnel: "
-		    "%llu packet%s, %llu bytes (last in frame %llu)",
+		put_row(rows, &n, max, d->first_frame, dir, "IPv6 in the "
+		    "tunnel: %llu packet%s, %llu bytes (last in frame %llu)",
 		    (unsigned long long)d->packets, d->packets == 1 ? "" : "s",
 		    (unsigned long long)d->bytes,
 		    (unsigned long long)d->last_frame);
@@ -121,8 +121,9 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
 		if (f->n_prefixes > 0)
 			inet_ntop(AF_INET6, f->prefixes[0].prefix, pfx,
 			    sizeof pfx);
-		put_row(rows, &n, max, f->ra_frame, DT_S2C, "Router Advertisement "
-		    "(%u): prefix %s/%u, router lifetime %u s", f->ra,
+		put_row(rows, &n, max, f->ra_frame, DT_S2C, "Router "
+		    "Advertisement (%u): prefix %s/%u, router lifetime %u s",
+		    f->ra,
 		    f->n_prefixes > 0 ? pfx : "none",
 		    f->n_prefixes > 0 ? f->prefixes[0].len : 0,
 		    f->router_lifetime);
@@ -132,8 +133,9 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
 	for (i = 0; i < f->n_esp; i++)
 		spis[f->esp[i].dir & 1]++;
 	for (dir = 0; dir < 2; dir++)
-		put_row(rows, &n, max, f->esp_first_frame[dir], dir, "ESP: %llu "
-		    "packet%s on %zu SPI%s", (unsigned long long)f->esp_packets[dir],
+		put_row(rows, &n, max, f->esp_first_frame[dir], dir,
+		    "ESP: %llu packet%s on %zu SPI%s",
+		    (unsigned long long)f->esp_packets[dir],
 		    f->esp_packets[dir] == 1 ? "" : "s", spis[dir],
 		    spis[dir] == 1 ? "" : "s");
 	put_row(rows, &n, max, f->dns_query_frame, DT_C2S, "DNS query %s (%u "

@@ -1,17 +1,19 @@
 /*
  * capture-truncated: the capture lacks TLS bytes the analysis needed -
  * snaplen cut the packets (flow marks conn->truncated), or stream bytes
- * were never captured (gaps) - before the handshake's outcome was seen
- * (the TLS parser marks tls.truncated for either: it cannot tell them
- * apart, so only conn->truncated says "the snapshot length"; mercury's
+ * were never captured (gaps) - before the handshake's outcome was seen.
+ * The TLS parser marks tls.truncated for either and cannot tell them
+ * apart, so only conn->truncated says "the snapshot length" (mercury's
  * capture2.pcap, a capture that missed segments, was told "the snapshot
- * length cut ... (0 packets of the capture truncated)"). Verdicts that judge by the absence of a
- * message (null-cipher-absent / no-common-cipher without an alert,
- * handshake-incomplete) stay silent on such a connection; this verdict says
- * what is missing and how to re-capture whole packets: pktmon's default
- * packet size is 128 bytes (learn.microsoft.com pktmon-start:
- * "--pkt-size ... Default is 128 bytes. 0 for full packet"), tcpdump's -s,
- * netsh trace's packettruncatebytes.
+ * length cut ... (0 packets of the capture truncated)"). Verdicts that
+ * judge by the absence of a message (null-cipher-absent /
+ * no-common-cipher without an alert, handshake-incomplete) stay silent on
+ * such a connection; this verdict says what is missing and how to
+ * capture it next time: whole packets where snaplen cut them (pktmon's
+ * default packet size is 128 bytes, learn.microsoft.com pktmon-start:
+ * "--pkt-size ... Default is 128 bytes. 0 for full packet"; tcpdump's -s,
+ * netsh trace's packettruncatebytes), on the client itself where the
+ * capture missed packets.
  */
 #include <stdio.h>
 #include <string.h>

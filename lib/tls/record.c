@@ -823,6 +823,7 @@ dt_tls_gap(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t n,
 		dt_tls_midstream_gap(t, dir, n);
 		return;
 	}
+	dt_tls_detect_end(t, c, dir);
 	if (d->state == D_NONTLS) {
 		dt_tls_nontls_finish(t, c, dir);
 		return;
@@ -874,6 +875,7 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 	for (dir = 0; dir < 2; dir++) {
 		if (t->d[dir].state == D_MID)
 			dt_tls_midstream_end(t, dir);
+		dt_tls_detect_end(t, c, dir);
 		if (t->d[dir].state == D_NONTLS && t->d[dir].len > 0)
 			dt_tls_nontls_finish(t, c, dir);
 		if (t->d[dir].state == D_PRE)

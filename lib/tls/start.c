@@ -55,11 +55,14 @@ tls_port(const struct dt_tls *t, uint16_t port)
  * tells which, where nDPI's 443-chrome.pcap, one server segment that
  * begins 8 bytes before an application-data header, was judged
  * wrong-server, an error of high confidence. Text (an HTTP reply, a
- * banner) is still what it is: a first line all of text (through its LF,
- * or LINE_MAX bytes of it). Its first three bytes were once enough, but
- * one cut into ciphertext in twenty begins with three printable bytes,
- * and mercury's capture2.pcap has one with nine ("`ZpPB5V"z" then dd)
- * that was made wrong-server again. Other ports are not searched.
+ * banner) is still what it is: a first line all of text, of three bytes
+ * or more before its LF (or LINE_MAX bytes of it). Its first three bytes
+ * were once enough, but one cut into ciphertext in twenty begins with
+ * three printable bytes, and mercury's capture2.pcap has one with nine
+ * ("`ZpPB5V"z" then dd) that was made wrong-server again; one in about
+ * 600 begins with a printable byte or two and an LF. Text taken for a
+ * cut costs only the search: what finds no record is the non-TLS fact
+ * all the same. Other ports are not searched.
  * 1: search, 0: not, -1: more bytes to tell.
  */
 static int
@@ -74,14 +77,16 @@ midstream_record(const struct dt_tls *t, const struct dt_conn *c,
 		if (!dt_tls_is_text(b[i]))
 			return 1;
 		if (b[i] == '\n')
-			return 0;
+			return i < 3;
 	}
 	return i < LINE_MAX ? -1 : 0;
 }
 
-void
-dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
-    size_t *n, uint64_t frame, int64_t time)
+/* final: no more bytes will come (the direction ended, or a gap cut
+   it): a first line of text so far is text. */
+static void
+detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time, int final)
 {
 	struct tdir *d = &t->d[dir];
 	static const char connect[] = "CONNECT ";
@@ -115,10 +120,11 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	}
 	if ((mid = midstream_record(t, c, d->buf, d->len)) < 0) {
 		(void)dt_tls_take(t, d, p, n, LINE_MAX, frame, time);
-		if ((mid = midstream_record(t, c, d->buf, d->len)) < 0)
+		mid = midstream_record(t, c, d->buf, d->len);
+		if (mid < 0 && !final)
 			return;
 	}
-	if (mid) {
+	if (mid > 0) {
 		d->state = D_MID;
 		d->skipped = 0;		/* where the search goes on */
 		return;
@@ -172,6 +178,31 @@ dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		return;
 	}
 	d->state = D_NONTLS;
+}
+
+void
+dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
+    size_t *n, uint64_t frame, int64_t time)
+{
+	detect(t, c, dir, p, n, frame, time, 0);
+}
+
+/*
+ * No more bytes: a midstream start that waited for the end of its first
+ * line of text is decided on what it has, as any start once was on three
+ * bytes (a reply the capture ended in, or lost the rest of, is still the
+ * non-TLS fact).
+ */
+void
+dt_tls_detect_end(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	struct tdir *d = &t->d[dir];
+	const uint8_t *p = NULL;
+	size_t n = 0;
+
+	if (d->state == D_START && d->len >= 3 &&
+	    midstream_record(t, c, d->buf, d->len) < 0)
+		detect(t, c, dir, &p, &n, 0, 0, 1);
 }
 
 /* ---- a midstream start --------------------------------------------------- */

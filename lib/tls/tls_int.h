@@ -273,6 +273,9 @@ dt_tls_resync_begin(struct tdir *d)
    or not TLS. */
 void dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+/* D_START and no more bytes to come (the end, a gap): decide on those
+   gathered where a midstream first line waited for its end. */
+void dt_tls_detect_end(struct dt_tls *t, struct dt_conn *c, int dir);
 /* D_HEAD: a proxy's HTTP head through its empty line. */
 void dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);

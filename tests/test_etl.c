@@ -585,6 +585,35 @@ START_TEST(test_pktmon_appearance0_interleaved)
 END_TEST
 
 /*
+ * A batch of 600 packets logged at one component, then at the next: each
+ * must still be known when its second sighting comes, so 600 packets,
+ * not the 600 + 536 that a ring of the last 64 made of it.
+ */
+START_TEST(test_pktmon_appearance0_big_batch)
+{
+	struct etlw w;
+	struct got g;
+	size_t i, n = 600;
+
+	etlw_init(&w);
+	etlw_header(&w, 0);
+	etlw_pm_component(&w, 5, 1, "e1.sys", "Test Ethernet", 100);
+	etlw_pm_component(&w, 9, 3, "filter.sys", "", 200);
+	for (i = 0; i < 2 * n; i++)
+		pm_app0(&w, i < n ? 5 : 9, (unsigned)(i % n) + 1,
+		    (UINT64_C(3) << 48) + i + 1, (1000 + i) * 1000);
+	etlw_flush(&w, 0, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n, 2 * n);
+	for (i = 0; i < g.n; i++)
+		ck_assert_msg(g.r[i].dup == (i >= n), "sighting %zu: dup %d",
+		    i, g.r[i].dup);
+	got_free(&g);
+	etlw_free(&w);
+}
+END_TEST
+
+/*
  * Sightings 18e18 ns apart (a damaged clock: one in 1684, one in 2255,
  * kept apart until the reader clamps them) are not within the window:
  * their difference does not fit in 64 bits and must not wrap to one
@@ -1688,6 +1717,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_pktmon_appearance0_by_bytes);
 	tcase_add_test(tc, test_pktmon_appearance0_interleaved);
 	tcase_add_test(tc, test_pktmon_appearance0_far_times);
+	tcase_add_test(tc, test_pktmon_appearance0_big_batch);
 	tcase_add_test(tc, test_events_every_record);
 	tcase_add_test(tc, test_events_without_packets);
 	tcase_add_test(tc, test_header_32bit);

@@ -60,9 +60,15 @@ struct etl_comp {
  * stmcast_server_client, has two like IPv6 mDNS queries in one batch,
  * which made 309 packets too many when the newest key alone was asked).
  * The ring is PM_RING keys of PM_POINTS points: memory and the cost of a
- * sighting are bounded whatever the trace holds.
+ * sighting are bounded whatever the trace holds. A batch is as many
+ * packets as an NDIS chain carries, more than a few dozen on a busy host,
+ * and each must still be in the ring when its batch reaches the next
+ * component: the ring holds 4,096, and a sighting asks only the keys of
+ * its hash's bucket (newest first, each linked to the one before it in
+ * the bucket, a link that the key's slot being reused since ends).
  */
-#define PM_RING 64			/* recent IP-byte keys */
+#define PM_RING 4096			/* recent IP-byte keys */
+#define PM_BUCKETS 1024			/* a power of two */
 #define PM_POINTS 16			/* (component, edge) per key */
 #define PM_KEY_MAX 64
 #define PM_SEEN_NS 10000000		/* sightings: microseconds apart */
@@ -70,6 +76,8 @@ struct etl_comp {
 struct pm_key {
 	uint64_t hash;
 	int64_t time;			/* of the first sighting */
+	uint64_t serial;		/* ring_n when it was made, 1-based */
+	uint64_t prev_serial;		/* the bucket's key before it, or 0 */
 	uint32_t iplen;
 	uint8_t keylen, dir, n_points;
 	uint32_t points[PM_POINTS];	/* component << 16 | edge */
@@ -83,7 +91,9 @@ struct etl_pm {
 	uint32_t n_named;		/* components with a name */
 	struct dt_pktmon_seen *seen;
 	struct pm_key *ring;		/* PM_RING, made on first use */
-	unsigned ring_n;
+	uint64_t *bucket;		/* PM_BUCKETS: the newest key's
+					   serial, or 0 */
+	uint64_t ring_n;		/* keys made */
 };
 
 static int
@@ -399,9 +409,9 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	const uint8_t *ip;
 	struct pm_key *k;
 	uint32_t iplen, point = (uint32_t)p->comp << 16 | p->edge;
-	uint64_t h;
+	uint64_t h, *b, serial;
 	int64_t dt;
-	size_t at, avail, len, j, i;
+	size_t at, avail, len, i;
 	int ok;
 
 	at = ip_at(p, &ok);
@@ -427,11 +437,17 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	if (len < 14)
 		return 0;
 	h = etl_fnv1a(ip, len);
-	if (pm->ring == NULL &&
-	    (pm->ring = dt_calloc(m, PM_RING, sizeof *pm->ring)) == NULL)
-		return -1;
-	for (j = 0; j < pm->ring_n && j < PM_RING; j++) {
-		k = &pm->ring[(pm->ring_n - 1 - j) % PM_RING];
+	if (pm->ring == NULL) {
+		pm->ring = dt_calloc(m, PM_RING, sizeof *pm->ring);
+		pm->bucket = dt_calloc(m, PM_BUCKETS, sizeof *pm->bucket);
+		if (pm->ring == NULL || pm->bucket == NULL)
+			return -1;
+	}
+	b = &pm->bucket[h & (PM_BUCKETS - 1)];
+	for (serial = *b; serial != 0; serial = k->prev_serial) {
+		k = &pm->ring[(serial - 1) % PM_RING];
+		if (k->serial != serial)
+			break;		/* its slot was reused: older ones too */
 		if (k->hash != h || k->keylen != len || k->iplen != iplen ||
 		    k->dir != p->dir || p->time < k->time ||
 		    __builtin_sub_overflow(p->time, k->time, &dt) ||
@@ -447,6 +463,9 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 		return 1;
 	}
 	k = &pm->ring[pm->ring_n++ % PM_RING];
+	k->serial = pm->ring_n;
+	k->prev_serial = *b;
+	*b = pm->ring_n;
 	k->hash = h;
 	k->time = p->time;
 	k->iplen = iplen;
@@ -507,6 +526,7 @@ dt_etl_pm_free(struct dt_mem *m, struct etl_pm *pm)
 		return;
 	dt_pktmon_seen_free(pm->seen, m);
 	dt_free(m, pm->ring);
+	dt_free(m, pm->bucket);
 	dt_free(m, pm->comps);
 	dt_free(m, pm->comp_idx);
 	dt_free(m, pm);

@@ -13,7 +13,7 @@ command -v "$CLANG" >/dev/null 2>&1 || {
 }
 out=build-fuzz
 mkdir -p "$out"
-libs=$(pkg-config --cflags --libs libpcap gnutls jansson)
+libs=$(pkg-config --cflags --libs libpcap gnutls libpsl jansson)
 src=$(ls lib/*.c lib/*/*.c)
 flags="-g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ilib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 status=0

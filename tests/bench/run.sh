@@ -153,13 +153,6 @@ status=0
 printf '\nprofile %s, clock %s; machine: %s, %s cores, %s; medians of %s runs\n' "$PROFILE" "$CLOCK" \
     "$(uname -m)" "$(nproc)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$RUNS"
-# New memory's price on this machine (tests/bench/touch.c): on a VM that
-# hands freed memory back to its host it dominates the system time that
-# the kept facts add on the large capture, and it swings from run to run.
-sleep 5
-cold=$("$BUILD/bench/touch" 160)
-printf 'new memory: %s ms/MiB of system time after a 5 s pause, %s at once after (bench-touch 160)\n' \
-    "$cold" "$("$BUILD/bench/touch" 160)"
 row capture tool "MB" "packets" "CPU s" "wall s" "MB/s CPU" "pkt/s CPU" "MB/s wall" "RSS MiB"
 for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	gen "$size"
@@ -250,4 +243,13 @@ if [ "$PROFILE" = day ]; then
 	    "$(grep -c '^tls\|^http\|^tcp' "$OUT/$NAME-dns-heavy.tsv")" "$(grep -c '^dns' "$OUT/$NAME-dns-heavy.tsv")" \
 	    "$q_cpu" "$1" $(($3 / 1024))
 fi
+# New memory's price on this machine (tests/bench/touch.c), last: the
+# pause it needs would leave the next run's memory cold. On a VM that
+# hands freed memory back to its host that price dominates the system
+# time the kept facts add on the large capture, and it swings from run
+# to run.
+sleep 5
+cold=$("$BUILD/bench/touch" 160)
+printf 'new memory: %s ms/MiB of system time after a 5 s pause, %s at once after (bench-touch 160)\n' \
+    "$cold" "$("$BUILD/bench/touch" 160)"
 exit $status

@@ -80,7 +80,7 @@ check(struct dt_rule_ctx *ctx)
 	const struct dt_conn *c;
 	const struct dt_dns *d;
 	char sum[DT_RULE_TEXT], names[320], ports[96], used[200];
-	char on[sizeof ports + 64];	/* the ports and the words around */
+	char on[sizeof ports + 96];	/* the ports and the words around */
 	uint64_t tframe;
 	size_t tcp = 0, tls = 0, k = 0, nn = 0, i, di, on_port = 0, mid = 0;
 	const uint16_t *p;

@@ -463,6 +463,23 @@ START_TEST(t_synack_two_isns)
 	ck_stream(rec_conn(&w.sink, 1), S, "world!");
 	w_close(&w);
 
+	/* three ISNs, the bytes following the last, a little behind the
+	   second (nDPI's tls_multiple_synack_different_seq): not
+	   retransmissions of it */
+	w_open(&w, 0, NULL, 1);
+	w_tcp(&w, S, SYN | A, 5000, 1001, NULL);	/* the SYN unseen */
+	w_tcp(&w, S, SYN | A, 3000000000u, 1001, NULL);
+	w_tcp(&w, S, SYN | A, 2999000000u, 1001, NULL);
+	w_tcp(&w, C, PA, 1001, 2999000001u, "hello");
+	w_tcp(&w, S, PA, 2999000001u, 1006, "world");
+	w_tcp(&w, S, PA, 2999000006u, 1006, "!");
+	dt_flow_finish(w.f);
+	c = w.cap->conns;
+	ck_assert_uint_eq(dt_conn_gap(c, S), 0);
+	ck_assert_uint_eq(c->retransmissions, 0);
+	ck_stream(rec_conn(&w.sink, 1), S, "world!");
+	w_close(&w);
+
 	/* two ISNs, but the first stands: nothing moves */
 	w_open(&w, 0, NULL, 1);
 	w_tcp(&w, C, SYN, 1000, 0, NULL);

@@ -46,8 +46,8 @@ struct half {				/* one direction of a connection */
 	uint8_t counting;		/* no reassembly any more */
 	uint8_t off;			/* sinks done with it, one bit each */
 	uint8_t last_flags, last_valid;
-	uint8_t has_isn;		/* 2: SYN-ACKs of two ISNs, no byte
-					   yet (tcp.c isn_restart()) */
+	uint8_t has_isn;		/* 2: a SYN-ACK of alt_isn too, no
+					   byte yet (tcp.c isn_restart()) */
 	uint8_t synack;			/* it sent a SYN-ACK */
 	uint8_t wscale;			/* its SYN's window scale, 0xff: none */
 	uint8_t oow_said;		/* an ACK of it out of the window, told */
@@ -58,6 +58,7 @@ struct half {				/* one direction of a connection */
 	size_t pieces;
 	uint32_t isn;			/* its SYN's sequence number */
 	uint32_t start;			/* sequence number of stream byte 0 */
+	uint32_t alt_isn;		/* the latest other SYN-ACK's ISN */
 	uint32_t rs[FLOW_RANGES], re[FLOW_RANGES];	/* last: rarely read */
 };
 

@@ -164,8 +164,10 @@ syn_step(struct dt_flow *f, struct flow *fl, int dir,
 			h->start = h->next = h->max_end = l4->seq + 1;
 		}
 	} else if ((l4->flags & DT_TCP_ACK) && l4->seq != h->isn &&
-	    h->next == h->start)
+	    h->next == h->start) {
 		h->has_isn = 2;		/* which one stands: isn_restart() */
+		h->alt_isn = l4->seq;
+	}
 	if (!(l4->flags & DT_TCP_ACK)) {
 		if (c->syn_frame == 0) {
 			c->syn_frame = pkt->frame;
@@ -304,8 +306,6 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 		counted_segment(f, fl, dir, seq, len, pkt);
 		return;		/* payload_step() raises max_end */
 	}
-	if (seq != h->next && h->has_isn == 2)
-		(void)isn_restart(fl, dir, seq);
 	for (;;) {
 		int32_t rel = (int32_t)(seq - h->next);
 
@@ -366,7 +366,11 @@ payload_step(struct dt_flow *f, struct flow *fl, int dir,
 	struct dt_conn *c = fl->c;
 	unsigned before = c->retransmissions;
 	uint32_t seq = payload_seq(l4), end = seq + l4->paylen;
-	int behind = h->started && l4->paylen > 0 && seq_lt(seq, h->max_end);
+	int behind;
+
+	if (h->has_isn == 2 && l4->paylen > 0)	/* before "behind" is told */
+		(void)isn_restart(fl, dir, seq);
+	behind = h->started && l4->paylen > 0 && seq_lt(seq, h->max_end);
 
 	segment_text(f, fl, dir, seq, l4, pkt);
 	if (behind && c->retransmissions == before &&
@@ -404,26 +408,22 @@ window_bound(const struct flow *fl, int dir)
  * dir answered with SYN-ACKs of two ISNs before any byte (a SYN proxy in
  * front of the server, or a server that answered a retransmitted SYN
  * afresh: suricata-verify's tcp-fastopen-10-syn-data-ignore, where the
- * first ISN was taken and the stream then "lost" 1,180,489,186 bytes).
- * The one its peer acknowledges, or its first bytes follow, stands: a
- * sequence number that far from the first (beyond any window) starts the
- * stream again there. 1 when it did.
+ * first ISN was taken and the stream then "lost" 1,180,489,186 bytes;
+ * nDPI's tls_multiple_synack_different_seq, three ISNs, whose server
+ * bytes were all "retransmissions"). The latest other one stands once
+ * its peer acknowledges it, or its first bytes follow it: seq is then
+ * stream byte 0. 1 when it did.
  */
 static int
 isn_restart(struct flow *fl, int dir, uint32_t seq)
 {
 	struct half *h = &fl->h[dir];
-	uint32_t d = seq - h->next;
 
-	if (h->has_isn != 2 || h->next != h->start || h->counting ||
-	    !TAILQ_EMPTY(&h->ooo))
-		return 0;
-	if (d > (uint32_t)INT32_MAX)
-		d = -d;
-	if (d <= window_bound(fl, dir))
+	if (h->has_isn != 2 || seq != h->alt_isn + 1 || h->next != h->start ||
+	    h->counting || !TAILQ_EMPTY(&h->ooo))
 		return 0;
 	h->has_isn = 1;
-	h->isn = seq - 1;
+	h->isn = h->alt_isn;
 	h->start = h->next = h->max_end = seq;
 	return 1;
 }

@@ -37,6 +37,7 @@
  */
 #include "flow/flow_int.h"
 
+#include "util/ports.h"
 #include "util/rd.h"
 
 static void
@@ -58,12 +59,7 @@ tcp_retransmission(struct dt_flow *f, struct flow *fl, int dir,
 static int
 in_port_set(const struct dt_flow *f, uint16_t port)
 {
-	size_t i;
-
-	for (i = 0; f->ports[i] != 0; i++)
-		if (f->ports[i] == port)
-			return 1;
-	return 0;
+	return dt_ports_have(f->ports, port);
 }
 
 /* ---- questions the lifecycle asks --------------------------------------- */

@@ -14,6 +14,7 @@
 
 #include "datrace.h"
 #include "tls/tls.h"
+#include "util/ports.h"
 #include "x509/x509.h"
 
 const struct dt_rule *const dt_rules[] = {
@@ -23,8 +24,6 @@ const struct dt_rule *const dt_rules[] = {
 };
 const size_t dt_rules_count = sizeof dt_rules / sizeof dt_rules[0];
 
-
-static const uint16_t default_ports[] = { 443, 0 };
 
 int
 dt_rule_at(size_t i, const char **id, dt_severity *severity,
@@ -168,13 +167,7 @@ dt_rule_dn_eq(const char *a, const char *b)
 int
 dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port)
 {
-	const uint16_t *p = cfg != NULL && cfg->ports != NULL &&
-	    cfg->ports[0] != 0 ? cfg->ports : default_ports;
-
-	for (; *p != 0; p++)
-		if (*p == port)
-			return 1;
-	return 0;
+	return dt_ports_have(cfg != NULL ? cfg->ports : NULL, port);
 }
 
 const char *

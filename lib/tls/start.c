@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tls/tls_int.h"
+#include "util/ports.h"
 
 /* A client begins with a handshake record, unless the capture began
    after its start (no SYN seen) or the server already speaks TLS: then
@@ -32,20 +33,6 @@ looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
 		return 0;
 	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
 	    t->d[DT_S2C].state == D_RECORDS;
-}
-
-/* Is port one of the IP-HTTPS ports (443 when none were given)? */
-static int
-tls_port(const struct dt_tls *t, uint16_t port)
-{
-	const uint16_t *q;
-
-	if (t->ports == NULL)
-		return port == 443;
-	for (q = t->ports; *q != 0; q++)
-		if (*q == port)
-			return 1;
-	return 0;
 }
 
 /*
@@ -71,7 +58,7 @@ midstream_record(const struct dt_tls *t, const struct dt_conn *c,
 {
 	size_t i;
 
-	if (c->roles_from_syn || !tls_port(t, c->server_port))
+	if (c->roles_from_syn || !dt_ports_have(t->ports, c->server_port))
 		return 0;
 	for (i = 0; i < len && i < LINE_MAX; i++) {
 		if (!dt_tls_is_text(b[i]))

@@ -170,7 +170,8 @@ classify(const struct dt_tls *t, int dir, const uint8_t *b, size_t have)
 	}
 	if (b[0] == '<')
 		return F_XML;
-	if (dt_tls_is_text(b[0]) && dt_tls_is_text(b[1]) && dt_tls_is_text(b[2]))
+	if (dt_tls_is_text(b[0]) && dt_tls_is_text(b[1]) &&
+	    dt_tls_is_text(b[2]))
 		return F_TEXT;
 	return F_NONE;
 }
@@ -377,6 +378,14 @@ asked(struct dt_tls *t, struct dt_conn *c, int cmd, uint64_t frame)
 		c->tls->rare->preamble_asked_frame = frame;
 }
 
+/* u[0..3) are a reply code's three digits. */
+static int
+three_digits(const uint8_t *u)
+{
+	return u[0] >= '0' && u[0] <= '9' && u[1] >= '0' && u[1] <= '9' &&
+	    u[2] >= '0' && u[2] <= '9';
+}
+
 /* An IRC message with the server's prefix (":name 670 nick :text"): its
    three-digit numeric, or -1 when it has none (a NOTICE, a PRIVMSG). */
 static int
@@ -390,22 +399,9 @@ irc_numeric(const uint8_t *u, size_t n)
 		i++;
 	if (n - i < 3 || (n - i > 3 && u[i + 3] != ' '))
 		return -1;
-	if (u[i] < '0' || u[i] > '9' || u[i + 1] < '0' || u[i + 1] > '9' ||
-	    u[i + 2] < '0' || u[i + 2] > '9')
+	if (!three_digits(u + i))
 		return -1;
 	return (u[i] - '0') * 100 + (u[i + 1] - '0') * 10 + (u[i + 2] - '0');
-}
-
-/* Does line u (n bytes) hold w anywhere? */
-static int
-line_has(const uint8_t *u, size_t n, const char *w)
-{
-	size_t k = strlen(w), i;
-
-	for (i = 0; i + k <= n; i++)
-		if (memcmp(u + i, w, k) == 0)
-			return 1;
-	return 0;
 }
 
 /* The server said no (u: its answer, n bytes): the fact keeps the first
@@ -438,9 +434,7 @@ refused(struct dt_tls *t, struct dt_conn *c, uint64_t frame,
 static int
 final_reply(const uint8_t *u, size_t n)
 {
-	return n >= 3 && u[0] >= '0' && u[0] <= '9' && u[1] >= '0' &&
-	    u[1] <= '9' && u[2] >= '0' && u[2] <= '9' &&
-	    (n == 3 || u[3] == ' ');
+	return n >= 3 && three_digits(u) && (n == 3 || u[3] == ' ');
 }
 
 static void
@@ -495,7 +489,7 @@ text_step(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *u,
 			if (num == 670)
 				agreed(t, c, dir, DT_PRE_IRC, frame, time);
 			else if (num == 691 || ((num == 421 || num == 451) &&
-			    line_has(u, n, "STARTTLS")))
+			    memmem(u, n, "STARTTLS", 8) != NULL))
 				refused(t, c, frame, u, n);
 			break;	/* notices and the rest: not the answer */
 		}
@@ -718,7 +712,7 @@ unknown_take(const struct dt_tls *t, const uint8_t *p, size_t n)
 	switch (t->pre.family) {
 	case F_TEXT:
 		for (i = 0; i < n; i++)
-			if (dt_tls_text_byte[p[i]] != 1)	/* LF, or not text */
+			if (dt_tls_text_byte[p[i]] != 1) /* LF, not text */
 				return i + 1;
 		return n;
 	case F_XML:

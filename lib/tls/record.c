@@ -500,7 +500,6 @@ slim(struct dt_tls *t, struct dt_conn *c, int dir)
    between are lost. */
 #define RESYNC_MAX	(256 * 1024)
 
-
 static void
 resync(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
     size_t *n, uint64_t frame, int64_t time)

@@ -200,14 +200,15 @@ dt_tls_detect_end(struct dt_tls *t, struct dt_conn *c, int dir)
    most REC_MAX after that header's end. */
 #define MID_MAX	(2 * (REC_MAX + REC_HDR) + REC_HDR)
 
-/* Not TLS: as for any other start that is not, a server's first bytes
-   are the non-TLS fact and a client's end its parsing; but the server's
-   fact stays when its client's bytes were not TLS either (a start
-   seen from its SYN drops it then): in a capture that began inside the
-   connection neither side was seen to speak first, and a port 443 that
-   carries another protocol is what the fact says (nDPI's KakaoTalk). */
-static void
-mid_not_tls(struct dt_tls *t, int dir)
+/* Not TLS (no record found, or the direction ended before one): as for
+   any other start that is not, a server's first bytes are the non-TLS
+   fact and a client's end its parsing; but the server's fact stays when
+   its client's bytes were not TLS either (a start seen from its SYN
+   drops it then): in a capture that began inside the connection neither
+   side was seen to speak first, and a port 443 that carries another
+   protocol is what the fact says (nDPI's KakaoTalk). */
+void
+dt_tls_midstream_end(struct dt_tls *t, int dir)
 {
 	struct tdir *d = &t->d[dir];
 
@@ -267,7 +268,7 @@ dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
 		}
 		d->skipped = i;
 		if (d->len >= MID_MAX) {
-			mid_not_tls(t, dir);
+			dt_tls_midstream_end(t, dir);
 			return;
 		}
 		if (*n == 0)
@@ -277,13 +278,6 @@ dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
 		    d->state == D_STOP)
 			return;
 	}
-}
-
-/* The direction ended before its start was told. */
-void
-dt_tls_midstream_end(struct dt_tls *t, int dir)
-{
-	mid_not_tls(t, dir);
 }
 
 /*

@@ -39,7 +39,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 {
 	const struct dt_tls_facts *t = c->tls;
 	const struct dt_tls_rare *tr = dt_tls_rare(t);
-	char sum[DT_RULE_TEXT], list[160], where[180], missing[160];
+	char sum[DT_RULE_TEXT], head[400], list[160], where[180], missing[160];
 	uint64_t fr[MAX_FRAMES];
 	size_t n = 0, i, k = 0;
 	int snap;
@@ -77,17 +77,17 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 		snprintf(missing, sizeof missing, "the rest of the handshake, "
 		    "so its outcome is unknown");
 	if (snap)
-		snprintf(sum, sizeof sum, "The snapshot length cut the TLS "
-		    "bytes of %s%s (%llu packets of the capture truncated): "
-		    "%s %s missing", c->server_str, where,
-		    (unsigned long long)ctx->cap->truncated_packets, missing,
-		    strstr(missing, " and ") != NULL ? "are" : "is");
+		snprintf(head, sizeof head, "The snapshot length cut the TLS "
+		    "bytes of %s%s (%llu packets of the capture truncated)",
+		    c->server_str, where,
+		    (unsigned long long)ctx->cap->truncated_packets);
 	else
-		snprintf(sum, sizeof sum, "Stream bytes were never captured on "
-		    "%s%s (%llu bytes lost: the capture missed packets): %s %s "
-		    "missing", c->server_str, where, (unsigned long long)
-		    (dt_conn_gap(c, DT_C2S) + dt_conn_gap(c, DT_S2C)), missing,
-		    strstr(missing, " and ") != NULL ? "are" : "is");
+		snprintf(head, sizeof head, "Stream bytes were never captured "
+		    "on %s%s (%llu bytes lost: the capture missed packets)",
+		    c->server_str, where, (unsigned long long)
+		    (dt_conn_gap(c, DT_C2S) + dt_conn_gap(c, DT_S2C)));
+	snprintf(sum, sizeof sum, "%s: %s %s missing", head, missing,
+	    strstr(missing, " and ") != NULL ? "are" : "is");
 	dt_verdict_add(ctx, &dt_rule_capture_truncated, c, DT_CONF_HIGH, 0,
 	    NULL, n > 0 ? fr : NULL, n, sum,
 	    "The capture does not hold the whole TLS handshake of this "

@@ -193,13 +193,6 @@ iphttps_post(const struct dt_conn *c)
 	    strncmp(r->line, "POST /IPHTTPS", 13) == 0);
 }
 
-/* A TCP connection whose start the capture missed, and no handshake. */
-static int
-midstream(const struct dt_conn *c)
-{
-	return !c->roles_from_syn && c->syn_frame == 0 && c->tls->ch_frame == 0;
-}
-
 /* Whether the server name asked last was --host: names are interned,
    so neighbours asking the same one (a client's attempts) have the
    same pointer, and are not compared again. */
@@ -516,7 +509,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	for (c = cap->conns; c != NULL; c = c->next) {
 		dt_capture_spill_step(cap, &sw);
 		c->iphttps = 0;
-		if (midstream(c)) {
+		if (dt_rule_midstream(c)) {
 			cap->midstream_conns++;
 			c->iphttps_score = 0;
 			set_reason(cap, &rm, c,

@@ -93,8 +93,7 @@ check(struct dt_rule_ctx *ctx)
 		tls += c->tls->seen != 0;
 		if (dt_rule_in_ports(ctx->cfg, c->server_port)) {
 			on_port++;
-			mid += !c->roles_from_syn && c->syn_frame == 0 &&
-			    c->tls->ch_frame == 0;
+			mid += dt_rule_midstream(c);
 		}
 	}
 	names[0] = '\0';

@@ -207,6 +207,13 @@ void dt_text_version(struct dt_text *t, uint16_t version);
 
 /* The port is in the IP-HTTPS port set (443 when none is given). */
 int dt_rule_in_ports(const struct dt_rules_config *cfg, uint16_t port);
+/* A TCP connection whose start the capture missed, and no handshake:
+   caught mid-stream, so nothing marks it IP-HTTPS or not. */
+static inline int
+dt_rule_midstream(const struct dt_conn *c)
+{
+	return !c->roles_from_syn && c->syn_frame == 0 && c->tls->ch_frame == 0;
+}
 /* The name the client meant: --host, else SNI, else the HTTP Host; NULL. */
 const char *dt_rule_host(const struct dt_rule_ctx *ctx,
     const struct dt_conn *c);

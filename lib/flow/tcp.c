@@ -356,16 +356,16 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
  * retransmission (segment_text() counts those); so is one that fills a
  * hole below the highest byte seen when it comes later than the
  * handshake's round trip (else OOO_WINDOW) after that byte (it was lost
- * before the capture point and sent again); sooner, it was only reordered.
+ * before the capture point and sent again); sooner, it was only reordered
+ * (tcp_payload_end(), which the plain segment takes too).
  */
 static void
 payload_step(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_l4 *l4, const struct dt_packet *pkt)
 {
 	struct half *h = &fl->h[dir];
-	struct dt_conn *c = fl->c;
-	unsigned before = c->retransmissions;
-	uint32_t seq = payload_seq(l4), end = seq + l4->paylen;
+	unsigned before = fl->c->retransmissions;
+	uint32_t seq = payload_seq(l4);
 	int behind;
 
 	if (h->has_isn == 2 && l4->paylen > 0)	/* before "behind" is told */
@@ -373,13 +373,9 @@ payload_step(struct dt_flow *f, struct flow *fl, int dir,
 	behind = h->started && l4->paylen > 0 && seq_lt(seq, h->max_end);
 
 	segment_text(f, fl, dir, seq, l4, pkt);
-	if (behind && c->retransmissions == before &&
-	    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt : OOO_WINDOW))
-		tcp_retransmission(f, fl, dir, pkt, seq);
-	if (h->started && l4->paylen > 0 && seq_lt(h->max_end, end)) {
-		h->max_end = end;
-		h->max_time = pkt->time;
-	}
+	if (h->started && l4->paylen > 0)
+		tcp_payload_end(f, fl, dir, pkt, seq, l4->paylen, behind,
+		    before);
 }
 
 /* ---- ACK ---------------------------------------------------------------- */
@@ -515,11 +511,7 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 	uint8_t flags = l4->flags;
 	int ack = (flags & DT_TCP_ACK) != 0;
 
-	c->last_frame = pkt->frame;
-	c->last_time = pkt->time;
-	c->packets[dir]++;
-	c->bytes[dir] += l4->paylen;
-
+	tcp_count(c, dir, pkt, l4->paylen);
 	if (flags & DT_TCP_SYN)
 		syn_step(f, fl, dir, pkt, l4);
 	if (flags & DT_TCP_RST)

@@ -509,7 +509,7 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 {
 	struct dt_conn *c = fl->c;
 	uint8_t flags = l4->flags;
-	int ack = (flags & DT_TCP_ACK) != 0;
+	int ack = (flags & DT_TCP_ACK) != 0, keepalive;
 
 	tcp_count(c, dir, pkt, l4->paylen);
 	if (flags & DT_TCP_SYN)
@@ -528,11 +528,12 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 		tcp_data_facts(fl, dir, l4);
 	if (ack && !(flags & DT_TCP_SYN))
 		tcp_ack_facts(f, fl, dir, pkt, l4);
+	keepalive = is_keepalive(&fl->h[dir], l4);
 	if (probes_zero_window(fl, dir, l4))
 		add_event(f, fl, DT_EV_ZERO_WINDOW_PROBE, dir, pkt, 0, 0);
-	else if (is_keepalive(&fl->h[dir], l4))
+	else if (keepalive)
 		add_event(f, fl, DT_EV_KEEPALIVE, dir, pkt, 0, 0);
-	if (!is_keepalive(&fl->h[dir], l4))
+	if (!keepalive)
 		payload_step(f, fl, dir, l4, pkt);
 	if (ack)
 		tcp_ack_step(f, fl, !dir, l4->ack, pkt);

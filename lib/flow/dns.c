@@ -17,9 +17,11 @@
 #include "util/utf8.h"
 
 #define NAME_MAX_WIRE 255
-/* A name as read_name() writes it: at most 253 bytes and its NUL, in
-   whole words (name_fold() reads eight bytes a step) */
-#define NAME_BUF	264
+/* A name as read_name() writes it: at most 253 bytes and its NUL. A
+   label is copied before the wire length of the labels after it is
+   checked, so a name refused at its root byte has written 254: the
+   buffer holds NAME_MAX_WIRE, one more than either needs. */
+#define NAME_BUF	NAME_MAX_WIRE
 
 /* A name's byte as read_name() writes it: A-Z in lower case, NUL as '?'
    (one load a byte; the arithmetic was three times the work). */

@@ -280,7 +280,29 @@ behind_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	reasm_drain(f, fl, dir);
 }
 
-static int isn_restart(struct flow *fl, int dir, uint32_t seq);
+/*
+ * dir answered with SYN-ACKs of two ISNs before any byte (a SYN proxy in
+ * front of the server, or a server that answered a retransmitted SYN
+ * afresh: suricata-verify's tcp-fastopen-10-syn-data-ignore, where the
+ * first ISN was taken and the stream then "lost" 1,180,489,186 bytes;
+ * nDPI's tls_multiple_synack_different_seq, three ISNs, whose server
+ * bytes were all "retransmissions"). The latest other one stands once
+ * its peer acknowledges it, or its first bytes follow it: seq is then
+ * stream byte 0. 1 when it did.
+ */
+static int
+isn_restart(struct flow *fl, int dir, uint32_t seq)
+{
+	struct half *h = &fl->h[dir];
+
+	if (h->has_isn != 2 || seq != h->alt_isn + 1 || h->next != h->start ||
+	    h->counting || !TAILQ_EMPTY(&h->ooo))
+		return 0;
+	h->has_isn = 1;
+	h->isn = h->alt_isn;
+	h->start = h->next = h->max_end = seq;
+	return 1;
+}
 
 /* Payload (and FIN) of one segment in direction dir. */
 static void
@@ -398,30 +420,6 @@ window_bound(const struct flow *fl, int dir)
 		    (r->wscale > 14 ? 14 : r->wscale) : 0;
 	w = (uint64_t)(r->max_win > 65535 ? r->max_win : 65535) << scale;
 	return w;
-}
-
-/*
- * dir answered with SYN-ACKs of two ISNs before any byte (a SYN proxy in
- * front of the server, or a server that answered a retransmitted SYN
- * afresh: suricata-verify's tcp-fastopen-10-syn-data-ignore, where the
- * first ISN was taken and the stream then "lost" 1,180,489,186 bytes;
- * nDPI's tls_multiple_synack_different_seq, three ISNs, whose server
- * bytes were all "retransmissions"). The latest other one stands once
- * its peer acknowledges it, or its first bytes follow it: seq is then
- * stream byte 0. 1 when it did.
- */
-static int
-isn_restart(struct flow *fl, int dir, uint32_t seq)
-{
-	struct half *h = &fl->h[dir];
-
-	if (h->has_isn != 2 || seq != h->alt_isn + 1 || h->next != h->start ||
-	    h->counting || !TAILQ_EMPTY(&h->ooo))
-		return 0;
-	h->has_isn = 1;
-	h->isn = h->alt_isn;
-	h->start = h->next = h->max_end = seq;
-	return 1;
 }
 
 static void

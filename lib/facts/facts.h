@@ -1107,11 +1107,6 @@ void dt_capture_count_linktype(struct dt_capture *cap, int linktype,
 int dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c,
     uint8_t type, uint8_t dir, uint64_t frame, int64_t time, uint16_t a,
     uint32_t b);
-/* One more event on c's timeline. The usual one (room in the array, its
-   frame and time near the connection's first) is written here, inline in
-   the stages that add them (86,000 on the 100 MB bench day: the call was
-   a third of the work); a new array, a wide event or a full timeline in
-   facts.c. */
 /* Do an event's frame and time fit its offsets from c's first ones? */
 static inline int
 dt_conn_event_near(const struct dt_conn *c, uint64_t frame, int64_t time)
@@ -1122,6 +1117,11 @@ dt_conn_event_near(const struct dt_conn *c, uint64_t frame, int64_t time)
 	    (uint64_t)time - (uint64_t)c->first_time <= DT_EV_TIME_OFF_MAX;
 }
 
+/* One more event on c's timeline. The usual one (room in the array, its
+   frame and time near the connection's first) is written here, inline in
+   the stages that add them (86,000 on the 100 MB bench day: the call was
+   a third of the work); a new array, a wide event or a full timeline in
+   facts.c (dt_conn_add_event_slow()). */
 static inline int
 dt_conn_add_event(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)

@@ -17,9 +17,11 @@
 #include "util/utf8.h"
 
 #define NAME_MAX_WIRE 255
-/* A name as read_name() writes it: at most 253 bytes and its NUL, in
-   whole words (name_fold() reads eight bytes a step) */
-#define NAME_BUF	264
+/* A name as read_name() writes it: at most 253 bytes and its NUL. A
+   label is copied before the wire length of the labels after it is
+   checked, so a name refused at its root byte has written 254: the
+   buffer holds NAME_MAX_WIRE, one more than either needs. */
+#define NAME_BUF	NAME_MAX_WIRE
 
 /* A name's byte as read_name() writes it: A-Z in lower case, NUL as '?'
    (one load a byte; the arithmetic was three times the work). */
@@ -93,14 +95,6 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 	if (!jumped)
 		*r = cur;
 	return (int)o;
-}
-
-/* The 16-bit number at q, in a view of checked length rd_bytes() gave
-   (a fixed part read whole: one bounds check, not one a field). */
-static inline uint16_t
-be16(const uint8_t *q)
-{
-	return (uint16_t)(q[0] << 8 | q[1]);
 }
 
 /* One message as read: the names and addresses in place, nothing
@@ -186,10 +180,10 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	/* id, flags, qdcount, ancount, nscount, arcount */
 	if ((f = rd_bytes(&r, 12)) == NULL)
 		return -1;
-	*txid = be16(f);
-	flags = be16(f + 2);
-	qd = be16(f + 4);
-	an = be16(f + 6);
+	*txid = rd_be16(f);
+	flags = rd_be16(f + 2);
+	qd = rd_be16(f + 4);
+	an = rd_be16(f + 6);
 	if (qd == 0)
 		return -1;
 	*is_response = flags >> 15;
@@ -208,7 +202,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 			if (want_name)
 				out->name_ascii = (uint8_t)ascii;
 			known_add(&known, at, jumps);
-			out->qtype = be16(f);
+			out->qtype = rd_be16(f);
 		}
 	}
 	if (!*is_response)
@@ -219,9 +213,9 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 		/* type, class, ttl, rdlength */
 		if ((f = rd_bytes(&r, 10)) == NULL)
 			return -1;
-		type = be16(f);
-		class = be16(f + 2);
-		rdlen = be16(f + 8);
+		type = rd_be16(f);
+		class = rd_be16(f + 2);
+		rdlen = rd_be16(f + 8);
 		at = n - r.n;
 		rdata = rd_sub(&r, rdlen);
 		if (!rd_ok(&r))

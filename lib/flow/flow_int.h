@@ -193,6 +193,40 @@ enum dt_tcp_state tcp_decide_state(const struct flow *fl);
 
 #define OOO_WINDOW	(3000000)	/* 3 ms: reordered, not resent */
 
+/* What every segment of a connection counts, first. */
+static inline void
+tcp_count(struct dt_conn *c, int dir, const struct dt_packet *pkt,
+    uint32_t len)
+{
+	c->last_frame = pkt->frame;
+	c->last_time = pkt->time;
+	c->packets[dir]++;
+	c->bytes[dir] += len;
+}
+
+/*
+ * After the payload of a segment (len > 0) of a direction that has begun:
+ * as Wireshark counts, one that filled a hole below max_end (behind, told
+ * before the payload went in) later than the handshake's round trip (else
+ * OOO_WINDOW) after that byte was a retransmission, unless the payload's
+ * own step counted it already (the count was before); max_end grows.
+ */
+static inline void
+tcp_payload_end(struct dt_flow *f, struct flow *fl, int dir,
+    const struct dt_packet *pkt, uint32_t seq, uint32_t len, int behind,
+    unsigned before)
+{
+	struct half *h = &fl->h[dir];
+
+	if (behind && fl->c->retransmissions == before &&
+	    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt : OOO_WINDOW))
+		tcp_retransmission(f, fl, dir, pkt, seq);
+	if (seq_lt(h->max_end, seq + len)) {
+		h->max_end = seq + len;
+		h->max_time = pkt->time;
+	}
+}
+
 /* Facts of a segment with payload: the server's TTLs. */
 static inline void
 tcp_data_facts(struct flow *fl, int dir, const struct dt_l4 *l4)
@@ -407,10 +441,7 @@ tcp_plain_in(struct dt_flow *f, struct flow *fl, int dir,
 	struct dt_conn *c = fl->c;
 	uint32_t len = l4->paylen;
 
-	c->last_frame = pkt->frame;
-	c->last_time = pkt->time;
-	c->packets[dir]++;
-	c->bytes[dir] += len;
+	tcp_count(c, dir, pkt, len);
 	if (l4->window > h->max_win)
 		h->max_win = l4->window;
 	if (len > 0)
@@ -418,19 +449,11 @@ tcp_plain_in(struct dt_flow *f, struct flow *fl, int dir,
 	tcp_ack_facts(f, fl, dir, pkt, l4);
 	if (len > 0) {		/* payload_step(), segment_text() */
 		unsigned before = c->retransmissions;
-		uint32_t seq = l4->seq, end = seq + len;
-		int behind = seq_lt(seq, h->max_end);
+		int behind = seq_lt(l4->seq, h->max_end);
 
 		reasm_deliver(f, fl, dir, l4->payload, len, pkt->frame,
 		    pkt->time);
-		if (behind && c->retransmissions == before &&
-		    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt :
-		    OOO_WINDOW))
-			tcp_retransmission(f, fl, dir, pkt, seq);
-		if (seq_lt(h->max_end, end)) {
-			h->max_end = end;
-			h->max_time = pkt->time;
-		}
+		tcp_payload_end(f, fl, dir, pkt, l4->seq, len, behind, before);
 	}
 	tcp_ack_step(f, fl, !dir, l4->ack, pkt);
 	return tcp_segment_end(f, fl);

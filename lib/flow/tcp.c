@@ -276,7 +276,29 @@ behind_segment(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 	reasm_drain(f, fl, dir);
 }
 
-static int isn_restart(struct flow *fl, int dir, uint32_t seq);
+/*
+ * dir answered with SYN-ACKs of two ISNs before any byte (a SYN proxy in
+ * front of the server, or a server that answered a retransmitted SYN
+ * afresh: suricata-verify's tcp-fastopen-10-syn-data-ignore, where the
+ * first ISN was taken and the stream then "lost" 1,180,489,186 bytes;
+ * nDPI's tls_multiple_synack_different_seq, three ISNs, whose server
+ * bytes were all "retransmissions"). The latest other one stands once
+ * its peer acknowledges it, or its first bytes follow it: seq is then
+ * stream byte 0. 1 when it did.
+ */
+static int
+isn_restart(struct flow *fl, int dir, uint32_t seq)
+{
+	struct half *h = &fl->h[dir];
+
+	if (h->has_isn != 2 || seq != h->alt_isn + 1 || h->next != h->start ||
+	    h->counting || !TAILQ_EMPTY(&h->ooo))
+		return 0;
+	h->has_isn = 1;
+	h->isn = h->alt_isn;
+	h->start = h->next = h->max_end = seq;
+	return 1;
+}
 
 /* Payload (and FIN) of one segment in direction dir. */
 static void
@@ -352,16 +374,16 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
  * retransmission (segment_text() counts those); so is one that fills a
  * hole below the highest byte seen when it comes later than the
  * handshake's round trip (else OOO_WINDOW) after that byte (it was lost
- * before the capture point and sent again); sooner, it was only reordered.
+ * before the capture point and sent again); sooner, it was only reordered
+ * (tcp_payload_end(), which the plain segment takes too).
  */
 static void
 payload_step(struct dt_flow *f, struct flow *fl, int dir,
     const struct dt_l4 *l4, const struct dt_packet *pkt)
 {
 	struct half *h = &fl->h[dir];
-	struct dt_conn *c = fl->c;
-	unsigned before = c->retransmissions;
-	uint32_t seq = payload_seq(l4), end = seq + l4->paylen;
+	unsigned before = fl->c->retransmissions;
+	uint32_t seq = payload_seq(l4);
 	int behind;
 
 	if (h->has_isn == 2 && l4->paylen > 0)	/* before "behind" is told */
@@ -369,13 +391,9 @@ payload_step(struct dt_flow *f, struct flow *fl, int dir,
 	behind = h->started && l4->paylen > 0 && seq_lt(seq, h->max_end);
 
 	segment_text(f, fl, dir, seq, l4, pkt);
-	if (behind && c->retransmissions == before &&
-	    pkt->time - h->max_time > (fl->irtt > 0 ? fl->irtt : OOO_WINDOW))
-		tcp_retransmission(f, fl, dir, pkt, seq);
-	if (h->started && l4->paylen > 0 && seq_lt(h->max_end, end)) {
-		h->max_end = end;
-		h->max_time = pkt->time;
-	}
+	if (h->started && l4->paylen > 0)
+		tcp_payload_end(f, fl, dir, pkt, seq, l4->paylen, behind,
+		    before);
 }
 
 /* ---- ACK ---------------------------------------------------------------- */
@@ -398,30 +416,6 @@ window_bound(const struct flow *fl, int dir)
 		    (r->wscale > 14 ? 14 : r->wscale) : 0;
 	w = (uint64_t)(r->max_win > 65535 ? r->max_win : 65535) << scale;
 	return w;
-}
-
-/*
- * dir answered with SYN-ACKs of two ISNs before any byte (a SYN proxy in
- * front of the server, or a server that answered a retransmitted SYN
- * afresh: suricata-verify's tcp-fastopen-10-syn-data-ignore, where the
- * first ISN was taken and the stream then "lost" 1,180,489,186 bytes;
- * nDPI's tls_multiple_synack_different_seq, three ISNs, whose server
- * bytes were all "retransmissions"). The latest other one stands once
- * its peer acknowledges it, or its first bytes follow it: seq is then
- * stream byte 0. 1 when it did.
- */
-static int
-isn_restart(struct flow *fl, int dir, uint32_t seq)
-{
-	struct half *h = &fl->h[dir];
-
-	if (h->has_isn != 2 || seq != h->alt_isn + 1 || h->next != h->start ||
-	    h->counting || !TAILQ_EMPTY(&h->ooo))
-		return 0;
-	h->has_isn = 1;
-	h->isn = h->alt_isn;
-	h->start = h->next = h->max_end = seq;
-	return 1;
 }
 
 static void
@@ -509,13 +503,9 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 {
 	struct dt_conn *c = fl->c;
 	uint8_t flags = l4->flags;
-	int ack = (flags & DT_TCP_ACK) != 0;
+	int ack = (flags & DT_TCP_ACK) != 0, keepalive;
 
-	c->last_frame = pkt->frame;
-	c->last_time = pkt->time;
-	c->packets[dir]++;
-	c->bytes[dir] += l4->paylen;
-
+	tcp_count(c, dir, pkt, l4->paylen);
 	if (flags & DT_TCP_SYN)
 		syn_step(f, fl, dir, pkt, l4);
 	if (flags & DT_TCP_RST)
@@ -532,11 +522,12 @@ tcp_segment_in(struct dt_flow *f, struct flow *fl, int dir,
 		tcp_data_facts(fl, dir, l4);
 	if (ack && !(flags & DT_TCP_SYN))
 		tcp_ack_facts(f, fl, dir, pkt, l4);
+	keepalive = is_keepalive(&fl->h[dir], l4);
 	if (probes_zero_window(fl, dir, l4))
 		add_event(f, fl, DT_EV_ZERO_WINDOW_PROBE, dir, pkt, 0, 0);
-	else if (is_keepalive(&fl->h[dir], l4))
+	else if (keepalive)
 		add_event(f, fl, DT_EV_KEEPALIVE, dir, pkt, 0, 0);
-	if (!is_keepalive(&fl->h[dir], l4))
+	if (!keepalive)
 		payload_step(f, fl, dir, l4, pkt);
 	if (ack)
 		tcp_ack_step(f, fl, !dir, l4->ack, pkt);

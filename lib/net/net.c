@@ -123,10 +123,7 @@ transport(struct dt_net *n, struct rd r, uint32_t len, uint8_t proto,
 		}
 		return;
 	}
-	out->status = DT_L4_OTHER_IP;
-	out->payload = r.p;
-	out->caplen = (uint32_t)r.n;
-	out->paylen = len;
+	l4_payload(out, DT_L4_OTHER_IP, r, len);
 	if (proto == 4 || proto == 41 || proto == 47) {
 		rd_limit(&r, len);
 		what = dt_encap_ip(proto, out->src.family, &r, &kind);

@@ -89,14 +89,12 @@ void l4_udp(const struct rd *r, uint32_t len, struct dt_l4 *out);
 static inline uint32_t
 l4_tcp_fixed(const uint8_t *q, struct dt_l4 *out)
 {
-	out->sport = (uint16_t)(q[0] << 8 | q[1]);
-	out->dport = (uint16_t)(q[2] << 8 | q[3]);
-	out->seq = (uint32_t)q[4] << 24 | (uint32_t)q[5] << 16 |
-	    (uint32_t)q[6] << 8 | q[7];
-	out->ack = (uint32_t)q[8] << 24 | (uint32_t)q[9] << 16 |
-	    (uint32_t)q[10] << 8 | q[11];
+	out->sport = rd_be16(q);
+	out->dport = rd_be16(q + 2);
+	out->seq = rd_be32(q + 4);
+	out->ack = rd_be32(q + 8);
 	out->flags = q[13];
-	out->window = (uint16_t)(q[14] << 8 | q[15]);
+	out->window = rd_be16(q + 14);
 	return (uint32_t)(q[12] >> 4) * 4;
 }
 
@@ -137,11 +135,11 @@ l4_udp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
 
 	if (len < 8 || (q = rd_bytes(&r, 8)) == NULL)
 		return 0;
-	ulen = (uint16_t)(q[4] << 8 | q[5]);
+	ulen = rd_be16(q + 4);
 	if (ulen < 8 || ulen > len)
 		return 0;
-	out->sport = (uint16_t)(q[0] << 8 | q[1]);
-	out->dport = (uint16_t)(q[2] << 8 | q[3]);
+	out->sport = rd_be16(q);
+	out->dport = rd_be16(q + 2);
 	rd_limit(&r, ulen - 8u);
 	l4_payload(out, DT_L4_UDP, r, ulen - 8u);
 	return 1;

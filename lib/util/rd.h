@@ -76,6 +76,21 @@ rd_copy(struct rd *r, void *dst, size_t k)
 	return 1;
 }
 
+/* The big-endian numbers at q, in bytes already checked (rd_bytes() gave
+   them): a fixed part read whole takes one bounds check, not one a field. */
+static inline uint16_t
+rd_be16(const uint8_t *q)
+{
+	return (uint16_t)(q[0] << 8 | q[1]);
+}
+
+static inline uint32_t
+rd_be32(const uint8_t *q)
+{
+	return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
+	    (uint32_t)q[2] << 8 | q[3];
+}
+
 static inline uint8_t
 rd_u8(struct rd *r)
 {
@@ -87,7 +102,7 @@ static inline uint16_t
 rd_u16(struct rd *r)
 {
 	const uint8_t *q = rd_bytes(r, 2);
-	return q ? (uint16_t)(q[0] << 8 | q[1]) : 0;
+	return q ? rd_be16(q) : 0;
 }
 
 static inline uint32_t
@@ -101,8 +116,7 @@ static inline uint32_t
 rd_u32(struct rd *r)
 {
 	const uint8_t *q = rd_bytes(r, 4);
-	return q ? (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
-	    (uint32_t)q[2] << 8 | q[3] : 0;
+	return q ? rd_be32(q) : 0;
 }
 
 static inline uint64_t

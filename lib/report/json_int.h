@@ -648,6 +648,15 @@ char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
    copied whole next time: no strlen(), no copy of a length. */
 char *jq_ours_new(struct jw *w, char *o, const char *name, size_t k);
 
+/* The slot of w->nm a name is kept in: its address, hashed to 4 bits. */
+static inline __attribute__((always_inline)) struct jw_nm *
+jw_nm_slot(struct jw *w, const char *name)
+{
+	_Static_assert(sizeof w->nm / sizeof w->nm[0] == 16, "4 bits a slot");
+	return &w->nm[((uint64_t)(uintptr_t)name *
+	    UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+}
+
 static inline __attribute__((always_inline)) char *
 jq_ours(struct jw *w, char *o, const char *name, size_t k)
 {
@@ -655,7 +664,7 @@ jq_ours(struct jw *w, char *o, const char *name, size_t k)
 
 	if (name == NULL)
 		return jq_null(o);
-	e = &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	e = jw_nm_slot(w, name);
 	if (e->p != name)
 		return jq_ours_new(w, o, name, k);
 	_Static_assert(sizeof e->q <= JQ_VALUE_MAX, "a name in its room");

@@ -746,8 +746,7 @@ jq_str(struct jw *w, char *o, const char *s, size_t k)
 char *
 jq_ours_new(struct jw *w, char *o, const char *name, size_t k)
 {
-	struct jw_nm *e =
-	    &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	struct jw_nm *e = jw_nm_slot(w, name);
 	size_t n = strlen(name);
 
 	if (n + 2 > sizeof e->q) {

@@ -474,28 +474,17 @@ jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 {
 	const char *name;
 	unsigned i = (unsigned)v - 0x0300;
-	size_t n;
 
-	/* four to a TLS connection: the names of the usual ones kept with
-	   their lengths rather than searched for and counted again */
-	if (i < 8) {
-		if (!(w->ver_known & 1u << i)) {
-			name = dt_tls_version_name(v);
-			n = name != NULL ? strlen(name) : 0;
-			if (n == 0 || n + 2 > sizeof w->ver_text[i])
-				n = 0;
-			else
-				jq_name(w->ver_text[i], name, n);
-			w->ver_len[i] = (unsigned char)(n != 0 ? n + 2 : 0);
-			w->ver_known |= 1u << i;
-		}
-		if (w->ver_len[i] != 0) {
-			/* copied whole: the run has JQ_VALUE_MAX of room */
-			memcpy(o, w->ver_text[i], sizeof w->ver_text[i]);
-			return o + w->ver_len[i];
-		}
+	/* four to a TLS connection: the names of the usual ones kept by
+	   version rather than searched for again; jq_ours() keeps what
+	   each quotes to */
+	if (i < 8 && w->ver_name[i] != NULL) {
+		name = w->ver_name[i];
+	} else {
+		name = dt_tls_version_name(v);
+		if (i < 8)
+			w->ver_name[i] = name;
 	}
-	name = dt_tls_version_name(v);
 	if (name != NULL)
 		return jq_ours(w, o, name, k);
 	return jq_hex16(o, v);

@@ -130,13 +130,11 @@ struct jw {
 	uint64_t evl_frame;
 	int64_t evl_ns;
 	int evl_ok;
-	/* The names of SSL 3.0 .. TLS 1.3 and the four after (jq_version),
-	   quoted: bit i of ver_known when ver_text[i] holds 0x0300 + i's
-	   and ver_len[i] its length (0: none, or too long to keep); a TLS
-	   connection names four versions, of two or three kinds. */
-	unsigned ver_known;
-	unsigned char ver_len[8];
-	char ver_text[8][32];
+	/* The names of SSL 3.0 .. TLS 1.3 and the four after (jq_version):
+	   ver_name[i] 0x0300 + i's, NULL until looked up (and for one
+	   without a name); a TLS connection names four versions, of two
+	   or three kinds. */
+	const char *ver_name[8];
 	/* Names of ours written (jq_ours()), quoted, by their address: a
 	   connection writes a dozen (its state, its alerts', "server"), of
 	   a handful of kinds. */

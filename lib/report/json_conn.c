@@ -490,21 +490,6 @@ jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 	return jq_hex16(o, v);
 }
 
-/* {"client": v, "server": v} after its key, each value written by val
-   (jq_frame: a frame or null; jq_uint: a count): 4 members' room. Inline,
-   so that val is a direct call. */
-static inline __attribute__((always_inline)) char *
-jq_pair(struct jw *w, char *o, char *(*val)(char *, uint64_t),
-    uint64_t client, uint64_t server)
-{
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "client");
-	o = val(o, client);
-	o = jq_key(w, o, "server");
-	o = val(o, server);
-	return jq_close(w, o);
-}
-
 /* "offered_suites" and "offered_null": the same for every connection
    from a client (jw_memo), written once. */
 static void
@@ -711,9 +696,12 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
  */
 #define JW_CONN_IND	11
 
-/* jq_pair() with its members' indentation known (jq_keyi()). */
+/* {"client": v, "server": v} after its key, each value written by val
+   (jq_frame: a frame or null; jq_uint: a count), "server" at the
+   indentation ind (jq_keyi()): 4 members' room. Inline, so that val is
+   a direct call. */
 static inline __attribute__((always_inline)) char *
-jq_pair_i(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
+jq_pair(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
     uint64_t client, uint64_t server)
 {
 	o = jq_open(w, o, '{');
@@ -783,9 +771,9 @@ jtls_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2, size_t i3)
 	o = jq_keyi(o, i1, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);
 	o = jq_keyi(o, i1, "change_cipher_spec");
-	o = jq_pair_i(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_pair(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
 	o = jq_keyi(o, i1, "finished");
-	o = jq_pair_i(w, o, i2, jq_frame, t->finished_frame[0],
+	o = jq_pair(w, o, i2, jq_frame, t->finished_frame[0],
 	    t->finished_frame[1]);
 	o = jq_keyi(o, i1, "application_data");
 	o = jq_open(w, o, '{');
@@ -913,7 +901,7 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 		o = jq_null(o);
 	}
 	o = jq_keyi(o, i1, "fin");
-	o = jq_pair_i(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_pair(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
 	o = jq_keyi(o, i1, "ttl");
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "syn");
@@ -928,19 +916,18 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
 	o = jq_close(w, o);
 	o = jq_keyi(o, i1, "bytes");
-	o = jq_pair_i(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
+	o = jq_pair(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
 	o = jq_keyi(o, i1, "packets");
-	o = jq_pair_i(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
+	o = jq_pair(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
 	o = jq_keyi(o, i1, "retransmissions");
 	o = jq_int(o, c->retransmissions);
 	o = jq_keyi(o, i1, "gap_bytes");
-	o = jq_pair_i(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
+	o = jq_pair(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
 	o = jq_keyi(o, i1, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);
 	jq_end(w, o);
 }
-
 
 static void
 jtcp(struct jw *w, const struct dt_conn *c)

@@ -358,10 +358,10 @@ jq_key_(struct jw *w, char *o, const char *q, size_t n)
 #define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), JQ_QLEN(key))
 /*
  * A key after another value, with the indentation given by the caller
- * (ind: w->ind, 0 when compact): a run specialised for the depth it is written at (or
- * for jsonl) has it as a constant, and its keys' separators,
- * indentation and quoted names become stores of constant bytes (the
- * indentation of depths up to 7 as 16 bytes).
+ * (ind: w->ind, 0 when compact): a run specialised for the depth it is
+ * written at (or for jsonl) has it as a constant, and its keys'
+ * separators, indentation and quoted names become stores of constant
+ * bytes (the indentation of depths up to 7 as 16 bytes).
  */
 static inline __attribute__((always_inline)) char *
 jq_keyi_(char *o, size_t ind, const char *q, size_t n)

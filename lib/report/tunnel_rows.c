@@ -98,8 +98,8 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
 	if (f == NULL) {
 		if (dt_report_tunnel_encrypted(c))
 			put_row(rows, &n, max, c->tls->appdata_frame[DT_C2S],
-			    DT_C2S, "tunnel content encrypted (the suite is not NULL): "
-			    "nothing more to read");
+			    DT_C2S, "tunnel content encrypted (the suite is "
+			    "not NULL): nothing more to read");
 		return n;
 	}
 	for (dir = 0; dir < 2; dir++) {

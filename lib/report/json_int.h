@@ -36,11 +36,10 @@
 
 struct jw_evt {
 	unsigned depth;		/* of the array it is in; 0: not made */
-	unsigned short n_elem, n_open, n_time, n_from[2], n_key, n_close;
-	/* ',' and the array's indentation, then open: an element after
-	   the first (the first copies it from its second byte) */
+	unsigned short n_elem, n_time, n_from[2], n_key, n_close;
+	/* ',' and the array's indentation, then '{' "frame": an element
+	   after the first (the first copies it from its second byte) */
 	char elem[2 * JW_IND_MAX + 48];
-	char open[JW_IND_MAX + 32];	/* '{' "frame": */
 	char time[JW_IND_MAX + 32];	/* , "time": */
 	char from[2][2 * JW_IND_MAX + 48]; /* , "from": "client", "type": " */
 	char key[JW_IND_MAX + 32];	/* , and a member's indentation */

@@ -833,12 +833,10 @@ jw_evt_make(struct jw *w)
 		return NULL;
 	}
 	/* the sizes of jw_evt hold the deepest: ind <= JW_IND_MAX */
-	n = evt_key(w, t->open, 0, ind, "frame");
-	t->open[0] = '{';			/* not ',' */
-	t->n_open = (unsigned short)n;
 	n = evt_put(t->elem, 0, ",", 1);
 	n = evt_put(t->elem, n, jw_indent, w->ind);
-	t->n_elem = (unsigned short)evt_put(t->elem, n, t->open, t->n_open);
+	t->n_elem = (unsigned short)evt_key(w, t->elem, n, ind, "frame");
+	t->elem[n] = '{';			/* the open, not a ',' */
 	t->n_time = (unsigned short)evt_key(w, t->time, 0, ind, "time");
 	for (i = 0; i < 2; i++) {
 		n = evt_key(w, t->from[i], 0, ind, "from");

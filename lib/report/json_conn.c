@@ -693,6 +693,8 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
  * indentation 11): there "tcp" and most of "tls" are written by a copy
  * of their runs with the indentations as constants (jq_keyi()), and
  * in jsonl by another (0). Anywhere else, the same runs with them read.
+ * An indentation that is not 0 is never jsonl's (w->ind is 0 exactly
+ * when compact), so it alone says which copy.
  */
 #define JW_CONN_IND	11
 
@@ -855,7 +857,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "tls");
 	jq_end(w, jq_open(w, o, '{'));
 	jtls_spec(w, c);
-	if (w->ind == JW_CONN_IND + 2 && w->step == 2)
+	if (w->ind == JW_CONN_IND + 2)
 		jtls_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4, JW_CONN_IND + 6);
 	else if (w->compact)
 		jtls_(w, c, 0, 0, 0);
@@ -932,7 +934,7 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 static void
 jtcp(struct jw *w, const struct dt_conn *c)
 {
-	if (w->ind == JW_CONN_IND && w->step == 2)
+	if (w->ind == JW_CONN_IND)
 		jtcp_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4);
 	else if (w->compact)
 		jtcp_(w, c, 0, 0);
@@ -1138,7 +1140,7 @@ jw_conn_(struct jw *w, const struct dt_conn *c, size_t i1)
 void
 jw_conn(struct jw *w, const struct dt_conn *c)
 {
-	if (w->ind == JW_CONN_IND - 2 && w->step == 2)
+	if (w->ind == JW_CONN_IND - 2)
 		jw_conn_(w, c, JW_CONN_IND);
 	else if (w->compact)
 		jw_conn_(w, c, 0);

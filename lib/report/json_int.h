@@ -289,13 +289,16 @@ extern const char jw_indent[];	/* "\n" and 2 spaces a depth */
 
 char *jw_room_k(struct jw *w, size_t k);
 
+/* The room of k members: ',', the deepest indentation rather than this
+   depth's (a constant, as most k are: one load fewer and no compare a
+   run), the key and the value. */
+#define JQ_ROOM(k)	((k) * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX))
+
 /* Room for k members at the current depth (and one deeper). */
 static inline char *
 jq_begin(struct jw *w, size_t k)
 {
-	/* the deepest indentation rather than this depth's: a constant
-	   (most k are), one load fewer and no compare a run */
-	size_t need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX);
+	size_t need = JQ_ROOM(k);
 
 	if (w->size - w->n < need)
 		return jw_room_k(w, need);

@@ -787,7 +787,7 @@ jq_wire(struct jw *w, char *o, const char *s, size_t k)
 	/* the quick way: the string and the room for k members after it
 	   fit where the run is, and every byte is plain (nearly every
 	   string: a name, an address, a reason of ours) */
-	need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX) + 2;
+	need = JQ_ROOM(k) + 2;
 	if (n <= w->size && n + need <= (size_t)(w->buf + w->size - o) &&
 	    jw_copy_plain(o + 1, (const unsigned char *)s, n)) {
 		o[0] = '"';

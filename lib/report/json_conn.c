@@ -123,9 +123,9 @@ jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
 }
 
 /* A member of an event after its head: "key": after the constant bytes
-   of its separator and indentation. */
-#define jev_key(t, o, key)	jq_copy_key_((t), (o), JQ_Q(key), \
-	sizeof JQ_Q(key) - 1)
+   of its separator and indentation; counted as jq_key() counts it (a
+   compile error past JQ_KEY_MAX, the room a member has). */
+#define jev_key(t, o, key)	jq_copy_key_((t), (o), JQ_Q(key), JQ_QLEN(key))
 
 static inline __attribute__((always_inline)) char *
 jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)

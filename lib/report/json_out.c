@@ -667,20 +667,19 @@ _Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
  * starts where the last began): those are their texts and their
  * nanoseconds past clock_base or prev_base, found by a subtraction
  * rather than a division by 10^9; any other goes through the clock,
- * which then holds its second, and what it held becomes prev.
+ * which then holds its second, and what it held becomes prev. The first
+ * case jq_time() writes inline; the rest come here.
  */
 char *
 jq_time_any(struct jw *w, char *o, int64_t ns)
 {
 	const struct dt_report_clock *k = &w->clock;
-	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;
+	uint64_t frac;
 	size_t n;
 
 	_Static_assert(sizeof k->text == 24 && sizeof w->prev_text == 24 &&
 	    24 + 12 <= JQ_VALUE_MAX, "text copied whole");
-	/* frac is ns - clock_base exactly when ns >= clock_base */
-	if (w->clock_ok && ns >= w->clock_base && frac < 1000000000)
-		return jq_time_in(o, k->text, frac);
+	/* not in the clock's second: jq_time() looked, inline */
 	frac = (uint64_t)ns - (uint64_t)w->prev_base;
 	if (w->prev_ok && ns >= w->prev_base && frac < 1000000000)
 		return jq_time_in(o, w->prev_text, frac);

@@ -6,8 +6,9 @@
  * per-connection ladder and verdicts.
  *
  * The helpers below give the names the public accessors must share with the
- * JSON document (TCP states, message types, severities, times), so that a
- * tool walking the API and one reading the JSON see the same words.
+ * JSON document (TCP states, message types, times), so that a tool walking
+ * the API and one reading the JSON see the same words; severities and
+ * confidences are the API's own (dt_severity_name(), datrace.h).
  */
 #ifndef DT_REPORT_H
 #define DT_REPORT_H

@@ -389,17 +389,10 @@ jq_keyi_(char *o, size_t ind, const char *q, size_t n)
  * w->empty, nor a store of it (a load, a store and two operations of
  * the ~19 a member's key cost; a char store may alias the writer, so
  * each member loaded it again). The first member after jq_open(), or
- * one after a branch, takes jq_key().
+ * one after a branch, takes jq_key(). It is jq_keyi() at w->ind.
  */
-static inline __attribute__((always_inline)) char *
-jq_keyn_(struct jw *w, char *o, const char *q, size_t n)
-{
-	return jq_keyi_(o, w->ind, q, n);
-}
-
-#define jq_keyn(w, o, key)	jq_keyn_((w), (o), JQ_Q(key), JQ_QLEN(key))
-
 #define jq_keyi(o, ind, key)	jq_keyi_((o), (ind), JQ_Q(key), JQ_QLEN(key))
+#define jq_keyn(w, o, key)	jq_keyi((o), (w)->ind, key)
 
 /* An element of an array. */
 #define jq_elem(w, o)	jq_sep((w), (o))

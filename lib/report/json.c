@@ -131,11 +131,11 @@ jdns_(struct jw *w, const struct dt_dns *d, size_t i1)
 
 /* "dns" is at depth 4 of the document: its lookups' members at the
    indentation 11 have a copy of the run with it a constant, and so do
-   jsonl's (0). */
+   jsonl's (0). w->ind 9 is never jsonl's: there it is 0. */
 static inline __attribute__((always_inline)) void
 jdns(struct jw *w, const struct dt_dns *d)
 {
-	if (w->ind == 9 && w->step == 2)
+	if (w->ind == 9)
 		jdns_(w, d, 11);
 	else if (w->compact)
 		jdns_(w, d, 0);

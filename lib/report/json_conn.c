@@ -123,9 +123,9 @@ jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
 }
 
 /* A member of an event after its head: "key": after the constant bytes
-   of its separator and indentation. */
-#define jev_key(t, o, key)	jq_copy_key_((t), (o), JQ_Q(key), \
-	sizeof JQ_Q(key) - 1)
+   of its separator and indentation; counted as jq_key() counts it (a
+   compile error past JQ_KEY_MAX, the room a member has). */
+#define jev_key(t, o, key)	jq_copy_key_((t), (o), JQ_Q(key), JQ_QLEN(key))
 
 static inline __attribute__((always_inline)) char *
 jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
@@ -474,46 +474,20 @@ jq_version(struct jw *w, char *o, uint16_t v, size_t k)
 {
 	const char *name;
 	unsigned i = (unsigned)v - 0x0300;
-	size_t n;
 
-	/* four to a TLS connection: the names of the usual ones kept with
-	   their lengths rather than searched for and counted again */
-	if (i < 8) {
-		if (!(w->ver_known & 1u << i)) {
-			name = dt_tls_version_name(v);
-			n = name != NULL ? strlen(name) : 0;
-			if (n == 0 || n + 2 > sizeof w->ver_text[i])
-				n = 0;
-			else
-				jq_name(w->ver_text[i], name, n);
-			w->ver_len[i] = (unsigned char)(n != 0 ? n + 2 : 0);
-			w->ver_known |= 1u << i;
-		}
-		if (w->ver_len[i] != 0) {
-			/* copied whole: the run has JQ_VALUE_MAX of room */
-			memcpy(o, w->ver_text[i], sizeof w->ver_text[i]);
-			return o + w->ver_len[i];
-		}
+	/* four to a TLS connection: the names of the usual ones kept by
+	   version rather than searched for again; jq_ours() keeps what
+	   each quotes to */
+	if (i < 8 && w->ver_name[i] != NULL) {
+		name = w->ver_name[i];
+	} else {
+		name = dt_tls_version_name(v);
+		if (i < 8)
+			w->ver_name[i] = name;
 	}
-	name = dt_tls_version_name(v);
 	if (name != NULL)
 		return jq_ours(w, o, name, k);
 	return jq_hex16(o, v);
-}
-
-/* {"client": v, "server": v} after its key, each value written by val
-   (jq_frame: a frame or null; jq_uint: a count): 4 members' room. Inline,
-   so that val is a direct call. */
-static inline __attribute__((always_inline)) char *
-jq_pair(struct jw *w, char *o, char *(*val)(char *, uint64_t),
-    uint64_t client, uint64_t server)
-{
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "client");
-	o = val(o, client);
-	o = jq_key(w, o, "server");
-	o = val(o, server);
-	return jq_close(w, o);
 }
 
 /* "offered_suites" and "offered_null": the same for every connection
@@ -719,12 +693,17 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
  * indentation 11): there "tcp" and most of "tls" are written by a copy
  * of their runs with the indentations as constants (jq_keyi()), and
  * in jsonl by another (0). Anywhere else, the same runs with them read.
+ * An indentation that is not 0 is never jsonl's (w->ind is 0 exactly
+ * when compact), so it alone says which copy.
  */
 #define JW_CONN_IND	11
 
-/* jq_pair() with its members' indentation known (jq_keyi()). */
+/* {"client": v, "server": v} after its key, each value written by val
+   (jq_frame: a frame or null; jq_uint: a count), "server" at the
+   indentation ind (jq_keyi()): 4 members' room. Inline, so that val is
+   a direct call. */
 static inline __attribute__((always_inline)) char *
-jq_pair_i(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
+jq_pair(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
     uint64_t client, uint64_t server)
 {
 	o = jq_open(w, o, '{');
@@ -794,9 +773,9 @@ jtls_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2, size_t i3)
 	o = jq_keyi(o, i1, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);
 	o = jq_keyi(o, i1, "change_cipher_spec");
-	o = jq_pair_i(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_pair(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
 	o = jq_keyi(o, i1, "finished");
-	o = jq_pair_i(w, o, i2, jq_frame, t->finished_frame[0],
+	o = jq_pair(w, o, i2, jq_frame, t->finished_frame[0],
 	    t->finished_frame[1]);
 	o = jq_keyi(o, i1, "application_data");
 	o = jq_open(w, o, '{');
@@ -878,7 +857,7 @@ jtls(struct jw *w, const struct dt_conn *c)
 	o = jq_key(w, o, "tls");
 	jq_end(w, jq_open(w, o, '{'));
 	jtls_spec(w, c);
-	if (w->ind == JW_CONN_IND + 2 && w->step == 2)
+	if (w->ind == JW_CONN_IND + 2)
 		jtls_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4, JW_CONN_IND + 6);
 	else if (w->compact)
 		jtls_(w, c, 0, 0, 0);
@@ -924,7 +903,7 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 		o = jq_null(o);
 	}
 	o = jq_keyi(o, i1, "fin");
-	o = jq_pair_i(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_pair(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
 	o = jq_keyi(o, i1, "ttl");
 	o = jq_open(w, o, '{');
 	o = jq_key(w, o, "syn");
@@ -939,24 +918,23 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
 	o = jq_close(w, o);
 	o = jq_keyi(o, i1, "bytes");
-	o = jq_pair_i(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
+	o = jq_pair(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
 	o = jq_keyi(o, i1, "packets");
-	o = jq_pair_i(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
+	o = jq_pair(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
 	o = jq_keyi(o, i1, "retransmissions");
 	o = jq_int(o, c->retransmissions);
 	o = jq_keyi(o, i1, "gap_bytes");
-	o = jq_pair_i(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
+	o = jq_pair(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
 	o = jq_keyi(o, i1, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);
 	jq_end(w, o);
 }
 
-
 static void
 jtcp(struct jw *w, const struct dt_conn *c)
 {
-	if (w->ind == JW_CONN_IND && w->step == 2)
+	if (w->ind == JW_CONN_IND)
 		jtcp_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4);
 	else if (w->compact)
 		jtcp_(w, c, 0, 0);
@@ -1162,7 +1140,7 @@ jw_conn_(struct jw *w, const struct dt_conn *c, size_t i1)
 void
 jw_conn(struct jw *w, const struct dt_conn *c)
 {
-	if (w->ind == JW_CONN_IND - 2 && w->step == 2)
+	if (w->ind == JW_CONN_IND - 2)
 		jw_conn_(w, c, JW_CONN_IND);
 	else if (w->compact)
 		jw_conn_(w, c, 0);

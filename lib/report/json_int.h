@@ -36,11 +36,10 @@
 
 struct jw_evt {
 	unsigned depth;		/* of the array it is in; 0: not made */
-	unsigned short n_elem, n_open, n_time, n_from[2], n_key, n_close;
-	/* ',' and the array's indentation, then open: an element after
-	   the first (the first copies it from its second byte) */
+	unsigned short n_elem, n_time, n_from[2], n_key, n_close;
+	/* ',' and the array's indentation, then '{' "frame": an element
+	   after the first (the first copies it from its second byte) */
 	char elem[2 * JW_IND_MAX + 48];
-	char open[JW_IND_MAX + 32];	/* '{' "frame": */
 	char time[JW_IND_MAX + 32];	/* , "time": */
 	char from[2][2 * JW_IND_MAX + 48]; /* , "from": "client", "type": " */
 	char key[JW_IND_MAX + 32];	/* , and a member's indentation */
@@ -130,13 +129,11 @@ struct jw {
 	uint64_t evl_frame;
 	int64_t evl_ns;
 	int evl_ok;
-	/* The names of SSL 3.0 .. TLS 1.3 and the four after (jq_version),
-	   quoted: bit i of ver_known when ver_text[i] holds 0x0300 + i's
-	   and ver_len[i] its length (0: none, or too long to keep); a TLS
-	   connection names four versions, of two or three kinds. */
-	unsigned ver_known;
-	unsigned char ver_len[8];
-	char ver_text[8][32];
+	/* The names of SSL 3.0 .. TLS 1.3 and the four after (jq_version):
+	   ver_name[i] 0x0300 + i's, NULL until looked up (and for one
+	   without a name); a TLS connection names four versions, of two
+	   or three kinds. */
+	const char *ver_name[8];
 	/* Names of ours written (jq_ours()), quoted, by their address: a
 	   connection writes a dozen (its state, its alerts', "server"), of
 	   a handful of kinds. */
@@ -292,13 +289,16 @@ extern const char jw_indent[];	/* "\n" and 2 spaces a depth */
 
 char *jw_room_k(struct jw *w, size_t k);
 
+/* The room of k members: ',', the deepest indentation rather than this
+   depth's (a constant, as most k are: one load fewer and no compare a
+   run), the key and the value. */
+#define JQ_ROOM(k)	((k) * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX))
+
 /* Room for k members at the current depth (and one deeper). */
 static inline char *
 jq_begin(struct jw *w, size_t k)
 {
-	/* the deepest indentation rather than this depth's: a constant
-	   (most k are), one load fewer and no compare a run */
-	size_t need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX);
+	size_t need = JQ_ROOM(k);
 
 	if (w->size - w->n < need)
 		return jw_room_k(w, need);
@@ -360,10 +360,10 @@ jq_key_(struct jw *w, char *o, const char *q, size_t n)
 #define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), JQ_QLEN(key))
 /*
  * A key after another value, with the indentation given by the caller
- * (ind: w->ind, 0 when compact): a run specialised for the depth it is written at (or
- * for jsonl) has it as a constant, and its keys' separators,
- * indentation and quoted names become stores of constant bytes (the
- * indentation of depths up to 7 as 16 bytes).
+ * (ind: w->ind, 0 when compact): a run specialised for the depth it is
+ * written at (or for jsonl) has it as a constant, and its keys'
+ * separators, indentation and quoted names become stores of constant
+ * bytes (the indentation of depths up to 7 as 16 bytes).
  */
 static inline __attribute__((always_inline)) char *
 jq_keyi_(char *o, size_t ind, const char *q, size_t n)
@@ -389,17 +389,10 @@ jq_keyi_(char *o, size_t ind, const char *q, size_t n)
  * w->empty, nor a store of it (a load, a store and two operations of
  * the ~19 a member's key cost; a char store may alias the writer, so
  * each member loaded it again). The first member after jq_open(), or
- * one after a branch, takes jq_key().
+ * one after a branch, takes jq_key(). It is jq_keyi() at w->ind.
  */
-static inline __attribute__((always_inline)) char *
-jq_keyn_(struct jw *w, char *o, const char *q, size_t n)
-{
-	return jq_keyi_(o, w->ind, q, n);
-}
-
-#define jq_keyn(w, o, key)	jq_keyn_((w), (o), JQ_Q(key), JQ_QLEN(key))
-
 #define jq_keyi(o, ind, key)	jq_keyi_((o), (ind), JQ_Q(key), JQ_QLEN(key))
+#define jq_keyn(w, o, key)	jq_keyi((o), (w)->ind, key)
 
 /* An element of an array. */
 #define jq_elem(w, o)	jq_sep((w), (o))
@@ -648,6 +641,15 @@ char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
    copied whole next time: no strlen(), no copy of a length. */
 char *jq_ours_new(struct jw *w, char *o, const char *name, size_t k);
 
+/* The slot of w->nm a name is kept in: its address, hashed to 4 bits. */
+static inline __attribute__((always_inline)) struct jw_nm *
+jw_nm_slot(struct jw *w, const char *name)
+{
+	_Static_assert(sizeof w->nm / sizeof w->nm[0] == 16, "4 bits a slot");
+	return &w->nm[((uint64_t)(uintptr_t)name *
+	    UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+}
+
 static inline __attribute__((always_inline)) char *
 jq_ours(struct jw *w, char *o, const char *name, size_t k)
 {
@@ -655,7 +657,7 @@ jq_ours(struct jw *w, char *o, const char *name, size_t k)
 
 	if (name == NULL)
 		return jq_null(o);
-	e = &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	e = jw_nm_slot(w, name);
 	if (e->p != name)
 		return jq_ours_new(w, o, name, k);
 	_Static_assert(sizeof e->q <= JQ_VALUE_MAX, "a name in its room");

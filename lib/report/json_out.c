@@ -667,20 +667,19 @@ _Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
  * starts where the last began): those are their texts and their
  * nanoseconds past clock_base or prev_base, found by a subtraction
  * rather than a division by 10^9; any other goes through the clock,
- * which then holds its second, and what it held becomes prev.
+ * which then holds its second, and what it held becomes prev. The first
+ * case jq_time() writes inline; the rest come here.
  */
 char *
 jq_time_any(struct jw *w, char *o, int64_t ns)
 {
 	const struct dt_report_clock *k = &w->clock;
-	uint64_t frac = (uint64_t)ns - (uint64_t)w->clock_base;
+	uint64_t frac;
 	size_t n;
 
 	_Static_assert(sizeof k->text == 24 && sizeof w->prev_text == 24 &&
 	    24 + 12 <= JQ_VALUE_MAX, "text copied whole");
-	/* frac is ns - clock_base exactly when ns >= clock_base */
-	if (w->clock_ok && ns >= w->clock_base && frac < 1000000000)
-		return jq_time_in(o, k->text, frac);
+	/* not in the clock's second: jq_time() looked, inline */
 	frac = (uint64_t)ns - (uint64_t)w->prev_base;
 	if (w->prev_ok && ns >= w->prev_base && frac < 1000000000)
 		return jq_time_in(o, w->prev_text, frac);
@@ -746,8 +745,7 @@ jq_str(struct jw *w, char *o, const char *s, size_t k)
 char *
 jq_ours_new(struct jw *w, char *o, const char *name, size_t k)
 {
-	struct jw_nm *e =
-	    &w->nm[((uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	struct jw_nm *e = jw_nm_slot(w, name);
 	size_t n = strlen(name);
 
 	if (n + 2 > sizeof e->q) {
@@ -788,7 +786,7 @@ jq_wire(struct jw *w, char *o, const char *s, size_t k)
 	/* the quick way: the string and the room for k members after it
 	   fit where the run is, and every byte is plain (nearly every
 	   string: a name, an address, a reason of ours) */
-	need = k * (1 + JW_IND_MAX + 2 + JQ_KEY_MAX + JQ_VALUE_MAX) + 2;
+	need = JQ_ROOM(k) + 2;
 	if (n <= w->size && n + need <= (size_t)(w->buf + w->size - o) &&
 	    jw_copy_plain(o + 1, (const unsigned char *)s, n)) {
 		o[0] = '"';
@@ -834,12 +832,10 @@ jw_evt_make(struct jw *w)
 		return NULL;
 	}
 	/* the sizes of jw_evt hold the deepest: ind <= JW_IND_MAX */
-	n = evt_key(w, t->open, 0, ind, "frame");
-	t->open[0] = '{';			/* not ',' */
-	t->n_open = (unsigned short)n;
 	n = evt_put(t->elem, 0, ",", 1);
 	n = evt_put(t->elem, n, jw_indent, w->ind);
-	t->n_elem = (unsigned short)evt_put(t->elem, n, t->open, t->n_open);
+	t->n_elem = (unsigned short)evt_key(w, t->elem, n, ind, "frame");
+	t->elem[n] = '{';			/* the open, not a ',' */
 	t->n_time = (unsigned short)evt_key(w, t->time, 0, ind, "time");
 	for (i = 0; i < 2; i++) {
 		n = evt_key(w, t->from[i], 0, ind, "from");

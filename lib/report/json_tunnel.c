@@ -237,7 +237,6 @@ void
 jw_tunnel(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
-	const struct dt_tls_facts *t = c->tls;
 	size_t i;
 	char *o;
 
@@ -245,14 +244,13 @@ jw_tunnel(struct jw *w, const struct dt_conn *c)
 		/* most connections: a member or two, the quick way */
 		o = jq_begin(w, 3);
 		o = jq_key(w, o, "tunnel");
-		if (t->sh_frame == 0 || t->appdata_frame[DT_C2S] == 0 ||
-		    (t->version != 0x0304 && dt_tls_suite_is_null(t->suite))) {
-			o = jq_null(o);
-		} else {
+		if (dt_report_tunnel_encrypted(c)) {
 			o = jq_open(w, o, '{');
 			o = jq_key(w, o, "encrypted");
 			o = jq_bool(o, 1);
 			o = jq_close(w, o);
+		} else {
+			o = jq_null(o);
 		}
 		jq_end(w, o);
 		return;

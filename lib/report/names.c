@@ -1,8 +1,8 @@
 /*
  * Names and formats shared by the JSON and text writers and by the public
- * accessors: TCP states, timeline event types (the TLS
- * handshake types of RFC 5246 7.4 and RFC 8446 4, as registered by IANA),
- * RFC 3339 timestamps, and connection strings.
+ * accessors: TCP states, timeline event types (the TLS handshake types of
+ * RFC 5246 7.4 and RFC 8446 4, as registered by IANA), RFC 3339
+ * timestamps, and connection strings.
  */
 #include "report/report.h"
 

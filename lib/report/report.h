@@ -6,8 +6,9 @@
  * per-connection ladder and verdicts.
  *
  * The helpers below give the names the public accessors must share with the
- * JSON document (TCP states, message types, severities, times), so that a
- * tool walking the API and one reading the JSON see the same words.
+ * JSON document (TCP states, message types, times), so that a tool walking
+ * the API and one reading the JSON see the same words; severities and
+ * confidences are the API's own (dt_severity_name(), datrace.h).
  */
 #ifndef DT_REPORT_H
 #define DT_REPORT_H
@@ -15,6 +16,7 @@
 #include <stdio.h>
 
 #include "facts/facts.h"
+#include "tls/tls.h"
 #include "util/utf8.h"
 
 struct dt_report_run {			/* what the report says about the run */
@@ -72,6 +74,19 @@ struct dt_tunnel_row {
 #define DT_TUNNEL_ROWS_MAX 32
 size_t dt_report_tunnel_rows(const struct dt_conn *c,
     struct dt_tunnel_row *rows, size_t max);
+
+/* Whether c's tunnel, not read, is so because the TLS it rides in
+   encrypts: application data from the client after a ServerHello of
+   TLS 1.3 or of a suite that is not NULL. The JSON's {"encrypted": true}
+   and the ladder's row both say it, from this one test. */
+static inline int
+dt_report_tunnel_encrypted(const struct dt_conn *c)
+{
+	const struct dt_tls_facts *t = c->tls;
+
+	return t->sh_frame != 0 && t->appdata_frame[DT_C2S] != 0 &&
+	    (t->version == 0x0304 || !dt_tls_suite_is_null(t->suite));
+}
 
 /* ---- shared names (static strings, never NULL) ---------------------------- */
 

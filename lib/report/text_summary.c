@@ -152,8 +152,9 @@ text_run_summary(struct out *o, const struct dt_report_run *run)
 		if (top == NULL) {
 			text_put(o, "-", 1);
 		} else {
-			text_put(o, dt_severity_name(top->severity),
-			    strlen(dt_severity_name(top->severity)));
+			const char *sev = dt_severity_name(top->severity);
+
+			text_put(o, sev, strlen(sev));
 			text_put(o, " ", 1);
 			text_put_clean(o, top->id != NULL ? top->id : "?");
 			if (top->win_code != 0) {

@@ -91,17 +91,15 @@ dt_report_tunnel_rows(const struct dt_conn *c, struct dt_tunnel_row *rows,
     size_t max)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
-	const struct dt_tls_facts *t = c->tls;
 	char pfx[INET6_ADDRSTRLEN];
 	size_t n = 0, i, spis[2] = { 0, 0 };
 	int dir;
 
 	if (f == NULL) {
-		if (t->sh_frame != 0 && t->appdata_frame[DT_C2S] != 0 &&
-		    (t->version == 0x0304 || !dt_tls_suite_is_null(t->suite)))
-			put_row(rows, &n, max, t->appdata_frame[DT_C2S], DT_C2S,
-			    "tunnel content encrypted (the suite is not NULL): "
-			    "nothing more to read");
+		if (dt_report_tunnel_encrypted(c))
+			put_row(rows, &n, max, c->tls->appdata_frame[DT_C2S],
+			    DT_C2S, "tunnel content encrypted (the suite is "
+			    "not NULL): nothing more to read");
 		return n;
 	}
 	for (dir = 0; dir < 2; dir++) {

@@ -602,6 +602,63 @@ START_TEST(null_handshake_ok)
 }
 END_TEST
 
+/* A fatal alert in the clear after the handshake is said, its frame is
+   evidence, and its fix follows what it means: a changed record
+   (bad_record_mac) points at the path; an alert that answers the peer's
+   FIN without close_notify does not; an encrypted alert says nothing. */
+START_TEST(null_handshake_ok_late_alert)
+{
+	static const struct {
+		uint8_t desc, encrypted;
+		uint64_t fin;		/* the server's FIN, base + */
+		const char *said, *fix;
+	} cases[] = {
+		{ 20, 0, 0, "fatal bad_record_mac (20) alert from the client "
+		    "(frame 13): a record failed its integrity check",
+		    "exempt the IP-HTTPS server from TLS inspection" },
+		{ 50, 0, 12, "the server had closed its side of the TCP "
+		    "connection (frame 12) without a close_notify alert",
+		    "check the IP-HTTPS HTTP reply" },
+		{ 20, 1, 0, NULL, "check the IP-HTTPS HTTP reply" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fx *f = fx_new();
+		struct dt_conn *c = iphttps_hello(f);
+		const struct dt_verdict *v;
+
+		server_hello(f, c, 0x0303, NULL_SHA256);
+		server_cert(f, c, "CN=" HOST, "CN=Corp CA", HOST, "aa");
+		hello_done(f, c);
+		finish(f, c);
+		c->tls->alert_frame = base(c) + 13;
+		c->tls->alert_dir = DT_C2S;
+		c->tls->alert_level = cases[i].encrypted ? 0 : 2;
+		c->tls->alert_desc = cases[i].encrypted ? 0 : cases[i].desc;
+		c->tls->alert_encrypted = cases[i].encrypted;
+		c->tls->n_alerts = 1;
+		if (cases[i].fin != 0)
+			c->fin_frame[DT_S2C] = base(c) + cases[i].fin;
+		run(f);
+		if (cases[i].said != NULL) {
+			v = expect_v(f, "handshake-ok", 1, DT_SEV_INFO,
+			    DT_CONF_HIGH, 0, NULL, FR(4, 5, 10, 11, 13));
+			ck_assert_msg(strstr(v->explanation, cases[i].said) !=
+			    NULL, "case %zu: %s", i, v->explanation);
+		} else {
+			v = expect_v(f, "handshake-ok", 1, DT_SEV_INFO,
+			    DT_CONF_HIGH, 0, NULL, FR(4, 5, 10, 11));
+			ck_assert_ptr_null(strstr(v->explanation, "The session "
+			    "then ended"));
+		}
+		ck_assert_msg(strstr(v->remedy, cases[i].fix) != NULL,
+		    "case %zu: %s", i, v->remedy);
+		fx_free(f);
+	}
+}
+END_TEST
+
 START_TEST(null_offered_aes_chosen)
 {
 	struct fx *f = fx_new();
@@ -2685,6 +2742,7 @@ rules_suite(void)
 	tcase_add_test(tc, text_writer_cuts_as_snprintf);
 	tcase_add_test(tc, summaries_packed_then_text);
 	tcase_add_test(tc, null_handshake_ok);
+	tcase_add_test(tc, null_handshake_ok_late_alert);
 	tcase_add_test(tc, null_offered_aes_chosen);
 	tcase_add_loop_test(tc, refused_before_server_hello, 0,
 	    (int)(sizeof refusals / sizeof refusals[0]));

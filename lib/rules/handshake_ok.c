@@ -7,9 +7,97 @@
  * cause of the IP-HTTPS errors in the research note §1.2; if the tunnel
  * still fails, the reason is above TLS (the HTTP exchange, wrong-server) or
  * outside the capture.
+ *
+ * A session that a side then tears down with a fatal alert it sends in
+ * the clear (a NULL-cipher session, or an alert sent before its side
+ * encrypted) is said, with the alert's frame: what was agreed in the
+ * handshake did not last, and bad_record_mac, unexpected_message and
+ * decode_error after a clean handshake mean the stream itself went bad
+ * on the way (RFC 5246 7.2.2: a record that fails its MAC; 7.2.2 and RFC
+ * 8446 6.2 for the other two).
  */
+
 #include "rules/rules.h"
 #include "tls/tls.h"
+
+/* The fatal alert in the clear that ended the session after the
+   handshake (its last frame `last`), or 0. */
+static uint64_t
+late_fatal(const struct dt_tls_facts *t, uint64_t last)
+{
+	return t->alert_frame > last && t->alert_level == 2 &&
+	    !t->alert_encrypted ? t->alert_frame : 0;
+}
+
+/* The peer's FIN before the late alert (the alert then answers a TCP
+   close without close_notify), or 0. */
+static uint64_t
+peer_closed(const struct dt_conn *c, uint64_t alert)
+{
+	uint64_t fin = c->fin_frame[c->tls->alert_dir == DT_C2S ? DT_S2C :
+	    DT_C2S];
+
+	return fin != 0 && fin < alert ? fin : 0;
+}
+
+/* What a fatal alert after a clean handshake says about the stream. */
+static const char *
+late_meaning(uint8_t desc)
+{
+	switch (desc) {
+	case 20:	/* bad_record_mac */
+		return "a record failed its integrity check, so its bytes "
+		    "changed on the way: a NULL-cipher session can be read, "
+		    "and a device that rewrites it (an IPS, a WAN optimiser, "
+		    "a proxy) breaks the MAC; a network card's offload can "
+		    "damage it too";
+	case 10:	/* unexpected_message */
+	case 50:	/* decode_error */
+		return "the side received bytes that were not the TLS it "
+		    "expected: something other than the peer wrote into "
+		    "the stream (a firewall's or proxy's own reply), or a "
+		    "stack broke the protocol";
+	default:
+		return "the alert names the reason the side gave up the "
+		    "session";
+	}
+}
+
+/* The explanation's last sentence: the fatal alert at frame `late`
+   and what it says. */
+static void
+late_text(struct dt_text *e, const struct dt_conn *c, uint64_t late)
+{
+	const struct dt_tls_facts *t = c->tls;
+	char al[64];
+
+	dt_text_put(e, " The session then ended with a fatal ");
+	dt_text_put(e, dt_tls_alert_str(t->alert_desc, al, sizeof al));
+	dt_text_put(e, t->alert_dir == DT_C2S ? " alert from the "
+	    "client (frame " : " alert from the server (frame ");
+	dt_text_u64(e, late);
+	dt_text_put(e, "): ");
+	if (peer_closed(c, late)) {
+		const char *peer = t->alert_dir == DT_C2S ? "server" :
+		    "client";
+
+		dt_text_put(e, "the ");
+		dt_text_put(e, peer);
+		dt_text_put(e, " had closed its side of the TCP "
+		    "connection (frame ");
+		dt_text_u64(e, peer_closed(c, late));
+		dt_text_put(e, ") without a close_notify alert, and "
+		    "the alert answers that cut");
+		if (t->alert_desc == 50)
+			dt_text_put(e, " (OpenSSL 3 answers it with "
+			    "decode_error)");
+		dt_text_put(e, ": the ");
+		dt_text_put(e, peer);
+		dt_text_put(e, " ended the session, not the path");
+	} else
+		dt_text_put(e, late_meaning(t->alert_desc));
+	dt_text_put(e, ".");
+}
 
 static void
 check(struct dt_rule_ctx *ctx, struct dt_conn *c)
@@ -17,8 +105,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	const struct dt_tls_facts *t = c->tls;
 	char sum[DT_RULE_TEXT], expl[DT_RULE_TEXT];
 	struct dt_text s, e;
-	uint64_t fr[4];
-	uint64_t last;
+	uint64_t fr[5];
+	uint64_t last, late;
 
 	if (!dt_rule_hs_complete(c))
 		return;
@@ -32,6 +120,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	fr[1] = t->sh_frame;
 	fr[2] = t->finished_frame[DT_C2S];
 	fr[3] = last;
+	late = late_fatal(t, last);
+	fr[4] = late;
 	dt_text_init(&s, sum, sizeof sum);
 	dt_text_version(&s, t->version);
 	dt_text_put(&s, " handshake with ");
@@ -70,8 +160,17 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "connection says why). If IP-HTTPS still does not come up, the "
 	    "cause is in the HTTP exchange inside the tunnel or beyond this "
 	    "capture.");
+	if (late != 0)
+		late_text(&e, c, late);
 	dt_verdict_add(ctx, &dt_rule_handshake_ok, c, DT_CONF_HIGH, 0, NULL,
-	    fr, 4, sum, expl,
+	    fr, late != 0 ? 5 : 4, sum, expl, late != 0 &&
+	    !peer_closed(c, late) && (t->alert_desc == 20 ||
+	    t->alert_desc == 10 || t->alert_desc == 50) ?
+	    "Nothing to change in the handshake. Find what alters the session "
+	    "on the way: exempt the IP-HTTPS server from TLS inspection, "
+	    "intrusion prevention and WAN optimisation on the path, and "
+	    "capture on both sides of such a device to see where the bytes "
+	    "change." :
 	    "Nothing to change at the TLS layer; if the tunnel still fails, "
 	    "check the IP-HTTPS HTTP reply (200 OK from Microsoft-HTTPAPI/2.0) "
 	    "and Get-NetIPHttpsState on the client.");

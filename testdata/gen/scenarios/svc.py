@@ -10,6 +10,10 @@
   svc.py dns ...          tiny authoritative DNS responder (A/AAAA, NXDOMAIN)
   svc.py http ...         plain HTTP: CRL server, web server
   svc.py proxy ...        web proxy: CONNECT answered 403, reset, or tunnelled
+  svc.py tamper ...       a box on the path that relays TCP and changes one
+                          byte of the client's first application-data record
+                          (what an IPS or WAN optimiser that rewrites a
+                          readable NULL-cipher session does to its MAC)
 
 Only addresses given on the command line are used (the namespaces' own).
 Everything is short-lived: servers exit after --count connections or when
@@ -446,6 +450,65 @@ def proxy(a):
         conn.close()
 
 
+# -------------------------------------------------------------------- tamper
+
+def tamper(a):
+    """Relay one connection to --upstream; in the client's stream, after its
+    ChangeCipherSpec, flip one payload byte of the first application-data
+    record. The TLS records are followed across reads by their headers."""
+    ls = listen(a.bind, a.port)
+    conn, _ = ls.accept()
+    up = socket.create_connection((a.upstream, a.port), timeout=5)
+    state = {"buf": b"", "ccs": False, "done": False}
+
+    def c2s(data):
+        if state["done"]:
+            return data
+        out = bytearray(data)
+        state["buf"] += data
+        base = len(state["buf"]) - len(data)   # offset of data in buf
+        at = 0
+        while len(state["buf"]) - at >= 5:
+            ctype = state["buf"][at]
+            rlen = struct.unpack(">H", state["buf"][at + 3:at + 5])[0]
+            if ctype == 20:
+                state["ccs"] = True
+            elif ctype == 23 and state["ccs"] and rlen > 0:
+                flip = at + 5 + min(8, rlen - 1)  # inside the payload
+                if flip >= base and flip - base < len(out):
+                    out[flip - base] ^= 0x20
+                    state["done"] = True
+                    log("tamper: flipped byte", flip)
+                    break
+            if len(state["buf"]) - at < 5 + rlen:
+                break
+            at += 5 + rlen
+        state["buf"] = state["buf"][at:]
+        return bytes(out)
+
+    socks = [conn, up]
+    while True:
+        r, _, _ = select.select(socks, [], [], a.hold)
+        if not r:
+            break
+        for s in r:
+            try:
+                b = s.recv(16384)
+            except OSError:
+                b = b""
+            if not b:
+                conn.close()
+                up.close()
+                return 0
+            if s is conn:
+                up.sendall(c2s(b))
+            else:
+                conn.sendall(b)
+    conn.close()
+    up.close()
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -505,9 +568,14 @@ def main():
     x.add_argument("--port", type=int, default=8080)
     x.add_argument("--mode", default="deny", choices=["deny", "reset", "tunnel"])
     x.add_argument("--upstream")
+    t = sub.add_parser("tamper")
+    t.add_argument("--bind", required=True)
+    t.add_argument("--port", type=int, default=443)
+    t.add_argument("--upstream", required=True)
+    t.add_argument("--hold", type=float, default=10)
     a = p.parse_args()
     return {"tls-server": tls_server, "client": client, "dns": dns,
-            "http": http, "proxy": proxy}[a.cmd](a) or 0
+            "http": http, "proxy": proxy, "tamper": tamper}[a.cmd](a) or 0
 
 
 if __name__ == "__main__":

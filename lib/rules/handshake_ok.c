@@ -47,7 +47,7 @@ late_meaning(uint8_t desc)
 	switch (desc) {
 	case 20:	/* bad_record_mac */
 		return "a record failed its integrity check, so its bytes "
-		    "changed on the way: a NULL-cipher session can be read, "
+		    "changed on the way. A NULL-cipher session can be read, "
 		    "and a device that rewrites it (an IPS, a WAN optimiser, "
 		    "a proxy) breaks the MAC; a network card's offload can "
 		    "damage it too";

@@ -680,6 +680,21 @@ sc_tampered() {
 	expect "$HOSTOPT" handshake-ok,null-cipher-negotiated "$(fr handshake-ok "$SH" "$ALERT && $S2C")" 0 "$OK_ABSENT"
 }
 
+sc_tampered_gnutls() {
+	# The same with gnutls-serv behind the box, over IPv6, pcapng.
+	give_da fw
+	gnutls_serv adc -a --priority "$GNUTLS_NULL" --x509certfile $CERTS/da.pem --x509keyfile $CERTS/da.key
+	bg fw $SVC tamper --bind :: --upstream 2001:db8:2::${HOST[adc]}
+	listening fw t 443
+	cap_start null-record-tampered-gnutls-v6 fmt=pcapng
+	cli $SVC client --connect $DA6 --post --ca $CERTS/corp-root.pem --check-hostname
+	cap_stop
+	give_da da
+	need "$SH && tls.handshake.ciphersuite==0x003b" "NULL-SHA256 chosen"
+	need "$ALERT && $S2C" "the server's alert"
+	expect "$CAOPT" handshake-ok,null-cipher-negotiated "$(fr handshake-ok "$SH" "$ALERT && $S2C")" 0 "$OK_ABSENT"
+}
+
 sc_wrong_iis404() {
 	# NULL session (so readable), but IIS answers the POST with 404.
 	pyserv da --bind 0.0.0.0 --cert $CERTS/da.pem --key $CERTS/da.key --http-reply web404
@@ -987,7 +1002,7 @@ clientcert_missing_gnutls clientcert_optional clientcert_good
 clientcert_rejected clientcert_rejected_gnutls untrusted untrusted_gnutls
 untrusted_completed expired expired_gnutls name_mismatch name_mismatch_gnutls
 name_near inspection inspection_gnutls inspection_ttl wrong_http wrong_http_v6
-wrong_fortigate wrong_iis404 tampered no_answer no_answer_v6 no_answer_near refused
+wrong_fortigate wrong_iis404 tampered tampered_gnutls no_answer no_answer_v6 no_answer_near refused
 refused_v6 refused_other dns dns_empty dns_near proxy proxy_reset proxy_ok crl
 crl_404 crl_ok incomplete incomplete_v6 incomplete_near truncated
 truncated_sll truncated_near no_iphttps no_iphttps_v6 other_https

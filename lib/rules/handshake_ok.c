@@ -9,14 +9,12 @@
  * outside the capture.
  *
  * A session that a side then tears down with a fatal alert it sends in
- * the clear (a NULL-cipher session, or an alert sent before its side
- * encrypted) is said, with the alert's frame: what was agreed in the
- * handshake did not last, and bad_record_mac, unexpected_message and
- * decode_error after a clean handshake mean the stream itself went bad
- * on the way (RFC 5246 7.2.2: a record that fails its MAC; 7.2.2 and RFC
- * 8446 6.2 for the other two).
+ * the clear (a NULL-cipher session) is said, with the alert's frame: what
+ * was agreed in the handshake did not last, and bad_record_mac,
+ * unexpected_message and decode_error after a clean handshake mean the
+ * stream itself went bad on the way (RFC 5246 7.2.2: a record that fails
+ * its MAC; 7.2.2 and RFC 8446 6.2 for the other two).
  */
-
 #include "rules/rules.h"
 #include "tls/tls.h"
 
@@ -40,9 +38,10 @@ peer_closed(const struct dt_conn *c, uint64_t alert)
 	return fin != 0 && fin < alert ? fin : 0;
 }
 
-/* What a fatal alert after a clean handshake says about the stream. */
+/* What a fatal alert after a clean handshake says about the path: the
+   stream changed on the way; NULL for the alerts that do not say so. */
 static const char *
-late_meaning(uint8_t desc)
+path_meaning(uint8_t desc)
 {
 	switch (desc) {
 	case 20:	/* bad_record_mac */
@@ -58,17 +57,19 @@ late_meaning(uint8_t desc)
 		    "the stream (a firewall's or proxy's own reply), or a "
 		    "stack broke the protocol";
 	default:
-		return "the alert names the reason the side gave up the "
-		    "session";
+		return NULL;
 	}
 }
 
-/* The explanation's last sentence: the fatal alert at frame `late`
-   and what it says. */
+/* The explanation's last sentence: the fatal alert at frame `late`, and
+   the peer's FIN before it (`closed`, 0: none) or what it says of the
+   path (`path`, NULL: nothing). */
 static void
-late_text(struct dt_text *e, const struct dt_conn *c, uint64_t late)
+late_text(struct dt_text *e, const struct dt_conn *c, uint64_t late,
+    uint64_t closed, const char *path)
 {
 	const struct dt_tls_facts *t = c->tls;
+	const char *peer = t->alert_dir == DT_C2S ? "server" : "client";
 	char al[64];
 
 	dt_text_put(e, " The session then ended with a fatal ");
@@ -77,15 +78,12 @@ late_text(struct dt_text *e, const struct dt_conn *c, uint64_t late)
 	    "client (frame " : " alert from the server (frame ");
 	dt_text_u64(e, late);
 	dt_text_put(e, "): ");
-	if (peer_closed(c, late)) {
-		const char *peer = t->alert_dir == DT_C2S ? "server" :
-		    "client";
-
+	if (closed != 0) {
 		dt_text_put(e, "the ");
 		dt_text_put(e, peer);
 		dt_text_put(e, " had closed its side of the TCP "
 		    "connection (frame ");
-		dt_text_u64(e, peer_closed(c, late));
+		dt_text_u64(e, closed);
 		dt_text_put(e, ") without a close_notify alert, and "
 		    "the alert answers that cut");
 		if (t->alert_desc == 50)
@@ -95,7 +93,8 @@ late_text(struct dt_text *e, const struct dt_conn *c, uint64_t late)
 		dt_text_put(e, peer);
 		dt_text_put(e, " ended the session, not the path");
 	} else
-		dt_text_put(e, late_meaning(t->alert_desc));
+		dt_text_put(e, path != NULL ? path : "the alert names the "
+		    "reason the side gave up the session");
 	dt_text_put(e, ".");
 }
 
@@ -106,7 +105,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	char sum[DT_RULE_TEXT], expl[DT_RULE_TEXT];
 	struct dt_text s, e;
 	uint64_t fr[5];
-	uint64_t last, late;
+	uint64_t last, late, closed = 0;
+	const char *path = NULL;
 
 	if (!dt_rule_hs_complete(c))
 		return;
@@ -122,6 +122,8 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	fr[3] = last;
 	late = late_fatal(t, last);
 	fr[4] = late;
+	if (late != 0 && (closed = peer_closed(c, late)) == 0)
+		path = path_meaning(t->alert_desc);
 	dt_text_init(&s, sum, sizeof sum);
 	dt_text_version(&s, t->version);
 	dt_text_put(&s, " handshake with ");
@@ -161,11 +163,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	    "cause is in the HTTP exchange inside the tunnel or beyond this "
 	    "capture.");
 	if (late != 0)
-		late_text(&e, c, late);
+		late_text(&e, c, late, closed, path);
 	dt_verdict_add(ctx, &dt_rule_handshake_ok, c, DT_CONF_HIGH, 0, NULL,
-	    fr, late != 0 ? 5 : 4, sum, expl, late != 0 &&
-	    !peer_closed(c, late) && (t->alert_desc == 20 ||
-	    t->alert_desc == 10 || t->alert_desc == 50) ?
+	    fr, late != 0 ? 5 : 4, sum, expl, path != NULL ?
 	    "Nothing to change in the handshake. Find what alters the session "
 	    "on the way: exempt the IP-HTTPS server from TLS inspection, "
 	    "intrusion prevention and WAN optimisation on the path, and "

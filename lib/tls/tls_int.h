@@ -282,11 +282,16 @@ void dt_tls_head(struct dt_tls *t, struct dt_conn *c, int dir,
 /* D_NONTLS: gather the first line (one byte per call) or finish it. */
 void dt_tls_nontls_line(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
-/* Finish the non-TLS line if it is complete. */
+/* D_MID: look for two records in a row in a midstream start's first
+   bytes (start.c); records from there, or not TLS. */
 void dt_tls_midstream(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+/* D_MID and no record found (the limit, or the direction's end): the
+   non-TLS fact for a server, the end of parsing for a client. */
 void dt_tls_midstream_end(struct dt_tls *t, int dir);
+/* D_MID across a gap of n bytes: the search begins again after it. */
 void dt_tls_midstream_gap(struct dt_tls *t, int dir, uint64_t n);
+/* Finish the non-TLS line if it is complete. */
 void dt_tls_nontls_check(struct dt_tls *t, struct dt_conn *c, int dir);
 /* The non-TLS fact from what was gathered, and the direction is done. */
 void dt_tls_nontls_finish(struct dt_tls *t, struct dt_conn *c, int dir);

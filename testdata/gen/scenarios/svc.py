@@ -406,10 +406,12 @@ def http(a):
 
 # --------------------------------------------------------------------- proxy
 
-def pipe(x, y):
+def pipe(x, y, x_to_y=None, idle=10):
+    """Relay both ways until a side ends or both are idle for `idle` s;
+    what x sends goes through x_to_y when given."""
     socks = [x, y]
     while True:
-        r, _, _ = select.select(socks, [], [], 10)
+        r, _, _ = select.select(socks, [], [], idle)
         if not r:
             return
         for s in r:
@@ -419,7 +421,10 @@ def pipe(x, y):
                 return
             if not b:
                 return
-            (y if s is x else x).sendall(b)
+            if s is x:
+                y.sendall(x_to_y(b) if x_to_y is not None else b)
+            else:
+                x.sendall(b)
 
 
 def proxy(a):
@@ -486,24 +491,7 @@ def tamper(a):
         state["buf"] = state["buf"][at:]
         return bytes(out)
 
-    socks = [conn, up]
-    while True:
-        r, _, _ = select.select(socks, [], [], a.hold)
-        if not r:
-            break
-        for s in r:
-            try:
-                b = s.recv(16384)
-            except OSError:
-                b = b""
-            if not b:
-                conn.close()
-                up.close()
-                return 0
-            if s is conn:
-                up.sendall(c2s(b))
-            else:
-                conn.sendall(b)
+    pipe(conn, up, c2s, a.hold)
     conn.close()
     up.close()
     return 0

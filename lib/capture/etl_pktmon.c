@@ -179,7 +179,7 @@ pm_component(struct dt_reader *r, struct etl_pm *pm, struct rd *u,
 
 /* Event 60 NdisMedium: ComponentId, Type, Value u16. */
 static int
-pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
+pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u, uint64_t off)
 {
 	struct etl_comp *c;
 	uint16_t id, medium;
@@ -187,8 +187,11 @@ pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
 	id = rd_u16le(u);
 	rd_skip(u, 2);
 	medium = rd_u16le(u);
-	if (!rd_ok(u))
+	if (!rd_ok(u)) {
+		dt_reader_warnf(r, off, "PktMon medium event is too short; "
+		    "skipped");
 		return 0;
+	}
 	if ((c = comp_get(r->m, pm, id, 1)) == NULL)
 		return DT_ENOMEM;
 	c->medium = medium;
@@ -306,7 +309,7 @@ dt_etl_pm_event(struct dt_reader *r, struct etl_pm **state,
 	if (ev->id == 20)
 		return pm_component(r, pm, u, ev->offset);
 	if (ev->id == 60)
-		return pm_medium(r, pm, u);
+		return pm_medium(r, pm, u, ev->offset);
 	if (ev->id == 160 || ev->id == 170)
 		return pm_packet(r, pm, ifs, ev, u, out);
 	return 0;

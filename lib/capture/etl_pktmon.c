@@ -179,7 +179,7 @@ pm_component(struct dt_reader *r, struct etl_pm *pm, struct rd *u,
 
 /* Event 60 NdisMedium: ComponentId, Type, Value u16. */
 static int
-pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
+pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u, uint64_t off)
 {
 	struct etl_comp *c;
 	uint16_t id, medium;
@@ -187,8 +187,11 @@ pm_medium(struct dt_reader *r, struct etl_pm *pm, struct rd *u)
 	id = rd_u16le(u);
 	rd_skip(u, 2);
 	medium = rd_u16le(u);
-	if (!rd_ok(u))
+	if (!rd_ok(u)) {
+		dt_reader_warnf(r, off, "PktMon medium event is too short; "
+		    "skipped");
 		return 0;
+	}
 	if ((c = comp_get(r->m, pm, id, 1)) == NULL)
 		return DT_ENOMEM;
 	c->medium = medium;
@@ -207,10 +210,12 @@ ethernet_in_80211(const uint8_t *d, size_t n)
 {
 	if (n < 34 || etl_wifi_snap_at(d, n) != 0)
 		return 0;
-	if (d[12] == 0x08 && d[13] == 0x00)
+	switch (rd_be16(d + 12)) {
+	case 0x0800:
 		return d[14] >= 0x45 && d[14] <= 0x4f;
-	if (d[12] == 0x86 && d[13] == 0xdd)
+	case 0x86dd:
 		return n >= 54 && (d[14] & 0xf0) == 0x60;
+	}
 	return 0;
 }
 
@@ -304,7 +309,7 @@ dt_etl_pm_event(struct dt_reader *r, struct etl_pm **state,
 	if (ev->id == 20)
 		return pm_component(r, pm, u, ev->offset);
 	if (ev->id == 60)
-		return pm_medium(r, pm, u);
+		return pm_medium(r, pm, u, ev->offset);
 	if (ev->id == 160 || ev->id == 170)
 		return pm_packet(r, pm, ifs, ev, u, out);
 	return 0;
@@ -384,7 +389,7 @@ ip_at(const struct etl_pkt *p, int *ok)
 	}
 	if (p->linktype == LT_ETHERNET) {
 		for (h = 12; h + 2 <= n; h += 4) {
-			type = (uint16_t)(d[h] << 8 | d[h + 1]);
+			type = rd_be16(d + h);
 			if (type != 0x8100 && type != 0x88a8)
 				break;
 		}
@@ -396,7 +401,7 @@ ip_at(const struct etl_pkt *p, int *ok)
 		return 0;
 	if (h + 2 > n)
 		return 0;
-	type = (uint16_t)(d[h] << 8 | d[h + 1]);
+	type = rd_be16(d + h);
 	*ok = type == 0x0800 || type == 0x86dd;
 	return h + 2;
 }
@@ -420,9 +425,9 @@ seen_by_bytes(struct dt_mem *m, struct etl_pm *pm, const struct etl_pkt *p)
 	if (!ok || avail < 20)
 		iplen = 0;		/* not IP: the whole frame */
 	else if (ip[0] >> 4 == 4)
-		iplen = (uint32_t)(ip[2] << 8 | ip[3]);
+		iplen = rd_be16(ip + 2);
 	else if (ip[0] >> 4 == 6 && avail >= 40)
-		iplen = 40u + (uint32_t)(ip[4] << 8 | ip[5]);
+		iplen = 40u + rd_be16(ip + 4);
 	else
 		iplen = 0;
 	if (iplen == 0) {

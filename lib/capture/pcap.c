@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "datrace.h"
+#include "util/rd.h"
 
 #define PCAP_MAGIC_US		0xa1b2c3d4u
 #define PCAP_MAGIC_NS		0xa1b23c4du
@@ -36,6 +37,27 @@ struct pcap_state {
 	int nsec;			/* nanosecond magic */
 	int lengths_swapped;		/* 0 no, 1 yes, 2 when caplen > len */
 };
+
+/* The magic's first byte of a little-endian file. */
+static int
+hdr_le(const uint8_t *h)
+{
+	return h[0] == 0xd4 || h[0] == 0x4d;
+}
+
+/* The file header's 16- or 32-bit number at off, in the file's byte
+   order. */
+static uint32_t
+hdr_num(const struct pcap_state *ps, size_t off, size_t size)
+{
+	struct rd r = rd_make(ps->hdr, sizeof ps->hdr);
+	int le = hdr_le(ps->hdr);
+
+	rd_skip(&r, off);
+	if (size == 2)
+		return le ? rd_u16le(&r) : rd_u16(&r);
+	return le ? rd_u32le(&r) : rd_u32(&r);
+}
 
 static int
 pcap_probe(const uint8_t *p, size_t n)
@@ -129,12 +151,10 @@ fast_setup(struct dt_reader *r, struct pcap_state *ps)
 	ps->fast = 0;
 	if (ps->snaplen <= 0 || (uint32_t)ps->snaplen > MAX_SNAPLEN)
 		return;
-	ps->le = h[0] == 0xd4 || h[0] == 0x4d;
+	ps->le = hdr_le(h);
 	ps->nsec = (ps->le ? h[1] : h[2]) == 0x3c;
-	vmaj = ps->le ? (unsigned)(h[4] | h[5] << 8) :
-	    (unsigned)(h[4] << 8 | h[5]);
-	vmin = ps->le ? (unsigned)(h[6] | h[7] << 8) :
-	    (unsigned)(h[6] << 8 | h[7]);
+	vmaj = hdr_num(ps, 4, 2);
+	vmin = hdr_num(ps, 6, 2);
 	if (vmaj == 2 && vmin < 3)
 		ps->lengths_swapped = 1;
 	else if (vmaj == 2 && vmin == 3)
@@ -332,16 +352,10 @@ dt_reader_in_place(const struct dt_reader *r)
 static int
 plain_header(struct dt_reader *r, struct pcap_state *ps)
 {
-	const uint8_t *h = ps->hdr;
-	int le = h[0] == 0xd4 || h[0] == 0x4d;
 	uint32_t snap, lt;
 
-	snap = le ? (uint32_t)h[16] | (uint32_t)h[17] << 8 |
-	    (uint32_t)h[18] << 16 | (uint32_t)h[19] << 24 :
-	    (uint32_t)h[19] | (uint32_t)h[18] << 8 |
-	    (uint32_t)h[17] << 16 | (uint32_t)h[16] << 24;
-	lt = le ? (uint32_t)h[20] | (uint32_t)h[21] << 8 :
-	    (uint32_t)h[23] | (uint32_t)h[22] << 8;
+	snap = hdr_num(ps, 16, 4);
+	lt = hdr_num(ps, 20, 4) & 0xffff;	/* above: FCS length, reserved */
 	if (snap == 0 || snap > MAX_SNAPLEN)
 		return 0;
 	ps->snaplen = (int)snap;
@@ -406,15 +420,10 @@ pcap_begin(struct dt_reader *r)
 	}
 	ps->snaplen = ps->lib.snapshot(ps->pcap);
 	/* The header's own LINKTYPE_ value: pcap_datalink() gives a DLT_. */
-	if (n >= 24) {
-		h = ps->hdr;
-		ps->linktype = (int)((uint32_t)h[20] | (uint32_t)h[21] << 8);
-		if (h[0] == 0xa1)		/* big-endian file */
-			ps->linktype = (int)((uint32_t)h[23] |
-			    (uint32_t)h[22] << 8);
-	} else {
+	if (n >= 24)
+		ps->linktype = (int)(hdr_num(ps, 20, 4) & 0xffff);
+	else
 		ps->linktype = ps->lib.datalink(ps->pcap);
-	}
 	fast_setup(r, ps);
 	return 0;
 }

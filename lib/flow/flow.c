@@ -689,12 +689,10 @@ dt_flow_new(struct dt_flow **out, struct dt_capture *cap,
 	TAILQ_INIT(&f->live);
 	TAILQ_INIT(&f->tombs);
 	f->expire_at = INT64_MIN;
-	if (cfg != NULL && cfg->ports != NULL) {
+	/* none: 443 alone, as dt_ports_have() reads an empty set */
+	if (cfg != NULL && cfg->ports != NULL)
 		for (i = 0; i < DT_MAX_PORTS && cfg->ports[i] != 0; i++)
 			f->ports[i] = cfg->ports[i];
-	} else {
-		f->ports[0] = 443;
-	}
 	f->stream_cap = cfg != NULL && cfg->stream_cap != 0 ?
 	    cfg->stream_cap : STREAM_CAP_DEFAULT;
 	f->idle = cfg != NULL && cfg->idle_timeout > 0 ?

@@ -104,7 +104,7 @@ struct dt_flow {
 	struct sink sinks[DT_FLOW_MAX_SINKS];
 	unsigned n_sinks;
 	unsigned dgram;			/* sinks with datagram(), one bit each */
-	uint16_t ports[DT_MAX_PORTS + 1];
+	uint16_t ports[DT_MAX_PORTS + 1];	/* for dt_ports_have() */
 	size_t stream_cap;
 	int64_t idle;
 	int64_t tomb_timeout;

@@ -338,13 +338,8 @@ segment_text(struct dt_flow *f, struct flow *fl, int dir, uint32_t seq,
 				/* the usual segment: nothing waits, out it
 				   goes from the packet (what reasm_in_order()
 				   and reasm_drain() do then) */
-				if (cap == len)
-					reasm_deliver(f, fl, dir, l4->payload,
-					    len, pkt->frame, pkt->time);
-				else
-					reasm_deliver_part(f, fl, dir,
-					    l4->payload, cap, len, 0,
-					    pkt->frame, pkt->time);
+				reasm_deliver_part(f, fl, dir, l4->payload,
+				    cap, len, 0, pkt->frame, pkt->time);
 				return;
 			}
 			if (reasm_in_order(f, fl, dir, seq, l4->payload, cap,

@@ -98,6 +98,16 @@ l4_tcp_fixed(const uint8_t *q, struct dt_l4 *out)
 	return (uint32_t)(q[12] >> 4) * 4;
 }
 
+/* The fixed 8 bytes of a UDP header at q (RFC 768) into out: the
+   length its length field says. */
+static inline uint16_t
+l4_udp_fixed(const uint8_t *q, struct dt_l4 *out)
+{
+	out->sport = rd_be16(q);
+	out->dport = rd_be16(q + 2);
+	return rd_be16(q + 4);
+}
+
 /* A transport header read: what follows it (r, the bytes present) is
    the payload, paylen bytes long by the headers. */
 static inline void
@@ -125,8 +135,8 @@ l4_tcp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
 }
 
 /* The usual UDP header - present, its length from 8 bytes to the IP
-   payload's - inline, with l4_udp()'s steps. 0: l4_udp()'s, nothing
-   written. */
+   payload's - inline, with l4_udp()'s steps. 0: l4_udp()'s, which reads
+   the ports again. */
 static inline int
 l4_udp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
 {
@@ -135,11 +145,9 @@ l4_udp_bare(struct rd r, uint32_t len, struct dt_l4 *out)
 
 	if (len < 8 || (q = rd_bytes(&r, 8)) == NULL)
 		return 0;
-	ulen = rd_be16(q + 4);
+	ulen = l4_udp_fixed(q, out);
 	if (ulen < 8 || ulen > len)
 		return 0;
-	out->sport = rd_be16(q);
-	out->dport = rd_be16(q + 2);
 	rd_limit(&r, ulen - 8u);
 	l4_payload(out, DT_L4_UDP, r, ulen - 8u);
 	return 1;

@@ -84,10 +84,7 @@ l4_udp(const struct rd *rp, uint32_t len, struct dt_l4 *out)
 		truncated(out, "UDP header cut by snaplen");
 		return;
 	}
-	out->sport = rd_u16(&r);
-	out->dport = rd_u16(&r);
-	ulen = rd_u16(&r);
-	rd_skip(&r, 2);		/* checksum */
+	ulen = l4_udp_fixed(rd_bytes(&r, 8), out);	/* r.n >= 8 */
 	if (ulen == 0)		/* RFC 2675 jumbogram, or offload */
 		ulen = len > 0xffff ? 0xffff : (uint16_t)len;
 	if (ulen < 8) {

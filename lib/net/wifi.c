@@ -35,12 +35,21 @@ fault(const char **why, int kind, const char *text)
 	return kind;
 }
 
+/* An RFC 1042 or 802.1H LLC/SNAP header and its EtherType at r: AA AA
+   03, then OUI 00-00-00 or 00-00-F8. */
 static int
-ieee80211(struct rd *r, const char **why)
+llc_snap(const struct rd *r)
 {
 	static const uint8_t rfc1042[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
 	static const uint8_t bridge[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0xf8 };
-	const uint8_t *llc;
+
+	return r->n >= 8 && (memcmp(r->p, rfc1042, 6) == 0 ||
+	    memcmp(r->p, bridge, 6) == 0);
+}
+
+static int
+ieee80211(struct rd *r, const char **why)
+{
 	struct rd q = *r;
 	uint8_t fc0, fc1, type, sub;
 	uint16_t seqctl;
@@ -81,18 +90,16 @@ ieee80211(struct rd *r, const char **why)
 	 * two encrypted bytes of zero is a 2^-40 chance. Such a frame is
 	 * read; any other protected one is encrypted.
 	 */
-	if ((fc1 & FC_PROTECTED) && ((seqctl & 0xf) != 0 || r->n < 8 ||
-	    (memcmp(r->p, rfc1042, 6) != 0 && memcmp(r->p, bridge, 6) != 0)))
+	if ((fc1 & FC_PROTECTED) && ((seqctl & 0xf) != 0 || !llc_snap(r)))
 		return DT_WIFI_PROTECTED;
 	if ((seqctl & 0xf) != 0)
 		return DT_WIFI_NOT_IP;	/* a later fragment: no LLC */
 	if (r->n < 8)
 		return r->n == 0 ? DT_WIFI_NOT_IP : fault(why,
 		    DT_WIFI_TRUNCATED, "802.2 LLC/SNAP header cut by snaplen");
-	/* AA AA 03, then OUI 00-00-00 (RFC 1042) or 00-00-F8 (802.1H) */
-	llc = rd_bytes(r, 6);
-	if (memcmp(llc, rfc1042, 6) != 0 && memcmp(llc, bridge, 6) != 0)
+	if (!llc_snap(r))
 		return DT_WIFI_NOT_IP;
+	rd_skip(r, 6);
 	return rd_u16(r);
 }
 

@@ -49,6 +49,7 @@ struct got {
 	size_t n;
 	unsigned n_warn;
 	char warn[32][256];
+	uint64_t warn_off[32];
 	char err[256];
 	uint64_t err_off;
 	const char *format;
@@ -60,9 +61,10 @@ on_warn(void *payload, uint64_t off, const char *msg)
 {
 	struct got *g = payload;
 
-	(void)off;
-	if (g->n_warn < 32)
+	if (g->n_warn < 32) {
 		snprintf(g->warn[g->n_warn], sizeof g->warn[0], "%s", msg);
+		g->warn_off[g->n_warn] = off;
+	}
 	g->n_warn++;
 }
 
@@ -429,6 +431,51 @@ START_TEST(test_pktmon_written)
 		got_free(&g);
 		etlw_free(&w);
 	}
+}
+END_TEST
+
+
+/*
+ * An NdisMedium event (60) too short for its component id, type and
+ * value is told at its offset and skipped, as a short component or
+ * packet event is; the packets after it are read, the component's link
+ * type Ethernet as when no medium was logged.
+ */
+START_TEST(test_pktmon_short_medium)
+{
+	struct etlw w;
+	struct got g;
+	struct etlw_pm m;
+	uint8_t f[80];
+	static const uint8_t shortev[4] = { 5, 0, 0, 0 };
+	size_t at, rec;
+
+	etlw_init(&w);
+	etlw_header(&w, 60 * UINT64_C(1000000000));
+	etlw_pm_component(&w, 5, 2, "nic.sys", "Test Adapter", 100);
+	at = w.file.n;
+	rec = w.recs.n;
+	etlw_event(&w, etlw_guid_pktmon, 60, 0x1, 200, 8, shortev,
+	    sizeof shortev, NULL, 0);
+	memset(&m, 0, sizeof m);
+	m.group = 7;
+	m.number = 1;
+	m.appearance = 1;
+	m.dirtag = 3;
+	m.ptype = 1;
+	m.comp = 5;
+	etlw_frame(f, sizeof f, 1);
+	etlw_pm_packet(&w, 0, &m, f, sizeof f, 1000000);
+	etlw_flush(&w, 0, 0, 0, 0);
+	ck_assert_int_eq(read_all(w.file.p, w.file.n, &g), 0);
+	ck_assert_uint_eq(g.n_warn, 1);
+	ck_assert_str_eq(g.warn[0], "PktMon medium event is too short; "
+	    "skipped");
+	ck_assert_uint_eq(g.warn_off[0], at + 0x48 + rec);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_int_eq(g.r[0].linktype, 1);
+	got_free(&g);
+	etlw_free(&w);
 }
 END_TEST
 
@@ -1712,6 +1759,7 @@ etl_suite(void)
 	tcase_add_test(tc, test_xpress_spec_example);
 	tcase_add_test(tc, test_xpress_matches_and_errors);
 	tcase_add_test(tc, test_pktmon_written);
+	tcase_add_test(tc, test_pktmon_short_medium);
 	tcase_add_test(tc, test_ndis_written);
 	tcase_add_loop_test(tc, test_ndis_wifi_and_ethernet_once, 0, 2);
 	tcase_add_test(tc, test_pktmon_appearance0_by_bytes);

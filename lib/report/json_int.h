@@ -451,21 +451,8 @@ jq_close(struct jw *w, char *o)
  * one store without a loop or a division.
  */
 #ifdef DT_DIGITS_SWAR
-#define DEC3_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
-#define DEC3_W(v)	((v) >= 100 ? DEC3_D(v, 100) | DEC3_D(v, 10) << 8 | \
-	DEC3_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? \
-	DEC3_D(v, 10) | DEC3_D(v, 1) << 8 | (uint32_t)'.' << 16 : \
-	DEC3_D(v, 1) | (uint32_t)'.' << 8)
-#define DEC3_4(v)	DEC3_W(v), DEC3_W((v) + 1), DEC3_W((v) + 2), \
-	DEC3_W((v) + 3)
-#define DEC3_16(v)	DEC3_4(v), DEC3_4((v) + 4), DEC3_4((v) + 8), \
-	DEC3_4((v) + 12)
-#define DEC3_64(v)	DEC3_16(v), DEC3_16((v) + 16), DEC3_16((v) + 32), \
-	DEC3_16((v) + 48)
-
-static const uint32_t jq_dec3[256] = {
-	DEC3_64(0), DEC3_64(64), DEC3_64(128), DEC3_64(192)
-};
+extern const uint32_t jq_dec3[256]	/* json_out.c */
+    __attribute__((visibility("hidden")));
 #endif
 
 /* The digits of v < 256 at p, then '.' (room for 4); their count. */

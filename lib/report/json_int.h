@@ -136,12 +136,15 @@ struct jw {
 	const char *ver_name[8];
 	/* Names of ours written (jq_ours()), quoted, by their address: a
 	   connection writes a dozen (its state, its alerts', "server"), of
-	   a handful of kinds. */
+	   a handful of kinds, a document a few dozen kinds. One slot an
+	   address hash: in 16, two names written every connection shared a
+	   slot and took turns, which ones moving with the code's layout
+	   (0.3-1 M instructions of a day's document, a rebuild apart). */
 	struct jw_nm {
 		const char *p;	/* NULL: none */
 		size_t n;	/* bytes of q that count */
 		char q[32];
-	} nm[16];
+	} nm[64];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t flushes;	/* times buf was written out */
@@ -628,13 +631,13 @@ char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
    copied whole next time: no strlen(), no copy of a length. */
 char *jq_ours_new(struct jw *w, char *o, const char *name, size_t k);
 
-/* The slot of w->nm a name is kept in: its address, hashed to 4 bits. */
+/* The slot of w->nm a name is kept in: its address, hashed to 6 bits. */
 static inline __attribute__((always_inline)) struct jw_nm *
 jw_nm_slot(struct jw *w, const char *name)
 {
-	_Static_assert(sizeof w->nm / sizeof w->nm[0] == 16, "4 bits a slot");
+	_Static_assert(sizeof w->nm / sizeof w->nm[0] == 64, "6 bits a slot");
 	return &w->nm[((uint64_t)(uintptr_t)name *
-	    UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	    UINT64_C(0x9E3779B97F4A7C15)) >> 58];
 }
 
 static inline __attribute__((always_inline)) char *

@@ -136,6 +136,17 @@ jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
 	return o + n - (t->n_key == 1);
 }
 
+/* An event's frame and time as kept in k, "time"'s key between them. */
+static inline __attribute__((always_inline)) char *
+jev_kept(char *o, const struct jw_evt *t, const struct jw_evc *k)
+{
+	memcpy(o, k->frame, sizeof k->frame);
+	o += k->nf;
+	o = jq_copy(o, t->time, t->n_time, 32);
+	memcpy(o, k->time, sizeof k->time);
+	return o + k->nt;
+}
+
 /*
  * An element of "timeline" or "messages": frame, time, from, type, then
  * what the type adds. A day has millions: the keys, their punctuation
@@ -158,11 +169,7 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 	o = jq_copy(o, t->elem + first, t->n_elem - first, 64);
 	if (!keep && e != NULL && e->gen == w->evc_gen) {
 		/* written in "messages": the same bytes */
-		memcpy(o, e->frame, sizeof e->frame);
-		o += e->nf;
-		o = jq_copy(o, t->time, t->n_time, 32);
-		memcpy(o, e->time, sizeof e->time);
-		o += e->nt;
+		o = jev_kept(o, t, e);
 	} else if (!keep) {
 		/* in "timeline" the rest are TCP's: seldom two a packet */
 		o = jq_uint(o, dt_ev_frame(c, ev));
@@ -175,11 +182,7 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 
 		if (w->evl_ok && frame == w->evl_frame && ns == w->evl_ns) {
 			/* the packet of the event before: its bytes */
-			memcpy(o, l->frame, sizeof l->frame);
-			o += l->nf;
-			o = jq_copy(o, t->time, t->n_time, 32);
-			memcpy(o, l->time, sizeof l->time);
-			o += l->nt;
+			o = jev_kept(o, t, l);
 		} else {
 			v = o;
 			o = jq_uint(o, frame);

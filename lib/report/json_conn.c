@@ -959,14 +959,6 @@ put_fixed(char *o, const char *s, size_t n, size_t fixed)
 #define put_addr(o, s, n)	put_fixed((o), (s), (n), INET6_ADDRSTRLEN)
 #define put_port(o, s, n)	put_fixed((o), (s), (n), 8)
 
-/* An address as dt_addr_put() writes it, an IPv4 one inline (nearly
-   every connection's); room for 20 at p. Its length. */
-static inline size_t
-jq_addr(char *p, const struct dt_addr *a)
-{
-	return a->family == 6 ? dt_addr_put(p, a) : jq_ip4(p, a->a);
-}
-
 /*
  * The connection's "client", quoted at o ("A:P", "[A]:P" for IPv6), and
  * its "wireshark_filter" at filter ("ip.addr==A && tcp.port==P &&

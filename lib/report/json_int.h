@@ -491,6 +491,15 @@ jq_ip4(char *p, const uint8_t *b)
 	return n - 1;	/* the last '.' */
 }
 
+/* An address as dt_addr_put() writes it (inet_ntop()'s bytes), an IPv4
+   one inline (nearly every connection's and DNS answer's); room for 20
+   at p. Its length. */
+static inline size_t
+jq_addr(char *p, const struct dt_addr *a)
+{
+	return a->family == 6 ? dt_addr_put(p, a) : jq_ip4(p, a->a);
+}
+
 /* Values. */
 char *jq_int_any(char *o, int64_t v);
 

@@ -111,10 +111,7 @@ jdns_(struct jw *w, const struct dt_dns *d, size_t i1)
 	for (i = 0; i < d->n_addrs; i++) {
 		/* written as inet_ntop() does: plain ASCII, under 46 bytes */
 		dt_dns_addr(d, i, &a);
-		if (a.family == 4)
-			n = jq_ip4(ip, a.a);
-		else if ((n = dt_addr_put(ip, &a)) == 0)
-			continue;
+		n = jq_addr(ip, &a);
 		_Static_assert(sizeof ip - 1 <= JQ_VALUE_MAX - 2,
 		    "an address in a member's room");
 		o = jq_begin_at(w, o, 4);

@@ -136,6 +136,17 @@ jq_copy_key_(const struct jw_evt *t, char *o, const char *q, size_t n)
 	return o + n - (t->n_key == 1);
 }
 
+/* An event's frame and time as kept in k, "time"'s key between them. */
+static inline __attribute__((always_inline)) char *
+jev_kept(char *o, const struct jw_evt *t, const struct jw_evc *k)
+{
+	memcpy(o, k->frame, sizeof k->frame);
+	o += k->nf;
+	o = jq_copy(o, t->time, t->n_time, 32);
+	memcpy(o, k->time, sizeof k->time);
+	return o + k->nt;
+}
+
 /*
  * An element of "timeline" or "messages": frame, time, from, type, then
  * what the type adds. A day has millions: the keys, their punctuation
@@ -158,11 +169,7 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 	o = jq_copy(o, t->elem + first, t->n_elem - first, 64);
 	if (!keep && e != NULL && e->gen == w->evc_gen) {
 		/* written in "messages": the same bytes */
-		memcpy(o, e->frame, sizeof e->frame);
-		o += e->nf;
-		o = jq_copy(o, t->time, t->n_time, 32);
-		memcpy(o, e->time, sizeof e->time);
-		o += e->nt;
+		o = jev_kept(o, t, e);
 	} else if (!keep) {
 		/* in "timeline" the rest are TCP's: seldom two a packet */
 		o = jq_uint(o, dt_ev_frame(c, ev));
@@ -175,11 +182,7 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 
 		if (w->evl_ok && frame == w->evl_frame && ns == w->evl_ns) {
 			/* the packet of the event before: its bytes */
-			memcpy(o, l->frame, sizeof l->frame);
-			o += l->nf;
-			o = jq_copy(o, t->time, t->n_time, 32);
-			memcpy(o, l->time, sizeof l->time);
-			o += l->nt;
+			o = jev_kept(o, t, l);
 		} else {
 			v = o;
 			o = jq_uint(o, frame);
@@ -942,130 +945,79 @@ jtcp(struct jw *w, const struct dt_conn *c)
 		jtcp_(w, c, w->ind + w->step, w->ind + 2 * w->step);
 }
 
-/* s[0..n) at p; the end. */
-static char *
-put(char *p, const char *s, size_t n)
+/* s[0..n) at o, n <= fixed, copied as `fixed` bytes (one copy of a
+   constant size, no branch; s holds them, o has the room). */
+static inline __attribute__((always_inline)) char *
+put_fixed(char *o, const char *s, size_t n, size_t fixed)
 {
-	memcpy(p, s, n);
-	return p + n;
-}
-
-/*
- * The connection's "client" ("A:P", "[A]:P" for IPv6) and
- * "wireshark_filter" ("ip.addr==A && tcp.port==P && ip.addr==..."), the
- * bytes dt_conn_client_text() and dt_facts_wireshark_filter() write
- * (cut as they cut), with the client's address written once for both.
- * Both NUL-terminated, their lengths in *cli_n and *filter_n.
- */
-static void
-conn_texts(const struct dt_conn *c, char cli[DT_ENDPOINT_LEN],
-    char filter[DT_FILTER_LEN], size_t *cli_n, size_t *filter_n)
-{
-	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], cp[10], sp[10];
-	char t[2 * (sizeof "ipv6.addr== && tcp.port==65535" +
-	    INET6_ADDRSTRLEN) + sizeof " && "], *q;
-	size_t can = dt_addr_put(ca, &c->client);
-	size_t san = dt_addr_put(sa, &c->server);
-	size_t cpn = dt_put_uint(cp, c->client_port);
-	size_t spn = dt_put_uint(sp, c->server_port);
-	size_t n;
-
-	if (can == 0 || san == 0) {	/* never: as they do it */
-		dt_conn_client_text(c, cli);
-		dt_facts_wireshark_filter(c, filter, DT_FILTER_LEN);
-		*cli_n = strlen(cli);
-		*filter_n = strlen(filter);
-		return;
-	}
-	q = t;
-	if (c->client.family == 6)
-		*q++ = '[';
-	q = put(q, ca, can);
-	if (c->client.family == 6)
-		*q++ = ']';
-	*q++ = ':';
-	q = put(q, cp, cpn);
-	n = (size_t)(q - t);
-	if (n > DT_ENDPOINT_LEN - 1)
-		n = DT_ENDPOINT_LEN - 1;
-	memcpy(cli, t, n);
-	cli[n] = '\0';
-	*cli_n = n;
-
-	q = t;
-	if (c->client.family == 6)
-		q = put(q, "ipv6.addr==", 11);
-	else
-		q = put(q, "ip.addr==", 9);
-	q = put(q, ca, can);
-	q = put(q, " && tcp.port==", 14);
-	q = put(q, cp, cpn);
-	q = put(q, " && ", 4);
-	if (c->server.family == 6)
-		q = put(q, "ipv6.addr==", 11);
-	else
-		q = put(q, "ip.addr==", 9);
-	q = put(q, sa, san);
-	q = put(q, " && tcp.port==", 14);
-	q = put(q, sp, spn);
-	n = (size_t)(q - t);
-	if (n > DT_FILTER_LEN - 1)
-		n = DT_FILTER_LEN - 1;
-	memcpy(filter, t, n);
-	filter[n] = '\0';
-	*filter_n = n;
-}
-
-/* s[0..n) at o, n <= 16, copied as 16 bytes (s holds 16). */
-static inline char *
-put16(char *o, const char *s, size_t n)
-{
-	memcpy(o, s, 16);
+	memcpy(o, s, fixed);
 	return o + n;
 }
 
+#define put16(o, s, n)	put_fixed((o), (s), (n), 16)
+/* an address (under INET6_ADDRSTRLEN), a port (5 digits) */
+#define put_addr(o, s, n)	put_fixed((o), (s), (n), INET6_ADDRSTRLEN)
+#define put_port(o, s, n)	put_fixed((o), (s), (n), 8)
+
 /*
- * "client" and "wireshark_filter" of an IPv4 connection (nearly every
- * one), written straight into the run: the bytes conn_texts() writes,
- * the client's address formatted once, no copy through buffers of
- * their own (its memcpy() calls and the formatting were a tenth of a
- * connection's entry). The lengths are far under the cuts conn_texts()
- * makes (21 and 91 bytes of 47 and 159). The filter goes at *filter,
- * 96 bytes.
+ * The connection's "client", quoted at o ("A:P", "[A]:P" for IPv6), and
+ * its "wireshark_filter" at filter ("ip.addr==A && tcp.port==P &&
+ * ip.addr==..."): the bytes dt_conn_client_text() and
+ * dt_facts_wireshark_filter() write (the client cut as it cuts), each
+ * address formatted once for both, written straight into the run with
+ * copies of a constant size (their memcpy() calls and the formatting
+ * were a tenth of a connection's entry). filter has INET6_ADDRSTRLEN
+ * bytes of room past DT_FILTER_LEN; *filter_n its length.
  */
 static char *
-jq_client4(char *o, const struct dt_conn *c, char *filter, size_t *filter_n)
+jq_client(char *o, const struct dt_conn *c, char *filter, size_t *filter_n)
 {
-	char ca[16 + 4], sa[16 + 4], cp[24], sp[24];
-	size_t can = jq_ip4(ca, c->client.a), san = jq_ip4(sa, c->server.a);
+	char ca[INET6_ADDRSTRLEN], sa[INET6_ADDRSTRLEN], cp[24], sp[24];
+	size_t can = jq_addr(ca, &c->client), san = jq_addr(sa, &c->server);
 	size_t cpn = dt_dec_u64(cp, c->client_port);
 	size_t spn = dt_dec_u64(sp, c->server_port);
-	char *q = filter;
+	int v6 = c->client.family == 6;
+	char *p = o + 1, *q = filter;
 
-	*o++ = '"';
-	o = put16(o, ca, can);
-	*o++ = ':';
-	o = put16(o, cp, cpn);
-	*o++ = '"';
+	_Static_assert(INET6_ADDRSTRLEN >= 20 && 2 * sizeof "ipv6.addr== && "
+	    "tcp.port==65535" + 2 * INET6_ADDRSTRLEN + 4 <= DT_FILTER_LEN,
+	    "an address's room; a filter never cut");
+	*o = '"';
+	*p = '[';
+	p += v6;
+	p = put_addr(p, ca, can);
+	*p = ']';
+	p += v6;
+	*p++ = ':';
+	p = put_port(p, cp, cpn);
+	if ((size_t)(p - (o + 1)) > DT_ENDPOINT_LEN - 1)
+		p = o + 1 + (DT_ENDPOINT_LEN - 1);
+	*p++ = '"';
 
-	q = put16(q, "ip.addr==\0\0\0\0\0\0\0", 9);
-	q = put16(q, ca, can);
+	if (v6)
+		q = put16(q, "ipv6.addr==\0\0\0\0", 11);
+	else
+		q = put16(q, "ip.addr==\0\0\0\0\0\0", 9);
+	q = put_addr(q, ca, can);
 	q = put16(q, " && tcp.port==\0", 14);
-	q = put16(q, cp, cpn);
-	q = put16(q, " && ip.addr==\0\0\0", 13);
-	q = put16(q, sa, san);
+	q = put_port(q, cp, cpn);
+	if (c->server.family == 6)
+		q = put16(q, " && ipv6.addr==", 15);
+	else
+		q = put16(q, " && ip.addr==\0\0", 13);
+	q = put_addr(q, sa, san);
 	q = put16(q, " && tcp.port==\0", 14);
-	q = put16(q, sp, spn);
+	q = put_port(q, sp, spn);
 	*filter_n = (size_t)(q - filter);
-	return o;
+	return p;
 }
 
 /* The entry of c: its members at indentation i1 (jq_keyi()). */
 static inline __attribute__((always_inline)) void
 jw_conn_(struct jw *w, const struct dt_conn *c, size_t i1)
 {
-	char cli[DT_ENDPOINT_LEN], filter[DT_FILTER_LEN];
-	size_t cli_n, filter_n;
+	char filter[DT_FILTER_LEN + INET6_ADDRSTRLEN];
+	size_t filter_n;
 	char *o = jq_begin(w, 12);
 
 	w->evc_gen++;	/* no event of this connection kept yet */
@@ -1074,15 +1026,8 @@ jw_conn_(struct jw *w, const struct dt_conn *c, size_t i1)
 	o = jq_key(w, o, "id");
 	o = jq_int(o, c->id);
 	o = jq_keyi(o, i1, "client");
-	if (c->client.family == 4 && c->server.family == 4) {
-		_Static_assert(DT_FILTER_LEN >= 96 + 16, "an IPv4 filter");
-		o = jq_client4(o, c, filter, &filter_n);
-	} else {
-		/* written here, not kept (facts.h): printable ASCII, no
-		   '"' or '\\', their lengths known */
-		conn_texts(c, cli, filter, &cli_n, &filter_n);
-		o = jq_plain(w, o, cli, cli_n, 10);
-	}
+	/* in place: under 50 bytes, in a run made for 12 members */
+	o = jq_client(o, c, filter, &filter_n);
 	o = jq_keyi(o, i1, "server");
 	o = jq_wire(w, o, c->server_str, 10);
 	o = jq_keyi(o, i1, "server_name");

@@ -136,12 +136,15 @@ struct jw {
 	const char *ver_name[8];
 	/* Names of ours written (jq_ours()), quoted, by their address: a
 	   connection writes a dozen (its state, its alerts', "server"), of
-	   a handful of kinds. */
+	   a handful of kinds, a document a few dozen kinds. One slot an
+	   address hash: in 16, two names written every connection shared a
+	   slot and took turns, which ones moving with the code's layout
+	   (0.3-1 M instructions of a day's document, a rebuild apart). */
 	struct jw_nm {
 		const char *p;	/* NULL: none */
 		size_t n;	/* bytes of q that count */
 		char q[32];
-	} nm[16];
+	} nm[64];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t flushes;	/* times buf was written out */
@@ -451,21 +454,8 @@ jq_close(struct jw *w, char *o)
  * one store without a loop or a division.
  */
 #ifdef DT_DIGITS_SWAR
-#define DEC3_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
-#define DEC3_W(v)	((v) >= 100 ? DEC3_D(v, 100) | DEC3_D(v, 10) << 8 | \
-	DEC3_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? \
-	DEC3_D(v, 10) | DEC3_D(v, 1) << 8 | (uint32_t)'.' << 16 : \
-	DEC3_D(v, 1) | (uint32_t)'.' << 8)
-#define DEC3_4(v)	DEC3_W(v), DEC3_W((v) + 1), DEC3_W((v) + 2), \
-	DEC3_W((v) + 3)
-#define DEC3_16(v)	DEC3_4(v), DEC3_4((v) + 4), DEC3_4((v) + 8), \
-	DEC3_4((v) + 12)
-#define DEC3_64(v)	DEC3_16(v), DEC3_16((v) + 16), DEC3_16((v) + 32), \
-	DEC3_16((v) + 48)
-
-static const uint32_t jq_dec3[256] = {
-	DEC3_64(0), DEC3_64(64), DEC3_64(128), DEC3_64(192)
-};
+extern const uint32_t jq_dec3[256]	/* json_out.c */
+    __attribute__((visibility("hidden")));
 #endif
 
 /* The digits of v < 256 at p, then '.' (room for 4); their count. */
@@ -499,6 +489,15 @@ jq_ip4(char *p, const uint8_t *b)
 	for (i = 0; i < 4; i++)
 		n += jq_byte(p + n, b[i]) + 1;
 	return n - 1;	/* the last '.' */
+}
+
+/* An address as dt_addr_put() writes it (inet_ntop()'s bytes), an IPv4
+   one inline (nearly every connection's and DNS answer's); room for 20
+   at p. Its length. */
+static inline size_t
+jq_addr(char *p, const struct dt_addr *a)
+{
+	return a->family == 6 ? dt_addr_put(p, a) : jq_ip4(p, a->a);
 }
 
 /* Values. */
@@ -641,13 +640,13 @@ char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
    copied whole next time: no strlen(), no copy of a length. */
 char *jq_ours_new(struct jw *w, char *o, const char *name, size_t k);
 
-/* The slot of w->nm a name is kept in: its address, hashed to 4 bits. */
+/* The slot of w->nm a name is kept in: its address, hashed to 6 bits. */
 static inline __attribute__((always_inline)) struct jw_nm *
 jw_nm_slot(struct jw *w, const char *name)
 {
-	_Static_assert(sizeof w->nm / sizeof w->nm[0] == 16, "4 bits a slot");
+	_Static_assert(sizeof w->nm / sizeof w->nm[0] == 64, "6 bits a slot");
 	return &w->nm[((uint64_t)(uintptr_t)name *
-	    UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	    UINT64_C(0x9E3779B97F4A7C15)) >> 58];
 }
 
 static inline __attribute__((always_inline)) char *

@@ -551,6 +551,26 @@ jw_bool_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 		jw_scalar(w, "false", 5);
 }
 
+#ifdef DT_DIGITS_SWAR
+/* jq_byte()'s words (json_int.h): one table for every file of the
+   writer, not a copy in each. */
+#define DEC3_D(v, k)	((uint32_t)('0' + (v) / (k) % 10))
+#define DEC3_W(v)	((v) >= 100 ? DEC3_D(v, 100) | DEC3_D(v, 10) << 8 | \
+	DEC3_D(v, 1) << 16 | (uint32_t)'.' << 24 : (v) >= 10 ? \
+	DEC3_D(v, 10) | DEC3_D(v, 1) << 8 | (uint32_t)'.' << 16 : \
+	DEC3_D(v, 1) | (uint32_t)'.' << 8)
+#define DEC3_4(v)	DEC3_W(v), DEC3_W((v) + 1), DEC3_W((v) + 2), \
+	DEC3_W((v) + 3)
+#define DEC3_16(v)	DEC3_4(v), DEC3_4((v) + 4), DEC3_4((v) + 8), \
+	DEC3_4((v) + 12)
+#define DEC3_64(v)	DEC3_16(v), DEC3_16((v) + 16), DEC3_16((v) + 32), \
+	DEC3_16((v) + 48)
+
+const uint32_t jq_dec3[256] = {
+	DEC3_64(0), DEC3_64(64), DEC3_64(128), DEC3_64(192)
+};
+#endif
+
 /* "%lld" (JSON_INTEGER_FORMAT) of v at o. Below 10^8 (frames, counts,
    times' parts), its 8 digits zero-padded in a word, the leading zeros
    shifted out and the word stored whole (a member has the room); above,

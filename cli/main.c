@@ -58,7 +58,8 @@ static const char usage_text[] =
 "                                 (the default when more than a screenful fail)\n"
 "      --events                   text: Windows' own events of an .etl, in the head\n"
 "                                 and beside each connection's ladder by time\n"
-"  -j, --jobs N                   analyse N captures at once (default: the core count)\n"
+"  -j, --jobs N                   analyse N captures at once; one capture: 2 or more read\n"
+"                                 it ahead on a second core (default: the core count)\n"
 "      --redact                   pseudonyms for addresses, names, certificates, paths\n"
 "      --redact-key FILE          ... the same in every run with this key (implies --redact)\n"
 "      --max-unpacked SIZE        stop reading an archive after SIZE bytes unpacked (64G)\n"
@@ -775,12 +776,15 @@ main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto done;
 	}
-	if (jobs > 1 && in.n > 1 && !has_stdin(&in))
+	if (jobs > 1 && in.n > 1 && !has_stdin(&in)) {
 		rc = analyse_parallel(a, &opts, &lim, &in, jobs, quiet, &count,
 		    skipped);
-	else
+	} else {
+		/* one capture at a time: a second core reads it ahead */
+		opts.threads = jobs > 1;
 		rc = analyse_serial(a, &opts, &lim, &in, quiet, progress, &count,
 		    skipped);
+	}
 	if (rc != 0)
 		goto nomem;
 	for (k = 0; k < in.nfolders && !quiet; k++)

@@ -75,8 +75,8 @@ DT_EXTERN const char *dt_strerror(int code);
  */
 typedef void *(*dt_alloc_fn)(void *ud, void *ptr, size_t size);
 
-#define DT_OPTIONS_VERSION 3	/* 1 (no redaction) and 2 (no spill)
-				   are still accepted */
+#define DT_OPTIONS_VERSION 4	/* 1 (no redaction), 2 (no spill) and
+				   3 (no threads) are still accepted */
 #define DT_MAX_PORTS 16
 
 /*
@@ -124,10 +124,21 @@ typedef struct dt_options {
 	   heap; a file that cannot grow (disk full) leaves the rest there. */
 	const char *spill_dir;
 	size_t spill_after;
+	/* Version 4. 1: an analysis may start one thread of its own beside
+	   the caller's, which reads the capture ahead (dt_analyze_file(), a
+	   regular file given to dt_analyze_fp(), dt_analyze_stream(); 2 MiB
+	   at most, in chunks of 512 KiB) while the caller's thread judges
+	   the bytes before: the kernel's copy of a file, or a stream's
+	   unpacking, runs on a second core. Results are the same bytes; the
+	   thread is joined before the call returns. A stream's read
+	   callback is then called from that thread, one call at a time and
+	   in order, and the call returns once the callback's last call did.
+	   0 (the default): everything runs in the caller's thread. */
+	int threads;
 } dt_options;
 
 #define DT_OPTIONS_INIT { DT_OPTIONS_VERSION, NULL, { 443 }, NULL, NULL, 0, \
-	NULL, NULL, NULL, 0, 0, 0, NULL, NULL, 0, NULL, 0, NULL, 0 }
+	NULL, NULL, NULL, 0, 0, 0, NULL, NULL, 0, NULL, 0, NULL, 0, 0 }
 
 DT_EXTERN void dt_options_init(dt_options *opts);
 

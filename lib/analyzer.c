@@ -145,6 +145,8 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 		a->spill_after = opts->spill_after ? opts->spill_after :
 		    DEFAULT_SPILL_AFTER;
 	}
+	if (opts->version >= 4)
+		a->threads = opts->threads > 0;
 	a->expect_cert = opt_strdup(a, opts->expect_cert);
 	if (a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");

@@ -43,6 +43,8 @@ analyze_reader(struct dt_analyzer *a, const char *name, struct dt_reader *r)
 	}
 	dt_reader_set_warn(r, reader_warn, a->pipe);
 	dt_reader_set_events(r, dt_events_record, events);
+	if (a->threads)
+		(void)dt_reader_read_ahead(r);	/* else in this thread */
 	total = dt_reader_size(r);
 	while (dt_reader_next(r, &pkt) == 0) {
 		rc = dt_pipe_packet(a, &pkt);

@@ -9,6 +9,7 @@
  * and allocation failure at every allocation.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1153,6 +1154,243 @@ START_TEST(test_open_fp_regular_file)
 }
 END_TEST
 
+/* ---- reading ahead ------------------------------------------------------- */
+
+/* A classic pcap of `n` records in memory, big enough for many chunks of
+   the read-ahead ring: mostly packets of 60 to 1,514 bytes, and every
+   97th one of 100 to 262,144 bytes, so records straddle chunks with
+   tails longer than a chunk's room in front as well as shorter ones.
+   Each byte says its record and place. */
+static uint8_t *
+big_pcap(unsigned n, size_t *len)
+{
+	size_t cap = (size_t)n * 1600 + (size_t)(n / 97 + 1) * 262160 + 24;
+	uint8_t *b = malloc(cap), *p;
+	uint32_t w[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144, 1 };
+	uint32_t h[4], k, i, j;
+
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, w, 24);
+	p = b + 24;
+	for (i = 0; i < n; i++) {
+		k = i % 97 == 96 ? 100000 + (i * 7919u) % 162145 :
+		    60 + (i * 131u) % 1455;
+		h[0] = 1764000000 + i / 1000;
+		h[1] = (i % 1000) * 1000;
+		h[2] = h[3] = k;
+		memcpy(p, h, 16);
+		for (j = 0; j < k; j++)
+			p[16 + j] = (uint8_t)(i * 31 + j);
+		p += 16 + k;
+	}
+	*len = (size_t)(p - b);
+	ck_assert_uint_le(*len, cap);
+	return b;
+}
+
+/* A stream over memory in pieces of odd sizes, failing with EIO once
+   `fail_at` bytes were handed out (0: never). */
+struct piece_src {
+	const uint8_t *b;
+	size_t len, at, fail_at, calls;
+};
+
+static ptrdiff_t
+piece_read(void *buf, size_t n, void *payload)
+{
+	struct piece_src *s = payload;
+	size_t k = 1 + (s->calls++ * 40503u) % 70001;
+
+	if (s->fail_at != 0 && s->at >= s->fail_at)
+		return -EIO;
+	if (k > n)
+		k = n;
+	if (k > s->len - s->at)
+		k = s->len - s->at;
+	if (s->fail_at != 0 && k > s->fail_at - s->at)
+		k = s->fail_at - s->at;
+	memcpy(buf, s->b + s->at, k);
+	s->at += k;
+	return (ptrdiff_t)k;
+}
+
+struct pkt_sum {
+	uint64_t n, bytes, hash, long_off;
+	char err[256];
+	uint64_t err_off;
+};
+
+/* Every packet of r, summed: the frames must count up, and each packet's
+   bytes, time and offset go into one hash. */
+static void
+sum_packets(struct dt_reader *r, struct pkt_sum *s)
+{
+	struct dt_packet p;
+	const char *e;
+	uint32_t i;
+
+	memset(s, 0, sizeof *s);
+	while (dt_reader_next(r, &p) == 0) {
+		ck_assert_uint_eq(p.frame, s->n + 1);
+		s->n++;
+		s->bytes += p.caplen;
+		if (p.caplen >= 100000)
+			s->long_off = p.offset;
+		s->hash = s->hash * 1000003u ^ (uint64_t)p.time ^ p.offset ^
+		    p.origlen;
+		for (i = 0; i < p.caplen; i += 61)
+			s->hash = s->hash * 131u + p.data[i];
+		if (p.caplen > 0)
+			s->hash = s->hash * 131u + p.data[p.caplen - 1];
+	}
+	e = dt_reader_error(r, &s->err_off);
+	snprintf(s->err, sizeof s->err, "%s", e ? e : "");
+}
+
+/* The same bytes through a stream, read ahead or not. */
+static void
+stream_sum(const uint8_t *b, size_t len, size_t fail_at, int ahead,
+    struct pkt_sum *out)
+{
+	struct piece_src src = { b, len, 0, fail_at, 0 };
+	struct dt_mem m;
+	struct dt_reader *r;
+	char eb[256];
+	uint64_t eo;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_stream(&r, &m, piece_read, &src, eb,
+	    sizeof eb, &eo), 0);
+	if (ahead)
+		ck_assert_int_eq(dt_reader_read_ahead(r), 0);
+	sum_packets(r, out);
+	dt_reader_close(r);
+	ck_assert_uint_eq(m.used, 0);
+}
+
+/* Read ahead, a stream gives the same packets, offsets and faults as read
+   in place: whole, cut inside a record, failing inside a long record and
+   between two, and closed half read. */
+START_TEST(test_read_ahead)
+{
+	struct pkt_sum ref, got;
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	struct piece_src src;
+	size_t len, cut[] = { 0, 0, 0, 0 };
+	char eb[256];
+	uint64_t eo;
+	uint8_t *b = big_pcap(3000, &len);
+	unsigned i;
+
+	ck_assert_uint_gt(len, 6u << 20);	/* many chunks of the ring */
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_mem(&r, &m, b, len, eb, sizeof eb,
+	    &eo), 0);
+	ck_assert_int_eq(dt_reader_read_ahead(r), -1);	/* memory: in place */
+	sum_packets(r, &ref);
+	dt_reader_close(r);
+	ck_assert_uint_eq(ref.n, 3000);
+	ck_assert_str_eq(ref.err, "");
+
+	stream_sum(b, len, 0, 1, &got);
+	ck_assert_uint_eq(got.n, ref.n);
+	ck_assert_uint_eq(got.bytes, ref.bytes);
+	ck_assert_uint_eq(got.hash, ref.hash);
+	ck_assert_str_eq(got.err, "");
+
+	/* a fault: inside the last long record, just past a chunk's first
+	   bytes, at the end of the file minus one byte, half way */
+	cut[0] = ref.long_off + 16 + 50000;
+	cut[1] = (512 << 10) * 3 + 7;
+	cut[2] = len - 1;
+	cut[3] = len / 2;
+	for (i = 0; i < 4; i++) {
+		stream_sum(b, len, cut[i], 0, &ref);
+		stream_sum(b, len, cut[i], 1, &got);
+		ck_assert_uint_eq(got.n, ref.n);
+		ck_assert_uint_eq(got.hash, ref.hash);
+		ck_assert_str_eq(got.err, ref.err);
+		ck_assert_uint_eq(got.err_off, ref.err_off);
+		ck_assert_str_ne(got.err, "");
+	}
+	/* the file cut short: the same words as without reading ahead */
+	stream_sum(b, len - 3, 0, 0, &ref);
+	stream_sum(b, len - 3, 0, 1, &got);
+	ck_assert_uint_eq(got.n, ref.n);
+	ck_assert_str_eq(got.err, ref.err);
+	ck_assert_ptr_nonnull(strstr(got.err, "the file is cut short"));
+
+	/* closed after a few packets: the thread stops, nothing is left */
+	memset(&src, 0, sizeof src);
+	src.b = b;
+	src.len = len;
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_stream(&r, &m, piece_read, &src, eb,
+	    sizeof eb, &eo), 0);
+	ck_assert_int_eq(dt_reader_read_ahead(r), 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(dt_reader_next(r, &p), 0);
+	dt_reader_close(r);
+	ck_assert_uint_eq(m.used, 0);
+	ck_assert_uint_lt(src.at, len);		/* 2 MiB ahead at most */
+	free(b);
+}
+END_TEST
+
+/* A file is read ahead, a pipe never (closing would wait for its writer):
+   dt_reader_read_ahead() says which, and the packets are the same. */
+START_TEST(test_read_ahead_file_and_pipe)
+{
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct pkt_sum ref, got;
+	char path[] = "/tmp/datrace-ahead-XXXXXX", eb[256];
+	size_t len;
+	uint8_t *b = big_pcap(700, &len);
+	int fd = mkstemp(path), fds[2];
+	uint64_t eo;
+	FILE *fp;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, b, len), (ssize_t)len);
+	close(fd);
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, eb, sizeof eb, &eo),
+	    0);
+	sum_packets(r, &ref);
+	dt_reader_close(r);
+	ck_assert_int_eq(dt_reader_open_file(&r, &m, path, eb, sizeof eb, &eo),
+	    0);
+	ck_assert_int_eq(dt_reader_read_ahead(r), 0);
+	sum_packets(r, &got);
+	dt_reader_close(r);
+	ck_assert_uint_eq(got.n, 700);
+	ck_assert_uint_eq(got.hash, ref.hash);
+	fp = fopen(path, "rb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(dt_reader_open_fp(&r, &m, fp, eb, sizeof eb, &eo), 0);
+	ck_assert_int_eq(dt_reader_read_ahead(r), 0);	/* a regular FILE */
+	sum_packets(r, &got);
+	dt_reader_close(r);
+	fclose(fp);
+	ck_assert_uint_eq(got.hash, ref.hash);
+	unlink(path);
+
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], b, 4096), 4096);
+	close(fds[1]);
+	fp = fdopen(fds[0], "rb");
+	ck_assert_int_eq(dt_reader_open_fp(&r, &m, fp, eb, sizeof eb, &eo), 0);
+	ck_assert_int_eq(dt_reader_read_ahead(r), -1);
+	dt_reader_close(r);
+	fclose(fp);
+	ck_assert_uint_eq(m.used, 0);
+	free(b);
+}
+END_TEST
+
 /* ---- committed real files ------------------------------------------------ */
 
 static const struct {
@@ -1594,6 +1832,55 @@ START_TEST(test_alloc_failure)
 }
 END_TEST
 
+/* Reading ahead with allocations failing one at a time: until the ring
+   is made, dt_reader_read_ahead() says no and nothing else changes (the
+   analysis's memory is not marked failed); after, a window that cannot
+   grow ends reading with "out of memory", as it would in place. */
+START_TEST(test_read_ahead_alloc_failure)
+{
+	struct failing c;
+	struct piece_src src;
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct pkt_sum ref, got;
+	char eb[256];
+	uint64_t eo;
+	size_t len;
+	uint8_t *b = big_pcap(3000, &len);	/* tails past the room */
+	long k;
+	int started = 0, oom = 0;
+
+	stream_sum(b, len, 0, 0, &ref);
+	for (k = 1; k < 12; k++) {
+		memset(&c, 0, sizeof c);
+		memset(&src, 0, sizeof src);
+		src.b = b;
+		src.len = len;
+		dt_mem_init(&m, failing_alloc, &c, 0);
+		ck_assert_int_eq(dt_reader_open_stream(&r, &m, piece_read, &src,
+		    eb, sizeof eb, &eo), 0);
+		c.fail_at = c.calls + k;
+		if (dt_reader_read_ahead(r) != 0) {
+			ck_assert_int_eq(m.failed, 0);
+			sum_packets(r, &got);
+			ck_assert_uint_eq(got.n, ref.n);
+			ck_assert_uint_eq(got.hash, ref.hash);
+		} else {
+			started++;
+			sum_packets(r, &got);
+			oom += strcmp(got.err, "out of memory") == 0;
+			ck_assert(got.n == ref.n ||
+			    strcmp(got.err, "out of memory") == 0);
+		}
+		dt_reader_close(r);
+		ck_assert_uint_eq(m.used, 0);
+	}
+	ck_assert_int_gt(started, 0);
+	ck_assert_int_gt(oom, 0);	/* our own window, refused */
+	free(b);
+}
+END_TEST
+
 static Suite *
 capture_suite(void)
 {
@@ -1626,6 +1913,9 @@ capture_suite(void)
 	tcase_add_test(tc, test_open_fp_pipe);
 	tcase_add_test(tc, test_open_file_pipe_path);
 	tcase_add_test(tc, test_open_fp_regular_file);
+	tcase_add_test(tc, test_read_ahead);
+	tcase_add_test(tc, test_read_ahead_file_and_pipe);
+	tcase_add_test(tc, test_read_ahead_alloc_failure);
 	tcase_add_loop_test(tc, test_real_file, 0,
 	    (int)(sizeof real_files / sizeof real_files[0]));
 	tcase_add_test(tc, test_real_same_times);

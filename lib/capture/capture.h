@@ -124,6 +124,16 @@ int dt_reader_open_stream(struct dt_reader **out, struct dt_mem *m,
     dt_read_fn fn, void *payload, char *errbuf, size_t errlen,
     uint64_t *err_offset);
 
+/*
+ * Read the rest of the source ahead on a thread of the reader's own
+ * (capture/ahead.c): a file, a regular FILE or a stream; the packets,
+ * warnings and faults are the same as without it. A stream's callback
+ * is then called from that thread, one call at a time, and the last one
+ * returns before dt_reader_close() does. 0, or -1 when it does not
+ * (memory, a pipe or a terminal, no thread): reading goes on as before.
+ */
+int dt_reader_read_ahead(struct dt_reader *r);
+
 void dt_reader_set_warn(struct dt_reader *r, dt_reader_warn_fn fn,
     void *payload);
 /* The events stage's callback for every ETL record (other formats have

@@ -50,6 +50,8 @@ struct dt_src {
 	int nomem;			/* the window could not grow */
 	uint64_t pos;			/* offset of the next byte not consumed */
 	uint64_t size;			/* total bytes, 0: unknown */
+	int may_block;			/* a pipe or a terminal: never ahead */
+	struct dt_ahead *ahead;		/* reading ahead (ahead.c), or NULL */
 };
 
 void dt_src_mem(struct dt_src *s, struct dt_mem *m, const void *buf,
@@ -88,6 +90,20 @@ dt_src_fetch_fast(struct dt_src *s, size_t want, const uint8_t **p)
 /* Copy out and consume (libpcap's stream): bytes, 0 at end, -1 error. */
 ptrdiff_t dt_src_read(struct dt_src *s, void *dst, size_t n);
 void dt_src_close(struct dt_src *s);
+
+/*
+ * Read ahead (ahead.c): from here on, the read function is called by a
+ * thread of the source's own, into a ring of chunks, while the caller
+ * judges the bytes before; bytes, offsets and faults are the same as
+ * without it. 0, or -1 (a memory source, one that may block, no thread
+ * or no memory): the source reads in the caller's thread as before.
+ */
+int dt_src_ahead(struct dt_src *s);
+/* dt_src_fetch()'s refill while reading ahead: the next chunk after the
+   window's `avail` bytes; the bytes added, 0 at the end or on a fault. */
+size_t dt_ahead_more(struct dt_src *s, size_t avail);
+/* Stops the thread (after the read in flight) and frees the chunks. */
+void dt_ahead_free(struct dt_src *s);
 
 /* Read functions for the sources we open: a descriptor, a FILE. */
 ptrdiff_t dt_src_read_fd(void *buf, size_t len, void *payload);

@@ -138,6 +138,8 @@ dt_reader_open_file(struct dt_reader **out, struct dt_mem *m,
 		}
 		if (S_ISREG(st.st_mode))
 			r->src.size = (uint64_t)st.st_size;
+		else
+			r->src.may_block = 1;	/* a FIFO, a device */
 	}
 	rc = open_common(r, errbuf, errlen);
 	return open_finish(out, r, rc, err_offset);
@@ -176,6 +178,8 @@ dt_reader_open_fp(struct dt_reader **out, struct dt_mem *m, FILE *fp,
 	if (fileno(fp) >= 0 && fstat(fileno(fp), &st) == 0 &&
 	    S_ISREG(st.st_mode) && at >= 0 && st.st_size >= at)
 		r->src.size = (uint64_t)(st.st_size - at);
+	else
+		r->src.may_block = 1;	/* a pipe: stdin from tcpdump */
 	rc = open_common(r, errbuf, errlen);
 	return open_finish(out, r, rc, err_offset);
 }
@@ -194,6 +198,12 @@ dt_reader_open_stream(struct dt_reader **out, struct dt_mem *m,
 	dt_src_fn(&r->src, m, fn, payload, -1);
 	rc = open_common(r, errbuf, errlen);
 	return open_finish(out, r, rc, err_offset);
+}
+
+int
+dt_reader_read_ahead(struct dt_reader *r)
+{
+	return r->failed ? -1 : dt_src_ahead(&r->src);
 }
 
 void

@@ -7,6 +7,8 @@
  * filling a window. The window doubles only when it is full of bytes really
  * read, so a record that claims more than the input holds costs at most
  * twice what is there; views stay valid until the next fetch or read.
+ * A read function may also run ahead on a thread of its own (ahead.c):
+ * the window is then the chunk it filled.
  */
 #include "capture/capture_int.h"
 
@@ -45,8 +47,8 @@ dt_src_reserve(struct dt_src *s, size_t cap)
 {
 	uint8_t *nw;
 
-	if (s->mem != NULL || cap <= s->cap)
-		return 0;
+	if (s->mem != NULL || s->ahead != NULL || cap <= s->cap)
+		return 0;	/* read ahead: chunks of their own size */
 	if ((nw = dt_realloc(s->m, s->win, cap)) == NULL) {
 		s->nomem = 1;
 		return -1;
@@ -87,6 +89,8 @@ dt_src_fetch(struct dt_src *s, size_t want, const uint8_t **p)
 		return avail < want ? avail : want;
 	}
 	avail = s->end - s->beg;
+	while (s->ahead != NULL && avail < want && !s->eof)
+		avail += dt_ahead_more(s, avail);
 	while (avail < want && !s->eof) {
 		if (s->cap - s->beg < want && s->beg > 0) {
 			memmove(s->win, s->win + s->beg, avail);
@@ -129,6 +133,8 @@ dt_src_read(struct dt_src *s, void *dst, size_t n)
 void
 dt_src_close(struct dt_src *s)
 {
+	if (s->ahead != NULL)
+		dt_ahead_free(s);	/* before the descriptor it reads */
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;

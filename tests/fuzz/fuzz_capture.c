@@ -7,7 +7,8 @@
  * position, an error's offset), memory comes back, and reading the same
  * bytes twice gives the same packets, warnings and error (a hash of all),
  * the second time through dt_reader_open_stream() in pieces of 1 to 64
- * bytes (sizes taken from the input), as an archive member is read.
+ * bytes (sizes taken from the input), as an archive member is read, and a
+ * third time so, read ahead by the reader's thread (capture/ahead.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -115,6 +116,8 @@ read_all(const uint8_t *data, size_t size, struct sum *s, int stream)
 		return;
 	}
 	dt_reader_set_warn(r, on_warn, s);
+	if (stream == 2)	/* (not when the header read it all) */
+		(void)dt_reader_read_ahead(r);
 	(void)dt_filter_new(&f, &m, "tcp port 443", eb, sizeof eb);
 	while (dt_reader_next(r, &p) == 0) {
 		check(p.frame == ++frame, "frames go up by one");
@@ -155,11 +158,14 @@ read_all(const uint8_t *data, size_t size, struct sum *s, int stream)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sum a, b;
+	struct sum a, b, c;
 
 	read_all(data, size, &a, 0);
 	read_all(data, size, &b, 1);
 	check(a.h == b.h && a.warns == b.warns,
 	    "the same packets from memory and from a stream");
+	read_all(data, size, &c, 2);
+	check(a.h == c.h && a.warns == c.warns,
+	    "the same packets from a stream read ahead");
 	return 0;
 }

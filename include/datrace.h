@@ -124,16 +124,19 @@ typedef struct dt_options {
 	   heap; a file that cannot grow (disk full) leaves the rest there. */
 	const char *spill_dir;
 	size_t spill_after;
-	/* Version 4. 1: an analysis may start one thread of its own beside
-	   the caller's, which reads the capture ahead (dt_analyze_file(), a
-	   regular file given to dt_analyze_fp(), dt_analyze_stream(); 2 MiB
-	   at most, in chunks of 512 KiB) while the caller's thread judges
-	   the bytes before: the kernel's copy of a file, or a stream's
-	   unpacking, runs on a second core. Results are the same bytes; the
-	   thread is joined before the call returns. A stream's read
-	   callback is then called from that thread, one call at a time and
-	   in order, and the call returns once the callback's last call did.
-	   0 (the default): everything runs in the caller's thread. */
+	/* Version 4. 1: an analysis may run work of its own on a second
+	   core beside the caller's thread: a thread reads the capture ahead
+	   (dt_analyze_file(), a regular file given to dt_analyze_fp(),
+	   dt_analyze_stream(); 2 MiB at most, in chunks of 512 KiB) while
+	   the caller's thread judges the bytes before, so the kernel's copy
+	   of a file, or a stream's unpacking, runs there; and once facts
+	   spill, a short-lived thread makes the spill file's next pages
+	   (4 MiB ahead) before they are written. Results are the same
+	   bytes; every thread is joined before the call returns. A
+	   stream's read callback is then called from the reading thread,
+	   one call at a time and in order, and the call returns once the
+	   callback's last call did. 0 (the default): everything runs in
+	   the caller's thread. */
 	int threads;
 } dt_options;
 

@@ -41,6 +41,7 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	cap->format = format;
 	cap->spill_dir = a->spill_dir;
 	cap->spill_after = a->spill_after;
+	cap->threads = a->threads;
 	a->caps[a->n_caps++] = cap;
 
 	pp = dt_calloc(&a->mem, 1, sizeof *pp);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -209,8 +210,11 @@ frame(uint8_t *b, unsigned conn, int to_server, uint8_t flags)
    report (malloc'd), its length in *len. */
 #define SPILL_AFTER	((size_t)1 << 20)
 
+/* The JSON report of N_CONNS fed connections; threads: dt_options's (the
+   spill's pages made ahead by a thread). */
 static char *
-report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len)
+report_t(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
+    int threads)
 {
 	dt_analyzer *a;
 	dt_options o;
@@ -225,6 +229,7 @@ report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len)
 	o.spill_dir = dir;
 	o.spill_after = after;
 	o.memory_cap = cap;
+	o.threads = threads;
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
 	ck_assert_int_eq(dt_feed_begin(a, "conns"), 0);
 	for (i = 0; i < N_CONNS; i++) {
@@ -246,6 +251,12 @@ report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len)
 	if (dir != NULL)
 		ck_assert_int_eq(mapped_in(dir), 0);
 	return doc;
+}
+
+static char *
+report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len)
+{
+	return report_t(dir, after, cap, spilled, len, 0);
 }
 
 START_TEST(test_spilled_report_is_the_same)
@@ -275,6 +286,108 @@ START_TEST(test_spilled_report_is_the_same)
 	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
 	free(heap);
 	free(spill);
+	rm_dir(dir);
+}
+END_TEST
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* How many of the n pages at p are in the page cache. */
+static size_t
+resident_pages(const unsigned char *p, size_t n)
+{
+	unsigned char vec[4096];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), i, k = 0;
+
+	ck_assert_uint_le(n, sizeof vec);
+	ck_assert_int_eq(mincore((void *)p, n * page, vec), 0);
+	for (i = 0; i < n; i++)
+		k += vec[i] & 1;
+	return k;
+}
+
+/* dt_spill_ahead(): a growth maps one growth more than asked, and a
+   thread makes its pages, so they are in the page cache before the
+   caller reaches them; without it, pages past what was handed out are
+   not made. */
+START_TEST(test_spill_pages_made_ahead)
+{
+	struct dt_spill s;
+	char dir[256];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n;
+	void *probe;
+	int can;
+
+	/* a kernel before 5.14 has no MADV_POPULATE_WRITE: nothing made */
+	probe = mmap(NULL, page, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(probe, MAP_FAILED);
+	can = madvise(probe, page, MADV_POPULATE_WRITE) == 0;
+	munmap(probe, page);
+
+	mk_dir(dir, sizeof dir);
+	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
+	dt_spill_ahead(&s);
+	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
+	dt_spill_ahead_end(&s);			/* the thread joined */
+	ck_assert_uint_eq(s.used, (size_t)3 << 20);
+	ck_assert_uint_eq(s.size, (size_t)8 << 20);
+	n = (s.size - s.used) / page;
+	if (can)
+		ck_assert_uint_eq(resident_pages(s.base + s.used, n), n);
+	dt_spill_close(&s);
+
+	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
+	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
+	ck_assert_uint_eq(s.size, (size_t)4 << 20);
+	n = (s.size - s.used) / page;
+	ck_assert_uint_eq(resident_pages(s.base + s.used, n), 0);
+	dt_spill_close(&s);
+	rm_dir(dir);
+}
+END_TEST
+
+/* Pages made ahead by a thread (dt_options.threads): the same report,
+   spilled, under a cap, and with a file that cannot grow past its first
+   step (the growth made ahead is refused, the rest goes to the heap). */
+START_TEST(test_spill_made_ahead)
+{
+	struct rlimit was, lim;
+	char dir[256], *heap, *spill;
+	size_t nh, ns;
+	int spilled;
+
+	mk_dir(dir, sizeof dir);
+	heap = report(dir, SIZE_MAX, 0, &spilled, &nh);
+	spill = report_t(dir, SPILL_AFTER, 0, &spilled, &ns, 1);
+	ck_assert_int_eq(spilled, 1);
+	ck_assert_uint_eq(ns, nh);
+	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
+	free(spill);
+	free(heap);
+
+	heap = report(dir, SIZE_MAX, (size_t)4 << 20, &spilled, &nh);
+	spill = report_t(dir, SPILL_AFTER, (size_t)4 << 20, &spilled, &ns, 1);
+	ck_assert_ptr_null(strstr(heap, "\"dropped_conns\": 0,"));
+	ck_assert_uint_eq(ns, nh);
+	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
+	free(spill);
+
+	free(heap);
+	heap = report(dir, SIZE_MAX, 0, &spilled, &nh);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+	lim = was;
+	lim.rlim_cur = (rlim_t)6 << 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	spill = report_t(dir, SPILL_AFTER, 0, &spilled, &ns, 1);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_uint_eq(ns, nh);
+	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
+	free(spill);
+	free(heap);
 	rm_dir(dir);
 }
 END_TEST
@@ -333,6 +446,8 @@ spill_suite(void)
 	tcase_add_test(tc, test_spill_lanes);
 	tcase_add_test(tc, test_spilled_report_is_the_same);
 	tcase_add_test(tc, test_spill_full_disk_falls_back);
+	tcase_add_test(tc, test_spill_made_ahead);
+	tcase_add_test(tc, test_spill_pages_made_ahead);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -448,9 +448,11 @@ keep_block(struct dt_capture *cap, size_t n, int kind)
 	if (!hot && cap->spill == NULL && cap->spill_dir != NULL &&
 	    cap->kept_total >= cap->spill_after) {
 		if (dt_spill_open(&cap->spill_file, cap->spill_dir,
-		    m->cap != 0 ? m->cap : (size_t)1 << 40) == 0)
+		    m->cap != 0 ? m->cap : (size_t)1 << 40) == 0) {
 			cap->spill = &cap->spill_file;
-		else
+			if (cap->threads)
+				dt_spill_ahead(cap->spill);
+		} else
 			cap->spill_dir = NULL;	/* asked once */
 	}
 	if (!hot && cap->spill != NULL && n <= dt_mem_room(m) &&

@@ -116,15 +116,59 @@ dt_spill_open(struct dt_spill *s, const char *dir, size_t reserve)
 	return 0;
 }
 
-/* The file and its mapping grown to at least `need` bytes. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14; older kernels: EINVAL */
+#endif
+
+static void *
+make_pages(void *arg)
+{
+	struct dt_spill *s = arg;
+
+	/* a range the caller does not reach before it joins us (it may:
+	   the kernel makes each page once, whoever touches it first) */
+	(void)madvise(s->make_at, s->make_len, MADV_POPULATE_WRITE);
+	return NULL;
+}
+
+static void
+maker_join(struct dt_spill *s)
+{
+	if (s->making)
+		(void)pthread_join(s->maker, NULL);
+	s->making = 0;
+}
+
+void
+dt_spill_ahead(struct dt_spill *s)
+{
+	if (s->fd >= 0)
+		s->ahead = 1;
+}
+
+void
+dt_spill_ahead_end(struct dt_spill *s)
+{
+	maker_join(s);
+	s->ahead = 0;
+}
+
+/* The file and its mapping grown to at least `need` bytes; made ahead,
+   one growth more, its pages made by a thread beyond `need`. */
 static int
 grow(struct dt_spill *s, size_t need)
 {
-	size_t to = (need + GROW - 1) / GROW * GROW;
+	size_t to = (need + GROW - 1) / GROW * GROW, made;
 	void *p;
 
 	if (need > s->reserve)		/* reserve is whole GROWs: to fits */
 		return -1;
+	if (s->ahead && s->reserve - to >= GROW)
+		to += GROW;
+	if (to <= s->size)
+		return 0;
+	maker_join(s);
+	made = need > s->size ? (need + 4095) & ~(size_t)4095 : s->size;
 	if (posix_fallocate(s->fd, (off_t)s->size, (off_t)(to - s->size))
 	    != 0)
 		return -1;
@@ -142,6 +186,11 @@ grow(struct dt_spill *s, size_t need)
 	   grows, so filling it costs a few MiB of RSS, not its size. */
 	dt_spill_drop(s);
 	s->size = to;
+	if (s->ahead && made < to) {
+		s->make_at = s->base + made;
+		s->make_len = to - made;
+		s->making = pthread_create(&s->maker, NULL, make_pages, s) == 0;
+	}
 	return 0;
 }
 
@@ -169,7 +218,10 @@ lane_region(struct dt_spill *s, int lane, size_t n)
 	}
 	if (r < n || r > s->reserve - s->used)
 		return -1;
-	if (s->size - s->used < r && grow(s, s->used + r) != 0)
+	/* made ahead: grown while a growth is still left, so the thread
+	   makes the next pages before they are reached */
+	if (s->size - s->used < r + (s->ahead ? GROW : 0) &&
+	    grow(s, s->used + r) != 0)
 		return -1;
 	s->lane_at[lane] = s->base + s->used;
 	s->lane_end[lane] = s->base + s->used + r;
@@ -225,11 +277,12 @@ dt_spill_drop(const struct dt_spill *s)
 			keep[j] = keep[j - 1];
 		keep[j] = k;
 	}
+	/* up to what was handed out: past it are pages made ahead */
 	for (i = 0; i <= n; i++) {
-		unsigned char *to = i < n ? keep[i] : s->base + s->size;
+		unsigned char *to = i < n ? keep[i] : s->base + s->used;
 
-		if (to > s->base + s->size)
-			to = s->base + s->size;
+		if (to > s->base + s->used)
+			to = s->base + s->used;
 		if (to > at)
 			(void)madvise(at, (size_t)(to - at), MADV_DONTNEED);
 		if (i < n && keep[i] + HUGE > at)
@@ -260,6 +313,7 @@ dt_spill_resident(const struct dt_spill *s, size_t *rss)
 void
 dt_spill_close(struct dt_spill *s)
 {
+	maker_join(s);
 	if (s->base != NULL)
 		(void)munmap(s->base, s->reserve);
 	if (s->fd >= 0)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "behind.h"
 #include "datrace.h"
 #include "input.h"
 #include "export.h"
@@ -593,7 +594,8 @@ main(int argc, char **argv)
 	int no_spill = 0;
 	FILE *export_fp = NULL;
 	struct inner_export inner;
-	FILE *out = stdout;
+	FILE *out = stdout, *w;
+	struct behind bh;
 	int out_existed = 0;
 	int verbose = 0, quiet = 0, progress = -1, summary = 0, events = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -821,14 +823,21 @@ main(int argc, char **argv)
 		flags |= DT_TEXT_COLOR;
 	flags |= DT_TEXT_WIDTH(output == NULL ? term_width() : 0);
 	heap_return();
+	/* with a second core, a thread writes the bytes out (cli/behind.c);
+	   a terminal gets them as they come */
+	w = out;
+	if (jobs > 1 && !isatty(fileno(out)) && behind_start(&bh, out) == 0)
+		w = bh.fp;
 	if (strcmp(format, "json") == 0)
-		rc = dt_write_json(a, out, 0);
+		rc = dt_write_json(a, w, 0);
 	else if (strcmp(format, "jsonl") == 0)
-		rc = dt_write_jsonl(a, out, 0);
+		rc = dt_write_jsonl(a, w, 0);
 	else if (strcmp(format, "html") == 0)
-		rc = dt_write_html(a, out, flags & DT_TEXT_VERBOSE);
+		rc = dt_write_html(a, w, flags & DT_TEXT_VERBOSE);
 	else
-		rc = dt_write_text(a, out, flags);
+		rc = dt_write_text(a, w, flags);
+	if (w != out && behind_end(&bh) != 0)
+		rc = -1;		/* errno: the write's */
 	if (fflush(out) != 0 || rc != 0) {
 		fprintf(stderr, "datrace: cannot write %s: %s\n",
 		    output ? output : "standard output", strerror(errno));

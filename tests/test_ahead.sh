@@ -5,7 +5,9 @@
 # them), the same under a memory cap that drops connections, the same day
 # gzipped (an archive member: the callback runs on the reading thread),
 # cut short, and through a pipe give the same bytes
-# and exit status with -j 2 as with -j 1, in JSON and in the verbose text.
+# and exit status with -j 2 as with -j 1, in JSON and in the verbose text;
+# and the report written behind by a thread (cli/behind.c) is the same
+# into a file, a pipe and a full disk (the same message and status).
 # Run from the top of the tree.
 set -u
 BUILD=${BUILD:-build}
@@ -74,6 +76,20 @@ else
 	same "$tmp/cut.pcap" --host "$host" -f json
 	grep -q '"message": "the file is cut short' "$tmp/two" ||
 	    bad "cut.pcap: no error for the file cut short"
+	# written behind (cli/behind.c): into a pipe, and into a full disk
+	"$CLI" -j 2 --host "$host" -f json "$tmp/day.pcap" | cat >"$tmp/piped"
+	"$CLI" -j 1 --host "$host" -f json "$tmp/day.pcap" >"$tmp/one"
+	if cmp -s "$tmp/piped" "$tmp/one"; then
+		pass=$((pass + 1))
+	else
+		bad "day.pcap: a report written behind into a pipe differs"
+	fi
+	for f in "$tmp/day.pcap" testdata/scenarios/ok-null-openssl.pcap; do
+		[ -w /dev/full ] || break
+		same "$f" --host "$host" -f json -o /dev/full
+		grep -qx "datrace: cannot write /dev/full: No space left on device" \
+		    "$tmp/two.err" || bad "$f -o /dev/full: $(cat "$tmp/two.err")"
+	done
 	# a pipe is never read ahead; its output is the file's
 	"$CLI" -j 1 --host "$host" -f json "$tmp/day.pcap" |
 	    sed 's/"day.pcap"/"-"/; s|"[^"]*/day.pcap"|"-"|' >"$tmp/file.json"

@@ -596,6 +596,7 @@ main(int argc, char **argv)
 	struct inner_export inner;
 	FILE *out = stdout, *w;
 	struct behind bh;
+	struct stat ost;
 	int out_existed = 0;
 	int verbose = 0, quiet = 0, progress = -1, summary = 0, events = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -823,10 +824,13 @@ main(int argc, char **argv)
 		flags |= DT_TEXT_COLOR;
 	flags |= DT_TEXT_WIDTH(output == NULL ? term_width() : 0);
 	heap_return();
-	/* with a second core, a thread writes the bytes out (cli/behind.c);
-	   a terminal gets them as they come */
+	/* with a second core, a thread writes the bytes out (cli/behind.c)
+	   to a file or a pipe; a terminal gets them as they come, and
+	   /dev/null would only cost the copy */
 	w = out;
-	if (jobs > 1 && !isatty(fileno(out)) && behind_start(&bh, out) == 0)
+	if (jobs > 1 && fstat(fileno(out), &ost) == 0 &&
+	    (S_ISREG(ost.st_mode) || S_ISFIFO(ost.st_mode) ||
+	    S_ISSOCK(ost.st_mode)) && behind_start(&bh, out) == 0)
 		w = bh.fp;
 	if (strcmp(format, "json") == 0)
 		rc = dt_write_json(a, w, 0);

@@ -180,8 +180,17 @@ for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	set -- $(measure quiet "$BUILD/datrace" --host $HOST -q "$f")
 	row "$size" "--host -q" "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
 	    "$(rate $mb $2)" $(($3 / 1024))
-	printf '%-8s datrace --host -f json / floor, CPU throughput: %s; %s connections\n' \
-	    "$size" "$(ratio "$floor_cpu" "$json_cpu")" "$(tcp_conns "$size")"
+	# one core: no thread reads ahead, makes spill pages or writes
+	# behind (-j 1), the least CPU; the rows above use the default -j
+	set -- $(measure json1 "$BUILD/datrace" -j 1 --host $HOST -f json "$f")
+	json1_cpu=$1
+	row "$size" "-j 1 -f json" "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" \
+	    "$(rate $pkts $1)" "$(rate $mb $2)" $(($3 / 1024))
+	json_wall=$(awk '{print $2}' "$OUT/m.json" | median)
+	floor_wall=$(awk '{print $2}' "$OUT/m.floor" | median)
+	printf '%-8s datrace --host -f json / floor, CPU throughput: %s (-j 1: %s); wall throughput: %s; %s connections\n' \
+	    "$size" "$(ratio "$floor_cpu" "$json_cpu")" "$(ratio "$floor_cpu" "$json1_cpu")" \
+	    "$(ratio "$floor_wall" "$json_wall")" "$(tcp_conns "$size")"
 	if [ "$size" = 100 ] && command -v tshark >/dev/null 2>&1; then
 		runs=$RUNS
 		RUNS=1
@@ -189,8 +198,9 @@ for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 		RUNS=$runs
 		row "$size" tshark "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
 		    "$(rate $mb $2)" $(($3 / 1024))
-		printf '%-8s datrace --host -f json / tshark, CPU throughput: %s\n' "$size" \
-		    "$(ratio "$1" "$json_cpu")"
+		printf '%-8s datrace --host -f json / tshark, CPU throughput: %s (-j 1: %s); wall: %s\n' \
+		    "$size" "$(ratio "$1" "$json_cpu")" "$(ratio "$1" "$json1_cpu")" \
+		    "$(ratio "$2" "$json_wall")"
 	fi
 	if [ "$size" -le 400 ] || [ "${BENCH_CHECK_LARGE:-0}" = 1 ]; then
 		check "$size"

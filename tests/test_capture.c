@@ -1832,10 +1832,11 @@ START_TEST(test_alloc_failure)
 }
 END_TEST
 
-/* Reading ahead with allocations failing one at a time: until the ring
-   is made, dt_reader_read_ahead() says no and nothing else changes (the
-   analysis's memory is not marked failed); after, a window that cannot
-   grow ends reading with "out of memory", as it would in place. */
+/* Reading ahead with allocations failing one at a time: when its state
+   cannot be had, dt_reader_read_ahead() says no and nothing else changes
+   (the analysis's memory is not marked failed); after, a window of our
+   own that cannot grow ends reading with "out of memory", as it would in
+   place. (The ring is a mapping of its own, not the allocator's.) */
 START_TEST(test_read_ahead_alloc_failure)
 {
 	struct failing c;

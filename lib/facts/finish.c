@@ -702,7 +702,6 @@ dt_capture_intern_end(struct dt_capture *cap)
 	   kept after this, so the regions their kinds were filling in the
 	   spill file need not stay mapped through drops (util/spill.h) */
 	if (cap->spill != NULL) {
-		dt_spill_ahead_end(cap->spill);	/* its thread joined */
 		dt_spill_lane_end(cap->spill, DT_KEEP_CONN);
 		dt_spill_lane_end(cap->spill, DT_KEEP_DNS);
 		dt_spill_lane_end(cap->spill, DT_KEEP_DNS_ADDRS);

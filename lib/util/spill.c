@@ -151,6 +151,11 @@ dt_spill_ahead_end(struct dt_spill *s)
 {
 	maker_join(s);
 	s->ahead = 0;
+	/* the pages made and not handed out leave the resident set: the
+	   walks after the pass measure theirs against its high-water */
+	if (s->size > s->used)
+		(void)madvise(s->base + s->used, s->size - s->used,
+		    MADV_DONTNEED);
 }
 
 /* The file and its mapping grown to at least `need` bytes; made ahead,

@@ -206,14 +206,13 @@ frame(uint8_t *b, unsigned conn, int to_server, uint8_t flags)
    into dir past `after` kept bytes (SIZE_MAX: kept on the heap, with the
    same options otherwise, so that both runs weigh the same bookkeeping
    under the cap), under `cap` bytes (0: the library's default);
-   *spilled: whether dir held a mapping after the analysis. Returns the
+   *spilled: whether dir held a mapping after the analysis; threads:
+   dt_options's (the spill's pages made ahead by a thread). Returns the
    report (malloc'd), its length in *len. */
 #define SPILL_AFTER	((size_t)1 << 20)
 
-/* The JSON report of N_CONNS fed connections; threads: dt_options's (the
-   spill's pages made ahead by a thread). */
 static char *
-report_t(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
+report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
     int threads)
 {
 	dt_analyzer *a;
@@ -253,12 +252,8 @@ report_t(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
 	return doc;
 }
 
-static char *
-report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len)
-{
-	return report_t(dir, after, cap, spilled, len, 0);
-}
-
+/* Spilled or on the heap, the same report, under a cap too; with the
+   spill's pages made ahead by a thread (_i = 1) as well. */
 START_TEST(test_spilled_report_is_the_same)
 {
 	char dir[256], *heap, *spill;
@@ -266,9 +261,9 @@ START_TEST(test_spilled_report_is_the_same)
 	int spilled;
 
 	mk_dir(dir, sizeof dir);
-	heap = report(dir, SIZE_MAX, 0, &spilled, &nh);
+	heap = report(dir, SIZE_MAX, 0, &spilled, &nh, 0);
 	ck_assert_int_eq(spilled, 0);
-	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns);
+	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns, _i);
 	ck_assert_int_eq(spilled, 1);
 	ck_assert_ptr_nonnull(strstr(heap, "\"id\": 12000,"));
 	ck_assert_uint_eq(ns, nh);
@@ -278,8 +273,8 @@ START_TEST(test_spilled_report_is_the_same)
 
 	/* under a cap the spilled bytes count as the heap's: the same
 	   connections dropped, the same report */
-	heap = report(dir, SIZE_MAX, (size_t)4 << 20, &spilled, &nh);
-	spill = report(dir, SPILL_AFTER, (size_t)4 << 20, &spilled, &ns);
+	heap = report(dir, SIZE_MAX, (size_t)4 << 20, &spilled, &nh, 0);
+	spill = report(dir, SPILL_AFTER, (size_t)4 << 20, &spilled, &ns, _i);
 	ck_assert_ptr_nonnull(strstr(heap, "\"dropped_conns\": "));
 	ck_assert_ptr_null(strstr(heap, "\"dropped_conns\": 0,"));
 	ck_assert_uint_eq(ns, nh);
@@ -349,52 +344,10 @@ START_TEST(test_spill_pages_made_ahead)
 }
 END_TEST
 
-/* Pages made ahead by a thread (dt_options.threads): the same report,
-   spilled, under a cap, and with a file that cannot grow past its first
-   step (the growth made ahead is refused, the rest goes to the heap). */
-START_TEST(test_spill_made_ahead)
-{
-	struct rlimit was, lim;
-	char dir[256], *heap, *spill;
-	size_t nh, ns;
-	int spilled;
-
-	mk_dir(dir, sizeof dir);
-	heap = report(dir, SIZE_MAX, 0, &spilled, &nh);
-	spill = report_t(dir, SPILL_AFTER, 0, &spilled, &ns, 1);
-	ck_assert_int_eq(spilled, 1);
-	ck_assert_uint_eq(ns, nh);
-	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
-	free(spill);
-	free(heap);
-
-	heap = report(dir, SIZE_MAX, (size_t)4 << 20, &spilled, &nh);
-	spill = report_t(dir, SPILL_AFTER, (size_t)4 << 20, &spilled, &ns, 1);
-	ck_assert_ptr_null(strstr(heap, "\"dropped_conns\": 0,"));
-	ck_assert_uint_eq(ns, nh);
-	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
-	free(spill);
-
-	free(heap);
-	heap = report(dir, SIZE_MAX, 0, &spilled, &nh);
-	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
-	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
-	lim = was;
-	lim.rlim_cur = (rlim_t)6 << 20;
-	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	spill = report_t(dir, SPILL_AFTER, 0, &spilled, &ns, 1);
-	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
-	ck_assert_uint_eq(ns, nh);
-	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
-	free(spill);
-	free(heap);
-	rm_dir(dir);
-}
-END_TEST
-
 /* A file that cannot grow (a full disk: here a file size limit) is a
    refused allocation, never a SIGBUS: what does not fit goes to the heap
-   and the report is the heap's, byte for byte. */
+   and the report is the heap's, byte for byte; with pages made ahead
+   (_i = 1), the growth made ahead is refused the same way. */
 START_TEST(test_spill_full_disk_falls_back)
 {
 	struct rlimit was, lim;
@@ -403,7 +356,7 @@ START_TEST(test_spill_full_disk_falls_back)
 	int spilled;
 
 	mk_dir(dir, sizeof dir);
-	heap = report(dir, SIZE_MAX, 0, &spilled, &nh);
+	heap = report(dir, SIZE_MAX, 0, &spilled, &nh, 0);
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
 	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
 	/* room for the first 4 MiB step only: the file is made and
@@ -411,7 +364,7 @@ START_TEST(test_spill_full_disk_falls_back)
 	lim = was;
 	lim.rlim_cur = (rlim_t)6 << 20;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns);
+	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns, _i);
 	ck_assert_int_eq(spilled, 1);
 	ck_assert_uint_eq(ns, nh);
 	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
@@ -419,14 +372,14 @@ START_TEST(test_spill_full_disk_falls_back)
 	/* no room at all: the same */
 	lim.rlim_cur = 4096;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns);
+	spill = report(dir, SPILL_AFTER, 0, &spilled, &ns, _i);
 	ck_assert_uint_eq(ns, nh);
 	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
 	free(spill);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
 
 	/* a directory where no file can be made: all on the heap */
-	spill = report("/nonexistent/dir", SPILL_AFTER, 0, &spilled, &ns);
+	spill = report("/nonexistent/dir", SPILL_AFTER, 0, &spilled, &ns, _i);
 	ck_assert_uint_eq(ns, nh);
 	ck_assert_int_eq(memcmp(heap, spill, nh), 0);
 	free(spill);
@@ -444,9 +397,9 @@ spill_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_spill_room);
 	tcase_add_test(tc, test_spill_lanes);
-	tcase_add_test(tc, test_spilled_report_is_the_same);
-	tcase_add_test(tc, test_spill_full_disk_falls_back);
-	tcase_add_test(tc, test_spill_made_ahead);
+	/* _i: dt_options.threads, the spill's pages made ahead or not */
+	tcase_add_loop_test(tc, test_spilled_report_is_the_same, 0, 2);
+	tcase_add_loop_test(tc, test_spill_full_disk_falls_back, 0, 2);
 	tcase_add_test(tc, test_spill_pages_made_ahead);
 	suite_add_tcase(s, tc);
 	return s;

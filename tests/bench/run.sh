@@ -36,8 +36,9 @@
 #
 # CPU = user + system seconds (tests/bench/cpu.c, to the microsecond);
 # medians of BENCH_RUNS runs (five at least for the scaling check);
-# packets/s counts every record of the file. Exit 1 when an answer is wrong or the scaling
-# check fails.
+# packets/s counts every record of the file. Exit 1 when an answer is wrong, the scaling
+# check fails, or -j 1 and the default -j (one capture on two cores) write
+# different JSON.
 set -eu
 BUILD=${BUILD:-build}
 RUNS=${BENCH_RUNS:-3}
@@ -141,7 +142,17 @@ check() {
 		printf '%-8s ANSWERS WRONG: %s\n' "$1" "$(cat "$OUT/check")"
 		status=1
 	fi
-	rm -f "$OUT/$NAME-$1.json"
+	# one core and two (read ahead, spill pages made ahead, written
+	# behind): the same bytes
+	"$BUILD/datrace" -j 1 --host $HOST --memory-cap 4G -f json \
+	    -o "$OUT/$NAME-$1.j1.json" "$f" || true
+	if cmp -s "$OUT/$NAME-$1.json" "$OUT/$NAME-$1.j1.json"; then
+		printf '%-8s -j 1 and -j %s: the same JSON\n' "$1" "$(nproc)"
+	else
+		printf '%-8s -j 1 and -j %s: JSON DIFFERS\n' "$1" "$(nproc)"
+		status=1
+	fi
+	rm -f "$OUT/$NAME-$1.json" "$OUT/$NAME-$1.j1.json"
 }
 
 # tcp_conns SIZE -> connections datrace lists (TLS and TCP) per the manifest

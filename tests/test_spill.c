@@ -309,6 +309,7 @@ resident_pages(const unsigned char *p, size_t n)
    not made. */
 START_TEST(test_spill_pages_made_ahead)
 {
+	struct rlimit was, lim;
 	struct dt_spill s;
 	char dir[256];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n;
@@ -340,6 +341,21 @@ START_TEST(test_spill_pages_made_ahead)
 	n = (s.size - s.used) / page;
 	ck_assert_uint_eq(resident_pages(s.base + s.used, n), 0);
 	dt_spill_close(&s);
+
+	/* a file that may not grow past 6 MiB: the growth made ahead is
+	   refused, the one needed is not */
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+	lim = was;
+	lim.rlim_cur = (rlim_t)6 << 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
+	dt_spill_ahead(&s);
+	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
+	ck_assert_uint_eq(s.size, (size_t)4 << 20);
+	ck_assert_ptr_null(dt_spill_alloc(&s, 1, (size_t)3 << 20));
+	dt_spill_close(&s);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
 	rm_dir(dir);
 }
 END_TEST

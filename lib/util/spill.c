@@ -158,22 +158,13 @@ dt_spill_ahead_end(struct dt_spill *s)
 		    MADV_DONTNEED);
 }
 
-/* The file and its mapping grown to at least `need` bytes; made ahead,
-   one growth more, its pages made by a thread beyond `need`. */
+/* The file grown to `to` bytes and mapped: 0, or -1 and nothing changed
+   (the disk is full, or the file past its size limit). */
 static int
-grow(struct dt_spill *s, size_t need)
+map_to(struct dt_spill *s, size_t to)
 {
-	size_t to = (need + GROW - 1) / GROW * GROW, made;
 	void *p;
 
-	if (need > s->reserve)		/* reserve is whole GROWs: to fits */
-		return -1;
-	if (s->ahead && s->reserve - to >= GROW)
-		to += GROW;
-	if (to <= s->size)
-		return 0;
-	maker_join(s);
-	made = need > s->size ? (need + 4095) & ~(size_t)4095 : s->size;
 	if (posix_fallocate(s->fd, (off_t)s->size, (off_t)(to - s->size))
 	    != 0)
 		return -1;
@@ -187,6 +178,31 @@ grow(struct dt_spill *s, size_t need)
 		return -1;
 	}
 	(void)madvise(p, to - s->size, MADV_HUGEPAGE);
+	return 0;
+}
+
+/* The file and its mapping grown to at least `need` bytes; made ahead,
+   one growth more if it can, its pages made by a thread beyond `need`. */
+static int
+grow(struct dt_spill *s, size_t need)
+{
+	size_t to = (need + GROW - 1) / GROW * GROW, made;
+
+	if (need > s->reserve)		/* reserve is whole GROWs: to fits */
+		return -1;
+	if (s->ahead && s->reserve - to >= GROW)
+		to += GROW;
+	if (to <= s->size)
+		return 0;
+	maker_join(s);
+	made = need > s->size ? (need + 4095) & ~(size_t)4095 : s->size;
+	if (map_to(s, to) != 0) {
+		to = (need + GROW - 1) / GROW * GROW;	/* what is needed */
+		if (to <= s->size)
+			return 0;
+		if (!s->ahead || map_to(s, to) != 0)
+			return -1;
+	}
 	/* What was written before leaves the resident set as the file
 	   grows, so filling it costs a few MiB of RSS, not its size. */
 	dt_spill_drop(s);
@@ -224,9 +240,10 @@ lane_region(struct dt_spill *s, int lane, size_t n)
 	if (r < n || r > s->reserve - s->used)
 		return -1;
 	/* made ahead: grown while a growth is still left, so the thread
-	   makes the next pages before they are reached */
+	   makes the next pages before they are reached (a growth refused
+	   then is no refusal while the region still fits) */
 	if (s->size - s->used < r + (s->ahead ? GROW : 0) &&
-	    grow(s, s->used + r) != 0)
+	    grow(s, s->used + r) != 0 && s->size - s->used < r)
 		return -1;
 	s->lane_at[lane] = s->base + s->used;
 	s->lane_end[lane] = s->base + s->used + r;

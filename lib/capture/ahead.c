@@ -37,6 +37,9 @@
 					   7 % more wall time on the 400 MB
 					   bench day, 1 MiB: no better) */
 #define AHEAD_ROOM (96 * 1024)		/* in front: the tail of a record */
+#define AHEAD_WAKE 2			/* a full ring's thread sleeps until
+					   this many are free: half the
+					   wake-ups (a futex call each) */
 
 struct chunk {
 	uint8_t *p;			/* AHEAD_ROOM + AHEAD_CHUNK bytes */
@@ -61,6 +64,8 @@ struct dt_ahead {
 	struct chunk c[AHEAD_N];
 	unsigned filled, taken, freed;	/* only grow; under mu */
 	int stop;			/* under mu */
+	int idle;			/* the thread waits for AHEAD_WAKE
+					   free chunks; under mu */
 
 	/* the analysis's own */
 	struct dt_mem mem;		/* the caller's allocator, no cap */
@@ -82,8 +87,13 @@ ahead_main(void *arg)
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
-		while (!a->stop && a->filled - a->freed == AHEAD_N)
-			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->filled - a->freed == AHEAD_N) {
+			a->idle = 1;
+			while (!a->stop &&
+			    a->filled - a->freed > AHEAD_N - AHEAD_WAKE)
+				pthread_cond_wait(&a->cv, &a->mu);
+			a->idle = 0;
+		}
 		if (a->stop)
 			break;
 		c = &a->c[a->filled % AHEAD_N];
@@ -127,7 +137,8 @@ give_back(struct dt_ahead *a)
 {
 	pthread_mutex_lock(&a->mu);
 	a->freed++;
-	pthread_cond_broadcast(&a->cv);
+	if (a->idle && a->filled - a->freed <= AHEAD_N - AHEAD_WAKE)
+		pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 }
 

@@ -780,6 +780,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (jobs > 1 && in.n > 1 && !has_stdin(&in)) {
+		/* a core to spare for each capture: each reads ahead too */
+		opts.threads = (size_t)jobs >= 2 * in.n;
 		rc = analyse_parallel(a, &opts, &lim, &in, jobs, quiet, &count,
 		    skipped);
 	} else {

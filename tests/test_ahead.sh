@@ -90,6 +90,16 @@ else
 		grep -qx "datrace: cannot write /dev/full: No space left on device" \
 		    "$tmp/two.err" || bad "$f -o /dev/full: $(cat "$tmp/two.err")"
 	done
+	# several captures at once, each read ahead (a core to spare each)
+	"$CLI" -j 1 --host "$host" -f json "$tmp/day.pcap" "$tmp/day.pcap.gz" \
+	    >"$tmp/one" 2>&1
+	"$CLI" -j 4 --host "$host" -f json "$tmp/day.pcap" "$tmp/day.pcap.gz" \
+	    >"$tmp/two" 2>&1
+	if cmp -s "$tmp/one" "$tmp/two"; then
+		pass=$((pass + 1))
+	else
+		bad "two captures: -j 4 (each read ahead) differs from -j 1"
+	fi
 	# a pipe is never read ahead; its output is the file's
 	"$CLI" -j 1 --host "$host" -f json "$tmp/day.pcap" |
 	    sed 's/"day.pcap"/"-"/; s|"[^"]*/day.pcap"|"-"|' >"$tmp/file.json"

@@ -171,7 +171,7 @@ for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	mb=$(( $(wc -c <"$f") / 1048576 ))
 	pkts=$("$BUILD/bench/floor" "$f" | awk '{print $1}')
 	set -- $(measure floor "$BUILD/bench/floor" "$f")
-	floor_cpu=$1
+	floor_cpu=$1 floor_wall=$2
 	row "$size" floor "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" "$(rate $pkts $1)" \
 	    "$(rate $mb $2)" $(($3 / 1024))
 	# One run discarded first: on a VM whose balloon hands freed memory
@@ -184,7 +184,7 @@ for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	json_cpu=
 	for fmt in json jsonl html text; do
 		set -- $(measure "$fmt" "$BUILD/datrace" --host $HOST -f $fmt "$f")
-		[ -n "$json_cpu" ] || json_cpu=$1
+		[ -n "$json_cpu" ] || { json_cpu=$1; json_wall=$2; }
 		row "$size" "--host -f $fmt" "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" \
 		    "$(rate $pkts $1)" "$(rate $mb $2)" $(($3 / 1024))
 	done
@@ -197,8 +197,6 @@ for size in 100 $( [ "$LARGE_MB" -gt 0 ] && echo "$LARGE_MB"); do
 	json1_cpu=$1
 	row "$size" "-j 1 -f json" "$mb" "$pkts" "$1" "$2" "$(rate $mb $1)" \
 	    "$(rate $pkts $1)" "$(rate $mb $2)" $(($3 / 1024))
-	json_wall=$(awk '{print $2}' "$OUT/m.json" | median)
-	floor_wall=$(awk '{print $2}' "$OUT/m.floor" | median)
 	printf '%-8s datrace --host -f json / floor, CPU throughput: %s (-j 1: %s); wall throughput: %s; %s connections\n' \
 	    "$size" "$(ratio "$floor_cpu" "$json_cpu")" "$(ratio "$floor_cpu" "$json1_cpu")" \
 	    "$(ratio "$floor_wall" "$json_wall")" "$(tcp_conns "$size")"

@@ -597,6 +597,7 @@ main(int argc, char **argv)
 	FILE *out = stdout, *w;
 	struct behind bh;
 	struct stat ost;
+	size_t at_once;			/* captures analysed at once */
 	int out_existed = 0;
 	int verbose = 0, quiet = 0, progress = -1, summary = 0, events = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -779,17 +780,16 @@ main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto done;
 	}
-	if (jobs > 1 && in.n > 1 && !has_stdin(&in)) {
-		/* a core to spare for each capture: each reads ahead too */
-		opts.threads = (size_t)jobs >= 2 * in.n;
+	at_once = jobs > 1 && in.n > 1 && !has_stdin(&in) ? in.n : 1;
+	/* a core to spare for each capture analysed at once: it reads the
+	   capture ahead */
+	opts.threads = (size_t)jobs >= 2 * at_once;
+	if (at_once > 1)
 		rc = analyse_parallel(a, &opts, &lim, &in, jobs, quiet, &count,
 		    skipped);
-	} else {
-		/* one capture at a time: a second core reads it ahead */
-		opts.threads = jobs > 1;
+	else
 		rc = analyse_serial(a, &opts, &lim, &in, quiet, progress, &count,
 		    skipped);
-	}
 	if (rc != 0)
 		goto nomem;
 	for (k = 0; k < in.nfolders && !quiet; k++)

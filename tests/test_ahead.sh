@@ -90,6 +90,37 @@ else
 		grep -qx "datrace: cannot write /dev/full: No space left on device" \
 		    "$tmp/two.err" || bad "$f -o /dev/full: $(cat "$tmp/two.err")"
 	done
+	# /dev/full is no file, so nothing is written behind there. A file
+	# that can take no more (its size limit in 512-byte blocks: EFBIG)
+	# fails in the thread: at 1 MB, while the writer formats the rest
+	# (its next write fails), and one block short of the end, when only
+	# the last buffer is left (behind_end() tells it). Either way the
+	# message, the status and the bytes written are -j 1's.
+	"$CLI" -j 1 --host "$host" -f json "$tmp/day.pcap" >"$tmp/report"
+	rsize=$(wc -c <"$tmp/report")
+	for lim in 2048 $(((rsize - 1) / 512)); do
+		for j in 1 2; do
+			rm -f "$tmp/big"
+			(trap '' XFSZ; ulimit -f "$lim"; exec "$CLI" -j $j \
+			    --host "$host" -f json -o "$tmp/big" "$tmp/day.pcap") \
+			    2>"$tmp/big$j.err"
+			echo "exit $?" >>"$tmp/big$j.err"
+			mv "$tmp/big" "$tmp/big$j"
+		done
+		head -c $((lim * 512)) "$tmp/report" >"$tmp/head"
+		if ! printf 'datrace: cannot write %s: File too large\nexit 2\n' \
+		    "$tmp/big" | cmp -s - "$tmp/big2.err"; then
+			bad "day.pcap, a file of $lim blocks: $(cat "$tmp/big2.err")"
+		elif ! cmp -s "$tmp/big1.err" "$tmp/big2.err"; then
+			bad "day.pcap, a file of $lim blocks: -j 1 said" \
+			    "$(cat "$tmp/big1.err")"
+		elif ! cmp -s "$tmp/big1" "$tmp/head" ||
+		    ! cmp -s "$tmp/big2" "$tmp/head"; then
+			bad "day.pcap, a file of $lim blocks: not its first bytes"
+		else
+			pass=$((pass + 1))
+		fi
+	done
 	# several captures at once, each read ahead (a core to spare each)
 	"$CLI" -j 1 --host "$host" -f json "$tmp/day.pcap" "$tmp/day.pcap.gz" \
 	    >"$tmp/one" 2>&1

@@ -604,8 +604,10 @@ END_TEST
 
 /* A fatal alert in the clear after the handshake is said, its frame is
    evidence, and its fix follows what it means: a changed record
-   (bad_record_mac) points at the path; an alert that answers the peer's
-   FIN without close_notify does not; an encrypted alert says nothing. */
+   (bad_record_mac) or foreign bytes (unexpected_message) point at the
+   path; an alert that answers the peer's FIN without close_notify does
+   not, nor does one that says nothing of the path; an encrypted alert
+   says nothing. */
 START_TEST(null_handshake_ok_late_alert)
 {
 	static const struct {
@@ -616,9 +618,17 @@ START_TEST(null_handshake_ok_late_alert)
 		{ 20, 0, 0, "fatal bad_record_mac (20) alert from the client "
 		    "(frame 13): a record failed its integrity check",
 		    "exempt the IP-HTTPS server from TLS inspection" },
+		{ 10, 0, 0, "fatal unexpected_message (10) alert from the "
+		    "client (frame 13): the side received bytes that were not "
+		    "the TLS it expected", "exempt the IP-HTTPS server" },
 		{ 50, 0, 12, "the server had closed its side of the TCP "
-		    "connection (frame 12) without a close_notify alert",
-		    "check the IP-HTTPS HTTP reply" },
+		    "connection (frame 12) without a close_notify alert, and "
+		    "the alert answers that cut (OpenSSL 3 answers it with "
+		    "decode_error): the server ended the session, not the "
+		    "path.", "check the IP-HTTPS HTTP reply" },
+		{ 80, 0, 0, "fatal internal_error (80) alert from the client "
+		    "(frame 13): the alert names the reason the side gave up "
+		    "the session.", "check the IP-HTTPS HTTP reply" },
 		{ 20, 1, 0, NULL, "check the IP-HTTPS HTTP reply" },
 	};
 	size_t i;

@@ -25,7 +25,6 @@
  */
 #include "capture/capture_int.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -251,10 +250,7 @@ dt_ahead_more(struct dt_src *s, size_t avail)
 	int held = a->taken != a->freed;
 
 	if (a->rc <= 0) {
-		/* as src.c's fill(): the end, or the fault, after the bytes */
-		s->eof = 1;
-		if (a->rc < 0)
-			s->err = a->rc >= -4095 ? (int)-a->rc : EIO;
+		dt_src_end(s, a->rc);	/* after the bytes, as in place */
 		return 0;
 	}
 	c = take(a);

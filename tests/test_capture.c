@@ -9,7 +9,6 @@
  * and allocation failure at every allocation.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1188,32 +1187,6 @@ big_pcap(unsigned n, size_t *len)
 	return b;
 }
 
-/* A stream over memory in pieces of odd sizes, failing with EIO once
-   `fail_at` bytes were handed out (0: never). */
-struct piece_src {
-	const uint8_t *b;
-	size_t len, at, fail_at, calls;
-};
-
-static ptrdiff_t
-piece_read(void *buf, size_t n, void *payload)
-{
-	struct piece_src *s = payload;
-	size_t k = 1 + (s->calls++ * 40503u) % 70001;
-
-	if (s->fail_at != 0 && s->at >= s->fail_at)
-		return -EIO;
-	if (k > n)
-		k = n;
-	if (k > s->len - s->at)
-		k = s->len - s->at;
-	if (s->fail_at != 0 && k > s->fail_at - s->at)
-		k = s->fail_at - s->at;
-	memcpy(buf, s->b + s->at, k);
-	s->at += k;
-	return (ptrdiff_t)k;
-}
-
 struct pkt_sum {
 	uint64_t n, bytes, hash, long_off;
 	char err[256];
@@ -1252,15 +1225,15 @@ static void
 stream_sum(const uint8_t *b, size_t len, size_t fail_at, int ahead,
     struct pkt_sum *out)
 {
-	struct piece_src src = { b, len, 0, fail_at, 0 };
+	struct tu_pieces src = { b, len, 70001, fail_at, 0, 0 };
 	struct dt_mem m;
 	struct dt_reader *r;
 	char eb[256];
 	uint64_t eo;
 
 	dt_mem_init(&m, NULL, NULL, 0);
-	ck_assert_int_eq(dt_reader_open_stream(&r, &m, piece_read, &src, eb,
-	    sizeof eb, &eo), 0);
+	ck_assert_int_eq(dt_reader_open_stream(&r, &m, tu_piece_read, &src,
+	    eb, sizeof eb, &eo), 0);
 	if (ahead)
 		ck_assert_int_eq(dt_reader_read_ahead(r), 0);
 	sum_packets(r, out);
@@ -1277,7 +1250,7 @@ START_TEST(test_read_ahead)
 	struct dt_mem m;
 	struct dt_reader *r;
 	struct dt_packet p;
-	struct piece_src src;
+	struct tu_pieces src;
 	size_t len, cut[] = { 0, 0, 0, 0 };
 	char eb[256];
 	uint64_t eo;
@@ -1323,11 +1296,9 @@ START_TEST(test_read_ahead)
 	ck_assert_ptr_nonnull(strstr(got.err, "the file is cut short"));
 
 	/* closed after a few packets: the thread stops, nothing is left */
-	memset(&src, 0, sizeof src);
-	src.b = b;
-	src.len = len;
+	src = (struct tu_pieces){ b, len, 70001, 0, 0, 0 };
 	dt_mem_init(&m, NULL, NULL, 0);
-	ck_assert_int_eq(dt_reader_open_stream(&r, &m, piece_read, &src, eb,
+	ck_assert_int_eq(dt_reader_open_stream(&r, &m, tu_piece_read, &src, eb,
 	    sizeof eb, &eo), 0);
 	ck_assert_int_eq(dt_reader_read_ahead(r), 0);
 	for (i = 0; i < 10; i++)
@@ -1840,7 +1811,7 @@ END_TEST
 START_TEST(test_read_ahead_alloc_failure)
 {
 	struct failing c;
-	struct piece_src src;
+	struct tu_pieces src;
 	struct dt_mem m;
 	struct dt_reader *r;
 	struct pkt_sum ref, got;
@@ -1854,11 +1825,9 @@ START_TEST(test_read_ahead_alloc_failure)
 	stream_sum(b, len, 0, 0, &ref);
 	for (k = 1; k < 12; k++) {
 		memset(&c, 0, sizeof c);
-		memset(&src, 0, sizeof src);
-		src.b = b;
-		src.len = len;
+		src = (struct tu_pieces){ b, len, 70001, 0, 0, 0 };
 		dt_mem_init(&m, failing_alloc, &c, 0);
-		ck_assert_int_eq(dt_reader_open_stream(&r, &m, piece_read, &src,
+		ck_assert_int_eq(dt_reader_open_stream(&r, &m, tu_piece_read, &src,
 		    eb, sizeof eb, &eo), 0);
 		c.fail_at = c.calls + k;
 		if (dt_reader_read_ahead(r) != 0) {

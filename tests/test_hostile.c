@@ -88,37 +88,16 @@ tcp_pkt(struct cap *c, uint32_t cli, uint16_t sport, int to_server,
 
 /* ---- running it --------------------------------------------------------- */
 
-/* The bytes of a capture in memory as a stream, in pieces of odd sizes. */
-struct pieces {
-	const uint8_t *b;
-	size_t n, at, calls;
-};
-
-static ptrdiff_t
-piece_read(void *buf, size_t len, void *payload)
-{
-	struct pieces *p = payload;
-	size_t k = 1 + (p->calls++ * 7919u) % 300000;
-
-	if (k > len)
-		k = len;
-	if (k > p->n - p->at)
-		k = p->n - p->at;
-	memcpy(buf, p->b + p->at, k);
-	p->at += k;
-	return (ptrdiff_t)k;
-}
-
 /* The capture as a stream, with or without a thread reading it ahead. */
 static dt_analyzer *
 stream(dt_options o, const struct cap *c, int threads)
 {
-	struct pieces p = { c->b, c->n, 0, 0 };
+	struct tu_pieces p = { c->b, c->n, 300000, 0, 0, 0 };
 	dt_analyzer *a;
 
 	o.threads = threads;
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
-	(void)dt_analyze_stream(a, "hostile", piece_read, &p);
+	(void)dt_analyze_stream(a, "hostile", tu_piece_read, &p);
 	ck_assert(a->mem.peak <= CAP);
 	return a;
 }

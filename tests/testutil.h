@@ -6,6 +6,8 @@
 #define DT_TESTUTIL_H
 
 #include <check.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,35 @@ tu_slurp(const char *path, size_t *len)
 	}
 	fclose(fp);
 	return buf;
+}
+
+/* Bytes in memory as a stream (dt_reader_open_stream(),
+   dt_analyze_stream()), handed out in pieces of odd sizes from 1 to `max`
+   bytes, failing with EIO once `fail_at` bytes were handed out (0:
+   never). */
+struct tu_pieces {
+	const uint8_t *b;
+	size_t len, max, fail_at;
+	size_t at, calls;		/* zero to begin */
+};
+
+static inline ptrdiff_t
+tu_piece_read(void *buf, size_t n, void *payload)
+{
+	struct tu_pieces *s = payload;
+	size_t k = 1 + (s->calls++ * 40503u) % s->max;
+
+	if (s->fail_at != 0 && s->at >= s->fail_at)
+		return -EIO;
+	if (k > n)
+		k = n;
+	if (k > s->len - s->at)
+		k = s->len - s->at;
+	if (s->fail_at != 0 && k > s->fail_at - s->at)
+		k = s->fail_at - s->at;
+	memcpy(buf, s->b + s->at, k);
+	s->at += k;
+	return (ptrdiff_t)k;
 }
 
 #define TU_MAIN(suite_fn)						\

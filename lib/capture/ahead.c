@@ -25,7 +25,6 @@
  */
 #include "capture/capture_int.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -62,7 +61,10 @@ struct dt_ahead {
 	dt_read_fn read;
 	void *payload;
 	struct chunk c[AHEAD_N];
-	unsigned filled, taken, freed;	/* only grow; under mu */
+	unsigned filled, taken, freed;	/* only grow; under mu (the
+					   analysis alone changes taken
+					   and freed, and reads them
+					   without it) */
 	int stop;			/* under mu */
 	int idle;			/* the thread waits for AHEAD_WAKE
 					   free chunks; under mu */
@@ -71,9 +73,8 @@ struct dt_ahead {
 	struct dt_mem mem;		/* the caller's allocator, no cap */
 	uint8_t *first;			/* the source's window before */
 	size_t first_cap;
-	int held;			/* the window is chunk taken - 1 */
-	int ended;			/* the last chunk was taken */
-	ptrdiff_t last_rc;		/* ... and its rc */
+	ptrdiff_t rc;			/* the last chunk taken's (1 before
+					   any): <= 0, the end was taken */
 	uint8_t *own;			/* window for longer records */
 	size_t own_cap;
 };
@@ -181,6 +182,7 @@ dt_src_ahead(struct dt_src *s)
 	a->mem = mem;
 	a->read = s->read;
 	a->payload = s->payload;
+	a->rc = 1;
 	if (chunks_map(a) != 0)
 		goto fail;
 	if (pthread_mutex_init(&a->mu, NULL) != 0)
@@ -243,27 +245,23 @@ dt_ahead_more(struct dt_src *s, size_t avail)
 	struct dt_ahead *a = s->ahead;
 	struct chunk *c;
 	size_t len;
+	/* the window is the chunk taken before: chunks go back in order,
+	   and none is held while the window is our own */
+	int held = a->taken != a->freed;
 
-	if (a->ended) {
-		/* as src.c's fill(): the end, or the fault, after the bytes */
-		s->eof = 1;
-		if (a->last_rc < 0)
-			s->err = a->last_rc >= -4095 ? (int)-a->last_rc : EIO;
+	if (a->rc <= 0) {
+		dt_src_end(s, a->rc);	/* after the bytes, as in place */
 		return 0;
 	}
 	c = take(a);
-	if (c->rc <= 0) {
-		a->ended = 1;
-		a->last_rc = c->rc;
-	}
+	a->rc = c->rc;
 	if (avail <= AHEAD_ROOM) {
 		/* the usual case: the tail in front, the chunk the window */
 		if (avail > 0)
 			memcpy(c->p + AHEAD_ROOM - avail, s->win + s->beg,
 			    avail);
-		if (a->held)
+		if (held)
 			give_back(a);
-		a->held = 1;
 		s->win = c->p;
 		s->beg = AHEAD_ROOM - avail;
 		s->end = AHEAD_ROOM + c->len;
@@ -274,14 +272,12 @@ dt_ahead_more(struct dt_src *s, size_t avail)
 		/* the window cannot grow: as without reading ahead, the
 		   end; the chunks stay taken until the source closes */
 		s->nomem = 1;
-		a->ended = 1;
-		a->last_rc = 0;
+		a->rc = 0;
 		return 0;
 	}
 	len = c->len;		/* c is the thread's once given back */
-	if (a->held)
+	if (held)
 		give_back(a);	/* the window was it, now copied */
-	a->held = 0;
 	give_back(a);		/* c, copied */
 	return len;
 }

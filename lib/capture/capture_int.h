@@ -87,6 +87,10 @@ dt_src_fetch_fast(struct dt_src *s, size_t want, const uint8_t **p)
 	}
 	return dt_src_fetch(s, want, p);
 }
+/* The source ended after the read function returned k: a fault when
+   k < 0 (-errno; EIO when it is no errno), else the end (k = 0, or more
+   bytes than were asked for). */
+void dt_src_end(struct dt_src *s, ptrdiff_t k);
 /* Copy out and consume (libpcap's stream): bytes, 0 at end, -1 error. */
 ptrdiff_t dt_src_read(struct dt_src *s, void *dst, size_t n);
 void dt_src_close(struct dt_src *s);

@@ -58,6 +58,14 @@ dt_src_reserve(struct dt_src *s, size_t cap)
 	return 0;
 }
 
+void
+dt_src_end(struct dt_src *s, ptrdiff_t k)
+{
+	if (k < 0)
+		s->err = k >= -4095 ? (int)-k : EIO;
+	s->eof = 1;
+}
+
 /* One read into the window's free space; 0 at the end or on an error. */
 static size_t
 fill(struct dt_src *s)
@@ -65,13 +73,8 @@ fill(struct dt_src *s)
 	ptrdiff_t k;
 
 	k = s->read(s->win + s->end, s->cap - s->end, s->payload);
-	if (k < 0) {
-		s->err = k >= -4095 ? (int)-k : EIO;
-		s->eof = 1;
-		return 0;
-	}
-	if (k == 0 || (size_t)k > s->cap - s->end) {
-		s->eof = 1;
+	if (k <= 0 || (size_t)k > s->cap - s->end) {
+		dt_src_end(s, k);	/* more than asked: the end */
 		return 0;
 	}
 	s->end += (size_t)k;

@@ -28,6 +28,7 @@ struct dt_pipe {			/* one capture being analysed */
 	/* ended connections' TLS states, for the next connections */
 	struct dt_tls *tls_spare[DT_PIPE_TLS_SPARES];
 	unsigned n_tls_spare;
+	struct dt_tls_memo *tls_memo;	/* its ClientHellos, NULL: none yet */
 	int last_linktype, last_supported;
 	struct dt_linktype_count *lt_count;	/* last_linktype's count */
 	/* link types the filter cannot be compiled for: said once each,

@@ -76,9 +76,12 @@ inner_packet(void *payload, const struct dt_conn *c, int dir,
 static __attribute__((noinline, cold)) struct dt_tls *
 tls_sink_open(struct dt_pipe *pp)
 {
-	struct dt_tls_config cfg = { pp->a->hs_cap, pp->a->x509,
-	    &pp->body, pp->cap, pp->a->ports };
+	struct dt_tls_config cfg;
 
+	if (pp->tls_memo == NULL)
+		pp->tls_memo = dt_tls_memo_new(&pp->a->mem);
+	cfg = (struct dt_tls_config){ pp->a->hs_cap, pp->a->x509,
+	    &pp->body, pp->cap, pp->a->ports, pp->tls_memo };
 	if (pp->n_tls_spare > 0)
 		return dt_tls_renew(pp->tls_spare[--pp->n_tls_spare],
 		    &pp->a->mem, &cfg);
@@ -161,6 +164,8 @@ tls_sink_stop(void *payload)
 
 	while (pp->n_tls_spare > 0)
 		dt_tls_free(&pp->a->mem, pp->tls_spare[--pp->n_tls_spare]);
+	dt_tls_memo_free(&pp->a->mem, pp->tls_memo);
+	pp->tls_memo = NULL;
 }
 
 /* Every connection, so that tls_sink_end trims each one's facts. */

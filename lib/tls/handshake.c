@@ -18,6 +18,7 @@
 
 #include "tls/names.h"
 #include "tls/tls_int.h"
+#include "util/hash.h"
 
 static const uint8_t hrr_random[32] = {	/* RFC 8446 4.1.3 */
 	0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02,
@@ -181,7 +182,7 @@ client_ext(struct dt_tls *t, struct dt_conn *c, uint16_t type, struct rd e,
 	struct dt_tls_hello *h = f->hello;
 	struct rd v, w;
 
-	switch (type) {
+	switch (type) {		/* each type read here is in ext_read() */
 	case 0:		/* RFC 6066 3 server_name */
 		if (e.n == 0)
 			return NULL;	/* a server's empty answer shape */
@@ -374,10 +375,186 @@ hello_copy(struct dt_tls *t, struct dt_tls_facts *f,
 	return h;
 }
 
+/* ---- the capture's memo of ClientHellos (dt_tls_memo_new) -------------- */
+
+/* A few clients make most connections of a capture, each offering the
+   same hello every time but for its random, its session id, the server
+   it names and the contents of extensions nothing reads (a key share, a
+   ticket, padding): reading it again was a third of the TLS parser's
+   cost. The server's name is read each time. */
+#define MEMO_SLOTS	256		/* a power of two */
+#define MEMO_KEY_MAX	1024		/* longer keys are read each time */
+#define MEMO_ROOM	((size_t)1 << 20)	/* a key never nears the cap */
+
+struct memo_hello {
+	uint64_t hash;
+	uint8_t *key;			/* NULL: an empty slot */
+	size_t n;
+	/* the kept facts it gave */
+	struct dt_tls_hello *hello;
+	char *alpn;
+	uint8_t kept;			/* DT_TLS_KEPT_ALPN, or 0 */
+};
+
+struct dt_tls_memo {
+	struct memo_hello e[MEMO_SLOTS];
+};
+
+struct dt_tls_memo *
+dt_tls_memo_new(struct dt_mem *m)
+{
+	if (dt_mem_room(m) < MEMO_ROOM)
+		return NULL;
+	return dt_calloc(m, 1, sizeof(struct dt_tls_memo));
+}
+
+void
+dt_tls_memo_free(struct dt_mem *m, struct dt_tls_memo *mo)
+{
+	size_t i;
+
+	if (mo == NULL)
+		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		dt_free(m, mo->e[i].key);
+	dt_free(m, mo);
+}
+
+/* The extensions client_ext() reads: their bodies are in the key (but
+   for server_name's, read each time). */
+static int
+ext_read(uint16_t type)
+{
+	switch (type) {
+	case 5: case 10: case 13: case 16: case 23: case 43: case 65281:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The ClientHello r's key in k (MEMO_KEY_MAX bytes): every byte the
+   facts are read from but the server's name, and the lengths that frame
+   them; *sni, the server_name extension's body (NULL: none). 0: no key
+   (a hello that is long, that client_hello_read() finds fault with, or
+   that names servers twice). */
+static size_t
+memo_key(uint16_t rversion, struct rd r, uint8_t *k, struct rd *sni)
+{
+	struct rd exts;
+	const uint8_t *at;
+	size_t n, sid;
+
+	*sni = rd_make(NULL, 0);
+	if (r.n < 2 + 32 + 1)
+		return 0;
+	k[0] = (uint8_t)(rversion >> 8);
+	k[1] = (uint8_t)rversion;
+	k[2] = r.p[0];			/* legacy_version */
+	k[3] = r.p[1];
+	rd_skip(&r, 2 + 32);
+	sid = rd_vec8(&r).n;
+	k[4] = (uint8_t)sid;
+	at = r.p;
+	(void)rd_vec16(&r);		/* cipher_suites */
+	(void)rd_vec8(&r);		/* compression_methods */
+	if (!rd_ok(&r) || sid > 32 || (size_t)(r.p - at) > MEMO_KEY_MAX - 6)
+		return 0;
+	memcpy(k + 5, at, (size_t)(r.p - at));
+	n = 5 + (size_t)(r.p - at);
+	k[n++] = r.n > 0;		/* an extensions vector */
+	if (r.n == 0)
+		return n;
+	exts = rd_vec16(&r);
+	if (!last(&r))
+		return 0;
+	while (exts.n > 0) {
+		uint16_t type = rd_u16(&exts);
+		struct rd e = rd_vec16(&exts);
+		size_t len = ext_read(type) ? e.n : 0;
+
+		if (!rd_ok(&exts) || n + 4 + len > MEMO_KEY_MAX)
+			return 0;
+		if (type == 0) {
+			if (sni->p != NULL)
+				return 0;
+			*sni = e;
+		}
+		k[n++] = (uint8_t)(type >> 8);
+		k[n++] = (uint8_t)type;
+		if (ext_read(type)) {
+			k[n++] = (uint8_t)(len >> 8);
+			k[n++] = (uint8_t)len;
+			memcpy(k + n, e.p, len);
+			n += len;
+		}
+	}
+	return n;
+}
+
+static struct memo_hello *
+memo_slot(struct dt_tls_memo *mo, uint64_t hash)
+{
+	return &mo->e[hash & (MEMO_SLOTS - 1)];
+}
+
+/* f's facts from a hello read without fault, when all of them are the
+   capture's kept ones (so that they outlive this connection): in the
+   slot of its hash, in place of what was there. */
+static void
+memo_put(struct dt_tls *t, const uint8_t *key, size_t n, uint64_t hash,
+    const struct dt_tls_facts *f)
+{
+	struct memo_hello *e = memo_slot(t->memo, hash);
+	uint8_t *copy;
+
+	if (f->hello == NULL || !f->hello->kept ||
+	    (f->alpn != NULL && !(f->kept & DT_TLS_KEPT_ALPN)) ||
+	    dt_mem_room(t->m) < MEMO_ROOM)
+		return;
+	if ((copy = dt_realloc(t->m, e->key, n)) == NULL)
+		return;
+	memcpy(copy, key, n);
+	e->key = copy;
+	e->n = n;
+	e->hash = hash;
+	e->hello = f->hello;
+	e->alpn = f->alpn;
+	e->kept = (uint8_t)(f->kept & DT_TLS_KEPT_ALPN);
+}
+
+/* What client_hello_read() does for a hello the memo knows: the server's
+   name read, the connection's own facts, and the shared ones. 0 when the
+   name is at fault (f as it was: the hello is then read as any other). */
+static int
+memo_take(struct dt_tls *t, struct dt_conn *c, const struct memo_hello *e,
+    struct rd r, struct rd sni, uint64_t frame, int64_t time)
+{
+	struct dt_tls_facts *f = c->tls;
+	uint8_t kept = f->kept;
+
+	if (sni.p != NULL && client_ext(t, c, 0, sni, NULL) != NULL) {
+		if (f->sni != NULL && !(f->kept & DT_TLS_KEPT_SNI))
+			dt_free(t->m, f->sni);
+		f->sni = NULL;
+		f->kept = kept;
+		return 0;
+	}
+	f->ch_frame = frame;
+	f->ch_time = time;
+	t->ch_sid_len = r.p[2 + 32];
+	memcpy(t->ch_sid, r.p + 2 + 32 + 1, t->ch_sid_len);
+	f->hello = e->hello;
+	f->alpn = e->alpn;
+	f->kept |= e->kept;
+	return 1;
+}
+
 /* The ClientHello read, on the stack when it is short and a capture keeps
    the hellos: then it becomes the capture's kept copy at once (most are
    one of a few hundred distinct ones), nothing allocated or freed for it
-   per connection. The first one only. */
+   per connection; and one the capture's memo knows is not read again.
+   The first one only. */
 static const char *
 client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
     uint64_t frame, int64_t time)
@@ -385,6 +562,10 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	struct dt_tls_facts *f = c->tls;
 	uint64_t scratch[HELLO_SCRATCH / 8];
 	struct dt_tls_hello *s = (struct dt_tls_hello *)(void *)scratch, *h;
+	uint8_t key[MEMO_KEY_MAX];
+	size_t kn = 0;
+	uint64_t hash = 0;
+	struct rd sni;
 	uint32_t room[5];
 	size_t need = sizeof *s;
 	const char *why;
@@ -392,6 +573,19 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 
 	if (f->ch_frame != 0)
 		return NULL;	/* the second one (after HRR, renegotiation) */
+	/* the memo's facts are a hello's on a connection that has none */
+	if (t->memo != NULL && f->hello == NULL && f->sni == NULL &&
+	    f->alpn == NULL &&
+	    (kn = memo_key(t->ch_rversion, r, key, &sni)) > 0) {
+		const struct memo_hello *e;
+
+		hash = dt_hash_bytes(key, kn);
+		e = memo_slot(t->memo, hash);
+		if (e->key != NULL && e->hash == hash && e->n == kn &&
+		    memcmp(e->key, key, kn) == 0 &&
+		    memo_take(t, c, e, r, sni, frame, time))
+			return NULL;
+	}
 	hello_room(r, room);
 	for (i = 0; i < 5; i++)
 		need += (size_t)room[i] * sizeof(uint16_t);
@@ -410,6 +604,8 @@ client_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	if ((h = dt_capture_hello(t->cap, s)) == NULL)
 		h = hello_copy(t, f, s, need, room);
 	f->hello = h;
+	if (kn > 0 && why == NULL)
+		memo_put(t, key, kn, hash, f);
 	return why;
 }
 

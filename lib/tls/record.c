@@ -680,6 +680,7 @@ dt_tls_renew(struct dt_tls *t, struct dt_mem *m,
 	t->bsink = cfg != NULL ? cfg->body : NULL;
 	t->cap = cfg != NULL ? cfg->cap : NULL;
 	t->ports = cfg != NULL ? cfg->ports : NULL;
+	t->memo = cfg != NULL && t->cap != NULL ? cfg->memo : NULL;
 	t->d[0].mac = t->d[1].mac = -1;
 	return t;
 }

@@ -60,7 +60,20 @@ struct dt_tls_config {
 					   copy from the start */
 	const uint16_t *ports;		/* the IP-HTTPS ports, 0 ends them;
 					   NULL: 443 (see start.c) */
+	struct dt_tls_memo *memo;	/* NULL: none; else the ClientHellos
+					   the capture's parsers read
+					   before (needs cap) */
 };
+
+/* The distinct ClientHellos of one capture and the kept facts each gave:
+   a connection whose hello says the same (its random, session id, server
+   name and unread extensions aside) takes those facts without reading
+   them again. One per capture (the facts it holds are that capture's
+   kept ones), shared by its connections' parsers; NULL when memory is
+   short. */
+struct dt_tls_memo;
+struct dt_tls_memo *dt_tls_memo_new(struct dt_mem *m);
+void dt_tls_memo_free(struct dt_mem *m, struct dt_tls_memo *mo);
 
 struct dt_tls *dt_tls_new(struct dt_mem *m, const struct dt_tls_config *cfg);
 void dt_tls_free(struct dt_mem *m, struct dt_tls *t);

@@ -121,6 +121,7 @@ struct dt_tls {
 	int64_t hs_time;		/* ServerHello / Certificate capture time */
 	struct dt_capture *cap;		/* dt_tls_config's */
 	const uint16_t *ports;		/* dt_tls_config's */
+	struct dt_tls_memo *memo;	/* dt_tls_config's */
 	uint8_t ch_sid[32];
 	size_t ch_sid_len;
 	uint16_t ch_rversion;		/* the first client handshake record's

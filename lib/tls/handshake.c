@@ -396,8 +396,20 @@ struct memo_hello {
 	uint8_t kept;			/* DT_TLS_KEPT_ALPN, or 0 */
 };
 
+/* A server's chain as the x509 cache shares it (dt_x509_chain_shared):
+   its certificates' DER, compared whole, say whether a Certificate
+   message is this one again. */
+#define MEMO_CHAINS	16		/* a power of two */
+
+struct memo_chain {
+	const struct dt_cert *certs;	/* NULL: an empty slot */
+	size_t n;
+	int v13;			/* entries with extensions */
+};
+
 struct dt_tls_memo {
 	struct memo_hello e[MEMO_SLOTS];
+	struct memo_chain c[MEMO_CHAINS];
 };
 
 struct dt_tls_memo *
@@ -686,6 +698,37 @@ server_hello(struct dt_tls *t, struct dt_conn *c, struct rd r,
 	return NULL;
 }
 
+/* The slot of a certificate_list: by its length and its last bytes (the
+   signature of its last certificate, which no two share). */
+static struct memo_chain *
+chain_slot(struct dt_tls_memo *mo, struct rd list)
+{
+	size_t k = list.n < 32 ? list.n : 32;
+	uint64_t h = dt_hash_bytes(list.p + list.n - k, k) ^ list.n;
+
+	return &mo->c[h & (MEMO_CHAINS - 1)];
+}
+
+/* Is the certificate_list of n entries e's chain, byte for byte? */
+static int
+chain_is(const struct memo_chain *e, struct rd list, size_t n, int v13)
+{
+	size_t i;
+
+	if (e->certs == NULL || e->n != n || e->v13 != v13)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct rd one = rd_vec24(&list);
+
+		if (one.n != e->certs[i].der_len ||
+		    memcmp(one.p, e->certs[i].der, one.n) != 0)
+			return 0;
+		if (v13)
+			(void)rd_vec16(&list);
+	}
+	return 1;
+}
+
 /* RFC 5246 7.4.2 / RFC 8446 4.4.2 Certificate. */
 static const char *
 certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
@@ -696,6 +739,7 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 	struct rd list, scan;
 	struct dt_cert *certs;
 	const struct dt_cert *shared;
+	struct memo_chain *slot = NULL;
 	size_t n = 0, i;
 	int v13 = t->tls13;
 
@@ -735,6 +779,16 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 	}
 	if (n == 0)
 		return NULL;
+	/* the chain this capture's server sent before: the cache's array
+	   without parsing or gathering it again */
+	if (t->memo != NULL) {
+		slot = chain_slot(t->memo, list);
+		if (chain_is(slot, list, n, v13)) {
+			certs = (struct dt_cert *)slot->certs;
+			f->certs_shared |= dir == DT_C2S ? 2 : 1;
+			goto keep;
+		}
+	}
 	certs = dt_calloc(t->m, n, sizeof *certs);
 	if (certs == NULL)
 		return NULL;
@@ -753,7 +807,13 @@ certificate(struct dt_tls *t, struct dt_conn *c, int dir, struct rd r,
 		dt_free(t->m, certs);
 		certs = (struct dt_cert *)shared;
 		f->certs_shared |= dir == DT_C2S ? 2 : 1;
+		if (slot != NULL) {
+			slot->certs = shared;
+			slot->n = n;
+			slot->v13 = v13;
+		}
 	}
+keep:
 	if (dir == DT_C2S) {
 		rf->client_certs = certs;
 		rf->n_client_certs = n;

@@ -582,7 +582,10 @@ records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 			if (*n - REC_HDR >= d->rlen) {
 				size_t k = REC_HDR + (size_t)d->rlen;
 				struct fmark here = { 0, frame, time };
-				const struct fmap one = { 1, 1, &here };
+				struct fmap one;	/* its in[] unused */
+
+				one.n = one.cap = 1;
+				one.v = &here;
 
 				record_body(t, c, dir, *p, k, &one, frame,
 				    time);

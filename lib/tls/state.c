@@ -27,11 +27,19 @@ dt_tls_fmap_add(struct dt_mem *m, struct fmap *f, uint64_t pos,
 	}
 	if (f->n == FMAP_MAX)
 		return;		/* later bytes keep the last frame known */
+	if (f->v == NULL) {
+		f->v = f->in;
+		f->cap = FMAP_IN;
+	}
 	if (f->n == f->cap) {
-		cap = f->cap != 0 ? 2 * f->cap : 4;
+		cap = 2 * f->cap;
 		if (cap > FMAP_MAX)
 			cap = FMAP_MAX;
-		if ((v = dt_realloc(m, f->v, cap * sizeof *v)) == NULL)
+		if (f->v == f->in) {
+			if ((v = dt_malloc(m, cap * sizeof *v)) == NULL)
+				return;
+			memcpy(v, f->in, sizeof f->in);
+		} else if ((v = dt_realloc(m, f->v, cap * sizeof *v)) == NULL)
 			return;
 		f->v = v;
 		f->cap = cap;
@@ -45,7 +53,8 @@ dt_tls_fmap_add(struct dt_mem *m, struct fmap *f, uint64_t pos,
 void
 dt_tls_fmap_free(struct dt_mem *m, struct fmap *f)
 {
-	dt_free(m, f->v);
+	if (f->v != f->in)
+		dt_free(m, f->v);
 	f->v = NULL;
 	f->n = f->cap = 0;
 }

@@ -51,12 +51,17 @@ struct fmark {
 	int64_t time;
 };
 
-/* Marks on the heap, grown by doubling up to FMAP_MAX on the first mark
-   that needs room: most connections are not TLS and gather one short
-   line, or nothing, and a parser is kept for every open connection. */
+/* The first FMAP_IN marks in the map itself (v == in: a unit that a few
+   segments bring, the hellos and most certificate flights, allocates
+   nothing), then on the heap, grown by doubling up to FMAP_MAX: most
+   connections are not TLS and gather one short line, or nothing, and a
+   parser is kept for every open connection. v NULL: none yet. */
+#define FMAP_IN		4
+
 struct fmap {
 	uint32_t n, cap;
 	struct fmark *v;
+	struct fmark in[FMAP_IN];
 };
 
 /* One direction. What every record reads comes first, so that a packet

@@ -122,13 +122,6 @@ dt_tls_resynced(struct dt_tls *t, struct dt_conn *c, int dir,
 }
 
 void
-dt_tls_event(struct dt_tls *t, struct dt_conn *c, uint8_t type, int dir,
-    uint64_t frame, int64_t time, uint16_t a, uint32_t b)
-{
-	(void)dt_conn_add_event(t->m, c, type, (uint8_t)dir, frame, time, a, b);
-}
-
-void
 dt_tls_malformed(struct dt_tls *t, struct dt_conn *c, int dir, uint64_t frame,
     int64_t time, const char *fmt, ...)
 {

@@ -135,7 +135,7 @@ dt_tls_nontls_fact(struct dt_tls *t, struct dt_conn *c, int dir)
 
 /* Printable ASCII, CR, LF, TAB: a byte of a text line. A table (0: not
    text, 1: text, 3: LF, the text that ends a line), as every byte of a
-   preamble's lines is asked, some twice. */
+   preamble's lines is asked. */
 #define TX(c)	((c) == '\n' ? 3 : ((c) >= 0x20 && (c) < 0x7F) || \
 		    (c) == '\r' || (c) == '\t')
 const uint8_t dt_tls_text_byte[256] = DT_BYTE_TABLE(TX);
@@ -723,15 +723,33 @@ unknown_take(const struct dt_tls *t, const uint8_t *p, size_t n)
 	}
 }
 
+/* unit_len() of a text unit of len bytes whose last one is `last`, the
+   others text but no LF. */
+static long
+line_end(uint8_t last, size_t len)
+{
+	switch (dt_tls_text_byte[last]) {
+	case 0:
+		return -1;
+	case 1:
+		return 0;
+	default:
+		return (long)len;
+	}
+}
+
 void
 dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time)
 {
 	struct tdir *d = &t->d[dir];
+	long next = -2;		/* -2: unit_len() asked again */
 
 	while (d->state == D_PRE) {
-		long want = unit_len(t, dir, d->buf, d->len);
+		long want = next != -2 ? next : unit_len(t, dir, d->buf, d->len);
 		const struct fmark *fm;
+
+		next = -2;
 
 		if (want < 0 || want > PRE_UNIT || t->pre.give_up ||
 		    t->pre.bytes[dir] > PRE_TOTAL) {
@@ -747,6 +765,11 @@ dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
 			if (*n == 0 || !dt_tls_take(t, d, p, n, more, frame,
 			    time))
 				return;
+			/* a line's bytes were all text but the last one taken
+			   (unknown_take()): that one says what unit_len()
+			   would, without reading the line again */
+			if (want == 0 && t->pre.family == F_TEXT)
+				next = line_end(d->buf[d->len - 1], d->len);
 			continue;
 		}
 		if (dir == DT_S2C && t->pre.greeting == 1) {

@@ -684,8 +684,12 @@ dt_tls_suite_is_null(uint16_t suite)
 int
 dt_tls_null_mac_len(uint16_t suite)
 {
-	const struct suite_name *e = find_suite(suite);
+	const struct suite_name *e;
 
+	/* most suites encrypt: the bits say so without the search */
+	if (!dt_tls_suite_is_null(suite))
+		return -1;
+	e = find_suite(suite);
 	return e != NULL ? e->null_mac : -1;
 }
 

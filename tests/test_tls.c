@@ -623,7 +623,7 @@ static void
 run(struct run *r, const struct script *s, int split, size_t which, size_t at,
     size_t hs_cap)
 {
-	struct dt_tls_config cfg = { hs_cap, run_x509, NULL, NULL, NULL };
+	struct dt_tls_config cfg = { hs_cap, run_x509, NULL, NULL, NULL, NULL };
 	struct dt_tls *t;
 	size_t i, j;
 
@@ -859,6 +859,95 @@ hello_conn(struct dt_capture *cap, const struct ch *o)
 	dt_conn_tls_trim(cap, c);
 	return c;
 }
+
+/* The facts, as text, of a connection that sent the ClientHello record
+   rec (n bytes) to a parser of the capture cap with memo mo (NULL: none),
+   trimmed as a connection that ended is. */
+static void
+memo_conn(struct dt_capture *cap, struct dt_tls_memo *mo, const uint8_t *rec,
+    size_t n, struct out *o)
+{
+	struct dt_tls_config cfg = { 0, NULL, NULL, cap, NULL, mo };
+	struct dt_conn *c = dt_calloc(cap->mem, 1, sizeof *c);
+	struct dt_tls *t = dt_tls_new(cap->mem, &cfg);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(t);
+	c->tls = (struct dt_tls_facts *)&dt_tls_none;
+	c->next = cap->conns;
+	cap->conns = c;
+	(void)dt_tls_data(t, c, DT_C2S, rec, n, 1, 1000);
+	dt_tls_end(t, c);
+	dt_tls_free(cap->mem, t);
+	dt_conn_tls_trim(cap, c);
+	memset(o, 0, sizeof *o);
+	summary(o, c);
+}
+
+/* A hello the memo knows gives the facts reading it gives: with another
+   random and server name (the kept hello shared, the name its own), and
+   with a server_name at fault (read again, the fault told). */
+START_TEST(t_hello_memo)
+{
+	struct ch o = { 0x0303, suites_mixed, 5, 4, "da.example.com", 1, 0 };
+	struct ch o2 = { 0x0303, suites_mixed, 5, 4, "other.example.org", 1, 0 };
+	static struct b body, rec;
+	static struct out with, without;
+	struct dt_mem m;
+	struct dt_capture *cap, *plain;
+	struct dt_tls_memo *mo;
+	const struct dt_conn *a, *b;
+	size_t at;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	cap = dt_calloc(&m, 1, sizeof *cap);
+	plain = dt_calloc(&m, 1, sizeof *plain);
+	ck_assert_ptr_nonnull(cap);
+	ck_assert_ptr_nonnull(plain);
+	cap->mem = plain->mem = &m;
+	mo = dt_tls_memo_new(&m);
+	ck_assert_ptr_nonnull(mo);
+
+	body.n = rec.n = 0;
+	client_hello(&body, &o);
+	records(&rec, 22, 0x0301, body.p, body.n, 16384);
+	memo_conn(cap, mo, rec.p, rec.n, &with);
+	a = cap->conns;
+
+	body.n = rec.n = 0;
+	client_hello(&body, &o2);
+	body.p[4 + 2 + 7] ^= 0x5A;	/* another random */
+	records(&rec, 22, 0x0301, body.p, body.n, 16384);
+	memo_conn(cap, mo, rec.p, rec.n, &with);
+	memo_conn(plain, NULL, rec.p, rec.n, &without);
+	b = cap->conns;
+	ck_assert_str_eq(with.text, without.text);
+	ck_assert_ptr_eq(a->tls->hello, b->tls->hello);
+	ck_assert_str_eq(b->tls->sni, "other.example.org");
+	ck_assert_str_eq(a->tls->sni, "da.example.com");
+	ck_assert_ptr_eq(a->tls->alpn, b->tls->alpn);
+
+	/* the host name's length past its list: the same key, at fault
+	   (after the message header 4, version 2, random 32, session id
+	   1 + 4, suites 2 + 10, compression 2, the extensions' length 2,
+	   server_name's type 2, length 2, list length 2, name type 1: the
+	   name length's low byte) */
+	at = 4 + 2 + 32 + 1 + 4 + 2 + 10 + 2 + 2 + 2 + 2 + 2 + 1 + 1;
+	ck_assert_uint_eq(body.p[at], strlen(o2.sni));
+	body.p[at] += 1;
+	rec.n = 0;
+	records(&rec, 22, 0x0301, body.p, body.n, 16384);
+	memo_conn(cap, mo, rec.p, rec.n, &with);
+	memo_conn(plain, NULL, rec.p, rec.n, &without);
+	ck_assert_str_eq(with.text, without.text);
+	ck_assert_ptr_nonnull(strstr(with.text, "server_name"));
+
+	dt_tls_memo_free(&m, mo);
+	dt_capture_free(cap);
+	dt_capture_free(plain);
+	ck_assert_uint_eq(m.used, 0);	/* nothing leaked */
+}
+END_TEST
 
 /* Connections that sent the same ClientHello keep one copy of it once
    they end; another hello keeps its own; a kept one written again is
@@ -3054,6 +3143,7 @@ tls_suite(void)
 	tcase_add_test(tc, t_names);
 	tcase_add_test(tc, t_full12);
 	tcase_add_test(tc, t_hello_kept);
+	tcase_add_test(tc, t_hello_memo);
 	tcase_add_test(tc, t_tls_parts_kept);
 	tcase_add_test(tc, t_null_http);
 	tcase_add_test(tc, t_null_alert);

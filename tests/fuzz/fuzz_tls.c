@@ -72,7 +72,7 @@ feed(const uint8_t *data, size_t size, int split, char *out, size_t outn)
 	struct dt_mem m;
 	struct dt_conn c;
 	struct dt_tls_facts tf;
-	struct dt_tls_config cfg = { 0, NULL, NULL, NULL, NULL };
+	struct dt_tls_config cfg = { 0, NULL, NULL, NULL, NULL, NULL };
 	struct dt_tls *t;
 	uint8_t seed = data[0];
 	size_t pos = 1, held_max;

@@ -43,32 +43,34 @@ static inline __attribute__((always_inline)) int
 read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
     int *jumps, int *ascii)
 {
-	struct rd cur = *r;
-	const uint8_t *lab;
-	size_t o = 0, wire = 0, i;
-	int jumped = 0;
+	/* a bare cursor and end, not a struct rd: a label costs one bounds
+	   check, and nothing is written back until the name is read */
+	const uint8_t *s, *end, *after = NULL;
+	size_t o = 0, wire = 0, i, off;
 	uint8_t len, hi = 0;
 
 	*jumps = 0;
+	if (r->bad || r->n == 0)
+		return -1;
+	s = r->p;
+	end = s + r->n;
 	for (;;) {
-		len = rd_u8(&cur);
-		if (!rd_ok(&cur))
+		if (s == end)
 			return -1;
-		if ((len & 0xc0) == 0xc0) {
-			size_t off = (size_t)(len & 0x3f) << 8 | rd_u8(&cur);
-
-			if (!rd_ok(&cur) || ++*jumps > DT_DNS_MAX_JUMPS ||
-			    off >= msglen)
+		len = *s++;
+		if (len >= 0xc0) {
+			if (s == end)
 				return -1;
-			if (!jumped) {
-				*r = cur;
-				jumped = 1;
-			}
-			cur = rd_make(msg, msglen);
-			rd_skip(&cur, off);
+			off = (size_t)(len & 0x3f) << 8 | *s++;
+			if (++*jumps > DT_DNS_MAX_JUMPS || off >= msglen)
+				return -1;
+			if (after == NULL)
+				after = s;
+			s = msg + off;
+			end = msg + msglen;
 			continue;
 		}
-		if ((len & 0xc0) != 0)
+		if (len >= 0x40)
 			return -1;	/* 0x40, 0x80: extended/unknown label */
 		wire += (size_t)len + 1;
 		if (wire > NAME_MAX_WIRE)
@@ -76,24 +78,28 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 		if (len == 0)
 			break;
 		/* the label whole: one bounds check, not one per byte */
-		if ((lab = rd_bytes(&cur, len)) == NULL)
+		if (len > end - s)
 			return -1;
-		if (out == NULL)
-			continue;
-		/* wire <= 255 keeps o + 1 + len below 256 */
-		if (o > 0)
-			out[o++] = '.';
-		for (i = 0; i < len; i++) {
-			hi |= lab[i];
-			out[o++] = (char)name_byte[lab[i]];
+		if (out != NULL) {
+			/* wire <= 255 keeps o + 1 + len below 256 */
+			if (o > 0)
+				out[o++] = '.';
+			for (i = 0; i < len; i++) {
+				hi |= s[i];
+				out[o + i] = (char)name_byte[s[i]];
+			}
+			o += len;
 		}
+		s += len;
 	}
 	if (out != NULL) {
 		*ascii = hi < 0x80;
 		out[o] = '\0';
 	}
-	if (!jumped)
-		*r = cur;
+	if (after == NULL)
+		after = s;
+	r->n -= (size_t)(after - r->p);
+	r->p = after;
 	return (int)o;
 }
 

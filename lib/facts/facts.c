@@ -419,12 +419,6 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 
 #define MEM_HDR		16		/* what dt_malloc() counts beside n */
 
-struct dt_keep {
-	struct dt_keep *next;
-	size_t used, size;
-	uint64_t bytes[];		/* 8-aligned */
-};
-
 static int
 spilled(const struct dt_capture *cap, const void *p)
 {
@@ -521,7 +515,7 @@ dt_capture_keep_text(struct dt_capture *cap, size_t n)
 }
 
 uint8_t *
-dt_capture_keep_bytes(struct dt_capture *cap, enum dt_keep_kind kind,
+dt_capture_keep_bytes_block(struct dt_capture *cap, enum dt_keep_kind kind,
     size_t n)
 {
 	return keep(cap, kind, n, 1);

@@ -109,12 +109,14 @@ struct dns_msg {
 	uint16_t qtype;
 	int16_t rcode;			/* -1: a query */
 	uint16_t n_addrs;
+	uint16_t addr_len;		/* bytes of addr_bytes */
 	uint8_t has_cname;
 	uint8_t name_ascii, cname_ascii;	/* every byte ASCII */
 	uint16_t name_len, cname_len;
 	char name[NAME_BUF];
 	char cname[NAME_BUF];
-	struct dt_addr addrs[DT_DNS_MAX_ADDRS];
+	/* packed as struct dt_dns keeps them (dt_dns_addr_pack()) */
+	uint8_t addr_bytes[DT_DNS_MAX_ADDRS * 17];
 };
 
 /*
@@ -178,6 +180,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	out->qtype = 0;
 	out->rcode = -1;
 	out->n_addrs = 0;
+	out->addr_len = 0;
 	out->has_cname = 0;
 	out->name[0] = '\0';
 	out->name_len = 0;
@@ -229,14 +232,21 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 		if (class != 1)
 			continue;
 		if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
-			struct dt_addr *a;
+			uint8_t *a;
 
 			if (out->n_addrs >= DT_DNS_MAX_ADDRS)
 				continue;
-			a = &out->addrs[out->n_addrs++];
-			memset(a, 0, sizeof *a);
-			a->family = type == 1 ? 4 : 6;
-			rd_copy(&rdata, a->a, rdlen);
+			/* packed here: the record copies them whole */
+			a = out->addr_bytes + out->addr_len;
+			if (type == 1) {
+				a[0] = 4;
+				memcpy(a + 1, rdata.p, 4);
+			} else {
+				a[0] = 6;
+				memcpy(a + 1, rdata.p, 16);
+			}
+			out->addr_len += rdlen + 1;
+			out->n_addrs++;
 		} else if (type == 5 && !out->has_cname) {
 			/* the target may point anywhere in the message */
 			if ((len = read_name(p, n, &rdata, out->cname,
@@ -251,27 +261,6 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	return 0;
 }
 
-/* The bytes the n addresses at a take packed (struct dt_dns). */
-static size_t
-addrs_size(const struct dt_addr *a, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		k += dt_dns_addr_size(a[i].family);
-	return k;
-}
-
-/* The n addresses at a packed into out (addrs_size() bytes). */
-static void
-addrs_pack(uint8_t *out, const struct dt_addr *a, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out += dt_dns_addr_pack(out, &a[i]);
-}
-
 int
 dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
     uint16_t *txid, struct dt_dns *out)
@@ -279,7 +268,6 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 	struct dns_msg msg;
 	char *name = NULL, *cname = NULL;
 	uint8_t *addrs = NULL;
-	size_t na;
 
 	memset(out, 0, sizeof *out);
 	out->rcode = -1;
@@ -288,9 +276,8 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 	name = dt_strdup(m, msg.name);
 	if (msg.has_cname)
 		cname = dt_strdup(m, msg.cname);
-	na = addrs_size(msg.addrs, msg.n_addrs);
-	if (na > 0 && (addrs = dt_malloc(m, na)) != NULL)
-		addrs_pack(addrs, msg.addrs, msg.n_addrs);
+	if (msg.addr_len > 0 && (addrs = dt_malloc(m, msg.addr_len)) != NULL)
+		memcpy(addrs, msg.addr_bytes, msg.addr_len);
 	if (name == NULL || (msg.has_cname && cname == NULL) ||
 	    (msg.n_addrs > 0 && addrs == NULL)) {
 		dt_free(m, name);
@@ -505,10 +492,10 @@ dns_answer(struct dns_obs *o, struct dt_dns *rec, const struct dns_msg *msg)
 	rec->rcode = (int8_t)msg->rcode;
 	if (msg->n_addrs > 0) {
 		rec->addr_bytes = dt_capture_keep_bytes(o->cap,
-		    DT_KEEP_DNS_ADDRS, addrs_size(msg->addrs, msg->n_addrs));
+		    DT_KEEP_DNS_ADDRS, msg->addr_len);
 		if (rec->addr_bytes == NULL)
 			return -1;
-		addrs_pack(rec->addr_bytes, msg->addrs, msg->n_addrs);
+		memcpy(rec->addr_bytes, msg->addr_bytes, msg->addr_len);
 		rec->n_addrs = (uint8_t)msg->n_addrs;
 	}
 	if (msg->has_cname && (rec->cname = dns_intern_target(o,

@@ -124,23 +124,47 @@ struct dns_msg {
  * followed: an answer's owner name is nearly always a pointer to the
  * question's name or to the CNAME target before it (RFC 1035 4.1.4), and
  * a pointer to a name read well reads well after one pointer more, so it
- * is not walked again.
+ * is not walked again. A server that does not compress writes the name
+ * again whole: the same bytes as a name read well (its labels and any
+ * pointer it ends with) read the same, so they are compared, not walked.
  */
 #define KNOWN_NAMES	4
 
 struct known_names {
 	int n;
 	size_t off[KNOWN_NAMES];
+	size_t span[KNOWN_NAMES];	/* its bytes where it was read */
 	int jumps[KNOWN_NAMES];
 };
 
 static void
-known_add(struct known_names *k, size_t off, int jumps)
+known_add(struct known_names *k, size_t off, size_t span, int jumps)
 {
 	if (k->n < KNOWN_NAMES) {
 		k->off[k->n] = off;
+		k->span[k->n] = span;
 		k->jumps[k->n++] = jumps;
 	}
+}
+
+/* Whether the n (8 or more) bytes at a and at b are the same: a word at
+   a time, the last one overlapping (names are a few words; memcmp() was
+   a call). */
+static inline int
+same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
 }
 
 /* Past the name at the cursor of r, checked as read_name() checks it. 0,
@@ -153,13 +177,21 @@ skip_name(const uint8_t *msg, size_t msglen, struct rd *r,
 	uint16_t w = rd_u16(&peek);
 	int i, jumps;
 
-	if (rd_ok(&peek) && (w & 0xc000) == 0xc000)
+	if (rd_ok(&peek) && (w & 0xc000) == 0xc000) {
 		for (i = 0; i < k->n; i++)
 			if (k->off[i] == (size_t)(w & 0x3fff) &&
 			    k->jumps[i] < DT_DNS_MAX_JUMPS) {
 				*r = peek;
 				return 0;
 			}
+	} else if (rd_ok(&peek)) {
+		for (i = 0; i < k->n; i++)
+			if (k->span[i] >= 8 && k->span[i] <= r->n &&
+			    same_bytes(r->p, msg + k->off[i], k->span[i])) {
+				rd_skip(r, k->span[i]);
+				return 0;
+			}
+	}
 	return read_name(msg, msglen, r, NULL, &jumps, NULL) < 0 ? -1 : 0;
 }
 
@@ -210,7 +242,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 			out->name_len = (uint16_t)len;
 			if (want_name)
 				out->name_ascii = (uint8_t)ascii;
-			known_add(&known, at, jumps);
+			known_add(&known, at, n - r.n - 4 - at, jumps);
 			out->qtype = rd_be16(f);
 		}
 	}
@@ -255,7 +287,8 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 			out->cname_len = (uint16_t)len;
 			out->cname_ascii = (uint8_t)ascii;
 			out->has_cname = 1;
-			known_add(&known, at, jumps);
+			known_add(&known, at, (size_t)(rdata.p - p) - at,
+			    jumps);
 		}
 	}
 	return 0;

@@ -1755,6 +1755,31 @@ START_TEST(t_dns_flow)
 		w_close(&w);
 	}
 
+	/* a name's A query, its AAAA query, and its A query again (the
+	   same bytes but the id and the type): each record its own type */
+	{
+		uint8_t q[sizeof dns_q];
+		size_t i;
+
+		memcpy(q, dns_q, sizeof q);
+		w_open(&w, 0, NULL, 1);
+		for (i = 0; i < 3; i++) {
+			q[1] = (uint8_t)i;
+			q[sizeof q - 3] = i == 1 ? 28 : 1;
+			w_udp(&w, C, q, sizeof q);
+		}
+		dt_flow_finish(w.f);
+		ck_assert_uint_eq(w.cap->n_dns, 3);
+		for (i = 0; i < 3; i++) {
+			d = dt_capture_dns(w.cap, i);
+			ck_assert_str_eq(d->name, "da.example.com");
+			ck_assert_uint_eq(d->qtype, i == 1 ? 28 : 1);
+			ck_assert_uint_eq(dt_dns_query_frame_of(d), i + 1);
+			ck_assert_int_eq(d->rcode, -1);
+		}
+		w_close(&w);
+	}
+
 	/* DNS over TCP: length-prefixed, the query split over two segments */
 	{
 		uint8_t q[2 + sizeof dns_q], a[2 + sizeof dns_nx];

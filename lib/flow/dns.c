@@ -111,6 +111,7 @@ struct dns_msg {
 	uint16_t n_addrs;
 	uint16_t addr_len;		/* bytes of addr_bytes */
 	uint8_t has_cname;
+	uint8_t qtype_last;		/* qtype: bytes n - 4, n - 3 */
 	uint8_t name_ascii, cname_ascii;	/* every byte ASCII */
 	uint16_t name_len, cname_len;
 	char name[NAME_BUF];
@@ -244,6 +245,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 				out->name_ascii = (uint8_t)ascii;
 			known_add(&known, at, n - r.n - 4 - at, jumps);
 			out->qtype = rd_be16(f);
+			out->qtype_last = f + 4 == p + n;
 		}
 	}
 	if (!*is_response)
@@ -374,8 +376,11 @@ struct dns_pending {
  * but the id (the 100 MB benchmark day: a fifth of the queries and of the
  * answers). What such a message gave, its question's name and CNAME
  * target interned and its addresses kept, is then taken as it was; the
- * records share the addresses. Direct-mapped by its length and two words
- * of it; only a message read whole and kept whole goes in.
+ * records share the addresses. A query (its type the last word but one)
+ * is also the same as one that differs only in its type: a name's AAAA
+ * query follows its A query. Direct-mapped by its length and two words
+ * of it (not a query's type); only a message read whole and kept whole
+ * goes in.
  */
 #define DNS_SEEN		256
 #define DNS_SEEN_MAX		186	/* bytes after the id */
@@ -390,6 +395,8 @@ struct dns_seen {
 	uint16_t qtype;
 	int8_t rcode;
 	uint8_t n_addrs;
+	uint8_t qtype_last;		/* its type the message's last word
+					   but one: compared apart */
 	uint8_t bytes[DNS_SEEN_MAX];
 };
 
@@ -543,31 +550,39 @@ static struct dns_seen *
 seen_slot(struct dns_obs *o, const uint8_t *p, size_t n, uint64_t *key)
 {
 	uint64_t a, z;
+	uint32_t z4;
+	uint16_t z2;
 
 	if (n < DNS_SEEN_MIN || n - 2 > DNS_SEEN_MAX)
 		return NULL;
-	/* the question's first bytes and the message's last: the name
-	   asked, the type, the last answer */
+	/* the question's first bytes and the message's last but a query's
+	   type (bytes n - 4, n - 3): the name asked, the last answer, and
+	   a name's AAAA query comes where its A query went */
 	memcpy(&a, p + 12, 8);
-	memcpy(&z, p + n - 8, 8);
+	memcpy(&z4, p + n - 8, 4);
+	memcpy(&z2, p + n - 2, 2);
+	z = (uint64_t)z4 << 16 | z2;
 	*key = (a ^ (z << 29 | z >> 35) ^ n) * 0x9e3779b97f4a7c15ULL;
 	return &o->seen[*key >> 56];
 }
 
 /* The message at p (n bytes, its mix key) and what rec holds from it
    now, into the memo entry e (rec's name and type only when read:
-   name_read). The first time a key comes, only the key is kept: most
-   messages come once, and copying each was most of what the memo
-   saved. */
+   name_read; qtype_last: the message's type is its last word but one).
+   A query goes in at once (its AAAA twin comes next); an answer only the
+   second time its key comes, else only the key is kept: most answers
+   come once, and copying each was most of what the memo saved. */
 static void
 seen_keep(struct dns_seen *e, uint64_t key, const uint8_t *p, size_t n,
-    const struct dt_dns *rec, int name_read)
+    const struct dt_dns *rec, int name_read, int qtype_last)
 {
-	if (e->key != key) {
+	if (!qtype_last && e->key != key) {
 		e->key = key;
 		e->len = 0;
 		return;
 	}
+	e->key = key;
+	e->qtype_last = (uint8_t)qtype_last;
 	e->len = (uint16_t)(n - 2);
 	memcpy(e->bytes, p + 2, n - 2);
 	e->name = name_read ? rec->name : NULL;
@@ -576,6 +591,21 @@ seen_keep(struct dns_seen *e, uint64_t key, const uint8_t *p, size_t n,
 	e->qtype = rec->qtype;
 	e->rcode = rec->rcode;
 	e->n_addrs = rec->n_addrs;
+}
+
+/* Whether the message at p (n bytes, its mix key) is the one e holds
+   but the id, and but the first question's type when that is its last
+   word but one (a query). */
+static int
+seen_match(const struct dns_seen *e, uint64_t key, const uint8_t *p,
+    size_t n)
+{
+	if (e->key != key || e->len != n - 2)
+		return 0;
+	if (!e->qtype_last)
+		return memcmp(e->bytes, p + 2, n - 2) == 0;
+	return memcmp(e->bytes, p + 2, n - 6) == 0 &&
+	    e->bytes[n - 4] == p[n - 2] && e->bytes[n - 3] == p[n - 1];
 }
 
 /* The answer's part of rec as the memo entry e has it. */
@@ -625,9 +655,8 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		return;		/* the query again: one query */
 	/* read before (and its name, when a record starts): as it was */
 	seen = seen_slot(o, p, n, &key);
-	if (seen != NULL && seen->key == key && seen->len == n - 2 &&
-	    (e != NULL || seen->name != NULL) &&
-	    memcmp(seen->bytes, p + 2, n - 2) == 0) {
+	if (seen != NULL && (e != NULL || seen->name != NULL) &&
+	    seen_match(seen, key, p, n)) {
 		if (e != NULL) {
 			rec = e->rec;
 			e->rec = NULL;
@@ -638,7 +667,8 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		if ((rec = dt_capture_dns_slot(o->cap)) == NULL)
 			return;
 		rec->name = seen->name;
-		rec->qtype = seen->qtype;
+		rec->qtype = seen->qtype_last ? rd_be16(p + n - 4) :
+		    seen->qtype;
 		rec->rcode = -1;
 		if (resp) {
 			dt_frame48_set(&rec->answer_frame, frame);
@@ -653,7 +683,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		e->rec = NULL;
 		dt_frame48_set(&rec->answer_frame, frame);
 		if (dns_answer(o, rec, &msg) == 0 && seen != NULL)
-			seen_keep(seen, key, p, n, rec, 0);
+			seen_keep(seen, key, p, n, rec, 0, msg.qtype_last);
 		return;
 	}
 	rec = dt_capture_dns_slot(o->cap);
@@ -669,7 +699,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 			return;
 	}
 	if (seen != NULL)
-		seen_keep(seen, key, p, n, rec, 1);
+		seen_keep(seen, key, p, n, rec, 1, msg.qtype_last);
 counted:
 	if (!resp) {
 		dt_frame48_set(&rec->query_frame, frame);

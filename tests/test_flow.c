@@ -1715,6 +1715,71 @@ START_TEST(t_dns_flow)
 		w_close(&w);
 	}
 
+	/* an answer that comes again, the same bytes (unmatched, then
+	   matched to a query of its id), gives each record what the first
+	   gave: name, CNAME target, addresses, response code */
+	{
+		uint8_t q[sizeof dns_q];
+		struct dt_addr a;
+		size_t i;
+
+		memcpy(q, dns_q, sizeof q);
+		q[0] = 0xab, q[1] = 0xcd;
+		w_open(&w, 0, NULL, 1);
+		for (i = 0; i < 4; i++)
+			w_udp(&w, S, dns_ans, sizeof dns_ans);	/* 1-4 */
+		w_udp(&w, C, q, sizeof q);			/* 5 */
+		w_udp(&w, S, dns_ans, sizeof dns_ans);		/* 6 */
+		w_udp(&w, C, q, sizeof q);			/* 7 */
+		w_udp(&w, S, dns_ans, sizeof dns_ans);		/* 8 */
+		dt_flow_finish(w.f);
+		ck_assert_uint_eq(w.cap->n_dns, 6);
+		for (i = 0; i < 6; i++) {
+			d = dt_capture_dns(w.cap, i);
+			ck_assert_str_eq(d->name, "da.example.com");
+			ck_assert_str_eq(d->cname, "edge.example.com");
+			ck_assert_uint_eq(d->qtype, 1);
+			ck_assert_int_eq(d->rcode, 0);
+			ck_assert_uint_eq(d->n_addrs, 2);
+			dt_dns_addr(d, 0, &a);
+			ck_assert_int_eq(a.family, 4);
+			ck_assert_int_eq(memcmp(a.a, "\xc6\x13\x00\x0a", 4), 0);
+			dt_dns_addr(d, 1, &a);
+			ck_assert_int_eq(a.family, 6);
+			ck_assert_int_eq(a.a[15], 1);
+			ck_assert_uint_eq(dt_dns_query_frame_of(d),
+			    i < 4 ? 0 : 2 * i - 3);
+			ck_assert_uint_eq(dt_dns_answer_frame_of(d),
+			    i < 4 ? i + 1 : 2 * i - 2);
+		}
+		w_close(&w);
+	}
+
+	/* a name's A query, its AAAA query, and its A query again (the
+	   same bytes but the id and the type): each record its own type */
+	{
+		uint8_t q[sizeof dns_q];
+		size_t i;
+
+		memcpy(q, dns_q, sizeof q);
+		w_open(&w, 0, NULL, 1);
+		for (i = 0; i < 3; i++) {
+			q[1] = (uint8_t)i;
+			q[sizeof q - 3] = i == 1 ? 28 : 1;
+			w_udp(&w, C, q, sizeof q);
+		}
+		dt_flow_finish(w.f);
+		ck_assert_uint_eq(w.cap->n_dns, 3);
+		for (i = 0; i < 3; i++) {
+			d = dt_capture_dns(w.cap, i);
+			ck_assert_str_eq(d->name, "da.example.com");
+			ck_assert_uint_eq(d->qtype, i == 1 ? 28 : 1);
+			ck_assert_uint_eq(dt_dns_query_frame_of(d), i + 1);
+			ck_assert_int_eq(d->rcode, -1);
+		}
+		w_close(&w);
+	}
+
 	/* DNS over TCP: length-prefixed, the query split over two segments */
 	{
 		uint8_t q[2 + sizeof dns_q], a[2 + sizeof dns_nx];

@@ -419,12 +419,6 @@ dt_tls_facts_clear(struct dt_mem *m, struct dt_tls_facts *t)
 
 #define MEM_HDR		16		/* what dt_malloc() counts beside n */
 
-struct dt_keep {
-	struct dt_keep *next;
-	size_t used, size;
-	uint64_t bytes[];		/* 8-aligned */
-};
-
 static int
 spilled(const struct dt_capture *cap, const void *p)
 {
@@ -465,9 +459,9 @@ keep_block(struct dt_capture *cap, size_t n, int kind)
 }
 
 /* n bytes at an offset that is a multiple of align (1 or 8), from the
-   chain of `kind` (enum dt_keep_kind). */
-static void *
-keep(struct dt_capture *cap, int kind, size_t n, size_t align)
+   chain of `kind` (enum dt_keep_kind), as they are (keep(): zeroed). */
+static inline void *
+keep_raw(struct dt_capture *cap, int kind, size_t n, size_t align)
 {
 	struct dt_keep **chain = &cap->keep[kind];
 	struct dt_keep *k = *chain, *nk;
@@ -498,7 +492,18 @@ keep(struct dt_capture *cap, int kind, size_t n, size_t align)
 	}
 	p = (unsigned char *)k->bytes + at;
 	k->used = at + n;
-	memset(p, 0, n);
+	return p;
+}
+
+static void *
+keep(struct dt_capture *cap, int kind, size_t n, size_t align)
+{
+	void *p;
+
+	if (n == 0)
+		n = 1;		/* as keep_raw() takes it */
+	if ((p = keep_raw(cap, kind, n, align)) != NULL)
+		memset(p, 0, n);
 	return p;
 }
 
@@ -521,7 +526,7 @@ dt_capture_keep_text(struct dt_capture *cap, size_t n)
 }
 
 uint8_t *
-dt_capture_keep_bytes(struct dt_capture *cap, enum dt_keep_kind kind,
+dt_capture_keep_bytes_block(struct dt_capture *cap, enum dt_keep_kind kind,
     size_t n)
 {
 	return keep(cap, kind, n, 1);
@@ -539,8 +544,9 @@ dt_capture_dns_slot(struct dt_capture *cap)
 		if (nb == NULL)
 			return NULL;
 		cap->dns_blocks = nb;
-		nb[b] = dt_capture_keep_as(cap, DT_KEEP_DNS,
-		    DT_DNS_BLOCK * sizeof **nb);
+		/* not zeroed here: each record is, as it is taken */
+		nb[b] = keep_raw(cap, DT_KEEP_DNS, DT_DNS_BLOCK * sizeof **nb,
+		    8);
 		if (nb[b] == NULL)
 			return NULL;
 		cap->n_dns_blocks++;

@@ -27,10 +27,14 @@ struct dt_flow_budget {
 static inline int
 dt_flow_buffer_room(const struct dt_flow_budget *b, size_t n)
 {
-	size_t room = dt_mem_room(b->m), reserve = b->m->cap / 8;
+	const struct dt_mem *m = b->m;
+	size_t room, reserve = m->cap / 8;
 
-	if (b->m->cap == 0)
+	if (m->cap == 0)
 		return 1;
+	/* dt_mem_room() of a capped m, without the call: every datagram
+	   and segment asks */
+	room = m->used >= m->cap ? 0 : m->cap - m->used;
 	if (reserve < 65536)
 		reserve = 65536;
 	return room >= n && room - n >= reserve;

@@ -43,32 +43,34 @@ static inline __attribute__((always_inline)) int
 read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
     int *jumps, int *ascii)
 {
-	struct rd cur = *r;
-	const uint8_t *lab;
-	size_t o = 0, wire = 0, i;
-	int jumped = 0;
+	/* a bare cursor and end, not a struct rd: a label costs one bounds
+	   check, and nothing is written back until the name is read */
+	const uint8_t *s, *end, *after = NULL;
+	size_t o = 0, wire = 0, i, off;
 	uint8_t len, hi = 0;
 
 	*jumps = 0;
+	if (r->bad || r->n == 0)
+		return -1;
+	s = r->p;
+	end = s + r->n;
 	for (;;) {
-		len = rd_u8(&cur);
-		if (!rd_ok(&cur))
+		if (s == end)
 			return -1;
-		if ((len & 0xc0) == 0xc0) {
-			size_t off = (size_t)(len & 0x3f) << 8 | rd_u8(&cur);
-
-			if (!rd_ok(&cur) || ++*jumps > DT_DNS_MAX_JUMPS ||
-			    off >= msglen)
+		len = *s++;
+		if (len >= 0xc0) {
+			if (s == end)
 				return -1;
-			if (!jumped) {
-				*r = cur;
-				jumped = 1;
-			}
-			cur = rd_make(msg, msglen);
-			rd_skip(&cur, off);
+			off = (size_t)(len & 0x3f) << 8 | *s++;
+			if (++*jumps > DT_DNS_MAX_JUMPS || off >= msglen)
+				return -1;
+			if (after == NULL)
+				after = s;
+			s = msg + off;
+			end = msg + msglen;
 			continue;
 		}
-		if ((len & 0xc0) != 0)
+		if (len >= 0x40)
 			return -1;	/* 0x40, 0x80: extended/unknown label */
 		wire += (size_t)len + 1;
 		if (wire > NAME_MAX_WIRE)
@@ -76,24 +78,28 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 		if (len == 0)
 			break;
 		/* the label whole: one bounds check, not one per byte */
-		if ((lab = rd_bytes(&cur, len)) == NULL)
+		if (len > end - s)
 			return -1;
-		if (out == NULL)
-			continue;
-		/* wire <= 255 keeps o + 1 + len below 256 */
-		if (o > 0)
-			out[o++] = '.';
-		for (i = 0; i < len; i++) {
-			hi |= lab[i];
-			out[o++] = (char)name_byte[lab[i]];
+		if (out != NULL) {
+			/* wire <= 255 keeps o + 1 + len below 256 */
+			if (o > 0)
+				out[o++] = '.';
+			for (i = 0; i < len; i++) {
+				hi |= s[i];
+				out[o + i] = (char)name_byte[s[i]];
+			}
+			o += len;
 		}
+		s += len;
 	}
 	if (out != NULL) {
 		*ascii = hi < 0x80;
 		out[o] = '\0';
 	}
-	if (!jumped)
-		*r = cur;
+	if (after == NULL)
+		after = s;
+	r->n -= (size_t)(after - r->p);
+	r->p = after;
 	return (int)o;
 }
 
@@ -103,12 +109,15 @@ struct dns_msg {
 	uint16_t qtype;
 	int16_t rcode;			/* -1: a query */
 	uint16_t n_addrs;
+	uint16_t addr_len;		/* bytes of addr_bytes */
 	uint8_t has_cname;
+	uint8_t qtype_last;		/* qtype: bytes n - 4, n - 3 */
 	uint8_t name_ascii, cname_ascii;	/* every byte ASCII */
 	uint16_t name_len, cname_len;
 	char name[NAME_BUF];
 	char cname[NAME_BUF];
-	struct dt_addr addrs[DT_DNS_MAX_ADDRS];
+	/* packed as struct dt_dns keeps them (dt_dns_addr_pack()) */
+	uint8_t addr_bytes[DT_DNS_MAX_ADDRS * 17];
 };
 
 /*
@@ -116,23 +125,47 @@ struct dns_msg {
  * followed: an answer's owner name is nearly always a pointer to the
  * question's name or to the CNAME target before it (RFC 1035 4.1.4), and
  * a pointer to a name read well reads well after one pointer more, so it
- * is not walked again.
+ * is not walked again. A server that does not compress writes the name
+ * again whole: the same bytes as a name read well (its labels and any
+ * pointer it ends with) read the same, so they are compared, not walked.
  */
 #define KNOWN_NAMES	4
 
 struct known_names {
 	int n;
 	size_t off[KNOWN_NAMES];
+	size_t span[KNOWN_NAMES];	/* its bytes where it was read */
 	int jumps[KNOWN_NAMES];
 };
 
 static void
-known_add(struct known_names *k, size_t off, int jumps)
+known_add(struct known_names *k, size_t off, size_t span, int jumps)
 {
 	if (k->n < KNOWN_NAMES) {
 		k->off[k->n] = off;
+		k->span[k->n] = span;
 		k->jumps[k->n++] = jumps;
 	}
+}
+
+/* Whether the n (8 or more) bytes at a and at b are the same: a word at
+   a time, the last one overlapping (names are a few words; memcmp() was
+   a call). */
+static inline int
+same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
 }
 
 /* Past the name at the cursor of r, checked as read_name() checks it. 0,
@@ -145,13 +178,21 @@ skip_name(const uint8_t *msg, size_t msglen, struct rd *r,
 	uint16_t w = rd_u16(&peek);
 	int i, jumps;
 
-	if (rd_ok(&peek) && (w & 0xc000) == 0xc000)
+	if (rd_ok(&peek) && (w & 0xc000) == 0xc000) {
 		for (i = 0; i < k->n; i++)
 			if (k->off[i] == (size_t)(w & 0x3fff) &&
 			    k->jumps[i] < DT_DNS_MAX_JUMPS) {
 				*r = peek;
 				return 0;
 			}
+	} else if (rd_ok(&peek)) {
+		for (i = 0; i < k->n; i++)
+			if (k->span[i] >= 8 && k->span[i] <= r->n &&
+			    same_bytes(r->p, msg + k->off[i], k->span[i])) {
+				rd_skip(r, k->span[i]);
+				return 0;
+			}
+	}
 	return read_name(msg, msglen, r, NULL, &jumps, NULL) < 0 ? -1 : 0;
 }
 
@@ -172,6 +213,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	out->qtype = 0;
 	out->rcode = -1;
 	out->n_addrs = 0;
+	out->addr_len = 0;
 	out->has_cname = 0;
 	out->name[0] = '\0';
 	out->name_len = 0;
@@ -201,8 +243,9 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 			out->name_len = (uint16_t)len;
 			if (want_name)
 				out->name_ascii = (uint8_t)ascii;
-			known_add(&known, at, jumps);
+			known_add(&known, at, n - r.n - 4 - at, jumps);
 			out->qtype = rd_be16(f);
+			out->qtype_last = f + 4 == p + n;
 		}
 	}
 	if (!*is_response)
@@ -223,14 +266,21 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 		if (class != 1)
 			continue;
 		if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
-			struct dt_addr *a;
+			uint8_t *a;
 
 			if (out->n_addrs >= DT_DNS_MAX_ADDRS)
 				continue;
-			a = &out->addrs[out->n_addrs++];
-			memset(a, 0, sizeof *a);
-			a->family = type == 1 ? 4 : 6;
-			rd_copy(&rdata, a->a, rdlen);
+			/* packed here: the record copies them whole */
+			a = out->addr_bytes + out->addr_len;
+			if (type == 1) {
+				a[0] = 4;
+				memcpy(a + 1, rdata.p, 4);
+			} else {
+				a[0] = 6;
+				memcpy(a + 1, rdata.p, 16);
+			}
+			out->addr_len += rdlen + 1;
+			out->n_addrs++;
 		} else if (type == 5 && !out->has_cname) {
 			/* the target may point anywhere in the message */
 			if ((len = read_name(p, n, &rdata, out->cname,
@@ -239,31 +289,11 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 			out->cname_len = (uint16_t)len;
 			out->cname_ascii = (uint8_t)ascii;
 			out->has_cname = 1;
-			known_add(&known, at, jumps);
+			known_add(&known, at, (size_t)(rdata.p - p) - at,
+			    jumps);
 		}
 	}
 	return 0;
-}
-
-/* The bytes the n addresses at a take packed (struct dt_dns). */
-static size_t
-addrs_size(const struct dt_addr *a, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		k += dt_dns_addr_size(a[i].family);
-	return k;
-}
-
-/* The n addresses at a packed into out (addrs_size() bytes). */
-static void
-addrs_pack(uint8_t *out, const struct dt_addr *a, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out += dt_dns_addr_pack(out, &a[i]);
 }
 
 int
@@ -273,7 +303,6 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 	struct dns_msg msg;
 	char *name = NULL, *cname = NULL;
 	uint8_t *addrs = NULL;
-	size_t na;
 
 	memset(out, 0, sizeof *out);
 	out->rcode = -1;
@@ -282,9 +311,8 @@ dt_dns_parse(struct dt_mem *m, const uint8_t *p, size_t n, int *is_response,
 	name = dt_strdup(m, msg.name);
 	if (msg.has_cname)
 		cname = dt_strdup(m, msg.cname);
-	na = addrs_size(msg.addrs, msg.n_addrs);
-	if (na > 0 && (addrs = dt_malloc(m, na)) != NULL)
-		addrs_pack(addrs, msg.addrs, msg.n_addrs);
+	if (msg.addr_len > 0 && (addrs = dt_malloc(m, msg.addr_len)) != NULL)
+		memcpy(addrs, msg.addr_bytes, msg.addr_len);
 	if (name == NULL || (msg.has_cname && cname == NULL) ||
 	    (msg.n_addrs > 0 && addrs == NULL)) {
 		dt_free(m, name);
@@ -342,6 +370,36 @@ struct dns_pending {
 	int64_t time;
 };
 
+/*
+ * Messages read lately, by their bytes after the id: a client asks the
+ * same name again and again, and a server answers it with the same bytes
+ * but the id (the 100 MB benchmark day: a fifth of the queries and of the
+ * answers). What such a message gave, its question's name and CNAME
+ * target interned and its addresses kept, is then taken as it was; the
+ * records share the addresses. A query (its type the last word but one)
+ * is also the same as one that differs only in its type: a name's AAAA
+ * query follows its A query. Direct-mapped by its length and two words
+ * of it (not a query's type); only a message read whole and kept whole
+ * goes in.
+ */
+#define DNS_SEEN		256
+#define DNS_SEEN_MAX		186	/* bytes after the id */
+#define DNS_SEEN_MIN		20	/* the words the index reads */
+
+struct dns_seen {
+	uint64_t key;			/* seen_slot()'s mix of the message */
+	const char *name;		/* NULL: not read (answered a query) */
+	const char *cname;
+	uint8_t *addr_bytes;
+	uint16_t len;			/* bytes after the id; 0: only the key */
+	uint16_t qtype;
+	int8_t rcode;
+	uint8_t n_addrs;
+	uint8_t qtype_last;		/* its type the message's last word
+					   but one: compared apart */
+	uint8_t bytes[DNS_SEEN_MAX];
+};
+
 struct dns_obs {
 	struct dt_capture *cap;
 	struct dt_flow_budget *b;
@@ -350,6 +408,7 @@ struct dns_obs {
 	struct dns_pending pending[DNS_BUCKETS][DNS_WAYS];
 	struct dns_memo recent[DNS_RECENT];
 	struct dns_memo targets[DNS_TARGETS];
+	struct dns_seen seen[DNS_SEEN];
 };
 
 struct dns_dir {			/* DNS over TCP, one direction */
@@ -473,16 +532,90 @@ dns_answer(struct dns_obs *o, struct dt_dns *rec, const struct dns_msg *msg)
 	rec->rcode = (int8_t)msg->rcode;
 	if (msg->n_addrs > 0) {
 		rec->addr_bytes = dt_capture_keep_bytes(o->cap,
-		    DT_KEEP_DNS_ADDRS, addrs_size(msg->addrs, msg->n_addrs));
+		    DT_KEEP_DNS_ADDRS, msg->addr_len);
 		if (rec->addr_bytes == NULL)
 			return -1;
-		addrs_pack(rec->addr_bytes, msg->addrs, msg->n_addrs);
+		memcpy(rec->addr_bytes, msg->addr_bytes, msg->addr_len);
 		rec->n_addrs = (uint8_t)msg->n_addrs;
 	}
 	if (msg->has_cname && (rec->cname = dns_intern_target(o,
 	    msg->cname, msg->cname_len, msg->cname_ascii)) == NULL)
 		return -1;
 	return 0;
+}
+
+/* The entry of o->seen the message at p (n bytes) would take, or NULL
+   when its length is out of the memo's range; *key: its mix. */
+static struct dns_seen *
+seen_slot(struct dns_obs *o, const uint8_t *p, size_t n, uint64_t *key)
+{
+	uint64_t a, z;
+	uint32_t z4;
+	uint16_t z2;
+
+	if (n < DNS_SEEN_MIN || n - 2 > DNS_SEEN_MAX)
+		return NULL;
+	/* the question's first bytes and the message's last but a query's
+	   type (bytes n - 4, n - 3): the name asked, the last answer, and
+	   a name's AAAA query comes where its A query went */
+	memcpy(&a, p + 12, 8);
+	memcpy(&z4, p + n - 8, 4);
+	memcpy(&z2, p + n - 2, 2);
+	z = (uint64_t)z4 << 16 | z2;
+	*key = (a ^ (z << 29 | z >> 35) ^ n) * 0x9e3779b97f4a7c15ULL;
+	return &o->seen[*key >> 56];
+}
+
+/* The message at p (n bytes, its mix key) and what rec holds from it
+   now, into the memo entry e (rec's name and type only when read:
+   name_read; qtype_last: the message's type is its last word but one).
+   A query goes in at once (its AAAA twin comes next); an answer only the
+   second time its key comes, else only the key is kept: most answers
+   come once, and copying each was most of what the memo saved. */
+static void
+seen_keep(struct dns_seen *e, uint64_t key, const uint8_t *p, size_t n,
+    const struct dt_dns *rec, int name_read, int qtype_last)
+{
+	if (!qtype_last && e->key != key) {
+		e->key = key;
+		e->len = 0;
+		return;
+	}
+	e->key = key;
+	e->qtype_last = (uint8_t)qtype_last;
+	e->len = (uint16_t)(n - 2);
+	memcpy(e->bytes, p + 2, n - 2);
+	e->name = name_read ? rec->name : NULL;
+	e->cname = rec->cname;
+	e->addr_bytes = rec->addr_bytes;
+	e->qtype = rec->qtype;
+	e->rcode = rec->rcode;
+	e->n_addrs = rec->n_addrs;
+}
+
+/* Whether the message at p (n bytes, its mix key) is the one e holds
+   but the id, and but the first question's type when that is its last
+   word but one (a query). */
+static int
+seen_match(const struct dns_seen *e, uint64_t key, const uint8_t *p,
+    size_t n)
+{
+	if (e->key != key || e->len != n - 2)
+		return 0;
+	if (!e->qtype_last)
+		return memcmp(e->bytes, p + 2, n - 2) == 0;
+	return memcmp(e->bytes, p + 2, n - 6) == 0 &&
+	    e->bytes[n - 4] == p[n - 2] && e->bytes[n - 3] == p[n - 1];
+}
+
+/* The answer's part of rec as the memo entry e has it. */
+static void
+seen_answer(struct dt_dns *rec, const struct dns_seen *e)
+{
+	rec->rcode = e->rcode;
+	rec->addr_bytes = e->addr_bytes;
+	rec->n_addrs = e->n_addrs;
+	rec->cname = e->cname;
 }
 
 static void
@@ -493,7 +626,9 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 	struct dns_msg msg;
 	struct dt_dns *rec;
 	struct dns_pending *b, *e = NULL;
+	struct dns_seen *seen;
 	struct rd hdr;
+	uint64_t key = 0;
 	int resp, i;
 	uint16_t txid;
 
@@ -516,17 +651,41 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 			break;
 		}
 	}
+	if (!resp && e != NULL)
+		return;		/* the query again: one query */
+	/* read before (and its name, when a record starts): as it was */
+	seen = seen_slot(o, p, n, &key);
+	if (seen != NULL && (e != NULL || seen->name != NULL) &&
+	    seen_match(seen, key, p, n)) {
+		if (e != NULL) {
+			rec = e->rec;
+			e->rec = NULL;
+			dt_frame48_set(&rec->answer_frame, frame);
+			seen_answer(rec, seen);
+			return;
+		}
+		if ((rec = dt_capture_dns_slot(o->cap)) == NULL)
+			return;
+		rec->name = seen->name;
+		rec->qtype = seen->qtype_last ? rd_be16(p + n - 4) :
+		    seen->qtype;
+		rec->rcode = -1;
+		if (resp) {
+			dt_frame48_set(&rec->answer_frame, frame);
+			seen_answer(rec, seen);
+		}
+		goto counted;
+	}
 	if (parse_msg(p, n, &resp, &txid, e == NULL, &msg) != 0)
 		return;
-	if (resp && e != NULL) {
+	if (e != NULL) {
 		rec = e->rec;
 		e->rec = NULL;
 		dt_frame48_set(&rec->answer_frame, frame);
-		dns_answer(o, rec, &msg);
+		if (dns_answer(o, rec, &msg) == 0 && seen != NULL)
+			seen_keep(seen, key, p, n, rec, 0, msg.qtype_last);
 		return;
 	}
-	if (!resp && e != NULL)
-		return;		/* the query again: one query */
 	rec = dt_capture_dns_slot(o->cap);
 	if (rec == NULL ||
 	    (rec->name = dns_intern_name(o, msg.name, msg.name_len,
@@ -534,6 +693,14 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		return;
 	rec->qtype = msg.qtype;
 	rec->rcode = -1;
+	if (resp) {
+		dt_frame48_set(&rec->answer_frame, frame);
+		if (dns_answer(o, rec, &msg) != 0)
+			return;
+	}
+	if (seen != NULL)
+		seen_keep(seen, key, p, n, rec, 1, msg.qtype_last);
+counted:
 	if (!resp) {
 		dt_frame48_set(&rec->query_frame, frame);
 		/* a free way, else the oldest one gives up waiting */
@@ -551,10 +718,6 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		e->port = cport;
 		e->txid = txid;
 		e->time = time;
-	} else {
-		dt_frame48_set(&rec->answer_frame, frame);
-		if (dns_answer(o, rec, &msg) != 0)
-			return;
 	}
 	o->cap->n_dns++;
 }

@@ -339,6 +339,7 @@ jcapture(struct jw *w, const struct dt_capture *cap)
 	uint64_t sev[3] = { 0, 0, 0 }, iphttps = 0;
 	size_t i;
 
+	w->capture_gen++;	/* nothing kept by address is this one's */
 	jw_obj(w, NULL);
 	jcapture_head(w, cap);
 	jw_arr(w, "connections");

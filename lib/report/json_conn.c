@@ -395,14 +395,34 @@ jcert(struct jw *w, const struct dt_cert *x)
 	jw_memo_end(w, &r);
 }
 
+/*
+ * A list of certificates. A chain the x509 cache shares (the one array
+ * of every handshake with that server, read-only while its capture is)
+ * is written once and kept whole (jw_memo) by its address and length:
+ * its certificates' keys, hundreds of bytes each, are then not made
+ * again for each connection. The capture's number in the key: an
+ * address says nothing once another capture is being written.
+ */
 static void
 jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
-    size_t n)
+    size_t n, int shared)
 {
+	struct jw_memo_run r;
+	const unsigned char tag = 2;	/* a cert's key starts 0 or 1 */
 	size_t i;
-	char *o = jq_begin(w, 2);
+	char *o;
 
+	if (shared && n > 0) {
+		jw_memo_begin(w, &r, JW_MEMO_CERT);
+		jw_memo_add(&r, &tag, 1);
+		jw_memo_add(&r, &w->capture_gen, sizeof w->capture_gen);
+		jw_memo_add(&r, &v, sizeof v);
+		jw_memo_add(&r, &n, sizeof n);
+		if (jw_memo_found(w, &r))
+			return;
+	}
 	/* the quick way: most lists (a client's certificates) are empty */
+	o = jq_begin(w, 2);
 	o = jq_key_(w, o, q, qn);
 	o = jq_open(w, o, '[');
 	for (i = 0; i < n; i++) {
@@ -412,11 +432,13 @@ jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
 	}
 	o = jq_close(w, o);
 	jq_end(w, o);
+	if (shared && n > 0)
+		jw_memo_end(w, &r);
 }
 
 /* key: a literal, counted as jq_key() counts it */
-#define jcerts(w, key, v, n)	jcerts_q((w), JQ_Q(key), JQ_QLEN(key), \
-	(v), (n))
+#define jcerts(w, key, v, n, shared)	jcerts_q((w), JQ_Q(key), \
+	JQ_QLEN(key), (v), (n), (shared))
 
 /* "h2,http/1.1" -> ["h2", "http/1.1"] */
 static void
@@ -622,7 +644,8 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 	}
 	jq_end(w, o);
 
-	jcerts(w, "server_certificates", t->server_certs, t->n_server_certs);
+	jcerts(w, "server_certificates", t->server_certs, t->n_server_certs,
+	    t->certs_shared & 1);
 	if (tr->cert_request_frame != 0) {
 		jw_obj(w, "certificate_request");
 		jw_uint(w, "frame", tr->cert_request_frame);
@@ -771,7 +794,8 @@ jtls_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2, size_t i3)
 	o = jq_keyi(o, i1, "client_certificate_frame");
 	o = jq_frame(o, tr->client_cert_frame);
 	jq_end(w, o);
-	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
+	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs,
+	    t->certs_shared & 2);
 	o = jq_begin(w, 40);
 	o = jq_keyi(o, i1, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);

@@ -84,7 +84,7 @@ struct jw_memo {
 enum {
 	JW_MEMO_SUITES,		/* "offered_suites", "offered_null" */
 	JW_MEMO_HELLO,		/* "extensions" .. "status_request" */
-	JW_MEMO_CERT,		/* a certificate's object */
+	JW_MEMO_CERT,		/* a certificate's object; a shared chain */
 	JW_MEMOS
 };
 
@@ -147,6 +147,7 @@ struct jw {
 	} nm[64];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
+	uint64_t capture_gen;	/* the capture being written: its number */
 	uint64_t flushes;	/* times buf was written out */
 };
 

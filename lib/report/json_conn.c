@@ -724,20 +724,19 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
  */
 #define JW_CONN_IND	11
 
-/* {"client": v, "server": v} after its key, each value written by val
-   (jq_frame: a frame or null; jq_uint: a count), "server" at the
-   indentation ind (jq_keyi()): 4 members' room. Inline, so that val is
-   a direct call. */
+/* {"client": v, "server": v} after its key (at indentation i1), each
+   value written by val (jq_frame: a frame or null; jq_uint: a count),
+   its members at i2: 4 members' room. A fixed shape (jq_obj_key()).
+   Inline, so that val is a direct call. */
 static inline __attribute__((always_inline)) char *
-jq_pair(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
+jq_pair(char *o, size_t i1, size_t i2, char *(*val)(char *, uint64_t),
     uint64_t client, uint64_t server)
 {
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "client");
+	o = jq_obj_key(o, i2, "client");
 	o = val(o, client);
-	o = jq_keyi(o, ind, "server");
+	o = jq_keyi(o, i2, "server");
 	o = val(o, server);
-	return jq_close(w, o);
+	return jq_obj_end(o, i1);
 }
 
 /* The rest of "tls" after its SPEC keys: its members at indentation i1
@@ -800,27 +799,25 @@ jtls_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2, size_t i3)
 	o = jq_keyi(o, i1, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);
 	o = jq_keyi(o, i1, "change_cipher_spec");
-	o = jq_pair(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_pair(o, i1, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
 	o = jq_keyi(o, i1, "finished");
-	o = jq_pair(w, o, i2, jq_frame, t->finished_frame[0],
+	o = jq_pair(o, i1, i2, jq_frame, t->finished_frame[0],
 	    t->finished_frame[1]);
 	o = jq_keyi(o, i1, "application_data");
-	o = jq_open(w, o, '{');
 	for (d = 0; d < 2; d++) {
 		if (d == DT_S2C)
-			o = jq_key(w, o, "server");
+			o = jq_keyi(o, i2, "server");
 		else
-			o = jq_key(w, o, "client");
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
+			o = jq_obj_key(o, i2, "client");
+		o = jq_obj_key(o, i3, "frame");
 		o = jq_frame(o, t->appdata_frame[d]);
 		o = jq_keyi(o, i3, "bytes");
 		o = jq_uint(o, t->appdata_bytes[d]);
 		o = jq_keyi(o, i3, "records");
 		o = jq_uint(o, t->appdata_records[d]);
-		o = jq_close(w, o);
+		o = jq_obj_end(o, i2);
 	}
-	o = jq_close(w, o);
+	o = jq_obj_end(o, i1);
 	o = jq_keyi(o, i1, "non_tls");
 	if (tr->non_tls_frame != 0) {
 		o = jq_open(w, o, '{');
@@ -930,10 +927,9 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 		o = jq_null(o);
 	}
 	o = jq_keyi(o, i1, "fin");
-	o = jq_pair(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_pair(o, i1, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
 	o = jq_keyi(o, i1, "ttl");
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "syn");
+	o = jq_obj_key(o, i2, "syn");
 	o = jq_ttl(o, c->ttl_syn != 0, c->ttl_syn);
 	o = jq_keyi(o, i2, "synack");
 	o = jq_ttl(o, c->ttl_synack != 0, c->ttl_synack);
@@ -943,15 +939,15 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_min);
 	o = jq_keyi(o, i2, "server_data_max");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
-	o = jq_close(w, o);
+	o = jq_obj_end(o, i1);
 	o = jq_keyi(o, i1, "bytes");
-	o = jq_pair(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
+	o = jq_pair(o, i1, i2, jq_uint, c->bytes[0], c->bytes[1]);
 	o = jq_keyi(o, i1, "packets");
-	o = jq_pair(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
+	o = jq_pair(o, i1, i2, jq_uint, c->packets[0], c->packets[1]);
 	o = jq_keyi(o, i1, "retransmissions");
 	o = jq_int(o, c->retransmissions);
 	o = jq_keyi(o, i1, "gap_bytes");
-	o = jq_pair(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
+	o = jq_pair(o, i1, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
 	o = jq_keyi(o, i1, "truncated");
 	o = jq_bool(o, c->truncated);
 	o = jq_close(w, o);

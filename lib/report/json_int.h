@@ -401,6 +401,45 @@ jq_keyi_(char *o, size_t ind, const char *q, size_t n)
 /* An element of an array. */
 #define jq_elem(w, o)	jq_sep((w), (o))
 
+/*
+ * A small object of a fixed shape (its members always there: a pair of
+ * frames, a TTL's five) opened and closed as constant bytes, the
+ * writer's depth untouched: its first key is jq_keyi() with the '{'
+ * where the ',' would be (jq_obj_key()), and it closes on its own line
+ * at its key's indentation (jq_obj_end(); ind as jq_keyi() takes it).
+ * Nothing inside may take jq_key(), jq_open() or jq_close(): they read
+ * the depth, which is still the enclosing object's.
+ */
+#define jq_obj_key(o, ind, key)	jq_obj_key_((o), (ind), JQ_Q(key), \
+	JQ_QLEN(key))
+
+static inline __attribute__((always_inline)) char *
+jq_obj_key_(char *o, size_t ind, const char *q, size_t n)
+{
+	char *open = o;
+
+	o = jq_keyi_(o, ind, q, n);
+	*open = '{';
+	return o;
+}
+
+static inline __attribute__((always_inline)) char *
+jq_obj_end(char *o, size_t ind)
+{
+	if (ind == 0)		/* compact */
+		;
+	else if (ind <= 16)
+		memcpy(o, jw_indent, 16);
+	else if (ind <= 32)
+		memcpy(o, jw_indent, 32);
+	else
+		memcpy(o, jw_indent, ind);
+	o += ind;
+	*o = '}';
+	return o + 1;
+}
+
+
 /* Opens an object (c '{') or an array ('[') after its key or jq_elem(). */
 char *jq_open_deep(struct jw *w, char *o);
 

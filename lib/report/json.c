@@ -59,9 +59,15 @@ jverdict(struct jw *w, const struct dt_verdict *v)
 	o = jq_keyn(w, o, "summary");
 	o = jq_wire(w, o, v->summary, 4);
 	o = jq_keyn(w, o, "explanation");
-	o = jq_wire(w, o, v->explanation, 4);
+	if (v->shared_text & 1)
+		o = jq_interned(w, o, v->explanation, 4);
+	else
+		o = jq_wire(w, o, v->explanation, 4);
 	o = jq_keyn(w, o, "remedy");
-	o = jq_wire(w, o, v->remedy, 4);
+	if (v->shared_text & 2)
+		o = jq_interned(w, o, v->remedy, 4);
+	else
+		o = jq_wire(w, o, v->remedy, 4);
 	o = jq_close(w, o);
 	jq_end(w, o);
 }

@@ -145,6 +145,15 @@ struct jw {
 		size_t n;	/* bytes of q that count */
 		char q[32];
 	} nm[64];
+	/* Texts the capture interned (a verdict's explanation and remedy:
+	   a handful of kinds, hundreds of bytes, thousands of verdicts) by
+	   their address, the capture's number with it: their length, and
+	   that nothing in them needs an escape (jq_interned()). */
+	struct jw_txt {
+		const char *p;	/* NULL: none */
+		uint64_t gen;	/* capture_gen when kept */
+		size_t n;
+	} txt[16];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t capture_gen;	/* the capture being written: its number */
@@ -674,6 +683,11 @@ jw_evt(struct jw *w)
  */
 char *jq_str(struct jw *w, char *o, const char *s, size_t k);
 char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
+/* jq_wire() of a text interned in the capture being written: its bytes
+   stay at that address while it is, so what jq_wire() found out about
+   it (its length, that it is plain) is kept by the address and the
+   text then copied as it is. */
+char *jq_interned(struct jw *w, char *o, const char *s, size_t k);
 /* One of our names (printable ASCII, nothing to escape), or null. The
    name is a constant of the library (a table's: its bytes never change
    at that address), so what it quotes to is kept by its address and

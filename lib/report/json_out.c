@@ -818,6 +818,37 @@ jq_wire(struct jw *w, char *o, const char *s, size_t k)
 	return jq_begin(w, k);
 }
 
+char *
+jq_interned(struct jw *w, char *o, const char *s, size_t k)
+{
+	struct jw_txt *e = &w->txt[((uint64_t)(uintptr_t)s *
+	    UINT64_C(0x9E3779B97F4A7C15)) >> 60];
+	size_t n;
+
+	_Static_assert(sizeof w->txt / sizeof w->txt[0] == 16, "4 bits");
+	if (s == NULL)
+		return jq_null(o);
+	if (e->p == s && e->gen == w->capture_gen) {
+		n = e->n;
+		if (n + JQ_ROOM(k) + 2 > (size_t)(w->buf + w->size - o))
+			return jq_plain_long(w, o, s, n, k);
+		memcpy(o + 1, s, n);
+	} else {
+		/* jq_wire()'s quick way, the text kept when it takes it */
+		n = strlen(s);
+		if (n > w->size ||
+		    n + JQ_ROOM(k) + 2 > (size_t)(w->buf + w->size - o) ||
+		    !jw_copy_plain(o + 1, (const unsigned char *)s, n))
+			return jq_wire(w, o, s, k);
+		e->p = s;
+		e->gen = w->capture_gen;
+		e->n = n;
+	}
+	o[0] = '"';
+	o[n + 1] = '"';
+	return o + n + 2;
+}
+
 /* ---- timeline events' constant bytes ------------------------------------ */
 
 static size_t

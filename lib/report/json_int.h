@@ -432,8 +432,9 @@ jq_obj_key_(char *o, size_t ind, const char *q, size_t n)
 	return o;
 }
 
+/* The newline and indentation ind (0: compact, nothing) at o. */
 static inline __attribute__((always_inline)) char *
-jq_obj_end(char *o, size_t ind)
+jq_ind(char *o, size_t ind)
 {
 	if (ind == 0)		/* compact */
 		;
@@ -443,10 +444,19 @@ jq_obj_end(char *o, size_t ind)
 		memcpy(o, jw_indent, 32);
 	else
 		memcpy(o, jw_indent, ind);
-	o += ind;
-	*o = '}';
+	return o + ind;
+}
+
+/* Closes a fixed shape (c '}' or ']') on its own line at ind. */
+static inline __attribute__((always_inline)) char *
+jq_shut(char *o, size_t ind, char c)
+{
+	o = jq_ind(o, ind);
+	*o = c;
 	return o + 1;
 }
+
+#define jq_obj_end(o, ind)	jq_shut((o), (ind), '}')
 
 
 /* Opens an object (c '{') or an array ('[') after its key or jq_elem(). */

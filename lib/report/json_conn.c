@@ -97,28 +97,29 @@ jsslv2_spec(struct jw *w, uint32_t spec)
 	jw_end(w);
 }
 
-/* level, description and code of an alert; all null when encrypted.
-   Room for 4 + k members on entry; for k on return. */
+/* level, description and code of an alert after its other members (at
+   indentation ind); all null when encrypted. Room for 4 + k members on
+   entry; for k on return. */
 static char *
-jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
-    uint8_t desc, size_t k)
+jq_alert_fields(struct jw *w, char *o, size_t ind, int encrypted,
+    uint8_t level, uint8_t desc, size_t k)
 {
 	if (encrypted) {
-		o = jq_key(w, o, "level");
+		o = jq_keyi(o, ind, "level");
 		o = jq_null(o);
-		o = jq_keyn(w, o, "description");
+		o = jq_keyi(o, ind, "description");
 		o = jq_null(o);
-		o = jq_keyn(w, o, "code");
+		o = jq_keyi(o, ind, "code");
 		o = jq_null(o);
 	} else {
-		o = jq_key(w, o, "level");
+		o = jq_keyi(o, ind, "level");
 		o = jq_ours(w, o, dt_tls_alert_level_name(level), k + 3);
-		o = jq_keyn(w, o, "description");
+		o = jq_keyi(o, ind, "description");
 		o = jq_ours(w, o, dt_tls_alert_name(desc), k + 2);
-		o = jq_keyn(w, o, "code");
+		o = jq_keyi(o, ind, "code");
 		o = jq_int(o, desc);
 	}
-	o = jq_key(w, o, "encrypted");
+	o = jq_keyi(o, ind, "encrypted");
 	return jq_bool(o, encrypted);
 }
 
@@ -631,14 +632,16 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 
 	o = jq_keyn(w, o, "alert");
 	if (t->alert_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
+		/* a fixed shape: its members one deeper than "alert" */
+		size_t ind = w->ind + w->step;
+
+		o = jq_obj_key(o, ind, "frame");
 		o = jq_uint(o, t->alert_frame);
-		o = jq_keyn(w, o, "from");
+		o = jq_keyi(o, ind, "from");
 		o = jq_ours(w, o, dt_report_dir_name(t->alert_dir), 8);
-		o = jq_alert_fields(w, o, t->alert_encrypted, t->alert_level,
-		    t->alert_desc, 4);
-		o = jq_close(w, o);
+		o = jq_alert_fields(w, o, ind, t->alert_encrypted,
+		    t->alert_level, t->alert_desc, 4);
+		o = jq_obj_end(o, w->ind);
 	} else {
 		o = jq_null(o);
 	}
@@ -896,16 +899,16 @@ jq_ttl(char *o, int seen, int64_t ttl)
 	return seen ? jq_int(o, ttl) : jq_null(o);
 }
 
-/* "tcp": its members at indentation i1 (w->ind one deeper), those of
-   the objects in it at i2. */
+/* "tcp" after the connection's first members (at indentation i0,
+   w->ind): its members at i1, those of the objects in it at i2; all of
+   them fixed shapes (jq_obj_key()). */
 static inline __attribute__((always_inline)) void
-jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
+jtcp_(struct jw *w, const struct dt_conn *c, size_t i0, size_t i1, size_t i2)
 {
 	char *o = jq_begin(w, 40);
 
-	o = jq_key(w, o, "tcp");
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "state");
+	o = jq_keyi(o, i0, "tcp");
+	o = jq_obj_key(o, i1, "state");
 	o = jq_ours(w, o, dt_report_state_name(c->state), 40);
 	o = jq_keyi(o, i1, "roles_from_syn");
 	o = jq_bool(o, c->roles_from_syn);
@@ -917,12 +920,11 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	o = jq_frame(o, c->synack_frame);
 	o = jq_keyi(o, i1, "rst");
 	if (c->rst_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
+		o = jq_obj_key(o, i2, "frame");
 		o = jq_uint(o, c->rst_frame);
 		o = jq_keyi(o, i2, "from");
 		o = jq_ours(w, o, dt_report_dir_name(c->rst_dir), 32);
-		o = jq_close(w, o);
+		o = jq_obj_end(o, i1);
 	} else {
 		o = jq_null(o);
 	}
@@ -950,7 +952,7 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	o = jq_pair(o, i1, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
 	o = jq_keyi(o, i1, "truncated");
 	o = jq_bool(o, c->truncated);
-	o = jq_close(w, o);
+	o = jq_obj_end(o, i0);
 	jq_end(w, o);
 }
 
@@ -958,11 +960,11 @@ static void
 jtcp(struct jw *w, const struct dt_conn *c)
 {
 	if (w->ind == JW_CONN_IND)
-		jtcp_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4);
+		jtcp_(w, c, JW_CONN_IND, JW_CONN_IND + 2, JW_CONN_IND + 4);
 	else if (w->compact)
-		jtcp_(w, c, 0, 0);
+		jtcp_(w, c, 0, 0, 0);
 	else
-		jtcp_(w, c, w->ind + w->step, w->ind + 2 * w->step);
+		jtcp_(w, c, w->ind, w->ind + w->step, w->ind + 2 * w->step);
 }
 
 /* s[0..n) at o, n <= fixed, copied as `fixed` bytes (one copy of a

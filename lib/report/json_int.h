@@ -84,7 +84,8 @@ struct jw_memo {
 enum {
 	JW_MEMO_SUITES,		/* "offered_suites", "offered_null" */
 	JW_MEMO_HELLO,		/* "extensions" .. "status_request" */
-	JW_MEMO_CERT,		/* a certificate's object; a shared chain */
+	JW_MEMO_CERT,		/* a certificate's object; a shared chain; an
+				   interned text with escapes */
 	JW_MEMOS
 };
 
@@ -147,13 +148,14 @@ struct jw {
 	} nm[64];
 	/* Texts the capture interned (a verdict's explanation and remedy:
 	   a handful of kinds, hundreds of bytes, thousands of verdicts) by
-	   their address, the capture's number with it: their length, and
-	   that nothing in them needs an escape (jq_interned()). */
+	   their address, the capture's number with it: their length when
+	   nothing in them needs an escape, else JW_TXT_ESC (written once,
+	   then kept in a memo: jq_interned()). Two ways a slot. */
 	struct jw_txt {
 		const char *p;	/* NULL: none */
 		uint64_t gen;	/* capture_gen when kept */
 		size_t n;
-	} txt[16];
+	} txt[32][2];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
 	uint64_t capture_gen;	/* the capture being written: its number */

@@ -373,6 +373,23 @@ jq_key_(struct jw *w, char *o, const char *q, size_t n)
 #define JQ_QLEN(key)	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? \
 	sizeof JQ_Q(key) - 1 : -1])
 #define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), JQ_QLEN(key))
+
+/* The newline and indentation ind (0: compact, nothing) at o: the
+   indentations of depths up to 7 as 16 bytes, up to 15 as 32. */
+static inline __attribute__((always_inline)) char *
+jq_ind(char *o, size_t ind)
+{
+	if (ind == 0)		/* compact */
+		;
+	else if (ind <= 16)
+		memcpy(o, jw_indent, 16);
+	else if (ind <= 32)
+		memcpy(o, jw_indent, 32);
+	else
+		memcpy(o, jw_indent, ind);
+	return o + ind;
+}
+
 /*
  * A key after another value, with the indentation given by the caller
  * (ind: w->ind, 0 when compact): a run specialised for the depth it is
@@ -384,15 +401,7 @@ static inline __attribute__((always_inline)) char *
 jq_keyi_(char *o, size_t ind, const char *q, size_t n)
 {
 	*o++ = ',';
-	if (ind == 0)		/* compact */
-		;
-	else if (ind <= 16)
-		memcpy(o, jw_indent, 16);
-	else if (ind <= 32)
-		memcpy(o, jw_indent, 32);
-	else
-		memcpy(o, jw_indent, ind);
-	o += ind;
+	o = jq_ind(o, ind);
 	memcpy(o, q, n);
 	return o + n - (ind == 0);
 }
@@ -434,21 +443,6 @@ jq_obj_key_(char *o, size_t ind, const char *q, size_t n)
 	return o;
 }
 
-/* The newline and indentation ind (0: compact, nothing) at o. */
-static inline __attribute__((always_inline)) char *
-jq_ind(char *o, size_t ind)
-{
-	if (ind == 0)		/* compact */
-		;
-	else if (ind <= 16)
-		memcpy(o, jw_indent, 16);
-	else if (ind <= 32)
-		memcpy(o, jw_indent, 32);
-	else
-		memcpy(o, jw_indent, ind);
-	return o + ind;
-}
-
 /* Closes a fixed shape (c '}' or ']') on its own line at ind. */
 static inline __attribute__((always_inline)) char *
 jq_shut(char *o, size_t ind, char c)
@@ -459,7 +453,6 @@ jq_shut(char *o, size_t ind, char c)
 }
 
 #define jq_obj_end(o, ind)	jq_shut((o), (ind), '}')
-
 
 /* Opens an object (c '{') or an array ('[') after its key or jq_elem(). */
 char *jq_open_deep(struct jw *w, char *o);
@@ -698,7 +691,8 @@ char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
 /* jq_wire() of a text interned in the capture being written: its bytes
    stay at that address while it is, so what jq_wire() found out about
    it (its length, that it is plain) is kept by the address and the
-   text then copied as it is. */
+   text then copied as it is; one that needs escapes is kept whole as
+   written (a memo). */
 char *jq_interned(struct jw *w, char *o, const char *s, size_t k);
 /* One of our names (printable ASCII, nothing to escape), or null. The
    name is a constant of the library (a table's: its bytes never change

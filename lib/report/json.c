@@ -59,9 +59,15 @@ jverdict(struct jw *w, const struct dt_verdict *v)
 	o = jq_keyn(w, o, "summary");
 	o = jq_wire(w, o, v->summary, 4);
 	o = jq_keyn(w, o, "explanation");
-	o = jq_wire(w, o, v->explanation, 4);
+	if (v->shared_text & 1)
+		o = jq_interned(w, o, v->explanation, 4);
+	else
+		o = jq_wire(w, o, v->explanation, 4);
 	o = jq_keyn(w, o, "remedy");
-	o = jq_wire(w, o, v->remedy, 4);
+	if (v->shared_text & 2)
+		o = jq_interned(w, o, v->remedy, 4);
+	else
+		o = jq_wire(w, o, v->remedy, 4);
 	o = jq_close(w, o);
 	jq_end(w, o);
 }
@@ -84,10 +90,11 @@ jlinktype_name(struct jw *w, const char *key,
 	jw_wire(w, key, name);
 }
 
-/* One DNS lookup, the quick way (a day has hundreds of thousands): its
-   members at indentation i1 (jq_keyi()). */
+/* One DNS lookup, the quick way (a day has hundreds of thousands): the
+   element's indentation i0 (w->ind), its members' i1, its addresses'
+   i2; the object and its list of a fixed shape (jq_obj_key()). */
 static inline __attribute__((always_inline)) void
-jdns_(struct jw *w, const struct dt_dns *d, size_t i1)
+jdns_(struct jw *w, const struct dt_dns *d, size_t i0, size_t i1, size_t i2)
 {
 	char ip[INET6_ADDRSTRLEN];
 	struct dt_addr a;
@@ -95,8 +102,7 @@ jdns_(struct jw *w, const struct dt_dns *d, size_t i1)
 	char *o = jq_begin(w, 10);
 
 	o = jq_elem(w, o);
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "name");
+	o = jq_obj_key(o, i1, "name");
 	o = jq_wire(w, o, d->name, 10);
 	o = jq_keyi(o, i1, "type");
 	o = jq_int(o, d->qtype);
@@ -107,7 +113,6 @@ jdns_(struct jw *w, const struct dt_dns *d, size_t i1)
 	o = jq_keyi(o, i1, "rcode");
 	o = d->rcode >= 0 ? jq_int(o, d->rcode) : jq_null(o);
 	o = jq_keyi(o, i1, "addresses");
-	o = jq_open(w, o, '[');
 	for (i = 0; i < d->n_addrs; i++) {
 		/* written as inet_ntop() does: plain ASCII, under 46 bytes */
 		dt_dns_addr(d, i, &a);
@@ -115,14 +120,20 @@ jdns_(struct jw *w, const struct dt_dns *d, size_t i1)
 		_Static_assert(sizeof ip - 1 <= JQ_VALUE_MAX - 2,
 		    "an address in a member's room");
 		o = jq_begin_at(w, o, 4);
-		o = jq_elem(w, o);
+		*o = i == 0 ? '[' : ',';
+		o = jq_ind(o + 1, i2);
 		o = jq_name(o, ip, n);
 	}
 	o = jq_begin_at(w, o, 4);
-	o = jq_close(w, o);
+	if (d->n_addrs == 0) {
+		memcpy(o, "[]", 2);
+		o += 2;
+	} else {
+		o = jq_shut(o, i1, ']');
+	}
 	o = jq_keyi(o, i1, "cname");
 	o = jq_wire(w, o, d->cname, 2);
-	o = jq_close(w, o);
+	o = jq_obj_end(o, i0);
 	jq_end(w, o);
 }
 
@@ -133,11 +144,11 @@ static inline __attribute__((always_inline)) void
 jdns(struct jw *w, const struct dt_dns *d)
 {
 	if (w->ind == 9)
-		jdns_(w, d, 11);
+		jdns_(w, d, 9, 11, 13);
 	else if (w->compact)
-		jdns_(w, d, 0);
+		jdns_(w, d, 0, 0, 0);
 	else
-		jdns_(w, d, w->ind + w->step);
+		jdns_(w, d, w->ind, w->ind + w->step, w->ind + 2 * w->step);
 }
 
 static void
@@ -339,6 +350,7 @@ jcapture(struct jw *w, const struct dt_capture *cap)
 	uint64_t sev[3] = { 0, 0, 0 }, iphttps = 0;
 	size_t i;
 
+	w->capture_gen++;	/* nothing kept by address is this one's */
 	jw_obj(w, NULL);
 	jcapture_head(w, cap);
 	jw_arr(w, "connections");

@@ -97,28 +97,29 @@ jsslv2_spec(struct jw *w, uint32_t spec)
 	jw_end(w);
 }
 
-/* level, description and code of an alert; all null when encrypted.
-   Room for 4 + k members on entry; for k on return. */
+/* level, description and code of an alert after its other members (at
+   indentation ind); all null when encrypted. Room for 4 + k members on
+   entry; for k on return. */
 static char *
-jq_alert_fields(struct jw *w, char *o, int encrypted, uint8_t level,
-    uint8_t desc, size_t k)
+jq_alert_fields(struct jw *w, char *o, size_t ind, int encrypted,
+    uint8_t level, uint8_t desc, size_t k)
 {
 	if (encrypted) {
-		o = jq_key(w, o, "level");
+		o = jq_keyi(o, ind, "level");
 		o = jq_null(o);
-		o = jq_keyn(w, o, "description");
+		o = jq_keyi(o, ind, "description");
 		o = jq_null(o);
-		o = jq_keyn(w, o, "code");
+		o = jq_keyi(o, ind, "code");
 		o = jq_null(o);
 	} else {
-		o = jq_key(w, o, "level");
+		o = jq_keyi(o, ind, "level");
 		o = jq_ours(w, o, dt_tls_alert_level_name(level), k + 3);
-		o = jq_keyn(w, o, "description");
+		o = jq_keyi(o, ind, "description");
 		o = jq_ours(w, o, dt_tls_alert_name(desc), k + 2);
-		o = jq_keyn(w, o, "code");
+		o = jq_keyi(o, ind, "code");
 		o = jq_int(o, desc);
 	}
-	o = jq_key(w, o, "encrypted");
+	o = jq_keyi(o, ind, "encrypted");
 	return jq_bool(o, encrypted);
 }
 
@@ -395,14 +396,34 @@ jcert(struct jw *w, const struct dt_cert *x)
 	jw_memo_end(w, &r);
 }
 
+/*
+ * A list of certificates. A chain the x509 cache shares (the one array
+ * of every handshake with that server, read-only while its capture is)
+ * is written once and kept whole (jw_memo) by its address and length:
+ * its certificates' keys, hundreds of bytes each, are then not made
+ * again for each connection. The capture's number in the key: an
+ * address says nothing once another capture is being written.
+ */
 static void
 jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
-    size_t n)
+    size_t n, int shared)
 {
+	struct jw_memo_run r;
+	const unsigned char tag = 2;	/* a cert's key starts 0 or 1 */
 	size_t i;
-	char *o = jq_begin(w, 2);
+	char *o;
 
+	if (shared && n > 0) {
+		jw_memo_begin(w, &r, JW_MEMO_CERT);
+		jw_memo_add(&r, &tag, 1);
+		jw_memo_add(&r, &w->capture_gen, sizeof w->capture_gen);
+		jw_memo_add(&r, &v, sizeof v);
+		jw_memo_add(&r, &n, sizeof n);
+		if (jw_memo_found(w, &r))
+			return;
+	}
 	/* the quick way: most lists (a client's certificates) are empty */
+	o = jq_begin(w, 2);
 	o = jq_key_(w, o, q, qn);
 	o = jq_open(w, o, '[');
 	for (i = 0; i < n; i++) {
@@ -412,11 +433,13 @@ jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
 	}
 	o = jq_close(w, o);
 	jq_end(w, o);
+	if (shared && n > 0)
+		jw_memo_end(w, &r);
 }
 
 /* key: a literal, counted as jq_key() counts it */
-#define jcerts(w, key, v, n)	jcerts_q((w), JQ_Q(key), JQ_QLEN(key), \
-	(v), (n))
+#define jcerts(w, key, v, n, shared)	jcerts_q((w), JQ_Q(key), \
+	JQ_QLEN(key), (v), (n), (shared))
 
 /* "h2,http/1.1" -> ["h2", "http/1.1"] */
 static void
@@ -609,20 +632,23 @@ jtls_spec(struct jw *w, const struct dt_conn *c)
 
 	o = jq_keyn(w, o, "alert");
 	if (t->alert_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
+		/* a fixed shape: its members one deeper than "alert" */
+		size_t ind = w->ind + w->step;
+
+		o = jq_obj_key(o, ind, "frame");
 		o = jq_uint(o, t->alert_frame);
-		o = jq_keyn(w, o, "from");
+		o = jq_keyi(o, ind, "from");
 		o = jq_ours(w, o, dt_report_dir_name(t->alert_dir), 8);
-		o = jq_alert_fields(w, o, t->alert_encrypted, t->alert_level,
-		    t->alert_desc, 4);
-		o = jq_close(w, o);
+		o = jq_alert_fields(w, o, ind, t->alert_encrypted,
+		    t->alert_level, t->alert_desc, 4);
+		o = jq_obj_end(o, w->ind);
 	} else {
 		o = jq_null(o);
 	}
 	jq_end(w, o);
 
-	jcerts(w, "server_certificates", t->server_certs, t->n_server_certs);
+	jcerts(w, "server_certificates", t->server_certs, t->n_server_certs,
+	    t->certs_shared & 1);
 	if (tr->cert_request_frame != 0) {
 		jw_obj(w, "certificate_request");
 		jw_uint(w, "frame", tr->cert_request_frame);
@@ -701,20 +727,19 @@ jtls_extra(struct jw *w, const struct dt_tls_facts *t)
  */
 #define JW_CONN_IND	11
 
-/* {"client": v, "server": v} after its key, each value written by val
-   (jq_frame: a frame or null; jq_uint: a count), "server" at the
-   indentation ind (jq_keyi()): 4 members' room. Inline, so that val is
-   a direct call. */
+/* {"client": v, "server": v} after its key (at indentation i1), each
+   value written by val (jq_frame: a frame or null; jq_uint: a count),
+   its members at i2: 4 members' room. A fixed shape (jq_obj_key()).
+   Inline, so that val is a direct call. */
 static inline __attribute__((always_inline)) char *
-jq_pair(struct jw *w, char *o, size_t ind, char *(*val)(char *, uint64_t),
+jq_pair(char *o, size_t i1, size_t i2, char *(*val)(char *, uint64_t),
     uint64_t client, uint64_t server)
 {
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "client");
+	o = jq_obj_key(o, i2, "client");
 	o = val(o, client);
-	o = jq_keyi(o, ind, "server");
+	o = jq_keyi(o, i2, "server");
 	o = val(o, server);
-	return jq_close(w, o);
+	return jq_obj_end(o, i1);
 }
 
 /* The rest of "tls" after its SPEC keys: its members at indentation i1
@@ -771,32 +796,31 @@ jtls_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2, size_t i3)
 	o = jq_keyi(o, i1, "client_certificate_frame");
 	o = jq_frame(o, tr->client_cert_frame);
 	jq_end(w, o);
-	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs);
+	jcerts(w, "client_certificates", tr->client_certs, tr->n_client_certs,
+	    t->certs_shared & 2);
 	o = jq_begin(w, 40);
 	o = jq_keyi(o, i1, "server_hello_done_frame");
 	o = jq_frame(o, t->server_hello_done_frame);
 	o = jq_keyi(o, i1, "change_cipher_spec");
-	o = jq_pair(w, o, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
+	o = jq_pair(o, i1, i2, jq_frame, t->ccs_frame[0], t->ccs_frame[1]);
 	o = jq_keyi(o, i1, "finished");
-	o = jq_pair(w, o, i2, jq_frame, t->finished_frame[0],
+	o = jq_pair(o, i1, i2, jq_frame, t->finished_frame[0],
 	    t->finished_frame[1]);
 	o = jq_keyi(o, i1, "application_data");
-	o = jq_open(w, o, '{');
 	for (d = 0; d < 2; d++) {
 		if (d == DT_S2C)
-			o = jq_key(w, o, "server");
+			o = jq_keyi(o, i2, "server");
 		else
-			o = jq_key(w, o, "client");
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
+			o = jq_obj_key(o, i2, "client");
+		o = jq_obj_key(o, i3, "frame");
 		o = jq_frame(o, t->appdata_frame[d]);
 		o = jq_keyi(o, i3, "bytes");
 		o = jq_uint(o, t->appdata_bytes[d]);
 		o = jq_keyi(o, i3, "records");
 		o = jq_uint(o, t->appdata_records[d]);
-		o = jq_close(w, o);
+		o = jq_obj_end(o, i2);
 	}
-	o = jq_close(w, o);
+	o = jq_obj_end(o, i1);
 	o = jq_keyi(o, i1, "non_tls");
 	if (tr->non_tls_frame != 0) {
 		o = jq_open(w, o, '{');
@@ -875,16 +899,16 @@ jq_ttl(char *o, int seen, int64_t ttl)
 	return seen ? jq_int(o, ttl) : jq_null(o);
 }
 
-/* "tcp": its members at indentation i1 (w->ind one deeper), those of
-   the objects in it at i2. */
+/* "tcp" after the connection's first members (at indentation i0,
+   w->ind): its members at i1, those of the objects in it at i2; all of
+   them fixed shapes (jq_obj_key()). */
 static inline __attribute__((always_inline)) void
-jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
+jtcp_(struct jw *w, const struct dt_conn *c, size_t i0, size_t i1, size_t i2)
 {
 	char *o = jq_begin(w, 40);
 
-	o = jq_key(w, o, "tcp");
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "state");
+	o = jq_keyi(o, i0, "tcp");
+	o = jq_obj_key(o, i1, "state");
 	o = jq_ours(w, o, dt_report_state_name(c->state), 40);
 	o = jq_keyi(o, i1, "roles_from_syn");
 	o = jq_bool(o, c->roles_from_syn);
@@ -896,20 +920,18 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	o = jq_frame(o, c->synack_frame);
 	o = jq_keyi(o, i1, "rst");
 	if (c->rst_frame != 0) {
-		o = jq_open(w, o, '{');
-		o = jq_key(w, o, "frame");
+		o = jq_obj_key(o, i2, "frame");
 		o = jq_uint(o, c->rst_frame);
 		o = jq_keyi(o, i2, "from");
 		o = jq_ours(w, o, dt_report_dir_name(c->rst_dir), 32);
-		o = jq_close(w, o);
+		o = jq_obj_end(o, i1);
 	} else {
 		o = jq_null(o);
 	}
 	o = jq_keyi(o, i1, "fin");
-	o = jq_pair(w, o, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
+	o = jq_pair(o, i1, i2, jq_frame, c->fin_frame[0], c->fin_frame[1]);
 	o = jq_keyi(o, i1, "ttl");
-	o = jq_open(w, o, '{');
-	o = jq_key(w, o, "syn");
+	o = jq_obj_key(o, i2, "syn");
 	o = jq_ttl(o, c->ttl_syn != 0, c->ttl_syn);
 	o = jq_keyi(o, i2, "synack");
 	o = jq_ttl(o, c->ttl_synack != 0, c->ttl_synack);
@@ -919,18 +941,18 @@ jtcp_(struct jw *w, const struct dt_conn *c, size_t i1, size_t i2)
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_min);
 	o = jq_keyi(o, i2, "server_data_max");
 	o = jq_ttl(o, c->ttl_server_data != 0, c->ttl_server_data_max);
-	o = jq_close(w, o);
+	o = jq_obj_end(o, i1);
 	o = jq_keyi(o, i1, "bytes");
-	o = jq_pair(w, o, i2, jq_uint, c->bytes[0], c->bytes[1]);
+	o = jq_pair(o, i1, i2, jq_uint, c->bytes[0], c->bytes[1]);
 	o = jq_keyi(o, i1, "packets");
-	o = jq_pair(w, o, i2, jq_uint, c->packets[0], c->packets[1]);
+	o = jq_pair(o, i1, i2, jq_uint, c->packets[0], c->packets[1]);
 	o = jq_keyi(o, i1, "retransmissions");
 	o = jq_int(o, c->retransmissions);
 	o = jq_keyi(o, i1, "gap_bytes");
-	o = jq_pair(w, o, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
+	o = jq_pair(o, i1, i2, jq_uint, dt_conn_gap(c, 0), dt_conn_gap(c, 1));
 	o = jq_keyi(o, i1, "truncated");
 	o = jq_bool(o, c->truncated);
-	o = jq_close(w, o);
+	o = jq_obj_end(o, i0);
 	jq_end(w, o);
 }
 
@@ -938,11 +960,11 @@ static void
 jtcp(struct jw *w, const struct dt_conn *c)
 {
 	if (w->ind == JW_CONN_IND)
-		jtcp_(w, c, JW_CONN_IND + 2, JW_CONN_IND + 4);
+		jtcp_(w, c, JW_CONN_IND, JW_CONN_IND + 2, JW_CONN_IND + 4);
 	else if (w->compact)
-		jtcp_(w, c, 0, 0);
+		jtcp_(w, c, 0, 0, 0);
 	else
-		jtcp_(w, c, w->ind + w->step, w->ind + 2 * w->step);
+		jtcp_(w, c, w->ind, w->ind + w->step, w->ind + 2 * w->step);
 }
 
 /* s[0..n) at o, n <= fixed, copied as `fixed` bytes (one copy of a

@@ -84,7 +84,8 @@ struct jw_memo {
 enum {
 	JW_MEMO_SUITES,		/* "offered_suites", "offered_null" */
 	JW_MEMO_HELLO,		/* "extensions" .. "status_request" */
-	JW_MEMO_CERT,		/* a certificate's object */
+	JW_MEMO_CERT,		/* a certificate's object; a shared chain; an
+				   interned text with escapes */
 	JW_MEMOS
 };
 
@@ -145,8 +146,19 @@ struct jw {
 		size_t n;	/* bytes of q that count */
 		char q[32];
 	} nm[64];
+	/* Texts the capture interned (a verdict's explanation and remedy:
+	   a handful of kinds, hundreds of bytes, thousands of verdicts) by
+	   their address, the capture's number with it: their length when
+	   nothing in them needs an escape, else JW_TXT_ESC (written once,
+	   then kept in a memo: jq_interned()). Two ways a slot. */
+	struct jw_txt {
+		const char *p;	/* NULL: none */
+		uint64_t gen;	/* capture_gen when kept */
+		size_t n;
+	} txt[32][2];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
+	uint64_t capture_gen;	/* the capture being written: its number */
 	uint64_t flushes;	/* times buf was written out */
 };
 
@@ -361,6 +373,23 @@ jq_key_(struct jw *w, char *o, const char *q, size_t n)
 #define JQ_QLEN(key)	sizeof(char[sizeof JQ_Q(key) - 1 <= JQ_KEY_MAX ? \
 	sizeof JQ_Q(key) - 1 : -1])
 #define jq_key(w, o, key)	jq_key_((w), (o), JQ_Q(key), JQ_QLEN(key))
+
+/* The newline and indentation ind (0: compact, nothing) at o: the
+   indentations of depths up to 7 as 16 bytes, up to 15 as 32. */
+static inline __attribute__((always_inline)) char *
+jq_ind(char *o, size_t ind)
+{
+	if (ind == 0)		/* compact */
+		;
+	else if (ind <= 16)
+		memcpy(o, jw_indent, 16);
+	else if (ind <= 32)
+		memcpy(o, jw_indent, 32);
+	else
+		memcpy(o, jw_indent, ind);
+	return o + ind;
+}
+
 /*
  * A key after another value, with the indentation given by the caller
  * (ind: w->ind, 0 when compact): a run specialised for the depth it is
@@ -372,15 +401,7 @@ static inline __attribute__((always_inline)) char *
 jq_keyi_(char *o, size_t ind, const char *q, size_t n)
 {
 	*o++ = ',';
-	if (ind == 0)		/* compact */
-		;
-	else if (ind <= 16)
-		memcpy(o, jw_indent, 16);
-	else if (ind <= 32)
-		memcpy(o, jw_indent, 32);
-	else
-		memcpy(o, jw_indent, ind);
-	o += ind;
+	o = jq_ind(o, ind);
 	memcpy(o, q, n);
 	return o + n - (ind == 0);
 }
@@ -399,6 +420,39 @@ jq_keyi_(char *o, size_t ind, const char *q, size_t n)
 
 /* An element of an array. */
 #define jq_elem(w, o)	jq_sep((w), (o))
+
+/*
+ * A small object of a fixed shape (its members always there: a pair of
+ * frames, a TTL's five) opened and closed as constant bytes, the
+ * writer's depth untouched: its first key is jq_keyi() with the '{'
+ * where the ',' would be (jq_obj_key()), and it closes on its own line
+ * at its key's indentation (jq_obj_end(); ind as jq_keyi() takes it).
+ * Nothing inside may take jq_key(), jq_open() or jq_close(): they read
+ * the depth, which is still the enclosing object's.
+ */
+#define jq_obj_key(o, ind, key)	jq_obj_key_((o), (ind), JQ_Q(key), \
+	JQ_QLEN(key))
+
+static inline __attribute__((always_inline)) char *
+jq_obj_key_(char *o, size_t ind, const char *q, size_t n)
+{
+	char *open = o;
+
+	o = jq_keyi_(o, ind, q, n);
+	*open = '{';
+	return o;
+}
+
+/* Closes a fixed shape (c '}' or ']') on its own line at ind. */
+static inline __attribute__((always_inline)) char *
+jq_shut(char *o, size_t ind, char c)
+{
+	o = jq_ind(o, ind);
+	*o = c;
+	return o + 1;
+}
+
+#define jq_obj_end(o, ind)	jq_shut((o), (ind), '}')
 
 /* Opens an object (c '{') or an array ('[') after its key or jq_elem(). */
 char *jq_open_deep(struct jw *w, char *o);
@@ -634,6 +688,12 @@ jw_evt(struct jw *w)
  */
 char *jq_str(struct jw *w, char *o, const char *s, size_t k);
 char *jq_wire(struct jw *w, char *o, const char *s, size_t k);
+/* jq_wire() of a text interned in the capture being written: its bytes
+   stay at that address while it is, so what jq_wire() found out about
+   it (its length, that it is plain) is kept by the address and the
+   text then copied as it is; one that needs escapes is kept whole as
+   written (a memo). */
+char *jq_interned(struct jw *w, char *o, const char *s, size_t k);
 /* One of our names (printable ASCII, nothing to escape), or null. The
    name is a constant of the library (a table's: its bytes never change
    at that address), so what it quotes to is kept by its address and

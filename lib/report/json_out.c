@@ -818,6 +818,76 @@ jq_wire(struct jw *w, char *o, const char *s, size_t k)
 	return jq_begin(w, k);
 }
 
+#define JW_TXT_ESC	SIZE_MAX
+
+/* An interned text that needs escapes, kept whole as written (a
+   remedy quoting a command line): a memo keyed by its address. */
+static char *
+jq_interned_esc(struct jw *w, char *o, const char *s, size_t k)
+{
+	static const unsigned char tag = 3;	/* not a cert's, nor a chain's */
+	struct jw_memo_run r;
+
+	jq_end(w, o);
+	jw_memo_begin(w, &r, JW_MEMO_CERT);
+	jw_memo_add(&r, &tag, 1);
+	jw_memo_add(&r, &w->capture_gen, sizeof w->capture_gen);
+	jw_memo_add(&r, &s, sizeof s);
+	if (!jw_memo_found(w, &r)) {
+		jq_end(w, jq_wire(w, jq_begin(w, 0), s, 0));
+		jw_memo_end(w, &r);
+	}
+	return jq_begin(w, k);
+}
+
+char *
+jq_interned(struct jw *w, char *o, const char *s, size_t k)
+{
+	struct jw_txt *e = w->txt[((uint64_t)(uintptr_t)s *
+	    UINT64_C(0x9E3779B97F4A7C15)) >> 59];
+	size_t n;
+
+	_Static_assert(sizeof w->txt / sizeof w->txt[0] == 32, "5 bits");
+	if (s == NULL)
+		return jq_null(o);
+	if (e[0].p != s || e[0].gen != w->capture_gen) {
+		struct jw_txt t = e[0];
+
+		if (e[1].p != s || e[1].gen != w->capture_gen) {
+			/* new: the other way goes */
+			e[1] = t;
+			e[0].p = NULL;
+		} else {		/* the last one found first */
+			e[0] = e[1];
+			e[1] = t;
+		}
+	}
+	if (e[0].p != NULL && e[0].n == JW_TXT_ESC)
+		return jq_interned_esc(w, o, s, k);
+	if (e[0].p != NULL) {
+		n = e[0].n;
+		if (n + JQ_ROOM(k) + 2 > (size_t)(w->buf + w->size - o))
+			return jq_plain_long(w, o, s, n, k);
+		memcpy(o + 1, s, n);
+	} else {
+		/* jq_wire()'s quick way, the text kept when it takes it */
+		n = strlen(s);
+		if (n > w->size ||
+		    n + JQ_ROOM(k) + 2 > (size_t)(w->buf + w->size - o))
+			return jq_wire(w, o, s, k);
+		e[0].p = s;
+		e[0].gen = w->capture_gen;
+		if (!jw_copy_plain(o + 1, (const unsigned char *)s, n)) {
+			e[0].n = JW_TXT_ESC;
+			return jq_interned_esc(w, o, s, k);
+		}
+		e[0].n = n;
+	}
+	o[0] = '"';
+	o[n + 1] = '"';
+	return o + n + 2;
+}
+
 /* ---- timeline events' constant bytes ------------------------------------ */
 
 static size_t

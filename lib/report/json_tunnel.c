@@ -138,51 +138,69 @@ jike(struct jw *w, const struct dt_tun_ike *k)
 	jw_end(w);
 }
 
-/* "answer": the HTTP response that opened the tunnel. */
+/* "answer": the HTTP response that opened the tunnel, a run. */
 static void
 janswer(struct jw *w, const struct dt_conn *c)
 {
 	const struct dt_tunnel_facts *f = c->tunnel;
-	const struct dt_tls_facts *t = c->tls;
-	const struct dt_tls_http *th = dt_tls_http(t);
+	const struct dt_tls_http *th = dt_tls_http(c->tls);
+	char *o = jq_begin(w, 10);
 
-	jw_obj(w, "answer");
+	o = jq_key(w, o, "answer");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "status");
 	if (th->response.frame)
-		jw_int(w, "status", th->response.status);
+		o = jq_int(o, th->response.status);
 	else
-		jw_null(w, "status");
-	jw_wire(w, "line", th->response.line);
-	jw_wire(w, "server", th->response.server);
-	jw_frame(w, "frame", th->response.frame);
+		o = jq_null(o);
+	o = jq_keyn(w, o, "line");
+	o = jq_wire(w, o, th->response.line, 6);
+	o = jq_keyn(w, o, "server");
+	o = jq_wire(w, o, th->response.server, 5);
+	o = jq_keyn(w, o, "frame");
+	o = jq_frame(o, th->response.frame);
+	o = jq_keyn(w, o, "delay_us");
 	if (f->answer_delay >= 0)
-		jw_uint(w, "delay_us", (uint64_t)f->answer_delay / 1000);
+		o = jq_uint(o, (uint64_t)f->answer_delay / 1000);
 	else
-		jw_null(w, "delay_us");
+		o = jq_null(o);
+	o = jq_keyn(w, o, "iphttps");
 	if (f->answer_iphttps < 0)
-		jw_null(w, "iphttps");
+		o = jq_null(o);
 	else
-		jw_bool(w, "iphttps", f->answer_iphttps);
-	jw_end(w);
+		o = jq_bool(o, f->answer_iphttps);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
+/* "router_discovery": its counts a run, its prefixes (seldom any) one
+   by one. */
 static void
 jrouter(struct jw *w, const struct dt_tunnel_facts *f)
 {
 	char pfx[INET6_ADDRSTRLEN + 8];
 	size_t i;
+	char *o = jq_begin(w, 12);
 
-	jw_obj(w, "router_discovery");
-	jw_int(w, "rs", f->rs);
-	jw_int(w, "ra", f->ra);
-	jw_int(w, "ns", f->ns);
-	jw_int(w, "na", f->na);
-	jw_frame(w, "rs_frame", f->rs_frame);
-	jw_frame(w, "ra_frame", f->ra_frame);
-	if (f->ra)
-		jw_int(w, "router_lifetime", f->router_lifetime);
-	else
-		jw_null(w, "router_lifetime");
-	jw_arr(w, "prefixes");
+	o = jq_key(w, o, "router_discovery");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "rs");
+	o = jq_int(o, f->rs);
+	o = jq_keyn(w, o, "ra");
+	o = jq_int(o, f->ra);
+	o = jq_keyn(w, o, "ns");
+	o = jq_int(o, f->ns);
+	o = jq_keyn(w, o, "na");
+	o = jq_int(o, f->na);
+	o = jq_keyn(w, o, "rs_frame");
+	o = jq_frame(o, f->rs_frame);
+	o = jq_keyn(w, o, "ra_frame");
+	o = jq_frame(o, f->ra_frame);
+	o = jq_keyn(w, o, "router_lifetime");
+	o = f->ra ? jq_int(o, f->router_lifetime) : jq_null(o);
+	o = jq_keyn(w, o, "prefixes");
+	o = jq_open(w, o, '[');
+	jq_end(w, o);
 	for (i = 0; i < f->n_prefixes; i++) {
 		inet_ntop(AF_INET6, f->prefixes[i].prefix, pfx, sizeof pfx);
 		snprintf(pfx + strlen(pfx), 8, "/%u", f->prefixes[i].len);
@@ -192,43 +210,59 @@ jrouter(struct jw *w, const struct dt_tunnel_facts *f)
 		jw_uint(w, "preferred_lifetime", f->prefixes[i].preferred);
 		jw_end(w);
 	}
-	jw_end(w);
-	jw_end(w);
+	o = jq_begin(w, 2);
+	o = jq_close(w, o);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
+/* The tunnel's "dns", a run. */
 static void
 jdns(struct jw *w, const struct dt_tunnel_facts *f)
 {
-	char k[8];
-	size_t i, n;
+	char q[8];
+	size_t i;
+	char *o = jq_begin(w, 12);
 
-	jw_obj(w, "dns");
-	jw_int(w, "queries", f->dns_queries);
-	jw_int(w, "answers", f->dns_answers);
-	jw_int(w, "unanswered", f->dns_unanswered);
-	jw_obj(w, "rcodes");
+	o = jq_key(w, o, "dns");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "queries");
+	o = jq_int(o, f->dns_queries);
+	o = jq_keyn(w, o, "answers");
+	o = jq_int(o, f->dns_answers);
+	o = jq_keyn(w, o, "unanswered");
+	o = jq_int(o, f->dns_unanswered);
+	o = jq_keyn(w, o, "rcodes");
+	o = jq_open(w, o, '{');
 	for (i = 0; i < 16; i++)
 		if (f->dns_rcodes[i] != 0) {
-			/* "%zu" of i < 16, as a key */
-			if (i < 10) {
-				k[0] = (char)('0' + i);
-				n = 1;
-			} else {
-				k[0] = '1';
-				k[1] = (char)('0' + i - 10);
-				n = 2;
-			}
-			jw_int_k(w, k, n, f->dns_rcodes[i]);
+			/* "%zu" of i < 16, quoted, as a key */
+			size_t n = 1;
+
+			q[0] = '"';
+			if (i >= 10)
+				q[n++] = '1';
+			q[n++] = (char)('0' + i % 10);
+			memcpy(q + n, "\": ", 3);
+			o = jq_begin_at(w, o, 1);
+			o = jq_key_(w, o, q, n + 3);
+			o = jq_int(o, f->dns_rcodes[i]);
 		}
-	jw_end(w);
+	o = jq_begin_at(w, o, 8);
+	o = jq_close(w, o);
+	o = jq_keyn(w, o, "first_query");
 	if (f->dns_queries)
-		jw_wire(w, "first_query", f->dns_first_name);
+		o = jq_wire(w, o, f->dns_first_name, 6);
 	else
-		jw_null(w, "first_query");
-	jw_frame(w, "first_query_frame", f->dns_query_frame);
-	jw_frame(w, "first_error_frame", f->dns_error_frame);
-	jw_frame(w, "first_unanswered_frame", f->dns_unanswered_frame);
-	jw_end(w);
+		o = jq_null(o);
+	o = jq_keyn(w, o, "first_query_frame");
+	o = jq_frame(o, f->dns_query_frame);
+	o = jq_keyn(w, o, "first_error_frame");
+	o = jq_frame(o, f->dns_error_frame);
+	o = jq_keyn(w, o, "first_unanswered_frame");
+	o = jq_frame(o, f->dns_unanswered_frame);
+	o = jq_close(w, o);
+	jq_end(w, o);
 }
 
 /* The tunnel's facts; {"encrypted": true} when the suite encrypts and
@@ -255,22 +289,32 @@ jw_tunnel(struct jw *w, const struct dt_conn *c)
 		jq_end(w, o);
 		return;
 	}
-	jw_obj(w, "tunnel");
-	jw_bool(w, "encrypted", 0);
+	o = jq_begin(w, 2);
+	o = jq_key(w, o, "tunnel");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "encrypted");
+	jq_end(w, jq_bool(o, 0));
 	janswer(w, c);
-	jw_obj(w, "inner");
+	o = jq_begin(w, 1);
+	o = jq_key(w, o, "inner");
+	jq_end(w, jq_open(w, o, '{'));
 	jinner_dir(w, 0, &f->dir[DT_C2S]);
 	jinner_dir(w, 1, &f->dir[DT_S2C]);
-	jw_end(w);
+	o = jq_begin(w, 1);
+	jq_end(w, jq_close(w, o));
 	jrouter(w, f);
 
-	jw_arr(w, "ipsec");
+	o = jq_begin(w, 1);
+	o = jq_key(w, o, "ipsec");
+	jq_end(w, jq_open(w, o, '['));
 	for (i = 0; i < f->n_ike; i++)
 		jike(w, &f->ike[i]);
-	jw_end(w);
-	jw_int(w, "ipsec_peers_dropped", f->ike_peers_dropped);
-
-	jw_arr(w, "esp");
+	o = jq_begin(w, 4);
+	o = jq_close(w, o);
+	o = jq_keyn(w, o, "ipsec_peers_dropped");
+	o = jq_int(o, f->ike_peers_dropped);
+	o = jq_keyn(w, o, "esp");
+	jq_end(w, jq_open(w, o, '['));
 	for (i = 0; i < f->n_esp; i++) {
 		o = jq_begin(w, 10);
 		o = jq_elem(w, o);
@@ -293,9 +337,17 @@ jw_tunnel(struct jw *w, const struct dt_conn *c)
 		o = jq_close(w, o);
 		jq_end(w, o);
 	}
-	jw_end(w);
-	jw_uint_pair(w, "esp_packets", f->esp_packets[DT_C2S],
-	    f->esp_packets[DT_S2C]);
+	o = jq_begin(w, 6);
+	o = jq_close(w, o);
+	o = jq_keyn(w, o, "esp_packets");
+	o = jq_open(w, o, '{');
+	o = jq_key(w, o, "client");
+	o = jq_uint(o, f->esp_packets[DT_C2S]);
+	o = jq_keyn(w, o, "server");
+	o = jq_uint(o, f->esp_packets[DT_S2C]);
+	o = jq_close(w, o);
+	jq_end(w, o);
 	jdns(w, f);
-	jw_end(w);
+	o = jq_begin(w, 1);
+	jq_end(w, jq_close(w, o));
 }

@@ -1391,6 +1391,39 @@ START_TEST(text_wide_chars)
 }
 END_TEST
 
+/* A chain the x509 cache shares may be both ends' certificates (a peer
+   that answers a certificate request with the server's own, as nDPI's
+   anydesk.pcapng does): each list is written under its own key, not the
+   first one's kept whole for both. */
+START_TEST(json_shared_chain_both_ends)
+{
+	struct dt_conn *c = caps[0]->conns->next;
+	struct dt_tls_rare *tr = c->tls->rare;
+	struct dt_cert *own = tr->client_certs;
+	size_t n_own = tr->n_client_certs;
+	char *out;
+	json_t *d;
+	int rc;
+
+	ck_assert_uint_eq(c->tls->n_server_certs, 2);
+	tr->client_certs = c->tls->server_certs;
+	tr->n_client_certs = c->tls->n_server_certs;
+	c->tls->certs_shared = 3;
+	out = render(1, 0, 0, &rc, NULL);
+	tr->client_certs = own;
+	tr->n_client_certs = n_own;
+	c->tls->certs_shared = 0;
+	ck_assert_int_eq(rc, 0);
+	d = parse(out);
+	is_str(d, "captures.0.connections.1.tls.server_certificates.1.subject",
+	    "CN=Corp Issuing CA");
+	is_str(d, "captures.0.connections.1.tls.client_certificates.1.subject",
+	    "CN=Corp Issuing CA");
+	json_decref(d);
+	free(out);
+}
+END_TEST
+
 START_TEST(empty_run)
 {
 	int rc;
@@ -1425,6 +1458,7 @@ report_suite(void)
 	tcase_add_test(tc, json_hostile_strings);
 	tcase_add_test(tc, json_dns_http_extras);
 	tcase_add_test(tc, json_memory_and_io_failures);
+	tcase_add_test(tc, json_shared_chain_both_ends);
 	tcase_add_test(tc, empty_run);
 	suite_add_tcase(s, tc);
 

@@ -399,7 +399,8 @@ jcert(struct jw *w, const struct dt_cert *x)
 /*
  * A list of certificates. A chain the x509 cache shares (the one array
  * of every handshake with that server, read-only while its capture is)
- * is written once and kept whole (jw_memo) by its address and length:
+ * is written once and kept whole (jw_memo) by its address, length and
+ * key (the same chain may be both ends' certificates):
  * its certificates' keys, hundreds of bytes each, are then not made
  * again for each connection. The capture's number in the key: an
  * address says nothing once another capture is being written.
@@ -419,6 +420,7 @@ jcerts_q(struct jw *w, const char *q, size_t qn, const struct dt_cert *v,
 		jw_memo_add(&r, &w->capture_gen, sizeof w->capture_gen);
 		jw_memo_add(&r, &v, sizeof v);
 		jw_memo_add(&r, &n, sizeof n);
+		jw_memo_add(&r, q, qn);	/* a chain both ends sent */
 		if (jw_memo_found(w, &r))
 			return;
 	}

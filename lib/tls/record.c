@@ -720,18 +720,75 @@ dt_tls_free(struct dt_mem *m, struct dt_tls *t)
 	dt_free(m, t);
 }
 
-int
-dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
+/*
+ * The usual segment of a direction past its first record: records only
+ * counted (application data; after CCS, the Finished and alerts), walked
+ * by their headers where they lie, with the stream position in registers.
+ * The bytes passed are returned; it stops before anything else (a
+ * record whose body is read, a header that is not well formed or not
+ * whole), which records() then reads as always.
+ */
+static inline __attribute__((always_inline)) size_t
+hop_records(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
     size_t n, uint64_t frame, int64_t time)
 {
-	struct tdir *d;
+	struct tdir *d = &t->d[dir];
+	size_t used = 0;
 
-	/* the facts exist after the first bytes: no call to ask again */
-	if (t == NULL || (dir != DT_C2S && dir != DT_S2C) ||
-	    ((c->tls == NULL || c->tls == &dt_tls_none) &&
-	    dt_conn_tls_make(t->m, c) == NULL))
-		return 0;
-	d = &t->d[dir];
+	for (;;) {
+		const uint8_t *h;
+		unsigned type, version, len;
+
+		if (d->skip > 0) {
+			size_t k = n - used < d->skip ? n - used :
+			    (size_t)d->skip;
+
+			used += k;
+			d->skip -= k;
+			if (d->skip > 0)
+				return used;
+			if (d->hop) {
+				d->hop = 0;
+				record_hopped(t, c, dir, d->rtype, d->rlen,
+				    frame, time);
+			}
+		}
+		if (n - used < REC_HDR)
+			return used;
+		h = p + used;
+		type = h[0];
+		version = (unsigned)h[1] << 8 | h[2];
+		len = (unsigned)h[3] << 8 | h[4];
+		/* what rec_header() would find at fault, and bodies to read,
+		   are records()'s */
+		if (type < 20 || type > 24 || version < 0x0300 ||
+		    version > 0x0304 || len > REC_MAX ||
+		    need_body(t, d, (uint8_t)type))
+			return used;
+		d->rtype = (uint8_t)type;
+		d->rversion = (uint16_t)version;
+		d->rlen = (uint16_t)len;
+		c->tls->seen = 1;
+		used += REC_HDR;
+		if (len > n - used) {	/* its end comes later (hop_start) */
+			d->skip = len - (n - used);
+			d->hop = 1;
+			d->hop_frame = frame;
+			d->hop_time = time;
+			return n;
+		}
+		used += len;
+		record_hopped(t, c, dir, (uint8_t)type, len, frame, time);
+	}
+}
+
+/* Every state, and what hop_records() left. */
+static __attribute__((noinline)) int
+data_slow(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	struct tdir *d = &t->d[dir];
+
 	while (n > 0) {
 		enum dstate was = d->state;
 		size_t before = n;
@@ -774,6 +831,34 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 	if (d->state == D_NONTLS)
 		dt_tls_nontls_check(t, c, dir);
 	if (d->state == D_DONE || d->state == D_STOP) {
+		dir_free(t->m, d);
+		return 0;
+	}
+	return 1;
+}
+
+int
+dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
+    size_t n, uint64_t frame, int64_t time)
+{
+	struct tdir *d;
+	size_t used;
+
+	/* the facts exist after the first bytes: no call to ask again */
+	if (t == NULL || (dir != DT_C2S && dir != DT_S2C) ||
+	    ((c->tls == NULL || c->tls == &dt_tls_none) &&
+	    dt_conn_tls_make(t->m, c) == NULL))
+		return 0;
+	d = &t->d[dir];
+	if (d->state != D_RECORDS || d->len != 0 || d->resync || n == 0)
+		return data_slow(t, c, dir, p, n, frame, time);
+	used = hop_records(t, c, dir, p, n, frame, time);
+	if (used < n)
+		return data_slow(t, c, dir, p + used, n - used, frame, time);
+	/* as records() and data_slow() end */
+	slim(t, c, dir);
+	if (t->m->failed) {
+		stop(d);
 		dir_free(t->m, d);
 		return 0;
 	}

@@ -688,14 +688,22 @@ dt_tls_renew(struct dt_tls *t, struct dt_mem *m,
 	return t;
 }
 
+/* A direction's heap given back. Most hold little or nothing by then
+   (slim(), a stopped direction asked again): each pointer is asked
+   before a call. */
 static void
 dir_free(struct dt_mem *m, struct tdir *d)
 {
-	dt_free(m, d->buf);
-	dt_free(m, d->hs);
-	dt_free(m, d->http);
-	dt_tls_fmap_free(m, &d->bmap);
-	dt_tls_fmap_free(m, &d->hmap);
+	if (d->buf != NULL)
+		dt_free(m, d->buf);
+	if (d->hs != NULL)
+		dt_free(m, d->hs);
+	if (d->http != NULL)
+		dt_free(m, d->http);
+	if (d->bmap.v != NULL)
+		dt_tls_fmap_free(m, &d->bmap);
+	if (d->hmap.v != NULL)
+		dt_tls_fmap_free(m, &d->hmap);
 	d->buf = d->hs = d->http = NULL;
 	d->len = d->cap = d->hlen = d->hcap = d->http_len = 0;
 }

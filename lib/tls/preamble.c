@@ -199,6 +199,21 @@ dt_tls_pre_begin(struct dt_tls *t, int dir, const uint8_t **p, size_t *n,
 	return 1;
 }
 
+int
+dt_tls_pre_begin_here(struct dt_tls *t, int dir, const uint8_t *b,
+    size_t have)
+{
+	int f = classify(t, dir, b, have);
+
+	if (f == F_NONE)
+		return 0;
+	if (f != F_TEXT)
+		return -1;
+	t->pre.family = F_TEXT;
+	t->d[dir].state = D_PRE;
+	return 1;
+}
+
 /* ---- units -------------------------------------------------------------- */
 
 /* BER length at b[1..]: total TLV length, 0 need more, -1 bad. */
@@ -250,6 +265,8 @@ unit_len(const struct dt_tls *t, int dir, const uint8_t *b, size_t have)
 
 	switch (t->pre.family) {
 	case F_TEXT:
+		if (have == 0)	/* b may be NULL: lines read in place */
+			return 0;
 		e = memchr(b, '\n', have);
 		for (i = 0; i < have; i++)
 			if (!dt_tls_is_text(b[i]))
@@ -770,9 +787,29 @@ dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
 	long next = -2;		/* -2: unit_len() asked again */
 
 	while (d->state == D_PRE) {
-		long want = next != -2 ? next : unit_len(t, dir, d->buf, d->len);
+		long want;
 		const struct fmark *fm;
 
+		/* A line the segment holds whole, nothing gathered: read
+		   where it lies (a server's greeting, which may become the
+		   non-TLS fact, is gathered) */
+		if (d->len == 0 && next == -2 && t->pre.family == F_TEXT &&
+		    *n > 0 && !t->pre.give_up &&
+		    t->pre.bytes[dir] <= PRE_TOTAL &&
+		    !(dir == DT_S2C && t->pre.greeting == 1)) {
+			size_t k = unknown_take(t, *p, *n);
+
+			if ((*p)[k - 1] == '\n' && k <= PRE_UNIT) {
+				const uint8_t *u = *p;
+
+				*p += k;
+				*n -= k;
+				t->pre.bytes[dir] += k;
+				text_step(t, c, dir, u, k, frame, time);
+				continue;
+			}
+		}
+		want = next != -2 ? next : unit_len(t, dir, d->buf, d->len);
 		next = -2;
 
 		if (want < 0 || want > PRE_UNIT || t->pre.give_up ||

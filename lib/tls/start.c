@@ -69,6 +69,54 @@ midstream_record(const struct dt_tls *t, const struct dt_conn *c,
 	return i < LINE_MAX ? -1 : 0;
 }
 
+/* detect() on first bytes that are not a record header, where they lie
+   (b, have: the segment, nothing gathered), when what they begin needs no
+   buffer: a text preamble (its lines read in place, preamble.c) or, on a
+   connection whose client did not begin with TLS, nothing more to read.
+   The 100 MB day's HTTP on port 80 and binary protocols on other ports
+   each gathered their first bytes in a buffer of their own. 1: decided;
+   0: nothing changed, detect() gathers them as before. */
+static int
+detect_here(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *b,
+    size_t have)
+{
+	struct tdir *d = &t->d[dir];
+	const struct tdir *cl = &t->d[DT_C2S];
+	int rc;
+
+	/* what detect() asks before the preamble (looks_tls(), asked of
+	   them already), each as it would; those that go on need the
+	   bytes gathered */
+	if (have < 5 || s2n_alert_head(b) || t->pre.agreed ||
+	    midstream_record(t, c, b, have) != 0 ||
+	    ((b[0] & 0x80) && b[2] == (dir == DT_C2S ? 1 : 4)) ||
+	    (dir == DT_C2S && !t->connect && memcmp(b, "CON", 3) == 0) ||
+	    (dir == DT_S2C && t->connect == 1 && memcmp(b, "HTT", 3) == 0))
+		return 0;
+	if (dir == DT_C2S || t->pre.family != 0 || cl->state == D_START ||
+	    cl->state == D_PRE || cl->state == D_STOP) {
+		/* a server that speaks first: its first bytes, as
+		   gathered, may become the non-TLS fact */
+		if (dir == DT_S2C && t->pre.family == 0 &&
+		    !t->client_not_tls && cl->state == D_START && cl->len == 0)
+			return 0;
+		if ((rc = dt_tls_pre_begin_here(t, dir, b, have)) < 0)
+			return 0;
+		if (rc > 0) {
+			if (dir == DT_C2S)
+				t->client_not_tls = 1;
+			return 1;
+		}
+	}
+	if (dir == DT_C2S || t->client_not_tls) {
+		t->client_not_tls = 1;
+		unit_reset(d);
+		stop(d);
+		return 1;
+	}
+	return 0;	/* D_NONTLS: its first line is gathered */
+}
+
 /* final: no more bytes will come (the direction ended, or a gap cut
    it): a first line of text so far is text. */
 static void
@@ -84,6 +132,8 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 		d->state = D_RECORDS;	/* its records read where they lie */
 		return;
 	}
+	if (d->len == 0 && detect_here(t, c, dir, *p, *n))
+		return;
 	if (!dt_tls_take(t, d, p, n, 3, frame, time))
 		return;
 	if (s2n_alert_head(d->buf) && dir == DT_S2C &&

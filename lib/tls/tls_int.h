@@ -336,6 +336,13 @@ void dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c,
    more bytes are needed. */
 int dt_tls_pre_begin(struct dt_tls *t, int dir, const uint8_t **p,
     size_t *n, uint64_t frame, int64_t time);
+/* The same on the segment's first bytes where they lie (b, have; nothing
+   gathered), when they tell without a buffer: 1 when they begin a text
+   preamble (D_PRE, no byte taken: its lines are read in place), 0 when
+   no preamble of ours; -1 when not told here (more bytes needed, or a
+   framing whose units are gathered), nothing changed. */
+int dt_tls_pre_begin_here(struct dt_tls *t, int dir, const uint8_t *b,
+    size_t have);
 void dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
 /* The direction's bytes end here (gap, end of capture). */

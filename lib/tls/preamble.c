@@ -200,18 +200,21 @@ dt_tls_pre_begin(struct dt_tls *t, int dir, const uint8_t **p, size_t *n,
 }
 
 int
-dt_tls_pre_begin_here(struct dt_tls *t, int dir, const uint8_t *b,
+dt_tls_pre_text_here(const struct dt_tls *t, int dir, const uint8_t *b,
     size_t have)
 {
 	int f = classify(t, dir, b, have);
 
 	if (f == F_NONE)
 		return 0;
-	if (f != F_TEXT)
-		return -1;
+	return f == F_TEXT ? 1 : -1;
+}
+
+void
+dt_tls_pre_text_begin(struct dt_tls *t, int dir)
+{
 	t->pre.family = F_TEXT;
 	t->d[dir].state = D_PRE;
-	return 1;
 }
 
 /* ---- units -------------------------------------------------------------- */

@@ -806,6 +806,16 @@ data_slow(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 {
 	struct tdir *d = &t->d[dir];
 
+	/* the facts exist after the first bytes: no call to ask again (a
+	   direction reaches D_RECORDS, and hop_records(), only here). A
+	   connection whose first bytes are another protocol's, not TLS,
+	   needs none. */
+	if (c->tls == NULL || c->tls == &dt_tls_none) {
+		if (dt_tls_start_stops(t, c, dir, p, n))
+			return 0;
+		if (dt_conn_tls_make(t->m, c) == NULL)
+			return 0;
+	}
 	while (n > 0) {
 		enum dstate was = d->state;
 		size_t before = n;
@@ -861,10 +871,7 @@ dt_tls_data(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 	struct tdir *d;
 	size_t used;
 
-	/* the facts exist after the first bytes: no call to ask again */
-	if (t == NULL || (dir != DT_C2S && dir != DT_S2C) ||
-	    ((c->tls == NULL || c->tls == &dt_tls_none) &&
-	    dt_conn_tls_make(t->m, c) == NULL))
+	if (t == NULL || (dir != DT_C2S && dir != DT_S2C))
 		return 0;
 	d = &t->d[dir];
 	if (d->state != D_RECORDS || d->len != 0 || d->resync || n == 0)
@@ -972,8 +979,11 @@ dt_tls_end(struct dt_tls *t, struct dt_conn *c)
 	struct dt_tls_hello *h;
 	int dir;
 
-	if (t == NULL || (f = dt_conn_tls_make(t->m, c)) == NULL)
+	/* no facts: every byte read so far ended its direction at once
+	   (dt_tls_start_stops()), and nothing waits to be finished */
+	if (t == NULL || c->tls == NULL || c->tls == &dt_tls_none)
 		return;
+	f = c->tls;
 	if (t->ch_rversion != 0 && dt_tls_hello(f)->record_version == 0 &&
 	    (h = dt_tls_hello_make(t->m, f)) != NULL)
 		h->record_version = t->ch_rversion;	/* no ClientHello read */

@@ -69,18 +69,22 @@ midstream_record(const struct dt_tls *t, const struct dt_conn *c,
 	return i < LINE_MAX ? -1 : 0;
 }
 
-/* detect() on first bytes that are not a record header, where they lie
-   (b, have: the segment, nothing gathered), when what they begin needs no
-   buffer: a text preamble (its lines read in place, preamble.c) or, on a
-   connection whose client did not begin with TLS, nothing more to read.
-   The 100 MB day's HTTP on port 80 and binary protocols on other ports
-   each gathered their first bytes in a buffer of their own. 1: decided;
-   0: nothing changed, detect() gathers them as before. */
+/* How first bytes that are not a record header begin, told where they
+   lie (b, have: the segment, nothing gathered) when what they begin
+   needs no buffer. The 100 MB day's HTTP on port 80 and binary
+   protocols on other ports each gathered their first bytes in a buffer
+   of their own. Nothing is changed here. */
+enum {
+	HERE_GATHER = 0,	/* detect() gathers them as before */
+	HERE_TEXT,		/* a text preamble, its lines read in place */
+	HERE_STOP,		/* the client did not begin with TLS: nothing
+				   more to read */
+};
+
 static int
-detect_here(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *b,
-    size_t have)
+start_here(const struct dt_tls *t, const struct dt_conn *c, int dir,
+    const uint8_t *b, size_t have)
 {
-	struct tdir *d = &t->d[dir];
 	const struct tdir *cl = &t->d[DT_C2S];
 	int rc;
 
@@ -92,29 +96,63 @@ detect_here(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *b,
 	    ((b[0] & 0x80) && b[2] == (dir == DT_C2S ? 1 : 4)) ||
 	    (dir == DT_C2S && !t->connect && memcmp(b, "CON", 3) == 0) ||
 	    (dir == DT_S2C && t->connect == 1 && memcmp(b, "HTT", 3) == 0))
-		return 0;
+		return HERE_GATHER;
 	if (dir == DT_C2S || t->pre.family != 0 || cl->state == D_START ||
 	    cl->state == D_PRE || cl->state == D_STOP) {
 		/* a server that speaks first: its first bytes, as
 		   gathered, may become the non-TLS fact */
 		if (dir == DT_S2C && t->pre.family == 0 &&
 		    !t->client_not_tls && cl->state == D_START && cl->len == 0)
-			return 0;
-		if ((rc = dt_tls_pre_begin_here(t, dir, b, have)) < 0)
-			return 0;
-		if (rc > 0) {
-			if (dir == DT_C2S)
-				t->client_not_tls = 1;
-			return 1;
-		}
+			return HERE_GATHER;
+		if ((rc = dt_tls_pre_text_here(t, dir, b, have)) < 0)
+			return HERE_GATHER;
+		if (rc > 0)
+			return HERE_TEXT;
 	}
-	if (dir == DT_C2S || t->client_not_tls) {
-		t->client_not_tls = 1;
-		unit_reset(d);
-		stop(d);
+	if (dir == DT_C2S || t->client_not_tls)
+		return HERE_STOP;
+	return HERE_GATHER;	/* D_NONTLS: its first line is gathered */
+}
+
+static void
+stop_here(struct dt_tls *t, int dir)
+{
+	t->client_not_tls = 1;	/* a server's stop: it was already */
+	unit_reset(&t->d[dir]);
+	stop(&t->d[dir]);
+}
+
+/* detect() where the first bytes lie: 1 when decided. */
+static int
+detect_here(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *b,
+    size_t have)
+{
+	switch (start_here(t, c, dir, b, have)) {
+	case HERE_TEXT:
+		dt_tls_pre_text_begin(t, dir);
+		if (dir == DT_C2S)
+			t->client_not_tls = 1;
 		return 1;
+	case HERE_STOP:
+		stop_here(t, dir);
+		return 1;
+	default:
+		return 0;
 	}
-	return 0;	/* D_NONTLS: its first line is gathered */
+}
+
+int
+dt_tls_start_stops(struct dt_tls *t, const struct dt_conn *c, int dir,
+    const uint8_t *p, size_t n)
+{
+	const struct tdir *d = &t->d[dir];
+
+	if (d->state != D_START || d->len != 0 ||
+	    (n >= 3 && looks_tls(t, c, p, n, dir)) ||
+	    start_here(t, c, dir, p, n) != HERE_STOP)
+		return 0;
+	stop_here(t, dir);
+	return 1;
 }
 
 /* final: no more bytes will come (the direction ended, or a gap cut

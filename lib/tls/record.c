@@ -822,7 +822,13 @@ data_slow(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 
 		switch (d->state) {
 		case D_START:
-			dt_tls_detect(t, c, dir, &p, &n, frame, time);
+			/* detect()'s first question, asked here: a record
+			   header where the first bytes lie */
+			if (d->len == 0 && n >= 3 &&
+			    dt_tls_looks(t, c, p, n, dir))
+				d->state = D_RECORDS;
+			else
+				dt_tls_detect(t, c, dir, &p, &n, frame, time);
 			break;
 		case D_HEAD:
 			dt_tls_head(t, c, dir, &p, &n, frame, time);

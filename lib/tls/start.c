@@ -19,22 +19,6 @@
 #include "tls/tls_int.h"
 #include "util/ports.h"
 
-/* A client begins with a handshake record, unless the capture began
-   after its start (no SYN seen) or the server already speaks TLS: then
-   any content type (an alert, application data). */
-static int
-looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
-    size_t have, int dir)
-{
-	if (s2n_alert_head(b))
-		return have >= 5 && s2n_early_alert(t, dir, 21, 0,
-		    (unsigned)(b[3] << 8 | b[4]));
-	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
-		return 0;
-	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
-	    t->d[DT_S2C].state == D_RECORDS;
-}
-
 /*
  * The capture began inside this connection (no SYN seen), on a TLS port,
  * and this direction's first bytes are no record header and no text: the
@@ -88,7 +72,7 @@ start_here(const struct dt_tls *t, const struct dt_conn *c, int dir,
 	const struct tdir *cl = &t->d[DT_C2S];
 	int rc;
 
-	/* what detect() asks before the preamble (looks_tls(), asked of
+	/* what detect() asks before the preamble (dt_tls_looks(), asked of
 	   them already), each as it would; those that go on need the
 	   bytes gathered */
 	if (have < 5 || s2n_alert_head(b) || t->pre.agreed ||
@@ -148,7 +132,7 @@ dt_tls_start_stops(struct dt_tls *t, const struct dt_conn *c, int dir,
 	const struct tdir *d = &t->d[dir];
 
 	if (d->state != D_START || d->len != 0 ||
-	    (n >= 3 && looks_tls(t, c, p, n, dir)) ||
+	    (n >= 3 && dt_tls_looks(t, c, p, n, dir)) ||
 	    start_here(t, c, dir, p, n) != HERE_STOP)
 		return 0;
 	stop_here(t, dir);
@@ -166,7 +150,7 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	static const char http[] = "HTTP/";
 	int mid;
 
-	if (d->len == 0 && *n >= 3 && looks_tls(t, c, *p, *n, dir)) {
+	if (d->len == 0 && *n >= 3 && dt_tls_looks(t, c, *p, *n, dir)) {
 		d->state = D_RECORDS;	/* its records read where they lie */
 		return;
 	}
@@ -177,7 +161,7 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	if (s2n_alert_head(d->buf) && dir == DT_S2C &&
 	    !dt_tls_take(t, d, p, n, 5, frame, time))
 		return;			/* an s2n alert? its length tells */
-	if (looks_tls(t, c, d->buf, d->len, dir)) {
+	if (dt_tls_looks(t, c, d->buf, d->len, dir)) {
 		d->state = D_RECORDS;
 		return;
 	}

@@ -279,6 +279,24 @@ dt_tls_resync_begin(struct tdir *d)
 	d->hs_lost = 1;
 }
 
+/* Do the first bytes b[0..have) of dir begin TLS records? A client
+   begins with a handshake record, unless the capture began after its
+   start (no SYN seen) or the server already speaks TLS: then any content
+   type (an alert, application data). Inline: every direction's first
+   bytes are asked (record.c where they lie, then start.c). */
+static inline int
+dt_tls_looks(const struct dt_tls *t, const struct dt_conn *c,
+    const uint8_t *b, size_t have, int dir)
+{
+	if (s2n_alert_head(b))
+		return have >= 5 && s2n_early_alert(t, dir, 21, 0,
+		    (unsigned)(b[3] << 8 | b[4]));
+	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
+		return 0;
+	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
+	    t->d[DT_S2C].state == D_RECORDS;
+}
+
 /* ---- start.c ------------------------------------------------------------ */
 
 /* D_START: the first bytes of dir choose TLS, SSLv2, CONNECT, a preamble,

@@ -19,22 +19,6 @@
 #include "tls/tls_int.h"
 #include "util/ports.h"
 
-/* A client begins with a handshake record, unless the capture began
-   after its start (no SYN seen) or the server already speaks TLS: then
-   any content type (an alert, application data). */
-static int
-looks_tls(const struct dt_tls *t, const struct dt_conn *c, const uint8_t *b,
-    size_t have, int dir)
-{
-	if (s2n_alert_head(b))
-		return have >= 5 && s2n_early_alert(t, dir, 21, 0,
-		    (unsigned)(b[3] << 8 | b[4]));
-	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
-		return 0;
-	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
-	    t->d[DT_S2C].state == D_RECORDS;
-}
-
 /*
  * The capture began inside this connection (no SYN seen), on a TLS port,
  * and this direction's first bytes are no record header and no text: the
@@ -69,6 +53,92 @@ midstream_record(const struct dt_tls *t, const struct dt_conn *c,
 	return i < LINE_MAX ? -1 : 0;
 }
 
+/* How first bytes that are not a record header begin, told where they
+   lie (b, have: the segment, nothing gathered) when what they begin
+   needs no buffer. The 100 MB day's HTTP on port 80 and binary
+   protocols on other ports each gathered their first bytes in a buffer
+   of their own. Nothing is changed here. */
+enum {
+	HERE_GATHER = 0,	/* detect() gathers them as before */
+	HERE_TEXT,		/* a text preamble, its lines read in place */
+	HERE_STOP,		/* the client did not begin with TLS: nothing
+				   more to read */
+};
+
+static int
+start_here(const struct dt_tls *t, const struct dt_conn *c, int dir,
+    const uint8_t *b, size_t have)
+{
+	const struct tdir *cl = &t->d[DT_C2S];
+	int rc;
+
+	/* what detect() asks before the preamble (dt_tls_looks(), asked of
+	   them already), each as it would; those that go on need the
+	   bytes gathered */
+	if (have < 5 || s2n_alert_head(b) || t->pre.agreed ||
+	    midstream_record(t, c, b, have) != 0 ||
+	    ((b[0] & 0x80) && b[2] == (dir == DT_C2S ? 1 : 4)) ||
+	    (dir == DT_C2S && !t->connect && memcmp(b, "CON", 3) == 0) ||
+	    (dir == DT_S2C && t->connect == 1 && memcmp(b, "HTT", 3) == 0))
+		return HERE_GATHER;
+	if (dir == DT_C2S || t->pre.family != 0 || cl->state == D_START ||
+	    cl->state == D_PRE || cl->state == D_STOP) {
+		/* a server that speaks first: its first bytes, as
+		   gathered, may become the non-TLS fact */
+		if (dir == DT_S2C && t->pre.family == 0 &&
+		    !t->client_not_tls && cl->state == D_START && cl->len == 0)
+			return HERE_GATHER;
+		if ((rc = dt_tls_pre_text_here(t, dir, b, have)) < 0)
+			return HERE_GATHER;
+		if (rc > 0)
+			return HERE_TEXT;
+	}
+	if (dir == DT_C2S || t->client_not_tls)
+		return HERE_STOP;
+	return HERE_GATHER;	/* D_NONTLS: its first line is gathered */
+}
+
+static void
+stop_here(struct dt_tls *t, int dir)
+{
+	t->client_not_tls = 1;	/* a server's stop: it was already */
+	unit_reset(&t->d[dir]);
+	stop(&t->d[dir]);
+}
+
+/* detect() where the first bytes lie: 1 when decided. */
+static int
+detect_here(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *b,
+    size_t have)
+{
+	switch (start_here(t, c, dir, b, have)) {
+	case HERE_TEXT:
+		dt_tls_pre_text_begin(t, dir);
+		if (dir == DT_C2S)
+			t->client_not_tls = 1;
+		return 1;
+	case HERE_STOP:
+		stop_here(t, dir);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+dt_tls_start_stops(struct dt_tls *t, const struct dt_conn *c, int dir,
+    const uint8_t *p, size_t n)
+{
+	const struct tdir *d = &t->d[dir];
+
+	if (d->state != D_START || d->len != 0 ||
+	    (n >= 3 && dt_tls_looks(t, c, p, n, dir)) ||
+	    start_here(t, c, dir, p, n) != HERE_STOP)
+		return 0;
+	stop_here(t, dir);
+	return 1;
+}
+
 /* final: no more bytes will come (the direction ended, or a gap cut
    it): a first line of text so far is text. */
 static void
@@ -80,16 +150,18 @@ detect(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t **p,
 	static const char http[] = "HTTP/";
 	int mid;
 
-	if (d->len == 0 && *n >= 3 && looks_tls(t, c, *p, *n, dir)) {
+	if (d->len == 0 && *n >= 3 && dt_tls_looks(t, c, *p, *n, dir)) {
 		d->state = D_RECORDS;	/* its records read where they lie */
 		return;
 	}
+	if (d->len == 0 && detect_here(t, c, dir, *p, *n))
+		return;
 	if (!dt_tls_take(t, d, p, n, 3, frame, time))
 		return;
 	if (s2n_alert_head(d->buf) && dir == DT_S2C &&
 	    !dt_tls_take(t, d, p, n, 5, frame, time))
 		return;			/* an s2n alert? its length tells */
-	if (looks_tls(t, c, d->buf, d->len, dir)) {
+	if (dt_tls_looks(t, c, d->buf, d->len, dir)) {
 		d->state = D_RECORDS;
 		return;
 	}

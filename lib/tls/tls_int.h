@@ -279,12 +279,37 @@ dt_tls_resync_begin(struct tdir *d)
 	d->hs_lost = 1;
 }
 
+/* Do the first bytes b[0..have) of dir begin TLS records? A client
+   begins with a handshake record, unless the capture began after its
+   start (no SYN seen) or the server already speaks TLS: then any content
+   type (an alert, application data). Inline: every direction's first
+   bytes are asked (record.c where they lie, then start.c). */
+static inline int
+dt_tls_looks(const struct dt_tls *t, const struct dt_conn *c,
+    const uint8_t *b, size_t have, int dir)
+{
+	if (s2n_alert_head(b))
+		return have >= 5 && s2n_early_alert(t, dir, 21, 0,
+		    (unsigned)(b[3] << 8 | b[4]));
+	if (b[1] != 3 || b[2] > 4 || b[0] < 20 || b[0] > 24)
+		return 0;
+	return dir == DT_S2C || b[0] == 22 || !c->roles_from_syn ||
+	    t->d[DT_S2C].state == D_RECORDS;
+}
+
 /* ---- start.c ------------------------------------------------------------ */
 
 /* D_START: the first bytes of dir choose TLS, SSLv2, CONNECT, a preamble,
    or not TLS. */
 void dt_tls_detect(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
+/* D_START, nothing gathered, and the segment p[0..n) ends the
+   direction's parsing at once (no record header, no preamble, on a
+   connection whose client did not begin with TLS): 1, the direction
+   stopped. Nothing else is written: a connection whose every direction
+   ends so needs no TLS facts. */
+int dt_tls_start_stops(struct dt_tls *t, const struct dt_conn *c, int dir,
+    const uint8_t *p, size_t n);
 /* D_START and no more bytes to come (the end, a gap): decide on those
    gathered where a midstream first line waited for its end. */
 void dt_tls_detect_end(struct dt_tls *t, struct dt_conn *c, int dir);
@@ -336,6 +361,16 @@ void dt_tls_sslv2_server_hello(struct dt_tls *t, struct dt_conn *c,
    more bytes are needed. */
 int dt_tls_pre_begin(struct dt_tls *t, int dir, const uint8_t **p,
     size_t *n, uint64_t frame, int64_t time);
+/* What dt_tls_pre_begin() would find of the segment's first bytes where
+   they lie (b, have; nothing gathered), when they tell without a buffer:
+   1 when they begin a text preamble, 0 when no preamble of ours; -1 when
+   not told here (more bytes needed, or a framing whose units are
+   gathered). Nothing changed. */
+int dt_tls_pre_text_here(const struct dt_tls *t, int dir, const uint8_t *b,
+    size_t have);
+/* A text preamble begins (D_PRE): no byte taken, its lines are read in
+   place. */
+void dt_tls_pre_text_begin(struct dt_tls *t, int dir);
 void dt_tls_preamble(struct dt_tls *t, struct dt_conn *c, int dir,
     const uint8_t **p, size_t *n, uint64_t frame, int64_t time);
 /* The direction's bytes end here (gap, end of capture). */

@@ -359,6 +359,10 @@ dt_encap_udp(uint16_t sport, uint16_t dport, struct rd *r, int *kind)
 		struct rd t = *r;
 		int inner = DT_INNER_NONE, k = DT_ENCAP_NONE;
 
+		/* the switch's ports are from 2152 to 8472: DNS and the
+		   ephemeral ports, most datagrams, are told in one test */
+		if ((unsigned)port[i] - 2152 > 8472 - 2152)
+			continue;
 		switch (port[i]) {
 		case 4754:
 			inner = gre(&t, &k);

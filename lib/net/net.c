@@ -118,8 +118,10 @@ transport(struct dt_net *n, struct rd r, uint32_t len, uint8_t proto,
 		if (out->status == DT_L4_UDP && out->caplen == out->paylen) {
 			struct rd u = rd_make(out->payload, out->caplen);
 
+			/* most datagrams (DNS) carry no tunnel: no call */
 			what = dt_encap_udp(out->sport, out->dport, &u, &kind);
-			inner(n, u, what, kind, now, out);
+			if (what != DT_INNER_NONE)
+				inner(n, u, what, kind, now, out);
 		}
 		return;
 	}

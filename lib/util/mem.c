@@ -17,7 +17,8 @@ sys_alloc(void *ud, void *ptr, size_t size)
 		free(ptr);
 		return NULL;
 	}
-	return realloc(ptr, size);
+	/* a new block (most calls): malloc() without realloc()'s prelude */
+	return ptr == NULL ? malloc(size) : realloc(ptr, size);
 }
 
 void

@@ -124,11 +124,9 @@ dt_free(struct dt_mem *m, void *p)
 char *
 dt_strndup(struct dt_mem *m, const char *s, size_t n)
 {
-	size_t len = 0;
+	size_t len = strnlen(s, n);	/* not a byte at a time */
 	char *d;
 
-	while (len < n && s[len] != '\0')
-		len++;
 	d = dt_malloc(m, len + 1);
 	if (d != NULL) {
 		memcpy(d, s, len);

@@ -253,12 +253,13 @@ timeline_sort(struct dt_conn *c)
 	   frame so far (top) each, and only one that is not moves */
 	top = dt_ev_frame(c, &c->events[0]);
 	for (i = 1; i < c->n_events; i++) {
-		struct dt_event ev = c->events[i];
+		struct dt_event ev;
 
-		if ((fr = dt_ev_frame(c, &ev)) >= top) {
+		if ((fr = dt_ev_frame(c, &c->events[i])) >= top) {
 			top = fr;
 			continue;
 		}
+		ev = c->events[i];	/* copied only to move */
 		for (j = i; j > 0 && dt_ev_frame(c, &c->events[j - 1]) > fr;
 		    j--)
 			c->events[j] = c->events[j - 1];

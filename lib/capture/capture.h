@@ -49,7 +49,10 @@ struct dt_packet {
 	uint64_t frame;			/* 1-based, every record counted */
 	int64_t time;			/* ns since 1970 UTC, within
 					   +-DT_TIME_MAX */
-	int linktype;			/* LINKTYPE_* */
+	int linktype;			/* LINKTYPE_* (duplicate beside it:
+					   no hole, 8 bytes fewer to zero) */
+	int duplicate;			/* pktmon: another sighting of an earlier
+					   packet; the pipeline skips it */
 	const uint8_t *data;		/* caplen bytes; valid until the next call */
 	uint32_t caplen;
 	uint32_t origlen;
@@ -58,8 +61,6 @@ struct dt_packet {
 	const char *comment;		/* opt_comment (not NUL-terminated), or NULL */
 	size_t comment_len;
 	uint64_t packet_id;		/* epb_packetid, 0: none */
-	int duplicate;			/* pktmon: another sighting of an earlier
-					   packet; the pipeline skips it */
 	const struct dt_pktmon_meta *pktmon;	/* NULL when none */
 	uint64_t offset;		/* file offset of the record */
 	const char *iface_name;		/* pcapng if_name (else if_description),

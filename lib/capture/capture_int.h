@@ -122,7 +122,9 @@ struct dt_reader;
  * (p[0..n), n <= DT_CAP_PROBE; nothing consumed); open() reads the file
  * header and sets r->priv (0, or DT_ENOMEM / DT_EIO / DT_EFORMAT with the
  * fault in r->err); next() hands out a packet (0) or ends (DT_ITEROVER,
- * r->failed when a fault ended it); free() releases r->priv.
+ * r->failed when a fault ended it); free() releases r->priv. A format
+ * whose times can fall outside +-DT_TIME_MAX passes them through
+ * dt_time_clamp() (classic pcap's 32-bit seconds cannot).
  */
 struct dt_capfmt {
 	const char *name;
@@ -131,6 +133,16 @@ struct dt_capfmt {
 	int (*next)(struct dt_reader *r, struct dt_packet *pkt);
 	void (*free)(struct dt_reader *r);
 };
+
+/* A damaged pcapng or ETL time can be any int64: every time is kept
+   within DT_TIME_MAX of 1970, so that the difference of two never
+   overflows (the report and the rules subtract them). */
+static inline int64_t
+dt_time_clamp(int64_t t)
+{
+	return t > DT_TIME_MAX ? DT_TIME_MAX : t < -DT_TIME_MAX ?
+	    -DT_TIME_MAX : t;
+}
 
 extern const struct dt_capfmt dt_capfmt_pcap;	/* pcap.c */
 extern const struct dt_capfmt dt_capfmt_pcapng;	/* pcapng.c */

@@ -848,7 +848,7 @@ etl_next(struct dt_reader *r, struct dt_packet *pkt)
 		e->last_time = p->time;
 	memset(pkt, 0, sizeof *pkt);
 	pkt->frame = ++r->frame;
-	pkt->time = p->time;
+	pkt->time = dt_time_clamp(p->time);
 	pkt->linktype = p->linktype;
 	pkt->data = p->data;
 	pkt->caplen = p->caplen;

@@ -36,6 +36,9 @@ struct pcap_state {
 	int swap;			/* ... of the other order than the host */
 	int nsec;			/* nanosecond magic */
 	int lengths_swapped;		/* 0 no, 1 yes, 2 when caplen > len */
+	int64_t frac_ns;		/* ns in a unit of the fraction */
+	int in_place;			/* fast_record() may read: lengths in
+					   place, a source with a window */
 };
 
 /* The magic's first byte of a little-endian file. */
@@ -178,6 +181,8 @@ fast_setup(struct dt_reader *r, struct pcap_state *ps)
 		r->src.nomem = 0;	/* libpcap copes */
 		return;
 	}
+	ps->frac_ns = ps->nsec ? 1 : 1000;
+	ps->in_place = ps->lengths_swapped == 0 && r->src.mem == NULL;
 	ps->fast = 1;
 }
 
@@ -223,7 +228,7 @@ fast_fill(struct dt_reader *r, const struct pcap_state *ps,
 	memset((char *)pkt + sizeof *pkt / 2, 0, sizeof *pkt - sizeof *pkt / 2);
 	pkt->frame = ++r->frame;
 	pkt->time = (int64_t)sec * 1000000000 +
-	    (int64_t)frac * (ps->nsec ? 1 : 1000);
+	    (int64_t)frac * ps->frac_ns;
 	pkt->linktype = ps->linktype;
 	pkt->data = h + 16;
 	pkt->caplen = keep;
@@ -246,7 +251,7 @@ fast_record(struct dt_reader *r, const struct pcap_state *ps,
 	uint32_t w[4], snap = (uint32_t)ps->snaplen;
 	const uint8_t *h;
 
-	if (s->mem != NULL || avail < 16 || ps->lengths_swapped != 0)
+	if (!ps->in_place || avail < 16)
 		return 0;
 	h = s->win + s->beg;
 	fast_header(ps, h, w);
@@ -254,7 +259,8 @@ fast_record(struct dt_reader *r, const struct pcap_state *ps,
 		return 0;
 	fast_fill(r, ps, pkt, h, w[0], (int32_t)w[1],
 	    w[2] > snap ? snap : w[2], w[3], s->pos);
-	dt_src_consume(s, 16 + (size_t)w[2]);
+	s->pos += 16 + (size_t)w[2];	/* dt_src_consume(), a window's */
+	s->beg += 16 + (size_t)w[2];
 	return 1;
 }
 

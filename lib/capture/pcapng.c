@@ -522,7 +522,7 @@ ng_epb(struct dt_reader *r, struct rd *b, uint64_t off, int obsolete,
 	pad = (4 - (caplen & 3)) & 3;
 	rd_skip(b, pad < b->n ? pad : b->n);
 	pkt->frame = ++r->frame;
-	pkt->time = ng_time(ifc, ts);
+	pkt->time = dt_time_clamp(ng_time(ifc, ts));
 	pkt->linktype = ifc->linktype;
 	pkt->caplen = caplen;
 	pkt->origlen = origlen;

@@ -224,19 +224,9 @@ dt_reader_set_events(struct dt_reader *r, dt_reader_event_fn fn,
 int
 dt_reader_next(struct dt_reader *r, struct dt_packet *pkt)
 {
-	int rc;
-
 	if (r->failed)
 		return DT_ITEROVER;
-	rc = r->fmt->next(r, pkt);
-	/* A damaged pcapng time can be any int64; keep every time within
-	   DT_TIME_MAX of 1970 so that the difference of two never overflows
-	   (the report and the rules subtract them). */
-	if (rc == 0 && pkt->time > DT_TIME_MAX)
-		pkt->time = DT_TIME_MAX;
-	else if (rc == 0 && pkt->time < -DT_TIME_MAX)
-		pkt->time = -DT_TIME_MAX;
-	return rc;
+	return r->fmt->next(r, pkt);	/* times within +-DT_TIME_MAX */
 }
 
 const char *

@@ -111,27 +111,58 @@ key_hash(uint32_t seed, const struct dt_addr *a0, uint16_t p0,
 	return h;
 }
 
-/* The table's hash of a folded key: two multiplies for IPv4 (key_hash()
-   mixes word by word, four times the work per packet). Only the table
-   reads it: its seed is per run, so nothing depends on its values. */
+/* One endpoint's share of the table's hash. */
+static inline uint64_t
+end_hash(uint64_t seed, const struct dt_addr *a, uint16_t port)
+{
+	uint64_t h, w;
+	uint32_t v;
+
+	if (a->family == 6) {
+		memcpy(&w, a->a, 8);
+		h = (seed ^ w) * 0x9e3779b97f4a7c15ULL;
+		memcpy(&w, a->a + 8, 8);
+		h ^= w;
+	} else {
+		memcpy(&v, a->a, 4);
+		h = seed ^ v;
+	}
+	h = (h ^ ((uint64_t)a->family << 48 | (uint64_t)port << 32)) *
+	    0x9e3779b97f4a7c15ULL;
+	return h ^ h >> 29;
+}
+
+/* The table's hash of a connection: the sum of its endpoints' shares,
+   the same whichever end sent the segment, so that a segment is looked
+   up without putting its endpoints in order first (flow_match()). Only
+   the table reads it: its seed is per run, so nothing depends on its
+   values. */
 static inline uint32_t
 table_hash(uint64_t seed, const struct dt_addr *a0, uint16_t p0,
     const struct dt_addr *a1, uint16_t p1)
 {
 	uint64_t h;
 
-	if (a0->family == 6) {
-		h = seed ^ be64_at(a0->a);
-		h = (h * 0x9e3779b97f4a7c15ULL) ^ be64_at(a0->a + 8);
-		h = (h * 0x9e3779b97f4a7c15ULL) ^ be64_at(a1->a);
-		h = (h * 0x9e3779b97f4a7c15ULL) ^ be64_at(a1->a + 8);
-	} else {
-		h = seed ^ ((uint64_t)be32_at(a0->a) << 32 | be32_at(a1->a));
-	}
-	h = (h * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)a0->family << 32 |
-	    (uint32_t)p0 << 16 | p1);
-	h *= 0xff51afd7ed558ccdULL;
+	h = (end_hash(seed, a0, p0) + end_hash(seed, a1, p1)) *
+	    0xff51afd7ed558ccdULL;
 	return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
+/* Is the segment one of fl's? 1 with its source the key's first
+   endpoint (as addr_cmp() puts it: the lower, or both the same), 0
+   turned round, -1 not fl's. */
+static inline __attribute__((always_inline)) int
+flow_match(const struct flow *fl, const struct dt_l4 *l4)
+{
+	if (fl->port[0] == l4->sport && fl->port[1] == l4->dport &&
+	    dt_addr_eq(&fl->addr[0], &l4->src) &&
+	    dt_addr_eq(&fl->addr[1], &l4->dst))
+		return 1;
+	if (fl->port[0] == l4->dport && fl->port[1] == l4->sport &&
+	    dt_addr_eq(&fl->addr[0], &l4->dst) &&
+	    dt_addr_eq(&fl->addr[1], &l4->src))
+		return 0;
+	return -1;
 }
 
 /* ---- table -------------------------------------------------------------- */
@@ -155,6 +186,26 @@ table_find(struct dt_flow *f, uint32_t hash, const struct dt_addr *a0,
 		    dt_addr_eq(&fl->addr[1], a1))
 			return s;
 	}
+	return s;
+}
+
+/* The slot of a segment's connection, its key matched either way round
+   (*src_low as flow_match() says), else the free slot where it would
+   go. */
+static inline __attribute__((always_inline)) struct slot *
+table_find_l4(struct dt_flow *f, uint32_t hash, const struct dt_l4 *l4,
+    int *src_low)
+{
+	size_t i, mask = f->nslots - 1;
+	struct slot *s;
+	int m;
+
+	for (i = hash & mask; (s = &f->slots[i])->fl != NULL;
+	    i = (i + 1) & mask)
+		if (s->hash == hash && (m = flow_match(s->fl, l4)) >= 0) {
+			*src_low = m;
+			return s;
+		}
 	return s;
 }
 
@@ -369,10 +420,13 @@ struct dropped {
 };
 
 static void
-count_dropped(struct dt_flow *f, const struct dt_addr *a0, uint16_t p0,
-    const struct dt_addr *a1, uint16_t p1, const struct dt_packet *pkt,
+count_dropped(struct dt_flow *f, int src_low, const struct dt_packet *pkt,
     const struct dt_l4 *l4)
 {
+	const struct dt_addr *a0 = src_low ? &l4->src : &l4->dst;
+	const struct dt_addr *a1 = src_low ? &l4->dst : &l4->src;
+	uint16_t p0 = src_low ? l4->sport : l4->dport;
+	uint16_t p1 = src_low ? l4->dport : l4->sport;
 	/* fixed seeds, not the table's (which comes from an address): the
 	   count is the same from run to run; a crafted capture can only
 	   make it count more, the table's size and cost are fixed */
@@ -558,40 +612,22 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 {
 	struct slot *slot;
 	struct flow *fl;
-	const struct dt_addr *a0, *a1;
-	uint16_t p0, p1;
 	uint32_t hash;
 	int src_low, dir;
 	size_t need;
 
-	/* Most segments are of the connection of the segment before (a
+	/* Many segments are of the connection of the segment before (a
 	   flight, its ACK, the answer): that one is asked first, without a
-	   hash or a probe. Its key matched as it is is the segment's key
-	   folded (src_low: the lower endpoint, or both the same); matched
-	   turned round, the destination is strictly lower. A SYN goes the
-	   long way: it may end a connection and start one. */
+	   hash or a probe. The others are looked up with the segment's
+	   endpoints as they come (the hash is the same either way round):
+	   only a new connection puts them in order. A SYN goes the long
+	   way: it may end a connection and start one. */
 	fl = f->last;
-	if (fl != NULL && !(l4->flags & DT_TCP_SYN)) {
-		if (fl->port[0] == l4->sport && fl->port[1] == l4->dport &&
-		    dt_addr_eq(&fl->addr[0], &l4->src) &&
-		    dt_addr_eq(&fl->addr[1], &l4->dst)) {
-			src_low = 1;
-			goto found;
-		}
-		if (fl->port[0] == l4->dport && fl->port[1] == l4->sport &&
-		    dt_addr_eq(&fl->addr[0], &l4->dst) &&
-		    dt_addr_eq(&fl->addr[1], &l4->src)) {
-			src_low = 0;
-			goto found;
-		}
-	}
-	src_low = addr_cmp(&l4->src, l4->sport, &l4->dst, l4->dport) <= 0;
-	a0 = src_low ? &l4->src : &l4->dst;
-	a1 = src_low ? &l4->dst : &l4->src;
-	p0 = src_low ? l4->sport : l4->dport;
-	p1 = src_low ? l4->dport : l4->sport;
-	hash = table_hash(f->seed, a0, p0, a1, p1);
-	slot = table_find(f, hash, a0, p0, a1, p1);
+	if (fl != NULL && !(l4->flags & DT_TCP_SYN) &&
+	    (src_low = flow_match(fl, l4)) >= 0)
+		goto found;
+	hash = table_hash(f->seed, &l4->src, l4->sport, &l4->dst, l4->dport);
+	slot = table_find_l4(f, hash, l4, &src_low);
 	fl = slot->fl;
 	if (fl != NULL && (l4->flags & DT_TCP_SYN)) {	/* both ask a SYN */
 		int swap;
@@ -605,13 +641,16 @@ tcp_packet(struct dt_flow *f, const struct dt_packet *pkt,
 		} else if (tcp_syn_restarts(fl, dir, l4)) {
 			flow_destroy(f, fl);
 			fl = NULL;
-			slot = table_find(f, hash, a0, p0, a1, p1);
+			slot = table_find_l4(f, hash, l4, &src_low);
 		}
 	}
-	if (fl == NULL &&
-	    (fl = flow_create(f, slot, hash, l4, pkt)) == NULL) {
-		count_dropped(f, a0, p0, a1, p1, pkt, l4);
-		return;
+	if (fl == NULL) {
+		src_low = addr_cmp(&l4->src, l4->sport, &l4->dst,
+		    l4->dport) <= 0;
+		if ((fl = flow_create(f, slot, hash, l4, pkt)) == NULL) {
+			count_dropped(f, src_low, pkt, l4);
+			return;
+		}
 	}
 	f->last = fl;
 found:

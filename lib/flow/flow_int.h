@@ -411,12 +411,13 @@ tcp_segment_end(struct dt_flow *f, struct flow *fl)
 
 /*
  * Most segments: an ACK without SYN, RST or FIN, of a live connection
- * whose direction has begun and is reassembled, not probing a zero
- * window, and either bare (not a keep-alive) or the next bytes whole with
- * nothing waiting. tcp_plain_in() takes the steps of tcp_segment_in() that
- * such a segment takes, in their order, without asking what it is not:
- * no SYN, RST or end step; no challenge ACK (its direction has begun); no
- * probe or keep-alive; the payload straight to the sinks.
+ * whose direction has begun, not probing a zero window, and either bare
+ * (not a keep-alive) or the next bytes whole with nothing waiting (in a
+ * counted direction, no range seen above next). tcp_plain_in() takes the
+ * steps of tcp_segment_in() that such a segment takes, in their order,
+ * without asking what it is not: no SYN, RST or end step; no challenge
+ * ACK (its direction has begun); no probe or keep-alive; the payload
+ * straight to the sinks, or, counted, only past (counted_segment()).
  */
 static inline int
 tcp_plain(const struct flow *fl, int dir, const struct dt_l4 *l4)
@@ -424,7 +425,7 @@ tcp_plain(const struct flow *fl, int dir, const struct dt_l4 *l4)
 	const struct half *h = &fl->h[dir];
 
 	if ((l4->flags & (DT_TCP_SYN | DT_TCP_RST | DT_TCP_FIN | DT_TCP_ACK)) !=
-	    DT_TCP_ACK || fl->ended || !h->started || h->counting ||
+	    DT_TCP_ACK || fl->ended || !h->started || h->nr != 0 ||
 	    fl->h[!dir].zero_win)
 		return 0;
 	if (l4->paylen == 0)
@@ -451,8 +452,11 @@ tcp_plain_in(struct dt_flow *f, struct flow *fl, int dir,
 		unsigned before = c->retransmissions;
 		int behind = seq_lt(l4->seq, h->max_end);
 
-		reasm_deliver(f, fl, dir, l4->payload, len, pkt->frame,
-		    pkt->time);
+		if (h->counting)
+			h->next += len;
+		else
+			reasm_deliver(f, fl, dir, l4->payload, len,
+			    pkt->frame, pkt->time);
 		tcp_payload_end(f, fl, dir, pkt, l4->seq, len, behind, before);
 	}
 	tcp_ack_step(f, fl, !dir, l4->ack, pkt);

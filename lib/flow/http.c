@@ -82,7 +82,8 @@ http_record(struct http_obs *o, const struct dt_conn *c)
 	return r;
 }
 
-/* A complete head; returns the body bytes to skip, or -1: stop sniffing. */
+/* A complete head; returns the body bytes to skip, or -1: stop sniffing.
+   What the record keeps of h whole is taken from it, not copied. */
 static int64_t
 http_head(struct http_obs *o, struct http_conn *hc, const struct dt_conn *c,
     int dir, struct dt_http_msg *h, int is_request, uint64_t frame)
@@ -103,7 +104,8 @@ http_head(struct http_obs *o, struct http_conn *hc, const struct dt_conn *c,
 		r->request_frame = frame;
 		r->method = word(o->b->m, h->line, 0);
 		r->uri = word(o->b->m, h->line, 1);
-		r->host = h->host != NULL ? dt_strdup(o->b->m, h->host) : NULL;
+		r->host = h->host;	/* taken: the head is cleared after */
+		h->host = NULL;
 		connect = r->method != NULL && strcmp(r->method, "CONNECT") == 0;
 		if (hc->n_pending == HTTP_PENDING) {
 			hc->pending[0]->conn_no_answer = 1;
@@ -133,7 +135,8 @@ http_head(struct http_obs *o, struct http_conn *hc, const struct dt_conn *c,
 	}
 	r->response_frame = frame;
 	r->status = h->status;
-	r->status_line = dt_strdup(o->b->m, h->line);
+	r->status_line = h->line;	/* taken, as the request's Host */
+	h->line = NULL;
 	if ((connect && h->status >= 200 && h->status < 300) ||
 	    h->status == 101)
 		return -1;

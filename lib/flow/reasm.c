@@ -272,6 +272,10 @@ reasm_ranges_add(struct half *h, uint32_t a, uint32_t b)
 	unsigned i, n = 0;
 	int overlap = 0, placed = 0;
 
+	if (h->nr == 0 && a == h->next) {	/* the usual: in order */
+		h->next = b;
+		return 0;
+	}
 	for (i = 0; i < h->nr; i++) {
 		if (seq_lt(h->re[i], a) || seq_lt(b, h->rs[i])) {
 			if (!placed && seq_lt(b, h->rs[i])) {

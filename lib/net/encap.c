@@ -348,51 +348,63 @@ teredo_shaped(const struct rd *r)
 	    (p[24] == 0x20 && p[25] == 0x01 && p[26] == 0 && p[27] == 0);
 }
 
+/* The tunnel a UDP port names, read from *r (taken on success); its
+   kind in *kind. DT_INNER_NONE, *r and *kind untouched, when none. */
+static int
+udp_port(uint16_t port, struct rd *r, int *kind)
+{
+	struct rd t = *r;
+	int inner, k = DT_ENCAP_NONE;
+
+	switch (port) {
+	case 4754:
+		inner = gre(&t, &k);
+		break;
+	case 4789:
+	case 8472:
+		inner = vxlan(&t);
+		k = DT_ENCAP_VXLAN;
+		break;
+	case 4790:
+		inner = vxlan_gpe(&t);
+		k = DT_ENCAP_VXLAN;
+		break;
+	case 2152:
+		inner = gtpu(&t);
+		k = DT_ENCAP_GTPU;
+		break;
+	case 6081:
+		inner = geneve(&t);
+		k = DT_ENCAP_GENEVE;
+		break;
+	case 3544:
+		inner = teredo(&t);
+		k = DT_ENCAP_TEREDO;
+		break;
+	default:
+		return DT_INNER_NONE;
+	}
+	if (inner != DT_INNER_NONE) {
+		*r = t;
+		*kind = k;
+	}
+	return inner;
+}
+
 int
 dt_encap_udp(uint16_t sport, uint16_t dport, struct rd *r, int *kind)
 {
-	uint16_t port[2] = { dport, sport };
-	unsigned i;
+	int inner;
 
 	*kind = DT_ENCAP_NONE;
-	for (i = 0; i < 2; i++) {
-		struct rd t = *r;
-		int inner = DT_INNER_NONE, k = DT_ENCAP_NONE;
-
-		switch (port[i]) {
-		case 4754:
-			inner = gre(&t, &k);
-			break;
-		case 4789:
-		case 8472:
-			inner = vxlan(&t);
-			k = DT_ENCAP_VXLAN;
-			break;
-		case 4790:
-			inner = vxlan_gpe(&t);
-			k = DT_ENCAP_VXLAN;
-			break;
-		case 2152:
-			inner = gtpu(&t);
-			k = DT_ENCAP_GTPU;
-			break;
-		case 6081:
-			inner = geneve(&t);
-			k = DT_ENCAP_GENEVE;
-			break;
-		case 3544:
-			inner = teredo(&t);
-			k = DT_ENCAP_TEREDO;
-			break;
-		default:
-			continue;
-		}
-		if (inner != DT_INNER_NONE) {
-			*r = t;
-			*kind = k;
-			return inner;
-		}
-	}
+	/* udp_port()'s ports are from 2152 to 8472: DNS and the ephemeral
+	   ports, most datagrams, are told in one test each */
+	if ((unsigned)dport - 2152 <= 8472 - 2152 &&
+	    (inner = udp_port(dport, r, kind)) != DT_INNER_NONE)
+		return inner;
+	if ((unsigned)sport - 2152 <= 8472 - 2152 &&
+	    (inner = udp_port(sport, r, kind)) != DT_INNER_NONE)
+		return inner;
 	if (teredo_shaped(r)) {
 		*kind = DT_ENCAP_TEREDO;
 		return DT_INNER_IP6;

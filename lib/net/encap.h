@@ -29,7 +29,8 @@ int dt_encap_ip(uint8_t proto, int outer_family, struct rd *r, int *kind);
 
 /* A UDP payload between these ports: VXLAN, VXLAN-GPE, GTP-U, Geneve,
  * Teredo.
- * Returns DT_INNER_NONE, leaving *r untouched, when it is none of them. */
+ * Returns DT_INNER_NONE, *kind DT_ENCAP_NONE and *r untouched, when it
+ * is none of them. */
 int dt_encap_udp(uint16_t sport, uint16_t dport, struct rd *r, int *kind);
 
 /* "GRE", "Teredo", ...; "none" for anything else. */

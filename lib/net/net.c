@@ -118,8 +118,10 @@ transport(struct dt_net *n, struct rd r, uint32_t len, uint8_t proto,
 		if (out->status == DT_L4_UDP && out->caplen == out->paylen) {
 			struct rd u = rd_make(out->payload, out->caplen);
 
+			/* most datagrams (DNS) carry no tunnel: no call */
 			what = dt_encap_udp(out->sport, out->dport, &u, &kind);
-			inner(n, u, what, kind, now, out);
+			if (what != DT_INNER_NONE)
+				inner(n, u, what, kind, now, out);
 		}
 		return;
 	}
@@ -519,20 +521,24 @@ dt_net_decode(struct dt_net *n, const struct dt_packet *pkt,
 	n->depth = 0;
 	if (n->frag.head != NULL || n->frag.done != NULL)
 		ipfrag_tick(&n->frag, pkt->time);
-	if (!n->cache_valid || n->cached_linktype != pkt->linktype) {
-		n->cached_fn = link_lookup(pkt->linktype);
-		n->cached_linktype = pkt->linktype;
-		n->cache_valid = 1;
-	}
-	if (n->cached_fn == NULL) {
-		fail(out, DT_L4_UNSUPPORTED_LINK, "link type not supported");
-		return;
-	}
 	r = rd_make(pkt->data, pkt->caplen);
-	if (n->cached_fn == link_ether && ether_ip(n, r, pkt->time, out))
+	/* the usual frame (LINKTYPE_ETHERNET, whose decoder is link_ether)
+	   asks neither the cache nor the table */
+	if (pkt->linktype == 1 && ether_ip(n, r, pkt->time, out)) {
 		l3 = L3_DONE;
-	else
+	} else {
+		if (!n->cache_valid || n->cached_linktype != pkt->linktype) {
+			n->cached_fn = link_lookup(pkt->linktype);
+			n->cached_linktype = pkt->linktype;
+			n->cache_valid = 1;
+		}
+		if (n->cached_fn == NULL) {
+			fail(out, DT_L4_UNSUPPORTED_LINK,
+			    "link type not supported");
+			return;
+		}
 		l3 = n->cached_fn(&r, out);
+	}
 	if (l3 == L3_IP4)
 		ip4(n, r, pkt->time, out);
 	else if (l3 == L3_IP6)

@@ -75,10 +75,10 @@ struct dt_l4 {
 	   the client and its server or relay. */
 	uint8_t encaps[4];
 	uint8_t n_encap;
-	struct dt_addr tun_src, tun_dst;
-	uint16_t tun_sport, tun_dport;	/* 0 for a tunnel right over IP */
 	uint8_t encap_unread;		/* a tunnel whose payload we do not
 					   read (PPTP's encrypted PPP, ...) */
+	struct dt_addr tun_src, tun_dst;
+	uint16_t tun_sport, tun_dport;	/* 0 for a tunnel right over IP */
 };
 
 #define DT_NET_MAX_ENCAP 4

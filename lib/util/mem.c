@@ -17,7 +17,8 @@ sys_alloc(void *ud, void *ptr, size_t size)
 		free(ptr);
 		return NULL;
 	}
-	return realloc(ptr, size);
+	/* a new block (most calls): malloc() without realloc()'s prelude */
+	return ptr == NULL ? malloc(size) : realloc(ptr, size);
 }
 
 void
@@ -123,11 +124,9 @@ dt_free(struct dt_mem *m, void *p)
 char *
 dt_strndup(struct dt_mem *m, const char *s, size_t n)
 {
-	size_t len = 0;
+	size_t len = strnlen(s, n);	/* not a byte at a time */
 	char *d;
 
-	while (len < n && s[len] != '\0')
-		len++;
 	d = dt_malloc(m, len + 1);
 	if (d != NULL) {
 		memcpy(d, s, len);

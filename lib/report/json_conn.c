@@ -367,10 +367,10 @@ jevents_(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 	JQ_VALUE_MAX)
 
 /* A list of the shape m kept: its text, the holes filled in from the
-   events idx[] of c. */
+   events of c. */
 static inline __attribute__((always_inline)) void
 jevm_put(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
-    const struct jw_evm *m, const unsigned short *idx, int keep)
+    const struct jw_evm *m, int keep)
 {
 	const struct jw_evm_hole *h, *end = m->hole + m->n_holes;
 	const char *p = m->text;
@@ -382,13 +382,14 @@ jevm_put(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 		o = jq_copy(o, p, h->len, JW_EVM_PAD);
 		p += h->len;
 		if (h->b)
-			o = jq_uint(o, c->events[idx[h->ev]].b);
+			o = jq_uint(o, c->events[h->ev].b);
 		else
-			o = jev_ft(w, t, c, idx[h->ev], keep, o);
+			o = jev_ft(w, t, c, h->ev, keep, o);
 	}
 	o = jq_copy(o, p, m->tail, JW_EVM_PAD);
 	jq_end(w, o);
-	w->empty = 0;
+	if (m->n_holes != 0)	/* an event written */
+		w->empty = 0;
 }
 
 /* The constant bytes of a kept text up to at, from *from; 0 when they
@@ -405,113 +406,133 @@ jevm_text(struct jw_evm *m, size_t *len, const char **from, const char *at)
 	return 1;
 }
 
-/* The n events idx[] of c written one by one, then kept as the text of
-   their shape (key) when they went out in one piece and fit. */
+/* The list written one by one, then kept as the text of its shape (the
+   connection's, w->evk) when it went out in one piece and fits. */
 static void
 jevm_keep(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
-    int keep, const uint64_t *key, const unsigned short *idx, size_t n,
-    uint64_t head)
+    int keep, uint64_t head)
 {
 	struct jev_rec r[JW_EVM_EVENTS];
 	struct jw_evm *m;
 	struct jw_evm_hole *h;
-	size_t start = w->n, len = 0, j, first = w->empty != 0;
+	size_t start = w->n, len = 0, i, n = w->n_evk, first = w->empty != 0;
 	uint64_t flushes = w->flushes;
 	const char *from;
+	int any = 0;
 
-	for (j = 0; j < n; j++) {
-		r[j].b[0] = NULL;
-		jevent(w, t, c, idx[j], keep, j == 0 ? first : 0, &r[j]);
+	for (i = 0; i < n; i++) {
+		r[i].ft[0] = NULL;
+		if (keep && !dt_report_event_is_tls(&c->events[i]))
+			continue;
+		r[i].b[0] = NULL;
+		jevent(w, t, c, i, keep, first, &r[i]);
+		first = 0;
+		any = 1;
 	}
-	w->empty = 0;
+	if (any)
+		w->empty = 0;
 	if (w->flushes != flushes || w->err != 0)
 		return;
 	m = &w->evm[w->evm_next];
 	m->n_ev = 0;
 	from = w->buf + start;
 	h = m->hole;
-	for (j = 0; j < n; j++) {
-		h->len = (unsigned short)(r[j].ft[0] - from);
-		if (!jevm_text(m, &len, &from, r[j].ft[0]))
+	for (i = 0; i < n; i++) {
+		if (r[i].ft[0] == NULL)
+			continue;
+		h->len = (unsigned short)(r[i].ft[0] - from);
+		if (!jevm_text(m, &len, &from, r[i].ft[0]))
 			return;
-		h->ev = (unsigned char)j;
+		h->ev = (unsigned char)i;
 		h->b = 0;
 		h++;
-		from = r[j].ft[1];
-		if (r[j].b[0] == NULL)
+		from = r[i].ft[1];
+		if (r[i].b[0] == NULL)
 			continue;
-		h->len = (unsigned short)(r[j].b[0] - from);
-		if (!jevm_text(m, &len, &from, r[j].b[0]))
+		h->len = (unsigned short)(r[i].b[0] - from);
+		if (!jevm_text(m, &len, &from, r[i].b[0]))
 			return;
-		h->ev = (unsigned char)j;
+		h->ev = (unsigned char)i;
 		h->b = 1;
 		h++;
-		from = r[j].b[1];
+		from = r[i].b[1];
 	}
 	m->tail = (unsigned)(w->buf + w->n - from);
 	if (!jevm_text(m, &len, &from, w->buf + w->n))
 		return;
 	m->n_holes = (unsigned)(h - m->hole);
 	m->head = head;
-	memcpy(m->key, key, n * sizeof *key);
+	memcpy(m->key, w->evk, n * sizeof *w->evk);
 	m->n_ev = (unsigned)n;
 	w->evm_next = (w->evm_next + 1) % JW_EVM_WAYS;
+}
+
+/* The shapes of c's events (w->evk): all an event is but its frame, its
+   time and a b that is a hole. A connection with more than
+   JW_EVM_EVENTS, or with a preamble upgrade (a name that may be
+   refused), has its lists written one by one. */
+static void
+jev_shapes(struct jw *w, const struct dt_conn *c)
+{
+	const struct dt_event *ev;
+	size_t i;
+
+	w->evk_gen = w->evc_gen;
+	w->n_evk = JW_EVM_EVENTS + 1;
+	if (c->n_events > JW_EVM_EVENTS)
+		return;
+	for (i = 0; i < c->n_events; i++) {
+		ev = &c->events[i];
+		if (ev->type == DT_EV_TLS_UPGRADE)
+			return;
+		w->evk[i] = (uint64_t)ev->type | (uint64_t)ev->dir << 6 |
+		    (uint64_t)ev->a << 8 |
+		    ((JEV_B_HOLES >> ev->type & 1) ? 0 : (uint64_t)ev->b << 32);
+	}
+	w->n_evk = c->n_events;
 }
 
 /*
  * The events of c in the array just opened (keep: "messages", else
  * "timeline"): the kept text of their shape when one was written before,
- * else one by one (then kept). A list too long, or with an event whose
- * bytes are not its shape's alone (a refused preamble name), is written
- * one by one.
+ * else one by one (then kept).
  */
 static void
 jevents(struct jw *w, const struct dt_conn *c, int keep)
 {
 	const struct jw_evt *t = jw_evt(w);
-	const struct dt_event *ev;
-	uint64_t key[JW_EVM_EVENTS], head;
-	unsigned short idx[JW_EVM_EVENTS];
 	const struct jw_evm *m;
-	size_t i, n = 0;
+	uint64_t head;
+	size_t n;
 
-	_Static_assert(DT_MAX_EVENTS <= 65535 && JW_EVM_EVENTS <= 255,
-	    "an event's place in idx[] and in a hole");
+	_Static_assert(JW_EVM_EVENTS <= 255, "an event's place in a hole");
 	if (t == NULL)
 		return;
-	for (i = 0; i < c->n_events; i++) {
-		ev = &c->events[i];
-		if (keep && !dt_report_event_is_tls(ev))
-			continue;
-		if (n == JW_EVM_EVENTS || ev->type == DT_EV_TLS_UPGRADE ||
-		    i > 65535)
-			goto one_by_one;
-		key[n] = (uint64_t)ev->type | (uint64_t)ev->dir << 6 |
-		    (uint64_t)ev->a << 8 |
-		    ((JEV_B_HOLES >> ev->type & 1) ? 0 : (uint64_t)ev->b << 32);
-		idx[n++] = (unsigned short)i;
-	}
+	if (w->evk_gen != w->evc_gen)
+		jev_shapes(w, c);
+	n = w->n_evk;
 	if (n == 0)
 		return;
+	if (n > JW_EVM_EVENTS) {
+		if (keep)
+			jevents_(w, t, c, 1);
+		else
+			jevents_(w, t, c, 0);
+		return;
+	}
 	head = w->depth | (uint64_t)w->ind << 16 | (uint64_t)keep << 32 |
 	    (uint64_t)(w->empty != 0) << 33;
 	for (m = w->evm; m < w->evm + JW_EVM_WAYS; m++) {
 		if (m->n_ev != n || m->head != head ||
-		    memcmp(m->key, key, n * sizeof *key) != 0)
+		    memcmp(m->key, w->evk, n * sizeof *w->evk) != 0)
 			continue;
 		if (keep)
-			jevm_put(w, t, c, m, idx, 1);
+			jevm_put(w, t, c, m, 1);
 		else
-			jevm_put(w, t, c, m, idx, 0);
+			jevm_put(w, t, c, m, 0);
 		return;
 	}
-	jevm_keep(w, t, c, keep, key, idx, n, head);
-	return;
-one_by_one:
-	if (keep)
-		jevents_(w, t, c, 1);
-	else
-		jevents_(w, t, c, 0);
+	jevm_keep(w, t, c, keep, head);
 }
 
 static void

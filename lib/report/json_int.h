@@ -64,13 +64,15 @@ struct jw_evc {
 
 /*
  * A connection's "messages" or "timeline" as kept text with holes: the
- * bytes of a list are a function of its events' types, directions and a
- * and b, but for the frames, the times and the byte counts of some types
- * (the holes), and of the depth it is written at. A day's connections
- * have a few dozen such shapes (a handshake, a refused port), so a list
- * whose shape was written before is its kept text with the holes filled
- * in, rather than each event's keys, names and indentation put together
- * again. The text is copied JW_EVM_PAD bytes at a time where it fits
+ * bytes of either list are a function of the connection's events' types,
+ * directions and a and b, but for the frames, the times and the byte
+ * counts of some types (the holes), and of the depth it is written at.
+ * A day's connections have a few dozen such shapes (a handshake, a
+ * refused port), so a list whose shape was written before is its kept
+ * text with the holes filled in, rather than each event's keys, names and
+ * indentation put together again. The shape is of all the connection's
+ * events, for "messages" too (its TLS ones are a part): found once for
+ * both lists. The text is copied JW_EVM_PAD bytes at a time where it fits
  * (one fixed-size copy between two holes), hence the pad after it.
  */
 #define JW_EVM_EVENTS	40	/* a longer list is written event by event */
@@ -80,7 +82,7 @@ struct jw_evc {
 
 struct jw_evm_hole {
 	unsigned short len;	/* the constant bytes before it */
-	unsigned char ev;	/* its event's place in the list */
+	unsigned char ev;	/* its event's place in the connection's */
 	unsigned char b;	/* 1: the event's b, 0: its frame and time */
 };
 
@@ -191,6 +193,13 @@ struct jw {
 	unsigned memo_next[JW_MEMOS];
 	struct jw_evm *evm;	/* JW_EVM_WAYS, after the memos */
 	unsigned evm_next;
+	/* The shapes of the events of the connection being written (made
+	   for "messages", used again for "timeline"), when evk_gen is
+	   evc_gen: n_evk of them, more than JW_EVM_EVENTS when they are
+	   written one by one. */
+	uint64_t evk[JW_EVM_EVENTS];
+	size_t n_evk;
+	uint64_t evk_gen;
 	uint64_t capture_gen;	/* the capture being written: its number */
 	uint64_t flushes;	/* times buf was written out */
 };

@@ -361,8 +361,10 @@ jevents_(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 		w->empty = 0;
 }
 
-/* The room of a hole: a frame (jq_uint() stores 8 digits whole, 20 at
-   most), "time"'s key, a time (or a count) */
+/* The room of a hole: a frame (22 bytes copied when kept), "time"'s key
+   (copied as 32 bytes at least), a time (or a count). A kept text needs
+   its constant bytes, the pad its last copy writes past them, and this
+   for each hole. */
 #define JEV_HOLE_ROOM	(24 + sizeof ((struct jw_evt *)0)->time + \
 	JQ_VALUE_MAX)
 
@@ -374,7 +376,7 @@ jevm_put(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 {
 	const struct jw_evm_hole *h, *end = m->hole + m->n_holes;
 	const char *p = m->text;
-	size_t need = m->tail + JW_EVM_PAD + m->n_holes * JEV_HOLE_ROOM;
+	size_t need = m->n_text + JW_EVM_PAD + m->n_holes * JEV_HOLE_ROOM;
 	char *o;
 
 	o = w->size - w->n < need ? jw_room_k(w, need) : w->buf + w->n;
@@ -461,6 +463,7 @@ jevm_keep(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 	if (!jevm_text(m, &len, &from, w->buf + w->n))
 		return;
 	m->n_holes = (unsigned)(h - m->hole);
+	m->n_text = (unsigned)len;
 	m->head = head;
 	memcpy(m->key, w->evk, n * sizeof *w->evk);
 	m->n_ev = (unsigned)n;

@@ -89,6 +89,7 @@ struct jw_evm_hole {
 struct jw_evm {
 	unsigned n_ev;		/* 0: none kept */
 	unsigned n_holes, tail;	/* tail: the constant bytes after the last */
+	unsigned n_text;	/* all the constant bytes */
 	uint64_t head;		/* the list, its depth and indentation */
 	uint64_t key[JW_EVM_EVENTS];	/* each event's shape */
 	struct jw_evm_hole hole[2 * JW_EVM_EVENTS];

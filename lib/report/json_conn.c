@@ -149,60 +149,108 @@ jev_kept(char *o, const struct jw_evt *t, const struct jw_evc *k)
 }
 
 /*
+ * An event's frame and time after its "frame": key, "time"'s key between
+ * them. In "messages" (keep) they are kept for "timeline" by the event's
+ * place, and the last event's for the next in the same packet; in
+ * "timeline" a TLS event's are those kept, the rest (TCP's, seldom two a
+ * packet) are written.
+ */
+static inline __attribute__((always_inline)) char *
+jev_ft(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
+    size_t i, int keep, char *o)
+{
+	const struct dt_event *ev = &c->events[i];
+	struct jw_evc *e = i < JW_EVC ? &w->evc[i] : NULL;
+	struct jw_evc *l = &w->evl;
+	uint64_t frame;
+	int64_t ns;
+	char *v;
+
+	if (!keep && e != NULL && e->gen == w->evc_gen)
+		return jev_kept(o, t, e);
+	if (!keep) {
+		o = jq_uint(o, dt_ev_frame(c, ev));
+		o = jq_copy(o, t->time, t->n_time, 32);
+		return jq_time(w, o, dt_ev_time(c, ev));
+	}
+	frame = dt_ev_frame(c, ev);
+	ns = dt_ev_time(c, ev);
+	if (w->evl_ok && frame == w->evl_frame && ns == w->evl_ns) {
+		/* the packet of the event before: its bytes */
+		o = jev_kept(o, t, l);
+	} else {
+		v = o;
+		o = jq_uint(o, frame);
+		l->nf = (unsigned char)(o - v);
+		memcpy(l->frame, v, sizeof l->frame);
+		o = jq_copy(o, t->time, t->n_time, 32);
+		v = o;
+		o = jq_time(w, o, ns);
+		l->nt = (unsigned char)(o - v);
+		memcpy(l->time, v, sizeof l->time);
+		w->evl_frame = frame;
+		w->evl_ns = ns;
+		w->evl_ok = 1;
+	}
+	if (e != NULL) {
+		*e = *l;
+		e->gen = w->evc_gen;
+	}
+	return o;
+}
+
+/* Where an event's holes were written (a list being kept as text with
+   holes, struct jw_evm): its frame and time, and its b when b[0] is
+   not NULL. */
+struct jev_rec {
+	char *ft[2];
+	char *b[2];
+};
+
+/* The types whose b is a count written as a number (a hole of the kept
+   text); every other value an event writes is its type's, dir's, a's or
+   b's alone. */
+#define JEV_B_HOLES	(UINT64_C(1) << DT_EV_FIN | UINT64_C(1) << DT_EV_GAP | \
+	UINT64_C(1) << DT_EV_TLS_ENCRYPTED | UINT64_C(1) << DT_EV_RST | \
+	UINT64_C(1) << DT_EV_TLS_RESYNC)
+
+/* b, a hole when r is not NULL */
+static inline __attribute__((always_inline)) char *
+jev_b(char *o, const struct dt_event *ev, struct jev_rec *r)
+{
+	if (r != NULL)
+		r->b[0] = o;
+	o = jq_uint(o, ev->b);
+	if (r != NULL)
+		r->b[1] = o;
+	return o;
+}
+
+/*
  * An element of "timeline" or "messages": frame, time, from, type, then
  * what the type adds. A day has millions: the keys, their punctuation
  * and indentation, "from" and its value come from the writer's copy of
  * the bytes every event at this depth shares (struct jw_evt), the type's
- * name with its length from a table; what is left is the numbers.
+ * name with its length from a table; what is left is the numbers. r,
+ * when not NULL, is told where the holes went.
  */
 static inline __attribute__((always_inline)) void
 jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
-    size_t i, int keep, size_t first)
+    size_t i, int keep, size_t first, struct jev_rec *r)
 {
 	const struct dt_event *ev = &c->events[i];
 	const struct dt_report_name *type = dt_report_msg_nm(ev);
-	struct jw_evc *e = i < JW_EVC ? &w->evc[i] : NULL;
 	const char *s;
-	char *o, *v;
+	char *o;
 
 	o = jq_begin(w, 12);
 	/* jq_elem() and the open in one copy */
 	o = jq_copy(o, t->elem + first, t->n_elem - first, 64);
-	if (!keep && e != NULL && e->gen == w->evc_gen) {
-		/* written in "messages": the same bytes */
-		o = jev_kept(o, t, e);
-	} else if (!keep) {
-		/* in "timeline" the rest are TCP's: seldom two a packet */
-		o = jq_uint(o, dt_ev_frame(c, ev));
-		o = jq_copy(o, t->time, t->n_time, 32);
-		o = jq_time(w, o, dt_ev_time(c, ev));
-	} else {
-		struct jw_evc *l = &w->evl;
-		uint64_t frame = dt_ev_frame(c, ev);
-		int64_t ns = dt_ev_time(c, ev);
-
-		if (w->evl_ok && frame == w->evl_frame && ns == w->evl_ns) {
-			/* the packet of the event before: its bytes */
-			o = jev_kept(o, t, l);
-		} else {
-			v = o;
-			o = jq_uint(o, frame);
-			l->nf = (unsigned char)(o - v);
-			memcpy(l->frame, v, sizeof l->frame);
-			o = jq_copy(o, t->time, t->n_time, 32);
-			v = o;
-			o = jq_time(w, o, ns);
-			l->nt = (unsigned char)(o - v);
-			memcpy(l->time, v, sizeof l->time);
-			w->evl_frame = frame;
-			w->evl_ns = ns;
-			w->evl_ok = 1;
-		}
-		if (e != NULL) {
-			*e = *l;
-			e->gen = w->evc_gen;
-		}
-	}
+	if (r != NULL)
+		r->ft[0] = o;
+	o = jev_ft(w, t, c, i, keep, o);
+	if (r != NULL)
+		r->ft[1] = o;
 	o = jq_copy(o, t->from[ev->dir == DT_S2C], t->n_from[ev->dir == DT_S2C],
 	    64);
 	memcpy(o, type->s, DT_REPORT_NAME_PAD);
@@ -240,7 +288,7 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 	case DT_EV_GAP:
 	case DT_EV_TLS_ENCRYPTED:
 		o = jev_key(t, o, "bytes");
-		o = jq_uint(o, ev->b);
+		o = jev_b(o, ev, r);
 		break;
 	case DT_EV_SYN:
 	case DT_EV_SYNACK:
@@ -251,11 +299,11 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 		o = jev_key(t, o, "before_synack");
 		o = jq_bool(o, ev->a == 1);
 		o = jev_key(t, o, "peer_bytes");
-		o = jq_uint(o, ev->b);
+		o = jev_b(o, ev, r);
 		break;
 	case DT_EV_FIN:
 		o = jev_key(t, o, "bytes_before");
-		o = jq_uint(o, ev->b);
+		o = jev_b(o, ev, r);
 		break;
 	case DT_EV_TLS_HANDSHAKE:
 		if (dt_ev_hs_encrypted(ev)) {
@@ -281,7 +329,7 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 		break;
 	case DT_EV_TLS_RESYNC:
 		o = jev_key(t, o, "bytes_skipped");
-		o = jq_uint(o, ev->b);
+		o = jev_b(o, ev, r);
 		break;
 	default:
 		break;
@@ -291,38 +339,203 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 }
 
 /*
- * The events of c in the array just opened: those of "messages" (keep:
- * the TLS ones, their frame and time kept for "timeline") or all of
- * "timeline". One call a list, not an event (a call's saving and
- * restoring of registers was a tenth of an event), and the constant
- * bytes found once: every event is at the same depth.
+ * The events of c in the array just opened, one by one: those of
+ * "messages" (keep: the TLS ones, their frame and time kept for
+ * "timeline") or all of "timeline". One call a list, not an event (a
+ * call's saving and restoring of registers was a tenth of an event), and
+ * the constant bytes found once: every event is at the same depth.
  */
 static inline __attribute__((always_inline)) void
-jevents_(struct jw *w, const struct dt_conn *c, int keep)
+jevents_(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
+    int keep)
 {
-	const struct jw_evt *t = jw_evt(w);
 	size_t i, first = w->empty != 0;	/* without a ',' */
 
-	if (t == NULL)
-		return;
 	for (i = 0; i < c->n_events; i++) {
 		if (keep && !dt_report_event_is_tls(&c->events[i]))
 			continue;
-		jevent(w, t, c, i, keep, first);
+		jevent(w, t, c, i, keep, first, NULL);
 		first = 0;
 	}
 	if (first == 0)		/* an event written, or one was before */
 		w->empty = 0;
 }
 
-/* Each list its own copy of the loop, keep a constant in it. */
+/* The room of a hole: a frame (22 bytes copied when kept), "time"'s key
+   (copied as 32 bytes at least), a time (or a count). A kept text needs
+   its constant bytes, the pad its last copy writes past them, and this
+   for each hole. */
+#define JEV_HOLE_ROOM	(24 + sizeof ((struct jw_evt *)0)->time + \
+	JQ_VALUE_MAX)
+
+/* A list of the shape m kept: its text, the holes filled in from the
+   events of c. */
+static inline __attribute__((always_inline)) void
+jevm_put(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
+    const struct jw_evm *m, int keep)
+{
+	const struct jw_evm_hole *h, *end = m->hole + m->n_holes;
+	const char *p = m->text;
+	size_t need = m->n_text + JW_EVM_PAD + m->n_holes * JEV_HOLE_ROOM;
+	char *o;
+
+	o = w->size - w->n < need ? jw_room_k(w, need) : w->buf + w->n;
+	for (h = m->hole; h < end; h++) {
+		o = jq_copy(o, p, h->len, JW_EVM_PAD);
+		p += h->len;
+		if (h->b)
+			o = jq_uint(o, c->events[h->ev].b);
+		else
+			o = jev_ft(w, t, c, h->ev, keep, o);
+	}
+	o = jq_copy(o, p, m->tail, JW_EVM_PAD);
+	jq_end(w, o);
+	if (m->n_holes != 0)	/* an event written */
+		w->empty = 0;
+}
+
+/* The constant bytes of a kept text up to at, from *from; 0 when they
+   do not fit. */
+static int
+jevm_text(struct jw_evm *m, size_t *len, const char **from, const char *at)
+{
+	size_t n = (size_t)(at - *from);
+
+	if (n > JW_EVM_TEXT - *len)
+		return 0;
+	memcpy(m->text + *len, *from, n);
+	*len += n;
+	return 1;
+}
+
+/* The list written one by one, then kept as the text of its shape (the
+   connection's, w->evk) when it went out in one piece and fits. */
+static void
+jevm_keep(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
+    int keep, uint64_t head)
+{
+	struct jev_rec r[JW_EVM_EVENTS];
+	struct jw_evm *m;
+	struct jw_evm_hole *h;
+	size_t start = w->n, len = 0, i, n = w->n_evk, first = w->empty != 0;
+	uint64_t flushes = w->flushes;
+	const char *from;
+	int any = 0;
+
+	for (i = 0; i < n; i++) {
+		r[i].ft[0] = NULL;
+		if (keep && !dt_report_event_is_tls(&c->events[i]))
+			continue;
+		r[i].b[0] = NULL;
+		jevent(w, t, c, i, keep, first, &r[i]);
+		first = 0;
+		any = 1;
+	}
+	if (any)
+		w->empty = 0;
+	if (w->flushes != flushes || w->err != 0)
+		return;
+	m = &w->evm[w->evm_next];
+	m->n_ev = 0;
+	from = w->buf + start;
+	h = m->hole;
+	for (i = 0; i < n; i++) {
+		if (r[i].ft[0] == NULL)
+			continue;
+		h->len = (unsigned short)(r[i].ft[0] - from);
+		if (!jevm_text(m, &len, &from, r[i].ft[0]))
+			return;
+		h->ev = (unsigned char)i;
+		h->b = 0;
+		h++;
+		from = r[i].ft[1];
+		if (r[i].b[0] == NULL)
+			continue;
+		h->len = (unsigned short)(r[i].b[0] - from);
+		if (!jevm_text(m, &len, &from, r[i].b[0]))
+			return;
+		h->ev = (unsigned char)i;
+		h->b = 1;
+		h++;
+		from = r[i].b[1];
+	}
+	m->tail = (unsigned)(w->buf + w->n - from);
+	if (!jevm_text(m, &len, &from, w->buf + w->n))
+		return;
+	m->n_holes = (unsigned)(h - m->hole);
+	m->n_text = (unsigned)len;
+	m->head = head;
+	memcpy(m->key, w->evk, n * sizeof *w->evk);
+	m->n_ev = (unsigned)n;
+	w->evm_next = (w->evm_next + 1) % JW_EVM_WAYS;
+}
+
+/* The shapes of c's events (w->evk): all an event is but its frame, its
+   time and a b that is a hole. A connection with more than
+   JW_EVM_EVENTS, or with a preamble upgrade (a name that may be
+   refused), has its lists written one by one. */
+static void
+jev_shapes(struct jw *w, const struct dt_conn *c)
+{
+	const struct dt_event *ev;
+	size_t i;
+
+	w->evk_gen = w->evc_gen;
+	w->n_evk = JW_EVM_EVENTS + 1;
+	if (c->n_events > JW_EVM_EVENTS)
+		return;
+	for (i = 0; i < c->n_events; i++) {
+		ev = &c->events[i];
+		if (ev->type == DT_EV_TLS_UPGRADE)
+			return;
+		w->evk[i] = (uint64_t)ev->type | (uint64_t)ev->dir << 6 |
+		    (uint64_t)ev->a << 8 |
+		    ((JEV_B_HOLES >> ev->type & 1) ? 0 : (uint64_t)ev->b << 32);
+	}
+	w->n_evk = c->n_events;
+}
+
+/*
+ * The events of c in the array just opened (keep: "messages", else
+ * "timeline"): the kept text of their shape when one was written before,
+ * else one by one (then kept).
+ */
 static void
 jevents(struct jw *w, const struct dt_conn *c, int keep)
 {
-	if (keep)
-		jevents_(w, c, 1);
-	else
-		jevents_(w, c, 0);
+	const struct jw_evt *t = jw_evt(w);
+	const struct jw_evm *m;
+	uint64_t head;
+	size_t n;
+
+	_Static_assert(JW_EVM_EVENTS <= 255, "an event's place in a hole");
+	if (t == NULL)
+		return;
+	if (w->evk_gen != w->evc_gen)
+		jev_shapes(w, c);
+	n = w->n_evk;
+	if (n == 0)
+		return;
+	if (n > JW_EVM_EVENTS) {
+		if (keep)
+			jevents_(w, t, c, 1);
+		else
+			jevents_(w, t, c, 0);
+		return;
+	}
+	head = w->depth | (uint64_t)w->ind << 16 | (uint64_t)keep << 32 |
+	    (uint64_t)(w->empty != 0) << 33;
+	for (m = w->evm; m < w->evm + JW_EVM_WAYS; m++) {
+		if (m->n_ev != n || m->head != head ||
+		    memcmp(m->key, w->evk, n * sizeof *w->evk) != 0)
+			continue;
+		if (keep)
+			jevm_put(w, t, c, m, 1);
+		else
+			jevm_put(w, t, c, m, 0);
+		return;
+	}
+	jevm_keep(w, t, c, keep, head);
 }
 
 static void

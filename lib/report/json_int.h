@@ -63,6 +63,40 @@ struct jw_evc {
 };
 
 /*
+ * A connection's "messages" or "timeline" as kept text with holes: the
+ * bytes of either list are a function of the connection's events' types,
+ * directions and a and b, but for the frames, the times and the byte
+ * counts of some types (the holes), and of the depth it is written at.
+ * A day's connections have a few dozen such shapes (a handshake, a
+ * refused port), so a list whose shape was written before is its kept
+ * text with the holes filled in, rather than each event's keys, names and
+ * indentation put together again. The shape is of all the connection's
+ * events, for "messages" too (its TLS ones are a part): found once for
+ * both lists. The text is copied JW_EVM_PAD bytes at a time where it fits
+ * (one fixed-size copy between two holes), hence the pad after it.
+ */
+#define JW_EVM_EVENTS	40	/* a longer list is written event by event */
+#define JW_EVM_TEXT	3072
+#define JW_EVM_PAD	160
+#define JW_EVM_WAYS	16
+
+struct jw_evm_hole {
+	unsigned short len;	/* the constant bytes before it */
+	unsigned char ev;	/* its event's place in the connection's */
+	unsigned char b;	/* 1: the event's b, 0: its frame and time */
+};
+
+struct jw_evm {
+	unsigned n_ev;		/* 0: none kept */
+	unsigned n_holes, tail;	/* tail: the constant bytes after the last */
+	unsigned n_text;	/* all the constant bytes */
+	uint64_t head;		/* the list, its depth and indentation */
+	uint64_t key[JW_EVM_EVENTS];	/* each event's shape */
+	struct jw_evm_hole hole[2 * JW_EVM_EVENTS];
+	char text[JW_EVM_TEXT + JW_EVM_PAD];
+};
+
+/*
  * A run of output that is a function of a few bytes of the facts (a
  * ClientHello's lists: thousands of connections from the same clients
  * send the same hello), kept when written and copied whole when the same
@@ -158,6 +192,15 @@ struct jw {
 	} txt[32][2];
 	struct jw_memo *memo;	/* JW_MEMOS * JW_MEMO_WAYS, after buf */
 	unsigned memo_next[JW_MEMOS];
+	struct jw_evm *evm;	/* JW_EVM_WAYS, after the memos */
+	unsigned evm_next;
+	/* The shapes of the events of the connection being written (made
+	   for "messages", used again for "timeline"), when evk_gen is
+	   evc_gen: n_evk of them, more than JW_EVM_EVENTS when they are
+	   written one by one. */
+	uint64_t evk[JW_EVM_EVENTS];
+	size_t n_evk;
+	uint64_t evk_gen;
 	uint64_t capture_gen;	/* the capture being written: its number */
 	uint64_t flushes;	/* times buf was written out */
 };

@@ -27,12 +27,14 @@
 #include <emmintrin.h>
 #endif
 
-/* The buffer and the memos after it in one allocation, no larger than
-   the 256 KiB buffer alone was (fuzz_pipeline's 512 KiB cap counts it
-   with the capture's memory). */
-#define JW_BUF	(192 * 1024)
-_Static_assert(JW_BUF + JW_MEMOS * JW_MEMO_WAYS * sizeof(struct jw_memo) <=
-    256 * 1024, "the writer's memory");
+/* The buffer, the memos and the event lists' memo after it in one
+   allocation, no larger than the 256 KiB buffer alone was
+   (fuzz_pipeline's 512 KiB cap counts it with the capture's memory). */
+#define JW_BUF	(128 * 1024)
+#define JW_MEMO_BYTES	(JW_MEMOS * JW_MEMO_WAYS * sizeof(struct jw_memo))
+#define JW_EVM_BYTES	(JW_EVM_WAYS * sizeof(struct jw_evm))
+_Static_assert(JW_BUF + JW_MEMO_BYTES + JW_EVM_BYTES <= 256 * 1024,
+    "the writer's memory");
 
 int
 jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact)
@@ -48,8 +50,9 @@ jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact)
 	/* the memos after the buffer, in the same block: bounded, a few
 	   pages, whatever the capture */
 	_Static_assert(JW_BUF % _Alignof(struct jw_memo) == 0, "memo align");
-	w->buf = dt_malloc(mem, JW_BUF +
-	    JW_MEMOS * JW_MEMO_WAYS * sizeof *w->memo);
+	_Static_assert((JW_BUF + JW_MEMO_BYTES) % _Alignof(struct jw_evm) == 0,
+	    "evm align");
+	w->buf = dt_malloc(mem, JW_BUF + JW_MEMO_BYTES + JW_EVM_BYTES);
 	if (w->buf == NULL) {
 		w->err = DT_ENOMEM;
 		return w->err;
@@ -58,6 +61,9 @@ jw_init(struct jw *w, FILE *fp, struct dt_mem *mem, int compact)
 	w->memo = (struct jw_memo *)(void *)(w->buf + JW_BUF);
 	for (i = 0; i < JW_MEMOS * JW_MEMO_WAYS; i++)
 		w->memo[i].klen = w->memo[i].n = 0;
+	w->evm = (struct jw_evm *)(void *)(w->buf + JW_BUF + JW_MEMO_BYTES);
+	for (i = 0; i < JW_EVM_WAYS; i++)
+		w->evm[i].n_ev = 0;
 	return 0;
 }
 
@@ -731,7 +737,7 @@ char *
 jw_room_k(struct jw *w, size_t need)
 {
 	jw_room(w, need);
-	if (w->size - w->n < need) {	/* never: the buffer is 192 KiB */
+	if (w->size - w->n < need) {	/* never: the buffer is 128 KiB */
 		if (w->err == 0)
 			w->err = DT_ENOMEM;
 		w->n = 0;

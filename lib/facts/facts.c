@@ -507,6 +507,18 @@ keep(struct dt_capture *cap, int kind, size_t n, size_t align)
 	return p;
 }
 
+/* A copy of n bytes at p, 8-aligned, in kept facts: written once, not
+   zeroed first. */
+static void *
+keep_copy(struct dt_capture *cap, const void *p, size_t n)
+{
+	void *k;
+
+	if ((k = keep_raw(cap, DT_KEEP_FACTS, n, 8)) != NULL)
+		memcpy(k, p, n);
+	return k;
+}
+
 void *
 dt_capture_keep(struct dt_capture *cap, size_t n)
 {
@@ -695,10 +707,10 @@ dt_capture_intern_h(struct dt_capture *cap, const char *s, size_t n,
 	slot = str_slot(cap->strs, cap->cap_strs, s, n, (uint32_t)hash);
 	if (slot->s != NULL)
 		return slot->s;
-	/* kept memory comes zeroed: the copy ends with a NUL */
-	if ((copy = keep(cap, DT_KEEP_HOT, n + 1, 1)) == NULL)
+	if ((copy = keep_raw(cap, DT_KEEP_HOT, n + 1, 1)) == NULL)
 		return NULL;
 	memcpy(copy, s, n);
+	copy[n] = '\0';
 	slot->s = copy;
 	slot->hash = (uint32_t)hash;
 	slot->n = (uint32_t)n;
@@ -959,15 +971,13 @@ tls_parts_keep(struct dt_capture *cap, struct dt_tls_facts *t)
 	struct dt_tls_http *h;
 
 	if (t->rare != NULL && !(t->kept & DT_TLS_KEPT_RARE) &&
-	    (r = dt_capture_keep(cap, sizeof *r)) != NULL) {
-		memcpy(r, t->rare, sizeof *r);
+	    (r = keep_copy(cap, t->rare, sizeof *r)) != NULL) {
 		dt_free(cap->mem, t->rare);
 		t->rare = r;
 		t->kept |= DT_TLS_KEPT_RARE;
 	}
 	if (t->http != NULL && !(t->kept & DT_TLS_KEPT_HTTP) &&
-	    (h = dt_capture_keep(cap, sizeof *h)) != NULL) {
-		memcpy(h, t->http, sizeof *h);
+	    (h = keep_copy(cap, t->http, sizeof *h)) != NULL) {
 		dt_free(cap->mem, t->http);
 		t->http = h;
 		t->kept |= DT_TLS_KEPT_HTTP;
@@ -999,8 +1009,7 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 	if (room)
 		tls_parts_keep(cap, c->tls);
 	if (room && !(c->tls->kept & DT_TLS_KEPT_STRUCT) &&
-	    (t = dt_capture_keep(cap, sizeof *t)) != NULL) {
-		memcpy(t, c->tls, sizeof *t);
+	    (t = keep_copy(cap, c->tls, sizeof *t)) != NULL) {
 		dt_free(m, c->tls);
 		t->kept |= DT_TLS_KEPT_STRUCT;
 		c->tls = t;
@@ -1057,8 +1066,8 @@ dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
 
 	/* 16 bytes each, 8-aligned: no padding between timelines */
 	if ((c->kept & DT_CONN_KEPT_EVENTS) || c->n_events == 0 ||
-	    (ev = keep(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event))) ==
-	    NULL)
+	    (ev = keep_raw(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event)))
+	    == NULL)
 		return;
 	memcpy(ev, c->events, n);
 	dt_free(cap->mem, c->events);

@@ -475,14 +475,25 @@ text_fp(const char *s, size_t len)
 }
 
 static char *
-shared_text(struct dt_rule_ctx *ctx, const char *s)
+shared_text(struct dt_rule_ctx *ctx, const struct dt_rule *rule, const char *s)
 {
 	struct dt_capture *cap = ctx->cap;
 	struct dt_rule_memos *mm = ctx->memos;
 	uint64_t fp, w, high = 0;
-	size_t i, len = strlen(s);
+	size_t i, len, at = 0;
 	char **v;
 
+	/* a rule hands in its literal, or its buffer holding the same text
+	   again: one comparison with what that address held last (by rule
+	   too: the rules' buffers are at the same places of the stack) */
+	if (mm != NULL) {
+		at = ((uintptr_t)s ^ (uintptr_t)rule << 7) *
+		    0x9e3779b97f4a7c15ULL >> 32 & (DT_RULE_TEXT_AT - 1);
+		if (mm->text_at[at].src == s &&
+		    strcmp(mm->text_at[at].text, s) == 0)
+			return (char *)mm->text_at[at].text;
+	}
+	len = strlen(s);
 	fp = text_fp(s, len);
 	if (mm != NULL)
 		for (; mm->n_text_fp < cap->n_texts; mm->n_text_fp++)
@@ -492,8 +503,13 @@ shared_text(struct dt_rule_ctx *ctx, const char *s)
 	/* a text equal to a shared one is ASCII as it is */
 	for (i = 0; i < cap->n_texts; i++)
 		if ((mm == NULL || mm->text_fp[i] == fp) &&
-		    strcmp(cap->texts[i], s) == 0)
+		    strcmp(cap->texts[i], s) == 0) {
+			if (mm != NULL) {
+				mm->text_at[at].src = s;
+				mm->text_at[at].text = cap->texts[i];
+			}
 			return cap->texts[i];
+		}
 	if (cap->n_texts == MAX_SHARED_TEXTS)
 		return NULL;
 	/* ASCII: no byte with its high bit, eight at a time */
@@ -657,11 +673,11 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		explanation = "";
 	if (remedy == NULL)
 		remedy = "";
-	if ((v->explanation = shared_text(ctx, explanation)) != NULL)
+	if ((v->explanation = shared_text(ctx, rule, explanation)) != NULL)
 		v->shared_text |= 1;
 	else
 		v->explanation = dt_strdup(m, explanation);
-	if ((v->remedy = shared_text(ctx, remedy)) != NULL)
+	if ((v->remedy = shared_text(ctx, rule, remedy)) != NULL)
 		v->shared_text |= 2;
 	else
 		v->remedy = dt_strdup(m, remedy);

@@ -33,6 +33,7 @@ struct dt_rules_config {
 struct dt_crl_memo;
 
 /* The pass's memos (dt_rule_ctx.memos; NULL: none, each asked afresh). */
+#define DT_RULE_TEXT_AT 64	/* a power of two */
 #define DT_RULE_CHAIN_MEMO 64		/* chains remembered (direct-mapped) */
 #define DT_RULE_SHARED_TEXTS 256	/* the capture's shared texts, at most */
 struct dt_rule_memos {
@@ -43,6 +44,12 @@ struct dt_rule_memos {
 	} chain[DT_RULE_CHAIN_MEMO];
 	uint64_t text_fp[DT_RULE_SHARED_TEXTS];	/* of cap->texts[i] */
 	size_t n_text_fp;
+	/* the shared text each buffer or literal handed in lately held,
+	   by its address (rules.c, shared_text) */
+	struct {
+		const char *src;
+		const char *text;
+	} text_at[DT_RULE_TEXT_AT];
 	/* server-name-mismatch's last question (leaf NULL: none): the
 	   host is mostly --host and the leaf one of the few shared
 	   chains', and the answer costs two inet_pton and a name match */

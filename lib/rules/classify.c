@@ -805,6 +805,20 @@ run_add(struct run *r, const struct dt_conn *c)
 	}
 }
 
+/* The run r is of c's server (the bytes group_key() reads). */
+static int
+same_server_as(const struct run *r, const struct dt_conn *c)
+{
+	return r->conn->server_port == c->server_port &&
+	    r->conn->server.family == c->server.family &&
+	    memcmp(r->conn->server.a, c->server.a, 16) == 0;
+}
+
+/* The run each verdict id met last, direct-mapped by its address: a
+   connection's verdicts come in the rules' order, and the next attempt
+   to the same server mostly has the same ones. */
+#define RUN_LAST 16			/* a power of two */
+
 void
 dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 {
@@ -814,7 +828,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 	struct dt_hash runs;
 	struct dt_hash_iter it;
 	struct dt_verdict *v;
-	struct run *r, *list = NULL;
+	struct run *r, *list = NULL, *last[RUN_LAST] = { NULL }, **lp;
 	uint8_t key[128];
 	size_t len;
 	int n;
@@ -827,13 +841,22 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 
 		dt_capture_spill_step(cap, &sw);
 		if (v->conn == 0 ||
-		    (c = dt_rule_index_conn(&ctx->idx, v->conn)) == NULL ||
-		    (len = group_key(v, c, key, sizeof key)) == 0)
+		    (c = dt_rule_index_conn(&ctx->idx, v->conn)) == NULL)
+			continue;
+		lp = &last[((uintptr_t)v->id >> 3) & (RUN_LAST - 1)];
+		if (*lp != NULL && (*lp)->lead->id == v->id &&
+		    same_server_as(*lp, c)) {
+			if ((*lp)->conn != c)
+				run_add(*lp, c);
+			continue;
+		}
+		if ((len = group_key(v, c, key, sizeof key)) == 0)
 			continue;
 		r = dt_hash_first(&runs, key, len, &it);
 		if (r != NULL) {
 			if (r->conn != c)
 				run_add(r, c);
+			*lp = r;
 			continue;
 		}
 		if (v->severity == DT_SEV_INFO)
@@ -849,11 +872,14 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		list = r;
 		if (dt_hash_add(&runs, key, len, r) < 0)
 			goto out;
+		*lp = r;
 	}
 	/* each run's first verdict gets the list (the runs, not every
 	   verdict again) */
 	for (r = list; r != NULL; r = r->next) {
 		char *s, text[DT_RULE_PACK_MAX];
+		char buf[DT_RULE_PACK_MAX + DT_RULE_TEXT + DT_ENDPOINT_LEN +
+		    64];
 		const char *was;
 
 		if (r->count < 2)
@@ -862,14 +888,19 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		was = dt_rule_summary(ctx, v, text);
 #define ATTEMPTS "%s; %zu attempts to %s (%s) ended the same way", \
 	    was, r->count, r->conn->server_str, r->list
-		n = snprintf(NULL, 0, ATTEMPTS);
+		/* written once where it fits (measured with a NULL buffer,
+		   glibc writes a long list a few bytes at a time) */
+		n = snprintf(buf, sizeof buf, ATTEMPTS);
 		/* a kept verdict's summary is kept text too (the old one
 		   stays there, unused: one per run) */
 		if (n < 0 || (s = v->kept ?
 		    dt_capture_keep_text(cap, (size_t)n + 1) :
 		    dt_malloc(mem, (size_t)n + 1)) == NULL)
 			goto out;
-		snprintf(s, (size_t)n + 1, ATTEMPTS);
+		if ((size_t)n < sizeof buf)
+			memcpy(s, buf, (size_t)n + 1);
+		else
+			snprintf(s, (size_t)n + 1, ATTEMPTS);
 #undef ATTEMPTS
 		if (!v->kept)
 			dt_free(mem, v->summary);

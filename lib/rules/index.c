@@ -327,7 +327,21 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
 struct dns_run {
 	const char *name;
 	int is_host;			/* its key is the host's */
+	const struct dt_dns *host_d[2];	/* the last record whose addresses
+					   were keyed for the host, of a
+					   query for A ([0]) and other */
 };
+
+/* The bytes of d's packed addresses. */
+static size_t
+addrs_len(const struct dt_dns *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_addrs; i++)
+		n += dt_dns_addr_size(d->addr_bytes[n]);
+	return n;
+}
 
 /* The slots of the names keyed lately, by the interned name's pointer
    (direct-mapped): a day's 389,491 answers ask 99,316 names, most of
@@ -381,6 +395,7 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
     const char *hk, size_t hn)
 {
 	struct dt_dns *d = dt_capture_dns(x->cap, di);
+	const struct dt_dns **last;
 	char key[DT_NAME_KEY];
 	const char *k;
 	uint8_t akey[19];
@@ -408,9 +423,19 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 	    d->cname[0]) == (unsigned char)hk[0])
 		for_host = dt_rule_name_key(d->cname, key, sizeof key) == hn &&
 		    memcmp(key, hk, hn) == 0;
+	if (!for_host)
+		return 0;
+	/* the same addresses as the record keyed last (the host's answers
+	   mostly repeat): each is keyed already */
+	last = &run->host_d[d->qtype != 1];
+	if (*last != NULL && (*last)->n_addrs == d->n_addrs &&
+	    (n = addrs_len(d)) == addrs_len(*last) &&
+	    memcmp(d->addr_bytes, (*last)->addr_bytes, n) == 0)
+		return 0;
+	*last = d;
 	/* the first answer that gave an address is the one asked for:
 	   later ones (a day's 81,920 for the host) are not kept */
-	for (i = 0; for_host && i < d->n_addrs; i++) {
+	for (i = 0; i < d->n_addrs; i++) {
 		dt_dns_addr(d, i, &a);
 		n = addr_key(&a, 0, akey);
 		if (dt_hash_count(&x->host_answer, akey, n) == 0 &&
@@ -589,7 +614,7 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	uint8_t key[19], pkey[PATH_KEY];
 	uint32_t hash;
 	struct dt_hash want;		/* paths of unanswered connections */
-	struct dns_run run = { NULL, 0 };
+	struct dns_run run = { NULL, 0, { NULL, NULL } };
 
 	memset(x, 0, sizeof *x);
 	x->cap = cap;

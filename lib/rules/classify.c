@@ -188,22 +188,27 @@ iphttps_post(const struct dt_conn *c)
 	    strncmp(r->line, "POST /IPHTTPS", 13) == 0);
 }
 
-/* Whether the server name asked last was --host: names are interned,
-   so neighbours asking the same one (a client's attempts) have the
-   same pointer, and are not compared again. */
+/* Whether a server name asked lately was --host: names are interned,
+   so connections asking the same one (a client's attempts, the tunnel's
+   name between the others') have the same pointer, and are not compared
+   again (direct-mapped by the pointer). */
+#define HOST_MEMO 64			/* a power of two */
 struct host_memo {
-	const char *name;
-	int eq;
+	const char *name[HOST_MEMO];
+	int eq[HOST_MEMO];
 };
 
 static int
 is_host(struct host_memo *hm, const char *name, const char *host)
 {
-	if (name != hm->name) {
-		hm->name = name;
-		hm->eq = dt_rule_host_eq(name, host);
+	size_t i = ((uintptr_t)name * 0x9e3779b97f4a7c15ULL) >> 32 &
+	    (HOST_MEMO - 1);
+
+	if (name != hm->name[i]) {
+		hm->name[i] = name;
+		hm->eq[i] = dt_rule_host_eq(name, host);
 	}
-	return hm->eq;
+	return hm->eq[i];
 }
 
 /*
@@ -597,7 +602,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_conn *c, *m;
 	struct dt_hash_iter it;
 	struct reason_memo rm;
-	struct host_memo hm = { NULL, 0 };
+	struct host_memo hm;
 	const struct dt_http *h;
 	const char *name;
 	size_t n, i, n_bits;
@@ -620,6 +625,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		ctx->best[i] = NULL;
 	cap->midstream_conns = 0;
 	memset(&rm, 0, sizeof rm);
+	memset(&hm, 0, sizeof hm);
 	dt_hash_init(&names, cap->mem);
 	/* the marks, a bit per id: step 2 reads step 1's, the rule pass
 	   walks them (without --all) */

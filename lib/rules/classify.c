@@ -414,15 +414,14 @@ struct ev_slot {
 	const char *reason;		/* kept, NULL: empty slot */
 };
 
-static struct ev_slot *
-ev_slot(struct ev_slot *memo, const struct ev *e)
+static uint64_t
+ev_hash(const struct ev *e)
 {
 	uint64_t h = (uintptr_t)e->name ^ (uintptr_t)e->conn * 31 ^
 	    e->dns_frame ^ e->cert_frame ^ e->post_frame ^ e->attempts << 24 ^
 	    (uint64_t)e->port << 40 ^ (uint64_t)e->bits << 48;
 
-	h *= 0x9e3779b97f4a7c15ULL;
-	return &memo[h >> (64 - EV_MEMO_BITS)];
+	return h * 0x9e3779b97f4a7c15ULL;
 }
 
 /* c's reason, at most DT_REASON_LEN - 1 bytes. It quotes wire names (SNI,
@@ -437,7 +436,8 @@ ev_slot(struct ev_slot *memo, const struct ev *e)
    table beside the indexes (1 MB): a reason is then kept text, spilled
    with the other facts, shared by the reasons kept lately with the same
    hash (a direct-mapped memo: 6.9 MB in the file on that day, none on
-   the heap). */
+   the heap; hash: of what the text was written from, its evidence or
+   its bytes, so that the text is not read again for it). */
 #define REASON_SEEN 1024		/* direct-mapped, a power of two */
 struct reason_memo {
 	const char *kept;
@@ -447,7 +447,7 @@ struct reason_memo {
 
 static void
 keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
-    char *text)
+    char *text, uint64_t hash)
 {
 	const char **seen;
 	char *copy;
@@ -475,8 +475,7 @@ keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 		if (cap->spill == NULL)
 			rm->kept = dt_capture_intern_n(cap, text, n);
 		else {
-			seen = &rm->seen[dt_hash_bytes(text, n) &
-			    (REASON_SEEN - 1)];
+			seen = &rm->seen[hash >> 32 & (REASON_SEEN - 1)];
 			if (*seen == NULL || memcmp(*seen, text, n + 1) != 0) {
 				copy = dt_capture_keep_text(cap, n + 1);
 				if (copy != NULL)
@@ -504,7 +503,7 @@ set_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	keep_reason(cap, rm, c, text);
+	keep_reason(cap, rm, c, text, dt_hash_bytes(text, strlen(text)));
 }
 
 /* Keep the best few candidates (highest score, then first) for the
@@ -617,6 +616,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct why w;
 	struct ev e;
 	struct ev_slot *memo, *slot;
+	uint64_t slot_hash;
 	char key[DT_NAME_KEY];
 
 	ctx->any_marked = 0;
@@ -656,13 +656,15 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		    n_server[c->id] : dt_rule_index_server_count(x,
 		    &c->server, c->server_port), &hm, &w, &e);
 		c->iphttps_score = w.score;
-		slot = memo != NULL ? ev_slot(memo, &e) : NULL;
+		slot_hash = ev_hash(&e);
+		slot = memo != NULL ? &memo[slot_hash >> (64 - EV_MEMO_BITS)] :
+		    NULL;
 		if (slot != NULL && slot->reason != NULL &&
 		    memcmp(&slot->key, &e, sizeof e) == 0)
 			c->iphttps_reason = slot->reason;
 		else {
 			reason_write(&e, host, &w);
-			keep_reason(cap, &rm, c, w.text);
+			keep_reason(cap, &rm, c, w.text, slot_hash);
 			if (slot != NULL && c->iphttps_reason != NULL) {
 				slot->key = e;
 				slot->reason = c->iphttps_reason;

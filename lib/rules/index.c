@@ -324,9 +324,13 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
 /* The query name looked at last: names are interned, so an answer
    asking the same name as the one before (A, then AAAA) has the same
    pointer, and is the host's or not as that one was. */
+#define RUN_NAMES 64			/* a power of two */
 struct dns_run {
-	const char *name;
-	int is_host;			/* its key is the host's */
+	/* the names met lately (interned: one pointer a name; the host's
+	   come between the others'), direct-mapped by their address, and
+	   whether each one's key is the host's */
+	const char *name[RUN_NAMES];
+	int is_host[RUN_NAMES];
 	const struct dt_dns *host_d[2];	/* the last record whose addresses
 					   were keyed for the host, of a
 					   query for A ([0]) and other */
@@ -403,8 +407,10 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 	size_t n, i;
 	int for_host;
 
-	if (d->name != NULL && d->name == run->name)
-		for_host = run->is_host;
+	i = ((uintptr_t)d->name * 0x9e3779b97f4a7c15ULL) >> 32 &
+	    (RUN_NAMES - 1);
+	if (d->name != NULL && d->name == run->name[i])
+		for_host = run->is_host[i];
 	else {
 		/* a key begins with its name's first character, lower
 		   case: most names are told apart by it alone */
@@ -414,8 +420,8 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 			n = name_view(d->name, key, &k);
 			for_host = n == hn && memcmp(k, hk, n) == 0;
 		}
-		run->name = d->name;
-		run->is_host = for_host;
+		run->name[i] = d->name;
+		run->is_host[i] = for_host;
 	}
 	if (d->n_addrs == 0)
 		return 0;
@@ -614,9 +620,10 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	uint8_t key[19], pkey[PATH_KEY];
 	uint32_t hash;
 	struct dt_hash want;		/* paths of unanswered connections */
-	struct dns_run run = { NULL, 0, { NULL, NULL } };
+	struct dns_run run;
 
 	memset(x, 0, sizeof *x);
+	memset(&run, 0, sizeof run);
 	x->cap = cap;
 	dt_hash_init(&want, m);
 	dt_hash_init(&x->host_answer, m);

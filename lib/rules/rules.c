@@ -426,20 +426,56 @@ dt_text_hex4(struct dt_text *t, uint16_t v)
 	dt_text_putn(t, d, sizeof d);
 }
 
-void
-dt_text_suite(struct dt_text *t, uint16_t suite)
-{
-	char buf[96];
+#define VERSION_LEN 32		/* a version's name, cut (at most 31) */
 
-	dt_text_put(t, dt_tls_suite_str(suite, buf, sizeof buf));
+/* The name of a suite (key: number + 1) or a version (+ 0x10000) from
+   the memo, made there when missing; NULL without a memo. */
+static const char *
+name_memo(struct dt_rule_ctx *ctx, uint32_t key, size_t *n)
+{
+	struct dt_rule_memos *mm = ctx != NULL ? ctx->memos : NULL;
+	size_t i = (key ^ key >> 16) & (DT_RULE_NAME_MEMO - 1);
+
+	if (mm == NULL)
+		return NULL;
+	if (mm->name[i].key != key) {
+		if (key & 0x10000)		/* cut as dt_text_version's */
+			dt_tls_version_str((uint16_t)(key - 0x10001),
+			    mm->name[i].s, VERSION_LEN);
+		else
+			dt_tls_suite_str((uint16_t)(key - 1), mm->name[i].s,
+			    sizeof mm->name[i].s);
+		mm->name[i].key = key;
+		mm->name[i].n = (uint8_t)strlen(mm->name[i].s);
+	}
+	*n = mm->name[i].n;
+	return mm->name[i].s;
 }
 
 void
-dt_text_version(struct dt_text *t, uint16_t version)
+dt_text_suite(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t suite)
 {
-	char buf[32];
+	char buf[DT_RULE_NAME_MEMO_LEN];
+	const char *s;
+	size_t n;
 
-	dt_text_put(t, dt_tls_version_str(version, buf, sizeof buf));
+	if ((s = name_memo(ctx, (uint32_t)suite + 1, &n)) != NULL)
+		dt_text_putn(t, s, n);
+	else
+		dt_text_put(t, dt_tls_suite_str(suite, buf, sizeof buf));
+}
+
+void
+dt_text_version(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t version)
+{
+	char buf[VERSION_LEN];
+	const char *s;
+	size_t n;
+
+	if ((s = name_memo(ctx, (uint32_t)version + 0x10001, &n)) != NULL)
+		dt_text_putn(t, s, n);
+	else
+		dt_text_put(t, dt_tls_version_str(version, buf, sizeof buf));
 }
 
 /* ---- verdicts ----------------------------------------------------------- */

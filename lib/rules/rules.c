@@ -586,20 +586,17 @@ first_clause(const char *s)
 	return i;
 }
 
-/* A verdict's summary into dst (room for len + 1): the rule's sentence,
-   and when tie >= 0 "%s (IP-HTTPS: %.*s)" with the first tie bytes of
-   c's identification reason. */
+/* A verdict's summary into dst (room for len + 1): the rule's sentence
+   (k bytes), and when tie >= 0 "%s (IP-HTTPS: %.*s)" with the first tie
+   bytes of c's identification reason. */
 static void
-summary_write(char *dst, const char *summary, size_t len,
+summary_write(char *dst, const char *summary, size_t k, size_t len,
     const struct dt_conn *c, int tie)
 {
-	size_t k;
-
 	if (tie < 0) {
 		memcpy(dst, summary, len + 1);
 		return;
 	}
-	k = strlen(summary);
 	memcpy(dst, summary, k);
 	memcpy(dst + k, " (IP-HTTPS: ", 12);
 	memcpy(dst + k + 12, c->iphttps_reason, (size_t)tie);
@@ -615,7 +612,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	struct dt_capture *cap = ctx->cap;
 	struct dt_mem *m = cap->mem;
 	struct dt_verdict *v;
-	size_t i, n = 0, len, fb;
+	size_t i, n = 0, len, slen, fb;
 	int tie = -1;
 	char text[DT_RULE_PACK_MAX];
 	void *packed = NULL;
@@ -629,7 +626,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		summary = "";
 	/* what tied an IP-HTTPS connection to IP-HTTPS: its first clause,
 	   after the summary */
-	len = strlen(summary);
+	len = slen = strlen(summary);
 	if (c != NULL && c->iphttps && dt_conn_reason(c)[0] != '\0') {
 		struct dt_rule_memos *mm = ctx->memos;
 
@@ -655,7 +652,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	   numbers and sentences to the heap (0.6 MB at the 2 GiB day's
 	   rule pass) and the work of writing each summary twice */
 	if (len < sizeof text && cap->spill == NULL) {
-		summary_write(text, summary, len, c, tie);	/* it fits */
+		summary_write(text, summary, slen, len, c, tie);	/* it fits */
 		packed = dt_rule_summary_pack(ctx, text, len);
 	}
 	v = dt_capture_keep(cap, sizeof *v + fb + (packed != NULL ? 0 :
@@ -699,7 +696,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		v->packed = 1;
 	} else {
 		v->summary = (char *)(v + 1) + fb;
-		summary_write(v->summary, summary, len, c, tie);
+		summary_write(v->summary, summary, slen, len, c, tie);
 	}
 	/* a weak identification weakens every finding about it */
 	if (tie >= 0 && c->iphttps_score < DT_RULE_STRONG &&

@@ -132,7 +132,10 @@ dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 	if (c->n_events >= DT_MAX_EVENTS)
 		return events_dropped(m, c);
 	if (c->n_events == c->cap_events) {
-		size_t ncap = c->cap_events ? c->cap_events * 2u : 16;
+		/* the first array holds a whole TLS session's timeline (its
+		   handshake, HTTP heads and close: 17-19 events), so most
+		   never grow; a connection's heap, its kept copy is exact */
+		size_t ncap = c->cap_events ? c->cap_events * 2u : 24;
 
 		if (ncap > DT_MAX_EVENTS)
 			ncap = DT_MAX_EVENTS;

@@ -117,17 +117,13 @@ chains_find(const struct dt_rule_chains *t, const struct dt_rule_index *x,
 	return i;
 }
 
-/* Room for one more key: at most 4/5 of the slots are used, as in a dense
-   struct dt_hash (a table built once and asked once or twice per
-   connection). The slots move. */
+/* The slots twice as many (256 at first), the keys moved to them. */
 static int
-chains_room(struct dt_rule_chains *t, struct dt_mem *m)
+chains_grow(struct dt_rule_chains *t, struct dt_mem *m)
 {
 	size_t cap = t->cap ? t->cap * 2 : 256, mask = cap - 1, i, j;
 	struct dt_rule_slot *s;
 
-	if ((t->n_keys + 1) * 5 <= t->cap * 4)
-		return 0;
 	if ((s = dt_calloc(m, cap, sizeof *s)) == NULL)
 		return -1;
 	for (i = 0; i < t->cap; i++) {
@@ -142,6 +138,16 @@ chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 	t->slots = s;
 	t->cap = cap;
 	return 0;
+}
+
+/* Room for one more key: at most 4/5 of the slots are used, as in a dense
+   struct dt_hash (a table built once and asked once or twice per
+   connection). The slots move when they grow; the question is inline,
+   asked for every item added. */
+static inline int
+chains_room(struct dt_rule_chains *t, struct dt_mem *m)
+{
+	return (t->n_keys + 1) * 5 <= t->cap * 4 ? 0 : chains_grow(t, m);
 }
 
 /* item chained before the items of slot i (an empty slot becomes the

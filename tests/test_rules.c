@@ -2722,11 +2722,11 @@ START_TEST(text_writer_cuts_as_snprintf)
 	   them, cut as they are */
 	for (room = 1; room <= sizeof got; room++) {
 		dt_text_init(&t, got, room);
-		dt_text_suite(&t, 0x003B);
+		dt_text_suite(NULL, &t, 0x003B);
 		dt_text_put(&t, " / ");
-		dt_text_version(&t, 0x0303);
+		dt_text_version(NULL, &t, 0x0303);
 		dt_text_put(&t, " / ");
-		dt_text_suite(&t, 0xFEFE);
+		dt_text_suite(NULL, &t, 0xFEFE);
 		snprintf(want, room, "%s / TLS 1.2 / suite 0xFEFE",
 		    dt_tls_suite_str(0x003B, suite, sizeof suite));
 		ck_assert_str_eq(got, want);

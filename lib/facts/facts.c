@@ -132,7 +132,10 @@ dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 	if (c->n_events >= DT_MAX_EVENTS)
 		return events_dropped(m, c);
 	if (c->n_events == c->cap_events) {
-		size_t ncap = c->cap_events ? c->cap_events * 2u : 16;
+		/* the first array holds a whole TLS session's timeline (its
+		   handshake, HTTP heads and close: 17-19 events), so most
+		   never grow; a connection's heap, its kept copy is exact */
+		size_t ncap = c->cap_events ? c->cap_events * 2u : 24;
 
 		if (ncap > DT_MAX_EVENTS)
 			ncap = DT_MAX_EVENTS;
@@ -507,6 +510,18 @@ keep(struct dt_capture *cap, int kind, size_t n, size_t align)
 	return p;
 }
 
+/* A copy of n bytes at p, 8-aligned, in kept facts: written once, not
+   zeroed first. */
+static void *
+keep_copy(struct dt_capture *cap, const void *p, size_t n)
+{
+	void *k;
+
+	if ((k = keep_raw(cap, DT_KEEP_FACTS, n, 8)) != NULL)
+		memcpy(k, p, n);
+	return k;
+}
+
 void *
 dt_capture_keep(struct dt_capture *cap, size_t n)
 {
@@ -695,10 +710,10 @@ dt_capture_intern_h(struct dt_capture *cap, const char *s, size_t n,
 	slot = str_slot(cap->strs, cap->cap_strs, s, n, (uint32_t)hash);
 	if (slot->s != NULL)
 		return slot->s;
-	/* kept memory comes zeroed: the copy ends with a NUL */
-	if ((copy = keep(cap, DT_KEEP_HOT, n + 1, 1)) == NULL)
+	if ((copy = keep_raw(cap, DT_KEEP_HOT, n + 1, 1)) == NULL)
 		return NULL;
 	memcpy(copy, s, n);
+	copy[n] = '\0';
 	slot->s = copy;
 	slot->hash = (uint32_t)hash;
 	slot->n = (uint32_t)n;
@@ -959,15 +974,13 @@ tls_parts_keep(struct dt_capture *cap, struct dt_tls_facts *t)
 	struct dt_tls_http *h;
 
 	if (t->rare != NULL && !(t->kept & DT_TLS_KEPT_RARE) &&
-	    (r = dt_capture_keep(cap, sizeof *r)) != NULL) {
-		memcpy(r, t->rare, sizeof *r);
+	    (r = keep_copy(cap, t->rare, sizeof *r)) != NULL) {
 		dt_free(cap->mem, t->rare);
 		t->rare = r;
 		t->kept |= DT_TLS_KEPT_RARE;
 	}
 	if (t->http != NULL && !(t->kept & DT_TLS_KEPT_HTTP) &&
-	    (h = dt_capture_keep(cap, sizeof *h)) != NULL) {
-		memcpy(h, t->http, sizeof *h);
+	    (h = keep_copy(cap, t->http, sizeof *h)) != NULL) {
 		dt_free(cap->mem, t->http);
 		t->http = h;
 		t->kept |= DT_TLS_KEPT_HTTP;
@@ -999,8 +1012,7 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 	if (room)
 		tls_parts_keep(cap, c->tls);
 	if (room && !(c->tls->kept & DT_TLS_KEPT_STRUCT) &&
-	    (t = dt_capture_keep(cap, sizeof *t)) != NULL) {
-		memcpy(t, c->tls, sizeof *t);
+	    (t = keep_copy(cap, c->tls, sizeof *t)) != NULL) {
 		dt_free(m, c->tls);
 		t->kept |= DT_TLS_KEPT_STRUCT;
 		c->tls = t;
@@ -1057,8 +1069,8 @@ dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
 
 	/* 16 bytes each, 8-aligned: no padding between timelines */
 	if ((c->kept & DT_CONN_KEPT_EVENTS) || c->n_events == 0 ||
-	    (ev = keep(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event))) ==
-	    NULL)
+	    (ev = keep_raw(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event)))
+	    == NULL)
 		return;
 	memcpy(ev, c->events, n);
 	dt_free(cap->mem, c->events);
@@ -1277,24 +1289,50 @@ put_ip4(char *p, const uint8_t *b)
 	return k - 1;
 }
 
+/* Each byte's two lower-case hex digits. */
+static const char hex_byte[513] =
+	    "000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f"
+	    "202122232425262728292a2b2c2d2e2f"
+	    "303132333435363738393a3b3c3d3e3f"
+	    "404142434445464748494a4b4c4d4e4f"
+	    "505152535455565758595a5b5c5d5e5f"
+	    "606162636465666768696a6b6c6d6e6f"
+	    "707172737475767778797a7b7c7d7e7f"
+	    "808182838485868788898a8b8c8d8e8f"
+	    "909192939495969798999a9b9c9d9e9f"
+	    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+	    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+	    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+	    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 /* A group of an IPv6 address at p in lower-case hex without leading
-   zeros: its four digits made at once, the significant ones copied as
-   four bytes (the digit loop was most of 373 instructions an address);
-   up to 3 bytes after them are written over. Their count. */
-static size_t
+   zeros, a byte's digits at a time (the digit loop was most of 373
+   instructions an address, the digits made four at once then copied
+   still 33 a group). Their count. */
+static inline size_t
 put_group(char *p, unsigned w)
 {
-	static const char hex[] = "0123456789abcdef";
-	char d[8];
-	size_t n = w >= 0x1000 ? 4 : w >= 0x100 ? 3 : w >= 0x10 ? 2 : 1;
+	const char *hi = hex_byte + 2 * (w >> 8), *lo = hex_byte + 2 * (w & 255);
 
-	d[0] = hex[w >> 12];
-	d[1] = hex[(w >> 8) & 15];
-	d[2] = hex[(w >> 4) & 15];
-	d[3] = hex[w & 15];
-	memset(d + 4, 0, 4);
-	memcpy(p, d + 4 - n, 4);
-	return n;
+	if (w < 0x100) {
+		if (w < 0x10) {
+			p[0] = lo[1];
+			return 1;
+		}
+		memcpy(p, lo, 2);
+		return 2;
+	}
+	if (w < 0x1000) {
+		p[0] = hi[1];
+		memcpy(p + 1, lo, 2);
+		return 3;
+	}
+	memcpy(p, hi, 2);
+	memcpy(p + 2, lo, 2);
+	return 4;
 }
 
 /*
@@ -1308,42 +1346,46 @@ put_group(char *p, unsigned w)
 static size_t
 put_ip6(char *p, const uint8_t *b)
 {
-	unsigned w[8];
-	int i, best = -1, blen = 0, cur = -1, clen = 0;
+	unsigned zero, r;
+	int i, best = 8, end = 8;	/* the run written "::", [best, end) */
 	size_t k = 0;
 
-	for (i = 0; i < 8; i++) {
-		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
-		if (w[i] != 0) {
-			cur = -1;
-			continue;
-		}
-		if (cur < 0) {
-			cur = i;
-			clen = 0;
-		}
-		if (++clen > blen) {
-			best = cur;
-			blen = clen;
-		}
+	/* bit i: group i is zero; the first longest run of two or more
+	   from the bits: r keeps the groups that begin a run of len zero
+	   groups, len growing while some does */
+#define ZG(i)	((unsigned)((b[2 * (i)] | b[2 * (i) + 1]) == 0) << (i))
+	zero = ZG(0) | ZG(1) | ZG(2) | ZG(3) | ZG(4) | ZG(5) | ZG(6) | ZG(7);
+#undef ZG
+	if ((r = zero & zero >> 1) != 0) {
+		int len = 2;
+
+		for (; (r & zero >> len) != 0; len++)
+			r &= zero >> len;
+		best = __builtin_ctz(r);
+		end = best + len;
 	}
-	if (blen < 2)
-		best = -1;
-	for (i = 0; i < 8; i++) {
-		if (best >= 0 && i >= best && i < best + blen) {
-			if (i == best)
-				p[k++] = ':';
-			continue;
-		}
+	/* the groups before the run, ':' between them; the run; the
+	   groups after it */
+	for (i = 0; i < best; i++) {
 		if (i != 0)
 			p[k++] = ':';
-		if (i == 6 && best == 0 &&
-		    (blen == 6 || (blen == 5 && w[5] == 0xffff)))
-			return k + put_ip4(p + k, b + 12);
-		k += put_group(p + k, w[i]);
+		k += put_group(p + k, (unsigned)b[2 * i] << 8 | b[2 * i + 1]);
 	}
-	if (best >= 0 && best + blen == 8)
-		p[k++] = ':';
+	if (best == 8)
+		return k;
+	p[k++] = ':';
+	p[k++] = ':';
+	if (best == 0 && end == 5 && b[10] == 0xff && b[11] == 0xff) {
+		memcpy(p + k, "ffff:", 5);
+		return k + 5 + put_ip4(p + k + 5, b + 12);
+	}
+	if (best == 0 && end == 6)
+		return k + put_ip4(p + k, b + 12);
+	for (i = end; i < 8; i++) {
+		if (i != end)
+			p[k++] = ':';
+		k += put_group(p + k, (unsigned)b[2 * i] << 8 | b[2 * i + 1]);
+	}
 	return k;
 }
 

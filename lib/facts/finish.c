@@ -470,6 +470,8 @@ clean_name(struct dt_capture *cap, struct dt_tls_facts *t, char **sp,
 {
 	const char *s = *sp;
 
+	if (s == NULL)			/* none (most ALPNs) */
+		return;
 	if (!(t->kept & kept)) {
 		clean_str(cap->mem, sp);
 		return;

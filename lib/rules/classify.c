@@ -92,17 +92,15 @@ struct why {
 };
 
 static void
-why_add(struct why *w, int weight, int tie, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+why_add(struct why *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
-why_add(struct why *w, int weight, int tie, const char *fmt, ...)
+why_add(struct why *w, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	w->score += weight;
-	w->tie |= tie;
 	if (w->k >= sizeof w->text - 1)
 		return;
 	if (w->k > 0) {
@@ -119,9 +117,8 @@ why_add(struct why *w, int weight, int tie, const char *fmt, ...)
 }
 
 /* The same, for the clauses every connection has (names, port, TTL,
-   attempts), without a format to read: a clause begins (weight, tie, its
-   "; "), then its pieces are appended; text is cut where why_add()'s
-   would be. */
+   attempts), without a format to read: a clause begins (its "; "), then
+   its pieces are appended; text is cut where why_add()'s would be. */
 static void
 why_cat(struct why *w, const char *s)
 {
@@ -147,10 +144,8 @@ why_num(struct why *w, unsigned long long v)
 }
 
 static void
-why_begin(struct why *w, int weight, int tie)
+why_begin(struct why *w)
 {
-	w->score += weight;
-	w->tie |= tie;
 	if (w->k > 0)
 		why_cat(w, "; ");
 }
@@ -193,30 +188,69 @@ iphttps_post(const struct dt_conn *c)
 	    strncmp(r->line, "POST /IPHTTPS", 13) == 0);
 }
 
-/* Whether the server name asked last was --host: names are interned,
-   so neighbours asking the same one (a client's attempts) have the
-   same pointer, and are not compared again. */
+/* Whether a server name asked lately was --host: names are interned,
+   so connections asking the same one (a client's attempts, the tunnel's
+   name between the others') have the same pointer, and are not compared
+   again (direct-mapped by the pointer). */
+#define HOST_MEMO 64			/* a power of two */
 struct host_memo {
-	const char *name;
-	int eq;
+	const char *name[HOST_MEMO];
+	int eq[HOST_MEMO];
 };
 
 static int
 is_host(struct host_memo *hm, const char *name, const char *host)
 {
-	if (name != hm->name) {
-		hm->name = name;
-		hm->eq = dt_rule_host_eq(name, host);
+	size_t i = ((uintptr_t)name * 0x9e3779b97f4a7c15ULL) >> 32 &
+	    (HOST_MEMO - 1);
+
+	if (name != hm->name[i]) {
+		hm->name[i] = name;
+		hm->eq[i] = dt_rule_host_eq(name, host);
 	}
-	return hm->eq;
+	return hm->eq[i];
 }
 
+/*
+ * What a connection's reason says: each clause present with the values it
+ * quotes (0 and NULL: the clause is absent). The reason is a function of
+ * these alone, so connections alike (a client's attempts to one server,
+ * the day's failed attempts to the IP-HTTPS server) share one written and
+ * kept text through the memo below, and only the evidence is looked at
+ * per connection. No padding: the key is compared as bytes.
+ */
+#define EV_NAME		0x0001	/* name is --host */
+#define EV_NOT_HOST	0x0002	/* name, not --host */
+#define EV_SNI		0x0004	/* name is the SNI (else the HTTP Host) */
+#define EV_CONNECT	0x0008	/* CONNECT to --host */
+#define EV_NULL		0x0010	/* NULL suites offered */
+#define EV_STREAM	0x0020	/* POST clause: the streaming length */
+#define EV_DA_NAME	0x0040	/* without --host: name looks like DA */
+#define EV_DA_CONNECT	0x0080	/* without --host: CONNECT looks like DA */
+#define EV_PROXY	0x0100	/* without --host: CONNECT to the port set */
+#define EV_CCERT	0x0200	/* client certificate sent */
+#define EV_PORT		0x0400	/* the port clause */
+#define EV_TTL		0x0800	/* Windows TTL 128 */
+#define EV_DNS		0x1000	/* address from --host's answer */
+#define EV_CERT		0x2000	/* no SNI, certificate for --host */
+#define EV_POST		0x4000	/* POST in the NULL session */
+
+struct ev {
+	const char *name;		/* SNI, else HTTP Host */
+	const struct dt_http *conn;	/* the CONNECT made on it */
+	uint64_t dns_frame, cert_frame, post_frame;	/* their frames */
+	uint64_t attempts;		/* to this server, 3 or more */
+	uint32_t port;			/* the server port */
+	uint32_t bits;			/* EV_*: the clauses present */
+};
+
 /* name: dt_facts_server_name(c); conn: the CONNECT made on c;
-   attempts: the connections to c's server and port. */
+   attempts: the connections to c's server and port. The score and
+   whether the evidence ties c to --host or names another host go to w. */
 static void
 evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
     const char *name, const struct dt_http *conn, const char *host,
-    size_t attempts, struct host_memo *hm, struct why *w)
+    size_t attempts, struct host_memo *hm, struct why *w, struct ev *e)
 {
 	const struct dt_rules_config *cfg = ctx->cfg;
 	const struct dt_rule_index *x = &ctx->idx;
@@ -225,75 +259,169 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
 	const struct dt_cert *leaf;
 	const struct dt_dns *d;
 
+	memset(e, 0, sizeof *e);
+	e->name = name;
+	e->conn = conn;
+	e->port = c->server_port;
 	w->score = w->tie = w->other = 0;
-	w->k = 0;
-	w->text[0] = '\0';
+	if (name != NULL && sni != NULL)
+		e->bits |= EV_SNI;
 	if (host != NULL) {
 		if (name != NULL && is_host(hm, name, host)) {
-			why_begin(w, W_NAME, 1);
-			why_cat(w, sni != NULL ? "SNI " : "HTTP Host ");
-			why_cat(w, name);
+			e->bits |= EV_NAME;
+			w->score += W_NAME;
+			w->tie = 1;
 		} else if (name != NULL) {
+			e->bits |= EV_NOT_HOST;
 			w->other = 1;
-			why_begin(w, 0, 0);
-			why_cat(w, sni != NULL ? "SNI " : "HTTP Host ");
-			why_cat(w, name);
+		}
+		if (conn != NULL && dt_rule_host_eq(conn->uri, host)) {
+			e->bits |= EV_CONNECT;
+			w->score += W_NAME;
+			w->tie = 1;
+		}
+		if (name == NULL && conn == NULL &&
+		    dt_rule_in_ports(cfg, c->server_port) &&
+		    (d = dt_rule_index_host_resolved(x, &c->server)) != NULL) {
+			e->bits |= EV_DNS;
+			e->dns_frame = dt_dns_answer_frame_of(d);
+			w->score += W_DNS;
+			w->tie = 1;
+		}
+		if (sni == NULL && !w->tie && (leaf = dt_rule_leaf(c)) != NULL &&
+		    dt_x509_matches_host(leaf, host)) {
+			e->cert_frame = t->server_cert_frame;
+			e->bits |= EV_CERT;
+			w->score += W_CERT;
+			w->tie = 1;
+		}
+	}
+	if (dt_tls_hello(t)->offered_null) {
+		e->bits |= EV_NULL;
+		w->score += W_NULL;
+	}
+	if (iphttps_post(c)) {
+		e->bits |= EV_POST;
+		e->post_frame = dt_tls_http(t)->request.frame;
+		if (stream_post(c))
+			e->bits |= EV_STREAM;
+		w->score += W_POST;
+	}
+	if (host == NULL) {
+		if (name != NULL && looks_like_da(name)) {
+			e->bits |= EV_DA_NAME;
+			w->score += W_DALIKE;
+		} else if (conn != NULL && looks_like_da(conn->uri)) {
+			e->bits |= EV_DA_CONNECT;
+			w->score += W_DALIKE;
+		}
+		if (conn != NULL && dt_rule_in_ports(cfg, name_port(conn->uri))) {
+			e->bits |= EV_PROXY;
+			w->score += W_PROXY;
+		}
+	}
+	if (dt_tls_rare(t)->cert_request_frame != 0 &&
+	    t->client_cert == DT_CCERT_PRESENT) {
+		e->bits |= EV_CCERT;
+		w->score += W_CCERT;
+	}
+	if ((t->seen || conn == NULL) && dt_rule_in_ports(cfg, c->server_port)) {
+		e->bits |= EV_PORT;
+		w->score += W_PORT;
+	}
+	if (c->ttl_syn == 128) {
+		e->bits |= EV_TTL;
+		w->score += W_TTL;
+	}
+	if (attempts >= 3) {
+		e->attempts = attempts;
+		w->score += W_RETRY;
+	}
+}
+/* The reason e says, into w->text. */
+static void
+reason_write(const struct ev *e, const char *host, struct why *w)
+{
+	const char *kind = e->bits & EV_SNI ? "SNI" : "HTTP Host";
+
+	w->k = 0;
+	w->text[0] = '\0';
+	if (e->bits & (EV_NAME | EV_NOT_HOST)) {
+		why_begin(w);
+		why_cat(w, kind);
+		why_cat(w, " ");
+		why_cat(w, e->name);
+		if (e->bits & EV_NOT_HOST) {
 			why_cat(w, ", not ");
 			why_cat(w, host);
 		}
-		if (conn != NULL && dt_rule_host_eq(conn->uri, host))
-			why_add(w, W_NAME, 1, "CONNECT %s in frame %llu",
-			    conn->uri, (unsigned long long)conn->request_frame);
-		if (name == NULL && conn == NULL &&
-		    dt_rule_in_ports(cfg, c->server_port) &&
-		    (d = dt_rule_index_host_resolved(x, &c->server)) != NULL)
-			why_add(w, W_DNS, 1, "address from the DNS answer in "
-			    "frame %llu", (unsigned long long)dt_dns_answer_frame_of(d));
-		if (sni == NULL && !w->tie && (leaf = dt_rule_leaf(c)) != NULL &&
-		    dt_x509_matches_host(leaf, host))
-			why_add(w, W_CERT, 1, "certificate for %s in frame %llu",
-			    host, (unsigned long long)t->server_cert_frame);
 	}
-	if (dt_tls_hello(t)->offered_null) {
-		why_begin(w, W_NULL, 0);
+	if (e->bits & EV_CONNECT)
+		why_add(w, "CONNECT %s in frame %llu", e->conn->uri,
+		    (unsigned long long)e->conn->request_frame);
+	if (e->bits & EV_DNS)
+		why_add(w, "address from the DNS answer in frame %llu",
+		    (unsigned long long)e->dns_frame);
+	if (e->bits & EV_CERT)
+		why_add(w, "certificate for %s in frame %llu", host,
+		    (unsigned long long)e->cert_frame);
+	if (e->bits & EV_NULL) {
+		why_begin(w);
 		why_cat(w, "NULL suites offered");
 	}
-	if (iphttps_post(c)) {
-		why_begin(w, W_POST, 0);
-		why_cat(w, stream_post(c) ? "the IP-HTTPS Content-Length" :
+	if (e->bits & EV_POST) {
+		why_begin(w);
+		why_cat(w, e->bits & EV_STREAM ? "the IP-HTTPS Content-Length" :
 		    "POST /IPHTTPS");
 		why_cat(w, " in the NULL session (frame ");
-		why_num(w, dt_tls_http(t)->request.frame);
+		why_num(w, e->post_frame);
 		why_cat(w, ")");
 	}
-	if (host == NULL) {
-		if (name != NULL && looks_like_da(name))
-			why_add(w, W_DALIKE, 0, "%s %s looks like a "
-			    "DirectAccess name", sni != NULL ? "SNI" :
-			    "HTTP Host", name);
-		else if (conn != NULL && looks_like_da(conn->uri))
-			why_add(w, W_DALIKE, 0, "CONNECT %s looks like a "
-			    "DirectAccess name", conn->uri);
-		if (conn != NULL && dt_rule_in_ports(cfg, name_port(conn->uri)))
-			why_add(w, W_PROXY, 0, "proxy CONNECT to port %u",
-			    name_port(conn->uri));
-	}
-	if (dt_tls_rare(t)->cert_request_frame != 0 && t->client_cert == DT_CCERT_PRESENT)
-		why_add(w, W_CCERT, 0, "client certificate sent");
-	if ((t->seen || conn == NULL) && dt_rule_in_ports(cfg, c->server_port)) {
-		why_begin(w, W_PORT, 0);
+	if (e->bits & EV_DA_NAME)
+		why_add(w, "%s %s looks like a DirectAccess name", kind,
+		    e->name);
+	else if (e->bits & EV_DA_CONNECT)
+		why_add(w, "CONNECT %s looks like a DirectAccess name",
+		    e->conn->uri);
+	if (e->bits & EV_PROXY)
+		why_add(w, "proxy CONNECT to port %u", name_port(e->conn->uri));
+	if (e->bits & EV_CCERT)
+		why_add(w, "client certificate sent");
+	if (e->bits & EV_PORT) {
+		why_begin(w);
 		why_cat(w, "port ");
-		why_num(w, c->server_port);
+		why_num(w, e->port);
 	}
-	if (c->ttl_syn == 128) {
-		why_begin(w, W_TTL, 0);
+	if (e->bits & EV_TTL) {
+		why_begin(w);
 		why_cat(w, "Windows TTL 128");
 	}
-	if (attempts >= 3) {
-		why_begin(w, W_RETRY, 0);
-		why_num(w, attempts);
+	if (e->attempts != 0) {
+		why_begin(w);
+		why_num(w, e->attempts);
 		why_cat(w, " attempts to this server");
 	}
+}
+
+/* The reasons written lately, by their evidence (direct-mapped, 128 KiB
+   for the classification only): the 100 MB day's 8,000 connections have
+   about 3,200 distinct evidences, and a slot per 2,048 leaves 3,527 to
+   write (a reason written and kept is ~450 instructions). */
+#define EV_MEMO_BITS 11
+#define EV_MEMO (1 << EV_MEMO_BITS)
+struct ev_slot {
+	struct ev key;
+	const char *reason;		/* kept, NULL: empty slot */
+};
+
+static uint64_t
+ev_hash(const struct ev *e)
+{
+	uint64_t h = (uintptr_t)e->name ^ (uintptr_t)e->conn * 31 ^
+	    e->dns_frame ^ e->cert_frame ^ e->post_frame ^ e->attempts << 24 ^
+	    (uint64_t)e->port << 40 ^ (uint64_t)e->bits << 48;
+
+	return h * 0x9e3779b97f4a7c15ULL;
 }
 
 /* c's reason, at most DT_REASON_LEN - 1 bytes. It quotes wire names (SNI,
@@ -308,7 +436,8 @@ evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
    table beside the indexes (1 MB): a reason is then kept text, spilled
    with the other facts, shared by the reasons kept lately with the same
    hash (a direct-mapped memo: 6.9 MB in the file on that day, none on
-   the heap). */
+   the heap; hash: of what the text was written from, its evidence or
+   its bytes, so that the text is not read again for it). */
 #define REASON_SEEN 1024		/* direct-mapped, a power of two */
 struct reason_memo {
 	const char *kept;
@@ -318,7 +447,7 @@ struct reason_memo {
 
 static void
 keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
-    char *text)
+    char *text, uint64_t hash)
 {
 	const char **seen;
 	char *copy;
@@ -346,8 +475,7 @@ keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 		if (cap->spill == NULL)
 			rm->kept = dt_capture_intern_n(cap, text, n);
 		else {
-			seen = &rm->seen[dt_hash_bytes(text, n) &
-			    (REASON_SEEN - 1)];
+			seen = &rm->seen[hash >> 32 & (REASON_SEEN - 1)];
 			if (*seen == NULL || memcmp(*seen, text, n + 1) != 0) {
 				copy = dt_capture_keep_text(cap, n + 1);
 				if (copy != NULL)
@@ -375,7 +503,7 @@ set_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	keep_reason(cap, rm, c, text);
+	keep_reason(cap, rm, c, text, dt_hash_bytes(text, strlen(text)));
 }
 
 /* Keep the best few candidates (highest score, then first) for the
@@ -473,7 +601,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_conn *c, *m;
 	struct dt_hash_iter it;
 	struct reason_memo rm;
-	struct host_memo hm = { NULL, 0 };
+	struct host_memo hm;
 	const struct dt_http *h;
 	const char *name;
 	size_t n, i, n_bits;
@@ -486,6 +614,9 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	uint8_t *no_connect, *via_connect;
 	int later = 0;
 	struct why w;
+	struct ev e;
+	struct ev_slot *memo, *slot;
+	uint64_t slot_hash;
 	char key[DT_NAME_KEY];
 
 	ctx->any_marked = 0;
@@ -494,6 +625,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		ctx->best[i] = NULL;
 	cap->midstream_conns = 0;
 	memset(&rm, 0, sizeof rm);
+	memset(&hm, 0, sizeof hm);
 	dt_hash_init(&names, cap->mem);
 	/* the marks, a bit per id: step 2 reads step 1's, the rule pass
 	   walks them (without --all) */
@@ -504,6 +636,8 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	/* read in id order beside the walk, not a probe of the index per
 	   connection (NULL when memory refused: then the probe) */
 	n_server = dt_rule_index_server_counts(x);
+	/* without it (memory refused) every reason is written */
+	memo = dt_calloc(cap->mem, EV_MEMO, sizeof *memo);
 
 	/* 1. each connection on its own evidence */
 	for (c = cap->conns; c != NULL; c = c->next) {
@@ -520,9 +654,22 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 		h = dt_rule_index_connect_on(x, c->id);
 		evidence(ctx, c, name, h, host, n_server != NULL ?
 		    n_server[c->id] : dt_rule_index_server_count(x,
-		    &c->server, c->server_port), &hm, &w);
+		    &c->server, c->server_port), &hm, &w, &e);
 		c->iphttps_score = w.score;
-		keep_reason(cap, &rm, c, w.text);
+		slot_hash = ev_hash(&e);
+		slot = memo != NULL ? &memo[slot_hash >> (64 - EV_MEMO_BITS)] :
+		    NULL;
+		if (slot != NULL && slot->reason != NULL &&
+		    memcmp(&slot->key, &e, sizeof e) == 0)
+			c->iphttps_reason = slot->reason;
+		else {
+			reason_write(&e, host, &w);
+			keep_reason(cap, &rm, c, w.text, slot_hash);
+			if (slot != NULL && c->iphttps_reason != NULL) {
+				slot->key = e;
+				slot->reason = c->iphttps_reason;
+			}
+		}
 		if (host != NULL)
 			c->iphttps = w.tie && !w.other;
 		else
@@ -547,6 +694,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 			break;
 	}
 	dt_free(cap->mem, n_server);
+	dt_free(cap->mem, memo);
 
 	/* 2. attempts that never got as far as a name (TCP failures, no
 	   SNI) to the server of an identified connection; without --host,
@@ -665,6 +813,20 @@ run_add(struct run *r, const struct dt_conn *c)
 	}
 }
 
+/* The run r is of c's server (the bytes group_key() reads). */
+static int
+same_server_as(const struct run *r, const struct dt_conn *c)
+{
+	return r->conn->server_port == c->server_port &&
+	    r->conn->server.family == c->server.family &&
+	    memcmp(r->conn->server.a, c->server.a, 16) == 0;
+}
+
+/* The run each verdict id met last, direct-mapped by its address: a
+   connection's verdicts come in the rules' order, and the next attempt
+   to the same server mostly has the same ones. */
+#define RUN_LAST 16			/* a power of two */
+
 void
 dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 {
@@ -674,7 +836,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 	struct dt_hash runs;
 	struct dt_hash_iter it;
 	struct dt_verdict *v;
-	struct run *r, *list = NULL;
+	struct run *r, *list = NULL, *last[RUN_LAST] = { NULL }, **lp;
 	uint8_t key[128];
 	size_t len;
 	int n;
@@ -687,13 +849,22 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 
 		dt_capture_spill_step(cap, &sw);
 		if (v->conn == 0 ||
-		    (c = dt_rule_index_conn(&ctx->idx, v->conn)) == NULL ||
-		    (len = group_key(v, c, key, sizeof key)) == 0)
+		    (c = dt_rule_index_conn(&ctx->idx, v->conn)) == NULL)
+			continue;
+		lp = &last[((uintptr_t)v->id >> 3) & (RUN_LAST - 1)];
+		if (*lp != NULL && (*lp)->lead->id == v->id &&
+		    same_server_as(*lp, c)) {
+			if ((*lp)->conn != c)
+				run_add(*lp, c);
+			continue;
+		}
+		if ((len = group_key(v, c, key, sizeof key)) == 0)
 			continue;
 		r = dt_hash_first(&runs, key, len, &it);
 		if (r != NULL) {
 			if (r->conn != c)
 				run_add(r, c);
+			*lp = r;
 			continue;
 		}
 		if (v->severity == DT_SEV_INFO)
@@ -709,11 +880,14 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		list = r;
 		if (dt_hash_add(&runs, key, len, r) < 0)
 			goto out;
+		*lp = r;
 	}
 	/* each run's first verdict gets the list (the runs, not every
 	   verdict again) */
 	for (r = list; r != NULL; r = r->next) {
 		char *s, text[DT_RULE_PACK_MAX];
+		char buf[DT_RULE_PACK_MAX + DT_RULE_TEXT + DT_ENDPOINT_LEN +
+		    64];
 		const char *was;
 
 		if (r->count < 2)
@@ -722,14 +896,19 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		was = dt_rule_summary(ctx, v, text);
 #define ATTEMPTS "%s; %zu attempts to %s (%s) ended the same way", \
 	    was, r->count, r->conn->server_str, r->list
-		n = snprintf(NULL, 0, ATTEMPTS);
+		/* written once where it fits (measured with a NULL buffer,
+		   glibc writes a long list a few bytes at a time) */
+		n = snprintf(buf, sizeof buf, ATTEMPTS);
 		/* a kept verdict's summary is kept text too (the old one
 		   stays there, unused: one per run) */
 		if (n < 0 || (s = v->kept ?
 		    dt_capture_keep_text(cap, (size_t)n + 1) :
 		    dt_malloc(mem, (size_t)n + 1)) == NULL)
 			goto out;
-		snprintf(s, (size_t)n + 1, ATTEMPTS);
+		if ((size_t)n < sizeof buf)
+			memcpy(s, buf, (size_t)n + 1);
+		else
+			snprintf(s, (size_t)n + 1, ATTEMPTS);
 #undef ATTEMPTS
 		if (!v->kept)
 			dt_free(mem, v->summary);

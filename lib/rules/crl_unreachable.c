@@ -97,65 +97,41 @@ cmp_conn_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The TCP connections to port of the addresses DNS gave for host, in id
- * order, each once (*out: the caller frees it; NULL when none). -1 when
- * memory failed.
- */
+/* The TCP connections to the port of the addresses a DNS record gave,
+   each address once (seen: those walked), appended to *v (n of cap). -1
+   when memory failed. */
 static int
-conns_to_host(const struct dt_rule_ctx *ctx, const char *host,
-    uint16_t port, const struct dt_conn ***out, size_t *n)
+conns_of(const struct dt_rule_ctx *ctx, const struct dt_dns *d,
+    uint16_t port, struct dt_hash *seen, const struct dt_conn ***v,
+    size_t *n, size_t *cap)
 {
 	const struct dt_rule_index *x = &ctx->idx;
-	struct dt_mem *m = ctx->cap->mem;
-	struct dt_hash_iter it, ic;
-	const struct dt_conn **v = NULL, **nv;
-	const struct dt_dns *d;
-	const struct dt_conn *c;
-	struct dt_hash seen;		/* addresses already walked */
-	size_t cap = 0, i;
-	int rc = 0;
+	const struct dt_conn **nv, *c;
+	struct dt_hash_iter ic;
+	struct dt_addr a;
+	size_t i;
+	int fresh;
 
-	*out = NULL;
-	*n = 0;
-	dt_hash_init(&seen, m);
-	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL && rc == 0;
-	    d = dt_rule_index_dns_next(x, &it)) {
-		for (i = 0; i < d->n_addrs && rc == 0; i++) {
-			struct dt_addr a;
-			int fresh;
-
-			dt_dns_addr(d, i, &a);
-			fresh = dt_hash_add(&seen, &a, sizeof a, NULL);
-			if (fresh <= 0) {
-				rc = fresh < 0 ? -1 : 0;
-				continue;
+	for (i = 0; i < d->n_addrs; i++) {
+		dt_dns_addr(d, i, &a);
+		if ((fresh = dt_hash_add(seen, &a, sizeof a, NULL)) <= 0) {
+			if (fresh < 0)
+				return -1;
+			continue;
+		}
+		for (c = dt_rule_index_server_first(x, &a, port, &ic);
+		    c != NULL; c = dt_rule_index_server_next(x, &ic)) {
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 8;
+				nv = dt_realloc(ctx->cap->mem, *v,
+				    *cap * sizeof **v);
+				if (nv == NULL)
+					return -1;
+				*v = nv;
 			}
-			for (c = dt_rule_index_server_first(x, &a, port,
-			    &ic); c != NULL && rc == 0;
-			    c = dt_rule_index_server_next(x, &ic)) {
-				if (*n == cap) {
-					cap = cap ? cap * 2 : 8;
-					nv = dt_realloc(m, v, cap * sizeof *v);
-					if (nv == NULL) {
-						rc = -1;
-						break;
-					}
-					v = nv;
-				}
-				v[(*n)++] = c;
-			}
+			(*v)[(*n)++] = c;
 		}
 	}
-	dt_hash_free(&seen);
-	if (rc != 0) {
-		dt_free(m, v);
-		*n = 0;
-		return -1;
-	}
-	if (*n > 1)
-		qsort(v, *n, sizeof *v, cmp_conn_id);
-	*out = v;
 	return 0;
 }
 
@@ -172,8 +148,10 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 	const char *path;
 	uint16_t port;
 	struct crl_fail nx;		/* the NXDOMAIN answers' frames */
-	int resolved = 0, failed = 0, nxdomain = 0;
-	size_t i, n;
+	struct dt_hash seen;		/* addresses whose connections
+					   to_host holds */
+	int resolved = 0, failed = 0, nxdomain = 0, rc = 0;
+	size_t i, n = 0, n_cap = 0;
 
 	memset(f, 0, sizeof *f);
 	if (!split_url(url, host, sizeof host, &port, &path))
@@ -201,11 +179,14 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 		add_frame(f, h->response_frame);
 		failed = 1;
 	}
-	/* one walk of the host's records for both questions (without the
-	   DNS table each walk reads every record): an address, and the
-	   NXDOMAIN answers, which count only when nothing resolved */
+	/* one walk of the host's records for the three questions (without
+	   the DNS table each walk reads every record): an address, the
+	   NXDOMAIN answers, which count only when nothing resolved, and
+	   the TCP connections to the addresses, in id order below */
 	nx.n = 0;
-	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL;
+	to_host = NULL;
+	dt_hash_init(&seen, ctx->cap->mem);
+	for (d = dt_rule_index_dns_first(x, host, &it); d != NULL && rc == 0;
 	    d = dt_rule_index_dns_next(x, &it)) {
 		if (d->n_addrs > 0)
 			resolved = 1;
@@ -214,7 +195,15 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 			add_frame(&nx, dt_dns_query_frame_of(d));
 			add_frame(&nx, dt_dns_answer_frame_of(d));
 		}
+		rc = conns_of(ctx, d, port, &seen, &to_host, &n, &n_cap);
 	}
+	dt_hash_free(&seen);
+	if (rc != 0) {
+		dt_free(ctx->cap->mem, to_host);
+		return 0;
+	}
+	if (n > 1)
+		qsort(to_host, n, sizeof *to_host, cmp_conn_id);
 	if (!failed && !resolved && nxdomain) {
 		snprintf(f->what, sizeof f->what, "DNS answered NXDOMAIN for "
 		    "%s", host);
@@ -225,8 +214,6 @@ probe(const struct dt_rule_ctx *ctx, const char *url, struct crl_fail *f)
 	}
 	/* TCP to the CDP host's addresses; an established one whose HTTP
 	   we did not see may have fetched it, so it clears. */
-	if (conns_to_host(ctx, host, port, &to_host, &n) != 0)
-		return 0;
 	for (i = 0; i < n; i++) {
 		c = to_host[i];
 		if (c->state != DT_TCP_NO_ANSWER && c->state != DT_TCP_REFUSED) {

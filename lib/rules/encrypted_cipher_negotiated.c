@@ -28,9 +28,9 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	dt_text_put(&l, "The client offered NULL suites (frame ");
 	dt_text_u64(&l, t->ch_frame);
 	dt_text_put(&l, ") but the server chose ");
-	dt_text_suite(&l, t->suite);
+	dt_text_suite(ctx, &l, t->suite);
 	dt_text_put(&l, " with ");
-	dt_text_version(&l, t->version);
+	dt_text_version(ctx, &l, t->version);
 	dt_text_put(&l, " (frame ");
 	dt_text_u64(&l, t->sh_frame);
 	dt_text_put(&l, "): IP-HTTPS pays double encryption");

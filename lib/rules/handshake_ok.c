@@ -125,11 +125,11 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	if (late != 0 && (closed = peer_closed(c, late)) == 0)
 		path = path_meaning(t->alert_desc);
 	dt_text_init(&s, sum, sizeof sum);
-	dt_text_version(&s, t->version);
+	dt_text_version(ctx, &s, t->version);
 	dt_text_put(&s, " handshake with ");
 	dt_text_put(&s, c->server_str);
 	dt_text_put(&s, " completed with ");
-	dt_text_suite(&s, t->suite);
+	dt_text_suite(ctx, &s, t->suite);
 	dt_text_put(&s, " (ClientHello frame ");
 	dt_text_u64(&s, t->ch_frame);
 	dt_text_put(&s, ", ServerHello frame ");

@@ -117,17 +117,13 @@ chains_find(const struct dt_rule_chains *t, const struct dt_rule_index *x,
 	return i;
 }
 
-/* Room for one more key: at most 4/5 of the slots are used, as in a dense
-   struct dt_hash (a table built once and asked once or twice per
-   connection). The slots move. */
+/* The slots twice as many (256 at first), the keys moved to them. */
 static int
-chains_room(struct dt_rule_chains *t, struct dt_mem *m)
+chains_grow(struct dt_rule_chains *t, struct dt_mem *m)
 {
 	size_t cap = t->cap ? t->cap * 2 : 256, mask = cap - 1, i, j;
 	struct dt_rule_slot *s;
 
-	if ((t->n_keys + 1) * 5 <= t->cap * 4)
-		return 0;
 	if ((s = dt_calloc(m, cap, sizeof *s)) == NULL)
 		return -1;
 	for (i = 0; i < t->cap; i++) {
@@ -142,6 +138,16 @@ chains_room(struct dt_rule_chains *t, struct dt_mem *m)
 	t->slots = s;
 	t->cap = cap;
 	return 0;
+}
+
+/* Room for one more key: at most 4/5 of the slots are used, as in a dense
+   struct dt_hash (a table built once and asked once or twice per
+   connection). The slots move when they grow; the question is inline,
+   asked for every item added. */
+static inline int
+chains_room(struct dt_rule_chains *t, struct dt_mem *m)
+{
+	return (t->n_keys + 1) * 5 <= t->cap * 4 ? 0 : chains_grow(t, m);
 }
 
 /* item chained before the items of slot i (an empty slot becomes the
@@ -324,10 +330,28 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
 /* The query name looked at last: names are interned, so an answer
    asking the same name as the one before (A, then AAAA) has the same
    pointer, and is the host's or not as that one was. */
+#define RUN_NAMES 64			/* a power of two */
 struct dns_run {
-	const char *name;
-	int is_host;			/* its key is the host's */
+	/* the names met lately (interned: one pointer a name; the host's
+	   come between the others'), direct-mapped by their address, and
+	   whether each one's key is the host's */
+	const char *name[RUN_NAMES];
+	int is_host[RUN_NAMES];
+	const struct dt_dns *host_d[2];	/* the last record whose addresses
+					   were keyed for the host, of a
+					   query for A ([0]) and other */
 };
+
+/* The bytes of d's packed addresses. */
+static size_t
+addrs_len(const struct dt_dns *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_addrs; i++)
+		n += dt_dns_addr_size(d->addr_bytes[n]);
+	return n;
+}
 
 /* The slots of the names keyed lately, by the interned name's pointer
    (direct-mapped): a day's 389,491 answers ask 99,316 names, most of
@@ -381,6 +405,7 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
     const char *hk, size_t hn)
 {
 	struct dt_dns *d = dt_capture_dns(x->cap, di);
+	const struct dt_dns **last;
 	char key[DT_NAME_KEY];
 	const char *k;
 	uint8_t akey[19];
@@ -388,8 +413,10 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 	size_t n, i;
 	int for_host;
 
-	if (d->name != NULL && d->name == run->name)
-		for_host = run->is_host;
+	i = ((uintptr_t)d->name * 0x9e3779b97f4a7c15ULL) >> 32 &
+	    (RUN_NAMES - 1);
+	if (d->name != NULL && d->name == run->name[i])
+		for_host = run->is_host[i];
 	else {
 		/* a key begins with its name's first character, lower
 		   case: most names are told apart by it alone */
@@ -399,8 +426,8 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 			n = name_view(d->name, key, &k);
 			for_host = n == hn && memcmp(k, hk, n) == 0;
 		}
-		run->name = d->name;
-		run->is_host = for_host;
+		run->name[i] = d->name;
+		run->is_host[i] = for_host;
 	}
 	if (d->n_addrs == 0)
 		return 0;
@@ -408,9 +435,19 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 	    d->cname[0]) == (unsigned char)hk[0])
 		for_host = dt_rule_name_key(d->cname, key, sizeof key) == hn &&
 		    memcmp(key, hk, hn) == 0;
+	if (!for_host)
+		return 0;
+	/* the same addresses as the record keyed last (the host's answers
+	   mostly repeat): each is keyed already */
+	last = &run->host_d[d->qtype != 1];
+	if (*last != NULL && (*last)->n_addrs == d->n_addrs &&
+	    (n = addrs_len(d)) == addrs_len(*last) &&
+	    memcmp(d->addr_bytes, (*last)->addr_bytes, n) == 0)
+		return 0;
+	*last = d;
 	/* the first answer that gave an address is the one asked for:
 	   later ones (a day's 81,920 for the host) are not kept */
-	for (i = 0; for_host && i < d->n_addrs; i++) {
+	for (i = 0; i < d->n_addrs; i++) {
 		dt_dns_addr(d, i, &a);
 		n = addr_key(&a, 0, akey);
 		if (dt_hash_count(&x->host_answer, akey, n) == 0 &&
@@ -589,9 +626,10 @@ dt_rule_index_build(struct dt_rule_index *x, struct dt_capture *cap,
 	uint8_t key[19], pkey[PATH_KEY];
 	uint32_t hash;
 	struct dt_hash want;		/* paths of unanswered connections */
-	struct dns_run run = { NULL, 0 };
+	struct dns_run run;
 
 	memset(x, 0, sizeof *x);
+	memset(&run, 0, sizeof run);
 	x->cap = cap;
 	dt_hash_init(&want, m);
 	dt_hash_init(&x->host_answer, m);

@@ -32,7 +32,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	for (i = 0; i < h->n_offered_suites && i < 4; i++) {
 		if (i > 0)
 			dt_text_put(&l, ", ");
-		dt_text_suite(&l, h->offered_suites[i]);
+		dt_text_suite(ctx, &l, h->offered_suites[i]);
 	}
 	if (h->n_offered_suites > 4)
 		dt_text_put(&l, ", ...");

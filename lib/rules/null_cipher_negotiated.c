@@ -26,7 +26,7 @@ check(struct dt_rule_ctx *ctx, struct dt_conn *c)
 	fr[1] = t->sh_frame;
 	dt_text_init(&l, sum, sizeof sum);
 	dt_text_put(&l, "The server chose ");
-	dt_text_suite(&l, t->suite);
+	dt_text_suite(ctx, &l, t->suite);
 	dt_text_put(&l, " in its ServerHello (frame ");
 	dt_text_u64(&l, t->sh_frame);
 	dt_text_put(&l, "): IP-HTTPS without double encryption");

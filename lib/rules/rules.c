@@ -426,20 +426,56 @@ dt_text_hex4(struct dt_text *t, uint16_t v)
 	dt_text_putn(t, d, sizeof d);
 }
 
-void
-dt_text_suite(struct dt_text *t, uint16_t suite)
-{
-	char buf[96];
+#define VERSION_LEN 32		/* a version's name, cut (at most 31) */
 
-	dt_text_put(t, dt_tls_suite_str(suite, buf, sizeof buf));
+/* The name of a suite (key: number + 1) or a version (+ 0x10000) from
+   the memo, made there when missing; NULL without a memo. */
+static const char *
+name_memo(struct dt_rule_ctx *ctx, uint32_t key, size_t *n)
+{
+	struct dt_rule_memos *mm = ctx != NULL ? ctx->memos : NULL;
+	size_t i = (key ^ key >> 16) & (DT_RULE_NAME_MEMO - 1);
+
+	if (mm == NULL)
+		return NULL;
+	if (mm->name[i].key != key) {
+		if (key & 0x10000)		/* cut as dt_text_version's */
+			dt_tls_version_str((uint16_t)(key - 0x10001),
+			    mm->name[i].s, VERSION_LEN);
+		else
+			dt_tls_suite_str((uint16_t)(key - 1), mm->name[i].s,
+			    sizeof mm->name[i].s);
+		mm->name[i].key = key;
+		mm->name[i].n = (uint8_t)strlen(mm->name[i].s);
+	}
+	*n = mm->name[i].n;
+	return mm->name[i].s;
 }
 
 void
-dt_text_version(struct dt_text *t, uint16_t version)
+dt_text_suite(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t suite)
 {
-	char buf[32];
+	char buf[DT_RULE_NAME_MEMO_LEN];
+	const char *s;
+	size_t n;
 
-	dt_text_put(t, dt_tls_version_str(version, buf, sizeof buf));
+	if ((s = name_memo(ctx, (uint32_t)suite + 1, &n)) != NULL)
+		dt_text_putn(t, s, n);
+	else
+		dt_text_put(t, dt_tls_suite_str(suite, buf, sizeof buf));
+}
+
+void
+dt_text_version(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t version)
+{
+	char buf[VERSION_LEN];
+	const char *s;
+	size_t n;
+
+	if ((s = name_memo(ctx, (uint32_t)version + 0x10001, &n)) != NULL)
+		dt_text_putn(t, s, n);
+	else
+		dt_text_put(t, dt_tls_version_str(version, buf, sizeof buf));
 }
 
 /* ---- verdicts ----------------------------------------------------------- */
@@ -475,14 +511,25 @@ text_fp(const char *s, size_t len)
 }
 
 static char *
-shared_text(struct dt_rule_ctx *ctx, const char *s)
+shared_text(struct dt_rule_ctx *ctx, const struct dt_rule *rule, const char *s)
 {
 	struct dt_capture *cap = ctx->cap;
 	struct dt_rule_memos *mm = ctx->memos;
 	uint64_t fp, w, high = 0;
-	size_t i, len = strlen(s);
+	size_t i, len, at = 0;
 	char **v;
 
+	/* a rule hands in its literal, or its buffer holding the same text
+	   again: one comparison with what that address held last (by rule
+	   too: the rules' buffers are at the same places of the stack) */
+	if (mm != NULL) {
+		at = ((uintptr_t)s ^ (uintptr_t)rule << 7) *
+		    0x9e3779b97f4a7c15ULL >> 32 & (DT_RULE_TEXT_AT - 1);
+		if (mm->text_at[at].src == s &&
+		    strcmp(mm->text_at[at].text, s) == 0)
+			return (char *)mm->text_at[at].text;
+	}
+	len = strlen(s);
 	fp = text_fp(s, len);
 	if (mm != NULL)
 		for (; mm->n_text_fp < cap->n_texts; mm->n_text_fp++)
@@ -492,8 +539,13 @@ shared_text(struct dt_rule_ctx *ctx, const char *s)
 	/* a text equal to a shared one is ASCII as it is */
 	for (i = 0; i < cap->n_texts; i++)
 		if ((mm == NULL || mm->text_fp[i] == fp) &&
-		    strcmp(cap->texts[i], s) == 0)
+		    strcmp(cap->texts[i], s) == 0) {
+			if (mm != NULL) {
+				mm->text_at[at].src = s;
+				mm->text_at[at].text = cap->texts[i];
+			}
 			return cap->texts[i];
+		}
 	if (cap->n_texts == MAX_SHARED_TEXTS)
 		return NULL;
 	/* ASCII: no byte with its high bit, eight at a time */
@@ -534,20 +586,17 @@ first_clause(const char *s)
 	return i;
 }
 
-/* A verdict's summary into dst (room for len + 1): the rule's sentence,
-   and when tie >= 0 "%s (IP-HTTPS: %.*s)" with the first tie bytes of
-   c's identification reason. */
+/* A verdict's summary into dst (room for len + 1): the rule's sentence
+   (k bytes), and when tie >= 0 "%s (IP-HTTPS: %.*s)" with the first tie
+   bytes of c's identification reason. */
 static void
-summary_write(char *dst, const char *summary, size_t len,
+summary_write(char *dst, const char *summary, size_t k, size_t len,
     const struct dt_conn *c, int tie)
 {
-	size_t k;
-
 	if (tie < 0) {
 		memcpy(dst, summary, len + 1);
 		return;
 	}
-	k = strlen(summary);
 	memcpy(dst, summary, k);
 	memcpy(dst + k, " (IP-HTTPS: ", 12);
 	memcpy(dst + k + 12, c->iphttps_reason, (size_t)tie);
@@ -563,7 +612,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	struct dt_capture *cap = ctx->cap;
 	struct dt_mem *m = cap->mem;
 	struct dt_verdict *v;
-	size_t i, n = 0, len, fb;
+	size_t i, n = 0, len, slen, fb;
 	int tie = -1;
 	char text[DT_RULE_PACK_MAX];
 	void *packed = NULL;
@@ -577,7 +626,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		summary = "";
 	/* what tied an IP-HTTPS connection to IP-HTTPS: its first clause,
 	   after the summary */
-	len = strlen(summary);
+	len = slen = strlen(summary);
 	if (c != NULL && c->iphttps && dt_conn_reason(c)[0] != '\0') {
 		struct dt_rule_memos *mm = ctx->memos;
 
@@ -603,7 +652,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	   numbers and sentences to the heap (0.6 MB at the 2 GiB day's
 	   rule pass) and the work of writing each summary twice */
 	if (len < sizeof text && cap->spill == NULL) {
-		summary_write(text, summary, len, c, tie);	/* it fits */
+		summary_write(text, summary, slen, len, c, tie);	/* it fits */
 		packed = dt_rule_summary_pack(ctx, text, len);
 	}
 	v = dt_capture_keep(cap, sizeof *v + fb + (packed != NULL ? 0 :
@@ -647,7 +696,7 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		v->packed = 1;
 	} else {
 		v->summary = (char *)(v + 1) + fb;
-		summary_write(v->summary, summary, len, c, tie);
+		summary_write(v->summary, summary, slen, len, c, tie);
 	}
 	/* a weak identification weakens every finding about it */
 	if (tie >= 0 && c->iphttps_score < DT_RULE_STRONG &&
@@ -657,11 +706,11 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		explanation = "";
 	if (remedy == NULL)
 		remedy = "";
-	if ((v->explanation = shared_text(ctx, explanation)) != NULL)
+	if ((v->explanation = shared_text(ctx, rule, explanation)) != NULL)
 		v->shared_text |= 1;
 	else
 		v->explanation = dt_strdup(m, explanation);
-	if ((v->remedy = shared_text(ctx, remedy)) != NULL)
+	if ((v->remedy = shared_text(ctx, rule, remedy)) != NULL)
 		v->shared_text |= 2;
 	else
 		v->remedy = dt_strdup(m, remedy);

@@ -33,6 +33,9 @@ struct dt_rules_config {
 struct dt_crl_memo;
 
 /* The pass's memos (dt_rule_ctx.memos; NULL: none, each asked afresh). */
+#define DT_RULE_TEXT_AT 64	/* a power of two */
+#define DT_RULE_NAME_MEMO 16	/* a power of two */
+#define DT_RULE_NAME_MEMO_LEN 96
 #define DT_RULE_CHAIN_MEMO 64		/* chains remembered (direct-mapped) */
 #define DT_RULE_SHARED_TEXTS 256	/* the capture's shared texts, at most */
 struct dt_rule_memos {
@@ -43,6 +46,12 @@ struct dt_rule_memos {
 	} chain[DT_RULE_CHAIN_MEMO];
 	uint64_t text_fp[DT_RULE_SHARED_TEXTS];	/* of cap->texts[i] */
 	size_t n_text_fp;
+	/* the shared text each buffer or literal handed in lately held,
+	   by its address (rules.c, shared_text) */
+	struct {
+		const char *src;
+		const char *text;
+	} text_at[DT_RULE_TEXT_AT];
 	/* server-name-mismatch's last question (leaf NULL: none): the
 	   host is mostly --host and the leaf one of the few shared
 	   chains', and the answer costs two inet_pton and a name match */
@@ -56,6 +65,14 @@ struct dt_rule_memos {
 	   and neighbours mostly share one copy (classify.c) */
 	const char *tie_reason;
 	size_t tie_len;
+	/* suites and versions as written lately (dt_text_suite,
+	   dt_text_version: a search of the names each), direct-mapped by
+	   the number and whether it is a version */
+	struct {
+		uint32_t key;		/* number + 1, + 0x10000 a version */
+		uint8_t n;
+		char s[DT_RULE_NAME_MEMO_LEN];
+	} name[DT_RULE_NAME_MEMO];
 };
 
 struct dt_rule_ctx {
@@ -195,11 +212,14 @@ dt_text_put(struct dt_text *t, const char *s)
 }
 
 /* "%llu" (any unsigned), "0x%04X", a suite and a version as
-   dt_tls_suite_str() and dt_tls_version_str() write them */
+   dt_tls_suite_str() and dt_tls_version_str() write them (ctx: the rule
+   pass, whose memo keeps the names written lately, or NULL) */
 void dt_text_u64(struct dt_text *t, uint64_t v);
 void dt_text_hex4(struct dt_text *t, uint16_t v);
-void dt_text_suite(struct dt_text *t, uint16_t suite);
-void dt_text_version(struct dt_text *t, uint16_t version);
+void dt_text_suite(struct dt_rule_ctx *ctx, struct dt_text *t,
+    uint16_t suite);
+void dt_text_version(struct dt_rule_ctx *ctx, struct dt_text *t,
+    uint16_t version);
 
 
 /* Text buffers the rules format into (summary, explanation, remedy). */

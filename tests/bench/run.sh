@@ -225,13 +225,32 @@ done
 # bounds the heap's growth only for --no-spill runs; the stated state is
 # still checked by bench-state (BENCH_KEPT), which counts spilled bytes.
 gen 400
-runs=$RUNS
-[ "$RUNS" -ge 5 ] || RUNS=5	# a ratio of two medians: five runs each
-set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$NAME-100.pcap")
-cpu1=$1 rss1=$3
-set -- $(measure json "$BUILD/datrace" --host $HOST -f json "$OUT/$NAME-400.pcap")
-cpu4=$1 rss4=$3
-RUNS=$runs
+# The two sizes run in turn, 1x then 4x, and the CPU ratio is the median
+# of each pair's: this VM's speed drifts over a minute, and two medians
+# taken one after the other once read 4.68 where pairs read 3.7-4.3.
+n=$RUNS
+[ "$n" -ge 7 ] || n=7
+: >"$OUT/m.s1"
+: >"$OUT/m.s4"
+: >"$OUT/m.sr"
+i=0
+while [ $i -lt "$n" ]; do
+	"$BUILD/bench/cpu" "$OUT/t" "$BUILD/datrace" --host $HOST -f json \
+	    "$OUT/$NAME-100.pcap" >/dev/null 2>"$OUT/err" || true
+	cat "$OUT/t" >>"$OUT/m.s1"
+	a=$(awk '{print $1}' "$OUT/t")
+	"$BUILD/bench/cpu" "$OUT/t" "$BUILD/datrace" --host $HOST -f json \
+	    "$OUT/$NAME-400.pcap" >/dev/null 2>"$OUT/err" || true
+	cat "$OUT/t" >>"$OUT/m.s4"
+	awk -v a="$a" '{printf "%.4f\n", $1 / (a > 0 ? a : 0.01)}' "$OUT/t" \
+	    >>"$OUT/m.sr"
+	i=$((i + 1))
+done
+cpu1=$(awk '{print $1}' "$OUT/m.s1" | median)
+rss1=$(awk '{print $3}' "$OUT/m.s1" | median)
+cpu4=$(awk '{print $1}' "$OUT/m.s4" | median)
+rss4=$(awk '{print $3}' "$OUT/m.s4" | median)
+cpu_x=$(median <"$OUT/m.sr")
 c1=$(tcp_conns 100)
 c4=$(tcp_conns 400)
 # what the library keeps to the end, counted by its allocator: the
@@ -242,12 +261,12 @@ printf 'state kept to the end of the capture (live bytes after judging): %s MiB 
     $(($1 / 1048576)) "$3" "$4" $(($5 / 1048576)) "$7" "$8" "$kept" "$KEPT" \
     $(($2 / 1048576)) $(($6 / 1048576)) "$(awk "BEGIN {printf \"%.0f\", ($6 - $2) / ($7 - $3)}")"
 allowed=$(awk "BEGIN {printf \"%d\", 1.3 * $rss1 + $STATE * ($c4 - $c1) / 1024}")
-ok=$(awk "BEGIN {print ($cpu4 <= 4.6 * $cpu1 && $rss4 <= $allowed && $kept <= $KEPT) ? \"met\" : \"NOT MET\"}")
+ok=$(awk "BEGIN {print ($cpu_x <= 4.6 && $rss4 <= $allowed && $kept <= $KEPT) ? \"met\" : \"NOT MET\"}")
 mib() {
 	awk "BEGIN {printf \"%.1f\", $1 / 1024}"
 }
-printf 'scaling 1x -> 4x (--host -f json): CPU %s s -> %s s = %sx (<= 4.6x); peak RSS %s -> %s MiB (<= %s MiB = 1.3x + %s B x %s connections); growth %s B per connection; state %s B per connection (<= %s): %s\n' \
-    "$cpu1" "$cpu4" "$(ratio "$cpu4" "$cpu1")" "$(mib "$rss1")" "$(mib "$rss4")" \
+printf 'scaling 1x -> 4x (--host -f json): CPU %s s -> %s s, %sx in pairs (<= 4.6x); peak RSS %s -> %s MiB (<= %s MiB = 1.3x + %s B x %s connections); growth %s B per connection; state %s B per connection (<= %s): %s\n' \
+    "$(printf '%.3f' "$cpu1")" "$(printf '%.3f' "$cpu4")" "$(printf '%.2f' "$cpu_x")" "$(mib "$rss1")" "$(mib "$rss4")" \
     "$(mib "$allowed")" "$STATE" $((c4 - c1)) \
     "$(awk "BEGIN {printf \"%.0f\", ($rss4 - $rss1) * 1024 / ($c4 - $c1)}")" \
     "$kept" "$KEPT" "$ok"

@@ -434,7 +434,10 @@ static const char *
 name_memo(struct dt_rule_ctx *ctx, uint32_t key, size_t *n)
 {
 	struct dt_rule_memos *mm = ctx != NULL ? ctx->memos : NULL;
-	size_t i = (key ^ key >> 16) & (DT_RULE_NAME_MEMO - 1);
+	/* by a multiplicative hash: the suites a ClientHello offers
+	   (0xC02B, 0xC02F, 0xC02C, 0xC030, ...) share their low bits */
+	size_t i = (uint32_t)(key * 0x9e3779b1u) >>
+	    (32 - DT_RULE_NAME_MEMO_BITS);
 
 	if (mm == NULL)
 		return NULL;

@@ -34,7 +34,8 @@ struct dt_crl_memo;
 
 /* The pass's memos (dt_rule_ctx.memos; NULL: none, each asked afresh). */
 #define DT_RULE_TEXT_AT 64	/* a power of two */
-#define DT_RULE_NAME_MEMO 16	/* a power of two */
+#define DT_RULE_NAME_MEMO_BITS 6
+#define DT_RULE_NAME_MEMO (1 << DT_RULE_NAME_MEMO_BITS)
 #define DT_RULE_NAME_MEMO_LEN 96
 #define DT_RULE_CHAIN_MEMO 64		/* chains remembered (direct-mapped) */
 #define DT_RULE_SHARED_TEXTS 256	/* the capture's shared texts, at most */

@@ -23,6 +23,8 @@ const struct dt_rule *const dt_rules[] = {
 #undef DT_RULE
 };
 const size_t dt_rules_count = sizeof dt_rules / sizeof dt_rules[0];
+_Static_assert(sizeof dt_rules / sizeof dt_rules[0] == DT_RULES_MAX,
+    "DT_RULES_MAX counts rules.def");
 
 
 int

@@ -136,6 +136,13 @@ struct dt_rule {
 
 extern const struct dt_rule *const dt_rules[];
 extern const size_t dt_rules_count;
+/* the same count, as a constant (rules.def's entries) */
+enum {
+	DT_RULES_MAX = 0
+#define DT_RULE(name) + 1
+#include "rules/rules.def"
+#undef DT_RULE
+};
 
 /* Judge the capture: mark IP-HTTPS connections, run the rules. 0 or -1 when
    memory failed. */

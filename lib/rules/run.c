@@ -48,15 +48,22 @@ headline_first(struct dt_capture *cap)
 
 /* ---- the pass ----------------------------------------------------------- */
 
+/* The connection rules' checks, in dt_rules[] order: a judged connection
+   goes through these, not through every rule asking whether it has one. */
+struct conn_checks {
+	void (*check[DT_RULES_MAX])(struct dt_rule_ctx *, struct dt_conn *);
+	size_t n;
+};
+
 static void
-judge_conn(struct dt_rule_ctx *ctx, struct dt_conn *c)
+judge_conn(struct dt_rule_ctx *ctx, const struct conn_checks *cc,
+    struct dt_conn *c)
 {
 	size_t i;
 
 	ctx->conn_mark = ctx->cap->verdicts_tail;
-	for (i = 0; i < dt_rules_count; i++)
-		if (dt_rules[i]->check_conn != NULL)
-			dt_rules[i]->check_conn(ctx, c);
+	for (i = 0; i < cc->n; i++)
+		cc->check[i](ctx, c);
 }
 
 int
@@ -68,6 +75,7 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	    NULL, NULL, 0 };
 	struct dt_rule_ctx ctx;
 	struct dt_rule_memos memos;
+	struct conn_checks cc;
 	struct dt_conn *c;
 	uint32_t id;
 	size_t i;
@@ -82,6 +90,10 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 	ctx.packing = NULL;
 	memset(&memos, 0, sizeof memos);
 	ctx.memos = &memos;
+	cc.n = 0;
+	for (i = 0; i < dt_rules_count; i++)
+		if (dt_rules[i]->check_conn != NULL)
+			cc.check[cc.n++] = dt_rules[i]->check_conn;
 	dt_hash_init(&ctx.crl_urls, cap->mem);
 	if (dt_rule_index_build(&ctx.idx, cap, ctx.cfg->host) != 0)
 		return -1;
@@ -95,13 +107,13 @@ dt_rules_run(const struct dt_rules_config *cfg, struct dt_capture *cap)
 			    (c = dt_rule_index_conn(&ctx.idx, id)) == NULL)
 				continue;
 			dt_capture_spill_step(cap, &sw);
-			judge_conn(&ctx, c);
+			judge_conn(&ctx, &cc, c);
 		}
 	} else {
 		for (c = cap->conns; c != NULL; c = c->next) {
 			dt_capture_spill_step(cap, &sw);
 			if (dt_rules_judged(&ctx, c))
-				judge_conn(&ctx, c);
+				judge_conn(&ctx, &cc, c);
 		}
 	}
 	dt_free(cap->mem, ctx.judged);

@@ -1043,13 +1043,30 @@ int
 dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c)
 {
 	char srv[DT_ENDPOINT_LEN];
+	struct dt_server_memo *mo;
 	const char *s;
+	uint64_t x, y;
 
 	/* servers are few and sorted by in the reports: one interned copy
 	   each; clients (a port each) are written when asked for */
+	memcpy(&x, c->server.a, 8);
+	memcpy(&y, c->server.a + 8, 8);
+	if (c->server.family != 6)	/* only its first 4 bytes are read */
+		x &= 0xffffffffu, y = 0;
+	x ^= y ^ (uint64_t)c->server_port << 32;
+	mo = &cap->server_memo[(x * 0x9e3779b97f4a7c15u) >>
+	    (64 - DT_SERVER_MEMO_BITS)];
+	if (mo->text != NULL && mo->port == c->server_port &&
+	    dt_addr_eq(&mo->addr, &c->server)) {
+		c->server_str = mo->text;
+		return 0;
+	}
 	dt_addr_format(&c->server, c->server_port, srv, sizeof srv);
 	if ((s = dt_capture_intern(cap, srv)) == NULL)
 		return -1;
+	mo->addr = c->server;
+	mo->port = c->server_port;
+	mo->text = s;
 	c->server_str = s;
 	return 0;
 }

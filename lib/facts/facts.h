@@ -1002,6 +1002,8 @@ struct dt_keep {
 	uint64_t bytes[];		/* 8-aligned */
 };
 
+#define DT_SERVER_MEMO_BITS	8	/* 256 slots of dt_capture.server_memo */
+
 struct dt_capture {
 	struct dt_mem *mem;
 	char *path;
@@ -1070,6 +1072,14 @@ struct dt_capture {
 					   (dt_conn_tls_trim):
 					   open addressing, at most half full */
 	size_t n_lists, cap_lists;
+	/* The server texts made lately (dt_conn_text_make), by a hash of
+	   their endpoint: a day's thousands of connections go to a few
+	   servers, whose text need not be formatted and interned again. */
+	struct dt_server_memo {
+		struct dt_addr addr;
+		uint16_t port;
+		const char *text;	/* interned; NULL: slot empty */
+	} server_memo[1 << DT_SERVER_MEMO_BITS];
 
 	/* what bounded memory made us drop */
 	uint64_t dropped_conns;		/* connection state freed at the cap */

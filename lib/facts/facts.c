@@ -122,6 +122,75 @@ dt_conn_gap_add(struct dt_mem *m, struct dt_conn *c, int dir, uint64_t n)
 	return 0;
 }
 
+/* ---- spare blocks: the ones every connection takes --------------------- */
+
+#define EV_FIRST	24	/* events of a timeline's first array */
+#define SPARES_MAX	64	/* blocks of each size waiting at most */
+
+/* A block of n bytes from s, counted by cap->mem as dt_malloc(n) counts
+   it; NULL when s has none, or when dt_malloc(n) would be refused (the
+   caller's dt_malloc() then is, as before). */
+static void *
+spare_take(struct dt_capture *cap, struct dt_spares *s, size_t n)
+{
+	void *p = s->head;
+
+	if (p == NULL || n > dt_mem_room(cap->mem))
+		return NULL;
+	memcpy(&s->head, p, sizeof s->head);
+	s->n--;
+	dt_mem_charge(cap->mem, n);
+	return p;
+}
+
+/* p, a heap block of n bytes, put in s for the next connection, else
+   freed. */
+static void
+spare_put(struct dt_capture *cap, struct dt_spares *s, void *p, size_t n)
+{
+	if (s->n >= SPARES_MAX) {
+		dt_free(cap->mem, p);
+		return;
+	}
+	memcpy(p, &s->head, sizeof s->head);
+	s->head = p;
+	s->n++;
+	dt_mem_uncharge(cap->mem, n);
+}
+
+static void
+spares_free(struct dt_capture *cap, struct dt_spares *s, size_t n)
+{
+	void *p;
+
+	while ((p = s->head) != NULL) {
+		memcpy(&s->head, p, sizeof s->head);
+		dt_mem_charge(cap->mem, n);	/* as dt_free() uncounts it */
+		dt_free(cap->mem, p);
+	}
+	s->n = 0;
+}
+
+void
+dt_capture_spares_free(struct dt_capture *cap)
+{
+	spares_free(cap, &cap->spare_tls, sizeof(struct dt_tls_facts));
+	spares_free(cap, &cap->spare_events, EV_FIRST *
+	    sizeof(struct dt_event));
+}
+
+void
+dt_conn_events_spare(struct dt_capture *cap, struct dt_conn *c)
+{
+	struct dt_event *ev;
+
+	if (c->events == NULL && (ev = spare_take(cap, &cap->spare_events,
+	    EV_FIRST * sizeof *ev)) != NULL) {
+		c->events = ev;
+		c->cap_events = EV_FIRST;
+	}
+}
+
 int
 dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c, uint8_t type,
     uint8_t dir, uint64_t frame, int64_t time, uint16_t a, uint32_t b)
@@ -135,7 +204,7 @@ dt_conn_add_event_slow(struct dt_mem *m, struct dt_conn *c, uint8_t type,
 		/* the first array holds a whole TLS session's timeline (its
 		   handshake, HTTP heads and close: 17-19 events), so most
 		   never grow; a connection's heap, its kept copy is exact */
-		size_t ncap = c->cap_events ? c->cap_events * 2u : 24;
+		size_t ncap = c->cap_events ? c->cap_events * 2u : EV_FIRST;
 
 		if (ncap > DT_MAX_EVENTS)
 			ncap = DT_MAX_EVENTS;
@@ -864,6 +933,22 @@ dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c)
 	return t;
 }
 
+struct dt_tls_facts *
+dt_conn_tls_make_in(struct dt_capture *cap, struct dt_mem *m,
+    struct dt_conn *c)
+{
+	struct dt_tls_facts *t;
+
+	if (c->tls != NULL && c->tls != &dt_tls_none)
+		return c->tls;
+	if (cap == NULL || cap->mem != m ||
+	    (t = spare_take(cap, &cap->spare_tls, sizeof *t)) == NULL)
+		return dt_conn_tls_make(m, c);
+	memset(t, 0, sizeof *t);
+	c->tls = t;
+	return t;
+}
+
 /* Room enough that a new kept block cannot reach the cap. */
 #define INTERN_ROOM	(2 * KEEP_BLOCK)
 
@@ -998,7 +1083,8 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 
 	if (c->tls == NULL || (c->tls != &dt_tls_none &&
 	    memcmp(c->tls, &dt_tls_none, sizeof dt_tls_none) == 0)) {
-		dt_free(m, c->tls);
+		if (c->tls != NULL)
+			spare_put(cap, &cap->spare_tls, c->tls, sizeof *t);
 		c->tls = (struct dt_tls_facts *)&dt_tls_none;
 		return;
 	}
@@ -1013,7 +1099,7 @@ dt_conn_tls_trim(struct dt_capture *cap, struct dt_conn *c)
 		tls_parts_keep(cap, c->tls);
 	if (room && !(c->tls->kept & DT_TLS_KEPT_STRUCT) &&
 	    (t = keep_copy(cap, c->tls, sizeof *t)) != NULL) {
-		dt_free(m, c->tls);
+		spare_put(cap, &cap->spare_tls, c->tls, sizeof *t);
 		t->kept |= DT_TLS_KEPT_STRUCT;
 		c->tls = t;
 	}
@@ -1043,13 +1129,30 @@ int
 dt_conn_text_make(struct dt_capture *cap, struct dt_conn *c)
 {
 	char srv[DT_ENDPOINT_LEN];
+	struct dt_server_memo *mo;
 	const char *s;
+	uint64_t x, y;
 
 	/* servers are few and sorted by in the reports: one interned copy
 	   each; clients (a port each) are written when asked for */
+	memcpy(&x, c->server.a, 8);
+	memcpy(&y, c->server.a + 8, 8);
+	if (c->server.family != 6)	/* only its first 4 bytes are read */
+		x &= 0xffffffffu, y = 0;
+	x ^= y ^ (uint64_t)c->server_port << 32;
+	mo = &cap->server_memo[(x * 0x9e3779b97f4a7c15u) >>
+	    (64 - DT_SERVER_MEMO_BITS)];
+	if (mo->text != NULL && mo->port == c->server_port &&
+	    dt_addr_eq(&mo->addr, &c->server)) {
+		c->server_str = mo->text;
+		return 0;
+	}
 	dt_addr_format(&c->server, c->server_port, srv, sizeof srv);
 	if ((s = dt_capture_intern(cap, srv)) == NULL)
 		return -1;
+	mo->addr = c->server;
+	mo->port = c->server_port;
+	mo->text = s;
 	c->server_str = s;
 	return 0;
 }
@@ -1067,13 +1170,28 @@ dt_conn_retire(struct dt_capture *cap, struct dt_conn *c)
 	struct dt_event *ev;
 	size_t n = c->n_events * sizeof *ev;
 
+	if (c->kept & DT_CONN_KEPT_EVENTS)
+		return;
+	if (c->n_events == 0) {		/* a spare array, not used */
+		if (c->cap_events == EV_FIRST)
+			spare_put(cap, &cap->spare_events, c->events,
+			    EV_FIRST * sizeof *ev);
+		else
+			dt_free(cap->mem, c->events);
+		c->events = NULL;
+		c->cap_events = 0;
+		return;
+	}
 	/* 16 bytes each, 8-aligned: no padding between timelines */
-	if ((c->kept & DT_CONN_KEPT_EVENTS) || c->n_events == 0 ||
-	    (ev = keep_raw(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event)))
+	if ((ev = keep_raw(cap, DT_KEEP_FACTS, n, _Alignof(struct dt_event)))
 	    == NULL)
 		return;
 	memcpy(ev, c->events, n);
-	dt_free(cap->mem, c->events);
+	if (c->cap_events == EV_FIRST)	/* the next connection's */
+		spare_put(cap, &cap->spare_events, c->events,
+		    EV_FIRST * sizeof *ev);
+	else
+		dt_free(cap->mem, c->events);
 	c->events = ev;
 	c->cap_events = c->n_events;
 	c->kept |= DT_CONN_KEPT_EVENTS;
@@ -1211,6 +1329,7 @@ dt_capture_free(struct dt_capture *cap)
 	dt_free(m, cap->strs);
 	dt_free(m, cap->lists);
 	dt_capture_api_texts_free(cap);
+	dt_capture_spares_free(cap);
 	for (i = 0; i < DT_KEEP_KINDS; i++)
 		while (cap->keep[i] != NULL) {
 			struct dt_keep *k = cap->keep[i];

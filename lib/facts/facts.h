@@ -1002,6 +1002,8 @@ struct dt_keep {
 	uint64_t bytes[];		/* 8-aligned */
 };
 
+#define DT_SERVER_MEMO_BITS	8	/* 256 slots of dt_capture.server_memo */
+
 struct dt_capture {
 	struct dt_mem *mem;
 	char *path;
@@ -1070,6 +1072,24 @@ struct dt_capture {
 					   (dt_conn_tls_trim):
 					   open addressing, at most half full */
 	size_t n_lists, cap_lists;
+	/* The server texts made lately (dt_conn_text_make), by a hash of
+	   their endpoint: a day's thousands of connections go to a few
+	   servers, whose text need not be formatted and interned again. */
+	struct dt_server_memo {
+		struct dt_addr addr;
+		uint16_t port;
+		const char *text;	/* interned; NULL: slot empty */
+	} server_memo[1 << DT_SERVER_MEMO_BITS];
+	/* Heap blocks every connection takes, back from the ended ones for
+	   the next (hundreds live at once, thousands made): the TLS facts'
+	   struct (dt_conn_tls_trim) and the first event array
+	   (dt_conn_retire). Linked through their first word, 64 of each at
+	   most (38 KiB), not counted by cap->mem while they wait (as if
+	   freed). */
+	struct dt_spares {
+		void *head;
+		size_t n;
+	} spare_tls, spare_events;
 
 	/* what bounded memory made us drop */
 	uint64_t dropped_conns;		/* connection state freed at the cap */
@@ -1244,6 +1264,15 @@ extern const struct dt_tls_facts dt_tls_none;
 /* c->tls made writable (allocated, zeroed, when it is dt_tls_none or
    NULL): NULL when memory failed (c->tls is then unchanged). */
 struct dt_tls_facts *dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c);
+/* The same, a struct an ended connection left taken from cap when it
+   has one (cap NULL or not m's: dt_conn_tls_make). */
+struct dt_tls_facts *dt_conn_tls_make_in(struct dt_capture *cap,
+    struct dt_mem *m, struct dt_conn *c);
+/* A new connection's first event array, one an ended connection left,
+   when cap has one (else the first event makes it). */
+void dt_conn_events_spare(struct dt_capture *cap, struct dt_conn *c);
+/* The blocks cap keeps for connections to come freed. */
+void dt_capture_spares_free(struct dt_capture *cap);
 /* c->tls freed and set back to dt_tls_none when nothing was written to it
    (every field still 0); dt_tls_none when it was NULL. Otherwise, once
    the connection ended, its ClientHello facts are replaced by the

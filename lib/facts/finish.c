@@ -700,6 +700,9 @@ dt_capture_intern_end(struct dt_capture *cap)
 	cap->lists = NULL;
 	cap->cap_lists = 0;
 	cap->n_lists = 0;
+	/* a server text made after this is interned anew, not remembered */
+	memset(cap->server_memo, 0, sizeof cap->server_memo);
+	dt_capture_spares_free(cap);	/* no connection is made after */
 	/* nothing more comes from the wire: no connection or DNS record is
 	   kept after this, so the regions their kinds were filling in the
 	   spill file need not stay mapped through drops (util/spill.h) */

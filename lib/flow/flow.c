@@ -316,7 +316,11 @@ events_trim(struct dt_mem *m, struct dt_conn *c)
 {
 	struct dt_event *ev;
 
-	if (c->n_events > 0 && c->n_events < c->cap_events &&
+	if (c->n_events == 0) {		/* a spare array, not used */
+		dt_free(m, c->events);
+		c->events = NULL;
+		c->cap_events = 0;
+	} else if (c->n_events < c->cap_events &&
 	    (ev = dt_realloc(m, c->events, c->n_events * sizeof *ev)) != NULL) {
 		c->events = ev;
 		c->cap_events = c->n_events;
@@ -542,6 +546,7 @@ flow_create(struct dt_flow *f, struct slot *slot, uint32_t hash,
 	c->first_frame = pkt->frame;
 	c->first_time = pkt->time;
 	c->state = DT_TCP_OPEN;
+	dt_conn_events_spare(cap, c);	/* an ended connection's array */
 	if (cap->conns_tail != NULL)
 		cap->conns_tail->next = c;
 	else

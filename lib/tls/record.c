@@ -813,7 +813,7 @@ data_slow(struct dt_tls *t, struct dt_conn *c, int dir, const uint8_t *p,
 	if (c->tls == NULL || c->tls == &dt_tls_none) {
 		if (dt_tls_start_stops(t, c, dir, p, n))
 			return 0;
-		if (dt_conn_tls_make(t->m, c) == NULL)
+		if (dt_conn_tls_make_in(t->cap, t->m, c) == NULL)
 			return 0;
 	}
 	while (n > 0) {

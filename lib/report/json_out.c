@@ -687,36 +687,44 @@ _Static_assert(DT_REPORT_TIME_LEN + 2 <= JW_SCALAR &&
     DT_REPORT_TIME_LEN + 2 <= JQ_VALUE_MAX, "a time in a member's room");
 
 /*
- * Most times fall in the second the clock last wrote (the events of one
- * connection) or in the one it wrote before (a connection's "timeline"
- * goes back to its start after its TLS "messages"; the next connection
- * starts where the last began): those are their texts and their
- * nanoseconds past clock_base or prev_base, found by a subtraction
- * rather than a division by 10^9; any other goes through the clock,
- * which then holds its second, and what it held becomes prev. The first
- * case jq_time() writes inline; the rest come here.
+ * Most times fall in the second last written (the events of one
+ * connection): jq_time() writes those inline, by their nanoseconds past
+ * clock_base, a subtraction rather than a division by 10^9. The rest come
+ * here: the text of a second written lately is kept by the second modulo
+ * JW_SECS (a connection's "timeline" goes back to its start after its TLS
+ * "messages", the next connection starts near where the last began), any
+ * other goes through the clock (which keeps its day) and is kept. Either
+ * becomes the second last written.
  */
 char *
 jq_time_any(struct jw *w, char *o, int64_t ns)
 {
 	const struct dt_report_clock *k = &w->clock;
-	uint64_t frac;
+	struct jw_sec *s;
+	int64_t sec = ns / 1000000000;
 	size_t n;
 
-	_Static_assert(sizeof k->text == 24 && sizeof w->prev_text == 24 &&
+	_Static_assert(sizeof k->text == 24 && sizeof s->text == 24 &&
 	    24 + 12 <= JQ_VALUE_MAX, "text copied whole");
-	/* not in the clock's second: jq_time() looked, inline */
-	frac = (uint64_t)ns - (uint64_t)w->prev_base;
-	if (w->prev_ok && ns >= w->prev_base && frac < 1000000000)
-		return jq_time_in(o, w->prev_text, frac);
-	if (w->clock_ok) {
-		memcpy(w->prev_text, k->text, sizeof w->prev_text);
-		w->prev_base = w->clock_base;
-		w->prev_ok = 1;
+	_Static_assert((JW_SECS & (JW_SECS - 1)) == 0, "a power of two");
+	if (ns % 1000000000 < 0)	/* before 1970: floor, as the clock */
+		sec--;
+	s = &w->secs[(uint64_t)sec & (JW_SECS - 1)];
+	if (s->ok && s->sec == sec) {
+		w->now = s->text;
+		w->clock_base = sec * 1000000000;
+		w->clock_ok = 1;
+		return jq_time_in(o, s->text, (uint64_t)(ns - w->clock_base));
 	}
 	n = dt_report_clock_time(&w->clock, ns, o + 1);
 	w->clock_ok = k->in_range &&
 	    !__builtin_mul_overflow(k->sec, 1000000000, &w->clock_base);
+	if (w->clock_ok) {
+		memcpy(s->text, k->text, sizeof s->text);
+		s->sec = sec;
+		s->ok = 1;
+		w->now = s->text;
+	}
 	if (n == 0)
 		return jq_null(o);
 	o[0] = '"';

@@ -403,6 +403,8 @@ struct dns_seen {
 struct dns_obs {
 	struct dt_capture *cap;
 	struct dt_flow_budget *b;
+	size_t room_cap;		/* the cap room_below was worked from */
+	size_t room_below;		/* dns_room(): m->used below this */
 	uint32_t seed;
 	size_t n_targets;
 	struct dns_pending pending[DNS_BUCKETS][DNS_WAYS];
@@ -440,6 +442,42 @@ dns_bucket(struct dns_obs *o, const struct dt_addr *a, uint16_t port,
 	h = (h * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)port << 16 | txid);
 	h *= 0xff51afd7ed558ccdULL;
 	return o->pending[(h >> 32) % DNS_BUCKETS];
+}
+
+/* Room for a message's facts and buffers: dt_flow_fact_room() and
+   dt_flow_buffer_room() of DNS_ROOM bytes. Both say yes while the memory
+   used is below a mark that only the cap moves (buffered bytes only add
+   to the facts' room), so the two are asked only past it: every
+   datagram asks. */
+#define DNS_ROOM	4096
+
+static void
+dns_room_mark(struct dns_obs *o)
+{
+	size_t cap = o->b->m->cap, half = cap - cap / 2, keep = cap / 8;
+
+	if (keep < 65536)
+		keep = 65536;
+	o->room_cap = cap;
+	o->room_below = 0;
+	if (cap == 0)
+		o->room_below = SIZE_MAX;
+	else if (half > DNS_ROOM && cap > DNS_ROOM + keep)
+		o->room_below = half < cap - keep ? half - DNS_ROOM :
+		    cap - keep - DNS_ROOM;
+}
+
+static inline int
+dns_room(struct dns_obs *o)
+{
+	const struct dt_mem *m = o->b->m;
+
+	if (m->cap != o->room_cap)
+		dns_room_mark(o);
+	if (m->used < o->room_below)
+		return 1;
+	return dt_flow_fact_room(o->b, DNS_ROOM) &&
+	    dt_flow_buffer_room(o->b, DNS_ROOM);
 }
 
 static void
@@ -633,8 +671,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 	uint16_t txid;
 
 	/* past DT_FRAME48_MAX a record could not say its frame */
-	if (frame > DT_FRAME48_MAX || !dt_flow_fact_room(o->b, 4096) ||
-	    !dt_flow_buffer_room(o->b, 4096))
+	if (frame > DT_FRAME48_MAX || !dns_room(o))
 		return;
 	/* the id and the QR bit first: the question's name is copied only
 	   when no query waits for this message (it is then interned) */
@@ -799,6 +836,7 @@ dns_start(void **payload, struct dt_capture *cap, struct dt_flow_budget *b)
 	o->cap = cap;
 	o->b = b;
 	o->seed = (uint32_t)((uintptr_t)o >> 4) * 0x9e3779b9u;
+	dns_room_mark(o);
 	*payload = o;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #define DT_FLOW_BUDGET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/mem.h"
 
@@ -22,21 +23,28 @@ struct dt_flow_budget {
 	size_t buffered;
 };
 
-/* Room for n more bytes of buffers: the cap but an eighth (at least
-   64 KiB kept back). */
+/* What buffers leave of a capped m: an eighth of the cap, at least
+   64 KiB. */
+static inline size_t
+dt_flow_reserve(const struct dt_mem *m)
+{
+	size_t reserve = m->cap / 8;
+
+	return reserve < 65536 ? 65536 : reserve;
+}
+
+/* Room for n more bytes of buffers: the cap but dt_flow_reserve(). */
 static inline int
 dt_flow_buffer_room(const struct dt_flow_budget *b, size_t n)
 {
 	const struct dt_mem *m = b->m;
-	size_t room, reserve = m->cap / 8;
+	size_t room, reserve = dt_flow_reserve(m);
 
 	if (m->cap == 0)
 		return 1;
 	/* dt_mem_room() of a capped m, without the call: every datagram
 	   and segment asks */
 	room = m->used >= m->cap ? 0 : m->cap - m->used;
-	if (reserve < 65536)
-		reserve = 65536;
 	return room >= n && room - n >= reserve;
 }
 
@@ -52,6 +60,25 @@ dt_flow_fact_room(const struct dt_flow_budget *b, size_t n)
 	if (m->cap == 0)
 		return 1;
 	return used + n <= m->cap - m->cap / 2;
+}
+
+/* The memory used below which both questions say yes to n bytes, for a
+   caller that asks at every message (flow/dns.c): it compares m->used
+   with the mark and asks the two only past it. The buffered bytes only
+   add to the facts' room, so the mark depends on the cap alone: made
+   again when the cap changes. SIZE_MAX without a cap; 0 when the cap
+   is too small for n. */
+static inline size_t
+dt_flow_room_mark(const struct dt_mem *m, size_t n)
+{
+	size_t half = m->cap - m->cap / 2, reserve = dt_flow_reserve(m), lim;
+
+	if (m->cap == 0)
+		return SIZE_MAX;
+	if (m->cap <= reserve)
+		return 0;
+	lim = half < m->cap - reserve ? half : m->cap - reserve;
+	return lim > n ? lim - n : 0;
 }
 
 #endif

@@ -445,26 +445,15 @@ dns_bucket(struct dns_obs *o, const struct dt_addr *a, uint16_t port,
 }
 
 /* Room for a message's facts and buffers: dt_flow_fact_room() and
-   dt_flow_buffer_room() of DNS_ROOM bytes. Both say yes while the memory
-   used is below a mark that only the cap moves (buffered bytes only add
-   to the facts' room), so the two are asked only past it: every
-   datagram asks. */
+   dt_flow_buffer_room() of DNS_ROOM bytes, asked only past their mark
+   (dt_flow_room_mark): every datagram asks. */
 #define DNS_ROOM	4096
 
 static void
 dns_room_mark(struct dns_obs *o)
 {
-	size_t cap = o->b->m->cap, half = cap - cap / 2, keep = cap / 8;
-
-	if (keep < 65536)
-		keep = 65536;
-	o->room_cap = cap;
-	o->room_below = 0;
-	if (cap == 0)
-		o->room_below = SIZE_MAX;
-	else if (half > DNS_ROOM && cap > DNS_ROOM + keep)
-		o->room_below = half < cap - keep ? half - DNS_ROOM :
-		    cap - keep - DNS_ROOM;
+	o->room_cap = o->b->m->cap;
+	o->room_below = dt_flow_room_mark(o->b->m, DNS_ROOM);
 }
 
 static inline int

@@ -10,13 +10,7 @@
 # into a file, a pipe and a full disk (the same message and status).
 # Run from the top of the tree.
 set -u
-BUILD=${BUILD:-build}
-CLI=$BUILD/datrace
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+. tests/lib.sh
 
 # same FILE ARGS...: -j 1 and -j 2 write the same bytes, exit the same
 same() {
@@ -145,5 +139,4 @@ else
 	fi
 fi
 
-echo "ahead: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary ahead

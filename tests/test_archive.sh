@@ -6,16 +6,10 @@
 # bomb stopped at the cap; folders (recursive, sorted, hidden skipped,
 # symlink loops, -j) and the whole-run summary. Run from the top of the tree.
 set -u
-BUILD=${BUILD:-build}
+. tests/lib.sh
 top=$(pwd)
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 CLI=$BUILD/datrace
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 S=$top/testdata/scenarios
@@ -284,5 +278,4 @@ if have zip; then
 	done
 fi
 
-printf 'archive: %d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" -eq 0 ]
+summary archive

@@ -2,15 +2,7 @@
 # The datrace command line: options, exit status, and the one-line errors
 # for inputs that cannot be analysed. Run from the top of the tree.
 set -u
-BUILD=${BUILD:-build}
-CLI=$BUILD/datrace
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+. tests/lib.sh
 
 # expect STATUS STDERR-SUBSTRING -- command...
 expect() {
@@ -301,5 +293,4 @@ expect 2 "$tmp/v25.pcap: offset 0: unsupported pcap savefile version 2.5" -- \
 expect 2 "$tmp/v25.pcap: offset 0: libpcap cannot be loaded: " -- \
     env LD_LIBRARY_PATH="$tmp/nopcap" "$CLI" "$tmp/v25.pcap"
 
-printf 'cli: %d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" -eq 0 ]
+summary cli

@@ -10,18 +10,10 @@
 # when ../shared/corpus is absent). The ETL writer's files are checked in
 # tests/test_export.c. Run from the top of the tree.
 set -u
-BUILD=${BUILD:-build}
-CLI=$BUILD/datrace
+. tests/lib.sh
 S=testdata/scenarios
 F=testdata/formats
 ETL=../shared/corpus/etl/demikernel-PktMon.etl
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
 # same WHAT GOT WANT
 same() { [ "$2" = "$3" ] && ok || bad "$1: got '$2', want '$3'"; }
 have_tshark=0
@@ -176,5 +168,4 @@ same "redact: exit" "$?" 2
 grep -q 'cannot be combined with --redact' "$tmp/err" && ok ||
 	bad "redact: $(cat "$tmp/err")"
 
-printf 'test_export: %d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" -eq 0 ]
+summary test_export

@@ -3,13 +3,7 @@
 # installed library with nothing but the header and pkg-config, run it, and
 # check the library's exported interface. Run from the top of the tree.
 set -u
-BUILD=${BUILD:-build}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-pass=0
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
-ok() { pass=$((pass + 1)); }
+. tests/lib.sh
 
 prefix=/opt/datrace
 # Programs linked against a sanitizer build need the sanitizer runtime too.
@@ -93,5 +87,4 @@ PATH=$tmp/bin PKG_CONFIG_LIBDIR=$tmp/nopc /bin/sh scripts/deps.sh check >"$tmp/d
 	bad "deps.sh passed with no libraries" ||
 	{ grep -q 'missing:.* libpcap gnutls jansson libpsl libarchive' "$tmp/d" && ok || bad "deps.sh said: $(cat "$tmp/d")"; }
 
-printf 'install: %d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" -eq 0 ]
+summary install

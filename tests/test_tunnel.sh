@@ -5,16 +5,8 @@
 # tshark is not installed). Verdict ids and frames are in
 # testdata/scenarios/expected.tsv (test_e2e). Run from the top of the tree.
 set -u
-BUILD=${BUILD:-build}
-CLI=$BUILD/datrace
+. tests/lib.sh
 S=testdata/scenarios
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
 # has FILE TEXT: the JSON output holds this line fragment
 has() { grep -qF -- "$2" "$1" && ok || bad "$1 lacks '$2'"; }
 
@@ -71,5 +63,4 @@ else
 	echo "skip: tshark not installed, --export-inner not read back"
 fi
 
-printf 'tunnel: %d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" -eq 0 ]
+summary tunnel

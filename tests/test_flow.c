@@ -1821,6 +1821,28 @@ START_TEST(t_dns_flow)
 		w_close(&w);
 	}
 
+	/* two queries the same but the id, their name a pointer into it
+	   (offset 0: the id's bytes a label of one, then the flags' low
+	   byte a label of one): each record its own name, the second not
+	   taken from the memo as the first's */
+	{
+		uint8_t q[] = {
+			0x01, 'a', 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x00,
+			3, 'w', 'w', 'w', 0xc0, 0x00, 0x00, 0x01, 0x00, 0x01,
+		};
+
+		w_open(&w, 0, NULL, 1);
+		w_udp(&w, C, q, sizeof q);
+		q[1] = 'b';
+		w_udp(&w, C, q, sizeof q);
+		dt_flow_finish(w.f);
+		ck_assert_uint_eq(w.cap->n_dns, 2);
+		ck_assert_str_eq(dt_capture_dns(w.cap, 0)->name, "www.a.?");
+		ck_assert_str_eq(dt_capture_dns(w.cap, 1)->name, "www.b.?");
+		w_close(&w);
+	}
+
 	/* DNS over TCP: length-prefixed, the query split over two segments */
 	{
 		uint8_t q[2 + sizeof dns_q], a[2 + sizeof dns_nx];

@@ -37,15 +37,11 @@ dt_flow_reserve(const struct dt_mem *m)
 static inline int
 dt_flow_buffer_room(const struct dt_flow_budget *b, size_t n)
 {
-	const struct dt_mem *m = b->m;
-	size_t room, reserve = dt_flow_reserve(m);
+	size_t room = dt_mem_room(b->m);
 
-	if (m->cap == 0)
+	if (b->m->cap == 0)
 		return 1;
-	/* dt_mem_room() of a capped m, without the call: every datagram
-	   and segment asks */
-	room = m->used >= m->cap ? 0 : m->cap - m->used;
-	return room >= n && room - n >= reserve;
+	return room >= n && room - n >= dt_flow_reserve(b->m);
 }
 
 /* Room for n more bytes of facts kept to the end of the capture

@@ -34,14 +34,16 @@ static const uint8_t name_byte[256] = DT_BYTE_TABLE(NB);
  * out (NAME_BUF bytes: lower case, dots between labels, no trailing
  * dot), or only check it when out is NULL. r moves past the name as it
  * appears at that place (the first pointer ends it). Its length, or -1;
- * *jumps: the pointers followed; *ascii (when out): every byte ASCII.
+ * *jumps: the pointers followed; *ascii (when out): every byte ASCII;
+ * *id set when a pointer led into the message's id (what the name reads
+ * then is not in the bytes after it, the DNS memo's key).
  * Inline at its three places: the cursor stays in registers and the walk
  * that copies nothing is its own loop (called, it was 4.8 M instructions
  * more of the 100 MB day's 42 M of DNS).
  */
 static inline __attribute__((always_inline)) int
 read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
-    int *jumps, int *ascii)
+    int *jumps, int *ascii, int *id)
 {
 	/* a bare cursor and end, not a struct rd: a label costs one bounds
 	   check, and nothing is written back until the name is read */
@@ -64,6 +66,7 @@ read_name(const uint8_t *msg, size_t msglen, struct rd *r, char *out,
 			off = (size_t)(len & 0x3f) << 8 | *s++;
 			if (++*jumps > DT_DNS_MAX_JUMPS || off >= msglen)
 				return -1;
+			*id |= off < 2;
 			if (after == NULL)
 				after = s;
 			s = msg + off;
@@ -112,6 +115,7 @@ struct dns_msg {
 	uint16_t addr_len;		/* bytes of addr_bytes */
 	uint8_t has_cname;
 	uint8_t qtype_last;		/* qtype: bytes n - 4, n - 3 */
+	uint8_t reads_id;		/* a name points into the id */
 	uint8_t name_ascii, cname_ascii;	/* every byte ASCII */
 	uint16_t name_len, cname_len;
 	char name[NAME_BUF];
@@ -168,11 +172,12 @@ same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 	return x == y;
 }
 
-/* Past the name at the cursor of r, checked as read_name() checks it. 0,
-   or -1 when malformed. */
+/* Past the name at the cursor of r, checked as read_name() checks it
+   (*id as it sets it: a known name told it when it was read). 0, or -1
+   when malformed. */
 static int
 skip_name(const uint8_t *msg, size_t msglen, struct rd *r,
-    const struct known_names *k)
+    const struct known_names *k, int *id)
 {
 	struct rd peek = *r;
 	uint16_t w = rd_u16(&peek);
@@ -193,7 +198,7 @@ skip_name(const uint8_t *msg, size_t msglen, struct rd *r,
 				return 0;
 			}
 	}
-	return read_name(msg, msglen, r, NULL, &jumps, NULL) < 0 ? -1 : 0;
+	return read_name(msg, msglen, r, NULL, &jumps, NULL, id) < 0 ? -1 : 0;
 }
 
 /* The message at p (n bytes) into out; the first question's name only
@@ -208,7 +213,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	uint16_t flags, qd, an, i, type, class, rdlen;
 	struct rd rdata;
 	size_t at;
-	int len, jumps, ascii = 1;
+	int len, jumps, ascii = 1, id = 0;
 
 	out->qtype = 0;
 	out->rcode = -1;
@@ -234,7 +239,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	for (i = 0; i < qd; i++) {
 		at = n - r.n;
 		if ((len = read_name(p, n, &r, i == 0 && want_name ?
-		    out->name : NULL, &jumps, &ascii)) < 0)
+		    out->name : NULL, &jumps, &ascii, &id)) < 0)
 			return -1;
 		/* qtype, qclass */
 		if ((f = rd_bytes(&r, 4)) == NULL)
@@ -251,7 +256,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 	if (!*is_response)
 		an = 0;
 	for (i = 0; i < an; i++) {
-		if (skip_name(p, n, &r, &known) < 0)
+		if (skip_name(p, n, &r, &known, &id) < 0)
 			return -1;
 		/* type, class, ttl, rdlength */
 		if ((f = rd_bytes(&r, 10)) == NULL)
@@ -284,7 +289,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 		} else if (type == 5 && !out->has_cname) {
 			/* the target may point anywhere in the message */
 			if ((len = read_name(p, n, &rdata, out->cname,
-			    &jumps, &ascii)) < 0)
+			    &jumps, &ascii, &id)) < 0)
 				return -1;
 			out->cname_len = (uint16_t)len;
 			out->cname_ascii = (uint8_t)ascii;
@@ -293,6 +298,7 @@ parse_msg(const uint8_t *p, size_t n, int *is_response, uint16_t *txid,
 			    jumps);
 		}
 	}
+	out->reads_id = (uint8_t)id;
 	return 0;
 }
 
@@ -380,7 +386,7 @@ struct dns_pending {
  * is also the same as one that differs only in its type: a name's AAAA
  * query follows its A query. Direct-mapped by its length and two words
  * of it (not a query's type); only a message read whole and kept whole
- * goes in.
+ * goes in, and none with a name that points into its id.
  */
 #define DNS_SEEN		256
 #define DNS_SEEN_MAX		186	/* bytes after the id */
@@ -708,7 +714,8 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		rec = e->rec;
 		e->rec = NULL;
 		dt_frame48_set(&rec->answer_frame, frame);
-		if (dns_answer(o, rec, &msg) == 0 && seen != NULL)
+		if (dns_answer(o, rec, &msg) == 0 && seen != NULL &&
+		    !msg.reads_id)
 			seen_keep(seen, key, p, n, rec, 0, msg.qtype_last);
 		return;
 	}
@@ -724,7 +731,7 @@ dns_message(struct dns_obs *o, uint64_t frame, int64_t time,
 		if (dns_answer(o, rec, &msg) != 0)
 			return;
 	}
-	if (seen != NULL)
+	if (seen != NULL && !msg.reads_id)
 		seen_keep(seen, key, p, n, rec, 1, msg.qtype_last);
 counted:
 	if (!resp) {

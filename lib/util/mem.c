@@ -30,14 +30,6 @@ dt_mem_init(struct dt_mem *m, dt_mem_fn fn, void *ud, size_t cap)
 	m->cap = cap;
 }
 
-size_t
-dt_mem_room(const struct dt_mem *m)
-{
-	if (m->cap == 0)
-		return SIZE_MAX;
-	return m->used >= m->cap ? 0 : m->cap - m->used;
-}
-
 void *
 dt_realloc(struct dt_mem *m, void *p, size_t n)
 {

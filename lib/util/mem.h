@@ -40,8 +40,15 @@ char *dt_strndup(struct dt_mem *m, const char *s, size_t n);	/* stops at NUL */
    readers never write to `from` and may run in parallel. */
 void dt_mem_reader(struct dt_mem *m, const struct dt_mem *from);
 
-/* Room left under the cap (SIZE_MAX when uncapped). */
-size_t dt_mem_room(const struct dt_mem *m);
+/* Room left under the cap (SIZE_MAX when uncapped). Inline: the flow
+   budget asks it of every datagram and segment. */
+static inline size_t
+dt_mem_room(const struct dt_mem *m)
+{
+	if (m->cap == 0)
+		return SIZE_MAX;
+	return m->used >= m->cap ? 0 : m->cap - m->used;
+}
 
 /* n bytes that live outside the allocator (a spill file's blocks)
    counted as dt_malloc(n) would count them, header included, so the cap

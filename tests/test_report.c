@@ -1424,6 +1424,72 @@ START_TEST(json_shared_chain_both_ends)
 }
 END_TEST
 
+/* Lists of the same shape written by a connection after another: the
+   kept text (struct jw_evm) takes each one's frames, times and counts
+   (FIN's bytes_before, a hole), and a record's bytes (in the shape, not
+   a hole) keep a list of other bytes apart; in JSON and JSON lines. */
+START_TEST(json_event_shapes_kept)
+{
+	static const char *const tl[] = { "timeline", "tls.messages" };
+	struct dt_conn *c;
+	json_t *d, *conns, *e;
+	char *out, path[96];
+	size_t i, j, k, n;
+	int lines, rc, seen;
+
+	for (k = 0; k < 3; k++) {
+		c = conn_new(caps[0], 700 + (uint32_t)k, (uint8_t)(70 + k),
+		    (uint16_t)(52000 + k));
+		c->tls->seen = 1;	/* "tls" written, "messages" in it */
+		c->tls->ch_frame = 1001 + 10 * (uint32_t)k;
+		ev(c, DT_EV_SYN, DT_C2S, 1000 + 10 * k, 1000 * (int64_t)k, 0,
+		    0);
+		ev(c, DT_EV_TLS_HANDSHAKE, DT_C2S, 1001 + 10 * k,
+		    1000 * (int64_t)k + 1, DT_HS_CLIENT_HELLO, 0);
+		ev(c, DT_EV_TLS_RECORD, DT_S2C, 1002 + 10 * k,
+		    1000 * (int64_t)k + 2, 23, k == 2 ? 99 : 77);
+		ev(c, DT_EV_FIN, DT_S2C, 1003 + 10 * k,
+		    1000 * (int64_t)k + 3, 0, 500 + (uint32_t)k);
+	}
+	for (lines = 0; lines < 2; lines++) {
+		out = render(1, lines, 0, &rc, NULL);
+		ck_assert_int_eq(rc, 0);
+		d = parse(out);
+		conns = at(d, "captures.0.connections");
+		ck_assert_ptr_nonnull(conns);
+		seen = 0;
+		for (i = 0; i < json_array_size(conns); i++) {
+			e = json_array_get(conns, i);
+			k = (size_t)json_integer_value(json_object_get(e,
+			    "id")) - 700;
+			if (k >= 3)
+				continue;
+			seen++;
+			for (j = 0; j < 2; j++) {
+				n = j == 0 ? 1 : 0;	/* the hello's place */
+				snprintf(path, sizeof path, "%s.%zu.frame",
+				    tl[j], n);
+				is_int(e, path, (long long)(1001 + 10 * k));
+				snprintf(path, sizeof path, "%s.%zu.time",
+				    tl[j], n);
+				is_str(e, path, k == 0 ?
+				    "2024-06-10T20:18:27.124456789Z" : k == 1 ?
+				    "2024-06-10T20:18:28.124456789Z" :
+				    "2024-06-10T20:18:29.124456789Z");
+				snprintf(path, sizeof path, "%s.%zu.bytes",
+				    tl[j], n + 1);
+				is_int(e, path, k == 2 ? 99 : 77);
+			}
+			is_int(e, "timeline.3.frame", (long long)(1003 + 10 * k));
+			is_int(e, "timeline.3.bytes_before", 500 + (long long)k);
+		}
+		ck_assert_int_eq(seen, 3);
+		json_decref(d);
+		free(out);
+	}
+}
+END_TEST
+
 START_TEST(empty_run)
 {
 	int rc;
@@ -1459,6 +1525,7 @@ report_suite(void)
 	tcase_add_test(tc, json_dns_http_extras);
 	tcase_add_test(tc, json_memory_and_io_failures);
 	tcase_add_test(tc, json_shared_chain_both_ends);
+	tcase_add_test(tc, json_event_shapes_kept);
 	tcase_add_test(tc, empty_run);
 	suite_add_tcase(s, tc);
 

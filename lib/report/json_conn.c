@@ -343,18 +343,20 @@ jevent(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
  * "messages" (keep: the TLS ones, their frame and time kept for
  * "timeline") or all of "timeline". One call a list, not an event (a
  * call's saving and restoring of registers was a tenth of an event), and
- * the constant bytes found once: every event is at the same depth.
+ * the constant bytes found once: every event is at the same depth. r,
+ * when not NULL, is told where each event's holes went (r[i] event i's,
+ * cleared by the caller).
  */
 static inline __attribute__((always_inline)) void
 jevents_(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
-    int keep)
+    int keep, struct jev_rec *r)
 {
 	size_t i, first = w->empty != 0;	/* without a ',' */
 
 	for (i = 0; i < c->n_events; i++) {
 		if (keep && !dt_report_event_is_tls(&c->events[i]))
 			continue;
-		jevent(w, t, c, i, keep, first, NULL);
+		jevent(w, t, c, i, keep, first, r != NULL ? &r[i] : NULL);
 		first = 0;
 	}
 	if (first == 0)		/* an event written, or one was before */
@@ -394,17 +396,35 @@ jevm_put(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 		w->empty = 0;
 }
 
-/* The constant bytes of a kept text up to at, from *from; 0 when they
-   do not fit. */
+/* The constant bytes of a kept text from from up to at; 0 when they do
+   not fit. */
 static int
-jevm_text(struct jw_evm *m, size_t *len, const char **from, const char *at)
+jevm_text(struct jw_evm *m, const char *from, const char *at)
 {
-	size_t n = (size_t)(at - *from);
+	size_t n = (size_t)(at - from);
 
-	if (n > JW_EVM_TEXT - *len)
+	if (n > JW_EVM_TEXT - m->n_text)
 		return 0;
-	memcpy(m->text + *len, *from, n);
-	*len += n;
+	memcpy(m->text + m->n_text, from, n);
+	m->n_text += (unsigned)n;
+	return 1;
+}
+
+/* The constant bytes from *from up to a hole, the hole (at[0]..at[1]:
+   event ev's b when b, else its frame and time) after them; *from then
+   past the hole. 0 when the bytes do not fit. */
+static int
+jevm_hole(struct jw_evm *m, const char **from, char *const at[2], size_t ev,
+    int b)
+{
+	struct jw_evm_hole *h = &m->hole[m->n_holes++];
+
+	h->len = (unsigned short)(at[0] - *from);
+	h->ev = (unsigned char)ev;
+	h->b = (unsigned char)b;
+	if (!jevm_text(m, *from, at[0]))
+		return 0;
+	*from = at[1];
 	return 1;
 }
 
@@ -416,54 +436,30 @@ jevm_keep(struct jw *w, const struct jw_evt *t, const struct dt_conn *c,
 {
 	struct jev_rec r[JW_EVM_EVENTS];
 	struct jw_evm *m;
-	struct jw_evm_hole *h;
-	size_t start = w->n, len = 0, i, n = w->n_evk, first = w->empty != 0;
+	size_t start = w->n, i, n = w->n_evk;
 	uint64_t flushes = w->flushes;
 	const char *from;
-	int any = 0;
 
-	for (i = 0; i < n; i++) {
-		r[i].ft[0] = NULL;
-		if (keep && !dt_report_event_is_tls(&c->events[i]))
-			continue;
-		r[i].b[0] = NULL;
-		jevent(w, t, c, i, keep, first, &r[i]);
-		first = 0;
-		any = 1;
-	}
-	if (any)
-		w->empty = 0;
+	for (i = 0; i < n; i++)
+		r[i].ft[0] = r[i].b[0] = NULL;
+	jevents_(w, t, c, keep, r);
 	if (w->flushes != flushes || w->err != 0)
 		return;
 	m = &w->evm[w->evm_next];
 	m->n_ev = 0;
+	m->n_holes = m->n_text = 0;
 	from = w->buf + start;
-	h = m->hole;
 	for (i = 0; i < n; i++) {
 		if (r[i].ft[0] == NULL)
 			continue;
-		h->len = (unsigned short)(r[i].ft[0] - from);
-		if (!jevm_text(m, &len, &from, r[i].ft[0]))
+		if (!jevm_hole(m, &from, r[i].ft, i, 0))
 			return;
-		h->ev = (unsigned char)i;
-		h->b = 0;
-		h++;
-		from = r[i].ft[1];
-		if (r[i].b[0] == NULL)
-			continue;
-		h->len = (unsigned short)(r[i].b[0] - from);
-		if (!jevm_text(m, &len, &from, r[i].b[0]))
+		if (r[i].b[0] != NULL && !jevm_hole(m, &from, r[i].b, i, 1))
 			return;
-		h->ev = (unsigned char)i;
-		h->b = 1;
-		h++;
-		from = r[i].b[1];
 	}
 	m->tail = (unsigned)(w->buf + w->n - from);
-	if (!jevm_text(m, &len, &from, w->buf + w->n))
+	if (!jevm_text(m, from, w->buf + w->n))
 		return;
-	m->n_holes = (unsigned)(h - m->hole);
-	m->n_text = (unsigned)len;
 	m->head = head;
 	memcpy(m->key, w->evk, n * sizeof *w->evk);
 	m->n_ev = (unsigned)n;
@@ -518,9 +514,9 @@ jevents(struct jw *w, const struct dt_conn *c, int keep)
 		return;
 	if (n > JW_EVM_EVENTS) {
 		if (keep)
-			jevents_(w, t, c, 1);
+			jevents_(w, t, c, 1, NULL);
 		else
-			jevents_(w, t, c, 0);
+			jevents_(w, t, c, 0, NULL);
 		return;
 	}
 	head = w->depth | (uint64_t)w->ind << 16 | (uint64_t)keep << 32 |

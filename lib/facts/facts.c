@@ -613,7 +613,8 @@ uint8_t *
 dt_capture_keep_bytes_block(struct dt_capture *cap, enum dt_keep_kind kind,
     size_t n)
 {
-	return keep(cap, kind, n, 1);
+	/* not zeroed, as the inline path's are not: written whole */
+	return keep_raw(cap, kind, n, 1);
 }
 
 struct dt_dns *

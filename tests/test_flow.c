@@ -2257,6 +2257,76 @@ START_TEST(t_netem_captures)
 }
 END_TEST
 
+/* A TLS facts struct and a first event array back from an ended
+   connection are the next one's, counted by the capture's memory as
+   dt_malloc() counts them, refused where it would be, and freed with the
+   capture: nothing leaks, nothing is counted twice. */
+START_TEST(t_spares_counted)
+{
+	struct dt_mem m;
+	struct dt_capture *cap;
+	struct dt_conn c[3];
+	struct dt_tls_facts *t;
+	struct dt_event *ev;
+	size_t base, tls_cost, ev_cost;
+	void *p;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	cap = dt_calloc(&m, 1, sizeof *cap);
+	ck_assert_ptr_nonnull(cap);
+	cap->mem = &m;
+	memset(c, 0, sizeof c);
+	c[0].tls = c[1].tls = c[2].tls = (struct dt_tls_facts *)&dt_tls_none;
+	base = m.used;
+	p = dt_malloc(&m, sizeof *t);		/* what a block costs */
+	tls_cost = m.used - base;
+	dt_free(&m, p);
+
+	/* none waiting: a new one; trimmed empty, it waits uncounted */
+	t = dt_conn_tls_make_in(cap, &m, &c[0]);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(m.used - base, tls_cost);
+	dt_conn_tls_trim(cap, &c[0]);
+	ck_assert_ptr_eq(c[0].tls, &dt_tls_none);
+	ck_assert_uint_eq(m.used, base);
+
+	/* the next connection takes it, zeroed and counted again */
+	t->version = 0x0301;
+	ck_assert_ptr_eq(dt_conn_tls_make_in(cap, &m, &c[1]), t);
+	ck_assert_uint_eq(t->version, 0);
+	ck_assert_uint_eq(m.used - base, tls_cost);
+	dt_conn_tls_trim(cap, &c[1]);
+	ck_assert_uint_eq(m.used, base);
+
+	/* past the cap: refused as dt_malloc() would be, still waiting */
+	m.cap = m.used + sizeof *t - 1;
+	ck_assert_ptr_null(dt_conn_tls_make_in(cap, &m, &c[2]));
+	ck_assert_int_ne(m.failed, 0);
+	ck_assert_uint_eq(m.used, base);
+	m.cap = 0;
+	m.failed = 0;
+
+	/* a first event array: made by the first event, back when the
+	   connection retires, the next connection's first array */
+	ck_assert_int_eq(dt_conn_add_event(&m, &c[2], DT_EV_SYN, 0, 1, 0, 0,
+	    0), 0);
+	ev = c[2].events;
+	ev_cost = m.used - base;
+	c[2].n_events = 0;			/* as if never used */
+	dt_conn_retire(cap, &c[2]);
+	ck_assert_ptr_null(c[2].events);
+	ck_assert_uint_eq(m.used, base);
+	dt_conn_events_spare(cap, &c[2]);
+	ck_assert_ptr_eq(c[2].events, ev);
+	ck_assert_uint_eq(m.used - base, ev_cost);
+	dt_conn_retire(cap, &c[2]);
+	ck_assert_uint_eq(m.used, base);
+
+	dt_capture_free(cap);
+	ck_assert_uint_eq(m.used, 0);
+}
+END_TEST
+
 static Suite *
 flow_suite(void)
 {
@@ -2307,6 +2377,7 @@ flow_suite(void)
 	tcase_add_test(tc, t_memory_cap);
 	tcase_add_test(tc, t_memory_cap_buffers);
 	tcase_add_test(tc, t_alloc_failure);
+	tcase_add_test(tc, t_spares_counted);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("side");

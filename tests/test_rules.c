@@ -2740,6 +2740,37 @@ START_TEST(text_writer_cuts_as_snprintf)
 }
 END_TEST
 
+/* The pass's memo of names gives what the plain writers give, the keys'
+   ends too (suite 0xFFFF and version 0xFFFF), and asked again */
+START_TEST(text_names_memo_as_plain)
+{
+	static const uint16_t nums[] = { 0x0000, 0x003B, 0x0303, 0xC02B,
+	    0xFEFE, 0xFFFF };
+	struct dt_rule_memos *mm = calloc(1, sizeof *mm);
+	struct dt_rule_ctx ctx;
+	char got[256], want[256];
+	struct dt_text t;
+	size_t i, pass;
+
+	ck_assert_ptr_nonnull(mm);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.memos = mm;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+			dt_text_init(&t, want, sizeof want);
+			dt_text_suite(NULL, &t, nums[i]);
+			dt_text_put(&t, " / ");
+			dt_text_version(NULL, &t, nums[i]);
+			dt_text_init(&t, got, sizeof got);
+			dt_text_suite(&ctx, &t, nums[i]);
+			dt_text_put(&t, " / ");
+			dt_text_version(&ctx, &t, nums[i]);
+			ck_assert_str_eq(got, want);
+		}
+	free(mm);
+}
+END_TEST
+
 /* ---- the suite ---------------------------------------------------------- */
 
 static Suite *
@@ -2750,6 +2781,7 @@ rules_suite(void)
 
 	tcase_add_test(tc, table_lists_every_spec_id);
 	tcase_add_test(tc, text_writer_cuts_as_snprintf);
+	tcase_add_test(tc, text_names_memo_as_plain);
 	tcase_add_test(tc, summaries_packed_then_text);
 	tcase_add_test(tc, null_handshake_ok);
 	tcase_add_test(tc, null_handshake_ok_late_alert);

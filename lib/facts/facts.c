@@ -613,7 +613,8 @@ uint8_t *
 dt_capture_keep_bytes_block(struct dt_capture *cap, enum dt_keep_kind kind,
     size_t n)
 {
-	return keep(cap, kind, n, 1);
+	/* not zeroed, as the inline path's are not: written whole */
+	return keep_raw(cap, kind, n, 1);
 }
 
 struct dt_dns *
@@ -924,13 +925,7 @@ dt_tls_certs_own(struct dt_mem *m, struct dt_tls_facts *t)
 struct dt_tls_facts *
 dt_conn_tls_make(struct dt_mem *m, struct dt_conn *c)
 {
-	struct dt_tls_facts *t;
-
-	if (c->tls != NULL && c->tls != &dt_tls_none)
-		return c->tls;
-	if ((t = dt_calloc(m, 1, sizeof *t)) != NULL)
-		c->tls = t;
-	return t;
+	return dt_conn_tls_make_in(NULL, m, c);
 }
 
 struct dt_tls_facts *
@@ -941,10 +936,12 @@ dt_conn_tls_make_in(struct dt_capture *cap, struct dt_mem *m,
 
 	if (c->tls != NULL && c->tls != &dt_tls_none)
 		return c->tls;
-	if (cap == NULL || cap->mem != m ||
-	    (t = spare_take(cap, &cap->spare_tls, sizeof *t)) == NULL)
-		return dt_conn_tls_make(m, c);
-	memset(t, 0, sizeof *t);
+	/* a spare is counted by cap->mem: taken only for m's facts */
+	if (cap != NULL && cap->mem == m &&
+	    (t = spare_take(cap, &cap->spare_tls, sizeof *t)) != NULL)
+		memset(t, 0, sizeof *t);
+	else if ((t = dt_calloc(m, 1, sizeof *t)) == NULL)
+		return NULL;
 	c->tls = t;
 	return t;
 }

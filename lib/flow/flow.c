@@ -115,18 +115,8 @@ key_hash(uint32_t seed, const struct dt_addr *a0, uint16_t p0,
 static inline uint64_t
 end_hash(uint64_t seed, const struct dt_addr *a, uint16_t port)
 {
-	uint64_t h, w;
-	uint32_t v;
+	uint64_t h = dt_addr_fold(seed, a);
 
-	if (a->family == 6) {
-		memcpy(&w, a->a, 8);
-		h = (seed ^ w) * 0x9e3779b97f4a7c15ULL;
-		memcpy(&w, a->a + 8, 8);
-		h ^= w;
-	} else {
-		memcpy(&v, a->a, 4);
-		h = seed ^ v;
-	}
 	h = (h ^ ((uint64_t)a->family << 48 | (uint64_t)port << 32)) *
 	    0x9e3779b97f4a7c15ULL;
 	return h ^ h >> 29;

@@ -14,6 +14,8 @@
 
 #include <sys/queue.h>
 
+#include <string.h>
+
 #include "flow/flow.h"
 
 #define DT_NS			((int64_t)1000000000)
@@ -461,6 +463,26 @@ tcp_plain_in(struct dt_flow *f, struct flow *fl, int dir,
 	}
 	tcp_ack_step(f, fl, !dir, l4->ack, pkt);
 	return tcp_segment_end(f, fl);
+}
+
+/* An address folded into seed, a table's hash to be: IPv6's two words
+   with a multiply between, IPv4's one word as it is. flow.c's
+   end_hash() and dns.c's dns_bucket() then mix in their ports; both
+   seeds are per run, so only buckets depend on it. */
+static inline uint64_t
+dt_addr_fold(uint64_t seed, const struct dt_addr *a)
+{
+	uint64_t h, w;
+	uint32_t v;
+
+	if (a->family == 6) {
+		memcpy(&w, a->a, 8);
+		h = (seed ^ w) * 0x9e3779b97f4a7c15ULL;
+		memcpy(&w, a->a + 8, 8);
+		return h ^ w;
+	}
+	memcpy(&v, a->a, 4);
+	return seed ^ v;
 }
 
 #endif

@@ -188,27 +188,17 @@ iphttps_post(const struct dt_conn *c)
 	    strncmp(r->line, "POST /IPHTTPS", 13) == 0);
 }
 
-/* Whether a server name asked lately was --host: names are interned,
-   so connections asking the same one (a client's attempts, the tunnel's
-   name between the others') have the same pointer, and are not compared
-   again (direct-mapped by the pointer). */
-#define HOST_MEMO 64			/* a power of two */
-struct host_memo {
-	const char *name[HOST_MEMO];
-	int eq[HOST_MEMO];
-};
-
+/* Whether a server name asked lately was --host: not compared again for
+   the connections asking the same one (a client's attempts, the
+   tunnel's name between the others') */
 static int
-is_host(struct host_memo *hm, const char *name, const char *host)
+is_host(struct dt_name_memo *hm, const char *name, const char *host)
 {
-	size_t i = ((uintptr_t)name * 0x9e3779b97f4a7c15ULL) >> 32 &
-	    (HOST_MEMO - 1);
+	int known, *eq = dt_name_memo_at(hm, name, &known);
 
-	if (name != hm->name[i]) {
-		hm->name[i] = name;
-		hm->eq[i] = dt_rule_host_eq(name, host);
-	}
-	return hm->eq[i];
+	if (!known)
+		*eq = dt_rule_host_eq(name, host);
+	return *eq;
 }
 
 /*
@@ -250,7 +240,7 @@ struct ev {
 static void
 evidence(const struct dt_rule_ctx *ctx, const struct dt_conn *c,
     const char *name, const struct dt_http *conn, const char *host,
-    size_t attempts, struct host_memo *hm, struct why *w, struct ev *e)
+    size_t attempts, struct dt_name_memo *hm, struct why *w, struct ev *e)
 {
 	const struct dt_rules_config *cfg = ctx->cfg;
 	const struct dt_rule_index *x = &ctx->idx;
@@ -601,7 +591,7 @@ dt_rules_classify(struct dt_rule_ctx *ctx)
 	struct dt_conn *c, *m;
 	struct dt_hash_iter it;
 	struct reason_memo rm;
-	struct host_memo hm;
+	struct dt_name_memo hm;
 	const struct dt_http *h;
 	const char *name;
 	size_t n, i, n_bits;

@@ -327,16 +327,12 @@ build_answered_after(struct dt_rule_index *x, const struct dt_hash *want,
 	return rc;
 }
 
-/* The query name looked at last: names are interned, so an answer
-   asking the same name as the one before (A, then AAAA) has the same
-   pointer, and is the host's or not as that one was. */
-#define RUN_NAMES 64			/* a power of two */
+/* What the answers walked lately tell of the ones to come: the names
+   met (an answer asking the same name as one before, A then AAAA, is
+   the host's or not as that one was) and the records keyed last. */
 struct dns_run {
-	/* the names met lately (interned: one pointer a name; the host's
-	   come between the others'), direct-mapped by their address, and
-	   whether each one's key is the host's */
-	const char *name[RUN_NAMES];
-	int is_host[RUN_NAMES];
+	struct dt_name_memo names;	/* whether a name's key is the
+					   host's */
 	const struct dt_dns *host_d[2];	/* the last record whose addresses
 					   were keyed for the host, of a
 					   query for A ([0]) and other */
@@ -411,12 +407,11 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 	uint8_t akey[19];
 	struct dt_addr a;
 	size_t n, i;
-	int for_host;
+	int for_host, known, *is_host;
 
-	i = ((uintptr_t)d->name * 0x9e3779b97f4a7c15ULL) >> 32 &
-	    (RUN_NAMES - 1);
-	if (d->name != NULL && d->name == run->name[i])
-		for_host = run->is_host[i];
+	is_host = dt_name_memo_at(&run->names, d->name, &known);
+	if (d->name != NULL && known)
+		for_host = *is_host;
 	else {
 		/* a key begins with its name's first character, lower
 		   case: most names are told apart by it alone */
@@ -426,8 +421,7 @@ add_host_answer(struct dt_rule_index *x, uint32_t di, struct dns_run *run,
 			n = name_view(d->name, key, &k);
 			for_host = n == hn && memcmp(k, hk, n) == 0;
 		}
-		run->name[i] = d->name;
-		run->is_host[i] = for_host;
+		*is_host = for_host;
 	}
 	if (d->n_addrs == 0)
 		return 0;

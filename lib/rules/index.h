@@ -35,6 +35,30 @@
 
 #define DT_NAME_KEY 256		/* a DNS name is at most 253 characters */
 
+/* A yes or no about each of the names met lately (classify.c: is it
+   --host; index.c: is its key the host's). Names are interned, one
+   pointer a name, so a name met again (a client's attempts, the A and
+   AAAA of one lookup) is not asked again. Direct-mapped by the pointer;
+   zeroed: empty. */
+#define DT_NAME_MEMO 64			/* a power of two */
+struct dt_name_memo {
+	const char *name[DT_NAME_MEMO];
+	int yes[DT_NAME_MEMO];
+};
+
+/* name's answer in nm; *known: whether it is there already, else the
+   slot is name's now and the caller sets the answer */
+static inline int *
+dt_name_memo_at(struct dt_name_memo *nm, const char *name, int *known)
+{
+	size_t i = ((uintptr_t)name * 0x9e3779b97f4a7c15ULL) >> 32 &
+	    (DT_NAME_MEMO - 1);
+
+	*known = nm->name[i] == name;
+	nm->name[i] = name;
+	return &nm->yes[i];
+}
+
 struct dt_rule_slot;
 
 /* Items (DNS record numbers, connection ids) by key: each distinct key a

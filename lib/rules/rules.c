@@ -430,57 +430,53 @@ dt_text_hex4(struct dt_text *t, uint16_t v)
 
 #define VERSION_LEN 32		/* a version's name, cut (at most 31) */
 
-/* The name of a suite (key: number + 1) or a version (+ 0x10000) from
-   the memo, made there when missing; NULL without a memo. */
+/* The name of a suite (key: number + 1, up to 0x10000) or a version
+   (number + 0x10001, above 0x10000) written in buf, a version's cut at
+   VERSION_LEN. */
 static const char *
-name_memo(struct dt_rule_ctx *ctx, uint32_t key, size_t *n)
+name_str(uint32_t key, char *buf)
+{
+	if (key > 0x10000)
+		return dt_tls_version_str((uint16_t)(key - 0x10001), buf,
+		    VERSION_LEN);
+	return dt_tls_suite_str((uint16_t)(key - 1), buf,
+	    DT_RULE_NAME_MEMO_LEN);
+}
+
+/* name_str()'s name of key put in t, from the memo when there is one
+   (made there when missing) */
+static void
+text_name(struct dt_rule_ctx *ctx, struct dt_text *t, uint32_t key)
 {
 	struct dt_rule_memos *mm = ctx != NULL ? ctx->memos : NULL;
+	char buf[DT_RULE_NAME_MEMO_LEN];
 	/* by a multiplicative hash: the suites a ClientHello offers
 	   (0xC02B, 0xC02F, 0xC02C, 0xC030, ...) share their low bits */
 	size_t i = (uint32_t)(key * 0x9e3779b1u) >>
 	    (32 - DT_RULE_NAME_MEMO_BITS);
 
-	if (mm == NULL)
-		return NULL;
+	if (mm == NULL) {
+		dt_text_put(t, name_str(key, buf));
+		return;
+	}
 	if (mm->name[i].key != key) {
-		if (key & 0x10000)		/* cut as dt_text_version's */
-			dt_tls_version_str((uint16_t)(key - 0x10001),
-			    mm->name[i].s, VERSION_LEN);
-		else
-			dt_tls_suite_str((uint16_t)(key - 1), mm->name[i].s,
-			    sizeof mm->name[i].s);
+		name_str(key, mm->name[i].s);
 		mm->name[i].key = key;
 		mm->name[i].n = (uint8_t)strlen(mm->name[i].s);
 	}
-	*n = mm->name[i].n;
-	return mm->name[i].s;
+	dt_text_putn(t, mm->name[i].s, mm->name[i].n);
 }
 
 void
 dt_text_suite(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t suite)
 {
-	char buf[DT_RULE_NAME_MEMO_LEN];
-	const char *s;
-	size_t n;
-
-	if ((s = name_memo(ctx, (uint32_t)suite + 1, &n)) != NULL)
-		dt_text_putn(t, s, n);
-	else
-		dt_text_put(t, dt_tls_suite_str(suite, buf, sizeof buf));
+	text_name(ctx, t, (uint32_t)suite + 1);
 }
 
 void
 dt_text_version(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t version)
 {
-	char buf[VERSION_LEN];
-	const char *s;
-	size_t n;
-
-	if ((s = name_memo(ctx, (uint32_t)version + 0x10001, &n)) != NULL)
-		dt_text_putn(t, s, n);
-	else
-		dt_text_put(t, dt_tls_version_str(version, buf, sizeof buf));
+	text_name(ctx, t, (uint32_t)version + 0x10001);
 }
 
 /* ---- verdicts ----------------------------------------------------------- */

@@ -70,7 +70,7 @@ struct dt_rule_memos {
 	   dt_text_version: a search of the names each), direct-mapped by
 	   the number and whether it is a version */
 	struct {
-		uint32_t key;		/* number + 1, + 0x10000 a version */
+		uint32_t key;		/* suite + 1; version + 0x10001 */
 		uint8_t n;
 		char s[DT_RULE_NAME_MEMO_LEN];
 	} name[DT_RULE_NAME_MEMO];

@@ -8,6 +8,7 @@
  * Authority and additional sections are not read.
  */
 #include "flow/flow.h"
+#include "flow/flow_int.h"
 
 #include <string.h>
 
@@ -433,18 +434,8 @@ static struct dns_pending *
 dns_bucket(struct dns_obs *o, const struct dt_addr *a, uint16_t port,
     uint16_t txid)
 {
-	uint64_t h = o->seed, w;
-	uint32_t w4;
+	uint64_t h = dt_addr_fold(o->seed, a);
 
-	if (a->family == 6) {
-		memcpy(&w, a->a, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		memcpy(&w, a->a + 8, 8);
-		h ^= w;
-	} else {
-		memcpy(&w4, a->a, 4);
-		h ^= w4;
-	}
 	h = (h * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)port << 16 | txid);
 	h *= 0xff51afd7ed558ccdULL;
 	return o->pending[(h >> 32) % DNS_BUCKETS];

@@ -9,16 +9,10 @@
 # exit status must be those of the scenario alone, and with the line's own
 # options its expected ids present and forbidden ids absent.
 set -u
-BUILD=${BUILD:-build}
-CLI=$BUILD/datrace
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. tests/lib.sh
 for t in mergecap editcap capinfos; do
 	command -v $t >/dev/null 2>&1 || { echo "noise: $t missing, skipped"; exit 0; }
 done
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 ids() {		# verdict ids of a JSON document, sorted, once each
 	tr ',' '\n' <"$1" | sed -n 's/^ *"id": "\([a-z-]*\)".*/\1/p' |

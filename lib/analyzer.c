@@ -147,6 +147,8 @@ dt_analyzer_new(dt_analyzer **out, const dt_options *opts)
 	}
 	if (opts->version >= 4)
 		a->threads = opts->threads > 0;
+	if (opts->version >= 5)
+		a->map_files = opts->map_files > 0;
 	a->expect_cert = opt_strdup(a, opts->expect_cert);
 	if (a->mem.failed)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");

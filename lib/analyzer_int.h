@@ -47,6 +47,7 @@ struct dt_analyzer {
 	char *spill_dir;		/* dt_options.spill_dir, or NULL */
 	size_t spill_after;
 	int threads;			/* dt_options.threads: read ahead */
+	int map_files;			/* dt_options.map_files */
 	char *expect_cert;
 	uint16_t ports[DT_MAX_PORTS + 1];
 	int all;

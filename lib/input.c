@@ -120,7 +120,8 @@ dt_analyze_file(dt_analyzer *a, const char *path)
 	if (a == NULL || path == NULL)
 		return DT_EINVAL;
 	err[0] = '\0';
-	rc = dt_reader_open_file(&r, &a->mem, path, err, sizeof err, &off);
+	rc = (a->map_files ? dt_reader_open_map : dt_reader_open_file)(&r,
+	    &a->mem, path, err, sizeof err, &off);
 	if (rc != 0)
 		return open_failed(a, path, rc, err, off);
 	return analyze_reader(a, path, r);

@@ -9,10 +9,13 @@
  * and allocation failure at every allocation.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
@@ -1661,6 +1664,277 @@ START_TEST(test_shared_corpus)
 }
 END_TEST
 
+/* ---- reading through a mapping ------------------------------------------ */
+
+/* Every packet a reader hands out (frame, time, link type, interface,
+   direction, lengths, offset, a hash of the bytes, pktmon's metadata and
+   the comment) and its fault, as one string; or the open's error. Each
+   packet's cap on the window is checked against `max_win` (0: none). */
+static char *
+run_digest(const char *path, int map, size_t max_win, int *mapped)
+{
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	char eb[256], *out = NULL;
+	size_t n = 0;
+	uint64_t eo = 0, h;
+	const char *fault;
+	uint32_t i;
+	FILE *acc;
+	int rc;
+
+	dt_mem_init(&m, NULL, NULL, 0);
+	acc = open_memstream(&out, &n);
+	ck_assert_ptr_nonnull(acc);
+	rc = (map ? dt_reader_open_map : dt_reader_open_file)(&r, &m, path,
+	    eb, sizeof eb, &eo);
+	if (rc != 0) {
+		fprintf(acc, "open %d %llu %s\n", rc, (unsigned long long)eo, eb);
+	} else {
+		if (mapped != NULL)
+			*mapped |= r->src.mapped;
+		while (dt_reader_next(r, &p) == 0) {
+			for (h = 1469598103934665603ull, i = 0; i < p.caplen; i++)
+				h = (h ^ p.data[i]) * 1099511628211ull;
+			fprintf(acc, "%llu %lld %d %u %d %u %u %llu %llx %d %d %s\n",
+			    (unsigned long long)p.frame, (long long)p.time,
+			    p.linktype, p.iface, (int)p.dir, p.caplen, p.origlen,
+			    (unsigned long long)p.offset, (unsigned long long)h,
+			    p.duplicate, p.pktmon != NULL ? (int)p.pktmon->dropped :
+			    -1, p.comment != NULL ? p.comment : "-");
+			if (max_win != 0 && r->src.mapped)
+				ck_assert_uint_le(r->src.cap, max_win);
+		}
+		fault = dt_reader_error(r, &eo);
+		fprintf(acc, "end %llu %s\n", (unsigned long long)eo,
+		    fault != NULL ? fault : "-");
+		dt_reader_close(r);
+	}
+	fclose(acc);
+	ck_assert_uint_eq(m.used, 0);
+	return out;
+}
+
+static int map_files_read, map_files_mapped;
+
+/* A file read through a mapping gives what read(2) gives. */
+static void
+same_mapped(const char *path, size_t max_win)
+{
+	char *a = run_digest(path, 0, 0, NULL);
+	char *b = run_digest(path, 1, max_win, &map_files_mapped);
+
+	ck_assert_msg(strcmp(a, b) == 0, "%s: read\n%.800s\nmapped\n%.800s",
+	    path, a, b);
+	map_files_read++;
+	free(a);
+	free(b);
+}
+
+static void
+mapped_walk(const char *dir)
+{
+	char path[1024];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (stat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			mapped_walk(path);
+		else if (S_ISREG(st.st_mode) && st.st_size <= (64 << 20))
+			same_mapped(path, 0);
+	}
+	closedir(d);
+}
+
+/* Every capture of ours (pcap, pcapng, ETL, damaged ones) and of the
+   shared corpus, read through a mapping: the same packets, faults and
+   offsets as read(2)'s. */
+START_TEST(test_mapped_same_as_read)
+{
+	map_files_read = map_files_mapped = 0;
+	mapped_walk(TESTDATA_DIR);
+	mapped_walk("tests/fuzz/corpus/capture");
+	if (tu_exists(CORPUS_DIR))
+		mapped_walk(CORPUS_DIR);
+	ck_assert_int_gt(map_files_read, 100);
+	ck_assert_int_eq(map_files_mapped, 1);
+}
+END_TEST
+
+/* Little-endian words and bytes straight to a file: these captures are
+   larger than a struct bb. */
+static void
+fput32(FILE *fp, uint32_t v)
+{
+	uint8_t w[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+	    (uint8_t)(v >> 24) };
+
+	ck_assert_uint_eq(fwrite(w, 1, 4, fp), 4);
+}
+
+/* A file of many windows whose records straddle them, some longer than
+   a window's tenth (big_pcap()), read a window of the mapping's size at a
+   time; the same cut inside its last record; and a pcapng whose block is
+   longer than two windows. */
+static void
+write_all(const char *path, const uint8_t *b, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(b, 1, len, fp), len);
+	fclose(fp);
+}
+
+START_TEST(test_mapped_windows)
+{
+	char path[64];
+	size_t len, i;
+	uint8_t *b = big_pcap(3000, &len);
+	FILE *fp;
+
+	ck_assert_uint_gt(len, 8 * DT_SRC_MAP_WIN);
+	snprintf(path, sizeof path, "test_capture.%ld.map", (long)getpid());
+	write_all(path, b, len);
+	same_mapped(path, DT_SRC_MAP_WIN + 4096);
+	ck_assert_int_eq(truncate(path, (off_t)(len - 50)), 0);
+	same_mapped(path, DT_SRC_MAP_WIN + 4096);
+	free(b);
+
+	/* pcapng: a section, an interface, a block no reader knows of two
+	   windows and more, a packet */
+	fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	fput32(fp, 0x0A0D0D0A);
+	fput32(fp, 28);
+	fput32(fp, 0x1A2B3C4D);
+	fput32(fp, 1);
+	fput32(fp, 0xffffffff);
+	fput32(fp, 0xffffffff);
+	fput32(fp, 28);
+	fput32(fp, 1);
+	fput32(fp, 20);
+	fput32(fp, 1);
+	fput32(fp, 0);
+	fput32(fp, 20);
+	fput32(fp, 0x0BAD0001);
+	fput32(fp, (uint32_t)(12 + 2 * DT_SRC_MAP_WIN + 4));
+	for (i = 0; i < 2 * DT_SRC_MAP_WIN + 4; i += 4)
+		fput32(fp, (uint32_t)i);
+	fput32(fp, (uint32_t)(12 + 2 * DT_SRC_MAP_WIN + 4));
+	fput32(fp, 6);
+	fput32(fp, 32 + 60);
+	fput32(fp, 0);
+	fput32(fp, 0);
+	fput32(fp, 1);
+	fput32(fp, 60);
+	fput32(fp, 60);
+	ck_assert_uint_eq(fwrite(pkt60, 1, 60, fp), 60);
+	fput32(fp, 32 + 60);
+	fclose(fp);
+	same_mapped(path, 0);
+	unlink(path);
+}
+END_TEST
+
+/* A capture still being written: what was added after the reader mapped
+   the file is read too, as read(2) reads it. */
+START_TEST(test_mapped_file_grows)
+{
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	char path[64], eb[256];
+	struct bb b;
+	size_t n = 0;
+	int i;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "test_capture.%ld.grow", (long)getpid());
+	memset(&b, 0, sizeof b);
+	pcap_hdr(&b, 0, 0xa1b2c3d4, 1);
+	for (i = 0; i < 10; i++)
+		pcap_rec(&b, (uint32_t)i, 0, pkt60, 60);
+	fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(b.b, 1, b.n, fp), b.n);
+	fclose(fp);
+	dt_mem_init(&m, NULL, NULL, 0);
+	ck_assert_int_eq(dt_reader_open_map(&r, &m, path, eb, sizeof eb,
+	    NULL), 0);
+	ck_assert_int_eq(r->src.mapped, 1);
+	for (i = 0; i < 5; i++, n++)
+		ck_assert_int_eq(dt_reader_next(r, &p), 0);
+	fp = fopen(path, "ab");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(b.b + 24, 1, b.n - 24, fp), b.n - 24);
+	fclose(fp);
+	while (dt_reader_next(r, &p) == 0)
+		n++;
+	ck_assert_ptr_null(dt_reader_error(r, NULL));
+	ck_assert_uint_eq(n, 20);
+	dt_reader_close(r);
+	ck_assert_uint_eq(m.used, 0);
+	unlink(path);
+}
+END_TEST
+
+static void
+on_bus(int sig)
+{
+	(void)sig;
+	_exit(77);
+}
+
+/* What dt_options.map_files warns of: a mapped file cut shorter under
+   the reader raises SIGBUS at the next byte read past the new end (the
+   CLI reports it; test_cli). */
+START_TEST(test_mapped_truncated_sigbus)
+{
+	char path[64], eb[256];
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	struct sigaction sa;
+	size_t len;
+	pid_t pid;
+	int st;
+
+	uint8_t *b = big_pcap(3000, &len);
+
+	snprintf(path, sizeof path, "test_capture.%ld.cut", (long)getpid());
+	write_all(path, b, len);
+	free(b);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_bus;
+		sigaction(SIGBUS, &sa, NULL);
+		dt_mem_init(&m, NULL, NULL, 0);
+		if (dt_reader_open_map(&r, &m, path, eb, sizeof eb, NULL) != 0 ||
+		    dt_reader_next(r, &p) != 0 || truncate(path, 4096) != 0)
+			_exit(1);
+		while (dt_reader_next(r, &p) == 0)
+			;
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	unlink(path);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 77, "status %d", st);
+}
+END_TEST
+
 /* ---- link type names and filters ----------------------------------------- */
 
 START_TEST(test_linktype_name)
@@ -1892,6 +2166,10 @@ capture_suite(void)
 	tcase_add_test(tc, test_real_comments_flags);
 	tcase_add_test(tc, test_real_pktmon);
 	tcase_add_test(tc, test_shared_corpus);
+	tcase_add_test(tc, test_mapped_same_as_read);
+	tcase_add_test(tc, test_mapped_windows);
+	tcase_add_test(tc, test_mapped_file_grows);
+	tcase_add_test(tc, test_mapped_truncated_sigbus);
 	tcase_add_test(tc, test_linktype_name);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_alloc_failure);

@@ -224,7 +224,7 @@ report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
 	int64_t t = 1764000000;
 
 	dt_options_init(&o);
-	ck_assert_uint_eq(o.version, 4);
+	ck_assert_uint_eq(o.version, 5);
 	o.spill_dir = dir;
 	o.spill_after = after;
 	o.memory_cap = cap;

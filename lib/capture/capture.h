@@ -114,6 +114,13 @@ typedef void (*dt_reader_warn_fn)(void *payload, uint64_t offset,
  */
 int dt_reader_open_file(struct dt_reader **out, struct dt_mem *m,
     const char *path, char *errbuf, size_t errlen, uint64_t *err_offset);
+/* dt_reader_open_file(), a regular file read through a mapping (the same
+   packets, faults and offsets; no copy out of the page cache). A file cut
+   shorter while it is read raises SIGBUS in the process: for files that
+   nothing shortens meanwhile. Anything else is read as by
+   dt_reader_open_file(). */
+int dt_reader_open_map(struct dt_reader **out, struct dt_mem *m,
+    const char *path, char *errbuf, size_t errlen, uint64_t *err_offset);
 int dt_reader_open_mem(struct dt_reader **out, struct dt_mem *m,
     const void *buf, size_t len, char *errbuf, size_t errlen,
     uint64_t *err_offset);

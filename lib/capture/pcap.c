@@ -257,6 +257,7 @@ fast_record(struct dt_reader *r, const struct pcap_state *ps,
 	fast_header(ps, h, w);
 	if (w[2] > MAX_SNAPLEN || avail - 16 < w[2])
 		return 0;
+	dt_src_prefetch(s, h, 16 + (size_t)w[2]);
 	fast_fill(r, ps, pkt, h, w[0], (int32_t)w[1],
 	    w[2] > snap ? snap : w[2], w[3], s->pos);
 	s->pos += 16 + (size_t)w[2];	/* dt_src_consume(), a window's */
@@ -311,6 +312,7 @@ fast_next(struct dt_reader *r, struct pcap_state *ps, struct dt_packet *pkt)
 		fast_short(r, off, "captured", got < keep ? keep : caplen, got);
 		return DT_ITEROVER;
 	}
+	dt_src_prefetch(&r->src, h, 16 + (size_t)caplen);
 	fast_fill(r, ps, pkt, h, sec, frac, keep, len, off);
 	dt_src_consume(&r->src, 16 + (size_t)caplen);
 	return 0;

@@ -187,6 +187,7 @@ ng_block(struct dt_reader *r, uint32_t *type, struct rd *body)
 		return -1;
 	}
 	*body = rd_make(p + 8, len - 12);
+	dt_src_prefetch(&r->src, p, len);
 	dt_src_consume(&r->src, len);
 	return 1;
 }

@@ -112,9 +112,9 @@ open_finish(struct dt_reader **out, struct dt_reader *r, int rc,
 	return 0;
 }
 
-int
-dt_reader_open_file(struct dt_reader **out, struct dt_mem *m,
-    const char *path, char *errbuf, size_t errlen, uint64_t *err_offset)
+static int
+open_path(struct dt_reader **out, struct dt_mem *m, const char *path,
+    int map, char *errbuf, size_t errlen, uint64_t *err_offset)
 {
 	struct dt_reader *r;
 	struct stat st;
@@ -136,13 +136,29 @@ dt_reader_open_file(struct dt_reader **out, struct dt_mem *m,
 			    "offset 0: cannot read: Is a directory");
 			return open_finish(out, r, DT_EIO, err_offset);
 		}
-		if (S_ISREG(st.st_mode))
+		if (S_ISREG(st.st_mode) && map)
+			dt_src_map(&r->src, m, fd, (uint64_t)st.st_size);
+		else if (S_ISREG(st.st_mode))
 			r->src.size = (uint64_t)st.st_size;
 		else
 			r->src.may_block = 1;	/* a FIFO, a device */
 	}
 	rc = open_common(r, errbuf, errlen);
 	return open_finish(out, r, rc, err_offset);
+}
+
+int
+dt_reader_open_file(struct dt_reader **out, struct dt_mem *m,
+    const char *path, char *errbuf, size_t errlen, uint64_t *err_offset)
+{
+	return open_path(out, m, path, 0, errbuf, errlen, err_offset);
+}
+
+int
+dt_reader_open_map(struct dt_reader **out, struct dt_mem *m,
+    const char *path, char *errbuf, size_t errlen, uint64_t *err_offset)
+{
+	return open_path(out, m, path, 1, errbuf, errlen, err_offset);
 }
 
 int

@@ -8,11 +8,16 @@
  * read, so a record that claims more than the input holds costs at most
  * twice what is there; views stay valid until the next fetch or read.
  * A read function may also run ahead on a thread of its own (ahead.c):
- * the window is then the chunk it filled.
+ * the window is then the chunk it filled. A regular file may instead be
+ * mapped, a window of the mapping at a time (see map_more()).
  */
 #include "capture/capture_int.h"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,6 +34,7 @@ dt_src_mem(struct dt_src *s, struct dt_mem *m, const void *buf, size_t len)
 	s->mem = buf != NULL ? buf : empty;
 	s->mem_len = buf != NULL ? len : 0;
 	s->size = s->mem_len;
+	s->cold = 1;
 }
 
 void
@@ -42,12 +48,107 @@ dt_src_fn(struct dt_src *s, struct dt_mem *m, dt_read_fn fn, void *payload,
 	s->fd = fd;
 }
 
+void
+dt_src_map(struct dt_src *s, struct dt_mem *m, int fd, uint64_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	memset(s, 0, sizeof *s);
+	s->m = m;
+	s->fd = fd;
+	s->size = size;
+	s->mapped = 1;
+	s->cold = 1;
+	s->page = page > 0 ? (size_t)page : 4096;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+}
+
+static void
+map_drop(uint8_t *p, size_t len)
+{
+	if (p != NULL)
+		(void)munmap(p, len);
+}
+
+/* A file that cannot be mapped (a file system without mmap, no address
+   space left, a size that says nothing, as /proc's) is read from here on:
+   the window the next fill makes. */
+static void
+map_to_read(struct dt_src *s)
+{
+	map_drop(s->old, s->old_len);
+	map_drop(s->win, s->cap);
+	s->old = s->win = NULL;
+	s->old_len = s->cap = s->beg = s->end = 0;
+	s->mapped = s->cold = 0;
+	s->read = dt_src_read_fd;
+	s->payload = &s->fd;
+	if (lseek(s->fd, (off_t)s->pos, SEEK_SET) < 0)
+		dt_src_end(s, -(ptrdiff_t)(errno ? errno : EIO));
+}
+
+/*
+ * The window of a mapped file moves on: a mapping from the page of s->pos,
+ * DT_SRC_MAP_WIN bytes or the `want` asked for, whichever is more, and no
+ * further than the file's end (its size looked up again there: a capture
+ * still being written reads on, as read() would). Its pages are made at
+ * once (MAP_POPULATE: one call, where faults would take one per 64 KiB),
+ * and the kernel is asked to read the next window in meanwhile, for a file
+ * that is not in the page cache yet. The mapping before stays until the
+ * next one, the one before that goes: two windows of RSS at most, so the
+ * memory stays bounded, whatever the file's size. The bytes available at
+ * s->pos: 0 at the end or on a fault (s->err, s->nomem).
+ */
+static size_t
+map_more(struct dt_src *s, size_t want)
+{
+	uint64_t off = s->pos - s->pos % s->page, len;
+	struct stat st;
+	void *p;
+
+	if (s->size - s->pos < want && fstat(s->fd, &st) == 0 &&
+	    (uint64_t)st.st_size > s->size)
+		s->size = (uint64_t)st.st_size;
+	if (s->size == 0) {
+		map_to_read(s);
+		return 0;
+	}
+	if (s->pos >= s->size) {
+		s->eof = 1;
+		return 0;
+	}
+	len = s->pos - off + want;
+	if (len < DT_SRC_MAP_WIN)
+		len = DT_SRC_MAP_WIN;
+	if (len > s->size - off)
+		len = s->size - off;
+	p = len <= SIZE_MAX / 2 ? mmap(NULL, (size_t)len, PROT_READ,
+	    MAP_PRIVATE | MAP_POPULATE, s->fd, (off_t)off) : MAP_FAILED;
+	if (p == MAP_FAILED) {
+		map_to_read(s);
+		return 0;
+	}
+	map_drop(s->old, s->old_len);
+	s->old = s->win;
+	s->old_len = s->cap;
+	s->win = p;
+	s->cap = (size_t)len;
+	s->beg = (size_t)(s->pos - off);
+	s->end = s->cap;
+	if (off + len < s->size)
+		(void)posix_fadvise(s->fd, (off_t)(off + len),
+		    (off_t)DT_SRC_MAP_WIN, POSIX_FADV_WILLNEED);
+	else
+		s->eof = s->pos + want > s->size;
+	return s->end - s->beg;
+}
+
 int
 dt_src_reserve(struct dt_src *s, size_t cap)
 {
 	uint8_t *nw;
 
-	if (s->mem != NULL || s->ahead != NULL || cap <= s->cap)
+	if (s->mem != NULL || s->ahead != NULL || s->mapped || cap <= s->cap)
 		return 0;	/* read ahead: chunks of their own size */
 	if ((nw = dt_realloc(s->m, s->win, cap)) == NULL) {
 		s->nomem = 1;
@@ -92,6 +193,12 @@ dt_src_fetch(struct dt_src *s, size_t want, const uint8_t **p)
 		return avail < want ? avail : want;
 	}
 	avail = s->end - s->beg;
+	if (s->mapped && avail < want && !s->eof)
+		avail = map_more(s, want);	/* 0 when it turned to read() */
+	if (s->mapped) {
+		*p = s->win + s->beg;
+		return avail < want ? avail : want;
+	}
 	while (s->ahead != NULL && avail < want && !s->eof)
 		avail += dt_ahead_more(s, avail);
 	while (avail < want && !s->eof) {
@@ -141,6 +248,11 @@ dt_src_close(struct dt_src *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	if (s->mapped) {
+		map_drop(s->old, s->old_len);
+		map_drop(s->win, s->cap);
+		s->old = s->win = NULL;
+	}
 	dt_free(s->m, s->win);
 	s->win = NULL;
 	s->cap = s->beg = s->end = 0;

@@ -141,15 +141,15 @@ typedef struct dt_options {
 	   the caller's thread. */
 	int threads;
 	/* Version 5. 1: dt_analyze_file() reads a regular file through a
-	   mapping (512 KiB windows, 1 MiB of resident memory at most,
-	   outside alloc and memory_cap) instead of read(2): no copy out of
-	   the page cache, a tenth of the CPU of the 100 MB bench day;
-	   results are the same bytes. But a file cut shorter while it is read (truncated,
-	   or on a file system that goes away) raises SIGBUS in the process,
-	   as any mapping does, and the library installs no handler: set it
-	   for files that nothing shortens meanwhile, and handle SIGBUS if
-	   the process must outlive one (datrace(1) reports it and exits).
-	   0 (the default): read(2). */
+	   mapping (512 KiB of it present at a time, about 1 MiB of resident
+	   memory, outside alloc and memory_cap) instead of read(2): no copy
+	   out of the page cache, a tenth of the CPU of the 100 MB bench day;
+	   results are the same bytes. But a file cut shorter while it is
+	   read (truncated, or on a file system that goes away) raises
+	   SIGBUS in the process, as any mapping does, and the library
+	   installs no handler: set it for files that nothing shortens
+	   meanwhile, and handle SIGBUS if the process must outlive one
+	   (datrace(1) reports it and exits). 0 (the default): read(2). */
 	int map_files;
 } dt_options;
 

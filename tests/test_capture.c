@@ -1669,7 +1669,8 @@ END_TEST
 /* Every packet a reader hands out (frame, time, link type, interface,
    direction, lengths, offset, a hash of the bytes, pktmon's metadata and
    the comment) and its fault, as one string; or the open's error. Each
-   packet's cap on the window is checked against `max_win` (0: none). */
+   packet, what the mapping keeps present is checked against `max_win`
+   bytes (0: not checked). */
 static char *
 run_digest(const char *path, int map, size_t max_win, int *mapped)
 {
@@ -1704,7 +1705,8 @@ run_digest(const char *path, int map, size_t max_win, int *mapped)
 			    p.duplicate, p.pktmon != NULL ? (int)p.pktmon->dropped :
 			    -1, p.comment != NULL ? p.comment : "-");
 			if (max_win != 0 && r->src.mapped)
-				ck_assert_uint_le(r->src.cap, max_win);
+				ck_assert_uint_le(r->src.end - r->src.done,
+				    max_win);
 		}
 		fault = dt_reader_error(r, &eo);
 		fprintf(acc, "end %llu %s\n", (unsigned long long)eo,
@@ -1782,10 +1784,10 @@ fput32(FILE *fp, uint32_t v)
 	ck_assert_uint_eq(fwrite(w, 1, 4, fp), 4);
 }
 
-/* A file of many windows whose records straddle them, some longer than
-   a window's tenth (big_pcap()), read a window of the mapping's size at a
-   time; the same cut inside its last record; and a pcapng whose block is
-   longer than two windows. */
+/* A file of many windows whose records straddle them, some of a tenth
+   of a window (big_pcap()), read with no more than two windows and a
+   record present at a time; the same cut inside its last record; and a
+   pcapng whose block is longer than two windows. */
 static void
 write_all(const char *path, const uint8_t *b, size_t len)
 {
@@ -1800,15 +1802,15 @@ START_TEST(test_mapped_windows)
 {
 	char path[64];
 	size_t len, i;
-	uint8_t *b = big_pcap(3000, &len);
+	uint8_t *b = big_pcap(9000, &len);
 	FILE *fp;
 
 	ck_assert_uint_gt(len, 8 * DT_SRC_MAP_WIN);
 	snprintf(path, sizeof path, "test_capture.%ld.map", (long)getpid());
 	write_all(path, b, len);
-	same_mapped(path, DT_SRC_MAP_WIN + 4096);
+	same_mapped(path, 2 * DT_SRC_MAP_WIN + 262160);
 	ck_assert_int_eq(truncate(path, (off_t)(len - 50)), 0);
-	same_mapped(path, DT_SRC_MAP_WIN + 4096);
+	same_mapped(path, 2 * DT_SRC_MAP_WIN + 262160);
 	free(b);
 
 	/* pcapng: a section, an interface, a block no reader knows of two

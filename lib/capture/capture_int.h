@@ -20,10 +20,11 @@
 #define DT_CAP_ERRLEN 256
 #define DT_CAP_PROBE 80			/* bytes a format's probe may see */
 #define DT_CAP_IOBUF (256 * 1024)	/* first window size */
-#define DT_SRC_MAP_WIN ((size_t)512 << 10)	/* a mapped file's window:
-					   with the one before, 1 MiB of
-					   RSS (1 MiB windows: 2.7 MiB more
-					   peak than read(2)'s, no faster) */
+#define DT_SRC_MAP_WIN ((size_t)512 << 10)	/* a mapped file's window
+					   made present at once (2 MiB,
+					   one PMD where the page cache
+					   holds large folios: 4 MiB more
+					   peak RSS, no less CPU) */
 #define DT_CAP_MAX_BLOCK (64u * 1024 * 1024)	/* pcapng block length cap */
 #define DT_CAP_MAX_IFACES 65536		/* per pcapng section */
 #define DT_CAP_MAX_WARNINGS 64		/* then one "suppressed" line */
@@ -56,13 +57,14 @@ struct dt_src {
 	uint64_t size;			/* total bytes, 0: unknown */
 	int may_block;			/* a pipe or a terminal: never ahead */
 	struct dt_ahead *ahead;		/* reading ahead (ahead.c), or NULL */
-	/* a regular file read through a mapping: the window is a mapping
-	   of the file, the one before it kept until the next (a view
-	   taken before a fetch stays readable) */
+	/* a regular file read through a mapping (map_more()): win is the
+	   mapping of the whole file, end the end of what is made present,
+	   done where what is behind was dropped; old, a mapping of the
+	   file before it grew */
 	int mapped;
 	int cold;			/* mapped, or the caller's memory: not
 					   in the cache (dt_src_prefetch()) */
-	size_t page;			/* the system's page size */
+	size_t done;
 	uint8_t *old;
 	size_t old_len;
 };
@@ -72,9 +74,9 @@ void dt_src_mem(struct dt_src *s, struct dt_mem *m, const void *buf,
 /* Reading from fn; fd (or -1) is closed by dt_src_close. */
 void dt_src_fn(struct dt_src *s, struct dt_mem *m, dt_read_fn fn,
     void *payload, int fd);
-/* Reading descriptor fd of a regular file of `size` bytes through
-   mappings of DT_SRC_MAP_WIN bytes (more for a longer record), from its
-   start; fd is closed by dt_src_close. No copy out of the page cache; the
+/* Reading descriptor fd of a regular file of `size` bytes through a
+   mapping, DT_SRC_MAP_WIN bytes (more for a longer record) resident at a
+   time, from its start; fd is closed by dt_src_close. No copy out of the page cache; the
    bytes come to the cache cold, and dt_src_prefetch() asks for them
    ahead. A file cut shorter while it is read raises SIGBUS (see
    dt_options.map_files). */

@@ -51,15 +51,12 @@ dt_src_fn(struct dt_src *s, struct dt_mem *m, dt_read_fn fn, void *payload,
 void
 dt_src_map(struct dt_src *s, struct dt_mem *m, int fd, uint64_t size)
 {
-	long page = sysconf(_SC_PAGESIZE);
-
 	memset(s, 0, sizeof *s);
 	s->m = m;
 	s->fd = fd;
 	s->size = size;
 	s->mapped = 1;
 	s->cold = 1;
-	s->page = page > 0 ? (size_t)page : 4096;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 }
 
@@ -87,29 +84,55 @@ map_to_read(struct dt_src *s)
 		dt_src_end(s, -(ptrdiff_t)(errno ? errno : EIO));
 }
 
+/* The whole file mapped (again, when it grew: the mapping before stays
+   until the next one, so no view of it dies): 0, or -1. */
+static int
+map_whole(struct dt_src *s)
+{
+	void *p;
+
+	if (s->size > SIZE_MAX / 2)
+		return -1;	/* more than the address space */
+	p = mmap(NULL, (size_t)s->size, PROT_READ, MAP_PRIVATE, s->fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	map_drop(s->old, s->old_len);
+	s->old = s->win;
+	s->old_len = s->cap;
+	s->win = p;
+	s->cap = (size_t)s->size;
+	s->done = s->end = 0;
+	return 0;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22	/* Linux 5.14; older kernels: EINVAL, and
+				   the reads fault the pages in */
+#endif
+
 /*
- * The window of a mapped file moves on: a mapping from the page of s->pos,
- * DT_SRC_MAP_WIN bytes or the `want` asked for, whichever is more, and no
- * further than the file's end (its size looked up again there: a capture
- * still being written reads on, as read() would). Its pages are made at
- * once (MAP_POPULATE: one call, where faults would take one per 64 KiB),
- * and the kernel is asked to read the next window in meanwhile, for a file
- * that is not in the page cache yet. The mapping before stays until the
- * next one, the one before that goes: two windows of RSS at most, so the
- * memory stays bounded, whatever the file's size. The bytes available at
- * s->pos: 0 at the end or on a fault (s->err, s->nomem).
+ * A mapped file is mapped whole, once: a view stays valid as long as the
+ * source (what is reserved is address space, not memory). What is
+ * resident is bounded instead: the window of DT_SRC_MAP_WIN bytes that
+ * s->pos is in, or as far as the `want` asked for, is made present in one
+ * call (where faults would take one per 64 KiB), and the windows behind it
+ * are dropped (MADV_DONTNEED: their pages stay in the page cache, and a
+ * view of them still reads, faulting them in again). So the process maps
+ * about two windows of the file, whatever its size. The mapping ends at
+ * the size fstat() gave; at its end the size is looked up again, and a
+ * capture still being written reads on, as with read(2). The bytes
+ * available at s->pos: 0 at the end or when the file is read from here on.
  */
 static size_t
 map_more(struct dt_src *s, size_t want)
 {
-	uint64_t off = s->pos - s->pos % s->page, len;
+	size_t from, to;
 	struct stat st;
-	void *p;
 
 	if (s->size - s->pos < want && fstat(s->fd, &st) == 0 &&
 	    (uint64_t)st.st_size > s->size)
 		s->size = (uint64_t)st.st_size;
-	if (s->size == 0) {
+	if (s->size == 0 || (s->size > s->cap && map_whole(s) != 0)) {
 		map_to_read(s);
 		return 0;
 	}
@@ -117,29 +140,25 @@ map_more(struct dt_src *s, size_t want)
 		s->eof = 1;
 		return 0;
 	}
-	len = s->pos - off + want;
-	if (len < DT_SRC_MAP_WIN)
-		len = DT_SRC_MAP_WIN;
-	if (len > s->size - off)
-		len = s->size - off;
-	p = len <= SIZE_MAX / 2 ? mmap(NULL, (size_t)len, PROT_READ,
-	    MAP_PRIVATE | MAP_POPULATE, s->fd, (off_t)off) : MAP_FAILED;
-	if (p == MAP_FAILED) {
-		map_to_read(s);
-		return 0;
+	from = (size_t)s->pos & ~(DT_SRC_MAP_WIN - 1);
+	to = s->cap - from < DT_SRC_MAP_WIN ? s->cap : from + DT_SRC_MAP_WIN;
+	if (to - s->pos < want)
+		to = s->cap - s->pos < want ? s->cap :
+		    ((size_t)s->pos + want + DT_SRC_MAP_WIN - 1) &
+		    ~(DT_SRC_MAP_WIN - 1);
+	if (to > s->cap)
+		to = s->cap;
+	if (to > s->end)
+		(void)madvise(s->win + (s->end > from ? s->end : from),
+		    to - (s->end > from ? s->end : from), MADV_POPULATE_READ);
+	if (from > s->done) {
+		(void)madvise(s->win + s->done, from - s->done, MADV_DONTNEED);
+		s->done = from;
 	}
-	map_drop(s->old, s->old_len);
-	s->old = s->win;
-	s->old_len = s->cap;
-	s->win = p;
-	s->cap = (size_t)len;
-	s->beg = (size_t)(s->pos - off);
-	s->end = s->cap;
-	if (off + len < s->size)
-		(void)posix_fadvise(s->fd, (off_t)(off + len),
-		    (off_t)DT_SRC_MAP_WIN, POSIX_FADV_WILLNEED);
-	else
-		s->eof = s->pos + want > s->size;
+	s->beg = (size_t)s->pos;
+	s->end = to;
+	if (s->end - s->beg < want)
+		s->eof = 1;
 	return s->end - s->beg;
 }
 

@@ -127,8 +127,8 @@ typedef struct dt_options {
 	size_t spill_after;
 	/* Version 4. 1: an analysis may run work of its own on a second
 	   core beside the caller's thread: a thread reads the capture ahead
-	   (dt_analyze_file(), a regular file given to dt_analyze_fp(),
-	   dt_analyze_stream(); 2 MiB at most, in chunks of 512 KiB of a
+	   (dt_analyze_file() unless it maps the file, a regular file given
+	   to dt_analyze_fp(), dt_analyze_stream(); 2 MiB at most, in chunks of 512 KiB of a
 	   mapping of its own, not from alloc and outside memory_cap) while
 	   the caller's thread judges the bytes before, so the kernel's copy
 	   of a file, or a stream's unpacking, runs there; and once facts

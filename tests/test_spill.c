@@ -303,10 +303,10 @@ resident_pages(const unsigned char *p, size_t n)
 	return k;
 }
 
-/* dt_spill_ahead(): a growth maps one growth more than asked, and a
-   thread makes its pages, so they are in the page cache before the
-   caller reaches them; without it, pages past what was handed out are
-   not made. */
+/* dt_spill_ahead(): past the file's first 8 MiB, a growth maps one
+   growth more than asked, and a thread makes its pages, so they are in
+   the page cache before the caller reaches them; within them, and
+   without it, pages past what was handed out are not made. */
 START_TEST(test_spill_pages_made_ahead)
 {
 	struct rlimit was, lim;
@@ -326,10 +326,12 @@ START_TEST(test_spill_pages_made_ahead)
 	mk_dir(dir, sizeof dir);
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
 	dt_spill_ahead(&s);
+	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 2, (size_t)8 << 20));
+	ck_assert_uint_eq(s.size, (size_t)8 << 20);	/* none ahead */
 	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
 	dt_spill_ahead_end(&s);			/* the thread joined */
-	ck_assert_uint_eq(s.used, (size_t)3 << 20);
-	ck_assert_uint_eq(s.size, (size_t)8 << 20);
+	ck_assert_uint_eq(s.used, (size_t)12 << 20);
+	ck_assert_uint_eq(s.size, (size_t)16 << 20);
 	n = (s.size - s.used) / page;
 	if (can)
 		ck_assert_uint_eq(resident_pages(s.base + s.used, n), n);
@@ -342,17 +344,18 @@ START_TEST(test_spill_pages_made_ahead)
 	ck_assert_uint_eq(resident_pages(s.base + s.used, n), 0);
 	dt_spill_close(&s);
 
-	/* a file that may not grow past 6 MiB: the growth made ahead is
+	/* a file that may not grow past 14 MiB: the growth made ahead is
 	   refused, the one needed is not */
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
 	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
 	lim = was;
-	lim.rlim_cur = (rlim_t)6 << 20;
+	lim.rlim_cur = (rlim_t)14 << 20;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
 	dt_spill_ahead(&s);
+	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 2, (size_t)8 << 20));
 	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
-	ck_assert_uint_eq(s.size, (size_t)4 << 20);
+	ck_assert_uint_eq(s.size, (size_t)12 << 20);
 	ck_assert_ptr_null(dt_spill_alloc(&s, 1, (size_t)3 << 20));
 	dt_spill_close(&s);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);

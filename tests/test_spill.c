@@ -136,9 +136,9 @@ START_TEST(test_spill_lanes)
 
 	mk_dir(dir, sizeof dir);
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
-	/* the file's first 4 MiB are cut finer (lanes share its pages, so
+	/* the file's first 8 MiB are cut finer (lanes share its pages, so
 	   a small spill maps few): here filled at once, in lane 2 */
-	ck_assert_ptr_eq(dt_spill_alloc(&s, 2, (size_t)4 << 20), s.base);
+	ck_assert_ptr_eq(dt_spill_alloc(&s, 2, (size_t)8 << 20), s.base);
 	a[0] = dt_spill_alloc(&s, 0, 100);
 	b[0] = dt_spill_alloc(&s, 1, 100);
 	a[1] = dt_spill_alloc(&s, 0, 100);
@@ -150,12 +150,12 @@ START_TEST(test_spill_lanes)
 	ck_assert_ptr_eq(b[1], b[0] + 128);
 	ck_assert_uint_eq((uintptr_t)a[0] % huge, 0);
 	ck_assert_uint_eq((size_t)(b[0] - a[0]), huge);
-	ck_assert_uint_eq(dt_spill_size(&s), 4 * huge);
+	ck_assert_uint_eq(dt_spill_size(&s), 6 * huge);
 	/* a block larger than what is left: a new region, of whole 2 MiB
 	   pages, after the others */
 	c = dt_spill_alloc(&s, 0, huge);
 	ck_assert_ptr_eq(c, b[0] + huge);
-	ck_assert_uint_eq(dt_spill_size(&s), 5 * huge);
+	ck_assert_uint_eq(dt_spill_size(&s), 7 * huge);
 	memset(c, 0xa5, huge);
 	a[0][0] = 1;
 	b[0][0] = 2;
@@ -303,10 +303,10 @@ resident_pages(const unsigned char *p, size_t n)
 	return k;
 }
 
-/* dt_spill_ahead(): a growth maps one growth more than asked, and a
-   thread makes its pages, so they are in the page cache before the
-   caller reaches them; without it, pages past what was handed out are
-   not made. */
+/* dt_spill_ahead(): past the file's first 8 MiB, a growth maps one
+   growth more than asked, and a thread makes its pages, so they are in
+   the page cache before the caller reaches them; within them, and
+   without it, pages past what was handed out are not made. */
 START_TEST(test_spill_pages_made_ahead)
 {
 	struct rlimit was, lim;
@@ -326,10 +326,12 @@ START_TEST(test_spill_pages_made_ahead)
 	mk_dir(dir, sizeof dir);
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
 	dt_spill_ahead(&s);
+	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 2, (size_t)8 << 20));
+	ck_assert_uint_eq(s.size, (size_t)8 << 20);	/* none ahead */
 	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
 	dt_spill_ahead_end(&s);			/* the thread joined */
-	ck_assert_uint_eq(s.used, (size_t)3 << 20);
-	ck_assert_uint_eq(s.size, (size_t)8 << 20);
+	ck_assert_uint_eq(s.used, (size_t)12 << 20);
+	ck_assert_uint_eq(s.size, (size_t)16 << 20);
 	n = (s.size - s.used) / page;
 	if (can)
 		ck_assert_uint_eq(resident_pages(s.base + s.used, n), n);
@@ -342,17 +344,18 @@ START_TEST(test_spill_pages_made_ahead)
 	ck_assert_uint_eq(resident_pages(s.base + s.used, n), 0);
 	dt_spill_close(&s);
 
-	/* a file that may not grow past 6 MiB: the growth made ahead is
+	/* a file that may not grow past 14 MiB: the growth made ahead is
 	   refused, the one needed is not */
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
 	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
 	lim = was;
-	lim.rlim_cur = (rlim_t)6 << 20;
+	lim.rlim_cur = (rlim_t)14 << 20;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
 	dt_spill_ahead(&s);
+	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 2, (size_t)8 << 20));
 	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
-	ck_assert_uint_eq(s.size, (size_t)4 << 20);
+	ck_assert_uint_eq(s.size, (size_t)12 << 20);
 	ck_assert_ptr_null(dt_spill_alloc(&s, 1, (size_t)3 << 20));
 	dt_spill_close(&s);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);

@@ -1193,8 +1193,10 @@ void dt_capture_spill_drop(const struct dt_capture *cap);
 /* A walk over every connection (or DNS record, or verdict) of a capture
    that spills maps back the pages it reads (64 KiB a fault where the
    kernel maps the file in 4 KiB pages, 2 MiB where it maps huge ones):
-   so at its first step and every 16 after it looks at the faults its
-   thread took, and after 2 since its last look, at how much of the
+   so at its first step and every 16 after it, when the file holds
+   more than 8 MiB beyond what stayed mapped after its last drop (a
+   smaller one cannot pass the bound below), it looks at the faults
+   its thread took, and after 2 since its last look, at how much of the
    file is mapped: past 8 MiB more than after its last drop it calls
    dt_capture_spill_drop(). A walk then holds ~8-12 MiB of spilled
    pages, whatever the capture's size; once the capture is finished,

@@ -55,13 +55,14 @@ struct dt_spill {
    caller keeps its memory on the heap instead). */
 int dt_spill_open(struct dt_spill *s, const char *dir, size_t reserve);
 
-/* From now on each growth of the file maps one growth more, and a thread
-   of its own makes those pages (MADV_POPULATE_WRITE) while the caller
-   fills the ones before: a page the kernel makes is zeroed, on a VM
-   first touched through the host too, and on the 2 GiB bench day that
-   was a fifth of the run's CPU. Each thread is joined at the next
-   growth, by dt_spill_ahead_end() (which also takes the pages made and
-   not handed out out of the resident set) or by dt_spill_close(). */
+/* From now on each growth of the file past its first 8 MiB maps one
+   growth more, and a thread of its own makes those pages
+   (MADV_POPULATE_WRITE) while the caller fills the ones before: a page
+   the kernel makes is zeroed, on a VM first touched through the host
+   too, and on the 2 GiB bench day that was a fifth of the run's CPU.
+   Each thread is joined at the next growth, by dt_spill_ahead_end()
+   (which also takes the pages made and not handed out out of the
+   resident set) or by dt_spill_close(). */
 void dt_spill_ahead(struct dt_spill *s);
 void dt_spill_ahead_end(struct dt_spill *s);
 

@@ -1590,19 +1590,16 @@ provenance_frames(const char *prov, const char *rel)
 
 static int corpus_files, corpus_checked;
 
+/* fn(path, arg) for every regular file of at most 64 MiB under dir, in
+   readdir's order, down its subdirectories; names that start with a dot
+   are skipped. */
 static void
-corpus_walk(const char *dir, const char *top, const char *prov)
+tree_walk(const char *dir, void (*fn)(const char *, void *), void *arg)
 {
-	char path[1024], eb[256];
+	char path[1024];
 	struct dirent *e;
-	struct dt_mem m;
-	struct dt_reader *r;
-	struct file_run f;
-	uint64_t eo;
-	const char *ext, *rel, *src_end;
-	long frames;
+	struct stat st;
 	DIR *d;
-	int rc;
 
 	if ((d = opendir(dir)) == NULL)
 		return;
@@ -1610,40 +1607,59 @@ corpus_walk(const char *dir, const char *top, const char *prov)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (e->d_type == DT_DIR) {
-			corpus_walk(path, top, prov);
+		if (stat(path, &st) != 0)
 			continue;
-		}
-		ext = strrchr(e->d_name, '.');
-		if (ext == NULL || (strcmp(ext, ".pcap") != 0 &&
-		    strcmp(ext, ".pcapng") != 0))
-			continue;
-		corpus_files++;
-		dt_mem_init(&m, NULL, NULL, 0);
-		rc = dt_reader_open_file(&r, &m, path, eb, sizeof eb, &eo);
-		/* <source>/<path in the repository> */
-		rel = path + strlen(top) + 1;
-		src_end = strchr(rel, '/');
-		frames = provenance_frames(prov, src_end ? src_end + 1 : rel);
-		if (rc != 0) {
-			ck_assert_int_eq(rc, DT_EFORMAT);
-			ck_assert_msg(strncmp(eb, "offset ", 7) == 0, "%s: %s",
-			    path, eb);
-			ck_assert_msg(frames <= 0, "%s: %s", path, eb);
-			ck_assert_uint_eq(m.used, 0);
-			continue;
-		}
-		read_file_all(r, &f);
-		dt_reader_close(r);
-		ck_assert_uint_eq(m.used, 0);
-		if (frames >= 0) {
-			ck_assert_msg(f.n == (uint64_t)frames,
-			    "%s: %llu packets, PROVENANCE says %ld", path,
-			    (unsigned long long)f.n, frames);
-			corpus_checked++;
-		}
+		if (S_ISDIR(st.st_mode))
+			tree_walk(path, fn, arg);
+		else if (S_ISREG(st.st_mode) && st.st_size <= (64 << 20))
+			fn(path, arg);
 	}
 	closedir(d);
+}
+
+/* A pcap or pcapng file of the shared corpus (top: the corpus directory,
+   prov: its PROVENANCE.md) reads whole, as many packets as PROVENANCE
+   says; what is not a capture fails to open with "offset N: ...". */
+static void
+corpus_file(const char *path, void *arg)
+{
+	const char *const *tp = arg, *top = tp[0], *prov = tp[1];
+	char eb[256];
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct file_run f;
+	uint64_t eo;
+	const char *ext, *rel, *src_end;
+	long frames;
+	int rc;
+
+	ext = strrchr(path, '.');
+	if (ext == NULL || (strcmp(ext, ".pcap") != 0 &&
+	    strcmp(ext, ".pcapng") != 0))
+		return;
+	corpus_files++;
+	dt_mem_init(&m, NULL, NULL, 0);
+	rc = dt_reader_open_file(&r, &m, path, eb, sizeof eb, &eo);
+	/* <source>/<path in the repository> */
+	rel = path + strlen(top) + 1;
+	src_end = strchr(rel, '/');
+	frames = provenance_frames(prov, src_end ? src_end + 1 : rel);
+	if (rc != 0) {
+		ck_assert_int_eq(rc, DT_EFORMAT);
+		ck_assert_msg(strncmp(eb, "offset ", 7) == 0, "%s: %s", path, eb);
+		ck_assert_msg(frames <= 0, "%s: %s", path, eb);
+		ck_assert_uint_eq(m.used, 0);
+		return;
+	}
+	read_file_all(r, &f);
+	dt_reader_close(r);
+	ck_assert_uint_eq(m.used, 0);
+	if (frames >= 0) {
+		ck_assert_msg(f.n == (uint64_t)frames,
+		    "%s: %llu packets, PROVENANCE says %ld", path,
+		    (unsigned long long)f.n, frames);
+		corpus_checked++;
+	}
 }
 
 START_TEST(test_shared_corpus)
@@ -1656,7 +1672,11 @@ START_TEST(test_shared_corpus)
 	prov = tu_slurp(CORPUS_DIR "/PROVENANCE.md", &len);
 	if (prov != NULL)
 		prov[len] = '\0';
-	corpus_walk(CORPUS_DIR, CORPUS_DIR, prov ? (char *)prov : "");
+	{
+		const char *tp[2] = { CORPUS_DIR, prov ? (char *)prov : "" };
+
+		tree_walk(CORPUS_DIR, corpus_file, tp);
+	}
 	free(prov);
 	ck_assert_int_gt(corpus_files, 60);
 	if (prov != NULL)
@@ -1735,27 +1755,10 @@ same_mapped(const char *path, size_t max_win)
 }
 
 static void
-mapped_walk(const char *dir)
+same_mapped_any(const char *path, void *arg)
 {
-	char path[1024];
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (stat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			mapped_walk(path);
-		else if (S_ISREG(st.st_mode) && st.st_size <= (64 << 20))
-			same_mapped(path, 0);
-	}
-	closedir(d);
+	(void)arg;
+	same_mapped(path, 0);
 }
 
 /* Every capture of ours (pcap, pcapng, ETL, damaged ones) and of the
@@ -1764,10 +1767,10 @@ mapped_walk(const char *dir)
 START_TEST(test_mapped_same_as_read)
 {
 	map_files_read = map_files_mapped = 0;
-	mapped_walk(TESTDATA_DIR);
-	mapped_walk("tests/fuzz/corpus/capture");
+	tree_walk(TESTDATA_DIR, same_mapped_any, NULL);
+	tree_walk("tests/fuzz/corpus/capture", same_mapped_any, NULL);
 	if (tu_exists(CORPUS_DIR))
-		mapped_walk(CORPUS_DIR);
+		tree_walk(CORPUS_DIR, same_mapped_any, NULL);
 	ck_assert_int_gt(map_files_read, 100);
 	ck_assert_int_eq(map_files_mapped, 1);
 }

@@ -815,9 +815,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	at_once = jobs > 1 && in.n > 1 && !has_stdin(&in) ? in.n : 1;
-	/* a core to spare for each capture analysed at once: it makes the
-	   spill file's pages ahead, and reads ahead what is not mapped (a
-	   pipe, an archive member) */
+	/* a core to spare for each capture analysed at once: it reads
+	   ahead what is not mapped (a pipe, an archive member) */
 	opts.threads = (size_t)jobs >= 2 * at_once;
 	opts.map_files = 1;
 	catch_sigbus();

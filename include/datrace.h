@@ -128,13 +128,12 @@ typedef struct dt_options {
 	/* Version 4. 1: an analysis may run work of its own on a second
 	   core beside the caller's thread: a thread reads the capture ahead
 	   (dt_analyze_file() unless it maps the file, a regular file given
-	   to dt_analyze_fp(), dt_analyze_stream(); 2 MiB at most, in chunks of 512 KiB of a
-	   mapping of its own, not from alloc and outside memory_cap) while
-	   the caller's thread judges the bytes before, so the kernel's copy
-	   of a file, or a stream's unpacking, runs there; and once facts
-	   spill, a short-lived thread makes the spill file's next pages
-	   (4 MiB ahead) before they are written. Results are the same
-	   bytes; every thread is joined before the call returns. A
+	   to dt_analyze_fp(), dt_analyze_stream(); 2 MiB at most, in
+	   chunks of 512 KiB of a mapping of its own, not from alloc and
+	   outside memory_cap) while the caller's thread judges the bytes
+	   before, so the kernel's copy of a file, or a stream's unpacking,
+	   runs there. Results are the same bytes; the thread is joined
+	   before the call returns. A
 	   stream's read callback is then called from the reading thread,
 	   one call at a time and in order, and the call returns once the
 	   callback's last call did. 0 (the default): everything runs in

@@ -41,7 +41,6 @@ dt_pipe_begin(struct dt_analyzer *a, const char *name, const char *format)
 	cap->format = format;
 	cap->spill_dir = a->spill_dir;
 	cap->spill_after = a->spill_after;
-	cap->threads = a->threads;
 	a->caps[a->n_caps++] = cap;
 
 	pp = dt_calloc(&a->mem, 1, sizeof *pp);
@@ -209,24 +208,11 @@ dt_pipe_packet(struct dt_analyzer *a, const struct dt_packet *pkt)
 	return 0;
 }
 
-/* The pass is over: no spill page is made ahead any more (nor by a spill
-   file the rules open), its thread is joined, and the pages it made but
-   were not used leave before the walks measure what they map. */
-static void
-pass_over(struct dt_capture *cap)
-{
-	cap->threads = 0;
-	if (cap->spill != NULL)
-		dt_spill_ahead_end(cap->spill);
-}
-
 void
 dt_pipe_free(struct dt_analyzer *a)
 {
 	struct dt_pipe *pp = a->pipe;
 
-	if (pp->cap != NULL)
-		pass_over(pp->cap);	/* (again, out of a failure) */
 	dt_flow_free(pp->flow);
 	dt_tunnel_ctx_free(pp->tun);
 	dt_net_free(pp->net);
@@ -278,7 +264,6 @@ dt_pipe_end(struct dt_analyzer *a)
 	struct dt_conn *c;
 
 	dt_flow_finish(pp->flow);
-	pass_over(cap);
 	for (c = cap->conns; c != NULL; c = c->next) {
 		dt_capture_spill_step(cap, &sw);
 		timeline_sort(c);

@@ -207,8 +207,7 @@ frame(uint8_t *b, unsigned conn, int to_server, uint8_t flags)
    same options otherwise, so that both runs weigh the same bookkeeping
    under the cap), under `cap` bytes (0: the library's default);
    *spilled: whether dir held a mapping after the analysis; threads:
-   dt_options's (the spill's pages made ahead by a thread). Returns the
-   report (malloc'd), its length in *len. */
+   dt_options's. Returns the report (malloc'd), its length in *len. */
 #define SPILL_AFTER	((size_t)1 << 20)
 
 static char *
@@ -252,8 +251,8 @@ report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
 	return doc;
 }
 
-/* Spilled or on the heap, the same report, under a cap too; with the
-   spill's pages made ahead by a thread (_i = 1) as well. */
+/* Spilled or on the heap, the same report, under a cap too; with
+   dt_options.threads (_i = 1) as well. */
 START_TEST(test_spilled_report_is_the_same)
 {
 	char dir[256], *heap, *spill;
@@ -285,10 +284,6 @@ START_TEST(test_spilled_report_is_the_same)
 }
 END_TEST
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
 /* How many of the n pages at p are in the page cache. */
 static size_t
 resident_pages(const unsigned char *p, size_t n)
@@ -303,56 +298,32 @@ resident_pages(const unsigned char *p, size_t n)
 	return k;
 }
 
-/* dt_spill_ahead(): past the file's first 8 MiB, a growth maps one
-   growth more than asked, and a thread makes its pages, so they are in
-   the page cache before the caller reaches them; within them, and
-   without it, pages past what was handed out are not made. */
-START_TEST(test_spill_pages_made_ahead)
+/* The file grows a step of 4 MiB at a time as it is filled, and its
+   pages are made only as they are written: past what was handed out,
+   none is in the page cache. A file that may not grow past 14 MiB takes
+   what fits and refuses the rest. */
+START_TEST(test_spill_pages_made_as_written)
 {
 	struct rlimit was, lim;
 	struct dt_spill s;
 	char dir[256];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n;
-	void *probe;
-	int can;
-
-	/* a kernel before 5.14 has no MADV_POPULATE_WRITE: nothing made */
-	probe = mmap(NULL, page, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(probe, MAP_FAILED);
-	can = madvise(probe, page, MADV_POPULATE_WRITE) == 0;
-	munmap(probe, page);
 
 	mk_dir(dir, sizeof dir);
-	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
-	dt_spill_ahead(&s);
-	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 2, (size_t)8 << 20));
-	ck_assert_uint_eq(s.size, (size_t)8 << 20);	/* none ahead */
-	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
-	dt_spill_ahead_end(&s);			/* the thread joined */
-	ck_assert_uint_eq(s.used, (size_t)12 << 20);
-	ck_assert_uint_eq(s.size, (size_t)16 << 20);
-	n = (s.size - s.used) / page;
-	if (can)
-		ck_assert_uint_eq(resident_pages(s.base + s.used, n), n);
-	dt_spill_close(&s);
-
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
 	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
 	ck_assert_uint_eq(s.size, (size_t)4 << 20);
 	n = (s.size - s.used) / page;
+	ck_assert_uint_gt(n, 0);
 	ck_assert_uint_eq(resident_pages(s.base + s.used, n), 0);
 	dt_spill_close(&s);
 
-	/* a file that may not grow past 14 MiB: the growth made ahead is
-	   refused, the one needed is not */
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
 	ck_assert_ptr_ne(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
 	lim = was;
 	lim.rlim_cur = (rlim_t)14 << 20;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	ck_assert_int_eq(dt_spill_open(&s, dir, (size_t)64 << 20), 0);
-	dt_spill_ahead(&s);
 	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 2, (size_t)8 << 20));
 	ck_assert_ptr_nonnull(dt_spill_alloc(&s, 0, (size_t)3 << 20));
 	ck_assert_uint_eq(s.size, (size_t)12 << 20);
@@ -365,8 +336,8 @@ END_TEST
 
 /* A file that cannot grow (a full disk: here a file size limit) is a
    refused allocation, never a SIGBUS: what does not fit goes to the heap
-   and the report is the heap's, byte for byte; with pages made ahead
-   (_i = 1), the growth made ahead is refused the same way. */
+   and the report is the heap's, byte for byte; with dt_options.threads
+   (_i = 1) as well. */
 START_TEST(test_spill_full_disk_falls_back)
 {
 	struct rlimit was, lim;
@@ -416,10 +387,10 @@ spill_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_spill_room);
 	tcase_add_test(tc, test_spill_lanes);
-	/* _i: dt_options.threads, the spill's pages made ahead or not */
+	/* _i: dt_options.threads */
 	tcase_add_loop_test(tc, test_spilled_report_is_the_same, 0, 2);
 	tcase_add_loop_test(tc, test_spill_full_disk_falls_back, 0, 2);
-	tcase_add_test(tc, test_spill_pages_made_ahead);
+	tcase_add_test(tc, test_spill_pages_made_as_written);
 	suite_add_tcase(s, tc);
 	return s;
 }

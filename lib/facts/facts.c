@@ -516,8 +516,6 @@ keep_block(struct dt_capture *cap, size_t n, int kind)
 		if (dt_spill_open(&cap->spill_file, cap->spill_dir,
 		    m->cap != 0 ? m->cap : (size_t)1 << 40) == 0) {
 			cap->spill = &cap->spill_file;
-			if (cap->threads)
-				dt_spill_ahead(cap->spill);
 		} else
 			cap->spill_dir = NULL;	/* asked once */
 	}

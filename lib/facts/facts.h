@@ -1057,8 +1057,6 @@ struct dt_capture {
 	   NULL: all on the heap. The file once made (util/spill.h). */
 	const char *spill_dir;
 	size_t spill_after;		/* kept bytes before it spills */
-	int threads;			/* dt_options.threads: its pages made
-					   ahead by a thread (util/spill.h) */
 	struct dt_spill *spill;		/* &spill_file once open */
 	struct dt_spill spill_file;	/* here: a heap block of its own
 					   would leave a spilling capture

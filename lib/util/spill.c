@@ -119,48 +119,6 @@ dt_spill_open(struct dt_spill *s, const char *dir, size_t reserve)
 	return 0;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23	/* Linux 5.14; older kernels: EINVAL */
-#endif
-
-static void *
-make_pages(void *arg)
-{
-	struct dt_spill *s = arg;
-
-	/* a range the caller does not reach before it joins us (it may:
-	   the kernel makes each page once, whoever touches it first) */
-	(void)madvise(s->make_at, s->make_len, MADV_POPULATE_WRITE);
-	return NULL;
-}
-
-static void
-maker_join(struct dt_spill *s)
-{
-	if (s->making)
-		(void)pthread_join(s->maker, NULL);
-	s->making = 0;
-}
-
-void
-dt_spill_ahead(struct dt_spill *s)
-{
-	if (s->fd >= 0)
-		s->ahead = 1;
-}
-
-void
-dt_spill_ahead_end(struct dt_spill *s)
-{
-	maker_join(s);
-	s->ahead = 0;
-	/* the pages made and not handed out leave the resident set: the
-	   walks after the pass measure theirs against its high-water */
-	if (s->size > s->used)
-		(void)madvise(s->base + s->used, s->size - s->used,
-		    MADV_DONTNEED);
-}
-
 /* The file grown to `to` bytes and mapped: 0, or -1 and nothing changed
    (the disk is full, or the file past its size limit). */
 static int
@@ -184,51 +142,26 @@ map_to(struct dt_spill *s, size_t to)
 	return 0;
 }
 
-/* Pages are made ahead past the file's first part only: a capture that
-   spills less fills its pages itself, as with no thread. Made ahead,
-   its file was a growth larger than what it held, and the thread made
-   those pages for nothing (the 100 MB bench day, 7 MB spilled: 12 MiB
-   made, 4-6 of them dropped unused when the pass ended; 27 MiB of
-   peak, 21.5 without); past the first part that growth is a small share
-   of the file (4 MiB of the 2 GiB day's ~170). */
-static int
-ahead(const struct dt_spill *s, size_t need)
-{
-	return s->ahead && need > FIRST;
-}
-
-/* The file and its mapping grown to at least `need` bytes; made ahead,
-   one growth more if it can, its pages made by a thread beyond `need`. */
+/* The file and its mapping grown to at least `need` bytes. Its pages
+   are made as they are first written: a thread that made them ahead (on
+   a second core, one growth ahead) cost 12-16 % more CPU on the 2 GiB
+   bench day for no less wall time, once new memory came cheap from this
+   VM's host (0.3 ms/MiB). */
 static int
 grow(struct dt_spill *s, size_t need)
 {
-	size_t to = (need + GROW - 1) / GROW * GROW, made;
-	int more = ahead(s, need);
+	size_t to = (need + GROW - 1) / GROW * GROW;
 
 	if (need > s->reserve)		/* reserve is whole GROWs: to fits */
 		return -1;
-	if (more && s->reserve - to >= GROW)
-		to += GROW;
 	if (to <= s->size)
 		return 0;
-	maker_join(s);
-	made = need > s->size ? (need + 4095) & ~(size_t)4095 : s->size;
-	if (map_to(s, to) != 0) {
-		to = (need + GROW - 1) / GROW * GROW;	/* what is needed */
-		if (to <= s->size)
-			return 0;
-		if (!more || map_to(s, to) != 0)
-			return -1;
-	}
+	if (map_to(s, to) != 0)
+		return -1;
 	/* What was written before leaves the resident set as the file
 	   grows, so filling it costs a few MiB of RSS, not its size. */
 	dt_spill_drop(s);
 	s->size = to;
-	if (more && made < to) {
-		s->make_at = s->base + made;
-		s->make_len = to - made;
-		s->making = pthread_create(&s->maker, NULL, make_pages, s) == 0;
-	}
 	return 0;
 }
 
@@ -265,11 +198,7 @@ lane_region(struct dt_spill *s, int lane, size_t n)
 	}
 	if (r < n || r > s->reserve - s->used)
 		return -1;
-	/* made ahead: grown while a growth is still left, so the thread
-	   makes the next pages before they are reached (a growth refused
-	   then is no refusal while the region still fits) */
-	if (s->size < s->used + r + (ahead(s, s->used + r) ? GROW : 0) &&
-	    grow(s, s->used + r) != 0 && s->size < s->used + r)
+	if (s->size < s->used + r && grow(s, s->used + r) != 0)
 		return -1;
 	s->lane_at[lane] = s->base + s->used;
 	s->lane_end[lane] = s->base + s->used + r;
@@ -325,7 +254,7 @@ dt_spill_drop(const struct dt_spill *s)
 			keep[j] = keep[j - 1];
 		keep[j] = k;
 	}
-	/* up to what was handed out: past it are pages made ahead */
+	/* up to what was handed out: past it nothing was written */
 	for (i = 0; i <= n; i++) {
 		unsigned char *to = i < n ? keep[i] : s->base + s->used;
 
@@ -361,7 +290,6 @@ dt_spill_resident(const struct dt_spill *s, size_t *rss)
 void
 dt_spill_close(struct dt_spill *s)
 {
-	maker_join(s);
 	if (s->base != NULL)
 		(void)munmap(s->base, s->reserve);
 	if (s->fd >= 0)

@@ -20,7 +20,6 @@
 #ifndef DT_UTIL_SPILL_H
 #define DT_UTIL_SPILL_H
 
-#include <pthread.h>
 #include <stddef.h>
 
 /* Lanes: each kind of what is kept fills 2 MiB regions of its own, so
@@ -43,28 +42,12 @@ struct dt_spill {
 	unsigned char *lane_at[DT_SPILL_LANES];	/* next byte of the region
 					   each lane fills, or NULL */
 	unsigned char *lane_end[DT_SPILL_LANES];
-	int ahead;			/* dt_spill_ahead(): pages made ahead */
-	int making;			/* ... by `maker`, not yet joined */
-	pthread_t maker;
-	unsigned char *make_at;		/* the range it makes */
-	size_t make_len;
 };
 
 /* s made a spill file in dir (O_TMPFILE, or a name unlinked at once) with
    room for up to `reserve` bytes: 0, or -1 when it cannot be made (the
    caller keeps its memory on the heap instead). */
 int dt_spill_open(struct dt_spill *s, const char *dir, size_t reserve);
-
-/* From now on each growth of the file past its first 8 MiB maps one
-   growth more, and a thread of its own makes those pages
-   (MADV_POPULATE_WRITE) while the caller fills the ones before: a page
-   the kernel makes is zeroed, on a VM first touched through the host
-   too, and on the 2 GiB bench day that was a fifth of the run's CPU.
-   Each thread is joined at the next growth, by dt_spill_ahead_end()
-   (which also takes the pages made and not handed out out of the
-   resident set) or by dt_spill_close(). */
-void dt_spill_ahead(struct dt_spill *s);
-void dt_spill_ahead_end(struct dt_spill *s);
 
 /* n bytes of lane `lane` (< DT_SPILL_LANES), 64-aligned, zeroed: NULL
    when the file cannot grow (disk full, reserve used up). Never freed

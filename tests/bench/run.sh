@@ -142,8 +142,7 @@ check() {
 		printf '%-8s ANSWERS WRONG: %s\n' "$1" "$(cat "$OUT/check")"
 		status=1
 	fi
-	# one core and two (read ahead, spill pages made ahead, written
-	# behind): the same bytes
+	# one core and two (written behind): the same bytes
 	"$BUILD/datrace" -j 1 --host $HOST --memory-cap 4G -f json \
 	    -o "$OUT/$NAME-$1.j1.json" "$f" || true
 	if cmp -s "$OUT/$NAME-$1.json" "$OUT/$NAME-$1.j1.json"; then

@@ -145,7 +145,9 @@ typedef struct dt_options {
 	   out of the page cache, a tenth of the CPU of the 100 MB bench day;
 	   results are the same bytes. But a file cut shorter while it is
 	   read (truncated, or on a file system that goes away) raises
-	   SIGBUS in the process, as any mapping does, and the library
+	   SIGBUS in the process where the cut falls inside the 512 KiB
+	   being read (between two, the rest is read with read(2) and the
+	   cut reported as such), as any mapping does, and the library
 	   installs no handler: set it for files that nothing shortens
 	   meanwhile, and handle SIGBUS if the process must outlive one
 	   (datrace(1) reports it and exits). 0 (the default): read(2). */

@@ -174,7 +174,10 @@ truncate -s 4096 "$tmp/shrinks.pcap"
 wait $pid
 st=$?
 [ "$st" = 2 ] && ok || bad "capture cut while read: exit $st, not 2"
-grep -qx "datrace: error: a capture file was cut shorter while it was read (SIGBUS); the analysis stopped" "$tmp/err" && ok ||
+# (cut between two windows of the mapping, read(2) says where instead:
+# once in a thousand runs or so)
+grep -qx "datrace: error: a capture file was cut shorter while it was read (SIGBUS); the analysis stopped" "$tmp/err" ||
+    grep -q "^datrace: $tmp/shrinks.pcap: offset [0-9]*: the file is cut short: " "$tmp/err" && ok ||
 	bad "capture cut while read: stderr is $(head -c 300 "$tmp/err")"
 rm -f "$tmp/shrinks.pcap"
 # the public pktmon sample: 114 records, 38 packets, 76 further sightings

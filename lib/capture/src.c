@@ -118,7 +118,11 @@ map_whole(struct dt_src *s)
  * call (where faults would take one per 64 KiB), and the windows behind it
  * are dropped (MADV_DONTNEED: their pages stay in the page cache, and a
  * view of them still reads, faulting them in again). So the process maps
- * about two windows of the file, whatever its size. The mapping ends at
+ * about two windows of the file, whatever its size. A window that cannot
+ * be made present (past an end the file was cut to, a read error) turns
+ * the source to read(2), whose short read or error is the reader's fault
+ * at its offset; only what fails inside a window already made present
+ * raises SIGBUS. The mapping ends at
  * the size fstat() gave; at its end the size is looked up again, and a
  * capture still being written reads on, as with read(2). The bytes
  * available at s->pos: 0 at the end or when the file is read from here on.
@@ -126,7 +130,7 @@ map_whole(struct dt_src *s)
 static size_t
 map_more(struct dt_src *s, size_t want)
 {
-	size_t from, to;
+	size_t from, to, lo;
 	struct stat st;
 
 	if (s->size - s->pos < want && fstat(s->fd, &st) == 0 &&
@@ -148,9 +152,15 @@ map_more(struct dt_src *s, size_t want)
 		    ~(DT_SRC_MAP_WIN - 1);
 	if (to > s->cap)
 		to = s->cap;
-	if (to > s->end)
-		(void)madvise(s->win + (s->end > from ? s->end : from),
-		    to - (s->end > from ? s->end : from), MADV_POPULATE_READ);
+	lo = s->end > from ? s->end : from;
+	if (to > lo && madvise(s->win + lo, to - lo, MADV_POPULATE_READ) != 0 &&
+	    errno != EINVAL) {
+		/* a page that cannot be read (the file cut shorter since
+		   fstat(), a read error): read(2) says where and why, where
+		   touching it would raise SIGBUS */
+		map_to_read(s);
+		return 0;
+	}
 	if (from > s->done) {
 		(void)madvise(s->win + s->done, from - s->done, MADV_DONTNEED);
 		s->done = from;

@@ -473,7 +473,7 @@ START_TEST(t_map_files_same_document)
 	char path[512], *j[2];
 	struct dirent *e;
 	size_t i, n[2], files = 0;
-	int k;
+	int k, rc[2];
 	DIR *dir;
 
 	dt_options_init(&d);
@@ -490,11 +490,12 @@ START_TEST(t_map_files_same_document)
 				o.map_files = k;
 				ck_assert_int_eq(dt_analyzer_new(&a[k], &o), 0);
 				ck_assert_int_eq(a[k]->map_files, k);
-				(void)dt_analyze_file(a[k], path);
+				rc[k] = dt_analyze_file(a[k], path);
 				j[k] = json_of(a[k], &n[k]);
 			}
 			ck_assert_msg(n[0] == n[1] && memcmp(j[0], j[1], n[0]) == 0,
 			    "%s: the mapped file's document differs", path);
+			ck_assert_int_eq(rc[1], rc[0]);
 			ck_assert_str_eq(dt_analyzer_errmsg(a[1]),
 			    dt_analyzer_errmsg(a[0]));
 			for (k = 0; k < 2; k++) {

@@ -34,7 +34,6 @@ dt_src_mem(struct dt_src *s, struct dt_mem *m, const void *buf, size_t len)
 	s->mem = buf != NULL ? buf : empty;
 	s->mem_len = buf != NULL ? len : 0;
 	s->size = s->mem_len;
-	s->cold = 1;
 }
 
 void
@@ -56,7 +55,6 @@ dt_src_map(struct dt_src *s, struct dt_mem *m, int fd, uint64_t size)
 	s->fd = fd;
 	s->size = size;
 	s->mapped = 1;
-	s->cold = 1;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 }
 
@@ -77,7 +75,7 @@ map_to_read(struct dt_src *s)
 	map_drop(s->win, s->cap);
 	s->old = s->win = NULL;
 	s->old_len = s->cap = s->beg = s->end = 0;
-	s->mapped = s->cold = 0;
+	s->mapped = 0;
 	s->read = dt_src_read_fd;
 	s->payload = &s->fd;
 	if (lseek(s->fd, (off_t)s->pos, SEEK_SET) < 0)

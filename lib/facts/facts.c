@@ -1307,9 +1307,9 @@ dt_capture_free(struct dt_capture *cap)
 	while (cap->verdicts != NULL) {
 		struct dt_verdict *v = cap->verdicts;
 		cap->verdicts = v->next;
-		if (!(v->shared_text & 1))
+		if (!(v->shared_text & (1 | 4)))
 			dt_free(m, v->explanation);
-		if (!(v->shared_text & 2))
+		if (!(v->shared_text & (2 | 8)))
 			dt_free(m, v->remedy);
 		if (v->kept)
 			continue;	/* kept memory, summary with it */

@@ -867,7 +867,10 @@ struct dt_verdict {
 	uint8_t severity;		/* dt_severity */
 	uint8_t confidence;		/* dt_confidence */
 	uint8_t shared_text;		/* 1: explanation, 2: remedy are
-					   interned in the capture's texts */
+					   interned in the capture's texts;
+					   4: explanation, 8: remedy are
+					   kept text (dt_capture_keep_text:
+					   never freed alone); neither: heap */
 	uint8_t background;		/* about a connection that is not
 					   IP-HTTPS (--all): shown after the
 					   IP-HTTPS story, never sets the
@@ -1218,6 +1221,19 @@ dt_capture_spill_step(const struct dt_capture *cap, struct dt_spill_walk *w)
 	   lookup by id) goes before this walk maps its own */
 	if (cap->spill != NULL && (w->n++ & 15) == 0)
 		dt_capture_spill_check(cap, w);
+}
+/* The same for a walk whose every step reads at random (a report's card
+   draws a connection's ladder, its TLS facts, the last alike one's): a
+   touch maps 2 MiB where the file is mapped in huge pages, and 16 steps
+   of it held 64 MB more than a walk in order. It looks at every step. */
+static inline void
+dt_capture_spill_step_far(const struct dt_capture *cap,
+    struct dt_spill_walk *w)
+{
+	if (cap->spill != NULL) {
+		w->n++;
+		dt_capture_spill_check(cap, w);
+	}
 }
 /* The bytes of kept memory handed out; *blocks: what its blocks take,
    headers included (the accounted memory). */

@@ -662,9 +662,13 @@ dt_capture_finish(struct dt_capture *cap)
 			clean_kept_text(cap, &v->summary);
 		else
 			clean_str(m, &v->summary);
-		if (!(v->shared_text & 1))
+		if (v->shared_text & 4)
+			clean_kept_text(cap, &v->explanation);
+		else if (!(v->shared_text & 1))
 			clean_str(m, &v->explanation);
-		if (!(v->shared_text & 2))
+		if (v->shared_text & 8)
+			clean_kept_text(cap, &v->remedy);
+		else if (!(v->shared_text & 2))
 			clean_str(m, &v->remedy);
 		if (i < cap->n_verdicts)
 			cap->verdict_index[i++] = v;

@@ -343,11 +343,15 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 		if (v->shared_text & 1)
 			v->explanation = dt_hash_last(&shared, &v->explanation,
 			    sizeof v->explanation);
+		else if (v->shared_text & 4)
+			swap_kept_text(r, cap, &v->explanation);
 		else
 			swap_text(r, &v->explanation, 1);
 		if (v->shared_text & 2)
 			v->remedy = dt_hash_last(&shared, &v->remedy,
 			    sizeof v->remedy);
+		else if (v->shared_text & 8)
+			swap_kept_text(r, cap, &v->remedy);
 		else
 			swap_text(r, &v->remedy, 1);
 	}

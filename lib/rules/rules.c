@@ -481,6 +481,19 @@ dt_text_version(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t version)
 
 /* ---- verdicts ----------------------------------------------------------- */
 
+/* A copy of s in the capture's kept memory (the spill's, once it spills),
+   or NULL when memory failed. */
+static char *
+keep_str(struct dt_capture *cap, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *k = dt_capture_keep_text(cap, n);
+
+	if (k != NULL)
+		memcpy(k, s, n);
+	return k;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -611,7 +624,6 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
     const char *summary, const char *explanation, const char *remedy)
 {
 	struct dt_capture *cap = ctx->cap;
-	struct dt_mem *m = cap->mem;
 	struct dt_verdict *v;
 	size_t i, n = 0, len, slen, fb;
 	int tie = -1;
@@ -707,16 +719,20 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 		explanation = "";
 	if (remedy == NULL)
 		remedy = "";
+	/* a text of its own (a name in it) lives as long as the verdict,
+	   in kept memory: on the heap, a day's server-name-mismatch
+	   verdicts under --all held 20 MB of them to the end */
 	if ((v->explanation = shared_text(ctx, rule, explanation)) != NULL)
 		v->shared_text |= 1;
-	else
-		v->explanation = dt_strdup(m, explanation);
+	else if ((v->explanation = keep_str(cap, explanation)) != NULL)
+		v->shared_text |= 4;
 	if ((v->remedy = shared_text(ctx, rule, remedy)) != NULL)
 		v->shared_text |= 2;
-	else
-		v->remedy = dt_strdup(m, remedy);
+	else if ((v->remedy = keep_str(cap, remedy)) != NULL)
+		v->shared_text |= 8;
 	if (v->explanation == NULL || v->remedy == NULL)
-		goto fail;
+		return NULL;	/* the kept block stays (kept memory is
+				   never freed alone); memory failed */
 	if (cap->verdicts_tail != NULL)
 		cap->verdicts_tail->next = v;
 	else
@@ -724,11 +740,4 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	cap->verdicts_tail = v;
 	cap->n_verdicts++;
 	return v;
-fail:
-	/* the kept block stays (kept memory is never freed alone) */
-	if (!(v->shared_text & 1))
-		dt_free(m, v->explanation);
-	if (!(v->shared_text & 2))
-		dt_free(m, v->remedy);
-	return NULL;
 }

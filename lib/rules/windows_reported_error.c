@@ -334,10 +334,10 @@ explain_more(struct dt_capture *cap, struct dt_verdict *v, const char *more)
 	memcpy(s, v->explanation, a);
 	s[a] = a > 0 ? ' ' : '\0';
 	memcpy(s + a + (a > 0), more, b + 1);
-	if (!(v->shared_text & 1))
+	if (!(v->shared_text & (1 | 4)))	/* kept text stays, unused */
 		dt_free(cap->mem, v->explanation);
 	v->explanation = s;
-	v->shared_text &= (uint8_t)~1u;
+	v->shared_text &= (uint8_t)~(1u | 4u);
 }
 
 static void iphttps_host(const struct dt_rule_ctx *ctx, char *out,

@@ -777,30 +777,61 @@ group_key(const struct dt_verdict *v, const struct dt_conn *c, uint8_t *out,
 }
 
 /* One run of same-id verdicts against one server: its first verdict (the
-   one whose summary gets the list), how many, and the list so far. */
+   one whose summary gets the list), how many, and the list so far. The
+   list is made at the second attempt and grows as it fills, up to
+   DT_RULE_TEXT: with --all a day's captures have tens of thousands of
+   runs, most of one or two connections (one per server a browser met),
+   and a list of DT_RULE_TEXT bytes in each was 63 MB of heap on the
+   2 GiB bench day. */
 struct run {
 	struct run *next;		/* every run, to free them */
 	struct dt_verdict *lead;
 	const struct dt_conn *conn;
 	size_t count;
-	int k;				/* length of list, or sizeof list: full */
-	char list[DT_RULE_TEXT];
+	int k;				/* length of list, or DT_RULE_TEXT: full */
+	int size;			/* of list */
+	char *list;			/* NULL while count is 1 */
 };
 
-static void
-run_add(struct run *r, const struct dt_conn *c)
+#define RUN_LIST_FIRST	64
+
+/* c's attempt added to r: -1 when memory failed */
+static int
+run_add(struct dt_mem *mem, struct run *r, const struct dt_conn *c)
 {
+	char *l;
+
+	if (r->list == NULL) {
+		if ((r->list = dt_malloc(mem, RUN_LIST_FIRST)) == NULL)
+			return -1;
+		r->size = RUN_LIST_FIRST;
+		r->k = snprintf(r->list, RUN_LIST_FIRST, "connections %u",
+		    r->conn->id);
+	}
 	r->count++;
-	if (r->k > 0 && (size_t)r->k < sizeof r->list - 16) {
+	if (r->k < DT_RULE_TEXT - 16) {
+		/* room for ", " and ten digits (a list past 512 bytes has
+		   all DT_RULE_TEXT: ", ..." below always finds it) */
+		if (r->k + 16 > r->size) {
+			int size = r->size * 2 < DT_RULE_TEXT ? r->size * 2 :
+			    DT_RULE_TEXT;
+
+			if ((l = dt_realloc(mem, r->list, (size_t)size)) ==
+			    NULL)
+				return -1;
+			r->list = l;
+			r->size = size;
+		}
 		/* ", %u" by hand: a run's list grows by one id per attempt */
 		r->list[r->k] = ',';
 		r->list[r->k + 1] = ' ';
 		r->k += 2 + (int)dt_put_uint(r->list + r->k + 2, c->id);
 		r->list[r->k] = '\0';
-	} else if (r->k > 0 && (size_t)r->k < sizeof r->list - 4) {
-		snprintf(r->list + r->k, sizeof r->list - (size_t)r->k, ", ...");
-		r->k = (int)sizeof r->list;
+	} else if (r->k < DT_RULE_TEXT - 4) {
+		snprintf(r->list + r->k, (size_t)(r->size - r->k), ", ...");
+		r->k = DT_RULE_TEXT;
 	}
+	return 0;
 }
 
 /* The run r is of c's server (the bytes group_key() reads). */
@@ -844,16 +875,16 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		lp = &last[((uintptr_t)v->id >> 3) & (RUN_LAST - 1)];
 		if (*lp != NULL && (*lp)->lead->id == v->id &&
 		    same_server_as(*lp, c)) {
-			if ((*lp)->conn != c)
-				run_add(*lp, c);
+			if ((*lp)->conn != c && run_add(mem, *lp, c) != 0)
+				goto out;
 			continue;
 		}
 		if ((len = group_key(v, c, key, sizeof key)) == 0)
 			continue;
 		r = dt_hash_first(&runs, key, len, &it);
 		if (r != NULL) {
-			if (r->conn != c)
-				run_add(r, c);
+			if (r->conn != c && run_add(mem, r, c) != 0)
+				goto out;
 			*lp = r;
 			continue;
 		}
@@ -865,7 +896,8 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		r->lead = v;
 		r->conn = c;
 		r->count = 1;
-		r->k = snprintf(r->list, sizeof r->list, "connections %u", c->id);
+		r->k = 0;
+		r->list = NULL;
 		r->next = list;
 		list = r;
 		if (dt_hash_add(&runs, key, len, r) < 0)
@@ -880,6 +912,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 		    64];
 		const char *was;
 
+		dt_capture_spill_step(cap, &sw);
 		if (r->count < 2)
 			continue;
 		v = r->lead;
@@ -908,6 +941,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 out:
 	while ((r = list) != NULL) {
 		list = r->next;
+		dt_free(mem, r->list);
 		dt_free(mem, r);
 	}
 	dt_hash_free(&runs);

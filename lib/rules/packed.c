@@ -214,6 +214,7 @@ dt_rule_summaries_unpack(struct dt_rule_ctx *ctx)
 {
 	struct dt_capture *cap = ctx->cap;
 	struct dt_rule_packing *p = ctx->packing;
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	struct dt_verdict *v;
 	char text[DT_RULE_PACK_MAX];
 	unsigned char *b;
@@ -223,6 +224,10 @@ dt_rule_summaries_unpack(struct dt_rule_ctx *ctx)
 	if (p == NULL)
 		return;
 	for (v = cap->verdicts; v != NULL; v = v->next) {
+		/* the texts written go to the spill too, and stay mapped
+		   until a step gives them back (with --all, a verdict for
+		   every TLS connection: 40 MB on the 2 GiB bench day) */
+		dt_capture_spill_step(cap, &sw);
 		if (!v->packed)
 			continue;
 		n = unpack(p, (const unsigned char *)v->summary, text);

@@ -89,6 +89,8 @@ struct exp {
 	const struct dt_winevent *we;	/* the next decoded event to meet */
 	struct dt_buf block, text, msg, msg16, name16;
 	dt_export_counts counts;
+	struct dt_spill_walk sw;	/* the walks over the capture's kept
+					   facts give back what they read */
 };
 
 /* ---- evidence comments ----------------------------------------------- */
@@ -132,10 +134,12 @@ side_roles(struct exp *x)
 	size_t i;
 
 	for (i = 0; (d = dt_capture_dns(x->cap, i)) != NULL; i++) {
+		dt_capture_spill_step(x->cap, &x->sw);
 		side_mark(x, dt_dns_query_frame_of(d), d, NULL);
 		side_mark(x, dt_dns_answer_frame_of(d), d, NULL);
 	}
 	for (h = x->cap->http; h != NULL; h = h->next) {
+		dt_capture_spill_step(x->cap, &x->sw);
 		side_mark(x, h->request_frame, NULL, h);
 		side_mark(x, h->response_frame, NULL, h);
 	}
@@ -147,20 +151,24 @@ evidence_build(struct exp *x)
 	const struct dt_verdict *v;
 	size_t n = 0, order = 0, k;
 
-	for (v = x->cap->verdicts; v != NULL; v = v->next)
+	for (v = x->cap->verdicts; v != NULL; v = v->next) {
+		dt_capture_spill_step(x->cap, &x->sw);
 		n += v->n_frames;
+	}
 	if (n == 0)
 		return 0;
 	x->evid = dt_calloc(&x->mem, n, sizeof *x->evid);
 	if (x->evid == NULL)
 		return -1;
-	for (v = x->cap->verdicts; v != NULL; v = v->next, order++)
+	for (v = x->cap->verdicts; v != NULL; v = v->next, order++) {
+		dt_capture_spill_step(x->cap, &x->sw);
 		for (k = 0; k < v->n_frames; k++) {
 			x->evid[x->n_evid].frame = v->frames[k];
 			x->evid[x->n_evid].v = v;
 			x->evid[x->n_evid].k = k;
 			x->evid[x->n_evid++].order = order;
 		}
+	}
 	qsort(x->evid, x->n_evid, sizeof *x->evid, by_frame);
 	side_roles(x);
 	return 0;
@@ -719,6 +727,8 @@ run(struct exp *x, struct dt_reader *r, const char *path)
 		frames = pkt.frame;
 		queue_flush(x, pkt.time);
 		e = evidence_find(x, pkt.frame);
+		if (e < x->n_evid)	/* the comment reads kept facts */
+			dt_capture_spill_step(x->cap, &x->sw);
 		if (pkt.duplicate && e == x->n_evid &&
 		    !(pkt.pktmon != NULL && pkt.pktmon->dropped)) {
 			x->counts.sightings_left_out++;
@@ -762,6 +772,7 @@ dt_export_pcapng(dt_analyzer *a, const dt_capture *cap, const char *path,
 	memset(x, 0, sizeof *x);
 	x->a = a;
 	x->cap = cap;
+	x->sw = (struct dt_spill_walk)DT_SPILL_WALK_INIT;
 	dt_mem_reader(&x->mem, &a->mem);
 	x->mem.cap = a->mem.cap;
 	x->png.fp = out;

@@ -692,6 +692,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 			other++;
 		} else if (show == SHOW_DRAWN) {
 			conn_article(o, capi, c, vr, n);
+			dt_capture_spill_step_far(cap, &sw);
 			drawn++;
 		} else if (show == SHOW_FOLDED) {
 			folded++;
@@ -854,7 +855,7 @@ document(struct out *o, const struct dt_report_run *run,
 	/* a card per group of alike verdicts, where its first ranks */
 	for (i = 0; i < f->ng && o->err == 0; i++) {
 		html_vref(f, f->groups[f->cards[i]].first, &r);
-		dt_capture_spill_step(run->caps[r.cap], &sw);
+		dt_capture_spill_step_far(run->caps[r.cap], &sw);
 		if (cards++ > 0 && r.v->severity == DT_SEV_INFO &&
 		    sev_last != DT_SEV_INFO)
 			html_puts(o, "<h3 class=\"fyi\">For information</h3>");

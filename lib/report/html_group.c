@@ -9,31 +9,109 @@
  * its frame numbers). A group's card shows its first verdict (by
  * connection) and names the last; those two connections are drawn.
  * Cost: a few sorts, O(V log V) for V verdicts; memory: 16 bytes a
- * verdict (its pointer, group and place by connection; 8 more for its
- * server while the groups are made) and a few words a group. A verdict's
- * struct vref is made when it is drawn.
+ * verdict (its pointer, group and place by connection; 16 more for its
+ * server and key while the groups are made) and a few words a group. A
+ * verdict's struct vref is made when it is drawn.
+ *
+ * The sorts read arrays of the heap, never the verdicts: a capture that
+ * spills keeps its verdicts in the spill file, and a comparison sort
+ * reading them at random maps them back 2 MiB a touch (85 MB of the
+ * 2 GiB bench day under --all), where a walk in list order gives back
+ * what it read as it goes. So that walk hashes what makes a verdict
+ * alike into a 128-bit key (two 64-bit hashes of different functions
+ * over every field compared), and alike verdicts are those of one key:
+ * two unlike verdicts share a key with a chance of about V^2 / 2^129.
  */
 #include "report/html_int.h"
+#include "util/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Interned texts (ids, explanations, remedies, names) are mostly the
-   same pointer in two alike verdicts: equal without reading them. */
-static int
-str_cmp(const char *a, const char *b)
-{
-	if (a == b)
-		return 0;
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
-}
 
 /* What qsort()'s comparisons read besides the two indexes (no state of
    its own: passed by qsort_r()). */
 struct sort_ctx {
 	const struct findings *f;
-	const char **server;	/* by run index, while grouping */
+	uint64_t (*key)[2];	/* by run index, while grouping */
 };
+
+/* The two hashes of texts by their address, the last few: interned texts
+   (ids, shared explanations and remedies, names) are hashed once. */
+#define TEXT_MEMO	64
+
+struct text_memo {
+	const char *p[TEXT_MEMO];
+	uint64_t h[TEXT_MEMO][2];
+};
+
+/* A second hash, of another function than dt_hash_bytes(): other
+   constants, another shift, the words folded from the end. */
+static uint64_t
+hash2(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xc2b2ae3d27d4eb4fULL + n, w;
+	size_t i;
+
+	for (i = n; i >= 8; i -= 8) {
+		memcpy(&w, b + i - 8, 8);
+		h = (h ^ w) * 0x94d049bb133111ebULL;
+		h ^= h >> 29;
+	}
+	for (w = 0; i > 0; i--)
+		w = w << 8 | b[i - 1];
+	h = (h ^ w) * 0x94d049bb133111ebULL;
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	return h ^ h >> 32;
+}
+
+static const uint64_t *
+text_hash(struct text_memo *m, const char *s)
+{
+	size_t at, n;
+
+	if (s == NULL)
+		s = "";			/* no text is the empty one */
+	at = ((uintptr_t)s >> 3) % TEXT_MEMO;
+	if (m->p[at] != s) {
+		n = strlen(s);
+		m->p[at] = s;
+		m->h[at][0] = dt_hash_bytes(s, n);
+		m->h[at][1] = hash2(s, n);
+	}
+	return m->h[at];
+}
+
+/* The key of verdict v of capture cap, whose server is `server` (its
+   name, else its address): what makes verdicts alike is their capture,
+   id, severity, confidence, Windows error, server, explanation and
+   remedy. */
+static void
+alike_key(struct text_memo *m, size_t cap, const struct dt_verdict *v,
+    const char *server, uint64_t key[2])
+{
+	uint64_t w[2][7];
+	const uint64_t *t;
+	int k;
+
+	w[0][0] = w[1][0] = cap;
+	w[0][1] = w[1][1] = (uint64_t)v->win_code << 16 |
+	    (uint64_t)v->severity << 8 | v->confidence;
+	for (k = 0; k < 2; k++) {
+		t = text_hash(m, k == 0 ? v->id : server);
+		w[0][2 + k] = t[0];
+		w[1][2 + k] = t[1];
+	}
+	for (k = 0; k < 2; k++) {
+		t = text_hash(m, k == 0 ? v->explanation : v->remedy);
+		w[0][4 + k] = t[0];
+		w[1][4 + k] = t[1];
+	}
+	w[0][6] = w[1][6] = 0;
+	key[0] = dt_hash_bytes(w[0], sizeof w[0]);
+	key[1] = hash2(w[1], sizeof w[1]);
+}
 
 static size_t
 cap_of(const struct findings *f, uint32_t r)
@@ -51,29 +129,10 @@ cap_of(const struct findings *f, uint32_t r)
 	return lo;
 }
 
-/* Three-way comparison of what makes two verdicts alike. */
 static int
-alike(const struct sort_ctx *x, uint32_t ra, uint32_t rb)
+same_key(const struct sort_ctx *x, uint32_t a, uint32_t b)
 {
-	const struct dt_verdict *a = x->f->vp[ra], *b = x->f->vp[rb];
-	size_t ca = cap_of(x->f, ra), cb = cap_of(x->f, rb);
-	int k;
-
-	if (ca != cb)
-		return ca < cb ? -1 : 1;
-	if ((k = str_cmp(a->id, b->id)) != 0)
-		return k;
-	if (a->severity != b->severity)
-		return a->severity < b->severity ? -1 : 1;
-	if (a->confidence != b->confidence)
-		return a->confidence < b->confidence ? -1 : 1;
-	if (a->win_code != b->win_code)
-		return a->win_code < b->win_code ? -1 : 1;
-	if ((k = str_cmp(x->server[ra], x->server[rb])) != 0)
-		return k;
-	if ((k = str_cmp(a->explanation, b->explanation)) != 0)
-		return k;
-	return str_cmp(a->remedy, b->remedy);
+	return x->key[a][0] == x->key[b][0] && x->key[a][1] == x->key[b][1];
 }
 
 /* Alike ones together, each group by connection, then list order (the
@@ -83,10 +142,11 @@ by_group(const void *pa, const void *pb, void *arg)
 {
 	const struct sort_ctx *x = arg;
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	int k = alike(x, a, b);
+	int k;
 
-	if (k != 0)
-		return k;
+	for (k = 0; k < 2; k++)
+		if (x->key[a][k] != x->key[b][k])
+			return x->key[a][k] < x->key[b][k] ? -1 : 1;
 	if (x->f->conn[a] != x->f->conn[b])
 		return x->f->conn[a] < x->f->conn[b] ? -1 : 1;
 	return a < b ? -1 : a > b;
@@ -112,16 +172,14 @@ static int
 by_rank(const void *pa, const void *pb, void *arg)
 {
 	const struct sort_ctx *x = arg;
-	const struct group *ga = &x->f->groups[*(const uint32_t *)pa];
-	const struct group *gb = &x->f->groups[*(const uint32_t *)pb];
-	const struct dt_verdict *a = x->f->vp[ga->first];
-	const struct dt_verdict *b = x->f->vp[gb->first];
+	const struct group *a = &x->f->groups[*(const uint32_t *)pa];
+	const struct group *b = &x->f->groups[*(const uint32_t *)pb];
 
 	if (a->severity != b->severity)
 		return a->severity > b->severity ? -1 : 1;
 	if (a->confidence != b->confidence)
 		return a->confidence > b->confidence ? -1 : 1;
-	return ga->first < gb->first ? -1 : ga->first > gb->first;
+	return a->first < b->first ? -1 : a->first > b->first;
 }
 
 /* The server of verdict v of capture cap: its connection (found through
@@ -143,13 +201,15 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 {
 	const struct dt_verdict *v;
 	struct sort_ctx x;
+	struct text_memo *memo = NULL;
+	uint8_t *rank = NULL;		/* severity << 4 | confidence */
 	uint32_t *by;
 	size_t nv = 0, i, j, k, n;
 
 	memset(f, 0, sizeof *f);
 	f->run = run;
 	x.f = f;
-	x.server = NULL;
+	x.key = NULL;
 	for (i = 0; i < run->n_caps; i++)
 		nv += run->caps[i]->n_verdicts;
 	if (nv >= UINT32_MAX)
@@ -161,9 +221,12 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	f->gid = dt_calloc(mem, nv + 1, sizeof *f->gid);
 	f->conn = dt_calloc(mem, nv + 1, sizeof *f->conn);
 	by = f->byconn = dt_calloc(mem, nv + 1, sizeof *f->byconn);
-	x.server = dt_calloc(mem, nv + 1, sizeof *x.server);
+	x.key = dt_calloc(mem, nv + 1, sizeof *x.key);
+	rank = dt_calloc(mem, nv + 1, sizeof *rank);
+	memo = dt_calloc(mem, 1, sizeof *memo);
 	if (f->capoff == NULL || f->vp == NULL || f->gid == NULL ||
-	    f->conn == NULL || by == NULL || x.server == NULL)
+	    f->conn == NULL || by == NULL || x.key == NULL || rank == NULL ||
+	    memo == NULL)
 		goto fail;
 	for (i = 0; i < run->n_caps; i++) {
 		struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
@@ -171,7 +234,10 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 		f->capoff[i] = f->nv;
 		for (v = run->caps[i]->verdicts; v != NULL; v = v->next) {
 			dt_capture_spill_step(run->caps[i], &sw);
-			x.server[f->nv] = server_of(run->caps[i], v);
+			alike_key(memo, i, v, server_of(run->caps[i], v),
+			    x.key[f->nv]);
+			rank[f->nv] = (uint8_t)(v->severity << 4 |
+			    (v->confidence & 15));
 			f->conn[f->nv] = v->conn;
 			f->vp[f->nv++] = v;
 		}
@@ -181,7 +247,7 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 		by[i] = (uint32_t)i;
 	qsort_r(by, nv, sizeof *by, by_group, &x);
 	for (i = 0; i < nv; i = j)	/* count the groups */
-		for (j = i + 1, f->ng++; j < nv && alike(&x, by[i], by[j]) == 0;
+		for (j = i + 1, f->ng++; j < nv && same_key(&x, by[i], by[j]);
 		    j++)
 			;
 	f->groups = dt_calloc(mem, f->ng + 1, sizeof *f->groups);
@@ -189,17 +255,23 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	if (f->groups == NULL || f->cards == NULL)
 		goto fail;
 	for (i = 0, n = 0; i < nv; i = j, n++) {
-		for (j = i + 1; j < nv && alike(&x, by[i], by[j]) == 0; j++)
+		for (j = i + 1; j < nv && same_key(&x, by[i], by[j]); j++)
 			;
 		f->groups[n].first = by[i];
 		f->groups[n].last = by[j - 1];
 		f->groups[n].n = j - i;
+		f->groups[n].severity = (uint8_t)(rank[by[i]] >> 4);
+		f->groups[n].confidence = rank[by[i]] & 15;
 		f->cards[n] = (uint32_t)n;
 		for (k = i; k < j; k++)
 			f->gid[by[k]] = (uint32_t)n;
 	}
-	dt_free(mem, x.server);
-	x.server = NULL;
+	dt_free(mem, x.key);
+	dt_free(mem, rank);
+	dt_free(mem, memo);
+	x.key = NULL;
+	rank = NULL;
+	memo = NULL;
 	qsort_r(f->cards, f->ng, sizeof *f->cards, by_rank, &x);
 	/* by connection, for the connections' sections */
 	for (i = 0; i < nv; i++)
@@ -217,7 +289,9 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 		goto fail;
 	return 0;
 fail:
-	dt_free(mem, x.server);
+	dt_free(mem, x.key);
+	dt_free(mem, rank);
+	dt_free(mem, memo);
 	html_findings_free(f, mem);
 	return DT_ENOMEM;
 }

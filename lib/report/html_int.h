@@ -47,6 +47,8 @@ struct vref {
 struct group {
 	uint32_t first, last;
 	size_t n;
+	uint8_t severity, confidence;	/* its verdicts': what the cards'
+					   sort reads, not the verdicts */
 };
 
 /*

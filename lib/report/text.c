@@ -201,8 +201,8 @@ vref_cmp(const void *pa, const void *pb)
 {
 	const struct vref *a = pa, *b = pb;
 
-	if (a->v->conn != b->v->conn)
-		return a->v->conn < b->v->conn ? -1 : 1;
+	if (a->conn != b->conn)
+		return a->conn < b->conn ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
@@ -216,7 +216,7 @@ conn_block(struct out *o, const struct dt_conn *c, uint32_t id,
 	char line[48];
 
 	for (i = 0; i < nv; i++)
-		if (vr[i].v->severity >= DT_SEV_WARNING)
+		if (vr[i].severity >= DT_SEV_WARNING)
 			failing = 1;
 	if (c == NULL) {
 		snprintf(line, sizeof line, "Connection %" PRIu32 ":", id);
@@ -256,6 +256,8 @@ capture_text(struct out *o, const struct dt_capture *cap)
 		    v = v->next, i++) {
 			dt_capture_spill_step(cap, &sw);
 			vr[i].v = v;
+			vr[i].conn = v->conn;
+			vr[i].severity = v->severity;
 			vr[i].seq = i;
 			if ((unsigned)v->severity < 3)
 				sev[v->severity]++;
@@ -268,7 +270,7 @@ capture_text(struct out *o, const struct dt_capture *cap)
 	    &o->n_winevents, &o->err) : NULL;
 	text_capture_head(o, cap);
 	for (i = 0; i < nv; i++)
-		failing += vr[i].v->severity >= DT_SEV_WARNING;
+		failing += vr[i].severity >= DT_SEV_WARNING;
 	if ((o->flags & DT_TEXT_SUMMARY) ||
 	    (failing > SCREENFUL && !(o->flags & DT_TEXT_VERBOSE))) {
 		text_summary(o, cap, vr, nv);
@@ -276,33 +278,33 @@ capture_text(struct out *o, const struct dt_capture *cap)
 		goto tail;
 	}
 	/* capture-wide verdicts sort first; connections follow in id order */
-	for (lo = 0; lo < nv && vr[lo].v->conn == 0; lo++)
+	for (lo = 0; lo < nv && vr[lo].conn == 0; lo++)
 		;
 	hi = lo;
 	for (c = cap->conns; c != NULL; c = c->next) {
 		dt_capture_spill_step(cap, &sw);
 		iphttps += c->iphttps != 0;
 		/* verdicts about connections whose facts were not kept */
-		while (lo < nv && vr[lo].v->conn < c->id) {
-			for (hi = lo; hi < nv && vr[hi].v->conn == vr[lo].v->conn;
+		while (lo < nv && vr[lo].conn < c->id) {
+			for (hi = lo; hi < nv && vr[hi].conn == vr[lo].conn;
 			    hi++)
 				;
-			conn_block(o, NULL, vr[lo].v->conn, vr + lo, hi - lo);
+			conn_block(o, NULL, vr[lo].conn, vr + lo, hi - lo);
 			lo = hi;
 		}
-		for (hi = lo; hi < nv && vr[hi].v->conn == c->id; hi++)
+		for (hi = lo; hi < nv && vr[hi].conn == c->id; hi++)
 			;
 		/* vr is NULL when there is no verdict: no NULL + 0 */
 		conn_block(o, c, c->id, hi > lo ? vr + lo : NULL, hi - lo);
 		lo = hi;
 	}
 	while (lo < nv) {
-		for (hi = lo; hi < nv && vr[hi].v->conn == vr[lo].v->conn; hi++)
+		for (hi = lo; hi < nv && vr[hi].conn == vr[lo].conn; hi++)
 			;
-		conn_block(o, NULL, vr[lo].v->conn, vr + lo, hi - lo);
+		conn_block(o, NULL, vr[lo].conn, vr + lo, hi - lo);
 		lo = hi;
 	}
-	for (i = 0; i < nv && vr[i].v->conn == 0; i++) {
+	for (i = 0; i < nv && vr[i].conn == 0; i++) {
 		if (i == 0)
 			text_emit(o, "Whole capture:", 4, "");
 		verdict_block(o, vr[i].v, 0);

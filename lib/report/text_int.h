@@ -35,6 +35,10 @@ struct out {
 /* One verdict of a capture and its place in the capture's list. */
 struct vref {
 	const struct dt_verdict *v;
+	uint32_t conn;		/* v's: what the sort reads, not v (a
+				   spilled capture's verdicts, read at
+				   random, are mapped back 2 MiB a touch) */
+	uint8_t severity;	/* v's, for the same reason */
 	size_t seq;
 };
 

@@ -15,9 +15,17 @@
 
 #define EXAMPLES 3		/* connections named per verdict and server */
 
+/* A verdict with what the sort and the lines read of it: never the
+   verdict itself, which a capture that spills keeps in its spill file
+   (read at random, as a sort reads, it is mapped back 2 MiB a touch).
+   Ids are the rules' and servers interned (names and addresses alike):
+   on the heap. */
 struct sref {
 	const struct dt_verdict *v;
+	const char *id;
 	const char *server;	/* "" when none */
+	uint32_t conn;
+	uint8_t severity;
 };
 
 static int
@@ -26,13 +34,13 @@ sref_cmp(const void *pa, const void *pb)
 	const struct sref *a = pa, *b = pb;
 	int k;
 
-	if (a->v->severity != b->v->severity)
-		return a->v->severity > b->v->severity ? -1 : 1;
-	if ((k = strcmp(a->v->id, b->v->id)) != 0)
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if ((k = strcmp(a->id, b->id)) != 0)
 		return k;
 	if ((k = strcmp(a->server, b->server)) != 0)
 		return k;
-	return a->v->conn < b->v->conn ? -1 : a->v->conn > b->v->conn;
+	return a->conn < b->conn ? -1 : a->conn > b->conn;
 }
 
 /*
@@ -56,7 +64,10 @@ text_summary(struct out *o, const struct dt_capture *cap,
 	for (i = 0; i < nv; i++) {
 		dt_capture_spill_step(cap, &sw);
 		sr[i].v = vr[i].v;
-		c = vr[i].v->conn != 0 ? dt_facts_conn_by_id(cap, vr[i].v->conn) : NULL;
+		sr[i].id = vr[i].v->id;
+		sr[i].conn = vr[i].conn;
+		sr[i].severity = vr[i].severity;
+		c = sr[i].conn != 0 ? dt_facts_conn_by_id(cap, sr[i].conn) : NULL;
 		sr[i].server = c != NULL && dt_facts_server_name(c) != NULL ?
 		    dt_facts_server_name(c) : c != NULL ? c->server_str : "";
 	}
@@ -64,19 +75,18 @@ text_summary(struct out *o, const struct dt_capture *cap,
 	text_emit(o, "Summary (verdicts per id and server; --verbose for every "
 	    "connection):", 2, "");
 	for (i = 0; i < nv && o->err == 0; i = j) {
-		for (j = i; j < nv && strcmp(sr[j].v->id, sr[i].v->id) == 0;
-		    j++)
+		for (j = i; j < nv && strcmp(sr[j].id, sr[i].id) == 0; j++)
 			;
 		dt_buf_reset(&line);
 		dt_buf_printf(&line, "%s  %s: %zu", dt_severity_name(
-		    sr[i].v->severity), sr[i].v->id, j - i);
+		    sr[i].severity), sr[i].id, j - i);
 		text_emit(o, "  ", 4, dt_buf_str(&line));
 		for (k = i; k < j && o->err == 0; k = n) {
 			for (n = k; n < j && strcmp(sr[n].server,
 			    sr[k].server) == 0; n++)
 				;
 			dt_buf_reset(&line);
-			if (sr[k].v->conn == 0)	/* about the capture: what */
+			if (sr[k].conn == 0)	/* about the capture: what */
 				dt_buf_printf(&line, "the whole capture: %s",
 				    sr[k].v->summary);
 			else
@@ -84,11 +94,11 @@ text_summary(struct out *o, const struct dt_capture *cap,
 				    sr[k].server[0] != '\0' ? sr[k].server :
 				    "the whole capture", n - k,
 				    n - k > 1 ? "s" : "");
-			for (e = k; sr[k].v->conn != 0 && e < n &&
+			for (e = k; sr[k].conn != 0 && e < n &&
 			    e < k + EXAMPLES; e++)
 				dt_buf_printf(&line, "%s%" PRIu32, e > k ? ", " :
-				    "", sr[e].v->conn);
-			if (sr[k].v->conn != 0 && n - k > EXAMPLES)
+				    "", sr[e].conn);
+			if (sr[k].conn != 0 && n - k > EXAMPLES)
 				dt_buf_puts(&line, ", ...");
 			if (line.err)
 				o->err = o->err ? o->err : DT_ENOMEM;

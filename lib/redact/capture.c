@@ -45,6 +45,26 @@ dns_addr_map(struct dt_redact *r, struct dt_dns *d, size_t i)
 		memcpy(p + 1, a.a, dt_dns_addr_size(family) - 1);
 }
 
+/* v copied into the capture's kept memory (its spill file, once it
+   spills): a text of one connection, read to the end. NULL for NULL;
+   NULL with r->err set when memory failed. */
+static char *
+kept_copy(struct dt_redact *r, struct dt_capture *cap, const char *v)
+{
+	size_t n;
+	char *k;
+
+	if (v == NULL)
+		return NULL;
+	n = strlen(v) + 1;
+	if ((k = dt_capture_keep_text(cap, n)) == NULL) {
+		r->err = 1;
+		return NULL;
+	}
+	memcpy(k, v, n);
+	return k;
+}
+
 static void
 kept(struct dt_redact *r, struct dt_capture *cap, const char **p,
     const char *v)
@@ -180,6 +200,87 @@ cert(struct dt_redact *r, struct dt_cert *x)
 	x->cached = 0;
 }
 
+/* *p, a string of the cache's, by its pseudonym (fn), kept. */
+static void
+kept_field(struct dt_redact *r, struct dt_capture *cap, char **p,
+    const char *(*fn)(struct dt_redact *, const char *))
+{
+	const char *v;
+	char *k;
+
+	if (*p == NULL)
+		return;
+	if ((v = fn(r, *p)) == NULL || (k = kept_copy(r, cap, v)) == NULL) {
+		r->err = 1;
+		return;
+	}
+	*p = k;
+}
+
+static void
+kept_strv(struct dt_redact *r, struct dt_capture *cap, char ***v, size_t n,
+    const char *(*fn)(struct dt_redact *, const char *))
+{
+	char **nv;
+	size_t i;
+
+	if (*v == NULL || n == 0)
+		return;
+	if ((nv = dt_capture_keep(cap, n * sizeof *nv)) == NULL) {
+		r->err = 1;
+		return;
+	}
+	memcpy(nv, *v, n * sizeof *nv);
+	for (i = 0; i < n; i++)
+		kept_field(r, cap, &nv[i], fn);
+	*v = nv;
+}
+
+/*
+ * A chain the x509 cache shares among connections (certs_shared) redacted
+ * once, into the capture's kept memory, and shared by every connection
+ * that had it: one copy per connection was 160 MB of heap on the 2 GiB
+ * bench day. Its certificates are marked cached (nothing in them is
+ * theirs to free; key type, signature algorithm and parse error stay the
+ * cache's, no value of the capture's) and the connections keep
+ * certs_shared (nor is the array). NULL when memory failed.
+ */
+static struct dt_cert *
+chain_redacted(struct dt_redact *r, struct dt_capture *cap,
+    struct dt_cert *certs, size_t n)
+{
+	struct dt_cert *out;
+	const char *h;
+	size_t i;
+
+	if ((out = dt_hash_last(&r->chains, &certs, sizeof certs)) != NULL)
+		return out;
+	if (n == 0 || (out = dt_capture_keep(cap, n * sizeof *out)) == NULL)
+		return NULL;
+	memcpy(out, certs, n * sizeof *out);
+	for (i = 0; i < n; i++) {
+		struct dt_cert *x = &out[i];
+
+		kept_field(r, cap, &x->subject, redact_dn_map);
+		kept_field(r, cap, &x->issuer, redact_dn_map);
+		kept_field(r, cap, &x->serial, redact_hex_map);
+		kept_field(r, cap, &x->common_name, cn_map);
+		kept_strv(r, cap, &x->dns_names, x->n_dns_names,
+		    redact_name_map);
+		kept_strv(r, cap, &x->ip_addrs, x->n_ip_addrs, ip_map);
+		kept_strv(r, cap, &x->crl_urls, x->n_crl_urls, redact_url_map);
+		kept_strv(r, cap, &x->aia_urls, x->n_aia_urls, redact_url_map);
+		if ((h = redact_hex_map(r, x->sha256)) != NULL)
+			snprintf(x->sha256, sizeof x->sha256, "%s", h);
+		x->der = NULL;
+		x->der_len = 0;
+		x->cached = 1;
+	}
+	if (dt_hash_add(&r->chains, &certs, sizeof certs, out) < 0)
+		r->err = 1;
+	return out;
+}
+
 static void
 http_msg(struct dt_redact *r, struct dt_http_msg *h, int request)
 {
@@ -223,7 +324,8 @@ static void
 conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 {
 	struct dt_tls_facts *t = c->tls;
-	const char *was;
+	struct dt_cert *x;
+	const char *v, *k;
 	size_t i;
 
 	redact_addr_map(r, &c->client);
@@ -234,19 +336,41 @@ conn(struct dt_redact *r, struct dt_capture *cap, struct dt_conn *c)
 		r->err = 1;
 	if (t == &dt_tls_none)		/* no TLS: nothing of it to redact */
 		return;
-	was = t->sni;			/* interned (kept 1): not freed */
-	swap(r, &t->sni, redact_name_map(r, t->sni),
-	    !(t->kept & DT_TLS_KEPT_SNI));
-	if (t->sni != was)
-		t->kept &= (uint8_t)~1;	/* the pseudonym's copy: owned */
-	if (dt_tls_certs_own(r->cm, t) != 0) {
-		r->err = 1;
-		return;
+	/* the pseudonym interned as the name was (one copy per name, not
+	   per connection) */
+	if (t->sni != NULL) {
+		if ((v = redact_name_map(r, t->sni)) == NULL ||
+		    (k = dt_capture_intern(cap, v)) == NULL) {
+			r->err = 1;
+		} else {
+			if (!(t->kept & DT_TLS_KEPT_SNI))
+				dt_free(r->cm, t->sni);
+			t->sni = (char *)k;
+			t->kept |= DT_TLS_KEPT_SNI;
+		}
 	}
-	for (i = 0; i < t->n_server_certs; i++)
-		cert(r, &t->server_certs[i]);
-	for (i = 0; i < dt_tls_rare(t)->n_client_certs; i++)
-		cert(r, &dt_tls_rare(t)->client_certs[i]);
+	if ((t->certs_shared & 1) && t->n_server_certs > 0) {
+		if ((x = chain_redacted(r, cap, t->server_certs,
+		    t->n_server_certs)) == NULL) {
+			r->err = 1;
+			return;
+		}
+		t->server_certs = x;
+	} else {
+		for (i = 0; i < t->n_server_certs; i++)
+			cert(r, &t->server_certs[i]);
+	}
+	if ((t->certs_shared & 2) && dt_tls_rare(t)->n_client_certs > 0) {
+		if ((x = chain_redacted(r, cap, t->rare->client_certs,
+		    t->rare->n_client_certs)) == NULL) {
+			r->err = 1;
+			return;
+		}
+		t->rare->client_certs = x;
+	} else {
+		for (i = 0; i < dt_tls_rare(t)->n_client_certs; i++)
+			cert(r, &dt_tls_rare(t)->client_certs[i]);
+	}
 	if (t->rare != NULL) {
 		strv(r, &t->rare->ca_names, t->rare->n_ca_names, 1,
 		    redact_dn_map);
@@ -274,6 +398,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	struct dt_http *h;
 	struct dt_verdict *v;
 	struct dt_hash shared;
+	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	size_t i, di;
 	char **nt;
 
@@ -281,7 +406,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	r->err = 0;
 	r->n_dn_lens = 0;
 	dt_hash_init(&r->dict, cap->mem);
-	dt_hash_init(&r->addrs, cap->mem);
+	dt_hash_init(&r->chains, cap->mem);
 	dt_hash_init(&shared, cap->mem);
 
 	if (r->opt[0] != NULL)
@@ -293,30 +418,39 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	else if (r->opt[2] != NULL)
 		redact_path_map(r, r->opt[2]);
 	/* the facts first: every string replaced is learnt for the texts */
-	for (c = cap->conns; c != NULL; c = c->next)
+	for (c = cap->conns; c != NULL; c = c->next) {
+		dt_capture_spill_step(cap, &sw);
 		conn(r, cap, c);
+	}
 	for (di = 0; (d = dt_capture_dns(cap, di)) != NULL; di++) {
+		dt_capture_spill_step(cap, &sw);
 		kept(r, cap, &d->name, redact_name_map(r, d->name));
 		kept(r, cap, &d->cname, redact_name_map(r, d->cname));
 		for (i = 0; i < d->n_addrs; i++)
 			dns_addr_map(r, d, i);
 	}
 	for (h = cap->http; h != NULL; h = h->next) {
+		dt_capture_spill_step(cap, &sw);
 		swap(r, &h->host, redact_hostport_map(r, h->host), 1);
 		swap(r, &h->uri, redact_uri_map(r, h->uri), 1);
 		swap_text(r, &h->status_line, 1);
 	}
 	/* why each connection is (not) IP-HTTPS quotes names and frames */
 	for (c = cap->conns; c != NULL; c = c->next) {
-		char *t = redact_text_map(r, r->cm, dt_conn_reason(c));
+		char *t;
+		const char *k;
 
-		if (t == NULL) {
+		dt_capture_spill_step(cap, &sw);
+		if ((t = redact_text_map(r, r->cm, dt_conn_reason(c))) == NULL) {
 			r->err = 1;
 			continue;
 		}
 		if (strlen(t) >= DT_REASON_LEN)
 			t[DT_REASON_LEN - 1] = '\0';
-		kept(r, cap, &c->iphttps_reason, t);
+		/* kept text, as the rules keep the reasons of a capture that
+		   spills: mostly distinct (names in them) */
+		if ((k = kept_copy(r, cap, t)) != NULL)
+			c->iphttps_reason = k;
 		dt_free(r->cm, t);
 	}
 	swap(r, &cap->path, redact_path_map(r, cap->path), 1);
@@ -336,6 +470,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 			r->err = 1;
 	}
 	for (v = cap->verdicts; v != NULL; v = v->next) {
+		dt_capture_spill_step(cap, &sw);
 		if (v->kept)
 			swap_kept_text(r, cap, &v->summary);
 		else
@@ -363,7 +498,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 
 	dt_hash_free(&shared);
 	dt_hash_free(&r->dict);
-	dt_hash_free(&r->addrs);
+	dt_hash_free(&r->chains);
 	for (i = 0; i < r->n_owned; i++)
 		dt_free(r->cm, r->owned[i]);
 	dt_free(r->cm, r->owned);

@@ -21,13 +21,56 @@
 #include <gnutls/gnutls.h>
 #include <string.h>
 
-static void
-mac(const struct dt_redact *r, const char *kind, const void *p, size_t n,
-    uint8_t out[32])
+/* The HMAC state of `kind`, keyed and fed the kind's name with its NUL:
+   made once (a kind is one of a few literals), NULL when it cannot be. */
+static gnutls_hmac_hd_t
+kind_state(struct dt_redact *r, const char *kind)
 {
 	gnutls_hmac_hd_t h;
+	size_t i;
+
+	for (i = 0; i < r->n_macs; i++)
+		if (r->macs[i].kind == kind || strcmp(r->macs[i].kind, kind) == 0)
+			return r->macs[i].h;
+	if (r->n_macs == REDACT_KINDS ||
+	    gnutls_hmac_init(&h, GNUTLS_MAC_SHA256, r->key, sizeof r->key) < 0)
+		return NULL;
+	if (gnutls_hmac(h, kind, strlen(kind) + 1) < 0) {
+		gnutls_hmac_deinit(h, NULL);
+		return NULL;
+	}
+	r->macs[r->n_macs].kind = kind;
+	r->macs[r->n_macs++].h = h;
+	return h;
+}
+
+void
+redact_caches_free(struct dt_redact *r)
+{
+	while (r->n_macs > 0)
+		gnutls_hmac_deinit(r->macs[--r->n_macs].h, NULL);
+	dt_free(r->m, r->addr_cache);
+	dt_free(r->m, r->bit_cache);
+	r->addr_cache = NULL;
+	r->bit_cache = NULL;
+}
+
+/* HMAC-SHA256(key, kind NUL value). From the kind's state copied: two
+   blocks of SHA-256 a MAC where keying one took two more, and an address
+   takes a MAC per bit (Crypto-PAn): --redact of the 2 GiB bench day made
+   11 million. */
+static void
+mac(struct dt_redact *r, const char *kind, const void *p, size_t n,
+    uint8_t out[32])
+{
+	gnutls_hmac_hd_t base = kind_state(r, kind), h;
 
 	memset(out, 0, 32);
+	if (base != NULL && (h = gnutls_hmac_copy(base)) != NULL) {
+		gnutls_hmac(h, p, n);
+		gnutls_hmac_deinit(h, out);
+		return;
+	}
 	if (gnutls_hmac_init(&h, GNUTLS_MAC_SHA256, r->key, sizeof r->key) < 0)
 		return;
 	gnutls_hmac(h, kind, strlen(kind) + 1);
@@ -75,22 +118,81 @@ bit(const uint8_t *a, unsigned i)
 	return a[i / 8] >> (7 - i % 8) & 1;
 }
 
-/* Whether the first i bits of a lead towards a kept range longer than i. */
-static int
-on_kept_path(const struct dt_addr *a, unsigned i)
+/* Bits a and b have in common from the first, up to nbits. */
+static unsigned
+common_bits(const uint8_t *a, const uint8_t *b, unsigned nbits)
 {
+	unsigned i = 0;
+
+	while (i < nbits && a[i / 8] == b[i / 8])
+		i += 8;
+	while (i < nbits && bit(a, i) == bit(b, i))
+		i++;
+	return i < nbits ? i : nbits;
+}
+
+/* The first i bits of a lead towards a kept range longer than i (the
+   range's bits are not flipped on the way) exactly for i <= the value
+   returned: the most, over the kept ranges of a's family, of the bits a
+   shares with the range, short of the range's own length; -1 when none.
+   Once per address, where asking it of each bit walked every range up
+   to that bit (13 % of a --redact run's CPU). */
+static int
+kept_path(const struct dt_addr *a)
+{
+	unsigned nbits = a->family == 4 ? 32 : 128, m;
+	int most = -1;
 	size_t k;
-	unsigned j;
 
 	for (k = 0; k < sizeof kept / sizeof kept[0]; k++) {
-		if (kept[k].family != a->family || kept[k].bits <= i)
+		if (kept[k].family != a->family)
 			continue;
-		for (j = 0; j < i && bit(a->a, j) == bit(kept[k].p, j); j++)
-			;
-		if (j == i)
-			return 1;
+		m = common_bits(a->a, kept[k].p, nbits);
+		if (m > (unsigned)kept[k].bits - 1)
+			m = (unsigned)kept[k].bits - 1;
+		if ((int)m > most)
+			most = (int)m;
 	}
-	return 0;
+	return most;
+}
+
+/*
+ * The keyed bits of the prefixes met lately: the bit of a prefix is the
+ * same for every address under it, and addresses share their first bits
+ * (a /16 of clients, a /64 of IPv6 hosts, the few prefixes a range's
+ * first bits make), so most of an address's MACs were made for another
+ * before. Bounded as the addresses' cache is.
+ */
+#define BIT_CACHE_BITS	17
+
+struct redact_bit_slot {
+	uint8_t key[18];		/* family, then pre[17]; family 0: empty */
+	uint8_t bit;
+};
+
+/* The keyed bit of prefix pre (its length, then its bits) of family. */
+static int
+prefix_bit(struct dt_redact *r, uint8_t family, const uint8_t pre[17])
+{
+	struct redact_bit_slot *s = NULL;
+	uint8_t d[32];
+
+	if (r->bit_cache == NULL)
+		r->bit_cache = dt_calloc(r->m, (size_t)1 << BIT_CACHE_BITS,
+		    sizeof *r->bit_cache);
+	if (r->bit_cache != NULL) {
+		s = &r->bit_cache[(dt_hash_bytes(pre, 17) ^ family) >>
+		    (64 - BIT_CACHE_BITS)];
+		if (s->key[0] == family && memcmp(s->key + 1, pre, 17) == 0)
+			return s->bit;
+	}
+	mac(r, family == 4 ? "ip4" : "ip6", pre, 17, d);
+	if (s != NULL) {
+		s->key[0] = family;
+		memcpy(s->key + 1, pre, 17);
+		s->bit = d[0] & 1;
+	}
+	return d[0] & 1;
 }
 
 static void
@@ -98,57 +200,64 @@ addr_compute(struct dt_redact *r, const struct dt_addr *in,
     struct dt_addr *out)
 {
 	unsigned nbits = in->family == 4 ? 32 : 128, i;
-	uint8_t pre[17], d[32];
+	int path = kept_path(in);
+	uint8_t pre[17];
 
 	*out = *in;
-	for (i = 0; i < nbits; i++) {
-		if (on_kept_path(in, i))
-			continue;
+	for (i = path + 1 > 0 ? (unsigned)(path + 1) : 0; i < nbits; i++) {
 		/* the keyed bit of the prefix: family, length, bits */
 		memset(pre, 0, sizeof pre);
 		pre[0] = (uint8_t)i;
 		memcpy(pre + 1, in->a, (i + 7) / 8);
 		if (i % 8)
 			pre[1 + i / 8] &= (uint8_t)(0xff << (8 - i % 8));
-		mac(r, in->family == 4 ? "ip4" : "ip6", pre, sizeof pre, d);
-		if (d[0] & 1)
+		if (prefix_bit(r, in->family, pre))
 			out->a[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
 	}
 }
 
+/*
+ * The pseudonyms of the addresses met lately, by a hash of the address:
+ * a cache, not a dictionary (texts find address literals by reading
+ * them), so bounded: a table of every address was 60 MB of heap on the
+ * 2 GiB bench day (a million distinct addresses in DNS answers). A slot
+ * taken by another address is computed again, the same.
+ */
+#define ADDR_CACHE_BITS	16
+
+struct redact_addr_slot {
+	struct dt_addr in;		/* family 0: empty */
+	struct dt_addr out;
+};
+
 void
 redact_addr_map(struct dt_redact *r, struct dt_addr *a)
 {
-	uint8_t k[17];
-	struct dt_addr *v;
+	struct redact_addr_slot *s;
+	uint64_t x, y;
 
 	if (a->family != 4 && a->family != 6)
 		return;
-	k[0] = a->family;
-	memcpy(k + 1, a->a, 16);
-	v = dt_hash_last(&r->addrs, k, sizeof k);
-	if (v == NULL) {
-		v = dt_malloc(r->cm, sizeof *v);
-		if (v == NULL || dt_hash_add(&r->addrs, k, sizeof k, v) < 0) {
-			dt_free(r->cm, v);
-			r->err = 1;
-			return;
-		}
-		addr_compute(r, a, v);
-		if (r->n_owned == r->cap_owned) {
-			size_t nc = r->cap_owned ? r->cap_owned * 2 : 64;
-			char **no = dt_realloc(r->cm, r->owned, nc * sizeof *no);
+	if (r->addr_cache == NULL)
+		r->addr_cache = dt_calloc(r->m, (size_t)1 << ADDR_CACHE_BITS,
+		    sizeof *r->addr_cache);
+	if (r->addr_cache == NULL) {	/* computed each time */
+		struct dt_addr out;
 
-			if (no == NULL) {
-				r->err = 1;
-				return;
-			}
-			r->owned = no;
-			r->cap_owned = nc;
-		}
-		r->owned[r->n_owned++] = (char *)v;
+		addr_compute(r, a, &out);
+		*a = out;
+		return;
 	}
-	*a = *v;
+	memcpy(&x, a->a, 8);
+	memcpy(&y, a->a + 8, 8);
+	x = (x ^ (y * 0x9e3779b97f4a7c15ULL) ^ a->family) *
+	    0xbf58476d1ce4e5b9ULL;
+	s = &r->addr_cache[x >> (64 - ADDR_CACHE_BITS)];
+	if (s->in.family != a->family || memcmp(s->in.a, a->a, 16) != 0) {
+		s->in = *a;
+		addr_compute(r, a, &s->out);
+	}
+	*a = s->out;
 }
 
 /* An address literal (v4, v6, "[v6]") in s[0..n): its pseudonym into b. */

@@ -52,6 +52,7 @@ dt_redact_free(struct dt_redact *r)
 	if (r != NULL) {
 		for (i = 0; i < 3; i++)
 			dt_free(r->m, r->opt[i]);
+		redact_caches_free(r);
 		gnutls_memset(r->key, 0, sizeof r->key);
 		dt_free(r->m, r);
 	}
@@ -69,12 +70,10 @@ option(struct dt_redact *r, struct dt_mem *m, const char *s,
 		return NULL;
 	r->cm = m;
 	dt_hash_init(&r->dict, m);
-	dt_hash_init(&r->addrs, m);
 	fn(r, &b, s);
 	p = b.err ? NULL : dt_strdup(m, dt_buf_str(&b));
 	dt_buf_free(&b);
 	dt_hash_free(&r->dict);
-	dt_hash_free(&r->addrs);
 	for (size_t i = 0; i < r->n_owned; i++)
 		dt_free(m, r->owned[i]);
 	dt_free(m, r->owned);

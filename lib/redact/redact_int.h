@@ -8,6 +8,7 @@
 #ifndef DT_REDACT_INT_H
 #define DT_REDACT_INT_H
 
+#include <gnutls/crypto.h>
 #include <libpsl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,14 +19,29 @@
 #include "util/hash.h"
 #include "util/mem.h"
 
+/* The kinds of value a pseudonym is made for ("ip4", "name", ...): a few. */
+#define REDACT_KINDS	16
+
 struct dt_redact {
 	struct dt_mem *m;
 	uint8_t key[DT_REDACT_KEYLEN];
 	const psl_ctx_t *psl;
+	/* an HMAC state per kind, keyed and fed the kind's name: a MAC is
+	   a copy of it (pseudo.c) */
+	struct {
+		const char *kind;
+		gnutls_hmac_hd_t h;
+	} macs[REDACT_KINDS];
+	size_t n_macs;
+	/* the pseudonyms of addresses and the keyed bits of prefixes met
+	   lately (pseudo.c), or NULL */
+	struct redact_addr_slot *addr_cache;
+	struct redact_bit_slot *bit_cache;
 	/* per capture */
 	struct dt_mem *cm;		/* the capture's memory */
 	struct dt_hash dict;		/* original -> pseudonym (char *) */
-	struct dt_hash addrs;		/* 17-byte dt_addr -> pseudonym */
+	struct dt_hash chains;		/* a chain the x509 cache shares ->
+					   its redacted copy, kept */
 	char **owned;			/* the dictionary's pseudonyms */
 	size_t n_owned, cap_owned;
 	size_t dn_lens[32];		/* distinct lengths of known DNs */
@@ -38,6 +54,8 @@ struct dt_redact {
 
 /* ---- pseudo.c: keyed pseudonyms and the dictionary ----------------------- */
 
+/* The MAC states and the address cache made, let go (dt_redact_free). */
+void redact_caches_free(struct dt_redact *r);
 /* kind-keyed token of s[0..n): prefix, then nhex hex digits of the MAC. */
 void redact_token(struct dt_redact *r, struct dt_buf *b, const char *kind,
     const char *prefix, const char *s, size_t n, size_t nhex);

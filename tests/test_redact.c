@@ -282,6 +282,51 @@ START_TEST(stable_and_private)
 }
 END_TEST
 
+/* A chain the certificate cache shares among connections is redacted once
+   and shared again: the three connections of noise/browser.pcapng to
+   www.noise.example show one redacted certificate (one copy, not one per
+   connection: 160 MB of heap on a day of traffic), its subject a
+   pseudonym, the other connection's chain its own. */
+START_TEST(shared_chain_once)
+{
+	const char *path = TESTDATA_DIR "/noise/browser.pcapng";
+	dt_analyzer *plain = run(path, 0, NULL), *red = run(path, 1, KEY);
+	const dt_capture *pc, *rc;
+	const dt_conn *p, *r;
+	const dt_cert *px, *rx, *first = NULL, *other = NULL;
+	size_t i, shared = 0;
+
+	ck_assert_int_eq(dt_analyzer_capture_at(plain, 0, &pc), 0);
+	ck_assert_int_eq(dt_analyzer_capture_at(red, 0, &rc), 0);
+	ck_assert_uint_eq(dt_capture_conn_count(pc), dt_capture_conn_count(rc));
+	for (i = 0; i < dt_capture_conn_count(pc); i++) {
+		ck_assert_int_eq(dt_capture_conn_at(pc, i, &p), 0);
+		ck_assert_int_eq(dt_capture_conn_at(rc, i, &r), 0);
+		ck_assert_uint_eq(dt_conn_server_cert_count(p),
+		    dt_conn_server_cert_count(r));
+		if (dt_conn_server_cert_count(p) == 0)
+			continue;
+		ck_assert_int_eq(dt_conn_server_cert_at(p, 0, &px), 0);
+		ck_assert_int_eq(dt_conn_server_cert_at(r, 0, &rx), 0);
+		ck_assert_ptr_null(strstr(dt_cert_subject(rx), "noise"));
+		if (strcmp(dt_cert_subject(px), "CN=www.noise.example") != 0) {
+			other = rx;
+			continue;
+		}
+		if (first == NULL)
+			first = rx;
+		ck_assert_ptr_eq(rx, first);	/* the one copy */
+		shared++;
+	}
+	ck_assert_uint_eq(shared, 3);
+	ck_assert_ptr_nonnull(other);
+	ck_assert_ptr_ne(other, first);
+	ck_assert_str_ne(dt_cert_subject(other), dt_cert_subject(first));
+	dt_analyzer_free(plain);
+	dt_analyzer_free(red);
+}
+END_TEST
+
 static Suite *
 redact_suite(void)
 {
@@ -291,6 +336,7 @@ redact_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, nothing_left);
 	tcase_add_test(tc, stable_and_private);
+	tcase_add_test(tc, shared_chain_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2447,6 +2447,59 @@ START_TEST(attempts_counted)
 }
 END_TEST
 
+/* The list of a run's connections as it was always written: one id per
+   attempt while the text is short of DT_RULE_TEXT - 16 bytes, then
+   ", ..." once (its lists are made at the second attempt and grow since
+   2026-12-08; the text must not change). */
+static void
+attempts_list(char *out, size_t size, uint32_t n)
+{
+	char list[DT_RULE_TEXT];
+	int k = snprintf(list, sizeof list, "connections %u", 1u);
+	uint32_t id;
+
+	for (id = 2; id <= n; id++) {
+		if (k < DT_RULE_TEXT - 16)
+			k += snprintf(list + k, sizeof list - (size_t)k, ", %u",
+			    id);
+		else if (k < DT_RULE_TEXT - 4) {
+			snprintf(list + k, sizeof list - (size_t)k, ", ...");
+			k = DT_RULE_TEXT;
+		}
+	}
+	snprintf(out, size, "%u attempts to 198.19.0.10:443 (%s) ended the "
+	    "same way", n, list);
+}
+
+START_TEST(attempts_listed_to_their_bound)
+{
+	static const uint32_t runs[] = { 2, 9, 12, 60, 150, 400 };
+	char want[DT_RULE_TEXT + 128];
+	size_t r;
+	int i;
+
+	for (r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+		struct fx *f = fx_new();
+		const struct dt_verdict *v;
+
+		for (i = 0; i < (int)runs[r]; i++) {
+			struct dt_conn *c = tcp_up(f, 10);
+
+			client_hello(f, c, HOST, 2, NULL_SHA256, NULL_SHA);
+			alert(f, c, DT_S2C, base(c) + 6, 40);
+			close_by(f, c, DT_S2C, base(c) + 7, 0);
+		}
+		run(f);
+		ck_assert_uint_eq(count(f, "null-cipher-absent"), runs[r]);
+		v = find(f, "null-cipher-absent", 1);
+		attempts_list(want, sizeof want, runs[r]);
+		ck_assert_msg(strstr(v->summary, want) != NULL,
+		    "%u attempts: %s", runs[r], v->summary);
+		fx_free(f);
+	}
+}
+END_TEST
+
 START_TEST(order_is_deterministic)
 {
 	struct fx *f = fx_new(), *g = fx_new();
@@ -2848,6 +2901,7 @@ rules_suite(void)
 	tcase_add_test(tc, server_finished_lost_still_ok);
 	tcase_add_test(tc, empty_capture);
 	tcase_add_test(tc, attempts_counted);
+	tcase_add_test(tc, attempts_listed_to_their_bound);
 	tcase_add_test(tc, order_is_deterministic);
 	tcase_add_test(tc, allocation_failure);
 	tcase_add_test(tc, dropped_synack);

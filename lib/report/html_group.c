@@ -9,9 +9,9 @@
  * its frame numbers). A group's card shows its first verdict (by
  * connection) and names the last; those two connections are drawn.
  * Cost: a few sorts, O(V log V) for V verdicts; memory: 16 bytes a
- * verdict (its pointer, group and place by connection; 16 more for its
- * server and key while the groups are made) and a few words a group. A
- * verdict's struct vref is made when it is drawn.
+ * verdict (its pointer, group and place by connection; 17 more for its
+ * key, severity and confidence while the groups are made) and a few
+ * words a group. A verdict's struct vref is made when it is drawn.
  *
  * The sorts read arrays of the heap, never the verdicts: a capture that
  * spills keeps its verdicts in the spill file, and a comparison sort

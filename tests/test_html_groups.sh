@@ -7,7 +7,9 @@
 # with the count of the generator's manifest, the first and the last
 # connection (by the JSON report) with their evidence frames, ladders for
 # those two only, a bounded table of the healthy ones, every link inside
-# the page resolving, and a page that does not grow with the capture.
+# the page resolving, and a page that does not grow with the capture;
+# under --all, a bounded number of cards for the connections that are not
+# IP-HTTPS (below).
 set -u
 BUILD=${BUILD:-build}
 CLI=$BUILD/datrace
@@ -97,5 +99,62 @@ s4=$(wc -c <"$tmp/day2400.html")
 grep -q "<b>$(grep -c '^tls	.*	fail-null	' "$tmp/day2400.tsv") connections alike</b>" \
     "$tmp/day2400.html" || bad "day2400: the card's count is wrong"
 
+# --all on a day of browsing: every TLS connection judged, and browsers
+# meet a server each, so their verdicts group by server in the hundreds.
+# At most HTML_BG_CARDS (10) cards per verdict id about connections that
+# are not IP-HTTPS; the rest of the id one line of counts, which with its
+# cards' counts makes every verdict of the id in the JSON report; no link
+# left without its target; a page that does not grow with the day.
+# all SIZE_MB CONNS SEED -> $tmp/allN.{pcap,tsv,json,html}
+all() {
+	"$tmp/gen" -P day -o "$tmp/all$2.pcap" -m "$tmp/all$2.tsv" \
+	    -s $(($1 * 1048576)) -c "$2" -S "$3" \
+	    ok-null=$S/ok-null-openssl.pcap ok-aes=$S/enc-aes-openssl.pcap \
+	    certreq-empty=$S/client-cert-missing-openssl.pcap \
+	    fail-nonull=$S/no-common-cipher-openssl.pcap \
+	    fail-null=$S/null-absent-alert-openssl.pcap >/dev/null 2>&1 ||
+	    { bad "gen -P day -c $2 failed"; return 1; }
+	"$CLI" --all -f json "$tmp/all$2.pcap" >"$tmp/all$2.json"
+	[ $? -eq 1 ] || bad "all$2: --all -f json should exit 1 (errors found)"
+	"$CLI" --all -f html -o "$tmp/all$2.html" "$tmp/all$2.pcap"
+	[ $? -eq 1 ] || bad "all$2: --all -f html should exit 1 (errors found)"
+}
+all 6 120 5 || exit 1
+h=$tmp/all120.html
+folded=0
+for id in server-name-mismatch handshake-ok no-common-cipher; do
+	line=$(grep -o "<span class=\"chip [a-z]*\">$id</span> [0-9]* more findings\{0,1\} about connections that are not IP-HTTPS, in [0-9]* more groups\{0,1\}" "$h")
+	[ -n "$line" ] || continue
+	folded=$((folded + 1))
+	more=$(echo "$line" | sed 's/.*<\/span> \([0-9]*\) more.*/\1/')
+	cards=$(grep -o "<code class=\"vid\">$id</code>" "$h" | wc -l)
+	# verdicts on the id's cards: a card counts its alike connections
+	shown=$(awk -v id="$id" 'BEGIN { RS = "<article " }
+	    /^class="verdict/ && index($0, "<code class=\"vid\">" id "</code>") {
+		if (match($0, /<b>[0-9]+ connections alike<\/b>/))
+			n += substr($0, RSTART + 3, RLENGTH - 3) + 0
+		else
+			n++
+	    } END { print n + 0 }' "$h")
+	json=$(grep -c "\"id\": \"$id\"" "$tmp/all120.json")
+	[ $((shown + more)) -eq "$json" ] ||
+	    bad "--all: $id: $shown on cards + $more folded, JSON has $json"
+	# HTML_BG_CARDS for the connections that are not IP-HTTPS, and the
+	# IP-HTTPS ones' own
+	[ "$cards" -le 20 ] || bad "--all: $cards $id cards"
+done
+[ "$folded" -ge 2 ] || bad "--all: $folded verdict ids folded, want 2 or more"
+grep -q '<p class="meta">[0-9]* connections that are not IP-HTTPS, with findings counted under Findings and not drawn' "$h" ||
+    bad "--all: the connections of folded groups are not counted"
+grep -o 'href="#[^"]*"' "$h" | sed 's/href="#//; s/"$//' | sort -u >"$tmp/hrefs"
+grep -o ' id="[^"]*"' "$h" | sed 's/ id="//; s/"$//' | sort -u >"$tmp/ids"
+dangling=$(comm -23 "$tmp/hrefs" "$tmp/ids" | head -n 3 | tr '\n' ' ')
+[ -z "$dangling" ] || bad "--all: links without a target: $dangling"
+all 24 480 6 || exit 1
+a1=$(wc -c <"$h")
+a4=$(wc -c <"$tmp/all480.html")
+[ "$a4" -le $((a1 + a1 / 2)) ] ||
+    bad "--all: the page grew from $a1 to $a4 bytes with 4x the day"
+
 [ "$fails" -eq 0 ] || exit 1
-echo "html groups: $want alike on one card, $rows table rows, page $s1 -> $s4 bytes"
+echo "html groups: $want alike on one card, $rows table rows, page $s1 -> $s4 bytes; --all: $folded ids folded, page $a1 -> $a4 bytes"

@@ -311,10 +311,16 @@ captures_section(struct out *o, const struct dt_report_run *run,
 		if (topv == NULL) {
 			html_puts(o, "&mdash;");
 		} else {
-			html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">",
-			    dt_severity_name(topv->severity), i, tv.card);
+			if (tv.folded)	/* no card to link to */
+				html_printf(o, "<span class=\"chip %s\">",
+				    dt_severity_name(topv->severity));
+			else
+				html_printf(o, "<a class=\"chip %s\" "
+				    "href=\"#v%zu-%zu\">",
+				    dt_severity_name(topv->severity), i,
+				    tv.card);
 			html_esc(o, topv->id);
-			html_puts(o, "</a>");
+			html_puts(o, tv.folded ? "</span>" : "</a>");
 			if (topv->win_code != 0)
 				html_printf(o, " 0x%" PRIx32, topv->win_code);
 		}
@@ -502,6 +508,12 @@ conn_chips(struct out *o, size_t capi, const struct vref *vr, size_t nv)
 
 	for (i = 0; i < nv; i++) {
 		sev = dt_severity_name(vr[i].v->severity);
+		if (vr[i].folded) {	/* no card to link to */
+			html_printf(o, "<span class=\"chip %s\">", sev);
+			html_esc(o, vr[i].v->id);
+			html_puts(o, "</span>");
+			continue;
+		}
 		html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">", sev, capi,
 		    vr[i].card);
 		html_esc(o, vr[i].v->id);
@@ -633,30 +645,32 @@ any_example(const struct vref *vr, size_t n)
 }
 
 /* What a connection's section shows. */
-enum show { SHOW_OTHER, SHOW_HEALTHY, SHOW_FOLDED, SHOW_DRAWN };
+enum show { SHOW_OTHER, SHOW_HEALTHY, SHOW_FOLDED, SHOW_UNCARDED, SHOW_DRAWN };
 
 /*
  * A connection with a warning or error is drawn when it is the first or
  * the last of a group of alike findings (and, verbose, every IP-HTTPS
- * connection); the others of a group are folded into its card. The rest
- * of IP-HTTPS (and any with a finding) goes into the table.
+ * connection); the others of a group are folded into its card, or, when
+ * no group of theirs has a card (struct group's folded), counted apart.
+ * The rest of IP-HTTPS (and any with a finding) goes into the table.
  */
 static enum show
 conn_show(const struct out *o, const struct dt_conn *c,
     const struct vref *vr, size_t n)
 {
 	size_t i;
-	int fails = 0, example = 0;
+	int fails = 0, example = 0, carded = 0;
 
 	for (i = 0; i < n; i++)
 		if (vr[i].v->severity >= DT_SEV_WARNING) {
 			fails = 1;
 			example |= vr[i].example;
+			carded |= !vr[i].folded;
 		}
 	if (example || (c->iphttps && (o->flags & DT_TEXT_VERBOSE)))
 		return SHOW_DRAWN;
 	if (fails)
-		return SHOW_FOLDED;
+		return carded ? SHOW_FOLDED : SHOW_UNCARDED;
 	return c->iphttps || n > 0 ? SHOW_HEALTHY : SHOW_OTHER;
 }
 
@@ -670,6 +684,7 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 	const struct vref *vr = f->tmp;
 	struct card *cards = NULL;
 	size_t i, n, healthy = 0, drawn = 0, other = 0, folded = 0;
+	size_t uncarded = 0;
 	size_t rows = 0, ncards = 0, at[3] = { 0, 0, 0 };
 	enum show show;
 
@@ -696,6 +711,8 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 			drawn++;
 		} else if (show == SHOW_FOLDED) {
 			folded++;
+		} else if (show == SHOW_UNCARDED) {
+			uncarded++;
 		} else {
 			healthy++;
 		}
@@ -706,7 +723,13 @@ capture_section(struct out *o, const struct dt_report_run *run, size_t capi,
 		    "findings' cards, not drawn; the JSON report (<code>-f "
 		    "json</code>) lists every one.</p>", folded,
 		    folded == 1 ? "" : "s");
-	if (drawn == 0 && healthy == 0 && folded == 0)
+	if (uncarded > 0)
+		html_printf(o, "<p class=\"meta\">%zu connection%s that %s not "
+		    "IP-HTTPS, with findings counted under Findings and not "
+		    "drawn; the JSON report (<code>-f json</code>) lists every "
+		    "one.</p>", uncarded, uncarded == 1 ? "" : "s",
+		    uncarded == 1 ? "is" : "are");
+	if (drawn == 0 && healthy == 0 && folded == 0 && uncarded == 0)
 		html_puts(o, "<p>No IP-HTTPS connection in this capture.</p>");
 	if (healthy > 0) {
 		html_printf(o, "<h3>%s</h3><div class=\"scroll\"><table><thead><tr>"
@@ -854,6 +877,8 @@ document(struct out *o, const struct dt_report_run *run,
 		html_puts(o, "<p>No finding.</p>");
 	/* a card per group of alike verdicts, where its first ranks */
 	for (i = 0; i < f->ng && o->err == 0; i++) {
+		if (f->groups[f->cards[i]].folded)
+			continue;
 		html_vref(f, f->groups[f->cards[i]].first, &r);
 		dt_capture_spill_step_far(run->caps[r.cap], &sw);
 		if (cards++ > 0 && r.v->severity == DT_SEV_INFO &&
@@ -861,6 +886,19 @@ document(struct out *o, const struct dt_report_run *run,
 			html_puts(o, "<h3 class=\"fyi\">For information</h3>");
 		sev_last = r.v->severity;
 		verdict_article(o, run, f, &r);
+	}
+	for (i = 0; i < f->n_folded && o->err == 0; i++) {
+		const struct folded_id *fi = &f->folded[i];
+
+		html_printf(o, "<p class=\"meta\"><span class=\"chip %s\">",
+		    dt_severity_name(fi->severity));
+		html_esc(o, fi->id);
+		html_printf(o, "</span> %zu more finding%s about connections "
+		    "that are not IP-HTTPS, in %zu more group%s (by server and "
+		    "cause) than the %d drawn above: not drawn; the JSON "
+		    "report (<code>-f json</code>) lists every one.</p>",
+		    fi->verdicts, fi->verdicts == 1 ? "" : "s", fi->groups,
+		    fi->groups == 1 ? "" : "s", HTML_BG_CARDS);
 	}
 	html_puts(o, "</section>\n");
 

@@ -195,6 +195,50 @@ server_of(const struct dt_capture *cap, const struct dt_verdict *v)
 	return name != NULL ? name : c != NULL ? c->server_str : "";
 }
 
+/* The groups marked as about connections that are not IP-HTTPS keep
+   their mark (no card) past the first HTML_BG_CARDS of their id by rank,
+   counted per id in f->folded; the others lose it. ids: the verdicts'. */
+static void
+fold(struct findings *f, const char *const *ids)
+{
+	size_t shown[HTML_FOLDED_IDS] = { 0 };
+	const char *seen[HTML_FOLDED_IDS];
+	size_t i, k, n_seen = 0;
+	struct group *g;
+	const char *id;
+
+	for (i = 0; i < f->ng; i++) {
+		g = &f->groups[f->cards[i]];
+		if (!g->folded)
+			continue;
+		id = ids[g->first];
+		for (k = 0; k < n_seen && strcmp(seen[k], id) != 0; k++)
+			;
+		if (k == n_seen) {
+			if (n_seen == HTML_FOLDED_IDS) {
+				g->folded = 0;	/* more ids than rules */
+				continue;
+			}
+			seen[n_seen++] = id;
+		}
+		if (shown[k] < HTML_BG_CARDS) {
+			shown[k]++;
+			g->folded = 0;
+			continue;
+		}
+		for (k = 0; k < f->n_folded && strcmp(f->folded[k].id, id) != 0;
+		    k++)
+			;
+		if (k == f->n_folded) {
+			f->folded[k].id = id;
+			f->folded[k].severity = g->severity;
+			f->n_folded++;
+		}
+		f->folded[k].groups++;
+		f->folded[k].verdicts += g->n;
+	}
+}
+
 int
 html_findings(struct findings *f, const struct dt_report_run *run,
     struct dt_mem *mem)
@@ -202,7 +246,9 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	const struct dt_verdict *v;
 	struct sort_ctx x;
 	struct text_memo *memo = NULL;
-	uint8_t *rank = NULL;		/* severity << 4 | confidence */
+	uint8_t *rank = NULL;		/* severity << 4 | background << 3 |
+					   confidence */
+	const char **ids = NULL;	/* the verdicts' ids (the rules') */
 	uint32_t *by;
 	size_t nv = 0, i, j, k, n;
 
@@ -223,10 +269,11 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	by = f->byconn = dt_calloc(mem, nv + 1, sizeof *f->byconn);
 	x.key = dt_calloc(mem, nv + 1, sizeof *x.key);
 	rank = dt_calloc(mem, nv + 1, sizeof *rank);
+	ids = dt_calloc(mem, nv + 1, sizeof *ids);
 	memo = dt_calloc(mem, 1, sizeof *memo);
 	if (f->capoff == NULL || f->vp == NULL || f->gid == NULL ||
 	    f->conn == NULL || by == NULL || x.key == NULL || rank == NULL ||
-	    memo == NULL)
+	    ids == NULL || memo == NULL)
 		goto fail;
 	for (i = 0; i < run->n_caps; i++) {
 		struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
@@ -237,7 +284,8 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 			alike_key(memo, i, v, server_of(run->caps[i], v),
 			    x.key[f->nv]);
 			rank[f->nv] = (uint8_t)(v->severity << 4 |
-			    (v->confidence & 15));
+			    (v->background != 0) << 3 | (v->confidence & 7));
+			ids[f->nv] = v->id;
 			f->conn[f->nv] = v->conn;
 			f->vp[f->nv++] = v;
 		}
@@ -261,7 +309,9 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 		f->groups[n].last = by[j - 1];
 		f->groups[n].n = j - i;
 		f->groups[n].severity = (uint8_t)(rank[by[i]] >> 4);
-		f->groups[n].confidence = rank[by[i]] & 15;
+		f->groups[n].confidence = rank[by[i]] & 7;
+		/* marked, folded below once the cards are ranked */
+		f->groups[n].folded = (rank[by[i]] & 8) != 0;
 		f->cards[n] = (uint32_t)n;
 		for (k = i; k < j; k++)
 			f->gid[by[k]] = (uint32_t)n;
@@ -273,6 +323,9 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 	rank = NULL;
 	memo = NULL;
 	qsort_r(f->cards, f->ng, sizeof *f->cards, by_rank, &x);
+	fold(f, ids);
+	dt_free(mem, ids);
+	ids = NULL;
 	/* by connection, for the connections' sections */
 	for (i = 0; i < nv; i++)
 		by[i] = (uint32_t)i;
@@ -291,6 +344,7 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 fail:
 	dt_free(mem, x.key);
 	dt_free(mem, rank);
+	dt_free(mem, ids);
 	dt_free(mem, memo);
 	html_findings_free(f, mem);
 	return DT_ENOMEM;
@@ -327,7 +381,8 @@ make_vref(const struct findings *f, uint32_t r, struct vref *out,
 	out->c = c;
 	out->group = f->gid[r];
 	out->card = g->first - f->capoff[out->cap];
-	out->example = r == g->first || r == g->last;
+	out->example = !g->folded && (r == g->first || r == g->last);
+	out->folded = g->folded;
 }
 
 void

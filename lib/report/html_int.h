@@ -35,6 +35,7 @@ struct vref {
 	size_t group;		/* its group in struct findings */
 	size_t card;		/* seq of the verdict whose card shows it */
 	int example;		/* first or last of its group: ladder drawn */
+	int folded;		/* its group has no card (struct group) */
 };
 
 /*
@@ -49,6 +50,28 @@ struct group {
 	size_t n;
 	uint8_t severity, confidence;	/* its verdicts': what the cards'
 					   sort reads, not the verdicts */
+	uint8_t folded;			/* no card: about connections that
+					   are not IP-HTTPS (--all), past the
+					   first HTML_BG_CARDS groups of its
+					   id (struct folded_id) */
+};
+
+/*
+ * Under --all every TLS connection is judged, and its verdicts group by
+ * server: a day of browsing is tens of thousands of groups, and a card
+ * and two ladders each made a page of 945 MB for the 2 GiB bench day. The
+ * groups about connections that are not IP-HTTPS get at most
+ * HTML_BG_CARDS cards per verdict id (the first by rank); the rest of
+ * each id is one line of counts, and the JSON report lists every one.
+ */
+#define HTML_BG_CARDS	10
+#define HTML_FOLDED_IDS	64	/* verdict ids folded: more than the
+					   rules have; past it, none folds */
+
+struct folded_id {
+	const char *id;
+	uint8_t severity;		/* of its first folded group */
+	size_t groups, verdicts;
 };
 
 /*
@@ -76,6 +99,9 @@ struct findings {
 	size_t ng;
 	struct vref *tmp;		/* a connection's verdicts made */
 	size_t max_conn;		/* the most verdicts of one connection */
+	struct folded_id folded[HTML_FOLDED_IDS];	/* ids with groups
+					   folded, in the order of their first */
+	size_t n_folded;
 };
 
 /* ---- output (html_out.c) --------------------------------------------------- */

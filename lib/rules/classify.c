@@ -868,7 +868,7 @@ dt_rules_group_attempts(struct dt_rule_ctx *ctx)
 	for (v = cap->verdicts; v != NULL; v = v->next) {
 		const struct dt_conn *c;
 
-		dt_capture_spill_step(cap, &sw);
+		dt_capture_spill_step_far(cap, &sw);
 		if (v->conn == 0 ||
 		    (c = dt_rule_index_conn(&ctx->idx, v->conn)) == NULL)
 			continue;

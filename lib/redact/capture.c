@@ -499,11 +499,7 @@ dt_redact_capture(struct dt_redact *r, struct dt_capture *cap)
 	dt_hash_free(&shared);
 	dt_hash_free(&r->dict);
 	dt_hash_free(&r->chains);
-	for (i = 0; i < r->n_owned; i++)
-		dt_free(r->cm, r->owned[i]);
-	dt_free(r->cm, r->owned);
-	r->owned = NULL;
-	r->n_owned = r->cap_owned = 0;
+	redact_words_free(r);
 	return r->err || cap->mem->failed ? DT_ENOMEM : 0;
 }
 

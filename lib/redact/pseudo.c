@@ -314,27 +314,76 @@ redact_keep(struct dt_redact *r, struct dt_buf *b)
 	return p;
 }
 
+/*
+ * The dictionary's pseudonyms live to the end of a pass, all freed at
+ * once: bump-allocated in blocks of WORDS_BLOCK bytes, not a dt_strdup()
+ * each (a day's hundred thousand names cost 4 MB of malloc headers and a
+ * pointer array more).
+ */
+#define WORDS_BLOCK	65536
+
+struct redact_block {
+	struct redact_block *next;
+	size_t used, size;
+	char bytes[];
+};
+
+static char *
+words_copy(struct dt_redact *r, const char *s, size_t n)
+{
+	struct redact_block *k = r->words;
+	char *p;
+
+	if (k == NULL || k->size - k->used < n + 1) {
+		size_t size = n + 1 > WORDS_BLOCK ? n + 1 : WORDS_BLOCK;
+
+		if ((k = dt_malloc(r->cm, sizeof *k + size)) == NULL)
+			return NULL;
+		k->used = 0;
+		k->size = size;
+		if (r->words != NULL && size != WORDS_BLOCK) {
+			k->next = r->words->next;	/* a big one: behind */
+			r->words->next = k;
+		} else {
+			k->next = r->words;
+			r->words = k;
+		}
+	}
+	p = k->bytes + k->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	k->used += n + 1;
+	return p;
+}
+
+void
+redact_words_free(struct dt_redact *r)
+{
+	struct redact_block *k;
+
+	while ((k = r->words) != NULL) {
+		r->words = k->next;
+		dt_free(r->cm, k);
+	}
+}
+
 /* Remember original -> pseudonym for the texts; returns the pseudonym. */
 const char *
 redact_learn(struct dt_redact *r, const char *orig, struct dt_buf *b)
 {
-	char *p, **no;
+	char *p;
 
-	if ((p = redact_keep(r, b)) == NULL)
+	if (b->err) {
+		r->err = 1;
+		dt_buf_free(b);
 		return NULL;
-	if (r->n_owned == r->cap_owned) {
-		size_t nc = r->cap_owned ? r->cap_owned * 2 : 64;
-
-		no = dt_realloc(r->cm, r->owned, nc * sizeof *no);
-		if (no == NULL) {
-			dt_free(r->cm, p);
-			r->err = 1;
-			return NULL;
-		}
-		r->owned = no;
-		r->cap_owned = nc;
 	}
-	r->owned[r->n_owned++] = p;
+	p = words_copy(r, dt_buf_str(b), b->n);
+	dt_buf_free(b);
+	if (p == NULL) {
+		r->err = 1;
+		return NULL;
+	}
 	if (orig[0] != '\0' && strcmp(orig, p) != 0 &&
 	    dt_hash_add(&r->dict, orig, strlen(orig), p) < 0)
 		r->err = 1;

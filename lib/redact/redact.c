@@ -74,11 +74,7 @@ option(struct dt_redact *r, struct dt_mem *m, const char *s,
 	p = b.err ? NULL : dt_strdup(m, dt_buf_str(&b));
 	dt_buf_free(&b);
 	dt_hash_free(&r->dict);
-	for (size_t i = 0; i < r->n_owned; i++)
-		dt_free(m, r->owned[i]);
-	dt_free(m, r->owned);
-	r->owned = NULL;
-	r->n_owned = r->cap_owned = 0;
+	redact_words_free(r);
 	return p;
 }
 

@@ -42,8 +42,8 @@ struct dt_redact {
 	struct dt_hash dict;		/* original -> pseudonym (char *) */
 	struct dt_hash chains;		/* a chain the x509 cache shares ->
 					   its redacted copy, kept */
-	char **owned;			/* the dictionary's pseudonyms */
-	size_t n_owned, cap_owned;
+	struct redact_block *words;	/* the dictionary's pseudonyms, in
+					   blocks (pseudo.c) */
 	size_t dn_lens[32];		/* distinct lengths of known DNs */
 	size_t n_dn_lens;
 	int err;			/* memory failed */
@@ -70,6 +70,8 @@ char *redact_keep(struct dt_redact *r, struct dt_buf *b);
 /* Remember orig -> b's pseudonym for the texts; returns the pseudonym. */
 const char *redact_learn(struct dt_redact *r, const char *orig,
     struct dt_buf *b);
+/* The dictionary's pseudonyms let go, at the end of a pass (r->cm's). */
+void redact_words_free(struct dt_redact *r);
 /* The pseudonym already given to s[0..n), or NULL. */
 const char *redact_known(struct dt_redact *r, const char *s, size_t n);
 

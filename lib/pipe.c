@@ -291,5 +291,6 @@ dt_pipe_end(struct dt_analyzer *a)
 	if (dt_capture_finish(cap) != 0)
 		return dt_analyzer_fail(a, DT_ENOMEM, "out of memory");
 	dt_capture_intern_end(cap);
+	dt_capture_spill_release(cap);
 	return 0;
 }

@@ -646,6 +646,18 @@ dt_capture_spill_drop(const struct dt_capture *cap)
 		dt_spill_drop(cap->spill);
 }
 
+void
+dt_capture_spill_release(struct dt_capture *cap)
+{
+	int lane;
+
+	if (cap->spill == NULL)
+		return;
+	for (lane = 0; lane < DT_KEEP_KINDS; lane++)
+		dt_spill_lane_end(cap->spill, lane);
+	dt_spill_drop(cap->spill);
+}
+
 /* A walk looks at what it has mapped only when its thread took
    SPILL_WALK_FAULTS page faults since it last looked (one fault maps
    64 KiB of a 4 KiB mapping, 2 MiB of a huge one), and drops the spilled

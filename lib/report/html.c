@@ -325,6 +325,7 @@ captures_section(struct out *o, const struct dt_report_run *run,
 				html_printf(o, " 0x%" PRIx32, topv->win_code);
 		}
 		html_puts(o, "</td></tr>");
+		dt_capture_spill_drop(run->caps[i]);	/* as json.c */
 	}
 	html_puts(o, "</tbody></table></div>");
 	for (i = 0; i < run->n_caps; i++)
@@ -827,6 +828,7 @@ document(struct out *o, const struct dt_report_run *run,
 {
 	struct dt_spill_walk sw = DT_SPILL_WALK_INIT;
 	size_t i, k, nv = f->nv, sev[3] = { 0, 0, 0 }, n_iphttps = 0, cards = 0;
+	size_t last_cap = SIZE_MAX;
 	size_t *cap_iphttps;
 	dt_severity sev_last = DT_SEV_INFO;
 	struct vref r;
@@ -839,6 +841,7 @@ document(struct out *o, const struct dt_report_run *run,
 			if ((unsigned)f->vp[i]->severity < 3)
 				sev[f->vp[i]->severity]++;
 		}
+		dt_capture_spill_drop(run->caps[k]);
 	}
 	/* counted once, for the banner and the index of captures */
 	cap_iphttps = dt_calloc(o->mem, run->n_caps + 1, sizeof *cap_iphttps);
@@ -880,6 +883,11 @@ document(struct out *o, const struct dt_report_run *run,
 		if (f->groups[f->cards[i]].folded)
 			continue;
 		html_vref(f, f->groups[f->cards[i]].first, &r);
+		/* the cards go from capture to capture by rank: what one read
+		   of another capture leaves when the next is of this one */
+		if (r.cap != last_cap && last_cap < run->n_caps)
+			dt_capture_spill_drop(run->caps[last_cap]);
+		last_cap = r.cap;
 		dt_capture_spill_step_far(run->caps[r.cap], &sw);
 		if (cards++ > 0 && r.v->severity == DT_SEV_INFO &&
 		    sev_last != DT_SEV_INFO)
@@ -902,8 +910,10 @@ document(struct out *o, const struct dt_report_run *run,
 	}
 	html_puts(o, "</section>\n");
 
-	for (i = 0; i < run->n_caps && o->err == 0; i++)
+	for (i = 0; i < run->n_caps && o->err == 0; i++) {
 		capture_section(o, run, i, f);
+		dt_capture_spill_drop(run->caps[i]);	/* as json.c */
+	}
 
 	html_puts(o, "<footer>Made by datrace " DT_VERSION_STRING ". Frame numbers "
 	    "are Wireshark's: type <code>frame.number == N</code> in its "

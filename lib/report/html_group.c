@@ -289,6 +289,7 @@ html_findings(struct findings *f, const struct dt_report_run *run,
 			f->conn[f->nv] = v->conn;
 			f->vp[f->nv++] = v;
 		}
+		dt_capture_spill_drop(run->caps[i]);	/* as json.c */
 	}
 	f->capoff[run->n_caps] = nv;
 	for (i = 0; i < nv; i++)

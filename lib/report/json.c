@@ -420,8 +420,12 @@ jdoc(struct jw *w, const struct dt_report_run *run, size_t from, size_t to)
 	jw_bool(w, "all", run->all);
 	jw_end(w);
 	jw_arr(w, "captures");
-	for (i = from; i < to && w->err == 0; i++)
+	for (i = from; i < to && w->err == 0; i++) {
 		jcapture(w, run->caps[i]);
+		/* what it read leaves with it: the next capture's walks
+		   look only at their own spill */
+		dt_capture_spill_drop(run->caps[i]);
+	}
 	jw_end(w);
 	jw_end(w);
 }

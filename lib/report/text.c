@@ -355,6 +355,7 @@ dt_report_text(const struct dt_report_run *run, FILE *fp, unsigned flags)
 		if (i > 0)
 			text_put(&o, "\n", 1);
 		capture_text(&o, run->caps[i]);
+		dt_capture_spill_drop(run->caps[i]);	/* as json.c */
 	}
 	dt_mem_reader(&local, NULL);
 	if (run->n_caps > 1 && o.err == 0)

@@ -154,6 +154,8 @@ text_run_summary(struct out *o, const struct dt_report_run *run)
 			if (top == NULL || v->severity > top->severity)
 				top = v;
 		}
+		/* top's few fields are read below, then the capture's
+		   pages leave (as json.c) */
 		n = cap->n_iphttps;
 		snprintf(line, sizeof line, "  %-*s  %8" PRIu64 "  %8zu  ",
 		    (int)wfmt, cap->format != NULL ? cap->format : "?",
@@ -174,5 +176,6 @@ text_run_summary(struct out *o, const struct dt_report_run *run)
 			}
 		}
 		text_put(o, "\n", 1);
+		dt_capture_spill_drop(cap);
 	}
 }

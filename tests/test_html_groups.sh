@@ -36,6 +36,14 @@ gen() {
 	[ $? -eq 1 ] || bad "day$1: -f html should exit 1 (errors found)"
 }
 
+# links_resolve PAGE LABEL: every link inside the page has its target
+links_resolve() {
+	grep -o 'href="#[^"]*"' "$1" | sed 's/href="#//; s/"$//' | sort -u >"$tmp/hrefs"
+	grep -o ' id="[^"]*"' "$1" | sed 's/ id="//; s/"$//' | sort -u >"$tmp/ids"
+	dangling=$(comm -23 "$tmp/hrefs" "$tmp/ids" | head -n 3 | tr '\n' ' ')
+	[ -z "$dangling" ] || bad "${2}links without a target: $dangling"
+}
+
 # "connection frame frame" of every null-cipher-absent verdict, by connection
 absent() {
 	awk '/"id": "null-cipher-absent"/ { on = 1; next }
@@ -83,11 +91,7 @@ rows=$(grep -o '<tr id="c0-' "$h" | wc -l)
 [ "$rows" -le 210 ] || bad "$rows rows in the healthy table (bounded at 200 + examples)"
 grep -q "and $((ok - rows)) more connections without problems, not listed" "$h" ||
     bad "the $((ok - rows)) healthy connections not listed are not counted"
-# every link inside the page has its target
-grep -o 'href="#[^"]*"' "$h" | sed 's/href="#//; s/"$//' | sort -u >"$tmp/hrefs"
-grep -o ' id="[^"]*"' "$h" | sed 's/ id="//; s/"$//' | sort -u >"$tmp/ids"
-dangling=$(comm -23 "$tmp/hrefs" "$tmp/ids" | head -n 3 | tr '\n' ' ')
-[ -z "$dangling" ] || bad "links without a target: $dangling"
+links_resolve "$h" ""
 
 # four times the connections: the same page, give or take a few rows
 gen 2400 12 || exit 1
@@ -146,10 +150,7 @@ done
 [ "$folded" -ge 2 ] || bad "--all: $folded verdict ids folded, want 2 or more"
 grep -q '<p class="meta">[0-9]* connections that are not IP-HTTPS, with findings counted under Findings and not drawn' "$h" ||
     bad "--all: the connections of folded groups are not counted"
-grep -o 'href="#[^"]*"' "$h" | sed 's/href="#//; s/"$//' | sort -u >"$tmp/hrefs"
-grep -o ' id="[^"]*"' "$h" | sed 's/ id="//; s/"$//' | sort -u >"$tmp/ids"
-dangling=$(comm -23 "$tmp/hrefs" "$tmp/ids" | head -n 3 | tr '\n' ' ')
-[ -z "$dangling" ] || bad "--all: links without a target: $dangling"
+links_resolve "$h" "--all: "
 all 24 480 6 || exit 1
 a1=$(wc -c <"$h")
 a4=$(wc -c <"$tmp/all480.html")

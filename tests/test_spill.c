@@ -202,6 +202,28 @@ frame(uint8_t *b, unsigned conn, int to_server, uint8_t flags)
 	return tu_tcp4_frame(b, &t, NULL, 0);
 }
 
+/* One capture named `name` of N_CONNS refused connections (SYN, RST-ACK)
+   fed into a, ended. */
+static void
+feed_conns(dt_analyzer *a, const char *name)
+{
+	uint8_t b[64];
+	unsigned i;
+	int64_t t = 1764000000;
+
+	ck_assert_int_eq(dt_feed_begin(a, name), 0);
+	for (i = 0; i < N_CONNS; i++) {
+		uint32_t ns = (i % 1000) * 1000000;
+
+		t += i % 1000 == 0;
+		ck_assert_int_eq(dt_feed_packet(a, 1, t, ns, b,
+		    (uint32_t)frame(b, i, 1, 0x02), 54), 0);
+		ck_assert_int_eq(dt_feed_packet(a, 1, t, ns + 500000, b,
+		    (uint32_t)frame(b, i, 0, 0x14), 54), 0);
+	}
+	ck_assert_int_eq(dt_feed_end(a), 0);
+}
+
 /* The JSON report of N_CONNS refused connections (SYN, RST-ACK), spilled
    into dir past `after` kept bytes (SIZE_MAX: kept on the heap, with the
    same options otherwise, so that both runs weigh the same bookkeeping
@@ -216,11 +238,8 @@ report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
 {
 	dt_analyzer *a;
 	dt_options o;
-	uint8_t b[64];
 	char *doc = NULL;
 	FILE *fp;
-	unsigned i;
-	int64_t t = 1764000000;
 
 	dt_options_init(&o);
 	ck_assert_uint_eq(o.version, 5);
@@ -229,17 +248,7 @@ report(const char *dir, size_t after, size_t cap, int *spilled, size_t *len,
 	o.memory_cap = cap;
 	o.threads = threads;
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
-	ck_assert_int_eq(dt_feed_begin(a, "conns"), 0);
-	for (i = 0; i < N_CONNS; i++) {
-		uint32_t ns = (i % 1000) * 1000000;
-
-		t += i % 1000 == 0;
-		ck_assert_int_eq(dt_feed_packet(a, 1, t, ns, b,
-		    (uint32_t)frame(b, i, 1, 0x02), 54), 0);
-		ck_assert_int_eq(dt_feed_packet(a, 1, t, ns + 500000, b,
-		    (uint32_t)frame(b, i, 0, 0x14), 54), 0);
-	}
-	ck_assert_int_eq(dt_feed_end(a), 0);
+	feed_conns(a, "conns");
 	*spilled = dir != NULL && mapped_in(dir) > 0;
 	fp = open_memstream(&doc, len);
 	ck_assert_ptr_nonnull(fp);
@@ -282,12 +291,10 @@ START_TEST(test_finished_capture_gives_back)
 {
 	dt_analyzer *a;
 	dt_options o;
-	uint8_t b[64];
 	char dir[256], *doc = NULL;
 	size_t len;
 	FILE *fp;
-	unsigned i, k;
-	int64_t t = 1764000000;
+	unsigned k;
 
 	mk_dir(dir, sizeof dir);
 	dt_options_init(&o);
@@ -295,17 +302,7 @@ START_TEST(test_finished_capture_gives_back)
 	o.spill_after = SPILL_AFTER;
 	ck_assert_int_eq(dt_analyzer_new(&a, &o), 0);
 	for (k = 0; k < 2; k++) {
-		ck_assert_int_eq(dt_feed_begin(a, k == 0 ? "one" : "two"), 0);
-		for (i = 0; i < N_CONNS; i++) {
-			uint32_t ns = (i % 1000) * 1000000;
-
-			t += i % 1000 == 0;
-			ck_assert_int_eq(dt_feed_packet(a, 1, t, ns, b,
-			    (uint32_t)frame(b, i, 1, 0x02), 54), 0);
-			ck_assert_int_eq(dt_feed_packet(a, 1, t, ns + 500000, b,
-			    (uint32_t)frame(b, i, 0, 0x14), 54), 0);
-		}
-		ck_assert_int_eq(dt_feed_end(a), 0);
+		feed_conns(a, k == 0 ? "one" : "two");
 		ck_assert_int_gt(mapped_in(dir), 0);	/* it spilled */
 		ck_assert_msg(resident_in(dir) < 256, "%zu KiB resident after "
 		    "capture %u", resident_in(dir), k + 1);

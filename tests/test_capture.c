@@ -1966,6 +1966,79 @@ START_TEST(test_mapped_cut_between_windows)
 }
 END_TEST
 
+/* A mapped capture of empty records (a pcap header, then holes: 16 bytes
+   a record, so one straddles each window's end) read up to the record
+   that straddles the first, then cut to 4096 bytes (below it) and read
+   on, in a child: 0 when the reader said the file was cut to 4096 bytes,
+   77 on SIGBUS, 2 otherwise. The read(2) the source turns to reads
+   nothing there, as at a file's end: before the source told it
+   (2026-12-08), the analysis ended without a word and exited 0
+   (test_cli's 4 GiB file of holes, when the cut fell between windows). */
+static int
+read_to_window_end_then_cut(void)
+{
+	static const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535,
+	    1 };
+	char path[64], eb[256];
+	struct dt_mem m;
+	struct dt_reader *r;
+	struct dt_packet p;
+	struct sigaction sa;
+	const char *fault;
+	pid_t pid;
+	int st;
+
+	snprintf(path, sizeof path, "test_capture.%ld.cut2", (long)getpid());
+	write_all(path, (const uint8_t *)hdr, sizeof hdr);
+	ck_assert_int_eq(truncate(path, (off_t)4 * DT_SRC_MAP_WIN), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_bus;
+		sigaction(SIGBUS, &sa, NULL);
+		dt_mem_init(&m, NULL, NULL, 0);
+		if (dt_reader_open_map(&r, &m, path, eb, sizeof eb, NULL) != 0 ||
+		    dt_reader_next(r, &p) != 0)
+			_exit(1);
+		/* on while the next record's header is whole in what is
+		   present: the bytes past 4096 are not touched after the cut */
+		while (r->src.mapped && r->src.end - r->src.pos >= 16)
+			if (dt_reader_next(r, &p) != 0)
+				_exit(1);
+		if (!r->src.mapped || r->src.pos < 4096 ||
+		    truncate(path, 4096) != 0)
+			_exit(1);
+		while (dt_reader_next(r, &p) == 0)
+			;
+		fault = dt_reader_error(r, NULL);
+		_exit(fault != NULL && strstr(fault, "the file is cut short: "
+		    "it was cut to 4096 bytes while it was read") != NULL ?
+		    0 : 2);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	unlink(path);
+	ck_assert_msg(WIFEXITED(st), "status %d", st);
+	return WEXITSTATUS(st);
+}
+
+/* A mapped file cut below the position being read, between two windows:
+   the reader says so, at the record's offset, where it said nothing. */
+START_TEST(test_mapped_cut_below_position)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *probe;
+	int can;
+
+	probe = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(probe, MAP_FAILED);
+	can = madvise(probe, page, 22 /* MADV_POPULATE_READ */) == 0;
+	munmap(probe, page);
+	if (can)
+		ck_assert_int_eq(read_to_window_end_then_cut(), 0);
+}
+END_TEST
+
 /* What dt_options.map_files warns of: a mapped file cut shorter inside
    the window being read raises SIGBUS at the next byte read past the new
    end (the CLI reports it; test_cli). */
@@ -2211,6 +2284,7 @@ capture_suite(void)
 	tcase_add_test(tc, test_mapped_file_grows);
 	tcase_add_test(tc, test_mapped_truncated_sigbus);
 	tcase_add_test(tc, test_mapped_cut_between_windows);
+	tcase_add_test(tc, test_mapped_cut_below_position);
 	tcase_add_test(tc, test_linktype_name);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_alloc_failure);

@@ -65,6 +65,9 @@ struct dt_src {
 	size_t done;
 	uint8_t *old;
 	size_t old_len;
+	uint64_t shrunk;		/* the file's size + 1 when it was found
+					   shorter than what was mapped (cut
+					   while read); 0 otherwise */
 };
 
 void dt_src_mem(struct dt_src *s, struct dt_mem *m, const void *buf,

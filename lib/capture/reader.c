@@ -240,9 +240,18 @@ dt_reader_set_events(struct dt_reader *r, dt_reader_event_fn fn,
 int
 dt_reader_next(struct dt_reader *r, struct dt_packet *pkt)
 {
+	int rc;
+
 	if (r->failed)
 		return DT_ITEROVER;
-	return r->fmt->next(r, pkt);	/* times within +-DT_TIME_MAX */
+	rc = r->fmt->next(r, pkt);	/* times within +-DT_TIME_MAX */
+	/* the end of a file that was cut shorter while it was read (a
+	   mapped one: src.c's map_more()) is no end: said, whatever the
+	   format made of the bytes that were left */
+	if (rc == DT_ITEROVER && r->src.shrunk != 0)
+		dt_reader_cut(r, r->src.pos, "it was cut to %llu bytes while "
+		    "it was read", (unsigned long long)(r->src.shrunk - 1));
+	return rc;
 }
 
 const char *

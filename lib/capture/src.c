@@ -155,7 +155,11 @@ map_more(struct dt_src *s, size_t want)
 	    errno != EINVAL) {
 		/* a page that cannot be read (the file cut shorter since
 		   fstat(), a read error): read(2) says where and why, where
-		   touching it would raise SIGBUS */
+		   touching it would raise SIGBUS. A file cut before s->pos
+		   reads nothing there, as a file that ends: the reader is
+		   told it was cut (dt_reader_next) */
+		if (fstat(s->fd, &st) == 0 && (uint64_t)st.st_size < s->size)
+			s->shrunk = (uint64_t)st.st_size + 1;
 		map_to_read(s);
 		return 0;
 	}

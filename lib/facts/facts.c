@@ -607,6 +607,18 @@ dt_capture_keep_text(struct dt_capture *cap, size_t n)
 	return keep(cap, DT_KEEP_FACTS, n, 1);
 }
 
+char *
+dt_capture_keep_str(struct dt_capture *cap, const char *s, size_t n)
+{
+	char *k;
+
+	if (n == SIZE_MAX || (k = keep_raw(cap, DT_KEEP_FACTS, n + 1, 1)) == NULL)
+		return NULL;
+	memcpy(k, s, n);
+	k[n] = '\0';
+	return k;
+}
+
 uint8_t *
 dt_capture_keep_bytes_block(struct dt_capture *cap, enum dt_keep_kind kind,
     size_t n)

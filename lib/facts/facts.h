@@ -1246,6 +1246,9 @@ dt_capture_spill_step_far(const struct dt_capture *cap,
 size_t dt_capture_kept(const struct dt_capture *cap, size_t *blocks);
 /* n bytes of dt_capture_keep() memory without its alignment, for text. */
 char *dt_capture_keep_text(struct dt_capture *cap, size_t n);
+/* A copy of the n bytes at s and a NUL in that memory (the spill file's,
+   once the capture spills), or NULL when memory failed. */
+char *dt_capture_keep_str(struct dt_capture *cap, const char *s, size_t n);
 /* The next DNS record's place, zeroed, or NULL when memory failed: it
    counts (cap->n_dns++) once the caller has filled it. */
 struct dt_dns *dt_capture_dns_slot(struct dt_capture *cap);

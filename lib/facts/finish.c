@@ -232,9 +232,8 @@ clean_kept_text(struct dt_capture *cap, char **sp)
 		return;
 	was = cap->mem->failed;
 	copy = utf8_copy(cap->mem, *sp, &fail);
-	if (copy != NULL &&
-	    (kept = dt_capture_keep_text(cap, strlen(copy) + 1)) != NULL)
-		memcpy(kept, copy, strlen(copy) + 1);
+	if (copy != NULL)
+		kept = dt_capture_keep_str(cap, copy, strlen(copy));
 	dt_free(cap->mem, copy);
 	cap->mem->failed = was;
 	if (kept != NULL)

@@ -51,17 +51,12 @@ dns_addr_map(struct dt_redact *r, struct dt_dns *d, size_t i)
 static char *
 kept_copy(struct dt_redact *r, struct dt_capture *cap, const char *v)
 {
-	size_t n;
 	char *k;
 
 	if (v == NULL)
 		return NULL;
-	n = strlen(v) + 1;
-	if ((k = dt_capture_keep_text(cap, n)) == NULL) {
+	if ((k = dt_capture_keep_str(cap, v, strlen(v))) == NULL)
 		r->err = 1;
-		return NULL;
-	}
-	memcpy(k, v, n);
 	return k;
 }
 
@@ -92,7 +87,6 @@ static void
 swap_kept_text(struct dt_redact *r, struct dt_capture *cap, char **p)
 {
 	char *t, *k;
-	size_t n;
 
 	if (*p == NULL)
 		return;
@@ -100,13 +94,8 @@ swap_kept_text(struct dt_redact *r, struct dt_capture *cap, char **p)
 		r->err = 1;
 		return;
 	}
-	n = strlen(t) + 1;
-	if ((k = dt_capture_keep_text(cap, n)) == NULL)
-		r->err = 1;
-	else {
-		memcpy(k, t, n);
+	if ((k = kept_copy(r, cap, t)) != NULL)
 		*p = k;
-	}
 	dt_free(r->cm, t);
 }
 

@@ -256,6 +256,22 @@ capture_notes(struct out *o, const struct dt_capture *cap)
 }
 
 /* n_iphttps[i]: the IP-HTTPS connections of capture i (document()). */
+/* A verdict's chip: a link to its card, or its id alone when its group
+   has no card (struct group's folded). */
+static void
+chip(struct out *o, size_t capi, const struct vref *r)
+{
+	const char *sev = dt_severity_name(r->v->severity);
+
+	if (r->folded)
+		html_printf(o, "<span class=\"chip %s\">", sev);
+	else
+		html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">", sev,
+		    capi, r->card);
+	html_esc(o, r->v->id);
+	html_puts(o, r->folded ? "</span>" : "</a>");
+}
+
 static void
 captures_section(struct out *o, const struct dt_report_run *run,
     const struct findings *f, const size_t *n_iphttps)
@@ -311,16 +327,7 @@ captures_section(struct out *o, const struct dt_report_run *run,
 		if (topv == NULL) {
 			html_puts(o, "&mdash;");
 		} else {
-			if (tv.folded)	/* no card to link to */
-				html_printf(o, "<span class=\"chip %s\">",
-				    dt_severity_name(topv->severity));
-			else
-				html_printf(o, "<a class=\"chip %s\" "
-				    "href=\"#v%zu-%zu\">",
-				    dt_severity_name(topv->severity), i,
-				    tv.card);
-			html_esc(o, topv->id);
-			html_puts(o, tv.folded ? "</span>" : "</a>");
+			chip(o, i, &tv);
 			if (topv->win_code != 0)
 				html_printf(o, " 0x%" PRIx32, topv->win_code);
 		}
@@ -505,21 +512,9 @@ static void
 conn_chips(struct out *o, size_t capi, const struct vref *vr, size_t nv)
 {
 	size_t i;
-	const char *sev;
 
-	for (i = 0; i < nv; i++) {
-		sev = dt_severity_name(vr[i].v->severity);
-		if (vr[i].folded) {	/* no card to link to */
-			html_printf(o, "<span class=\"chip %s\">", sev);
-			html_esc(o, vr[i].v->id);
-			html_puts(o, "</span>");
-			continue;
-		}
-		html_printf(o, "<a class=\"chip %s\" href=\"#v%zu-%zu\">", sev, capi,
-		    vr[i].card);
-		html_esc(o, vr[i].v->id);
-		html_puts(o, "</a>");
-	}
+	for (i = 0; i < nv; i++)
+		chip(o, capi, &vr[i]);
 }
 
 static void

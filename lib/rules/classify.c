@@ -440,7 +440,6 @@ keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
     char *text, uint64_t hash)
 {
 	const char **seen;
-	char *copy;
 	size_t i, j, n = strlen(text);
 	uint64_t w;
 
@@ -467,10 +466,7 @@ keep_reason(struct dt_capture *cap, struct reason_memo *rm, struct dt_conn *c,
 		else {
 			seen = &rm->seen[hash >> 32 & (REASON_SEEN - 1)];
 			if (*seen == NULL || memcmp(*seen, text, n + 1) != 0) {
-				copy = dt_capture_keep_text(cap, n + 1);
-				if (copy != NULL)
-					memcpy(copy, text, n + 1);
-				*seen = copy;
+				*seen = dt_capture_keep_str(cap, text, n);
 			}
 			rm->kept = *seen;
 		}

@@ -231,10 +231,9 @@ dt_rule_summaries_unpack(struct dt_rule_ctx *ctx)
 		if (!v->packed)
 			continue;
 		n = unpack(p, (const unsigned char *)v->summary, text);
-		if ((s = dt_capture_keep_text(cap, n + 1)) != NULL) {
-			memcpy(s, text, n + 1);
+		if ((s = dt_capture_keep_str(cap, text, n)) != NULL)
 			v->summary = s;
-		} else		/* empty, never the packed bytes freed below
+		else		/* empty, never the packed bytes freed below
 				   (the capture says memory failed); ASCII:
 				   read, never written */
 			v->summary = (char *)"";

@@ -481,19 +481,6 @@ dt_text_version(struct dt_rule_ctx *ctx, struct dt_text *t, uint16_t version)
 
 /* ---- verdicts ----------------------------------------------------------- */
 
-/* A copy of s in the capture's kept memory (the spill's, once it spills),
-   or NULL when memory failed. */
-static char *
-keep_str(struct dt_capture *cap, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *k = dt_capture_keep_text(cap, n);
-
-	if (k != NULL)
-		memcpy(k, s, n);
-	return k;
-}
-
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -724,11 +711,11 @@ dt_verdict_add(struct dt_rule_ctx *ctx, const struct dt_rule *rule,
 	   verdicts under --all held 20 MB of them to the end */
 	if ((v->explanation = shared_text(ctx, rule, explanation)) != NULL)
 		v->shared_text |= 1;
-	else if ((v->explanation = keep_str(cap, explanation)) != NULL)
+	else if ((v->explanation = dt_capture_keep_str(cap, explanation, strlen(explanation))) != NULL)
 		v->shared_text |= 4;
 	if ((v->remedy = shared_text(ctx, rule, remedy)) != NULL)
 		v->shared_text |= 2;
-	else if ((v->remedy = keep_str(cap, remedy)) != NULL)
+	else if ((v->remedy = dt_capture_keep_str(cap, remedy, strlen(remedy))) != NULL)
 		v->shared_text |= 8;
 	if (v->explanation == NULL || v->remedy == NULL)
 		return NULL;	/* the kept block stays (kept memory is
